@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// The `berth` command: serve the registry, and check a configuration.
+import { Command } from 'commander';
+import { createBerth } from '../app.js';
+import { ConfigError, environmentVariables, loadConfig } from '../config/load.js';
+
+const program = new Command('berth').description('A self-hosted container registry that does what Amazon ECR does');
+
+program.command('serve')
+  .description('run the registry (embedded default: SQLite and files under ./data, on localhost:5000)')
+  .option('--listen <host:port>', 'address to listen on')
+  .option('--data-dir <dir>', 'directory for the database and blobs')
+  .option('--config <file>', 'YAML configuration file')
+  .action(async (options: { listen?: string; dataDir?: string; config?: string }) => {
+    const overrides: Record<string, unknown> = {};
+    if (options.listen) overrides.listen = options.listen;
+    if (options.dataDir) overrides.dataDir = options.dataDir;
+    const config = loadConfig({ ...(options.config && { file: options.config }), overrides });
+    const berth = await createBerth(config);
+    const url = await berth.listen();
+    berth.app.log.info({ url, dataDir: config.dataDir, metadata: berth.store.backend, storage: berth.driver.name, account: berth.accountId }, 'Berth is listening');
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      berth.app.log.info({ signal }, 'shutting down');
+      berth.close().then(() => process.exit(0), () => process.exit(1));
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+
+const configCommand = program.command('config').description('work with configuration files');
+configCommand.command('verify <file>')
+  .description('validate a configuration file (with the BERTH_* environment applied) and print the result')
+  .action((file: string) => {
+    const config = loadConfig({ file });
+    process.stdout.write(`${file}: valid\n${JSON.stringify(config, null, 2)}\n`);
+  });
+configCommand.command('env')
+  .description('list the BERTH_* environment variables that set each setting')
+  .action(() => {
+    process.stdout.write(`${environmentVariables().join('\n')}\n`);
+  });
+
+program.parseAsync().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`berth: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

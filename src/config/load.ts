@@ -1,0 +1,96 @@
+// Loads the configuration: defaults < YAML file < BERTH_* environment < command-line flags.
+// Environment names are derived from the schema: registry.maxBlobBytes → BERTH_REGISTRY_MAX_BLOB_BYTES.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { ConfigSchema, type Config } from './schema.js';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[], source: string) {
+    super(`invalid configuration (${source}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Tree = Record<string, unknown>;
+
+function isTree(value: unknown): value is Tree {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function envName(path: string[]): string {
+  return `BERTH_${path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_')}`;
+}
+
+/** Every leaf of the default configuration with its path. */
+function leaves(tree: Tree, prefix: string[] = []): { path: string[]; value: unknown }[] {
+  return Object.entries(tree).flatMap(([key, value]) => (isTree(value) ? leaves(value, [...prefix, key]) : [{ path: [...prefix, key], value }]));
+}
+
+function setPath(tree: Tree, path: string[], value: unknown): void {
+  let node = tree;
+  for (const key of path.slice(0, -1)) node = (isTree(node[key]) ? node[key] : (node[key] = {})) as Tree;
+  node[path[path.length - 1]!] = value;
+}
+
+function merge(base: Tree, over: Tree): Tree {
+  const out: Tree = { ...base };
+  for (const [key, value] of Object.entries(over)) out[key] = isTree(value) && isTree(out[key]) ? merge(out[key] as Tree, value) : value;
+  return out;
+}
+
+function coerce(raw: string, like: unknown): unknown {
+  if (typeof like === 'number') return raw.trim() !== '' && !Number.isNaN(Number(raw)) ? Number(raw) : raw;
+  if (typeof like === 'boolean') return raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
+  return raw;
+}
+
+/** The part of the configuration the environment sets. */
+export function fromEnvironment(env: NodeJS.ProcessEnv): Tree {
+  const out: Tree = {};
+  for (const { path, value } of leaves(ConfigSchema.parse({}) as Tree)) {
+    const raw = env[envName(path)];
+    if (raw !== undefined) setPath(out, path, coerce(raw, value));
+  }
+  return out;
+}
+
+export function environmentVariables(): string[] {
+  return leaves(ConfigSchema.parse({}) as Tree).map(({ path }) => envName(path));
+}
+
+export function readConfigFile(file: string): Tree {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`cannot read ${file}: ${(err as Error).message}`], file);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError([`not valid YAML: ${(err as Error).message}`], file);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (!isTree(parsed)) throw new ConfigError(['the file must hold a mapping of settings'], file);
+  return parsed;
+}
+
+export function validate(input: Tree, source: string): Config {
+  const result = ConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`), source);
+}
+
+export interface LoadOptions {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Settings from command-line flags, highest precedence. */
+  overrides?: Tree;
+}
+
+export function loadConfig(options: LoadOptions = {}): Config {
+  const fromFile = options.file ? readConfigFile(options.file) : {};
+  const merged = merge(merge(fromFile, fromEnvironment(options.env ?? process.env)), options.overrides ?? {});
+  return validate(merged, options.file ?? 'defaults and environment');
+}

@@ -1,0 +1,41 @@
+// Berth's configuration: one schema, validated at start-up, every leaf with a default so the
+// embedded default needs no file at all. An empty string means "derived from dataDir".
+import { z } from 'zod';
+
+const LISTEN = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/;
+
+export const ConfigSchema = z.strictObject({
+  /** HOST:PORT the registry listens on. */
+  listen: z.string().regex(LISTEN, 'must be HOST:PORT, e.g. localhost:5000 or 0.0.0.0:5000').default('localhost:5000'),
+  /** Where the embedded default keeps its database and blobs. */
+  dataDir: z.string().min(1).default('./data'),
+  log: z.strictObject({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** One log line per request. */
+    requests: z.boolean().default(true),
+  }).prefault({}),
+  storage: z.strictObject({
+    driver: z.enum(['filesystem']).default('filesystem'),
+    filesystem: z.strictObject({
+      /** Root directory of blobs; default <dataDir>/storage. */
+      root: z.string().default(''),
+    }).prefault({}),
+  }).prefault({}),
+  metadata: z.strictObject({
+    /** sqlite:<file> (default sqlite:<dataDir>/berth.db). */
+    url: z.string().default(''),
+  }).prefault({}),
+  registry: z.strictObject({
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be a region name such as us-east-1').default('us-east-1'),
+    /** A push to a repository that does not exist creates it. */
+    createRepositoryOnPush: z.boolean().default(true),
+    maxManifestBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
+    maxBlobBytes: z.number().int().positive().default(50 * 1024 * 1024 * 1024),
+    /** Uploads untouched this long are removed with their bytes. */
+    uploadExpiryHours: z.number().positive().default(24),
+    /** Memory for manifest bytes by digest (content-addressed, never stale). */
+    manifestCacheBytes: z.number().int().min(0).default(64 * 1024 * 1024),
+  }).prefault({}),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;

@@ -1,0 +1,123 @@
+// Parsing and validation of image manifests and indexes (OCI and Docker schema 2): what a
+// manifest is, what it references, and what the referrers API says about it. Pure: no I/O.
+import { RegistryError } from './errors.js';
+import { tryParseDigest } from './digest.js';
+import { baseMediaType, isMediaType, isNondistributable, isSchema1, manifestKind, MediaTypes, type ManifestKind } from './media-types.js';
+
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  urls?: string[];
+  annotations?: Record<string, string>;
+  artifactType?: string;
+  platform?: unknown;
+}
+
+export interface ParsedManifest {
+  mediaType: string;
+  kind: ManifestKind;
+  config?: Descriptor;
+  /** Blobs the manifest needs in the repository (config and distributable layers). */
+  blobs: Descriptor[];
+  /** Child manifests an index needs in the repository. */
+  manifests: Descriptor[];
+  subject?: Descriptor;
+  /** What the referrers API reports: `artifactType`, else an image's config media type. */
+  artifactType?: string;
+  annotations?: Record<string, string>;
+}
+
+function invalid(message: string, detail?: unknown): RegistryError {
+  return new RegistryError('MANIFEST_INVALID', message, detail);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseAnnotations(value: unknown, where: string): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  if (!isPlainObject(value) || !Object.values(value).every((v) => typeof v === 'string')) {
+    throw invalid(`${where}.annotations must be a map of strings`);
+  }
+  return value as Record<string, string>;
+}
+
+export function parseDescriptor(value: unknown, where: string): Descriptor {
+  if (!isPlainObject(value)) throw invalid(`${where} must be a descriptor object`);
+  const { mediaType, digest, size, urls, annotations, artifactType, platform } = value;
+  if (!isMediaType(mediaType)) throw invalid(`${where}.mediaType is missing or not a media type`);
+  if (typeof digest !== 'string' || !tryParseDigest(digest)) throw invalid(`${where}.digest is missing or invalid`, { digest });
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw invalid(`${where}.size must be a non-negative integer`);
+  if (urls !== undefined && (!Array.isArray(urls) || !urls.every((u) => typeof u === 'string'))) throw invalid(`${where}.urls must be an array of strings`);
+  if (artifactType !== undefined && !isMediaType(artifactType)) throw invalid(`${where}.artifactType is not a media type`);
+  const descriptor: Descriptor = { mediaType, digest, size };
+  if (urls !== undefined) descriptor.urls = urls as string[];
+  const parsedAnnotations = parseAnnotations(annotations, where);
+  if (parsedAnnotations) descriptor.annotations = parsedAnnotations;
+  if (artifactType !== undefined) descriptor.artifactType = artifactType;
+  if (platform !== undefined) descriptor.platform = platform;
+  return descriptor;
+}
+
+function parseDescriptorList(value: unknown, where: string): Descriptor[] {
+  if (!Array.isArray(value)) throw invalid(`${where} must be an array`);
+  return value.map((item, i) => parseDescriptor(item, `${where}[${i}]`));
+}
+
+/** Decides the manifest's media type from the body's `mediaType` and the request's Content-Type. */
+function resolveMediaType(body: Record<string, unknown>, contentType: string | undefined): string {
+  const header = baseMediaType(contentType);
+  const declared = body.mediaType;
+  if (declared !== undefined && typeof declared !== 'string') throw invalid('mediaType must be a string');
+  if (declared !== undefined && header !== undefined && manifestKind(header) && header !== declared) {
+    throw invalid(`Content-Type "${header}" does not match the manifest's mediaType "${declared}"`);
+  }
+  const mediaType = declared ?? (header && (manifestKind(header) || isSchema1(header)) ? header : undefined);
+  if (mediaType) return mediaType;
+  // OCI allows an image manifest or index without mediaType: tell them apart by shape.
+  if ('manifests' in body) return MediaTypes.ociIndex;
+  if ('config' in body) return MediaTypes.ociManifest;
+  throw invalid('cannot determine the manifest media type: no mediaType field and no manifest Content-Type');
+}
+
+/** Parses manifest bytes as pushed; throws MANIFEST_INVALID with a precise message on any defect. */
+export function parseManifest(bytes: Buffer, contentType: string | undefined): ParsedManifest {
+  let body: unknown;
+  try {
+    body = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw invalid('manifest is not valid JSON');
+  }
+  if (!isPlainObject(body)) throw invalid('manifest must be a JSON object');
+  const mediaType = resolveMediaType(body, contentType);
+  if (isSchema1(mediaType) || body.schemaVersion === 1) {
+    throw new RegistryError('MANIFEST_INVALID', 'Docker schema 1 manifests are not accepted by this registry', { mediaType }, { status: 400 });
+  }
+  const kind = manifestKind(mediaType);
+  if (!kind) throw invalid(`unsupported manifest media type "${mediaType}"`, { mediaType });
+  if (body.schemaVersion !== 2) throw invalid('schemaVersion must be 2');
+  const artifactType = body.artifactType;
+  if (artifactType !== undefined && !isMediaType(artifactType)) throw invalid('artifactType is not a media type');
+  const annotations = parseAnnotations(body.annotations, 'manifest');
+  const subject = body.subject === undefined ? undefined : parseDescriptor(body.subject, 'subject');
+
+  const parsed: ParsedManifest = { mediaType, kind, blobs: [], manifests: [] };
+  if (subject) parsed.subject = subject;
+  if (annotations) parsed.annotations = annotations;
+
+  if (kind === 'image') {
+    if ('manifests' in body) throw invalid('an image manifest must not have "manifests"');
+    const config = parseDescriptor(body.config, 'config');
+    const layers = body.layers === undefined && mediaType === MediaTypes.ociManifest ? [] : parseDescriptorList(body.layers, 'layers');
+    parsed.config = config;
+    parsed.blobs = [config, ...layers.filter((l) => !(isNondistributable(l.mediaType) && l.urls?.length))];
+    parsed.artifactType = (artifactType as string | undefined) ?? config.mediaType;
+  } else {
+    if ('config' in body || 'layers' in body) throw invalid('an index must not have "config" or "layers"');
+    parsed.manifests = parseDescriptorList(body.manifests, 'manifests');
+    if (artifactType !== undefined) parsed.artifactType = artifactType as string;
+  }
+  return parsed;
+}

@@ -1,0 +1,61 @@
+// The registry protocol face (/v2): routes from routes.ts, handlers per resource, one error
+// boundary. Bodies are never parsed by the framework: handlers stream them.
+import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify';
+import { RegistryError } from '../../domain/errors.js';
+import type { RequestContext } from '../../registry/context.js';
+import type { RegistryServices } from '../../registry/services.js';
+import { deleteBlob, getBlob, headBlob } from './blobs.js';
+import { renderError } from './errors.js';
+import { base, catalog, referrers, tags } from './listings.js';
+import { deleteManifest, getManifest, headManifest, putManifest } from './manifests.js';
+import type { Handler } from './request.js';
+import { matchRoute, type RouteName } from './routes.js';
+import { deleteUpload, getUpload, patchUpload, putUpload, startUpload } from './uploads.js';
+
+export interface OciPluginOptions {
+  services: RegistryServices;
+  /** Resolves who is calling and which account's registry is addressed. */
+  context(request: FastifyRequest): Promise<RequestContext>;
+}
+
+const HANDLERS: Record<RouteName, Partial<Record<string, Handler>>> = {
+  base: { GET: base, HEAD: base },
+  catalog: { GET: catalog },
+  tags: { GET: tags },
+  manifest: { GET: getManifest, HEAD: headManifest, PUT: putManifest, DELETE: deleteManifest },
+  uploads: { POST: startUpload },
+  upload: { GET: getUpload, PATCH: patchUpload, PUT: putUpload, DELETE: deleteUpload },
+  blob: { GET: getBlob, HEAD: headBlob, DELETE: deleteBlob },
+  referrers: { GET: referrers },
+};
+
+const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'PUT', 'POST', 'PATCH', 'DELETE'];
+
+export async function ociPlugin(app: FastifyInstance, options: OciPluginOptions): Promise<void> {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('Docker-Distribution-API-Version', 'registry/2.0');
+  });
+  app.setErrorHandler((err, request, reply) => renderError(err, request, reply));
+  app.setNotFoundHandler((request, reply) => renderError(new RegistryError('UNSUPPORTED', `no such endpoint: ${request.method} ${request.url}`, undefined, { status: 404 }), request, reply));
+
+  const dispatch = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
+    const url = request.url;
+    const queryAt = url.indexOf('?');
+    const path = (queryAt === -1 ? url : url.slice(0, queryAt)).replace(/^\/v2\/?/, '');
+    const match = matchRoute(path);
+    if (!match) throw new RegistryError('UNSUPPORTED', `no such endpoint: ${request.method} /v2/${path}`, undefined, { status: 404 });
+    const routeHandlers = HANDLERS[match.route];
+    const handler = routeHandlers[request.method];
+    if (!handler) {
+      reply.header('Allow', Object.keys(routeHandlers).join(', '));
+      throw new RegistryError('UNSUPPORTED', `${request.method} is not allowed on this endpoint`, undefined, { status: 405 });
+    }
+    const ctx = await options.context(request);
+    return handler({ request, reply, ctx, services: options.services, name: match.name, target: match.target, query: request.query as Record<string, string | string[]> });
+  };
+
+  app.route({ method: METHODS, url: '/v2', handler: dispatch, exposeHeadRoute: false });
+  app.route({ method: METHODS, url: '/v2/*', handler: dispatch, exposeHeadRoute: false });
+}

@@ -1,0 +1,268 @@
+// The metadata store over the query builder: one implementation of every index for all SQL
+// backends. Adapters (sqlite.ts, postgres later) only open the connection and name the dialect.
+import { randomUUID } from 'node:crypto';
+import { Migrator, sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
+import type { Database, ManifestsTable } from './schema.js';
+import { migrationProvider } from './migrations.js';
+import type {
+  BlobIndex, ManifestIndex, ManifestRecord, MetadataStore, Page, Repository, RepositoryIndex, SettingsIndex, TagIndex, Upload, UploadIndex,
+} from './store.js';
+
+export interface KyselyStoreOptions {
+  backend: string;
+  /** The collation that orders strings byte by byte ("ASCIIbetical"): BINARY on SQLite, "C" on PostgreSQL. */
+  binaryCollation: string;
+}
+
+type Db = Kysely<Database>;
+
+function toManifest(row: Selectable<ManifestsTable>): ManifestRecord {
+  return {
+    repositoryId: row.repository_id,
+    digest: row.digest,
+    mediaType: row.media_type,
+    size: Number(row.size),
+    artifactType: row.artifact_type,
+    subjectDigest: row.subject_digest,
+    annotations: row.annotations ? (JSON.parse(row.annotations) as Record<string, string>) : null,
+    createdAt: Number(row.created_at),
+  };
+}
+
+function toRepository(row: { id: string; account_id: string; name: string; created_at: number }): Repository {
+  return { id: row.id, accountId: row.account_id, name: row.name, createdAt: Number(row.created_at) };
+}
+
+export async function migrate(db: Db): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`database migration ${failed ?? ''} failed: ${(error as Error).message ?? error}`);
+  }
+}
+
+export class KyselyMetadataStore implements MetadataStore {
+  readonly backend: string;
+  readonly repositories: RepositoryIndex;
+  readonly blobs: BlobIndex;
+  readonly manifests: ManifestIndex;
+  readonly tags: TagIndex;
+  readonly uploads: UploadIndex;
+  readonly settings: SettingsIndex;
+
+  constructor(private readonly db: Db, options: KyselyStoreOptions) {
+    this.backend = options.backend;
+    const ordered = (column: string): RawBuilder<string> => sql<string>`${sql.ref(column)} collate ${sql.raw(`"${options.binaryCollation}"`)}`;
+    this.repositories = new Repositories(db, ordered);
+    this.blobs = new Blobs(db);
+    this.manifests = new Manifests(db);
+    this.tags = new Tags(db, ordered);
+    this.uploads = new Uploads(db);
+    this.settings = new Settings(db);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await sql`select 1`.execute(this.db);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.db.destroy();
+  }
+}
+
+type Ordered = (column: string) => RawBuilder<string>;
+
+class Repositories implements RepositoryIndex {
+  constructor(private readonly db: Db, private readonly ordered: Ordered) {}
+
+  async get(accountId: string, name: string) {
+    const row = await this.db.selectFrom('repositories').selectAll().where('account_id', '=', accountId).where('name', '=', name).executeTakeFirst();
+    return row && toRepository(row);
+  }
+
+  async ensure(accountId: string, name: string) {
+    await this.db.insertInto('repositories')
+      .values({ id: randomUUID(), account_id: accountId, name, created_at: Date.now() })
+      .onConflict((oc) => oc.columns(['account_id', 'name']).doNothing())
+      .execute();
+    const repository = await this.get(accountId, name);
+    if (!repository) throw new Error(`repository ${name} vanished while being created`);
+    return repository;
+  }
+
+  async list(accountId: string, page: Page) {
+    let query = this.db.selectFrom('repositories').select('name').where('account_id', '=', accountId);
+    if (page.last !== undefined) query = query.where(this.ordered('name'), '>', page.last);
+    const rows = await query.orderBy(this.ordered('name')).limit(page.limit).execute();
+    return rows.map((r) => r.name);
+  }
+
+  async delete(id: string) {
+    const result = await this.db.deleteFrom('repositories').where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+}
+
+class Blobs implements BlobIndex {
+  constructor(private readonly db: Db) {}
+
+  async link(repositoryId: string, digest: string, size: number) {
+    const now = Date.now();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('blobs').values({ digest, size, created_at: now }).onConflict((oc) => oc.column('digest').doNothing()).execute();
+      await trx.insertInto('repository_blobs').values({ repository_id: repositoryId, digest, created_at: now })
+        .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing()).execute();
+    });
+  }
+
+  async linkedSize(repositoryId: string, digest: string) {
+    const row = await this.db.selectFrom('repository_blobs').innerJoin('blobs', 'blobs.digest', 'repository_blobs.digest')
+      .select('blobs.size').where('repository_blobs.repository_id', '=', repositoryId).where('repository_blobs.digest', '=', digest)
+      .executeTakeFirst();
+    return row === undefined ? undefined : Number(row.size);
+  }
+
+  async unlink(repositoryId: string, digest: string) {
+    const result = await this.db.deleteFrom('repository_blobs').where('repository_id', '=', repositoryId).where('digest', '=', digest).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async size(digest: string) {
+    const row = await this.db.selectFrom('blobs').select('size').where('digest', '=', digest).executeTakeFirst();
+    return row === undefined ? undefined : Number(row.size);
+  }
+
+  async repositoriesWith(digest: string, limit: number) {
+    const rows = await this.db.selectFrom('repository_blobs').innerJoin('repositories', 'repositories.id', 'repository_blobs.repository_id')
+      .select(['repositories.id', 'repositories.account_id', 'repositories.name', 'repositories.created_at'])
+      .where('repository_blobs.digest', '=', digest).limit(limit).execute();
+    return rows.map(toRepository);
+  }
+}
+
+class Manifests implements ManifestIndex {
+  constructor(private readonly db: Db) {}
+
+  async get(repositoryId: string, digest: string) {
+    const row = await this.db.selectFrom('manifests').selectAll().where('repository_id', '=', repositoryId).where('digest', '=', digest).executeTakeFirst();
+    return row && toManifest(row);
+  }
+
+  async put(record: ManifestRecord, references: string[], tags: string[]) {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('manifests').values({
+        repository_id: record.repositoryId,
+        digest: record.digest,
+        media_type: record.mediaType,
+        size: record.size,
+        artifact_type: record.artifactType,
+        subject_digest: record.subjectDigest,
+        annotations: record.annotations ? JSON.stringify(record.annotations) : null,
+        created_at: record.createdAt,
+      }).onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing()).execute();
+      const unique = [...new Set(references)];
+      if (unique.length > 0) {
+        await trx.insertInto('manifest_references')
+          .values(unique.map((child) => ({ repository_id: record.repositoryId, manifest_digest: record.digest, child_digest: child })))
+          .onConflict((oc) => oc.columns(['repository_id', 'manifest_digest', 'child_digest']).doNothing()).execute();
+      }
+      for (const tag of new Set(tags)) {
+        await trx.insertInto('tags').values({ repository_id: record.repositoryId, name: tag, manifest_digest: record.digest, updated_at: record.createdAt })
+          .onConflict((oc) => oc.columns(['repository_id', 'name']).doUpdateSet({ manifest_digest: record.digest, updated_at: record.createdAt }))
+          .execute();
+      }
+    });
+  }
+
+  async delete(repositoryId: string, digest: string) {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('tags').where('repository_id', '=', repositoryId).where('manifest_digest', '=', digest).execute();
+      await trx.deleteFrom('manifest_references').where('repository_id', '=', repositoryId).where('manifest_digest', '=', digest).execute();
+      const result = await trx.deleteFrom('manifests').where('repository_id', '=', repositoryId).where('digest', '=', digest).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    });
+  }
+
+  async referrers(repositoryId: string, subjectDigest: string, artifactType?: string) {
+    let query = this.db.selectFrom('manifests').selectAll().where('repository_id', '=', repositoryId).where('subject_digest', '=', subjectDigest);
+    if (artifactType !== undefined) query = query.where('artifact_type', '=', artifactType);
+    const rows = await query.orderBy('created_at').orderBy('digest').execute();
+    return rows.map(toManifest);
+  }
+
+  async existing(repositoryId: string, digests: string[]) {
+    if (digests.length === 0) return new Set<string>();
+    const rows = await this.db.selectFrom('manifests').select('digest').where('repository_id', '=', repositoryId).where('digest', 'in', digests).execute();
+    return new Set(rows.map((r) => r.digest));
+  }
+}
+
+class Tags implements TagIndex {
+  constructor(private readonly db: Db, private readonly ordered: Ordered) {}
+
+  async resolve(repositoryId: string, tag: string) {
+    const row = await this.db.selectFrom('tags')
+      .innerJoin('manifests', (join) => join.onRef('manifests.repository_id', '=', 'tags.repository_id').onRef('manifests.digest', '=', 'tags.manifest_digest'))
+      .selectAll('manifests').where('tags.repository_id', '=', repositoryId).where('tags.name', '=', tag).executeTakeFirst();
+    return row && toManifest(row);
+  }
+
+  async list(repositoryId: string, page: Page) {
+    let query = this.db.selectFrom('tags').select('name').where('repository_id', '=', repositoryId);
+    if (page.last !== undefined) query = query.where(this.ordered('name'), '>', page.last);
+    const rows = await query.orderBy(this.ordered('name')).limit(page.limit).execute();
+    return rows.map((r) => r.name);
+  }
+
+  async delete(repositoryId: string, tag: string) {
+    const result = await this.db.deleteFrom('tags').where('repository_id', '=', repositoryId).where('name', '=', tag).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+}
+
+class Uploads implements UploadIndex {
+  constructor(private readonly db: Db) {}
+
+  async create(upload: Upload) {
+    await this.db.insertInto('uploads').values({ id: upload.id, repository_id: upload.repositoryId, created_at: upload.createdAt, updated_at: upload.updatedAt }).execute();
+  }
+
+  async get(id: string) {
+    const row = await this.db.selectFrom('uploads').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && { id: row.id, repositoryId: row.repository_id, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) };
+  }
+
+  async touch(id: string, at: number) {
+    await this.db.updateTable('uploads').set({ updated_at: at }).where('id', '=', id).execute();
+  }
+
+  async delete(id: string) {
+    const result = await this.db.deleteFrom('uploads').where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async stale(before: number, limit: number) {
+    const rows = await this.db.selectFrom('uploads').selectAll().where('updated_at', '<', before).orderBy('updated_at').limit(limit).execute();
+    return rows.map((row) => ({ id: row.id, repositoryId: row.repository_id, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) }));
+  }
+}
+
+class Settings implements SettingsIndex {
+  constructor(private readonly db: Db) {}
+
+  async get(key: string) {
+    const row = await this.db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+    return row?.value;
+  }
+
+  async setIfAbsent(key: string, value: string) {
+    await this.db.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
+    return (await this.get(key)) ?? value;
+  }
+}

@@ -1,0 +1,101 @@
+// The metadata port: repositories, blob links, manifests, tags and upload sessions. Narrow
+// sub-interfaces, one per concern; every adapter (sqlite, postgres) passes store-suite.ts.
+
+export interface Repository {
+  id: string;
+  accountId: string;
+  name: string;
+  createdAt: number;
+}
+
+export interface ManifestRecord {
+  repositoryId: string;
+  digest: string;
+  mediaType: string;
+  size: number;
+  artifactType: string | null;
+  subjectDigest: string | null;
+  annotations: Record<string, string> | null;
+  createdAt: number;
+}
+
+export interface Upload {
+  id: string;
+  repositoryId: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Page {
+  /** Return names strictly after this one. */
+  last?: string;
+  /** At most this many. */
+  limit: number;
+}
+
+export interface RepositoryIndex {
+  get(accountId: string, name: string): Promise<Repository | undefined>;
+  /** Creates the repository, or returns it when it exists already (concurrent creators agree). */
+  ensure(accountId: string, name: string): Promise<Repository>;
+  list(accountId: string, page: Page): Promise<string[]>;
+  delete(id: string): Promise<boolean>;
+}
+
+export interface BlobIndex {
+  /** Records a verified blob and links it into a repository, in one step. */
+  link(repositoryId: string, digest: string, size: number): Promise<void>;
+  /** The size of a blob linked into the repository, or undefined. */
+  linkedSize(repositoryId: string, digest: string): Promise<number | undefined>;
+  unlink(repositoryId: string, digest: string): Promise<boolean>;
+  /** The size of a blob known to the registry (in any repository), or undefined. */
+  size(digest: string): Promise<number | undefined>;
+  /** Repositories the blob is linked into, for mount decisions. */
+  repositoriesWith(digest: string, limit: number): Promise<Repository[]>;
+}
+
+export interface ManifestIndex {
+  get(repositoryId: string, digest: string): Promise<ManifestRecord | undefined>;
+  /** Stores the manifest with its references and tags in one transaction. */
+  put(record: ManifestRecord, references: string[], tags: string[]): Promise<void>;
+  /** Deletes the manifest and every tag pointing at it. */
+  delete(repositoryId: string, digest: string): Promise<boolean>;
+  /** Manifests in the repository whose `subject` is `digest`, optionally of one artifact type. */
+  referrers(repositoryId: string, subjectDigest: string, artifactType?: string): Promise<ManifestRecord[]>;
+  /** Which of these digests are manifests in the repository. */
+  existing(repositoryId: string, digests: string[]): Promise<Set<string>>;
+}
+
+export interface TagIndex {
+  /** The manifest a tag points at, with its record. */
+  resolve(repositoryId: string, tag: string): Promise<ManifestRecord | undefined>;
+  list(repositoryId: string, page: Page): Promise<string[]>;
+  delete(repositoryId: string, tag: string): Promise<boolean>;
+}
+
+export interface UploadIndex {
+  create(upload: Upload): Promise<void>;
+  get(id: string): Promise<Upload | undefined>;
+  touch(id: string, at: number): Promise<void>;
+  delete(id: string): Promise<boolean>;
+  /** Uploads not touched since `before`, oldest first. */
+  stale(before: number, limit: number): Promise<Upload[]>;
+}
+
+export interface SettingsIndex {
+  get(key: string): Promise<string | undefined>;
+  /** Sets the key only if it has no value yet; returns the value that is stored. */
+  setIfAbsent(key: string, value: string): Promise<string>;
+}
+
+export interface MetadataStore {
+  readonly backend: string;
+  readonly repositories: RepositoryIndex;
+  readonly blobs: BlobIndex;
+  readonly manifests: ManifestIndex;
+  readonly tags: TagIndex;
+  readonly uploads: UploadIndex;
+  readonly settings: SettingsIndex;
+  /** True when the database answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

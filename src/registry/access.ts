@@ -1,0 +1,59 @@
+// Resolves a repository for an operation: the one place that authorizes registry operations
+// and turns a name into a repository (or NAME_UNKNOWN, or a new repository on push).
+import type { Action } from '../domain/actions.js';
+import { Actions } from '../domain/actions.js';
+import { RegistryError } from '../domain/errors.js';
+import { assertRepositoryName } from '../domain/names.js';
+import type { Authorizer } from '../iam/authorizer.js';
+import type { MetadataStore, Repository } from '../metadata/store.js';
+import type { RequestContext } from './context.js';
+
+export interface AccessOptions {
+  region: string;
+  createRepositoryOnPush: boolean;
+}
+
+export class RepositoryAccess {
+  constructor(private readonly store: MetadataStore, private readonly authorizer: Authorizer, private readonly options: AccessOptions) {}
+
+  repositoryArn(accountId: string, name: string): string {
+    return `arn:aws:ecr:${this.options.region}:${accountId}:repository/${name}`;
+  }
+
+  /** Authorizes `action` on the repository without requiring that it exists. */
+  async authorize(ctx: RequestContext, name: string, action: Action): Promise<void> {
+    assertRepositoryName(name);
+    await this.authorizer.authorize({ principal: ctx.principal, action, resource: this.repositoryArn(ctx.accountId, name) });
+  }
+
+  /** True when the principal may do `action` on the repository; never throws for a denial. */
+  async allowed(ctx: RequestContext, name: string, action: Action): Promise<boolean> {
+    try {
+      await this.authorize(ctx, name, action);
+      return true;
+    } catch (err) {
+      if (err instanceof RegistryError) return false;
+      throw err;
+    }
+  }
+
+  /** An existing repository the principal may do `action` on. */
+  async existing(ctx: RequestContext, name: string, action: Action): Promise<Repository> {
+    await this.authorize(ctx, name, action);
+    const repository = await this.store.repositories.get(ctx.accountId, name);
+    if (!repository) throw new RegistryError('NAME_UNKNOWN', `repository ${name} not found`, { name });
+    return repository;
+  }
+
+  /** A repository to push into: created on first push when the registry allows it. */
+  async forPush(ctx: RequestContext, name: string, action: Action): Promise<Repository> {
+    await this.authorize(ctx, name, action);
+    const repository = await this.store.repositories.get(ctx.accountId, name);
+    if (repository) return repository;
+    if (!this.options.createRepositoryOnPush) {
+      throw new RegistryError('NAME_UNKNOWN', `repository ${name} does not exist and this registry does not create repositories on push`, { name });
+    }
+    await this.authorize(ctx, name, Actions.CreateRepository);
+    return this.store.repositories.ensure(ctx.accountId, name);
+  }
+}

@@ -1,0 +1,63 @@
+// Reading and deleting blobs of a repository: a repository reads only blobs linked to it.
+import type { Readable } from 'node:stream';
+import { Actions } from '../domain/actions.js';
+import { parseDigest } from '../domain/digest.js';
+import { RegistryError } from '../domain/errors.js';
+import type { MetadataStore } from '../metadata/store.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { PathNotFoundError } from '../storage/driver.js';
+import type { RepositoryAccess } from './access.js';
+import type { RequestContext } from './context.js';
+
+/** An inclusive byte range, resolved against the blob's size. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+export interface BlobContent {
+  digest: string;
+  size: number;
+  /** Present when a range was asked for and is satisfiable. */
+  range?: ByteRange;
+  stream: Readable;
+}
+
+export class BlobService {
+  constructor(private readonly store: MetadataStore, private readonly blobs: BlobStore, private readonly access: RepositoryAccess) {}
+
+  /** The size of a blob linked into the repository (HEAD). */
+  async stat(ctx: RequestContext, name: string, digestValue: string): Promise<{ digest: string; size: number }> {
+    const repository = await this.access.existing(ctx, name, Actions.BatchCheckLayerAvailability);
+    const digest = parseDigest(digestValue);
+    const size = await this.store.blobs.linkedSize(repository.id, digest.value);
+    if (size === undefined) throw new RegistryError('BLOB_UNKNOWN', `blob ${digest.value} not found in ${name}`, { digest: digest.value });
+    return { digest: digest.value, size };
+  }
+
+  /** Opens a linked blob, whole or a range of it (`resolveRange` maps the size to a range or throws). */
+  async open(ctx: RequestContext, name: string, digestValue: string, resolveRange?: (size: number) => ByteRange | undefined): Promise<BlobContent> {
+    const repository = await this.access.existing(ctx, name, Actions.GetDownloadUrlForLayer);
+    const digest = parseDigest(digestValue);
+    const size = await this.store.blobs.linkedSize(repository.id, digest.value);
+    if (size === undefined) throw new RegistryError('BLOB_UNKNOWN', `blob ${digest.value} not found in ${name}`, { digest: digest.value });
+    const range = resolveRange?.(size);
+    try {
+      const stream = range ? await this.blobs.open(digest, range.start, range.end - range.start + 1) : await this.blobs.open(digest);
+      return range ? { digest: digest.value, size, range, stream } : { digest: digest.value, size, stream };
+    } catch (err) {
+      // Linked in metadata but gone from storage (deleted out of band): unknown, not a crash.
+      if (err instanceof PathNotFoundError) throw new RegistryError('BLOB_UNKNOWN', `blob ${digest.value} is missing from storage`, { digest: digest.value });
+      throw err;
+    }
+  }
+
+  /** Unlinks the blob from the repository; the bytes stay for other repositories (and for garbage collection). */
+  async delete(ctx: RequestContext, name: string, digestValue: string): Promise<void> {
+    const repository = await this.access.existing(ctx, name, Actions.BatchDeleteImage);
+    const digest = parseDigest(digestValue);
+    if (!(await this.store.blobs.unlink(repository.id, digest.value))) {
+      throw new RegistryError('BLOB_UNKNOWN', `blob ${digest.value} not found in ${name}`, { digest: digest.value });
+    }
+  }
+}

@@ -1,0 +1,145 @@
+// Manifests of a repository: validated and stored byte-exact, addressed by digest and by tag.
+import { Actions } from '../domain/actions.js';
+import { digestOf, parseDigest, type Digest } from '../domain/digest.js';
+import { RegistryError } from '../domain/errors.js';
+import { parseManifest, type ParsedManifest } from '../domain/manifest.js';
+import { EMPTY_JSON } from '../domain/media-types.js';
+import { assertTag, parseReference } from '../domain/names.js';
+import type { ManifestRecord, MetadataStore, Repository } from '../metadata/store.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import type { RepositoryAccess } from './access.js';
+import type { ContentCache } from './content-cache.js';
+import type { RequestContext } from './context.js';
+
+export interface ManifestOptions {
+  maxManifestBytes: number;
+}
+
+export interface StoredManifest {
+  digest: string;
+  mediaType: string;
+  size: number;
+}
+
+export interface PutResult {
+  digest: string;
+  subject?: string;
+  tags: string[];
+}
+
+export class ManifestService {
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly blobs: BlobStore,
+    private readonly access: RepositoryAccess,
+    private readonly cache: ContentCache,
+    readonly options: ManifestOptions,
+  ) {}
+
+  /** The manifest's record (HEAD): no bytes read. */
+  async stat(ctx: RequestContext, name: string, reference: string): Promise<StoredManifest> {
+    const repository = await this.access.existing(ctx, name, Actions.BatchGetImage);
+    return describe(await this.find(repository, reference));
+  }
+
+  async get(ctx: RequestContext, name: string, reference: string): Promise<StoredManifest & { bytes: Buffer }> {
+    const repository = await this.access.existing(ctx, name, Actions.BatchGetImage);
+    const record = await this.find(repository, reference);
+    return { ...describe(record), bytes: await this.bytes(record.digest) };
+  }
+
+  /** Validates and stores a manifest under a tag or its digest, plus any extra `tags`. */
+  async put(ctx: RequestContext, name: string, reference: string, bytes: Buffer, contentType: string | undefined, extraTags: string[] = []): Promise<PutResult> {
+    const repository = await this.access.forPush(ctx, name, Actions.PutImage);
+    if (bytes.length > this.options.maxManifestBytes) {
+      throw new RegistryError('SIZE_INVALID', `manifest exceeds the limit of ${this.options.maxManifestBytes} bytes`, { limit: this.options.maxManifestBytes }, { status: 413 });
+    }
+    const ref = parseReference(reference);
+    const tags = [...(ref.kind === 'tag' ? [ref.tag] : []), ...extraTags.map(assertTag)];
+    const algorithm = ref.kind === 'digest' ? ref.digest.algorithm : 'sha256';
+    const digest = digestOf(bytes, algorithm);
+    if (ref.kind === 'digest' && ref.digest.value !== digest) {
+      throw new RegistryError('DIGEST_INVALID', `manifest has digest ${digest}, not ${ref.digest.value}`, { expected: ref.digest.value, actual: digest });
+    }
+    const manifest = parseManifest(bytes, contentType);
+    await this.checkReferences(repository, manifest);
+
+    const parsedDigest = parseDigest(digest);
+    if ((await this.blobs.size(parsedDigest)) === undefined) await this.blobs.put(parsedDigest, bytes);
+    await this.store.manifests.put(
+      {
+        repositoryId: repository.id,
+        digest,
+        mediaType: manifest.mediaType,
+        size: bytes.length,
+        artifactType: manifest.artifactType ?? null,
+        subjectDigest: manifest.subject?.digest ?? null,
+        annotations: manifest.annotations ?? null,
+        createdAt: Date.now(),
+      },
+      [...manifest.blobs, ...manifest.manifests].map((d) => d.digest),
+      tags,
+    );
+    this.cache.set(digest, bytes);
+    return manifest.subject ? { digest, subject: manifest.subject.digest, tags } : { digest, tags };
+  }
+
+  /** By tag: removes only the tag. By digest: removes the manifest and every tag on it. */
+  async delete(ctx: RequestContext, name: string, reference: string): Promise<void> {
+    const repository = await this.access.existing(ctx, name, Actions.BatchDeleteImage);
+    const ref = parseReference(reference);
+    const deleted = ref.kind === 'tag'
+      ? await this.store.tags.delete(repository.id, ref.tag)
+      : await this.store.manifests.delete(repository.id, ref.digest.value);
+    if (!deleted) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} not found in ${name}`, { reference });
+  }
+
+  async bytes(digest: string): Promise<Buffer> {
+    const cached = this.cache.get(digest);
+    if (cached) return cached;
+    const bytes = await this.blobs.read(parseDigest(digest));
+    this.cache.set(digest, bytes);
+    return bytes;
+  }
+
+  private async find(repository: Repository, reference: string): Promise<ManifestRecord> {
+    const ref = parseReference(reference);
+    const record = ref.kind === 'tag'
+      ? await this.store.tags.resolve(repository.id, ref.tag)
+      : await this.store.manifests.get(repository.id, ref.digest.value);
+    if (!record) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} not found in ${repository.name}`, { reference });
+    return record;
+  }
+
+  /** Every blob and child manifest the manifest names must be in the repository already. */
+  private async checkReferences(repository: Repository, manifest: ParsedManifest): Promise<void> {
+    const missing: { digest: string; reason: string }[] = [];
+    for (const blob of manifest.blobs) {
+      let size = await this.store.blobs.linkedSize(repository.id, blob.digest);
+      if (size === undefined && blob.digest === EMPTY_JSON.digest) size = await this.linkEmptyBlob(repository);
+      if (size === undefined) missing.push({ digest: blob.digest, reason: 'blob not found in repository' });
+      else if (size !== blob.size) {
+        throw new RegistryError('MANIFEST_INVALID', `descriptor of ${blob.digest} says ${blob.size} bytes, the blob has ${size}`, { digest: blob.digest });
+      }
+    }
+    const present = await this.store.manifests.existing(repository.id, manifest.manifests.map((m) => m.digest));
+    for (const child of manifest.manifests) {
+      if (!present.has(child.digest)) missing.push({ digest: child.digest, reason: 'manifest not found in repository' });
+    }
+    if (missing.length > 0) {
+      throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest references ${missing.length} unknown blob(s) or manifest(s): ${missing[0]!.digest}`, { missing });
+    }
+  }
+
+  /** The OCI empty blob (`{}`) is well known: store and link it rather than refuse an artifact. */
+  private async linkEmptyBlob(repository: Repository): Promise<number> {
+    const digest: Digest = parseDigest(EMPTY_JSON.digest);
+    if ((await this.blobs.size(digest)) === undefined) await this.blobs.put(digest, EMPTY_JSON.bytes);
+    await this.store.blobs.link(repository.id, EMPTY_JSON.digest, EMPTY_JSON.size);
+    return EMPTY_JSON.size;
+  }
+}
+
+function describe(record: ManifestRecord): StoredManifest {
+  return { digest: record.digest, mediaType: record.mediaType, size: record.size };
+}

@@ -1,0 +1,12 @@
+// The registry's services, as the http layer receives them.
+import type { BlobService } from './blobs.js';
+import type { ListingService } from './listings.js';
+import type { ManifestService } from './manifests.js';
+import type { UploadService } from './uploads.js';
+
+export interface RegistryServices {
+  blobs: BlobService;
+  uploads: UploadService;
+  manifests: ManifestService;
+  listings: ListingService;
+}

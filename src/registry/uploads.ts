@@ -1,0 +1,231 @@
+// Blob uploads: monolithic, chunked and streamed, resumable after a restart or on another node
+// (the session is a metadata row, its bytes a storage file), and cross-repository mounts.
+// Bytes are hashed as they stream in and a blob becomes visible only after verification.
+import { randomUUID } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import { Actions } from '../domain/actions.js';
+import { createHasher, parseDigest, type Digest } from '../domain/digest.js';
+import { RegistryError } from '../domain/errors.js';
+import { isRepositoryName } from '../domain/names.js';
+import type { MetadataStore, Repository } from '../metadata/store.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import type { RepositoryAccess } from './access.js';
+import type { RequestContext } from './context.js';
+import { HashStates } from './hash-states.js';
+import { KeyedLock } from './keyed-lock.js';
+
+const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const MOUNT_CANDIDATES = 50;
+
+export interface UploadOptions {
+  maxBlobBytes: number;
+}
+
+/** An inclusive range from a Content-Range header. */
+export interface ChunkRange {
+  start: number;
+  end: number;
+}
+
+export interface Chunk {
+  body: AsyncIterable<Uint8Array>;
+  range?: ChunkRange;
+}
+
+export interface UploadStatus {
+  name: string;
+  id: string;
+  /** Bytes received so far. */
+  size: number;
+}
+
+export type StartResult = { kind: 'mounted' | 'completed'; name: string; digest: string } | { kind: 'started'; upload: UploadStatus };
+
+/** `Range: 0-<last byte>` as the distribution API reports an upload's progress. */
+export function progressRange(size: number): string {
+  return `0-${Math.max(size - 1, 0)}`;
+}
+
+export class UploadService {
+  private readonly hashes = new HashStates();
+  private readonly locks = new KeyedLock();
+
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly blobs: BlobStore,
+    private readonly access: RepositoryAccess,
+    private readonly options: UploadOptions,
+  ) {}
+
+  /** POST: mount, monolithic upload (with `digest`), or a new upload session. */
+  async start(ctx: RequestContext, name: string, request: { digest?: string; mount?: string; from?: string; chunk?: Chunk }): Promise<StartResult> {
+    const repository = await this.access.forPush(ctx, name, Actions.InitiateLayerUpload);
+    if (request.mount !== undefined) {
+      const digest = parseDigest(request.mount);
+      if (await this.mount(ctx, repository, digest, request.from)) return { kind: 'mounted', name, digest: digest.value };
+    }
+    const digest = request.digest === undefined ? undefined : parseDigest(request.digest);
+    const upload = await this.create(repository);
+    if (!digest) return { kind: 'started', upload: { name, id: upload, size: 0 } };
+    await this.finish(repository, upload, digest, request.chunk);
+    return { kind: 'completed', name, digest: digest.value };
+  }
+
+  /** PATCH: appends a chunk (at `range.start` when given) and reports the new progress. */
+  async append(ctx: RequestContext, name: string, id: string, chunk: Chunk | undefined): Promise<UploadStatus> {
+    const repository = await this.access.forPush(ctx, name, Actions.UploadLayerPart);
+    await this.session(repository, id);
+    const size = await this.locks.run(id, async () => {
+      const writer = await this.blobs.uploadWriter(id, true);
+      try {
+        await this.writeChunk(id, writer, chunk);
+        return writer.size;
+      } finally {
+        await writer.close();
+      }
+    });
+    await this.store.uploads.touch(id, Date.now());
+    return { name, id, size };
+  }
+
+  /** GET: progress of an upload. */
+  async status(ctx: RequestContext, name: string, id: string): Promise<UploadStatus> {
+    const repository = await this.access.existing(ctx, name, Actions.UploadLayerPart);
+    await this.session(repository, id);
+    return { name, id, size: await this.blobs.uploadSize(id) };
+  }
+
+  /** PUT: the last (possibly empty) chunk, then verification against `digest`. */
+  async complete(ctx: RequestContext, name: string, id: string, digestValue: string | undefined, chunk?: Chunk): Promise<string> {
+    const repository = await this.access.forPush(ctx, name, Actions.CompleteLayerUpload);
+    await this.session(repository, id);
+    if (!digestValue) throw new RegistryError('DIGEST_INVALID', 'the digest query parameter is required to complete an upload');
+    const digest = parseDigest(digestValue);
+    await this.finish(repository, id, digest, chunk);
+    return digest.value;
+  }
+
+  /** DELETE: abandons an upload and its bytes. */
+  async cancel(ctx: RequestContext, name: string, id: string): Promise<void> {
+    const repository = await this.access.forPush(ctx, name, Actions.UploadLayerPart);
+    await this.session(repository, id);
+    await this.locks.run(id, () => this.discard(id));
+  }
+
+  /** Removes uploads untouched since `before` (abandoned by their clients). */
+  async expire(before: number): Promise<number> {
+    let removed = 0;
+    for (const upload of await this.store.uploads.stale(before, 1000)) {
+      await this.locks.run(upload.id, () => this.discard(upload.id));
+      removed++;
+    }
+    return removed;
+  }
+
+  private async create(repository: Repository): Promise<string> {
+    const id = randomUUID();
+    const now = Date.now();
+    // The row first: a byte file never exists without the session that owns it.
+    await this.store.uploads.create({ id, repositoryId: repository.id, createdAt: now, updatedAt: now });
+    const writer = await this.blobs.uploadWriter(id, false);
+    await writer.close();
+    return id;
+  }
+
+  private async session(repository: Repository, id: string): Promise<void> {
+    const upload = UPLOAD_ID.test(id) ? await this.store.uploads.get(id) : undefined;
+    if (!upload || upload.repositoryId !== repository.id) {
+      throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} not found in ${repository.name}`, { id });
+    }
+  }
+
+  private async finish(repository: Repository, id: string, digest: Digest, chunk: Chunk | undefined): Promise<void> {
+    await this.locks.run(id, async () => {
+      const writer = await this.blobs.uploadWriter(id, true);
+      let hash: Hash;
+      try {
+        hash = await this.writeChunk(id, writer, chunk);
+        await writer.commit();
+      } catch (err) {
+        await writer.close();
+        throw err;
+      }
+      this.hashes.drop(id);
+      const actual = digest.algorithm === 'sha256' ? `sha256:${hash.digest('hex')}` : await this.rehash(id, writer.size, digest.algorithm).then((h) => `${digest.algorithm}:${h.digest('hex')}`);
+      if (actual !== digest.value) {
+        await this.discard(id);
+        throw new RegistryError('DIGEST_INVALID', `uploaded content has digest ${actual}, not ${digest.value}`, { expected: digest.value, actual });
+      }
+      if ((await this.blobs.size(digest)) === undefined) await this.blobs.promoteUpload(id, digest);
+      else await this.blobs.deleteUpload(id); // stored already (an earlier or concurrent push): keep one copy
+      await this.store.blobs.link(repository.id, digest.value, writer.size);
+      await this.store.uploads.delete(id);
+    });
+  }
+
+  /** Appends a chunk through the running hash; returns that hash (valid for the new size). */
+  private async writeChunk(id: string, writer: { size: number; write(source: AsyncIterable<Uint8Array>): Promise<number> }, chunk: Chunk | undefined): Promise<Hash> {
+    const start = writer.size;
+    if (chunk?.range && chunk.range.start !== start) {
+      throw new RegistryError('RANGE_INVALID', `chunk starts at ${chunk.range.start} but the upload has ${start} bytes`, { offset: start }, {
+        headers: { Range: progressRange(start) },
+      });
+    }
+    const hash = this.hashes.take(id, start) ?? (await this.rehash(id, start, 'sha256'));
+    if (!chunk) return hash;
+    const limit = this.options.maxBlobBytes;
+    try {
+      await writer.write(hashing(chunk.body, hash, start, limit));
+    } catch (err) {
+      this.hashes.drop(id);
+      throw err;
+    }
+    if (chunk.range && writer.size !== chunk.range.end + 1) {
+      throw new RegistryError('SIZE_INVALID', `Content-Range ends at ${chunk.range.end} but the upload now has ${writer.size} bytes`, { size: writer.size });
+    }
+    this.hashes.put(id, hash.copy(), writer.size);
+    return hash;
+  }
+
+  /** Rebuilds the hash of the first `size` bytes of an upload from storage. */
+  private async rehash(id: string, size: number, algorithm: Digest['algorithm']): Promise<Hash> {
+    const hash = createHasher(algorithm);
+    if (size === 0) return hash;
+    for await (const part of await this.blobs.uploadReader(id, size)) hash.update(part as Buffer);
+    return hash;
+  }
+
+  private async discard(id: string): Promise<void> {
+    this.hashes.drop(id);
+    await this.blobs.deleteUpload(id);
+    await this.store.uploads.delete(id);
+  }
+
+  /** Links a blob another repository has (one the caller may read) into `repository`. */
+  private async mount(ctx: RequestContext, repository: Repository, digest: Digest, from: string | undefined): Promise<boolean> {
+    if ((await this.store.blobs.linkedSize(repository.id, digest.value)) !== undefined) return true;
+    const candidates = from !== undefined
+      ? (isRepositoryName(from) ? [from] : [])
+      : (await this.store.blobs.repositoriesWith(digest.value, MOUNT_CANDIDATES)).filter((r) => r.accountId === ctx.accountId).map((r) => r.name);
+    for (const candidate of candidates) {
+      if (!(await this.access.allowed(ctx, candidate, Actions.GetDownloadUrlForLayer))) continue;
+      const source = await this.store.repositories.get(ctx.accountId, candidate);
+      const size = source && (await this.store.blobs.linkedSize(source.id, digest.value));
+      if (size === undefined || size === null) continue;
+      await this.store.blobs.link(repository.id, digest.value, size);
+      return true;
+    }
+    return false;
+  }
+}
+
+/** Passes chunks through, feeding the hash and enforcing the size limit as they stream. */
+async function* hashing(source: AsyncIterable<Uint8Array>, hash: Hash, start: number, limit: number): AsyncIterable<Uint8Array> {
+  let size = start;
+  for await (const chunk of source) {
+    size += chunk.length;
+    if (size > limit) throw new RegistryError('SIZE_INVALID', `blob exceeds the registry's limit of ${limit} bytes`, { limit }, { status: 413 });
+    hash.update(chunk);
+    yield chunk;
+  }
+}

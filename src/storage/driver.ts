@@ -1,0 +1,74 @@
+// The storage driver port: a small set of operations on bytes at paths. Digests, links and
+// layout live above it (blob-store.ts), so a driver (fs, s3, ...) knows nothing of registries.
+import type { Readable } from 'node:stream';
+
+export interface FileInfo {
+  readonly path: string;
+  readonly size: number;
+  readonly modTime: Date;
+  readonly isDir: boolean;
+}
+
+/** A writer that can append to what an earlier writer left, then commit or cancel. */
+export interface FileWriter {
+  /** Bytes in the file: what was there when it was opened plus what has been written since. */
+  readonly size: number;
+  /** Streams `source` into the file with backpressure; resolves with the bytes written. */
+  write(source: AsyncIterable<Uint8Array>): Promise<number>;
+  /** Makes everything written durable; the writer is closed afterwards. */
+  commit(): Promise<void>;
+  /** Releases the writer; what was written stays and can be appended to later. */
+  close(): Promise<void>;
+  /** Removes the file and everything written to it. */
+  cancel(): Promise<void>;
+}
+
+export interface StorageDriver {
+  readonly name: string;
+  /** Reads a whole (small) file. */
+  getContent(path: string): Promise<Buffer>;
+  /** Writes a whole (small) file atomically: readers see the old or the new content, never a part. */
+  putContent(path: string, content: Uint8Array): Promise<void>;
+  /** Streams `length` bytes (all, when omitted) from `offset`. Fails before streaming if the path is missing. */
+  reader(path: string, offset?: number, length?: number): Promise<Readable>;
+  /** Opens a writer; with `append` it continues an existing file, otherwise it starts empty. */
+  writer(path: string, append: boolean): Promise<FileWriter>;
+  stat(path: string): Promise<FileInfo>;
+  /** Direct children of a directory, as full paths. */
+  list(path: string): Promise<string[]>;
+  /** Moves a file, replacing the destination atomically and creating its parents. */
+  move(source: string, destination: string): Promise<void>;
+  /** Deletes a file or a directory tree. */
+  delete(path: string): Promise<void>;
+  /** Visits every file and directory below `path`, depth first. */
+  walk(path: string, visit: (info: FileInfo) => void | Promise<void>): Promise<void>;
+}
+
+export class PathNotFoundError extends Error {
+  constructor(readonly path: string) {
+    super(`path not found: ${path}`);
+    this.name = 'PathNotFoundError';
+  }
+}
+
+export class InvalidPathError extends Error {
+  constructor(readonly path: string) {
+    super(`invalid path: ${path}`);
+    this.name = 'InvalidPathError';
+  }
+}
+
+export class InvalidOffsetError extends Error {
+  constructor(readonly path: string, readonly offset: number) {
+    super(`invalid offset ${offset} for ${path}`);
+    this.name = 'InvalidOffsetError';
+  }
+}
+
+// Absolute, slash-separated, no empty, "." or ".." segments: the only paths a driver accepts.
+const PATH = /^(\/[A-Za-z0-9._-]+)+$/;
+
+export function checkPath(path: string): string {
+  if (!PATH.test(path) || path.split('/').some((s) => s === '.' || s === '..')) throw new InvalidPathError(path);
+  return path;
+}

@@ -1,0 +1,175 @@
+// The file-system storage driver: paths map below one root directory.
+import { createWriteStream, fsync, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { promisify } from 'node:util';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { checkPath, InvalidOffsetError, PathNotFoundError, type FileInfo, type FileWriter, type StorageDriver } from './driver.js';
+
+const STREAM_CHUNK = 1 << 20;
+
+function isNotFound(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException)?.code === 'ENOENT' || (err as NodeJS.ErrnoException)?.code === 'ENOTDIR';
+}
+
+export class FsDriver implements StorageDriver {
+  readonly name = 'filesystem';
+
+  constructor(private readonly root: string) {}
+
+  private full(path: string): string {
+    return join(this.root, checkPath(path));
+  }
+
+  private async notFound<T>(path: string, op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      if (isNotFound(err)) throw new PathNotFoundError(path);
+      throw err;
+    }
+  }
+
+  getContent(path: string): Promise<Buffer> {
+    return this.notFound(path, () => readFile(this.full(path)));
+  }
+
+  async putContent(path: string, content: Uint8Array): Promise<void> {
+    const target = this.full(path);
+    await mkdir(dirname(target), { recursive: true });
+    const temp = `${target}.${randomUUID()}.tmp`;
+    try {
+      await writeFile(temp, content, { flush: true });
+      await rename(temp, target);
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
+  }
+
+  async reader(path: string, offset = 0, length?: number): Promise<Readable> {
+    const handle = await this.notFound(path, () => open(this.full(path), 'r'));
+    try {
+      const { size } = await handle.stat();
+      if (offset < 0 || offset > size) throw new InvalidOffsetError(path, offset);
+      const end = length === undefined ? size - 1 : Math.min(size, offset + length) - 1;
+      return handle.createReadStream({ start: offset, end: Math.max(end, offset - 1), highWaterMark: STREAM_CHUNK });
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+
+  async writer(path: string, append: boolean): Promise<FileWriter> {
+    const target = this.full(path);
+    await mkdir(dirname(target), { recursive: true });
+    let size = 0;
+    if (append) size = await stat(target).then((s) => s.size, (err) => (isNotFound(err) ? 0 : Promise.reject(err)));
+    // One write stream for the writer's life: writes proceed while the next chunks are read,
+    // and `write` waits for 'drain', so memory is bounded by the stream's high-water mark.
+    const stream = createWriteStream(target, { flags: append ? 'a' : 'w', highWaterMark: 4 * STREAM_CHUNK });
+    await once(stream, 'open');
+    return new FsWriter(target, stream, size);
+  }
+
+  stat(path: string): Promise<FileInfo> {
+    return this.notFound(path, async () => {
+      const s = await stat(this.full(path));
+      return { path, size: s.isDirectory() ? 0 : s.size, modTime: s.mtime, isDir: s.isDirectory() };
+    });
+  }
+
+  list(path: string): Promise<string[]> {
+    return this.notFound(path, async () => {
+      const entries = await readdir(this.full(path));
+      return entries.filter((e) => !e.endsWith('.tmp')).sort().map((e) => `${path}/${e}`);
+    });
+  }
+
+  async move(source: string, destination: string): Promise<void> {
+    const target = this.full(destination);
+    await mkdir(dirname(target), { recursive: true });
+    await this.notFound(source, () => rename(this.full(source), target));
+  }
+
+  async delete(path: string): Promise<void> {
+    const target = this.full(path);
+    await this.notFound(path, () => stat(target));
+    await rm(target, { recursive: true, force: true });
+  }
+
+  async walk(path: string, visit: (info: FileInfo) => void | Promise<void>): Promise<void> {
+    for (const child of await this.list(path)) {
+      const info = await this.stat(child).catch((err) => (err instanceof PathNotFoundError ? undefined : Promise.reject(err)));
+      if (!info) continue; // removed while walking
+      await visit(info);
+      if (info.isDir) await this.walk(child, visit);
+    }
+  }
+}
+
+class FsWriter implements FileWriter {
+  private closed = false;
+
+  constructor(private readonly target: string, private readonly stream: WriteStream, public size: number) {}
+
+  async write(source: AsyncIterable<Uint8Array>): Promise<number> {
+    if (this.closed) throw new Error('writer is closed');
+    const stream = this.stream;
+    let failure: Error | undefined;
+    const onError = (err: Error) => (failure = err);
+    stream.on('error', onError);
+    let written = 0;
+    try {
+      for await (const chunk of source) {
+        if (failure) throw failure;
+        written += chunk.length;
+        this.size += chunk.length;
+        if (!stream.write(chunk)) await waitForDrain(stream);
+      }
+      await flush(stream);
+      if (failure) throw failure;
+      return written;
+    } finally {
+      stream.off('error', onError);
+    }
+  }
+
+  async commit(): Promise<void> {
+    if (this.closed) throw new Error('writer is closed');
+    await flush(this.stream);
+    await promisify(fsync)((this.stream as unknown as { fd: number }).fd);
+    await this.close();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await new Promise<void>((resolve) => this.stream.close(() => resolve()));
+  }
+
+  async cancel(): Promise<void> {
+    await this.close();
+    await rm(this.target, { force: true });
+  }
+}
+
+function waitForDrain(stream: WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error) => {
+      stream.off('drain', done);
+      stream.off('error', done);
+      if (err) reject(err); else resolve();
+    };
+    stream.on('drain', done);
+    stream.on('error', done);
+  });
+}
+
+/** Resolves when every chunk handed to the stream so far has reached the file. */
+function flush(stream: WriteStream): Promise<void> {
+  if (stream.writableLength === 0 && !stream.writableNeedDrain) return Promise.resolve();
+  return new Promise((resolve, reject) => stream.write(Buffer.alloc(0), (err) => (err ? reject(err) : resolve())));
+}

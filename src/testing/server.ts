@@ -1,0 +1,89 @@
+// Test helpers: a Berth in this process (for app.inject and socket tests) or in a child
+// process (for restart and crash tests), each on its own temporary data directory.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createBerth, type Berth } from '../app.js';
+import { validate } from '../config/load.js';
+
+export const CLI = resolve(fileURLToPath(new URL('../cli/main.js', import.meta.url)));
+
+export function tempDir(prefix = 'berth-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+type Tree = Record<string, unknown>;
+
+export interface TestBerth {
+  berth: Berth;
+  /** Base URL when listening (socket tests); empty for inject-only servers. */
+  url: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** Starts Berth in this process on a fresh data dir. `listen: false` keeps it inject-only. */
+export async function startBerth(options: { settings?: Tree; listen?: boolean; dataDir?: string } = {}): Promise<TestBerth> {
+  const dataDir = options.dataDir ?? tempDir();
+  const config = validate({ log: { level: 'silent', requests: false }, ...options.settings, dataDir, listen: '127.0.0.1:0' }, 'test');
+  const berth = await createBerth(config);
+  const url = options.listen === false ? '' : await berth.listen();
+  return {
+    berth, url, dataDir,
+    async close() {
+      await berth.close();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ChildBerth {
+  process: ChildProcess;
+  url: string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `berth serve` as a child process and waits until it answers /v2/. */
+export async function spawnBerth(dataDir: string, port: number, env: NodeJS.ProcessEnv = {}): Promise<ChildBerth> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
+    env: { ...process.env, BERTH_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`berth exited with ${child.exitCode}: ${stderr}`);
+    try {
+      if ((await fetch(`${url}/v2/`)).ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) throw new Error(`berth did not start: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    process: child,
+    url,
+    stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+      return new Promise((resolveStop) => {
+        child.once('exit', () => resolveStop());
+        child.kill(signal);
+      });
+    },
+  };
+}
+
+/** A free loopback port. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
