@@ -1,4 +1,6 @@
-// Runs every compiled test file (dist/**/*.test.js) with Node's test runner.
+// Runs every compiled test file (dist/**/*.test.js) with Node's test runner: once on SQLite and,
+// when PostgreSQL is available (BERTH_TEST_POSTGRES_URL; required under CI=true), once more with
+// every test Berth on PostgreSQL. Arguments filter files by substring of their path.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -17,5 +19,25 @@ if (files.length === 0) {
   console.error('no test files found under dist/');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=300000', ...files], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+
+const backends = ['sqlite'];
+if (process.env.BERTH_TEST_POSTGRES_URL) backends.push('postgres');
+else if (process.env.CI === 'true') {
+  console.error('CI=true but BERTH_TEST_POSTGRES_URL is not set: the PostgreSQL pass cannot run');
+  process.exit(1);
+} else console.log('# BERTH_TEST_POSTGRES_URL is not set: skipping the PostgreSQL pass');
+
+let failed = false;
+for (const backend of backends) {
+  console.log(`# test pass: metadata on ${backend}`);
+  const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=300000', ...files], {
+    stdio: 'inherit',
+    env: { ...process.env, BERTH_TEST_BACKEND: backend },
+  });
+  if (result.status !== 0) failed = true;
+  if (backend === 'postgres') {
+    const { dropAllTestDatabases } = await import('../dist/testing/postgres.js');
+    await dropAllTestDatabases().catch((err) => console.error(`could not drop test databases: ${err.message}`));
+  }
+}
+process.exit(failed ? 1 : 0);

@@ -2,12 +2,15 @@
 import { randomInt } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { hostname } from 'node:os';
 import type { Config } from './config/schema.js';
+import { JobScheduler } from './jobs/scheduler.js';
 import { ociPlugin } from './http/oci/plugin.js';
 import { ANONYMOUS, OpenAuthorizer } from './iam/authorizer.js';
 import type { MetadataStore } from './metadata/store.js';
 import { openSqliteStore } from './metadata/sqlite.js';
+import { isPostgresUrl, openPostgresStore } from './metadata/postgres.js';
 import { RepositoryAccess } from './registry/access.js';
 import { BlobService } from './registry/blobs.js';
 import { ContentCache } from './registry/content-cache.js';
@@ -28,7 +31,10 @@ export interface Berth {
   readonly store: MetadataStore;
   readonly driver: StorageDriver;
   readonly services: RegistryServices;
+  readonly scheduler: JobScheduler;
   readonly accountId: string;
+  /** This node's name in logs and job leases. */
+  readonly nodeId: string;
   /** Listens on config.listen (or the given port); resolves with the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -44,7 +50,8 @@ async function openMetadata(config: Config): Promise<MetadataStore> {
   const url = config.metadata.url;
   if (!url) return openSqliteStore(dataPath(config, '', 'berth.db'));
   if (url.startsWith('sqlite:')) return openSqliteStore(url === 'sqlite::memory:' ? ':memory:' : resolve(url.slice('sqlite:'.length).replace(/^\/\//, '')));
-  throw new Error(`metadata.url: unsupported database "${url.split(':', 1)[0]}" (supported: sqlite:<file>)`);
+  if (isPostgresUrl(url)) return openPostgresStore(url, { poolSize: config.metadata.poolSize });
+  throw new Error(`metadata.url: unsupported database "${url.split(':', 1)[0]}" (supported: sqlite:<file>, postgres://…)`);
 }
 
 function splitListen(listen: string): { host: string; port: number } {
@@ -53,6 +60,7 @@ function splitListen(listen: string): { host: string; port: number } {
 }
 
 export async function createBerth(config: Config): Promise<Berth> {
+  const nodeId = config.nodeId || `${hostname()}-${process.pid}`;
   mkdirSync(resolve(config.dataDir), { recursive: true });
   const driver = new FsDriver(dataPath(config, config.storage.filesystem.root, 'storage'));
   const store = await openMetadata(config);
@@ -68,8 +76,8 @@ export async function createBerth(config: Config): Promise<Berth> {
   };
 
   const app = Fastify({
-    logger: { level: config.log.level },
-    disableRequestLogging: true,
+    logger: { level: config.log.level, base: { node: nodeId } },
+    logController: new LogController({ disableRequestLogging: true }),
     requestTimeout: 0,
     connectionTimeout: 0,
     keepAliveTimeout: 75_000,
@@ -89,21 +97,25 @@ export async function createBerth(config: Config): Promise<Berth> {
   });
   await app.register(ociPlugin, { services, context: async () => ({ principal: ANONYMOUS, accountId }) });
 
-  const janitor = setInterval(() => {
-    services.uploads.expire(Date.now() - config.registry.uploadExpiryHours * 3_600_000)
-      .then((n) => { if (n > 0) app.log.info({ removed: n }, 'expired abandoned uploads'); })
-      .catch((err) => app.log.error({ err }, 'upload expiry failed'));
-  }, JANITOR_INTERVAL_MS);
-  janitor.unref();
+  const scheduler = new JobScheduler(store, nodeId, app.log, [{
+    name: 'expire-uploads',
+    intervalMs: JANITOR_INTERVAL_MS,
+    leaseMs: JANITOR_INTERVAL_MS,
+    async run() {
+      const removed = await services.uploads.expire(Date.now() - config.registry.uploadExpiryHours * 3_600_000);
+      if (removed > 0) app.log.info({ removed }, 'expired abandoned uploads');
+    },
+  }]);
+  await scheduler.start();
 
   return {
-    app, config, store, driver, services, accountId,
+    app, config, store, driver, services, scheduler, accountId, nodeId,
     async listen() {
       const { host, port } = splitListen(config.listen);
       return app.listen({ host, port });
     },
     async close() {
-      clearInterval(janitor);
+      await scheduler.stop();
       await app.close();
       await store.close();
     },

@@ -11,10 +11,12 @@ program.command('serve')
   .option('--listen <host:port>', 'address to listen on')
   .option('--data-dir <dir>', 'directory for the database and blobs')
   .option('--config <file>', 'YAML configuration file')
-  .action(async (options: { listen?: string; dataDir?: string; config?: string }) => {
+  .option('--node-id <id>', "this node's name in logs (default <hostname>-<pid>)")
+  .action(async (options: { listen?: string; dataDir?: string; config?: string; nodeId?: string }) => {
     const overrides: Record<string, unknown> = {};
     if (options.listen) overrides.listen = options.listen;
     if (options.dataDir) overrides.dataDir = options.dataDir;
+    if (options.nodeId) overrides.nodeId = options.nodeId;
     const config = loadConfig({ ...(options.config && { file: options.config }), overrides });
     const berth = await createBerth(config);
     const url = await berth.listen();

@@ -7,6 +7,8 @@ const LISTEN = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/;
 export const ConfigSchema = z.strictObject({
   /** HOST:PORT the registry listens on. */
   listen: z.string().regex(LISTEN, 'must be HOST:PORT, e.g. localhost:5000 or 0.0.0.0:5000').default('localhost:5000'),
+  /** This node's name in logs and job leases; default <hostname>-<pid>. */
+  nodeId: z.string().regex(/^[A-Za-z0-9._:-]{0,64}$/, 'letters, digits and . _ : - only').default(''),
   /** Where the embedded default keeps its database and blobs. */
   dataDir: z.string().min(1).default('./data'),
   log: z.strictObject({
@@ -22,8 +24,10 @@ export const ConfigSchema = z.strictObject({
     }).prefault({}),
   }).prefault({}),
   metadata: z.strictObject({
-    /** sqlite:<file> (default sqlite:<dataDir>/berth.db). */
+    /** sqlite:<file> (default sqlite:<dataDir>/berth.db) or postgres://user:password@host:port/database. */
     url: z.string().default(''),
+    /** Connections per node to PostgreSQL. */
+    poolSize: z.number().int().min(1).max(200).default(10),
   }).prefault({}),
   registry: z.strictObject({
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be a region name such as us-east-1').default('us-east-1'),

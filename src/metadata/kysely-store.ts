@@ -5,11 +5,13 @@ import { Migrator, sql, type Kysely, type RawBuilder, type Selectable } from 'ky
 import type { Database, ManifestsTable } from './schema.js';
 import { migrationProvider } from './migrations.js';
 import type {
-  BlobIndex, ManifestIndex, ManifestRecord, MetadataStore, Page, Repository, RepositoryIndex, SettingsIndex, TagIndex, Upload, UploadIndex,
+  BlobIndex, Job, JobIndex, ManifestIndex, ManifestRecord, MetadataStore, Page, Repository, RepositoryIndex, SettingsIndex, TagIndex, Upload, UploadIndex,
 } from './store.js';
 
 export interface KyselyStoreOptions {
   backend: string;
+  /** Row locks that skip rows other transactions hold (PostgreSQL); SQLite serializes writers instead. */
+  skipLocked: boolean;
   /** The collation that orders strings byte by byte ("ASCIIbetical"): BINARY on SQLite, "C" on PostgreSQL. */
   binaryCollation: string;
 }
@@ -50,6 +52,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly tags: TagIndex;
   readonly uploads: UploadIndex;
   readonly settings: SettingsIndex;
+  readonly jobs: JobIndex;
 
   constructor(private readonly db: Db, options: KyselyStoreOptions) {
     this.backend = options.backend;
@@ -60,6 +63,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.tags = new Tags(db, ordered);
     this.uploads = new Uploads(db);
     this.settings = new Settings(db);
+    this.jobs = new Jobs(db, options.skipLocked);
   }
 
   async ping(): Promise<boolean> {
@@ -264,5 +268,46 @@ class Settings implements SettingsIndex {
   async setIfAbsent(key: string, value: string) {
     await this.db.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
     return (await this.get(key)) ?? value;
+  }
+}
+
+class Jobs implements JobIndex {
+  constructor(private readonly db: Db, private readonly skipLocked: boolean) {}
+
+  async ensure(name: string, firstRunAt: number) {
+    await this.db.insertInto('jobs').values({ name, next_run_at: firstRunAt, locked_by: null, locked_until: null, last_run_at: null, last_error: null })
+      .onConflict((oc) => oc.column('name').doNothing()).execute();
+  }
+
+  async claim(node: string, now: number, leaseUntil: number) {
+    let due = this.db.selectFrom('jobs').select('name')
+      .where('next_run_at', '<=', now)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+      .orderBy('next_run_at').limit(1);
+    if (this.skipLocked) due = due.forUpdate().skipLocked();
+    // One statement: the row is leased only if it was still due and free when updated.
+    const row = await this.db.updateTable('jobs').set({ locked_by: node, locked_until: leaseUntil })
+      .where('name', '=', due)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+      .returning('name').executeTakeFirst();
+    return row?.name;
+  }
+
+  async complete(name: string, node: string, at: number, nextRunAt: number, error: string | null) {
+    await this.db.updateTable('jobs')
+      .set({ locked_by: null, locked_until: null, last_run_at: at, next_run_at: nextRunAt, last_error: error })
+      .where('name', '=', name).where('locked_by', '=', node).execute();
+  }
+
+  async get(name: string): Promise<Job | undefined> {
+    const row = await this.db.selectFrom('jobs').selectAll().where('name', '=', name).executeTakeFirst();
+    return row && {
+      name: row.name,
+      nextRunAt: Number(row.next_run_at),
+      lockedBy: row.locked_by,
+      lockedUntil: row.locked_until === null ? null : Number(row.locked_until),
+      lastRunAt: row.last_run_at === null ? null : Number(row.last_run_at),
+      lastError: row.last_error,
+    };
   }
 }

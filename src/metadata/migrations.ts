@@ -71,6 +71,21 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0002_jobs': {
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('jobs')
+        .addColumn('name', 'varchar(100)', (c) => c.primaryKey())
+        .addColumn('next_run_at', 'bigint', (c) => c.notNull())
+        .addColumn('locked_by', 'varchar(100)')
+        .addColumn('locked_until', 'bigint')
+        .addColumn('last_run_at', 'bigint')
+        .addColumn('last_error', 'text')
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('jobs').ifExists().execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -55,7 +55,17 @@ export interface SettingsTable {
   value: string;
 }
 
+export interface JobsTable {
+  name: string;
+  next_run_at: number;
+  locked_by: string | null;
+  locked_until: number | null;
+  last_run_at: number | null;
+  last_error: string | null;
+}
+
 export interface Database {
+  jobs: JobsTable;
   repositories: RepositoriesTable;
   blobs: BlobsTable;
   repository_blobs: RepositoryBlobsTable;

@@ -16,5 +16,5 @@ export async function openSqliteStore(file: string): Promise<KyselyMetadataStore
   database.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   await migrate(db);
-  return new KyselyMetadataStore(db, { backend: 'sqlite', binaryCollation: 'BINARY' });
+  return new KyselyMetadataStore(db, { backend: 'sqlite', binaryCollation: 'BINARY', skipLocked: false });
 }

@@ -87,6 +87,26 @@ export interface SettingsIndex {
   setIfAbsent(key: string, value: string): Promise<string>;
 }
 
+export interface Job {
+  name: string;
+  nextRunAt: number;
+  lockedBy: string | null;
+  lockedUntil: number | null;
+  lastRunAt: number | null;
+  lastError: string | null;
+}
+
+/** Durable recurring jobs, each run by one node at a time under a lease that expires. */
+export interface JobIndex {
+  /** Declares a job (first run at `firstRunAt`) unless it exists. */
+  ensure(name: string, firstRunAt: number): Promise<void>;
+  /** Leases one due job that nobody holds (or whose lease expired) to `node` until `leaseUntil`. */
+  claim(node: string, now: number, leaseUntil: number): Promise<string | undefined>;
+  /** Records a run by `node`, schedules the next and releases the lease. */
+  complete(name: string, node: string, at: number, nextRunAt: number, error: string | null): Promise<void>;
+  get(name: string): Promise<Job | undefined>;
+}
+
 export interface MetadataStore {
   readonly backend: string;
   readonly repositories: RepositoryIndex;
@@ -95,6 +115,7 @@ export interface MetadataStore {
   readonly tags: TagIndex;
   readonly uploads: UploadIndex;
   readonly settings: SettingsIndex;
+  readonly jobs: JobIndex;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBerth, type Berth } from '../app.js';
 import { validate } from '../config/load.js';
+import { dropPostgresDatabaseFor, testBackend, testMetadataUrl } from './postgres.js';
 
 export const CLI = resolve(fileURLToPath(new URL('../cli/main.js', import.meta.url)));
 
@@ -27,14 +28,20 @@ export interface TestBerth {
 /** Starts Berth in this process on a fresh data dir. `listen: false` keeps it inject-only. */
 export async function startBerth(options: { settings?: Tree; listen?: boolean; dataDir?: string } = {}): Promise<TestBerth> {
   const dataDir = options.dataDir ?? tempDir();
-  const config = validate({ log: { level: 'silent', requests: false }, ...options.settings, dataDir, listen: '127.0.0.1:0' }, 'test');
+  const metadataUrl = await testMetadataUrl(dataDir);
+  const settings = { log: { level: 'silent', requests: false }, ...options.settings, dataDir, listen: '127.0.0.1:0' } as Tree;
+  if (metadataUrl) settings.metadata = { ...(settings.metadata as Tree | undefined), url: metadataUrl };
+  const config = validate(settings, 'test');
   const berth = await createBerth(config);
   const url = options.listen === false ? '' : await berth.listen();
   return {
     berth, url, dataDir,
     async close() {
       await berth.close();
-      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) {
+        rmSync(dataDir, { recursive: true, force: true });
+        if (testBackend() === 'postgres') await dropPostgresDatabaseFor(dataDir);
+      }
     },
   };
 }
@@ -47,8 +54,9 @@ export interface ChildBerth {
 
 /** Starts `berth serve` as a child process and waits until it answers /v2/. */
 export async function spawnBerth(dataDir: string, port: number, env: NodeJS.ProcessEnv = {}): Promise<ChildBerth> {
+  const metadataUrl = await testMetadataUrl(dataDir);
   const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
-    env: { ...process.env, BERTH_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, BERTH_LOG_LEVEL: 'warn', ...(metadataUrl && { BERTH_METADATA_URL: metadataUrl }), ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
