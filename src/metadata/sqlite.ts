@@ -2,9 +2,31 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDatabase as KyselySqliteDatabase, type SqliteStatement } from 'kysely';
 import type { Database } from './schema.js';
 import { KyselyMetadataStore, migrate } from './kysely-store.js';
+
+const STATEMENT_CACHE = 256;
+
+/**
+ * The query builder prepares every statement anew; preparing costs more than running a small
+ * query, so statements are kept by their SQL text (the set of distinct queries is small and fixed).
+ */
+function cachingStatements(database: SqliteDatabase.Database): KyselySqliteDatabase {
+  const statements = new Map<string, SqliteStatement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = database.prepare(sql) as unknown as SqliteStatement;
+        if (statements.size >= STATEMENT_CACHE) statements.delete(statements.keys().next().value!);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
 
 export async function openSqliteStore(file: string): Promise<KyselyMetadataStore> {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -14,7 +36,7 @@ export async function openSqliteStore(file: string): Promise<KyselyMetadataStore
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(database) }) });
   await migrate(db);
   return new KyselyMetadataStore(db, { backend: 'sqlite', binaryCollation: 'BINARY', skipLocked: false });
 }
