@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { checkPath, InvalidOffsetError, PathNotFoundError, type FileInfo, type FileWriter, type StorageDriver } from './driver.js';
 
 const STREAM_CHUNK = 1 << 20;
@@ -53,9 +53,14 @@ export class FsDriver implements StorageDriver {
     const handle = await this.notFound(path, () => open(this.full(path), 'r'));
     try {
       const { size } = await handle.stat();
-      if (offset < 0 || offset > size) throw new InvalidOffsetError(path, offset);
-      const end = length === undefined ? size - 1 : Math.min(size, offset + length) - 1;
-      return handle.createReadStream({ start: offset, end: Math.max(end, offset - 1), highWaterMark: STREAM_CHUNK });
+      if (!Number.isInteger(offset) || offset < 0 || offset > size) throw new InvalidOffsetError(path, offset);
+      const end = length === undefined ? size : Math.min(size, offset + length);
+      // A read stream cannot be empty (it needs start <= end), so an empty range is an empty stream.
+      if (end <= offset) {
+        await handle.close();
+        return Readable.from([]);
+      }
+      return handle.createReadStream({ start: offset, end: end - 1, highWaterMark: STREAM_CHUNK });
     } catch (err) {
       await handle.close();
       throw err;
