@@ -9,6 +9,9 @@ import { Readable } from 'node:stream';
 import { checkPath, InvalidOffsetError, PathNotFoundError, type FileInfo, type FileWriter, type StorageDriver } from './driver.js';
 
 const STREAM_CHUNK = 1 << 20;
+// Temporary files of putContent carry a "~", which no valid path segment has (driver.ts), so
+// list can hide them without hiding a real file such as "notes.tmp".
+const TEMP_MARK = '~';
 
 function isNotFound(err: unknown): boolean {
   return (err as NodeJS.ErrnoException)?.code === 'ENOENT' || (err as NodeJS.ErrnoException)?.code === 'ENOTDIR';
@@ -39,7 +42,7 @@ export class FsDriver implements StorageDriver {
   async putContent(path: string, content: Uint8Array): Promise<void> {
     const target = this.full(path);
     await mkdir(dirname(target), { recursive: true });
-    const temp = `${target}.${randomUUID()}.tmp`;
+    const temp = `${target}${TEMP_MARK}${randomUUID()}`;
     try {
       await writeFile(temp, content, { flush: true });
       await rename(temp, target);
@@ -89,7 +92,7 @@ export class FsDriver implements StorageDriver {
   list(path: string): Promise<string[]> {
     return this.notFound(path, async () => {
       const entries = await readdir(this.full(path));
-      return entries.filter((e) => !e.endsWith('.tmp')).sort().map((e) => `${path}/${e}`);
+      return entries.filter((e) => !e.includes(TEMP_MARK)).sort().map((e) => `${path}/${e}`);
     });
   }
 
