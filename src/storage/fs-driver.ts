@@ -97,9 +97,12 @@ export class FsDriver implements StorageDriver {
   }
 
   async move(source: string, destination: string): Promise<void> {
+    const from = this.full(source);
     const target = this.full(destination);
+    // The source first: a failed move must not leave the destination's parents behind.
+    await this.notFound(source, () => stat(from));
     await mkdir(dirname(target), { recursive: true });
-    await this.notFound(source, () => rename(this.full(source), target));
+    await this.notFound(source, () => rename(from, target));
   }
 
   async delete(path: string): Promise<void> {
