@@ -79,7 +79,16 @@ export function readConfigFile(file: string): Tree {
 export function validate(input: Tree, source: string): Config {
   const result = ConfigSchema.safeParse(input);
   if (result.success) return result.data;
-  throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`), source);
+  const problems = result.error.issues.flatMap((issue) => {
+    // zod reports unknown keys once per object; name each one by its full path instead.
+    const unknown = issue.code === 'unrecognized_keys';
+    const paths = unknown ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
+    return paths.map((path) => {
+      const name = path.map(String).join('.');
+      return `${name || '(top level)'}: ${unknown ? 'unknown setting' : issue.message}`;
+    });
+  });
+  throw new ConfigError(problems, source);
 }
 
 export interface LoadOptions {
