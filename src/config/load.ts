@@ -76,7 +76,11 @@ export function readConfigFile(file: string): Tree {
   return parsed;
 }
 
-export function validate(input: Tree, source: string): Config {
+/**
+ * Validates a merged configuration. `origin` names where the value at a dotted path came from
+ * when that is not `source` (a variable, a flag), so a problem points at what to fix.
+ */
+export function validate(input: Tree, source: string, origin?: (path: string) => string | undefined): Config {
   const result = ConfigSchema.safeParse(input);
   if (result.success) return result.data;
   const problems = result.error.issues.flatMap((issue) => {
@@ -85,10 +89,20 @@ export function validate(input: Tree, source: string): Config {
     const paths = unknown ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
     return paths.map((path) => {
       const name = path.map(String).join('.');
-      return `${name || '(top level)'}: ${unknown ? 'unknown setting' : issue.message}`;
+      const from = name ? origin?.(name) : undefined;
+      return `${name || '(top level)'}: ${unknown ? 'unknown setting' : issue.message}${from ? ` (from ${from})` : ''}`;
     });
   });
   throw new ConfigError(problems, source);
+}
+
+function has(tree: Tree, path: string[]): boolean {
+  let node: unknown = tree;
+  for (const key of path) {
+    if (!isTree(node) || !Object.hasOwn(node, key)) return false;
+    node = node[key];
+  }
+  return true;
 }
 
 export interface LoadOptions {
@@ -100,6 +114,13 @@ export interface LoadOptions {
 
 export function loadConfig(options: LoadOptions = {}): Config {
   const fromFile = options.file ? readConfigFile(options.file) : {};
-  const merged = merge(merge(fromFile, fromEnvironment(options.env ?? process.env)), options.overrides ?? {});
-  return validate(merged, options.file ?? 'defaults and environment');
+  const fromEnv = fromEnvironment(options.env ?? process.env);
+  const overrides = options.overrides ?? {};
+  const merged = merge(merge(fromFile, fromEnv), overrides);
+  const origin = (dotted: string) => {
+    const path = dotted.split('.');
+    if (has(overrides, path)) return 'a command-line flag';
+    return has(fromEnv, path) ? envName(path) : undefined;
+  };
+  return validate(merged, options.file ?? 'defaults and environment', origin);
 }
