@@ -58,6 +58,16 @@ export function environmentVariables(): string[] {
   return leaves(ConfigSchema.parse({}) as Tree).map(({ path }) => envName(path));
 }
 
+/** A section whose settings are all commented out reads as null in YAML: treat it as empty. */
+function withoutNulls(tree: Tree): Tree {
+  const out: Tree = {};
+  for (const [key, value] of Object.entries(tree)) {
+    if (value === null) continue;
+    out[key] = isTree(value) ? withoutNulls(value) : value;
+  }
+  return out;
+}
+
 export function readConfigFile(file: string): Tree {
   let text: string;
   try {
@@ -73,13 +83,36 @@ export function readConfigFile(file: string): Tree {
   }
   if (parsed === null || parsed === undefined) return {};
   if (!isTree(parsed)) throw new ConfigError(['the file must hold a mapping of settings'], file);
-  return parsed;
+  return withoutNulls(parsed);
 }
 
-export function validate(input: Tree, source: string): Config {
+/**
+ * Validates a merged configuration. `origin` names where the value at a dotted path came from
+ * when that is not `source` (a variable, a flag), so a problem points at what to fix.
+ */
+export function validate(input: Tree, source: string, origin?: (path: string) => string | undefined): Config {
   const result = ConfigSchema.safeParse(input);
   if (result.success) return result.data;
-  throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`), source);
+  const problems = result.error.issues.flatMap((issue) => {
+    // zod reports unknown keys once per object; name each one by its full path instead.
+    const unknown = issue.code === 'unrecognized_keys';
+    const paths = unknown ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
+    return paths.map((path) => {
+      const name = path.map(String).join('.');
+      const from = name ? origin?.(name) : undefined;
+      return `${name || '(top level)'}: ${unknown ? 'unknown setting' : issue.message}${from ? ` (from ${from})` : ''}`;
+    });
+  });
+  throw new ConfigError(problems, source);
+}
+
+function has(tree: Tree, path: string[]): boolean {
+  let node: unknown = tree;
+  for (const key of path) {
+    if (!isTree(node) || !Object.hasOwn(node, key)) return false;
+    node = node[key];
+  }
+  return true;
 }
 
 export interface LoadOptions {
@@ -91,6 +124,13 @@ export interface LoadOptions {
 
 export function loadConfig(options: LoadOptions = {}): Config {
   const fromFile = options.file ? readConfigFile(options.file) : {};
-  const merged = merge(merge(fromFile, fromEnvironment(options.env ?? process.env)), options.overrides ?? {});
-  return validate(merged, options.file ?? 'defaults and environment');
+  const fromEnv = fromEnvironment(options.env ?? process.env);
+  const overrides = options.overrides ?? {};
+  const merged = merge(merge(fromFile, fromEnv), overrides);
+  const origin = (dotted: string) => {
+    const path = dotted.split('.');
+    if (has(overrides, path)) return 'a command-line flag';
+    return has(fromEnv, path) ? envName(path) : undefined;
+  };
+  return validate(merged, options.file ?? 'defaults and environment', origin);
 }

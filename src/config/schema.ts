@@ -6,7 +6,10 @@ const LISTEN = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/;
 
 export const ConfigSchema = z.strictObject({
   /** HOST:PORT the registry listens on. */
-  listen: z.string().regex(LISTEN, 'must be HOST:PORT, e.g. localhost:5000 or 0.0.0.0:5000').default('localhost:5000'),
+  listen: z.string().regex(LISTEN, 'must be HOST:PORT, e.g. localhost:5000 or 0.0.0.0:5000')
+    // Only when the shape is right, so a malformed value gets one message.
+    .refine((v) => !LISTEN.test(v) || Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'the port must be 0 to 65535')
+    .default('localhost:5000'),
   /** This node's name in logs and job leases; default <hostname>-<pid>. */
   nodeId: z.string().regex(/^[A-Za-z0-9._:-]{0,64}$/, 'letters, digits and . _ : - only').default(''),
   /** Where the embedded default keeps its database and blobs. */

@@ -145,7 +145,7 @@ class Blobs implements BlobIndex {
   async repositoriesWith(digest: string, limit: number) {
     const rows = await this.db.selectFrom('repository_blobs').innerJoin('repositories', 'repositories.id', 'repository_blobs.repository_id')
       .select(['repositories.id', 'repositories.account_id', 'repositories.name', 'repositories.created_at'])
-      .where('repository_blobs.digest', '=', digest).limit(limit).execute();
+      .where('repository_blobs.digest', '=', digest).orderBy('repository_blobs.created_at').orderBy('repositories.name').limit(limit).execute();
     return rows.map(toRepository);
   }
 }

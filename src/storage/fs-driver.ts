@@ -5,10 +5,13 @@ import { promisify } from 'node:util';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { checkPath, InvalidOffsetError, PathNotFoundError, type FileInfo, type FileWriter, type StorageDriver } from './driver.js';
 
 const STREAM_CHUNK = 1 << 20;
+// Temporary files of putContent carry a "~", which no valid path segment has (driver.ts), so
+// list can hide them without hiding a real file such as "notes.tmp".
+const TEMP_MARK = '~';
 
 function isNotFound(err: unknown): boolean {
   return (err as NodeJS.ErrnoException)?.code === 'ENOENT' || (err as NodeJS.ErrnoException)?.code === 'ENOTDIR';
@@ -39,7 +42,7 @@ export class FsDriver implements StorageDriver {
   async putContent(path: string, content: Uint8Array): Promise<void> {
     const target = this.full(path);
     await mkdir(dirname(target), { recursive: true });
-    const temp = `${target}.${randomUUID()}.tmp`;
+    const temp = `${target}${TEMP_MARK}${randomUUID()}`;
     try {
       await writeFile(temp, content, { flush: true });
       await rename(temp, target);
@@ -53,9 +56,14 @@ export class FsDriver implements StorageDriver {
     const handle = await this.notFound(path, () => open(this.full(path), 'r'));
     try {
       const { size } = await handle.stat();
-      if (offset < 0 || offset > size) throw new InvalidOffsetError(path, offset);
-      const end = length === undefined ? size - 1 : Math.min(size, offset + length) - 1;
-      return handle.createReadStream({ start: offset, end: Math.max(end, offset - 1), highWaterMark: STREAM_CHUNK });
+      if (!Number.isInteger(offset) || offset < 0 || offset > size) throw new InvalidOffsetError(path, offset);
+      const end = length === undefined ? size : Math.min(size, offset + length);
+      // A read stream cannot be empty (it needs start <= end), so an empty range is an empty stream.
+      if (end <= offset) {
+        await handle.close();
+        return Readable.from([]);
+      }
+      return handle.createReadStream({ start: offset, end: end - 1, highWaterMark: STREAM_CHUNK });
     } catch (err) {
       await handle.close();
       throw err;
@@ -84,14 +92,17 @@ export class FsDriver implements StorageDriver {
   list(path: string): Promise<string[]> {
     return this.notFound(path, async () => {
       const entries = await readdir(this.full(path));
-      return entries.filter((e) => !e.endsWith('.tmp')).sort().map((e) => `${path}/${e}`);
+      return entries.filter((e) => !e.includes(TEMP_MARK)).sort().map((e) => `${path}/${e}`);
     });
   }
 
   async move(source: string, destination: string): Promise<void> {
+    const from = this.full(source);
     const target = this.full(destination);
+    // The source first: a failed move must not leave the destination's parents behind.
+    await this.notFound(source, () => stat(from));
     await mkdir(dirname(target), { recursive: true });
-    await this.notFound(source, () => rename(this.full(source), target));
+    await this.notFound(source, () => rename(from, target));
   }
 
   async delete(path: string): Promise<void> {

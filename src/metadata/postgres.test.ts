@@ -1,0 +1,49 @@
+// The PostgreSQL adapter runs the same shared metadata suite as SQLite, on a real server
+// (BERTH_TEST_POSTGRES_URL), and migrates once when several nodes open a new database at once.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import pg from 'pg';
+import { dropPostgresDatabaseFor, postgresAdminUrl, postgresDatabaseFor, requirePostgres } from '../testing/postgres.js';
+import { openPostgresStore } from './postgres.js';
+import { runMetadataSuite } from './store-suite.js';
+
+if (postgresAdminUrl()) {
+  runMetadataSuite('postgres', async () => {
+    const key = `store-suite-${process.pid}-${Date.now()}`;
+    const store = await openPostgresStore(await postgresDatabaseFor(key));
+    return {
+      store,
+      async teardown() {
+        await store.close();
+        await dropPostgresDatabaseFor(key);
+      },
+    };
+  });
+
+  describe('postgres adapter', () => {
+    it('runs each migration once when six nodes open a new database at the same moment', async () => {
+      const key = `migrate-race-${process.pid}-${Date.now()}`;
+      const url = await postgresDatabaseFor(key);
+      try {
+        const stores = await Promise.all(Array.from({ length: 6 }, () => openPostgresStore(url, { poolSize: 2 })));
+        assert.ok(await stores[0]!.ping());
+        await Promise.all(stores.map((s) => s.close()));
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        const { rows } = await client.query<{ name: string }>('select name from kysely_migration order by name');
+        await client.end();
+        assert.deepEqual(rows.map((r) => r.name), ['0001_registry_core', '0002_jobs']);
+      } finally {
+        await dropPostgresDatabaseFor(key);
+      }
+    });
+
+    it('refuses to start on an unreachable database with a clear error', async () => {
+      await assert.rejects(openPostgresStore('postgres://berth:wrong@127.0.0.1:1/none'), /ECONNREFUSED|connect/);
+    });
+  });
+} else {
+  it('postgres metadata suite', (t) => {
+    requirePostgres(t);
+  });
+}
