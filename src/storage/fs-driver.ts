@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { checkPath, InvalidOffsetError, PathNotFoundError, type FileInfo, type FileWriter, type StorageDriver } from './driver.js';
 
 const STREAM_CHUNK = 1 << 20;
@@ -55,7 +55,12 @@ export class FsDriver implements StorageDriver {
       const { size } = await handle.stat();
       if (offset < 0 || offset > size) throw new InvalidOffsetError(path, offset);
       const end = length === undefined ? size - 1 : Math.min(size, offset + length) - 1;
-      return handle.createReadStream({ start: offset, end: Math.max(end, offset - 1), highWaterMark: STREAM_CHUNK });
+      // createReadStream refuses end < start: nothing to read (an empty file, length 0) is an empty stream.
+      if (end < offset) {
+        await handle.close();
+        return Readable.from([]);
+      }
+      return handle.createReadStream({ start: offset, end, highWaterMark: STREAM_CHUNK });
     } catch (err) {
       await handle.close();
       throw err;
