@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config/schema.js';
-import { ociPlugin } from './http/oci/plugin.js';
+import { ociPlugin, renderFrameworkError } from './http/oci/plugin.js';
 import { ANONYMOUS, OpenAuthorizer } from './iam/authorizer.js';
 import type { MetadataStore } from './metadata/store.js';
 import { openSqliteStore } from './metadata/sqlite.js';
@@ -75,6 +75,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     keepAliveTimeout: 75_000,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 4096, ignoreDuplicateSlashes: false },
+    frameworkErrors: renderFrameworkError,
   });
   if (config.log.requests) {
     app.addHook('onResponse', async (request, reply) => {
