@@ -50,7 +50,9 @@ export class ManifestService {
 
   /** Validates and stores a manifest under a tag or its digest, plus any extra `tags`. */
   async put(ctx: RequestContext, name: string, reference: string, bytes: Buffer, contentType: string | undefined, extraTags: string[] = []): Promise<PutResult> {
-    const repository = await this.access.forPush(ctx, name, Actions.PutImage);
+    // Authorize, then everything that needs no repository, before forPush may create one:
+    // a refused manifest must not leave a new, empty repository behind.
+    await this.access.authorize(ctx, name, Actions.PutImage);
     if (bytes.length > this.options.maxManifestBytes) {
       throw new RegistryError('SIZE_INVALID', `manifest exceeds the limit of ${this.options.maxManifestBytes} bytes`, { limit: this.options.maxManifestBytes }, { status: 413 });
     }
@@ -62,6 +64,7 @@ export class ManifestService {
       throw new RegistryError('DIGEST_INVALID', `manifest has digest ${digest}, not ${ref.digest.value}`, { expected: ref.digest.value, actual: digest });
     }
     const manifest = parseManifest(bytes, contentType);
+    const repository = await this.access.forPush(ctx, name, Actions.PutImage);
     await this.checkReferences(repository, manifest);
 
     const parsedDigest = parseDigest(digest);
