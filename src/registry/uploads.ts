@@ -59,12 +59,12 @@ export class UploadService {
 
   /** POST: mount, monolithic upload (with `digest`), or a new upload session. */
   async start(ctx: RequestContext, name: string, request: { digest?: string; mount?: string; from?: string; chunk?: Chunk }): Promise<StartResult> {
-    const repository = await this.access.forPush(ctx, name, Actions.InitiateLayerUpload);
-    if (request.mount !== undefined) {
-      const digest = parseDigest(request.mount);
-      if (await this.mount(ctx, repository, digest, request.from)) return { kind: 'mounted', name, digest: digest.value };
-    }
+    // Digests are checked before forPush may create the repository: a refused POST leaves none behind.
+    await this.access.authorize(ctx, name, Actions.InitiateLayerUpload);
+    const mount = request.mount === undefined ? undefined : parseDigest(request.mount);
     const digest = request.digest === undefined ? undefined : parseDigest(request.digest);
+    const repository = await this.access.forPush(ctx, name, Actions.InitiateLayerUpload);
+    if (mount && (await this.mount(ctx, repository, mount, request.from))) return { kind: 'mounted', name, digest: mount.value };
     const upload = await this.create(repository);
     if (!digest) return { kind: 'started', upload: { name, id: upload, size: 0 } };
     await this.finish(repository, upload, digest, request.chunk);
