@@ -84,6 +84,15 @@ describe('monolithic upload: POST ?digest=', () => {
     }
   });
 
+  test('a refused POST into a repository that does not exist does not create it', async () => {
+    const catalog = async () => (await app.inject({ url: '/v2/_catalog' })).json() as { repositories: string[] };
+    const before = await catalog();
+    assertError(await app.inject({ method: 'POST', url: '/v2/up/phantom/blobs/uploads/?digest=sha256:abc', headers: OCTET_STREAM, payload: 'x' }), 400, 'DIGEST_INVALID');
+    assertError(await app.inject({ method: 'POST', url: `/v2/up/phantom/blobs/uploads/?digest=md5:${'a'.repeat(32)}`, headers: OCTET_STREAM, payload: 'x' }), 400, 'DIGEST_INVALID');
+    assertError(await app.inject({ method: 'POST', url: '/v2/up/phantom/blobs/uploads/?mount=nope&from=up/mono' }), 400, 'DIGEST_INVALID');
+    assert.deepEqual(await catalog(), before);
+  });
+
   test('a sha512 digest is verified with sha512', async () => {
     const data = randomBlob(2000);
     const digest = digestOf(data, 'sha512');
