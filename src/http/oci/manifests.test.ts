@@ -190,6 +190,20 @@ describe('artifacts', () => {
     assert.equal(res.body, '{}');
   });
 
+  test('a refused artifact does not link the empty blob', async () => {
+    await pushBlob(app, 'manifests/artifact-refused', randomBlob());
+    const empty = { mediaType: MediaTypes.ociEmpty, digest: EMPTY_JSON.digest, size: EMPTY_JSON.size };
+    const missing = { mediaType: 'application/vnd.example.data', digest: digestOf(randomBlob()), size: 64 };
+    const bytes = manifestBytes({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, artifactType: 'application/x.example', config: empty, layers: [missing] });
+    assertError(await putManifest(app, 'manifests/artifact-refused', 'v1', bytes, MediaTypes.ociManifest), 400, 'MANIFEST_BLOB_UNKNOWN');
+    assertHeadStatus(await app.inject({ method: 'HEAD', url: `/v2/manifests/artifact-refused/blobs/${EMPTY_JSON.digest}` }), 404);
+  });
+
+  test('an artifact pushed into a new repository creates it', async () => {
+    const pushed = await pushArtifact(app, 'manifests/artifact-new', 'v1', 'application/vnd.example.new');
+    await assertServed('manifests/artifact-new', 'v1', pushed);
+  });
+
   test('an empty descriptor with the wrong size is MANIFEST_INVALID', async () => {
     const empty = { mediaType: MediaTypes.ociEmpty, digest: EMPTY_JSON.digest, size: 3 };
     const bytes = manifestBytes({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, artifactType: 'application/x.example', config: empty, layers: [] });
@@ -467,10 +481,28 @@ describe('refused pushes into a repository that does not exist', () => {
       [digestOf('other'), image.bytes, image.mediaType, 400, 'DIGEST_INVALID'],
       ['-bad', image.bytes, image.mediaType, 400, 'TAG_INVALID'],
       ['v1', Buffer.alloc(4 * 1024 * 1024 + 1, 0x20), MediaTypes.ociManifest, 413, 'SIZE_INVALID'],
+      ['v1', image.bytes, image.mediaType, 400, 'MANIFEST_BLOB_UNKNOWN'],
     ];
     for (const [reference, body, contentType, status, code] of cases) {
       assertError(await putManifest(app, 'manifests/phantom', reference, body, contentType), status, code);
     }
     assert.deepEqual(await snapshot(app, ['manifests/phantom']), before);
+  });
+});
+
+describe('a registry that does not create repositories on push', () => {
+  test('refuses pushes to unknown repositories with NAME_UNKNOWN, and creates nothing', async () => {
+    const strict = await startBerth({ listen: false, settings: { registry: { createRepositoryOnPush: false } } });
+    try {
+      const registry = strict.berth.app;
+      const bytes = manifestBytes({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [] });
+      assertError(await putManifest(registry, 'strict/app', 'v1', bytes, MediaTypes.ociIndex), 404, 'NAME_UNKNOWN');
+      assertError(await registry.inject({ method: 'POST', url: '/v2/strict/app/blobs/uploads/' }), 404, 'NAME_UNKNOWN');
+      const data = randomBlob();
+      assertError(await registry.inject({ method: 'POST', url: `/v2/strict/app/blobs/uploads/?digest=${digestOf(data)}`, payload: data }), 404, 'NAME_UNKNOWN');
+      assert.deepEqual((await registry.inject({ url: '/v2/_catalog' })).json(), { repositories: [] });
+    } finally {
+      await strict.close();
+    }
   });
 });
