@@ -370,6 +370,26 @@ describe('upload status, cancel and ownership', () => {
   });
 });
 
+describe('concurrent requests', () => {
+  test('two PATCHes of the same chunk at once: one is accepted, the other is 416', async () => {
+    const data = randomBlob(64 * 1024);
+    const location = await startUpload(app, 'up/race');
+    const answers = await Promise.all([patch(location, data, `0-${data.length - 1}`), patch(location, data, `0-${data.length - 1}`)]);
+    assert.deepEqual(answers.map((r) => r.statusCode).sort(), [202, 416]);
+    assertProgress(await app.inject({ url: location }), 204, location, `0-${data.length - 1}`);
+    assertBlobCreated(await put(location, digestOf(data)), 'up/race', digestOf(data));
+    await assertBlob('up/race', data);
+  });
+
+  test('the same blob pushed into several repositories at once', async () => {
+    const data = randomBlob(100_000);
+    const names = ['up/same-1', 'up/same-2', 'up/same-3'];
+    const answers = await Promise.all(names.map((n) => app.inject({ method: 'POST', url: `/v2/${n}/blobs/uploads/?digest=${digestOf(data)}`, headers: OCTET_STREAM, payload: data })));
+    for (const [i, res] of answers.entries()) assertBlobCreated(res, names[i]!, digestOf(data));
+    for (const n of names) await assertBlob(n, data);
+  });
+});
+
 describe('resuming after a restart', () => {
   test('an upload continues and completes on a new server over the same data dir', async () => {
     const dataDir = tempDir();
