@@ -2,7 +2,7 @@
 // error envelope, and snapshot what a registry serves. Each push helper asserts its status.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { DigestAlgorithm } from '../domain/digest.js';
 import type { Descriptor } from '../domain/manifest.js';
 import { EMPTY_JSON, MediaTypes } from '../domain/media-types.js';
@@ -19,10 +19,6 @@ export function digestOf(data: Buffer | string, algorithm: DigestAlgorithm = 'sh
 /** Distinct content for each call, so tests never share blobs by accident. */
 export function randomBlob(size = 64): Buffer {
   return randomBytes(size);
-}
-
-export function request(app: FastifyInstance, options: InjectOptions): Promise<Response> {
-  return app.inject(options);
 }
 
 /** Asserts the protocol's error envelope, status and code; returns the error entry. */

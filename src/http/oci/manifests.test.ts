@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { EMPTY_JSON, MediaTypes } from '../../domain/media-types.js';
 import { startBerth, type TestBerth } from '../../testing/server.js';
 import {
-  API_VERSION, assertError, assertHeadStatus, descriptorOf, digestOf, manifestBytes, pushArtifact, pushBlob, pushImage, pushManifest, putManifest,
+  API_VERSION, assertError, assertHeadStatus, descriptorOf, digestOf, manifestBytes, pushArtifact, pushBlob, pushImage, putManifest,
   randomBlob, snapshot, type PushedManifest, type Response,
 } from '../../testing/registry-client.js';
 
