@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { hostname } from 'node:os';
 import type { Config } from './config/schema.js';
 import { JobScheduler } from './jobs/scheduler.js';
-import { ociPlugin } from './http/oci/plugin.js';
+import { ociPlugin, renderFrameworkError } from './http/oci/plugin.js';
 import { ANONYMOUS, OpenAuthorizer } from './iam/authorizer.js';
 import type { MetadataStore } from './metadata/store.js';
 import { openSqliteStore } from './metadata/sqlite.js';
@@ -83,6 +83,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     keepAliveTimeout: 75_000,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 4096, ignoreDuplicateSlashes: false },
+    frameworkErrors: renderFrameworkError,
   });
   if (config.log.requests) {
     app.addHook('onResponse', async (request, reply) => {

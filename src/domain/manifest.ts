@@ -91,7 +91,12 @@ export function parseManifest(bytes: Buffer, contentType: string | undefined): P
     throw invalid('manifest is not valid JSON');
   }
   if (!isPlainObject(body)) throw invalid('manifest must be a JSON object');
-  const mediaType = resolveMediaType(body, contentType);
+  // Schema 1 has no mediaType field and is often pushed as application/json: recognise it
+  // by schemaVersion before the media type is resolved, so the refusal says why.
+  const header = baseMediaType(contentType);
+  const mediaType = body.schemaVersion === 1 && body.mediaType === undefined
+    ? (header && isSchema1(header) ? header : MediaTypes.dockerSchema1)
+    : resolveMediaType(body, contentType);
   if (isSchema1(mediaType) || body.schemaVersion === 1) {
     throw new RegistryError('MANIFEST_INVALID', 'Docker schema 1 manifests are not accepted by this registry', { mediaType }, { status: 400 });
   }

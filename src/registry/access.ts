@@ -47,6 +47,14 @@ export class RepositoryAccess {
 
   /** A repository to push into: created on first push when the registry allows it. */
   async forPush(ctx: RequestContext, name: string, action: Action): Promise<Repository> {
+    return (await this.pushTarget(ctx, name, action)) ?? this.store.repositories.ensure(ctx.accountId, name);
+  }
+
+  /**
+   * The checks of forPush without the creation: the repository when it exists, undefined when
+   * the push may create it (so a push can be validated before anything is created).
+   */
+  async pushTarget(ctx: RequestContext, name: string, action: Action): Promise<Repository | undefined> {
     await this.authorize(ctx, name, action);
     const repository = await this.store.repositories.get(ctx.accountId, name);
     if (repository) return repository;
@@ -54,6 +62,6 @@ export class RepositoryAccess {
       throw new RegistryError('NAME_UNKNOWN', `repository ${name} does not exist and this registry does not create repositories on push`, { name });
     }
     await this.authorize(ctx, name, Actions.CreateRepository);
-    return this.store.repositories.ensure(ctx.accountId, name);
+    return undefined;
   }
 }

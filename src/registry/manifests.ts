@@ -50,7 +50,9 @@ export class ManifestService {
 
   /** Validates and stores a manifest under a tag or its digest, plus any extra `tags`. */
   async put(ctx: RequestContext, name: string, reference: string, bytes: Buffer, contentType: string | undefined, extraTags: string[] = []): Promise<PutResult> {
-    const repository = await this.access.forPush(ctx, name, Actions.PutImage);
+    // Every check before anything is stored: a refused manifest must leave no new repository
+    // and no new blob link behind.
+    const target = await this.access.pushTarget(ctx, name, Actions.PutImage);
     if (bytes.length > this.options.maxManifestBytes) {
       throw new RegistryError('SIZE_INVALID', `manifest exceeds the limit of ${this.options.maxManifestBytes} bytes`, { limit: this.options.maxManifestBytes }, { status: 413 });
     }
@@ -62,7 +64,9 @@ export class ManifestService {
       throw new RegistryError('DIGEST_INVALID', `manifest has digest ${digest}, not ${ref.digest.value}`, { expected: ref.digest.value, actual: digest });
     }
     const manifest = parseManifest(bytes, contentType);
-    await this.checkReferences(repository, manifest);
+    const needsEmptyBlob = await this.checkReferences(target, manifest);
+    const repository = target ?? (await this.access.forPush(ctx, name, Actions.PutImage));
+    if (needsEmptyBlob) await this.linkEmptyBlob(repository);
 
     const parsedDigest = parseDigest(digest);
     if ((await this.blobs.size(parsedDigest)) === undefined) await this.blobs.put(parsedDigest, bytes);
@@ -111,32 +115,39 @@ export class ManifestService {
     return record;
   }
 
-  /** Every blob and child manifest the manifest names must be in the repository already. */
-  private async checkReferences(repository: Repository, manifest: ParsedManifest): Promise<void> {
+  /**
+   * Every blob and child manifest the manifest names must be in the repository already (one
+   * not created yet has none). Returns whether the well-known empty blob must be linked.
+   */
+  private async checkReferences(repository: Repository | undefined, manifest: ParsedManifest): Promise<boolean> {
     const missing: { digest: string; reason: string }[] = [];
+    let needsEmptyBlob = false;
     for (const blob of manifest.blobs) {
-      let size = await this.store.blobs.linkedSize(repository.id, blob.digest);
-      if (size === undefined && blob.digest === EMPTY_JSON.digest) size = await this.linkEmptyBlob(repository);
+      let size = repository && (await this.store.blobs.linkedSize(repository.id, blob.digest));
+      if (size === undefined && blob.digest === EMPTY_JSON.digest) {
+        size = EMPTY_JSON.size;
+        needsEmptyBlob = true;
+      }
       if (size === undefined) missing.push({ digest: blob.digest, reason: 'blob not found in repository' });
       else if (size !== blob.size) {
         throw new RegistryError('MANIFEST_INVALID', `descriptor of ${blob.digest} says ${blob.size} bytes, the blob has ${size}`, { digest: blob.digest });
       }
     }
-    const present = await this.store.manifests.existing(repository.id, manifest.manifests.map((m) => m.digest));
+    const present = repository ? await this.store.manifests.existing(repository.id, manifest.manifests.map((m) => m.digest)) : new Set<string>();
     for (const child of manifest.manifests) {
       if (!present.has(child.digest)) missing.push({ digest: child.digest, reason: 'manifest not found in repository' });
     }
     if (missing.length > 0) {
       throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest references ${missing.length} unknown blob(s) or manifest(s): ${missing[0]!.digest}`, { missing });
     }
+    return needsEmptyBlob;
   }
 
   /** The OCI empty blob (`{}`) is well known: store and link it rather than refuse an artifact. */
-  private async linkEmptyBlob(repository: Repository): Promise<number> {
+  private async linkEmptyBlob(repository: Repository): Promise<void> {
     const digest: Digest = parseDigest(EMPTY_JSON.digest);
     if ((await this.blobs.size(digest)) === undefined) await this.blobs.put(digest, EMPTY_JSON.bytes);
     await this.store.blobs.link(repository.id, EMPTY_JSON.digest, EMPTY_JSON.size);
-    return EMPTY_JSON.size;
   }
 }
 

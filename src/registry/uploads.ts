@@ -59,12 +59,12 @@ export class UploadService {
 
   /** POST: mount, monolithic upload (with `digest`), or a new upload session. */
   async start(ctx: RequestContext, name: string, request: { digest?: string; mount?: string; from?: string; chunk?: Chunk }): Promise<StartResult> {
-    const repository = await this.access.forPush(ctx, name, Actions.InitiateLayerUpload);
-    if (request.mount !== undefined) {
-      const digest = parseDigest(request.mount);
-      if (await this.mount(ctx, repository, digest, request.from)) return { kind: 'mounted', name, digest: digest.value };
-    }
+    // Digests are checked before forPush may create the repository: a refused POST leaves none behind.
+    await this.access.authorize(ctx, name, Actions.InitiateLayerUpload);
+    const mount = request.mount === undefined ? undefined : parseDigest(request.mount);
     const digest = request.digest === undefined ? undefined : parseDigest(request.digest);
+    const repository = await this.access.forPush(ctx, name, Actions.InitiateLayerUpload);
+    if (mount && (await this.mount(ctx, repository, mount, request.from))) return { kind: 'mounted', name, digest: mount.value };
     const upload = await this.create(repository);
     if (!digest) return { kind: 'started', upload: { name, id: upload, size: 0 } };
     await this.finish(repository, upload, digest, request.chunk);
@@ -73,7 +73,9 @@ export class UploadService {
 
   /** PATCH: appends a chunk (at `range.start` when given) and reports the new progress. */
   async append(ctx: RequestContext, name: string, id: string, chunk: Chunk | undefined): Promise<UploadStatus> {
-    const repository = await this.access.forPush(ctx, name, Actions.UploadLayerPart);
+    // An upload lives in a repository that exists already: `existing`, never `forPush`, so a
+    // request for an unknown upload cannot create a repository.
+    const repository = await this.access.existing(ctx, name, Actions.UploadLayerPart);
     await this.session(repository, id);
     const size = await this.locks.run(id, async () => {
       const writer = await this.blobs.uploadWriter(id, true);
@@ -97,7 +99,7 @@ export class UploadService {
 
   /** PUT: the last (possibly empty) chunk, then verification against `digest`. */
   async complete(ctx: RequestContext, name: string, id: string, digestValue: string | undefined, chunk?: Chunk): Promise<string> {
-    const repository = await this.access.forPush(ctx, name, Actions.CompleteLayerUpload);
+    const repository = await this.access.existing(ctx, name, Actions.CompleteLayerUpload);
     await this.session(repository, id);
     if (!digestValue) throw new RegistryError('DIGEST_INVALID', 'the digest query parameter is required to complete an upload');
     const digest = parseDigest(digestValue);
@@ -107,7 +109,7 @@ export class UploadService {
 
   /** DELETE: abandons an upload and its bytes. */
   async cancel(ctx: RequestContext, name: string, id: string): Promise<void> {
-    const repository = await this.access.forPush(ctx, name, Actions.UploadLayerPart);
+    const repository = await this.access.existing(ctx, name, Actions.UploadLayerPart);
     await this.session(repository, id);
     await this.locks.run(id, () => this.discard(id));
   }

@@ -31,5 +31,7 @@ export const referrers: Handler = async (exchange) => {
   const artifactType = queryValue(exchange, 'artifactType');
   const result = await services.listings.referrers(ctx, name, target, artifactType || undefined);
   if (result.filtered) reply.header('OCI-Filters-Applied', 'artifactType');
-  return reply.code(200).type(result.index.mediaType).send(JSON.stringify(result.index));
+  // A Buffer, not a string: Fastify appends "; charset=utf-8" to string bodies, and the spec
+  // (and clients comparing it) want the Content-Type to be exactly the index media type.
+  return reply.code(200).type(result.index.mediaType).send(Buffer.from(JSON.stringify(result.index)));
 };

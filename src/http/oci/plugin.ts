@@ -1,6 +1,6 @@
 // The registry protocol face (/v2): routes from routes.ts, handlers per resource, one error
 // boundary. Bodies are never parsed by the framework: handlers stream them.
-import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { RegistryError } from '../../domain/errors.js';
 import type { RequestContext } from '../../registry/context.js';
 import type { RegistryServices } from '../../registry/services.js';
@@ -30,17 +30,28 @@ const HANDLERS: Record<RouteName, Partial<Record<string, Handler>>> = {
 };
 
 const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'PUT', 'POST', 'PATCH', 'DELETE'];
+const API_VERSION = { 'Docker-Distribution-API-Version': 'registry/2.0' };
+
+/**
+ * Errors Fastify raises before routing (a malformed percent-encoding), rendered in the
+ * envelope. Fastify takes this only as a server option, so app.ts wires it.
+ */
+export function renderFrameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.headers(API_VERSION);
+  if (err.code === 'FST_ERR_BAD_URL') return renderError(new RegistryError('NAME_INVALID', 'malformed percent-encoding in the path'), request, reply);
+  return renderError(err, request, reply);
+}
 
 export async function ociPlugin(app: FastifyInstance, options: OciPluginOptions): Promise<void> {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
   app.addHook('onRequest', async (_request, reply) => {
-    reply.header('Docker-Distribution-API-Version', 'registry/2.0');
+    reply.headers(API_VERSION);
   });
   app.setErrorHandler((err, request, reply) => renderError(err, request, reply));
   app.setNotFoundHandler((request, reply) => renderError(new RegistryError('UNSUPPORTED', `no such endpoint: ${request.method} ${request.url}`, undefined, { status: 404 }), request, reply));
 
-  const dispatch = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
+  const dispatch = async (request: FastifyRequest, reply: FastifyReply) => {
     const url = request.url;
     const queryAt = url.indexOf('?');
     const path = (queryAt === -1 ? url : url.slice(0, queryAt)).replace(/^\/v2\/?/, '');

@@ -1,5 +1,6 @@
 // What every handler of the registry protocol receives.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RegistryError } from '../../domain/errors.js';
 import type { RequestContext } from '../../registry/context.js';
 import type { RegistryServices } from '../../registry/services.js';
 import type { Chunk } from '../../registry/uploads.js';
@@ -33,6 +34,11 @@ export function requestChunk(request: FastifyRequest): Chunk | undefined {
   const length = contentLength(request.headers['content-length']);
   const streamed = request.headers['transfer-encoding'] !== undefined;
   const range = parseChunkRange(request.headers['content-range'] as string | undefined);
+  // Refused before a byte is written: a chunk that disagrees with its own range would otherwise
+  // be appended before the mismatch is noticed, leaving the upload changed by a rejected request.
+  if (range && length !== undefined && length !== range.end - range.start + 1) {
+    throw new RegistryError('SIZE_INVALID', `Content-Length ${length} does not match Content-Range ${range.start}-${range.end}`, { contentLength: length, start: range.start, end: range.end });
+  }
   if (!streamed && !length) return undefined;
   return range ? { body: request.raw, range } : { body: request.raw };
 }
