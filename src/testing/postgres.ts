@@ -49,7 +49,8 @@ export async function postgresDatabaseFor(key: string): Promise<string> {
       try {
         await client.query(`create database ${name}`);
       } catch (err) {
-        if ((err as { code?: string }).code !== '42P04') throw err; // created concurrently
+        const code = (err as { code?: string }).code;
+        if (code !== '42P04' && code !== '23505') throw err; // created concurrently
       }
     }
   });
