@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer, request, type IncomingHttpHeaders } from 'node:http';
+import { createServer, request, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, spawnBerth, tempDir, type ChildBerth } from '../testing/server.js';
@@ -57,6 +57,8 @@ export interface SendOptions {
   piece?: number;
   /** ...waiting this long between them (a slow client). */
   paceMs?: number;
+  /** Called after each piece of the body is handed to the socket. */
+  onPiece?: (bytes: number) => void;
   timeoutMs?: number;
 }
 
@@ -80,13 +82,25 @@ export function send(method: string, url: string, options: SendOptions = {}): Pr
     req.on('timeout', () => req.destroy(new Error(`${method} ${url} timed out after ${timeoutMs} ms`)));
     void (async () => {
       for (let at = 0; body && at < body.length && !req.destroyed; at += piece) {
-        if (!req.write(body.subarray(at, at + piece))) {
-          await new Promise((drained) => { req.once('drain', drained); req.once('close', drained); });
-        }
+        const part = body.subarray(at, at + piece);
+        if (!req.write(part)) await drainedOrClosed(req);
+        options.onPiece?.(part.length);
         if (paceMs > 0) await sleep(paceMs);
       }
       if (!req.destroyed) req.end();
     })();
+  });
+}
+
+function drainedOrClosed(req: ClientRequest): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      req.off('drain', done);
+      req.off('close', done);
+      resolve();
+    };
+    req.on('drain', done);
+    req.on('close', done);
   });
 }
 
