@@ -2,6 +2,8 @@
 // lets interrupted chunked uploads resume; 8 clients pushing one blob and one manifest at once converge on one copy and one tag.
 import assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'node:crypto';
+import { request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { test, type TestContext } from 'node:test';
 import { MediaTypes } from '../domain/media-types.js';
 import { errorCode, send, ServedBerth, sha256, storedUploadBytes, uploadDirs, verifyBlobStore, type Reply, type SendOptions } from './support.js';
@@ -227,6 +229,37 @@ test('kill -9 during parallel uploads: every blob is all or nothing and interrup
 
   const exit = await berth.stop('SIGTERM');
   assert.deepEqual(exit, { code: 0, signal: null }, 'after all the crashes the server still shuts down cleanly');
+});
+
+test('SIGTERM while a client stalls mid-upload stops the server within its grace period, and the upload resumes after', { timeout: 60_000 }, async (t) => {
+  const berth = await ServedBerth.start();
+  t.after(() => berth.close());
+  const job = newJob('chunked');
+  await startSession(berth.url, job);
+  const first = await send('PATCH', job.location!, { headers: { ...OCTETS, 'Content-Range': `0-${CHUNK - 1}` }, body: job.bytes.subarray(0, CHUNK) });
+  expectStatus(first, 202, 'first PATCH');
+  job.confirmed = CHUNK;
+
+  // The next PATCH declares a whole chunk, sends a quarter of it and then stalls.
+  const stalled = request(job.location!, { method: 'PATCH', agent: false, headers: { ...OCTETS, 'Content-Range': `${CHUNK}-${2 * CHUNK - 1}`, 'Content-Length': CHUNK } });
+  const stalledEnd = new Promise((settle) => { stalled.on('error', settle); stalled.on('response', settle); });
+  t.after(() => stalled.destroy());
+  stalled.write(job.bytes.subarray(CHUNK, CHUNK + CHUNK / 4));
+  const id = new URL(job.location!).pathname.split('/').pop()!;
+  for (let i = 0; i < 100 && (storedUploadBytes(berth.dataDir, id)?.length ?? 0) < CHUNK + CHUNK / 4; i++) await sleep(50);
+
+  const began = Date.now();
+  const exited = await Promise.race([berth.stop('SIGTERM'), sleep(25_000).then(() => undefined)]);
+  const took = Date.now() - began;
+  stalled.destroy();
+  await stalledEnd;
+  assert.ok(exited, `the server was still running ${took} ms after SIGTERM, held by a stalled upload`);
+  assert.deepEqual(exited, { code: 0, signal: null }, 'a graceful stop exits 0');
+  t.diagnostic(`SIGTERM with a stalled upload: exited after ${took} ms`);
+
+  await berth.start();
+  assert.match(await resume(berth.url, berth.dataDir, job, false), /^resumed at an offset$/);
+  assert.equal(await checkAllOrNothing(berth.url, job), true);
 });
 
 type Method = (base: string, repository: string, bytes: Buffer, digest: string) => Promise<void>;
