@@ -186,8 +186,9 @@ test('skopeo copies between two repositories of Berth by mounting the layers', a
 
   const layers = manifestOf(image.digest).layers.map((l) => l.digest);
   for (const digest of layers) {
-    const mounts = proxy.exchanges.filter((e) => e.method === 'POST' && e.url.startsWith('/v2/team-b/app/blobs/uploads/') && e.url.includes(`mount=${encodeURIComponent(digest)}`));
-    assert.ok(mounts.length > 0, `skopeo asked to mount ${digest}`);
+    const mounts = proxy.exchanges.filter((e) => e.method === 'POST' && e.url.startsWith('/v2/team-b/app/blobs/uploads/')
+      && e.url.includes(`mount=${encodeURIComponent(digest)}`) && e.url.includes(`from=${encodeURIComponent('team-a/app')}`));
+    assert.ok(mounts.length > 0, `skopeo asked to mount ${digest} from team-a/app`);
     assert.ok(mounts.every((m) => m.status === 201), `the mount of ${digest} succeeded: ${JSON.stringify(mounts)}`);
     const uploads = proxy.exchanges.filter((e) => e.method === 'PUT' && e.url.startsWith('/v2/team-b/app/blobs/uploads/') && e.url.includes(encodeURIComponent(digest)));
     assert.deepEqual(uploads, [], `${digest} was mounted, not uploaded again`);
