@@ -1,5 +1,5 @@
-// skopeo against a real `berth serve`: images and multi-platform indexes go in and come back out
-// byte-identical, across SIGTERM and SIGKILL restarts; deletes stick; mounts across repositories; Docker schema 2 conversion.
+// skopeo against a real `berth serve`: images and multi-platform indexes go in and come back out byte-identical, across
+// SIGTERM and SIGKILL restarts (even mid-push); deletes stick; layers mount across repositories; Docker schema 2 conversion.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -173,6 +173,31 @@ test('skopeo pushes an image and an index, inspects, pulls them back byte-identi
 test('the same round trip with a SIGTERM restart between push and pull', (t) => roundTrip(t, 'SIGTERM'));
 
 test('the same round trip with a SIGKILL restart between push and pull', (t) => roundTrip(t, 'SIGKILL'));
+
+test('a skopeo push cut by SIGKILL mid-upload completes when run again after the restart', async (t) => {
+  if (!requireTool(t, 'skopeo', 'apt-get install -y skopeo')) return;
+  const berth = await started(t);
+  let killed: Promise<unknown> | undefined;
+  // The proxy kills the server as the first blob body starts to flow.
+  const proxy = await recordingProxy(berth.url, (method) => {
+    if (method === 'PATCH' && !killed) killed = berth.stop('SIGKILL');
+  });
+  t.after(() => proxy.close());
+  const registry = `docker://${proxy.host}`;
+
+  await assert.rejects(push(`oci:${layout.dir}:multi`, `${registry}/e2e/cut:v1`, ['--all']));
+  assert.ok(killed, 'the push reached a blob upload');
+  await killed;
+  await berth.start();
+  verifyBlobStore(berth.dataDir);
+
+  await push(`oci:${layout.dir}:multi`, `${registry}/e2e/cut:v1`, ['--all']);
+  assert.equal(await inspectRaw(`${registry}/e2e/cut:v1`), layout.readBlob(index.digest).toString('utf8'));
+  const out = scratchDir();
+  await pull(`${registry}/e2e/cut:v1`, `oci:${out}:multi`, ['--all']);
+  assertSameContent(out, index, 'multi');
+  verifyBlobStore(berth.dataDir);
+});
 
 test('skopeo copies between two repositories of Berth by mounting the layers', async (t) => {
   if (!requireTool(t, 'skopeo', 'apt-get install -y skopeo')) return;

@@ -142,10 +142,11 @@ export interface RecordingProxy {
 }
 
 /** A pass-through HTTP proxy in front of `target` that records every request and its status. */
-export async function recordingProxy(target: string): Promise<RecordingProxy> {
+export async function recordingProxy(target: string, onRequest?: (method: string, url: string) => void): Promise<RecordingProxy> {
   const upstream = new URL(target);
   const exchanges: Exchange[] = [];
   const server = createServer((req, res) => {
+    onRequest?.(req.method ?? '', req.url ?? '');
     const { connection: _c, 'keep-alive': _k, ...headers } = req.headers;
     const forward = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers, agent: false }, (answer) => {
       exchanges.push({ method: req.method ?? '', url: req.url ?? '', status: answer.statusCode ?? 0 });
