@@ -5,8 +5,9 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test, type TestContext } from 'node:test';
+import { digestOf } from '../domain/digest.js';
 import { MediaTypes } from '../domain/media-types.js';
-import { errorCode, send, ServedBerth, sha256, storedUploadBytes, uploadDirs, verifyBlobStore, type Reply, type SendOptions } from './support.js';
+import { errorCode, send, ServedBerth, storedUploadBytes, uploadDirs, verifyBlobStore, type Reply, type SendOptions } from './support.js';
 
 const MiB = 1024 * 1024;
 const REPOSITORY = 'crash/blobs';
@@ -31,7 +32,7 @@ interface Job {
 
 function newJob(kind: Kind): Job {
   const bytes = randomBytes(2 * MiB + randomInt(2 * MiB));
-  return { kind, bytes, digest: sha256(bytes), acknowledged: false, confirmed: 0 };
+  return { kind, bytes, digest: digestOf(bytes), acknowledged: false, confirmed: 0 };
 }
 
 function expectStatus(reply: Reply, status: number, what: string): void {
@@ -86,7 +87,7 @@ async function checkAllOrNothing(base: string, job: Job): Promise<boolean> {
   const get = await send('GET', url);
   expectStatus(get, 200, `GET ${job.digest}`);
   assert.equal(get.headers['docker-content-digest'], job.digest);
-  assert.equal(sha256(get.body), job.digest);
+  assert.equal(digestOf(get.body), job.digest);
   assert.ok(get.body.equals(job.bytes), `${job.digest} is served with exactly the uploaded bytes`);
   return true;
 }
@@ -299,8 +300,8 @@ function imageManifest(config: Buffer, layer: Buffer, annotations?: Record<strin
   return Buffer.from(JSON.stringify({
     schemaVersion: 2,
     mediaType: MediaTypes.ociManifest,
-    config: { mediaType: MediaTypes.ociConfig, digest: sha256(config), size: config.length },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(layer), size: layer.length }],
+    config: { mediaType: MediaTypes.ociConfig, digest: digestOf(config), size: config.length },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: digestOf(layer), size: layer.length }],
     ...(annotations && { annotations }),
   }));
 }
@@ -312,14 +313,14 @@ test('8 concurrent clients pushing the same blob and manifest end with one blob 
   const repository = 'race/app';
   const clients = Array.from({ length: 8 }, (_, i) => i);
   const layer = randomBytes(2 * MiB);
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256(randomBytes(8))] } }));
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [digestOf(randomBytes(8))] } }));
   const manifest = imageManifest(config, layer);
 
   // Every failure is collected: none is allowed, a concurrent push of identical content must simply succeed.
   const failures = (results: PromiseSettledResult<unknown>[]) => results.flatMap((r, i) => (r.status === 'rejected' ? [`client ${i}: ${(r.reason as Error).message}`] : []));
   const pushed = await Promise.allSettled(clients.map(async (i) => {
-    await METHODS[i % METHODS.length]!(base, repository, layer, sha256(layer));
-    await METHODS[(i + 1) % METHODS.length]!(base, repository, config, sha256(config));
+    await METHODS[i % METHODS.length]!(base, repository, layer, digestOf(layer));
+    await METHODS[(i + 1) % METHODS.length]!(base, repository, config, digestOf(config));
   }));
   assert.deepEqual(failures(pushed), []);
 
@@ -327,19 +328,19 @@ test('8 concurrent clients pushing the same blob and manifest end with one blob 
   const manifests = await Promise.allSettled(clients.map(async () => {
     const reply = await put(manifest, 'v1');
     expectStatus(reply, 201, 'PUT manifest');
-    assert.equal(reply.headers['docker-content-digest'], sha256(manifest));
+    assert.equal(reply.headers['docker-content-digest'], digestOf(manifest));
   }));
   assert.deepEqual(failures(manifests), []);
 
-  assert.deepEqual(verifyBlobStore(berth.dataDir), [sha256(layer), sha256(config), sha256(manifest)].sort(), 'one stored copy of each blob');
+  assert.deepEqual(verifyBlobStore(berth.dataDir), [digestOf(layer), digestOf(config), digestOf(manifest)].sort(), 'one stored copy of each blob');
   assert.deepEqual(uploadDirs(berth.dataDir), [], 'no upload left behind');
-  const head = await send('HEAD', `${base}/v2/${repository}/blobs/${sha256(layer)}`);
+  const head = await send('HEAD', `${base}/v2/${repository}/blobs/${digestOf(layer)}`);
   expectStatus(head, 200, 'HEAD layer');
   assert.equal(Number(head.headers['content-length']), layer.length);
-  assert.ok((await send('GET', `${base}/v2/${repository}/blobs/${sha256(layer)}`)).body.equals(layer));
+  assert.ok((await send('GET', `${base}/v2/${repository}/blobs/${digestOf(layer)}`)).body.equals(layer));
   const tagged = await send('GET', `${base}/v2/${repository}/manifests/v1`, { headers: { Accept: MediaTypes.ociManifest } });
   expectStatus(tagged, 200, 'GET by tag');
-  assert.equal(tagged.headers['docker-content-digest'], sha256(manifest));
+  assert.equal(tagged.headers['docker-content-digest'], digestOf(manifest));
   assert.ok(tagged.body.equals(manifest));
 
   // Eight different manifests racing for one tag: it ends on one of them, and every view agrees.
@@ -349,10 +350,10 @@ test('8 concurrent clients pushing the same blob and manifest end with one blob 
   const winner = await send('GET', `${base}/v2/${repository}/manifests/race`, { headers: { Accept: MediaTypes.ociManifest } });
   expectStatus(winner, 200, 'GET race');
   const winnerDigest = String(winner.headers['docker-content-digest']);
-  assert.ok(rivals.some((r) => sha256(r) === winnerDigest), 'the tag points at one of the pushed manifests');
-  assert.equal(sha256(winner.body), winnerDigest);
+  assert.ok(rivals.some((r) => digestOf(r) === winnerDigest), 'the tag points at one of the pushed manifests');
+  assert.equal(digestOf(winner.body), winnerDigest);
   assert.equal((await send('HEAD', `${base}/v2/${repository}/manifests/race`)).headers['docker-content-digest'], winnerDigest);
-  for (const rival of rivals) expectStatus(await send('HEAD', `${base}/v2/${repository}/manifests/${sha256(rival)}`), 200, 'every rival is stored by digest');
+  for (const rival of rivals) expectStatus(await send('HEAD', `${base}/v2/${repository}/manifests/${digestOf(rival)}`), 200, 'every rival is stored by digest');
   const tags = JSON.parse((await send('GET', `${base}/v2/${repository}/tags/list`)).body.toString('utf8')) as { tags: string[] };
   assert.deepEqual(tags.tags, ['race', 'v1']);
   verifyBlobStore(berth.dataDir);

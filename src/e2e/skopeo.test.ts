@@ -5,11 +5,12 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import type { Descriptor } from '../domain/manifest.js';
+import { digestOf } from '../domain/digest.js';
 import { MediaTypes } from '../domain/media-types.js';
 import { OciLayout } from '../testing/oci-layout.js';
 import { tempDir } from '../testing/server.js';
 import { requireTool } from '../testing/tools.js';
-import { errorCode, recordingProxy, send, ServedBerth, sha256, skopeo, verifyBlobStore } from './support.js';
+import { errorCode, recordingProxy, send, ServedBerth, skopeo, verifyBlobStore } from './support.js';
 
 interface Inspected {
   Digest: string;
@@ -248,7 +249,7 @@ test('skopeo copy --format v2s2 stores a Docker schema 2 manifest that inspects 
   assert.deepEqual(converted.layers.map((l) => [l.digest, l.size]), source.layers.map((l) => [l.digest, l.size]), 'the layers are the same blobs');
 
   const info = await inspect(`${registry}/e2e/docker:v2`);
-  assert.equal(info.Digest, sha256(Buffer.from(raw)));
+  assert.equal(info.Digest, digestOf(Buffer.from(raw)));
   assert.equal(info.Architecture, 'amd64');
   assert.deepEqual(info.Layers, source.layers.map((l) => l.digest));
   assert.deepEqual(info.RepoTags, ['v2']);

@@ -1,11 +1,11 @@
 // Helpers for end-to-end tests against a `berth serve` child: raw HTTP with paced bodies that
 // survive the server dying, skopeo runs, a request-recording proxy, and a check of the blob store.
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, request, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { digestOf } from '../domain/digest.js';
 import { freePort, spawnBerth, tempDir, type ChildBerth } from '../testing/server.js';
 
 /** A `berth serve` child on its own data dir and port, which can be stopped and started again on both. */
@@ -60,10 +60,6 @@ export interface SendOptions {
   /** Called after each piece of the body is handed to the socket. */
   onPiece?: (bytes: number) => void;
   timeoutMs?: number;
-}
-
-export function sha256(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 /** One HTTP exchange on its own connection (no pool survives a server that was killed). */
@@ -195,7 +191,7 @@ export function verifyBlobStore(dataDir: string): string[] {
       problems.push(`unexpected file in the blob store: ${path} (${statSync(file).size} bytes)`);
       continue;
     }
-    const actual = sha256(readFileSync(file));
+    const actual = digestOf(readFileSync(file));
     if (actual !== `sha256:${match[2]}`) problems.push(`${path} holds content with digest ${actual}`);
     else digests.push(actual);
   }
