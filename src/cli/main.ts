@@ -4,6 +4,9 @@ import { Command } from 'commander';
 import { createBerth } from '../app.js';
 import { ConfigError, environmentVariables, loadConfig } from '../config/load.js';
 
+/** How long a stop waits for in-flight requests before closing their connections (uploads stay resumable). */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 const program = new Command('berth').description('A self-hosted container registry that does what Amazon ECR does');
 
 program.command('serve')
@@ -26,6 +29,11 @@ program.command('serve')
       if (stopping) return;
       stopping = true;
       berth.app.log.info({ signal }, 'shutting down');
+      // A client that stalls mid-request must not hold the process forever.
+      setTimeout(() => {
+        berth.app.log.warn({ graceMs: SHUTDOWN_GRACE_MS }, 'closing connections still open after the grace period');
+        berth.app.server.closeAllConnections();
+      }, SHUTDOWN_GRACE_MS).unref();
       berth.close().then(() => process.exit(0), () => process.exit(1));
     };
     process.on('SIGINT', () => stop('SIGINT'));

@@ -1,0 +1,220 @@
+// Helpers for end-to-end tests against a `berth serve` child: raw HTTP with paced bodies that
+// survive the server dying, skopeo runs, a request-recording proxy, and a check of the blob store.
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer, request, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
+import { join, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { digestOf } from '../domain/digest.js';
+import { freePort, spawnBerth, tempDir, type ChildBerth } from '../testing/server.js';
+
+/** A `berth serve` child on its own data dir and port, which can be stopped and started again on both. */
+export class ServedBerth {
+  private constructor(readonly dataDir: string, readonly port: number, private child: ChildBerth) {}
+
+  static async start(): Promise<ServedBerth> {
+    const dataDir = tempDir('berth-e2e-data-');
+    const port = await freePort();
+    return new ServedBerth(dataDir, port, await spawnBerth(dataDir, port));
+  }
+
+  get url(): string {
+    return this.child.url;
+  }
+
+  /** host:port, for docker:// references. */
+  get host(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  /** Stops the server with `signal`; returns how it exited. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    await this.child.stop(signal);
+    return { code: this.child.process.exitCode, signal: this.child.process.signalCode };
+  }
+
+  /** Starts the server again on the same data dir and port (after `stop`). */
+  async start(): Promise<void> {
+    this.child = await spawnBerth(this.dataDir, this.port);
+  }
+
+  async close(): Promise<void> {
+    await this.child.stop('SIGKILL');
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+export interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface SendOptions {
+  headers?: Record<string, string | number>;
+  body?: Buffer;
+  /** Sends the body in pieces of this many bytes... */
+  piece?: number;
+  /** ...waiting this long between them (a slow client). */
+  paceMs?: number;
+  /** Called after each piece of the body is handed to the socket. */
+  onPiece?: (bytes: number) => void;
+  timeoutMs?: number;
+}
+
+/** One HTTP exchange on its own connection (no pool survives a server that was killed). */
+export function send(method: string, url: string, options: SendOptions = {}): Promise<Reply> {
+  const { body, piece = 64 * 1024, paceMs = 0, timeoutMs = 30_000 } = options;
+  const headers: Record<string, string | number> = { ...options.headers };
+  if (body && headers['Content-Length'] === undefined && headers['Transfer-Encoding'] === undefined) headers['Content-Length'] = body.length;
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers, agent: false, timeout: timeoutMs }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (part: Buffer) => parts.push(part));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error(`${method} ${url} timed out after ${timeoutMs} ms`)));
+    void (async () => {
+      for (let at = 0; body && at < body.length && !req.destroyed; at += piece) {
+        const part = body.subarray(at, at + piece);
+        if (!req.write(part)) await drainedOrClosed(req);
+        options.onPiece?.(part.length);
+        if (paceMs > 0) await sleep(paceMs);
+      }
+      if (!req.destroyed) req.end();
+    })();
+  });
+}
+
+function drainedOrClosed(req: ClientRequest): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      req.off('drain', done);
+      req.off('close', done);
+      resolve();
+    };
+    req.on('drain', done);
+    req.on('close', done);
+  });
+}
+
+/** The error code of a registry error envelope, if the body is one. */
+export function errorCode(reply: Reply): string | undefined {
+  try {
+    return (JSON.parse(reply.body.toString('utf8')) as { errors?: { code?: string }[] }).errors?.[0]?.code;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface SkopeoResult {
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs skopeo (bounded in time); rejects with its stderr when it fails. */
+export function skopeo(args: string[], timeoutMs = 90_000): Promise<SkopeoResult> {
+  return new Promise((resolve, reject) => {
+    execFile('skopeo', ['--insecure-policy', ...args], { timeout: timeoutMs, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(Object.assign(new Error(`skopeo ${args.join(' ')} failed: ${stderr || err.message}`), { stderr }));
+      else resolve({ stdout, stderr });
+    });
+  });
+}
+
+export interface Exchange {
+  method: string;
+  url: string;
+  status: number;
+}
+
+export interface RecordingProxy {
+  /** host:port to give clients. */
+  host: string;
+  exchanges: Exchange[];
+  close(): Promise<void>;
+}
+
+/** A pass-through HTTP proxy in front of `target` that records every request and its status. */
+export async function recordingProxy(target: string, onRequest?: (method: string, url: string) => void): Promise<RecordingProxy> {
+  const upstream = new URL(target);
+  const exchanges: Exchange[] = [];
+  const server = createServer((req, res) => {
+    onRequest?.(req.method ?? '', req.url ?? '');
+    const { connection: _c, 'keep-alive': _k, ...headers } = req.headers;
+    const forward = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers, agent: false }, (answer) => {
+      exchanges.push({ method: req.method ?? '', url: req.url ?? '', status: answer.statusCode ?? 0 });
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    forward.on('error', (err) => res.destroy(err));
+    req.pipe(forward);
+  });
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  const address = server.address();
+  if (!address || typeof address !== 'object') throw new Error('proxy has no address');
+  return {
+    host: `127.0.0.1:${address.port}`,
+    exchanges,
+    close() {
+      server.closeAllConnections();
+      return new Promise((closed) => server.close(() => closed()));
+    },
+  };
+}
+
+function files(dir: string): string[] {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return entries.flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+/**
+ * Every file under the data dir's `storage/blobs` must be `<algorithm>/<xx>/<hex>/data` holding
+ * exactly the bytes of that digest. Returns the digests stored; throws listing every violation.
+ */
+export function verifyBlobStore(dataDir: string): string[] {
+  const root = join(dataDir, 'storage', 'blobs');
+  const problems: string[] = [];
+  const digests: string[] = [];
+  for (const file of files(root)) {
+    const path = relative(root, file);
+    const match = /^sha256\/([0-9a-f]{2})\/([0-9a-f]{64})\/data$/.exec(path);
+    if (!match || !match[2]!.startsWith(match[1]!)) {
+      problems.push(`unexpected file in the blob store: ${path} (${statSync(file).size} bytes)`);
+      continue;
+    }
+    const actual = digestOf(readFileSync(file));
+    if (actual !== `sha256:${match[2]}`) problems.push(`${path} holds content with digest ${actual}`);
+    else digests.push(actual);
+  }
+  if (problems.length > 0) throw new Error(`blob store is inconsistent:\n${problems.join('\n')}`);
+  return digests.sort();
+}
+
+/** The bytes an upload session has on disk, or undefined when it has no byte file. */
+export function storedUploadBytes(dataDir: string, id: string): Buffer | undefined {
+  try {
+    return readFileSync(join(dataDir, 'storage', 'uploads', id, 'data'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Upload sessions that still have a directory in storage. */
+export function uploadDirs(dataDir: string): string[] {
+  try {
+    return readdirSync(join(dataDir, 'storage', 'uploads'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
