@@ -2,7 +2,7 @@
 // backends. Adapters (sqlite.ts, postgres later) only open the connection and name the dialect.
 import { randomUUID } from 'node:crypto';
 import { Migrator, sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
-import type { Database, ManifestsTable } from './schema.js';
+import type { Database, ManifestsTable, UploadsTable } from './schema.js';
 import { migrationProvider } from './migrations.js';
 import type {
   BlobIndex, Job, JobIndex, ManifestIndex, ManifestRecord, MetadataStore, Page, Repository, RepositoryIndex, SettingsIndex, TagIndex, Upload, UploadIndex,
@@ -29,6 +29,10 @@ function toManifest(row: Selectable<ManifestsTable>): ManifestRecord {
     annotations: row.annotations ? (JSON.parse(row.annotations) as Record<string, string>) : null,
     createdAt: Number(row.created_at),
   };
+}
+
+function toUpload(row: Selectable<UploadsTable>): Upload {
+  return { id: row.id, repositoryId: row.repository_id, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at), verifiedDigest: row.verified_digest };
 }
 
 function toRepository(row: { id: string; account_id: string; name: string; created_at: number }): Repository {
@@ -233,13 +237,17 @@ class Tags implements TagIndex {
 class Uploads implements UploadIndex {
   constructor(private readonly db: Db) {}
 
-  async create(upload: Upload) {
-    await this.db.insertInto('uploads').values({ id: upload.id, repository_id: upload.repositoryId, created_at: upload.createdAt, updated_at: upload.updatedAt }).execute();
+  async create(upload: Omit<Upload, 'verifiedDigest'>) {
+    await this.db.insertInto('uploads').values({ id: upload.id, repository_id: upload.repositoryId, created_at: upload.createdAt, updated_at: upload.updatedAt, verified_digest: null }).execute();
   }
 
   async get(id: string) {
     const row = await this.db.selectFrom('uploads').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && { id: row.id, repositoryId: row.repository_id, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) };
+    return row && toUpload(row);
+  }
+
+  async markVerified(id: string, digest: string) {
+    await this.db.updateTable('uploads').set({ verified_digest: digest }).where('id', '=', id).execute();
   }
 
   async touch(id: string, at: number) {
@@ -253,7 +261,7 @@ class Uploads implements UploadIndex {
 
   async stale(before: number, limit: number) {
     const rows = await this.db.selectFrom('uploads').selectAll().where('updated_at', '<', before).orderBy('updated_at').limit(limit).execute();
-    return rows.map((row) => ({ id: row.id, repositoryId: row.repository_id, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) }));
+    return rows.map(toUpload);
   }
 }
 

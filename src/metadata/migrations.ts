@@ -86,6 +86,16 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('jobs').ifExists().execute();
     },
   },
+  '0003_upload_verified_digest': {
+    async up(db: Kysely<any>) {
+      // Set once an upload's bytes are verified, before they move into the blob store, so a
+      // completion interrupted after the move can finish without the bytes.
+      await db.schema.alterTable('uploads').addColumn('verified_digest', 'varchar(200)').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('uploads').dropColumn('verified_digest').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

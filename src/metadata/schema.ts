@@ -48,6 +48,7 @@ export interface UploadsTable {
   repository_id: string;
   created_at: number;
   updated_at: number;
+  verified_digest: string | null;
 }
 
 export interface SettingsTable {

@@ -411,10 +411,13 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
         const upload = { id: randomUUID(), repositoryId: repository.id, createdAt: Date.now() - 5000, updatedAt: Date.now() - 5000 };
         assert.equal(await store.uploads.get(upload.id), undefined);
         await store.uploads.create(upload);
-        assert.deepEqual(await store.uploads.get(upload.id), upload);
+        assert.deepEqual(await store.uploads.get(upload.id), { ...upload, verifiedDigest: null });
         const later = Date.now();
         await store.uploads.touch(upload.id, later);
-        assert.deepEqual(await store.uploads.get(upload.id), { ...upload, updatedAt: later });
+        assert.deepEqual(await store.uploads.get(upload.id), { ...upload, updatedAt: later, verifiedDigest: null });
+        const digest = `sha256:${'a'.repeat(64)}`;
+        await store.uploads.markVerified(upload.id, digest);
+        assert.deepEqual(await store.uploads.get(upload.id), { ...upload, updatedAt: later, verifiedDigest: digest });
         assert.equal(await store.uploads.delete(upload.id), true);
         assert.equal(await store.uploads.get(upload.id), undefined);
         assert.equal(await store.uploads.delete(upload.id), false);
@@ -425,7 +428,7 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
         const upload = { id: randomUUID(), repositoryId: repository.id, createdAt: Date.now(), updatedAt: Date.now() };
         await store.uploads.create(upload);
         await assert.rejects(store.uploads.create({ ...upload, createdAt: 1, updatedAt: 1 }));
-        assert.deepEqual(await store.uploads.get(upload.id), upload);
+        assert.deepEqual(await store.uploads.get(upload.id), { ...upload, verifiedDigest: null });
         await store.uploads.delete(upload.id);
       });
 
@@ -438,7 +441,7 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
         for (const u of uploads) await store.uploads.create(u);
         const ids = (list: { id: string }[]) => list.map((u) => u.id);
         const byAge = [...uploads].sort((a, b) => a.updatedAt - b.updatedAt);
-        assert.deepEqual(await store.uploads.stale(350, 100), byAge.slice(0, 3), 'whole uploads, oldest first, across repositories');
+        assert.deepEqual(await store.uploads.stale(350, 100), byAge.slice(0, 3).map((u) => ({ ...u, verifiedDigest: null })), 'whole uploads, oldest first, across repositories');
         assert.deepEqual(ids(await store.uploads.stale(350, 2)), ids(byAge.slice(0, 2)));
         assert.deepEqual(await store.uploads.stale(100, 100), [], 'strictly before');
         // Touching an upload makes it fresh again.

@@ -24,6 +24,8 @@ export interface Upload {
   repositoryId: string;
   createdAt: number;
   updatedAt: number;
+  /** The digest the upload's bytes were verified to have, once they are about to become a blob. */
+  verifiedDigest: string | null;
 }
 
 export interface Page {
@@ -73,9 +75,11 @@ export interface TagIndex {
 }
 
 export interface UploadIndex {
-  create(upload: Upload): Promise<void>;
+  create(upload: Omit<Upload, 'verifiedDigest'>): Promise<void>;
   get(id: string): Promise<Upload | undefined>;
   touch(id: string, at: number): Promise<void>;
+  /** Records that the upload's bytes were verified as `digest`. */
+  markVerified(id: string, digest: string): Promise<void>;
   delete(id: string): Promise<boolean>;
   /** Uploads not touched since `before`, oldest first. */
   stale(before: number, limit: number): Promise<Upload[]>;

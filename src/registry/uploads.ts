@@ -7,7 +7,7 @@ import { Actions } from '../domain/actions.js';
 import { createHasher, parseDigest, type Digest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
 import { isRepositoryName } from '../domain/names.js';
-import type { MetadataStore, Repository } from '../metadata/store.js';
+import type { MetadataStore, Repository, Upload } from '../metadata/store.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from './context.js';
@@ -93,8 +93,10 @@ export class UploadService {
   /** GET: progress of an upload. */
   async status(ctx: RequestContext, name: string, id: string): Promise<UploadStatus> {
     const repository = await this.access.existing(ctx, name, Actions.UploadLayerPart);
-    await this.session(repository, id);
-    return { name, id, size: await this.blobs.uploadSize(id) };
+    const upload = await this.session(repository, id);
+    // Verified bytes already moved into the blob store (completion interrupted): report them all.
+    const verified = upload.verifiedDigest ? await this.blobs.size(parseDigest(upload.verifiedDigest)) : undefined;
+    return { name, id, size: verified ?? (await this.blobs.uploadSize(id)) };
   }
 
   /** PUT: the last (possibly empty) chunk, then verification against `digest`. */
@@ -134,15 +136,18 @@ export class UploadService {
     return id;
   }
 
-  private async session(repository: Repository, id: string): Promise<void> {
+  private async session(repository: Repository, id: string): Promise<Upload> {
     const upload = UPLOAD_ID.test(id) ? await this.store.uploads.get(id) : undefined;
     if (!upload || upload.repositoryId !== repository.id) {
       throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} not found in ${repository.name}`, { id });
     }
+    return upload;
   }
 
   private async finish(repository: Repository, id: string, digest: Digest, chunk: Chunk | undefined): Promise<void> {
     await this.locks.run(id, async () => {
+      const upload = await this.store.uploads.get(id);
+      if (upload?.verifiedDigest) return this.resumeVerified(repository, id, upload.verifiedDigest, digest, chunk);
       const writer = await this.blobs.uploadWriter(id, true);
       let hash: Hash;
       try {
@@ -158,11 +163,31 @@ export class UploadService {
         await this.discard(id);
         throw new RegistryError('DIGEST_INVALID', `uploaded content has digest ${actual}, not ${digest.value}`, { expected: digest.value, actual });
       }
+      // From here a crash leaves a session that knows its bytes were verified (resumeVerified).
+      await this.store.uploads.markVerified(id, digest.value);
       if ((await this.blobs.size(digest)) === undefined) await this.blobs.promoteUpload(id, digest);
       else await this.blobs.deleteUpload(id); // stored already (an earlier or concurrent push): keep one copy
       await this.store.blobs.link(repository.id, digest.value, writer.size);
       await this.store.uploads.delete(id);
     });
+  }
+
+  /** Completes an upload whose bytes this registry verified before a crash interrupted it. */
+  private async resumeVerified(repository: Repository, id: string, verified: string, digest: Digest, chunk: Chunk | undefined): Promise<void> {
+    if (verified !== digest.value || chunk) {
+      throw new RegistryError('DIGEST_INVALID', `upload ${id} was already verified as ${verified}`, { expected: digest.value, actual: verified });
+    }
+    let size = await this.blobs.size(digest);
+    if (size === undefined) {
+      // Interrupted before the move: the verified bytes are still the upload's.
+      await this.blobs.promoteUpload(id, digest);
+      size = await this.blobs.size(digest);
+    } else {
+      await this.blobs.deleteUpload(id);
+    }
+    if (size === undefined) throw new Error(`verified upload ${id} has no bytes`);
+    await this.store.blobs.link(repository.id, digest.value, size);
+    await this.store.uploads.delete(id);
   }
 
   /** Appends a chunk through the running hash; returns that hash (valid for the new size). */
