@@ -1,5 +1,5 @@
 // The one place that wires adapters to services to http plugins.
-import { randomInt } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
@@ -7,10 +7,16 @@ import { hostname } from 'node:os';
 import type { Config } from './config/schema.js';
 import { JobScheduler } from './jobs/scheduler.js';
 import { ociPlugin, renderFrameworkError } from './http/oci/plugin.js';
-import { ANONYMOUS, OpenAuthorizer } from './iam/authorizer.js';
+import { awsJsonPlugin, ECR_TARGET_PREFIX } from './http/ecr/plugin.js';
+import { authActions } from './http/ecr/actions/auth.js';
+import { accountForHost } from './http/hosts.js';
+import { Authenticator } from './iam/authenticator.js';
+import { AccountAuthorizer, ANONYMOUS, OpenAuthorizer } from './iam/authorizer.js';
+import { IdentityService, newAccountId, type NewAccessKey } from './iam/identities.js';
+import { loadTokenService } from './iam/tokens.js';
+import { MasterKey } from './keys/master-key.js';
+import { openMetadata } from './metadata/open.js';
 import type { MetadataStore } from './metadata/store.js';
-import { openSqliteStore } from './metadata/sqlite.js';
-import { isPostgresUrl, openPostgresStore } from './metadata/postgres.js';
 import { RepositoryAccess } from './registry/access.js';
 import { BlobService } from './registry/blobs.js';
 import { ContentCache } from './registry/content-cache.js';
@@ -32,7 +38,13 @@ export interface Berth {
   readonly driver: StorageDriver;
   readonly services: RegistryServices;
   readonly scheduler: JobScheduler;
+  readonly identities: IdentityService;
+  /** The deployment's default account. */
   readonly accountId: string;
+  /** The administrator key this start created (to be shown once), if it created one. */
+  readonly bootstrapKey: NewAccessKey | undefined;
+  /** Set when this start generated the master key file (to warn that it must be backed up). */
+  readonly generatedMasterKey: string | undefined;
   /** This node's name in logs and job leases. */
   readonly nodeId: string;
   /** Listens on config.listen (or the given port); resolves with the base URL. */
@@ -46,14 +58,6 @@ function dataPath(config: Config, value: string, fallback: string): string {
   return isAbsolute(value) ? value : resolve(value);
 }
 
-async function openMetadata(config: Config): Promise<MetadataStore> {
-  const url = config.metadata.url;
-  if (!url) return openSqliteStore(dataPath(config, '', 'berth.db'));
-  if (url.startsWith('sqlite:')) return openSqliteStore(url === 'sqlite::memory:' ? ':memory:' : resolve(url.slice('sqlite:'.length).replace(/^\/\//, '')));
-  if (isPostgresUrl(url)) return openPostgresStore(url, { poolSize: config.metadata.poolSize });
-  throw new Error(`metadata.url: unsupported database "${url.split(':', 1)[0]}" (supported: sqlite:<file>, postgres://…)`);
-}
-
 function splitListen(listen: string): { host: string; port: number } {
   const at = listen.lastIndexOf(':');
   return { host: listen.slice(0, at).replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(listen.slice(at + 1)) };
@@ -63,11 +67,19 @@ export async function createBerth(config: Config): Promise<Berth> {
   const nodeId = config.nodeId || `${hostname()}-${process.pid}`;
   mkdirSync(resolve(config.dataDir), { recursive: true });
   const driver = new FsDriver(dataPath(config, config.storage.filesystem.root, 'storage'));
-  const store = await openMetadata(config);
-  const accountId = await store.settings.setIfAbsent('default_account_id', String(randomInt(1e11, 1e12 - 1)).padStart(12, '0'));
+  let generatedMasterKey: string | undefined;
+  const masterKey = MasterKey.load(config.keys.masterKey, dataPath(config, config.keys.masterKeyFile, 'master.key'), (file) => (generatedMasterKey = file));
+  const store = await openMetadata(config.metadata.url, { defaultFile: dataPath(config, '', 'berth.db'), poolSize: config.metadata.poolSize });
+  const accountId = await store.settings.setIfAbsent('default_account_id', newAccountId());
+  const identities = new IdentityService(store, masterKey);
+  const pinned = config.admin.accessKeyId && config.admin.secretAccessKey ? { accessKeyId: config.admin.accessKeyId, secretAccessKey: config.admin.secretAccessKey } : undefined;
+  const bootstrapKey = await identities.bootstrap(accountId, pinned);
+  const tokens = await loadTokenService(store.settings, masterKey);
+  const authenticator = new Authenticator(identities, tokens, config.registry.region);
+  const open = config.auth.mode === 'open';
 
   const blobStore = new BlobStore(driver);
-  const access = new RepositoryAccess(store, new OpenAuthorizer(), { region: config.registry.region, createRepositoryOnPush: config.registry.createRepositoryOnPush });
+  const access = new RepositoryAccess(store, open ? new OpenAuthorizer() : new AccountAuthorizer(), { region: config.registry.region, createRepositoryOnPush: config.registry.createRepositoryOnPush });
   const services: RegistryServices = {
     blobs: new BlobService(store, blobStore, access),
     uploads: new UploadService(store, blobStore, access, { maxBlobBytes: config.registry.maxBlobBytes }),
@@ -84,7 +96,10 @@ export async function createBerth(config: Config): Promise<Berth> {
     return503OnClosing: true,
     routerOptions: { maxParamLength: 4096, ignoreDuplicateSlashes: false },
     frameworkErrors: renderFrameworkError,
+    genReqId: () => randomUUID(),
   });
+  if (generatedMasterKey) app.log.warn({ file: generatedMasterKey }, 'generated a new master key: back it up — secrets and encrypted data cannot be read without it');
+  if (open) app.log.warn('auth.mode is open: anyone who can reach this registry may push, pull and delete');
   if (config.log.requests) {
     app.addHook('onResponse', async (request, reply) => {
       request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
@@ -96,7 +111,21 @@ export async function createBerth(config: Config): Promise<Berth> {
     const storage = await driver.stat(BLOBS_ROOT).then(() => true, (err) => err instanceof PathNotFoundError);
     return reply.code(database && storage ? 200 : 503).send({ database, storage });
   });
-  await app.register(ociPlugin, { services, context: async () => ({ principal: ANONYMOUS, accountId }) });
+  const hostRules = config.accounts;
+  await app.register(ociPlugin, {
+    services,
+    requireLogin: !open,
+    context: async (request) => ({
+      principal: open ? ANONYMOUS : await authenticator.basic(request.headers.authorization),
+      accountId: accountForHost(request.headers.host, hostRules) ?? accountId,
+    }),
+  });
+  await app.register(awsJsonPlugin, {
+    targetPrefix: ECR_TARGET_PREFIX,
+    signingName: 'ecr',
+    authenticator,
+    actions: { ...authActions(tokens, accountId, hostRules) },
+  });
 
   const scheduler = new JobScheduler(store, nodeId, app.log, [{
     name: 'expire-uploads',
@@ -110,7 +139,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   await scheduler.start();
 
   return {
-    app, config, store, driver, services, scheduler, accountId, nodeId,
+    app, config, store, driver, services, scheduler, identities, accountId, nodeId, bootstrapKey, generatedMasterKey,
     async listen() {
       const { host, port } = splitListen(config.listen);
       return app.listen({ host, port });

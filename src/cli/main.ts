@@ -23,6 +23,17 @@ program.command('serve')
     const config = loadConfig({ ...(options.config && { file: options.config }), overrides });
     const berth = await createBerth(config);
     const url = await berth.listen();
+    if (berth.bootstrapKey) {
+      // Shown this once: only its encrypted form is kept.
+      process.stderr.write([
+        '',
+        `Berth created the administrator access key of account ${berth.accountId} (shown only now):`,
+        `  AWS_ACCESS_KEY_ID=${berth.bootstrapKey.accessKeyId}`,
+        `  AWS_SECRET_ACCESS_KEY=${berth.bootstrapKey.secretAccessKey}`,
+        `Use it with: aws ecr get-login-password --endpoint-url ${url} --region ${config.registry.region}`,
+        '',
+      ].join('\n') + '\n');
+    }
     berth.app.log.info({ url, dataDir: config.dataDir, metadata: berth.store.backend, storage: berth.driver.name, account: berth.accountId }, 'Berth is listening');
     let stopping = false;
     const stop = (signal: string) => {

@@ -19,6 +19,28 @@ export const ConfigSchema = z.strictObject({
     /** One log line per request. */
     requests: z.boolean().default(true),
   }).prefault({}),
+  auth: z.strictObject({
+    /** iam: every request needs credentials of an identity with access (default). open: anyone may
+     *  push and pull everything, with no credentials — only for trusted networks and tests. */
+    mode: z.enum(['iam', 'open']).default('iam'),
+  }).prefault({}),
+  /** Pins the bootstrap administrator's access key (for automation); created on first start if absent. */
+  admin: z.strictObject({
+    accessKeyId: z.string().regex(/^(AKIA[A-Z2-7]{16})?$/, 'must be AKIA followed by 16 characters A-Z and 2-7').default(''),
+    secretAccessKey: z.string().regex(/^(.{20,128})?$/, 'must have 20 to 128 characters').default(''),
+  }).prefault({}),
+  keys: z.strictObject({
+    /** The master key (32 bytes, base64 or hex) that encrypts secrets at rest; every node needs the same. */
+    masterKey: z.string().default(''),
+    /** Where the master key is kept when masterKey is empty; generated on first start. Default <dataDir>/master.key. */
+    masterKeyFile: z.string().default(''),
+  }).prefault({}),
+  accounts: z.strictObject({
+    /** With a domain, <account id>.<domain> addresses that account's registry; the plain host is the default account. */
+    domain: z.string().regex(/^([a-z0-9-]+\.)*[a-z0-9-]*$/, 'must be a DNS name').default(''),
+    /** Explicit host → account id map, e.g. { "registry.team-a.example": "123456789012" }. */
+    hosts: z.record(z.string(), z.string().regex(/^\d{12}$/, 'must be a 12-digit account id')).default({}),
+  }).prefault({}),
   storage: z.strictObject({
     driver: z.enum(['filesystem']).default('filesystem'),
     filesystem: z.strictObject({

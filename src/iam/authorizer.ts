@@ -1,11 +1,13 @@
 // The one authorization call every operation makes: may this principal do this ECR action on
-// this resource? Identities and the policy engine arrive with the IAM issue; until then the
-// registry runs open (every principal, including anonymous, may do everything).
+// this resource? Until the policy engine arrives (IAM issue) an account's own identities may do
+// everything in it, and nothing in another account; anonymous callers may do nothing. An
+// explicitly open registry (auth.mode: open) lets everyone do everything.
 import type { Action } from '../domain/actions.js';
+import { RegistryError } from '../domain/errors.js';
 
 export type Principal =
   | { kind: 'anonymous' }
-  | { kind: 'user'; accountId: string; arn: string };
+  | { kind: 'user'; accountId: string; arn: string; userId: string; accessKeyId: string };
 
 export const ANONYMOUS: Principal = { kind: 'anonymous' };
 
@@ -23,4 +25,18 @@ export interface Authorizer {
 
 export class OpenAuthorizer implements Authorizer {
   async authorize(): Promise<void> {}
+}
+
+/** The account of an ARN (`arn:aws:ecr:<region>:<account>:…`). */
+export function arnAccount(arn: string): string | undefined {
+  return arn.split(':')[4];
+}
+
+export class AccountAuthorizer implements Authorizer {
+  async authorize({ principal, action, resource }: AuthorizationRequest): Promise<void> {
+    if (principal.kind === 'anonymous') throw new RegistryError('UNAUTHORIZED', 'authentication required');
+    if (arnAccount(resource) !== principal.accountId) {
+      throw new RegistryError('DENIED', `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${resource} because no resource-based policy allows the ${action} action`);
+    }
+  }
 }

@@ -1,10 +1,17 @@
 // Table types for the query builder; the same tables on every backend (migrations.ts makes them).
+import type { Generated } from 'kysely';
 
 export interface RepositoriesTable {
   id: string;
   account_id: string;
   name: string;
   created_at: number;
+  image_tag_mutability: Generated<string>;
+  /** JSON array of {filterType, filter}. */
+  tag_mutability_exclusions: string | null;
+  scan_on_push: Generated<number>;
+  encryption_type: Generated<string>;
+  kms_key: string | null;
 }
 
 export interface BlobsTable {
@@ -28,6 +35,7 @@ export interface ManifestsTable {
   subject_digest: string | null;
   annotations: string | null;
   created_at: number;
+  last_pulled_at: Generated<number | null>;
 }
 
 export interface ManifestReferencesTable {
@@ -65,7 +73,48 @@ export interface JobsTable {
   last_error: string | null;
 }
 
+export interface AccountsTable {
+  id: string;
+  created_at: number;
+}
+
+export interface UsersTable {
+  id: string;
+  account_id: string;
+  name: string;
+  kind: 'root' | 'user';
+  arn: string;
+  created_at: number;
+}
+
+export interface AccessKeysTable {
+  id: string;
+  user_id: string;
+  /** Encrypted with the master key (keys/master-key.ts); never stored or logged in clear. */
+  secret_ciphertext: string;
+  status: 'Active' | 'Inactive';
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface ResourceTagsTable {
+  resource_arn: string;
+  key: string;
+  value: string;
+}
+
+export interface AccountSettingsTable {
+  account_id: string;
+  name: string;
+  value: string;
+}
+
 export interface Database {
+  accounts: AccountsTable;
+  users: UsersTable;
+  access_keys: AccessKeysTable;
+  resource_tags: ResourceTagsTable;
+  account_settings: AccountSettingsTable;
   jobs: JobsTable;
   repositories: RepositoriesTable;
   blobs: BlobsTable;

@@ -11,6 +11,9 @@ import { dropPostgresDatabaseFor, testBackend, testMetadataUrl } from './postgre
 
 export const CLI = resolve(fileURLToPath(new URL('../cli/main.js', import.meta.url)));
 
+/** The administrator key every test server is bootstrapped with (AWS's documented example key). */
+export const TEST_ADMIN = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } as const;
+
 export function tempDir(prefix = 'berth-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
@@ -25,11 +28,15 @@ export interface TestBerth {
   close(): Promise<void>;
 }
 
-/** Starts Berth in this process on a fresh data dir. `listen: false` keeps it inject-only. */
+/**
+ * Starts Berth in this process on a fresh data dir. `listen: false` keeps it inject-only.
+ * Unless the settings say otherwise, the registry is open (no credentials needed): tests of the
+ * protocol stay about the protocol; tests of access control pass `auth: { mode: 'iam' }`.
+ */
 export async function startBerth(options: { settings?: Tree; listen?: boolean; dataDir?: string } = {}): Promise<TestBerth> {
   const dataDir = options.dataDir ?? tempDir();
   const metadataUrl = await testMetadataUrl(dataDir);
-  const settings = { log: { level: 'silent', requests: false }, ...options.settings, dataDir, listen: '127.0.0.1:0' } as Tree;
+  const settings = { log: { level: 'silent', requests: false }, auth: { mode: 'open' }, admin: TEST_ADMIN, ...options.settings, dataDir, listen: '127.0.0.1:0' } as Tree;
   if (metadataUrl) settings.metadata = { ...(settings.metadata as Tree | undefined), url: metadataUrl };
   const config = validate(settings, 'test');
   const berth = await createBerth(config);
@@ -52,11 +59,22 @@ export interface ChildBerth {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `berth serve` as a child process and waits until it answers /v2/. */
+/**
+ * Starts `berth serve` as a child process and waits until it answers. Open (no credentials) unless
+ * `env` sets BERTH_AUTH_MODE=iam; the administrator key is always TEST_ADMIN.
+ */
 export async function spawnBerth(dataDir: string, port: number, env: NodeJS.ProcessEnv = {}): Promise<ChildBerth> {
   const metadataUrl = await testMetadataUrl(dataDir);
   const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
-    env: { ...process.env, BERTH_LOG_LEVEL: 'warn', ...(metadataUrl && { BERTH_METADATA_URL: metadataUrl }), ...env },
+    env: {
+      ...process.env,
+      BERTH_LOG_LEVEL: 'warn',
+      BERTH_AUTH_MODE: 'open',
+      BERTH_ADMIN_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
+      BERTH_ADMIN_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
+      ...(metadataUrl && { BERTH_METADATA_URL: metadataUrl }),
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -66,7 +84,7 @@ export async function spawnBerth(dataDir: string, port: number, env: NodeJS.Proc
   for (;;) {
     if (child.exitCode !== null) throw new Error(`berth exited with ${child.exitCode}: ${stderr}`);
     try {
-      if ((await fetch(`${url}/v2/`)).ok) break;
+      if ((await fetch(`${url}/healthz`)).ok) break;
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) throw new Error(`berth did not start: ${stderr}`);
     await new Promise((r) => setTimeout(r, 50));

@@ -30,5 +30,7 @@ export function renderError(err: unknown, request: FastifyRequest, reply: Fastif
   }
   const entry: { code: string; message: string; detail?: unknown } = { code: error.code, message: error.message };
   if (error.detail !== undefined) entry.detail = error.detail;
+  // Docker and other clients answer a 401 by logging in with Basic credentials.
+  if (error.status === 401 && !error.headers['WWW-Authenticate']) reply.header('WWW-Authenticate', 'Basic realm="Berth"');
   return reply.code(error.status).headers(error.headers).type('application/json').send({ errors: [entry] });
 }

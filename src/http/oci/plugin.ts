@@ -14,6 +14,8 @@ import { deleteUpload, getUpload, patchUpload, putUpload, startUpload } from './
 
 export interface OciPluginOptions {
   services: RegistryServices;
+  /** Whether GET /v2/ answers 401 to anonymous callers (docker login's check). */
+  requireLogin: boolean;
   /** Resolves who is calling and which account's registry is addressed. */
   context(request: FastifyRequest): Promise<RequestContext>;
 }
@@ -64,6 +66,9 @@ export async function ociPlugin(app: FastifyInstance, options: OciPluginOptions)
       throw new RegistryError('UNSUPPORTED', `${request.method} is not allowed on this endpoint`, undefined, { status: 405 });
     }
     const ctx = await options.context(request);
+    if (match.route === 'base' && options.requireLogin && ctx.principal.kind === 'anonymous') {
+      throw new RegistryError('UNAUTHORIZED', 'authentication required: log in with user AWS and a password from GetAuthorizationToken');
+    }
     return handler({ request, reply, ctx, services: options.services, name: match.name, target: match.target, query: request.query as Record<string, string | string[]> });
   };
 

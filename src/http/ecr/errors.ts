@@ -1,0 +1,83 @@
+// The ECR API's one error boundary: exceptions by the model's names (shared/specs/aws/
+// ecr.service-2.json) plus the AWS JSON protocol's common ones, rendered as {"__type","message"}.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RegistryError, type ErrorCode } from '../../domain/errors.js';
+import { SignatureError } from '../../iam/sigv4.js';
+
+/** Exceptions of the AWS JSON protocol itself (not in the service model), with their statuses. */
+export const COMMON_EXCEPTIONS: Record<string, number> = {
+  AccessDeniedException: 400,
+  IncompleteSignatureException: 400,
+  InvalidSignatureException: 400,
+  MissingAuthenticationTokenException: 403,
+  SerializationException: 400,
+  UnknownOperationException: 400,
+  UnrecognizedClientException: 400,
+  ValidationException: 400,
+};
+
+/** Exceptions of the ECR model that Berth raises. All are client errors (400) but ServerException. */
+export const MODEL_EXCEPTIONS = [
+  'EmptyUploadException', 'ImageAlreadyExistsException', 'ImageDigestDoesNotMatchException', 'ImageNotFoundException',
+  'ImageTagAlreadyExistsException', 'InvalidLayerException', 'InvalidLayerPartException', 'InvalidParameterException',
+  'InvalidTagParameterException', 'KmsException', 'LayerAlreadyExistsException', 'LayerInaccessibleException',
+  'LayerPartTooSmallException', 'LayersNotFoundException', 'LimitExceededException', 'ReferencedImagesNotFoundException',
+  'RepositoryAlreadyExistsException', 'RepositoryNotEmptyException', 'RepositoryNotFoundException', 'ServerException',
+  'TooManyTagsException', 'UnsupportedImageTypeException', 'UploadNotFoundException', 'ValidationException',
+] as const;
+
+export type ApiExceptionName = (typeof MODEL_EXCEPTIONS)[number] | keyof typeof COMMON_EXCEPTIONS;
+
+export class ApiError extends Error {
+  constructor(readonly type: ApiExceptionName, message: string, readonly fields: Record<string, unknown> = {}) {
+    super(message);
+    this.name = type;
+  }
+
+  get status(): number {
+    return COMMON_EXCEPTIONS[this.type] ?? (this.type === 'ServerException' ? 500 : 400);
+  }
+}
+
+/** How a registry-level error reads on the ECR API when an action does not say otherwise. */
+const FROM_REGISTRY: Partial<Record<ErrorCode, ApiExceptionName>> = {
+  NAME_UNKNOWN: 'RepositoryNotFoundException',
+  NAME_INVALID: 'InvalidParameterException',
+  MANIFEST_UNKNOWN: 'ImageNotFoundException',
+  MANIFEST_INVALID: 'InvalidParameterException',
+  MANIFEST_BLOB_UNKNOWN: 'LayersNotFoundException',
+  TAG_INVALID: 'InvalidParameterException',
+  DIGEST_INVALID: 'InvalidParameterException',
+  BLOB_UNKNOWN: 'LayersNotFoundException',
+  BLOB_UPLOAD_UNKNOWN: 'UploadNotFoundException',
+  BLOB_UPLOAD_INVALID: 'InvalidLayerPartException',
+  RANGE_INVALID: 'InvalidLayerPartException',
+  SIZE_INVALID: 'InvalidParameterException',
+  DENIED: 'AccessDeniedException',
+  UNAUTHORIZED: 'AccessDeniedException',
+  PAGINATION_NUMBER_INVALID: 'InvalidParameterException',
+};
+
+export function toApiError(err: unknown): ApiError | undefined {
+  if (err instanceof ApiError) return err;
+  if (err instanceof SignatureError) return new ApiError(err.type === 'SignatureDoesNotMatch' ? 'InvalidSignatureException' : err.type === 'ExpiredTokenException' ? 'UnrecognizedClientException' : err.type, err.message);
+  if (err instanceof RegistryError) {
+    const type = FROM_REGISTRY[err.code];
+    if (type) return new ApiError(type, err.message);
+    if (err.status < 500) return new ApiError('InvalidParameterException', err.message);
+  }
+  return undefined;
+}
+
+export function renderApiError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  let error = toApiError(err);
+  if (!error) {
+    request.log.error({ err }, 'API request failed');
+    error = new ApiError('ServerException', 'An internal error occurred.');
+  }
+  return reply.code(error.status)
+    .header('x-amzn-RequestId', request.id)
+    .header('x-amzn-ErrorType', error.type)
+    .type('application/x-amz-json-1.1')
+    .send(JSON.stringify({ __type: error.type, message: error.message, ...error.fields }));
+}

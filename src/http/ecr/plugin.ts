@@ -1,0 +1,58 @@
+// The ECR-compatible management API: POST / with the AWS JSON 1.1 protocol
+// (X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.<Action>), every request SigV4-signed.
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Authenticator } from '../../iam/authenticator.js';
+import type { ApiActionTable } from './call.js';
+import { ApiError, renderApiError } from './errors.js';
+
+export const ECR_TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921';
+const MAX_BODY = 64 * 1024 * 1024;
+
+export interface ApiPluginOptions {
+  targetPrefix: string;
+  /** The SigV4 service name requests must be signed for. */
+  signingName: string;
+  authenticator: Authenticator;
+  actions: ApiActionTable;
+}
+
+export async function awsJsonPlugin(app: FastifyInstance, options: ApiPluginOptions): Promise<void> {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_BODY }, (_request, body, done) => done(null, body));
+  app.setErrorHandler((err, request, reply) => {
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status === 413) return renderApiError(new ApiError('SerializationException', 'request body too large'), request, reply);
+    if (status !== undefined && status < 500 && !(err instanceof ApiError)) return renderApiError(new ApiError('SerializationException', (err as Error).message), request, reply);
+    return renderApiError(err, request, reply);
+  });
+
+  app.post('/', async (request, reply) => {
+    const target = request.headers['x-amz-target'];
+    const prefix = `${options.targetPrefix}.`;
+    if (typeof target !== 'string' || !target.startsWith(prefix)) {
+      throw new ApiError('UnknownOperationException', 'missing or unknown X-Amz-Target');
+    }
+    const name = target.slice(prefix.length);
+    const action = Object.hasOwn(options.actions, name) ? options.actions[name] : undefined;
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const principal = await options.authenticator.sigV4({
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      bodySha256: createHash('sha256').update(body).digest('hex'),
+    }, options.signingName);
+    if (!action) throw new ApiError('UnknownOperationException', `${name} is not an operation Berth implements`);
+    let parsed: unknown = {};
+    if (body.length > 0) {
+      try {
+        parsed = JSON.parse(body.toString('utf8'));
+      } catch {
+        throw new ApiError('SerializationException', 'the request body is not valid JSON');
+      }
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ApiError('SerializationException', 'the request body must be a JSON object');
+    const output = await action({ principal, body: parsed, host: request.headers.host ?? 'localhost', protocol: request.protocol });
+    return reply.header('x-amzn-RequestId', request.id).type('application/x-amz-json-1.1').send(JSON.stringify(output));
+  });
+}

@@ -1,0 +1,57 @@
+// Registry passwords (the `docker login` password GetAuthorizationToken returns): a signed,
+// expiring statement of which access key asked for it. Any node verifies one with the shared
+// signing key, without a database query.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export const TOKEN_TTL_MS = 12 * 3600 * 1000;
+
+export interface TokenClaims {
+  /** The account whose identity asked. */
+  account: string;
+  /** The access key that asked; the token stops working when the key does. */
+  key: string;
+  /** Expiry, epoch milliseconds. */
+  exp: number;
+}
+
+export class TokenService {
+  constructor(private readonly signingKey: Buffer) {}
+
+  issue(claims: Omit<TokenClaims, 'exp'>, now = Date.now(), ttlMs = TOKEN_TTL_MS): { password: string; expiresAt: number } {
+    const exp = now + ttlMs;
+    const payload = Buffer.from(JSON.stringify({ v: 1, a: claims.account, k: claims.key, e: exp })).toString('base64url');
+    return { password: `${payload}.${this.sign(payload)}`, expiresAt: exp };
+  }
+
+  /** The claims of a valid, unexpired token, or undefined. */
+  verify(password: string, now = Date.now()): TokenClaims | undefined {
+    const dot = password.indexOf('.');
+    if (dot <= 0 || password.length > 4096) return undefined;
+    const payload = password.slice(0, dot);
+    const given = Buffer.from(password.slice(dot + 1), 'base64url');
+    const expected = Buffer.from(this.sign(payload), 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    try {
+      const body = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { v: number; a: string; k: string; e: number };
+      if (body.v !== 1 || typeof body.a !== 'string' || typeof body.k !== 'string' || typeof body.e !== 'number') return undefined;
+      if (body.e <= now) return undefined;
+      return { account: body.a, key: body.k, exp: body.e };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private sign(payload: string): string {
+    return createHmac('sha256', this.signingKey).update(payload).digest('base64url');
+  }
+}
+
+/** The deployment's token signing key: made once, kept encrypted in the database, shared by every node. */
+export async function loadTokenService(
+  settings: { setIfAbsent(key: string, value: string): Promise<string> },
+  seal: { encrypt(plaintext: string, context: string): string; decrypt(sealed: string, context: string): string },
+): Promise<TokenService> {
+  const context = 'registry-token-signing-key';
+  const stored = await settings.setIfAbsent('registry_token_key', seal.encrypt(randomBytes(32).toString('base64'), context));
+  return new TokenService(Buffer.from(seal.decrypt(stored, context), 'base64'));
+}
