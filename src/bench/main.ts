@@ -7,7 +7,8 @@
 // throughput metric; the median is reported), BENCH_ONLY=upload,chunked,download,manifest,rss
 // (a subset of phases), BENCH_PROFILE=1 (V8 CPU profile of the Berth child, written to
 // .bench/profiles/ on exit), BENCH_LOAD=node (in-process load generator even when wrk is
-// installed), BENCH_TIMEOUT_S=<s> (overall limit).
+// installed), BENCH_TIMEOUT_S=<s> (overall limit). Summarise a profile with
+// `node dist/bench/profile.js .bench/profiles/<run>/*.cpuprofile`.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { cpus } from 'node:os';
@@ -15,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { defaultAgent, makeBody, MiB, type Body } from './http.js';
 import { judge, median, renderTable, type Row, type Target } from './report.js';
 import { cleanupAll, cleanupSync, prefaultPageCache, referenceVersion, startBerth, startReference, type Server } from './servers.js';
-import { chunkedUpload, download, loadGenerator, manifestRate, monolithicUpload, peakRssDuring, procStatusKiB, pushImage, WRK, type PeakRss } from './workloads.js';
+import { chunkedUpload, cpuSeconds, download, loadGenerator, manifestRate, monolithicUpload, peakRssDuring, procStatusKiB, pushImage, WRK, type PeakRss } from './workloads.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const settings = {
@@ -36,6 +37,7 @@ const enabled = (phase: Phase) => !only || only.has(phase);
 const outDir = resolve('.bench');
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
+const GiB = 1024 * MiB;
 const mib = (bytes: number) => `${bytes / MiB} MiB`;
 const sizeLabel = (bytes: number) => (bytes >= 1024 * MiB ? `${bytes / (1024 * MiB)} GiB` : mib(bytes));
 
@@ -57,6 +59,13 @@ class Samples {
   get(key: string, label: string): number[] {
     return this.values.get(`${key}/${label}`) ?? [];
   }
+}
+
+/** Runs `work` and reports the server's CPU time (user + system, all threads) it took. */
+async function withCpu<T>(server: Server, work: () => Promise<T>): Promise<{ value: T; cpu: number }> {
+  const before = cpuSeconds(server.pid);
+  const value = await work();
+  return { value, cpu: cpuSeconds(server.pid) - before };
 }
 
 /** Servers in an order that alternates per repetition, so neither always goes first. */
@@ -108,23 +117,26 @@ async function run(): Promise<void> {
   for (let rep = 0; rep < settings.repeat; rep++) {
     if (needsMono) {
       for (const server of ordered(servers, rep)) {
-        const seconds = await monolithicUpload(server.url, 'bench/mono', mono[rep]!);
+        const { value: seconds, cpu } = await withCpu(server, () => monolithicUpload(server.url, 'bench/mono', mono[rep]!));
         samples.add('upload', server.label, settings.blobBytes / MiB / seconds);
-        log(`  ${server.label.padEnd(9)} monolithic upload #${rep + 1}: ${mib(settings.blobBytes)} in ${seconds.toFixed(2)} s${enabled('upload') ? '' : ' (setup for download)'}`);
+        samples.add('cpu:upload', server.label, cpu / (settings.blobBytes / GiB));
+        log(`  ${server.label.padEnd(9)} monolithic upload #${rep + 1}: ${mib(settings.blobBytes)} in ${seconds.toFixed(2)} s, server CPU ${cpu.toFixed(2)} s${enabled('upload') ? '' : ' (setup for download)'}`);
       }
     }
     if (enabled('download')) {
       for (const server of ordered(servers, rep)) {
-        const seconds = await download(server.url, 'bench/mono', mono[rep]!);
+        const { value: seconds, cpu } = await withCpu(server, () => download(server.url, 'bench/mono', mono[rep]!));
         samples.add('download', server.label, settings.blobBytes / MiB / seconds);
-        log(`  ${server.label.padEnd(9)} download #${rep + 1}: ${mib(settings.blobBytes)} in ${seconds.toFixed(2)} s`);
+        samples.add('cpu:download', server.label, cpu / (settings.blobBytes / GiB));
+        log(`  ${server.label.padEnd(9)} download #${rep + 1}: ${mib(settings.blobBytes)} in ${seconds.toFixed(2)} s, server CPU ${cpu.toFixed(2)} s`);
       }
     }
     if (enabled('chunked')) {
       for (const server of ordered(servers, rep)) {
-        const seconds = await chunkedUpload(server.url, 'bench/chunked', chunked[rep]!, settings.chunkBytes);
+        const { value: seconds, cpu } = await withCpu(server, () => chunkedUpload(server.url, 'bench/chunked', chunked[rep]!, settings.chunkBytes));
         samples.add('chunked', server.label, settings.blobBytes / MiB / seconds);
-        log(`  ${server.label.padEnd(9)} chunked upload #${rep + 1}: ${mib(settings.blobBytes)} in ${mib(settings.chunkBytes)} PATCHes, ${seconds.toFixed(2)} s`);
+        samples.add('cpu:chunked', server.label, cpu / (settings.blobBytes / GiB));
+        log(`  ${server.label.padEnd(9)} chunked upload #${rep + 1}: ${mib(settings.blobBytes)} in ${mib(settings.chunkBytes)} PATCHes, ${seconds.toFixed(2)} s, server CPU ${cpu.toFixed(2)} s`);
       }
     }
     purge(servers, [mono[rep], chunked[rep]]);
@@ -133,9 +145,11 @@ async function run(): Promise<void> {
     for (const server of servers) await pushImage(server.url, 'bench/small', 'latest');
     for (const server of servers) {
       const url = `${server.url}/v2/bench/small/manifests/latest`;
-      const result = await manifestRate(url, settings.getSeconds, settings.warmupSeconds, settings.connections);
+      await manifestRate(url, settings.warmupSeconds, settings.connections);
+      const { value: result, cpu } = await withCpu(server, () => manifestRate(url, settings.getSeconds, settings.connections));
       samples.add('manifest', server.label, result.requestsPerSecond);
-      log(`  ${server.label.padEnd(9)} manifest GET by tag: ${result.requestsPerSecond.toFixed(0)} req/s (${result.requests} requests in ${settings.getSeconds} s, ${result.errors} errors)`);
+      samples.add('cpu:manifest', server.label, (cpu / result.requests) * 1e6);
+      log(`  ${server.label.padEnd(9)} manifest GET by tag: ${result.requestsPerSecond.toFixed(0)} req/s (${result.requests} requests in ${settings.getSeconds} s, ${result.errors} errors), server CPU ${cpu.toFixed(2)} s`);
       if (result.errors > 0) throw new Error(`${server.label}: ${result.errors} manifest GETs failed`);
     }
   }
@@ -148,9 +162,10 @@ async function run(): Promise<void> {
     servers = await startAll();
     const rss: Record<string, PeakRss> = {};
     for (const server of servers) {
-      const peak = await peakRssDuring(server.pid, () => monolithicUpload(server.url, 'bench/rss', big));
+      const { value: peak, cpu } = await withCpu(server, () => peakRssDuring(server.pid, () => monolithicUpload(server.url, 'bench/rss', big)));
       samples.add('rss', server.label, peak.peakMiB);
       samples.add('rssUpload', server.label, settings.rssBytes / MiB / peak.seconds);
+      samples.add('cpu:rssUpload', server.label, cpu / (settings.rssBytes / GiB));
       rss[server.label] = peak;
       log(`  ${server.label.padEnd(9)} ${sizeLabel(settings.rssBytes)} upload (fresh process): ${peak.seconds.toFixed(2)} s, VmHWM ${peak.peakMiB.toFixed(1)} MiB${peak.reset ? ' (reset before)' : ' (since start: reset refused)'}, sampled VmRSS max ${peak.sampledMaxMiB.toFixed(1)} MiB, baseline ${peak.baselineMiB.toFixed(1)} MiB`);
       purge([server], [big]);
@@ -180,8 +195,18 @@ async function run(): Promise<void> {
     enabled('rss') && row('rssUpload', `monolithic upload ${sizeLabel(settings.rssBytes)} (info)`, 'MiB/s', { kind: 'none' }),
   ].filter((r): r is Row => r !== false).map(judge);
 
+  const costs = [
+    enabled('upload') && row('cpu:upload', 'monolithic upload', 'CPU s/GiB', { kind: 'none' }),
+    enabled('chunked') && row('cpu:chunked', 'chunked upload', 'CPU s/GiB', { kind: 'none' }),
+    enabled('download') && row('cpu:download', 'download', 'CPU s/GiB', { kind: 'none' }),
+    enabled('manifest') && row('cpu:manifest', 'manifest GET by tag', 'CPU µs/req', { kind: 'none' }),
+    enabled('rss') && row('cpu:rssUpload', `monolithic upload ${sizeLabel(settings.rssBytes)}`, 'CPU s/GiB', { kind: 'none' }),
+  ].filter((r): r is Row => r !== false).map(judge);
+
   const table = renderTable(rows);
+  const costTable = renderTable(costs);
   process.stdout.write(`\n${table}\n\n`);
+  process.stdout.write(`server CPU time per unit of work (user + system, all threads; lower is better, less sensitive to other load):\n${costTable}\n\n`);
   const missed = rows.filter((r) => r.met === false).map((r) => r.metric);
   process.stdout.write(missed.length === 0 ? 'all measured targets met\n' : `targets not met: ${missed.join('; ')}\n`);
   if (!version) process.stdout.write('reference not installed (apt-get install -y docker-registry): ratios not measured\n');
@@ -197,8 +222,10 @@ async function run(): Promise<void> {
     reference: version ?? null,
     loadGenerator: generator === 'wrk' ? 'wrk -t2' : 'node:http in-process',
     results: rows,
+    cpuCost: costs,
     ...extra,
     table,
+    costTable,
     ...(profileDir && { profileDir }),
   };
   const json = `${JSON.stringify(results, null, 2)}\n`;

@@ -46,7 +46,7 @@ export function judge(row: Row): Judged {
 
 function format(value: number | undefined, unit: string): string {
   if (value === undefined) return 'n/a';
-  const digits = unit === 'req/s' ? 0 : 1;
+  const digits = unit === 'req/s' || unit === 'CPU µs/req' ? 0 : unit.startsWith('CPU') ? 2 : 1;
   return `${value.toFixed(digits)} ${unit}`;
 }
 

@@ -122,12 +122,18 @@ async function runNode(url: string, seconds: number, connections: number): Promi
   return { requestsPerSecond: requests / elapsed, requests, errors };
 }
 
-/** Manifest GETs by tag at `connections` keep-alive connections: a warm-up, then the measured run. */
-export async function manifestRate(url: string, seconds: number, warmupSeconds: number, connections = 16): Promise<RateResult> {
-  const run = loadGenerator() === 'wrk' ? runWrk : runNode;
-  await run(url, warmupSeconds, connections);
-  return run(url, seconds, connections);
+/** Manifest GETs at `connections` keep-alive connections for `seconds` (wrk, or the in-process loop). */
+export function manifestRate(url: string, seconds: number, connections = 16): Promise<RateResult> {
+  return (loadGenerator() === 'wrk' ? runWrk : runNode)(url, seconds, connections);
 }
+
+/** CPU time (user + system) a process has used so far, in seconds. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
 
 /** A field of /proc/<pid>/status in KiB (VmRSS, VmHWM). */
 export function procStatusKiB(pid: number, field: string): number {
