@@ -1,0 +1,246 @@
+// `npm run bench`: Berth against the reference registry (CNCF Distribution, `docker-registry`),
+// side by side in one run on loopback: blob upload (monolithic, chunked), blob download,
+// manifest GET rate, and Berth's peak RSS during a large upload. Prints a table with the
+// issue's targets and writes .bench/results.json.
+//
+// Environment: BENCH_QUICK=1 (small sizes, a smoke run), BENCH_REPEAT=<n> (samples per
+// throughput metric; the median is reported), BENCH_ONLY=upload,chunked,download,manifest,rss
+// (a subset of phases), BENCH_PROFILE=1 (V8 CPU profile of the Berth child, written to
+// .bench/profiles/ on exit), BENCH_LOAD=node (in-process load generator even when wrk is
+// installed), BENCH_TIMEOUT_S=<s> (overall limit). Summarise a profile with
+// `node dist/bench/profile.js .bench/profiles/<run>/*.cpuprofile`.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { defaultAgent, makeBody, MiB, type Body } from './http.js';
+import { judge, median, renderTable, type Row, type Target } from './report.js';
+import { cleanupAll, cleanupSync, prefaultPageCache, referenceVersion, startBerth, startReference, type Server } from './servers.js';
+import { chunkedUpload, cpuSeconds, download, loadGenerator, manifestRate, monolithicUpload, peakRssDuring, procStatusKiB, pushImage, WRK, type PeakRss } from './workloads.js';
+
+const quick = process.env.BENCH_QUICK === '1';
+const settings = {
+  quick,
+  blobBytes: (quick ? 64 : 512) * MiB,
+  chunkBytes: 16 * MiB,
+  rssBytes: (quick ? 256 : 2048) * MiB,
+  getSeconds: quick ? 3 : 10,
+  warmupSeconds: quick ? 1 : 3,
+  connections: 16,
+  repeat: Math.max(1, Number(process.env.BENCH_REPEAT ?? (quick ? 1 : 3)) || 1),
+  timeoutSeconds: Number(process.env.BENCH_TIMEOUT_S ?? (quick ? 300 : 1200)),
+};
+const PHASES = ['upload', 'chunked', 'download', 'manifest', 'rss'] as const;
+type Phase = (typeof PHASES)[number];
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((p) => p.trim())) : undefined;
+const enabled = (phase: Phase) => !only || only.has(phase);
+const outDir = resolve('.bench');
+
+const log = (message: string) => process.stderr.write(`${message}\n`);
+const GiB = 1024 * MiB;
+const mib = (bytes: number) => `${bytes / MiB} MiB`;
+const sizeLabel = (bytes: number) => (bytes >= 1024 * MiB ? `${bytes / (1024 * MiB)} GiB` : mib(bytes));
+
+let stopping = false;
+function abort(why: string, code: number): void {
+  if (stopping) return;
+  stopping = true;
+  log(`bench: ${why}; cleaning up`);
+  cleanupAll().finally(() => process.exit(code));
+}
+
+/** Sample lists per metric key and server label. */
+class Samples {
+  private readonly values = new Map<string, number[]>();
+  add(key: string, label: string, value: number): void {
+    const id = `${key}/${label}`;
+    this.values.set(id, [...(this.values.get(id) ?? []), value]);
+  }
+  get(key: string, label: string): number[] {
+    return this.values.get(`${key}/${label}`) ?? [];
+  }
+}
+
+/** Runs `work` and reports the server's CPU time (user + system, all threads) it took. */
+async function withCpu<T>(server: Server, work: () => Promise<T>): Promise<{ value: T; cpu: number }> {
+  const before = cpuSeconds(server.pid);
+  const value = await work();
+  return { value, cpu: cpuSeconds(server.pid) - before };
+}
+
+/** Servers in an order that alternates per repetition, so neither always goes first. */
+function ordered(servers: Server[], rep: number): Server[] {
+  return rep % 2 === 0 ? servers : [...servers].reverse();
+}
+
+async function run(): Promise<void> {
+  const version = referenceVersion();
+  const generator = loadGenerator();
+  log(`Berth benchmark${quick ? ' (BENCH_QUICK)' : ''}: node ${process.version}, ${cpus().length} CPUs, ${settings.repeat} sample(s) per throughput metric (median reported)`);
+  log(`reference: ${version ?? 'NOT INSTALLED'}`);
+  if (!version) log('  the reference registry is missing: measuring Berth alone. Install it with: apt-get install -y docker-registry');
+  log(`manifest load generator: ${generator === 'wrk' ? `wrk (${WRK}), 2 threads, ${settings.connections} connections` : `in-process node:http loop (Agent keepAlive, maxSockets ${settings.connections})`}`);
+
+  const profileDir = process.env.BENCH_PROFILE === '1' ? join(outDir, 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+
+  log(`generating bodies (${settings.repeat}× 2× ${mib(settings.blobBytes)}${enabled('rss') ? ` + ${sizeLabel(settings.rssBytes)}` : ''}) and their digests…`);
+  const needsMono = enabled('upload') || enabled('download');
+  const mono: Body[] = needsMono ? Array.from({ length: settings.repeat }, () => makeBody(settings.blobBytes)) : [];
+  const chunked: Body[] = enabled('chunked') ? Array.from({ length: settings.repeat }, () => makeBody(settings.blobBytes)) : [];
+  const big = enabled('rss') ? makeBody(settings.rssBytes) : undefined;
+  const warm = makeBody(settings.chunkBytes);
+
+  // Page cache needed at once: one sample of each blob on both registries, or the big upload.
+  const prefault = Math.max(4 * settings.blobBytes, big ? big.size : 0) + 256 * MiB;
+  const started = performance.now();
+  prefaultPageCache(prefault, warm.unit);
+  log(`pre-faulted ${sizeLabel(prefault)} of page cache in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+  const startAll = async (): Promise<Server[]> => {
+    const list = [await startBerth(profileDir ? { profileDir } : {})];
+    if (version) list.push(await startReference());
+    log(`started: ${list.map((s) => `${s.label} ${s.url} (pid ${s.pid})`).join(', ')}`);
+    // Warm-up (untimed): JIT, connection pools, first directories.
+    for (const server of list) await monolithicUpload(server.url, 'bench/warmup', warm);
+    return list;
+  };
+  /** Drops blob bytes behind the registries' backs so the page cache stays bounded and warm. */
+  const purge = (list: Server[], bodies: (Body | undefined)[]) => {
+    for (const server of list) for (const body of bodies) if (body) rmSync(server.blobFile(body.digest), { force: true });
+  };
+  const samples = new Samples();
+  const extra: Record<string, unknown> = {};
+
+  let servers = await startAll();
+  const berth = servers[0]!;
+  for (let rep = 0; rep < settings.repeat; rep++) {
+    if (needsMono) {
+      for (const server of ordered(servers, rep)) {
+        const { value: seconds, cpu } = await withCpu(server, () => monolithicUpload(server.url, 'bench/mono', mono[rep]!));
+        samples.add('upload', server.label, settings.blobBytes / MiB / seconds);
+        samples.add('cpu:upload', server.label, cpu / (settings.blobBytes / GiB));
+        log(`  ${server.label.padEnd(9)} monolithic upload #${rep + 1}: ${mib(settings.blobBytes)} in ${seconds.toFixed(2)} s, server CPU ${cpu.toFixed(2)} s${enabled('upload') ? '' : ' (setup for download)'}`);
+      }
+    }
+    if (enabled('download')) {
+      for (const server of ordered(servers, rep)) {
+        const { value: seconds, cpu } = await withCpu(server, () => download(server.url, 'bench/mono', mono[rep]!));
+        samples.add('download', server.label, settings.blobBytes / MiB / seconds);
+        samples.add('cpu:download', server.label, cpu / (settings.blobBytes / GiB));
+        log(`  ${server.label.padEnd(9)} download #${rep + 1}: ${mib(settings.blobBytes)} in ${seconds.toFixed(2)} s, server CPU ${cpu.toFixed(2)} s`);
+      }
+    }
+    if (enabled('chunked')) {
+      for (const server of ordered(servers, rep)) {
+        const { value: seconds, cpu } = await withCpu(server, () => chunkedUpload(server.url, 'bench/chunked', chunked[rep]!, settings.chunkBytes));
+        samples.add('chunked', server.label, settings.blobBytes / MiB / seconds);
+        samples.add('cpu:chunked', server.label, cpu / (settings.blobBytes / GiB));
+        log(`  ${server.label.padEnd(9)} chunked upload #${rep + 1}: ${mib(settings.blobBytes)} in ${mib(settings.chunkBytes)} PATCHes, ${seconds.toFixed(2)} s, server CPU ${cpu.toFixed(2)} s`);
+      }
+    }
+    purge(servers, [mono[rep], chunked[rep]]);
+  }
+  if (enabled('manifest')) {
+    for (const server of servers) await pushImage(server.url, 'bench/small', 'latest');
+    for (const server of servers) {
+      const url = `${server.url}/v2/bench/small/manifests/latest`;
+      await manifestRate(url, settings.warmupSeconds, settings.connections);
+      const { value: result, cpu } = await withCpu(server, () => manifestRate(url, settings.getSeconds, settings.connections));
+      samples.add('manifest', server.label, result.requestsPerSecond);
+      samples.add('cpu:manifest', server.label, (cpu / result.requests) * 1e6);
+      log(`  ${server.label.padEnd(9)} manifest GET by tag: ${result.requestsPerSecond.toFixed(0)} req/s (${result.requests} requests in ${settings.getSeconds} s, ${result.errors} errors), server CPU ${cpu.toFixed(2)} s`);
+      if (result.errors > 0) throw new Error(`${server.label}: ${result.errors} manifest GETs failed`);
+    }
+  }
+  extra.rssAfterPhases = Object.fromEntries(servers.map((s) => [s.label, { VmRSS_MiB: procStatusKiB(s.pid, 'VmRSS') / 1024, VmHWM_MiB: procStatusKiB(s.pid, 'VmHWM') / 1024 }]));
+  log(`  RSS after the phases above: ${servers.map((s) => `${s.label} ${(procStatusKiB(s.pid, 'VmRSS') / 1024).toFixed(1)} MiB`).join(', ')}`);
+
+  if (big) {
+    // On fresh processes, so the peak reflects the upload rather than earlier phases' heap.
+    for (const server of servers) await server.stop();
+    servers = await startAll();
+    const rss: Record<string, PeakRss> = {};
+    for (const server of servers) {
+      const { value: peak, cpu } = await withCpu(server, () => peakRssDuring(server.pid, () => monolithicUpload(server.url, 'bench/rss', big)));
+      samples.add('rss', server.label, peak.peakMiB);
+      samples.add('rssUpload', server.label, settings.rssBytes / MiB / peak.seconds);
+      samples.add('cpu:rssUpload', server.label, cpu / (settings.rssBytes / GiB));
+      rss[server.label] = peak;
+      log(`  ${server.label.padEnd(9)} ${sizeLabel(settings.rssBytes)} upload (fresh process): ${peak.seconds.toFixed(2)} s, VmHWM ${peak.peakMiB.toFixed(1)} MiB${peak.reset ? ' (reset before)' : ' (since start: reset refused)'}, sampled VmRSS max ${peak.sampledMaxMiB.toFixed(1)} MiB, baseline ${peak.baselineMiB.toFixed(1)} MiB`);
+      purge([server], [big]);
+    }
+    extra.rss = rss;
+  }
+
+  log('stopping servers…');
+  await cleanupAll();
+  defaultAgent.destroy();
+
+  const reference = servers[1]?.label ?? 'reference';
+  const row = (key: string, metric: string, unit: string, target: Target): Row => {
+    const berthSamples = samples.get(key, berth.label);
+    const referenceSamples = samples.get(key, reference);
+    const b = median(berthSamples);
+    const r = median(referenceSamples);
+    return { key, metric, unit, berthSamples, referenceSamples, target, ...(b !== undefined && { berth: b }), ...(r !== undefined && { reference: r }) };
+  };
+  const blob = mib(settings.blobBytes);
+  const rows = [
+    enabled('upload') && row('upload', `monolithic upload ${blob} (POST + PUT)`, 'MiB/s', { kind: 'ratio', min: 2 }),
+    enabled('chunked') && row('chunked', `chunked upload ${blob} (${mib(settings.chunkBytes)} PATCH)`, 'MiB/s', { kind: 'ratio', min: 2 }),
+    enabled('download') && row('download', `download ${blob} (GET)`, 'MiB/s', { kind: 'ratio', min: 1 }),
+    enabled('manifest') && row('manifest', `manifest GET by tag, ${settings.connections} conns`, 'req/s', { kind: 'ratio', min: 3 }),
+    enabled('rss') && row('rss', `peak RSS during ${sizeLabel(settings.rssBytes)} upload`, 'MiB', { kind: 'max', value: 150 }),
+    enabled('rss') && row('rssUpload', `monolithic upload ${sizeLabel(settings.rssBytes)} (info)`, 'MiB/s', { kind: 'none' }),
+  ].filter((r): r is Row => r !== false).map(judge);
+
+  const costs = [
+    enabled('upload') && row('cpu:upload', 'monolithic upload', 'CPU s/GiB', { kind: 'none' }),
+    enabled('chunked') && row('cpu:chunked', 'chunked upload', 'CPU s/GiB', { kind: 'none' }),
+    enabled('download') && row('cpu:download', 'download', 'CPU s/GiB', { kind: 'none' }),
+    enabled('manifest') && row('cpu:manifest', 'manifest GET by tag', 'CPU µs/req', { kind: 'none' }),
+    enabled('rss') && row('cpu:rssUpload', `monolithic upload ${sizeLabel(settings.rssBytes)}`, 'CPU s/GiB', { kind: 'none' }),
+  ].filter((r): r is Row => r !== false).map(judge);
+
+  const table = renderTable(rows);
+  const costTable = renderTable(costs);
+  process.stdout.write(`\n${table}\n\n`);
+  process.stdout.write(`server CPU time per unit of work (user + system, all threads; lower is better, less sensitive to other load):\n${costTable}\n\n`);
+  const missed = rows.filter((r) => r.met === false).map((r) => r.metric);
+  process.stdout.write(missed.length === 0 ? 'all measured targets met\n' : `targets not met: ${missed.join('; ')}\n`);
+  if (!version) process.stdout.write('reference not installed (apt-get install -y docker-registry): ratios not measured\n');
+  if (settings.rssBytes !== 2048 * MiB || settings.blobBytes !== 512 * MiB) process.stdout.write('note: BENCH_QUICK sizes, not the issue\'s 512 MiB / 2 GiB\n');
+
+  mkdirSync(outDir, { recursive: true });
+  const results = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    settings,
+    phases: only ? [...only] : [...PHASES],
+    reference: version ?? null,
+    loadGenerator: generator === 'wrk' ? 'wrk -t2' : 'node:http in-process',
+    results: rows,
+    cpuCost: costs,
+    ...extra,
+    table,
+    costTable,
+    ...(profileDir && { profileDir }),
+  };
+  const json = `${JSON.stringify(results, null, 2)}\n`;
+  writeFileSync(join(outDir, 'results.json'), json);
+  writeFileSync(join(outDir, `results-${results.date.replace(/[:.]/g, '-')}.json`), json);
+  log(`results written to ${join(outDir, 'results.json')}${profileDir ? `; CPU profile(s) in ${profileDir}` : ''}`);
+}
+
+process.on('SIGINT', () => abort('interrupted', 130));
+process.on('SIGTERM', () => abort('terminated', 143));
+process.on('exit', cleanupSync);
+const watchdog = setTimeout(() => abort(`exceeded the ${settings.timeoutSeconds} s limit (BENCH_TIMEOUT_S)`, 1), settings.timeoutSeconds * 1000);
+watchdog.unref();
+
+run().then(
+  () => process.exit(0),
+  (err: unknown) => abort(`failed: ${(err as Error).stack ?? err}`, 1),
+);

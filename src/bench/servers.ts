@@ -1,0 +1,180 @@
+// The two registries under test, each a child process on loopback with its own temporary
+// data directory: Berth (`berth serve`) and the reference, CNCF Distribution (`docker-registry`).
+// Every child and directory is tracked so that any exit path (success, error, SIGINT) cleans up.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REFERENCE_BINARY = '/usr/bin/docker-registry';
+const CLI = resolve(fileURLToPath(new URL('../cli/main.js', import.meta.url)));
+const START_TIMEOUT_MS = 20_000;
+const STOP_GRACE_MS = 10_000;
+
+export interface Server {
+  label: string;
+  url: string;
+  pid: number;
+  /** Where the registry keeps a blob's bytes on disk (for purging between samples). */
+  blobFile(digest: string): string;
+  stop(): Promise<void>;
+}
+
+function blobFile(root: string, digest: string): string {
+  const [algorithm, hex] = digest.split(':') as [string, string];
+  return join(root, 'blobs', algorithm, hex.slice(0, 2), hex, 'data');
+}
+
+const children = new Set<ChildProcess>();
+const dirs = new Set<string>();
+
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.add(dir);
+  return dir;
+}
+
+function running(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (running(child)) {
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+  children.delete(child);
+}
+
+/** Stops every child (gracefully, so a CPU profile gets written) and removes every temp dir. */
+export async function cleanupAll(): Promise<void> {
+  await Promise.all([...children].map(stopChild));
+  cleanupSync();
+}
+
+/** Last resort on process exit: no waiting possible, so SIGKILL. */
+export function cleanupSync(): void {
+  for (const child of children) if (running(child)) child.kill('SIGKILL');
+  children.clear();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  dirs.clear();
+}
+
+/**
+ * Writes and deletes `bytes` of file data. On a microVM, guest memory that was never touched is
+ * slow to fault in on the host, so whichever registry first grows the page cache would pay for
+ * it; touching it once up front (and purging blobs between samples) keeps the comparison fair.
+ */
+export function prefaultPageCache(bytes: number, unit: Buffer): void {
+  const dir = tempDir('bench-prefault-');
+  const file = join(dir, 'fill');
+  const fd = openSync(file, 'w');
+  try {
+    for (let at = 0; at < bytes; at += unit.length) writeSync(fd, unit);
+  } finally {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+    dirs.delete(dir);
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+/** Keeps the last few KiB a child printed, for error messages. */
+function tail(child: ChildProcess): () => string {
+  let text = '';
+  const keep = (d: Buffer) => (text = (text + d.toString()).slice(-4096));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return () => text;
+}
+
+async function launch(label: string, command: string, args: string[], env: NodeJS.ProcessEnv, port: number, blobRoot: string): Promise<Server> {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  const output = tail(child);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (!running(child)) throw new Error(`${label} exited (${child.exitCode ?? child.signalCode}) while starting: ${output()}`);
+    try {
+      const response = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(2000) });
+      await response.arrayBuffer();
+      if (response.ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) throw new Error(`${label} did not answer /v2/ within ${START_TIMEOUT_MS} ms: ${output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    label,
+    url,
+    pid: child.pid!,
+    blobFile: (digest) => blobFile(blobRoot, digest),
+    stop: () => stopChild(child),
+  };
+}
+
+/** `berth serve` from dist/, optionally with a V8 CPU profile written on exit into `profileDir`. */
+export async function startBerth(options: { profileDir?: string } = {}): Promise<Server> {
+  const dataDir = tempDir('berth-bench-');
+  const port = await freePort();
+  const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
+  const args = [...profile, CLI, 'serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir];
+  const env = { ...process.env, BERTH_LOG_LEVEL: 'warn', BERTH_LOG_REQUESTS: 'false' };
+  return launch('berth', process.execPath, args, env, port, join(dataDir, 'storage'));
+}
+
+/** The reference's version line, or undefined when it is not installed. */
+export function referenceVersion(): string | undefined {
+  if (!existsSync(REFERENCE_BINARY)) return undefined;
+  const result = spawnSync(REFERENCE_BINARY, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  return (result.stdout || result.stderr || 'unknown version').trim();
+}
+
+/**
+ * `docker-registry serve` with a generated configuration: filesystem storage in a temp dir,
+ * loopback only, errors-only logging without access log, delete enabled, and the in-memory
+ * blob descriptor cache that the packaged default configuration enables.
+ */
+export async function startReference(): Promise<Server> {
+  const dir = tempDir('registry-bench-');
+  const storage = join(dir, 'storage');
+  mkdirSync(storage);
+  const port = await freePort();
+  const config = join(dir, 'config.yml');
+  writeFileSync(config, [
+    'version: 0.1',
+    'log:',
+    '  level: error',
+    '  accesslog:',
+    '    disabled: true',
+    'storage:',
+    '  filesystem:',
+    `    rootdirectory: ${storage}`,
+    '  cache:',
+    '    blobdescriptor: inmemory',
+    '  delete:',
+    '    enabled: true',
+    '  maintenance:',
+    '    uploadpurging:',
+    '      enabled: false',
+    'http:',
+    `  addr: 127.0.0.1:${port}`,
+    '',
+  ].join('\n'));
+  return launch('reference', REFERENCE_BINARY, ['serve', config], { ...process.env }, port, join(storage, 'docker', 'registry', 'v2'));
+}
