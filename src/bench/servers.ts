@@ -1,6 +1,7 @@
 // The two registries under test, each a child process on loopback with its own temporary
 // data directory: Berth (`berth serve`) and the reference, CNCF Distribution (`docker-registry`).
 // Every child and directory is tracked so that any exit path (success, error, SIGINT) cleans up.
+import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -114,7 +115,7 @@ async function launch(label: string, command: string, args: string[], env: NodeJ
     try {
       const response = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(2000) });
       await response.arrayBuffer();
-      if (response.ok) break;
+      if (response.ok || response.status === 401) break; // 401: up, and asking for a login
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) throw new Error(`${label} did not answer /v2/ within ${START_TIMEOUT_MS} ms: ${output()}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -134,9 +135,24 @@ export async function startBerth(options: { profileDir?: string } = {}): Promise
   const port = await freePort();
   const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
   const args = [...profile, CLI, 'serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir];
-  const env = { ...process.env, BERTH_LOG_LEVEL: 'warn', BERTH_LOG_REQUESTS: 'false' };
-  return launch('berth', process.execPath, args, env, port, join(dataDir, 'storage'));
+  const env = {
+    ...process.env,
+    BERTH_LOG_LEVEL: 'warn',
+    BERTH_LOG_REQUESTS: 'false',
+    BERTH_ADMIN_ACCESS_KEY_ID: BENCH_ADMIN.accessKeyId,
+    BERTH_ADMIN_SECRET_ACCESS_KEY: BENCH_ADMIN.secretAccessKey,
+  };
+  const server = await launch('berth', process.execPath, args, env, port, join(dataDir, 'storage'));
+  // Berth as deployed requires credentials: log in as a client does (docker login), and send them
+  // with every request (Node's http takes Basic credentials from the URL; wrk gets a header).
+  const ecr = new ECRClient({ endpoint: server.url, region: 'us-east-1', credentials: BENCH_ADMIN });
+  const { authorizationData } = await ecr.send(new GetAuthorizationTokenCommand({}));
+  ecr.destroy();
+  const [user, password] = Buffer.from(authorizationData![0]!.authorizationToken!, 'base64').toString().split(':') as [string, string];
+  return { ...server, url: `http://${user}:${password}@127.0.0.1:${port}` };
 }
+
+const BENCH_ADMIN = { accessKeyId: 'AKIABENCHBENCHBENCH2', secretAccessKey: 'bench-secret-access-key-not-for-production' };
 
 /** The reference's version line, or undefined when it is not installed. */
 export function referenceVersion(): string | undefined {

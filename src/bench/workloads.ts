@@ -85,7 +85,12 @@ export function loadGenerator(): 'wrk' | 'node' {
 }
 
 function runWrk(url: string, seconds: number, connections: number): Promise<RateResult> {
-  const args = ['-t2', `-c${connections}`, `-d${seconds}s`, '--timeout', '5s', '-H', `Accept: ${MANIFEST_ACCEPT}`, url];
+  // wrk ignores credentials in the URL: send them as a header.
+  const target = new URL(url);
+  const login = target.username ? ['-H', `Authorization: Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`] : [];
+  target.username = '';
+  target.password = '';
+  const args = ['-t2', `-c${connections}`, `-d${seconds}s`, '--timeout', '5s', '-H', `Accept: ${MANIFEST_ACCEPT}`, ...login, target.href];
   return new Promise((resolve, reject) => {
     execFile(WRK, args, { timeout: (seconds + 15) * 1000, killSignal: 'SIGKILL' }, (err, stdout) => {
       if (err) return reject(new Error(`wrk failed: ${err.message}`));
