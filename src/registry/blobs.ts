@@ -5,7 +5,7 @@ import { parseDigest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { PathNotFoundError } from '../storage/driver.js';
+import { PathNotFoundError, type RandomAccessFile } from '../storage/driver.js';
 import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from './context.js';
 
@@ -15,12 +15,15 @@ export interface ByteRange {
   end: number;
 }
 
+/** A blob's bytes: a stream of the asked range, or the whole file for positioned reads. */
+export type BlobBody = { kind: 'stream'; stream: Readable } | { kind: 'file'; file: RandomAccessFile };
+
 export interface BlobContent {
   digest: string;
   size: number;
   /** Present when a range was asked for and is satisfiable. */
   range?: ByteRange;
-  stream: Readable;
+  body: BlobBody;
 }
 
 export class BlobService {
@@ -43,8 +46,11 @@ export class BlobService {
     if (size === undefined) throw new RegistryError('BLOB_UNKNOWN', `blob ${digest.value} not found in ${name}`, { digest: digest.value });
     const range = resolveRange?.(size);
     try {
-      const stream = range ? await this.blobs.open(digest, range.start, range.end - range.start + 1) : await this.blobs.open(digest);
-      return range ? { digest: digest.value, size, range, stream } : { digest: digest.value, size, stream };
+      const file = await this.blobs.openRandomAccess(digest);
+      const body: BlobBody = file
+        ? { kind: 'file', file }
+        : { kind: 'stream', stream: range ? await this.blobs.open(digest, range.start, range.end - range.start + 1) : await this.blobs.open(digest) };
+      return range ? { digest: digest.value, size, range, body } : { digest: digest.value, size, body };
     } catch (err) {
       // Linked in metadata but gone from storage (deleted out of band): unknown, not a crash.
       if (err instanceof PathNotFoundError) throw new RegistryError('BLOB_UNKNOWN', `blob ${digest.value} is missing from storage`, { digest: digest.value });

@@ -2,7 +2,7 @@
 // byte files of uploads in progress. Linking blobs into repositories is metadata's job.
 import type { Readable } from 'node:stream';
 import type { Digest } from '../domain/digest.js';
-import { PathNotFoundError, type FileWriter, type StorageDriver } from './driver.js';
+import { PathNotFoundError, type FileWriter, type RandomAccessFile, type StorageDriver } from './driver.js';
 import { blobPath, uploadDataPath, uploadDir } from './layout.js';
 
 export class BlobStore {
@@ -20,6 +20,11 @@ export class BlobStore {
 
   open(digest: Digest, offset?: number, length?: number): Promise<Readable> {
     return this.driver.reader(blobPath(digest), offset, length);
+  }
+
+  /** Positioned reads of a blob, when the driver offers them; undefined otherwise (use `open`). */
+  openRandomAccess(digest: Digest): Promise<RandomAccessFile> | undefined {
+    return this.driver.openRandomAccess?.(blobPath(digest));
   }
 
   read(digest: Digest): Promise<Buffer> {

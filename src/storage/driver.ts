@@ -23,6 +23,14 @@ export interface FileWriter {
   cancel(): Promise<void>;
 }
 
+/** A file opened for reads at any position (a local file system has this cheaply; object stores do not). */
+export interface RandomAccessFile {
+  readonly size: number;
+  /** Reads up to `buffer.length` bytes at `position`; resolves with the count (0 at the end). */
+  read(buffer: Buffer, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
 export interface StorageDriver {
   readonly name: string;
   /** Reads a whole (small) file. */
@@ -31,6 +39,11 @@ export interface StorageDriver {
   putContent(path: string, content: Uint8Array): Promise<void>;
   /** Streams `length` bytes (all, when omitted) from `offset`. Fails before streaming if the path is missing. */
   reader(path: string, offset?: number, length?: number): Promise<Readable>;
+  /**
+   * Optional: opens a file for positioned reads into the caller's buffers, so a server can send
+   * a large file through a few reused buffers instead of a new buffer per read.
+   */
+  openRandomAccess?(path: string): Promise<RandomAccessFile>;
   /** Opens a writer; with `append` it continues an existing file, otherwise it starts empty. */
   writer(path: string, append: boolean): Promise<FileWriter>;
   stat(path: string): Promise<FileInfo>;

@@ -1,6 +1,7 @@
 // /v2/<name>/blobs/<digest>: HEAD, GET (with Range) and DELETE.
 import type { Handler } from './request.js';
 import { resolveByteRange } from './headers.js';
+import { sendFileRange } from '../send-file.js';
 
 export const headBlob: Handler = async ({ reply, services, ctx, name, target }) => {
   const blob = await services.blobs.stat(ctx, name, target);
@@ -31,7 +32,11 @@ export const getBlob: Handler = async ({ request, reply, services, ctx, name, ta
   } else {
     reply.code(200).header('Content-Length', blob.size);
   }
-  return reply.send(blob.stream);
+  if (blob.body.kind === 'file') {
+    const { start, end } = blob.range ?? { start: 0, end: blob.size - 1 };
+    return sendFileRange(reply, blob.body.file, start, end);
+  }
+  return reply.send(blob.body.stream);
 };
 
 export const deleteBlob: Handler = async ({ reply, services, ctx, name, target }) => {
