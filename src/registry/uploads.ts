@@ -2,9 +2,8 @@
 // (the session is a metadata row, its bytes a storage file), and cross-repository mounts.
 // Bytes are hashed as they stream in and a blob becomes visible only after verification.
 import { randomUUID } from 'node:crypto';
-import type { Hash } from 'node:crypto';
 import { Actions } from '../domain/actions.js';
-import { createHasher, parseDigest, type Digest } from '../domain/digest.js';
+import { parseDigest, type Digest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
 import { isRepositoryName } from '../domain/names.js';
 import type { MetadataStore, Repository, Upload } from '../metadata/store.js';
@@ -12,6 +11,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from './context.js';
 import { HashStates } from './hash-states.js';
+import { sharedHashWorker, type RunningHash } from './hash-worker.js';
 import { KeyedLock } from './keyed-lock.js';
 
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -80,7 +80,8 @@ export class UploadService {
     const size = await this.locks.run(id, async () => {
       const writer = await this.blobs.uploadWriter(id, true);
       try {
-        await this.writeChunk(id, writer, chunk);
+        // The running hash waits here for the next chunk (on this node; others rebuild it).
+        this.hashes.put(id, await this.writeChunk(id, writer, chunk), writer.size);
         return writer.size;
       } finally {
         await writer.close();
@@ -149,16 +150,26 @@ export class UploadService {
       const upload = await this.store.uploads.get(id);
       if (upload?.verifiedDigest) return this.resumeVerified(repository, id, upload.verifiedDigest, digest, chunk);
       const writer = await this.blobs.uploadWriter(id, true);
-      let hash: Hash;
+      let hash: RunningHash;
       try {
         hash = await this.writeChunk(id, writer, chunk);
-        await writer.commit();
       } catch (err) {
         await writer.close();
         throw err;
       }
-      this.hashes.drop(id);
-      const actual = digest.algorithm === 'sha256' ? `sha256:${hash.digest('hex')}` : await this.rehash(id, writer.size, digest.algorithm).then((h) => `${digest.algorithm}:${h.digest('hex')}`);
+      try {
+        await writer.commit();
+      } catch (err) {
+        hash.drop();
+        await writer.close();
+        throw err;
+      }
+      let actual: string;
+      if (digest.algorithm === 'sha256') actual = `sha256:${await hash.digest()}`;
+      else {
+        hash.drop();
+        actual = `${digest.algorithm}:${await (await this.rehash(id, writer.size, digest.algorithm)).digest()}`;
+      }
       if (actual !== digest.value) {
         await this.discard(id);
         throw new RegistryError('DIGEST_INVALID', `uploaded content has digest ${actual}, not ${digest.value}`, { expected: digest.value, actual });
@@ -190,8 +201,8 @@ export class UploadService {
     await this.store.uploads.delete(id);
   }
 
-  /** Appends a chunk through the running hash; returns that hash (valid for the new size). */
-  private async writeChunk(id: string, writer: { size: number; write(source: AsyncIterable<Uint8Array>): Promise<number> }, chunk: Chunk | undefined): Promise<Hash> {
+  /** Appends a chunk through the running hash; returns that hash (valid for the new size), the caller's to keep or drop. */
+  private async writeChunk(id: string, writer: { size: number; write(source: AsyncIterable<Uint8Array>): Promise<number> }, chunk: Chunk | undefined): Promise<RunningHash> {
     const start = writer.size;
     if (chunk?.range && chunk.range.start !== start) {
       throw new RegistryError('RANGE_INVALID', `chunk starts at ${chunk.range.start} but the upload has ${start} bytes`, { offset: start }, {
@@ -203,22 +214,26 @@ export class UploadService {
     const limit = this.options.maxBlobBytes;
     try {
       await writer.write(hashing(chunk.body, hash, start, limit));
+      if (chunk.range && writer.size !== chunk.range.end + 1) {
+        throw new RegistryError('SIZE_INVALID', `Content-Range ends at ${chunk.range.end} but the upload now has ${writer.size} bytes`, { size: writer.size });
+      }
     } catch (err) {
-      this.hashes.drop(id);
+      hash.drop();
       throw err;
     }
-    if (chunk.range && writer.size !== chunk.range.end + 1) {
-      throw new RegistryError('SIZE_INVALID', `Content-Range ends at ${chunk.range.end} but the upload now has ${writer.size} bytes`, { size: writer.size });
-    }
-    this.hashes.put(id, hash.copy(), writer.size);
     return hash;
   }
 
   /** Rebuilds the hash of the first `size` bytes of an upload from storage. */
-  private async rehash(id: string, size: number, algorithm: Digest['algorithm']): Promise<Hash> {
-    const hash = createHasher(algorithm);
+  private async rehash(id: string, size: number, algorithm: Digest['algorithm']): Promise<RunningHash> {
+    const hash = sharedHashWorker.create(algorithm);
     if (size === 0) return hash;
-    for await (const part of await this.blobs.uploadReader(id, size)) hash.update(part as Buffer);
+    try {
+      for await (const part of await this.blobs.uploadReader(id, size)) await hash.update(part as Buffer);
+    } catch (err) {
+      hash.drop();
+      throw err;
+    }
     return hash;
   }
 
@@ -247,12 +262,12 @@ export class UploadService {
 }
 
 /** Passes chunks through, feeding the hash and enforcing the size limit as they stream. */
-async function* hashing(source: AsyncIterable<Uint8Array>, hash: Hash, start: number, limit: number): AsyncIterable<Uint8Array> {
+async function* hashing(source: AsyncIterable<Uint8Array>, hash: RunningHash, start: number, limit: number): AsyncIterable<Uint8Array> {
   let size = start;
   for await (const chunk of source) {
     size += chunk.length;
     if (size > limit) throw new RegistryError('SIZE_INVALID', `blob exceeds the registry's limit of ${limit} bytes`, { limit }, { status: 413 });
-    hash.update(chunk);
+    await hash.update(chunk);
     yield chunk;
   }
 }
