@@ -11,7 +11,8 @@ import { MediaTypes } from '../domain/media-types.js';
 import { TEST_ADMIN } from './server.js';
 
 export function ecrClient(url: string, credentials: { accessKeyId: string; secretAccessKey: string } = TEST_ADMIN): ECRClient {
-  return new ECRClient({ endpoint: url, region: 'us-east-1', credentials, maxAttempts: 1 });
+  // A copy: the SDK marks the credentials object it is given ($source), which would change TEST_ADMIN.
+  return new ECRClient({ endpoint: url, region: 'us-east-1', credentials: { ...credentials }, maxAttempts: 1 });
 }
 
 /** The registry password for `docker login` (user AWS), and the Basic header made of it. */

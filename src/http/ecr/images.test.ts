@@ -3,24 +3,29 @@
 // their pagination, failures and exceptions, and the pull times /v2 and BatchGetImage record.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import {
   BatchDeleteImageCommand, BatchGetImageCommand, DescribeImagesCommand, ListImagesCommand, PutImageCommand,
   type ECRClient, type ImageDetail, type ImageIdentifier,
 } from '@aws-sdk/client-ecr';
 import { MediaTypes } from '../../domain/media-types.js';
+import { skopeo } from '../../e2e/support.js';
 import { apiPushImage, apiPushIndex, ecrClient, registryLogin, rejectsWith, sha256 } from '../../testing/ecr.js';
-import { startBerth, type TestBerth } from '../../testing/server.js';
+import { OciLayout } from '../../testing/oci-layout.js';
+import { startBerth, tempDir, type TestBerth } from '../../testing/server.js';
+import { requireTool } from '../../testing/tools.js';
 
 let server: TestBerth;
 let client: ECRClient;
 let authorization: string;
+let password: string;
 let counter = 0;
 
 before(async () => {
   server = await startBerth({ settings: { auth: { mode: 'iam' } } });
   client = ecrClient(server.url);
-  ({ authorization } = await registryLogin(client));
+  ({ authorization, password } = await registryLogin(client));
 });
 
 after(async () => {
@@ -122,15 +127,25 @@ describe('ListImages', () => {
 });
 
 describe('DescribeImages', () => {
-  test('every field of an image, an index, an artifact and a referrer-less untagged image', async () => {
+  test('every field of an image, an untagged image, an index, an artifact and a referrer', async () => {
     const name = repo();
     const started = Date.now();
     const one = await apiPushImage(client, name, { tag: 'amd64', layers: [randomBytes(1000), randomBytes(2000)] });
     const two = await apiPushImage(client, name, { layers: [randomBytes(5000)], docker: true });
     const index = await apiPushIndex(client, name, [one, two], 'multi');
     const artifact = await apiPushImage(client, name, { tag: 'sbom', artifactType: 'application/spdx+json' });
+    const empty = { mediaType: MediaTypes.ociEmpty, digest: sha256(Buffer.from('{}')), size: 2 };
+    const signature = JSON.stringify({
+      schemaVersion: 2, mediaType: MediaTypes.ociManifest, artifactType: 'application/vnd.example.signature', config: empty, layers: [empty],
+      subject: { mediaType: MediaTypes.ociManifest, digest: one.digest, size: one.manifest.length },
+    });
+    await client.send(new PutImageCommand({ repositoryName: name, imageManifest: signature }));
     const details = new Map((await describeAll(name)).map((d) => [d.imageDigest!, d]));
-    assert.equal(details.size, 4);
+    assert.equal(details.size, 5);
+    const referrer = details.get(sha256(Buffer.from(signature)))!;
+    assert.equal(referrer.subjectManifestDigest, one.digest);
+    assert.equal(referrer.artifactMediaType, 'application/vnd.example.signature');
+    assert.equal(referrer.imageSizeInBytes, 2, 'the empty blob, counted once');
     const first = details.get(one.digest)!;
     assert.equal(first.registryId, server.berth.accountId);
     assert.equal(first.repositoryName, name);
@@ -141,6 +156,7 @@ describe('DescribeImages', () => {
     assert.ok(first.imagePushedAt instanceof Date);
     assert.ok(first.imagePushedAt.getTime() >= started - 1000 && first.imagePushedAt.getTime() <= Date.now() + 1000);
     assert.equal(first.lastRecordedPullTime, undefined, 'never pulled');
+    assert.equal(first.subjectManifestDigest, undefined);
     assert.equal(first.imageStatus, 'ACTIVE');
     const second = details.get(two.digest)!;
     assert.equal(second.imageTags, undefined, 'an untagged image has no imageTags');
@@ -313,4 +329,42 @@ describe('BatchDeleteImage', () => {
     assert.deepEqual((await listAll(name)).ids, []);
     await rejectsWith(client.send(new BatchDeleteImageCommand({ repositoryName: 'images/none', imageIds: [{ imageTag: 'x' }] })), 'RepositoryNotFoundException');
   });
+});
+
+test('an image and an index pushed by skopeo over /v2 are listed, described, fetched and deleted through the SDK', async (t) => {
+  if (!requireTool(t, 'skopeo', 'apt-get install -y skopeo')) return;
+  const layout = new OciLayout(tempDir('berth-ecr-images-'));
+  try {
+    const image = layout.addImage([1024, 64 * 1024]);
+    layout.tag(image, 'img');
+    const index = layout.addIndex([{ architecture: 'amd64', os: 'linux' }, { architecture: 'arm64', os: 'linux' }], [2048]);
+    layout.tag(index, 'multi');
+    const name = repo();
+    const host = new URL(server.url).host;
+    for (const ref of ['img', 'multi']) {
+      await skopeo(['copy', '--all', '--preserve-digests', '--dest-tls-verify=false', '--dest-creds', `AWS:${password}`, `oci:${layout.dir}:${ref}`, `docker://${host}/${name}:${ref}`]);
+    }
+    const children = (JSON.parse(layout.readBlob(index.digest).toString()) as { manifests: { digest: string }[] }).manifests.map((m) => m.digest);
+    const { ids } = await listAll(name);
+    assert.deepEqual(ids.sort(byKey), [{ imageDigest: image.digest, imageTag: 'img' }, { imageDigest: index.digest, imageTag: 'multi' }, ...children.map((d) => ({ imageDigest: d }))].sort(byKey));
+
+    const details = new Map((await describeAll(name)).map((d) => [d.imageDigest!, d]));
+    const imageManifest = JSON.parse(layout.readBlob(image.digest).toString()) as { config: { size: number }; layers: { size: number }[] };
+    assert.equal(details.get(image.digest)!.imageSizeInBytes, imageManifest.config.size + imageManifest.layers.reduce((sum, l) => sum + l.size, 0));
+    assert.deepEqual(details.get(image.digest)!.imageTags, ['img']);
+    assert.equal(details.get(index.digest)!.imageManifestMediaType, MediaTypes.ociIndex);
+    assert.equal(details.get(index.digest)!.imageSizeInBytes, Math.max(...children.map((d) => details.get(d)!.imageSizeInBytes!)));
+
+    const { images } = await client.send(new BatchGetImageCommand({ repositoryName: name, imageIds: [{ imageTag: 'img' }, { imageTag: 'multi' }] }));
+    assert.equal(images![0]!.imageManifest, layout.readBlob(image.digest).toString('utf8'));
+    assert.equal(images![1]!.imageManifest, layout.readBlob(index.digest).toString('utf8'));
+
+    const deleted = await client.send(new BatchDeleteImageCommand({ repositoryName: name, imageIds: [{ imageDigest: index.digest }, { imageTag: 'img' }] }));
+    assert.deepEqual(deleted.failures, []);
+    assert.deepEqual(deleted.imageIds, [{ imageDigest: index.digest, imageTag: 'multi' }, { imageDigest: image.digest, imageTag: 'img' }]);
+    await assert.rejects(skopeo(['inspect', '--tls-verify=false', '--creds', `AWS:${password}`, `docker://${host}/${name}:img`]), /manifest unknown|not found/i);
+    assert.deepEqual((await listAll(name)).ids.map((id) => id.imageDigest).sort(), [...children].sort(), 'the index\'s images stay, untagged');
+  } finally {
+    rmSync(layout.dir, { recursive: true, force: true });
+  }
 });
