@@ -174,6 +174,10 @@ describe('GetDownloadUrlForLayer', () => {
     assert.equal(whole.headers.get('content-length'), '4096');
     assert.equal(whole.headers.get('docker-content-digest'), layerDigest);
     assert.ok(Buffer.from(await whole.arrayBuffer()).equals(layer));
+    const head = await fetch(downloadUrl!, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), '4096');
+    assert.equal((await head.arrayBuffer()).byteLength, 0);
     const ranged = await fetch(downloadUrl!, { headers: { range: 'bytes=100-199' } });
     assert.equal(ranged.status, 206);
     assert.equal(ranged.headers.get('content-range'), 'bytes 100-199/4096');
