@@ -108,19 +108,22 @@ async function resume(base: string, dataDir: string, job: Job, naive: boolean): 
   expectStatus(status, 204, `GET status of ${job.location}`);
   const id = new URL(job.location!).pathname.split('/').pop()!;
   const stored = storedUploadBytes(dataDir, id) ?? Buffer.alloc(0);
-  assert.equal(status.headers.range, `0-${Math.max(stored.length - 1, 0)}`, `Range of ${id} matches the ${stored.length} bytes stored`);
-  const interruptedPut = stored.length < job.confirmed;
-  if (interruptedPut) {
-    // Only a closing PUT that was cut short after moving the verified bytes into the blob store
-    // may leave its session with fewer bytes than were confirmed: none, and the blob stored whole.
-    assert.equal(job.confirmed, job.bytes.length, `${id} lost confirmed bytes: has ${stored.length} of ${job.confirmed}`);
-    assert.equal(stored.length, 0, `${id} lost confirmed bytes: has ${stored.length} of ${job.confirmed}`);
-    assert.ok(verifyBlobStore(dataDir).includes(job.digest), `${id} has none of its ${job.confirmed} confirmed bytes and ${job.digest} is not stored`);
+  if (stored.length === 0 && job.bytes.length > 1 && status.headers.range === `0-${job.bytes.length - 1}`) {
+    // A closing PUT cut short after its verified bytes moved into the blob store: the session
+    // still reports them all, and retrying the PUT finishes it without sending them again.
+    assert.equal(job.confirmed, job.bytes.length, `${id} reports bytes it was never sent`);
+    assert.ok(verifyBlobStore(dataDir).includes(job.digest), `${id} reports ${job.bytes.length} verified bytes but ${job.digest} is not stored`);
+    const closing = await send('PUT', `${job.location}?digest=${job.digest}`);
+    expectStatus(closing, 201, 'retried closing PUT of a verified upload');
+    job.acknowledged = true;
+    return 'finished an interrupted closing PUT without resending';
   }
+  assert.equal(status.headers.range, `0-${Math.max(stored.length - 1, 0)}`, `Range of ${id} matches the ${stored.length} bytes stored`);
+  assert.ok(stored.length >= job.confirmed, `${id} lost confirmed bytes: has ${stored.length} of ${job.confirmed}`);
   assert.ok(stored.equals(job.bytes.subarray(0, stored.length)), `${id} stores a prefix of the blob`);
   assert.equal(status.headers.location && new URL(status.headers.location, base).href, job.location);
 
-  if (naive && !interruptedPut && stored.length < job.bytes.length) {
+  if (naive && stored.length < job.bytes.length) {
     // A client that just retries its closing PUT: the partial content must be refused, not exposed.
     const closing = await send('PUT', `${job.location}?digest=${job.digest}`);
     expectStatus(closing, 400, `bare PUT of a partial upload (${stored.length} of ${job.bytes.length} bytes)`);
@@ -138,7 +141,7 @@ async function resume(base: string, dataDir: string, job: Job, naive: boolean): 
   const offset = end === 0 ? 0 : end + 1;
   try {
     await pushChunks(job, offset, {});
-    return interruptedPut ? 'resumed from 0 after an interrupted closing PUT' : `resumed at ${offset === 0 ? 'zero' : 'an offset'}`;
+    return `resumed at ${offset === 0 ? 'zero' : 'an offset'}`;
   } catch (err) {
     if (offset !== 0 || !/: 416 /.test((err as Error).message)) throw err;
     // The ambiguous "0-0" was one byte: start over in a new session, as the spec lets a client.
