@@ -9,17 +9,23 @@ import { JobScheduler } from './jobs/scheduler.js';
 import { ociPlugin, renderFrameworkError } from './http/oci/plugin.js';
 import { awsJsonPlugin, ECR_TARGET_PREFIX } from './http/ecr/plugin.js';
 import { authActions } from './http/ecr/actions/auth.js';
+import { imageActions } from './http/ecr/actions/images.js';
+import { layerActions } from './http/ecr/actions/layers.js';
+import { layerDownloadPlugin } from './http/ecr/layer-download.js';
 import { accountForHost } from './http/hosts.js';
 import { Authenticator } from './iam/authenticator.js';
 import { AccountAuthorizer, ANONYMOUS, OpenAuthorizer } from './iam/authorizer.js';
 import { IdentityService, newAccountId, type NewAccessKey } from './iam/identities.js';
 import { loadTokenService } from './iam/tokens.js';
 import { MasterKey } from './keys/master-key.js';
+import { loadSharedSecret } from './keys/shared-secret.js';
 import { openMetadata } from './metadata/open.js';
 import type { MetadataStore } from './metadata/store.js';
 import { RepositoryAccess } from './registry/access.js';
 import { BlobService } from './registry/blobs.js';
 import { ContentCache } from './registry/content-cache.js';
+import { ImageService } from './registry/images.js';
+import { LayerUrlService } from './registry/layer-urls.js';
 import { ListingService } from './registry/listings.js';
 import { ManifestService } from './registry/manifests.js';
 import type { RegistryServices } from './registry/services.js';
@@ -80,11 +86,16 @@ export async function createBerth(config: Config): Promise<Berth> {
 
   const blobStore = new BlobStore(driver);
   const access = new RepositoryAccess(store, open ? new OpenAuthorizer() : new AccountAuthorizer(), { region: config.registry.region, createRepositoryOnPush: config.registry.createRepositoryOnPush });
+  const blobs = new BlobService(store, blobStore, access);
+  const manifests = new ManifestService(store, blobStore, access, new ContentCache(config.registry.manifestCacheBytes), { maxManifestBytes: config.registry.maxManifestBytes });
+  const layerUrlKey = await loadSharedSecret(store.settings, masterKey, 'layer_url_key', 'layer-url-signing-key');
   const services: RegistryServices = {
-    blobs: new BlobService(store, blobStore, access),
+    blobs,
     uploads: new UploadService(store, blobStore, access, { maxBlobBytes: config.registry.maxBlobBytes }),
-    manifests: new ManifestService(store, blobStore, access, new ContentCache(config.registry.manifestCacheBytes), { maxManifestBytes: config.registry.maxManifestBytes }),
+    manifests,
     listings: new ListingService(store, access),
+    images: new ImageService(store, access, manifests),
+    layerUrls: new LayerUrlService(store, blobs, access, layerUrlKey),
   };
 
   const app = Fastify({
@@ -124,8 +135,9 @@ export async function createBerth(config: Config): Promise<Berth> {
     targetPrefix: ECR_TARGET_PREFIX,
     signingName: 'ecr',
     authenticator,
-    actions: { ...authActions(tokens, accountId, hostRules) },
+    actions: { ...authActions(tokens, accountId, hostRules), ...imageActions(services), ...layerActions(services) },
   });
+  await app.register(layerDownloadPlugin, { layerUrls: services.layerUrls });
 
   const scheduler = new JobScheduler(store, nodeId, app.log, [{
     name: 'expire-uploads',

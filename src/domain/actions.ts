@@ -10,6 +10,7 @@ export const Actions = {
   PutImage: 'ecr:PutImage',
   BatchDeleteImage: 'ecr:BatchDeleteImage',
   ListImages: 'ecr:ListImages',
+  DescribeImages: 'ecr:DescribeImages',
   DescribeRepositories: 'ecr:DescribeRepositories',
   CreateRepository: 'ecr:CreateRepository',
 } as const;

@@ -78,12 +78,20 @@ export class IdentityService {
    * there yet), or a new one when the root has none. Returns a key only when it was just created.
    */
   async bootstrap(accountId: string, pinned?: NewAccessKey): Promise<NewAccessKey | undefined> {
-    if (!(await this.store.identities.getAccount(accountId))) await this.createAccount(accountId);
+    // Unconditionally (each step is idempotent): a node starting beside another one may find the
+    // account created but not yet its root identity.
+    await this.createAccount(accountId);
     const root = await this.root(accountId);
     if (pinned) {
       const existing = await this.store.identities.getAccessKey(pinned.accessKeyId);
       if (existing) return undefined;
-      return this.createAccessKey(root.id, pinned);
+      try {
+        return await this.createAccessKey(root.id, pinned);
+      } catch (err) {
+        // Nodes starting at once on one database: another node created the pinned key first.
+        if (await this.store.identities.getAccessKey(pinned.accessKeyId)) return undefined;
+        throw err;
+      }
     }
     if ((await this.store.identities.listAccessKeys(root.id)).length > 0) return undefined;
     return this.createAccessKey(root.id);

@@ -1,7 +1,8 @@
 // Registry passwords (the `docker login` password GetAuthorizationToken returns): a signed,
 // expiring statement of which access key asked for it. Any node verifies one with the shared
 // signing key, without a database query.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { loadSharedSecret, type Seal, type SettingsStore } from '../keys/shared-secret.js';
 
 export const TOKEN_TTL_MS = 12 * 3600 * 1000;
 
@@ -47,11 +48,6 @@ export class TokenService {
 }
 
 /** The deployment's token signing key: made once, kept encrypted in the database, shared by every node. */
-export async function loadTokenService(
-  settings: { setIfAbsent(key: string, value: string): Promise<string> },
-  seal: { encrypt(plaintext: string, context: string): string; decrypt(sealed: string, context: string): string },
-): Promise<TokenService> {
-  const context = 'registry-token-signing-key';
-  const stored = await settings.setIfAbsent('registry_token_key', seal.encrypt(randomBytes(32).toString('base64'), context));
-  return new TokenService(Buffer.from(seal.decrypt(stored, context), 'base64'));
+export async function loadTokenService(settings: SettingsStore, seal: Seal): Promise<TokenService> {
+  return new TokenService(await loadSharedSecret(settings, seal, 'registry_token_key', 'registry-token-signing-key'));
 }

@@ -2,7 +2,7 @@
 // encryption at rest arrives). From BERTH_KEYS_MASTER_KEY, or a file generated on first start.
 // Every node of a deployment must use the same key.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 const VERSION = 'v1';
@@ -26,7 +26,18 @@ export class MasterKey {
     if (existsSync(file)) return MasterKey.parse(readFileSync(file, 'utf8'));
     const key = randomBytes(32);
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+    // Written whole beside it, then linked into place: a node starting at the same moment on the
+    // same directory either links first or reads the complete key the other one linked.
+    const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(temporary, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+    try {
+      linkSync(temporary, file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return MasterKey.parse(readFileSync(file, 'utf8'));
+      throw err;
+    } finally {
+      unlinkSync(temporary);
+    }
     onGenerated(file);
     return new MasterKey(key);
   }

@@ -4,8 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { Migrator, sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { AccessKeysTable, Database, ManifestsTable, UploadsTable, UsersTable } from './schema.js';
 import { migrationProvider } from './migrations.js';
+import { KyselyImages } from './kysely-images.js';
 import type {
-  AccessKey, AccessKeyStatus, Account, BlobIndex, IdentityIndex, Job, JobIndex, User, ManifestIndex, ManifestRecord, MetadataStore, Page, Repository, RepositoryIndex, SettingsIndex, TagIndex, Upload, UploadIndex,
+  AccessKey, AccessKeyStatus, Account, BlobIndex, IdentityIndex, ImageIndex, Job, JobIndex, User, ManifestIndex, ManifestRecord, MetadataStore, Page, Repository, RepositoryIndex, SettingsIndex, TagIndex, Upload, UploadIndex,
 } from './store.js';
 
 export interface KyselyStoreOptions {
@@ -54,6 +55,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly blobs: BlobIndex;
   readonly manifests: ManifestIndex;
   readonly tags: TagIndex;
+  readonly images: ImageIndex;
   readonly uploads: UploadIndex;
   readonly settings: SettingsIndex;
   readonly jobs: JobIndex;
@@ -66,6 +68,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.blobs = new Blobs(db);
     this.manifests = new Manifests(db);
     this.tags = new Tags(db, ordered);
+    this.images = new KyselyImages(db, options.binaryCollation, toManifest);
     this.uploads = new Uploads(db);
     this.settings = new Settings(db);
     this.jobs = new Jobs(db, options.skipLocked);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ManifestRecord, MetadataStore, Page, Repository } from './store.js';
+import { runImageIndexSuite } from './store-suite-images.js';
 
 export interface StoreUnderTest {
   store: MetadataStore;
@@ -11,19 +12,19 @@ export interface StoreUnderTest {
 }
 
 /** Byte order ("ASCIIbetical"), the order every listing must use. */
-function byteOrder(a: string, b: string): number {
+export function byteOrder(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
-function freshAccount(): string {
+export function freshAccount(): string {
   return String(randomInt(1e11, 1e12 - 1));
 }
 
-function freshDigest(): string {
+export function freshDigest(): string {
   return `sha256:${createHash('sha256').update(randomUUID()).digest('hex')}`;
 }
 
-function manifest(repositoryId: string, overrides: Partial<ManifestRecord> = {}): ManifestRecord {
+export function manifest(repositoryId: string, overrides: Partial<ManifestRecord> = {}): ManifestRecord {
   return {
     repositoryId,
     digest: freshDigest(),
@@ -404,6 +405,8 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
         assert.deepEqual(await store.manifests.get(repository.id, record.digest), record, 'an untagged manifest stays');
       });
     });
+
+    runImageIndexSuite(() => store);
 
     describe('uploads', () => {
       it('creates, gets, touches and deletes an upload', async () => {

@@ -38,11 +38,30 @@ export class BlobService {
     return { digest: digest.value, size };
   }
 
+  /** Sizes of the blobs among `digests` that are linked into the repository (BatchCheckLayerAvailability). */
+  async sizes(ctx: RequestContext, name: string, digests: string[]): Promise<Map<string, number>> {
+    const repository = await this.access.existing(ctx, name, Actions.BatchCheckLayerAvailability);
+    const sizes = new Map<string, number>();
+    for (const digest of new Set(digests)) {
+      const size = await this.store.blobs.linkedSize(repository.id, digest);
+      if (size !== undefined) sizes.set(digest, size);
+    }
+    return sizes;
+  }
+
   /** Opens a linked blob, whole or a range of it (`resolveRange` maps the size to a range or throws). */
   async open(ctx: RequestContext, name: string, digestValue: string, resolveRange?: (size: number) => ByteRange | undefined): Promise<BlobContent> {
     const repository = await this.access.existing(ctx, name, Actions.GetDownloadUrlForLayer);
+    return this.openLinked(repository.id, digestValue, resolveRange, name);
+  }
+
+  /**
+   * Opens a blob linked into the repository with this id, without an authorization call: only
+   * for a caller holding a grant that one made earlier (a signed layer URL).
+   */
+  async openLinked(repositoryId: string, digestValue: string, resolveRange?: (size: number) => ByteRange | undefined, name = 'repository'): Promise<BlobContent> {
     const digest = parseDigest(digestValue);
-    const size = await this.store.blobs.linkedSize(repository.id, digest.value);
+    const size = await this.store.blobs.linkedSize(repositoryId, digest.value);
     if (size === undefined) throw new RegistryError('BLOB_UNKNOWN', `blob ${digest.value} not found in ${name}`, { digest: digest.value });
     const range = resolveRange?.(size);
     try {

@@ -10,6 +10,10 @@ import type { BlobStore } from '../storage/blob-store.js';
 import type { RepositoryAccess } from './access.js';
 import type { ContentCache } from './content-cache.js';
 import type { RequestContext } from './context.js';
+import { PullRecorder } from './pulls.js';
+
+/** The `reason` of a missing child manifest in MANIFEST_BLOB_UNKNOWN's `missing` detail. */
+export const MISSING_MANIFEST = 'manifest not found in repository';
 
 export interface ManifestOptions {
   maxManifestBytes: number;
@@ -23,18 +27,25 @@ export interface StoredManifest {
 
 export interface PutResult {
   digest: string;
+  mediaType: string;
   subject?: string;
   tags: string[];
+  /** The repository had this manifest with these tags already: nothing was written. */
+  unchanged: boolean;
 }
 
 export class ManifestService {
+  private readonly pulls: PullRecorder;
+
   constructor(
     private readonly store: MetadataStore,
     private readonly blobs: BlobStore,
     private readonly access: RepositoryAccess,
     private readonly cache: ContentCache,
     readonly options: ManifestOptions,
-  ) {}
+  ) {
+    this.pulls = new PullRecorder(store.images);
+  }
 
   /** The manifest's record (HEAD): no bytes read. */
   async stat(ctx: RequestContext, name: string, reference: string): Promise<StoredManifest> {
@@ -45,7 +56,14 @@ export class ManifestService {
   async get(ctx: RequestContext, name: string, reference: string): Promise<StoredManifest & { bytes: Buffer }> {
     const repository = await this.access.existing(ctx, name, Actions.BatchGetImage);
     const record = await this.find(repository, reference);
-    return { ...describe(record), bytes: await this.bytes(record.digest) };
+    const bytes = await this.bytes(record.digest);
+    await this.recordPull(repository.id, record.digest);
+    return { ...describe(record), bytes };
+  }
+
+  /** Notes that a manifest was pulled (written at most once per image per node every few minutes). */
+  recordPull(repositoryId: string, digest: string): Promise<void> {
+    return this.pulls.record(repositoryId, digest);
   }
 
   /** Validates and stores a manifest under a tag or its digest, plus any extra `tags`. */
@@ -65,11 +83,14 @@ export class ManifestService {
     }
     const manifest = parseManifest(bytes, contentType);
     const needsEmptyBlob = await this.checkReferences(target, manifest);
+    const unchanged = target !== undefined && !needsEmptyBlob && (await this.holds(target, digest, tags));
     const repository = target ?? (await this.access.forPush(ctx, name, Actions.PutImage));
     if (needsEmptyBlob) await this.linkEmptyBlob(repository);
 
     const parsedDigest = parseDigest(digest);
     if ((await this.blobs.size(parsedDigest)) === undefined) await this.blobs.put(parsedDigest, bytes);
+    const result: PutResult = { digest, mediaType: manifest.mediaType, tags, unchanged, ...(manifest.subject && { subject: manifest.subject.digest }) };
+    if (unchanged) return result;
     await this.store.manifests.put(
       {
         repositoryId: repository.id,
@@ -85,7 +106,7 @@ export class ManifestService {
       tags,
     );
     this.cache.set(digest, bytes);
-    return manifest.subject ? { digest, subject: manifest.subject.digest, tags } : { digest, tags };
+    return result;
   }
 
   /** By tag: removes only the tag. By digest: removes the manifest and every tag on it. */
@@ -135,12 +156,21 @@ export class ManifestService {
     }
     const present = repository ? await this.store.manifests.existing(repository.id, manifest.manifests.map((m) => m.digest)) : new Set<string>();
     for (const child of manifest.manifests) {
-      if (!present.has(child.digest)) missing.push({ digest: child.digest, reason: 'manifest not found in repository' });
+      if (!present.has(child.digest)) missing.push({ digest: child.digest, reason: MISSING_MANIFEST });
     }
     if (missing.length > 0) {
       throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest references ${missing.length} unknown blob(s) or manifest(s): ${missing[0]!.digest}`, { missing });
     }
     return needsEmptyBlob;
+  }
+
+  /** Whether the repository has the manifest with every one of these tags on it already. */
+  private async holds(repository: Repository, digest: string, tags: string[]): Promise<boolean> {
+    if (!(await this.store.manifests.get(repository.id, digest))) return false;
+    for (const tag of tags) {
+      if ((await this.store.tags.resolve(repository.id, tag))?.digest !== digest) return false;
+    }
+    return true;
   }
 
   /** The OCI empty blob (`{}`) is well known: store and link it rather than refuse an artifact. */

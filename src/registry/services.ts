@@ -1,5 +1,7 @@
 // The registry's services, as the http layer receives them.
 import type { BlobService } from './blobs.js';
+import type { ImageService } from './images.js';
+import type { LayerUrlService } from './layer-urls.js';
 import type { ListingService } from './listings.js';
 import type { ManifestService } from './manifests.js';
 import type { UploadService } from './uploads.js';
@@ -9,4 +11,6 @@ export interface RegistryServices {
   uploads: UploadService;
   manifests: ManifestService;
   listings: ListingService;
+  images: ImageService;
+  layerUrls: LayerUrlService;
 }

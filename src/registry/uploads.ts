@@ -39,6 +39,9 @@ export interface UploadStatus {
   size: number;
 }
 
+/** How CompleteLayerUpload ended: ECR refuses an empty upload and a layer the repository has. */
+export type LayerCompletion = { kind: 'completed'; digest: string } | { kind: 'empty' } | { kind: 'exists'; digest: string };
+
 export type StartResult = { kind: 'mounted' | 'completed'; name: string; digest: string } | { kind: 'started'; upload: UploadStatus };
 
 /** `Range: 0-<last byte>` as the distribution API reports an upload's progress. */
@@ -108,6 +111,23 @@ export class UploadService {
     const digest = parseDigest(digestValue);
     await this.finish(repository, id, digest, chunk);
     return digest.value;
+  }
+
+  /**
+   * CompleteLayerUpload: `complete` without a last chunk, except that an empty upload is refused
+   * and a layer the repository has already is refused with the upload abandoned (ECR's rules).
+   */
+  async completeLayer(ctx: RequestContext, name: string, id: string, digestValue: string): Promise<LayerCompletion> {
+    const repository = await this.access.existing(ctx, name, Actions.CompleteLayerUpload);
+    const upload = await this.session(repository, id);
+    const digest = parseDigest(digestValue);
+    if ((await this.store.blobs.linkedSize(repository.id, digest.value)) !== undefined) {
+      await this.locks.run(id, () => this.discard(id));
+      return { kind: 'exists', digest: digest.value };
+    }
+    if (!upload.verifiedDigest && (await this.blobs.uploadSize(id)) === 0) return { kind: 'empty' };
+    await this.finish(repository, id, digest, undefined);
+    return { kind: 'completed', digest: digest.value };
   }
 
   /** DELETE: abandons an upload and its bytes. */

@@ -1,6 +1,7 @@
 // What every ECR action handler receives, and the helpers that validate its input.
 import type { z } from 'zod';
 import type { Principal } from '../../iam/authorizer.js';
+import type { RequestContext } from '../../registry/context.js';
 import { ApiError } from './errors.js';
 
 export interface ApiCall {
@@ -28,4 +29,24 @@ export function input<T extends z.ZodType>(schema: T, body: unknown): z.infer<T>
 /** ECR timestamps travel as epoch seconds. */
 export function epochSeconds(ms: number): number {
   return ms / 1000;
+}
+
+/** The registry an action addresses: `registryId` when given, else the caller's own account. */
+export function context(call: ApiCall, registryId: string | undefined): RequestContext {
+  return { principal: call.principal, accountId: registryId ?? call.principal.accountId };
+}
+
+/** An opaque nextToken for a page cursor. */
+export function encodeNextToken(cursor: unknown): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+/** The cursor of a nextToken this API issued; InvalidParameterException for anything else. */
+export function decodeNextToken<T extends z.ZodType>(schema: T, token: string | undefined): z.infer<T> | undefined {
+  if (token === undefined) return undefined;
+  try {
+    const result = schema.safeParse(JSON.parse(Buffer.from(token, 'base64url').toString('utf8')));
+    if (result.success) return result.data;
+  } catch { /* not JSON: refused below */ }
+  throw new ApiError('InvalidParameterException', "Invalid parameter at 'nextToken' failed to satisfy constraint: 'must be a nextToken from a previous response'");
 }

@@ -1,0 +1,167 @@
+// The image actions of the ECR API: ListImages, DescribeImages, BatchGetImage, BatchDeleteImage
+// and PutImage, over the image view (registry/images.ts) and the manifests service.
+import { z } from 'zod';
+import { digestOf, tryParseDigest } from '../../../domain/digest.js';
+import { isRegistryError } from '../../../domain/errors.js';
+import { isTag } from '../../../domain/names.js';
+import type { DescribedImage, ImageFilter } from '../../../registry/images.js';
+import { MISSING_MANIFEST } from '../../../registry/manifests.js';
+import type { RegistryServices } from '../../../registry/services.js';
+import { context, decodeNextToken, encodeNextToken, epochSeconds, input, type ApiActionTable } from '../call.js';
+import { ApiError } from '../errors.js';
+import { ImageIdentifierList, ImagesFilter, ImageTag, MaxResults, RegistryId, RepositoryName } from '../shapes.js';
+
+/** Page size when a request gives no maxResults (the model's documented default). */
+const DEFAULT_PAGE = 100;
+const MAX_MANIFEST = 4_194_304;
+
+const ListImagesRequest = z.object({
+  registryId: RegistryId.optional(),
+  repositoryName: RepositoryName,
+  nextToken: z.string().optional(),
+  maxResults: MaxResults.optional(),
+  filter: ImagesFilter.optional(),
+});
+
+const DescribeImagesRequest = ListImagesRequest.extend({
+  imageIds: ImageIdentifierList.optional(),
+});
+
+const BatchGetImageRequest = z.object({
+  registryId: RegistryId.optional(),
+  repositoryName: RepositoryName,
+  imageIds: ImageIdentifierList,
+  acceptedMediaTypes: z.array(z.string()).min(1).max(100).optional(),
+});
+
+const BatchDeleteImageRequest = z.object({
+  registryId: RegistryId.optional(),
+  repositoryName: RepositoryName,
+  imageIds: ImageIdentifierList,
+});
+
+const PutImageRequest = z.object({
+  registryId: RegistryId.optional(),
+  repositoryName: RepositoryName,
+  imageManifest: z.string().min(1).max(MAX_MANIFEST),
+  imageManifestMediaType: z.string().optional(),
+  imageTag: ImageTag.refine(isTag, "must satisfy regular expression '[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}'").optional(),
+  imageDigest: z.string().refine((d) => tryParseDigest(d) !== undefined, 'must be a digest such as sha256:<64 hex digits>').optional(),
+});
+
+const ListCursor = z.object({ digest: z.string(), tag: z.string().nullable() });
+const DescribeCursor = z.object({ last: z.string() });
+
+function filterOf(filter: z.infer<typeof ImagesFilter> | undefined): ImageFilter {
+  return { tagStatus: filter?.tagStatus ?? 'ANY', imageStatus: filter?.imageStatus ?? 'ANY' };
+}
+
+function imageDetail(registryId: string, repositoryName: string, image: DescribedImage): object {
+  return {
+    registryId,
+    repositoryName,
+    imageDigest: image.digest,
+    ...(image.tags.length > 0 && { imageTags: image.tags }),
+    imageSizeInBytes: image.size,
+    imagePushedAt: epochSeconds(image.createdAt),
+    imageManifestMediaType: image.mediaType,
+    ...(image.artifactType && { artifactMediaType: image.artifactType }),
+    ...(image.lastPulledAt !== null && { lastRecordedPullTime: epochSeconds(image.lastPulledAt) }),
+    ...(image.subjectDigest && { subjectManifestDigest: image.subjectDigest }),
+    imageStatus: 'ACTIVE',
+  };
+}
+
+/** PutImage's refusals by the names the model gives them. */
+function putImageError(err: unknown): unknown {
+  if (!isRegistryError(err)) return err;
+  if (err.code === 'DIGEST_INVALID') return new ApiError('ImageDigestDoesNotMatchException', err.message);
+  if (err.code === 'MANIFEST_BLOB_UNKNOWN') {
+    const missing = (err.detail as { missing?: { digest: string; reason: string }[] } | undefined)?.missing ?? [];
+    const images = missing.filter((m) => m.reason === MISSING_MANIFEST);
+    if (images.length > 0) return new ApiError('ReferencedImagesNotFoundException', `The manifest list references images that are not in the repository: ${images.map((m) => m.digest).join(', ')}`);
+    return new ApiError('LayersNotFoundException', `Layers with digests [${missing.map((m) => m.digest).join(', ')}] required for pushing image into repository are not found`);
+  }
+  return err;
+}
+
+export function imageActions(services: RegistryServices): ApiActionTable {
+  return {
+    async ListImages(call) {
+      const request = input(ListImagesRequest, call.body);
+      const after = decodeNextToken(ListCursor, request.nextToken);
+      const limit = request.maxResults ?? DEFAULT_PAGE;
+      const page = await services.images.ids(context(call, request.registryId), request.repositoryName, filterOf(request.filter), after ? { after, limit } : { limit });
+      return {
+        imageIds: page.items.map((id) => ({ imageDigest: id.digest, ...(id.tag !== null && { imageTag: id.tag }) })),
+        ...(page.next && { nextToken: encodeNextToken(page.next) }),
+      };
+    },
+
+    async DescribeImages(call) {
+      const request = input(DescribeImagesRequest, call.body);
+      const ctx = context(call, request.registryId);
+      if (request.imageIds) {
+        if (request.nextToken !== undefined || request.maxResults !== undefined) {
+          throw new ApiError('InvalidParameterException', 'Invalid parameter: nextToken and maxResults cannot be used with imageIds');
+        }
+        const missing = request.imageIds.findIndex((id) => id.imageDigest === undefined && id.imageTag === undefined);
+        if (missing !== -1) throw new ApiError('InvalidParameterException', `Invalid parameter at 'imageIds.${missing}': an image id needs an imageDigest or an imageTag`);
+        const found = await services.images.describe(ctx, request.repositoryName, request.imageIds);
+        return { imageDetails: found.items.map((image) => imageDetail(found.repository.accountId, found.repository.name, image)) };
+      }
+      const cursor = decodeNextToken(DescribeCursor, request.nextToken);
+      const limit = request.maxResults ?? DEFAULT_PAGE;
+      const page = await services.images.list(ctx, request.repositoryName, filterOf(request.filter), cursor ? { last: cursor.last, limit } : { limit });
+      return {
+        imageDetails: page.items.map((image) => imageDetail(page.repository.accountId, page.repository.name, image)),
+        ...(page.next && { nextToken: encodeNextToken({ last: page.next }) }),
+      };
+    },
+
+    async BatchGetImage(call) {
+      const request = input(BatchGetImageRequest, call.body);
+      const result = await services.images.batchGet(context(call, request.registryId), request.repositoryName, request.imageIds, request.acceptedMediaTypes);
+      return {
+        images: result.images.map(({ imageId, record, bytes }) => ({
+          registryId: result.repository.accountId,
+          repositoryName: result.repository.name,
+          imageId,
+          imageManifest: bytes.toString('utf8'),
+          imageManifestMediaType: record.mediaType,
+        })),
+        failures: result.failures,
+      };
+    },
+
+    async BatchDeleteImage(call) {
+      const request = input(BatchDeleteImageRequest, call.body);
+      const result = await services.images.batchDelete(context(call, request.registryId), request.repositoryName, request.imageIds);
+      return { imageIds: result.deleted, failures: result.failures };
+    },
+
+    async PutImage(call) {
+      const request = input(PutImageRequest, call.body);
+      const ctx = context(call, request.registryId);
+      const bytes = Buffer.from(request.imageManifest, 'utf8');
+      // By digest (then the tag as an extra tag), else by tag, else by the manifest's own digest.
+      const reference = request.imageDigest ?? request.imageTag ?? digestOf(bytes);
+      const extraTags = request.imageDigest !== undefined && request.imageTag !== undefined ? [request.imageTag] : [];
+      const result = await services.manifests.put(ctx, request.repositoryName, reference, bytes, request.imageManifestMediaType, extraTags)
+        .catch((err: unknown) => { throw putImageError(err); });
+      if (result.unchanged) {
+        const tagged = request.imageTag === undefined ? '' : ` and tag '${request.imageTag}'`;
+        throw new ApiError('ImageAlreadyExistsException', `Image with digest '${result.digest}'${tagged} already exists in the repository with name '${request.repositoryName}' in registry with id '${ctx.accountId}'`);
+      }
+      return {
+        image: {
+          registryId: ctx.accountId,
+          repositoryName: request.repositoryName,
+          imageId: { imageDigest: result.digest, ...(request.imageTag !== undefined && { imageTag: request.imageTag }) },
+          imageManifest: request.imageManifest,
+          imageManifestMediaType: result.mediaType,
+        },
+      };
+    },
+  };
+}
