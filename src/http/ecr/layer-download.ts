@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isRegistryError } from '../../domain/errors.js';
 import { LayerUrlError, type LayerUrlService } from '../../registry/layer-urls.js';
+import { sendBlob } from '../send-blob.js';
 import { resolveByteRange } from '../oci/headers.js';
 
 export interface LayerDownloadOptions {
@@ -24,18 +25,6 @@ export async function layerDownloadPlugin(app: FastifyInstance, options: LayerDo
   app.get<{ Params: { token: string } }>('/layers/:token', async (request, reply) => {
     const rangeHeader = request.headers.range;
     const blob = await options.layerUrls.open(request.params.token, (size) => resolveByteRange(rangeHeader, size));
-    reply.headers({
-      'Content-Type': 'application/octet-stream',
-      'Docker-Content-Digest': blob.digest,
-      'Accept-Ranges': 'bytes',
-      ETag: `"${blob.digest}"`,
-      'Cache-Control': 'private, max-age=3600',
-    });
-    if (blob.range) {
-      reply.code(206).headers({ 'Content-Range': `bytes ${blob.range.start}-${blob.range.end}/${blob.size}`, 'Content-Length': blob.range.end - blob.range.start + 1 });
-    } else {
-      reply.code(200).header('Content-Length', blob.size);
-    }
-    return reply.send(blob.stream);
+    return sendBlob(reply, blob, 'private, max-age=3600');
   });
 }

@@ -1,9 +1,31 @@
-// Sends a byte range of a file on a raw HTTP response through a few reused buffers: one read
-// per buffer, the next read only when the socket has taken a buffer back. Memory per download
-// stays at IN_FLIGHT buffers, and nothing is allocated per read (a new buffer per read made the
-// collector run full collections over and over during large downloads).
+// Sends a blob (whole or a range) on every face that serves blobs: the headers, 200 or 206, and
+// the bytes. A file is sent through a few reused buffers: one read per buffer, the next read
+// only when the socket has taken a buffer back, so memory per download stays at IN_FLIGHT
+// buffers and nothing is allocated per read (a new buffer per read made the collector run full
+// collections over and over during large downloads).
 import type { FastifyReply } from 'fastify';
+import type { BlobContent } from '../registry/blobs.js';
 import type { RandomAccessFile } from '../storage/driver.js';
+
+export function sendBlob(reply: FastifyReply, blob: BlobContent, cacheControl: string): Promise<unknown> | FastifyReply {
+  reply.headers({
+    'Content-Type': 'application/octet-stream',
+    'Docker-Content-Digest': blob.digest,
+    'Accept-Ranges': 'bytes',
+    ETag: `"${blob.digest}"`,
+    'Cache-Control': cacheControl,
+  });
+  if (blob.range) {
+    reply.code(206).headers({ 'Content-Range': `bytes ${blob.range.start}-${blob.range.end}/${blob.size}`, 'Content-Length': blob.range.end - blob.range.start + 1 });
+  } else {
+    reply.code(200).header('Content-Length', blob.size);
+  }
+  if (blob.body.kind === 'file') {
+    const { start, end } = blob.range ?? { start: 0, end: blob.size - 1 };
+    return sendFileRange(reply, blob.body.file, start, end);
+  }
+  return reply.send(blob.body.stream);
+}
 
 const CHUNK = 1024 * 1024;
 const IN_FLIGHT = 4;
