@@ -143,7 +143,9 @@ export function canonicalRequest(request: SignedRequest, signature: Signature): 
     if (value === undefined) throw new SignatureError('IncompleteSignatureException', `signed header ${name} is missing from the request`);
     return `${name}:${value.trim().replace(/\s+/g, ' ')}\n`;
   }).join('');
-  const payload = presigned ? 'UNSIGNED-PAYLOAD' : header(request, 'x-amz-content-sha256') ?? request.bodySha256;
+  // The hash of the body as received, never the client's x-amz-content-sha256 claim: a signed
+  // claim alone would let anyone replay the signature with another body.
+  const payload = presigned ? 'UNSIGNED-PAYLOAD' : request.bodySha256;
   return [request.method, canonicalUri(path), canonicalQuery(query, presigned), headers, signature.signedHeaders.join(';'), payload].join('\n');
 }
 
