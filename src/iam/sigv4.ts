@@ -122,8 +122,16 @@ export function parseSignature(request: SignedRequest): Signature | undefined {
 }
 
 function canonicalUri(path: string): string {
-  // Services other than S3 encode the already-encoded path once more, segment by segment.
-  return path.split('/').map((segment) => encodeRfc3986(segment)).join('/') || '/';
+  // Services other than S3 normalize the path (RFC 3986: no empty, '.' or '..' segments), then
+  // encode the already-encoded path once more, segment by segment.
+  const segments: string[] = [];
+  for (const segment of path.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(encodeRfc3986(segment));
+  }
+  const trailing = segments.length > 0 && path.endsWith('/') ? '/' : '';
+  return `/${segments.join('/')}${trailing}`;
 }
 
 function canonicalQuery(query: string, presigned: boolean): string {
