@@ -34,7 +34,9 @@ export async function openDeployment(config: Config): Promise<Deployment> {
   const store = await openMetadata(config.metadata.url, { defaultFile: dataPath(config, '', 'berth.db'), poolSize: config.metadata.poolSize });
   try {
     const accountId = await store.settings.setIfAbsent('default_account_id', newAccountId());
-    return { config, store, masterKey, identities: new IdentityService(store, masterKey), accountId, generatedMasterKey, close: () => store.close() };
+    const identities = new IdentityService(store, masterKey);
+    await identities.ensureAccount(accountId);
+    return { config, store, masterKey, identities, accountId, generatedMasterKey, close: () => store.close() };
   } catch (err) {
     await store.close();
     throw err;
