@@ -107,12 +107,11 @@ export class IdentityService {
     return users.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'root' ? -1 : 1));
   }
 
-  /** The root identity when `name` is undefined, else the IAM user; NoSuchEntity when missing. */
-  async user(accountId: string, name?: string): Promise<User> {
+  /** The identity called `name` (the root identity is "root", and the default); NoSuchEntity when missing. */
+  async user(accountId: string, name = 'root'): Promise<User> {
     await this.account(accountId);
-    if (name === undefined) return this.root(accountId);
     const user = await this.store.identities.getUserByName(accountId, name);
-    if (!user || user.kind !== 'user') throw new IdentityError('NoSuchEntity', `account ${accountId} has no user ${name}`);
+    if (!user) throw new IdentityError('NoSuchEntity', `account ${accountId} has no user ${name}`);
     return user;
   }
 
