@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// The `berth` command: serve the registry, administer identities, check a configuration.
+// The `berth` command: serve the registry, administer identities, log in, check a configuration.
 import { Command } from 'commander';
 import { ConfigError, environmentVariables, loadConfig } from '../config/load.js';
 import { adminCommand } from './admin.js';
 import { configFromOptions, withDeploymentOptions } from './config-options.js';
 import { isUserError } from './errors.js';
+import { loginCommand } from './login.js';
 
 /** How long a stop waits for in-flight requests before closing their connections (uploads stay resumable). */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -63,6 +64,7 @@ configCommand.command('env')
   });
 
 program.addCommand(adminCommand());
+program.addCommand(loginCommand());
 // `berth repo` and `berth images` come with the ECR repository and image actions they call.
 
 program.parseAsync().catch((err: unknown) => {
