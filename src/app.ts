@@ -11,7 +11,7 @@ import { accountForHost } from './http/hosts.js';
 import { Authenticator } from './iam/authenticator.js';
 import { AccountAuthorizer, ANONYMOUS, OpenAuthorizer } from './iam/authorizer.js';
 import type { IdentityService, NewAccessKey } from './iam/identities.js';
-import { loadTokenService, type TokenService } from './iam/tokens.js';
+import type { TokenService } from './iam/tokens.js';
 import type { MetadataStore } from './metadata/store.js';
 import { dataPath, openDeployment } from './deployment.js';
 import { RepositoryAccess } from './registry/access.js';
@@ -59,11 +59,10 @@ function splitListen(listen: string): { host: string; port: number } {
 export async function createBerth(config: Config): Promise<Berth> {
   const nodeId = config.nodeId || `${hostname()}-${process.pid}`;
   const deployment = await openDeployment(config);
-  const { store, masterKey, identities, accountId, generatedMasterKey } = deployment;
+  const { store, identities, tokens, accountId, generatedMasterKey } = deployment;
   const driver = new FsDriver(dataPath(config, config.storage.filesystem.root, 'storage'));
   const pinned = config.admin.accessKeyId && config.admin.secretAccessKey ? { accessKeyId: config.admin.accessKeyId, secretAccessKey: config.admin.secretAccessKey } : undefined;
   const bootstrapKey = await identities.bootstrap(accountId, pinned);
-  const tokens = await loadTokenService(store.settings, masterKey);
   const authenticator = new Authenticator(identities, tokens, config.registry.region);
   const open = config.auth.mode === 'open';
 

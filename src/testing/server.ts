@@ -68,9 +68,9 @@ export interface TestDeployment {
 }
 
 /** The store, master key and identities of a deployment, without a server (what `berth admin` opens). */
-export async function openTestDeployment(options: { dataDir?: string } = {}): Promise<TestDeployment> {
+export async function openTestDeployment(options: { dataDir?: string; settings?: Tree } = {}): Promise<TestDeployment> {
   const dataDir = options.dataDir ?? tempDir();
-  const deployment = await openDeployment(await testConfig(dataDir));
+  const deployment = await openDeployment(await testConfig(dataDir, options.settings));
   return {
     deployment, dataDir,
     async close() {
