@@ -1,5 +1,5 @@
-// Runs the compiled commands (berth, docker-credential-berth) as a user would, in an environment
-// without the BERTH_* and AWS_* settings of whoever runs the tests.
+// Runs the compiled commands (berth, docker-credential-berth) and other programs (the AWS CLI) as a
+// user would, in an environment without the BERTH_* and AWS_* settings of whoever runs the tests.
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,13 +18,18 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, AWS_CONFIG_FILE: '/nonexistent/aws-config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials', AWS_EC2_METADATA_DISABLED: 'true', ...extra };
 }
 
-/** Runs a compiled script with `args` (and `input` on stdin); resolves with its exit code and output. */
-export function runScript(script: string, args: string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<CliResult> {
+/** Runs a program with `args` (and `input` on stdin) in a clean environment plus `env`; resolves with its exit code and output. */
+export function runProgram(file: string, args: string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<CliResult> {
   return new Promise((resolveRun) => {
-    const child = execFile(process.execPath, [script, ...args], { env: cleanEnv(env), timeout: 30_000 }, (err, stdout, stderr) => {
+    const child = execFile(file, args, { env: cleanEnv(env), timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolveRun({ code, stdout, stderr });
     });
     child.stdin?.end(input ?? '');
   });
+}
+
+/** Runs a compiled script of Berth with `args` (and `input` on stdin). */
+export function runScript(script: string, args: string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<CliResult> {
+  return runProgram(process.execPath, [script, ...args], env, input);
 }
