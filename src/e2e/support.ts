@@ -154,7 +154,9 @@ export function skopeo(args: string[], options: { timeoutMs?: number; input?: st
       if (err) reject(Object.assign(new Error(`skopeo ${args.join(' ')} failed: ${stderr || err.message}`), { stderr }));
       else resolve({ stdout, stderr });
     });
-    child.stdin?.end(options.input ?? '');
+    // skopeo may exit without reading stdin (most commands do): that is no failure of the run.
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(options.input);
   });
 }
 

@@ -25,7 +25,9 @@ export function runProgram(file: string, args: string[], env: NodeJS.ProcessEnv 
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolveRun({ code, stdout, stderr });
     });
-    child.stdin?.end(input ?? '');
+    // A program may exit without reading its input: its exit status says how it went.
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(input);
   });
 }
 
