@@ -108,7 +108,11 @@ async function resume(base: string, dataDir: string, job: Job, naive: boolean): 
   expectStatus(status, 204, `GET status of ${job.location}`);
   const id = new URL(job.location!).pathname.split('/').pop()!;
   const stored = storedUploadBytes(dataDir, id) ?? Buffer.alloc(0);
-  assert.equal(status.headers.range, `0-${Math.max(stored.length - 1, 0)}`, `Range of ${id} matches the ${stored.length} bytes stored`);
+  // A closing PUT cut short after moving the verified bytes into the blob store leaves a session
+  // without bytes of its own that reports the verified size, so that retrying the PUT finishes it.
+  const moved = stored.length === 0 && status.headers.range === `0-${job.bytes.length - 1}` && verifyBlobStore(dataDir).includes(job.digest);
+  const reported = moved ? job.bytes.length : stored.length;
+  assert.equal(status.headers.range, `0-${Math.max(reported - 1, 0)}`, `Range of ${id} matches the ${reported} bytes stored or verified`);
   const interruptedPut = stored.length < job.confirmed;
   if (interruptedPut) {
     // Only a closing PUT that was cut short after moving the verified bytes into the blob store
