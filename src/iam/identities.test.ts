@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openTestDeployment, type TestDeployment } from '../testing/server.js';
-import { IdentityError, isAccessKeyId, type IdentityService } from './identities.js';
+import { IdentityError, IdentityService, isAccessKeyId } from './identities.js';
 
 function refusedAs(code: IdentityError['code'], message?: RegExp) {
   return (err: unknown) => {
@@ -107,6 +107,16 @@ describe('IdentityService administration', () => {
     await identities.deleteUser(defaultAccount, 'leaver');
     assert.equal(await identities.resolve(key.accessKeyId), undefined);
     assert.ok(!(await identities.listAccessKeys(defaultAccount)).some((k) => k.accessKeyId === key.accessKeyId));
+  });
+
+  it('nodes starting at the same moment with the same pinned administrator key create it once', async () => {
+    const account = (await identities.createAccount()).id;
+    const pinned = { accessKeyId: 'AKIAPINNEDKEY2345672', secretAccessKey: 'pinned-secret-of-forty-characters-xxxxxx' };
+    const nodes = Array.from({ length: 4 }, () => new IdentityService(test.deployment.store, test.deployment.masterKey));
+    const created = await Promise.all(nodes.map((node) => node.bootstrap(account, pinned)));
+    assert.equal(created.filter(Boolean).length, 1, 'one node created it, the others found it');
+    assert.deepEqual((await identities.listAccessKeys(account)).map((k) => k.accessKeyId), [pinned.accessKeyId]);
+    assert.equal((await identities.resolve(pinned.accessKeyId))?.secret, pinned.secretAccessKey);
   });
 
   it('another node sees a change within the key cache: forget() makes it immediate', async () => {

@@ -179,7 +179,13 @@ export class IdentityService {
     if (pinned) {
       const existing = await this.store.identities.getAccessKey(pinned.accessKeyId);
       if (existing) return undefined;
-      return this.createAccessKey(root.id, pinned);
+      try {
+        return await this.createAccessKey(root.id, pinned);
+      } catch (err) {
+        // Another node starting at the same moment created it first.
+        if (await this.store.identities.getAccessKey(pinned.accessKeyId)) return undefined;
+        throw err;
+      }
     }
     if ((await this.store.identities.listAccessKeys(root.id)).length > 0) return undefined;
     return this.createAccessKey(root.id);
