@@ -27,6 +27,10 @@ else if (process.env.CI === 'true') {
   process.exit(1);
 } else console.log('# BERTH_TEST_POSTGRES_URL is not set: skipping the PostgreSQL pass');
 
+// Names this run's test databases, so that the cleanup after the PostgreSQL pass drops only
+// them and not those of another run on the same server.
+process.env.BERTH_TEST_RUN ??= `r${process.pid}${Date.now().toString(36)}`;
+
 let failed = false;
 for (const backend of backends) {
   console.log(`# test pass: metadata on ${backend}`);

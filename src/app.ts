@@ -1,7 +1,5 @@
 // The one place that wires adapters to services to http plugins.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { hostname } from 'node:os';
 import type { Config } from './config/schema.js';
@@ -15,12 +13,11 @@ import { layerDownloadPlugin } from './http/ecr/layer-download.js';
 import { accountForHost } from './http/hosts.js';
 import { Authenticator } from './iam/authenticator.js';
 import { AccountAuthorizer, ANONYMOUS, OpenAuthorizer } from './iam/authorizer.js';
-import { IdentityService, newAccountId, type NewAccessKey } from './iam/identities.js';
-import { loadTokenService } from './iam/tokens.js';
-import { MasterKey } from './keys/master-key.js';
+import type { IdentityService, NewAccessKey } from './iam/identities.js';
+import type { TokenService } from './iam/tokens.js';
 import { loadSharedSecret } from './keys/shared-secret.js';
-import { openMetadata } from './metadata/open.js';
 import type { MetadataStore } from './metadata/store.js';
+import { dataPath, openDeployment } from './deployment.js';
 import { RepositoryAccess } from './registry/access.js';
 import { BlobService } from './registry/blobs.js';
 import { ContentCache } from './registry/content-cache.js';
@@ -45,6 +42,8 @@ export interface Berth {
   readonly services: RegistryServices;
   readonly scheduler: JobScheduler;
   readonly identities: IdentityService;
+  /** Issues and verifies registry passwords. */
+  readonly tokens: TokenService;
   /** The deployment's default account. */
   readonly accountId: string;
   /** The administrator key this start created (to be shown once), if it created one. */
@@ -58,12 +57,6 @@ export interface Berth {
   close(): Promise<void>;
 }
 
-function dataPath(config: Config, value: string, fallback: string): string {
-  const dir = resolve(config.dataDir);
-  if (!value) return join(dir, fallback);
-  return isAbsolute(value) ? value : resolve(value);
-}
-
 function splitListen(listen: string): { host: string; port: number } {
   const at = listen.lastIndexOf(':');
   return { host: listen.slice(0, at).replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(listen.slice(at + 1)) };
@@ -71,16 +64,11 @@ function splitListen(listen: string): { host: string; port: number } {
 
 export async function createBerth(config: Config): Promise<Berth> {
   const nodeId = config.nodeId || `${hostname()}-${process.pid}`;
-  mkdirSync(resolve(config.dataDir), { recursive: true });
+  const deployment = await openDeployment(config);
+  const { store, identities, tokens, accountId, generatedMasterKey } = deployment;
   const driver = new FsDriver(dataPath(config, config.storage.filesystem.root, 'storage'));
-  let generatedMasterKey: string | undefined;
-  const masterKey = MasterKey.load(config.keys.masterKey, dataPath(config, config.keys.masterKeyFile, 'master.key'), (file) => (generatedMasterKey = file));
-  const store = await openMetadata(config.metadata.url, { defaultFile: dataPath(config, '', 'berth.db'), poolSize: config.metadata.poolSize });
-  const accountId = await store.settings.setIfAbsent('default_account_id', newAccountId());
-  const identities = new IdentityService(store, masterKey);
   const pinned = config.admin.accessKeyId && config.admin.secretAccessKey ? { accessKeyId: config.admin.accessKeyId, secretAccessKey: config.admin.secretAccessKey } : undefined;
   const bootstrapKey = await identities.bootstrap(accountId, pinned);
-  const tokens = await loadTokenService(store.settings, masterKey);
   const authenticator = new Authenticator(identities, tokens, config.registry.region);
   const open = config.auth.mode === 'open';
 
@@ -88,7 +76,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   const access = new RepositoryAccess(store, open ? new OpenAuthorizer() : new AccountAuthorizer(), { region: config.registry.region, createRepositoryOnPush: config.registry.createRepositoryOnPush });
   const blobs = new BlobService(store, blobStore, access);
   const manifests = new ManifestService(store, blobStore, access, new ContentCache(config.registry.manifestCacheBytes), { maxManifestBytes: config.registry.maxManifestBytes });
-  const layerUrlKey = await loadSharedSecret(store.settings, masterKey, 'layer_url_key', 'layer-url-signing-key');
+  const layerUrlKey = await loadSharedSecret(store.settings, deployment.masterKey, 'layer_url_key', 'layer-url-signing-key');
   const services: RegistryServices = {
     blobs,
     uploads: new UploadService(store, blobStore, access, { maxBlobBytes: config.registry.maxBlobBytes }),
@@ -151,7 +139,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   await scheduler.start();
 
   return {
-    app, config, store, driver, services, scheduler, identities, accountId, nodeId, bootstrapKey, generatedMasterKey,
+    app, config, store, driver, services, scheduler, identities, tokens, accountId, nodeId, bootstrapKey, generatedMasterKey,
     async listen() {
       const { host, port } = splitListen(config.listen);
       return app.listen({ host, port });
@@ -159,7 +147,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     async close() {
       await scheduler.stop();
       await app.close();
-      await store.close();
+      await deployment.close();
     },
   };
 }

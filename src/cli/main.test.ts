@@ -1,27 +1,16 @@
 // The compiled `berth` command as an operator runs it: config verify and env, and serve
 // answering health checks and applying its settings from the environment.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { environmentVariables } from '../config/load.js';
+import { runScript } from '../testing/cli.js';
 import { testBackend } from '../testing/postgres.js';
 import { CLI, freePort, spawnBerth, tempDir, type ChildBerth } from '../testing/server.js';
 
-/** The environment without any BERTH_* variable of whoever runs the tests. */
-function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('BERTH_')));
-  return { ...env, ...extra };
-}
-
-function berth(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: cleanEnv(env), timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
+function berth(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return runScript(CLI, args, env);
 }
 
 describe('berth config', () => {

@@ -1,26 +1,25 @@
 #!/usr/bin/env node
-// The `berth` command: serve the registry, and check a configuration.
+// The `berth` command: serve the registry, administer identities, log in, check a configuration.
 import { Command } from 'commander';
-import { createBerth } from '../app.js';
 import { ConfigError, environmentVariables, loadConfig } from '../config/load.js';
+import { adminCommand } from './admin.js';
+import { configFromOptions, withDeploymentOptions } from './config-options.js';
+import { isUserError } from './errors.js';
+import { loginCommand } from './login.js';
 
 /** How long a stop waits for in-flight requests before closing their connections (uploads stay resumable). */
 const SHUTDOWN_GRACE_MS = 10_000;
 
 const program = new Command('berth').description('A self-hosted container registry that does what Amazon ECR does');
 
-program.command('serve')
+withDeploymentOptions(program.command('serve'))
   .description('run the registry (embedded default: SQLite and files under ./data, on localhost:5000)')
   .option('--listen <host:port>', 'address to listen on')
-  .option('--data-dir <dir>', 'directory for the database and blobs')
-  .option('--config <file>', 'YAML configuration file')
   .option('--node-id <id>', "this node's name in logs (default <hostname>-<pid>)")
   .action(async (options: { listen?: string; dataDir?: string; config?: string; nodeId?: string }) => {
-    const overrides: Record<string, unknown> = {};
-    if (options.listen) overrides.listen = options.listen;
-    if (options.dataDir) overrides.dataDir = options.dataDir;
-    if (options.nodeId) overrides.nodeId = options.nodeId;
-    const config = loadConfig({ ...(options.config && { file: options.config }), overrides });
+    const config = configFromOptions(options, { ...(options.listen && { listen: options.listen }), ...(options.nodeId && { nodeId: options.nodeId }) });
+    // Loaded here so the commands that do not serve start without the HTTP stack.
+    const { createBerth } = await import('../app.js');
     const berth = await createBerth(config);
     const url = await berth.listen();
     if (berth.bootstrapKey) {
@@ -64,10 +63,18 @@ configCommand.command('env')
     process.stdout.write(`${environmentVariables().join('\n')}\n`);
   });
 
+program.addCommand(adminCommand());
+program.addCommand(loginCommand());
+// `berth repo` and `berth images` come with the ECR repository and image actions they call.
+
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof ConfigError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
+  }
+  if (isUserError(err)) {
+    process.stderr.write(`berth: ${err.message}\n`);
+    process.exit(1);
   }
   process.stderr.write(`berth: ${(err as Error).stack ?? err}\n`);
   process.exit(1);

@@ -1,5 +1,7 @@
-// skopeo against a real `berth serve`: images and multi-platform indexes go in and come back out byte-identical, across
-// SIGTERM and SIGKILL restarts (even mid-push); deletes stick; layers mount across repositories; Docker schema 2 conversion.
+// skopeo against a real `berth serve` that requires credentials, logged in as users do (a password from
+// GetAuthorizationToken, `skopeo login`): images and multi-platform indexes go in and come back out byte-identical,
+// across SIGTERM and SIGKILL restarts (even mid-push); deletes stick; layers mount across repositories; Docker schema 2
+// conversion; nothing without credentials.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -78,21 +80,23 @@ function assertSameContent(outDir: string, root: Descriptor, ref: string): void 
   assert.equal(entry?.digest, root.digest, 'the pulled reference names the pushed manifest');
 }
 
-const inspect = async (reference: string, global: string[] = []) => JSON.parse((await skopeo([...global, 'inspect', '--tls-verify=false', reference])).stdout) as Inspected;
+const inspect = async (reference: string, global: string[] = [], extra: string[] = []) => JSON.parse((await skopeo([...global, 'inspect', ...extra, '--tls-verify=false', reference])).stdout) as Inspected;
 const inspectRaw = async (reference: string) => (await skopeo(['inspect', '--raw', '--tls-verify=false', reference])).stdout;
 const listTags = async (reference: string) => (JSON.parse((await skopeo(['list-tags', '--tls-verify=false', reference])).stdout) as { Tags: string[] }).Tags;
 const push = (source: string, destination: string, extra: string[] = []) => skopeo(['copy', ...extra, '--dest-tls-verify=false', source, destination]);
 const pull = (source: string, destination: string, extra: string[] = []) => skopeo(['copy', ...extra, '--src-tls-verify=false', source, destination]);
 
 async function assertManifestGone(berth: ServedBerth, repository: string, digest: string): Promise<void> {
-  const reply = await send('GET', `${berth.url}/v2/${repository}/manifests/${digest}`, { headers: { Accept: `${MediaTypes.ociManifest}, ${MediaTypes.ociIndex}` } });
+  const reply = await send('GET', `${berth.url}/v2/${repository}/manifests/${digest}`, { headers: { Accept: `${MediaTypes.ociManifest}, ${MediaTypes.ociIndex}`, ...berth.authHeaders } });
   assert.equal(reply.status, 404);
   assert.equal(errorCode(reply), 'MANIFEST_UNKNOWN');
 }
 
+/** A server that requires credentials, with skopeo logged in to it. */
 async function started(t: TestContext): Promise<ServedBerth> {
-  const berth = await ServedBerth.start();
+  const berth = await ServedBerth.start({ BERTH_AUTH_MODE: 'iam' });
   t.after(() => berth.close());
+  await berth.login();
   return berth;
 }
 
@@ -113,6 +117,11 @@ async function roundTrip(t: TestContext, signal?: NodeJS.Signals): Promise<void>
   await push(`oci:${layout.dir}:img`, `${registry}/e2e/app:v1`);
   await push(`oci:${layout.dir}:img`, `${registry}/e2e/app:v1.0`);
   await push(`oci:${layout.dir}:multi`, `${registry}/e2e/multi:v1`, ['--all']);
+
+  // Without the login nothing is served or accepted.
+  await assert.rejects(inspect(`${registry}/e2e/app:v1`, [], ['--no-creds']), /authentication required|unauthorized/i);
+  await assert.rejects(push(`oci:${layout.dir}:img`, `${registry}/e2e/app:anonymous`, ['--dest-no-creds']), /authentication required|unauthorized/i);
+  assert.equal((await send('GET', `${berth.url}/v2/e2e/app/tags/list`)).status, 401);
 
   if (signal) await restart(berth, signal);
 
@@ -184,6 +193,7 @@ test('a skopeo push cut by SIGKILL mid-upload completes when run again after the
     if (method === 'PATCH' && !killed) killed = berth.stop('SIGKILL');
   });
   t.after(() => proxy.close());
+  await berth.login(proxy.host);
   const registry = `docker://${proxy.host}`;
 
   await assert.rejects(push(`oci:${layout.dir}:multi`, `${registry}/e2e/cut:v1`, ['--all']));
@@ -205,6 +215,7 @@ test('skopeo copies between two repositories of Berth by mounting the layers', a
   const berth = await started(t);
   const proxy = await recordingProxy(berth.url);
   t.after(() => proxy.close());
+  await berth.login(proxy.host);
   const registry = `docker://${proxy.host}`;
 
   await push(`oci:${layout.dir}:img`, `${registry}/team-a/app:v1`);
@@ -254,7 +265,7 @@ test('skopeo copy --format v2s2 stores a Docker schema 2 manifest that inspects 
   assert.deepEqual(info.Layers, source.layers.map((l) => l.digest));
   assert.deepEqual(info.RepoTags, ['v2']);
 
-  const head = await send('HEAD', `${berth.url}/v2/e2e/docker/manifests/v2`, { headers: { Accept: MediaTypes.dockerManifest } });
+  const head = await send('HEAD', `${berth.url}/v2/e2e/docker/manifests/v2`, { headers: { Accept: MediaTypes.dockerManifest, ...berth.authHeaders } });
   assert.equal(head.status, 200);
   assert.equal(head.headers['content-type'], MediaTypes.dockerManifest);
   assert.equal(head.headers['docker-content-digest'], info.Digest);

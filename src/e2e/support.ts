@@ -1,21 +1,42 @@
 // Helpers for end-to-end tests against a `berth serve` child: raw HTTP with paced bodies that
-// survive the server dying, skopeo runs, a request-recording proxy, and a check of the blob store.
+// survive the server dying, skopeo runs (logged in through GetAuthorizationToken when the server
+// requires credentials), a request-recording proxy, and a check of the blob store.
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, request, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fetchAuthorization } from '../client/authorization.js';
 import { digestOf } from '../domain/digest.js';
-import { freePort, spawnBerth, tempDir, type ChildBerth } from '../testing/server.js';
+import { freePort, spawnBerth, TEST_ADMIN, tempDir, type ChildBerth } from '../testing/server.js';
 
-/** A `berth serve` child on its own data dir and port, which can be stopped and started again on both. */
+/**
+ * A `berth serve` child on its own data dir and port, which can be stopped and started again on
+ * both. Open unless `env` says BERTH_AUTH_MODE=iam; then `login` logs skopeo in.
+ */
 export class ServedBerth {
-  private constructor(readonly dataDir: string, readonly port: number, private child: ChildBerth) {}
+  private password: string | undefined;
 
-  static async start(): Promise<ServedBerth> {
+  private constructor(readonly dataDir: string, readonly port: number, private readonly env: NodeJS.ProcessEnv, private child: ChildBerth) {}
+
+  static async start(env: NodeJS.ProcessEnv = {}): Promise<ServedBerth> {
     const dataDir = tempDir('berth-e2e-data-');
     const port = await freePort();
-    return new ServedBerth(dataDir, port, await spawnBerth(dataDir, port));
+    return new ServedBerth(dataDir, port, env, await spawnBerth(dataDir, port, env));
+  }
+
+  /**
+   * Logs skopeo in at `host` (this server, or a proxy in front of it) as users do: a password
+   * from GetAuthorizationToken for the administrator's key, then `skopeo login --password-stdin`.
+   */
+  async login(host = this.host): Promise<void> {
+    this.password ??= (await fetchAuthorization({ endpoint: this.url, region: 'us-east-1', credentials: TEST_ADMIN })).password;
+    await skopeo(['login', '--tls-verify=false', '--username', 'AWS', '--password-stdin', host], { input: this.password });
+  }
+
+  /** The Authorization header of the logged-in administrator, for raw requests. */
+  get authHeaders(): Record<string, string> {
+    return this.password ? { Authorization: `Basic ${Buffer.from(`AWS:${this.password}`).toString('base64')}` } : {};
   }
 
   get url(): string {
@@ -35,7 +56,7 @@ export class ServedBerth {
 
   /** Starts the server again on the same data dir and port (after `stop`). */
   async start(): Promise<void> {
-    this.child = await spawnBerth(this.dataDir, this.port);
+    this.child = await spawnBerth(this.dataDir, this.port, this.env);
   }
 
   async close(): Promise<void> {
@@ -114,13 +135,28 @@ export interface SkopeoResult {
   stderr: string;
 }
 
-/** Runs skopeo (bounded in time); rejects with its stderr when it fails. */
-export function skopeo(args: string[], timeoutMs = 90_000): Promise<SkopeoResult> {
+let authDir: string | undefined;
+
+/** The auth file every skopeo run of this test process uses: logins never touch the machine's. */
+export function skopeoAuthFile(): string {
+  if (!authDir) {
+    const dir = (authDir = tempDir('berth-e2e-auth-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return join(authDir, 'auth.json');
+}
+
+/** Runs skopeo (bounded in time, `input` on stdin); rejects with its stderr when it fails. */
+export function skopeo(args: string[], options: { timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<SkopeoResult> {
+  const env = { ...process.env, REGISTRY_AUTH_FILE: skopeoAuthFile(), ...options.env };
   return new Promise((resolve, reject) => {
-    execFile('skopeo', ['--insecure-policy', ...args], { timeout: timeoutMs, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
+    const child = execFile('skopeo', ['--insecure-policy', ...args], { timeout: options.timeoutMs ?? 90_000, maxBuffer: 32 << 20, env }, (err, stdout, stderr) => {
       if (err) reject(Object.assign(new Error(`skopeo ${args.join(' ')} failed: ${stderr || err.message}`), { stderr }));
       else resolve({ stdout, stderr });
     });
+    // skopeo may exit without reading stdin (most commands do): that is no failure of the run.
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(options.input);
   });
 }
 

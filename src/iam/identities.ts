@@ -1,9 +1,9 @@
-// Accounts, users and access keys: creation, the bootstrap administrator, and the lookup of an
-// access key's secret for signature checks (cached briefly per node, so a deactivated or deleted
-// key stops working within KEY_CACHE_MS on every node).
+// Accounts, users and access keys: their administration, the bootstrap administrator, and the
+// lookup of an access key's secret for signature checks (cached briefly per node, so a key
+// deactivated or deleted elsewhere stops working within KEY_CACHE_MS on every node).
 import { randomBytes, randomInt } from 'node:crypto';
 import type { MasterKey } from '../keys/master-key.js';
-import type { AccessKey, Account, MetadataStore, User } from '../metadata/store.js';
+import type { AccessKey, AccessKeyStatus, Account, MetadataStore, User } from '../metadata/store.js';
 import type { Principal } from './authorizer.js';
 
 export const KEY_CACHE_MS = 5_000;
@@ -14,6 +14,18 @@ function randomId(prefix: string, length: number): string {
   let id = prefix;
   for (const byte of randomBytes(length)) id += ALPHABET[byte % 32];
   return id;
+}
+
+const ACCOUNT_ID = /^\d{12}$/;
+/** IAM's user names: 1 to 64 of letters, digits and + = , . @ _ - */
+const USER_NAME = /^[\w+=,.@-]{1,64}$/;
+
+/** A refused change, named as IAM names it (the codes of iam.service-2.json). */
+export class IdentityError extends Error {
+  constructor(readonly code: 'NoSuchEntity' | 'EntityAlreadyExists' | 'DeleteConflict' | 'InvalidInput', message: string) {
+    super(message);
+    this.name = code;
+  }
 }
 
 export function newAccountId(): string {
@@ -35,15 +47,42 @@ export interface NewAccessKey {
   secretAccessKey: string;
 }
 
+/** An access key as administrators see it: never its secret. */
+export interface AccessKeyInfo {
+  accessKeyId: string;
+  userName: string;
+  status: AccessKeyStatus;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
 export class IdentityService {
   private readonly cache = new Map<string, { at: number; value: ResolvedKey | undefined }>();
 
   constructor(private readonly store: MetadataStore, private readonly masterKey: MasterKey) {}
 
-  /** Creates an account with its root identity. */
+  /** Creates an account with its root identity; EntityAlreadyExists when there is one with that id. */
   async createAccount(id: string = newAccountId()): Promise<Account> {
+    if (!ACCOUNT_ID.test(id)) throw new IdentityError('InvalidInput', `an account id is 12 digits, not "${id}"`);
+    if (await this.store.identities.getAccount(id)) throw new IdentityError('EntityAlreadyExists', `account ${id} already exists`);
+    return this.ensureAccount(id);
+  }
+
+  /** The account with its root identity, created when missing (safe when several nodes race). */
+  async ensureAccount(id: string): Promise<Account> {
     const account = await this.store.identities.ensureAccount(id, Date.now());
     await this.store.identities.createUser({ id: randomId('AIDA', 17), accountId: id, name: 'root', kind: 'root', arn: `arn:aws:iam::${id}:root`, createdAt: Date.now() });
+    return account;
+  }
+
+  listAccounts(): Promise<Account[]> {
+    return this.store.identities.listAccounts();
+  }
+
+  /** The account; NoSuchEntity when there is none. */
+  async account(id: string): Promise<Account> {
+    const account = ACCOUNT_ID.test(id) ? await this.store.identities.getAccount(id) : undefined;
+    if (!account) throw new IdentityError('NoSuchEntity', `no account ${id}`);
     return account;
   }
 
@@ -55,8 +94,65 @@ export class IdentityService {
 
   /** Creates an IAM user; undefined when the account already has one of that name. */
   async createUser(accountId: string, name: string): Promise<User | undefined> {
+    if (!USER_NAME.test(name)) throw new IdentityError('InvalidInput', `a user name is 1 to 64 letters, digits and + = , . @ _ -, not "${name}"`);
+    await this.account(accountId);
     const user: User = { id: randomId('AIDA', 17), accountId, name, kind: 'user', arn: `arn:aws:iam::${accountId}:user/${name}`, createdAt: Date.now() };
     return (await this.store.identities.createUser(user)) ? user : undefined;
+  }
+
+  /** The account's identities, its root first. */
+  async listUsers(accountId: string): Promise<User[]> {
+    await this.account(accountId);
+    const users = await this.store.identities.listUsers(accountId);
+    return users.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'root' ? -1 : 1));
+  }
+
+  /** The identity called `name` (the root identity is "root", and the default); NoSuchEntity when missing. */
+  async user(accountId: string, name = 'root'): Promise<User> {
+    await this.account(accountId);
+    const user = await this.store.identities.getUserByName(accountId, name);
+    if (!user) throw new IdentityError('NoSuchEntity', `account ${accountId} has no user ${name}`);
+    return user;
+  }
+
+  /** Deletes an IAM user and its access keys, which stop working on this node at once. */
+  async deleteUser(accountId: string, name: string): Promise<void> {
+    if (name === 'root') throw new IdentityError('DeleteConflict', "an account's root identity cannot be deleted");
+    const user = await this.user(accountId, name);
+    const keys = await this.store.identities.listAccessKeys(user.id);
+    await this.store.identities.deleteUser(user.id);
+    for (const key of keys) this.forget(key.id);
+  }
+
+  /** Creates an access key for the root identity (no `userName`) or an IAM user. */
+  async createAccessKeyFor(accountId: string, userName?: string): Promise<NewAccessKey & { user: User }> {
+    const user = await this.user(accountId, userName);
+    return { ...(await this.createAccessKey(user.id)), user };
+  }
+
+  /** The access keys of one identity, or of every identity of the account when `userName` is undefined. */
+  async listAccessKeys(accountId: string, userName?: string): Promise<AccessKeyInfo[]> {
+    const users = userName === undefined ? await this.listUsers(accountId) : [await this.user(accountId, userName)];
+    const lists = await Promise.all(users.map(async (user) => (await this.store.identities.listAccessKeys(user.id)).map((key) => ({
+      accessKeyId: key.id, userName: user.name, status: key.status, createdAt: key.createdAt, lastUsedAt: key.lastUsedAt,
+    }))));
+    return lists.flat();
+  }
+
+  /** Activates or deactivates a key; on this node at once, on others within KEY_CACHE_MS. */
+  async setAccessKeyStatus(accessKeyId: string, status: AccessKeyStatus): Promise<void> {
+    if (!isAccessKeyId(accessKeyId) || !(await this.store.identities.setAccessKeyStatus(accessKeyId, status))) {
+      throw new IdentityError('NoSuchEntity', `no access key ${accessKeyId}`);
+    }
+    this.forget(accessKeyId);
+  }
+
+  /** Deletes a key; on this node at once, on others within KEY_CACHE_MS. */
+  async deleteAccessKey(accessKeyId: string): Promise<void> {
+    if (!isAccessKeyId(accessKeyId) || !(await this.store.identities.deleteAccessKey(accessKeyId))) {
+      throw new IdentityError('NoSuchEntity', `no access key ${accessKeyId}`);
+    }
+    this.forget(accessKeyId);
   }
 
   /** Creates an access key; the secret is returned this once and stored only encrypted. */
@@ -78,9 +174,7 @@ export class IdentityService {
    * there yet), or a new one when the root has none. Returns a key only when it was just created.
    */
   async bootstrap(accountId: string, pinned?: NewAccessKey): Promise<NewAccessKey | undefined> {
-    // Unconditionally (each step is idempotent): a node starting beside another one may find the
-    // account created but not yet its root identity.
-    await this.createAccount(accountId);
+    await this.ensureAccount(accountId);
     const root = await this.root(accountId);
     if (pinned) {
       const existing = await this.store.identities.getAccessKey(pinned.accessKeyId);
@@ -88,7 +182,7 @@ export class IdentityService {
       try {
         return await this.createAccessKey(root.id, pinned);
       } catch (err) {
-        // Nodes starting at once on one database: another node created the pinned key first.
+        // Another node starting at the same moment created it first.
         if (await this.store.identities.getAccessKey(pinned.accessKeyId)) return undefined;
         throw err;
       }

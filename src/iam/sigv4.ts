@@ -122,8 +122,16 @@ export function parseSignature(request: SignedRequest): Signature | undefined {
 }
 
 function canonicalUri(path: string): string {
-  // Services other than S3 encode the already-encoded path once more, segment by segment.
-  return path.split('/').map((segment) => encodeRfc3986(segment)).join('/') || '/';
+  // Services other than S3 normalize the path (RFC 3986: no empty, '.' or '..' segments), then
+  // encode the already-encoded path once more, segment by segment.
+  const segments: string[] = [];
+  for (const segment of path.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(encodeRfc3986(segment));
+  }
+  const trailing = segments.length > 0 && path.endsWith('/') ? '/' : '';
+  return `/${segments.join('/')}${trailing}`;
 }
 
 function canonicalQuery(query: string, presigned: boolean): string {
@@ -135,7 +143,8 @@ function canonicalQuery(query: string, presigned: boolean): string {
     .join('&');
 }
 
-export function canonicalRequest(request: SignedRequest, signature: Signature): string {
+/** `payloadHash`: the hex SHA-256 of the body, or UNSIGNED-PAYLOAD for a pre-signed URL in the S3 form. */
+export function canonicalRequest(request: SignedRequest, signature: Signature, payloadHash: string): string {
   const { path, query } = splitUrl(request.url);
   const presigned = signature.expires !== undefined;
   const headers = signature.signedHeaders.map((name) => {
@@ -143,8 +152,7 @@ export function canonicalRequest(request: SignedRequest, signature: Signature): 
     if (value === undefined) throw new SignatureError('IncompleteSignatureException', `signed header ${name} is missing from the request`);
     return `${name}:${value.trim().replace(/\s+/g, ' ')}\n`;
   }).join('');
-  const payload = presigned ? 'UNSIGNED-PAYLOAD' : header(request, 'x-amz-content-sha256') ?? request.bodySha256;
-  return [request.method, canonicalUri(path), canonicalQuery(query, presigned), headers, signature.signedHeaders.join(';'), payload].join('\n');
+  return [request.method, canonicalUri(path), canonicalQuery(query, presigned), headers, signature.signedHeaders.join(';'), payloadHash].join('\n');
 }
 
 function hmac(key: Buffer | string, data: string): Buffer {
@@ -155,9 +163,9 @@ export function signingKey(secret: string, date: string, region: string, service
   return hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
 }
 
-export function computeSignature(request: SignedRequest, signature: Signature, secret: string): string {
+export function computeSignature(request: SignedRequest, signature: Signature, secret: string, payloadHash: string): string {
   const scope = `${signature.scopeDate}/${signature.region}/${signature.service}/aws4_request`;
-  const hashed = createHash('sha256').update(canonicalRequest(request, signature)).digest('hex');
+  const hashed = createHash('sha256').update(canonicalRequest(request, signature, payloadHash)).digest('hex');
   const stringToSign = `${ALGORITHM}\n${signature.amzDate}\n${scope}\n${hashed}`;
   return createHmac('sha256', signingKey(secret, signature.scopeDate, signature.region, signature.service)).update(stringToSign).digest('hex');
 }
@@ -191,9 +199,14 @@ export function verifySignature(request: SignedRequest, signature: Signature, se
   } else if (Math.abs(options.now - signedAt) > MAX_SKEW_MS) {
     throw new SignatureError('InvalidSignatureException', `Signature expired: ${signature.amzDate} is outside the 15 minute window around the server time`, 403);
   }
-  const expected = Buffer.from(computeSignature(request, signature, secret), 'hex');
-  const given = /^[0-9a-f]{64}$/.test(signature.signature) ? Buffer.from(signature.signature, 'hex') : Buffer.alloc(32);
-  if (!timingSafeEqual(expected, given) || !/^[0-9a-f]{64}$/.test(signature.signature)) {
+  // The hash of the body as received, never the client's x-amz-content-sha256 claim: a signed
+  // claim alone would let anyone replay the signature with another body. A pre-signed URL's
+  // payload is UNSIGNED-PAYLOAD to botocore and S3, the body's hash to the JavaScript SDK.
+  const payloads = signature.expires === undefined ? [request.bodySha256] : ['UNSIGNED-PAYLOAD', request.bodySha256];
+  const wellFormed = /^[0-9a-f]{64}$/.test(signature.signature);
+  const given = wellFormed ? Buffer.from(signature.signature, 'hex') : Buffer.alloc(32);
+  const matches = payloads.map((payload) => timingSafeEqual(Buffer.from(computeSignature(request, signature, secret, payload), 'hex'), given));
+  if (!wellFormed || !matches.includes(true)) {
     throw new SignatureError('InvalidSignatureException', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.', 403);
   }
 }

@@ -6,6 +6,7 @@ import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSyn
 import { dirname } from 'node:path';
 
 const VERSION = 'v1';
+const TAG_BYTES = 16;
 
 export class MasterKey {
   private constructor(private readonly key: Buffer) {}
@@ -56,9 +57,11 @@ export class MasterKey {
     const [version, nonce, body] = sealed.split('.');
     if (version !== VERSION || !nonce || !body) throw new Error('unknown secret format');
     const bytes = Buffer.from(body, 'base64url');
-    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(nonce, 'base64url'));
+    if (bytes.length < TAG_BYTES) throw new Error('sealed secret is truncated');
+    // The tag length is fixed: GCM would otherwise accept a tag cut to 4 bytes, and so forgeries.
+    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(nonce, 'base64url'), { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.from(context));
-    decipher.setAuthTag(bytes.subarray(bytes.length - 16));
-    return Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - 16)), decipher.final()]).toString('utf8');
+    decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+    return Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8');
   }
 }

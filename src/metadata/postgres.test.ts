@@ -39,6 +39,25 @@ if (postgresAdminUrl()) {
       }
     });
 
+    it('survives the server closing its idle connections, and reconnects', async () => {
+      const key = `terminated-${process.pid}-${Date.now()}`;
+      const url = await postgresDatabaseFor(key);
+      const store = await openPostgresStore(url, { poolSize: 2 });
+      try {
+        assert.ok(await store.ping());
+        const admin = new pg.Client({ connectionString: postgresAdminUrl() });
+        await admin.connect();
+        const { rowCount } = await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and application_name = 'berth'", [new URL(url).pathname.slice(1)]);
+        await admin.end();
+        assert.ok((rowCount ?? 0) > 0, 'the store had an idle connection to close');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        assert.ok(await store.ping(), 'the next query opens a new connection');
+      } finally {
+        await store.close();
+        await dropPostgresDatabaseFor(key);
+      }
+    });
+
     it('refuses to start on an unreachable database with a clear error', async () => {
       await assert.rejects(openPostgresStore('postgres://berth:wrong@127.0.0.1:1/none'), /ECONNREFUSED|connect/);
     });

@@ -26,6 +26,10 @@ export function isPostgresUrl(url: string): boolean {
 
 export async function openPostgresStore(url: string, options: PostgresOptions = {}): Promise<KyselyMetadataStore> {
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: types as pg.CustomTypesConfig, application_name: 'berth' });
+  // The server closing an idle connection (restart, failover, idle timeout) is an 'error' event
+  // on the pool, which would end the process unheard. The pool has dropped that connection
+  // already and opens another for the next query; a query in flight still fails on its own.
+  pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await migrate(db);

@@ -26,6 +26,11 @@ export class RepositoryAccess {
     await this.authorizer.authorize({ principal: ctx.principal, action, resource: this.repositoryArn(ctx.accountId, name) });
   }
 
+  /** Authorizes `action` on every repository of the addressed registry (listing them). */
+  async authorizeRegistry(ctx: RequestContext, action: Action): Promise<void> {
+    await this.authorizer.authorize({ principal: ctx.principal, action, resource: this.repositoryArn(ctx.accountId, '*') });
+  }
+
   /** True when the principal may do `action` on the repository; never throws for a denial. */
   async allowed(ctx: RequestContext, name: string, action: Action): Promise<boolean> {
     try {

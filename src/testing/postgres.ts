@@ -40,9 +40,21 @@ function databaseUrl(name: string): string {
   return url.toString();
 }
 
+/**
+ * Test databases are berth_t_<run>_<hash>: a run (scripts/test.mjs sets BERTH_TEST_RUN) drops
+ * only its own at the end, never those of another run sharing the server.
+ */
+function runPrefix(): string {
+  return `berth_t_${(process.env.BERTH_TEST_RUN ?? 'local').replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 16)}_`;
+}
+
+function databaseName(key: string): string {
+  return `${runPrefix()}${createHash('sha256').update(key).digest('hex').slice(0, 20)}`;
+}
+
 /** A database of its own for `key` (a data directory, a test name), created on first use. */
 export async function postgresDatabaseFor(key: string): Promise<string> {
-  const name = `berth_t_${createHash('sha256').update(key).digest('hex').slice(0, 20)}`;
+  const name = databaseName(key);
   await withAdmin(async (client) => {
     const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
     if (exists.rowCount === 0) {
@@ -58,14 +70,15 @@ export async function postgresDatabaseFor(key: string): Promise<string> {
 }
 
 export async function dropPostgresDatabaseFor(key: string): Promise<void> {
-  const name = `berth_t_${createHash('sha256').update(key).digest('hex').slice(0, 20)}`;
+  const name = databaseName(key);
   await withAdmin((client) => client.query(`drop database if exists ${name} with (force)`));
 }
 
-/** Drops every test database (run after a test pass). */
+/** Drops every test database of this run (after a test pass). */
 export async function dropAllTestDatabases(): Promise<number> {
   return withAdmin(async (client) => {
-    const { rows } = await client.query<{ datname: string }>("select datname from pg_database where datname like 'berth\\_t\\_%'");
+    const pattern = `${runPrefix().replace(/_/g, '\\_')}%`;
+    const { rows } = await client.query<{ datname: string }>('select datname from pg_database where datname like $1', [pattern]);
     for (const { datname } of rows) await client.query(`drop database if exists ${datname} with (force)`);
     return rows.length;
   });

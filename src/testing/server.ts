@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBerth, type Berth } from '../app.js';
 import { validate } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { openDeployment, type Deployment } from '../deployment.js';
 import { dropPostgresDatabaseFor, testBackend, testMetadataUrl } from './postgres.js';
 
 export const CLI = resolve(fileURLToPath(new URL('../cli/main.js', import.meta.url)));
@@ -35,20 +37,45 @@ export interface TestBerth {
  */
 export async function startBerth(options: { settings?: Tree; listen?: boolean; dataDir?: string } = {}): Promise<TestBerth> {
   const dataDir = options.dataDir ?? tempDir();
-  const metadataUrl = await testMetadataUrl(dataDir);
-  const settings = { log: { level: 'silent', requests: false }, auth: { mode: 'open' }, admin: TEST_ADMIN, ...options.settings, dataDir, listen: '127.0.0.1:0' } as Tree;
-  if (metadataUrl) settings.metadata = { ...(settings.metadata as Tree | undefined), url: metadataUrl };
-  const config = validate(settings, 'test');
-  const berth = await createBerth(config);
+  const berth = await createBerth(await testConfig(dataDir, options.settings));
   const url = options.listen === false ? '' : await berth.listen();
   return {
     berth, url, dataDir,
     async close() {
       await berth.close();
-      if (!options.dataDir) {
-        rmSync(dataDir, { recursive: true, force: true });
-        if (testBackend() === 'postgres') await dropPostgresDatabaseFor(dataDir);
-      }
+      if (!options.dataDir) await removeTestData(dataDir);
+    },
+  };
+}
+
+/** The configuration of a test Berth on `dataDir` in this pass (SQLite or PostgreSQL). */
+async function testConfig(dataDir: string, overrides: Tree = {}): Promise<Config> {
+  const metadataUrl = await testMetadataUrl(dataDir);
+  const settings = { log: { level: 'silent', requests: false }, auth: { mode: 'open' }, admin: TEST_ADMIN, ...overrides, dataDir, listen: '127.0.0.1:0' } as Tree;
+  if (metadataUrl) settings.metadata = { ...(settings.metadata as Tree | undefined), url: metadataUrl };
+  return validate(settings, 'test');
+}
+
+async function removeTestData(dataDir: string): Promise<void> {
+  rmSync(dataDir, { recursive: true, force: true });
+  if (testBackend() === 'postgres') await dropPostgresDatabaseFor(dataDir);
+}
+
+export interface TestDeployment {
+  deployment: Deployment;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** The store, master key and identities of a deployment, without a server (what `berth admin` opens). */
+export async function openTestDeployment(options: { dataDir?: string; settings?: Tree } = {}): Promise<TestDeployment> {
+  const dataDir = options.dataDir ?? tempDir();
+  const deployment = await openDeployment(await testConfig(dataDir, options.settings));
+  return {
+    deployment, dataDir,
+    async close() {
+      await deployment.close();
+      if (!options.dataDir) await removeTestData(dataDir);
     },
   };
 }

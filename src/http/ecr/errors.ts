@@ -79,5 +79,5 @@ export function renderApiError(err: unknown, request: FastifyRequest, reply: Fas
     .header('x-amzn-RequestId', request.id)
     .header('x-amzn-ErrorType', error.type)
     .type('application/x-amz-json-1.1')
-    .send(JSON.stringify({ __type: error.type, message: error.message, ...error.fields }));
+    .send(Buffer.from(JSON.stringify({ __type: error.type, message: error.message, ...error.fields })));
 }

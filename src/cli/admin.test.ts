@@ -1,0 +1,140 @@
+// `berth admin` as an operator runs it, offline against the data dir (or the PostgreSQL database)
+// of this test pass; and a key it makes works on a server of that deployment, until deactivated.
+import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runScript } from '../testing/cli.js';
+import { dropPostgresDatabaseFor, testBackend, testMetadataUrl } from '../testing/postgres.js';
+import { CLI, startBerth, tempDir } from '../testing/server.js';
+
+describe('berth admin', () => {
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+
+  /** `berth admin --data-dir <this pass's data dir> …` */
+  const admin = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => runScript(CLI, ['admin', '--data-dir', dataDir, ...args], { ...env, ...extraEnv });
+
+  async function ok(args: string[]): Promise<string> {
+    const result = await admin(args);
+    assert.equal(result.code, 0, `berth admin ${args.join(' ')}: ${result.stderr}`);
+    return result.stdout;
+  }
+
+  async function fails(args: string[], message: RegExp): Promise<void> {
+    const result = await admin(args);
+    assert.equal(result.code, 1, `berth admin ${args.join(' ')} should fail`);
+    assert.equal(result.stdout, '');
+    assert.match(result.stderr, message);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'a message, not a stack trace');
+  }
+
+  before(async () => {
+    dataDir = tempDir('berth-admin-');
+    const metadataUrl = await testMetadataUrl(dataDir);
+    env = metadataUrl ? { BERTH_METADATA_URL: metadataUrl } : {};
+  });
+
+  after(async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    if (testBackend() === 'postgres') await dropPostgresDatabaseFor(dataDir);
+  });
+
+  it('accounts: lists the default account, creates one with a given id or a new one, refuses a duplicate', async () => {
+    const first = await admin(['accounts', 'ls']);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /generated a new master key in .*master\.key: back it up/);
+    const [header, row, ...rest] = first.stdout.trim().split('\n');
+    assert.match(header!, /^ACCOUNT\s+CREATED\s+DEFAULT$/);
+    assert.match(row!, /^\d{12}\s+\S+Z\s+yes$/);
+    assert.deepEqual(rest, []);
+    assert.equal(await ok(['accounts', 'create', '--id', '222222222222']), '222222222222\n');
+    assert.match(await ok(['accounts', 'create']), /^\d{12}\n$/);
+    await fails(['accounts', 'create', '--id', '222222222222'], /^berth: account 222222222222 already exists\n$/);
+    await fails(['accounts', 'create', '--id', '42'], /12 digits/);
+    const listed = JSON.parse(await ok(['accounts', 'ls', '--json'])) as { AccountId: string; Default: boolean }[];
+    assert.equal(listed.length, 3);
+    assert.equal(listed.filter((a) => a.Default).length, 1);
+    assert.ok(listed.some((a) => a.AccountId === '222222222222' && !a.Default));
+  });
+
+  it('users: creates, lists the root first, deletes; refuses a duplicate, a bad name, the root, an unknown account', async () => {
+    assert.equal(await ok(['users', 'create', '--account', '222222222222', 'ci']), 'arn:aws:iam::222222222222:user/ci\n');
+    await ok(['users', 'create', '--account', '222222222222', 'leaver']);
+    await fails(['users', 'create', '--account', '222222222222', 'ci'], /already has a user ci/);
+    await fails(['users', 'create', '--account', '222222222222', 'bad name'], /user name/);
+    await fails(['users', 'create', '--account', '999999999999', 'ci'], /no account 999999999999/);
+    await ok(['users', 'rm', '--account', '222222222222', 'leaver']);
+    await fails(['users', 'rm', '--account', '222222222222', 'root'], /root identity cannot be deleted/);
+    const rows = (await ok(['users', 'ls', '--account', '222222222222'])).trim().split('\n').map((line) => line.split(/\s+/));
+    assert.deepEqual(rows.map((r) => r.slice(0, 3)), [['NAME', 'KIND', 'ARN'], ['root', 'root', 'arn:aws:iam::222222222222:root'], ['ci', 'user', 'arn:aws:iam::222222222222:user/ci']]);
+  });
+
+  it('keys: shows a secret once, lists keys without secrets, deactivates, activates and deletes them', async () => {
+    const created = await admin(['keys', 'create', '--account', '222222222222', '--user', 'ci']);
+    assert.equal(created.code, 0, created.stderr);
+    const match = /^AWS_ACCESS_KEY_ID=(AKIA[A-Z2-7]{16})\nAWS_SECRET_ACCESS_KEY=(\S{40})\n$/.exec(created.stdout);
+    assert.ok(match, created.stdout);
+    assert.match(created.stderr, /arn:aws:iam::222222222222:user\/ci.*shown only now/);
+    const [, userKey, userSecret] = match;
+    const root = JSON.parse(await ok(['keys', 'create', '--account', '222222222222', '--json'])) as { AccessKey: { AccessKeyId: string; SecretAccessKey: string; UserName: string } };
+    assert.equal(root.AccessKey.UserName, 'root');
+
+    const listed = await ok(['keys', 'ls', '--account', '222222222222']);
+    assert.ok(!listed.includes(userSecret!) && !listed.includes(root.AccessKey.SecretAccessKey), 'no secret in a listing');
+    const rows = listed.trim().split('\n').slice(1).map((line) => line.split(/\s+/).slice(0, 3)).sort();
+    assert.deepEqual(rows, [[userKey, 'ci', 'Active'], [root.AccessKey.AccessKeyId, 'root', 'Active']].sort());
+    const rootOnly = JSON.parse(await ok(['keys', 'ls', '--account', '222222222222', '--user', 'root', '--json'])) as { AccessKeyId: string }[];
+    assert.deepEqual(rootOnly.map((k) => k.AccessKeyId), [root.AccessKey.AccessKeyId]);
+
+    await ok(['keys', 'deactivate', userKey!]);
+    const status = async () => (JSON.parse(await ok(['keys', 'ls', '--account', '222222222222', '--user', 'ci', '--json'])) as { Status: string }[])[0]?.Status;
+    assert.equal(await status(), 'Inactive');
+    await ok(['keys', 'activate', userKey!]);
+    assert.equal(await status(), 'Active');
+    await ok(['keys', 'rm', userKey!]);
+    assert.equal(await status(), undefined);
+    await fails(['keys', 'rm', userKey!], new RegExp(`no access key ${userKey}`));
+    await fails(['keys', 'create', '--account', '222222222222', '--user', 'nobody'], /no user nobody/);
+  });
+
+  it('reads the settings serve reads: --config FILE and BERTH_DATA_DIR', async () => {
+    const file = join(dataDir, 'berth.yaml');
+    writeFileSync(file, `dataDir: ${dataDir}\n`);
+    const viaFile = await runScript(CLI, ['admin', 'accounts', 'ls', '--config', file], env);
+    assert.equal(viaFile.code, 0, viaFile.stderr);
+    assert.match(viaFile.stdout, /222222222222/);
+    const viaEnv = await runScript(CLI, ['admin', 'users', 'ls', '--account', '222222222222'], { ...env, BERTH_DATA_DIR: dataDir });
+    assert.equal(viaEnv.code, 0, viaEnv.stderr);
+    assert.match(viaEnv.stdout, /user\/ci/);
+  });
+
+  it('a key it makes works on a running server of the deployment, and stops within the 5 s key cache once deactivated', async () => {
+    const created = /AWS_ACCESS_KEY_ID=(\S+)\nAWS_SECRET_ACCESS_KEY=(\S+)/.exec(await ok(['keys', 'create', '--account', '222222222222']))!;
+    const keyEnv = { AWS_ACCESS_KEY_ID: created[1], AWS_SECRET_ACCESS_KEY: created[2] };
+    const server = await startBerth({ dataDir, settings: { auth: { mode: 'iam' } } });
+    try {
+      const login = () => runScript(CLI, ['login', '--endpoint-url', server.url], keyEnv);
+      const first = await login();
+      assert.equal(first.code, 0, first.stderr);
+      const password = first.stdout.trim();
+      const basic = `Basic ${Buffer.from(`AWS:${password}`).toString('base64')}`;
+      assert.equal((await fetch(`${server.url}/v2/`, { headers: { authorization: basic } })).status, 200);
+
+      await ok(['keys', 'deactivate', created[1]!]);
+      const deactivatedAt = Date.now();
+      let status = 200;
+      while (status === 200 && Date.now() - deactivatedAt < 7_000) {
+        await new Promise((r) => setTimeout(r, 250));
+        status = (await fetch(`${server.url}/v2/`, { headers: { authorization: basic } })).status;
+      }
+      assert.equal(status, 401, 'the password stopped working');
+      assert.ok(Date.now() - deactivatedAt <= 6_000, `within the key cache's 5 s (took ${Date.now() - deactivatedAt} ms)`);
+      const refused = await login();
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /UnrecognizedClientException/);
+    } finally {
+      await server.close();
+    }
+  });
+});
