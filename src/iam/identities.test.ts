@@ -119,6 +119,15 @@ describe('IdentityService administration', () => {
     assert.equal((await identities.resolve(pinned.accessKeyId))?.secret, pinned.secretAccessKey);
   });
 
+  it('nodes starting at the same moment on a new account create one administrator key, not one each', async () => {
+    const account = (await identities.createAccount()).id;
+    const nodes = Array.from({ length: 4 }, () => new IdentityService(test.deployment.store, test.deployment.masterKey));
+    const created = await Promise.all(nodes.map((node) => node.bootstrap(account)));
+    assert.equal(created.filter(Boolean).length, 1, 'one node created (and would print) a key');
+    assert.equal((await identities.listAccessKeys(account)).length, 1);
+    assert.equal(await identities.bootstrap(account), undefined, 'a later start creates none');
+  });
+
   it('another node sees a change within the key cache: forget() makes it immediate', async () => {
     const key = await identities.createAccessKeyFor(defaultAccount);
     assert.equal((await identities.resolve(key.accessKeyId))?.active, true);

@@ -188,6 +188,10 @@ export class IdentityService {
       }
     }
     if ((await this.store.identities.listAccessKeys(root.id)).length > 0) return undefined;
+    // Nodes starting at once on a new database: only the one that claims the bootstrap creates
+    // (and prints) a key. Once made, it is never made again, even if the root's keys are removed.
+    const claim = randomBytes(16).toString('hex');
+    if ((await this.store.settings.setIfAbsent(`bootstrap_admin_key:${accountId}`, claim)) !== claim) return undefined;
     return this.createAccessKey(root.id);
   }
 
