@@ -144,7 +144,6 @@ class FsWriter implements FileWriter {
   private closed = false;
   private unsynced = 0;
   private syncing: Promise<void> | undefined;
-  private committed = false;
 
   constructor(private readonly target: string, private readonly stream: WriteStream, public size: number) {}
 
@@ -183,7 +182,6 @@ class FsWriter implements FileWriter {
     await flush(this.stream);
     await this.syncing;
     await promisify(fsync)((this.stream as unknown as { fd: number }).fd);
-    this.committed = true;
     await this.close();
   }
 
@@ -194,14 +192,6 @@ class FsWriter implements FileWriter {
     const stream = this.stream;
     // Bytes still buffered (a source that failed midway) reach the file before close returns.
     await flush(stream).catch(() => undefined);
-    if (this.unsynced > 0 && !this.committed) {
-      // A chunk of a longer upload: flush it to disk in the background, then close, so that
-      // the upload's final commit (fsync works per file, not per descriptor) waits only for
-      // its own tail. Nobody needs to wait for this sync.
-      const fd = (stream as unknown as { fd: number }).fd;
-      void promisify(fdatasync)(fd).catch(() => undefined).finally(() => stream.close());
-      return;
-    }
     await new Promise<void>((resolve) => stream.close(() => resolve()));
   }
 
