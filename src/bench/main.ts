@@ -4,10 +4,11 @@
 // issue's targets and writes .bench/results.json.
 //
 // Environment: BENCH_QUICK=1 (small sizes, a smoke run), BENCH_REPEAT=<n> (samples per
-// throughput metric; the median is reported), BENCH_ONLY=upload,chunked,download,manifest,rss
+// throughput metric; the median is reported), BENCH_ONLY=upload,chunked,download,manifest,rss,postgres
 // (a subset of phases), BENCH_PROFILE=1 (V8 CPU profile of the Berth child, written to
 // .bench/profiles/ on exit), BENCH_LOAD=node (in-process load generator even when wrk is
-// installed), BENCH_TIMEOUT_S=<s> (overall limit). Summarise a profile with
+// installed), BENCH_TIMEOUT_S=<s> (overall limit), BENCH_POSTGRES_URL (a PostgreSQL role that may
+// create databases, for the scale-out phase; BERTH_TEST_POSTGRES_URL works too). Summarise a profile with
 // `node dist/bench/profile.js .bench/profiles/<run>/*.cpuprofile`.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -16,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { defaultAgent, makeBody, MiB, type Body } from './http.js';
 import { judge, median, renderTable, type Row, type Target } from './report.js';
 import { cleanupAll, cleanupSync, prefaultPageCache, referenceVersion, startBerth, startReference, type Server } from './servers.js';
+import { runScaleOut } from './scale-out.js';
 import { chunkedUpload, cpuSeconds, download, loadGenerator, manifestRate, monolithicUpload, peakRssDuring, procStatusKiB, pushImage, WRK, type PeakRss } from './workloads.js';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -30,7 +32,7 @@ const settings = {
   repeat: Math.max(1, Number(process.env.BENCH_REPEAT ?? (quick ? 1 : 3)) || 1),
   timeoutSeconds: Number(process.env.BENCH_TIMEOUT_S ?? (quick ? 300 : 1200)),
 };
-const PHASES = ['upload', 'chunked', 'download', 'manifest', 'rss'] as const;
+const PHASES = ['upload', 'chunked', 'download', 'manifest', 'rss', 'postgres'] as const;
 type Phase = (typeof PHASES)[number];
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((p) => p.trim())) : undefined;
 const enabled = (phase: Phase) => !only || only.has(phase);
@@ -98,7 +100,7 @@ async function run(): Promise<void> {
   log(`pre-faulted ${sizeLabel(prefault)} of page cache in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
   const startAll = async (): Promise<Server[]> => {
-    const list = [await startBerth(profileDir ? { profileDir } : {})];
+    const list: Server[] = [await startBerth(profileDir ? { profileDir } : {})];
     if (version) list.push(await startReference());
     log(`started: ${list.map((s) => `${s.label} ${s.url} (pid ${s.pid})`).join(', ')}`);
     // Warm-up (untimed): JIT, connection pools, first directories.
@@ -205,9 +207,21 @@ async function run(): Promise<void> {
 
   const table = renderTable(rows);
   const costTable = renderTable(costs);
+  const postgresUrl = process.env.BENCH_POSTGRES_URL || process.env.BERTH_TEST_POSTGRES_URL;
+  let scaleOut: Awaited<ReturnType<typeof runScaleOut>> | undefined;
+  if (enabled('postgres') && postgresUrl) {
+    log('scale-out: Berth on PostgreSQL vs SQLite, and two nodes vs one');
+    scaleOut = await runScaleOut(postgresUrl, {
+      repeat: settings.repeat, connections: settings.connections, getSeconds: settings.getSeconds, warmupSeconds: settings.warmupSeconds,
+      upload: makeBody(settings.blobBytes), uploadLabel: mib(settings.blobBytes),
+    }, log);
+    extra.scaleOut = scaleOut.rows;
+  }
   process.stdout.write(`\n${table}\n\n`);
   process.stdout.write(`server CPU time per unit of work (user + system, all threads; lower is better, less sensitive to other load):\n${costTable}\n\n`);
-  const missed = rows.filter((r) => r.met === false).map((r) => r.metric);
+  if (scaleOut) process.stdout.write(`scale-out (measured vs baseline: PostgreSQL vs SQLite, two nodes vs one):\n${scaleOut.table}\n\n`);
+  else if (enabled('postgres')) process.stdout.write('scale-out not measured: set BENCH_POSTGRES_URL (or BERTH_TEST_POSTGRES_URL) to a role that may create databases\n');
+  const missed = [...rows, ...(scaleOut?.rows ?? [])].filter((r) => r.met === false).map((r) => r.metric);
   process.stdout.write(missed.length === 0 ? 'all measured targets met\n' : `targets not met: ${missed.join('; ')}\n`);
   if (!version) process.stdout.write('reference not installed (apt-get install -y docker-registry): ratios not measured\n');
   if (settings.rssBytes !== 2048 * MiB || settings.blobBytes !== 512 * MiB) process.stdout.write('note: BENCH_QUICK sizes, not the issue\'s 512 MiB / 2 GiB\n');

@@ -36,7 +36,7 @@ export function judge(row: Row): Judged {
   const ratio = row.berth !== undefined && row.reference !== undefined && row.reference > 0 ? row.berth / row.reference : undefined;
   const target = row.target;
   if (target.kind === 'ratio') {
-    return { ...row, ...(ratio !== undefined && { ratio }), targetText: `≥ ${target.min}× reference`, ...(ratio !== undefined && { met: ratio >= target.min }) };
+    return { ...row, ...(ratio !== undefined && { ratio }), targetText: `≥ ${target.min}×`, ...(ratio !== undefined && { met: ratio >= target.min }) };
   }
   if (target.kind === 'max') {
     return { ...row, ...(ratio !== undefined && { ratio }), targetText: `≤ ${target.value} ${row.unit}`, ...(row.berth !== undefined && { met: row.berth <= target.value }) };
@@ -50,8 +50,8 @@ function format(value: number | undefined, unit: string): string {
   return `${value.toFixed(digits)} ${unit}`;
 }
 
-export function renderTable(rows: Judged[]): string {
-  const header = ['metric', 'Berth', 'reference', 'ratio (Berth/ref)', 'target', 'met'];
+export function renderTable(rows: Judged[], columns: [string, string] = ['Berth', 'reference']): string {
+  const header = ['metric', columns[0], columns[1], `ratio (${columns[0]}/${columns[1]})`, 'target', 'met'];
   const body = rows.map((r) => [
     r.metric,
     format(r.berth, r.unit),

@@ -129,9 +129,19 @@ async function launch(label: string, command: string, args: string[], env: NodeJ
   };
 }
 
-/** `berth serve` from dist/, optionally with a V8 CPU profile written on exit into `profileDir`. */
-export async function startBerth(options: { profileDir?: string } = {}): Promise<Server> {
-  const dataDir = tempDir('berth-bench-');
+export interface BerthOptions {
+  /** Write a V8 CPU profile on exit into this directory. */
+  profileDir?: string;
+  /** Extra environment, e.g. BERTH_METADATA_URL for PostgreSQL. */
+  env?: Record<string, string>;
+  /** Share another node's data directory (scale-out); a new temp dir otherwise. */
+  dataDir?: string;
+  label?: string;
+}
+
+/** `berth serve` from dist/. */
+export async function startBerth(options: BerthOptions = {}): Promise<Server & { dataDir: string }> {
+  const dataDir = options.dataDir ?? tempDir('berth-bench-');
   const port = await freePort();
   const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
   const args = [...profile, CLI, 'serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir];
@@ -141,15 +151,16 @@ export async function startBerth(options: { profileDir?: string } = {}): Promise
     BERTH_LOG_REQUESTS: 'false',
     BERTH_ADMIN_ACCESS_KEY_ID: BENCH_ADMIN.accessKeyId,
     BERTH_ADMIN_SECRET_ACCESS_KEY: BENCH_ADMIN.secretAccessKey,
+    ...options.env,
   };
-  const server = await launch('berth', process.execPath, args, env, port, join(dataDir, 'storage'));
+  const server = await launch(options.label ?? 'berth', process.execPath, args, env, port, join(dataDir, 'storage'));
   // Berth as deployed requires credentials: log in as a client does (docker login), and send them
   // with every request (Node's http takes Basic credentials from the URL; wrk gets a header).
   const ecr = new ECRClient({ endpoint: server.url, region: 'us-east-1', credentials: BENCH_ADMIN });
   const { authorizationData } = await ecr.send(new GetAuthorizationTokenCommand({}));
   ecr.destroy();
   const [user, password] = Buffer.from(authorizationData![0]!.authorizationToken!, 'base64').toString().split(':') as [string, string];
-  return { ...server, url: `http://${user}:${password}@127.0.0.1:${port}` };
+  return { ...server, dataDir, url: `http://${user}:${password}@127.0.0.1:${port}` };
 }
 
 const BENCH_ADMIN = { accessKeyId: 'AKIABENCHBENCHBENCH2', secretAccessKey: 'bench-secret-access-key-not-for-production' };

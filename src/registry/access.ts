@@ -13,7 +13,19 @@ export interface AccessOptions {
   createRepositoryOnPush: boolean;
 }
 
+/** Reads of content, the hot path of pulls: they need only the repository's id. */
+const READS: ReadonlySet<Action> = new Set([Actions.BatchGetImage, Actions.GetDownloadUrlForLayer, Actions.BatchCheckLayerAvailability]);
+export const REPOSITORY_CACHE_MS = 5_000;
+
 export class RepositoryAccess {
+  /**
+   * Repositories found recently, for reads only. Ids are never reused, so an entry that outlives
+   * its repository (deleted on another node) can only make a read answer "not found" for up to
+   * REPOSITORY_CACHE_MS, never return another repository's content; absences are not cached,
+   * so a new repository is visible at once. Writes always read the row (settings may change).
+   */
+  private readonly recent = new Map<string, { at: number; repository: Repository }>();
+
   constructor(private readonly store: MetadataStore, private readonly authorizer: Authorizer, private readonly options: AccessOptions) {}
 
   repositoryArn(accountId: string, name: string): string {
@@ -45,8 +57,17 @@ export class RepositoryAccess {
   /** An existing repository the principal may do `action` on. */
   async existing(ctx: RequestContext, name: string, action: Action): Promise<Repository> {
     await this.authorize(ctx, name, action);
+    const key = `${ctx.accountId}/${name}`;
+    const now = Date.now();
+    const cached = READS.has(action) ? this.recent.get(key) : undefined;
+    if (cached && now - cached.at < REPOSITORY_CACHE_MS) return cached.repository;
     const repository = await this.store.repositories.get(ctx.accountId, name);
-    if (!repository) throw new RegistryError('NAME_UNKNOWN', `repository ${name} not found`, { name });
+    if (!repository) {
+      this.recent.delete(key);
+      throw new RegistryError('NAME_UNKNOWN', `repository ${name} not found`, { name });
+    }
+    if (this.recent.size >= 10_000) this.recent.clear();
+    this.recent.set(key, { at: now, repository });
     return repository;
   }
 
