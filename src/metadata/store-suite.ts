@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ManifestRecord, MetadataStore, Page, Repository } from './store.js';
+import { describeEcrMetadata } from './store-suite-ecr.js';
 
 export interface StoreUnderTest {
   store: MetadataStore;
@@ -474,5 +475,7 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
         assert.deepEqual(new Set(results), new Set([stored]), 'every caller sees the one stored value');
       });
     });
+
+    describeEcrMetadata(() => store);
   });
 }
