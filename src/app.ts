@@ -8,7 +8,10 @@ import type { Config } from './config/schema.js';
 import { JobScheduler } from './jobs/scheduler.js';
 import { ociPlugin, renderFrameworkError } from './http/oci/plugin.js';
 import { awsJsonPlugin, ECR_TARGET_PREFIX } from './http/ecr/plugin.js';
+import { accountActions } from './http/ecr/actions/account.js';
 import { authActions } from './http/ecr/actions/auth.js';
+import { repositoryActions } from './http/ecr/actions/repositories.js';
+import { resourceTagActions } from './http/ecr/actions/resource-tags.js';
 import { accountForHost } from './http/hosts.js';
 import { Authenticator } from './iam/authenticator.js';
 import { AccountAuthorizer, ANONYMOUS, OpenAuthorizer } from './iam/authorizer.js';
@@ -18,10 +21,13 @@ import { MasterKey } from './keys/master-key.js';
 import { openMetadata } from './metadata/open.js';
 import type { MetadataStore } from './metadata/store.js';
 import { RepositoryAccess } from './registry/access.js';
+import { AccountService } from './registry/account.js';
 import { BlobService } from './registry/blobs.js';
 import { ContentCache } from './registry/content-cache.js';
 import { ListingService } from './registry/listings.js';
 import { ManifestService } from './registry/manifests.js';
+import { RepositoryService } from './registry/repositories.js';
+import { ResourceTagService } from './registry/resource-tags.js';
 import type { RegistryServices } from './registry/services.js';
 import { UploadService } from './registry/uploads.js';
 import { BlobStore } from './storage/blob-store.js';
@@ -85,6 +91,9 @@ export async function createBerth(config: Config): Promise<Berth> {
     uploads: new UploadService(store, blobStore, access, { maxBlobBytes: config.registry.maxBlobBytes }),
     manifests: new ManifestService(store, blobStore, access, new ContentCache(config.registry.manifestCacheBytes), { maxManifestBytes: config.registry.maxManifestBytes }),
     listings: new ListingService(store, access),
+    repositories: new RepositoryService(store, access),
+    resourceTags: new ResourceTagService(store, access),
+    account: new AccountService(store, access),
   };
 
   const app = Fastify({
@@ -124,7 +133,12 @@ export async function createBerth(config: Config): Promise<Berth> {
     targetPrefix: ECR_TARGET_PREFIX,
     signingName: 'ecr',
     authenticator,
-    actions: { ...authActions(tokens, accountId, hostRules) },
+    actions: {
+      ...authActions(tokens, accountId, hostRules),
+      ...repositoryActions(services.repositories, access, accountId, hostRules),
+      ...resourceTagActions(services.resourceTags),
+      ...accountActions(services.account),
+    },
   });
 
   const scheduler = new JobScheduler(store, nodeId, app.log, [{

@@ -1,7 +1,10 @@
 // The registry's services, as the http layer receives them.
+import type { AccountService } from './account.js';
 import type { BlobService } from './blobs.js';
 import type { ListingService } from './listings.js';
 import type { ManifestService } from './manifests.js';
+import type { RepositoryService } from './repositories.js';
+import type { ResourceTagService } from './resource-tags.js';
 import type { UploadService } from './uploads.js';
 
 export interface RegistryServices {
@@ -9,4 +12,7 @@ export interface RegistryServices {
   uploads: UploadService;
   manifests: ManifestService;
   listings: ListingService;
+  repositories: RepositoryService;
+  resourceTags: ResourceTagService;
+  account: AccountService;
 }

@@ -1,6 +1,7 @@
 // What every ECR action handler receives, and the helpers that validate its input.
 import type { z } from 'zod';
 import type { Principal } from '../../iam/authorizer.js';
+import type { RequestContext } from '../../registry/context.js';
 import { ApiError } from './errors.js';
 
 export interface ApiCall {
@@ -28,4 +29,9 @@ export function input<T extends z.ZodType>(schema: T, body: unknown): z.infer<T>
 /** ECR timestamps travel as epoch seconds. */
 export function epochSeconds(ms: number): number {
   return ms / 1000;
+}
+
+/** The registry a call addresses: the caller's own unless it names one (`registryId`). */
+export function contextOf(call: ApiCall, registryId?: string): RequestContext {
+  return { principal: call.principal, accountId: registryId ?? call.principal.accountId };
 }
