@@ -26,3 +26,8 @@ export function assertSettingValue(name: string, value: string): string {
   if (!spec.values.includes(value)) throw new ManagementError('VALIDATION', `'${value}' is not a value of ${name}: use ${spec.values.join(' or ')}`);
   return value;
 }
+
+/** Whether cross-repository mounts are honoured, given the account's BLOB_MOUNTING value. */
+export function blobMountingEnabled(stored: string | undefined): boolean {
+  return (stored ?? ACCOUNT_SETTINGS.BLOB_MOUNTING!.default) === 'ENABLED';
+}
