@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import type { Config } from './config/schema.js';
 import { JobScheduler } from './jobs/scheduler.js';
 import { ociPlugin, renderFrameworkError } from './http/oci/plugin.js';
+import type { ApiActionTable } from './http/ecr/call.js';
 import { awsJsonPlugin, ECR_TARGET_PREFIX } from './http/ecr/plugin.js';
 import { accountActions } from './http/ecr/actions/account.js';
 import { authActions } from './http/ecr/actions/auth.js';
@@ -53,6 +54,8 @@ export interface Berth {
   readonly generatedMasterKey: string | undefined;
   /** This node's name in logs and job leases. */
   readonly nodeId: string;
+  /** The ECR API actions this Berth answers (for the model conformance test). */
+  readonly ecrActions: readonly string[];
   /** Listens on config.listen (or the given port); resolves with the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -129,17 +132,13 @@ export async function createBerth(config: Config): Promise<Berth> {
       accountId: accountForHost(request.headers.host, hostRules) ?? accountId,
     }),
   });
-  await app.register(awsJsonPlugin, {
-    targetPrefix: ECR_TARGET_PREFIX,
-    signingName: 'ecr',
-    authenticator,
-    actions: {
-      ...authActions(tokens, accountId, hostRules),
-      ...repositoryActions(services.repositories, access, accountId, hostRules),
-      ...resourceTagActions(services.resourceTags),
-      ...accountActions(services.account),
-    },
-  });
+  const ecrActions: ApiActionTable = {
+    ...authActions(tokens, accountId, hostRules),
+    ...repositoryActions(services.repositories, access, accountId, hostRules),
+    ...resourceTagActions(services.resourceTags),
+    ...accountActions(services.account),
+  };
+  await app.register(awsJsonPlugin, { targetPrefix: ECR_TARGET_PREFIX, signingName: 'ecr', authenticator, actions: ecrActions });
 
   const scheduler = new JobScheduler(store, nodeId, app.log, [{
     name: 'expire-uploads',
@@ -154,6 +153,7 @@ export async function createBerth(config: Config): Promise<Berth> {
 
   return {
     app, config, store, driver, services, scheduler, identities, accountId, nodeId, bootstrapKey, generatedMasterKey,
+    ecrActions: Object.keys(ecrActions).sort(),
     async listen() {
       const { host, port } = splitListen(config.listen);
       return app.listen({ host, port });
