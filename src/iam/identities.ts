@@ -78,12 +78,20 @@ export class IdentityService {
    * there yet), or a new one when the root has none. Returns a key only when it was just created.
    */
   async bootstrap(accountId: string, pinned?: NewAccessKey): Promise<NewAccessKey | undefined> {
-    if (!(await this.store.identities.getAccount(accountId))) await this.createAccount(accountId);
+    // Unconditionally (both steps are idempotent): a node starting beside another may see the
+    // other's account before its root identity is committed.
+    await this.createAccount(accountId);
     const root = await this.root(accountId);
     if (pinned) {
       const existing = await this.store.identities.getAccessKey(pinned.accessKeyId);
       if (existing) return undefined;
-      return this.createAccessKey(root.id, pinned);
+      try {
+        return await this.createAccessKey(root.id, pinned);
+      } catch (err) {
+        // Another node starting at the same time created it first.
+        if (await this.store.identities.getAccessKey(pinned.accessKeyId)) return undefined;
+        throw err;
+      }
     }
     if ((await this.store.identities.listAccessKeys(root.id)).length > 0) return undefined;
     return this.createAccessKey(root.id);
