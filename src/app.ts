@@ -5,11 +5,15 @@ import { hostname } from 'node:os';
 import type { Config } from './config/schema.js';
 import { JobScheduler } from './jobs/scheduler.js';
 import { ociPlugin, renderFrameworkError } from './http/oci/plugin.js';
+import type { ApiActionTable } from './http/ecr/call.js';
 import { awsJsonPlugin, ECR_TARGET_PREFIX } from './http/ecr/plugin.js';
+import { accountActions } from './http/ecr/actions/account.js';
 import { authActions } from './http/ecr/actions/auth.js';
 import { imageActions } from './http/ecr/actions/images.js';
 import { layerActions } from './http/ecr/actions/layers.js';
 import { layerDownloadPlugin } from './http/ecr/layer-download.js';
+import { repositoryActions } from './http/ecr/actions/repositories.js';
+import { resourceTagActions } from './http/ecr/actions/resource-tags.js';
 import { accountForHost } from './http/hosts.js';
 import { Authenticator } from './iam/authenticator.js';
 import { AccountAuthorizer, ANONYMOUS, OpenAuthorizer } from './iam/authorizer.js';
@@ -19,12 +23,15 @@ import { loadSharedSecret } from './keys/shared-secret.js';
 import type { MetadataStore } from './metadata/store.js';
 import { dataPath, openDeployment } from './deployment.js';
 import { RepositoryAccess } from './registry/access.js';
+import { AccountService } from './registry/account.js';
 import { BlobService } from './registry/blobs.js';
 import { ContentCache } from './registry/content-cache.js';
 import { ImageService } from './registry/images.js';
 import { LayerUrlService } from './registry/layer-urls.js';
 import { ListingService } from './registry/listings.js';
 import { ManifestService } from './registry/manifests.js';
+import { RepositoryService } from './registry/repositories.js';
+import { ResourceTagService } from './registry/resource-tags.js';
 import type { RegistryServices } from './registry/services.js';
 import { UploadService } from './registry/uploads.js';
 import { BlobStore } from './storage/blob-store.js';
@@ -52,6 +59,8 @@ export interface Berth {
   readonly generatedMasterKey: string | undefined;
   /** This node's name in logs and job leases. */
   readonly nodeId: string;
+  /** The ECR API actions this Berth answers (for the model conformance test). */
+  readonly ecrActions: readonly string[];
   /** Listens on config.listen (or the given port); resolves with the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -84,6 +93,9 @@ export async function createBerth(config: Config): Promise<Berth> {
     listings: new ListingService(store, access),
     images: new ImageService(store, access, manifests),
     layerUrls: new LayerUrlService(store, blobs, access, layerUrlKey),
+    repositories: new RepositoryService(store, access),
+    resourceTags: new ResourceTagService(store, access),
+    account: new AccountService(store, access),
   };
 
   const app = Fastify({
@@ -119,12 +131,15 @@ export async function createBerth(config: Config): Promise<Berth> {
       accountId: accountForHost(request.headers.host, hostRules) ?? accountId,
     }),
   });
-  await app.register(awsJsonPlugin, {
-    targetPrefix: ECR_TARGET_PREFIX,
-    signingName: 'ecr',
-    authenticator,
-    actions: { ...authActions(tokens, accountId, hostRules), ...imageActions(services), ...layerActions(services) },
-  });
+  const ecrActions: ApiActionTable = {
+    ...authActions(tokens, accountId, hostRules),
+    ...repositoryActions(services.repositories, access, accountId, hostRules),
+    ...resourceTagActions(services.resourceTags),
+    ...accountActions(services.account),
+    ...imageActions(services),
+    ...layerActions(services),
+  };
+  await app.register(awsJsonPlugin, { targetPrefix: ECR_TARGET_PREFIX, signingName: 'ecr', authenticator, actions: ecrActions });
   await app.register(layerDownloadPlugin, { layerUrls: services.layerUrls });
 
   const scheduler = new JobScheduler(store, nodeId, app.log, [{
@@ -140,6 +155,7 @@ export async function createBerth(config: Config): Promise<Berth> {
 
   return {
     app, config, store, driver, services, scheduler, identities, tokens, accountId, nodeId, bootstrapKey, generatedMasterKey,
+    ecrActions: Object.keys(ecrActions).sort(),
     async listen() {
       const { host, port } = splitListen(config.listen);
       return app.listen({ host, port });

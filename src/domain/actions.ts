@@ -13,6 +13,14 @@ export const Actions = {
   DescribeImages: 'ecr:DescribeImages',
   DescribeRepositories: 'ecr:DescribeRepositories',
   CreateRepository: 'ecr:CreateRepository',
+  DeleteRepository: 'ecr:DeleteRepository',
+  PutImageTagMutability: 'ecr:PutImageTagMutability',
+  TagResource: 'ecr:TagResource',
+  UntagResource: 'ecr:UntagResource',
+  ListTagsForResource: 'ecr:ListTagsForResource',
+  DescribeRegistry: 'ecr:DescribeRegistry',
+  GetAccountSetting: 'ecr:GetAccountSetting',
+  PutAccountSetting: 'ecr:PutAccountSetting',
 } as const;
 
 export type Action = (typeof Actions)[keyof typeof Actions];

@@ -3,8 +3,8 @@ import { RegistryError } from './errors.js';
 import { tryParseDigest, type Digest } from './digest.js';
 
 // ECR's RepositoryName pattern and length (shared/specs/aws/ecr.service-2.json), anchored.
-const REPOSITORY_NAME = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
-const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
+export const REPOSITORY_NAME = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+export const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 
 export function isRepositoryName(name: string): boolean {
   return name.length >= 2 && name.length <= 256 && REPOSITORY_NAME.test(name);

@@ -1,12 +1,14 @@
 // The metadata store over the query builder: one implementation of every index for all SQL
 // backends. Adapters (sqlite.ts, postgres later) only open the connection and name the dialect.
-import { randomUUID } from 'node:crypto';
 import { Migrator, sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { AccessKeysTable, Database, ManifestsTable, UploadsTable, UsersTable } from './schema.js';
 import { migrationProvider } from './migrations.js';
 import { KyselyImages } from './kysely-images.js';
+import { Repositories, toRepository, type Ordered } from './kysely-repositories.js';
+import { AccountSettings, ResourceTags } from './kysely-resource-tags.js';
 import type {
-  AccessKey, AccessKeyStatus, Account, BlobIndex, IdentityIndex, ImageIndex, Job, JobIndex, User, ManifestIndex, ManifestRecord, MetadataStore, Page, Repository, RepositoryIndex, SettingsIndex, TagIndex, Upload, UploadIndex,
+  AccessKey, AccessKeyStatus, Account, AccountSettingIndex, BlobIndex, IdentityIndex, ImageIndex, Job, JobIndex, User, ManifestIndex, ManifestPutOutcome, ManifestRecord, MetadataStore,
+  Page, RepositoryIndex, ResourceTagIndex, SettingsIndex, TagIndex, Upload, UploadIndex,
 } from './store.js';
 
 export interface KyselyStoreOptions {
@@ -15,6 +17,8 @@ export interface KyselyStoreOptions {
   skipLocked: boolean;
   /** The collation that orders strings byte by byte ("ASCIIbetical"): BINARY on SQLite, "C" on PostgreSQL. */
   binaryCollation: string;
+  /** Transaction-scoped advisory locks (PostgreSQL); SQLite serializes writers instead. */
+  advisoryLocks: boolean;
 }
 
 type Db = Kysely<Database>;
@@ -36,10 +40,6 @@ function toUpload(row: Selectable<UploadsTable>): Upload {
   return { id: row.id, repositoryId: row.repository_id, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at), verifiedDigest: row.verified_digest };
 }
 
-function toRepository(row: { id: string; account_id: string; name: string; created_at: number }): Repository {
-  return { id: row.id, accountId: row.account_id, name: row.name, createdAt: Number(row.created_at) };
-}
-
 export async function migrate(db: Db): Promise<void> {
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();
@@ -58,6 +58,8 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly images: ImageIndex;
   readonly uploads: UploadIndex;
   readonly settings: SettingsIndex;
+  readonly resourceTags: ResourceTagIndex;
+  readonly accountSettings: AccountSettingIndex;
   readonly jobs: JobIndex;
   readonly identities: IdentityIndex;
 
@@ -71,6 +73,8 @@ export class KyselyMetadataStore implements MetadataStore {
     this.images = new KyselyImages(db, options.binaryCollation, toManifest);
     this.uploads = new Uploads(db);
     this.settings = new Settings(db);
+    this.resourceTags = new ResourceTags(db, options.advisoryLocks);
+    this.accountSettings = new AccountSettings(db);
     this.jobs = new Jobs(db, options.skipLocked);
     this.identities = new Identities(db);
   }
@@ -86,39 +90,6 @@ export class KyselyMetadataStore implements MetadataStore {
 
   close(): Promise<void> {
     return this.db.destroy();
-  }
-}
-
-type Ordered = (column: string) => RawBuilder<string>;
-
-class Repositories implements RepositoryIndex {
-  constructor(private readonly db: Db, private readonly ordered: Ordered) {}
-
-  async get(accountId: string, name: string) {
-    const row = await this.db.selectFrom('repositories').selectAll().where('account_id', '=', accountId).where('name', '=', name).executeTakeFirst();
-    return row && toRepository(row);
-  }
-
-  async ensure(accountId: string, name: string) {
-    await this.db.insertInto('repositories')
-      .values({ id: randomUUID(), account_id: accountId, name, created_at: Date.now() })
-      .onConflict((oc) => oc.columns(['account_id', 'name']).doNothing())
-      .execute();
-    const repository = await this.get(accountId, name);
-    if (!repository) throw new Error(`repository ${name} vanished while being created`);
-    return repository;
-  }
-
-  async list(accountId: string, page: Page) {
-    let query = this.db.selectFrom('repositories').select('name').where('account_id', '=', accountId);
-    if (page.last !== undefined) query = query.where(this.ordered('name'), '>', page.last);
-    const rows = await query.orderBy(this.ordered('name')).limit(page.limit).execute();
-    return rows.map((r) => r.name);
-  }
-
-  async delete(id: string) {
-    const result = await this.db.deleteFrom('repositories').where('id', '=', id).executeTakeFirst();
-    return Number(result.numDeletedRows) > 0;
   }
 }
 
@@ -153,9 +124,16 @@ class Blobs implements BlobIndex {
 
   async repositoriesWith(digest: string, limit: number) {
     const rows = await this.db.selectFrom('repository_blobs').innerJoin('repositories', 'repositories.id', 'repository_blobs.repository_id')
-      .select(['repositories.id', 'repositories.account_id', 'repositories.name', 'repositories.created_at'])
+      .selectAll('repositories')
       .where('repository_blobs.digest', '=', digest).orderBy('repository_blobs.created_at').orderBy('repositories.name').limit(limit).execute();
     return rows.map(toRepository);
+  }
+}
+
+/** Rolls back a manifest put that would move an immutable tag. */
+class ImmutableTagConflict extends Error {
+  constructor(readonly tag: string) {
+    super(`tag ${tag} is immutable`);
   }
 }
 
@@ -167,30 +145,46 @@ class Manifests implements ManifestIndex {
     return row && toManifest(row);
   }
 
-  async put(record: ManifestRecord, references: string[], tags: string[]) {
-    await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('manifests').values({
-        repository_id: record.repositoryId,
-        digest: record.digest,
-        media_type: record.mediaType,
-        size: record.size,
-        artifact_type: record.artifactType,
-        subject_digest: record.subjectDigest,
-        annotations: record.annotations ? JSON.stringify(record.annotations) : null,
-        created_at: record.createdAt,
-      }).onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing()).execute();
-      const unique = [...new Set(references)];
-      if (unique.length > 0) {
-        await trx.insertInto('manifest_references')
-          .values(unique.map((child) => ({ repository_id: record.repositoryId, manifest_digest: record.digest, child_digest: child })))
-          .onConflict((oc) => oc.columns(['repository_id', 'manifest_digest', 'child_digest']).doNothing()).execute();
-      }
-      for (const tag of new Set(tags)) {
-        await trx.insertInto('tags').values({ repository_id: record.repositoryId, name: tag, manifest_digest: record.digest, updated_at: record.createdAt })
-          .onConflict((oc) => oc.columns(['repository_id', 'name']).doUpdateSet({ manifest_digest: record.digest, updated_at: record.createdAt }))
-          .execute();
-      }
-    });
+  async put(record: ManifestRecord, references: string[], tags: string[], immutableTags: string[] = []): Promise<ManifestPutOutcome> {
+    const immutable = new Set(immutableTags);
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx.insertInto('manifests').values({
+          repository_id: record.repositoryId,
+          digest: record.digest,
+          media_type: record.mediaType,
+          size: record.size,
+          artifact_type: record.artifactType,
+          subject_digest: record.subjectDigest,
+          annotations: record.annotations ? JSON.stringify(record.annotations) : null,
+          created_at: record.createdAt,
+        }).onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing()).execute();
+        const unique = [...new Set(references)];
+        if (unique.length > 0) {
+          await trx.insertInto('manifest_references')
+            .values(unique.map((child) => ({ repository_id: record.repositoryId, manifest_digest: record.digest, child_digest: child })))
+            .onConflict((oc) => oc.columns(['repository_id', 'manifest_digest', 'child_digest']).doNothing()).execute();
+        }
+        for (const tag of new Set(tags)) {
+          const row = { repository_id: record.repositoryId, name: tag, manifest_digest: record.digest, updated_at: record.createdAt };
+          if (!immutable.has(tag)) {
+            await trx.insertInto('tags').values(row)
+              .onConflict((oc) => oc.columns(['repository_id', 'name']).doUpdateSet({ manifest_digest: record.digest, updated_at: record.createdAt }))
+              .execute();
+            continue;
+          }
+          // Insert-or-nothing, then read: a concurrent writer of the same tag is waited for
+          // (PostgreSQL) or serialized (SQLite), so the tag read is the one that stays.
+          await trx.insertInto('tags').values(row).onConflict((oc) => oc.columns(['repository_id', 'name']).doNothing()).execute();
+          const current = await trx.selectFrom('tags').select('manifest_digest').where('repository_id', '=', record.repositoryId).where('name', '=', tag).executeTakeFirst();
+          if (current && current.manifest_digest !== record.digest) throw new ImmutableTagConflict(tag);
+        }
+      });
+      return { stored: true };
+    } catch (err) {
+      if (err instanceof ImmutableTagConflict) return { stored: false, immutableTag: err.tag };
+      throw err;
+    }
   }
 
   async delete(repositoryId: string, digest: string) {

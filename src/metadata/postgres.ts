@@ -71,5 +71,5 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     await db.destroy();
     throw err;
   }
-  return new KyselyMetadataStore(db, { backend: 'postgres', binaryCollation: 'C', skipLocked: true });
+  return new KyselyMetadataStore(db, { backend: 'postgres', binaryCollation: 'C', skipLocked: true, advisoryLocks: true });
 }

@@ -5,6 +5,7 @@ import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ManifestRecord, MetadataStore, Page, Repository } from './store.js';
 import { runImageIndexSuite } from './store-suite-images.js';
+import { describeEcrMetadata } from './store-suite-ecr.js';
 
 export interface StoreUnderTest {
   store: MetadataStore;
@@ -477,5 +478,7 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
         assert.deepEqual(new Set(results), new Set([stored]), 'every caller sees the one stored value');
       });
     });
+
+    describeEcrMetadata(() => store);
   });
 }

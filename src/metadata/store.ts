@@ -1,7 +1,19 @@
 // The metadata port: repositories, blob links, manifests, tags and upload sessions. Narrow
 // sub-interfaces, one per concern; every adapter (sqlite, postgres) passes store-suite.ts.
+import type { ResourceTag } from '../domain/resource-tags.js';
+import type { TagMutability } from '../domain/tag-mutability.js';
 
-export interface Repository {
+export type EncryptionType = 'AES256' | 'KMS' | 'KMS_DSSE';
+
+/** What a repository is created with; the tag mutability may change later, the rest may not. */
+export interface RepositorySettings extends TagMutability {
+  scanOnPush: boolean;
+  encryptionType: EncryptionType;
+  /** The KMS key named at creation (KMS and KMS_DSSE only). */
+  kmsKey: string | null;
+}
+
+export interface Repository extends RepositorySettings {
   id: string;
   accountId: string;
   name: string;
@@ -39,8 +51,23 @@ export interface RepositoryIndex {
   get(accountId: string, name: string): Promise<Repository | undefined>;
   /** Creates the repository, or returns it when it exists already (concurrent creators agree). */
   ensure(accountId: string, name: string): Promise<Repository>;
+  /**
+   * Creates the repository with its settings and resource tags (under `resourceArn`, replacing
+   * any left there) in one step; undefined when the name is taken (and nothing changes).
+   */
+  create(accountId: string, name: string, settings: RepositorySettings, tags?: { resourceArn: string; tags: ResourceTag[] }): Promise<Repository | undefined>;
+  /** Names in byte order. */
   list(accountId: string, page: Page): Promise<string[]>;
-  delete(id: string): Promise<boolean>;
+  /** Whole repositories in byte order of name. */
+  describe(accountId: string, page: Page): Promise<Repository[]>;
+  /** The repository with its new tag mutability, or undefined when it does not exist. */
+  setTagMutability(id: string, mutability: TagMutability): Promise<Repository | undefined>;
+  /**
+   * Deletes the repository with everything in it (links, manifests, tags, uploads) and the
+   * resource tags under `resourceArn`. False when it does not exist, or with `ifEmpty` when it
+   * still holds a manifest (then nothing changes).
+   */
+  delete(id: string, options?: { ifEmpty?: boolean; resourceArn?: string }): Promise<boolean>;
 }
 
 export interface BlobIndex {
@@ -55,10 +82,16 @@ export interface BlobIndex {
   repositoriesWith(digest: string, limit: number): Promise<Repository[]>;
 }
 
+/** A put refused because one of its immutable tags points at another manifest. */
+export type ManifestPutOutcome = { stored: true } | { stored: false; immutableTag: string };
+
 export interface ManifestIndex {
   get(repositoryId: string, digest: string): Promise<ManifestRecord | undefined>;
-  /** Stores the manifest with its references and tags in one transaction. */
-  put(record: ManifestRecord, references: string[], tags: string[]): Promise<void>;
+  /**
+   * Stores the manifest with its references and tags in one transaction. A tag among
+   * `immutableTags` is never moved: when one points at another manifest nothing is stored.
+   */
+  put(record: ManifestRecord, references: string[], tags: string[], immutableTags?: string[]): Promise<ManifestPutOutcome>;
   /** Deletes the manifest and every tag pointing at it. */
   delete(repositoryId: string, digest: string): Promise<boolean>;
   /** Manifests in the repository whose `subject` is `digest`, optionally of one artifact type. */
@@ -126,6 +159,25 @@ export interface SettingsIndex {
   get(key: string): Promise<string | undefined>;
   /** Sets the key only if it has no value yet; returns the value that is stored. */
   setIfAbsent(key: string, value: string): Promise<string>;
+}
+
+/** Tags on resources (repositories), by the resource's ARN. */
+export interface ResourceTagIndex {
+  /** The resource's tags, by key. */
+  list(resourceArn: string): Promise<ResourceTag[]>;
+  /**
+   * Adds the tags, replacing the values of keys it has; false (and nothing changes) when the
+   * resource would then have more than `limit` tags.
+   */
+  put(resourceArn: string, tags: ResourceTag[], limit: number): Promise<boolean>;
+  /** Removes the tags with these keys; keys it does not have are ignored. */
+  remove(resourceArn: string, keys: string[]): Promise<void>;
+}
+
+/** Per-account settings (the ECR API's account settings), by name. */
+export interface AccountSettingIndex {
+  get(accountId: string, name: string): Promise<string | undefined>;
+  put(accountId: string, name: string, value: string): Promise<void>;
 }
 
 export interface Job {
@@ -205,6 +257,8 @@ export interface MetadataStore {
   readonly images: ImageIndex;
   readonly uploads: UploadIndex;
   readonly settings: SettingsIndex;
+  readonly resourceTags: ResourceTagIndex;
+  readonly accountSettings: AccountSettingIndex;
   readonly jobs: JobIndex;
   readonly identities: IdentityIndex;
   /** True when the database answers. */

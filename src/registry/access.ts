@@ -3,10 +3,15 @@
 import type { Action } from '../domain/actions.js';
 import { Actions } from '../domain/actions.js';
 import { RegistryError } from '../domain/errors.js';
-import { assertRepositoryName } from '../domain/names.js';
+import { assertRepositoryName, isRepositoryName } from '../domain/names.js';
 import type { Authorizer } from '../iam/authorizer.js';
 import type { MetadataStore, Repository } from '../metadata/store.js';
 import type { RequestContext } from './context.js';
+
+/** NAME_UNKNOWN, in the words ECR uses on both of its faces. */
+export function repositoryNotFound(accountId: string, name: string): RegistryError {
+  return new RegistryError('NAME_UNKNOWN', `The repository with name '${name}' does not exist in the registry with id '${accountId}'`, { name });
+}
 
 export interface AccessOptions {
   region: string;
@@ -32,15 +37,34 @@ export class RepositoryAccess {
     return `arn:aws:ecr:${this.options.region}:${accountId}:repository/${name}`;
   }
 
+  /**
+   * The account and repository name of a repository ARN of this region; undefined for anything
+   * else (another service, region or resource type, a malformed name).
+   */
+  parseRepositoryArn(arn: string): { accountId: string; name: string } | undefined {
+    const match = /^arn:aws:ecr:([a-z0-9-]+):(\d{12}):repository\/(.+)$/.exec(arn);
+    if (!match || match[1] !== this.options.region || !isRepositoryName(match[3]!)) return undefined;
+    return { accountId: match[2]!, name: match[3]! };
+  }
+
+  /** Authorizes `action` on every repository of the registry (describing them all). */
+  async authorizeAll(ctx: RequestContext, action: Action): Promise<void> {
+    await this.authorizer.authorize({ principal: ctx.principal, action, resource: this.repositoryArn(ctx.accountId, '*') });
+  }
+
+  /**
+   * Authorizes an action on the registry itself (DescribeRegistry, account settings). IAM names
+   * no resource type for these (a policy grants them with Resource "*"); the registry's ARN
+   * carries the account the one authorization call needs.
+   */
+  async authorizeRegistry(ctx: RequestContext, action: Action): Promise<void> {
+    await this.authorizer.authorize({ principal: ctx.principal, action, resource: `arn:aws:ecr:${this.options.region}:${ctx.accountId}:registry` });
+  }
+
   /** Authorizes `action` on the repository without requiring that it exists. */
   async authorize(ctx: RequestContext, name: string, action: Action): Promise<void> {
     assertRepositoryName(name);
     await this.authorizer.authorize({ principal: ctx.principal, action, resource: this.repositoryArn(ctx.accountId, name) });
-  }
-
-  /** Authorizes `action` on every repository of the addressed registry (listing them). */
-  async authorizeRegistry(ctx: RequestContext, action: Action): Promise<void> {
-    await this.authorizer.authorize({ principal: ctx.principal, action, resource: this.repositoryArn(ctx.accountId, '*') });
   }
 
   /** True when the principal may do `action` on the repository; never throws for a denial. */
@@ -64,7 +88,7 @@ export class RepositoryAccess {
     const repository = await this.store.repositories.get(ctx.accountId, name);
     if (!repository) {
       this.recent.delete(key);
-      throw new RegistryError('NAME_UNKNOWN', `repository ${name} not found`, { name });
+      throw repositoryNotFound(ctx.accountId, name);
     }
     if (this.recent.size >= 10_000) this.recent.clear();
     this.recent.set(key, { at: now, repository });

@@ -24,7 +24,7 @@ export class ListingService {
 
   /** Repository names of the account's registry. Per-repository visibility arrives with IAM. */
   async catalog(ctx: RequestContext, page: PageRequest): Promise<PageResult> {
-    await this.access.authorizeRegistry(ctx, Actions.DescribeRepositories);
+    await this.access.authorizeAll(ctx, Actions.DescribeRepositories);
     return paginate(page, (last, limit) => this.store.repositories.list(ctx.accountId, last === undefined ? { limit } : { last, limit }));
   }
 

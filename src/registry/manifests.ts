@@ -1,10 +1,12 @@
-// Manifests of a repository: validated and stored byte-exact, addressed by digest and by tag.
+// Manifests of a repository: validated and stored byte-exact, addressed by digest and by tag;
+// a tag the repository's mutability setting makes immutable is never moved.
 import { Actions } from '../domain/actions.js';
 import { digestOf, parseDigest, type Digest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
 import { parseManifest, type ParsedManifest } from '../domain/manifest.js';
 import { EMPTY_JSON } from '../domain/media-types.js';
 import { assertTag, parseReference } from '../domain/names.js';
+import { ImmutableTagError, isTagImmutable } from '../domain/tag-mutability.js';
 import type { ManifestRecord, MetadataStore, Repository } from '../metadata/store.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { RepositoryAccess } from './access.js';
@@ -83,6 +85,7 @@ export class ManifestService {
     }
     const manifest = parseManifest(bytes, contentType);
     const needsEmptyBlob = await this.checkReferences(target, manifest);
+    if (target) await this.checkImmutableTags(target, tags, digest);
     const unchanged = target !== undefined && !needsEmptyBlob && (await this.holds(target, digest, tags));
     const repository = target ?? (await this.access.forPush(ctx, name, Actions.PutImage));
     if (needsEmptyBlob) await this.linkEmptyBlob(repository);
@@ -91,7 +94,7 @@ export class ManifestService {
     if ((await this.blobs.size(parsedDigest)) === undefined) await this.blobs.put(parsedDigest, bytes);
     const result: PutResult = { digest, mediaType: manifest.mediaType, tags, unchanged, ...(manifest.subject && { subject: manifest.subject.digest }) };
     if (unchanged) return result;
-    await this.store.manifests.put(
+    const outcome = await this.store.manifests.put(
       {
         repositoryId: repository.id,
         digest,
@@ -104,7 +107,10 @@ export class ManifestService {
       },
       [...manifest.blobs, ...manifest.manifests].map((d) => d.digest),
       tags,
+      // Checked again where it is stored, for a push that raced this one to a new tag.
+      tags.filter((tag) => isTagImmutable(repository, tag)),
     );
+    if (!outcome.stored) throw new ImmutableTagError(outcome.immutableTag, name);
     this.cache.set(digest, bytes);
     return result;
   }
@@ -134,6 +140,15 @@ export class ManifestService {
       : await this.store.manifests.get(repository.id, ref.digest.value);
     if (!record) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} not found in ${repository.name}`, { reference });
     return record;
+  }
+
+  /** An immutable tag may be pushed again with its manifest, never moved to another one. */
+  private async checkImmutableTags(repository: Repository, tags: string[], digest: string): Promise<void> {
+    for (const tag of tags) {
+      if (!isTagImmutable(repository, tag)) continue;
+      const current = await this.store.tags.resolve(repository.id, tag);
+      if (current && current.digest !== digest) throw new ImmutableTagError(tag, repository.name);
+    }
   }
 
   /**

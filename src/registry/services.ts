@@ -1,9 +1,12 @@
 // The registry's services, as the http layer receives them.
+import type { AccountService } from './account.js';
 import type { BlobService } from './blobs.js';
 import type { ImageService } from './images.js';
 import type { LayerUrlService } from './layer-urls.js';
 import type { ListingService } from './listings.js';
 import type { ManifestService } from './manifests.js';
+import type { RepositoryService } from './repositories.js';
+import type { ResourceTagService } from './resource-tags.js';
 import type { UploadService } from './uploads.js';
 
 export interface RegistryServices {
@@ -13,4 +16,7 @@ export interface RegistryServices {
   listings: ListingService;
   images: ImageService;
   layerUrls: LayerUrlService;
+  repositories: RepositoryService;
+  resourceTags: ResourceTagService;
+  account: AccountService;
 }

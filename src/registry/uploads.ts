@@ -2,6 +2,7 @@
 // (the session is a metadata row, its bytes a storage file), and cross-repository mounts.
 // Bytes are hashed as they stream in and a blob becomes visible only after verification.
 import { randomUUID } from 'node:crypto';
+import { blobMountingEnabled } from '../domain/account-settings.js';
 import { Actions } from '../domain/actions.js';
 import { parseDigest, type Digest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
@@ -263,9 +264,13 @@ export class UploadService {
     await this.store.uploads.delete(id);
   }
 
-  /** Links a blob another repository has (one the caller may read) into `repository`. */
+  /**
+   * Links a blob another repository has (one the caller may read) into `repository`, unless the
+   * account turned BLOB_MOUNTING off (then the client uploads it as usual).
+   */
   private async mount(ctx: RequestContext, repository: Repository, digest: Digest, from: string | undefined): Promise<boolean> {
     if ((await this.store.blobs.linkedSize(repository.id, digest.value)) !== undefined) return true;
+    if (!blobMountingEnabled(await this.store.accountSettings.get(ctx.accountId, 'BLOB_MOUNTING'))) return false;
     const candidates = from !== undefined
       ? (isRepositoryName(from) ? [from] : [])
       : (await this.store.blobs.repositoriesWith(digest.value, MOUNT_CANDIDATES)).filter((r) => r.accountId === ctx.accountId).map((r) => r.name);

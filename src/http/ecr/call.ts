@@ -32,7 +32,7 @@ export function epochSeconds(ms: number): number {
 }
 
 /** The registry an action addresses: `registryId` when given, else the caller's own account. */
-export function context(call: ApiCall, registryId: string | undefined): RequestContext {
+export function context(call: ApiCall, registryId?: string): RequestContext {
   return { principal: call.principal, accountId: registryId ?? call.principal.accountId };
 }
 

@@ -2,6 +2,8 @@
 // ecr.service-2.json) plus the AWS JSON protocol's common ones, rendered as {"__type","message"}.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RegistryError, type ErrorCode } from '../../domain/errors.js';
+import { ManagementError, type ManagementErrorCode } from '../../domain/management-errors.js';
+import { ImmutableTagError } from '../../domain/tag-mutability.js';
 import { SignatureError } from '../../iam/sigv4.js';
 
 /** Exceptions of the AWS JSON protocol itself (not in the service model), with their statuses. */
@@ -58,8 +60,21 @@ const FROM_REGISTRY: Partial<Record<ErrorCode, ApiExceptionName>> = {
   PAGINATION_NUMBER_INVALID: 'InvalidParameterException',
 };
 
+/** The management operations' errors, each with its exception. */
+const FROM_MANAGEMENT: Record<ManagementErrorCode, ApiExceptionName> = {
+  REPOSITORY_ALREADY_EXISTS: 'RepositoryAlreadyExistsException',
+  REPOSITORY_NOT_EMPTY: 'RepositoryNotEmptyException',
+  INVALID_PARAMETER: 'InvalidParameterException',
+  INVALID_TAG_PARAMETER: 'InvalidTagParameterException',
+  TOO_MANY_TAGS: 'TooManyTagsException',
+  VALIDATION: 'ValidationException',
+};
+
 export function toApiError(err: unknown): ApiError | undefined {
   if (err instanceof ApiError) return err;
+  if (err instanceof ManagementError) return new ApiError(FROM_MANAGEMENT[err.code], err.message);
+  // Before the registry errors: on /v2 the same refusal is TAG_INVALID.
+  if (err instanceof ImmutableTagError) return new ApiError('ImageTagAlreadyExistsException', err.message);
   if (err instanceof SignatureError) return new ApiError(err.type === 'SignatureDoesNotMatch' ? 'InvalidSignatureException' : err.type === 'ExpiredTokenException' ? 'UnrecognizedClientException' : err.type, err.message);
   if (err instanceof RegistryError) {
     const type = FROM_REGISTRY[err.code];

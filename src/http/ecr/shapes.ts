@@ -1,12 +1,24 @@
-// Input shapes of the ECR model (shared/specs/aws/ecr.service-2.json) shared by several actions,
-// with the model's constraints, as zod schemas.
+// Zod schemas for the ECR model's shared input shapes (shared/specs/aws/ecr.service-2.json),
+// with the model's bounds; model.test.ts holds them against the model.
 import { z } from 'zod';
-import { isRepositoryName } from '../../domain/names.js';
+import { REPOSITORY_NAME } from '../../domain/names.js';
+import { IMAGE_TAG_MUTABILITIES, EXCLUSION_FILTER_PATTERN } from '../../domain/tag-mutability.js';
 
-export const RegistryId = z.string().regex(/^[0-9]{12}$/, 'registryId must be a 12-digit account id');
+export const RegistryId = z.string().regex(/^[0-9]{12}$/, 'must be a 12-digit account id');
 
-export const RepositoryName = z.string().min(2).max(256)
-  .refine(isRepositoryName, "must satisfy regular expression '[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*'");
+export const RepositoryName = z.string().min(2).max(256).regex(REPOSITORY_NAME, 'must satisfy regular expression \'(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*\'');
+
+export const ImageTagMutability = z.enum(IMAGE_TAG_MUTABILITIES);
+
+export const ImageTagMutabilityExclusionFilters = z.array(z.object({
+  filterType: z.enum(['WILDCARD']),
+  filter: z.string().min(1).max(128).regex(EXCLUSION_FILTER_PATTERN),
+})).min(1).max(5);
+
+/** Keys and values are bounded by the tag rules (InvalidTagParameterException), not here. */
+export const TagList = z.array(z.object({ Key: z.string(), Value: z.string() }));
+
+export const Arn = z.string();
 
 export const ImageTag = z.string().min(1).max(300);
 

@@ -1,0 +1,21 @@
+// Errors of the management operations (repositories, resource tags, account settings) that the
+// registry protocol has no code for: services throw them, the ECR boundary renders them by name.
+
+export const ManagementErrorCodes = [
+  'REPOSITORY_ALREADY_EXISTS',
+  'REPOSITORY_NOT_EMPTY',
+  'INVALID_PARAMETER',
+  'INVALID_TAG_PARAMETER',
+  'TOO_MANY_TAGS',
+  /** A value outside what the operation accepts (account setting names and values). */
+  'VALIDATION',
+] as const;
+
+export type ManagementErrorCode = (typeof ManagementErrorCodes)[number];
+
+export class ManagementError extends Error {
+  constructor(readonly code: ManagementErrorCode, message: string) {
+    super(message);
+    this.name = 'ManagementError';
+  }
+}

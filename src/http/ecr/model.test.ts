@@ -1,0 +1,243 @@
+// Berth's ECR API held against the service model, both ways: its exceptions are the model's,
+// the actions it answers are the model's operations and raise only their operations' errors,
+// its validators accept exactly what the model's constraints accept, and its outputs are the
+// model's shapes member for member.
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import * as ECR from '@aws-sdk/client-ecr';
+import type { z } from 'zod';
+import { ACCOUNT_SETTINGS } from '../../domain/account-settings.js';
+import { MAX_RESOURCE_TAGS, MAX_TAG_KEY_LENGTH, MAX_TAG_VALUE_LENGTH } from '../../domain/resource-tags.js';
+import { EXCLUSION_FILTER_PATTERN, IMAGE_TAG_MUTABILITIES, MAX_EXCLUSION_FILTERS } from '../../domain/tag-mutability.js';
+import { docText, ECR_MODEL_PATH, loadEcrModel, mutations, violations, type ServiceModel } from '../../testing/ecr-model.js';
+import { ecrClient, RegistryHttp } from '../../testing/ecr-http.js';
+import { startBerth, type TestBerth } from '../../testing/server.js';
+import { accountInputs } from './actions/account.js';
+import { repositoryInputs } from './actions/repositories.js';
+import { resourceTagInputs } from './actions/resource-tags.js';
+import { COMMON_EXCEPTIONS, MODEL_EXCEPTIONS } from './errors.js';
+
+const loaded = loadEcrModel();
+if (!loaded && process.env.CI === 'true') {
+  test('the ECR model is present under CI', () => assert.fail(`${ECR_MODEL_PATH} is missing: CI must check out shared/ beside the clone`));
+}
+const skip = loaded ? false : `the ECR model is not at ${ECR_MODEL_PATH}`;
+const model = loaded as ServiceModel;
+
+const ARN = 'arn:aws:ecr:us-east-1:123456789012:repository/team/app';
+const FILTERS = [{ filterType: 'WILDCARD', filter: 'v*' }];
+/** The inputs of the actions this branch implements, each a valid request using every member. */
+const BASES: Record<string, [z.ZodType, Record<string, unknown>]> = {
+  CreateRepository: [repositoryInputs.CreateRepository, {
+    registryId: '123456789012', repositoryName: 'team/app', tags: [{ Key: 'k', Value: 'v' }], imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
+    imageTagMutabilityExclusionFilters: FILTERS, imageScanningConfiguration: { scanOnPush: true }, encryptionConfiguration: { encryptionType: 'KMS', kmsKey: 'alias/k' },
+  }],
+  DescribeRepositories: [repositoryInputs.DescribeRepositories, { registryId: '123456789012', repositoryNames: ['team/app'], nextToken: 'token', maxResults: 10 }],
+  DeleteRepository: [repositoryInputs.DeleteRepository, { registryId: '123456789012', repositoryName: 'team/app', force: true }],
+  PutImageTagMutability: [repositoryInputs.PutImageTagMutability, { registryId: '123456789012', repositoryName: 'team/app', imageTagMutability: 'MUTABLE_WITH_EXCLUSION', imageTagMutabilityExclusionFilters: FILTERS }],
+  TagResource: [resourceTagInputs.TagResource, { resourceArn: ARN, tags: [{ Key: 'k', Value: 'v' }] }],
+  UntagResource: [resourceTagInputs.UntagResource, { resourceArn: ARN, tagKeys: ['k'] }],
+  ListTagsForResource: [resourceTagInputs.ListTagsForResource, { resourceArn: ARN }],
+  DescribeRegistry: [accountInputs.DescribeRegistry, {}],
+  GetAccountSetting: [accountInputs.GetAccountSetting, { name: 'BLOB_MOUNTING' }],
+  PutAccountSetting: [accountInputs.PutAccountSetting, { name: 'BLOB_MOUNTING', value: 'ENABLED' }],
+};
+
+describe('the ECR model', { skip }, () => {
+  let server: TestBerth;
+  let client: ECR.ECRClient;
+  let account: string;
+  /** The raw JSON of the last response the client received. */
+  let lastBody = '';
+
+  before(async () => {
+    server = await startBerth({ settings: { auth: { mode: 'iam' } } });
+    account = server.berth.accountId;
+    client = ecrClient(server.url);
+    // Keeps the raw body (before the SDK drops members it does not know) for the output checks.
+    client.middlewareStack.add((next) => async (args) => {
+      const out = await next(args);
+      const response = out.response as { body: AsyncIterable<Buffer> };
+      const chunks: Buffer[] = [];
+      for await (const chunk of response.body) chunks.push(Buffer.from(chunk));
+      lastBody = Buffer.concat(chunks).toString('utf8');
+      response.body = Readable.from([Buffer.from(lastBody)]);
+      return out;
+    }, { step: 'deserialize', priority: 'low', name: 'keepRawBody' });
+  });
+  after(async () => {
+    client?.destroy();
+    await server?.close();
+  });
+
+  /** Sends operation `op` through the SDK's own command class. */
+  function send(op: string, input: object): Promise<unknown> {
+    const Command = (ECR as unknown as Record<string, new (input: object) => ECR.ECRClient extends { send(c: infer C): unknown } ? C : never>)[`${op}Command`];
+    assert.ok(Command, `the SDK has no ${op}Command`);
+    return client.send(new Command(input) as never);
+  }
+
+  test('every exception Berth raises by the model\'s name is an exception of the model', () => {
+    for (const name of MODEL_EXCEPTIONS) assert.equal(model.shapes[name]?.exception, true, `${name} is not an exception shape of the model`);
+    for (const name of Object.keys(COMMON_EXCEPTIONS)) {
+      if (model.shapes[name]) assert.equal(model.shapes[name]!.exception, true, `${name} is a model shape but not an exception`);
+    }
+  });
+
+  test('every action Berth answers is an operation of the model, and the others are UnknownOperationException', async () => {
+    for (const action of server.berth.ecrActions) assert.ok(model.operations[action], `${action} is not an operation of the model`);
+    for (const action of Object.keys(BASES)) assert.ok(server.berth.ecrActions.includes(action), `${action} is not served`);
+    for (const op of Object.keys(model.operations)) {
+      if (server.berth.ecrActions.includes(op) || !(`${op}Command` in ECR)) continue;
+      const outcome = await send(op, {}).then(() => 'answered', (err: Error) => err.name);
+      assert.equal(outcome, 'UnknownOperationException', `${op} is not implemented, but answered ${outcome}`);
+    }
+  });
+
+  describe('every refusal of an action is an error the model lists for its operation', () => {
+    const name = (suffix: string) => `model/${suffix}`;
+    const tags = (n: number) => Array.from({ length: n }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
+    const elsewhere = (suffix: string) => `arn:aws:ecr:us-east-1:000000000000:repository/${name(suffix)}`;
+    const probes: [string, () => object, string][] = [
+      ['CreateRepository', () => ({ repositoryName: 'Bad' }), 'InvalidParameterException'],
+      ['CreateRepository', () => ({ repositoryName: name('c'), tags: [{ Key: 'aws:x', Value: 'v' }] }), 'InvalidTagParameterException'],
+      ['CreateRepository', () => ({ repositoryName: name('c'), tags: tags(51) }), 'TooManyTagsException'],
+      ['CreateRepository', () => ({ repositoryName: name('taken') }), 'RepositoryAlreadyExistsException'],
+      ['CreateRepository', () => ({ repositoryName: name('c'), registryId: '000000000000' }), 'AccessDeniedException'],
+      ['DescribeRepositories', () => ({ maxResults: 0 }), 'InvalidParameterException'],
+      ['DescribeRepositories', () => ({ repositoryNames: [name('missing')] }), 'RepositoryNotFoundException'],
+      ['DescribeRepositories', () => ({ registryId: '000000000000' }), 'AccessDeniedException'],
+      ['DeleteRepository', () => ({ repositoryName: 'Bad' }), 'InvalidParameterException'],
+      ['DeleteRepository', () => ({ repositoryName: name('missing') }), 'RepositoryNotFoundException'],
+      ['DeleteRepository', () => ({ repositoryName: name('full') }), 'RepositoryNotEmptyException'],
+      ['DeleteRepository', () => ({ repositoryName: name('full'), registryId: '000000000000' }), 'AccessDeniedException'],
+      ['PutImageTagMutability', () => ({ repositoryName: name('missing'), imageTagMutability: 'MUTABLE' }), 'RepositoryNotFoundException'],
+      ['PutImageTagMutability', () => ({ repositoryName: name('taken'), imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION' }), 'InvalidParameterException'],
+      ['PutImageTagMutability', () => ({ repositoryName: name('taken'), imageTagMutability: 'MUTABLE', registryId: '000000000000' }), 'AccessDeniedException'],
+      ['TagResource', () => ({ resourceArn: 'nope', tags: [] }), 'InvalidParameterException'],
+      ['TagResource', () => ({ resourceArn: arnOf('taken'), tags: [{ Key: '', Value: '' }] }), 'InvalidTagParameterException'],
+      ['TagResource', () => ({ resourceArn: arnOf('taken'), tags: tags(51) }), 'TooManyTagsException'],
+      ['TagResource', () => ({ resourceArn: arnOf('missing'), tags: [] }), 'RepositoryNotFoundException'],
+      ['TagResource', () => ({ resourceArn: elsewhere('taken'), tags: [] }), 'AccessDeniedException'],
+      ['UntagResource', () => ({ resourceArn: 'nope', tagKeys: [] }), 'InvalidParameterException'],
+      ['UntagResource', () => ({ resourceArn: arnOf('taken'), tagKeys: ['aws:x'] }), 'InvalidTagParameterException'],
+      ['UntagResource', () => ({ resourceArn: arnOf('missing'), tagKeys: [] }), 'RepositoryNotFoundException'],
+      ['UntagResource', () => ({ resourceArn: elsewhere('taken'), tagKeys: [] }), 'AccessDeniedException'],
+      ['ListTagsForResource', () => ({ resourceArn: 'nope' }), 'InvalidParameterException'],
+      ['ListTagsForResource', () => ({ resourceArn: arnOf('missing') }), 'RepositoryNotFoundException'],
+      ['ListTagsForResource', () => ({ resourceArn: elsewhere('taken') }), 'AccessDeniedException'],
+      ['GetAccountSetting', () => ({ name: 'NOPE' }), 'ValidationException'],
+      ['GetAccountSetting', () => ({ name: '' }), 'InvalidParameterException'],
+      ['PutAccountSetting', () => ({ name: 'BLOB_MOUNTING', value: 'MAYBE' }), 'ValidationException'],
+      ['PutAccountSetting', () => ({ name: '', value: 'x' }), 'InvalidParameterException'],
+    ];
+    const arnOf = (suffix: string) => `arn:aws:ecr:us-east-1:${account}:repository/${name(suffix)}`;
+
+    before(async () => {
+      await send('CreateRepository', { repositoryName: name('taken') });
+      const registry = await RegistryHttp.login(server.url, client);
+      await registry.push(name('full'), 'v1');
+    });
+
+    for (const [op, input, expected] of probes) {
+      test(`${op}: ${expected}`, async () => {
+        const outcome = await send(op, input()).then(() => 'answered', (err: Error) => err.name);
+        assert.equal(outcome, expected);
+        const listed = (model.operations[op]!.errors ?? []).map((e) => e.shape);
+        assert.ok(listed.includes(expected) || expected in COMMON_EXCEPTIONS, `${expected} is not an error of ${op} in the model (${listed.join(', ')})`);
+        assert.deepEqual(Object.keys(JSON.parse(lastBody) as object).sort(), ['__type', 'message']);
+      });
+    }
+
+    test('the probes raise every exception each action can raise (enumerated from its service and validators)', () => {
+      // ServerException (any action) is left out: it is the model's and cannot be provoked.
+      const raises: Record<string, string[]> = {
+        CreateRepository: ['InvalidParameterException', 'InvalidTagParameterException', 'TooManyTagsException', 'RepositoryAlreadyExistsException', 'AccessDeniedException'],
+        DescribeRepositories: ['InvalidParameterException', 'RepositoryNotFoundException', 'AccessDeniedException'],
+        DeleteRepository: ['InvalidParameterException', 'RepositoryNotFoundException', 'RepositoryNotEmptyException', 'AccessDeniedException'],
+        PutImageTagMutability: ['InvalidParameterException', 'RepositoryNotFoundException', 'AccessDeniedException'],
+        TagResource: ['InvalidParameterException', 'InvalidTagParameterException', 'TooManyTagsException', 'RepositoryNotFoundException', 'AccessDeniedException'],
+        UntagResource: ['InvalidParameterException', 'InvalidTagParameterException', 'RepositoryNotFoundException', 'AccessDeniedException'],
+        ListTagsForResource: ['InvalidParameterException', 'RepositoryNotFoundException', 'AccessDeniedException'],
+        DescribeRegistry: [],
+        GetAccountSetting: ['ValidationException', 'InvalidParameterException'],
+        PutAccountSetting: ['ValidationException', 'InvalidParameterException'],
+      };
+      assert.deepEqual(Object.keys(raises).sort(), Object.keys(BASES).sort());
+      for (const [op, names] of Object.entries(raises)) {
+        assert.deepEqual(probes.filter(([o]) => o === op).map(([, , e]) => e).sort(), [...names].sort(), `probes of ${op}`);
+      }
+    });
+  });
+
+  describe('the validators accept exactly what the model\'s constraints accept', () => {
+    for (const [op, [schema, base]] of Object.entries(BASES)) {
+      test(op, () => {
+        const inputShape = model.operations[op]!.input!.shape;
+        const members = Object.keys(model.shapes[inputShape]!.members ?? {}).sort();
+        assert.deepEqual(Object.keys(base).sort(), members, `the probe base of ${op} uses every member of ${inputShape}`);
+        assert.deepEqual(Object.keys((schema as z.ZodObject).shape).sort(), members, `the schema of ${op} has exactly the model's members`);
+        let probed = 0;
+        for (const value of mutations(model, inputShape, base)) {
+          const modelSays = violations(model, inputShape, value);
+          const berthSays = schema.safeParse(value).success;
+          assert.equal(berthSays, modelSays.length === 0, `${op} ${JSON.stringify(value).slice(0, 300)}: model says ${modelSays.join('; ') || 'valid'}, Berth says ${berthSays ? 'valid' : 'invalid'}`);
+          probed++;
+        }
+        assert.ok(probed > 0);
+      });
+    }
+  });
+
+  test('spot checks: the domain\'s bounds are the model\'s', () => {
+    assert.deepEqual(model.shapes.ImageTagMutability!.enum, [...IMAGE_TAG_MUTABILITIES]);
+    assert.equal(model.shapes.ImageTagMutabilityExclusionFilters!.max, MAX_EXCLUSION_FILTERS);
+    assert.equal(model.shapes.ImageTagMutabilityExclusionFilterValue!.pattern, EXCLUSION_FILTER_PATTERN.source);
+    assert.deepEqual(model.shapes.ImageTagMutabilityExclusionFilterType!.enum, ['WILDCARD']);
+    assert.deepEqual(model.shapes.EncryptionType!.enum, ['AES256', 'KMS', 'KMS_DSSE']);
+    assert.deepEqual([model.shapes.RepositoryName!.min, model.shapes.RepositoryName!.max], [2, 256]);
+    assert.deepEqual([model.shapes.MaxResults!.min, model.shapes.MaxResults!.max], [1, 1000]);
+    // Only the documentation bounds tags and names the account settings and their values.
+    const tagDoc = docText(model.shapes.Tag!.documentation);
+    assert.match(tagDoc, new RegExp(`maximum character length of ${MAX_TAG_KEY_LENGTH} characters`));
+    assert.match(tagDoc, new RegExp(`maximum length of ${MAX_TAG_VALUE_LENGTH} characters`));
+    assert.equal(MAX_RESOURCE_TAGS, 50);
+    const names = docText(model.shapes.PutAccountSettingRequest!.members!.name!.documentation);
+    const values = docText(model.shapes.PutAccountSettingRequest!.members!.value!.documentation);
+    for (const [setting, spec] of Object.entries(ACCOUNT_SETTINGS)) {
+      assert.ok(names.includes(setting), `${setting} is not named by the model's documentation`);
+      for (const value of spec.values) assert.ok(values.includes(value), `${setting}=${value} is not named by the model's documentation`);
+    }
+    assert.match(docText(model.shapes.DescribeRepositoriesRequest!.members!.maxResults!.documentation), /returns up to 100 results/);
+  });
+
+  describe('outputs are the model\'s shapes, member for member', () => {
+    const calls: [string, object][] = [
+      ['CreateRepository', {
+        repositoryName: 'outputs/full', tags: [{ Key: 'k', Value: 'v' }], imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', imageTagMutabilityExclusionFilters: FILTERS,
+        imageScanningConfiguration: { scanOnPush: true }, encryptionConfiguration: { encryptionType: 'KMS', kmsKey: 'alias/k' },
+      }],
+      ['CreateRepository', { repositoryName: 'outputs/plain' }],
+      ['DescribeRepositories', { maxResults: 1 }],
+      ['DescribeRepositories', { repositoryNames: ['outputs/full', 'outputs/plain'] }],
+      ['PutImageTagMutability', { repositoryName: 'outputs/plain', imageTagMutability: 'MUTABLE_WITH_EXCLUSION', imageTagMutabilityExclusionFilters: FILTERS }],
+      ['TagResource', { resourceArn: 'outputs/full', tags: [{ Key: 'k2', Value: 'v2' }] }],
+      ['ListTagsForResource', { resourceArn: 'outputs/full' }],
+      ['UntagResource', { resourceArn: 'outputs/full', tagKeys: ['k2'] }],
+      ['DescribeRegistry', {}],
+      ['GetAccountSetting', { name: 'BASIC_SCAN_TYPE_VERSION' }],
+      ['PutAccountSetting', { name: 'REGISTRY_POLICY_SCOPE', value: 'V2' }],
+      ['DeleteRepository', { repositoryName: 'outputs/plain', force: true }],
+      ['GetAuthorizationToken', {}],
+    ];
+    for (const [op, input] of calls) {
+      test(`${op} ${JSON.stringify(input).slice(0, 80)}`, async () => {
+        const resolved = 'resourceArn' in input ? { ...input, resourceArn: `arn:aws:ecr:us-east-1:${account}:repository/${(input as { resourceArn: string }).resourceArn}` } : input;
+        await send(op, resolved);
+        const body = JSON.parse(lastBody) as unknown;
+        assert.deepEqual(violations(model, model.operations[op]!.output!.shape, body, { strict: true }), [], lastBody);
+      });
+    }
+  });
+});

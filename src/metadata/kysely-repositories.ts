@@ -1,0 +1,113 @@
+// Repositories over the query builder (part of kysely-store.ts): names, settings, and deletion
+// that takes everything in the repository with it (the schema cascades) plus its resource tags.
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely';
+import type { ResourceTag } from '../domain/resource-tags.js';
+import type { ImageTagMutability, TagMutability, TagMutabilityFilter } from '../domain/tag-mutability.js';
+import type { Database, RepositoriesTable } from './schema.js';
+import type { EncryptionType, Page, Repository, RepositoryIndex, RepositorySettings } from './store.js';
+
+type Db = Kysely<Database>;
+export type Ordered = (column: string) => RawBuilder<string>;
+
+export function toRepository(row: Selectable<RepositoriesTable>): Repository {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    name: row.name,
+    createdAt: Number(row.created_at),
+    imageTagMutability: row.image_tag_mutability as ImageTagMutability,
+    imageTagMutabilityExclusionFilters: row.tag_mutability_exclusions ? (JSON.parse(row.tag_mutability_exclusions) as TagMutabilityFilter[]) : [],
+    scanOnPush: Number(row.scan_on_push) !== 0,
+    encryptionType: row.encryption_type as EncryptionType,
+    kmsKey: row.kms_key,
+  };
+}
+
+function exclusionsColumn(mutability: TagMutability): string | null {
+  const filters = mutability.imageTagMutabilityExclusionFilters;
+  return filters.length > 0 ? JSON.stringify(filters.map((f) => ({ filterType: f.filterType, filter: f.filter }))) : null;
+}
+
+/** Replaces a resource's tags (inside the caller's transaction). */
+export async function replaceResourceTags(trx: Transaction<Database>, resourceArn: string, tags: ResourceTag[]): Promise<void> {
+  await trx.deleteFrom('resource_tags').where('resource_arn', '=', resourceArn).execute();
+  if (tags.length > 0) {
+    await trx.insertInto('resource_tags').values(tags.map((t) => ({ resource_arn: resourceArn, key: t.key, value: t.value }))).execute();
+  }
+}
+
+export class Repositories implements RepositoryIndex {
+  constructor(private readonly db: Db, private readonly ordered: Ordered) {}
+
+  async get(accountId: string, name: string) {
+    const row = await this.db.selectFrom('repositories').selectAll().where('account_id', '=', accountId).where('name', '=', name).executeTakeFirst();
+    return row && toRepository(row);
+  }
+
+  async ensure(accountId: string, name: string) {
+    await this.db.insertInto('repositories')
+      .values({ id: randomUUID(), account_id: accountId, name, created_at: Date.now() })
+      .onConflict((oc) => oc.columns(['account_id', 'name']).doNothing())
+      .execute();
+    const repository = await this.get(accountId, name);
+    if (!repository) throw new Error(`repository ${name} vanished while being created`);
+    return repository;
+  }
+
+  async create(accountId: string, name: string, settings: RepositorySettings, tags?: { resourceArn: string; tags: ResourceTag[] }) {
+    return this.db.transaction().execute(async (trx) => {
+      const id = randomUUID();
+      const result = await trx.insertInto('repositories').values({
+        id,
+        account_id: accountId,
+        name,
+        created_at: Date.now(),
+        image_tag_mutability: settings.imageTagMutability,
+        tag_mutability_exclusions: exclusionsColumn(settings),
+        scan_on_push: settings.scanOnPush ? 1 : 0,
+        encryption_type: settings.encryptionType,
+        kms_key: settings.kmsKey,
+      }).onConflict((oc) => oc.columns(['account_id', 'name']).doNothing()).executeTakeFirst();
+      if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) return undefined;
+      // Tags an earlier repository of this name left behind (a deletion cut short) are not its.
+      if (tags) await replaceResourceTags(trx, tags.resourceArn, tags.tags);
+      const row = await trx.selectFrom('repositories').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      return toRepository(row);
+    });
+  }
+
+  async list(accountId: string, page: Page) {
+    let query = this.db.selectFrom('repositories').select('name').where('account_id', '=', accountId);
+    if (page.last !== undefined) query = query.where(this.ordered('name'), '>', page.last);
+    const rows = await query.orderBy(this.ordered('name')).limit(page.limit).execute();
+    return rows.map((r) => r.name);
+  }
+
+  async describe(accountId: string, page: Page) {
+    let query = this.db.selectFrom('repositories').selectAll().where('account_id', '=', accountId);
+    if (page.last !== undefined) query = query.where(this.ordered('name'), '>', page.last);
+    const rows = await query.orderBy(this.ordered('name')).limit(page.limit).execute();
+    return rows.map(toRepository);
+  }
+
+  async setTagMutability(id: string, mutability: TagMutability) {
+    const row = await this.db.updateTable('repositories')
+      .set({ image_tag_mutability: mutability.imageTagMutability, tag_mutability_exclusions: exclusionsColumn(mutability) })
+      .where('id', '=', id).returningAll().executeTakeFirst();
+    return row && toRepository(row);
+  }
+
+  async delete(id: string, options: { ifEmpty?: boolean; resourceArn?: string } = {}) {
+    return this.db.transaction().execute(async (trx) => {
+      let query = trx.deleteFrom('repositories').where('id', '=', id);
+      if (options.ifEmpty) {
+        query = query.where(({ not, exists, selectFrom }) => not(exists(selectFrom('manifests').select(sql.lit(1).as('one')).where('manifests.repository_id', '=', id))));
+      }
+      const result = await query.executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) return false;
+      if (options.resourceArn !== undefined) await replaceResourceTags(trx, options.resourceArn, []);
+      return true;
+    });
+  }
+}

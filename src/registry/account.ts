@@ -1,0 +1,40 @@
+// The registry as a whole on the ECR API: its description (DescribeRegistry) and the account
+// settings (GetAccountSetting / PutAccountSetting).
+import { Actions } from '../domain/actions.js';
+import { assertSettingValue, settingSpec } from '../domain/account-settings.js';
+import type { MetadataStore } from '../metadata/store.js';
+import type { RepositoryAccess } from './access.js';
+import type { RequestContext } from './context.js';
+
+export interface RegistryDescription {
+  registryId: string;
+  /** Replication arrives with the replication issue: no rules until then. */
+  replicationRules: never[];
+}
+
+export interface AccountSetting {
+  name: string;
+  value: string;
+}
+
+export class AccountService {
+  constructor(private readonly store: MetadataStore, private readonly access: RepositoryAccess) {}
+
+  async describeRegistry(ctx: RequestContext): Promise<RegistryDescription> {
+    await this.access.authorizeRegistry(ctx, Actions.DescribeRegistry);
+    return { registryId: ctx.accountId, replicationRules: [] };
+  }
+
+  /** The setting's value: what the account put, or the setting's default. */
+  async getSetting(ctx: RequestContext, name: string): Promise<AccountSetting> {
+    await this.access.authorizeRegistry(ctx, Actions.GetAccountSetting);
+    const spec = settingSpec(name);
+    return { name, value: (await this.store.accountSettings.get(ctx.accountId, name)) ?? spec.default };
+  }
+
+  async putSetting(ctx: RequestContext, name: string, value: string): Promise<AccountSetting> {
+    await this.access.authorizeRegistry(ctx, Actions.PutAccountSetting);
+    await this.store.accountSettings.put(ctx.accountId, name, assertSettingValue(name, value));
+    return { name, value };
+  }
+}

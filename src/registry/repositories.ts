@@ -1,0 +1,88 @@
+// Repositories as the ECR API manages them: created with their settings and tags, described
+// (by name or page by page), deleted (with their images only when forced), tag mutability changed.
+import { Actions } from '../domain/actions.js';
+import { ManagementError } from '../domain/management-errors.js';
+import { validateTags, type ResourceTag } from '../domain/resource-tags.js';
+import { tagMutability, type ImageTagMutability, type TagMutabilityFilter } from '../domain/tag-mutability.js';
+import type { EncryptionType, MetadataStore, Repository } from '../metadata/store.js';
+import { repositoryNotFound, type RepositoryAccess } from './access.js';
+import type { RequestContext } from './context.js';
+
+export interface CreateRepositoryRequest {
+  name: string;
+  tags?: ResourceTag[];
+  imageTagMutability?: ImageTagMutability;
+  imageTagMutabilityExclusionFilters?: TagMutabilityFilter[];
+  scanOnPush?: boolean;
+  encryption?: { encryptionType: EncryptionType; kmsKey?: string };
+}
+
+export interface RepositoryPage {
+  repositories: Repository[];
+  /** The name to continue after, when there may be more. */
+  last?: string;
+}
+
+export class RepositoryService {
+  constructor(private readonly store: MetadataStore, private readonly access: RepositoryAccess) {}
+
+  async create(ctx: RequestContext, request: CreateRepositoryRequest): Promise<Repository> {
+    const { name } = request;
+    await this.access.authorize(ctx, name, Actions.CreateRepository);
+    const tags = validateTags(request.tags ?? []);
+    // Tagging on creation needs the right to tag, as ECR asks.
+    if (tags.length > 0) await this.access.authorize(ctx, name, Actions.TagResource);
+    const mutability = tagMutability(request.imageTagMutability ?? 'MUTABLE', request.imageTagMutabilityExclusionFilters);
+    const encryptionType = request.encryption?.encryptionType ?? 'AES256';
+    const kmsKey = request.encryption?.kmsKey;
+    if (kmsKey !== undefined && encryptionType === 'AES256') {
+      throw new ManagementError('INVALID_PARAMETER', 'a kmsKey can only be given with the KMS or KMS_DSSE encryption type');
+    }
+    // The KMS key is kept as given and shown back; until the KMS issue Berth encrypts every
+    // repository with its own keys (keys/), whatever the repository names here.
+    const repository = await this.store.repositories.create(ctx.accountId, name, {
+      ...mutability,
+      scanOnPush: request.scanOnPush ?? false,
+      encryptionType,
+      kmsKey: kmsKey ?? null,
+    }, { resourceArn: this.access.repositoryArn(ctx.accountId, name), tags });
+    if (!repository) {
+      throw new ManagementError('REPOSITORY_ALREADY_EXISTS', `The repository with name '${name}' already exists in the registry with id '${ctx.accountId}'`);
+    }
+    return repository;
+  }
+
+  /** The named repositories, in the order asked; each must exist. */
+  async describeNamed(ctx: RequestContext, names: string[]): Promise<Repository[]> {
+    const repositories: Repository[] = [];
+    for (const name of new Set(names)) repositories.push(await this.access.existing(ctx, name, Actions.DescribeRepositories));
+    return repositories;
+  }
+
+  /** One page of the registry's repositories in byte order of name, after `last`. */
+  async describePage(ctx: RequestContext, page: { last?: string; limit: number }): Promise<RepositoryPage> {
+    await this.access.authorizeAll(ctx, Actions.DescribeRepositories);
+    const rows = await this.store.repositories.describe(ctx.accountId, page.last === undefined ? { limit: page.limit + 1 } : { last: page.last, limit: page.limit + 1 });
+    if (rows.length <= page.limit) return { repositories: rows };
+    const repositories = rows.slice(0, page.limit);
+    return { repositories, last: repositories[repositories.length - 1]!.name };
+  }
+
+  /** Deletes the repository; one with images only when `force` (its images go with it). */
+  async delete(ctx: RequestContext, name: string, force: boolean): Promise<Repository> {
+    const repository = await this.access.existing(ctx, name, Actions.DeleteRepository);
+    const deleted = await this.store.repositories.delete(repository.id, { ifEmpty: !force, resourceArn: this.access.repositoryArn(ctx.accountId, name) });
+    if (deleted) return repository;
+    if (!force && (await this.store.repositories.get(ctx.accountId, name))?.id === repository.id) {
+      throw new ManagementError('REPOSITORY_NOT_EMPTY', `The repository with name '${name}' in registry with id '${ctx.accountId}' cannot be deleted because it still contains images`);
+    }
+    throw repositoryNotFound(ctx.accountId, name);
+  }
+
+  async putTagMutability(ctx: RequestContext, name: string, mutability: ImageTagMutability, filters: TagMutabilityFilter[] | undefined): Promise<Repository> {
+    const repository = await this.access.existing(ctx, name, Actions.PutImageTagMutability);
+    const updated = await this.store.repositories.setTagMutability(repository.id, tagMutability(mutability, filters));
+    if (!updated) throw repositoryNotFound(ctx.accountId, name);
+    return updated;
+  }
+}
