@@ -1,15 +1,12 @@
 // Test helpers for the ECR API: an SDK client signed with a test key, and the registry protocol
 // over fetch with the Basic login that GetAuthorizationToken gives (as docker login does).
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
+import { randomBytes } from 'node:crypto';
+import { GetAuthorizationTokenCommand, type ECRClient } from '@aws-sdk/client-ecr';
 import { MediaTypes } from '../domain/media-types.js';
-import { TEST_ADMIN } from './server.js';
+import { sha256 } from './ecr.js';
 
-export function ecrClient(url: string, credentials: { accessKeyId: string; secretAccessKey: string } = TEST_ADMIN): ECRClient {
-  // One attempt: a retried request would hide what the first answer was.
-  return new ECRClient({ endpoint: url, region: 'us-east-1', credentials, maxAttempts: 1 });
-}
+export { ecrClient } from './ecr.js';
 
 /** Calls `run` expecting the API to refuse with exception `name`; returns the error. */
 export async function refused(run: Promise<unknown>, name: string): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
@@ -23,9 +20,6 @@ export async function refused(run: Promise<unknown>, name: string): Promise<Erro
   assert.fail(`expected ${name}, but the call succeeded`);
 }
 
-function sha256(data: Buffer): string {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
-}
 
 /** The registry protocol (/v2) as a logged-in client speaks it. */
 export class RegistryHttp {
