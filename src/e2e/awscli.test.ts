@@ -112,6 +112,49 @@ describe('the AWS CLI v2 logs skopeo in', () => {
   });
 });
 
+describe('the AWS CLI v2 manages repositories and images', () => {
+  it('create-repository, describe-repositories, describe-images, put-image-tag-mutability, batch-delete-image', async (t) => {
+    if (!requireClients(t)) return;
+    const json = async (args: string[]) => {
+      const result = await aws([...args, '--output', 'json']);
+      assert.equal(result.code, 0, `aws ${args.join(' ')}: ${result.stderr}`);
+      return JSON.parse(result.stdout || '{}') as Record<string, any>;
+    };
+    const created = await json(['ecr', 'create-repository', '--repository-name', 'cli/managed', '--image-tag-mutability', 'MUTABLE']);
+    assert.equal(created.repository.repositoryName, 'cli/managed');
+    assert.match(created.repository.repositoryArn, /^arn:aws:ecr:us-east-1:\d{12}:repository\/cli\/managed$/);
+    assert.equal(created.repository.repositoryUri, `${berth.host}/cli/managed`);
+    const again = await aws(['ecr', 'create-repository', '--repository-name', 'cli/managed']);
+    assert.notEqual(again.code, 0);
+    assert.match(again.stderr, /\(RepositoryAlreadyExistsException\)/);
+
+    const described = await json(['ecr', 'describe-repositories', '--repository-names', 'cli/managed']);
+    assert.deepEqual(described.repositories.map((r: { repositoryName: string }) => r.repositoryName), ['cli/managed']);
+
+    const creds = `AWS:${(await aws(['ecr', 'get-login-password'])).stdout.trim()}`;
+    await skopeo(['copy', '--dest-creds', creds, '--dest-tls-verify=false', `oci:${layout.dir}:img`, `docker://${berth.host}/cli/managed:v1`]);
+    const images = await json(['ecr', 'describe-images', '--repository-name', 'cli/managed']);
+    assert.equal(images.imageDetails.length, 1);
+    assert.equal(images.imageDetails[0].imageDigest, image.digest);
+    assert.deepEqual(images.imageDetails[0].imageTags, ['v1']);
+
+    await json(['ecr', 'put-image-tag-mutability', '--repository-name', 'cli/managed', '--image-tag-mutability', 'IMMUTABLE']);
+    // Another image under the same tag is refused by the registry itself.
+    const other = new OciLayout(scratchDir('berth-awscli-other-'));
+    other.tag(other.addImage([512]), 'img');
+    await assert.rejects(skopeo(['copy', '--dest-creds', creds, '--dest-tls-verify=false', `oci:${other.dir}:img`, `docker://${berth.host}/cli/managed:v1`]), /TAG_INVALID|already exists|immutable/i);
+
+    const deleted = await json(['ecr', 'batch-delete-image', '--repository-name', 'cli/managed', '--image-ids', 'imageTag=v1']);
+    assert.equal(deleted.imageIds.length, 1);
+    assert.deepEqual(deleted.failures, []);
+    const after = await json(['ecr', 'describe-images', '--repository-name', 'cli/managed']);
+    assert.deepEqual(after.imageDetails, [], 'deleting the last tag deleted the image, as ECR does');
+    await json(['ecr', 'delete-repository', '--repository-name', 'cli/managed']);
+    const gone = await aws(['ecr', 'describe-repositories', '--repository-names', 'cli/managed']);
+    assert.match(gone.stderr, /\(RepositoryNotFoundException\)/);
+  });
+});
+
 describe('docker-credential-berth', () => {
   it('get returns a password that skopeo accepts with --creds AWS:<secret>', async (t) => {
     if (!requireClients(t)) return;
