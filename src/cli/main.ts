@@ -6,6 +6,7 @@ import { adminCommand } from './admin.js';
 import { configFromOptions, withDeploymentOptions } from './config-options.js';
 import { isUserError } from './errors.js';
 import { loginCommand } from './login.js';
+import { imagesCommand, repoCommand } from './repos.js';
 
 /** How long a stop waits for in-flight requests before closing their connections (uploads stay resumable). */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -65,7 +66,8 @@ configCommand.command('env')
 
 program.addCommand(adminCommand());
 program.addCommand(loginCommand());
-// `berth repo` and `berth images` come with the ECR repository and image actions they call.
+program.addCommand(repoCommand());
+program.addCommand(imagesCommand());
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof ConfigError) {

@@ -56,14 +56,15 @@ function describe(err: unknown, endpoint: string): LoginError {
   return new LoginError(`${name && name !== 'Error' ? `${name}: ` : ''}${message ?? String(err)}`);
 }
 
-export async function fetchAuthorization(options: AuthorizationOptions): Promise<Authorization> {
+/** The SDK for ECR and a client for the endpoint (loaded only when a command calls the API). */
+export async function ecrClient(options: AuthorizationOptions): Promise<{ sdk: typeof import('@aws-sdk/client-ecr'); client: import('@aws-sdk/client-ecr').ECRClient }> {
   // The SDK warns on Node 20 about its releases of 2027; that says nothing to someone logging in.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let sdk: typeof import('@aws-sdk/client-ecr');
   try {
     sdk = await import('@aws-sdk/client-ecr');
   } catch {
-    throw new LoginError('logging in needs the AWS SDK for ECR: npm install @aws-sdk/client-ecr');
+    throw new LoginError('this command needs the AWS SDK for ECR: npm install @aws-sdk/client-ecr');
   }
   const client = new sdk.ECRClient({
     endpoint: options.endpoint,
@@ -71,6 +72,23 @@ export async function fetchAuthorization(options: AuthorizationOptions): Promise
     maxAttempts: 2,
     ...(options.credentials && { credentials: options.credentials }),
   });
+  return { sdk, client };
+}
+
+/** Runs one API call, turning SDK failures into a message for the user. */
+export async function callApi<T>(options: AuthorizationOptions, call: (sdk: typeof import('@aws-sdk/client-ecr'), client: import('@aws-sdk/client-ecr').ECRClient) => Promise<T>): Promise<T> {
+  const { sdk, client } = await ecrClient(options);
+  try {
+    return await call(sdk, client);
+  } catch (err) {
+    throw err instanceof LoginError ? err : describe(err, options.endpoint);
+  } finally {
+    client.destroy();
+  }
+}
+
+export async function fetchAuthorization(options: AuthorizationOptions): Promise<Authorization> {
+  const { sdk, client } = await ecrClient(options);
   try {
     const output = await client.send(new sdk.GetAuthorizationTokenCommand({}));
     const data = output.authorizationData?.[0];
