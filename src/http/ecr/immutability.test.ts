@@ -2,9 +2,12 @@
 // login) refused with TAG_INVALID, wildcard exclusions, and the ECR API's name for the refusal.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CreateRepositoryCommand, PutImageTagMutabilityCommand, type ECRClient, type ImageTagMutability } from '@aws-sdk/client-ecr';
+import {
+  BatchGetImageCommand, CreateRepositoryCommand, PutImageCommand, PutImageTagMutabilityCommand, type ECRClient, type ImageTagMutability,
+} from '@aws-sdk/client-ecr';
 import { ImmutableTagError, isTagImmutable, matchesExclusion } from '../../domain/tag-mutability.js';
-import { ecrClient, RegistryHttp } from '../../testing/ecr-http.js';
+import { apiPushImage } from '../../testing/ecr.js';
+import { ecrClient, refused, RegistryHttp } from '../../testing/ecr-http.js';
 import { startBerth, type TestBerth } from '../../testing/server.js';
 import { toApiError } from './errors.js';
 
@@ -119,6 +122,43 @@ describe('tag immutability over the registry protocol', () => {
   });
 });
 
+describe('tag immutability over the ECR API (PutImage)', () => {
+  const putImage = (name: string, tag: string, manifest: Buffer) => client.send(new PutImageCommand({ repositoryName: name, imageTag: tag, imageManifest: manifest.toString('utf8') }));
+  const tagged = async (name: string, tag: string) => (await client.send(new BatchGetImageCommand({ repositoryName: name, imageIds: [{ imageTag: tag }] }))).images?.[0]?.imageId?.imageDigest;
+
+  test('moving an immutable tag is ImageTagAlreadyExistsException, in ECR\'s words, and the tag stays', async () => {
+    await repository('api/immutable', 'IMMUTABLE');
+    const first = await apiPushImage(client, 'api/immutable', { tag: 'v1' });
+    const second = await apiPushImage(client, 'api/immutable');
+    const err = await refused(putImage('api/immutable', 'v1', second.manifest), 'ImageTagAlreadyExistsException');
+    assert.equal(err.message, "The image tag 'v1' already exists in the 'api/immutable' repository and cannot be overwritten because the repository is immutable.");
+    assert.equal(err.$metadata?.httpStatusCode, 400);
+    assert.equal(await tagged('api/immutable', 'v1'), first.digest);
+    // The same manifest under its tag again is no overwrite (ECR answers ImageAlreadyExistsException).
+    await refused(putImage('api/immutable', 'v1', first.manifest), 'ImageAlreadyExistsException');
+    await putImage('api/immutable', 'v2', second.manifest);
+    assert.equal(await tagged('api/immutable', 'v2'), second.digest);
+  });
+
+  test('exclusion filters decide on the API as on /v2', async () => {
+    await repository('api/exclusion', 'IMMUTABLE_WITH_EXCLUSION', ['latest']);
+    await apiPushImage(client, 'api/exclusion', { tag: 'latest' });
+    await apiPushImage(client, 'api/exclusion', { tag: 'v1' });
+    const next = await apiPushImage(client, 'api/exclusion');
+    await putImage('api/exclusion', 'latest', next.manifest);
+    assert.equal(await tagged('api/exclusion', 'latest'), next.digest);
+    await refused(putImage('api/exclusion', 'v1', next.manifest), 'ImageTagAlreadyExistsException');
+  });
+
+  test('a tag pushed over /v2 is immutable to PutImage too, and the other way round', async () => {
+    await repository('api/mixed', 'IMMUTABLE');
+    await registry.push('api/mixed', 'from-v2');
+    const image = await apiPushImage(client, 'api/mixed', { tag: 'from-api' });
+    await refused(putImage('api/mixed', 'from-v2', image.manifest), 'ImageTagAlreadyExistsException');
+    assert.equal((await overwrite('api/mixed', 'from-api')).error?.code, 'TAG_INVALID');
+  });
+});
+
 describe('tag immutability rules', () => {
   test('wildcards: * matches any run of characters; everything else is literal', () => {
     const filters = (...f: string[]) => f.map((filter) => ({ filterType: 'WILDCARD' as const, filter }));
@@ -144,7 +184,7 @@ describe('tag immutability rules', () => {
     assert.equal(isTagImmutable(setting('MUTABLE_WITH_EXCLUSION', 'v*'), 'dev1'), false);
   });
 
-  test('on the ECR API the refusal is ImageTagAlreadyExistsException (what PutImage answers)', () => {
+  test('on the ECR API the refusal is ImageTagAlreadyExistsException', () => {
     const error = toApiError(new ImmutableTagError('v1', 'team/app'));
     assert.equal(error?.type, 'ImageTagAlreadyExistsException');
     assert.equal(error?.status, 400);
