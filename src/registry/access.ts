@@ -67,6 +67,11 @@ export class RepositoryAccess {
     await this.authorizer.authorize({ principal: ctx.principal, action, resource: this.repositoryArn(ctx.accountId, name) });
   }
 
+  /** Forgets a repository found recently (this node deleted it), so reads find its successor at once. */
+  forget(accountId: string, name: string): void {
+    this.recent.delete(`${accountId}/${name}`);
+  }
+
   /** True when the principal may do `action` on the repository; never throws for a denial. */
   async allowed(ctx: RequestContext, name: string, action: Action): Promise<boolean> {
     try {

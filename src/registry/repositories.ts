@@ -72,7 +72,10 @@ export class RepositoryService {
   async delete(ctx: RequestContext, name: string, force: boolean): Promise<Repository> {
     const repository = await this.access.existing(ctx, name, Actions.DeleteRepository);
     const deleted = await this.store.repositories.delete(repository.id, { ifEmpty: !force, resourceArn: this.access.repositoryArn(ctx.accountId, name) });
-    if (deleted) return repository;
+    if (deleted) {
+      this.access.forget(ctx.accountId, name);
+      return repository;
+    }
     if (!force && (await this.store.repositories.get(ctx.accountId, name))?.id === repository.id) {
       throw new ManagementError('REPOSITORY_NOT_EMPTY', `The repository with name '${name}' in registry with id '${ctx.accountId}' cannot be deleted because it still contains images`);
     }

@@ -249,6 +249,16 @@ describe('DeleteRepository', () => {
     assert.deepEqual(await (await registry.fetch('/v2/delete/forced/tags/list')).json(), { name: 'delete/forced', tags: [] });
   });
 
+  test('a repository deleted and created again serves its new content at once', async () => {
+    await registry.push('delete/again', 'v1');
+    assert.equal((await registry.fetch('/v2/delete/again/manifests/v1')).status, 200, 'a pull (which remembers the repository for reads)');
+    await client.send(new DeleteRepositoryCommand({ repositoryName: 'delete/again', force: true }));
+    const image = await registry.push('delete/again', 'v1');
+    const pulled = await registry.fetch('/v2/delete/again/manifests/v1');
+    assert.equal(pulled.status, 200);
+    assert.equal(pulled.headers.get('docker-content-digest'), image.digest);
+  });
+
   test('layers without an image do not make a repository non-empty', async () => {
     await create({ repositoryName: 'delete/layers' });
     await registry.blob('delete/layers', Buffer.from('only a layer'));
