@@ -5,12 +5,13 @@ import type { Repository } from '../../../metadata/store.js';
 import type { RepositoryAccess } from '../../../registry/access.js';
 import type { RepositoryService } from '../../../registry/repositories.js';
 import { hostForAccount, type HostRules } from '../../hosts.js';
-import { context, epochSeconds, input, type ApiActionTable, type ApiCall } from '../call.js';
+import { context, decodeNextToken, encodeNextToken, epochSeconds, input, type ApiActionTable, type ApiCall } from '../call.js';
 import { ApiError } from '../errors.js';
-import { decodeNextToken, encodeNextToken } from '../next-token.js';
-import { ImageTagMutability, ImageTagMutabilityExclusionFilters, RegistryId, RepositoryName, TagList } from '../shapes.js';
+import { ImageTagMutability, ImageTagMutabilityExclusionFilters, MaxResults, RegistryId, RepositoryName, TagList } from '../shapes.js';
 
+/** Page size when a request gives no maxResults (the model's documented default). */
 const DEFAULT_PAGE = 100;
+const DescribeCursor = z.object({ last: z.string() });
 
 /** Input schemas by action, for the model conformance test. */
 export const repositoryInputs = {
@@ -30,7 +31,7 @@ export const repositoryInputs = {
     registryId: RegistryId.optional(),
     repositoryNames: z.array(RepositoryName).min(1).max(100).optional(),
     nextToken: z.string().optional(),
-    maxResults: z.number().int().min(1).max(1000).optional(),
+    maxResults: MaxResults.optional(),
   }),
   DeleteRepository: z.object({
     registryId: RegistryId.optional(),
@@ -81,11 +82,11 @@ export function repositoryActions(repositories: RepositoryService, access: Repos
         }
         return { repositories: (await repositories.describeNamed(ctx, request.repositoryNames)).map((r) => render(call, r)) };
       }
-      const last = request.nextToken === undefined ? undefined : decodeNextToken(request.nextToken);
-      const page = await repositories.describePage(ctx, { ...(last !== undefined && { last }), limit: request.maxResults ?? DEFAULT_PAGE });
+      const cursor = decodeNextToken(DescribeCursor, request.nextToken);
+      const page = await repositories.describePage(ctx, { ...(cursor && { last: cursor.last }), limit: request.maxResults ?? DEFAULT_PAGE });
       return {
         repositories: page.repositories.map((r) => render(call, r)),
-        ...(page.last !== undefined && { nextToken: encodeNextToken(page.last) }),
+        ...(page.last !== undefined && { nextToken: encodeNextToken({ last: page.last }) }),
       };
     },
 
