@@ -137,8 +137,9 @@ export class FsDriver implements StorageDriver {
 }
 
 // Flush written data in the background every this many bytes, so that the fsync a commit makes
-// waits only for the tail instead of the whole file.
-const EARLY_SYNC_BYTES = 32 * STREAM_CHUNK;
+// waits only for the tail instead of the whole file. Small enough that each 16 MiB chunk of a
+// chunked upload (a writer of its own) starts one: fdatasync flushes the file's earlier chunks too.
+const EARLY_SYNC_BYTES = 8 * STREAM_CHUNK;
 
 class FsWriter implements FileWriter {
   private closed = false;
