@@ -1,13 +1,15 @@
 // The metadata store over the query builder: one implementation of every index for all SQL
-// backends. Adapters (sqlite.ts, postgres later) only open the connection and name the dialect.
+// backends. Adapters (sqlite.ts, postgres.ts) only open the connection and name the dialect.
 import { Migrator, sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
-import type { AccessKeysTable, Database, ManifestsTable, UploadsTable, UsersTable } from './schema.js';
+import type { Database, ManifestsTable, UploadsTable } from './schema.js';
 import { migrationProvider } from './migrations.js';
+import { Identities } from './kysely-identities.js';
 import { KyselyImages } from './kysely-images.js';
+import { Jobs } from './kysely-jobs.js';
 import { Repositories, toRepository, type Ordered } from './kysely-repositories.js';
 import { AccountSettings, ResourceTags } from './kysely-resource-tags.js';
 import type {
-  AccessKey, AccessKeyStatus, Account, AccountSettingIndex, BlobIndex, IdentityIndex, ImageIndex, Job, JobIndex, User, ManifestIndex, ManifestPutOutcome, ManifestRecord, MetadataStore,
+  AccountSettingIndex, BlobIndex, IdentityIndex, ImageIndex, JobIndex, ManifestIndex, ManifestPutOutcome, ManifestRecord, MetadataStore,
   Page, RepositoryIndex, ResourceTagIndex, SettingsIndex, TagIndex, Upload, UploadIndex,
 } from './store.js';
 
@@ -275,138 +277,5 @@ class Settings implements SettingsIndex {
   async setIfAbsent(key: string, value: string) {
     await this.db.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
     return (await this.get(key)) ?? value;
-  }
-}
-
-class Jobs implements JobIndex {
-  constructor(private readonly db: Db, private readonly skipLocked: boolean) {}
-
-  async ensure(name: string, firstRunAt: number) {
-    await this.db.insertInto('jobs').values({ name, next_run_at: firstRunAt, locked_by: null, locked_until: null, last_run_at: null, last_error: null })
-      .onConflict((oc) => oc.column('name').doNothing()).execute();
-  }
-
-  async claim(node: string, now: number, leaseUntil: number) {
-    let due = this.db.selectFrom('jobs').select('name')
-      .where('next_run_at', '<=', now)
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-      .orderBy('next_run_at').limit(1);
-    if (this.skipLocked) due = due.forUpdate().skipLocked();
-    // One statement: the row is leased only if it was still due and free when updated.
-    const row = await this.db.updateTable('jobs').set({ locked_by: node, locked_until: leaseUntil })
-      .where('name', '=', due)
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-      .returning('name').executeTakeFirst();
-    return row?.name;
-  }
-
-  async complete(name: string, node: string, at: number, nextRunAt: number, error: string | null) {
-    await this.db.updateTable('jobs')
-      .set({ locked_by: null, locked_until: null, last_run_at: at, next_run_at: nextRunAt, last_error: error })
-      .where('name', '=', name).where('locked_by', '=', node).execute();
-  }
-
-  async get(name: string): Promise<Job | undefined> {
-    const row = await this.db.selectFrom('jobs').selectAll().where('name', '=', name).executeTakeFirst();
-    return row && {
-      name: row.name,
-      nextRunAt: Number(row.next_run_at),
-      lockedBy: row.locked_by,
-      lockedUntil: row.locked_until === null ? null : Number(row.locked_until),
-      lastRunAt: row.last_run_at === null ? null : Number(row.last_run_at),
-      lastError: row.last_error,
-    };
-  }
-}
-
-function toUser(row: Selectable<UsersTable>): User {
-  return { id: row.id, accountId: row.account_id, name: row.name, kind: row.kind, arn: row.arn, createdAt: Number(row.created_at) };
-}
-
-function toAccessKey(row: Selectable<AccessKeysTable>): AccessKey {
-  return {
-    id: row.id, userId: row.user_id, secretCiphertext: row.secret_ciphertext, status: row.status,
-    createdAt: Number(row.created_at), lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
-  };
-}
-
-class Identities implements IdentityIndex {
-  constructor(private readonly db: Db) {}
-
-  async ensureAccount(id: string, at: number): Promise<Account> {
-    await this.db.insertInto('accounts').values({ id, created_at: at }).onConflict((oc) => oc.column('id').doNothing()).execute();
-    return (await this.getAccount(id))!;
-  }
-
-  async getAccount(id: string) {
-    const row = await this.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && { id: row.id, createdAt: Number(row.created_at) };
-  }
-
-  async listAccounts() {
-    const rows = await this.db.selectFrom('accounts').selectAll().orderBy('id').execute();
-    return rows.map((row) => ({ id: row.id, createdAt: Number(row.created_at) }));
-  }
-
-  async createUser(user: User) {
-    const result = await this.db.insertInto('users')
-      .values({ id: user.id, account_id: user.accountId, name: user.name, kind: user.kind, arn: user.arn, created_at: user.createdAt })
-      .onConflict((oc) => oc.columns(['account_id', 'name']).doNothing()).executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
-  }
-
-  async getUser(id: string) {
-    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && toUser(row);
-  }
-
-  async getUserByName(accountId: string, name: string) {
-    const row = await this.db.selectFrom('users').selectAll().where('account_id', '=', accountId).where('name', '=', name).executeTakeFirst();
-    return row && toUser(row);
-  }
-
-  async listUsers(accountId: string) {
-    const rows = await this.db.selectFrom('users').selectAll().where('account_id', '=', accountId).orderBy('name').execute();
-    return rows.map(toUser);
-  }
-
-  async deleteUser(id: string) {
-    return this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('access_keys').where('user_id', '=', id).execute();
-      const result = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
-    });
-  }
-
-  async createAccessKey(key: AccessKey) {
-    await this.db.insertInto('access_keys').values({
-      id: key.id, user_id: key.userId, secret_ciphertext: key.secretCiphertext, status: key.status, created_at: key.createdAt, last_used_at: key.lastUsedAt,
-    }).execute();
-  }
-
-  async getAccessKey(id: string) {
-    const key = await this.db.selectFrom('access_keys').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!key) return undefined;
-    const user = await this.getUser(key.user_id);
-    return user && { key: toAccessKey(key), user };
-  }
-
-  async listAccessKeys(userId: string) {
-    const rows = await this.db.selectFrom('access_keys').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
-    return rows.map(toAccessKey);
-  }
-
-  async setAccessKeyStatus(id: string, status: AccessKeyStatus) {
-    const result = await this.db.updateTable('access_keys').set({ status }).where('id', '=', id).executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
-  }
-
-  async deleteAccessKey(id: string) {
-    const result = await this.db.deleteFrom('access_keys').where('id', '=', id).executeTakeFirst();
-    return Number(result.numDeletedRows) > 0;
-  }
-
-  async touchAccessKey(id: string, at: number) {
-    await this.db.updateTable('access_keys').set({ last_used_at: at }).where('id', '=', id).execute();
   }
 }

@@ -1,0 +1,98 @@
+// The identity index over the query builder: accounts, users and their access keys.
+import type { Kysely, Selectable } from 'kysely';
+import type { AccessKeysTable, Database, UsersTable } from './schema.js';
+import type { AccessKey, AccessKeyStatus, Account, IdentityIndex, User } from './store.js';
+
+type Db = Kysely<Database>;
+
+function toUser(row: Selectable<UsersTable>): User {
+  return { id: row.id, accountId: row.account_id, name: row.name, kind: row.kind, arn: row.arn, createdAt: Number(row.created_at) };
+}
+
+function toAccessKey(row: Selectable<AccessKeysTable>): AccessKey {
+  return {
+    id: row.id, userId: row.user_id, secretCiphertext: row.secret_ciphertext, status: row.status,
+    createdAt: Number(row.created_at), lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
+  };
+}
+
+export class Identities implements IdentityIndex {
+  constructor(private readonly db: Db) {}
+
+  async ensureAccount(id: string, at: number): Promise<Account> {
+    await this.db.insertInto('accounts').values({ id, created_at: at }).onConflict((oc) => oc.column('id').doNothing()).execute();
+    return (await this.getAccount(id))!;
+  }
+
+  async getAccount(id: string) {
+    const row = await this.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && { id: row.id, createdAt: Number(row.created_at) };
+  }
+
+  async listAccounts() {
+    const rows = await this.db.selectFrom('accounts').selectAll().orderBy('id').execute();
+    return rows.map((row) => ({ id: row.id, createdAt: Number(row.created_at) }));
+  }
+
+  async createUser(user: User) {
+    const result = await this.db.insertInto('users')
+      .values({ id: user.id, account_id: user.accountId, name: user.name, kind: user.kind, arn: user.arn, created_at: user.createdAt })
+      .onConflict((oc) => oc.columns(['account_id', 'name']).doNothing()).executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async getUser(id: string) {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async getUserByName(accountId: string, name: string) {
+    const row = await this.db.selectFrom('users').selectAll().where('account_id', '=', accountId).where('name', '=', name).executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async listUsers(accountId: string) {
+    const rows = await this.db.selectFrom('users').selectAll().where('account_id', '=', accountId).orderBy('name').execute();
+    return rows.map(toUser);
+  }
+
+  async deleteUser(id: string) {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('access_keys').where('user_id', '=', id).execute();
+      const result = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    });
+  }
+
+  async createAccessKey(key: AccessKey) {
+    await this.db.insertInto('access_keys').values({
+      id: key.id, user_id: key.userId, secret_ciphertext: key.secretCiphertext, status: key.status, created_at: key.createdAt, last_used_at: key.lastUsedAt,
+    }).execute();
+  }
+
+  async getAccessKey(id: string) {
+    const key = await this.db.selectFrom('access_keys').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!key) return undefined;
+    const user = await this.getUser(key.user_id);
+    return user && { key: toAccessKey(key), user };
+  }
+
+  async listAccessKeys(userId: string) {
+    const rows = await this.db.selectFrom('access_keys').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
+    return rows.map(toAccessKey);
+  }
+
+  async setAccessKeyStatus(id: string, status: AccessKeyStatus) {
+    const result = await this.db.updateTable('access_keys').set({ status }).where('id', '=', id).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async deleteAccessKey(id: string) {
+    const result = await this.db.deleteFrom('access_keys').where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async touchAccessKey(id: string, at: number) {
+    await this.db.updateTable('access_keys').set({ last_used_at: at }).where('id', '=', id).execute();
+  }
+}
