@@ -6,7 +6,10 @@ import type { Config } from './config/schema.js';
 import { JobScheduler } from './jobs/scheduler.js';
 import { ociPlugin, renderFrameworkError } from './http/oci/plugin.js';
 import type { ApiActionTable } from './http/ecr/call.js';
-import { awsJsonPlugin, ECR_TARGET_PREFIX } from './http/ecr/plugin.js';
+import { awsJsonPlugin, ECR_TARGET_PREFIX, KMS_TARGET_PREFIX } from './http/ecr/plugin.js';
+import { kmsActions } from './http/kms/actions.js';
+import { KeyService } from './kms/key-service.js';
+import { DataKeys } from './registry/data-keys.js';
 import { accountActions } from './http/ecr/actions/account.js';
 import { authActions } from './http/ecr/actions/auth.js';
 import { imageActions } from './http/ecr/actions/images.js';
@@ -61,6 +64,8 @@ export interface Berth {
   readonly nodeId: string;
   /** The ECR API actions this Berth answers (for the model conformance test). */
   readonly ecrActions: readonly string[];
+  /** The key service (KMS) actions this Berth answers. */
+  readonly kmsActions: readonly string[];
   /** Listens on config.listen (or the given port); resolves with the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -82,18 +87,21 @@ export async function createBerth(config: Config): Promise<Berth> {
   const open = config.auth.mode === 'open';
 
   const blobStore = new BlobStore(driver);
-  const access = new RepositoryAccess(store, open ? new OpenAuthorizer() : new AccountAuthorizer(), { region: config.registry.region, createRepositoryOnPush: config.registry.createRepositoryOnPush });
-  const blobs = new BlobService(store, blobStore, access);
-  const manifests = new ManifestService(store, blobStore, access, new ContentCache(config.registry.manifestCacheBytes), { maxManifestBytes: config.registry.maxManifestBytes });
+  const authorizer = open ? new OpenAuthorizer() : new AccountAuthorizer();
+  const access = new RepositoryAccess(store, authorizer, { region: config.registry.region, createRepositoryOnPush: config.registry.createRepositoryOnPush });
+  const keyService = new KeyService(store, deployment.masterKey, authorizer, config.registry.region);
+  const dataKeys = new DataKeys(store, deployment.masterKey, keyService);
+  const blobs = new BlobService(store, blobStore, access, dataKeys);
+  const manifests = new ManifestService(store, blobStore, access, new ContentCache(config.registry.manifestCacheBytes), dataKeys, { maxManifestBytes: config.registry.maxManifestBytes });
   const layerUrlKey = await loadSharedSecret(store.settings, deployment.masterKey, 'layer_url_key', 'layer-url-signing-key');
   const services: RegistryServices = {
     blobs,
-    uploads: new UploadService(store, blobStore, access, { maxBlobBytes: config.registry.maxBlobBytes }),
+    uploads: new UploadService(store, blobStore, access, dataKeys, { maxBlobBytes: config.registry.maxBlobBytes }),
     manifests,
     listings: new ListingService(store, access),
     images: new ImageService(store, access, manifests),
     layerUrls: new LayerUrlService(store, blobs, access, layerUrlKey),
-    repositories: new RepositoryService(store, access),
+    repositories: new RepositoryService(store, access, keyService),
     resourceTags: new ResourceTagService(store, access),
     account: new AccountService(store, access),
   };
@@ -139,7 +147,14 @@ export async function createBerth(config: Config): Promise<Berth> {
     ...imageActions(services),
     ...layerActions(services),
   };
-  await app.register(awsJsonPlugin, { targetPrefix: ECR_TARGET_PREFIX, signingName: 'ecr', authenticator, actions: ecrActions });
+  const keyActions = kmsActions(keyService);
+  await app.register(awsJsonPlugin, {
+    authenticator,
+    services: [
+      { targetPrefix: ECR_TARGET_PREFIX, signingName: 'ecr', actions: ecrActions },
+      { targetPrefix: KMS_TARGET_PREFIX, signingName: 'kms', actions: keyActions },
+    ],
+  });
   await app.register(layerDownloadPlugin, { layerUrls: services.layerUrls });
 
   const scheduler = new JobScheduler(store, nodeId, app.log, [{
@@ -156,6 +171,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   return {
     app, config, store, driver, services, scheduler, identities, tokens, accountId, nodeId, bootstrapKey, generatedMasterKey,
     ecrActions: Object.keys(ecrActions).sort(),
+    kmsActions: Object.keys(keyActions).sort(),
     async listen() {
       const { host, port } = splitListen(config.listen);
       return app.listen({ host, port });

@@ -23,4 +23,27 @@ export const Actions = {
   PutAccountSetting: 'ecr:PutAccountSetting',
 } as const;
 
-export type Action = (typeof Actions)[keyof typeof Actions];
+/** The key service's actions (KMS), named as IAM policies name them. */
+export const KmsActions = {
+  CreateKey: 'kms:CreateKey',
+  DescribeKey: 'kms:DescribeKey',
+  ListKeys: 'kms:ListKeys',
+  EnableKey: 'kms:EnableKey',
+  DisableKey: 'kms:DisableKey',
+  ScheduleKeyDeletion: 'kms:ScheduleKeyDeletion',
+  CancelKeyDeletion: 'kms:CancelKeyDeletion',
+  CreateAlias: 'kms:CreateAlias',
+  ListAliases: 'kms:ListAliases',
+  GetKeyPolicy: 'kms:GetKeyPolicy',
+  PutKeyPolicy: 'kms:PutKeyPolicy',
+  ListKeyPolicies: 'kms:ListKeyPolicies',
+  EnableKeyRotation: 'kms:EnableKeyRotation',
+  DisableKeyRotation: 'kms:DisableKeyRotation',
+  GetKeyRotationStatus: 'kms:GetKeyRotationStatus',
+  RotateKeyOnDemand: 'kms:RotateKeyOnDemand',
+  Encrypt: 'kms:Encrypt',
+  Decrypt: 'kms:Decrypt',
+  GenerateDataKey: 'kms:GenerateDataKey',
+} as const;
+
+export type Action = (typeof Actions)[keyof typeof Actions] | (typeof KmsActions)[keyof typeof KmsActions];

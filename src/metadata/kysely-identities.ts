@@ -82,6 +82,11 @@ export class Identities implements IdentityIndex {
     return rows.map(toAccessKey);
   }
 
+  async setAccessKeySecret(id: string, secretCiphertext: string) {
+    const result = await this.db.updateTable('access_keys').set({ secret_ciphertext: secretCiphertext }).where('id', '=', id).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   async setAccessKeyStatus(id: string, status: AccessKeyStatus) {
     const result = await this.db.updateTable('access_keys').set({ status }).where('id', '=', id).executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;

@@ -45,6 +45,11 @@ export class Repositories implements RepositoryIndex {
     return row && toRepository(row);
   }
 
+  async getById(id: string) {
+    const row = await this.db.selectFrom('repositories').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toRepository(row);
+  }
+
   async ensure(accountId: string, name: string) {
     await this.db.insertInto('repositories')
       .values({ id: randomUUID(), account_id: accountId, name, created_at: Date.now() })

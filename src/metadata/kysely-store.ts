@@ -10,8 +10,10 @@ import { Repositories, toRepository, type Ordered } from './kysely-repositories.
 import { AccountSettings, ResourceTags } from './kysely-resource-tags.js';
 import type {
   AccountSettingIndex, BlobIndex, IdentityIndex, ImageIndex, JobIndex, ManifestIndex, ManifestPutOutcome, ManifestRecord, MetadataStore,
-  Page, RepositoryIndex, ResourceTagIndex, SettingsIndex, TagIndex, Upload, UploadIndex,
+  Page, RepositoryIndex, ResourceTagIndex, SettingsIndex, TagIndex, Upload, UploadIndex, WrappedKey, BlobKeyIndex, KmsIndex,
 } from './store.js';
+import { BlobKeys } from './kysely-blob-keys.js';
+import { Kms } from './kysely-kms.js';
 
 export interface KyselyStoreOptions {
   backend: string;
@@ -39,7 +41,10 @@ function toManifest(row: Selectable<ManifestsTable>): ManifestRecord {
 }
 
 function toUpload(row: Selectable<UploadsTable>): Upload {
-  return { id: row.id, repositoryId: row.repository_id, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at), verifiedDigest: row.verified_digest };
+  return {
+    id: row.id, repositoryId: row.repository_id, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at), verifiedDigest: row.verified_digest,
+    dataKey: row.data_key ? (JSON.parse(row.data_key) as WrappedKey) : null,
+  };
 }
 
 export async function migrate(db: Db): Promise<void> {
@@ -64,6 +69,8 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly accountSettings: AccountSettingIndex;
   readonly jobs: JobIndex;
   readonly identities: IdentityIndex;
+  readonly blobKeys: BlobKeyIndex;
+  readonly kms: KmsIndex;
 
   constructor(private readonly db: Db, options: KyselyStoreOptions) {
     this.backend = options.backend;
@@ -79,6 +86,8 @@ export class KyselyMetadataStore implements MetadataStore {
     this.accountSettings = new AccountSettings(db);
     this.jobs = new Jobs(db, options.skipLocked);
     this.identities = new Identities(db);
+    this.blobKeys = new BlobKeys(db);
+    this.kms = new Kms(db, ordered);
   }
 
   async ping(): Promise<boolean> {
@@ -238,8 +247,15 @@ class Tags implements TagIndex {
 class Uploads implements UploadIndex {
   constructor(private readonly db: Db) {}
 
-  async create(upload: Omit<Upload, 'verifiedDigest'>) {
-    await this.db.insertInto('uploads').values({ id: upload.id, repository_id: upload.repositoryId, created_at: upload.createdAt, updated_at: upload.updatedAt, verified_digest: null }).execute();
+  async create(upload: Omit<Upload, 'verifiedDigest' | 'dataKey'> & { dataKey?: WrappedKey | null }) {
+    await this.db.insertInto('uploads').values({
+      id: upload.id, repository_id: upload.repositoryId, created_at: upload.createdAt, updated_at: upload.updatedAt, verified_digest: null,
+      data_key: upload.dataKey ? JSON.stringify(upload.dataKey) : null,
+    }).execute();
+  }
+
+  async setDataKey(id: string, dataKey: WrappedKey) {
+    await this.db.updateTable('uploads').set({ data_key: JSON.stringify(dataKey) }).where('id', '=', id).execute();
   }
 
   async get(id: string) {
@@ -272,6 +288,11 @@ class Settings implements SettingsIndex {
   async get(key: string) {
     const row = await this.db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
     return row?.value;
+  }
+
+  async replace(key: string, value: string) {
+    const result = await this.db.updateTable('settings').set({ value }).where('key', '=', key).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   async setIfAbsent(key: string, value: string) {

@@ -57,6 +57,8 @@ export interface UploadsTable {
   created_at: number;
   updated_at: number;
   verified_digest: string | null;
+  /** The upload's data key, wrapped (JSON of store.ts WrappedKey); null on uploads older than encryption. */
+  data_key: string | null;
 }
 
 export interface SettingsTable {
@@ -109,7 +111,52 @@ export interface AccountSettingsTable {
   value: string;
 }
 
+export interface BlobKeysTable {
+  digest: string;
+  data_key_id: string;
+  /** 'master' or a KMS key ARN. */
+  wrapping_key: string;
+  wrapped: string;
+  created_at: number;
+}
+
+export interface KmsKeysTable {
+  id: string;
+  account_id: string;
+  arn: string;
+  description: string;
+  key_state: string;
+  key_usage: string;
+  key_spec: string;
+  created_at: number;
+  deletion_date: number | null;
+  pending_window_days: number | null;
+  rotation_enabled: number;
+  rotation_period_days: number | null;
+  policy: string;
+}
+
+export interface KmsKeyMaterialTable {
+  key_id: string;
+  version: number;
+  /** The key material, encrypted with the master key. */
+  sealed: string;
+  created_at: number;
+}
+
+export interface KmsAliasesTable {
+  account_id: string;
+  name: string;
+  key_id: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
+  blob_keys: BlobKeysTable;
+  kms_keys: KmsKeysTable;
+  kms_key_material: KmsKeyMaterialTable;
+  kms_aliases: KmsAliasesTable;
   accounts: AccountsTable;
   users: UsersTable;
   access_keys: AccessKeysTable;

@@ -38,6 +38,20 @@ export interface Upload {
   updatedAt: number;
   /** The digest the upload's bytes were verified to have, once they are about to become a blob. */
   verifiedDigest: string | null;
+  /** The data key its bytes are sealed with, wrapped. */
+  dataKey: WrappedKey | null;
+}
+
+/** A data key wrapped by a wrapping key: the master key ('master') or a KMS key (its ARN). */
+export interface WrappedKey {
+  /** The data key's id (hex), as in the headers of the files it seals. */
+  id: string;
+  wrappingKey: string;
+  wrapped: string;
+}
+
+export interface BlobKey extends WrappedKey {
+  digest: string;
 }
 
 export interface Page {
@@ -49,6 +63,7 @@ export interface Page {
 
 export interface RepositoryIndex {
   get(accountId: string, name: string): Promise<Repository | undefined>;
+  getById(id: string): Promise<Repository | undefined>;
   /** Creates the repository, or returns it when it exists already (concurrent creators agree). */
   ensure(accountId: string, name: string): Promise<Repository>;
   /**
@@ -145,7 +160,9 @@ export interface ImageIndex {
 }
 
 export interface UploadIndex {
-  create(upload: Omit<Upload, 'verifiedDigest'>): Promise<void>;
+  create(upload: Omit<Upload, 'verifiedDigest' | 'dataKey'> & { dataKey?: WrappedKey | null }): Promise<void>;
+  /** Replaces the wrap of an upload's data key (master key rotation). */
+  setDataKey(id: string, dataKey: WrappedKey): Promise<void>;
   get(id: string): Promise<Upload | undefined>;
   touch(id: string, at: number): Promise<void>;
   /** Records that the upload's bytes were verified as `digest`. */
@@ -157,6 +174,8 @@ export interface UploadIndex {
 
 export interface SettingsIndex {
   get(key: string): Promise<string | undefined>;
+  /** Replaces a value that exists (re-sealing secrets); false when the key has none. */
+  replace(key: string, value: string): Promise<boolean>;
   /** Sets the key only if it has no value yet; returns the value that is stored. */
   setIfAbsent(key: string, value: string): Promise<string>;
 }
@@ -244,11 +263,87 @@ export interface IdentityIndex {
   getAccessKey(id: string): Promise<{ key: AccessKey; user: User } | undefined>;
   listAccessKeys(userId: string): Promise<AccessKey[]>;
   setAccessKeyStatus(id: string, status: AccessKeyStatus): Promise<boolean>;
+  /** Replaces a key's sealed secret (master key rotation). */
+  setAccessKeySecret(id: string, secretCiphertext: string): Promise<boolean>;
   deleteAccessKey(id: string): Promise<boolean>;
   touchAccessKey(id: string, at: number): Promise<void>;
 }
 
+/** Wraps of blobs' data keys, by digest, data key id and wrapping key. */
+export interface BlobKeyIndex {
+  /** Records a wrap unless one exists for the same digest, data key and wrapping key. */
+  put(key: BlobKey): Promise<void>;
+  get(digest: string, dataKeyId: string, wrappingKey: string): Promise<BlobKey | undefined>;
+  /** Every wrap of one data key of a blob. */
+  list(digest: string, dataKeyId: string): Promise<BlobKey[]>;
+  /** Wraps under one wrapping key, by digest then data key id, after `after`. */
+  page(wrappingKey: string, after: { digest: string; id: string } | undefined, limit: number): Promise<BlobKey[]>;
+  /** Replaces the wrapped bytes of an existing wrap (master key rotation). */
+  rewrap(key: BlobKey): Promise<void>;
+}
+
+export type KmsKeyState = 'Enabled' | 'Disabled' | 'PendingDeletion';
+
+export interface KmsKey {
+  id: string;
+  accountId: string;
+  arn: string;
+  description: string;
+  state: KmsKeyState;
+  keyUsage: string;
+  keySpec: string;
+  createdAt: number;
+  deletionDate: number | null;
+  pendingWindowDays: number | null;
+  rotationEnabled: boolean;
+  rotationPeriodDays: number | null;
+  policy: string;
+}
+
+export interface KmsKeyMaterial {
+  keyId: string;
+  version: number;
+  /** Sealed with the master key. */
+  sealed: string;
+  createdAt: number;
+}
+
+export interface KmsAlias {
+  accountId: string;
+  /** With its `alias/` prefix. */
+  name: string;
+  keyId: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type KmsKeyChanges = Partial<Pick<KmsKey, 'state' | 'deletionDate' | 'pendingWindowDays' | 'rotationEnabled' | 'rotationPeriodDays' | 'policy'>>;
+
+/** The key service's keys, their material (every version, for decryption) and aliases. */
+export interface KmsIndex {
+  createKey(key: KmsKey, material: KmsKeyMaterial): Promise<void>;
+  getKey(id: string): Promise<KmsKey | undefined>;
+  /** An account's keys by id, after `after`. */
+  listKeys(accountId: string, after: string | undefined, limit: number): Promise<KmsKey[]>;
+  /** The key after the change, or undefined when it does not exist. */
+  updateKey(id: string, changes: KmsKeyChanges): Promise<KmsKey | undefined>;
+  /** Adds a version of a key's material; false when that version exists. */
+  addMaterial(material: KmsKeyMaterial): Promise<boolean>;
+  /** One version of a key's material, or the newest when `version` is omitted. */
+  material(keyId: string, version?: number): Promise<KmsKeyMaterial | undefined>;
+  /** All material of every key, by key id then version, after `after` (master key rotation). */
+  allMaterial(after: { keyId: string; version: number } | undefined, limit: number): Promise<KmsKeyMaterial[]>;
+  rewrapMaterial(material: KmsKeyMaterial): Promise<void>;
+  /** False when the account has an alias of that name. */
+  createAlias(alias: KmsAlias): Promise<boolean>;
+  getAlias(accountId: string, name: string): Promise<KmsAlias | undefined>;
+  /** An account's aliases by name (of one key, when given), after `after`. */
+  listAliases(accountId: string, keyId: string | undefined, after: string | undefined, limit: number): Promise<KmsAlias[]>;
+}
+
 export interface MetadataStore {
+  readonly blobKeys: BlobKeyIndex;
+  readonly kms: KmsIndex;
   readonly backend: string;
   readonly repositories: RepositoryIndex;
   readonly blobs: BlobIndex;

@@ -3,11 +3,12 @@ import type { Readable } from 'node:stream';
 import { Actions } from '../domain/actions.js';
 import { parseDigest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
-import type { MetadataStore } from '../metadata/store.js';
+import type { MetadataStore, Repository } from '../metadata/store.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { PathNotFoundError, type RandomAccessFile } from '../storage/driver.js';
 import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from './context.js';
+import type { DataKeys } from './data-keys.js';
 
 /** An inclusive byte range, resolved against the blob's size. */
 export interface ByteRange {
@@ -27,7 +28,7 @@ export interface BlobContent {
 }
 
 export class BlobService {
-  constructor(private readonly store: MetadataStore, private readonly blobs: BlobStore, private readonly access: RepositoryAccess) {}
+  constructor(private readonly store: MetadataStore, private readonly blobs: BlobStore, private readonly access: RepositoryAccess, private readonly keys: DataKeys) {}
 
   /** The size of a blob linked into the repository (HEAD). */
   async stat(ctx: RequestContext, name: string, digestValue: string): Promise<{ digest: string; size: number }> {
@@ -52,23 +53,32 @@ export class BlobService {
   /** Opens a linked blob, whole or a range of it (`resolveRange` maps the size to a range or throws). */
   async open(ctx: RequestContext, name: string, digestValue: string, resolveRange?: (size: number) => ByteRange | undefined): Promise<BlobContent> {
     const repository = await this.access.existing(ctx, name, Actions.GetDownloadUrlForLayer);
-    return this.openLinked(repository.id, digestValue, resolveRange, name);
+    return this.openIn(repository, digestValue, resolveRange);
   }
 
   /**
    * Opens a blob linked into the repository with this id, without an authorization call: only
    * for a caller holding a grant that one made earlier (a signed layer URL).
    */
-  async openLinked(repositoryId: string, digestValue: string, resolveRange?: (size: number) => ByteRange | undefined, name = 'repository'): Promise<BlobContent> {
+  async openLinked(repositoryId: string, digestValue: string, resolveRange?: (size: number) => ByteRange | undefined): Promise<BlobContent> {
+    const repository = await this.store.repositories.getById(repositoryId);
+    if (!repository) throw new RegistryError('BLOB_UNKNOWN', `blob ${digestValue} not found: its repository is gone`, { digest: digestValue });
+    return this.openIn(repository, digestValue, resolveRange);
+  }
+
+  private async openIn(repository: Repository, digestValue: string, resolveRange?: (size: number) => ByteRange | undefined): Promise<BlobContent> {
     const digest = parseDigest(digestValue);
-    const size = await this.store.blobs.linkedSize(repositoryId, digest.value);
-    if (size === undefined) throw new RegistryError('BLOB_UNKNOWN', `blob ${digest.value} not found in ${name}`, { digest: digest.value });
+    const size = await this.store.blobs.linkedSize(repository.id, digest.value);
+    if (size === undefined) throw new RegistryError('BLOB_UNKNOWN', `blob ${digest.value} not found in ${repository.name}`, { digest: digest.value });
     const range = resolveRange?.(size);
+    // Before any byte is read: a repository whose KMS key is disabled reads nothing.
+    await this.keys.assertReadable(repository);
+    const resolve = (id: string) => this.keys.forBlob(repository, digest.value, id);
     try {
-      const file = await this.blobs.openRandomAccess(digest);
+      const file = await this.blobs.openRandomAccess(digest, resolve);
       const body: BlobBody = file
         ? { kind: 'file', file }
-        : { kind: 'stream', stream: range ? await this.blobs.open(digest, range.start, range.end - range.start + 1) : await this.blobs.open(digest) };
+        : { kind: 'stream', stream: range ? await this.blobs.open(digest, resolve, range.start, range.end - range.start + 1) : await this.blobs.open(digest, resolve) };
       return range ? { digest: digest.value, size, range, body } : { digest: digest.value, size, body };
     } catch (err) {
       // Linked in metadata but gone from storage (deleted out of band): unknown, not a crash.

@@ -12,6 +12,8 @@ import type { BlobStore } from '../storage/blob-store.js';
 import type { RepositoryAccess } from './access.js';
 import type { ContentCache } from './content-cache.js';
 import type { RequestContext } from './context.js';
+import type { DataKeys } from './data-keys.js';
+import { KmsError } from '../domain/kms-errors.js';
 import { PullRecorder } from './pulls.js';
 
 /** The `reason` of a missing child manifest in MANIFEST_BLOB_UNKNOWN's `missing` detail. */
@@ -44,6 +46,7 @@ export class ManifestService {
     private readonly blobs: BlobStore,
     private readonly access: RepositoryAccess,
     private readonly cache: ContentCache,
+    private readonly keys: DataKeys,
     readonly options: ManifestOptions,
   ) {
     this.pulls = new PullRecorder(store.images);
@@ -58,7 +61,7 @@ export class ManifestService {
   async get(ctx: RequestContext, name: string, reference: string): Promise<StoredManifest & { bytes: Buffer }> {
     const repository = await this.access.existing(ctx, name, Actions.BatchGetImage);
     const record = await this.find(repository, reference);
-    const bytes = await this.bytes(record.digest);
+    const bytes = await this.bytes(repository, record.digest);
     await this.recordPull(repository.id, record.digest);
     return { ...describe(record), bytes };
   }
@@ -90,8 +93,7 @@ export class ManifestService {
     const repository = target ?? (await this.access.forPush(ctx, name, Actions.PutImage));
     if (needsEmptyBlob) await this.linkEmptyBlob(repository);
 
-    const parsedDigest = parseDigest(digest);
-    if ((await this.blobs.size(parsedDigest)) === undefined) await this.blobs.put(parsedDigest, bytes);
+    await this.keep(repository, parseDigest(digest), bytes);
     const result: PutResult = { digest, mediaType: manifest.mediaType, tags, unchanged, ...(manifest.subject && { subject: manifest.subject.digest }) };
     if (unchanged) return result;
     const outcome = await this.store.manifests.put(
@@ -125,12 +127,33 @@ export class ManifestService {
     if (!deleted) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} not found in ${name}`, { reference });
   }
 
-  async bytes(digest: string): Promise<Buffer> {
+  /** A manifest's bytes, for a read in the repository (whose key must be usable, cached or not). */
+  async bytes(repository: Repository, digest: string): Promise<Buffer> {
+    await this.keys.assertReadable(repository);
     const cached = this.cache.get(digest);
     if (cached) return cached;
-    const bytes = await this.blobs.read(parseDigest(digest));
+    const bytes = await this.blobs.read(parseDigest(digest), (id) => this.keys.forBlob(repository, digest, id));
     this.cache.set(digest, bytes);
     return bytes;
+  }
+
+  /**
+   * Stores verified bytes sealed with a new data key wrapped for the repository, unless they are
+   * stored already and the repository can have a wrap of their key.
+   */
+  private async keep(repository: Repository, digest: Digest, bytes: Uint8Array): Promise<void> {
+    const stored = await this.blobs.dataKeyId(digest);
+    if (stored !== undefined) {
+      try {
+        await this.keys.forBlob(repository, digest.value, stored);
+        return;
+      } catch (err) {
+        if (!(err instanceof KmsError)) throw err;
+      }
+    }
+    const fresh = this.keys.fresh();
+    await this.keys.record(repository, digest.value, fresh.key.id, fresh.raw);
+    await this.blobs.put(digest, bytes, fresh.key, fresh.header);
   }
 
   private async find(repository: Repository, reference: string): Promise<ManifestRecord> {
@@ -190,8 +213,7 @@ export class ManifestService {
 
   /** The OCI empty blob (`{}`) is well known: store and link it rather than refuse an artifact. */
   private async linkEmptyBlob(repository: Repository): Promise<void> {
-    const digest: Digest = parseDigest(EMPTY_JSON.digest);
-    if ((await this.blobs.size(digest)) === undefined) await this.blobs.put(digest, EMPTY_JSON.bytes);
+    await this.keep(repository, parseDigest(EMPTY_JSON.digest), EMPTY_JSON.bytes);
     await this.store.blobs.link(repository.id, EMPTY_JSON.digest, EMPTY_JSON.size);
   }
 }

@@ -7,6 +7,7 @@ import { tagMutability, type ImageTagMutability, type TagMutabilityFilter } from
 import type { EncryptionType, MetadataStore, Repository } from '../metadata/store.js';
 import { repositoryNotFound, type RepositoryAccess } from './access.js';
 import type { RequestContext } from './context.js';
+import type { KeyService } from '../kms/key-service.js';
 
 export interface CreateRepositoryRequest {
   name: string;
@@ -24,7 +25,7 @@ export interface RepositoryPage {
 }
 
 export class RepositoryService {
-  constructor(private readonly store: MetadataStore, private readonly access: RepositoryAccess) {}
+  constructor(private readonly store: MetadataStore, private readonly access: RepositoryAccess, private readonly keys: KeyService) {}
 
   async create(ctx: RequestContext, request: CreateRepositoryRequest): Promise<Repository> {
     const { name } = request;
@@ -38,13 +39,14 @@ export class RepositoryService {
     if (kmsKey !== undefined && encryptionType === 'AES256') {
       throw new ManagementError('INVALID_PARAMETER', 'a kmsKey can only be given with the KMS or KMS_DSSE encryption type');
     }
-    // The KMS key is kept as given and shown back; until the KMS issue Berth encrypts every
-    // repository with its own keys (keys/), whatever the repository names here.
+    // A KMS repository wraps its data keys with the key named (which must exist and be
+    // enabled), or with the account's default ECR key; it is kept by ARN, fixed from now on.
+    const key = encryptionType === 'AES256' ? undefined : await this.keys.forRepository(ctx.accountId, kmsKey);
     const repository = await this.store.repositories.create(ctx.accountId, name, {
       ...mutability,
       scanOnPush: request.scanOnPush ?? false,
       encryptionType,
-      kmsKey: kmsKey ?? null,
+      kmsKey: key?.arn ?? null,
     }, { resourceArn: this.access.repositoryArn(ctx.accountId, name), tags });
     if (!repository) {
       throw new ManagementError('REPOSITORY_ALREADY_EXISTS', `The repository with name '${name}' already exists in the registry with id '${ctx.accountId}'`);

@@ -8,9 +8,11 @@ import { parseDigest, type Digest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
 import { isRepositoryName } from '../domain/names.js';
 import type { MetadataStore, Repository, Upload } from '../metadata/store.js';
-import type { BlobStore } from '../storage/blob-store.js';
+import type { BlobStore, DataKey } from '../storage/blob-store.js';
+import { KmsError } from '../domain/kms-errors.js';
 import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from './context.js';
+import type { DataKeys } from './data-keys.js';
 import { HashStates } from './hash-states.js';
 import { sharedHashWorker, type RunningHash } from './hash-worker.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -58,6 +60,7 @@ export class UploadService {
     private readonly store: MetadataStore,
     private readonly blobs: BlobStore,
     private readonly access: RepositoryAccess,
+    private readonly keys: DataKeys,
     private readonly options: UploadOptions,
   ) {}
 
@@ -80,12 +83,13 @@ export class UploadService {
     // An upload lives in a repository that exists already: `existing`, never `forPush`, so a
     // request for an unknown upload cannot create a repository.
     const repository = await this.access.existing(ctx, name, Actions.UploadLayerPart);
-    await this.session(repository, id);
+    const upload = await this.session(repository, id);
+    const { key } = await this.keys.ofUpload(id, upload.dataKey);
     const size = await this.locks.run(id, async () => {
-      const writer = await this.blobs.uploadWriter(id, true);
+      const writer = await this.blobs.uploadWriter(id, key);
       try {
         // The running hash waits here for the next chunk (on this node; others rebuild it).
-        this.hashes.put(id, await this.writeChunk(id, writer, chunk), writer.size);
+        this.hashes.put(id, await this.writeChunk(id, key, writer, chunk), writer.size);
         return writer.size;
       } finally {
         await writer.close();
@@ -151,10 +155,10 @@ export class UploadService {
   private async create(repository: Repository): Promise<string> {
     const id = randomUUID();
     const now = Date.now();
+    const dataKey = await this.keys.forUpload(repository, id);
     // The row first: a byte file never exists without the session that owns it.
-    await this.store.uploads.create({ id, repositoryId: repository.id, createdAt: now, updatedAt: now });
-    const writer = await this.blobs.uploadWriter(id, false);
-    await writer.close();
+    await this.store.uploads.create({ id, repositoryId: repository.id, createdAt: now, updatedAt: now, dataKey: dataKey.wrapped });
+    await this.blobs.createUpload(id, dataKey.header);
     return id;
   }
 
@@ -169,11 +173,13 @@ export class UploadService {
   private async finish(repository: Repository, id: string, digest: Digest, chunk: Chunk | undefined): Promise<void> {
     await this.locks.run(id, async () => {
       const upload = await this.store.uploads.get(id);
-      if (upload?.verifiedDigest) return this.resumeVerified(repository, id, upload.verifiedDigest, digest, chunk);
-      const writer = await this.blobs.uploadWriter(id, true);
+      if (!upload) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} not found in ${repository.name}`, { id });
+      const { key, raw } = await this.keys.ofUpload(id, upload.dataKey);
+      if (upload.verifiedDigest) return this.resumeVerified(repository, id, upload.verifiedDigest, digest, chunk, key, raw);
+      const writer = await this.blobs.uploadWriter(id, key);
       let hash: RunningHash;
       try {
-        hash = await this.writeChunk(id, writer, chunk);
+        hash = await this.writeChunk(id, key, writer, chunk);
       } catch (err) {
         await writer.close();
         throw err;
@@ -189,7 +195,7 @@ export class UploadService {
       if (digest.algorithm === 'sha256') actual = `sha256:${await hash.digest()}`;
       else {
         hash.drop();
-        actual = `${digest.algorithm}:${await (await this.rehash(id, writer.size, digest.algorithm)).digest()}`;
+        actual = `${digest.algorithm}:${await (await this.rehash(id, key, writer.size, digest.algorithm)).digest()}`;
       }
       if (actual !== digest.value) {
         await this.discard(id);
@@ -197,40 +203,55 @@ export class UploadService {
       }
       // From here a crash leaves a session that knows its bytes were verified (resumeVerified).
       await this.store.uploads.markVerified(id, digest.value);
-      if ((await this.blobs.size(digest)) === undefined) await this.blobs.promoteUpload(id, digest);
-      else await this.blobs.deleteUpload(id); // stored already (an earlier or concurrent push): keep one copy
+      await this.place(repository, id, digest, key, raw);
       await this.store.blobs.link(repository.id, digest.value, writer.size);
       await this.store.uploads.delete(id);
     });
   }
 
   /** Completes an upload whose bytes this registry verified before a crash interrupted it. */
-  private async resumeVerified(repository: Repository, id: string, verified: string, digest: Digest, chunk: Chunk | undefined): Promise<void> {
+  private async resumeVerified(repository: Repository, id: string, verified: string, digest: Digest, chunk: Chunk | undefined, key: DataKey, raw: Buffer): Promise<void> {
     if (verified !== digest.value || chunk) {
       throw new RegistryError('DIGEST_INVALID', `upload ${id} was already verified as ${verified}`, { expected: digest.value, actual: verified });
     }
-    let size = await this.blobs.size(digest);
-    if (size === undefined) {
-      // Interrupted before the move: the verified bytes are still the upload's.
-      await this.blobs.promoteUpload(id, digest);
-      size = await this.blobs.size(digest);
-    } else {
-      await this.blobs.deleteUpload(id);
-    }
+    // Interrupted before the move, the verified (and sealed) bytes are still the upload's.
+    if ((await this.blobs.size(digest)) === undefined) await this.place(repository, id, digest, key, raw);
+    else await this.blobs.deleteUpload(id);
+    const size = await this.blobs.size(digest);
     if (size === undefined) throw new Error(`verified upload ${id} has no bytes`);
     await this.store.blobs.link(repository.id, digest.value, size);
     await this.store.uploads.delete(id);
   }
 
+  /**
+   * Makes the verified, sealed upload the stored blob, with the wrap of its data key for the
+   * repository recorded first. When the blob is stored already (an earlier or concurrent push),
+   * one copy is kept: the stored one, if the repository can have a wrap of its key, else ours.
+   */
+  private async place(repository: Repository, id: string, digest: Digest, key: DataKey, raw: Buffer): Promise<void> {
+    const stored = await this.blobs.dataKeyId(digest);
+    if (stored !== undefined) {
+      try {
+        await this.keys.forBlob(repository, digest.value, stored);
+        await this.blobs.deleteUpload(id);
+        return;
+      } catch (err) {
+        if (!(err instanceof KmsError)) throw err;
+      }
+    }
+    await this.keys.record(repository, digest.value, key.id, raw);
+    await this.blobs.promoteUpload(id, digest);
+  }
+
   /** Appends a chunk through the running hash; returns that hash (valid for the new size), the caller's to keep or drop. */
-  private async writeChunk(id: string, writer: { size: number; write(source: AsyncIterable<Uint8Array>): Promise<number> }, chunk: Chunk | undefined): Promise<RunningHash> {
+  private async writeChunk(id: string, key: DataKey, writer: { size: number; write(source: AsyncIterable<Uint8Array>): Promise<number> }, chunk: Chunk | undefined): Promise<RunningHash> {
     const start = writer.size;
     if (chunk?.range && chunk.range.start !== start) {
       throw new RegistryError('RANGE_INVALID', `chunk starts at ${chunk.range.start} but the upload has ${start} bytes`, { offset: start }, {
         headers: { Range: progressRange(start) },
       });
     }
-    const hash = this.hashes.take(id, start) ?? (await this.rehash(id, start, 'sha256'));
+    const hash = this.hashes.take(id, start) ?? (await this.rehash(id, key, start, 'sha256'));
     if (!chunk) return hash;
     const limit = this.options.maxBlobBytes;
     try {
@@ -246,11 +267,11 @@ export class UploadService {
   }
 
   /** Rebuilds the hash of the first `size` bytes of an upload from storage. */
-  private async rehash(id: string, size: number, algorithm: Digest['algorithm']): Promise<RunningHash> {
+  private async rehash(id: string, key: DataKey, size: number, algorithm: Digest['algorithm']): Promise<RunningHash> {
     const hash = sharedHashWorker.create(algorithm);
     if (size === 0) return hash;
     try {
-      for await (const part of await this.blobs.uploadReader(id, size)) await hash.update(part as Buffer);
+      for await (const part of this.blobs.uploadReader(id, key, size)) await hash.update(part);
     } catch (err) {
       hash.drop();
       throw err;
@@ -279,6 +300,16 @@ export class UploadService {
       const source = await this.store.repositories.get(ctx.accountId, candidate);
       const size = source && (await this.store.blobs.linkedSize(source.id, digest.value));
       if (size === undefined || size === null) continue;
+      // The repository reads the blob through a wrap of its own, made from the source's (whose
+      // key must be usable): otherwise the client uploads the blob as usual.
+      const dataKeyId = await this.blobs.dataKeyId(digest);
+      if (dataKeyId === undefined) continue;
+      try {
+        await this.keys.forBlob(repository, digest.value, dataKeyId);
+      } catch (err) {
+        if (err instanceof KmsError) return false;
+        throw err;
+      }
       await this.store.blobs.link(repository.id, digest.value, size);
       return true;
     }

@@ -7,16 +7,19 @@ import { after, before, describe, it } from 'node:test';
 import type { Readable } from 'node:stream';
 import { parseDigest, type Digest } from '../domain/digest.js';
 import { tempDir } from '../testing/server.js';
-import { BlobStore } from './blob-store.js';
+import { BlobStore, generateDataKey, type DataKey } from './blob-store.js';
+import { HEADER, SEALED_SEGMENT, SEGMENT, sealedSize } from './encryption/segments.js';
 import { PathNotFoundError, type StorageDriver } from './driver.js';
 import { FsDriver } from './fs-driver.js';
 import { blobPath, BLOBS_ROOT, uploadDataPath, uploadDir, UPLOADS_ROOT } from './layout.js';
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
 
 function digestOf(bytes: Uint8Array, algorithm: 'sha256' | 'sha512' = 'sha256'): Digest {
   return parseDigest(`${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`);
 }
 
-async function readAll(stream: Readable): Promise<Buffer> {
+async function readAll(stream: Readable | AsyncIterable<Buffer>): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const part of stream) parts.push(part as Buffer);
   return Buffer.concat(parts);
@@ -68,67 +71,209 @@ describe('BlobStore', () => {
 
   after(() => rmSync(root, { recursive: true, force: true }));
 
-  it('puts a blob at its layout path and reads it back whole and by range', async () => {
+  const keyed = (key: DataKey) => async (id: string) => {
+    assert.equal(id, key.id, 'the resolver is asked for the key the header names');
+    return key;
+  };
+
+  async function readRange(blobs: BlobStore, digest: Digest, key: DataKey, start: number, length: number): Promise<Buffer> {
+    const file = (await blobs.openRandomAccess(digest, keyed(key)))!;
+    try {
+      const out = Buffer.alloc(length);
+      let done = 0;
+      while (done < length) {
+        const n = await file.read(out.subarray(done), start + done);
+        if (n === 0) break;
+        done += n;
+      }
+      return out.subarray(0, done);
+    } finally {
+      await file.close();
+    }
+  }
+
+  /** Flips one byte of a stored file in place. */
+  async function flip(path: string, position: number): Promise<void> {
+    const handle: FileHandle = await open(join(root, path), 'r+');
+    const one = Buffer.alloc(1);
+    await handle.read(one, 0, 1, position);
+    one[0] = one[0]! ^ 0x40;
+    await handle.write(one, 0, 1, position);
+    await handle.close();
+  }
+
+  async function upload(blobs: BlobStore, key: ReturnType<typeof generateDataKey>, ...parts: Buffer[]): Promise<string> {
+    const id = randomUUID();
+    await blobs.createUpload(id, key.header);
+    for (const part of parts) {
+      const writer = await blobs.uploadWriter(id, key.key);
+      await writer.write(chunks(part));
+      await writer.close();
+    }
+    return id;
+  }
+
+  it('seals a blob at its layout path, never in the clear, and reads it back whole and by range', async () => {
     const blobs = new BlobStore(driver);
+    const { key, header } = generateDataKey();
     const bytes = randomBytes(10_000);
     const digest = digestOf(bytes);
     assert.equal(await blobs.size(digest), undefined);
-    await assert.rejects(blobs.read(digest), isNotFound);
-    await assert.rejects(blobs.open(digest), isNotFound);
-    await blobs.put(digest, bytes);
-    assert.deepEqual(await driver.getContent(blobPath(digest)), bytes);
+    assert.equal(await blobs.dataKeyId(digest), undefined);
+    await assert.rejects(blobs.read(digest, keyed(key)), isNotFound);
+    await assert.rejects(blobs.open(digest, keyed(key)), isNotFound);
+    await blobs.put(digest, bytes, key, header);
+    const stored = await driver.getContent(blobPath(digest));
+    assert.equal(stored.length, sealedSize(bytes.length));
+    assert.equal(stored.indexOf(bytes.subarray(0, 32)), -1, 'no plaintext on disk');
     assert.equal(await blobs.size(digest), bytes.length);
-    assert.deepEqual(await blobs.read(digest), bytes);
-    assert.deepEqual(await readAll(await blobs.open(digest)), bytes);
-    assert.deepEqual(await readAll(await blobs.open(digest, 100, 50)), bytes.subarray(100, 150));
-    assert.deepEqual(await readAll(await blobs.open(digest, 9_990)), bytes.subarray(9_990));
+    assert.equal(await blobs.dataKeyId(digest), key.id);
+    assert.deepEqual(await blobs.read(digest, keyed(key)), bytes);
+    assert.deepEqual(await readAll(await blobs.open(digest, keyed(key))), bytes);
+    assert.deepEqual(await readAll(await blobs.open(digest, keyed(key), 100, 50)), bytes.subarray(100, 150));
+    assert.deepEqual(await readAll(await blobs.open(digest, keyed(key), 9_990)), bytes.subarray(9_990));
+    const other = generateDataKey().key;
+    await assert.rejects(blobs.read(digest, async () => other), { name: 'IntegrityError' });
+  });
+
+  it('reads ranges across segment boundaries, by stream and by positioned reads', async () => {
+    const blobs = new BlobStore(driver);
+    const { key, header } = generateDataKey();
+    const bytes = randomBytes(3 * SEGMENT + 777);
+    const digest = digestOf(bytes);
+    await blobs.put(digest, bytes, key, header);
+    const ranges: [number, number][] = [
+      [0, 1], [SEGMENT - 1, 2], [SEGMENT - 10, SEGMENT + 20], [SEGMENT, SEGMENT], [2 * SEGMENT + 5, SEGMENT + 772], [bytes.length - 1, 1], [0, bytes.length], [123, 2 * SEGMENT],
+    ];
+    for (const [start, length] of ranges) {
+      const expected = bytes.subarray(start, start + length);
+      assert.deepEqual(await readAll(await blobs.open(digest, keyed(key), start, length)), expected, `stream ${start}+${length}`);
+      assert.deepEqual(await readRange(blobs, digest, key, start, length), expected, `positioned ${start}+${length}`);
+    }
+    // One positioned read larger than the scratch buffer spans many segments.
+    const big = randomBytes(40 * SEGMENT + 3);
+    const bigDigest = digestOf(big);
+    await blobs.put(bigDigest, big, key, header);
+    assert.deepEqual(await readRange(blobs, bigDigest, key, 5, big.length - 5), big.subarray(5));
+  });
+
+  it('refuses a tampered, truncated or reordered blob instead of returning other bytes', async () => {
+    const blobs = new BlobStore(driver);
+    const { key, header } = generateDataKey();
+    const bytes = randomBytes(2 * SEGMENT + 100);
+    const digest = digestOf(bytes);
+    await blobs.put(digest, bytes, key, header);
+    await flip(blobPath(digest), HEADER + SEALED_SEGMENT + 7);
+    assert.deepEqual(await readRange(blobs, digest, key, 0, 100), bytes.subarray(0, 100), 'segments before the damage still read');
+    await assert.rejects(readRange(blobs, digest, key, SEGMENT, 10), { name: 'IntegrityError', message: /segment 1 failed authentication/ });
+    await assert.rejects(readAll(await blobs.open(digest, keyed(key))), { name: 'IntegrityError' });
+    await assert.rejects(blobs.read(digest, keyed(key)), { name: 'IntegrityError' });
+
+    // Cut at a segment boundary: the last segment left was not sealed as the last one.
+    const whole = await driver.getContent(blobPath(digest));
+    const cutDigest = digestOf(bytes.subarray(0, 2 * SEGMENT));
+    await driver.putContent(blobPath(cutDigest), whole.subarray(0, HEADER + 2 * SEALED_SEGMENT));
+    await assert.rejects(blobs.read(cutDigest, keyed(key)), { name: 'IntegrityError' });
+
+    // Two segments swapped: each fails under the other's index.
+    const fresh = randomBytes(3 * SEGMENT);
+    const swapped = digestOf(fresh);
+    await blobs.put(swapped, fresh, key, header);
+    const sealed = await driver.getContent(blobPath(swapped));
+    const a = sealed.subarray(HEADER, HEADER + SEALED_SEGMENT);
+    const b = sealed.subarray(HEADER + SEALED_SEGMENT, HEADER + 2 * SEALED_SEGMENT);
+    await driver.putContent(blobPath(swapped), Buffer.concat([sealed.subarray(0, HEADER), b, a, sealed.subarray(HEADER + 2 * SEALED_SEGMENT)]));
+    await assert.rejects(readRange(blobs, swapped, key, 0, 10), { name: 'IntegrityError' });
   });
 
   it('keeps sha512 blobs under their own algorithm', async () => {
     const blobs = new BlobStore(driver);
+    const { key, header } = generateDataKey();
     const bytes = Buffer.from('sha512 content');
     const digest = digestOf(bytes, 'sha512');
-    await blobs.put(digest, bytes);
-    assert.deepEqual(await driver.getContent(`/blobs/sha512/${digest.hex.slice(0, 2)}/${digest.hex}/data`), bytes);
+    await blobs.put(digest, bytes, key, header);
+    assert.equal((await driver.stat(`/blobs/sha512/${digest.hex.slice(0, 2)}/${digest.hex}/data`)).size, sealedSize(bytes.length));
     assert.equal(await blobs.size(digest), bytes.length);
   });
 
-  it('writes uploads under their id, appending across writers, and reads a prefix', async () => {
+  it('writes uploads under their id, appending across writers without re-sealing a segment, and reads a prefix', async () => {
     const blobs = new BlobStore(driver);
+    const key = generateDataKey();
     const id = randomUUID();
     assert.equal(await blobs.uploadSize(id), 0, 'an upload with no bytes yet has size 0');
-    const first = await blobs.uploadWriter(id, false);
+    await blobs.createUpload(id, key.header);
+    assert.equal(await blobs.uploadSize(id), 0);
+    const first = await blobs.uploadWriter(id, key.key);
     await first.write(chunks(Buffer.from('hello ')));
     await first.close();
     assert.equal(await blobs.uploadSize(id), 6);
-    const second = await blobs.uploadWriter(id, true);
+    const second = await blobs.uploadWriter(id, key.key);
     assert.equal(second.size, 6);
     await second.write(chunks(Buffer.from('world')));
     await second.close();
     assert.equal(await blobs.uploadSize(id), 11);
-    assert.equal((await driver.getContent(uploadDataPath(id))).toString(), 'hello world');
-    assert.equal((await readAll(await blobs.uploadReader(id))).toString(), 'hello world');
-    assert.equal((await readAll(await blobs.uploadReader(id, 5))).toString(), 'hello');
-    assert.equal((await readAll(await blobs.uploadReader(id, 0))).toString(), '');
+    assert.equal((await driver.getContent(uploadDataPath(id))).length, HEADER, 'no whole segment yet: the bytes are in the sealed tail');
+    assert.equal((await readAll(blobs.uploadReader(id, key.key, 11))).toString(), 'hello world');
+    assert.equal((await readAll(blobs.uploadReader(id, key.key, 5))).toString(), 'hello');
+    assert.equal((await readAll(blobs.uploadReader(id, key.key, 0))).toString(), '');
+    // Chunks that cross segment boundaries at odd places.
+    const big = randomBytes(2 * SEGMENT + 10);
+    const other = await upload(blobs, key, big.subarray(0, 1000), big.subarray(1000, SEGMENT), big.subarray(SEGMENT, SEGMENT + 1), big.subarray(SEGMENT + 1));
+    assert.equal(await blobs.uploadSize(other), big.length);
+    assert.equal((await driver.getContent(uploadDataPath(other))).length, HEADER + 2 * SEALED_SEGMENT);
+    assert.deepEqual(await readAll(blobs.uploadReader(other, key.key, big.length)), big);
+    assert.deepEqual(await readAll(blobs.uploadReader(other, key.key, SEGMENT + 3)), big.subarray(0, SEGMENT + 3));
+    for (const upload of [id, other]) {
+      const stored = Buffer.concat([await driver.getContent(uploadDataPath(upload)), await driver.getContent(`${uploadDir(upload)}/tail`)]);
+      assert.equal(stored.indexOf(Buffer.from('hello')), -1);
+      assert.equal(stored.indexOf(big.subarray(0, 32)), -1);
+    }
     await blobs.deleteUpload(id);
     await assert.rejects(driver.stat(uploadDir(id)), isNotFound);
   });
 
-  it('promotes an upload with one move and removes the upload', async () => {
+  it('recovers an upload whose last write was cut short: whole segments stay, the rest is resent', async () => {
+    const blobs = new BlobStore(driver);
+    const key = generateDataKey();
+    const bytes = randomBytes(3 * SEGMENT);
+    const id = await upload(blobs, key, bytes.subarray(0, 2 * SEGMENT + 5));
+    assert.equal(await blobs.uploadSize(id), 2 * SEGMENT + 5);
+    // A crash after part of a segment was written, before the tail file was replaced.
+    const data = await driver.getContent(uploadDataPath(id));
+    await driver.putContent(uploadDataPath(id), Buffer.concat([data, randomBytes(500)]));
+    assert.equal(await blobs.uploadSize(id), 2 * SEGMENT + 5, 'the tail still belongs to the whole segments');
+    await driver.putContent(uploadDataPath(id), Buffer.concat([data, (await driver.getContent(uploadDataPath(id))).subarray(0, 0), randomBytes(SEALED_SEGMENT)]));
+    assert.equal(await blobs.uploadSize(id), 3 * SEGMENT, 'a tail of fewer segments than the file is stale');
+    await driver.putContent(uploadDataPath(id), Buffer.concat([data, randomBytes(500)]));
+    const writer = await blobs.uploadWriter(id, key.key);
+    assert.equal(writer.size, 2 * SEGMENT + 5, 'the damaged bytes are cut off and the tail kept');
+    await writer.close();
+    const resumed = await blobs.uploadWriter(id, key.key);
+    await resumed.write(chunks(bytes.subarray(2 * SEGMENT + 5)));
+    await resumed.commit();
+    const digest = digestOf(bytes);
+    await blobs.promoteUpload(id, digest);
+    assert.deepEqual(await blobs.read(digest, keyed(key.key)), bytes);
+  });
+
+  it('seals the last segment on commit and promotes an upload with one move', async () => {
     const { driver: recorded, calls } = recording(driver);
     const blobs = new BlobStore(recorded);
-    const id = randomUUID();
-    const bytes = randomBytes(3 * 1024 * 1024);
-    const digest = digestOf(bytes);
-    const writer = await blobs.uploadWriter(id, false);
-    await writer.write(chunks(bytes));
-    await writer.commit();
-    calls.length = 0;
-    await blobs.promoteUpload(id, digest);
-    assert.deepEqual(calls, [`move ${uploadDataPath(id)} ${blobPath(digest)}`, `delete ${uploadDir(id)}`]);
-    assert.deepEqual(await driver.getContent(blobPath(digest)), bytes);
-    await assert.rejects(driver.stat(uploadDir(id)), isNotFound);
-    assert.equal(await blobs.uploadSize(id), 0);
+    const key = generateDataKey();
+    for (const size of [0, 1, SEGMENT, SEGMENT + 1, 3 * 1024 * 1024]) {
+      const bytes = randomBytes(size);
+      const digest = digestOf(bytes);
+      const id = await upload(blobs, key, bytes);
+      const writer = await blobs.uploadWriter(id, key.key);
+      await writer.commit();
+      calls.length = 0;
+      await blobs.promoteUpload(id, digest);
+      assert.deepEqual(calls, [`move ${uploadDataPath(id)} ${blobPath(digest)}`, `delete ${uploadDir(id)}`]);
+      assert.equal(await blobs.size(digest), size);
+      assert.deepEqual(await blobs.read(digest, keyed(key.key)), bytes, `${size} bytes`);
+      await assert.rejects(driver.stat(uploadDir(id)), isNotFound);
+      assert.equal(await blobs.uploadSize(id), 0);
+    }
   });
 
   it('fails to promote a missing upload without creating the blob', async () => {
@@ -140,10 +285,7 @@ describe('BlobStore', () => {
 
   it('deletes an upload, and deleting a missing one is fine', async () => {
     const blobs = new BlobStore(driver);
-    const id = randomUUID();
-    const writer = await blobs.uploadWriter(id, false);
-    await writer.write(chunks(Buffer.from('abandoned')));
-    await writer.close();
+    const id = await upload(blobs, generateDataKey(), Buffer.from('abandoned'));
     await blobs.deleteUpload(id);
     await assert.rejects(driver.stat(uploadDir(id)), isNotFound);
     await blobs.deleteUpload(id);

@@ -3,7 +3,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RegistryError, type ErrorCode } from '../../domain/errors.js';
 import { ManagementError, type ManagementErrorCode } from '../../domain/management-errors.js';
+import { KMS_EXCEPTIONS, KmsError, type KmsExceptionName } from '../../domain/kms-errors.js';
 import { ImmutableTagError } from '../../domain/tag-mutability.js';
+import { IntegrityError } from '../../domain/integrity.js';
 import { SignatureError } from '../../iam/sigv4.js';
 
 /** Exceptions of the AWS JSON protocol itself (not in the service model), with their statuses. */
@@ -28,7 +30,12 @@ export const MODEL_EXCEPTIONS = [
   'TooManyTagsException', 'UnsupportedImageTypeException', 'UploadNotFoundException', 'ValidationException',
 ] as const;
 
-export type ApiExceptionName = (typeof MODEL_EXCEPTIONS)[number] | keyof typeof COMMON_EXCEPTIONS;
+/** The key service's exceptions (KMS model) that are not client errors. */
+const KMS_STATUS: Partial<Record<KmsExceptionName, number>> = { KMSInternalException: 500 };
+
+export type ApiExceptionName = (typeof MODEL_EXCEPTIONS)[number] | keyof typeof COMMON_EXCEPTIONS | KmsExceptionName;
+
+export { KMS_EXCEPTIONS };
 
 export class ApiError extends Error {
   constructor(readonly type: ApiExceptionName, message: string, readonly fields: Record<string, unknown> = {}) {
@@ -37,7 +44,7 @@ export class ApiError extends Error {
   }
 
   get status(): number {
-    return COMMON_EXCEPTIONS[this.type] ?? (this.type === 'ServerException' ? 500 : 400);
+    return COMMON_EXCEPTIONS[this.type] ?? KMS_STATUS[this.type as KmsExceptionName] ?? (this.type === 'ServerException' ? 500 : 400);
   }
 }
 
@@ -70,8 +77,14 @@ const FROM_MANAGEMENT: Record<ManagementErrorCode, ApiExceptionName> = {
   VALIDATION: 'ValidationException',
 };
 
-export function toApiError(err: unknown): ApiError | undefined {
+/**
+ * How errors read on an API. On ECR a key service error is KmsException naming the KMS error
+ * (the model's kmsError); the key service's own API renders it by name (`kmsNames`).
+ */
+export function toApiError(err: unknown, kmsNames = false): ApiError | undefined {
   if (err instanceof ApiError) return err;
+  if (err instanceof KmsError) return kmsNames ? new ApiError(err.type, err.message) : new ApiError('KmsException', err.message, { kmsError: err.type });
+  if (err instanceof IntegrityError) return new ApiError('ServerException', `stored content failed its integrity check: ${err.message}`);
   if (err instanceof ManagementError) return new ApiError(FROM_MANAGEMENT[err.code], err.message);
   // Before the registry errors: on /v2 the same refusal is TAG_INVALID.
   if (err instanceof ImmutableTagError) return new ApiError('ImageTagAlreadyExistsException', err.message);
@@ -85,7 +98,9 @@ export function toApiError(err: unknown): ApiError | undefined {
 }
 
 export function renderApiError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  let error = toApiError(err);
+  const target = request.headers['x-amz-target'];
+  let error = toApiError(err, typeof target === 'string' && target.startsWith('TrentService.'));
+  if (err instanceof IntegrityError) request.log.error({ err }, 'stored content failed its integrity check');
   if (!error) {
     request.log.error({ err }, 'API request failed');
     error = new ApiError('ServerException', 'An internal error occurred.');

@@ -1,5 +1,6 @@
-// The ECR-compatible management API: POST / with the AWS JSON 1.1 protocol
-// (X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.<Action>), every request SigV4-signed.
+// The AWS APIs on the registry's listener: POST / with the AWS JSON 1.1 protocol, dispatched by
+// the X-Amz-Target prefix (AmazonEC2ContainerRegistry_V20150921.<Action> for ECR,
+// TrentService.<Action> for the key service), every request SigV4-signed for its service.
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Authenticator } from '../../iam/authenticator.js';
@@ -9,12 +10,18 @@ import { ApiError, renderApiError } from './errors.js';
 export const ECR_TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921';
 const MAX_BODY = 64 * 1024 * 1024;
 
-export interface ApiPluginOptions {
+export const KMS_TARGET_PREFIX = 'TrentService';
+
+export interface ApiService {
   targetPrefix: string;
   /** The SigV4 service name requests must be signed for. */
   signingName: string;
-  authenticator: Authenticator;
   actions: ApiActionTable;
+}
+
+export interface ApiPluginOptions {
+  authenticator: Authenticator;
+  services: ApiService[];
 }
 
 export async function awsJsonPlugin(app: FastifyInstance, options: ApiPluginOptions): Promise<void> {
@@ -29,19 +36,19 @@ export async function awsJsonPlugin(app: FastifyInstance, options: ApiPluginOpti
 
   app.post('/', async (request, reply) => {
     const target = request.headers['x-amz-target'];
-    const prefix = `${options.targetPrefix}.`;
-    if (typeof target !== 'string' || !target.startsWith(prefix)) {
+    const service = typeof target === 'string' ? options.services.find((s) => target.startsWith(`${s.targetPrefix}.`)) : undefined;
+    if (typeof target !== 'string' || !service) {
       throw new ApiError('UnknownOperationException', 'missing or unknown X-Amz-Target');
     }
-    const name = target.slice(prefix.length);
-    const action = Object.hasOwn(options.actions, name) ? options.actions[name] : undefined;
+    const name = target.slice(service.targetPrefix.length + 1);
+    const action = Object.hasOwn(service.actions, name) ? service.actions[name] : undefined;
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const principal = await options.authenticator.sigV4({
       method: request.method,
       url: request.url,
       headers: request.headers,
       bodySha256: createHash('sha256').update(body).digest('hex'),
-    }, options.signingName);
+    }, service.signingName);
     if (!action) throw new ApiError('UnknownOperationException', `${name} is not an operation Berth implements`);
     let parsed: unknown = {};
     if (body.length > 0) {

@@ -2,6 +2,8 @@
 // {"errors":[{code,message,detail}]} envelope with the catalogue's status.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCodes, RegistryError, type ErrorCode } from '../../domain/errors.js';
+import { KmsError } from '../../domain/kms-errors.js';
+import { IntegrityError } from '../../domain/integrity.js';
 
 /** Framework and transport errors (bad body, bad URL, aborted request) mapped into the catalogue. */
 function fromFrameworkError(err: FastifyError): RegistryError | undefined {
@@ -13,6 +15,9 @@ function fromFrameworkError(err: FastifyError): RegistryError | undefined {
 
 export function toRegistryError(err: unknown): RegistryError | undefined {
   if (err instanceof RegistryError) return err;
+  // The repository's KMS key is disabled, pending deletion or gone: its content is not readable.
+  if (err instanceof KmsError) return new RegistryError('DENIED', `KMS key unavailable (${err.type}): ${err.message}`, { kmsError: err.type });
+  if (err instanceof IntegrityError) return new RegistryError('UNKNOWN', `stored content failed its integrity check: ${err.message}`, undefined, { status: 500 });
   const code = (err as NodeJS.ErrnoException)?.code;
   // The client went away or sent a body that ended early: a client error, not ours.
   if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (err as Error)?.message === 'aborted') {
@@ -24,6 +29,7 @@ export function toRegistryError(err: unknown): RegistryError | undefined {
 
 export function renderError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   let error = toRegistryError(err);
+  if (err instanceof IntegrityError) request.log.error({ err }, 'stored content failed its integrity check');
   if (!error) {
     request.log.error({ err }, 'request failed');
     error = new RegistryError('UNKNOWN', ErrorCodes.UNKNOWN.message);

@@ -1,0 +1,17 @@
+// Errors of the key service, by the KMS model's exception names (shared/specs/aws/kms.service-2.json).
+// The KMS API renders them by name; ECR renders them as KmsException with `kmsError`; /v2 as DENIED.
+
+export const KMS_EXCEPTIONS = [
+  'AlreadyExistsException', 'DisabledException', 'IncorrectKeyException', 'InvalidAliasNameException', 'InvalidArnException',
+  'InvalidCiphertextException', 'InvalidKeyUsageException', 'InvalidMarkerException', 'KMSInternalException', 'KMSInvalidStateException',
+  'LimitExceededException', 'MalformedPolicyDocumentException', 'NotFoundException', 'UnsupportedOperationException', 'ValidationException',
+] as const;
+
+export type KmsExceptionName = (typeof KMS_EXCEPTIONS)[number];
+
+export class KmsError extends Error {
+  constructor(readonly type: KmsExceptionName, message: string) {
+    super(message);
+    this.name = 'KmsError';
+  }
+}

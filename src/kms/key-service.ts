@@ -1,0 +1,304 @@
+// The key service (a KMS subset): customer keys with their lifecycle, aliases, policies and
+// rotation, and the cryptography Berth needs from them (wrapping blobs' data keys). Keys belong
+// to an account; every operation by a caller is authorized on the key's ARN.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { KmsActions, type Action } from '../domain/actions.js';
+import { KmsError } from '../domain/kms-errors.js';
+import type { Authorizer, Principal } from '../iam/authorizer.js';
+import type { Seal } from '../keys/shared-secret.js';
+import type { KmsAlias, KmsKey, MetadataStore } from '../metadata/store.js';
+import { blobKey, newMaterial, open, openMaterial, seal, type EncryptionContext } from './key-material.js';
+
+export interface KmsContext {
+  principal: Principal;
+  accountId: string;
+}
+
+/** The alias of the key ECR uses for a KMS repository that names none (AWS managed in ECR). */
+export const ECR_DEFAULT_ALIAS = 'alias/aws/ecr';
+const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ALIAS_NAME = /^alias\/[a-zA-Z0-9/_-]{1,250}$/;
+const DAY_MS = 86_400_000;
+
+export function defaultPolicy(accountId: string): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Id: 'key-default-1',
+    Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'kms:*', Resource: '*' }],
+  });
+}
+
+export class KeyService {
+  /** Opened material by key id and version: rotation adds versions, never changes one. */
+  private readonly materials = new Map<string, Buffer>();
+
+  constructor(private readonly store: MetadataStore, private readonly seal: Seal, private readonly authorizer: Authorizer, private readonly region: string) {}
+
+  keyArn(accountId: string, id: string): string {
+    return `arn:aws:kms:${this.region}:${accountId}:key/${id}`;
+  }
+
+  aliasArn(accountId: string, name: string): string {
+    return `arn:aws:kms:${this.region}:${accountId}:${name}`;
+  }
+
+  private async authorize(ctx: KmsContext, action: Action, resource: string): Promise<void> {
+    await this.authorizer.authorize({ principal: ctx.principal, action, resource });
+  }
+
+  /**
+   * The key a KeyId names: a key id, key ARN, alias name or alias ARN. Keys of other accounts
+   * only by ARN. A key whose deletion date has passed is gone.
+   */
+  async find(accountId: string, reference: string): Promise<KmsKey> {
+    let account = accountId;
+    let ref = reference;
+    const arn = /^arn:aws:kms:([a-z0-9-]+):(\d{12}):((?:key|alias)\/.+)$/.exec(reference);
+    if (reference.startsWith('arn:')) {
+      if (!arn || arn[1] !== this.region) throw new KmsError('InvalidArnException', `${reference} is not a KMS key or alias ARN of ${this.region}`);
+      account = arn[2]!;
+      ref = arn[3]!;
+    }
+    let id = ref.startsWith('key/') ? ref.slice(4) : ref;
+    if (ref.startsWith('alias/')) {
+      const alias = await this.store.kms.getAlias(account, ref);
+      if (!alias) throw new KmsError('NotFoundException', `Alias ${this.aliasArn(account, ref)} is not found.`);
+      id = alias.keyId;
+    }
+    const key = KEY_ID.test(id) ? await this.store.kms.getKey(id) : undefined;
+    if (!key || key.accountId !== account || (key.state === 'PendingDeletion' && key.deletionDate !== null && key.deletionDate <= Date.now())) {
+      throw new KmsError('NotFoundException', `Key '${this.keyArn(account, id)}' does not exist`);
+    }
+    return key;
+  }
+
+  private async target(ctx: KmsContext, reference: string, action: Action): Promise<KmsKey> {
+    const key = await this.find(ctx.accountId, reference);
+    await this.authorize(ctx, action, key.arn);
+    return key;
+  }
+
+  async create(ctx: KmsContext, request: { description?: string; keyUsage?: string; keySpec?: string; policy?: string }): Promise<KmsKey> {
+    await this.authorize(ctx, KmsActions.CreateKey, this.keyArn(ctx.accountId, '*'));
+    if ((request.keyUsage ?? 'ENCRYPT_DECRYPT') !== 'ENCRYPT_DECRYPT' || (request.keySpec ?? 'SYMMETRIC_DEFAULT') !== 'SYMMETRIC_DEFAULT') {
+      throw new KmsError('UnsupportedOperationException', 'this key service makes symmetric ENCRYPT_DECRYPT keys (SYMMETRIC_DEFAULT) only');
+    }
+    if (request.policy !== undefined) checkPolicy(request.policy);
+    return this.createKey(ctx.accountId, request.description ?? '', request.policy);
+  }
+
+  private async createKey(accountId: string, description: string, policy?: string): Promise<KmsKey> {
+    const id = randomUUID();
+    const now = Date.now();
+    const key: KmsKey = {
+      id, accountId, arn: this.keyArn(accountId, id), description, state: 'Enabled', keyUsage: 'ENCRYPT_DECRYPT', keySpec: 'SYMMETRIC_DEFAULT',
+      createdAt: now, deletionDate: null, pendingWindowDays: null, rotationEnabled: false, rotationPeriodDays: null, policy: policy ?? defaultPolicy(accountId),
+    };
+    await this.store.kms.createKey(key, { keyId: id, version: 1, sealed: newMaterial(this.seal, id, 1), createdAt: now });
+    return key;
+  }
+
+  describe(ctx: KmsContext, reference: string): Promise<KmsKey> {
+    return this.target(ctx, reference, KmsActions.DescribeKey);
+  }
+
+  async list(ctx: KmsContext, after: string | undefined, limit: number): Promise<KmsKey[]> {
+    await this.authorize(ctx, KmsActions.ListKeys, this.keyArn(ctx.accountId, '*'));
+    return this.store.kms.listKeys(ctx.accountId, after, limit);
+  }
+
+  async enable(ctx: KmsContext, reference: string): Promise<void> {
+    const key = await this.target(ctx, reference, KmsActions.EnableKey);
+    if (key.state === 'PendingDeletion') throw invalidState(key);
+    await this.store.kms.updateKey(key.id, { state: 'Enabled' });
+  }
+
+  async disable(ctx: KmsContext, reference: string): Promise<void> {
+    const key = await this.target(ctx, reference, KmsActions.DisableKey);
+    if (key.state === 'PendingDeletion') throw invalidState(key);
+    await this.store.kms.updateKey(key.id, { state: 'Disabled' });
+  }
+
+  async scheduleDeletion(ctx: KmsContext, reference: string, days = 30): Promise<KmsKey> {
+    const key = await this.target(ctx, reference, KmsActions.ScheduleKeyDeletion);
+    if (!Number.isInteger(days) || days < 7 || days > 30) throw new KmsError('ValidationException', 'PendingWindowInDays must be between 7 and 30');
+    if (key.state === 'PendingDeletion') throw invalidState(key);
+    return (await this.store.kms.updateKey(key.id, { state: 'PendingDeletion', deletionDate: Date.now() + days * DAY_MS, pendingWindowDays: days }))!;
+  }
+
+  /** Cancels a scheduled deletion; the key is Disabled afterwards, as in KMS. */
+  async cancelDeletion(ctx: KmsContext, reference: string): Promise<KmsKey> {
+    const key = await this.target(ctx, reference, KmsActions.CancelKeyDeletion);
+    if (key.state !== 'PendingDeletion') throw invalidState(key);
+    return (await this.store.kms.updateKey(key.id, { state: 'Disabled', deletionDate: null, pendingWindowDays: null }))!;
+  }
+
+  async createAlias(ctx: KmsContext, name: string, targetReference: string): Promise<void> {
+    if (!ALIAS_NAME.test(name) || name.startsWith('alias/aws/')) {
+      throw new KmsError('InvalidAliasNameException', `${name} is not a valid alias name: alias/ then letters, digits, /, _ and -, not alias/aws/`);
+    }
+    const key = await this.target(ctx, targetReference, KmsActions.CreateAlias);
+    if (key.state === 'PendingDeletion') throw invalidState(key);
+    await this.authorize(ctx, KmsActions.CreateAlias, this.aliasArn(ctx.accountId, name));
+    const now = Date.now();
+    if (!(await this.store.kms.createAlias({ accountId: ctx.accountId, name, keyId: key.id, createdAt: now, updatedAt: now }))) {
+      throw new KmsError('AlreadyExistsException', `An alias with the name ${this.aliasArn(ctx.accountId, name)} already exists`);
+    }
+  }
+
+  async listAliases(ctx: KmsContext, keyReference: string | undefined, after: string | undefined, limit: number): Promise<KmsAlias[]> {
+    const key = keyReference === undefined ? undefined : await this.find(ctx.accountId, keyReference);
+    await this.authorize(ctx, KmsActions.ListAliases, this.aliasArn(ctx.accountId, '*'));
+    return this.store.kms.listAliases(ctx.accountId, key?.id, after, limit);
+  }
+
+  async getPolicy(ctx: KmsContext, reference: string, name = 'default'): Promise<string> {
+    const key = await this.target(ctx, reference, KmsActions.GetKeyPolicy);
+    if (name !== 'default') throw new KmsError('NotFoundException', `No such policy: ${name} (keys have one policy, named default)`);
+    return key.policy;
+  }
+
+  async putPolicy(ctx: KmsContext, reference: string, policy: string, name = 'default'): Promise<void> {
+    const key = await this.target(ctx, reference, KmsActions.PutKeyPolicy);
+    if (name !== 'default') throw new KmsError('NotFoundException', `No such policy: ${name} (keys have one policy, named default)`);
+    if (key.state === 'PendingDeletion') throw invalidState(key);
+    checkPolicy(policy);
+    await this.store.kms.updateKey(key.id, { policy });
+  }
+
+  async listPolicies(ctx: KmsContext, reference: string): Promise<string[]> {
+    await this.target(ctx, reference, KmsActions.ListKeyPolicies);
+    return ['default'];
+  }
+
+  async setRotation(ctx: KmsContext, reference: string, enabled: boolean, periodDays?: number): Promise<void> {
+    const key = await this.target(ctx, reference, enabled ? KmsActions.EnableKeyRotation : KmsActions.DisableKeyRotation);
+    if (key.state === 'Disabled') throw new KmsError('DisabledException', `${key.arn} is disabled.`);
+    if (key.state === 'PendingDeletion') throw invalidState(key);
+    const period = periodDays ?? 365;
+    if (enabled && (!Number.isInteger(period) || period < 90 || period > 2560)) throw new KmsError('ValidationException', 'RotationPeriodInDays must be between 90 and 2560');
+    await this.store.kms.updateKey(key.id, { rotationEnabled: enabled, rotationPeriodDays: enabled ? period : null });
+  }
+
+  async rotationStatus(ctx: KmsContext, reference: string): Promise<KmsKey> {
+    return this.target(ctx, reference, KmsActions.GetKeyRotationStatus);
+  }
+
+  /** New material for the key now; earlier material stays to decrypt what it encrypted. */
+  async rotateNow(ctx: KmsContext, reference: string): Promise<KmsKey> {
+    const key = await this.target(ctx, reference, KmsActions.RotateKeyOnDemand);
+    usable(key);
+    const latest = await this.store.kms.material(key.id);
+    const version = (latest?.version ?? 0) + 1;
+    await this.store.kms.addMaterial({ keyId: key.id, version, sealed: newMaterial(this.seal, key.id, version), createdAt: Date.now() });
+    return key;
+  }
+
+  async encrypt(ctx: KmsContext, reference: string, plaintext: Buffer, context: EncryptionContext = {}): Promise<{ key: KmsKey; blob: Buffer }> {
+    const key = await this.target(ctx, reference, KmsActions.Encrypt);
+    return { key, blob: await this.sealWith(key, plaintext, context) };
+  }
+
+  async generateDataKey(ctx: KmsContext, reference: string, bytes: number, context: EncryptionContext = {}): Promise<{ key: KmsKey; plaintext: Buffer; blob: Buffer }> {
+    const key = await this.target(ctx, reference, KmsActions.GenerateDataKey);
+    const plaintext = randomBytes(bytes);
+    return { key, plaintext, blob: await this.sealWith(key, plaintext, context) };
+  }
+
+  async decrypt(ctx: KmsContext, blob: Buffer, context: EncryptionContext = {}, reference?: string): Promise<{ key: KmsKey; plaintext: Buffer }> {
+    const { keyId } = blobKey(blob);
+    const key = await this.find(ctx.accountId, keyId);
+    if (reference !== undefined && (await this.find(ctx.accountId, reference)).id !== key.id) {
+      throw new KmsError('IncorrectKeyException', 'the ciphertext was not encrypted with the KMS key given');
+    }
+    await this.authorize(ctx, KmsActions.Decrypt, key.arn);
+    return { key, plaintext: await this.openWith(key, blob, context) };
+  }
+
+  // Berth's own use (data keys of repositories): no caller to authorize, the repository was.
+
+  /** The key a KMS repository is created with: the one named (it must be Enabled) or the account's default ECR key. */
+  async forRepository(accountId: string, reference: string | undefined): Promise<KmsKey> {
+    if (reference === undefined) return this.defaultEcrKey(accountId);
+    const key = await this.find(accountId, reference);
+    usable(key);
+    return key;
+  }
+
+  private async defaultEcrKey(accountId: string): Promise<KmsKey> {
+    const alias = await this.store.kms.getAlias(accountId, ECR_DEFAULT_ALIAS);
+    if (alias) return this.find(accountId, alias.keyId);
+    const key = await this.createKey(accountId, 'Default key that protects my ECR data when no other key is defined');
+    const now = Date.now();
+    if (await this.store.kms.createAlias({ accountId, name: ECR_DEFAULT_ALIAS, keyId: key.id, createdAt: now, updatedAt: now })) return key;
+    // Another node made it first: use theirs (ours stays unused).
+    return this.find(accountId, ECR_DEFAULT_ALIAS);
+  }
+
+  /** Throws the KMS error that explains why the key (an ARN) cannot be used now. */
+  async assertUsable(keyArn: string): Promise<KmsKey> {
+    const key = await this.find(arnAccountOf(keyArn), keyArn);
+    usable(key);
+    return key;
+  }
+
+  async wrap(keyArn: string, plaintext: Buffer, context: EncryptionContext): Promise<Buffer> {
+    return this.sealWith(await this.assertUsable(keyArn), plaintext, context);
+  }
+
+  async unwrap(keyArn: string, blob: Buffer, context: EncryptionContext): Promise<Buffer> {
+    const key = await this.assertUsable(keyArn);
+    if (blobKey(blob).keyId !== key.id) throw new KmsError('IncorrectKeyException', `the wrapped key was not encrypted with ${keyArn}`);
+    return this.openWith(key, blob, context);
+  }
+
+  private async sealWith(key: KmsKey, plaintext: Buffer, context: EncryptionContext): Promise<Buffer> {
+    usable(key);
+    const material = await this.store.kms.material(key.id);
+    if (!material) throw new KmsError('KMSInternalException', `key ${key.arn} has no material`);
+    return seal(await this.opened(key.id, material.version, material.sealed), key.id, material.version, plaintext, context);
+  }
+
+  private async openWith(key: KmsKey, blob: Buffer, context: EncryptionContext): Promise<Buffer> {
+    usable(key);
+    const { version } = blobKey(blob);
+    const material = await this.store.kms.material(key.id, version);
+    if (!material) throw new KmsError('InvalidCiphertextException', `key ${key.arn} has no material version ${version}`);
+    return open(await this.opened(key.id, version, material.sealed), blob, context);
+  }
+
+  private async opened(keyId: string, version: number, sealed: string): Promise<Buffer> {
+    const name = `${keyId}:${version}`;
+    let material = this.materials.get(name);
+    if (!material) {
+      material = openMaterial(this.seal, keyId, version, sealed);
+      this.materials.set(name, material);
+    }
+    return material;
+  }
+}
+
+function arnAccountOf(arn: string): string {
+  return arn.split(':')[4] ?? '';
+}
+
+function usable(key: KmsKey): void {
+  if (key.state === 'Disabled') throw new KmsError('DisabledException', `${key.arn} is disabled.`);
+  if (key.state === 'PendingDeletion') throw new KmsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
+}
+
+function invalidState(key: KmsKey): KmsError {
+  return new KmsError('KMSInvalidStateException', `${key.arn} is ${key.state === 'PendingDeletion' ? 'pending deletion' : key.state}.`);
+}
+
+function checkPolicy(policy: string): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(policy);
+  } catch {
+    throw new KmsError('MalformedPolicyDocumentException', 'the key policy is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || !Array.isArray((parsed as { Statement?: unknown }).Statement)) {
+    throw new KmsError('MalformedPolicyDocumentException', 'the key policy needs a Statement list');
+  }
+}

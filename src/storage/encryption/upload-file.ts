@@ -1,0 +1,227 @@
+// An upload in progress, encrypted: its data file holds only whole segments sealed as not last,
+// in the blob format, and the plaintext after the last whole segment (up to one segment) is the
+// "tail", kept sealed in a small file of its own. A chunk never re-seals a segment (GCM must not
+// reuse a nonce), so a segment is written once the bytes after it arrive; completion seals the
+// tail as the final segment, and the data file is then a blob to move into place.
+//
+// tail file: segments in the data file (8, BE) | nonce (12) | ciphertext | tag (16), under a
+// key derived from the data key, with the segment count as AAD. It counts only when its
+// segment count equals the data file's: a crash between the two writes leaves the whole
+// segments, and the client resends from there (as with an unencrypted partial chunk).
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import type { FileWriter, StorageDriver } from '../driver.js';
+import { PathNotFoundError } from '../driver.js';
+import { decryptSegments, type DataKey } from './readers.js';
+import { HEADER, IntegrityError, parseHeader, SEALED_SEGMENT, SEGMENT, sealSegment, TAG, type Header } from './segments.js';
+
+const TAIL_PREFIX = 8 + 12;
+
+async function* just(bytes: Buffer): AsyncGenerator<Buffer> {
+  yield bytes;
+}
+
+export interface UploadPaths {
+  data: string;
+  tail: string;
+  /** Where a damaged data file is rebuilt before it replaces the original. */
+  repair: string;
+}
+
+/** What is stored of an upload: whole segments, and whether the data file has bytes after them. */
+export interface UploadLayout {
+  header: Header | undefined;
+  segments: number;
+  /** Bytes after the last whole segment (a write cut short), or a header cut short. */
+  damaged: boolean;
+  /** Plaintext bytes in the tail file, when it belongs to these segments. */
+  tailBytes: number;
+}
+
+function tailKey(key: DataKey): KeyObject {
+  return createSecretKey(createHmac('sha256', key.key).update('berth upload tail').digest());
+}
+
+function countBytes(segments: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(segments));
+  return b;
+}
+
+async function optional<T>(op: Promise<T>): Promise<T | undefined> {
+  try {
+    return await op;
+  } catch (err) {
+    if (err instanceof PathNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+async function readHeader(driver: StorageDriver, path: string): Promise<Header> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await driver.reader(path, 0, HEADER)) chunks.push(chunk as Buffer);
+  return parseHeader(Buffer.concat(chunks));
+}
+
+export async function uploadLayout(driver: StorageDriver, paths: UploadPaths): Promise<UploadLayout> {
+  const info = await optional(driver.stat(paths.data));
+  if (!info) return { header: undefined, segments: 0, damaged: false, tailBytes: 0 };
+  if (info.size < HEADER) return { header: undefined, segments: 0, damaged: true, tailBytes: 0 };
+  const segments = Math.floor((info.size - HEADER) / SEALED_SEGMENT);
+  const header = await readHeader(driver, paths.data);
+  const tail = await optional(driver.getContent(paths.tail));
+  const tailBytes = tail && tail.length >= TAIL_PREFIX + TAG && Number(tail.readBigUInt64BE(0)) === segments ? tail.length - TAIL_PREFIX - TAG : 0;
+  return { header, segments, damaged: (info.size - HEADER) % SEALED_SEGMENT !== 0, tailBytes };
+}
+
+export function layoutSize(layout: UploadLayout): number {
+  return layout.segments * SEGMENT + layout.tailBytes;
+}
+
+async function readTail(driver: StorageDriver, paths: UploadPaths, key: DataKey, layout: UploadLayout): Promise<Buffer> {
+  if (layout.tailBytes === 0) return Buffer.alloc(0);
+  const stored = await driver.getContent(paths.tail);
+  const decipher = createDecipheriv('aes-256-gcm', tailKey(key), stored.subarray(8, TAIL_PREFIX), { authTagLength: TAG });
+  decipher.setAAD(stored.subarray(0, 8));
+  decipher.setAuthTag(stored.subarray(stored.length - TAG));
+  const plain = decipher.update(stored.subarray(TAIL_PREFIX, stored.length - TAG));
+  try {
+    decipher.final();
+  } catch {
+    throw new IntegrityError('the upload tail failed authentication: the stored bytes were changed');
+  }
+  return plain;
+}
+
+async function writeTail(driver: StorageDriver, paths: UploadPaths, key: DataKey, segments: number, plain: Uint8Array): Promise<void> {
+  const count = countBytes(segments);
+  const nonce = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', tailKey(key), nonce, { authTagLength: TAG });
+  cipher.setAAD(count);
+  await driver.putContent(paths.tail, Buffer.concat([count, nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()]));
+}
+
+/** Starts an upload's data file: the header alone. */
+export async function createUploadFile(driver: StorageDriver, paths: UploadPaths, header: Header): Promise<void> {
+  const writer = await driver.writer(paths.data, false);
+  try {
+    await writer.write(just(header.bytes));
+    await writer.close();
+  } catch (err) {
+    await writer.cancel();
+    throw err;
+  }
+}
+
+/** Rewrites the data file with only its whole segments (after a write was cut short). */
+async function repair(driver: StorageDriver, paths: UploadPaths, layout: UploadLayout): Promise<void> {
+  const writer = await driver.writer(paths.repair, false);
+  try {
+    if (!layout.header) throw new IntegrityError('the upload lost its header');
+    await writer.write(await driver.reader(paths.data, 0, HEADER + layout.segments * SEALED_SEGMENT));
+    await writer.commit();
+  } catch (err) {
+    await writer.cancel();
+    throw err;
+  }
+  // A tail file of the same segment count is still the upload's last bytes (the cut write
+  // never got to replace it); any other tail is stale and is replaced at the next write.
+  await driver.move(paths.repair, paths.data);
+}
+
+/** A writer over an encrypted upload; `size` and `write` speak plaintext. */
+export class EncryptedUploadWriter {
+  private readonly tail = Buffer.allocUnsafe(SEGMENT);
+  private tailLength: number;
+  private sealed = false;
+
+  private constructor(
+    private readonly driver: StorageDriver, private readonly paths: UploadPaths, private readonly key: DataKey,
+    private readonly header: Header, private readonly writer: FileWriter, private segments: number, tail: Buffer,
+  ) {
+    tail.copy(this.tail);
+    this.tailLength = tail.length;
+  }
+
+  static async open(driver: StorageDriver, paths: UploadPaths, key: DataKey): Promise<EncryptedUploadWriter> {
+    let layout = await uploadLayout(driver, paths);
+    const header = layout.header;
+    if (!header) throw new IntegrityError('the upload has no data file header');
+    if (header.dataKeyId !== key.id) throw new IntegrityError(`the upload is sealed with data key ${header.dataKeyId}, not ${key.id}`);
+    if (layout.damaged) {
+      await repair(driver, paths, layout);
+      layout = { ...layout, damaged: false };
+    }
+    const tail = await readTail(driver, paths, key, layout);
+    const writer = await driver.writer(paths.data, true);
+    return new EncryptedUploadWriter(driver, paths, key, header, writer, layout.segments, tail);
+  }
+
+  get size(): number {
+    return this.segments * SEGMENT + this.tailLength;
+  }
+
+  /** Streams plaintext in, sealing each segment once bytes after it arrive; resolves with the plaintext bytes taken. */
+  async write(source: AsyncIterable<Uint8Array>): Promise<number> {
+    if (this.sealed) throw new Error('upload already sealed');
+    const before = this.size;
+    try {
+      await this.writer.write(this.seal(source));
+    } finally {
+      // Also after a failed source: the segments it got to are in the file, and so is the tail.
+      if (this.size !== before) await writeTail(this.driver, this.paths, this.key, this.segments, this.tail.subarray(0, this.tailLength));
+    }
+    return this.size - before;
+  }
+
+  private async *seal(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+    for await (const chunk of source) {
+      let offset = 0;
+      while (offset < chunk.length) {
+        if (this.tailLength === SEGMENT) {
+          const segment = sealSegment(this.key.key, this.header, this.segments, this.tail, false);
+          this.segments++;
+          this.tailLength = 0;
+          yield segment;
+        }
+        const take = Math.min(SEGMENT - this.tailLength, chunk.length - offset);
+        this.tail.set(chunk.subarray(offset, offset + take), this.tailLength);
+        this.tailLength += take;
+        offset += take;
+      }
+    }
+  }
+
+  /** Seals the tail as the last segment and makes the file durable: it is a whole blob now. */
+  async commit(): Promise<void> {
+    if (!this.sealed) {
+      this.sealed = true;
+      await this.writer.write(just(sealSegment(this.key.key, this.header, this.segments, this.tail.subarray(0, this.tailLength), true)));
+    }
+    await this.writer.commit();
+  }
+
+  close(): Promise<void> {
+    return this.writer.close();
+  }
+
+  cancel(): Promise<void> {
+    return this.writer.cancel();
+  }
+}
+
+/** The first `length` plaintext bytes of an upload, decrypted as they stream. */
+export async function* readUpload(driver: StorageDriver, paths: UploadPaths, key: DataKey, length: number): AsyncGenerator<Buffer> {
+  const layout = await uploadLayout(driver, paths);
+  if (!layout.header) throw new IntegrityError('the upload has no data file header');
+  if (layout.header.dataKeyId !== key.id) throw new IntegrityError(`the upload is sealed with data key ${layout.header.dataKeyId}, not ${key.id}`);
+  const fromSegments = Math.min(length, layout.segments * SEGMENT);
+  if (fromSegments > 0) {
+    const stream = await driver.reader(paths.data, HEADER, Math.ceil(fromSegments / SEGMENT) * SEALED_SEGMENT);
+    yield* decryptSegments(stream, layout.header, key.key, 0, 0, fromSegments, () => false);
+  }
+  if (length > fromSegments) {
+    const tail = await readTail(driver, paths, key, layout);
+    if (tail.length < length - fromSegments) throw new IntegrityError(`the upload has ${layoutSize(layout)} bytes, not ${length}`);
+    yield tail.subarray(0, length - fromSegments);
+  }
+}
