@@ -7,7 +7,14 @@ import type { FastifyReply } from 'fastify';
 import type { BlobContent } from '../registry/blobs.js';
 import type { RandomAccessFile } from '../storage/driver.js';
 
-export function sendBlob(reply: FastifyReply, blob: BlobContent, cacheControl: string): Promise<unknown> | FastifyReply {
+export async function sendBlob(reply: FastifyReply, blob: BlobContent, cacheControl: string): Promise<unknown> {
+  // The first buffer is read before any header: a blob that fails its integrity check there is
+  // an error response, not a cut connection.
+  let first: Prefetched | undefined;
+  if (blob.body.kind === 'file') {
+    const { start, end } = blob.range ?? { start: 0, end: blob.size - 1 };
+    first = await prefetch(blob.body.file, start, end);
+  }
   reply.headers({
     'Content-Type': 'application/octet-stream',
     'Docker-Content-Digest': blob.digest,
@@ -22,9 +29,26 @@ export function sendBlob(reply: FastifyReply, blob: BlobContent, cacheControl: s
   }
   if (blob.body.kind === 'file') {
     const { start, end } = blob.range ?? { start: 0, end: blob.size - 1 };
-    return sendFileRange(reply, blob.body.file, start, end);
+    return sendFileRange(reply, blob.body.file, start, end, first);
   }
   return reply.send(blob.body.stream);
+}
+
+interface Prefetched {
+  buffer: Buffer;
+  count: number;
+}
+
+async function prefetch(file: RandomAccessFile, start: number, end: number): Promise<Prefetched | undefined> {
+  if (end < start) return undefined;
+  const buffer = pool.pop() ?? Buffer.allocUnsafeSlow(CHUNK);
+  try {
+    return { buffer, count: await file.read(buffer.subarray(0, Math.min(CHUNK, end - start + 1)), start) };
+  } catch (err) {
+    if (pool.length < POOL_LIMIT) pool.push(buffer);
+    await file.close();
+    throw err;
+  }
 }
 
 const CHUNK = 1024 * 1024;
@@ -32,7 +56,7 @@ const IN_FLIGHT = 4;
 const POOL_LIMIT = 16;
 const pool: Buffer[] = [];
 
-export async function sendFileRange(reply: FastifyReply, file: RandomAccessFile, start: number, end: number): Promise<void> {
+export async function sendFileRange(reply: FastifyReply, file: RandomAccessFile, start: number, end: number, first?: Prefetched): Promise<void> {
   reply.hijack();
   const res = reply.raw;
   const free: Buffer[] = [];
@@ -45,8 +69,17 @@ export async function sendFileRange(reply: FastifyReply, file: RandomAccessFile,
   res.once('close', onClose);
   try {
     res.writeHead(reply.statusCode, reply.getHeaders() as Record<string, string>);
-    for (let i = 0; i < IN_FLIGHT; i++) free.push(pool.pop() ?? Buffer.allocUnsafeSlow(CHUNK));
     let position = start;
+    if (first) {
+      if (first.count === 0) throw new Error(`file ended at ${position}, before byte ${end}`);
+      position += first.count;
+      const buffer = first.buffer;
+      res.write(buffer.subarray(0, first.count), () => {
+        free.push(buffer);
+        wake?.();
+      });
+    }
+    for (let i = first ? 1 : 0; i < IN_FLIGHT; i++) free.push(pool.pop() ?? Buffer.allocUnsafeSlow(CHUNK));
     while (position <= end && !closed) {
       if (free.length === 0) {
         await new Promise<void>((resolve) => (wake = resolve));
