@@ -6,8 +6,9 @@ import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test, type TestContext } from 'node:test';
 import { digestOf } from '../domain/digest.js';
+import { SEGMENT } from '../storage/encryption/segments.js';
 import { MediaTypes } from '../domain/media-types.js';
-import { errorCode, send, ServedBerth, storedUploadBytes, uploadDirs, verifyBlobStore, type Reply, type SendOptions } from './support.js';
+import { errorCode, send, ServedBerth, storedUploadSize, uploadDirs, verifyBlobStore, type Reply, type SendOptions } from './support.js';
 
 const MiB = 1024 * 1024;
 const REPOSITORY = 'crash/blobs';
@@ -107,7 +108,8 @@ async function resume(base: string, dataDir: string, job: Job, naive: boolean): 
   }
   expectStatus(status, 204, `GET status of ${job.location}`);
   const id = new URL(job.location!).pathname.split('/').pop()!;
-  const stored = storedUploadBytes(dataDir, id) ?? Buffer.alloc(0);
+  // Sealed at rest: the size is read from the layout; the bytes are checked by the digest at completion.
+  const stored = { length: await storedUploadSize(dataDir, id) };
   if (stored.length === 0 && job.bytes.length > 1 && status.headers.range === `0-${job.bytes.length - 1}`) {
     // A closing PUT cut short after its verified bytes moved into the blob store: the session
     // still reports them all, and retrying the PUT finishes it without sending them again.
@@ -120,7 +122,6 @@ async function resume(base: string, dataDir: string, job: Job, naive: boolean): 
   }
   assert.equal(status.headers.range, `0-${Math.max(stored.length - 1, 0)}`, `Range of ${id} matches the ${stored.length} bytes stored`);
   assert.ok(stored.length >= job.confirmed, `${id} lost confirmed bytes: has ${stored.length} of ${job.confirmed}`);
-  assert.ok(stored.equals(job.bytes.subarray(0, stored.length)), `${id} stores a prefix of the blob`);
   assert.equal(status.headers.location && new URL(status.headers.location, base).href, job.location);
 
   if (naive && stored.length < job.bytes.length) {
@@ -250,7 +251,7 @@ test('SIGTERM while a client stalls mid-upload stops the server within its grace
   t.after(() => stalled.destroy());
   stalled.write(job.bytes.subarray(CHUNK, CHUNK + CHUNK / 4));
   const id = new URL(job.location!).pathname.split('/').pop()!;
-  for (let i = 0; i < 100 && (storedUploadBytes(berth.dataDir, id)?.length ?? 0) < CHUNK + CHUNK / 4; i++) await sleep(50);
+  for (let i = 0; i < 100 && (await storedUploadSize(berth.dataDir, id)) < CHUNK + CHUNK / 4 - SEGMENT; i++) await sleep(50);
 
   const began = Date.now();
   const exited = await Promise.race([berth.stop('SIGTERM'), sleep(25_000, undefined, { ref: false })]);

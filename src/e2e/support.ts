@@ -1,6 +1,9 @@
 // Helpers for end-to-end tests against a `berth serve` child: raw HTTP with paced bodies that
 // survive the server dying, skopeo runs (logged in through GetAuthorizationToken when the server
 // requires credentials), a request-recording proxy, and a check of the blob store.
+import { parseHeader, plainSize } from '../storage/encryption/segments.js';
+import { BlobStore } from '../storage/blob-store.js';
+import { FsDriver } from '../storage/fs-driver.js';
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, request, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
@@ -214,7 +217,7 @@ function files(dir: string): string[] {
 
 /**
  * Every file under the data dir's `storage/blobs` must be `<algorithm>/<xx>/<hex>/data` holding
- * exactly the bytes of that digest. Returns the digests stored; throws listing every violation.
+ * a whole sealed blob (header and segments of a possible size). Returns the digests stored; throws listing every violation.
  */
 export function verifyBlobStore(dataDir: string): string[] {
   const root = join(dataDir, 'storage', 'blobs');
@@ -227,22 +230,26 @@ export function verifyBlobStore(dataDir: string): string[] {
       problems.push(`unexpected file in the blob store: ${path} (${statSync(file).size} bytes)`);
       continue;
     }
-    const actual = digestOf(readFileSync(file));
-    if (actual !== `sha256:${match[2]}`) problems.push(`${path} holds content with digest ${actual}`);
-    else digests.push(actual);
+    // Blobs are sealed (encryption at rest): this checks their form; the API checks their bytes.
+    const sealed = readFileSync(file);
+    try {
+      parseHeader(sealed);
+      plainSize(sealed.length);
+      digests.push(`sha256:${match[2]}`);
+    } catch (err) {
+      problems.push(`${path} is not a sealed blob: ${(err as Error).message}`);
+    }
   }
   if (problems.length > 0) throw new Error(`blob store is inconsistent:\n${problems.join('\n')}`);
   return digests.sort();
 }
 
-/** The bytes an upload session has on disk, or undefined when it has no byte file. */
-export function storedUploadBytes(dataDir: string, id: string): Buffer | undefined {
-  try {
-    return readFileSync(join(dataDir, 'storage', 'uploads', id, 'data'));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+/**
+ * The plaintext bytes an upload session has on disk (0 when it has no byte file), read from the
+ * sealed layout as the server reads it (whole segments plus a tail that belongs to them).
+ */
+export function storedUploadSize(dataDir: string, id: string): Promise<number> {
+  return new BlobStore(new FsDriver(join(dataDir, 'storage'))).uploadSize(id);
 }
 
 /** Upload sessions that still have a directory in storage. */

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ManifestRecord, MetadataStore, Page, Repository } from './store.js';
 import { runImageIndexSuite } from './store-suite-images.js';
 import { describeEcrMetadata } from './store-suite-ecr.js';
+import { describeKeyMetadata } from './store-suite-keys.js';
 
 export interface StoreUnderTest {
   store: MetadataStore;
@@ -415,13 +416,13 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
         const upload = { id: randomUUID(), repositoryId: repository.id, createdAt: Date.now() - 5000, updatedAt: Date.now() - 5000 };
         assert.equal(await store.uploads.get(upload.id), undefined);
         await store.uploads.create(upload);
-        assert.deepEqual(await store.uploads.get(upload.id), { ...upload, verifiedDigest: null });
+        assert.deepEqual(await store.uploads.get(upload.id), { ...upload, verifiedDigest: null, dataKey: null });
         const later = Date.now();
         await store.uploads.touch(upload.id, later);
-        assert.deepEqual(await store.uploads.get(upload.id), { ...upload, updatedAt: later, verifiedDigest: null });
+        assert.deepEqual(await store.uploads.get(upload.id), { ...upload, updatedAt: later, verifiedDigest: null, dataKey: null });
         const digest = `sha256:${'a'.repeat(64)}`;
         await store.uploads.markVerified(upload.id, digest);
-        assert.deepEqual(await store.uploads.get(upload.id), { ...upload, updatedAt: later, verifiedDigest: digest });
+        assert.deepEqual(await store.uploads.get(upload.id), { ...upload, updatedAt: later, verifiedDigest: digest, dataKey: null });
         assert.equal(await store.uploads.delete(upload.id), true);
         assert.equal(await store.uploads.get(upload.id), undefined);
         assert.equal(await store.uploads.delete(upload.id), false);
@@ -432,7 +433,7 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
         const upload = { id: randomUUID(), repositoryId: repository.id, createdAt: Date.now(), updatedAt: Date.now() };
         await store.uploads.create(upload);
         await assert.rejects(store.uploads.create({ ...upload, createdAt: 1, updatedAt: 1 }));
-        assert.deepEqual(await store.uploads.get(upload.id), { ...upload, verifiedDigest: null });
+        assert.deepEqual(await store.uploads.get(upload.id), { ...upload, verifiedDigest: null, dataKey: null });
         await store.uploads.delete(upload.id);
       });
 
@@ -445,7 +446,7 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
         for (const u of uploads) await store.uploads.create(u);
         const ids = (list: { id: string }[]) => list.map((u) => u.id);
         const byAge = [...uploads].sort((a, b) => a.updatedAt - b.updatedAt);
-        assert.deepEqual(await store.uploads.stale(350, 100), byAge.slice(0, 3).map((u) => ({ ...u, verifiedDigest: null })), 'whole uploads, oldest first, across repositories');
+        assert.deepEqual(await store.uploads.stale(350, 100), byAge.slice(0, 3).map((u) => ({ ...u, verifiedDigest: null, dataKey: null })), 'whole uploads, oldest first, across repositories');
         assert.deepEqual(ids(await store.uploads.stale(350, 2)), ids(byAge.slice(0, 2)));
         assert.deepEqual(await store.uploads.stale(100, 100), [], 'strictly before');
         // Touching an upload makes it fresh again.
@@ -480,5 +481,6 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     });
 
     describeEcrMetadata(() => store);
+    describeKeyMetadata(() => store);
   });
 }

@@ -216,7 +216,7 @@ describe('the ECR model', { skip }, () => {
     const calls: [string, object][] = [
       ['CreateRepository', {
         repositoryName: 'outputs/full', tags: [{ Key: 'k', Value: 'v' }], imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', imageTagMutabilityExclusionFilters: FILTERS,
-        imageScanningConfiguration: { scanOnPush: true }, encryptionConfiguration: { encryptionType: 'KMS', kmsKey: 'alias/k' },
+        imageScanningConfiguration: { scanOnPush: true }, encryptionConfiguration: { encryptionType: 'KMS' },
       }],
       ['CreateRepository', { repositoryName: 'outputs/plain' }],
       ['DescribeRepositories', { maxResults: 1 }],

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import { ecrClient, refused, RegistryHttp } from '../../testing/ecr-http.js';
 import { startBerth, type TestBerth } from '../../testing/server.js';
+import { callKms } from '../../testing/kms.js';
 
 let server: TestBerth;
 let client: ECRClient;
@@ -61,12 +62,20 @@ describe('CreateRepository', () => {
     assert.deepEqual(await describeNames(['create/plain']), [repository]);
   });
 
+  /** A key of the key service, with an alias: KMS repositories name keys that exist. */
+  async function kmsKey(alias?: string): Promise<string> {
+    const { body } = await callKms(server.berth.app, 'CreateKey', {});
+    if (alias) await callKms(server.berth.app, 'CreateAlias', { AliasName: alias, TargetKeyId: body.KeyMetadata.KeyId });
+    return body.KeyMetadata.Arn as string;
+  }
+
   test('stores every setting it is given, and the tags', async () => {
+    const keyArn = await kmsKey();
     const settings: Partial<Repository> = {
       imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
       imageTagMutabilityExclusionFilters: [{ filterType: 'WILDCARD', filter: 'latest' }, { filterType: 'WILDCARD', filter: 'dev-*' }],
       imageScanningConfiguration: { scanOnPush: true },
-      encryptionConfiguration: { encryptionType: 'KMS', kmsKey: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
+      encryptionConfiguration: { encryptionType: 'KMS', kmsKey: keyArn },
     };
     const { repository } = await create({ repositoryName: 'create/full', registryId: account, tags: [{ Key: 'team', Value: 'a' }, { Key: 'cost center', Value: '' }], ...settings });
     assertRepository(repository, 'create/full', settings);
@@ -75,10 +84,14 @@ describe('CreateRepository', () => {
     assert.deepEqual(tags, [{ Key: 'cost center', Value: '' }, { Key: 'team', Value: 'a' }]);
   });
 
-  test('KMS without a key and KMS_DSSE with one', async () => {
-    assertRepository((await create({ repositoryName: 'create/kms', encryptionConfiguration: { encryptionType: 'KMS' } })).repository, 'create/kms', { encryptionConfiguration: { encryptionType: 'KMS' } });
-    const dsse = { encryptionType: 'KMS_DSSE', kmsKey: 'alias/berth' } as const;
-    assertRepository((await create({ repositoryName: 'create/dsse', encryptionConfiguration: dsse })).repository, 'create/dsse', { encryptionConfiguration: dsse });
+  test('KMS without a key (the account default ECR key) and KMS_DSSE with one, kept by ARN', async () => {
+    const created = (await create({ repositoryName: 'create/kms', encryptionConfiguration: { encryptionType: 'KMS' } })).repository;
+    const defaultKey = (await callKms(server.berth.app, 'DescribeKey', { KeyId: 'alias/aws/ecr' })).body.KeyMetadata.Arn as string;
+    assertRepository(created, 'create/kms', { encryptionConfiguration: { encryptionType: 'KMS', kmsKey: defaultKey } });
+    const keyArn = await kmsKey('alias/berth');
+    assertRepository((await create({ repositoryName: 'create/dsse', encryptionConfiguration: { encryptionType: 'KMS_DSSE', kmsKey: 'alias/berth' } })).repository, 'create/dsse', {
+      encryptionConfiguration: { encryptionType: 'KMS_DSSE', kmsKey: keyArn },
+    });
   });
 
   test('a taken name is RepositoryAlreadyExistsException and the first keeps its settings', async () => {
