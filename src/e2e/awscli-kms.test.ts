@@ -1,0 +1,130 @@
+// The AWS CLI v2 drives the key service (`aws kms ...` against `berth serve`) through a key's
+// whole lifecycle, and skopeo shows what it means for a KMS repository: pulls fail clearly
+// while the key is disabled or pending deletion and work again once it is enabled.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import type { Descriptor } from '../domain/manifest.js';
+import { runProgram } from '../testing/cli.js';
+import { OciLayout } from '../testing/oci-layout.js';
+import { TEST_ADMIN, tempDir } from '../testing/server.js';
+import { requireTool } from '../testing/tools.js';
+import { ServedBerth, skopeo } from './support.js';
+
+const AWS = '/usr/bin/aws';
+const ADMIN_ENV = { AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey, AWS_PAGER: '' };
+
+function requireClients(t: TestContext): boolean {
+  if (!requireTool(t, 'skopeo', 'apt-get install -y skopeo') || !requireTool(t, AWS, 'apt-get install -y awscli')) return false;
+  const version = execFileSync(AWS, ['--version'], { encoding: 'utf8' });
+  if (/^aws-cli\/2\./.test(version)) return true;
+  if (process.env.CI === 'true') throw new Error(`${AWS} is not the AWS CLI v2: ${version}`);
+  t.skip(`${AWS} is not the AWS CLI v2 (${version.trim()})`);
+  return false;
+}
+
+let berth: ServedBerth;
+let layout: OciLayout;
+let image: Descriptor;
+let scratch: string;
+
+before(async () => {
+  scratch = tempDir('berth-awscli-kms-');
+  layout = new OciLayout(join(scratch, 'layout'));
+  image = layout.addImage([4096, 300 * 1024]);
+  layout.tag(image, 'img');
+  berth = await ServedBerth.start({ BERTH_AUTH_MODE: 'iam' });
+});
+
+after(async () => {
+  await berth.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+const aws = (args: string[]) => runProgram(AWS, [...args, '--endpoint-url', berth.url, '--region', 'us-east-1'], ADMIN_ENV);
+
+async function json(args: string[]): Promise<Record<string, any>> {
+  const result = await aws([...args, '--output', 'json']);
+  assert.equal(result.code, 0, `aws ${args.join(' ')}: ${result.stderr}`);
+  return JSON.parse(result.stdout || '{}') as Record<string, any>;
+}
+
+async function fails(args: string[], exception: string): Promise<string> {
+  const result = await aws(args);
+  assert.notEqual(result.code, 0, `aws ${args.join(' ')} should fail`);
+  assert.match(result.stderr, new RegExp(`\\(${exception}\\)`));
+  return result.stderr;
+}
+
+describe('the AWS CLI v2 drives the key service', () => {
+  it('create-key, aliases, policies, rotation, encrypt/decrypt, disable, schedule and cancel deletion', async (t) => {
+    if (!requireClients(t)) return;
+    const { KeyMetadata: key } = await json(['kms', 'create-key', '--description', 'cli key']);
+    assert.equal(key.KeyState, 'Enabled');
+    assert.equal(key.Description, 'cli key');
+    assert.match(key.Arn, /^arn:aws:kms:us-east-1:\d{12}:key\/[0-9a-f-]{36}$/);
+    await json(['kms', 'create-alias', '--alias-name', 'alias/cli', '--target-key-id', key.KeyId]);
+    assert.equal((await json(['kms', 'describe-key', '--key-id', 'alias/cli'])).KeyMetadata.KeyId, key.KeyId);
+    const keys = await json(['kms', 'list-keys']);
+    assert.ok(keys.Keys.some((k: { KeyId: string }) => k.KeyId === key.KeyId));
+    const aliases = await json(['kms', 'list-aliases', '--key-id', key.KeyId]);
+    assert.deepEqual(aliases.Aliases.map((a: { AliasName: string }) => a.AliasName), ['alias/cli']);
+
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'cli', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:*', Resource: '*' }] });
+    await json(['kms', 'put-key-policy', '--key-id', key.KeyId, '--policy-name', 'default', '--policy', policy]);
+    assert.deepEqual(JSON.parse((await json(['kms', 'get-key-policy', '--key-id', key.KeyId, '--policy-name', 'default'])).Policy), JSON.parse(policy));
+    assert.deepEqual((await json(['kms', 'list-key-policies', '--key-id', key.KeyId])).PolicyNames, ['default']);
+    await json(['kms', 'enable-key-rotation', '--key-id', key.KeyId]);
+    assert.equal((await json(['kms', 'get-key-rotation-status', '--key-id', key.KeyId])).KeyRotationEnabled, true);
+    await json(['kms', 'disable-key-rotation', '--key-id', key.KeyId]);
+    assert.equal((await json(['kms', 'get-key-rotation-status', '--key-id', key.KeyId])).KeyRotationEnabled, false);
+
+    const plainFile = join(scratch, 'plain.txt');
+    writeFileSync(plainFile, 'kept by the key service');
+    const encrypted = await json(['kms', 'encrypt', '--key-id', 'alias/cli', '--plaintext', `fileb://${plainFile}`]);
+    const blobFile = join(scratch, 'blob.bin');
+    writeFileSync(blobFile, Buffer.from(encrypted.CiphertextBlob, 'base64'));
+    const decrypted = await json(['kms', 'decrypt', '--ciphertext-blob', `fileb://${blobFile}`]);
+    assert.equal(Buffer.from(decrypted.Plaintext, 'base64').toString('utf8'), readFileSync(plainFile, 'utf8'));
+
+    await json(['kms', 'disable-key', '--key-id', key.KeyId]);
+    assert.equal((await json(['kms', 'describe-key', '--key-id', key.KeyId])).KeyMetadata.KeyState, 'Disabled');
+    await fails(['kms', 'decrypt', '--ciphertext-blob', `fileb://${blobFile}`], 'DisabledException');
+    await json(['kms', 'enable-key', '--key-id', key.KeyId]);
+    const scheduled = await json(['kms', 'schedule-key-deletion', '--key-id', key.KeyId, '--pending-window-in-days', '7']);
+    assert.equal(scheduled.KeyState, 'PendingDeletion');
+    await fails(['kms', 'enable-key', '--key-id', key.KeyId], 'KMSInvalidStateException');
+    await json(['kms', 'cancel-key-deletion', '--key-id', key.KeyId]);
+    assert.equal((await json(['kms', 'describe-key', '--key-id', key.KeyId])).KeyMetadata.KeyState, 'Disabled');
+    await fails(['kms', 'describe-key', '--key-id', 'alias/missing'], 'NotFoundException');
+  });
+
+  it('a KMS repository: skopeo pulls until the key is disabled, fails clearly, and pulls again once it is enabled', async (t) => {
+    if (!requireClients(t)) return;
+    const { KeyMetadata: key } = await json(['kms', 'create-key']);
+    const created = await json(['ecr', 'create-repository', '--repository-name', 'cli/sealed', '--encryption-configuration', `encryptionType=KMS,kmsKey=${key.KeyId}`]);
+    assert.deepEqual(created.repository.encryptionConfiguration, { encryptionType: 'KMS', kmsKey: key.Arn });
+    const creds = `AWS:${(await aws(['ecr', 'get-login-password'])).stdout.trim()}`;
+    await skopeo(['copy', '--dest-creds', creds, '--dest-tls-verify=false', `oci:${layout.dir}:img`, `docker://${berth.host}/cli/sealed:v1`]);
+    const pull = (n: number) => skopeo(['copy', '--src-creds', creds, '--src-tls-verify=false', `docker://${berth.host}/cli/sealed:v1`, `oci:${join(scratch, `out-${n}`)}:img`]);
+    await pull(1);
+
+    await json(['kms', 'disable-key', '--key-id', key.KeyId]);
+    await assert.rejects(pull(2), /denied|KMS key unavailable|DisabledException/i);
+    const described = await aws(['ecr', 'batch-get-image', '--repository-name', 'cli/sealed', '--image-ids', 'imageTag=v1']);
+    assert.match(described.stderr, /\(KmsException\)/);
+
+    await json(['kms', 'enable-key', '--key-id', key.KeyId]);
+    await pull(3);
+    const pulled = JSON.parse(readFileSync(join(scratch, 'out-3', 'index.json'), 'utf8')) as { manifests: Descriptor[] };
+    assert.equal(pulled.manifests[0]!.digest, image.digest);
+
+    await json(['kms', 'schedule-key-deletion', '--key-id', key.KeyId, '--pending-window-in-days', '7']);
+    await assert.rejects(pull(4), /denied|KMS key unavailable|KMSInvalidStateException/i);
+    await json(['kms', 'cancel-key-deletion', '--key-id', key.KeyId]);
+    await json(['kms', 'enable-key', '--key-id', key.KeyId]);
+    await pull(5);
+  });
+});
