@@ -2,7 +2,10 @@
 // (the same --config, --data-dir and BERTH_* settings as serve; no server needs to run).
 // A running server sees a change within the 5 s key cache.
 import { Command } from 'commander';
-import { openDeployment, type Deployment } from '../deployment.js';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dataPath, openDeployment, type Deployment } from '../deployment.js';
+import { MasterKey } from '../keys/master-key.js';
+import { rotateMasterKey } from '../master-key-rotation.js';
 import type { AccessKeyStatus } from '../metadata/store.js';
 import { configFromOptions, withDeploymentOptions, type DeploymentOptions } from './config-options.js';
 import { CommandError } from './errors.js';
@@ -122,11 +125,47 @@ function keysCommand(): Command {
   return keys;
 }
 
+/**
+ * Re-seals every secret with a new master key (no blob is re-encrypted). With a key file, the new
+ * key waits in `<file>.next` until everything is re-sealed and then replaces the file, so an
+ * interrupted run is finished by running it again. With keys.masterKey, the new key is printed.
+ */
+function rotateMasterKeyCommand(): Command {
+  return new Command('rotate-master-key')
+    .description('seal every secret and data key with a new master key; then restart every node with it')
+    .option('--new-key <key>', 'the new key: 32 bytes, base64 or hex (default: a new random key)')
+    .action((options: { newKey?: string }, command: Command) => withDeployment(command, async (deployment) => {
+      const { config } = deployment;
+      const given = options.newKey === undefined ? undefined : MasterKey.parse(options.newKey);
+      if (config.keys.masterKey) {
+        const next = given ?? MasterKey.generate();
+        const count = await rotateMasterKey(deployment.store, deployment.masterKey, next);
+        process.stderr.write(`re-sealed ${JSON.stringify(count)}. Set keys.masterKey (BERTH_KEYS_MASTER_KEY) to this key on every node and restart them:\n`);
+        print(`${next.encoded()}\n`);
+        return;
+      }
+      const file = dataPath(config, config.keys.masterKeyFile, 'master.key');
+      const pending = `${file}.next`;
+      let next: MasterKey;
+      if (existsSync(pending)) {
+        next = MasterKey.parse(readFileSync(pending, 'utf8'));
+        if (given && given.encoded() !== next.encoded()) throw new CommandError(`an interrupted rotation to another key is pending in ${pending}: run without --new-key to finish it`);
+      } else {
+        next = given ?? MasterKey.generate();
+        writeFileSync(pending, `${next.encoded()}\n`, { mode: 0o600, flag: 'wx' });
+      }
+      const count = await rotateMasterKey(deployment.store, deployment.masterKey, next);
+      renameSync(pending, file);
+      process.stderr.write(`re-sealed ${JSON.stringify(count)}; the new master key is in ${file}: back it up, give it to every node and restart them\n`);
+    }));
+}
+
 export function adminCommand(): Command {
   const admin = withDeploymentOptions(new Command('admin'))
     .description('manage accounts, users and access keys in the configured database (no server needed)');
   admin.addCommand(accountsCommand());
   admin.addCommand(usersCommand());
   admin.addCommand(keysCommand());
+  admin.addCommand(rotateMasterKeyCommand());
   return admin;
 }

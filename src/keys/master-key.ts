@@ -1,5 +1,5 @@
-// The registry's master key: encrypts secrets at rest (access key secrets now; data keys when
-// encryption at rest arrives). From BERTH_KEYS_MASTER_KEY, or a file generated on first start.
+// The registry's master key: encrypts secrets at rest (access key secrets, signing keys, blobs'
+// data keys under AES256, the key service's key material). From BERTH_KEYS_MASTER_KEY, or a file generated on first start.
 // Every node of a deployment must use the same key.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,15 @@ export class MasterKey {
   static fromBytes(key: Buffer): MasterKey {
     if (key.length !== 32) throw new Error('the master key must be 32 bytes (base64 or hex encoded)');
     return new MasterKey(key);
+  }
+
+  static generate(): MasterKey {
+    return new MasterKey(randomBytes(32));
+  }
+
+  /** The key as the key file and keys.masterKey hold it (base64). */
+  encoded(): string {
+    return this.key.toString('base64');
   }
 
   static parse(text: string): MasterKey {

@@ -20,11 +20,11 @@ export interface NewDataKey {
 }
 
 /** What a wrap is bound to: a wrap cannot be moved to another blob or upload. */
-function blobContext(digest: string, id: string): string {
+export function blobContext(digest: string, id: string): string {
   return `blob-data-key:${digest}:${id}`;
 }
 
-function uploadContext(uploadId: string, id: string): string {
+export function uploadContext(uploadId: string, id: string): string {
   return `upload-data-key:${uploadId}:${id}`;
 }
 

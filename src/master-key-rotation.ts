@@ -1,0 +1,88 @@
+// Rotating the master key without re-encrypting a blob: every secret sealed with it (access key
+// secrets, the shared signing keys, blobs' and uploads' data key wraps, the key service's key
+// material) is opened with the old key and sealed with the new one. Resumable: a value the old
+// key cannot open but the new one can was re-sealed by an earlier, interrupted run.
+import { MasterKey } from './keys/master-key.js';
+import { materialContext } from './kms/key-material.js';
+import type { MetadataStore } from './metadata/store.js';
+import { blobContext, MASTER, uploadContext } from './registry/data-keys.js';
+
+const PAGE = 500;
+/** Settings sealed with the master key, with the context each is sealed under. */
+const SEALED_SETTINGS: [string, string][] = [['registry_token_key', 'registry-token-signing-key'], ['layer_url_key', 'layer-url-signing-key']];
+
+export interface RotationCount {
+  settings: number;
+  accessKeys: number;
+  blobKeys: number;
+  uploadKeys: number;
+  kmsMaterial: number;
+}
+
+/** Re-seals `sealed` (made under `context`) with the new key; undefined when it is sealed with the new key already. */
+function reseal(from: MasterKey, to: MasterKey, sealed: string, context: string): string | undefined {
+  let plain: string;
+  try {
+    plain = from.decrypt(sealed, context);
+  } catch (err) {
+    try {
+      to.decrypt(sealed, context);
+      return undefined;
+    } catch {
+      throw new Error(`a secret (${context}) opens with neither the old nor the new master key: ${(err as Error).message}`);
+    }
+  }
+  return to.encrypt(plain, context);
+}
+
+export async function rotateMasterKey(store: MetadataStore, from: MasterKey, to: MasterKey): Promise<RotationCount> {
+  const count: RotationCount = { settings: 0, accessKeys: 0, blobKeys: 0, uploadKeys: 0, kmsMaterial: 0 };
+  for (const [name, context] of SEALED_SETTINGS) {
+    const value = await store.settings.get(name);
+    const next = value === undefined ? undefined : reseal(from, to, value, context);
+    if (next !== undefined && (await store.settings.replace(name, next))) count.settings++;
+  }
+  for (const account of await store.identities.listAccounts()) {
+    for (const user of await store.identities.listUsers(account.id)) {
+      for (const key of await store.identities.listAccessKeys(user.id)) {
+        const next = reseal(from, to, key.secretCiphertext, `access-key:${key.id}`);
+        if (next !== undefined && (await store.identities.setAccessKeySecret(key.id, next))) count.accessKeys++;
+      }
+    }
+  }
+  let after: { digest: string; id: string } | undefined;
+  for (;;) {
+    const page = await store.blobKeys.page(MASTER, after, PAGE);
+    for (const key of page) {
+      const next = reseal(from, to, key.wrapped, blobContext(key.digest, key.id));
+      if (next !== undefined) {
+        await store.blobKeys.rewrap({ ...key, wrapped: next });
+        count.blobKeys++;
+      }
+    }
+    if (page.length < PAGE) break;
+    after = { digest: page[page.length - 1]!.digest, id: page[page.length - 1]!.id };
+  }
+  for (const upload of await store.uploads.stale(Number.MAX_SAFE_INTEGER, 1_000_000)) {
+    if (upload.dataKey?.wrappingKey !== MASTER) continue;
+    const next = reseal(from, to, upload.dataKey.wrapped, uploadContext(upload.id, upload.dataKey.id));
+    if (next !== undefined) {
+      await store.uploads.setDataKey(upload.id, { ...upload.dataKey, wrapped: next });
+      count.uploadKeys++;
+    }
+  }
+  let material: { keyId: string; version: number } | undefined;
+  for (;;) {
+    const page = await store.kms.allMaterial(material, PAGE);
+    for (const m of page) {
+      const next = reseal(from, to, m.sealed, materialContext(m.keyId, m.version));
+      if (next !== undefined) {
+        await store.kms.rewrapMaterial({ ...m, sealed: next });
+        count.kmsMaterial++;
+      }
+    }
+    if (page.length < PAGE) break;
+    material = { keyId: page[page.length - 1]!.keyId, version: page[page.length - 1]!.version };
+  }
+  return count;
+}
