@@ -3,6 +3,10 @@
 // manifest GET rate, and Berth's peak RSS during a large upload. Prints a table with the
 // issue's targets and writes .bench/results.json.
 //
+// Berth always encrypts at rest; BENCH_PLAIN_BERTH=<dist/cli/main.js of a build from before
+// encryption> adds that build as a third server, and rows of encrypted against plain Berth
+// (upload and download, target ≥ 0.7×), measured in the same run on the same machine.
+//
 // Environment: BENCH_QUICK=1 (small sizes, a smoke run), BENCH_REPEAT=<n> (samples per
 // throughput metric; the median is reported), BENCH_ONLY=upload,chunked,download,manifest,rss,postgres
 // (a subset of phases), BENCH_PROFILE=1 (V8 CPU profile of the Berth child, written to
@@ -37,6 +41,8 @@ type Phase = (typeof PHASES)[number];
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((p) => p.trim())) : undefined;
 const enabled = (phase: Phase) => !only || only.has(phase);
 const outDir = resolve('.bench');
+const plainCli = process.env.BENCH_PLAIN_BERTH ? resolve(process.env.BENCH_PLAIN_BERTH) : undefined;
+const PLAIN = 'plain';
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 const GiB = 1024 * MiB;
@@ -102,6 +108,7 @@ async function run(): Promise<void> {
   const startAll = async (): Promise<Server[]> => {
     const list: Server[] = [await startBerth(profileDir ? { profileDir } : {})];
     if (version) list.push(await startReference());
+    if (plainCli) list.push(await startBerth({ cli: plainCli, label: PLAIN }));
     log(`started: ${list.map((s) => `${s.label} ${s.url} (pid ${s.pid})`).join(', ')}`);
     // Warm-up (untimed): JIT, connection pools, first directories.
     for (const server of list) await monolithicUpload(server.url, 'bench/warmup', warm);
@@ -179,10 +186,10 @@ async function run(): Promise<void> {
   await cleanupAll();
   defaultAgent.destroy();
 
-  const reference = servers[1]?.label ?? 'reference';
-  const row = (key: string, metric: string, unit: string, target: Target): Row => {
+  const reference = version ? servers[1]!.label : 'reference';
+  const row = (key: string, metric: string, unit: string, target: Target, against = reference): Row => {
     const berthSamples = samples.get(key, berth.label);
-    const referenceSamples = samples.get(key, reference);
+    const referenceSamples = samples.get(key, against);
     const b = median(berthSamples);
     const r = median(referenceSamples);
     return { key, metric, unit, berthSamples, referenceSamples, target, ...(b !== undefined && { berth: b }), ...(r !== undefined && { reference: r }) };
@@ -195,6 +202,10 @@ async function run(): Promise<void> {
     enabled('manifest') && row('manifest', `manifest GET by tag, ${settings.connections} conns`, 'req/s', { kind: 'ratio', min: 3 }),
     enabled('rss') && row('rss', `peak RSS during ${sizeLabel(settings.rssBytes)} upload`, 'MiB', { kind: 'max', value: 150 }),
     enabled('rss') && row('rssUpload', `monolithic upload ${sizeLabel(settings.rssBytes)} (info)`, 'MiB/s', { kind: 'none' }),
+    plainCli && enabled('upload') && row('upload', `encrypted vs plain Berth: monolithic upload ${blob}`, 'MiB/s', { kind: 'ratio', min: 0.7 }, PLAIN),
+    plainCli && enabled('chunked') && row('chunked', `encrypted vs plain Berth: chunked upload ${blob}`, 'MiB/s', { kind: 'ratio', min: 0.7 }, PLAIN),
+    plainCli && enabled('download') && row('download', `encrypted vs plain Berth: download ${blob}`, 'MiB/s', { kind: 'ratio', min: 0.7 }, PLAIN),
+    plainCli && enabled('rss') && row('rss', `encrypted vs plain Berth: peak RSS, ${sizeLabel(settings.rssBytes)} upload (info)`, 'MiB', { kind: 'none' }, PLAIN),
   ].filter((r): r is Row => r !== false).map(judge);
 
   const costs = [

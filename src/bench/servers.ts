@@ -137,6 +137,8 @@ export interface BerthOptions {
   /** Share another node's data directory (scale-out); a new temp dir otherwise. */
   dataDir?: string;
   label?: string;
+  /** Another build's `dist/cli/main.js` (the plaintext baseline of encryption at rest). */
+  cli?: string;
 }
 
 /** `berth serve` from dist/. */
@@ -144,7 +146,7 @@ export async function startBerth(options: BerthOptions = {}): Promise<Server & {
   const dataDir = options.dataDir ?? tempDir('berth-bench-');
   const port = await freePort();
   const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
-  const args = [...profile, CLI, 'serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir];
+  const args = [...profile, options.cli ?? CLI, 'serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir];
   const env = {
     ...process.env,
     BERTH_LOG_LEVEL: 'warn',

@@ -54,13 +54,19 @@ function nonce(prefix: Buffer, index: number): Buffer {
   return n;
 }
 
-/** Seals one segment (at most SEGMENT bytes of plaintext). */
-export function sealSegment(key: KeyObject, header: Header, index: number, plaintext: Uint8Array, final: boolean): Buffer {
+/** Seals one segment (at most SEGMENT bytes of plaintext) as ciphertext and tag, written one after the other. */
+export function sealSegmentParts(key: KeyObject, header: Header, index: number, plaintext: Uint8Array, final: boolean): [Buffer, Buffer] {
   const cipher = createCipheriv('aes-256-gcm', key, nonce(header.noncePrefix, index), { authTagLength: TAG });
   cipher.setAAD(final ? FINAL : NOT_FINAL);
   const body = cipher.update(plaintext);
-  const rest = cipher.final();
-  return Buffer.concat([body, rest, cipher.getAuthTag()], body.length + rest.length + TAG);
+  cipher.final(); // GCM is a stream mode: nothing is held back
+  return [body, cipher.getAuthTag()];
+}
+
+/** Seals one segment (at most SEGMENT bytes of plaintext). */
+export function sealSegment(key: KeyObject, header: Header, index: number, plaintext: Uint8Array, final: boolean): Buffer {
+  const [body, tag] = sealSegmentParts(key, header, index, plaintext, final);
+  return Buffer.concat([body, tag], body.length + TAG);
 }
 
 /** Opens one sealed segment (ciphertext plus tag); throws IntegrityError when it does not authenticate. */

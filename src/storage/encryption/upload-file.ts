@@ -12,7 +12,7 @@ import { createCipheriv, createDecipheriv, createHmac, createSecretKey, randomBy
 import type { FileWriter, StorageDriver } from '../driver.js';
 import { PathNotFoundError } from '../driver.js';
 import { decryptSegments, type DataKey } from './readers.js';
-import { HEADER, IntegrityError, parseHeader, SEALED_SEGMENT, SEGMENT, sealSegment, TAG, type Header } from './segments.js';
+import { HEADER, IntegrityError, parseHeader, SEALED_SEGMENT, SEGMENT, sealSegment, sealSegmentParts, TAG, type Header } from './segments.js';
 
 const TAIL_PREFIX = 8 + 12;
 
@@ -178,10 +178,17 @@ export class EncryptedUploadWriter {
       let offset = 0;
       while (offset < chunk.length) {
         if (this.tailLength === SEGMENT) {
-          const segment = sealSegment(this.key.key, this.header, this.segments, this.tail, false);
+          const segment = sealSegmentParts(this.key.key, this.header, this.segments, this.tail, false);
           this.segments++;
           this.tailLength = 0;
-          yield segment;
+          yield* segment;
+        }
+        // Whole segments with bytes after them in the same chunk are sealed from the chunk itself.
+        while (this.tailLength === 0 && chunk.length - offset > SEGMENT) {
+          const segment = sealSegmentParts(this.key.key, this.header, this.segments, chunk.subarray(offset, offset + SEGMENT), false);
+          this.segments++;
+          offset += SEGMENT;
+          yield* segment;
         }
         const take = Math.min(SEGMENT - this.tailLength, chunk.length - offset);
         this.tail.set(chunk.subarray(offset, offset + take), this.tailLength);
