@@ -221,6 +221,9 @@ export class KeyService {
   async forRepository(accountId: string, reference: string | undefined): Promise<KmsKey> {
     if (reference === undefined) return this.defaultEcrKey(accountId);
     const key = await this.find(accountId, reference);
+    // Another account's key would need that account's key policy to allow it, and key policies
+    // are not evaluated yet: a repository uses keys of its own account only.
+    if (key.accountId !== accountId) throw new KmsError('NotFoundException', `Key '${key.arn}' is not a key of account ${accountId}`);
     usable(key);
     return key;
   }
