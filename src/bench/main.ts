@@ -202,10 +202,10 @@ async function run(): Promise<void> {
     enabled('manifest') && row('manifest', `manifest GET by tag, ${settings.connections} conns`, 'req/s', { kind: 'ratio', min: 3 }),
     enabled('rss') && row('rss', `peak RSS during ${sizeLabel(settings.rssBytes)} upload`, 'MiB', { kind: 'max', value: 150 }),
     enabled('rss') && row('rssUpload', `monolithic upload ${sizeLabel(settings.rssBytes)} (info)`, 'MiB/s', { kind: 'none' }),
-    plainCli && enabled('upload') && row('upload', `encrypted vs plain Berth: monolithic upload ${blob}`, 'MiB/s', { kind: 'ratio', min: 0.7 }, PLAIN),
-    plainCli && enabled('chunked') && row('chunked', `encrypted vs plain Berth: chunked upload ${blob}`, 'MiB/s', { kind: 'ratio', min: 0.7 }, PLAIN),
-    plainCli && enabled('download') && row('download', `encrypted vs plain Berth: download ${blob}`, 'MiB/s', { kind: 'ratio', min: 0.7 }, PLAIN),
-    plainCli && enabled('rss') && row('rss', `encrypted vs plain Berth: peak RSS, ${sizeLabel(settings.rssBytes)} upload (info)`, 'MiB', { kind: 'none' }, PLAIN),
+    plainCli !== undefined && enabled('upload') && row('upload', `encrypted vs plain Berth: monolithic upload ${blob}`, 'MiB/s', { kind: 'ratio', min: 0.7 }, PLAIN),
+    plainCli !== undefined && enabled('chunked') && row('chunked', `encrypted vs plain Berth: chunked upload ${blob}`, 'MiB/s', { kind: 'ratio', min: 0.7 }, PLAIN),
+    plainCli !== undefined && enabled('download') && row('download', `encrypted vs plain Berth: download ${blob}`, 'MiB/s', { kind: 'ratio', min: 0.7 }, PLAIN),
+    plainCli !== undefined && enabled('rss') && row('rss', `encrypted vs plain Berth: peak RSS, ${sizeLabel(settings.rssBytes)} upload (info)`, 'MiB', { kind: 'none' }, PLAIN),
   ].filter((r): r is Row => r !== false).map(judge);
 
   const costs = [
