@@ -43,6 +43,7 @@ import { BLOBS_ROOT } from './storage/layout.js';
 import { FsDriver } from './storage/fs-driver.js';
 
 const JANITOR_INTERVAL_MS = 10 * 60 * 1000;
+const KEY_ROTATION_INTERVAL_MS = 60 * 60 * 1000;
 
 export interface Berth {
   readonly app: FastifyInstance;
@@ -51,6 +52,8 @@ export interface Berth {
   readonly driver: StorageDriver;
   readonly services: RegistryServices;
   readonly scheduler: JobScheduler;
+  /** The key service (KMS keys of every account). */
+  readonly keys: KeyService;
   readonly identities: IdentityService;
   /** Issues and verifies registry passwords. */
   readonly tokens: TokenService;
@@ -158,6 +161,14 @@ export async function createBerth(config: Config): Promise<Berth> {
   await app.register(layerDownloadPlugin, { layerUrls: services.layerUrls });
 
   const scheduler = new JobScheduler(store, nodeId, app.log, [{
+    name: 'rotate-kms-keys',
+    intervalMs: KEY_ROTATION_INTERVAL_MS,
+    leaseMs: KEY_ROTATION_INTERVAL_MS,
+    async run() {
+      const rotated = await keyService.rotateDue(Date.now());
+      if (rotated > 0) app.log.info({ rotated }, 'rotated KMS keys whose rotation period ended');
+    },
+  }, {
     name: 'expire-uploads',
     intervalMs: JANITOR_INTERVAL_MS,
     leaseMs: JANITOR_INTERVAL_MS,
@@ -169,7 +180,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   await scheduler.start();
 
   return {
-    app, config, store, driver, services, scheduler, identities, tokens, accountId, nodeId, bootstrapKey, generatedMasterKey,
+    app, config, store, driver, services, scheduler, keys: keyService, identities, tokens, accountId, nodeId, bootstrapKey, generatedMasterKey,
     ecrActions: Object.keys(ecrActions).sort(),
     kmsActions: Object.keys(keyActions).sort(),
     async listen() {

@@ -188,10 +188,37 @@ export class KeyService {
   async rotateNow(ctx: KmsContext, reference: string): Promise<KmsKey> {
     const key = await this.target(ctx, reference, KmsActions.RotateKeyOnDemand);
     usable(key);
-    const latest = await this.store.kms.material(key.id);
-    const version = (latest?.version ?? 0) + 1;
-    await this.store.kms.addMaterial({ keyId: key.id, version, sealed: newMaterial(this.seal, key.id, version), createdAt: Date.now() });
+    await this.addMaterial(key.id, Date.now());
     return key;
+  }
+
+  /** When the key's automatic rotation is next due (undefined when it is off). */
+  async nextRotation(key: KmsKey): Promise<number | undefined> {
+    if (!key.rotationEnabled || key.rotationPeriodDays === null) return undefined;
+    const latest = await this.store.kms.material(key.id);
+    return (latest?.createdAt ?? key.createdAt) + key.rotationPeriodDays * DAY_MS;
+  }
+
+  /** Rotates every key whose automatic rotation is due at `now` (a recurring job, one node at a time). */
+  async rotateDue(now: number): Promise<number> {
+    let rotated = 0;
+    let after: string | undefined;
+    for (;;) {
+      const keys = await this.store.kms.rotatingKeys(after, 500);
+      for (const key of keys) {
+        const due = await this.nextRotation(key);
+        if (due !== undefined && due <= now && (await this.addMaterial(key.id, now))) rotated++;
+      }
+      if (keys.length < 500) return rotated;
+      after = keys[keys.length - 1]!.id;
+    }
+  }
+
+  /** Adds the next version of a key's material; false when another node added that version first. */
+  private async addMaterial(keyId: string, at: number): Promise<boolean> {
+    const latest = await this.store.kms.material(keyId);
+    const version = (latest?.version ?? 0) + 1;
+    return this.store.kms.addMaterial({ keyId, version, sealed: newMaterial(this.seal, keyId, version), createdAt: at });
   }
 
   async encrypt(ctx: KmsContext, reference: string, plaintext: Buffer, context: EncryptionContext = {}): Promise<{ key: KmsKey; blob: Buffer }> {

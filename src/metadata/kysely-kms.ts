@@ -86,6 +86,12 @@ export class Kms implements KmsIndex {
     await this.db.updateTable('kms_key_material').set({ sealed: material.sealed }).where('key_id', '=', material.keyId).where('version', '=', material.version).execute();
   }
 
+  async rotatingKeys(after: string | undefined, limit: number) {
+    let query = this.db.selectFrom('kms_keys').selectAll().where('rotation_enabled', '=', 1).where('key_state', '=', 'Enabled');
+    if (after !== undefined) query = query.where(this.ordered('id'), '>', after);
+    return (await query.orderBy(this.ordered('id')).limit(limit).execute()).map(toKey);
+  }
+
   async createAlias(alias: KmsAlias) {
     const result = await this.db.insertInto('kms_aliases')
       .values({ account_id: alias.accountId, name: alias.name, key_id: alias.keyId, created_at: alias.createdAt, updated_at: alias.updatedAt })

@@ -91,6 +91,24 @@ export function describeKeyMetadata(subject: () => MetadataStore): void {
       assert.ok(all.some((m) => m.keyId === key.id && m.version === 2) && !all.some((m) => m.keyId === key.id && m.version === 1));
     });
 
+    it('lists enabled keys with rotation on, across accounts', async () => {
+      const store = subject();
+      const on = kmsKey(freshAccount(), { rotationEnabled: true, rotationPeriodDays: 90 });
+      const off = kmsKey(freshAccount());
+      const disabled = kmsKey(freshAccount(), { rotationEnabled: true, rotationPeriodDays: 90, state: 'Disabled' });
+      for (const key of [on, off, disabled]) await store.kms.createKey(key, { keyId: key.id, version: 1, sealed: 'm', createdAt: 1 });
+      const ids: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await store.kms.rotatingKeys(after, 50);
+        ids.push(...page.map((k) => k.id));
+        if (page.length < 50) break;
+        after = page[page.length - 1]!.id;
+      }
+      assert.ok(ids.includes(on.id));
+      assert.ok(!ids.includes(off.id) && !ids.includes(disabled.id));
+    });
+
     it('aliases are unique per account and list by name', async () => {
       const store = subject();
       const account = freshAccount();

@@ -334,6 +334,8 @@ export interface KmsIndex {
   /** All material of every key, by key id then version, after `after` (master key rotation). */
   allMaterial(after: { keyId: string; version: number } | undefined, limit: number): Promise<KmsKeyMaterial[]>;
   rewrapMaterial(material: KmsKeyMaterial): Promise<void>;
+  /** Enabled keys with automatic rotation on (of every account), by id, after `after`. */
+  rotatingKeys(after: string | undefined, limit: number): Promise<KmsKey[]>;
   /** False when the account has an alias of that name. */
   createAlias(alias: KmsAlias): Promise<boolean>;
   getAlias(accountId: string, name: string): Promise<KmsAlias | undefined>;

@@ -151,7 +151,11 @@ export function kmsActions(keys: KeyService): ApiActionTable {
     },
     async GetKeyRotationStatus(call) {
       const key = await keys.rotationStatus(ctx(call), parse(kmsInputs.GetKeyRotationStatus, call.body).KeyId);
-      return { KeyRotationEnabled: key.rotationEnabled, KeyId: key.arn, ...(key.rotationPeriodDays !== null && { RotationPeriodInDays: key.rotationPeriodDays }) };
+      const next = await keys.nextRotation(key);
+      return {
+        KeyRotationEnabled: key.rotationEnabled, KeyId: key.arn, ...(key.rotationPeriodDays !== null && { RotationPeriodInDays: key.rotationPeriodDays }),
+        ...(next !== undefined && { NextRotationDate: seconds(next) }),
+      };
     },
     async RotateKeyOnDemand(call) {
       return { KeyId: (await keys.rotateNow(ctx(call), parse(kmsInputs.RotateKeyOnDemand, call.body).KeyId)).arn };

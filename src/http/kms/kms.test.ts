@@ -71,7 +71,9 @@ describe('key service API', () => {
 
     assert.equal((await ok('GetKeyRotationStatus', { KeyId: key.KeyId })).KeyRotationEnabled, false);
     await ok('EnableKeyRotation', { KeyId: key.KeyId, RotationPeriodInDays: 180 });
-    assert.deepEqual(await ok('GetKeyRotationStatus', { KeyId: key.KeyId }), { KeyRotationEnabled: true, KeyId: key.Arn, RotationPeriodInDays: 180 });
+    const status = await ok('GetKeyRotationStatus', { KeyId: key.KeyId });
+    assert.deepEqual({ ...status, NextRotationDate: undefined }, { KeyRotationEnabled: true, KeyId: key.Arn, RotationPeriodInDays: 180, NextRotationDate: undefined });
+    assert.ok(Math.abs(status.NextRotationDate * 1000 - (key.CreationDate * 1000 + 180 * 86_400_000)) < 60_000);
     await ok('DisableKeyRotation', { KeyId: key.KeyId });
     assert.equal((await ok('GetKeyRotationStatus', { KeyId: key.KeyId })).KeyRotationEnabled, false);
   });
@@ -91,6 +93,23 @@ describe('key service API', () => {
     const data = await ok('GenerateDataKey', { KeyId: key.KeyId, KeySpec: 'AES_256' });
     assert.equal(Buffer.from(data.Plaintext, 'base64').length, 32);
     assert.equal((await ok('Decrypt', { CiphertextBlob: data.CiphertextBlob })).Plaintext, data.Plaintext);
+  });
+
+  test('automatic rotation: a key whose period ended gets new material, and old ciphertext still decrypts', async () => {
+    const { KeyMetadata: key } = await ok('CreateKey', {});
+    const old = (await ok('Encrypt', { KeyId: key.KeyId, Plaintext: 'b2xk' })).CiphertextBlob as string;
+    await ok('EnableKeyRotation', { KeyId: key.KeyId, RotationPeriodInDays: 90 });
+    const keys = server.berth.keys;
+    assert.equal(await keys.rotateDue(Date.now()), 0, 'not due yet');
+    const later = Date.now() + 91 * 86_400_000;
+    assert.ok((await keys.rotateDue(later)) >= 1);
+    assert.equal(await keys.rotateDue(later), 0, 'rotated once per period');
+    const latest = await server.berth.store.kms.material(key.KeyId);
+    assert.equal(latest!.version, 2);
+    assert.equal((await ok('Decrypt', { CiphertextBlob: old })).Plaintext, 'b2xk');
+    const fresh = (await ok('Encrypt', { KeyId: key.KeyId, Plaintext: 'bmV3' })).CiphertextBlob as string;
+    assert.equal(Buffer.from(fresh, 'base64').readUInt32BE(37), 2, 'new ciphertext uses the new material');
+    assert.equal((await ok('Decrypt', { CiphertextBlob: fresh })).Plaintext, 'bmV3');
   });
 
   test('disable, schedule deletion and cancel: states and what each refuses', async () => {
