@@ -5,7 +5,7 @@
 // the same blob under the master key reads on.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -117,6 +117,19 @@ describe('encryption at rest', () => {
     // A whole-blob GET has sent its headers before it reaches the bad segment: the connection is cut.
     const whole = await registry.fetch(`/v2/crypt/tamper/blobs/${image.layer}`).then((r) => r.arrayBuffer()).then((b) => Buffer.from(b), (err: Error) => err);
     assert.ok(whole instanceof Error || !whole.equals(layer), 'the tampered blob is never served whole');
+  });
+
+  test('a stored copy that is not a sealed blob (stored before encryption at rest) is replaced by the next push of it', async () => {
+    const layer = randomBytes(SEGMENT + 99);
+    const image = await pushImage('crypt/legacy', 'v1', layer);
+    writeFileSync(blobFile(image.layer), layer); // what an unencrypted store kept
+    const broken = await registry.fetch(`/v2/crypt/legacy/blobs/${image.layer}`);
+    assert.equal(broken.status, 500);
+    assert.match(((await broken.json()) as { errors: { message: string }[] }).errors[0]!.message, /integrity check/);
+    await registry.blob('crypt/legacy', layer);
+    assert.notDeepEqual(readFileSync(blobFile(image.layer)).subarray(0, 64), layer.subarray(0, 64), 'sealed again');
+    const healed = await registry.fetch(`/v2/crypt/legacy/blobs/${image.layer}`);
+    assert.deepEqual(Buffer.from(await healed.arrayBuffer()), layer);
   });
 
   test('a KMS repository: unreadable while its key is disabled or pending deletion, readable once enabled', async () => {

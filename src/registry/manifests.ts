@@ -14,6 +14,7 @@ import type { ContentCache } from './content-cache.js';
 import type { RequestContext } from './context.js';
 import type { DataKeys } from './data-keys.js';
 import { KmsError } from '../domain/kms-errors.js';
+import { IntegrityError } from '../domain/integrity.js';
 import { PullRecorder } from './pulls.js';
 
 /** The `reason` of a missing child manifest in MANIFEST_BLOB_UNKNOWN's `missing` detail. */
@@ -142,14 +143,16 @@ export class ManifestService {
    * stored already and the repository can have a wrap of their key.
    */
   private async keep(repository: Repository, digest: Digest, bytes: Uint8Array): Promise<void> {
-    const stored = await this.blobs.dataKeyId(digest);
-    if (stored !== undefined) {
-      try {
+    // A stored copy the repository cannot read (no usable wrap of its key, or bytes that are not
+    // a sealed blob, such as one stored before encryption at rest) is replaced by this one.
+    try {
+      const stored = await this.blobs.dataKeyId(digest);
+      if (stored !== undefined) {
         await this.keys.forBlob(repository, digest.value, stored);
         return;
-      } catch (err) {
-        if (!(err instanceof KmsError)) throw err;
       }
+    } catch (err) {
+      if (!(err instanceof KmsError) && !(err instanceof IntegrityError)) throw err;
     }
     const fresh = this.keys.fresh();
     await this.keys.record(repository, digest.value, fresh.key.id, fresh.raw);

@@ -10,6 +10,7 @@ import { isRepositoryName } from '../domain/names.js';
 import type { MetadataStore, Repository, Upload } from '../metadata/store.js';
 import type { BlobStore, DataKey } from '../storage/blob-store.js';
 import { KmsError } from '../domain/kms-errors.js';
+import { IntegrityError } from '../domain/integrity.js';
 import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from './context.js';
 import type { DataKeys } from './data-keys.js';
@@ -229,15 +230,17 @@ export class UploadService {
    * one copy is kept: the stored one, if the repository can have a wrap of its key, else ours.
    */
   private async place(repository: Repository, id: string, digest: Digest, key: DataKey, raw: Buffer): Promise<void> {
-    const stored = await this.blobs.dataKeyId(digest);
-    if (stored !== undefined) {
-      try {
+    // A stored copy the repository cannot read (no usable wrap of its key, or bytes that are not
+    // a sealed blob, such as one stored before encryption at rest) is replaced by this one.
+    try {
+      const stored = await this.blobs.dataKeyId(digest);
+      if (stored !== undefined) {
         await this.keys.forBlob(repository, digest.value, stored);
         await this.blobs.deleteUpload(id);
         return;
-      } catch (err) {
-        if (!(err instanceof KmsError)) throw err;
       }
+    } catch (err) {
+      if (!(err instanceof KmsError) && !(err instanceof IntegrityError)) throw err;
     }
     await this.keys.record(repository, digest.value, key.id, raw);
     await this.blobs.promoteUpload(id, digest);
