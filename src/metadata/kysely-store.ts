@@ -3,6 +3,7 @@
 import { Migrator, sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { Database, ManifestsTable, UploadsTable } from './schema.js';
 import { migrationProvider } from './migrations.js';
+import { precompile, type Precompiled } from './precompiled.js';
 import { Identities } from './kysely-identities.js';
 import { KyselyImages } from './kysely-images.js';
 import { Jobs } from './kysely-jobs.js';
@@ -213,12 +214,17 @@ class Manifests implements ManifestIndex {
 }
 
 class Tags implements TagIndex {
-  constructor(private readonly db: Db, private readonly ordered: Ordered) {}
+  // Every pull by tag runs this one: compiled once.
+  private readonly resolveQuery: Precompiled<[string, string], Selectable<ManifestsTable>>;
+
+  constructor(private readonly db: Db, private readonly ordered: Ordered) {
+    this.resolveQuery = precompile(db, 2, (repositoryId: string, tag: string) => db.selectFrom('tags')
+      .innerJoin('manifests', (join) => join.onRef('manifests.repository_id', '=', 'tags.repository_id').onRef('manifests.digest', '=', 'tags.manifest_digest'))
+      .selectAll('manifests').where('tags.repository_id', '=', repositoryId).where('tags.name', '=', tag));
+  }
 
   async resolve(repositoryId: string, tag: string) {
-    const row = await this.db.selectFrom('tags')
-      .innerJoin('manifests', (join) => join.onRef('manifests.repository_id', '=', 'tags.repository_id').onRef('manifests.digest', '=', 'tags.manifest_digest'))
-      .selectAll('manifests').where('tags.repository_id', '=', repositoryId).where('tags.name', '=', tag).executeTakeFirst();
+    const [row] = await this.resolveQuery(repositoryId, tag);
     return row && toManifest(row);
   }
 

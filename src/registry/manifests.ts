@@ -13,6 +13,7 @@ import type { RepositoryAccess } from './access.js';
 import type { ContentCache } from './content-cache.js';
 import type { RequestContext } from './context.js';
 import { PullRecorder } from './pulls.js';
+import { SharedReads } from './shared-reads.js';
 
 /** The `reason` of a missing child manifest in MANIFEST_BLOB_UNKNOWN's `missing` detail. */
 export const MISSING_MANIFEST = 'manifest not found in repository';
@@ -38,6 +39,8 @@ export interface PutResult {
 
 export class ManifestService {
   private readonly pulls: PullRecorder;
+  /** Pulls of one manifest arriving together share its lookup. */
+  private readonly lookups = new SharedReads<ManifestRecord | undefined>();
 
   constructor(
     private readonly store: MetadataStore,
@@ -135,9 +138,9 @@ export class ManifestService {
 
   private async find(repository: Repository, reference: string): Promise<ManifestRecord> {
     const ref = parseReference(reference);
-    const record = ref.kind === 'tag'
-      ? await this.store.tags.resolve(repository.id, ref.tag)
-      : await this.store.manifests.get(repository.id, ref.digest.value);
+    const record = await this.lookups.read(`${repository.id} ${reference}`, () => (ref.kind === 'tag'
+      ? this.store.tags.resolve(repository.id, ref.tag)
+      : this.store.manifests.get(repository.id, ref.digest.value)));
     if (!record) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} not found in ${repository.name}`, { reference });
     return record;
   }
