@@ -109,7 +109,51 @@ export interface AccountSettingsTable {
   value: string;
 }
 
+/** Public repositories' catalog data and policy (ECR Public), one row per repository that has any. */
+export interface PublicRepositoriesTable {
+  repository_id: string;
+  account_id: string;
+  description: string | null;
+  about_text: string | null;
+  usage_text: string | null;
+  /** JSON arrays of strings. */
+  architectures: string;
+  operating_systems: string;
+  logo_media_type: string | null;
+  /** base64 of the logo image. */
+  logo: string | null;
+  policy_text: string | null;
+  updated_at: number;
+}
+
+/** An account's public registry, made with its default alias on its first public repository. */
+export interface PublicRegistriesTable {
+  account_id: string;
+  display_name: string;
+  created_at: number;
+}
+
+export interface RegistryAliasesTable {
+  name: string;
+  account_id: string;
+  status: 'ACTIVE' | 'PENDING' | 'REJECTED';
+  is_default: number;
+  is_primary: number;
+  created_at: number;
+}
+
+/** Request counters per key and fixed window, shared by every node (rate limits). */
+export interface RateWindowsTable {
+  key: string;
+  window_start: number;
+  count: number;
+}
+
 export interface Database {
+  public_repositories: PublicRepositoriesTable;
+  public_registries: PublicRegistriesTable;
+  registry_aliases: RegistryAliasesTable;
+  rate_windows: RateWindowsTable;
   accounts: AccountsTable;
   users: UsersTable;
   access_keys: AccessKeysTable;
