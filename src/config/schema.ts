@@ -4,6 +4,11 @@ import { z } from 'zod';
 
 const LISTEN = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/;
 
+const LISTEN_OR_NONE = /^$|^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/;
+
+/** A list setting: a YAML list, or (from a variable) comma-separated. */
+const names = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(z.string()));
+
 export const ConfigSchema = z.strictObject({
   /** HOST:PORT the registry listens on. */
   listen: z.string().regex(LISTEN, 'must be HOST:PORT, e.g. localhost:5000 or 0.0.0.0:5000')
@@ -40,6 +45,25 @@ export const ConfigSchema = z.strictObject({
     domain: z.string().regex(/^([a-z0-9-]+\.)*[a-z0-9-]*$/, 'must be a DNS name').default(''),
     /** Explicit host → account id map, e.g. { "registry.team-a.example": "123456789012" }. */
     hosts: z.record(z.string(), z.string().regex(/^\d{12}$/, 'must be a 12-digit account id')).default({}),
+  }).prefault({}),
+  /** The public registry and gallery (ECR Public): its own listener, anonymous pulls, aliases. */
+  public: z.strictObject({
+    /** HOST:PORT of the public registry and gallery; empty: no public listener. */
+    listen: z.string().regex(LISTEN_OR_NONE, 'must be HOST:PORT, e.g. localhost:5001, or empty').default('localhost:5001'),
+    /** The public registry's host as clients name it in image references (HOST or HOST:PORT); default the listen address. */
+    host: z.string().regex(/^([A-Za-z0-9.-]+|\[[0-9a-fA-F:.]+\])?(:\d{1,5})?$/, 'must be HOST or HOST:PORT').default(''),
+    /** How long a pull or push token from /token is valid. */
+    tokenTtlSeconds: z.number().int().min(30).max(3600).default(300),
+    rateLimit: z.strictObject({
+      /** The window pulls are counted in, shared by every node (a table in the metadata store). */
+      windowSeconds: z.number().int().min(1).max(86_400).default(60),
+      /** Manifest GETs per source IP and window without credentials; 0: unlimited. */
+      anonymousPulls: z.number().int().min(0).default(60),
+      /** Manifest GETs per account and window with credentials; 0: unlimited. */
+      authenticatedPulls: z.number().int().min(0).default(600),
+    }).prefault({}),
+    /** Alias names no account may request (vendors' names), besides Berth's own. */
+    reservedAliases: names.default([]),
   }).prefault({}),
   storage: z.strictObject({
     driver: z.enum(['filesystem']).default('filesystem'),

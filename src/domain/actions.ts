@@ -21,6 +21,16 @@ export const Actions = {
   DescribeRegistry: 'ecr:DescribeRegistry',
   GetAccountSetting: 'ecr:GetAccountSetting',
   PutAccountSetting: 'ecr:PutAccountSetting',
+  // What only ECR Public has (its repositories otherwise take the actions above).
+  DescribeRegistries: 'ecr-public:DescribeRegistries',
+  GetRegistryCatalogData: 'ecr-public:GetRegistryCatalogData',
+  PutRegistryCatalogData: 'ecr-public:PutRegistryCatalogData',
+  GetRepositoryCatalogData: 'ecr-public:GetRepositoryCatalogData',
+  PutRepositoryCatalogData: 'ecr-public:PutRepositoryCatalogData',
+  SetRepositoryPolicy: 'ecr-public:SetRepositoryPolicy',
+  GetRepositoryPolicy: 'ecr-public:GetRepositoryPolicy',
+  DeleteRepositoryPolicy: 'ecr-public:DeleteRepositoryPolicy',
+  DescribeImageTags: 'ecr-public:DescribeImageTags',
 } as const;
 
 export type Action = (typeof Actions)[keyof typeof Actions];

@@ -9,6 +9,10 @@ export const ManagementErrorCodes = [
   'TOO_MANY_TAGS',
   /** A value outside what the operation accepts (account setting names and values). */
   'VALIDATION',
+  /** A repository without a policy asked for its policy. */
+  'REPOSITORY_POLICY_NOT_FOUND',
+  /** A public registry (an alias) that does not exist. */
+  'REGISTRY_NOT_FOUND',
 ] as const;
 
 export type ManagementErrorCode = (typeof ManagementErrorCodes)[number];

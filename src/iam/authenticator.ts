@@ -36,6 +36,11 @@ export class Authenticator {
     const user = decoded.slice(0, colon);
     const claims = colon > 0 && user === 'AWS' ? this.tokens.verify(decoded.slice(colon + 1), now) : undefined;
     if (!claims) throw new RegistryError('UNAUTHORIZED', 'invalid or expired credentials: log in again with a password from GetAuthorizationToken');
+    return this.keyPrincipal(claims, now);
+  }
+
+  /** The principal behind a verified credential naming an access key (a password, a bearer token). */
+  async keyPrincipal(claims: { account: string; key: string }, now = Date.now()): Promise<Principal> {
     const key = await this.identities.resolve(claims.key, now);
     if (!key || !key.active || key.principal.accountId !== claims.account) {
       throw new RegistryError('UNAUTHORIZED', 'the access key behind these credentials was deleted or deactivated');

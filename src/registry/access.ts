@@ -31,7 +31,7 @@ export class RepositoryAccess {
    */
   private readonly recent = new Map<string, { at: number; repository: Repository }>();
 
-  constructor(private readonly store: MetadataStore, private readonly authorizer: Authorizer, private readonly options: AccessOptions) {}
+  constructor(private readonly store: MetadataStore, protected readonly authorizer: Authorizer, private readonly options: AccessOptions) {}
 
   repositoryArn(accountId: string, name: string): string {
     return `arn:aws:ecr:${this.options.region}:${accountId}:repository/${name}`;

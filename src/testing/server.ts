@@ -51,7 +51,9 @@ export async function startBerth(options: { settings?: Tree; listen?: boolean; d
 /** The configuration of a test Berth on `dataDir` in this pass (SQLite or PostgreSQL). */
 async function testConfig(dataDir: string, overrides: Tree = {}): Promise<Config> {
   const metadataUrl = await testMetadataUrl(dataDir);
-  const settings = { log: { level: 'silent', requests: false }, auth: { mode: 'open' }, admin: TEST_ADMIN, ...overrides, dataDir, listen: '127.0.0.1:0' } as Tree;
+  // The public listener on a free port too, so test servers never contend for its default port.
+  const publicSettings = { listen: '127.0.0.1:0', ...(overrides.public as Tree | undefined) };
+  const settings = { log: { level: 'silent', requests: false }, auth: { mode: 'open' }, admin: TEST_ADMIN, ...overrides, public: publicSettings, dataDir, listen: '127.0.0.1:0' } as Tree;
   if (metadataUrl) settings.metadata = { ...(settings.metadata as Tree | undefined), url: metadataUrl };
   return validate(settings, 'test');
 }
@@ -97,6 +99,8 @@ export async function spawnBerth(dataDir: string, port: number, env: NodeJS.Proc
       ...process.env,
       BERTH_LOG_LEVEL: 'warn',
       BERTH_AUTH_MODE: 'open',
+      // No public listener unless asked: several served Berths would contend for its default port.
+      BERTH_PUBLIC_LISTEN: '',
       BERTH_ADMIN_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
       BERTH_ADMIN_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
       ...(metadataUrl && { BERTH_METADATA_URL: metadataUrl }),

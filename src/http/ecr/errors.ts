@@ -26,9 +26,13 @@ export const MODEL_EXCEPTIONS = [
   'LayerPartTooSmallException', 'LayersNotFoundException', 'LimitExceededException', 'ReferencedImagesNotFoundException',
   'RepositoryAlreadyExistsException', 'RepositoryNotEmptyException', 'RepositoryNotFoundException', 'ServerException',
   'TooManyTagsException', 'UnsupportedImageTypeException', 'UploadNotFoundException', 'ValidationException',
+  'RepositoryPolicyNotFoundException',
 ] as const;
 
-export type ApiExceptionName = (typeof MODEL_EXCEPTIONS)[number] | keyof typeof COMMON_EXCEPTIONS;
+/** Exceptions only the ECR Public model has (shared/specs/aws/ecr-public.service-2.json). */
+export const PUBLIC_MODEL_EXCEPTIONS = ['RegistryNotFoundException', 'RepositoryCatalogDataNotFoundException', 'UnsupportedCommandException'] as const;
+
+export type ApiExceptionName = (typeof MODEL_EXCEPTIONS)[number] | (typeof PUBLIC_MODEL_EXCEPTIONS)[number] | keyof typeof COMMON_EXCEPTIONS;
 
 export class ApiError extends Error {
   constructor(readonly type: ApiExceptionName, message: string, readonly fields: Record<string, unknown> = {}) {
@@ -68,6 +72,8 @@ const FROM_MANAGEMENT: Record<ManagementErrorCode, ApiExceptionName> = {
   INVALID_TAG_PARAMETER: 'InvalidTagParameterException',
   TOO_MANY_TAGS: 'TooManyTagsException',
   VALIDATION: 'ValidationException',
+  REPOSITORY_POLICY_NOT_FOUND: 'RepositoryPolicyNotFoundException',
+  REGISTRY_NOT_FOUND: 'RegistryNotFoundException',
 };
 
 export function toApiError(err: unknown): ApiError | undefined {

@@ -9,12 +9,18 @@ import { ApiError, renderApiError } from './errors.js';
 export const ECR_TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921';
 const MAX_BODY = 64 * 1024 * 1024;
 
-export interface ApiPluginOptions {
+/** One AWS JSON service: the actions under a target prefix, signed for one SigV4 service name. */
+export interface ApiService {
   targetPrefix: string;
   /** The SigV4 service name requests must be signed for. */
   signingName: string;
-  authenticator: Authenticator;
   actions: ApiActionTable;
+}
+
+export interface ApiPluginOptions extends ApiService {
+  authenticator: Authenticator;
+  /** More services answered at the same POST / (by their X-Amz-Target prefix). */
+  services?: ApiService[];
 }
 
 export async function awsJsonPlugin(app: FastifyInstance, options: ApiPluginOptions): Promise<void> {
@@ -27,21 +33,22 @@ export async function awsJsonPlugin(app: FastifyInstance, options: ApiPluginOpti
     return renderApiError(err, request, reply);
   });
 
+  const services: ApiService[] = [options, ...(options.services ?? [])];
   app.post('/', async (request, reply) => {
     const target = request.headers['x-amz-target'];
-    const prefix = `${options.targetPrefix}.`;
-    if (typeof target !== 'string' || !target.startsWith(prefix)) {
+    const service = typeof target === 'string' ? services.find((s) => target.startsWith(`${s.targetPrefix}.`)) : undefined;
+    if (typeof target !== 'string' || !service) {
       throw new ApiError('UnknownOperationException', 'missing or unknown X-Amz-Target');
     }
-    const name = target.slice(prefix.length);
-    const action = Object.hasOwn(options.actions, name) ? options.actions[name] : undefined;
+    const name = target.slice(service.targetPrefix.length + 1);
+    const action = Object.hasOwn(service.actions, name) ? service.actions[name] : undefined;
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const principal = await options.authenticator.sigV4({
       method: request.method,
       url: request.url,
       headers: request.headers,
       bodySha256: createHash('sha256').update(body).digest('hex'),
-    }, options.signingName);
+    }, service.signingName);
     if (!action) throw new ApiError('UnknownOperationException', `${name} is not an operation Berth implements`);
     let parsed: unknown = {};
     if (body.length > 0) {
