@@ -15,6 +15,18 @@ import { layerDownloadPlugin } from './http/ecr/layer-download.js';
 import { repositoryActions } from './http/ecr/actions/repositories.js';
 import { resourceTagActions } from './http/ecr/actions/resource-tags.js';
 import { accountForHost } from './http/hosts.js';
+import { aliasActions, ALIAS_TARGET_PREFIX } from './http/ecr-public/actions/aliases.js';
+import { ecrPublicActions, ECR_PUBLIC_SIGNING_NAME, ECR_PUBLIC_TARGET_PREFIX } from './http/ecr-public/actions.js';
+import type { PublicFace } from './http/ecr-public/call.js';
+import { publicRegistryPlugin, type PublicRegistryOptions } from './http/public/plugin.js';
+import { galleryPlugin } from './http/web/plugin.js';
+import { AliasService } from './gallery/aliases.js';
+import { GalleryService } from './gallery/gallery.js';
+import { PublicRepositoryService } from './gallery/public-repositories.js';
+import { PullRateLimiter } from './gallery/rate-limits.js';
+import { PublicPullAuthorizer } from './iam/public-pulls.js';
+import { loadRegistryTokenService } from './iam/registry-tokens.js';
+import { PublicRepositoryAccess } from './registry/public-access.js';
 import { Authenticator } from './iam/authenticator.js';
 import { AccountAuthorizer, ANONYMOUS, OpenAuthorizer } from './iam/authorizer.js';
 import type { IdentityService, NewAccessKey } from './iam/identities.js';
@@ -61,9 +73,45 @@ export interface Berth {
   readonly nodeId: string;
   /** The ECR API actions this Berth answers (for the model conformance test). */
   readonly ecrActions: readonly string[];
-  /** Listens on config.listen (or the given port); resolves with the base URL. */
+  /** The ECR Public API actions this Berth answers. */
+  readonly ecrPublicActions: readonly string[];
+  /** The public registry and gallery (on public.listen), unless public.listen is empty. */
+  readonly publicApp: FastifyInstance | undefined;
+  /** The registry services on public repositories. */
+  readonly publicServices: RegistryServices;
+  readonly aliases: AliasService;
+  /** Listens on config.listen (and public.listen); resolves with the base URL. */
   listen(): Promise<string>;
+  /** The public listener's base URL, once listening. */
+  publicUrl(): string;
   close(): Promise<void>;
+}
+
+/**
+ * The public listener: the public registry (/v2 and /token) and the gallery. Made in this one
+ * place, so configuring TLS on listeners can wrap it.
+ */
+async function createPublicApp(config: Config, nodeId: string, registry: Omit<PublicRegistryOptions, 'host'> & { host: string }, gallery: GalleryService): Promise<FastifyInstance> {
+  const publicApp = Fastify({
+    logger: { level: config.log.level, base: { node: nodeId, listener: 'public' } },
+    logController: new LogController({ disableRequestLogging: true }),
+    requestTimeout: 0,
+    connectionTimeout: 0,
+    keepAliveTimeout: 75_000,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 4096, ignoreDuplicateSlashes: false },
+    frameworkErrors: renderFrameworkError,
+    genReqId: () => randomUUID(),
+  });
+  if (config.log.requests) {
+    publicApp.addHook('onResponse', async (request, reply) => {
+      request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    });
+  }
+  publicApp.get('/healthz', async () => ({ status: 'ok' }));
+  await publicApp.register(publicRegistryPlugin, registry);
+  await publicApp.register(galleryPlugin, { gallery, host: registry.host });
+  return publicApp;
 }
 
 function splitListen(listen: string): { host: string; port: number } {
@@ -85,6 +133,9 @@ export async function createBerth(config: Config): Promise<Berth> {
   const access = new RepositoryAccess(store, open ? new OpenAuthorizer() : new AccountAuthorizer(), { region: config.registry.region, createRepositoryOnPush: config.registry.createRepositoryOnPush });
   const blobs = new BlobService(store, blobStore, access);
   const manifests = new ManifestService(store, blobStore, access, new ContentCache(config.registry.manifestCacheBytes), { maxManifestBytes: config.registry.maxManifestBytes });
+  const publicAccess = new PublicRepositoryAccess(store, new PublicPullAuthorizer(open ? new OpenAuthorizer() : new AccountAuthorizer()), config.registry.region);
+  const publicManifests = new ManifestService(store, blobStore, publicAccess, new ContentCache(config.registry.manifestCacheBytes / 4), { maxManifestBytes: config.registry.maxManifestBytes });
+  const publicBlobs = new BlobService(store, blobStore, publicAccess);
   const layerUrlKey = await loadSharedSecret(store.settings, deployment.masterKey, 'layer_url_key', 'layer-url-signing-key');
   const services: RegistryServices = {
     blobs,
@@ -97,6 +148,23 @@ export async function createBerth(config: Config): Promise<Berth> {
     resourceTags: new ResourceTagService(store, access),
     account: new AccountService(store, access),
   };
+  const publicServices: RegistryServices = {
+    blobs: publicBlobs,
+    uploads: new UploadService(store, blobStore, publicAccess, { maxBlobBytes: config.registry.maxBlobBytes }),
+    manifests: publicManifests,
+    listings: new ListingService(store, publicAccess),
+    images: new ImageService(store, publicAccess, publicManifests),
+    layerUrls: new LayerUrlService(store, publicBlobs, publicAccess, layerUrlKey),
+    repositories: new RepositoryService(store, publicAccess),
+    resourceTags: new ResourceTagService(store, publicAccess),
+    account: new AccountService(store, publicAccess),
+  };
+  const aliases = new AliasService(store, config.public.reservedAliases);
+  const publicRepositories = new PublicRepositoryService(store, publicAccess, publicServices.repositories, aliases);
+  const limiter = new PullRateLimiter(store, config.public.rateLimit);
+  let publicAddress = config.public.listen;
+  const publicHost = () => config.public.host || publicAddress;
+  const publicFace: PublicFace = { aliases, region: config.registry.region, endpoint: { host: publicHost, baseUrl: () => `http://${publicHost()}` } };
 
   const app = Fastify({
     logger: { level: config.log.level, base: { node: nodeId } },
@@ -139,10 +207,29 @@ export async function createBerth(config: Config): Promise<Berth> {
     ...imageActions(services),
     ...layerActions(services),
   };
-  await app.register(awsJsonPlugin, { targetPrefix: ECR_TARGET_PREFIX, signingName: 'ecr', authenticator, actions: ecrActions });
+  const publicActions = ecrPublicActions(publicFace, publicServices, publicRepositories, tokens);
+  await app.register(awsJsonPlugin, {
+    targetPrefix: ECR_TARGET_PREFIX, signingName: 'ecr', authenticator, actions: ecrActions,
+    services: [
+      { targetPrefix: ECR_PUBLIC_TARGET_PREFIX, signingName: ECR_PUBLIC_SIGNING_NAME, actions: publicActions },
+      { targetPrefix: ALIAS_TARGET_PREFIX, signingName: ECR_PUBLIC_SIGNING_NAME, actions: aliasActions(aliases, accountId) },
+    ],
+  });
   await app.register(layerDownloadPlugin, { layerUrls: services.layerUrls });
 
+  const publicApp = config.public.listen ? await createPublicApp(config, nodeId, {
+    services: publicServices, aliases, limiter, authenticator, host: config.public.host,
+    tokens: await loadRegistryTokenService(store.settings, deployment.masterKey, config.public.tokenTtlSeconds * 1000),
+  }, new GalleryService(store, aliases)) : undefined;
+
   const scheduler = new JobScheduler(store, nodeId, app.log, [{
+    name: 'prune-rate-windows',
+    intervalMs: JANITOR_INTERVAL_MS,
+    leaseMs: JANITOR_INTERVAL_MS,
+    async run() {
+      await limiter.prune();
+    },
+  }, {
     name: 'expire-uploads',
     intervalMs: JANITOR_INTERVAL_MS,
     leaseMs: JANITOR_INTERVAL_MS,
@@ -156,13 +243,24 @@ export async function createBerth(config: Config): Promise<Berth> {
   return {
     app, config, store, driver, services, scheduler, identities, tokens, accountId, nodeId, bootstrapKey, generatedMasterKey,
     ecrActions: Object.keys(ecrActions).sort(),
+    ecrPublicActions: Object.keys(publicActions).sort(),
+    publicApp, publicServices, aliases,
     async listen() {
       const { host, port } = splitListen(config.listen);
-      return app.listen({ host, port });
+      const url = await app.listen({ host, port });
+      if (publicApp) {
+        const bound = splitListen(config.public.listen);
+        const publicUrl = await publicApp.listen({ host: bound.host, port: bound.port });
+        // With port 0 the kernel picks: the URIs name the port it picked.
+        publicAddress = `${bound.host === '0.0.0.0' || bound.host === '::' ? 'localhost' : bound.host}:${new URL(publicUrl).port}`;
+      }
+      return url;
     },
+    publicUrl: () => `http://${publicAddress}`,
     async close() {
       await scheduler.stop();
       await app.close();
+      if (publicApp) await publicApp.close();
       await deployment.close();
     },
   };

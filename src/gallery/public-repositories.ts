@@ -59,6 +59,20 @@ function merged(current: RepositoryCatalog, input: CatalogDataInput): Repository
   };
 }
 
+/** One page of a repository's tags in byte order, each with its image and size. */
+export async function tagDetailsOf(store: MetadataStore, repositoryId: string, page: { last?: string; limit: number }): Promise<{ items: TagDetail[]; last?: string }> {
+  const tags = await store.tags.list(repositoryId, page.last === undefined ? { limit: page.limit + 1 } : { last: page.last, limit: page.limit + 1 });
+  const more = tags.length > page.limit;
+  const items: TagDetail[] = [];
+  for (const tag of tags.slice(0, page.limit)) {
+    const image = await store.tags.resolve(repositoryId, tag);
+    if (image) items.push({ tag, image, size: undefined });
+  }
+  const sizes = await store.images.sizes(repositoryId, [...new Set(items.map((i) => i.image.digest))]);
+  for (const item of items) item.size = sizes.get(item.image.digest);
+  return { items, ...(more && { last: tags[page.limit - 1]! }) };
+}
+
 function policyDocument(text: string): string {
   let parsed: unknown;
   try {
@@ -127,16 +141,7 @@ export class PublicRepositoryService {
   /** One page of the repository's tags in byte order, each with its image. */
   async tagDetails(ctx: RequestContext, name: string, page: { last?: string; limit: number }): Promise<{ items: TagDetail[]; last?: string }> {
     const repository = await this.access.existing(ctx, name, Actions.DescribeImageTags);
-    const tags = await this.store.tags.list(repository.id, page.last === undefined ? { limit: page.limit + 1 } : { last: page.last, limit: page.limit + 1 });
-    const more = tags.length > page.limit;
-    const items: TagDetail[] = [];
-    for (const tag of tags.slice(0, page.limit)) {
-      const image = await this.store.tags.resolve(repository.id, tag);
-      if (image) items.push({ tag, image, size: undefined });
-    }
-    const sizes = await this.store.images.sizes(repository.id, [...new Set(items.map((i) => i.image.digest))]);
-    for (const item of items) item.size = sizes.get(item.image.digest);
-    return { items, ...(more && { last: tags[page.limit - 1]! }) };
+    return tagDetailsOf(this.store, repository.id, page);
   }
 
   /** The caller's public registry with its aliases, or undefined before its first public repository. */
