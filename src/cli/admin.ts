@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { openDeployment, type Deployment } from '../deployment.js';
 import type { AccessKeyStatus } from '../metadata/store.js';
 import { configFromOptions, withDeploymentOptions, type DeploymentOptions } from './config-options.js';
+import { aliasesCommand } from './admin-aliases.js';
 import { CommandError } from './errors.js';
 import { json, table, time } from './output.js';
 
@@ -21,7 +22,7 @@ const print = (text: string): void => {
 };
 
 /** Runs `work` on the deployment the command's options name, and closes it. */
-async function withDeployment(command: Command, work: (deployment: Deployment) => Promise<void>): Promise<void> {
+export async function withDeployment(command: Command, work: (deployment: Deployment) => Promise<void>): Promise<void> {
   const deployment = await openDeployment(configFromOptions(command.optsWithGlobals<DeploymentOptions>()));
   if (deployment.generatedMasterKey) {
     process.stderr.write(`berth: generated a new master key in ${deployment.generatedMasterKey}: back it up — secrets cannot be read without it\n`);
@@ -124,9 +125,10 @@ function keysCommand(): Command {
 
 export function adminCommand(): Command {
   const admin = withDeploymentOptions(new Command('admin'))
-    .description('manage accounts, users and access keys in the configured database (no server needed)');
+    .description('manage accounts, users, access keys and public registry aliases in the configured database (no server needed)');
   admin.addCommand(accountsCommand());
   admin.addCommand(usersCommand());
   admin.addCommand(keysCommand());
+  admin.addCommand(aliasesCommand());
   return admin;
 }

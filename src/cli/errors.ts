@@ -1,5 +1,6 @@
 // Failures a command reports as a one-line message and exit status 1, without a stack trace.
 import { LoginError } from '../client/authorization.js';
+import { ManagementError } from '../domain/management-errors.js';
 import { IdentityError } from '../iam/identities.js';
 
 export class CommandError extends Error {
@@ -8,5 +9,5 @@ export class CommandError extends Error {
 
 /** True for the errors that are the user's to fix, not Berth's. */
 export function isUserError(err: unknown): err is Error {
-  return err instanceof CommandError || err instanceof IdentityError || err instanceof LoginError;
+  return err instanceof CommandError || err instanceof IdentityError || err instanceof LoginError || err instanceof ManagementError;
 }
