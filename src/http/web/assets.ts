@@ -34,8 +34,9 @@ h2 { font-size: 18px; margin: 28px 0 10px; }
 @media (max-width: 860px) { .layout { grid-template-columns: 1fr; } }
 .panel { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 18px 20px; }
 .panel + .panel { margin-top: 16px; }
-.pull { display: flex; gap: 8px; align-items: center; }
-.pull code { flex: 1; min-width: 0; overflow-x: auto; white-space: nowrap; background: var(--code); color: #d7f2ff; padding: 9px 12px; border-radius: 6px; font-size: 13px; }
+.pull { display: flex; flex-direction: column; gap: 10px; align-items: stretch; }
+.pull code { white-space: normal; word-break: break-all; background: var(--code); color: #d7f2ff; padding: 10px 12px; border-radius: 6px; font-size: 13px; line-height: 1.5; }
+.pull button { align-self: flex-start; }
 table { width: 100%; border-collapse: collapse; font-size: 14px; }
 th, td { text-align: left; padding: 8px 6px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { color: var(--muted); font-weight: 600; }
