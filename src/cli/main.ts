@@ -35,6 +35,7 @@ withDeploymentOptions(program.command('serve'))
       ].join('\n') + '\n');
     }
     berth.app.log.info({ url, dataDir: config.dataDir, metadata: berth.store.backend, storage: berth.driver.name, account: berth.accountId }, 'Berth is listening');
+    if (berth.publicApp) berth.app.log.info({ url: berth.publicUrl() }, 'the public registry and gallery are listening');
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
@@ -44,6 +45,7 @@ withDeploymentOptions(program.command('serve'))
       setTimeout(() => {
         berth.app.log.warn({ graceMs: SHUTDOWN_GRACE_MS }, 'closing connections still open after the grace period');
         berth.app.server.closeAllConnections();
+        berth.publicApp?.server.closeAllConnections();
       }, SHUTDOWN_GRACE_MS).unref();
       berth.close().then(() => process.exit(0), () => process.exit(1));
     };
