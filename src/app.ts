@@ -52,6 +52,7 @@ import { BLOBS_ROOT } from './storage/layout.js';
 import { FsDriver } from './storage/fs-driver.js';
 
 const JANITOR_INTERVAL_MS = 10 * 60 * 1000;
+const RATE_WINDOW_PRUNE_MS = 30 * 60 * 1000;
 
 export interface Berth {
   readonly app: FastifyInstance;
@@ -223,19 +224,20 @@ export async function createBerth(config: Config): Promise<Berth> {
   }, new GalleryService(store, aliases)) : undefined;
 
   const scheduler = new JobScheduler(store, nodeId, app.log, [{
-    name: 'prune-rate-windows',
-    intervalMs: JANITOR_INTERVAL_MS,
-    leaseMs: JANITOR_INTERVAL_MS,
-    async run() {
-      await limiter.prune();
-    },
-  }, {
     name: 'expire-uploads',
     intervalMs: JANITOR_INTERVAL_MS,
     leaseMs: JANITOR_INTERVAL_MS,
     async run() {
       const removed = await services.uploads.expire(Date.now() - config.registry.uploadExpiryHours * 3_600_000);
       if (removed > 0) app.log.info({ removed }, 'expired abandoned uploads');
+    },
+  }, {
+    // Ended rate limit windows only take room: forgetting them now and then is enough.
+    name: 'prune-rate-windows',
+    intervalMs: RATE_WINDOW_PRUNE_MS,
+    leaseMs: JANITOR_INTERVAL_MS,
+    async run() {
+      await limiter.prune();
     },
   }]);
   await scheduler.start();

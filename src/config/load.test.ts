@@ -170,7 +170,7 @@ describe('configuration', () => {
       // Every listed variable really sets its setting.
       const all = Object.fromEntries(names.map((n) => [n, 'x']));
       const tree = fromEnvironment(all);
-      const leaves = (t: Tree): number => Object.values(t).reduce<number>((n, v) => n + (typeof v === 'object' && v ? leaves(v as Tree) : 1), 0);
+      const leaves = (t: Tree): number => Object.values(t).reduce<number>((n, v) => n + (typeof v === 'object' && v && !Array.isArray(v) ? leaves(v as Tree) : 1), 0);
       assert.equal(leaves(tree), names.length);
       assert.equal(leaves(loadConfig({ env: {} }) as unknown as Tree), names.length, 'one variable per setting');
     });

@@ -114,7 +114,7 @@ describe('the gallery in a browser', () => {
     const command = (await page.locator('#pull-command').textContent())!;
     assert.match(command, new RegExp(`^docker pull ${new URL(publicUrl).host}/${alias}/tinyweb/server:(latest|1\\.0)$`));
     await page.click('#copy-pull');
-    await page.waitForFunction("document.querySelector('#copy-pull')?.textContent === 'Copied'");
+    await page.locator('#copy-pull', { hasText: 'Copied' }).waitFor();
     assert.equal(await page.evaluate('navigator.clipboard.readText()'), command);
     assert.equal(await page.evaluate('window.__pwned'), undefined, 'nothing from the about text ran');
     assert.deepEqual(failures, []);

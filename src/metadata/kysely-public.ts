@@ -26,14 +26,17 @@ interface CatalogColumns {
   logo: string | null;
 }
 
-function toCatalog(row: CatalogColumns): RepositoryCatalog {
+function toCatalog(row: CatalogColumns, logoTypeOnly = false): RepositoryCatalog {
+  const logo = logoTypeOnly
+    ? (row.logo_media_type ? { mediaType: row.logo_media_type, data: Buffer.alloc(0) } : null)
+    : (row.logo && row.logo_media_type ? { mediaType: row.logo_media_type, data: Buffer.from(row.logo, 'base64') } : null);
   return {
     description: row.description,
     aboutText: row.about_text,
     usageText: row.usage_text,
     architectures: row.architectures ? (JSON.parse(row.architectures) as string[]) : [],
     operatingSystems: row.operating_systems ? (JSON.parse(row.operating_systems) as string[]) : [],
-    logo: row.logo && row.logo_media_type ? { mediaType: row.logo_media_type, data: Buffer.from(row.logo, 'base64') } : null,
+    logo,
   };
 }
 
@@ -149,13 +152,14 @@ export class PublicRegistries implements PublicIndex {
     let query = this.db.selectFrom('repositories').leftJoin('public_repositories', 'public_repositories.repository_id', 'repositories.id')
       .selectAll('repositories')
       .select(['public_repositories.description', 'public_repositories.about_text', 'public_repositories.usage_text', 'public_repositories.architectures',
-        'public_repositories.operating_systems', 'public_repositories.logo_media_type', 'public_repositories.logo']);
+        'public_repositories.operating_systems', 'public_repositories.logo_media_type']);
     query = options.accountId !== undefined
       ? query.where('repositories.account_id', '=', `${PUBLIC_KEY_PREFIX}${options.accountId}`)
       : query.where('repositories.account_id', 'like', `${PUBLIC_KEY_PREFIX}%`);
     for (const term of terms) query = query.where(sql<boolean>`${text} like ${containing(term)} escape '\\'`);
     const rows = await query.orderBy('repositories.created_at', 'desc').limit(options.limit).execute();
-    return rows.map((row) => ({ repository: toRepository(row), catalog: row.architectures === null ? EMPTY_CATALOG : toCatalog(row) }));
+    // Not the logos' bytes: a search lists many repositories and shows logos by URL.
+    return rows.map((row) => ({ repository: toRepository(row), catalog: row.architectures === null ? EMPTY_CATALOG : toCatalog({ ...row, logo: null }, true) }));
   }
 }
 

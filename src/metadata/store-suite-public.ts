@@ -93,6 +93,8 @@ export function describePublicMetadata(subject: () => MetadataStore): void {
       assert.deepEqual(await names([word, '100%']), [`${word}/web`]);
       assert.deepEqual(await names([word, '1_0%']), [], 'wildcards are literal');
       assert.deepEqual(await names([word], freshAccount()), []);
+      const [withLogo] = await store.publicRegistry.search([word, 'static_files'], { limit: 10 });
+      assert.deepEqual(withLogo?.catalog.logo, { mediaType: 'image/png', data: Buffer.alloc(0) }, 'a search carries no logo bytes');
       const found = await store.publicRegistry.search([word, 'bare'], { limit: 10, accountId: account });
       assert.equal(found[0]?.repository.id, bare.id);
       assert.deepEqual(found[0]?.catalog.architectures, []);

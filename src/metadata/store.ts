@@ -307,7 +307,10 @@ export interface PublicIndex {
    * undefined when no such alias is pending.
    */
   decideAlias(name: string, approve: boolean): Promise<RegistryAlias | undefined>;
-  /** Public repositories (of one account, when given) whose name or catalog data contain every term, case-insensitively. */
+  /**
+   * Public repositories (of one account, when given) whose name or catalog data contain every
+   * term, case-insensitively, newest first; their logos with the media type only (empty data).
+   */
   search(terms: string[], options: { accountId?: string; limit: number }): Promise<PublicRepositoryEntry[]>;
 }
 

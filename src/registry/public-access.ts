@@ -4,7 +4,7 @@
 // manifest service works on them unchanged. Their ARNs are ECR Public's.
 import type { Action } from '../domain/actions.js';
 import type { Authorizer } from '../iam/authorizer.js';
-import type { MetadataStore } from '../metadata/store.js';
+import type { MetadataStore, Repository } from '../metadata/store.js';
 import { RepositoryAccess } from './access.js';
 import type { RequestContext } from './context.js';
 import { isRepositoryName } from '../domain/names.js';
@@ -27,6 +27,12 @@ export function publicContext(principal: Principal, accountId: string): RequestC
   return { principal, accountId: publicRegistryKey(accountId) };
 }
 
+/** An error whose message names a registry key, reworded to name the account. */
+export function inAccountTerms(err: unknown): unknown {
+  if (err instanceof Error && err.message.includes(PREFIX)) err.message = err.message.replace(/public:(\d{12})/g, '$1');
+  return err;
+}
+
 export class PublicRepositoryAccess extends RepositoryAccess {
   constructor(store: MetadataStore, authorizer: Authorizer, region: string) {
     // Public repositories are made by CreateRepository only, as in ECR Public.
@@ -35,6 +41,15 @@ export class PublicRepositoryAccess extends RepositoryAccess {
 
   override repositoryArn(key: string, name: string): string {
     return `arn:aws:ecr-public::${accountOfKey(key)}:repository/${name}`;
+  }
+
+  /** Refusals name the registry by its account id, on every face. */
+  override async existing(ctx: RequestContext, name: string, action: Action): Promise<Repository> {
+    return super.existing(ctx, name, action).catch((err: unknown) => { throw inAccountTerms(err); });
+  }
+
+  override async pushTarget(ctx: RequestContext, name: string, action: Action): Promise<Repository | undefined> {
+    return super.pushTarget(ctx, name, action).catch((err: unknown) => { throw inAccountTerms(err); });
   }
 
   /** Registry-level actions name the public registry: arn:aws:ecr-public::<account>:registry/<account>. */

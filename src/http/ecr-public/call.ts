@@ -4,7 +4,7 @@ import type { AliasService } from '../../gallery/aliases.js';
 import { ManagementError } from '../../domain/management-errors.js';
 import type { Repository } from '../../metadata/store.js';
 import type { RequestContext } from '../../registry/context.js';
-import { accountOfKey, publicContext } from '../../registry/public-access.js';
+import { accountOfKey, inAccountTerms, publicContext } from '../../registry/public-access.js';
 import type { ApiActionTable, ApiCall } from '../ecr/call.js';
 
 /** Where the public registry answers, as clients name it. */
@@ -50,8 +50,7 @@ export function inPublicTerms(actions: ApiActionTable): ApiActionTable {
       try {
         return await action(call);
       } catch (err) {
-        if (err instanceof Error && err.message.includes('public:')) err.message = err.message.replace(/public:(\d{12})/g, '$1');
-        throw err;
+        throw inAccountTerms(err);
       }
     };
   }

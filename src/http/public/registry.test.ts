@@ -72,7 +72,9 @@ describe('public registry', () => {
     assert.ok(await server.berth.store.repositories.get(server.berth.accountId, 'web/private'), 'the private repository exists');
     const hidden = await manifest(token, `${alias}/web/private`, 'latest');
     assert.equal(hidden.status, 404);
-    assert.equal(((await hidden.json()) as { errors: { code: string }[] }).errors[0]!.code, 'NAME_UNKNOWN');
+    const hiddenError = ((await hidden.json()) as { errors: { code: string; message: string }[] }).errors[0]!;
+    assert.equal(hiddenError.code, 'NAME_UNKNOWN');
+    assert.match(hiddenError.message, new RegExp(`registry with id '${server.berth.accountId}'`), 'named by account id, not by the key it is kept under');
     assert.equal((await fetch(`${server.url}/v2/web/private/tags/list`)).status, 401, 'the private registry wants credentials');
     assert.equal((await fetch(`${publicUrl}/v2/_catalog`, { headers: { authorization: `Bearer ${token}` } })).status, 404);
     assert.equal((await manifest(token, 'nosuchalias/web/server')).status, 404);
