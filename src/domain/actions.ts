@@ -21,7 +21,10 @@ export const Actions = {
   DescribeRegistry: 'ecr:DescribeRegistry',
   GetAccountSetting: 'ecr:GetAccountSetting',
   PutAccountSetting: 'ecr:PutAccountSetting',
-  // What only ECR Public has (its repositories otherwise take the actions above).
+} as const;
+
+/** What only ECR Public has (its repositories otherwise take the ECR actions above). */
+export const PublicActions = {
   DescribeRegistries: 'ecr-public:DescribeRegistries',
   GetRegistryCatalogData: 'ecr-public:GetRegistryCatalogData',
   PutRegistryCatalogData: 'ecr-public:PutRegistryCatalogData',
@@ -33,4 +36,4 @@ export const Actions = {
   DescribeImageTags: 'ecr-public:DescribeImageTags',
 } as const;
 
-export type Action = (typeof Actions)[keyof typeof Actions];
+export type Action = (typeof Actions)[keyof typeof Actions] | (typeof PublicActions)[keyof typeof PublicActions];

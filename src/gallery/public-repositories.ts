@@ -2,7 +2,7 @@
 // account's public registry (which gets its default alias then), their catalog data, policies
 // and tag details, and the registry's own catalog data. Images and layers go through the
 // ordinary services, given a PublicRepositoryAccess.
-import { Actions } from '../domain/actions.js';
+import { Actions, PublicActions } from '../domain/actions.js';
 import { ManagementError } from '../domain/management-errors.js';
 import type { ResourceTag } from '../domain/resource-tags.js';
 import type { Principal } from '../iam/authorizer.js';
@@ -96,7 +96,7 @@ export class PublicRepositoryService {
   async create(principal: Principal & { kind: 'user' }, request: { name: string; catalogData?: CatalogDataInput; tags?: ResourceTag[] }): Promise<{ repository: Repository; catalog: RepositoryCatalog }> {
     const ctx = publicContext(principal, principal.accountId);
     await this.access.authorize(ctx, request.name, Actions.CreateRepository);
-    if (request.catalogData) await this.access.authorize(ctx, request.name, Actions.PutRepositoryCatalogData);
+    if (request.catalogData) await this.access.authorize(ctx, request.name, PublicActions.PutRepositoryCatalogData);
     // Validated before anything is made, so a bad logo leaves nothing behind.
     const catalog = request.catalogData ? merged(EMPTY_CATALOG, request.catalogData) : EMPTY_CATALOG;
     await this.aliases.ensureRegistry(principal.accountId);
@@ -106,19 +106,19 @@ export class PublicRepositoryService {
   }
 
   async catalog(ctx: RequestContext, name: string): Promise<{ repository: Repository; catalog: RepositoryCatalog }> {
-    const repository = await this.access.existing(ctx, name, Actions.GetRepositoryCatalogData);
+    const repository = await this.access.existing(ctx, name, PublicActions.GetRepositoryCatalogData);
     return { repository, catalog: (await this.store.publicRegistry.catalog(repository.id)) ?? EMPTY_CATALOG };
   }
 
   async putCatalog(ctx: RequestContext, name: string, input: CatalogDataInput): Promise<{ repository: Repository; catalog: RepositoryCatalog }> {
-    const repository = await this.access.existing(ctx, name, Actions.PutRepositoryCatalogData);
+    const repository = await this.access.existing(ctx, name, PublicActions.PutRepositoryCatalogData);
     const catalog = merged((await this.store.publicRegistry.catalog(repository.id)) ?? EMPTY_CATALOG, input);
     await this.store.publicRegistry.putCatalog(repository.id, accountOfKey(ctx.accountId), catalog);
     return { repository, catalog };
   }
 
   async policy(ctx: RequestContext, name: string): Promise<string> {
-    const repository = await this.access.existing(ctx, name, Actions.GetRepositoryPolicy);
+    const repository = await this.access.existing(ctx, name, PublicActions.GetRepositoryPolicy);
     const text = await this.store.publicRegistry.policy(repository.id);
     if (text === undefined) throw this.noPolicy(ctx, name);
     return text;
@@ -126,13 +126,13 @@ export class PublicRepositoryService {
 
   /** Stores the policy document; its evaluation belongs to the policy engine. */
   async setPolicy(ctx: RequestContext, name: string, text: string): Promise<string> {
-    const repository = await this.access.existing(ctx, name, Actions.SetRepositoryPolicy);
+    const repository = await this.access.existing(ctx, name, PublicActions.SetRepositoryPolicy);
     await this.store.publicRegistry.setPolicy(repository.id, accountOfKey(ctx.accountId), policyDocument(text));
     return text;
   }
 
   async deletePolicy(ctx: RequestContext, name: string): Promise<string> {
-    const repository = await this.access.existing(ctx, name, Actions.DeleteRepositoryPolicy);
+    const repository = await this.access.existing(ctx, name, PublicActions.DeleteRepositoryPolicy);
     const before = await this.store.publicRegistry.setPolicy(repository.id, accountOfKey(ctx.accountId), null);
     if (before === undefined) throw this.noPolicy(ctx, name);
     return before;
@@ -140,24 +140,24 @@ export class PublicRepositoryService {
 
   /** One page of the repository's tags in byte order, each with its image. */
   async tagDetails(ctx: RequestContext, name: string, page: { last?: string; limit: number }): Promise<{ items: TagDetail[]; last?: string }> {
-    const repository = await this.access.existing(ctx, name, Actions.DescribeImageTags);
+    const repository = await this.access.existing(ctx, name, PublicActions.DescribeImageTags);
     return tagDetailsOf(this.store, repository.id, page);
   }
 
   /** The caller's public registry with its aliases, or undefined before its first public repository. */
   async registry(principal: Principal & { kind: 'user' }): Promise<{ registry: PublicRegistry; aliases: RegistryAlias[] } | undefined> {
-    await this.access.authorizeRegistry(publicContext(principal, principal.accountId), Actions.DescribeRegistries);
+    await this.access.authorizeRegistry(publicContext(principal, principal.accountId), PublicActions.DescribeRegistries);
     const registry = await this.store.publicRegistry.registry(principal.accountId);
     return registry && { registry, aliases: await this.aliases.ofAccount(principal.accountId) };
   }
 
   async registryCatalog(principal: Principal & { kind: 'user' }): Promise<{ displayName: string }> {
-    await this.access.authorizeRegistry(publicContext(principal, principal.accountId), Actions.GetRegistryCatalogData);
+    await this.access.authorizeRegistry(publicContext(principal, principal.accountId), PublicActions.GetRegistryCatalogData);
     return { displayName: (await this.store.publicRegistry.registry(principal.accountId))?.displayName ?? '' };
   }
 
   async putRegistryCatalog(principal: Principal & { kind: 'user' }, displayName: string): Promise<{ displayName: string }> {
-    await this.access.authorizeRegistry(publicContext(principal, principal.accountId), Actions.PutRegistryCatalogData);
+    await this.access.authorizeRegistry(publicContext(principal, principal.accountId), PublicActions.PutRegistryCatalogData);
     await this.aliases.ensureRegistry(principal.accountId);
     await this.store.publicRegistry.setDisplayName(principal.accountId, displayName);
     return { displayName };

@@ -147,7 +147,7 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('manifests').dropColumn('last_pulled_at').execute();
     },
   },
-  '0005_public_registry': {
+  '0007_public_registry': {
     async up(db: Kysely<any>) {
       // Public repositories are `repositories` rows in the registry key `public:<account>`
       // (registry/public-access.ts); these tables hold what only public ones have.
