@@ -116,7 +116,7 @@ export class ImageService {
         failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: `Requested image is a ${record.mediaType}, which is not among the accepted media types` });
         continue;
       }
-      const bytes = await this.manifests.bytes(record.digest);
+      const bytes = await this.manifests.bytes(record);
       await this.manifests.recordPull(repository.id, record.digest);
       images.push({ imageId: { imageDigest: record.digest, ...(id.imageTag !== undefined && { imageTag: id.imageTag }) }, record, bytes });
     }
