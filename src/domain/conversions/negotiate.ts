@@ -6,11 +6,17 @@ import { familyOf, IMAGE_TYPE, LIST_TYPE, type Family } from './docker-oci.js';
 export interface Accepted {
   /** Base media types listed (parameters such as q= dropped). */
   types: ReadonlySet<string>;
-  /** A wildcard (`*∕*`, `application/*`) was listed: anything is acceptable as stored. */
+  /** A wildcard (`*∕*`, `application/*`) was listed. */
   wildcard: boolean;
-  /** No Accept at all: what Docker 1.7–1.9 send (their manifest requests carry none). */
-  absent: boolean;
+  /**
+   * A pre-schema-2 client: no Accept at all (Docker 1.7–1.9 send none on manifest requests) or
+   * only `*∕*`, `application/*` or `application/json` — OCI content-negotiation.md's table: these
+   * get schema 1 (of the linux/amd64 image) for Docker content.
+   */
+  legacy: boolean;
 }
+
+const LEGACY_TYPES = new Set(['*/*', 'application/*', 'application/json']);
 
 /** Parses one or several Accept headers (Fastify joins repeated headers with ", "). */
 export function parseAccept(header: string | string[] | undefined): Accepted {
@@ -20,8 +26,8 @@ export function parseAccept(header: string | string[] | undefined): Accepted {
     const type = baseMediaType(value);
     if (type) types.add(type);
   }
-  const wildcard = [...types].some((t) => t === '*/*' || t === 'application/*');
-  return { types, wildcard, absent: types.size === 0 };
+  const wildcard = types.has('*/*') || types.has('application/*');
+  return { types, wildcard, legacy: [...types].every((t) => LEGACY_TYPES.has(t)) };
 }
 
 /** What to do with a stored manifest for this client. */
@@ -31,31 +37,28 @@ export type Plan =
   | { action: 'platform' }
   | { action: 'refuse' };
 
-function accepts(accepted: Accepted, type: string): boolean {
-  return accepted.types.has(type);
-}
-
 export function acceptsSchema1(accepted: Accepted): boolean {
-  return accepted.absent || accepts(accepted, MediaTypes.dockerSchema1Signed) || accepts(accepted, MediaTypes.dockerSchema1) || accepts(accepted, 'application/json');
+  return accepted.legacy || accepted.types.has(MediaTypes.dockerSchema1Signed) || accepted.types.has(MediaTypes.dockerSchema1);
 }
 
 /**
- * The plan for a manifest of `mediaType` asked for by tag. A client that names the stored type (or
- * a wildcard) gets it as stored; one that sends no Accept is an engine older than 1.10, which gets
- * schema 1 for a Docker schema 2 image (as the reference registry did) and anything else as stored.
+ * The plan for a manifest of `mediaType` asked for by tag. A client that names the stored type gets
+ * it as stored. A legacy client gets schema 1 for Docker content (the default platform's image of
+ * a list), anything else as stored. Otherwise the other family's type, then schema 1, then a
+ * wildcard, in that order; a list for a client that accepts no list type yields its default image.
  */
 export function plan(mediaType: string, accepted: Accepted, options: { artifact: boolean }): Plan {
-  if (accepted.wildcard || accepts(accepted, mediaType)) return { action: 'serve' };
+  if (accepted.types.has(mediaType) || (accepted.wildcard && !accepted.legacy)) return { action: 'serve' };
   const family = familyOf(mediaType);
-  if (!family || options.artifact) return accepted.absent ? { action: 'serve' } : { action: 'refuse' };
+  if (!family || options.artifact) return accepted.legacy ? { action: 'serve' } : { action: 'refuse' };
   const other: Family = family === 'docker' ? 'oci' : 'docker';
   const isList = mediaType === LIST_TYPE[family];
-  if (accepted.absent && family === 'oci') return { action: 'serve' };
-  if (isList) {
-    if (accepts(accepted, LIST_TYPE[other])) return { action: 'convert', to: LIST_TYPE[other] };
-    return { action: 'platform' };
+  if (accepted.legacy) {
+    if (family === 'oci') return { action: 'serve' };
+    return isList ? { action: 'platform' } : { action: 'convert', to: MediaTypes.dockerSchema1Signed };
   }
-  if (accepts(accepted, IMAGE_TYPE[other])) return { action: 'convert', to: IMAGE_TYPE[other] };
+  if (isList) return accepted.types.has(LIST_TYPE[other]) ? { action: 'convert', to: LIST_TYPE[other] } : { action: 'platform' };
+  if (accepted.types.has(IMAGE_TYPE[other])) return { action: 'convert', to: IMAGE_TYPE[other] };
   if (acceptsSchema1(accepted)) return { action: 'convert', to: MediaTypes.dockerSchema1Signed };
   return { action: 'refuse' };
 }
