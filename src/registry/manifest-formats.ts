@@ -82,7 +82,13 @@ export class ManifestFormats {
       case 'serve':
         return { ...record, source: record.digest };
       case 'convert':
-        return this.convert(repository, record, decision.to, tag);
+        try {
+          return await this.convert(repository, record, decision.to, tag);
+        } catch (err) {
+          // A client that named no type accepts anything: what cannot be made for it is served as stored.
+          if (accepted.legacy && err instanceof RegistryError && err.code === 'MANIFEST_UNKNOWN') return { ...record, source: record.digest };
+          throw err;
+        }
       case 'platform':
         return this.negotiate(repository, await this.platformChild(repository, record), accepted, tag);
       case 'refuse':

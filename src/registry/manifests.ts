@@ -139,6 +139,15 @@ export class ManifestService {
     if (!deleted) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} not found in ${name}`, { reference });
   }
 
+  /**
+   * A tagged manifest in one of `mediaTypes` (ECR BatchGetImage's acceptedMediaTypes): as stored
+   * or converted as for a /v2 client with that Accept. MANIFEST_UNKNOWN when it cannot be.
+   */
+  async inFormat(repository: Repository, record: ManifestRecord, tag: string, mediaTypes: string[]): Promise<Served & { bytes: Buffer }> {
+    const served = await this.formats.negotiate(repository, record, { types: new Set(mediaTypes), wildcard: false, legacy: false }, tag);
+    return { ...served, bytes: await this.formats.read(served) };
+  }
+
   /** The stored bytes of a manifest record. */
   bytes(record: ManifestRecord): Promise<Buffer> {
     return this.formats.read(record);

@@ -206,3 +206,15 @@ describe('lists ↔ indexes and the default platform', () => {
     }
   });
 });
+
+describe('what cannot be converted', () => {
+  test('a Docker image whose config cannot make schema 1: a client with no Accept gets it as stored, a schema 1 client MANIFEST_UNKNOWN', async () => {
+    const name = 'conv/unconvertible';
+    const layer = await pushBlob(app, name, randomBlob(), LAYER.docker);
+    const config = await pushBlob(app, name, Buffer.from('{"architecture":"amd64","history":[{"created_by":"a"},{"created_by":"b"}]}'), M.dockerConfig);
+    const image = await pushManifest(app, name, 'v1', { schemaVersion: 2, mediaType: M.dockerManifest, config, layers: [layer] }, M.dockerManifest);
+    assert.ok((await get(name, 'v1')).bytes.equals(image.bytes));
+    const refused = assertError(await app.inject({ url: `/v2/${name}/manifests/v1`, headers: { accept: M.dockerSchema1Signed } }), 404, 'MANIFEST_UNKNOWN');
+    assert.match(refused.message, /cannot serve this image as Docker schema 1: the config's history names 2 layers, the manifest has 1/);
+  });
+});
