@@ -68,6 +68,11 @@ export class ManifestFormats {
     return bytes;
   }
 
+  /** Keeps just-stored manifest bytes in memory: the pull that follows a push reads no disk. */
+  remember(contentDigest: string, bytes: Buffer): void {
+    this.cache.set(contentDigest, bytes);
+  }
+
   /** A conversion of one of the repository's manifests, by the converted digest. */
   async byDigest(repository: Repository, digest: string): Promise<Served | undefined> {
     const conversion = await this.store.conversions.byDigest(repository.id, digest);

@@ -126,6 +126,7 @@ export class ManifestService {
       tags.filter((tag) => isTagImmutable(repository, tag)),
     );
     if (!outcome.stored) throw new ImmutableTagError(outcome.immutableTag, name);
+    this.formats.remember(contentDigest ?? digest, bytes);
     return result;
   }
 
