@@ -22,6 +22,8 @@ import type { TokenService } from './iam/tokens.js';
 import { loadSharedSecret } from './keys/shared-secret.js';
 import type { MetadataStore } from './metadata/store.js';
 import { dataPath, openDeployment } from './deployment.js';
+import { parsePlatform } from './domain/conversions/negotiate.js';
+import { loadManifestSigningKey } from './keys/manifest-signing-key.js';
 import { RepositoryAccess } from './registry/access.js';
 import { AccountService } from './registry/account.js';
 import { BlobService } from './registry/blobs.js';
@@ -29,6 +31,7 @@ import { ContentCache } from './registry/content-cache.js';
 import { ImageService } from './registry/images.js';
 import { LayerUrlService } from './registry/layer-urls.js';
 import { ListingService } from './registry/listings.js';
+import { ManifestFormats } from './registry/manifest-formats.js';
 import { ManifestService } from './registry/manifests.js';
 import { RepositoryService } from './registry/repositories.js';
 import { ResourceTagService } from './registry/resource-tags.js';
@@ -84,7 +87,12 @@ export async function createBerth(config: Config): Promise<Berth> {
   const blobStore = new BlobStore(driver);
   const access = new RepositoryAccess(store, open ? new OpenAuthorizer() : new AccountAuthorizer(), { region: config.registry.region, createRepositoryOnPush: config.registry.createRepositoryOnPush });
   const blobs = new BlobService(store, blobStore, access);
-  const manifests = new ManifestService(store, blobStore, access, new ContentCache(config.registry.manifestCacheBytes), { maxManifestBytes: config.registry.maxManifestBytes });
+  const signingKey = await loadManifestSigningKey(store.settings, deployment.masterKey);
+  const formats = new ManifestFormats(store, blobStore, new ContentCache(config.registry.manifestCacheBytes), signingKey, {
+    defaultPlatform: parsePlatform(config.registry.defaultPlatform),
+    maxConfigBytes: config.registry.maxManifestBytes,
+  });
+  const manifests = new ManifestService(store, blobStore, access, formats, { maxManifestBytes: config.registry.maxManifestBytes });
   const layerUrlKey = await loadSharedSecret(store.settings, deployment.masterKey, 'layer_url_key', 'layer-url-signing-key');
   const services: RegistryServices = {
     blobs,

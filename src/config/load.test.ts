@@ -20,6 +20,7 @@ const DEFAULTS = {
     maxBlobBytes: 50 * 1024 ** 3,
     uploadExpiryHours: 24,
     manifestCacheBytes: 64 * 1024 * 1024,
+    defaultPlatform: 'linux/amd64',
   },
 };
 
@@ -250,6 +251,13 @@ describe('configuration', () => {
       assert.equal(validate({ listen: '[::1]:65535' }, 'test').listen, '[::1]:65535');
       assert.ok(problemsOf(() => validate({ listen: 'localhost:65536' }, 'test'))[0]!.startsWith('listen: '));
       assert.ok(problemsOf(() => validate({ listen: 'localhost:99999' }, 'test'))[0]!.startsWith('listen: '));
+    });
+
+    it('take a default platform as os/architecture[/variant]', () => {
+      assert.equal(validate({ registry: { defaultPlatform: 'linux/arm/v7' } }, 'test').registry.defaultPlatform, 'linux/arm/v7');
+      for (const bad of ['linux', 'amd64/', 'linux/amd64/v8/extra', 'Linux/AMD64']) {
+        assert.match(problemsOf(() => validate({ registry: { defaultPlatform: bad } }, 'test'))[0]!, /^registry\.defaultPlatform: must be os\/architecture/);
+      }
     });
 
     it('say where the configuration came from', () => {

@@ -64,6 +64,8 @@ export const ConfigSchema = z.strictObject({
     uploadExpiryHours: z.number().positive().default(24),
     /** Memory for manifest bytes by digest (content-addressed, never stale). */
     manifestCacheBytes: z.number().int().min(0).default(64 * 1024 * 1024),
+    /** The image a client that accepts no list type gets from a multi-platform list: os/architecture[/variant]. */
+    defaultPlatform: z.string().regex(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/, 'must be os/architecture[/variant], e.g. linux/amd64').default('linux/amd64'),
   }).prefault({}),
 });
 

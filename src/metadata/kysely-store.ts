@@ -3,6 +3,7 @@
 import { Migrator, sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { Database, ManifestsTable, UploadsTable } from './schema.js';
 import { migrationProvider } from './migrations.js';
+import { Conversions } from './kysely-conversions.js';
 import { precompile, type Precompiled } from './precompiled.js';
 import { Identities } from './kysely-identities.js';
 import { KyselyImages } from './kysely-images.js';
@@ -10,7 +11,7 @@ import { Jobs } from './kysely-jobs.js';
 import { Repositories, toRepository, type Ordered } from './kysely-repositories.js';
 import { AccountSettings, ResourceTags } from './kysely-resource-tags.js';
 import type {
-  AccountSettingIndex, BlobIndex, IdentityIndex, ImageIndex, JobIndex, ManifestIndex, ManifestPutOutcome, ManifestRecord, MetadataStore,
+  AccountSettingIndex, BlobIndex, ConversionIndex, IdentityIndex, ImageIndex, JobIndex, ManifestIndex, ManifestPutOutcome, ManifestRecord, MetadataStore,
   Page, RepositoryIndex, ResourceTagIndex, SettingsIndex, TagIndex, Upload, UploadIndex,
 } from './store.js';
 
@@ -36,6 +37,7 @@ function toManifest(row: Selectable<ManifestsTable>): ManifestRecord {
     subjectDigest: row.subject_digest,
     annotations: row.annotations ? (JSON.parse(row.annotations) as Record<string, string>) : null,
     createdAt: Number(row.created_at),
+    ...(row.content_digest ? { contentDigest: row.content_digest } : {}),
   };
 }
 
@@ -57,6 +59,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly repositories: RepositoryIndex;
   readonly blobs: BlobIndex;
   readonly manifests: ManifestIndex;
+  readonly conversions: ConversionIndex;
   readonly tags: TagIndex;
   readonly images: ImageIndex;
   readonly uploads: UploadIndex;
@@ -72,6 +75,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.repositories = new Repositories(db, ordered);
     this.blobs = new Blobs(db);
     this.manifests = new Manifests(db);
+    this.conversions = new Conversions(db);
     this.tags = new Tags(db, ordered);
     this.images = new KyselyImages(db, options.binaryCollation, toManifest);
     this.uploads = new Uploads(db);
@@ -161,6 +165,7 @@ class Manifests implements ManifestIndex {
           subject_digest: record.subjectDigest,
           annotations: record.annotations ? JSON.stringify(record.annotations) : null,
           created_at: record.createdAt,
+          content_digest: record.contentDigest ?? null,
         }).onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing()).execute();
         const unique = [...new Set(references)];
         if (unique.length > 0) {
@@ -194,6 +199,7 @@ class Manifests implements ManifestIndex {
     return this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('tags').where('repository_id', '=', repositoryId).where('manifest_digest', '=', digest).execute();
       await trx.deleteFrom('manifest_references').where('repository_id', '=', repositoryId).where('manifest_digest', '=', digest).execute();
+      await trx.deleteFrom('manifest_conversions').where('repository_id', '=', repositoryId).where('source_digest', '=', digest).execute();
       const result = await trx.deleteFrom('manifests').where('repository_id', '=', repositoryId).where('digest', '=', digest).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     });
