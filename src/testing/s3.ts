@@ -91,3 +91,20 @@ export async function startS3(overrides: Partial<S3Settings> = {}): Promise<Test
     },
   };
 }
+
+/** The BERTH_* variables that put a `berth serve` child's storage on this S3 endpoint. */
+export function berthS3Env(settings: S3Settings, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    BERTH_STORAGE_DRIVER: 's3',
+    BERTH_STORAGE_S3_ENDPOINT: settings.endpoint,
+    BERTH_STORAGE_S3_REGION: settings.region,
+    BERTH_STORAGE_S3_BUCKET: settings.bucket,
+    BERTH_STORAGE_S3_PREFIX: settings.prefix,
+    BERTH_STORAGE_S3_FORCE_PATH_STYLE: String(settings.forcePathStyle),
+    BERTH_STORAGE_S3_ACCESS_KEY_ID: settings.accessKeyId,
+    BERTH_STORAGE_S3_SECRET_ACCESS_KEY: settings.secretAccessKey,
+    BERTH_STORAGE_S3_PART_SIZE: String(settings.partSize),
+    BERTH_STORAGE_S3_BUFFER_DIR: settings.bufferDir,
+    ...extra,
+  };
+}
