@@ -5,7 +5,7 @@
 //
 // An appendable file that is being written (an upload in progress) is a chain of segment
 // objects `<key>~<offset>`, each starting where the one before ends: what any node reads,
-// sizes and continues. Every segment but the last has at least the part size, so the chain
+// sizes and continues. Every segment but the last has at least 5 MiB, so the chain
 // can become one object by a multipart upload with a part per segment. "~" is in no valid path
 // segment (driver.ts), so segment keys never collide with a file.
 import { createReadStream } from 'node:fs';

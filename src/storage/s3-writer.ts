@@ -1,14 +1,16 @@
 // Appendable writes to S3: bytes are buffered on local disk (never in memory) up to the part
 // size, and each full buffer becomes the next segment object of the file (s3-objects.ts) while
-// the next one fills. What is left when a writer closes becomes the last segment, which the next
-// writer (on any node) reads back into its buffer and rewrites under the same key once it grows,
-// so every segment but the last stays at least a part long. Nothing lives only in this process.
+// the next one fills. What is left when a writer closes becomes the last segment; if it is shorter
+// than S3's 5 MiB minimum part, the next writer (on any node) reads it back into its buffer and
+// rewrites it under the same key once it grows, so every segment but the last can be a part of
+// the multipart upload that a move makes. Nothing lives only in this process.
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { FileWriter } from './driver.js';
+import { MIN_PART_SIZE } from './s3-client.js';
 import { SEGMENT_MARK, segmentKey, segmentsEnd, type S3Objects } from './s3-objects.js';
 
 /** A local file that bytes are appended to, with backpressure. */
@@ -86,8 +88,10 @@ export class S3Writer implements FileWriter {
     const buffer = new DiskBuffer(bufferDir);
     const last = segments.at(-1);
     try {
-      if (last && last.size < objects.settings.partSize) {
-        // A short last segment is continued: its bytes come back into the buffer.
+      if (last && last.size < MIN_PART_SIZE) {
+        // A last segment too short to be a part of a multipart upload is continued: its bytes
+        // come back into the buffer. (Not every one shorter than the part size: a client sending
+        // small chunks would have most of a part read back and written again for each.)
         if (last.size > 0) for await (const part of await objects.get(last.key, 0, last.size)) await buffer.append(part as Buffer);
         return new S3Writer(objects, key, bufferDir, buffer, last.offset, size, false);
       }
