@@ -132,6 +132,10 @@ describe('Berth on S3 storage', { concurrency: false }, () => {
     } finally {
       await wrong.stop();
     }
+    await s3.stop();
+    const gone = await fetch(`${berth.url}/readyz`);
+    assert.equal(gone.status, 503);
+    assert.deepEqual(await gone.json(), { database: true, storage: false });
   });
 });
 

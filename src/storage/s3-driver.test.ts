@@ -11,6 +11,7 @@ import { tempDir } from '../testing/server.js';
 import { PathNotFoundError } from './driver.js';
 import { runDriverSuite } from './driver-suite.js';
 import { S3Driver } from './s3-driver.js';
+import { pieces } from './s3-objects.js';
 
 runDriverSuite('s3', async () => {
   const s3 = await startS3();
@@ -92,4 +93,18 @@ describe('s3 driver', () => {
       await driver.delete('/sse');
     });
   }
+
+  it('copies an object over 5 GiB as equal parts of at most 5 GiB and at least 5 MiB', () => {
+    const GiB = 1024 * MiB;
+    for (const size of [5 * GiB, 5 * GiB + 1, 12 * GiB + 7, 50 * GiB]) {
+      const parts = pieces({ key: 'k', size, modTime: new Date() });
+      assert.equal(parts[0]!.start, 0);
+      assert.equal(parts.at(-1)!.end, size);
+      for (const [i, part] of parts.entries()) {
+        assert.ok(part.end - part.start <= 5 * GiB && part.end - part.start >= 5 * MiB, `${size}: part ${i} has ${part.end - part.start} bytes`);
+        if (i > 0) assert.equal(part.start, parts[i - 1]!.end);
+      }
+      assert.equal(parts.length, Math.ceil(size / (5 * GiB)));
+    }
+  });
 });

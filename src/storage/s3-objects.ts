@@ -260,7 +260,7 @@ interface Piece {
 }
 
 /** A source as parts of at most 5 GiB, of equal size (so each is at least 5 MiB when split). */
-function pieces(source: ObjectInfo): Piece[] {
+export function pieces(source: ObjectInfo): Piece[] {
   const count = Math.max(1, Math.ceil(source.size / MAX_COPY_SIZE));
   const size = Math.ceil(source.size / count);
   return Array.from({ length: count }, (_, i) => ({ key: source.key, start: i * size, end: Math.min(source.size, (i + 1) * size) }));
