@@ -41,8 +41,22 @@ import { BlobStore } from './storage/blob-store.js';
 import { PathNotFoundError, type StorageDriver } from './storage/driver.js';
 import { BLOBS_ROOT } from './storage/layout.js';
 import { FsDriver } from './storage/fs-driver.js';
+import { S3Driver } from './storage/s3-driver.js';
 
 const JANITOR_INTERVAL_MS = 10 * 60 * 1000;
+
+/** The storage driver the configuration names: a directory (the embedded default) or an S3 bucket. */
+function openStorage(config: Config): StorageDriver {
+  if (config.storage.driver === 'filesystem') return new FsDriver(dataPath(config, config.storage.filesystem.root, 'storage'));
+  const s3 = config.storage.s3;
+  return new S3Driver({
+    endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket, prefix: s3.prefix, forcePathStyle: s3.forcePathStyle,
+    accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, sessionToken: s3.sessionToken,
+    serverSideEncryption: s3.serverSideEncryption, kmsKeyId: s3.kmsKeyId,
+    partSize: s3.partSize, bufferDir: dataPath(config, s3.bufferDir, 's3-buffers'),
+    redirectSeconds: s3.redirect ? s3.redirectExpirySeconds : 0,
+  });
+}
 
 export interface Berth {
   readonly app: FastifyInstance;
@@ -78,7 +92,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   const nodeId = config.nodeId || `${hostname()}-${process.pid}`;
   const deployment = await openDeployment(config);
   const { store, identities, tokens, accountId, generatedMasterKey } = deployment;
-  const driver = new FsDriver(dataPath(config, config.storage.filesystem.root, 'storage'));
+  const driver = openStorage(config);
   const pinned = config.admin.accessKeyId && config.admin.secretAccessKey ? { accessKeyId: config.admin.accessKeyId, secretAccessKey: config.admin.secretAccessKey } : undefined;
   const bootstrapKey = await identities.bootstrap(accountId, pinned);
   const authenticator = new Authenticator(identities, tokens, config.registry.region);

@@ -260,6 +260,22 @@ describe('configuration', () => {
       }
     });
 
+    it('require a bucket for S3 storage, and a secret with an access key', () => {
+      const bucket = problemsOf(() => loadConfig({ env: { BERTH_STORAGE_DRIVER: 's3' } }));
+      assert.deepEqual(bucket, ['storage.s3.bucket: is required when storage.driver is s3']);
+      const secret = problemsOf(() => loadConfig({ env: { BERTH_STORAGE_S3_ACCESS_KEY_ID: 'AKIAEXAMPLE' } }));
+      assert.deepEqual(secret, ['storage.s3.secretAccessKey: is required with storage.s3.accessKeyId']);
+      assert.ok(problemsOf(() => loadConfig({ env: { BERTH_STORAGE_S3_PART_SIZE: '1048576' } }))[0]!.startsWith('storage.s3.partSize: '));
+      assert.ok(problemsOf(() => loadConfig({ env: { BERTH_STORAGE_S3_SERVER_SIDE_ENCRYPTION: 'rot13' } }))[0]!.startsWith('storage.s3.serverSideEncryption: '));
+      const config = loadConfig({ env: {
+        BERTH_STORAGE_DRIVER: 's3', BERTH_STORAGE_S3_BUCKET: 'blobs', BERTH_STORAGE_S3_FORCE_PATH_STYLE: 'true', BERTH_STORAGE_S3_ENDPOINT: 'http://127.0.0.1:9000',
+        BERTH_STORAGE_S3_SERVER_SIDE_ENCRYPTION: 'aws:kms', BERTH_STORAGE_S3_REDIRECT: '1',
+      } });
+      assert.deepEqual(pick(config.storage.s3, { bucket: 0, forcePathStyle: 0, endpoint: 0, serverSideEncryption: 0, redirect: 0, partSize: 0, prefix: 0 }), {
+        bucket: 'blobs', forcePathStyle: true, endpoint: 'http://127.0.0.1:9000', serverSideEncryption: 'aws:kms', redirect: true, partSize: 16 * 1024 * 1024, prefix: '',
+      });
+    });
+
     it('say where the configuration came from', () => {
       const file = yaml('registry:\n  maxBlobBytes: big\n');
       assert.throws(() => loadConfig({ file, env: {} }), (err: ConfigError) => err.message.startsWith(`invalid configuration (${file})`));
