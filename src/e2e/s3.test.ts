@@ -117,6 +117,22 @@ describe('Berth on S3 storage', { concurrency: false }, () => {
     }
   });
 
+  it('signs with the AWS SDK default chain (here AWS_* variables) when no key is configured', async () => {
+    const withKey = async (accessKeyId: string) => {
+      const dir = tempDir('berth-s3-chain-');
+      scratch.push(dir);
+      const env = berthS3Env({ ...s3.settings, accessKeyId: '', secretAccessKey: '' }, { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: 'S3RVER' });
+      const node = await spawnBerth(dir, await freePort(), env);
+      try {
+        return (await fetch(`${node.url}/readyz`)).status;
+      } finally {
+        await node.stop();
+      }
+    };
+    assert.equal(await withKey(s3.settings.accessKeyId), 200);
+    assert.equal(await withKey('AKIAUNKNOWNUNKNOWN00'), 503, 'a key the store refuses makes the node unready');
+  });
+
   it('answers /readyz 200 with the store up and 503 when it is gone', async () => {
     const ready = await fetch(`${berth.url}/readyz`);
     assert.equal(ready.status, 200);
