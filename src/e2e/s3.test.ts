@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { GetDownloadUrlForLayerCommand } from '@aws-sdk/client-ecr';
 import { peakRssDuring } from '../bench/workloads.js';
 import type { Descriptor } from '../domain/manifest.js';
-import { ecrClient } from '../testing/ecr.js';
+import { apiPushImage, ecrClient } from '../testing/ecr.js';
 import { OciLayout } from '../testing/oci-layout.js';
 import { dropPostgresDatabaseFor, postgresDatabaseFor, requirePostgres } from '../testing/postgres.js';
 import { berthS3Env, startS3, type TestS3 } from '../testing/s3.js';
@@ -247,5 +247,16 @@ describe('redirects to pre-signed S3 URLs (storage.s3.redirect)', { concurrency:
     const direct = await fetch(downloadUrl!);
     assert.equal(direct.status, 200);
     assert.ok(Buffer.from(await direct.arrayBuffer()).equals(bytes));
+  });
+
+  it('takes an image pushed through the ECR API in 64 KiB layer parts and hands out its layer by pre-signed URL', async () => {
+    const client = ecrClient(berth.url);
+    const layer = randomBytes(2 * MiB + 3);
+    // 33 UploadLayerPart calls, each continuing the short last segment the one before left.
+    const pushed = await apiPushImage(client, 'team/api', { tag: 'v1', layers: [layer] });
+    const { downloadUrl } = await client.send(new GetDownloadUrlForLayerCommand({ repositoryName: 'team/api', layerDigest: pushed.layers[0]!.digest }));
+    assert.ok(downloadUrl!.startsWith(`${s3.settings.endpoint}/`), downloadUrl);
+    assert.ok(Buffer.from(await (await fetch(downloadUrl!)).arrayBuffer()).equals(layer));
+    assert.deepEqual((await s3.keys()).filter((k) => !k.startsWith(`${s3.settings.prefix}/blobs/`)), [], 'no upload or segment is left');
   });
 });
