@@ -88,6 +88,13 @@ describe('Berth on S3 storage', { concurrency: false }, () => {
     assert.equal(existsSync(join(dataDir, 'storage')), false, 'no blob directory on local disk');
     assert.deepEqual(readdirSync(s3.settings.bufferDir), [], 'no part buffer is left');
     await pullAndCompare(host, 'team/app:v1');
+    // Without redirects, GetDownloadUrlForLayer's URL is Berth's, which streams from the bucket.
+    const layer = layersOf(image.digest)[2]!;
+    const { downloadUrl } = await ecrClient(berth.url).send(new GetDownloadUrlForLayerCommand({ repositoryName: 'team/app', layerDigest: layer.digest }));
+    assert.ok(downloadUrl!.startsWith(`${berth.url}/layers/`), downloadUrl);
+    const ranged = await fetch(downloadUrl!, { headers: { range: 'bytes=5242870-5242889' } });
+    assert.equal(ranged.status, 206);
+    assert.ok(Buffer.from(await ranged.arrayBuffer()).equals(layout.readBlob(layer.digest).subarray(5242870, 5242890)));
   });
 
   it('streams a 384 MiB blob in and out with memory far below its size', async (t) => {
