@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { GetDownloadUrlForLayerCommand } from '@aws-sdk/client-ecr';
 import { peakRssDuring } from '../bench/workloads.js';
 import type { Descriptor } from '../domain/manifest.js';
-import { ecrClient } from '../testing/ecr.js';
+import { apiPushImage, ecrClient } from '../testing/ecr.js';
 import { OciLayout } from '../testing/oci-layout.js';
 import { dropPostgresDatabaseFor, postgresDatabaseFor, requirePostgres } from '../testing/postgres.js';
 import { berthS3Env, startS3, type TestS3 } from '../testing/s3.js';
@@ -88,6 +88,13 @@ describe('Berth on S3 storage', { concurrency: false }, () => {
     assert.equal(existsSync(join(dataDir, 'storage')), false, 'no blob directory on local disk');
     assert.deepEqual(readdirSync(s3.settings.bufferDir), [], 'no part buffer is left');
     await pullAndCompare(host, 'team/app:v1');
+    // Without redirects, GetDownloadUrlForLayer's URL is Berth's, which streams from the bucket.
+    const layer = layersOf(image.digest)[2]!;
+    const { downloadUrl } = await ecrClient(berth.url).send(new GetDownloadUrlForLayerCommand({ repositoryName: 'team/app', layerDigest: layer.digest }));
+    assert.ok(downloadUrl!.startsWith(`${berth.url}/layers/`), downloadUrl);
+    const ranged = await fetch(downloadUrl!, { headers: { range: 'bytes=5242870-5242889' } });
+    assert.equal(ranged.status, 206);
+    assert.ok(Buffer.from(await ranged.arrayBuffer()).equals(layout.readBlob(layer.digest).subarray(5242870, 5242890)));
   });
 
   it('streams a 384 MiB blob in and out with memory far below its size', async (t) => {
@@ -115,6 +122,22 @@ describe('Berth on S3 storage', { concurrency: false }, () => {
       t.diagnostic(`${what}: ${(384 / rss.seconds).toFixed(0)} MiB/s, peak RSS ${rss.peakMiB.toFixed(0)} MiB from ${rss.baselineMiB.toFixed(0)} MiB`);
       assert.ok(grew < 192, `${what}: resident memory grew by ${grew.toFixed(0)} MiB for a 384 MiB blob`);
     }
+  });
+
+  it('signs with the AWS SDK default chain (here AWS_* variables) when no key is configured', async () => {
+    const withKey = async (accessKeyId: string) => {
+      const dir = tempDir('berth-s3-chain-');
+      scratch.push(dir);
+      const env = berthS3Env({ ...s3.settings, accessKeyId: '', secretAccessKey: '' }, { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: 'S3RVER' });
+      const node = await spawnBerth(dir, await freePort(), env);
+      try {
+        return (await fetch(`${node.url}/readyz`)).status;
+      } finally {
+        await node.stop();
+      }
+    };
+    assert.equal(await withKey(s3.settings.accessKeyId), 200);
+    assert.equal(await withKey('AKIAUNKNOWNUNKNOWN00'), 503, 'a key the store refuses makes the node unready');
   });
 
   it('answers /readyz 200 with the store up and 503 when it is gone', async () => {
@@ -231,5 +254,16 @@ describe('redirects to pre-signed S3 URLs (storage.s3.redirect)', { concurrency:
     const direct = await fetch(downloadUrl!);
     assert.equal(direct.status, 200);
     assert.ok(Buffer.from(await direct.arrayBuffer()).equals(bytes));
+  });
+
+  it('takes an image pushed through the ECR API in 64 KiB layer parts and hands out its layer by pre-signed URL', async () => {
+    const client = ecrClient(berth.url);
+    const layer = randomBytes(2 * MiB + 3);
+    // 33 UploadLayerPart calls, each continuing the short last segment the one before left.
+    const pushed = await apiPushImage(client, 'team/api', { tag: 'v1', layers: [layer] });
+    const { downloadUrl } = await client.send(new GetDownloadUrlForLayerCommand({ repositoryName: 'team/api', layerDigest: pushed.layers[0]!.digest }));
+    assert.ok(downloadUrl!.startsWith(`${s3.settings.endpoint}/`), downloadUrl);
+    assert.ok(Buffer.from(await (await fetch(downloadUrl!)).arrayBuffer()).equals(layer));
+    assert.deepEqual((await s3.keys()).filter((k) => !k.startsWith(`${s3.settings.prefix}/blobs/`)), [], 'no upload or segment is left');
   });
 });

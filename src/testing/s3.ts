@@ -66,7 +66,7 @@ export async function startS3(overrides: Partial<S3Settings> = {}): Promise<Test
       createInterface({ input: child!.stdout! }).once('line', resolve);
     });
     endpoint = `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}`;
-    // s3rver's default credentials; any key works there, but the signature must be valid.
+    // s3rver's one access key: it refuses other key ids (it does not check v4 signatures).
     if (!base.accessKeyId) Object.assign(base, { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
   }
   const settings: S3Settings = { ...base, endpoint, bucket };
