@@ -83,19 +83,19 @@ export class ManifestFormats {
   async negotiate(repository: Repository, record: StoredLike, accepted: Accepted, tag: string): Promise<Served> {
     const artifact = isArtifact(record);
     const decision = plan(record.mediaType, accepted, { artifact });
+    const asStored = { ...record, source: record.digest };
+    // A client that named no type accepts anything: what cannot be made for it is served as stored.
+    const orAsStored = (err: unknown): Served => {
+      if (accepted.legacy && err instanceof RegistryError && err.code === 'MANIFEST_UNKNOWN') return asStored;
+      throw err;
+    };
     switch (decision.action) {
       case 'serve':
-        return { ...record, source: record.digest };
+        return asStored;
       case 'convert':
-        try {
-          return await this.convert(repository, record, decision.to, tag);
-        } catch (err) {
-          // A client that named no type accepts anything: what cannot be made for it is served as stored.
-          if (accepted.legacy && err instanceof RegistryError && err.code === 'MANIFEST_UNKNOWN') return { ...record, source: record.digest };
-          throw err;
-        }
+        return this.convert(repository, record, decision.to, tag).catch(orAsStored);
       case 'platform':
-        return this.negotiate(repository, await this.platformChild(repository, record), accepted, tag);
+        return this.platformChild(repository, record).then((child) => this.negotiate(repository, child, accepted, tag), orAsStored);
       case 'refuse':
         throw new RegistryError('MANIFEST_UNKNOWN', `${repository.name}:${tag} exists only as ${servableFormats(record.mediaType, artifact).join(', ')}, none of which the request accepts`, {
           tag,

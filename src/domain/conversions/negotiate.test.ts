@@ -37,7 +37,7 @@ const TABLE: Record<string, Plan[]> = {
   'OCI only (helm, oras)': [to(M.ociManifest), serve, to(M.ociIndex), serve, serve, refuse],
   'OCI image only': [to(M.ociManifest), serve, platform, platform, serve, refuse],
   'Docker schema 2 only': [serve, to(M.dockerManifest), platform, platform, refuse, refuse],
-  'schema 1 only (v1+json)': [to(M.dockerSchema1Signed), to(M.dockerSchema1Signed), platform, platform, refuse, refuse],
+  'schema 1 only (v1+json)': [to(M.dockerSchema1Signed), to(M.dockerSchema1Signed), platform, platform, refuse, serve],
 };
 
 const STORED: [string, string, boolean][] = [
@@ -58,6 +58,17 @@ describe('plan: what each client gets for each stored format', () => {
       });
     });
   }
+});
+
+describe('schema 1 stored unsigned', () => {
+  test('any schema 1 client gets it (Docker 1.10 names only v1+prettyjws); others cannot', () => {
+    const unsigned = (header: string | string[] | undefined) => plan(M.dockerSchema1, parseAccept(header), { artifact: false });
+    assert.deepEqual(unsigned(CLIENTS['Docker 1.10']), serve);
+    assert.deepEqual(unsigned(M.dockerSchema1Signed), serve);
+    assert.deepEqual(unsigned(undefined), serve);
+    assert.deepEqual(unsigned(M.dockerManifest), refuse);
+    assert.deepEqual(unsigned(`${M.ociManifest}, ${M.ociIndex}`), refuse);
+  });
 });
 
 describe('Accept parsing', () => {

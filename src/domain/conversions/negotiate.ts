@@ -49,6 +49,8 @@ export function acceptsSchema1(accepted: Accepted): boolean {
  */
 export function plan(mediaType: string, accepted: Accepted, options: { artifact: boolean }): Plan {
   if (accepted.types.has(mediaType) || (accepted.wildcard && !accepted.legacy)) return { action: 'serve' };
+  // Signed or not, schema 1 is one format to its clients (Docker 1.10 names only the signed type).
+  if (isSchema1(mediaType) && acceptsSchema1(accepted)) return { action: 'serve' };
   const family = familyOf(mediaType);
   if (!family || options.artifact) return accepted.legacy ? { action: 'serve' } : { action: 'refuse' };
   const other: Family = family === 'docker' ? 'oci' : 'docker';

@@ -200,6 +200,8 @@ describe('lists ↔ indexes and the default platform', () => {
       assert.equal(res.headers['docker-content-digest'], children.arm64.digest);
       const missing = assertError(await s390x.berth.app.inject({ url: `/v2/${name}/manifests/multi`, headers: { accept: M.dockerManifest } }), 404, 'MANIFEST_UNKNOWN');
       assert.match(missing.message, /no linux\/s390x image/);
+      const legacy = await s390x.berth.app.inject({ url: `/v2/${name}/manifests/multi` });
+      assert.equal(legacy.headers['content-type'], M.dockerManifestList, 'a client with no Accept gets the list as stored rather than nothing');
     } finally {
       await arm.close();
       await s390x.close();
