@@ -4,12 +4,13 @@ import { Migrator, sql, type Kysely, type RawBuilder, type Selectable } from 'ky
 import type { Database, ManifestsTable, UploadsTable } from './schema.js';
 import { migrationProvider } from './migrations.js';
 import { Identities } from './kysely-identities.js';
+import { Policies } from './kysely-policies.js';
 import { KyselyImages } from './kysely-images.js';
 import { Jobs } from './kysely-jobs.js';
 import { Repositories, toRepository, type Ordered } from './kysely-repositories.js';
 import { AccountSettings, ResourceTags } from './kysely-resource-tags.js';
 import type {
-  AccountSettingIndex, BlobIndex, IdentityIndex, ImageIndex, JobIndex, ManifestIndex, ManifestPutOutcome, ManifestRecord, MetadataStore,
+  AccountSettingIndex, BlobIndex, IdentityIndex, ImageIndex, PolicyIndex, JobIndex, ManifestIndex, ManifestPutOutcome, ManifestRecord, MetadataStore,
   Page, RepositoryIndex, ResourceTagIndex, SettingsIndex, TagIndex, Upload, UploadIndex,
 } from './store.js';
 
@@ -64,6 +65,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly accountSettings: AccountSettingIndex;
   readonly jobs: JobIndex;
   readonly identities: IdentityIndex;
+  readonly policies: PolicyIndex;
 
   constructor(private readonly db: Db, options: KyselyStoreOptions) {
     this.backend = options.backend;
@@ -79,6 +81,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.accountSettings = new AccountSettings(db);
     this.jobs = new Jobs(db, options.skipLocked);
     this.identities = new Identities(db);
+    this.policies = new Policies(db);
   }
 
   async ping(): Promise<boolean> {
