@@ -22,7 +22,7 @@ const USER_NAME = /^[\w+=,.@-]{1,64}$/;
 
 /** A refused change, named as IAM names it (the codes of iam.service-2.json). */
 export class IdentityError extends Error {
-  constructor(readonly code: 'NoSuchEntity' | 'EntityAlreadyExists' | 'DeleteConflict' | 'InvalidInput', message: string) {
+  constructor(readonly code: 'NoSuchEntity' | 'EntityAlreadyExists' | 'DeleteConflict' | 'InvalidInput' | 'MalformedPolicyDocument' | 'LimitExceeded', message: string) {
     super(message);
     this.name = code;
   }
