@@ -104,6 +104,23 @@ test('conditions: SourceIp deny, SecureTransport, tags, variables, dates and set
   assert.equal(run(alice, 'ecr:TagResource', { identity: onlyKeys, facts: { requestTags: { env: 'prod', owner: 'x' } } }).decision.allowed, false);
 });
 
+test('a trust policy: a web identity caller is let in by Principal Federated and its token claims alone', () => {
+  const provider = `arn:aws:iam::${A}:oidc-provider/issuer.example`;
+  const web: Caller = { type: 'FederatedUser', federated: provider };
+  const trust = parsePolicy(JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Federated: provider }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: { StringEquals: { 'issuer.example:sub': 'repo:team/app' } } }],
+  }), { kind: 'trust', maxLength: POLICY_LIMITS.trust });
+  const decide = (sub: string, caller = web) => {
+    const context = buildContext(caller, {}, Date.now());
+    context.set('issuer.example:sub', sub);
+    return evaluate({ caller, action: 'sts:AssumeRoleWithWebIdentity', resource: `arn:aws:iam::${A}:role/ci`, resourceAccount: A, context, identityPolicies: [], resourcePolicies: [{ name: 'trust', document: trust }] });
+  };
+  assert.equal(decide('repo:team/app').reason, 'resource-allow');
+  assert.equal(decide('repo:other').allowed, false);
+  assert.equal(decide('repo:team/app', { ...web, federated: `arn:aws:iam::${A}:oidc-provider/other.example` }).allowed, false);
+});
+
 test('validation names the bad element', () => {
   const bad = (kind: PolicyKind, policy: unknown, element: string) => {
     assert.throws(() => parsePolicy(typeof policy === 'string' ? policy : JSON.stringify(policy), { kind, maxLength: POLICY_LIMITS.repository }), (err: unknown) => {
