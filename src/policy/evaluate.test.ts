@@ -121,6 +121,24 @@ test('a trust policy: a web identity caller is let in by Principal Federated and
   assert.equal(decide('repo:team/app', { ...web, federated: `arn:aws:iam::${A}:oidc-provider/other.example` }).allowed, false);
 });
 
+test('IpAddress ranges: IPv4 and IPv6, prefixes, embedded IPv4, and no match across families', () => {
+  const from = (range: string, sourceIp: string) => run(alice, 'ecr:PutImage', {
+    identity: [{ Effect: 'Allow', Action: '*', Resource: '*', Condition: { IpAddress: { 'aws:SourceIp': range } } }], facts: { sourceIp },
+  }).decision.allowed;
+  assert.equal(from('10.0.0.0/8', '10.255.0.1'), true);
+  assert.equal(from('10.0.0.0/8', '11.0.0.1'), false);
+  assert.equal(from('192.0.2.7', '192.0.2.7'), true);
+  assert.equal(from('192.0.2.7', '192.0.2.8'), false);
+  assert.equal(from('0.0.0.0/0', '203.0.113.9'), true);
+  assert.equal(from('2001:db8::/32', '2001:db8:ffff::1'), true);
+  assert.equal(from('2001:db8::/32', '2001:db9::1'), false);
+  assert.equal(from('::1/128', '::1'), true);
+  assert.equal(from('::ffff:10.0.0.0/104', '::ffff:10.1.2.3'), true);
+  assert.equal(from('0.0.0.0/0', '::1'), false);
+  assert.equal(from('::/0', '10.0.0.1'), false);
+  assert.equal(from('10.0.0.0/8', 'not-an-address'), false);
+});
+
 test('validation names the bad element', () => {
   const bad = (kind: PolicyKind, policy: unknown, element: string) => {
     assert.throws(() => parsePolicy(typeof policy === 'string' ? policy : JSON.stringify(policy), { kind, maxLength: POLICY_LIMITS.repository }), (err: unknown) => {
