@@ -16,15 +16,21 @@ import { repositoryActions } from './http/ecr/actions/repositories.js';
 import { resourceTagActions } from './http/ecr/actions/resource-tags.js';
 import { accountForHost } from './http/hosts.js';
 import { Authenticator } from './iam/authenticator.js';
-import { AccountAuthorizer, ANONYMOUS, OpenAuthorizer } from './iam/authorizer.js';
+import { ANONYMOUS, OpenAuthorizer } from './iam/authorizer.js';
+import { PolicyAuthorizer } from './iam/policy-authorizer.js';
+import { StoreIdentityPolicySource, StoreResourcePolicySource } from './iam/policy-sources.js';
+import { requestFacts } from './http/facts.js';
+import { policyActions } from './http/ecr/actions/policies.js';
 import type { IdentityService, NewAccessKey } from './iam/identities.js';
+import type { UserPolicyService } from './iam/user-policies.js';
 import type { TokenService } from './iam/tokens.js';
 import { loadSharedSecret } from './keys/shared-secret.js';
 import type { MetadataStore } from './metadata/store.js';
 import { dataPath, openDeployment } from './deployment.js';
 import { parsePlatform } from './domain/conversions/negotiate.js';
 import { loadManifestSigningKey } from './keys/manifest-signing-key.js';
-import { RepositoryAccess } from './registry/access.js';
+import { parseRepositoryArn, RepositoryAccess } from './registry/access.js';
+import { PolicyService } from './registry/policies.js';
 import { AccountService } from './registry/account.js';
 import { BlobService } from './registry/blobs.js';
 import { ContentCache } from './registry/content-cache.js';
@@ -66,6 +72,8 @@ export interface Berth {
   readonly services: RegistryServices;
   readonly scheduler: JobScheduler;
   readonly identities: IdentityService;
+  /** Users' identity policies (inline and attached). */
+  readonly userPolicies: UserPolicyService;
   /** Issues and verifies registry passwords. */
   readonly tokens: TokenService;
   /** The deployment's default account. */
@@ -99,7 +107,12 @@ export async function createBerth(config: Config): Promise<Berth> {
   const open = config.auth.mode === 'open';
 
   const blobStore = new BlobStore(driver);
-  const access = new RepositoryAccess(store, open ? new OpenAuthorizer() : new AccountAuthorizer(), { region: config.registry.region, createRepositoryOnPush: config.registry.createRepositoryOnPush });
+  const accessOptions = { region: config.registry.region, createRepositoryOnPush: config.registry.createRepositoryOnPush };
+  const identityPolicies = new StoreIdentityPolicySource(store);
+  deployment.onPoliciesChanged((owner) => identityPolicies.forget(owner));
+  const resourcePolicies = new StoreResourcePolicySource(store, (arn) => parseRepositoryArn(arn, config.registry.region));
+  const policyAuthorizer = open ? undefined : new PolicyAuthorizer(identityPolicies, resourcePolicies);
+  const access = new RepositoryAccess(store, policyAuthorizer ?? new OpenAuthorizer(), accessOptions);
   const blobs = new BlobService(store, blobStore, access);
   const signingKey = await loadManifestSigningKey(store.settings, deployment.masterKey);
   const formats = new ManifestFormats(store, blobStore, new ContentCache(config.registry.manifestCacheBytes), signingKey, {
@@ -118,6 +131,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     repositories: new RepositoryService(store, access),
     resourceTags: new ResourceTagService(store, access),
     account: new AccountService(store, access),
+    policies: new PolicyService(store, access),
   };
 
   const app = Fastify({
@@ -131,6 +145,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     frameworkErrors: renderFrameworkError,
     genReqId: () => randomUUID(),
   });
+  if (policyAuthorizer) policyAuthorizer.log = app.log;
   if (generatedMasterKey) app.log.warn({ file: generatedMasterKey }, 'generated a new master key: back it up — secrets and encrypted data cannot be read without it');
   if (open) app.log.warn('auth.mode is open: anyone who can reach this registry may push, pull and delete');
   if (config.log.requests) {
@@ -151,10 +166,12 @@ export async function createBerth(config: Config): Promise<Berth> {
     context: async (request) => ({
       principal: open ? ANONYMOUS : await authenticator.basic(request.headers.authorization),
       accountId: accountForHost(request.headers.host, hostRules) ?? accountId,
+      facts: requestFacts(request),
     }),
   });
   const ecrActions: ApiActionTable = {
-    ...authActions(tokens, accountId, hostRules),
+    ...authActions(tokens, access, accountId, hostRules),
+    ...policyActions(services.policies),
     ...repositoryActions(services.repositories, access, accountId, hostRules),
     ...resourceTagActions(services.resourceTags),
     ...accountActions(services.account),
@@ -176,7 +193,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   await scheduler.start();
 
   return {
-    app, config, store, driver, services, scheduler, identities, tokens, accountId, nodeId, bootstrapKey, generatedMasterKey,
+    app, config, store, driver, services, scheduler, identities, userPolicies: deployment.userPolicies, tokens, accountId, nodeId, bootstrapKey, generatedMasterKey,
     ecrActions: Object.keys(ecrActions).sort(),
     async listen() {
       const { host, port } = splitListen(config.listen);

@@ -6,12 +6,14 @@ import { migrationProvider } from './migrations.js';
 import { Conversions } from './kysely-conversions.js';
 import { precompile, type Precompiled } from './precompiled.js';
 import { Identities } from './kysely-identities.js';
+import { Policies } from './kysely-policies.js';
 import { KyselyImages } from './kysely-images.js';
 import { Jobs } from './kysely-jobs.js';
 import { Repositories, toRepository, type Ordered } from './kysely-repositories.js';
 import { AccountSettings, ResourceTags } from './kysely-resource-tags.js';
 import type {
   AccountSettingIndex, BlobIndex, ConversionIndex, IdentityIndex, ImageIndex, JobIndex, ManifestIndex, ManifestPutOutcome, ManifestRecord, MetadataStore,
+  PolicyIndex,
   Page, RepositoryIndex, ResourceTagIndex, SettingsIndex, TagIndex, Upload, UploadIndex,
 } from './store.js';
 
@@ -68,6 +70,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly accountSettings: AccountSettingIndex;
   readonly jobs: JobIndex;
   readonly identities: IdentityIndex;
+  readonly policies: PolicyIndex;
 
   constructor(private readonly db: Db, options: KyselyStoreOptions) {
     this.backend = options.backend;
@@ -84,6 +87,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.accountSettings = new AccountSettings(db);
     this.jobs = new Jobs(db, options.skipLocked);
     this.identities = new Identities(db);
+    this.policies = new Policies(db);
   }
 
   async ping(): Promise<boolean> {

@@ -7,6 +7,7 @@ import type { ManifestRecord, MetadataStore, Page, Repository } from './store.js
 import { runConversionIndexSuite } from './store-suite-conversions.js';
 import { runImageIndexSuite } from './store-suite-images.js';
 import { describeEcrMetadata } from './store-suite-ecr.js';
+import { describePolicyMetadata } from './store-suite-policies.js';
 
 export interface StoreUnderTest {
   store: MetadataStore;
@@ -482,5 +483,6 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     });
 
     describeEcrMetadata(() => store);
+    describePolicyMetadata(() => store);
   });
 }
