@@ -1,9 +1,10 @@
 // A registry password from a Berth endpoint (or ECR itself), fetched with GetAuthorizationToken
 // the way `aws ecr get-login-password` does: for `berth login` and docker-credential-berth.
 // The AWS SDK is loaded only when a password is asked for. An https endpoint is trusted through
-// the system's CAs, NODE_EXTRA_CA_CERTS, or a CA bundle (--ca-bundle, AWS_CA_BUNDLE, as the AWS CLI).
+// Node's CAs, NODE_EXTRA_CA_CERTS, and a CA bundle (--ca-bundle, AWS_CA_BUNDLE, as the AWS CLI).
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
+import { rootCertificates } from 'node:tls';
 
 export interface Credentials {
   accessKeyId: string;
@@ -17,7 +18,7 @@ export interface AuthorizationOptions {
   region: string;
   /** Explicit credentials; otherwise the SDK's usual chain (AWS_ACCESS_KEY_ID…, AWS_PROFILE, ~/.aws). */
   credentials?: Credentials;
-  /** PEM file of the CAs to trust for an https endpoint instead of the system's (default: AWS_CA_BUNDLE). */
+  /** PEM file of more CAs to trust for an https endpoint (default: AWS_CA_BUNDLE). */
   caBundle?: string;
 }
 
@@ -81,10 +82,13 @@ export async function ecrClient(options: AuthorizationOptions): Promise<{ sdk: t
     throw new LoginError('this command needs the AWS SDK for ECR: npm install @aws-sdk/client-ecr');
   }
   const caBundle = options.caBundle || process.env.AWS_CA_BUNDLE;
-  let ca: Buffer | undefined;
+  let ca: (string | Buffer)[] | undefined;
   if (caBundle) {
+    // In addition to what Node trusts, not instead: machines often point AWS_CA_BUNDLE at the
+    // system's bundle, and NODE_EXTRA_CA_CERTS must still count then.
+    const extra = process.env.NODE_EXTRA_CA_CERTS;
     try {
-      ca = readFileSync(caBundle);
+      ca = [...rootCertificates, ...(extra ? [readFileSync(extra)] : []), readFileSync(caBundle)];
     } catch (err) {
       throw new LoginError(`cannot read the CA bundle ${caBundle}: ${(err as Error).message}`);
     }
