@@ -40,6 +40,11 @@ export class ServedBerth {
     return this.child.stderr();
   }
 
+  /** The child's log so far (standard output). */
+  get log(): string {
+    return this.child.stdout();
+  }
+
   /** The Authorization header of the logged-in administrator, for raw requests. */
   get authHeaders(): Record<string, string> {
     return this.password ? { Authorization: `Basic ${Buffer.from(`AWS:${this.password}`).toString('base64')}` } : {};
@@ -52,6 +57,16 @@ export class ServedBerth {
   /** host:port, for docker:// references. */
   get host(): string {
     return `127.0.0.1:${this.port}`;
+  }
+
+  /** Sends the running server a signal (SIGHUP: reload the TLS certificate). */
+  signal(signal: NodeJS.Signals): void {
+    this.child.process.kill(signal);
+  }
+
+  /** Null while it runs. */
+  get exitCode(): number | null {
+    return this.child.process.exitCode;
   }
 
   /** Stops the server with `signal`; returns how it exited. */

@@ -85,6 +85,8 @@ export interface ChildBerth {
   url: string;
   /** What the child wrote to standard error so far. */
   stderr(): string;
+  /** What it wrote to standard output (its log) so far. */
+  stdout(): string;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -122,10 +124,12 @@ export async function spawnBerth(dataDir: string, port: number, env: NodeJS.Proc
       ...(metadataUrl && { BERTH_METADATA_URL: metadataUrl }),
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
   child.stderr!.on('data', (d) => (stderr += d));
+  child.stdout!.on('data', (d) => (stdout += d));
   const url = `${servesTls(args, env) ? 'https' : 'http'}://127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
   for (;;) {
@@ -140,6 +144,7 @@ export async function spawnBerth(dataDir: string, port: number, env: NodeJS.Proc
     process: child,
     url,
     stderr: () => stderr,
+    stdout: () => stdout,
     stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
       return new Promise((resolveStop) => {
