@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as http2Connect, type ClientHttp2Session } from 'node:http2';
+import { Agent, get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -106,14 +107,24 @@ describe('SIGHUP', () => {
 });
 
 describe('--tls-self-signed', () => {
-  it('keeps its CA and certificate across a restart, and says the CA is not new', async () => {
+  it('keeps its CA and certificate across a restart, and says the CA is not new; idle connections do not hold a stop', async () => {
     const berth = await ServedBerth.start({}, ['--tls-self-signed']);
     try {
       const caFile = join(berth.dataDir, 'tls', 'ca.crt');
       const ca = readFileSync(caFile);
       const before = await servedCertificate(berth.port, ca);
       assert.ok(berth.stderr.includes(`${caFile} (created now)`));
+      // An idle HTTP/2 session and an idle HTTP/1.1 keep-alive connection are closed by the stop
+      // at once, not after the 10 s grace period.
+      const session = http2Connect(berth.url, { ca });
+      assert.equal(await h2Get(session, '/healthz'), 200);
+      const agent = new Agent({ keepAlive: true, ca });
+      await new Promise<void>((resolve, reject) => httpsGet(`${berth.url}/healthz`, { agent }, (res) => res.resume().on('end', resolve)).on('error', reject));
+      const stopping = Date.now();
       assert.deepEqual(await berth.stop('SIGTERM'), { code: 0, signal: null });
+      assert.ok(Date.now() - stopping < 5_000, `stopped in ${Date.now() - stopping} ms`);
+      session.destroy();
+      agent.destroy();
       await berth.start();
       assert.ok(readFileSync(caFile).equals(ca), 'the same CA');
       assert.equal((await servedCertificate(berth.port, ca)).fingerprint, before.fingerprint, 'the same server certificate');
