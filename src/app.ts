@@ -75,7 +75,7 @@ export interface Berth {
   close(): Promise<void>;
 }
 
-export function splitListen(listen: string): { host: string; port: number } {
+function splitListen(listen: string): { host: string; port: number } {
   const at = listen.lastIndexOf(':');
   return { host: listen.slice(0, at).replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(listen.slice(at + 1)) };
 }

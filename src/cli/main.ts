@@ -98,6 +98,12 @@ program.parseAsync().catch((err: unknown) => {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }
+  const { syscall, code, address, port } = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (syscall === 'listen' && (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')) {
+    const reason = code === 'EADDRINUSE' ? 'the address is in use' : code === 'EACCES' ? 'permission denied' : 'no such address on this machine';
+    process.stderr.write(`berth: cannot listen on ${address}:${port}: ${reason}\n`);
+    process.exit(1);
+  }
   if (isUserError(err)) {
     process.stderr.write(`berth: ${err.message}\n`);
     process.exit(1);

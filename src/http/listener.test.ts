@@ -161,6 +161,15 @@ for (const protocol of ['h2', 'http/1.1'] as const) {
       assert.equal(ranged.status, 206);
       assert.equal(ranged.headers['content-range'], `bytes 1048570-2097160/${whole.length}`);
       assert.ok(ranged.body.equals(whole.subarray(1048570, 2097161)));
+
+      // An upload's status, then its cancel; a blob's delete.
+      started = await send(protocol, 'POST', `/v2/${repo}/blobs/uploads/`, auth);
+      const status = await send(protocol, 'GET', String(started.headers.location), auth);
+      assert.equal(status.status, 204);
+      assert.equal((await send(protocol, 'DELETE', String(started.headers.location), auth)).status, 204);
+      assert.equal((await send(protocol, 'GET', String(started.headers.location), auth)).status, 404);
+      assert.equal((await send(protocol, 'DELETE', `/v2/${repo}/blobs/${digestOf(streamed)}`, auth)).status, 202);
+      assert.equal((await send(protocol, 'HEAD', `/v2/${repo}/blobs/${digestOf(streamed)}`, auth)).status, 404);
     });
 
     it('manifests: PUT, GET, HEAD, tags, the ECR image list, DELETE', async () => {
@@ -182,6 +191,19 @@ for (const protocol of ['h2', 'http/1.1'] as const) {
       const images = await ecr(protocol, 'DescribeImages', { repositoryName: repo });
       assert.equal(images.status, 200);
       assert.deepEqual((images.json.imageDetails as { imageTags: string[] }[]).map((d) => d.imageTags), [['v1']]);
+      const referrers = await send(protocol, 'GET', `/v2/${repo}/referrers/${digestOf(manifest)}`, auth);
+      assert.equal(referrers.status, 200);
+      assert.deepEqual((JSON.parse(referrers.body.toString()) as { manifests: unknown[] }).manifests, []);
+      const catalog = await send(protocol, 'GET', '/v2/_catalog', auth);
+      assert.ok((JSON.parse(catalog.body.toString()) as { repositories: string[] }).repositories.includes(repo));
+      // The layer URL the ECR API hands out is https on this host and serves over this protocol.
+      const url = await ecr(protocol, 'GetDownloadUrlForLayer', { repositoryName: repo, layerDigest: digestOf(config) });
+      assert.equal(url.status, 200, url.body.toString());
+      const downloadUrl = new URL(url.json.downloadUrl as string);
+      assert.equal(downloadUrl.origin, `https://${authority}`);
+      const layer = await send(protocol, 'GET', downloadUrl.pathname + downloadUrl.search);
+      assert.equal(layer.status, 200);
+      assert.ok(layer.body.equals(config));
       const deleted = await send(protocol, 'DELETE', `/v2/${repo}/manifests/${digestOf(manifest)}`, auth);
       assert.equal(deleted.status, 202);
       assert.equal((await send(protocol, 'GET', `/v2/${repo}/manifests/v1`, { ...auth, accept: MediaTypes.ociManifest })).status, 404);
