@@ -23,6 +23,8 @@ import type { TokenService } from './iam/tokens.js';
 import { loadSharedSecret } from './keys/shared-secret.js';
 import type { MetadataStore } from './metadata/store.js';
 import { dataPath, openDeployment } from './deployment.js';
+import { parsePlatform } from './domain/conversions/negotiate.js';
+import { loadManifestSigningKey } from './keys/manifest-signing-key.js';
 import { RepositoryAccess } from './registry/access.js';
 import { AccountService } from './registry/account.js';
 import { BlobService } from './registry/blobs.js';
@@ -30,6 +32,7 @@ import { ContentCache } from './registry/content-cache.js';
 import { ImageService } from './registry/images.js';
 import { LayerUrlService } from './registry/layer-urls.js';
 import { ListingService } from './registry/listings.js';
+import { ManifestFormats } from './registry/manifest-formats.js';
 import { ManifestService } from './registry/manifests.js';
 import { RepositoryService } from './registry/repositories.js';
 import { ResourceTagService } from './registry/resource-tags.js';
@@ -39,10 +42,24 @@ import { BlobStore } from './storage/blob-store.js';
 import { PathNotFoundError, type StorageDriver } from './storage/driver.js';
 import { BLOBS_ROOT } from './storage/layout.js';
 import { FsDriver } from './storage/fs-driver.js';
+import { S3Driver } from './storage/s3-driver.js';
 import type { TlsCredentials } from './tls/credentials.js';
 import { tlsSetup, type TlsSetup } from './tls/setup.js';
 
 const JANITOR_INTERVAL_MS = 10 * 60 * 1000;
+
+/** The storage driver the configuration names: a directory (the embedded default) or an S3 bucket. */
+function openStorage(config: Config): StorageDriver {
+  if (config.storage.driver === 'filesystem') return new FsDriver(dataPath(config, config.storage.filesystem.root, 'storage'));
+  const s3 = config.storage.s3;
+  return new S3Driver({
+    endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket, prefix: s3.prefix, forcePathStyle: s3.forcePathStyle,
+    accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, sessionToken: s3.sessionToken,
+    serverSideEncryption: s3.serverSideEncryption, kmsKeyId: s3.kmsKeyId,
+    partSize: s3.partSize, bufferDir: dataPath(config, s3.bufferDir, 's3-buffers'),
+    redirectSeconds: s3.redirect ? s3.redirectExpirySeconds : 0,
+  });
+}
 
 export interface Berth {
   readonly app: FastifyInstance;
@@ -86,7 +103,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   const tls = tlsSetup(config, splitListen(config.listen).host);
   const deployment = await openDeployment(config);
   const { store, identities, tokens, accountId, generatedMasterKey } = deployment;
-  const driver = new FsDriver(dataPath(config, config.storage.filesystem.root, 'storage'));
+  const driver = openStorage(config);
   const pinned = config.admin.accessKeyId && config.admin.secretAccessKey ? { accessKeyId: config.admin.accessKeyId, secretAccessKey: config.admin.secretAccessKey } : undefined;
   const bootstrapKey = await identities.bootstrap(accountId, pinned);
   const authenticator = new Authenticator(identities, tokens, config.registry.region);
@@ -95,7 +112,12 @@ export async function createBerth(config: Config): Promise<Berth> {
   const blobStore = new BlobStore(driver);
   const access = new RepositoryAccess(store, open ? new OpenAuthorizer() : new AccountAuthorizer(), { region: config.registry.region, createRepositoryOnPush: config.registry.createRepositoryOnPush });
   const blobs = new BlobService(store, blobStore, access);
-  const manifests = new ManifestService(store, blobStore, access, new ContentCache(config.registry.manifestCacheBytes), { maxManifestBytes: config.registry.maxManifestBytes });
+  const signingKey = await loadManifestSigningKey(store.settings, deployment.masterKey);
+  const formats = new ManifestFormats(store, blobStore, new ContentCache(config.registry.manifestCacheBytes), signingKey, {
+    defaultPlatform: parsePlatform(config.registry.defaultPlatform),
+    maxConfigBytes: config.registry.maxManifestBytes,
+  });
+  const manifests = new ManifestService(store, blobStore, access, formats, { maxManifestBytes: config.registry.maxManifestBytes });
   const layerUrlKey = await loadSharedSecret(store.settings, deployment.masterKey, 'layer_url_key', 'layer-url-signing-key');
   const services: RegistryServices = {
     blobs,

@@ -36,6 +36,18 @@ export interface ManifestsTable {
   annotations: string | null;
   created_at: number;
   last_pulled_at: Generated<number | null>;
+  content_digest: string | null;
+}
+
+export interface ManifestConversionsTable {
+  repository_id: string;
+  source_digest: string;
+  variant: string;
+  digest: string;
+  media_type: string;
+  size: number;
+  content_digest: string | null;
+  created_at: number;
 }
 
 export interface ManifestReferencesTable {
@@ -121,6 +133,7 @@ export interface Database {
   repository_blobs: RepositoryBlobsTable;
   manifests: ManifestsTable;
   manifest_references: ManifestReferencesTable;
+  manifest_conversions: ManifestConversionsTable;
   tags: TagsTable;
   uploads: UploadsTable;
   settings: SettingsTable;

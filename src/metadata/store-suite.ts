@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ManifestRecord, MetadataStore, Page, Repository } from './store.js';
+import { runConversionIndexSuite } from './store-suite-conversions.js';
 import { runImageIndexSuite } from './store-suite-images.js';
 import { describeEcrMetadata } from './store-suite-ecr.js';
 
@@ -408,6 +409,7 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     });
 
     runImageIndexSuite(() => store);
+    runConversionIndexSuite(() => store);
 
     describe('uploads', () => {
       it('creates, gets, touches and deletes an upload', async () => {
