@@ -1,6 +1,6 @@
 // The one place that wires adapters to services to http plugins.
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { LogController, type FastifyInstance } from 'fastify';
 import { hostname } from 'node:os';
 import type { Config } from './config/schema.js';
 import { JobScheduler } from './jobs/scheduler.js';
@@ -15,6 +15,7 @@ import { layerDownloadPlugin } from './http/ecr/layer-download.js';
 import { repositoryActions } from './http/ecr/actions/repositories.js';
 import { resourceTagActions } from './http/ecr/actions/resource-tags.js';
 import { accountForHost } from './http/hosts.js';
+import { createListener } from './http/listener.js';
 import { Authenticator } from './iam/authenticator.js';
 import { ANONYMOUS, OpenAuthorizer } from './iam/authorizer.js';
 import { PolicyAuthorizer } from './iam/policy-authorizer.js';
@@ -48,6 +49,8 @@ import { PathNotFoundError, type StorageDriver } from './storage/driver.js';
 import { BLOBS_ROOT } from './storage/layout.js';
 import { FsDriver } from './storage/fs-driver.js';
 import { S3Driver } from './storage/s3-driver.js';
+import type { TlsCredentials } from './tls/credentials.js';
+import { tlsSetup, type TlsSetup } from './tls/setup.js';
 
 const JANITOR_INTERVAL_MS = 10 * 60 * 1000;
 
@@ -86,8 +89,14 @@ export interface Berth {
   readonly nodeId: string;
   /** The ECR API actions this Berth answers (for the model conformance test). */
   readonly ecrActions: readonly string[];
-  /** Listens on config.listen (or the given port); resolves with the base URL. */
+  /** How the listener serves TLS (files, and the local CA with --tls-self-signed); undefined on plain HTTP. */
+  readonly tls: TlsSetup | undefined;
+  /** Listens on config.listen (or the given port); resolves with the base URL (https:// with TLS). */
   listen(): Promise<string>;
+  /** Reads the TLS certificate and key again and serves them to new connections (SIGHUP). */
+  reloadTls(): TlsCredentials;
+  /** Cuts every open connection (when a stop's grace period is over). */
+  closeAllConnections(): void;
   close(): Promise<void>;
 }
 
@@ -98,6 +107,8 @@ function splitListen(listen: string): { host: string; port: number } {
 
 export async function createBerth(config: Config): Promise<Berth> {
   const nodeId = config.nodeId || `${hostname()}-${process.pid}`;
+  // Before the database opens: a TLS file that is wrong stops the start with nothing to undo.
+  const tls = tlsSetup(config, splitListen(config.listen).host);
   const deployment = await openDeployment(config);
   const { store, identities, tokens, accountId, generatedMasterKey } = deployment;
   const driver = openStorage(config);
@@ -134,7 +145,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     policies: new PolicyService(store, access),
   };
 
-  const app = Fastify({
+  const listener = createListener({
     logger: { level: config.log.level, base: { node: nodeId } },
     logController: new LogController({ disableRequestLogging: true }),
     requestTimeout: 0,
@@ -144,7 +155,9 @@ export async function createBerth(config: Config): Promise<Berth> {
     routerOptions: { maxParamLength: 4096, ignoreDuplicateSlashes: false },
     frameworkErrors: renderFrameworkError,
     genReqId: () => randomUUID(),
-  });
+  }, tls?.files);
+  const app = listener.app;
+  if (!tls) app.log.warn('TLS is not configured: serving plain HTTP (set tls.cert and tls.key, or --tls-self-signed)');
   if (policyAuthorizer) policyAuthorizer.log = app.log;
   if (generatedMasterKey) app.log.warn({ file: generatedMasterKey }, 'generated a new master key: back it up — secrets and encrypted data cannot be read without it');
   if (open) app.log.warn('auth.mode is open: anyone who can reach this registry may push, pull and delete');
@@ -165,7 +178,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     requireLogin: !open,
     context: async (request) => ({
       principal: open ? ANONYMOUS : await authenticator.basic(request.headers.authorization),
-      accountId: accountForHost(request.headers.host, hostRules) ?? accountId,
+      accountId: accountForHost(request.host, hostRules) ?? accountId,
       facts: requestFacts(request),
     }),
   });
@@ -193,12 +206,14 @@ export async function createBerth(config: Config): Promise<Berth> {
   await scheduler.start();
 
   return {
-    app, config, store, driver, services, scheduler, identities, userPolicies: deployment.userPolicies, tokens, accountId, nodeId, bootstrapKey, generatedMasterKey,
+    app, config, store, driver, services, scheduler, identities, userPolicies: deployment.userPolicies, tokens, accountId, nodeId, bootstrapKey, generatedMasterKey, tls,
     ecrActions: Object.keys(ecrActions).sort(),
     async listen() {
       const { host, port } = splitListen(config.listen);
       return app.listen({ host, port });
     },
+    reloadTls: () => listener.reloadTls(),
+    closeAllConnections: () => listener.closeAllConnections(),
     async close() {
       await scheduler.stop();
       await app.close();

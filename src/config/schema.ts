@@ -41,6 +41,18 @@ export const ConfigSchema = z.strictObject({
     /** Explicit host → account id map, e.g. { "registry.team-a.example": "123456789012" }. */
     hosts: z.record(z.string(), z.string().regex(/^\d{12}$/, 'must be a 12-digit account id')).default({}),
   }).prefault({}),
+  tls: z.strictObject({
+    /** PEM certificate file (the server's certificate first, then any intermediates). With key,
+     *  every listener serves HTTPS (HTTP/2 where the client offers it, else HTTP/1.1). */
+    cert: z.string().default(''),
+    /** PEM private key file of that certificate. Both files are read again on SIGHUP. */
+    key: z.string().default(''),
+    /** Serve HTTPS with a certificate of a local CA that Berth creates once under <dataDir>/tls. */
+    selfSigned: z.boolean().default(false),
+  }).superRefine((tls, ctx) => {
+    if (Boolean(tls.cert) !== Boolean(tls.key)) ctx.addIssue({ code: 'custom', path: [tls.cert ? 'key' : 'cert'], message: 'tls.cert and tls.key go together: set both or neither' });
+    if (tls.selfSigned && (tls.cert || tls.key)) ctx.addIssue({ code: 'custom', path: ['selfSigned'], message: 'either tls.selfSigned or tls.cert and tls.key, not both' });
+  }).prefault({}),
   storage: z.strictObject({
     /** Where blobs are kept: a directory (filesystem) or an S3-compatible bucket (s3). */
     driver: z.enum(['filesystem', 's3']).default('filesystem'),
