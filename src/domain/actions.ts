@@ -21,6 +21,13 @@ export const Actions = {
   DescribeRegistry: 'ecr:DescribeRegistry',
   GetAccountSetting: 'ecr:GetAccountSetting',
   PutAccountSetting: 'ecr:PutAccountSetting',
+  GetAuthorizationToken: 'ecr:GetAuthorizationToken',
+  SetRepositoryPolicy: 'ecr:SetRepositoryPolicy',
+  GetRepositoryPolicy: 'ecr:GetRepositoryPolicy',
+  DeleteRepositoryPolicy: 'ecr:DeleteRepositoryPolicy',
+  PutRegistryPolicy: 'ecr:PutRegistryPolicy',
+  GetRegistryPolicy: 'ecr:GetRegistryPolicy',
+  DeleteRegistryPolicy: 'ecr:DeleteRegistryPolicy',
 } as const;
 
 /** What only ECR Public has (its repositories otherwise take the ECR actions above). */

@@ -7,10 +7,10 @@ export const ManagementErrorCodes = [
   'INVALID_PARAMETER',
   'INVALID_TAG_PARAMETER',
   'TOO_MANY_TAGS',
+  'REPOSITORY_POLICY_NOT_FOUND',
+  'REGISTRY_POLICY_NOT_FOUND',
   /** A value outside what the operation accepts (account setting names and values). */
   'VALIDATION',
-  /** A repository without a policy asked for its policy. */
-  'REPOSITORY_POLICY_NOT_FOUND',
   /** A public registry (an alias) that does not exist. */
   'REGISTRY_NOT_FOUND',
 ] as const;

@@ -5,7 +5,7 @@
 import { Actions, PublicActions } from '../domain/actions.js';
 import { ManagementError } from '../domain/management-errors.js';
 import type { ResourceTag } from '../domain/resource-tags.js';
-import type { Principal } from '../iam/authorizer.js';
+import type { AuthenticatedPrincipal } from '../iam/authorizer.js';
 import type { ManifestRecord, MetadataStore, PublicRegistry, RegistryAlias, Repository, RepositoryCatalog } from '../metadata/store.js';
 import type { RequestContext } from '../registry/context.js';
 import { accountOfKey, publicContext, type PublicRepositoryAccess } from '../registry/public-access.js';
@@ -93,7 +93,7 @@ export class PublicRepositoryService {
   ) {}
 
   /** Creates a public repository in the caller's public registry (made with its default alias the first time). */
-  async create(principal: Principal & { kind: 'user' }, request: { name: string; catalogData?: CatalogDataInput; tags?: ResourceTag[] }): Promise<{ repository: Repository; catalog: RepositoryCatalog }> {
+  async create(principal: AuthenticatedPrincipal, request: { name: string; catalogData?: CatalogDataInput; tags?: ResourceTag[] }): Promise<{ repository: Repository; catalog: RepositoryCatalog }> {
     const ctx = publicContext(principal, principal.accountId);
     await this.access.authorize(ctx, request.name, Actions.CreateRepository);
     if (request.catalogData) await this.access.authorize(ctx, request.name, PublicActions.PutRepositoryCatalogData);
@@ -145,18 +145,18 @@ export class PublicRepositoryService {
   }
 
   /** The caller's public registry with its aliases, or undefined before its first public repository. */
-  async registry(principal: Principal & { kind: 'user' }): Promise<{ registry: PublicRegistry; aliases: RegistryAlias[] } | undefined> {
+  async registry(principal: AuthenticatedPrincipal): Promise<{ registry: PublicRegistry; aliases: RegistryAlias[] } | undefined> {
     await this.access.authorizeRegistry(publicContext(principal, principal.accountId), PublicActions.DescribeRegistries);
     const registry = await this.store.publicRegistry.registry(principal.accountId);
     return registry && { registry, aliases: await this.aliases.ofAccount(principal.accountId) };
   }
 
-  async registryCatalog(principal: Principal & { kind: 'user' }): Promise<{ displayName: string }> {
+  async registryCatalog(principal: AuthenticatedPrincipal): Promise<{ displayName: string }> {
     await this.access.authorizeRegistry(publicContext(principal, principal.accountId), PublicActions.GetRegistryCatalogData);
     return { displayName: (await this.store.publicRegistry.registry(principal.accountId))?.displayName ?? '' };
   }
 
-  async putRegistryCatalog(principal: Principal & { kind: 'user' }, displayName: string): Promise<{ displayName: string }> {
+  async putRegistryCatalog(principal: AuthenticatedPrincipal, displayName: string): Promise<{ displayName: string }> {
     await this.access.authorizeRegistry(publicContext(principal, principal.accountId), PublicActions.PutRegistryCatalogData);
     await this.aliases.ensureRegistry(principal.accountId);
     await this.store.publicRegistry.setDisplayName(principal.accountId, displayName);

@@ -8,6 +8,11 @@ import type { BlobContent } from '../registry/blobs.js';
 import type { RandomAccessFile } from '../storage/driver.js';
 
 export function sendBlob(reply: FastifyReply, blob: BlobContent, cacheControl: string): Promise<unknown> | FastifyReply {
+  if (blob.body.kind === 'redirect') {
+    // As the reference registry does with its storage middleware: the client fetches the bytes
+    // from the object store; a pre-signed URL must not be cached beyond its life.
+    return reply.code(307).headers({ Location: blob.body.url, 'Docker-Content-Digest': blob.digest, 'Cache-Control': 'no-store', 'Content-Length': 0 }).send();
+  }
   reply.headers({
     'Content-Type': 'application/octet-stream',
     'Docker-Content-Digest': blob.digest,

@@ -1,7 +1,7 @@
 // Who is calling: a SigV4-signed API request (access key), or a registry request with
 // `Authorization: Basic base64("AWS:<password from GetAuthorizationToken>")`.
 import { RegistryError } from '../domain/errors.js';
-import type { Principal } from './authorizer.js';
+import type { AuthenticatedPrincipal, Principal } from './authorizer.js';
 import type { IdentityService } from './identities.js';
 import { parseSignature, SignatureError, verifySignature, type SignedRequest } from './sigv4.js';
 import type { TokenService } from './tokens.js';
@@ -10,7 +10,7 @@ export class Authenticator {
   constructor(private readonly identities: IdentityService, private readonly tokens: TokenService, private readonly region: string) {}
 
   /** The principal of a SigV4-signed request; throws a SignatureError naming what is wrong. */
-  async sigV4(request: SignedRequest, service: string, now = Date.now()): Promise<Extract<Principal, { kind: 'user' }>> {
+  async sigV4(request: SignedRequest, service: string, now = Date.now()): Promise<AuthenticatedPrincipal> {
     const signature = parseSignature(request);
     if (!signature) throw new SignatureError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
     if (signature.securityToken) {

@@ -3,16 +3,19 @@
 import { Migrator, sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { Database, ManifestsTable, UploadsTable } from './schema.js';
 import { migrationProvider } from './migrations.js';
+import { Conversions } from './kysely-conversions.js';
 import { precompile, type Precompiled } from './precompiled.js';
 import { Identities } from './kysely-identities.js';
+import { Policies } from './kysely-policies.js';
 import { KyselyImages } from './kysely-images.js';
 import { Jobs } from './kysely-jobs.js';
 import { PublicRegistries, RateWindows } from './kysely-public.js';
 import { Repositories, toRepository, type Ordered } from './kysely-repositories.js';
 import { AccountSettings, ResourceTags } from './kysely-resource-tags.js';
 import type {
-  AccountSettingIndex, BlobIndex, IdentityIndex, ImageIndex, JobIndex, ManifestIndex, ManifestPutOutcome, ManifestRecord, MetadataStore,
-  Page, PublicIndex, RateWindowIndex, RepositoryIndex, ResourceTagIndex, SettingsIndex, TagIndex, Upload, UploadIndex,
+  AccountSettingIndex, BlobIndex, ConversionIndex, IdentityIndex, ImageIndex, JobIndex, ManifestIndex, ManifestPutOutcome, ManifestRecord, MetadataStore,
+  PolicyIndex, PublicIndex, RateWindowIndex,
+  Page, RepositoryIndex, ResourceTagIndex, SettingsIndex, TagIndex, Upload, UploadIndex,
 } from './store.js';
 
 export interface KyselyStoreOptions {
@@ -37,6 +40,7 @@ function toManifest(row: Selectable<ManifestsTable>): ManifestRecord {
     subjectDigest: row.subject_digest,
     annotations: row.annotations ? (JSON.parse(row.annotations) as Record<string, string>) : null,
     createdAt: Number(row.created_at),
+    ...(row.content_digest ? { contentDigest: row.content_digest } : {}),
   };
 }
 
@@ -58,6 +62,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly repositories: RepositoryIndex;
   readonly blobs: BlobIndex;
   readonly manifests: ManifestIndex;
+  readonly conversions: ConversionIndex;
   readonly tags: TagIndex;
   readonly images: ImageIndex;
   readonly uploads: UploadIndex;
@@ -66,6 +71,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly accountSettings: AccountSettingIndex;
   readonly jobs: JobIndex;
   readonly identities: IdentityIndex;
+  readonly policies: PolicyIndex;
   readonly publicRegistry: PublicIndex;
   readonly rateWindows: RateWindowIndex;
 
@@ -75,6 +81,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.repositories = new Repositories(db, ordered);
     this.blobs = new Blobs(db);
     this.manifests = new Manifests(db);
+    this.conversions = new Conversions(db);
     this.tags = new Tags(db, ordered);
     this.images = new KyselyImages(db, options.binaryCollation, toManifest);
     this.uploads = new Uploads(db);
@@ -83,6 +90,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.accountSettings = new AccountSettings(db);
     this.jobs = new Jobs(db, options.skipLocked);
     this.identities = new Identities(db);
+    this.policies = new Policies(db);
     this.publicRegistry = new PublicRegistries(db);
     this.rateWindows = new RateWindows(db);
   }
@@ -166,6 +174,7 @@ class Manifests implements ManifestIndex {
           subject_digest: record.subjectDigest,
           annotations: record.annotations ? JSON.stringify(record.annotations) : null,
           created_at: record.createdAt,
+          content_digest: record.contentDigest ?? null,
         }).onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing()).execute();
         const unique = [...new Set(references)];
         if (unique.length > 0) {
@@ -199,6 +208,7 @@ class Manifests implements ManifestIndex {
     return this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('tags').where('repository_id', '=', repositoryId).where('manifest_digest', '=', digest).execute();
       await trx.deleteFrom('manifest_references').where('repository_id', '=', repositoryId).where('manifest_digest', '=', digest).execute();
+      await trx.deleteFrom('manifest_conversions').where('repository_id', '=', repositoryId).where('source_digest', '=', digest).execute();
       const result = await trx.deleteFrom('manifests').where('repository_id', '=', repositoryId).where('digest', '=', digest).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     });

@@ -147,6 +147,83 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('manifests').dropColumn('last_pulled_at').execute();
     },
   },
+  '0005_manifest_formats': {
+    async up(db: Kysely<any>) {
+      // A signed schema 1 manifest's digest is that of its signed payload, not of its bytes: the
+      // bytes are kept as the blob of their own digest, named here (null: the manifest digest).
+      await db.schema.alterTable('manifests').addColumn('content_digest', 'varchar(200)').execute();
+      // Manifests served in another format than the stored one (conversions on pull), kept so the
+      // converted digest a client was given can be fetched again on any node.
+      await db.schema.createTable('manifest_conversions')
+        .addColumn('repository_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('source_digest', 'varchar(200)', (c) => c.notNull())
+        .addColumn('variant', 'varchar(400)', (c) => c.notNull())
+        .addColumn('digest', 'varchar(200)', (c) => c.notNull())
+        .addColumn('media_type', 'varchar(255)', (c) => c.notNull())
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('content_digest', 'varchar(200)')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('manifest_conversions_pk', ['repository_id', 'source_digest', 'variant'])
+        .addForeignKeyConstraint('manifest_conversions_source', ['repository_id', 'source_digest'], 'manifests', ['repository_id', 'digest'], (c) => c.onDelete('cascade'))
+        .execute();
+      await db.schema.createIndex('manifest_conversions_digest').on('manifest_conversions').columns(['repository_id', 'digest']).execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('manifest_conversions').ifExists().execute();
+      await db.schema.alterTable('manifests').dropColumn('content_digest').execute();
+    },
+  },
+  '0006_policies': {
+    async up(db: Kysely<any>) {
+      // Resource-based policies: one per repository (gone with it), one per registry (account).
+      await db.schema.createTable('repository_policies')
+        .addColumn('repository_id', 'varchar(64)', (c) => c.primaryKey().references('repositories.id').onDelete('cascade'))
+        .addColumn('policy_text', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createTable('registry_policies')
+        .addColumn('account_id', 'varchar(12)', (c) => c.primaryKey())
+        .addColumn('policy_text', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      // Identity-based policies. Owners are users or roles (owner_type 'user' | 'role', owner_id
+      // their unique id); no foreign key, as roles live in their own table: whoever deletes an
+      // owner deletes its rows here in the same transaction.
+      await db.schema.createTable('inline_policies')
+        .addColumn('owner_type', 'varchar(8)', (c) => c.notNull())
+        .addColumn('owner_id', 'varchar(32)', (c) => c.notNull())
+        .addColumn('name', 'varchar(128)', (c) => c.notNull())
+        .addColumn('policy_text', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('inline_policies_pk', ['owner_type', 'owner_id', 'name'])
+        .execute();
+      await db.schema.createTable('managed_policies')
+        .addColumn('arn', 'varchar(512)', (c) => c.primaryKey())
+        .addColumn('id', 'varchar(32)', (c) => c.notNull())
+        .addColumn('account_id', 'varchar(12)', (c) => c.notNull())
+        .addColumn('name', 'varchar(128)', (c) => c.notNull())
+        .addColumn('path', 'varchar(512)', (c) => c.notNull())
+        .addColumn('description', 'varchar(1000)')
+        .addColumn('policy_text', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addUniqueConstraint('managed_policies_account_name', ['account_id', 'name'])
+        .execute();
+      // Attachments name the policy by ARN: a customer managed policy of managed_policies, or an
+      // AWS managed one (arn:aws:iam::aws:policy/…), which is built in and has no row.
+      await db.schema.createTable('policy_attachments')
+        .addColumn('owner_type', 'varchar(8)', (c) => c.notNull())
+        .addColumn('owner_id', 'varchar(32)', (c) => c.notNull())
+        .addColumn('policy_arn', 'varchar(512)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('policy_attachments_pk', ['owner_type', 'owner_id', 'policy_arn'])
+        .execute();
+      await db.schema.createIndex('policy_attachments_policy').on('policy_attachments').column('policy_arn').execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const table of ['policy_attachments', 'managed_policies', 'inline_policies', 'registry_policies', 'repository_policies']) {
+        await db.schema.dropTable(table).ifExists().execute();
+      }
+    },
+  },
   '0007_public_registry': {
     async up(db: Kysely<any>) {
       // Public repositories are `repositories` rows in the registry key `public:<account>`

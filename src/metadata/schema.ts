@@ -36,6 +36,18 @@ export interface ManifestsTable {
   annotations: string | null;
   created_at: number;
   last_pulled_at: Generated<number | null>;
+  content_digest: string | null;
+}
+
+export interface ManifestConversionsTable {
+  repository_id: string;
+  source_digest: string;
+  variant: string;
+  digest: string;
+  media_type: string;
+  size: number;
+  content_digest: string | null;
+  created_at: number;
 }
 
 export interface ManifestReferencesTable {
@@ -109,6 +121,43 @@ export interface AccountSettingsTable {
   value: string;
 }
 
+export interface RepositoryPoliciesTable {
+  repository_id: string;
+  policy_text: string;
+  updated_at: number;
+}
+
+export interface RegistryPoliciesTable {
+  account_id: string;
+  policy_text: string;
+  updated_at: number;
+}
+
+export interface InlinePoliciesTable {
+  owner_type: 'user' | 'role';
+  owner_id: string;
+  name: string;
+  policy_text: string;
+}
+
+export interface ManagedPoliciesTable {
+  arn: string;
+  id: string;
+  account_id: string;
+  name: string;
+  path: string;
+  description: string | null;
+  policy_text: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PolicyAttachmentsTable {
+  owner_type: 'user' | 'role';
+  owner_id: string;
+  policy_arn: string;
+}
+
 /** Public repositories' catalog data and policy (ECR Public), one row per repository that has any. */
 export interface PublicRepositoriesTable {
   repository_id: string;
@@ -150,6 +199,11 @@ export interface RateWindowsTable {
 }
 
 export interface Database {
+  repository_policies: RepositoryPoliciesTable;
+  registry_policies: RegistryPoliciesTable;
+  inline_policies: InlinePoliciesTable;
+  managed_policies: ManagedPoliciesTable;
+  policy_attachments: PolicyAttachmentsTable;
   public_repositories: PublicRepositoriesTable;
   public_registries: PublicRegistriesTable;
   registry_aliases: RegistryAliasesTable;
@@ -165,6 +219,7 @@ export interface Database {
   repository_blobs: RepositoryBlobsTable;
   manifests: ManifestsTable;
   manifest_references: ManifestReferencesTable;
+  manifest_conversions: ManifestConversionsTable;
   tags: TagsTable;
   uploads: UploadsTable;
   settings: SettingsTable;

@@ -4,8 +4,10 @@ import assert from 'node:assert/strict';
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ManifestRecord, MetadataStore, Page, Repository } from './store.js';
+import { runConversionIndexSuite } from './store-suite-conversions.js';
 import { runImageIndexSuite } from './store-suite-images.js';
 import { describeEcrMetadata } from './store-suite-ecr.js';
+import { describePolicyMetadata } from './store-suite-policies.js';
 import { describePublicMetadata } from './store-suite-public.js';
 
 export interface StoreUnderTest {
@@ -409,6 +411,7 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     });
 
     runImageIndexSuite(() => store);
+    runConversionIndexSuite(() => store);
 
     describe('uploads', () => {
       it('creates, gets, touches and deletes an upload', async () => {
@@ -481,6 +484,7 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     });
 
     describeEcrMetadata(() => store);
+    describePolicyMetadata(() => store);
     describePublicMetadata(() => store);
   });
 }

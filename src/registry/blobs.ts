@@ -15,8 +15,11 @@ export interface ByteRange {
   end: number;
 }
 
-/** A blob's bytes: a stream of the asked range, or the whole file for positioned reads. */
-export type BlobBody = { kind: 'stream'; stream: Readable } | { kind: 'file'; file: RandomAccessFile };
+/**
+ * A blob's bytes: a stream of the asked range, the whole file for positioned reads, or a URL of
+ * the object store where the client fetches them itself (storage.s3.redirect).
+ */
+export type BlobBody = { kind: 'stream'; stream: Readable } | { kind: 'file'; file: RandomAccessFile } | { kind: 'redirect'; url: string };
 
 export interface BlobContent {
   digest: string;
@@ -63,6 +66,9 @@ export class BlobService {
     const digest = parseDigest(digestValue);
     const size = await this.store.blobs.linkedSize(repositoryId, digest.value);
     if (size === undefined) throw new RegistryError('BLOB_UNKNOWN', `blob ${digest.value} not found in ${name}`, { digest: digest.value });
+    // The client asks the store for its range itself (it sends Range again after the redirect).
+    const url = await this.blobs.downloadUrl(digest);
+    if (url) return { digest: digest.value, size, body: { kind: 'redirect', url } };
     const range = resolveRange?.(size);
     try {
       const file = await this.blobs.openRandomAccess(digest);
@@ -75,6 +81,11 @@ export class BlobService {
       if (err instanceof PathNotFoundError) throw new RegistryError('BLOB_UNKNOWN', `blob ${digest.value} is missing from storage`, { digest: digest.value });
       throw err;
     }
+  }
+
+  /** A URL of the object store for a blob, when downloads are redirected there (storage.s3.redirect). */
+  downloadUrl(digestValue: string): Promise<string | undefined> {
+    return this.blobs.downloadUrl(parseDigest(digestValue));
   }
 
   /** Unlinks the blob from the repository; the bytes stay for other repositories (and for garbage collection). */

@@ -14,7 +14,8 @@ export const LAYER_URL_TTL_MS = 3600 * 1000;
 const MAX_TOKEN = 1024;
 
 export type LayerUrlResult =
-  | { kind: 'issued'; token: string; digest: string; expiresAt: number }
+  /** `url`: a pre-signed URL of the object store, when downloads are redirected there; else `token` names the layer at Berth. */
+  | { kind: 'issued'; token: string; url?: string; digest: string; expiresAt: number }
   /** The layer is in the repository but no image references it (ECR's LayerInaccessibleException). */
   | { kind: 'unreferenced'; digest: string };
 
@@ -51,7 +52,8 @@ export class LayerUrlService {
     if (!(await this.store.images.referencesBlob(repository.id, digest))) return { kind: 'unreferenced', digest };
     const exp = now + this.ttlMs;
     const payload = Buffer.from(JSON.stringify({ v: 1, r: repository.id, d: digest, e: exp })).toString('base64url');
-    return { kind: 'issued', token: `${payload}.${this.sign(payload)}`, digest, expiresAt: exp };
+    const url = await this.blobs.downloadUrl(digest);
+    return { kind: 'issued', token: `${payload}.${this.sign(payload)}`, ...(url ? { url } : {}), digest, expiresAt: exp };
   }
 
   /** Opens the layer a valid, unexpired token names, whole or a range of it. */

@@ -27,6 +27,11 @@ export class BlobStore {
     return this.driver.openRandomAccess?.(blobPath(digest));
   }
 
+  /** A URL of the store itself where the blob can be fetched, when the driver gives those out. */
+  async downloadUrl(digest: Digest): Promise<string | undefined> {
+    return this.driver.downloadUrl?.(blobPath(digest));
+  }
+
   read(digest: Digest): Promise<Buffer> {
     return this.driver.getContent(blobPath(digest));
   }

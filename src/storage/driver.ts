@@ -44,6 +44,11 @@ export interface StorageDriver {
    * a large file through a few reused buffers instead of a new buffer per read.
    */
   openRandomAccess?(path: string): Promise<RandomAccessFile>;
+  /**
+   * Optional: a URL where a client can GET the file from the store itself (a pre-signed object
+   * URL), when the driver is configured to hand those out; undefined when it is not.
+   */
+  downloadUrl?(path: string): Promise<string | undefined>;
   /** Opens a writer; with `append` it continues an existing file, otherwise it starts empty. */
   writer(path: string, append: boolean): Promise<FileWriter>;
   stat(path: string): Promise<FileInfo>;

@@ -10,6 +10,7 @@ import { ANONYMOUS, type Principal } from '../../iam/authorizer.js';
 import type { RegistryTokenService } from '../../iam/registry-tokens.js';
 import { publicRegistryKey } from '../../registry/public-access.js';
 import type { RegistryServices } from '../../registry/services.js';
+import { requestFacts } from '../facts.js';
 import { ociPlugin } from '../oci/plugin.js';
 import { tokenRoute } from './token.js';
 
@@ -68,7 +69,7 @@ export async function publicRegistryPlugin(app: FastifyInstance, options: Public
       const claims = options.tokens.verify(bearer[1]!);
       if (!claims) throw new RegistryError('UNAUTHORIZED', 'the bearer token is invalid or expired: get another from the token endpoint');
       const principal: Principal = claims.key && claims.account ? await options.authenticator.keyPrincipal({ key: claims.key, account: claims.account }) : ANONYMOUS;
-      return { principal, accountId: '' };
+      return { principal, accountId: '', facts: requestFacts(request) };
     },
     async route(request, route, ctx, name) {
       if (route === 'base') return { ctx, name };
@@ -78,7 +79,7 @@ export async function publicRegistryPlugin(app: FastifyInstance, options: Public
       const accountId = slash === -1 ? undefined : await options.aliases.resolve(alias);
       if (!accountId) throw new RegistryError('NAME_UNKNOWN', `no public repository is called '${name}': a reference is <alias>/<repository>`, { name });
       (request as WithAlias)[ALIAS_OF] = alias;
-      const routed = { ctx: { principal: ctx.principal, accountId: publicRegistryKey(accountId) }, name: name.slice(slash + 1) };
+      const routed = { ctx: { ...ctx, accountId: publicRegistryKey(accountId) }, name: name.slice(slash + 1) };
       if (route === 'manifest' && request.method === 'GET') await options.limiter.pull(ctx.principal, request.ip);
       return routed;
     },

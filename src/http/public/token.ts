@@ -31,8 +31,8 @@ export async function tokenRoute(app: FastifyInstance, options: { tokens: Regist
   app.get('/token', async (request: FastifyRequest, reply: FastifyReply) => {
     try {
       const principal = await options.authenticator.basic(request.headers.authorization);
-      const access = grant(scopes(request.query as Record<string, string | string[]>), principal.kind === 'user');
-      const issued = options.tokens.issue(principal.kind === 'user' ? { key: principal.accessKeyId, account: principal.accountId, access } : { access });
+      const access = grant(scopes(request.query as Record<string, string | string[]>), principal.kind !== 'anonymous');
+      const issued = options.tokens.issue(principal.kind !== 'anonymous' ? { key: principal.accessKeyId, account: principal.accountId, access } : { access });
       return reply.header('Cache-Control', 'no-store').send({ token: issued.token, access_token: issued.token, expires_in: issued.expiresIn, issued_at: issued.issuedAt });
     } catch (err) {
       // A bad password is refused here, not turned into an anonymous token: the client must know.

@@ -122,7 +122,7 @@ export function layerActions(services: RegistryServices, scope: LayerScope = ECR
       const digest = digestParameter('layerDigest', request.layerDigest);
       const result = await services.layerUrls.issue(await scope.context(call, request.registryId), request.repositoryName, digest);
       if (result.kind === 'unreferenced') throw new ApiError('LayerInaccessibleException', `The layer ${result.digest} is not referenced by any image in the repository`);
-      return { downloadUrl: `${call.protocol}://${call.host}/layers/${result.token}`, layerDigest: result.digest };
+      return { downloadUrl: result.url ?? `${call.protocol}://${call.host}/layers/${result.token}`, layerDigest: result.digest };
     },
   };
 }
