@@ -1,6 +1,6 @@
 // The one place that wires adapters to services to http plugins.
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { LogController, type FastifyInstance } from 'fastify';
 import { hostname } from 'node:os';
 import type { Config } from './config/schema.js';
 import { JobScheduler } from './jobs/scheduler.js';
@@ -18,20 +18,42 @@ import { layerDownloadPlugin } from './http/ecr/layer-download.js';
 import { repositoryActions } from './http/ecr/actions/repositories.js';
 import { resourceTagActions } from './http/ecr/actions/resource-tags.js';
 import { accountForHost } from './http/hosts.js';
+import { createListener, type Listener } from './http/listener.js';
+import { aliasActions, ALIAS_TARGET_PREFIX } from './http/ecr-public/actions/aliases.js';
+import { ecrPublicActions, ECR_PUBLIC_SIGNING_NAME, ECR_PUBLIC_TARGET_PREFIX } from './http/ecr-public/actions.js';
+import type { PublicFace } from './http/ecr-public/call.js';
+import { publicRegistryPlugin, type PublicRegistryOptions } from './http/public/plugin.js';
+import { galleryPlugin } from './http/web/plugin.js';
+import { AliasService } from './gallery/aliases.js';
+import { GalleryService } from './gallery/gallery.js';
+import { PublicRepositoryService } from './gallery/public-repositories.js';
+import { PullRateLimiter } from './gallery/rate-limits.js';
+import { PublicPullAuthorizer } from './iam/public-pulls.js';
+import { loadRegistryTokenService } from './iam/registry-tokens.js';
+import { PublicRepositoryAccess } from './registry/public-access.js';
 import { Authenticator } from './iam/authenticator.js';
-import { AccountAuthorizer, ANONYMOUS, OpenAuthorizer } from './iam/authorizer.js';
+import { ANONYMOUS, OpenAuthorizer } from './iam/authorizer.js';
+import { PolicyAuthorizer } from './iam/policy-authorizer.js';
+import { StoreIdentityPolicySource, StoreResourcePolicySource } from './iam/policy-sources.js';
+import { requestFacts } from './http/facts.js';
+import { policyActions } from './http/ecr/actions/policies.js';
 import type { IdentityService, NewAccessKey } from './iam/identities.js';
+import type { UserPolicyService } from './iam/user-policies.js';
 import type { TokenService } from './iam/tokens.js';
 import { loadSharedSecret } from './keys/shared-secret.js';
 import type { MetadataStore } from './metadata/store.js';
 import { dataPath, openDeployment } from './deployment.js';
-import { RepositoryAccess } from './registry/access.js';
+import { parsePlatform } from './domain/conversions/negotiate.js';
+import { loadManifestSigningKey } from './keys/manifest-signing-key.js';
+import { parseRepositoryArn, RepositoryAccess } from './registry/access.js';
+import { PolicyService } from './registry/policies.js';
 import { AccountService } from './registry/account.js';
 import { BlobService } from './registry/blobs.js';
 import { ContentCache } from './registry/content-cache.js';
 import { ImageService } from './registry/images.js';
 import { LayerUrlService } from './registry/layer-urls.js';
 import { ListingService } from './registry/listings.js';
+import { ManifestFormats } from './registry/manifest-formats.js';
 import { ManifestService } from './registry/manifests.js';
 import { RepositoryService } from './registry/repositories.js';
 import { ResourceTagService } from './registry/resource-tags.js';
@@ -41,9 +63,25 @@ import { BlobStore } from './storage/blob-store.js';
 import { PathNotFoundError, type StorageDriver } from './storage/driver.js';
 import { BLOBS_ROOT } from './storage/layout.js';
 import { FsDriver } from './storage/fs-driver.js';
+import { S3Driver } from './storage/s3-driver.js';
+import type { TlsCredentials } from './tls/credentials.js';
+import { tlsSetup, type TlsSetup } from './tls/setup.js';
 
 const JANITOR_INTERVAL_MS = 10 * 60 * 1000;
 const KEY_ROTATION_INTERVAL_MS = 60 * 60 * 1000;
+const RATE_WINDOW_PRUNE_MS = 30 * 60 * 1000;
+
+/** The storage driver the configuration names: a directory (the embedded default) or an S3 bucket. */
+function openStorage(config: Config): StorageDriver {
+  if (config.storage.driver === 'filesystem') return new FsDriver(dataPath(config, config.storage.filesystem.root, 'storage'));
+  const s3 = config.storage.s3;
+  return new S3Driver({
+    endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket, prefix: s3.prefix, forcePathStyle: s3.forcePathStyle,
+    accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, sessionToken: s3.sessionToken,
+    serverSideEncryption: s3.serverSideEncryption, kmsKeyId: s3.kmsKeyId,
+    partSize: s3.partSize, bufferDir: dataPath(config, s3.bufferDir, 's3-buffers'),
+  });
+}
 
 export interface Berth {
   readonly app: FastifyInstance;
@@ -55,6 +93,8 @@ export interface Berth {
   /** The key service (KMS keys of every account). */
   readonly keys: KeyService;
   readonly identities: IdentityService;
+  /** Users' identity policies (inline and attached). */
+  readonly userPolicies: UserPolicyService;
   /** Issues and verifies registry passwords. */
   readonly tokens: TokenService;
   /** The deployment's default account. */
@@ -69,9 +109,49 @@ export interface Berth {
   readonly ecrActions: readonly string[];
   /** The key service (KMS) actions this Berth answers. */
   readonly kmsActions: readonly string[];
-  /** Listens on config.listen (or the given port); resolves with the base URL. */
+  /** How the listener serves TLS (files, and the local CA with --tls-self-signed); undefined on plain HTTP. */
+  readonly tls: TlsSetup | undefined;
+  /** Listens on config.listen (or the given port); resolves with the base URL (https:// with TLS). */
   listen(): Promise<string>;
+  /** Reads the TLS certificate and key again and serves them to new connections (SIGHUP). */
+  reloadTls(): TlsCredentials;
+  /** Cuts every open connection (when a stop's grace period is over). */
+  closeAllConnections(): void;
+  /** The ECR Public API actions this Berth answers. */
+  readonly ecrPublicActions: readonly string[];
+  /** The public registry and gallery (on public.listen), unless public.listen is empty. */
+  readonly publicApp: FastifyInstance | undefined;
+  /** The registry services on public repositories. */
+  readonly publicServices: RegistryServices;
+  readonly aliases: AliasService;
+  /** The public listener's base URL, once listening. */
+  publicUrl(): string;
   close(): Promise<void>;
+}
+
+/** The public listener: the public registry (/v2 and /token) and the gallery, with the main listener's TLS. */
+async function createPublicListener(config: Config, nodeId: string, tls: TlsSetup | undefined, registry: PublicRegistryOptions, gallery: GalleryService): Promise<Listener> {
+  const listener = createListener({
+    logger: { level: config.log.level, base: { node: nodeId, listener: 'public' } },
+    logController: new LogController({ disableRequestLogging: true }),
+    requestTimeout: 0,
+    connectionTimeout: 0,
+    keepAliveTimeout: 75_000,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 4096, ignoreDuplicateSlashes: false },
+    frameworkErrors: renderFrameworkError,
+    genReqId: () => randomUUID(),
+  }, tls?.files);
+  const publicApp = listener.app;
+  if (config.log.requests) {
+    publicApp.addHook('onResponse', async (request, reply) => {
+      request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    });
+  }
+  publicApp.get('/healthz', async () => ({ status: 'ok' }));
+  await publicApp.register(publicRegistryPlugin, registry);
+  await publicApp.register(galleryPlugin, { gallery, host: registry.host });
+  return listener;
 }
 
 function splitListen(listen: string): { host: string; port: number } {
@@ -81,21 +161,37 @@ function splitListen(listen: string): { host: string; port: number } {
 
 export async function createBerth(config: Config): Promise<Berth> {
   const nodeId = config.nodeId || `${hostname()}-${process.pid}`;
+  // Before the database opens: a TLS file that is wrong stops the start with nothing to undo.
+  const tls = tlsSetup(config, splitListen(config.listen).host);
   const deployment = await openDeployment(config);
   const { store, identities, tokens, accountId, generatedMasterKey } = deployment;
-  const driver = new FsDriver(dataPath(config, config.storage.filesystem.root, 'storage'));
+  const driver = openStorage(config);
   const pinned = config.admin.accessKeyId && config.admin.secretAccessKey ? { accessKeyId: config.admin.accessKeyId, secretAccessKey: config.admin.secretAccessKey } : undefined;
   const bootstrapKey = await identities.bootstrap(accountId, pinned);
   const authenticator = new Authenticator(identities, tokens, config.registry.region);
   const open = config.auth.mode === 'open';
 
   const blobStore = new BlobStore(driver);
-  const authorizer = open ? new OpenAuthorizer() : new AccountAuthorizer();
-  const access = new RepositoryAccess(store, authorizer, { region: config.registry.region, createRepositoryOnPush: config.registry.createRepositoryOnPush });
+  const accessOptions = { region: config.registry.region, createRepositoryOnPush: config.registry.createRepositoryOnPush };
+  const identityPolicies = new StoreIdentityPolicySource(store);
+  deployment.onPoliciesChanged((owner) => identityPolicies.forget(owner));
+  const resourcePolicies = new StoreResourcePolicySource(store, (arn) => parseRepositoryArn(arn, config.registry.region));
+  const policyAuthorizer = open ? undefined : new PolicyAuthorizer(identityPolicies, resourcePolicies);
+  const authorizer = policyAuthorizer ?? new OpenAuthorizer();
+  const access = new RepositoryAccess(store, authorizer, accessOptions);
+  // KMS actions go through the same authorizer as ECR's (the account's root may; users need a policy).
   const keyService = new KeyService(store, deployment.masterKey, authorizer, config.registry.region);
   const dataKeys = new DataKeys(store, deployment.masterKey, keyService);
   const blobs = new BlobService(store, blobStore, access, dataKeys);
-  const manifests = new ManifestService(store, blobStore, access, new ContentCache(config.registry.manifestCacheBytes), dataKeys, { maxManifestBytes: config.registry.maxManifestBytes });
+  const signingKey = await loadManifestSigningKey(store.settings, deployment.masterKey);
+  const formats = new ManifestFormats(store, blobStore, new ContentCache(config.registry.manifestCacheBytes), dataKeys, signingKey, {
+    defaultPlatform: parsePlatform(config.registry.defaultPlatform),
+    maxConfigBytes: config.registry.maxManifestBytes,
+  });
+  const manifests = new ManifestService(store, blobStore, access, formats, { maxManifestBytes: config.registry.maxManifestBytes });
+  const publicAccess = new PublicRepositoryAccess(store, new PublicPullAuthorizer(authorizer), config.registry.region);
+  const publicManifests = new ManifestService(store, blobStore, publicAccess, formats, { maxManifestBytes: config.registry.maxManifestBytes });
+  const publicBlobs = new BlobService(store, blobStore, publicAccess, dataKeys);
   const layerUrlKey = await loadSharedSecret(store.settings, deployment.masterKey, 'layer_url_key', 'layer-url-signing-key');
   const services: RegistryServices = {
     blobs,
@@ -107,9 +203,28 @@ export async function createBerth(config: Config): Promise<Berth> {
     repositories: new RepositoryService(store, access, keyService),
     resourceTags: new ResourceTagService(store, access),
     account: new AccountService(store, access),
+    policies: new PolicyService(store, access),
   };
+  const publicServices: RegistryServices = {
+    blobs: publicBlobs,
+    uploads: new UploadService(store, blobStore, publicAccess, dataKeys, { maxBlobBytes: config.registry.maxBlobBytes }),
+    manifests: publicManifests,
+    listings: new ListingService(store, publicAccess),
+    images: new ImageService(store, publicAccess, publicManifests),
+    layerUrls: new LayerUrlService(store, publicBlobs, publicAccess, layerUrlKey),
+    repositories: new RepositoryService(store, publicAccess, keyService),
+    resourceTags: new ResourceTagService(store, publicAccess),
+    account: new AccountService(store, publicAccess),
+    policies: new PolicyService(store, publicAccess),
+  };
+  const aliases = new AliasService(store, config.public.reservedAliases);
+  const publicRepositories = new PublicRepositoryService(store, publicAccess, publicServices.repositories, aliases);
+  const limiter = new PullRateLimiter(store, config.public.rateLimit);
+  let publicAddress = config.public.listen;
+  const publicHost = () => config.public.host || publicAddress;
+  const publicFace: PublicFace = { aliases, region: config.registry.region, endpoint: { host: publicHost, baseUrl: () => `${tls ? 'https' : 'http'}://${publicHost()}` } };
 
-  const app = Fastify({
+  const listener = createListener({
     logger: { level: config.log.level, base: { node: nodeId } },
     logController: new LogController({ disableRequestLogging: true }),
     requestTimeout: 0,
@@ -119,7 +234,10 @@ export async function createBerth(config: Config): Promise<Berth> {
     routerOptions: { maxParamLength: 4096, ignoreDuplicateSlashes: false },
     frameworkErrors: renderFrameworkError,
     genReqId: () => randomUUID(),
-  });
+  }, tls?.files);
+  const app = listener.app;
+  if (!tls) app.log.warn('TLS is not configured: serving plain HTTP (set tls.cert and tls.key, or --tls-self-signed)');
+  if (policyAuthorizer) policyAuthorizer.log = app.log;
   if (generatedMasterKey) app.log.warn({ file: generatedMasterKey }, 'generated a new master key: back it up — secrets and encrypted data cannot be read without it');
   if (open) app.log.warn('auth.mode is open: anyone who can reach this registry may push, pull and delete');
   if (config.log.requests) {
@@ -139,11 +257,13 @@ export async function createBerth(config: Config): Promise<Berth> {
     requireLogin: !open,
     context: async (request) => ({
       principal: open ? ANONYMOUS : await authenticator.basic(request.headers.authorization),
-      accountId: accountForHost(request.headers.host, hostRules) ?? accountId,
+      accountId: accountForHost(request.host, hostRules) ?? accountId,
+      facts: requestFacts(request),
     }),
   });
   const ecrActions: ApiActionTable = {
-    ...authActions(tokens, accountId, hostRules),
+    ...authActions(tokens, access, accountId, hostRules),
+    ...policyActions(services.policies),
     ...repositoryActions(services.repositories, access, accountId, hostRules),
     ...resourceTagActions(services.resourceTags),
     ...accountActions(services.account),
@@ -151,14 +271,23 @@ export async function createBerth(config: Config): Promise<Berth> {
     ...layerActions(services),
   };
   const keyActions = kmsActions(keyService);
+  const publicActions = ecrPublicActions(publicFace, publicServices, publicRepositories, tokens);
   await app.register(awsJsonPlugin, {
     authenticator,
     services: [
       { targetPrefix: ECR_TARGET_PREFIX, signingName: 'ecr', actions: ecrActions },
       { targetPrefix: KMS_TARGET_PREFIX, signingName: 'kms', actions: keyActions },
+      { targetPrefix: ECR_PUBLIC_TARGET_PREFIX, signingName: ECR_PUBLIC_SIGNING_NAME, actions: publicActions },
+      { targetPrefix: ALIAS_TARGET_PREFIX, signingName: ECR_PUBLIC_SIGNING_NAME, actions: aliasActions(aliases, accountId) },
     ],
   });
   await app.register(layerDownloadPlugin, { layerUrls: services.layerUrls });
+
+  const publicListener = config.public.listen ? await createPublicListener(config, nodeId, tls, {
+    services: publicServices, aliases, limiter, authenticator, host: config.public.host,
+    tokens: await loadRegistryTokenService(store.settings, deployment.masterKey, config.public.tokenTtlSeconds * 1000),
+  }, new GalleryService(store, aliases)) : undefined;
+  const publicApp = publicListener?.app;
 
   const scheduler = new JobScheduler(store, nodeId, app.log, [{
     name: 'rotate-kms-keys',
@@ -176,20 +305,47 @@ export async function createBerth(config: Config): Promise<Berth> {
       const removed = await services.uploads.expire(Date.now() - config.registry.uploadExpiryHours * 3_600_000);
       if (removed > 0) app.log.info({ removed }, 'expired abandoned uploads');
     },
+  }, {
+    // Ended rate limit windows only take room: forgetting them now and then is enough.
+    name: 'prune-rate-windows',
+    intervalMs: RATE_WINDOW_PRUNE_MS,
+    leaseMs: JANITOR_INTERVAL_MS,
+    async run() {
+      await limiter.prune();
+    },
   }]);
   await scheduler.start();
 
   return {
-    app, config, store, driver, services, scheduler, keys: keyService, identities, tokens, accountId, nodeId, bootstrapKey, generatedMasterKey,
+    app, config, store, driver, services, scheduler, keys: keyService, identities, userPolicies: deployment.userPolicies, tokens, accountId, nodeId, bootstrapKey, generatedMasterKey, tls,
     ecrActions: Object.keys(ecrActions).sort(),
     kmsActions: Object.keys(keyActions).sort(),
+    ecrPublicActions: Object.keys(publicActions).sort(),
+    publicApp, publicServices, aliases,
     async listen() {
       const { host, port } = splitListen(config.listen);
-      return app.listen({ host, port });
+      const url = await app.listen({ host, port });
+      if (publicApp) {
+        const bound = splitListen(config.public.listen);
+        const publicUrl = await publicApp.listen({ host: bound.host, port: bound.port });
+        // With port 0 the kernel picks: the URIs name the port it picked.
+        publicAddress = `${bound.host === '0.0.0.0' || bound.host === '::' ? 'localhost' : bound.host}:${new URL(publicUrl).port}`;
+      }
+      return url;
+    },
+    publicUrl: () => `${tls ? 'https' : 'http'}://${publicAddress}`,
+    reloadTls: () => {
+      publicListener?.reloadTls();
+      return listener.reloadTls();
+    },
+    closeAllConnections: () => {
+      listener.closeAllConnections();
+      publicListener?.closeAllConnections();
     },
     async close() {
       await scheduler.stop();
       await app.close();
+      if (publicApp) await publicApp.close();
       await deployment.close();
     },
   };

@@ -9,7 +9,13 @@ import { blobContext, MASTER, uploadContext } from './registry/data-keys.js';
 
 const PAGE = 500;
 /** Settings sealed with the master key, with the context each is sealed under. */
-const SEALED_SETTINGS: [string, string][] = [['registry_token_key', 'registry-token-signing-key'], ['layer_url_key', 'layer-url-signing-key']];
+const SEALED_SETTINGS: [string, string][] = [
+  ['registry_token_key', 'registry-token-signing-key'],
+  ['layer_url_key', 'layer-url-signing-key'],
+  // The public registry's token key (iam/registry-tokens.ts) and the schema 1 signing key (keys/manifest-signing-key.ts).
+  ['public_token_key', 'public-registry-token-signing-key'],
+  ['schema1_signing_key', 'schema1-signing-key'],
+];
 
 export interface RotationCount {
   settings: number;

@@ -8,8 +8,8 @@
 // (upload and download, target ≥ 0.7×), measured in the same run on the same machine.
 //
 // Environment: BENCH_QUICK=1 (small sizes, a smoke run), BENCH_REPEAT=<n> (samples per
-// throughput metric; the median is reported), BENCH_ONLY=upload,chunked,download,manifest,rss,postgres
-// (a subset of phases), BENCH_PROFILE=1 (V8 CPU profile of the Berth child, written to
+// throughput metric; the median is reported), BENCH_ONLY=upload,chunked,download,manifest,rss,postgres,s3
+// (a subset of phases; s3: Berth on S3 storage, s3rver on loopback, vs the file system), BENCH_PROFILE=1 (V8 CPU profile of the Berth child, written to
 // .bench/profiles/ on exit), BENCH_LOAD=node (in-process load generator even when wrk is
 // installed), BENCH_TIMEOUT_S=<s> (overall limit), BENCH_POSTGRES_URL (a PostgreSQL role that may
 // create databases, for the scale-out phase; BERTH_TEST_POSTGRES_URL works too). Summarise a profile with
@@ -21,6 +21,7 @@ import { join, resolve } from 'node:path';
 import { defaultAgent, makeBody, MiB, type Body } from './http.js';
 import { judge, median, renderTable, type Row, type Target } from './report.js';
 import { cleanupAll, cleanupSync, prefaultPageCache, referenceVersion, startBerth, startReference, type Server } from './servers.js';
+import { runS3 } from './s3.js';
 import { runScaleOut } from './scale-out.js';
 import { chunkedUpload, cpuSeconds, download, loadGenerator, manifestRate, monolithicUpload, peakRssDuring, procStatusKiB, pushImage, WRK, type PeakRss } from './workloads.js';
 
@@ -36,7 +37,7 @@ const settings = {
   repeat: Math.max(1, Number(process.env.BENCH_REPEAT ?? (quick ? 1 : 3)) || 1),
   timeoutSeconds: Number(process.env.BENCH_TIMEOUT_S ?? (quick ? 300 : 1200)),
 };
-const PHASES = ['upload', 'chunked', 'download', 'manifest', 'rss', 'postgres'] as const;
+const PHASES = ['upload', 'chunked', 'download', 'manifest', 'rss', 'postgres', 's3'] as const;
 type Phase = (typeof PHASES)[number];
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((p) => p.trim())) : undefined;
 const enabled = (phase: Phase) => !only || only.has(phase);
@@ -94,8 +95,8 @@ async function run(): Promise<void> {
 
   log(`generating bodies (${settings.repeat}× 2× ${mib(settings.blobBytes)}${enabled('rss') ? ` + ${sizeLabel(settings.rssBytes)}` : ''}) and their digests…`);
   const needsMono = enabled('upload') || enabled('download');
-  const mono: Body[] = needsMono ? Array.from({ length: settings.repeat }, () => makeBody(settings.blobBytes)) : [];
-  const chunked: Body[] = enabled('chunked') ? Array.from({ length: settings.repeat }, () => makeBody(settings.blobBytes)) : [];
+  const mono: Body[] = needsMono || enabled('s3') ? Array.from({ length: settings.repeat }, () => makeBody(settings.blobBytes)) : [];
+  const chunked: Body[] = enabled('chunked') || enabled('s3') ? Array.from({ length: settings.repeat }, () => makeBody(settings.blobBytes)) : [];
   const big = enabled('rss') ? makeBody(settings.rssBytes) : undefined;
   const warm = makeBody(settings.chunkBytes);
 
@@ -228,11 +229,18 @@ async function run(): Promise<void> {
     }, log);
     extra.scaleOut = scaleOut.rows;
   }
+  let s3: Awaited<ReturnType<typeof runS3>> | undefined;
+  if (enabled('s3')) {
+    log('S3: Berth on S3 storage (s3rver on loopback) vs Berth on the file system');
+    s3 = await runS3({ repeat: settings.repeat, chunkBytes: settings.chunkBytes, mono, chunked, label: mib(settings.blobBytes) }, log);
+    extra.s3 = s3.rows;
+  }
   process.stdout.write(`\n${table}\n\n`);
   process.stdout.write(`server CPU time per unit of work (user + system, all threads; lower is better, less sensitive to other load):\n${costTable}\n\n`);
   if (scaleOut) process.stdout.write(`scale-out (measured vs baseline: PostgreSQL vs SQLite, two nodes vs one):\n${scaleOut.table}\n\n`);
   else if (enabled('postgres')) process.stdout.write('scale-out not measured: set BENCH_POSTGRES_URL (or BERTH_TEST_POSTGRES_URL) to a role that may create databases\n');
-  const missed = [...rows, ...(scaleOut?.rows ?? [])].filter((r) => r.met === false).map((r) => r.metric);
+  if (s3) process.stdout.write(`S3 storage (s3rver on loopback; no target: what the S3 protocol costs here):\n${s3.table}\n\n`);
+  const missed = [...rows, ...(scaleOut?.rows ?? []), ...(s3?.rows ?? [])].filter((r) => r.met === false).map((r) => r.metric);
   process.stdout.write(missed.length === 0 ? 'all measured targets met\n' : `targets not met: ${missed.join('; ')}\n`);
   if (!version) process.stdout.write('reference not installed (apt-get install -y docker-registry): ratios not measured\n');
   if (settings.rssBytes !== 2048 * MiB || settings.blobBytes !== 512 * MiB) process.stdout.write('note: BENCH_QUICK sizes, not the issue\'s 512 MiB / 2 GiB\n');

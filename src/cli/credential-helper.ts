@@ -3,7 +3,7 @@
 // buildah (`"credHelpers": {"registry.example:5000": "berth"}`). `get` fetches a fresh registry
 // password with GetAuthorizationToken and the AWS credentials of the environment; nothing is
 // stored, so `store` and `erase` accept and ignore what they are given.
-import { endpointForServer, fetchAuthorization, LoginError, regionFrom } from '../client/authorization.js';
+import { fetchAuthorization, fetchAuthorizationForServer, LoginError, regionFrom } from '../client/authorization.js';
 
 /** What the protocol answers when it has nothing for a server: clients then go on without credentials. */
 const NOT_FOUND = 'credentials not found in native keychain';
@@ -17,8 +17,9 @@ async function stdin(): Promise<string> {
 async function get(): Promise<void> {
   const serverUrl = (await stdin()).trim();
   if (!serverUrl) throw new LoginError('no server URL on stdin');
-  const endpoint = process.env.BERTH_ENDPOINT_URL || endpointForServer(serverUrl);
-  const { username, password } = await fetchAuthorization({ endpoint, region: regionFrom(undefined) });
+  const region = regionFrom(undefined);
+  const configured = process.env.BERTH_ENDPOINT_URL;
+  const { username, password } = configured ? await fetchAuthorization({ endpoint: configured, region }) : await fetchAuthorizationForServer(serverUrl, { region });
   process.stdout.write(`${JSON.stringify({ ServerURL: serverUrl, Username: username, Secret: password })}\n`);
 }
 

@@ -135,4 +135,21 @@ describe('berth serve', () => {
     assert.equal(code, 2);
     assert.match(stderr, /listen: .*65535.*\(from a command-line flag\)/);
   });
+
+  it('exits 1 with one line when the address is in use', async () => {
+    const dataDir = tempDir('berth-serve-');
+    dirs.push(dataDir);
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    await new Promise<void>((listening) => taken.listen(0, '127.0.0.1', listening));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const { code, stderr } = await berth(['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], { BERTH_LOG_LEVEL: 'error' });
+      assert.equal(code, 1);
+      assert.equal(stderr.split('\n').filter((line) => line.startsWith('berth:')).join('\n'), `berth: cannot listen on 127.0.0.1:${port}: the address is in use`);
+      assert.doesNotMatch(stderr, /\n\s+at /);
+    } finally {
+      taken.close();
+    }
+  });
 });

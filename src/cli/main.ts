@@ -11,14 +11,28 @@ import { imagesCommand, repoCommand } from './repos.js';
 /** How long a stop waits for in-flight requests before closing their connections (uploads stay resumable). */
 const SHUTDOWN_GRACE_MS = 10_000;
 
+interface ServeOptions {
+  listen?: string;
+  dataDir?: string;
+  config?: string;
+  nodeId?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsSelfSigned?: boolean;
+}
+
 const program = new Command('berth').description('A self-hosted container registry that does what Amazon ECR does');
 
 withDeploymentOptions(program.command('serve'))
   .description('run the registry (embedded default: SQLite and files under ./data, on localhost:5000)')
   .option('--listen <host:port>', 'address to listen on')
   .option('--node-id <id>', "this node's name in logs (default <hostname>-<pid>)")
-  .action(async (options: { listen?: string; dataDir?: string; config?: string; nodeId?: string }) => {
-    const config = configFromOptions(options, { ...(options.listen && { listen: options.listen }), ...(options.nodeId && { nodeId: options.nodeId }) });
+  .option('--tls-cert <file>', 'serve HTTPS (HTTP/2 and HTTP/1.1) with this PEM certificate (chain); reloaded on SIGHUP')
+  .option('--tls-key <file>', 'the PEM private key of --tls-cert')
+  .option('--tls-self-signed', 'serve HTTPS with a certificate of a local CA created once under <data-dir>/tls')
+  .action(async (options: ServeOptions) => {
+    const tls = { ...(options.tlsCert && { cert: options.tlsCert }), ...(options.tlsKey && { key: options.tlsKey }), ...(options.tlsSelfSigned && { selfSigned: true }) };
+    const config = configFromOptions(options, { ...(options.listen && { listen: options.listen }), ...(options.nodeId && { nodeId: options.nodeId }), ...(Object.keys(tls).length > 0 && { tls }) });
     // Loaded here so the commands that do not serve start without the HTTP stack.
     const { createBerth } = await import('../app.js');
     const berth = await createBerth(config);
@@ -34,7 +48,9 @@ withDeploymentOptions(program.command('serve'))
         '',
       ].join('\n') + '\n');
     }
+    if (berth.tls?.selfSigned) process.stderr.write((await import('../tls/setup.js')).trustInstructions(berth.tls.selfSigned, new URL(url).host) + '\n');
     berth.app.log.info({ url, dataDir: config.dataDir, metadata: berth.store.backend, storage: berth.driver.name, account: berth.accountId }, 'Berth is listening');
+    if (berth.publicApp) berth.app.log.info({ url: berth.publicUrl() }, 'the public registry and gallery are listening');
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
@@ -43,12 +59,21 @@ withDeploymentOptions(program.command('serve'))
       // A client that stalls mid-request must not hold the process forever.
       setTimeout(() => {
         berth.app.log.warn({ graceMs: SHUTDOWN_GRACE_MS }, 'closing connections still open after the grace period');
-        berth.app.server.closeAllConnections();
+        berth.closeAllConnections();
       }, SHUTDOWN_GRACE_MS).unref();
       berth.close().then(() => process.exit(0), () => process.exit(1));
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGHUP', () => {
+      if (!berth.tls) return void berth.app.log.warn('SIGHUP: TLS is not configured, there is no certificate to reload');
+      try {
+        const served = berth.reloadTls();
+        berth.app.log.info({ cert: berth.tls.files.cert, fingerprint: served.fingerprint, serialNumber: served.serialNumber, validTo: served.validTo }, 'SIGHUP: reloaded the TLS certificate for new connections');
+      } catch (err) {
+        berth.app.log.error({ err: (err as Error).message }, 'SIGHUP: the TLS certificate was not reloaded; still serving the previous one');
+      }
+    });
   });
 
 const configCommand = program.command('config').description('work with configuration files');
@@ -73,6 +98,12 @@ program.parseAsync().catch((err: unknown) => {
   if (err instanceof ConfigError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
+  }
+  const { syscall, code, address, port } = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (syscall === 'listen' && (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')) {
+    const reason = code === 'EADDRINUSE' ? 'the address is in use' : code === 'EACCES' ? 'permission denied' : 'no such address on this machine';
+    process.stderr.write(`berth: cannot listen on ${address}:${port}: ${reason}\n`);
+    process.exit(1);
   }
   if (isUserError(err)) {
     process.stderr.write(`berth: ${err.message}\n`);

@@ -9,6 +9,7 @@ interface ConnectionOptions {
   region?: string;
   accessKeyId?: string;
   secretAccessKey?: string;
+  caBundle?: string;
   json?: boolean;
 }
 
@@ -17,7 +18,8 @@ function withConnection(command: Command): Command {
     .option('--endpoint-url <url>', 'the Berth to ask (default: BERTH_ENDPOINT_URL, AWS_ENDPOINT_URL_ECR, AWS_ENDPOINT_URL, or http://localhost:5000)')
     .option('--region <region>', "the deployment's region (default: AWS_REGION, AWS_DEFAULT_REGION, or us-east-1)")
     .option('--access-key-id <id>', 'access key (default: the AWS credential chain)')
-    .option('--secret-access-key <secret>', 'its secret (prefer AWS_SECRET_ACCESS_KEY)');
+    .option('--secret-access-key <secret>', 'its secret (prefer AWS_SECRET_ACCESS_KEY)')
+    .option('--ca-bundle <file>', 'PEM file of the CAs that an https endpoint is trusted by (default: AWS_CA_BUNDLE)');
 }
 
 function connection(options: ConnectionOptions): AuthorizationOptions {
@@ -26,6 +28,7 @@ function connection(options: ConnectionOptions): AuthorizationOptions {
     endpoint: endpointFrom(options.endpointUrl),
     region: regionFrom(options.region),
     ...(options.accessKeyId && options.secretAccessKey && { credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey } }),
+    ...(options.caBundle && { caBundle: options.caBundle }),
   };
 }
 

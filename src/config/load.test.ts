@@ -20,6 +20,7 @@ const DEFAULTS = {
     maxBlobBytes: 50 * 1024 ** 3,
     uploadExpiryHours: 24,
     manifestCacheBytes: 64 * 1024 * 1024,
+    defaultPlatform: 'linux/amd64',
   },
 };
 
@@ -170,7 +171,7 @@ describe('configuration', () => {
       // Every listed variable really sets its setting.
       const all = Object.fromEntries(names.map((n) => [n, 'x']));
       const tree = fromEnvironment(all);
-      const leaves = (t: Tree): number => Object.values(t).reduce<number>((n, v) => n + (typeof v === 'object' && v ? leaves(v as Tree) : 1), 0);
+      const leaves = (t: Tree): number => Object.values(t).reduce<number>((n, v) => n + (typeof v === 'object' && v && !Array.isArray(v) ? leaves(v as Tree) : 1), 0);
       assert.equal(leaves(tree), names.length);
       assert.equal(leaves(loadConfig({ env: {} }) as unknown as Tree), names.length, 'one variable per setting');
     });
@@ -250,6 +251,36 @@ describe('configuration', () => {
       assert.equal(validate({ listen: '[::1]:65535' }, 'test').listen, '[::1]:65535');
       assert.ok(problemsOf(() => validate({ listen: 'localhost:65536' }, 'test'))[0]!.startsWith('listen: '));
       assert.ok(problemsOf(() => validate({ listen: 'localhost:99999' }, 'test'))[0]!.startsWith('listen: '));
+    });
+
+    it('take a default platform as os/architecture[/variant]', () => {
+      assert.equal(validate({ registry: { defaultPlatform: 'linux/arm/v7' } }, 'test').registry.defaultPlatform, 'linux/arm/v7');
+      for (const bad of ['linux', 'amd64/', 'linux/amd64/v8/extra', 'Linux/AMD64']) {
+        assert.match(problemsOf(() => validate({ registry: { defaultPlatform: bad } }, 'test'))[0]!, /^registry\.defaultPlatform: must be os\/architecture/);
+      }
+    });
+
+    it('require a bucket for S3 storage, and a secret with an access key', () => {
+      const bucket = problemsOf(() => loadConfig({ env: { BERTH_STORAGE_DRIVER: 's3' } }));
+      assert.deepEqual(bucket, ['storage.s3.bucket: is required when storage.driver is s3']);
+      const secret = problemsOf(() => loadConfig({ env: { BERTH_STORAGE_S3_ACCESS_KEY_ID: 'AKIAEXAMPLE' } }));
+      assert.deepEqual(secret, ['storage.s3.secretAccessKey: is required with storage.s3.accessKeyId']);
+      assert.ok(problemsOf(() => loadConfig({ env: { BERTH_STORAGE_S3_PART_SIZE: '1048576' } }))[0]!.startsWith('storage.s3.partSize: '));
+      assert.ok(problemsOf(() => loadConfig({ env: { BERTH_STORAGE_S3_SERVER_SIDE_ENCRYPTION: 'rot13' } }))[0]!.startsWith('storage.s3.serverSideEncryption: '));
+      const config = loadConfig({ env: {
+        BERTH_STORAGE_DRIVER: 's3', BERTH_STORAGE_S3_BUCKET: 'blobs', BERTH_STORAGE_S3_FORCE_PATH_STYLE: 'true', BERTH_STORAGE_S3_ENDPOINT: 'http://127.0.0.1:9000',
+        BERTH_STORAGE_S3_SERVER_SIDE_ENCRYPTION: 'aws:kms', BERTH_STORAGE_S3_REDIRECT: '0',
+      } });
+      assert.deepEqual(pick(config.storage.s3, { bucket: 0, forcePathStyle: 0, endpoint: 0, serverSideEncryption: 0, redirect: 0, partSize: 0, prefix: 0 }), {
+        bucket: 'blobs', forcePathStyle: true, endpoint: 'http://127.0.0.1:9000', serverSideEncryption: 'aws:kms', redirect: false, partSize: 16 * 1024 * 1024, prefix: '',
+      });
+    });
+
+    it('refuse pre-signed redirects: Berth encrypts blobs, so the store holds only ciphertext', () => {
+      const env = { BERTH_STORAGE_DRIVER: 's3', BERTH_STORAGE_S3_BUCKET: 'blobs', BERTH_STORAGE_S3_REDIRECT: 'true' };
+      assert.deepEqual(problemsOf(() => loadConfig({ env })), ['storage.s3.redirect: is not supported: blobs are encrypted by Berth; a pre-signed URL would serve ciphertext (from BERTH_STORAGE_S3_REDIRECT)']);
+      const file = yaml('storage:\n  s3:\n    redirect: true\n');
+      assert.deepEqual(problemsOf(() => loadConfig({ file, env: {} })), ['storage.s3.redirect: is not supported: blobs are encrypted by Berth; a pre-signed URL would serve ciphertext']);
     });
 
     it('say where the configuration came from', () => {

@@ -4,6 +4,11 @@ import { z } from 'zod';
 
 const LISTEN = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/;
 
+const LISTEN_OR_NONE = /^$|^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/;
+
+/** A list setting: a YAML list, or (from a variable) comma-separated. */
+const names = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(z.string()));
+
 export const ConfigSchema = z.strictObject({
   /** HOST:PORT the registry listens on. */
   listen: z.string().regex(LISTEN, 'must be HOST:PORT, e.g. localhost:5000 or 0.0.0.0:5000')
@@ -41,12 +46,72 @@ export const ConfigSchema = z.strictObject({
     /** Explicit host → account id map, e.g. { "registry.team-a.example": "123456789012" }. */
     hosts: z.record(z.string(), z.string().regex(/^\d{12}$/, 'must be a 12-digit account id')).default({}),
   }).prefault({}),
+  tls: z.strictObject({
+    /** PEM certificate file (the server's certificate first, then any intermediates). With key,
+     *  every listener serves HTTPS (HTTP/2 where the client offers it, else HTTP/1.1). */
+    cert: z.string().default(''),
+    /** PEM private key file of that certificate. Both files are read again on SIGHUP. */
+    key: z.string().default(''),
+    /** Serve HTTPS with a certificate of a local CA that Berth creates once under <dataDir>/tls. */
+    selfSigned: z.boolean().default(false),
+  }).superRefine((tls, ctx) => {
+    if (Boolean(tls.cert) !== Boolean(tls.key)) ctx.addIssue({ code: 'custom', path: [tls.cert ? 'key' : 'cert'], message: 'tls.cert and tls.key go together: set both or neither' });
+    if (tls.selfSigned && (tls.cert || tls.key)) ctx.addIssue({ code: 'custom', path: ['selfSigned'], message: 'either tls.selfSigned or tls.cert and tls.key, not both' });
+  }).prefault({}),
+  /** The public registry and gallery (ECR Public): its own listener, anonymous pulls, aliases. */
+  public: z.strictObject({
+    /** HOST:PORT of the public registry and gallery; empty: no public listener. */
+    listen: z.string().regex(LISTEN_OR_NONE, 'must be HOST:PORT, e.g. localhost:5001, or empty').default('localhost:5001'),
+    /** The public registry's host as clients name it in image references (HOST or HOST:PORT); default the listen address. */
+    host: z.string().regex(/^([A-Za-z0-9.-]+|\[[0-9a-fA-F:.]+\])?(:\d{1,5})?$/, 'must be HOST or HOST:PORT').default(''),
+    /** How long a pull or push token from /token is valid. */
+    tokenTtlSeconds: z.number().int().min(30).max(3600).default(300),
+    rateLimit: z.strictObject({
+      /** The window pulls are counted in, shared by every node (a table in the metadata store). */
+      windowSeconds: z.number().int().min(1).max(86_400).default(60),
+      /** Manifest GETs per source IP and window without credentials; 0: unlimited. */
+      anonymousPulls: z.number().int().min(0).default(60),
+      /** Manifest GETs per account and window with credentials; 0: unlimited. */
+      authenticatedPulls: z.number().int().min(0).default(600),
+    }).prefault({}),
+    /** Alias names no account may request (vendors' names), besides Berth's own. */
+    reservedAliases: names.default([]),
+  }).prefault({}),
   storage: z.strictObject({
-    driver: z.enum(['filesystem']).default('filesystem'),
+    /** Where blobs are kept: a directory (filesystem) or an S3-compatible bucket (s3). */
+    driver: z.enum(['filesystem', 's3']).default('filesystem'),
     filesystem: z.strictObject({
       /** Root directory of blobs; default <dataDir>/storage. */
       root: z.string().default(''),
     }).prefault({}),
+    s3: z.strictObject({
+      /** Empty: AWS's endpoint for the region; else e.g. http://minio.internal:9000. */
+      endpoint: z.string().regex(/^(https?:\/\/\S+)?$/, 'must be an http:// or https:// URL').default(''),
+      region: z.string().min(1).default('us-east-1'),
+      bucket: z.string().regex(/^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])?$/, 'must be a bucket name: 3-63 lowercase letters, digits, dots and hyphens').default(''),
+      /** Keys are <prefix>/blobs/..., so a bucket can be shared. */
+      prefix: z.string().regex(/^[A-Za-z0-9._/-]*$/, 'letters, digits and . _ / - only').default(''),
+      /** Path-style URLs (endpoint/bucket/key), as most S3-compatible stores need. */
+      forcePathStyle: z.boolean().default(false),
+      /** Static credentials; empty: the SDK's default chain (AWS_* environment, profiles, web identity, instance role). */
+      accessKeyId: z.string().default(''),
+      secretAccessKey: z.string().default(''),
+      sessionToken: z.string().default(''),
+      /** Server-side encryption of every object: '' (the bucket's default), AES256 (SSE-S3) or aws:kms (SSE-KMS). */
+      serverSideEncryption: z.enum(['', 'AES256', 'aws:kms']).default(''),
+      /** With aws:kms: the KMS key id or ARN; empty: the AWS managed key. */
+      kmsKeyId: z.string().default(''),
+      /** Upload bytes buffered on local disk before they are sent as one part (5 MiB to 4 GiB). */
+      partSize: z.number().int().min(5 * 1024 * 1024).max(4 * 1024 * 1024 * 1024).default(16 * 1024 * 1024),
+      /** Local directory for those buffers; default <dataDir>/s3-buffers. */
+      bufferDir: z.string().default(''),
+      /** Refused when true: blob downloads always stream through Berth (see the refinement below). */
+      redirect: z.boolean().default(false),
+    }).prefault({}),
+  }).superRefine((storage, ctx) => {
+    if (storage.driver === 's3' && !storage.s3.bucket) ctx.addIssue({ code: 'custom', path: ['s3', 'bucket'], message: 'is required when storage.driver is s3' });
+    if (storage.s3.accessKeyId && !storage.s3.secretAccessKey) ctx.addIssue({ code: 'custom', path: ['s3', 'secretAccessKey'], message: 'is required with storage.s3.accessKeyId' });
+    if (storage.s3.redirect) ctx.addIssue({ code: 'custom', path: ['s3', 'redirect'], message: 'is not supported: blobs are encrypted by Berth; a pre-signed URL would serve ciphertext' });
   }).prefault({}),
   metadata: z.strictObject({
     /** sqlite:<file> (default sqlite:<dataDir>/berth.db) or postgres://user:password@host:port/database. */
@@ -64,6 +129,8 @@ export const ConfigSchema = z.strictObject({
     uploadExpiryHours: z.number().positive().default(24),
     /** Memory for manifest bytes by digest (content-addressed, never stale). */
     manifestCacheBytes: z.number().int().min(0).default(64 * 1024 * 1024),
+    /** The image a client that accepts no list type gets from a multi-platform list: os/architecture[/variant]. */
+    defaultPlatform: z.string().regex(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/, 'must be os/architecture[/variant], e.g. linux/amd64').default('linux/amd64'),
   }).prefault({}),
 });
 

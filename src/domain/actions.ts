@@ -21,6 +21,13 @@ export const Actions = {
   DescribeRegistry: 'ecr:DescribeRegistry',
   GetAccountSetting: 'ecr:GetAccountSetting',
   PutAccountSetting: 'ecr:PutAccountSetting',
+  GetAuthorizationToken: 'ecr:GetAuthorizationToken',
+  SetRepositoryPolicy: 'ecr:SetRepositoryPolicy',
+  GetRepositoryPolicy: 'ecr:GetRepositoryPolicy',
+  DeleteRepositoryPolicy: 'ecr:DeleteRepositoryPolicy',
+  PutRegistryPolicy: 'ecr:PutRegistryPolicy',
+  GetRegistryPolicy: 'ecr:GetRegistryPolicy',
+  DeleteRegistryPolicy: 'ecr:DeleteRegistryPolicy',
 } as const;
 
 /** The key service's actions (KMS), named as IAM policies name them. */
@@ -46,4 +53,20 @@ export const KmsActions = {
   GenerateDataKey: 'kms:GenerateDataKey',
 } as const;
 
-export type Action = (typeof Actions)[keyof typeof Actions] | (typeof KmsActions)[keyof typeof KmsActions];
+/** What only ECR Public has (its repositories otherwise take the ECR actions above). */
+export const PublicActions = {
+  DescribeRegistries: 'ecr-public:DescribeRegistries',
+  GetRegistryCatalogData: 'ecr-public:GetRegistryCatalogData',
+  PutRegistryCatalogData: 'ecr-public:PutRegistryCatalogData',
+  GetRepositoryCatalogData: 'ecr-public:GetRepositoryCatalogData',
+  PutRepositoryCatalogData: 'ecr-public:PutRepositoryCatalogData',
+  SetRepositoryPolicy: 'ecr-public:SetRepositoryPolicy',
+  GetRepositoryPolicy: 'ecr-public:GetRepositoryPolicy',
+  DeleteRepositoryPolicy: 'ecr-public:DeleteRepositoryPolicy',
+  DescribeImageTags: 'ecr-public:DescribeImageTags',
+} as const;
+
+export type Action =
+  | (typeof Actions)[keyof typeof Actions]
+  | (typeof PublicActions)[keyof typeof PublicActions]
+  | (typeof KmsActions)[keyof typeof KmsActions];

@@ -7,8 +7,12 @@ export const ManagementErrorCodes = [
   'INVALID_PARAMETER',
   'INVALID_TAG_PARAMETER',
   'TOO_MANY_TAGS',
+  'REPOSITORY_POLICY_NOT_FOUND',
+  'REGISTRY_POLICY_NOT_FOUND',
   /** A value outside what the operation accepts (account setting names and values). */
   'VALIDATION',
+  /** A public registry (an alias) that does not exist. */
+  'REGISTRY_NOT_FOUND',
 ] as const;
 
 export type ManagementErrorCode = (typeof ManagementErrorCodes)[number];

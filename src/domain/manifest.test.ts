@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { RegistryError } from './errors.js';
+import { digestOf } from './digest.js';
 import { parseManifest, type ParsedManifest } from './manifest.js';
 import { MediaTypes } from './media-types.js';
 
@@ -206,13 +207,18 @@ describe('parseManifest: refusals', () => {
     rejects(image({ schemaVersion: '2' }), MediaTypes.ociManifest, /schemaVersion must be 2/);
   });
 
-  test('Docker schema 1, signed or not, is refused for now', () => {
-    const signed = rejects(fixture('manifest-v2s1.manifest.json'), MediaTypes.dockerSchema1Signed, /schema 1/);
-    assert.deepEqual(signed.detail, { mediaType: MediaTypes.dockerSchema1Signed });
-    rejects(fixture('manifest-v2s1-unsigned.manifest.json'), MediaTypes.dockerSchema1, /schema 1/);
-    const asJson = rejects(fixture('manifest-v2s1-unsigned.manifest.json'), 'application/json', /schema 1/);
-    assert.deepEqual(asJson.detail, { mediaType: MediaTypes.dockerSchema1 });
-    rejects(fixture('manifest-v2s1-unsigned.manifest.json'), undefined, /schema 1/);
+  test('Docker schema 1 is parsed by its own rules: signed by payload digest, unsigned by bytes (conversions/schema1.test.ts has the rest)', () => {
+    const signed = parseManifest(fixture('image-schema1.json'), MediaTypes.dockerSchema1Signed);
+    assert.equal(signed.mediaType, MediaTypes.dockerSchema1Signed);
+    assert.equal(signed.kind, 'image');
+    assert.match(signed.canonicalDigest!, /^sha256:/);
+    assert.notEqual(signed.canonicalDigest, digestOf(fixture('image-schema1.json')));
+    const unsigned = parseManifest(fixture('manifest-v2s1-unsigned.manifest.json'), 'application/json');
+    assert.equal(unsigned.mediaType, MediaTypes.dockerSchema1);
+    assert.equal(unsigned.canonicalDigest, undefined);
+    assert.deepEqual(digests(unsigned.blobs), ['sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef'], 'repeated layers are one blob');
+    rejects(fixture('manifest-v2s1-unsigned.manifest.json'), MediaTypes.dockerManifest, /does not match the body, a schema 1 manifest/);
+    rejects(image(), MediaTypes.dockerSchema1Signed, /does not match the manifest's mediaType/);
   });
 
   test('an unknown manifest media type', () => {

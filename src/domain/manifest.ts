@@ -1,5 +1,6 @@
-// Parsing and validation of image manifests and indexes (OCI and Docker schema 2): what a
-// manifest is, what it references, and what the referrers API says about it. Pure: no I/O.
+// Parsing and validation of image manifests and indexes (OCI, Docker schema 2 and schema 1): what
+// a manifest is, what it references, and what the referrers API says about it. Pure: no I/O.
+import { parseSchema1 } from './conversions/schema1.js';
 import { RegistryError } from './errors.js';
 import { tryParseDigest } from './digest.js';
 import { baseMediaType, isMediaType, isNondistributable, isSchema1, manifestKind, MediaTypes, type ManifestKind } from './media-types.js';
@@ -26,6 +27,13 @@ export interface ParsedManifest {
   /** What the referrers API reports: `artifactType`, else an image's config media type. */
   artifactType?: string;
   annotations?: Record<string, string>;
+  /**
+   * The manifest's digest when it is not that of its bytes: a signed schema 1 manifest is
+   * addressed by its signed payload. Absent for every other format.
+   */
+  canonicalDigest?: string;
+  /** Blob sizes are not known (schema 1 names layers by digest only). */
+  unsized?: true;
 }
 
 function invalid(message: string, detail?: unknown): RegistryError {
@@ -71,7 +79,7 @@ function resolveMediaType(body: Record<string, unknown>, contentType: string | u
   const header = baseMediaType(contentType);
   const declared = body.mediaType;
   if (declared !== undefined && typeof declared !== 'string') throw invalid('mediaType must be a string');
-  if (declared !== undefined && header !== undefined && manifestKind(header) && header !== declared) {
+  if (declared !== undefined && header !== undefined && (manifestKind(header) || isSchema1(header)) && header !== declared) {
     throw invalid(`Content-Type "${header}" does not match the manifest's mediaType "${declared}"`);
   }
   const mediaType = declared ?? (header && (manifestKind(header) || isSchema1(header)) ? header : undefined);
@@ -98,7 +106,13 @@ export function parseManifest(bytes: Buffer, contentType: string | undefined): P
     ? (header && isSchema1(header) ? header : MediaTypes.dockerSchema1)
     : resolveMediaType(body, contentType);
   if (isSchema1(mediaType) || body.schemaVersion === 1) {
-    throw new RegistryError('MANIFEST_INVALID', 'Docker schema 1 manifests are not accepted by this registry', { mediaType }, { status: 400 });
+    if (header && manifestKind(header)) throw invalid(`Content-Type "${header}" does not match the body, a schema 1 manifest`);
+    if (body.schemaVersion !== 1) throw invalid(`Content-Type "${mediaType}" needs a schema 1 manifest (schemaVersion 1)`);
+    const schema1 = parseSchema1(bytes, body, header);
+    const layers = [...new Set(schema1.blobSums)].map((digest) => ({ mediaType: 'application/vnd.docker.container.image.rootfs.diff+x-gtar', digest, size: -1 }));
+    const parsed: ParsedManifest = { mediaType: schema1.mediaType, kind: 'image', blobs: layers, manifests: [], unsized: true };
+    if (schema1.mediaType === MediaTypes.dockerSchema1Signed) parsed.canonicalDigest = schema1.digest;
+    return parsed;
   }
   const kind = manifestKind(mediaType);
   if (!kind) throw invalid(`unsupported manifest media type "${mediaType}"`, { mediaType });

@@ -20,12 +20,13 @@ import { freePort, spawnBerth, TEST_ADMIN, tempDir, type ChildBerth } from '../t
 export class ServedBerth {
   private password: string | undefined;
 
-  private constructor(readonly dataDir: string, readonly port: number, private readonly env: NodeJS.ProcessEnv, private child: ChildBerth) {}
+  private constructor(readonly dataDir: string, readonly port: number, private readonly env: NodeJS.ProcessEnv, private readonly args: string[], private child: ChildBerth) {}
 
-  static async start(env: NodeJS.ProcessEnv = {}): Promise<ServedBerth> {
+  /** `args` are more flags of `berth serve`, e.g. --tls-self-signed. */
+  static async start(env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<ServedBerth> {
     const dataDir = tempDir('berth-e2e-data-');
     const port = await freePort();
-    return new ServedBerth(dataDir, port, env, await spawnBerth(dataDir, port, env));
+    return new ServedBerth(dataDir, port, env, args, await spawnBerth(dataDir, port, env, args));
   }
 
   /**
@@ -35,6 +36,16 @@ export class ServedBerth {
   async login(host = this.host): Promise<void> {
     this.password ??= (await fetchAuthorization({ endpoint: this.url, region: 'us-east-1', credentials: TEST_ADMIN })).password;
     await skopeo(['login', '--tls-verify=false', '--username', 'AWS', '--password-stdin', host], { input: this.password });
+  }
+
+  /** The child's standard error so far (what it printed at start). */
+  get stderr(): string {
+    return this.child.stderr();
+  }
+
+  /** The child's log so far (standard output). */
+  get log(): string {
+    return this.child.stdout();
   }
 
   /** The Authorization header of the logged-in administrator, for raw requests. */
@@ -51,6 +62,16 @@ export class ServedBerth {
     return `127.0.0.1:${this.port}`;
   }
 
+  /** Sends the running server a signal (SIGHUP: reload the TLS certificate). */
+  signal(signal: NodeJS.Signals): void {
+    this.child.process.kill(signal);
+  }
+
+  /** Null while it runs. */
+  get exitCode(): number | null {
+    return this.child.process.exitCode;
+  }
+
   /** Stops the server with `signal`; returns how it exited. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     await this.child.stop(signal);
@@ -59,7 +80,7 @@ export class ServedBerth {
 
   /** Starts the server again on the same data dir and port (after `stop`). */
   async start(): Promise<void> {
-    this.child = await spawnBerth(this.dataDir, this.port, this.env);
+    this.child = await spawnBerth(this.dataDir, this.port, this.env, this.args);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 // Who is calling: a SigV4-signed API request (access key), or a registry request with
 // `Authorization: Basic base64("AWS:<password from GetAuthorizationToken>")`.
 import { RegistryError } from '../domain/errors.js';
-import type { Principal } from './authorizer.js';
+import type { AuthenticatedPrincipal, Principal } from './authorizer.js';
 import type { IdentityService } from './identities.js';
 import { parseSignature, SignatureError, verifySignature, type SignedRequest } from './sigv4.js';
 import type { TokenService } from './tokens.js';
@@ -10,7 +10,7 @@ export class Authenticator {
   constructor(private readonly identities: IdentityService, private readonly tokens: TokenService, private readonly region: string) {}
 
   /** The principal of a SigV4-signed request; throws a SignatureError naming what is wrong. */
-  async sigV4(request: SignedRequest, service: string, now = Date.now()): Promise<Extract<Principal, { kind: 'user' }>> {
+  async sigV4(request: SignedRequest, service: string, now = Date.now()): Promise<AuthenticatedPrincipal> {
     const signature = parseSignature(request);
     if (!signature) throw new SignatureError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
     if (signature.securityToken) {
@@ -36,6 +36,11 @@ export class Authenticator {
     const user = decoded.slice(0, colon);
     const claims = colon > 0 && user === 'AWS' ? this.tokens.verify(decoded.slice(colon + 1), now) : undefined;
     if (!claims) throw new RegistryError('UNAUTHORIZED', 'invalid or expired credentials: log in again with a password from GetAuthorizationToken');
+    return this.keyPrincipal(claims, now);
+  }
+
+  /** The principal behind a verified credential naming an access key (a password, a bearer token). */
+  async keyPrincipal(claims: { account: string; key: string }, now = Date.now()): Promise<Principal> {
     const key = await this.identities.resolve(claims.key, now);
     if (!key || !key.active || key.principal.accountId !== claims.account) {
       throw new RegistryError('UNAUTHORIZED', 'the access key behind these credentials was deleted or deactivated');

@@ -3,14 +3,19 @@
 import { Migrator, sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { Database, ManifestsTable, UploadsTable } from './schema.js';
 import { migrationProvider } from './migrations.js';
+import { Conversions } from './kysely-conversions.js';
+import { precompile, type Precompiled } from './precompiled.js';
 import { Identities } from './kysely-identities.js';
+import { Policies } from './kysely-policies.js';
 import { KyselyImages } from './kysely-images.js';
 import { Jobs } from './kysely-jobs.js';
+import { PublicRegistries, RateWindows } from './kysely-public.js';
 import { Repositories, toRepository, type Ordered } from './kysely-repositories.js';
 import { AccountSettings, ResourceTags } from './kysely-resource-tags.js';
 import type {
-  AccountSettingIndex, BlobIndex, IdentityIndex, ImageIndex, JobIndex, ManifestIndex, ManifestPutOutcome, ManifestRecord, MetadataStore,
-  Page, RepositoryIndex, ResourceTagIndex, SettingsIndex, TagIndex, Upload, UploadIndex, WrappedKey, BlobKeyIndex, KmsIndex,
+  AccountSettingIndex, BlobIndex, ConversionIndex, IdentityIndex, ImageIndex, JobIndex, ManifestIndex, ManifestPutOutcome, ManifestRecord, MetadataStore,
+  PolicyIndex, PublicIndex, RateWindowIndex, WrappedKey, BlobKeyIndex, KmsIndex,
+  Page, RepositoryIndex, ResourceTagIndex, SettingsIndex, TagIndex, Upload, UploadIndex,
 } from './store.js';
 import { BlobKeys } from './kysely-blob-keys.js';
 import { Kms } from './kysely-kms.js';
@@ -37,6 +42,7 @@ function toManifest(row: Selectable<ManifestsTable>): ManifestRecord {
     subjectDigest: row.subject_digest,
     annotations: row.annotations ? (JSON.parse(row.annotations) as Record<string, string>) : null,
     createdAt: Number(row.created_at),
+    ...(row.content_digest ? { contentDigest: row.content_digest } : {}),
   };
 }
 
@@ -61,6 +67,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly repositories: RepositoryIndex;
   readonly blobs: BlobIndex;
   readonly manifests: ManifestIndex;
+  readonly conversions: ConversionIndex;
   readonly tags: TagIndex;
   readonly images: ImageIndex;
   readonly uploads: UploadIndex;
@@ -71,6 +78,9 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly identities: IdentityIndex;
   readonly blobKeys: BlobKeyIndex;
   readonly kms: KmsIndex;
+  readonly policies: PolicyIndex;
+  readonly publicRegistry: PublicIndex;
+  readonly rateWindows: RateWindowIndex;
 
   constructor(private readonly db: Db, options: KyselyStoreOptions) {
     this.backend = options.backend;
@@ -78,6 +88,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.repositories = new Repositories(db, ordered);
     this.blobs = new Blobs(db);
     this.manifests = new Manifests(db);
+    this.conversions = new Conversions(db);
     this.tags = new Tags(db, ordered);
     this.images = new KyselyImages(db, options.binaryCollation, toManifest);
     this.uploads = new Uploads(db);
@@ -88,6 +99,9 @@ export class KyselyMetadataStore implements MetadataStore {
     this.identities = new Identities(db);
     this.blobKeys = new BlobKeys(db);
     this.kms = new Kms(db, ordered);
+    this.policies = new Policies(db);
+    this.publicRegistry = new PublicRegistries(db);
+    this.rateWindows = new RateWindows(db);
   }
 
   async ping(): Promise<boolean> {
@@ -169,6 +183,7 @@ class Manifests implements ManifestIndex {
           subject_digest: record.subjectDigest,
           annotations: record.annotations ? JSON.stringify(record.annotations) : null,
           created_at: record.createdAt,
+          content_digest: record.contentDigest ?? null,
         }).onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing()).execute();
         const unique = [...new Set(references)];
         if (unique.length > 0) {
@@ -202,6 +217,7 @@ class Manifests implements ManifestIndex {
     return this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('tags').where('repository_id', '=', repositoryId).where('manifest_digest', '=', digest).execute();
       await trx.deleteFrom('manifest_references').where('repository_id', '=', repositoryId).where('manifest_digest', '=', digest).execute();
+      await trx.deleteFrom('manifest_conversions').where('repository_id', '=', repositoryId).where('source_digest', '=', digest).execute();
       const result = await trx.deleteFrom('manifests').where('repository_id', '=', repositoryId).where('digest', '=', digest).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     });
@@ -222,12 +238,17 @@ class Manifests implements ManifestIndex {
 }
 
 class Tags implements TagIndex {
-  constructor(private readonly db: Db, private readonly ordered: Ordered) {}
+  // Every pull by tag runs this one: compiled once.
+  private readonly resolveQuery: Precompiled<[string, string], Selectable<ManifestsTable>>;
+
+  constructor(private readonly db: Db, private readonly ordered: Ordered) {
+    this.resolveQuery = precompile(db, 2, (repositoryId: string, tag: string) => db.selectFrom('tags')
+      .innerJoin('manifests', (join) => join.onRef('manifests.repository_id', '=', 'tags.repository_id').onRef('manifests.digest', '=', 'tags.manifest_digest'))
+      .selectAll('manifests').where('tags.repository_id', '=', repositoryId).where('tags.name', '=', tag));
+  }
 
   async resolve(repositoryId: string, tag: string) {
-    const row = await this.db.selectFrom('tags')
-      .innerJoin('manifests', (join) => join.onRef('manifests.repository_id', '=', 'tags.repository_id').onRef('manifests.digest', '=', 'tags.manifest_digest'))
-      .selectAll('manifests').where('tags.repository_id', '=', repositoryId).where('tags.name', '=', tag).executeTakeFirst();
+    const [row] = await this.resolveQuery(repositoryId, tag);
     return row && toManifest(row);
   }
 

@@ -147,7 +147,127 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('manifests').dropColumn('last_pulled_at').execute();
     },
   },
-  '0005_encryption_at_rest': {
+  '0005_manifest_formats': {
+    async up(db: Kysely<any>) {
+      // A signed schema 1 manifest's digest is that of its signed payload, not of its bytes: the
+      // bytes are kept as the blob of their own digest, named here (null: the manifest digest).
+      await db.schema.alterTable('manifests').addColumn('content_digest', 'varchar(200)').execute();
+      // Manifests served in another format than the stored one (conversions on pull), kept so the
+      // converted digest a client was given can be fetched again on any node.
+      await db.schema.createTable('manifest_conversions')
+        .addColumn('repository_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('source_digest', 'varchar(200)', (c) => c.notNull())
+        .addColumn('variant', 'varchar(400)', (c) => c.notNull())
+        .addColumn('digest', 'varchar(200)', (c) => c.notNull())
+        .addColumn('media_type', 'varchar(255)', (c) => c.notNull())
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('content_digest', 'varchar(200)')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('manifest_conversions_pk', ['repository_id', 'source_digest', 'variant'])
+        .addForeignKeyConstraint('manifest_conversions_source', ['repository_id', 'source_digest'], 'manifests', ['repository_id', 'digest'], (c) => c.onDelete('cascade'))
+        .execute();
+      await db.schema.createIndex('manifest_conversions_digest').on('manifest_conversions').columns(['repository_id', 'digest']).execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('manifest_conversions').ifExists().execute();
+      await db.schema.alterTable('manifests').dropColumn('content_digest').execute();
+    },
+  },
+  '0006_policies': {
+    async up(db: Kysely<any>) {
+      // Resource-based policies: one per repository (gone with it), one per registry (account).
+      await db.schema.createTable('repository_policies')
+        .addColumn('repository_id', 'varchar(64)', (c) => c.primaryKey().references('repositories.id').onDelete('cascade'))
+        .addColumn('policy_text', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createTable('registry_policies')
+        .addColumn('account_id', 'varchar(12)', (c) => c.primaryKey())
+        .addColumn('policy_text', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      // Identity-based policies. Owners are users or roles (owner_type 'user' | 'role', owner_id
+      // their unique id); no foreign key, as roles live in their own table: whoever deletes an
+      // owner deletes its rows here in the same transaction.
+      await db.schema.createTable('inline_policies')
+        .addColumn('owner_type', 'varchar(8)', (c) => c.notNull())
+        .addColumn('owner_id', 'varchar(32)', (c) => c.notNull())
+        .addColumn('name', 'varchar(128)', (c) => c.notNull())
+        .addColumn('policy_text', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('inline_policies_pk', ['owner_type', 'owner_id', 'name'])
+        .execute();
+      await db.schema.createTable('managed_policies')
+        .addColumn('arn', 'varchar(512)', (c) => c.primaryKey())
+        .addColumn('id', 'varchar(32)', (c) => c.notNull())
+        .addColumn('account_id', 'varchar(12)', (c) => c.notNull())
+        .addColumn('name', 'varchar(128)', (c) => c.notNull())
+        .addColumn('path', 'varchar(512)', (c) => c.notNull())
+        .addColumn('description', 'varchar(1000)')
+        .addColumn('policy_text', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addUniqueConstraint('managed_policies_account_name', ['account_id', 'name'])
+        .execute();
+      // Attachments name the policy by ARN: a customer managed policy of managed_policies, or an
+      // AWS managed one (arn:aws:iam::aws:policy/…), which is built in and has no row.
+      await db.schema.createTable('policy_attachments')
+        .addColumn('owner_type', 'varchar(8)', (c) => c.notNull())
+        .addColumn('owner_id', 'varchar(32)', (c) => c.notNull())
+        .addColumn('policy_arn', 'varchar(512)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('policy_attachments_pk', ['owner_type', 'owner_id', 'policy_arn'])
+        .execute();
+      await db.schema.createIndex('policy_attachments_policy').on('policy_attachments').column('policy_arn').execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const table of ['policy_attachments', 'managed_policies', 'inline_policies', 'registry_policies', 'repository_policies']) {
+        await db.schema.dropTable(table).ifExists().execute();
+      }
+    },
+  },
+  '0007_public_registry': {
+    async up(db: Kysely<any>) {
+      // Public repositories are `repositories` rows in the registry key `public:<account>`
+      // (registry/public-access.ts); these tables hold what only public ones have.
+      await db.schema.createTable('public_repositories')
+        .addColumn('repository_id', 'varchar(64)', (c) => c.primaryKey().references('repositories.id').onDelete('cascade'))
+        .addColumn('account_id', 'varchar(12)', (c) => c.notNull())
+        .addColumn('description', 'varchar(1024)')
+        .addColumn('about_text', 'text')
+        .addColumn('usage_text', 'text')
+        .addColumn('architectures', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('operating_systems', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('logo_media_type', 'varchar(64)')
+        .addColumn('logo', 'text')
+        .addColumn('policy_text', 'text')
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createTable('public_registries')
+        .addColumn('account_id', 'varchar(12)', (c) => c.primaryKey())
+        .addColumn('display_name', 'varchar(100)', (c) => c.notNull().defaultTo(''))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createTable('registry_aliases')
+        .addColumn('name', 'varchar(50)', (c) => c.primaryKey())
+        .addColumn('account_id', 'varchar(12)', (c) => c.notNull())
+        .addColumn('status', 'varchar(10)', (c) => c.notNull())
+        .addColumn('is_default', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('is_primary', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('registry_aliases_account').on('registry_aliases').column('account_id').execute();
+      await db.schema.createTable('rate_windows')
+        .addColumn('key', 'varchar(200)', (c) => c.notNull())
+        .addColumn('window_start', 'bigint', (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('rate_windows_pk', ['key', 'window_start'])
+        .execute();
+      await db.schema.createIndex('rate_windows_start').on('rate_windows').column('window_start').execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const table of ['rate_windows', 'registry_aliases', 'public_registries', 'public_repositories']) await db.schema.dropTable(table).ifExists().execute();
+    },
+  },
+  '0008_encryption_at_rest': {
     async up(db: Kysely<any>) {
       // Wraps of each blob's data key, one per wrapping key (the master key or a KMS key), so a
       // blob stored once is readable by every repository it is linked into.

@@ -36,6 +36,18 @@ export interface ManifestsTable {
   annotations: string | null;
   created_at: number;
   last_pulled_at: Generated<number | null>;
+  content_digest: string | null;
+}
+
+export interface ManifestConversionsTable {
+  repository_id: string;
+  source_digest: string;
+  variant: string;
+  digest: string;
+  media_type: string;
+  size: number;
+  content_digest: string | null;
+  created_at: number;
 }
 
 export interface ManifestReferencesTable {
@@ -152,7 +164,93 @@ export interface KmsAliasesTable {
   updated_at: number;
 }
 
+export interface RepositoryPoliciesTable {
+  repository_id: string;
+  policy_text: string;
+  updated_at: number;
+}
+
+export interface RegistryPoliciesTable {
+  account_id: string;
+  policy_text: string;
+  updated_at: number;
+}
+
+export interface InlinePoliciesTable {
+  owner_type: 'user' | 'role';
+  owner_id: string;
+  name: string;
+  policy_text: string;
+}
+
+export interface ManagedPoliciesTable {
+  arn: string;
+  id: string;
+  account_id: string;
+  name: string;
+  path: string;
+  description: string | null;
+  policy_text: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PolicyAttachmentsTable {
+  owner_type: 'user' | 'role';
+  owner_id: string;
+  policy_arn: string;
+}
+
+/** Public repositories' catalog data and policy (ECR Public), one row per repository that has any. */
+export interface PublicRepositoriesTable {
+  repository_id: string;
+  account_id: string;
+  description: string | null;
+  about_text: string | null;
+  usage_text: string | null;
+  /** JSON arrays of strings. */
+  architectures: string;
+  operating_systems: string;
+  logo_media_type: string | null;
+  /** base64 of the logo image. */
+  logo: string | null;
+  policy_text: string | null;
+  updated_at: number;
+}
+
+/** An account's public registry, made with its default alias on its first public repository. */
+export interface PublicRegistriesTable {
+  account_id: string;
+  display_name: string;
+  created_at: number;
+}
+
+export interface RegistryAliasesTable {
+  name: string;
+  account_id: string;
+  status: 'ACTIVE' | 'PENDING' | 'REJECTED';
+  is_default: number;
+  is_primary: number;
+  created_at: number;
+}
+
+/** Request counters per key and fixed window, shared by every node (rate limits). */
+export interface RateWindowsTable {
+  key: string;
+  window_start: number;
+  count: number;
+}
+
 export interface Database {
+  repository_policies: RepositoryPoliciesTable;
+  registry_policies: RegistryPoliciesTable;
+  inline_policies: InlinePoliciesTable;
+  managed_policies: ManagedPoliciesTable;
+  policy_attachments: PolicyAttachmentsTable;
+  public_repositories: PublicRepositoriesTable;
+  public_registries: PublicRegistriesTable;
+  registry_aliases: RegistryAliasesTable;
+  rate_windows: RateWindowsTable;
   blob_keys: BlobKeysTable;
   kms_keys: KmsKeysTable;
   kms_key_material: KmsKeyMaterialTable;
@@ -168,6 +266,7 @@ export interface Database {
   repository_blobs: RepositoryBlobsTable;
   manifests: ManifestsTable;
   manifest_references: ManifestReferencesTable;
+  manifest_conversions: ManifestConversionsTable;
   tags: TagsTable;
   uploads: UploadsTable;
   settings: SettingsTable;

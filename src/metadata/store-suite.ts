@@ -4,9 +4,12 @@ import assert from 'node:assert/strict';
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ManifestRecord, MetadataStore, Page, Repository } from './store.js';
+import { runConversionIndexSuite } from './store-suite-conversions.js';
 import { runImageIndexSuite } from './store-suite-images.js';
 import { describeEcrMetadata } from './store-suite-ecr.js';
 import { describeKeyMetadata } from './store-suite-keys.js';
+import { describePolicyMetadata } from './store-suite-policies.js';
+import { describePublicMetadata } from './store-suite-public.js';
 
 export interface StoreUnderTest {
   store: MetadataStore;
@@ -409,6 +412,7 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     });
 
     runImageIndexSuite(() => store);
+    runConversionIndexSuite(() => store);
 
     describe('uploads', () => {
       it('creates, gets, touches and deletes an upload', async () => {
@@ -482,5 +486,7 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
 
     describeEcrMetadata(() => store);
     describeKeyMetadata(() => store);
+    describePolicyMetadata(() => store);
+    describePublicMetadata(() => store);
   });
 }

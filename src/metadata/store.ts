@@ -29,6 +29,33 @@ export interface ManifestRecord {
   subjectDigest: string | null;
   annotations: Record<string, string> | null;
   createdAt: number;
+  /** The blob holding the bytes when it is not `digest` (a signed schema 1 manifest); absent otherwise. */
+  contentDigest?: string;
+}
+
+/** A stored manifest served in another format (a conversion on pull), kept so its digest resolves. */
+export interface ManifestConversion {
+  repositoryId: string;
+  sourceDigest: string;
+  /** What it was converted for: the target media type, with the tag for schema 1 (which names it). */
+  variant: string;
+  digest: string;
+  mediaType: string;
+  size: number;
+  /** The blob holding the bytes when it is not `digest` (signed schema 1), else null. */
+  contentDigest: string | null;
+  createdAt: number;
+}
+
+export interface ConversionIndex {
+  get(repositoryId: string, sourceDigest: string, variant: string): Promise<ManifestConversion | undefined>;
+  /** A conversion of a manifest of the repository, by the converted manifest's own digest. */
+  byDigest(repositoryId: string, digest: string): Promise<ManifestConversion | undefined>;
+  /**
+   * Keeps the conversion unless one of the same source and variant exists (then that one is
+   * returned: nodes racing to convert agree). Undefined when the source manifest is gone.
+   */
+  put(conversion: ManifestConversion): Promise<ManifestConversion | undefined>;
 }
 
 export interface Upload {
@@ -317,6 +344,152 @@ export interface KmsAlias {
   updatedAt: number;
 }
 
+/** Who an identity policy belongs to: an IAM user or role, by its unique id. */
+export interface PolicyOwner {
+  type: 'user' | 'role';
+  id: string;
+}
+
+/** A customer managed policy (IAM CreatePolicy), one version kept. */
+export interface ManagedPolicyRecord {
+  arn: string;
+  /** IAM's unique policy id (ANPA…). */
+  id: string;
+  accountId: string;
+  name: string;
+  path: string;
+  description: string | null;
+  policyText: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A policy document as stored, with the name it is known by. */
+export interface StoredPolicy {
+  name: string;
+  policyText: string;
+}
+
+/**
+ * Policies: the resource-based ones (a repository's, a registry's) and the identity-based ones
+ * (inline policies of users and roles, customer managed policies and their attachments). Texts
+ * are stored as given; validation is the policy engine's, before anything is stored.
+ */
+export interface PolicyIndex {
+  getRepositoryPolicy(repositoryId: string): Promise<string | undefined>;
+  /** False (and nothing changes) when the repository does not exist. */
+  setRepositoryPolicy(repositoryId: string, policyText: string, at: number): Promise<boolean>;
+  /** The text that was deleted, or undefined when there was none. */
+  deleteRepositoryPolicy(repositoryId: string): Promise<string | undefined>;
+  getRegistryPolicy(accountId: string): Promise<string | undefined>;
+  putRegistryPolicy(accountId: string, policyText: string, at: number): Promise<void>;
+  deleteRegistryPolicy(accountId: string): Promise<string | undefined>;
+
+  /** Creates or replaces the owner's inline policy of that name. */
+  putInlinePolicy(owner: PolicyOwner, name: string, policyText: string): Promise<void>;
+  getInlinePolicy(owner: PolicyOwner, name: string): Promise<string | undefined>;
+  /** By name, in byte order. */
+  listInlinePolicies(owner: PolicyOwner): Promise<StoredPolicy[]>;
+  deleteInlinePolicy(owner: PolicyOwner, name: string): Promise<boolean>;
+
+  /** False when the account has a policy of that name already. */
+  createManagedPolicy(policy: ManagedPolicyRecord): Promise<boolean>;
+  getManagedPolicy(arn: string): Promise<ManagedPolicyRecord | undefined>;
+  /** The account's customer managed policies by name. */
+  listManagedPolicies(accountId: string): Promise<ManagedPolicyRecord[]>;
+  /** 'attached' (and nothing changes) while an owner has it attached, as IAM's DeleteConflict. */
+  deleteManagedPolicy(arn: string): Promise<'deleted' | 'missing' | 'attached'>;
+  /** Attaches a policy by ARN (customer or AWS managed); false when already attached. */
+  attachPolicy(owner: PolicyOwner, policyArn: string): Promise<boolean>;
+  detachPolicy(owner: PolicyOwner, policyArn: string): Promise<boolean>;
+  /** ARNs in byte order. */
+  listAttachedPolicies(owner: PolicyOwner): Promise<string[]>;
+  /** How many owners have the policy attached. */
+  attachmentCount(policyArn: string): Promise<number>;
+  /** Removes the owner's inline policies and attachments (when a user or role is deleted). */
+  deleteOwner(owner: PolicyOwner): Promise<void>;
+  /**
+   * What the authorizer reads per request: the owner's inline policies (named by their names)
+   * and the texts of its attached customer managed policies (named by ARN), and the ARNs of
+   * attached policies without a row (AWS managed ones, resolved by the policy layer).
+   */
+  identityPolicies(owner: PolicyOwner): Promise<{ policies: StoredPolicy[]; otherArns: string[] }>;
+}
+
+/** A public repository's catalog data (ECR Public's RepositoryCatalogData, with the logo's bytes). */
+export interface RepositoryCatalog {
+  description: string | null;
+  aboutText: string | null;
+  usageText: string | null;
+  architectures: string[];
+  operatingSystems: string[];
+  logo: { mediaType: string; data: Buffer } | null;
+}
+
+export type AliasStatus = 'ACTIVE' | 'PENDING' | 'REJECTED';
+
+export interface RegistryAlias {
+  name: string;
+  accountId: string;
+  status: AliasStatus;
+  primary: boolean;
+  default: boolean;
+  createdAt: number;
+}
+
+export interface PublicRegistry {
+  accountId: string;
+  displayName: string;
+  createdAt: number;
+}
+
+/** A public repository found by a search, with its catalog data (empty when it has none). */
+export interface PublicRepositoryEntry {
+  repository: Repository;
+  catalog: RepositoryCatalog;
+}
+
+/** What public repositories and registries keep beyond ordinary repositories (ECR Public). */
+export interface PublicIndex {
+  catalog(repositoryId: string): Promise<RepositoryCatalog | undefined>;
+  putCatalog(repositoryId: string, accountId: string, catalog: RepositoryCatalog): Promise<void>;
+  policy(repositoryId: string): Promise<string | undefined>;
+  /** Sets (or with null removes) the policy; the policy that was there before. */
+  setPolicy(repositoryId: string, accountId: string, text: string | null): Promise<string | undefined>;
+  registry(accountId: string): Promise<PublicRegistry | undefined>;
+  /**
+   * The account's public registry, made with `defaultAlias` (ACTIVE, default and primary) when
+   * it has none; concurrent callers agree on one. Throws when `defaultAlias` is taken.
+   */
+  ensureRegistry(accountId: string, defaultAlias: string, at: number): Promise<PublicRegistry>;
+  setDisplayName(accountId: string, displayName: string): Promise<boolean>;
+  alias(name: string): Promise<RegistryAlias | undefined>;
+  /** The account's aliases, default first. */
+  aliases(accountId: string): Promise<RegistryAlias[]>;
+  /** Every alias (of one status), oldest first. */
+  allAliases(status?: AliasStatus): Promise<RegistryAlias[]>;
+  /** Records a PENDING alias; false when the name is taken (by anyone). */
+  requestAlias(accountId: string, name: string, at: number): Promise<boolean>;
+  /**
+   * Approves a PENDING alias (it becomes ACTIVE and the account's primary) or rejects it;
+   * undefined when no such alias is pending.
+   */
+  decideAlias(name: string, approve: boolean): Promise<RegistryAlias | undefined>;
+  /**
+   * Public repositories (of one account, when given) whose name or catalog data contain every
+   * term, case-insensitively, newest first; their logos with the media type only (empty data).
+   */
+  search(terms: string[], options: { accountId?: string; limit: number }): Promise<PublicRepositoryEntry[]>;
+}
+
+/** Request counters in fixed windows, shared by every node. */
+export interface RateWindowIndex {
+  /** Counts one request for `key` in the window starting at `windowStart`; the count after it. */
+  hit(key: string, windowStart: number): Promise<number>;
+  /** Forgets windows that started before `before`. */
+  prune(before: number): Promise<number>;
+}
+
 export type KmsKeyChanges = Partial<Pick<KmsKey, 'state' | 'deletionDate' | 'pendingWindowDays' | 'rotationEnabled' | 'rotationPeriodDays' | 'policy'>>;
 
 /** The key service's keys, their material (every version, for decryption) and aliases. */
@@ -344,12 +517,15 @@ export interface KmsIndex {
 }
 
 export interface MetadataStore {
+  readonly publicRegistry: PublicIndex;
+  readonly rateWindows: RateWindowIndex;
   readonly blobKeys: BlobKeyIndex;
   readonly kms: KmsIndex;
   readonly backend: string;
   readonly repositories: RepositoryIndex;
   readonly blobs: BlobIndex;
   readonly manifests: ManifestIndex;
+  readonly conversions: ConversionIndex;
   readonly tags: TagIndex;
   readonly images: ImageIndex;
   readonly uploads: UploadIndex;
@@ -358,6 +534,7 @@ export interface MetadataStore {
   readonly accountSettings: AccountSettingIndex;
   readonly jobs: JobIndex;
   readonly identities: IdentityIndex;
+  readonly policies: PolicyIndex;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

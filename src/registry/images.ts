@@ -110,14 +110,28 @@ export class ImageService {
         failures.push(resolved.failure);
         continue;
       }
-      const { record } = resolved;
+      let { record } = resolved;
+      let bytes: Buffer | undefined;
       if (acceptedMediaTypes && !acceptedMediaTypes.includes(record.mediaType)) {
-        // Conversions between manifest formats arrive with the image-formats work.
-        failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: `Requested image is a ${record.mediaType}, which is not among the accepted media types` });
-        continue;
+        // By tag, as on /v2: converted to an accepted format when one can be made.
+        const converted = id.imageTag !== undefined && id.imageDigest === undefined
+          ? await this.manifests.inFormat(repository, record, id.imageTag, acceptedMediaTypes).catch((err: unknown) => {
+            if (err instanceof RegistryError && err.code === 'MANIFEST_UNKNOWN') return undefined;
+            throw err;
+          })
+          : undefined;
+        if (!converted) {
+          failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: `Requested image is a ${record.mediaType}, which is not among the accepted media types` });
+          continue;
+        }
+        await this.manifests.recordPull(repository.id, converted.source);
+        ({ bytes } = converted);
+        record = { ...record, digest: converted.digest, mediaType: converted.mediaType, size: converted.size };
       }
-      const bytes = await this.manifests.bytes(repository, record.digest);
-      await this.manifests.recordPull(repository.id, record.digest);
+      if (!bytes) {
+        bytes = await this.manifests.bytes(repository, record);
+        await this.manifests.recordPull(repository.id, record.digest);
+      }
       images.push({ imageId: { imageDigest: record.digest, ...(id.imageTag !== undefined && { imageTag: id.imageTag }) }, record, bytes });
     }
     return { repository, images, failures };

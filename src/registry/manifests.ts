@@ -1,21 +1,21 @@
-// Manifests of a repository: validated and stored byte-exact, addressed by digest and by tag;
-// a tag the repository's mutability setting makes immutable is never moved.
+// Manifests of a repository: validated and stored byte-exact, addressed by digest and by tag
+// (served by tag in the format the client accepts: manifest-formats.ts); a tag the repository's
+// mutability setting makes immutable is never moved.
 import { Actions } from '../domain/actions.js';
 import { digestOf, parseDigest, type Digest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
 import { parseManifest, type ParsedManifest } from '../domain/manifest.js';
+import { parseAccept } from '../domain/conversions/negotiate.js';
 import { EMPTY_JSON } from '../domain/media-types.js';
 import { assertTag, parseReference } from '../domain/names.js';
 import { ImmutableTagError, isTagImmutable } from '../domain/tag-mutability.js';
 import type { ManifestRecord, MetadataStore, Repository } from '../metadata/store.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { RepositoryAccess } from './access.js';
-import type { ContentCache } from './content-cache.js';
 import type { RequestContext } from './context.js';
-import type { DataKeys } from './data-keys.js';
-import { KmsError } from '../domain/kms-errors.js';
-import { IntegrityError } from '../domain/integrity.js';
+import type { ManifestFormats, Served } from './manifest-formats.js';
 import { PullRecorder } from './pulls.js';
+import { SharedReads } from './shared-reads.js';
 
 /** The `reason` of a missing child manifest in MANIFEST_BLOB_UNKNOWN's `missing` detail. */
 export const MISSING_MANIFEST = 'manifest not found in repository';
@@ -30,6 +30,9 @@ export interface StoredManifest {
   size: number;
 }
 
+/** The request's Accept header(s): by tag, the manifest is served in a format it allows. */
+export type AcceptHeader = string | string[] | undefined;
+
 export interface PutResult {
   digest: string;
   mediaType: string;
@@ -41,30 +44,31 @@ export interface PutResult {
 
 export class ManifestService {
   private readonly pulls: PullRecorder;
+  /** Pulls of one manifest arriving together share its lookup. */
+  private readonly lookups = new SharedReads<ManifestRecord | undefined>();
 
   constructor(
     private readonly store: MetadataStore,
     private readonly blobs: BlobStore,
     private readonly access: RepositoryAccess,
-    private readonly cache: ContentCache,
-    private readonly keys: DataKeys,
+    private readonly formats: ManifestFormats,
     readonly options: ManifestOptions,
   ) {
     this.pulls = new PullRecorder(store.images);
   }
 
   /** The manifest's record (HEAD): no bytes read. */
-  async stat(ctx: RequestContext, name: string, reference: string): Promise<StoredManifest> {
+  async stat(ctx: RequestContext, name: string, reference: string, accept?: AcceptHeader): Promise<StoredManifest> {
     const repository = await this.access.existing(ctx, name, Actions.BatchGetImage);
-    return describe(await this.find(repository, reference));
+    return describe(await this.find(repository, reference, accept));
   }
 
-  async get(ctx: RequestContext, name: string, reference: string): Promise<StoredManifest & { bytes: Buffer }> {
+  async get(ctx: RequestContext, name: string, reference: string, accept?: AcceptHeader): Promise<StoredManifest & { bytes: Buffer }> {
     const repository = await this.access.existing(ctx, name, Actions.BatchGetImage);
-    const record = await this.find(repository, reference);
-    const bytes = await this.bytes(repository, record.digest);
-    await this.recordPull(repository.id, record.digest);
-    return { ...describe(record), bytes };
+    const served = await this.find(repository, reference, accept);
+    const bytes = await this.formats.read(repository, served);
+    await this.recordPull(repository.id, served.source);
+    return { ...describe(served), bytes };
   }
 
   /** Notes that a manifest was pulled (written at most once per image per node every few minutes). */
@@ -83,18 +87,27 @@ export class ManifestService {
     const ref = parseReference(reference);
     const tags = [...(ref.kind === 'tag' ? [ref.tag] : []), ...extraTags.map(assertTag)];
     const algorithm = ref.kind === 'digest' ? ref.digest.algorithm : 'sha256';
-    const digest = digestOf(bytes, algorithm);
-    if (ref.kind === 'digest' && ref.digest.value !== digest) {
-      throw new RegistryError('DIGEST_INVALID', `manifest has digest ${digest}, not ${ref.digest.value}`, { expected: ref.digest.value, actual: digest });
+    const bytesDigest = digestOf(bytes, algorithm);
+    const digestMismatch = (actual: string) => new RegistryError('DIGEST_INVALID', `manifest has digest ${actual}, not ${reference}`, { expected: reference, actual });
+    let manifest: ParsedManifest;
+    try {
+      manifest = parseManifest(bytes, contentType);
+    } catch (err) {
+      // Bytes that are not the digest pushed to are refused as such, whatever else is wrong.
+      if (ref.kind === 'digest' && ref.digest.value !== bytesDigest) throw digestMismatch(bytesDigest);
+      throw err;
     }
-    const manifest = parseManifest(bytes, contentType);
+    // A signed schema 1 manifest's digest is that of its signed payload, not of its bytes.
+    const digest = manifest.canonicalDigest ?? bytesDigest;
+    if (ref.kind === 'digest' && ref.digest.value !== digest) throw digestMismatch(digest);
+    const contentDigest = digest === bytesDigest ? undefined : digestOf(bytes);
     const needsEmptyBlob = await this.checkReferences(target, manifest);
     if (target) await this.checkImmutableTags(target, tags, digest);
     const unchanged = target !== undefined && !needsEmptyBlob && (await this.holds(target, digest, tags));
     const repository = target ?? (await this.access.forPush(ctx, name, Actions.PutImage));
     if (needsEmptyBlob) await this.linkEmptyBlob(repository);
 
-    await this.keep(repository, parseDigest(digest), bytes);
+    await this.formats.keep(repository, parseDigest(contentDigest ?? digest), bytes);
     const result: PutResult = { digest, mediaType: manifest.mediaType, tags, unchanged, ...(manifest.subject && { subject: manifest.subject.digest }) };
     if (unchanged) return result;
     const outcome = await this.store.manifests.put(
@@ -107,6 +120,7 @@ export class ManifestService {
         subjectDigest: manifest.subject?.digest ?? null,
         annotations: manifest.annotations ?? null,
         createdAt: Date.now(),
+        ...(contentDigest && { contentDigest }),
       },
       [...manifest.blobs, ...manifest.manifests].map((d) => d.digest),
       tags,
@@ -114,7 +128,7 @@ export class ManifestService {
       tags.filter((tag) => isTagImmutable(repository, tag)),
     );
     if (!outcome.stored) throw new ImmutableTagError(outcome.immutableTag, name);
-    this.cache.set(digest, bytes);
+    this.formats.remember(contentDigest ?? digest, bytes);
     return result;
   }
 
@@ -128,44 +142,36 @@ export class ManifestService {
     if (!deleted) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} not found in ${name}`, { reference });
   }
 
-  /** A manifest's bytes, for a read in the repository (whose key must be usable, cached or not). */
-  async bytes(repository: Repository, digest: string): Promise<Buffer> {
-    await this.keys.assertReadable(repository);
-    const cached = this.cache.get(digest);
-    if (cached) return cached;
-    const bytes = await this.blobs.read(parseDigest(digest), (id) => this.keys.forBlob(repository, digest, id));
-    this.cache.set(digest, bytes);
-    return bytes;
+  /**
+   * A tagged manifest in one of `mediaTypes` (ECR BatchGetImage's acceptedMediaTypes): as stored
+   * or converted as for a /v2 client with that Accept. MANIFEST_UNKNOWN when it cannot be.
+   */
+  async inFormat(repository: Repository, record: ManifestRecord, tag: string, mediaTypes: string[]): Promise<Served & { bytes: Buffer }> {
+    const served = await this.formats.negotiate(repository, record, { types: new Set(mediaTypes), wildcard: false, legacy: false }, tag);
+    return { ...served, bytes: await this.formats.read(repository, served) };
+  }
+
+  /** The stored bytes of a manifest record, for a read in the repository. */
+  bytes(repository: Repository, record: ManifestRecord): Promise<Buffer> {
+    return this.formats.read(repository, record);
   }
 
   /**
-   * Stores verified bytes sealed with a new data key wrapped for the repository, unless they are
-   * stored already and the repository can have a wrap of their key.
+   * By tag: the tagged manifest in a format `accept` allows. By digest: the stored manifest
+   * as it is, or a conversion served earlier under that digest.
    */
-  private async keep(repository: Repository, digest: Digest, bytes: Uint8Array): Promise<void> {
-    // A stored copy the repository cannot read (no usable wrap of its key, or bytes that are not
-    // a sealed blob, such as one stored before encryption at rest) is replaced by this one.
-    try {
-      const stored = await this.blobs.dataKeyId(digest);
-      if (stored !== undefined) {
-        await this.keys.forBlob(repository, digest.value, stored);
-        return;
-      }
-    } catch (err) {
-      if (!(err instanceof KmsError) && !(err instanceof IntegrityError)) throw err;
-    }
-    const fresh = this.keys.fresh();
-    await this.keys.record(repository, digest.value, fresh.key.id, fresh.raw);
-    await this.blobs.put(digest, bytes, fresh.key, fresh.header);
-  }
-
-  private async find(repository: Repository, reference: string): Promise<ManifestRecord> {
+  private async find(repository: Repository, reference: string, accept: AcceptHeader): Promise<Served> {
     const ref = parseReference(reference);
-    const record = ref.kind === 'tag'
-      ? await this.store.tags.resolve(repository.id, ref.tag)
-      : await this.store.manifests.get(repository.id, ref.digest.value);
-    if (!record) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} not found in ${repository.name}`, { reference });
-    return record;
+    const unknown = () => new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} not found in ${repository.name}`, { reference });
+    if (ref.kind === 'tag') {
+      const record = await this.lookups.read(`${repository.id} ${reference}`, () => this.store.tags.resolve(repository.id, ref.tag));
+      if (!record) throw unknown();
+      return this.formats.negotiate(repository, record, parseAccept(accept), ref.tag);
+    }
+    const record = await this.lookups.read(`${repository.id} ${reference}`, () => this.store.manifests.get(repository.id, ref.digest.value));
+    const served = record ? { ...record, source: record.digest } : await this.formats.byDigest(repository, ref.digest.value);
+    if (!served) throw unknown();
+    return served;
   }
 
   /** An immutable tag may be pushed again with its manifest, never moved to another one. */
@@ -191,7 +197,7 @@ export class ManifestService {
         needsEmptyBlob = true;
       }
       if (size === undefined) missing.push({ digest: blob.digest, reason: 'blob not found in repository' });
-      else if (size !== blob.size) {
+      else if (!manifest.unsized && size !== blob.size) {
         throw new RegistryError('MANIFEST_INVALID', `descriptor of ${blob.digest} says ${blob.size} bytes, the blob has ${size}`, { digest: blob.digest });
       }
     }
@@ -216,11 +222,11 @@ export class ManifestService {
 
   /** The OCI empty blob (`{}`) is well known: store and link it rather than refuse an artifact. */
   private async linkEmptyBlob(repository: Repository): Promise<void> {
-    await this.keep(repository, parseDigest(EMPTY_JSON.digest), EMPTY_JSON.bytes);
+    await this.formats.keep(repository, parseDigest(EMPTY_JSON.digest), EMPTY_JSON.bytes);
     await this.store.blobs.link(repository.id, EMPTY_JSON.digest, EMPTY_JSON.size);
   }
 }
 
-function describe(record: ManifestRecord): StoredManifest {
+function describe(record: StoredManifest): StoredManifest {
   return { digest: record.digest, mediaType: record.mediaType, size: record.size };
 }

@@ -255,7 +255,9 @@ export function runDriverSuite(name: string, factory: () => Promise<DriverUnderT
         assert.equal(fresh1.size, 0, 'a cancelled file does not come back');
         await fresh1.cancel();
         await assert.rejects(driver.stat(path), isNotFound);
-        await driver.delete(dir);
+        // The directory it leaves empty stays on a file system and is gone from an object store
+        // (where directories are key prefixes): either is right.
+        await driver.delete(dir).catch((err) => (isNotFound(err) ? undefined : Promise.reject(err)));
       });
 
       it('keeps its size true to the file when the source fails midway', async () => {

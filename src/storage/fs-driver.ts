@@ -141,6 +141,10 @@ export class FsDriver implements StorageDriver {
 // chunked upload (a writer of its own) starts one: fdatasync flushes the file's earlier chunks too.
 const EARLY_SYNC_BYTES = 8 * STREAM_CHUNK;
 
+// A background flush that failed, by file: the commit of any later writer of the file reports it
+// (the failure was consumed by the background fdatasync, so the commit's own fsync may not see it).
+const failedSyncs = new Map<string, Error>();
+
 class FsWriter implements FileWriter {
   private closed = false;
   private unsynced = 0;
@@ -175,7 +179,9 @@ class FsWriter implements FileWriter {
   private syncEarly(): void {
     this.unsynced = 0;
     const fd = (this.stream as unknown as { fd: number }).fd;
-    this.syncing = promisify(fdatasync)(fd).catch(() => undefined).finally(() => (this.syncing = undefined));
+    this.syncing = promisify(fdatasync)(fd)
+      .catch((err: Error) => void failedSyncs.set(this.target, err))
+      .finally(() => (this.syncing = undefined));
   }
 
   async commit(): Promise<void> {
@@ -184,20 +190,32 @@ class FsWriter implements FileWriter {
     await this.syncing;
     await promisify(fsync)((this.stream as unknown as { fd: number }).fd);
     await this.close();
+    const failed = failedSyncs.get(this.target);
+    if (failed) {
+      failedSyncs.delete(this.target);
+      throw failed;
+    }
   }
 
+  /**
+   * Closes once every byte is in the file. A background flush still running keeps the file open
+   * until it ends, without holding up the caller: a chunk of a chunked upload is answered while
+   * the disk catches up, and the next chunk's transfer overlaps that flush.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.syncing;
     const stream = this.stream;
     // Bytes still buffered (a source that failed midway) reach the file before close returns.
     await flush(stream).catch(() => undefined);
-    await new Promise<void>((resolve) => stream.close(() => resolve()));
+    const closed = () => new Promise<void>((resolve) => stream.close(() => resolve()));
+    if (this.syncing) void this.syncing.then(closed);
+    else await closed();
   }
 
   async cancel(): Promise<void> {
     await this.close();
+    failedSyncs.delete(this.target);
     await rm(this.target, { force: true });
   }
 }

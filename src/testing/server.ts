@@ -51,7 +51,9 @@ export async function startBerth(options: { settings?: Tree; listen?: boolean; d
 /** The configuration of a test Berth on `dataDir` in this pass (SQLite or PostgreSQL). */
 async function testConfig(dataDir: string, overrides: Tree = {}): Promise<Config> {
   const metadataUrl = await testMetadataUrl(dataDir);
-  const settings = { log: { level: 'silent', requests: false }, auth: { mode: 'open' }, admin: TEST_ADMIN, ...overrides, dataDir, listen: '127.0.0.1:0' } as Tree;
+  // The public listener on a free port too, so test servers never contend for its default port.
+  const publicSettings = { listen: '127.0.0.1:0', ...(overrides.public as Tree | undefined) };
+  const settings = { log: { level: 'silent', requests: false }, auth: { mode: 'open' }, admin: TEST_ADMIN, ...overrides, public: publicSettings, dataDir, listen: '127.0.0.1:0' } as Tree;
   if (metadataUrl) settings.metadata = { ...(settings.metadata as Tree | undefined), url: metadataUrl };
   return validate(settings, 'test');
 }
@@ -83,35 +85,61 @@ export async function openTestDeployment(options: { dataDir?: string; settings?:
 export interface ChildBerth {
   process: ChildProcess;
   url: string;
+  /** What the child wrote to standard error so far. */
+  stderr(): string;
+  /** What it wrote to standard output (its log) so far. */
+  stdout(): string;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/** Whether a server started with these arguments and environment serves HTTPS. */
+function servesTls(args: string[], env: NodeJS.ProcessEnv): boolean {
+  return args.includes('--tls-self-signed') || args.includes('--tls-cert') || env.BERTH_TLS_SELF_SIGNED === 'true' || Boolean(env.BERTH_TLS_CERT);
+}
+
+/** GET /healthz answers 200. Over https the certificate is not checked here: this only waits for the start, tests check certificates themselves. */
+async function healthy(url: string): Promise<boolean> {
+  if (!url.startsWith('https:')) return (await fetch(`${url}/healthz`)).ok;
+  const { get } = await import('node:https');
+  return new Promise((resolveHealth, reject) => {
+    get(`${url}/healthz`, { rejectUnauthorized: false, agent: false }, (res) => {
+      res.resume();
+      resolveHealth(res.statusCode === 200);
+    }).on('error', reject);
+  });
+}
+
 /**
- * Starts `berth serve` as a child process and waits until it answers. Open (no credentials) unless
- * `env` sets BERTH_AUTH_MODE=iam; the administrator key is always TEST_ADMIN.
+ * Starts `berth serve` as a child process (with more `args`, e.g. --tls-self-signed) and waits
+ * until it answers. Open (no credentials) unless `env` sets BERTH_AUTH_MODE=iam; the
+ * administrator key is always TEST_ADMIN.
  */
-export async function spawnBerth(dataDir: string, port: number, env: NodeJS.ProcessEnv = {}): Promise<ChildBerth> {
+export async function spawnBerth(dataDir: string, port: number, env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<ChildBerth> {
   const metadataUrl = await testMetadataUrl(dataDir);
-  const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
+  const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, ...args], {
     env: {
       ...process.env,
       BERTH_LOG_LEVEL: 'warn',
       BERTH_AUTH_MODE: 'open',
+      // No public listener unless asked: several served Berths would contend for its default port.
+      BERTH_PUBLIC_LISTEN: '',
       BERTH_ADMIN_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
       BERTH_ADMIN_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
       ...(metadataUrl && { BERTH_METADATA_URL: metadataUrl }),
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
   child.stderr!.on('data', (d) => (stderr += d));
-  const url = `http://127.0.0.1:${port}`;
+  child.stdout!.on('data', (d) => (stdout += d));
+  const url = `${servesTls(args, env) ? 'https' : 'http'}://127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`berth exited with ${child.exitCode}: ${stderr}`);
     try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
+      if (await healthy(url)) break;
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) throw new Error(`berth did not start: ${stderr}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -119,6 +147,8 @@ export async function spawnBerth(dataDir: string, port: number, env: NodeJS.Proc
   return {
     process: child,
     url,
+    stderr: () => stderr,
+    stdout: () => stdout,
     stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
       return new Promise((resolveStop) => {

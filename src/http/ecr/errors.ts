@@ -23,7 +23,7 @@ export const COMMON_EXCEPTIONS: Record<string, number> = {
 /** Exceptions of the ECR model that Berth raises. All are client errors (400) but ServerException. */
 export const MODEL_EXCEPTIONS = [
   'EmptyUploadException', 'ImageAlreadyExistsException', 'ImageDigestDoesNotMatchException', 'ImageNotFoundException',
-  'ImageTagAlreadyExistsException', 'InvalidLayerException', 'InvalidLayerPartException', 'InvalidParameterException',
+  'ImageTagAlreadyExistsException', 'InvalidLayerException', 'RegistryPolicyNotFoundException', 'RepositoryPolicyNotFoundException', 'InvalidLayerPartException', 'InvalidParameterException',
   'InvalidTagParameterException', 'KmsException', 'LayerAlreadyExistsException', 'LayerInaccessibleException',
   'LayerPartTooSmallException', 'LayersNotFoundException', 'LimitExceededException', 'ReferencedImagesNotFoundException',
   'RepositoryAlreadyExistsException', 'RepositoryNotEmptyException', 'RepositoryNotFoundException', 'ServerException',
@@ -33,7 +33,14 @@ export const MODEL_EXCEPTIONS = [
 /** The key service's exceptions (KMS model) that are not client errors. */
 const KMS_STATUS: Partial<Record<KmsExceptionName, number>> = { KMSInternalException: 500 };
 
-export type ApiExceptionName = (typeof MODEL_EXCEPTIONS)[number] | keyof typeof COMMON_EXCEPTIONS | KmsExceptionName;
+/** Exceptions only the ECR Public model has (shared/specs/aws/ecr-public.service-2.json). */
+export const PUBLIC_MODEL_EXCEPTIONS = ['RegistryNotFoundException', 'RepositoryCatalogDataNotFoundException', 'UnsupportedCommandException'] as const;
+
+export type ApiExceptionName =
+  | (typeof MODEL_EXCEPTIONS)[number]
+  | (typeof PUBLIC_MODEL_EXCEPTIONS)[number]
+  | keyof typeof COMMON_EXCEPTIONS
+  | KmsExceptionName;
 
 export { KMS_EXCEPTIONS };
 
@@ -74,7 +81,10 @@ const FROM_MANAGEMENT: Record<ManagementErrorCode, ApiExceptionName> = {
   INVALID_PARAMETER: 'InvalidParameterException',
   INVALID_TAG_PARAMETER: 'InvalidTagParameterException',
   TOO_MANY_TAGS: 'TooManyTagsException',
+  REPOSITORY_POLICY_NOT_FOUND: 'RepositoryPolicyNotFoundException',
+  REGISTRY_POLICY_NOT_FOUND: 'RegistryPolicyNotFoundException',
   VALIDATION: 'ValidationException',
+  REGISTRY_NOT_FOUND: 'RegistryNotFoundException',
 };
 
 /**

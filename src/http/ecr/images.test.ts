@@ -269,7 +269,14 @@ describe('BatchGetImage', () => {
     for (const failure of failures!) assert.ok(failure.failureReason && failure.failureReason.length > 0);
     const accepted = await client.send(new BatchGetImageCommand({ repositoryName: name, imageIds: [{ imageTag: 'v1' }], acceptedMediaTypes: [MediaTypes.dockerManifest, MediaTypes.ociManifest] }));
     assert.equal(accepted.images![0]!.imageManifest, image.manifest.toString());
-    const refused = await client.send(new BatchGetImageCommand({ repositoryName: name, imageIds: [{ imageTag: 'v1' }], acceptedMediaTypes: [MediaTypes.dockerManifest] }));
+    // By tag an accepted format is made (the OCI image as Docker schema 2); by digest nothing is converted.
+    const converted = await client.send(new BatchGetImageCommand({ repositoryName: name, imageIds: [{ imageTag: 'v1' }], acceptedMediaTypes: [MediaTypes.dockerManifest] }));
+    const docker = converted.images![0]!;
+    assert.equal(docker.imageManifestMediaType, MediaTypes.dockerManifest);
+    assert.equal((JSON.parse(docker.imageManifest!) as { mediaType: string }).mediaType, MediaTypes.dockerManifest);
+    assert.equal(docker.imageId!.imageDigest, sha256(Buffer.from(docker.imageManifest!)));
+    assert.notEqual(docker.imageId!.imageDigest, image.digest);
+    const refused = await client.send(new BatchGetImageCommand({ repositoryName: name, imageIds: [{ imageDigest: image.digest }], acceptedMediaTypes: [MediaTypes.dockerManifest] }));
     assert.deepEqual(refused.images, []);
     assert.equal(refused.failures![0]!.failureCode, 'ImageNotFound');
     assert.match(refused.failures![0]!.failureReason!, /not among the accepted media types/);

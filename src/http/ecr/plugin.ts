@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Authenticator } from '../../iam/authenticator.js';
+import { requestFacts } from '../facts.js';
 import type { ApiActionTable } from './call.js';
 import { ApiError, renderApiError } from './errors.js';
 
@@ -59,7 +60,7 @@ export async function awsJsonPlugin(app: FastifyInstance, options: ApiPluginOpti
       }
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ApiError('SerializationException', 'the request body must be a JSON object');
-    const output = await action({ principal, body: parsed, host: request.headers.host ?? 'localhost', protocol: request.protocol });
+    const output = await action({ principal, body: parsed, host: request.host || 'localhost', protocol: request.protocol, facts: requestFacts(request) });
     // A Buffer: Fastify appends '; charset=utf-8' to the Content-Type of a string body.
     return reply.header('x-amzn-RequestId', request.id).type('application/x-amz-json-1.1').send(Buffer.from(JSON.stringify(output)));
   });

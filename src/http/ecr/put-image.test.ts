@@ -106,7 +106,7 @@ test('InvalidParameterException for what the manifest parser or the model refuse
   await refused({ imageTag: 'bad tag' }, /imageTag/);
   await refused({ imageTag: 'x'.repeat(301) }, /imageTag/);
   await refused({ imageDigest: 'sha256:1234' }, /imageDigest/);
-  await refused({ imageManifest: JSON.stringify({ schemaVersion: 1, name: 'x', tag: 'y', fsLayers: [] }) }, /schema 1/);
+  await refused({ imageManifest: JSON.stringify({ schemaVersion: 1, name: 'x', tag: 'y', fsLayers: [] }) }, /fsLayers must be a non-empty array/);
   await refused({ imageManifest: 'x'.repeat(4_194_305) }, /imageManifest/);
   await refused({ repositoryName: 'UPPER' }, /repositoryName/);
   const { imageIds } = await client.send(new ListImagesCommand({ repositoryName: name }));

@@ -19,8 +19,8 @@ async function readBody(request: FastifyRequest, limit: number): Promise<Buffer>
   return Buffer.concat(parts, size);
 }
 
-export const headManifest: Handler = async ({ reply, services, ctx, name, target }) => {
-  const manifest = await services.manifests.stat(ctx, name, target);
+export const headManifest: Handler = async ({ request, reply, services, ctx, name, target }) => {
+  const manifest = await services.manifests.stat(ctx, name, target, request.headers.accept);
   return reply.code(200).headers({
     'Content-Type': manifest.mediaType,
     'Content-Length': manifest.size,
@@ -30,7 +30,7 @@ export const headManifest: Handler = async ({ reply, services, ctx, name, target
 };
 
 export const getManifest: Handler = async ({ request, reply, services, ctx, name, target }) => {
-  const manifest = await services.manifests.get(ctx, name, target);
+  const manifest = await services.manifests.get(ctx, name, target, request.headers.accept);
   reply.headers({ 'Docker-Content-Digest': manifest.digest, ETag: `"${manifest.digest}"` });
   if (request.headers['if-none-match'] === `"${manifest.digest}"`) return reply.code(304).send();
   return reply.code(200).type(manifest.mediaType).send(manifest.bytes);

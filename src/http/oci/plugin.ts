@@ -18,6 +18,11 @@ export interface OciPluginOptions {
   requireLogin: boolean;
   /** Resolves who is calling and which account's registry is addressed. */
   context(request: FastifyRequest): Promise<RequestContext>;
+  /**
+   * Given the route, may readdress the request (the public registry reads the account from an
+   * alias leading the name) or refuse it (rate limits).
+   */
+  route?(request: FastifyRequest, route: RouteName, ctx: RequestContext, name: string): Promise<{ ctx: RequestContext; name: string }>;
 }
 
 const HANDLERS: Record<RouteName, Partial<Record<string, Handler>>> = {
@@ -30,6 +35,11 @@ const HANDLERS: Record<RouteName, Partial<Record<string, Handler>>> = {
   blob: { GET: getBlob, HEAD: headBlob, DELETE: deleteBlob },
   referrers: { GET: referrers },
 };
+
+/** Every route and method the registry protocol serves (for the authorization matrix test). */
+export function registryRoutes(): { route: RouteName; method: string }[] {
+  return Object.entries(HANDLERS).flatMap(([route, methods]) => Object.keys(methods).map((method) => ({ route: route as RouteName, method })));
+}
 
 const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'PUT', 'POST', 'PATCH', 'DELETE'];
 const API_VERSION = { 'Docker-Distribution-API-Version': 'registry/2.0' };
@@ -65,11 +75,13 @@ export async function ociPlugin(app: FastifyInstance, options: OciPluginOptions)
       reply.header('Allow', Object.keys(routeHandlers).join(', '));
       throw new RegistryError('UNSUPPORTED', `${request.method} is not allowed on this endpoint`, undefined, { status: 405 });
     }
-    const ctx = await options.context(request);
+    let ctx = await options.context(request);
     if (match.route === 'base' && options.requireLogin && ctx.principal.kind === 'anonymous') {
       throw new RegistryError('UNAUTHORIZED', 'authentication required: log in with user AWS and a password from GetAuthorizationToken');
     }
-    return handler({ request, reply, ctx, services: options.services, name: match.name, target: match.target, query: request.query as Record<string, string | string[]> });
+    let name = match.name;
+    if (options.route) ({ ctx, name } = await options.route(request, match.route, ctx, name));
+    return handler({ request, reply, ctx, services: options.services, name, target: match.target, query: request.query as Record<string, string | string[]> });
   };
 
   app.route({ method: METHODS, url: '/v2', handler: dispatch, exposeHeadRoute: false });

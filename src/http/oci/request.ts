@@ -29,10 +29,20 @@ export function queryValues(exchange: Exchange, key: string): string[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
 
+/**
+ * An HTTP/2 request announces a body of unknown length by not ending its stream with the
+ * headers (HTTP/2 has no Transfer-Encoding: chunked): a streamed PATCH looks like that.
+ */
+function http2BodyFollows(request: FastifyRequest): boolean {
+  if (request.raw.httpVersionMajor !== 2 || request.headers['content-length'] !== undefined) return false;
+  const stream = (request.raw as unknown as { stream?: { endAfterHeaders?: boolean } }).stream;
+  return stream?.endAfterHeaders === false;
+}
+
 /** The request body as a chunk, or undefined when the request has none. */
 export function requestChunk(request: FastifyRequest): Chunk | undefined {
   const length = contentLength(request.headers['content-length']);
-  const streamed = request.headers['transfer-encoding'] !== undefined;
+  const streamed = request.headers['transfer-encoding'] !== undefined || http2BodyFollows(request);
   const range = parseChunkRange(request.headers['content-range'] as string | undefined);
   // Refused before a byte is written: a chunk that disagrees with its own range would otherwise
   // be appended before the mismatch is noticed, leaving the upload changed by a rejected request.

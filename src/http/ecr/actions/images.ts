@@ -73,7 +73,7 @@ function imageDetail(registryId: string, repositoryName: string, image: Describe
 }
 
 /** PutImage's refusals by the names the model gives them. */
-function putImageError(err: unknown): unknown {
+export function putImageError(err: unknown): unknown {
   if (!isRegistryError(err)) return err;
   if (err.code === 'DIGEST_INVALID') return new ApiError('ImageDigestDoesNotMatchException', err.message);
   if (err.code === 'MANIFEST_BLOB_UNKNOWN') {

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { tryParseDigest } from '../../../domain/digest.js';
 import { isRegistryError } from '../../../domain/errors.js';
 import type { RegistryServices } from '../../../registry/services.js';
-import { context, input, type ApiActionTable } from '../call.js';
+import type { RequestContext } from '../../../registry/context.js';
+import { context, input, type ApiActionTable, type ApiCall } from '../call.js';
 import { ApiError } from '../errors.js';
 import { LayerDigest, PartSize, RegistryId, RepositoryName, UploadId } from '../shapes.js';
 
@@ -13,39 +14,36 @@ import { LayerDigest, PartSize, RegistryId, RepositoryName, UploadId } from '../
 export const PART_SIZE = 20_971_520;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-const BatchCheckLayerAvailabilityRequest = z.object({
-  registryId: RegistryId.optional(),
-  repositoryName: RepositoryName,
-  layerDigests: z.array(z.string().max(1000)).min(1).max(100),
-});
+/** Which registry a layer action addresses: ECR's by account id; ECR Public's by id or alias, in its own namespace. */
+export interface LayerScope {
+  registryId: z.ZodType<string>;
+  repositoryName: z.ZodType<string>;
+  context(call: ApiCall, registryId: string | undefined): Promise<RequestContext> | RequestContext;
+  /** The registry id responses name. */
+  registryIdOf(ctx: RequestContext): string;
+}
 
-const InitiateLayerUploadRequest = z.object({
-  registryId: RegistryId.optional(),
-  repositoryName: RepositoryName,
-});
+const ECR_SCOPE: LayerScope = { registryId: RegistryId, repositoryName: RepositoryName, context, registryIdOf: (ctx) => ctx.accountId };
 
-const UploadLayerPartRequest = z.object({
-  registryId: RegistryId.optional(),
-  repositoryName: RepositoryName,
-  uploadId: UploadId,
-  partFirstByte: PartSize,
-  partLastByte: PartSize,
-  // Base64 of at most PART_SIZE bytes.
-  layerPartBlob: z.string().max(Math.ceil(PART_SIZE / 3) * 4).refine((b) => b.length % 4 === 0 && BASE64.test(b), 'must be base64'),
-});
-
-const CompleteLayerUploadRequest = z.object({
-  registryId: RegistryId.optional(),
-  repositoryName: RepositoryName,
-  uploadId: UploadId,
-  layerDigests: z.array(LayerDigest).min(1).max(100),
-});
-
-const GetDownloadUrlForLayerRequest = z.object({
-  registryId: RegistryId.optional(),
-  repositoryName: RepositoryName,
-  layerDigest: LayerDigest,
-});
+function requests(scope: LayerScope) {
+  const registryId = scope.registryId.optional();
+  const repositoryName = scope.repositoryName;
+  return {
+    BatchCheckLayerAvailability: z.object({ registryId, repositoryName, layerDigests: z.array(z.string().max(1000)).min(1).max(100) }),
+    InitiateLayerUpload: z.object({ registryId, repositoryName }),
+    UploadLayerPart: z.object({
+      registryId,
+      repositoryName,
+      uploadId: UploadId,
+      partFirstByte: PartSize,
+      partLastByte: PartSize,
+      // Base64 of at most PART_SIZE bytes.
+      layerPartBlob: z.string().max(Math.ceil(PART_SIZE / 3) * 4).refine((b) => b.length % 4 === 0 && BASE64.test(b), 'must be base64'),
+    }),
+    CompleteLayerUpload: z.object({ registryId, repositoryName, uploadId: UploadId, layerDigests: z.array(LayerDigest).min(1).max(100) }),
+    GetDownloadUrlForLayer: z.object({ registryId, repositoryName, layerDigest: LayerDigest }),
+  };
+}
 
 function digestParameter(field: string, value: string): string {
   if (!tryParseDigest(value)) throw new ApiError('InvalidParameterException', `Invalid parameter at '${field}' failed to satisfy constraint: 'must be sha256:<64 lowercase hex digits> or sha512:<128>'`);
@@ -56,10 +54,11 @@ async function* once(bytes: Buffer): AsyncIterable<Uint8Array> {
   yield bytes;
 }
 
-export function layerActions(services: RegistryServices): ApiActionTable {
+export function layerActions(services: RegistryServices, scope: LayerScope = ECR_SCOPE): ApiActionTable {
+  const schemas = requests(scope);
   return {
     async BatchCheckLayerAvailability(call) {
-      const request = input(BatchCheckLayerAvailabilityRequest, call.body);
+      const request = input(schemas.BatchCheckLayerAvailability, call.body);
       const failures: object[] = [];
       const digests: string[] = [];
       for (const layerDigest of new Set(request.layerDigests)) {
@@ -67,7 +66,7 @@ export function layerActions(services: RegistryServices): ApiActionTable {
         else if (!tryParseDigest(layerDigest)) failures.push({ layerDigest, failureCode: 'InvalidLayerDigest', failureReason: 'Invalid layer digest' });
         else digests.push(layerDigest);
       }
-      const sizes = await services.blobs.sizes(context(call, request.registryId), request.repositoryName, digests);
+      const sizes = await services.blobs.sizes(await scope.context(call, request.registryId), request.repositoryName, digests);
       const layers = digests.map((layerDigest) => {
         const layerSize = sizes.get(layerDigest);
         return layerSize === undefined ? { layerDigest, layerAvailability: 'UNAVAILABLE' } : { layerDigest, layerAvailability: 'AVAILABLE', layerSize };
@@ -76,16 +75,16 @@ export function layerActions(services: RegistryServices): ApiActionTable {
     },
 
     async InitiateLayerUpload(call) {
-      const request = input(InitiateLayerUploadRequest, call.body);
-      const result = await services.uploads.start(context(call, request.registryId), request.repositoryName, {});
+      const request = input(schemas.InitiateLayerUpload, call.body);
+      const result = await services.uploads.start(await scope.context(call, request.registryId), request.repositoryName, {});
       if (result.kind !== 'started') throw new Error(`an upload without a digest ${result.kind}`);
       return { uploadId: result.upload.id, partSize: PART_SIZE };
     },
 
     async UploadLayerPart(call) {
-      const request = input(UploadLayerPartRequest, call.body);
-      const ctx = context(call, request.registryId);
-      const where = { registryId: ctx.accountId, repositoryName: request.repositoryName, uploadId: request.uploadId };
+      const request = input(schemas.UploadLayerPart, call.body);
+      const ctx = await scope.context(call, request.registryId);
+      const where = { registryId: scope.registryIdOf(ctx), repositoryName: request.repositoryName, uploadId: request.uploadId };
       const bytes = Buffer.from(request.layerPartBlob, 'base64');
       if (bytes.length === 0 || request.partLastByte - request.partFirstByte + 1 !== bytes.length) {
         throw new ApiError('InvalidLayerPartException', `The part holds ${bytes.length} bytes but partFirstByte ${request.partFirstByte} and partLastByte ${request.partLastByte} say ${request.partLastByte - request.partFirstByte + 1}`, where);
@@ -106,8 +105,8 @@ export function layerActions(services: RegistryServices): ApiActionTable {
     },
 
     async CompleteLayerUpload(call) {
-      const request = input(CompleteLayerUploadRequest, call.body);
-      const ctx = context(call, request.registryId);
+      const request = input(schemas.CompleteLayerUpload, call.body);
+      const ctx = await scope.context(call, request.registryId);
       if (request.layerDigests.length !== 1) throw new ApiError('InvalidParameterException', "Invalid parameter at 'layerDigests' failed to satisfy constraint: 'one layer digest per upload'");
       const digest = digestParameter('layerDigests.0', request.layerDigests[0]!);
       const result = await services.uploads.completeLayer(ctx, request.repositoryName, request.uploadId, digest).catch((err: unknown) => {
@@ -115,13 +114,13 @@ export function layerActions(services: RegistryServices): ApiActionTable {
       });
       if (result.kind === 'empty') throw new ApiError('EmptyUploadException', `The upload ${request.uploadId} contains no layer parts`);
       if (result.kind === 'exists') throw new ApiError('LayerAlreadyExistsException', `Layer ${result.digest} already exists in the repository with name '${request.repositoryName}' in registry with id '${ctx.accountId}'`);
-      return { registryId: ctx.accountId, repositoryName: request.repositoryName, uploadId: request.uploadId, layerDigest: result.digest };
+      return { registryId: scope.registryIdOf(ctx), repositoryName: request.repositoryName, uploadId: request.uploadId, layerDigest: result.digest };
     },
 
     async GetDownloadUrlForLayer(call) {
-      const request = input(GetDownloadUrlForLayerRequest, call.body);
+      const request = input(schemas.GetDownloadUrlForLayer, call.body);
       const digest = digestParameter('layerDigest', request.layerDigest);
-      const result = await services.layerUrls.issue(context(call, request.registryId), request.repositoryName, digest);
+      const result = await services.layerUrls.issue(await scope.context(call, request.registryId), request.repositoryName, digest);
       if (result.kind === 'unreferenced') throw new ApiError('LayerInaccessibleException', `The layer ${result.digest} is not referenced by any image in the repository`);
       return { downloadUrl: `${call.protocol}://${call.host}/layers/${result.token}`, layerDigest: result.digest };
     },

@@ -1,0 +1,18 @@
+// The layer actions of ECR Public: ECR's layer actions (less GetDownloadUrlForLayer, which ECR
+// Public lacks) on public repositories, addressed by registry id or alias.
+import { accountOfKey } from '../../../registry/public-access.js';
+import type { RegistryServices } from '../../../registry/services.js';
+import type { ApiActionTable } from '../../ecr/call.js';
+import { layerActions } from '../../ecr/actions/layers.js';
+import { publicCall, type PublicFace } from '../call.js';
+import { RegistryIdOrAlias, RepositoryName } from '../shapes.js';
+
+export function publicLayerActions(face: PublicFace, services: RegistryServices): ApiActionTable {
+  const { GetDownloadUrlForLayer: _, ...actions } = layerActions(services, {
+    registryId: RegistryIdOrAlias,
+    repositoryName: RepositoryName,
+    context: (call, registryId) => publicCall(face, call, registryId),
+    registryIdOf: (ctx) => accountOfKey(ctx.accountId),
+  });
+  return actions;
+}

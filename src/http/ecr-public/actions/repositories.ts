@@ -1,0 +1,121 @@
+// The public repository actions of ECR Public: CreateRepository, DescribeRepositories,
+// DeleteRepository, Get/PutRepositoryCatalogData and Set/Get/DeleteRepositoryPolicy.
+import { z } from 'zod';
+import type { CatalogDataInput, PublicRepositoryService } from '../../../gallery/public-repositories.js';
+import type { RepositoryCatalog } from '../../../metadata/store.js';
+import type { RepositoryService } from '../../../registry/repositories.js';
+import { accountOfKey, publicContext } from '../../../registry/public-access.js';
+import { decodeNextToken, encodeNextToken, input, type ApiActionTable } from '../../ecr/call.js';
+import { ApiError } from '../../ecr/errors.js';
+import { publicCall, renderRepository, type PublicFace } from '../call.js';
+import { MaxResults, RegistryId, RepositoryCatalogDataInput, RepositoryName, TagList } from '../shapes.js';
+
+const DEFAULT_PAGE = 100;
+const DescribeCursor = z.object({ last: z.string() });
+
+export const publicRepositoryInputs = {
+  CreateRepository: z.object({ repositoryName: RepositoryName, catalogData: RepositoryCatalogDataInput.optional(), tags: TagList.optional() }),
+  DescribeRepositories: z.object({
+    registryId: RegistryId.optional(),
+    repositoryNames: z.array(RepositoryName).min(1).max(100).optional(),
+    nextToken: z.string().optional(),
+    maxResults: MaxResults.optional(),
+  }),
+  DeleteRepository: z.object({ registryId: RegistryId.optional(), repositoryName: RepositoryName, force: z.boolean().optional() }),
+  GetRepositoryCatalogData: z.object({ registryId: RegistryId.optional(), repositoryName: RepositoryName }),
+  PutRepositoryCatalogData: z.object({ registryId: RegistryId.optional(), repositoryName: RepositoryName, catalogData: RepositoryCatalogDataInput }),
+  SetRepositoryPolicy: z.object({ registryId: RegistryId.optional(), repositoryName: RepositoryName, policyText: z.string().min(0).max(10_240), force: z.boolean().optional() }),
+  GetRepositoryPolicy: z.object({ registryId: RegistryId.optional(), repositoryName: RepositoryName }),
+  DeleteRepositoryPolicy: z.object({ registryId: RegistryId.optional(), repositoryName: RepositoryName }),
+};
+
+function catalogInput(data: z.infer<typeof RepositoryCatalogDataInput>): CatalogDataInput {
+  const { logoImageBlob, ...rest } = data;
+  return { ...rest, ...(logoImageBlob !== undefined && { logoImageBlob: Buffer.from(logoImageBlob, 'base64') }) };
+}
+
+/** The model's RepositoryCatalogData: what is set, the logo as a URL on the public listener. */
+export function renderCatalog(face: PublicFace, repositoryId: string, catalog: RepositoryCatalog): object {
+  return {
+    ...(catalog.description !== null && { description: catalog.description }),
+    ...(catalog.architectures.length > 0 && { architectures: catalog.architectures }),
+    ...(catalog.operatingSystems.length > 0 && { operatingSystems: catalog.operatingSystems }),
+    ...(catalog.logo && { logoUrl: `${face.endpoint.baseUrl()}/logos/${repositoryId}` }),
+    ...(catalog.aboutText !== null && { aboutText: catalog.aboutText }),
+    ...(catalog.usageText !== null && { usageText: catalog.usageText }),
+    marketplaceCertified: false,
+  };
+}
+
+export function publicRepositoryActions(face: PublicFace, publicRepositories: PublicRepositoryService, repositories: RepositoryService): ApiActionTable {
+  return {
+    async CreateRepository(call) {
+      const request = input(publicRepositoryInputs.CreateRepository, call.body);
+      const { repository, catalog } = await publicRepositories.create(call.principal, {
+        name: request.repositoryName,
+        ...(request.catalogData && { catalogData: catalogInput(request.catalogData) }),
+        ...(request.tags && { tags: request.tags.map((t) => ({ key: t.Key, value: t.Value })) }),
+      });
+      return { repository: await renderRepository(face, repository), catalogData: renderCatalog(face, repository.id, catalog) };
+    },
+
+    async DescribeRepositories(call) {
+      const request = input(publicRepositoryInputs.DescribeRepositories, call.body);
+      const ctx = publicContext(call.principal, request.registryId ?? call.principal.accountId);
+      if (request.repositoryNames) {
+        if (request.nextToken !== undefined || request.maxResults !== undefined) {
+          throw new ApiError('InvalidParameterException', 'nextToken and maxResults cannot be used with repositoryNames');
+        }
+        const found = await repositories.describeNamed(ctx, request.repositoryNames);
+        return { repositories: await Promise.all(found.map((r) => renderRepository(face, r))) };
+      }
+      const cursor = decodeNextToken(DescribeCursor, request.nextToken);
+      const page = await repositories.describePage(ctx, { ...(cursor && { last: cursor.last }), limit: request.maxResults ?? DEFAULT_PAGE });
+      return {
+        repositories: await Promise.all(page.repositories.map((r) => renderRepository(face, r))),
+        ...(page.last !== undefined && { nextToken: encodeNextToken({ last: page.last }) }),
+      };
+    },
+
+    async DeleteRepository(call) {
+      const request = input(publicRepositoryInputs.DeleteRepository, call.body);
+      const repository = await repositories.delete(publicContext(call.principal, request.registryId ?? call.principal.accountId), request.repositoryName, request.force ?? false);
+      return { repository: await renderRepository(face, repository) };
+    },
+
+    async GetRepositoryCatalogData(call) {
+      const request = input(publicRepositoryInputs.GetRepositoryCatalogData, call.body);
+      const ctx = await publicCall(face, call, request.registryId);
+      const { repository, catalog } = await publicRepositories.catalog(ctx, request.repositoryName);
+      return { catalogData: renderCatalog(face, repository.id, catalog) };
+    },
+
+    async PutRepositoryCatalogData(call) {
+      const request = input(publicRepositoryInputs.PutRepositoryCatalogData, call.body);
+      const ctx = await publicCall(face, call, request.registryId);
+      const { repository, catalog } = await publicRepositories.putCatalog(ctx, request.repositoryName, catalogInput(request.catalogData));
+      return { catalogData: renderCatalog(face, repository.id, catalog) };
+    },
+
+    async SetRepositoryPolicy(call) {
+      const request = input(publicRepositoryInputs.SetRepositoryPolicy, call.body);
+      const ctx = await publicCall(face, call, request.registryId);
+      const policyText = await publicRepositories.setPolicy(ctx, request.repositoryName, request.policyText);
+      return { registryId: accountOfKey(ctx.accountId), repositoryName: request.repositoryName, policyText };
+    },
+
+    async GetRepositoryPolicy(call) {
+      const request = input(publicRepositoryInputs.GetRepositoryPolicy, call.body);
+      const ctx = await publicCall(face, call, request.registryId);
+      const policyText = await publicRepositories.policy(ctx, request.repositoryName);
+      return { registryId: accountOfKey(ctx.accountId), repositoryName: request.repositoryName, policyText };
+    },
+
+    async DeleteRepositoryPolicy(call) {
+      const request = input(publicRepositoryInputs.DeleteRepositoryPolicy, call.body);
+      const ctx = await publicCall(face, call, request.registryId);
+      const policyText = await publicRepositories.deletePolicy(ctx, request.repositoryName);
+      return { registryId: accountOfKey(ctx.accountId), repositoryName: request.repositoryName, policyText };
+    },
+  };
+}

@@ -1,0 +1,87 @@
+// The public registry's /v2 (ECR Public's pull endpoint): references <public host>/<alias>/<repo>,
+// every request with a bearer token from /token (anonymous ones are free and pull only), pulls
+// rate-limited, pushes with the token of a registry password.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { RegistryError } from '../../domain/errors.js';
+import type { AliasService } from '../../gallery/aliases.js';
+import type { PullRateLimiter } from '../../gallery/rate-limits.js';
+import type { Authenticator } from '../../iam/authenticator.js';
+import { ANONYMOUS, type Principal } from '../../iam/authorizer.js';
+import type { RegistryTokenService } from '../../iam/registry-tokens.js';
+import { publicRegistryKey } from '../../registry/public-access.js';
+import type { RegistryServices } from '../../registry/services.js';
+import { requestFacts } from '../facts.js';
+import { ociPlugin } from '../oci/plugin.js';
+import { tokenRoute } from './token.js';
+
+export interface PublicRegistryOptions {
+  services: RegistryServices;
+  aliases: AliasService;
+  tokens: RegistryTokenService;
+  authenticator: Authenticator;
+  limiter: PullRateLimiter;
+  /** The public host as clients name it, when configured (else the request's Host). */
+  host: string;
+}
+
+const ALIAS_OF = Symbol('berth.publicAlias');
+type WithAlias = FastifyRequest & { [ALIAS_OF]?: string };
+
+/** The repository a /v2 path names (alias included), and whether the method writes. */
+function scopeOf(request: FastifyRequest): string | undefined {
+  const path = request.url.split('?')[0]!.replace(/^\/v2\/?/, '');
+  const match = /^(.+?)\/(?:manifests|blobs|tags|referrers)\//.exec(path);
+  if (!match) return undefined;
+  const write = !['GET', 'HEAD'].includes(request.method);
+  return `repository:${match[1]}:${write ? 'pull,push' : 'pull'}`;
+}
+
+export async function publicRegistryPlugin(app: FastifyInstance, options: PublicRegistryOptions): Promise<void> {
+  const hostOf = (request: FastifyRequest) => options.host || request.headers.host || 'localhost';
+
+  await app.register(tokenRoute, { tokens: options.tokens, authenticator: options.authenticator });
+
+  // Every refusal for want of credentials names the token endpoint and the scope to ask for.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode === 401 && request.url.startsWith('/v2')) {
+      const host = hostOf(request);
+      const scope = scopeOf(request);
+      reply.header('WWW-Authenticate', `Bearer realm="${request.protocol}://${host}/token",service="${host}"${scope ? `,scope="${scope}"` : ''}`);
+    }
+    // Locations and links name the repository as clients do: with its alias.
+    const alias = (request as WithAlias)[ALIAS_OF];
+    if (alias) {
+      for (const header of ['location', 'link']) {
+        const value = reply.getHeader(header);
+        if (typeof value === 'string') reply.header(header, value.replace(/(<?)\/v2\//, `$1/v2/${alias}/`));
+      }
+    }
+    return payload;
+  });
+
+  await app.register(ociPlugin, {
+    services: options.services,
+    requireLogin: false,
+    async context(request) {
+      const authorization = request.headers.authorization;
+      const bearer = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
+      if (!bearer) throw new RegistryError('UNAUTHORIZED', 'a bearer token is needed: get one from the token endpoint (anonymously for pulls)');
+      const claims = options.tokens.verify(bearer[1]!);
+      if (!claims) throw new RegistryError('UNAUTHORIZED', 'the bearer token is invalid or expired: get another from the token endpoint');
+      const principal: Principal = claims.key && claims.account ? await options.authenticator.keyPrincipal({ key: claims.key, account: claims.account }) : ANONYMOUS;
+      return { principal, accountId: '', facts: requestFacts(request) };
+    },
+    async route(request, route, ctx, name) {
+      if (route === 'base') return { ctx, name };
+      if (route === 'catalog') throw new RegistryError('UNSUPPORTED', 'the public registry has no catalog: search the gallery', undefined, { status: 404 });
+      const slash = name.indexOf('/');
+      const alias = slash === -1 ? name : name.slice(0, slash);
+      const accountId = slash === -1 ? undefined : await options.aliases.resolve(alias);
+      if (!accountId) throw new RegistryError('NAME_UNKNOWN', `no public repository is called '${name}': a reference is <alias>/<repository>`, { name });
+      (request as WithAlias)[ALIAS_OF] = alias;
+      const routed = { ctx: { ...ctx, accountId: publicRegistryKey(accountId) }, name: name.slice(slash + 1) };
+      if (route === 'manifest' && request.method === 'GET') await options.limiter.pull(ctx.principal, request.ip);
+      return routed;
+    },
+  });
+}

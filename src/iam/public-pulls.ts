@@ -1,0 +1,18 @@
+// Public repositories are public by their nature (ECR Public): anyone may read them, with or
+// without credentials. This decorator says so once, before the account's own rules are asked.
+import { Actions, type Action } from '../domain/actions.js';
+import type { AuthorizationRequest, Authorizer } from './authorizer.js';
+
+/** What pulling (and seeing the tags of) a public repository needs. */
+const PUBLIC_READS: ReadonlySet<Action> = new Set([Actions.BatchGetImage, Actions.GetDownloadUrlForLayer, Actions.BatchCheckLayerAvailability, Actions.ListImages]);
+
+export const PUBLIC_ARN_PREFIX = 'arn:aws:ecr-public:';
+
+export class PublicPullAuthorizer implements Authorizer {
+  constructor(private readonly inner: Authorizer) {}
+
+  async authorize(request: AuthorizationRequest): Promise<void> {
+    if (request.resource.startsWith(PUBLIC_ARN_PREFIX) && PUBLIC_READS.has(request.action)) return;
+    return this.inner.authorize(request);
+  }
+}

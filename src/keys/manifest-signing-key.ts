@@ -1,0 +1,23 @@
+// The registry's own key for signing the schema 1 manifests it converts for old engines: made once
+// per deployment by whichever node starts first, kept in the settings sealed by the master key.
+// RSA, because PKCS#1 v1.5 signatures are deterministic: every node signs the same bytes alike.
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import type { Seal } from './shared-secret.js';
+
+export interface KeySettings {
+  get(key: string): Promise<string | undefined>;
+  setIfAbsent(key: string, value: string): Promise<string>;
+}
+
+const SETTING = 'schema1_signing_key';
+const CONTEXT = 'schema1-signing-key';
+
+export async function loadManifestSigningKey(settings: KeySettings, seal: Seal): Promise<KeyObject> {
+  let stored = await settings.get(SETTING);
+  if (stored === undefined) {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    stored = await settings.setIfAbsent(SETTING, seal.encrypt(pem, CONTEXT));
+  }
+  return createPrivateKey(seal.decrypt(stored, CONTEXT));
+}
