@@ -152,4 +152,27 @@ describe('key service API', () => {
     assert.equal(res.statusCode, 400);
     assert.match(res.body, /InvalidSignatureException|IncompleteSignatureException/);
   });
+
+  test('the key service asks the policy engine: a user may do only what a policy allows it', async () => {
+    const account = server.berth.accountId;
+    await server.berth.identities.createUser(account, 'kms-dev');
+    const dev = await server.berth.identities.createAccessKeyFor(account, 'kms-dev');
+    const as = (action: string, input: unknown = {}) => callKms(server.berth.app, action, input, dev);
+    for (const action of ['ListKeys', 'CreateKey']) {
+      const denied = await as(action);
+      assert.equal(denied.status, 400, JSON.stringify(denied.body));
+      assert.equal(denied.body.__type, 'AccessDeniedException');
+    }
+    const policy = (statement: Record<string, unknown>) => JSON.stringify({ Version: '2012-10-17', Statement: [statement] });
+    await server.berth.userPolicies.putUserPolicy(account, 'kms-dev', 'keys', policy({ Effect: 'Allow', Action: ['kms:CreateKey', 'kms:DescribeKey'], Resource: '*' }));
+    const created = await as('CreateKey', { Description: 'dev key' });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const keyArn = created.body.KeyMetadata.Arn as string;
+    assert.equal((await as('DescribeKey', { KeyId: keyArn })).status, 200);
+    assert.equal((await as('ListKeys')).body.__type, 'AccessDeniedException');
+    await server.berth.userPolicies.putUserPolicy(account, 'kms-dev', 'not-this-key', policy({ Effect: 'Deny', Action: 'kms:*', Resource: keyArn }));
+    assert.equal((await as('DescribeKey', { KeyId: keyArn })).body.__type, 'AccessDeniedException');
+    // The account's administrator is not limited by the user's policies.
+    assert.equal((await kms('DescribeKey', { KeyId: keyArn })).status, 200);
+  });
 });
