@@ -15,7 +15,9 @@ import { layerDownloadPlugin } from './http/ecr/layer-download.js';
 import { repositoryActions } from './http/ecr/actions/repositories.js';
 import { resourceTagActions } from './http/ecr/actions/resource-tags.js';
 import { accountForHost } from './http/hosts.js';
+import { addAwsProtocolConstraint } from './http/aws-protocol.js';
 import { Authenticator } from './iam/authenticator.js';
+import { loadSessionService } from './iam/sessions.js';
 import { AccountAuthorizer, ANONYMOUS, OpenAuthorizer } from './iam/authorizer.js';
 import type { IdentityService, NewAccessKey } from './iam/identities.js';
 import type { TokenService } from './iam/tokens.js';
@@ -78,7 +80,8 @@ export async function createBerth(config: Config): Promise<Berth> {
   const driver = new FsDriver(dataPath(config, config.storage.filesystem.root, 'storage'));
   const pinned = config.admin.accessKeyId && config.admin.secretAccessKey ? { accessKeyId: config.admin.accessKeyId, secretAccessKey: config.admin.secretAccessKey } : undefined;
   const bootstrapKey = await identities.bootstrap(accountId, pinned);
-  const authenticator = new Authenticator(identities, tokens, config.registry.region);
+  const sessions = await loadSessionService(store.settings, deployment.masterKey);
+  const authenticator = new Authenticator(identities, tokens, config.registry.region, sessions);
   const open = config.auth.mode === 'open';
 
   const blobStore = new BlobStore(driver);
@@ -122,6 +125,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     const storage = await driver.stat(BLOBS_ROOT).then(() => true, (err) => err instanceof PathNotFoundError);
     return reply.code(database && storage ? 200 : 503).send({ database, storage });
   });
+  addAwsProtocolConstraint(app);
   const hostRules = config.accounts;
   await app.register(ociPlugin, {
     services,

@@ -7,7 +7,19 @@ import { RegistryError } from '../domain/errors.js';
 
 export type Principal =
   | { kind: 'anonymous' }
-  | { kind: 'user'; accountId: string; arn: string; userId: string; accessKeyId: string };
+  | { kind: 'user'; accountId: string; arn: string; userId: string; accessKeyId: string }
+  /**
+   * Temporary credentials of an assumed role (STS): `arn` is the session's
+   * arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, `roleId` the role's AROA… id (aws:userid is
+   * `roleId:sessionName`), `expiresAt` epoch milliseconds.
+   */
+  | {
+    kind: 'role-session'; accountId: string; arn: string; roleArn: string; roleId: string; roleName: string; sessionName: string;
+    tags: Record<string, string>; accessKeyId: string; expiresAt: number;
+  };
+
+/** A principal that signed its request (an access key or temporary credentials). */
+export type Authenticated = Exclude<Principal, { kind: 'anonymous' }>;
 
 export const ANONYMOUS: Principal = { kind: 'anonymous' };
 

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ManifestRecord, MetadataStore, Page, Repository } from './store.js';
 import { runImageIndexSuite } from './store-suite-images.js';
 import { describeEcrMetadata } from './store-suite-ecr.js';
+import { describeRoleMetadata } from './store-suite-roles.js';
 
 export interface StoreUnderTest {
   store: MetadataStore;
@@ -480,5 +481,6 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     });
 
     describeEcrMetadata(() => store);
+    describeRoleMetadata(() => store);
   });
 }

@@ -1,11 +1,13 @@
 // What every ECR action handler receives, and the helpers that validate its input.
 import type { z } from 'zod';
-import type { Principal } from '../../iam/authorizer.js';
+import type { Authenticated } from '../../iam/authorizer.js';
 import type { RequestContext } from '../../registry/context.js';
 import { ApiError } from './errors.js';
 
 export interface ApiCall {
-  principal: Extract<Principal, { kind: 'user' }>;
+  principal: Authenticated;
+  /** The session token the request was signed with (temporary credentials only). */
+  securityToken?: string;
   /** The action's input, as parsed JSON (validate it with `input`). */
   body: unknown;
   /** Host the client used, for registry URIs (proxyEndpoint, repositoryUri). */

@@ -1,6 +1,6 @@
 // GetAuthorizationToken: the `docker login` password for the caller's registry.
 import { z } from 'zod';
-import type { TokenService } from '../../../iam/tokens.js';
+import { TOKEN_TTL_MS, type TokenService } from '../../../iam/tokens.js';
 import { ApiError } from '../errors.js';
 import { epochSeconds, input, type ApiActionTable } from '../call.js';
 import { hostForAccount, type HostRules } from '../../hosts.js';
@@ -17,7 +17,13 @@ export function authActions(tokens: TokenService, defaultAccountId: string, rule
       for (const id of accounts) {
         if (id !== call.principal.accountId) throw new ApiError('AccessDeniedException', `User: ${call.principal.arn} is not authorized to access registry ${id}`);
       }
-      const { password, expiresAt } = tokens.issue({ account: call.principal.accountId, key: call.principal.accessKeyId });
+      // A role session's password carries its session token and ends when the session does.
+      const session = call.principal.kind === 'role-session' && call.securityToken ? { ...call.principal, sessionToken: call.securityToken } : undefined;
+      const now = Date.now();
+      const { password, expiresAt } = tokens.issue(
+        { account: call.principal.accountId, key: call.principal.accessKeyId, ...(session && { session: session.sessionToken }) },
+        now, session ? Math.min(TOKEN_TTL_MS, session.expiresAt - now) : TOKEN_TTL_MS,
+      );
       return {
         authorizationData: accounts.map((id) => ({
           authorizationToken: Buffer.from(`AWS:${password}`).toString('base64'),

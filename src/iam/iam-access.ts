@@ -1,0 +1,28 @@
+// How the IAM and STS services ask the one authorization call: an `iam:`/`sts:` action on an IAM
+// resource ARN, and the names IAM gives its resources.
+import type { Authenticated, Authorizer, Principal } from './authorizer.js';
+import { IdentityError } from './identities.js';
+
+/** The authorization call for IAM actions (iam:CreateUser on arn:aws:iam::ACCOUNT:user/NAME, …). */
+export type IamAuthorize = (principal: Authenticated, action: string, resource: string) => Promise<void>;
+
+export function iamAuthorizer(authorizer: Authorizer): IamAuthorize {
+  // The authorizer's action type names ECR's actions; IAM's travel through the same call.
+  return (principal, action, resource) => authorizer.authorize({ principal, action: action as never, resource });
+}
+
+export const userArn = (accountId: string, name: string, path = '/') => `arn:aws:iam::${accountId}:user${path}${name}`;
+export const roleArn = (accountId: string, name: string, path = '/') => `arn:aws:iam::${accountId}:role${path}${name}`;
+export const policyArn = (accountId: string, name: string, path = '/') => `arn:aws:iam::${accountId}:policy${path}${name}`;
+export const oidcProviderArn = (accountId: string, url: string) => `arn:aws:iam::${accountId}:oidc-provider/${url}`;
+
+/** The caller as a signed principal; the query faces only hand signed principals to IAM actions. */
+export function signed(principal: Principal): Authenticated {
+  if (principal.kind === 'anonymous') throw new IdentityError('InvalidInput', 'this action needs a signed request');
+  return principal;
+}
+
+/** IAM's names (users, roles, policies): 1 to 64 (128 for policies) of letters, digits and + = , . @ _ - */
+export const IAM_NAME = /^[\w+=,.@-]+$/;
+/** IAM paths: / or /segments/ of printable ASCII. */
+export const IAM_PATH = /^\/(?:[\x21-\x7e]+\/)?$/;
