@@ -2,7 +2,7 @@
 // X-Amz-Security-Token), or a registry request with
 // `Authorization: Basic base64("AWS:<password from GetAuthorizationToken>")`.
 import { RegistryError } from '../domain/errors.js';
-import type { Authenticated, Principal } from './authorizer.js';
+import type { AuthenticatedPrincipal, Principal } from './authorizer.js';
 import type { IdentityService } from './identities.js';
 import { isSessionKeyId, type SessionService } from './sessions.js';
 import { parseSignature, SignatureError, verifySignature, type SignedRequest } from './sigv4.js';
@@ -20,10 +20,10 @@ export class Authenticator {
   ) {}
 
   /** The principal of a SigV4-signed request; throws a SignatureError naming what is wrong. */
-  async sigV4(request: SignedRequest, service: string, now = Date.now()): Promise<Authenticated> {
+  async sigV4(request: SignedRequest, service: string, now = Date.now()): Promise<AuthenticatedPrincipal> {
     const signature = parseSignature(request);
     if (!signature) throw new SignatureError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
-    let principal: Authenticated;
+    let principal: AuthenticatedPrincipal;
     let secret: string;
     if (isSessionKeyId(signature.accessKeyId)) {
       if (!signature.securityToken) throw new SignatureError('UnrecognizedClientException', 'The security token included in the request is invalid: temporary credentials need X-Amz-Security-Token.', 403);

@@ -5,21 +5,22 @@
 import type { Action } from '../domain/actions.js';
 import { RegistryError } from '../domain/errors.js';
 
+/**
+ * Who calls. `root` is an account's root identity (ARN arn:aws:iam::A:root); `user` an IAM user;
+ * `role-session` a session of an assumed role (temporary credentials, made by AssumeRole and
+ * AssumeRoleWithWebIdentity): its `arn` is arn:aws:sts::A:assumed-role/<role>/<session>.
+ */
 export type Principal =
   | { kind: 'anonymous' }
-  | { kind: 'user'; accountId: string; arn: string; userId: string; accessKeyId: string }
-  /**
-   * Temporary credentials of an assumed role (STS): `arn` is the session's
-   * arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, `roleId` the role's AROA… id (aws:userid is
-   * `roleId:sessionName`), `expiresAt` epoch milliseconds.
-   */
+  | { kind: 'root'; accountId: string; arn: string; userId: string; accessKeyId: string }
+  | { kind: 'user'; accountId: string; arn: string; userId: string; userName: string; accessKeyId: string }
   | {
-    kind: 'role-session'; accountId: string; arn: string; roleArn: string; roleId: string; roleName: string; sessionName: string;
-    tags: Record<string, string>; accessKeyId: string; expiresAt: number;
+    kind: 'role-session'; accountId: string; arn: string; roleArn: string; roleId: string; sessionName: string;
+    accessKeyId: string; tags: Readonly<Record<string, string>>; expiresAt: number;
   };
 
-/** A principal that signed its request (an access key or temporary credentials). */
-export type Authenticated = Exclude<Principal, { kind: 'anonymous' }>;
+/** A principal that signed its request (every caller of the ECR API). */
+export type AuthenticatedPrincipal = Exclude<Principal, { kind: 'anonymous' }>;
 
 export const ANONYMOUS: Principal = { kind: 'anonymous' };
 

@@ -1,10 +1,10 @@
 // How the IAM and STS services ask the one authorization call: an `iam:`/`sts:` action on an IAM
 // resource ARN, and the names IAM gives its resources.
-import type { Authenticated, Authorizer, Principal } from './authorizer.js';
+import type { AuthenticatedPrincipal, Authorizer, Principal } from './authorizer.js';
 import { IdentityError } from './identities.js';
 
 /** The authorization call for IAM actions (iam:CreateUser on arn:aws:iam::ACCOUNT:user/NAME, …). */
-export type IamAuthorize = (principal: Authenticated, action: string, resource: string) => Promise<void>;
+export type IamAuthorize = (principal: AuthenticatedPrincipal, action: string, resource: string) => Promise<void>;
 
 export function iamAuthorizer(authorizer: Authorizer): IamAuthorize {
   // The authorizer's action type names ECR's actions; IAM's travel through the same call.
@@ -17,7 +17,7 @@ export const policyArn = (accountId: string, name: string, path = '/') => `arn:a
 export const oidcProviderArn = (accountId: string, url: string) => `arn:aws:iam::${accountId}:oidc-provider/${url}`;
 
 /** The caller as a signed principal; the query faces only hand signed principals to IAM actions. */
-export function signed(principal: Principal): Authenticated {
+export function signed(principal: Principal): AuthenticatedPrincipal {
   if (principal.kind === 'anonymous') throw new IdentityError('InvalidInput', 'this action needs a signed request');
   return principal;
 }

@@ -3,7 +3,7 @@
 // ownership (a key is changed only through its own user, in the caller's account) and deletion.
 import { assertTagKey, MAX_RESOURCE_TAGS, validateTags, type ResourceTag } from '../domain/resource-tags.js';
 import type { AccessKeyStatus, MetadataStore, User } from '../metadata/store.js';
-import type { Authenticated } from './authorizer.js';
+import type { AuthenticatedPrincipal } from './authorizer.js';
 import { IAM_PATH, userArn, type IamAuthorize } from './iam-access.js';
 import { IdentityError, type AccessKeyInfo, type IdentityService, type NewAccessKey } from './identities.js';
 
@@ -23,7 +23,7 @@ export class IamUserService {
     private readonly deletionChecks: UserDeletionCheck[] = [],
   ) {}
 
-  async create(caller: Authenticated, name: string, path = '/', tags: ResourceTag[] = []): Promise<UserInfo> {
+  async create(caller: AuthenticatedPrincipal, name: string, path = '/', tags: ResourceTag[] = []): Promise<UserInfo> {
     if (path !== '/') throw new IdentityError('InvalidInput', `Berth keeps users at the path / only, not ${IAM_PATH.test(path) ? path : 'a malformed path'}`);
     if (name.toLowerCase() === 'root') throw new IdentityError('InvalidInput', 'the name root is reserved for the account');
     await this.authorize(caller, 'iam:CreateUser', userArn(caller.accountId, name));
@@ -35,21 +35,21 @@ export class IamUserService {
   }
 
   /** The named user, or the caller's own user without a name. */
-  async get(caller: Authenticated, name?: string): Promise<UserInfo> {
+  async get(caller: AuthenticatedPrincipal, name?: string): Promise<UserInfo> {
     const user = await this.target(caller, name);
     await this.authorize(caller, 'iam:GetUser', user.arn);
     return { ...user, path: '/', tags: await this.store.resourceTags.list(user.arn) };
   }
 
   /** The account's IAM users (not its root identity). */
-  async list(caller: Authenticated): Promise<UserInfo[]> {
+  async list(caller: AuthenticatedPrincipal): Promise<UserInfo[]> {
     await this.authorize(caller, 'iam:ListUsers', userArn(caller.accountId, '*'));
     const users = (await this.identities.listUsers(caller.accountId)).filter((u) => u.kind === 'user');
     return Promise.all(users.map(async (user) => ({ ...user, path: '/', tags: await this.store.resourceTags.list(user.arn) })));
   }
 
   /** Deletes a user that has no access keys (nor policies): DeleteConflict otherwise, as IAM does. */
-  async delete(caller: Authenticated, name: string): Promise<void> {
+  async delete(caller: AuthenticatedPrincipal, name: string): Promise<void> {
     const user = await this.named(caller.accountId, name);
     await this.authorize(caller, 'iam:DeleteUser', user.arn);
     if ((await this.store.identities.listAccessKeys(user.id)).length > 0) throw new IdentityError('DeleteConflict', 'Cannot delete entity, must delete access keys first.');
@@ -61,7 +61,7 @@ export class IamUserService {
     await this.store.resourceTags.remove(user.arn, (await this.store.resourceTags.list(user.arn)).map((t) => t.key));
   }
 
-  async createAccessKey(caller: Authenticated, name?: string): Promise<NewAccessKey & { user: User; createdAt: number }> {
+  async createAccessKey(caller: AuthenticatedPrincipal, name?: string): Promise<NewAccessKey & { user: User; createdAt: number }> {
     const user = await this.target(caller, name);
     await this.authorize(caller, 'iam:CreateAccessKey', user.arn);
     const keys = await this.store.identities.listAccessKeys(user.id);
@@ -70,25 +70,25 @@ export class IamUserService {
     return { ...(await this.identities.createAccessKey(user.id)), user, createdAt };
   }
 
-  async listAccessKeys(caller: Authenticated, name?: string): Promise<AccessKeyInfo[]> {
+  async listAccessKeys(caller: AuthenticatedPrincipal, name?: string): Promise<AccessKeyInfo[]> {
     const user = await this.target(caller, name);
     await this.authorize(caller, 'iam:ListAccessKeys', user.arn);
     return this.identities.listAccessKeys(caller.accountId, user.name);
   }
 
-  async updateAccessKey(caller: Authenticated, accessKeyId: string, status: AccessKeyStatus, name?: string): Promise<void> {
+  async updateAccessKey(caller: AuthenticatedPrincipal, accessKeyId: string, status: AccessKeyStatus, name?: string): Promise<void> {
     const user = await this.keyOwner(caller, accessKeyId, name);
     await this.authorize(caller, 'iam:UpdateAccessKey', user.arn);
     await this.identities.setAccessKeyStatus(accessKeyId, status);
   }
 
-  async deleteAccessKey(caller: Authenticated, accessKeyId: string, name?: string): Promise<void> {
+  async deleteAccessKey(caller: AuthenticatedPrincipal, accessKeyId: string, name?: string): Promise<void> {
     const user = await this.keyOwner(caller, accessKeyId, name);
     await this.authorize(caller, 'iam:DeleteAccessKey', user.arn);
     await this.identities.deleteAccessKey(accessKeyId);
   }
 
-  async tag(caller: Authenticated, name: string, tags: ResourceTag[]): Promise<void> {
+  async tag(caller: AuthenticatedPrincipal, name: string, tags: ResourceTag[]): Promise<void> {
     const user = await this.named(caller.accountId, name);
     await this.authorize(caller, 'iam:TagUser', user.arn);
     if (!(await this.store.resourceTags.put(user.arn, validateTags(tags), MAX_RESOURCE_TAGS))) {
@@ -96,13 +96,13 @@ export class IamUserService {
     }
   }
 
-  async untag(caller: Authenticated, name: string, keys: string[]): Promise<void> {
+  async untag(caller: AuthenticatedPrincipal, name: string, keys: string[]): Promise<void> {
     const user = await this.named(caller.accountId, name);
     await this.authorize(caller, 'iam:UntagUser', user.arn);
     await this.store.resourceTags.remove(user.arn, keys.map(assertTagKey));
   }
 
-  async tags(caller: Authenticated, name: string): Promise<ResourceTag[]> {
+  async tags(caller: AuthenticatedPrincipal, name: string): Promise<ResourceTag[]> {
     const user = await this.named(caller.accountId, name);
     await this.authorize(caller, 'iam:ListUserTags', user.arn);
     return this.store.resourceTags.list(user.arn);
@@ -115,7 +115,7 @@ export class IamUserService {
     return user;
   }
 
-  private async target(caller: Authenticated, name?: string): Promise<User> {
+  private async target(caller: AuthenticatedPrincipal, name?: string): Promise<User> {
     if (name !== undefined) return this.named(caller.accountId, name);
     if (caller.kind !== 'user') throw new IdentityError('InvalidInput', 'Must specify userName when calling with non-User credentials');
     const user = await this.store.identities.getUser(caller.userId);
@@ -124,7 +124,7 @@ export class IamUserService {
   }
 
   /** The user a key belongs to, in the caller's account (and the named user, when a name is given). */
-  private async keyOwner(caller: Authenticated, accessKeyId: string, name?: string): Promise<User> {
+  private async keyOwner(caller: AuthenticatedPrincipal, accessKeyId: string, name?: string): Promise<User> {
     const user = await this.target(caller, name);
     const found = await this.store.identities.getAccessKey(accessKeyId);
     if (!found || found.user.id !== user.id) throw new IdentityError('NoSuchEntity', `The Access Key with id ${accessKeyId} cannot be found.`);

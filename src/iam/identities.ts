@@ -4,7 +4,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { MasterKey } from '../keys/master-key.js';
 import type { AccessKey, AccessKeyStatus, Account, MetadataStore, User } from '../metadata/store.js';
-import type { Principal } from './authorizer.js';
+import type { AuthenticatedPrincipal } from './authorizer.js';
 
 export const KEY_CACHE_MS = 5_000;
 const KEY_ID = /^AKIA[A-Z2-7]{16}$/;
@@ -43,7 +43,7 @@ export function isAccessKeyId(value: string): boolean {
 }
 
 export interface ResolvedKey {
-  principal: Extract<Principal, { kind: 'user' }>;
+  principal: AuthenticatedPrincipal;
   secret: string;
   active: boolean;
 }
@@ -207,7 +207,9 @@ export class IdentityService {
     if (cached && now - cached.at < KEY_CACHE_MS) return cached.value;
     const found = isAccessKeyId(accessKeyId) ? await this.store.identities.getAccessKey(accessKeyId) : undefined;
     const value: ResolvedKey | undefined = found && {
-      principal: { kind: 'user', accountId: found.user.accountId, arn: found.user.arn, userId: found.user.id, accessKeyId },
+      principal: found.user.kind === 'root'
+        ? { kind: 'root', accountId: found.user.accountId, arn: found.user.arn, userId: found.user.id, accessKeyId }
+        : { kind: 'user', accountId: found.user.accountId, arn: found.user.arn, userId: found.user.id, userName: found.user.name, accessKeyId },
       secret: this.masterKey.decrypt(found.key.secretCiphertext, `access-key:${accessKeyId}`),
       active: found.key.status === 'Active',
     };

@@ -1,7 +1,7 @@
 // OpenID Connect identity providers an account trusts for AssumeRoleWithWebIdentity
 // (aws iam create-open-id-connect-provider …): the issuer URL, its audiences and thumbprints.
 import type { MetadataStore, OidcProvider } from '../metadata/store.js';
-import type { Authenticated } from './authorizer.js';
+import type { AuthenticatedPrincipal } from './authorizer.js';
 import { oidcProviderArn, type IamAuthorize } from './iam-access.js';
 import { IdentityError } from './identities.js';
 
@@ -26,7 +26,7 @@ export function providerUrl(url: string): string {
 export class OidcProviderService {
   constructor(private readonly store: MetadataStore, private readonly authorize: IamAuthorize) {}
 
-  async create(caller: Authenticated, url: string, clientIds: string[] = [], thumbprints: string[] = []): Promise<OidcProvider> {
+  async create(caller: AuthenticatedPrincipal, url: string, clientIds: string[] = [], thumbprints: string[] = []): Promise<OidcProvider> {
     const name = providerUrl(url);
     if (clientIds.length > MAX_CLIENT_IDS || clientIds.some((id) => id.length < 1 || id.length > 255)) {
       throw new IdentityError('InvalidInput', `ClientIDList holds up to ${MAX_CLIENT_IDS} ids of 1 to 255 characters`);
@@ -43,18 +43,18 @@ export class OidcProviderService {
     return provider;
   }
 
-  async get(caller: Authenticated, arn: string): Promise<OidcProvider> {
+  async get(caller: AuthenticatedPrincipal, arn: string): Promise<OidcProvider> {
     const provider = await this.find(caller.accountId, arn);
     await this.authorize(caller, 'iam:GetOpenIDConnectProvider', provider.arn);
     return provider;
   }
 
-  async list(caller: Authenticated): Promise<OidcProvider[]> {
+  async list(caller: AuthenticatedPrincipal): Promise<OidcProvider[]> {
     await this.authorize(caller, 'iam:ListOpenIDConnectProviders', oidcProviderArn(caller.accountId, '*'));
     return this.store.oidcProviders.list(caller.accountId);
   }
 
-  async delete(caller: Authenticated, arn: string): Promise<void> {
+  async delete(caller: AuthenticatedPrincipal, arn: string): Promise<void> {
     const provider = await this.find(caller.accountId, arn);
     await this.authorize(caller, 'iam:DeleteOpenIDConnectProvider', provider.arn);
     await this.store.oidcProviders.delete(provider.arn);

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { assertTagKey, MAX_RESOURCE_TAGS, validateTags, type ResourceTag } from '../domain/resource-tags.js';
 import type { MetadataStore, Role } from '../metadata/store.js';
-import type { Authenticated } from './authorizer.js';
+import type { AuthenticatedPrincipal } from './authorizer.js';
 import { IAM_NAME, IAM_PATH, roleArn, type IamAuthorize } from './iam-access.js';
 import { IdentityError } from './identities.js';
 
@@ -38,7 +38,7 @@ export class RoleService {
     private readonly deletionChecks: RoleDeletionCheck[] = [],
   ) {}
 
-  async create(caller: Authenticated, input: NewRole): Promise<RoleInfo> {
+  async create(caller: AuthenticatedPrincipal, input: NewRole): Promise<RoleInfo> {
     const path = input.path ?? '/';
     if (!IAM_NAME.test(input.name) || input.name.length > 64) throw new IdentityError('InvalidInput', `a role name is 1 to 64 letters, digits and + = , . @ _ -, not "${input.name}"`);
     if (!IAM_PATH.test(path) || path.length > 512) throw new IdentityError('InvalidInput', `a path starts and ends with /, not "${path}"`);
@@ -64,18 +64,18 @@ export class RoleService {
     return { ...role, tags };
   }
 
-  async get(caller: Authenticated, name: string): Promise<RoleInfo> {
+  async get(caller: AuthenticatedPrincipal, name: string): Promise<RoleInfo> {
     const role = await this.named(caller.accountId, name);
     await this.authorize(caller, 'iam:GetRole', role.arn);
     return { ...role, tags: await this.store.resourceTags.list(role.arn) };
   }
 
-  async list(caller: Authenticated, pathPrefix = '/'): Promise<Role[]> {
+  async list(caller: AuthenticatedPrincipal, pathPrefix = '/'): Promise<Role[]> {
     await this.authorize(caller, 'iam:ListRoles', roleArn(caller.accountId, '*'));
     return (await this.store.roles.list(caller.accountId)).filter((r) => r.path.startsWith(pathPrefix));
   }
 
-  async updateTrustPolicy(caller: Authenticated, name: string, document: string): Promise<void> {
+  async updateTrustPolicy(caller: AuthenticatedPrincipal, name: string, document: string): Promise<void> {
     const role = await this.named(caller.accountId, name);
     await this.authorize(caller, 'iam:UpdateAssumeRolePolicy', role.arn);
     this.validate(document, 'trust');
@@ -83,7 +83,7 @@ export class RoleService {
   }
 
   /** Deletes a role without policies (DeleteConflict otherwise, as IAM does) and its tags. */
-  async delete(caller: Authenticated, name: string): Promise<void> {
+  async delete(caller: AuthenticatedPrincipal, name: string): Promise<void> {
     const role = await this.named(caller.accountId, name);
     await this.authorize(caller, 'iam:DeleteRole', role.arn);
     for (const check of this.deletionChecks) {
@@ -94,7 +94,7 @@ export class RoleService {
     await this.store.resourceTags.remove(role.arn, (await this.store.resourceTags.list(role.arn)).map((t) => t.key));
   }
 
-  async tag(caller: Authenticated, name: string, tags: ResourceTag[]): Promise<void> {
+  async tag(caller: AuthenticatedPrincipal, name: string, tags: ResourceTag[]): Promise<void> {
     const role = await this.named(caller.accountId, name);
     await this.authorize(caller, 'iam:TagRole', role.arn);
     if (!(await this.store.resourceTags.put(role.arn, validateTags(tags), MAX_RESOURCE_TAGS))) {
@@ -102,13 +102,13 @@ export class RoleService {
     }
   }
 
-  async untag(caller: Authenticated, name: string, keys: string[]): Promise<void> {
+  async untag(caller: AuthenticatedPrincipal, name: string, keys: string[]): Promise<void> {
     const role = await this.named(caller.accountId, name);
     await this.authorize(caller, 'iam:UntagRole', role.arn);
     await this.store.resourceTags.remove(role.arn, keys.map(assertTagKey));
   }
 
-  async tags(caller: Authenticated, name: string): Promise<ResourceTag[]> {
+  async tags(caller: AuthenticatedPrincipal, name: string): Promise<ResourceTag[]> {
     const role = await this.named(caller.accountId, name);
     await this.authorize(caller, 'iam:ListRoleTags', role.arn);
     return this.store.resourceTags.list(role.arn);

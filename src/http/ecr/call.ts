@@ -1,11 +1,11 @@
 // What every ECR action handler receives, and the helpers that validate its input.
 import type { z } from 'zod';
-import type { Authenticated } from '../../iam/authorizer.js';
+import type { AuthenticatedPrincipal } from '../../iam/authorizer.js';
 import type { RequestContext } from '../../registry/context.js';
 import { ApiError } from './errors.js';
 
 export interface ApiCall {
-  principal: Authenticated;
+  principal: AuthenticatedPrincipal;
   /** The session token the request was signed with (temporary credentials only). */
   securityToken?: string;
   /** The action's input, as parsed JSON (validate it with `input`). */

@@ -197,7 +197,7 @@ describe('GetDownloadUrlForLayer', () => {
       assert.equal(res.status, 403, tampered);
       assert.equal((await res.json() as { code: string }).code, 'AccessDenied');
     }
-    const ctx = { principal: { kind: 'user' as const, accountId: server.berth.accountId, arn: 'arn:aws:iam::test:root', userId: 'u', accessKeyId: 'k' }, accountId: server.berth.accountId };
+    const ctx = { principal: { kind: 'root' as const, accountId: server.berth.accountId, arn: `arn:aws:iam::${server.berth.accountId}:root`, userId: 'u', accessKeyId: 'k' }, accountId: server.berth.accountId };
     const old = await server.berth.services.layerUrls.issue(ctx, name, layerDigest!, Date.now() - 2 * 3600 * 1000);
     assert.equal(old.kind, 'issued');
     const expired = await fetch(`${server.url}/layers/${(old as { token: string }).token}`);

@@ -1,0 +1,155 @@
+// The one policy decision, pure: explicit deny wins; in one account an allow in an identity or
+// (naming the caller) resource policy suffices; across accounts both sides must allow; the
+// account root holds every right in its own account; anonymous callers only what "*" is granted.
+import { conditionHolds } from './conditions.js';
+import type { PolicyDocument, PrincipalBlock, Statement } from './document.js';
+import { actionMatch, resourceMatch } from './patterns.js';
+import type { Caller, ContextValues } from './request.js';
+
+export interface NamedPolicy {
+  /** Which policy this is, for the decision's reasons: a policy name, `repository`, `registry`. */
+  name: string;
+  document: PolicyDocument;
+}
+
+export interface EvaluationInput {
+  caller: Caller;
+  /** e.g. ecr:BatchGetImage */
+  action: string;
+  /** The resource ARN. */
+  resource: string;
+  /** The account that owns the resource. */
+  resourceAccount: string;
+  context: ContextValues;
+  /** The caller's identity policies (inline and attached). */
+  identityPolicies: readonly NamedPolicy[];
+  /** Resource-based policies on the resource (the repository policy, the registry policy). */
+  resourcePolicies: readonly NamedPolicy[];
+}
+
+export interface StatementRef {
+  kind: 'identity' | 'resource';
+  policy: string;
+  index: number;
+  sid?: string;
+}
+
+export type DecisionReason =
+  | 'explicit-deny'
+  | 'account-root'
+  | 'identity-allow'
+  | 'resource-allow'
+  | 'cross-account-allow'
+  | 'no-identity-allow'
+  | 'no-resource-allow';
+
+export interface Decision {
+  allowed: boolean;
+  effect: 'Allow' | 'ExplicitDeny' | 'ImplicitDeny';
+  reason: DecisionReason;
+  /** The statement that decided (a deny, or the allow); absent when nothing matched. */
+  statement?: StatementRef;
+  /** Cross-account allows: the identity statement that allowed alongside the resource one. */
+  identityStatement?: StatementRef;
+}
+
+/** How a resource policy's principal names the caller: itself (or everyone), only its account, or not. */
+type PrincipalMatch = 'direct' | 'account' | 'none';
+
+function principalMatch(block: PrincipalBlock, caller: Caller): PrincipalMatch {
+  const aws = block.AWS ?? [];
+  if (aws.includes('*')) return 'direct';
+  if (caller.type === 'Anonymous') return 'none';
+  const named = (arn: string | undefined) => arn !== undefined && aws.includes(arn);
+  if (named(caller.arn) || (caller.type === 'AssumedRole' && named(caller.roleArn))) return 'direct';
+  if (caller.federated !== undefined && (block.Federated ?? []).includes(caller.federated)) return 'direct';
+  if (caller.service !== undefined && (block.Service ?? []).includes(caller.service)) return 'direct';
+  if (caller.accountId !== undefined && named(`arn:aws:iam::${caller.accountId}:root`)) return 'account';
+  return 'none';
+}
+
+/** NotPrincipal: applies to every caller except those it names together with their account. */
+function notPrincipalApplies(block: PrincipalBlock, caller: Caller): boolean {
+  const aws = block.AWS ?? [];
+  if (aws.includes('*')) return false;
+  if (caller.type === 'Anonymous') return true;
+  const match = principalMatch(block, caller);
+  if (caller.type === 'Account') return match === 'none';
+  const accountNamed = aws.includes(`arn:aws:iam::${caller.accountId}:root`);
+  return !(match === 'direct' && accountNamed);
+}
+
+function statementMatches(statement: Statement, input: EvaluationInput, variables: ContextValues | undefined): boolean {
+  const { action, resource, context } = input;
+  if (statement.action && !statement.action.some((p) => actionMatch(p, action))) return false;
+  if (statement.notAction && statement.notAction.some((p) => actionMatch(p, action))) return false;
+  if (statement.resource && !statement.resource.some((p) => resourceMatch(p, resource, variables))) return false;
+  if (statement.notResource && statement.notResource.some((p) => resourceMatch(p, resource, variables))) return false;
+  return statement.conditions.every((c) => conditionHolds(c, context, variables));
+}
+
+interface Scan {
+  deny?: StatementRef;
+  allow?: StatementRef;
+  /** Resource policies only: an allow naming only the caller's account. */
+  accountAllow?: StatementRef;
+}
+
+function scan(policies: readonly NamedPolicy[], kind: 'identity' | 'resource', input: EvaluationInput): Scan {
+  const result: Scan = {};
+  for (const { name, document } of policies) {
+    const variables = document.version === '2012-10-17' ? input.context : undefined;
+    document.statements.forEach((statement, index) => {
+      let match: PrincipalMatch = 'direct';
+      if (kind === 'resource') {
+        if (statement.principal) match = principalMatch(statement.principal, input.caller);
+        else if (statement.notPrincipal) match = notPrincipalApplies(statement.notPrincipal, input.caller) ? 'direct' : 'none';
+      }
+      if (match === 'none' || !statementMatches(statement, input, variables)) return;
+      const ref: StatementRef = { kind, policy: name, index, ...(statement.sid ? { sid: statement.sid } : {}) };
+      if (statement.effect === 'Deny') result.deny ??= ref;
+      else if (match === 'direct') result.allow ??= ref;
+      else result.accountAllow ??= ref;
+    });
+  }
+  return result;
+}
+
+export function evaluate(input: EvaluationInput): Decision {
+  const { caller } = input;
+  const anonymous = caller.type === 'Anonymous';
+  const identity = anonymous ? {} : scan(input.identityPolicies, 'identity', input);
+  const resource = scan(input.resourcePolicies, 'resource', input);
+  const deny = identity.deny ?? resource.deny;
+  if (deny) return { allowed: false, effect: 'ExplicitDeny', reason: 'explicit-deny', statement: deny };
+
+  if (anonymous) {
+    if (resource.allow) return { allowed: true, effect: 'Allow', reason: 'resource-allow', statement: resource.allow };
+    return { allowed: false, effect: 'ImplicitDeny', reason: 'no-resource-allow' };
+  }
+  // The root holds every identity-side right (in its own account, and to offer across accounts).
+  const root = caller.type === 'Account';
+  const identityAllows = root || identity.allow !== undefined;
+  const identityRef = identity.allow ? { identityStatement: identity.allow } : {};
+  if (caller.accountId === input.resourceAccount) {
+    if (root) return { allowed: true, effect: 'Allow', reason: 'account-root' };
+    if (identity.allow) return { allowed: true, effect: 'Allow', reason: 'identity-allow', statement: identity.allow };
+    if (resource.allow) return { allowed: true, effect: 'Allow', reason: 'resource-allow', statement: resource.allow };
+    return { allowed: false, effect: 'ImplicitDeny', reason: 'no-identity-allow' };
+  }
+  const resourceAllow = resource.allow ?? resource.accountAllow;
+  if (!resourceAllow) return { allowed: false, effect: 'ImplicitDeny', reason: 'no-resource-allow' };
+  if (!identityAllows) return { allowed: false, effect: 'ImplicitDeny', reason: 'no-identity-allow', statement: resourceAllow };
+  return { allowed: true, effect: 'Allow', reason: 'cross-account-allow', statement: resourceAllow, ...identityRef };
+}
+
+/** The denial as AWS words it (ECR puts this in AccessDeniedException and the registry's DENIED). */
+export function denialMessage(input: Pick<EvaluationInput, 'caller' | 'action' | 'resource'>, decision: Decision): string {
+  const who = input.caller.type === 'Anonymous' ? 'anonymous' : input.caller.arn ?? 'anonymous';
+  const head = `User: ${who} is not authorized to perform: ${input.action} on resource: ${input.resource}`;
+  if (decision.reason === 'explicit-deny') {
+    return `${head} with an explicit deny in ${decision.statement?.kind === 'resource' ? 'a resource-based' : 'an identity-based'} policy`;
+  }
+  const side = decision.reason === 'no-resource-allow' ? 'resource-based' : 'identity-based';
+  return `${head} because no ${side} policy allows the ${input.action} action`;
+}
