@@ -15,6 +15,8 @@ import { layerDownloadPlugin } from './http/ecr/layer-download.js';
 import { repositoryActions } from './http/ecr/actions/repositories.js';
 import { resourceTagActions } from './http/ecr/actions/resource-tags.js';
 import { accountForHost } from './http/hosts.js';
+import { iamFace } from './http/iam/face.js';
+import { awsQueryPlugin } from './http/iam/plugin.js';
 import { addAwsProtocolConstraint } from './http/aws-protocol.js';
 import { Authenticator } from './iam/authenticator.js';
 import { loadSessionService } from './iam/sessions.js';
@@ -85,7 +87,8 @@ export async function createBerth(config: Config): Promise<Berth> {
   const open = config.auth.mode === 'open';
 
   const blobStore = new BlobStore(driver);
-  const access = new RepositoryAccess(store, open ? new OpenAuthorizer() : new AccountAuthorizer(), { region: config.registry.region, createRepositoryOnPush: config.registry.createRepositoryOnPush });
+  const authorizer = open ? new OpenAuthorizer() : new AccountAuthorizer();
+  const access = new RepositoryAccess(store, authorizer, { region: config.registry.region, createRepositoryOnPush: config.registry.createRepositoryOnPush });
   const blobs = new BlobService(store, blobStore, access);
   const manifests = new ManifestService(store, blobStore, access, new ContentCache(config.registry.manifestCacheBytes), { maxManifestBytes: config.registry.maxManifestBytes });
   const layerUrlKey = await loadSharedSecret(store.settings, deployment.masterKey, 'layer_url_key', 'layer-url-signing-key');
@@ -145,6 +148,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   };
   await app.register(awsJsonPlugin, { targetPrefix: ECR_TARGET_PREFIX, signingName: 'ecr', authenticator, actions: ecrActions });
   await app.register(layerDownloadPlugin, { layerUrls: services.layerUrls });
+  await app.register(awsQueryPlugin, { authenticator, services: iamFace(store, identities, sessions, authorizer) });
 
   const scheduler = new JobScheduler(store, nodeId, app.log, [{
     name: 'expire-uploads',

@@ -2,7 +2,9 @@
 // sts.service-2.json, `error.code`) and of the query protocol itself, rendered as
 // <ErrorResponse><Error><Type>Sender</Type><Code>…</Code><Message>…</Message></Error>…
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ManagementError, type ManagementErrorCode } from '../../domain/management-errors.js';
 import { IdentityError } from '../../iam/identities.js';
+import { PolicyValidationError } from '../../policy/document.js';
 import { SignatureError } from '../../iam/sigv4.js';
 import { escapeXml } from './xml.js';
 
@@ -65,10 +67,22 @@ const FROM_SIGNATURE: Record<SignatureError['type'], IamErrorCode> = {
   ExpiredTokenException: 'ExpiredToken',
 };
 
+/** Tag validation (shared with the ECR face) in IAM's words. */
+const FROM_MANAGEMENT: Record<ManagementErrorCode, IamErrorCode> = {
+  INVALID_PARAMETER: 'InvalidInput',
+  INVALID_TAG_PARAMETER: 'InvalidInput',
+  TOO_MANY_TAGS: 'LimitExceeded',
+  VALIDATION: 'ValidationError',
+  REPOSITORY_ALREADY_EXISTS: 'EntityAlreadyExists',
+  REPOSITORY_NOT_EMPTY: 'DeleteConflict',
+};
+
 export function toIamError(err: unknown): IamError | undefined {
   if (err instanceof IamError) return err;
   if (err instanceof IdentityError) return new IamError(err.code, err.message);
   if (err instanceof SignatureError) return new IamError(FROM_SIGNATURE[err.type], err.message);
+  if (err instanceof PolicyValidationError) return new IamError('MalformedPolicyDocument', err.message);
+  if (err instanceof ManagementError) return new IamError(FROM_MANAGEMENT[err.code], err.message);
   // The one authorization call's refusal (RegistryError DENIED/UNAUTHORIZED) and the policy
   // engine's validation errors arrive by name.
   const named = err as { code?: unknown; name?: unknown; message?: unknown };

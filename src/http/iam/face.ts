@@ -1,0 +1,52 @@
+// The IAM and STS services behind the query protocol face, by API version: built here so
+// app.ts wires one thing.
+import type { Authorizer } from '../../iam/authorizer.js';
+import { iamAuthorizer } from '../../iam/iam-access.js';
+import { IamUserService } from '../../iam/iam-users.js';
+import { IdentityError, type IdentityService } from '../../iam/identities.js';
+import { WebIdentityVerifier } from '../../iam/oidc.js';
+import { OidcProviderService } from '../../iam/oidc-providers.js';
+import { RoleService, type PolicyValidator } from '../../iam/roles.js';
+import type { SessionService } from '../../iam/sessions.js';
+import { StsService, type IdentityPolicies } from '../../iam/sts.js';
+import type { MetadataStore } from '../../metadata/store.js';
+import { parsePolicy, POLICY_LIMITS, PolicyValidationError } from '../../policy/document.js';
+import { oidcProviderActions } from './actions/oidc-providers.js';
+import { roleActions } from './actions/roles.js';
+import { stsActions } from './actions/sts.js';
+import { userActions } from './actions/users.js';
+import { IAM_NAMESPACE, STS_NAMESPACE } from './errors.js';
+import { IAM_VERSION, STS_VERSION, type QueryService } from './plugin.js';
+
+/** Policy documents checked by the policy engine's parser, refused as MalformedPolicyDocument. */
+export const validatePolicy: PolicyValidator = (document, kind) => {
+  try {
+    parsePolicy(document, { kind, maxLength: kind === 'trust' ? POLICY_LIMITS.trust : POLICY_LIMITS.managed });
+  } catch (err) {
+    if (err instanceof PolicyValidationError) throw new IdentityError('MalformedPolicyDocument', err.message);
+    throw err;
+  }
+};
+
+export interface IamFaceOptions {
+  /** The caller's identity policies, for the identity side of AssumeRole's decision. */
+  identityPolicies?: IdentityPolicies;
+}
+
+export function iamFace(store: MetadataStore, identities: IdentityService, sessions: SessionService, authorizer: Authorizer, options: IamFaceOptions = {}): Record<string, QueryService> {
+  const authorize = iamAuthorizer(authorizer);
+  const providers = new OidcProviderService(store, authorize);
+  const sts = new StsService(store, sessions, providers, new WebIdentityVerifier(), options.identityPolicies ?? (async () => []));
+  return {
+    [IAM_VERSION]: {
+      signingName: 'iam',
+      namespace: IAM_NAMESPACE,
+      actions: {
+        ...userActions(new IamUserService(store, identities, authorize)),
+        ...roleActions(new RoleService(store, authorize, validatePolicy)),
+        ...oidcProviderActions(providers),
+      },
+    },
+    [STS_VERSION]: { signingName: 'sts', namespace: STS_NAMESPACE, actions: stsActions(sts), unsigned: ['AssumeRoleWithWebIdentity'] },
+  };
+}
