@@ -20,13 +20,18 @@ import { awsQueryPlugin } from './http/iam/plugin.js';
 import { addAwsProtocolConstraint } from './http/aws-protocol.js';
 import { Authenticator } from './iam/authenticator.js';
 import { loadSessionService } from './iam/sessions.js';
-import { AccountAuthorizer, ANONYMOUS, OpenAuthorizer } from './iam/authorizer.js';
+import { ANONYMOUS, OpenAuthorizer } from './iam/authorizer.js';
+import { PolicyAuthorizer } from './iam/policy-authorizer.js';
+import { StoreIdentityPolicySource, StoreResourcePolicySource } from './iam/policy-sources.js';
+import { requestFacts } from './http/facts.js';
+import { policyActions } from './http/ecr/actions/policies.js';
 import type { IdentityService, NewAccessKey } from './iam/identities.js';
 import type { TokenService } from './iam/tokens.js';
 import { loadSharedSecret } from './keys/shared-secret.js';
 import type { MetadataStore } from './metadata/store.js';
 import { dataPath, openDeployment } from './deployment.js';
-import { RepositoryAccess } from './registry/access.js';
+import { parseRepositoryArn, RepositoryAccess } from './registry/access.js';
+import { PolicyService } from './registry/policies.js';
 import { AccountService } from './registry/account.js';
 import { BlobService } from './registry/blobs.js';
 import { ContentCache } from './registry/content-cache.js';
@@ -87,8 +92,11 @@ export async function createBerth(config: Config): Promise<Berth> {
   const open = config.auth.mode === 'open';
 
   const blobStore = new BlobStore(driver);
-  const authorizer = open ? new OpenAuthorizer() : new AccountAuthorizer();
-  const access = new RepositoryAccess(store, authorizer, { region: config.registry.region, createRepositoryOnPush: config.registry.createRepositoryOnPush });
+  const accessOptions = { region: config.registry.region, createRepositoryOnPush: config.registry.createRepositoryOnPush };
+  const identityPolicies = new StoreIdentityPolicySource(store);
+  const resourcePolicies = new StoreResourcePolicySource(store, (arn) => parseRepositoryArn(arn, config.registry.region));
+  const policyAuthorizer = open ? undefined : new PolicyAuthorizer(identityPolicies, resourcePolicies);
+  const access = new RepositoryAccess(store, policyAuthorizer ?? new OpenAuthorizer(), accessOptions);
   const blobs = new BlobService(store, blobStore, access);
   const manifests = new ManifestService(store, blobStore, access, new ContentCache(config.registry.manifestCacheBytes), { maxManifestBytes: config.registry.maxManifestBytes });
   const layerUrlKey = await loadSharedSecret(store.settings, deployment.masterKey, 'layer_url_key', 'layer-url-signing-key');
@@ -102,6 +110,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     repositories: new RepositoryService(store, access),
     resourceTags: new ResourceTagService(store, access),
     account: new AccountService(store, access),
+    policies: new PolicyService(store, access),
   };
 
   const app = Fastify({
@@ -115,6 +124,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     frameworkErrors: renderFrameworkError,
     genReqId: () => randomUUID(),
   });
+  if (policyAuthorizer) policyAuthorizer.log = app.log;
   if (generatedMasterKey) app.log.warn({ file: generatedMasterKey }, 'generated a new master key: back it up — secrets and encrypted data cannot be read without it');
   if (open) app.log.warn('auth.mode is open: anyone who can reach this registry may push, pull and delete');
   if (config.log.requests) {
@@ -136,10 +146,12 @@ export async function createBerth(config: Config): Promise<Berth> {
     context: async (request) => ({
       principal: open ? ANONYMOUS : await authenticator.basic(request.headers.authorization),
       accountId: accountForHost(request.headers.host, hostRules) ?? accountId,
+      facts: requestFacts(request),
     }),
   });
   const ecrActions: ApiActionTable = {
-    ...authActions(tokens, accountId, hostRules),
+    ...authActions(tokens, access, accountId, hostRules),
+    ...policyActions(services.policies),
     ...repositoryActions(services.repositories, access, accountId, hostRules),
     ...resourceTagActions(services.resourceTags),
     ...accountActions(services.account),
@@ -148,7 +160,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   };
   await app.register(awsJsonPlugin, { targetPrefix: ECR_TARGET_PREFIX, signingName: 'ecr', authenticator, actions: ecrActions });
   await app.register(layerDownloadPlugin, { layerUrls: services.layerUrls });
-  await app.register(awsQueryPlugin, { authenticator, services: iamFace(store, identities, sessions, authorizer) });
+  await app.register(awsQueryPlugin, { authenticator, services: iamFace(store, identities, sessions, policyAuthorizer ?? new OpenAuthorizer(), { identityPolicies }) });
 
   const scheduler = new JobScheduler(store, nodeId, app.log, [{
     name: 'expire-uploads',

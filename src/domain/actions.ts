@@ -21,6 +21,13 @@ export const Actions = {
   DescribeRegistry: 'ecr:DescribeRegistry',
   GetAccountSetting: 'ecr:GetAccountSetting',
   PutAccountSetting: 'ecr:PutAccountSetting',
+  GetAuthorizationToken: 'ecr:GetAuthorizationToken',
+  SetRepositoryPolicy: 'ecr:SetRepositoryPolicy',
+  GetRepositoryPolicy: 'ecr:GetRepositoryPolicy',
+  DeleteRepositoryPolicy: 'ecr:DeleteRepositoryPolicy',
+  PutRegistryPolicy: 'ecr:PutRegistryPolicy',
+  GetRegistryPolicy: 'ecr:GetRegistryPolicy',
+  DeleteRegistryPolicy: 'ecr:DeleteRegistryPolicy',
 } as const;
 
 export type Action = (typeof Actions)[keyof typeof Actions];

@@ -7,6 +7,8 @@ export const ManagementErrorCodes = [
   'INVALID_PARAMETER',
   'INVALID_TAG_PARAMETER',
   'TOO_MANY_TAGS',
+  'REPOSITORY_POLICY_NOT_FOUND',
+  'REGISTRY_POLICY_NOT_FOUND',
   /** A value outside what the operation accepts (account setting names and values). */
   'VALIDATION',
 ] as const;

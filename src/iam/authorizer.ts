@@ -1,9 +1,8 @@
 // The one authorization call every operation makes: may this principal do this ECR action on
-// this resource? Until the policy engine arrives (IAM issue) an account's own identities may do
-// everything in it, and nothing in another account; anonymous callers may do nothing. An
+// this resource? PolicyAuthorizer (policy-authorizer.ts) decides with the policy engine; an
 // explicitly open registry (auth.mode: open) lets everyone do everything.
 import type { Action } from '../domain/actions.js';
-import { RegistryError } from '../domain/errors.js';
+import type { RequestFacts } from '../policy/request.js';
 
 /**
  * Who calls. `root` is an account's root identity (ARN arn:aws:iam::A:root); `user` an IAM user;
@@ -27,13 +26,19 @@ export const ANONYMOUS: Principal = { kind: 'anonymous' };
 export interface AuthorizationRequest {
   principal: Principal;
   action: Action;
-  /** The resource ARN, e.g. arn:aws:ecr:us-east-1:123456789012:repository/app. */
+  /** The resource ARN, e.g. arn:aws:ecr:us-east-1:123456789012:repository/app, or "*" (GetAuthorizationToken). */
   resource: string;
+  /** The account that owns the resource; by default the ARN's. */
+  resourceAccount?: string;
+  /** What the face knows of the request, for policy conditions (aws:SourceIp, …). */
+  facts?: RequestFacts;
 }
 
 export interface Authorizer {
   /** Resolves when allowed; throws a RegistryError (UNAUTHORIZED or DENIED) otherwise. */
   authorize(request: AuthorizationRequest): Promise<void>;
+  /** Forgets cached policies and resource tags after this node changed some. */
+  forget?(): void;
 }
 
 export class OpenAuthorizer implements Authorizer {
@@ -43,13 +48,4 @@ export class OpenAuthorizer implements Authorizer {
 /** The account of an ARN (`arn:aws:ecr:<region>:<account>:…`). */
 export function arnAccount(arn: string): string | undefined {
   return arn.split(':')[4];
-}
-
-export class AccountAuthorizer implements Authorizer {
-  async authorize({ principal, action, resource }: AuthorizationRequest): Promise<void> {
-    if (principal.kind === 'anonymous') throw new RegistryError('UNAUTHORIZED', 'authentication required');
-    if (arnAccount(resource) !== principal.accountId) {
-      throw new RegistryError('DENIED', `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${resource} because no resource-based policy allows the ${action} action`);
-    }
-  }
 }

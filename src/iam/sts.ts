@@ -9,6 +9,7 @@ import { denialMessage, evaluate, type NamedPolicy } from '../policy/evaluate.js
 import { buildContext, type Caller } from '../policy/request.js';
 import type { AuthenticatedPrincipal } from './authorizer.js';
 import { IdentityError } from './identities.js';
+import { callerOf } from './policy-authorizer.js';
 import type { OidcProviderService } from './oidc-providers.js';
 import type { WebIdentityVerifier } from './oidc.js';
 import type { SessionCredentials, SessionService } from './sessions.js';
@@ -21,18 +22,6 @@ const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[\x21-\x7e]*\/)?([\w+=,.@-]{1,
 
 /** The caller's identity policies (inline and attached), for the identity side of the trust decision. */
 export type IdentityPolicies = (principal: AuthenticatedPrincipal) => Promise<NamedPolicy[]>;
-
-/** How policies see a signed caller. */
-export function callerOf(principal: AuthenticatedPrincipal): Caller {
-  switch (principal.kind) {
-    case 'root': return { type: 'Account', arn: principal.arn, accountId: principal.accountId, userId: principal.accountId };
-    case 'user': return { type: 'User', arn: principal.arn, accountId: principal.accountId, userId: principal.userId, username: principal.userName };
-    case 'role-session': return {
-      type: 'AssumedRole', arn: principal.arn, accountId: principal.accountId, roleArn: principal.roleArn,
-      userId: `${principal.roleId}:${principal.sessionName}`, tags: principal.tags,
-    };
-  }
-}
 
 export interface CallerIdentity {
   userId: string;

@@ -1,4 +1,5 @@
-// The identity index over the query builder: accounts, users and their access keys.
+// The identity index over the query builder: accounts, users and their access keys (a deleted
+// user takes its inline policies and policy attachments with it).
 import type { Kysely, Selectable } from 'kysely';
 import type { AccessKeysTable, Database, UsersTable } from './schema.js';
 import type { AccessKey, AccessKeyStatus, Account, IdentityIndex, User } from './store.js';
@@ -59,6 +60,8 @@ export class Identities implements IdentityIndex {
   async deleteUser(id: string) {
     return this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('access_keys').where('user_id', '=', id).execute();
+      await trx.deleteFrom('inline_policies').where('owner_type', '=', 'user').where('owner_id', '=', id).execute();
+      await trx.deleteFrom('policy_attachments').where('owner_type', '=', 'user').where('owner_id', '=', id).execute();
       const result = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     });

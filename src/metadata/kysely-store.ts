@@ -4,13 +4,14 @@ import { Migrator, sql, type Kysely, type RawBuilder, type Selectable } from 'ky
 import type { Database, ManifestsTable, UploadsTable } from './schema.js';
 import { migrationProvider } from './migrations.js';
 import { Identities } from './kysely-identities.js';
+import { Policies } from './kysely-policies.js';
 import { OidcProviders, Roles } from './kysely-roles.js';
 import { KyselyImages } from './kysely-images.js';
 import { Jobs } from './kysely-jobs.js';
 import { Repositories, toRepository, type Ordered } from './kysely-repositories.js';
 import { AccountSettings, ResourceTags } from './kysely-resource-tags.js';
 import type {
-  AccountSettingIndex, BlobIndex, IdentityIndex, OidcProviderIndex, RoleIndex, ImageIndex, JobIndex, ManifestIndex, ManifestPutOutcome, ManifestRecord, MetadataStore,
+  AccountSettingIndex, BlobIndex, IdentityIndex, OidcProviderIndex, RoleIndex, ImageIndex, PolicyIndex, JobIndex, ManifestIndex, ManifestPutOutcome, ManifestRecord, MetadataStore,
   Page, RepositoryIndex, ResourceTagIndex, SettingsIndex, TagIndex, Upload, UploadIndex,
 } from './store.js';
 
@@ -65,6 +66,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly accountSettings: AccountSettingIndex;
   readonly jobs: JobIndex;
   readonly identities: IdentityIndex;
+  readonly policies: PolicyIndex;
   readonly roles: RoleIndex;
   readonly oidcProviders: OidcProviderIndex;
 
@@ -82,6 +84,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.accountSettings = new AccountSettings(db);
     this.jobs = new Jobs(db, options.skipLocked);
     this.identities = new Identities(db);
+    this.policies = new Policies(db);
     this.roles = new Roles(db, ordered);
     this.oidcProviders = new OidcProviders(db, ordered);
   }

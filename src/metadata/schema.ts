@@ -134,7 +134,49 @@ export interface AccountSettingsTable {
   value: string;
 }
 
+export interface RepositoryPoliciesTable {
+  repository_id: string;
+  policy_text: string;
+  updated_at: number;
+}
+
+export interface RegistryPoliciesTable {
+  account_id: string;
+  policy_text: string;
+  updated_at: number;
+}
+
+export interface InlinePoliciesTable {
+  owner_type: 'user' | 'role';
+  owner_id: string;
+  name: string;
+  policy_text: string;
+}
+
+export interface ManagedPoliciesTable {
+  arn: string;
+  id: string;
+  account_id: string;
+  name: string;
+  path: string;
+  description: string | null;
+  policy_text: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PolicyAttachmentsTable {
+  owner_type: 'user' | 'role';
+  owner_id: string;
+  policy_arn: string;
+}
+
 export interface Database {
+  repository_policies: RepositoryPoliciesTable;
+  registry_policies: RegistryPoliciesTable;
+  inline_policies: InlinePoliciesTable;
+  managed_policies: ManagedPoliciesTable;
+  policy_attachments: PolicyAttachmentsTable;
   accounts: AccountsTable;
   users: UsersTable;
   access_keys: AccessKeysTable;

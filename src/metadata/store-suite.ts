@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ManifestRecord, MetadataStore, Page, Repository } from './store.js';
 import { runImageIndexSuite } from './store-suite-images.js';
 import { describeEcrMetadata } from './store-suite-ecr.js';
+import { describePolicyMetadata } from './store-suite-policies.js';
 import { describeRoleMetadata } from './store-suite-roles.js';
 
 export interface StoreUnderTest {
@@ -481,6 +482,7 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     });
 
     describeEcrMetadata(() => store);
+    describePolicyMetadata(() => store);
     describeRoleMetadata(() => store);
   });
 }

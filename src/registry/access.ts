@@ -13,6 +13,13 @@ export function repositoryNotFound(accountId: string, name: string): RegistryErr
   return new RegistryError('NAME_UNKNOWN', `The repository with name '${name}' does not exist in the registry with id '${accountId}'`, { name });
 }
 
+/** The account and name of a repository ARN of `region`; undefined for anything else. */
+export function parseRepositoryArn(arn: string, region: string): { accountId: string; name: string } | undefined {
+  const match = /^arn:aws:ecr:([a-z0-9-]+):(\d{12}):repository\/(.+)$/.exec(arn);
+  if (!match || match[1] !== region || !isRepositoryName(match[3]!)) return undefined;
+  return { accountId: match[2]!, name: match[3]! };
+}
+
 export interface AccessOptions {
   region: string;
   createRepositoryOnPush: boolean;
@@ -42,14 +49,22 @@ export class RepositoryAccess {
    * else (another service, region or resource type, a malformed name).
    */
   parseRepositoryArn(arn: string): { accountId: string; name: string } | undefined {
-    const match = /^arn:aws:ecr:([a-z0-9-]+):(\d{12}):repository\/(.+)$/.exec(arn);
-    if (!match || match[1] !== this.options.region || !isRepositoryName(match[3]!)) return undefined;
-    return { accountId: match[2]!, name: match[3]! };
+    return parseRepositoryArn(arn, this.options.region);
   }
 
   /** Authorizes `action` on every repository of the registry (describing them all). */
   async authorizeAll(ctx: RequestContext, action: Action): Promise<void> {
-    await this.authorizer.authorize({ principal: ctx.principal, action, resource: this.repositoryArn(ctx.accountId, '*') });
+    await this.authorizer.authorize({ principal: ctx.principal, action, resource: this.repositoryArn(ctx.accountId, '*'), facts: ctx.facts });
+  }
+
+  /** Authorizes an action IAM grants on no particular resource (Resource "*": GetAuthorizationToken). */
+  async authorizeUnscoped(ctx: RequestContext, action: Action): Promise<void> {
+    await this.authorizer.authorize({ principal: ctx.principal, action, resource: '*', resourceAccount: ctx.accountId, facts: ctx.facts });
+  }
+
+  /** After this node changed a policy or resource tags: its authorizer reads them again. */
+  policiesChanged(): void {
+    this.authorizer.forget?.();
   }
 
   /**
@@ -58,13 +73,17 @@ export class RepositoryAccess {
    * carries the account the one authorization call needs.
    */
   async authorizeRegistry(ctx: RequestContext, action: Action): Promise<void> {
-    await this.authorizer.authorize({ principal: ctx.principal, action, resource: `arn:aws:ecr:${this.options.region}:${ctx.accountId}:registry` });
+    await this.authorizer.authorize({ principal: ctx.principal, action, resource: this.registryArn(ctx.accountId), facts: ctx.facts });
+  }
+
+  registryArn(accountId: string): string {
+    return `arn:aws:ecr:${this.options.region}:${accountId}:registry`;
   }
 
   /** Authorizes `action` on the repository without requiring that it exists. */
   async authorize(ctx: RequestContext, name: string, action: Action): Promise<void> {
     assertRepositoryName(name);
-    await this.authorizer.authorize({ principal: ctx.principal, action, resource: this.repositoryArn(ctx.accountId, name) });
+    await this.authorizer.authorize({ principal: ctx.principal, action, resource: this.repositoryArn(ctx.accountId, name), facts: ctx.facts });
   }
 
   /** Forgets a repository found recently (this node deleted it), so reads find its successor at once. */

@@ -1,8 +1,11 @@
 // Who is asking, and in which account's registry: resolved once per request by the http layer.
 import type { Principal } from '../iam/authorizer.js';
+import type { RequestFacts } from '../policy/request.js';
 
 export interface RequestContext {
   principal: Principal;
   /** The account whose registry the request addresses. */
   accountId: string;
+  /** What the face knows of the request (source address, TLS, user agent, tags it sets), for policy conditions. */
+  facts?: RequestFacts;
 }

@@ -5,6 +5,7 @@ import type { ImageService } from './images.js';
 import type { LayerUrlService } from './layer-urls.js';
 import type { ListingService } from './listings.js';
 import type { ManifestService } from './manifests.js';
+import type { PolicyService } from './policies.js';
 import type { RepositoryService } from './repositories.js';
 import type { ResourceTagService } from './resource-tags.js';
 import type { UploadService } from './uploads.js';
@@ -19,4 +20,5 @@ export interface RegistryServices {
   repositories: RepositoryService;
   resourceTags: ResourceTagService;
   account: AccountService;
+  policies: PolicyService;
 }

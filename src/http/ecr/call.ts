@@ -1,6 +1,7 @@
 // What every ECR action handler receives, and the helpers that validate its input.
 import type { z } from 'zod';
 import type { AuthenticatedPrincipal } from '../../iam/authorizer.js';
+import type { RequestFacts } from '../../policy/request.js';
 import type { RequestContext } from '../../registry/context.js';
 import { ApiError } from './errors.js';
 
@@ -14,6 +15,8 @@ export interface ApiCall {
   host: string;
   /** http or https, as the client reached Berth. */
   protocol: string;
+  /** For policy conditions (aws:SourceIp, …). */
+  facts: RequestFacts;
 }
 
 export type ApiAction = (call: ApiCall) => Promise<object>;
@@ -34,8 +37,9 @@ export function epochSeconds(ms: number): number {
 }
 
 /** The registry an action addresses: `registryId` when given, else the caller's own account. */
-export function context(call: ApiCall, registryId?: string): RequestContext {
-  return { principal: call.principal, accountId: registryId ?? call.principal.accountId };
+export function context(call: ApiCall, registryId?: string, requestTags?: Record<string, string>): RequestContext {
+  const facts = requestTags ? { ...call.facts, requestTags } : call.facts;
+  return { principal: call.principal, accountId: registryId ?? call.principal.accountId, facts };
 }
 
 /** An opaque nextToken for a page cursor. */

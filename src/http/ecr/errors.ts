@@ -21,7 +21,7 @@ export const COMMON_EXCEPTIONS: Record<string, number> = {
 /** Exceptions of the ECR model that Berth raises. All are client errors (400) but ServerException. */
 export const MODEL_EXCEPTIONS = [
   'EmptyUploadException', 'ImageAlreadyExistsException', 'ImageDigestDoesNotMatchException', 'ImageNotFoundException',
-  'ImageTagAlreadyExistsException', 'InvalidLayerException', 'InvalidLayerPartException', 'InvalidParameterException',
+  'ImageTagAlreadyExistsException', 'InvalidLayerException', 'RegistryPolicyNotFoundException', 'RepositoryPolicyNotFoundException', 'InvalidLayerPartException', 'InvalidParameterException',
   'InvalidTagParameterException', 'KmsException', 'LayerAlreadyExistsException', 'LayerInaccessibleException',
   'LayerPartTooSmallException', 'LayersNotFoundException', 'LimitExceededException', 'ReferencedImagesNotFoundException',
   'RepositoryAlreadyExistsException', 'RepositoryNotEmptyException', 'RepositoryNotFoundException', 'ServerException',
@@ -67,6 +67,8 @@ const FROM_MANAGEMENT: Record<ManagementErrorCode, ApiExceptionName> = {
   INVALID_PARAMETER: 'InvalidParameterException',
   INVALID_TAG_PARAMETER: 'InvalidTagParameterException',
   TOO_MANY_TAGS: 'TooManyTagsException',
+  REPOSITORY_POLICY_NOT_FOUND: 'RepositoryPolicyNotFoundException',
+  REGISTRY_POLICY_NOT_FOUND: 'RegistryPolicyNotFoundException',
   VALIDATION: 'ValidationException',
 };
 

@@ -14,6 +14,7 @@ import { docText, ECR_MODEL_PATH, loadEcrModel, mutations, violations, type Serv
 import { ecrClient, RegistryHttp } from '../../testing/ecr-http.js';
 import { startBerth, type TestBerth } from '../../testing/server.js';
 import { accountInputs } from './actions/account.js';
+import { policyInputs } from './actions/policies.js';
 import { repositoryInputs } from './actions/repositories.js';
 import { resourceTagInputs } from './actions/resource-tags.js';
 import { COMMON_EXCEPTIONS, MODEL_EXCEPTIONS } from './errors.js';
@@ -42,7 +43,14 @@ const BASES: Record<string, [z.ZodType, Record<string, unknown>]> = {
   DescribeRegistry: [accountInputs.DescribeRegistry, {}],
   GetAccountSetting: [accountInputs.GetAccountSetting, { name: 'BLOB_MOUNTING' }],
   PutAccountSetting: [accountInputs.PutAccountSetting, { name: 'BLOB_MOUNTING', value: 'ENABLED' }],
+  SetRepositoryPolicy: [policyInputs.SetRepositoryPolicy, { registryId: '123456789012', repositoryName: 'team/app', policyText: '{}', force: true }],
+  GetRepositoryPolicy: [policyInputs.GetRepositoryPolicy, { registryId: '123456789012', repositoryName: 'team/app' }],
+  DeleteRepositoryPolicy: [policyInputs.DeleteRepositoryPolicy, { registryId: '123456789012', repositoryName: 'team/app' }],
+  PutRegistryPolicy: [policyInputs.PutRegistryPolicy, { policyText: '{}' }],
+  GetRegistryPolicy: [policyInputs.GetRegistryPolicy, {}],
+  DeleteRegistryPolicy: [policyInputs.DeleteRegistryPolicy, {}],
 };
+const POLICY = (account: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'Pull', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: ['ecr:BatchGetImage'] }] });
 
 describe('the ECR model', { skip }, () => {
   let server: TestBerth;
@@ -131,6 +139,20 @@ describe('the ECR model', { skip }, () => {
       ['GetAccountSetting', () => ({ name: '' }), 'InvalidParameterException'],
       ['PutAccountSetting', () => ({ name: 'BLOB_MOUNTING', value: 'MAYBE' }), 'ValidationException'],
       ['PutAccountSetting', () => ({ name: '', value: 'x' }), 'InvalidParameterException'],
+      ['SetRepositoryPolicy', () => ({ repositoryName: name('taken'), policyText: '{"Statement":[]}' }), 'InvalidParameterException'],
+      ['SetRepositoryPolicy', () => ({ repositoryName: name('missing'), policyText: POLICY(account) }), 'RepositoryNotFoundException'],
+      ['SetRepositoryPolicy', () => ({ repositoryName: name('taken'), policyText: POLICY(account), registryId: '000000000000' }), 'AccessDeniedException'],
+      ['GetRepositoryPolicy', () => ({ repositoryName: 'Bad' }), 'InvalidParameterException'],
+      ['GetRepositoryPolicy', () => ({ repositoryName: name('missing') }), 'RepositoryNotFoundException'],
+      ['GetRepositoryPolicy', () => ({ repositoryName: name('taken') }), 'RepositoryPolicyNotFoundException'],
+      ['GetRepositoryPolicy', () => ({ repositoryName: name('taken'), registryId: '000000000000' }), 'AccessDeniedException'],
+      ['DeleteRepositoryPolicy', () => ({ repositoryName: 'Bad' }), 'InvalidParameterException'],
+      ['DeleteRepositoryPolicy', () => ({ repositoryName: name('missing') }), 'RepositoryNotFoundException'],
+      ['DeleteRepositoryPolicy', () => ({ repositoryName: name('taken') }), 'RepositoryPolicyNotFoundException'],
+      ['DeleteRepositoryPolicy', () => ({ repositoryName: name('taken'), registryId: '000000000000' }), 'AccessDeniedException'],
+      ['PutRegistryPolicy', () => ({ policyText: '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ecr:*"}}' }), 'InvalidParameterException'],
+      ['GetRegistryPolicy', () => ({}), 'RegistryPolicyNotFoundException'],
+      ['DeleteRegistryPolicy', () => ({}), 'RegistryPolicyNotFoundException'],
     ];
     const arnOf = (suffix: string) => `arn:aws:ecr:us-east-1:${account}:repository/${name(suffix)}`;
 
@@ -163,6 +185,12 @@ describe('the ECR model', { skip }, () => {
         DescribeRegistry: [],
         GetAccountSetting: ['ValidationException', 'InvalidParameterException'],
         PutAccountSetting: ['ValidationException', 'InvalidParameterException'],
+        SetRepositoryPolicy: ['InvalidParameterException', 'RepositoryNotFoundException', 'AccessDeniedException'],
+        GetRepositoryPolicy: ['InvalidParameterException', 'RepositoryNotFoundException', 'RepositoryPolicyNotFoundException', 'AccessDeniedException'],
+        DeleteRepositoryPolicy: ['InvalidParameterException', 'RepositoryNotFoundException', 'RepositoryPolicyNotFoundException', 'AccessDeniedException'],
+        PutRegistryPolicy: ['InvalidParameterException'],
+        GetRegistryPolicy: ['RegistryPolicyNotFoundException'],
+        DeleteRegistryPolicy: ['RegistryPolicyNotFoundException'],
       };
       assert.deepEqual(Object.keys(raises).sort(), Object.keys(BASES).sort());
       for (const [op, names] of Object.entries(raises)) {
@@ -228,6 +256,12 @@ describe('the ECR model', { skip }, () => {
       ['DescribeRegistry', {}],
       ['GetAccountSetting', { name: 'BASIC_SCAN_TYPE_VERSION' }],
       ['PutAccountSetting', { name: 'REGISTRY_POLICY_SCOPE', value: 'V2' }],
+      ['SetRepositoryPolicy', { repositoryName: 'outputs/plain', policyText: POLICY('210987654321') }],
+      ['GetRepositoryPolicy', { repositoryName: 'outputs/plain' }],
+      ['DeleteRepositoryPolicy', { repositoryName: 'outputs/plain' }],
+      ['PutRegistryPolicy', { policyText: POLICY('210987654321') }],
+      ['GetRegistryPolicy', {}],
+      ['DeleteRegistryPolicy', {}],
       ['DeleteRepository', { repositoryName: 'outputs/plain', force: true }],
       ['GetAuthorizationToken', {}],
     ];

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Authenticator } from '../../iam/authenticator.js';
+import { requestFacts } from '../facts.js';
 import { AWS_PROTOCOL_CONSTRAINT } from '../aws-protocol.js';
 import type { ApiActionTable } from './call.js';
 import { ApiError, renderApiError } from './errors.js';
@@ -55,7 +56,9 @@ export async function awsJsonPlugin(app: FastifyInstance, options: ApiPluginOpti
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ApiError('SerializationException', 'the request body must be a JSON object');
     const token = request.headers['x-amz-security-token'];
     const securityToken = typeof token === 'string' ? token : undefined;
-    const output = await action({ principal, body: parsed, host: request.headers.host ?? 'localhost', protocol: request.protocol, ...(securityToken && { securityToken }) });
+    const output = await action({
+      principal, body: parsed, host: request.headers.host ?? 'localhost', protocol: request.protocol, facts: requestFacts(request), ...(securityToken && { securityToken }),
+    });
     // A Buffer: Fastify appends '; charset=utf-8' to the Content-Type of a string body.
     return reply.header('x-amzn-RequestId', request.id).type('application/x-amz-json-1.1').send(Buffer.from(JSON.stringify(output)));
   });

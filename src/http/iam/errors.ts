@@ -75,6 +75,8 @@ const FROM_MANAGEMENT: Record<ManagementErrorCode, IamErrorCode> = {
   VALIDATION: 'ValidationError',
   REPOSITORY_ALREADY_EXISTS: 'EntityAlreadyExists',
   REPOSITORY_NOT_EMPTY: 'DeleteConflict',
+  REPOSITORY_POLICY_NOT_FOUND: 'NoSuchEntity',
+  REGISTRY_POLICY_NOT_FOUND: 'NoSuchEntity',
 };
 
 export function toIamError(err: unknown): IamError | undefined {

@@ -8,8 +8,9 @@ import { WebIdentityVerifier } from '../../iam/oidc.js';
 import { OidcProviderService } from '../../iam/oidc-providers.js';
 import { RoleService, type PolicyValidator } from '../../iam/roles.js';
 import type { SessionService } from '../../iam/sessions.js';
-import { StsService, type IdentityPolicies } from '../../iam/sts.js';
-import type { MetadataStore } from '../../metadata/store.js';
+import { StsService } from '../../iam/sts.js';
+import type { IdentityPolicySource } from '../../iam/policy-sources.js';
+import type { MetadataStore, PolicyOwner } from '../../metadata/store.js';
 import { parsePolicy, POLICY_LIMITS, PolicyValidationError } from '../../policy/document.js';
 import { oidcProviderActions } from './actions/oidc-providers.js';
 import { roleActions } from './actions/roles.js';
@@ -29,14 +30,14 @@ export const validatePolicy: PolicyValidator = (document, kind) => {
 };
 
 export interface IamFaceOptions {
-  /** The caller's identity policies, for the identity side of AssumeRole's decision. */
-  identityPolicies?: IdentityPolicies;
+  /** The callers' identity policies: the identity side of AssumeRole's decision; forgotten on this node when changed. */
+  identityPolicies?: IdentityPolicySource & { forget?(owner?: PolicyOwner): void };
 }
 
 export function iamFace(store: MetadataStore, identities: IdentityService, sessions: SessionService, authorizer: Authorizer, options: IamFaceOptions = {}): Record<string, QueryService> {
   const authorize = iamAuthorizer(authorizer);
   const providers = new OidcProviderService(store, authorize);
-  const sts = new StsService(store, sessions, providers, new WebIdentityVerifier(), options.identityPolicies ?? (async () => []));
+  const sts = new StsService(store, sessions, providers, new WebIdentityVerifier(), options.identityPolicies ? (p) => options.identityPolicies!.identityPolicies(p) : async () => []);
   return {
     [IAM_VERSION]: {
       signingName: 'iam',

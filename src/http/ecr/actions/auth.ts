@@ -1,22 +1,24 @@
 // GetAuthorizationToken: the `docker login` password for the caller's registry.
 import { z } from 'zod';
+import { Actions } from '../../../domain/actions.js';
 import { TOKEN_TTL_MS, type TokenService } from '../../../iam/tokens.js';
-import { ApiError } from '../errors.js';
-import { epochSeconds, input, type ApiActionTable } from '../call.js';
+import type { RepositoryAccess } from '../../../registry/access.js';
+import { context, epochSeconds, input, type ApiActionTable } from '../call.js';
 import { hostForAccount, type HostRules } from '../../hosts.js';
 
 const GetAuthorizationToken = z.object({
   registryIds: z.array(z.string().regex(/^[0-9]{12}$/, 'registryId must be a 12-digit account id')).min(1).max(10).optional(),
 });
 
-export function authActions(tokens: TokenService, defaultAccountId: string, rules: HostRules): ApiActionTable {
+export function authActions(tokens: TokenService, access: RepositoryAccess, defaultAccountId: string, rules: HostRules): ApiActionTable {
   return {
     async GetAuthorizationToken(call) {
       const { registryIds } = input(GetAuthorizationToken, call.body);
       const accounts = registryIds ?? [call.principal.accountId];
-      for (const id of accounts) {
-        if (id !== call.principal.accountId) throw new ApiError('AccessDeniedException', `User: ${call.principal.arn} is not authorized to access registry ${id}`);
-      }
+      // IAM grants GetAuthorizationToken on Resource "*", in the caller's own account.
+      await access.authorizeUnscoped(context(call), Actions.GetAuthorizationToken);
+      // One password serves every registry (as with ECR): what it may do in another account's
+      // registry is that registry's policies' and the caller's identity policies' to decide.
       // A role session's password carries its session token and ends when the session does.
       const session = call.principal.kind === 'role-session' && call.securityToken ? { ...call.principal, sessionToken: call.securityToken } : undefined;
       const now = Date.now();

@@ -62,7 +62,7 @@ export function repositoryActions(repositories: RepositoryService, access: Repos
   return {
     async CreateRepository(call) {
       const request = input(repositoryInputs.CreateRepository, call.body);
-      const repository = await repositories.create(context(call, request.registryId), {
+      const repository = await repositories.create(context(call, request.registryId, request.tags && Object.fromEntries(request.tags.map((t) => [t.Key, t.Value]))), {
         name: request.repositoryName,
         tags: (request.tags ?? []).map((t) => ({ key: t.Key, value: t.Value })),
         ...(request.imageTagMutability && { imageTagMutability: request.imageTagMutability }),

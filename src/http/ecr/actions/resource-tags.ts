@@ -1,7 +1,7 @@
 // TagResource, UntagResource, ListTagsForResource: tags on repositories, addressed by ARN.
 import { z } from 'zod';
 import type { ResourceTagService } from '../../../registry/resource-tags.js';
-import { input, type ApiActionTable } from '../call.js';
+import { context, input, type ApiActionTable } from '../call.js';
 import { Arn, TagList } from '../shapes.js';
 
 /** Input schemas by action, for the model conformance test. */
@@ -15,19 +15,19 @@ export function resourceTagActions(tags: ResourceTagService): ApiActionTable {
   return {
     async TagResource(call) {
       const request = input(resourceTagInputs.TagResource, call.body);
-      await tags.tag(call.principal, request.resourceArn, request.tags.map((t) => ({ key: t.Key, value: t.Value })));
+      await tags.tag(context(call), request.resourceArn, request.tags.map((t) => ({ key: t.Key, value: t.Value })));
       return {};
     },
 
     async UntagResource(call) {
       const request = input(resourceTagInputs.UntagResource, call.body);
-      await tags.untag(call.principal, request.resourceArn, request.tagKeys);
+      await tags.untag(context(call), request.resourceArn, request.tagKeys);
       return {};
     },
 
     async ListTagsForResource(call) {
       const request = input(resourceTagInputs.ListTagsForResource, call.body);
-      const list = await tags.list(call.principal, request.resourceArn);
+      const list = await tags.list(context(call), request.resourceArn);
       return { tags: list.map((t) => ({ Key: t.key, Value: t.value })) };
     },
   };

@@ -1,0 +1,67 @@
+// The authorizer of auth.mode iam: gathers the caller's identity policies and the resource's
+// policies (repository, registry) and asks the policy engine. A denial says why, in ECR's words
+// (the error message) and with the deciding statement (the log).
+import { RegistryError } from '../domain/errors.js';
+import { denialMessage, evaluate, type EvaluationInput } from '../policy/evaluate.js';
+import { ANONYMOUS_CALLER, buildContext, type Caller } from '../policy/request.js';
+import { arnAccount, type AuthorizationRequest, type Authorizer, type Principal } from './authorizer.js';
+import type { IdentityPolicySource, ResourcePolicySource } from './policy-sources.js';
+
+/** A principal as the policy language sees it. */
+export function callerOf(principal: Principal): Caller {
+  switch (principal.kind) {
+    case 'anonymous':
+      return ANONYMOUS_CALLER;
+    case 'root':
+      return { type: 'Account', arn: principal.arn, accountId: principal.accountId, userId: principal.accountId };
+    case 'user':
+      return { type: 'User', arn: principal.arn, accountId: principal.accountId, userId: principal.userId, username: principal.userName };
+    case 'role-session':
+      return {
+        type: 'AssumedRole', arn: principal.arn, roleArn: principal.roleArn, accountId: principal.accountId,
+        userId: `${principal.roleId}:${principal.sessionName}`, tags: principal.tags,
+      };
+  }
+}
+
+export interface DecisionLog {
+  info(fields: object, message: string): void;
+}
+
+export class PolicyAuthorizer implements Authorizer {
+  constructor(
+    private readonly identities: IdentityPolicySource & { forget?(): void },
+    private readonly resources: ResourcePolicySource & { forget?(): void },
+    private readonly options: { log?: DecisionLog; now?: () => number } = {},
+  ) {}
+
+  /** Where denials are logged (set once the server's logger exists). */
+  set log(log: DecisionLog) {
+    this.options.log = log;
+  }
+
+  async authorize({ principal, action, resource, resourceAccount, facts }: AuthorizationRequest): Promise<void> {
+    const account = resourceAccount ?? arnAccount(resource) ?? '';
+    const caller = callerOf(principal);
+    const [identityPolicies, onResource] = await Promise.all([
+      this.identities.identityPolicies(principal),
+      this.resources.resourcePolicies(resource, account),
+    ]);
+    const input: EvaluationInput = {
+      caller, action, resource, resourceAccount: account,
+      context: buildContext(caller, facts ?? {}, (this.options.now ?? Date.now)(), onResource.tags),
+      identityPolicies, resourcePolicies: onResource.policies,
+    };
+    const decision = evaluate(input);
+    if (decision.allowed) return;
+    const message = denialMessage(input, decision);
+    this.options.log?.info({ principal: caller.arn ?? 'anonymous', action, resource, decision: decision.effect, reason: decision.reason, statement: decision.statement }, 'access denied');
+    if (principal.kind === 'anonymous') throw new RegistryError('UNAUTHORIZED', `authentication required: ${message}`);
+    throw new RegistryError('DENIED', message);
+  }
+
+  forget(): void {
+    this.identities.forget?.();
+    this.resources.forget?.();
+  }
+}

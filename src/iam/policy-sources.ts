@@ -1,0 +1,102 @@
+// Where the authorizer finds policies: a principal's identity policies (inline, customer managed,
+// AWS managed) and a resource's resource-based policies (its repository's, its registry's) with
+// its tags. Read through a short cache: a change made on this node counts at once (forget), one
+// made on another node within POLICY_CACHE_MS, like access keys (identities.ts KEY_CACHE_MS).
+import type { MetadataStore, PolicyOwner } from '../metadata/store.js';
+import { parsePolicy, type PolicyDocument } from '../policy/document.js';
+import type { NamedPolicy } from '../policy/evaluate.js';
+import { managedPolicy } from '../policy/managed.js';
+import type { Principal } from './authorizer.js';
+import { TtlCache } from './ttl-cache.js';
+
+export const POLICY_CACHE_MS = 5_000;
+
+/** The identity-based policies of a principal: what the policy engine reads on its side. */
+export interface IdentityPolicySource {
+  identityPolicies(principal: Principal): Promise<NamedPolicy[]>;
+}
+
+/** The resource-based policies on a resource, and its tags (aws:ResourceTag/*). */
+export interface ResourcePolicySource {
+  resourcePolicies(resourceArn: string, accountId: string): Promise<{ policies: NamedPolicy[]; tags: Record<string, string> }>;
+}
+
+/** Whose identity policies a principal carries: a user's, a role session's role's; none for root and anonymous. */
+export function policyOwner(principal: Principal): PolicyOwner | undefined {
+  if (principal.kind === 'user') return { type: 'user', id: principal.userId };
+  if (principal.kind === 'role-session') return { type: 'role', id: principal.roleId };
+  return undefined;
+}
+
+/** Stored policy texts were validated when stored; parsed once per distinct text. */
+class ParsedTexts {
+  private readonly parsed = new Map<string, PolicyDocument>();
+
+  document(text: string, kind: 'identity' | 'resource'): PolicyDocument {
+    const key = `${kind}:${text}`;
+    let document = this.parsed.get(key);
+    if (!document) {
+      document = parsePolicy(text, { kind, maxLength: Number.MAX_SAFE_INTEGER });
+      if (this.parsed.size >= 1_000) this.parsed.clear();
+      this.parsed.set(key, document);
+    }
+    return document;
+  }
+}
+
+const texts = new ParsedTexts();
+
+export class StoreIdentityPolicySource implements IdentityPolicySource {
+  private readonly cache = new TtlCache<string, NamedPolicy[]>(POLICY_CACHE_MS);
+
+  constructor(private readonly store: MetadataStore) {}
+
+  async identityPolicies(principal: Principal): Promise<NamedPolicy[]> {
+    const owner = policyOwner(principal);
+    if (!owner) return [];
+    return this.cache.through(`${owner.type}:${owner.id}`, async () => {
+      const { policies, otherArns } = await this.store.policies.identityPolicies(owner);
+      const named = policies.map((p) => ({ name: p.name, document: texts.document(p.policyText, 'identity') }));
+      for (const arn of otherArns) {
+        const builtIn = managedPolicy(arn);
+        if (builtIn) named.push({ name: arn, document: builtIn.document });
+      }
+      return named;
+    });
+  }
+
+  /** Forgets what this node read for an owner (after it changed the owner's policies); all when none. */
+  forget(owner?: PolicyOwner): void {
+    if (owner) this.cache.delete(`${owner.type}:${owner.id}`);
+    else this.cache.clear();
+  }
+}
+
+export class StoreResourcePolicySource implements ResourcePolicySource {
+  private readonly cache = new TtlCache<string, { policies: NamedPolicy[]; tags: Record<string, string> }>(POLICY_CACHE_MS);
+
+  /** `repositoryOf` names the repository an ARN addresses (undefined for other resources). */
+  constructor(private readonly store: MetadataStore, private readonly repositoryOf: (arn: string) => { accountId: string; name: string } | undefined) {}
+
+  async resourcePolicies(resourceArn: string, accountId: string) {
+    return this.cache.through(resourceArn, async () => {
+      const policies: NamedPolicy[] = [];
+      let tags: Record<string, string> = {};
+      const target = this.repositoryOf(resourceArn);
+      const repository = target && (await this.store.repositories.get(target.accountId, target.name));
+      if (repository) {
+        const [text, tagList] = await Promise.all([this.store.policies.getRepositoryPolicy(repository.id), this.store.resourceTags.list(resourceArn)]);
+        if (text !== undefined) policies.push({ name: 'repository', document: texts.document(text, 'resource') });
+        tags = Object.fromEntries(tagList.map((t) => [t.key, t.value]));
+      }
+      const registry = await this.store.policies.getRegistryPolicy(accountId);
+      if (registry !== undefined) policies.push({ name: 'registry', document: texts.document(registry, 'resource') });
+      return { policies, tags };
+    });
+  }
+
+  /** Forgets what this node read (after it changed a policy or tags). */
+  forget(): void {
+    this.cache.clear();
+  }
+}
