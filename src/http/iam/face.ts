@@ -2,6 +2,7 @@
 // app.ts wires one thing.
 import type { Authorizer } from '../../iam/authorizer.js';
 import { iamAuthorizer } from '../../iam/iam-access.js';
+import { IamPolicyService } from '../../iam/iam-policies.js';
 import { IamUserService } from '../../iam/iam-users.js';
 import { IdentityError, type IdentityService } from '../../iam/identities.js';
 import { WebIdentityVerifier } from '../../iam/oidc.js';
@@ -13,6 +14,7 @@ import type { IdentityPolicySource } from '../../iam/policy-sources.js';
 import type { MetadataStore, PolicyOwner } from '../../metadata/store.js';
 import { parsePolicy, POLICY_LIMITS, PolicyValidationError } from '../../policy/document.js';
 import { oidcProviderActions } from './actions/oidc-providers.js';
+import { policyActions } from './actions/policies.js';
 import { roleActions } from './actions/roles.js';
 import { stsActions } from './actions/sts.js';
 import { userActions } from './actions/users.js';
@@ -38,13 +40,18 @@ export function iamFace(store: MetadataStore, identities: IdentityService, sessi
   const authorize = iamAuthorizer(authorizer);
   const providers = new OidcProviderService(store, authorize);
   const sts = new StsService(store, sessions, providers, new WebIdentityVerifier(), options.identityPolicies ? (p) => options.identityPolicies!.identityPolicies(p) : async () => []);
+  const users = new IamUserService(store, identities, authorize, [(user) => policies.deletionConflict({ type: 'user', id: user.id })]);
+  const roles = new RoleService(store, authorize, validatePolicy, [(role) => policies.deletionConflict({ type: 'role', id: role.id })]);
+  const forget = (owner: PolicyOwner) => options.identityPolicies?.forget?.(owner);
+  const policies: IamPolicyService = new IamPolicyService(store, users, roles, authorize, forget);
   return {
     [IAM_VERSION]: {
       signingName: 'iam',
       namespace: IAM_NAMESPACE,
       actions: {
-        ...userActions(new IamUserService(store, identities, authorize)),
-        ...roleActions(new RoleService(store, authorize, validatePolicy)),
+        ...userActions(users),
+        ...roleActions(roles),
+        ...policyActions(policies),
         ...oidcProviderActions(providers),
       },
     },
