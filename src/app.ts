@@ -125,6 +125,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     genReqId: () => randomUUID(),
   });
   if (policyAuthorizer) policyAuthorizer.log = app.log;
+  addAwsProtocolConstraint(app);
   if (generatedMasterKey) app.log.warn({ file: generatedMasterKey }, 'generated a new master key: back it up — secrets and encrypted data cannot be read without it');
   if (open) app.log.warn('auth.mode is open: anyone who can reach this registry may push, pull and delete');
   if (config.log.requests) {
@@ -138,7 +139,6 @@ export async function createBerth(config: Config): Promise<Berth> {
     const storage = await driver.stat(BLOBS_ROOT).then(() => true, (err) => err instanceof PathNotFoundError);
     return reply.code(database && storage ? 200 : 503).send({ database, storage });
   });
-  addAwsProtocolConstraint(app);
   const hostRules = config.accounts;
   await app.register(ociPlugin, {
     services,

@@ -21,6 +21,6 @@ export function addAwsProtocolConstraint(app: FastifyInstance): void {
       return { get: (value: string) => (handlers.get(value) ?? null) as never, set: (value: string, store: unknown) => { handlers.set(value, store); } };
     },
     deriveConstraint: (request: { headers: FastifyRequest['headers'] }) => awsProtocolOf(request.headers),
-    mustMatchWhenDerived: true,
+    mustMatchWhenDerived: false,
   });
 }
