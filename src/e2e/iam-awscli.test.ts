@@ -144,7 +144,7 @@ describe('aws iam and aws sts against Berth', () => {
     const admin = `AWS:${(await aws(['ecr', 'get-login-password'])).stdout.trim()}`;
     await skopeo(['copy', '--dest-creds', admin, '--dest-tls-verify=false', `oci:${layout.dir}:img`, `docker://${berth.host}/oidc/app:v1`]);
 
-    await fails(['iam', 'create-open-id-connect-provider', '--url', `http://${host}`, '--client-id-list', 'berth-ci'], 'InvalidInput');
+    await fails(['iam', 'create-open-id-connect-provider', '--url', `http://${host}`, '--client-id-list', 'berth-ci', '--thumbprint-list', issuer.thumbprint], 'InvalidInput');
     const providerArn = (await ok(['iam', 'create-open-id-connect-provider', '--url', issuer.url, '--client-id-list', 'berth-ci', '--thumbprint-list', issuer.thumbprint])).OpenIDConnectProviderArn;
     assert.equal(providerArn, `arn:aws:iam::${account}:oidc-provider/${host}`);
     const provider = await ok(['iam', 'get-open-id-connect-provider', '--open-id-connect-provider-arn', providerArn]);

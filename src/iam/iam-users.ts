@@ -117,7 +117,7 @@ export class IamUserService {
 
   private async target(caller: AuthenticatedPrincipal, name?: string): Promise<User> {
     if (name !== undefined) return this.named(caller.accountId, name);
-    if (caller.kind === 'role-session') throw new IdentityError('InvalidInput', 'Must specify userName when calling with non-User credentials');
+    if (caller.kind === 'role-session') throw new IdentityError('ValidationError', 'Must specify userName when calling with non-User credentials');
     const user = await this.store.identities.getUser(caller.userId);
     if (!user) throw new IdentityError('NoSuchEntity', 'The user of these credentials no longer exists.');
     return user;

@@ -42,7 +42,7 @@ export function decodeMarker(marker: string | undefined): string | undefined {
     const value = JSON.parse(Buffer.from(marker, 'base64url').toString('utf8')) as { l?: unknown };
     if (typeof value.l === 'string') return value.l;
   } catch { /* refused below */ }
-  throw new IamError('InvalidInput', 'Marker is not a marker from a previous response');
+  throw new IamError('ValidationError', '1 validation error detected: Value at \'marker\' failed to satisfy constraint: Member must be a Marker from a previous response');
 }
 
 /** One page of items in name order after the Marker: the IAM list shape's IsTruncated/Marker. */
