@@ -61,7 +61,7 @@ export class Authenticator {
         const session = this.sessions.verify(claims.session, claims.key, now);
         if (session.accountId === claims.account) return session;
       } catch { /* refused below */ }
-      throw new RegistryError('UNAUTHORIZED', 'the temporary credentials behind these credentials expired: log in again');
+      throw new RegistryError('UNAUTHORIZED', 'the temporary credentials behind these credentials expired or are not valid here: log in again');
     }
     const key = await this.identities.resolve(claims.key, now);
     if (!key || !key.active || key.principal.accountId !== claims.account) {
