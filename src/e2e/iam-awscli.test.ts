@@ -170,7 +170,7 @@ describe('aws iam and aws sts against Berth', () => {
     const out = tempDir('berth-iam-pulled-');
     scratch.push(out);
     await skopeo(['copy', '--src-creds', creds, '--src-tls-verify=false', `docker://${berth.host}/oidc/app:v1`, `oci:${out}:img`]);
-    await assert.rejects(skopeo(['copy', '--dest-creds', creds, '--dest-tls-verify=false', `oci:${layout.dir}:img`, `docker://${berth.host}/oidc/app:v2`]), /denied|not authorized/i);
+    await assert.rejects(skopeo(['copy', '--dest-creds', creds, '--dest-tls-verify=false', `oci:${layout.dir}:img`, `docker://${berth.host}/oidc/app:v2`]), /denied|not authorized|403/i);
 
     // The trust policy's conditions, the audience, the signature and the expiry all count.
     const denied = await assume(await issuer.token({ sub: 'repo:api/main', aud: 'berth-ci' }));

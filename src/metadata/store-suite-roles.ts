@@ -1,7 +1,7 @@
 // The metadata suite's part for roles and OpenID Connect providers (the IAM API). Run by
 // store-suite.ts on every backend.
 import assert from 'node:assert/strict';
-import { randomInt } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { MetadataStore, Role } from './store.js';
 
@@ -13,7 +13,7 @@ async function account(store: MetadataStore): Promise<string> {
 
 function role(accountId: string, name: string): Role {
   return {
-    id: `AROA${String(randomInt(1e15, 1e16 - 1))}X`, accountId, name, path: '/', arn: `arn:aws:iam::${accountId}:role/${name}`,
+    id: `AROA${randomUUID().replace(/-/g, '').slice(0, 17).toUpperCase()}`, accountId, name, path: '/', arn: `arn:aws:iam::${accountId}:role/${name}`,
     trustPolicy: '{"Version":"2012-10-17","Statement":[]}', description: null, maxSessionDuration: 3600, createdAt: 1_700_000_000_123,
   };
 }
