@@ -83,7 +83,10 @@ export class WebIdentityVerifier {
 
   /** The issuer's key set (cached for JWKS_CACHE_MS per provider). */
   private async keySet(provider: OidcProvider, now: number, refresh: boolean): Promise<JSONWebKeySet> {
-    const cached = this.keys.get(provider.arn);
+    // Keyed by what the keys were trusted under: a provider deleted and made again with other
+    // thumbprints must not inherit keys fetched under the old ones.
+    const cacheKey = `${provider.arn}|${provider.createdAt}|${provider.thumbprints.join(',')}`;
+    const cached = this.keys.get(cacheKey);
     if (cached && !refresh && now - cached.at < JWKS_CACHE_MS) return cached.jwks;
     const issuer = `https://${provider.url}`;
     const discovery = await fetchJson(`${issuer}/.well-known/openid-configuration`, provider.thumbprints) as { jwks_uri?: unknown; issuer?: unknown };
@@ -91,7 +94,7 @@ export class WebIdentityVerifier {
     const jwks = await fetchJson(discovery.jwks_uri, provider.thumbprints) as JSONWebKeySet;
     if (!Array.isArray(jwks?.keys)) throw new IdentityError('IDPCommunicationError', `${discovery.jwks_uri} is not a JSON Web Key Set`);
     if (this.keys.size > 1000) this.keys.clear();
-    this.keys.set(provider.arn, { at: now, jwks });
+    this.keys.set(cacheKey, { at: now, jwks });
     return jwks;
   }
 
