@@ -26,6 +26,7 @@ import { StoreIdentityPolicySource, StoreResourcePolicySource } from './iam/poli
 import { requestFacts } from './http/facts.js';
 import { policyActions } from './http/ecr/actions/policies.js';
 import type { IdentityService, NewAccessKey } from './iam/identities.js';
+import type { UserPolicyService } from './iam/user-policies.js';
 import type { TokenService } from './iam/tokens.js';
 import { loadSharedSecret } from './keys/shared-secret.js';
 import type { MetadataStore } from './metadata/store.js';
@@ -58,6 +59,8 @@ export interface Berth {
   readonly services: RegistryServices;
   readonly scheduler: JobScheduler;
   readonly identities: IdentityService;
+  /** Users' identity policies (inline and attached). */
+  readonly userPolicies: UserPolicyService;
   /** Issues and verifies registry passwords. */
   readonly tokens: TokenService;
   /** The deployment's default account. */
@@ -94,6 +97,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   const blobStore = new BlobStore(driver);
   const accessOptions = { region: config.registry.region, createRepositoryOnPush: config.registry.createRepositoryOnPush };
   const identityPolicies = new StoreIdentityPolicySource(store);
+  deployment.onPoliciesChanged((owner) => identityPolicies.forget(owner));
   const resourcePolicies = new StoreResourcePolicySource(store, (arn) => parseRepositoryArn(arn, config.registry.region));
   const policyAuthorizer = open ? undefined : new PolicyAuthorizer(identityPolicies, resourcePolicies);
   const access = new RepositoryAccess(store, policyAuthorizer ?? new OpenAuthorizer(), accessOptions);
@@ -174,7 +178,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   await scheduler.start();
 
   return {
-    app, config, store, driver, services, scheduler, identities, tokens, accountId, nodeId, bootstrapKey, generatedMasterKey,
+    app, config, store, driver, services, scheduler, identities, userPolicies: deployment.userPolicies, tokens, accountId, nodeId, bootstrapKey, generatedMasterKey,
     ecrActions: Object.keys(ecrActions).sort(),
     async listen() {
       const { host, port } = splitListen(config.listen);

@@ -7,6 +7,8 @@ import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { IdentityService, newAccountId } from './iam/identities.js';
 import { loadTokenService, type TokenService } from './iam/tokens.js';
+import { UserPolicyService } from './iam/user-policies.js';
+import type { PolicyOwner } from './metadata/store.js';
 import { MasterKey } from './keys/master-key.js';
 import { openMetadata } from './metadata/open.js';
 import type { MetadataStore } from './metadata/store.js';
@@ -16,6 +18,10 @@ export interface Deployment {
   readonly store: MetadataStore;
   readonly masterKey: MasterKey;
   readonly identities: IdentityService;
+  /** Users' identity policies (inline and attached). */
+  readonly userPolicies: UserPolicyService;
+  /** Tells what this process cached of an owner's policies to forget it (the server sets it). */
+  onPoliciesChanged(listener: (owner: PolicyOwner) => void): void;
   /** Issues and verifies registry passwords with the deployment's signing key. */
   readonly tokens: TokenService;
   /** The deployment's default account (the registry of a host no rule names). */
@@ -45,7 +51,13 @@ export async function openDeployment(config: Config): Promise<Deployment> {
     const accountId = await store.settings.setIfAbsent('default_account_id', newAccountId());
     const identities = new IdentityService(store, masterKey);
     await identities.ensureAccount(accountId);
-    return { config, store, masterKey, identities, tokens, accountId, generatedMasterKey, close: () => store.close() };
+    const listeners: ((owner: PolicyOwner) => void)[] = [];
+    const userPolicies = new UserPolicyService(store, identities, (owner) => listeners.forEach((listener) => listener(owner)));
+    return {
+      config, store, masterKey, identities, userPolicies, tokens, accountId, generatedMasterKey,
+      onPoliciesChanged: (listener) => void listeners.push(listener),
+      close: () => store.close(),
+    };
   } catch (err) {
     await store.close();
     throw err;

@@ -98,6 +98,26 @@ describe('berth admin', () => {
     await fails(['keys', 'create', '--account', '222222222222', '--user', 'nobody'], /no user nobody/);
   });
 
+  it("policies: a user's inline policies (inline JSON or file://) and attached managed ones; malformed documents and unknown ARNs refused", async () => {
+    const base = ['--account', '222222222222', '--user', 'ci'];
+    const pull = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'], Resource: '*' }] });
+    await ok(['policies', 'put-user-policy', ...base, '--name', 'pull', '--document', pull]);
+    const file = join(dataDir, 'push.json');
+    writeFileSync(file, JSON.stringify({ Version: '2012-10-17', Statement: { Effect: 'Allow', Action: 'ecr:PutImage', Resource: 'arn:aws:ecr:*:222222222222:repository/ci/*' } }));
+    await ok(['policies', 'put-user-policy', ...base, '--name', 'push', '--document', `file://${file}`]);
+    assert.equal(await ok(['policies', 'get-user-policy', ...base, '--name', 'pull']), `${pull}\n`);
+    await ok(['policies', 'attach-user-policy', ...base, '--policy-arn', 'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly']);
+    const listed = JSON.parse(await ok(['policies', 'ls', ...base, '--json'])) as { PolicyName: string; Kind: string }[];
+    assert.deepEqual(listed.map((p) => `${p.Kind}:${p.PolicyName}`), ['inline:pull', 'inline:push', 'attached:AmazonEC2ContainerRegistryReadOnly']);
+    await fails(['policies', 'put-user-policy', ...base, '--name', 'bad', '--document', '{"Statement":[{"Effect":"Allow","Action":"ecr:*"}]}'], /Statement\[0\]\.Resource/);
+    await fails(['policies', 'attach-user-policy', ...base, '--policy-arn', 'arn:aws:iam::aws:policy/NoSuchPolicy'], /does not exist/);
+    await fails(['policies', 'put-user-policy', '--account', '222222222222', '--user', 'root', '--name', 'x', '--document', pull], /root identity takes no policies/);
+    await ok(['policies', 'delete-user-policy', ...base, '--name', 'push']);
+    await ok(['policies', 'detach-user-policy', ...base, '--policy-arn', 'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly']);
+    assert.match(await ok(['policies', 'ls', ...base]), /^NAME\s+KIND\s+ARN\npull\s+inline\s*\n$/);
+    assert.match(await ok(['policies', 'ls']), /AmazonEC2ContainerRegistryPullOnly\s+aws-managed\s+arn:aws:iam::aws:policy\/AmazonEC2ContainerRegistryPullOnly/);
+  });
+
   it('reads the settings serve reads: --config FILE and BERTH_DATA_DIR', async () => {
     const file = join(dataDir, 'berth.yaml');
     writeFileSync(file, `dataDir: ${dataDir}\n`);

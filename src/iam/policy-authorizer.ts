@@ -3,7 +3,7 @@
 // (the error message) and with the deciding statement (the log).
 import { RegistryError } from '../domain/errors.js';
 import { denialMessage, evaluate, type EvaluationInput } from '../policy/evaluate.js';
-import { ANONYMOUS_CALLER, buildContext, type Caller } from '../policy/request.js';
+import { ANONYMOUS_CALLER, buildContext, type Caller, type ContextValues } from '../policy/request.js';
 import { arnAccount, type AuthorizationRequest, type Authorizer, type Principal } from './authorizer.js';
 import type { IdentityPolicySource, ResourcePolicySource } from './policy-sources.js';
 
@@ -24,6 +24,8 @@ export function callerOf(principal: Principal): Caller {
   }
 }
 
+const NO_CONTEXT: ContextValues = new Map();
+
 export interface DecisionLog {
   info(fields: object, message: string): void;
 }
@@ -43,13 +45,14 @@ export class PolicyAuthorizer implements Authorizer {
   async authorize({ principal, action, resource, resourceAccount, facts }: AuthorizationRequest): Promise<void> {
     const account = resourceAccount ?? arnAccount(resource) ?? '';
     const caller = callerOf(principal);
-    const [identityPolicies, onResource] = await Promise.all([
-      this.identities.identityPolicies(principal),
-      this.resources.resourcePolicies(resource, account),
-    ]);
+    // The hot path (pulls by an account's root, no policy on the repository) reads two cached
+    // values and builds no context: only statements read condition keys.
+    const identityPolicies = principal.kind === 'user' || principal.kind === 'role-session' ? await this.identities.identityPolicies(principal) : [];
+    const onResource = await this.resources.resourcePolicies(resource, account);
+    const anyPolicy = identityPolicies.length > 0 || onResource.policies.length > 0;
     const input: EvaluationInput = {
       caller, action, resource, resourceAccount: account,
-      context: buildContext(caller, facts ?? {}, (this.options.now ?? Date.now)(), onResource.tags),
+      context: anyPolicy ? buildContext(caller, facts ?? {}, (this.options.now ?? Date.now)(), onResource.tags) : NO_CONTEXT,
       identityPolicies, resourcePolicies: onResource.policies,
     };
     const decision = evaluate(input);

@@ -85,8 +85,8 @@ export class StsService {
       throw new IdentityError('InvalidIdentityToken', `No OpenIDConnect provider found in your account for ${issuer}`);
     });
     const identity = await this.webIdentities.verify(input.token, provider);
-    // A web identity has no identity policies: the role's own account's trust policy alone decides.
-    const caller: Caller = { type: 'FederatedUser', federated: provider.arn, arn: provider.arn, accountId: role.accountId };
+    // A web identity has no account nor identity policies: the trust policy alone decides.
+    const caller: Caller = { type: 'FederatedUser', federated: provider.arn, arn: provider.arn };
     const extra = new Map<string, string | readonly string[]>([
       [`${provider.url}:sub`.toLowerCase(), identity.subject],
       [`${provider.url}:aud`.toLowerCase(), identity.audience],

@@ -1,6 +1,6 @@
 // Condition operators: String*, Numeric*, Date*, Bool, Binary, IpAddress, Arn*, Null, with the
 // …IfExists forms and the ForAnyValue:/ForAllValues: set qualifiers, as IAM evaluates them.
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { arnMatch, globMatch, substituteText } from './patterns.js';
 import { contextValue, type ContextValues } from './request.js';
 
@@ -24,16 +24,45 @@ export function parseDate(value: string): number {
   return Date.parse(value);
 }
 
+/** An address as a number: 32 bits for IPv4, 128 for IPv6; undefined when it is neither. */
+function parseIp(text: string): { bits: 32 | 128; value: bigint } | undefined {
+  const family = isIP(text);
+  if (family === 4) return { bits: 32, value: text.split('.').reduce((n, part) => (n << 8n) | BigInt(part), 0n) };
+  if (family !== 6) return undefined;
+  let address = text;
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(address);
+  if (dotted) {
+    const v4 = parseIp(dotted[1]!)!.value;
+    address = `${address.slice(0, dotted.index)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
+  }
+  const [head, tail] = address.split('::') as [string, string | undefined];
+  const groups = (part: string | undefined) => (part ? part.split(':') : []);
+  const left = groups(head);
+  const right = groups(tail);
+  const all = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return { bits: 128, value: all.reduce((n, group) => (n << 16n) | BigInt(`0x${group || '0'}`), 0n) };
+}
+
+/** Ranges parsed once by their text (policies name the same few on every request). */
+const ranges = new Map<string, { bits: number; network: bigint; shift: bigint } | null>();
+
+function parseRange(range: string): { bits: number; network: bigint; shift: bigint } | null {
+  let parsed = ranges.get(range);
+  if (parsed === undefined) {
+    const [net, prefixText] = range.split('/');
+    const ip = parseIp(net ?? '');
+    parsed = ip ? { bits: ip.bits, shift: BigInt(ip.bits - (prefixText === undefined ? ip.bits : Number(prefixText))), network: 0n } : null;
+    if (parsed && ip) parsed.network = ip.value >> parsed.shift;
+    if (ranges.size >= 10_000) ranges.clear();
+    ranges.set(range, parsed);
+  }
+  return parsed;
+}
+
 function ipInRange(address: string, range: string): boolean {
-  const [net, prefixText] = range.split('/');
-  const family = isIP(net ?? '');
-  const addressFamily = isIP(address);
-  if (!family || !addressFamily) return false;
-  const list = new BlockList();
-  const type = family === 6 ? 'ipv6' : 'ipv4';
-  const prefix = prefixText === undefined ? (family === 6 ? 128 : 32) : Number(prefixText);
-  list.addSubnet(net!, prefix, type);
-  return list.check(address, addressFamily === 6 ? 'ipv6' : 'ipv4');
+  const ip = parseIp(address);
+  const parsed = parseRange(range);
+  return ip !== undefined && parsed !== null && ip.bits === parsed.bits && ip.value >> parsed.shift === parsed.network;
 }
 
 function validIpRange(range: string): boolean {

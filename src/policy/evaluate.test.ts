@@ -104,6 +104,41 @@ test('conditions: SourceIp deny, SecureTransport, tags, variables, dates and set
   assert.equal(run(alice, 'ecr:TagResource', { identity: onlyKeys, facts: { requestTags: { env: 'prod', owner: 'x' } } }).decision.allowed, false);
 });
 
+test('a trust policy: a web identity caller is let in by Principal Federated and its token claims alone', () => {
+  const provider = `arn:aws:iam::${A}:oidc-provider/issuer.example`;
+  const web: Caller = { type: 'FederatedUser', federated: provider };
+  const trust = parsePolicy(JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Federated: provider }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: { StringEquals: { 'issuer.example:sub': 'repo:team/app' } } }],
+  }), { kind: 'trust', maxLength: POLICY_LIMITS.trust });
+  const decide = (sub: string, caller = web) => {
+    const context = buildContext(caller, {}, Date.now());
+    context.set('issuer.example:sub', sub);
+    return evaluate({ caller, action: 'sts:AssumeRoleWithWebIdentity', resource: `arn:aws:iam::${A}:role/ci`, resourceAccount: A, context, identityPolicies: [], resourcePolicies: [{ name: 'trust', document: trust }] });
+  };
+  assert.equal(decide('repo:team/app').reason, 'resource-allow');
+  assert.equal(decide('repo:other').allowed, false);
+  assert.equal(decide('repo:team/app', { ...web, federated: `arn:aws:iam::${A}:oidc-provider/other.example` }).allowed, false);
+});
+
+test('IpAddress ranges: IPv4 and IPv6, prefixes, embedded IPv4, and no match across families', () => {
+  const from = (range: string, sourceIp: string) => run(alice, 'ecr:PutImage', {
+    identity: [{ Effect: 'Allow', Action: '*', Resource: '*', Condition: { IpAddress: { 'aws:SourceIp': range } } }], facts: { sourceIp },
+  }).decision.allowed;
+  assert.equal(from('10.0.0.0/8', '10.255.0.1'), true);
+  assert.equal(from('10.0.0.0/8', '11.0.0.1'), false);
+  assert.equal(from('192.0.2.7', '192.0.2.7'), true);
+  assert.equal(from('192.0.2.7', '192.0.2.8'), false);
+  assert.equal(from('0.0.0.0/0', '203.0.113.9'), true);
+  assert.equal(from('2001:db8::/32', '2001:db8:ffff::1'), true);
+  assert.equal(from('2001:db8::/32', '2001:db9::1'), false);
+  assert.equal(from('::1/128', '::1'), true);
+  assert.equal(from('::ffff:10.0.0.0/104', '::ffff:10.1.2.3'), true);
+  assert.equal(from('0.0.0.0/0', '::1'), false);
+  assert.equal(from('::/0', '10.0.0.1'), false);
+  assert.equal(from('10.0.0.0/8', 'not-an-address'), false);
+});
+
 test('validation names the bad element', () => {
   const bad = (kind: PolicyKind, policy: unknown, element: string) => {
     assert.throws(() => parsePolicy(typeof policy === 'string' ? policy : JSON.stringify(policy), { kind, maxLength: POLICY_LIMITS.repository }), (err: unknown) => {

@@ -117,7 +117,9 @@ function scan(policies: readonly NamedPolicy[], kind: 'identity' | 'resource', i
 
 export function evaluate(input: EvaluationInput): Decision {
   const { caller } = input;
-  const anonymous = caller.type === 'Anonymous';
+  // Callers without an account of their own (anonymous, and a web identity asking to assume a
+  // role, named by its provider) have no identity policies: a resource policy alone decides.
+  const anonymous = caller.type === 'Anonymous' || (caller.federated !== undefined && caller.accountId === undefined);
   const identity = anonymous ? {} : scan(input.identityPolicies, 'identity', input);
   const resource = scan(input.resourcePolicies, 'resource', input);
   const deny = identity.deny ?? resource.deny;

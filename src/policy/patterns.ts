@@ -42,6 +42,15 @@ function escape(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 }
 
+/** Compiled patterns by source and flags: the same few policies are evaluated on every request. */
+const compiled = new Map<string, RegExp>();
+
+function remember(key: string, re: RegExp): RegExp {
+  if (compiled.size >= 10_000) compiled.clear();
+  compiled.set(key, re);
+  return re;
+}
+
 function partsToRegex(parts: Part[], flags: string): RegExp {
   let source = '';
   for (const part of parts) {
@@ -53,13 +62,14 @@ function partsToRegex(parts: Part[], flags: string): RegExp {
 
 /** A whole-string wildcard match (case-sensitive unless `ignoreCase`). */
 export function globMatch(pattern: string, value: string, ignoreCase = false, context?: ContextValues): boolean {
-  if (pattern === '*' ) return true;
-  const parts = substitute(pattern, context);
-  if (!parts) return false;
-  if (parts.length === 1 && 'pattern' in parts[0]! && !/[*?]/.test(parts[0].pattern)) {
-    return ignoreCase ? parts[0].pattern.toLowerCase() === value.toLowerCase() : parts[0].pattern === value;
+  if (pattern === '*') return true;
+  if (!context || !pattern.includes('${')) {
+    if (!/[*?]/.test(pattern)) return ignoreCase ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
+    const flags = ignoreCase ? 'is' : 's';
+    return (compiled.get(`${flags}/${pattern}`) ?? remember(`${flags}/${pattern}`, partsToRegex([{ pattern }], flags))).test(value);
   }
-  return partsToRegex(parts, ignoreCase ? 'is' : 's').test(value);
+  const parts = substitute(pattern, context);
+  return parts !== undefined && partsToRegex(parts, ignoreCase ? 'is' : 's').test(value);
 }
 
 /** The text with variables replaced, as plain text (no wildcards): for the String and Arn equality operators. */
@@ -93,13 +103,16 @@ export function arnMatch(pattern: string, value: string, context?: ContextValues
 
 /** A glob whose backslash-escaped characters are literal (see arnMatch). */
 function markedGlob(pattern: string, value: string): boolean {
+  if (!/[*?\\]/.test(pattern)) return pattern === value;
+  const cached = compiled.get(`arn/${pattern}`);
+  if (cached) return cached.test(value);
   let source = '';
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i]!;
     if (ch === '\\' && i + 1 < pattern.length) source += escape(pattern[++i]!);
     else source += ch === '*' ? '.*' : ch === '?' ? '.' : escape(ch);
   }
-  return new RegExp(`^${source}$`, 's').test(value);
+  return remember(`arn/${pattern}`, new RegExp(`^${source}$`, 's')).test(value);
 }
 
 /** An action pattern (`ecr:Get*`, `*`) against an action, case-insensitively. */

@@ -215,6 +215,8 @@ describe('keys that stop working', () => {
     await test.berth.identities.deleteAccessKey(key.accessKeyId);
     assert.equal(await status(password), 401);
     await test.berth.identities.createUser(accountA, 'ci');
+    // A user may do nothing until a policy lets it (IAM semantics).
+    await test.berth.userPolicies.attachUserPolicy(accountA, 'ci', 'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly');
     const ci = await newKey('ci');
     assert.equal(await status(ci.password), 200);
     await test.berth.identities.deleteUser(accountA, 'ci');

@@ -31,6 +31,11 @@ const HANDLERS: Record<RouteName, Partial<Record<string, Handler>>> = {
   referrers: { GET: referrers },
 };
 
+/** Every route and method the registry protocol serves (for the authorization matrix test). */
+export function registryRoutes(): { route: RouteName; method: string }[] {
+  return Object.entries(HANDLERS).flatMap(([route, methods]) => Object.keys(methods).map((method) => ({ route: route as RouteName, method })));
+}
+
 const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'PUT', 'POST', 'PATCH', 'DELETE'];
 const API_VERSION = { 'Docker-Distribution-API-Version': 'registry/2.0' };
 
