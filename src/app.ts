@@ -73,6 +73,8 @@ export interface Berth {
   readonly nodeId: string;
   /** The ECR API actions this Berth answers (for the model conformance test). */
   readonly ecrActions: readonly string[];
+  /** The IAM and STS actions this Berth answers, as iam:Name and sts:Name. */
+  readonly queryActions: readonly string[];
   /** Listens on config.listen (or the given port); resolves with the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -164,7 +166,8 @@ export async function createBerth(config: Config): Promise<Berth> {
   };
   await app.register(awsJsonPlugin, { targetPrefix: ECR_TARGET_PREFIX, signingName: 'ecr', authenticator, actions: ecrActions });
   await app.register(layerDownloadPlugin, { layerUrls: services.layerUrls });
-  await app.register(awsQueryPlugin, { authenticator, services: iamFace(store, identities, sessions, policyAuthorizer ?? new OpenAuthorizer(), { identityPolicies }) });
+  const queryServices = iamFace(store, identities, sessions, policyAuthorizer ?? new OpenAuthorizer(), { identityPolicies });
+  await app.register(awsQueryPlugin, { authenticator, services: queryServices });
 
   const scheduler = new JobScheduler(store, nodeId, app.log, [{
     name: 'expire-uploads',
@@ -180,6 +183,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   return {
     app, config, store, driver, services, scheduler, identities, userPolicies: deployment.userPolicies, tokens, accountId, nodeId, bootstrapKey, generatedMasterKey,
     ecrActions: Object.keys(ecrActions).sort(),
+    queryActions: Object.values(queryServices).flatMap((service) => Object.keys(service.actions).map((name) => `${service.signingName}:${name}`)).sort(),
     async listen() {
       const { host, port } = splitListen(config.listen);
       return app.listen({ host, port });
