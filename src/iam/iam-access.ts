@@ -1,14 +1,29 @@
 // How the IAM and STS services ask the one authorization call: an `iam:`/`sts:` action on an IAM
 // resource ARN, and the names IAM gives its resources.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { RequestFacts } from '../policy/request.js';
 import type { AuthenticatedPrincipal, Authorizer, Principal } from './authorizer.js';
 import { IdentityError } from './identities.js';
 
 /** The authorization call for IAM actions (iam:CreateUser on arn:aws:iam::ACCOUNT:user/NAME, …). */
 export type IamAuthorize = (principal: AuthenticatedPrincipal, action: string, resource: string) => Promise<void>;
 
+/**
+ * The facts of the request being served (aws:SourceIp, …), so that the services' authorization
+ * calls carry them without every service method taking them.
+ */
+const currentFacts = new AsyncLocalStorage<RequestFacts>();
+
+export function withRequestFacts<T>(facts: RequestFacts, run: () => Promise<T>): Promise<T> {
+  return currentFacts.run(facts, run);
+}
+
 export function iamAuthorizer(authorizer: Authorizer): IamAuthorize {
   // The authorizer's action type names ECR's actions; IAM's travel through the same call.
-  return (principal, action, resource) => authorizer.authorize({ principal, action: action as never, resource });
+  return (principal, action, resource) => {
+    const facts = currentFacts.getStore();
+    return authorizer.authorize({ principal, action: action as never, resource, ...(facts && { facts }) });
+  };
 }
 
 export const userArn = (accountId: string, name: string, path = '/') => `arn:aws:iam::${accountId}:user${path}${name}`;

@@ -6,7 +6,7 @@ import { validateTags, type ResourceTag } from '../domain/resource-tags.js';
 import type { MetadataStore, Role } from '../metadata/store.js';
 import { parsePolicy, POLICY_LIMITS } from '../policy/document.js';
 import { denialMessage, evaluate, type NamedPolicy } from '../policy/evaluate.js';
-import { buildContext, type Caller } from '../policy/request.js';
+import { buildContext, type Caller, type RequestFacts } from '../policy/request.js';
 import type { AuthenticatedPrincipal } from './authorizer.js';
 import { IdentityError } from './identities.js';
 import { callerOf } from './policy-authorizer.js';
@@ -44,7 +44,7 @@ export interface AssumeRoleInput {
   tags?: ResourceTag[];
   /** sts:ExternalId, for trust policies that ask for it. */
   externalId?: string;
-  sourceIp: string;
+  facts: RequestFacts;
 }
 
 export class StsService {
@@ -71,8 +71,8 @@ export class StsService {
     const identityPolicies = await this.identityPolicies(principal);
     const extra = new Map<string, string>([['sts:rolesessionname', input.sessionName]]);
     if (input.externalId !== undefined) extra.set('sts:externalid', input.externalId);
-    this.trust(role, caller, 'sts:AssumeRole', identityPolicies, input.sourceIp, [], extra);
-    if (tags.length > 0) this.trust(role, caller, 'sts:TagSession', identityPolicies, input.sourceIp, tags, extra);
+    this.trust(role, caller, 'sts:AssumeRole', identityPolicies, input.facts, [], extra);
+    if (tags.length > 0) this.trust(role, caller, 'sts:TagSession', identityPolicies, input.facts, tags, extra);
     return this.issue(role, input.sessionName, duration, tags);
   }
 
@@ -92,7 +92,7 @@ export class StsService {
       [`${provider.url}:aud`.toLowerCase(), identity.audience],
     ]);
     if (typeof identity.claims.amr === 'string' || Array.isArray(identity.claims.amr)) extra.set(`${provider.url}:amr`.toLowerCase(), identity.claims.amr as string | string[]);
-    this.trust(role, caller, 'sts:AssumeRoleWithWebIdentity', [], input.sourceIp, [], extra);
+    this.trust(role, caller, 'sts:AssumeRoleWithWebIdentity', [], input.facts, [], extra);
     return { ...(await this.issue(role, input.sessionName, duration, [])), subject: identity.subject, audience: identity.audience, provider: provider.url };
   }
 
@@ -114,17 +114,24 @@ export class StsService {
   }
 
   /** Throws AccessDenied unless the trust policy (and, for the caller's side, its identity policies) allow `action`. */
-  private trust(role: Role, caller: Caller, action: string, identityPolicies: NamedPolicy[], sourceIp: string, tags: ResourceTag[] = [], extra?: Map<string, string | readonly string[]>): void {
+  private trust(role: Role, caller: Caller, action: string, identityPolicies: NamedPolicy[], facts: RequestFacts, tags: ResourceTag[] = [], extra?: Map<string, string | readonly string[]>): void {
     const document = parsePolicy(role.trustPolicy, { kind: 'trust', maxLength: Number.MAX_SAFE_INTEGER });
     const requestTags = Object.fromEntries(tags.map((t) => [t.key, t.value]));
-    const context = buildContext(caller, { sourceIp, ...(tags.length > 0 && { requestTags }) }, Date.now());
+    const context = buildContext(caller, { ...facts, ...(tags.length > 0 && { requestTags }) }, Date.now());
     for (const [key, value] of extra ?? []) context.set(key, value);
     const request = {
       caller, action, resource: role.arn, resourceAccount: role.accountId, context,
       identityPolicies, resourcePolicies: [{ name: 'trust', document }],
     };
-    const decision = evaluate(request);
-    if (!decision.allowed) throw new IdentityError('AccessDenied', denialMessage(request, decision));
+    // A role's trust policy must always let the caller in (unlike other resource policies, an
+    // identity policy alone never suffices): naming the caller itself (or its provider), or naming
+    // its account when the caller's identity policies allow the action too — the cross-account
+    // rule, which the second evaluation applies by giving the role no account.
+    const full = evaluate(request);
+    if (full.effect === 'ExplicitDeny') throw new IdentityError('AccessDenied', denialMessage(request, full));
+    const direct = evaluate({ ...request, identityPolicies: [] });
+    const viaAccount = evaluate({ ...request, resourceAccount: '' });
+    if (!direct.allowed && !viaAccount.allowed) throw new IdentityError('AccessDenied', denialMessage(request, viaAccount));
   }
 
   /** The session's credentials; its principal tags are the role's, overridden by the session's own. */

@@ -1,6 +1,7 @@
 // What every IAM and STS action handler receives, and the helpers that validate its input.
 import type { z } from 'zod';
 import type { Principal } from '../../iam/authorizer.js';
+import type { RequestFacts } from '../../policy/request.js';
 import { IamError } from './errors.js';
 import type { XmlValue } from './xml.js';
 
@@ -9,7 +10,8 @@ export interface IamCall {
   principal: Principal;
   /** The action's input structure (unflattened form; validate it with `input`). */
   body: Record<string, unknown>;
-  sourceIp: string;
+  /** What policy conditions read of the request (aws:SourceIp, aws:SecureTransport, …). */
+  facts: RequestFacts;
 }
 
 /** An action's result members (rendered inside <ActionResult>), or undefined for an action without output. */

@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Authenticator } from '../../iam/authenticator.js';
 import { ANONYMOUS, type Principal } from '../../iam/authorizer.js';
 import { AWS_PROTOCOL_CONSTRAINT } from '../aws-protocol.js';
-import { clientAddress } from '../facts.js';
+import { withRequestFacts } from '../../iam/iam-access.js';
+import { requestFacts } from '../facts.js';
 import type { IamActionTable } from './call.js';
 import { IAM_NAMESPACE, IamError, renderIamError, STS_NAMESPACE } from './errors.js';
 import { parseForm, unflatten } from './form.js';
@@ -62,7 +63,8 @@ export async function awsQueryPlugin(app: FastifyInstance, options: QueryPluginO
         }, service.signingName);
       }
       if (!action) throw new IamError('InvalidAction', `${name} is not an action Berth implements`);
-      const result = await action({ principal, body: unflatten(form), sourceIp: clientAddress(request.ip) });
+      const facts = requestFacts(request);
+      const result = await withRequestFacts(facts, () => action({ principal, body: unflatten(form), facts }));
       const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<${name}Response xmlns="${namespace}">`
         + (result ? `<${name}Result>${elements(result)}</${name}Result>` : '')
         + `<ResponseMetadata><RequestId>${request.id}</RequestId></ResponseMetadata></${name}Response>`;

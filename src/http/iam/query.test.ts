@@ -230,6 +230,26 @@ describe('the IAM and STS query protocol', { skip }, () => {
     await fails('AssumeRole', { RoleArn: `arn:aws:iam::${account}:role/q-sts`, RoleSessionName: 's2', Policy: '{}' }, 'ValidationError', { credentials: bob });
   });
 
+  it('IAM actions and trust policies see the request\'s facts (aws:SourceIp of the client)', async () => {
+    await ok('CreateUser', { UserName: 'q-ip' });
+    const key = await ok('CreateAccessKey', { UserName: 'q-ip' });
+    const credentials = { accessKeyId: field(key, 'AccessKey', 'AccessKeyId')!.text, secretAccessKey: field(key, 'AccessKey', 'SecretAccessKey')!.text };
+    await ok('PutUserPolicy', { UserName: 'q-ip', PolicyName: 'all', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [
+      { Effect: 'Allow', Action: ['iam:*', 'sts:AssumeRole'], Resource: '*' },
+      { Effect: 'Deny', Action: 'iam:CreateUser', Resource: '*', Condition: { IpAddress: { 'aws:SourceIp': '127.0.0.0/8' } } },
+    ] }) });
+    await ok('ListUsers', {}, { credentials });
+    assert.match(await fails('CreateUser', { UserName: 'q-ip2' }, 'AccessDenied', { credentials }), /explicit deny/);
+    const trust = (operator: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{
+      Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:user/q-ip` }, Action: 'sts:AssumeRole', Condition: { [operator]: { 'aws:SourceIp': '127.0.0.1/32' } },
+    }] });
+    await ok('CreateRole', { RoleName: 'q-ip-in', AssumeRolePolicyDocument: trust('IpAddress') });
+    await ok('CreateRole', { RoleName: 'q-ip-out', AssumeRolePolicyDocument: trust('NotIpAddress') });
+    await ok('AssumeRole', { RoleArn: `arn:aws:iam::${account}:role/q-ip-in`, RoleSessionName: 'ip' }, { credentials });
+    // The identity policy allows sts:AssumeRole on every role, but a role's trust policy must let the caller in too.
+    await fails('AssumeRole', { RoleArn: `arn:aws:iam::${account}:role/q-ip-out`, RoleSessionName: 'ip' }, 'AccessDenied', { credentials });
+  });
+
   it('signatures: the service and region of the scope, unsigned requests, unknown actions and versions', async () => {
     await fails('GetUser', {}, 'SignatureDoesNotMatch', { service: 'iam', region: 'eu-west-1' });
     await fails('GetCallerIdentity', {}, 'MissingAuthenticationToken', { credentials: null });

@@ -41,7 +41,7 @@ export function stsActions(sts: StsService): IamActionTable {
       }), call.body);
       if (body.SourceIdentity !== undefined) throw new IamError('ValidationError', 'SourceIdentity is not supported by Berth');
       const result = await sts.assumeRole(signed(call.principal), {
-        roleArn: body.RoleArn, sessionName: body.RoleSessionName, sourceIp: call.sourceIp,
+        roleArn: body.RoleArn, sessionName: body.RoleSessionName, facts: call.facts,
         ...(body.DurationSeconds !== undefined && { durationSeconds: body.DurationSeconds }), ...(body.Tags && { tags: body.Tags }),
         ...(body.ExternalId !== undefined && { externalId: body.ExternalId }),
       });
@@ -54,7 +54,7 @@ export function stsActions(sts: StsService): IamActionTable {
         Policy: noSessionPolicy, PolicyArns: noSessionPolicy,
       }), call.body);
       const result = await sts.assumeRoleWithWebIdentity({
-        roleArn: body.RoleArn, sessionName: body.RoleSessionName, token: body.WebIdentityToken, sourceIp: call.sourceIp,
+        roleArn: body.RoleArn, sessionName: body.RoleSessionName, token: body.WebIdentityToken, facts: call.facts,
         ...(body.DurationSeconds !== undefined && { durationSeconds: body.DurationSeconds }),
       });
       const { Credentials, AssumedRoleUser } = assumed(result);
