@@ -29,14 +29,13 @@ function toValue(node: Node): unknown {
     if (indexes.some((i) => !Number.isInteger(i) || i < 1 || i > MAX_INDEX)) throw new IamError('InvalidInput', 'a list member index must be 1 or more');
     return indexes.sort((a, b) => a - b).map((i) => toValue(members[String(i)]!));
   }
-  const out: Record<string, unknown> = {};
-  for (const key of keys) out[key] = toValue(node[key]!);
-  return out;
+  // fromEntries defines own properties: a key like __proto__ stays data, never a prototype.
+  return Object.fromEntries(keys.map((key) => [key, toValue(node[key]!)]));
 }
 
 /** The action's input structure, without Action and Version. */
 export function unflatten(form: Map<string, string>): Record<string, unknown> {
-  const root: { [name: string]: Node } = {};
+  const root = Object.create(null) as { [name: string]: Node };
   for (const [key, value] of form) {
     if (key === 'Action' || key === 'Version') continue;
     const path = key.split('.');
