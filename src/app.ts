@@ -166,7 +166,11 @@ export async function createBerth(config: Config): Promise<Berth> {
   };
   await app.register(awsJsonPlugin, { targetPrefix: ECR_TARGET_PREFIX, signingName: 'ecr', authenticator, actions: ecrActions });
   await app.register(layerDownloadPlugin, { layerUrls: services.layerUrls });
-  const queryServices = iamFace(store, identities, sessions, policyAuthorizer ?? new OpenAuthorizer(), { identityPolicies });
+  // IAM resources have no resource-based policies (a role's trust policy is STS's to read): IAM
+  // actions are decided by identity policies alone, never by a repository's or registry's policy.
+  const iamAuthorizer = open ? new OpenAuthorizer() : new PolicyAuthorizer(identityPolicies, { resourcePolicies: async () => ({ policies: [], tags: {} }) });
+  if (iamAuthorizer instanceof PolicyAuthorizer) iamAuthorizer.log = app.log;
+  const queryServices = iamFace(store, identities, sessions, iamAuthorizer, { identityPolicies });
   await app.register(awsQueryPlugin, { authenticator, services: queryServices });
 
   const scheduler = new JobScheduler(store, nodeId, app.log, [{
