@@ -28,7 +28,9 @@ export class IamUserService {
     if (name.toLowerCase() === 'root') throw new IdentityError('InvalidInput', 'the name root is reserved for the account');
     await this.authorize(caller, 'iam:CreateUser', userArn(caller.accountId, name));
     validateTags(tags);
-    const user = await this.identities.createUser(caller.accountId, name);
+    // IAM names are unique regardless of case.
+    const taken = (await this.store.identities.listUsers(caller.accountId)).some((u) => u.kind === 'user' && u.name.toLowerCase() === name.toLowerCase());
+    const user = taken ? undefined : await this.identities.createUser(caller.accountId, name);
     if (!user) throw new IdentityError('EntityAlreadyExists', `User with name ${name} already exists.`);
     if (tags.length > 0) await this.store.resourceTags.put(user.arn, tags, MAX_RESOURCE_TAGS);
     return { ...user, path: '/', tags };

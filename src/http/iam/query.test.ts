@@ -148,6 +148,7 @@ describe('the IAM and STS query protocol', { skip }, () => {
     assert.equal(field(me, 'User', 'Arn')?.text, `arn:aws:iam::${account}:root`);
     assert.equal(field(me, 'User', 'UserName'), undefined, 'the root has no user name');
     await fails('CreateUser', { UserName: 'q-alice' }, 'EntityAlreadyExists');
+    await fails('CreateUser', { UserName: 'Q-Alice' }, 'EntityAlreadyExists');
     await fails('CreateUser', { UserName: 'q bad' }, 'ValidationError');
     await fails('GetUser', { UserName: 'q-nobody' }, 'NoSuchEntity');
   });
