@@ -9,6 +9,7 @@ import { runImageIndexSuite } from './store-suite-images.js';
 import { describeEcrMetadata } from './store-suite-ecr.js';
 import { describePolicyMetadata } from './store-suite-policies.js';
 import { describePublicMetadata } from './store-suite-public.js';
+import { describeRoleMetadata } from './store-suite-roles.js';
 
 export interface StoreUnderTest {
   store: MetadataStore;
@@ -486,5 +487,6 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     describeEcrMetadata(() => store);
     describePolicyMetadata(() => store);
     describePublicMetadata(() => store);
+    describeRoleMetadata(() => store);
   });
 }
