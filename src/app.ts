@@ -31,7 +31,11 @@ import { PullRateLimiter } from './gallery/rate-limits.js';
 import { PublicPullAuthorizer } from './iam/public-pulls.js';
 import { loadRegistryTokenService } from './iam/registry-tokens.js';
 import { PublicRepositoryAccess } from './registry/public-access.js';
+import { iamFace } from './http/iam/face.js';
+import { awsQueryPlugin } from './http/iam/plugin.js';
+import { addAwsProtocolConstraint } from './http/aws-protocol.js';
 import { Authenticator } from './iam/authenticator.js';
+import { loadSessionService } from './iam/sessions.js';
 import { ANONYMOUS, OpenAuthorizer } from './iam/authorizer.js';
 import { PolicyAuthorizer } from './iam/policy-authorizer.js';
 import { StoreIdentityPolicySource, StoreResourcePolicySource } from './iam/policy-sources.js';
@@ -111,6 +115,8 @@ export interface Berth {
   readonly kmsActions: readonly string[];
   /** How the listener serves TLS (files, and the local CA with --tls-self-signed); undefined on plain HTTP. */
   readonly tls: TlsSetup | undefined;
+  /** The IAM and STS actions this Berth answers, as iam:Name and sts:Name. */
+  readonly queryActions: readonly string[];
   /** Listens on config.listen (or the given port); resolves with the base URL (https:// with TLS). */
   listen(): Promise<string>;
   /** Reads the TLS certificate and key again and serves them to new connections (SIGHUP). */
@@ -168,7 +174,8 @@ export async function createBerth(config: Config): Promise<Berth> {
   const driver = openStorage(config);
   const pinned = config.admin.accessKeyId && config.admin.secretAccessKey ? { accessKeyId: config.admin.accessKeyId, secretAccessKey: config.admin.secretAccessKey } : undefined;
   const bootstrapKey = await identities.bootstrap(accountId, pinned);
-  const authenticator = new Authenticator(identities, tokens, config.registry.region);
+  const sessions = await loadSessionService(store.settings, deployment.masterKey);
+  const authenticator = new Authenticator(identities, tokens, config.registry.region, sessions);
   const open = config.auth.mode === 'open';
 
   const blobStore = new BlobStore(driver);
@@ -179,8 +186,10 @@ export async function createBerth(config: Config): Promise<Berth> {
   const policyAuthorizer = open ? undefined : new PolicyAuthorizer(identityPolicies, resourcePolicies);
   const authorizer = policyAuthorizer ?? new OpenAuthorizer();
   const access = new RepositoryAccess(store, authorizer, accessOptions);
-  // KMS actions go through the same authorizer as ECR's (the account's root may; users need a policy).
-  const keyService = new KeyService(store, deployment.masterKey, authorizer, config.registry.region);
+  // IAM, STS and KMS actions are decided by identity policies alone: a registry or repository
+  // policy never grants them (the account's root may; users and roles need a policy).
+  const iamAuthorizer = open ? new OpenAuthorizer() : new PolicyAuthorizer(identityPolicies, { resourcePolicies: async () => ({ policies: [], tags: {} }) });
+  const keyService = new KeyService(store, deployment.masterKey, iamAuthorizer, config.registry.region);
   const dataKeys = new DataKeys(store, deployment.masterKey, keyService);
   const blobs = new BlobService(store, blobStore, access, dataKeys);
   const signingKey = await loadManifestSigningKey(store.settings, deployment.masterKey);
@@ -238,6 +247,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   const app = listener.app;
   if (!tls) app.log.warn('TLS is not configured: serving plain HTTP (set tls.cert and tls.key, or --tls-self-signed)');
   if (policyAuthorizer) policyAuthorizer.log = app.log;
+  addAwsProtocolConstraint(app);
   if (generatedMasterKey) app.log.warn({ file: generatedMasterKey }, 'generated a new master key: back it up — secrets and encrypted data cannot be read without it');
   if (open) app.log.warn('auth.mode is open: anyone who can reach this registry may push, pull and delete');
   if (config.log.requests) {
@@ -282,6 +292,11 @@ export async function createBerth(config: Config): Promise<Berth> {
     ],
   });
   await app.register(layerDownloadPlugin, { layerUrls: services.layerUrls });
+  // IAM resources have no resource-based policies (a role's trust policy is STS's to read): IAM
+  // actions are decided by identity policies alone, never by a repository's or registry's policy.
+  if (iamAuthorizer instanceof PolicyAuthorizer) iamAuthorizer.log = app.log;
+  const queryServices = iamFace(store, identities, sessions, iamAuthorizer, { identityPolicies });
+  await app.register(awsQueryPlugin, { authenticator, services: queryServices });
 
   const publicListener = config.public.listen ? await createPublicListener(config, nodeId, tls, {
     services: publicServices, aliases, limiter, authenticator, host: config.public.host,
@@ -322,6 +337,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     kmsActions: Object.keys(keyActions).sort(),
     ecrPublicActions: Object.keys(publicActions).sort(),
     publicApp, publicServices, aliases,
+    queryActions: Object.values(queryServices).flatMap((service) => Object.keys(service.actions).map((name) => `${service.signingName}:${name}`)).sort(),
     async listen() {
       const { host, port } = splitListen(config.listen);
       const url = await app.listen({ host, port });

@@ -15,6 +15,8 @@ const SEALED_SETTINGS: [string, string][] = [
   // The public registry's token key (iam/registry-tokens.ts) and the schema 1 signing key (keys/manifest-signing-key.ts).
   ['public_token_key', 'public-registry-token-signing-key'],
   ['schema1_signing_key', 'schema1-signing-key'],
+  // Temporary credentials' session token key (iam/sessions.ts).
+  ['session_token_key', 'session-token-key'],
 ];
 
 export interface RotationCount {

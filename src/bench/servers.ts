@@ -151,6 +151,8 @@ export async function startBerth(options: BerthOptions = {}): Promise<Server & {
     ...process.env,
     BERTH_LOG_LEVEL: 'warn',
     BERTH_LOG_REQUESTS: 'false',
+    // Several Berths run at once (scale-out): their public listeners on free ports.
+    BERTH_PUBLIC_LISTEN: '127.0.0.1:0',
     BERTH_ADMIN_ACCESS_KEY_ID: BENCH_ADMIN.accessKeyId,
     BERTH_ADMIN_SECRET_ACCESS_KEY: BENCH_ADMIN.secretAccessKey,
     ...options.env,

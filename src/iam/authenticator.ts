@@ -1,31 +1,51 @@
-// Who is calling: a SigV4-signed API request (access key), or a registry request with
+// Who is calling: a SigV4-signed API request (an access key, or temporary credentials with
+// X-Amz-Security-Token), or a registry request with
 // `Authorization: Basic base64("AWS:<password from GetAuthorizationToken>")`.
 import { RegistryError } from '../domain/errors.js';
 import type { AuthenticatedPrincipal, Principal } from './authorizer.js';
 import type { IdentityService } from './identities.js';
+import { isSessionKeyId, type SessionService } from './sessions.js';
 import { parseSignature, SignatureError, verifySignature, type SignedRequest } from './sigv4.js';
 import type { TokenService } from './tokens.js';
 
+/** IAM is a global service: clients sign for it in us-east-1 whatever the deployment's region. */
+const GLOBAL_SERVICES: Record<string, string> = { iam: 'us-east-1' };
+
 export class Authenticator {
-  constructor(private readonly identities: IdentityService, private readonly tokens: TokenService, private readonly region: string) {}
+  constructor(
+    private readonly identities: IdentityService,
+    private readonly tokens: TokenService,
+    private readonly region: string,
+    private readonly sessions: SessionService,
+  ) {}
 
   /** The principal of a SigV4-signed request; throws a SignatureError naming what is wrong. */
   async sigV4(request: SignedRequest, service: string, now = Date.now()): Promise<AuthenticatedPrincipal> {
     const signature = parseSignature(request);
     if (!signature) throw new SignatureError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
-    if (signature.securityToken) {
-      throw new SignatureError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+    let principal: AuthenticatedPrincipal;
+    let secret: string;
+    if (isSessionKeyId(signature.accessKeyId)) {
+      if (!signature.securityToken) throw new SignatureError('UnrecognizedClientException', 'The security token included in the request is invalid: temporary credentials need X-Amz-Security-Token.', 403);
+      principal = this.sessions.verify(signature.securityToken, signature.accessKeyId, now);
+      secret = this.sessions.secretOf(signature.accessKeyId);
+    } else {
+      if (signature.securityToken) throw new SignatureError('UnrecognizedClientException', 'The security token included in the request is invalid.', 403);
+      const key = await this.identities.resolve(signature.accessKeyId, now);
+      if (!key) throw new SignatureError('UnrecognizedClientException', 'The security token included in the request is invalid.', 403);
+      if (!key.active) throw new SignatureError('UnrecognizedClientException', 'The security token included in the request is invalid: the access key is inactive.', 403);
+      principal = key.principal;
+      secret = key.secret;
     }
-    const key = await this.identities.resolve(signature.accessKeyId, now);
-    if (!key) throw new SignatureError('UnrecognizedClientException', 'The security token included in the request is invalid.');
-    if (!key.active) throw new SignatureError('UnrecognizedClientException', 'The security token included in the request is invalid: the access key is inactive.');
-    verifySignature(request, signature, key.secret, { service, region: this.region, now });
-    return key.principal;
+    const global = GLOBAL_SERVICES[service];
+    const region = global !== undefined && signature.region === global ? global : this.region;
+    verifySignature(request, signature, secret, { service, region, now });
+    return principal;
   }
 
   /**
    * The principal of a registry request: anonymous without credentials; UNAUTHORIZED for
-   * credentials that are malformed, forged, expired, or whose access key no longer works.
+   * credentials that are malformed, forged, expired, or whose access key or session no longer works.
    */
   async basic(authorization: string | undefined, now = Date.now()): Promise<Principal> {
     if (!authorization) return { kind: 'anonymous' };
@@ -39,8 +59,18 @@ export class Authenticator {
     return this.keyPrincipal(claims, now);
   }
 
-  /** The principal behind a verified credential naming an access key (a password, a bearer token). */
-  async keyPrincipal(claims: { account: string; key: string }, now = Date.now()): Promise<Principal> {
+  /**
+   * The principal behind a verified credential naming an access key (a password, a bearer
+   * token): a role session's, when the credential carries one, else the key's owner.
+   */
+  async keyPrincipal(claims: { account: string; key: string; session?: string }, now = Date.now()): Promise<Principal> {
+    if (claims.session !== undefined) {
+      try {
+        const session = this.sessions.verify(claims.session, claims.key, now);
+        if (session.accountId === claims.account) return session;
+      } catch { /* refused below */ }
+      throw new RegistryError('UNAUTHORIZED', 'the temporary credentials behind these credentials expired or are not valid here: log in again');
+    }
     const key = await this.identities.resolve(claims.key, now);
     if (!key || !key.active || key.principal.accountId !== claims.account) {
       throw new RegistryError('UNAUTHORIZED', 'the access key behind these credentials was deleted or deactivated');

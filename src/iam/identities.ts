@@ -20,9 +20,15 @@ const ACCOUNT_ID = /^\d{12}$/;
 /** IAM's user names: 1 to 64 of letters, digits and + = , . @ _ - */
 const USER_NAME = /^[\w+=,.@-]{1,64}$/;
 
+export type IdentityErrorCode =
+  | 'NoSuchEntity' | 'EntityAlreadyExists' | 'DeleteConflict' | 'InvalidInput' | 'LimitExceeded' | 'MalformedPolicyDocument'
+  | 'PolicyNotAttachable' | 'UnmodifiableEntity'
+  // STS (sts.service-2.json) and the query protocol's AccessDenied
+  | 'InvalidIdentityToken' | 'IDPCommunicationError' | 'IDPRejectedClaim' | 'ExpiredTokenException' | 'AccessDenied' | 'ValidationError';
+
 /** A refused change, named as IAM names it (the codes of iam.service-2.json). */
 export class IdentityError extends Error {
-  constructor(readonly code: 'NoSuchEntity' | 'EntityAlreadyExists' | 'DeleteConflict' | 'InvalidInput' | 'MalformedPolicyDocument' | 'LimitExceeded', message: string) {
+  constructor(readonly code: IdentityErrorCode, message: string) {
     super(message);
     this.name = code;
   }

@@ -13,6 +13,8 @@ export interface TokenClaims {
   key: string;
   /** Expiry, epoch milliseconds. */
   exp: number;
+  /** For temporary credentials: the session token, which must still verify (and expires the password with it). */
+  session?: string;
 }
 
 export class TokenService {
@@ -20,23 +22,23 @@ export class TokenService {
 
   issue(claims: Omit<TokenClaims, 'exp'>, now = Date.now(), ttlMs = TOKEN_TTL_MS): { password: string; expiresAt: number } {
     const exp = now + ttlMs;
-    const payload = Buffer.from(JSON.stringify({ v: 1, a: claims.account, k: claims.key, e: exp })).toString('base64url');
+    const payload = Buffer.from(JSON.stringify({ v: 1, a: claims.account, k: claims.key, e: exp, ...(claims.session && { s: claims.session }) })).toString('base64url');
     return { password: `${payload}.${this.sign(payload)}`, expiresAt: exp };
   }
 
   /** The claims of a valid, unexpired token, or undefined. */
   verify(password: string, now = Date.now()): TokenClaims | undefined {
     const dot = password.indexOf('.');
-    if (dot <= 0 || password.length > 4096) return undefined;
+    if (dot <= 0 || password.length > 16384) return undefined;
     const payload = password.slice(0, dot);
     const given = Buffer.from(password.slice(dot + 1), 'base64url');
     const expected = Buffer.from(this.sign(payload), 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
     try {
-      const body = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { v: number; a: string; k: string; e: number };
+      const body = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { v: number; a: string; k: string; e: number; s?: unknown };
       if (body.v !== 1 || typeof body.a !== 'string' || typeof body.k !== 'string' || typeof body.e !== 'number') return undefined;
-      if (body.e <= now) return undefined;
-      return { account: body.a, key: body.k, exp: body.e };
+      if (body.e <= now || (body.s !== undefined && typeof body.s !== 'string')) return undefined;
+      return { account: body.a, key: body.k, exp: body.e, ...(typeof body.s === 'string' && { session: body.s }) };
     } catch {
       return undefined;
     }

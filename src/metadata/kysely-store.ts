@@ -7,6 +7,7 @@ import { Conversions } from './kysely-conversions.js';
 import { precompile, type Precompiled } from './precompiled.js';
 import { Identities } from './kysely-identities.js';
 import { Policies } from './kysely-policies.js';
+import { OidcProviders, Roles } from './kysely-roles.js';
 import { KyselyImages } from './kysely-images.js';
 import { Jobs } from './kysely-jobs.js';
 import { PublicRegistries, RateWindows } from './kysely-public.js';
@@ -14,7 +15,7 @@ import { Repositories, toRepository, type Ordered } from './kysely-repositories.
 import { AccountSettings, ResourceTags } from './kysely-resource-tags.js';
 import type {
   AccountSettingIndex, BlobIndex, ConversionIndex, IdentityIndex, ImageIndex, JobIndex, ManifestIndex, ManifestPutOutcome, ManifestRecord, MetadataStore,
-  PolicyIndex, PublicIndex, RateWindowIndex, WrappedKey, BlobKeyIndex, KmsIndex,
+  OidcProviderIndex, PolicyIndex, PublicIndex, RateWindowIndex, RoleIndex, WrappedKey, BlobKeyIndex, KmsIndex,
   Page, RepositoryIndex, ResourceTagIndex, SettingsIndex, TagIndex, Upload, UploadIndex,
 } from './store.js';
 import { BlobKeys } from './kysely-blob-keys.js';
@@ -81,6 +82,8 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly policies: PolicyIndex;
   readonly publicRegistry: PublicIndex;
   readonly rateWindows: RateWindowIndex;
+  readonly roles: RoleIndex;
+  readonly oidcProviders: OidcProviderIndex;
 
   constructor(private readonly db: Db, options: KyselyStoreOptions) {
     this.backend = options.backend;
@@ -102,6 +105,8 @@ export class KyselyMetadataStore implements MetadataStore {
     this.policies = new Policies(db);
     this.publicRegistry = new PublicRegistries(db);
     this.rateWindows = new RateWindows(db);
+    this.roles = new Roles(db, ordered);
+    this.oidcProviders = new OidcProviders(db, ordered);
   }
 
   async ping(): Promise<boolean> {

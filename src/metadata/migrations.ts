@@ -267,7 +267,35 @@ const migrations: Record<string, Migration> = {
       for (const table of ['rate_windows', 'registry_aliases', 'public_registries', 'public_repositories']) await db.schema.dropTable(table).ifExists().execute();
     },
   },
-  '0008_encryption_at_rest': {
+  '0008_roles_and_oidc_providers': {
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('roles')
+        .addColumn('id', 'varchar(32)', (c) => c.primaryKey())
+        .addColumn('account_id', 'varchar(12)', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('name', 'varchar(64)', (c) => c.notNull())
+        .addColumn('path', 'varchar(512)', (c) => c.notNull())
+        .addColumn('arn', 'varchar(1024)', (c) => c.notNull())
+        .addColumn('trust_policy', 'text', (c) => c.notNull())
+        .addColumn('description', 'varchar(1000)')
+        .addColumn('max_session_duration', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addUniqueConstraint('roles_account_name', ['account_id', 'name'])
+        .execute();
+      await db.schema.createTable('oidc_providers')
+        .addColumn('arn', 'varchar(1024)', (c) => c.primaryKey())
+        .addColumn('account_id', 'varchar(12)', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('url', 'varchar(512)', (c) => c.notNull())
+        .addColumn('client_ids', 'text', (c) => c.notNull())
+        .addColumn('thumbprints', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('oidc_providers_account').on('oidc_providers').column('account_id').execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const table of ['oidc_providers', 'roles']) await db.schema.dropTable(table).ifExists().execute();
+    },
+  },
+  '0009_encryption_at_rest': {
     async up(db: Kysely<any>) {
       // Wraps of each blob's data key, one per wrapping key (the master key or a KMS key), so a
       // blob stored once is readable by every repository it is linked into.

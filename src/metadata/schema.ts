@@ -111,6 +111,31 @@ export interface AccessKeysTable {
   last_used_at: number | null;
 }
 
+export interface RolesTable {
+  id: string;
+  account_id: string;
+  name: string;
+  path: string;
+  arn: string;
+  /** The trust policy (AssumeRolePolicyDocument), as given. */
+  trust_policy: string;
+  description: string | null;
+  max_session_duration: number;
+  created_at: number;
+}
+
+export interface OidcProvidersTable {
+  arn: string;
+  account_id: string;
+  /** The issuer without its scheme (host and optional path), as IAM names the provider. */
+  url: string;
+  /** JSON array of the audiences (client ids) it accepts. */
+  client_ids: string;
+  /** JSON array of hex SHA-1 thumbprints of the issuer's certificates. */
+  thumbprints: string;
+  created_at: number;
+}
+
 export interface ResourceTagsTable {
   resource_arn: string;
   key: string;
@@ -258,6 +283,8 @@ export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
   access_keys: AccessKeysTable;
+  roles: RolesTable;
+  oidc_providers: OidcProvidersTable;
   resource_tags: ResourceTagsTable;
   account_settings: AccountSettingsTable;
   jobs: JobsTable;

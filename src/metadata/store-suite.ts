@@ -10,6 +10,7 @@ import { describeEcrMetadata } from './store-suite-ecr.js';
 import { describeKeyMetadata } from './store-suite-keys.js';
 import { describePolicyMetadata } from './store-suite-policies.js';
 import { describePublicMetadata } from './store-suite-public.js';
+import { describeRoleMetadata } from './store-suite-roles.js';
 
 export interface StoreUnderTest {
   store: MetadataStore;
@@ -488,5 +489,6 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     describeKeyMetadata(() => store);
     describePolicyMetadata(() => store);
     describePublicMetadata(() => store);
+    describeRoleMetadata(() => store);
   });
 }

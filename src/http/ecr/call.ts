@@ -7,6 +7,8 @@ import { ApiError } from './errors.js';
 
 export interface ApiCall {
   principal: AuthenticatedPrincipal;
+  /** The session token the request was signed with (temporary credentials only). */
+  securityToken?: string;
   /** The action's input, as parsed JSON (validate it with `input`). */
   body: unknown;
   /** Host the client used, for registry URIs (proxyEndpoint, repositoryUri). */

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Authenticator } from '../../iam/authenticator.js';
 import { requestFacts } from '../facts.js';
+import { AWS_PROTOCOL_CONSTRAINT } from '../aws-protocol.js';
 import type { ApiActionTable } from './call.js';
 import { ApiError, renderApiError } from './errors.js';
 
@@ -35,7 +36,7 @@ export async function awsJsonPlugin(app: FastifyInstance, options: ApiPluginOpti
     return renderApiError(err, request, reply);
   });
 
-  app.post('/', async (request, reply) => {
+  app.post('/', { constraints: { [AWS_PROTOCOL_CONSTRAINT]: 'json' } }, async (request, reply) => {
     const target = request.headers['x-amz-target'];
     const service = typeof target === 'string' ? options.services.find((s) => target.startsWith(`${s.targetPrefix}.`)) : undefined;
     if (typeof target !== 'string' || !service) {
@@ -60,7 +61,11 @@ export async function awsJsonPlugin(app: FastifyInstance, options: ApiPluginOpti
       }
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ApiError('SerializationException', 'the request body must be a JSON object');
-    const output = await action({ principal, body: parsed, host: request.host || 'localhost', protocol: request.protocol, facts: requestFacts(request) });
+    const token = request.headers['x-amz-security-token'];
+    const securityToken = typeof token === 'string' ? token : undefined;
+    const output = await action({
+      principal, body: parsed, host: request.host || 'localhost', protocol: request.protocol, facts: requestFacts(request), ...(securityToken && { securityToken }),
+    });
     // A Buffer: Fastify appends '; charset=utf-8' to the Content-Type of a string body.
     return reply.header('x-amzn-RequestId', request.id).type('application/x-amz-json-1.1').send(Buffer.from(JSON.stringify(output)));
   });

@@ -1,7 +1,7 @@
 // GetAuthorizationToken: the `docker login` password for the caller's registry.
 import { z } from 'zod';
 import { Actions } from '../../../domain/actions.js';
-import type { TokenService } from '../../../iam/tokens.js';
+import { TOKEN_TTL_MS, type TokenService } from '../../../iam/tokens.js';
 import type { RepositoryAccess } from '../../../registry/access.js';
 import { context, epochSeconds, input, type ApiActionTable } from '../call.js';
 import { hostForAccount, type HostRules } from '../../hosts.js';
@@ -19,7 +19,13 @@ export function authActions(tokens: TokenService, access: RepositoryAccess, defa
       await access.authorizeUnscoped(context(call), Actions.GetAuthorizationToken);
       // One password serves every registry (as with ECR): what it may do in another account's
       // registry is that registry's policies' and the caller's identity policies' to decide.
-      const { password, expiresAt } = tokens.issue({ account: call.principal.accountId, key: call.principal.accessKeyId });
+      // A role session's password carries its session token and ends when the session does.
+      const session = call.principal.kind === 'role-session' && call.securityToken ? { ...call.principal, sessionToken: call.securityToken } : undefined;
+      const now = Date.now();
+      const { password, expiresAt } = tokens.issue(
+        { account: call.principal.accountId, key: call.principal.accessKeyId, ...(session && { session: session.sessionToken }) },
+        now, session ? Math.min(TOKEN_TTL_MS, session.expiresAt - now) : TOKEN_TTL_MS,
+      );
       return {
         authorizationData: accounts.map((id) => ({
           authorizationToken: Buffer.from(`AWS:${password}`).toString('base64'),
