@@ -164,6 +164,10 @@ describe('key service API', () => {
       assert.equal(denied.body.__type, 'AccessDeniedException');
     }
     const policy = (statement: Record<string, unknown>) => JSON.stringify({ Version: '2012-10-17', Statement: [statement] });
+    // A registry policy naming the user for every action never grants kms: actions (KMS decides by identity policies).
+    await server.berth.store.policies.putRegistryPolicy(account, policy({ Effect: 'Allow', Principal: { AWS: dev.user.arn }, Action: '*', Resource: '*' }), Date.now());
+    assert.equal((await as('ListKeys')).body.__type, 'AccessDeniedException');
+    await server.berth.store.policies.deleteRegistryPolicy(account);
     await server.berth.userPolicies.putUserPolicy(account, 'kms-dev', 'keys', policy({ Effect: 'Allow', Action: ['kms:CreateKey', 'kms:DescribeKey'], Resource: '*' }));
     const created = await as('CreateKey', { Description: 'dev key' });
     assert.equal(created.status, 200, JSON.stringify(created.body));
