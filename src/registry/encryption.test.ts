@@ -176,6 +176,32 @@ describe('encryption at rest', () => {
     assert.deepEqual(await readable(), [200, 200, true, true]);
   });
 
+  test('a manifest converted on pull is sealed like every manifest and read through the repository\'s wrap', async () => {
+    const key = (await kmsOk('CreateKey', { Description: 'conversions' })).KeyMetadata;
+    await client.send(new CreateRepositoryCommand({ repositoryName: 'crypt/convert', encryptionConfiguration: { encryptionType: 'KMS', kmsKey: key.Arn } }));
+    const config = await registry.blob('crypt/convert', Buffer.from(JSON.stringify({ os: 'linux', architecture: 'amd64', rootfs: { type: 'layers', diff_ids: [] } })));
+    const layer = { ...(await registry.blob('crypt/convert', randomBytes(1000))), mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' };
+    const oci = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config: { ...config, mediaType: MediaTypes.ociConfig }, layers: [layer] }));
+    assert.equal((await registry.putManifest('crypt/convert', 'v1', oci)).status, 201);
+    const asDocker = () => registry.fetch('/v2/crypt/convert/manifests/v1', { headers: { accept: MediaTypes.dockerManifest } });
+    const converted = await asDocker();
+    assert.equal(converted.status, 200);
+    assert.equal(converted.headers.get('content-type'), MediaTypes.dockerManifest);
+    const bytes = Buffer.from(await converted.arrayBuffer());
+    const digest = converted.headers.get('docker-content-digest')!;
+    assert.equal(digest, sha256(bytes));
+    assert.notEqual(digest, sha256(oci));
+    const stored = readFileSync(blobFile(digest));
+    assert.equal(stored.length, HEADER + bytes.length + (SEALED_SEGMENT - SEGMENT), 'the conversion is one sealed segment');
+    for (const file of files(server.dataDir)) assert.equal(readFileSync(file).indexOf(bytes), -1, `${file} holds the converted manifest`);
+    await kmsOk('DisableKey', { KeyId: key.KeyId });
+    assert.equal((await registry.fetch(`/v2/crypt/convert/manifests/${digest}`)).status, 403, 'unreadable while the key is disabled');
+    await kmsOk('EnableKey', { KeyId: key.KeyId });
+    const again = await registry.fetch(`/v2/crypt/convert/manifests/${digest}`);
+    assert.equal(again.status, 200);
+    assert.deepEqual(Buffer.from(await again.arrayBuffer()), bytes);
+  });
+
   test('KMS without a key uses the account default ECR key; an unknown key is KmsException', async () => {
     const { repository } = await client.send(new CreateRepositoryCommand({ repositoryName: 'crypt/default', encryptionConfiguration: { encryptionType: 'KMS' } }));
     const alias = (await kmsOk('DescribeKey', { KeyId: 'alias/aws/ecr' })).KeyMetadata;
