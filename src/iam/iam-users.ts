@@ -21,6 +21,8 @@ export class IamUserService {
     private readonly identities: IdentityService,
     private readonly authorize: IamAuthorize,
     private readonly deletionChecks: UserDeletionCheck[] = [],
+    /** Told after a user's tags changed (its aws:PrincipalTag/* values, cached by the authorizer). */
+    private readonly tagsChanged: (user: User) => void = () => {},
   ) {}
 
   async create(caller: AuthenticatedPrincipal, name: string, path = '/', tags: ResourceTag[] = []): Promise<UserInfo> {
@@ -96,12 +98,14 @@ export class IamUserService {
     if (!(await this.store.resourceTags.put(user.arn, validateTags(tags), MAX_RESOURCE_TAGS))) {
       throw new IdentityError('LimitExceeded', `a user can have at most ${MAX_RESOURCE_TAGS} tags`);
     }
+    this.tagsChanged(user);
   }
 
   async untag(caller: AuthenticatedPrincipal, name: string, keys: string[]): Promise<void> {
     const user = await this.named(caller.accountId, name);
     await this.authorize(caller, 'iam:UntagUser', user.arn);
     await this.store.resourceTags.remove(user.arn, keys.map(assertTagKey));
+    this.tagsChanged(user);
   }
 
   async tags(caller: AuthenticatedPrincipal, name: string): Promise<ResourceTag[]> {

@@ -44,12 +44,14 @@ export class PolicyAuthorizer implements Authorizer {
 
   async authorize({ principal, action, resource, resourceAccount, facts }: AuthorizationRequest): Promise<void> {
     const account = resourceAccount ?? arnAccount(resource) ?? '';
-    const caller = callerOf(principal);
+    let caller = callerOf(principal);
     // The hot path (pulls by an account's root, no policy on the repository) reads two cached
     // values and builds no context: only statements read condition keys.
     const identityPolicies = principal.kind === 'user' || principal.kind === 'role-session' ? await this.identities.identityPolicies(principal) : [];
     const onResource = await this.resources.resourcePolicies(resource, account);
     const anyPolicy = identityPolicies.length > 0 || onResource.policies.length > 0;
+    // A user's tags are its aws:PrincipalTag/* (a role session carries the tags it was given).
+    if (anyPolicy && principal.kind === 'user' && this.identities.principalTags) caller = { ...caller, tags: await this.identities.principalTags(principal) };
     const input: EvaluationInput = {
       caller, action, resource, resourceAccount: account,
       context: anyPolicy ? buildContext(caller, facts ?? {}, (this.options.now ?? Date.now)(), onResource.tags) : NO_CONTEXT,

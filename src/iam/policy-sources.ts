@@ -14,6 +14,8 @@ export const POLICY_CACHE_MS = 5_000;
 /** The identity-based policies of a principal: what the policy engine reads on its side. */
 export interface IdentityPolicySource {
   identityPolicies(principal: Principal): Promise<NamedPolicy[]>;
+  /** An IAM user's tags (aws:PrincipalTag/*); none for other principals (a session carries its own). */
+  principalTags?(principal: Principal): Promise<Record<string, string>>;
 }
 
 /** The resource-based policies on a resource, and its tags (aws:ResourceTag/*). */
@@ -48,8 +50,17 @@ const texts = new ParsedTexts();
 
 export class StoreIdentityPolicySource implements IdentityPolicySource {
   private readonly cache = new TtlCache<string, NamedPolicy[]>(POLICY_CACHE_MS);
+  private readonly tags = new TtlCache<string, Record<string, string>>(POLICY_CACHE_MS);
 
   constructor(private readonly store: MetadataStore) {}
+
+  async principalTags(principal: Principal): Promise<Record<string, string>> {
+    if (principal.kind !== 'user') return {};
+    return this.tags.through(principal.userId, async () => {
+      const list = await this.store.resourceTags.list(principal.arn);
+      return Object.fromEntries(list.map((t) => [t.key, t.value]));
+    });
+  }
 
   async identityPolicies(principal: Principal): Promise<NamedPolicy[]> {
     const owner = policyOwner(principal);
@@ -65,10 +76,15 @@ export class StoreIdentityPolicySource implements IdentityPolicySource {
     });
   }
 
-  /** Forgets what this node read for an owner (after it changed the owner's policies); all when none. */
+  /** Forgets what this node read for an owner (after it changed the owner's policies or a user's tags); all when none. */
   forget(owner?: PolicyOwner): void {
-    if (owner) this.cache.delete(`${owner.type}:${owner.id}`);
-    else this.cache.clear();
+    if (owner) {
+      this.cache.delete(`${owner.type}:${owner.id}`);
+      if (owner.type === 'user') this.tags.delete(owner.id);
+    } else {
+      this.cache.clear();
+      this.tags.clear();
+    }
   }
 }
 

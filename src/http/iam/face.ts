@@ -40,7 +40,7 @@ export function iamFace(store: MetadataStore, identities: IdentityService, sessi
   const authorize = iamAuthorizer(authorizer);
   const providers = new OidcProviderService(store, authorize);
   const sts = new StsService(store, sessions, providers, new WebIdentityVerifier(), options.identityPolicies ? (p) => options.identityPolicies!.identityPolicies(p) : async () => []);
-  const users = new IamUserService(store, identities, authorize, [(user) => policies.deletionConflict({ type: 'user', id: user.id })]);
+  const users = new IamUserService(store, identities, authorize, [(user) => policies.deletionConflict({ type: 'user', id: user.id })], (user) => forget({ type: 'user', id: user.id }));
   const roles = new RoleService(store, authorize, validatePolicy, [(role) => policies.deletionConflict({ type: 'role', id: role.id })]);
   const forget = (owner: PolicyOwner) => options.identityPolicies?.forget?.(owner);
   const policies: IamPolicyService = new IamPolicyService(store, users, roles, authorize, forget);
