@@ -55,6 +55,7 @@ export const KmsActions = {
 
 /** What only ECR Public has (its repositories otherwise take the ECR actions above). */
 export const PublicActions = {
+  GetAuthorizationToken: 'ecr-public:GetAuthorizationToken',
   DescribeRegistries: 'ecr-public:DescribeRegistries',
   GetRegistryCatalogData: 'ecr-public:GetRegistryCatalogData',
   PutRegistryCatalogData: 'ecr-public:PutRegistryCatalogData',

@@ -151,6 +151,11 @@ export class PublicRepositoryService {
     return registry && { registry, aliases: await this.aliases.ofAccount(principal.accountId) };
   }
 
+  /** ECR Public's GetAuthorizationToken: IAM grants ecr-public:GetAuthorizationToken on Resource "*", in the caller's account. */
+  async authorizeToken(principal: AuthenticatedPrincipal): Promise<void> {
+    await this.access.authorizeUnscoped({ principal, accountId: principal.accountId }, PublicActions.GetAuthorizationToken);
+  }
+
   async registryCatalog(principal: AuthenticatedPrincipal): Promise<{ displayName: string }> {
     await this.access.authorizeRegistry(publicContext(principal, principal.accountId), PublicActions.GetRegistryCatalogData);
     return { displayName: (await this.store.publicRegistry.registry(principal.accountId))?.displayName ?? '' };

@@ -48,6 +48,7 @@ export function registryActions(face: PublicFace, publicRepositories: PublicRepo
 
     async GetAuthorizationToken(call) {
       input(registryInputs.GetAuthorizationToken, call.body);
+      await publicRepositories.authorizeToken(call.principal);
       const { password, expiresAt } = tokens.issue({ account: call.principal.accountId, key: call.principal.accessKeyId });
       return { authorizationData: { authorizationToken: Buffer.from(`AWS:${password}`).toString('base64'), expiresAt: epochSeconds(expiresAt) } };
     },
