@@ -54,6 +54,8 @@ export class StsService {
     private readonly providers: OidcProviderService,
     private readonly webIdentities: WebIdentityVerifier,
     private readonly identityPolicies: IdentityPolicies,
+    /** An IAM user's tags: its aws:PrincipalTag/* in trust policies (a session carries its own). */
+    private readonly userTags: (principal: AuthenticatedPrincipal) => Promise<Record<string, string>> = async () => ({}),
   ) {}
 
   callerIdentity(principal: AuthenticatedPrincipal): CallerIdentity {
@@ -67,7 +69,7 @@ export class StsService {
     const chained = principal.kind === 'role-session';
     const duration = this.duration(role, input.durationSeconds, chained);
     const tags = validateTags(input.tags ?? []);
-    const caller = callerOf(principal);
+    const caller = principal.kind === 'user' ? { ...callerOf(principal), tags: await this.userTags(principal) } : callerOf(principal);
     const identityPolicies = await this.identityPolicies(principal);
     const extra = new Map<string, string>([['sts:rolesessionname', input.sessionName]]);
     if (input.externalId !== undefined) extra.set('sts:externalid', input.externalId);

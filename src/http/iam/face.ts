@@ -39,7 +39,12 @@ export interface IamFaceOptions {
 export function iamFace(store: MetadataStore, identities: IdentityService, sessions: SessionService, authorizer: Authorizer, options: IamFaceOptions = {}): Record<string, QueryService> {
   const authorize = iamAuthorizer(authorizer);
   const providers = new OidcProviderService(store, authorize);
-  const sts = new StsService(store, sessions, providers, new WebIdentityVerifier(), options.identityPolicies ? (p) => options.identityPolicies!.identityPolicies(p) : async () => []);
+  const source = options.identityPolicies;
+  const sts = new StsService(
+    store, sessions, providers, new WebIdentityVerifier(),
+    source ? (p) => source.identityPolicies(p) : async () => [],
+    source?.principalTags ? (p) => source.principalTags!(p) : undefined,
+  );
   const users = new IamUserService(store, identities, authorize, [(user) => policies.deletionConflict({ type: 'user', id: user.id })], (user) => forget({ type: 'user', id: user.id }));
   const roles = new RoleService(store, authorize, validatePolicy, [(role) => policies.deletionConflict({ type: 'role', id: role.id })]);
   const forget = (owner: PolicyOwner) => options.identityPolicies?.forget?.(owner);

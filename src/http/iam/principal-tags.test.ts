@@ -102,4 +102,20 @@ describe("an IAM user's tags as aws:PrincipalTag", () => {
     ] }) });
     assert.equal((await pull(first, other)).status, 403);
   });
+
+  it("a role's trust policy sees the user's tags: AssumeRole only while the user is tagged team=a", async () => {
+    const account = first.berth.accountId;
+    await iam('CreateRole', { RoleName: 't-role', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [
+      { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:user/t-dev` }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:PrincipalTag/team': 'a' } } },
+    ] }) });
+    const assume = async () => {
+      const body = new URLSearchParams({ Action: 'AssumeRole', Version: '2011-06-15', RoleArn: `arn:aws:iam::${account}:role/t-role`, RoleSessionName: 's1' }).toString();
+      const headers = await signHeaders({ method: 'POST', url: '/', host, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }, { service: 'sts', credentials: dev });
+      return (await first.berth.app.inject({ method: 'POST', url: '/', headers, payload: body })).statusCode;
+    };
+    await iam('TagUser', { UserName: 't-dev', 'Tags.member.1.Key': 'team', 'Tags.member.1.Value': 'a' });
+    assert.equal(await assume(), 200);
+    await iam('TagUser', { UserName: 't-dev', 'Tags.member.1.Key': 'team', 'Tags.member.1.Value': 'b' });
+    assert.equal(await assume(), 403);
+  });
 });
