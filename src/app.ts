@@ -30,7 +30,7 @@ import { PublicRepositoryService } from './gallery/public-repositories.js';
 import { PullRateLimiter } from './gallery/rate-limits.js';
 import { PublicPullAuthorizer } from './iam/public-pulls.js';
 import { loadRegistryTokenService } from './iam/registry-tokens.js';
-import { PublicRepositoryAccess } from './registry/public-access.js';
+import { parsePublicRepositoryArn, PublicRepositoryAccess } from './registry/public-access.js';
 import { iamFace } from './http/iam/face.js';
 import { awsQueryPlugin } from './http/iam/plugin.js';
 import { addAwsProtocolConstraint } from './http/aws-protocol.js';
@@ -186,7 +186,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   const accessOptions = { region: config.registry.region, createRepositoryOnPush: config.registry.createRepositoryOnPush };
   const identityPolicies = new StoreIdentityPolicySource(store);
   deployment.onPoliciesChanged((owner) => identityPolicies.forget(owner));
-  const resourcePolicies = new StoreResourcePolicySource(store, (arn) => parseRepositoryArn(arn, config.registry.region));
+  const resourcePolicies = new StoreResourcePolicySource(store, (arn) => parseRepositoryArn(arn, config.registry.region) ?? parsePublicRepositoryArn(arn));
   const policyAuthorizer = open ? undefined : new PolicyAuthorizer(identityPolicies, resourcePolicies);
   const authorizer = policyAuthorizer ?? new OpenAuthorizer();
   const access = new RepositoryAccess(store, authorizer, accessOptions);

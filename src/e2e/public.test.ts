@@ -71,11 +71,18 @@ describe('the public registry with the AWS CLI v2 and skopeo', () => {
     assert.equal(catalog.catalogData.description, 'Hello from the public gallery');
     const described = await aws(['describe-repositories']);
     assert.deepEqual(described.repositories.map((r: { repositoryName: string }) => r.repositoryName), ['e2e/hello']);
-    await aws(['create-repository', '--repository-name', 'e2e/scratch']);
-    await aws(['delete-repository', '--repository-name', 'e2e/scratch']);
-    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [] });
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'Push', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::222222222222:root' }, Action: ['ecr-public:InitiateLayerUpload', 'ecr-public:PutImage'] }] });
     await aws(['set-repository-policy', '--repository-name', 'e2e/hello', '--policy-text', policy]);
     assert.equal((await aws(['get-repository-policy', '--repository-name', 'e2e/hello'])).policyText, policy);
+    // The policy engine evaluates it: a Deny stops even the account's root until it is deleted.
+    await aws(['create-repository', '--repository-name', 'e2e/scratch']);
+    const deny = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: '*', Action: 'ecr-public:DeleteRepository' }] });
+    await aws(['set-repository-policy', '--repository-name', 'e2e/scratch', '--policy-text', deny]);
+    const refused = await runProgram(AWS, ['ecr-public', 'delete-repository', '--repository-name', 'e2e/scratch', '--endpoint-url', server.url, '--region', 'us-east-1'], ADMIN_ENV);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /AccessDeniedException.*ecr-public:DeleteRepository/);
+    await aws(['delete-repository-policy', '--repository-name', 'e2e/scratch']);
+    await aws(['delete-repository', '--repository-name', 'e2e/scratch']);
   });
 
   it('get-login-password logs skopeo in to push; skopeo pulls anonymously, byte-identical', async (t) => {
