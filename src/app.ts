@@ -30,7 +30,7 @@ import { PublicRepositoryService } from './gallery/public-repositories.js';
 import { PullRateLimiter } from './gallery/rate-limits.js';
 import { PublicPullAuthorizer } from './iam/public-pulls.js';
 import { loadRegistryTokenService } from './iam/registry-tokens.js';
-import { PublicRepositoryAccess } from './registry/public-access.js';
+import { parsePublicRepositoryArn, PublicRepositoryAccess } from './registry/public-access.js';
 import { iamFace } from './http/iam/face.js';
 import { awsQueryPlugin } from './http/iam/plugin.js';
 import { addAwsProtocolConstraint } from './http/aws-protocol.js';
@@ -67,7 +67,6 @@ import { BlobStore } from './storage/blob-store.js';
 import { PathNotFoundError, type StorageDriver } from './storage/driver.js';
 import { BLOBS_ROOT } from './storage/layout.js';
 import { FsDriver } from './storage/fs-driver.js';
-import { S3Driver } from './storage/s3-driver.js';
 import type { TlsCredentials } from './tls/credentials.js';
 import { tlsSetup, type TlsSetup } from './tls/setup.js';
 
@@ -75,10 +74,15 @@ const JANITOR_INTERVAL_MS = 10 * 60 * 1000;
 const KEY_ROTATION_INTERVAL_MS = 60 * 60 * 1000;
 const RATE_WINDOW_PRUNE_MS = 30 * 60 * 1000;
 
-/** The storage driver the configuration names: a directory (the embedded default) or an S3 bucket. */
-function openStorage(config: Config): StorageDriver {
+/**
+ * The storage driver the configuration names: a directory (the embedded default) or an S3 bucket.
+ * The S3 driver is loaded only when configured: the AWS SDK's S3 client adds ~20 MiB to every
+ * process that loads it.
+ */
+async function openStorage(config: Config): Promise<StorageDriver> {
   if (config.storage.driver === 'filesystem') return new FsDriver(dataPath(config, config.storage.filesystem.root, 'storage'));
   const s3 = config.storage.s3;
+  const { S3Driver } = await import('./storage/s3-driver.js');
   return new S3Driver({
     endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket, prefix: s3.prefix, forcePathStyle: s3.forcePathStyle,
     accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, sessionToken: s3.sessionToken,
@@ -171,7 +175,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   const tls = tlsSetup(config, splitListen(config.listen).host);
   const deployment = await openDeployment(config);
   const { store, identities, tokens, accountId, generatedMasterKey } = deployment;
-  const driver = openStorage(config);
+  const driver = await openStorage(config);
   const pinned = config.admin.accessKeyId && config.admin.secretAccessKey ? { accessKeyId: config.admin.accessKeyId, secretAccessKey: config.admin.secretAccessKey } : undefined;
   const bootstrapKey = await identities.bootstrap(accountId, pinned);
   const sessions = await loadSessionService(store.settings, deployment.masterKey);
@@ -182,7 +186,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   const accessOptions = { region: config.registry.region, createRepositoryOnPush: config.registry.createRepositoryOnPush };
   const identityPolicies = new StoreIdentityPolicySource(store);
   deployment.onPoliciesChanged((owner) => identityPolicies.forget(owner));
-  const resourcePolicies = new StoreResourcePolicySource(store, (arn) => parseRepositoryArn(arn, config.registry.region));
+  const resourcePolicies = new StoreResourcePolicySource(store, (arn) => parseRepositoryArn(arn, config.registry.region) ?? parsePublicRepositoryArn(arn));
   const policyAuthorizer = open ? undefined : new PolicyAuthorizer(identityPolicies, resourcePolicies);
   const authorizer = policyAuthorizer ?? new OpenAuthorizer();
   const access = new RepositoryAccess(store, authorizer, accessOptions);

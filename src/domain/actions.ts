@@ -67,7 +67,28 @@ export const PublicActions = {
   DescribeImageTags: 'ecr-public:DescribeImageTags',
 } as const;
 
+/** The ECR actions ECR Public has too: on a public repository, policies name them ecr-public:<Name>. */
+const SHARED_WITH_PUBLIC = [
+  'BatchCheckLayerAvailability', 'BatchDeleteImage', 'CompleteLayerUpload', 'CreateRepository', 'DeleteRepository',
+  'DescribeImages', 'DescribeRepositories', 'InitiateLayerUpload', 'ListTagsForResource', 'PutImage', 'TagResource',
+  'UntagResource', 'UploadLayerPart', 'SetRepositoryPolicy', 'GetRepositoryPolicy', 'DeleteRepositoryPolicy',
+] as const;
+
+type SharedWithPublic = (typeof SHARED_WITH_PUBLIC)[number];
+const SHARED: ReadonlySet<string> = new Set(SHARED_WITH_PUBLIC);
+
 export type Action =
   | (typeof Actions)[keyof typeof Actions]
   | (typeof PublicActions)[keyof typeof PublicActions]
+  | `ecr-public:${SharedWithPublic}`
   | (typeof KmsActions)[keyof typeof KmsActions];
+
+/**
+ * An action as ECR Public names it: ecr:PutImage is ecr-public:PutImage on a public repository.
+ * Pull actions (which ECR Public does not name: pulls are anonymous) and others stay as they are.
+ */
+export function publicActionOf(action: Action): Action {
+  if (!action.startsWith('ecr:')) return action;
+  const name = action.slice('ecr:'.length);
+  return SHARED.has(name) ? (`ecr-public:${name}` as Action) : action;
+}

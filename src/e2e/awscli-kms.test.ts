@@ -2,7 +2,6 @@
 // whole lifecycle, and skopeo shows what it means for a KMS repository: pulls fail clearly
 // while the key is disabled or pending deletion and work again once it is enabled.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
@@ -10,19 +9,14 @@ import type { Descriptor } from '../domain/manifest.js';
 import { runProgram } from '../testing/cli.js';
 import { OciLayout } from '../testing/oci-layout.js';
 import { TEST_ADMIN, tempDir } from '../testing/server.js';
-import { requireTool } from '../testing/tools.js';
+import { AWS_CLI, requireAwsCli, requireTool } from '../testing/tools.js';
 import { ServedBerth, skopeo } from './support.js';
 
-const AWS = '/usr/bin/aws';
+const AWS = AWS_CLI;
 const ADMIN_ENV = { AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey, AWS_PAGER: '' };
 
 function requireClients(t: TestContext): boolean {
-  if (!requireTool(t, 'skopeo', 'apt-get install -y skopeo') || !requireTool(t, AWS, 'apt-get install -y awscli')) return false;
-  const version = execFileSync(AWS, ['--version'], { encoding: 'utf8' });
-  if (/^aws-cli\/2\./.test(version)) return true;
-  if (process.env.CI === 'true') throw new Error(`${AWS} is not the AWS CLI v2: ${version}`);
-  t.skip(`${AWS} is not the AWS CLI v2 (${version.trim()})`);
-  return false;
+  return requireTool(t, 'skopeo', 'apt-get install -y skopeo') && requireAwsCli(t);
 }
 
 let berth: ServedBerth;

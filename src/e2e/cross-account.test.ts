@@ -3,7 +3,6 @@
 // pull it; A's repository policy lets B's account in; B's user pulls with skopeo once its own
 // identity policy allows it; a Deny on aws:SourceIp blocks it again.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
@@ -12,21 +11,16 @@ import { runProgram, runScript } from '../testing/cli.js';
 import { OciLayout } from '../testing/oci-layout.js';
 import { testMetadataUrl } from '../testing/postgres.js';
 import { CLI, TEST_ADMIN, tempDir } from '../testing/server.js';
-import { requireTool } from '../testing/tools.js';
+import { AWS_CLI, requireAwsCli, requireTool } from '../testing/tools.js';
 import { ServedBerth, skopeo } from './support.js';
 
 /** The AWS CLI v2 as Debian installs it (an `aws` earlier on PATH may be another version). */
-const AWS = '/usr/bin/aws';
+const AWS = AWS_CLI;
 const B = '222222222222';
 const REPO = 'shared/app';
 
 function requireClients(t: TestContext): boolean {
-  if (!requireTool(t, 'skopeo', 'apt-get install -y skopeo') || !requireTool(t, AWS, 'apt-get install -y awscli')) return false;
-  const version = execFileSync(AWS, ['--version'], { encoding: 'utf8' });
-  if (/^aws-cli\/2\./.test(version)) return true;
-  if (process.env.CI === 'true') throw new Error(`${AWS} is not the AWS CLI v2: ${version}`);
-  t.skip(`${AWS} is not the AWS CLI v2 (${version.trim()})`);
-  return false;
+  return requireTool(t, 'skopeo', 'apt-get install -y skopeo') && requireAwsCli(t);
 }
 
 let berth: ServedBerth;

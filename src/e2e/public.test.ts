@@ -3,7 +3,6 @@
 // to push; skopeo pulls anonymously, byte-identical, and is refused pushes without credentials
 // and any private repository.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
@@ -11,19 +10,14 @@ import type { Descriptor } from '../domain/manifest.js';
 import { runProgram } from '../testing/cli.js';
 import { OciLayout } from '../testing/oci-layout.js';
 import { startBerth, TEST_ADMIN, tempDir, type TestBerth } from '../testing/server.js';
-import { requireTool } from '../testing/tools.js';
+import { AWS_CLI, requireAwsCli, requireTool } from '../testing/tools.js';
 import { skopeo } from './support.js';
 
-const AWS = '/usr/bin/aws';
+const AWS = AWS_CLI;
 const ADMIN_ENV = { AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey, AWS_PAGER: '' };
 
 function requireClients(t: TestContext): boolean {
-  if (!requireTool(t, 'skopeo', 'apt-get install -y skopeo') || !requireTool(t, AWS, 'apt-get install -y awscli')) return false;
-  const version = execFileSync(AWS, ['--version'], { encoding: 'utf8' });
-  if (/^aws-cli\/2\./.test(version)) return true;
-  if (process.env.CI === 'true') throw new Error(`${AWS} is not the AWS CLI v2: ${version}`);
-  t.skip(`${AWS} is not the AWS CLI v2 (${version.trim()})`);
-  return false;
+  return requireTool(t, 'skopeo', 'apt-get install -y skopeo') && requireAwsCli(t);
 }
 
 describe('the public registry with the AWS CLI v2 and skopeo', () => {
@@ -77,11 +71,18 @@ describe('the public registry with the AWS CLI v2 and skopeo', () => {
     assert.equal(catalog.catalogData.description, 'Hello from the public gallery');
     const described = await aws(['describe-repositories']);
     assert.deepEqual(described.repositories.map((r: { repositoryName: string }) => r.repositoryName), ['e2e/hello']);
-    await aws(['create-repository', '--repository-name', 'e2e/scratch']);
-    await aws(['delete-repository', '--repository-name', 'e2e/scratch']);
-    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [] });
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'Push', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::222222222222:root' }, Action: ['ecr-public:InitiateLayerUpload', 'ecr-public:PutImage'] }] });
     await aws(['set-repository-policy', '--repository-name', 'e2e/hello', '--policy-text', policy]);
     assert.equal((await aws(['get-repository-policy', '--repository-name', 'e2e/hello'])).policyText, policy);
+    // The policy engine evaluates it: a Deny stops even the account's root until it is deleted.
+    await aws(['create-repository', '--repository-name', 'e2e/scratch']);
+    const deny = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: '*', Action: 'ecr-public:DeleteRepository' }] });
+    await aws(['set-repository-policy', '--repository-name', 'e2e/scratch', '--policy-text', deny]);
+    const refused = await runProgram(AWS, ['ecr-public', 'delete-repository', '--repository-name', 'e2e/scratch', '--endpoint-url', server.url, '--region', 'us-east-1'], ADMIN_ENV);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /AccessDeniedException.*ecr-public:DeleteRepository/);
+    await aws(['delete-repository-policy', '--repository-name', 'e2e/scratch']);
+    await aws(['delete-repository', '--repository-name', 'e2e/scratch']);
   });
 
   it('get-login-password logs skopeo in to push; skopeo pulls anonymously, byte-identical', async (t) => {

@@ -10,7 +10,6 @@ import { createServer, request, type ClientRequest, type IncomingHttpHeaders } f
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fetchAuthorization } from '../client/authorization.js';
-import { digestOf } from '../domain/digest.js';
 import { freePort, spawnBerth, TEST_ADMIN, tempDir, type ChildBerth } from '../testing/server.js';
 
 /**

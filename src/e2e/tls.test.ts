@@ -3,19 +3,18 @@
 // of docker-credential-berth), the AWS CLI v2 (--ca-bundle), berth login (NODE_EXTRA_CA_CERTS,
 // AWS_CA_BUNDLE). Each also fails, clearly, when it does not trust the CA.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { delimiter, dirname, join } from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import type { Descriptor } from '../domain/manifest.js';
 import { CREDENTIAL_HELPER, runProgram, runScript } from '../testing/cli.js';
 import { OciLayout } from '../testing/oci-layout.js';
 import { CLI, TEST_ADMIN, tempDir } from '../testing/server.js';
-import { requireTool } from '../testing/tools.js';
+import { AWS_CLI, requireAwsCli, requireTool } from '../testing/tools.js';
 import { ServedBerth, skopeo } from './support.js';
 
-const AWS = '/usr/bin/aws';
+const AWS = AWS_CLI;
 const ADMIN_ENV = { AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey, AWS_PAGER: '' };
 
 let berth: ServedBerth;
@@ -139,18 +138,10 @@ describe('skopeo with TLS verification on', () => {
 });
 
 describe('the AWS CLI v2 over https', () => {
-  function requireCli(t: TestContext): boolean {
-    if (!requireTool(t, AWS, 'apt-get install -y awscli')) return false;
-    const version = execFileSync(AWS, ['--version'], { encoding: 'utf8' });
-    if (/^aws-cli\/2\./.test(version)) return true;
-    if (process.env.CI === 'true') throw new Error(`${AWS} is not the AWS CLI v2: ${version}`);
-    t.skip(`${AWS} is not the AWS CLI v2`);
-    return false;
-  }
   const aws = (args: string[], env: NodeJS.ProcessEnv = {}) => runProgram(AWS, [...args, '--endpoint-url', berth.url, '--region', 'us-east-1', '--output', 'json'], { ...ADMIN_ENV, ...env });
 
   it('calls the ECR API with --ca-bundle or AWS_CA_BUNDLE, and refuses an untrusted certificate', async (t) => {
-    if (!requireCli(t)) return;
+    if (!requireAwsCli(t)) return;
     const created = await aws(['ecr', 'create-repository', '--repository-name', 'tls/cli', '--ca-bundle', caFile]);
     assert.equal(created.code, 0, created.stderr);
     assert.equal((JSON.parse(created.stdout) as { repository: { repositoryUri: string } }).repository.repositoryUri, `${berth.host}/tls/cli`);

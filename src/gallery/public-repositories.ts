@@ -1,7 +1,7 @@
 // Public repositories as ECR Public manages them: made with catalog data and tags under the
-// account's public registry (which gets its default alias then), their catalog data, policies
-// and tag details, and the registry's own catalog data. Images and layers go through the
-// ordinary services, given a PublicRepositoryAccess.
+// account's public registry (which gets its default alias then), their catalog data and tag
+// details, and the registry's own catalog data. Images, layers and repository policies go
+// through the ordinary services, given a PublicRepositoryAccess.
 import { Actions, PublicActions } from '../domain/actions.js';
 import { ManagementError } from '../domain/management-errors.js';
 import type { ResourceTag } from '../domain/resource-tags.js';
@@ -73,17 +73,6 @@ export async function tagDetailsOf(store: MetadataStore, repositoryId: string, p
   return { items, ...(more && { last: tags[page.limit - 1]! }) };
 }
 
-function policyDocument(text: string): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ManagementError('INVALID_PARAMETER', "Invalid parameter at 'policyText': the policy is not valid JSON");
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ManagementError('INVALID_PARAMETER', "Invalid parameter at 'policyText': the policy must be a JSON object");
-  return text;
-}
-
 export class PublicRepositoryService {
   constructor(
     private readonly store: MetadataStore,
@@ -117,27 +106,6 @@ export class PublicRepositoryService {
     return { repository, catalog };
   }
 
-  async policy(ctx: RequestContext, name: string): Promise<string> {
-    const repository = await this.access.existing(ctx, name, PublicActions.GetRepositoryPolicy);
-    const text = await this.store.publicRegistry.policy(repository.id);
-    if (text === undefined) throw this.noPolicy(ctx, name);
-    return text;
-  }
-
-  /** Stores the policy document; its evaluation belongs to the policy engine. */
-  async setPolicy(ctx: RequestContext, name: string, text: string): Promise<string> {
-    const repository = await this.access.existing(ctx, name, PublicActions.SetRepositoryPolicy);
-    await this.store.publicRegistry.setPolicy(repository.id, accountOfKey(ctx.accountId), policyDocument(text));
-    return text;
-  }
-
-  async deletePolicy(ctx: RequestContext, name: string): Promise<string> {
-    const repository = await this.access.existing(ctx, name, PublicActions.DeleteRepositoryPolicy);
-    const before = await this.store.publicRegistry.setPolicy(repository.id, accountOfKey(ctx.accountId), null);
-    if (before === undefined) throw this.noPolicy(ctx, name);
-    return before;
-  }
-
   /** One page of the repository's tags in byte order, each with its image. */
   async tagDetails(ctx: RequestContext, name: string, page: { last?: string; limit: number }): Promise<{ items: TagDetail[]; last?: string }> {
     const repository = await this.access.existing(ctx, name, PublicActions.DescribeImageTags);
@@ -166,9 +134,5 @@ export class PublicRepositoryService {
     await this.aliases.ensureRegistry(principal.accountId);
     await this.store.publicRegistry.setDisplayName(principal.accountId, displayName);
     return { displayName };
-  }
-
-  private noPolicy(ctx: RequestContext, name: string): ManagementError {
-    return new ManagementError('REPOSITORY_POLICY_NOT_FOUND', `Repository policy does not exist for the repository with name '${name}' in the registry with id '${accountOfKey(ctx.accountId)}'`);
   }
 }

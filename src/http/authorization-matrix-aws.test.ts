@@ -131,34 +131,35 @@ const withPolicy = async () => {
   return { registryId: A, repositoryName: P };
 };
 
+// On a public repository the shared actions are named as ECR Public names them (ecr-public:PutImage).
 const PUBLIC_CASES: Record<string, ApiCase> = {
   GetAuthorizationToken: { actions: [PublicActions.GetAuthorizationToken], crossAccount: false, input: async () => ({}) },
   DescribeRegistries: { actions: [PublicActions.DescribeRegistries], crossAccount: false, input: async () => ({}) },
   GetRegistryCatalogData: { actions: [PublicActions.GetRegistryCatalogData], crossAccount: false, input: async () => ({}) },
   PutRegistryCatalogData: { actions: [PublicActions.PutRegistryCatalogData], crossAccount: false, input: async () => ({ displayName: 'Matrix' }) },
-  CreateRepository: { actions: [Actions.CreateRepository], crossAccount: false, input: async () => ({ repositoryName: `matrix/c${rand()}` }) },
-  DescribeRepositories: { actions: [Actions.DescribeRepositories], crossAccount: true, input: async () => ({ registryId: A, repositoryNames: [P] }) },
-  DeleteRepository: { actions: [Actions.DeleteRepository], crossAccount: true, input: async () => ({ registryId: A, repositoryName: await publicRepository(false) }) },
+  CreateRepository: { actions: ['ecr-public:CreateRepository'], crossAccount: false, input: async () => ({ repositoryName: `matrix/c${rand()}` }) },
+  DescribeRepositories: { actions: ['ecr-public:DescribeRepositories'], crossAccount: true, input: async () => ({ registryId: A, repositoryNames: [P] }) },
+  DeleteRepository: { actions: ['ecr-public:DeleteRepository'], crossAccount: true, input: async () => ({ registryId: A, repositoryName: await publicRepository(false) }) },
   GetRepositoryCatalogData: { actions: [PublicActions.GetRepositoryCatalogData], crossAccount: true, input: async () => ({ registryId: A, repositoryName: P }) },
   PutRepositoryCatalogData: { actions: [PublicActions.PutRepositoryCatalogData], crossAccount: true, input: async () => ({ registryId: A, repositoryName: P, catalogData: { description: 'm' } }) },
   SetRepositoryPolicy: { actions: [PublicActions.SetRepositoryPolicy], crossAccount: true, input: async () => ({ registryId: A, repositoryName: P, policyText: publicPolicy() }) },
   GetRepositoryPolicy: { actions: [PublicActions.GetRepositoryPolicy], crossAccount: true, input: withPolicy },
   DeleteRepositoryPolicy: { actions: [PublicActions.DeleteRepositoryPolicy], crossAccount: true, input: withPolicy },
   DescribeImageTags: { actions: [PublicActions.DescribeImageTags], crossAccount: true, input: async () => ({ registryId: A, repositoryName: P }) },
-  DescribeImages: { actions: [Actions.DescribeImages], crossAccount: true, input: async () => ({ registryId: A, repositoryName: P }) },
-  BatchDeleteImage: { actions: [Actions.BatchDeleteImage], crossAccount: true, input: async () => ({ registryId: A, repositoryName: await publicRepository(true), imageIds: [{ imageTag: 'v1' }] }) },
-  PutImage: { actions: [Actions.PutImage], crossAccount: true, input: async () => ({ registryId: A, repositoryName: P, imageManifest: manifest, imageTag: `t${rand()}` }) },
-  BatchCheckLayerAvailability: { actions: [Actions.BatchCheckLayerAvailability], crossAccount: true, publicRead: true, input: async () => ({ registryId: A, repositoryName: P, layerDigests: [configDigest] }) },
-  InitiateLayerUpload: { actions: [Actions.InitiateLayerUpload], crossAccount: true, input: async () => ({ registryId: A, repositoryName: P }) },
+  DescribeImages: { actions: ['ecr-public:DescribeImages'], crossAccount: true, input: async () => ({ registryId: A, repositoryName: P }) },
+  BatchDeleteImage: { actions: ['ecr-public:BatchDeleteImage'], crossAccount: true, input: async () => ({ registryId: A, repositoryName: await publicRepository(true), imageIds: [{ imageTag: 'v1' }] }) },
+  PutImage: { actions: ['ecr-public:PutImage'], crossAccount: true, input: async () => ({ registryId: A, repositoryName: P, imageManifest: manifest, imageTag: `t${rand()}` }) },
+  BatchCheckLayerAvailability: { actions: ['ecr-public:BatchCheckLayerAvailability'], crossAccount: true, publicRead: true, input: async () => ({ registryId: A, repositoryName: P, layerDigests: [configDigest] }) },
+  InitiateLayerUpload: { actions: ['ecr-public:InitiateLayerUpload'], crossAccount: true, input: async () => ({ registryId: A, repositoryName: P }) },
   UploadLayerPart: {
-    actions: [Actions.UploadLayerPart], crossAccount: true,
+    actions: ['ecr-public:UploadLayerPart'], crossAccount: true,
     input: async () => ({
       registryId: A, repositoryName: P, uploadId: (await root(PUBLIC, 'InitiateLayerUpload', { repositoryName: P })).uploadId,
       partFirstByte: 0, partLastByte: 3, layerPartBlob: Buffer.from('abcd').toString('base64'),
     }),
   },
   CompleteLayerUpload: {
-    actions: [Actions.CompleteLayerUpload], crossAccount: true,
+    actions: ['ecr-public:CompleteLayerUpload'], crossAccount: true,
     input: async () => {
       const data = randomBytes(16);
       const { uploadId } = await root(PUBLIC, 'InitiateLayerUpload', { repositoryName: P });
@@ -166,9 +167,9 @@ const PUBLIC_CASES: Record<string, ApiCase> = {
       return { registryId: A, repositoryName: P, uploadId, layerDigests: [sha(data)] };
     },
   },
-  TagResource: { actions: [Actions.TagResource], crossAccount: true, input: async () => ({ resourceArn: publicArn(P), tags: [{ Key: 'k', Value: 'v' }] }) },
-  UntagResource: { actions: [Actions.UntagResource], crossAccount: true, input: async () => ({ resourceArn: publicArn(P), tagKeys: ['k'] }) },
-  ListTagsForResource: { actions: [Actions.ListTagsForResource], crossAccount: true, input: async () => ({ resourceArn: publicArn(P) }) },
+  TagResource: { actions: ['ecr-public:TagResource'], crossAccount: true, input: async () => ({ resourceArn: publicArn(P), tags: [{ Key: 'k', Value: 'v' }] }) },
+  UntagResource: { actions: ['ecr-public:UntagResource'], crossAccount: true, input: async () => ({ resourceArn: publicArn(P), tagKeys: ['k'] }) },
+  ListTagsForResource: { actions: ['ecr-public:ListTagsForResource'], crossAccount: true, input: async () => ({ resourceArn: publicArn(P) }) },
 };
 
 before(async () => {

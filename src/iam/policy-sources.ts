@@ -1,12 +1,13 @@
 // Where the authorizer finds policies: a principal's identity policies (inline, customer managed,
 // AWS managed) and a resource's resource-based policies (its repository's, its registry's) with
-// its tags. Read through a short cache: a change made on this node counts at once (forget), one
+// its tags. A public repository's policy is kept where a private one's is (it is a repository row). Read through a short cache: a change made on this node counts at once (forget), one
 // made on another node within POLICY_CACHE_MS, like access keys (identities.ts KEY_CACHE_MS).
 import type { MetadataStore, PolicyOwner } from '../metadata/store.js';
 import { parsePolicy, type PolicyDocument } from '../policy/document.js';
 import type { NamedPolicy } from '../policy/evaluate.js';
 import { managedPolicy } from '../policy/managed.js';
 import type { Principal } from './authorizer.js';
+import { PUBLIC_ARN_PREFIX } from './public-pulls.js';
 import { TtlCache } from './ttl-cache.js';
 
 export const POLICY_CACHE_MS = 5_000;
@@ -105,7 +106,8 @@ export class StoreResourcePolicySource implements ResourcePolicySource {
         if (text !== undefined) policies.push({ name: 'repository', document: texts.document(text, 'resource') });
         tags = Object.fromEntries(tagList.map((t) => [t.key, t.value]));
       }
-      const registry = await this.store.policies.getRegistryPolicy(accountId);
+      // A registry policy is ECR's (private registries); ECR Public has none.
+      const registry = resourceArn.startsWith(PUBLIC_ARN_PREFIX) ? undefined : await this.store.policies.getRegistryPolicy(accountId);
       if (registry !== undefined) policies.push({ name: 'registry', document: texts.document(registry, 'resource') });
       return { policies, tags };
     });

@@ -1,6 +1,8 @@
 // Public repositories are public by their nature (ECR Public): anyone may read them, with or
-// without credentials. This decorator says so once, before the account's own rules are asked.
-import { Actions, type Action } from '../domain/actions.js';
+// without credentials. This decorator says so once, before the account's own rules are asked,
+// and names every other action on a public resource as ECR Public does (ecr-public:PutImage), so
+// identity and repository policies written for ECR Public are the ones that decide.
+import { Actions, publicActionOf, type Action } from '../domain/actions.js';
 import type { AuthorizationRequest, Authorizer } from './authorizer.js';
 
 /** What pulling (and seeing the tags of) a public repository needs. */
@@ -12,7 +14,12 @@ export class PublicPullAuthorizer implements Authorizer {
   constructor(private readonly inner: Authorizer) {}
 
   async authorize(request: AuthorizationRequest): Promise<void> {
-    if (request.resource.startsWith(PUBLIC_ARN_PREFIX) && PUBLIC_READS.has(request.action)) return;
-    return this.inner.authorize(request);
+    if (!request.resource.startsWith(PUBLIC_ARN_PREFIX)) return this.inner.authorize(request);
+    if (PUBLIC_READS.has(request.action)) return;
+    return this.inner.authorize({ ...request, action: publicActionOf(request.action) });
+  }
+
+  forget(): void {
+    this.inner.forget?.();
   }
 }

@@ -1,4 +1,4 @@
-// Public repositories' catalog data and policies, public registries, their aliases and the rate
+// Public repositories' catalog data, public registries, their aliases and the rate
 // limit counters, over the query builder (part of kysely-store.ts).
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, RegistryAliasesTable } from './schema.js';
@@ -66,23 +66,6 @@ export class PublicRegistries implements PublicIndex {
     };
     await this.db.insertInto('public_repositories').values({ repository_id: repositoryId, account_id: accountId, ...values })
       .onConflict((oc) => oc.column('repository_id').doUpdateSet(values)).execute();
-  }
-
-  async policy(repositoryId: string) {
-    const row = await this.db.selectFrom('public_repositories').select('policy_text').where('repository_id', '=', repositoryId).executeTakeFirst();
-    return row?.policy_text ?? undefined;
-  }
-
-  async setPolicy(repositoryId: string, accountId: string, text: string | null) {
-    return this.db.transaction().execute(async (trx) => {
-      const before = await trx.selectFrom('public_repositories').select('policy_text').where('repository_id', '=', repositoryId).executeTakeFirst();
-      if (before) {
-        await trx.updateTable('public_repositories').set({ policy_text: text }).where('repository_id', '=', repositoryId).execute();
-      } else if (text !== null) {
-        await trx.insertInto('public_repositories').values({ repository_id: repositoryId, account_id: accountId, policy_text: text, architectures: '[]', operating_systems: '[]', updated_at: Date.now() }).execute();
-      }
-      return before?.policy_text ?? undefined;
-    });
   }
 
   async registry(accountId: string) {

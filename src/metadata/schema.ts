@@ -226,7 +226,7 @@ export interface PolicyAttachmentsTable {
   policy_arn: string;
 }
 
-/** Public repositories' catalog data and policy (ECR Public), one row per repository that has any. */
+/** Public repositories' catalog data (ECR Public), one row per repository that has any. */
 export interface PublicRepositoriesTable {
   repository_id: string;
   account_id: string;
@@ -239,6 +239,7 @@ export interface PublicRepositoriesTable {
   logo_media_type: string | null;
   /** base64 of the logo image. */
   logo: string | null;
+  /** Unused: public repositories' policies are repository_policies rows, like private ones'. */
   policy_text: string | null;
   updated_at: number;
 }

@@ -22,24 +22,18 @@ const CATALOG: RepositoryCatalog = {
 
 export function describePublicMetadata(subject: () => MetadataStore): void {
   describe('public registry', () => {
-    it('keeps catalog data and a policy per public repository, replaced whole, gone with the repository', async () => {
+    it('keeps catalog data per public repository, replaced whole, gone with the repository', async () => {
       const store = subject();
       const account = freshAccount();
       const repository = await store.repositories.ensure(`public:${account}`, 'web/server');
       assert.equal(await store.publicRegistry.catalog(repository.id), undefined);
-      assert.equal(await store.publicRegistry.setPolicy(repository.id, account, '{"Version":"2012-10-17"}'), undefined);
       await store.publicRegistry.putCatalog(repository.id, account, CATALOG);
       assert.deepEqual(await store.publicRegistry.catalog(repository.id), CATALOG);
-      assert.equal(await store.publicRegistry.policy(repository.id), '{"Version":"2012-10-17"}');
       const replaced: RepositoryCatalog = { ...CATALOG, description: null, logo: null, architectures: [] };
       await store.publicRegistry.putCatalog(repository.id, account, replaced);
       assert.deepEqual(await store.publicRegistry.catalog(repository.id), replaced);
-      assert.equal(await store.publicRegistry.setPolicy(repository.id, account, null), '{"Version":"2012-10-17"}');
-      assert.equal(await store.publicRegistry.policy(repository.id), undefined);
-      await store.publicRegistry.setPolicy(repository.id, account, '{}');
       assert.ok(await store.repositories.delete(repository.id));
       assert.equal(await store.publicRegistry.catalog(repository.id), undefined);
-      assert.equal(await store.publicRegistry.policy(repository.id), undefined);
     });
 
     it('makes a registry once with one default alias, even when asked at once many times', async () => {

@@ -453,9 +453,6 @@ export interface PublicRepositoryEntry {
 export interface PublicIndex {
   catalog(repositoryId: string): Promise<RepositoryCatalog | undefined>;
   putCatalog(repositoryId: string, accountId: string, catalog: RepositoryCatalog): Promise<void>;
-  policy(repositoryId: string): Promise<string | undefined>;
-  /** Sets (or with null removes) the policy; the policy that was there before. */
-  setPolicy(repositoryId: string, accountId: string, text: string | null): Promise<string | undefined>;
   registry(accountId: string): Promise<PublicRegistry | undefined>;
   /**
    * The account's public registry, made with `defaultAlias` (ACTIVE, default and primary) when

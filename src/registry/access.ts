@@ -44,6 +44,11 @@ export class RepositoryAccess {
     return `arn:aws:ecr:${this.options.region}:${accountId}:repository/${name}`;
   }
 
+  /** An action as policies on this access's repositories name it (ECR's own names here). */
+  policyAction(action: Action): Action {
+    return action;
+  }
+
   /**
    * The account and repository name of a repository ARN of this region; undefined for anything
    * else (another service, region or resource type, a malformed name).

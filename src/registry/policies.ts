@@ -3,6 +3,7 @@
 // forgotten on every change (other nodes see it within POLICY_CACHE_MS).
 import { Actions } from '../domain/actions.js';
 import { ManagementError } from '../domain/management-errors.js';
+import { arnAccount } from '../iam/authorizer.js';
 import { callerOf } from '../iam/policy-authorizer.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { parsePolicy, PolicyValidationError, POLICY_LIMITS, type PolicyDocument } from '../policy/document.js';
@@ -46,7 +47,7 @@ export class PolicyService {
     if (!force && ctx.principal.kind !== 'anonymous') {
       const caller = callerOf(ctx.principal);
       const decision = evaluate({
-        caller, action: Actions.SetRepositoryPolicy, resource, resourceAccount: ctx.accountId,
+        caller, action: this.access.policyAction(Actions.SetRepositoryPolicy), resource, resourceAccount: arnAccount(resource) ?? ctx.accountId,
         context: buildContext(caller, ctx.facts ?? {}, Date.now()), identityPolicies: [], resourcePolicies: [{ name: 'repository', document }],
       });
       if (decision.effect === 'ExplicitDeny') {

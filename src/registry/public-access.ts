@@ -2,7 +2,7 @@
 // `public:<account>`, which no account id can equal: a public and a private repository of one
 // account may share a name, private listings never see public ones, and every blob, upload and
 // manifest service works on them unchanged. Their ARNs are ECR Public's.
-import type { Action } from '../domain/actions.js';
+import { publicActionOf, type Action } from '../domain/actions.js';
 import type { Authorizer } from '../iam/authorizer.js';
 import type { MetadataStore, Repository } from '../metadata/store.js';
 import { RepositoryAccess } from './access.js';
@@ -33,6 +33,13 @@ export function inAccountTerms(err: unknown): unknown {
   return err;
 }
 
+/** The registry key and name of a public repository ARN (arn:aws:ecr-public::<account>:repository/<name>). */
+export function parsePublicRepositoryArn(arn: string): { accountId: string; name: string } | undefined {
+  const match = /^arn:aws:ecr-public::(\d{12}):repository\/(.+)$/.exec(arn);
+  if (!match || !isRepositoryName(match[2]!)) return undefined;
+  return { accountId: publicRegistryKey(match[1]!), name: match[2]! };
+}
+
 export class PublicRepositoryAccess extends RepositoryAccess {
   constructor(store: MetadataStore, authorizer: Authorizer, region: string) {
     // Public repositories are made by CreateRepository only, as in ECR Public.
@@ -41,6 +48,11 @@ export class PublicRepositoryAccess extends RepositoryAccess {
 
   override repositoryArn(key: string, name: string): string {
     return `arn:aws:ecr-public::${accountOfKey(key)}:repository/${name}`;
+  }
+
+  /** ECR Public's names: ecr-public:SetRepositoryPolicy (the authorizer renames the same way, iam/public-pulls.ts). */
+  override policyAction(action: Action): Action {
+    return publicActionOf(action);
   }
 
   /** Refusals name the registry by its account id, on every face. */
@@ -59,8 +71,6 @@ export class PublicRepositoryAccess extends RepositoryAccess {
   }
 
   override parseRepositoryArn(arn: string): { accountId: string; name: string } | undefined {
-    const match = /^arn:aws:ecr-public::(\d{12}):repository\/(.+)$/.exec(arn);
-    if (!match || !isRepositoryName(match[2]!)) return undefined;
-    return { accountId: publicRegistryKey(match[1]!), name: match[2]! };
+    return parsePublicRepositoryArn(arn);
   }
 }

@@ -19,3 +19,16 @@ export function requireTool(t: TestContext, name: string, install: string): bool
   t.skip(`${name} is not installed (${install})`);
   return false;
 }
+
+/** The AWS CLI v2 as Debian installs it (an `aws` earlier on PATH may be another version). */
+export const AWS_CLI = '/usr/bin/aws';
+
+/** Returns true when the AWS CLI v2 can be used; otherwise skips the test, or throws under CI. */
+export function requireAwsCli(t: TestContext): boolean {
+  if (!requireTool(t, AWS_CLI, 'apt-get install -y awscli')) return false;
+  const version = execFileSync(AWS_CLI, ['--version'], { encoding: 'utf8' });
+  if (/^aws-cli\/2\./.test(version)) return true;
+  if (process.env.CI === 'true') throw new Error(`${AWS_CLI} is not the AWS CLI v2: ${version}`);
+  t.skip(`${AWS_CLI} is not the AWS CLI v2 (${version.trim()})`);
+  return false;
+}

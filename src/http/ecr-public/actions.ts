@@ -16,7 +16,7 @@ export const ECR_PUBLIC_SIGNING_NAME = 'ecr-public';
 
 export function ecrPublicActions(face: PublicFace, services: RegistryServices, publicRepositories: PublicRepositoryService, tokens: TokenService): ApiActionTable {
   return inPublicTerms({
-    ...publicRepositoryActions(face, publicRepositories, services.repositories),
+    ...publicRepositoryActions(face, publicRepositories, services.repositories, services.policies),
     ...registryActions(face, publicRepositories, tokens),
     ...publicImageActions(face, services, publicRepositories),
     ...publicLayerActions(face, services),

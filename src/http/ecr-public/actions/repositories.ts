@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { CatalogDataInput, PublicRepositoryService } from '../../../gallery/public-repositories.js';
 import type { RepositoryCatalog } from '../../../metadata/store.js';
+import type { PolicyService } from '../../../registry/policies.js';
 import type { RepositoryService } from '../../../registry/repositories.js';
 import { accountOfKey, publicContext } from '../../../registry/public-access.js';
 import { decodeNextToken, encodeNextToken, input, type ApiActionTable } from '../../ecr/call.js';
@@ -24,7 +25,7 @@ export const publicRepositoryInputs = {
   DeleteRepository: z.object({ registryId: RegistryId.optional(), repositoryName: RepositoryName, force: z.boolean().optional() }),
   GetRepositoryCatalogData: z.object({ registryId: RegistryId.optional(), repositoryName: RepositoryName }),
   PutRepositoryCatalogData: z.object({ registryId: RegistryId.optional(), repositoryName: RepositoryName, catalogData: RepositoryCatalogDataInput }),
-  SetRepositoryPolicy: z.object({ registryId: RegistryId.optional(), repositoryName: RepositoryName, policyText: z.string().min(0).max(10_240), force: z.boolean().optional() }),
+  SetRepositoryPolicy: z.object({ registryId: RegistryId.optional(), repositoryName: RepositoryName, policyText: z.string().max(10_240), force: z.boolean().optional() }),
   GetRepositoryPolicy: z.object({ registryId: RegistryId.optional(), repositoryName: RepositoryName }),
   DeleteRepositoryPolicy: z.object({ registryId: RegistryId.optional(), repositoryName: RepositoryName }),
 };
@@ -47,7 +48,7 @@ export function renderCatalog(face: PublicFace, repositoryId: string, catalog: R
   };
 }
 
-export function publicRepositoryActions(face: PublicFace, publicRepositories: PublicRepositoryService, repositories: RepositoryService): ApiActionTable {
+export function publicRepositoryActions(face: PublicFace, publicRepositories: PublicRepositoryService, repositories: RepositoryService, policies: PolicyService): ApiActionTable {
   return {
     async CreateRepository(call) {
       const request = input(publicRepositoryInputs.CreateRepository, call.body);
@@ -100,21 +101,21 @@ export function publicRepositoryActions(face: PublicFace, publicRepositories: Pu
     async SetRepositoryPolicy(call) {
       const request = input(publicRepositoryInputs.SetRepositoryPolicy, call.body);
       const ctx = await publicCall(face, call, request.registryId);
-      const policyText = await publicRepositories.setPolicy(ctx, request.repositoryName, request.policyText);
+      const policyText = (await policies.setRepositoryPolicy(ctx, request.repositoryName, request.policyText, request.force ?? false)).policyText;
       return { registryId: accountOfKey(ctx.accountId), repositoryName: request.repositoryName, policyText };
     },
 
     async GetRepositoryPolicy(call) {
       const request = input(publicRepositoryInputs.GetRepositoryPolicy, call.body);
       const ctx = await publicCall(face, call, request.registryId);
-      const policyText = await publicRepositories.policy(ctx, request.repositoryName);
+      const policyText = (await policies.getRepositoryPolicy(ctx, request.repositoryName)).policyText;
       return { registryId: accountOfKey(ctx.accountId), repositoryName: request.repositoryName, policyText };
     },
 
     async DeleteRepositoryPolicy(call) {
       const request = input(publicRepositoryInputs.DeleteRepositoryPolicy, call.body);
       const ctx = await publicCall(face, call, request.registryId);
-      const policyText = await publicRepositories.deletePolicy(ctx, request.repositoryName);
+      const policyText = (await policies.deleteRepositoryPolicy(ctx, request.repositoryName)).policyText;
       return { registryId: accountOfKey(ctx.accountId), repositoryName: request.repositoryName, policyText };
     },
   };
