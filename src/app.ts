@@ -139,10 +139,14 @@ export interface Berth {
   close(): Promise<void>;
 }
 
-/** The public listener: the public registry (/v2 and /token) and the gallery, with the main listener's TLS. */
-async function createPublicListener(config: Config, nodeId: string, tls: TlsSetup | undefined, registry: PublicRegistryOptions, gallery: GalleryService): Promise<Listener> {
+/**
+ * A listener with the settings every Berth listener shares: no time limits on requests (large
+ * uploads stream for as long as they take), 503 while closing, the /v2 error format for framework
+ * errors, and one log line per request when log.requests is on.
+ */
+function openListener(config: Config, logBase: Record<string, string>, tls: TlsSetup | undefined): Listener {
   const listener = createListener({
-    logger: { level: config.log.level, base: { node: nodeId, listener: 'public' } },
+    logger: { level: config.log.level, base: logBase },
     logController: new LogController({ disableRequestLogging: true }),
     requestTimeout: 0,
     connectionTimeout: 0,
@@ -152,12 +156,18 @@ async function createPublicListener(config: Config, nodeId: string, tls: TlsSetu
     frameworkErrors: renderFrameworkError,
     genReqId: () => randomUUID(),
   }, tls?.files);
-  const publicApp = listener.app;
   if (config.log.requests) {
-    publicApp.addHook('onResponse', async (request, reply) => {
+    listener.app.addHook('onResponse', async (request, reply) => {
       request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
     });
   }
+  return listener;
+}
+
+/** The public listener: the public registry (/v2 and /token) and the gallery, with the main listener's TLS. */
+async function createPublicListener(config: Config, nodeId: string, tls: TlsSetup | undefined, registry: PublicRegistryOptions, gallery: GalleryService): Promise<Listener> {
+  const listener = openListener(config, { node: nodeId, listener: 'public' }, tls);
+  const publicApp = listener.app;
   publicApp.get('/healthz', async () => ({ status: 'ok' }));
   await publicApp.register(publicRegistryPlugin, registry);
   await publicApp.register(galleryPlugin, { gallery, host: registry.host });
@@ -237,28 +247,13 @@ export async function createBerth(config: Config): Promise<Berth> {
   const publicHost = () => config.public.host || publicAddress;
   const publicFace: PublicFace = { aliases, region: config.registry.region, endpoint: { host: publicHost, baseUrl: () => `${tls ? 'https' : 'http'}://${publicHost()}` } };
 
-  const listener = createListener({
-    logger: { level: config.log.level, base: { node: nodeId } },
-    logController: new LogController({ disableRequestLogging: true }),
-    requestTimeout: 0,
-    connectionTimeout: 0,
-    keepAliveTimeout: 75_000,
-    return503OnClosing: true,
-    routerOptions: { maxParamLength: 4096, ignoreDuplicateSlashes: false },
-    frameworkErrors: renderFrameworkError,
-    genReqId: () => randomUUID(),
-  }, tls?.files);
+  const listener = openListener(config, { node: nodeId }, tls);
   const app = listener.app;
   if (!tls) app.log.warn('TLS is not configured: serving plain HTTP (set tls.cert and tls.key, or --tls-self-signed)');
   if (policyAuthorizer) policyAuthorizer.log = app.log;
   addAwsProtocolConstraint(app);
   if (generatedMasterKey) app.log.warn({ file: generatedMasterKey }, 'generated a new master key: back it up — secrets and encrypted data cannot be read without it');
   if (open) app.log.warn('auth.mode is open: anyone who can reach this registry may push, pull and delete');
-  if (config.log.requests) {
-    app.addHook('onResponse', async (request, reply) => {
-      request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
-    });
-  }
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     const database = await store.ping();
