@@ -2,13 +2,13 @@
 // in: aws ecr get-login-password, skopeo login, push and pull byte-identical; what a wrong key
 // does; and docker-credential-berth, by --creds and as skopeo's credential helper.
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Descriptor } from '../domain/manifest.js';
 import { CREDENTIAL_HELPER, runProgram, runScript } from '../testing/cli.js';
 import { OciLayout } from '../testing/oci-layout.js';
-import { TEST_ADMIN, tempDir } from '../testing/server.js';
+import { TEST_ADMIN, scratchDirs } from '../testing/server.js';
 import { AWS_CLI, requireAwsCli, requireTool } from '../testing/tools.js';
 import { ServedBerth, skopeo } from './support.js';
 
@@ -23,13 +23,9 @@ function requireClients(t: TestContext): boolean {
 let berth: ServedBerth;
 let layout: OciLayout;
 let image: Descriptor;
-const scratch: string[] = [];
+const scratch = scratchDirs();
 
-function scratchDir(prefix: string): string {
-  const dir = tempDir(prefix);
-  scratch.push(dir);
-  return dir;
-}
+const scratchDir = scratch.make;
 
 before(async () => {
   layout = new OciLayout(scratchDir('berth-awscli-layout-'));
@@ -40,7 +36,7 @@ before(async () => {
 
 after(async () => {
   await berth.close();
-  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+  scratch.remove();
 });
 
 const aws = (args: string[], env: NodeJS.ProcessEnv = ADMIN_ENV) => runProgram(AWS, [...args, '--endpoint-url', berth.url, '--region', 'us-east-1'], env);

@@ -3,14 +3,14 @@
 // pull it; A's repository policy lets B's account in; B's user pulls with skopeo once its own
 // identity policy allows it; a Deny on aws:SourceIp blocks it again.
 import assert from 'node:assert/strict';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Descriptor } from '../domain/manifest.js';
 import { runProgram, runScript } from '../testing/cli.js';
 import { OciLayout } from '../testing/oci-layout.js';
 import { testMetadataUrl } from '../testing/postgres.js';
-import { CLI, TEST_ADMIN, tempDir } from '../testing/server.js';
+import { CLI, TEST_ADMIN, scratchDirs } from '../testing/server.js';
 import { AWS_CLI, requireAwsCli, requireTool } from '../testing/tools.js';
 import { ServedBerth, skopeo } from './support.js';
 
@@ -28,13 +28,9 @@ let layout: OciLayout;
 let image: Descriptor;
 let adminEnv: NodeJS.ProcessEnv;
 let A: string;
-const scratch: string[] = [];
+const scratch = scratchDirs();
 
-function scratchDir(prefix: string): string {
-  const dir = tempDir(prefix);
-  scratch.push(dir);
-  return dir;
-}
+const scratchDir = scratch.make;
 
 before(async () => {
   layout = new OciLayout(scratchDir('berth-xacct-layout-'));
@@ -47,7 +43,7 @@ before(async () => {
 
 after(async () => {
   await berth?.close();
-  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+  scratch.remove();
 });
 
 const ROOT_A = { AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey, AWS_PAGER: '' };

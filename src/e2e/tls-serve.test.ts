@@ -12,17 +12,13 @@ import { connect as tlsConnect } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import { runScript } from '../testing/cli.js';
-import { CLI, tempDir } from '../testing/server.js';
+import { CLI, scratchDirs } from '../testing/server.js';
 import { ensureSelfSigned } from '../tls/self-signed.js';
 import { ServedBerth } from './support.js';
 
-const scratch: string[] = [];
-after(() => scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-function scratchDir(prefix: string): string {
-  const dir = tempDir(prefix);
-  scratch.push(dir);
-  return dir;
-}
+const scratch = scratchDirs();
+after(() => scratch.remove());
+const scratchDir = scratch.make;
 
 interface Served {
   fingerprint: string;

@@ -3,14 +3,14 @@
 // of docker-credential-berth), the AWS CLI v2 (--ca-bundle), berth login (NODE_EXTRA_CA_CERTS,
 // AWS_CA_BUNDLE). Each also fails, clearly, when it does not trust the CA.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { delimiter, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Descriptor } from '../domain/manifest.js';
 import { CREDENTIAL_HELPER, runProgram, runScript } from '../testing/cli.js';
 import { OciLayout } from '../testing/oci-layout.js';
-import { CLI, TEST_ADMIN, tempDir } from '../testing/server.js';
+import { CLI, TEST_ADMIN, scratchDirs } from '../testing/server.js';
 import { AWS_CLI, requireAwsCli, requireTool } from '../testing/tools.js';
 import { ServedBerth, skopeo } from './support.js';
 
@@ -23,13 +23,9 @@ let caFile: string;
 let certDir: string;
 let layout: OciLayout;
 let image: Descriptor;
-const scratch: string[] = [];
+const scratch = scratchDirs();
 
-function scratchDir(prefix: string): string {
-  const dir = tempDir(prefix);
-  scratch.push(dir);
-  return dir;
-}
+const scratchDir = scratch.make;
 
 before(async () => {
   layout = new OciLayout(scratchDir('berth-tls-layout-'));
@@ -43,7 +39,7 @@ before(async () => {
 
 after(async () => {
   await berth.close();
-  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+  scratch.remove();
 });
 
 /** The status of GET /v2/ over https (trusting the CA) with Basic AWS:<password>. */

@@ -20,6 +20,21 @@ export function tempDir(prefix = 'berth-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/** The temporary directories of one test file: `make` them as needed, `remove` them all in `after`. */
+export function scratchDirs(): { make(prefix: string): string; remove(): void } {
+  const dirs: string[] = [];
+  return {
+    make(prefix: string) {
+      const dir = tempDir(prefix);
+      dirs.push(dir);
+      return dir;
+    },
+    remove() {
+      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 type Tree = Record<string, unknown>;
 
 export interface TestBerth {
