@@ -64,6 +64,7 @@ import { ResourceTagService } from './registry/resource-tags.js';
 import type { RegistryServices } from './registry/services.js';
 import { UploadService } from './registry/uploads.js';
 import { BlobStore } from './storage/blob-store.js';
+import { BlobForms } from './registry/blob-forms.js';
 import { PathNotFoundError, type StorageDriver } from './storage/driver.js';
 import { BLOBS_ROOT } from './storage/layout.js';
 import { FsDriver } from './storage/fs-driver.js';
@@ -192,7 +193,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   const authenticator = new Authenticator(identities, tokens, config.registry.region, sessions);
   const open = config.auth.mode === 'open';
 
-  const blobStore = new BlobStore(driver);
+  const blobStore = new BlobStore(driver, config.storage.s3.redirect ? { redirectSeconds: config.storage.s3.redirectExpirySeconds } : {});
   const accessOptions = { region: config.registry.region, createRepositoryOnPush: config.registry.createRepositoryOnPush };
   const identityPolicies = new StoreIdentityPolicySource(store);
   deployment.onPoliciesChanged((owner) => identityPolicies.forget(owner));
@@ -206,6 +207,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   const keyService = new KeyService(store, deployment.masterKey, iamAuthorizer, config.registry.region);
   const dataKeys = new DataKeys(store, deployment.masterKey, keyService);
   const blobs = new BlobService(store, blobStore, access, dataKeys);
+  const blobForms = new BlobForms(blobStore, dataKeys);
   const signingKey = await loadManifestSigningKey(store.settings, deployment.masterKey);
   const formats = new ManifestFormats(store, blobStore, new ContentCache(config.registry.manifestCacheBytes), dataKeys, signingKey, {
     defaultPlatform: parsePlatform(config.registry.defaultPlatform),
@@ -218,7 +220,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   const layerUrlKey = await loadSharedSecret(store.settings, deployment.masterKey, 'layer_url_key', 'layer-url-signing-key');
   const services: RegistryServices = {
     blobs,
-    uploads: new UploadService(store, blobStore, access, dataKeys, { maxBlobBytes: config.registry.maxBlobBytes }),
+    uploads: new UploadService(store, blobStore, access, dataKeys, blobForms, { maxBlobBytes: config.registry.maxBlobBytes }),
     manifests,
     listings: new ListingService(store, access),
     images: new ImageService(store, access, manifests),
@@ -230,7 +232,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   };
   const publicServices: RegistryServices = {
     blobs: publicBlobs,
-    uploads: new UploadService(store, blobStore, publicAccess, dataKeys, { maxBlobBytes: config.registry.maxBlobBytes }),
+    uploads: new UploadService(store, blobStore, publicAccess, dataKeys, blobForms, { maxBlobBytes: config.registry.maxBlobBytes }),
     manifests: publicManifests,
     listings: new ListingService(store, publicAccess),
     images: new ImageService(store, publicAccess, publicManifests),

@@ -276,11 +276,19 @@ describe('configuration', () => {
       });
     });
 
-    it('refuse pre-signed redirects: Berth encrypts blobs, so the store holds only ciphertext', () => {
+    it('take pre-signed redirects only on S3 with server-side encryption, which then protects the layer bytes', () => {
       const env = { BERTH_STORAGE_DRIVER: 's3', BERTH_STORAGE_S3_BUCKET: 'blobs', BERTH_STORAGE_S3_REDIRECT: 'true' };
-      assert.deepEqual(problemsOf(() => loadConfig({ env })), ['storage.s3.redirect: is not supported: blobs are encrypted by Berth; a pre-signed URL would serve ciphertext (from BERTH_STORAGE_S3_REDIRECT)']);
+      const needsSse = 'storage.s3.redirect: needs storage.s3.serverSideEncryption (AES256 or aws:kms): redirected layer bytes are encrypted at rest by the object store, not by Berth';
+      assert.deepEqual(problemsOf(() => loadConfig({ env })), [`${needsSse} (from BERTH_STORAGE_S3_REDIRECT)`]);
       const file = yaml('storage:\n  s3:\n    redirect: true\n');
-      assert.deepEqual(problemsOf(() => loadConfig({ file, env: {} })), ['storage.s3.redirect: is not supported: blobs are encrypted by Berth; a pre-signed URL would serve ciphertext']);
+      assert.deepEqual(problemsOf(() => loadConfig({ file, env: {} })), ['storage.s3.redirect: needs storage.driver s3: only an object store can pre-sign URLs']);
+      for (const sse of ['AES256', 'aws:kms']) {
+        const config = loadConfig({ env: { ...env, BERTH_STORAGE_S3_SERVER_SIDE_ENCRYPTION: sse } });
+        assert.equal(config.storage.s3.redirect, true);
+        assert.equal(config.storage.s3.redirectExpirySeconds, 1200, 'short-lived by default, as ECR\'s layer URLs');
+      }
+      const expiry = problemsOf(() => loadConfig({ env: { ...env, BERTH_STORAGE_S3_SERVER_SIDE_ENCRYPTION: 'AES256', BERTH_STORAGE_S3_REDIRECT_EXPIRY_SECONDS: '604801' } }));
+      assert.ok(expiry[0]!.startsWith('storage.s3.redirectExpirySeconds: '), expiry.join());
     });
 
     it('say where the configuration came from', () => {

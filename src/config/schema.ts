@@ -105,13 +105,20 @@ export const ConfigSchema = z.strictObject({
       partSize: z.number().int().min(5 * 1024 * 1024).max(4 * 1024 * 1024 * 1024).default(16 * 1024 * 1024),
       /** Local directory for those buffers; default <dataDir>/s3-buffers. */
       bufferDir: z.string().default(''),
-      /** Refused when true: blob downloads always stream through Berth (see the refinement below). */
+      /** Blob GETs and GetDownloadUrlForLayer answer with pre-signed URLs of the objects instead of
+       *  streaming through Berth. Needs serverSideEncryption: layer bytes of AES256 repositories are then
+       *  encrypted at rest by the store, not by Berth (KMS repositories stay sealed by Berth and stream). */
       redirect: z.boolean().default(false),
+      /** How long a pre-signed blob URL is valid (1 second to S3's limit of 7 days). */
+      redirectExpirySeconds: z.number().int().min(1).max(604_800).default(1200),
     }).prefault({}),
   }).superRefine((storage, ctx) => {
     if (storage.driver === 's3' && !storage.s3.bucket) ctx.addIssue({ code: 'custom', path: ['s3', 'bucket'], message: 'is required when storage.driver is s3' });
     if (storage.s3.accessKeyId && !storage.s3.secretAccessKey) ctx.addIssue({ code: 'custom', path: ['s3', 'secretAccessKey'], message: 'is required with storage.s3.accessKeyId' });
-    if (storage.s3.redirect) ctx.addIssue({ code: 'custom', path: ['s3', 'redirect'], message: 'is not supported: blobs are encrypted by Berth; a pre-signed URL would serve ciphertext' });
+    if (storage.s3.redirect && storage.driver !== 's3') ctx.addIssue({ code: 'custom', path: ['s3', 'redirect'], message: 'needs storage.driver s3: only an object store can pre-sign URLs' });
+    else if (storage.s3.redirect && !storage.s3.serverSideEncryption) {
+      ctx.addIssue({ code: 'custom', path: ['s3', 'redirect'], message: 'needs storage.s3.serverSideEncryption (AES256 or aws:kms): redirected layer bytes are encrypted at rest by the object store, not by Berth' });
+    }
   }).prefault({}),
   metadata: z.strictObject({
     /** sqlite:<file> (default sqlite:<dataDir>/berth.db) or postgres://user:password@host:port/database. */

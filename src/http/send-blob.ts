@@ -8,6 +8,10 @@ import type { BlobContent } from '../registry/blobs.js';
 import type { RandomAccessFile } from '../storage/driver.js';
 
 export async function sendBlob(reply: FastifyReply, blob: BlobContent, cacheControl: string): Promise<unknown> {
+  // A pre-signed URL is short-lived and the client's alone: no cache may keep the redirect.
+  if (blob.body.kind === 'redirect') {
+    return reply.code(307).headers({ Location: blob.body.url, 'Docker-Content-Digest': blob.digest, 'Cache-Control': 'no-store', 'Content-Length': 0 }).send();
+  }
   // The first buffer is read before any header: a blob that fails its integrity check there is
   // an error response, not a cut connection.
   let first: Prefetched | undefined;

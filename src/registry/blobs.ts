@@ -16,8 +16,11 @@ export interface ByteRange {
   end: number;
 }
 
-/** A blob's bytes: a stream of the asked range, or the whole file for positioned reads. */
-export type BlobBody = { kind: 'stream'; stream: Readable } | { kind: 'file'; file: RandomAccessFile };
+/**
+ * A blob's bytes: a stream of the asked range, the whole file for positioned reads, or a
+ * pre-signed URL of the object store's copy (the client fetches it, Range and all, from there).
+ */
+export type BlobBody = { kind: 'stream'; stream: Readable } | { kind: 'file'; file: RandomAccessFile } | { kind: 'redirect'; url: string };
 
 export interface BlobContent {
   digest: string;
@@ -66,19 +69,34 @@ export class BlobService {
     return this.openIn(repository, digestValue, resolveRange);
   }
 
+  /**
+   * A pre-signed URL of the blob in the object store, when the repository may be served that way
+   * (redirect deployment, the store-encrypted form stored, a repository it is enough for), for a
+   * caller already authorized to read it.
+   */
+  async storeUrl(repository: Repository, digestValue: string): Promise<{ url: string; expiresAt: number } | undefined> {
+    const digest = parseDigest(digestValue);
+    await this.keys.assertReadable(repository);
+    const delivery = await this.blobs.delivery(digest, this.keys.access(repository, digest.value));
+    return delivery.kind === 'redirect' ? { url: delivery.url, expiresAt: delivery.expiresAt } : undefined;
+  }
+
   private async openIn(repository: Repository, digestValue: string, resolveRange?: (size: number) => ByteRange | undefined): Promise<BlobContent> {
     const digest = parseDigest(digestValue);
     const size = await this.store.blobs.linkedSize(repository.id, digest.value);
     if (size === undefined) throw new RegistryError('BLOB_UNKNOWN', `blob ${digest.value} not found in ${repository.name}`, { digest: digest.value });
-    const range = resolveRange?.(size);
-    // Before any byte is read: a repository whose KMS key is disabled reads nothing.
+    // Before any byte is read or URL made: a repository whose KMS key is disabled reads nothing.
     await this.keys.assertReadable(repository);
-    const resolve = (id: string) => this.keys.forBlob(repository, digest.value, id);
+    const access = this.keys.access(repository, digest.value);
+    const delivery = await this.blobs.delivery(digest, access);
+    // The store answers the client's Range itself.
+    if (delivery.kind === 'redirect') return { digest: digest.value, size, body: { kind: 'redirect', url: delivery.url } };
+    const range = resolveRange?.(size);
     try {
-      const file = await this.blobs.openRandomAccess(digest, resolve);
+      const file = await this.blobs.openRandomAccess(digest, access);
       const body: BlobBody = file
         ? { kind: 'file', file }
-        : { kind: 'stream', stream: range ? await this.blobs.open(digest, resolve, range.start, range.end - range.start + 1) : await this.blobs.open(digest, resolve) };
+        : { kind: 'stream', stream: range ? await this.blobs.open(digest, access, range.start, range.end - range.start + 1) : await this.blobs.open(digest, access) };
       return range ? { digest: digest.value, size, range, body } : { digest: digest.value, size, body };
     } catch (err) {
       // Linked in metadata but gone from storage (deleted out of band): unknown, not a crash.

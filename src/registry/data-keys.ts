@@ -7,7 +7,7 @@ import { KmsError } from '../domain/kms-errors.js';
 import type { KeyService } from '../kms/key-service.js';
 import type { MasterKey } from '../keys/master-key.js';
 import type { MetadataStore, Repository, WrappedKey } from '../metadata/store.js';
-import { generateDataKey, type DataKey, type Header } from '../storage/blob-store.js';
+import { generateDataKey, type BlobAccess, type DataKey, type Header } from '../storage/blob-store.js';
 import { IntegrityError } from '../domain/integrity.js';
 
 export const MASTER = 'master';
@@ -28,6 +28,11 @@ export function uploadContext(uploadId: string, id: string): string {
   return `upload-data-key:${uploadId}:${id}`;
 }
 
+/** Whether the object store's encryption protects a repository's blobs enough: AES256 yes, KMS no. */
+export function acceptsStoreEncrypted(repository: Repository): boolean {
+  return repository.encryptionType === 'AES256';
+}
+
 export class DataKeys {
   /** Unwrapped keys by digest, data key id and wrapping key: a read checks the wrapping key's state first. */
   private readonly cache = new Map<string, DataKey>();
@@ -39,6 +44,16 @@ export class DataKeys {
     if (repository.encryptionType === 'AES256') return MASTER;
     if (!repository.kmsKey) throw new KmsError('NotFoundException', `repository ${repository.name} names no KMS key`);
     return repository.kmsKey;
+  }
+
+  /**
+   * How the repository reads a blob: through its own wrap of the sealed form's data key, and, for
+   * AES256 repositories only, from the store-encrypted form too (the object store's encryption is
+   * what AES256 asks for, as in ECR; a KMS repository's key must protect its bytes, so it reads
+   * only what Berth sealed).
+   */
+  access(repository: Repository, digest: string): BlobAccess {
+    return { resolve: (id) => this.forBlob(repository, digest, id), storeEncrypted: acceptsStoreEncrypted(repository) };
   }
 
   /** Throws the KMS error that makes the repository's content unreadable now, if any. */

@@ -15,6 +15,8 @@ const MAX_TOKEN = 1024;
 
 export type LayerUrlResult =
   | { kind: 'issued'; token: string; digest: string; expiresAt: number }
+  /** A pre-signed URL of the object store's copy (redirect deployments), as ECR hands out. */
+  | { kind: 'presigned'; url: string; digest: string; expiresAt: number }
   /** The layer is in the repository but no image references it (ECR's LayerInaccessibleException). */
   | { kind: 'unreferenced'; digest: string };
 
@@ -49,6 +51,8 @@ export class LayerUrlService {
       throw new RegistryError('BLOB_UNKNOWN', `layer ${digest} not found in ${name}`, { digest });
     }
     if (!(await this.store.images.referencesBlob(repository.id, digest))) return { kind: 'unreferenced', digest };
+    const presigned = await this.blobs.storeUrl(repository, digest);
+    if (presigned) return { kind: 'presigned', url: presigned.url, digest, expiresAt: presigned.expiresAt };
     const exp = now + this.ttlMs;
     const payload = Buffer.from(JSON.stringify({ v: 1, r: repository.id, d: digest, e: exp })).toString('base64url');
     return { kind: 'issued', token: `${payload}.${this.sign(payload)}`, digest, expiresAt: exp };

@@ -76,7 +76,7 @@ export class ManifestFormats {
   }
 
   private readBlob(repository: Repository, digest: Digest): Promise<Buffer> {
-    return this.blobs.read(digest, (id) => this.keys.forBlob(repository, digest.value, id));
+    return this.blobs.read(digest, this.keys.access(repository, digest.value));
   }
 
   /**

@@ -14,6 +14,7 @@ import { IntegrityError } from '../domain/integrity.js';
 import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from './context.js';
 import type { DataKeys } from './data-keys.js';
+import type { BlobForms, UploadSealing } from './blob-forms.js';
 import { HashStates } from './hash-states.js';
 import { sharedHashWorker, type RunningHash } from './hash-worker.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -62,6 +63,7 @@ export class UploadService {
     private readonly blobs: BlobStore,
     private readonly access: RepositoryAccess,
     private readonly keys: DataKeys,
+    private readonly forms: BlobForms,
     private readonly options: UploadOptions,
   ) {}
 
@@ -85,7 +87,7 @@ export class UploadService {
     // request for an unknown upload cannot create a repository.
     const repository = await this.access.existing(ctx, name, Actions.UploadLayerPart);
     const upload = await this.session(repository, id);
-    const { key } = await this.keys.ofUpload(id, upload.dataKey);
+    const key = (await this.forms.sealingOf(upload))?.key;
     const size = await this.locks.run(id, async () => {
       const writer = await this.blobs.uploadWriter(id, key);
       try {
@@ -106,7 +108,7 @@ export class UploadService {
     const upload = await this.session(repository, id);
     // Verified bytes already moved into the blob store (completion interrupted): report them all.
     const verified = upload.verifiedDigest ? await this.blobs.size(parseDigest(upload.verifiedDigest)) : undefined;
-    return { name, id, size: verified ?? (await this.blobs.uploadSize(id)) };
+    return { name, id, size: verified ?? (await this.blobs.uploadSize(id, !upload.dataKey)) };
   }
 
   /** PUT: the last (possibly empty) chunk, then verification against `digest`. */
@@ -131,7 +133,7 @@ export class UploadService {
       await this.locks.run(id, () => this.discard(id));
       return { kind: 'exists', digest: digest.value };
     }
-    if (!upload.verifiedDigest && (await this.blobs.uploadSize(id)) === 0) return { kind: 'empty' };
+    if (!upload.verifiedDigest && (await this.blobs.uploadSize(id, !upload.dataKey)) === 0) return { kind: 'empty' };
     await this.finish(repository, id, digest, undefined);
     return { kind: 'completed', digest: digest.value };
   }
@@ -156,10 +158,11 @@ export class UploadService {
   private async create(repository: Repository): Promise<string> {
     const id = randomUUID();
     const now = Date.now();
-    const dataKey = await this.keys.forUpload(repository, id);
+    // A store-encrypted upload (plain bytes, the store's encryption) has no data key.
+    const dataKey = this.forms.uploadsStoreEncrypted(repository) ? undefined : await this.keys.forUpload(repository, id);
     // The row first: a byte file never exists without the session that owns it.
-    await this.store.uploads.create({ id, repositoryId: repository.id, createdAt: now, updatedAt: now, dataKey: dataKey.wrapped });
-    await this.blobs.createUpload(id, dataKey.header);
+    await this.store.uploads.create({ id, repositoryId: repository.id, createdAt: now, updatedAt: now, dataKey: dataKey?.wrapped ?? null });
+    await this.blobs.createUpload(id, dataKey?.header);
     return id;
   }
 
@@ -175,8 +178,9 @@ export class UploadService {
     await this.locks.run(id, async () => {
       const upload = await this.store.uploads.get(id);
       if (!upload) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} not found in ${repository.name}`, { id });
-      const { key, raw } = await this.keys.ofUpload(id, upload.dataKey);
-      if (upload.verifiedDigest) return this.resumeVerified(repository, id, upload.verifiedDigest, digest, chunk, key, raw);
+      const sealing = await this.forms.sealingOf(upload);
+      const key = sealing?.key;
+      if (upload.verifiedDigest) return this.resumeVerified(repository, id, upload.verifiedDigest, digest, chunk, sealing);
       const writer = await this.blobs.uploadWriter(id, key);
       let hash: RunningHash;
       try {
@@ -204,19 +208,19 @@ export class UploadService {
       }
       // From here a crash leaves a session that knows its bytes were verified (resumeVerified).
       await this.store.uploads.markVerified(id, digest.value);
-      await this.place(repository, id, digest, key, raw);
+      await this.place(repository, id, digest, sealing);
       await this.store.blobs.link(repository.id, digest.value, writer.size);
       await this.store.uploads.delete(id);
     });
   }
 
   /** Completes an upload whose bytes this registry verified before a crash interrupted it. */
-  private async resumeVerified(repository: Repository, id: string, verified: string, digest: Digest, chunk: Chunk | undefined, key: DataKey, raw: Buffer): Promise<void> {
+  private async resumeVerified(repository: Repository, id: string, verified: string, digest: Digest, chunk: Chunk | undefined, sealing: UploadSealing): Promise<void> {
     if (verified !== digest.value || chunk) {
       throw new RegistryError('DIGEST_INVALID', `upload ${id} was already verified as ${verified}`, { expected: digest.value, actual: verified });
     }
-    // Interrupted before the move, the verified (and sealed) bytes are still the upload's.
-    if ((await this.blobs.size(digest)) === undefined) await this.place(repository, id, digest, key, raw);
+    // Interrupted before the move, the verified bytes (in the upload's form) are still the upload's.
+    if (!(await this.blobs.has(digest, sealing ? 'sealed' : 'store-encrypted'))) await this.place(repository, id, digest, sealing);
     else await this.blobs.deleteUpload(id);
     const size = await this.blobs.size(digest);
     if (size === undefined) throw new Error(`verified upload ${id} has no bytes`);
@@ -225,11 +229,19 @@ export class UploadService {
   }
 
   /**
-   * Makes the verified, sealed upload the stored blob, with the wrap of its data key for the
-   * repository recorded first. When the blob is stored already (an earlier or concurrent push),
-   * one copy is kept: the stored one, if the repository can have a wrap of its key, else ours.
+   * Makes the verified upload the stored blob in the upload's form. A sealed upload has the wrap
+   * of its data key for the repository recorded first; when the sealed form is stored already (an
+   * earlier or concurrent push), one copy is kept: the stored one, if the repository can have a
+   * wrap of its key, else ours.
    */
-  private async place(repository: Repository, id: string, digest: Digest, key: DataKey, raw: Buffer): Promise<void> {
+  private async place(repository: Repository, id: string, digest: Digest, sealing: UploadSealing): Promise<void> {
+    if (!sealing) {
+      // Store-encrypted: no key to wrap; plain bytes are the same for every repository.
+      if (await this.blobs.has(digest, 'store-encrypted')) await this.blobs.deleteUpload(id);
+      else await this.blobs.promoteUpload(id, digest, true);
+      return;
+    }
+    const { key, raw } = sealing;
     // A stored copy the repository cannot read (no usable wrap of its key, or bytes that are not
     // a sealed blob, such as one stored before encryption at rest) is replaced by this one.
     try {
@@ -247,7 +259,7 @@ export class UploadService {
   }
 
   /** Appends a chunk through the running hash; returns that hash (valid for the new size), the caller's to keep or drop. */
-  private async writeChunk(id: string, key: DataKey, writer: { size: number; write(source: AsyncIterable<Uint8Array>): Promise<number> }, chunk: Chunk | undefined): Promise<RunningHash> {
+  private async writeChunk(id: string, key: DataKey | undefined, writer: { size: number; write(source: AsyncIterable<Uint8Array>): Promise<number> }, chunk: Chunk | undefined): Promise<RunningHash> {
     const start = writer.size;
     if (chunk?.range && chunk.range.start !== start) {
       throw new RegistryError('RANGE_INVALID', `chunk starts at ${chunk.range.start} but the upload has ${start} bytes`, { offset: start }, {
@@ -270,7 +282,7 @@ export class UploadService {
   }
 
   /** Rebuilds the hash of the first `size` bytes of an upload from storage. */
-  private async rehash(id: string, key: DataKey, size: number, algorithm: Digest['algorithm']): Promise<RunningHash> {
+  private async rehash(id: string, key: DataKey | undefined, size: number, algorithm: Digest['algorithm']): Promise<RunningHash> {
     const hash = sharedHashWorker.create(algorithm);
     if (size === 0) return hash;
     try {
@@ -303,16 +315,9 @@ export class UploadService {
       const source = await this.store.repositories.get(ctx.accountId, candidate);
       const size = source && (await this.store.blobs.linkedSize(source.id, digest.value));
       if (size === undefined || size === null) continue;
-      // The repository reads the blob through a wrap of its own, made from the source's (whose
-      // key must be usable): otherwise the client uploads the blob as usual.
-      const dataKeyId = await this.blobs.dataKeyId(digest);
-      if (dataKeyId === undefined) continue;
-      try {
-        await this.keys.forBlob(repository, digest.value, dataKeyId);
-      } catch (err) {
-        if (err instanceof KmsError) return false;
-        throw err;
-      }
+      // The repository reads the blob in a form it accepts, through a wrap of its own made from
+      // the source's (whose key must be usable): otherwise the client uploads the blob as usual.
+      if (!(await this.forms.readableIn(repository, digest))) return false;
       await this.store.blobs.link(repository.id, digest.value, size);
       return true;
     }

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Readable } from 'node:stream';
 import { parseDigest, type Digest } from '../domain/digest.js';
 import { tempDir } from '../testing/server.js';
-import { BlobStore, generateDataKey, type DataKey } from './blob-store.js';
+import { BlobStore, generateDataKey, type BlobAccess, type DataKey } from './blob-store.js';
 import { HEADER, SEALED_SEGMENT, SEGMENT, sealedSize } from './encryption/segments.js';
 import { PathNotFoundError, type StorageDriver } from './driver.js';
 import { FsDriver } from './fs-driver.js';
@@ -71,10 +71,14 @@ describe('BlobStore', () => {
 
   after(() => rmSync(root, { recursive: true, force: true }));
 
-  const keyed = (key: DataKey) => async (id: string) => {
-    assert.equal(id, key.id, 'the resolver is asked for the key the header names');
-    return key;
-  };
+  /** A reader of the sealed form only, with `key`. */
+  const keyed = (key: DataKey): BlobAccess => ({
+    storeEncrypted: false,
+    resolve: async (id: string) => {
+      assert.equal(id, key.id, 'the resolver is asked for the key the header names');
+      return key;
+    },
+  });
 
   async function readRange(blobs: BlobStore, digest: Digest, key: DataKey, start: number, length: number): Promise<Buffer> {
     const file = (await blobs.openRandomAccess(digest, keyed(key)))!;
@@ -133,7 +137,7 @@ describe('BlobStore', () => {
     assert.deepEqual(await readAll(await blobs.open(digest, keyed(key), 100, 50)), bytes.subarray(100, 150));
     assert.deepEqual(await readAll(await blobs.open(digest, keyed(key), 9_990)), bytes.subarray(9_990));
     const other = generateDataKey().key;
-    await assert.rejects(blobs.read(digest, async () => other), { name: 'IntegrityError' });
+    await assert.rejects(blobs.read(digest, { storeEncrypted: false, resolve: async () => other }), { name: 'IntegrityError' });
   });
 
   it('reads ranges across segment boundaries, by stream and by positioned reads', async () => {

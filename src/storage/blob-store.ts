@@ -1,15 +1,17 @@
 // The content-addressed blob store over a storage driver: verified blobs by digest, and the
-// byte files of uploads in progress, all encrypted at rest (encryption/segments.ts) with data
-// keys the caller supplies; which key wraps which blob is the registry's business (metadata).
-// Linking blobs into repositories is metadata's job.
-import { createSecretKey, randomBytes } from 'node:crypto';
+// byte files of uploads in progress, all encrypted at rest. A blob is stored in one or both of two
+// forms (layout.ts): sealed by Berth (encryption/segments.ts) with data keys the caller supplies,
+// or, in redirect deployments, store-encrypted: plain bytes the object store encrypts (SSE), which
+// a reader that accepts the store's encryption gets as a pre-signed URL. Which key wraps which
+// blob, and which repository accepts which form, is the registry's business.
+import { createSecretKey, randomBytes, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Digest } from '../domain/digest.js';
-import { PathNotFoundError, type RandomAccessFile, type StorageDriver } from './driver.js';
+import { PathNotFoundError, type FileWriter, type RandomAccessFile, type StorageDriver } from './driver.js';
 import { checkKey, DecryptingFile, decryptSegments, toReadable, type DataKey } from './encryption/readers.js';
 import { HEADER, newHeader, openAll, parseHeader, plainSize, sealAll, SEALED_SEGMENT, SEGMENT, segmentCount, type Header } from './encryption/segments.js';
 import { createUploadFile, EncryptedUploadWriter, layoutSize, readUpload, uploadLayout, type UploadPaths } from './encryption/upload-file.js';
-import { blobPath, uploadDataPath, uploadDir } from './layout.js';
+import { blobPath, storeEncryptedBlobPath, uploadDataPath, uploadDir, uploadStoreEncryptedPath } from './layout.js';
 
 export type { DataKey } from './encryption/readers.js';
 export type { Header } from './encryption/segments.js';
@@ -18,7 +20,31 @@ export { IntegrityError } from './encryption/segments.js';
 /** Finds the data key of a stored file from the key id in its header. */
 export type KeyResolver = (dataKeyId: string) => Promise<DataKey>;
 
-export type UploadWriter = EncryptedUploadWriter;
+/** Appends plaintext to an upload (sealing it, for a sealed upload). */
+export type UploadWriter = FileWriter;
+
+export type StoredForm = 'sealed' | 'store-encrypted';
+
+/**
+ * How one reader (a repository) may read blobs: the keys of the sealed form, and whether the
+ * object store's encryption is protection enough for it (then it may read the store-encrypted form).
+ */
+export interface BlobAccess {
+  resolve: KeyResolver;
+  storeEncrypted: boolean;
+}
+
+export interface BlobStoreOptions {
+  /**
+   * Redirect deployments: new blobs of readers that accept it are written store-encrypted, and
+   * those readers get pre-signed URLs valid this many seconds. Needs a driver that pre-signs
+   * and whose store encrypts at rest.
+   */
+  redirectSeconds?: number;
+}
+
+/** How a reader gets a blob's bytes: from a pre-signed URL of the store, or through Berth. */
+export type Delivery = { kind: 'redirect'; url: string; expiresAt: number } | { kind: 'stream' };
 
 /** A new random data key: the key, the header of files sealed with it, and its raw bytes (to wrap). */
 export function generateDataKey(): { key: DataKey; header: Header; raw: Buffer } {
@@ -38,19 +64,67 @@ function uploadPaths(id: string): UploadPaths {
 }
 
 export class BlobStore {
-  constructor(readonly driver: StorageDriver) {}
+  constructor(readonly driver: StorageDriver, private readonly options: BlobStoreOptions = {}) {
+    if (options.redirectSeconds !== undefined && !(driver.presignedGet && driver.encryptsAtRest)) {
+      throw new Error(`pre-signed redirects need a storage driver that pre-signs URLs and encrypts at rest; ${driver.name} does not`);
+    }
+  }
 
-  /** Plaintext size of a stored blob, or undefined when it is not stored. */
+  /** Whether blobs are written store-encrypted for readers that accept it (a redirect deployment). */
+  get redirects(): boolean {
+    return this.options.redirectSeconds !== undefined;
+  }
+
+  /** The form new blobs of a reader with `access` are written in. */
+  writeForm(access: Pick<BlobAccess, 'storeEncrypted'>): StoredForm {
+    return this.options.redirectSeconds !== undefined && access.storeEncrypted ? 'store-encrypted' : 'sealed';
+  }
+
+  /** Forms a reader may read, best first: a redirect deployment prefers what it can redirect to. */
+  private forms(access: BlobAccess): StoredForm[] {
+    if (!access.storeEncrypted) return ['sealed'];
+    return this.options.redirectSeconds !== undefined ? ['store-encrypted', 'sealed'] : ['sealed', 'store-encrypted'];
+  }
+
+  /** The first of `forms` that is stored, as `attempt` opens it (a missing file fails with PathNotFoundError). */
+  private async first<T>(digest: Digest, forms: StoredForm[], attempt: (form: StoredForm) => Promise<T>): Promise<T> {
+    let missing: unknown = new PathNotFoundError(blobPath(digest));
+    for (const form of forms) {
+      try {
+        return await attempt(form);
+      } catch (err) {
+        if (!(err instanceof PathNotFoundError)) throw err;
+        missing = err;
+      }
+    }
+    throw missing;
+  }
+
+  /** Plaintext size of a stored blob (either form), or undefined when it is not stored. */
   async size(digest: Digest): Promise<number | undefined> {
     try {
-      return plainSize((await this.driver.stat(blobPath(digest))).size);
+      return await this.first(digest, ['sealed', 'store-encrypted'], async (form) => {
+        const stored = (await this.driver.stat(form === 'sealed' ? blobPath(digest) : storeEncryptedBlobPath(digest))).size;
+        return form === 'sealed' ? plainSize(stored) : stored;
+      });
     } catch (err) {
       if (err instanceof PathNotFoundError) return undefined;
       throw err;
     }
   }
 
-  /** The id of the data key a stored blob is sealed with, or undefined when it is not stored. */
+  /** Whether the blob is stored in `form`. */
+  async has(digest: Digest, form: StoredForm): Promise<boolean> {
+    try {
+      await this.driver.stat(form === 'sealed' ? blobPath(digest) : storeEncryptedBlobPath(digest));
+      return true;
+    } catch (err) {
+      if (err instanceof PathNotFoundError) return false;
+      throw err;
+    }
+  }
+
+  /** The id of the data key the sealed form is sealed with, or undefined when there is no sealed form. */
   async dataKeyId(digest: Digest): Promise<string | undefined> {
     try {
       return (await readHeaderOf(this.driver, blobPath(digest))).dataKeyId;
@@ -60,8 +134,25 @@ export class BlobStore {
     }
   }
 
-  /** Streams plaintext `length` bytes (all, when omitted) from `offset`, decrypting only the segments needed. */
-  async open(digest: Digest, resolve: KeyResolver, offset = 0, length?: number): Promise<Readable> {
+  /**
+   * The one question a download asks: a pre-signed URL of the store-encrypted form (a redirect
+   * deployment, a reader that accepts it, the form stored), or stream the bytes through Berth.
+   */
+  async delivery(digest: Digest, access: BlobAccess, now = Date.now()): Promise<Delivery> {
+    const seconds = this.options.redirectSeconds;
+    if (seconds === undefined || !access.storeEncrypted || !(await this.has(digest, 'store-encrypted'))) return { kind: 'stream' };
+    return { kind: 'redirect', url: await this.driver.presignedGet!(storeEncryptedBlobPath(digest), seconds), expiresAt: now + seconds * 1000 };
+  }
+
+  /** Streams plaintext `length` bytes (all, when omitted) from `offset`, of the first form `access` may read. */
+  open(digest: Digest, access: BlobAccess, offset = 0, length?: number): Promise<Readable> {
+    return this.first(digest, this.forms(access), (form) => form === 'sealed'
+      ? this.openSealed(digest, access.resolve, offset, length)
+      : this.driver.reader(storeEncryptedBlobPath(digest), offset, length));
+  }
+
+  /** Decrypts only the segments needed. */
+  private async openSealed(digest: Digest, resolve: KeyResolver, offset: number, length?: number): Promise<Readable> {
     const path = blobPath(digest);
     const stored = (await this.driver.stat(path)).size;
     const size = plainSize(stored);
@@ -79,28 +170,36 @@ export class BlobStore {
   }
 
   /** Positioned plaintext reads of a blob, when the driver offers positioned reads; undefined otherwise (use `open`). */
-  async openRandomAccess(digest: Digest, resolve: KeyResolver): Promise<RandomAccessFile | undefined> {
-    if (!this.driver.openRandomAccess) return undefined;
-    const file = await this.driver.openRandomAccess(blobPath(digest));
-    try {
-      const size = plainSize(file.size);
-      const head = Buffer.alloc(HEADER);
-      if ((await file.read(head, 0)) < HEADER) parseHeader(Buffer.alloc(0));
-      const header = parseHeader(head);
-      const key = await resolve(header.dataKeyId);
-      checkKey(header, key);
-      return new DecryptingFile(file, header, key.key, size);
-    } catch (err) {
-      await file.close();
-      throw err;
-    }
+  async openRandomAccess(digest: Digest, access: BlobAccess): Promise<RandomAccessFile | undefined> {
+    const driver = this.driver;
+    if (!driver.openRandomAccess) return undefined;
+    return this.first(digest, this.forms(access), async (form) => {
+      if (form === 'store-encrypted') return driver.openRandomAccess!(storeEncryptedBlobPath(digest));
+      const file = await driver.openRandomAccess!(blobPath(digest));
+      try {
+        const size = plainSize(file.size);
+        const head = Buffer.alloc(HEADER);
+        if ((await file.read(head, 0)) < HEADER) parseHeader(Buffer.alloc(0));
+        const header = parseHeader(head);
+        const key = await access.resolve(header.dataKeyId);
+        checkKey(header, key);
+        return new DecryptingFile(file, header, key.key, size);
+      } catch (err) {
+        await file.close();
+        throw err;
+      }
+    });
   }
 
-  async read(digest: Digest, resolve: KeyResolver): Promise<Buffer> {
-    const stored = await this.driver.getContent(blobPath(digest));
-    const key = await resolve(parseHeader(stored).dataKeyId);
-    checkKey(parseHeader(stored), key);
-    return openAll(key.key, stored);
+  /** A whole (small) blob, of the first form `access` may read. */
+  read(digest: Digest, access: BlobAccess): Promise<Buffer> {
+    return this.first(digest, this.forms(access), async (form) => {
+      if (form === 'store-encrypted') return this.driver.getContent(storeEncryptedBlobPath(digest));
+      const stored = await this.driver.getContent(blobPath(digest));
+      const key = await access.resolve(parseHeader(stored).dataKeyId);
+      checkKey(parseHeader(stored), key);
+      return openAll(key.key, stored);
+    });
   }
 
   /** Stores bytes the caller has already verified against `digest`, sealed with `key`. */
@@ -109,29 +208,63 @@ export class BlobStore {
     return this.driver.putContent(blobPath(digest), sealAll(key.key, header, bytes));
   }
 
-  /** Starts an upload's (encrypted, empty) byte file. */
-  createUpload(id: string, header: Header): Promise<void> {
-    return createUploadFile(this.driver, uploadPaths(id), header);
+  /**
+   * Makes the sealed form of a blob stored only store-encrypted: its bytes streamed through a
+   * sealing upload file (never whole in memory), then moved into place.
+   */
+  async sealCopy(digest: Digest, key: DataKey, header: Header): Promise<void> {
+    checkKey(header, key);
+    const id = randomUUID();
+    try {
+      await this.createUpload(id, header);
+      const writer = await this.uploadWriter(id, key);
+      try {
+        await writer.write(await this.driver.reader(storeEncryptedBlobPath(digest)));
+        await writer.commit();
+      } catch (err) {
+        await writer.close();
+        throw err;
+      }
+      await this.driver.move(uploadDataPath(id), blobPath(digest));
+    } finally {
+      await this.deleteUpload(id);
+    }
   }
 
-  /** A writer appending plaintext to an upload (sealed with `key`). */
-  uploadWriter(id: string, key: DataKey): Promise<UploadWriter> {
-    return EncryptedUploadWriter.open(this.driver, uploadPaths(id), key);
+  /** Starts an upload's byte file: sealed (with `header`), or store-encrypted plain bytes (without). */
+  async createUpload(id: string, header: Header | undefined): Promise<void> {
+    if (header) return createUploadFile(this.driver, uploadPaths(id), header);
+    if (this.options.redirectSeconds === undefined) throw new Error('store-encrypted uploads are only written in redirect deployments');
+    const writer = await this.driver.writer(uploadStoreEncryptedPath(id), false);
+    await writer.close();
+  }
+
+  /** A writer appending plaintext to an upload: sealed with `key`, or store-encrypted (no key). */
+  uploadWriter(id: string, key: DataKey | undefined): Promise<UploadWriter> {
+    return key ? EncryptedUploadWriter.open(this.driver, uploadPaths(id), key) : this.driver.writer(uploadStoreEncryptedPath(id), true);
   }
 
   /** Plaintext bytes of an upload so far (0 when nothing was written yet). */
-  async uploadSize(id: string): Promise<number> {
-    return layoutSize(await uploadLayout(this.driver, uploadPaths(id)));
+  async uploadSize(id: string, storeEncrypted = false): Promise<number> {
+    if (!storeEncrypted) return layoutSize(await uploadLayout(this.driver, uploadPaths(id)));
+    try {
+      return (await this.driver.stat(uploadStoreEncryptedPath(id))).size;
+    } catch (err) {
+      if (err instanceof PathNotFoundError) return 0;
+      throw err;
+    }
   }
 
-  /** The first `length` plaintext bytes of an upload. */
-  uploadReader(id: string, key: DataKey, length: number): AsyncIterable<Buffer> {
-    return readUpload(this.driver, uploadPaths(id), key, length);
+  /** The first `length` plaintext bytes of an upload: sealed with `key`, or store-encrypted (no key). */
+  async *uploadReader(id: string, key: DataKey | undefined, length: number): AsyncIterable<Buffer> {
+    if (key) yield* readUpload(this.driver, uploadPaths(id), key, length);
+    else yield* (await this.driver.reader(uploadStoreEncryptedPath(id), 0, length)) as AsyncIterable<Buffer>;
   }
 
-  /** Makes a verified, sealed upload the blob `digest`: one atomic move, then the upload is gone. */
-  async promoteUpload(id: string, digest: Digest): Promise<void> {
-    await this.driver.move(uploadDataPath(id), blobPath(digest));
+  /** Makes a verified upload the blob `digest` in the upload's form: one atomic move, then the upload is gone. */
+  async promoteUpload(id: string, digest: Digest, storeEncrypted = false): Promise<void> {
+    if (storeEncrypted) await this.driver.move(uploadStoreEncryptedPath(id), storeEncryptedBlobPath(digest));
+    else await this.driver.move(uploadDataPath(id), blobPath(digest));
     await this.deleteUpload(id);
   }
 

@@ -44,6 +44,14 @@ export interface StorageDriver {
    * a large file through a few reused buffers instead of a new buffer per read.
    */
   openRandomAccess?(path: string): Promise<RandomAccessFile>;
+  /**
+   * Optional: a URL that lets its holder GET the file, and nothing else, for `expiresIn` seconds
+   * (an object store's pre-signed URL). Only a driver whose store encrypts objects itself
+   * (`encryptsAtRest`) is asked for one.
+   */
+  presignedGet?(path: string, expiresIn: number): Promise<string>;
+  /** The store encrypts every object this driver writes (server-side encryption headers on every write). */
+  readonly encryptsAtRest?: boolean;
   /** Opens a writer; with `append` it continues an existing file, otherwise it starts empty. */
   writer(path: string, append: boolean): Promise<FileWriter>;
   stat(path: string): Promise<FileInfo>;

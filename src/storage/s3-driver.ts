@@ -8,6 +8,7 @@ import { checkPath, InvalidOffsetError, PathNotFoundError, type FileInfo, type F
 import { createS3Client, KeySpace, type S3Settings } from './s3-client.js';
 import { S3Objects, SEGMENT_MARK, segmentsEnd, type ObjectInfo, type Segment } from './s3-objects.js';
 import { S3Writer } from './s3-writer.js';
+import { presignGetUrl } from './s3-presign.js';
 
 /** A file as stored: one object, or the segments of one being written. */
 type Stored = { kind: 'object'; object: ObjectInfo } | { kind: 'segments'; segments: Segment[] };
@@ -85,6 +86,15 @@ export class S3Driver implements StorageDriver {
       if ((err as Error).name === 'NoSuchKey') throw new PathNotFoundError(path);
       throw err;
     }
+  }
+
+  get encryptsAtRest(): boolean {
+    return this.settings.serverSideEncryption !== '';
+  }
+
+  /** A pre-signed GET of the object at `path`, with the credentials the client signs with now. */
+  async presignedGet(path: string, expiresIn: number): Promise<string> {
+    return presignGetUrl(this.settings, await this.client.config.credentials(), this.key(path), expiresIn);
   }
 
   async writer(path: string, append: boolean): Promise<FileWriter> {

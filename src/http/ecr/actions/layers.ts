@@ -122,6 +122,7 @@ export function layerActions(services: RegistryServices, scope: LayerScope = ECR
       const digest = digestParameter('layerDigest', request.layerDigest);
       const result = await services.layerUrls.issue(await scope.context(call, request.registryId), request.repositoryName, digest);
       if (result.kind === 'unreferenced') throw new ApiError('LayerInaccessibleException', `The layer ${result.digest} is not referenced by any image in the repository`);
+      if (result.kind === 'presigned') return { downloadUrl: result.url, layerDigest: result.digest };
       return { downloadUrl: `${call.protocol}://${call.host}/layers/${result.token}`, layerDigest: result.digest };
     },
   };
