@@ -302,4 +302,18 @@ describe('BlobStore', () => {
     await assert.rejects(blobs.uploadSize('bad/../id'), { name: 'InvalidPathError' });
     await assert.rejects(blobs.deleteUpload('bad/../id'), { name: 'InvalidPathError' });
   });
+
+  it('writes only sealed blobs, and never redirects, on a driver that cannot pre-sign or whose store does not encrypt', async () => {
+    assert.throws(() => new BlobStore(driver, { redirectSeconds: 60 }), /pre-signed redirects need a storage driver that pre-signs URLs and encrypts at rest; filesystem does not/);
+    const blobs = new BlobStore(driver);
+    assert.equal(blobs.writeForm({ storeEncrypted: true }), 'sealed');
+    await assert.rejects(blobs.createUpload(randomUUID(), undefined), /only written in redirect deployments/);
+    const { key, header } = generateDataKey();
+    const bytes = randomBytes(100);
+    const digest = digestOf(bytes);
+    await blobs.put(digest, bytes, key, header);
+    assert.deepEqual(await blobs.delivery(digest, { ...keyed(key), storeEncrypted: true }), { kind: 'stream' });
+    assert.equal(await blobs.has(digest, 'sealed'), true);
+    assert.equal(await blobs.has(digest, 'store-encrypted'), false);
+  });
 });
