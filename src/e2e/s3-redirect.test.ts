@@ -18,6 +18,7 @@ import { callKms } from '../testing/kms.js';
 import { OciLayout } from '../testing/oci-layout.js';
 import { startS3, type TestS3 } from '../testing/s3.js';
 import { startS3Recorder, type S3Recorder } from '../testing/s3-recorder.js';
+import { dropPostgresDatabaseFor, testBackend } from '../testing/postgres.js';
 import { startBerth, tempDir, type TestBerth } from '../testing/server.js';
 import { requireTool } from '../testing/tools.js';
 import { skopeo } from './support.js';
@@ -40,6 +41,8 @@ describe('Berth on S3 with pre-signed redirects', { concurrency: false }, () => 
   let blobs: Descriptor[];
   let host: string;
   let kmsKeyId: string;
+  let dataDir: string;
+  let s3Settings: Record<string, unknown>;
 
   const objectKey = (digest: string, form: 'data' | 'store-encrypted') => `${s3.settings.prefix}/blobs/sha256/${digest.slice(7, 9)}/${digest.slice(7)}/${form}`;
 
@@ -47,9 +50,10 @@ describe('Berth on S3 with pre-signed redirects', { concurrency: false }, () => 
     s3 = await startS3();
     recorder = await startS3Recorder(s3.settings.endpoint);
     const { endpoint: _, serverSideEncryption: __, ...settings } = s3.settings;
-    server = await startBerth({
-      settings: { storage: { driver: 's3', s3: { ...settings, endpoint: recorder.url, serverSideEncryption: 'AES256', redirect: true, redirectExpirySeconds: 600 } } },
-    });
+    s3Settings = { ...settings, endpoint: recorder.url, serverSideEncryption: 'AES256' };
+    // Its own data dir, kept across the restart of the last test.
+    dataDir = tempDir('berth-redirect-data-');
+    server = await startBerth({ dataDir, settings: { storage: { driver: 's3', s3: { ...s3Settings, redirect: true, redirectExpirySeconds: 600 } } } });
     host = server.url.replace('http://', '');
     layout = new OciLayout(tempDir('berth-redirect-layout-'));
     scratch.push(layout.dir);
@@ -67,6 +71,10 @@ describe('Berth on S3 with pre-signed redirects', { concurrency: false }, () => 
     await server?.close();
     await recorder?.close();
     await s3?.close();
+    if (dataDir) {
+      rmSync(dataDir, { recursive: true, force: true });
+      if (testBackend() === 'postgres') await dropPostgresDatabaseFor(dataDir);
+    }
     for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -191,5 +199,24 @@ describe('Berth on S3 with pre-signed redirects', { concurrency: false }, () => 
     } finally {
       s3client.destroy();
     }
+  });
+
+  it('still streams store-encrypted layers when redirects are turned off, and seals new ones again', async () => {
+    await server.close();
+    server = await startBerth({ dataDir, settings: { storage: { driver: 's3', s3: s3Settings } } });
+    const layer = blobs[2]!;
+    const plain = layout.readBlob(layer.digest);
+    const whole = await fetch(`${server.url}/v2/team/app/blobs/${layer.digest}`, { redirect: 'manual' });
+    assert.equal(whole.status, 200, 'no redirect any more');
+    assert.ok(Buffer.from(await whole.arrayBuffer()).equals(plain));
+    const ranged = await fetch(`${server.url}/v2/team/app/blobs/${layer.digest}`, { headers: { range: 'bytes=5242870-5242889' } });
+    assert.equal(ranged.status, 206);
+    assert.ok(Buffer.from(await ranged.arrayBuffer()).equals(plain.subarray(5242870, 5242890)));
+    const bytes = randomBytes(4096);
+    const digest = sha256(bytes);
+    const put = await fetch(`${server.url}/v2/team/app/blobs/uploads/?digest=${digest}`, { method: 'POST', body: bytes, headers: { 'content-type': 'application/octet-stream' } });
+    assert.equal(put.status, 201);
+    const keys = await s3.keys();
+    assert.ok(keys.includes(objectKey(digest, 'data')) && !keys.includes(objectKey(digest, 'store-encrypted')), 'sealed by Berth again');
   });
 });

@@ -80,10 +80,12 @@ export class BlobStore {
     return this.options.redirectSeconds !== undefined && access.storeEncrypted ? 'store-encrypted' : 'sealed';
   }
 
-  /** Forms a reader may read, best first: a redirect deployment prefers what it can redirect to. */
+  /**
+   * Forms a reader may read through Berth, in the order tried. Sealed first: manifests are only
+   * ever sealed, and a store-encrypted blob is read through Berth only when it is not redirected.
+   */
   private forms(access: BlobAccess): StoredForm[] {
-    if (!access.storeEncrypted) return ['sealed'];
-    return this.options.redirectSeconds !== undefined ? ['store-encrypted', 'sealed'] : ['sealed', 'store-encrypted'];
+    return access.storeEncrypted ? ['sealed', 'store-encrypted'] : ['sealed'];
   }
 
   /** The first of `forms` that is stored, as `attempt` opens it (a missing file fails with PathNotFoundError). */
