@@ -3,6 +3,7 @@
 // only the sealed form, so a blob stored only store-encrypted is sealed for it (read, seal with a
 // new data key wrapped by its KMS key, write) before it is linked.
 import { parseDigest, type Digest } from '../domain/digest.js';
+import { IntegrityError } from '../domain/integrity.js';
 import { KmsError } from '../domain/kms-errors.js';
 import type { Repository, Upload } from '../metadata/store.js';
 import type { BlobStore, DataKey } from '../storage/blob-store.js';
@@ -19,11 +20,14 @@ export class BlobForms {
     return this.blobs.writeForm({ storeEncrypted: acceptsStoreEncrypted(repository) }) === 'store-encrypted';
   }
 
-  /** An upload's data key; none for a store-encrypted upload, whose row has no key. */
+  /**
+   * An upload's data key; none for a store-encrypted upload, whose row has no key (the form is
+   * in metadata, not in the bytes). Plain bytes are written only while redirects are on.
+   */
   async sealingOf(upload: Upload): Promise<UploadSealing> {
-    // A keyless row outside a redirect deployment predates encryption at rest: ofUpload refuses it.
-    if (!upload.dataKey && this.blobs.redirects) return undefined;
-    return this.keys.ofUpload(upload.id, upload.dataKey);
+    if (upload.dataKey) return this.keys.ofUpload(upload.id, upload.dataKey);
+    if (this.blobs.redirects) return undefined;
+    throw new IntegrityError(`upload ${upload.id} has no data key: it was started store-encrypted while pre-signed redirects were on (or before encryption at rest); start the upload again`);
   }
 
   /**
