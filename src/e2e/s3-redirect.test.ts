@@ -180,6 +180,26 @@ describe('Berth on S3 with pre-signed redirects', { concurrency: false }, () => 
     assert.equal(sha256(Buffer.from(await read.arrayBuffer())), digest);
   });
 
+  it('takes a chunked store-encrypted upload, reporting its progress, and redirects to the result', async () => {
+    const body = randomBytes(6 * MiB + 11);
+    const digest = sha256(body);
+    let location = (await fetch(`${server.url}/v2/team/app/blobs/uploads/`, { method: 'POST' })).headers.get('location')!;
+    for (const [start, end] of [[0, 6 * MiB - 1], [6 * MiB, body.length - 1]] as const) {
+      const res = await fetch(`${server.url}${location}`, {
+        method: 'PATCH', body: body.subarray(start, end + 1), headers: { 'content-type': 'application/octet-stream', 'content-range': `${start}-${end}` },
+      });
+      assert.equal(res.status, 202, await res.text());
+      location = res.headers.get('location')!;
+      const status = await fetch(`${server.url}${location}`);
+      assert.equal(status.headers.get('range'), `0-${end}`);
+    }
+    assert.ok((await s3.keys()).some((k) => k.includes('/uploads/') && k.includes('/store-encrypted~')), 'the upload is a chain of plain segments');
+    assert.equal((await fetch(`${server.url}${location}${location.includes('?') ? '&' : '?'}digest=${digest}`, { method: 'PUT' })).status, 201);
+    const res = await fetch(`${server.url}/v2/team/app/blobs/${digest}`, { redirect: 'manual' });
+    assert.equal(res.status, 307);
+    assert.equal(sha256(Buffer.from(await (await fetch(res.headers.get('location')!)).arrayBuffer())), digest);
+  });
+
   it('wrote every store-encrypted object with the SSE header, and no sealed object holds plaintext', async () => {
     const marker = Buffer.from(`berth-redirect-marker-${randomBytes(8).toString('hex')}`);
     const layer = Buffer.concat([randomBytes(1000), marker, randomBytes(1000)]);
