@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import type { Digest } from '../domain/digest.js';
 import { PathNotFoundError, type RandomAccessFile, type StorageDriver } from './driver.js';
 import { checkKey, DecryptingFile, decryptSegments, toReadable, type DataKey } from './encryption/readers.js';
+import { InlineOpenEngine, type OpenEngine } from './encryption/engines.js';
 import { HEADER, newHeader, openAll, parseHeader, plainSize, sealAll, SEALED_SEGMENT, SEGMENT, segmentCount, type Header } from './encryption/segments.js';
 import { createUploadFile, EncryptedUploadWriter, layoutSize, readUpload, uploadLayout, type UploadPaths } from './encryption/upload-file.js';
 import { blobPath, uploadDataPath, uploadDir } from './layout.js';
@@ -14,6 +15,11 @@ import { blobPath, uploadDataPath, uploadDir } from './layout.js';
 export type { DataKey } from './encryption/readers.js';
 export type { Header } from './encryption/segments.js';
 export { IntegrityError } from './encryption/segments.js';
+
+/** Makes the engine that opens a file's segments, given its key and header. */
+export type OpenEngineFactory = (key: DataKey, header: Header) => OpenEngine;
+
+const inlineOpening: OpenEngineFactory = (key, header) => new InlineOpenEngine(key.key, header);
 
 /** Finds the data key of a stored file from the key id in its header. */
 export type KeyResolver = (dataKeyId: string) => Promise<DataKey>;
@@ -78,8 +84,11 @@ export class BlobStore {
     return toReadable(decryptSegments(source, header, key.key, first, offset - first * SEGMENT, end - offset, (i) => i === count - 1));
   }
 
-  /** Positioned plaintext reads of a blob, when the driver offers positioned reads; undefined otherwise (use `open`). */
-  async openRandomAccess(digest: Digest, resolve: KeyResolver): Promise<RandomAccessFile | undefined> {
+  /**
+   * Positioned plaintext reads of a blob, when the driver offers positioned reads; undefined
+   * otherwise (use `open`). `engine` says where segments are opened (this thread by default).
+   */
+  async openRandomAccess(digest: Digest, resolve: KeyResolver, engine: OpenEngineFactory = inlineOpening): Promise<RandomAccessFile | undefined> {
     if (!this.driver.openRandomAccess) return undefined;
     const file = await this.driver.openRandomAccess(blobPath(digest));
     try {
@@ -89,7 +98,7 @@ export class BlobStore {
       const header = parseHeader(head);
       const key = await resolve(header.dataKeyId);
       checkKey(header, key);
-      return new DecryptingFile(file, header, key.key, size);
+      return new DecryptingFile(file, engine(key, header), size);
     } catch (err) {
       await file.close();
       throw err;
