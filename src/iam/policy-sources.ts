@@ -1,7 +1,9 @@
 // Where the authorizer finds policies: a principal's identity policies (inline, customer managed,
 // AWS managed) and a resource's resource-based policies (its repository's, its registry's, or a
-// KMS key's own policy, which KMS's rule makes the primary control) with its tags. A public repository's policy is kept where a private one's is (it is a repository row). Read through a short cache: a change made on this node counts at once (forget), one
-// made on another node within POLICY_CACHE_MS, like access keys (identities.ts KEY_CACHE_MS).
+// KMS key's own policy, which KMS's rule makes the primary control) with its tags. A public
+// repository's policy is kept where a private one's is (it is a repository row). Read through a
+// short cache: a change made on this node counts at once (forget), one made on another node
+// within POLICY_CACHE_MS, like access keys (identities.ts KEY_CACHE_MS).
 import type { MetadataStore, PolicyOwner } from '../metadata/store.js';
 import { parsePolicy, type PolicyDocument } from '../policy/document.js';
 import type { CombinationRule, NamedPolicy } from '../policy/evaluate.js';
