@@ -7,11 +7,11 @@ import { KmsActions, type Action } from '../domain/actions.js';
 import { RegistryError } from '../domain/errors.js';
 import { KmsError } from '../domain/kms-errors.js';
 import type { Authorizer, Principal } from '../iam/authorizer.js';
-import { parsePolicy, PolicyValidationError } from '../policy/document.js';
 import type { RequestFacts } from '../policy/request.js';
 import type { Seal } from '../keys/shared-secret.js';
 import type { KmsAlias, KmsKey, MetadataStore } from '../metadata/store.js';
 import { blobKey, newMaterial, open, openMaterial, seal, type EncryptionContext } from './key-material.js';
+import { checkPolicy, defaultPolicy, LOCKOUT_MESSAGE } from './key-policy.js';
 
 export interface KmsContext {
   principal: Principal;
@@ -25,23 +25,11 @@ export const ECR_DEFAULT_ALIAS = 'alias/aws/ecr';
 const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ALIAS_NAME = /^alias\/[a-zA-Z0-9/_-]{1,250}$/;
 const DAY_MS = 86_400_000;
-/** A key policy's size limit (KMS quotas: 32 KB); past it, LimitExceededException as the model says. */
-export const KEY_POLICY_MAX_BYTES = 32_768;
-/** AWS's words when a new key policy would shut its author out (the lockout safety check). */
-export const LOCKOUT_MESSAGE = 'The new key policy will not allow you to update the key policy in the future.';
 
 /** The key a key ARN of this region names; undefined for any other ARN (aliases, key/*, other services). */
 export function parseKeyArn(arn: string, region: string): { accountId: string; id: string } | undefined {
   const match = /^arn:aws:kms:([a-z0-9-]+):(\d{12}):key\/(.+)$/.exec(arn);
   return match && match[1] === region && KEY_ID.test(match[3]!) ? { accountId: match[2]!, id: match[3]! } : undefined;
-}
-
-export function defaultPolicy(accountId: string): string {
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Id: 'key-default-1',
-    Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'kms:*', Resource: '*' }],
-  });
 }
 
 export class KeyService {
@@ -368,16 +356,4 @@ function usable(key: KmsKey): void {
 
 function invalidState(key: KmsKey): KmsError {
   return new KmsError('KMSInvalidStateException', `${key.arn} is ${key.state === 'PendingDeletion' ? 'pending deletion' : key.state}.`);
-}
-
-/** A key policy is a resource policy of the one policy language (every statement names a principal), at most 32 KB. */
-function checkPolicy(policy: string): void {
-  const bytes = Buffer.byteLength(policy);
-  if (bytes > KEY_POLICY_MAX_BYTES) throw new KmsError('LimitExceededException', `The key policy is ${bytes} bytes; a key policy may have at most ${KEY_POLICY_MAX_BYTES}.`);
-  try {
-    parsePolicy(policy, { kind: 'resource', maxLength: KEY_POLICY_MAX_BYTES });
-  } catch (err) {
-    if (err instanceof PolicyValidationError) throw new KmsError('MalformedPolicyDocumentException', `The key policy is malformed: ${err.message}`);
-    throw err;
-  }
 }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { NewAccessKey } from '../../iam/identities.js';
-import { LOCKOUT_MESSAGE } from '../../kms/key-service.js';
+import { LOCKOUT_MESSAGE } from '../../kms/key-policy.js';
 import { callApi, loggedIn, registryPassword } from '../../testing/api-client.js';
 import type { Credentials } from '../../testing/aws-signer.js';
 import { callKms } from '../../testing/kms.js';
