@@ -48,7 +48,7 @@ import { loadSharedSecret } from './keys/shared-secret.js';
 import type { MetadataStore } from './metadata/store.js';
 import { dataPath, openDeployment } from './deployment.js';
 import { parsePlatform } from './domain/conversions/negotiate.js';
-import { loadManifestSigningKey } from './keys/manifest-signing-key.js';
+import { lazyManifestSigningKey } from './keys/manifest-signing-key.js';
 import { parseRepositoryArn, RepositoryAccess } from './registry/access.js';
 import { PolicyService } from './registry/policies.js';
 import { AccountService } from './registry/account.js';
@@ -209,7 +209,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   const keyService = new KeyService(store, deployment.masterKey, authorizer, config.registry.region);
   const dataKeys = new DataKeys(store, deployment.masterKey, keyService);
   const blobs = new BlobService(store, blobStore, access, dataKeys);
-  const signingKey = await loadManifestSigningKey(store.settings, deployment.masterKey);
+  const signingKey = lazyManifestSigningKey(store.settings, deployment.masterKey);
   const formats = new ManifestFormats(store, blobStore, new ContentCache(config.registry.manifestCacheBytes), dataKeys, signingKey, {
     defaultPlatform: parsePlatform(config.registry.defaultPlatform),
     maxConfigBytes: config.registry.maxManifestBytes,
