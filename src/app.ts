@@ -8,7 +8,7 @@ import { ociPlugin, renderFrameworkError } from './http/oci/plugin.js';
 import type { ApiActionTable } from './http/ecr/call.js';
 import { awsJsonPlugin, ECR_TARGET_PREFIX, KMS_TARGET_PREFIX } from './http/ecr/plugin.js';
 import { kmsActions } from './http/kms/actions.js';
-import { KeyService } from './kms/key-service.js';
+import { KeyService, parseKeyArn } from './kms/key-service.js';
 import { DataKeys } from './registry/data-keys.js';
 import { accountActions } from './http/ecr/actions/account.js';
 import { authActions } from './http/ecr/actions/auth.js';
@@ -48,7 +48,7 @@ import { loadSharedSecret } from './keys/shared-secret.js';
 import type { MetadataStore } from './metadata/store.js';
 import { dataPath, openDeployment } from './deployment.js';
 import { parsePlatform } from './domain/conversions/negotiate.js';
-import { loadManifestSigningKey } from './keys/manifest-signing-key.js';
+import { lazyManifestSigningKey } from './keys/manifest-signing-key.js';
 import { parseRepositoryArn, RepositoryAccess } from './registry/access.js';
 import { PolicyService } from './registry/policies.js';
 import { AccountService } from './registry/account.js';
@@ -197,18 +197,21 @@ export async function createBerth(config: Config): Promise<Berth> {
   const accessOptions = { region: config.registry.region, createRepositoryOnPush: config.registry.createRepositoryOnPush };
   const identityPolicies = new StoreIdentityPolicySource(store);
   deployment.onPoliciesChanged((owner) => identityPolicies.forget(owner));
-  const resourcePolicies = new StoreResourcePolicySource(store, (arn) => parseRepositoryArn(arn, config.registry.region) ?? parsePublicRepositoryArn(arn));
+  const resourcePolicies = new StoreResourcePolicySource(
+    store, (arn) => parseRepositoryArn(arn, config.registry.region) ?? parsePublicRepositoryArn(arn), (arn) => parseKeyArn(arn, config.registry.region),
+  );
   const policyAuthorizer = open ? undefined : new PolicyAuthorizer(identityPolicies, resourcePolicies);
   const authorizer = policyAuthorizer ?? new OpenAuthorizer();
   const access = new RepositoryAccess(store, authorizer, accessOptions);
-  // IAM, STS and KMS actions are decided by identity policies alone: a registry or repository
-  // policy never grants them (the account's root may; users and roles need a policy).
+  // IAM and STS actions are decided by identity policies alone: a registry or repository policy
+  // never grants them (the account's root may; users and roles need a policy). KMS actions go
+  // through the same authorizer as ECR's, where a key's policy is the resource policy of its ARN.
   const iamAuthorizer = open ? new OpenAuthorizer() : new PolicyAuthorizer(identityPolicies, { resourcePolicies: async () => ({ policies: [], tags: {} }) });
-  const keyService = new KeyService(store, deployment.masterKey, iamAuthorizer, config.registry.region);
+  const keyService = new KeyService(store, deployment.masterKey, authorizer, config.registry.region);
   const dataKeys = new DataKeys(store, deployment.masterKey, keyService);
   const blobs = new BlobService(store, blobStore, access, dataKeys);
   const blobForms = new BlobForms(blobStore, dataKeys);
-  const signingKey = await loadManifestSigningKey(store.settings, deployment.masterKey);
+  const signingKey = lazyManifestSigningKey(store.settings, deployment.masterKey);
   const formats = new ManifestFormats(store, blobStore, new ContentCache(config.registry.manifestCacheBytes), dataKeys, signingKey, {
     defaultPlatform: parsePlatform(config.registry.defaultPlatform),
     maxConfigBytes: config.registry.maxManifestBytes,

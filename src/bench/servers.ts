@@ -1,6 +1,7 @@
 // The two registries under test, each a child process on loopback with its own temporary
 // data directory: Berth (`berth serve`) and the reference, CNCF Distribution (`docker-registry`).
 // Every child and directory is tracked so that any exit path (success, error, SIGINT) cleans up.
+import { cliNodeFlags } from '../cli/node-flags.js';
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -146,7 +147,8 @@ export async function startBerth(options: BerthOptions = {}): Promise<Server & {
   const dataDir = options.dataDir ?? tempDir('berth-bench-');
   const port = await freePort();
   const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
-  const args = [...profile, options.cli ?? CLI, 'serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir];
+  // This build's flags for every Berth, the plaintext baseline too: the same process settings.
+  const args = [...profile, ...cliNodeFlags(CLI), options.cli ?? CLI, 'serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir];
   const env = {
     ...process.env,
     BERTH_LOG_LEVEL: 'warn',

@@ -1,5 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 // The `berth` command: serve the registry, administer identities, log in, check a configuration.
+// The first line is how the command runs: a small young generation (the server's young objects
+// are small; request and blob bytes live outside the heap), which keeps resident memory down.
+// Tools that start this file with `node` themselves read the flags from it (node-flags.ts).
 import { Command } from 'commander';
 import { ConfigError, environmentVariables, loadConfig } from '../config/load.js';
 import { adminCommand } from './admin.js';

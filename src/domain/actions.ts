@@ -51,6 +51,8 @@ export const KmsActions = {
   Encrypt: 'kms:Encrypt',
   Decrypt: 'kms:Decrypt',
   GenerateDataKey: 'kms:GenerateDataKey',
+  /** Not an action of this key service's API: ECR asks for it on the key a KMS repository is created with. */
+  CreateGrant: 'kms:CreateGrant',
 } as const;
 
 /** What only ECR Public has (its repositories otherwise take the ECR actions above). */

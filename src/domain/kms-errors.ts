@@ -10,7 +10,8 @@ export const KMS_EXCEPTIONS = [
 export type KmsExceptionName = (typeof KMS_EXCEPTIONS)[number];
 
 export class KmsError extends Error {
-  constructor(readonly type: KmsExceptionName, message: string) {
+  /** AccessDeniedException (the protocol's, not the model's): a key policy refuses a use Berth makes for a caller (ECR's KmsException names it). */
+  constructor(readonly type: KmsExceptionName | 'AccessDeniedException', message: string) {
     super(message);
     this.name = 'KmsError';
   }

@@ -32,6 +32,8 @@ export interface AuthorizationRequest {
   resourceAccount?: string;
   /** What the face knows of the request, for policy conditions (aws:SourceIp, …). */
   facts?: RequestFacts;
+  /** Decide as if the resource's own policy were this text (KMS's lockout check, before a key policy is stored). */
+  proposedPolicy?: string;
 }
 
 export interface Authorizer {

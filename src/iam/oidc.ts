@@ -4,7 +4,7 @@
 // provider's registered SHA-1 thumbprints (IAM's pinning). Keys are cached per node briefly.
 import { request } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import type { JSONWebKeySet, JWTPayload } from 'jose';
 import type { OidcProvider } from '../metadata/store.js';
 import { IdentityError } from './identities.js';
 
@@ -104,6 +104,8 @@ export class WebIdentityVerifier {
    */
   async verify(token: string, provider: OidcProvider, now = Date.now()): Promise<WebIdentity> {
     const issuer = `https://${provider.url}`;
+    // Loaded on first use: only web identity federation needs it.
+    const { createLocalJWKSet, errors, jwtVerify } = await import('jose');
     const attempt = async (refresh: boolean) => {
       const jwks = createLocalJWKSet(await this.keySet(provider, now, refresh));
       return jwtVerify(token, jwks, { issuer, currentDate: new Date(now), clockTolerance: 60 });

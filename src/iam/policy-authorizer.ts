@@ -1,11 +1,11 @@
 // The authorizer of auth.mode iam: gathers the caller's identity policies and the resource's
-// policies (repository, registry) and asks the policy engine. A denial says why, in ECR's words
+// policies (repository, registry, KMS key) and asks the policy engine. A denial says why, in ECR's words
 // (the error message) and with the deciding statement (the log).
 import { RegistryError } from '../domain/errors.js';
 import { denialMessage, evaluate, type EvaluationInput } from '../policy/evaluate.js';
 import { ANONYMOUS_CALLER, buildContext, type Caller, type ContextValues } from '../policy/request.js';
 import { arnAccount, type AuthorizationRequest, type Authorizer, type Principal } from './authorizer.js';
-import type { IdentityPolicySource, ResourcePolicySource } from './policy-sources.js';
+import type { IdentityPolicySource, ResourcePolicies, ResourcePolicySource } from './policy-sources.js';
 
 /** A principal as the policy language sees it. */
 export function callerOf(principal: Principal): Caller {
@@ -42,20 +42,20 @@ export class PolicyAuthorizer implements Authorizer {
     this.options.log = log;
   }
 
-  async authorize({ principal, action, resource, resourceAccount, facts }: AuthorizationRequest): Promise<void> {
+  async authorize({ principal, action, resource, resourceAccount, facts, proposedPolicy }: AuthorizationRequest): Promise<void> {
     const account = resourceAccount ?? arnAccount(resource) ?? '';
     let caller = callerOf(principal);
     // The hot path (pulls by an account's root, no policy on the repository) reads two cached
     // values and builds no context: only statements read condition keys.
     const identityPolicies = principal.kind === 'user' || principal.kind === 'role-session' ? await this.identities.identityPolicies(principal) : [];
-    const onResource = await this.resources.resourcePolicies(resource, account);
+    const onResource = proposedPolicy !== undefined ? this.proposed(resource, proposedPolicy) : await this.resources.resourcePolicies(resource, account);
     const anyPolicy = identityPolicies.length > 0 || onResource.policies.length > 0;
     // A user's tags are its aws:PrincipalTag/* (a role session carries the tags it was given).
     if (anyPolicy && principal.kind === 'user' && this.identities.principalTags) caller = { ...caller, tags: await this.identities.principalTags(principal) };
     const input: EvaluationInput = {
       caller, action, resource, resourceAccount: account,
       context: anyPolicy ? buildContext(caller, facts ?? {}, (this.options.now ?? Date.now)(), onResource.tags) : NO_CONTEXT,
-      identityPolicies, resourcePolicies: onResource.policies,
+      identityPolicies, resourcePolicies: onResource.policies, ...(onResource.rule && { rule: onResource.rule }),
     };
     const decision = evaluate(input);
     if (decision.allowed) return;
@@ -63,6 +63,11 @@ export class PolicyAuthorizer implements Authorizer {
     this.options.log?.info({ principal: caller.arn ?? 'anonymous', action, resource, decision: decision.effect, reason: decision.reason, statement: decision.statement }, 'access denied');
     if (principal.kind === 'anonymous') throw new RegistryError('UNAUTHORIZED', `authentication required: ${message}`);
     throw new RegistryError('DENIED', message);
+  }
+
+  private proposed(resource: string, policyText: string): ResourcePolicies {
+    if (!this.resources.proposed) throw new Error(`this authorizer's resource policies cannot judge a proposed policy for ${resource}`);
+    return this.resources.proposed(resource, policyText);
   }
 
   forget(): void {

@@ -1,10 +1,12 @@
 // Where the authorizer finds policies: a principal's identity policies (inline, customer managed,
-// AWS managed) and a resource's resource-based policies (its repository's, its registry's) with
-// its tags. A public repository's policy is kept where a private one's is (it is a repository row). Read through a short cache: a change made on this node counts at once (forget), one
-// made on another node within POLICY_CACHE_MS, like access keys (identities.ts KEY_CACHE_MS).
+// AWS managed) and a resource's resource-based policies (its repository's, its registry's, or a
+// KMS key's own policy, which KMS's rule makes the primary control) with its tags. A public
+// repository's policy is kept where a private one's is (it is a repository row). Read through a
+// short cache: a change made on this node counts at once (forget), one made on another node
+// within POLICY_CACHE_MS, like access keys (identities.ts KEY_CACHE_MS).
 import type { MetadataStore, PolicyOwner } from '../metadata/store.js';
 import { parsePolicy, type PolicyDocument } from '../policy/document.js';
-import type { NamedPolicy } from '../policy/evaluate.js';
+import type { CombinationRule, NamedPolicy } from '../policy/evaluate.js';
 import { managedPolicy } from '../policy/managed.js';
 import type { Principal } from './authorizer.js';
 import { PUBLIC_ARN_PREFIX } from './public-pulls.js';
@@ -19,10 +21,24 @@ export interface IdentityPolicySource {
   principalTags?(principal: Principal): Promise<Record<string, string>>;
 }
 
-/** The resource-based policies on a resource, and its tags (aws:ResourceTag/*). */
-export interface ResourcePolicySource {
-  resourcePolicies(resourceArn: string, accountId: string): Promise<{ policies: NamedPolicy[]; tags: Record<string, string> }>;
+/** What decides on a resource's side: its resource-based policies, its tags (aws:ResourceTag/*), how they combine with identity policies. */
+export interface ResourcePolicies {
+  policies: NamedPolicy[];
+  tags: Record<string, string>;
+  rule?: CombinationRule;
 }
+
+/** The resource-based policies on a resource, and its tags. */
+export interface ResourcePolicySource {
+  resourcePolicies(resourceArn: string, accountId: string): Promise<ResourcePolicies>;
+  /** What the resource's side would be with `policyText` as its own policy (KMS's lockout check of a key policy not yet stored). */
+  proposed?(resourceArn: string, policyText: string): ResourcePolicies;
+}
+
+/** A KMS key an ARN names (its account and key id); undefined for every other resource. */
+export type KeyOf = (arn: string) => { accountId: string; id: string } | undefined;
+
+const KMS_ARN_PREFIX = 'arn:aws:kms:';
 
 /** Whose identity policies a principal carries: a user's, a role session's role's; none for root and anonymous. */
 export function policyOwner(principal: Principal): PolicyOwner | undefined {
@@ -90,13 +106,19 @@ export class StoreIdentityPolicySource implements IdentityPolicySource {
 }
 
 export class StoreResourcePolicySource implements ResourcePolicySource {
-  private readonly cache = new TtlCache<string, { policies: NamedPolicy[]; tags: Record<string, string> }>(POLICY_CACHE_MS);
+  private readonly cache = new TtlCache<string, ResourcePolicies>(POLICY_CACHE_MS);
 
-  /** `repositoryOf` names the repository an ARN addresses (undefined for other resources). */
-  constructor(private readonly store: MetadataStore, private readonly repositoryOf: (arn: string) => { accountId: string; name: string } | undefined) {}
+  /** `repositoryOf` names the repository an ARN addresses, `keyOf` the KMS key (undefined for other resources). */
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly repositoryOf: (arn: string) => { accountId: string; name: string } | undefined,
+    private readonly keyOf: KeyOf = () => undefined,
+  ) {}
 
-  async resourcePolicies(resourceArn: string, accountId: string) {
+  async resourcePolicies(resourceArn: string, accountId: string): Promise<ResourcePolicies> {
     return this.cache.through(resourceArn, async () => {
+      // KMS resources: a key's policy and KMS's rule; registry and repository policies never reach them.
+      if (resourceArn.startsWith(KMS_ARN_PREFIX)) return this.keyPolicies(resourceArn);
       const policies: NamedPolicy[] = [];
       let tags: Record<string, string> = {};
       const target = this.repositoryOf(resourceArn);
@@ -111,6 +133,22 @@ export class StoreResourcePolicySource implements ResourcePolicySource {
       if (registry !== undefined) policies.push({ name: 'registry', document: texts.document(registry, 'resource') });
       return { policies, tags };
     });
+  }
+
+  /**
+   * A key's policy decides by KMS's rule. Other KMS ARNs (aliases, key/* of CreateKey and
+   * ListKeys) have no resource policy: identity policies decide, as in KMS.
+   */
+  private async keyPolicies(resourceArn: string): Promise<ResourcePolicies> {
+    const named = this.keyOf(resourceArn);
+    const key = named && (await this.store.kms.getKey(named.id));
+    if (!key || key.accountId !== named!.accountId) return { policies: [], tags: {} };
+    return { policies: [{ name: 'key', document: texts.document(key.policy, 'resource') }], tags: {}, rule: 'key-policy' };
+  }
+
+  proposed(resourceArn: string, policyText: string): ResourcePolicies {
+    const policies = [{ name: 'key', document: parsePolicy(policyText, { kind: 'resource', maxLength: Number.MAX_SAFE_INTEGER }) }];
+    return this.keyOf(resourceArn) ? { policies, tags: {}, rule: 'key-policy' } : { policies, tags: {} };
   }
 
   /** Forgets what this node read (after it changed a policy or tags). */

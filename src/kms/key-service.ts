@@ -1,17 +1,23 @@
 // The key service (a KMS subset): customer keys with their lifecycle, aliases, policies and
 // rotation, and the cryptography Berth needs from them (wrapping blobs' data keys). Keys belong
-// to an account; every operation by a caller is authorized on the key's ARN.
+// to an account; every operation by a caller is authorized on the key's ARN, where the key's
+// policy is the primary control (the authorizer's resource policy for key ARNs, KMS's rule).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { KmsActions, type Action } from '../domain/actions.js';
+import { RegistryError } from '../domain/errors.js';
 import { KmsError } from '../domain/kms-errors.js';
 import type { Authorizer, Principal } from '../iam/authorizer.js';
+import type { RequestFacts } from '../policy/request.js';
 import type { Seal } from '../keys/shared-secret.js';
 import type { KmsAlias, KmsKey, MetadataStore } from '../metadata/store.js';
 import { blobKey, newMaterial, open, openMaterial, seal, type EncryptionContext } from './key-material.js';
+import { checkPolicy, defaultPolicy, LOCKOUT_MESSAGE } from './key-policy.js';
 
 export interface KmsContext {
   principal: Principal;
   accountId: string;
+  /** What the face knows of the request, for key and identity policy conditions. */
+  facts?: RequestFacts;
 }
 
 /** The alias of the key ECR uses for a KMS repository that names none (AWS managed in ECR). */
@@ -20,12 +26,10 @@ const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ALIAS_NAME = /^alias\/[a-zA-Z0-9/_-]{1,250}$/;
 const DAY_MS = 86_400_000;
 
-export function defaultPolicy(accountId: string): string {
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Id: 'key-default-1',
-    Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'kms:*', Resource: '*' }],
-  });
+/** The key a key ARN of this region names; undefined for any other ARN (aliases, key/*, other services). */
+export function parseKeyArn(arn: string, region: string): { accountId: string; id: string } | undefined {
+  const match = /^arn:aws:kms:([a-z0-9-]+):(\d{12}):key\/(.+)$/.exec(arn);
+  return match && match[1] === region && KEY_ID.test(match[3]!) ? { accountId: match[2]!, id: match[3]! } : undefined;
 }
 
 export class KeyService {
@@ -43,7 +47,20 @@ export class KeyService {
   }
 
   private async authorize(ctx: KmsContext, action: Action, resource: string): Promise<void> {
-    await this.authorizer.authorize({ principal: ctx.principal, action, resource });
+    await this.authorizer.authorize({ principal: ctx.principal, action, resource, ...(ctx.facts && { facts: ctx.facts }) });
+  }
+
+  /**
+   * The lockout safety check: a key policy about to be stored must let its author call
+   * PutKeyPolicy on the key afterwards (directly, or by enabling IAM policies that allow it).
+   */
+  private async checkLockout(ctx: KmsContext, keyArn: string, policy: string): Promise<void> {
+    try {
+      await this.authorizer.authorize({ principal: ctx.principal, action: KmsActions.PutKeyPolicy, resource: keyArn, proposedPolicy: policy, ...(ctx.facts && { facts: ctx.facts }) });
+    } catch (err) {
+      if (err instanceof RegistryError) throw new KmsError('MalformedPolicyDocumentException', LOCKOUT_MESSAGE);
+      throw err;
+    }
   }
 
   /**
@@ -78,17 +95,20 @@ export class KeyService {
     return key;
   }
 
-  async create(ctx: KmsContext, request: { description?: string; keyUsage?: string; keySpec?: string; policy?: string }): Promise<KmsKey> {
+  async create(ctx: KmsContext, request: { description?: string; keyUsage?: string; keySpec?: string; policy?: string; bypassPolicyLockoutSafetyCheck?: boolean }): Promise<KmsKey> {
     await this.authorize(ctx, KmsActions.CreateKey, this.keyArn(ctx.accountId, '*'));
     if ((request.keyUsage ?? 'ENCRYPT_DECRYPT') !== 'ENCRYPT_DECRYPT' || (request.keySpec ?? 'SYMMETRIC_DEFAULT') !== 'SYMMETRIC_DEFAULT') {
       throw new KmsError('UnsupportedOperationException', 'this key service makes symmetric ENCRYPT_DECRYPT keys (SYMMETRIC_DEFAULT) only');
     }
-    if (request.policy !== undefined) checkPolicy(request.policy);
-    return this.createKey(ctx.accountId, request.description ?? '', request.policy);
+    const id = randomUUID();
+    if (request.policy !== undefined) {
+      checkPolicy(request.policy);
+      if (!request.bypassPolicyLockoutSafetyCheck) await this.checkLockout(ctx, this.keyArn(ctx.accountId, id), request.policy);
+    }
+    return this.createKey(ctx.accountId, request.description ?? '', request.policy, id);
   }
 
-  private async createKey(accountId: string, description: string, policy?: string): Promise<KmsKey> {
-    const id = randomUUID();
+  private async createKey(accountId: string, description: string, policy?: string, id: string = randomUUID()): Promise<KmsKey> {
     const now = Date.now();
     const key: KmsKey = {
       id, accountId, arn: this.keyArn(accountId, id), description, state: 'Enabled', keyUsage: 'ENCRYPT_DECRYPT', keySpec: 'SYMMETRIC_DEFAULT',
@@ -158,12 +178,16 @@ export class KeyService {
     return key.policy;
   }
 
-  async putPolicy(ctx: KmsContext, reference: string, policy: string, name = 'default'): Promise<void> {
+  async putPolicy(ctx: KmsContext, reference: string, policy: string, options: { name?: string; bypassPolicyLockoutSafetyCheck?: boolean } = {}): Promise<void> {
     const key = await this.target(ctx, reference, KmsActions.PutKeyPolicy);
+    const name = options.name ?? 'default';
     if (name !== 'default') throw new KmsError('NotFoundException', `No such policy: ${name} (keys have one policy, named default)`);
     if (key.state === 'PendingDeletion') throw invalidState(key);
     checkPolicy(policy);
+    if (!options.bypassPolicyLockoutSafetyCheck) await this.checkLockout(ctx, key.arn, policy);
     await this.store.kms.updateKey(key.id, { policy });
+    // This node decides by the new policy at once; others within the policy cache's lifetime.
+    this.authorizer.forget?.();
   }
 
   async listPolicies(ctx: KmsContext, reference: string): Promise<string[]> {
@@ -234,7 +258,9 @@ export class KeyService {
 
   async decrypt(ctx: KmsContext, blob: Buffer, context: EncryptionContext = {}, reference?: string): Promise<{ key: KmsKey; plaintext: Buffer }> {
     const { keyId } = blobKey(blob);
-    const key = await this.find(ctx.accountId, keyId);
+    // The ciphertext names its key, which may be another account's: that key's policy decides.
+    const owner = KEY_ID.test(keyId) ? (await this.store.kms.getKey(keyId))?.accountId : undefined;
+    const key = await this.find(owner ?? ctx.accountId, keyId);
     if (reference !== undefined && (await this.find(ctx.accountId, reference)).id !== key.id) {
       throw new KmsError('IncorrectKeyException', 'the ciphertext was not encrypted with the KMS key given');
     }
@@ -242,18 +268,29 @@ export class KeyService {
     return { key, plaintext: await this.openWith(key, blob, context) };
   }
 
-  // Berth's own use (data keys of repositories): no caller to authorize, the repository was.
-
-  /** The key a KMS repository is created with: the one named (it must be Enabled) or the account's default ECR key. */
-  async forRepository(accountId: string, reference: string | undefined): Promise<KmsKey> {
-    if (reference === undefined) return this.defaultEcrKey(accountId);
-    const key = await this.find(accountId, reference);
-    // Another account's key would need that account's key policy to allow it, and key policies
-    // are not evaluated yet: a repository uses keys of its own account only.
-    if (key.accountId !== accountId) throw new KmsError('NotFoundException', `Key '${key.arn}' is not a key of account ${accountId}`);
+  /**
+   * The key a KMS repository is created with: the one named (it must be Enabled), which may be
+   * another account's (by ARN), or the account's default ECR key. The creator must be allowed to
+   * use a named key as ECR asks (kms:DescribeKey, and kms:CreateGrant for the grant ECR keeps for
+   * the repository): by the key's policy, and by its own identity policies where that policy
+   * enables them or the key is another account's. The default key is ECR's (AWS managed in ECR).
+   */
+  async forRepository(ctx: KmsContext, reference: string | undefined): Promise<KmsKey> {
+    if (reference === undefined) return this.defaultEcrKey(ctx.accountId);
+    const key = await this.find(ctx.accountId, reference);
+    for (const action of [KmsActions.DescribeKey, KmsActions.CreateGrant]) {
+      try {
+        await this.authorize(ctx, action, key.arn);
+      } catch (err) {
+        if (err instanceof RegistryError) throw new KmsError('AccessDeniedException', `The repository cannot use KMS key ${key.arn}: ${err.message}`);
+        throw err;
+      }
+    }
     usable(key);
     return key;
   }
+
+  // Berth's own use (data keys of repositories): no caller to authorize, the repository was.
 
   private async defaultEcrKey(accountId: string): Promise<KmsKey> {
     const alias = await this.store.kms.getAlias(accountId, ECR_DEFAULT_ALIAS);
@@ -319,16 +356,4 @@ function usable(key: KmsKey): void {
 
 function invalidState(key: KmsKey): KmsError {
   return new KmsError('KMSInvalidStateException', `${key.arn} is ${key.state === 'PendingDeletion' ? 'pending deletion' : key.state}.`);
-}
-
-function checkPolicy(policy: string): void {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(policy);
-  } catch {
-    throw new KmsError('MalformedPolicyDocumentException', 'the key policy is not valid JSON');
-  }
-  if (typeof parsed !== 'object' || parsed === null || !Array.isArray((parsed as { Statement?: unknown }).Statement)) {
-    throw new KmsError('MalformedPolicyDocumentException', 'the key policy needs a Statement list');
-  }
 }

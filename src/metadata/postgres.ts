@@ -21,10 +21,6 @@ export interface PostgresOptions {
   poolSize?: number;
 }
 
-export function isPostgresUrl(url: string): boolean {
-  return url.startsWith('postgres://') || url.startsWith('postgresql://');
-}
-
 const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
 
 /**

@@ -21,8 +21,9 @@ function doc(kind: PolicyKind, statements: object[], version = '2012-10-17') {
   return parsePolicy(JSON.stringify({ Version: version, Statement: statements }), { kind, maxLength: 10_240 });
 }
 
-function run(caller: Caller, action: string, options: { identity?: object[]; resource?: object[]; facts?: RequestFacts; resourceArn?: string; now?: number } = {}) {
+function run(caller: Caller, action: string, options: { identity?: object[]; resource?: object[]; facts?: RequestFacts; resourceArn?: string; now?: number; rule?: 'key-policy' } = {}) {
   const input: EvaluationInput = {
+    ...(options.rule && { rule: options.rule }),
     caller, action, resource: options.resourceArn ?? REPO, resourceAccount: A,
     context: buildContext(caller, options.facts ?? {}, options.now ?? Date.parse('2026-06-01T12:00:00Z')),
     identityPolicies: options.identity ? [{ name: 'inline', document: doc('identity', options.identity) }] : [],
@@ -30,6 +31,33 @@ function run(caller: Caller, action: string, options: { identity?: object[]; res
   };
   return { input, decision: evaluate(input) };
 }
+
+const KEY = `arn:aws:kms:us-east-1:${A}:key/0a0b0c0d-1111-2222-3333-444455556666`;
+
+test("a key policy is the primary control: it allows directly, or enables IAM policies through the account's root, never by default", () => {
+  const key = (resource: object[], caller: Caller, identity?: object[]) => run(caller, 'kms:Decrypt', { resource, resourceArn: KEY, rule: 'key-policy', ...(identity && { identity }) }).decision;
+  const allowKms = [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }];
+  const enableIam = [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' }];
+  const onlyAlice = [{ Sid: 'Alice', Effect: 'Allow', Principal: { AWS: alice.arn }, Action: 'kms:Decrypt', Resource: '*' }];
+  // Enabling IAM policies: the root is named, users need an identity allow.
+  assert.equal(key(enableIam, rootA).reason, 'resource-allow');
+  assert.equal(key(enableIam, alice).reason, 'no-identity-allow');
+  assert.equal(key(enableIam, alice, allowKms).reason, 'identity-allow');
+  // Not enabling them: an identity allow, and the root's own rights, count for nothing.
+  assert.deepEqual([key(onlyAlice, rootA).reason, key(onlyAlice, { ...alice, arn: `arn:aws:iam::${A}:user/carol` }, allowKms).reason], ['no-resource-allow', 'no-resource-allow']);
+  assert.equal(key(onlyAlice, alice).statement?.sid, 'Alice');
+  // The same key by IAM's rule: the root and an identity allow suffice.
+  assert.equal(run(rootA, 'kms:Decrypt', { resource: onlyAlice, resourceArn: KEY }).decision.reason, 'account-root');
+  // Another account: the key policy must name it and its identity side must allow.
+  const shareB = [...enableIam, { Sid: 'B', Effect: 'Allow', Principal: { AWS: B }, Action: 'kms:Decrypt', Resource: '*' }];
+  assert.equal(key(shareB, bob).reason, 'no-identity-allow');
+  assert.equal(key(shareB, bob, allowKms).reason, 'cross-account-allow');
+  assert.equal(key(shareB, rootB).reason, 'cross-account-allow');
+  assert.equal(key(enableIam, rootB).reason, 'no-resource-allow');
+  // An explicit deny in either wins.
+  assert.equal(key([...enableIam, { Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt', Resource: '*' }], rootA).effect, 'ExplicitDeny');
+  assert.equal(key(onlyAlice, alice, [{ Effect: 'Deny', Action: 'kms:*', Resource: '*' }]).effect, 'ExplicitDeny');
+});
 
 const allowPull = { Sid: 'Pull', Effect: 'Allow', Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'], Resource: '*' };
 

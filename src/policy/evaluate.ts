@@ -1,6 +1,7 @@
 // The one policy decision, pure: explicit deny wins; in one account an allow in an identity or
 // (naming the caller) resource policy suffices; across accounts both sides must allow; the
 // account root holds every right in its own account; anonymous callers only what "*" is granted.
+// A KMS key policy is the primary control instead (rule 'key-policy'): see keyPolicyDecision.
 import { conditionHolds } from './conditions.js';
 import type { PolicyDocument, PrincipalBlock, Statement } from './document.js';
 import { actionMatch, resourceMatch } from './patterns.js';
@@ -23,9 +24,14 @@ export interface EvaluationInput {
   context: ContextValues;
   /** The caller's identity policies (inline and attached). */
   identityPolicies: readonly NamedPolicy[];
-  /** Resource-based policies on the resource (the repository policy, the registry policy). */
+  /** Resource-based policies on the resource (the repository policy, the registry policy, a key policy). */
   resourcePolicies: readonly NamedPolicy[];
+  /** How the sides combine: IAM's rule by default; 'key-policy' where the resource policy is a KMS key's. */
+  rule?: CombinationRule;
 }
+
+/** 'key-policy': KMS's rule, where nothing is allowed that the key's policy does not allow (directly or by enabling IAM policies). */
+export type CombinationRule = 'key-policy';
 
 export interface StatementRef {
   kind: 'identity' | 'resource';
@@ -133,6 +139,7 @@ export function evaluate(input: EvaluationInput): Decision {
   const root = caller.type === 'Account';
   const identityAllows = root || identity.allow !== undefined;
   const identityRef = identity.allow ? { identityStatement: identity.allow } : {};
+  if (input.rule === 'key-policy' && caller.accountId === input.resourceAccount) return keyPolicyDecision(identity, resource);
   if (caller.accountId === input.resourceAccount) {
     if (root) return { allowed: true, effect: 'Allow', reason: 'account-root' };
     if (identity.allow) return { allowed: true, effect: 'Allow', reason: 'identity-allow', statement: identity.allow };
@@ -143,6 +150,19 @@ export function evaluate(input: EvaluationInput): Decision {
   if (!resourceAllow) return { allowed: false, effect: 'ImplicitDeny', reason: 'no-resource-allow' };
   if (!identityAllows) return { allowed: false, effect: 'ImplicitDeny', reason: 'no-identity-allow', statement: resourceAllow };
   return { allowed: true, effect: 'Allow', reason: 'cross-account-allow', statement: resourceAllow, ...identityRef };
+}
+
+/**
+ * KMS in the key's own account: the key policy allows the caller itself (its ARN, its role, "*";
+ * the root by its ARN), or it allows the account (its root principal), which lets the caller's
+ * identity policies decide ("enables IAM policies"). The root is not implied: a key policy that
+ * names neither it nor "*" shuts it out. Across accounts the usual rule holds (both sides allow).
+ */
+function keyPolicyDecision(identity: Scan, key: Scan): Decision {
+  if (key.allow) return { allowed: true, effect: 'Allow', reason: 'resource-allow', statement: key.allow };
+  if (!key.accountAllow) return { allowed: false, effect: 'ImplicitDeny', reason: 'no-resource-allow' };
+  if (!identity.allow) return { allowed: false, effect: 'ImplicitDeny', reason: 'no-identity-allow', statement: key.accountAllow };
+  return { allowed: true, effect: 'Allow', reason: 'identity-allow', statement: identity.allow };
 }
 
 /** The denial as AWS words it (ECR puts this in AccessDeniedException and the registry's DENIED). */

@@ -4,11 +4,12 @@ import { Actions } from '../domain/actions.js';
 import { parseDigest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
 import type { MetadataStore, Repository } from '../metadata/store.js';
-import type { BlobStore } from '../storage/blob-store.js';
+import type { BlobStore, OpenEngineFactory } from '../storage/blob-store.js';
 import { PathNotFoundError, type RandomAccessFile } from '../storage/driver.js';
 import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from './context.js';
 import type { DataKeys } from './data-keys.js';
+import { sharedHashWorker } from './hash-worker.js';
 
 /** An inclusive byte range, resolved against the blob's size. */
 export interface ByteRange {
@@ -29,6 +30,10 @@ export interface BlobContent {
   range?: ByteRange;
   body: BlobBody;
 }
+
+/** Blobs up to this size are decrypted on the request's thread. */
+const OPEN_INLINE_MAX = 256 * 1024;
+const workerOpening: OpenEngineFactory = (key, header) => sharedHashWorker.opening(key, header);
 
 export class BlobService {
   constructor(private readonly store: MetadataStore, private readonly blobs: BlobStore, private readonly access: RepositoryAccess, private readonly keys: DataKeys) {}
@@ -93,7 +98,9 @@ export class BlobService {
     if (delivery.kind === 'redirect') return { digest: digest.value, size, body: { kind: 'redirect', url: delivery.url } };
     const range = resolveRange?.(size);
     try {
-      const file = await this.blobs.openRandomAccess(digest, access);
+      // Large blobs are opened on the worker thread (the main thread only moves bytes); small
+      // ones here, where one segment costs less than the round trip.
+      const file = await this.blobs.openRandomAccess(digest, access, size > OPEN_INLINE_MAX ? workerOpening : undefined);
       const body: BlobBody = file
         ? { kind: 'file', file }
         : { kind: 'stream', stream: range ? await this.blobs.open(digest, access, range.start, range.end - range.start + 1) : await this.blobs.open(digest, access) };

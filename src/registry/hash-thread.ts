@@ -1,17 +1,31 @@
-// The worker side of off-thread hashing (hash-worker.ts): keeps running hashes by id and feeds
-// them the buffers the main thread transfers, handing each buffer back once it is hashed.
-import { createHash, type Hash } from 'node:crypto';
+// The worker side of off-thread hashing, sealing and opening (hash-worker.ts): keeps running
+// hashes by id and feeds them the buffers the main thread transfers, sealing a buffer's whole
+// segments when asked (storage/encryption/engines.ts), and hands each buffer back, with the
+// sealed bytes; opens batches of sealed segments in place and hands them back.
+import { createHash, type Hash, type KeyObject } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
+import { IntegrityError } from '../domain/integrity.js';
+import { openBatch, sealBatch } from '../storage/encryption/engines.js';
+import { parseHeader, type Header } from '../storage/encryption/segments.js';
+import { YoungGarbage } from './young-garbage.js';
 
 export type HashRequest =
   | { op: 'create'; id: number; algorithm: string }
-  | { op: 'update'; id: number; buffer: ArrayBuffer; length: number }
+  | { op: 'update'; id: number; buffer: ArrayBuffer; length: number; from?: number; seal?: { first: number; count: number } }
+  | { op: 'sealer'; id: number; key: KeyObject; header: Uint8Array }
+  | { op: 'open'; key: KeyObject; header: Uint8Array; buffer: ArrayBuffer; length: number; first: number; last: number }
   | { op: 'digest'; id: number }
   | { op: 'drop'; id: number };
 
-export type HashReply = { op: 'returned'; buffer: ArrayBuffer } | { op: 'digest'; id: number; hex: string } | { op: 'error'; id: number; message: string };
+export type HashReply =
+  | { op: 'returned'; buffer: ArrayBuffer; sealed?: ArrayBuffer; error?: string }
+  | { op: 'opened'; buffer: ArrayBuffer; length: number; error?: string; integrity?: boolean } | { op: 'digest'; id: number; hex: string } | { op: 'error'; id: number; message: string };
+
+// Every segment sealed or opened leaves a 64 KiB output behind (young-garbage.ts).
+const garbage = new YoungGarbage(4 * 1024 * 1024);
 
 const hashes = new Map<number, Hash>();
+const sealers = new Map<number, { key: KeyObject; header: Header }>();
 
 parentPort?.on('message', (request: HashRequest) => {
   try {
@@ -19,19 +33,54 @@ parentPort?.on('message', (request: HashRequest) => {
       case 'create':
         hashes.set(request.id, createHash(request.algorithm));
         break;
-      case 'update':
-        hashes.get(request.id)?.update(new Uint8Array(request.buffer, 0, request.length));
-        parentPort!.postMessage({ op: 'returned', buffer: request.buffer } satisfies HashReply, [request.buffer]);
+      case 'sealer':
+        sealers.set(request.id, { key: request.key, header: parseHeader(Buffer.from(request.header)) });
         break;
+      case 'update': {
+        const bytes = new Uint8Array(request.buffer, 0, request.length);
+        const from = request.from ?? 0;
+        let sealed: ArrayBuffer | undefined;
+        let error: string | undefined;
+        try {
+          if (from < request.length) hashes.get(request.id)?.update(bytes.subarray(from));
+          if (request.seal && request.seal.count > 0) {
+            const sealer = sealers.get(request.id);
+            if (!sealer) throw new Error(`no sealer for hash ${request.id}`);
+            sealed = sealBatch(sealer.key, sealer.header, bytes, request.seal.first, request.seal.count).buffer as ArrayBuffer;
+            garbage.made(sealed.byteLength);
+          }
+        } catch (err) {
+          error = (err as Error).message;
+        }
+        // Always handed back, so the main thread's count of buffers here stays right.
+        parentPort!.postMessage({ op: 'returned', buffer: request.buffer, sealed, error } satisfies HashReply, sealed ? [request.buffer, sealed] : [request.buffer]);
+        break;
+      }
+      case 'open': {
+        let length = 0;
+        let error: string | undefined;
+        let integrity = false;
+        try {
+          length = openBatch(request.key, parseHeader(Buffer.from(request.header)), new Uint8Array(request.buffer), request.length, request.first, request.last);
+          garbage.made(length);
+        } catch (err) {
+          error = (err as Error).message;
+          integrity = err instanceof IntegrityError;
+        }
+        parentPort!.postMessage({ op: 'opened', buffer: request.buffer, length, error, integrity } satisfies HashReply, [request.buffer]);
+        break;
+      }
       case 'digest': {
         const hash = hashes.get(request.id);
         hashes.delete(request.id);
+        sealers.delete(request.id);
         if (!hash) throw new Error(`no hash ${request.id}`);
         parentPort!.postMessage({ op: 'digest', id: request.id, hex: hash.digest('hex') } satisfies HashReply);
         break;
       }
       case 'drop':
         hashes.delete(request.id);
+        sealers.delete(request.id);
         break;
     }
   } catch (err) {

@@ -1,9 +1,17 @@
 // Off-thread hashing gives exactly the digests node:crypto gives, for many hashes fed at once in
-// odd-sized chunks, and dropped hashes do not disturb the others.
-import { it } from 'node:test';
+// odd-sized chunks, and dropped hashes do not disturb the others; off-thread sealing and opening
+// give exactly what the inline engines give.
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { HashWorker } from './hash-worker.js';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { parseDigest } from '../domain/digest.js';
+import { BlobStore, generateDataKey, type DataKey, type Header } from '../storage/blob-store.js';
+import { BATCH, type SealEngine } from '../storage/encryption/engines.js';
+import { HEADER, SEALED_SEGMENT, SEGMENT } from '../storage/encryption/segments.js';
+import { FsDriver } from '../storage/fs-driver.js';
+import { blobPath, uploadDataPath } from '../storage/layout.js';
+import { scratchDirs } from '../testing/server.js';
+import { HashWorker, type RunningHash } from './hash-worker.js';
 
 it('matches node:crypto for interleaved hashes, odd chunk sizes, sha512 and empty input', async () => {
   const worker = new HashWorker();
@@ -29,3 +37,72 @@ it('refuses to feed a finished hash', async () => {
   await hash.digest();
   await assert.rejects(hash.update(Buffer.from('late')), /finished/);
 });
+
+describe('sealing and opening on the worker', () => {
+  const dirs = scratchDirs();
+  after(() => dirs.remove());
+
+  it('seals an upload byte for byte as the inline engine does, hashing bytes fed before and during', async () => {
+    const worker = new HashWorker();
+    const blobs = new BlobStore(new FsDriver(dirs.make('seal-')));
+    const key = generateDataKey();
+    const bytes = randomBytes(3 * BATCH + 777);
+    const sealedBy = async (engine: (hash: RunningHash | undefined) => SealEngine | undefined, hash?: RunningHash) => {
+      const id = randomUUID();
+      await blobs.createUpload(id, key.header);
+      // Two writers, as two PATCHes: the second starts with the first's tail.
+      for (const [from, to] of [[0, BATCH + 100], [BATCH + 100, bytes.length]] as const) {
+        const writer = await blobs.uploadWriter(id, key.key);
+        const parts = [];
+        for (let at = from; at < to; at += 300_001) parts.push(bytes.subarray(at, Math.min(to, at + 300_001)));
+        await writer.write(chunks(parts), engine(hash) ?? undefined);
+        if (to === bytes.length) await writer.commit();
+        else await writer.close();
+      }
+      return blobs.driver.getContent(uploadDataPath(id));
+    };
+    const inline = await sealedBy(() => undefined);
+    // Bytes fed through update() before the engine's first batch go to the hash first.
+    const hash = worker.create('sha256');
+    await hash.update(Buffer.from('prefix'));
+    const onWorker = await sealedBy((h) => h!.sealing(key.key, key.header), hash);
+    assert.ok(onWorker.equals(inline), 'the same sealed file');
+    assert.equal(await hash.digest(), createHash('sha256').update('prefix').update(bytes).digest('hex'));
+  });
+
+  it('opens ranges of a blob as the inline engine does, and refuses a tampered segment', async () => {
+    const worker = new HashWorker();
+    const driver = new FsDriver(dirs.make('open-'));
+    const blobs = new BlobStore(driver);
+    const { key, header } = generateDataKey();
+    const bytes = randomBytes(2 * BATCH + 3 * SEGMENT + 11);
+    const digest = parseDigest(`sha256:${createHash('sha256').update(bytes).digest('hex')}`);
+    await blobs.put(digest, bytes, key, header);
+    const opening = (k: DataKey, h: Header) => worker.opening(k, h);
+    const file = (await blobs.openRandomAccess(digest, { storeEncrypted: false, resolve: async () => key }, opening))!;
+    try {
+      for (const [start, length] of [[0, bytes.length], [SEGMENT - 1, 2], [BATCH - 5, BATCH + 10], [bytes.length - 1, 1], [7, 3 * BATCH]] as const) {
+        const out = Buffer.alloc(Math.min(length, bytes.length - start));
+        let done = 0;
+        while (done < out.length) done += await file.read(out.subarray(done), start + done);
+        assert.ok(out.equals(bytes.subarray(start, start + out.length)), `${start}+${length}`);
+      }
+    } finally {
+      await file.close();
+    }
+    const stored = await driver.getContent(blobPath(digest));
+    stored[HEADER + SEALED_SEGMENT * 20 + 3]! ^= 1;
+    await driver.putContent(blobPath(digest), stored);
+    const damaged = (await blobs.openRandomAccess(digest, { storeEncrypted: false, resolve: async () => key }, opening))!;
+    try {
+      assert.equal(await damaged.read(Buffer.alloc(100), 0), 100, 'segments before the damage still read');
+      await assert.rejects(damaged.read(Buffer.alloc(100), 20 * SEGMENT), { name: 'IntegrityError', message: /segment 20 failed authentication/ });
+    } finally {
+      await damaged.close();
+    }
+  });
+});
+
+async function* chunks(parts: Uint8Array[]): AsyncIterable<Uint8Array> {
+  yield* parts;
+}

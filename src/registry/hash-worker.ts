@@ -1,14 +1,21 @@
-// Hashing off the main thread: uploads copy their bytes into transferable buffers that a worker
-// thread hashes, so the main thread only parses, copies and writes. Messages to the worker keep
-// their order, so each hash sees its bytes exactly in sequence. One worker per process.
+// Hashing and sealing off the main thread: uploads copy their bytes into transferable buffers
+// that a worker thread hashes and, for the upload file, seals (one transfer does both), so the
+// main thread only parses, copies and writes. Messages to the worker keep their order, so each
+// hash sees its bytes exactly in sequence. One worker per process.
 import { Worker } from 'node:worker_threads';
 import type { DigestAlgorithm } from '../domain/digest.js';
+import type { DataKey } from '../storage/blob-store.js';
+import { IntegrityError } from '../domain/integrity.js';
+import { BATCH, OPEN_BATCH, type OpenEngine, type SealEngine } from '../storage/encryption/engines.js';
+import type { Header } from '../storage/encryption/segments.js';
 import type { HashReply, HashRequest } from './hash-thread.js';
+import { YoungGarbage } from './young-garbage.js';
 
-const BUFFER = 1024 * 1024;
+const BUFFER = BATCH;
+const garbage = new YoungGarbage(8 * 1024 * 1024);
 /** Buffers one hash may have at the worker before `update` waits (bounds memory per upload). */
 const IN_FLIGHT = 4;
-const POOL_LIMIT = 32;
+const POOL_LIMIT = 8;
 
 /** A running hash whose state lives in the hashing worker. */
 export interface RunningHash {
@@ -18,6 +25,8 @@ export interface RunningHash {
   digest(): Promise<string>;
   /** Frees the hash without finishing it. */
   drop(): void;
+  /** A seal engine for an upload file (sealed with `key` under `header`) whose new bytes feed this hash. */
+  sealing(key: DataKey, header: Header): SealEngine;
 }
 
 export class HashWorker {
@@ -27,8 +36,11 @@ export class HashWorker {
   /** Buffers each hash has at the worker, and who waits for one to come back. */
   private readonly flights = new Map<number, { count: number; wake?: () => void; failed?: boolean }>();
   private readonly digests = new Map<number, { resolve(hex: string): void; reject(err: Error): void }>();
-  /** Which hash each buffer at the worker belongs to, in order, so its return is counted right. */
-  private readonly owners: number[] = [];
+  /** Who waits for each batch being opened, in order. */
+  private readonly opens: { resolve(plain: Uint8Array): void; reject(err: Error): void }[] = [];
+  private readonly openPool: ArrayBuffer[] = [];
+  /** Which hash each buffer at the worker belongs to, in order, so its return is counted right (and who waits for its sealed bytes). */
+  private readonly owners: Owner[] = [];
   /** Buffers and digests the worker still owes; while any, the worker holds the process open. */
   private outstanding = 0;
 
@@ -51,7 +63,10 @@ export class HashWorker {
           flight.failed = true;
           flight.wake?.();
         }
+        for (const owner of this.owners) owner.sealed?.reject(err);
         this.owners.length = 0;
+        for (const open of this.opens) open.reject(err);
+        this.opens.length = 0;
         this.outstanding = 0;
         this.worker = undefined;
       });
@@ -67,12 +82,22 @@ export class HashWorker {
     this.busy(-1);
     if (reply.op === 'returned') {
       if (this.pool.length < POOL_LIMIT) this.pool.push(reply.buffer);
-      const flight = this.flights.get(this.owners.shift()!);
+      const owner = this.owners.shift()!;
+      if (reply.error !== undefined) owner.sealed?.reject(new Error(reply.error));
+      else owner.sealed?.resolve(reply.sealed ? new Uint8Array(reply.sealed) : new Uint8Array(0));
+      const flight = this.flights.get(owner.id);
       if (flight) {
         flight.count--;
         const wake = flight.wake;
         flight.wake = undefined;
         wake?.();
+      }
+    } else if (reply.op === 'opened') {
+      const open = this.opens.shift()!;
+      if (reply.error === undefined) open.resolve(new Uint8Array(reply.buffer, 0, reply.length));
+      else {
+        this.releaseOpenBatch(reply.buffer);
+        open.reject(reply.integrity ? new IntegrityError(reply.error) : new Error(reply.error));
       }
     } else {
       const pending = this.digests.get(reply.id);
@@ -89,6 +114,28 @@ export class HashWorker {
     return new WorkerHash(this, id);
   }
 
+  /** An engine that opens batches of segments sealed with `key` under `header` on the worker. */
+  opening(key: DataKey, header: Header): OpenEngine {
+    return {
+      batch: () => new Uint8Array(this.openPool.pop() ?? new ArrayBuffer(OPEN_BATCH)),
+      open: (batch, length, first, last) => {
+        if (batch.byteOffset !== 0 || batch.buffer.byteLength !== OPEN_BATCH) return Promise.reject(new Error('a batch must be one of the engine\'s buffers'));
+        return new Promise((resolve, reject) => {
+          this.opens.push({ resolve, reject });
+          this.post({ op: 'open', key: key.key, header: header.bytes, buffer: batch.buffer as ArrayBuffer, length, first, last }, [batch.buffer as ArrayBuffer]);
+          this.busy(1);
+        });
+      },
+      release: (batch) => {
+        if (batch.buffer.byteLength === OPEN_BATCH) this.releaseOpenBatch(batch.buffer as ArrayBuffer);
+      },
+    };
+  }
+
+  private releaseOpenBatch(buffer: ArrayBuffer): void {
+    if (this.openPool.length < POOL_LIMIT && !this.openPool.includes(buffer)) this.openPool.push(buffer);
+  }
+
   /** @internal A buffer to fill (from the pool when one is free). */
   buffer(): ArrayBuffer {
     return this.pool.pop() ?? new ArrayBuffer(BUFFER);
@@ -100,9 +147,41 @@ export class HashWorker {
     while (flight.count >= IN_FLIGHT && !flight.failed) await new Promise<void>((resolve) => (flight.wake = resolve));
     if (flight.failed) throw new Error('the hashing worker failed');
     flight.count++;
-    this.owners.push(id);
+    this.owners.push({ id });
     this.post({ op: 'update', id, buffer, length }, [buffer]);
     this.busy(1);
+  }
+
+  /** @internal Hands a filled buffer to the worker at once, over the limit if need be (ordering matters more). */
+  sendNow(id: number, buffer: ArrayBuffer, length: number): void {
+    const flight = this.flights.get(id);
+    if (!flight || flight.failed) return;
+    flight.count++;
+    this.owners.push({ id });
+    this.post({ op: 'update', id, buffer, length }, [buffer]);
+    this.busy(1);
+  }
+
+  /**
+   * @internal Hands a batch to the worker at once (the caller bounds how many it has there):
+   * bytes from `from` feed the hash, and `count` whole segments from `first` are sealed.
+   */
+  sendBatch(id: number, buffer: ArrayBuffer, length: number, from: number, first: number, count: number): Promise<Uint8Array> {
+    // The batch's bytes came in socket chunks, and its sealed bytes come back: both short-lived.
+    garbage.made(2 * length);
+    const flight = this.flights.get(id);
+    if (!flight || flight.failed) return Promise.reject(new Error('the hashing worker failed'));
+    return new Promise((resolve, reject) => {
+      flight.count++;
+      this.owners.push({ id, sealed: { resolve, reject } });
+      this.post({ op: 'update', id, buffer, length, from, seal: { first, count } }, [buffer]);
+      this.busy(1);
+    });
+  }
+
+  /** @internal Gives the worker the key and header the hash's batches are sealed with. */
+  sealWith(id: number, key: DataKey, header: Header): void {
+    this.post({ op: 'sealer', id, key: key.key, header: header.bytes });
   }
 
   /** @internal */
@@ -124,6 +203,11 @@ export class HashWorker {
   }
 }
 
+interface Owner {
+  id: number;
+  sealed?: { resolve(bytes: Uint8Array): void; reject(err: Error): void };
+}
+
 /** Fills one buffer at a time and sends it when full, or when its state is needed. */
 class WorkerHash implements RunningHash {
   private current: ArrayBuffer | undefined;
@@ -143,6 +227,34 @@ class WorkerHash implements RunningHash {
       offset += take;
       if (this.filled === BUFFER) await this.flush();
     }
+  }
+
+  /**
+   * A seal engine for an upload file whose new bytes this hash sees: each batch is hashed and
+   * sealed by the worker in one transfer. Bytes fed through `update` before go first.
+   */
+  sealing(key: DataKey, header: Header): SealEngine {
+    if (this.done) throw new Error('hash already finished');
+    let registered = false;
+    return {
+      batch: () => new Uint8Array(this.worker.buffer()),
+      seal: (batch, length, fresh, first, count) => {
+        if (this.done) return Promise.reject(new Error('hash already finished'));
+        // Synchronously, so batches reach the worker in the order they are sealed.
+        if (this.current && this.filled > 0) {
+          const buffer = this.current;
+          this.current = undefined;
+          this.worker.sendNow(this.id, buffer, this.filled);
+          this.filled = 0;
+        }
+        if (!registered) {
+          this.worker.sealWith(this.id, key, header);
+          registered = true;
+        }
+        if (batch.byteOffset !== 0 || batch.buffer.byteLength !== BUFFER) return Promise.reject(new Error('a batch must be one of the engine\'s buffers'));
+        return this.worker.sendBatch(this.id, batch.buffer as ArrayBuffer, length, fresh, first, count);
+      },
+    };
   }
 
   private async flush(): Promise<void> {

@@ -60,7 +60,8 @@ export class ManifestFormats {
     private readonly blobs: BlobStore,
     private readonly cache: ContentCache,
     private readonly keys: DataKeys,
-    private readonly signingKey: KeyObject,
+    /** The deployment's schema 1 signing key, loaded (or made) on first use. */
+    private readonly signingKey: () => Promise<KeyObject>,
     private readonly options: FormatOptions,
   ) {}
 
@@ -163,7 +164,7 @@ export class ManifestFormats {
       const payload = toSchema1Payload(layers, await this.config(repository, body.config as Descriptor), repository.name, tag);
       if (payload.includes(GZIPPED_EMPTY_TAR.digest)) await this.linkEmptyTar(repository);
       // The source's creation time signs: the same conversion is the same bytes on every node.
-      bytes = signPrettyJws(payload, this.signingKey, new Date(record.createdAt));
+      bytes = signPrettyJws(payload, await this.signingKey(), new Date(record.createdAt));
       digest = digestOf(payload);
       contentDigest = digestOf(bytes);
     } else {

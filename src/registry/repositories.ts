@@ -39,9 +39,10 @@ export class RepositoryService {
     if (kmsKey !== undefined && encryptionType === 'AES256') {
       throw new ManagementError('INVALID_PARAMETER', 'a kmsKey can only be given with the KMS or KMS_DSSE encryption type');
     }
-    // A KMS repository wraps its data keys with the key named (which must exist and be
-    // enabled), or with the account's default ECR key; it is kept by ARN, fixed from now on.
-    const key = encryptionType === 'AES256' ? undefined : await this.keys.forRepository(ctx.accountId, kmsKey);
+    // A KMS repository wraps its data keys with the key named (which must exist, be enabled and
+    // usable by the creator, as its policy says), or with the account's default ECR key; it is
+    // kept by ARN, fixed from now on.
+    const key = encryptionType === 'AES256' ? undefined : await this.keys.forRepository(ctx, kmsKey);
     const repository = await this.store.repositories.create(ctx.accountId, name, {
       ...mutability,
       scanOnPush: request.scanOnPush ?? false,

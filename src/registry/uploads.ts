@@ -8,7 +8,7 @@ import { parseDigest, type Digest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
 import { isRepositoryName } from '../domain/names.js';
 import type { MetadataStore, Repository, Upload } from '../metadata/store.js';
-import type { BlobStore, DataKey } from '../storage/blob-store.js';
+import { SealedUploadWriter, type BlobStore, type DataKey, type UploadWriter } from '../storage/blob-store.js';
 import { KmsError } from '../domain/kms-errors.js';
 import { IntegrityError } from '../domain/integrity.js';
 import type { RepositoryAccess } from './access.js';
@@ -259,7 +259,7 @@ export class UploadService {
   }
 
   /** Appends a chunk through the running hash; returns that hash (valid for the new size), the caller's to keep or drop. */
-  private async writeChunk(id: string, key: DataKey | undefined, writer: { size: number; write(source: AsyncIterable<Uint8Array>): Promise<number> }, chunk: Chunk | undefined): Promise<RunningHash> {
+  private async writeChunk(id: string, key: DataKey | undefined, writer: UploadWriter, chunk: Chunk | undefined): Promise<RunningHash> {
     const start = writer.size;
     if (chunk?.range && chunk.range.start !== start) {
       throw new RegistryError('RANGE_INVALID', `chunk starts at ${chunk.range.start} but the upload has ${start} bytes`, { offset: start }, {
@@ -270,7 +270,11 @@ export class UploadService {
     if (!chunk) return hash;
     const limit = this.options.maxBlobBytes;
     try {
-      await writer.write(hashing(chunk.body, hash, start, limit));
+      const body = limited(chunk.body, start, limit);
+      // A sealed upload: the worker hashes and seals each batch of the chunk in one go. A
+      // store-encrypted one: its bytes are hashed as they pass.
+      if (writer instanceof SealedUploadWriter) await writer.write(body, hash.sealing(writer.key, writer.header));
+      else await writer.write(hashing(body, hash));
       if (chunk.range && writer.size !== chunk.range.end + 1) {
         throw new RegistryError('SIZE_INVALID', `Content-Range ends at ${chunk.range.end} but the upload now has ${writer.size} bytes`, { size: writer.size });
       }
@@ -325,13 +329,20 @@ export class UploadService {
   }
 }
 
-/** Passes chunks through, feeding the hash and enforcing the size limit as they stream. */
-async function* hashing(source: AsyncIterable<Uint8Array>, hash: RunningHash, start: number, limit: number): AsyncIterable<Uint8Array> {
+/** Passes chunks through, feeding the hash. */
+async function* hashing(source: AsyncIterable<Uint8Array>, hash: RunningHash): AsyncIterable<Uint8Array> {
+  for await (const chunk of source) {
+    await hash.update(chunk);
+    yield chunk;
+  }
+}
+
+/** Passes chunks through, enforcing the size limit as they stream. */
+async function* limited(source: AsyncIterable<Uint8Array>, start: number, limit: number): AsyncIterable<Uint8Array> {
   let size = start;
   for await (const chunk of source) {
     size += chunk.length;
     if (size > limit) throw new RegistryError('SIZE_INVALID', `blob exceeds the registry's limit of ${limit} bytes`, { limit }, { status: 413 });
-    await hash.update(chunk);
     yield chunk;
   }
 }

@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import { parseDigest, type Digest } from '../domain/digest.js';
 import { tempDir } from '../testing/server.js';
 import { BlobStore, generateDataKey, type BlobAccess, type DataKey } from './blob-store.js';
+import { BATCH, InlineSealEngine } from './encryption/engines.js';
 import { HEADER, SEALED_SEGMENT, SEGMENT, sealedSize } from './encryption/segments.js';
 import { PathNotFoundError, type StorageDriver } from './driver.js';
 import { FsDriver } from './fs-driver.js';
@@ -234,6 +235,40 @@ describe('BlobStore', () => {
     }
     await blobs.deleteUpload(id);
     await assert.rejects(driver.stat(uploadDir(id)), isNotFound);
+  });
+
+  it('seals batches across chunk boundaries, seeing each new byte once, and keeps what a failing source delivered', async () => {
+    const blobs = new BlobStore(driver);
+    const key = generateDataKey();
+    const bytes = randomBytes(3 * BATCH + 12_345);
+    const id = randomUUID();
+    await blobs.createUpload(id, key.header);
+    const seen: Buffer[] = [];
+    const engine = new InlineSealEngine(key.key.key, key.header, (fresh) => seen.push(Buffer.from(fresh)));
+    // Chunks of odd sizes: some end exactly at a batch or segment boundary, some straddle one.
+    const bounds = [0, 1, SEGMENT - 1, SEGMENT, BATCH - 7, BATCH];
+    const parts = bounds.slice(1).map((end, i) => bytes.subarray(bounds[i]!, end));
+    const first = await blobs.uploadWriter(id, key.key);
+    assert.equal(await first.write(chunks(...parts), engine), BATCH);
+    await first.close();
+    // A source that fails midway: what it delivered is kept, sealed, and counted.
+    const failing = async function* () {
+      yield bytes.subarray(BATCH, BATCH + 5);
+      yield bytes.subarray(BATCH + 5, 2 * BATCH + 70_000);
+      throw new Error('client went away');
+    };
+    const second = await blobs.uploadWriter(id, key.key);
+    await assert.rejects(second.write(failing(), engine), /client went away/);
+    await second.close();
+    assert.equal(await blobs.uploadSize(id), 2 * BATCH + 70_000);
+    const third = await blobs.uploadWriter(id, key.key);
+    assert.equal(await third.write(chunks(bytes.subarray(2 * BATCH + 70_000)), engine), bytes.length - 2 * BATCH - 70_000);
+    await third.commit();
+    assert.deepEqual(Buffer.concat(seen), bytes, 'the engine saw every byte once, in order');
+    assert.equal((await driver.stat(uploadDataPath(id))).size, sealedSize(bytes.length));
+    const digest = digestOf(bytes);
+    await blobs.promoteUpload(id, digest);
+    assert.deepEqual(await blobs.read(digest, keyed(key.key)), bytes);
   });
 
   it('recovers an upload whose last write was cut short: whole segments stay, the rest is resent', async () => {

@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import type { Digest } from '../domain/digest.js';
 import { PathNotFoundError, type FileWriter, type RandomAccessFile, type StorageDriver } from './driver.js';
 import { checkKey, DecryptingFile, decryptSegments, toReadable, type DataKey } from './encryption/readers.js';
+import { InlineOpenEngine, type OpenEngine } from './encryption/engines.js';
 import { HEADER, newHeader, openAll, parseHeader, plainSize, sealAll, SEALED_SEGMENT, SEGMENT, segmentCount, type Header } from './encryption/segments.js';
 import { createUploadFile, EncryptedUploadWriter, layoutSize, readUpload, uploadLayout, type UploadPaths } from './encryption/upload-file.js';
 import { blobPath, storeEncryptedBlobPath, uploadDataPath, uploadDir, uploadStoreEncryptedPath } from './layout.js';
@@ -17,11 +18,18 @@ export type { DataKey } from './encryption/readers.js';
 export type { Header } from './encryption/segments.js';
 export { IntegrityError } from './encryption/segments.js';
 
+/** Makes the engine that opens a file's segments, given its key and header. */
+export type OpenEngineFactory = (key: DataKey, header: Header) => OpenEngine;
+
+const inlineOpening: OpenEngineFactory = (key, header) => new InlineOpenEngine(key.key, header);
+
 /** Finds the data key of a stored file from the key id in its header. */
 export type KeyResolver = (dataKeyId: string) => Promise<DataKey>;
 
 /** Appends plaintext to an upload (sealing it, for a sealed upload). */
 export type UploadWriter = FileWriter;
+/** The writer of a sealed upload (a seal engine takes its key and header). */
+export { EncryptedUploadWriter as SealedUploadWriter };
 
 export type StoredForm = 'sealed' | 'store-encrypted';
 
@@ -171,8 +179,11 @@ export class BlobStore {
     return toReadable(decryptSegments(source, header, key.key, first, offset - first * SEGMENT, end - offset, (i) => i === count - 1));
   }
 
-  /** Positioned plaintext reads of a blob, when the driver offers positioned reads; undefined otherwise (use `open`). */
-  async openRandomAccess(digest: Digest, access: BlobAccess): Promise<RandomAccessFile | undefined> {
+  /**
+   * Positioned plaintext reads of a blob, when the driver offers positioned reads; undefined
+   * otherwise (use `open`). `engine` says where sealed segments are opened (this thread by default).
+   */
+  async openRandomAccess(digest: Digest, access: BlobAccess, engine: OpenEngineFactory = inlineOpening): Promise<RandomAccessFile | undefined> {
     const driver = this.driver;
     if (!driver.openRandomAccess) return undefined;
     return this.first(digest, this.forms(access), async (form) => {
@@ -185,7 +196,7 @@ export class BlobStore {
         const header = parseHeader(head);
         const key = await access.resolve(header.dataKeyId);
         checkKey(header, key);
-        return new DecryptingFile(file, header, key.key, size);
+        return new DecryptingFile(file, engine(key, header), size);
       } catch (err) {
         await file.close();
         throw err;
@@ -242,6 +253,8 @@ export class BlobStore {
   }
 
   /** A writer appending plaintext to an upload: sealed with `key`, or store-encrypted (no key). */
+  uploadWriter(id: string, key: DataKey): Promise<EncryptedUploadWriter>;
+  uploadWriter(id: string, key: DataKey | undefined): Promise<UploadWriter>;
   uploadWriter(id: string, key: DataKey | undefined): Promise<UploadWriter> {
     return key ? EncryptedUploadWriter.open(this.driver, uploadPaths(id), key) : this.driver.writer(uploadStoreEncryptedPath(id), true);
   }

@@ -1,5 +1,6 @@
 // Test helpers: a Berth in this process (for app.inject and socket tests) or in a child
 // process (for restart and crash tests), each on its own temporary data directory.
+import { cliNodeFlags } from '../cli/node-flags.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -131,7 +132,7 @@ async function healthy(url: string): Promise<boolean> {
  */
 export async function spawnBerth(dataDir: string, port: number, env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<ChildBerth> {
   const metadataUrl = await testMetadataUrl(dataDir);
-  const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, ...args], {
+  const child = spawn(process.execPath, [...cliNodeFlags(CLI), CLI, 'serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, ...args], {
     env: {
       ...process.env,
       BERTH_LOG_LEVEL: 'warn',

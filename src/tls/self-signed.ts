@@ -12,8 +12,13 @@ import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import forge from 'node-forge';
+import { createRequire } from 'node:module';
+import type forge from 'node-forge';
 import { TlsError, type TlsFiles } from './credentials.js';
+
+// Loaded on first use: only --tls-self-signed needs it, and it stays out of every other server's memory.
+let loaded: typeof forge | undefined;
+const lib = (): typeof forge => (loaded ??= createRequire(import.meta.url)('node-forge') as typeof forge);
 
 const DAY_MS = 24 * 3_600_000;
 const CA_DAYS = 3650;
@@ -58,8 +63,8 @@ function serialNumber(): string {
 function newKeyPair(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; pem: string } {
   // Node generates the key (natively, quickly); forge only builds and signs the certificate.
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-  const key = forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
-  return { privateKey: key, publicKey: forge.pki.setRsaPublicKey(key.n, key.e), pem: privateKey };
+  const key = lib().pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
+  return { privateKey: key, publicKey: lib().pki.setRsaPublicKey(key.n, key.e), pem: privateKey };
 }
 
 function validity(cert: forge.pki.Certificate, days: number, now: Date): void {
@@ -70,7 +75,7 @@ function validity(cert: forge.pki.Certificate, days: number, now: Date): void {
 
 function createCa(dir: string, now: Date): void {
   const keys = newKeyPair();
-  const cert = forge.pki.createCertificate();
+  const cert = lib().pki.createCertificate();
   cert.serialNumber = serialNumber();
   cert.publicKey = keys.publicKey;
   validity(cert, CA_DAYS, now);
@@ -82,29 +87,29 @@ function createCa(dir: string, now: Date): void {
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  cert.sign(keys.privateKey, forge.md.sha256.create());
+  cert.sign(keys.privateKey, lib().md.sha256.create());
   writePrivate(join(dir, 'ca.key'), keys.pem, 0o600);
-  writePrivate(join(dir, 'ca.crt'), forge.pki.certificateToPem(cert), 0o644);
+  writePrivate(join(dir, 'ca.crt'), lib().pki.certificateToPem(cert), 0o644);
 }
 
 function issueServer(dir: string, names: string[], now: Date): void {
   let caCert: forge.pki.Certificate;
   let caKey: forge.pki.rsa.PrivateKey;
   try {
-    caCert = forge.pki.certificateFromPem(readFileSync(join(dir, 'ca.crt'), 'utf8'));
-    caKey = forge.pki.privateKeyFromPem(readFileSync(join(dir, 'ca.key'), 'utf8')) as forge.pki.rsa.PrivateKey;
+    caCert = lib().pki.certificateFromPem(readFileSync(join(dir, 'ca.crt'), 'utf8'));
+    caKey = lib().pki.privateKeyFromPem(readFileSync(join(dir, 'ca.key'), 'utf8')) as forge.pki.rsa.PrivateKey;
   } catch (err) {
     throw new TlsError(`the local CA in ${dir} cannot be read (${(err as Error).message}): remove ca.crt and ca.key there to create a new one (clients must then trust the new ca.crt)`);
   }
   const keys = newKeyPair();
-  const cert = forge.pki.createCertificate();
+  const cert = lib().pki.createCertificate();
   cert.serialNumber = serialNumber();
   cert.publicKey = keys.publicKey;
   validity(cert, SERVER_DAYS, now);
   cert.setSubject([{ name: 'commonName', value: names[0]! }, { name: 'organizationName', value: 'Berth' }]);
   cert.setIssuer(caCert.subject.attributes);
   // The CA's own subjectKeyIdentifier, so that verifiers find the issuer by key id.
-  const caKeyId = forge.util.hexToBytes((caCert.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier: string }).subjectKeyIdentifier);
+  const caKeyId = lib().util.hexToBytes((caCert.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier: string }).subjectKeyIdentifier);
   cert.setExtensions([
     { name: 'basicConstraints', cA: false, critical: true },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
@@ -113,9 +118,9 @@ function issueServer(dir: string, names: string[], now: Date): void {
     { name: 'subjectKeyIdentifier' },
     { name: 'authorityKeyIdentifier', keyIdentifier: caKeyId },
   ]);
-  cert.sign(caKey, forge.md.sha256.create());
+  cert.sign(caKey, lib().md.sha256.create());
   writePrivate(join(dir, 'server.key'), keys.pem, 0o600);
-  writePrivate(join(dir, 'server.crt'), forge.pki.certificateToPem(cert), 0o644);
+  writePrivate(join(dir, 'server.crt'), lib().pki.certificateToPem(cert), 0o644);
 }
 
 /** True when the server certificate in `dir` is signed by the CA there, covers every name and is not near its end. */

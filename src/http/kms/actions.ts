@@ -11,12 +11,14 @@ const Limit = z.number().int().min(1).max(1000);
 const Marker = z.string().min(1).max(1024);
 const Context = z.record(z.string(), z.string());
 const Blob = z.string().min(1).max(8192);
+/** The model's PolicyType: printable Latin-1 with tab, line feed and carriage return. */
+const Policy = z.string().min(1).max(131072).regex(/^[\t\n\r\u0020-\u00ff]+$/, 'a key policy holds printable Latin-1 characters, tab, line feed and carriage return only');
 const DEFAULT_LIMIT = 100;
 
 /** Input schemas by action, for the model conformance test. */
 export const kmsInputs = {
   CreateKey: z.object({
-    Policy: z.string().min(1).max(131072).optional(), Description: z.string().max(8192).optional(), KeyUsage: z.string().optional(),
+    Policy: Policy.optional(), Description: z.string().max(8192).optional(), KeyUsage: z.string().optional(),
     KeySpec: z.string().optional(), CustomerMasterKeySpec: z.string().optional(), Origin: z.enum(['AWS_KMS']).optional(),
     BypassPolicyLockoutSafetyCheck: z.boolean().optional(), MultiRegion: z.boolean().optional(),
     Tags: z.array(z.object({ TagKey: z.string(), TagValue: z.string() })).optional(),
@@ -30,7 +32,7 @@ export const kmsInputs = {
   CreateAlias: z.object({ AliasName: z.string().min(1).max(256), TargetKeyId: KeyId }),
   ListAliases: z.object({ KeyId: KeyId.optional(), Limit: Limit.optional(), Marker: Marker.optional() }),
   GetKeyPolicy: z.object({ KeyId, PolicyName: z.string().min(1).max(128).optional() }),
-  PutKeyPolicy: z.object({ KeyId, PolicyName: z.string().min(1).max(128).optional(), Policy: z.string().min(1).max(131072), BypassPolicyLockoutSafetyCheck: z.boolean().optional() }),
+  PutKeyPolicy: z.object({ KeyId, PolicyName: z.string().min(1).max(128).optional(), Policy, BypassPolicyLockoutSafetyCheck: z.boolean().optional() }),
   ListKeyPolicies: z.object({ KeyId, Limit: Limit.optional(), Marker: Marker.optional() }),
   EnableKeyRotation: z.object({ KeyId, RotationPeriodInDays: z.number().int().optional() }),
   DisableKeyRotation: z.object({ KeyId }),
@@ -60,7 +62,7 @@ function base64(value: string, field: string): Buffer {
 const seconds = (ms: number) => ms / 1000;
 
 function ctx(call: ApiCall): KmsContext {
-  return { principal: call.principal, accountId: call.principal.accountId };
+  return { principal: call.principal, accountId: call.principal.accountId, facts: call.facts };
 }
 
 function metadata(key: KmsKey) {
@@ -88,7 +90,7 @@ export function kmsActions(keys: KeyService): ApiActionTable {
       const r = parse(kmsInputs.CreateKey, call.body);
       const key = await keys.create(ctx(call), {
         ...(r.Description !== undefined && { description: r.Description }), ...(r.Policy !== undefined && { policy: r.Policy }),
-        ...(r.KeyUsage !== undefined && { keyUsage: r.KeyUsage }), ...((r.KeySpec ?? r.CustomerMasterKeySpec) !== undefined && { keySpec: (r.KeySpec ?? r.CustomerMasterKeySpec)! }),
+        ...(r.KeyUsage !== undefined && { keyUsage: r.KeyUsage }), ...(r.BypassPolicyLockoutSafetyCheck !== undefined && { bypassPolicyLockoutSafetyCheck: r.BypassPolicyLockoutSafetyCheck }), ...((r.KeySpec ?? r.CustomerMasterKeySpec) !== undefined && { keySpec: (r.KeySpec ?? r.CustomerMasterKeySpec)! }),
       });
       return { KeyMetadata: metadata(key) };
     },
@@ -134,7 +136,9 @@ export function kmsActions(keys: KeyService): ApiActionTable {
     },
     async PutKeyPolicy(call) {
       const r = parse(kmsInputs.PutKeyPolicy, call.body);
-      await keys.putPolicy(ctx(call), r.KeyId, r.Policy, r.PolicyName);
+      await keys.putPolicy(ctx(call), r.KeyId, r.Policy, {
+        ...(r.PolicyName !== undefined && { name: r.PolicyName }), ...(r.BypassPolicyLockoutSafetyCheck !== undefined && { bypassPolicyLockoutSafetyCheck: r.BypassPolicyLockoutSafetyCheck }),
+      });
       return {};
     },
     async ListKeyPolicies(call) {

@@ -63,7 +63,7 @@ describe('key service API', () => {
 
     const policy = JSON.parse((await ok('GetKeyPolicy', { KeyId: key.KeyId })).Policy as string);
     assert.equal(policy.Statement[0].Principal.AWS, `arn:aws:iam::${server.berth.accountId}:root`);
-    const mine = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*' }] });
+    const mine = JSON.stringify({ Version: '2012-10-17', Statement: [policy.Statement[0], { Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*' }] });
     await ok('PutKeyPolicy', { KeyId: key.KeyId, Policy: mine });
     assert.equal((await ok('GetKeyPolicy', { KeyId: key.KeyId, PolicyName: 'default' })).Policy, mine);
     assert.deepEqual((await ok('ListKeyPolicies', { KeyId: key.KeyId })).PolicyNames, ['default']);

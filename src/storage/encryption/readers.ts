@@ -1,9 +1,10 @@
-// Reading encrypted blobs: positioned reads that decrypt only the segments a read touches (into
-// the caller's buffer, through one scratch buffer per open file), and a decrypting stream for
-// drivers without positioned reads. Both fail with IntegrityError rather than return bad bytes.
+// Reading encrypted blobs: positioned reads that decrypt only the segments a read touches (a
+// batch of them at a time, by an OpenEngine, into the caller's buffer), and a decrypting stream
+// for drivers without positioned reads. Both fail with IntegrityError rather than return bad bytes.
 import { Readable } from 'node:stream';
 import type { KeyObject } from 'node:crypto';
 import type { RandomAccessFile } from '../driver.js';
+import { OPEN_BATCH, OPEN_BATCH_SEGMENTS, type OpenEngine } from './engines.js';
 import { HEADER, IntegrityError, openSegment, SEALED_SEGMENT, SEGMENT, segmentCount, type Header } from './segments.js';
 
 export interface DataKey {
@@ -17,45 +18,47 @@ export function checkKey(header: Header, key: DataKey): void {
   if (header.dataKeyId !== key.id) throw new IntegrityError(`the file is sealed with data key ${header.dataKeyId}, not ${key.id}`);
 }
 
-const SCRATCH_POOL: Buffer[] = [];
-const SCRATCH_SEGMENTS = 17;
-
 /** Positioned plaintext reads over a stored encrypted blob of `size` plaintext bytes. */
 export class DecryptingFile implements RandomAccessFile {
-  private scratch: Buffer | undefined;
-  private readonly count: number;
+  private batch: Uint8Array | undefined;
+  private readonly last: number;
 
-  constructor(private readonly file: RandomAccessFile, private readonly header: Header, private readonly key: KeyObject, readonly size: number) {
-    this.count = segmentCount(size);
+  constructor(private readonly file: RandomAccessFile, private readonly engine: OpenEngine, readonly size: number) {
+    this.last = segmentCount(size) - 1;
   }
 
   async read(buffer: Buffer, position: number): Promise<number> {
     if (position >= this.size || buffer.length === 0) return 0;
-    const scratch = (this.scratch ??= SCRATCH_POOL.pop() ?? Buffer.allocUnsafeSlow(SCRATCH_SEGMENTS * SEALED_SEGMENT));
     const end = Math.min(this.size, position + buffer.length);
     let written = 0;
     let index = Math.floor(position / SEGMENT);
     while (position + written < end) {
-      // As many whole segments as the scratch buffer holds, in one read from storage.
-      const last = Math.min(Math.floor((end - 1) / SEGMENT), index + SCRATCH_SEGMENTS - 1);
+      // As many whole segments as a batch holds, in one read from storage, opened in one go.
+      const last = Math.min(Math.floor((end - 1) / SEGMENT), index + OPEN_BATCH_SEGMENTS - 1);
       const from = HEADER + index * SEALED_SEGMENT;
       const length = Math.min((last - index + 1) * SEALED_SEGMENT, this.file.size - from);
-      const got = await readFully(this.file, scratch.subarray(0, length), from);
-      if (got < length) throw new IntegrityError(`stored blob ends at ${from + got}, before ${from + length}`);
-      for (let i = index; i <= last; i++) {
-        const offset = (i - index) * SEALED_SEGMENT;
-        const plain = openSegment(this.key, this.header, i, scratch.subarray(offset, Math.min(length, offset + SEALED_SEGMENT)), i === this.count - 1);
-        const at = position + written - i * SEGMENT;
-        written += plain.copy(buffer, written, at, Math.min(plain.length, at + end - position - written));
+      const batch = this.batch ?? this.engine.batch();
+      this.batch = undefined;
+      const got = await readFully(this.file, Buffer.from(batch.buffer, batch.byteOffset, length), from);
+      if (got < length) {
+        this.engine.release(batch);
+        throw new IntegrityError(`stored blob ends at ${from + got}, before ${from + length}`);
       }
+      // The batch is the engine's until it resolves; the plaintext comes back in a batch to keep.
+      const plain = await this.engine.open(batch, length, index, this.last);
+      this.batch = new Uint8Array(plain.buffer, plain.byteOffset, OPEN_BATCH);
+      const at = position + written - index * SEGMENT;
+      const take = Math.min(plain.length - at, end - position - written);
+      buffer.set(plain.subarray(at, at + take), written);
+      written += take;
       index = last + 1;
     }
     return written;
   }
 
   async close(): Promise<void> {
-    if (this.scratch && SCRATCH_POOL.length < 16) SCRATCH_POOL.push(this.scratch);
-    this.scratch = undefined;
+    if (this.batch) this.engine.release(this.batch);
+    this.batch = undefined;
     await this.file.close();
   }
 }

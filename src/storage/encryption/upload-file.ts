@@ -12,7 +12,11 @@ import { createCipheriv, createDecipheriv, createHmac, createSecretKey, randomBy
 import type { FileWriter, StorageDriver } from '../driver.js';
 import { PathNotFoundError } from '../driver.js';
 import { decryptSegments, type DataKey } from './readers.js';
-import { HEADER, IntegrityError, parseHeader, SEALED_SEGMENT, SEGMENT, sealSegment, sealSegmentParts, TAG, type Header } from './segments.js';
+import { BATCH, BATCH_SEGMENTS, InlineSealEngine, type SealEngine } from './engines.js';
+import { HEADER, IntegrityError, parseHeader, SEALED_SEGMENT, SEGMENT, sealSegment, TAG, type Header } from './segments.js';
+
+/** Batches at the seal engine before the writer waits for the first back (bounds memory per upload). */
+const IN_FLIGHT = 4;
 
 const TAIL_PREFIX = 8 + 12;
 
@@ -133,10 +137,13 @@ export class EncryptedUploadWriter {
   private readonly tail = Buffer.allocUnsafe(SEGMENT);
   private tailLength: number;
   private sealed = false;
+  /** Set while a write is under way: segments and tail count bytes not all in the file yet. */
+  private unsettled = false;
 
   private constructor(
-    private readonly driver: StorageDriver, private readonly paths: UploadPaths, private readonly key: DataKey,
-    private readonly header: Header, private readonly writer: FileWriter, private segments: number, tail: Buffer,
+    private readonly driver: StorageDriver, private readonly paths: UploadPaths, readonly key: DataKey,
+    /** The header the upload's segments are sealed under (a seal engine needs it). */
+    readonly header: Header, private readonly writer: FileWriter, private segments: number, tail: Buffer,
   ) {
     tail.copy(this.tail);
     this.tailLength = tail.length;
@@ -160,42 +167,74 @@ export class EncryptedUploadWriter {
     return this.segments * SEGMENT + this.tailLength;
   }
 
-  /** Streams plaintext in, sealing each segment once bytes after it arrive; resolves with the plaintext bytes taken. */
-  async write(source: AsyncIterable<Uint8Array>): Promise<number> {
+  /**
+   * Streams plaintext in, sealing each segment once bytes after it arrive (through `engine`, which
+   * also sees every new byte once); resolves with the plaintext bytes taken.
+   */
+  async write(source: AsyncIterable<Uint8Array>, engine: SealEngine = new InlineSealEngine(this.key.key, this.header)): Promise<number> {
     if (this.sealed) throw new Error('upload already sealed');
+    if (this.unsettled) throw new Error('an earlier write failed midway: open the upload again');
     const before = this.size;
     try {
-      await this.writer.write(this.seal(source));
+      await this.writer.write(this.seal(source, engine));
     } finally {
       // Also after a failed source: the segments it got to are in the file, and so is the tail.
-      if (this.size !== before) await writeTail(this.driver, this.paths, this.key, this.segments, this.tail.subarray(0, this.tailLength));
+      // After a failed file write the tail stays as it was: with a segment count the file no
+      // longer has, or with the bytes that still follow the file's segments.
+      if (!this.unsettled && this.size !== before) await writeTail(this.driver, this.paths, this.key, this.segments, this.tail.subarray(0, this.tailLength));
     }
     return this.size - before;
   }
 
-  private async *seal(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
-    for await (const chunk of source) {
-      let offset = 0;
-      while (offset < chunk.length) {
-        if (this.tailLength === SEGMENT) {
-          const segment = sealSegmentParts(this.key.key, this.header, this.segments, this.tail, false);
-          this.segments++;
-          this.tailLength = 0;
-          yield* segment;
+  /**
+   * Fills batches (the tail first, then the chunks) and hands each to the engine: a full batch
+   * when bytes after it arrive, and at the end the batch's whole segments with bytes after them,
+   * its rest becoming the tail. Up to IN_FLIGHT batches are at the engine while sealed ones are
+   * written in order. A failed source still seals and writes what it delivered.
+   */
+  private async *seal(source: AsyncIterable<Uint8Array>, engine: SealEngine): AsyncGenerator<Uint8Array> {
+    const pending: Promise<Uint8Array>[] = [];
+    let batch = engine.batch();
+    batch.set(this.tail.subarray(0, this.tailLength));
+    let filled = this.tailLength;
+    let fresh = filled; // the tail's bytes were passed on when they arrived
+    let failure: unknown;
+    this.unsettled = true;
+    try {
+      for await (const chunk of source) {
+        let offset = 0;
+        while (offset < chunk.length) {
+          if (filled === BATCH) {
+            pending.push(engine.seal(batch, BATCH, fresh, this.segments, BATCH_SEGMENTS));
+            this.segments += BATCH_SEGMENTS;
+            this.tailLength = 0;
+            batch = engine.batch();
+            filled = 0;
+            fresh = 0;
+            while (pending.length >= IN_FLIGHT) yield await pending.shift()!;
+          }
+          const take = Math.min(BATCH - filled, chunk.length - offset);
+          batch.set(chunk.subarray(offset, offset + take), filled);
+          filled += take;
+          offset += take;
+          this.tailLength = filled; // provisional: `size` counts the bytes taken
         }
-        // Whole segments with bytes after them in the same chunk are sealed from the chunk itself.
-        while (this.tailLength === 0 && chunk.length - offset > SEGMENT) {
-          const segment = sealSegmentParts(this.key.key, this.header, this.segments, chunk.subarray(offset, offset + SEGMENT), false);
-          this.segments++;
-          offset += SEGMENT;
-          yield* segment;
-        }
-        const take = Math.min(SEGMENT - this.tailLength, chunk.length - offset);
-        this.tail.set(chunk.subarray(offset, offset + take), this.tailLength);
-        this.tailLength += take;
-        offset += take;
       }
+    } catch (err) {
+      failure = err;
     }
+    // Whole segments with bytes after them are sealed; the rest (up to one segment) is the tail.
+    const whole = filled === 0 ? 0 : Math.floor((filled - 1) / SEGMENT);
+    this.tail.set(batch.subarray(whole * SEGMENT, filled));
+    this.tailLength = filled - whole * SEGMENT;
+    if (whole > 0 || fresh < filled) pending.push(engine.seal(batch, filled, fresh, this.segments, whole));
+    this.segments += whole;
+    while (pending.length > 0) {
+      const sealed = await pending.shift()!;
+      if (sealed.length > 0) yield sealed;
+    }
+    this.unsettled = false;
+    if (failure !== undefined) throw failure;
   }
 
   /** Seals the tail as the last segment and makes the file durable: it is a whole blob now. */

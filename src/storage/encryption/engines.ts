@@ -1,0 +1,101 @@
+// Where segments are sealed and opened, a batch at a time. The upload writer (upload-file.ts)
+// fills batches of plaintext and hands each to a SealEngine, which seals the batch's whole
+// segments and sees the batch's new bytes once (the registry hashes them there); a decrypting
+// file (readers.ts) reads sealed segments into a batch and hands it to an OpenEngine. The
+// registry's engines work on a worker thread, one transfer per batch (registry/hash-worker.ts);
+// the inline engines here work on the calling thread.
+import type { KeyObject } from 'node:crypto';
+import { openSegment, SEALED_SEGMENT, SEGMENT, sealSegmentParts, type Header } from './segments.js';
+
+/** Segments per batch: one transfer to a worker carries this many. */
+export const BATCH_SEGMENTS = 16;
+export const BATCH = BATCH_SEGMENTS * SEGMENT;
+
+export interface SealEngine {
+  /** An empty batch of BATCH bytes to fill with plaintext. */
+  batch(): Uint8Array;
+  /**
+   * Seals the first `count` whole segments of `batch[0, length)` (numbered from `first`; none is
+   * the last segment of the blob), and passes bytes `[fresh, length)` on as new bytes of the
+   * upload. The batch belongs to the engine from here on. Resolves with the sealed segments,
+   * each ciphertext then tag, in order.
+   */
+  seal(batch: Uint8Array, length: number, fresh: number, first: number, count: number): Promise<Uint8Array>;
+}
+
+/** Seals whole segments `first`.. from the start of `plain` into one buffer (ciphertext then tag each). */
+export function sealBatch(key: KeyObject, header: Header, plain: Uint8Array, first: number, count: number): Uint8Array {
+  const out = new Uint8Array(count * SEALED_SEGMENT);
+  for (let i = 0; i < count; i++) {
+    const [body, tag] = sealSegmentParts(key, header, first + i, plain.subarray(i * SEGMENT, (i + 1) * SEGMENT), false);
+    out.set(body, i * SEALED_SEGMENT);
+    out.set(tag, i * SEALED_SEGMENT + SEGMENT);
+  }
+  return out;
+}
+
+/** Seals on this thread; `onBytes` sees each new byte once. */
+export class InlineSealEngine implements SealEngine {
+  constructor(private readonly key: KeyObject, private readonly header: Header, private readonly onBytes?: (bytes: Uint8Array) => void) {}
+
+  batch(): Uint8Array {
+    return new Uint8Array(BATCH);
+  }
+
+  async seal(batch: Uint8Array, length: number, fresh: number, first: number, count: number): Promise<Uint8Array> {
+    if (fresh < length) this.onBytes?.(batch.subarray(fresh, length));
+    return sealBatch(this.key, this.header, batch, first, count);
+  }
+}
+
+/** Sealed segments an open batch holds: a read of one batch's plaintext at any offset touches one more. */
+export const OPEN_BATCH_SEGMENTS = BATCH_SEGMENTS + 1;
+export const OPEN_BATCH = OPEN_BATCH_SEGMENTS * SEALED_SEGMENT;
+
+export interface OpenEngine {
+  /** An empty batch of OPEN_BATCH bytes to read sealed segments into. */
+  batch(): Uint8Array;
+  /**
+   * Opens the sealed segments in `batch[0, length)` (numbered from `first`; `last` is the blob's
+   * last segment) in place: resolves with the plaintext, a view at the start of the same or
+   * another batch, which is the caller's to reuse or `release`. Rejects with IntegrityError when a
+   * segment does not authenticate.
+   */
+  open(batch: Uint8Array, length: number, first: number, last: number): Promise<Uint8Array>;
+  /** Gives a batch back (the caller is done with it). */
+  release(batch: Uint8Array): void;
+}
+
+/**
+ * Opens the sealed segments in `bytes[0, length)` in place, each segment's plaintext moved down
+ * to where the previous one's ended; returns the plaintext length.
+ */
+export function openBatch(key: KeyObject, header: Header, bytes: Uint8Array, length: number, first: number, last: number): number {
+  let plain = 0;
+  for (let offset = 0, index = first; offset < length; offset += SEALED_SEGMENT, index++) {
+    const segment = openSegment(key, header, index, bytes.subarray(offset, Math.min(length, offset + SEALED_SEGMENT)), index === last);
+    bytes.set(segment, plain);
+    plain += segment.length;
+  }
+  return plain;
+}
+
+const inlineBatches: Uint8Array[] = [];
+
+/** Opens on this thread. */
+export class InlineOpenEngine implements OpenEngine {
+  constructor(private readonly key: KeyObject, private readonly header: Header) {}
+
+  batch(): Uint8Array {
+    return inlineBatches.pop() ?? new Uint8Array(OPEN_BATCH);
+  }
+
+  async open(batch: Uint8Array, length: number, first: number, last: number): Promise<Uint8Array> {
+    const whole = new Uint8Array(batch.buffer, batch.byteOffset, OPEN_BATCH);
+    return whole.subarray(0, openBatch(this.key, this.header, whole, length, first, last));
+  }
+
+  release(batch: Uint8Array): void {
+    if (inlineBatches.length < 16 && batch.buffer.byteLength === OPEN_BATCH) inlineBatches.push(new Uint8Array(batch.buffer, 0, OPEN_BATCH));
+  }
+}
