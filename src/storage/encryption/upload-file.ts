@@ -18,6 +18,18 @@ import { HEADER, IntegrityError, parseHeader, SEALED_SEGMENT, SEGMENT, sealSegme
 /** Batches at the seal engine before the writer waits for the first back (bounds memory per upload). */
 const IN_FLIGHT = 4;
 
+/** A promise that says whether it has settled. */
+interface Settling<T> {
+  promise: Promise<T>;
+  done: boolean;
+}
+
+function settled<T>(promise: Promise<T>): Settling<T> {
+  const entry: Settling<T> = { promise, done: false };
+  promise.then(() => (entry.done = true), () => (entry.done = true));
+  return entry;
+}
+
 const TAIL_PREFIX = 8 + 12;
 
 async function* just(bytes: Buffer): AsyncGenerator<Buffer> {
@@ -193,7 +205,7 @@ export class EncryptedUploadWriter {
    * written in order. A failed source still seals and writes what it delivered.
    */
   private async *seal(source: AsyncIterable<Uint8Array>, engine: SealEngine): AsyncGenerator<Uint8Array> {
-    const pending: Promise<Uint8Array>[] = [];
+    const pending: Settling<Uint8Array>[] = [];
     let batch = engine.batch();
     batch.set(this.tail.subarray(0, this.tailLength));
     let filled = this.tailLength;
@@ -205,14 +217,16 @@ export class EncryptedUploadWriter {
         let offset = 0;
         while (offset < chunk.length) {
           if (filled === BATCH) {
-            pending.push(engine.seal(batch, BATCH, fresh, this.segments, BATCH_SEGMENTS));
+            pending.push(settled(engine.seal(batch, BATCH, fresh, this.segments, BATCH_SEGMENTS)));
             this.segments += BATCH_SEGMENTS;
             this.tailLength = 0;
             batch = engine.batch();
             filled = 0;
             fresh = 0;
-            while (pending.length >= IN_FLIGHT) yield await pending.shift()!;
+            while (pending.length >= IN_FLIGHT) yield await pending.shift()!.promise;
           }
+          // Sealed batches go to the file as soon as they are back, not only when many wait.
+          while (pending[0]?.done) yield await pending.shift()!.promise;
           const take = Math.min(BATCH - filled, chunk.length - offset);
           batch.set(chunk.subarray(offset, offset + take), filled);
           filled += take;
@@ -227,10 +241,10 @@ export class EncryptedUploadWriter {
     const whole = filled === 0 ? 0 : Math.floor((filled - 1) / SEGMENT);
     this.tail.set(batch.subarray(whole * SEGMENT, filled));
     this.tailLength = filled - whole * SEGMENT;
-    if (whole > 0 || fresh < filled) pending.push(engine.seal(batch, filled, fresh, this.segments, whole));
+    if (whole > 0 || fresh < filled) pending.push(settled(engine.seal(batch, filled, fresh, this.segments, whole)));
     this.segments += whole;
     while (pending.length > 0) {
-      const sealed = await pending.shift()!;
+      const sealed = await pending.shift()!.promise;
       if (sealed.length > 0) yield sealed;
     }
     this.unsettled = false;
