@@ -8,7 +8,7 @@ import { checkPath, InvalidOffsetError, PathNotFoundError, type FileInfo, type F
 import { createS3Client, KeySpace, type S3Settings } from './s3-client.js';
 import { S3Objects, SEGMENT_MARK, segmentsEnd, type ObjectInfo, type Segment } from './s3-objects.js';
 import { S3Writer } from './s3-writer.js';
-import { presignGetUrl } from './s3-presign.js';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
 /** A file as stored: one object, or the segments of one being written. */
 type Stored = { kind: 'object'; object: ObjectInfo } | { kind: 'segments'; segments: Segment[] };
@@ -93,8 +93,8 @@ export class S3Driver implements StorageDriver {
   }
 
   /** A pre-signed GET of the object at `path`, with the credentials the client signs with now. */
-  async presignedGet(path: string, expiresIn: number): Promise<string> {
-    return presignGetUrl(this.settings, await this.client.config.credentials(), this.key(path), expiresIn);
+  presignedGet(path: string, expiresIn: number): Promise<string> {
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.settings.bucket, Key: this.key(path) }), { expiresIn });
   }
 
   async writer(path: string, append: boolean): Promise<FileWriter> {
