@@ -6,12 +6,12 @@ import { byteOrder, freshDigest, freshRepository } from './store-suite-fixtures.
 import type { MetadataStore } from './store.js';
 
 export function runBlobIndexSuite(getStore: () => MetadataStore): void {
-  describe('blobs', () => {
-    let store: MetadataStore;
-    before(() => {
-      store = getStore();
-    });
+  let store: MetadataStore;
+  before(() => {
+    store = getStore();
+  });
 
+  describe('blobs', () => {
     it('links a blob into a repository and reports its size there', async () => {
       const repository = await freshRepository(store);
       const other = await freshRepository(store);

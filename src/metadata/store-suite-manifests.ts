@@ -6,12 +6,12 @@ import { byteOrder, freshDigest, freshRepository, manifest, paged } from './stor
 import type { ManifestRecord, MetadataStore, Page } from './store.js';
 
 export function runManifestIndexSuite(getStore: () => MetadataStore): void {
-  describe('manifests', () => {
-    let store: MetadataStore;
-    before(() => {
-      store = getStore();
-    });
+  let store: MetadataStore;
+  before(() => {
+    store = getStore();
+  });
 
+  describe('manifests', () => {
     it('puts a manifest and gets the same record back', async () => {
       const repository = await freshRepository(store);
       const record = manifest(repository.id, {
@@ -133,12 +133,12 @@ export function runManifestIndexSuite(getStore: () => MetadataStore): void {
 }
 
 export function runTagIndexSuite(getStore: () => MetadataStore): void {
-  describe('tags', () => {
-    let store: MetadataStore;
-    before(() => {
-      store = getStore();
-    });
+  let store: MetadataStore;
+  before(() => {
+    store = getStore();
+  });
 
+  describe('tags', () => {
     it('resolves a tag to its manifest record', async () => {
       const repository = await freshRepository(store);
       const record = manifest(repository.id, { annotations: { a: 'b' } });

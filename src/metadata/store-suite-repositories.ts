@@ -7,12 +7,12 @@ import { byteOrder, freshAccount, freshDigest, freshRepository, manifest, paged 
 import type { MetadataStore, Page } from './store.js';
 
 export function runRepositoryIndexSuite(getStore: () => MetadataStore): void {
-  describe('repositories', () => {
-    let store: MetadataStore;
-    before(() => {
-      store = getStore();
-    });
+  let store: MetadataStore;
+  before(() => {
+    store = getStore();
+  });
 
+  describe('repositories', () => {
     it('ensure creates once and then returns the same repository', async () => {
       const account = freshAccount();
       assert.equal(await store.repositories.get(account, 'team/app'), undefined);

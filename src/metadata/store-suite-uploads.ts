@@ -7,12 +7,12 @@ import { freshRepository } from './store-suite-fixtures.js';
 import type { MetadataStore } from './store.js';
 
 export function runUploadIndexSuite(getStore: () => MetadataStore): void {
-  describe('uploads', () => {
-    let store: MetadataStore;
-    before(() => {
-      store = getStore();
-    });
+  let store: MetadataStore;
+  before(() => {
+    store = getStore();
+  });
 
+  describe('uploads', () => {
     it('creates, gets, touches and deletes an upload', async () => {
       const repository = await freshRepository(store);
       const upload = { id: randomUUID(), repositoryId: repository.id, createdAt: Date.now() - 5000, updatedAt: Date.now() - 5000 };
@@ -61,12 +61,12 @@ export function runUploadIndexSuite(getStore: () => MetadataStore): void {
 }
 
 export function runSettingsIndexSuite(getStore: () => MetadataStore): void {
-  describe('settings', () => {
-    let store: MetadataStore;
-    before(() => {
-      store = getStore();
-    });
+  let store: MetadataStore;
+  before(() => {
+    store = getStore();
+  });
 
+  describe('settings', () => {
     it('sets a key only when absent and returns what is stored', async () => {
       const key = `suite.${randomUUID()}`;
       assert.equal(await store.settings.get(key), undefined);

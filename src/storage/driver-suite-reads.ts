@@ -7,12 +7,12 @@ import type { StorageDriver } from './driver.js';
 import { isInvalidOffset, isNotFound, MiB, readAll, sha256 } from './driver-suite-fixtures.js';
 
 export function runReadSuite(getDriver: () => StorageDriver, fresh: () => string): void {
-  describe('getContent and putContent', () => {
-    let driver: StorageDriver;
-    before(() => {
-      driver = getDriver();
-    });
+  let driver: StorageDriver;
+  before(() => {
+    driver = getDriver();
+  });
 
+  describe('getContent and putContent', () => {
     it('round-trips bytes, empty content included, and creates parents', async () => {
       const dir = fresh();
       const bytes = randomBytes(70_000);
@@ -68,11 +68,6 @@ export function runReadSuite(getDriver: () => StorageDriver, fresh: () => string
   });
 
   describe('reader', () => {
-    let driver: StorageDriver;
-    before(() => {
-      driver = getDriver();
-    });
-
     const content = Buffer.from('0123456789abcdefghij');
 
     it('streams everything, from an offset, and a length from an offset', async () => {

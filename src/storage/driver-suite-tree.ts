@@ -7,12 +7,12 @@ import type { FileInfo, StorageDriver } from './driver.js';
 import { isInvalidPath, isNotFound } from './driver-suite-fixtures.js';
 
 export function runTreeSuite(getDriver: () => StorageDriver, fresh: () => string): void {
-  describe('stat', () => {
-    let driver: StorageDriver;
-    before(() => {
-      driver = getDriver();
-    });
+  let driver: StorageDriver;
+  before(() => {
+    driver = getDriver();
+  });
 
+  describe('stat', () => {
     it('describes files and directories', async () => {
       const dir = fresh();
       const started = Date.now();
@@ -35,11 +35,6 @@ export function runTreeSuite(getDriver: () => StorageDriver, fresh: () => string
   });
 
   describe('list', () => {
-    let driver: StorageDriver;
-    before(() => {
-      driver = getDriver();
-    });
-
     it('lists direct children as full paths in byte order', async () => {
       const dir = fresh();
       // Byte order: digits < uppercase < "_" < lowercase; "-" < "." < "/" inside names.
@@ -58,11 +53,6 @@ export function runTreeSuite(getDriver: () => StorageDriver, fresh: () => string
   });
 
   describe('move', () => {
-    let driver: StorageDriver;
-    before(() => {
-      driver = getDriver();
-    });
-
     it('moves a file, creating the destination parents', async () => {
       const dir = fresh();
       await driver.putContent(`${dir}/from/file`, Buffer.from('moved'));
@@ -95,11 +85,6 @@ export function runTreeSuite(getDriver: () => StorageDriver, fresh: () => string
   });
 
   describe('delete', () => {
-    let driver: StorageDriver;
-    before(() => {
-      driver = getDriver();
-    });
-
     it('deletes a file and leaves its siblings', async () => {
       const dir = fresh();
       await driver.putContent(`${dir}/gone`, Buffer.from('x'));
@@ -126,11 +111,6 @@ export function runTreeSuite(getDriver: () => StorageDriver, fresh: () => string
   });
 
   describe('walk', () => {
-    let driver: StorageDriver;
-    before(() => {
-      driver = getDriver();
-    });
-
     it('visits every file below the path, parents before children', async () => {
       const dir = fresh();
       const files = new Map([['a', 1], ['b/c', 2], ['b/d/e', 3], ['b/d/f', 4], ['g/h/i/j', 5]]);
@@ -164,11 +144,6 @@ export function runTreeSuite(getDriver: () => StorageDriver, fresh: () => string
   });
 
   describe('paths', () => {
-    let driver: StorageDriver;
-    before(() => {
-      driver = getDriver();
-    });
-
     const invalid = ['', 'relative', 'relative/path', '/a/../b', '/a/..', '/..', '/a//b', '/a/./b', '/.', '/a/', '/a b', '/a\\b'];
 
     it('rejects invalid paths with InvalidPathError in every operation', async () => {

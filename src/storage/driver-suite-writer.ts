@@ -7,12 +7,12 @@ import type { StorageDriver } from './driver.js';
 import { chunks, generated, isNotFound, MiB, readAll } from './driver-suite-fixtures.js';
 
 export function runWriterSuite(getDriver: () => StorageDriver, fresh: () => string): void {
-  describe('writer', () => {
-    let driver: StorageDriver;
-    before(() => {
-      driver = getDriver();
-    });
+  let driver: StorageDriver;
+  before(() => {
+    driver = getDriver();
+  });
 
+  describe('writer', () => {
     it('writes a new file, counting every write, and commits it', async () => {
       const dir = fresh();
       const path = `${dir}/new/file`;
