@@ -216,9 +216,9 @@ export async function createBerth(config: Config): Promise<Berth> {
     defaultPlatform: parsePlatform(config.registry.defaultPlatform),
     maxConfigBytes: config.registry.maxManifestBytes,
   });
-  const manifests = new ManifestService(store, blobStore, access, formats, { maxManifestBytes: config.registry.maxManifestBytes });
+  const manifests = new ManifestService(store, access, formats, { maxManifestBytes: config.registry.maxManifestBytes });
   const publicAccess = new PublicRepositoryAccess(store, new PublicPullAuthorizer(authorizer), config.registry.region);
-  const publicManifests = new ManifestService(store, blobStore, publicAccess, formats, { maxManifestBytes: config.registry.maxManifestBytes });
+  const publicManifests = new ManifestService(store, publicAccess, formats, { maxManifestBytes: config.registry.maxManifestBytes });
   const publicBlobs = new BlobService(store, blobStore, publicAccess, dataKeys);
   const layerUrlKey = await loadSharedSecret(store.settings, deployment.masterKey, 'layer_url_key', 'layer-url-signing-key');
   const services: RegistryServices = {

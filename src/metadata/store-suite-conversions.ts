@@ -2,7 +2,7 @@
 // variant, by their own digest, first writer wins, gone with the source manifest or repository.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { freshAccount, freshDigest, manifest } from './store-suite.js';
+import { freshAccount, freshDigest, manifest } from './store-suite-fixtures.js';
 import type { ManifestConversion, MetadataStore } from './store.js';
 
 export function runConversionIndexSuite(getStore: () => MetadataStore): void {

@@ -1,24 +1,10 @@
 // The metadata suite's part for what the ECR API keeps: repository settings, tag immutability,
 // resource tags and account settings. Run by store-suite.ts on every backend.
 import assert from 'node:assert/strict';
-import { createHash, randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { ManifestRecord, MetadataStore, RepositorySettings } from './store.js';
-
-function freshAccount(): string {
-  return String(randomInt(1e11, 1e12 - 1));
-}
-
-function freshDigest(): string {
-  return `sha256:${createHash('sha256').update(randomUUID()).digest('hex')}`;
-}
-
-function manifest(repositoryId: string): ManifestRecord {
-  return {
-    repositoryId, digest: freshDigest(), mediaType: 'application/vnd.oci.image.manifest.v1+json', size: 10,
-    artifactType: null, subjectDigest: null, annotations: null, createdAt: Date.now(),
-  };
-}
+import { freshAccount, freshDigest, manifest } from './store-suite-fixtures.js';
+import type { MetadataStore, RepositorySettings } from './store.js';
 
 const IMMUTABLE: RepositorySettings = {
   imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',

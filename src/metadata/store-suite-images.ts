@@ -2,7 +2,7 @@
 // order and their pagination, image sizes, parents, blob references and recorded pulls.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { byteOrder, freshAccount, freshDigest, manifest } from './store-suite.js';
+import { byteOrder, freshAccount, freshDigest, manifest } from './store-suite-fixtures.js';
 import type { ImageId, MetadataStore, TagStatus } from './store.js';
 
 export function runImageIndexSuite(getStore: () => MetadataStore): void {

@@ -1,12 +1,11 @@
 // The metadata suite's part for encryption at rest: wraps of blobs' data keys, upload data keys,
 // and the key service's keys, material versions and aliases. Run by store-suite.ts on every backend.
 import assert from 'node:assert/strict';
-import { createHash, randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { freshAccount, freshDigest } from './store-suite-fixtures.js';
 import type { KmsKey, MetadataStore } from './store.js';
 
-const freshAccount = () => String(randomInt(1e11, 1e12 - 1));
-const freshDigest = () => `sha256:${createHash('sha256').update(randomUUID()).digest('hex')}`;
 const keyId = () => randomUUID().replaceAll('-', '');
 
 function kmsKey(accountId: string, overrides: Partial<KmsKey> = {}): KmsKey {

@@ -1,11 +1,11 @@
 // The metadata suite's part for policies: repository and registry policies, inline and customer
 // managed policies with their attachments. Run by store-suite.ts on every backend.
 import assert from 'node:assert/strict';
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { freshAccount } from './store-suite-fixtures.js';
 import type { ManagedPolicyRecord, MetadataStore, PolicyOwner } from './store.js';
 
-const freshAccount = () => String(randomInt(1e11, 1e12 - 1));
 const text = (sid: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: sid, Effect: 'Allow', Action: 'ecr:*', Resource: '*' }] });
 
 function managed(accountId: string, name: string): ManagedPolicyRecord {

@@ -1,13 +1,10 @@
 // The metadata suite's part for the public registry: catalog data, policies, public registries
 // with their aliases, search, and the shared rate limit counters. Run by store-suite.ts on every backend.
 import assert from 'node:assert/strict';
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { freshAccount } from './store-suite-fixtures.js';
 import type { MetadataStore, RepositoryCatalog } from './store.js';
-
-function freshAccount(): string {
-  return String(randomInt(1e11, 1e12 - 1));
-}
 
 function freshAlias(): string {
   return `a${randomUUID().replace(/-/g, '').slice(0, 12)}`;

@@ -1,12 +1,13 @@
 // The metadata suite's part for roles and OpenID Connect providers (the IAM API). Run by
 // store-suite.ts on every backend.
 import assert from 'node:assert/strict';
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { freshAccount } from './store-suite-fixtures.js';
 import type { MetadataStore, Role } from './store.js';
 
 async function account(store: MetadataStore): Promise<string> {
-  const id = String(randomInt(1e11, 1e12 - 1));
+  const id = freshAccount();
   await store.identities.ensureAccount(id, Date.now());
   return id;
 }

@@ -10,7 +10,6 @@ import { EMPTY_JSON } from '../domain/media-types.js';
 import { assertTag, parseReference } from '../domain/names.js';
 import { ImmutableTagError, isTagImmutable } from '../domain/tag-mutability.js';
 import type { ManifestRecord, MetadataStore, Repository } from '../metadata/store.js';
-import type { BlobStore } from '../storage/blob-store.js';
 import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from './context.js';
 import type { ManifestFormats, Served } from './manifest-formats.js';
@@ -49,7 +48,6 @@ export class ManifestService {
 
   constructor(
     private readonly store: MetadataStore,
-    private readonly blobs: BlobStore,
     private readonly access: RepositoryAccess,
     private readonly formats: ManifestFormats,
     readonly options: ManifestOptions,

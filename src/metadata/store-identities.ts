@@ -1,0 +1,52 @@
+// The identity index of the metadata port: accounts, their users and the users' access keys.
+// Adapter: kysely-identities.ts.
+
+export interface Account {
+  id: string;
+  createdAt: number;
+}
+
+export interface User {
+  id: string;
+  accountId: string;
+  name: string;
+  /** The account's root identity, or an IAM user. */
+  kind: 'root' | 'user';
+  arn: string;
+  createdAt: number;
+}
+
+export type AccessKeyStatus = 'Active' | 'Inactive';
+
+export interface AccessKey {
+  id: string;
+  userId: string;
+  /** The secret, encrypted with the master key. */
+  secretCiphertext: string;
+  status: AccessKeyStatus;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+/** Accounts, their users and the users' access keys. */
+export interface IdentityIndex {
+  ensureAccount(id: string, at: number): Promise<Account>;
+  getAccount(id: string): Promise<Account | undefined>;
+  listAccounts(): Promise<Account[]>;
+  /** False when the account already has a user of that name. */
+  createUser(user: User): Promise<boolean>;
+  getUser(id: string): Promise<User | undefined>;
+  getUserByName(accountId: string, name: string): Promise<User | undefined>;
+  listUsers(accountId: string): Promise<User[]>;
+  /** Deletes the user and its access keys. */
+  deleteUser(id: string): Promise<boolean>;
+  createAccessKey(key: AccessKey): Promise<void>;
+  /** The key with the user it belongs to. */
+  getAccessKey(id: string): Promise<{ key: AccessKey; user: User } | undefined>;
+  listAccessKeys(userId: string): Promise<AccessKey[]>;
+  setAccessKeyStatus(id: string, status: AccessKeyStatus): Promise<boolean>;
+  /** Replaces a key's sealed secret (master key rotation). */
+  setAccessKeySecret(id: string, secretCiphertext: string): Promise<boolean>;
+  deleteAccessKey(id: string): Promise<boolean>;
+  touchAccessKey(id: string, at: number): Promise<void>;
+}

@@ -1,0 +1,63 @@
+// The KMS index of the metadata port: the key service's keys, every version of their material
+// and their aliases. Adapter: kysely-kms.ts.
+
+export type KmsKeyState = 'Enabled' | 'Disabled' | 'PendingDeletion';
+
+export interface KmsKey {
+  id: string;
+  accountId: string;
+  arn: string;
+  description: string;
+  state: KmsKeyState;
+  keyUsage: string;
+  keySpec: string;
+  createdAt: number;
+  deletionDate: number | null;
+  pendingWindowDays: number | null;
+  rotationEnabled: boolean;
+  rotationPeriodDays: number | null;
+  policy: string;
+}
+
+export interface KmsKeyMaterial {
+  keyId: string;
+  version: number;
+  /** Sealed with the master key. */
+  sealed: string;
+  createdAt: number;
+}
+
+export interface KmsAlias {
+  accountId: string;
+  /** With its `alias/` prefix. */
+  name: string;
+  keyId: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type KmsKeyChanges = Partial<Pick<KmsKey, 'state' | 'deletionDate' | 'pendingWindowDays' | 'rotationEnabled' | 'rotationPeriodDays' | 'policy'>>;
+
+/** The key service's keys, their material (every version, for decryption) and aliases. */
+export interface KmsIndex {
+  createKey(key: KmsKey, material: KmsKeyMaterial): Promise<void>;
+  getKey(id: string): Promise<KmsKey | undefined>;
+  /** An account's keys by id, after `after`. */
+  listKeys(accountId: string, after: string | undefined, limit: number): Promise<KmsKey[]>;
+  /** The key after the change, or undefined when it does not exist. */
+  updateKey(id: string, changes: KmsKeyChanges): Promise<KmsKey | undefined>;
+  /** Adds a version of a key's material; false when that version exists. */
+  addMaterial(material: KmsKeyMaterial): Promise<boolean>;
+  /** One version of a key's material, or the newest when `version` is omitted. */
+  material(keyId: string, version?: number): Promise<KmsKeyMaterial | undefined>;
+  /** All material of every key, by key id then version, after `after` (master key rotation). */
+  allMaterial(after: { keyId: string; version: number } | undefined, limit: number): Promise<KmsKeyMaterial[]>;
+  rewrapMaterial(material: KmsKeyMaterial): Promise<void>;
+  /** Enabled keys with automatic rotation on (of every account), by id, after `after`. */
+  rotatingKeys(after: string | undefined, limit: number): Promise<KmsKey[]>;
+  /** False when the account has an alias of that name. */
+  createAlias(alias: KmsAlias): Promise<boolean>;
+  getAlias(accountId: string, name: string): Promise<KmsAlias | undefined>;
+  /** An account's aliases by name (of one key, when given), after `after`. */
+  listAliases(accountId: string, keyId: string | undefined, after: string | undefined, limit: number): Promise<KmsAlias[]>;
+}

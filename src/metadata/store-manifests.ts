@@ -1,0 +1,41 @@
+// The manifest and tag indexes of the metadata port: manifest records with their references,
+// and the tags that point at them. Adapter: kysely-store.ts.
+import type { Page } from './store-repositories.js';
+
+export interface ManifestRecord {
+  repositoryId: string;
+  digest: string;
+  mediaType: string;
+  size: number;
+  artifactType: string | null;
+  subjectDigest: string | null;
+  annotations: Record<string, string> | null;
+  createdAt: number;
+  /** The blob holding the bytes when it is not `digest` (a signed schema 1 manifest); absent otherwise. */
+  contentDigest?: string;
+}
+
+/** A put refused because one of its immutable tags points at another manifest. */
+export type ManifestPutOutcome = { stored: true } | { stored: false; immutableTag: string };
+
+export interface ManifestIndex {
+  get(repositoryId: string, digest: string): Promise<ManifestRecord | undefined>;
+  /**
+   * Stores the manifest with its references and tags in one transaction. A tag among
+   * `immutableTags` is never moved: when one points at another manifest nothing is stored.
+   */
+  put(record: ManifestRecord, references: string[], tags: string[], immutableTags?: string[]): Promise<ManifestPutOutcome>;
+  /** Deletes the manifest and every tag pointing at it. */
+  delete(repositoryId: string, digest: string): Promise<boolean>;
+  /** Manifests in the repository whose `subject` is `digest`, optionally of one artifact type. */
+  referrers(repositoryId: string, subjectDigest: string, artifactType?: string): Promise<ManifestRecord[]>;
+  /** Which of these digests are manifests in the repository. */
+  existing(repositoryId: string, digests: string[]): Promise<Set<string>>;
+}
+
+export interface TagIndex {
+  /** The manifest a tag points at, with its record. */
+  resolve(repositoryId: string, tag: string): Promise<ManifestRecord | undefined>;
+  list(repositoryId: string, page: Page): Promise<string[]>;
+  delete(repositoryId: string, tag: string): Promise<boolean>;
+}

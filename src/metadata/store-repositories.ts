@@ -1,0 +1,52 @@
+// The repository index of the metadata port: repositories with their creation settings, and the
+// page of a name listing that the other listings share too. Adapter: kysely-repositories.ts.
+import type { ResourceTag } from '../domain/resource-tags.js';
+import type { TagMutability } from '../domain/tag-mutability.js';
+
+export type EncryptionType = 'AES256' | 'KMS' | 'KMS_DSSE';
+
+/** What a repository is created with; the tag mutability may change later, the rest may not. */
+export interface RepositorySettings extends TagMutability {
+  scanOnPush: boolean;
+  encryptionType: EncryptionType;
+  /** The KMS key named at creation (KMS and KMS_DSSE only). */
+  kmsKey: string | null;
+}
+
+export interface Repository extends RepositorySettings {
+  id: string;
+  accountId: string;
+  name: string;
+  createdAt: number;
+}
+
+export interface Page {
+  /** Return names strictly after this one. */
+  last?: string;
+  /** At most this many. */
+  limit: number;
+}
+
+export interface RepositoryIndex {
+  get(accountId: string, name: string): Promise<Repository | undefined>;
+  getById(id: string): Promise<Repository | undefined>;
+  /** Creates the repository, or returns it when it exists already (concurrent creators agree). */
+  ensure(accountId: string, name: string): Promise<Repository>;
+  /**
+   * Creates the repository with its settings and resource tags (under `resourceArn`, replacing
+   * any left there) in one step; undefined when the name is taken (and nothing changes).
+   */
+  create(accountId: string, name: string, settings: RepositorySettings, tags?: { resourceArn: string; tags: ResourceTag[] }): Promise<Repository | undefined>;
+  /** Names in byte order. */
+  list(accountId: string, page: Page): Promise<string[]>;
+  /** Whole repositories in byte order of name. */
+  describe(accountId: string, page: Page): Promise<Repository[]>;
+  /** The repository with its new tag mutability, or undefined when it does not exist. */
+  setTagMutability(id: string, mutability: TagMutability): Promise<Repository | undefined>;
+  /**
+   * Deletes the repository with everything in it (links, manifests, tags, uploads) and the
+   * resource tags under `resourceArn`. False when it does not exist, or with `ifEmpty` when it
+   * still holds a manifest (then nothing changes).
+   */
+  delete(id: string, options?: { ifEmpty?: boolean; resourceArn?: string }): Promise<boolean>;
+}
