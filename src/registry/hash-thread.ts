@@ -7,7 +7,6 @@ import { parentPort } from 'node:worker_threads';
 import { IntegrityError } from '../domain/integrity.js';
 import { openBatch, sealBatch } from '../storage/encryption/engines.js';
 import { parseHeader, type Header } from '../storage/encryption/segments.js';
-import { YoungGarbage } from './young-garbage.js';
 
 export type HashRequest =
   | { op: 'create'; id: number; algorithm: string }
@@ -21,8 +20,6 @@ export type HashReply =
   | { op: 'returned'; buffer: ArrayBuffer; sealed?: ArrayBuffer; error?: string }
   | { op: 'opened'; buffer: ArrayBuffer; length: number; error?: string; integrity?: boolean } | { op: 'digest'; id: number; hex: string } | { op: 'error'; id: number; message: string };
 
-// Every segment sealed or opened leaves a 64 KiB output behind (young-garbage.ts).
-const garbage = new YoungGarbage(4 * 1024 * 1024);
 
 const hashes = new Map<number, Hash>();
 const sealers = new Map<number, { key: KeyObject; header: Header }>();
@@ -47,7 +44,6 @@ parentPort?.on('message', (request: HashRequest) => {
             const sealer = sealers.get(request.id);
             if (!sealer) throw new Error(`no sealer for hash ${request.id}`);
             sealed = sealBatch(sealer.key, sealer.header, bytes, request.seal.first, request.seal.count).buffer as ArrayBuffer;
-            garbage.made(sealed.byteLength);
           }
         } catch (err) {
           error = (err as Error).message;
@@ -62,7 +58,6 @@ parentPort?.on('message', (request: HashRequest) => {
         let integrity = false;
         try {
           length = openBatch(request.key, parseHeader(Buffer.from(request.header)), new Uint8Array(request.buffer), request.length, request.first, request.last);
-          garbage.made(length);
         } catch (err) {
           error = (err as Error).message;
           integrity = err instanceof IntegrityError;

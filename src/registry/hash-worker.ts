@@ -9,10 +9,8 @@ import { IntegrityError } from '../domain/integrity.js';
 import { BATCH, OPEN_BATCH, type OpenEngine, type SealEngine } from '../storage/encryption/engines.js';
 import type { Header } from '../storage/encryption/segments.js';
 import type { HashReply, HashRequest } from './hash-thread.js';
-import { YoungGarbage } from './young-garbage.js';
 
 const BUFFER = BATCH;
-const garbage = new YoungGarbage(8 * 1024 * 1024);
 /** Buffers one hash may have at the worker before `update` waits (bounds memory per upload). */
 const IN_FLIGHT = 4;
 const POOL_LIMIT = 8;
@@ -167,8 +165,6 @@ export class HashWorker {
    * bytes from `from` feed the hash, and `count` whole segments from `first` are sealed.
    */
   sendBatch(id: number, buffer: ArrayBuffer, length: number, from: number, first: number, count: number): Promise<Uint8Array> {
-    // The batch's bytes came in socket chunks, and its sealed bytes come back: both short-lived.
-    garbage.made(2 * length);
     const flight = this.flights.get(id);
     if (!flight || flight.failed) return Promise.reject(new Error('the hashing worker failed'));
     return new Promise((resolve, reject) => {
