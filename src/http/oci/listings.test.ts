@@ -5,15 +5,9 @@ import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { startBerth, type TestBerth } from '../../testing/server.js';
 import { API_VERSION, assertError, pushBlob, pushImage, pushManifest, randomBlob, type Response } from '../../testing/registry-client.js';
+import { useInjectedBerth } from '../../testing/injected-berth.js';
 
-let server: TestBerth;
-let app: FastifyInstance;
-
-before(async () => {
-  server = await startBerth({ listen: false });
-  app = server.berth.app;
-});
-after(() => server.close());
+const berth = useInjectedBerth();
 
 /** Follows Link headers from `url`; returns every page's items and the Links seen. */
 async function allPages(url: string, key: 'tags' | 'repositories'): Promise<{ pages: string[][]; links: string[] }> {
@@ -21,7 +15,7 @@ async function allPages(url: string, key: 'tags' | 'repositories'): Promise<{ pa
   const links: string[] = [];
   let next: string | undefined = url;
   while (next) {
-    const res: Response = await app.inject({ url: next });
+    const res: Response = await berth.app.inject({ url: next });
     assert.equal(res.statusCode, 200, res.body);
     pages.push((res.json() as Record<string, string[]>)[key]!);
     const link = res.headers.link as string | undefined;
@@ -38,7 +32,7 @@ async function allPages(url: string, key: 'tags' | 'repositories'): Promise<{ pa
 describe('GET /v2/', () => {
   test('200 with an empty JSON object and the API version header', async () => {
     for (const url of ['/v2/', '/v2']) {
-      const res = await app.inject({ url });
+      const res = await berth.app.inject({ url });
       assert.equal(res.statusCode, 200);
       assert.equal(res.headers['docker-distribution-api-version'], API_VERSION);
       assert.match(res.headers['content-type'] as string, /^application\/json/);
@@ -47,7 +41,7 @@ describe('GET /v2/', () => {
   });
 
   test('HEAD /v2/ is 200 without a body', async () => {
-    const res = await app.inject({ method: 'HEAD', url: '/v2/' });
+    const res = await berth.app.inject({ method: 'HEAD', url: '/v2/' });
     assert.equal(res.statusCode, 200);
     assert.equal(res.headers['docker-distribution-api-version'], API_VERSION);
     assert.equal(res.rawPayload.length, 0);
@@ -60,12 +54,12 @@ describe('tags list', () => {
   const sorted = ['1', 'B', '_x', 'a', 'a-1', 'a.1', 'a_1', 'b'];
 
   before(async () => {
-    const image = await pushImage(app, name);
-    for (const tag of ['b', 'a_1', 'B', 'a', '_x', 'a.1', '1', 'a-1']) await pushManifest(app, name, tag, image.bytes, image.mediaType);
+    const image = await pushImage(berth.app, name);
+    for (const tag of ['b', 'a_1', 'B', 'a', '_x', 'a.1', '1', 'a-1']) await pushManifest(berth.app, name, tag, image.bytes, image.mediaType);
   });
 
   test('every tag, in ASCII order', async () => {
-    const res = await app.inject({ url: `/v2/${name}/tags/list` });
+    const res = await berth.app.inject({ url: `/v2/${name}/tags/list` });
     assert.equal(res.statusCode, 200);
     assert.equal(res.headers['docker-distribution-api-version'], API_VERSION);
     assert.match(res.headers['content-type'] as string, /^application\/json/);
@@ -74,7 +68,7 @@ describe('tags list', () => {
   });
 
   test('n pages with a Link to the next page; the last full page has no Link', async () => {
-    const first = await app.inject({ url: `/v2/${name}/tags/list?n=3` });
+    const first = await berth.app.inject({ url: `/v2/${name}/tags/list?n=3` });
     assert.deepEqual(first.json(), { name, tags: ['1', 'B', '_x'] });
     assert.equal(first.headers.link, `</v2/${name}/tags/list?n=3&last=_x>; rel="next"`);
     const { pages, links } = await allPages(`/v2/${name}/tags/list?n=3`, 'tags');
@@ -86,26 +80,26 @@ describe('tags list', () => {
   });
 
   test('last without n lists every tag after it', async () => {
-    const res = await app.inject({ url: `/v2/${name}/tags/list?last=a.1` });
+    const res = await berth.app.inject({ url: `/v2/${name}/tags/list?last=a.1` });
     assert.deepEqual(res.json(), { name, tags: ['a_1', 'b'] });
     assert.equal(res.headers.link, undefined);
   });
 
   test('last need not be an existing tag; after the final tag the list is empty', async () => {
-    assert.deepEqual((await app.inject({ url: `/v2/${name}/tags/list?n=2&last=Z` })).json(), { name, tags: ['_x', 'a'] });
-    const end = await app.inject({ url: `/v2/${name}/tags/list?last=b` });
+    assert.deepEqual((await berth.app.inject({ url: `/v2/${name}/tags/list?n=2&last=Z` })).json(), { name, tags: ['_x', 'a'] });
+    const end = await berth.app.inject({ url: `/v2/${name}/tags/list?last=b` });
     assert.deepEqual(end.json(), { name, tags: [] });
     assert.equal(end.headers.link, undefined);
   });
 
   test('n larger than the list returns all of it without a Link', async () => {
-    const res = await app.inject({ url: `/v2/${name}/tags/list?n=1000` });
+    const res = await berth.app.inject({ url: `/v2/${name}/tags/list?n=1000` });
     assert.deepEqual(res.json(), { name, tags: sorted });
     assert.equal(res.headers.link, undefined);
   });
 
   test('n=0 is an empty list without a Link', async () => {
-    const res = await app.inject({ url: `/v2/${name}/tags/list?n=0` });
+    const res = await berth.app.inject({ url: `/v2/${name}/tags/list?n=0` });
     assert.equal(res.statusCode, 200);
     assert.deepEqual(res.json(), { name, tags: [] });
     assert.equal(res.headers.link, undefined);
@@ -113,26 +107,26 @@ describe('tags list', () => {
 
   test('an invalid n is 400 PAGINATION_NUMBER_INVALID', async () => {
     for (const n of ['abc', '-1', '1.5', '1e3', '0x10', ' 1']) {
-      const entry = assertError(await app.inject({ url: `/v2/${name}/tags/list?n=${encodeURIComponent(n)}` }), 400, 'PAGINATION_NUMBER_INVALID');
+      const entry = assertError(await berth.app.inject({ url: `/v2/${name}/tags/list?n=${encodeURIComponent(n)}` }), 400, 'PAGINATION_NUMBER_INVALID');
       assert.deepEqual(entry.detail, { n });
     }
   });
 
   test('a repository without tags has an empty list', async () => {
-    await pushBlob(app, 'list/untagged', randomBlob());
-    assert.deepEqual((await app.inject({ url: '/v2/list/untagged/tags/list' })).json(), { name: 'list/untagged', tags: [] });
+    await pushBlob(berth.app, 'list/untagged', randomBlob());
+    assert.deepEqual((await berth.app.inject({ url: '/v2/list/untagged/tags/list' })).json(), { name: 'list/untagged', tags: [] });
   });
 
   test('an unknown repository is 404 NAME_UNKNOWN', async () => {
-    const entry = assertError(await app.inject({ url: '/v2/list/nowhere/tags/list' }), 404, 'NAME_UNKNOWN');
+    const entry = assertError(await berth.app.inject({ url: '/v2/list/nowhere/tags/list' }), 404, 'NAME_UNKNOWN');
     assert.deepEqual(entry.detail, { name: 'list/nowhere' });
   });
 
   test('a deleted tag leaves the list', async () => {
-    const image = await pushImage(app, 'list/deleted', 'keep');
-    await pushManifest(app, 'list/deleted', 'drop', image.bytes, image.mediaType);
-    assert.equal((await app.inject({ method: 'DELETE', url: '/v2/list/deleted/manifests/drop' })).statusCode, 202);
-    assert.deepEqual((await app.inject({ url: '/v2/list/deleted/tags/list' })).json(), { name: 'list/deleted', tags: ['keep'] });
+    const image = await pushImage(berth.app, 'list/deleted', 'keep');
+    await pushManifest(berth.app, 'list/deleted', 'drop', image.bytes, image.mediaType);
+    assert.equal((await berth.app.inject({ method: 'DELETE', url: '/v2/list/deleted/manifests/drop' })).statusCode, 202);
+    assert.deepEqual((await berth.app.inject({ url: '/v2/list/deleted/tags/list' })).json(), { name: 'list/deleted', tags: ['keep'] });
   });
 });
 

@@ -1,23 +1,15 @@
 // GET /v2/<name>/referrers/<digest> through the HTTP surface: the index of manifests whose
 // subject is <digest>, with artifactType and annotations, and the artifactType filter.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
 import type { Descriptor } from '../../domain/manifest.js';
 import { EMPTY_JSON, MediaTypes } from '../../domain/media-types.js';
-import { startBerth, type TestBerth } from '../../testing/server.js';
 import {
   API_VERSION, assertError, descriptorOf, digestOf, manifestBytes, pushArtifact, pushImage, pushManifest, type PushedManifest, type Response,
 } from '../../testing/registry-client.js';
+import { useInjectedBerth } from '../../testing/injected-berth.js';
 
-let server: TestBerth;
-let app: FastifyInstance;
-
-before(async () => {
-  server = await startBerth({ listen: false });
-  app = server.berth.app;
-});
-after(() => server.close());
+const berth = useInjectedBerth();
 
 interface ReferrersIndex {
   schemaVersion: number;
@@ -27,7 +19,7 @@ interface ReferrersIndex {
 
 function referrers(name: string, digest: string, artifactType?: string): Promise<Response> {
   const query = artifactType === undefined ? '' : `?artifactType=${encodeURIComponent(artifactType)}`;
-  return app.inject({ url: `/v2/${name}/referrers/${digest}${query}` });
+  return berth.app.inject({ url: `/v2/${name}/referrers/${digest}${query}` });
 }
 
 /** Asserts a 200 image index answer; returns its descriptors sorted by digest. */
@@ -57,17 +49,17 @@ describe('referrers', () => {
   let typedIndex: PushedManifest;
 
   before(async () => {
-    subject = await pushImage(app, name, 'v1');
-    sbom = await pushArtifact(app, name, undefined, 'application/vnd.example.sbom.v1', {
+    subject = await pushImage(berth.app, name, 'v1');
+    sbom = await pushArtifact(berth.app, name, undefined, 'application/vnd.example.sbom.v1', {
       subject: descriptorOf(subject),
       annotations: { 'org.opencontainers.image.created': '2026-01-01T00:00:00Z', 'org.example.format': 'spdx' },
     });
-    signature = await pushArtifact(app, name, undefined, 'application/vnd.example.signature.v1', { subject: descriptorOf(subject) });
+    signature = await pushArtifact(berth.app, name, undefined, 'application/vnd.example.signature.v1', { subject: descriptorOf(subject) });
     // an image with a subject and no artifactType: its config media type is reported
-    image = await pushImage(app, name, undefined, { subject: descriptorOf(subject), annotations: { kind: 'image' } });
+    image = await pushImage(berth.app, name, undefined, { subject: descriptorOf(subject), annotations: { kind: 'image' } });
     const indexOf = (extra: object) => manifestBytes({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [], subject: descriptorOf(subject), ...extra });
-    plainIndex = await pushManifest(app, name, undefined, indexOf({ annotations: { kind: 'index' } }), MediaTypes.ociIndex);
-    typedIndex = await pushManifest(app, name, undefined, indexOf({ artifactType: 'application/vnd.example.bundle.v1' }), MediaTypes.ociIndex);
+    plainIndex = await pushManifest(berth.app, name, undefined, indexOf({ annotations: { kind: 'index' } }), MediaTypes.ociIndex);
+    typedIndex = await pushManifest(berth.app, name, undefined, indexOf({ artifactType: 'application/vnd.example.bundle.v1' }), MediaTypes.ociIndex);
   });
 
   test('lists every manifest whose subject is the digest, with artifactType and annotations', async () => {
@@ -90,7 +82,7 @@ describe('referrers', () => {
   });
 
   test('an empty artifactType is no filter', async () => {
-    const res = await app.inject({ url: `/v2/${name}/referrers/${subject.digest}?artifactType=` });
+    const res = await berth.app.inject({ url: `/v2/${name}/referrers/${subject.digest}?artifactType=` });
     assert.equal(index(res, false).length, 5);
   });
 
@@ -102,7 +94,7 @@ describe('referrers', () => {
   });
 
   test('referrers of another repository are not listed', async () => {
-    await pushImage(app, 'refs/other', undefined, { subject: descriptorOf(subject) });
+    await pushImage(berth.app, 'refs/other', undefined, { subject: descriptorOf(subject) });
     assert.equal(index(await referrers(name, subject.digest), false).length, 5);
     assert.equal(index(await referrers('refs/other', subject.digest), false).length, 1);
   });
@@ -128,31 +120,31 @@ describe('referrers over time', () => {
     const name = 'refs/order';
     const subjectBytes = manifestBytes({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [] });
     const subject = { mediaType: MediaTypes.ociIndex, digest: digestOf(subjectBytes), size: subjectBytes.length };
-    const early = await pushArtifact(app, name, undefined, 'application/vnd.example.early', { subject });
+    const early = await pushArtifact(berth.app, name, undefined, 'application/vnd.example.early', { subject });
     assert.deepEqual(index(await referrers(name, subject.digest), false).map((d) => d.digest), [early.digest]);
-    await pushManifest(app, name, 'subject', subjectBytes, MediaTypes.ociIndex);
+    await pushManifest(berth.app, name, 'subject', subjectBytes, MediaTypes.ociIndex);
     assert.deepEqual(index(await referrers(name, subject.digest), false).map((d) => d.digest), [early.digest]);
 
-    assert.equal((await app.inject({ method: 'DELETE', url: `/v2/${name}/manifests/${early.digest}` })).statusCode, 202);
+    assert.equal((await berth.app.inject({ method: 'DELETE', url: `/v2/${name}/manifests/${early.digest}` })).statusCode, 202);
     assert.deepEqual(index(await referrers(name, subject.digest), false), []);
   });
 
   test('deleting a referrer by tag keeps it listed (the manifest is still there)', async () => {
     const name = 'refs/tagged';
-    const subject = await pushImage(app, name, 'v1');
-    const sig = await pushArtifact(app, name, 'sig', 'application/vnd.example.sig', { subject: descriptorOf(subject) });
-    assert.equal((await app.inject({ method: 'DELETE', url: `/v2/${name}/manifests/sig` })).statusCode, 202);
+    const subject = await pushImage(berth.app, name, 'v1');
+    const sig = await pushArtifact(berth.app, name, 'sig', 'application/vnd.example.sig', { subject: descriptorOf(subject) });
+    assert.equal((await berth.app.inject({ method: 'DELETE', url: `/v2/${name}/manifests/sig` })).statusCode, 202);
     assert.deepEqual(index(await referrers(name, subject.digest), false).map((d) => d.digest), [sig.digest]);
   });
 
   test('a sha512 subject', async () => {
     const name = 'refs/sha512';
-    const subject = await pushImage(app, name);
+    const subject = await pushImage(berth.app, name);
     const digest512 = digestOf(subject.bytes, 'sha512');
-    const res = await app.inject({ method: 'PUT', url: `/v2/${name}/manifests/${digest512}`, headers: { 'content-type': subject.mediaType }, payload: subject.bytes });
+    const res = await berth.app.inject({ method: 'PUT', url: `/v2/${name}/manifests/${digest512}`, headers: { 'content-type': subject.mediaType }, payload: subject.bytes });
     assert.equal(res.statusCode, 201);
     const empty = { mediaType: MediaTypes.ociEmpty, digest: EMPTY_JSON.digest, size: EMPTY_JSON.size };
-    const referrer = await pushManifest(app, name, undefined, {
+    const referrer = await pushManifest(berth.app, name, undefined, {
       schemaVersion: 2, mediaType: MediaTypes.ociManifest, artifactType: 'application/vnd.example.x', config: empty, layers: [empty],
       subject: { mediaType: subject.mediaType, digest: digest512, size: subject.size },
     }, MediaTypes.ociManifest);

@@ -5,20 +5,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
 import { signPrettyJws } from '../../domain/conversions/jws.js';
 import { MediaTypes as M } from '../../domain/media-types.js';
-import { startBerth, type TestBerth } from '../../testing/server.js';
 import { assertError, digestOf, pushBlob, putManifest, randomBlob, snapshot, type Response } from '../../testing/registry-client.js';
+import { useInjectedBerth } from '../../testing/injected-berth.js';
 
-let server: TestBerth;
-let app: FastifyInstance;
-
-before(async () => {
-  server = await startBerth({ listen: false });
-  app = server.berth.app;
-});
-after(() => server.close());
+const berth = useInjectedBerth();
 
 const FIXTURES = new URL('../../../test/fixtures/manifests/', import.meta.url);
 const EC_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
@@ -39,7 +31,7 @@ function schema1(name: string, tag: string, blobSums: string[], edit: (m: any) =
 const sign = (payload: Buffer, key = EC_KEY) => signPrettyJws(payload, key, new Date('2015-10-01T00:00:00Z'));
 
 async function pull(name: string, reference: string, accept?: string) {
-  const res = await app.inject({ url: `/v2/${name}/manifests/${reference}`, headers: accept ? { accept } : {} });
+  const res = await berth.app.inject({ url: `/v2/${name}/manifests/${reference}`, headers: accept ? { accept } : {} });
   assert.equal(res.statusCode, 200, res.body);
   return res;
 }
@@ -47,11 +39,11 @@ async function pull(name: string, reference: string, accept?: string) {
 describe('schema 1 pushes', () => {
   test('signed (ES256): stored byte-exact under the payload digest, pulled back unchanged by tag and digest', async () => {
     const name = 's1/signed';
-    const layers = [await pushBlob(app, name, randomBlob()), await pushBlob(app, name, randomBlob())];
+    const layers = [await pushBlob(berth.app, name, randomBlob()), await pushBlob(berth.app, name, randomBlob())];
     const payload = schema1(name, 'v1', [layers[1]!.digest, layers[0]!.digest, layers[0]!.digest]);
     const bytes = sign(payload);
     const digest = digestOf(payload);
-    const put = await putManifest(app, name, 'v1', bytes, M.dockerSchema1Signed);
+    const put = await putManifest(berth.app, name, 'v1', bytes, M.dockerSchema1Signed);
     assert.equal(put.statusCode, 201, put.body);
     assert.equal(put.headers['docker-content-digest'], digest);
     assert.equal(put.headers.location, `/v2/${name}/manifests/${digest}`);
@@ -64,36 +56,36 @@ describe('schema 1 pushes', () => {
         assert.equal(res.headers['docker-content-digest'], digest);
       }
     }
-    const head = await app.inject({ method: 'HEAD', url: `/v2/${name}/manifests/v1` });
+    const head = await berth.app.inject({ method: 'HEAD', url: `/v2/${name}/manifests/v1` });
     assert.equal(head.headers['content-length'], String(bytes.length));
     assert.equal(head.headers['docker-content-digest'], digest);
     // By digest, as Docker and skopeo push it; the digest of the whole bytes is not its digest.
-    assert.equal((await putManifest(app, name, digest, bytes, M.dockerSchema1Signed)).statusCode, 201);
-    assertError(await putManifest(app, name, digestOf(bytes), bytes, M.dockerSchema1Signed), 400, 'DIGEST_INVALID');
+    assert.equal((await putManifest(berth.app, name, digest, bytes, M.dockerSchema1Signed)).statusCode, 201);
+    assertError(await putManifest(berth.app, name, digestOf(bytes), bytes, M.dockerSchema1Signed), 400, 'DIGEST_INVALID');
     // An OCI-only client cannot use schema 1, and Berth does not convert it.
-    const refused = assertError(await app.inject({ url: `/v2/${name}/manifests/v1`, headers: { accept: M.ociManifest } }), 404, 'MANIFEST_UNKNOWN');
+    const refused = assertError(await berth.app.inject({ url: `/v2/${name}/manifests/v1`, headers: { accept: M.ociManifest } }), 404, 'MANIFEST_UNKNOWN');
     assert.deepEqual((refused.detail as { available: string[] }).available, [M.dockerSchema1Signed]);
   });
 
   test('signed with an RSA key (RS256), and a real manifest Docker signed', async () => {
     const name = 's1/rsa';
-    const layer = await pushBlob(app, name, randomBlob());
+    const layer = await pushBlob(berth.app, name, randomBlob());
     const bytes = sign(schema1(name, 'rsa', [layer.digest]), RSA_KEY);
-    assert.equal((await putManifest(app, name, 'rsa', bytes, M.dockerSchema1Signed)).statusCode, 201);
+    assert.equal((await putManifest(berth.app, name, 'rsa', bytes, M.dockerSchema1Signed)).statusCode, 201);
     assert.ok((await pull(name, 'rsa')).rawPayload.equals(bytes));
 
     const docker = readFileSync(new URL('image-schema1.json', FIXTURES));
     const blobSums = new Set((JSON.parse(docker.toString('utf8')) as { fsLayers: { blobSum: string }[] }).fsLayers.map((l) => l.blobSum));
-    const missing = assertError(await putManifest(app, name, 'docker', docker, 'application/json'), 400, 'MANIFEST_BLOB_UNKNOWN');
+    const missing = assertError(await putManifest(berth.app, name, 'docker', docker, 'application/json'), 400, 'MANIFEST_BLOB_UNKNOWN');
     assert.equal((missing.detail as { missing: unknown[] }).missing.length, blobSums.size, 'each missing layer named once');
   });
 
   test('unsigned (v1+json, or application/json): addressed by its bytes', async () => {
     const name = 's1/unsigned';
-    const layer = await pushBlob(app, name, randomBlob());
+    const layer = await pushBlob(berth.app, name, randomBlob());
     const bytes = schema1(name, 'plain', [layer.digest]);
     for (const contentType of [M.dockerSchema1, 'application/json']) {
-      const put = await putManifest(app, name, 'plain', bytes, contentType);
+      const put = await putManifest(berth.app, name, 'plain', bytes, contentType);
       assert.equal(put.statusCode, 201, put.body);
       assert.equal(put.headers['docker-content-digest'], digestOf(bytes));
     }
@@ -109,18 +101,18 @@ describe('schema 1 refusals: precise 4xx, nothing stored changes', () => {
   let state: unknown;
 
   before(async () => {
-    layers = [(await pushBlob(app, name, randomBlob())).digest, (await pushBlob(app, name, randomBlob())).digest];
-    assert.equal((await putManifest(app, name, 'latest', sign(schema1(name, 'latest', layers)), M.dockerSchema1Signed)).statusCode, 201);
-    state = await snapshot(app, [name]);
+    layers = [(await pushBlob(berth.app, name, randomBlob())).digest, (await pushBlob(berth.app, name, randomBlob())).digest];
+    assert.equal((await putManifest(berth.app, name, 'latest', sign(schema1(name, 'latest', layers)), M.dockerSchema1Signed)).statusCode, 201);
+    state = await snapshot(berth.app, [name]);
   });
 
   async function refused(res: Response, status: number, code: string, message: RegExp) {
     const entry = assertError(res, status, code);
     assert.match(entry.message, message);
-    assert.deepEqual(await snapshot(app, [name]), state, 'nothing changed');
+    assert.deepEqual(await snapshot(berth.app, [name]), state, 'nothing changed');
   }
 
-  const put = (bytes: Buffer | string, contentType: string | undefined = M.dockerSchema1Signed, reference = 'latest') => putManifest(app, name, reference, bytes, contentType);
+  const put = (bytes: Buffer | string, contentType: string | undefined = M.dockerSchema1Signed, reference = 'latest') => putManifest(berth.app, name, reference, bytes, contentType);
 
   test('a forged manifest: payload changed after signing, or another manifest\'s signature', async () => {
     const signed = sign(schema1(name, 'latest', layers)).toString();

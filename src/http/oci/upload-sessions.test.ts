@@ -1,92 +1,85 @@
 // /v2/<name>/blobs/uploads/<id> through the HTTP surface: an upload session's status, cancel and
 // ownership, resuming after a restart over the same data dir, and registry.maxBlobBytes.
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
 import { startBerth, tempDir, type TestBerth } from '../../testing/server.js';
 import { API_VERSION, assertError, assertHeadStatus, digestOf, OCTET_STREAM, randomBlob, startUpload } from '../../testing/registry-client.js';
 import { assertBlob, assertBlobCreated, assertNoBlob, assertProgress, patchUpload, putUpload } from '../../testing/upload-client.js';
+import { useInjectedBerth } from '../../testing/injected-berth.js';
 
-let server: TestBerth;
-let app: FastifyInstance;
-
-before(async () => {
-  server = await startBerth({ listen: false });
-  app = server.berth.app;
-});
-after(() => server.close());
+const berth = useInjectedBerth();
 
 describe('upload status, cancel and ownership', () => {
   test('GET reports 204 with Range, Location and Docker-Upload-UUID', async () => {
-    const location = await startUpload(app, 'up/status');
-    assertProgress(await app.inject({ url: location }), 204, location, '0-0');
-    assertProgress(await patchUpload(app, location, randomBlob(1), '0-0'), 202, location, '0-0');
-    assertProgress(await patchUpload(app, location, randomBlob(41), '1-41'), 202, location, '0-41');
-    assertProgress(await app.inject({ url: location }), 204, location, '0-41');
+    const location = await startUpload(berth.app, 'up/status');
+    assertProgress(await berth.app.inject({ url: location }), 204, location, '0-0');
+    assertProgress(await patchUpload(berth.app, location, randomBlob(1), '0-0'), 202, location, '0-0');
+    assertProgress(await patchUpload(berth.app, location, randomBlob(41), '1-41'), 202, location, '0-41');
+    assertProgress(await berth.app.inject({ url: location }), 204, location, '0-41');
   });
 
   test('DELETE cancels (204); then every upload operation is 404 BLOB_UPLOAD_UNKNOWN', async () => {
-    const location = await startUpload(app, 'up/cancel');
+    const location = await startUpload(berth.app, 'up/cancel');
     const data = randomBlob(10);
-    assertProgress(await patchUpload(app, location, data, '0-9'), 202, location, '0-9');
-    const res = await app.inject({ method: 'DELETE', url: location });
+    assertProgress(await patchUpload(berth.app, location, data, '0-9'), 202, location, '0-9');
+    const res = await berth.app.inject({ method: 'DELETE', url: location });
     assert.equal(res.statusCode, 204);
     assert.equal(res.headers['docker-distribution-api-version'], API_VERSION);
     assert.equal(res.rawPayload.length, 0);
-    assertError(await app.inject({ url: location }), 404, 'BLOB_UPLOAD_UNKNOWN');
-    assertError(await patchUpload(app, location, data, '10-19'), 404, 'BLOB_UPLOAD_UNKNOWN');
-    assertError(await putUpload(app, location, digestOf(data)), 404, 'BLOB_UPLOAD_UNKNOWN');
-    assertError(await app.inject({ method: 'DELETE', url: location }), 404, 'BLOB_UPLOAD_UNKNOWN');
-    await assertNoBlob(app, 'up/cancel', digestOf(data));
+    assertError(await berth.app.inject({ url: location }), 404, 'BLOB_UPLOAD_UNKNOWN');
+    assertError(await patchUpload(berth.app, location, data, '10-19'), 404, 'BLOB_UPLOAD_UNKNOWN');
+    assertError(await putUpload(berth.app, location, digestOf(data)), 404, 'BLOB_UPLOAD_UNKNOWN');
+    assertError(await berth.app.inject({ method: 'DELETE', url: location }), 404, 'BLOB_UPLOAD_UNKNOWN');
+    await assertNoBlob(berth.app, 'up/cancel', digestOf(data));
   });
 
   test('an upload id of another repository is BLOB_UPLOAD_UNKNOWN there, and the upload is untouched', async () => {
-    const location = await startUpload(app, 'up/owner');
-    await startUpload(app, 'up/other');
+    const location = await startUpload(berth.app, 'up/owner');
+    await startUpload(berth.app, 'up/other');
     const id = location.split('/').pop()!;
     const foreign = `/v2/up/other/blobs/uploads/${id}`;
     const data = randomBlob(10);
-    assertProgress(await patchUpload(app, location, data.subarray(0, 5), '0-4'), 202, location, '0-4');
-    const status = assertError(await app.inject({ url: foreign }), 404, 'BLOB_UPLOAD_UNKNOWN');
+    assertProgress(await patchUpload(berth.app, location, data.subarray(0, 5), '0-4'), 202, location, '0-4');
+    const status = assertError(await berth.app.inject({ url: foreign }), 404, 'BLOB_UPLOAD_UNKNOWN');
     assert.deepEqual(status.detail, { id });
-    assertError(await patchUpload(app, foreign, data.subarray(5), '5-9'), 404, 'BLOB_UPLOAD_UNKNOWN');
-    assertError(await putUpload(app, foreign, digestOf(data), data.subarray(5)), 404, 'BLOB_UPLOAD_UNKNOWN');
-    assertError(await app.inject({ method: 'DELETE', url: foreign }), 404, 'BLOB_UPLOAD_UNKNOWN');
-    assertProgress(await app.inject({ url: location }), 204, location, '0-4');
-    assertBlobCreated(await putUpload(app, location, digestOf(data), data.subarray(5)), 'up/owner', digestOf(data));
-    await assertNoBlob(app, 'up/other', digestOf(data));
+    assertError(await patchUpload(berth.app, foreign, data.subarray(5), '5-9'), 404, 'BLOB_UPLOAD_UNKNOWN');
+    assertError(await putUpload(berth.app, foreign, digestOf(data), data.subarray(5)), 404, 'BLOB_UPLOAD_UNKNOWN');
+    assertError(await berth.app.inject({ method: 'DELETE', url: foreign }), 404, 'BLOB_UPLOAD_UNKNOWN');
+    assertProgress(await berth.app.inject({ url: location }), 204, location, '0-4');
+    assertBlobCreated(await putUpload(berth.app, location, digestOf(data), data.subarray(5)), 'up/owner', digestOf(data));
+    await assertNoBlob(berth.app, 'up/other', digestOf(data));
   });
 
   test('malformed and unknown upload ids are BLOB_UPLOAD_UNKNOWN', async () => {
-    await startUpload(app, 'up/ids');
+    await startUpload(berth.app, 'up/ids');
     // ('..' and '%2e%2e' never reach the server through inject, which normalises the URL: uploads-socket.test.ts sends them.)
     const ids = ['not-a-uuid', '00000000-0000-0000-0000-000000000000', 'ABCDEF01-2345-6789-ABCD-EF0123456789', 'a'.repeat(300), 'x%2Fy', '..a', `${'0'.repeat(8)}-0000-0000-0000-00000000000g`];
     for (const id of ids) {
       const url = `/v2/up/ids/blobs/uploads/${id}`;
       for (const method of ['GET', 'PATCH', 'PUT', 'DELETE'] as const) {
-        const res = await app.inject({ method, url: method === 'PUT' ? `${url}?digest=${digestOf('')}` : url, headers: OCTET_STREAM, payload: 'x' });
+        const res = await berth.app.inject({ method, url: method === 'PUT' ? `${url}?digest=${digestOf('')}` : url, headers: OCTET_STREAM, payload: 'x' });
         assertError(res, 404, 'BLOB_UPLOAD_UNKNOWN');
       }
     }
   });
 
   test('an upload in an unknown repository is NAME_UNKNOWN, and does not create the repository', async () => {
-    const location = await startUpload(app, 'up/real');
+    const location = await startUpload(berth.app, 'up/real');
     const id = location.split('/').pop()!;
     const url = `/v2/up/ghost/blobs/uploads/${id}`;
-    assertError(await app.inject({ url }), 404, 'NAME_UNKNOWN');
-    assertError(await patchUpload(app, url, randomBlob(5), '0-4'), 404, 'NAME_UNKNOWN');
-    assertError(await putUpload(app, url, digestOf('x'), Buffer.from('x')), 404, 'NAME_UNKNOWN');
-    assertError(await app.inject({ method: 'DELETE', url }), 404, 'NAME_UNKNOWN');
-    const catalog = (await app.inject({ url: '/v2/_catalog' })).json() as { repositories: string[] };
+    assertError(await berth.app.inject({ url }), 404, 'NAME_UNKNOWN');
+    assertError(await patchUpload(berth.app, url, randomBlob(5), '0-4'), 404, 'NAME_UNKNOWN');
+    assertError(await putUpload(berth.app, url, digestOf('x'), Buffer.from('x')), 404, 'NAME_UNKNOWN');
+    assertError(await berth.app.inject({ method: 'DELETE', url }), 404, 'NAME_UNKNOWN');
+    const catalog = (await berth.app.inject({ url: '/v2/_catalog' })).json() as { repositories: string[] };
     assert.equal(catalog.repositories.includes('up/ghost'), false);
-    assertProgress(await app.inject({ url: location }), 204, location, '0-0');
+    assertProgress(await berth.app.inject({ url: location }), 204, location, '0-0');
   });
 
   test('uploads to invalid repository names are NAME_INVALID', async () => {
     for (const name of ['UP/Upper', 'a', 'up/-dash', 'up/trailing-']) {
-      assertError(await app.inject({ method: 'POST', url: `/v2/${name}/blobs/uploads/` }), 400, 'NAME_INVALID');
+      assertError(await berth.app.inject({ method: 'POST', url: `/v2/${name}/blobs/uploads/` }), 400, 'NAME_INVALID');
     }
   });
 });
