@@ -6,12 +6,12 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Descriptor } from '../domain/manifest.js';
-import { runProgram, runScript } from '../testing/cli.js';
+import { runProgram } from '../testing/cli.js';
 import { OciLayout } from '../testing/oci-layout.js';
 import { testMetadataUrl } from '../testing/postgres.js';
-import { CLI, TEST_ADMIN, scratchDirs } from '../testing/server.js';
+import { TEST_ADMIN, scratchDirs } from '../testing/server.js';
 import { AWS_CLI, requireAwsCli, requireTool } from '../testing/tools.js';
-import { ServedBerth, skopeo } from './support.js';
+import { berthAdmin, eventually, ServedBerth, skopeo } from './support.js';
 
 const B = '222222222222';
 const REPO = 'xacct/sealed';
@@ -60,24 +60,7 @@ async function awsFails(args: string[], env: NodeJS.ProcessEnv, exception: strin
   if (message) assert.match(result.stderr, message);
 }
 
-async function admin(args: string[]): Promise<string> {
-  const result = await runScript(CLI, ['admin', '--data-dir', berth.dataDir, ...args], adminEnv);
-  assert.equal(result.code, 0, `berth admin ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-}
-
-/** Retries `check` for up to `ms`: what `berth admin` changes reaches the server within its 5 s caches. */
-async function eventually(check: () => Promise<void>, ms = 8_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
+const admin = (args: string[]) => berthAdmin(berth.dataDir, adminEnv, args);
 
 const policy = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement });
 const enableIam = (account: string) => ({ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' });

@@ -7,12 +7,12 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Descriptor } from '../domain/manifest.js';
-import { runProgram, runScript } from '../testing/cli.js';
+import { runProgram } from '../testing/cli.js';
 import { OciLayout } from '../testing/oci-layout.js';
 import { testMetadataUrl } from '../testing/postgres.js';
-import { CLI, TEST_ADMIN, scratchDirs } from '../testing/server.js';
+import { TEST_ADMIN, scratchDirs } from '../testing/server.js';
 import { AWS_CLI, requireAwsCli, requireTool } from '../testing/tools.js';
-import { ServedBerth, skopeo } from './support.js';
+import { berthAdmin, eventually, ServedBerth, skopeo } from './support.js';
 
 /** The AWS CLI v2 as Debian installs it (an `aws` earlier on PATH may be another version). */
 const AWS = AWS_CLI;
@@ -56,24 +56,7 @@ async function awsOk(args: string[], env: NodeJS.ProcessEnv): Promise<Record<str
   return JSON.parse(result.stdout || '{}') as Record<string, any>;
 }
 
-async function admin(args: string[]): Promise<string> {
-  const result = await runScript(CLI, ['admin', '--data-dir', berth.dataDir, ...args], adminEnv);
-  assert.equal(result.code, 0, `berth admin ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-}
-
-/** Retries `check` until it passes, for up to `ms` (a change made by `berth admin` reaches the server's 5 s cache). */
-async function eventually(check: () => Promise<void>, ms = 8_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
+const admin = (args: string[]) => berthAdmin(berth.dataDir, adminEnv, args);
 
 const policy = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement });
 

@@ -10,12 +10,34 @@ import { createServer, request, type ClientRequest, type IncomingHttpHeaders } f
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fetchAuthorization } from '../client/authorization.js';
-import { freePort, spawnBerth, TEST_ADMIN, tempDir, type ChildBerth } from '../testing/server.js';
+import assert from 'node:assert/strict';
+import { runScript } from '../testing/cli.js';
+import { CLI, freePort, spawnBerth, TEST_ADMIN, tempDir, type ChildBerth } from '../testing/server.js';
 
 /**
  * A `berth serve` child on its own data dir and port, which can be stopped and started again on
  * both. Open unless `env` says BERTH_AUTH_MODE=iam; then `login` logs skopeo in.
  */
+/** `berth admin <args>` on a data dir, in `env`: fails the test unless it exits 0; resolves with what it printed. */
+export async function berthAdmin(dataDir: string, env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
+  const result = await runScript(CLI, ['admin', '--data-dir', dataDir, ...args], env);
+  assert.equal(result.code, 0, `berth admin ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** Retries `check` until it passes, for up to `ms`: what `berth admin` changes reaches a running server within its 5 s caches. */
+export async function eventually(check: () => Promise<void>, ms = 8_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await sleep(250);
+    }
+  }
+}
+
 export class ServedBerth {
   private password: string | undefined;
 
