@@ -144,20 +144,12 @@ export class HashWorker {
     const flight = this.flights.get(id)!;
     while (flight.count >= IN_FLIGHT && !flight.failed) await new Promise<void>((resolve) => (flight.wake = resolve));
     if (flight.failed) throw new Error('the hashing worker failed');
-    flight.count++;
-    this.owners.push({ id });
-    this.post({ op: 'update', id, buffer, length }, [buffer]);
-    this.busy(1);
+    this.postUpdate({ id }, { op: 'update', id, buffer, length });
   }
 
   /** @internal Hands a filled buffer to the worker at once, over the limit if need be (ordering matters more). */
   sendNow(id: number, buffer: ArrayBuffer, length: number): void {
-    const flight = this.flights.get(id);
-    if (!flight || flight.failed) return;
-    flight.count++;
-    this.owners.push({ id });
-    this.post({ op: 'update', id, buffer, length }, [buffer]);
-    this.busy(1);
+    if (this.usable(id)) this.postUpdate({ id }, { op: 'update', id, buffer, length });
   }
 
   /**
@@ -165,14 +157,22 @@ export class HashWorker {
    * bytes from `from` feed the hash, and `count` whole segments from `first` are sealed.
    */
   sendBatch(id: number, buffer: ArrayBuffer, length: number, from: number, first: number, count: number): Promise<Uint8Array> {
+    if (!this.usable(id)) return Promise.reject(new Error('the hashing worker failed'));
+    return new Promise((resolve, reject) => this.postUpdate({ id, sealed: { resolve, reject } }, { op: 'update', id, buffer, length, from, seal: { first, count } }));
+  }
+
+  /** Whether the hash is still running on a live worker. */
+  private usable(id: number): boolean {
     const flight = this.flights.get(id);
-    if (!flight || flight.failed) return Promise.reject(new Error('the hashing worker failed'));
-    return new Promise((resolve, reject) => {
-      flight.count++;
-      this.owners.push({ id, sealed: { resolve, reject } });
-      this.post({ op: 'update', id, buffer, length, from, seal: { first, count } }, [buffer]);
-      this.busy(1);
-    });
+    return flight !== undefined && !flight.failed;
+  }
+
+  /** Posts an update; its buffer counts as at the worker (for its hash's flight) until it comes back. */
+  private postUpdate(owner: Owner, request: Extract<HashRequest, { op: 'update' }>): void {
+    this.flights.get(owner.id)!.count++;
+    this.owners.push(owner);
+    this.post(request, [request.buffer]);
+    this.busy(1);
   }
 
   /** @internal Gives the worker the key and header the hash's batches are sealed with. */
