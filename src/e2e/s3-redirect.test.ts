@@ -17,7 +17,7 @@ import { apiPushImage, ecrClient } from '../testing/ecr.js';
 import { callKms } from '../testing/kms.js';
 import { OciLayout } from '../testing/oci-layout.js';
 import { startS3, type TestS3 } from '../testing/s3.js';
-import { startS3Recorder, type S3Recorder } from '../testing/s3-recorder.js';
+import { recordingProxy, type RecordingProxy } from '../testing/recording-proxy.js';
 import { dropPostgresDatabaseFor, testBackend } from '../testing/postgres.js';
 import { startBerth, tempDir, type TestBerth } from '../testing/server.js';
 import { requireTool } from '../testing/tools.js';
@@ -34,7 +34,7 @@ interface Manifest {
 
 describe('Berth on S3 with pre-signed redirects', { concurrency: false }, () => {
   let s3: TestS3;
-  let recorder: S3Recorder;
+  let recorder: RecordingProxy;
   let server: TestBerth;
   let layout: OciLayout;
   let image: Descriptor;
@@ -48,7 +48,7 @@ describe('Berth on S3 with pre-signed redirects', { concurrency: false }, () => 
 
   before(async () => {
     s3 = await startS3();
-    recorder = await startS3Recorder(s3.settings.endpoint);
+    recorder = await recordingProxy(s3.settings.endpoint);
     const { endpoint: _, serverSideEncryption: __, ...settings } = s3.settings;
     s3Settings = { ...settings, endpoint: recorder.url, serverSideEncryption: 'AES256' };
     // Its own data dir, kept across the restart of the last test.
@@ -125,14 +125,14 @@ describe('Berth on S3 with pre-signed redirects', { concurrency: false }, () => 
 
   it('copies the image out with skopeo through the redirects, byte-identical', async (t) => {
     if (!requireTool(t, 'skopeo', 'apt-get install -y skopeo')) return;
-    const before = recorder.requests.length;
+    const before = recorder.exchanges.length;
     const out = tempDir('berth-redirect-pull-');
     scratch.push(out);
     await skopeo(['copy', '--src-tls-verify=false', `docker://${host}/team/app:v1`, `oci:${out}:img`]);
     const files = readdirSync(join(out, 'blobs', 'sha256'));
     for (const blob of blobs) assert.ok(files.includes(blob.digest.slice(7)), `pulled ${blob.digest}`);
     for (const file of files) assert.ok(readFileSync(join(out, 'blobs', 'sha256', file)).equals(layout.readBlob(`sha256:${file}`)), `blob ${file} is byte-identical`);
-    const presigned = recorder.requests.slice(before).filter((r) => r.method === 'GET' && r.url.includes('X-Amz-Signature='));
+    const presigned = recorder.exchanges.slice(before).filter((r) => r.method === 'GET' && r.url.includes('X-Amz-Signature='));
     assert.ok(presigned.length >= 3, `skopeo fetched the blobs from the store itself (${presigned.length} pre-signed GETs)`);
   });
 
@@ -206,10 +206,10 @@ describe('Berth on S3 with pre-signed redirects', { concurrency: false }, () => 
     const marker = Buffer.from(`berth-redirect-marker-${randomBytes(8).toString('hex')}`);
     const layer = Buffer.concat([randomBytes(1000), marker, randomBytes(1000)]);
     await apiPushImage(ecrClient(server.url), 'team/secret', { tag: 'marked', layers: [layer] });
-    const writes = recorder.requests.filter((r) => r.url.includes('store-encrypted') && !r.url.includes('X-Amz-Signature='))
+    const writes = recorder.exchanges.filter((r) => r.url.includes('store-encrypted') && !r.url.includes('X-Amz-Signature='))
       .filter((r) => (r.method === 'PUT' && !r.url.includes('uploadId=')) || (r.method === 'POST' && r.url.includes('uploads')));
     assert.ok(writes.length > 5, `store-encrypted writes recorded: ${writes.length}`);
-    assert.deepEqual(writes.filter((w) => w.sse !== 'AES256').map((w) => `${w.method} ${w.url}`), [], 'every store-encrypted write asked for SSE');
+    assert.deepEqual(writes.filter((w) => w.headers['x-amz-server-side-encryption'] !== 'AES256').map((w) => `${w.method} ${w.url}`), [], 'every store-encrypted write asked for SSE');
     const s3client = createS3Client(s3.settings);
     try {
       for (const key of await s3.keys()) {

@@ -12,7 +12,8 @@ import { MediaTypes } from '../domain/media-types.js';
 import { OciLayout } from '../testing/oci-layout.js';
 import { tempDir } from '../testing/server.js';
 import { requireTool } from '../testing/tools.js';
-import { errorCode, recordingProxy, send, ServedBerth, skopeo, verifyBlobStore } from './support.js';
+import { recordingProxy } from '../testing/recording-proxy.js';
+import { errorCode, send, ServedBerth, skopeo, verifyBlobStore } from './support.js';
 
 interface Inspected {
   Digest: string;

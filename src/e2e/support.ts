@@ -1,12 +1,13 @@
 // Helpers for end-to-end tests against a `berth serve` child: raw HTTP with paced bodies that
 // survive the server dying, skopeo runs (logged in through GetAuthorizationToken when the server
-// requires credentials), a request-recording proxy, and a check of the blob store.
+// requires credentials), `berth admin` runs, and a check of the blob store. The request-recording
+// proxy is testing/recording-proxy.ts.
 import { parseHeader, plainSize } from '../storage/encryption/segments.js';
 import { BlobStore } from '../storage/blob-store.js';
 import { FsDriver } from '../storage/fs-driver.js';
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer, request, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
+import { request, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fetchAuthorization } from '../client/authorization.js';
@@ -203,47 +204,6 @@ export function skopeo(args: string[], options: { timeoutMs?: number; input?: st
     child.stdin?.on('error', () => {});
     child.stdin?.end(options.input);
   });
-}
-
-export interface Exchange {
-  method: string;
-  url: string;
-  status: number;
-}
-
-export interface RecordingProxy {
-  /** host:port to give clients. */
-  host: string;
-  exchanges: Exchange[];
-  close(): Promise<void>;
-}
-
-/** A pass-through HTTP proxy in front of `target` that records every request and its status. */
-export async function recordingProxy(target: string, onRequest?: (method: string, url: string) => void): Promise<RecordingProxy> {
-  const upstream = new URL(target);
-  const exchanges: Exchange[] = [];
-  const server = createServer((req, res) => {
-    onRequest?.(req.method ?? '', req.url ?? '');
-    const { connection: _c, 'keep-alive': _k, ...headers } = req.headers;
-    const forward = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers, agent: false }, (answer) => {
-      exchanges.push({ method: req.method ?? '', url: req.url ?? '', status: answer.statusCode ?? 0 });
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    forward.on('error', (err) => res.destroy(err));
-    req.pipe(forward);
-  });
-  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
-  const address = server.address();
-  if (!address || typeof address !== 'object') throw new Error('proxy has no address');
-  return {
-    host: `127.0.0.1:${address.port}`,
-    exchanges,
-    close() {
-      server.closeAllConnections();
-      return new Promise((closed) => server.close(() => closed()));
-    },
-  };
 }
 
 function files(dir: string): string[] {
