@@ -1,6 +1,6 @@
 // /v2/<name>/blobs/<digest> through the HTTP surface: HEAD, GET, Range, DELETE, and the rule
 // that a repository reads only the blobs linked to it.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { API_VERSION, assertError, assertHeadStatus, digestOf, pushBlob, randomBlob } from '../../testing/registry-client.js';
 import { useInjectedBerth } from '../../testing/injected-berth.js';

@@ -1,6 +1,6 @@
 // /v2/<name>/manifests/<reference> through the HTTP surface: tags (?tag= on push and OCI-Tag,
 // moving, their forms, invalid ones) and subjects (OCI-Subject on push).
-import { before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EMPTY_JSON, MediaTypes } from '../../domain/media-types.js';
 import { assertManifestCreated, assertManifestServed, tagsOf } from '../../testing/manifest-assertions.js';

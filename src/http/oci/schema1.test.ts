@@ -1,7 +1,7 @@
 // Docker schema 1 pushed through the HTTP surface: signed (prettyjws, addressed by its payload
 // digest) and unsigned manifests stored byte-exact and pulled back unchanged by tag and digest;
 // every defect refused with a precise 4xx and nothing stored changes.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';

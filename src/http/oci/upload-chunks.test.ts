@@ -1,6 +1,6 @@
 // /v2/<name>/blobs/uploads/<id> through the HTTP surface: chunked uploads (PATCH with and without
 // Content-Range, the last chunk in PUT), every way a chunk is refused, and concurrent requests.
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertError, digestOf, OCTET_STREAM, randomBlob, startUpload } from '../../testing/registry-client.js';
 import { assertBlob, assertBlobCreated, assertNoBlob, assertProgress, patchUpload, putUpload } from '../../testing/upload-client.js';

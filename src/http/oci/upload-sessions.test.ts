@@ -1,6 +1,6 @@
 // /v2/<name>/blobs/uploads/<id> through the HTTP surface: an upload session's status, cancel and
 // ownership, resuming after a restart over the same data dir, and registry.maxBlobBytes.
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { startBerth, tempDir, type TestBerth } from '../../testing/server.js';

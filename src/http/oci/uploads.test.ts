@@ -1,7 +1,7 @@
 // /v2/<name>/blobs/uploads/[<id>] through the HTTP surface: monolithic and POST-then-PUT uploads
 // with digest verification. Chunks: upload-chunks.test.ts; status, cancel, ownership, resuming
 // after a restart and the size limit: upload-sessions.test.ts.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertError, digestOf, OCTET_STREAM, pushBlob, randomBlob, startUpload } from '../../testing/registry-client.js';
 import { assertBlob, assertBlobCreated, assertNoBlob, assertProgress, patchUpload, putUpload } from '../../testing/upload-client.js';
