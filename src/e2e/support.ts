@@ -15,10 +15,6 @@ import assert from 'node:assert/strict';
 import { runScript } from '../testing/cli.js';
 import { CLI, freePort, spawnBerth, TEST_ADMIN, tempDir, type ChildBerth } from '../testing/server.js';
 
-/**
- * A `berth serve` child on its own data dir and port, which can be stopped and started again on
- * both. Open unless `env` says BERTH_AUTH_MODE=iam; then `login` logs skopeo in.
- */
 /** `berth admin <args>` on a data dir, in `env`: fails the test unless it exits 0; resolves with what it printed. */
 export async function berthAdmin(dataDir: string, env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
   const result = await runScript(CLI, ['admin', '--data-dir', dataDir, ...args], env);
@@ -39,6 +35,10 @@ export async function eventually(check: () => Promise<void>, ms = 8_000): Promis
   }
 }
 
+/**
+ * A `berth serve` child on its own data dir and port, which can be stopped and started again on
+ * both. Open unless `env` says BERTH_AUTH_MODE=iam; then `login` logs skopeo in.
+ */
 export class ServedBerth {
   private password: string | undefined;
 
