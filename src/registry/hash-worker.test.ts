@@ -55,7 +55,8 @@ describe('sealing and opening on the worker', () => {
         const writer = await blobs.uploadWriter(id, key.key);
         const parts = [];
         for (let at = from; at < to; at += 300_001) parts.push(bytes.subarray(at, Math.min(to, at + 300_001)));
-        await writer.write(chunks(parts), engine(hash) ?? undefined);
+        const sealing = engine(hash);
+        await (sealing ? writer.writeWith(chunks(parts), sealing) : writer.write(chunks(parts)));
         if (to === bytes.length) await writer.commit();
         else await writer.close();
       }

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { DigestAlgorithm } from '../domain/digest.js';
 import type { DataKey } from '../storage/blob-store.js';
 import { IntegrityError } from '../domain/integrity.js';
-import { BATCH, OPEN_BATCH, type OpenEngine, type SealEngine } from '../storage/encryption/engines.js';
+import { BATCH, OPEN_BATCH, SealedBatchPool, type OpenEngine, type SealEngine } from '../storage/encryption/engines.js';
 import type { Header } from '../storage/encryption/segments.js';
 import type { HashReply, HashRequest } from './hash-thread.js';
 
@@ -37,6 +37,8 @@ export class HashWorker {
   /** Who waits for each batch being opened, in order. */
   private readonly opens: { resolve(plain: Uint8Array): void; reject(err: Error): void }[] = [];
   private readonly openPool: ArrayBuffer[] = [];
+  /** Buffers the worker seals into, back from the file writers that wrote them. */
+  readonly sealedPool = new SealedBatchPool(POOL_LIMIT);
   /** Which hash each buffer at the worker belongs to, in order, so its return is counted right (and who waits for its sealed bytes). */
   private readonly owners: Owner[] = [];
   /** Buffers and digests the worker still owes; while any, the worker holds the process open. */
@@ -82,7 +84,7 @@ export class HashWorker {
       if (this.pool.length < POOL_LIMIT) this.pool.push(reply.buffer);
       const owner = this.owners.shift()!;
       if (reply.error !== undefined) owner.sealed?.reject(new Error(reply.error));
-      else owner.sealed?.resolve(reply.sealed ? new Uint8Array(reply.sealed) : new Uint8Array(0));
+      else owner.sealed?.resolve(reply.sealed ? new Uint8Array(reply.sealed, 0, reply.sealedLength) : new Uint8Array(0));
       const flight = this.flights.get(owner.id);
       if (flight) {
         flight.count--;
@@ -158,7 +160,8 @@ export class HashWorker {
    */
   sendBatch(id: number, buffer: ArrayBuffer, length: number, from: number, first: number, count: number): Promise<Uint8Array> {
     if (!this.usable(id)) return Promise.reject(new Error('the hashing worker failed'));
-    return new Promise((resolve, reject) => this.postUpdate({ id, sealed: { resolve, reject } }, { op: 'update', id, buffer, length, from, seal: { first, count } }));
+    const output = count > 0 ? this.sealedPool.take() : undefined;
+    return new Promise((resolve, reject) => this.postUpdate({ id, sealed: { resolve, reject } }, { op: 'update', id, buffer, length, from, seal: { first, count, output } }));
   }
 
   /** Whether the hash is still running on a live worker. */
@@ -171,7 +174,7 @@ export class HashWorker {
   private postUpdate(owner: Owner, request: Extract<HashRequest, { op: 'update' }>): void {
     this.flights.get(owner.id)!.count++;
     this.owners.push(owner);
-    this.post(request, [request.buffer]);
+    this.post(request, request.seal?.output ? [request.buffer, request.seal.output] : [request.buffer]);
     this.busy(1);
   }
 
@@ -250,6 +253,7 @@ class WorkerHash implements RunningHash {
         if (batch.byteOffset !== 0 || batch.buffer.byteLength !== BUFFER) return Promise.reject(new Error('a batch must be one of the engine\'s buffers'));
         return this.worker.sendBatch(this.id, batch.buffer as ArrayBuffer, length, fresh, first, count);
       },
+      release: (sealed) => this.worker.sealedPool.give(sealed),
     };
   }
 

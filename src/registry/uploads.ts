@@ -273,7 +273,7 @@ export class UploadService {
       const body = limited(chunk.body, start, limit);
       // A sealed upload: the worker hashes and seals each batch of the chunk in one go. A
       // store-encrypted one: its bytes are hashed as they pass.
-      if (writer instanceof SealedUploadWriter) await writer.write(body, hash.sealing(writer.key, writer.header));
+      if (writer instanceof SealedUploadWriter) await writer.writeWith(body, hash.sealing(writer.key, writer.header));
       else await writer.write(hashing(body, hash));
       if (chunk.range && writer.size !== chunk.range.end + 1) {
         throw new RegistryError('SIZE_INVALID', `Content-Range ends at ${chunk.range.end} but the upload now has ${writer.size} bytes`, { size: writer.size });

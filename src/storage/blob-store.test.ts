@@ -249,7 +249,7 @@ describe('BlobStore', () => {
     const bounds = [0, 1, SEGMENT - 1, SEGMENT, BATCH - 7, BATCH];
     const parts = bounds.slice(1).map((end, i) => bytes.subarray(bounds[i]!, end));
     const first = await blobs.uploadWriter(id, key.key);
-    assert.equal(await first.write(chunks(...parts), engine), BATCH);
+    assert.equal(await first.writeWith(chunks(...parts), engine), BATCH);
     await first.close();
     // A source that fails midway: what it delivered is kept, sealed, and counted.
     const failing = async function* () {
@@ -258,11 +258,11 @@ describe('BlobStore', () => {
       throw new Error('client went away');
     };
     const second = await blobs.uploadWriter(id, key.key);
-    await assert.rejects(second.write(failing(), engine), /client went away/);
+    await assert.rejects(second.writeWith(failing(), engine), /client went away/);
     await second.close();
     assert.equal(await blobs.uploadSize(id), 2 * BATCH + 70_000);
     const third = await blobs.uploadWriter(id, key.key);
-    assert.equal(await third.write(chunks(bytes.subarray(2 * BATCH + 70_000)), engine), bytes.length - 2 * BATCH - 70_000);
+    assert.equal(await third.writeWith(chunks(bytes.subarray(2 * BATCH + 70_000)), engine), bytes.length - 2 * BATCH - 70_000);
     await third.commit();
     assert.deepEqual(Buffer.concat(seen), bytes, 'the engine saw every byte once, in order');
     assert.equal((await driver.stat(uploadDataPath(id))).size, sealedSize(bytes.length));

@@ -116,6 +116,27 @@ export function runWriterSuite(getDriver: () => StorageDriver, fresh: () => stri
       await driver.delete(dir);
     });
 
+    it('releases each chunk once, only when done with it: reusing a released chunk changes nothing stored', async () => {
+      const dir = fresh();
+      const path = `${dir}/released`;
+      const sent = Array.from({ length: 48 }, (_, i) => Buffer.alloc(256 * 1024, i + 1));
+      const expected = Buffer.concat(sent);
+      const released = new Set<Uint8Array>();
+      const writer = await driver.writer(path, false);
+      async function* source(): AsyncIterable<Uint8Array> {
+        yield* sent;
+      }
+      await writer.write(source(), (chunk) => {
+        assert.ok(!released.has(chunk), 'a chunk is released once');
+        released.add(chunk);
+        chunk.fill(0xee); // as a caller reusing the memory would
+      });
+      await writer.commit();
+      assert.equal(released.size, sent.length, 'every chunk is released by the commit');
+      assert.ok((await driver.getContent(path)).equals(expected), 'the file holds the bytes as they were when written');
+      await driver.delete(dir);
+    });
+
     it('streams 64 MiB of 1 MiB chunks and reads back the same sha256', async () => {
       const dir = fresh();
       const path = `${dir}/big`;

@@ -13,8 +13,13 @@ export interface FileInfo {
 export interface FileWriter {
   /** Bytes in the file: what was there when it was opened plus what has been written since. */
   readonly size: number;
-  /** Streams `source` into the file with backpressure; resolves with the bytes written. */
-  write(source: AsyncIterable<Uint8Array>): Promise<number>;
+  /**
+   * Streams `source` into the file with backpressure; resolves with the bytes written. A writer
+   * may hold on to a chunk after taking the next one (while the disk catches up): `release`, when
+   * given, is called with each chunk it is done with, so the caller may reuse that memory. A chunk
+   * never released is simply left to the collector.
+   */
+  write(source: AsyncIterable<Uint8Array>, release?: (chunk: Uint8Array) => void): Promise<number>;
   /** Makes everything written durable; the writer is closed afterwards. */
   commit(): Promise<void>;
   /** Releases the writer; what was written stays and can be appended to later. */

@@ -152,7 +152,7 @@ class FsWriter implements FileWriter {
 
   constructor(private readonly target: string, private readonly stream: WriteStream, public size: number) {}
 
-  async write(source: AsyncIterable<Uint8Array>): Promise<number> {
+  async write(source: AsyncIterable<Uint8Array>, release?: (chunk: Uint8Array) => void): Promise<number> {
     if (this.closed) throw new Error('writer is closed');
     const stream = this.stream;
     let failure: Error | undefined;
@@ -164,7 +164,8 @@ class FsWriter implements FileWriter {
         if (failure) throw failure;
         written += chunk.length;
         this.size += chunk.length;
-        if (!stream.write(chunk)) await waitForDrain(stream);
+        // The stream's callback runs once the chunk is in the file (or the write failed).
+        if (!stream.write(chunk, release && (() => release(chunk)))) await waitForDrain(stream);
         this.unsynced += chunk.length;
         if (this.unsynced >= EARLY_SYNC_BYTES && !this.syncing) this.syncEarly();
       }

@@ -26,10 +26,10 @@ class DiskBuffer {
     this.stream.on('error', (err) => (this.failure = err));
   }
 
-  async append(chunk: Uint8Array): Promise<void> {
+  async append(chunk: Uint8Array, release?: (chunk: Uint8Array) => void): Promise<void> {
     if (this.failure) throw this.failure;
     this.length += chunk.length;
-    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
+    if (!this.stream.write(chunk, release && (() => release(chunk)))) await once(this.stream, 'drain');
   }
 
   /** Closes the file: everything appended is in it afterwards. */
@@ -102,12 +102,12 @@ export class S3Writer implements FileWriter {
     }
   }
 
-  async write(source: AsyncIterable<Uint8Array>): Promise<number> {
+  async write(source: AsyncIterable<Uint8Array>, release?: (chunk: Uint8Array) => void): Promise<number> {
     if (this.closed) throw new Error('writer is closed');
     let written = 0;
     for await (const chunk of source) {
       if (this.failure) throw this.failure;
-      await this.buffer.append(chunk);
+      await this.buffer.append(chunk, release);
       this.dirty = true;
       written += chunk.length;
       this.size += chunk.length;

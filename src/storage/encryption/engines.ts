@@ -10,6 +10,8 @@ import { openSegment, SEALED_SEGMENT, SEGMENT, sealSegmentParts, type Header } f
 /** Segments per batch: one transfer to a worker carries this many. */
 export const BATCH_SEGMENTS = 16;
 export const BATCH = BATCH_SEGMENTS * SEGMENT;
+/** The sealed form of a full batch. */
+export const SEALED_BATCH = BATCH_SEGMENTS * SEALED_SEGMENT;
 
 export interface SealEngine {
   /** An empty batch of BATCH bytes to fill with plaintext. */
@@ -21,22 +23,47 @@ export interface SealEngine {
    * each ciphertext then tag, in order.
    */
   seal(batch: Uint8Array, length: number, fresh: number, first: number, count: number): Promise<Uint8Array>;
+  /** Takes back sealed bytes `seal` resolved with once they are written, to seal into again. */
+  release(sealed: Uint8Array): void;
 }
 
-/** Seals whole segments `first`.. from the start of `plain` into one buffer (ciphertext then tag each). */
-export function sealBatch(key: KeyObject, header: Header, plain: Uint8Array, first: number, count: number): Uint8Array {
+/**
+ * Seals whole segments `first`.. from the start of `plain` (ciphertext then tag each) into `out`
+ * when given (at least `count` sealed segments long), else into a new buffer; returns the view.
+ */
+export function sealBatch(key: KeyObject, header: Header, plain: Uint8Array, first: number, count: number, out?: Uint8Array): Uint8Array {
+  if (out && out.length < count * SEALED_SEGMENT) throw new Error('the output is shorter than the sealed segments');
   // Every byte is written below: no need to zero it first.
-  const out = Buffer.allocUnsafeSlow(count * SEALED_SEGMENT);
+  out ??= Buffer.allocUnsafeSlow(count * SEALED_SEGMENT);
   for (let i = 0; i < count; i++) {
     const [body, tag] = sealSegmentParts(key, header, first + i, plain.subarray(i * SEGMENT, (i + 1) * SEGMENT), false);
     out.set(body, i * SEALED_SEGMENT);
     out.set(tag, i * SEALED_SEGMENT + SEGMENT);
   }
-  return out;
+  return out.subarray(0, count * SEALED_SEGMENT);
+}
+
+/** Sealed-batch buffers kept for reuse, so that a large upload does not leave one behind per batch. */
+export class SealedBatchPool {
+  private readonly free: ArrayBuffer[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  take(): ArrayBuffer {
+    return this.free.pop() ?? new ArrayBuffer(SEALED_BATCH);
+  }
+
+  /** Keeps the buffer under `sealed` if it is one of the pool's size and there is room. */
+  give(sealed: Uint8Array): void {
+    const buffer = sealed.buffer as ArrayBuffer;
+    if (sealed.byteOffset === 0 && buffer.byteLength === SEALED_BATCH && this.free.length < this.limit && !this.free.includes(buffer)) this.free.push(buffer);
+  }
 }
 
 /** Seals on this thread; `onBytes` sees each new byte once. */
 export class InlineSealEngine implements SealEngine {
+  private readonly outputs = new SealedBatchPool(8);
+
   constructor(private readonly key: KeyObject, private readonly header: Header, private readonly onBytes?: (bytes: Uint8Array) => void) {}
 
   batch(): Uint8Array {
@@ -45,7 +72,11 @@ export class InlineSealEngine implements SealEngine {
 
   async seal(batch: Uint8Array, length: number, fresh: number, first: number, count: number): Promise<Uint8Array> {
     if (fresh < length) this.onBytes?.(batch.subarray(fresh, length));
-    return sealBatch(this.key, this.header, batch, first, count);
+    return count === 0 ? new Uint8Array(0) : sealBatch(this.key, this.header, batch, first, count, new Uint8Array(this.outputs.take()));
+  }
+
+  release(sealed: Uint8Array): void {
+    this.outputs.give(sealed);
   }
 }
 

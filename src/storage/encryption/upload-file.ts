@@ -179,16 +179,22 @@ export class EncryptedUploadWriter {
     return this.segments * SEGMENT + this.tailLength;
   }
 
+  /** Streams plaintext in, sealing it on this thread; resolves with the plaintext bytes taken. */
+  write(source: AsyncIterable<Uint8Array>): Promise<number> {
+    return this.writeWith(source, new InlineSealEngine(this.key.key, this.header));
+  }
+
   /**
    * Streams plaintext in, sealing each segment once bytes after it arrive (through `engine`, which
    * also sees every new byte once); resolves with the plaintext bytes taken.
    */
-  async write(source: AsyncIterable<Uint8Array>, engine: SealEngine = new InlineSealEngine(this.key.key, this.header)): Promise<number> {
+  async writeWith(source: AsyncIterable<Uint8Array>, engine: SealEngine): Promise<number> {
     if (this.sealed) throw new Error('upload already sealed');
     if (this.unsettled) throw new Error('an earlier write failed midway: open the upload again');
     const before = this.size;
     try {
-      await this.writer.write(this.seal(source, engine));
+      // Sealed batches go back to the engine once in the file, to be sealed into again.
+      await this.writer.write(this.seal(source, engine), (sealed) => engine.release(sealed));
     } finally {
       // Also after a failed source: the segments it got to are in the file, and so is the tail.
       // After a failed file write the tail stays as it was: with a segment count the file no
