@@ -104,6 +104,53 @@ describe('sealing and opening on the worker', () => {
   });
 });
 
+describe('reading ahead', () => {
+  const dirs = scratchDirs();
+  after(() => dirs.remove());
+
+  for (const engine of ['worker', 'inline'] as const) {
+    it(`reads a blob through in odd-sized sequential reads, with jumps, on the ${engine} engine; damage ahead fails only the read that reaches it`, async () => {
+      const worker = new HashWorker();
+      const driver = new FsDriver(dirs.make('ahead-'));
+      const blobs = new BlobStore(driver);
+      const { key, header } = generateDataKey();
+      const bytes = randomBytes(5 * BATCH + 333);
+      const digest = parseDigest(`sha256:${createHash('sha256').update(bytes).digest('hex')}`);
+      await blobs.put(digest, bytes, key, header);
+      const access = { storeEncrypted: false, resolve: async () => key };
+      const opening = engine === 'worker' ? (k: DataKey, h: Header) => worker.opening(k, h) : undefined;
+      const file = (await blobs.openRandomAccess(digest, access, opening))!;
+      try {
+        // Sequential reads of changing sizes, a jump back, a jump forward, then sequential again.
+        const reads: [number, number][] = [[0, BATCH], [BATCH, BATCH], [2 * BATCH, 100_000], [2 * BATCH + 100_000, 3 * SEGMENT + 7], [10, 20], [4 * BATCH - 1, BATCH], [5 * BATCH - 1, BATCH]];
+        for (const [start, length] of reads) {
+          const out = Buffer.alloc(Math.min(length, bytes.length - start));
+          assert.equal(await file.read(out, start), out.length, `${start}+${length}`);
+          assert.ok(out.equals(bytes.subarray(start, start + out.length)), `${start}+${length}`);
+        }
+      } finally {
+        await file.close();
+      }
+      const stored = await driver.getContent(blobPath(digest));
+      stored[HEADER + SEALED_SEGMENT * (BATCH / SEGMENT + 3) + 5]! ^= 1;
+      await driver.putContent(blobPath(digest), stored);
+      const damaged = (await blobs.openRandomAccess(digest, access, opening))!;
+      try {
+        const out = Buffer.alloc(BATCH);
+        assert.equal(await damaged.read(out, 0), BATCH, 'the batch before the damage reads while the damaged one is read ahead');
+        assert.ok(out.equals(bytes.subarray(0, BATCH)));
+        await assert.rejects(damaged.read(out, BATCH), { name: 'IntegrityError', message: new RegExp(`segment ${BATCH / SEGMENT + 3} failed authentication`) });
+      } finally {
+        await damaged.close();
+      }
+      // Damage read ahead but never read: the reads before it and the close go through.
+      const once = (await blobs.openRandomAccess(digest, access, opening))!;
+      assert.equal(await once.read(Buffer.alloc(BATCH), 0), BATCH);
+      await once.close();
+    });
+  }
+});
+
 async function* chunks(parts: Uint8Array[]): AsyncIterable<Uint8Array> {
   yield* parts;
 }

@@ -18,9 +18,29 @@ export function checkKey(header: Header, key: DataKey): void {
   if (header.dataKeyId !== key.id) throw new IntegrityError(`the file is sealed with data key ${header.dataKeyId}, not ${key.id}`);
 }
 
-/** Positioned plaintext reads over a stored encrypted blob of `size` plaintext bytes. */
+/** Segments `first`..`last` opened: their plaintext, at the start of a batch of the engine's. */
+interface Opened {
+  first: number;
+  last: number;
+  plain: Uint8Array;
+}
+
+/** An open under way, its failure kept until someone reads what it was opening. */
+interface Ahead {
+  first: number;
+  opened: Promise<Opened>;
+}
+
+/**
+ * Positioned plaintext reads over a stored encrypted blob of `size` plaintext bytes. Reads that
+ * follow one another (a download) have the next batch read and opened while the caller sends the
+ * last: the worker decrypts while the socket drains.
+ */
 export class DecryptingFile implements RandomAccessFile {
-  private batch: Uint8Array | undefined;
+  private spare: Uint8Array | undefined;
+  private ahead: Ahead | undefined;
+  /** Where the last read ended: a read starting there is sequential. */
+  private next = 0;
   private readonly last: number;
 
   constructor(private readonly file: RandomAccessFile, private readonly engine: OpenEngine, readonly size: number) {
@@ -30,35 +50,78 @@ export class DecryptingFile implements RandomAccessFile {
   async read(buffer: Buffer, position: number): Promise<number> {
     if (position >= this.size || buffer.length === 0) return 0;
     const end = Math.min(this.size, position + buffer.length);
+    const sequential = position === this.next;
     let written = 0;
-    let index = Math.floor(position / SEGMENT);
     while (position + written < end) {
+      const at = position + written;
+      const index = Math.floor(at / SEGMENT);
       // As many whole segments as a batch holds, in one read from storage, opened in one go.
-      const last = Math.min(Math.floor((end - 1) / SEGMENT), index + OPEN_BATCH_SEGMENTS - 1);
-      const from = HEADER + index * SEALED_SEGMENT;
-      const length = Math.min((last - index + 1) * SEALED_SEGMENT, this.file.size - from);
-      const batch = this.batch ?? this.engine.batch();
-      this.batch = undefined;
-      const got = await readFully(this.file, Buffer.from(batch.buffer, batch.byteOffset, length), from);
-      if (got < length) {
-        this.engine.release(batch);
-        throw new IntegrityError(`stored blob ends at ${from + got}, before ${from + length}`);
-      }
-      // The batch is the engine's until it resolves; the plaintext comes back in a batch to keep.
-      const plain = await this.engine.open(batch, length, index, this.last);
-      this.batch = new Uint8Array(plain.buffer, plain.byteOffset, OPEN_BATCH);
-      const at = position + written - index * SEGMENT;
-      const take = Math.min(plain.length - at, end - position - written);
-      buffer.set(plain.subarray(at, at + take), written);
+      const opened = await this.take(index, Math.min(Math.floor((end - 1) / SEGMENT), index + OPEN_BATCH_SEGMENTS - 1));
+      const offset = at - index * SEGMENT;
+      const take = Math.min(opened.plain.length - offset, end - at);
+      buffer.set(opened.plain.subarray(offset, offset + take), written);
       written += take;
-      index = last + 1;
+      this.keep(opened.plain);
+    }
+    this.next = end;
+    if (sequential && end < this.size) {
+      // The next read most likely starts here and is as long as this one.
+      const first = Math.floor(end / SEGMENT);
+      const last = Math.min(Math.floor((Math.min(this.size, end + buffer.length) - 1) / SEGMENT), first + OPEN_BATCH_SEGMENTS - 1);
+      const opened = this.open(first, last);
+      opened.catch(() => undefined); // reported to whoever reads these segments
+      this.ahead = { first, opened };
     }
     return written;
   }
 
+  /** Segments from `first` (through `last`, or fewer when read ahead): opened ahead when they were. */
+  private async take(first: number, last: number): Promise<Opened> {
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    if (ahead?.first === first) return ahead.opened;
+    if (ahead) await this.drop(ahead);
+    return this.open(first, last);
+  }
+
+  private async open(first: number, last: number): Promise<Opened> {
+    const from = HEADER + first * SEALED_SEGMENT;
+    const length = Math.min((last - first + 1) * SEALED_SEGMENT, this.file.size - from);
+    const batch = this.spare ?? this.engine.batch();
+    this.spare = undefined;
+    let got: number;
+    try {
+      got = await readFully(this.file, Buffer.from(batch.buffer, batch.byteOffset, length), from);
+    } catch (err) {
+      this.engine.release(batch);
+      throw err;
+    }
+    if (got < length) {
+      this.engine.release(batch);
+      throw new IntegrityError(`stored blob ends at ${from + got}, before ${from + length}`);
+    }
+    // The batch is the engine's until it resolves; the plaintext comes back in a batch to keep.
+    return { first, last, plain: await this.engine.open(batch, length, first, this.last) };
+  }
+
+  /** Keeps the batch under `plain` for the next open (one spare), or gives it back. */
+  private keep(plain: Uint8Array): void {
+    const batch = new Uint8Array(plain.buffer, plain.byteOffset, OPEN_BATCH);
+    if (this.spare) this.engine.release(batch);
+    else this.spare = batch;
+  }
+
+  private async drop(ahead: Ahead): Promise<void> {
+    const opened = await ahead.opened.catch(() => undefined);
+    if (opened) this.keep(opened.plain);
+  }
+
   async close(): Promise<void> {
-    if (this.batch) this.engine.release(this.batch);
-    this.batch = undefined;
+    // An open still reading must end before the file closes under it.
+    if (this.ahead) await this.drop(this.ahead);
+    this.ahead = undefined;
+    if (this.spare) this.engine.release(this.spare);
+    this.spare = undefined;
     await this.file.close();
   }
 }
