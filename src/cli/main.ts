@@ -1,8 +1,7 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env -S node --max-semi-space-size=4
 // The `berth` command: serve the registry, administer identities, log in, check a configuration.
 // The first line is how the command runs: a small young generation (the server's young objects
-// are small; request and blob bytes live outside the heap, and each socket read's buffer is freed
-// only when a scavenge finds its object dead, so scavenges every MiB keep them from piling up).
+// are small; request and blob bytes live outside the heap), which keeps resident memory down.
 // Tools that start this file with `node` themselves read the flags from it (node-flags.ts).
 import { Command } from 'commander';
 import { ConfigError, environmentVariables, loadConfig } from '../config/load.js';

@@ -4,11 +4,10 @@
 // sealed bytes; opens batches of sealed segments in place and hands them back.
 import { createHash, type Hash, type KeyObject } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { IntegrityError } from '../domain/integrity.js';
 import { openBatch, sealBatch } from '../storage/encryption/engines.js';
 import { parseHeader, type Header } from '../storage/encryption/segments.js';
+import { scavenger } from './scavenge.js';
 
 export type HashRequest =
   | { op: 'create'; id: number; algorithm: string }
@@ -26,22 +25,8 @@ export type HashReply =
 const hashes = new Map<number, Hash>();
 const sealers = new Map<number, { key: KeyObject; header: Header }>();
 
-// Node's ciphers return each segment's output in a new 64 KiB buffer, freed only when V8 collects
-// its small JS object. This thread makes few such objects, so its young generation fills slowly
-// and, left alone, lets about 64 MiB of dead buffers pile up before a collection (V8's limit for
-// outside memory): a third of Berth's memory during a large upload. A scavenge every few batches
-// frees them as they die; with this thread's few live objects it costs well under a millisecond
-// (about 1% of a batch's work). `gc` is only reachable through the V8 flag, in a new context.
-setFlagsFromString('--expose-gc');
-const scavenge = runInNewContext('gc') as (options: { type: 'minor' }) => void;
-const BATCHES_PER_SCAVENGE = 4;
-let sinceScavenge = 0;
-
-function countBatch(): void {
-  if (++sinceScavenge < BATCHES_PER_SCAVENGE) return;
-  sinceScavenge = 0;
-  scavenge({ type: 'minor' });
-}
+// Each segment sealed or opened leaves a 64 KiB cipher output behind: freed every few batches.
+const countBatch = scavenger(4);
 
 parentPort?.on('message', (request: HashRequest) => {
   try {

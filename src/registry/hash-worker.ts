@@ -9,11 +9,14 @@ import { IntegrityError } from '../domain/integrity.js';
 import { BATCH, OPEN_BATCH, SealedBatchPool, type OpenEngine, type SealEngine } from '../storage/encryption/engines.js';
 import type { Header } from '../storage/encryption/segments.js';
 import type { HashReply, HashRequest } from './hash-thread.js';
+import { scavenger } from './scavenge.js';
 
 const BUFFER = BATCH;
 /** Buffers one hash may have at the worker before `update` waits (bounds memory per upload). */
 const IN_FLIGHT = 4;
 const POOL_LIMIT = 8;
+/** The socket reads copied into a batch are dead once it is sent: freed every few batches. */
+const countBatch = scavenger(8);
 
 /** A running hash whose state lives in the hashing worker. */
 export interface RunningHash {
@@ -172,6 +175,7 @@ export class HashWorker {
 
   /** Posts an update; its buffer counts as at the worker (for its hash's flight) until it comes back. */
   private postUpdate(owner: Owner, request: Extract<HashRequest, { op: 'update' }>): void {
+    countBatch();
     this.flights.get(owner.id)!.count++;
     this.owners.push(owner);
     this.post(request, request.seal?.output ? [request.buffer, request.seal.output] : [request.buffer]);
