@@ -100,10 +100,11 @@ export class BlobService {
     try {
       // Large blobs are opened on the worker thread (the main thread only moves bytes); small
       // ones here, where one segment costs less than the round trip.
-      const file = await this.blobs.openRandomAccess(digest, access, size > OPEN_INLINE_MAX ? workerOpening : undefined);
+      const opening = size > OPEN_INLINE_MAX ? workerOpening : undefined;
+      const file = await this.blobs.openRandomAccess(digest, access, opening);
       const body: BlobBody = file
         ? { kind: 'file', file }
-        : { kind: 'stream', stream: range ? await this.blobs.open(digest, access, range.start, range.end - range.start + 1) : await this.blobs.open(digest, access) };
+        : { kind: 'stream', stream: await this.blobs.open(digest, access, range?.start, range && range.end - range.start + 1, opening) };
       return range ? { digest: digest.value, size, range, body } : { digest: digest.value, size, body };
     } catch (err) {
       // Linked in metadata but gone from storage (deleted out of band): unknown, not a crash.

@@ -148,6 +148,37 @@ describe('reading ahead', () => {
       assert.equal(await once.read(Buffer.alloc(BATCH), 0), BATCH);
       await once.close();
     });
+
+    it(`streams a blob (as from a store without positioned reads) a batch at a time on the ${engine} engine`, async () => {
+      const worker = new HashWorker();
+      const driver = new FsDriver(dirs.make('stream-'));
+      const blobs = new BlobStore(driver);
+      const { key, header } = generateDataKey();
+      const bytes = randomBytes(4 * BATCH + 4321);
+      const digest = parseDigest(`sha256:${createHash('sha256').update(bytes).digest('hex')}`);
+      await blobs.put(digest, bytes, key, header);
+      const access = { storeEncrypted: false, resolve: async () => key };
+      const opening = engine === 'worker' ? (k: DataKey, h: Header) => worker.opening(k, h) : undefined;
+      for (const [start, length] of [[0, bytes.length], [BATCH - 3, BATCH + 10], [SEGMENT + 1, 3 * BATCH], [4 * BATCH, 4321], [bytes.length - 1, 1]] as const) {
+        const parts: Buffer[] = [];
+        for await (const part of await blobs.open(digest, access, start, length, opening)) parts.push(part as Buffer);
+        assert.ok(Buffer.concat(parts).equals(bytes.subarray(start, start + length)), `${start}+${length}`);
+      }
+      // A reader that stops after the first part leaves nothing behind to fail later.
+      const stopped = await blobs.open(digest, access, 0, undefined, opening);
+      for await (const part of stopped) {
+        assert.ok((part as Buffer).equals(bytes.subarray(0, (part as Buffer).length)));
+        break;
+      }
+      const stored = await driver.getContent(blobPath(digest));
+      stored[HEADER + SEALED_SEGMENT * (2 * BATCH / SEGMENT + 1) + 9]! ^= 1;
+      await driver.putContent(blobPath(digest), stored);
+      const parts: Buffer[] = [];
+      await assert.rejects(async () => {
+        for await (const part of await blobs.open(digest, access, 0, undefined, opening)) parts.push(part as Buffer);
+      }, { name: 'IntegrityError', message: new RegExp(`segment ${2 * BATCH / SEGMENT + 1} failed authentication`) });
+      assert.ok(Buffer.concat(parts).equals(bytes.subarray(0, Buffer.concat(parts).length)) && Buffer.concat(parts).length <= 2 * BATCH, 'only bytes before the damage came out');
+    });
   }
 });
 

@@ -8,7 +8,7 @@ import { createSecretKey, randomBytes, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Digest } from '../domain/digest.js';
 import { PathNotFoundError, type FileWriter, type RandomAccessFile, type StorageDriver } from './driver.js';
-import { checkKey, DecryptingFile, decryptSegments, toReadable, type DataKey } from './encryption/readers.js';
+import { checkKey, DecryptingFile, openSegments, toReadable, type DataKey } from './encryption/readers.js';
 import { InlineOpenEngine, type OpenEngine } from './encryption/engines.js';
 import { HEADER, newHeader, openAll, parseHeader, plainSize, sealAll, SEALED_SEGMENT, SEGMENT, segmentCount, type Header } from './encryption/segments.js';
 import { createUploadFile, EncryptedUploadWriter, layoutSize, readUpload, uploadLayout, type UploadPaths } from './encryption/upload-file.js';
@@ -154,15 +154,18 @@ export class BlobStore {
     return { kind: 'redirect', url: await this.driver.presignedGet!(storeEncryptedBlobPath(digest), seconds), expiresAt: now + seconds * 1000 };
   }
 
-  /** Streams plaintext `length` bytes (all, when omitted) from `offset`, of the first form `access` may read. */
-  open(digest: Digest, access: BlobAccess, offset = 0, length?: number): Promise<Readable> {
+  /**
+   * Streams plaintext `length` bytes (all, when omitted) from `offset`, of the first form `access`
+   * may read. `engine` says where sealed segments are opened (this thread by default).
+   */
+  open(digest: Digest, access: BlobAccess, offset = 0, length?: number, engine: OpenEngineFactory = inlineOpening): Promise<Readable> {
     return this.first(digest, this.forms(access), (form) => form === 'sealed'
-      ? this.openSealed(digest, access.resolve, offset, length)
+      ? this.openSealed(digest, access.resolve, offset, length, engine)
       : this.driver.reader(storeEncryptedBlobPath(digest), offset, length));
   }
 
   /** Decrypts only the segments needed. */
-  private async openSealed(digest: Digest, resolve: KeyResolver, offset: number, length?: number): Promise<Readable> {
+  private async openSealed(digest: Digest, resolve: KeyResolver, offset: number, length: number | undefined, engine: OpenEngineFactory): Promise<Readable> {
     const path = blobPath(digest);
     const stored = (await this.driver.stat(path)).size;
     const size = plainSize(stored);
@@ -176,7 +179,7 @@ export class BlobStore {
     const from = HEADER + first * SEALED_SEGMENT;
     const source = await this.driver.reader(path, from, Math.min(stored - from, (last - first + 1) * SEALED_SEGMENT));
     const count = segmentCount(size);
-    return toReadable(decryptSegments(source, header, key.key, first, offset - first * SEGMENT, end - offset, (i) => i === count - 1));
+    return toReadable(openSegments(source, engine(key, header), first, offset - first * SEGMENT, end - offset, count - 1));
   }
 
   /**

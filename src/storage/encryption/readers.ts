@@ -1,11 +1,12 @@
 // Reading encrypted blobs: positioned reads that decrypt only the segments a read touches (a
 // batch of them at a time, by an OpenEngine, into the caller's buffer), and a decrypting stream
-// for drivers without positioned reads. Both fail with IntegrityError rather than return bad bytes.
+// for drivers without positioned reads (batches on an OpenEngine too). Both fail with
+// IntegrityError rather than return bad bytes.
 import { Readable } from 'node:stream';
 import type { KeyObject } from 'node:crypto';
 import type { RandomAccessFile } from '../driver.js';
-import { OPEN_BATCH, OPEN_BATCH_SEGMENTS, type OpenEngine } from './engines.js';
-import { HEADER, IntegrityError, openSegment, SEALED_SEGMENT, SEGMENT, segmentCount, type Header } from './segments.js';
+import { BATCH_SEGMENTS, OPEN_BATCH, OPEN_BATCH_SEGMENTS, type OpenEngine } from './engines.js';
+import { HEADER, IntegrityError, SEALED_SEGMENT, SEGMENT, segmentCount, type Header } from './segments.js';
 
 export interface DataKey {
   /** The id in the file header (hex). */
@@ -136,50 +137,69 @@ async function readFully(file: RandomAccessFile, buffer: Buffer, position: numbe
   return done;
 }
 
+/** Sealed segments a streamed batch holds: the plaintext of a whole batch. */
+const STREAM_BATCH = BATCH_SEGMENTS * SEALED_SEGMENT;
+
 /**
- * Decrypts a stream of sealed segments starting at segment `first` into plaintext, skipping
- * `skip` bytes of the first and stopping after `length` bytes. `isFinal(i)` says which segment
- * is sealed as the last one.
+ * Opens a stream of sealed segments starting at segment `first` into plaintext, a batch at a time
+ * on `engine`, skipping `skip` bytes of the first segment and stopping after `length` bytes.
+ * `last` is the blob's last segment (sealed as such; -1 when the stream has none, as an upload's
+ * data file). One batch opens while the next fills. Fails with IntegrityError rather than
+ * yielding bad bytes.
  */
-export async function* decryptSegments(
-  source: AsyncIterable<Uint8Array>, header: Header, key: KeyObject, first: number, skip: number, length: number, isFinal: (index: number) => boolean,
+export async function* openSegments(
+  source: AsyncIterable<Uint8Array>, engine: OpenEngine, first: number, skip: number, length: number, last: number,
 ): AsyncGenerator<Buffer> {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  let batch: Uint8Array | undefined = engine.batch();
+  let filled = 0;
   let index = first;
   let remaining = length;
-  const emit = (sealed: Buffer): Buffer | undefined => {
-    let plain = openSegment(key, header, index, sealed, isFinal(index));
-    index++;
-    if (skip > 0) {
-      plain = plain.subarray(skip);
-      skip = 0;
-    }
-    if (plain.length > remaining) plain = plain.subarray(0, remaining);
-    remaining -= plain.length;
-    return plain.length > 0 ? plain : undefined;
+  const opening: Promise<Uint8Array>[] = [];
+  /** The wanted part of a batch's plaintext, copied out so that the batch goes back to the engine. */
+  const take = (plain: Uint8Array): Buffer | undefined => {
+    const from = Math.min(skip, plain.length);
+    skip -= from;
+    const count = Math.min(plain.length - from, remaining);
+    remaining -= count;
+    const out = count > 0 ? Buffer.from(plain.subarray(from, from + count)) : undefined;
+    engine.release(new Uint8Array(plain.buffer, plain.byteOffset, OPEN_BATCH));
+    return out;
   };
-  for await (const chunk of source) {
-    let data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    while (data.length > 0 && remaining > 0) {
-      const take = Math.min(SEALED_SEGMENT - pendingBytes, data.length);
-      pending.push(data.subarray(0, take));
-      pendingBytes += take;
-      data = data.subarray(take);
-      if (pendingBytes === SEALED_SEGMENT) {
-        const plain = emit(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes));
-        pending = [];
-        pendingBytes = 0;
-        if (plain) yield plain;
+  const send = () => {
+    const opened = engine.open(batch!, filled, index, last);
+    opened.catch(() => undefined); // reported when awaited below, which may be after it fails
+    opening.push(opened);
+    index += Math.ceil(filled / SEALED_SEGMENT);
+    batch = undefined;
+    filled = 0;
+  };
+  try {
+    for await (const chunk of source) {
+      for (let offset = 0; offset < chunk.length && remaining > 0;) {
+        batch ??= engine.batch();
+        const count = Math.min(STREAM_BATCH - filled, chunk.length - offset);
+        batch.set(chunk.subarray(offset, offset + count), filled);
+        filled += count;
+        offset += count;
+        if (filled === STREAM_BATCH) send();
+        if (opening.length === 2) {
+          const plain = take(await opening.shift()!);
+          if (plain) yield plain;
+        }
       }
+      if (remaining === 0) return;
     }
-    if (remaining === 0) return;
+    if (filled > 0) send();
+    while (opening.length > 0 && remaining > 0) {
+      const plain = take(await opening.shift()!);
+      if (plain) yield plain;
+    }
+    if (remaining > 0) throw new IntegrityError(`stored blob ended ${remaining} bytes early`);
+  } finally {
+    // Stopped early (the reader went away, or a failure): batches still opening go back once done.
+    for (const open of opening) open.then((plain) => engine.release(new Uint8Array(plain.buffer, plain.byteOffset, OPEN_BATCH)), () => undefined);
+    if (batch) engine.release(batch);
   }
-  if (pendingBytes > 0 && remaining > 0) {
-    const plain = emit(Buffer.concat(pending, pendingBytes));
-    if (plain) yield plain;
-  }
-  if (remaining > 0) throw new IntegrityError(`stored blob ended ${remaining} bytes early`);
 }
 
 export function toReadable(source: AsyncIterable<Buffer>): Readable {

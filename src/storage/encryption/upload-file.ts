@@ -11,8 +11,8 @@
 import { createCipheriv, createDecipheriv, createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { FileWriter, StorageDriver } from '../driver.js';
 import { PathNotFoundError } from '../driver.js';
-import { decryptSegments, type DataKey } from './readers.js';
-import { BATCH, BATCH_SEGMENTS, InlineSealEngine, type SealEngine } from './engines.js';
+import { openSegments, type DataKey } from './readers.js';
+import { BATCH, BATCH_SEGMENTS, InlineOpenEngine, InlineSealEngine, type SealEngine } from './engines.js';
 import { HEADER, IntegrityError, parseHeader, SEALED_SEGMENT, SEGMENT, sealSegment, TAG, type Header } from './segments.js';
 
 /** Batches at the seal engine before the writer waits for the first back (bounds memory per upload). */
@@ -283,7 +283,8 @@ export async function* readUpload(driver: StorageDriver, paths: UploadPaths, key
   const fromSegments = Math.min(length, layout.segments * SEGMENT);
   if (fromSegments > 0) {
     const stream = await driver.reader(paths.data, HEADER, Math.ceil(fromSegments / SEGMENT) * SEALED_SEGMENT);
-    yield* decryptSegments(stream, layout.header, key.key, 0, 0, fromSegments, () => false);
+    // An upload's data file has no last segment yet.
+    yield* openSegments(stream, new InlineOpenEngine(key.key, layout.header), 0, 0, fromSegments, -1);
   }
   if (length > fromSegments) {
     const tail = await readTail(driver, paths, key, layout);
