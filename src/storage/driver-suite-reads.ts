@@ -33,6 +33,10 @@ export function runReadSuite(getDriver: () => StorageDriver, fresh: () => string
       await driver.putContent(path, Buffer.from('short'));
       assert.equal((await driver.getContent(path)).toString(), 'short');
       assert.equal((await driver.stat(path)).size, 5);
+      // Not durable (no fsync) is still a whole replacement.
+      await driver.putContent(path, Buffer.from('not flushed, still whole'), { durable: false });
+      assert.equal((await driver.getContent(path)).toString(), 'not flushed, still whole');
+      assert.deepEqual((await driver.list(dir)).map((p) => p.slice(dir.length)), ['/file'], 'no temporary file left');
       await driver.delete(dir);
     });
 

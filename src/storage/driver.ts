@@ -40,8 +40,13 @@ export interface StorageDriver {
   readonly name: string;
   /** Reads a whole (small) file. */
   getContent(path: string): Promise<Buffer>;
-  /** Writes a whole (small) file atomically: readers see the old or the new content, never a part. */
-  putContent(path: string, content: Uint8Array): Promise<void>;
+  /**
+   * Writes a whole (small) file atomically: readers see the old or the new content, never a part.
+   * The file is durable when this resolves, unless `durable` is false: then it survives the
+   * process dying at any point, but a power cut may leave the old content (or none); for files
+   * whose reader can do without them.
+   */
+  putContent(path: string, content: Uint8Array, options?: { durable?: boolean }): Promise<void>;
   /** Streams `length` bytes (all, when omitted) from `offset`. Fails before streaming if the path is missing. */
   reader(path: string, offset?: number, length?: number): Promise<Readable>;
   /**

@@ -39,12 +39,13 @@ export class FsDriver implements StorageDriver {
     return this.notFound(path, () => readFile(this.full(path)));
   }
 
-  async putContent(path: string, content: Uint8Array): Promise<void> {
+  async putContent(path: string, content: Uint8Array, options: { durable?: boolean } = {}): Promise<void> {
     const target = this.full(path);
     await mkdir(dirname(target), { recursive: true });
     const temp = `${target}${TEMP_MARK}${randomUUID()}`;
     try {
-      await writeFile(temp, content, { flush: true });
+      // The rename is atomic either way; the fsync before it is what makes the file durable.
+      await writeFile(temp, content, { flush: options.durable !== false });
       await rename(temp, target);
     } catch (err) {
       await rm(temp, { force: true });

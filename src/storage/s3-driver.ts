@@ -67,7 +67,7 @@ export class S3Driver implements StorageDriver {
   }
 
   async putContent(path: string, content: Uint8Array): Promise<void> {
-    // One PutObject: readers see the old object or the new one, never a part.
+    // One PutObject: readers see the old object or the new one, never a part; durable once stored.
     await this.objects.put(this.key(path), content);
   }
 

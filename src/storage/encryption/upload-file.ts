@@ -113,7 +113,11 @@ async function writeTail(driver: StorageDriver, paths: UploadPaths, key: DataKey
   const nonce = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', tailKey(key), nonce, { authTagLength: TAG });
   cipher.setAAD(count);
-  await driver.putContent(paths.tail, Buffer.concat([count, nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()]));
+  // Not flushed to disk: neither are the segments it follows until the upload completes (an fsync
+  // here, on ext4, also wrote out the whole chunk before the 202, a third of a 16 MiB PATCH's time).
+  // After a power cut, a tail that is missing or older than the segments is not counted and the
+  // client resends from the last whole segment, as after a write cut short.
+  await driver.putContent(paths.tail, Buffer.concat([count, nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()]), { durable: false });
 }
 
 /** Starts an upload's data file: the header alone. */
