@@ -13,7 +13,8 @@ export type HashRequest =
   | { op: 'create'; id: number; algorithm: string }
   | { op: 'update'; id: number; buffer: ArrayBuffer; length: number; from?: number; seal?: { first: number; count: number; output?: ArrayBuffer } }
   | { op: 'sealer'; id: number; key: KeyObject; header: Uint8Array }
-  | { op: 'open'; key: KeyObject; header: Uint8Array; buffer: ArrayBuffer; length: number; first: number; last: number }
+  | { op: 'opener'; id: number; key: KeyObject; header: Uint8Array }
+  | { op: 'open'; id: number; buffer: ArrayBuffer; length: number; first: number; last: number }
   | { op: 'digest'; id: number }
   | { op: 'drop'; id: number };
 
@@ -23,6 +24,7 @@ export type HashReply =
 
 
 const hashes = new Map<number, Hash>();
+/** Keys and headers by hash (sealing) or by open engine (opening). */
 const sealers = new Map<number, { key: KeyObject; header: Header }>();
 
 // Each segment sealed or opened leaves a 64 KiB cipher output behind: freed every few batches.
@@ -35,6 +37,7 @@ parentPort?.on('message', (request: HashRequest) => {
         hashes.set(request.id, createHash(request.algorithm));
         break;
       case 'sealer':
+      case 'opener':
         sealers.set(request.id, { key: request.key, header: parseHeader(Buffer.from(request.header)) });
         break;
       case 'update': {
@@ -64,7 +67,9 @@ parentPort?.on('message', (request: HashRequest) => {
         let error: string | undefined;
         let integrity = false;
         try {
-          length = openBatch(request.key, parseHeader(Buffer.from(request.header)), new Uint8Array(request.buffer), request.length, request.first, request.last);
+          const opener = sealers.get(request.id);
+          if (!opener) throw new Error(`no key for open engine ${request.id}`);
+          length = openBatch(opener.key, opener.header, new Uint8Array(request.buffer), request.length, request.first, request.last);
         } catch (err) {
           error = (err as Error).message;
           integrity = err instanceof IntegrityError;

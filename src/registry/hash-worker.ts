@@ -119,18 +119,29 @@ export class HashWorker {
 
   /** An engine that opens batches of segments sealed with `key` under `header` on the worker. */
   opening(key: DataKey, header: Header): OpenEngine {
+    // The key and header go to the worker once, with the first batch (a key is costly to clone).
+    let id: number | undefined;
     return {
       batch: () => new Uint8Array(this.openPool.pop() ?? new ArrayBuffer(OPEN_BATCH)),
       open: (batch, length, first, last) => {
         if (batch.byteOffset !== 0 || batch.buffer.byteLength !== OPEN_BATCH) return Promise.reject(new Error('a batch must be one of the engine\'s buffers'));
+        if (id === undefined) {
+          id = this.nextId++;
+          this.post({ op: 'opener', id, key: key.key, header: header.bytes });
+        }
+        const opener = id;
         return new Promise((resolve, reject) => {
           this.opens.push({ resolve, reject });
-          this.post({ op: 'open', key: key.key, header: header.bytes, buffer: batch.buffer as ArrayBuffer, length, first, last }, [batch.buffer as ArrayBuffer]);
+          this.post({ op: 'open', id: opener, buffer: batch.buffer as ArrayBuffer, length, first, last }, [batch.buffer as ArrayBuffer]);
           this.busy(1);
         });
       },
       release: (batch) => {
         if (batch.buffer.byteLength === OPEN_BATCH) this.releaseOpenBatch(batch.buffer as ArrayBuffer);
+      },
+      close: () => {
+        if (id !== undefined && this.worker) this.post({ op: 'drop', id });
+        id = undefined;
       },
     };
   }

@@ -96,6 +96,8 @@ export interface OpenEngine {
   open(batch: Uint8Array, length: number, first: number, last: number): Promise<Uint8Array>;
   /** Gives a batch back (the caller is done with it). */
   release(batch: Uint8Array): void;
+  /** The engine will not be used again (opens under way still finish). */
+  close(): void;
 }
 
 /**
@@ -130,4 +132,6 @@ export class InlineOpenEngine implements OpenEngine {
   release(batch: Uint8Array): void {
     if (inlineBatches.length < 16 && batch.buffer.byteLength === OPEN_BATCH) inlineBatches.push(new Uint8Array(batch.buffer, 0, OPEN_BATCH));
   }
+
+  close(): void {}
 }

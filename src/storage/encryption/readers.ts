@@ -123,6 +123,7 @@ export class DecryptingFile implements RandomAccessFile {
     this.ahead = undefined;
     if (this.spare) this.engine.release(this.spare);
     this.spare = undefined;
+    this.engine.close();
     await this.file.close();
   }
 }
@@ -199,6 +200,7 @@ export async function* openSegments(
     // Stopped early (the reader went away, or a failure): batches still opening go back once done.
     for (const open of opening) open.then((plain) => engine.release(new Uint8Array(plain.buffer, plain.byteOffset, OPEN_BATCH)), () => undefined);
     if (batch) engine.release(batch);
+    engine.close();
   }
 }
 
