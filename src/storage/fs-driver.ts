@@ -95,7 +95,12 @@ export class FsDriver implements StorageDriver {
     // and `write` waits for 'drain', so memory is bounded by the stream's high-water mark.
     const stream = createWriteStream(target, { flags: append ? 'a' : 'w', highWaterMark: 4 * STREAM_CHUNK });
     await once(stream, 'open');
-    return new FsWriter(target, stream, size);
+    const writer = new FsWriter(target, stream, size);
+    // What earlier writers left (a chunked upload's previous chunks) is flushed while this one's
+    // bytes arrive, so that no flush is still running when it ends: on ext4 a running flush makes
+    // small files written then (an upload's tail) wait for it, 6-10 ms of a 16 MiB chunk's ~60.
+    if (size > 0) writer.flushEarly();
+    return writer;
   }
 
   stat(path: string): Promise<FileInfo> {
@@ -138,8 +143,8 @@ export class FsDriver implements StorageDriver {
 }
 
 // Flush written data in the background every this many bytes, so that the fsync a commit makes
-// waits only for the tail instead of the whole file. Small enough that each 16 MiB chunk of a
-// chunked upload (a writer of its own) starts one: fdatasync flushes the file's earlier chunks too.
+// waits only for the tail instead of the whole file (a writer that appends also flushes what was
+// there when it opens: fdatasync flushes the file's earlier chunks too).
 const EARLY_SYNC_BYTES = 8 * STREAM_CHUNK;
 
 // A background flush that failed, by file: the commit of any later writer of the file reports it
@@ -168,7 +173,7 @@ class FsWriter implements FileWriter {
         // The stream's callback runs once the chunk is in the file (or the write failed).
         if (!stream.write(chunk, release && (() => release(chunk)))) await waitForDrain(stream);
         this.unsynced += chunk.length;
-        if (this.unsynced >= EARLY_SYNC_BYTES && !this.syncing) this.syncEarly();
+        if (this.unsynced >= EARLY_SYNC_BYTES && !this.syncing) this.flushEarly();
       }
       await flush(stream);
       if (failure) throw failure;
@@ -178,7 +183,8 @@ class FsWriter implements FileWriter {
     }
   }
 
-  private syncEarly(): void {
+  /** Starts a background fdatasync of everything written so far. */
+  flushEarly(): void {
     this.unsynced = 0;
     const fd = (this.stream as unknown as { fd: number }).fd;
     this.syncing = promisify(fdatasync)(fd)
