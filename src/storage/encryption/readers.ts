@@ -19,17 +19,13 @@ export function checkKey(header: Header, key: DataKey): void {
   if (header.dataKeyId !== key.id) throw new IntegrityError(`the file is sealed with data key ${header.dataKeyId}, not ${key.id}`);
 }
 
-/** Segments `first`..`last` opened: their plaintext, at the start of a batch of the engine's. */
-interface Opened {
-  first: number;
-  last: number;
-  plain: Uint8Array;
-}
-
-/** An open under way, its failure kept until someone reads what it was opening. */
+/**
+ * An open under way of segments from `first`: their plaintext, at the start of a batch of the
+ * engine's; its failure kept until someone reads what it was opening.
+ */
 interface Ahead {
   first: number;
-  opened: Promise<Opened>;
+  opened: Promise<Uint8Array>;
 }
 
 /**
@@ -57,12 +53,12 @@ export class DecryptingFile implements RandomAccessFile {
       const at = position + written;
       const index = Math.floor(at / SEGMENT);
       // As many whole segments as a batch holds, in one read from storage, opened in one go.
-      const opened = await this.take(index, Math.min(Math.floor((end - 1) / SEGMENT), index + OPEN_BATCH_SEGMENTS - 1));
+      const plain = await this.take(index, Math.min(Math.floor((end - 1) / SEGMENT), index + OPEN_BATCH_SEGMENTS - 1));
       const offset = at - index * SEGMENT;
-      const take = Math.min(opened.plain.length - offset, end - at);
-      buffer.set(opened.plain.subarray(offset, offset + take), written);
+      const take = Math.min(plain.length - offset, end - at);
+      buffer.set(plain.subarray(offset, offset + take), written);
       written += take;
-      this.keep(opened.plain);
+      this.keep(plain);
     }
     this.next = end;
     if (sequential && end < this.size) {
@@ -77,7 +73,7 @@ export class DecryptingFile implements RandomAccessFile {
   }
 
   /** Segments from `first` (through `last`, or fewer when read ahead): opened ahead when they were. */
-  private async take(first: number, last: number): Promise<Opened> {
+  private async take(first: number, last: number): Promise<Uint8Array> {
     const ahead = this.ahead;
     this.ahead = undefined;
     if (ahead?.first === first) return ahead.opened;
@@ -85,7 +81,7 @@ export class DecryptingFile implements RandomAccessFile {
     return this.open(first, last);
   }
 
-  private async open(first: number, last: number): Promise<Opened> {
+  private async open(first: number, last: number): Promise<Uint8Array> {
     const from = HEADER + first * SEALED_SEGMENT;
     const length = Math.min((last - first + 1) * SEALED_SEGMENT, this.file.size - from);
     const batch = this.spare ?? this.engine.batch();
@@ -102,7 +98,7 @@ export class DecryptingFile implements RandomAccessFile {
       throw new IntegrityError(`stored blob ends at ${from + got}, before ${from + length}`);
     }
     // The batch is the engine's until it resolves; the plaintext comes back in a batch to keep.
-    return { first, last, plain: await this.engine.open(batch, length, first, this.last) };
+    return this.engine.open(batch, length, first, this.last);
   }
 
   /** Keeps the batch under `plain` for the next open (one spare), or gives it back. */
@@ -113,8 +109,8 @@ export class DecryptingFile implements RandomAccessFile {
   }
 
   private async drop(ahead: Ahead): Promise<void> {
-    const opened = await ahead.opened.catch(() => undefined);
-    if (opened) this.keep(opened.plain);
+    const plain = await ahead.opened.catch(() => undefined);
+    if (plain) this.keep(plain);
   }
 
   async close(): Promise<void> {
