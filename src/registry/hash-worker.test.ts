@@ -108,17 +108,23 @@ describe('reading ahead', () => {
   const dirs = scratchDirs();
   after(() => dirs.remove());
 
+  /** A sealed blob of `size` random bytes, and how to open it on `engine`. */
+  async function storedBlob(engine: 'worker' | 'inline', size: number) {
+    const worker = new HashWorker();
+    const driver = new FsDriver(dirs.make('ahead-'));
+    const blobs = new BlobStore(driver);
+    const { key, header } = generateDataKey();
+    const bytes = randomBytes(size);
+    const digest = parseDigest(`sha256:${createHash('sha256').update(bytes).digest('hex')}`);
+    await blobs.put(digest, bytes, key, header);
+    const access = { storeEncrypted: false, resolve: async () => key };
+    const opening = engine === 'worker' ? (k: DataKey, h: Header) => worker.opening(k, h) : undefined;
+    return { driver, blobs, bytes, digest, access, opening };
+  }
+
   for (const engine of ['worker', 'inline'] as const) {
     it(`reads a blob through in odd-sized sequential reads, with jumps, on the ${engine} engine; damage ahead fails only the read that reaches it`, async () => {
-      const worker = new HashWorker();
-      const driver = new FsDriver(dirs.make('ahead-'));
-      const blobs = new BlobStore(driver);
-      const { key, header } = generateDataKey();
-      const bytes = randomBytes(5 * BATCH + 333);
-      const digest = parseDigest(`sha256:${createHash('sha256').update(bytes).digest('hex')}`);
-      await blobs.put(digest, bytes, key, header);
-      const access = { storeEncrypted: false, resolve: async () => key };
-      const opening = engine === 'worker' ? (k: DataKey, h: Header) => worker.opening(k, h) : undefined;
+      const { driver, blobs, bytes, digest, access, opening } = await storedBlob(engine, 5 * BATCH + 333);
       const file = (await blobs.openRandomAccess(digest, access, opening))!;
       try {
         // Sequential reads of changing sizes, a jump back, a jump forward, then sequential again.
@@ -150,15 +156,7 @@ describe('reading ahead', () => {
     });
 
     it(`streams a blob (as from a store without positioned reads) a batch at a time on the ${engine} engine`, async () => {
-      const worker = new HashWorker();
-      const driver = new FsDriver(dirs.make('stream-'));
-      const blobs = new BlobStore(driver);
-      const { key, header } = generateDataKey();
-      const bytes = randomBytes(4 * BATCH + 4321);
-      const digest = parseDigest(`sha256:${createHash('sha256').update(bytes).digest('hex')}`);
-      await blobs.put(digest, bytes, key, header);
-      const access = { storeEncrypted: false, resolve: async () => key };
-      const opening = engine === 'worker' ? (k: DataKey, h: Header) => worker.opening(k, h) : undefined;
+      const { driver, blobs, bytes, digest, access, opening } = await storedBlob(engine, 4 * BATCH + 4321);
       for (const [start, length] of [[0, bytes.length], [BATCH - 3, BATCH + 10], [SEGMENT + 1, 3 * BATCH], [4 * BATCH, 4321], [bytes.length - 1, 1]] as const) {
         const parts: Buffer[] = [];
         for await (const part of await blobs.open(digest, access, start, length, opening)) parts.push(part as Buffer);
