@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { DigestAlgorithm } from '../domain/digest.js';
 import type { DataKey } from '../storage/blob-store.js';
 import { IntegrityError } from '../domain/integrity.js';
-import { BATCH, OPEN_BATCH, SealedBatchPool, type OpenEngine, type SealEngine } from '../storage/encryption/engines.js';
+import { BATCH, BufferPool, OPEN_BATCH, SEALED_BATCH, type OpenEngine, type SealEngine } from '../storage/encryption/engines.js';
 import type { Header } from '../storage/encryption/segments.js';
 import type { HashReply, HashRequest } from './hash-thread.js';
 import { scavenger } from './scavenge.js';
@@ -33,15 +33,15 @@ export interface RunningHash {
 export class HashWorker {
   private worker: Worker | undefined;
   private nextId = 1;
-  private readonly pool: ArrayBuffer[] = [];
+  private readonly pool = new BufferPool(BUFFER, POOL_LIMIT);
   /** Buffers each hash has at the worker, and who waits for one to come back. */
   private readonly flights = new Map<number, { count: number; wake?: () => void; failed?: boolean }>();
   private readonly digests = new Map<number, { resolve(hex: string): void; reject(err: Error): void }>();
   /** Who waits for each batch being opened, in order. */
   private readonly opens: { resolve(plain: Uint8Array): void; reject(err: Error): void }[] = [];
-  private readonly openPool: ArrayBuffer[] = [];
+  private readonly openPool = new BufferPool(OPEN_BATCH, POOL_LIMIT);
   /** Buffers the worker seals into, back from the file writers that wrote them. */
-  readonly sealedPool = new SealedBatchPool(POOL_LIMIT);
+  readonly sealedPool = new BufferPool(SEALED_BATCH, POOL_LIMIT);
   /** Which hash each buffer at the worker belongs to, in order, so its return is counted right (and who waits for its sealed bytes). */
   private readonly owners: Owner[] = [];
   /** Buffers and digests the worker still owes; while any, the worker holds the process open. */
@@ -84,7 +84,7 @@ export class HashWorker {
   private receive(reply: HashReply): void {
     this.busy(-1);
     if (reply.op === 'returned') {
-      if (this.pool.length < POOL_LIMIT) this.pool.push(reply.buffer);
+      this.pool.give(reply.buffer);
       const owner = this.owners.shift()!;
       if (reply.error !== undefined) owner.sealed?.reject(new Error(reply.error));
       else owner.sealed?.resolve(reply.sealed ? new Uint8Array(reply.sealed, 0, reply.sealedLength) : new Uint8Array(0));
@@ -99,7 +99,7 @@ export class HashWorker {
       const open = this.opens.shift()!;
       if (reply.error === undefined) open.resolve(new Uint8Array(reply.buffer, 0, reply.length));
       else {
-        this.releaseOpenBatch(reply.buffer);
+        this.openPool.give(reply.buffer);
         open.reject(reply.integrity ? new IntegrityError(reply.error) : new Error(reply.error));
       }
     } else {
@@ -122,7 +122,7 @@ export class HashWorker {
     // The key and header go to the worker once, with the first batch (a key is costly to clone).
     let id: number | undefined;
     return {
-      batch: () => new Uint8Array(this.openPool.pop() ?? new ArrayBuffer(OPEN_BATCH)),
+      batch: () => new Uint8Array(this.openPool.take()),
       open: (batch, length, first, last) => {
         if (batch.byteOffset !== 0 || batch.buffer.byteLength !== OPEN_BATCH) return Promise.reject(new Error('a batch must be one of the engine\'s buffers'));
         if (id === undefined) {
@@ -137,7 +137,7 @@ export class HashWorker {
         });
       },
       release: (batch) => {
-        if (batch.buffer.byteLength === OPEN_BATCH) this.releaseOpenBatch(batch.buffer as ArrayBuffer);
+        this.openPool.give(batch.buffer);
       },
       close: () => {
         if (id !== undefined && this.worker) this.post({ op: 'drop', id });
@@ -146,13 +146,9 @@ export class HashWorker {
     };
   }
 
-  private releaseOpenBatch(buffer: ArrayBuffer): void {
-    if (this.openPool.length < POOL_LIMIT && !this.openPool.includes(buffer)) this.openPool.push(buffer);
-  }
-
   /** @internal A buffer to fill (from the pool when one is free). */
   buffer(): ArrayBuffer {
-    return this.pool.pop() ?? new ArrayBuffer(BUFFER);
+    return this.pool.take();
   }
 
   /** @internal Hands a filled buffer to the worker; waits first while the hash has too many there. */
@@ -268,7 +264,7 @@ class WorkerHash implements RunningHash {
         if (batch.byteOffset !== 0 || batch.buffer.byteLength !== BUFFER) return Promise.reject(new Error('a batch must be one of the engine\'s buffers'));
         return this.worker.sendBatch(this.id, batch.buffer as ArrayBuffer, length, fresh, first, count);
       },
-      release: (sealed) => this.worker.sealedPool.give(sealed),
+      release: (sealed) => this.worker.sealedPool.give(sealed.buffer),
     };
   }
 

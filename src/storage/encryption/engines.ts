@@ -43,26 +43,33 @@ export function sealBatch(key: KeyObject, header: Header, plain: Uint8Array, fir
   return out.subarray(0, count * SEALED_SEGMENT);
 }
 
-/** Sealed-batch buffers kept for reuse, so that a large upload does not leave one behind per batch. */
-export class SealedBatchPool {
+/**
+ * Batch buffers of one size kept for reuse, so that streaming a large blob does not leave one
+ * behind per batch (and the collector has nothing to catch up on).
+ */
+export class BufferPool {
   private readonly free: ArrayBuffer[] = [];
 
-  constructor(private readonly limit: number) {}
+  constructor(private readonly size: number, private readonly limit: number) {}
 
   take(): ArrayBuffer {
-    return this.free.pop() ?? new ArrayBuffer(SEALED_BATCH);
+    return this.free.pop() ?? new ArrayBuffer(this.size);
   }
 
-  /** Keeps the buffer under `sealed` if it is one of the pool's size and there is room. */
-  give(sealed: Uint8Array): void {
-    const buffer = sealed.buffer as ArrayBuffer;
-    if (sealed.byteOffset === 0 && buffer.byteLength === SEALED_BATCH && this.free.length < this.limit && !this.free.includes(buffer)) this.free.push(buffer);
+  /** Keeps `buffer` if it is of the pool's size and there is room (once, however often given). */
+  give(buffer: ArrayBufferLike): void {
+    if (buffer.byteLength === this.size && this.free.length < this.limit && !this.free.includes(buffer as ArrayBuffer)) this.free.push(buffer as ArrayBuffer);
   }
+}
+
+/** The whole batch a view of a batch's bytes (an engine's result) lies in. */
+export function batchOf(view: Uint8Array, size: number): Uint8Array {
+  return new Uint8Array(view.buffer, view.byteOffset, size);
 }
 
 /** Seals on this thread; `onBytes` sees each new byte once. */
 export class InlineSealEngine implements SealEngine {
-  private readonly outputs = new SealedBatchPool(8);
+  private readonly outputs = new BufferPool(SEALED_BATCH, 8);
 
   constructor(private readonly key: KeyObject, private readonly header: Header, private readonly onBytes?: (bytes: Uint8Array) => void) {}
 
@@ -76,7 +83,7 @@ export class InlineSealEngine implements SealEngine {
   }
 
   release(sealed: Uint8Array): void {
-    this.outputs.give(sealed);
+    this.outputs.give(sealed.buffer);
   }
 }
 
@@ -114,23 +121,23 @@ export function openBatch(key: KeyObject, header: Header, bytes: Uint8Array, len
   return plain;
 }
 
-const inlineBatches: Uint8Array[] = [];
+const inlineBatches = new BufferPool(OPEN_BATCH, 16);
 
 /** Opens on this thread. */
 export class InlineOpenEngine implements OpenEngine {
   constructor(private readonly key: KeyObject, private readonly header: Header) {}
 
   batch(): Uint8Array {
-    return inlineBatches.pop() ?? new Uint8Array(OPEN_BATCH);
+    return new Uint8Array(inlineBatches.take());
   }
 
   async open(batch: Uint8Array, length: number, first: number, last: number): Promise<Uint8Array> {
-    const whole = new Uint8Array(batch.buffer, batch.byteOffset, OPEN_BATCH);
+    const whole = batchOf(batch, OPEN_BATCH);
     return whole.subarray(0, openBatch(this.key, this.header, whole, length, first, last));
   }
 
   release(batch: Uint8Array): void {
-    if (inlineBatches.length < 16 && batch.buffer.byteLength === OPEN_BATCH) inlineBatches.push(new Uint8Array(batch.buffer, 0, OPEN_BATCH));
+    inlineBatches.give(batch.buffer);
   }
 
   close(): void {}

@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import type { KeyObject } from 'node:crypto';
 import type { RandomAccessFile } from '../driver.js';
-import { BATCH_SEGMENTS, OPEN_BATCH, OPEN_BATCH_SEGMENTS, type OpenEngine } from './engines.js';
+import { BATCH_SEGMENTS, batchOf, OPEN_BATCH, OPEN_BATCH_SEGMENTS, type OpenEngine } from './engines.js';
 import { HEADER, IntegrityError, SEALED_SEGMENT, SEGMENT, segmentCount, type Header } from './segments.js';
 
 export interface DataKey {
@@ -103,7 +103,7 @@ export class DecryptingFile implements RandomAccessFile {
 
   /** Keeps the batch under `plain` for the next open (one spare), or gives it back. */
   private keep(plain: Uint8Array): void {
-    const batch = new Uint8Array(plain.buffer, plain.byteOffset, OPEN_BATCH);
+    const batch = batchOf(plain, OPEN_BATCH);
     if (this.spare) this.engine.release(batch);
     else this.spare = batch;
   }
@@ -159,7 +159,7 @@ export async function* openSegments(
     const count = Math.min(plain.length - from, remaining);
     remaining -= count;
     const out = count > 0 ? Buffer.from(plain.subarray(from, from + count)) : undefined;
-    engine.release(new Uint8Array(plain.buffer, plain.byteOffset, OPEN_BATCH));
+    engine.release(batchOf(plain, OPEN_BATCH));
     return out;
   };
   const send = () => {
@@ -194,7 +194,7 @@ export async function* openSegments(
     if (remaining > 0) throw new IntegrityError(`stored blob ended ${remaining} bytes early`);
   } finally {
     // Stopped early (the reader went away, or a failure): batches still opening go back once done.
-    for (const open of opening) open.then((plain) => engine.release(new Uint8Array(plain.buffer, plain.byteOffset, OPEN_BATCH)), () => undefined);
+    for (const open of opening) open.then((plain) => engine.release(batchOf(plain, OPEN_BATCH)), () => undefined);
     if (batch) engine.release(batch);
     engine.close();
   }
