@@ -24,8 +24,8 @@ export type HashReply =
 
 
 const hashes = new Map<number, Hash>();
-/** Keys and headers by hash (sealing) or by open engine (opening). */
-const sealers = new Map<number, { key: KeyObject; header: Header }>();
+/** Keys and headers by hash (sealing its batches) or by open engine. */
+const keys = new Map<number, { key: KeyObject; header: Header }>();
 
 // Each segment sealed or opened leaves a 64 KiB cipher output behind: freed every few batches.
 const countBatch = scavenger(4);
@@ -38,7 +38,7 @@ parentPort?.on('message', (request: HashRequest) => {
         break;
       case 'sealer':
       case 'opener':
-        sealers.set(request.id, { key: request.key, header: parseHeader(Buffer.from(request.header)) });
+        keys.set(request.id, { key: request.key, header: parseHeader(Buffer.from(request.header)) });
         break;
       case 'update': {
         const bytes = new Uint8Array(request.buffer, 0, request.length);
@@ -48,7 +48,7 @@ parentPort?.on('message', (request: HashRequest) => {
         try {
           if (from < request.length) hashes.get(request.id)?.update(bytes.subarray(from));
           if (request.seal && request.seal.count > 0) {
-            const sealer = sealers.get(request.id);
+            const sealer = keys.get(request.id);
             if (!sealer) throw new Error(`no sealer for hash ${request.id}`);
             const output = request.seal.output ? new Uint8Array(request.seal.output) : undefined;
             sealed = sealBatch(sealer.key, sealer.header, bytes, request.seal.first, request.seal.count, output);
@@ -67,7 +67,7 @@ parentPort?.on('message', (request: HashRequest) => {
         let error: string | undefined;
         let integrity = false;
         try {
-          const opener = sealers.get(request.id);
+          const opener = keys.get(request.id);
           if (!opener) throw new Error(`no key for open engine ${request.id}`);
           length = openBatch(opener.key, opener.header, new Uint8Array(request.buffer), request.length, request.first, request.last);
         } catch (err) {
@@ -81,14 +81,14 @@ parentPort?.on('message', (request: HashRequest) => {
       case 'digest': {
         const hash = hashes.get(request.id);
         hashes.delete(request.id);
-        sealers.delete(request.id);
+        keys.delete(request.id);
         if (!hash) throw new Error(`no hash ${request.id}`);
         parentPort!.postMessage({ op: 'digest', id: request.id, hex: hash.digest('hex') } satisfies HashReply);
         break;
       }
       case 'drop':
         hashes.delete(request.id);
-        sealers.delete(request.id);
+        keys.delete(request.id);
         break;
     }
   } catch (err) {
