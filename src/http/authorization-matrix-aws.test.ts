@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { Actions, KmsActions, PublicActions, type Action } from '../domain/actions.js';
+import { KmsActions, PublicActions, type Action } from '../domain/actions.js';
 import type { NewAccessKey } from '../iam/identities.js';
 import { callApi } from '../testing/api-client.js';
 import type { Credentials } from '../testing/aws-signer.js';

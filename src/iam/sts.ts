@@ -4,7 +4,7 @@
 // session assumes another role, as IAM limits role chaining).
 import { validateTags, type ResourceTag } from '../domain/resource-tags.js';
 import type { MetadataStore, Role } from '../metadata/store.js';
-import { parsePolicy, POLICY_LIMITS } from '../policy/document.js';
+import { parsePolicy } from '../policy/document.js';
 import { denialMessage, evaluate, type NamedPolicy } from '../policy/evaluate.js';
 import { buildContext, type Caller, type RequestFacts } from '../policy/request.js';
 import type { AuthenticatedPrincipal } from './authorizer.js';

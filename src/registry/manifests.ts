@@ -2,7 +2,7 @@
 // (served by tag in the format the client accepts: manifest-formats.ts); a tag the repository's
 // mutability setting makes immutable is never moved.
 import { Actions } from '../domain/actions.js';
-import { digestOf, parseDigest, type Digest } from '../domain/digest.js';
+import { digestOf, parseDigest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
 import { parseManifest, type ParsedManifest } from '../domain/manifest.js';
 import { parseAccept } from '../domain/conversions/negotiate.js';

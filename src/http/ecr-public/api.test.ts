@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { callApi } from '../../testing/api-client.js';
 import { violations, type ServiceModel } from '../../testing/ecr-model.js';
-import { startBerth, TEST_ADMIN, type TestBerth } from '../../testing/server.js';
+import { startBerth, type TestBerth } from '../../testing/server.js';
 
 const MODEL_PATH = resolve(process.cwd(), '..', 'shared', 'specs', 'aws', 'ecr-public.service-2.json');
 const model: ServiceModel | undefined = existsSync(MODEL_PATH) ? JSON.parse(readFileSync(MODEL_PATH, 'utf8')) as ServiceModel : undefined;
