@@ -19,25 +19,32 @@ export function checkKey(header: Header, key: DataKey): void {
   if (header.dataKeyId !== key.id) throw new IntegrityError(`the file is sealed with data key ${header.dataKeyId}, not ${key.id}`);
 }
 
-/**
- * An open under way of segments from `first`: their plaintext, at the start of a batch of the
- * engine's; its failure kept until someone reads what it was opening.
- */
-interface Ahead {
+/** Segments `first`..`first + count - 1` opened (or opening): their plaintext, at the start of a batch of the engine's. */
+interface Batch {
   first: number;
-  opened: Promise<Uint8Array>;
+  count: number;
+  plain: Promise<Uint8Array>;
 }
 
+/** Batches opened ahead of a sequential reader, at most: each a transfer to the engine under way while the caller sends the last. */
+export const READ_AHEAD = 3;
+
 /**
- * Positioned plaintext reads over a stored encrypted blob of `size` plaintext bytes. Reads that
- * follow one another (a download) have the next batch read and opened while the caller sends the
- * last: the worker decrypts while the socket drains.
+ * Positioned plaintext reads over a stored encrypted blob of `size` plaintext bytes. The batch a
+ * read ended in is kept for the next read. Reads that follow one another (a download) have the
+ * next batches read and opened while the caller sends: one batch ahead after the second
+ * sequential read, up to READ_AHEAD as the run goes on, so that storage, the engine and the
+ * socket all work at once, while a reader of one range does not pay for batches it never reads.
  */
 export class DecryptingFile implements RandomAccessFile {
   private spare: Uint8Array | undefined;
-  private ahead: Ahead | undefined;
-  /** Where the last read ended: a read starting there is sequential. */
-  private next = 0;
+  /** The batch the last read ended in. */
+  private current: { first: number; count: number; plain: Uint8Array } | undefined;
+  /** Batches opening ahead, each following the one before (the first follows `current`). */
+  private readonly ahead: Batch[] = [];
+  /** Where the last read ended (a read starting there is sequential), and how many sequential reads in a row led there. */
+  private next = -1;
+  private run = 0;
   private readonly last: number;
 
   constructor(private readonly file: RandomAccessFile, private readonly engine: OpenEngine, readonly size: number) {
@@ -47,43 +54,53 @@ export class DecryptingFile implements RandomAccessFile {
   async read(buffer: Buffer, position: number): Promise<number> {
     if (position >= this.size || buffer.length === 0) return 0;
     const end = Math.min(this.size, position + buffer.length);
-    const sequential = position === this.next;
+    this.run = position === this.next ? this.run + 1 : 0;
     let written = 0;
     while (position + written < end) {
       const at = position + written;
-      const index = Math.floor(at / SEGMENT);
-      // As many whole segments as a batch holds, in one read from storage, opened in one go.
-      const plain = await this.take(index, Math.min(Math.floor((end - 1) / SEGMENT), index + OPEN_BATCH_SEGMENTS - 1));
-      const offset = at - index * SEGMENT;
-      const take = Math.min(plain.length - offset, end - at);
-      buffer.set(plain.subarray(offset, offset + take), written);
+      const batch = await this.batchAt(Math.floor(at / SEGMENT), Math.floor((end - 1) / SEGMENT));
+      const offset = at - batch.first * SEGMENT;
+      const take = Math.min(batch.plain.length - offset, end - at);
+      buffer.set(batch.plain.subarray(offset, offset + take), written);
       written += take;
-      this.keep(plain);
     }
     this.next = end;
-    if (sequential && end < this.size) {
-      // The next read most likely starts here and is as long as this one.
-      const first = Math.floor(end / SEGMENT);
-      const last = Math.min(Math.floor((Math.min(this.size, end + buffer.length) - 1) / SEGMENT), first + OPEN_BATCH_SEGMENTS - 1);
-      const opened = this.open(first, last);
-      opened.catch(() => undefined); // reported to whoever reads these segments
-      this.ahead = { first, opened };
-    }
+    if (this.run > 0) this.readAhead(Math.min(READ_AHEAD, this.run), Math.ceil(buffer.length / SEGMENT));
     return written;
   }
 
-  /** Segments from `first` (through `last`, or fewer when read ahead): opened ahead when they were. */
-  private async take(first: number, last: number): Promise<Uint8Array> {
-    const ahead = this.ahead;
-    this.ahead = undefined;
-    if (ahead?.first === first) return ahead.opened;
-    if (ahead) await this.drop(ahead);
-    return this.open(first, last);
+  /** The batch holding segment `index`: the current one, the next opened ahead, or one opened now (through `want` if it fits). */
+  private async batchAt(index: number, want: number): Promise<{ first: number; plain: Uint8Array }> {
+    const current = this.current;
+    if (current && index >= current.first && index < current.first + current.count) return current;
+    this.current = undefined;
+    if (current) this.keep(current.plain);
+    let batch = this.ahead[0]?.first === index ? this.ahead.shift()! : undefined;
+    if (!batch) {
+      await this.dropAhead();
+      const count = Math.min(want, index + OPEN_BATCH_SEGMENTS - 1) - index + 1;
+      batch = { first: index, count, plain: this.open(index, count) };
+    }
+    this.current = { first: batch.first, count: batch.count, plain: await batch.plain };
+    return this.current;
   }
 
-  private async open(first: number, last: number): Promise<Uint8Array> {
+  /** Keeps `depth` batches of `span` segments opening past the current one (or fewer, at the end of the blob). */
+  private readAhead(depth: number, span: number): void {
+    const count = Math.max(1, Math.min(BATCH_SEGMENTS, span));
+    const tail = this.ahead.at(-1) ?? this.current;
+    let first = tail ? tail.first + tail.count : Math.floor(this.next / SEGMENT);
+    while (this.ahead.length < depth && first <= this.last) {
+      const batch = { first, count: Math.min(count, this.last - first + 1), plain: this.open(first, Math.min(count, this.last - first + 1)) };
+      batch.plain.catch(() => undefined); // reported to whoever reads these segments
+      this.ahead.push(batch);
+      first += batch.count;
+    }
+  }
+
+  private async open(first: number, count: number): Promise<Uint8Array> {
     const from = HEADER + first * SEALED_SEGMENT;
-    const length = Math.min((last - first + 1) * SEALED_SEGMENT, this.file.size - from);
+    const length = Math.min(count * SEALED_SEGMENT, this.file.size - from);
     const batch = this.spare ?? this.engine.batch();
     this.spare = undefined;
     let got: number;
@@ -108,15 +125,18 @@ export class DecryptingFile implements RandomAccessFile {
     else this.spare = batch;
   }
 
-  private async drop(ahead: Ahead): Promise<void> {
-    const plain = await ahead.opened.catch(() => undefined);
-    if (plain) this.keep(plain);
+  /** Waits out the batches opening ahead (the file must stay open under them) and keeps their buffers. */
+  private async dropAhead(): Promise<void> {
+    for (const batch of this.ahead.splice(0)) {
+      const plain = await batch.plain.catch(() => undefined);
+      if (plain) this.keep(plain);
+    }
   }
 
   async close(): Promise<void> {
-    // An open still reading must end before the file closes under it.
-    if (this.ahead) await this.drop(this.ahead);
-    this.ahead = undefined;
+    await this.dropAhead();
+    if (this.current) this.keep(this.current.plain);
+    this.current = undefined;
     if (this.spare) this.engine.release(this.spare);
     this.spare = undefined;
     this.engine.close();
