@@ -7,6 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { IntegrityError } from '../domain/integrity.js';
 import { openBatch, sealBatch } from '../storage/encryption/engines.js';
 import { parseHeader, type Header } from '../storage/encryption/segments.js';
+import { raiseTrimThreshold } from './heap-trim.js';
 import { scavenger } from './scavenge.js';
 
 export type HashRequest =
@@ -28,7 +29,10 @@ const hashes = new Map<number, Hash>();
 const keys = new Map<number, { key: KeyObject; header: Header }>();
 
 // Each segment sealed or opened leaves a 64 KiB cipher output behind: freed every few batches.
-const countBatch = scavenger(4);
+// Every 2 MiB or so: under the heap's trim threshold, so that what is freed is reused, not
+// handed back to the kernel (see heap-trim.ts).
+const countBatch = scavenger(2);
+raiseTrimThreshold();
 
 parentPort?.on('message', (request: HashRequest) => {
   try {
