@@ -1,7 +1,7 @@
 // The worker side of off-thread hashing, sealing and opening (hash-worker.ts): keeps running
-// hashes by id and feeds them the buffers the main thread transfers, sealing a buffer's whole
-// segments when asked (storage/encryption/engines.ts), and hands each buffer back, with the
-// sealed bytes; opens batches of sealed segments in place and hands them back.
+// hashes by id and feeds them the shared buffers the main thread names, sealing a buffer's whole
+// segments into another when asked (storage/encryption/engines.ts), and replies when done with
+// each; opens batches of sealed segments in place and replies with their plaintext length.
 import { createHash, type Hash, type KeyObject } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { IntegrityError } from '../domain/integrity.js';
@@ -12,16 +12,19 @@ import { scavenger } from './scavenge.js';
 
 export type HashRequest =
   | { op: 'create'; id: number; algorithm: string }
-  | { op: 'update'; id: number; buffer: ArrayBuffer; length: number; from?: number; seal?: { first: number; count: number; output?: ArrayBuffer } }
+  | { op: 'update'; id: number; buffer: SharedArrayBuffer; length: number; from?: number; seal?: { first: number; count: number; output?: SharedArrayBuffer } }
   | { op: 'sealer'; id: number; key: KeyObject; header: Uint8Array }
   | { op: 'opener'; id: number; key: KeyObject; header: Uint8Array }
-  | { op: 'open'; id: number; buffer: ArrayBuffer; length: number; first: number; last: number }
+  | { op: 'open'; id: number; buffer: SharedArrayBuffer; length: number; first: number; last: number }
   | { op: 'digest'; id: number }
   | { op: 'drop'; id: number };
 
+/** Replies to 'update' and 'open' come in the order of the requests, and name no buffer. */
 export type HashReply =
-  | { op: 'returned'; buffer: ArrayBuffer; sealed?: ArrayBuffer; sealedLength?: number; error?: string }
-  | { op: 'opened'; buffer: ArrayBuffer; length: number; error?: string; integrity?: boolean } | { op: 'digest'; id: number; hex: string } | { op: 'error'; id: number; message: string };
+  | { op: 'returned'; sealedLength?: number; error?: string }
+  | { op: 'opened'; length: number; error?: string; integrity?: boolean }
+  | { op: 'digest'; id: number; hex: string }
+  | { op: 'error'; id: number; message: string };
 
 
 const hashes = new Map<number, Hash>();
@@ -47,22 +50,21 @@ parentPort?.on('message', (request: HashRequest) => {
       case 'update': {
         const bytes = new Uint8Array(request.buffer, 0, request.length);
         const from = request.from ?? 0;
-        let sealed: Uint8Array | undefined;
+        let sealedLength: number | undefined;
         let error: string | undefined;
         try {
           if (from < request.length) hashes.get(request.id)?.update(bytes.subarray(from));
           if (request.seal && request.seal.count > 0) {
             const sealer = keys.get(request.id);
             if (!sealer) throw new Error(`no sealer for hash ${request.id}`);
-            const output = request.seal.output ? new Uint8Array(request.seal.output) : undefined;
-            sealed = sealBatch(sealer.key, sealer.header, bytes, request.seal.first, request.seal.count, output);
+            if (!request.seal.output) throw new Error('no buffer to seal into');
+            sealedLength = sealBatch(sealer.key, sealer.header, bytes, request.seal.first, request.seal.count, new Uint8Array(request.seal.output)).length;
           }
         } catch (err) {
           error = (err as Error).message;
         }
-        // Always handed back, so the main thread's count of buffers here stays right.
-        const out = sealed?.buffer as ArrayBuffer | undefined;
-        parentPort!.postMessage({ op: 'returned', buffer: request.buffer, sealed: out, sealedLength: sealed?.length, error } satisfies HashReply, out ? [request.buffer, out] : [request.buffer]);
+        // Always answered, so the main thread's count of buffers here stays right.
+        parentPort!.postMessage({ op: 'returned', sealedLength, error } satisfies HashReply);
         if (request.seal) countBatch();
         break;
       }
@@ -78,7 +80,7 @@ parentPort?.on('message', (request: HashRequest) => {
           error = (err as Error).message;
           integrity = err instanceof IntegrityError;
         }
-        parentPort!.postMessage({ op: 'opened', buffer: request.buffer, length, error, integrity } satisfies HashReply, [request.buffer]);
+        parentPort!.postMessage({ op: 'opened', length, error, integrity } satisfies HashReply);
         countBatch();
         break;
       }

@@ -1,12 +1,18 @@
-// Hashing and sealing off the main thread: uploads copy their bytes into transferable buffers
-// that a worker thread hashes and, for the upload file, seals (one transfer does both), so the
-// main thread only parses, copies and writes. Messages to the worker keep their order, so each
-// hash sees its bytes exactly in sequence. One worker per process.
+// Hashing and sealing off the main thread: uploads copy their bytes into shared buffers that a
+// worker thread hashes and, for the upload file, seals (one message does both), so the main
+// thread only parses, copies and writes. Messages to the worker keep their order, so each hash
+// sees its bytes exactly in sequence. One worker per process.
+//
+// A buffer is the worker's from the message that names it until the reply to that message, and
+// the caller's again after it. The buffers are shared rather than transferred: a transfer gives
+// the receiving thread a new buffer object each time, whose bytes it counts as allocated until
+// the old object is collected, and pooled objects live long: every 64 MiB of batches started a
+// full collection on the HTTP thread (up to 15 per 512 MiB upload, a second of CPU).
 import { Worker } from 'node:worker_threads';
 import type { DigestAlgorithm } from '../domain/digest.js';
 import type { DataKey } from '../storage/blob-store.js';
 import { IntegrityError } from '../domain/integrity.js';
-import { BATCH, BufferPool, OPEN_BATCH, SEALED_BATCH, type OpenEngine, type SealEngine } from '../storage/encryption/engines.js';
+import { BATCH, BufferPool, OPEN_BATCH, SEALED_BATCH, sharedBuffer, type OpenEngine, type SealEngine } from '../storage/encryption/engines.js';
 import type { Header } from '../storage/encryption/segments.js';
 import type { HashReply, HashRequest } from './hash-thread.js';
 import { scavenger } from './scavenge.js';
@@ -33,15 +39,15 @@ export interface RunningHash {
 export class HashWorker {
   private worker: Worker | undefined;
   private nextId = 1;
-  private readonly pool = new BufferPool(BUFFER, POOL_LIMIT);
+  private readonly pool = new BufferPool(BUFFER, POOL_LIMIT, sharedBuffer);
   /** Buffers each hash has at the worker, and who waits for one to come back. */
   private readonly flights = new Map<number, { count: number; wake?: () => void; failed?: boolean }>();
   private readonly digests = new Map<number, { resolve(hex: string): void; reject(err: Error): void }>();
-  /** Who waits for each batch being opened, in order. */
-  private readonly opens: { resolve(plain: Uint8Array): void; reject(err: Error): void }[] = [];
-  private readonly openPool = new BufferPool(OPEN_BATCH, POOL_LIMIT);
+  /** Each batch being opened, in order, and who waits for it. */
+  private readonly opens: { buffer: SharedArrayBuffer; resolve(plain: Uint8Array): void; reject(err: Error): void }[] = [];
+  private readonly openPool = new BufferPool(OPEN_BATCH, POOL_LIMIT, sharedBuffer);
   /** Buffers the worker seals into, back from the file writers that wrote them. */
-  readonly sealedPool = new BufferPool(SEALED_BATCH, POOL_LIMIT);
+  readonly sealedPool = new BufferPool(SEALED_BATCH, POOL_LIMIT, sharedBuffer);
   /** Which hash each buffer at the worker belongs to, in order, so its return is counted right (and who waits for its sealed bytes). */
   private readonly owners: Owner[] = [];
   /** Buffers and digests the worker still owes; while any, the worker holds the process open. */
@@ -54,7 +60,7 @@ export class HashWorker {
     else if (before > 0 && this.outstanding === 0) this.worker?.unref();
   }
 
-  private post(request: HashRequest, transfer: ArrayBuffer[] = []): void {
+  private post(request: HashRequest): void {
     if (!this.worker) {
       this.worker = new Worker(new URL('./hash-thread.js', import.meta.url));
       this.worker.on('message', (reply: HashReply) => this.receive(reply));
@@ -78,16 +84,16 @@ export class HashWorker {
       this.worker.unref();
       this.outstanding = 0;
     }
-    this.worker.postMessage(request, transfer);
+    this.worker.postMessage(request);
   }
 
   private receive(reply: HashReply): void {
     this.busy(-1);
     if (reply.op === 'returned') {
-      this.pool.give(reply.buffer);
       const owner = this.owners.shift()!;
+      this.pool.give(owner.buffer);
       if (reply.error !== undefined) owner.sealed?.reject(new Error(reply.error));
-      else owner.sealed?.resolve(reply.sealed ? new Uint8Array(reply.sealed, 0, reply.sealedLength) : new Uint8Array(0));
+      else owner.sealed?.resolve(owner.output ? new Uint8Array(owner.output, 0, reply.sealedLength) : new Uint8Array(0));
       const flight = this.flights.get(owner.id);
       if (flight) {
         flight.count--;
@@ -97,9 +103,9 @@ export class HashWorker {
       }
     } else if (reply.op === 'opened') {
       const open = this.opens.shift()!;
-      if (reply.error === undefined) open.resolve(new Uint8Array(reply.buffer, 0, reply.length));
+      if (reply.error === undefined) open.resolve(new Uint8Array(open.buffer, 0, reply.length));
       else {
-        this.openPool.give(reply.buffer);
+        this.openPool.give(open.buffer);
         open.reject(reply.integrity ? new IntegrityError(reply.error) : new Error(reply.error));
       }
     } else {
@@ -124,15 +130,16 @@ export class HashWorker {
     return {
       batch: () => new Uint8Array(this.openPool.take()),
       open: (batch, length, first, last) => {
-        if (batch.byteOffset !== 0 || batch.buffer.byteLength !== OPEN_BATCH) return Promise.reject(new Error('a batch must be one of the engine\'s buffers'));
+        if (!isBatch(batch, OPEN_BATCH)) return Promise.reject(new Error('a batch must be one of the engine\'s buffers'));
         if (id === undefined) {
           id = this.nextId++;
           this.post({ op: 'opener', id, key: key.key, header: header.bytes });
         }
         const opener = id;
+        const buffer = batch.buffer;
         return new Promise((resolve, reject) => {
-          this.opens.push({ resolve, reject });
-          this.post({ op: 'open', id: opener, buffer: batch.buffer as ArrayBuffer, length, first, last }, [batch.buffer as ArrayBuffer]);
+          this.opens.push({ buffer, resolve, reject });
+          this.post({ op: 'open', id: opener, buffer, length, first, last });
           this.busy(1);
         });
       },
@@ -147,31 +154,31 @@ export class HashWorker {
   }
 
   /** @internal A buffer to fill (from the pool when one is free). */
-  buffer(): ArrayBuffer {
+  buffer(): SharedArrayBuffer {
     return this.pool.take();
   }
 
   /** @internal Hands a filled buffer to the worker; waits first while the hash has too many there. */
-  async send(id: number, buffer: ArrayBuffer, length: number): Promise<void> {
+  async send(id: number, buffer: SharedArrayBuffer, length: number): Promise<void> {
     const flight = this.flights.get(id)!;
     while (flight.count >= IN_FLIGHT && !flight.failed) await new Promise<void>((resolve) => (flight.wake = resolve));
     if (flight.failed) throw new Error('the hashing worker failed');
-    this.postUpdate({ id }, { op: 'update', id, buffer, length });
+    this.postUpdate({ id, buffer }, { op: 'update', id, buffer, length });
   }
 
   /** @internal Hands a filled buffer to the worker at once, over the limit if need be (ordering matters more). */
-  sendNow(id: number, buffer: ArrayBuffer, length: number): void {
-    if (this.usable(id)) this.postUpdate({ id }, { op: 'update', id, buffer, length });
+  sendNow(id: number, buffer: SharedArrayBuffer, length: number): void {
+    if (this.usable(id)) this.postUpdate({ id, buffer }, { op: 'update', id, buffer, length });
   }
 
   /**
    * @internal Hands a batch to the worker at once (the caller bounds how many it has there):
    * bytes from `from` feed the hash, and `count` whole segments from `first` are sealed.
    */
-  sendBatch(id: number, buffer: ArrayBuffer, length: number, from: number, first: number, count: number): Promise<Uint8Array> {
+  sendBatch(id: number, buffer: SharedArrayBuffer, length: number, from: number, first: number, count: number): Promise<Uint8Array> {
     if (!this.usable(id)) return Promise.reject(new Error('the hashing worker failed'));
     const output = count > 0 ? this.sealedPool.take() : undefined;
-    return new Promise((resolve, reject) => this.postUpdate({ id, sealed: { resolve, reject } }, { op: 'update', id, buffer, length, from, seal: { first, count, output } }));
+    return new Promise((resolve, reject) => this.postUpdate({ id, buffer, output, sealed: { resolve, reject } }, { op: 'update', id, buffer, length, from, seal: { first, count, output } }));
   }
 
   /** Whether the hash is still running on a live worker. */
@@ -185,7 +192,7 @@ export class HashWorker {
     countBatch();
     this.flights.get(owner.id)!.count++;
     this.owners.push(owner);
-    this.post(request, request.seal?.output ? [request.buffer, request.seal.output] : [request.buffer]);
+    this.post(request);
     this.busy(1);
   }
 
@@ -213,14 +220,22 @@ export class HashWorker {
   }
 }
 
+/** A buffer at the worker: whose hash it feeds, what it is sealed into, and who waits for that. */
 interface Owner {
   id: number;
+  buffer: SharedArrayBuffer;
+  output?: SharedArrayBuffer;
   sealed?: { resolve(bytes: Uint8Array): void; reject(err: Error): void };
+}
+
+/** Whether `batch` is a whole buffer of `size` shared with the worker (an engine's batch). */
+function isBatch(batch: Uint8Array, size: number): batch is Uint8Array<SharedArrayBuffer> {
+  return batch.byteOffset === 0 && batch.buffer instanceof SharedArrayBuffer && batch.buffer.byteLength === size;
 }
 
 /** Fills one buffer at a time and sends it when full, or when its state is needed. */
 class WorkerHash implements RunningHash {
-  private current: ArrayBuffer | undefined;
+  private current: SharedArrayBuffer | undefined;
   private filled = 0;
   private done = false;
 
@@ -261,8 +276,8 @@ class WorkerHash implements RunningHash {
           this.worker.sealWith(this.id, key, header);
           registered = true;
         }
-        if (batch.byteOffset !== 0 || batch.buffer.byteLength !== BUFFER) return Promise.reject(new Error('a batch must be one of the engine\'s buffers'));
-        return this.worker.sendBatch(this.id, batch.buffer as ArrayBuffer, length, fresh, first, count);
+        if (!isBatch(batch, BUFFER)) return Promise.reject(new Error('a batch must be one of the engine\'s buffers'));
+        return this.worker.sendBatch(this.id, batch.buffer, length, fresh, first, count);
       },
       release: (sealed) => this.worker.sealedPool.give(sealed.buffer),
     };

@@ -45,22 +45,27 @@ export function sealBatch(key: KeyObject, header: Header, plain: Uint8Array, fir
 
 /**
  * Batch buffers of one size kept for reuse, so that streaming a large blob does not leave one
- * behind per batch (and the collector has nothing to catch up on).
+ * behind per batch (and the collector has nothing to catch up on). Shared buffers are for
+ * batches a worker thread works on: they are posted, not transferred, so no thread gets a new
+ * buffer object per batch to account for and collect.
  */
-export class BufferPool {
-  private readonly free: ArrayBuffer[] = [];
+export class BufferPool<B extends ArrayBufferLike = ArrayBuffer> {
+  private readonly free: B[] = [];
 
-  constructor(private readonly size: number, private readonly limit: number) {}
+  constructor(private readonly size: number, private readonly limit: number, private readonly make: (size: number) => B) {}
 
-  take(): ArrayBuffer {
-    return this.free.pop() ?? new ArrayBuffer(this.size);
+  take(): B {
+    return this.free.pop() ?? this.make(this.size);
   }
 
   /** Keeps `buffer` if it is of the pool's size and there is room (once, however often given). */
   give(buffer: ArrayBufferLike): void {
-    if (buffer.byteLength === this.size && this.free.length < this.limit && !this.free.includes(buffer as ArrayBuffer)) this.free.push(buffer as ArrayBuffer);
+    if (buffer.byteLength === this.size && this.free.length < this.limit && !this.free.includes(buffer as B)) this.free.push(buffer as B);
   }
 }
+
+export const localBuffer = (size: number) => new ArrayBuffer(size);
+export const sharedBuffer = (size: number) => new SharedArrayBuffer(size);
 
 /** The whole batch a view of a batch's bytes (an engine's result) lies in. */
 export function batchOf(view: Uint8Array, size: number): Uint8Array {
@@ -69,7 +74,7 @@ export function batchOf(view: Uint8Array, size: number): Uint8Array {
 
 /** Seals on this thread; `onBytes` sees each new byte once. */
 export class InlineSealEngine implements SealEngine {
-  private readonly outputs = new BufferPool(SEALED_BATCH, 8);
+  private readonly outputs = new BufferPool(SEALED_BATCH, 8, localBuffer);
 
   constructor(private readonly key: KeyObject, private readonly header: Header, private readonly onBytes?: (bytes: Uint8Array) => void) {}
 
@@ -121,7 +126,7 @@ export function openBatch(key: KeyObject, header: Header, bytes: Uint8Array, len
   return plain;
 }
 
-const inlineBatches = new BufferPool(OPEN_BATCH, 16);
+const inlineBatches = new BufferPool(OPEN_BATCH, 16, localBuffer);
 
 /** Opens on this thread. */
 export class InlineOpenEngine implements OpenEngine {
