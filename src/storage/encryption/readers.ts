@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import type { KeyObject } from 'node:crypto';
 import type { RandomAccessFile } from '../driver.js';
-import { BATCH_SEGMENTS, batchOf, OPEN_BATCH, OPEN_BATCH_SEGMENTS, type OpenEngine } from './engines.js';
+import { BATCH_SEGMENTS, batchOf, copyBytes, OPEN_BATCH, OPEN_BATCH_SEGMENTS, type OpenEngine } from './engines.js';
 import { HEADER, IntegrityError, SEALED_SEGMENT, SEGMENT, segmentCount, type Header } from './segments.js';
 
 export interface DataKey {
@@ -61,7 +61,7 @@ export class DecryptingFile implements RandomAccessFile {
       const batch = await this.batchAt(Math.floor(at / SEGMENT), Math.floor((end - 1) / SEGMENT));
       const offset = at - batch.first * SEGMENT;
       const take = Math.min(batch.plain.length - offset, end - at);
-      buffer.set(batch.plain.subarray(offset, offset + take), written);
+      copyBytes(buffer, written, batch.plain.subarray(offset, offset + take));
       written += take;
     }
     this.next = end;
@@ -195,7 +195,7 @@ export async function* openSegments(
       for (let offset = 0; offset < chunk.length && remaining > 0;) {
         batch ??= engine.batch();
         const count = Math.min(STREAM_BATCH - filled, chunk.length - offset);
-        batch.set(chunk.subarray(offset, offset + count), filled);
+        copyBytes(batch, filled, chunk.subarray(offset, offset + count));
         filled += count;
         offset += count;
         if (filled === STREAM_BATCH) send();

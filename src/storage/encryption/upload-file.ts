@@ -12,7 +12,7 @@ import { createCipheriv, createDecipheriv, createHmac, createSecretKey, randomBy
 import type { FileWriter, StorageDriver } from '../driver.js';
 import { PathNotFoundError } from '../driver.js';
 import { openSegments, type DataKey } from './readers.js';
-import { BATCH, BATCH_SEGMENTS, InlineOpenEngine, InlineSealEngine, type SealEngine } from './engines.js';
+import { BATCH, BATCH_SEGMENTS, copyBytes, InlineOpenEngine, InlineSealEngine, type SealEngine } from './engines.js';
 import { HEADER, IntegrityError, parseHeader, SEALED_SEGMENT, SEGMENT, sealSegment, TAG, type Header } from './segments.js';
 
 /** Batches at the seal engine before the writer waits for the first back (bounds memory per upload). */
@@ -217,7 +217,7 @@ export class EncryptedUploadWriter {
   private async *seal(source: AsyncIterable<Uint8Array>, engine: SealEngine): AsyncGenerator<Uint8Array> {
     const pending: Settling<Uint8Array>[] = [];
     let batch = engine.batch();
-    batch.set(this.tail.subarray(0, this.tailLength));
+    copyBytes(batch, 0, this.tail.subarray(0, this.tailLength));
     let filled = this.tailLength;
     let fresh = filled; // the tail's bytes were passed on when they arrived
     let failure: unknown;
@@ -238,7 +238,7 @@ export class EncryptedUploadWriter {
           // Sealed batches go to the file as soon as they are back, not only when many wait.
           while (pending[0]?.done) yield await pending.shift()!.promise;
           const take = Math.min(BATCH - filled, chunk.length - offset);
-          batch.set(chunk.subarray(offset, offset + take), filled);
+          copyBytes(batch, filled, chunk.subarray(offset, offset + take));
           filled += take;
           offset += take;
           this.tailLength = filled; // provisional: `size` counts the bytes taken
@@ -249,7 +249,7 @@ export class EncryptedUploadWriter {
     }
     // Whole segments with bytes after them are sealed; the rest (up to one segment) is the tail.
     const whole = filled === 0 ? 0 : Math.floor((filled - 1) / SEGMENT);
-    this.tail.set(batch.subarray(whole * SEGMENT, filled));
+    copyBytes(this.tail, 0, batch.subarray(whole * SEGMENT, filled));
     this.tailLength = filled - whole * SEGMENT;
     if (whole > 0 || fresh < filled) pending.push(settled(engine.seal(batch, filled, fresh, this.segments, whole)));
     this.segments += whole;
