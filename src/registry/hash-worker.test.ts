@@ -155,6 +155,48 @@ describe('reading ahead', () => {
       await once.close();
     });
 
+    it(`opens batches ahead of a sequential reader, more as the run goes on, and only what a jump reads, on the ${engine} engine`, async () => {
+      const { driver, bytes, digest, access, opening } = await storedBlob(engine, 10 * BATCH);
+      // The first segment of each batch read from storage, in the order the reads start.
+      const opened: number[] = [];
+      const counting = Object.create(driver) as FsDriver;
+      counting.openRandomAccess = async (path) => {
+        const file = await driver.openRandomAccess(path);
+        return {
+          size: file.size,
+          read: (buffer, position) => {
+            if (position >= HEADER && (position - HEADER) % SEALED_SEGMENT === 0) opened.push((position - HEADER) / SEALED_SEGMENT);
+            return file.read(buffer, position);
+          },
+          close: () => file.close(),
+        };
+      };
+      const file = (await new BlobStore(counting).openRandomAccess(digest, access, opening))!;
+      const batches = (...indexes: number[]) => indexes.map((i) => i * (BATCH / SEGMENT));
+      try {
+        const out = Buffer.alloc(BATCH);
+        const expected = [batches(0), batches(0, 1, 2), batches(0, 1, 2, 3, 4), batches(0, 1, 2, 3, 4, 5, 6)];
+        for (const [n, want] of expected.entries()) {
+          assert.equal(await file.read(out, n * BATCH), BATCH);
+          assert.ok(out.equals(bytes.subarray(n * BATCH, (n + 1) * BATCH)), `read ${n}`);
+          assert.deepEqual(opened, want, `after read ${n}: none ahead of the first read, then one, two, three`);
+        }
+        // A jump: what is ahead is dropped, one segment is opened for 100 bytes, and nothing ahead.
+        opened.length = 0;
+        const small = Buffer.alloc(100);
+        assert.equal(await file.read(small, 9 * BATCH + 5), 100);
+        assert.ok(small.equals(bytes.subarray(9 * BATCH + 5, 9 * BATCH + 105)));
+        assert.deepEqual(opened, batches(9));
+        // The next 100 bytes come from the same segment; the reader is sequential again, so the
+        // segment after it (as much as a read of 100 bytes touches) is read ahead.
+        assert.equal(await file.read(small, 9 * BATCH + 105), 100);
+        assert.ok(small.equals(bytes.subarray(9 * BATCH + 105, 9 * BATCH + 205)));
+        assert.deepEqual(opened, [...batches(9), batches(9)[0]! + 1]);
+      } finally {
+        await file.close();
+      }
+    });
+
     it(`streams a blob (as from a store without positioned reads) a batch at a time on the ${engine} engine`, async () => {
       const { driver, blobs, bytes, digest, access, opening } = await storedBlob(engine, 4 * BATCH + 4321);
       for (const [start, length] of [[0, bytes.length], [BATCH - 3, BATCH + 10], [SEGMENT + 1, 3 * BATCH], [4 * BATCH, 4321], [bytes.length - 1, 1]] as const) {
