@@ -4,10 +4,11 @@
 // sees its bytes exactly in sequence. One worker per process.
 //
 // A buffer is the worker's from the message that names it until the reply to that message, and
-// the caller's again after it. The buffers are shared rather than transferred: a transfer gives
-// the receiving thread a new buffer object each time, whose bytes it counts as allocated until
-// the old object is collected, and pooled objects live long: every 64 MiB of batches started a
-// full collection on the HTTP thread (up to 15 per 512 MiB upload, a second of CPU).
+// the caller's again after it. The buffers are shared rather than transferred: a transfer makes
+// a new buffer object on the receiving side each time, and with transfers the HTTP thread ran,
+// in some runs, a full collection every ~100 ms of a large upload (up to 15 per 512 MiB, a
+// second of the collector's helper threads). Shared buffers posted make no buffer object per
+// batch on the HTTP thread, and those collections are gone.
 import { Worker } from 'node:worker_threads';
 import type { DigestAlgorithm } from '../domain/digest.js';
 import type { DataKey } from '../storage/blob-store.js';
