@@ -197,6 +197,42 @@ describe('reading ahead', () => {
       }
     });
 
+    it(`bounds the batches all readers open ahead together, on the ${engine} engine`, async () => {
+      const { driver, bytes, digest, access, opening } = await storedBlob(engine, 10 * BATCH);
+      let opened = 0;
+      const counting = Object.create(driver) as FsDriver;
+      counting.openRandomAccess = async (path) => {
+        const file = await driver.openRandomAccess(path);
+        return {
+          size: file.size,
+          read: (buffer, position) => {
+            if (position >= HEADER) opened++;
+            return file.read(buffer, position);
+          },
+          close: () => file.close(),
+        };
+      };
+      const blobs = new BlobStore(counting);
+      const readers = 10;
+      const files = await Promise.all(Array.from({ length: readers }, async () => (await blobs.openRandomAccess(digest, access, opening))!));
+      try {
+        const out = Buffer.alloc(BATCH);
+        for (let n = 0; n < 4; n++) {
+          for (const file of files) {
+            assert.equal(await file.read(out, n * BATCH), BATCH);
+            assert.ok(out.equals(bytes.subarray(n * BATCH, (n + 1) * BATCH)));
+          }
+        }
+        // Alone, each reader would have read 7 batches: the 4 it read and 3 ahead. Together they
+        // hold at most 16 ahead at once past the first ahead of each, so of the 6th and 7th
+        // batches, which only the last round opens ahead, at most 16 are read.
+        assert.ok(opened <= readers * 5 + 16, `${opened} batches read`);
+        assert.ok(opened >= readers * 5, `${opened} batches read: each reader still has one ahead`);
+      } finally {
+        await Promise.all(files.map((file) => file.close()));
+      }
+    });
+
     it(`streams a blob (as from a store without positioned reads) a batch at a time on the ${engine} engine`, async () => {
       const { driver, blobs, bytes, digest, access, opening } = await storedBlob(engine, 4 * BATCH + 4321);
       for (const [start, length] of [[0, bytes.length], [BATCH - 3, BATCH + 10], [SEGMENT + 1, 3 * BATCH], [4 * BATCH, 4321], [bytes.length - 1, 1]] as const) {

@@ -28,6 +28,12 @@ interface Batch {
 
 /** Batches opened ahead of a sequential reader, at most: each a transfer to the engine under way while the caller sends the last. */
 export const READ_AHEAD = 3;
+/**
+ * Batches opened ahead by all readers in the process together, past the first of each: with many
+ * downloads at once the engine is busy anyway, and deeper read-ahead would only hold memory.
+ */
+const SHARED_AHEAD = 16;
+let sharedAhead = 0;
 
 /**
  * Positioned plaintext reads over a stored encrypted blob of `size` plaintext bytes. The batch a
@@ -75,7 +81,7 @@ export class DecryptingFile implements RandomAccessFile {
     if (current && index >= current.first && index < current.first + current.count) return current;
     this.current = undefined;
     if (current) this.keep(current.plain);
-    let batch = this.ahead[0]?.first === index ? this.ahead.shift()! : undefined;
+    let batch = this.ahead[0]?.first === index ? this.takeAhead() : undefined;
     if (!batch) {
       await this.dropAhead();
       const count = Math.min(want, index + OPEN_BATCH_SEGMENTS - 1) - index + 1;
@@ -90,12 +96,19 @@ export class DecryptingFile implements RandomAccessFile {
     const count = Math.max(1, Math.min(BATCH_SEGMENTS, span));
     const tail = this.ahead.at(-1) ?? this.current;
     let first = tail ? tail.first + tail.count : Math.floor(this.next / SEGMENT);
-    while (this.ahead.length < depth && first <= this.last) {
+    while (this.ahead.length < depth && first <= this.last && (this.ahead.length === 0 || sharedAhead < SHARED_AHEAD)) {
       const batch = { first, count: Math.min(count, this.last - first + 1), plain: this.open(first, Math.min(count, this.last - first + 1)) };
       batch.plain.catch(() => undefined); // reported to whoever reads these segments
+      if (this.ahead.length > 0) sharedAhead++;
       this.ahead.push(batch);
       first += batch.count;
     }
+  }
+
+  /** The first batch ahead, out of the queue (the one after it becomes the first, which the shared count leaves out). */
+  private takeAhead(): Batch {
+    if (this.ahead.length > 1) sharedAhead--;
+    return this.ahead.shift()!;
   }
 
   private async open(first: number, count: number): Promise<Uint8Array> {
@@ -127,7 +140,8 @@ export class DecryptingFile implements RandomAccessFile {
 
   /** Waits out the batches opening ahead (the file must stay open under them) and keeps their buffers. */
   private async dropAhead(): Promise<void> {
-    for (const batch of this.ahead.splice(0)) {
+    while (this.ahead.length > 0) {
+      const batch = this.takeAhead();
       const plain = await batch.plain.catch(() => undefined);
       if (plain) this.keep(plain);
     }
