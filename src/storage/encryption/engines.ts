@@ -31,7 +31,8 @@ export interface SealEngine {
  * Copies `source` into `target` from `offset` with one native memcpy. Batches the worker works on
  * live in shared memory, where TypedArray#set copies with relaxed atomics: 3× slower than memcpy,
  * and 8× when the two sides are not aligned alike, as a socket read's body seldom is (16% of an
- * upload's CPU). Buffer#fill with a value as long as the range it fills is one memcpy.
+ * upload's CPU). Buffer#fill with a value as long as the range it fills is one memcpy (so the
+ * two must not overlap; no caller copies within one buffer).
  */
 export function copyBytes(target: Uint8Array, offset: number, source: Uint8Array): void {
   if (source.length > 0) fill.call(target, source, offset, offset + source.length);
