@@ -159,19 +159,10 @@ describe('reading ahead', () => {
       const { driver, bytes, digest, access, opening } = await storedBlob(engine, 10 * BATCH);
       // The first segment of each batch read from storage, in the order the reads start.
       const opened: number[] = [];
-      const counting = Object.create(driver) as FsDriver;
-      counting.openRandomAccess = async (path) => {
-        const file = await driver.openRandomAccess(path);
-        return {
-          size: file.size,
-          read: (buffer, position) => {
-            if (position >= HEADER && (position - HEADER) % SEALED_SEGMENT === 0) opened.push((position - HEADER) / SEALED_SEGMENT);
-            return file.read(buffer, position);
-          },
-          close: () => file.close(),
-        };
-      };
-      const file = (await new BlobStore(counting).openRandomAccess(digest, access, opening))!;
+      const blobs = watchedStore(driver, (position) => {
+        if (position >= HEADER && (position - HEADER) % SEALED_SEGMENT === 0) opened.push((position - HEADER) / SEALED_SEGMENT);
+      });
+      const file = (await blobs.openRandomAccess(digest, access, opening))!;
       const batches = (...indexes: number[]) => indexes.map((i) => i * (BATCH / SEGMENT));
       try {
         const out = Buffer.alloc(BATCH);
@@ -200,19 +191,9 @@ describe('reading ahead', () => {
     it(`bounds the batches all readers open ahead together, on the ${engine} engine`, async () => {
       const { driver, bytes, digest, access, opening } = await storedBlob(engine, 10 * BATCH);
       let opened = 0;
-      const counting = Object.create(driver) as FsDriver;
-      counting.openRandomAccess = async (path) => {
-        const file = await driver.openRandomAccess(path);
-        return {
-          size: file.size,
-          read: (buffer, position) => {
-            if (position >= HEADER) opened++;
-            return file.read(buffer, position);
-          },
-          close: () => file.close(),
-        };
-      };
-      const blobs = new BlobStore(counting);
+      const blobs = watchedStore(driver, (position) => {
+        if (position >= HEADER) opened++;
+      });
       const readers = 10;
       const files = await Promise.all(Array.from({ length: readers }, async () => (await blobs.openRandomAccess(digest, access, opening))!));
       try {
@@ -257,6 +238,23 @@ describe('reading ahead', () => {
     });
   }
 });
+
+/** A blob store over `driver` whose positioned reads are shown to `onRead` (their position) first. */
+function watchedStore(driver: FsDriver, onRead: (position: number) => void): BlobStore {
+  const watched = Object.create(driver) as FsDriver;
+  watched.openRandomAccess = async (path) => {
+    const file = await driver.openRandomAccess(path);
+    return {
+      size: file.size,
+      read: (buffer, position) => {
+        onRead(position);
+        return file.read(buffer, position);
+      },
+      close: () => file.close(),
+    };
+  };
+  return new BlobStore(watched);
+}
 
 async function* chunks(parts: Uint8Array[]): AsyncIterable<Uint8Array> {
   yield* parts;
