@@ -1,23 +1,31 @@
 // Sends a blob (whole or a range) on every face that serves blobs: the headers, 200 or 206, and
-// the bytes. A file is sent through a few reused buffers: one read per buffer, the next read
-// only when the socket has taken a buffer back, so memory per download stays at IN_FLIGHT
-// buffers and nothing is allocated per read (a new buffer per read made the collector run full
-// collections over and over during large downloads).
+// the bytes. A file is sent a chunk at a time with at most IN_FLIGHT chunks the socket has not
+// taken yet, so memory per download stays bounded. A file that lends its own memory (a
+// decrypting file's plaintext) has its chunks sent as they are; any other is read into a few
+// reused buffers (a new buffer per read made the collector run full collections over and over
+// during large downloads).
 import type { FastifyReply } from 'fastify';
 import type { BlobContent } from '../registry/blobs.js';
-import type { RandomAccessFile } from '../storage/driver.js';
+import type { LentBytes, RandomAccessFile } from '../storage/driver.js';
 
 export async function sendBlob(reply: FastifyReply, blob: BlobContent, cacheControl: string): Promise<unknown> {
   // A pre-signed URL is short-lived and the client's alone: no cache may keep the redirect.
   if (blob.body.kind === 'redirect') {
     return reply.code(307).headers({ Location: blob.body.url, 'Docker-Content-Digest': blob.digest, 'Cache-Control': 'no-store', 'Content-Length': 0 }).send();
   }
-  // The first buffer is read before any header: a blob that fails its integrity check there is
+  // The first chunk is read before any header: a blob that fails its integrity check there is
   // an error response, not a cut connection.
-  let first: Prefetched | undefined;
+  let first: LentBytes | undefined;
   if (blob.body.kind === 'file') {
     const { start, end } = blob.range ?? { start: 0, end: blob.size - 1 };
-    first = await prefetch(blob.body.file, start, end);
+    if (end >= start) {
+      try {
+        first = await chunkAt(blob.body.file, start, end);
+      } catch (err) {
+        await blob.body.file.close();
+        throw err;
+      }
+    }
   }
   reply.headers({
     'Content-Type': 'application/octet-stream',
@@ -38,32 +46,32 @@ export async function sendBlob(reply: FastifyReply, blob: BlobContent, cacheCont
   return reply.send(blob.body.stream);
 }
 
-interface Prefetched {
-  buffer: Buffer;
-  count: number;
-}
+const CHUNK = 1024 * 1024;
+const IN_FLIGHT = 4;
+const POOL_LIMIT = 16;
+/** Buffers for files that do not lend, kept across downloads. */
+const pool: Buffer[] = [];
 
-async function prefetch(file: RandomAccessFile, start: number, end: number): Promise<Prefetched | undefined> {
-  if (end < start) return undefined;
+/** The chunk of the file at `position`, up to CHUNK bytes and through `end`: lent by the file, or read into a pooled buffer. */
+async function chunkAt(file: RandomAccessFile, position: number, end: number): Promise<LentBytes> {
+  const max = Math.min(CHUNK, end - position + 1);
+  if (file.lend) return file.lend(position, max);
   const buffer = pool.pop() ?? Buffer.allocUnsafeSlow(CHUNK);
-  try {
-    return { buffer, count: await file.read(buffer.subarray(0, Math.min(CHUNK, end - start + 1)), start) };
-  } catch (err) {
+  const done = () => {
     if (pool.length < POOL_LIMIT) pool.push(buffer);
-    await file.close();
+  };
+  try {
+    return { bytes: buffer.subarray(0, await file.read(buffer.subarray(0, max), position)), done };
+  } catch (err) {
+    done();
     throw err;
   }
 }
 
-const CHUNK = 1024 * 1024;
-const IN_FLIGHT = 4;
-const POOL_LIMIT = 16;
-const pool: Buffer[] = [];
-
-export async function sendFileRange(reply: FastifyReply, file: RandomAccessFile, start: number, end: number, first?: Prefetched): Promise<void> {
+export async function sendFileRange(reply: FastifyReply, file: RandomAccessFile, start: number, end: number, first?: LentBytes): Promise<void> {
   reply.hijack();
   const res = reply.raw;
-  const free: Buffer[] = [];
+  let inFlight = 0;
   let wake: (() => void) | undefined;
   let closed = false;
   const onClose = () => {
@@ -74,31 +82,28 @@ export async function sendFileRange(reply: FastifyReply, file: RandomAccessFile,
   try {
     res.writeHead(reply.statusCode, reply.getHeaders() as Record<string, string>);
     let position = start;
-    if (first) {
-      if (first.count === 0) throw new Error(`file ended at ${position}, before byte ${end}`);
-      position += first.count;
-      const buffer = first.buffer;
-      res.write(buffer.subarray(0, first.count), () => {
-        free.push(buffer);
-        wake?.();
-      });
-    }
-    for (let i = first ? 1 : 0; i < IN_FLIGHT; i++) free.push(pool.pop() ?? Buffer.allocUnsafeSlow(CHUNK));
     while (position <= end && !closed) {
-      if (free.length === 0) {
+      if (inFlight === IN_FLIGHT) {
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
         continue;
       }
-      const buffer = free.pop()!;
-      const count = await file.read(buffer.subarray(0, Math.min(CHUNK, end - position + 1)), position);
-      if (count === 0) throw new Error(`file ended at ${position}, before byte ${end}`);
-      position += count;
-      res.write(buffer.subarray(0, count), () => {
-        free.push(buffer);
+      const chunk = first ?? (await chunkAt(file, position, end));
+      first = undefined;
+      if (chunk.bytes.length === 0) {
+        chunk.done();
+        throw new Error(`file ended at ${position}, before byte ${end}`);
+      }
+      position += chunk.bytes.length;
+      inFlight++;
+      // A chunk the socket never takes (the connection went away) is not given back: it is collected.
+      res.write(chunk.bytes, () => {
+        chunk.done();
+        inFlight--;
         wake?.();
       });
     }
+    first?.done();
     if (!closed) res.end();
   } catch (err) {
     // Headers are gone already: all that is left is to cut the connection.
@@ -107,7 +112,5 @@ export async function sendFileRange(reply: FastifyReply, file: RandomAccessFile,
   } finally {
     res.off('close', onClose);
     await file.close();
-    // Buffers still held by the socket come back to `free` later and are simply collected.
-    while (free.length > 0 && pool.length < POOL_LIMIT) pool.push(free.pop()!);
   }
 }

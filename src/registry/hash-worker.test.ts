@@ -214,6 +214,40 @@ describe('reading ahead', () => {
       }
     });
 
+    it(`lends views of its plaintext that stay intact until given back, on the ${engine} engine`, async () => {
+      const { bytes, digest, access, blobs, opening } = await storedBlob(engine, 8 * BATCH + 77);
+      const file = (await blobs.openRandomAccess(digest, access, opening))!;
+      try {
+        const held: { bytes: Uint8Array; done(): void; at: number }[] = [];
+        // Lend the whole blob a batch at a time, giving back nothing: every view must stay intact
+        // while later batches are opened (none may reuse a batch still lent).
+        for (let at = 0; at < bytes.length;) {
+          const lent = await file.lend!(at, BATCH);
+          assert.ok(lent.bytes.length > 0 && lent.bytes.length <= BATCH);
+          held.push({ ...lent, at });
+          at += lent.bytes.length;
+        }
+        for (const view of held) assert.ok(Buffer.from(view.bytes).equals(bytes.subarray(view.at, view.at + view.bytes.length)), `view at ${view.at}`);
+        for (const view of held) view.done();
+        held[0]!.done(); // a second done changes nothing
+        // Given back, batches are reused, and what is lent now is still right. A jump opens what
+        // the lend asks for (the 17 segments under BATCH bytes from inside one); a lend goes only
+        // as far as the batch it starts in.
+        const mid = await file.lend!(BATCH + 100, BATCH);
+        assert.ok(Buffer.from(mid.bytes).equals(bytes.subarray(BATCH + 100, 2 * BATCH + 100)));
+        mid.done();
+        const rest = await file.lend!(2 * BATCH + 100, BATCH);
+        assert.ok(Buffer.from(rest.bytes).equals(bytes.subarray(2 * BATCH + 100, 2 * BATCH + SEGMENT)), 'the rest of the 17th segment');
+        const next = await file.lend!(2 * BATCH + SEGMENT, BATCH);
+        assert.ok(Buffer.from(next.bytes).equals(bytes.subarray(2 * BATCH + SEGMENT, 3 * BATCH + SEGMENT)));
+        rest.done();
+        next.done();
+        assert.equal((await file.lend!(bytes.length, BATCH)).bytes.length, 0, 'nothing past the end');
+      } finally {
+        await file.close();
+      }
+    });
+
     it(`streams a blob (as from a store without positioned reads) a batch at a time on the ${engine} engine`, async () => {
       const { driver, blobs, bytes, digest, access, opening } = await storedBlob(engine, 4 * BATCH + 4321);
       for (const [start, length] of [[0, bytes.length], [BATCH - 3, BATCH + 10], [SEGMENT + 1, 3 * BATCH], [4 * BATCH, 4321], [bytes.length - 1, 1]] as const) {

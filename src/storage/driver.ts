@@ -33,7 +33,19 @@ export interface RandomAccessFile {
   readonly size: number;
   /** Reads up to `buffer.length` bytes at `position`; resolves with the count (0 at the end). */
   read(buffer: Buffer, position: number): Promise<number>;
+  /**
+   * Optional, for a file that holds what it reads in memory of its own (a decrypting file's
+   * plaintext): up to `max` bytes at `position` in that memory, lent until `done` is called, so
+   * that a caller who only sends them on need not copy them first. Empty only at the end.
+   */
+  lend?(position: number, max: number): Promise<LentBytes>;
   close(): Promise<void>;
+}
+
+/** Bytes lent out of a file's memory: the file does not reuse it until `done` (call it once; a close does not wait for it). */
+export interface LentBytes {
+  bytes: Uint8Array;
+  done(): void;
 }
 
 export interface StorageDriver {

@@ -4,7 +4,7 @@
 // IntegrityError rather than return bad bytes.
 import { Readable } from 'node:stream';
 import type { KeyObject } from 'node:crypto';
-import type { RandomAccessFile } from '../driver.js';
+import type { LentBytes, RandomAccessFile } from '../driver.js';
 import { BATCH_SEGMENTS, batchOf, copyBytes, OPEN_BATCH, OPEN_BATCH_SEGMENTS, type OpenEngine } from './engines.js';
 import { HEADER, IntegrityError, SEALED_SEGMENT, SEGMENT, segmentCount, type Header } from './segments.js';
 
@@ -35,22 +35,35 @@ export const READ_AHEAD = 3;
 const SHARED_AHEAD = 16;
 let sharedAhead = 0;
 
+/** An opened batch a reader holds: the one the last read ended in, or one lent out still. */
+interface Held {
+  first: number;
+  count: number;
+  plain: Uint8Array;
+  /** Views of it lent out and not yet given back; it is reused only once none are. */
+  lent: number;
+  /** No longer the current batch: reused as soon as nothing of it is lent. */
+  retired: boolean;
+}
+
 /**
- * Positioned plaintext reads over a stored encrypted blob of `size` plaintext bytes. The batch a
- * read ended in is kept for the next read. Reads that follow one another (a download) have the
- * next batches read and opened while the caller sends: one batch ahead after the second
- * sequential read, up to READ_AHEAD as the run goes on, so that storage, the engine and the
- * socket all work at once, while a reader of one range does not pay for batches it never reads.
+ * Positioned plaintext reads over a stored encrypted blob of `size` plaintext bytes, or views of
+ * the plaintext lent to a caller who sends them on as they are. The batch a read ended in is
+ * kept for the next read. Reads that follow one another (a download) have the next batches read
+ * and opened while the caller sends: one batch ahead after the second sequential read, up to
+ * READ_AHEAD as the run goes on, so that storage, the engine and the socket all work at once,
+ * while a reader of one range does not pay for batches it never reads.
  */
 export class DecryptingFile implements RandomAccessFile {
   private spare: Uint8Array | undefined;
   /** The batch the last read ended in. */
-  private current: { first: number; count: number; plain: Uint8Array } | undefined;
+  private current: Held | undefined;
   /** Batches opening ahead, each following the one before (the first follows `current`). */
   private readonly ahead: Batch[] = [];
   /** Where the last read ended (a read starting there is sequential), and how many sequential reads in a row led there. */
   private next = -1;
   private run = 0;
+  private closed = false;
   private readonly last: number;
 
   constructor(private readonly file: RandomAccessFile, private readonly engine: OpenEngine, readonly size: number) {
@@ -70,25 +83,55 @@ export class DecryptingFile implements RandomAccessFile {
       copyBytes(buffer, written, batch.plain.subarray(offset, offset + take));
       written += take;
     }
-    this.next = end;
-    if (this.run > 0) this.readAhead(Math.min(READ_AHEAD, this.run), Math.ceil(buffer.length / SEGMENT));
+    this.ended(end, buffer.length);
     return written;
   }
 
+  /** Up to `max` bytes at `position`, as far as the batch holding `position` goes: a view of its plaintext. */
+  async lend(position: number, max: number): Promise<LentBytes> {
+    if (position >= this.size || max <= 0) return { bytes: new Uint8Array(0), done: () => undefined };
+    const end = Math.min(this.size, position + max);
+    this.run = position === this.next ? this.run + 1 : 0;
+    const batch = await this.batchAt(Math.floor(position / SEGMENT), Math.floor((end - 1) / SEGMENT));
+    const offset = position - batch.first * SEGMENT;
+    const bytes = batch.plain.subarray(offset, Math.min(batch.plain.length, offset + end - position));
+    batch.lent++;
+    let given = false;
+    const done = () => {
+      if (given) return;
+      given = true;
+      if (--batch.lent === 0 && batch.retired) this.keep(batch.plain);
+    };
+    this.ended(position + bytes.length, max);
+    return { bytes, done };
+  }
+
+  /** A read (or lend) of up to `length` bytes ended at `end`: what follows is read ahead if the reader is sequential. */
+  private ended(end: number, length: number): void {
+    this.next = end;
+    if (this.run > 0) this.readAhead(Math.min(READ_AHEAD, this.run), Math.ceil(length / SEGMENT));
+  }
+
   /** The batch holding segment `index`: the current one, the next opened ahead, or one opened now (through `want` if it fits). */
-  private async batchAt(index: number, want: number): Promise<{ first: number; plain: Uint8Array }> {
+  private async batchAt(index: number, want: number): Promise<Held> {
     const current = this.current;
     if (current && index >= current.first && index < current.first + current.count) return current;
     this.current = undefined;
-    if (current) this.keep(current.plain);
+    if (current) this.retire(current);
     let batch = this.ahead[0]?.first === index ? this.takeAhead() : undefined;
     if (!batch) {
       await this.dropAhead();
       const count = Math.min(want, index + OPEN_BATCH_SEGMENTS - 1) - index + 1;
       batch = { first: index, count, plain: this.open(index, count) };
     }
-    this.current = { first: batch.first, count: batch.count, plain: await batch.plain };
+    this.current = { first: batch.first, count: batch.count, plain: await batch.plain, lent: 0, retired: false };
     return this.current;
+  }
+
+  /** The batch is no longer current: reused now, or when the last view of it lent out comes back. */
+  private retire(batch: Held): void {
+    batch.retired = true;
+    if (batch.lent === 0) this.keep(batch.plain);
   }
 
   /** Keeps `depth` batches of `span` segments opening past the current one (or fewer, at the end of the blob). */
@@ -131,10 +174,10 @@ export class DecryptingFile implements RandomAccessFile {
     return this.engine.open(batch, length, first, this.last);
   }
 
-  /** Keeps the batch under `plain` for the next open (one spare), or gives it back. */
+  /** Keeps the batch under `plain` for the next open (one spare), or gives it back (after the close, always). */
   private keep(plain: Uint8Array): void {
     const batch = batchOf(plain, OPEN_BATCH);
-    if (this.spare) this.engine.release(batch);
+    if (this.spare || this.closed) this.engine.release(batch);
     else this.spare = batch;
   }
 
@@ -148,8 +191,9 @@ export class DecryptingFile implements RandomAccessFile {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.dropAhead();
-    if (this.current) this.keep(this.current.plain);
+    if (this.current) this.retire(this.current);
     this.current = undefined;
     if (this.spare) this.engine.release(this.spare);
     this.spare = undefined;
