@@ -15,16 +15,14 @@ export async function sendBlob(reply: FastifyReply, blob: BlobContent, cacheCont
   }
   // The first chunk is read before any header: a blob that fails its integrity check there is
   // an error response, not a cut connection.
+  const { start, end } = blob.range ?? { start: 0, end: blob.size - 1 };
   let first: LentBytes | undefined;
-  if (blob.body.kind === 'file') {
-    const { start, end } = blob.range ?? { start: 0, end: blob.size - 1 };
-    if (end >= start) {
-      try {
-        first = await chunkAt(blob.body.file, start, end);
-      } catch (err) {
-        await blob.body.file.close();
-        throw err;
-      }
+  if (blob.body.kind === 'file' && end >= start) {
+    try {
+      first = await chunkAt(blob.body.file, start, end);
+    } catch (err) {
+      await blob.body.file.close();
+      throw err;
     }
   }
   reply.headers({
@@ -39,10 +37,7 @@ export async function sendBlob(reply: FastifyReply, blob: BlobContent, cacheCont
   } else {
     reply.code(200).header('Content-Length', blob.size);
   }
-  if (blob.body.kind === 'file') {
-    const { start, end } = blob.range ?? { start: 0, end: blob.size - 1 };
-    return sendFileRange(reply, blob.body.file, start, end, first);
-  }
+  if (blob.body.kind === 'file') return sendFileRange(reply, blob.body.file, start, end, first);
   return reply.send(blob.body.stream);
 }
 

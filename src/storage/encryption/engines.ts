@@ -42,12 +42,10 @@ const fill = Buffer.prototype.fill;
 
 /**
  * Seals whole segments `first`.. from the start of `plain` (ciphertext then tag each) into `out`
- * when given (at least `count` sealed segments long), else into a new buffer; returns the view.
+ * (at least `count` sealed segments long); returns the view of what was sealed.
  */
-export function sealBatch(key: KeyObject, header: Header, plain: Uint8Array, first: number, count: number, out?: Uint8Array): Uint8Array {
-  if (out && out.length < count * SEALED_SEGMENT) throw new Error('the output is shorter than the sealed segments');
-  // Every byte is written below: no need to zero it first.
-  out ??= Buffer.allocUnsafeSlow(count * SEALED_SEGMENT);
+export function sealBatch(key: KeyObject, header: Header, plain: Uint8Array, first: number, count: number, out: Uint8Array): Uint8Array {
+  if (out.length < count * SEALED_SEGMENT) throw new Error('the output is shorter than the sealed segments');
   for (let i = 0; i < count; i++) {
     const [body, tag] = sealSegmentParts(key, header, first + i, plain.subarray(i * SEGMENT, (i + 1) * SEGMENT), false);
     copyBytes(out, i * SEALED_SEGMENT, body);

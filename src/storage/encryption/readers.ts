@@ -76,12 +76,9 @@ export class DecryptingFile implements RandomAccessFile {
     this.run = position === this.next ? this.run + 1 : 0;
     let written = 0;
     while (position + written < end) {
-      const at = position + written;
-      const batch = await this.batchAt(Math.floor(at / SEGMENT), Math.floor((end - 1) / SEGMENT));
-      const offset = at - batch.first * SEGMENT;
-      const take = Math.min(batch.plain.length - offset, end - at);
-      copyBytes(buffer, written, batch.plain.subarray(offset, offset + take));
-      written += take;
+      const { bytes } = await this.viewAt(position + written, end);
+      copyBytes(buffer, written, bytes);
+      written += bytes.length;
     }
     this.ended(end, buffer.length);
     return written;
@@ -92,9 +89,7 @@ export class DecryptingFile implements RandomAccessFile {
     if (position >= this.size || max <= 0) return { bytes: new Uint8Array(0), done: () => undefined };
     const end = Math.min(this.size, position + max);
     this.run = position === this.next ? this.run + 1 : 0;
-    const batch = await this.batchAt(Math.floor(position / SEGMENT), Math.floor((end - 1) / SEGMENT));
-    const offset = position - batch.first * SEGMENT;
-    const bytes = batch.plain.subarray(offset, Math.min(batch.plain.length, offset + end - position));
+    const { batch, bytes } = await this.viewAt(position, end);
     batch.lent++;
     let given = false;
     const done = () => {
@@ -104,6 +99,13 @@ export class DecryptingFile implements RandomAccessFile {
     };
     this.ended(position + bytes.length, max);
     return { bytes, done };
+  }
+
+  /** The plaintext from `at` up to `end`, as far as the batch holding `at` goes, and that batch. */
+  private async viewAt(at: number, end: number): Promise<{ batch: Held; bytes: Uint8Array }> {
+    const batch = await this.batchAt(Math.floor(at / SEGMENT), Math.floor((end - 1) / SEGMENT));
+    const offset = at - batch.first * SEGMENT;
+    return { batch, bytes: batch.plain.subarray(offset, Math.min(batch.plain.length, offset + end - at)) };
   }
 
   /** A read (or lend) of up to `length` bytes ended at `end`: what follows is read ahead if the reader is sequential. */
@@ -140,7 +142,8 @@ export class DecryptingFile implements RandomAccessFile {
     const tail = this.ahead.at(-1) ?? this.current;
     let first = tail ? tail.first + tail.count : Math.floor(this.next / SEGMENT);
     while (this.ahead.length < depth && first <= this.last && (this.ahead.length === 0 || sharedAhead < SHARED_AHEAD)) {
-      const batch = { first, count: Math.min(count, this.last - first + 1), plain: this.open(first, Math.min(count, this.last - first + 1)) };
+      const segments = Math.min(count, this.last - first + 1);
+      const batch = { first, count: segments, plain: this.open(first, segments) };
       batch.plain.catch(() => undefined); // reported to whoever reads these segments
       if (this.ahead.length > 0) sharedAhead++;
       this.ahead.push(batch);
