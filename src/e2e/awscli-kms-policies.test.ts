@@ -1,6 +1,7 @@
 // Key policies end to end with the AWS CLI v2, `berth admin` and skopeo against `berth serve`:
 // the lockout safety check and its bypass, and account B's repository encrypted with account
-// A's key, refused until A's key policy shares the key with B, then pushed and pulled by skopeo.
+// A's key, refused until A's key policy shares the key with B for ECR's use (kms:ViaService),
+// then pushed and pulled by skopeo.
 import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -97,10 +98,15 @@ describe('key policies through the AWS CLI v2', () => {
     // B's identity policy allows it, but A's key policy (the default) names only A.
     await eventually(() => awsFails(create, DEV, 'KmsException', /cannot use KMS key .*no resource-based policy allows the kms:DescribeKey action/));
 
+    // Shared for ECR's use only, as AWS documents it for ECR: kms:ViaService names ECR's endpoint.
     await awsOk(['kms', 'put-key-policy', '--key-id', key.KeyId, '--policy-name', 'default', '--policy', policy(
       enableIam(A),
-      { Sid: 'ECR in B', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${B}:root` }, Action: ['kms:DescribeKey', 'kms:CreateGrant'], Resource: '*' },
+      {
+        Sid: 'ECR in B', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${B}:root` }, Action: ['kms:DescribeKey', 'kms:CreateGrant'], Resource: '*',
+        Condition: { StringEquals: { 'kms:ViaService': 'ecr.us-east-1.amazonaws.com', 'kms:CallerAccount': B } },
+      },
     )]);
+    await eventually(() => awsFails(['kms', 'describe-key', '--key-id', key.Arn], DEV, 'AccessDeniedException', /no resource-based policy allows the kms:DescribeKey action/));
     const created = await awsOk(create, DEV);
     assert.equal(created.repository.registryId, B);
     assert.deepEqual(created.repository.encryptionConfiguration, { encryptionType: 'KMS', kmsKey: key.Arn });

@@ -10,6 +10,7 @@ import type { Authorizer, Principal } from '../iam/authorizer.js';
 import type { RequestFacts } from '../policy/request.js';
 import type { Seal } from '../keys/shared-secret.js';
 import type { KmsAlias, KmsKey, MetadataStore } from '../metadata/store.js';
+import { kmsConditionValues, type KmsRequest } from './condition-keys.js';
 import { blobKey, newMaterial, open, openMaterial, seal, type EncryptionContext } from './key-material.js';
 import { checkPolicy, defaultPolicy, LOCKOUT_MESSAGE } from './key-policy.js';
 
@@ -18,6 +19,8 @@ export interface KmsContext {
   accountId: string;
   /** What the face knows of the request, for key and identity policy conditions. */
   facts?: RequestFacts;
+  /** The service calling for the principal (kms:ViaService), e.g. ECR using a repository's key. */
+  viaService?: string;
 }
 
 /** The alias of the key ECR uses for a KMS repository that names none (AWS managed in ECR). */
@@ -46,17 +49,18 @@ export class KeyService {
     return `arn:aws:kms:${this.region}:${accountId}:${name}`;
   }
 
-  private async authorize(ctx: KmsContext, action: Action, resource: string): Promise<void> {
-    await this.authorizer.authorize({ principal: ctx.principal, action, resource, ...(ctx.facts && { facts: ctx.facts }) });
+  private async authorize(ctx: KmsContext, action: Action, resource: string, request: KmsRequest = {}, proposedPolicy?: string): Promise<void> {
+    const facts = { ...ctx.facts, serviceValues: kmsConditionValues({ accountId: ctx.accountId, ...(ctx.viaService !== undefined && { viaService: ctx.viaService }) }, request) };
+    await this.authorizer.authorize({ principal: ctx.principal, action, resource, facts, ...(proposedPolicy !== undefined && { proposedPolicy }) });
   }
 
   /**
    * The lockout safety check: a key policy about to be stored must let its author call
    * PutKeyPolicy on the key afterwards (directly, or by enabling IAM policies that allow it).
    */
-  private async checkLockout(ctx: KmsContext, keyArn: string, policy: string): Promise<void> {
+  private async checkLockout(ctx: KmsContext, keyArn: string, key: KmsRequest['key'], policy: string): Promise<void> {
     try {
-      await this.authorizer.authorize({ principal: ctx.principal, action: KmsActions.PutKeyPolicy, resource: keyArn, proposedPolicy: policy, ...(ctx.facts && { facts: ctx.facts }) });
+      await this.authorize(ctx, KmsActions.PutKeyPolicy, keyArn, { key }, policy);
     } catch (err) {
       if (err instanceof RegistryError) throw new KmsError('MalformedPolicyDocumentException', LOCKOUT_MESSAGE);
       throw err;
@@ -89,21 +93,25 @@ export class KeyService {
     return key;
   }
 
-  private async target(ctx: KmsContext, reference: string, action: Action): Promise<KmsKey> {
+  /** The key `reference` names, once the caller may do `action` on it (`request` says more for conditions). */
+  private async target(ctx: KmsContext, reference: string, action: Action, request: KmsRequest = {}): Promise<KmsKey> {
     const key = await this.find(ctx.accountId, reference);
-    await this.authorize(ctx, action, key.arn);
+    await this.authorize(ctx, action, key.arn, { key, reference, ...request });
     return key;
   }
 
   async create(ctx: KmsContext, request: { description?: string; keyUsage?: string; keySpec?: string; policy?: string; bypassPolicyLockoutSafetyCheck?: boolean }): Promise<KmsKey> {
-    await this.authorize(ctx, KmsActions.CreateKey, this.keyArn(ctx.accountId, '*'));
-    if ((request.keyUsage ?? 'ENCRYPT_DECRYPT') !== 'ENCRYPT_DECRYPT' || (request.keySpec ?? 'SYMMETRIC_DEFAULT') !== 'SYMMETRIC_DEFAULT') {
+    const asked = { keyUsage: request.keyUsage ?? 'ENCRYPT_DECRYPT', keySpec: request.keySpec ?? 'SYMMETRIC_DEFAULT' };
+    await this.authorize(ctx, KmsActions.CreateKey, this.keyArn(ctx.accountId, '*'), {
+      key: asked, ...(request.bypassPolicyLockoutSafetyCheck !== undefined && { bypassPolicyLockoutSafetyCheck: request.bypassPolicyLockoutSafetyCheck }),
+    });
+    if (asked.keyUsage !== 'ENCRYPT_DECRYPT' || asked.keySpec !== 'SYMMETRIC_DEFAULT') {
       throw new KmsError('UnsupportedOperationException', 'this key service makes symmetric ENCRYPT_DECRYPT keys (SYMMETRIC_DEFAULT) only');
     }
     const id = randomUUID();
     if (request.policy !== undefined) {
       checkPolicy(request.policy);
-      if (!request.bypassPolicyLockoutSafetyCheck) await this.checkLockout(ctx, this.keyArn(ctx.accountId, id), request.policy);
+      if (!request.bypassPolicyLockoutSafetyCheck) await this.checkLockout(ctx, this.keyArn(ctx.accountId, id), asked, request.policy);
     }
     return this.createKey(ctx.accountId, request.description ?? '', request.policy, id);
   }
@@ -179,12 +187,14 @@ export class KeyService {
   }
 
   async putPolicy(ctx: KmsContext, reference: string, policy: string, options: { name?: string; bypassPolicyLockoutSafetyCheck?: boolean } = {}): Promise<void> {
-    const key = await this.target(ctx, reference, KmsActions.PutKeyPolicy);
+    const key = await this.target(ctx, reference, KmsActions.PutKeyPolicy, {
+      ...(options.bypassPolicyLockoutSafetyCheck !== undefined && { bypassPolicyLockoutSafetyCheck: options.bypassPolicyLockoutSafetyCheck }),
+    });
     const name = options.name ?? 'default';
     if (name !== 'default') throw new KmsError('NotFoundException', `No such policy: ${name} (keys have one policy, named default)`);
     if (key.state === 'PendingDeletion') throw invalidState(key);
     checkPolicy(policy);
-    if (!options.bypassPolicyLockoutSafetyCheck) await this.checkLockout(ctx, key.arn, policy);
+    if (!options.bypassPolicyLockoutSafetyCheck) await this.checkLockout(ctx, key.arn, key, policy);
     await this.store.kms.updateKey(key.id, { policy });
     // This node decides by the new policy at once; others within the policy cache's lifetime.
     this.authorizer.forget?.();
@@ -246,12 +256,12 @@ export class KeyService {
   }
 
   async encrypt(ctx: KmsContext, reference: string, plaintext: Buffer, context: EncryptionContext = {}): Promise<{ key: KmsKey; blob: Buffer }> {
-    const key = await this.target(ctx, reference, KmsActions.Encrypt);
+    const key = await this.target(ctx, reference, KmsActions.Encrypt, { encryptionContext: context });
     return { key, blob: await this.sealWith(key, plaintext, context) };
   }
 
   async generateDataKey(ctx: KmsContext, reference: string, bytes: number, context: EncryptionContext = {}): Promise<{ key: KmsKey; plaintext: Buffer; blob: Buffer }> {
-    const key = await this.target(ctx, reference, KmsActions.GenerateDataKey);
+    const key = await this.target(ctx, reference, KmsActions.GenerateDataKey, { encryptionContext: context });
     const plaintext = randomBytes(bytes);
     return { key, plaintext, blob: await this.sealWith(key, plaintext, context) };
   }
@@ -264,7 +274,7 @@ export class KeyService {
     if (reference !== undefined && (await this.find(ctx.accountId, reference)).id !== key.id) {
       throw new KmsError('IncorrectKeyException', 'the ciphertext was not encrypted with the KMS key given');
     }
-    await this.authorize(ctx, KmsActions.Decrypt, key.arn);
+    await this.authorize(ctx, KmsActions.Decrypt, key.arn, { key, encryptionContext: context, ...(reference !== undefined && { reference }) });
     return { key, plaintext: await this.openWith(key, blob, context) };
   }
 
@@ -273,14 +283,17 @@ export class KeyService {
    * another account's (by ARN), or the account's default ECR key. The creator must be allowed to
    * use a named key as ECR asks (kms:DescribeKey, and kms:CreateGrant for the grant ECR keeps for
    * the repository): by the key's policy, and by its own identity policies where that policy
-   * enables them or the key is another account's. The default key is ECR's (AWS managed in ECR).
+   * enables them or the key is another account's; ECR asks for the caller, so kms:ViaService is
+   * ECR's endpoint, and its grant is for an AWS resource (kms:GrantIsForAWSResource). The
+   * default key is ECR's (AWS managed in ECR).
    */
   async forRepository(ctx: KmsContext, reference: string | undefined): Promise<KmsKey> {
     if (reference === undefined) return this.defaultEcrKey(ctx.accountId);
     const key = await this.find(ctx.accountId, reference);
-    for (const action of [KmsActions.DescribeKey, KmsActions.CreateGrant]) {
+    const viaEcr = { ...ctx, viaService: `ecr.${this.region}.amazonaws.com` };
+    for (const [action, request] of [[KmsActions.DescribeKey, {}], [KmsActions.CreateGrant, { grantIsForAwsResource: true }]] as const) {
       try {
-        await this.authorize(ctx, action, key.arn);
+        await this.authorize(viaEcr, action, key.arn, { key, reference, ...request });
       } catch (err) {
         if (err instanceof RegistryError) throw new KmsError('AccessDeniedException', `The repository cannot use KMS key ${key.arn}: ${err.message}`);
         throw err;

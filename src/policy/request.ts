@@ -36,6 +36,8 @@ export interface RequestFacts {
   requestTags?: Readonly<Record<string, string>>;
   /** Keys of tags the request names (aws:TagKeys) when it only removes them (UntagResource). */
   tagKeys?: readonly string[];
+  /** The condition keys of the service that handles the request, by full name (kms:CallerAccount, …). */
+  serviceValues?: Readonly<Record<string, string | readonly string[]>>;
 }
 
 /** Condition key values by lower-case key name (keys are case-insensitive, values are not). */
@@ -72,5 +74,6 @@ export function buildContext(caller: Caller, facts: RequestFacts, now: number, r
   for (const [key, value] of Object.entries(facts.requestTags ?? {})) set(`aws:RequestTag/${key}`, value);
   const tagKeys = facts.tagKeys ?? (facts.requestTags ? Object.keys(facts.requestTags) : undefined);
   set('aws:TagKeys', tagKeys);
+  for (const [key, value] of Object.entries(facts.serviceValues ?? {})) set(key, value);
   return context;
 }

@@ -8,7 +8,7 @@ import type { NewAccessKey } from '../../iam/identities.js';
 import { LOCKOUT_MESSAGE } from '../../kms/key-policy.js';
 import { callApi, loggedIn, registryPassword } from '../../testing/api-client.js';
 import type { Credentials } from '../../testing/aws-signer.js';
-import { callKms } from '../../testing/kms.js';
+import { callKms, enableIam, policyDocument as document, rootOf } from '../../testing/kms.js';
 import { pushImage } from '../../testing/registry-client.js';
 import { startBerth, TEST_ADMIN, type TestBerth } from '../../testing/server.js';
 
@@ -21,9 +21,6 @@ type Key = NewAccessKey & { user: { arn: string } };
 /** A's users: `admin` has kms:* by identity policy; `direct` has no policy (key policies name it). B's `dev` and `bare`; B's and C's roots. */
 const who = {} as Record<'admin' | 'direct' | 'dev' | 'bare' | 'rootB' | 'rootC', Key>;
 
-const document = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
-const rootOf = (account: string) => `arn:aws:iam::${account}:root`;
-const enableIam = (account: string) => ({ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: rootOf(account) }, Action: 'kms:*', Resource: '*' });
 
 async function kms(action: string, input: object, credentials: Credentials = TEST_ADMIN) {
   return callKms(server.berth.app, action, input, credentials);
