@@ -73,6 +73,8 @@ import { tlsSetup, type TlsSetup } from './tls/setup.js';
 
 const JANITOR_INTERVAL_MS = 10 * 60 * 1000;
 const KEY_ROTATION_INTERVAL_MS = 60 * 60 * 1000;
+/** How often keys whose deletion date has passed are deleted (they are treated as gone from that date on). */
+const KEY_DELETION_INTERVAL_MS = 60 * 60 * 1000;
 const RATE_WINDOW_PRUNE_MS = 30 * 60 * 1000;
 
 /**
@@ -315,6 +317,14 @@ export async function createBerth(config: Config): Promise<Berth> {
     async run() {
       const rotated = await keyService.rotateDue(Date.now());
       if (rotated > 0) app.log.info({ rotated }, 'rotated KMS keys whose rotation period ended');
+    },
+  }, {
+    name: 'delete-kms-keys',
+    intervalMs: KEY_DELETION_INTERVAL_MS,
+    leaseMs: KEY_DELETION_INTERVAL_MS,
+    async run() {
+      const deleted = await keyService.deleteDue(Date.now());
+      if (deleted > 0) app.log.info({ deleted }, 'deleted KMS keys whose waiting period ended');
     },
   }, {
     name: 'expire-uploads',

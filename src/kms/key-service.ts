@@ -87,7 +87,7 @@ export class KeyService {
       id = alias.keyId;
     }
     const key = KEY_ID.test(id) ? await this.store.kms.getKey(id) : undefined;
-    if (!key || key.accountId !== account || (key.state === 'PendingDeletion' && key.deletionDate !== null && key.deletionDate <= Date.now())) {
+    if (!key || key.accountId !== account || deleted(key, Date.now())) {
       throw new KmsError('NotFoundException', `Key '${this.keyArn(account, id)}' does not exist`);
     }
     return key;
@@ -132,7 +132,7 @@ export class KeyService {
 
   async list(ctx: KmsContext, after: string | undefined, limit: number): Promise<KmsKey[]> {
     await this.authorize(ctx, KmsActions.ListKeys, this.keyArn(ctx.accountId, '*'));
-    return this.store.kms.listKeys(ctx.accountId, after, limit);
+    return this.store.kms.listKeys(ctx.accountId, after, limit, Date.now());
   }
 
   async enable(ctx: KmsContext, reference: string): Promise<void> {
@@ -248,6 +248,21 @@ export class KeyService {
     }
   }
 
+  /**
+   * Deletes the keys whose waiting period ended by `now` (a recurring job), with their material
+   * and aliases, as KMS does: what they encrypted can no longer be decrypted. Returns how many.
+   */
+  async deleteDue(now: number): Promise<number> {
+    let count = 0;
+    for (;;) {
+      const ids = await this.store.kms.deleteDueKeys(now, 100);
+      const gone = new Set(ids);
+      for (const name of this.materials.keys()) if (gone.has(name.split(':')[0]!)) this.materials.delete(name);
+      count += ids.length;
+      if (ids.length < 100) return count;
+    }
+  }
+
   /** Adds the next version of a key's material; false when another node added that version first. */
   private async addMaterial(keyId: string, at: number): Promise<boolean> {
     const latest = await this.store.kms.material(keyId);
@@ -360,6 +375,11 @@ export class KeyService {
 
 function arnAccountOf(arn: string): string {
   return arn.split(':')[4] ?? '';
+}
+
+/** A key pending deletion whose deletion date has come is gone, whether or not its rows are yet. */
+function deleted(key: KmsKey, now: number): boolean {
+  return key.state === 'PendingDeletion' && key.deletionDate !== null && key.deletionDate <= now;
 }
 
 function usable(key: KmsKey): void {

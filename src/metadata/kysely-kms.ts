@@ -44,9 +44,10 @@ export class Kms implements KmsIndex {
     return row && toKey(row);
   }
 
-  async listKeys(accountId: string, after: string | undefined, limit: number) {
+  async listKeys(accountId: string, after: string | undefined, limit: number, liveAt?: number) {
     let query = this.db.selectFrom('kms_keys').selectAll().where('account_id', '=', accountId);
     if (after !== undefined) query = query.where(this.ordered('id'), '>', after);
+    if (liveAt !== undefined) query = query.where((eb) => eb.or([eb('key_state', '!=', 'PendingDeletion'), eb('deletion_date', 'is', null), eb('deletion_date', '>', liveAt)]));
     return (await query.orderBy(this.ordered('id')).limit(limit).execute()).map(toKey);
   }
 
@@ -90,6 +91,19 @@ export class Kms implements KmsIndex {
     let query = this.db.selectFrom('kms_keys').selectAll().where('rotation_enabled', '=', 1).where('key_state', '=', 'Enabled');
     if (after !== undefined) query = query.where(this.ordered('id'), '>', after);
     return (await query.orderBy(this.ordered('id')).limit(limit).execute()).map(toKey);
+  }
+
+  async deleteDueKeys(now: number, limit: number) {
+    return this.db.transaction().execute(async (trx) => {
+      const due = await trx.selectFrom('kms_keys').select('id').where('key_state', '=', 'PendingDeletion').where('deletion_date', '<=', now)
+        .orderBy('id').limit(limit).execute();
+      const ids = due.map((row) => row.id);
+      if (ids.length === 0) return [];
+      await trx.deleteFrom('kms_aliases').where('key_id', 'in', ids).execute();
+      await trx.deleteFrom('kms_key_material').where('key_id', 'in', ids).execute();
+      await trx.deleteFrom('kms_keys').where('id', 'in', ids).execute();
+      return ids;
+    });
   }
 
   async createAlias(alias: KmsAlias) {

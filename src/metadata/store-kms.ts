@@ -42,8 +42,8 @@ export type KmsKeyChanges = Partial<Pick<KmsKey, 'state' | 'deletionDate' | 'pen
 export interface KmsIndex {
   createKey(key: KmsKey, material: KmsKeyMaterial): Promise<void>;
   getKey(id: string): Promise<KmsKey | undefined>;
-  /** An account's keys by id, after `after`. */
-  listKeys(accountId: string, after: string | undefined, limit: number): Promise<KmsKey[]>;
+  /** An account's keys by id, after `after`; with `liveAt`, none whose deletion date is past by then. */
+  listKeys(accountId: string, after: string | undefined, limit: number, liveAt?: number): Promise<KmsKey[]>;
   /** The key after the change, or undefined when it does not exist. */
   updateKey(id: string, changes: KmsKeyChanges): Promise<KmsKey | undefined>;
   /** Adds a version of a key's material; false when that version exists. */
@@ -55,6 +55,11 @@ export interface KmsIndex {
   rewrapMaterial(material: KmsKeyMaterial): Promise<void>;
   /** Enabled keys with automatic rotation on (of every account), by id, after `after`. */
   rotatingKeys(after: string | undefined, limit: number): Promise<KmsKey[]>;
+  /**
+   * Deletes up to `limit` keys pending deletion whose deletion date is `now` or earlier, with
+   * their material and aliases (of every account); returns their ids.
+   */
+  deleteDueKeys(now: number, limit: number): Promise<string[]>;
   /** False when the account has an alias of that name. */
   createAlias(alias: KmsAlias): Promise<boolean>;
   getAlias(accountId: string, name: string): Promise<KmsAlias | undefined>;

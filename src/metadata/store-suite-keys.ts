@@ -75,6 +75,29 @@ export function describeKeyMetadata(subject: () => MetadataStore): void {
       assert.deepEqual(await store.kms.listKeys(freshAccount(), undefined, 10), []);
     });
 
+    it('deletes keys whose deletion date has come, with their material and aliases; lists only live keys when asked', async () => {
+      const store = subject();
+      const account = freshAccount();
+      const now = 1_750_000_000_000;
+      const due = kmsKey(account, { state: 'PendingDeletion', deletionDate: now - 1, pendingWindowDays: 7 });
+      const waiting = kmsKey(account, { state: 'PendingDeletion', deletionDate: now + 1, pendingWindowDays: 7 });
+      const live = kmsKey(account);
+      for (const key of [due, waiting, live]) await store.kms.createKey(key, { keyId: key.id, version: 1, sealed: 's', createdAt: 1 });
+      await store.kms.addMaterial({ keyId: due.id, version: 2, sealed: 's2', createdAt: 2 });
+      await store.kms.createAlias({ accountId: account, name: 'alias/due', keyId: due.id, createdAt: 1, updatedAt: 1 });
+      await store.kms.createAlias({ accountId: account, name: 'alias/live', keyId: live.id, createdAt: 1, updatedAt: 1 });
+      assert.deepEqual((await store.kms.listKeys(account, undefined, 10, now)).map((k) => k.id), [waiting.id, live.id].sort());
+      assert.equal((await store.kms.listKeys(account, undefined, 10)).length, 3, 'without liveAt, every row');
+
+      assert.ok((await store.kms.deleteDueKeys(now, 100)).includes(due.id));
+      assert.equal(await store.kms.getKey(due.id), undefined);
+      assert.equal(await store.kms.material(due.id), undefined);
+      assert.equal(await store.kms.material(due.id, 1), undefined);
+      assert.deepEqual((await store.kms.listAliases(account, undefined, undefined, 10)).map((a) => a.name), ['alias/live']);
+      assert.deepEqual((await store.kms.listKeys(account, undefined, 10)).map((k) => k.id), [waiting.id, live.id].sort());
+      assert.ok(!(await store.kms.deleteDueKeys(now, 100)).includes(waiting.id), 'not before its date');
+    });
+
     it('keeps every version of a key material; the newest by default', async () => {
       const store = subject();
       const key = kmsKey(freshAccount());

@@ -176,6 +176,46 @@ describe('encryption at rest', () => {
     assert.deepEqual(await readable(), [200, 200, true, true]);
   });
 
+  test('a key whose waiting period ended is gone at once, and the job deletes it with its aliases: its repository is unreadable for good', async () => {
+    const key = (await kmsOk('CreateKey', { Description: 'doomed' })).KeyMetadata;
+    await kmsOk('CreateAlias', { AliasName: 'alias/doomed', TargetKeyId: key.KeyId });
+    const kept = (await kmsOk('CreateKey', { Description: 'kept' })).KeyMetadata;
+    await kmsOk('ScheduleKeyDeletion', { KeyId: kept.KeyId, PendingWindowInDays: 7 });
+    await client.send(new CreateRepositoryCommand({ repositoryName: 'crypt/doomed', encryptionConfiguration: { encryptionType: 'KMS', kmsKey: key.Arn } }));
+    const layer = randomBytes(1000);
+    const image = await pushImage('crypt/doomed', 'v1', layer);
+    await pushImage('crypt/survivor', 'v1', layer);
+    await kmsOk('ScheduleKeyDeletion', { KeyId: key.KeyId, PendingWindowInDays: 7 });
+    const { store, scheduler } = server.berth;
+    // Seven days later: the deletion date has passed, the job has not run yet.
+    await store.kms.updateKey(key.KeyId, { deletionDate: Date.now() - 1000 });
+    const listed = async () => ((await kmsOk('ListKeys', { Limit: 1000 })).Keys as { KeyId: string }[]).map((k) => k.KeyId);
+    assert.ok(!(await listed()).includes(key.KeyId), 'ListKeys leaves a deleted key out');
+    assert.ok((await listed()).includes(kept.KeyId), 'a key whose waiting period runs on is listed');
+    assert.equal((await callKms(server.berth.app, 'DescribeKey', { KeyId: key.KeyId })).body.__type, 'NotFoundException');
+    assert.equal((await callKms(server.berth.app, 'DescribeKey', { KeyId: 'alias/doomed' })).body.__type, 'NotFoundException');
+
+    // Make the job due now, as if its interval had passed (the others run later).
+    for (let job = ''; job !== 'delete-kms-keys';) {
+      job = (await store.jobs.claim('test', Date.now() + 3_600_001, Date.now() + 3_600_002))!;
+      assert.ok(job, 'delete-kms-keys is one of the jobs');
+      await store.jobs.complete(job, 'test', 0, job === 'delete-kms-keys' ? 0 : Date.now() + 36_000_000, null);
+    }
+    assert.deepEqual(await scheduler.tick(), ['delete-kms-keys']);
+    assert.equal(await store.kms.getKey(key.KeyId), undefined);
+    assert.equal(await store.kms.material(key.KeyId), undefined, 'its material is gone');
+    assert.equal(await store.kms.getAlias(server.berth.accountId, 'alias/doomed'), undefined, 'and its alias');
+    assert.equal((await store.kms.getKey(kept.KeyId))?.state, 'PendingDeletion', 'a key still in its waiting period stays');
+    await kmsOk('CancelKeyDeletion', { KeyId: kept.KeyId });
+
+    const pulled = await pull('crypt/doomed', 'v1');
+    assert.equal(pulled.status, 403);
+    assert.match(((await pulled.json()) as { errors: { message: string }[] }).errors[0]!.message, /KMS key unavailable \(NotFoundException\)/);
+    assert.equal((await registry.fetch(`/v2/crypt/doomed/blobs/${image.layer}`)).status, 403);
+    const shared = await registry.fetch(`/v2/crypt/survivor/blobs/${image.layer}`);
+    assert.deepEqual(Buffer.from(await shared.arrayBuffer()), layer, 'a repository under the master key reads the shared blob on');
+  });
+
   test('a manifest converted on pull is sealed like every manifest and read through the repository\'s wrap', async () => {
     const key = (await kmsOk('CreateKey', { Description: 'conversions' })).KeyMetadata;
     await client.send(new CreateRepositoryCommand({ repositoryName: 'crypt/convert', encryptionConfiguration: { encryptionType: 'KMS', kmsKey: key.Arn } }));
