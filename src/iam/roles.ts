@@ -5,7 +5,9 @@ import { assertTagKey, MAX_RESOURCE_TAGS, validateTags, type ResourceTag } from 
 import type { MetadataStore, Role } from '../metadata/store.js';
 import type { AuthenticatedPrincipal } from './authorizer.js';
 import { IAM_NAME, IAM_PATH, roleArn, type IamAuthorize } from './iam-access.js';
+import { parsePolicy } from '../policy/document.js';
 import { IdentityError } from './identities.js';
+import { PrincipalDirectory } from './principal-directory.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 export const MIN_SESSION_SECONDS = 3600;
@@ -31,12 +33,23 @@ export interface RoleInfo extends Role {
 }
 
 export class RoleService {
+  private readonly principals: PrincipalDirectory;
+
   constructor(
     private readonly store: MetadataStore,
     private readonly authorize: IamAuthorize,
     private readonly validate: PolicyValidator,
     private readonly deletionChecks: RoleDeletionCheck[] = [],
-  ) {}
+  ) {
+    this.principals = new PrincipalDirectory(store);
+  }
+
+  /** A trust policy well formed and naming only principals that exist, or MalformedPolicyDocument as IAM words it. */
+  private async checkTrustPolicy(document: string): Promise<void> {
+    this.validate(document, 'trust');
+    const unknown = await this.principals.firstUnknown(parsePolicy(document, { kind: 'trust', maxLength: Number.MAX_SAFE_INTEGER }));
+    if (unknown) throw new IdentityError('MalformedPolicyDocument', `Invalid principal in policy: "${unknown.type}":"${unknown.principal}"`);
+  }
 
   async create(caller: AuthenticatedPrincipal, input: NewRole): Promise<RoleInfo> {
     const path = input.path ?? '/';
@@ -48,7 +61,7 @@ export class RoleService {
     }
     const arn = roleArn(caller.accountId, input.name, path);
     await this.authorize(caller, 'iam:CreateRole', arn);
-    this.validate(input.trustPolicy, 'trust');
+    await this.checkTrustPolicy(input.trustPolicy);
     const tags = validateTags(input.tags ?? []);
     let id = 'AROA';
     for (const byte of randomBytes(17)) id += ALPHABET[byte % 32];
@@ -78,7 +91,7 @@ export class RoleService {
   async updateTrustPolicy(caller: AuthenticatedPrincipal, name: string, document: string): Promise<void> {
     const role = await this.named(caller.accountId, name);
     await this.authorize(caller, 'iam:UpdateAssumeRolePolicy', role.arn);
-    this.validate(document, 'trust');
+    await this.checkTrustPolicy(document);
     if (!(await this.store.roles.setTrustPolicy(caller.accountId, name, document))) throw this.missing(name);
   }
 

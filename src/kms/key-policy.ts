@@ -1,7 +1,7 @@
 // Key policies as the key service stores them: AWS's default key policy, and the checks a policy
 // passes before it is stored (the policy language's parser, KMS's size limit, the lockout words).
 import { KmsError } from '../domain/kms-errors.js';
-import { parsePolicy, PolicyValidationError } from '../policy/document.js';
+import { parsePolicy, PolicyValidationError, type PolicyDocument } from '../policy/document.js';
 
 /** A key policy's size limit (KMS quotas: 32 KB); past it, LimitExceededException as the model says. */
 export const KEY_POLICY_MAX_BYTES = 32_768;
@@ -18,11 +18,11 @@ export function defaultPolicy(accountId: string): string {
 }
 
 /** A key policy is a resource policy of the one policy language (every statement names a principal), at most 32 KB. */
-export function checkPolicy(policy: string): void {
+export function checkPolicy(policy: string): PolicyDocument {
   const bytes = Buffer.byteLength(policy);
   if (bytes > KEY_POLICY_MAX_BYTES) throw new KmsError('LimitExceededException', `The key policy is ${bytes} bytes; a key policy may have at most ${KEY_POLICY_MAX_BYTES}.`);
   try {
-    parsePolicy(policy, { kind: 'resource', maxLength: KEY_POLICY_MAX_BYTES });
+    return parsePolicy(policy, { kind: 'resource', maxLength: KEY_POLICY_MAX_BYTES });
   } catch (err) {
     if (err instanceof PolicyValidationError) throw new KmsError('MalformedPolicyDocumentException', `The key policy is malformed: ${err.message}`);
     throw err;

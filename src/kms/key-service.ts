@@ -7,11 +7,13 @@ import { KmsActions, type Action } from '../domain/actions.js';
 import { RegistryError } from '../domain/errors.js';
 import { KmsError } from '../domain/kms-errors.js';
 import type { Authorizer, Principal } from '../iam/authorizer.js';
+import { PrincipalDirectory } from '../iam/principal-directory.js';
 import type { RequestFacts } from '../policy/request.js';
 import type { Seal } from '../keys/shared-secret.js';
 import type { KmsAlias, KmsKey, MetadataStore } from '../metadata/store.js';
 import { kmsConditionValues, type KmsRequest } from './condition-keys.js';
-import { blobKey, newMaterial, open, openMaterial, seal, type EncryptionContext } from './key-material.js';
+import { blobKey, type EncryptionContext } from './key-material.js';
+import { KeyMaterials } from './key-materials.js';
 import { checkPolicy, defaultPolicy, LOCKOUT_MESSAGE } from './key-policy.js';
 
 export interface KmsContext {
@@ -36,10 +38,20 @@ export function parseKeyArn(arn: string, region: string): { accountId: string; i
 }
 
 export class KeyService {
-  /** Opened material by key id and version: rotation adds versions, never changes one. */
-  private readonly materials = new Map<string, Buffer>();
 
-  constructor(private readonly store: MetadataStore, private readonly seal: Seal, private readonly authorizer: Authorizer, private readonly region: string) {}
+  private readonly principals: PrincipalDirectory;
+  private readonly materials: KeyMaterials;
+
+  constructor(private readonly store: MetadataStore, seal: Seal, private readonly authorizer: Authorizer, private readonly region: string) {
+    this.principals = new PrincipalDirectory(store);
+    this.materials = new KeyMaterials(store, seal);
+  }
+
+  /** A key policy well formed and naming only principals that exist (MalformedPolicyDocumentException, as KMS says it). */
+  private async checkPolicy(policy: string): Promise<void> {
+    const unknown = await this.principals.firstUnknown(checkPolicy(policy));
+    if (unknown) throw new KmsError('MalformedPolicyDocumentException', `Policy contains a statement with one or more invalid principals. (${unknown.element}: ${unknown.principal})`);
+  }
 
   keyArn(accountId: string, id: string): string {
     return `arn:aws:kms:${this.region}:${accountId}:key/${id}`;
@@ -110,7 +122,7 @@ export class KeyService {
     }
     const id = randomUUID();
     if (request.policy !== undefined) {
-      checkPolicy(request.policy);
+      await this.checkPolicy(request.policy);
       if (!request.bypassPolicyLockoutSafetyCheck) await this.checkLockout(ctx, this.keyArn(ctx.accountId, id), asked, request.policy);
     }
     return this.createKey(ctx.accountId, request.description ?? '', request.policy, id);
@@ -122,7 +134,7 @@ export class KeyService {
       id, accountId, arn: this.keyArn(accountId, id), description, state: 'Enabled', keyUsage: 'ENCRYPT_DECRYPT', keySpec: 'SYMMETRIC_DEFAULT',
       createdAt: now, deletionDate: null, pendingWindowDays: null, rotationEnabled: false, rotationPeriodDays: null, policy: policy ?? defaultPolicy(accountId),
     };
-    await this.store.kms.createKey(key, { keyId: id, version: 1, sealed: newMaterial(this.seal, id, 1), createdAt: now });
+    await this.store.kms.createKey(key, this.materials.first(id, now));
     return key;
   }
 
@@ -193,7 +205,7 @@ export class KeyService {
     const name = options.name ?? 'default';
     if (name !== 'default') throw new KmsError('NotFoundException', `No such policy: ${name} (keys have one policy, named default)`);
     if (key.state === 'PendingDeletion') throw invalidState(key);
-    checkPolicy(policy);
+    await this.checkPolicy(policy);
     if (!options.bypassPolicyLockoutSafetyCheck) await this.checkLockout(ctx, key.arn, key, policy);
     await this.store.kms.updateKey(key.id, { policy });
     // This node decides by the new policy at once; others within the policy cache's lifetime.
@@ -222,7 +234,7 @@ export class KeyService {
   async rotateNow(ctx: KmsContext, reference: string): Promise<KmsKey> {
     const key = await this.target(ctx, reference, KmsActions.RotateKeyOnDemand);
     usable(key);
-    await this.addMaterial(key.id, Date.now());
+    await this.materials.add(key.id, Date.now());
     return key;
   }
 
@@ -241,7 +253,7 @@ export class KeyService {
       const keys = await this.store.kms.rotatingKeys(after, 500);
       for (const key of keys) {
         const due = await this.nextRotation(key);
-        if (due !== undefined && due <= now && (await this.addMaterial(key.id, now))) rotated++;
+        if (due !== undefined && due <= now && (await this.materials.add(key.id, now))) rotated++;
       }
       if (keys.length < 500) return rotated;
       after = keys[keys.length - 1]!.id;
@@ -256,18 +268,10 @@ export class KeyService {
     let count = 0;
     for (;;) {
       const ids = await this.store.kms.deleteDueKeys(now, 100);
-      const gone = new Set(ids);
-      for (const name of this.materials.keys()) if (gone.has(name.split(':')[0]!)) this.materials.delete(name);
+      this.materials.forget(ids);
       count += ids.length;
       if (ids.length < 100) return count;
     }
-  }
-
-  /** Adds the next version of a key's material; false when another node added that version first. */
-  private async addMaterial(keyId: string, at: number): Promise<boolean> {
-    const latest = await this.store.kms.material(keyId);
-    const version = (latest?.version ?? 0) + 1;
-    return this.store.kms.addMaterial({ keyId, version, sealed: newMaterial(this.seal, keyId, version), createdAt: at });
   }
 
   async encrypt(ctx: KmsContext, reference: string, plaintext: Buffer, context: EncryptionContext = {}): Promise<{ key: KmsKey; blob: Buffer }> {
@@ -347,29 +351,14 @@ export class KeyService {
     return this.openWith(key, blob, context);
   }
 
-  private async sealWith(key: KmsKey, plaintext: Buffer, context: EncryptionContext): Promise<Buffer> {
+  private sealWith(key: KmsKey, plaintext: Buffer, context: EncryptionContext): Promise<Buffer> {
     usable(key);
-    const material = await this.store.kms.material(key.id);
-    if (!material) throw new KmsError('KMSInternalException', `key ${key.arn} has no material`);
-    return seal(await this.opened(key.id, material.version, material.sealed), key.id, material.version, plaintext, context);
+    return this.materials.sealWith(key, plaintext, context);
   }
 
-  private async openWith(key: KmsKey, blob: Buffer, context: EncryptionContext): Promise<Buffer> {
+  private openWith(key: KmsKey, blob: Buffer, context: EncryptionContext): Promise<Buffer> {
     usable(key);
-    const { version } = blobKey(blob);
-    const material = await this.store.kms.material(key.id, version);
-    if (!material) throw new KmsError('InvalidCiphertextException', `key ${key.arn} has no material version ${version}`);
-    return open(await this.opened(key.id, version, material.sealed), blob, context);
-  }
-
-  private async opened(keyId: string, version: number, sealed: string): Promise<Buffer> {
-    const name = `${keyId}:${version}`;
-    let material = this.materials.get(name);
-    if (!material) {
-      material = openMaterial(this.seal, keyId, version, sealed);
-      this.materials.set(name, material);
-    }
-    return material;
+    return this.materials.openWith(key, blob, context);
   }
 }
 

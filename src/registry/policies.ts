@@ -5,6 +5,7 @@ import { Actions } from '../domain/actions.js';
 import { ManagementError } from '../domain/management-errors.js';
 import { arnAccount } from '../iam/authorizer.js';
 import { callerOf } from '../iam/policy-authorizer.js';
+import { PrincipalDirectory } from '../iam/principal-directory.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { parsePolicy, PolicyValidationError, POLICY_LIMITS, type PolicyDocument } from '../policy/document.js';
 import { evaluate } from '../policy/evaluate.js';
@@ -34,7 +35,21 @@ function validate(text: string, what: 'repository' | 'registry'): PolicyDocument
 }
 
 export class PolicyService {
-  constructor(private readonly store: MetadataStore, private readonly access: RepositoryAccess) {}
+  private readonly principals: PrincipalDirectory;
+
+  constructor(private readonly store: MetadataStore, private readonly access: RepositoryAccess) {
+    this.principals = new PrincipalDirectory(store);
+  }
+
+  /** The policy text as a document naming only principals that exist, or InvalidParameterException naming the first that does not. */
+  private async valid(text: string, what: 'repository' | 'registry'): Promise<PolicyDocument> {
+    const document = validate(text, what);
+    const unknown = await this.principals.firstUnknown(document);
+    if (unknown) {
+      throw new ManagementError('INVALID_PARAMETER', `Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid ${what} policy provided': ${unknown.element}: ${JSON.stringify(unknown.principal)} does not exist`);
+    }
+    return document;
+  }
 
   /**
    * Sets the repository's policy. Without `force`, a policy that would deny the caller the
@@ -42,7 +57,7 @@ export class PolicyService {
    */
   async setRepositoryPolicy(ctx: RequestContext, name: string, policyText: string, force: boolean): Promise<RepositoryPolicy> {
     const repository = await this.access.existing(ctx, name, Actions.SetRepositoryPolicy);
-    const document = validate(policyText, 'repository');
+    const document = await this.valid(policyText, 'repository');
     const resource = this.access.repositoryArn(ctx.accountId, name);
     if (!force && ctx.principal.kind !== 'anonymous') {
       const caller = callerOf(ctx.principal);
@@ -78,7 +93,7 @@ export class PolicyService {
 
   async putRegistryPolicy(ctx: RequestContext, policyText: string): Promise<RegistryPolicy> {
     await this.access.authorizeRegistry(ctx, Actions.PutRegistryPolicy);
-    validate(policyText, 'registry');
+    await this.valid(policyText, 'registry');
     await this.store.policies.putRegistryPolicy(ctx.accountId, policyText, Date.now());
     this.access.policiesChanged();
     return { registryId: ctx.accountId, policyText };

@@ -71,6 +71,20 @@ describe('the repository policy actions', () => {
     exception(await api('GetRepositoryPolicy', { repositoryName: 'shared/app' }), 'RepositoryPolicyNotFoundException');
   });
 
+  it('a policy naming a user or role that does not exist is InvalidParameterException naming it; accounts and "*" are taken', async () => {
+    const naming = (...principals: string[]) => policy({ Effect: 'Allow', Principal: { AWS: principals }, Action: pullActions });
+    for (const principal of [`arn:aws:iam::${B}:user/nobody`, `arn:aws:iam::${A}:role/no-role`, 'arn:aws:iam::333333333333:user/bob']) {
+      const res = await api('SetRepositoryPolicy', { repositoryName: 'shared/app', policyText: naming('*', principal) });
+      exception(res, 'InvalidParameterException', /Invalid repository policy provided': Statement\[0\]\.Principal\.AWS: /);
+      assert.ok((res.json() as { message: string }).message.endsWith(`"${principal}" does not exist`), res.body);
+      exception(await api('PutRegistryPolicy', { policyText: naming(principal) }), 'InvalidParameterException', /Invalid registry policy provided.*does not exist/);
+    }
+    exception(await api('GetRepositoryPolicy', { repositoryName: 'shared/app' }), 'RepositoryPolicyNotFoundException');
+    exception(await api('GetRegistryPolicy', {}), 'RegistryPolicyNotFoundException');
+    assert.equal((await api('SetRepositoryPolicy', { repositoryName: 'shared/app', policyText: naming('333333333333', `arn:aws:iam::${B}:user/bob`) })).statusCode, 200);
+    await api('DeleteRepositoryPolicy', { repositoryName: 'shared/app' });
+  });
+
   it("force: a policy that would deny the caller SetRepositoryPolicy needs it, and then binds even the root", async () => {
     const lockout = policy({ Sid: 'Frozen', Effect: 'Deny', Principal: '*', Action: 'ecr:SetRepositoryPolicy' });
     exception(await api('SetRepositoryPolicy', { repositoryName: 'shared/app', policyText: lockout }), 'InvalidParameterException', /prevent you from setting it again.*Frozen.*force/);

@@ -212,6 +212,28 @@ describe('the IAM and STS query protocol', { skip }, () => {
     await fails('GetOpenIDConnectProvider', { OpenIDConnectProviderArn: providerArn }, 'NoSuchEntity');
   });
 
+  it('a trust policy naming a user, role or OIDC provider that does not exist is MalformedPolicyDocument, as IAM says it', async () => {
+    const trust = (principal: object) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: principal, Action: 'sts:AssumeRole' }] });
+    for (const [principal, named] of [
+      [{ AWS: `arn:aws:iam::${account}:user/q-nobody` }, `"AWS":"arn:aws:iam::${account}:user/q-nobody"`],
+      [{ AWS: `arn:aws:iam::${account}:role/q-no-role` }, `"AWS":"arn:aws:iam::${account}:role/q-no-role"`],
+      [{ AWS: `arn:aws:sts::${account}:assumed-role/q-no-role/session` }, `"AWS":"arn:aws:sts::${account}:assumed-role/q-no-role/session"`],
+      [{ Federated: `arn:aws:iam::${account}:oidc-provider/issuer.example/none` }, `"Federated":"arn:aws:iam::${account}:oidc-provider/issuer.example/none"`],
+    ] as const) {
+      assert.equal(await fails('CreateRole', { RoleName: 'q-trusting', AssumeRolePolicyDocument: trust(principal) }, 'MalformedPolicyDocument'), `Invalid principal in policy: ${named}`);
+    }
+    await fails('GetRole', { RoleName: 'q-trusting' }, 'NoSuchEntity');
+    // What exists, accounts, services and "*" are taken.
+    await ok('CreateUser', { UserName: 'q-trusted' });
+    await ok('CreateRole', { RoleName: 'q-trusting', AssumeRolePolicyDocument: trust({ AWS: [`arn:aws:iam::${account}:user/q-trusted`, '999999999999', '*'], Service: 'ec2.amazonaws.com' }) });
+    const role = trust({ AWS: `arn:aws:iam::${account}:role/q-trusting` });
+    await ok('UpdateAssumeRolePolicy', { RoleName: 'q-trusting', PolicyDocument: role });
+    await fails('UpdateAssumeRolePolicy', { RoleName: 'q-trusting', PolicyDocument: trust({ AWS: `arn:aws:iam::${account}:user/q-gone` }) }, 'MalformedPolicyDocument');
+    assert.equal(decodeURIComponent(field(await ok('GetRole', { RoleName: 'q-trusting' }), 'Role', 'AssumeRolePolicyDocument')!.text), role, 'nothing stored');
+    await ok('DeleteRole', { RoleName: 'q-trusting' });
+    await ok('DeleteUser', { UserName: 'q-trusted' });
+  });
+
   it('STS answers GetCallerIdentity and AssumeRole; the session\'s credentials sign requests with X-Amz-Security-Token', async () => {
     await ok('CreateUser', { UserName: 'q-bob' });
     const key = await ok('CreateAccessKey', { UserName: 'q-bob' });

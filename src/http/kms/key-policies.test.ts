@@ -141,6 +141,19 @@ describe('key policies are checked when stored', () => {
     assert.equal((await ok('GetKeyPolicy', { KeyId: key }, who.direct)).Policy, onlyDirect);
   });
 
+  test('a policy naming a user or role that does not exist is refused: invalid principals, as KMS says it', async () => {
+    const key = await newKey();
+    const before = (await ok('GetKeyPolicy', { KeyId: key })).Policy as string;
+    for (const principal of [`arn:aws:iam::${A}:user/kp-nobody`, `arn:aws:iam::${B}:role/kp-no-role`]) {
+      const naming = document(enableIam(A), { Effect: 'Allow', Principal: { AWS: principal }, Action: 'kms:Encrypt', Resource: '*' });
+      const message = await refused('PutKeyPolicy', { KeyId: key, Policy: naming }, TEST_ADMIN, 'MalformedPolicyDocumentException', /^Policy contains a statement with one or more invalid principals\./);
+      assert.ok(message.includes(`Statement[1].Principal.AWS: ${principal}`), message);
+      await refused('CreateKey', { Policy: naming }, TEST_ADMIN, 'MalformedPolicyDocumentException', /invalid principals/);
+    }
+    assert.equal((await ok('GetKeyPolicy', { KeyId: key })).Policy, before, 'nothing stored');
+    await ok('PutKeyPolicy', { KeyId: key, Policy: document(enableIam(A), { Effect: 'Allow', Principal: { AWS: [who.direct.user.arn, rootOf(C)] }, Action: 'kms:Encrypt', Resource: '*' }) });
+  });
+
   test('a malformed, oversized or badly encoded policy is refused by name and nothing is stored', async () => {
     const key = await newKey();
     const before = (await ok('GetKeyPolicy', { KeyId: key })).Policy as string;

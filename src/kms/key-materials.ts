@@ -1,0 +1,57 @@
+// The material of the key service's keys: every version kept (rotation adds one, decryption
+// needs the one a ciphertext names), stored sealed by the master key and opened once per node.
+// Sealing and opening check nothing about who asks: the key service authorized the call.
+import { KmsError } from '../domain/kms-errors.js';
+import type { Seal } from '../keys/shared-secret.js';
+import type { KmsKey, KmsKeyMaterial, MetadataStore } from '../metadata/store.js';
+import { blobKey, newMaterial, open, openMaterial, seal, type EncryptionContext } from './key-material.js';
+
+export class KeyMaterials {
+  /** Opened material by key id and version: rotation adds versions, never changes one. */
+  private readonly opened = new Map<string, Buffer>();
+
+  constructor(private readonly store: MetadataStore, private readonly seal: Seal) {}
+
+  /** Seals `plaintext` under the key's newest material. */
+  async sealWith(key: KmsKey, plaintext: Buffer, context: EncryptionContext): Promise<Buffer> {
+    const material = await this.store.kms.material(key.id);
+    if (!material) throw new KmsError('KMSInternalException', `key ${key.arn} has no material`);
+    return seal(this.open(key.id, material.version, material.sealed), key.id, material.version, plaintext, context);
+  }
+
+  /** Opens a ciphertext of the key with the material version it names. */
+  async openWith(key: KmsKey, blob: Buffer, context: EncryptionContext): Promise<Buffer> {
+    const { version } = blobKey(blob);
+    const material = await this.store.kms.material(key.id, version);
+    if (!material) throw new KmsError('InvalidCiphertextException', `key ${key.arn} has no material version ${version}`);
+    return open(this.open(key.id, version, material.sealed), blob, context);
+  }
+
+  /** A new key's first material (version 1), to store with the key. */
+  first(keyId: string, at: number): KmsKeyMaterial {
+    return { keyId, version: 1, sealed: newMaterial(this.seal, keyId, 1), createdAt: at };
+  }
+
+  /** Adds the next version of a key's material; false when another node added that version first. */
+  async add(keyId: string, at: number): Promise<boolean> {
+    const latest = await this.store.kms.material(keyId);
+    const version = (latest?.version ?? 0) + 1;
+    return this.store.kms.addMaterial({ keyId, version, sealed: newMaterial(this.seal, keyId, version), createdAt: at });
+  }
+
+  /** Drops what this node opened of deleted keys. */
+  forget(keyIds: readonly string[]): void {
+    const gone = new Set(keyIds);
+    for (const name of this.opened.keys()) if (gone.has(name.split(':')[0]!)) this.opened.delete(name);
+  }
+
+  private open(keyId: string, version: number, sealed: string): Buffer {
+    const name = `${keyId}:${version}`;
+    let material = this.opened.get(name);
+    if (!material) {
+      material = openMaterial(this.seal, keyId, version, sealed);
+      this.opened.set(name, material);
+    }
+    return material;
+  }
+}
