@@ -1,8 +1,8 @@
 // The key service's own condition keys (kms:…), as KMS sets them on a request, for key policies
 // and identity policies to test: who calls (kms:CallerAccount), through which service
 // (kms:ViaService) and for what (kms:GrantIsForAWSResource), the key the request is on (kms:KeySpec,
-// kms:KeyUsage, kms:KeyOrigin, kms:MultiRegion), how the request named it (kms:RequestAlias),
-// and what it asks (kms:EncryptionContext:*, kms:EncryptionContextKeys,
+// kms:KeyUsage, kms:KeyOrigin, kms:MultiRegion, kms:ResourceAliases), how the request named it
+// (kms:RequestAlias), and what it asks (kms:EncryptionContext:*, kms:EncryptionContextKeys,
 // kms:EncryptionAlgorithm, kms:BypassPolicyLockoutSafetyCheck).
 import type { KmsKey } from '../metadata/store.js';
 import type { EncryptionContext } from './key-material.js';
@@ -11,6 +11,8 @@ import type { EncryptionContext } from './key-material.js';
 export interface KmsRequest {
   /** The key the request is on (or, for CreateKey, the one it asks for). */
   key?: Pick<KmsKey, 'keySpec' | 'keyUsage'>;
+  /** The aliases of the key (kms:ResourceAliases). */
+  aliases?: readonly string[];
   /** The KeyId as the caller gave it: an alias name or alias ARN sets kms:RequestAlias. */
   reference?: string;
   /** The encryption context of an Encrypt, Decrypt or GenerateDataKey. */
@@ -40,6 +42,7 @@ export function kmsConditionValues(caller: KmsCaller, request: KmsRequest): Valu
     values['kms:KeyOrigin'] = 'AWS_KMS';
     values['kms:MultiRegion'] = 'false';
   }
+  if (request.aliases !== undefined && request.aliases.length > 0) values['kms:ResourceAliases'] = request.aliases;
   const alias = request.reference === undefined ? undefined : /^(?:arn:aws:kms:[^:]+:\d{12}:)?(alias\/.+)$/.exec(request.reference)?.[1];
   if (alias !== undefined) values['kms:RequestAlias'] = alias;
   if (request.encryptionContext !== undefined) {

@@ -108,8 +108,13 @@ export class KeyService {
   /** The key `reference` names, once the caller may do `action` on it (`request` says more for conditions). */
   private async target(ctx: KmsContext, reference: string, action: Action, request: KmsRequest = {}): Promise<KmsKey> {
     const key = await this.find(ctx.accountId, reference);
-    await this.authorize(ctx, action, key.arn, { key, reference, ...request });
+    await this.authorize(ctx, action, key.arn, { key, aliases: await this.aliasesOf(key), reference, ...request });
     return key;
+  }
+
+  /** The names of the key's aliases, for kms:ResourceAliases (KMS evaluates at most 100). */
+  private async aliasesOf(key: KmsKey): Promise<string[]> {
+    return (await this.store.kms.listAliases(key.accountId, key.id, undefined, 100)).map((alias) => alias.name);
   }
 
   async create(ctx: KmsContext, request: { description?: string; keyUsage?: string; keySpec?: string; policy?: string; bypassPolicyLockoutSafetyCheck?: boolean }): Promise<KmsKey> {
@@ -293,7 +298,7 @@ export class KeyService {
     if (reference !== undefined && (await this.find(ctx.accountId, reference)).id !== key.id) {
       throw new KmsError('IncorrectKeyException', 'the ciphertext was not encrypted with the KMS key given');
     }
-    await this.authorize(ctx, KmsActions.Decrypt, key.arn, { key, encryptionContext: context, ...(reference !== undefined && { reference }) });
+    await this.authorize(ctx, KmsActions.Decrypt, key.arn, { key, aliases: await this.aliasesOf(key), encryptionContext: context, ...(reference !== undefined && { reference }) });
     return { key, plaintext: await this.openWith(key, blob, context) };
   }
 
@@ -312,7 +317,7 @@ export class KeyService {
     const viaEcr = { ...ctx, viaService: `ecr.${this.region}.amazonaws.com` };
     for (const [action, request] of [[KmsActions.DescribeKey, {}], [KmsActions.CreateGrant, { grantIsForAwsResource: true }]] as const) {
       try {
-        await this.authorize(viaEcr, action, key.arn, { key, reference, ...request });
+        await this.authorize(viaEcr, action, key.arn, { key, aliases: await this.aliasesOf(key), reference, ...request });
       } catch (err) {
         if (err instanceof RegistryError) throw new KmsError('AccessDeniedException', `The repository cannot use KMS key ${key.arn}: ${err.message}`);
         throw err;

@@ -1,7 +1,7 @@
 // The key service's condition keys through the real HTTP surface, as key and identity policies
 // use them: kms:CallerAccount, kms:ViaService and kms:GrantIsForAWSResource (ECR using a key for
 // its caller), kms:EncryptionContext:* and kms:EncryptionContextKeys, kms:RequestAlias,
-// kms:KeySpec and kms:BypassPolicyLockoutSafetyCheck.
+// kms:ResourceAliases, kms:KeySpec and kms:BypassPolicyLockoutSafetyCheck.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { NewAccessKey } from '../../iam/identities.js';
@@ -100,6 +100,22 @@ describe('kms: condition keys', () => {
     await ok('Encrypt', { KeyId: 'alias/ck-app', Plaintext: plaintext }, app);
     await ok('Encrypt', { KeyId: `arn:aws:kms:${server.berth.config.registry.region}:${A}:alias/ck-app`, Plaintext: plaintext }, app);
     assert.match(await denied('Encrypt', { KeyId: key, Plaintext: plaintext }, app), /no identity-based policy allows the kms:Encrypt action/);
+  });
+
+  test('kms:ResourceAliases: a user may use the keys that carry an alias of its team, whatever it names them by', async () => {
+    const { identities, userPolicies } = server.berth;
+    await identities.createUser(A, 'ck-team');
+    const team = await identities.createAccessKeyFor(A, 'ck-team');
+    await userPolicies.putUserPolicy(A, 'ck-team', 'team-keys', document({
+      Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt'], Resource: '*', Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': 'alias/team-a/*' } },
+    }));
+    const key = await newKey();
+    await denied('Encrypt', { KeyId: key, Plaintext: plaintext }, team);
+    await ok('CreateAlias', { AliasName: 'alias/other', TargetKeyId: key });
+    await ok('CreateAlias', { AliasName: 'alias/team-a/app', TargetKeyId: key });
+    const { CiphertextBlob } = await ok('Encrypt', { KeyId: key, Plaintext: plaintext }, team);
+    assert.equal((await ok('Decrypt', { CiphertextBlob }, team)).Plaintext, plaintext);
+    await denied('Encrypt', { KeyId: await newKey(), Plaintext: plaintext }, team);
   });
 
   test('kms:BypassPolicyLockoutSafetyCheck and kms:KeySpec: a guard on skipping the safety check, a key spec allowed', async () => {
