@@ -182,6 +182,7 @@ const API: Record<string, ApiCase> = {
   ListImages: { actions: [Actions.ListImages], crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO }) },
   DescribeImages: { actions: [Actions.DescribeImages], crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO }) },
   BatchGetImage: { actions: [Actions.BatchGetImage], crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO, imageIds: [{ imageTag: 'v1' }] }) },
+  ListImageReferrers: { actions: [Actions.BatchGetImage], crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO, subjectId: { imageDigest: image.digest } }) },
   BatchDeleteImage: { actions: [Actions.BatchDeleteImage], crossAccount: true, input: async () => ({ registryId: A, repositoryName: await fresh(), imageIds: [{ imageTag: 'v1' }] }) },
   PutImage: {
     actions: [Actions.PutImage], crossAccount: true,

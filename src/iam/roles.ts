@@ -3,9 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { assertTagKey, MAX_RESOURCE_TAGS, validateTags, type ResourceTag } from '../domain/resource-tags.js';
 import type { MetadataStore, Role } from '../metadata/store.js';
+import { parsePolicy } from '../policy/document.js';
 import type { AuthenticatedPrincipal } from './authorizer.js';
 import { IAM_NAME, IAM_PATH, roleArn, type IamAuthorize } from './iam-access.js';
-import { parsePolicy } from '../policy/document.js';
 import { IdentityError } from './identities.js';
 import { PrincipalDirectory } from './principal-directory.js';
 

@@ -4,6 +4,7 @@ import { parseDigest } from '../domain/digest.js';
 import type { Descriptor } from '../domain/manifest.js';
 import { isMediaType, MediaTypes } from '../domain/media-types.js';
 import { RegistryError } from '../domain/errors.js';
+import { ManagementError } from '../domain/management-errors.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from './context.js';
@@ -12,6 +13,12 @@ import { paginate, type PageRequest, type PageResult } from './pagination.js';
 export interface ReferrersResult {
   index: { schemaVersion: 2; mediaType: string; manifests: Descriptor[] };
   filtered: boolean;
+}
+
+/** A page of a subject's referrers in push order; `next` is the digest to continue after. */
+export interface ReferrersPage {
+  referrers: Descriptor[];
+  next?: string;
 }
 
 export class ListingService {
@@ -29,18 +36,34 @@ export class ListingService {
   }
 
   async referrers(ctx: RequestContext, name: string, digestValue: string, artifactType?: string): Promise<ReferrersResult> {
-    const repository = await this.access.existing(ctx, name, Actions.BatchGetImage);
-    const digest = parseDigest(digestValue);
     if (artifactType !== undefined && !isMediaType(artifactType)) {
       throw new RegistryError('UNSUPPORTED', 'artifactType must be a media type', { artifactType }, { status: 400 });
     }
+    const manifests = await this.descriptors(ctx, name, digestValue, artifactType);
+    return { index: { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests }, filtered: artifactType !== undefined };
+  }
+
+  /** The referrers of a subject of one of `artifactTypes` (any when empty), `limit` at a time after the digest `after` (ECR's ListImageReferrers). */
+  async referrersPage(ctx: RequestContext, name: string, digestValue: string, artifactTypes: readonly string[], page: { after?: string; limit: number }): Promise<ReferrersPage> {
+    const all = (await this.descriptors(ctx, name, digestValue)).filter((d) => artifactTypes.length === 0 || (d.artifactType !== undefined && artifactTypes.includes(d.artifactType)));
+    const start = page.after === undefined ? 0 : all.findIndex((d) => d.digest === page.after) + 1;
+    if (start === 0 && page.after !== undefined) {
+      throw new ManagementError('INVALID_PARAMETER', "Invalid parameter at 'nextToken' failed to satisfy constraint: 'the referrer it continues after is gone'");
+    }
+    const referrers = all.slice(start, start + page.limit);
+    return { referrers, ...(start + page.limit < all.length && { next: referrers[referrers.length - 1]!.digest }) };
+  }
+
+  /** The descriptors of the manifests in the repository whose subject is the digest, in push order. */
+  private async descriptors(ctx: RequestContext, name: string, digestValue: string, artifactType?: string): Promise<Descriptor[]> {
+    const repository = await this.access.existing(ctx, name, Actions.BatchGetImage);
+    const digest = parseDigest(digestValue);
     const records = await this.store.manifests.referrers(repository.id, digest.value, artifactType);
-    const manifests = records.map((r) => {
+    return records.map((r) => {
       const descriptor: Descriptor = { mediaType: r.mediaType, digest: r.digest, size: r.size };
       if (r.artifactType) descriptor.artifactType = r.artifactType;
       if (r.annotations) descriptor.annotations = r.annotations;
       return descriptor;
     });
-    return { index: { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests }, filtered: artifactType !== undefined };
   }
 }

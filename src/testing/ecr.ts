@@ -53,7 +53,7 @@ export interface ApiImage {
 }
 
 /** Pushes a config and layers through the API, then the manifest with PutImage. */
-export async function apiPushImage(client: ECRClient, repositoryName: string, options: { tag?: string; layers?: Buffer[]; docker?: boolean; artifactType?: string } = {}): Promise<ApiImage> {
+export async function apiPushImage(client: ECRClient, repositoryName: string, options: { tag?: string; layers?: Buffer[]; docker?: boolean; artifactType?: string; subject?: Descriptor; annotations?: Record<string, string> } = {}): Promise<ApiImage> {
   const docker = options.docker ?? false;
   const configBytes = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, nonce: randomBytes(8).toString('hex') }));
   const config = await apiUploadBlob(client, repositoryName, configBytes, docker ? MediaTypes.dockerConfig : MediaTypes.ociConfig);
@@ -62,7 +62,10 @@ export async function apiPushImage(client: ECRClient, repositoryName: string, op
     layers.push(await apiUploadBlob(client, repositoryName, bytes, docker ? 'application/vnd.docker.image.rootfs.diff.tar.gzip' : 'application/vnd.oci.image.layer.v1.tar+gzip'));
   }
   const mediaType = docker ? MediaTypes.dockerManifest : MediaTypes.ociManifest;
-  const manifest = Buffer.from(`${JSON.stringify({ schemaVersion: 2, mediaType, ...(options.artifactType && { artifactType: options.artifactType }), config, layers }, null, 2)}\n`);
+  const manifest = Buffer.from(`${JSON.stringify({
+    schemaVersion: 2, mediaType, ...(options.artifactType && { artifactType: options.artifactType }), config, layers,
+    ...(options.subject && { subject: options.subject }), ...(options.annotations && { annotations: options.annotations }),
+  }, null, 2)}\n`);
   const { image } = await client.send(new PutImageCommand({ repositoryName, imageManifest: manifest.toString('utf8'), ...(options.tag && { imageTag: options.tag }) }));
   assert.equal(image?.imageId?.imageDigest, sha256(manifest));
   return { manifest, digest: sha256(manifest), mediaType, config, layers };

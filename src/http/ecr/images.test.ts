@@ -1,12 +1,13 @@
 // The image actions of the ECR API with the real AWS SDK against a Berth on a socket, with
-// access control on: ListImages, DescribeImages, BatchGetImage, BatchDeleteImage and PutImage,
-// their pagination, failures and exceptions, and the pull times /v2 and BatchGetImage record.
+// access control on: ListImages, DescribeImages, ListImageReferrers, BatchGetImage,
+// BatchDeleteImage and PutImage, their pagination, failures and exceptions, and the pull times
+// /v2 and BatchGetImage record.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import {
-  BatchDeleteImageCommand, BatchGetImageCommand, DescribeImagesCommand, ListImagesCommand, PutImageCommand,
+  BatchDeleteImageCommand, BatchGetImageCommand, DescribeImagesCommand, ListImageReferrersCommand, ListImagesCommand, PutImageCommand,
   type ECRClient, type ImageDetail, type ImageIdentifier,
 } from '@aws-sdk/client-ecr';
 import { MediaTypes } from '../../domain/media-types.js';
@@ -374,4 +375,45 @@ test('an image and an index pushed by skopeo over /v2 are listed, described, fet
   } finally {
     rmSync(layout.dir, { recursive: true, force: true });
   }
+});
+
+test('ListImageReferrers: the artifacts whose subject is an image, filtered by artifact type and status, a page at a time', async () => {
+  const name = repo();
+  const image = await apiPushImage(client, name, { tag: 'app' });
+  const subject = { mediaType: image.mediaType, digest: image.digest, size: image.manifest.length };
+  const signature = await apiPushImage(client, name, { artifactType: 'application/vnd.example.signature', subject, annotations: { 'org.example.signer': 'ci' } });
+  const sboms = [
+    await apiPushImage(client, name, { artifactType: 'application/spdx+json', subject }),
+    await apiPushImage(client, name, { artifactType: 'application/spdx+json', subject }),
+  ];
+  await apiPushImage(client, name, { artifactType: 'application/spdx+json' }); // no subject: not a referrer
+  const list = (input: { filter?: object; maxResults?: number; nextToken?: string } = {}) =>
+    client.send(new ListImageReferrersCommand({ repositoryName: name, subjectId: { imageDigest: image.digest }, ...input }));
+
+  const all = await list();
+  assert.deepEqual(all.referrers!.map((r) => r.digest), [signature, ...sboms].map((a) => a.digest), 'in push order');
+  assert.deepEqual(all.referrers![0], {
+    digest: signature.digest, mediaType: MediaTypes.ociManifest, size: signature.manifest.length, artifactType: 'application/vnd.example.signature',
+    annotations: { 'org.example.signer': 'ci' }, artifactStatus: 'ACTIVE',
+  });
+  assert.equal(all.nextToken, undefined);
+  const spdx = await list({ filter: { artifactTypes: ['application/spdx+json'] } });
+  assert.deepEqual(spdx.referrers!.map((r) => r.digest), sboms.map((a) => a.digest));
+  assert.deepEqual((await list({ filter: { artifactStatus: 'ARCHIVED' } })).referrers, [], 'nothing is archived');
+  assert.equal((await list({ filter: { artifactStatus: 'ANY' } })).referrers!.length, 3);
+
+  const pages: string[][] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await list({ maxResults: 2, ...(nextToken && { nextToken }) });
+    pages.push(page.referrers!.map((r) => r.digest!));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  assert.deepEqual(pages, [[signature.digest, sboms[0]!.digest], [sboms[1]!.digest]]);
+
+  assert.deepEqual((await client.send(new ListImageReferrersCommand({ repositoryName: name, subjectId: { imageDigest: sha256(Buffer.from('none')) } }))).referrers, []);
+  await rejectsWith(client.send(new ListImageReferrersCommand({ repositoryName: name, subjectId: { imageDigest: 'sha256:nope' } })), 'InvalidParameterException');
+  await rejectsWith(list({ maxResults: 51 }), 'InvalidParameterException');
+  await rejectsWith(list({ nextToken: 'forged' }), 'InvalidParameterException');
+  await rejectsWith(client.send(new ListImageReferrersCommand({ repositoryName: 'images/none', subjectId: { imageDigest: image.digest } })), 'RepositoryNotFoundException');
 });

@@ -1,5 +1,6 @@
-// The image actions of the ECR API: ListImages, DescribeImages, BatchGetImage, BatchDeleteImage
-// and PutImage, over the image view (registry/images.ts) and the manifests service.
+// The image actions of the ECR API: ListImages, DescribeImages, ListImageReferrers, BatchGetImage,
+// BatchDeleteImage and PutImage, over the image view (registry/images.ts), the listings and the
+// manifests service.
 import { z } from 'zod';
 import { digestOf, tryParseDigest } from '../../../domain/digest.js';
 import { isRegistryError } from '../../../domain/errors.js';
@@ -14,6 +15,7 @@ import { ImageIdentifierList, ImagesFilter, ImageTag, MaxResults, RegistryId, Re
 /** Page size when a request gives no maxResults (the model's documented default). */
 const DEFAULT_PAGE = 100;
 const MAX_MANIFEST = 4_194_304;
+const Digest = z.string().refine((d) => tryParseDigest(d) !== undefined, 'must be a digest such as sha256:<64 hex digits>');
 
 const ListImagesRequest = z.object({
   registryId: RegistryId.optional(),
@@ -46,11 +48,26 @@ const PutImageRequest = z.object({
   imageManifest: z.string().min(1).max(MAX_MANIFEST),
   imageManifestMediaType: z.string().optional(),
   imageTag: ImageTag.refine(isTag, "must satisfy regular expression '[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}'").optional(),
-  imageDigest: z.string().refine((d) => tryParseDigest(d) !== undefined, 'must be a digest such as sha256:<64 hex digits>').optional(),
+  imageDigest: Digest.optional(),
+});
+
+const ListImageReferrersRequest = z.object({
+  registryId: RegistryId.optional(),
+  repositoryName: RepositoryName,
+  subjectId: z.object({ imageDigest: Digest }),
+  filter: z.object({
+    artifactTypes: z.array(z.string().min(1).max(255)).max(5).optional(),
+    artifactStatus: z.enum(['ACTIVE', 'ARCHIVED', 'ACTIVATING', 'ANY']).optional(),
+  }).optional(),
+  nextToken: z.string().optional(),
+  maxResults: z.number().int().min(1).max(50).optional(),
 });
 
 const ListCursor = z.object({ digest: z.string(), tag: z.string().nullable() });
 const DescribeCursor = z.object({ last: z.string() });
+const ReferrersCursor = z.object({ after: z.string() });
+/** ListImageReferrers' page size when a request gives no maxResults (the model's documented default). */
+const DEFAULT_REFERRERS_PAGE = 20;
 
 function filterOf(filter: z.infer<typeof ImagesFilter> | undefined): ImageFilter {
   return { tagStatus: filter?.tagStatus ?? 'ANY', imageStatus: filter?.imageStatus ?? 'ANY' };
@@ -116,6 +133,21 @@ export function imageActions(services: RegistryServices): ApiActionTable {
       return {
         imageDetails: page.items.map((image) => imageDetail(page.repository.accountId, page.repository.name, image)),
         ...(page.next && { nextToken: encodeNextToken({ last: page.next }) }),
+      };
+    },
+
+    async ListImageReferrers(call) {
+      const request = input(ListImageReferrersRequest, call.body);
+      const cursor = decodeNextToken(ReferrersCursor, request.nextToken);
+      // Every artifact here is ACTIVE: Berth has no archive storage class.
+      const status = request.filter?.artifactStatus ?? 'ACTIVE';
+      const page = await services.listings.referrersPage(context(call, request.registryId), request.repositoryName, request.subjectId.imageDigest, request.filter?.artifactTypes ?? [], {
+        ...(cursor && { after: cursor.after }), limit: request.maxResults ?? DEFAULT_REFERRERS_PAGE,
+      });
+      const referrers = status === 'ACTIVE' || status === 'ANY' ? page.referrers : [];
+      return {
+        referrers: referrers.map((r) => ({ ...r, artifactStatus: 'ACTIVE' })),
+        ...(page.next && referrers.length > 0 && { nextToken: encodeNextToken({ after: page.next }) }),
       };
     },
 
