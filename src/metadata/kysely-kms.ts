@@ -1,8 +1,8 @@
-// The key service's keys, key material and aliases over the query builder (part of kysely-store.ts).
+// The key service's keys, key material, aliases and grants over the query builder (part of kysely-store.ts).
 import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { Ordered } from './kysely-repositories.js';
-import type { Database, KmsAliasesTable, KmsKeyMaterialTable, KmsKeysTable } from './schema.js';
-import type { KmsAlias, KmsIndex, KmsKey, KmsKeyChanges, KmsKeyMaterial, KmsKeyState } from './store.js';
+import type { Database, KmsAliasesTable, KmsGrantsTable, KmsKeyMaterialTable, KmsKeysTable } from './schema.js';
+import type { KmsAlias, KmsGrant, KmsIndex, KmsKey, KmsKeyChanges, KmsKeyMaterial, KmsKeyState } from './store.js';
 
 type Db = Kysely<Database>;
 
@@ -23,6 +23,14 @@ function toMaterial(row: Selectable<KmsKeyMaterialTable>): KmsKeyMaterial {
 
 function toAlias(row: Selectable<KmsAliasesTable>): KmsAlias {
   return { accountId: row.account_id, name: row.name, keyId: row.key_id, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) };
+}
+
+function toGrant(row: Selectable<KmsGrantsTable>): KmsGrant {
+  return {
+    id: row.id, keyId: row.key_id, name: row.name, granteePrincipal: row.grantee_principal, retiringPrincipal: row.retiring_principal,
+    issuingAccount: row.issuing_account, operations: JSON.parse(row.operations) as string[],
+    constraints: row.grant_constraints === null ? null : (JSON.parse(row.grant_constraints) as KmsGrant['constraints']), token: row.token, createdAt: Number(row.created_at),
+  };
 }
 
 export class Kms implements KmsIndex {
@@ -100,6 +108,7 @@ export class Kms implements KmsIndex {
       const ids = due.map((row) => row.id);
       if (ids.length === 0) return [];
       await trx.deleteFrom('kms_aliases').where('key_id', 'in', ids).execute();
+      await trx.deleteFrom('kms_grants').where('key_id', 'in', ids).execute();
       await trx.deleteFrom('kms_key_material').where('key_id', 'in', ids).execute();
       await trx.deleteFrom('kms_keys').where('id', 'in', ids).execute();
       return ids;
@@ -123,5 +132,42 @@ export class Kms implements KmsIndex {
     if (keyId !== undefined) query = query.where('key_id', '=', keyId);
     if (after !== undefined) query = query.where(this.ordered('name'), '>', after);
     return (await query.orderBy(this.ordered('name')).limit(limit).execute()).map(toAlias);
+  }
+
+  async createGrant(grant: KmsGrant) {
+    await this.db.insertInto('kms_grants').values({
+      id: grant.id, key_id: grant.keyId, name: grant.name, grantee_principal: grant.granteePrincipal, retiring_principal: grant.retiringPrincipal,
+      issuing_account: grant.issuingAccount, operations: JSON.stringify(grant.operations),
+      grant_constraints: grant.constraints === null ? null : JSON.stringify(grant.constraints), token: grant.token, created_at: grant.createdAt,
+    }).execute();
+  }
+
+  async getGrant(id: string) {
+    const row = await this.db.selectFrom('kms_grants').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toGrant(row);
+  }
+
+  async listGrants(keyId: string, granteePrincipal: string | undefined, after: string | undefined, limit: number) {
+    let query = this.db.selectFrom('kms_grants').selectAll().where('key_id', '=', keyId);
+    if (granteePrincipal !== undefined) query = query.where('grantee_principal', '=', granteePrincipal);
+    if (after !== undefined) query = query.where(this.ordered('id'), '>', after);
+    return (await query.orderBy(this.ordered('id')).limit(limit).execute()).map(toGrant);
+  }
+
+  async grantsFor(keyId: string, granteePrincipals: readonly string[]) {
+    if (granteePrincipals.length === 0) return [];
+    const rows = await this.db.selectFrom('kms_grants').selectAll().where('key_id', '=', keyId).where('grantee_principal', 'in', [...granteePrincipals]).execute();
+    return rows.map(toGrant);
+  }
+
+  async listRetirableGrants(retiringPrincipal: string, after: string | undefined, limit: number) {
+    let query = this.db.selectFrom('kms_grants').selectAll().where('retiring_principal', '=', retiringPrincipal);
+    if (after !== undefined) query = query.where(this.ordered('id'), '>', after);
+    return (await query.orderBy(this.ordered('id')).limit(limit).execute()).map(toGrant);
+  }
+
+  async deleteGrant(id: string) {
+    const result = await this.db.deleteFrom('kms_grants').where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
   }
 }

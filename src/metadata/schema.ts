@@ -189,6 +189,21 @@ export interface KmsAliasesTable {
   updated_at: number;
 }
 
+export interface KmsGrantsTable {
+  id: string;
+  key_id: string;
+  name: string | null;
+  grantee_principal: string;
+  retiring_principal: string | null;
+  issuing_account: string;
+  /** JSON array of operation names. */
+  operations: string;
+  /** JSON of the constraints, or null. */
+  grant_constraints: string | null;
+  token: string;
+  created_at: number;
+}
+
 export interface RepositoryPoliciesTable {
   repository_id: string;
   policy_text: string;
@@ -281,6 +296,7 @@ export interface Database {
   kms_keys: KmsKeysTable;
   kms_key_material: KmsKeyMaterialTable;
   kms_aliases: KmsAliasesTable;
+  kms_grants: KmsGrantsTable;
   accounts: AccountsTable;
   users: UsersTable;
   access_keys: AccessKeysTable;

@@ -1,5 +1,5 @@
-// The KMS index of the metadata port: the key service's keys, every version of their material
-// and their aliases. Adapter: kysely-kms.ts.
+// The KMS index of the metadata port: the key service's keys, every version of their material,
+// their aliases and grants. Adapter: kysely-kms.ts.
 
 export type KmsKeyState = 'Enabled' | 'Disabled' | 'PendingDeletion';
 
@@ -36,6 +36,29 @@ export interface KmsAlias {
   updatedAt: number;
 }
 
+/** A grant's encryption context constraints (KMS GrantConstraints). */
+export interface KmsGrantConstraints {
+  encryptionContextSubset?: Record<string, string>;
+  encryptionContextEquals?: Record<string, string>;
+}
+
+/** A grant on a key: its grantee may do the listed operations (KMS CreateGrant). */
+export interface KmsGrant {
+  /** 64 hex digits, unique across keys. */
+  id: string;
+  keyId: string;
+  name: string | null;
+  granteePrincipal: string;
+  retiringPrincipal: string | null;
+  /** The account the grant was created in (its creator's). */
+  issuingAccount: string;
+  operations: string[];
+  constraints: KmsGrantConstraints | null;
+  /** What CreateGrant returned; RetireGrant may name the grant by it. */
+  token: string;
+  createdAt: number;
+}
+
 export type KmsKeyChanges = Partial<Pick<KmsKey, 'state' | 'deletionDate' | 'pendingWindowDays' | 'rotationEnabled' | 'rotationPeriodDays' | 'policy'>>;
 
 /** The key service's keys, their material (every version, for decryption) and aliases. */
@@ -57,7 +80,7 @@ export interface KmsIndex {
   rotatingKeys(after: string | undefined, limit: number): Promise<KmsKey[]>;
   /**
    * Deletes up to `limit` keys pending deletion whose deletion date is `now` or earlier, with
-   * their material and aliases (of every account); returns their ids.
+   * their material, aliases and grants (of every account); returns their ids.
    */
   deleteDueKeys(now: number, limit: number): Promise<string[]>;
   /** False when the account has an alias of that name. */
@@ -65,4 +88,14 @@ export interface KmsIndex {
   getAlias(accountId: string, name: string): Promise<KmsAlias | undefined>;
   /** An account's aliases by name (of one key, when given), after `after`. */
   listAliases(accountId: string, keyId: string | undefined, after: string | undefined, limit: number): Promise<KmsAlias[]>;
+  createGrant(grant: KmsGrant): Promise<void>;
+  getGrant(id: string): Promise<KmsGrant | undefined>;
+  /** A key's grants by id, after `after`; only those for one grantee principal when given. */
+  listGrants(keyId: string, granteePrincipal: string | undefined, after: string | undefined, limit: number): Promise<KmsGrant[]>;
+  /** A key's grants for any of these grantee principals (authorization). */
+  grantsFor(keyId: string, granteePrincipals: readonly string[]): Promise<KmsGrant[]>;
+  /** Grants of every key whose retiring principal is this one, by id, after `after`. */
+  listRetirableGrants(retiringPrincipal: string, after: string | undefined, limit: number): Promise<KmsGrant[]>;
+  /** False when there was no such grant. */
+  deleteGrant(id: string): Promise<boolean>;
 }

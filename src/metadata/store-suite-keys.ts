@@ -1,10 +1,10 @@
 // The metadata suite's part for encryption at rest: wraps of blobs' data keys, upload data keys,
-// and the key service's keys, material versions and aliases. Run by store-suite.ts on every backend.
+// and the key service's keys, material versions, aliases and grants. Run by store-suite.ts on every backend.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { freshAccount, freshDigest } from './store-suite-fixtures.js';
-import type { KmsKey, MetadataStore } from './store.js';
+import type { KmsGrant, KmsKey, MetadataStore } from './store.js';
 
 const keyId = () => randomUUID().replaceAll('-', '');
 
@@ -14,6 +14,15 @@ function kmsKey(accountId: string, overrides: Partial<KmsKey> = {}): KmsKey {
     id, accountId, arn: `arn:aws:kms:us-east-1:${accountId}:key/${id}`, description: 'd', state: 'Enabled', keyUsage: 'ENCRYPT_DECRYPT',
     keySpec: 'SYMMETRIC_DEFAULT', createdAt: 1_700_000_000_000, deletionDate: null, pendingWindowDays: null, rotationEnabled: false,
     rotationPeriodDays: null, policy: '{"Statement":[]}', ...overrides,
+  };
+}
+
+const grantId = () => randomUUID().replaceAll('-', '') + randomUUID().replaceAll('-', '');
+
+function kmsGrant(keyId: string, overrides: Partial<KmsGrant> = {}): KmsGrant {
+  return {
+    id: grantId(), keyId, name: null, granteePrincipal: 'arn:aws:iam::111111111111:user/app', retiringPrincipal: null, issuingAccount: '111111111111',
+    operations: ['Decrypt', 'DescribeKey'], constraints: null, token: 'token', createdAt: 1_700_000_000_000, ...overrides,
   };
 }
 
@@ -153,6 +162,41 @@ export function describeKeyMetadata(subject: () => MetadataStore): void {
       await store.settings.setIfAbsent(name, 'old');
       assert.equal(await store.settings.replace(name, 'new'), true);
       assert.equal(await store.settings.get(name), 'new');
+    });
+  });
+  describe('key service grants', () => {
+    it('stores grants with their operations and constraints, lists a key\'s by id and grantee, deletes one', async () => {
+      const store = subject();
+      const key = kmsKey(freshAccount());
+      await store.kms.createKey(key, { keyId: key.id, version: 1, sealed: 'm', createdAt: 1 });
+      const constrained = kmsGrant(key.id, {
+        name: 'for-app', retiringPrincipal: 'arn:aws:iam::111111111111:role/ops', constraints: { encryptionContextSubset: { Department: 'IT' } },
+      });
+      const other = kmsGrant(key.id, { granteePrincipal: 'arn:aws:iam::222222222222:root', operations: ['Encrypt'] });
+      for (const grant of [constrained, other]) await store.kms.createGrant(grant);
+      assert.deepEqual(await store.kms.getGrant(constrained.id), constrained);
+      assert.equal(await store.kms.getGrant(grantId()), undefined);
+      const ids = [constrained.id, other.id].sort();
+      assert.deepEqual((await store.kms.listGrants(key.id, undefined, undefined, 10)).map((g) => g.id), ids);
+      assert.deepEqual((await store.kms.listGrants(key.id, undefined, ids[0], 10)).map((g) => g.id), [ids[1]]);
+      assert.deepEqual((await store.kms.listGrants(key.id, other.granteePrincipal, undefined, 10)).map((g) => g.id), [other.id]);
+      assert.deepEqual((await store.kms.grantsFor(key.id, [constrained.granteePrincipal, 'arn:aws:iam::111111111111:root'])).map((g) => g.id), [constrained.id]);
+      assert.deepEqual(await store.kms.grantsFor(key.id, []), []);
+      assert.deepEqual((await store.kms.listRetirableGrants('arn:aws:iam::111111111111:role/ops', undefined, 1000)).filter((g) => g.keyId === key.id), [constrained]);
+      assert.equal(await store.kms.deleteGrant(constrained.id), true);
+      assert.equal(await store.kms.deleteGrant(constrained.id), false);
+      assert.deepEqual((await store.kms.listGrants(key.id, undefined, undefined, 10)).map((g) => g.id), [other.id]);
+    });
+
+    it('deletes a key\'s grants with the key when its deletion date comes', async () => {
+      const store = subject();
+      const now = 1_750_000_000_000;
+      const key = kmsKey(freshAccount(), { state: 'PendingDeletion', deletionDate: now - 1, pendingWindowDays: 7 });
+      await store.kms.createKey(key, { keyId: key.id, version: 1, sealed: 'm', createdAt: 1 });
+      const grant = kmsGrant(key.id);
+      await store.kms.createGrant(grant);
+      assert.ok((await store.kms.deleteDueKeys(now, 100)).includes(key.id));
+      assert.equal(await store.kms.getGrant(grant.id), undefined);
     });
   });
 }
