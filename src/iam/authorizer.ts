@@ -2,6 +2,7 @@
 // this resource? PolicyAuthorizer (policy-authorizer.ts) decides with the policy engine; an
 // explicitly open registry (auth.mode: open) lets everyone do everything.
 import type { Action } from '../domain/actions.js';
+import type { GrantMatch } from '../policy/evaluate.js';
 import type { RequestFacts } from '../policy/request.js';
 
 /**
@@ -34,6 +35,8 @@ export interface AuthorizationRequest {
   facts?: RequestFacts;
   /** Decide as if the resource's own policy were this text (KMS's lockout check, before a key policy is stored). */
   proposedPolicy?: string;
+  /** A KMS grant on the key allows the action to the caller or its account (explicit denies still win). */
+  grant?: GrantMatch;
 }
 
 export interface Authorizer {

@@ -42,7 +42,7 @@ export class PolicyAuthorizer implements Authorizer {
     this.options.log = log;
   }
 
-  async authorize({ principal, action, resource, resourceAccount, facts, proposedPolicy }: AuthorizationRequest): Promise<void> {
+  async authorize({ principal, action, resource, resourceAccount, facts, proposedPolicy, grant }: AuthorizationRequest): Promise<void> {
     const account = resourceAccount ?? arnAccount(resource) ?? '';
     let caller = callerOf(principal);
     // The hot path (pulls by an account's root, no policy on the repository) reads two cached
@@ -55,7 +55,7 @@ export class PolicyAuthorizer implements Authorizer {
     const input: EvaluationInput = {
       caller, action, resource, resourceAccount: account,
       context: anyPolicy ? buildContext(caller, facts ?? {}, (this.options.now ?? Date.now)(), onResource.tags) : NO_CONTEXT,
-      identityPolicies, resourcePolicies: onResource.policies, ...(onResource.rule && { rule: onResource.rule }),
+      identityPolicies, resourcePolicies: onResource.policies, ...(onResource.rule && { rule: onResource.rule }), ...(grant && { grant }),
     };
     const decision = evaluate(input);
     if (decision.allowed) return;

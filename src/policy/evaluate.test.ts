@@ -21,9 +21,9 @@ function doc(kind: PolicyKind, statements: object[], version = '2012-10-17') {
   return parsePolicy(JSON.stringify({ Version: version, Statement: statements }), { kind, maxLength: 10_240 });
 }
 
-function run(caller: Caller, action: string, options: { identity?: object[]; resource?: object[]; facts?: RequestFacts; resourceArn?: string; now?: number; rule?: 'key-policy' } = {}) {
+function run(caller: Caller, action: string, options: { identity?: object[]; resource?: object[]; facts?: RequestFacts; resourceArn?: string; now?: number; rule?: 'key-policy'; grant?: 'principal' | 'account' } = {}) {
   const input: EvaluationInput = {
-    ...(options.rule && { rule: options.rule }),
+    ...(options.rule && { rule: options.rule }), ...(options.grant && { grant: options.grant }),
     caller, action, resource: options.resourceArn ?? REPO, resourceAccount: A,
     context: buildContext(caller, options.facts ?? {}, options.now ?? Date.parse('2026-06-01T12:00:00Z')),
     identityPolicies: options.identity ? [{ name: 'inline', document: doc('identity', options.identity) }] : [],
@@ -33,6 +33,21 @@ function run(caller: Caller, action: string, options: { identity?: object[]; res
 }
 
 const KEY = `arn:aws:kms:us-east-1:${A}:key/0a0b0c0d-1111-2222-3333-444455556666`;
+
+test('a KMS grant allows beside the key policy; one for the account needs an identity allow; an explicit deny still wins', () => {
+  const ownKeyPolicy = [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:user/admin` }, Action: 'kms:*', Resource: '*' }];
+  const decide = (caller: Caller, grant: 'principal' | 'account' | undefined, identity?: object[], resource: object[] = ownKeyPolicy) =>
+    run(caller, 'kms:Decrypt', { resource, resourceArn: KEY, rule: 'key-policy', ...(grant && { grant }), ...(identity && { identity }) }).decision;
+  assert.equal(decide(alice, undefined).allowed, false, 'the key policy does not name alice');
+  assert.deepEqual(decide(alice, 'principal'), { allowed: true, effect: 'Allow', reason: 'grant' });
+  assert.equal(decide(bob, 'principal').allowed, true, 'a grant to a principal of another account needs no policy of its own');
+  assert.equal(decide(alice, 'account').allowed, false, "a grant to alice's account: alice needs an identity policy");
+  assert.equal(decide(alice, 'account', [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: KEY }]).allowed, true);
+  assert.equal(decide(rootB, 'account').allowed, true, 'the account root holds what its account is granted');
+  const denied = decide(alice, 'principal', [{ Effect: 'Deny', Action: 'kms:Decrypt', Resource: '*' }]);
+  assert.equal(denied.reason, 'explicit-deny');
+  assert.equal(decide(alice, 'principal', undefined, [...ownKeyPolicy, { Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt', Resource: '*' }]).reason, 'explicit-deny');
+});
 
 test("a key policy is the primary control: it allows directly, or enables IAM policies through the account's root, never by default", () => {
   const key = (resource: object[], caller: Caller, identity?: object[]) => run(caller, 'kms:Decrypt', { resource, resourceArn: KEY, rule: 'key-policy', ...(identity && { identity }) }).decision;

@@ -1,7 +1,8 @@
 // The one policy decision, pure: explicit deny wins; in one account an allow in an identity or
 // (naming the caller) resource policy suffices; across accounts both sides must allow; the
 // account root holds every right in its own account; anonymous callers only what "*" is granted.
-// A KMS key policy is the primary control instead (rule 'key-policy'): see keyPolicyDecision.
+// A KMS key policy is the primary control instead (rule 'key-policy'): see keyPolicyDecision;
+// a KMS grant allows beside the policies (`grant`), unless a policy denies explicitly.
 import { conditionHolds } from './conditions.js';
 import type { PolicyDocument, PrincipalBlock, Statement } from './document.js';
 import { actionMatch, resourceMatch } from './patterns.js';
@@ -28,7 +29,15 @@ export interface EvaluationInput {
   resourcePolicies: readonly NamedPolicy[];
   /** How the sides combine: IAM's rule by default; 'key-policy' where the resource policy is a KMS key's. */
   rule?: CombinationRule;
+  /** A KMS grant on the resource names the caller (its ARN, its role) or the caller's account. */
+  grant?: GrantMatch;
 }
+
+/**
+ * 'principal': the grant alone allows. 'account': the grant delegates to the account, whose
+ * root is allowed and whose users and roles are allowed by their identity policies.
+ */
+export type GrantMatch = 'principal' | 'account';
 
 /** 'key-policy': KMS's rule, where nothing is allowed that the key's policy does not allow (directly or by enabling IAM policies). */
 export type CombinationRule = 'key-policy';
@@ -46,6 +55,7 @@ export type DecisionReason =
   | 'identity-allow'
   | 'resource-allow'
   | 'cross-account-allow'
+  | 'grant'
   | 'no-identity-allow'
   | 'no-resource-allow';
 
@@ -139,6 +149,7 @@ export function evaluate(input: EvaluationInput): Decision {
   const root = caller.type === 'Account';
   const identityAllows = root || identity.allow !== undefined;
   const identityRef = identity.allow ? { identityStatement: identity.allow } : {};
+  if (input.grant === 'principal' || (input.grant === 'account' && identityAllows)) return { allowed: true, effect: 'Allow', reason: 'grant', ...identityRef };
   if (input.rule === 'key-policy' && caller.accountId === input.resourceAccount) return keyPolicyDecision(identity, resource);
   if (caller.accountId === input.resourceAccount) {
     if (root) return { allowed: true, effect: 'Allow', reason: 'account-root' };
