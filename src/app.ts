@@ -8,6 +8,7 @@ import { ociPlugin, renderFrameworkError } from './http/oci/plugin.js';
 import type { ApiActionTable } from './http/ecr/call.js';
 import { awsJsonPlugin, ECR_TARGET_PREFIX, KMS_TARGET_PREFIX } from './http/ecr/plugin.js';
 import { kmsActions } from './http/kms/actions.js';
+import { GrantService } from './kms/grant-service.js';
 import { KeyService, parseKeyArn } from './kms/key-service.js';
 import { DataKeys } from './registry/data-keys.js';
 import { accountActions } from './http/ecr/actions/account.js';
@@ -286,7 +287,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     ...imageActions(services),
     ...layerActions(services),
   };
-  const keyActions = kmsActions(keyService);
+  const keyActions = kmsActions(keyService, new GrantService(store, keyService));
   const publicActions = ecrPublicActions(publicFace, publicServices, publicRepositories, tokens);
   await app.register(awsJsonPlugin, {
     authenticator,

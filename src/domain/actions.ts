@@ -51,8 +51,12 @@ export const KmsActions = {
   Encrypt: 'kms:Encrypt',
   Decrypt: 'kms:Decrypt',
   GenerateDataKey: 'kms:GenerateDataKey',
-  /** Not an action of this key service's API: ECR asks for it on the key a KMS repository is created with. */
+  /** Also asked for by ECR on the key a KMS repository is created with. */
   CreateGrant: 'kms:CreateGrant',
+  ListGrants: 'kms:ListGrants',
+  ListRetirableGrants: 'kms:ListRetirableGrants',
+  RetireGrant: 'kms:RetireGrant',
+  RevokeGrant: 'kms:RevokeGrant',
 } as const;
 
 /** What only ECR Public has (its repositories otherwise take the ECR actions above). */

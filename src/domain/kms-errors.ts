@@ -2,8 +2,8 @@
 // The KMS API renders them by name; ECR renders them as KmsException with `kmsError`; /v2 as DENIED.
 
 export const KMS_EXCEPTIONS = [
-  'AlreadyExistsException', 'DisabledException', 'IncorrectKeyException', 'InvalidAliasNameException', 'InvalidArnException',
-  'InvalidCiphertextException', 'InvalidKeyUsageException', 'InvalidMarkerException', 'KMSInternalException', 'KMSInvalidStateException',
+  'AlreadyExistsException', 'DisabledException', 'DryRunOperationException', 'IncorrectKeyException', 'InvalidAliasNameException', 'InvalidArnException',
+  'InvalidCiphertextException', 'InvalidGrantIdException', 'InvalidGrantTokenException', 'InvalidKeyUsageException', 'InvalidMarkerException', 'KMSInternalException', 'KMSInvalidStateException',
   'LimitExceededException', 'MalformedPolicyDocumentException', 'NotFoundException', 'UnsupportedOperationException', 'ValidationException',
 ] as const;
 

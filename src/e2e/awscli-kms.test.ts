@@ -95,6 +95,42 @@ describe('the AWS CLI v2 drives the key service', () => {
     await fails(['kms', 'describe-key', '--key-id', 'alias/missing'], 'NotFoundException');
   });
 
+  it('grants: create-grant lets a user with no policy encrypt within the constraint; list-grants, list-retirable-grants, retire-grant, revoke-grant', async (t) => {
+    if (!requireAwsCli(t)) return;
+    const { KeyMetadata: key } = await json(['kms', 'create-key', '--description', 'granted']);
+    const { User: user } = await json(['iam', 'create-user', '--user-name', 'cli-grantee']);
+    const { AccessKey: access } = await json(['iam', 'create-access-key', '--user-name', 'cli-grantee']);
+    const plainFile = join(scratch, 'granted.txt');
+    writeFileSync(plainFile, 'under a grant');
+    const encrypt = (context: string) => runProgram(AWS, [
+      'kms', 'encrypt', '--key-id', key.KeyId, '--plaintext', `fileb://${plainFile}`, '--encryption-context', context, '--endpoint-url', berth.url, '--region', 'us-east-1',
+    ], { AWS_ACCESS_KEY_ID: access.AccessKeyId, AWS_SECRET_ACCESS_KEY: access.SecretAccessKey, AWS_PAGER: '' });
+    assert.match((await encrypt('team=web')).stderr, /\(AccessDeniedException\)/);
+
+    const root = user.Arn.replace(/:user\/.*$/, ':root');
+    const created = await json([
+      'kms', 'create-grant', '--key-id', key.KeyId, '--grantee-principal', user.Arn, '--retiring-principal', root, '--operations', 'Encrypt', 'Decrypt',
+      '--constraints', 'EncryptionContextSubset={team=web}', '--name', 'cli-grant',
+    ]);
+    assert.equal((await encrypt('team=web')).code, 0);
+    assert.match((await encrypt('team=ops')).stderr, /\(AccessDeniedException\)/);
+    const { Grants: grants } = await json(['kms', 'list-grants', '--key-id', key.KeyId]);
+    assert.deepEqual(grants.map((g: Record<string, any>) => [g.GrantId, g.Name, g.GranteePrincipal, g.RetiringPrincipal, g.Operations, g.Constraints]), [
+      [created.GrantId, 'cli-grant', user.Arn, root, ['Encrypt', 'Decrypt'], { EncryptionContextSubset: { team: 'web' } }],
+    ]);
+    const { Grants: retirable } = await json(['kms', 'list-retirable-grants', '--retiring-principal', root]);
+    assert.ok(retirable.some((g: Record<string, any>) => g.GrantId === created.GrantId && g.KeyId === key.Arn));
+    await json(['kms', 'retire-grant', '--grant-token', created.GrantToken]);
+    assert.match((await encrypt('team=web')).stderr, /\(AccessDeniedException\)/);
+
+    const again = await json(['kms', 'create-grant', '--key-id', key.KeyId, '--grantee-principal', user.Arn, '--operations', 'Encrypt']);
+    assert.equal((await encrypt('team=any')).code, 0);
+    await json(['kms', 'revoke-grant', '--key-id', key.KeyId, '--grant-id', again.GrantId]);
+    assert.match((await encrypt('team=any')).stderr, /\(AccessDeniedException\)/);
+    assert.deepEqual((await json(['kms', 'list-grants', '--key-id', key.KeyId])).Grants, []);
+    await fails(['kms', 'revoke-grant', '--key-id', key.KeyId, '--grant-id', again.GrantId], 'NotFoundException');
+  });
+
   it('a KMS repository: skopeo pulls until the key is disabled, fails clearly, and pulls again once it is enabled', async (t) => {
     if (!requireClients(t)) return;
     const { KeyMetadata: key } = await json(['kms', 'create-key']);

@@ -53,6 +53,11 @@ interface ApiCase {
 // ---- the key service
 const freshKey = async (): Promise<string> => (await root(KMS, 'CreateKey', { Description: 'matrix' })).KeyMetadata.Arn;
 let sharedKey: string;
+const SERVICE_GRANTEE = 'ecr.us-east-1.amazonaws.com';
+const freshGrant = async (): Promise<object> => {
+  const KeyId = await freshKey();
+  return { KeyId, GrantId: (await root(KMS, 'CreateGrant', { KeyId, GranteePrincipal: SERVICE_GRANTEE, Operations: ['Decrypt'] })).GrantId };
+};
 const KMS_CASES: Record<string, ApiCase> = {
   CreateKey: { actions: [KmsActions.CreateKey], crossAccount: false, input: async () => ({ Description: 'm' }) },
   DescribeKey: { actions: [KmsActions.DescribeKey], crossAccount: true, input: async () => ({ KeyId: sharedKey }) },
@@ -90,6 +95,12 @@ const KMS_CASES: Record<string, ApiCase> = {
     actions: [KmsActions.Decrypt], crossAccount: true,
     input: async () => ({ CiphertextBlob: (await root(KMS, 'Encrypt', { KeyId: sharedKey, Plaintext: Buffer.from('secret').toString('base64') })).CiphertextBlob }),
   },
+  CreateGrant: { actions: [KmsActions.CreateGrant], crossAccount: true, input: async () => ({ KeyId: sharedKey, GranteePrincipal: SERVICE_GRANTEE, Operations: ['Decrypt'] }) },
+  ListGrants: { actions: [KmsActions.ListGrants], crossAccount: true, input: async () => ({ KeyId: sharedKey }) },
+  ListRetirableGrants: { actions: [KmsActions.ListRetirableGrants], crossAccount: false, input: async () => ({ RetiringPrincipal: `arn:aws:iam::${A}:root` }) },
+  // Neither the retiring principal, nor a grantee, nor the account's root: kms:RetireGrant by policy decides.
+  RetireGrant: { actions: [KmsActions.RetireGrant], crossAccount: true, input: freshGrant },
+  RevokeGrant: { actions: [KmsActions.RevokeGrant], crossAccount: true, input: freshGrant },
 };
 
 // ---- ECR Public

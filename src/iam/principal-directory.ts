@@ -33,7 +33,8 @@ export class PrincipalDirectory {
     return undefined;
   }
 
-  private async exists(type: string, principal: string): Promise<boolean> {
+  /** Whether a principal of this type (AWS, Federated, Service) names an existing user, role or provider, where it names one. */
+  async exists(type: string, principal: string): Promise<boolean> {
     if (type === 'Federated') return !OIDC_PROVIDER_ARN.test(principal) || (await this.store.oidcProviders.get(principal)) !== undefined;
     const match = type === 'AWS' ? IDENTITY_ARN.exec(principal) : null;
     if (!match) return true;

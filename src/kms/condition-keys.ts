@@ -3,7 +3,8 @@
 // (kms:ViaService) and for what (kms:GrantIsForAWSResource), the key the request is on (kms:KeySpec,
 // kms:KeyUsage, kms:KeyOrigin, kms:MultiRegion, kms:ResourceAliases), how the request named it
 // (kms:RequestAlias), and what it asks (kms:EncryptionContext:*, kms:EncryptionContextKeys,
-// kms:EncryptionAlgorithm, kms:BypassPolicyLockoutSafetyCheck).
+// kms:EncryptionAlgorithm, kms:BypassPolicyLockoutSafetyCheck; for CreateGrant kms:GranteePrincipal,
+// kms:RetiringPrincipal, kms:GrantOperations, kms:GrantConstraintType).
 import type { KmsKey } from '../metadata/store.js';
 import type { EncryptionContext } from './key-material.js';
 
@@ -21,6 +22,8 @@ export interface KmsRequest {
   bypassPolicyLockoutSafetyCheck?: boolean;
   /** A CreateGrant by a service for a resource of its own (ECR's grant for a repository). */
   grantIsForAwsResource?: boolean;
+  /** The grant a CreateGrant asks for. */
+  grant?: { granteePrincipal: string; retiringPrincipal?: string; operations: readonly string[]; constraintTypes: readonly string[] };
 }
 
 /** Who calls the key service: an account's principal, directly or through another service. */
@@ -50,6 +53,12 @@ export function kmsConditionValues(caller: KmsCaller, request: KmsRequest): Valu
     const keys = Object.keys(request.encryptionContext);
     if (keys.length > 0) values['kms:EncryptionContextKeys'] = keys;
     for (const [key, value] of Object.entries(request.encryptionContext)) values[`kms:EncryptionContext:${key}`] = value;
+  }
+  if (request.grant) {
+    values['kms:GranteePrincipal'] = request.grant.granteePrincipal;
+    if (request.grant.retiringPrincipal !== undefined) values['kms:RetiringPrincipal'] = request.grant.retiringPrincipal;
+    values['kms:GrantOperations'] = request.grant.operations;
+    if (request.grant.constraintTypes.length > 0) values['kms:GrantConstraintType'] = request.grant.constraintTypes;
   }
   if (request.bypassPolicyLockoutSafetyCheck !== undefined) values['kms:BypassPolicyLockoutSafetyCheck'] = String(request.bypassPolicyLockoutSafetyCheck);
   return values;

@@ -7,13 +7,17 @@ import { KmsActions, type Action } from '../domain/actions.js';
 import { RegistryError } from '../domain/errors.js';
 import { KmsError } from '../domain/kms-errors.js';
 import type { Authorizer, Principal } from '../iam/authorizer.js';
+import type { GrantMatch } from '../policy/evaluate.js';
 import { PrincipalDirectory } from '../iam/principal-directory.js';
 import type { RequestFacts } from '../policy/request.js';
 import type { Seal } from '../keys/shared-secret.js';
 import type { KmsAlias, KmsKey, MetadataStore } from '../metadata/store.js';
 import { kmsConditionValues, type KmsRequest } from './condition-keys.js';
+import type { GrantScope } from './grant-rules.js';
+import { grantCovering } from './grant-service.js';
 import { blobKey, type EncryptionContext } from './key-material.js';
 import { KeyMaterials } from './key-materials.js';
+import { deleted, invalidState, usable } from './key-states.js';
 import { checkPolicy, defaultPolicy, LOCKOUT_MESSAGE } from './key-policy.js';
 
 export interface KmsContext {
@@ -61,9 +65,32 @@ export class KeyService {
     return `arn:aws:kms:${this.region}:${accountId}:${name}`;
   }
 
-  private async authorize(ctx: KmsContext, action: Action, resource: string, request: KmsRequest = {}, proposedPolicy?: string): Promise<void> {
+  private async authorize(ctx: KmsContext, action: Action, resource: string, request: KmsRequest = {}, proposedPolicy?: string, grant?: GrantMatch): Promise<void> {
     const facts = { ...ctx.facts, serviceValues: kmsConditionValues({ accountId: ctx.accountId, ...(ctx.viaService !== undefined && { viaService: ctx.viaService }) }, request) };
-    await this.authorizer.authorize({ principal: ctx.principal, action, resource, facts, ...(proposedPolicy !== undefined && { proposedPolicy }) });
+    await this.authorizer.authorize({ principal: ctx.principal, action, resource, facts, ...(proposedPolicy !== undefined && { proposedPolicy }), ...(grant && { grant }) });
+  }
+
+  /**
+   * Authorizes `action` on `key` by the key policy and the caller's identity policies, or else
+   * by a grant on the key for the caller (a grant allows; an explicit deny in a policy still
+   * wins). `proposed` is the grant a CreateGrant asks for, which a grant's CreateGrant
+   * permission must cover.
+   */
+  async authorizeOn(ctx: KmsContext, action: Action, key: KmsKey, request: KmsRequest = {}, proposed?: GrantScope): Promise<void> {
+    const full: KmsRequest = { key, aliases: await this.aliasesOf(key), ...request };
+    try {
+      await this.authorize(ctx, action, key.arn, full);
+    } catch (err) {
+      if (!(err instanceof RegistryError)) throw err;
+      const grant = await grantCovering(this.store, ctx.principal, action, key, request, proposed);
+      if (!grant) throw err;
+      await this.authorize(ctx, action, key.arn, full, undefined, grant);
+    }
+  }
+
+  /** Authorizes an action that is on no key (kms:ListRetirableGrants on a principal of the caller's account). */
+  authorizeAccount(ctx: KmsContext, action: Action, resource: string): Promise<void> {
+    return this.authorize(ctx, action, resource);
   }
 
   /**
@@ -108,7 +135,7 @@ export class KeyService {
   /** The key `reference` names, once the caller may do `action` on it (`request` says more for conditions). */
   private async target(ctx: KmsContext, reference: string, action: Action, request: KmsRequest = {}): Promise<KmsKey> {
     const key = await this.find(ctx.accountId, reference);
-    await this.authorize(ctx, action, key.arn, { key, aliases: await this.aliasesOf(key), reference, ...request });
+    await this.authorizeOn(ctx, action, key, { reference, ...request });
     return key;
   }
 
@@ -298,7 +325,7 @@ export class KeyService {
     if (reference !== undefined && (await this.find(ctx.accountId, reference)).id !== key.id) {
       throw new KmsError('IncorrectKeyException', 'the ciphertext was not encrypted with the KMS key given');
     }
-    await this.authorize(ctx, KmsActions.Decrypt, key.arn, { key, aliases: await this.aliasesOf(key), encryptionContext: context, ...(reference !== undefined && { reference }) });
+    await this.authorizeOn(ctx, KmsActions.Decrypt, key, { encryptionContext: context, ...(reference !== undefined && { reference }) });
     return { key, plaintext: await this.openWith(key, blob, context) };
   }
 
@@ -317,7 +344,7 @@ export class KeyService {
     const viaEcr = { ...ctx, viaService: `ecr.${this.region}.amazonaws.com` };
     for (const [action, request] of [[KmsActions.DescribeKey, {}], [KmsActions.CreateGrant, { grantIsForAwsResource: true }]] as const) {
       try {
-        await this.authorize(viaEcr, action, key.arn, { key, aliases: await this.aliasesOf(key), reference, ...request });
+        await this.authorizeOn(viaEcr, action, key, { reference, ...request });
       } catch (err) {
         if (err instanceof RegistryError) throw new KmsError('AccessDeniedException', `The repository cannot use KMS key ${key.arn}: ${err.message}`);
         throw err;
@@ -369,18 +396,4 @@ export class KeyService {
 
 function arnAccountOf(arn: string): string {
   return arn.split(':')[4] ?? '';
-}
-
-/** A key pending deletion whose deletion date has come is gone, whether or not its rows are yet. */
-function deleted(key: KmsKey, now: number): boolean {
-  return key.state === 'PendingDeletion' && key.deletionDate !== null && key.deletionDate <= now;
-}
-
-function usable(key: KmsKey): void {
-  if (key.state === 'Disabled') throw new KmsError('DisabledException', `${key.arn} is disabled.`);
-  if (key.state === 'PendingDeletion') throw new KmsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
-}
-
-function invalidState(key: KmsKey): KmsError {
-  return new KmsError('KMSInvalidStateException', `${key.arn} is ${key.state === 'PendingDeletion' ? 'pending deletion' : key.state}.`);
 }

@@ -1,4 +1,5 @@
 // The key service's API (TrentService) for tests through app.inject, signed for service kms.
+import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { callApi } from './api-client.js';
 import type { Credentials } from './aws-signer.js';
@@ -7,6 +8,21 @@ import { TEST_ADMIN } from './server.js';
 export async function callKms(app: FastifyInstance, action: string, input: unknown = {}, credentials: Credentials = TEST_ADMIN): Promise<{ status: number; body: Record<string, any> }> {
   const res = await callApi(app, action, input, { target: `TrentService.${action}`, service: 'kms', credentials });
   return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as Record<string, any>) : {} };
+}
+
+/** The call's response body, once asserted to be a 200. */
+export async function kmsOk(app: FastifyInstance, action: string, input: unknown, credentials: Credentials = TEST_ADMIN): Promise<Record<string, any>> {
+  const res = await callKms(app, action, input, credentials);
+  assert.equal(res.status, 200, `${action}: ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** The error message, once the call is asserted to fail with this exception (and status). */
+export async function kmsFails(app: FastifyInstance, action: string, input: unknown, credentials: Credentials, type: string, status = 400): Promise<string> {
+  const res = await callKms(app, action, input, credentials);
+  assert.equal(res.status, status, `${action} should fail with ${type}: ${JSON.stringify(res.body)}`);
+  assert.equal(res.body.__type, type, JSON.stringify(res.body));
+  return res.body.message as string;
 }
 
 /** A policy document of these statements. */

@@ -30,8 +30,8 @@ export const MODEL_EXCEPTIONS = [
   'TooManyTagsException', 'UnsupportedImageTypeException', 'UploadNotFoundException', 'ValidationException',
 ] as const;
 
-/** The key service's exceptions (KMS model) that are not client errors. */
-const KMS_STATUS: Partial<Record<KmsExceptionName, number>> = { KMSInternalException: 500 };
+/** The key service's exceptions (KMS model) whose status is not 400. */
+const KMS_STATUS: Partial<Record<KmsExceptionName, number>> = { KMSInternalException: 500, DryRunOperationException: 412 };
 
 /** Exceptions only the ECR Public model has (shared/specs/aws/ecr-public.service-2.json). */
 export const PUBLIC_MODEL_EXCEPTIONS = ['RegistryNotFoundException', 'RepositoryCatalogDataNotFoundException', 'UnsupportedCommandException'] as const;

@@ -2,18 +2,15 @@
 // parse by the KMS model's shapes, call the key service, render the model's shapes.
 import { z } from 'zod';
 import { KmsError } from '../../domain/kms-errors.js';
-import type { KeyService, KmsContext } from '../../kms/key-service.js';
+import type { GrantService } from '../../kms/grant-service.js';
+import type { KeyService } from '../../kms/key-service.js';
 import type { KmsAlias, KmsKey } from '../../metadata/store.js';
-import type { ApiActionTable, ApiCall } from '../ecr/call.js';
+import type { ApiActionTable } from '../ecr/call.js';
+import { grantActions, grantInputs } from './grant-actions.js';
+import { base64, Blob, Context, ctx, DEFAULT_LIMIT, GrantTokens, KeyId, Limit, Marker, page, parse, seconds } from './protocol.js';
 
-const KeyId = z.string().min(1).max(2048);
-const Limit = z.number().int().min(1).max(1000);
-const Marker = z.string().min(1).max(1024);
-const Context = z.record(z.string(), z.string());
-const Blob = z.string().min(1).max(8192);
 /** The model's PolicyType: printable Latin-1 with tab, line feed and carriage return. */
 const Policy = z.string().min(1).max(131072).regex(/^[\t\n\r\u0020-\u00ff]+$/, 'a key policy holds printable Latin-1 characters, tab, line feed and carriage return only');
-const DEFAULT_LIMIT = 100;
 
 /** Input schemas by action, for the model conformance test. */
 export const kmsInputs = {
@@ -23,7 +20,7 @@ export const kmsInputs = {
     BypassPolicyLockoutSafetyCheck: z.boolean().optional(), MultiRegion: z.boolean().optional(),
     Tags: z.array(z.object({ TagKey: z.string(), TagValue: z.string() })).optional(),
   }),
-  DescribeKey: z.object({ KeyId, GrantTokens: z.array(z.string()).optional() }),
+  DescribeKey: z.object({ KeyId, GrantTokens: GrantTokens.optional() }),
   ListKeys: z.object({ Limit: Limit.optional(), Marker: Marker.optional() }),
   EnableKey: z.object({ KeyId }),
   DisableKey: z.object({ KeyId }),
@@ -38,32 +35,14 @@ export const kmsInputs = {
   DisableKeyRotation: z.object({ KeyId }),
   GetKeyRotationStatus: z.object({ KeyId }),
   RotateKeyOnDemand: z.object({ KeyId }),
-  Encrypt: z.object({ KeyId, Plaintext: Blob, EncryptionContext: Context.optional(), GrantTokens: z.array(z.string()).optional(), EncryptionAlgorithm: z.enum(['SYMMETRIC_DEFAULT']).optional() }),
-  Decrypt: z.object({ CiphertextBlob: Blob, EncryptionContext: Context.optional(), GrantTokens: z.array(z.string()).optional(), KeyId: KeyId.optional(), EncryptionAlgorithm: z.enum(['SYMMETRIC_DEFAULT']).optional() }),
+  Encrypt: z.object({ KeyId, Plaintext: Blob, EncryptionContext: Context.optional(), GrantTokens: GrantTokens.optional(), EncryptionAlgorithm: z.enum(['SYMMETRIC_DEFAULT']).optional() }),
+  Decrypt: z.object({ CiphertextBlob: Blob, EncryptionContext: Context.optional(), GrantTokens: GrantTokens.optional(), KeyId: KeyId.optional(), EncryptionAlgorithm: z.enum(['SYMMETRIC_DEFAULT']).optional() }),
   GenerateDataKey: z.object({
     KeyId, EncryptionContext: Context.optional(), NumberOfBytes: z.number().int().min(1).max(1024).optional(),
-    KeySpec: z.enum(['AES_256', 'AES_128']).optional(), GrantTokens: z.array(z.string()).optional(),
+    KeySpec: z.enum(['AES_256', 'AES_128']).optional(), GrantTokens: GrantTokens.optional(),
   }),
+  ...grantInputs,
 };
-
-/** Validates input; the key service names a bad field in a ValidationException. */
-function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
-  const result = schema.safeParse(body ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  throw new KmsError('ValidationException', `1 validation error detected: Value at '${issue.path.join('.') || 'request'}' failed to satisfy constraint: ${issue.message}`);
-}
-
-function base64(value: string, field: string): Buffer {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) throw new KmsError('ValidationException', `${field} is not base64`);
-  return Buffer.from(value, 'base64');
-}
-
-const seconds = (ms: number) => ms / 1000;
-
-function ctx(call: ApiCall): KmsContext {
-  return { principal: call.principal, accountId: call.principal.accountId, facts: call.facts };
-}
 
 function metadata(key: KmsKey) {
   return {
@@ -74,18 +53,12 @@ function metadata(key: KmsKey) {
   };
 }
 
-/** A page of `limit` from rows fetched with one extra, which says whether more follow. */
-function page<T>(rows: T[], limit: number, marker: (row: T) => string) {
-  const items = rows.slice(0, limit);
-  const truncated = rows.length > limit;
-  return { items, Truncated: truncated, ...(truncated && { NextMarker: marker(items[items.length - 1]!) }) };
-}
-
-export function kmsActions(keys: KeyService): ApiActionTable {
+export function kmsActions(keys: KeyService, grants: GrantService): ApiActionTable {
   const alias = (a: KmsAlias) => ({
     AliasName: a.name, AliasArn: keys.aliasArn(a.accountId, a.name), TargetKeyId: a.keyId, CreationDate: seconds(a.createdAt), LastUpdatedDate: seconds(a.updatedAt),
   });
   return {
+    ...grantActions(grants),
     async CreateKey(call) {
       const r = parse(kmsInputs.CreateKey, call.body);
       const key = await keys.create(ctx(call), {

@@ -1,7 +1,8 @@
 // The key service's condition keys through the real HTTP surface, as key and identity policies
 // use them: kms:CallerAccount, kms:ViaService and kms:GrantIsForAWSResource (ECR using a key for
 // its caller), kms:EncryptionContext:* and kms:EncryptionContextKeys, kms:RequestAlias,
-// kms:ResourceAliases, kms:KeySpec and kms:BypassPolicyLockoutSafetyCheck.
+// kms:ResourceAliases, kms:KeySpec and kms:BypassPolicyLockoutSafetyCheck; for CreateGrant
+// kms:GrantOperations, kms:GranteePrincipal, kms:RetiringPrincipal and kms:GrantConstraintType.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { NewAccessKey } from '../../iam/identities.js';
@@ -116,6 +117,24 @@ describe('kms: condition keys', () => {
     const { CiphertextBlob } = await ok('Encrypt', { KeyId: key, Plaintext: plaintext }, team);
     assert.equal((await ok('Decrypt', { CiphertextBlob }, team)).Plaintext, plaintext);
     await denied('Encrypt', { KeyId: await newKey(), Plaintext: plaintext }, team);
+  });
+
+  test('kms:GrantOperations, kms:GranteePrincipal, kms:RetiringPrincipal, kms:GrantConstraintType: B may make only narrow grants for itself', async () => {
+    const key = await newKey({
+      Sid: 'B grants decrypt to itself, constrained', Effect: 'Allow', Principal: { AWS: rootOf(B) }, Action: 'kms:CreateGrant', Resource: '*',
+      Condition: {
+        'ForAllValues:StringEquals': { 'kms:GrantOperations': ['Decrypt', 'DescribeKey'], 'kms:GrantConstraintType': ['EncryptionContextSubset'] },
+        StringEquals: { 'kms:GranteePrincipal': rootOf(B) }, StringEqualsIfExists: { 'kms:RetiringPrincipal': rootOf(B) }, Null: { 'kms:GrantConstraintType': 'false' },
+      },
+    });
+    const narrow = { KeyId: key, GranteePrincipal: rootOf(B), Operations: ['Decrypt'], Constraints: { EncryptionContextSubset: { app: 'b' } } };
+    await ok('CreateGrant', narrow, rootB);
+    await ok('CreateGrant', { ...narrow, RetiringPrincipal: rootOf(B) }, rootB);
+    assert.match(await denied('CreateGrant', { ...narrow, Operations: ['Decrypt', 'Encrypt'] }, rootB), /kms:CreateGrant/);
+    await denied('CreateGrant', { ...narrow, GranteePrincipal: rootOf(C) }, rootB);
+    await denied('CreateGrant', { ...narrow, RetiringPrincipal: rootOf(C) }, rootB);
+    await denied('CreateGrant', { ...narrow, Constraints: undefined }, rootB);
+    await denied('CreateGrant', { ...narrow, Constraints: { EncryptionContextEquals: { app: 'b' } } }, rootB);
   });
 
   test('kms:BypassPolicyLockoutSafetyCheck and kms:KeySpec: a guard on skipping the safety check, a key spec allowed', async () => {
