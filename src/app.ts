@@ -212,6 +212,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   const iamAuthorizer = open ? new OpenAuthorizer() : new PolicyAuthorizer(identityPolicies, { resourcePolicies: async () => ({ policies: [], tags: {} }) });
   const keyService = new KeyService(store, deployment.masterKey, authorizer, config.registry.region);
   const dataKeys = new DataKeys(store, deployment.masterKey, keyService);
+  const grantService = new GrantService(store, keyService, config.registry.region);
   const blobs = new BlobService(store, blobStore, access, dataKeys);
   const blobForms = new BlobForms(blobStore, dataKeys);
   const signingKey = lazyManifestSigningKey(store.settings, deployment.masterKey);
@@ -231,7 +232,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     listings: new ListingService(store, access),
     images: new ImageService(store, access, manifests),
     layerUrls: new LayerUrlService(store, blobs, access, layerUrlKey),
-    repositories: new RepositoryService(store, access, keyService),
+    repositories: new RepositoryService(store, access, keyService, grantService),
     resourceTags: new ResourceTagService(store, access),
     account: new AccountService(store, access),
     policies: new PolicyService(store, access),
@@ -243,7 +244,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     listings: new ListingService(store, publicAccess),
     images: new ImageService(store, publicAccess, publicManifests),
     layerUrls: new LayerUrlService(store, publicBlobs, publicAccess, layerUrlKey),
-    repositories: new RepositoryService(store, publicAccess, keyService),
+    repositories: new RepositoryService(store, publicAccess, keyService, grantService),
     resourceTags: new ResourceTagService(store, publicAccess),
     account: new AccountService(store, publicAccess),
     policies: new PolicyService(store, publicAccess),
@@ -287,7 +288,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     ...imageActions(services),
     ...layerActions(services),
   };
-  const keyActions = kmsActions(keyService, new GrantService(store, keyService));
+  const keyActions = kmsActions(keyService, grantService);
   const publicActions = ecrPublicActions(publicFace, publicServices, publicRepositories, tokens);
   await app.register(awsJsonPlugin, {
     authenticator,

@@ -1,11 +1,12 @@
-// KMS grants: CreateGrant, ListGrants, ListRetirableGrants, RetireGrant and RevokeGrant, and the
-// lookup the key service makes when a caller's policies do not allow a use of a key, whether a
-// grant on the key does (grantCovering). The rules themselves are in grant-rules.ts.
+// KMS grants: CreateGrant, ListGrants, ListRetirableGrants, RetireGrant and RevokeGrant; the
+// grant ECR keeps on a KMS repository's key; and the lookup the key service makes when a caller's
+// policies do not allow a use of a key, whether a grant on the key does (grantCovering). The
+// rules themselves are in grant-rules.ts.
 import { KmsActions, type Action } from '../domain/actions.js';
 import { KmsError } from '../domain/kms-errors.js';
 import type { Principal } from '../iam/authorizer.js';
 import { PrincipalDirectory } from '../iam/principal-directory.js';
-import type { KmsGrant, KmsGrantConstraints, KmsKey, MetadataStore } from '../metadata/store.js';
+import type { KmsGrant, KmsGrantConstraints, KmsKey, MetadataStore, Repository } from '../metadata/store.js';
 import type { GrantMatch } from '../policy/evaluate.js';
 import type { KmsRequest } from './condition-keys.js';
 import {
@@ -28,6 +29,9 @@ export async function grantCovering(
 /** IAM principals (account, user, role, role session, federated user) and service principals. */
 const GRANTEE = /^(?:arn:aws:iam::\d{12}:(?:root|user\/.+|role\/.+)|arn:aws:sts::\d{12}:(?:assumed-role|federated-user)\/.+|[a-z0-9.-]+\.amazonaws\.com)$/;
 
+/** What ECR's grant on a repository's key allows ECR (its service principal) to do. */
+const ECR_GRANT_OPERATIONS = ['Decrypt', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'DescribeKey', 'RetireGrant'];
+
 export interface NewGrant {
   keyId: string;
   granteePrincipal: string;
@@ -44,9 +48,36 @@ function dryRun(): KmsError {
 
 export class GrantService {
   private readonly principals: PrincipalDirectory;
+  /** ECR's service principal in this region: the grantee and retiring principal of its grants. */
+  private readonly ecr: string;
 
-  constructor(private readonly store: MetadataStore, private readonly keys: KeyService) {
+  constructor(private readonly store: MetadataStore, private readonly keys: KeyService, region: string) {
     this.principals = new PrincipalDirectory(store);
+    this.ecr = `ecr.${region}.amazonaws.com`;
+  }
+
+  /**
+   * The grant ECR adds to a KMS repository's key when it creates the repository (the creator was
+   * authorized kms:CreateGrant then): for ECR's service principal, made in the repository's
+   * account, named after the repository, and retired by ECR when the repository is deleted.
+   */
+  async grantToEcr(repository: Repository): Promise<void> {
+    const key = repository.kmsKey === null ? undefined : await this.keys.assertUsable(repository.kmsKey);
+    if (!key) return;
+    const id = newGrantId();
+    await this.store.kms.createGrant({
+      id, keyId: key.id, name: ecrGrantName(repository), granteePrincipal: this.ecr, retiringPrincipal: this.ecr, issuingAccount: repository.accountId,
+      operations: ECR_GRANT_OPERATIONS, constraints: null, token: newGrantToken(id), createdAt: Date.now(),
+    });
+  }
+
+  /** Retires ECR's grant for a deleted repository (if its key and the grant are still there). */
+  async retireEcrGrant(repository: Repository): Promise<void> {
+    if (repository.kmsKey === null) return;
+    const keyId = repository.kmsKey.slice(repository.kmsKey.lastIndexOf('/') + 1);
+    for (const grant of await this.store.kms.grantsFor(keyId, [this.ecr])) {
+      if (grant.name === ecrGrantName(repository)) await this.store.kms.deleteGrant(grant.id);
+    }
   }
 
   async create(ctx: KmsContext, request: NewGrant): Promise<{ grantId: string; grantToken: string }> {
@@ -174,6 +205,10 @@ export class GrantService {
     if (!GRANTEE.test(principal)) throw new KmsError('ValidationException', `${field} ${principal} is not an account, user, role, role session, federated user or service principal`);
     if (!(await this.principals.exists('AWS', principal))) throw new KmsError('ValidationException', `${field} ${principal} does not exist`);
   }
+}
+
+function ecrGrantName(repository: Repository): string {
+  return `ecr-repository-${repository.id}`;
 }
 
 function notFound(grantId: string): KmsError {

@@ -7,6 +7,7 @@ import { tagMutability, type ImageTagMutability, type TagMutabilityFilter } from
 import type { EncryptionType, MetadataStore, Repository } from '../metadata/store.js';
 import { repositoryNotFound, type RepositoryAccess } from './access.js';
 import type { RequestContext } from './context.js';
+import type { GrantService } from '../kms/grant-service.js';
 import type { KeyService } from '../kms/key-service.js';
 
 export interface CreateRepositoryRequest {
@@ -25,7 +26,9 @@ export interface RepositoryPage {
 }
 
 export class RepositoryService {
-  constructor(private readonly store: MetadataStore, private readonly access: RepositoryAccess, private readonly keys: KeyService) {}
+  constructor(
+    private readonly store: MetadataStore, private readonly access: RepositoryAccess, private readonly keys: KeyService, private readonly grants: GrantService,
+  ) {}
 
   async create(ctx: RequestContext, request: CreateRepositoryRequest): Promise<Repository> {
     const { name } = request;
@@ -41,7 +44,7 @@ export class RepositoryService {
     }
     // A KMS repository wraps its data keys with the key named (which must exist, be enabled and
     // usable by the creator, as its policy says), or with the account's default ECR key; it is
-    // kept by ARN, fixed from now on.
+    // kept by ARN, fixed from now on. ECR adds a grant on the key for itself, as ECR does.
     const key = encryptionType === 'AES256' ? undefined : await this.keys.forRepository(ctx, kmsKey);
     const repository = await this.store.repositories.create(ctx.accountId, name, {
       ...mutability,
@@ -52,6 +55,7 @@ export class RepositoryService {
     if (!repository) {
       throw new ManagementError('REPOSITORY_ALREADY_EXISTS', `The repository with name '${name}' already exists in the registry with id '${ctx.accountId}'`);
     }
+    await this.grants.grantToEcr(repository);
     return repository;
   }
 
@@ -77,6 +81,7 @@ export class RepositoryService {
     const deleted = await this.store.repositories.delete(repository.id, { ifEmpty: !force, resourceArn: this.access.repositoryArn(ctx.accountId, name) });
     if (deleted) {
       this.access.forget(ctx.accountId, name);
+      await this.grants.retireEcrGrant(repository);
       return repository;
     }
     if (!force && (await this.store.repositories.get(ctx.accountId, name))?.id === repository.id) {

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { NewAccessKey } from '../../iam/identities.js';
+import { callApi } from '../../testing/api-client.js';
 import { signHeaders, type Credentials } from '../../testing/aws-signer.js';
 import { enableIam, kmsFails, kmsOk, policyDocument as document, rootOf } from '../../testing/kms.js';
 import { startBerth, TEST_ADMIN, type TestBerth } from '../../testing/server.js';
@@ -187,6 +188,30 @@ describe('grants are listed, retired and revoked', () => {
     await fails('DescribeKey', { KeyId }, who.app, 'AccessDeniedException');
     await fails('RevokeGrant', { KeyId, GrantId: revoked.GrantId }, TEST_ADMIN, 'NotFoundException');
     await fails('RevokeGrant', { KeyId, GrantId: 'x' }, TEST_ADMIN, 'InvalidGrantIdException');
+    assert.deepEqual((await ok('ListGrants', { KeyId })).Grants, []);
+  });
+});
+
+describe("ECR's grant on a KMS repository's key", () => {
+  test('CreateRepository adds a grant for ECR, listed on the key; DeleteRepository retires it', async () => {
+    const KeyId = await newKey();
+    const ecr = async (action: string, input: object) => {
+      const res = await callApi(server.berth.app, action, input, { credentials: TEST_ADMIN });
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json() as Record<string, any>;
+    };
+    const { repository } = await ecr('CreateRepository', { repositoryName: 'granted/app', encryptionConfiguration: { encryptionType: 'KMS', kmsKey: KeyId } });
+    await ecr('CreateRepository', { repositoryName: 'granted/plain' });
+    const [listed, ...others] = (await ok('ListGrants', { KeyId })).Grants as Record<string, any>[];
+    assert.deepEqual(others, []);
+    assert.equal(listed!.GranteePrincipal, 'ecr.us-east-1.amazonaws.com');
+    assert.equal(listed!.RetiringPrincipal, 'ecr.us-east-1.amazonaws.com');
+    assert.equal(listed!.IssuingAccount, rootOf(A));
+    assert.match(listed!.Name, /^ecr-repository-/);
+    assert.ok(['Encrypt', 'Decrypt', 'GenerateDataKey', 'DescribeKey'].every((operation) => listed!.Operations.includes(operation)));
+    assert.equal(repository.encryptionConfiguration.kmsKey, KeyId);
+
+    await ecr('DeleteRepository', { repositoryName: 'granted/app' });
     assert.deepEqual((await ok('ListGrants', { KeyId })).Grants, []);
   });
 });
