@@ -20,7 +20,8 @@ export async function grantCovering(
   store: MetadataStore, principal: Principal, action: Action, key: KmsKey, request: KmsRequest, proposed?: GrantScope,
 ): Promise<GrantMatch | undefined> {
   const operation = action.slice('kms:'.length);
-  if (!SYMMETRIC_GRANT_OPERATIONS.has(operation)) return undefined;
+  // A grant's RetireGrant lets its grantee retire that grant only (GrantService.retire), not others on the key.
+  if (!SYMMETRIC_GRANT_OPERATIONS.has(operation) || operation === 'RetireGrant') return undefined;
   const { direct, account } = granteesOf(principal);
   const grants = await store.kms.grantsFor(key.id, account === undefined ? direct : [...direct, account]);
   return coveringGrant(grants, principal, { operation, ...(request.encryptionContext && { encryptionContext: request.encryptionContext }), ...(proposed && { proposed }) });

@@ -173,7 +173,10 @@ describe('grants are listed, retired and revoked', () => {
   test('RetireGrant: by the grantee when the grant allows it, by key and grant id by the account it was made in; RevokeGrant by policy', async () => {
     const KeyId = await newKey();
     const selfRetiring = await grant({ KeyId, GranteePrincipal: arn(A, 'app'), Operations: ['DescribeKey', 'RetireGrant'] });
+    const another = await grant({ KeyId, GranteePrincipal: arn(A, 'ops'), Operations: ['DescribeKey'] });
+    await fails('RetireGrant', { KeyId, GrantId: another.GrantId }, who.app, 'AccessDeniedException');
     await ok('RetireGrant', { KeyId, GrantId: selfRetiring.GrantId }, who.app);
+    await ok('RetireGrant', { KeyId, GrantId: another.GrantId }, TEST_ADMIN);
     const byAccount = await grant({ KeyId, GranteePrincipal: arn(A, 'app'), Operations: ['DescribeKey'] });
     await fails('RetireGrant', { KeyId, GrantId: byAccount.GrantId }, who.app, 'AccessDeniedException');
     await ok('RetireGrant', { KeyId, GrantId: byAccount.GrantId }, TEST_ADMIN);
