@@ -87,8 +87,9 @@ export class GrantService {
     const invalid = operations.filter((operation) => !SYMMETRIC_GRANT_OPERATIONS.has(operation));
     if (invalid.length > 0) throw new KmsError('ValidationException', `Grant operations ${invalid.join(', ')} are not valid for a SYMMETRIC_DEFAULT key`);
     const constraints = checkConstraints(request.constraints);
-    for (const [field, principal] of [['GranteePrincipal', request.granteePrincipal], ['RetiringPrincipal', request.retiringPrincipal]] as const) {
-      if (principal !== undefined) await this.checkPrincipal(field, principal);
+    const principals = [['GranteePrincipal', request.granteePrincipal], ['RetiringPrincipal', request.retiringPrincipal]] as const;
+    for (const [field, principal] of principals) {
+      if (principal !== undefined && !GRANTEE.test(principal)) throw new KmsError('ValidationException', `${field} ${principal} is not an account, user, role, role session, federated user or service principal`);
     }
     const key = await this.keys.find(ctx.accountId, request.keyId);
     const scope: GrantScope = { operations, constraints };
@@ -102,6 +103,10 @@ export class GrantService {
         ],
       },
     }, scope);
+    // Whether the principals exist is told only to a caller allowed to make the grant.
+    for (const [field, principal] of principals) {
+      if (principal !== undefined && !(await this.principals.exists('AWS', principal))) throw new KmsError('ValidationException', `${field} ${principal} does not exist`);
+    }
     if (key.state === 'PendingDeletion') throw invalidState(key);
     if (request.dryRun) throw dryRun();
     if (request.name !== undefined) {
@@ -200,11 +205,6 @@ export class GrantService {
     if (!grant || grant.keyId !== key.id) throw notFound(grantId);
     if (options.dryRun) throw dryRun();
     await this.store.kms.deleteGrant(grant.id);
-  }
-
-  private async checkPrincipal(field: string, principal: string): Promise<void> {
-    if (!GRANTEE.test(principal)) throw new KmsError('ValidationException', `${field} ${principal} is not an account, user, role, role session, federated user or service principal`);
-    if (!(await this.principals.exists('AWS', principal))) throw new KmsError('ValidationException', `${field} ${principal} does not exist`);
   }
 }
 

@@ -227,6 +227,7 @@ describe('bad CreateGrant requests change nothing', () => {
     await fails('CreateGrant', { ...base, Operations: ['Fly'] }, TEST_ADMIN, 'ValidationException');
     await fails('CreateGrant', { ...base, Operations: [] }, TEST_ADMIN, 'ValidationException');
     await fails('CreateGrant', { ...base, GranteePrincipal: arn(A, 'nobody') }, TEST_ADMIN, 'ValidationException');
+    await fails('CreateGrant', { ...base, GranteePrincipal: arn(A, 'nobody') }, who.app, 'AccessDeniedException', 400);
     await fails('CreateGrant', { ...base, RetiringPrincipal: 'someone' }, TEST_ADMIN, 'ValidationException');
     await fails('CreateGrant', { ...base, GranteePrincipal: 'bad principal!' }, TEST_ADMIN, 'ValidationException');
     await fails('CreateGrant', { ...base, Constraints: { EncryptionContextSubset: {} } }, TEST_ADMIN, 'ValidationException');
