@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { assertTagKey, MAX_RESOURCE_TAGS, validateTags, type ResourceTag } from '../domain/resource-tags.js';
 import type { MetadataStore, Role } from '../metadata/store.js';
-import { parsePolicy } from '../policy/document.js';
+import type { PolicyDocument } from '../policy/document.js';
 import type { AuthenticatedPrincipal } from './authorizer.js';
 import { IAM_NAME, IAM_PATH, roleArn, type IamAuthorize } from './iam-access.js';
 import { IdentityError } from './identities.js';
@@ -14,7 +14,8 @@ export const MIN_SESSION_SECONDS = 3600;
 export const MAX_SESSION_SECONDS = 43200;
 
 /** Checks a policy document (trust or identity policy); throws MalformedPolicyDocument naming what is wrong. */
-export type PolicyValidator = (document: string, kind: 'trust' | 'identity') => void;
+/** Parses a policy document of this kind, or throws the error that says what is wrong with it. */
+export type PolicyValidator = (document: string, kind: 'trust' | 'identity') => PolicyDocument;
 
 /** Something that keeps a role from being deleted (its policies). */
 export type RoleDeletionCheck = (role: Role) => Promise<string | undefined>;
@@ -46,8 +47,7 @@ export class RoleService {
 
   /** A trust policy well formed and naming only principals that exist, or MalformedPolicyDocument as IAM words it. */
   private async checkTrustPolicy(document: string): Promise<void> {
-    this.validate(document, 'trust');
-    const unknown = await this.principals.firstUnknown(parsePolicy(document, { kind: 'trust', maxLength: Number.MAX_SAFE_INTEGER }));
+    const unknown = await this.principals.firstUnknown(this.validate(document, 'trust'));
     if (unknown) throw new IdentityError('MalformedPolicyDocument', `Invalid principal in policy: "${unknown.type}":"${unknown.principal}"`);
   }
 

@@ -62,9 +62,7 @@ export class GrantService {
    * authorized kms:CreateGrant then): for ECR's service principal, made in the repository's
    * account, named after the repository, and retired by ECR when the repository is deleted.
    */
-  async grantToEcr(repository: Repository): Promise<void> {
-    const key = repository.kmsKey === null ? undefined : await this.keys.assertUsable(repository.kmsKey);
-    if (!key) return;
+  async grantToEcr(repository: Repository, key: KmsKey): Promise<void> {
     const id = newGrantId();
     await this.store.kms.createGrant({
       id, keyId: key.id, name: ecrGrantName(repository), granteePrincipal: this.ecr, retiringPrincipal: this.ecr, issuingAccount: repository.accountId,

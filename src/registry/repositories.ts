@@ -55,7 +55,7 @@ export class RepositoryService {
     if (!repository) {
       throw new ManagementError('REPOSITORY_ALREADY_EXISTS', `The repository with name '${name}' already exists in the registry with id '${ctx.accountId}'`);
     }
-    await this.grants.grantToEcr(repository);
+    if (key) await this.grants.grantToEcr(repository, key);
     return repository;
   }
 

@@ -24,7 +24,7 @@ import { IAM_VERSION, STS_VERSION, type QueryService } from './plugin.js';
 /** Policy documents checked by the policy engine's parser, refused as MalformedPolicyDocument. */
 export const validatePolicy: PolicyValidator = (document, kind) => {
   try {
-    parsePolicy(document, { kind, maxLength: kind === 'trust' ? POLICY_LIMITS.trust : POLICY_LIMITS.managed });
+    return parsePolicy(document, { kind, maxLength: kind === 'trust' ? POLICY_LIMITS.trust : POLICY_LIMITS.managed });
   } catch (err) {
     if (err instanceof PolicyValidationError) throw new IdentityError('MalformedPolicyDocument', err.message);
     throw err;
