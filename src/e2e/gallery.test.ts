@@ -153,6 +153,12 @@ describe('the gallery in a browser', () => {
       assert.ok(input.x >= 0 && input.x + input.width <= 390 && input.width >= 150, `${name}: the search box (${JSON.stringify(input)})`);
       await page.screenshot({ path: join(ARTIFACTS, `gallery-phone-${name}.png`), fullPage: true });
     }
+    // A page naming something long, and a repository without tags (no pull command), fit too.
+    assert.equal((await page.goto(`${publicUrl}/repository/${alias}/${'very-long-name'.repeat(12)}`))?.status(), 404);
+    assert.ok((await page.evaluate('document.documentElement.scrollWidth')) as number <= 390, 'not found: the page is wider than the phone');
+    await page.goto(`${publicUrl}/repository/${alias}/tinyweb/proxy`);
+    assert.equal(await page.locator('#no-pull').count(), 1);
+    assert.ok((await page.evaluate('document.documentElement.scrollWidth')) as number <= 390, 'an untagged repository: the page is wider than the phone');
     await context.close();
   });
 });

@@ -87,7 +87,8 @@ export class GalleryService {
     const filtered = [...found.values()].filter((e) => matches(e.catalog.architectures, query.architecture) && matches(e.catalog.operatingSystems, query.operatingSystem));
     const cards = await this.cards(filtered);
     const ranked = filtered.map((entry, i) => ({ ...cards[i]!, card: cards[i]!, score: score(entry, publishers.get(accountOfKey(entry.repository.accountId)), terms) }));
-    ranked.sort(comparator(query.sort ?? (terms.length ? 'relevance' : 'name')));
+    // Without text there is nothing to be relevant to: by name then.
+    ranked.sort(comparator(terms.length ? query.sort ?? 'relevance' : query.sort === 'pushed' ? 'pushed' : 'name'));
     const items = ranked.slice(page.offset, page.offset + page.limit).map((s) => s.card);
     const next = page.offset + page.limit;
     return { items, total: ranked.length, ...(next < ranked.length && { nextOffset: next }) };

@@ -49,7 +49,8 @@ describe('gallery search, sorting and pull commands', () => {
     publicUrl = server.berth.publicUrl();
     const app = server.berth.app;
     // Publisher one: the administrator's account, with the custom alias acmecorp.
-    for (const name of ['app-10', 'app-2', 'app-1', 'tools/cli']) await publicApi(app, 'CreateRepository', { repositoryName: name });
+    for (const name of ['app-10', 'app-2', 'app-1']) await publicApi(app, 'CreateRepository', { repositoryName: name });
+    await publicApi(app, 'CreateRepository', { repositoryName: 'tools/cli', catalogData: { description: 'A command line tool' } });
     await publicApi(app, 'PutRegistryCatalogData', { displayName: 'Acme Widgets' });
     await publicApi(app, 'RequestRegistryAlias', { aliasName: 'acmecorp' }, { prefix: 'BerthPublicRegistry' });
     await publicApi(app, 'ApproveRegistryAlias', { aliasName: 'acmecorp' }, { prefix: 'BerthPublicRegistry' });
@@ -86,6 +87,7 @@ describe('gallery search, sorting and pull commands', () => {
 
   it('sorts names naturally and offers the most recently pushed first', async () => {
     assert.deepEqual(await names('alias=acmecorp'), ['acmecorp/app-1', 'acmecorp/app-2', 'acmecorp/app-10', 'acmecorp/tools/cli'], 'by name without text');
+    assert.deepEqual(await names('alias=acmecorp&sort=relevance'), ['acmecorp/app-1', 'acmecorp/app-2', 'acmecorp/app-10', 'acmecorp/tools/cli'], 'nothing to be relevant to: by name');
     assert.deepEqual(await names('alias=acmecorp&sort=pushed'), ['acmecorp/app-2', 'acmecorp/app-1', 'acmecorp/app-10', 'acmecorp/tools/cli'], 'newest push first, never pushed last');
     const pushed = (await search('alias=acmecorp&sort=pushed')).repositories;
     assert.ok(pushed[0]!.lastPushedAt! > pushed[1]!.lastPushedAt! && pushed[1]!.lastPushedAt! > pushed[2]!.lastPushedAt!);
