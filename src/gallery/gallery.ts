@@ -1,22 +1,28 @@
-// The gallery: search over public repositories (by alias, repository name, description,
-// architecture and operating system; ranked; paginated), publisher pages and repository pages
-// with their rendered about/usage texts and tags. Public repositories are public by their
-// nature, so the gallery reads them for anyone; it never sees a private repository.
+// The gallery: search over public repositories (by repository name, description, architecture
+// and operating system, and by the publisher's alias prefix or display name; ranked or sorted;
+// paginated), publisher pages and repository pages with their rendered about/usage texts and
+// tags. Public repositories are public by their nature, so the gallery reads them for anyone; it
+// never sees a private repository.
 import type { MetadataStore, PublicRepositoryEntry, RepositoryCatalog } from '../metadata/store.js';
 import { accountOfKey, publicRegistryKey } from '../registry/public-access.js';
 import type { AliasService } from './aliases.js';
 import { renderMarkdown } from './markdown.js';
-import { tagDetailsOf, type TagDetail } from './public-repositories.js';
+import { recentTagsOf, type TagDetail } from './public-repositories.js';
+import { comparator, meetsPrefix, publisherMatch, score, type Publisher, type SortOrder } from './search.js';
 
 /** Candidates one search ranks at most (the newest first when more match). */
 const MAX_CANDIDATES = 1000;
 const MAX_TERMS = 10;
+/** Tags a repository page lists. */
+const MAX_TAGS_SHOWN = 100;
 
 export interface SearchQuery {
   text?: string;
   alias?: string;
   architecture?: string;
   operatingSystem?: string;
+  /** Relevance by default when there is text to match, else name. */
+  sort?: SortOrder;
 }
 
 export interface RepositoryCard {
@@ -30,6 +36,8 @@ export interface RepositoryCard {
   operatingSystems: string[];
   hasLogo: boolean;
   createdAt: number;
+  /** When its newest image was pushed; null before the first. */
+  lastPushedAt: number | null;
 }
 
 export interface RepositoryPage {
@@ -37,68 +45,62 @@ export interface RepositoryPage {
   displayName: string;
   aboutHtml: string;
   usageHtml: string;
+  /** The most recently pushed first. */
   tags: TagDetail[];
   moreTags: boolean;
-}
-
-const lower = (s: string | null) => (s ?? '').toLowerCase();
-
-/** How well an entry matches the terms: name over alias over description over the rest. */
-function score(entry: PublicRepositoryEntry, alias: string, terms: string[]): number {
-  const name = entry.repository.name.toLowerCase();
-  const segments = name.split(/[/._-]/);
-  let total = 0;
-  for (const term of terms) {
-    if (name === term || segments.includes(term)) total += 10;
-    else if (name.includes(term)) total += 6;
-    if (alias === term) total += 5;
-    if (lower(entry.catalog.description).includes(term)) total += 3;
-    if ([...entry.catalog.architectures, ...entry.catalog.operatingSystems].some((v) => v.toLowerCase() === term)) total += 1;
-  }
-  return total + (entry.catalog.description ? 0.5 : 0);
+  /** The tag the pull command names: `latest` when there is one, else the most recently pushed; absent without tags. */
+  pullTag?: string;
 }
 
 export class GalleryService {
   constructor(private readonly store: MetadataStore, private readonly aliases: AliasService) {}
 
   async search(query: SearchQuery, page: { offset: number; limit: number }): Promise<{ items: RepositoryCard[]; total: number; nextOffset?: number }> {
-    let terms = (query.text ?? '').toLowerCase().split(/\s+/).filter(Boolean).slice(0, MAX_TERMS);
-    let accountId: string | undefined;
+    const terms = (query.text ?? '').toLowerCase().split(/\s+/).filter(Boolean).slice(0, MAX_TERMS);
+    let only: string | undefined;
     if (query.alias) {
-      accountId = await this.aliases.resolve(query.alias.toLowerCase());
-      if (!accountId) return { items: [], total: 0 };
+      only = await this.aliases.resolve(query.alias.toLowerCase());
+      if (!only) return { items: [], total: 0 };
     }
-    // A term that is an alias finds that publisher's repositories.
-    let aliasTerm: string | undefined;
-    if (!accountId) {
+    const publishers = terms.length ? await this.publishers(only) : new Map<string, Publisher>();
+    const found = new Map<string, PublicRepositoryEntry>();
+    // Repositories whose own text holds every term...
+    for (const entry of await this.store.publicRegistry.search(terms, { ...(only && { accountId: only }), limit: MAX_CANDIDATES })) found.set(entry.repository.id, entry);
+    // ...and those of a publisher some term names (an alias it begins, its display name, alias/name-prefix), holding the other terms.
+    for (const publisher of terms.length ? publishers.values() : []) {
+      const rest: string[] = [];
+      const prefixes: { term: string; namePrefix: string }[] = [];
+      let named = false;
       for (const term of terms) {
-        const owner = await this.aliases.resolve(term);
-        if (owner) {
-          accountId = owner;
-          aliasTerm = term;
-          terms = terms.filter((t) => t !== term);
-          break;
-        }
+        const match = publisherMatch(publisher, term);
+        if (match) named = true;
+        if (match === true) continue;
+        if (match) prefixes.push({ term, namePrefix: match.namePrefix });
+        rest.push(match ? match.namePrefix : term);
+      }
+      if (!named) continue;
+      for (const entry of await this.store.publicRegistry.search(rest, { accountId: publisher.accountId, limit: MAX_CANDIDATES })) {
+        if (prefixes.every((p) => meetsPrefix(entry, p))) found.set(entry.repository.id, entry);
       }
     }
-    const found = await this.store.publicRegistry.search(terms, { ...(accountId && { accountId }), limit: MAX_CANDIDATES });
     const matches = (values: string[], wanted: string | undefined) => !wanted || values.some((v) => v.toLowerCase() === wanted.toLowerCase());
-    const filtered = found.filter((e) => matches(e.catalog.architectures, query.architecture) && matches(e.catalog.operatingSystems, query.operatingSystem));
+    const filtered = [...found.values()].filter((e) => matches(e.catalog.architectures, query.architecture) && matches(e.catalog.operatingSystems, query.operatingSystem));
     const cards = await this.cards(filtered);
-    const scored = filtered.map((entry, i) => ({ card: cards[i]!, score: score(entry, cards[i]!.alias, aliasTerm ? [...terms, aliasTerm] : terms) }));
-    scored.sort((a, b) => b.score - a.score || a.card.reference.localeCompare(b.card.reference));
-    const items = scored.slice(page.offset, page.offset + page.limit).map((s) => s.card);
+    const ranked = filtered.map((entry, i) => ({ ...cards[i]!, card: cards[i]!, score: score(entry, publishers.get(accountOfKey(entry.repository.accountId)), terms) }));
+    // Without text there is nothing to be relevant to: by name then.
+    ranked.sort(comparator(terms.length ? query.sort ?? 'relevance' : query.sort === 'pushed' ? 'pushed' : 'name'));
+    const items = ranked.slice(page.offset, page.offset + page.limit).map((s) => s.card);
     const next = page.offset + page.limit;
-    return { items, total: scored.length, ...(next < scored.length && { nextOffset: next }) };
+    return { items, total: ranked.length, ...(next < ranked.length && { nextOffset: next }) };
   }
 
-  /** A publisher: its alias's registry and repositories; undefined for an alias that is not active. */
-  async publisher(alias: string): Promise<{ alias: string; displayName: string; repositories: RepositoryCard[] } | undefined> {
+  /** A publisher: its alias's registry and repositories (by name, or the most recently pushed first); undefined for an alias that is not active. */
+  async publisher(alias: string, sort: 'name' | 'pushed' = 'name'): Promise<{ alias: string; displayName: string; repositories: RepositoryCard[] } | undefined> {
     const accountId = await this.aliases.resolve(alias);
     if (!accountId) return undefined;
     const entries = await this.store.publicRegistry.search([], { accountId, limit: MAX_CANDIDATES });
     const cards = await this.cards(entries);
-    cards.sort((a, b) => a.name.localeCompare(b.name));
+    cards.sort(comparator(sort));
     return { alias, displayName: (await this.store.publicRegistry.registry(accountId))?.displayName ?? '', repositories: cards };
   }
 
@@ -108,15 +110,29 @@ export class GalleryService {
     const repository = await this.store.repositories.get(publicRegistryKey(accountId), name);
     if (!repository) return undefined;
     const catalog: RepositoryCatalog = (await this.store.publicRegistry.catalog(repository.id)) ?? { description: null, aboutText: null, usageText: null, architectures: [], operatingSystems: [], logo: null };
-    const tags = await tagDetailsOf(this.store, repository.id, { limit: 100 });
+    const tags = await recentTagsOf(this.store, repository.id, MAX_TAGS_SHOWN);
     return {
-      card: { ...this.card(alias, { repository, catalog }) },
+      card: this.card(alias, { repository, catalog, lastPushedAt: tags.items[0]?.image.createdAt ?? null }),
       displayName: (await this.store.publicRegistry.registry(accountId))?.displayName ?? '',
       aboutHtml: renderMarkdown(catalog.aboutText),
       usageHtml: renderMarkdown(catalog.usageText),
-      tags: tags.items.sort((a, b) => b.image.createdAt - a.image.createdAt || a.tag.localeCompare(b.tag)),
-      moreTags: tags.last !== undefined,
+      tags: tags.items,
+      moreTags: tags.total > tags.items.length,
+      ...(tags.pullTag !== undefined && { pullTag: tags.pullTag }),
     };
+  }
+
+  /** The publishers (or the one given) with their ACTIVE aliases and display names, by account. */
+  private async publishers(only?: string): Promise<Map<string, Publisher>> {
+    const publishers = new Map<string, Publisher>();
+    for (const alias of await this.aliases.list('ACTIVE')) {
+      if (only && alias.accountId !== only) continue;
+      const publisher = publishers.get(alias.accountId) ?? { accountId: alias.accountId, aliases: [], displayName: '' };
+      publisher.aliases.push(alias.name);
+      publishers.set(alias.accountId, publisher);
+    }
+    for (const publisher of publishers.values()) publisher.displayName = (await this.store.publicRegistry.registry(publisher.accountId))?.displayName ?? '';
+    return publishers;
   }
 
   /** A public repository's logo, by repository id. */
@@ -132,11 +148,11 @@ export class GalleryService {
     return entries.map((e) => this.card(aliasOf.get(accountOfKey(e.repository.accountId))!, e));
   }
 
-  private card(alias: string, { repository, catalog }: PublicRepositoryEntry): RepositoryCard {
+  private card(alias: string, { repository, catalog, lastPushedAt }: PublicRepositoryEntry): RepositoryCard {
     return {
       alias, name: repository.name, reference: `${alias}/${repository.name}`, repositoryId: repository.id,
       description: catalog.description, architectures: catalog.architectures, operatingSystems: catalog.operatingSystems,
-      hasLogo: catalog.logo !== null, createdAt: repository.createdAt,
+      hasLogo: catalog.logo !== null, createdAt: repository.createdAt, lastPushedAt: lastPushedAt ?? null,
     };
   }
 }

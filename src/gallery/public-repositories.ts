@@ -11,6 +11,7 @@ import type { RequestContext } from '../registry/context.js';
 import { accountOfKey, publicContext, type PublicRepositoryAccess } from '../registry/public-access.js';
 import type { RepositoryService } from '../registry/repositories.js';
 import type { AliasService } from './aliases.js';
+import { naturalCompare } from './search.js';
 
 export const EMPTY_CATALOG: RepositoryCatalog = { description: null, aboutText: null, usageText: null, architectures: [], operatingSystems: [], logo: null };
 
@@ -71,6 +72,29 @@ export async function tagDetailsOf(store: MetadataStore, repositoryId: string, p
   const sizes = await store.images.sizes(repositoryId, [...new Set(items.map((i) => i.image.digest))]);
   for (const item of items) item.size = sizes.get(item.image.digest);
   return { items, ...(more && { last: tags[page.limit - 1]! }) };
+}
+
+const TAGGED_PAGE = 500;
+
+/**
+ * The repository's tags, the most recently pushed image's first (ties in natural order), at most
+ * `limit` of them with their sizes; how many there are; and the tag a pull command names:
+ * `latest` when there is one, else the most recently pushed (undefined without tags).
+ */
+export async function recentTagsOf(store: MetadataStore, repositoryId: string, limit: number): Promise<{ items: TagDetail[]; total: number; pullTag?: string }> {
+  const all: TagDetail[] = [];
+  for (let last: string | undefined; ;) {
+    const images = await store.images.list(repositoryId, 'TAGGED', { ...(last !== undefined && { last }), limit: TAGGED_PAGE });
+    for (const image of images) for (const tag of image.tags) all.push({ tag, image, size: undefined });
+    if (images.length < TAGGED_PAGE) break;
+    last = images[images.length - 1]!.digest;
+  }
+  all.sort((a, b) => b.image.createdAt - a.image.createdAt || naturalCompare(a.tag, b.tag));
+  const items = all.slice(0, limit);
+  const sizes = await store.images.sizes(repositoryId, [...new Set(items.map((i) => i.image.digest))]);
+  for (const item of items) item.size = sizes.get(item.image.digest);
+  const pullTag = all.some((t) => t.tag === 'latest') ? 'latest' : all[0]?.tag;
+  return { items, total: all.length, ...(pullTag !== undefined && { pullTag }) };
 }
 
 export class PublicRepositoryService {

@@ -135,14 +135,19 @@ export class PublicRegistries implements PublicIndex {
     let query = this.db.selectFrom('repositories').leftJoin('public_repositories', 'public_repositories.repository_id', 'repositories.id')
       .selectAll('repositories')
       .select(['public_repositories.description', 'public_repositories.about_text', 'public_repositories.usage_text', 'public_repositories.architectures',
-        'public_repositories.operating_systems', 'public_repositories.logo_media_type']);
+        'public_repositories.operating_systems', 'public_repositories.logo_media_type'])
+      .select((eb) => eb.selectFrom('manifests').select((m) => m.fn.max('manifests.created_at').as('at'))
+        .whereRef('manifests.repository_id', '=', 'repositories.id').as('last_pushed_at'));
     query = options.accountId !== undefined
       ? query.where('repositories.account_id', '=', `${PUBLIC_KEY_PREFIX}${options.accountId}`)
       : query.where('repositories.account_id', 'like', `${PUBLIC_KEY_PREFIX}%`);
     for (const term of terms) query = query.where(sql<boolean>`${text} like ${containing(term)} escape '\\'`);
     const rows = await query.orderBy('repositories.created_at', 'desc').limit(options.limit).execute();
     // Not the logos' bytes: a search lists many repositories and shows logos by URL.
-    return rows.map((row) => ({ repository: toRepository(row), catalog: row.architectures === null ? EMPTY_CATALOG : toCatalog({ ...row, logo: null }, true) }));
+    return rows.map((row) => ({
+      repository: toRepository(row), catalog: row.architectures === null ? EMPTY_CATALOG : toCatalog({ ...row, logo: null }, true),
+      lastPushedAt: row.last_pushed_at === null ? null : Number(row.last_pushed_at),
+    }));
   }
 }
 

@@ -33,6 +33,8 @@ export interface PublicRegistry {
 export interface PublicRepositoryEntry {
   repository: Repository;
   catalog: RepositoryCatalog;
+  /** When its newest image was pushed (null before the first); given by search. */
+  lastPushedAt?: number | null;
 }
 
 /** What public repositories and registries keep beyond ordinary repositories (ECR Public). */
@@ -60,7 +62,8 @@ export interface PublicIndex {
   decideAlias(name: string, approve: boolean): Promise<RegistryAlias | undefined>;
   /**
    * Public repositories (of one account, when given) whose name or catalog data contain every
-   * term, case-insensitively, newest first; their logos with the media type only (empty data).
+   * term, case-insensitively, newest first; their logos with the media type only (empty data),
+   * and when each was last pushed to.
    */
   search(terms: string[], options: { accountId?: string; limit: number }): Promise<PublicRepositoryEntry[]>;
 }

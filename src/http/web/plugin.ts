@@ -2,6 +2,7 @@
 // /publisher/<alias>, /repository/<alias>/<name>, /api/search (JSON), logos and static assets.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { GalleryService, SearchQuery } from '../../gallery/gallery.js';
+import { SORT_ORDERS, type SortOrder } from '../../gallery/search.js';
 import { GALLERY_CSS, GALLERY_JS } from './assets.js';
 import { notFoundPage, publisherPage, repositoryPage, searchPage } from './pages.js';
 
@@ -24,7 +25,13 @@ function searchQuery(query: Query): SearchQuery {
   const alias = pick(query.alias);
   const architecture = pick(query.architecture);
   const operatingSystem = pick(query.os);
-  return { ...(text && { text }), ...(alias && { alias }), ...(architecture && { architecture }), ...(operatingSystem && { operatingSystem }) };
+  const sort = sortOrder(query.sort);
+  return { ...(text && { text }), ...(alias && { alias }), ...(architecture && { architecture }), ...(operatingSystem && { operatingSystem }), ...(sort && { sort }) };
+}
+
+/** A known sort order; undefined for none or an unknown one. */
+function sortOrder(value: string | undefined): SortOrder | undefined {
+  return SORT_ORDERS.find((o) => o === value);
 }
 
 function count(value: string | undefined, fallback: number, max: number): number {
@@ -49,6 +56,9 @@ export async function galleryPlugin(app: FastifyInstance, options: GalleryOption
   app.get('/api/search', async (request, reply) => {
     const query = request.query as Query;
     const limit = count(query.maxResults, PAGE, MAX_PAGE) || PAGE;
+    if (query.sort !== undefined && query.sort !== '' && !sortOrder(query.sort)) {
+      return reply.code(400).send({ error: 'InvalidParameter', message: `sort must be one of ${SORT_ORDERS.join(', ')}` });
+    }
     let offset = 0;
     if (query.nextToken !== undefined) {
       offset = Number(Buffer.from(query.nextToken, 'base64url').toString('utf8'));
@@ -60,6 +70,7 @@ export async function galleryPlugin(app: FastifyInstance, options: GalleryOption
       repositories: result.items.map((c) => ({
         alias: c.alias, repositoryName: c.name, uri: `${hostOf(request.headers.host)}/${c.reference}`, description: c.description,
         architectures: c.architectures, operatingSystems: c.operatingSystems, createdAt: c.createdAt / 1000,
+        ...(c.lastPushedAt !== null && { lastPushedAt: c.lastPushedAt / 1000 }),
         ...(c.hasLogo && { logoUrl: `/logos/${c.repositoryId}` }),
       })),
       ...(result.nextOffset !== undefined && { nextToken: Buffer.from(String(result.nextOffset)).toString('base64url') }),
@@ -68,8 +79,9 @@ export async function galleryPlugin(app: FastifyInstance, options: GalleryOption
 
   app.get('/publisher/:alias', async (request, reply) => {
     const { alias } = request.params as { alias: string };
-    const publisher = await options.gallery.publisher(alias);
-    return publisher ? html(reply, 200, publisherPage(publisher)) : html(reply, 404, notFoundPage(`No publisher is called '${alias}'.`));
+    const sort = (request.query as Query).sort === 'pushed' ? 'pushed' : 'name';
+    const publisher = await options.gallery.publisher(alias, sort);
+    return publisher ? html(reply, 200, publisherPage(publisher, sort)) : html(reply, 404, notFoundPage(`No publisher is called '${alias}'.`));
   });
 
   app.get('/repository/:alias/*', async (request, reply) => {
