@@ -1,6 +1,10 @@
 // Regressions for what the fuzzing tier found, through the real HTTP surface (a listening Berth).
 import assert from 'node:assert/strict';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { signPrettyJws } from '../domain/conversions/jws.js';
+import { MediaTypes } from '../domain/media-types.js';
+import { assertError, pushBlob, putManifest, randomBlob } from '../testing/registry-client.js';
 import { startBerth, TEST_ADMIN, type TestBerth } from '../testing/server.js';
 
 let berth: TestBerth;
@@ -29,6 +33,31 @@ describe('SigV4: signed header names that are Object.prototype properties', () =
       assert.equal(response.status, 400, JSON.stringify(body));
       assert.equal(body.__type, 'IncompleteSignatureException');
       assert.match(body.message ?? '', new RegExp(`signed header ${name.replace(/_/g, '_')} is missing`));
+    });
+  }
+});
+
+describe('schema 1: a signature whose alg is an Object.prototype property', () => {
+  // Found by manifest.fuzz.test.ts: verifyJws looked the alg up in a plain object, so "constructor"
+  // or "toString" found Object's function and node:crypto threw a TypeError, answered 500.
+  for (const alg of ['constructor', 'toString', '__proto__']) {
+    test(`a signed manifest with alg "${alg}" is MANIFEST_UNVERIFIED (400), not a 500`, async () => {
+      const name = 'fuzz/schema1-alg';
+      const layer = await pushBlob(berth.berth.app, name, randomBlob());
+      const id = randomBytes(32).toString('hex');
+      const payload = Buffer.from(JSON.stringify({
+        schemaVersion: 1, name, tag: 'v1', architecture: 'amd64',
+        fsLayers: [{ blobSum: layer.digest }],
+        history: [{ v1Compatibility: JSON.stringify({ id, created: '2015-10-01T00:00:00Z' }) }],
+      }, null, 3));
+      const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+      const signed = signPrettyJws(payload, key, new Date('2015-10-01T00:00:00Z')).toString('utf8');
+      // The signatures follow the signed payload: changing their header leaves the payload whole.
+      assert.match(signed, /"alg": "ES256"/);
+      const bytes = signed.replace('"alg": "ES256"', `"alg": "${alg}"`);
+      const res = await putManifest(berth.berth.app, name, 'v1', bytes, MediaTypes.dockerSchema1Signed);
+      const error = assertError(res, 400, 'MANIFEST_UNVERIFIED');
+      assert.match(error.message, /unsupported algorithm/);
     });
   }
 });
