@@ -4,6 +4,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { signPrettyJws } from '../domain/conversions/jws.js';
 import { MediaTypes } from '../domain/media-types.js';
+import { callApi } from '../testing/api-client.js';
 import { assertError, pushBlob, putManifest, randomBlob } from '../testing/registry-client.js';
 import { startBerth, TEST_ADMIN, type TestBerth } from '../testing/server.js';
 
@@ -58,6 +59,25 @@ describe('schema 1: a signature whose alg is an Object.prototype property', () =
       const res = await putManifest(berth.berth.app, name, 'v1', bytes, MediaTypes.dockerSchema1Signed);
       const error = assertError(res, 400, 'MANIFEST_UNVERIFIED');
       assert.match(error.message, /unsupported algorithm/);
+    });
+  }
+});
+
+describe('policies: a condition operator that is an Object.prototype property', () => {
+  // Found by policy.fuzz.test.ts: the validator looked operators up in a plain object, so
+  // "constructor" or "toString" passed as an operator and every evaluation of the stored policy
+  // then threw a TypeError (spec.test is not a function).
+  for (const operator of ['constructor', 'toString', 'ForAnyValue:hasOwnProperty']) {
+    test(`SetRepositoryPolicy with a "${operator}" condition is InvalidParameterException (400)`, async () => {
+      const app = berth.berth.app;
+      const repositoryName = 'fuzz/policy-operator';
+      await callApi(app, 'CreateRepository', { repositoryName });
+      const policyText = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 'ecr:BatchGetImage', Condition: { [operator]: { 'aws:SourceIp': '10.0.0.1' } } }] });
+      const res = await callApi(app, 'SetRepositoryPolicy', { repositoryName, policyText });
+      assert.equal(res.statusCode, 400, res.body);
+      const body = res.json() as { __type: string; message: string };
+      assert.equal(body.__type, 'InvalidParameterException', res.body);
+      assert.match(body.message, /unknown condition operator/);
     });
   }
 });
