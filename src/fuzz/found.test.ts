@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { signPrettyJws } from '../domain/conversions/jws.js';
 import { MediaTypes } from '../domain/media-types.js';
 import { callApi } from '../testing/api-client.js';
-import { assertError, pushBlob, putManifest, randomBlob } from '../testing/registry-client.js';
+import { assertError, pushBlob, pushManifest, putManifest, randomBlob } from '../testing/registry-client.js';
 import { startBerth, TEST_ADMIN, type TestBerth } from '../testing/server.js';
 
 let berth: TestBerth;
@@ -80,4 +80,21 @@ describe('policies: a condition operator that is an Object.prototype property', 
       assert.match(body.message, /unknown condition operator/);
     });
   }
+});
+
+describe('schema 1 conversion of an image with no layers', () => {
+  // Found by conversions.fuzz.test.ts: toSchema1Payload read the last history entry of an image
+  // with no layers and no history (there is none) and threw a TypeError, answered 500 to a
+  // schema 1 client pulling by tag.
+  test('a Docker image with no layers pulled by a schema 1 client is MANIFEST_UNKNOWN (404), not a 500', async () => {
+    const app = berth.berth.app;
+    const name = 'fuzz/no-layers';
+    const config = await pushBlob(app, name, Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } })), MediaTypes.dockerConfig);
+    await pushManifest(app, name, 'v1', { schemaVersion: 2, mediaType: MediaTypes.dockerManifest, config, layers: [] }, MediaTypes.dockerManifest);
+    const res = await app.inject({ url: `/v2/${name}/manifests/v1`, headers: { accept: MediaTypes.dockerSchema1Signed } });
+    assertError(res, 404, 'MANIFEST_UNKNOWN');
+    // The image itself is still served to a client that takes its own format.
+    const own = await app.inject({ url: `/v2/${name}/manifests/v1`, headers: { accept: MediaTypes.dockerManifest } });
+    assert.equal(own.statusCode, 200, own.body);
+  });
 });
