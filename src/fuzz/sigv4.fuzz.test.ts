@@ -65,8 +65,11 @@ const headerName = fc.stringMatching(/^[a-z0-9-]{1,12}$/).map((n) => `x-fuzz-${n
 const wireValue = fc.string({ unit: fc.constantFrom(...'aZ09 -_.:/;,="\t!~'.split('')), maxLength: 30 }).map((v) => v.trim()).filter((v) => v.length > 0);
 const segment = fc.oneof(fc.stringMatching(/^[A-Za-z0-9._~-]{1,10}$/), fc.string({ maxLength: 6 }).map(encodeRfc3986).filter((s) => s.length > 0));
 const signedPath = fc.array(segment, { maxLength: 4 }).map((s) => `/${s.join('/')}`);
-const pairs = fc.array(fc.tuple(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ maxLength: 8 })), { maxLength: 4 })
-  .map((list) => list.filter(([k]) => !k.startsWith('X-Amz-')));
+// Not `__proto__`: @smithy/signature-v4 builds its canonical query in a plain object, where
+// serialized['__proto__'] = '…' is a no-op, so the SDK signs as if that parameter were absent
+// (Berth, like the SigV4 spec, keeps it). Other prototype names are fair game.
+const pairs = fc.array(fc.tuple(fc.oneof(fc.string({ minLength: 1, maxLength: 8 }), fc.constantFrom('toString', 'constructor', 'hasOwnProperty', 'a b', 'ü')), fc.string({ maxLength: 8 })), { maxLength: 4 })
+  .map((list) => list.filter(([k]) => !k.startsWith('X-Amz-') && k !== '__proto__'));
 
 describe('fuzz: SigV4 against the AWS SDK signer', () => {
   test('SDK-signed requests over arbitrary paths, queries and headers verify; a changed signed header does not', async (t) => {
