@@ -1,6 +1,8 @@
 // Runs every compiled test file (dist/**/*.test.js) with Node's test runner: once on SQLite and,
 // when PostgreSQL is available (BERTH_TEST_POSTGRES_URL; required under CI=true), once more with
-// every test Berth on PostgreSQL. Arguments filter files by substring of their path.
+// every test Berth on PostgreSQL. Arguments filter files by substring of their path. The fuzzing
+// tier (src/fuzz/*.fuzz.test.ts: fast-check properties, seed printed, BERTH_FUZZ_RUNS=<n> for
+// longer runs) is part of the first pass.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -34,7 +36,10 @@ process.env.BERTH_TEST_RUN ??= `r${process.pid}${Date.now().toString(36)}`;
 let failed = false;
 for (const backend of backends) {
   console.log(`# test pass: metadata on ${backend}`);
-  const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=300000', ...files], {
+  // The fuzzing tier (*.fuzz.test.js) exercises pure parsers: it runs once, not once per backend.
+  const passFiles = backend === 'sqlite' ? files : files.filter((f) => !f.endsWith('.fuzz.test.js'));
+  if (passFiles.length === 0) continue;
+  const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=300000', ...passFiles], {
     stdio: 'inherit',
     env: { ...process.env, BERTH_TEST_BACKEND: backend },
   });

@@ -14,6 +14,9 @@
 // installed), BENCH_TIMEOUT_S=<s> (overall limit), BENCH_POSTGRES_URL (a PostgreSQL role that may
 // create databases, for the scale-out phase; BERTH_TEST_POSTGRES_URL works too). Summarise a profile with
 // `node dist/bench/profile.js .bench/profiles/<run>/*.cpuprofile`.
+//
+// `npm run bench -- soak [--duration <s>] …` runs the soak instead (see soak.ts): one Berth under
+// mixed traffic and stalled clients, judged on RSS, fds and 5xx.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { cpus } from 'node:os';
@@ -23,6 +26,7 @@ import { judge, median, renderTable, type Row, type Target } from './report.js';
 import { cleanupAll, cleanupSync, prefaultPageCache, referenceVersion, startBerth, startReference, type Server } from './servers.js';
 import { runS3 } from './s3.js';
 import { runScaleOut } from './scale-out.js';
+import { parseSoakArgs, runSoak, soakTimeoutSeconds } from './soak.js';
 import { chunkedUpload, cpuSeconds, download, loadGenerator, manifestRate, monolithicUpload, peakRssDuring, procStatusKiB, pushImage, WRK, type PeakRss } from './workloads.js';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -270,10 +274,24 @@ async function run(): Promise<void> {
 process.on('SIGINT', () => abort('interrupted', 130));
 process.on('SIGTERM', () => abort('terminated', 143));
 process.on('exit', cleanupSync);
-const watchdog = setTimeout(() => abort(`exceeded the ${settings.timeoutSeconds} s limit (BENCH_TIMEOUT_S)`, 1), settings.timeoutSeconds * 1000);
+const soak = process.argv[2] === 'soak' ? process.argv.slice(3) : undefined;
+let limitSeconds = settings.timeoutSeconds;
+if (soak) {
+  try {
+    limitSeconds = Number(process.env.BENCH_TIMEOUT_S ?? soakTimeoutSeconds(parseSoakArgs(soak)));
+  } catch (err) {
+    log((err as Error).message);
+    process.exit(2);
+  }
+}
+const watchdog = setTimeout(() => abort(`exceeded the ${limitSeconds} s limit (BENCH_TIMEOUT_S)`, 1), limitSeconds * 1000);
 watchdog.unref();
 
-run().then(
-  () => process.exit(0),
+(soak ? runSoak(soak, log).then(async (pass) => {
+  await cleanupAll();
+  defaultAgent.destroy();
+  process.exitCode = pass ? 0 : 1;
+}) : run()).then(
+  () => process.exit(process.exitCode ?? 0),
   (err: unknown) => abort(`failed: ${(err as Error).stack ?? err}`, 1),
 );

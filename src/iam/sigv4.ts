@@ -39,7 +39,8 @@ export interface Signature {
 }
 
 function header(request: SignedRequest, name: string): string | undefined {
-  const value = request.headers[name];
+  // Own properties only: a signed header named `constructor` or `__proto__` is missing, not Object's.
+  const value = Object.hasOwn(request.headers, name) ? request.headers[name] : undefined;
   return Array.isArray(value) ? value.join(',') : value;
 }
 

@@ -136,7 +136,8 @@ export interface Condition {
 export function parseCondition(operator: string, key: string, values: string[], error: (detail: string) => Error): Condition {
   const match = /^(?:(ForAnyValue|ForAllValues):)?(.+?)(IfExists)?$/.exec(operator);
   const base = match?.[2] ?? '';
-  const spec = OPERATORS[base];
+  // Own entries only: "constructor" or "toString" is an unknown operator, not Object's property.
+  const spec = Object.hasOwn(OPERATORS, base) ? OPERATORS[base] : undefined;
   if (!match || !spec) throw error(`unknown condition operator ${operator}`);
   const ifExists = match[3] !== undefined;
   if (ifExists && spec.family === 'null') throw error('Null has no IfExists form');

@@ -75,12 +75,13 @@ function signer(options: SignOptions): SignatureV4 {
 type Query = Record<string, string | string[]>;
 
 function parseQuery(query: string): Query {
-  const out: Query = {};
+  const out = Object.create(null) as Query;
   for (const pair of query.split('&').filter(Boolean)) {
     const at = pair.indexOf('=');
     const key = decodeURIComponent(at === -1 ? pair : pair.slice(0, at));
     const value = at === -1 ? '' : decodeURIComponent(pair.slice(at + 1));
-    const seen = out[key];
+    // Own keys only: a parameter named toString or constructor is not Object's property.
+    const seen = Object.hasOwn(out, key) ? out[key] : undefined;
     out[key] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
   }
   return out;

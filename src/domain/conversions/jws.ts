@@ -106,7 +106,8 @@ export function verifyJws(jws: ParsedJws): void {
   const payload = jws.payload.toString('base64url');
   jws.signatures.forEach((block, i) => {
     const where = `signatures[${i}]`;
-    const hash = HASHES[block.header.alg];
+    // Own entries only: an alg named `constructor` or `toString` is unsupported, not Object's.
+    const hash = Object.hasOwn(HASHES, block.header.alg) ? HASHES[block.header.alg] : undefined;
     if (!hash) throw unverified(`${where}: unsupported algorithm "${block.header.alg}"`);
     const key = publicKeyOf(block.header.jwk, where);
     const kty = key.asymmetricKeyType;

@@ -57,6 +57,8 @@ export function toSchema1Payload(layers: Descriptor[], configBytes: Buffer, name
   }
   if (!isObject(config)) throw unconvertible('the image config is not a JSON object');
   const entries = history(config, layers.length);
+  // Schema 1 needs at least one fsLayer: an image with neither layers nor history has no such form.
+  if (entries.length === 0) throw unconvertible('the image has no layers and no history');
   const fsLayers: { blobSum: string }[] = [];
   const historyOut: { v1Compatibility: string }[] = [];
   let parent = '';
