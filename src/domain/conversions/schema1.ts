@@ -5,6 +5,7 @@ import { digestOf } from '../digest.js';
 import { tryParseDigest } from '../digest.js';
 import { RegistryError } from '../errors.js';
 import { MediaTypes } from '../media-types.js';
+import { JsonDefectError, parseStrictJson } from '../strict-json.js';
 import { parsePrettyJws, verifyJws } from './jws.js';
 
 export interface Schema1Manifest {
@@ -31,9 +32,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function parseJson(bytes: Buffer, what: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    throw invalid(`${what} is not valid JSON`);
+    value = parseStrictJson(bytes);
+  } catch (err) {
+    if (!(err instanceof JsonDefectError)) throw err;
+    throw invalid(`${what} ${err.message}`);
   }
   if (!isObject(value)) throw invalid(`${what} must be a JSON object`);
   return value;

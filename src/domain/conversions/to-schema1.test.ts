@@ -69,7 +69,7 @@ describe('schema 2 → schema 1', () => {
   test('configs it cannot convert: MANIFEST_UNKNOWN saying why', () => {
     const layers = layersOf('image-schema2.json');
     const refuses = (config: string, message: RegExp) => assert.throws(() => toSchema1Payload(layers, Buffer.from(config), 'a', 'b'), (err: unknown) => err instanceof RegistryError && err.code === 'MANIFEST_UNKNOWN' && message.test(err.message));
-    refuses('not json', /not JSON/);
+    refuses('not json', /not valid JSON/);
     refuses('[]', /not a JSON object/);
     refuses('{"history":[{"created_by":"one layer"}]}', /history names 1 layers, the manifest has 5/);
     refuses('{"history":"x"}', /history is not a list/);
