@@ -118,7 +118,7 @@ function resolveMediaType(body: Record<string, unknown>, contentType: string | u
 }
 
 /** Parses manifest bytes as pushed; throws MANIFEST_INVALID with a precise message on any defect. */
-export function parseManifest(bytes: Buffer, contentType: string | undefined): ParsedManifest {
+export async function parseManifest(bytes: Buffer, contentType: string | undefined): Promise<ParsedManifest> {
   let body: unknown;
   try {
     body = parseStrictJson(bytes, MAX_JSON_DEPTH);
@@ -136,7 +136,7 @@ export function parseManifest(bytes: Buffer, contentType: string | undefined): P
   if (isSchema1(mediaType) || body.schemaVersion === 1) {
     if (header && manifestKind(header)) throw invalid(`Content-Type "${header}" does not match the body, a schema 1 manifest`);
     if (body.schemaVersion !== 1) throw invalid(`Content-Type "${mediaType}" needs a schema 1 manifest (schemaVersion 1)`);
-    const schema1 = parseSchema1(bytes, body, header);
+    const schema1 = await parseSchema1(bytes, body, header);
     const layers = [...new Set(schema1.blobSums)].map((digest) => ({ mediaType: 'application/vnd.docker.container.image.rootfs.diff+x-gtar', digest, size: -1 }));
     const parsed: ParsedManifest = { mediaType: schema1.mediaType, kind: 'image', blobs: layers, manifests: [], unsized: true };
     if (schema1.mediaType === MediaTypes.dockerSchema1Signed) parsed.canonicalDigest = schema1.digest;

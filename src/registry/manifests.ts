@@ -89,7 +89,7 @@ export class ManifestService {
     const digestMismatch = (actual: string) => new RegistryError('DIGEST_INVALID', `manifest has digest ${actual}, not ${reference}`, { expected: reference, actual });
     let manifest: ParsedManifest;
     try {
-      manifest = parseManifest(bytes, contentType);
+      manifest = await parseManifest(bytes, contentType);
     } catch (err) {
       // Bytes that are not the digest pushed to are refused as such, whatever else is wrong.
       if (ref.kind === 'digest' && ref.digest.value !== bytesDigest) throw digestMismatch(bytesDigest);

@@ -82,7 +82,7 @@ function checkStructure(body: Record<string, unknown>): Omit<Schema1Manifest, 'm
  * that of the signed payload (what Docker and containers/image compute); one without is unsigned,
  * unless pushed as `v1+prettyjws`, which must be signed.
  */
-export function parseSchema1(bytes: Buffer, body: Record<string, unknown>, headerType: string | undefined): Schema1Manifest {
+export async function parseSchema1(bytes: Buffer, body: Record<string, unknown>, headerType: string | undefined): Promise<Schema1Manifest> {
   if (body.mediaType !== undefined) throw invalid('a schema 1 manifest has no mediaType field');
   const signed = body.signatures !== undefined || headerType === MediaTypes.dockerSchema1Signed;
   if (!signed) {
@@ -93,6 +93,6 @@ export function parseSchema1(bytes: Buffer, body: Record<string, unknown>, heade
   const { signatures: _signatures, ...unsigned } = body;
   if (!isDeepStrictEqual(payload, unsigned)) throw new RegistryError('MANIFEST_UNVERIFIED', 'the manifest differs from its signed payload');
   const structure = checkStructure(payload);
-  verifyJws(jws);
+  await verifyJws(jws);
   return { mediaType: MediaTypes.dockerSchema1Signed, digest: digestOf(jws.payload), ...structure };
 }

@@ -42,11 +42,11 @@ describe('schema 2 → schema 1', () => {
     assert.deepEqual(JSON.parse(payload.toString('utf8')), JSON.parse(unsignedText('image-oci1-to-schema1.json')));
   });
 
-  test('signed with a registry key it verifies as Docker would, and converting again gives the same bytes', () => {
+  test('signed with a registry key it verifies as Docker would, and converting again gives the same bytes', async () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const convert = () => signPrettyJws(toSchema1Payload(layersOf('image-schema2.json'), fixture('image-schema2-config.json'), 'team/app', 'v1'), privateKey, new Date(1_700_000_000_000));
     const bytes = convert();
-    const parsed = parseSchema1(bytes, JSON.parse(bytes.toString('utf8')) as Record<string, unknown>, MediaTypes.dockerSchema1Signed);
+    const parsed = await parseSchema1(bytes, JSON.parse(bytes.toString('utf8')) as Record<string, unknown>, MediaTypes.dockerSchema1Signed);
     assert.equal(parsed.name, 'team/app');
     assert.equal(parsed.tag, 'v1');
     assert.equal(parsed.architecture, 'amd64');
