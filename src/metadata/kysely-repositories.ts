@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely';
 import type { ResourceTag } from '../domain/resource-tags.js';
 import type { ImageTagMutability, TagMutability, TagMutabilityFilter } from '../domain/tag-mutability.js';
+import { retryingConflicts } from './kysely-conflicts.js';
 import type { Database, RepositoriesTable } from './schema.js';
 import type { EncryptionType, Page, Repository, RepositoryIndex, RepositorySettings } from './store.js';
 
@@ -104,7 +105,9 @@ export class Repositories implements RepositoryIndex {
   }
 
   async delete(id: string, options: { ifEmpty?: boolean; resourceArn?: string } = {}) {
-    return this.db.transaction().execute(async (trx) => {
+    // Pushes into it hold its row until they commit: the delete waits for them, then takes their
+    // content with it; one aborted for a deadlock runs again.
+    return retryingConflicts(() => this.db.transaction().execute(async (trx) => {
       let query = trx.deleteFrom('repositories').where('id', '=', id);
       if (options.ifEmpty) {
         query = query.where(({ not, exists, selectFrom }) => not(exists(selectFrom('manifests').select(sql.lit(1).as('one')).where('manifests.repository_id', '=', id))));
@@ -113,6 +116,6 @@ export class Repositories implements RepositoryIndex {
       if (Number(result.numDeletedRows) === 0) return false;
       if (options.resourceArn !== undefined) await replaceResourceTags(trx, options.resourceArn, []);
       return true;
-    });
+    }));
   }
 }
