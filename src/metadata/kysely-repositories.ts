@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely';
 import type { ResourceTag } from '../domain/resource-tags.js';
 import type { ImageTagMutability, TagMutability, TagMutabilityFilter } from '../domain/tag-mutability.js';
-import { retryingConflicts } from './kysely-conflicts.js';
+import { repositoryGone, retryingConflicts } from './kysely-conflicts.js';
 import type { Database, RepositoriesTable } from './schema.js';
 import type { EncryptionType, Page, Repository, RepositoryIndex, RepositorySettings } from './store.js';
 
@@ -52,13 +52,17 @@ export class Repositories implements RepositoryIndex {
   }
 
   async ensure(accountId: string, name: string) {
-    await this.db.insertInto('repositories')
-      .values({ id: randomUUID(), account_id: accountId, name, created_at: Date.now() })
-      .onConflict((oc) => oc.columns(['account_id', 'name']).doNothing())
-      .execute();
-    const repository = await this.get(accountId, name);
-    if (!repository) throw new Error(`repository ${name} vanished while being created`);
-    return repository;
+    // A repository deleted between the insert (which found it) and the read is created again:
+    // the push that asked for it makes it, as it would have a moment later.
+    for (let attempt = 1; ; attempt++) {
+      await this.db.insertInto('repositories')
+        .values({ id: randomUUID(), account_id: accountId, name, created_at: Date.now() })
+        .onConflict((oc) => oc.columns(['account_id', 'name']).doNothing())
+        .execute();
+      const repository = await this.get(accountId, name);
+      if (repository) return repository;
+      if (attempt === 3) throw repositoryGone();
+    }
   }
 
   async create(accountId: string, name: string, settings: RepositorySettings, tags?: { resourceArn: string; tags: ResourceTag[] }) {
