@@ -39,7 +39,12 @@ export async function replaceResourceTags(trx: Transaction<Database>, resourceAr
 }
 
 export class Repositories implements RepositoryIndex {
-  constructor(private readonly db: Db, private readonly ordered: Ordered) {}
+  constructor(
+    private readonly db: Db,
+    private readonly ordered: Ordered,
+    /** Row locks (`select … for update`): PostgreSQL. */
+    private readonly rowLocks = false,
+  ) {}
 
   async get(accountId: string, name: string) {
     const row = await this.db.selectFrom('repositories').selectAll().where('account_id', '=', accountId).where('name', '=', name).executeTakeFirst();
@@ -112,6 +117,13 @@ export class Repositories implements RepositoryIndex {
     // Pushes into it hold its row until they commit: the delete waits for them, then takes their
     // content with it; one aborted for a deadlock runs again.
     return retryingConflicts(() => this.db.transaction().execute(async (trx) => {
+      // The row first: a push storing a manifest in it holds it (its foreign key) until it
+      // commits, so the emptiness check below, a statement of its own, sees that manifest; a push
+      // after this lock finds the repository gone. Without it a push could commit between the
+      // check and the delete, and a delete of an empty repository would take that image along.
+      if (this.rowLocks && options.ifEmpty) {
+        if (!(await trx.selectFrom('repositories').select('id').where('id', '=', id).forUpdate().executeTakeFirst())) return false;
+      }
       let query = trx.deleteFrom('repositories').where('id', '=', id);
       if (options.ifEmpty) {
         query = query.where(({ not, exists, selectFrom }) => not(exists(selectFrom('manifests').select(sql.lit(1).as('one')).where('manifests.repository_id', '=', id))));

@@ -90,7 +90,7 @@ export class KyselyMetadataStore implements MetadataStore {
   constructor(private readonly db: Db, options: KyselyStoreOptions) {
     this.backend = options.backend;
     const ordered = (column: string): RawBuilder<string> => sql<string>`${sql.ref(column)} collate ${sql.raw(`"${options.binaryCollation}"`)}`;
-    this.repositories = new Repositories(db, ordered);
+    this.repositories = new Repositories(db, ordered, options.skipLocked);
     this.blobs = new Blobs(db);
     this.manifests = new Manifests(db, toManifest, options.skipLocked);
     this.conversions = new Conversions(db);

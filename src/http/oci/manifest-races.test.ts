@@ -2,13 +2,14 @@
 // backend of this pass (run it with BERTH_TEST_BACKEND=postgres too): a PUT and a DELETE of the
 // same manifest, and ECR's DeleteRepository (force) against pushes. Every answer is one the
 // protocol has (never a 5xx), and what is left is consistent.
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MediaTypes } from '../../domain/media-types.js';
 import { callApi } from '../../testing/api-client.js';
 import { manifestUrl } from '../../testing/manifest-assertions.js';
 import { digestOf, manifestBytes, pushImage, putManifest, randomBlob, type Response } from '../../testing/registry-client.js';
 import { useInjectedBerth } from '../../testing/injected-berth.js';
+import { startBerth, type TestBerth } from '../../testing/server.js';
 
 const berth = useInjectedBerth();
 
@@ -101,5 +102,39 @@ describe('DeleteRepository (force) racing pushes', () => {
     for (const res of deletes) assert.equal(res.statusCode, 200, `DeleteRepository: ${res.statusCode} ${res.body}`);
     // A monolithic upload whose session the delete took with the repository: the upload is unknown.
     expectOnly(answers, ['201', '404 NAME_UNKNOWN', '404 BLOB_UPLOAD_UNKNOWN', '400 MANIFEST_BLOB_UNKNOWN'], 'push');
+  });
+});
+
+describe('DeleteRepository (not forced) racing pushes, where pushes do not create repositories', () => {
+  let strict: TestBerth;
+  before(async () => {
+    strict = await startBerth({ listen: false, settings: { registry: { createRepositoryOnPush: false } } });
+  });
+  after(() => strict?.close());
+
+  test('30 rounds: the delete succeeds only if no push stored a manifest; else it is RepositoryNotEmptyException and the images stay', async () => {
+    const app = strict.berth.app;
+    for (let round = 0; round < 30; round++) {
+      const name = `races/empty${round}`;
+      assert.equal((await callApi(app, 'CreateRepository', { repositoryName: name })).statusCode, 200);
+      const blobs = await pushImage(app, name, undefined, { layers: 1 }).catch(() => undefined);
+      assert.ok(blobs, 'the first push');
+      assert.equal((await app.inject({ method: 'DELETE', url: manifestUrl(name, blobs.digest) })).statusCode, 202, 'emptied again');
+      const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      const [deleted, ...puts] = await Promise.all([
+        pause(round % 4).then(() => callApi(app, 'DeleteRepository', { repositoryName: name })),
+        ...['a', 'b', 'c'].map((tag) => putManifest(app, name, tag, blobs.bytes, blobs.mediaType)),
+      ]);
+      expectOnly(puts, ['201', '404 NAME_UNKNOWN', '400 MANIFEST_BLOB_UNKNOWN'], 'push');
+      const stored = puts.filter((res) => res.statusCode === 201).length;
+      if (deleted.statusCode === 200) {
+        assert.equal(stored, 0, `round ${round}: the repository was deleted as empty, yet ${stored} push(es) stored a manifest in it`);
+      } else {
+        assert.equal(deleted.statusCode, 400, deleted.body);
+        assert.match(deleted.body, /RepositoryNotEmptyException/);
+        assert.ok(stored > 0);
+        assert.equal((await app.inject({ method: 'HEAD', url: manifestUrl(name, blobs.digest) })).statusCode, 200, 'its images stay');
+      }
+    }
   });
 });
