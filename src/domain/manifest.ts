@@ -65,6 +65,20 @@ function refuseAmbiguousKeys(value: Record<string, unknown>, fields: readonly st
   }
 }
 
+const isStringList = (value: unknown) => Array.isArray(value) && value.every((v) => typeof v === 'string');
+
+/** An index entry's platform (image-index.md): architecture and os required, the rest typed. */
+function checkPlatform(value: unknown, where: string): void {
+  if (!isPlainObject(value)) throw invalid(`${where}.platform must be an object`);
+  if (typeof value.architecture !== 'string' || typeof value.os !== 'string') throw invalid(`${where}.platform must name its architecture and os`);
+  for (const field of ['os.version', 'variant'] as const) {
+    if (value[field] !== undefined && typeof value[field] !== 'string') throw invalid(`${where}.platform.${field} must be a string`);
+  }
+  for (const field of ['os.features', 'features'] as const) {
+    if (value[field] !== undefined && !isStringList(value[field])) throw invalid(`${where}.platform.${field} must be an array of strings`);
+  }
+}
+
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 function parseAnnotations(value: unknown, where: string): Record<string, string> | undefined {
@@ -92,7 +106,10 @@ export function parseDescriptor(value: unknown, where: string): Descriptor {
   const parsedAnnotations = parseAnnotations(annotations, where);
   if (parsedAnnotations) descriptor.annotations = parsedAnnotations;
   if (artifactType !== undefined) descriptor.artifactType = artifactType;
-  if (platform !== undefined) descriptor.platform = platform;
+  if (platform !== undefined) {
+    checkPlatform(platform, where);
+    descriptor.platform = platform;
+  }
   return descriptor;
 }
 

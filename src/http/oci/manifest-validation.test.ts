@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { EMPTY_JSON, MediaTypes } from '../../domain/media-types.js';
 import { MAX_JSON_DEPTH } from '../../domain/strict-json.js';
 import { manifestUrl } from '../../testing/manifest-assertions.js';
-import { assertError, digestOf, pushBlob, pushImage, pushManifest, putManifest, randomBlob, snapshot, type Response } from '../../testing/registry-client.js';
+import { assertError, digestOf, manifestBytes, pushBlob, pushImage, pushManifest, putManifest, randomBlob, snapshot, type Response } from '../../testing/registry-client.js';
 import { useInjectedBerth } from '../../testing/injected-berth.js';
 import type { Descriptor } from '../../domain/manifest.js';
 
@@ -116,6 +116,13 @@ describe('manifest validation', () => {
       assert.equal(res.statusCode, 400, `${what}: ${res.statusCode} ${res.body}`);
       await refused(res);
     }
+    const entry = (platform: unknown) => manifestBytes({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [{ mediaType: image.mediaType, digest: image.digest, size: image.size, platform }] });
+    for (const platform of ['linux/amd64', { os: 'linux' }, { architecture: 'amd64' }, { architecture: 1, os: 'linux' }, { architecture: 'arm', os: 'linux', variant: 7 }, { architecture: 'amd64', os: 'windows', 'os.features': 'win32k' }]) {
+      const res = await putManifest(berth.app, name, 'latest', entry(platform), MediaTypes.ociIndex);
+      assert.equal(res.statusCode, 400, `platform ${JSON.stringify(platform)}: ${res.body}`);
+      await refused(res, /platform/);
+    }
+    await pushManifest(berth.app, name, undefined, entry({ architecture: 'amd64', os: 'windows', 'os.version': '10.0.17763.1', 'os.features': ['win32k'], variant: 'v2' }), MediaTypes.ociIndex);
     // data that is the content is fine
     await pushManifest(berth.app, name, undefined, Buffer.from(text((m) => {
       m.artifactType = 'application/vnd.example.x';
