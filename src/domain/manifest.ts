@@ -3,6 +3,7 @@
 import { parseSchema1 } from './conversions/schema1.js';
 import { RegistryError } from './errors.js';
 import { tryParseDigest } from './digest.js';
+import { JsonDefectError, MAX_JSON_DEPTH, parseStrictJson } from './strict-json.js';
 import { baseMediaType, isMediaType, isNondistributable, isSchema1, manifestKind, MediaTypes, type ManifestKind } from './media-types.js';
 
 export interface Descriptor {
@@ -44,6 +45,42 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Fields of the structures parseManifest reads (manifest, index, descriptor). */
+const MANIFEST_FIELDS = ['schemaVersion', 'mediaType', 'artifactType', 'config', 'layers', 'manifests', 'subject', 'annotations'];
+const DESCRIPTOR_FIELDS = ['mediaType', 'digest', 'size', 'urls', 'annotations', 'artifactType', 'platform', 'data'];
+
+/** Go's case folding, near enough: "K" (Kelvin sign) and "ſ" fold to k and s as Go's EqualFold has them. */
+const fold = (key: string) => key.toUpperCase().toLowerCase();
+
+/**
+ * Go clients (Docker, containerd) match a JSON key to a struct field case-insensitively, and
+ * the later of two matching keys wins: `{"layers": [A], "Layers": [B]}` is A here and B there.
+ * A key that folds to one of the structure's fields without being it is refused.
+ */
+function refuseAmbiguousKeys(value: Record<string, unknown>, fields: readonly string[], where: string): void {
+  for (const key of Object.keys(value)) {
+    if (fields.includes(key)) continue;
+    const field = fields.find((f) => fold(f) === fold(key));
+    if (field) throw invalid(`${where} has the key "${key}", which Go clients read as "${field}"`, { key });
+  }
+}
+
+const isStringList = (value: unknown) => Array.isArray(value) && value.every((v) => typeof v === 'string');
+
+/** An index entry's platform (image-index.md): architecture and os required, the rest typed. */
+function checkPlatform(value: unknown, where: string): void {
+  if (!isPlainObject(value)) throw invalid(`${where}.platform must be an object`);
+  if (typeof value.architecture !== 'string' || typeof value.os !== 'string') throw invalid(`${where}.platform must name its architecture and os`);
+  for (const field of ['os.version', 'variant'] as const) {
+    if (value[field] !== undefined && typeof value[field] !== 'string') throw invalid(`${where}.platform.${field} must be a string`);
+  }
+  for (const field of ['os.features', 'features'] as const) {
+    if (value[field] !== undefined && !isStringList(value[field])) throw invalid(`${where}.platform.${field} must be an array of strings`);
+  }
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
 function parseAnnotations(value: unknown, where: string): Record<string, string> | undefined {
   if (value === undefined) return undefined;
   if (!isPlainObject(value) || !Object.values(value).every((v) => typeof v === 'string')) {
@@ -54,18 +91,25 @@ function parseAnnotations(value: unknown, where: string): Record<string, string>
 
 export function parseDescriptor(value: unknown, where: string): Descriptor {
   if (!isPlainObject(value)) throw invalid(`${where} must be a descriptor object`);
-  const { mediaType, digest, size, urls, annotations, artifactType, platform } = value;
+  refuseAmbiguousKeys(value, DESCRIPTOR_FIELDS, where);
+  const { mediaType, digest, size, urls, annotations, artifactType, platform, data } = value;
   if (!isMediaType(mediaType)) throw invalid(`${where}.mediaType is missing or not a media type`);
   if (typeof digest !== 'string' || !tryParseDigest(digest)) throw invalid(`${where}.digest is missing or invalid`, { digest });
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw invalid(`${where}.size must be a non-negative integer`);
   if (urls !== undefined && (!Array.isArray(urls) || !urls.every((u) => typeof u === 'string'))) throw invalid(`${where}.urls must be an array of strings`);
   if (artifactType !== undefined && !isMediaType(artifactType)) throw invalid(`${where}.artifactType is not a media type`);
+  // Embedded content is base64 (descriptor.md). Whether it is the content named is its consumers'
+  // to verify (a SHOULD there): real manifests carry data that is not.
+  if (data !== undefined && (typeof data !== 'string' || !BASE64.test(data))) throw invalid(`${where}.data must be base64`);
   const descriptor: Descriptor = { mediaType, digest, size };
   if (urls !== undefined) descriptor.urls = urls as string[];
   const parsedAnnotations = parseAnnotations(annotations, where);
   if (parsedAnnotations) descriptor.annotations = parsedAnnotations;
   if (artifactType !== undefined) descriptor.artifactType = artifactType;
-  if (platform !== undefined) descriptor.platform = platform;
+  if (platform !== undefined) {
+    checkPlatform(platform, where);
+    descriptor.platform = platform;
+  }
   return descriptor;
 }
 
@@ -91,12 +135,13 @@ function resolveMediaType(body: Record<string, unknown>, contentType: string | u
 }
 
 /** Parses manifest bytes as pushed; throws MANIFEST_INVALID with a precise message on any defect. */
-export function parseManifest(bytes: Buffer, contentType: string | undefined): ParsedManifest {
+export async function parseManifest(bytes: Buffer, contentType: string | undefined): Promise<ParsedManifest> {
   let body: unknown;
   try {
-    body = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    throw invalid('manifest is not valid JSON');
+    body = parseStrictJson(bytes, MAX_JSON_DEPTH);
+  } catch (err) {
+    if (!(err instanceof JsonDefectError)) throw err;
+    throw invalid(`manifest ${err.message}`, { reason: err.defect, ...(err.defect === 'depth' && { maxDepth: MAX_JSON_DEPTH }) });
   }
   if (!isPlainObject(body)) throw invalid('manifest must be a JSON object');
   // Schema 1 has no mediaType field and is often pushed as application/json: recognise it
@@ -108,7 +153,7 @@ export function parseManifest(bytes: Buffer, contentType: string | undefined): P
   if (isSchema1(mediaType) || body.schemaVersion === 1) {
     if (header && manifestKind(header)) throw invalid(`Content-Type "${header}" does not match the body, a schema 1 manifest`);
     if (body.schemaVersion !== 1) throw invalid(`Content-Type "${mediaType}" needs a schema 1 manifest (schemaVersion 1)`);
-    const schema1 = parseSchema1(bytes, body, header);
+    const schema1 = await parseSchema1(bytes, body, header);
     const layers = [...new Set(schema1.blobSums)].map((digest) => ({ mediaType: 'application/vnd.docker.container.image.rootfs.diff+x-gtar', digest, size: -1 }));
     const parsed: ParsedManifest = { mediaType: schema1.mediaType, kind: 'image', blobs: layers, manifests: [], unsized: true };
     if (schema1.mediaType === MediaTypes.dockerSchema1Signed) parsed.canonicalDigest = schema1.digest;
@@ -117,6 +162,7 @@ export function parseManifest(bytes: Buffer, contentType: string | undefined): P
   const kind = manifestKind(mediaType);
   if (!kind) throw invalid(`unsupported manifest media type "${mediaType}"`, { mediaType });
   if (body.schemaVersion !== 2) throw invalid('schemaVersion must be 2');
+  refuseAmbiguousKeys(body, MANIFEST_FIELDS, 'manifest');
   const artifactType = body.artifactType;
   if (artifactType !== undefined && !isMediaType(artifactType)) throw invalid('artifactType is not a media type');
   const annotations = parseAnnotations(body.annotations, 'manifest');
@@ -129,7 +175,9 @@ export function parseManifest(bytes: Buffer, contentType: string | undefined): P
   if (kind === 'image') {
     if ('manifests' in body) throw invalid('an image manifest must not have "manifests"');
     const config = parseDescriptor(body.config, 'config');
-    const layers = body.layers === undefined && mediaType === MediaTypes.ociManifest ? [] : parseDescriptorList(body.layers, 'layers');
+    // REQUIRED in both formats (an artifact with no layers says `"layers": []`).
+    if (body.layers === undefined) throw invalid('an image manifest must have "layers" (an empty array when it has none)');
+    const layers = parseDescriptorList(body.layers, 'layers');
     parsed.config = config;
     parsed.blobs = [config, ...layers.filter((l) => !(isNondistributable(l.mediaType) && l.urls?.length))];
     parsed.artifactType = (artifactType as string | undefined) ?? config.mediaType;

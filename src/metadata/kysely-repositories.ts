@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely';
 import type { ResourceTag } from '../domain/resource-tags.js';
 import type { ImageTagMutability, TagMutability, TagMutabilityFilter } from '../domain/tag-mutability.js';
+import { repositoryGone, retryingConflicts } from './kysely-conflicts.js';
 import type { Database, RepositoriesTable } from './schema.js';
 import type { EncryptionType, Page, Repository, RepositoryIndex, RepositorySettings } from './store.js';
 
@@ -38,7 +39,12 @@ export async function replaceResourceTags(trx: Transaction<Database>, resourceAr
 }
 
 export class Repositories implements RepositoryIndex {
-  constructor(private readonly db: Db, private readonly ordered: Ordered) {}
+  constructor(
+    private readonly db: Db,
+    private readonly ordered: Ordered,
+    /** Row locks (`select … for update`): PostgreSQL. */
+    private readonly rowLocks = false,
+  ) {}
 
   async get(accountId: string, name: string) {
     const row = await this.db.selectFrom('repositories').selectAll().where('account_id', '=', accountId).where('name', '=', name).executeTakeFirst();
@@ -51,13 +57,17 @@ export class Repositories implements RepositoryIndex {
   }
 
   async ensure(accountId: string, name: string) {
-    await this.db.insertInto('repositories')
-      .values({ id: randomUUID(), account_id: accountId, name, created_at: Date.now() })
-      .onConflict((oc) => oc.columns(['account_id', 'name']).doNothing())
-      .execute();
-    const repository = await this.get(accountId, name);
-    if (!repository) throw new Error(`repository ${name} vanished while being created`);
-    return repository;
+    // A repository deleted between the insert (which found it) and the read is created again:
+    // the push that asked for it makes it, as it would have a moment later.
+    for (let attempt = 1; ; attempt++) {
+      await this.db.insertInto('repositories')
+        .values({ id: randomUUID(), account_id: accountId, name, created_at: Date.now() })
+        .onConflict((oc) => oc.columns(['account_id', 'name']).doNothing())
+        .execute();
+      const repository = await this.get(accountId, name);
+      if (repository) return repository;
+      if (attempt === 3) throw repositoryGone();
+    }
   }
 
   async create(accountId: string, name: string, settings: RepositorySettings, tags?: { resourceArn: string; tags: ResourceTag[] }) {
@@ -104,7 +114,16 @@ export class Repositories implements RepositoryIndex {
   }
 
   async delete(id: string, options: { ifEmpty?: boolean; resourceArn?: string } = {}) {
-    return this.db.transaction().execute(async (trx) => {
+    // Pushes into it hold its row until they commit: the delete waits for them, then takes their
+    // content with it; one aborted for a deadlock runs again.
+    return retryingConflicts(() => this.db.transaction().execute(async (trx) => {
+      // The row first: a push storing a manifest in it holds it (its foreign key) until it
+      // commits, so the emptiness check below, a statement of its own, sees that manifest; a push
+      // after this lock finds the repository gone. Without it a push could commit between the
+      // check and the delete, and a delete of an empty repository would take that image along.
+      if (this.rowLocks && options.ifEmpty) {
+        if (!(await trx.selectFrom('repositories').select('id').where('id', '=', id).forUpdate().executeTakeFirst())) return false;
+      }
       let query = trx.deleteFrom('repositories').where('id', '=', id);
       if (options.ifEmpty) {
         query = query.where(({ not, exists, selectFrom }) => not(exists(selectFrom('manifests').select(sql.lit(1).as('one')).where('manifests.repository_id', '=', id))));
@@ -113,6 +132,6 @@ export class Repositories implements RepositoryIndex {
       if (Number(result.numDeletedRows) === 0) return false;
       if (options.resourceArn !== undefined) await replaceResourceTags(trx, options.resourceArn, []);
       return true;
-    });
+    }));
   }
 }

@@ -9,12 +9,14 @@ import { Identities } from './kysely-identities.js';
 import { Policies } from './kysely-policies.js';
 import { OidcProviders, Roles } from './kysely-roles.js';
 import { KyselyImages } from './kysely-images.js';
+import { Manifests } from './kysely-manifests.js';
+import { inRepository } from './kysely-conflicts.js';
 import { Jobs } from './kysely-jobs.js';
 import { PublicRegistries, RateWindows } from './kysely-public.js';
 import { Repositories, toRepository, type Ordered } from './kysely-repositories.js';
 import { AccountSettings, ResourceTags } from './kysely-resource-tags.js';
 import type {
-  AccountSettingIndex, BlobIndex, ConversionIndex, IdentityIndex, ImageIndex, JobIndex, ManifestIndex, ManifestPutOutcome, ManifestRecord, MetadataStore,
+  AccountSettingIndex, BlobIndex, ConversionIndex, IdentityIndex, ImageIndex, JobIndex, ManifestIndex, ManifestRecord, MetadataStore,
   OidcProviderIndex, PolicyIndex, PublicIndex, RateWindowIndex, RoleIndex, WrappedKey, BlobKeyIndex, KmsIndex,
   Page, RepositoryIndex, ResourceTagIndex, SettingsIndex, TagIndex, Upload, UploadIndex,
 } from './store.js';
@@ -88,9 +90,9 @@ export class KyselyMetadataStore implements MetadataStore {
   constructor(private readonly db: Db, options: KyselyStoreOptions) {
     this.backend = options.backend;
     const ordered = (column: string): RawBuilder<string> => sql<string>`${sql.ref(column)} collate ${sql.raw(`"${options.binaryCollation}"`)}`;
-    this.repositories = new Repositories(db, ordered);
+    this.repositories = new Repositories(db, ordered, options.skipLocked);
     this.blobs = new Blobs(db);
-    this.manifests = new Manifests(db);
+    this.manifests = new Manifests(db, toManifest, options.skipLocked);
     this.conversions = new Conversions(db);
     this.tags = new Tags(db, ordered);
     this.images = new KyselyImages(db, options.binaryCollation, toManifest);
@@ -128,11 +130,11 @@ class Blobs implements BlobIndex {
 
   async link(repositoryId: string, digest: string, size: number) {
     const now = Date.now();
-    await this.db.transaction().execute(async (trx) => {
+    await inRepository(this.db, repositoryId, () => this.db.transaction().execute(async (trx) => {
       await trx.insertInto('blobs').values({ digest, size, created_at: now }).onConflict((oc) => oc.column('digest').doNothing()).execute();
       await trx.insertInto('repository_blobs').values({ repository_id: repositoryId, digest, created_at: now })
         .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing()).execute();
-    });
+    }));
   }
 
   async linkedSize(repositoryId: string, digest: string) {
@@ -157,88 +159,6 @@ class Blobs implements BlobIndex {
       .selectAll('repositories')
       .where('repository_blobs.digest', '=', digest).orderBy('repository_blobs.created_at').orderBy('repositories.name').limit(limit).execute();
     return rows.map(toRepository);
-  }
-}
-
-/** Rolls back a manifest put that would move an immutable tag. */
-class ImmutableTagConflict extends Error {
-  constructor(readonly tag: string) {
-    super(`tag ${tag} is immutable`);
-  }
-}
-
-class Manifests implements ManifestIndex {
-  constructor(private readonly db: Db) {}
-
-  async get(repositoryId: string, digest: string) {
-    const row = await this.db.selectFrom('manifests').selectAll().where('repository_id', '=', repositoryId).where('digest', '=', digest).executeTakeFirst();
-    return row && toManifest(row);
-  }
-
-  async put(record: ManifestRecord, references: string[], tags: string[], immutableTags: string[] = []): Promise<ManifestPutOutcome> {
-    const immutable = new Set(immutableTags);
-    try {
-      await this.db.transaction().execute(async (trx) => {
-        await trx.insertInto('manifests').values({
-          repository_id: record.repositoryId,
-          digest: record.digest,
-          media_type: record.mediaType,
-          size: record.size,
-          artifact_type: record.artifactType,
-          subject_digest: record.subjectDigest,
-          annotations: record.annotations ? JSON.stringify(record.annotations) : null,
-          created_at: record.createdAt,
-          content_digest: record.contentDigest ?? null,
-        }).onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing()).execute();
-        const unique = [...new Set(references)];
-        if (unique.length > 0) {
-          await trx.insertInto('manifest_references')
-            .values(unique.map((child) => ({ repository_id: record.repositoryId, manifest_digest: record.digest, child_digest: child })))
-            .onConflict((oc) => oc.columns(['repository_id', 'manifest_digest', 'child_digest']).doNothing()).execute();
-        }
-        for (const tag of new Set(tags)) {
-          const row = { repository_id: record.repositoryId, name: tag, manifest_digest: record.digest, updated_at: record.createdAt };
-          if (!immutable.has(tag)) {
-            await trx.insertInto('tags').values(row)
-              .onConflict((oc) => oc.columns(['repository_id', 'name']).doUpdateSet({ manifest_digest: record.digest, updated_at: record.createdAt }))
-              .execute();
-            continue;
-          }
-          // Insert-or-nothing, then read: a concurrent writer of the same tag is waited for
-          // (PostgreSQL) or serialized (SQLite), so the tag read is the one that stays.
-          await trx.insertInto('tags').values(row).onConflict((oc) => oc.columns(['repository_id', 'name']).doNothing()).execute();
-          const current = await trx.selectFrom('tags').select('manifest_digest').where('repository_id', '=', record.repositoryId).where('name', '=', tag).executeTakeFirst();
-          if (current && current.manifest_digest !== record.digest) throw new ImmutableTagConflict(tag);
-        }
-      });
-      return { stored: true };
-    } catch (err) {
-      if (err instanceof ImmutableTagConflict) return { stored: false, immutableTag: err.tag };
-      throw err;
-    }
-  }
-
-  async delete(repositoryId: string, digest: string) {
-    return this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('tags').where('repository_id', '=', repositoryId).where('manifest_digest', '=', digest).execute();
-      await trx.deleteFrom('manifest_references').where('repository_id', '=', repositoryId).where('manifest_digest', '=', digest).execute();
-      await trx.deleteFrom('manifest_conversions').where('repository_id', '=', repositoryId).where('source_digest', '=', digest).execute();
-      const result = await trx.deleteFrom('manifests').where('repository_id', '=', repositoryId).where('digest', '=', digest).executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
-    });
-  }
-
-  async referrers(repositoryId: string, subjectDigest: string, artifactType?: string) {
-    let query = this.db.selectFrom('manifests').selectAll().where('repository_id', '=', repositoryId).where('subject_digest', '=', subjectDigest);
-    if (artifactType !== undefined) query = query.where('artifact_type', '=', artifactType);
-    const rows = await query.orderBy('created_at').orderBy('digest').execute();
-    return rows.map(toManifest);
-  }
-
-  async existing(repositoryId: string, digests: string[]) {
-    if (digests.length === 0) return new Set<string>();
-    const rows = await this.db.selectFrom('manifests').select('digest').where('repository_id', '=', repositoryId).where('digest', 'in', digests).execute();
-    return new Set(rows.map((r) => r.digest));
   }
 }
 
@@ -274,10 +194,10 @@ class Uploads implements UploadIndex {
   constructor(private readonly db: Db) {}
 
   async create(upload: Omit<Upload, 'verifiedDigest' | 'dataKey'> & { dataKey?: WrappedKey | null }) {
-    await this.db.insertInto('uploads').values({
+    await inRepository(this.db, upload.repositoryId, () => this.db.insertInto('uploads').values({
       id: upload.id, repository_id: upload.repositoryId, created_at: upload.createdAt, updated_at: upload.updatedAt, verified_digest: null,
       data_key: upload.dataKey ? JSON.stringify(upload.dataKey) : null,
-    }).execute();
+    }).execute());
   }
 
   async setDataKey(id: string, dataKey: WrappedKey) {

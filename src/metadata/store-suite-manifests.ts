@@ -1,7 +1,9 @@
 // The shared metadata suite's part for manifests and tags (ManifestIndex, TagIndex): puts in one
 // transaction, tags that move, deletes, referrers, and tag listings in byte order.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { before, describe, it } from 'node:test';
+import { RegistryError } from '../domain/errors.js';
 import { byteOrder, freshDigest, freshRepository, manifest, paged } from './store-suite-fixtures.js';
 import type { ManifestRecord, MetadataStore, Page } from './store.js';
 
@@ -178,6 +180,38 @@ export function runTagIndexSuite(getStore: () => MetadataStore): void {
       assert.equal(await store.tags.delete(repository.id, 'never'), false);
       assert.equal(await store.tags.delete(repository.id, 'keep'), true);
       assert.deepEqual(await store.manifests.get(repository.id, record.digest), record, 'an untagged manifest stays');
+    });
+
+    it('writes into a repository deleted meanwhile are NAME_UNKNOWN, not a foreign key failure', async () => {
+      const repository = await freshRepository(store);
+      await store.manifests.put(manifest(repository.id), [freshDigest()], ['v1']);
+      assert.equal(await store.repositories.delete(repository.id), true);
+      const gone = (err: unknown) => {
+        assert.ok(err instanceof RegistryError, String(err));
+        assert.equal(err.code, 'NAME_UNKNOWN');
+        return true;
+      };
+      await assert.rejects(store.manifests.put(manifest(repository.id), [freshDigest()], ['v1']), gone);
+      await assert.rejects(store.blobs.link(repository.id, freshDigest(), 10), gone);
+      await assert.rejects(store.uploads.create({ id: randomUUID(), repositoryId: repository.id, createdAt: Date.now(), updatedAt: Date.now() }), gone);
+    });
+
+    it('a put and a delete of the same manifest, many at once, leave it whole or gone with its tags', async () => {
+      const repository = await freshRepository(store);
+      const record = manifest(repository.id);
+      const references = [freshDigest(), freshDigest(), freshDigest()];
+      for (let round = 0; round < 25; round++) {
+        await Promise.all([
+          store.manifests.put(record, references, ['a', 'b']),
+          store.manifests.delete(repository.id, record.digest),
+          store.manifests.put(record, references, ['b', 'c']),
+          store.manifests.delete(repository.id, record.digest),
+        ]);
+        const stored = await store.manifests.get(repository.id, record.digest);
+        const tags = await store.tags.list(repository.id, { limit: 10 });
+        if (!stored) assert.deepEqual(tags, [], 'no tag outlives its manifest');
+        for (const tag of tags) assert.equal((await store.tags.resolve(repository.id, tag))?.digest, record.digest);
+      }
     });
   });
 }

@@ -40,6 +40,11 @@ export class RepositoryAccess {
 
   constructor(private readonly store: MetadataStore, protected readonly authorizer: Authorizer, private readonly options: AccessOptions) {}
 
+  /** Whether a push may create the repository it names (a name nothing was pushed to is then an empty repository). */
+  get createsRepositoriesOnPush(): boolean {
+    return this.options.createRepositoryOnPush;
+  }
+
   repositoryArn(accountId: string, name: string): string {
     return `arn:aws:ecr:${this.options.region}:${accountId}:repository/${name}`;
   }

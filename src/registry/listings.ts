@@ -5,7 +5,7 @@ import type { Descriptor } from '../domain/manifest.js';
 import { isMediaType, MediaTypes } from '../domain/media-types.js';
 import { RegistryError } from '../domain/errors.js';
 import { ManagementError } from '../domain/management-errors.js';
-import type { MetadataStore } from '../metadata/store.js';
+import type { MetadataStore, Repository } from '../metadata/store.js';
 import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from './context.js';
 import { paginate, type PageRequest, type PageResult } from './pagination.js';
@@ -39,13 +39,26 @@ export class ListingService {
     if (artifactType !== undefined && !isMediaType(artifactType)) {
       throw new RegistryError('UNSUPPORTED', 'artifactType must be a media type', { artifactType }, { status: 400 });
     }
-    const manifests = await this.descriptors(ctx, name, digestValue, artifactType);
+    const digest = parseDigest(digestValue);
+    let repository: Repository;
+    try {
+      repository = await this.access.existing(ctx, name, Actions.BatchGetImage);
+    } catch (err) {
+      // A registry that supports referrers never answers them 404 (distribution spec, "Listing
+      // Referrers"). Where repositories are made by the first push, a name nothing was pushed to
+      // yet is a repository that holds nothing: it has no referrers. Elsewhere the repository is
+      // not found, and NAME_UNKNOWN stays ("assuming a repository is found").
+      if (!(err instanceof RegistryError && err.code === 'NAME_UNKNOWN' && this.access.createsRepositoriesOnPush)) throw err;
+      return { index: { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [] }, filtered: artifactType !== undefined };
+    }
+    const manifests = await this.descriptors(repository, digest.value, artifactType);
     return { index: { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests }, filtered: artifactType !== undefined };
   }
 
   /** The referrers of a subject of one of `artifactTypes` (any when empty), `limit` at a time after the digest `after` (ECR's ListImageReferrers). */
   async referrersPage(ctx: RequestContext, name: string, digestValue: string, artifactTypes: readonly string[], page: { after?: string; limit: number }): Promise<ReferrersPage> {
-    const all = (await this.descriptors(ctx, name, digestValue)).filter((d) => artifactTypes.length === 0 || (d.artifactType !== undefined && artifactTypes.includes(d.artifactType)));
+    const repository = await this.access.existing(ctx, name, Actions.BatchGetImage);
+    const all = (await this.descriptors(repository, parseDigest(digestValue).value)).filter((d) => artifactTypes.length === 0 || (d.artifactType !== undefined && artifactTypes.includes(d.artifactType)));
     const start = page.after === undefined ? 0 : all.findIndex((d) => d.digest === page.after) + 1;
     if (start === 0 && page.after !== undefined) {
       throw new ManagementError('INVALID_PARAMETER', "Invalid parameter at 'nextToken' failed to satisfy constraint: 'the referrer it continues after is gone'");
@@ -55,10 +68,8 @@ export class ListingService {
   }
 
   /** The descriptors of the manifests in the repository whose subject is the digest, in push order. */
-  private async descriptors(ctx: RequestContext, name: string, digestValue: string, artifactType?: string): Promise<Descriptor[]> {
-    const repository = await this.access.existing(ctx, name, Actions.BatchGetImage);
-    const digest = parseDigest(digestValue);
-    const records = await this.store.manifests.referrers(repository.id, digest.value, artifactType);
+  private async descriptors(repository: Repository, digest: string, artifactType?: string): Promise<Descriptor[]> {
+    const records = await this.store.manifests.referrers(repository.id, digest, artifactType);
     return records.map((r) => {
       const descriptor: Descriptor = { mediaType: r.mediaType, digest: r.digest, size: r.size };
       if (r.artifactType) descriptor.artifactType = r.artifactType;

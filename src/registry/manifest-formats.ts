@@ -12,6 +12,7 @@ import { GZIPPED_EMPTY_TAR, toSchema1Payload } from '../domain/conversions/to-sc
 import { digestOf, parseDigest, type Digest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
 import type { Descriptor } from '../domain/manifest.js';
+import { jsonDepthWithin, MAX_JSON_DEPTH } from '../domain/strict-json.js';
 import { MediaTypes, isSchema1 } from '../domain/media-types.js';
 import type { MetadataStore, Repository } from '../metadata/store.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -139,7 +140,7 @@ export class ManifestFormats {
   }
 
   private async platformChild(repository: Repository, list: StoredLike): Promise<StoredLike> {
-    const body = JSON.parse((await this.read(repository, list)).toString('utf8')) as { manifests: Descriptor[] };
+    const body = (await this.readBody(repository, list)) as { manifests: Descriptor[] };
     const { os, architecture, variant } = this.options.defaultPlatform;
     const name = [os, architecture, variant].filter(Boolean).join('/');
     const entry = selectPlatform(body.manifests, this.options.defaultPlatform);
@@ -155,7 +156,7 @@ export class ManifestFormats {
     const variant = isSchema1(to) ? `${to};tag=${tag}` : to;
     const kept = await this.store.conversions.get(repository.id, record.digest, variant);
     if (kept) return { ...kept, source: record.digest };
-    const body = JSON.parse((await this.read(repository, record)).toString('utf8')) as Record<string, unknown>;
+    const body = await this.readBody(repository, record);
     let bytes: Buffer;
     let digest: string;
     let contentDigest: string | null = null;
@@ -199,6 +200,18 @@ export class ManifestFormats {
       }
     }
     return out;
+  }
+
+  /**
+   * A stored manifest's JSON, to convert. One stored before pushes bounded their nesting, deeper
+   * than a conversion can re-serialize, has no other format: MANIFEST_UNKNOWN, never a stack overflow.
+   */
+  private async readBody(repository: Repository, record: StoredLike): Promise<Record<string, unknown>> {
+    const text = (await this.read(repository, record)).toString('utf8');
+    if (!jsonDepthWithin(text, MAX_JSON_DEPTH)) {
+      throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${record.digest} nests deeper than ${MAX_JSON_DEPTH} levels and is served only as stored`);
+    }
+    return JSON.parse(text) as Record<string, unknown>;
   }
 
   private async config(repository: Repository, config: Descriptor): Promise<Buffer> {

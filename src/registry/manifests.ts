@@ -7,7 +7,7 @@ import { RegistryError } from '../domain/errors.js';
 import { parseManifest, type ParsedManifest } from '../domain/manifest.js';
 import { parseAccept } from '../domain/conversions/negotiate.js';
 import { EMPTY_JSON } from '../domain/media-types.js';
-import { assertTag, parseReference } from '../domain/names.js';
+import { assertTag, parseReference, type Reference } from '../domain/names.js';
 import { ImmutableTagError, isTagImmutable } from '../domain/tag-mutability.js';
 import type { ManifestRecord, MetadataStore, Repository } from '../metadata/store.js';
 import type { RepositoryAccess } from './access.js';
@@ -89,7 +89,7 @@ export class ManifestService {
     const digestMismatch = (actual: string) => new RegistryError('DIGEST_INVALID', `manifest has digest ${actual}, not ${reference}`, { expected: reference, actual });
     let manifest: ParsedManifest;
     try {
-      manifest = parseManifest(bytes, contentType);
+      manifest = await parseManifest(bytes, contentType);
     } catch (err) {
       // Bytes that are not the digest pushed to are refused as such, whatever else is wrong.
       if (ref.kind === 'digest' && ref.digest.value !== bytesDigest) throw digestMismatch(bytesDigest);
@@ -159,8 +159,16 @@ export class ManifestService {
    * as it is, or a conversion served earlier under that digest.
    */
   private async find(repository: Repository, reference: string, accept: AcceptHeader): Promise<Served> {
-    const ref = parseReference(reference);
     const unknown = () => new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} not found in ${repository.name}`, { reference });
+    // A reference that is neither a tag nor a digest names no manifest: a pull answers 404
+    // MANIFEST_UNKNOWN (end-3 fails with 404 only), as Distribution and the conformance suite expect.
+    let ref: Reference;
+    try {
+      ref = parseReference(reference);
+    } catch (err) {
+      if (err instanceof RegistryError && (err.code === 'TAG_INVALID' || err.code === 'DIGEST_INVALID')) throw unknown();
+      throw err;
+    }
     if (ref.kind === 'tag') {
       const record = await this.lookups.read(`${repository.id} ${reference}`, () => this.store.tags.resolve(repository.id, ref.tag));
       if (!record) throw unknown();

@@ -1,5 +1,7 @@
 // libtrust's "pretty" JWS, the signature format of Docker schema 1 manifests: parse and verify
 // (ES256/384/512 and RS256/384/512 keys in `jwk`) and sign. Pure: node:crypto only, no I/O.
+// Verification is bounded (a few signatures, RSA keys of usual size and exponent) and runs on
+// libuv's thread pool, so no push can hold the event loop with signature work.
 import { createHash, createPublicKey, sign as cryptoSign, verify as cryptoVerify, type KeyObject, type JsonWebKey } from 'node:crypto';
 import { RegistryError } from '../errors.js';
 import { goJson } from './go-json.js';
@@ -29,6 +31,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
+/** Signatures verified at most: Docker and libtrust sign once; 2,300 blocks cost 14 s of RSA. */
+export const MAX_SIGNATURES = 8;
+/** The largest RSA modulus accepted (bits), and the largest public exponent (65537 is usual). */
+export const MAX_RSA_BITS = 4096;
+export const MAX_RSA_EXPONENT = 2n ** 32n;
+
 function base64url(value: unknown, where: string): Buffer {
   if (typeof value !== 'string' || !BASE64URL.test(value) || value.length % 4 === 1) throw unverified(`${where} is not base64url`);
   return Buffer.from(value, 'base64url');
@@ -42,6 +50,7 @@ function base64url(value: unknown, where: string): Buffer {
 export function parsePrettyJws(bytes: Buffer, body: Record<string, unknown>): ParsedJws {
   const blocks = body.signatures;
   if (!Array.isArray(blocks) || blocks.length === 0) throw unverified('a signed schema 1 manifest needs at least one signature');
+  if (blocks.length > MAX_SIGNATURES) throw unverified(`a signed schema 1 manifest has at most ${MAX_SIGNATURES} signatures, not ${blocks.length}`, { limit: MAX_SIGNATURES });
   let formatLength: number | undefined;
   let formatTail: Buffer | undefined;
   const signatures = blocks.map((block, i): SignatureBlock => {
@@ -96,15 +105,29 @@ function publicKeyOf(jwk: Record<string, unknown>, where: string): KeyObject {
   } catch {
     throw unverified(`${where}.header.jwk is not a usable EC or RSA public key`);
   }
+  // Verifying with a huge modulus or exponent costs tens of milliseconds a signature.
+  if (key.asymmetricKeyType === 'rsa') {
+    const { modulusLength, publicExponent } = key.asymmetricKeyDetails ?? {};
+    if (modulusLength === undefined || modulusLength > MAX_RSA_BITS) throw unverified(`${where}.header.jwk: RSA keys of more than ${MAX_RSA_BITS} bits are not accepted`);
+    if (publicExponent === undefined || publicExponent > MAX_RSA_EXPONENT) throw unverified(`${where}.header.jwk: an RSA public exponent above 2^32 is not accepted`);
+  }
   // libtrust refuses a key whose kid is not the one its material gives.
   if (kid !== undefined && kid !== libtrustKeyId(key)) throw unverified(`${where}.header.jwk.kid does not match the key`);
   return key;
 }
 
-/** Verifies every signature over the payload; throws MANIFEST_UNVERIFIED at the first that fails. */
-export function verifyJws(jws: ParsedJws): void {
+/** crypto.verify with a callback: the work runs on libuv's thread pool, not the event loop. */
+function verifyOffThread(hash: string, data: Buffer, key: Parameters<typeof cryptoVerify>[2], signature: Buffer): Promise<boolean> {
+  return new Promise((resolve) => {
+    cryptoVerify(hash, data, key, signature, (err, ok) => resolve(!err && ok));
+  });
+}
+
+/** Verifies every signature over the payload; rejects with MANIFEST_UNVERIFIED at the first that fails. */
+export async function verifyJws(jws: ParsedJws): Promise<void> {
   const payload = jws.payload.toString('base64url');
-  jws.signatures.forEach((block, i) => {
+  // Every block's key and algorithm first (cheap), then the signatures, one at a time.
+  const checks = jws.signatures.map((block, i) => {
     const where = `signatures[${i}]`;
     // Own entries only: an alg named `constructor` or `toString` is unsupported, not Object's.
     const hash = Object.hasOwn(HASHES, block.header.alg) ? HASHES[block.header.alg] : undefined;
@@ -116,9 +139,11 @@ export function verifyJws(jws: ParsedJws): void {
     }
     const signature = base64url(block.signature, `${where}.signature`);
     const signed = Buffer.from(`${block.protected}.${payload}`);
-    const ok = cryptoVerify(hash, signed, kty === 'ec' ? { key, dsaEncoding: 'ieee-p1363' } : key, signature);
-    if (!ok) throw unverified(`${where}: the signature does not verify`, { kid: block.header.jwk.kid });
+    return { where, hash, signed, signature, key: kty === 'ec' ? { key, dsaEncoding: 'ieee-p1363' as const } : key, kid: block.header.jwk.kid };
   });
+  for (const { where, hash, signed, signature, key, kid } of checks) {
+    if (!(await verifyOffThread(hash, signed, key, signature))) throw unverified(`${where}: the signature does not verify`, { kid });
+  }
 }
 
 /** The public JWK as libtrust writes it: sorted keys, with its kid. */

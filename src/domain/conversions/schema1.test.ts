@@ -17,8 +17,8 @@ function parse(bytes: Buffer, header?: string) {
   return parseSchema1(bytes, JSON.parse(bytes.toString('utf8')) as Record<string, unknown>, header);
 }
 
-function refused(bytes: Buffer | string, code: 'MANIFEST_INVALID' | 'MANIFEST_UNVERIFIED', message: RegExp, header?: string): void {
-  assert.throws(() => parse(Buffer.from(bytes), header), (err: unknown) => {
+async function refused(bytes: Buffer | string, code: 'MANIFEST_INVALID' | 'MANIFEST_UNVERIFIED', message: RegExp, header?: string): Promise<void> {
+  await assert.rejects(async () => parse(Buffer.from(bytes), header), (err: unknown) => {
     assert.ok(err instanceof RegistryError, String(err));
     assert.equal(err.code, code, err.message);
     assert.equal(err.status, 400);
@@ -62,10 +62,10 @@ function withSignature(bytes: Buffer, edit: (block: any) => void): Buffer {
   return Buffer.from(`${text.slice(0, cut)},\n   "signatures": ${JSON.stringify(body.signatures, null, 3).replace(/\n/g, '\n   ')}\n}`);
 }
 
-describe('schema 1: real signed manifests', () => {
-  test('a manifest Docker signed verifies; its digest is that of the payload, signatures left out', () => {
+describe('schema 1: real signed manifests', async () => {
+  test('a manifest Docker signed verifies; its digest is that of the payload, signatures left out', async () => {
     const bytes = fixture('image-schema1.json');
-    const parsed = parse(bytes, MediaTypes.dockerSchema1Signed);
+    const parsed = await parse(bytes, MediaTypes.dockerSchema1Signed);
     assert.equal(parsed.mediaType, MediaTypes.dockerSchema1Signed);
     const text = bytes.toString('utf8');
     const unsignedText = `${text.slice(0, text.indexOf(',\n   "signatures"'))}\n}`;
@@ -73,33 +73,33 @@ describe('schema 1: real signed manifests', () => {
     assert.equal(parsed.blobSums.length, (JSON.parse(text) as { fsLayers: unknown[] }).fsLayers.length);
   });
 
-  test('libtrust key ids are computed as libtrust does (the kids Docker wrote)', () => {
+  test('libtrust key ids are computed as libtrust does (the kids Docker wrote)', async () => {
     for (const name of ['image-schema1.json', 'image-schema2-to-schema1-by-docker.json', 'manifest-v2s1.manifest.json']) {
       const { kid, ...jwk } = (JSON.parse(fixture(name).toString('utf8')) as { signatures: { header: { jwk: Record<string, string> } }[] }).signatures[0]!.header.jwk;
       assert.equal(libtrustKeyId(createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' })), kid, name);
     }
   });
 
-  test('fixtures whose bytes were edited after signing are refused as unverified', () => {
-    refused(fixture('manifest-v2s1.manifest.json'), 'MANIFEST_UNVERIFIED', /does not verify/);
-    refused(fixture('manifest-v2s1-invalid-signatures.manifest.json'), 'MANIFEST_UNVERIFIED', /at least one signature/);
+  test('fixtures whose bytes were edited after signing are refused as unverified', async () => {
+    await refused(fixture('manifest-v2s1.manifest.json'), 'MANIFEST_UNVERIFIED', /does not verify/);
+    await refused(fixture('manifest-v2s1-invalid-signatures.manifest.json'), 'MANIFEST_UNVERIFIED', /at least one signature/);
   });
 
-  test('unsigned: digest of the bytes; v1+prettyjws without signatures is unverified', () => {
+  test('unsigned: digest of the bytes; v1+prettyjws without signatures is unverified', async () => {
     const bytes = fixture('manifest-v2s1-unsigned.manifest.json');
-    const parsed = parse(bytes, MediaTypes.dockerSchema1);
+    const parsed = await parse(bytes, MediaTypes.dockerSchema1);
     assert.equal(parsed.mediaType, MediaTypes.dockerSchema1);
     assert.equal(parsed.digest, digestOf(bytes));
-    refused(bytes, 'MANIFEST_UNVERIFIED', /needs at least one signature/, MediaTypes.dockerSchema1Signed);
+    await refused(bytes, 'MANIFEST_UNVERIFIED', /needs at least one signature/, MediaTypes.dockerSchema1Signed);
   });
 });
 
-describe('schema 1: signatures made here', () => {
+describe('schema 1: signatures made here', async () => {
   for (const [name, key] of KEYS) {
-    test(`${name}: signs, verifies, and the same payload, key and time give the same bytes${name.startsWith('RS') ? '' : ' (payload part)'}`, () => {
+    test(`${name}: signs, verifies, and the same payload, key and time give the same bytes${name.startsWith('RS') ? '' : ' (payload part)'}`, async () => {
       const bytes = payload();
       const first = signed(bytes, key);
-      const parsed = parse(first, MediaTypes.dockerSchema1Signed);
+      const parsed = await parse(first, MediaTypes.dockerSchema1Signed);
       assert.equal(parsed.digest, digestOf(bytes));
       if (name.startsWith('RS')) assert.ok(signed(bytes, key).equals(first), 'RSA PKCS#1 v1.5 is deterministic');
       const jwk = (JSON.parse(first.toString('utf8')) as any).signatures[0].header.jwk;
@@ -107,42 +107,42 @@ describe('schema 1: signatures made here', () => {
     });
   }
 
-  test('forged: the payload changed after signing', () => {
+  test('forged: the payload changed after signing', async () => {
     const text = signed().toString('utf8').replace('"tag": "latest"', '"tag": "latesT"');
-    refused(text, 'MANIFEST_UNVERIFIED', /does not verify/);
+    await refused(text, 'MANIFEST_UNVERIFIED', /does not verify/);
   });
 
-  test('forged: another manifest\'s signature, another key\'s jwk, a wrong kid, a mismatched algorithm', () => {
+  test('forged: another manifest\'s signature, another key\'s jwk, a wrong kid, a mismatched algorithm', async () => {
     const bytes = signed();
     const other = JSON.parse(signed().toString('utf8')) as any;
-    refused(withSignature(bytes, (b) => { b.signature = other.signatures[0].signature; b.protected = other.signatures[0].protected; }), 'MANIFEST_UNVERIFIED', /does not verify/);
-    refused(withSignature(bytes, (b) => { b.header.jwk = (JSON.parse(signed(payload(), KEYS[1]![1]).toString('utf8')) as any).signatures[0].header.jwk; b.header.alg = 'ES384'; }), 'MANIFEST_UNVERIFIED', /does not verify/);
-    refused(withSignature(bytes, (b) => { b.header.jwk.kid = 'AAAA:BBBB:CCCC:DDDD:EEEE:FFFF:GGGG:HHHH:IIII:JJJJ:KKKK:LLLL'; }), 'MANIFEST_UNVERIFIED', /kid does not match/);
-    refused(withSignature(bytes, (b) => { b.header.alg = 'RS256'; }), 'MANIFEST_UNVERIFIED', /does not fit/);
-    refused(withSignature(bytes, (b) => { b.header.alg = 'HS256'; }), 'MANIFEST_UNVERIFIED', /unsupported algorithm/);
-    refused(withSignature(bytes, (b) => { b.header.jwk = { kty: 'EC', crv: 'P-256', x: 'AA', y: 'AA' }; }), 'MANIFEST_UNVERIFIED', /not a usable/);
+    await refused(withSignature(bytes, (b) => { b.signature = other.signatures[0].signature; b.protected = other.signatures[0].protected; }), 'MANIFEST_UNVERIFIED', /does not verify/);
+    await refused(withSignature(bytes, (b) => { b.header.jwk = (JSON.parse(signed(payload(), KEYS[1]![1]).toString('utf8')) as any).signatures[0].header.jwk; b.header.alg = 'ES384'; }), 'MANIFEST_UNVERIFIED', /does not verify/);
+    await refused(withSignature(bytes, (b) => { b.header.jwk.kid = 'AAAA:BBBB:CCCC:DDDD:EEEE:FFFF:GGGG:HHHH:IIII:JJJJ:KKKK:LLLL'; }), 'MANIFEST_UNVERIFIED', /kid does not match/);
+    await refused(withSignature(bytes, (b) => { b.header.alg = 'RS256'; }), 'MANIFEST_UNVERIFIED', /does not fit/);
+    await refused(withSignature(bytes, (b) => { b.header.alg = 'HS256'; }), 'MANIFEST_UNVERIFIED', /unsupported algorithm/);
+    await refused(withSignature(bytes, (b) => { b.header.jwk = { kty: 'EC', crv: 'P-256', x: 'AA', y: 'AA' }; }), 'MANIFEST_UNVERIFIED', /not a usable/);
   });
 
-  test('truncated or malformed signature blocks', () => {
+  test('truncated or malformed signature blocks', async () => {
     const bytes = signed();
-    refused(withSignature(bytes, (b) => { b.signature = b.signature.slice(0, 40); }), 'MANIFEST_UNVERIFIED', /does not verify/);
-    refused(withSignature(bytes, (b) => { b.signature = '!!'; }), 'MANIFEST_UNVERIFIED', /not base64url/);
-    refused(withSignature(bytes, (b) => { b.protected = b.protected.slice(0, 10); }), 'MANIFEST_UNVERIFIED', /protected/);
-    refused(withSignature(bytes, (b) => { delete b.protected; }), 'MANIFEST_UNVERIFIED', /must have header.jwk/);
+    await refused(withSignature(bytes, (b) => { b.signature = b.signature.slice(0, 40); }), 'MANIFEST_UNVERIFIED', /does not verify/);
+    await refused(withSignature(bytes, (b) => { b.signature = '!!'; }), 'MANIFEST_UNVERIFIED', /not base64url/);
+    await refused(withSignature(bytes, (b) => { b.protected = b.protected.slice(0, 10); }), 'MANIFEST_UNVERIFIED', /protected/);
+    await refused(withSignature(bytes, (b) => { delete b.protected; }), 'MANIFEST_UNVERIFIED', /must have header.jwk/);
     const protectedHeader = (length: number) => Buffer.from(JSON.stringify({ formatLength: length, formatTail: 'Cn0' })).toString('base64url');
-    refused(withSignature(bytes, (b) => { b.protected = protectedHeader(10_000_000); }), 'MANIFEST_UNVERIFIED', /formatLength lies outside/);
-    refused(withSignature(bytes, (b) => { b.protected = protectedHeader(20); }), 'MANIFEST_INVALID', /signed payload is not valid JSON/);
+    await refused(withSignature(bytes, (b) => { b.protected = protectedHeader(10_000_000); }), 'MANIFEST_UNVERIFIED', /formatLength lies outside/);
+    await refused(withSignature(bytes, (b) => { b.protected = protectedHeader(20); }), 'MANIFEST_INVALID', /signed payload is not valid JSON/);
   });
 
-  test('the bytes outside the signed payload must say the same as the payload', () => {
+  test('the bytes outside the signed payload must say the same as the payload', async () => {
     const text = signed().toString('utf8');
     // A field added after the signed part is not covered by any signature.
     const smuggled = `${text.slice(0, text.lastIndexOf('\n}'))},\n   "tag": "other"\n}`;
-    refused(smuggled, 'MANIFEST_UNVERIFIED', /differs from its signed payload/);
+    await refused(smuggled, 'MANIFEST_UNVERIFIED', /differs from its signed payload/);
   });
 });
 
-describe('schema 1: structure and fsLayers/history consistency', () => {
+describe('schema 1: structure and fsLayers/history consistency', async () => {
   const cases: [string, Buffer, RegExp][] = [
     ['history shorter than fsLayers', payload(3, (m) => m.history.pop()), /history has 2 entries for 3 fsLayers/],
     ['no layers', payload(1, (m) => { m.fsLayers = []; m.history = []; }), /fsLayers must be a non-empty array/],
@@ -156,9 +156,9 @@ describe('schema 1: structure and fsLayers/history consistency', () => {
     ['schemaVersion 2 with fsLayers', payload(1, (m) => { m.schemaVersion = 2; }), /schemaVersion must be 1/],
   ];
   for (const [name, bytes, message] of cases) {
-    test(`${name}: MANIFEST_INVALID, signed or not`, () => {
-      refused(bytes, 'MANIFEST_INVALID', message);
-      refused(signed(bytes), 'MANIFEST_INVALID', message);
+    test(`${name}: MANIFEST_INVALID, signed or not`, async () => {
+      await refused(bytes, 'MANIFEST_INVALID', message);
+      await refused(signed(bytes), 'MANIFEST_INVALID', message);
     });
   }
 });

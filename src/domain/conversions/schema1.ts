@@ -5,6 +5,7 @@ import { digestOf } from '../digest.js';
 import { tryParseDigest } from '../digest.js';
 import { RegistryError } from '../errors.js';
 import { MediaTypes } from '../media-types.js';
+import { JsonDefectError, parseStrictJson } from '../strict-json.js';
 import { parsePrettyJws, verifyJws } from './jws.js';
 
 export interface Schema1Manifest {
@@ -31,9 +32,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function parseJson(bytes: Buffer, what: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    throw invalid(`${what} is not valid JSON`);
+    value = parseStrictJson(bytes);
+  } catch (err) {
+    if (!(err instanceof JsonDefectError)) throw err;
+    throw invalid(`${what} ${err.message}`);
   }
   if (!isObject(value)) throw invalid(`${what} must be a JSON object`);
   return value;
@@ -80,7 +82,7 @@ function checkStructure(body: Record<string, unknown>): Omit<Schema1Manifest, 'm
  * that of the signed payload (what Docker and containers/image compute); one without is unsigned,
  * unless pushed as `v1+prettyjws`, which must be signed.
  */
-export function parseSchema1(bytes: Buffer, body: Record<string, unknown>, headerType: string | undefined): Schema1Manifest {
+export async function parseSchema1(bytes: Buffer, body: Record<string, unknown>, headerType: string | undefined): Promise<Schema1Manifest> {
   if (body.mediaType !== undefined) throw invalid('a schema 1 manifest has no mediaType field');
   const signed = body.signatures !== undefined || headerType === MediaTypes.dockerSchema1Signed;
   if (!signed) {
@@ -91,6 +93,6 @@ export function parseSchema1(bytes: Buffer, body: Record<string, unknown>, heade
   const { signatures: _signatures, ...unsigned } = body;
   if (!isDeepStrictEqual(payload, unsigned)) throw new RegistryError('MANIFEST_UNVERIFIED', 'the manifest differs from its signed payload');
   const structure = checkStructure(payload);
-  verifyJws(jws);
+  await verifyJws(jws);
   return { mediaType: MediaTypes.dockerSchema1Signed, digest: digestOf(jws.payload), ...structure };
 }

@@ -42,11 +42,11 @@ describe('schema 2 → schema 1', () => {
     assert.deepEqual(JSON.parse(payload.toString('utf8')), JSON.parse(unsignedText('image-oci1-to-schema1.json')));
   });
 
-  test('signed with a registry key it verifies as Docker would, and converting again gives the same bytes', () => {
+  test('signed with a registry key it verifies as Docker would, and converting again gives the same bytes', async () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const convert = () => signPrettyJws(toSchema1Payload(layersOf('image-schema2.json'), fixture('image-schema2-config.json'), 'team/app', 'v1'), privateKey, new Date(1_700_000_000_000));
     const bytes = convert();
-    const parsed = parseSchema1(bytes, JSON.parse(bytes.toString('utf8')) as Record<string, unknown>, MediaTypes.dockerSchema1Signed);
+    const parsed = await parseSchema1(bytes, JSON.parse(bytes.toString('utf8')) as Record<string, unknown>, MediaTypes.dockerSchema1Signed);
     assert.equal(parsed.name, 'team/app');
     assert.equal(parsed.tag, 'v1');
     assert.equal(parsed.architecture, 'amd64');
@@ -69,7 +69,7 @@ describe('schema 2 → schema 1', () => {
   test('configs it cannot convert: MANIFEST_UNKNOWN saying why', () => {
     const layers = layersOf('image-schema2.json');
     const refuses = (config: string, message: RegExp) => assert.throws(() => toSchema1Payload(layers, Buffer.from(config), 'a', 'b'), (err: unknown) => err instanceof RegistryError && err.code === 'MANIFEST_UNKNOWN' && message.test(err.message));
-    refuses('not json', /not JSON/);
+    refuses('not json', /not valid JSON/);
     refuses('[]', /not a JSON object/);
     refuses('{"history":[{"created_by":"one layer"}]}', /history names 1 layers, the manifest has 5/);
     refuses('{"history":"x"}', /history is not a list/);

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { RegistryError } from '../errors.js';
 import type { Descriptor } from '../manifest.js';
+import { JsonDefectError, MAX_JSON_DEPTH, parseStrictJson } from '../strict-json.js';
 import { goJson, sortedKeys } from './go-json.js';
 
 /** The gzipped empty tar Docker uses for history entries that add no layer (32 bytes). */
@@ -51,9 +52,12 @@ function history(config: Record<string, unknown>, layerCount: number): HistoryEn
 export function toSchema1Payload(layers: Descriptor[], configBytes: Buffer, name: string, tag: string): Buffer {
   let config: unknown;
   try {
-    config = JSON.parse(configBytes.toString('utf8'));
-  } catch {
-    throw unconvertible('the image config is not JSON');
+    // A config nested deeper than any real one (it is a blob: nothing bounded it on push) is not
+    // walked: re-serializing it would overflow the stack.
+    config = parseStrictJson(configBytes, MAX_JSON_DEPTH);
+  } catch (err) {
+    if (!(err instanceof JsonDefectError)) throw err;
+    throw unconvertible(`the image config ${err.message}`);
   }
   if (!isObject(config)) throw unconvertible('the image config is not a JSON object');
   const entries = history(config, layers.length);

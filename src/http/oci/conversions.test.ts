@@ -64,7 +64,7 @@ describe('schema 2 → schema 1 for Docker 1.7–1.9', () => {
     const image = await pushRealImage(name, 'v1', 'docker');
     const served = await get(name, 'v1', DOCKER_1_9);
     assert.equal(served.type, M.dockerSchema1Signed);
-    const parsed = parseSchema1(served.bytes, served.body, served.type);
+    const parsed = await parseSchema1(served.bytes, served.body, served.type);
     assert.equal(served.digest, parsed.digest, 'Docker-Content-Digest is the payload digest');
     assert.equal(parsed.name, name);
     assert.equal(parsed.tag, 'v1');

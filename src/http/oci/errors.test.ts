@@ -128,10 +128,25 @@ describe('digests and references', () => {
     }
   });
 
-  test('a reference with a colon is a digest; an invalid one is DIGEST_INVALID', async () => {
-    for (const reference of ['sha256:short', 'latest:1', `sha256:${'a'.repeat(64)}:x`, 'x'.repeat(201)]) {
-      assertError(await app.inject({ url: `/v2/${name}/manifests/${reference}` }), 400, reference.includes(':') ? 'DIGEST_INVALID' : 'TAG_INVALID');
+  test('a reference with a colon is a digest; an invalid one is DIGEST_INVALID on PUT and DELETE', async () => {
+    for (const reference of ['sha256:short', 'latest:1', `sha256:${'a'.repeat(64)}:x`, 'x'.repeat(201), '-dash', `sha384:${'a'.repeat(96)}`]) {
+      const code = reference.includes(':') ? 'DIGEST_INVALID' : 'TAG_INVALID';
+      assertError(await app.inject({ method: 'DELETE', url: `/v2/${name}/manifests/${reference}` }), 400, code);
+      const put = { method: 'PUT' as const, url: `/v2/${name}/manifests/${reference}`, headers: { 'content-type': image.mediaType }, payload: image.bytes };
+      assertError(await app.inject(put), 400, code);
     }
+  });
+
+  test('a pull by a reference that is neither a tag nor a digest is 404 MANIFEST_UNKNOWN, as end-3 says', async () => {
+    for (const reference of ['sha256:short', 'latest:1', `sha256:${'a'.repeat(64)}:x`, 'x'.repeat(201), '-dash', '.dot', `sha384:${'a'.repeat(96)}`]) {
+      const entry = assertError(await app.inject({ url: `/v2/${name}/manifests/${reference}` }), 404, 'MANIFEST_UNKNOWN');
+      assert.deepEqual(entry.detail, { reference });
+      const head = await app.inject({ method: 'HEAD', url: `/v2/${name}/manifests/${reference}` });
+      assert.equal(head.statusCode, 404, reference);
+      assert.equal(head.body, '');
+    }
+    // the repository is looked up first: an unknown one is still NAME_UNKNOWN
+    assertError(await app.inject({ url: `/v2/errors/nowhere/manifests/-dash` }), 404, 'NAME_UNKNOWN');
   });
 
   test('a very long path is NAME_INVALID in the envelope', async () => {

@@ -1,13 +1,15 @@
 // GET /v2/<name>/referrers/<digest> through the HTTP surface: the index of manifests whose
 // subject is <digest>, with artifactType and annotations, and the artifactType filter.
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Descriptor } from '../../domain/manifest.js';
 import { EMPTY_JSON, MediaTypes } from '../../domain/media-types.js';
 import {
   API_VERSION, assertError, descriptorOf, digestOf, manifestBytes, pushArtifact, pushImage, pushManifest, type PushedManifest, type Response,
 } from '../../testing/registry-client.js';
+import { callApi } from '../../testing/api-client.js';
 import { useInjectedBerth } from '../../testing/injected-berth.js';
+import { startBerth, type TestBerth } from '../../testing/server.js';
 
 const berth = useInjectedBerth();
 
@@ -110,8 +112,38 @@ describe('referrers', () => {
     assert.deepEqual(entry.detail, { artifactType: 'not a media type' });
   });
 
-  test('an unknown repository is 404 NAME_UNKNOWN', async () => {
-    assertError(await referrers('refs/nowhere', subject.digest), 404, 'NAME_UNKNOWN');
+  test('a repository created empty (CreateRepository) answers 200 with an empty index, never 404', async () => {
+    assert.equal((await callApi(berth.app, 'CreateRepository', { repositoryName: 'refs/created-empty' })).statusCode, 200);
+    const res = await referrers('refs/created-empty', subject.digest);
+    assert.deepEqual(index(res, false), []);
+    assert.deepEqual(index(await referrers('refs/created-empty', subject.digest, 'application/vnd.example.sbom.v1'), true), []);
+  });
+
+  test('a name nothing was pushed to yet, in a registry that creates repositories on push, is a repository that holds nothing: 200, empty index', async () => {
+    const res = await referrers('refs/nowhere', subject.digest);
+    assert.deepEqual(index(res, false), []);
+    assert.equal(res.body, `{"schemaVersion":2,"mediaType":"${MediaTypes.ociIndex}","manifests":[]}`);
+    // still invalid input first
+    assertError(await referrers('refs/nowhere', 'sha256:abc'), 400, 'DIGEST_INVALID');
+    // nothing was created by looking
+    assertError(await berth.app.inject({ url: '/v2/refs/nowhere/tags/list' }), 404, 'NAME_UNKNOWN');
+  });
+});
+
+describe('referrers where repositories are not created on push', () => {
+  let closed: TestBerth;
+  before(async () => {
+    closed = await startBerth({ listen: false, settings: { registry: { createRepositoryOnPush: false } } });
+  });
+  after(() => closed?.close());
+
+  test('a repository that does not exist is not found: 404 NAME_UNKNOWN ("assuming a repository is found")', async () => {
+    assertError(await closed.berth.app.inject({ url: `/v2/refs/nowhere/referrers/${digestOf('x')}` }), 404, 'NAME_UNKNOWN');
+  });
+
+  test('one created empty answers 200 with an empty index', async () => {
+    assert.equal((await callApi(closed.berth.app, 'CreateRepository', { repositoryName: 'refs/empty' })).statusCode, 200);
+    assert.deepEqual(index(await closed.berth.app.inject({ url: `/v2/refs/empty/referrers/${digestOf('x')}` }), false), []);
   });
 });
 
