@@ -10,7 +10,7 @@ import { GZIPPED_EMPTY_TAR, toSchema1Payload } from '../domain/conversions/to-sc
 import { RegistryError } from '../domain/errors.js';
 import { parseManifest, type Descriptor } from '../domain/manifest.js';
 import { MediaTypes } from '../domain/media-types.js';
-import { check, fc, onlyThrows } from './harness.js';
+import { check, checkAsync, fc, onlyThrows } from './harness.js';
 import { digest, dockerImage, ociImage, PROTOTYPE_KEYS, type Image } from './manifest-arbitraries.js';
 
 const plain = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
@@ -19,11 +19,11 @@ const strip = (d: Descriptor) => ({ mediaType: d.mediaType, size: d.size, digest
 
 describe('fuzz: Docker schema 2 ↔ OCI', () => {
   test('an image converts to the other family and back unchanged; every digest and size is kept; the result parses', (t) => {
-    check(t, 1500, fc.property(fc.oneof(dockerImage, ociImage).map(plain), (image: Image) => {
+    return checkAsync(t, 1500, fc.asyncProperty(fc.oneof(dockerImage, ociImage).map(plain), async (image: Image) => {
       const from = familyOf(image.mediaType)!;
       const to = from === 'docker' ? 'oci' : 'docker';
       const converted = JSON.parse(convertImage(image as unknown as Record<string, unknown>, to).toString('utf8')) as Image;
-      const parsed = parseManifest(Buffer.from(JSON.stringify(converted)), converted.mediaType);
+      const parsed = await parseManifest(Buffer.from(JSON.stringify(converted)), converted.mediaType);
       assert.equal(familyOf(parsed.mediaType), to);
       assert.deepEqual([converted.config, ...converted.layers].map((d) => [d.digest, d.size]), [image.config, ...image.layers].map((d) => [d.digest, d.size]));
       const back = JSON.parse(convertImage(converted as unknown as Record<string, unknown>, from).toString('utf8')) as Image;
@@ -35,7 +35,7 @@ describe('fuzz: Docker schema 2 ↔ OCI', () => {
 
   test('a list converts entry by entry to the children it is given, or refuses with MANIFEST_UNKNOWN', (t) => {
     const entry = fc.record({ mediaType: fc.constantFrom(MediaTypes.dockerManifest, MediaTypes.ociManifest, MediaTypes.ociIndex, 'application/vnd.example+json', ...PROTOTYPE_KEYS), digest, size: fc.nat() });
-    check(t, 1500, fc.property(fc.array(entry, { maxLength: 5 }).map(plain), fc.boolean(), fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }), (entries, toOci, known) => {
+    return checkAsync(t, 1500, fc.asyncProperty(fc.array(entry, { maxLength: 5 }).map(plain), fc.boolean(), fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }), async (entries, toOci, known) => {
       const children = new Map(entries.filter((_, i) => known[i]).map((e) => [e.digest, { digest: `sha256:${'c'.repeat(64)}`, size: e.size + 1 }]));
       const body = { schemaVersion: 2, mediaType: toOci ? MediaTypes.dockerManifestList : MediaTypes.ociIndex, manifests: entries };
       const bytes = onlyThrows(() => convertList(body, toOci ? 'oci' : 'docker', children), unknownManifest, `convertList(${JSON.stringify(body)})`);
@@ -46,7 +46,7 @@ describe('fuzz: Docker schema 2 ↔ OCI', () => {
         assert.equal(m.digest, children.get(entries[i]!.digest)!.digest);
         assert.equal(familyOf(m.mediaType), toOci ? 'oci' : 'docker');
       });
-      parseManifest(bytes, toOci ? MediaTypes.ociIndex : MediaTypes.dockerManifestList);
+      await parseManifest(bytes, toOci ? MediaTypes.ociIndex : MediaTypes.dockerManifestList);
     }));
   });
 });
@@ -59,10 +59,10 @@ describe('fuzz: schema 2 → schema 1', () => {
     fc.string({ maxLength: 40 }),
   );
   test('arbitrary configs and layer lists: a schema 1 manifest Berth parses, naming the image\'s layers, or MANIFEST_UNKNOWN', (t) => {
-    check(t, 2000, fc.property(fc.array(fc.record({ mediaType: fc.constant('application/vnd.docker.image.rootfs.diff.tar.gzip'), digest, size: fc.nat() }), { maxLength: 4 }).map(plain), config, (layers, configText) => {
+    return checkAsync(t, 2000, fc.asyncProperty(fc.array(fc.record({ mediaType: fc.constant('application/vnd.docker.image.rootfs.diff.tar.gzip'), digest, size: fc.nat() }), { maxLength: 4 }).map(plain), config, async (layers, configText) => {
       const payload = onlyThrows(() => toSchema1Payload(layers, Buffer.from(configText), 'fuzz/app', 'v1'), unknownManifest, `toSchema1Payload(${layers.length} layers, ${JSON.stringify(configText)})`);
       if (!payload) return;
-      const parsed = parseManifest(payload, MediaTypes.dockerSchema1);
+      const parsed = await parseManifest(payload, MediaTypes.dockerSchema1);
       const allowed = new Set([...layers.map((l) => l.digest), GZIPPED_EMPTY_TAR.digest]);
       for (const blob of parsed.blobs) assert.ok(allowed.has(blob.digest), blob.digest);
       for (const layer of layers) assert.ok(parsed.blobs.some((b) => b.digest === layer.digest), `layer ${layer.digest} is in the schema 1 manifest`);

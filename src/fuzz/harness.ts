@@ -46,4 +46,14 @@ export function onlyThrows<T>(fn: () => T, allowed: (err: unknown) => boolean, w
   }
 }
 
+/** onlyThrows for an asynchronous `fn`: it resolves, or rejects with an error `allowed` accepts. */
+export async function onlyRejects<T>(fn: () => Promise<T>, allowed: (err: unknown) => boolean, what: string): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (allowed(err)) return undefined;
+    assert.fail(`${what} threw ${(err as Error)?.stack ?? String(err)}`);
+  }
+}
+
 export { fc };

@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { RegistryError } from '../domain/errors.js';
 import { parseManifest } from '../domain/manifest.js';
 import { MediaTypes } from '../domain/media-types.js';
-import { check, fc, onlyThrows } from './harness.js';
+import { checkAsync, fc, onlyRejects } from './harness.js';
 import { descriptor, dockerImage, mutate, ociImage, PROTOTYPE_KEYS, prototypeKeyed, type Mutation } from './manifest-arbitraries.js';
 
 const FIXTURES = new URL('../../test/fixtures/manifests/', import.meta.url);
@@ -29,7 +29,7 @@ const contentType = fc.oneof(
   fc.constantFrom(...Object.values(MediaTypes), 'application/json', 'application/json; charset=utf-8', '', ';', 'text/plain', ...PROTOTYPE_KEYS),
   fc.string({ maxLength: 40 }),
 );
-const parse = (bytes: Buffer, type: string | undefined) => onlyThrows(() => parseManifest(bytes, type), manifestError, `parseManifest(${JSON.stringify(bytes.toString('utf8').slice(0, 2000))}, ${JSON.stringify(type)})`);
+const parse = (bytes: Buffer, type: string | undefined) => onlyRejects(() => parseManifest(bytes, type), manifestError, `parseManifest(${JSON.stringify(bytes.toString('utf8').slice(0, 2000))}, ${JSON.stringify(type)})`);
 
 describe('fuzz: parseManifest refuses what it cannot read with MANIFEST_INVALID / MANIFEST_UNVERIFIED only', () => {
   test('arbitrary bytes and arbitrary JSON', (t) => {
@@ -38,8 +38,8 @@ describe('fuzz: parseManifest refuses what it cannot read with MANIFEST_INVALID 
       fc.jsonValue({ maxDepth: 4 }).map((v) => Buffer.from(JSON.stringify(v) ?? 'null')),
       fc.string({ maxLength: 100 }).map((s) => Buffer.from(s)),
     );
-    check(t, 3000, fc.property(bytes, contentType, (b, type) => {
-      parse(b, type);
+    return checkAsync(t, 3000, fc.asyncProperty(bytes, contentType, async (b, type) => {
+      await parse(b, type);
     }));
   });
 
@@ -51,8 +51,8 @@ describe('fuzz: parseManifest refuses what it cannot read with MANIFEST_INVALID 
       config: value, layers: value, manifests: value, subject: value, annotations: value, artifactType: value,
       fsLayers: value, history: value, signatures: value, name: value, tag: value,
     }, { requiredKeys: [] });
-    check(t, 1000, fc.property(shaped, contentType, (body, type) => {
-      parse(Buffer.from(JSON.stringify(body)), type);
+    return checkAsync(t, 1000, fc.asyncProperty(shaped, contentType, async (body, type) => {
+      await parse(Buffer.from(JSON.stringify(body)), type);
     }));
   });
 
@@ -62,9 +62,9 @@ describe('fuzz: parseManifest refuses what it cannot read with MANIFEST_INVALID 
       op: fc.constantFrom('set', 'delete', 'wrap'),
       value: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(...PROTOTYPE_KEYS, 'ES256', 'RS256', 'HS256', 'none', 1, -1, 1e300, 'sha256:x'), descriptor),
     }), { minLength: 1, maxLength: 4 });
-    check(t, 3000, fc.property(fc.constantFrom(...jsonFixtures), mutation, contentType, fc.boolean(), (fixture, mutations, type, pretty) => {
+    return checkAsync(t, 3000, fc.asyncProperty(fc.constantFrom(...jsonFixtures), mutation, contentType, fc.boolean(), async (fixture, mutations, type, pretty) => {
       const body = mutate(fixture.value, mutations);
-      parse(Buffer.from(JSON.stringify(body, null, pretty ? 3 : undefined) ?? 'null'), type);
+      await parse(Buffer.from(JSON.stringify(body, null, pretty ? 3 : undefined) ?? 'null'), type);
     }));
   });
 
@@ -76,41 +76,41 @@ describe('fuzz: parseManifest refuses what it cannot read with MANIFEST_INVALID 
       op: fc.constantFrom('set', 'delete', 'wrap'),
       value: fc.oneof(fc.jsonValue({ maxDepth: 1 }), fc.constantFrom(...PROTOTYPE_KEYS, 'ES256', 'ES384', 'RS256', 'HS256', 'none', 'P-256', 'P-521', 'EC', 'RSA', '', 'AAAA', 'e30')),
     }), { minLength: 1, maxLength: 3 });
-    check(t, 2000, fc.property(fc.constantFrom(...signed), mutation, contentType, (fixture, mutations, type) => {
+    return checkAsync(t, 2000, fc.asyncProperty(fc.constantFrom(...signed), mutation, contentType, async (fixture, mutations, type) => {
       const body = fixture.value as Record<string, unknown>;
       const bytes = Buffer.from(JSON.stringify({ ...body, signatures: mutate(body.signatures, mutations) }, null, 3));
-      parse(bytes, type);
+      await parse(bytes, type);
     }));
   });
 
   test('the fixtures themselves, under every Content-Type', (t) => {
-    check(t, 500, fc.property(fc.constantFrom(...fixtures), contentType, (fixture, type) => {
-      parse(fixture.bytes, type);
+    return checkAsync(t, 500, fc.asyncProperty(fc.constantFrom(...fixtures), contentType, async (fixture, type) => {
+      await parse(fixture.bytes, type);
     }));
   });
 });
 
 describe('fuzz: generated valid manifests parse and round-trip', () => {
   test('OCI and Docker schema 2 images: config and layers are the needed blobs, unchanged through serialise → parse', (t) => {
-    check(t, 2000, fc.property(fc.oneof(ociImage, dockerImage).map(plain), fc.boolean(), (image, withHeader) => {
+    return checkAsync(t, 2000, fc.asyncProperty(fc.oneof(ociImage, dockerImage).map(plain), fc.boolean(), async (image, withHeader) => {
       const bytes = Buffer.from(JSON.stringify(image));
-      const parsed = parseManifest(bytes, withHeader ? image.mediaType : undefined);
+      const parsed = await parseManifest(bytes, withHeader ? image.mediaType : undefined);
       assert.equal(parsed.mediaType, image.mediaType);
       assert.equal(parsed.kind, 'image');
       assert.deepEqual(parsed.config, image.config);
       const distributable = image.layers.filter((l) => !(l.mediaType.includes('nondistributable') || l.mediaType === MediaTypes.dockerForeignLayer) || !l.urls?.length);
       assert.deepEqual(parsed.blobs, [image.config, ...distributable]);
       // Serialising what was parsed and parsing it again gives the same result.
-      const again = parseManifest(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: parsed.mediaType, config: parsed.config, layers: image.layers, ...(parsed.annotations && { annotations: parsed.annotations }) })), parsed.mediaType);
+      const again = await parseManifest(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: parsed.mediaType, config: parsed.config, layers: image.layers, ...(parsed.annotations && { annotations: parsed.annotations }) })), parsed.mediaType);
       assert.deepEqual(again, parsed);
     }));
   });
 
   test('indexes: every child is a needed manifest, unchanged', (t) => {
     const index = fc.record({ list: fc.array(descriptor, { maxLength: 6 }), oci: fc.boolean() });
-    check(t, 1000, fc.property(index.map(plain), ({ list, oci }) => {
+    return checkAsync(t, 1000, fc.asyncProperty(index.map(plain), async ({ list, oci }) => {
       const mediaType = oci ? MediaTypes.ociIndex : MediaTypes.dockerManifestList;
-      const parsed = parseManifest(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, manifests: list })), mediaType);
+      const parsed = await parseManifest(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, manifests: list })), mediaType);
       assert.equal(parsed.kind, 'index');
       assert.deepEqual(parsed.manifests, list);
       assert.deepEqual(parsed.blobs, []);
