@@ -276,7 +276,7 @@ class Uploads implements UploadIndex {
   async create(upload: Omit<Upload, 'verifiedDigest' | 'dataKey'> & { dataKey?: WrappedKey | null }) {
     await this.db.insertInto('uploads').values({
       id: upload.id, repository_id: upload.repositoryId, created_at: upload.createdAt, updated_at: upload.updatedAt, verified_digest: null,
-      data_key: upload.dataKey ? JSON.stringify(upload.dataKey) : null,
+      data_key: upload.dataKey ? JSON.stringify(upload.dataKey) : null, lease_holder: null, lease_until: null,
     }).execute();
   }
 
@@ -287,6 +287,19 @@ class Uploads implements UploadIndex {
   async get(id: string) {
     const row = await this.db.selectFrom('uploads').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toUpload(row);
+  }
+
+  async lease(id: string, holder: string, now: number, until: number) {
+    // One statement: the lease is taken only if it was free, run out, or already the holder's.
+    const result = await this.db.updateTable('uploads').set({ lease_holder: holder, lease_until: until })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now), eb('lease_holder', '=', holder)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async release(id: string, holder: string) {
+    await this.db.updateTable('uploads').set({ lease_holder: null, lease_until: null }).where('id', '=', id).where('lease_holder', '=', holder).execute();
   }
 
   async markVerified(id: string, digest: string) {

@@ -17,7 +17,7 @@ import type { DataKeys } from './data-keys.js';
 import type { BlobForms, UploadSealing } from './blob-forms.js';
 import { HashStates } from './hash-states.js';
 import { sharedHashWorker, type RunningHash } from './hash-worker.js';
-import { KeyedLock } from './keyed-lock.js';
+import { UploadLock } from './upload-lock.js';
 
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MOUNT_CANDIDATES = 50;
@@ -56,7 +56,8 @@ export function progressRange(size: number): string {
 
 export class UploadService {
   private readonly hashes = new HashStates();
-  private readonly locks = new KeyedLock();
+  /** One request at a time writes an upload, on whichever node (upload-lock.ts). */
+  private readonly locks: UploadLock;
 
   constructor(
     private readonly store: MetadataStore,
@@ -65,7 +66,9 @@ export class UploadService {
     private readonly keys: DataKeys,
     private readonly forms: BlobForms,
     private readonly options: UploadOptions,
-  ) {}
+  ) {
+    this.locks = new UploadLock(store.uploads);
+  }
 
   /** POST: mount, monolithic upload (with `digest`), or a new upload session. */
   async start(ctx: RequestContext, name: string, request: { digest?: string; mount?: string; from?: string; chunk?: Chunk }): Promise<StartResult> {
@@ -149,8 +152,8 @@ export class UploadService {
   async expire(before: number): Promise<number> {
     let removed = 0;
     for (const upload of await this.store.uploads.stale(before, 1000)) {
-      await this.locks.run(upload.id, () => this.discard(upload.id));
-      removed++;
+      // An upload a request is writing right now is not abandoned, however old its last touch.
+      if ((await this.locks.tryRun(upload.id, async () => { await this.discard(upload.id); return true; })) === true) removed++;
     }
     return removed;
   }
