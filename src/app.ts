@@ -225,26 +225,28 @@ export async function createBerth(config: Config): Promise<Berth> {
   const publicManifests = new ManifestService(store, publicAccess, formats, { maxManifestBytes: config.registry.maxManifestBytes });
   const publicBlobs = new BlobService(store, blobStore, publicAccess, dataKeys);
   const layerUrlKey = await loadSharedSecret(store.settings, deployment.masterKey, 'layer_url_key', 'layer-url-signing-key');
+  const uploads = new UploadService(store, blobStore, access, dataKeys, blobForms, { maxBlobBytes: config.registry.maxBlobBytes });
+  const publicUploads = new UploadService(store, blobStore, publicAccess, dataKeys, blobForms, { maxBlobBytes: config.registry.maxBlobBytes });
   const services: RegistryServices = {
     blobs,
-    uploads: new UploadService(store, blobStore, access, dataKeys, blobForms, { maxBlobBytes: config.registry.maxBlobBytes }),
+    uploads,
     manifests,
     listings: new ListingService(store, access),
     images: new ImageService(store, access, manifests),
     layerUrls: new LayerUrlService(store, blobs, access, layerUrlKey),
-    repositories: new RepositoryService(store, access, keyService, grantService),
+    repositories: new RepositoryService(store, access, keyService, grantService, uploads),
     resourceTags: new ResourceTagService(store, access),
     account: new AccountService(store, access),
     policies: new PolicyService(store, access),
   };
   const publicServices: RegistryServices = {
     blobs: publicBlobs,
-    uploads: new UploadService(store, blobStore, publicAccess, dataKeys, blobForms, { maxBlobBytes: config.registry.maxBlobBytes }),
+    uploads: publicUploads,
     manifests: publicManifests,
     listings: new ListingService(store, publicAccess),
     images: new ImageService(store, publicAccess, publicManifests),
     layerUrls: new LayerUrlService(store, publicBlobs, publicAccess, layerUrlKey),
-    repositories: new RepositoryService(store, publicAccess, keyService, grantService),
+    repositories: new RepositoryService(store, publicAccess, keyService, grantService, publicUploads),
     resourceTags: new ResourceTagService(store, publicAccess),
     account: new AccountService(store, publicAccess),
     policies: new PolicyService(store, publicAccess),

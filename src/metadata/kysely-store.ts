@@ -315,6 +315,11 @@ class Uploads implements UploadIndex {
     return Number(result.numDeletedRows) > 0;
   }
 
+  async idsOf(repositoryId: string) {
+    const rows = await this.db.selectFrom('uploads').select('id').where('repository_id', '=', repositoryId).execute();
+    return rows.map((r) => r.id);
+  }
+
   async stale(before: number, limit: number) {
     const rows = await this.db.selectFrom('uploads').selectAll().where('updated_at', '<', before).orderBy('updated_at').limit(limit).execute();
     return rows.map(toUpload);

@@ -29,6 +29,8 @@ export interface UploadIndex {
   /** Records that the upload's bytes were verified as `digest`. */
   markVerified(id: string, digest: string): Promise<void>;
   delete(id: string): Promise<boolean>;
+  /** Ids of a repository's uploads (to free their bytes when it is deleted). */
+  idsOf(repositoryId: string): Promise<string[]>;
   /** Uploads not touched since `before`, oldest first. */
   stale(before: number, limit: number): Promise<Upload[]>;
 }

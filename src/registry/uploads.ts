@@ -21,6 +21,8 @@ import { UploadLock } from './upload-lock.js';
 
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MOUNT_CANDIDATES = 50;
+/** Upload bytes without a session are removed once nothing has written to them for this long. */
+const ORPHAN_GRACE_MS = 3_600_000;
 
 export interface UploadOptions {
   maxBlobBytes: number;
@@ -148,14 +150,41 @@ export class UploadService {
     await this.locks.run(id, () => this.discard(id));
   }
 
-  /** Removes uploads untouched since `before` (abandoned by their clients). */
+  /**
+   * Removes uploads untouched since `before` (abandoned by their clients), and upload bytes whose
+   * session is gone (their repository was deleted while they were written, or a node died between
+   * the two deletions) and that nothing wrote to for an hour.
+   */
   async expire(before: number): Promise<number> {
     let removed = 0;
     for (const upload of await this.store.uploads.stale(before, 1000)) {
       // An upload a request is writing right now is not abandoned, however old its last touch.
       if ((await this.locks.tryRun(upload.id, async () => { await this.discard(upload.id); return true; })) === true) removed++;
     }
+    const orphans = await this.blobs.uploadsUntouchedSince(Math.max(before, Date.now() - ORPHAN_GRACE_MS));
+    for (const id of orphans) {
+      // A session's row is made before its bytes and deleted after them: bytes without a row are no session's.
+      if (UPLOAD_ID.test(id) && !(await this.store.uploads.get(id))) {
+        await this.blobs.deleteUpload(id);
+        removed++;
+      }
+    }
     return removed;
+  }
+
+  /**
+   * Deletes a repository with its uploads' bytes: `remove` deletes the repository (its upload
+   * sessions go with it) and says whether it did. An upload started meanwhile, or bytes a request
+   * still writes, are left to `expire`, which finds bytes without a session.
+   */
+  async removingUploads(repositoryId: string, remove: () => Promise<boolean>): Promise<boolean> {
+    const ids = await this.store.uploads.idsOf(repositoryId);
+    if (!(await remove())) return false;
+    for (const id of ids) {
+      this.hashes.drop(id);
+      await this.blobs.deleteUpload(id);
+    }
+    return true;
   }
 
   private async create(repository: Repository): Promise<string> {
