@@ -11,6 +11,7 @@ import type { MetadataStore, Repository, Upload } from '../metadata/store.js';
 import { SealedUploadWriter, type BlobStore, type DataKey, type UploadWriter } from '../storage/blob-store.js';
 import { KmsError } from '../domain/kms-errors.js';
 import { IntegrityError } from '../domain/integrity.js';
+import { isStorageFull } from '../domain/storage-full.js';
 import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from './context.js';
 import type { DataKeys } from './data-keys.js';
@@ -18,6 +19,7 @@ import type { BlobForms, UploadSealing } from './blob-forms.js';
 import { HashStates } from './hash-states.js';
 import { sharedHashWorker, type RunningHash } from './hash-worker.js';
 import { UploadLock } from './upload-lock.js';
+import { hashing, limited } from './upload-streams.js';
 
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MOUNT_CANDIDATES = 50;
@@ -82,7 +84,13 @@ export class UploadService {
     if (mount && (await this.mount(ctx, repository, mount, request.from))) return { kind: 'mounted', name, digest: mount.value };
     const upload = await this.create(repository);
     if (!digest) return { kind: 'started', upload: { name, id: upload, size: 0 } };
-    await this.finish(repository, upload, digest, request.chunk);
+    try {
+      await this.finish(repository, upload, digest, request.chunk);
+    } catch (err) {
+      // The client never learnt this session's id, so nothing can resume it: its bytes go now.
+      await this.locks.run(upload, () => this.discard(upload)).catch(() => { /* gone already, or expiry finds it */ });
+      throw err;
+    }
     return { kind: 'completed', name, digest: digest.value };
   }
 
@@ -93,7 +101,7 @@ export class UploadService {
     const repository = await this.access.existing(ctx, name, Actions.UploadLayerPart);
     const upload = await this.session(repository, id);
     const key = (await this.forms.sealingOf(upload))?.key;
-    const size = await this.locks.run(id, async () => {
+    const size = await this.locks.run(id, () => this.freedWhenFull(id, async () => {
       const writer = await this.blobs.uploadWriter(id, key);
       try {
         // The running hash waits here for the next chunk (on this node; others rebuild it).
@@ -102,7 +110,7 @@ export class UploadService {
       } finally {
         await writer.close();
       }
-    });
+    }));
     await this.store.uploads.touch(id, Date.now());
     return { name, id, size };
   }
@@ -194,7 +202,13 @@ export class UploadService {
     const dataKey = this.forms.uploadsStoreEncrypted(repository) ? undefined : await this.keys.forUpload(repository, id);
     // The row first: a byte file never exists without the session that owns it.
     await this.store.uploads.create({ id, repositoryId: repository.id, createdAt: now, updatedAt: now, dataKey: dataKey?.wrapped ?? null });
-    await this.blobs.createUpload(id, dataKey?.header);
+    try {
+      await this.blobs.createUpload(id, dataKey?.header);
+    } catch (err) {
+      // A session without its byte file could never be written (a full disk, a failed store).
+      await this.discard(id).catch(() => { /* expiry finds what is left */ });
+      throw err;
+    }
     return id;
   }
 
@@ -207,7 +221,7 @@ export class UploadService {
   }
 
   private async finish(repository: Repository, id: string, digest: Digest, chunk: Chunk | undefined): Promise<void> {
-    await this.locks.run(id, async () => {
+    await this.locks.run(id, () => this.freedWhenFull(id, async () => {
       const upload = await this.store.uploads.get(id);
       if (!upload) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} not found in ${repository.name}`, { id });
       const sealing = await this.forms.sealingOf(upload);
@@ -243,7 +257,20 @@ export class UploadService {
       await this.place(repository, id, digest, sealing);
       await this.store.blobs.link(repository.id, digest.value, writer.size);
       await this.store.uploads.delete(id);
-    });
+    }));
+  }
+
+  /**
+   * Runs work on an upload (holding its lock); when storage is full, the upload is abandoned at
+   * once: its bytes are what the disk needs back, and they would otherwise wait for expiry.
+   */
+  private async freedWhenFull<T>(id: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (isStorageFull(err)) await this.discard(id).catch(() => { /* expiry finds what is left */ });
+      throw err;
+    }
   }
 
   /** Completes an upload whose bytes this registry verified before a crash interrupted it. */
@@ -358,23 +385,5 @@ export class UploadService {
       return true;
     }
     return false;
-  }
-}
-
-/** Passes chunks through, feeding the hash. */
-async function* hashing(source: AsyncIterable<Uint8Array>, hash: RunningHash): AsyncIterable<Uint8Array> {
-  for await (const chunk of source) {
-    await hash.update(chunk);
-    yield chunk;
-  }
-}
-
-/** Passes chunks through, enforcing the size limit as they stream. */
-async function* limited(source: AsyncIterable<Uint8Array>, start: number, limit: number): AsyncIterable<Uint8Array> {
-  let size = start;
-  for await (const chunk of source) {
-    size += chunk.length;
-    if (size > limit) throw new RegistryError('SIZE_INVALID', `blob exceeds the registry's limit of ${limit} bytes`, { limit }, { status: 413 });
-    yield chunk;
   }
 }
