@@ -12,8 +12,11 @@ import { assertBlob, assertBlobCreated, patchUpload, putUpload } from '../testin
 import { uploadDataPath } from '../storage/layout.js';
 import { SEALED_SEGMENT, SEGMENT } from '../storage/encryption/segments.js';
 import type { FileWriter } from '../storage/driver.js';
+import { callApi } from '../testing/api-client.js';
 
 const NAME = 'crash/points';
+/** A repository whose data keys are wrapped by a KMS key (the account's default ECR key). */
+const KMS_NAME = 'crash/kms';
 
 /** Makes the process "die" at one step: that step fails, and the server is then restarted. */
 interface CrashPoint {
@@ -87,10 +90,15 @@ const points: CrashPoint[] = [
 
 const SIZES = [2 * SEGMENT, 8 * 1024 * 1024, 8 * 1024 * 1024 + 5, 20 * 1024 * 1024];
 
+const CASES = [
+  ...SIZES.map((size) => ({ size, name: NAME })),
+  { size: 8 * 1024 * 1024, name: KMS_NAME },
+];
+
 describe('an upload survives the process dying at each write step', () => {
-  for (const size of SIZES) {
+  for (const { size, name: NAME } of CASES) {
     for (const point of points) {
-      test(`${size} bytes${size % SEGMENT === 0 ? ' (64 KiB-aligned)' : ''}: ${point.name}`, async () => {
+      test(`${size} bytes${size % SEGMENT === 0 ? ' (64 KiB-aligned)' : ''}${NAME === KMS_NAME ? ', KMS repository' : ''}: ${point.name}`, async () => {
         const dataDir = tempDir();
         const data = randomBlob(size);
         const half = Math.floor(size / 2 / SEGMENT) * SEGMENT || SEGMENT;
@@ -100,6 +108,10 @@ describe('an upload survives the process dying at each write step', () => {
           const first = await startBerth({ listen: false, dataDir });
           try {
             const app = first.berth.app;
+            if (NAME === KMS_NAME) {
+              const created = await callApi(app, 'CreateRepository', { repositoryName: NAME, encryptionConfiguration: { encryptionType: 'KMS' } });
+              assert.equal(created.statusCode, 200, created.body);
+            }
             location = await startUpload(app, NAME);
             const id = location.split('/').pop()!;
             assert.equal((await patchUpload(app, location, data.subarray(0, half), `0-${half - 1}`)).statusCode, 202);
