@@ -106,12 +106,13 @@ export class UploadService {
       try {
         // The running hash waits here for the next chunk (on this node; others rebuild it).
         this.hashes.put(id, await this.writeChunk(id, key, writer, chunk), writer.size);
+        // Touched before the lock is let go: expiry, waiting for it, sees the upload is alive.
+        await this.store.uploads.touch(id, Date.now());
         return writer.size;
       } finally {
         await writer.close();
       }
     }));
-    await this.store.uploads.touch(id, Date.now());
     return { name, id, size };
   }
 
@@ -167,7 +168,14 @@ export class UploadService {
     let removed = 0;
     for (const upload of await this.store.uploads.stale(before, 1000)) {
       // An upload a request is writing right now is not abandoned, however old its last touch.
-      if ((await this.locks.tryRun(upload.id, async () => { await this.discard(upload.id); return true; })) === true) removed++;
+      // Nor is one a request resumed while this waited for its lock.
+      const expired = await this.locks.tryRun(upload.id, async () => {
+        const now = await this.store.uploads.get(upload.id);
+        if (!now || now.updatedAt >= before) return false;
+        await this.discard(upload.id);
+        return true;
+      });
+      if (expired === true) removed++;
     }
     const orphans = await this.blobs.uploadsUntouchedSince(Math.max(before, Date.now() - ORPHAN_GRACE_MS));
     for (const id of orphans) {
