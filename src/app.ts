@@ -64,6 +64,7 @@ import { RepositoryService } from './registry/repositories.js';
 import { ResourceTagService } from './registry/resource-tags.js';
 import type { RegistryServices } from './registry/services.js';
 import { UploadService } from './registry/uploads.js';
+import { leaseHolderPrefix } from './registry/upload-lock.js';
 import { BlobStore } from './storage/blob-store.js';
 import { BlobForms } from './registry/blob-forms.js';
 import { PathNotFoundError, type StorageDriver } from './storage/driver.js';
@@ -225,8 +226,12 @@ export async function createBerth(config: Config): Promise<Berth> {
   const publicManifests = new ManifestService(store, publicAccess, formats, { maxManifestBytes: config.registry.maxManifestBytes });
   const publicBlobs = new BlobService(store, blobStore, publicAccess, dataKeys);
   const layerUrlKey = await loadSharedSecret(store.settings, deployment.masterKey, 'layer_url_key', 'layer-url-signing-key');
-  const uploads = new UploadService(store, blobStore, access, dataKeys, blobForms, { maxBlobBytes: config.registry.maxBlobBytes });
-  const publicUploads = new UploadService(store, blobStore, publicAccess, dataKeys, blobForms, { maxBlobBytes: config.registry.maxBlobBytes });
+  // Upload leases are named after the node as it stays across restarts (its configured id, else its
+  // host): a node that starts again gives up the leases it held when it died, instead of waiting them out.
+  const uploadOptions = { maxBlobBytes: config.registry.maxBlobBytes, node: config.nodeId || hostname() };
+  await store.uploads.releaseHeldBy(leaseHolderPrefix(uploadOptions.node));
+  const uploads = new UploadService(store, blobStore, access, dataKeys, blobForms, uploadOptions);
+  const publicUploads = new UploadService(store, blobStore, publicAccess, dataKeys, blobForms, uploadOptions);
   const services: RegistryServices = {
     blobs,
     uploads,

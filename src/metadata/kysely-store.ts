@@ -302,6 +302,19 @@ class Uploads implements UploadIndex {
     await this.db.updateTable('uploads').set({ lease_holder: null, lease_until: null }).where('id', '=', id).where('lease_holder', '=', holder).execute();
   }
 
+  async releaseHeldBy(prefix: string) {
+    // Few uploads are leased at any time: the prefix is matched here, not with LIKE and its escapes.
+    const rows = await this.db.selectFrom('uploads').select(['id', 'lease_holder']).where('lease_holder', 'is not', null).execute();
+    let released = 0;
+    for (const row of rows) {
+      if (row.lease_holder?.startsWith(prefix)) {
+        await this.release(row.id, row.lease_holder);
+        released++;
+      }
+    }
+    return released;
+  }
+
   async markVerified(id: string, digest: string) {
     await this.db.updateTable('uploads').set({ verified_digest: digest }).where('id', '=', id).execute();
   }

@@ -44,6 +44,13 @@ export function runUploadIndexSuite(getStore: () => MetadataStore): void {
       assert.equal(await store.uploads.lease(upload.id, 'c', now + 2002, now + 3000), false, 'a cannot release what b holds');
       await store.uploads.release(upload.id, 'b');
       assert.equal(await store.uploads.lease(upload.id, 'c', now + 2002, now + 3000), true, 'released');
+      assert.equal(await store.uploads.lease(upload.id, 'node-x/1', now + 2003, now + 9000), false, 'held by c');
+      await store.uploads.release(upload.id, 'c');
+      assert.equal(await store.uploads.lease(upload.id, 'node-x/1', now + 2003, now + 9000), true);
+      assert.equal(await store.uploads.releaseHeldBy('node-y/'), 0, "another node's start leaves it");
+      assert.equal(await store.uploads.lease(upload.id, 'node-x/2', now + 2004, now + 9000), false);
+      assert.equal(await store.uploads.releaseHeldBy('node-x/'), 1, 'its node started again');
+      assert.equal(await store.uploads.lease(upload.id, 'node-x/2', now + 2004, now + 9000), true);
       await store.uploads.delete(upload.id);
       assert.equal(await store.uploads.lease(upload.id, 'c', now, now + 1000), false, 'gone');
     });

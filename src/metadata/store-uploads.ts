@@ -26,6 +26,8 @@ export interface UploadIndex {
   lease(id: string, holder: string, now: number, until: number): Promise<boolean>;
   /** Gives the lease up, if `holder` still has it. */
   release(id: string, holder: string): Promise<void>;
+  /** Gives up every lease whose holder starts with `prefix` (a node's leases from before it restarted). */
+  releaseHeldBy(prefix: string): Promise<number>;
   /** Records that the upload's bytes were verified as `digest`. */
   markVerified(id: string, digest: string): Promise<void>;
   delete(id: string): Promise<boolean>;

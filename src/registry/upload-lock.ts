@@ -2,7 +2,8 @@
 // a lease on the upload's row (a compare-and-set on the database every node shares), renewed while
 // the work runs. A second request for the upload, on this node or another, waits for the first to
 // end and then sees the upload as the first left it (a repeated chunk then gets 416 and the true
-// Range). A node that dies holding a lease holds it only until the lease runs out.
+// Range). A node that dies holding a lease holds it only until the lease runs out, or until it
+// starts again (holders are named after their node, whose start gives up the node's leases).
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RegistryError } from '../domain/errors.js';
@@ -16,12 +17,17 @@ export interface UploadLockOptions {
   pollMs: number;
 }
 
-const DEFAULTS: UploadLockOptions = { leaseMs: 30_000, pollMs: 25 };
+const DEFAULTS: UploadLockOptions = { leaseMs: 15_000, pollMs: 25 };
+
+/** The prefix of the lease holders of node `node`. */
+export function leaseHolderPrefix(node: string): string {
+  return `${node}/`;
+}
 
 export class UploadLock {
   private readonly local = new KeyedLock();
 
-  constructor(private readonly uploads: UploadIndex, private readonly options: UploadLockOptions = DEFAULTS) {}
+  constructor(private readonly uploads: UploadIndex, private readonly node: string, private readonly options: UploadLockOptions = DEFAULTS) {}
 
   /**
    * Runs `work` holding the upload's lease; waits while another request holds it. An upload that
@@ -29,7 +35,7 @@ export class UploadLock {
    */
   run<T>(id: string, work: () => Promise<T>): Promise<T> {
     return this.local.run(id, async () => {
-      const holder = randomUUID();
+      const holder = `${leaseHolderPrefix(this.node)}${randomUUID()}`;
       while (!(await this.take(id, holder))) {
         if (!(await this.uploads.get(id))) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} not found`, { id });
         await sleep(this.options.pollMs);
@@ -41,7 +47,7 @@ export class UploadLock {
   /** Runs `work` holding the upload's lease if it is free now; undefined (without running it) if another holds it. */
   tryRun<T>(id: string, work: () => Promise<T>): Promise<T | undefined> {
     return this.local.run(id, async () => {
-      const holder = randomUUID();
+      const holder = `${leaseHolderPrefix(this.node)}${randomUUID()}`;
       if (!(await this.take(id, holder))) return undefined;
       return this.holding(id, holder, work);
     });

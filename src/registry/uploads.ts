@@ -28,6 +28,8 @@ const ORPHAN_GRACE_MS = 3_600_000;
 
 export interface UploadOptions {
   maxBlobBytes: number;
+  /** Names this node's upload leases (stable across restarts where it can be: see app.ts). */
+  node: string;
 }
 
 /** An inclusive range from a Content-Range header. */
@@ -71,7 +73,7 @@ export class UploadService {
     private readonly forms: BlobForms,
     private readonly options: UploadOptions,
   ) {
-    this.locks = new UploadLock(store.uploads);
+    this.locks = new UploadLock(store.uploads, options.node);
   }
 
   /** POST: mount, monolithic upload (with `digest`), or a new upload session. */
