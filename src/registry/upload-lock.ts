@@ -13,7 +13,7 @@ import { KeyedLock } from './keyed-lock.js';
 export interface UploadLockOptions {
   /** How long a lease lasts without renewal (how long a dead node's lease blocks others). */
   leaseMs: number;
-  /** How often a waiting request tries for the lease again. */
+  /** How soon a waiting request tries for the lease again (then up to ten times as long). */
   pollMs: number;
 }
 
@@ -36,9 +36,10 @@ export class UploadLock {
   run<T>(id: string, work: () => Promise<T>): Promise<T> {
     return this.local.run(id, async () => {
       const holder = `${leaseHolderPrefix(this.node)}${randomUUID()}`;
-      while (!(await this.take(id, holder))) {
+      // Tried again soon at first (a short chunk ends soon), then less often (a long one takes time).
+      for (let wait = this.options.pollMs; !(await this.take(id, holder)); wait = Math.min(wait * 2, 10 * this.options.pollMs)) {
         if (!(await this.uploads.get(id))) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} not found`, { id });
-        await sleep(this.options.pollMs);
+        await sleep(wait);
       }
       return this.holding(id, holder, work);
     });
