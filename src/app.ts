@@ -64,6 +64,7 @@ import { RepositoryService } from './registry/repositories.js';
 import { ResourceTagService } from './registry/resource-tags.js';
 import type { RegistryServices } from './registry/services.js';
 import { UploadService } from './registry/uploads.js';
+import { leaseHolderPrefix } from './registry/upload-lock.js';
 import { BlobStore } from './storage/blob-store.js';
 import { BlobForms } from './registry/blob-forms.js';
 import { PathNotFoundError, type StorageDriver } from './storage/driver.js';
@@ -225,26 +226,32 @@ export async function createBerth(config: Config): Promise<Berth> {
   const publicManifests = new ManifestService(store, publicAccess, formats, { maxManifestBytes: config.registry.maxManifestBytes });
   const publicBlobs = new BlobService(store, blobStore, publicAccess, dataKeys);
   const layerUrlKey = await loadSharedSecret(store.settings, deployment.masterKey, 'layer_url_key', 'layer-url-signing-key');
+  // Upload leases are named after the node as it stays across restarts (its configured id, else its
+  // host): a node that starts again gives up the leases it held when it died, instead of waiting them out.
+  const uploadOptions = { maxBlobBytes: config.registry.maxBlobBytes, node: config.nodeId || hostname() };
+  await store.uploads.releaseHeldBy(leaseHolderPrefix(uploadOptions.node));
+  const uploads = new UploadService(store, blobStore, access, dataKeys, blobForms, uploadOptions);
+  const publicUploads = new UploadService(store, blobStore, publicAccess, dataKeys, blobForms, uploadOptions);
   const services: RegistryServices = {
     blobs,
-    uploads: new UploadService(store, blobStore, access, dataKeys, blobForms, { maxBlobBytes: config.registry.maxBlobBytes }),
+    uploads,
     manifests,
     listings: new ListingService(store, access),
     images: new ImageService(store, access, manifests),
     layerUrls: new LayerUrlService(store, blobs, access, layerUrlKey),
-    repositories: new RepositoryService(store, access, keyService, grantService),
+    repositories: new RepositoryService(store, access, keyService, grantService, uploads),
     resourceTags: new ResourceTagService(store, access),
     account: new AccountService(store, access),
     policies: new PolicyService(store, access),
   };
   const publicServices: RegistryServices = {
     blobs: publicBlobs,
-    uploads: new UploadService(store, blobStore, publicAccess, dataKeys, blobForms, { maxBlobBytes: config.registry.maxBlobBytes }),
+    uploads: publicUploads,
     manifests: publicManifests,
     listings: new ListingService(store, publicAccess),
     images: new ImageService(store, publicAccess, publicManifests),
     layerUrls: new LayerUrlService(store, publicBlobs, publicAccess, layerUrlKey),
-    repositories: new RepositoryService(store, publicAccess, keyService, grantService),
+    repositories: new RepositoryService(store, publicAccess, keyService, grantService, publicUploads),
     resourceTags: new ResourceTagService(store, publicAccess),
     account: new AccountService(store, publicAccess),
     policies: new PolicyService(store, publicAccess),

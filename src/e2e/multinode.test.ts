@@ -1,7 +1,8 @@
 // Scale-out: two Berth nodes on one PostgreSQL database and one shared data directory behave as
 // one registry — skopeo pushes to one and pulls from the other, a chunked upload alternates
 // between nodes, migrations run once when both start together, and a node killed mid-push
-// leaves nothing partial while the other node completes the push.
+// leaves nothing partial while the other node completes the push. The same chunk sent to both
+// nodes at once is written once: the other request waits for the upload's lease and gets 416.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -13,6 +14,7 @@ import { freePort, spawnBerth, tempDir, type ChildBerth } from '../testing/serve
 import { dropPostgresDatabaseFor, postgresAdminUrl, postgresDatabaseFor, requirePostgres } from '../testing/postgres.js';
 import { requireTool } from '../testing/tools.js';
 import { OciLayout } from '../testing/oci-layout.js';
+import { send } from './support.js';
 
 const run = promisify(execFile);
 
@@ -105,6 +107,32 @@ describe('two nodes on one PostgreSQL database and one data directory', { concur
       assert.equal(res.status, 200);
       assert.equal(sha256(Buffer.from(await res.arrayBuffer())), digest);
     }
+  });
+
+  it('the same chunk PATCHed to both nodes at once (a retry after failover) is taken once; the other gets 416 with the true Range', async (t) => {
+    if (!requirePostgres(t)) return;
+    const body = randomBytes(4 * 1024 * 1024 + 100);
+    const digest = sha256(body);
+    const started = await fetch(`${a!.url}/v2/team/failover/blobs/uploads/`, { method: 'POST' });
+    assert.equal(started.status, 202);
+    const location = started.headers.get('location')!;
+    const first = body.subarray(0, 3 * 1024 * 1024);
+    // Both bodies stream at once, slowly, so both requests are inside the server together.
+    const headers = { 'Content-Type': 'application/octet-stream', 'Content-Range': `0-${first.length - 1}` };
+    const answers = await Promise.all([a!, b!].map((node) => send('PATCH', `${node.url}${location}`, { headers, body: first, piece: 128 * 1024, paceMs: 5 })));
+    assert.deepEqual(answers.map((r) => r.status).sort(), [202, 416], answers.map((r) => r.body.toString()).join(' '));
+    for (const answer of answers) assert.equal(answer.headers.range, `0-${first.length - 1}`, `the ${answer.status} tells the true end`);
+    assert.equal(answers.find((r) => r.status === 416)!.headers.location, location);
+    for (const node of [a!, b!]) {
+      const status = await fetch(`${node.url}${location}`);
+      assert.equal(status.headers.get('range'), `0-${first.length - 1}`, 'the upload holds the chunk once');
+    }
+    const done = await fetch(`${b!.url}${location}?digest=${digest}`, {
+      method: 'PUT', headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `${first.length}-${body.length - 1}` }, body: body.subarray(first.length),
+    });
+    assert.equal(done.status, 201, await done.text());
+    const got = await fetch(`${a!.url}/v2/team/failover/blobs/${digest}`);
+    assert.equal(sha256(Buffer.from(await got.arrayBuffer())), digest);
   });
 
   it('pushes the same tag through both nodes at once and ends consistent', async (t) => {

@@ -196,7 +196,7 @@ class Uploads implements UploadIndex {
   async create(upload: Omit<Upload, 'verifiedDigest' | 'dataKey'> & { dataKey?: WrappedKey | null }) {
     await inRepository(this.db, upload.repositoryId, () => this.db.insertInto('uploads').values({
       id: upload.id, repository_id: upload.repositoryId, created_at: upload.createdAt, updated_at: upload.updatedAt, verified_digest: null,
-      data_key: upload.dataKey ? JSON.stringify(upload.dataKey) : null,
+      data_key: upload.dataKey ? JSON.stringify(upload.dataKey) : null, lease_holder: null, lease_until: null,
     }).execute());
   }
 
@@ -207,6 +207,32 @@ class Uploads implements UploadIndex {
   async get(id: string) {
     const row = await this.db.selectFrom('uploads').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toUpload(row);
+  }
+
+  async lease(id: string, holder: string, now: number, until: number) {
+    // One statement: the lease is taken only if it was free, run out, or already the holder's.
+    const result = await this.db.updateTable('uploads').set({ lease_holder: holder, lease_until: until })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now), eb('lease_holder', '=', holder)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async release(id: string, holder: string) {
+    await this.db.updateTable('uploads').set({ lease_holder: null, lease_until: null }).where('id', '=', id).where('lease_holder', '=', holder).execute();
+  }
+
+  async releaseHeldBy(prefix: string) {
+    // Few uploads are leased at any time: the prefix is matched here, not with LIKE and its escapes.
+    const rows = await this.db.selectFrom('uploads').select(['id', 'lease_holder']).where('lease_holder', 'is not', null).execute();
+    let released = 0;
+    for (const row of rows) {
+      if (row.lease_holder?.startsWith(prefix)) {
+        await this.release(row.id, row.lease_holder);
+        released++;
+      }
+    }
+    return released;
   }
 
   async markVerified(id: string, digest: string) {
@@ -220,6 +246,11 @@ class Uploads implements UploadIndex {
   async delete(id: string) {
     const result = await this.db.deleteFrom('uploads').where('id', '=', id).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
+  }
+
+  async idsOf(repositoryId: string) {
+    const rows = await this.db.selectFrom('uploads').select('id').where('repository_id', '=', repositoryId).execute();
+    return rows.map((r) => r.id);
   }
 
   async stale(before: number, limit: number) {

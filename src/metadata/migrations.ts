@@ -367,6 +367,17 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('kms_grants').ifExists().execute();
     },
   },
+  '0011_upload_leases': {
+    async up(db: Kysely<any>) {
+      // One writer at a time across nodes: a request takes the lease before it touches the bytes.
+      await db.schema.alterTable('uploads').addColumn('lease_holder', 'varchar(64)').execute();
+      await db.schema.alterTable('uploads').addColumn('lease_until', 'bigint').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('uploads').dropColumn('lease_until').execute();
+      await db.schema.alterTable('uploads').dropColumn('lease_holder').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -71,6 +71,9 @@ export interface UploadsTable {
   verified_digest: string | null;
   /** The upload's data key, wrapped (JSON of store.ts WrappedKey); null on uploads older than encryption. */
   data_key: string | null;
+  /** Who may write the upload's bytes now (one request on one node), and until when. */
+  lease_holder: string | null;
+  lease_until: number | null;
 }
 
 export interface SettingsTable {

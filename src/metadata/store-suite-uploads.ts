@@ -30,6 +30,31 @@ export function runUploadIndexSuite(getStore: () => MetadataStore): void {
       assert.equal(await store.uploads.delete(upload.id), false);
     });
 
+    it('leases an upload to one holder at a time until it is released or runs out', async () => {
+      const repository = await freshRepository(store);
+      const upload = { id: randomUUID(), repositoryId: repository.id, createdAt: Date.now(), updatedAt: Date.now() };
+      await store.uploads.create(upload);
+      const now = Date.now();
+      assert.equal(await store.uploads.lease(upload.id, 'a', now, now + 1000), true);
+      assert.equal(await store.uploads.lease(upload.id, 'b', now, now + 1000), false, 'held by a');
+      assert.equal(await store.uploads.lease(upload.id, 'a', now + 10, now + 2000), true, 'a renews');
+      assert.equal(await store.uploads.lease(upload.id, 'b', now + 1500, now + 3000), false, 'the renewal still runs');
+      assert.equal(await store.uploads.lease(upload.id, 'b', now + 2001, now + 3000), true, 'run out: b takes it');
+      await store.uploads.release(upload.id, 'a');
+      assert.equal(await store.uploads.lease(upload.id, 'c', now + 2002, now + 3000), false, 'a cannot release what b holds');
+      await store.uploads.release(upload.id, 'b');
+      assert.equal(await store.uploads.lease(upload.id, 'c', now + 2002, now + 3000), true, 'released');
+      assert.equal(await store.uploads.lease(upload.id, 'node-x/1', now + 2003, now + 9000), false, 'held by c');
+      await store.uploads.release(upload.id, 'c');
+      assert.equal(await store.uploads.lease(upload.id, 'node-x/1', now + 2003, now + 9000), true);
+      assert.equal(await store.uploads.releaseHeldBy('node-y/'), 0, "another node's start leaves it");
+      assert.equal(await store.uploads.lease(upload.id, 'node-x/2', now + 2004, now + 9000), false);
+      assert.equal(await store.uploads.releaseHeldBy('node-x/'), 1, 'its node started again');
+      assert.equal(await store.uploads.lease(upload.id, 'node-x/2', now + 2004, now + 9000), true);
+      await store.uploads.delete(upload.id);
+      assert.equal(await store.uploads.lease(upload.id, 'c', now, now + 1000), false, 'gone');
+    });
+
     it('refuses a second upload with the same id', async () => {
       const repository = await freshRepository(store);
       const upload = { id: randomUUID(), repositoryId: repository.id, createdAt: Date.now(), updatedAt: Date.now() };

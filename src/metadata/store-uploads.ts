@@ -19,9 +19,20 @@ export interface UploadIndex {
   setDataKey(id: string, dataKey: WrappedKey): Promise<void>;
   get(id: string): Promise<Upload | undefined>;
   touch(id: string, at: number): Promise<void>;
+  /**
+   * Takes (or renews) the upload's write lease for `holder` until `until`: only when no other
+   * holder has a lease still running at `now`. False when another holds it or the upload is gone.
+   */
+  lease(id: string, holder: string, now: number, until: number): Promise<boolean>;
+  /** Gives the lease up, if `holder` still has it. */
+  release(id: string, holder: string): Promise<void>;
+  /** Gives up every lease whose holder starts with `prefix` (a node's leases from before it restarted). */
+  releaseHeldBy(prefix: string): Promise<number>;
   /** Records that the upload's bytes were verified as `digest`. */
   markVerified(id: string, digest: string): Promise<void>;
   delete(id: string): Promise<boolean>;
+  /** Ids of a repository's uploads (to free their bytes when it is deleted). */
+  idsOf(repositoryId: string): Promise<string[]>;
   /** Uploads not touched since `before`, oldest first. */
   stale(before: number, limit: number): Promise<Upload[]>;
 }

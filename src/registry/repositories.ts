@@ -25,9 +25,15 @@ export interface RepositoryPage {
   last?: string;
 }
 
+/** What deleting a repository asks of its uploads: their bytes go with it (uploads.ts). */
+export interface RepositoryUploads {
+  removingUploads(repositoryId: string, remove: () => Promise<boolean>): Promise<boolean>;
+}
+
 export class RepositoryService {
   constructor(
     private readonly store: MetadataStore, private readonly access: RepositoryAccess, private readonly keys: KeyService, private readonly grants: GrantService,
+    private readonly uploads: RepositoryUploads,
   ) {}
 
   async create(ctx: RequestContext, request: CreateRepositoryRequest): Promise<Repository> {
@@ -78,7 +84,7 @@ export class RepositoryService {
   /** Deletes the repository; one with images only when `force` (its images go with it). */
   async delete(ctx: RequestContext, name: string, force: boolean): Promise<Repository> {
     const repository = await this.access.existing(ctx, name, Actions.DeleteRepository);
-    const deleted = await this.store.repositories.delete(repository.id, { ifEmpty: !force, resourceArn: this.access.repositoryArn(ctx.accountId, name) });
+    const deleted = await this.uploads.removingUploads(repository.id, () => this.store.repositories.delete(repository.id, { ifEmpty: !force, resourceArn: this.access.repositoryArn(ctx.accountId, name) }));
     if (deleted) {
       this.access.forget(ctx.accountId, name);
       await this.grants.retireEcrGrant(repository);

@@ -11,19 +11,25 @@ import type { MetadataStore, Repository, Upload } from '../metadata/store.js';
 import { SealedUploadWriter, type BlobStore, type DataKey, type UploadWriter } from '../storage/blob-store.js';
 import { KmsError } from '../domain/kms-errors.js';
 import { IntegrityError } from '../domain/integrity.js';
+import { isStorageFull } from '../domain/storage-full.js';
 import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from './context.js';
 import type { DataKeys } from './data-keys.js';
 import type { BlobForms, UploadSealing } from './blob-forms.js';
 import { HashStates } from './hash-states.js';
 import { sharedHashWorker, type RunningHash } from './hash-worker.js';
-import { KeyedLock } from './keyed-lock.js';
+import { UploadLock } from './upload-lock.js';
+import { hashing, limited } from './upload-streams.js';
 
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MOUNT_CANDIDATES = 50;
+/** Upload bytes without a session are removed once nothing has written to them for this long. */
+const ORPHAN_GRACE_MS = 3_600_000;
 
 export interface UploadOptions {
   maxBlobBytes: number;
+  /** Names this node's upload leases (stable across restarts where it can be: see app.ts). */
+  node: string;
 }
 
 /** An inclusive range from a Content-Range header. */
@@ -56,7 +62,8 @@ export function progressRange(size: number): string {
 
 export class UploadService {
   private readonly hashes = new HashStates();
-  private readonly locks = new KeyedLock();
+  /** One request at a time writes an upload, on whichever node (upload-lock.ts). */
+  private readonly locks: UploadLock;
 
   constructor(
     private readonly store: MetadataStore,
@@ -65,7 +72,9 @@ export class UploadService {
     private readonly keys: DataKeys,
     private readonly forms: BlobForms,
     private readonly options: UploadOptions,
-  ) {}
+  ) {
+    this.locks = new UploadLock(store.uploads, options.node);
+  }
 
   /** POST: mount, monolithic upload (with `digest`), or a new upload session. */
   async start(ctx: RequestContext, name: string, request: { digest?: string; mount?: string; from?: string; chunk?: Chunk }): Promise<StartResult> {
@@ -77,7 +86,13 @@ export class UploadService {
     if (mount && (await this.mount(ctx, repository, mount, request.from))) return { kind: 'mounted', name, digest: mount.value };
     const upload = await this.create(repository);
     if (!digest) return { kind: 'started', upload: { name, id: upload, size: 0 } };
-    await this.finish(repository, upload, digest, request.chunk);
+    try {
+      await this.finish(repository, upload, digest, request.chunk);
+    } catch (err) {
+      // The client never learnt this session's id, so nothing can resume it: its bytes go now.
+      await this.locks.run(upload, () => this.discard(upload)).catch(() => { /* gone already, or expiry finds it */ });
+      throw err;
+    }
     return { kind: 'completed', name, digest: digest.value };
   }
 
@@ -88,17 +103,18 @@ export class UploadService {
     const repository = await this.access.existing(ctx, name, Actions.UploadLayerPart);
     const upload = await this.session(repository, id);
     const key = (await this.forms.sealingOf(upload))?.key;
-    const size = await this.locks.run(id, async () => {
+    const size = await this.locks.run(id, () => this.freedWhenFull(id, async () => {
       const writer = await this.blobs.uploadWriter(id, key);
       try {
         // The running hash waits here for the next chunk (on this node; others rebuild it).
         this.hashes.put(id, await this.writeChunk(id, key, writer, chunk), writer.size);
+        // Touched before the lock is let go: expiry, waiting for it, sees the upload is alive.
+        await this.store.uploads.touch(id, Date.now());
         return writer.size;
       } finally {
         await writer.close();
       }
-    });
-    await this.store.uploads.touch(id, Date.now());
+    }));
     return { name, id, size };
   }
 
@@ -145,14 +161,48 @@ export class UploadService {
     await this.locks.run(id, () => this.discard(id));
   }
 
-  /** Removes uploads untouched since `before` (abandoned by their clients). */
+  /**
+   * Removes uploads untouched since `before` (abandoned by their clients), and upload bytes whose
+   * session is gone (their repository was deleted while they were written, or a node died between
+   * the two deletions) and that nothing wrote to for an hour.
+   */
   async expire(before: number): Promise<number> {
     let removed = 0;
     for (const upload of await this.store.uploads.stale(before, 1000)) {
-      await this.locks.run(upload.id, () => this.discard(upload.id));
-      removed++;
+      // An upload a request is writing right now is not abandoned, however old its last touch.
+      // Nor is one a request resumed while this waited for its lock.
+      const expired = await this.locks.tryRun(upload.id, async () => {
+        const now = await this.store.uploads.get(upload.id);
+        if (!now || now.updatedAt >= before) return false;
+        await this.discard(upload.id);
+        return true;
+      });
+      if (expired === true) removed++;
+    }
+    const orphans = await this.blobs.uploadsUntouchedSince(Math.max(before, Date.now() - ORPHAN_GRACE_MS));
+    for (const id of orphans) {
+      // A session's row is made before its bytes and deleted after them: bytes without a row are no session's.
+      if (UPLOAD_ID.test(id) && !(await this.store.uploads.get(id))) {
+        await this.blobs.deleteUpload(id);
+        removed++;
+      }
     }
     return removed;
+  }
+
+  /**
+   * Deletes a repository with its uploads' bytes: `remove` deletes the repository (its upload
+   * sessions go with it) and says whether it did. An upload started meanwhile, or bytes a request
+   * still writes, are left to `expire`, which finds bytes without a session.
+   */
+  async removingUploads(repositoryId: string, remove: () => Promise<boolean>): Promise<boolean> {
+    const ids = await this.store.uploads.idsOf(repositoryId);
+    if (!(await remove())) return false;
+    for (const id of ids) {
+      this.hashes.drop(id);
+      await this.blobs.deleteUpload(id);
+    }
+    return true;
   }
 
   private async create(repository: Repository): Promise<string> {
@@ -162,7 +212,13 @@ export class UploadService {
     const dataKey = this.forms.uploadsStoreEncrypted(repository) ? undefined : await this.keys.forUpload(repository, id);
     // The row first: a byte file never exists without the session that owns it.
     await this.store.uploads.create({ id, repositoryId: repository.id, createdAt: now, updatedAt: now, dataKey: dataKey?.wrapped ?? null });
-    await this.blobs.createUpload(id, dataKey?.header);
+    try {
+      await this.blobs.createUpload(id, dataKey?.header);
+    } catch (err) {
+      // A session without its byte file could never be written (a full disk, a failed store).
+      await this.discard(id).catch(() => { /* expiry finds what is left */ });
+      throw err;
+    }
     return id;
   }
 
@@ -175,7 +231,7 @@ export class UploadService {
   }
 
   private async finish(repository: Repository, id: string, digest: Digest, chunk: Chunk | undefined): Promise<void> {
-    await this.locks.run(id, async () => {
+    await this.locks.run(id, () => this.freedWhenFull(id, async () => {
       const upload = await this.store.uploads.get(id);
       if (!upload) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} not found in ${repository.name}`, { id });
       const sealing = await this.forms.sealingOf(upload);
@@ -211,7 +267,20 @@ export class UploadService {
       await this.place(repository, id, digest, sealing);
       await this.store.blobs.link(repository.id, digest.value, writer.size);
       await this.store.uploads.delete(id);
-    });
+    }));
+  }
+
+  /**
+   * Runs work on an upload (holding its lock); when storage is full, the upload is abandoned at
+   * once: its bytes are what the disk needs back, and they would otherwise wait for expiry.
+   */
+  private async freedWhenFull<T>(id: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (isStorageFull(err)) await this.discard(id).catch(() => { /* expiry finds what is left */ });
+      throw err;
+    }
   }
 
   /** Completes an upload whose bytes this registry verified before a crash interrupted it. */
@@ -326,23 +395,5 @@ export class UploadService {
       return true;
     }
     return false;
-  }
-}
-
-/** Passes chunks through, feeding the hash. */
-async function* hashing(source: AsyncIterable<Uint8Array>, hash: RunningHash): AsyncIterable<Uint8Array> {
-  for await (const chunk of source) {
-    await hash.update(chunk);
-    yield chunk;
-  }
-}
-
-/** Passes chunks through, enforcing the size limit as they stream. */
-async function* limited(source: AsyncIterable<Uint8Array>, start: number, limit: number): AsyncIterable<Uint8Array> {
-  let size = start;
-  for await (const chunk of source) {
-    size += chunk.length;
-    if (size > limit) throw new RegistryError('SIZE_INVALID', `blob exceeds the registry's limit of ${limit} bytes`, { limit }, { status: 413 });
-    yield chunk;
   }
 }

@@ -12,7 +12,7 @@ import { checkKey, DecryptingFile, openSegments, toReadable, type DataKey } from
 import { InlineOpenEngine, type OpenEngine } from './encryption/engines.js';
 import { HEADER, newHeader, openAll, parseHeader, plainSize, sealAll, SEALED_SEGMENT, SEGMENT, segmentCount, type Header } from './encryption/segments.js';
 import { createUploadFile, EncryptedUploadWriter, layoutSize, readUpload, uploadLayout, type UploadPaths } from './encryption/upload-file.js';
-import { blobPath, storeEncryptedBlobPath, uploadDataPath, uploadDir, uploadStoreEncryptedPath } from './layout.js';
+import { blobPath, storeEncryptedBlobPath, uploadDataPath, uploadDir, UPLOADS_ROOT, uploadStoreEncryptedPath } from './layout.js';
 
 export type { DataKey } from './encryption/readers.js';
 export type { Header } from './encryption/segments.js';
@@ -284,6 +284,31 @@ export class BlobStore {
     if (storeEncrypted) await this.driver.move(uploadStoreEncryptedPath(id), storeEncryptedBlobPath(digest));
     else await this.driver.move(uploadDataPath(id), blobPath(digest));
     await this.deleteUpload(id);
+  }
+
+  /** Ids of uploads with bytes stored, none of whose files was written since `before`. */
+  async uploadsUntouchedSince(before: number): Promise<string[]> {
+    let dirs: string[];
+    try {
+      dirs = await this.driver.list(UPLOADS_ROOT);
+    } catch (err) {
+      if (err instanceof PathNotFoundError) return [];
+      throw err;
+    }
+    const ids: string[] = [];
+    for (const dir of dirs) {
+      let newest = 0;
+      try {
+        await this.driver.walk(dir, (info) => {
+          if (!info.isDir) newest = Math.max(newest, info.modTime.getTime());
+        });
+      } catch (err) {
+        if (err instanceof PathNotFoundError) continue;
+        throw err;
+      }
+      if (newest < before) ids.push(dir.slice(dir.lastIndexOf('/') + 1));
+    }
+    return ids;
   }
 
   async deleteUpload(id: string): Promise<void> {

@@ -156,10 +156,17 @@ class FsWriter implements FileWriter {
   private unsynced = 0;
   private syncing: Promise<void> | undefined;
 
-  constructor(private readonly target: string, private readonly stream: WriteStream, public size: number) {}
+  /** The stream's failure (a full disk), kept: a write still buffered may fail after `write` returned. */
+  private broken: Error | undefined;
+
+  constructor(private readonly target: string, private readonly stream: WriteStream, public size: number) {
+    // Always listened to: an 'error' with no listener would crash the process.
+    stream.on('error', (err) => (this.broken ??= err));
+  }
 
   async write(source: AsyncIterable<Uint8Array>, release?: (chunk: Uint8Array) => void): Promise<number> {
     if (this.closed) throw new Error('writer is closed');
+    if (this.broken) throw this.broken;
     const stream = this.stream;
     let failure: Error | undefined;
     const onError = (err: Error) => (failure = err);
@@ -194,6 +201,7 @@ class FsWriter implements FileWriter {
 
   async commit(): Promise<void> {
     if (this.closed) throw new Error('writer is closed');
+    if (this.broken) throw this.broken;
     await flush(this.stream);
     await this.syncing;
     await promisify(fsync)((this.stream as unknown as { fd: number }).fd);

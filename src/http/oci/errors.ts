@@ -4,6 +4,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCodes, RegistryError, type ErrorCode } from '../../domain/errors.js';
 import { KmsError } from '../../domain/kms-errors.js';
 import { IntegrityError } from '../../domain/integrity.js';
+import { isStorageFull, STORAGE_FULL_MESSAGE } from '../../domain/storage-full.js';
 
 /** Framework and transport errors (bad body, bad URL, aborted request) mapped into the catalogue. */
 function fromFrameworkError(err: FastifyError): RegistryError | undefined {
@@ -18,6 +19,8 @@ export function toRegistryError(err: unknown): RegistryError | undefined {
   // The repository's KMS key is disabled, pending deletion or gone: its content is not readable.
   if (err instanceof KmsError) return new RegistryError('DENIED', `KMS key unavailable (${err.type}): ${err.message}`, { kmsError: err.type });
   if (err instanceof IntegrityError) return new RegistryError('UNKNOWN', `stored content failed its integrity check: ${err.message}`, undefined, { status: 500 });
+  // Out of disk (blob bytes, an upload, the database): 507 Insufficient Storage, with the spec's UNKNOWN code.
+  if (isStorageFull(err)) return new RegistryError('UNKNOWN', STORAGE_FULL_MESSAGE, undefined, { status: 507 });
   const code = (err as NodeJS.ErrnoException)?.code;
   // The client went away or sent a body that ended early: a client error, not ours.
   if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (err as Error)?.message === 'aborted') {
@@ -30,6 +33,7 @@ export function toRegistryError(err: unknown): RegistryError | undefined {
 export function renderError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   let error = toRegistryError(err);
   if (err instanceof IntegrityError) request.log.error({ err }, 'stored content failed its integrity check');
+  if (isStorageFull(err)) request.log.error({ err }, 'storage is full');
   if (!error) {
     request.log.error({ err }, 'request failed');
     error = new RegistryError('UNKNOWN', ErrorCodes.UNKNOWN.message);

@@ -22,14 +22,23 @@ export function resolveByteRange(header: string | undefined, size: number): Byte
   return { start, end };
 }
 
-/** `Content-Range: <start>-<end>` of a chunk (a "bytes " or "bytes=" prefix is tolerated). */
+/**
+ * `Content-Range: <start>-<end>` of a chunk (a "bytes " or "bytes=" prefix and a "/<total>" or
+ * "/*" suffix are tolerated). Anything else, an end before the start, or a total the range does
+ * not fit in, is 416; numbers are at most 15 digits, so always safe integers.
+ */
 export function parseChunkRange(header: string | undefined): ChunkRange | undefined {
   if (header === undefined) return undefined;
-  const match = /^(?:bytes[ =])?(\d{1,15})-(\d{1,15})(?:\/(?:\d+|\*))?$/.exec(header.trim());
-  if (!match || Number(match[2]) < Number(match[1])) {
-    throw new RegistryError('RANGE_INVALID', 'Content-Range must be "<start>-<end>" with end ≥ start', { contentRange: header }, { status: 416 });
+  const match = /^(?:bytes[ =])?(\d{1,15})-(\d{1,15})(?:\/(\d{1,15}|\*))?$/.exec(header.trim());
+  const refuse = (why: string) => new RegistryError('RANGE_INVALID', why, { contentRange: header }, { status: 416 });
+  if (!match) throw refuse('Content-Range must be "<start>-<end>" (non-negative integers of at most 15 digits)');
+  const start = Number(match[1]);
+  const end = Number(match[2]);
+  if (end < start) throw refuse(`Content-Range ends at ${end}, before its start ${start}`);
+  if (match[3] !== undefined && match[3] !== '*' && Number(match[3]) <= end) {
+    throw refuse(`Content-Range total ${match[3]} is not beyond its end ${end}`);
   }
-  return { start: Number(match[1]), end: Number(match[2]) };
+  return { start, end };
 }
 
 /** The declared body length, or undefined when the body is streamed (chunked) or absent. */

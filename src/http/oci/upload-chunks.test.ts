@@ -109,6 +109,30 @@ describe('chunked upload: PATCH with Content-Range', () => {
     assertProgress(await berth.app.inject({ url: location }), 204, location, '0-0');
   });
 
+  test('a Content-Range whose total it does not fit in, or with numbers out of range, is 416 and writes nothing', async () => {
+    const data = randomBlob(100);
+    const location = await startUpload(berth.app, 'up/bad-total');
+    for (const contentRange of ['0-99/5', 'bytes 0-99/99', '0-99/0', '0-99/-1', '0-99/x', '0-99/1000000000000000000000', '0-9999999999999999999', '-1-98', '99-0', '0x0-99']) {
+      const res = await patchUpload(berth.app, location, data, contentRange);
+      assertError(res, 416, 'RANGE_INVALID');
+    }
+    assertProgress(await berth.app.inject({ url: location }), 204, location, '0-0');
+    assertProgress(await patchUpload(berth.app, location, data, 'bytes 0-99/100'), 202, location, '0-99');
+    const later = randomBlob(100);
+    assertError(await patchUpload(berth.app, location, later, '100-199/5'), 416, 'RANGE_INVALID');
+    assertProgress(await berth.app.inject({ url: location }), 204, location, '0-99');
+    assertProgress(await patchUpload(berth.app, location, later, '100-199/*'), 202, location, '0-199');
+  });
+
+  test('a Content-Length that is negative, not a number, or beyond a safe integer is 400, never 5xx', async () => {
+    const location = await startUpload(berth.app, 'up/bad-length');
+    for (const length of ['-1', '1e3', '99999999999999999999']) {
+      const res = await berth.app.inject({ method: 'PATCH', url: location, headers: { ...OCTET_STREAM, 'content-length': length, 'content-range': '0-9' }, payload: randomBlob(10) });
+      assert.ok(res.statusCode >= 400 && res.statusCode < 500, `Content-Length ${length}: ${res.statusCode} ${res.body}`);
+    }
+    assertProgress(await berth.app.inject({ url: location }), 204, location, '0-0');
+  });
+
   test('a chunk whose length differs from its Content-Range is SIZE_INVALID and writes nothing', async () => {
     const data = randomBlob(30);
     const location = await startUpload(berth.app, 'up/size-mismatch');
@@ -139,6 +163,9 @@ describe('concurrent requests', () => {
     const location = await startUpload(berth.app, 'up/race');
     const answers = await Promise.all([patchUpload(berth.app, location, data, `0-${data.length - 1}`), patchUpload(berth.app, location, data, `0-${data.length - 1}`)]);
     assert.deepEqual(answers.map((r) => r.statusCode).sort(), [202, 416]);
+    const loser = answers.find((r) => r.statusCode === 416)!;
+    assert.equal(loser.headers.range, `0-${data.length - 1}`, 'the 416 tells the true end of the upload');
+    assert.equal(loser.headers.location, location);
     assertProgress(await berth.app.inject({ url: location }), 204, location, `0-${data.length - 1}`);
     assertBlobCreated(await putUpload(berth.app, location, digestOf(data)), 'up/race', digestOf(data));
     await assertBlob(berth.app, 'up/race', data);

@@ -148,6 +148,8 @@ describe('size limit', () => {
       const mono = await limited.inject({ method: 'POST', url: `/v2/up/limit/blobs/uploads/?digest=${digestOf(data)}`, headers: OCTET_STREAM, payload: data });
       assertError(mono, 413, 'SIZE_INVALID');
       assertHeadStatus(await limited.inject({ method: 'HEAD', url: `/v2/up/limit/blobs/${digestOf(data)}` }), 404);
+      // The refused monolithic push's session was never named to the client: nothing of it is left.
+      assert.deepEqual(await small.berth.driver.list('/uploads').catch(() => []), []);
 
       const location = await startUpload(limited, 'up/limit');
       assertProgress(await patchUpload(limited, location, data.subarray(0, 600), '0-599'), 202, location, '0-599');

@@ -13,7 +13,7 @@ import type { FileWriter, StorageDriver } from '../driver.js';
 import { PathNotFoundError } from '../driver.js';
 import { openSegments, type DataKey } from './readers.js';
 import { BATCH, BATCH_SEGMENTS, copyBytes, InlineOpenEngine, InlineSealEngine, type SealEngine } from './engines.js';
-import { HEADER, IntegrityError, parseHeader, SEALED_SEGMENT, SEGMENT, sealSegment, TAG, type Header } from './segments.js';
+import { HEADER, IntegrityError, openSegment, parseHeader, SEALED_SEGMENT, SEGMENT, sealSegment, TAG, type Header } from './segments.js';
 
 /** Batches at the seal engine before the writer waits for the first back (bounds memory per upload). */
 const IN_FLIGHT = 4;
@@ -51,6 +51,8 @@ export interface UploadLayout {
   damaged: boolean;
   /** Plaintext bytes in the tail file, when it belongs to these segments. */
   tailBytes: number;
+  /** Whether a tail file belongs to these segments (its segment count is theirs). */
+  tailBelongs: boolean;
 }
 
 function tailKey(key: DataKey): KeyObject {
@@ -80,13 +82,13 @@ async function readHeader(driver: StorageDriver, path: string): Promise<Header> 
 
 export async function uploadLayout(driver: StorageDriver, paths: UploadPaths): Promise<UploadLayout> {
   const info = await optional(driver.stat(paths.data));
-  if (!info) return { header: undefined, segments: 0, damaged: false, tailBytes: 0 };
-  if (info.size < HEADER) return { header: undefined, segments: 0, damaged: true, tailBytes: 0 };
+  if (!info) return { header: undefined, segments: 0, damaged: false, tailBytes: 0, tailBelongs: false };
+  if (info.size < HEADER) return { header: undefined, segments: 0, damaged: true, tailBytes: 0, tailBelongs: false };
   const segments = Math.floor((info.size - HEADER) / SEALED_SEGMENT);
   const header = await readHeader(driver, paths.data);
   const tail = await optional(driver.getContent(paths.tail));
-  const tailBytes = tail && tail.length >= TAIL_PREFIX + TAG && Number(tail.readBigUInt64BE(0)) === segments ? tail.length - TAIL_PREFIX - TAG : 0;
-  return { header, segments, damaged: (info.size - HEADER) % SEALED_SEGMENT !== 0, tailBytes };
+  const tailBelongs = tail !== undefined && tail.length >= TAIL_PREFIX + TAG && Number(tail.readBigUInt64BE(0)) === segments;
+  return { header, segments, damaged: (info.size - HEADER) % SEALED_SEGMENT !== 0, tailBytes: tailBelongs ? tail.length - TAIL_PREFIX - TAG : 0, tailBelongs };
 }
 
 export function layoutSize(layout: UploadLayout): number {
@@ -132,7 +134,7 @@ export async function createUploadFile(driver: StorageDriver, paths: UploadPaths
   }
 }
 
-/** Rewrites the data file with only its whole segments (after a write was cut short). */
+/** Rewrites the data file with only its first `layout.segments` whole segments (after a write was cut short). */
 async function repair(driver: StorageDriver, paths: UploadPaths, layout: UploadLayout): Promise<void> {
   const writer = await driver.writer(paths.repair, false);
   try {
@@ -146,6 +148,33 @@ async function repair(driver: StorageDriver, paths: UploadPaths, layout: UploadL
   // A tail file of the same segment count is still the upload's last bytes (the cut write
   // never got to replace it); any other tail is stale and is replaced at the next write.
   await driver.move(paths.repair, paths.data);
+}
+
+/**
+ * A completion that died after sealing the tail as the final segment, before the file moved into
+ * place, left the final segment in the data file and a tail file of one segment fewer. When the
+ * final segment is short the file is `damaged` and repair drops it (the tail still counts); when
+ * it is whole (a 64 KiB-aligned upload) nothing else tells it from a segment sealed as not last,
+ * so the last segment is tried as final. If it is one, its plaintext becomes the tail again (the
+ * tail file first, then the data file cut: a crash between leaves this same state) and the upload
+ * is as it was before the completion, with all its bytes.
+ */
+async function unsealFinal(driver: StorageDriver, paths: UploadPaths, key: DataKey, layout: UploadLayout): Promise<UploadLayout> {
+  if (!layout.header || layout.damaged || layout.tailBelongs || layout.segments === 0) return layout;
+  const index = layout.segments - 1;
+  const chunks: Buffer[] = [];
+  for await (const chunk of await driver.reader(paths.data, HEADER + index * SEALED_SEGMENT, SEALED_SEGMENT)) chunks.push(chunk as Buffer);
+  let plain: Buffer;
+  try {
+    plain = openSegment(key.key, layout.header, index, Buffer.concat(chunks), true);
+  } catch (err) {
+    if (err instanceof IntegrityError) return layout; // sealed as not last: a PATCH's segment whose tail write was cut
+    throw err;
+  }
+  await writeTail(driver, paths, key, index, plain);
+  const settled = { ...layout, segments: index, tailBytes: plain.length, tailBelongs: true };
+  await repair(driver, paths, settled);
+  return settled;
 }
 
 /** A writer over an encrypted upload; `size` and `write` speak plaintext. */
@@ -174,6 +203,7 @@ export class EncryptedUploadWriter {
       await repair(driver, paths, layout);
       layout = { ...layout, damaged: false };
     }
+    layout = await unsealFinal(driver, paths, key, layout);
     const tail = await readTail(driver, paths, key, layout);
     const writer = await driver.writer(paths.data, true);
     return new EncryptedUploadWriter(driver, paths, key, header, writer, layout.segments, tail);
