@@ -24,7 +24,8 @@ export type IdentityErrorCode =
   | 'NoSuchEntity' | 'EntityAlreadyExists' | 'DeleteConflict' | 'InvalidInput' | 'LimitExceeded' | 'MalformedPolicyDocument'
   | 'PolicyNotAttachable' | 'UnmodifiableEntity'
   // STS (sts.service-2.json) and the query protocol's AccessDenied
-  | 'InvalidIdentityToken' | 'IDPCommunicationError' | 'IDPRejectedClaim' | 'ExpiredTokenException' | 'AccessDenied' | 'ValidationError';
+  | 'InvalidIdentityToken' | 'IDPCommunicationError' | 'IDPRejectedClaim' | 'ExpiredTokenException' | 'PackedPolicyTooLarge' | 'AccessDenied'
+  | 'ValidationError' | 'InvalidParameterValue';
 
 /** A refused change, named as IAM names it (the codes of iam.service-2.json). */
 export class IdentityError extends Error {
