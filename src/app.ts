@@ -38,6 +38,7 @@ import { addAwsProtocolConstraint } from './http/aws-protocol.js';
 import { Authenticator } from './iam/authenticator.js';
 import { loadSessionService } from './iam/sessions.js';
 import { ANONYMOUS, OpenAuthorizer } from './iam/authorizer.js';
+import { KeyUsageRecorder } from './iam/key-usage.js';
 import { PolicyAuthorizer } from './iam/policy-authorizer.js';
 import { StoreIdentityPolicySource, StoreResourcePolicySource } from './iam/policy-sources.js';
 import { requestFacts } from './http/facts.js';
@@ -194,7 +195,8 @@ export async function createBerth(config: Config): Promise<Berth> {
   const pinned = config.admin.accessKeyId && config.admin.secretAccessKey ? { accessKeyId: config.admin.accessKeyId, secretAccessKey: config.admin.secretAccessKey } : undefined;
   const bootstrapKey = await identities.bootstrap(accountId, pinned);
   const sessions = await loadSessionService(store.settings, deployment.masterKey);
-  const authenticator = new Authenticator(identities, tokens, config.registry.region, sessions);
+  const keyUsage = new KeyUsageRecorder(store, { onError: (err) => app.log.error({ err }, 'recording access key uses failed') });
+  const authenticator = new Authenticator(identities, tokens, config.registry.region, sessions, keyUsage);
   const open = config.auth.mode === 'open';
 
   const blobStore = new BlobStore(driver, config.storage.s3.redirect ? { redirectSeconds: config.storage.s3.redirectExpirySeconds } : {});
@@ -385,6 +387,7 @@ export async function createBerth(config: Config): Promise<Berth> {
       await scheduler.stop();
       await app.close();
       if (publicApp) await publicApp.close();
+      await keyUsage.close().catch((err) => app.log.error({ err }, 'recording access key uses failed'));
       await deployment.close();
     },
   };

@@ -111,9 +111,13 @@ function keysCommand(): Command {
     .action((options: AccountOption & ListOptions & { user?: string }, command: Command) => withDeployment(command, async (deployment) => {
       const list = await deployment.identities.listAccessKeys(accountOf(options, deployment), options.user);
       if (options.json) {
-        return print(json(list.map((k) => ({ AccessKeyId: k.accessKeyId, UserName: k.userName, Status: k.status, CreateDate: time(k.createdAt), LastUsedDate: time(k.lastUsedAt) }))));
+        return print(json(list.map((k) => ({
+          AccessKeyId: k.accessKeyId, UserName: k.userName, Status: k.status, CreateDate: time(k.createdAt), LastUsedDate: time(k.lastUsedAt),
+          LastUsedServiceName: k.lastUsedService ?? 'N/A', LastUsedRegion: k.lastUsedRegion ?? 'N/A',
+        }))));
       }
-      print(table(['ACCESS KEY ID', 'USER', 'STATUS', 'CREATED', 'LAST USED'], list.map((k) => [k.accessKeyId, k.userName, k.status, time(k.createdAt), time(k.lastUsedAt)])));
+      const usedFor = (k: (typeof list)[number]) => (k.lastUsedService === null ? '-' : `${k.lastUsedService}/${k.lastUsedRegion}`);
+      print(table(['ACCESS KEY ID', 'USER', 'STATUS', 'CREATED', 'LAST USED', 'LAST USED FOR'], list.map((k) => [k.accessKeyId, k.userName, k.status, time(k.createdAt), time(k.lastUsedAt), usedFor(k)])));
     }));
   const setStatus = (name: string, status: AccessKeyStatus, description: string) => keys.command(`${name} <key>`)
     .description(description)

@@ -71,6 +71,8 @@ export const PublicActions = {
   GetRepositoryPolicy: 'ecr-public:GetRepositoryPolicy',
   DeleteRepositoryPolicy: 'ecr-public:DeleteRepositoryPolicy',
   DescribeImageTags: 'ecr-public:DescribeImageTags',
+  /** STS's, asked by ECR Public's GetAuthorizationToken beside its own (its token is a service bearer token). */
+  GetServiceBearerToken: 'sts:GetServiceBearerToken',
 } as const;
 
 /** The ECR actions ECR Public has too: on a public repository, policies name them ecr-public:<Name>. */

@@ -143,9 +143,11 @@ export class PublicRepositoryService {
     return registry && { registry, aliases: await this.aliases.ofAccount(principal.accountId) };
   }
 
-  /** ECR Public's GetAuthorizationToken: IAM grants ecr-public:GetAuthorizationToken on Resource "*", in the caller's account. */
+  /** ECR Public's GetAuthorizationToken: IAM grants ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken on Resource "*", in the caller's account. */
   async authorizeToken(principal: AuthenticatedPrincipal): Promise<void> {
     await this.access.authorizeUnscoped({ principal, accountId: principal.accountId }, PublicActions.GetAuthorizationToken);
+    // As in AWS: the token is a service bearer token, so STS's permission is needed too.
+    await this.access.authorizeUnscoped({ principal, accountId: principal.accountId }, PublicActions.GetServiceBearerToken);
   }
 
   async registryCatalog(principal: AuthenticatedPrincipal): Promise<{ displayName: string }> {

@@ -7,11 +7,12 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { KmsActions, PublicActions, type Action } from '../domain/actions.js';
+import type { Action } from '../domain/actions.js';
 import type { NewAccessKey } from '../iam/identities.js';
 import { callApi } from '../testing/api-client.js';
 import type { Credentials } from '../testing/aws-signer.js';
 import type { Response } from '../testing/registry-client.js';
+import { actionsToWalk, exception, namesDenial, requiredActions, type Face } from '../testing/authorization-walk.js';
 import { startBerth, TEST_ADMIN, type TestBerth } from '../testing/server.js';
 
 const B = '222222222222';
@@ -40,7 +41,6 @@ async function root(service: Service, action: string, input: object = {}): Promi
 }
 
 interface ApiCase {
-  actions: Action[];
   input(): Promise<object>;
   /** False for actions on the caller's own account only (nothing names another account's resources). */
   crossAccount: boolean;
@@ -59,48 +59,48 @@ const freshGrant = async (): Promise<object> => {
   return { KeyId, GrantId: (await root(KMS, 'CreateGrant', { KeyId, GranteePrincipal: SERVICE_GRANTEE, Operations: ['Decrypt'] })).GrantId };
 };
 const KMS_CASES: Record<string, ApiCase> = {
-  CreateKey: { actions: [KmsActions.CreateKey], crossAccount: false, input: async () => ({ Description: 'm' }) },
-  DescribeKey: { actions: [KmsActions.DescribeKey], crossAccount: true, input: async () => ({ KeyId: sharedKey }) },
-  ListKeys: { actions: [KmsActions.ListKeys], crossAccount: false, input: async () => ({}) },
-  EnableKey: { actions: [KmsActions.EnableKey], crossAccount: true, input: async () => ({ KeyId: sharedKey }) },
-  DisableKey: { actions: [KmsActions.DisableKey], crossAccount: true, input: async () => ({ KeyId: await freshKey() }) },
-  ScheduleKeyDeletion: { actions: [KmsActions.ScheduleKeyDeletion], crossAccount: true, input: async () => ({ KeyId: await freshKey(), PendingWindowInDays: 7 }) },
+  CreateKey: { crossAccount: false, input: async () => ({ Description: 'm' }) },
+  DescribeKey: { crossAccount: true, input: async () => ({ KeyId: sharedKey }) },
+  ListKeys: { crossAccount: false, input: async () => ({}) },
+  EnableKey: { crossAccount: true, input: async () => ({ KeyId: sharedKey }) },
+  DisableKey: { crossAccount: true, input: async () => ({ KeyId: await freshKey() }) },
+  ScheduleKeyDeletion: { crossAccount: true, input: async () => ({ KeyId: await freshKey(), PendingWindowInDays: 7 }) },
   CancelKeyDeletion: {
-    actions: [KmsActions.CancelKeyDeletion], crossAccount: true,
+    crossAccount: true,
     input: async () => {
       const KeyId = await freshKey();
       await root(KMS, 'ScheduleKeyDeletion', { KeyId, PendingWindowInDays: 7 });
       return { KeyId };
     },
   },
-  CreateAlias: { actions: [KmsActions.CreateAlias], crossAccount: true, input: async () => ({ AliasName: `alias/m-${rand()}`, TargetKeyId: sharedKey }) },
-  ListAliases: { actions: [KmsActions.ListAliases], crossAccount: false, input: async () => ({}) },
-  GetKeyPolicy: { actions: [KmsActions.GetKeyPolicy], crossAccount: true, input: async () => ({ KeyId: sharedKey }) },
+  CreateAlias: { crossAccount: true, input: async () => ({ AliasName: `alias/m-${rand()}`, TargetKeyId: sharedKey }) },
+  ListAliases: { crossAccount: false, input: async () => ({}) },
+  GetKeyPolicy: { crossAccount: true, input: async () => ({ KeyId: sharedKey }) },
   PutKeyPolicy: {
-    actions: [KmsActions.PutKeyPolicy], crossAccount: true,
+    crossAccount: true,
     input: async () => {
       const KeyId = await freshKey();
       return { KeyId, Policy: (await root(KMS, 'GetKeyPolicy', { KeyId })).Policy };
     },
   },
-  ListKeyPolicies: { actions: [KmsActions.ListKeyPolicies], crossAccount: true, input: async () => ({ KeyId: sharedKey }) },
-  EnableKeyRotation: { actions: [KmsActions.EnableKeyRotation], crossAccount: true, input: async () => ({ KeyId: sharedKey }) },
-  DisableKeyRotation: { actions: [KmsActions.DisableKeyRotation], crossAccount: true, input: async () => ({ KeyId: sharedKey }) },
-  GetKeyRotationStatus: { actions: [KmsActions.GetKeyRotationStatus], crossAccount: true, input: async () => ({ KeyId: sharedKey }) },
-  RotateKeyOnDemand: { actions: [KmsActions.RotateKeyOnDemand], crossAccount: true, input: async () => ({ KeyId: await freshKey() }) },
-  Encrypt: { actions: [KmsActions.Encrypt], crossAccount: true, input: async () => ({ KeyId: sharedKey, Plaintext: Buffer.from('secret').toString('base64') }) },
-  GenerateDataKey: { actions: [KmsActions.GenerateDataKey], crossAccount: true, input: async () => ({ KeyId: sharedKey, NumberOfBytes: 32 }) },
+  ListKeyPolicies: { crossAccount: true, input: async () => ({ KeyId: sharedKey }) },
+  EnableKeyRotation: { crossAccount: true, input: async () => ({ KeyId: sharedKey }) },
+  DisableKeyRotation: { crossAccount: true, input: async () => ({ KeyId: sharedKey }) },
+  GetKeyRotationStatus: { crossAccount: true, input: async () => ({ KeyId: sharedKey }) },
+  RotateKeyOnDemand: { crossAccount: true, input: async () => ({ KeyId: await freshKey() }) },
+  Encrypt: { crossAccount: true, input: async () => ({ KeyId: sharedKey, Plaintext: Buffer.from('secret').toString('base64') }) },
+  GenerateDataKey: { crossAccount: true, input: async () => ({ KeyId: sharedKey, NumberOfBytes: 32 }) },
   Decrypt: {
     // A ciphertext names its key, found in whichever account holds it: the key's policy refuses another account.
-    actions: [KmsActions.Decrypt], crossAccount: true,
+    crossAccount: true,
     input: async () => ({ CiphertextBlob: (await root(KMS, 'Encrypt', { KeyId: sharedKey, Plaintext: Buffer.from('secret').toString('base64') })).CiphertextBlob }),
   },
-  CreateGrant: { actions: [KmsActions.CreateGrant], crossAccount: true, input: async () => ({ KeyId: sharedKey, GranteePrincipal: SERVICE_GRANTEE, Operations: ['Decrypt'] }) },
-  ListGrants: { actions: [KmsActions.ListGrants], crossAccount: true, input: async () => ({ KeyId: sharedKey }) },
-  ListRetirableGrants: { actions: [KmsActions.ListRetirableGrants], crossAccount: false, input: async () => ({ RetiringPrincipal: `arn:aws:iam::${A}:root` }) },
+  CreateGrant: { crossAccount: true, input: async () => ({ KeyId: sharedKey, GranteePrincipal: SERVICE_GRANTEE, Operations: ['Decrypt'] }) },
+  ListGrants: { crossAccount: true, input: async () => ({ KeyId: sharedKey }) },
+  ListRetirableGrants: { crossAccount: false, input: async () => ({ RetiringPrincipal: `arn:aws:iam::${A}:root` }) },
   // Neither the retiring principal, nor a grantee, nor the account's root: kms:RetireGrant by policy decides.
-  RetireGrant: { actions: [KmsActions.RetireGrant], crossAccount: true, input: freshGrant },
-  RevokeGrant: { actions: [KmsActions.RevokeGrant], crossAccount: true, input: freshGrant },
+  RetireGrant: { crossAccount: true, input: freshGrant },
+  RevokeGrant: { crossAccount: true, input: freshGrant },
 };
 
 // ---- ECR Public
@@ -144,33 +144,33 @@ const withPolicy = async () => {
 
 // On a public repository the shared actions are named as ECR Public names them (ecr-public:PutImage).
 const PUBLIC_CASES: Record<string, ApiCase> = {
-  GetAuthorizationToken: { actions: [PublicActions.GetAuthorizationToken], crossAccount: false, input: async () => ({}) },
-  DescribeRegistries: { actions: [PublicActions.DescribeRegistries], crossAccount: false, input: async () => ({}) },
-  GetRegistryCatalogData: { actions: [PublicActions.GetRegistryCatalogData], crossAccount: false, input: async () => ({}) },
-  PutRegistryCatalogData: { actions: [PublicActions.PutRegistryCatalogData], crossAccount: false, input: async () => ({ displayName: 'Matrix' }) },
-  CreateRepository: { actions: ['ecr-public:CreateRepository'], crossAccount: false, input: async () => ({ repositoryName: `matrix/c${rand()}` }) },
-  DescribeRepositories: { actions: ['ecr-public:DescribeRepositories'], crossAccount: true, input: async () => ({ registryId: A, repositoryNames: [P] }) },
-  DeleteRepository: { actions: ['ecr-public:DeleteRepository'], crossAccount: true, input: async () => ({ registryId: A, repositoryName: await publicRepository(false) }) },
-  GetRepositoryCatalogData: { actions: [PublicActions.GetRepositoryCatalogData], crossAccount: true, input: async () => ({ registryId: A, repositoryName: P }) },
-  PutRepositoryCatalogData: { actions: [PublicActions.PutRepositoryCatalogData], crossAccount: true, input: async () => ({ registryId: A, repositoryName: P, catalogData: { description: 'm' } }) },
-  SetRepositoryPolicy: { actions: [PublicActions.SetRepositoryPolicy], crossAccount: true, input: async () => ({ registryId: A, repositoryName: P, policyText: publicPolicy() }) },
-  GetRepositoryPolicy: { actions: [PublicActions.GetRepositoryPolicy], crossAccount: true, input: withPolicy },
-  DeleteRepositoryPolicy: { actions: [PublicActions.DeleteRepositoryPolicy], crossAccount: true, input: withPolicy },
-  DescribeImageTags: { actions: [PublicActions.DescribeImageTags], crossAccount: true, input: async () => ({ registryId: A, repositoryName: P }) },
-  DescribeImages: { actions: ['ecr-public:DescribeImages'], crossAccount: true, input: async () => ({ registryId: A, repositoryName: P }) },
-  BatchDeleteImage: { actions: ['ecr-public:BatchDeleteImage'], crossAccount: true, input: async () => ({ registryId: A, repositoryName: await publicRepository(true), imageIds: [{ imageTag: 'v1' }] }) },
-  PutImage: { actions: ['ecr-public:PutImage'], crossAccount: true, input: async () => ({ registryId: A, repositoryName: P, imageManifest: manifest, imageTag: `t${rand()}` }) },
-  BatchCheckLayerAvailability: { actions: ['ecr-public:BatchCheckLayerAvailability'], crossAccount: true, publicRead: true, input: async () => ({ registryId: A, repositoryName: P, layerDigests: [configDigest] }) },
-  InitiateLayerUpload: { actions: ['ecr-public:InitiateLayerUpload'], crossAccount: true, input: async () => ({ registryId: A, repositoryName: P }) },
+  GetAuthorizationToken: { crossAccount: false, input: async () => ({}) },
+  DescribeRegistries: { crossAccount: false, input: async () => ({}) },
+  GetRegistryCatalogData: { crossAccount: false, input: async () => ({}) },
+  PutRegistryCatalogData: { crossAccount: false, input: async () => ({ displayName: 'Matrix' }) },
+  CreateRepository: { crossAccount: false, input: async () => ({ repositoryName: `matrix/c${rand()}` }) },
+  DescribeRepositories: { crossAccount: true, input: async () => ({ registryId: A, repositoryNames: [P] }) },
+  DeleteRepository: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: await publicRepository(false) }) },
+  GetRepositoryCatalogData: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: P }) },
+  PutRepositoryCatalogData: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: P, catalogData: { description: 'm' } }) },
+  SetRepositoryPolicy: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: P, policyText: publicPolicy() }) },
+  GetRepositoryPolicy: { crossAccount: true, input: withPolicy },
+  DeleteRepositoryPolicy: { crossAccount: true, input: withPolicy },
+  DescribeImageTags: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: P }) },
+  DescribeImages: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: P }) },
+  BatchDeleteImage: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: await publicRepository(true), imageIds: [{ imageTag: 'v1' }] }) },
+  PutImage: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: P, imageManifest: manifest, imageTag: `t${rand()}` }) },
+  BatchCheckLayerAvailability: { crossAccount: true, publicRead: true, input: async () => ({ registryId: A, repositoryName: P, layerDigests: [configDigest] }) },
+  InitiateLayerUpload: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: P }) },
   UploadLayerPart: {
-    actions: ['ecr-public:UploadLayerPart'], crossAccount: true,
+    crossAccount: true,
     input: async () => ({
       registryId: A, repositoryName: P, uploadId: (await root(PUBLIC, 'InitiateLayerUpload', { repositoryName: P })).uploadId,
       partFirstByte: 0, partLastByte: 3, layerPartBlob: Buffer.from('abcd').toString('base64'),
     }),
   },
   CompleteLayerUpload: {
-    actions: ['ecr-public:CompleteLayerUpload'], crossAccount: true,
+    crossAccount: true,
     input: async () => {
       const data = randomBytes(16);
       const { uploadId } = await root(PUBLIC, 'InitiateLayerUpload', { repositoryName: P });
@@ -178,9 +178,9 @@ const PUBLIC_CASES: Record<string, ApiCase> = {
       return { registryId: A, repositoryName: P, uploadId, layerDigests: [sha(data)] };
     },
   },
-  TagResource: { actions: ['ecr-public:TagResource'], crossAccount: true, input: async () => ({ resourceArn: publicArn(P), tags: [{ Key: 'k', Value: 'v' }] }) },
-  UntagResource: { actions: ['ecr-public:UntagResource'], crossAccount: true, input: async () => ({ resourceArn: publicArn(P), tagKeys: ['k'] }) },
-  ListTagsForResource: { actions: ['ecr-public:ListTagsForResource'], crossAccount: true, input: async () => ({ resourceArn: publicArn(P) }) },
+  TagResource: { crossAccount: true, input: async () => ({ resourceArn: publicArn(P), tags: [{ Key: 'k', Value: 'v' }] }) },
+  UntagResource: { crossAccount: true, input: async () => ({ resourceArn: publicArn(P), tagKeys: ['k'] }) },
+  ListTagsForResource: { crossAccount: true, input: async () => ({ resourceArn: publicArn(P) }) },
 };
 
 before(async () => {
@@ -200,15 +200,17 @@ after(() => test?.close());
 
 const typeOf = (res: Response) => (res.json() as { __type?: string }).__type;
 
-function matrix(title: string, service: Service, registered: () => readonly string[], cases: Record<string, ApiCase>): void {
+function matrix(title: string, face: Face, service: Service, registered: () => readonly string[], cases: Record<string, ApiCase>): void {
   describe(`authorization matrix: ${title}`, () => {
-    it('has a case for every action the server answers', () => {
+    it('has a case for every action the server answers, each an operation of the model', () => {
       assert.deepEqual([...registered()].sort(), Object.keys(cases).sort());
+      assert.deepEqual(actionsToWalk(face, registered()).notInModel, []);
     });
 
     for (const [action, spec] of Object.entries(cases)) {
-      it(`${action}: refused without the right, served with exactly ${spec.actions.join(' + ')}`, async () => {
-        await grant(spec.actions);
+      const actions = requiredActions(face, action) as Action[];
+      it(`${action}: refused without the right, served with exactly ${actions.join(' + ')}`, async () => {
+        await grant(actions);
         const call = async (credentials: Credentials | undefined, options: { date?: Date } = {}) => {
           const input = await spec.input();
           if (!credentials) return test.berth.app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${service.target}.${action}` }, payload: JSON.stringify(input) });
@@ -238,14 +240,22 @@ function matrix(title: string, service: Service, registered: () => readonly stri
           assert.deepEqual(Object.keys(res.json() as object).sort(), ['__type', 'message'], `${action} for ${who} answers only the error`);
         }
         const allowed = await call(keys.exact);
-        assert.equal(allowed.statusCode, 200, `${action} for a user allowed exactly ${spec.actions.join(', ')}: ${allowed.body}`);
+        assert.equal(allowed.statusCode, 200, `${action} for a user allowed exactly ${actions.join(', ')}: ${allowed.body}`);
+        // Each needed action withheld alone refuses the call (public reads aside), and the denial names it.
+        for (const needed of spec.publicRead ? [] : actions) {
+          await test.berth.userPolicies.putUserPolicy(A, 'allbut', 'matrix', policy({ Effect: 'Allow', NotAction: [needed], Resource: '*' }));
+          const res = await call(keys.allBut);
+          cells++;
+          assert.equal(typeOf(res), 'AccessDeniedException', `${action} for a user allowed everything but ${needed}: ${res.body}`);
+          assert.ok(namesDenial((res.json() as { message: string }).message, needed, exception(face, action)?.resource), `${action}: the denial names ${needed}: ${res.body}`);
+        }
       });
     }
   });
 }
 
-matrix('the key service (TrentService)', KMS, () => test.berth.kmsActions, KMS_CASES);
-matrix('ECR Public (SpencerFrontendService)', PUBLIC, () => test.berth.ecrPublicActions, PUBLIC_CASES);
+matrix('the key service (TrentService)', 'kms', KMS, () => test.berth.kmsActions, KMS_CASES);
+matrix('ECR Public (SpencerFrontendService)', 'ecr-public', PUBLIC, () => test.berth.ecrPublicActions, PUBLIC_CASES);
 
 describe('the KMS and ECR Public matrix', () => {
   it('size', (t) => {

@@ -12,6 +12,7 @@ import type { NewAccessKey } from '../iam/identities.js';
 import { basicAuth, callApi, loggedIn, registryPassword } from '../testing/api-client.js';
 import type { Credentials } from '../testing/aws-signer.js';
 import { digestOf, pushBlob, pushImage, startUpload, type Response } from '../testing/registry-client.js';
+import { actionsToWalk, exception, namesDenial, requiredActions } from '../testing/authorization-walk.js';
 import { startBerth, TEST_ADMIN, type TestBerth } from '../testing/server.js';
 import { registryRoutes } from './oci/plugin.js';
 
@@ -151,7 +152,6 @@ describe('authorization matrix: the registry protocol', () => {
 });
 
 interface ApiCase {
-  actions: Action[];
   /** The input; `registry` is the account to address (another account's callers name A's). */
   input(): Promise<object>;
   /** False for actions on the caller's own account only (no registryId or ARN to name another). */
@@ -168,34 +168,34 @@ const uploadId = async () => (await startUpload(rootApp(), REPO)).split('/').pop
 const publicPolicy = () => policy({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${B}:root` }, Action: 'ecr:BatchGetImage' });
 
 const API: Record<string, ApiCase> = {
-  GetAuthorizationToken: { actions: [Actions.GetAuthorizationToken], crossAccount: false, input: async () => ({}) },
-  CreateRepository: { actions: [Actions.CreateRepository], crossAccount: true, input: async () => ({ registryId: A, repositoryName: `matrix/c${randomBytes(4).toString('hex')}` }) },
-  DescribeRepositories: { actions: [Actions.DescribeRepositories], crossAccount: true, input: async () => ({ registryId: A, repositoryNames: [REPO] }) },
-  DeleteRepository: { actions: [Actions.DeleteRepository], crossAccount: true, input: async () => ({ registryId: A, repositoryName: await fresh(), force: true }) },
-  PutImageTagMutability: { actions: [Actions.PutImageTagMutability], crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO, imageTagMutability: 'MUTABLE' }) },
-  TagResource: { actions: [Actions.TagResource], crossAccount: true, input: async () => ({ resourceArn: arn(REPO), tags: [{ Key: 'k', Value: 'v' }] }) },
-  UntagResource: { actions: [Actions.UntagResource], crossAccount: true, input: async () => ({ resourceArn: arn(REPO), tagKeys: ['k'] }) },
-  ListTagsForResource: { actions: [Actions.ListTagsForResource], crossAccount: true, input: async () => ({ resourceArn: arn(REPO) }) },
-  DescribeRegistry: { actions: [Actions.DescribeRegistry], crossAccount: false, input: async () => ({}) },
-  GetAccountSetting: { actions: [Actions.GetAccountSetting], crossAccount: false, input: async () => ({ name: 'BLOB_MOUNTING' }) },
-  PutAccountSetting: { actions: [Actions.PutAccountSetting], crossAccount: false, input: async () => ({ name: 'BLOB_MOUNTING', value: 'ENABLED' }) },
-  ListImages: { actions: [Actions.ListImages], crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO }) },
-  DescribeImages: { actions: [Actions.DescribeImages], crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO }) },
-  BatchGetImage: { actions: [Actions.BatchGetImage], crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO, imageIds: [{ imageTag: 'v1' }] }) },
-  ListImageReferrers: { actions: [Actions.BatchGetImage], crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO, subjectId: { imageDigest: image.digest } }) },
-  BatchDeleteImage: { actions: [Actions.BatchDeleteImage], crossAccount: true, input: async () => ({ registryId: A, repositoryName: await fresh(), imageIds: [{ imageTag: 'v1' }] }) },
+  GetAuthorizationToken: { crossAccount: false, input: async () => ({}) },
+  CreateRepository: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: `matrix/c${randomBytes(4).toString('hex')}` }) },
+  DescribeRepositories: { crossAccount: true, input: async () => ({ registryId: A, repositoryNames: [REPO] }) },
+  DeleteRepository: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: await fresh(), force: true }) },
+  PutImageTagMutability: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO, imageTagMutability: 'MUTABLE' }) },
+  TagResource: { crossAccount: true, input: async () => ({ resourceArn: arn(REPO), tags: [{ Key: 'k', Value: 'v' }] }) },
+  UntagResource: { crossAccount: true, input: async () => ({ resourceArn: arn(REPO), tagKeys: ['k'] }) },
+  ListTagsForResource: { crossAccount: true, input: async () => ({ resourceArn: arn(REPO) }) },
+  DescribeRegistry: { crossAccount: false, input: async () => ({}) },
+  GetAccountSetting: { crossAccount: false, input: async () => ({ name: 'BLOB_MOUNTING' }) },
+  PutAccountSetting: { crossAccount: false, input: async () => ({ name: 'BLOB_MOUNTING', value: 'ENABLED' }) },
+  ListImages: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO }) },
+  DescribeImages: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO }) },
+  BatchGetImage: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO, imageIds: [{ imageTag: 'v1' }] }) },
+  ListImageReferrers: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO, subjectId: { imageDigest: image.digest } }) },
+  BatchDeleteImage: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: await fresh(), imageIds: [{ imageTag: 'v1' }] }) },
   PutImage: {
-    actions: [Actions.PutImage], crossAccount: true,
+    crossAccount: true,
     input: async () => ({ registryId: A, repositoryName: REPO, imageManifest: image.bytes.toString('utf8'), imageTag: `p${randomBytes(4).toString('hex')}` }),
   },
-  BatchCheckLayerAvailability: { actions: [Actions.BatchCheckLayerAvailability], crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO, layerDigests: [image.config.digest] }) },
-  InitiateLayerUpload: { actions: [Actions.InitiateLayerUpload], crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO }) },
+  BatchCheckLayerAvailability: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO, layerDigests: [image.config.digest] }) },
+  InitiateLayerUpload: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO }) },
   UploadLayerPart: {
-    actions: [Actions.UploadLayerPart], crossAccount: true,
+    crossAccount: true,
     input: async () => ({ registryId: A, repositoryName: REPO, uploadId: await uploadId(), partFirstByte: 0, partLastByte: 3, layerPartBlob: Buffer.from('abcd').toString('base64') }),
   },
   CompleteLayerUpload: {
-    actions: [Actions.CompleteLayerUpload], crossAccount: true,
+    crossAccount: true,
     input: async () => {
       const location = await startUpload(rootApp(), REPO);
       const data = randomBytes(16);
@@ -204,25 +204,27 @@ const API: Record<string, ApiCase> = {
       return { registryId: A, repositoryName: REPO, uploadId: location.split('/').pop(), layerDigests: [digestOf(data)] };
     },
   },
-  GetDownloadUrlForLayer: { actions: [Actions.GetDownloadUrlForLayer], crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO, layerDigest: image.config.digest }) },
-  SetRepositoryPolicy: { actions: [Actions.SetRepositoryPolicy], crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO, policyText: publicPolicy() }) },
-  GetRepositoryPolicy: { actions: [Actions.GetRepositoryPolicy], crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO }) },
-  DeleteRepositoryPolicy: { actions: [Actions.DeleteRepositoryPolicy], crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO }) },
-  PutRegistryPolicy: { actions: [Actions.PutRegistryPolicy], crossAccount: false, input: async () => ({ policyText: publicPolicy() }) },
-  GetRegistryPolicy: { actions: [Actions.GetRegistryPolicy], crossAccount: false, input: async () => ({}) },
-  DeleteRegistryPolicy: { actions: [Actions.DeleteRegistryPolicy], crossAccount: false, input: async () => ({}) },
+  GetDownloadUrlForLayer: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO, layerDigest: image.config.digest }) },
+  SetRepositoryPolicy: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO, policyText: publicPolicy() }) },
+  GetRepositoryPolicy: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO }) },
+  DeleteRepositoryPolicy: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO }) },
+  PutRegistryPolicy: { crossAccount: false, input: async () => ({ policyText: publicPolicy() }) },
+  GetRegistryPolicy: { crossAccount: false, input: async () => ({}) },
+  DeleteRegistryPolicy: { crossAccount: false, input: async () => ({}) },
 };
 
 describe('authorization matrix: the ECR API', () => {
-  it('has a case for every action the server answers', () => {
+  it('has a case for every action the server answers, each an operation of the ECR model', () => {
     assert.deepEqual([...test.berth.ecrActions].sort(), Object.keys(API).sort());
+    assert.deepEqual(actionsToWalk('ecr', test.berth.ecrActions).notInModel, []);
   });
 
   const typeOf = (res: Response) => (res.json() as { __type?: string }).__type;
 
   for (const [action, spec] of Object.entries(API)) {
-    it(`${action}: refused without the right, answered (not AccessDenied) with exactly ${spec.actions.join(' + ')}`, async () => {
-      await grant(spec.actions);
+    const actions = requiredActions('ecr', action) as Action[];
+    it(`${action}: refused without the right, answered (not AccessDenied) with exactly ${actions.join(' + ')}`, async () => {
+      await grant(actions);
       const call = async (credentials: Credentials | undefined, options: { date?: Date } = {}) => {
         const input = await spec.input();
         if (!credentials) return test.berth.app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AmazonEC2ContainerRegistry_V20150921.${action}` }, payload: JSON.stringify(input) });
@@ -244,8 +246,16 @@ describe('authorization matrix: the ECR API', () => {
         assert.deepEqual(Object.keys(res.json() as object).sort(), ['__type', 'message'], `${action} for ${who} answers only the error`);
       }
       const allowed = await call(keys.exact);
-      assert.notEqual(typeOf(allowed), 'AccessDeniedException', `${action} for a user allowed exactly ${spec.actions.join(', ')}: ${allowed.body}`);
-      assert.equal(allowed.statusCode, 200, `${action} for a user allowed exactly ${spec.actions.join(', ')}: ${allowed.body}`);
+      assert.notEqual(typeOf(allowed), 'AccessDeniedException', `${action} for a user allowed exactly ${actions.join(', ')}: ${allowed.body}`);
+      assert.equal(allowed.statusCode, 200, `${action} for a user allowed exactly ${actions.join(', ')}: ${allowed.body}`);
+      // Each needed action withheld alone refuses the call, and the denial names it.
+      for (const needed of actions) {
+        await test.berth.userPolicies.putUserPolicy(A, 'allbut', 'matrix', policy({ Effect: 'Allow', NotAction: [needed], Resource: '*' }));
+        const res = await call(keys.allBut);
+        cells++;
+        assert.equal(typeOf(res), 'AccessDeniedException', `${action} for a user allowed everything but ${needed}: ${res.body}`);
+        assert.ok(namesDenial((res.json() as { message: string }).message, needed, exception('ecr', action)?.resource), `${action}: the denial names ${needed}: ${res.body}`);
+      }
     });
   }
 });

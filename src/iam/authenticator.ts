@@ -4,6 +4,7 @@
 import { RegistryError } from '../domain/errors.js';
 import type { AuthenticatedPrincipal, Principal } from './authorizer.js';
 import type { IdentityService } from './identities.js';
+import type { KeyUsageRecorder } from './key-usage.js';
 import { isSessionKeyId, type SessionService } from './sessions.js';
 import { parseSignature, SignatureError, verifySignature, type SignedRequest } from './sigv4.js';
 import type { TokenService } from './tokens.js';
@@ -17,6 +18,8 @@ export class Authenticator {
     private readonly tokens: TokenService,
     private readonly region: string,
     private readonly sessions: SessionService,
+    /** Where uses of long-term keys are noted (their last use: GetAccessKeyLastUsed, `berth admin keys ls`). */
+    private readonly usage?: KeyUsageRecorder,
   ) {}
 
   /** The principal of a SigV4-signed request; throws a SignatureError naming what is wrong. */
@@ -40,6 +43,7 @@ export class Authenticator {
     const global = GLOBAL_SERVICES[service];
     const region = global !== undefined && signature.region === global ? global : this.region;
     verifySignature(request, signature, secret, { service, region, now });
+    if (principal.kind !== 'role-session') this.usage?.record(signature.accessKeyId, service, region, now);
     return principal;
   }
 

@@ -17,6 +17,8 @@ export type Principal =
   | {
     kind: 'role-session'; accountId: string; arn: string; roleArn: string; roleId: string; sessionName: string;
     accessKeyId: string; tags: Readonly<Record<string, string>>; expiresAt: number;
+    /** The session policies it was given (the texts of AssumeRole's Policy and PolicyArns): they bound its rights. */
+    sessionPolicies?: readonly string[];
   };
 
 /** A principal that signed its request (every caller of the ECR API). */

@@ -5,8 +5,11 @@ import type { RequestFacts } from '../policy/request.js';
 import type { AuthenticatedPrincipal, Authorizer, Principal } from './authorizer.js';
 import { IdentityError } from './identities.js';
 
-/** The authorization call for IAM actions (iam:CreateUser on arn:aws:iam::ACCOUNT:user/NAME, …). */
-export type IamAuthorize = (principal: AuthenticatedPrincipal, action: string, resource: string) => Promise<void>;
+/**
+ * The authorization call for IAM actions (iam:CreateUser on arn:aws:iam::ACCOUNT:user/NAME, …);
+ * `resourceAccount` where the ARN names none of an account (AWS managed policies, arn:aws:iam::aws:…).
+ */
+export type IamAuthorize = (principal: AuthenticatedPrincipal, action: string, resource: string, resourceAccount?: string) => Promise<void>;
 
 /**
  * The facts of the request being served (aws:SourceIp, …), so that the services' authorization
@@ -20,9 +23,9 @@ export function withRequestFacts<T>(facts: RequestFacts, run: () => Promise<T>):
 
 export function iamAuthorizer(authorizer: Authorizer): IamAuthorize {
   // The authorizer's action type names ECR's actions; IAM's travel through the same call.
-  return (principal, action, resource) => {
+  return (principal, action, resource, resourceAccount) => {
     const facts = currentFacts.getStore();
-    return authorizer.authorize({ principal, action: action as never, resource, ...(facts && { facts }) });
+    return authorizer.authorize({ principal, action: action as never, resource, ...(resourceAccount !== undefined && { resourceAccount }), ...(facts && { facts }) });
   };
 }
 

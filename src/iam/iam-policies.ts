@@ -90,9 +90,11 @@ export class IamPolicyService {
     return { ...toInfo(record), attachmentCount: 0 };
   }
 
-  async get(caller: AuthenticatedPrincipal, arn: string): Promise<PolicyInfo> {
+  /** GetPolicy (iam:GetPolicy) or GetPolicyVersion (iam:GetPolicyVersion): each read is its own action. */
+  async get(caller: AuthenticatedPrincipal, arn: string, action: 'iam:GetPolicy' | 'iam:GetPolicyVersion' = 'iam:GetPolicy'): Promise<PolicyInfo> {
     const policy = await this.find(caller, arn);
-    await this.authorize(caller, 'iam:GetPolicy', arn);
+    // An AWS managed policy is in every account: reading it is decided in the caller's own.
+    await this.authorize(caller, action, arn, managedPolicy(arn) ? caller.accountId : undefined);
     return policy;
   }
 
@@ -102,7 +104,7 @@ export class IamPolicyService {
     const local = scope === 'AWS' ? [] : await this.store.policies.listManagedPolicies(caller.accountId);
     const infos = [
       ...await Promise.all(local.map(async (p) => ({ ...toInfo(p), attachmentCount: await this.store.policies.attachmentCount(p.arn) }))),
-      ...(scope === 'Local' ? [] : MANAGED_POLICIES.map((p) => awsInfo(p.arn)!)),
+      ...(scope === 'Local' ? [] : await Promise.all(MANAGED_POLICIES.map(async (p) => ({ ...awsInfo(p.arn)!, attachmentCount: await this.store.policies.attachmentCount(p.arn, caller.accountId) })))),
     ];
     return onlyAttached ? infos.filter((p) => p.attachmentCount > 0) : infos;
   }
@@ -149,7 +151,7 @@ export class IamPolicyService {
   /** A managed policy the caller's account may use: its own customer policy or an AWS managed one. */
   private async find(caller: AuthenticatedPrincipal, arn: string): Promise<PolicyInfo> {
     const builtIn = awsInfo(arn);
-    if (builtIn) return { ...builtIn, attachmentCount: 0 };
+    if (builtIn) return { ...builtIn, attachmentCount: await this.store.policies.attachmentCount(arn, caller.accountId) };
     const record = arn.startsWith(`arn:aws:iam::${caller.accountId}:policy/`) ? await this.store.policies.getManagedPolicy(arn) : undefined;
     if (!record) throw missingPolicy(arn);
     return { ...toInfo(record), attachmentCount: await this.store.policies.attachmentCount(arn) };
@@ -185,10 +187,10 @@ function toInfo(record: ManagedPolicyRecord): Omit<PolicyInfo, 'attachmentCount'
   };
 }
 
-/** An AWS managed policy as IAM lists it (its attachment count is per account in AWS; Berth reports 0). */
-function awsInfo(arn: string): PolicyInfo | undefined {
+/** An AWS managed policy as IAM lists it, but for its attachment count (per account: the caller's). */
+function awsInfo(arn: string): Omit<PolicyInfo, 'attachmentCount'> | undefined {
   const policy = managedPolicy(arn);
   if (!policy) return undefined;
   const id = `ANPA${Buffer.from(policy.name).toString('hex').toUpperCase().slice(0, 17)}`;
-  return { arn: policy.arn, name: policy.name, id, path: '/', description: null, text: policy.text, createdAt: 0, updatedAt: 0, attachmentCount: 0 };
+  return { arn: policy.arn, name: policy.name, id, path: '/', description: null, text: policy.text, createdAt: policy.createdAt, updatedAt: policy.updatedAt };
 }

@@ -2,7 +2,7 @@
 // create-access-key, tag-user …): the identity service's users, with the API's rules on names,
 // ownership (a key is changed only through its own user, in the caller's account) and deletion.
 import { assertTagKey, MAX_RESOURCE_TAGS, validateTags, type ResourceTag } from '../domain/resource-tags.js';
-import type { AccessKeyStatus, MetadataStore, User } from '../metadata/store.js';
+import type { AccessKey, AccessKeyStatus, MetadataStore, User } from '../metadata/store.js';
 import type { AuthenticatedPrincipal } from './authorizer.js';
 import { IAM_PATH, userArn, type IamAuthorize } from './iam-access.js';
 import { IdentityError, type AccessKeyInfo, type IdentityService, type NewAccessKey } from './identities.js';
@@ -90,6 +90,14 @@ export class IamUserService {
     const user = await this.keyOwner(caller, accessKeyId, name);
     await this.authorize(caller, 'iam:DeleteAccessKey', user.arn);
     await this.identities.deleteAccessKey(accessKeyId);
+  }
+
+  /** GetAccessKeyLastUsed: any key of the caller's account, authorized on its owner (a user, or the root). */
+  async accessKeyLastUsed(caller: AuthenticatedPrincipal, accessKeyId: string): Promise<{ user: User; key: AccessKey }> {
+    const found = await this.store.identities.getAccessKey(accessKeyId);
+    if (!found || found.user.accountId !== caller.accountId) throw new IdentityError('NoSuchEntity', `The Access Key with id ${accessKeyId} cannot be found.`);
+    await this.authorize(caller, 'iam:GetAccessKeyLastUsed', found.user.arn);
+    return found;
   }
 
   async tag(caller: AuthenticatedPrincipal, name: string, tags: ResourceTag[]): Promise<void> {

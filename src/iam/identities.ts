@@ -24,7 +24,8 @@ export type IdentityErrorCode =
   | 'NoSuchEntity' | 'EntityAlreadyExists' | 'DeleteConflict' | 'InvalidInput' | 'LimitExceeded' | 'MalformedPolicyDocument'
   | 'PolicyNotAttachable' | 'UnmodifiableEntity'
   // STS (sts.service-2.json) and the query protocol's AccessDenied
-  | 'InvalidIdentityToken' | 'IDPCommunicationError' | 'IDPRejectedClaim' | 'ExpiredTokenException' | 'AccessDenied' | 'ValidationError';
+  | 'InvalidIdentityToken' | 'IDPCommunicationError' | 'IDPRejectedClaim' | 'ExpiredTokenException' | 'PackedPolicyTooLarge' | 'AccessDenied'
+  | 'ValidationError' | 'InvalidParameterValue';
 
 /** A refused change, named as IAM names it (the codes of iam.service-2.json). */
 export class IdentityError extends Error {
@@ -60,6 +61,9 @@ export interface AccessKeyInfo {
   status: AccessKeyStatus;
   createdAt: number;
   lastUsedAt: number | null;
+  /** The service and region of the last use; null until the key is used. */
+  lastUsedService: string | null;
+  lastUsedRegion: string | null;
 }
 
 export class IdentityService {
@@ -141,6 +145,7 @@ export class IdentityService {
     const users = userName === undefined ? await this.listUsers(accountId) : [await this.user(accountId, userName)];
     const lists = await Promise.all(users.map(async (user) => (await this.store.identities.listAccessKeys(user.id)).map((key) => ({
       accessKeyId: key.id, userName: user.name, status: key.status, createdAt: key.createdAt, lastUsedAt: key.lastUsedAt,
+      lastUsedService: key.lastUsedService, lastUsedRegion: key.lastUsedRegion,
     }))));
     return lists.flat();
   }
@@ -169,7 +174,7 @@ export class IdentityService {
     if (secretAccessKey.length < 20 || secretAccessKey.length > 128) throw new Error('a secret access key has 20 to 128 characters');
     const key: AccessKey = {
       id: accessKeyId, userId, secretCiphertext: this.masterKey.encrypt(secretAccessKey, `access-key:${accessKeyId}`),
-      status: 'Active', createdAt: Date.now(), lastUsedAt: null,
+      status: 'Active', createdAt: Date.now(), lastUsedAt: null, lastUsedService: null, lastUsedRegion: null,
     };
     await this.store.identities.createAccessKey(key);
     return { accessKeyId, secretAccessKey };

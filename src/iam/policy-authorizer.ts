@@ -2,10 +2,10 @@
 // policies (repository, registry, KMS key) and asks the policy engine. A denial says why, in ECR's words
 // (the error message) and with the deciding statement (the log).
 import { RegistryError } from '../domain/errors.js';
-import { denialMessage, evaluate, type EvaluationInput } from '../policy/evaluate.js';
+import { denialMessage, evaluate, type EvaluationInput, type NamedPolicy } from '../policy/evaluate.js';
 import { ANONYMOUS_CALLER, buildContext, type Caller, type ContextValues } from '../policy/request.js';
 import { arnAccount, type AuthorizationRequest, type Authorizer, type Principal } from './authorizer.js';
-import type { IdentityPolicySource, ResourcePolicies, ResourcePolicySource } from './policy-sources.js';
+import { storedDocument, type IdentityPolicySource, type ResourcePolicies, type ResourcePolicySource } from './policy-sources.js';
 
 /** A principal as the policy language sees it. */
 export function callerOf(principal: Principal): Caller {
@@ -25,6 +25,12 @@ export function callerOf(principal: Principal): Caller {
 }
 
 const NO_CONTEXT: ContextValues = new Map();
+
+/** A session's session policies as the policy engine reads them; undefined when it was given none. */
+export function sessionPoliciesOf(texts: readonly string[] | undefined): NamedPolicy[] | undefined {
+  if (!texts || texts.length === 0) return undefined;
+  return texts.map((text, i) => ({ name: `session policy ${i + 1}`, document: storedDocument(text, 'identity') }));
+}
 
 export interface DecisionLog {
   info(fields: object, message: string): void;
@@ -49,13 +55,15 @@ export class PolicyAuthorizer implements Authorizer {
     // values and builds no context: only statements read condition keys.
     const identityPolicies = principal.kind === 'user' || principal.kind === 'role-session' ? await this.identities.identityPolicies(principal) : [];
     const onResource = proposedPolicy !== undefined ? this.proposed(resource, proposedPolicy) : await this.resources.resourcePolicies(resource, account);
-    const anyPolicy = identityPolicies.length > 0 || onResource.policies.length > 0;
+    const sessionPolicies = principal.kind === 'role-session' ? sessionPoliciesOf(principal.sessionPolicies) : undefined;
+    const anyPolicy = identityPolicies.length > 0 || onResource.policies.length > 0 || sessionPolicies !== undefined;
     // A user's tags are its aws:PrincipalTag/* (a role session carries the tags it was given).
     if (anyPolicy && principal.kind === 'user' && this.identities.principalTags) caller = { ...caller, tags: await this.identities.principalTags(principal) };
     const input: EvaluationInput = {
       caller, action, resource, resourceAccount: account,
       context: anyPolicy ? buildContext(caller, facts ?? {}, (this.options.now ?? Date.now)(), onResource.tags) : NO_CONTEXT,
       identityPolicies, resourcePolicies: onResource.policies, ...(onResource.rule && { rule: onResource.rule }), ...(grant && { grant }),
+      ...(sessionPolicies && { sessionPolicies }),
     };
     const decision = evaluate(input);
     if (decision.allowed) return;

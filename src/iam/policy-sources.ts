@@ -65,6 +65,11 @@ class ParsedTexts {
 
 const texts = new ParsedTexts();
 
+/** A validated policy text (stored, or sealed in a session token) as a document, parsed once. */
+export function storedDocument(text: string, kind: 'identity' | 'resource'): PolicyDocument {
+  return texts.document(text, kind);
+}
+
 export class StoreIdentityPolicySource implements IdentityPolicySource {
   private readonly cache = new TtlCache<string, NamedPolicy[]>(POLICY_CACHE_MS);
   private readonly tags = new TtlCache<string, Record<string, string>>(POLICY_CACHE_MS);

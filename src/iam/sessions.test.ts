@@ -7,7 +7,7 @@ import { SignatureError } from './sigv4.js';
 import { isSessionKeyId, SessionService, type SessionClaims } from './sessions.js';
 import { TokenService } from './tokens.js';
 import { Authenticator } from './authenticator.js';
-import type { IdentityService } from './identities.js';
+import { IdentityError, type IdentityService } from './identities.js';
 
 const claims = (expiresAt: number): SessionClaims => ({
   accountId: '123456789012', arn: 'arn:aws:sts::123456789012:assumed-role/deploy/ci', roleArn: 'arn:aws:iam::123456789012:role/deploy',
@@ -27,6 +27,14 @@ describe('session credentials', () => {
     const session = sessions.verify(issued.sessionToken, issued.accessKeyId);
     assert.deepEqual(session, { kind: 'role-session', ...claims(issued.expiresAt), accessKeyId: issued.accessKeyId });
     assert.notEqual(sessions.issue(claims(Date.now() + 60_000)).accessKeyId, issued.accessKeyId);
+  });
+
+  it('carries session policies, and refuses to issue a token too large to be verified (PackedPolicyTooLarge)', () => {
+    const withPolicy = { ...claims(Date.now() + 60_000), sessionPolicies: ['{"Version":"2012-10-17","Statement":[]}'] };
+    const issued = sessions.issue(withPolicy);
+    assert.deepEqual(sessions.verify(issued.sessionToken, issued.accessKeyId).sessionPolicies, withPolicy.sessionPolicies);
+    const tags = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`.padEnd(128, 'k'), 'v'.repeat(256)]));
+    assert.throws(() => sessions.issue({ ...claims(Date.now() + 60_000), tags }), (err: unknown) => err instanceof IdentityError && err.code === 'PackedPolicyTooLarge');
   });
 
   it('refuses a token for another key id, from another deployment, tampered with, or expired', () => {

@@ -5,6 +5,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { MasterKey } from '../keys/master-key.js';
 import { loadSharedSecret, type Seal, type SettingsStore } from '../keys/shared-secret.js';
 import type { Principal } from './authorizer.js';
+import { IdentityError } from './identities.js';
 import { SignatureError } from './sigv4.js';
 
 export type RoleSession = Extract<Principal, { kind: 'role-session' }>;
@@ -39,6 +40,10 @@ export class SessionService {
     let accessKeyId = 'ASIA';
     for (const byte of randomBytes(16)) accessKeyId += ALPHABET[byte % 32];
     const sessionToken = this.seal.encrypt(JSON.stringify({ v: 1, k: accessKeyId, c: claims }), CONTEXT);
+    // A token verify() would refuse is never handed out: STS's packed size limit (session policies and tags).
+    if (sessionToken.length > MAX_TOKEN) {
+      throw new IdentityError('PackedPolicyTooLarge', 'The session policies and session tags together are too large for a session token; pass fewer or shorter ones.');
+    }
     return { accessKeyId, secretAccessKey: this.secretOf(accessKeyId), sessionToken, expiresAt: claims.expiresAt };
   }
 

@@ -4,12 +4,13 @@
 // session assumes another role, as IAM limits role chaining).
 import { validateTags, type ResourceTag } from '../domain/resource-tags.js';
 import type { MetadataStore, Role } from '../metadata/store.js';
-import { parsePolicy } from '../policy/document.js';
+import { parsePolicy, PolicyValidationError } from '../policy/document.js';
+import { managedPolicy } from '../policy/managed.js';
 import { denialMessage, evaluate, type NamedPolicy } from '../policy/evaluate.js';
 import { buildContext, type Caller, type RequestFacts } from '../policy/request.js';
 import type { AuthenticatedPrincipal } from './authorizer.js';
 import { IdentityError } from './identities.js';
-import { callerOf } from './policy-authorizer.js';
+import { callerOf, sessionPoliciesOf } from './policy-authorizer.js';
 import type { OidcProviderService } from './oidc-providers.js';
 import type { WebIdentityVerifier } from './oidc.js';
 import type { SessionCredentials, SessionService } from './sessions.js';
@@ -35,6 +36,8 @@ export interface AssumedRole {
   arn: string;
   /** ROLEID:SESSION */
   assumedRoleId: string;
+  /** How full the session policies are, in percent of what they may total (given session policies only). */
+  packedPolicySize?: number;
 }
 
 export interface AssumeRoleInput {
@@ -44,8 +47,15 @@ export interface AssumeRoleInput {
   tags?: ResourceTag[];
   /** sts:ExternalId, for trust policies that ask for it. */
   externalId?: string;
+  /** The inline session policy (Policy) and the managed session policies (PolicyArns). */
+  policy?: string;
+  policyArns?: string[];
   facts: RequestFacts;
 }
+
+/** What session policies may total (the inline text and the managed policies' texts), as STS counts its plaintext limit. */
+export const SESSION_POLICY_MAX = 2048;
+const MAX_POLICY_ARNS = 10;
 
 export class StsService {
   constructor(
@@ -71,11 +81,43 @@ export class StsService {
     const tags = validateTags(input.tags ?? []);
     const caller = principal.kind === 'user' ? { ...callerOf(principal), tags: await this.userTags(principal) } : callerOf(principal);
     const identityPolicies = await this.identityPolicies(principal);
+    // A session assuming another role acts within its own session policies.
+    const bound = principal.kind === 'role-session' ? sessionPoliciesOf(principal.sessionPolicies) : undefined;
     const extra = new Map<string, string>([['sts:rolesessionname', input.sessionName]]);
     if (input.externalId !== undefined) extra.set('sts:externalid', input.externalId);
-    this.trust(role, caller, 'sts:AssumeRole', identityPolicies, input.facts, [], extra);
-    if (tags.length > 0) this.trust(role, caller, 'sts:TagSession', identityPolicies, input.facts, tags, extra);
-    return this.issue(role, input.sessionName, duration, tags);
+    this.trust(role, caller, 'sts:AssumeRole', identityPolicies, input.facts, [], extra, bound);
+    if (tags.length > 0) this.trust(role, caller, 'sts:TagSession', identityPolicies, input.facts, tags, extra, bound);
+    return this.issue(role, input.sessionName, duration, tags, await this.sessionPolicies(role, input));
+  }
+
+  /**
+   * The texts of the session policies asked for: the inline one, checked as an identity policy
+   * (MalformedPolicyDocument), and the managed ones, which must exist in the role's account (AWS
+   * managed ones are in every account); together at most SESSION_POLICY_MAX characters.
+   */
+  private async sessionPolicies(role: Role, input: Pick<AssumeRoleInput, 'policy' | 'policyArns'>): Promise<string[]> {
+    const texts: string[] = [];
+    if (input.policy !== undefined) {
+      try {
+        parsePolicy(input.policy, { kind: 'identity', maxLength: SESSION_POLICY_MAX });
+      } catch (err) {
+        if (err instanceof PolicyValidationError) throw new IdentityError('MalformedPolicyDocument', `The session policy is not valid: ${err.message}`);
+        throw err;
+      }
+      texts.push(input.policy);
+    }
+    const arns = input.policyArns ?? [];
+    if (arns.length > MAX_POLICY_ARNS) throw new IdentityError('ValidationError', `1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to ${MAX_POLICY_ARNS}`);
+    for (const arn of new Set(arns)) {
+      const builtIn = managedPolicy(arn);
+      const own = builtIn ? undefined : arn.startsWith(`arn:aws:iam::${role.accountId}:policy/`) ? await this.store.policies.getManagedPolicy(arn) : undefined;
+      const text = builtIn?.text ?? own?.policyText;
+      if (text === undefined) throw new IdentityError('InvalidParameterValue', `Policy ${arn} does not exist or is not attachable in the role's account ${role.accountId}.`);
+      texts.push(text);
+    }
+    const total = texts.reduce((sum, text) => sum + text.length, 0);
+    if (total > SESSION_POLICY_MAX) throw new IdentityError('PackedPolicyTooLarge', `The session policies total ${total} characters, more than the ${SESSION_POLICY_MAX} allowed.`);
+    return texts;
   }
 
   async assumeRoleWithWebIdentity(input: Omit<AssumeRoleInput, 'tags'> & { token: string }): Promise<AssumedRole & { subject: string; audience: string; provider: string }> {
@@ -95,7 +137,7 @@ export class StsService {
     ]);
     if (typeof identity.claims.amr === 'string' || Array.isArray(identity.claims.amr)) extra.set(`${provider.url}:amr`.toLowerCase(), identity.claims.amr as string | string[]);
     this.trust(role, caller, 'sts:AssumeRoleWithWebIdentity', [], input.facts, [], extra);
-    return { ...(await this.issue(role, input.sessionName, duration, [])), subject: identity.subject, audience: identity.audience, provider: provider.url };
+    return { ...(await this.issue(role, input.sessionName, duration, [], await this.sessionPolicies(role, input))), subject: identity.subject, audience: identity.audience, provider: provider.url };
   }
 
   /** The role an ARN names, in its own account; AccessDenied (as STS answers) when there is none. */
@@ -109,21 +151,26 @@ export class StsService {
   private duration(role: Role, requested: number | undefined, chained: boolean): number {
     const seconds = requested ?? DEFAULT_DURATION_SECONDS;
     const max = chained ? Math.min(CHAINED_MAX_SECONDS, role.maxSessionDuration) : role.maxSessionDuration;
-    if (!Number.isInteger(seconds) || seconds < MIN_DURATION_SECONDS || seconds > max) {
-      throw new IdentityError('ValidationError', `The requested DurationSeconds exceeds the MaxSessionDuration set for this role (${MIN_DURATION_SECONDS} to ${max} seconds${chained ? ', role chaining limits sessions to one hour' : ''}).`);
+    if (!Number.isInteger(seconds) || seconds < MIN_DURATION_SECONDS) {
+      throw new IdentityError('ValidationError', `1 validation error detected: Value '${requested}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to ${MIN_DURATION_SECONDS}`);
+    }
+    if (seconds > max) {
+      throw new IdentityError('ValidationError', chained
+        ? `The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.`
+        : `The requested DurationSeconds exceeds the MaxSessionDuration set for this role.`);
     }
     return seconds;
   }
 
   /** Throws AccessDenied unless the trust policy (and, for the caller's side, its identity policies) allow `action`. */
-  private trust(role: Role, caller: Caller, action: string, identityPolicies: NamedPolicy[], facts: RequestFacts, tags: ResourceTag[] = [], extra?: Map<string, string | readonly string[]>): void {
+  private trust(role: Role, caller: Caller, action: string, identityPolicies: NamedPolicy[], facts: RequestFacts, tags: ResourceTag[] = [], extra?: Map<string, string | readonly string[]>, sessionPolicies?: NamedPolicy[]): void {
     const document = parsePolicy(role.trustPolicy, { kind: 'trust', maxLength: Number.MAX_SAFE_INTEGER });
     const requestTags = Object.fromEntries(tags.map((t) => [t.key, t.value]));
     const context = buildContext(caller, { ...facts, ...(tags.length > 0 && { requestTags }) }, Date.now());
     for (const [key, value] of extra ?? []) context.set(key, value);
     const request = {
       caller, action, resource: role.arn, resourceAccount: role.accountId, context,
-      identityPolicies, resourcePolicies: [{ name: 'trust', document }],
+      identityPolicies, resourcePolicies: [{ name: 'trust', document }], ...(sessionPolicies && { sessionPolicies }),
     };
     // A role's trust policy must always let the caller in (unlike other resource policies, an
     // identity policy alone never suffices): naming the caller itself (or its provider), or naming
@@ -137,14 +184,16 @@ export class StsService {
   }
 
   /** The session's credentials; its principal tags are the role's, overridden by the session's own. */
-  private async issue(role: Role, sessionName: string, durationSeconds: number, tags: ResourceTag[]): Promise<AssumedRole> {
+  private async issue(role: Role, sessionName: string, durationSeconds: number, tags: ResourceTag[], sessionPolicies: string[]): Promise<AssumedRole> {
     if (!SESSION_NAME.test(sessionName)) throw new IdentityError('ValidationError', `RoleSessionName is 2 to 64 letters, digits and + = , . @ _ -, not "${sessionName}"`);
     const arn = `arn:aws:sts::${role.accountId}:assumed-role/${role.name}/${sessionName}`;
     const credentials = this.sessions.issue({
       accountId: role.accountId, arn, roleArn: role.arn, roleId: role.id, sessionName,
       tags: Object.fromEntries([...(await this.store.resourceTags.list(role.arn)), ...tags].map((t) => [t.key, t.value])), expiresAt: Date.now() + durationSeconds * 1000,
+      ...(sessionPolicies.length > 0 && { sessionPolicies }),
     });
-    return { credentials, arn, assumedRoleId: `${role.id}:${sessionName}` };
+    const packed = sessionPolicies.reduce((sum, text) => sum + text.length, 0);
+    return { credentials, arn, assumedRoleId: `${role.id}:${sessionName}`, ...(packed > 0 && { packedPolicySize: Math.ceil((packed / SESSION_POLICY_MAX) * 100) }) };
   }
 }
 

@@ -2,7 +2,7 @@
 // user takes its inline policies and policy attachments with it).
 import type { Kysely, Selectable } from 'kysely';
 import type { AccessKeysTable, Database, UsersTable } from './schema.js';
-import type { AccessKey, AccessKeyStatus, Account, IdentityIndex, User } from './store.js';
+import type { AccessKey, AccessKeyStatus, AccessKeyUse, Account, IdentityIndex, User } from './store.js';
 
 type Db = Kysely<Database>;
 
@@ -14,6 +14,7 @@ function toAccessKey(row: Selectable<AccessKeysTable>): AccessKey {
   return {
     id: row.id, userId: row.user_id, secretCiphertext: row.secret_ciphertext, status: row.status,
     createdAt: Number(row.created_at), lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
+    lastUsedService: row.last_used_service ?? null, lastUsedRegion: row.last_used_region ?? null,
   };
 }
 
@@ -70,6 +71,7 @@ export class Identities implements IdentityIndex {
   async createAccessKey(key: AccessKey) {
     await this.db.insertInto('access_keys').values({
       id: key.id, user_id: key.userId, secret_ciphertext: key.secretCiphertext, status: key.status, created_at: key.createdAt, last_used_at: key.lastUsedAt,
+      last_used_service: key.lastUsedService, last_used_region: key.lastUsedRegion,
     }).execute();
   }
 
@@ -100,7 +102,10 @@ export class Identities implements IdentityIndex {
     return Number(result.numDeletedRows) > 0;
   }
 
-  async touchAccessKey(id: string, at: number) {
-    await this.db.updateTable('access_keys').set({ last_used_at: at }).where('id', '=', id).execute();
+  async recordAccessKeyUses(uses: readonly AccessKeyUse[]) {
+    for (const use of uses) {
+      await this.db.updateTable('access_keys').set({ last_used_at: use.at, last_used_service: use.service, last_used_region: use.region })
+        .where('id', '=', use.id).where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', use.at)])).execute();
+    }
   }
 }

@@ -121,8 +121,15 @@ export class Policies implements PolicyIndex {
     return rows.map((r) => r.policy_arn).sort();
   }
 
-  async attachmentCount(policyArn: string) {
-    const row = await this.db.selectFrom('policy_attachments').select((eb) => eb.fn.countAll<string | number>().as('n')).where('policy_arn', '=', policyArn).executeTakeFirst();
+  async attachmentCount(policyArn: string, accountId?: string) {
+    let query = this.db.selectFrom('policy_attachments').select((eb) => eb.fn.countAll<string | number>().as('n')).where('policy_arn', '=', policyArn);
+    if (accountId !== undefined) {
+      query = query.where((eb) => eb.or([
+        eb.and([eb('owner_type', '=', 'user'), eb('owner_id', 'in', eb.selectFrom('users').select('id').where('account_id', '=', accountId))]),
+        eb.and([eb('owner_type', '=', 'role'), eb('owner_id', 'in', eb.selectFrom('roles').select('id').where('account_id', '=', accountId))]),
+      ]));
+    }
+    const row = await query.executeTakeFirst();
     return Number(row?.n ?? 0);
   }
 

@@ -378,6 +378,17 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('uploads').dropColumn('lease_holder').execute();
     },
   },
+  '0012_access_key_last_used': {
+    // Where an access key was last used (GetAccessKeyLastUsed's ServiceName and Region).
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('access_keys').addColumn('last_used_service', 'varchar(64)').execute();
+      await db.schema.alterTable('access_keys').addColumn('last_used_region', 'varchar(32)').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('access_keys').dropColumn('last_used_region').execute();
+      await db.schema.alterTable('access_keys').dropColumn('last_used_service').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

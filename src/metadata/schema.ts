@@ -112,6 +112,9 @@ export interface AccessKeysTable {
   status: 'Active' | 'Inactive';
   created_at: number;
   last_used_at: number | null;
+  /** Where it was last used (the SigV4 service and region), with last_used_at. */
+  last_used_service: string | null;
+  last_used_region: string | null;
 }
 
 export interface RolesTable {

@@ -26,6 +26,17 @@ export interface AccessKey {
   status: AccessKeyStatus;
   createdAt: number;
   lastUsedAt: number | null;
+  /** The service and region of the last use (the SigV4 scope's), null until used. */
+  lastUsedService: string | null;
+  lastUsedRegion: string | null;
+}
+
+/** A use of an access key: when, for which service, in which region. */
+export interface AccessKeyUse {
+  id: string;
+  at: number;
+  service: string;
+  region: string;
 }
 
 /** Accounts, their users and the users' access keys. */
@@ -48,5 +59,9 @@ export interface IdentityIndex {
   /** Replaces a key's sealed secret (master key rotation). */
   setAccessKeySecret(id: string, secretCiphertext: string): Promise<boolean>;
   deleteAccessKey(id: string): Promise<boolean>;
-  touchAccessKey(id: string, at: number): Promise<void>;
+  /**
+   * Records uses of keys (batched by the caller): each key keeps its latest use, so nodes
+   * writing the same or older uses in any order change nothing (idempotent, the maximum wins).
+   */
+  recordAccessKeyUses(uses: readonly AccessKeyUse[]): Promise<void>;
 }

@@ -61,8 +61,8 @@ export interface PolicyIndex {
   detachPolicy(owner: PolicyOwner, policyArn: string): Promise<boolean>;
   /** ARNs in byte order. */
   listAttachedPolicies(owner: PolicyOwner): Promise<string[]>;
-  /** How many owners have the policy attached. */
-  attachmentCount(policyArn: string): Promise<number>;
+  /** How many owners have the policy attached; only the users and roles of `accountId` when given (an AWS managed policy's count is per account). */
+  attachmentCount(policyArn: string, accountId?: string): Promise<number>;
   /** Removes the owner's inline policies and attachments (when a user or role is deleted). */
   deleteOwner(owner: PolicyOwner): Promise<void>;
   /**

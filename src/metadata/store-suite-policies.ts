@@ -89,6 +89,27 @@ export function describePolicyMetadata(subject: () => MetadataStore): void {
       assert.deepEqual(await store.policies.identityPolicies(owner), { policies: [], otherArns: [] });
     });
 
+    it('counts an AWS managed policy\'s attachments per account (users and roles of that account only)', async () => {
+      const store = subject();
+      const aws = 'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPowerUser';
+      const [a, b] = [freshAccount(), freshAccount()];
+      const before = await store.policies.attachmentCount(aws);
+      for (const account of [a, b]) await store.identities.ensureAccount(account, 1);
+      const user = (account: string, name: string) => ({ id: `AIDA${randomUUID()}`.slice(0, 21), accountId: account, name, kind: 'user' as const, arn: `arn:aws:iam::${account}:user/${name}`, createdAt: 1 });
+      const [ua, ub] = [user(a, 'ua'), user(b, 'ub')];
+      await store.identities.createUser(ua);
+      await store.identities.createUser(ub);
+      const role = { id: `AROA${randomUUID()}`.slice(0, 21), accountId: a, name: 'ra', path: '/', arn: `arn:aws:iam::${a}:role/ra`, trustPolicy: '{}', description: null, maxSessionDuration: 3600, createdAt: 1 };
+      assert.ok(await store.roles.create(role));
+      await store.policies.attachPolicy({ type: 'user', id: ua.id }, aws);
+      await store.policies.attachPolicy({ type: 'role', id: role.id }, aws);
+      await store.policies.attachPolicy({ type: 'user', id: ub.id }, aws);
+      assert.equal(await store.policies.attachmentCount(aws, a), 2);
+      assert.equal(await store.policies.attachmentCount(aws, b), 1);
+      assert.equal(await store.policies.attachmentCount(aws, freshAccount()), 0);
+      assert.equal(await store.policies.attachmentCount(aws), before + 3);
+    });
+
     it("deleting a user deletes its inline policies and attachments", async () => {
       const store = subject();
       const account = freshAccount();

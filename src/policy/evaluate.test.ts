@@ -219,3 +219,27 @@ test('the managed ECR policies grant what AWS documents', () => {
   assert.equal(grants('AmazonEC2ContainerRegistryPowerUser', 'ecr:DeleteRepository'), false);
   assert.equal(grants('AmazonEC2ContainerRegistryFullAccess', 'ecr:DeleteRepository'), true);
 });
+
+test('session policies bound a role session: identity and resource allows count only inside them, but for a resource policy naming the session itself', () => {
+  const own: Caller = { ...session, arn: `arn:aws:sts::${A}:assumed-role/ci/run-1`, roleArn: `arn:aws:iam::${A}:role/ci`, accountId: A };
+  const decide = (sessionStatements: object[] | undefined, options: { identity?: object[]; resource?: object[] } = {}) => {
+    const { input } = run(own, 'ecr:PutImage', options);
+    const withSession = { ...input, ...(sessionStatements && { sessionPolicies: [{ name: 'session', document: doc('identity', sessionStatements) }] }) };
+    return { input: withSession, decision: evaluate(withSession) };
+  };
+  const roleAllows = [{ Effect: 'Allow', Action: 'ecr:*', Resource: '*' }];
+  assert.equal(decide(undefined, { identity: roleAllows }).decision.allowed, true, 'no session policy: the role decides');
+  assert.equal(decide([{ Effect: 'Allow', Action: 'ecr:PutImage', Resource: REPO }], { identity: roleAllows }).decision.allowed, true, 'both allow');
+  const outside = decide([{ Effect: 'Allow', Action: 'ecr:BatchGetImage', Resource: '*' }], { identity: roleAllows });
+  assert.deepEqual([outside.decision.allowed, outside.decision.reason], [false, 'no-session-allow']);
+  assert.match(denialMessage(outside.input, outside.decision), /because no session policy allows the ecr:PutImage action$/);
+  assert.equal(decide([{ Effect: 'Allow', Action: 'ecr:PutImage', Resource: '*' }]).decision.allowed, false, 'a session policy grants nothing by itself');
+  const denied = decide([{ Effect: 'Allow', Action: 'ecr:*', Resource: '*' }, { Effect: 'Deny', Action: 'ecr:PutImage', Resource: '*' }], { identity: roleAllows });
+  assert.deepEqual([denied.decision.effect, denialMessage(denied.input, denied.decision).endsWith('with an explicit deny in a session policy')], ['ExplicitDeny', true]);
+  const namingSession = [{ Effect: 'Allow', Principal: { AWS: own.arn }, Action: 'ecr:PutImage' }];
+  const namingRole = [{ Effect: 'Allow', Principal: { AWS: own.roleArn }, Action: 'ecr:PutImage' }];
+  const narrow = [{ Effect: 'Allow', Action: 'ecr:BatchGetImage', Resource: '*' }];
+  assert.equal(decide(narrow, { resource: namingSession }).decision.allowed, true, 'the session named itself: not bounded');
+  assert.equal(decide(narrow, { resource: namingRole }).decision.allowed, false, 'the role named: bounded by the session policy');
+  assert.equal(decide([{ Effect: 'Allow', Action: 'ecr:PutImage', Resource: '*' }], { resource: namingRole }).decision.allowed, true, 'inside the session policy the role\'s resource allow counts');
+});

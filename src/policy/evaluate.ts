@@ -31,6 +31,12 @@ export interface EvaluationInput {
   rule?: CombinationRule;
   /** A KMS grant on the resource names the caller (its ARN, its role) or the caller's account. */
   grant?: GrantMatch;
+  /**
+   * A role session's session policies (AssumeRole's Policy and PolicyArns), when it was given
+   * any: they bound what the identity policies allow, and what resource policies allow unless
+   * they name the session itself (its assumed-role ARN), as STS documents.
+   */
+  sessionPolicies?: readonly NamedPolicy[];
 }
 
 /**
@@ -43,7 +49,7 @@ export type GrantMatch = 'principal' | 'account';
 export type CombinationRule = 'key-policy';
 
 export interface StatementRef {
-  kind: 'identity' | 'resource';
+  kind: 'identity' | 'resource' | 'session';
   policy: string;
   index: number;
   sid?: string;
@@ -57,7 +63,8 @@ export type DecisionReason =
   | 'cross-account-allow'
   | 'grant'
   | 'no-identity-allow'
-  | 'no-resource-allow';
+  | 'no-resource-allow'
+  | 'no-session-allow';
 
 export interface Decision {
   allowed: boolean;
@@ -109,9 +116,11 @@ interface Scan {
   allow?: StatementRef;
   /** Resource policies only: an allow naming only the caller's account. */
   accountAllow?: StatementRef;
+  /** Resource policies only: an allow naming the caller's own ARN (a session's, which session policies do not bound). */
+  ownArnAllow?: StatementRef;
 }
 
-function scan(policies: readonly NamedPolicy[], kind: 'identity' | 'resource', input: EvaluationInput): Scan {
+function scan(policies: readonly NamedPolicy[], kind: StatementRef['kind'], input: EvaluationInput): Scan {
   const result: Scan = {};
   for (const { name, document } of policies) {
     const variables = document.version === '2012-10-17' ? input.context : undefined;
@@ -124,8 +133,10 @@ function scan(policies: readonly NamedPolicy[], kind: 'identity' | 'resource', i
       if (match === 'none' || !statementMatches(statement, input, variables)) return;
       const ref: StatementRef = { kind, policy: name, index, ...(statement.sid ? { sid: statement.sid } : {}) };
       if (statement.effect === 'Deny') result.deny ??= ref;
-      else if (match === 'direct') result.allow ??= ref;
-      else result.accountAllow ??= ref;
+      else if (match === 'direct') {
+        result.allow ??= ref;
+        if (kind === 'resource' && input.caller.arn !== undefined && statement.principal?.AWS?.includes(input.caller.arn)) result.ownArnAllow ??= ref;
+      } else result.accountAllow ??= ref;
     });
   }
   return result;
@@ -136,10 +147,23 @@ export function evaluate(input: EvaluationInput): Decision {
   // Callers without an account of their own (anonymous, and a web identity asking to assume a
   // role, named by its provider) have no identity policies: a resource policy alone decides.
   const anonymous = caller.type === 'Anonymous' || (caller.federated !== undefined && caller.accountId === undefined);
-  const identity = anonymous ? {} : scan(input.identityPolicies, 'identity', input);
-  const resource = scan(input.resourcePolicies, 'resource', input);
-  const deny = identity.deny ?? resource.deny;
+  let identity: Scan = anonymous ? {} : scan(input.identityPolicies, 'identity', input);
+  let resource: Scan = scan(input.resourcePolicies, 'resource', input);
+  const session = input.sessionPolicies && !anonymous ? scan(input.sessionPolicies, 'session', input) : undefined;
+  const deny = identity.deny ?? session?.deny ?? resource.deny;
   if (deny) return { allowed: false, effect: 'ExplicitDeny', reason: 'explicit-deny', statement: deny };
+  if (session && !session.allow) {
+    // Outside the session policies only a resource policy naming the session itself allows.
+    identity = {};
+    resource = resource.ownArnAllow ? { allow: resource.ownArnAllow } : {};
+    const decision = decide(input, anonymous, identity, resource);
+    return decision.allowed ? decision : { allowed: false, effect: 'ImplicitDeny', reason: 'no-session-allow' };
+  }
+  return decide(input, anonymous, identity, resource);
+}
+
+function decide(input: EvaluationInput, anonymous: boolean, identity: Scan, resource: Scan): Decision {
+  const { caller } = input;
 
   if (anonymous) {
     if (resource.allow) return { allowed: true, effect: 'Allow', reason: 'resource-allow', statement: resource.allow };
@@ -181,8 +205,10 @@ export function denialMessage(input: Pick<EvaluationInput, 'caller' | 'action' |
   const who = input.caller.type === 'Anonymous' ? 'anonymous' : input.caller.arn ?? 'anonymous';
   const head = `User: ${who} is not authorized to perform: ${input.action} on resource: ${input.resource}`;
   if (decision.reason === 'explicit-deny') {
-    return `${head} with an explicit deny in ${decision.statement?.kind === 'resource' ? 'a resource-based' : 'an identity-based'} policy`;
+    const kind = decision.statement?.kind === 'resource' ? 'a resource-based' : decision.statement?.kind === 'session' ? 'a session' : 'an identity-based';
+    return `${head} with an explicit deny in ${kind} policy`;
   }
+  if (decision.reason === 'no-session-allow') return `${head} because no session policy allows the ${input.action} action`;
   const side = decision.reason === 'no-resource-allow' ? 'resource-based' : 'identity-based';
   return `${head} because no ${side} policy allows the ${input.action} action`;
 }

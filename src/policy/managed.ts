@@ -51,14 +51,30 @@ export const MANAGED_POLICY_TEXT: Record<string, object> = {
 
 export interface ManagedPolicy {
   name: string;
+  /** When AWS published the policy and last edited it (its CreateDate and UpdateDate), epoch ms. */
+  createdAt: number;
+  updatedAt: number;
   /** arn:aws:iam::aws:policy/<name>, the same in every account. */
   arn: string;
   text: string;
   document: PolicyDocument;
 }
 
+/**
+ * Creation and edit times as the AWS Managed Policy Reference lists them. FullAccess's are not
+ * recorded here to the minute: the day ECR's managed policies were published stands for both.
+ */
+const DATES: Record<string, [string, string]> = {
+  AmazonEC2ContainerRegistryReadOnly: ['2015-12-21T17:04:00Z', '2019-12-10T20:56:00Z'],
+  AmazonEC2ContainerRegistryPowerUser: ['2015-12-21T17:05:00Z', '2019-12-10T20:48:00Z'],
+  AmazonEC2ContainerRegistryFullAccess: ['2015-12-21T00:00:00Z', '2015-12-21T00:00:00Z'],
+  AmazonEC2ContainerRegistryPullOnly: ['2024-10-04T16:58:00Z', '2024-10-04T16:58:00Z'],
+};
+
 export const MANAGED_POLICIES: readonly ManagedPolicy[] = Object.entries(MANAGED_POLICY_TEXT).map(([name, raw]) => ({
   name,
+  createdAt: Date.parse(DATES[name]![0]),
+  updatedAt: Date.parse(DATES[name]![1]),
   arn: `arn:aws:iam::aws:policy/${name}`,
   text: JSON.stringify(raw),
   document: parsePolicyObject(raw, 'identity'),

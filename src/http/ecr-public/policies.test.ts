@@ -67,7 +67,8 @@ before(async () => {
   app = server.berth.app;
   publicUrl = server.berth.publicUrl();
   A = server.berth.accountId;
-  const everything = policy({ Effect: 'Allow', Action: ['ecr-public:*', 'ecr:*'], Resource: '*' });
+  // As AmazonElasticContainerRegistryPublicFullAccess: its token also needs sts:GetServiceBearerToken.
+  const everything = policy({ Effect: 'Allow', Action: ['ecr-public:*', 'ecr:*', 'sts:GetServiceBearerToken'], Resource: '*' });
   await server.berth.identities.createAccount(B);
   await server.berth.identities.createUser(B, 'bob');
   bob = await server.berth.identities.createAccessKeyFor(B, 'bob');

@@ -39,6 +39,7 @@ function cases(): Record<string, Record<string, string>> {
     'iam:ListAccessKeys': { UserName: 'm-target' },
     'iam:UpdateAccessKey': { UserName: 'm-target', AccessKeyId: adminKeyOfDev, Status: 'Inactive' },
     'iam:DeleteAccessKey': { UserName: 'm-target', AccessKeyId: adminKeyOfDev },
+    'iam:GetAccessKeyLastUsed': { AccessKeyId: adminKeyOfDev },
     'iam:TagUser': { UserName: 'm-target', 'Tags.member.1.Key': 'k', 'Tags.member.1.Value': 'v' },
     'iam:UntagUser': { UserName: 'm-target', 'TagKeys.member.1': 'team' },
     'iam:ListUserTags': { UserName: 'm-target' },

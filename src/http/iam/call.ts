@@ -28,7 +28,9 @@ export function input<T extends z.ZodType>(schema: T, body: unknown): z.infer<T>
   const issue = result.error.issues[0]!;
   const path = issue.path.map(String);
   const field = path.length > 0 ? path.map((p, i) => (i === 0 ? p.charAt(0).toLowerCase() + p.slice(1) : p)).join('.') : 'request';
-  if (issue.code === 'invalid_type' && issue.input === undefined) throw new IamError('ValidationError', `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
+  // zod does not report the input of an issue: whether the member was sent is read from the body.
+  const sent = issue.path.reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key as PropertyKey] : undefined), body ?? {});
+  if (issue.code === 'invalid_type' && sent === undefined) throw new IamError('ValidationError', `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
   throw new IamError('ValidationError', `1 validation error detected: Value at '${field}' failed to satisfy constraint: ${issue.message}`);
 }
 

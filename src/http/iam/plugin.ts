@@ -55,6 +55,8 @@ export async function awsQueryPlugin(app: FastifyInstance, options: QueryPluginO
       if (!service) throw new IamError('InvalidAction', `Version ${version ?? '(none)'} is not a version Berth answers: 2010-05-08 (IAM) or 2011-06-15 (STS)`);
       namespace = service.namespace;
       const action = Object.hasOwn(service.actions, name) ? service.actions[name] : undefined;
+      // As AWS: an action the service does not answer is InvalidAction whether or not the request is signed.
+      if (!action) throw new IamError('InvalidAction', `Could not find operation ${name} for version ${version}: Berth does not implement it`);
       const unsigned = service.unsigned?.includes(name) ?? false;
       let principal: Principal = ANONYMOUS;
       if (!unsigned) {
@@ -62,7 +64,6 @@ export async function awsQueryPlugin(app: FastifyInstance, options: QueryPluginO
           method: request.method, url: request.url, headers: request.headers, bodySha256: createHash('sha256').update(body).digest('hex'),
         }, service.signingName);
       }
-      if (!action) throw new IamError('InvalidAction', `${name} is not an action Berth implements`);
       const facts = requestFacts(request);
       const result = await withRequestFacts(facts, () => action({ principal, body: unflatten(form), facts }));
       const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<${name}Response xmlns="${namespace}">`

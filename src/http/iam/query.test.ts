@@ -250,7 +250,7 @@ describe('the IAM and STS query protocol', { skip }, () => {
     await fails('GetCallerIdentity', {}, 'InvalidClientTokenId', { credentials: { ...credentials, sessionToken: field(key, 'AccessKey', 'SecretAccessKey')!.text } });
     await fails('CreateAccessKey', {}, 'ValidationError', { credentials });
     await fails('AssumeRole', { RoleArn: `arn:aws:iam::${account}:role/q-sts`, RoleSessionName: 's2' }, 'AccessDenied', { credentials: TEST_ADMIN });
-    await fails('AssumeRole', { RoleArn: `arn:aws:iam::${account}:role/q-sts`, RoleSessionName: 's2', Policy: '{}' }, 'ValidationError', { credentials: bob });
+    await fails('AssumeRole', { RoleArn: `arn:aws:iam::${account}:role/q-sts`, RoleSessionName: 's2', Policy: '{}' }, 'MalformedPolicyDocument', { credentials: bob });
   });
 
   it('IAM actions and trust policies see the request\'s facts (aws:SourceIp of the client)', async () => {

@@ -86,7 +86,7 @@ export function policyActions(policies: IamPolicyService): IamActionTable {
     },
     async GetPolicyVersion(call) {
       const body = input(z.object({ PolicyArn: arn, VersionId: z.string().regex(/^v[1-9][0-9]*(\.[A-Za-z0-9-]*)?$/) }), call.body);
-      const policy = await policies.get(signed(call.principal), body.PolicyArn);
+      const policy = await policies.get(signed(call.principal), body.PolicyArn, 'iam:GetPolicyVersion');
       // Berth keeps one version of a policy: v1, its default.
       if (body.VersionId !== 'v1') throw new IamError('NoSuchEntity', `Policy ${body.PolicyArn} version ${body.VersionId} does not exist or is not attachable.`);
       return { PolicyVersion: { Document: policyText(policy.text), VersionId: 'v1', IsDefaultVersion: true, CreateDate: new Date(policy.createdAt) } };

@@ -11,8 +11,9 @@ import type { XmlValue } from '../xml.js';
 const roleArn = z.string().min(20).max(2048);
 const sessionName = z.string().min(2).max(64);
 const duration = z.coerce.number().int().optional();
-/** Session policies would narrow a session's rights; Berth refuses them rather than ignore them. */
-const noSessionPolicy = unsupported('session policies (Policy, PolicyArns)');
+/** The session policies (sts.service-2.json sessionPolicyDocumentType, policyDescriptorListType). */
+const sessionPolicy = z.string().min(1).max(2048).regex(/^[\u0009\u000A\u000D\u0020-\u00FF]+$/, 'Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+').optional();
+const policyArns = z.array(z.object({ arn: z.string().min(20).max(2048) })).optional().transform((list) => list?.map((p) => p.arn));
 
 function assumed(result: AssumedRole): { [name: string]: XmlValue } {
   const { credentials } = result;
@@ -22,6 +23,7 @@ function assumed(result: AssumedRole): { [name: string]: XmlValue } {
       Expiration: new Date(credentials.expiresAt),
     },
     AssumedRoleUser: { AssumedRoleId: result.assumedRoleId, Arn: result.arn },
+    PackedPolicySize: result.packedPolicySize,
   };
 }
 
@@ -36,7 +38,7 @@ export function stsActions(sts: StsService): IamActionTable {
       const body = input(z.object({
         RoleArn: roleArn, RoleSessionName: sessionName, DurationSeconds: duration, Tags: tagList,
         TransitiveTagKeys: z.array(z.string()).optional(), ExternalId: z.string().min(2).max(1224).optional(),
-        SourceIdentity: z.string().optional(), Policy: noSessionPolicy, PolicyArns: noSessionPolicy,
+        SourceIdentity: z.string().optional(), Policy: sessionPolicy, PolicyArns: policyArns,
         SerialNumber: unsupported('MFA'), TokenCode: unsupported('MFA'),
       }), call.body);
       if (body.SourceIdentity !== undefined) throw new IamError('ValidationError', 'SourceIdentity is not supported by Berth');
@@ -44,6 +46,7 @@ export function stsActions(sts: StsService): IamActionTable {
         roleArn: body.RoleArn, sessionName: body.RoleSessionName, facts: call.facts,
         ...(body.DurationSeconds !== undefined && { durationSeconds: body.DurationSeconds }), ...(body.Tags && { tags: body.Tags }),
         ...(body.ExternalId !== undefined && { externalId: body.ExternalId }),
+        ...(body.Policy !== undefined && { policy: body.Policy }), ...(body.PolicyArns && { policyArns: body.PolicyArns }),
       });
       return assumed(result);
     },
@@ -51,14 +54,15 @@ export function stsActions(sts: StsService): IamActionTable {
       const body = input(z.object({
         RoleArn: roleArn, RoleSessionName: sessionName, WebIdentityToken: z.string().min(4).max(20000), DurationSeconds: duration,
         ProviderId: unsupported('ProviderId (OAuth 2.0 providers)'),
-        Policy: noSessionPolicy, PolicyArns: noSessionPolicy,
+        Policy: sessionPolicy, PolicyArns: policyArns,
       }), call.body);
       const result = await sts.assumeRoleWithWebIdentity({
         roleArn: body.RoleArn, sessionName: body.RoleSessionName, token: body.WebIdentityToken, facts: call.facts,
         ...(body.DurationSeconds !== undefined && { durationSeconds: body.DurationSeconds }),
+        ...(body.Policy !== undefined && { policy: body.Policy }), ...(body.PolicyArns && { policyArns: body.PolicyArns }),
       });
-      const { Credentials, AssumedRoleUser } = assumed(result);
-      return { Credentials, SubjectFromWebIdentityToken: result.subject, AssumedRoleUser, Provider: result.provider, Audience: result.audience };
+      const { Credentials, AssumedRoleUser, PackedPolicySize } = assumed(result);
+      return { Credentials, SubjectFromWebIdentityToken: result.subject, AssumedRoleUser, PackedPolicySize, Provider: result.provider, Audience: result.audience };
     },
   };
 }

@@ -1,5 +1,5 @@
 // IAM users, their access keys and tags: CreateUser, GetUser, ListUsers, DeleteUser,
-// CreateAccessKey, ListAccessKeys, UpdateAccessKey, DeleteAccessKey, TagUser, UntagUser, ListUserTags.
+// CreateAccessKey, ListAccessKeys, UpdateAccessKey, DeleteAccessKey, GetAccessKeyLastUsed, TagUser, UntagUser, ListUserTags.
 import { z } from 'zod';
 import { signed } from '../../../iam/iam-access.js';
 import type { IamUserService } from '../../../iam/iam-users.js';
@@ -51,6 +51,18 @@ export function userActions(users: IamUserService): IamActionTable {
       const body = input(z.object({ UserName: name.optional(), AccessKeyId: accessKeyId, Status: status }), call.body);
       await users.updateAccessKey(signed(call.principal), body.AccessKeyId, body.Status, body.UserName);
       return undefined;
+    },
+    async GetAccessKeyLastUsed(call) {
+      const body = input(z.object({ AccessKeyId: accessKeyId }), call.body);
+      const { user, key } = await users.accessKeyLastUsed(signed(call.principal), body.AccessKeyId);
+      // Never used: no date, and "N/A" for the service and region, as IAM answers.
+      return {
+        UserName: user.kind === 'root' ? undefined : user.name,
+        AccessKeyLastUsed: {
+          LastUsedDate: key.lastUsedAt === null ? undefined : new Date(key.lastUsedAt),
+          ServiceName: key.lastUsedService ?? 'N/A', Region: key.lastUsedRegion ?? 'N/A',
+        },
+      };
     },
     async DeleteAccessKey(call) {
       const body = input(z.object({ UserName: name.optional(), AccessKeyId: accessKeyId }), call.body);
