@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  CompleteLayerUploadCommand, ECRClient, GetAuthorizationTokenCommand, InitiateLayerUploadCommand, PutImageCommand, UploadLayerPartCommand,
+  CompleteLayerUploadCommand, CreateRepositoryCommand, ECRClient, GetAuthorizationTokenCommand, InitiateLayerUploadCommand, PutImageCommand, UploadLayerPartCommand,
 } from '@aws-sdk/client-ecr';
 import type { Descriptor } from '../domain/manifest.js';
 import { MediaTypes } from '../domain/media-types.js';
@@ -25,6 +25,15 @@ export async function registryLogin(client: ECRClient): Promise<{ password: stri
 
 export function sha256(bytes: Buffer): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+/** Creates the repository unless it exists: ECR's API pushes only into existing repositories. */
+export async function ensureRepository(client: ECRClient, repositoryName: string): Promise<void> {
+  try {
+    await client.send(new CreateRepositoryCommand({ repositoryName }));
+  } catch (err) {
+    if ((err as Error).name !== 'RepositoryAlreadyExistsException') throw err;
+  }
 }
 
 /** Uploads a blob with InitiateLayerUpload, UploadLayerPart (parts of `partSize`) and CompleteLayerUpload. */
@@ -55,6 +64,7 @@ export interface ApiImage {
 /** Pushes a config and layers through the API, then the manifest with PutImage. */
 export async function apiPushImage(client: ECRClient, repositoryName: string, options: { tag?: string; layers?: Buffer[]; docker?: boolean; artifactType?: string; subject?: Descriptor; annotations?: Record<string, string> } = {}): Promise<ApiImage> {
   const docker = options.docker ?? false;
+  await ensureRepository(client, repositoryName);
   const configBytes = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, nonce: randomBytes(8).toString('hex') }));
   const config = await apiUploadBlob(client, repositoryName, configBytes, docker ? MediaTypes.dockerConfig : MediaTypes.ociConfig);
   const layers: Descriptor[] = [];

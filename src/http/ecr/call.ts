@@ -36,10 +36,13 @@ export function epochSeconds(ms: number): number {
   return ms / 1000;
 }
 
-/** The registry an action addresses: `registryId` when given, else the caller's own account. */
+/**
+ * The registry an action addresses: `registryId` when given, else the caller's own account.
+ * An API push never creates a repository (RepositoryNotFoundException, as ECR answers).
+ */
 export function context(call: ApiCall, registryId?: string, requestTags?: Record<string, string>): RequestContext {
   const facts = requestTags ? { ...call.facts, requestTags } : call.facts;
-  return { principal: call.principal, accountId: registryId ?? call.principal.accountId, facts };
+  return { principal: call.principal, accountId: registryId ?? call.principal.accountId, facts, createOnPush: false };
 }
 
 /** An opaque nextToken for a page cursor. */
