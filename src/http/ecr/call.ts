@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { AuthenticatedPrincipal } from '../../iam/authorizer.js';
 import type { RequestFacts } from '../../policy/request.js';
 import type { RequestContext } from '../../registry/context.js';
+import { validate } from '../aws-validation.js';
 import { ApiError } from './errors.js';
 
 export interface ApiCall {
@@ -22,13 +23,9 @@ export interface ApiCall {
 export type ApiAction = (call: ApiCall) => Promise<object>;
 export type ApiActionTable = Record<string, ApiAction>;
 
-/** Validates an action's input; the model's InvalidParameterException names the bad field. */
+/** Validates an action's input; InvalidParameterException in AWS's words names every bad member and its value. */
 export function input<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
-  const result = schema.safeParse(body ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const field = issue.path.join('.') || 'request';
-  throw new ApiError('InvalidParameterException', `Invalid parameter at '${field}' failed to satisfy constraint: '${issue.message}'`);
+  return validate(schema, body, (message) => new ApiError('InvalidParameterException', message));
 }
 
 /** ECR timestamps travel as epoch seconds. */

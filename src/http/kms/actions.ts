@@ -5,12 +5,13 @@ import { KmsError } from '../../domain/kms-errors.js';
 import type { GrantService } from '../../kms/grant-service.js';
 import type { KeyService } from '../../kms/key-service.js';
 import type { KmsAlias, KmsKey } from '../../metadata/store.js';
+import { modelPattern } from '../aws-validation.js';
 import type { ApiActionTable } from '../ecr/call.js';
 import { grantActions, grantInputs } from './grant-actions.js';
 import { base64, Blob, Context, ctx, DEFAULT_LIMIT, GrantTokens, KeyId, Limit, Marker, page, parse, seconds } from './protocol.js';
 
 /** The model's PolicyType: printable Latin-1 with tab, line feed and carriage return. */
-const Policy = z.string().min(1).max(131072).regex(/^[\t\n\r\u0020-\u00ff]+$/, 'a key policy holds printable Latin-1 characters, tab, line feed and carriage return only');
+const Policy = z.string().min(1).max(131072).regex(/^[\t\n\r\u0020-\u00ff]+$/, modelPattern('[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+'));
 
 /** Input schemas by action, for the model conformance test. */
 export const kmsInputs = {

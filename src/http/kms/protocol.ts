@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { KmsError } from '../../domain/kms-errors.js';
 import type { KmsContext } from '../../kms/key-service.js';
+import { validate } from '../aws-validation.js';
 import type { ApiCall } from '../ecr/call.js';
 
 export const DEFAULT_LIMIT = 100;
@@ -16,12 +17,9 @@ export const Blob = z.string().min(1).max(8192);
 /** Accepted and checked for form: grants take effect at once here, so tokens are never needed to use one. */
 export const GrantTokens = z.array(z.string().min(1).max(8192)).max(10);
 
-/** Validates input; the key service names a bad field in a ValidationException. */
+/** Validates input; the key service names every bad member and its value in a ValidationException. */
 export function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
-  const result = schema.safeParse(body ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  throw new KmsError('ValidationException', `1 validation error detected: Value at '${issue.path.join('.') || 'request'}' failed to satisfy constraint: ${issue.message}`);
+  return validate(schema, body, (message) => new KmsError('ValidationException', message), { lowerFirst: true });
 }
 
 export function base64(value: string, field: string): Buffer {

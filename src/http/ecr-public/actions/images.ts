@@ -8,6 +8,7 @@ import type { DescribedImage } from '../../../registry/images.js';
 import { accountOfKey } from '../../../registry/public-access.js';
 import type { RegistryServices } from '../../../registry/services.js';
 import { decodeNextToken, encodeNextToken, epochSeconds, input, type ApiActionTable } from '../../ecr/call.js';
+import { modelPattern } from '../../aws-validation.js';
 import { ApiError } from '../../ecr/errors.js';
 import { putImageError } from '../../ecr/actions/images.js';
 import { publicCall, type PublicFace } from '../call.js';
@@ -28,7 +29,7 @@ export const publicImageInputs = {
     repositoryName: RepositoryName,
     imageManifest: z.string().min(1).max(4_194_304),
     imageManifestMediaType: z.string().optional(),
-    imageTag: z.string().min(1).max(300).refine(isTag, "must satisfy regular expression '[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}'").optional(),
+    imageTag: z.string().min(1).max(300).refine(isTag, modelPattern('[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}')).optional(),
     imageDigest: z.string().refine((d) => tryParseDigest(d) !== undefined, 'must be a digest such as sha256:<64 hex digits>').optional(),
   }),
 };

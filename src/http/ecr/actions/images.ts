@@ -9,6 +9,7 @@ import type { DescribedImage, ImageFilter } from '../../../registry/images.js';
 import { MISSING_MANIFEST } from '../../../registry/manifests.js';
 import type { RegistryServices } from '../../../registry/services.js';
 import { context, decodeNextToken, encodeNextToken, epochSeconds, input, type ApiActionTable } from '../call.js';
+import { modelPattern } from '../../aws-validation.js';
 import { ApiError } from '../errors.js';
 import { ImageIdentifierList, ImagesFilter, ImageTag, MaxResults, RegistryId, RepositoryName } from '../shapes.js';
 
@@ -47,7 +48,7 @@ const PutImageRequest = z.object({
   repositoryName: RepositoryName,
   imageManifest: z.string().min(1).max(MAX_MANIFEST),
   imageManifestMediaType: z.string().optional(),
-  imageTag: ImageTag.refine(isTag, "must satisfy regular expression '[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}'").optional(),
+  imageTag: ImageTag.refine(isTag, modelPattern('[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}')).optional(),
   imageDigest: Digest.optional(),
 });
 

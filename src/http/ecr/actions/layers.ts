@@ -7,6 +7,7 @@ import { isRegistryError } from '../../../domain/errors.js';
 import type { RegistryServices } from '../../../registry/services.js';
 import type { RequestContext } from '../../../registry/context.js';
 import { context, input, type ApiActionTable, type ApiCall } from '../call.js';
+import { validationMessage, violation } from '../../aws-validation.js';
 import { ApiError } from '../errors.js';
 import { LayerDigest, PartSize, RegistryId, RepositoryName, UploadId } from '../shapes.js';
 
@@ -46,7 +47,7 @@ function requests(scope: LayerScope) {
 }
 
 function digestParameter(field: string, value: string): string {
-  if (!tryParseDigest(value)) throw new ApiError('InvalidParameterException', `Invalid parameter at '${field}' failed to satisfy constraint: 'must be sha256:<64 lowercase hex digits> or sha512:<128>'`);
+  if (!tryParseDigest(value)) throw new ApiError('InvalidParameterException', validationMessage([violation(field, value, 'Member must be sha256:<64 lowercase hex digits> or sha512:<128>')]));
   return value;
 }
 
@@ -107,8 +108,8 @@ export function layerActions(services: RegistryServices, scope: LayerScope = ECR
     async CompleteLayerUpload(call) {
       const request = input(schemas.CompleteLayerUpload, call.body);
       const ctx = await scope.context(call, request.registryId);
-      if (request.layerDigests.length !== 1) throw new ApiError('InvalidParameterException', "Invalid parameter at 'layerDigests' failed to satisfy constraint: 'one layer digest per upload'");
-      const digest = digestParameter('layerDigests.0', request.layerDigests[0]!);
+      if (request.layerDigests.length !== 1) throw new ApiError('InvalidParameterException', validationMessage([violation('layerDigests', request.layerDigests, 'Member must have length less than or equal to 1 (one layer digest per upload)')]));
+      const digest = digestParameter('layerDigests.1.member', request.layerDigests[0]!);
       const result = await services.uploads.completeLayer(ctx, request.repositoryName, request.uploadId, digest).catch((err: unknown) => {
         throw isRegistryError(err) && err.code === 'DIGEST_INVALID' ? new ApiError('InvalidLayerException', err.message) : err;
       });
