@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { AuthenticatedPrincipal } from '../../iam/authorizer.js';
 import type { RequestFacts } from '../../policy/request.js';
 import type { RequestContext } from '../../registry/context.js';
+import type { PageTokens } from '../aws-page-tokens.js';
 import { validate } from '../aws-validation.js';
 import { ApiError } from './errors.js';
 
@@ -18,6 +19,10 @@ export interface ApiCall {
   protocol: string;
   /** For policy conditions (aws:SourceIp, …). */
   facts: RequestFacts;
+  /** The action called, as its X-Amz-Target names it (paging tokens are bound to it). */
+  action: string;
+  /** Signs and opens paging tokens. */
+  pages: PageTokens;
 }
 
 export type ApiAction = (call: ApiCall) => Promise<object>;
@@ -42,17 +47,21 @@ export function context(call: ApiCall, registryId?: string, requestTags?: Record
   return { principal: call.principal, accountId: registryId ?? call.principal.accountId, facts, createOnPush: false };
 }
 
-/** An opaque nextToken for a page cursor. */
-export function encodeNextToken(cursor: unknown): string {
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+/**
+ * An opaque nextToken for a page cursor, bound to this action and the listing's `parameters`
+ * (registry, repository, filter: whatever chooses the items, not the page size).
+ */
+export function encodeNextToken(call: ApiCall, parameters: unknown, cursor: unknown): string {
+  return call.pages.issue({ action: call.action, parameters }, cursor);
 }
 
-/** The cursor of a nextToken this API issued; InvalidParameterException for anything else. */
-export function decodeNextToken<T extends z.ZodType>(schema: T, token: string | undefined): z.infer<T> | undefined {
+/**
+ * The cursor of a nextToken this action issued for the same listing; InvalidParameterException
+ * for anything else (another listing's token, an altered one, one never issued).
+ */
+export function decodeNextToken<T extends z.ZodType>(call: ApiCall, schema: T, token: string | undefined, parameters: unknown): z.infer<T> | undefined {
   if (token === undefined) return undefined;
-  try {
-    const result = schema.safeParse(JSON.parse(Buffer.from(token, 'base64url').toString('utf8')));
-    if (result.success) return result.data;
-  } catch { /* not JSON: refused below */ }
-  throw new ApiError('InvalidParameterException', "Invalid parameter at 'nextToken' failed to satisfy constraint: 'must be a nextToken from a previous response'");
+  const cursor = call.pages.open({ action: call.action, parameters }, schema, token);
+  if (cursor !== undefined) return cursor;
+  throw new ApiError('InvalidParameterException', "Invalid parameter at 'nextToken' failed to satisfy constraint: 'must be the nextToken of a previous response to the same request'");
 }

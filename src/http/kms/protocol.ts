@@ -33,9 +33,23 @@ export function ctx(call: ApiCall): KmsContext {
   return { principal: call.principal, accountId: call.principal.accountId, facts: call.facts };
 }
 
-/** A page of `limit` from rows fetched with one extra, which says whether more follow. */
-export function page<T>(rows: T[], limit: number, marker: (row: T) => string) {
+const MarkerCursor = z.object({ after: z.string() });
+
+/**
+ * The row a Marker continues after: a Marker this action issued for the same listing (`listing`:
+ * the parameters that choose its items), else InvalidMarkerException.
+ */
+export function afterMarker(call: ApiCall, listing: unknown, marker: string | undefined): string | undefined {
+  if (marker === undefined) return undefined;
+  const cursor = call.pages.open({ action: call.action, parameters: listing }, MarkerCursor, marker);
+  if (!cursor) throw new KmsError('InvalidMarkerException', 'The request was rejected because the marker that specifies where pagination should next begin is not valid.');
+  return cursor.after;
+}
+
+/** A page of `limit` from rows fetched with one extra, which says whether more follow; its NextMarker is bound to the listing. */
+export function page<T>(call: ApiCall, listing: unknown, rows: T[], limit: number, marker: (row: T) => string) {
   const items = rows.slice(0, limit);
   const truncated = rows.length > limit;
-  return { items, Truncated: truncated, ...(truncated && { NextMarker: marker(items[items.length - 1]!) }) };
+  const next = () => call.pages.issue({ action: call.action, parameters: listing }, { after: marker(items[items.length - 1]!) });
+  return { items, Truncated: truncated, ...(truncated && { NextMarker: next() }) };
 }

@@ -59,19 +59,21 @@ export function publicImageActions(face: PublicFace, services: RegistryServices,
         const found = await services.images.describe(ctx, request.repositoryName, request.imageIds);
         return { imageDetails: found.items.map((image) => imageDetail(found.repository.accountId, found.repository.name, image)) };
       }
-      const cursor = decodeNextToken(Cursor, request.nextToken);
+      const listing = [ctx.accountId, request.repositoryName];
+      const cursor = decodeNextToken(call, Cursor, request.nextToken, listing);
       const limit = request.maxResults ?? DEFAULT_PAGE;
       const page = await services.images.list(ctx, request.repositoryName, { tagStatus: 'ANY', imageStatus: 'ANY' }, cursor ? { last: cursor.last, limit } : { limit });
       return {
         imageDetails: page.items.map((image) => imageDetail(page.repository.accountId, page.repository.name, image)),
-        ...(page.next && { nextToken: encodeNextToken({ last: page.next }) }),
+        ...(page.next && { nextToken: encodeNextToken(call, listing, { last: page.next }) }),
       };
     },
 
     async DescribeImageTags(call) {
       const request = input(publicImageInputs.DescribeImageTags, call.body);
       const ctx = await publicCall(face, call, request.registryId);
-      const cursor = decodeNextToken(Cursor, request.nextToken);
+      const listing = [ctx.accountId, request.repositoryName];
+      const cursor = decodeNextToken(call, Cursor, request.nextToken, listing);
       const page = await publicRepositories.tagDetails(ctx, request.repositoryName, { ...(cursor && { last: cursor.last }), limit: request.maxResults ?? DEFAULT_PAGE });
       return {
         imageTagDetails: page.items.map(({ tag, image, size }) => ({
@@ -85,7 +87,7 @@ export function publicImageActions(face: PublicFace, services: RegistryServices,
             ...(image.artifactType && { artifactMediaType: image.artifactType }),
           },
         })),
-        ...(page.last !== undefined && { nextToken: encodeNextToken({ last: page.last }) }),
+        ...(page.last !== undefined && { nextToken: encodeNextToken(call, listing, { last: page.last }) }),
       };
     },
 
