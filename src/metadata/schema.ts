@@ -71,6 +71,10 @@ export interface UploadsTable {
   verified_digest: string | null;
   /** The upload's data key, wrapped (JSON of store.ts WrappedKey); null on uploads older than encryption. */
   data_key: string | null;
+  /** Where the latest ECR layer part began (UploadLayerPart). */
+  last_part_start: number | null;
+  /** The size of the first ECR layer part found too small while not the last. */
+  short_part: number | null;
 }
 
 export interface SettingsTable {

@@ -37,7 +37,7 @@ export async function ensureRepository(client: ECRClient, repositoryName: string
 }
 
 /** Uploads a blob with InitiateLayerUpload, UploadLayerPart (parts of `partSize`) and CompleteLayerUpload. */
-export async function apiUploadBlob(client: ECRClient, repositoryName: string, bytes: Buffer, mediaType: string, partSize = 64 * 1024): Promise<Descriptor> {
+export async function apiUploadBlob(client: ECRClient, repositoryName: string, bytes: Buffer, mediaType: string, partSize = 20_971_520): Promise<Descriptor> {
   const { uploadId, partSize: advertised } = await client.send(new InitiateLayerUploadCommand({ repositoryName }));
   assert.match(uploadId!, /^[0-9a-f-]{36}$/);
   assert.equal(advertised, 20_971_520);

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { tryParseDigest } from '../../../domain/digest.js';
 import { isRegistryError } from '../../../domain/errors.js';
 import type { RegistryServices } from '../../../registry/services.js';
+import { MIN_LAYER_PART } from '../../../registry/uploads.js';
 import type { RequestContext } from '../../../registry/context.js';
 import { context, input, type ApiActionTable, type ApiCall } from '../call.js';
 import { validationMessage, violation } from '../../aws-validation.js';
@@ -91,7 +92,7 @@ export function layerActions(services: RegistryServices, scope: LayerScope = ECR
         throw new ApiError('InvalidLayerPartException', `The part holds ${bytes.length} bytes but partFirstByte ${request.partFirstByte} and partLastByte ${request.partLastByte} say ${request.partLastByte - request.partFirstByte + 1}`, where);
       }
       try {
-        const status = await services.uploads.append(ctx, request.repositoryName, request.uploadId, {
+        const status = await services.uploads.appendLayerPart(ctx, request.repositoryName, request.uploadId, {
           body: once(bytes),
           range: { start: request.partFirstByte, end: request.partLastByte },
         });
@@ -114,6 +115,9 @@ export function layerActions(services: RegistryServices, scope: LayerScope = ECR
         throw isRegistryError(err) && err.code === 'DIGEST_INVALID' ? new ApiError('InvalidLayerException', err.message) : err;
       });
       if (result.kind === 'empty') throw new ApiError('EmptyUploadException', `The upload ${request.uploadId} contains no layer parts`);
+      if (result.kind === 'part-too-small') {
+        throw new ApiError('LayerPartTooSmallException', `Layer parts must be at least ${MIN_LAYER_PART} bytes (5 MiB) but the last: the upload ${request.uploadId} has a part of ${result.size} bytes`);
+      }
       if (result.kind === 'exists') throw new ApiError('LayerAlreadyExistsException', `Layer ${result.digest} already exists in the repository with name '${request.repositoryName}' in registry with id '${ctx.accountId}'`);
       return { registryId: scope.registryIdOf(ctx), repositoryName: request.repositoryName, uploadId: request.uploadId, layerDigest: result.digest };
     },
