@@ -62,14 +62,14 @@ export interface ApiImage {
 }
 
 /** Pushes a config and layers through the API, then the manifest with PutImage. */
-export async function apiPushImage(client: ECRClient, repositoryName: string, options: { tag?: string; layers?: Buffer[]; docker?: boolean; artifactType?: string; subject?: Descriptor; annotations?: Record<string, string> } = {}): Promise<ApiImage> {
+export async function apiPushImage(client: ECRClient, repositoryName: string, options: { tag?: string; layers?: Buffer[]; docker?: boolean; artifactType?: string; subject?: Descriptor; annotations?: Record<string, string>; partSize?: number } = {}): Promise<ApiImage> {
   const docker = options.docker ?? false;
   await ensureRepository(client, repositoryName);
   const configBytes = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, nonce: randomBytes(8).toString('hex') }));
   const config = await apiUploadBlob(client, repositoryName, configBytes, docker ? MediaTypes.dockerConfig : MediaTypes.ociConfig);
   const layers: Descriptor[] = [];
   for (const bytes of options.layers ?? [randomBytes(300)]) {
-    layers.push(await apiUploadBlob(client, repositoryName, bytes, docker ? 'application/vnd.docker.image.rootfs.diff.tar.gzip' : 'application/vnd.oci.image.layer.v1.tar+gzip'));
+    layers.push(await apiUploadBlob(client, repositoryName, bytes, docker ? 'application/vnd.docker.image.rootfs.diff.tar.gzip' : 'application/vnd.oci.image.layer.v1.tar+gzip', options.partSize));
   }
   const mediaType = docker ? MediaTypes.dockerManifest : MediaTypes.ociManifest;
   const manifest = Buffer.from(`${JSON.stringify({
