@@ -8,7 +8,7 @@ import type { DescribedImage } from '../../../registry/images.js';
 import { accountOfKey } from '../../../registry/public-access.js';
 import type { RegistryServices } from '../../../registry/services.js';
 import { decodeNextToken, encodeNextToken, epochSeconds, input, type ApiActionTable } from '../../ecr/call.js';
-import { modelPattern } from '../../aws-validation.js';
+import { modelPattern, validationMessage, violation } from '../../aws-validation.js';
 import { ApiError } from '../../ecr/errors.js';
 import { putImageError } from '../../ecr/actions/images.js';
 import { publicCall, type PublicFace } from '../call.js';
@@ -55,7 +55,7 @@ export function publicImageActions(face: PublicFace, services: RegistryServices,
       if (request.imageIds) {
         if (request.nextToken !== undefined || request.maxResults !== undefined) throw new ApiError('InvalidParameterException', 'Invalid parameter: nextToken and maxResults cannot be used with imageIds');
         const missing = request.imageIds.findIndex((id) => id.imageDigest === undefined && id.imageTag === undefined);
-        if (missing !== -1) throw new ApiError('InvalidParameterException', `Invalid parameter at 'imageIds.${missing}': an image id needs an imageDigest or an imageTag`);
+        if (missing !== -1) throw new ApiError('InvalidParameterException', validationMessage([violation(`imageIds.${missing + 1}.member`, request.imageIds[missing], 'Member must have an imageDigest or an imageTag')]));
         const found = await services.images.describe(ctx, request.repositoryName, request.imageIds);
         return { imageDetails: found.items.map((image) => imageDetail(found.repository.accountId, found.repository.name, image)) };
       }

@@ -9,7 +9,7 @@ import type { DescribedImage, ImageFilter } from '../../../registry/images.js';
 import { MISSING_MANIFEST } from '../../../registry/manifests.js';
 import type { RegistryServices } from '../../../registry/services.js';
 import { context, decodeNextToken, encodeNextToken, epochSeconds, input, type ApiActionTable } from '../call.js';
-import { modelPattern } from '../../aws-validation.js';
+import { modelPattern, validationMessage, violation } from '../../aws-validation.js';
 import { ApiError } from '../errors.js';
 import { ImageIdentifierList, ImagesFilter, ImageTag, MaxResults, RegistryId, RepositoryName } from '../shapes.js';
 
@@ -127,7 +127,7 @@ export function imageActions(services: RegistryServices): ApiActionTable {
           throw new ApiError('InvalidParameterException', 'Invalid parameter: nextToken and maxResults cannot be used with imageIds');
         }
         const missing = request.imageIds.findIndex((id) => id.imageDigest === undefined && id.imageTag === undefined);
-        if (missing !== -1) throw new ApiError('InvalidParameterException', `Invalid parameter at 'imageIds.${missing}': an image id needs an imageDigest or an imageTag`);
+        if (missing !== -1) throw new ApiError('InvalidParameterException', validationMessage([violation(`imageIds.${missing + 1}.member`, request.imageIds[missing], 'Member must have an imageDigest or an imageTag')]));
         const found = await services.images.describe(ctx, request.repositoryName, request.imageIds);
         return { imageDetails: found.items.map((image) => imageDetail(found.repository.accountId, found.repository.name, image)) };
       }
