@@ -47,6 +47,8 @@ import type { IdentityService, NewAccessKey } from './iam/identities.js';
 import type { UserPolicyService } from './iam/user-policies.js';
 import type { TokenService } from './iam/tokens.js';
 import { loadSharedSecret } from './keys/shared-secret.js';
+import { PAGE_TOKEN_KEY, TokenSigner } from './keys/signed-token.js';
+import { PageTokens } from './http/aws-page-tokens.js';
 import type { MetadataStore } from './metadata/store.js';
 import { dataPath, openDeployment } from './deployment.js';
 import { parsePlatform } from './domain/conversions/negotiate.js';
@@ -234,6 +236,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   await store.uploads.releaseHeldBy(leaseHolderPrefix(uploadOptions.node));
   const uploads = new UploadService(store, blobStore, access, dataKeys, blobForms, uploadOptions);
   const publicUploads = new UploadService(store, blobStore, publicAccess, dataKeys, blobForms, uploadOptions);
+  const pageTokens = new PageTokens(new TokenSigner(await loadSharedSecret(store.settings, deployment.masterKey, PAGE_TOKEN_KEY[0], PAGE_TOKEN_KEY[1])));
   const services: RegistryServices = {
     blobs,
     uploads,
@@ -301,6 +304,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   const publicActions = ecrPublicActions(publicFace, publicServices, publicRepositories, tokens);
   await app.register(awsJsonPlugin, {
     authenticator,
+    pageTokens,
     services: [
       { targetPrefix: ECR_TARGET_PREFIX, signingName: 'ecr', actions: ecrActions },
       { targetPrefix: KMS_TARGET_PREFIX, signingName: 'kms', actions: keyActions },

@@ -3,6 +3,7 @@
 // material) is opened with the old key and sealed with the new one. Resumable: a value the old
 // key cannot open but the new one can was re-sealed by an earlier, interrupted run.
 import { MasterKey } from './keys/master-key.js';
+import { PAGE_TOKEN_KEY } from './keys/signed-token.js';
 import { materialContext } from './kms/key-material.js';
 import type { MetadataStore } from './metadata/store.js';
 import { blobContext, MASTER, uploadContext } from './registry/data-keys.js';
@@ -17,6 +18,8 @@ const SEALED_SETTINGS: [string, string][] = [
   ['schema1_signing_key', 'schema1-signing-key'],
   // Temporary credentials' session token key (iam/sessions.ts).
   ['session_token_key', 'session-token-key'],
+  // The AWS faces' paging token key (keys/signed-token.ts).
+  PAGE_TOKEN_KEY,
 ];
 
 export interface RotationCount {

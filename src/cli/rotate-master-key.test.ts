@@ -68,9 +68,9 @@ describe('berth admin rotate-master-key', () => {
     const result = await runScript(CLI, ['admin', 'rotate-master-key', '--data-dir', dataDir], env);
     assert.equal(result.code, 0, result.stderr);
     const counts = JSON.parse(/re-sealed (\{.*?\})/.exec(result.stderr)![1]!) as Record<string, number>;
-    // Settings: the registry token, layer URL, public registry token and session token keys (the
-    // schema 1 signing key is made on the first schema 1 conversion; none happened here).
-    assert.deepEqual(counts, { settings: 4, accessKeys: 1, blobKeys: 3, uploadKeys: 1, kmsMaterial: 1 }, result.stderr);
+    // Settings: the registry token, layer URL, public registry token, session token and paging
+    // token keys (the schema 1 signing key is made on the first schema 1 conversion; none happened here).
+    assert.deepEqual(counts, { settings: 5, accessKeys: 1, blobKeys: 3, uploadKeys: 1, kmsMaterial: 1 }, result.stderr);
     const newKey = readFileSync(keyFile, 'utf8').trim();
     assert.notEqual(newKey, oldKey);
     assert.equal(existsSync(`${keyFile}.next`), false);

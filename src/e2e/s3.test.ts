@@ -241,11 +241,13 @@ describe('Berth on S3 storage: layers pushed through the ECR API', { concurrency
     await s3?.close();
   });
 
-  it('takes an image pushed in 64 KiB layer parts and serves the layer at Berth\'s own URL', async () => {
+  it('takes an image pushed in layer parts of 5 MiB + 1 KiB and serves the layer at Berth\'s own URL', async () => {
     const client = ecrClient(berth.url);
-    const layer = randomBytes(2 * MiB + 3);
-    // 33 UploadLayerPart calls, each continuing the short last segment the one before left.
-    const pushed = await apiPushImage(client, 'team/api', { tag: 'v1', layers: [layer] });
+    // Parts no smaller than ECR's 5 MiB but the last, and of an odd size: 3 UploadLayerPart
+    // calls, each continuing the short last segment the one before left.
+    const partSize = 5 * MiB + 1024;
+    const layer = randomBytes(2 * partSize + 3);
+    const pushed = await apiPushImage(client, 'team/api', { tag: 'v1', layers: [layer], partSize });
     const { downloadUrl } = await client.send(new GetDownloadUrlForLayerCommand({ repositoryName: 'team/api', layerDigest: pushed.layers[0]!.digest }));
     assert.ok(downloadUrl!.startsWith(`${berth.url}/layers/`), downloadUrl);
     assert.ok(Buffer.from(await (await fetch(downloadUrl!)).arrayBuffer()).equals(layer));

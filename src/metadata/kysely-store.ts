@@ -257,6 +257,20 @@ class Uploads implements UploadIndex {
     const rows = await this.db.selectFrom('uploads').selectAll().where('updated_at', '<', before).orderBy('updated_at').limit(limit).execute();
     return rows.map(toUpload);
   }
+
+  async recordPart(id: string, start: number, minSize: number) {
+    // One statement: the previous part's size is `start` less where it began.
+    const previous = sql<number>`(CAST(${start} AS bigint) - COALESCE(last_part_start, 0))`;
+    await this.db.updateTable('uploads').set({
+      short_part: sql<number | null>`CASE WHEN short_part IS NULL AND CAST(${start} AS bigint) > 0 AND ${previous} < CAST(${minSize} AS bigint) THEN ${previous} ELSE short_part END`,
+      last_part_start: start,
+    }).where('id', '=', id).execute();
+  }
+
+  async shortPart(id: string) {
+    const row = await this.db.selectFrom('uploads').select('short_part').where('id', '=', id).executeTakeFirst();
+    return row?.short_part === null || row?.short_part === undefined ? undefined : Number(row.short_part);
+  }
 }
 
 class Settings implements SettingsIndex {

@@ -74,6 +74,10 @@ export interface UploadsTable {
   /** Who may write the upload's bytes now (one request on one node), and until when. */
   lease_holder: string | null;
   lease_until: number | null;
+  /** Where the latest ECR layer part began (UploadLayerPart). */
+  last_part_start: number | null;
+  /** The size of the first ECR layer part found too small while not the last. */
+  short_part: number | null;
 }
 
 export interface SettingsTable {

@@ -55,6 +55,23 @@ export function runUploadIndexSuite(getStore: () => MetadataStore): void {
       assert.equal(await store.uploads.lease(upload.id, 'c', now, now + 1000), false, 'gone');
     });
 
+    it('records ECR layer parts: the first part but the last under the minimum, also past 4 GiB', async () => {
+      const repository = await freshRepository(store);
+      const part = async (starts: number[]) => {
+        const upload = { id: randomUUID(), repositoryId: repository.id, createdAt: Date.now(), updatedAt: Date.now() };
+        await store.uploads.create(upload);
+        for (const start of starts) await store.uploads.recordPart(upload.id, start, 100);
+        return store.uploads.shortPart(upload.id);
+      };
+      assert.equal(await part([]), undefined);
+      assert.equal(await part([0]), undefined, 'a single part is the last');
+      assert.equal(await part([0, 100, 250]), undefined);
+      assert.equal(await part([0, 99]), 99);
+      assert.equal(await part([0, 100, 150, 170]), 50, 'the first short part is kept');
+      const big = 5 * 1024 ** 3;
+      assert.equal(await part([0, big, big + 30, big + 500]), 30);
+    });
+
     it('refuses a second upload with the same id', async () => {
       const repository = await freshRepository(store);
       const upload = { id: randomUUID(), repositoryId: repository.id, createdAt: Date.now(), updatedAt: Date.now() };

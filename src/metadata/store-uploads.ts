@@ -35,4 +35,11 @@ export interface UploadIndex {
   idsOf(repositoryId: string): Promise<string[]>;
   /** Uploads not touched since `before`, oldest first. */
   stale(before: number, limit: number): Promise<Upload[]>;
+  /**
+   * Records that an ECR layer part began at `start`: when one came before it (it was not the
+   * last) and was smaller than `minSize`, the first such size is kept for `shortPart`.
+   */
+  recordPart(id: string, start: number, minSize: number): Promise<void>;
+  /** The size of the first part but the last that was under the minimum, if any. */
+  shortPart(id: string): Promise<number | undefined>;
 }

@@ -142,6 +142,7 @@ export class RepositoryAccess {
     await this.authorize(ctx, name, action);
     const repository = await this.store.repositories.get(ctx.accountId, name);
     if (repository) return repository;
+    if (ctx.createOnPush === false) throw repositoryNotFound(ctx.accountId, name);
     if (!this.options.createRepositoryOnPush) {
       throw new RegistryError('NAME_UNKNOWN', `repository ${name} does not exist and this registry does not create repositories on push`, { name });
     }

@@ -8,4 +8,9 @@ export interface RequestContext {
   accountId: string;
   /** What the face knows of the request (source address, TLS, user agent, tags it sets), for policy conditions. */
   facts?: RequestFacts;
+  /**
+   * False on the AWS APIs: there a push to a missing repository is RepositoryNotFoundException,
+   * as in ECR; only registry-protocol (/v2) pushes create repositories.
+   */
+  createOnPush?: boolean;
 }

@@ -50,8 +50,11 @@ export interface UploadStatus {
   size: number;
 }
 
-/** How CompleteLayerUpload ended: ECR refuses an empty upload and a layer the repository has. */
-export type LayerCompletion = { kind: 'completed'; digest: string } | { kind: 'empty' } | { kind: 'exists'; digest: string };
+/** How CompleteLayerUpload ended: ECR refuses an empty upload, a part but the last under MIN_LAYER_PART, and a layer the repository has. */
+export type LayerCompletion = { kind: 'completed'; digest: string } | { kind: 'empty' } | { kind: 'exists'; digest: string } | { kind: 'part-too-small'; size: number };
+
+/** ECR's smallest layer part, but for the last (LayerPartTooSmallException). */
+export const MIN_LAYER_PART = 5 * 1024 * 1024;
 
 export type StartResult = { kind: 'mounted' | 'completed'; name: string; digest: string } | { kind: 'started'; upload: UploadStatus };
 
@@ -118,6 +121,13 @@ export class UploadService {
     return { name, id, size };
   }
 
+  /** UploadLayerPart: `append`, then the part's start recorded for CompleteLayerUpload's part size rule. */
+  async appendLayerPart(ctx: RequestContext, name: string, id: string, chunk: Chunk & { range: ChunkRange }): Promise<UploadStatus> {
+    const status = await this.append(ctx, name, id, chunk);
+    await this.store.uploads.recordPart(id, chunk.range.start, MIN_LAYER_PART);
+    return status;
+  }
+
   /** GET: progress of an upload. */
   async status(ctx: RequestContext, name: string, id: string): Promise<UploadStatus> {
     const repository = await this.access.existing(ctx, name, Actions.UploadLayerPart);
@@ -150,6 +160,8 @@ export class UploadService {
       return { kind: 'exists', digest: digest.value };
     }
     if (!upload.verifiedDigest && (await this.blobs.uploadSize(id, !upload.dataKey)) === 0) return { kind: 'empty' };
+    const shortPart = await this.store.uploads.shortPart(id);
+    if (shortPart !== undefined) return { kind: 'part-too-small', size: shortPart };
     await this.finish(repository, id, digest, undefined);
     return { kind: 'completed', digest: digest.value };
   }

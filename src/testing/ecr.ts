@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  CompleteLayerUploadCommand, ECRClient, GetAuthorizationTokenCommand, InitiateLayerUploadCommand, PutImageCommand, UploadLayerPartCommand,
+  CompleteLayerUploadCommand, CreateRepositoryCommand, ECRClient, GetAuthorizationTokenCommand, InitiateLayerUploadCommand, PutImageCommand, UploadLayerPartCommand,
 } from '@aws-sdk/client-ecr';
 import type { Descriptor } from '../domain/manifest.js';
 import { MediaTypes } from '../domain/media-types.js';
@@ -27,8 +27,17 @@ export function sha256(bytes: Buffer): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
+/** Creates the repository unless it exists: ECR's API pushes only into existing repositories. */
+export async function ensureRepository(client: ECRClient, repositoryName: string): Promise<void> {
+  try {
+    await client.send(new CreateRepositoryCommand({ repositoryName }));
+  } catch (err) {
+    if ((err as Error).name !== 'RepositoryAlreadyExistsException') throw err;
+  }
+}
+
 /** Uploads a blob with InitiateLayerUpload, UploadLayerPart (parts of `partSize`) and CompleteLayerUpload. */
-export async function apiUploadBlob(client: ECRClient, repositoryName: string, bytes: Buffer, mediaType: string, partSize = 64 * 1024): Promise<Descriptor> {
+export async function apiUploadBlob(client: ECRClient, repositoryName: string, bytes: Buffer, mediaType: string, partSize = 20_971_520): Promise<Descriptor> {
   const { uploadId, partSize: advertised } = await client.send(new InitiateLayerUploadCommand({ repositoryName }));
   assert.match(uploadId!, /^[0-9a-f-]{36}$/);
   assert.equal(advertised, 20_971_520);
@@ -53,13 +62,14 @@ export interface ApiImage {
 }
 
 /** Pushes a config and layers through the API, then the manifest with PutImage. */
-export async function apiPushImage(client: ECRClient, repositoryName: string, options: { tag?: string; layers?: Buffer[]; docker?: boolean; artifactType?: string; subject?: Descriptor; annotations?: Record<string, string> } = {}): Promise<ApiImage> {
+export async function apiPushImage(client: ECRClient, repositoryName: string, options: { tag?: string; layers?: Buffer[]; docker?: boolean; artifactType?: string; subject?: Descriptor; annotations?: Record<string, string>; partSize?: number } = {}): Promise<ApiImage> {
   const docker = options.docker ?? false;
+  await ensureRepository(client, repositoryName);
   const configBytes = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, nonce: randomBytes(8).toString('hex') }));
   const config = await apiUploadBlob(client, repositoryName, configBytes, docker ? MediaTypes.dockerConfig : MediaTypes.ociConfig);
   const layers: Descriptor[] = [];
   for (const bytes of options.layers ?? [randomBytes(300)]) {
-    layers.push(await apiUploadBlob(client, repositoryName, bytes, docker ? 'application/vnd.docker.image.rootfs.diff.tar.gzip' : 'application/vnd.oci.image.layer.v1.tar+gzip'));
+    layers.push(await apiUploadBlob(client, repositoryName, bytes, docker ? 'application/vnd.docker.image.rootfs.diff.tar.gzip' : 'application/vnd.oci.image.layer.v1.tar+gzip', options.partSize));
   }
   const mediaType = docker ? MediaTypes.dockerManifest : MediaTypes.ociManifest;
   const manifest = Buffer.from(`${JSON.stringify({

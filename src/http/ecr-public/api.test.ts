@@ -158,6 +158,17 @@ describe('ECR Public API', () => {
     await call('DeleteRepository', { repositoryName: 'push/app' });
   });
 
+  it('a push to a missing repository is RepositoryNotFoundException in ECR terms, and creates nothing', async () => {
+    const account = server.berth.accountId;
+    const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'a'.repeat(64)}`, size: 2 }, layers: [] });
+    for (const [action, input] of [['InitiateLayerUpload', {}], ['PutImage', { imageManifest: manifest }], ['BatchCheckLayerAvailability', { layerDigests: [`sha256:${'a'.repeat(64)}`] }]] as const) {
+      const refused = await call(action, { repositoryName: 'push/typo', ...input }, { status: 400 });
+      assert.equal(refused.__type, 'RepositoryNotFoundException', action);
+      assert.equal(refused.message, `The repository with name 'push/typo' does not exist in the registry with id '${account}'`, action);
+    }
+    assert.equal((await call('DescribeRepositories', { repositoryNames: ['push/typo'] }, { status: 400 })).__type, 'RepositoryNotFoundException');
+  });
+
   it('another account sees and changes nothing of this registry; an unsigned call is refused', async () => {
     await call('CreateRepository', { repositoryName: 'guarded/app' });
     const denied = await call('DeleteRepository', { registryId: server.berth.accountId, repositoryName: 'guarded/app' }, { status: 400, credentials: other });

@@ -23,10 +23,10 @@ export interface PublicFace {
 
 /** The public registry a call addresses: `registryId` (an id, or an alias for the actions taking one) or the caller's own. */
 export async function publicCall(face: PublicFace, call: ApiCall, registryId?: string): Promise<RequestContext> {
-  if (registryId === undefined || /^\d{12}$/.test(registryId)) return publicContext(call.principal, registryId ?? call.principal.accountId);
-  const accountId = await face.aliases.resolve(registryId);
+  const accountId = registryId === undefined || /^\d{12}$/.test(registryId) ? registryId ?? call.principal.accountId : await face.aliases.resolve(registryId);
   if (!accountId) throw new ManagementError('REGISTRY_NOT_FOUND', `The registry with alias '${registryId}' does not exist`);
-  return publicContext(call.principal, accountId);
+  // A push names a missing repository as ECR Public does (RepositoryNotFoundException).
+  return { ...publicContext(call.principal, accountId), createOnPush: false };
 }
 
 /** The public repository as the model's Repository. */

@@ -1,14 +1,15 @@
 // Zod schemas for the ECR Public model's input shapes (shared/specs/aws/ecr-public.service-2.json),
 // with the model's bounds; model.test.ts holds the actions against the model.
 import { z } from 'zod';
+import { modelPattern } from '../aws-validation.js';
 import { REPOSITORY_NAME } from '../../domain/names.js';
 
-export const RegistryId = z.string().regex(/^[0-9]{12}$/, "must satisfy regular expression '[0-9]{12}'");
+export const RegistryId = z.string().regex(/^[0-9]{12}$/, modelPattern('[0-9]{12}'));
 
 /** A registry id or one of its aliases (the layer and image actions take either). */
 export const RegistryIdOrAlias = z.string().min(2).max(50);
 
-export const RepositoryName = z.string().min(2).max(205).regex(REPOSITORY_NAME, "must satisfy regular expression '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*'");
+export const RepositoryName = z.string().min(2).max(205).regex(REPOSITORY_NAME, modelPattern('(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*'));
 
 export const MaxResults = z.number().int().min(1).max(1000);
 

@@ -3,6 +3,8 @@ import type { z } from 'zod';
 import type { AuthenticatedPrincipal } from '../../iam/authorizer.js';
 import type { RequestFacts } from '../../policy/request.js';
 import type { RequestContext } from '../../registry/context.js';
+import type { PageTokens } from '../aws-page-tokens.js';
+import { validate } from '../aws-validation.js';
 import { ApiError } from './errors.js';
 
 export interface ApiCall {
@@ -17,18 +19,18 @@ export interface ApiCall {
   protocol: string;
   /** For policy conditions (aws:SourceIp, …). */
   facts: RequestFacts;
+  /** The action called, as its X-Amz-Target names it (paging tokens are bound to it). */
+  action: string;
+  /** Signs and opens paging tokens. */
+  pages: PageTokens;
 }
 
 export type ApiAction = (call: ApiCall) => Promise<object>;
 export type ApiActionTable = Record<string, ApiAction>;
 
-/** Validates an action's input; the model's InvalidParameterException names the bad field. */
+/** Validates an action's input; InvalidParameterException in AWS's words names every bad member and its value. */
 export function input<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
-  const result = schema.safeParse(body ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const field = issue.path.join('.') || 'request';
-  throw new ApiError('InvalidParameterException', `Invalid parameter at '${field}' failed to satisfy constraint: '${issue.message}'`);
+  return validate(schema, body, (message) => new ApiError('InvalidParameterException', message));
 }
 
 /** ECR timestamps travel as epoch seconds. */
@@ -36,23 +38,30 @@ export function epochSeconds(ms: number): number {
   return ms / 1000;
 }
 
-/** The registry an action addresses: `registryId` when given, else the caller's own account. */
+/**
+ * The registry an action addresses: `registryId` when given, else the caller's own account.
+ * An API push never creates a repository (RepositoryNotFoundException, as ECR answers).
+ */
 export function context(call: ApiCall, registryId?: string, requestTags?: Record<string, string>): RequestContext {
   const facts = requestTags ? { ...call.facts, requestTags } : call.facts;
-  return { principal: call.principal, accountId: registryId ?? call.principal.accountId, facts };
+  return { principal: call.principal, accountId: registryId ?? call.principal.accountId, facts, createOnPush: false };
 }
 
-/** An opaque nextToken for a page cursor. */
-export function encodeNextToken(cursor: unknown): string {
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+/**
+ * An opaque nextToken for a page cursor, bound to this action and the listing's `parameters`
+ * (registry, repository, filter: whatever chooses the items, not the page size).
+ */
+export function encodeNextToken(call: ApiCall, parameters: unknown, cursor: unknown): string {
+  return call.pages.issue({ action: call.action, parameters }, cursor);
 }
 
-/** The cursor of a nextToken this API issued; InvalidParameterException for anything else. */
-export function decodeNextToken<T extends z.ZodType>(schema: T, token: string | undefined): z.infer<T> | undefined {
+/**
+ * The cursor of a nextToken this action issued for the same listing; InvalidParameterException
+ * for anything else (another listing's token, an altered one, one never issued).
+ */
+export function decodeNextToken<T extends z.ZodType>(call: ApiCall, schema: T, token: string | undefined, parameters: unknown): z.infer<T> | undefined {
   if (token === undefined) return undefined;
-  try {
-    const result = schema.safeParse(JSON.parse(Buffer.from(token, 'base64url').toString('utf8')));
-    if (result.success) return result.data;
-  } catch { /* not JSON: refused below */ }
-  throw new ApiError('InvalidParameterException', "Invalid parameter at 'nextToken' failed to satisfy constraint: 'must be a nextToken from a previous response'");
+  const cursor = call.pages.open({ action: call.action, parameters }, schema, token);
+  if (cursor !== undefined) return cursor;
+  throw new ApiError('InvalidParameterException', "Invalid parameter at 'nextToken' failed to satisfy constraint: 'must be the nextToken of a previous response to the same request'");
 }

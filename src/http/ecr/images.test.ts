@@ -181,7 +181,7 @@ describe('DescribeImages', () => {
     await rejectsWith(client.send(new DescribeImagesCommand({ repositoryName: name, imageIds: [{ imageDigest: sha256(randomBytes(4)) }] })), 'ImageNotFoundException');
     await rejectsWith(client.send(new DescribeImagesCommand({ repositoryName: name, imageIds: [{ imageDigest: b.digest, imageTag: 'a' }] })), 'ImageNotFoundException');
     await rejectsWith(client.send(new DescribeImagesCommand({ repositoryName: name, imageIds: [{ imageDigest: 'sha256:short' }] })), 'InvalidParameterException');
-    await rejectsWith(client.send(new DescribeImagesCommand({ repositoryName: name, imageIds: [{}] })), 'InvalidParameterException', /imageIds\.0/);
+    await rejectsWith(client.send(new DescribeImagesCommand({ repositoryName: name, imageIds: [{}] })), 'InvalidParameterException', /^1 validation error detected: Value '\{\}' at 'imageIds\.1\.member' failed to satisfy constraint: Member must have an imageDigest or an imageTag$/);
     await rejectsWith(client.send(new DescribeImagesCommand({ repositoryName: name, imageIds: [{ imageTag: 'a' }], maxResults: 5 })), 'InvalidParameterException', /imageIds/);
     await rejectsWith(client.send(new DescribeImagesCommand({ repositoryName: name, imageIds: [] })), 'InvalidParameterException', /imageIds/);
     await rejectsWith(client.send(new DescribeImagesCommand({ repositoryName: 'images/none', imageIds: [{ imageTag: 'a' }] })), 'RepositoryNotFoundException');

@@ -7,12 +7,12 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  BatchCheckLayerAvailabilityCommand, BatchDeleteImageCommand, CompleteLayerUploadCommand, GetDownloadUrlForLayerCommand, InitiateLayerUploadCommand,
+  BatchCheckLayerAvailabilityCommand, BatchDeleteImageCommand, CompleteLayerUploadCommand, DescribeRepositoriesCommand, GetDownloadUrlForLayerCommand, InitiateLayerUploadCommand,
   PutImageCommand, UploadLayerPartCommand, type ECRClient,
 } from '@aws-sdk/client-ecr';
 import type { Descriptor } from '../../domain/manifest.js';
 import { skopeo } from '../../e2e/support.js';
-import { apiPushImage, apiUploadBlob, ecrClient, registryLogin, rejectsWith, sha256 } from '../../testing/ecr.js';
+import { apiPushImage, apiUploadBlob, ecrClient, ensureRepository, registryLogin, rejectsWith, sha256 } from '../../testing/ecr.js';
 import { OciLayout } from '../../testing/oci-layout.js';
 import { startBerth, tempDir, type TestBerth } from '../../testing/server.js';
 import { requireTool } from '../../testing/tools.js';
@@ -35,7 +35,14 @@ after(async () => {
   for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
 });
 
-const repo = () => `layers/r${++counter}`;
+const MIB5 = 5 * 1024 * 1024;
+
+/** A new repository: the API pushes only into repositories that exist. */
+async function repo(): Promise<string> {
+  const name = `layers/r${++counter}`;
+  await ensureRepository(client, name);
+  return name;
+}
 
 function scratchDir(): string {
   const dir = tempDir('berth-ecr-layers-');
@@ -54,13 +61,13 @@ function part(repositoryName: string, uploadId: string, first: number, bytes: Bu
 test('an image pushed with the layer actions and PutImage alone is pulled by skopeo byte for byte', async (t) => {
   if (!requireTool(t, 'skopeo', 'apt-get install -y skopeo')) return;
   const layout = new OciLayout(scratchDir());
-  const image = layout.addImage([2048, 300 * 1024]);
+  const image = layout.addImage([2048, 2 * MIB5 + 300 * 1024]);
   const manifestBytes = layout.readBlob(image.digest);
   const manifest = JSON.parse(manifestBytes.toString()) as { config: Descriptor; layers: Descriptor[] };
-  const name = repo();
+  const name = await repo();
   for (const blob of [manifest.config, ...manifest.layers]) {
-    // Parts of 100 KiB: the large layer arrives in several.
-    const uploaded = await apiUploadBlob(client, name, layout.readBlob(blob.digest), blob.mediaType, 100 * 1024);
+    // Parts of 5 MiB, ECR's smallest but for the last: the large layer arrives in several.
+    const uploaded = await apiUploadBlob(client, name, layout.readBlob(blob.digest), blob.mediaType, MIB5);
     assert.equal(uploaded.digest, blob.digest);
   }
   await client.send(new PutImageCommand({ repositoryName: name, imageManifest: manifestBytes.toString('utf8'), imageTag: 'api' }));
@@ -76,7 +83,7 @@ test('an image pushed with the layer actions and PutImage alone is pulled by sko
 
 describe('BatchCheckLayerAvailability', () => {
   test('AVAILABLE with the size, UNAVAILABLE, and failures for digests that are not digests', async () => {
-    const name = repo();
+    const name = await repo();
     const image = await apiPushImage(client, name, { layers: [randomBytes(777)] });
     const absent = sha256(randomBytes(3));
     const { layers, failures } = await client.send(new BatchCheckLayerAvailabilityCommand({
@@ -89,7 +96,7 @@ describe('BatchCheckLayerAvailability', () => {
       { layerDigest: image.config.digest, layerAvailability: 'AVAILABLE', layerSize: image.config.size },
     ]);
     assert.deepEqual(failures!.map((f) => [f.layerDigest, f.failureCode]), [['sha256:nothex', 'InvalidLayerDigest'], ['', 'MissingLayerDigest']]);
-    const otherName = repo();
+    const otherName = await repo();
     await apiPushImage(client, otherName);
     const elsewhere = await client.send(new BatchCheckLayerAvailabilityCommand({ repositoryName: otherName, layerDigests: [image.layers[0]!.digest] }));
     assert.equal(elsewhere.layers![0]!.layerAvailability, 'UNAVAILABLE', 'a layer is available only in the repositories it was pushed to');
@@ -99,47 +106,73 @@ describe('BatchCheckLayerAvailability', () => {
 });
 
 describe('uploads', () => {
-  test('InitiateLayerUpload creates the repository on push, unless the registry does not', async () => {
-    const name = repo();
-    const uploadId = await initiate(name);
-    await part(name, uploadId, 0, Buffer.from('x'));
-    const closed = await startBerth({ settings: { auth: { mode: 'iam' }, registry: { createRepositoryOnPush: false } } });
-    const closedClient = ecrClient(closed.url);
-    try {
-      await rejectsWith(closedClient.send(new InitiateLayerUploadCommand({ repositoryName: 'layers/absent' })), 'RepositoryNotFoundException');
-    } finally {
-      closedClient.destroy();
-      await closed.close();
-    }
+  test('InitiateLayerUpload on a missing repository is RepositoryNotFoundException and creates nothing, as in ECR', async () => {
+    const name = `layers/typo${++counter}`;
+    await rejectsWith(client.send(new InitiateLayerUploadCommand({ repositoryName: name })), 'RepositoryNotFoundException', new RegExp(`'${name}' does not exist in the registry with id '${server.berth.accountId}'`));
+    await rejectsWith(client.send(new DescribeRepositoriesCommand({ repositoryNames: [name] })), 'RepositoryNotFoundException');
+    // The registry protocol still creates the repository on first push.
+    const res = await fetch(`${server.url}/v2/${name}/blobs/uploads/`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`AWS:${password}`).toString('base64')}` } });
+    assert.equal(res.status, 202);
+    assert.equal((await client.send(new DescribeRepositoriesCommand({ repositoryNames: [name] }))).repositories![0]!.repositoryName, name);
   });
 
   test('UploadLayerPart must continue the upload exactly: InvalidLayerPartException with lastValidByteReceived', async () => {
-    const name = repo();
+    const name = await repo();
     const uploadId = await initiate(name);
     const early = await rejectsWith<{ lastValidByteReceived: number; uploadId: string; repositoryName: string }>(part(name, uploadId, 5, Buffer.from('abc')), 'InvalidLayerPartException', /must start at byte 0/);
     assert.equal(early.lastValidByteReceived, -1, 'nothing received yet');
     assert.equal(early.uploadId, uploadId);
     assert.equal(early.repositoryName, name);
-    const first = await part(name, uploadId, 0, Buffer.from('hello '));
-    assert.equal(first.lastByteReceived, 5);
+    // A part but the last holds at least 5 MiB (ECR's rule, checked at CompleteLayerUpload).
+    const head = Buffer.alloc(MIB5, 0x68);
+    const n = head.length;
+    const first = await part(name, uploadId, 0, head);
+    assert.equal(first.lastByteReceived, n - 1);
     assert.equal(first.registryId, server.berth.accountId);
-    const gap = await rejectsWith<{ lastValidByteReceived: number }>(part(name, uploadId, 7, Buffer.from('world')), 'InvalidLayerPartException');
-    assert.equal(gap.lastValidByteReceived, 5);
+    const gap = await rejectsWith<{ lastValidByteReceived: number }>(part(name, uploadId, n + 1, Buffer.from('world')), 'InvalidLayerPartException');
+    assert.equal(gap.lastValidByteReceived, n - 1);
     const overlap = await rejectsWith<{ lastValidByteReceived: number }>(part(name, uploadId, 3, Buffer.from('world')), 'InvalidLayerPartException');
-    assert.equal(overlap.lastValidByteReceived, 5);
-    await rejectsWith(part(name, uploadId, 6, Buffer.from('world'), 20), 'InvalidLayerPartException', /holds 5 bytes/);
-    await rejectsWith(part(name, uploadId, 6, Buffer.alloc(0), 6), 'InvalidLayerPartException');
-    assert.equal((await part(name, uploadId, 6, Buffer.from('world'))).lastByteReceived, 10);
-    const done = await client.send(new CompleteLayerUploadCommand({ repositoryName: name, uploadId, layerDigests: [sha256(Buffer.from('hello world'))] }));
-    assert.deepEqual({ ...done, $metadata: undefined }, { $metadata: undefined, registryId: server.berth.accountId, repositoryName: name, uploadId, layerDigest: sha256(Buffer.from('hello world')) });
-    await rejectsWith(part(name, uploadId, 11, Buffer.from('!')), 'UploadNotFoundException', /not found/);
+    assert.equal(overlap.lastValidByteReceived, n - 1);
+    await rejectsWith(part(name, uploadId, n, Buffer.from('world'), n + 14), 'InvalidLayerPartException', /holds 5 bytes/);
+    await rejectsWith(part(name, uploadId, n, Buffer.alloc(0), n), 'InvalidLayerPartException');
+    assert.equal((await part(name, uploadId, n, Buffer.from('world'))).lastByteReceived, n + 4);
+    const whole = Buffer.concat([head, Buffer.from('world')]);
+    const done = await client.send(new CompleteLayerUploadCommand({ repositoryName: name, uploadId, layerDigests: [sha256(whole)] }));
+    assert.deepEqual({ ...done, $metadata: undefined }, { $metadata: undefined, registryId: server.berth.accountId, repositoryName: name, uploadId, layerDigest: sha256(whole) });
+    await rejectsWith(part(name, uploadId, n + 5, Buffer.from('!')), 'UploadNotFoundException', /not found/);
     await rejectsWith(part(name, '00000000-0000-4000-8000-000000000000', 0, Buffer.from('x')), 'UploadNotFoundException');
     await rejectsWith(part(name, 'not-an-upload', 0, Buffer.from('x')), 'InvalidParameterException', /uploadId/);
     await rejectsWith(part(`${name}-other`, await initiate(name), 0, Buffer.from('x')), 'RepositoryNotFoundException');
   });
 
+  test('CompleteLayerUpload: LayerPartTooSmallException when a part but the last held under 5 MiB', async () => {
+    const name = await repo();
+    const complete = (uploadId: string, parts: Buffer[]) => client.send(new CompleteLayerUploadCommand({ repositoryName: name, uploadId, layerDigests: [sha256(Buffer.concat(parts))] }));
+    const upload = async (parts: Buffer[]) => {
+      const uploadId = await initiate(name);
+      let at = 0;
+      for (const bytes of parts) {
+        await part(name, uploadId, at, bytes);
+        at += bytes.length;
+      }
+      return uploadId;
+    };
+    for (const parts of [
+      [Buffer.from('hello '), Buffer.from('world')],
+      [randomBytes(MIB5 - 1), randomBytes(10)],
+      [randomBytes(MIB5), randomBytes(100), randomBytes(10)],
+    ]) {
+      const uploadId = await upload(parts);
+      await rejectsWith(complete(uploadId, parts), 'LayerPartTooSmallException', /at least 5242880 bytes/);
+    }
+    const small = [randomBytes(100)];
+    assert.equal((await complete(await upload(small), small)).layerDigest, sha256(small[0]!), 'one small part is the last part');
+    const { layers } = await client.send(new BatchCheckLayerAvailabilityCommand({ repositoryName: name, layerDigests: [sha256(Buffer.from('hello world')), sha256(small[0]!)] }));
+    assert.deepEqual(layers!.map((l) => l.layerAvailability), ['UNAVAILABLE', 'AVAILABLE'], 'a refused upload is no layer');
+  });
+
   test('CompleteLayerUpload: EmptyUploadException, InvalidLayerException, LayerAlreadyExistsException, one digest', async () => {
-    const name = repo();
+    const name = await repo();
     const complete = (uploadId: string, layerDigests: string[]) => client.send(new CompleteLayerUploadCommand({ repositoryName: name, uploadId, layerDigests }));
     const empty = await initiate(name);
     await rejectsWith(complete(empty, [sha256(Buffer.alloc(0))]), 'EmptyUploadException');
@@ -163,7 +196,7 @@ describe('uploads', () => {
 
 describe('GetDownloadUrlForLayer', () => {
   test('a signed URL Berth serves: whole, by range, refused when tampered with or expired', async () => {
-    const name = repo();
+    const name = await repo();
     const layer = randomBytes(4096);
     const image = await apiPushImage(client, name, { tag: 'v1', layers: [layer] });
     const { downloadUrl, layerDigest } = await client.send(new GetDownloadUrlForLayerCommand({ repositoryName: name, layerDigest: image.layers[0]!.digest }));
@@ -216,7 +249,7 @@ describe('GetDownloadUrlForLayer', () => {
   });
 
   test('LayerInaccessibleException before an image references the layer; LayersNotFoundException; bad digests', async () => {
-    const name = repo();
+    const name = await repo();
     const bytes = randomBytes(64);
     const blob = await apiUploadBlob(client, name, bytes, 'application/octet-stream');
     await rejectsWith(client.send(new GetDownloadUrlForLayerCommand({ repositoryName: name, layerDigest: blob.digest })), 'LayerInaccessibleException');

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Authenticator } from '../../iam/authenticator.js';
 import { requestFacts } from '../facts.js';
+import type { PageTokens } from '../aws-page-tokens.js';
 import { AWS_PROTOCOL_CONSTRAINT } from '../aws-protocol.js';
 import type { ApiActionTable } from './call.js';
 import { ApiError, renderApiError } from './errors.js';
@@ -24,6 +25,7 @@ export interface ApiService {
 export interface ApiPluginOptions {
   authenticator: Authenticator;
   services: ApiService[];
+  pageTokens: PageTokens;
 }
 
 export async function awsJsonPlugin(app: FastifyInstance, options: ApiPluginOptions): Promise<void> {
@@ -64,7 +66,8 @@ export async function awsJsonPlugin(app: FastifyInstance, options: ApiPluginOpti
     const token = request.headers['x-amz-security-token'];
     const securityToken = typeof token === 'string' ? token : undefined;
     const output = await action({
-      principal, body: parsed, host: request.host || 'localhost', protocol: request.protocol, facts: requestFacts(request), ...(securityToken && { securityToken }),
+      principal, body: parsed, host: request.host || 'localhost', protocol: request.protocol, facts: requestFacts(request), action: target, pages: options.pageTokens,
+      ...(securityToken && { securityToken }),
     });
     // A Buffer: Fastify appends '; charset=utf-8' to the Content-Type of a string body.
     return reply.header('x-amzn-RequestId', request.id).type('application/x-amz-json-1.1').send(Buffer.from(JSON.stringify(output)));

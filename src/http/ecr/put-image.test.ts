@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { BatchGetImageCommand, DescribeImagesCommand, ListImagesCommand, PutImageCommand, type ECRClient } from '@aws-sdk/client-ecr';
+import { BatchGetImageCommand, DescribeImagesCommand, DescribeRepositoriesCommand, ListImagesCommand, PutImageCommand, type ECRClient } from '@aws-sdk/client-ecr';
 import { EMPTY_JSON, MediaTypes } from '../../domain/media-types.js';
 import { apiPushImage, ecrClient, registryLogin, rejectsWith, sha256 } from '../../testing/ecr.js';
 import { startBerth, type TestBerth } from '../../testing/server.js';
@@ -113,21 +113,18 @@ test('InvalidParameterException for what the manifest parser or the model refuse
   assert.deepEqual(imageIds, [{ imageDigest: image.digest }]);
 });
 
-test('PutImage creates the repository on push as the registry protocol does, and not when that is off', async () => {
-  const name = repo();
+test('PutImage on a missing repository is RepositoryNotFoundException and creates nothing, before any layer check', async () => {
+  const name = `put/typo${++counter}`;
   // An artifact whose only blob is the well-known empty config needs no upload in a new repository.
   const config = { mediaType: MediaTypes.ociEmpty, digest: EMPTY_JSON.digest, size: EMPTY_JSON.size };
   const artifact = JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, artifactType: 'application/x-note', config, layers: [] });
-  await client.send(new PutImageCommand({ repositoryName: name, imageManifest: artifact, imageTag: 'note' }));
+  await rejectsWith(client.send(new PutImageCommand({ repositoryName: name, imageManifest: artifact, imageTag: 'note' })), 'RepositoryNotFoundException', new RegExp(`'${name}' does not exist`));
+  const missingLayer = JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config, layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(randomBytes(8)), size: 8 }] });
+  await rejectsWith(client.send(new PutImageCommand({ repositoryName: name, imageManifest: missingLayer, imageTag: 'x' })), 'RepositoryNotFoundException');
+  await rejectsWith(client.send(new DescribeRepositoriesCommand({ repositoryNames: [name] })), 'RepositoryNotFoundException');
+  // The registry protocol still creates the repository on first push.
+  const res = await fetch(`${server.url}/v2/${name}/manifests/note`, { method: 'PUT', headers: { authorization, 'content-type': MediaTypes.ociManifest }, body: artifact });
+  assert.equal(res.status, 201);
   const { imageDetails } = await client.send(new DescribeImagesCommand({ repositoryName: name }));
   assert.equal(imageDetails![0]!.artifactMediaType, 'application/x-note');
-
-  const closed = await startBerth({ settings: { auth: { mode: 'iam' }, registry: { createRepositoryOnPush: false } } });
-  const closedClient = ecrClient(closed.url);
-  try {
-    await rejectsWith(closedClient.send(new PutImageCommand({ repositoryName: 'put/absent', imageManifest: artifact })), 'RepositoryNotFoundException');
-  } finally {
-    closedClient.destroy();
-    await closed.close();
-  }
 });

@@ -1,12 +1,13 @@
 // Zod schemas for the ECR model's shared input shapes (shared/specs/aws/ecr.service-2.json),
 // with the model's bounds; model.test.ts holds them against the model.
 import { z } from 'zod';
+import { modelPattern } from '../aws-validation.js';
 import { REPOSITORY_NAME } from '../../domain/names.js';
 import { IMAGE_TAG_MUTABILITIES, EXCLUSION_FILTER_PATTERN } from '../../domain/tag-mutability.js';
 
-export const RegistryId = z.string().regex(/^[0-9]{12}$/, 'must be a 12-digit account id');
+export const RegistryId = z.string().regex(/^[0-9]{12}$/, modelPattern('[0-9]{12}'));
 
-export const RepositoryName = z.string().min(2).max(256).regex(REPOSITORY_NAME, 'must satisfy regular expression \'(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*\'');
+export const RepositoryName = z.string().min(2).max(256).regex(REPOSITORY_NAME, modelPattern('[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*'));
 
 export const ImageTagMutability = z.enum(IMAGE_TAG_MUTABILITIES);
 
@@ -35,8 +36,8 @@ export const ImageStatusFilter = z.enum(['ACTIVE', 'ARCHIVED', 'ACTIVATING', 'AN
 /** ListImagesFilter and DescribeImagesFilter have the same members. */
 export const ImagesFilter = z.object({ tagStatus: TagStatus.optional(), imageStatus: ImageStatusFilter.optional() });
 
-export const LayerDigest = z.string().regex(/^[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+$/, "must satisfy regular expression '[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+'");
+export const LayerDigest = z.string().regex(/^[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+$/, modelPattern('[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+'));
 
-export const UploadId = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be an upload id from InitiateLayerUpload');
+export const UploadId = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, modelPattern('[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'));
 
 export const PartSize = z.number().int().min(0);

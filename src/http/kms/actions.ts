@@ -5,12 +5,13 @@ import { KmsError } from '../../domain/kms-errors.js';
 import type { GrantService } from '../../kms/grant-service.js';
 import type { KeyService } from '../../kms/key-service.js';
 import type { KmsAlias, KmsKey } from '../../metadata/store.js';
+import { modelPattern } from '../aws-validation.js';
 import type { ApiActionTable } from '../ecr/call.js';
 import { grantActions, grantInputs } from './grant-actions.js';
-import { base64, Blob, Context, ctx, DEFAULT_LIMIT, GrantTokens, KeyId, Limit, Marker, page, parse, seconds } from './protocol.js';
+import { afterMarker, base64, Blob, Context, ctx, DEFAULT_LIMIT, GrantTokens, KeyId, Limit, Marker, page, parse, seconds } from './protocol.js';
 
 /** The model's PolicyType: printable Latin-1 with tab, line feed and carriage return. */
-const Policy = z.string().min(1).max(131072).regex(/^[\t\n\r\u0020-\u00ff]+$/, 'a key policy holds printable Latin-1 characters, tab, line feed and carriage return only');
+const Policy = z.string().min(1).max(131072).regex(/^[\t\n\r\u0020-\u00ff]+$/, modelPattern('[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+'));
 
 /** Input schemas by action, for the model conformance test. */
 export const kmsInputs = {
@@ -73,7 +74,8 @@ export function kmsActions(keys: KeyService, grants: GrantService): ApiActionTab
     async ListKeys(call) {
       const r = parse(kmsInputs.ListKeys, call.body);
       const limit = r.Limit ?? DEFAULT_LIMIT;
-      const { items, ...rest } = page(await keys.list(ctx(call), r.Marker, limit + 1), limit, (k) => k.id);
+      const listing = [call.principal.accountId];
+      const { items, ...rest } = page(call, listing, await keys.list(ctx(call), afterMarker(call, listing, r.Marker), limit + 1), limit, (k) => k.id);
       return { Keys: items.map((k) => ({ KeyId: k.id, KeyArn: k.arn })), ...rest };
     },
     async EnableKey(call) {
@@ -100,7 +102,8 @@ export function kmsActions(keys: KeyService, grants: GrantService): ApiActionTab
     async ListAliases(call) {
       const r = parse(kmsInputs.ListAliases, call.body);
       const limit = r.Limit ?? DEFAULT_LIMIT;
-      const { items, ...rest } = page(await keys.listAliases(ctx(call), r.KeyId, r.Marker, limit + 1), limit, (a) => a.name);
+      const listing = [call.principal.accountId, r.KeyId ?? null];
+      const { items, ...rest } = page(call, listing, await keys.listAliases(ctx(call), r.KeyId, afterMarker(call, listing, r.Marker), limit + 1), limit, (a) => a.name);
       return { Aliases: items.map(alias), ...rest };
     },
     async GetKeyPolicy(call) {

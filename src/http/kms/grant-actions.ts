@@ -5,7 +5,7 @@ import { GRANT_OPERATIONS } from '../../kms/grant-rules.js';
 import type { GrantService } from '../../kms/grant-service.js';
 import type { KmsGrant } from '../../metadata/store.js';
 import type { ApiActionTable } from '../ecr/call.js';
-import { ctx, DEFAULT_LIMIT, GrantTokens, KeyId, Limit, Marker, page, parse, seconds } from './protocol.js';
+import { afterMarker, ctx, DEFAULT_LIMIT, GrantTokens, KeyId, Limit, Marker, page, parse, seconds } from './protocol.js';
 
 /** The model's PrincipalIdType. */
 const PrincipalId = z.string().min(1).max(256).regex(/^[\w+=,.@:/-]+$/, 'a principal is an ARN or a service principal');
@@ -57,16 +57,18 @@ export function grantActions(grants: GrantService): ApiActionTable {
     async ListGrants(call) {
       const r = parse(grantInputs.ListGrants, call.body);
       const limit = r.Limit ?? DEFAULT_LIMIT;
+      const listing = [call.principal.accountId, r.KeyId, r.GrantId ?? null, r.GranteePrincipal ?? null];
       const { key, grants: rows } = await grants.list(ctx(call), r.KeyId, {
         ...(r.GrantId !== undefined && { grantId: r.GrantId }), ...(r.GranteePrincipal !== undefined && { granteePrincipal: r.GranteePrincipal }),
-      }, r.Marker, limit + 1);
-      const { items, ...rest } = page(rows, limit, (g) => g.id);
+      }, afterMarker(call, listing, r.Marker), limit + 1);
+      const { items, ...rest } = page(call, listing, rows, limit, (g) => g.id);
       return { Grants: items.map(entry(() => key.arn)), ...rest };
     },
     async ListRetirableGrants(call) {
       const r = parse(grantInputs.ListRetirableGrants, call.body);
       const limit = r.Limit ?? DEFAULT_LIMIT;
-      const { items, ...rest } = page(await grants.listRetirable(ctx(call), r.RetiringPrincipal, r.Marker, limit + 1), limit, (g) => g.id);
+      const listing = [call.principal.accountId, r.RetiringPrincipal];
+      const { items, ...rest } = page(call, listing, await grants.listRetirable(ctx(call), r.RetiringPrincipal, afterMarker(call, listing, r.Marker), limit + 1), limit, (g) => g.id);
       const arns = await grants.keyArns(items);
       return { Grants: items.map(entry((grant) => arns.get(grant.keyId) ?? grant.keyId)), ...rest };
     },

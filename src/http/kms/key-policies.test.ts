@@ -163,7 +163,7 @@ describe('key policies are checked when stored', () => {
     await refused('CreateKey', { Policy: document({ Effect: 'Permit', Principal: '*', Action: 'kms:*' }) }, TEST_ADMIN, 'MalformedPolicyDocumentException', /Statement\[0\]\.Effect/);
     const padded = document({ ...enableIam(A), Sid: 'x'.repeat(33_000) });
     await refused('PutKeyPolicy', { KeyId: key, Policy: padded }, TEST_ADMIN, 'LimitExceededException', /at most 32768/);
-    await refused('PutKeyPolicy', { KeyId: key, Policy: document({ ...enableIam(A), Sid: 'snow☃' }) }, TEST_ADMIN, 'ValidationException', /Latin-1/);
+    await refused('PutKeyPolicy', { KeyId: key, Policy: document({ ...enableIam(A), Sid: 'snow☃' }) }, TEST_ADMIN, 'ValidationException', /at 'policy' failed to satisfy constraint: Member must satisfy regular expression pattern: \[\\u0009\\u000A\\u000D\\u0020-\\u00FF\]\+/);
     assert.equal((await ok('GetKeyPolicy', { KeyId: key })).Policy, before);
   });
 });

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { KmsError } from '../../domain/kms-errors.js';
 import type { KmsContext } from '../../kms/key-service.js';
+import { validate } from '../aws-validation.js';
 import type { ApiCall } from '../ecr/call.js';
 
 export const DEFAULT_LIMIT = 100;
@@ -16,12 +17,9 @@ export const Blob = z.string().min(1).max(8192);
 /** Accepted and checked for form: grants take effect at once here, so tokens are never needed to use one. */
 export const GrantTokens = z.array(z.string().min(1).max(8192)).max(10);
 
-/** Validates input; the key service names a bad field in a ValidationException. */
+/** Validates input; the key service names every bad member and its value in a ValidationException. */
 export function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
-  const result = schema.safeParse(body ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  throw new KmsError('ValidationException', `1 validation error detected: Value at '${issue.path.join('.') || 'request'}' failed to satisfy constraint: ${issue.message}`);
+  return validate(schema, body, (message) => new KmsError('ValidationException', message), { lowerFirst: true });
 }
 
 export function base64(value: string, field: string): Buffer {
@@ -35,9 +33,23 @@ export function ctx(call: ApiCall): KmsContext {
   return { principal: call.principal, accountId: call.principal.accountId, facts: call.facts };
 }
 
-/** A page of `limit` from rows fetched with one extra, which says whether more follow. */
-export function page<T>(rows: T[], limit: number, marker: (row: T) => string) {
+const MarkerCursor = z.object({ after: z.string() });
+
+/**
+ * The row a Marker continues after: a Marker this action issued for the same listing (`listing`:
+ * the parameters that choose its items), else InvalidMarkerException.
+ */
+export function afterMarker(call: ApiCall, listing: unknown, marker: string | undefined): string | undefined {
+  if (marker === undefined) return undefined;
+  const cursor = call.pages.open({ action: call.action, parameters: listing }, MarkerCursor, marker);
+  if (!cursor) throw new KmsError('InvalidMarkerException', 'The request was rejected because the marker that specifies where pagination should next begin is not valid.');
+  return cursor.after;
+}
+
+/** A page of `limit` from rows fetched with one extra, which says whether more follow; its NextMarker is bound to the listing. */
+export function page<T>(call: ApiCall, listing: unknown, rows: T[], limit: number, marker: (row: T) => string) {
   const items = rows.slice(0, limit);
   const truncated = rows.length > limit;
-  return { items, Truncated: truncated, ...(truncated && { NextMarker: marker(items[items.length - 1]!) }) };
+  const next = () => call.pages.issue({ action: call.action, parameters: listing }, { after: marker(items[items.length - 1]!) });
+  return { items, Truncated: truncated, ...(truncated && { NextMarker: next() }) };
 }

@@ -8,6 +8,7 @@ import type { DescribedImage } from '../../../registry/images.js';
 import { accountOfKey } from '../../../registry/public-access.js';
 import type { RegistryServices } from '../../../registry/services.js';
 import { decodeNextToken, encodeNextToken, epochSeconds, input, type ApiActionTable } from '../../ecr/call.js';
+import { modelPattern, validationMessage, violation } from '../../aws-validation.js';
 import { ApiError } from '../../ecr/errors.js';
 import { putImageError } from '../../ecr/actions/images.js';
 import { publicCall, type PublicFace } from '../call.js';
@@ -28,7 +29,7 @@ export const publicImageInputs = {
     repositoryName: RepositoryName,
     imageManifest: z.string().min(1).max(4_194_304),
     imageManifestMediaType: z.string().optional(),
-    imageTag: z.string().min(1).max(300).refine(isTag, "must satisfy regular expression '[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}'").optional(),
+    imageTag: z.string().min(1).max(300).refine(isTag, modelPattern('[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}')).optional(),
     imageDigest: z.string().refine((d) => tryParseDigest(d) !== undefined, 'must be a digest such as sha256:<64 hex digits>').optional(),
   }),
 };
@@ -54,23 +55,25 @@ export function publicImageActions(face: PublicFace, services: RegistryServices,
       if (request.imageIds) {
         if (request.nextToken !== undefined || request.maxResults !== undefined) throw new ApiError('InvalidParameterException', 'Invalid parameter: nextToken and maxResults cannot be used with imageIds');
         const missing = request.imageIds.findIndex((id) => id.imageDigest === undefined && id.imageTag === undefined);
-        if (missing !== -1) throw new ApiError('InvalidParameterException', `Invalid parameter at 'imageIds.${missing}': an image id needs an imageDigest or an imageTag`);
+        if (missing !== -1) throw new ApiError('InvalidParameterException', validationMessage([violation(`imageIds.${missing + 1}.member`, request.imageIds[missing], 'Member must have an imageDigest or an imageTag')]));
         const found = await services.images.describe(ctx, request.repositoryName, request.imageIds);
         return { imageDetails: found.items.map((image) => imageDetail(found.repository.accountId, found.repository.name, image)) };
       }
-      const cursor = decodeNextToken(Cursor, request.nextToken);
+      const listing = [ctx.accountId, request.repositoryName];
+      const cursor = decodeNextToken(call, Cursor, request.nextToken, listing);
       const limit = request.maxResults ?? DEFAULT_PAGE;
       const page = await services.images.list(ctx, request.repositoryName, { tagStatus: 'ANY', imageStatus: 'ANY' }, cursor ? { last: cursor.last, limit } : { limit });
       return {
         imageDetails: page.items.map((image) => imageDetail(page.repository.accountId, page.repository.name, image)),
-        ...(page.next && { nextToken: encodeNextToken({ last: page.next }) }),
+        ...(page.next && { nextToken: encodeNextToken(call, listing, { last: page.next }) }),
       };
     },
 
     async DescribeImageTags(call) {
       const request = input(publicImageInputs.DescribeImageTags, call.body);
       const ctx = await publicCall(face, call, request.registryId);
-      const cursor = decodeNextToken(Cursor, request.nextToken);
+      const listing = [ctx.accountId, request.repositoryName];
+      const cursor = decodeNextToken(call, Cursor, request.nextToken, listing);
       const page = await publicRepositories.tagDetails(ctx, request.repositoryName, { ...(cursor && { last: cursor.last }), limit: request.maxResults ?? DEFAULT_PAGE });
       return {
         imageTagDetails: page.items.map(({ tag, image, size }) => ({
@@ -84,7 +87,7 @@ export function publicImageActions(face: PublicFace, services: RegistryServices,
             ...(image.artifactType && { artifactMediaType: image.artifactType }),
           },
         })),
-        ...(page.last !== undefined && { nextToken: encodeNextToken({ last: page.last }) }),
+        ...(page.last !== undefined && { nextToken: encodeNextToken(call, listing, { last: page.last }) }),
       };
     },
 

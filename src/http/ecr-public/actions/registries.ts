@@ -20,7 +20,7 @@ export function registryActions(face: PublicFace, publicRepositories: PublicRepo
     async DescribeRegistries(call) {
       const request = input(registryInputs.DescribeRegistries, call.body);
       // An account has one public registry: every page after the first is empty.
-      if (decodeNextToken(z.object({ after: z.literal('registry') }), request.nextToken)) return { registries: [] };
+      if (decodeNextToken(call, z.object({ after: z.literal('registry') }), request.nextToken, [call.principal.accountId])) return { registries: [] };
       const found = await publicRepositories.registry(call.principal);
       if (!found) return { registries: [] };
       const accountId = found.registry.accountId;

@@ -70,11 +70,12 @@ export function publicRepositoryActions(face: PublicFace, publicRepositories: Pu
         const found = await repositories.describeNamed(ctx, request.repositoryNames);
         return { repositories: await Promise.all(found.map((r) => renderRepository(face, r))) };
       }
-      const cursor = decodeNextToken(DescribeCursor, request.nextToken);
+      const listing = [ctx.accountId];
+      const cursor = decodeNextToken(call, DescribeCursor, request.nextToken, listing);
       const page = await repositories.describePage(ctx, { ...(cursor && { last: cursor.last }), limit: request.maxResults ?? DEFAULT_PAGE });
       return {
         repositories: await Promise.all(page.repositories.map((r) => renderRepository(face, r))),
-        ...(page.last !== undefined && { nextToken: encodeNextToken({ last: page.last }) }),
+        ...(page.last !== undefined && { nextToken: encodeNextToken(call, listing, { last: page.last }) }),
       };
     },
 

@@ -7,7 +7,7 @@ import { context, epochSeconds, input, type ApiActionTable } from '../call.js';
 import { hostForAccount, type HostRules } from '../../hosts.js';
 
 const GetAuthorizationToken = z.object({
-  registryIds: z.array(z.string().regex(/^[0-9]{12}$/, 'registryId must be a 12-digit account id')).min(1).max(10).optional(),
+  registryIds: z.array(z.string().regex(/^[0-9]{12}$/)).min(1).max(10).optional(),
 });
 
 export function authActions(tokens: TokenService, access: RepositoryAccess, defaultAccountId: string, rules: HostRules): ApiActionTable {

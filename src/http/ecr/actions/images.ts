@@ -9,6 +9,7 @@ import type { DescribedImage, ImageFilter } from '../../../registry/images.js';
 import { MISSING_MANIFEST } from '../../../registry/manifests.js';
 import type { RegistryServices } from '../../../registry/services.js';
 import { context, decodeNextToken, encodeNextToken, epochSeconds, input, type ApiActionTable } from '../call.js';
+import { modelPattern, validationMessage, violation } from '../../aws-validation.js';
 import { ApiError } from '../errors.js';
 import { ImageIdentifierList, ImagesFilter, ImageTag, MaxResults, RegistryId, RepositoryName } from '../shapes.js';
 
@@ -47,7 +48,7 @@ const PutImageRequest = z.object({
   repositoryName: RepositoryName,
   imageManifest: z.string().min(1).max(MAX_MANIFEST),
   imageManifestMediaType: z.string().optional(),
-  imageTag: ImageTag.refine(isTag, "must satisfy regular expression '[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}'").optional(),
+  imageTag: ImageTag.refine(isTag, modelPattern('[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}')).optional(),
   imageDigest: Digest.optional(),
 });
 
@@ -106,12 +107,15 @@ export function imageActions(services: RegistryServices): ApiActionTable {
   return {
     async ListImages(call) {
       const request = input(ListImagesRequest, call.body);
-      const after = decodeNextToken(ListCursor, request.nextToken);
+      const ctx = context(call, request.registryId);
+      const filter = filterOf(request.filter);
+      const listing = [ctx.accountId, request.repositoryName, filter.tagStatus, filter.imageStatus];
+      const after = decodeNextToken(call, ListCursor, request.nextToken, listing);
       const limit = request.maxResults ?? DEFAULT_PAGE;
-      const page = await services.images.ids(context(call, request.registryId), request.repositoryName, filterOf(request.filter), after ? { after, limit } : { limit });
+      const page = await services.images.ids(ctx, request.repositoryName, filter, after ? { after, limit } : { limit });
       return {
         imageIds: page.items.map((id) => ({ imageDigest: id.digest, ...(id.tag !== null && { imageTag: id.tag }) })),
-        ...(page.next && { nextToken: encodeNextToken(page.next) }),
+        ...(page.next && { nextToken: encodeNextToken(call, listing, page.next) }),
       };
     },
 
@@ -123,31 +127,35 @@ export function imageActions(services: RegistryServices): ApiActionTable {
           throw new ApiError('InvalidParameterException', 'Invalid parameter: nextToken and maxResults cannot be used with imageIds');
         }
         const missing = request.imageIds.findIndex((id) => id.imageDigest === undefined && id.imageTag === undefined);
-        if (missing !== -1) throw new ApiError('InvalidParameterException', `Invalid parameter at 'imageIds.${missing}': an image id needs an imageDigest or an imageTag`);
+        if (missing !== -1) throw new ApiError('InvalidParameterException', validationMessage([violation(`imageIds.${missing + 1}.member`, request.imageIds[missing], 'Member must have an imageDigest or an imageTag')]));
         const found = await services.images.describe(ctx, request.repositoryName, request.imageIds);
         return { imageDetails: found.items.map((image) => imageDetail(found.repository.accountId, found.repository.name, image)) };
       }
-      const cursor = decodeNextToken(DescribeCursor, request.nextToken);
+      const filter = filterOf(request.filter);
+      const listing = [ctx.accountId, request.repositoryName, filter.tagStatus, filter.imageStatus];
+      const cursor = decodeNextToken(call, DescribeCursor, request.nextToken, listing);
       const limit = request.maxResults ?? DEFAULT_PAGE;
-      const page = await services.images.list(ctx, request.repositoryName, filterOf(request.filter), cursor ? { last: cursor.last, limit } : { limit });
+      const page = await services.images.list(ctx, request.repositoryName, filter, cursor ? { last: cursor.last, limit } : { limit });
       return {
         imageDetails: page.items.map((image) => imageDetail(page.repository.accountId, page.repository.name, image)),
-        ...(page.next && { nextToken: encodeNextToken({ last: page.next }) }),
+        ...(page.next && { nextToken: encodeNextToken(call, listing, { last: page.next }) }),
       };
     },
 
     async ListImageReferrers(call) {
       const request = input(ListImageReferrersRequest, call.body);
-      const cursor = decodeNextToken(ReferrersCursor, request.nextToken);
+      const ctx = context(call, request.registryId);
       // Every artifact here is ACTIVE: Berth has no archive storage class.
       const status = request.filter?.artifactStatus ?? 'ACTIVE';
-      const page = await services.listings.referrersPage(context(call, request.registryId), request.repositoryName, request.subjectId.imageDigest, request.filter?.artifactTypes ?? [], {
+      const listing = [ctx.accountId, request.repositoryName, request.subjectId.imageDigest, request.filter?.artifactTypes ?? [], status];
+      const cursor = decodeNextToken(call, ReferrersCursor, request.nextToken, listing);
+      const page = await services.listings.referrersPage(ctx, request.repositoryName, request.subjectId.imageDigest, request.filter?.artifactTypes ?? [], {
         ...(cursor && { after: cursor.after }), limit: request.maxResults ?? DEFAULT_REFERRERS_PAGE,
       });
       const referrers = status === 'ACTIVE' || status === 'ANY' ? page.referrers : [];
       return {
         referrers: referrers.map((r) => ({ ...r, artifactStatus: 'ACTIVE' })),
-        ...(page.next && referrers.length > 0 && { nextToken: encodeNextToken({ after: page.next }) }),
+        ...(page.next && referrers.length > 0 && { nextToken: encodeNextToken(call, listing, { after: page.next }) }),
       };
     },
 

@@ -5,8 +5,10 @@ import { z } from 'zod';
 import { tryParseDigest } from '../../../domain/digest.js';
 import { isRegistryError } from '../../../domain/errors.js';
 import type { RegistryServices } from '../../../registry/services.js';
+import { MIN_LAYER_PART } from '../../../registry/uploads.js';
 import type { RequestContext } from '../../../registry/context.js';
 import { context, input, type ApiActionTable, type ApiCall } from '../call.js';
+import { validationMessage, violation } from '../../aws-validation.js';
 import { ApiError } from '../errors.js';
 import { LayerDigest, PartSize, RegistryId, RepositoryName, UploadId } from '../shapes.js';
 
@@ -46,7 +48,7 @@ function requests(scope: LayerScope) {
 }
 
 function digestParameter(field: string, value: string): string {
-  if (!tryParseDigest(value)) throw new ApiError('InvalidParameterException', `Invalid parameter at '${field}' failed to satisfy constraint: 'must be sha256:<64 lowercase hex digits> or sha512:<128>'`);
+  if (!tryParseDigest(value)) throw new ApiError('InvalidParameterException', validationMessage([violation(field, value, 'Member must be sha256:<64 lowercase hex digits> or sha512:<128>')]));
   return value;
 }
 
@@ -90,7 +92,7 @@ export function layerActions(services: RegistryServices, scope: LayerScope = ECR
         throw new ApiError('InvalidLayerPartException', `The part holds ${bytes.length} bytes but partFirstByte ${request.partFirstByte} and partLastByte ${request.partLastByte} say ${request.partLastByte - request.partFirstByte + 1}`, where);
       }
       try {
-        const status = await services.uploads.append(ctx, request.repositoryName, request.uploadId, {
+        const status = await services.uploads.appendLayerPart(ctx, request.repositoryName, request.uploadId, {
           body: once(bytes),
           range: { start: request.partFirstByte, end: request.partLastByte },
         });
@@ -107,12 +109,15 @@ export function layerActions(services: RegistryServices, scope: LayerScope = ECR
     async CompleteLayerUpload(call) {
       const request = input(schemas.CompleteLayerUpload, call.body);
       const ctx = await scope.context(call, request.registryId);
-      if (request.layerDigests.length !== 1) throw new ApiError('InvalidParameterException', "Invalid parameter at 'layerDigests' failed to satisfy constraint: 'one layer digest per upload'");
-      const digest = digestParameter('layerDigests.0', request.layerDigests[0]!);
+      if (request.layerDigests.length !== 1) throw new ApiError('InvalidParameterException', validationMessage([violation('layerDigests', request.layerDigests, 'Member must have length less than or equal to 1 (one layer digest per upload)')]));
+      const digest = digestParameter('layerDigests.1.member', request.layerDigests[0]!);
       const result = await services.uploads.completeLayer(ctx, request.repositoryName, request.uploadId, digest).catch((err: unknown) => {
         throw isRegistryError(err) && err.code === 'DIGEST_INVALID' ? new ApiError('InvalidLayerException', err.message) : err;
       });
       if (result.kind === 'empty') throw new ApiError('EmptyUploadException', `The upload ${request.uploadId} contains no layer parts`);
+      if (result.kind === 'part-too-small') {
+        throw new ApiError('LayerPartTooSmallException', `Layer parts must be at least ${MIN_LAYER_PART} bytes (5 MiB) but the last: the upload ${request.uploadId} has a part of ${result.size} bytes`);
+      }
       if (result.kind === 'exists') throw new ApiError('LayerAlreadyExistsException', `Layer ${result.digest} already exists in the repository with name '${request.repositoryName}' in registry with id '${ctx.accountId}'`);
       return { registryId: scope.registryIdOf(ctx), repositoryName: request.repositoryName, uploadId: request.uploadId, layerDigest: result.digest };
     },

@@ -82,11 +82,12 @@ export function repositoryActions(repositories: RepositoryService, access: Repos
         }
         return { repositories: (await repositories.describeNamed(ctx, request.repositoryNames)).map((r) => render(call, r)) };
       }
-      const cursor = decodeNextToken(DescribeCursor, request.nextToken);
+      const listing = [ctx.accountId];
+      const cursor = decodeNextToken(call, DescribeCursor, request.nextToken, listing);
       const page = await repositories.describePage(ctx, { ...(cursor && { last: cursor.last }), limit: request.maxResults ?? DEFAULT_PAGE });
       return {
         repositories: page.repositories.map((r) => render(call, r)),
-        ...(page.last !== undefined && { nextToken: encodeNextToken({ last: page.last }) }),
+        ...(page.last !== undefined && { nextToken: encodeNextToken(call, listing, { last: page.last }) }),
       };
     },
 

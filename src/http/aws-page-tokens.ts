@@ -1,0 +1,32 @@
+// Paging tokens of the AWS JSON faces (ECR's and ECR Public's nextToken, KMS's Marker): a signed
+// cursor, bound to the action and the listing it pages (registry, repository, filter…), so a
+// token from one listing cannot page another and no client can make one up.
+import type { z } from 'zod';
+import type { TokenSigner } from '../keys/signed-token.js';
+
+/** What a page token continues: the action (X-Amz-Target) and the listing's parameters. */
+export interface PageListing {
+  action: string;
+  /** The parameters that choose the listing's items (not the page size). */
+  parameters: unknown;
+}
+
+export class PageTokens {
+  constructor(private readonly signer: TokenSigner) {}
+
+  issue(listing: PageListing, cursor: unknown): string {
+    return this.signer.sign(cursor, binding(listing));
+  }
+
+  /** The cursor of a token issued for this very listing; undefined for any other token. */
+  open<T extends z.ZodType>(listing: PageListing, schema: T, token: string): z.infer<T> | undefined {
+    const cursor = this.signer.verify(token, binding(listing));
+    if (cursor === undefined) return undefined;
+    const result = schema.safeParse(cursor);
+    return result.success ? result.data : undefined;
+  }
+}
+
+function binding(listing: PageListing): string {
+  return `page-token:${listing.action}:${JSON.stringify(listing.parameters ?? null)}`;
+}
