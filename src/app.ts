@@ -73,6 +73,7 @@ import type { TlsCredentials } from './tls/credentials.js';
 import { tlsSetup, type TlsSetup } from './tls/setup.js';
 import { prettyLogStream, wantsPretty } from './http/log-format.js';
 import { addRequestLog, noted, noteSignedIdentities } from './http/request-log.js';
+import { addRegistryHostHint } from './http/registry-host-hint.js';
 
 const JANITOR_INTERVAL_MS = 10 * 60 * 1000;
 const KEY_ROTATION_INTERVAL_MS = 60 * 60 * 1000;
@@ -280,6 +281,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   });
   addReadyz(app, ready);
   const hostRules = config.accounts;
+  addRegistryHostHint(app, accountId, hostRules);
   await app.register(ociPlugin, {
     services,
     requireLogin: !open,

@@ -19,6 +19,11 @@ export function noted<P extends Principal>(headers: Headers, principal: P): P {
   return principal;
 }
 
+/** Who the request with these headers was authenticated as, if a face noted it. */
+export function identityOf(headers: Headers): Principal | undefined {
+  return identities.get(headers);
+}
+
 /** Makes `authenticator` note every principal its SigV4 check finds (every face's signed requests go through it). */
 export function noteSignedIdentities(authenticator: Authenticator): Authenticator {
   const sigV4 = authenticator.sigV4.bind(authenticator);
