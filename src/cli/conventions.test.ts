@@ -6,9 +6,10 @@ import { execFile } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { cleanEnv, runScript, type CliResult } from '../testing/cli.js';
+import { cleanEnv, runProgram, runScript, type CliResult } from '../testing/cli.js';
 import { testMetadataUrl } from '../testing/postgres.js';
 import { CLI, freePort, scratchDirs, spawnBerth, TEST_ADMIN, type ChildBerth } from '../testing/server.js';
+import { requireTool } from '../testing/tools.js';
 
 const berth = (args: string[], env: NodeJS.ProcessEnv = {}) => runScript(CLI, args, env);
 
@@ -94,6 +95,21 @@ describe('berth conventions', () => {
     const result = await berth(['admin', 'init', '--data-dir', dir], { BERTH_KEYS_MASTER_KEY: 'too-short' });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^berth: the master key in keys\.masterKey \(BERTH_KEYS_MASTER_KEY\) is not valid: .*32 bytes/);
+  });
+
+  it('rotate-master-key draws a progress bar on a terminal (standard error), redrawn in place', async (t) => {
+    if (!requireTool(t, 'script', 'apt-get install -y bsdutils')) return;
+    const dataDir = dirs.make('berth-progress-');
+    const metadataUrl = await testMetadataUrl(dataDir);
+    const env = metadataUrl ? { BERTH_METADATA_URL: metadataUrl } : {};
+    assert.equal((await berth(['admin', 'init', '--data-dir', dataDir], env)).code, 0);
+    // script(1) runs the command on a pseudo-terminal, as an operator's shell would.
+    const command = [process.execPath, CLI, 'admin', 'rotate-master-key', '--data-dir', dataDir].map((a) => `'${a}'`).join(' ');
+    const result = await runProgram('script', ['-qec', command, '/dev/null'], env);
+    assert.equal(result.code, 0, result.stdout);
+    assert.match(result.stdout, /\r\x1b\[2Krotate-master-key \[#{4}-{16}\] 1\/5 signing keys: \d+ re-sealed/);
+    assert.match(result.stdout, /\r\x1b\[2Krotate-master-key \[#{20}\] 5\/5 KMS key material: 0 re-sealed\r?\n/);
+    assert.doesNotMatch(result.stdout, /\(step \d of 5\)/, 'no plain lines on a terminal');
   });
 
   it('a bad flag is named as the flag, with the reason', async () => {
