@@ -32,6 +32,9 @@ export function loginCommand(): Command {
         : hasScheme(endpoint) ? await fetchAuthorization({ endpoint: checkedUrl(endpoint), ...settings })
           : await fetchAuthorizationForServer(hostPort(endpoint), settings);
       process.stdout.write(`${authorization.password}\n`);
+      if (!authorization.ownRegistry) {
+        process.stderr.write(`berth: note: your account has no registry host of its own on ${new URL(authorization.proxyEndpoint).host} (its registry is another account's); the password serves registries that share with you. An administrator gives your account a host with accounts.domain or accounts.hosts.\n`);
+      }
       if (process.stdout.isTTY) {
         process.stderr.write(`Use it with: berth login | docker login --username ${authorization.username} --password-stdin ${new URL(authorization.proxyEndpoint).host}\n`);
       }

@@ -6,17 +6,20 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
-import { startBerth, type TestBerth } from '../testing/server.js';
+import { runScript } from '../testing/cli.js';
+import { CLI, startBerth, type TestBerth } from '../testing/server.js';
 
 const B = '222222222222';
 const HOST_B = 'registry-b.localhost';
 
-async function userOfB(server: TestBerth) {
+async function userOfB(server: TestBerth, keys: { id?: string; secret?: string } = {}) {
   const { identities, userPolicies } = server.berth;
   await identities.createAccount(B);
   await identities.createUser(B, 'ci');
   await userPolicies.attachUserPolicy(B, 'ci', 'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryFullAccess');
   const key = await identities.createAccessKeyFor(B, 'ci');
+  keys.id = key.accessKeyId;
+  keys.secret = key.secretAccessKey;
   const client = new ECRClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey } });
   const { authorizationData } = await client.send(new GetAuthorizationTokenCommand({}));
   client.destroy();
@@ -32,8 +35,12 @@ describe("a second account's registry host", () => {
   it('without a host of its own: no proxyEndpoint, and a push to the plain host says why it is refused', async () => {
     const server = await startBerth({ settings: { auth: { mode: 'iam' } } });
     servers.push(server);
-    const data = await userOfB(server);
+    const keys: { id?: string; secret?: string } = {};
+    const data = await userOfB(server, keys);
     assert.ok(data.authorizationToken, 'the password is still given (for registries that share with the account)');
+    const login = await runScript(CLI, ['login', '--endpoint-url', server.url], { AWS_ACCESS_KEY_ID: keys.id, AWS_SECRET_ACCESS_KEY: keys.secret });
+    assert.equal(login.code, 0, login.stderr);
+    assert.match(login.stderr, /your account has no registry host of its own on 127\.0\.0\.1:\d+ .*accounts\.domain or accounts\.hosts/, 'berth login says so too');
     assert.equal(data.proxyEndpoint, undefined, "the plain host is the default account's registry, not B's");
     const push = await fetch(`${server.url}/v2/app/blobs/uploads/`, { method: 'POST', headers: { authorization: `Basic ${data.authorizationToken}` } });
     assert.equal(push.status, 403);
