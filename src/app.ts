@@ -75,6 +75,9 @@ import { BLOBS_ROOT } from './storage/layout.js';
 import { FsDriver } from './storage/fs-driver.js';
 import type { TlsCredentials } from './tls/credentials.js';
 import { tlsSetup, type TlsSetup } from './tls/setup.js';
+import { prettyLogStream, wantsPretty } from './http/log-format.js';
+import { addRequestLog, noted, noteSignedIdentities } from './http/request-log.js';
+import { addRegistryHostHint } from './http/registry-host-hint.js';
 
 const JANITOR_INTERVAL_MS = 10 * 60 * 1000;
 const KEY_ROTATION_INTERVAL_MS = 60 * 60 * 1000;
@@ -154,7 +157,7 @@ export interface Berth {
  */
 function openListener(config: Config, logBase: Record<string, string>, tls: TlsSetup | undefined): Listener {
   const listener = createListener({
-    logger: { level: config.log.level, base: logBase },
+    logger: { level: config.log.level, base: logBase, ...(wantsPretty(config.log.format) && { stream: prettyLogStream(process.stdout) }) },
     logController: new LogController({ disableRequestLogging: true }),
     requestTimeout: 0,
     connectionTimeout: 0,
@@ -164,22 +167,30 @@ function openListener(config: Config, logBase: Record<string, string>, tls: TlsS
     frameworkErrors: renderFrameworkError,
     genReqId: () => randomUUID(),
   }, tls?.files);
-  if (config.log.requests) {
-    listener.app.addHook('onResponse', async (request, reply) => {
-      request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
-    });
-  }
+  if (config.log.requests) addRequestLog(listener.app);
   return listener;
 }
 
 /** The public listener: the public registry (/v2 and /token) and the gallery, with the main listener's TLS. */
-async function createPublicListener(config: Config, nodeId: string, tls: TlsSetup | undefined, registry: PublicRegistryOptions, gallery: GalleryService): Promise<Listener> {
+async function createPublicListener(config: Config, nodeId: string, tls: TlsSetup | undefined, registry: PublicRegistryOptions, gallery: GalleryService, ready: Readiness): Promise<Listener> {
   const listener = openListener(config, { node: nodeId, listener: 'public' }, tls);
   const publicApp = listener.app;
   publicApp.get('/healthz', async () => ({ status: 'ok' }));
+  addReadyz(publicApp, ready);
   await publicApp.register(publicRegistryPlugin, registry);
   await publicApp.register(galleryPlugin, { gallery, host: registry.host });
   return listener;
+}
+
+/** Whether the node reaches its database and its storage (the directory, or the S3 bucket). */
+type Readiness = () => Promise<{ database: boolean; storage: boolean }>;
+
+/** GET /readyz: 200 when the node reaches its database and storage, 503 otherwise (for load balancers). */
+function addReadyz(app: FastifyInstance, ready: Readiness): void {
+  app.get('/readyz', async (_request, reply) => {
+    const state = await ready();
+    return reply.code(state.database && state.storage ? 200 : 503).send(state);
+  });
 }
 
 function splitListen(listen: string): { host: string; port: number } {
@@ -198,7 +209,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   const bootstrapKey = await identities.bootstrap(accountId, pinned);
   const sessions = await loadSessionService(store.settings, deployment.masterKey);
   const keyUsage = new KeyUsageRecorder(store, { onError: (err) => app.log.error({ err }, 'recording access key uses failed') });
-  const authenticator = new Authenticator(identities, tokens, config.registry.region, sessions, keyUsage);
+  const authenticator = noteSignedIdentities(new Authenticator(identities, tokens, config.registry.region, sessions, keyUsage));
   const open = config.auth.mode === 'open';
 
   const blobStore = new BlobStore(driver, config.storage.s3.redirect ? { redirectSeconds: config.storage.s3.redirectExpirySeconds } : {});
@@ -276,17 +287,18 @@ export async function createBerth(config: Config): Promise<Berth> {
   if (generatedMasterKey) app.log.warn({ file: generatedMasterKey }, 'generated a new master key: back it up — secrets and encrypted data cannot be read without it');
   if (open) app.log.warn('auth.mode is open: anyone who can reach this registry may push, pull and delete');
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
-    const database = await store.ping();
-    const storage = await driver.stat(BLOBS_ROOT).then(() => true, (err) => err instanceof PathNotFoundError);
-    return reply.code(database && storage ? 200 : 503).send({ database, storage });
+  const ready: Readiness = async () => ({
+    database: await store.ping(),
+    storage: await driver.stat(BLOBS_ROOT).then(() => true, (err) => err instanceof PathNotFoundError),
   });
+  addReadyz(app, ready);
   const hostRules = config.accounts;
+  addRegistryHostHint(app, accountId, hostRules);
   await app.register(ociPlugin, {
     services,
     requireLogin: !open,
     context: async (request) => ({
-      principal: open ? ANONYMOUS : await authenticator.basic(request.headers.authorization),
+      principal: noted(request.headers, open ? ANONYMOUS : await authenticator.basic(request.headers.authorization)),
       accountId: accountForHost(request.host, hostRules) ?? accountId,
       facts: requestFacts(request),
     }),
@@ -322,7 +334,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   const publicListener = config.public.listen ? await createPublicListener(config, nodeId, tls, {
     services: publicServices, aliases, limiter, authenticator, host: config.public.host,
     tokens: await loadRegistryTokenService(store.settings, deployment.masterKey, config.public.tokenTtlSeconds * 1000),
-  }, new GalleryService(store, aliases)) : undefined;
+  }, new GalleryService(store, aliases), ready) : undefined;
   const publicApp = publicListener?.app;
 
   const scheduler = new JobScheduler(store, nodeId, app.log, [{

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
-import { ConfigError } from './config/load.js';
+import { DeploymentError } from './deployment-error.js';
 import { dropPostgresDatabaseFor, testBackend } from './testing/postgres.js';
 import { openTestDeployment, tempDir } from './testing/server.js';
 
@@ -35,8 +35,9 @@ describe('openDeployment', () => {
 
   it("refuses a master key that is not the deployment's, naming the setting", async () => {
     await assert.rejects(openTestDeployment({ dataDir, settings: { keys: { masterKey: randomBytes(32).toString('base64') } } }), (err: unknown) => {
-      assert.ok(err instanceof ConfigError);
-      assert.match(err.message, /keys: the master key \(keys\.masterKey\) is not the one this database's secrets were sealed with/);
+      assert.ok(err instanceof DeploymentError);
+      assert.match(err.message, /the master key in keys\.masterKey \(BERTH_KEYS_MASTER_KEY\) is not the one this database's secrets were sealed with/);
+      assert.match(err.message, /keys\.masterKeyFile \(BERTH_KEYS_MASTER_KEY_FILE\)/, 'and says how to share the key');
       return true;
     });
     const stillFine = await openTestDeployment({ dataDir });

@@ -1,10 +1,11 @@
 // What every command that works on a deployment opens, whether or not it serves: the metadata
 // store, the master key, the identities and the default account. `berth serve` builds the
 // registry on it (app.ts); `berth admin` uses it alone, without starting the HTTP server.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, unlinkSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
+import { DeploymentError } from './deployment-error.js';
+import { databaseLocation, deploymentExists } from './deployment-presence.js';
 import { IdentityService, newAccountId } from './iam/identities.js';
 import { loadTokenService, type TokenService } from './iam/tokens.js';
 import { UserPolicyService } from './iam/user-policies.js';
@@ -37,16 +38,56 @@ export function dataPath(config: Config, value: string, fallback: string): strin
   return isAbsolute(value) ? value : resolve(value);
 }
 
-export async function openDeployment(config: Config): Promise<Deployment> {
+export interface OpenOptions {
+  /**
+   * Make the deployment when its database does not exist yet (a new database, master key and
+   * default account), as `berth serve` and `berth admin init` do; otherwise an empty place is an
+   * error ("no Berth database at …"), as for the other `berth admin` commands.
+   */
+  create?: boolean;
+}
+
+/** How the master key is configured, as the operator sets it (for messages). */
+function masterKeySource(config: Config): string {
+  if (config.keys.masterKey) return 'keys.masterKey (BERTH_KEYS_MASTER_KEY)';
+  return `the file ${dataPath(config, config.keys.masterKeyFile, 'master.key')} (keys.masterKeyFile, BERTH_KEYS_MASTER_KEY_FILE)`;
+}
+
+const SHARE_THE_KEY = 'every node (and berth admin) needs the same master key: copy the first node\'s key file and point keys.masterKeyFile (BERTH_KEYS_MASTER_KEY_FILE) at it, or set keys.masterKey (BERTH_KEYS_MASTER_KEY) to the same key everywhere';
+
+export async function openDeployment(config: Config, options: OpenOptions = {}): Promise<Deployment> {
+  const defaultFile = dataPath(config, '', 'berth.db');
+  if (options.create === false && !(await deploymentExists(config, defaultFile))) {
+    throw new DeploymentError(`no Berth database at ${databaseLocation(config, defaultFile)}: give the deployment's --config or --data-dir (or BERTH_METADATA_URL), or create a new deployment there with \`berth admin init\``);
+  }
   mkdirSync(resolve(config.dataDir), { recursive: true });
   let generatedMasterKey: string | undefined;
-  const masterKey = MasterKey.load(config.keys.masterKey, dataPath(config, config.keys.masterKeyFile, 'master.key'), (file) => (generatedMasterKey = file));
-  const store = await openMetadata(config.metadata.url, { defaultFile: dataPath(config, '', 'berth.db'), poolSize: config.metadata.poolSize });
+  const keyFile = dataPath(config, config.keys.masterKeyFile, 'master.key');
+  let masterKey: MasterKey;
+  try {
+    masterKey = MasterKey.load(config.keys.masterKey, keyFile, (file) => (generatedMasterKey = file));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code) throw err; // a file-system error names its path
+    throw new DeploymentError(`the master key in ${masterKeySource(config)} is not valid: ${(err as Error).message}`);
+  }
+  let store: MetadataStore;
+  try {
+    store = await openMetadata(config.metadata.url, { defaultFile, poolSize: config.metadata.poolSize });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY') throw new DeploymentError(`cannot open the database ${databaseLocation(config, defaultFile)}: ${(err as Error).message}`);
+    throw err;
+  }
   try {
     // The signing key is sealed by the master key: opening it proves the master key is this
     // deployment's before anything is sealed with a wrong one.
     const tokens = await loadTokenService(store.settings, masterKey).catch(() => {
-      throw new ConfigError([`keys: the master key (${config.keys.masterKey ? 'keys.masterKey' : dataPath(config, config.keys.masterKeyFile, 'master.key')}) is not the one this database's secrets were sealed with: use the key of the deployment's other nodes`], 'master key');
+      if (generatedMasterKey) {
+        // The key this start made is of no use to this database: leave no wrong key behind.
+        unlinkSync(generatedMasterKey);
+        throw new DeploymentError(`this node has no master key yet (it made one in ${generatedMasterKey}, now removed), but the database at ${databaseLocation(config, defaultFile)} is another node's, whose secrets were sealed with its key: ${SHARE_THE_KEY}`);
+      }
+      throw new DeploymentError(`the master key in ${masterKeySource(config)} is not the one this database's secrets were sealed with: ${SHARE_THE_KEY}`);
     });
     const accountId = await store.settings.setIfAbsent('default_account_id', newAccountId());
     const identities = new IdentityService(store, masterKey);

@@ -46,13 +46,20 @@ function reseal(from: MasterKey, to: MasterKey, sealed: string, context: string)
   return to.encrypt(plain, context);
 }
 
-export async function rotateMasterKey(store: MetadataStore, from: MasterKey, to: MasterKey): Promise<RotationCount> {
+/** The kinds of secret, in the order a rotation re-seals them. */
+export const ROTATION_PHASES: (keyof RotationCount)[] = ['settings', 'accessKeys', 'blobKeys', 'uploadKeys', 'kmsMaterial'];
+
+/** Told after each kind of secret and each page of one: which kind, and how many were re-sealed so far. */
+export type RotationProgress = (phase: keyof RotationCount, count: Readonly<RotationCount>, done: boolean) => void;
+
+export async function rotateMasterKey(store: MetadataStore, from: MasterKey, to: MasterKey, progress: RotationProgress = () => {}): Promise<RotationCount> {
   const count: RotationCount = { settings: 0, accessKeys: 0, blobKeys: 0, uploadKeys: 0, kmsMaterial: 0 };
   for (const [name, context] of SEALED_SETTINGS) {
     const value = await store.settings.get(name);
     const next = value === undefined ? undefined : reseal(from, to, value, context);
     if (next !== undefined && (await store.settings.replace(name, next))) count.settings++;
   }
+  progress('settings', count, true);
   for (const account of await store.identities.listAccounts()) {
     for (const user of await store.identities.listUsers(account.id)) {
       for (const key of await store.identities.listAccessKeys(user.id)) {
@@ -61,6 +68,7 @@ export async function rotateMasterKey(store: MetadataStore, from: MasterKey, to:
       }
     }
   }
+  progress('accessKeys', count, true);
   let after: { digest: string; id: string } | undefined;
   for (;;) {
     const page = await store.blobKeys.page(MASTER, after, PAGE);
@@ -72,8 +80,10 @@ export async function rotateMasterKey(store: MetadataStore, from: MasterKey, to:
       }
     }
     if (page.length < PAGE) break;
+    progress('blobKeys', count, false);
     after = { digest: page[page.length - 1]!.digest, id: page[page.length - 1]!.id };
   }
+  progress('blobKeys', count, true);
   for (const upload of await store.uploads.stale(Number.MAX_SAFE_INTEGER, 1_000_000)) {
     if (upload.dataKey?.wrappingKey !== MASTER) continue;
     const next = reseal(from, to, upload.dataKey.wrapped, uploadContext(upload.id, upload.dataKey.id));
@@ -82,6 +92,7 @@ export async function rotateMasterKey(store: MetadataStore, from: MasterKey, to:
       count.uploadKeys++;
     }
   }
+  progress('uploadKeys', count, true);
   let material: { keyId: string; version: number } | undefined;
   for (;;) {
     const page = await store.kms.allMaterial(material, PAGE);
@@ -93,7 +104,9 @@ export async function rotateMasterKey(store: MetadataStore, from: MasterKey, to:
       }
     }
     if (page.length < PAGE) break;
+    progress('kmsMaterial', count, false);
     material = { keyId: page[page.length - 1]!.keyId, version: page[page.length - 1]!.version };
   }
+  progress('kmsMaterial', count, true);
   return count;
 }

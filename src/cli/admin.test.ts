@@ -40,10 +40,20 @@ describe('berth admin', () => {
     if (testBackend() === 'postgres') await dropPostgresDatabaseFor(dataDir);
   });
 
+  it('refuses a place with no deployment, and init makes one (master key, default account, administrator key)', async () => {
+    const refused = await admin(['accounts', 'list']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^berth: no Berth database at .*: give the deployment's --config or --data-dir .*berth admin init/);
+    assert.doesNotMatch(refused.stderr, /generated a new master key/, 'nothing was made');
+    const init = await admin(['init']);
+    assert.equal(init.code, 0, init.stderr);
+    assert.match(init.stderr, /generated a new master key in .*master\.key: back it up/);
+    assert.match(init.stdout, /^AWS_ACCESS_KEY_ID=AKIA[A-Z2-7]{16}\nAWS_SECRET_ACCESS_KEY=\S+\n$/);
+  });
+
   it('accounts: lists the default account, creates one with a given id or a new one, refuses a duplicate', async () => {
-    const first = await admin(['accounts', 'ls']);
+    const first = await admin(['accounts', 'list']);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stderr, /generated a new master key in .*master\.key: back it up/);
     const [header, row, ...rest] = first.stdout.trim().split('\n');
     assert.match(header!, /^ACCOUNT\s+CREATED\s+DEFAULT$/);
     assert.match(row!, /^\d{12}\s+\S+Z\s+yes$/);
@@ -64,9 +74,9 @@ describe('berth admin', () => {
     await fails(['users', 'create', '--account', '222222222222', 'ci'], /already has a user ci/);
     await fails(['users', 'create', '--account', '222222222222', 'bad name'], /user name/);
     await fails(['users', 'create', '--account', '999999999999', 'ci'], /no account 999999999999/);
-    await ok(['users', 'rm', '--account', '222222222222', 'leaver']);
+    await ok(['users', 'delete', '--account', '222222222222', 'leaver']);
     await fails(['users', 'rm', '--account', '222222222222', 'root'], /root identity cannot be deleted/);
-    const rows = (await ok(['users', 'ls', '--account', '222222222222'])).trim().split('\n').map((line) => line.split(/\s+/));
+    const rows = (await ok(['users', 'list', '--account', '222222222222'])).trim().split('\n').map((line) => line.split(/\s+/));
     assert.deepEqual(rows.map((r) => r.slice(0, 3)), [['NAME', 'KIND', 'ARN'], ['root', 'root', 'arn:aws:iam::222222222222:root'], ['ci', 'user', 'arn:aws:iam::222222222222:user/ci']]);
   });
 
@@ -92,7 +102,7 @@ describe('berth admin', () => {
     assert.equal(await status(), 'Inactive');
     await ok(['keys', 'activate', userKey!]);
     assert.equal(await status(), 'Active');
-    await ok(['keys', 'rm', userKey!]);
+    await ok(['keys', 'delete', userKey!]);
     assert.equal(await status(), undefined);
     await fails(['keys', 'rm', userKey!], new RegExp(`no access key ${userKey}`));
     await fails(['keys', 'create', '--account', '222222222222', '--user', 'nobody'], /no user nobody/);
@@ -107,12 +117,12 @@ describe('berth admin', () => {
     await ok(['policies', 'put-user-policy', ...base, '--name', 'push', '--document', `file://${file}`]);
     assert.equal(await ok(['policies', 'get-user-policy', ...base, '--name', 'pull']), `${pull}\n`);
     await ok(['policies', 'attach-user-policy', ...base, '--policy-arn', 'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly']);
-    const listed = JSON.parse(await ok(['policies', 'ls', ...base, '--json'])) as { PolicyName: string; Kind: string }[];
+    const listed = JSON.parse(await ok(['policies', 'list', ...base, '--json'])) as { PolicyName: string; Kind: string }[];
     assert.deepEqual(listed.map((p) => `${p.Kind}:${p.PolicyName}`), ['inline:pull', 'inline:push', 'attached:AmazonEC2ContainerRegistryReadOnly']);
     await fails(['policies', 'put-user-policy', ...base, '--name', 'bad', '--document', '{"Statement":[{"Effect":"Allow","Action":"ecr:*"}]}'], /Statement\[0\]\.Resource/);
     await fails(['policies', 'attach-user-policy', ...base, '--policy-arn', 'arn:aws:iam::aws:policy/NoSuchPolicy'], /does not exist/);
     await fails(['policies', 'put-user-policy', '--account', '222222222222', '--user', 'root', '--name', 'x', '--document', pull], /root identity takes no policies/);
-    await ok(['policies', 'delete-user-policy', ...base, '--name', 'push']);
+    await ok(['policies', 'delete', ...base, '--name', 'push']);
     await ok(['policies', 'detach-user-policy', ...base, '--policy-arn', 'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly']);
     assert.match(await ok(['policies', 'ls', ...base]), /^NAME\s+KIND\s+ARN\npull\s+inline\s*\n$/);
     assert.match(await ok(['policies', 'ls']), /AmazonEC2ContainerRegistryPullOnly\s+aws-managed\s+arn:aws:iam::aws:policy\/AmazonEC2ContainerRegistryPullOnly/);

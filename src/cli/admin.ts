@@ -1,22 +1,23 @@
 // `berth admin`: accounts, users and access keys, changed offline in the configured database
 // (the same --config, --data-dir and BERTH_* settings as serve; no server needs to run).
 // A running server sees a change within the 5 s key cache.
+// Subcommands are named list, create, delete, … (the older ls and rm stay as aliases). Every
+// command but `init` refuses a place where no deployment is, rather than making a new one there.
 import { Command } from 'commander';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dataPath, openDeployment, type Deployment } from '../deployment.js';
-import { MasterKey } from '../keys/master-key.js';
-import { rotateMasterKey } from '../master-key-rotation.js';
+import { openDeployment, type Deployment } from '../deployment.js';
 import type { AccessKeyStatus } from '../metadata/store.js';
 import { configFromOptions, withDeploymentOptions, type DeploymentOptions } from './config-options.js';
 import { aliasesCommand } from './admin-aliases.js';
+import { policiesCommand } from './admin-policies.js';
+import { rotateMasterKeyCommand } from './admin-rotate.js';
 import { CommandError } from './errors.js';
 import { json, table, time } from './output.js';
 
-interface AccountOption {
+export interface AccountOption {
   account?: string;
 }
 
-interface ListOptions {
+export interface ListOptions {
   json?: boolean;
 }
 
@@ -24,9 +25,9 @@ const print = (text: string): void => {
   process.stdout.write(text);
 };
 
-/** Runs `work` on the deployment the command's options name, and closes it. */
-export async function withDeployment(command: Command, work: (deployment: Deployment) => Promise<void>): Promise<void> {
-  const deployment = await openDeployment(configFromOptions(command.optsWithGlobals<DeploymentOptions>()));
+/** Runs `work` on the deployment the command's options name, and closes it; `create` only for `init`. */
+export async function withDeployment(command: Command, work: (deployment: Deployment) => Promise<void>, create = false): Promise<void> {
+  const deployment = await openDeployment(configFromOptions(command.optsWithGlobals<DeploymentOptions>()), { create });
   if (deployment.generatedMasterKey) {
     process.stderr.write(`berth: generated a new master key in ${deployment.generatedMasterKey}: back it up — secrets cannot be read without it\n`);
   }
@@ -37,8 +38,8 @@ export async function withDeployment(command: Command, work: (deployment: Deploy
   }
 }
 
-const accountOf = (options: AccountOption, deployment: Deployment) => options.account ?? deployment.accountId;
-const ACCOUNT = ['--account <id>', 'the account (default: the deployment\'s default account)'] as const;
+export const accountOf = (options: AccountOption, deployment: Deployment) => options.account ?? deployment.accountId;
+export const ACCOUNT = ['--account <id>', 'the account (default: the deployment\'s default account)'] as const;
 
 function accountsCommand(): Command {
   const accounts = new Command('accounts').description('accounts: each has its own registry, identities and keys');
@@ -48,7 +49,7 @@ function accountsCommand(): Command {
     .action((options: { id?: string }, command: Command) => withDeployment(command, async ({ identities }) => {
       print(`${(await identities.createAccount(options.id)).id}\n`);
     }));
-  accounts.command('ls')
+  accounts.command('list').alias('ls')
     .description('list the accounts')
     .option('--json', 'print JSON')
     .action((options: ListOptions, command: Command) => withDeployment(command, async ({ identities, accountId }) => {
@@ -70,7 +71,7 @@ function usersCommand(): Command {
       if (!user) throw new CommandError(`account ${account} already has a user ${name}`);
       print(`${user.arn}\n`);
     }));
-  users.command('ls')
+  users.command('list').alias('ls')
     .description("list the account's identities, the root first")
     .option(...ACCOUNT)
     .option('--json', 'print JSON')
@@ -79,7 +80,7 @@ function usersCommand(): Command {
       if (options.json) return print(json(list.map((u) => ({ UserName: u.name, UserId: u.id, Arn: u.arn, Kind: u.kind, CreatedAt: time(u.createdAt) }))));
       print(table(['NAME', 'KIND', 'ARN', 'CREATED'], list.map((u) => [u.name, u.kind, u.arn, time(u.createdAt)])));
     }));
-  users.command('rm <name>')
+  users.command('delete <name>').alias('rm')
     .description('delete a user and its access keys')
     .option(...ACCOUNT)
     .action((name: string, options: AccountOption, command: Command) => withDeployment(command, async (deployment) => {
@@ -103,7 +104,7 @@ function keysCommand(): Command {
       process.stderr.write(`Created an access key for ${key.user.arn}. The secret is shown only now:\n`);
       print(`AWS_ACCESS_KEY_ID=${key.accessKeyId}\nAWS_SECRET_ACCESS_KEY=${key.secretAccessKey}\n`);
     }));
-  keys.command('ls')
+  keys.command('list').alias('ls')
     .description("list the account's access keys (of one user with --user); never their secrets")
     .option(...ACCOUNT)
     .option('--user <name>', 'only this user\'s keys ("root" for the root identity\'s)')
@@ -124,112 +125,32 @@ function keysCommand(): Command {
     .action((key: string, _options: unknown, command: Command) => withDeployment(command, ({ identities }) => identities.setAccessKeyStatus(key, status)));
   setStatus('deactivate', 'Inactive', 'stop a key (and the registry passwords issued for it) from working');
   setStatus('activate', 'Active', 'let a deactivated key work again');
-  keys.command('rm <key>')
+  keys.command('delete <key>').alias('rm')
     .description('delete a key for good')
     .action((key: string, _options: unknown, command: Command) => withDeployment(command, ({ identities }) => identities.deleteAccessKey(key)));
   return keys;
 }
 
-/**
- * Re-seals every secret with a new master key (no blob is re-encrypted). With a key file, the new
- * key waits in `<file>.next` until everything is re-sealed and then replaces the file, so an
- * interrupted run is finished by running it again. With keys.masterKey, the new key is printed.
- */
-function rotateMasterKeyCommand(): Command {
-  return new Command('rotate-master-key')
-    .description('seal every secret and data key with a new master key; then restart every node with it')
-    .option('--new-key <key>', 'the new key: 32 bytes, base64 or hex (default: a new random key)')
-    .action((options: { newKey?: string }, command: Command) => withDeployment(command, async (deployment) => {
-      const { config } = deployment;
-      const given = options.newKey === undefined ? undefined : MasterKey.parse(options.newKey);
-      if (config.keys.masterKey) {
-        const next = given ?? MasterKey.generate();
-        const count = await rotateMasterKey(deployment.store, deployment.masterKey, next);
-        process.stderr.write(`re-sealed ${JSON.stringify(count)}. Set keys.masterKey (BERTH_KEYS_MASTER_KEY) to this key on every node and restart them:\n`);
-        print(`${next.encoded()}\n`);
-        return;
+/** Makes a deployment where there is none (what the first `berth serve` would), and prints its administrator key once. */
+function initCommand(): Command {
+  return new Command('init')
+    .description('create a new deployment in the configured database (as the first serve does): the master key, the default account and its administrator key')
+    .action((_options: unknown, command: Command) => withDeployment(command, async (deployment) => {
+      const { config, identities, accountId } = deployment;
+      const pinned = config.admin.accessKeyId && config.admin.secretAccessKey ? { accessKeyId: config.admin.accessKeyId, secretAccessKey: config.admin.secretAccessKey } : undefined;
+      const key = await identities.bootstrap(accountId, pinned);
+      process.stderr.write(`the deployment's default account is ${accountId}\n`);
+      if (key) {
+        process.stderr.write(`Berth created the administrator access key of account ${accountId} (shown only now):\n`);
+        print(`AWS_ACCESS_KEY_ID=${key.accessKeyId}\nAWS_SECRET_ACCESS_KEY=${key.secretAccessKey}\n`);
       }
-      const file = dataPath(config, config.keys.masterKeyFile, 'master.key');
-      const pending = `${file}.next`;
-      let next: MasterKey;
-      if (existsSync(pending)) {
-        next = MasterKey.parse(readFileSync(pending, 'utf8'));
-        if (given && given.encoded() !== next.encoded()) throw new CommandError(`an interrupted rotation to another key is pending in ${pending}: run without --new-key to finish it`);
-      } else {
-        next = given ?? MasterKey.generate();
-        writeFileSync(pending, `${next.encoded()}\n`, { mode: 0o600, flag: 'wx' });
-      }
-      const count = await rotateMasterKey(deployment.store, deployment.masterKey, next);
-      renameSync(pending, file);
-      process.stderr.write(`re-sealed ${JSON.stringify(count)}; the new master key is in ${file}: back it up, give it to every node and restart them\n`);
-    }));
-}
-
-/** A policy document given inline, or as file://path (as the AWS CLI takes it). */
-function documentArgument(value: string): string {
-  return value.startsWith('file://') ? readFileSync(value.slice(7), 'utf8') : value;
-}
-
-function policiesCommand(): Command {
-  const policies = new Command('policies').description("users' identity policies: inline (put-user-policy) and managed (attach-user-policy); a running server sees a change within 5 s");
-  const USER = ['--user <name>', 'the IAM user'] as const;
-  policies.command('put-user-policy')
-    .description("create or replace a user's inline policy")
-    .option(...ACCOUNT).requiredOption(...USER)
-    .requiredOption('--name <policy-name>', 'the policy name')
-    .requiredOption('--document <json>', 'the policy document, or file://path')
-    .action((options: AccountOption & { user: string; name: string; document: string }, command: Command) => withDeployment(command, async (deployment) => {
-      await deployment.userPolicies.putUserPolicy(accountOf(options, deployment), options.user, options.name, documentArgument(options.document));
-    }));
-  policies.command('get-user-policy')
-    .description("print a user's inline policy")
-    .option(...ACCOUNT).requiredOption(...USER)
-    .requiredOption('--name <policy-name>', 'the policy name')
-    .action((options: AccountOption & { user: string; name: string }, command: Command) => withDeployment(command, async (deployment) => {
-      print(`${await deployment.userPolicies.getUserPolicy(accountOf(options, deployment), options.user, options.name)}\n`);
-    }));
-  policies.command('delete-user-policy')
-    .description("delete a user's inline policy")
-    .option(...ACCOUNT).requiredOption(...USER)
-    .requiredOption('--name <policy-name>', 'the policy name')
-    .action((options: AccountOption & { user: string; name: string }, command: Command) => withDeployment(command, async (deployment) => {
-      await deployment.userPolicies.deleteUserPolicy(accountOf(options, deployment), options.user, options.name);
-    }));
-  policies.command('attach-user-policy')
-    .description('attach a managed policy, e.g. arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPowerUser')
-    .option(...ACCOUNT).requiredOption(...USER)
-    .requiredOption('--policy-arn <arn>', 'the policy ARN')
-    .action((options: AccountOption & { user: string; policyArn: string }, command: Command) => withDeployment(command, async (deployment) => {
-      await deployment.userPolicies.attachUserPolicy(accountOf(options, deployment), options.user, options.policyArn);
-    }));
-  policies.command('detach-user-policy')
-    .description('detach a managed policy')
-    .option(...ACCOUNT).requiredOption(...USER)
-    .requiredOption('--policy-arn <arn>', 'the policy ARN')
-    .action((options: AccountOption & { user: string; policyArn: string }, command: Command) => withDeployment(command, async (deployment) => {
-      await deployment.userPolicies.detachUserPolicy(accountOf(options, deployment), options.user, options.policyArn);
-    }));
-  policies.command('ls')
-    .description("list a user's inline and attached policies (without --user: the AWS managed policies)")
-    .option(...ACCOUNT).option('--user <name>', 'the IAM user')
-    .option('--json', 'print JSON')
-    .action((options: AccountOption & ListOptions & { user?: string }, command: Command) => withDeployment(command, async (deployment) => {
-      const account = accountOf(options, deployment);
-      const rows = options.user === undefined
-        ? deployment.userPolicies.awsManagedPolicies().map((p) => ({ PolicyName: p.policyName, Kind: 'aws-managed', PolicyArn: p.policyArn }))
-        : [
-          ...(await deployment.userPolicies.listUserPolicies(account, options.user)).map((name) => ({ PolicyName: name, Kind: 'inline', PolicyArn: '' })),
-          ...(await deployment.userPolicies.listAttachedUserPolicies(account, options.user)).map((p) => ({ PolicyName: p.policyName, Kind: 'attached', PolicyArn: p.policyArn })),
-        ];
-      if (options.json) return print(json(rows));
-      print(table(['NAME', 'KIND', 'ARN'], rows.map((r) => [r.PolicyName, r.Kind, r.PolicyArn])));
-    }));
-  return policies;
+    }, true));
 }
 
 export function adminCommand(): Command {
   const admin = withDeploymentOptions(new Command('admin'))
     .description('manage accounts, users, access keys, public registry aliases and user policies in the configured database (no server needed)');
+  admin.addCommand(initCommand());
   admin.addCommand(accountsCommand());
   admin.addCommand(usersCommand());
   admin.addCommand(keysCommand());

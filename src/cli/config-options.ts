@@ -9,6 +9,17 @@ export interface DeploymentOptions {
   dataDir?: string;
 }
 
+/** The flag that sets each setting, so that a bad value is reported as the flag's. */
+const FLAGS: Record<string, string> = {
+  dataDir: '--data-dir',
+  listen: '--listen',
+  nodeId: '--node-id',
+  'tls.cert': '--tls-cert',
+  'tls.key': '--tls-key',
+  'tls.selfSigned': '--tls-self-signed',
+  'public.listen': '--public-listen',
+};
+
 export function withDeploymentOptions(command: Command): Command {
   return command
     .option('--config <file>', 'YAML configuration file')
@@ -20,5 +31,6 @@ export function configFromOptions(options: DeploymentOptions, overrides: Record<
   return loadConfig({
     ...(options.config && { file: options.config }),
     overrides: { ...(options.dataDir && { dataDir: options.dataDir }), ...overrides },
+    flags: FLAGS,
   });
 }

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { DEFAULT_ENDPOINT, endpointFrom, fetchAuthorization, fetchAuthorizationForServer, regionFrom } from '../client/authorization.js';
 import { CommandError } from './errors.js';
+import { checkedUrl, hasScheme, hostPort } from './endpoint.js';
 
 interface LoginOptions {
   endpointUrl?: string;
@@ -25,9 +26,15 @@ export function loginCommand(): Command {
       const credentials = options.accessKeyId && options.secretAccessKey ? { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey } : undefined;
       const endpoint = endpointFrom(options.endpointUrl);
       const settings = { region: regionFrom(options.region), ...(credentials && { credentials }), ...(options.caBundle && { caBundle: options.caBundle }) };
-      // Nothing configured: the local registry, over https when it serves TLS.
-      const authorization = endpoint === DEFAULT_ENDPOINT ? await fetchAuthorizationForServer('localhost:5000', settings) : await fetchAuthorization({ endpoint, ...settings });
+      // Nothing configured: the local registry, over https when it serves TLS. HOST:PORT without a
+      // scheme (as --listen takes it) is asked the same way: https, or plain HTTP on loopback.
+      const authorization = endpoint === DEFAULT_ENDPOINT ? await fetchAuthorizationForServer('localhost:5000', settings)
+        : hasScheme(endpoint) ? await fetchAuthorization({ endpoint: checkedUrl(endpoint), ...settings })
+          : await fetchAuthorizationForServer(hostPort(endpoint), settings);
       process.stdout.write(`${authorization.password}\n`);
+      if (!authorization.ownRegistry) {
+        process.stderr.write(`berth: note: your account has no registry host of its own on ${new URL(authorization.proxyEndpoint).host} (its registry is another account's); the password serves registries that share with you. An administrator gives your account a host with accounts.domain or accounts.hosts.\n`);
+      }
       if (process.stdout.isTTY) {
         process.stderr.write(`Use it with: berth login | docker login --username ${authorization.username} --password-stdin ${new URL(authorization.proxyEndpoint).host}\n`);
       }

@@ -15,3 +15,18 @@ export function json(value: unknown): string {
 export function time(ms: number | null): string {
   return ms === null ? '-' : new Date(ms).toISOString();
 }
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+/** A size for people: 512 B, 1.5 KiB, 23 MiB (three significant digits at most, binary units). */
+export function size(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  if (unit === 0) return `${bytes} B`;
+  const shown = value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
+  return `${shown.replace(/\.0+$|(\.\d*?)0+$/, '$1')} ${UNITS[unit]}`;
+}

@@ -40,6 +40,12 @@ describe('berth repo and berth images', () => {
     assert.deepEqual(details.map((d) => [d.imageDigest, d.imageTags]), [[image.digest, ['v1']]]);
     const text = await runScript(CLI, ['images', 'team/web'], env);
     assert.match(text.stdout, new RegExp(`v1\\s+${image.digest}`));
+    const bytes = (JSON.parse(images.stdout) as { imageSizeInBytes: number }[])[0]!.imageSizeInBytes;
+    const raw = await runScript(CLI, ['images', 'team/web', '--bytes'], env);
+    assert.match(raw.stdout, new RegExp(`${image.digest}\\s+${bytes}\\s`), 'raw bytes with --bytes');
+    const human = text.stdout.split('\n')[1]!.split(/\s{2,}/)[2]!;
+    assert.match(human, /^\d+(\.\d+)? (B|KiB|MiB)$/, `sizes for people by default: ${text.stdout}`);
+    if (bytes >= 1024) assert.doesNotMatch(text.stdout, new RegExp(`\\s${bytes}\\s`));
 
     const notEmpty = await runScript(CLI, ['repo', 'rm', 'team/web'], env);
     assert.equal(notEmpty.code, 1);

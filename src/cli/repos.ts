@@ -1,8 +1,10 @@
-// `berth repo create|ls|rm` and `berth images`: everyday repository tasks through the ECR API
+// `berth repo create|list|delete` (ls and rm stay as aliases) and `berth images`: everyday repository tasks through the ECR API
 // (the same calls `aws ecr …` makes), signed with the caller's access key.
 import { Command } from 'commander';
 import { callApi, endpointFrom, regionFrom, type AuthorizationOptions } from '../client/authorization.js';
 import { CommandError } from './errors.js';
+import { size } from './output.js';
+import { apiEndpoint } from './endpoint.js';
 
 interface ConnectionOptions {
   endpointUrl?: string;
@@ -25,7 +27,7 @@ function withConnection(command: Command): Command {
 function connection(options: ConnectionOptions): AuthorizationOptions {
   if (Boolean(options.accessKeyId) !== Boolean(options.secretAccessKey)) throw new CommandError('--access-key-id and --secret-access-key go together');
   return {
-    endpoint: endpointFrom(options.endpointUrl),
+    endpoint: apiEndpoint(endpointFrom(options.endpointUrl)),
     region: regionFrom(options.region),
     ...(options.accessKeyId && options.secretAccessKey && { credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey } }),
     ...(options.caBundle && { caBundle: options.caBundle }),
@@ -40,7 +42,7 @@ function table(rows: string[][]): string {
 const when = (date: Date | undefined) => (date ? date.toISOString().replace(/\.\d+Z$/, 'Z') : '-');
 
 export function repoCommand(): Command {
-  const repo = new Command('repo').description('create, list and remove repositories');
+  const repo = new Command('repo').description('create, list and delete repositories');
   withConnection(repo.command('create <name>').description('create a repository')
     .option('--immutable', 'tags cannot be overwritten (imageTagMutability IMMUTABLE)'))
     .action(async (name: string, options: ConnectionOptions & { immutable?: boolean }) => {
@@ -49,7 +51,7 @@ export function repoCommand(): Command {
       })));
       process.stdout.write(`${created.repository?.repositoryUri ?? name}\n`);
     });
-  withConnection(repo.command('ls').description('list repositories').option('--json', 'as JSON'))
+  withConnection(repo.command('list').alias('ls').description('list repositories').option('--json', 'as JSON'))
     .action(async (options: ConnectionOptions) => {
       const repositories = await callApi(connection(options), async (sdk, client) => {
         const all = [];
@@ -63,7 +65,7 @@ export function repoCommand(): Command {
       const rows = repositories.map((r) => [r.repositoryName ?? '', r.imageTagMutability ?? '', when(r.createdAt), r.repositoryUri ?? '']);
       process.stdout.write(`${table([['NAME', 'TAGS', 'CREATED', 'URI'], ...rows])}\n`);
     });
-  withConnection(repo.command('rm <name>').description('delete a repository').option('--force', 'also when it holds images'))
+  withConnection(repo.command('delete <name>').alias('rm').description('delete a repository').option('--force', 'also when it holds images'))
     .action(async (name: string, options: ConnectionOptions & { force?: boolean }) => {
       await callApi(connection(options), (sdk, client) => client.send(new sdk.DeleteRepositoryCommand({ repositoryName: name, force: Boolean(options.force) })));
     });
@@ -71,8 +73,8 @@ export function repoCommand(): Command {
 }
 
 export function imagesCommand(): Command {
-  return withConnection(new Command('images').argument('<repository>').description("list a repository's images").option('--json', 'as JSON'))
-    .action(async (repository: string, options: ConnectionOptions) => {
+  return withConnection(new Command('images').argument('<repository>').description("list a repository's images").option('--json', 'as JSON').option('--bytes', 'sizes in bytes (default: KiB, MiB, … for people)'))
+    .action(async (repository: string, options: ConnectionOptions & { bytes?: boolean }) => {
       const images = await callApi(connection(options), async (sdk, client) => {
         const all = [];
         for (let nextToken: string | undefined; ;) {
@@ -82,7 +84,7 @@ export function imagesCommand(): Command {
         }
       });
       if (options.json) return void process.stdout.write(`${JSON.stringify(images, null, 2)}\n`);
-      const rows = images.map((i) => [(i.imageTags ?? []).join(',') || '<untagged>', i.imageDigest ?? '', String(i.imageSizeInBytes ?? ''), when(i.imagePushedAt)]);
+      const rows = images.map((i) => [(i.imageTags ?? []).join(',') || '<untagged>', i.imageDigest ?? '', i.imageSizeInBytes === undefined ? '-' : options.bytes ? String(i.imageSizeInBytes) : size(i.imageSizeInBytes), when(i.imagePushedAt)]);
       process.stdout.write(`${table([['TAGS', 'DIGEST', 'SIZE', 'PUSHED'], ...rows])}\n`);
     });
 }

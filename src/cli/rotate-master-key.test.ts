@@ -71,6 +71,11 @@ describe('berth admin rotate-master-key', () => {
     // Settings: the registry token, layer URL, public registry token, session token and paging
     // token keys (the schema 1 signing key is made on the first schema 1 conversion; none happened here).
     assert.deepEqual(counts, { settings: 5, accessKeys: 1, blobKeys: 3, uploadKeys: 1, kmsMaterial: 1 }, result.stderr);
+    // Not a terminal: one plain line per step on standard error, no bar redrawn in place.
+    assert.match(result.stderr, /^rotate-master-key: signing keys: 5 re-sealed \(step 1 of 5\)\n/);
+    assert.match(result.stderr, /\nrotate-master-key: blob data keys: 3 re-sealed \(step 3 of 5\)\n/);
+    assert.match(result.stderr, /\nrotate-master-key: KMS key material: 1 re-sealed \(step 5 of 5\)\n/);
+    assert.doesNotMatch(result.stderr, /\r|\x1b/);
     const newKey = readFileSync(keyFile, 'utf8').trim();
     assert.notEqual(newKey, oldKey);
     assert.equal(existsSync(`${keyFile}.next`), false);

@@ -26,8 +26,10 @@ export interface Authorization {
   /** Always AWS. */
   username: string;
   password: string;
-  /** The registry to log in to, as the endpoint names it (http://host:port). */
+  /** The registry to log in to, as the endpoint names it (http://host:port); the endpoint itself when the answer names none. */
   proxyEndpoint: string;
+  /** False when the answer named no registry of the caller's account (its account has no registry host of its own). */
+  ownRegistry: boolean;
   expiresAt: Date | undefined;
 }
 
@@ -123,7 +125,7 @@ export async function fetchAuthorization(options: AuthorizationOptions): Promise
     const decoded = Buffer.from(data?.authorizationToken ?? '', 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (!data || colon <= 0) throw new LoginError(`${options.endpoint} answered GetAuthorizationToken without a token`);
-    return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1), proxyEndpoint: data.proxyEndpoint ?? options.endpoint, expiresAt: data.expiresAt };
+    return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1), proxyEndpoint: data.proxyEndpoint ?? options.endpoint, ownRegistry: data.proxyEndpoint !== undefined, expiresAt: data.expiresAt };
   } catch (err) {
     throw err instanceof LoginError ? err : describe(err, options.endpoint);
   } finally {

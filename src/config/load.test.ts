@@ -213,7 +213,7 @@ describe('configuration', () => {
       const config = loadConfig({ file, env: { BERTH_REGISTRY_MAX_BLOB_BYTES: '42' }, overrides: { log: { requests: false } } });
       assert.equal(config.registry.region, 'ap-south-1');
       assert.equal(config.registry.maxBlobBytes, 42);
-      assert.deepEqual(config.log, { level: 'warn', requests: false });
+      assert.deepEqual(config.log, { level: 'warn', requests: false, format: 'auto' });
     });
 
     it('lets the environment repair a bad value from the file', () => {

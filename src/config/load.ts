@@ -115,11 +115,20 @@ function has(tree: Tree, path: string[]): boolean {
   return true;
 }
 
+/** The longest dotted path in `flags` that `dotted` is (or is under): a problem at tls.cert is --tls-cert's. */
+function flagPath(dotted: string, flags: Record<string, string>): string {
+  let path = dotted;
+  while (path && !Object.hasOwn(flags, path)) path = path.includes('.') ? path.slice(0, path.lastIndexOf('.')) : '';
+  return path;
+}
+
 export interface LoadOptions {
   file?: string;
   env?: NodeJS.ProcessEnv;
   /** Settings from command-line flags, highest precedence. */
   overrides?: Tree;
+  /** The flag that set each dotted path of `overrides` (e.g. listen → --listen), to name it in a problem. */
+  flags?: Record<string, string>;
 }
 
 export function loadConfig(options: LoadOptions = {}): Config {
@@ -129,8 +138,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const merged = merge(merge(fromFile, fromEnv), overrides);
   const origin = (dotted: string) => {
     const path = dotted.split('.');
-    if (has(overrides, path)) return 'a command-line flag';
+    if (has(overrides, path)) return options.flags?.[flagPath(dotted, options.flags)] ?? 'a command-line flag';
     return has(fromEnv, path) ? envName(path) : undefined;
   };
-  return validate(merged, options.file ?? 'defaults and environment', origin);
+  const sources = [options.file, Object.keys(overrides).length > 0 && 'command line', Object.keys(fromEnv).length > 0 && 'environment'].filter(Boolean);
+  return validate(merged, sources.length > 0 ? sources.join(', ') : 'defaults', origin);
 }

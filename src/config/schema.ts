@@ -23,6 +23,8 @@ export const ConfigSchema = z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** One log line per request. */
     requests: z.boolean().default(true),
+    /** pretty: readable lines for a terminal; json: one JSON object a line (for collectors); auto: pretty on a terminal, else json. */
+    format: z.enum(['auto', 'pretty', 'json']).default('auto'),
   }).prefault({}),
   auth: z.strictObject({
     /** iam: every request needs credentials of an identity with access (default). open: anyone may

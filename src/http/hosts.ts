@@ -30,3 +30,12 @@ function portOf(host: string): string {
   const match = /:\d+$/.exec(host);
   return match ? match[0] : '';
 }
+
+/**
+ * Whether an account has a registry host of its own: the default account (every host no rule
+ * names), or one named by accounts.hosts or accounts.domain. Another account's users reach only
+ * other accounts' registries until one of those is set.
+ */
+export function hasOwnHost(accountId: string, defaultAccountId: string, rules: HostRules): boolean {
+  return accountId === defaultAccountId || Boolean(rules.domain) || Object.values(rules.hosts).includes(accountId);
+}

@@ -4,7 +4,7 @@ import { Actions } from '../../../domain/actions.js';
 import { TOKEN_TTL_MS, type TokenService } from '../../../iam/tokens.js';
 import type { RepositoryAccess } from '../../../registry/access.js';
 import { context, epochSeconds, input, type ApiActionTable } from '../call.js';
-import { hostForAccount, type HostRules } from '../../hosts.js';
+import { hasOwnHost, hostForAccount, type HostRules } from '../../hosts.js';
 
 const GetAuthorizationToken = z.object({
   registryIds: z.array(z.string().regex(/^[0-9]{12}$/)).min(1).max(10).optional(),
@@ -30,7 +30,10 @@ export function authActions(tokens: TokenService, access: RepositoryAccess, defa
         authorizationData: accounts.map((id) => ({
           authorizationToken: Buffer.from(`AWS:${password}`).toString('base64'),
           expiresAt: epochSeconds(expiresAt),
-          proxyEndpoint: `${call.protocol}://${hostForAccount(id, defaultAccountId, call.host, rules)}`,
+          // An account with no host of its own has no registry endpoint to log in to: the request's
+          // host is another account's registry, so no proxyEndpoint is handed out for it (the
+          // password still serves the registries that share with it).
+          ...(hasOwnHost(id, defaultAccountId, rules) && { proxyEndpoint: `${call.protocol}://${hostForAccount(id, defaultAccountId, call.host, rules)}` }),
         })),
       };
     },
