@@ -7,6 +7,7 @@ import { KMS_EXCEPTIONS, KmsError, type KmsExceptionName } from '../../domain/km
 import { ImmutableTagError } from '../../domain/tag-mutability.js';
 import { IntegrityError } from '../../domain/integrity.js';
 import { SignatureError } from '../../iam/sigv4.js';
+import { isStorageFull, STORAGE_FULL_MESSAGE } from '../../domain/storage-full.js';
 
 /** Exceptions of the AWS JSON protocol itself (not in the service model), with their statuses. */
 export const COMMON_EXCEPTIONS: Record<string, number> = {
@@ -45,13 +46,14 @@ export type ApiExceptionName =
 export { KMS_EXCEPTIONS };
 
 export class ApiError extends Error {
-  constructor(readonly type: ApiExceptionName, message: string, readonly fields: Record<string, unknown> = {}) {
+  /** `statusOverride`: a status other than the exception's own (507 for a full storage). */
+  constructor(readonly type: ApiExceptionName, message: string, readonly fields: Record<string, unknown> = {}, private readonly statusOverride?: number) {
     super(message);
     this.name = type;
   }
 
   get status(): number {
-    return COMMON_EXCEPTIONS[this.type] ?? KMS_STATUS[this.type as KmsExceptionName] ?? (this.type === 'ServerException' ? 500 : 400);
+    return this.statusOverride ?? COMMON_EXCEPTIONS[this.type] ?? KMS_STATUS[this.type as KmsExceptionName] ?? (this.type === 'ServerException' ? 500 : 400);
   }
 }
 
@@ -93,6 +95,8 @@ const FROM_MANAGEMENT: Record<ManagementErrorCode, ApiExceptionName> = {
  */
 export function toApiError(err: unknown, kmsNames = false): ApiError | undefined {
   if (err instanceof ApiError) return err;
+  // The operator's to fix, not a bug: the model's server fault, but 507 and saying why.
+  if (isStorageFull(err) || (err instanceof RegistryError && err.status === 507)) return new ApiError('ServerException', STORAGE_FULL_MESSAGE, {}, 507);
   if (err instanceof KmsError) return kmsNames ? new ApiError(err.type, err.message) : new ApiError('KmsException', err.message, { kmsError: err.type });
   if (err instanceof IntegrityError) return new ApiError('ServerException', `stored content failed its integrity check: ${err.message}`);
   if (err instanceof ManagementError) return new ApiError(FROM_MANAGEMENT[err.code], err.message);
@@ -111,6 +115,7 @@ export function renderApiError(err: unknown, request: FastifyRequest, reply: Fas
   const target = request.headers['x-amz-target'];
   let error = toApiError(err, typeof target === 'string' && target.startsWith('TrentService.'));
   if (err instanceof IntegrityError) request.log.error({ err }, 'stored content failed its integrity check');
+  if (error?.status === 507) request.log.error({ err }, 'storage is full');
   if (!error) {
     request.log.error({ err }, 'API request failed');
     error = new ApiError('ServerException', 'An internal error occurred.');

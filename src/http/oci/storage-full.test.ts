@@ -12,6 +12,7 @@ import { startBerth, tempDir, type TestBerth } from '../../testing/server.js';
 import { assertError, digestOf, manifestBytes, OCTET_STREAM, pushBlob, pushImage, putManifest, randomBlob, startUpload } from '../../testing/registry-client.js';
 import { patchUpload } from '../../testing/upload-client.js';
 import type { Response } from '../../testing/registry-client.js';
+import { callApi } from '../../testing/api-client.js';
 
 const MiB = 1024 * 1024;
 let server: TestBerth;
@@ -137,6 +138,26 @@ describe('a full disk', () => {
     }
     assert.equal((await putManifest(server.berth.app, 'full/manifest', 'v1', manifest, MediaTypes.ociManifest)).statusCode, 201);
     await pushImage(server.berth.app, 'full/after', 'v1');
+  });
+
+  test('on the ECR API a full disk is ServerException 507 saying the storage is full, for InitiateLayerUpload and UploadLayerPart', async () => {
+    const repositoryName = 'full/ecr';
+    assert.equal((await callApi(server.berth.app, 'CreateRepository', { repositoryName })).statusCode, 200);
+    const started = await callApi(server.berth.app, 'InitiateLayerUpload', { repositoryName });
+    assert.equal(started.statusCode, 200, started.body);
+    const { uploadId } = started.json() as { uploadId: string };
+    const part = await callApi(server.berth.app, 'UploadLayerPart', { repositoryName, uploadId, partFirstByte: 0, partLastByte: 12 * MiB - 1, layerPartBlob: randomBlob(12 * MiB).toString('base64') });
+    assert.equal(part.statusCode, 507, part.body);
+    assert.equal(part.json().__type, 'ServerException');
+    assert.match(part.json().message, /storage is full/);
+    fill();
+    try {
+      const refused = await callApi(server.berth.app, 'InitiateLayerUpload', { repositoryName });
+      assert.equal(refused.statusCode, 507, refused.body);
+      assert.match(refused.json().message, /storage is full/);
+    } finally {
+      unfill();
+    }
   });
 
   test('a full database (SQLITE_FULL, PostgreSQL 53100) is 507 too, for an upload start and a blob push', async () => {
