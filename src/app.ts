@@ -20,6 +20,9 @@ import { repositoryActions } from './http/ecr/actions/repositories.js';
 import { resourceTagActions } from './http/ecr/actions/resource-tags.js';
 import { accountForHost } from './http/hosts.js';
 import { createListener, type Listener } from './http/listener.js';
+import { createLogger } from './http/logging.js';
+import { metricsRoute } from './http/metrics.js';
+import { setReadAheadBudget } from './http/send-blob.js';
 import { aliasActions, ALIAS_TARGET_PREFIX } from './http/ecr-public/actions/aliases.js';
 import { ecrPublicActions, ECR_PUBLIC_SIGNING_NAME, ECR_PUBLIC_TARGET_PREFIX } from './http/ecr-public/actions.js';
 import type { PublicFace } from './http/ecr-public/call.js';
@@ -47,11 +50,12 @@ import type { IdentityService, NewAccessKey } from './iam/identities.js';
 import type { UserPolicyService } from './iam/user-policies.js';
 import type { TokenService } from './iam/tokens.js';
 import { loadSharedSecret } from './keys/shared-secret.js';
-import { PAGE_TOKEN_KEY, TokenSigner } from './keys/signed-token.js';
+import { PAGE_TOKEN_KEY, SignedTokenCodec } from './keys/signed-token.js';
 import { PageTokens } from './http/aws-page-tokens.js';
 import type { MetadataStore } from './metadata/store.js';
 import { dataPath, openDeployment } from './deployment.js';
 import { parsePlatform } from './domain/conversions/negotiate.js';
+import { Actions } from './domain/actions.js';
 import { lazyManifestSigningKey } from './keys/manifest-signing-key.js';
 import { parseRepositoryArn, RepositoryAccess } from './registry/access.js';
 import { PolicyService } from './registry/policies.js';
@@ -75,7 +79,7 @@ import { BLOBS_ROOT } from './storage/layout.js';
 import { FsDriver } from './storage/fs-driver.js';
 import type { TlsCredentials } from './tls/credentials.js';
 import { tlsSetup, type TlsSetup } from './tls/setup.js';
-import { prettyLogStream, wantsPretty } from './http/log-format.js';
+import { prettyFormatter, wantsPretty } from './http/log-format.js';
 import { addRequestLog, noted, noteSignedIdentities } from './http/request-log.js';
 import { addRegistryHostHint } from './http/registry-host-hint.js';
 
@@ -151,22 +155,27 @@ export interface Berth {
 }
 
 /**
- * A listener with the settings every Berth listener shares: no time limits on requests (large
- * uploads stream for as long as they take), 503 while closing, the /v2 error format for framework
+ * A listener with the settings every Berth listener shares: no deadline for a whole request
+ * (large uploads stream for as long as they take) but one for headers and for a connection where
+ * nothing moves, a limit of connections per address (config.http), /metrics, 503 while closing, the /v2 error format for framework
  * errors, and one log line per request when log.requests is on.
  */
 function openListener(config: Config, logBase: Record<string, string>, tls: TlsSetup | undefined): Listener {
   const listener = createListener({
-    logger: { level: config.log.level, base: logBase, ...(wantsPretty(config.log.format) && { stream: prettyLogStream(process.stdout) }) },
+    loggerInstance: createLogger(config.log.level, logBase, wantsPretty(config.log.format) ? prettyFormatter() : undefined),
     logController: new LogController({ disableRequestLogging: true }),
-    requestTimeout: 0,
-    connectionTimeout: 0,
-    keepAliveTimeout: 75_000,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 4096, ignoreDuplicateSlashes: false },
     frameworkErrors: renderFrameworkError,
     genReqId: () => randomUUID(),
+  }, {
+    headersTimeoutMs: config.http.headersTimeoutSeconds * 1000,
+    idleTimeoutMs: config.http.idleTimeoutSeconds * 1000,
+    keepAliveTimeoutMs: config.http.keepAliveTimeoutSeconds * 1000,
+    maxConnectionsPerAddress: config.http.maxConnectionsPerAddress,
   }, tls?.files);
+  metricsRoute(listener.app);
+  setReadAheadBudget(config.http.readAheadBytes);
   if (config.log.requests) addRequestLog(listener.app);
   return listener;
 }
@@ -247,7 +256,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   await store.uploads.releaseHeldBy(leaseHolderPrefix(uploadOptions.node));
   const uploads = new UploadService(store, blobStore, access, dataKeys, blobForms, uploadOptions);
   const publicUploads = new UploadService(store, blobStore, publicAccess, dataKeys, blobForms, uploadOptions);
-  const pageTokens = new PageTokens(new TokenSigner(await loadSharedSecret(store.settings, deployment.masterKey, PAGE_TOKEN_KEY[0], PAGE_TOKEN_KEY[1])));
+  const pageTokens = new PageTokens(new SignedTokenCodec(await loadSharedSecret(store.settings, deployment.masterKey, PAGE_TOKEN_KEY[0], PAGE_TOKEN_KEY[1])));
   const services: RegistryServices = {
     blobs,
     uploads,
@@ -302,6 +311,7 @@ export async function createBerth(config: Config): Promise<Berth> {
       accountId: accountForHost(request.host, hostRules) ?? accountId,
       facts: requestFacts(request),
     }),
+    authorizeManifestPut: (ctx, name) => access.authorize(ctx, name, Actions.PutImage),
   });
   const ecrActions: ApiActionTable = {
     ...authActions(tokens, access, accountId, hostRules),

@@ -26,6 +26,22 @@ export const ConfigSchema = z.strictObject({
     /** pretty: readable lines for a terminal; json: one JSON object a line (for collectors); auto: pretty on a terminal, else json. */
     format: z.enum(['auto', 'pretty', 'json']).default('auto'),
   }).prefault({}),
+  /** How long clients may take and how much they may hold, on every listener. */
+  http: z.strictObject({
+    /** Seconds a client has to send a request's headers. */
+    headersTimeoutSeconds: z.number().int().min(1).max(3600).default(30),
+    /** Seconds a connection may pass with no byte moving either way (a stalled request body, a
+     *  download the client stopped reading, a handler with nothing to say) before it is closed;
+     *  0: never. A slow transfer that keeps moving is never cut: there is no deadline for a whole request. */
+    idleTimeoutSeconds: z.number().int().min(0).max(86_400).default(120),
+    /** Seconds an idle keep-alive connection is kept open between requests. */
+    keepAliveTimeoutSeconds: z.number().int().min(1).max(3600).default(75),
+    /** Open connections per client address on each listener; more are refused (503); 0: unlimited. */
+    maxConnectionsPerAddress: z.number().int().min(0).default(256),
+    /** Blob bytes all downloads together may hold read from storage before their clients take them
+     *  (each download gets its share, at least 64 KiB and at most 1 MiB at a time). */
+    readAheadBytes: z.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
+  }).prefault({}),
   auth: z.strictObject({
     /** iam: every request needs credentials of an identity with access (default). open: anyone may
      *  push and pull everything, with no credentials — only for trusted networks and tests. */
@@ -75,6 +91,10 @@ export const ConfigSchema = z.strictObject({
       anonymousPulls: z.number().int().min(0).default(60),
       /** Manifest GETs per account and window with credentials; 0: unlimited. */
       authenticatedPulls: z.number().int().min(0).default(600),
+      /** Blob GETs and HEADs per source IP and window without credentials; 0: unlimited. */
+      anonymousBlobReads: z.number().int().min(0).default(1200),
+      /** Blob GETs and HEADs per account and window with credentials; 0: unlimited. */
+      authenticatedBlobReads: z.number().int().min(0).default(12_000),
     }).prefault({}),
     /** Alias names no account may request (vendors' names), besides Berth's own. */
     reservedAliases: names.default([]),

@@ -2,7 +2,7 @@
 // cursor, bound to the action and the listing it pages (registry, repository, filter…), so a
 // token from one listing cannot page another and no client can make one up.
 import type { z } from 'zod';
-import type { TokenSigner } from '../keys/signed-token.js';
+import type { SignedTokenCodec } from '../keys/signed-token.js';
 
 /** What a page token continues: the action (X-Amz-Target) and the listing's parameters. */
 export interface PageListing {
@@ -12,17 +12,17 @@ export interface PageListing {
 }
 
 export class PageTokens {
-  constructor(private readonly signer: TokenSigner) {}
+  constructor(private readonly codec: SignedTokenCodec) {}
 
   issue(listing: PageListing, cursor: unknown): string {
-    return this.signer.sign(cursor, binding(listing));
+    return this.codec.sign({ cursor }, binding(listing));
   }
 
   /** The cursor of a token issued for this very listing; undefined for any other token. */
   open<T extends z.ZodType>(listing: PageListing, schema: T, token: string): z.infer<T> | undefined {
-    const cursor = this.signer.verify(token, binding(listing));
-    if (cursor === undefined) return undefined;
-    const result = schema.safeParse(cursor);
+    const claims = this.codec.open(token, binding(listing));
+    if (claims === undefined) return undefined;
+    const result = schema.safeParse(claims.cursor);
     return result.success ? result.data : undefined;
   }
 }

@@ -2,6 +2,7 @@
 // aws:SecureTransport, aws:UserAgent and aws:Referer take their values from here.
 import type { FastifyRequest } from 'fastify';
 import type { RequestFacts } from '../policy/request.js';
+import { clientIp } from './connections.js';
 
 /** An IPv4 client reached over an IPv6 socket shows as ::ffff:a.b.c.d; policies name a.b.c.d. */
 export function clientAddress(ip: string): string {
@@ -13,7 +14,7 @@ export function requestFacts(request: FastifyRequest): RequestFacts {
     const value = request.headers[name];
     return Array.isArray(value) ? value[0] : value;
   };
-  const facts: RequestFacts = { sourceIp: clientAddress(request.ip), secureTransport: request.protocol === 'https' };
+  const facts: RequestFacts = { sourceIp: clientAddress(clientIp(request)), secureTransport: request.protocol === 'https' };
   const userAgent = header('user-agent');
   const referer = header('referer');
   if (userAgent !== undefined) facts.userAgent = userAgent;

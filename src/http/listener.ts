@@ -7,8 +7,37 @@ import type { Http2SecureServer, Http2Session } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import Fastify, { type FastifyHttp2SecureOptions, type FastifyHttpOptions, type FastifyInstance } from 'fastify';
 import { readTlsCredentials, TlsError, type TlsCredentials, type TlsFiles } from '../tls/credentials.js';
+import { closeAfterUnreadBody, guardConnections } from './connections.js';
 
 export type ListenerOptions = FastifyHttpOptions<Server>;
+
+/**
+ * How long a client may take, and how many connections it may hold. No deadline covers a whole
+ * request: a large upload or download takes as long as it takes while bytes move. What is
+ * bounded is waiting: for a request's headers, and for any byte to move either way.
+ */
+export interface ConnectionSettings {
+  /** Milliseconds a client has to send a request's headers. */
+  headersTimeoutMs: number;
+  /** Milliseconds a connection may pass without a byte read or written before it is closed; 0: never. */
+  idleTimeoutMs: number;
+  /** Milliseconds an idle keep-alive connection is kept between requests. */
+  keepAliveTimeoutMs: number;
+  /** Open connections per client address; 0: unlimited. */
+  maxConnectionsPerAddress: number;
+}
+
+/** The server options that carry the settings (Node checks header deadlines on an interval: a fraction of the deadline). */
+function timeoutOptions(settings: ConnectionSettings): Partial<ListenerOptions> {
+  const checkEveryMs = Math.max(100, Math.min(30_000, Math.floor(settings.headersTimeoutMs / 4)));
+  return {
+    http: { headersTimeout: settings.headersTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: checkEveryMs },
+    requestTimeout: 0,
+    connectionTimeout: settings.idleTimeoutMs,
+    keepAliveTimeout: settings.keepAliveTimeoutMs,
+    ...(settings.idleTimeoutMs > 0 && { http2SessionTimeout: settings.idleTimeoutMs }),
+  } as Partial<ListenerOptions>;
+}
 
 export interface Listener {
   readonly app: FastifyInstance;
@@ -22,9 +51,12 @@ export interface Listener {
   closeAllConnections(): void;
 }
 
-export function createListener(options: ListenerOptions, tls?: TlsFiles): Listener {
+export function createListener(given: ListenerOptions, settings: ConnectionSettings, tls?: TlsFiles): Listener {
+  const options = { ...given, ...timeoutOptions(settings) } as ListenerOptions;
   if (!tls) {
     const app = Fastify(options);
+    guardConnections(app.server, { maxPerAddress: settings.maxConnectionsPerAddress, tls: false });
+    app.addHook('onSend', async (request, reply) => closeAfterUnreadBody(request, reply));
     return {
       app, tls: undefined, credentials: undefined,
       reloadTls() {
@@ -43,11 +75,14 @@ export function createListener(options: ListenerOptions, tls?: TlsFiles): Listen
   // streamed bodies; the host from Host or :authority), and every face is tested over both, so
   // the rest of Berth sees one instance type.
   const app = Fastify(secure) as unknown as FastifyInstance;
-  const server = app.server as unknown as Http2SecureServer & { requestTimeout: number; keepAliveTimeout: number };
+  const server = app.server as unknown as Http2SecureServer & { requestTimeout: number; headersTimeout: number; keepAliveTimeout: number };
   // HTTP/1.1 on this server keeps the plain server's limits: no deadline for a whole request
-  // (Node's default of 5 minutes here would cut a large upload), the same keep-alive.
-  server.requestTimeout = options.requestTimeout ?? 0;
-  if (options.keepAliveTimeout !== undefined) server.keepAliveTimeout = options.keepAliveTimeout;
+  // (Node's default of 5 minutes here would cut a large upload), the same header deadline and keep-alive.
+  server.requestTimeout = 0;
+  server.headersTimeout = settings.headersTimeoutMs;
+  server.keepAliveTimeout = settings.keepAliveTimeoutMs;
+  guardConnections(server, { maxPerAddress: settings.maxConnectionsPerAddress, tls: true });
+  app.addHook('onSend', async (request, reply) => closeAfterUnreadBody(request, reply));
   // An HTTP/2 request names its host in :authority; Host is what handlers, host-based accounts
   // and SigV4 (which signs "host") read, as on HTTP/1.1.
   app.addHook('onRequest', (request, _reply, done) => {

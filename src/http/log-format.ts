@@ -73,6 +73,12 @@ export function prettyLogStream(out: NodeJS.WritableStream & { isTTY?: boolean }
   });
 }
 
+/** A line formatter for createLogger: each JSON line as its pretty line, coloured on a terminal. */
+export function prettyFormatter(out: { isTTY?: boolean } = process.stdout): (line: string) => string {
+  const color = Boolean(out.isTTY) && !process.env.NO_COLOR;
+  return (line) => `${prettyLine(line.trimEnd(), color)}\n`;
+}
+
 /** Whether `format` (log.format) means pretty here: auto is pretty on a terminal, JSON elsewhere. */
 export function wantsPretty(format: 'auto' | 'pretty' | 'json', out: { isTTY?: boolean } = process.stdout): boolean {
   return format === 'pretty' || (format === 'auto' && Boolean(out.isTTY));

@@ -1,12 +1,83 @@
 // Sends a blob (whole or a range) on every face that serves blobs: the headers, 200 or 206, and
-// the bytes. A file is sent a chunk at a time with at most IN_FLIGHT chunks the socket has not
-// taken yet, so memory per download stays bounded. A file that lends its own memory (a
-// decrypting file's plaintext) has its chunks sent as they are; any other is read into a few
-// reused buffers (a new buffer per read made the collector run full collections over and over
-// during large downloads).
+// the bytes. What a download holds in memory is bounded, per download and for the process:
+//
+// - A file is read a chunk at a time into buffers of this module, at most IN_FLIGHT chunks that
+//   the socket has not taken yet. The next chunk is read only when the socket took one: a client
+//   that stops reading stops the reads from storage.
+// - All downloads together hold at most the read-ahead budget (http.readAheadBytes): each reads
+//   chunks of its share of it (1 MiB down to 64 KiB as downloads multiply), and a download past
+//   the budget waits until its own chunk is taken (one chunk, the least a download can hold, is
+//   always allowed).
+// - A client that has not taken a chunk for STALL_MS has the file hand back what it holds for
+//   reads to come (a decrypting file's batches); when downloads are many, every download does so
+//   after each chunk. A client that goes away has its chunks dropped from the count at once.
+//
+// Buffers are kept in pools per size (a new buffer per read made the collector run full
+// collections over and over during large downloads), each pool no larger than the budget allows.
 import type { FastifyReply } from 'fastify';
 import type { BlobContent } from '../registry/blobs.js';
-import type { LentBytes, RandomAccessFile } from '../storage/driver.js';
+import type { RandomAccessFile } from '../storage/driver.js';
+import { metrics } from './metrics.js';
+
+const CHUNK = 1024 * 1024;
+const MIN_CHUNK = 64 * 1024;
+const IN_FLIGHT = 2;
+const STALL_MS = 100;
+const POOL_BUFFERS = 8;
+
+let budget = 64 * 1024 * 1024;
+let downloads = 0;
+const pools = new Map<number, Buffer[]>();
+
+/** Sets the process-wide read-ahead budget (http.readAheadBytes). */
+export function setReadAheadBudget(bytes: number): void {
+  budget = Math.max(CHUNK, bytes);
+}
+
+/** A download's fair chunk size now: its share of the budget, a power of two from MIN_CHUNK to CHUNK. */
+function chunkSize(): number {
+  const share = budget / (Math.max(1, downloads) * IN_FLIGHT);
+  let size = CHUNK;
+  while (size > MIN_CHUNK && size > share) size /= 2;
+  return size;
+}
+
+interface Chunk {
+  buffer: Buffer;
+  bytes: Buffer;
+  settled: boolean;
+}
+
+function takeBuffer(size: number): Chunk {
+  const buffer = pools.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size);
+  metrics.blobReadAheadBytes += size;
+  if (metrics.blobReadAheadBytes > metrics.blobReadAheadPeakBytes) metrics.blobReadAheadPeakBytes = metrics.blobReadAheadBytes;
+  return { buffer, bytes: buffer, settled: false };
+}
+
+/** The chunk no longer counts; its buffer is reused only when the socket is known to be done with it. */
+function settle(chunk: Chunk, reuse: boolean): void {
+  if (chunk.settled) return;
+  chunk.settled = true;
+  metrics.blobReadAheadBytes -= chunk.buffer.length;
+  if (!reuse) return;
+  const pool = pools.get(chunk.buffer.length) ?? [];
+  pools.set(chunk.buffer.length, pool);
+  if (pool.length < Math.min(POOL_BUFFERS, Math.floor(budget / (4 * chunk.buffer.length)))) pool.push(chunk.buffer);
+}
+
+/** The chunk of the file at `position`, up to `size` bytes and through `end`. */
+async function chunkAt(file: RandomAccessFile, position: number, end: number, size: number): Promise<Chunk> {
+  const chunk = takeBuffer(size);
+  try {
+    const count = await file.read(chunk.buffer.subarray(0, Math.min(size, end - position + 1)), position);
+    chunk.bytes = chunk.buffer.subarray(0, count);
+    return chunk;
+  } catch (err) {
+    settle(chunk, true);
+    throw err;
+  }
+}
 
 export async function sendBlob(reply: FastifyReply, blob: BlobContent, cacheControl: string): Promise<unknown> {
   // A pre-signed URL is short-lived and the client's alone: no cache may keep the redirect.
@@ -16,10 +87,10 @@ export async function sendBlob(reply: FastifyReply, blob: BlobContent, cacheCont
   // The first chunk is read before any header: a blob that fails its integrity check there is
   // an error response, not a cut connection.
   const { start, end } = blob.range ?? { start: 0, end: blob.size - 1 };
-  let first: LentBytes | undefined;
+  let first: Chunk | undefined;
   if (blob.body.kind === 'file' && end >= start) {
     try {
-      first = await chunkAt(blob.body.file, start, end);
+      first = await chunkAt(blob.body.file, start, end, chunkSize());
     } catch (err) {
       await blob.body.file.close();
       throw err;
@@ -41,32 +112,10 @@ export async function sendBlob(reply: FastifyReply, blob: BlobContent, cacheCont
   return reply.send(blob.body.stream);
 }
 
-const CHUNK = 1024 * 1024;
-const IN_FLIGHT = 4;
-const POOL_LIMIT = 16;
-/** Buffers for files that do not lend, kept across downloads. */
-const pool: Buffer[] = [];
-
-/** The chunk of the file at `position`, up to CHUNK bytes and through `end`: lent by the file, or read into a pooled buffer. */
-async function chunkAt(file: RandomAccessFile, position: number, end: number): Promise<LentBytes> {
-  const max = Math.min(CHUNK, end - position + 1);
-  if (file.lend) return file.lend(position, max);
-  const buffer = pool.pop() ?? Buffer.allocUnsafeSlow(CHUNK);
-  const done = () => {
-    if (pool.length < POOL_LIMIT) pool.push(buffer);
-  };
-  try {
-    return { bytes: buffer.subarray(0, await file.read(buffer.subarray(0, max), position)), done };
-  } catch (err) {
-    done();
-    throw err;
-  }
-}
-
-export async function sendFileRange(reply: FastifyReply, file: RandomAccessFile, start: number, end: number, first?: LentBytes): Promise<void> {
+async function sendFileRange(reply: FastifyReply, file: RandomAccessFile, start: number, end: number, first?: Chunk): Promise<void> {
   reply.hijack();
   const res = reply.raw;
-  let inFlight = 0;
+  const inFlight = new Set<Chunk>();
   let wake: (() => void) | undefined;
   let closed = false;
   const onClose = () => {
@@ -74,38 +123,60 @@ export async function sendFileRange(reply: FastifyReply, file: RandomAccessFile,
     wake?.();
   };
   res.once('close', onClose);
+  downloads++;
+  /** Waits until the socket takes a chunk (or closes); a stalled client has the file give back what it holds meanwhile. */
+  const taken = async () => {
+    let stalled: NodeJS.Timeout | undefined;
+    let idling: Promise<void> | undefined;
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      stalled = setTimeout(() => (idling = file.idle?.().catch(() => undefined)), STALL_MS);
+    });
+    clearTimeout(stalled);
+    wake = undefined;
+    // No read while the file gives its memory back.
+    await idling;
+  };
   try {
     res.writeHead(reply.statusCode, reply.getHeaders() as Record<string, string>);
     let position = start;
     while (position <= end && !closed) {
-      if (inFlight === IN_FLIGHT) {
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
+      const size = chunkSize();
+      const overBudget = metrics.blobReadAheadBytes + size > budget;
+      if (inFlight.size === IN_FLIGHT || (inFlight.size > 0 && overBudget)) {
+        await taken();
         continue;
       }
-      const chunk = first ?? (await chunkAt(file, position, end));
+      const chunk = first ?? (await chunkAt(file, position, end, size));
       first = undefined;
       if (chunk.bytes.length === 0) {
-        chunk.done();
+        settle(chunk, true);
         throw new Error(`file ended at ${position}, before byte ${end}`);
       }
       position += chunk.bytes.length;
-      inFlight++;
-      // A chunk the socket never takes (the connection went away) is not given back: it is collected.
-      res.write(chunk.bytes, () => {
-        chunk.done();
-        inFlight--;
+      inFlight.add(chunk);
+      res.write(chunk.bytes, (err) => {
+        inFlight.delete(chunk);
+        settle(chunk, !err);
+        // The connection failed: nothing more is read for it (its close event may come later).
+        if (err) closed = true;
         wake?.();
       });
+      // With so many downloads that each one's share is less than a decrypting file's batch, no
+      // download keeps a batch between its chunks (nor reads ahead): each chunk opens what it reads.
+      if (size < CHUNK) await file.idle?.();
     }
-    first?.done();
+    if (first) settle(first, true);
     if (!closed) res.end();
   } catch (err) {
     // Headers are gone already: all that is left is to cut the connection.
     reply.log.error({ err }, 'sending a blob failed');
     res.destroy(err as Error);
   } finally {
+    downloads--;
     res.off('close', onClose);
+    // The connection went away: what the socket never took no longer counts (nor is reused).
+    if (closed) for (const chunk of inFlight) settle(chunk, false);
     await file.close();
   }
 }

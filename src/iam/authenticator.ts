@@ -26,6 +26,27 @@ export class Authenticator {
   async sigV4(request: SignedRequest, service: string, now = Date.now()): Promise<AuthenticatedPrincipal> {
     const signature = parseSignature(request);
     if (!signature) throw new SignatureError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
+    const { principal, secret } = await this.signer(signature, now);
+    const global = GLOBAL_SERVICES[service];
+    const region = global !== undefined && signature.region === global ? global : this.region;
+    verifySignature(request, signature, secret, { service, region, now });
+    if (principal.kind !== 'role-session') this.usage?.record(signature.accessKeyId, service, region, now);
+    return principal;
+  }
+
+  /**
+   * What can be checked of a SigV4-signed request before its body is read: that it is signed at
+   * all, by an access key (or temporary credentials) that exists and works. A request refused
+   * here costs the server no body; sigV4 then verifies the signature over the body.
+   */
+  async identify(request: Omit<SignedRequest, 'bodySha256'>, now = Date.now()): Promise<void> {
+    const signature = parseSignature({ ...request, bodySha256: '' });
+    if (!signature) throw new SignatureError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
+    await this.signer(signature, now);
+  }
+
+  /** The principal behind a signature's access key, and the secret it must be signed with. */
+  private async signer(signature: NonNullable<ReturnType<typeof parseSignature>>, now: number): Promise<{ principal: AuthenticatedPrincipal; secret: string }> {
     let principal: AuthenticatedPrincipal;
     let secret: string;
     if (isSessionKeyId(signature.accessKeyId)) {
@@ -40,11 +61,7 @@ export class Authenticator {
       principal = key.principal;
       secret = key.secret;
     }
-    const global = GLOBAL_SERVICES[service];
-    const region = global !== undefined && signature.region === global ? global : this.region;
-    verifySignature(request, signature, secret, { service, region, now });
-    if (principal.kind !== 'role-session') this.usage?.record(signature.accessKeyId, service, region, now);
-    return principal;
+    return { principal, secret };
   }
 
   /**
@@ -56,6 +73,9 @@ export class Authenticator {
     const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization);
     if (!match) throw new RegistryError('UNAUTHORIZED', 'unsupported Authorization scheme: use Basic with user AWS and a password from GetAuthorizationToken');
     const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+    // Empty credentials (`Basic Og==`, i.e. ":") are what skopeo and podman send with no login
+    // after a Basic challenge: no credentials, so anonymous (what policies allow "*" decides).
+    if (decoded === ':') return { kind: 'anonymous' };
     const colon = decoded.indexOf(':');
     const user = decoded.slice(0, colon);
     const claims = colon > 0 && user === 'AWS' ? this.tokens.verify(decoded.slice(colon + 1), now) : undefined;

@@ -1,8 +1,8 @@
 // Registry passwords (the `docker login` password GetAuthorizationToken returns): a signed,
 // expiring statement of which access key asked for it. Any node verifies one with the shared
 // signing key, without a database query.
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { loadSharedSecret, type Seal, type SettingsStore } from '../keys/shared-secret.js';
+import { SignedTokenCodec } from '../keys/signed-token.js';
 
 export const TOKEN_TTL_MS = 12 * 3600 * 1000;
 
@@ -18,34 +18,23 @@ export interface TokenClaims {
 }
 
 export class TokenService {
-  constructor(private readonly signingKey: Buffer) {}
+  private readonly codec: SignedTokenCodec;
+
+  constructor(signingKey: Buffer) {
+    this.codec = new SignedTokenCodec(signingKey, '', 16384);
+  }
 
   issue(claims: Omit<TokenClaims, 'exp'>, now = Date.now(), ttlMs = TOKEN_TTL_MS): { password: string; expiresAt: number } {
     const exp = now + ttlMs;
-    const payload = Buffer.from(JSON.stringify({ v: 1, a: claims.account, k: claims.key, e: exp, ...(claims.session && { s: claims.session }) })).toString('base64url');
-    return { password: `${payload}.${this.sign(payload)}`, expiresAt: exp };
+    return { password: this.codec.sign({ v: 1, a: claims.account, k: claims.key, e: exp, ...(claims.session && { s: claims.session }) }), expiresAt: exp };
   }
 
   /** The claims of a valid, unexpired token, or undefined. */
   verify(password: string, now = Date.now()): TokenClaims | undefined {
-    const dot = password.indexOf('.');
-    if (dot <= 0 || password.length > 16384) return undefined;
-    const payload = password.slice(0, dot);
-    const given = Buffer.from(password.slice(dot + 1), 'base64url');
-    const expected = Buffer.from(this.sign(payload), 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-    try {
-      const body = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { v: number; a: string; k: string; e: number; s?: unknown };
-      if (body.v !== 1 || typeof body.a !== 'string' || typeof body.k !== 'string' || typeof body.e !== 'number') return undefined;
-      if (body.e <= now || (body.s !== undefined && typeof body.s !== 'string')) return undefined;
-      return { account: body.a, key: body.k, exp: body.e, ...(typeof body.s === 'string' && { session: body.s }) };
-    } catch {
-      return undefined;
-    }
-  }
-
-  private sign(payload: string): string {
-    return createHmac('sha256', this.signingKey).update(payload).digest('base64url');
+    const body = this.codec.open(password);
+    if (!body || body.v !== 1 || typeof body.a !== 'string' || typeof body.k !== 'string' || typeof body.e !== 'number') return undefined;
+    if (body.e <= now || (body.s !== undefined && typeof body.s !== 'string')) return undefined;
+    return { account: body.a, key: body.k, exp: body.e, ...(typeof body.s === 'string' && { session: body.s }) };
   }
 }
 

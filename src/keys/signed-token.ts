@@ -1,36 +1,57 @@
-// Tokens Berth hands out and takes back (paging tokens): a JSON payload and an HMAC-SHA256 over
-// it with a key every node shares, so any node verifies one and no client can forge or alter
-// one. The MAC also covers a `binding` the token never carries (what it was issued for): a token
-// presented for anything else does not verify.
+// The one codec of Berth's HMAC-signed tokens (registry passwords, the public registry's bearer
+// tokens, layer download URLs, the AWS faces' paging tokens): `<payload>.<signature>`, both unpadded base64url. Decoding is
+// strict: each part must be the canonical encoding of its bytes (no padding, no characters a
+// lenient decoder skips, no unused bits set) and the signature exactly one HMAC-SHA256 long, so
+// a token has one spelling and bytes appended to it, or a last character swapped for its twin
+// that decodes to the same bytes, make it invalid.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** The setting the paging tokens' key is kept under, and the context it is sealed with. */
 export const PAGE_TOKEN_KEY: [string, string] = ['page_token_key', 'page-token-signing-key'];
 
-export class TokenSigner {
-  constructor(private readonly key: Buffer) {}
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+const SIGNATURE_BYTES = 32;
 
-  sign(payload: unknown, binding: string): string {
-    const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
-    return `${body}.${this.mac(body, binding)}`;
+/** The bytes of canonical unpadded base64url text, or undefined for any other text. */
+export function strictBase64url(text: string): Buffer | undefined {
+  if (!BASE64URL.test(text) || text.length % 4 === 1) return undefined;
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.toString('base64url') === text ? bytes : undefined;
+}
+
+export class SignedTokenCodec {
+  /** `domain` is signed before the payload, so a token of one kind never verifies as another. */
+  constructor(private readonly key: Buffer, private readonly domain = '', private readonly maxLength = 16384) {}
+
+  /**
+   * A token carrying `claims` as JSON. A `binding` (what the token is for: a listing, say) is
+   * signed but not carried: the token opens only with the same binding.
+   */
+  sign(claims: object, binding = ''): string {
+    const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+    return `${payload}.${this.mac(payload, binding).toString('base64url')}`;
   }
 
-  /** The payload of a token this signer made for `binding`; undefined for anything else. */
-  verify(token: string, binding: string, maxLength = 8192): unknown {
+  /** The parsed claims of a token whose signature verifies, or undefined (malformed, altered, forged, bound to another thing). */
+  open(token: string, binding = ''): Record<string, unknown> | undefined {
+    if (token.length > this.maxLength) return undefined;
     const dot = token.indexOf('.');
-    if (dot <= 0 || token.length > maxLength) return undefined;
-    const body = token.slice(0, dot);
-    const given = Buffer.from(token.slice(dot + 1), 'base64url');
-    const expected = Buffer.from(this.mac(body, binding), 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    if (dot <= 0 || token.indexOf('.', dot + 1) !== -1) return undefined;
+    const payloadText = token.slice(0, dot);
+    const given = strictBase64url(token.slice(dot + 1));
+    const payload = strictBase64url(payloadText);
+    if (!given || !payload || given.length !== SIGNATURE_BYTES) return undefined;
+    if (!timingSafeEqual(given, this.mac(payloadText, binding))) return undefined;
     try {
-      return JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as unknown;
+      const claims: unknown = JSON.parse(payload.toString('utf8'));
+      return typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? claims as Record<string, unknown> : undefined;
     } catch {
       return undefined;
     }
   }
 
-  private mac(body: string, binding: string): string {
-    return createHmac('sha256', this.key).update(`${binding}\n${body}`).digest('base64url');
+  private mac(payload: string, binding: string): Buffer {
+    // A binding ends in a newline, which base64url text never holds: bound and unbound never collide.
+    return createHmac('sha256', this.key).update(binding ? `${this.domain}${binding}\n${payload}` : `${this.domain}${payload}`).digest();
   }
 }

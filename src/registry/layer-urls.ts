@@ -1,10 +1,10 @@
 // Download URLs for layers (GetDownloadUrlForLayer): a short-lived token, HMAC-signed with a key
 // every node shares, that names a blob of a repository. Whoever holds it may read that blob until
 // it expires, as with a pre-signed S3 URL: the authorization call was made when it was issued.
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Actions } from '../domain/actions.js';
 import { parseDigest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
+import { SignedTokenCodec } from '../keys/signed-token.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { RepositoryAccess } from './access.js';
 import type { BlobContent, BlobService, ByteRange } from './blobs.js';
@@ -35,13 +35,18 @@ interface Grant {
 }
 
 export class LayerUrlService {
+  private readonly codec: SignedTokenCodec;
+
   constructor(
     private readonly store: MetadataStore,
     private readonly blobs: BlobService,
     private readonly access: RepositoryAccess,
-    private readonly signingKey: Buffer,
+    signingKey: Buffer,
     private readonly ttlMs = LAYER_URL_TTL_MS,
-  ) {}
+  ) {
+    // Signed in its own domain: the key is not shared with other tokens, but a layer URL must never read as one.
+    this.codec = new SignedTokenCodec(signingKey, 'layer-url:', MAX_TOKEN);
+  }
 
   /** A token for a layer of the repository, which a manifest of the repository must reference. */
   async issue(ctx: RequestContext, name: string, digestValue: string, now = Date.now()): Promise<LayerUrlResult> {
@@ -54,8 +59,7 @@ export class LayerUrlService {
     const presigned = await this.blobs.storeUrl(repository, digest);
     if (presigned) return { kind: 'presigned', url: presigned.url, digest, expiresAt: presigned.expiresAt };
     const exp = now + this.ttlMs;
-    const payload = Buffer.from(JSON.stringify({ v: 1, r: repository.id, d: digest, e: exp })).toString('base64url');
-    return { kind: 'issued', token: `${payload}.${this.sign(payload)}`, digest, expiresAt: exp };
+    return { kind: 'issued', token: this.codec.sign({ v: 1, r: repository.id, d: digest, e: exp }), digest, expiresAt: exp };
   }
 
   /** Opens the layer a valid, unexpired token names, whole or a range of it. */
@@ -65,24 +69,10 @@ export class LayerUrlService {
   }
 
   private verify(token: string, now: number): Grant {
-    const dot = token.indexOf('.');
-    if (dot <= 0 || token.length > MAX_TOKEN) throw new LayerUrlError('invalid', 'malformed layer URL');
-    const payload = token.slice(0, dot);
-    const given = Buffer.from(token.slice(dot + 1), 'base64url');
-    const expected = Buffer.from(this.sign(payload), 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new LayerUrlError('invalid', 'the layer URL signature does not match');
-    let body: { v?: unknown; r?: unknown; d?: unknown; e?: unknown };
-    try {
-      body = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as typeof body;
-    } catch {
-      throw new LayerUrlError('invalid', 'malformed layer URL');
-    }
+    const body = this.codec.open(token);
+    if (!body) throw new LayerUrlError('invalid', 'the layer URL is malformed or its signature does not match');
     if (body.v !== 1 || typeof body.r !== 'string' || typeof body.d !== 'string' || typeof body.e !== 'number') throw new LayerUrlError('invalid', 'malformed layer URL');
     if (body.e <= now) throw new LayerUrlError('expired', 'the layer URL has expired: ask GetDownloadUrlForLayer for a new one');
     return { repositoryId: body.r, digest: body.d, exp: body.e };
-  }
-
-  private sign(payload: string): string {
-    return createHmac('sha256', this.signingKey).update(`layer-url:${payload}`).digest('base64url');
   }
 }

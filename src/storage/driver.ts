@@ -39,6 +39,11 @@ export interface RandomAccessFile {
    * that a caller who only sends them on need not copy them first. Empty only at the end.
    */
   lend?(position: number, max: number): Promise<LentBytes>;
+  /**
+   * Optional: the reader pauses (its client stopped taking bytes). The file gives back the memory
+   * it holds for reads to come (read-ahead, kept buffers); a later read takes it again.
+   */
+  idle?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -130,7 +130,7 @@ async function healthy(url: string): Promise<boolean> {
  * until it answers. Open (no credentials) unless `env` sets BERTH_AUTH_MODE=iam; the
  * administrator key is always TEST_ADMIN.
  */
-export async function spawnBerth(dataDir: string, port: number, env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<ChildBerth> {
+export async function spawnBerth(dataDir: string, port: number, env: NodeJS.ProcessEnv = {}, args: string[] = [], options: { stdout?: number } = {}): Promise<ChildBerth> {
   const metadataUrl = await testMetadataUrl(dataDir);
   const child = spawn(process.execPath, [...cliNodeFlags(CLI), CLI, 'serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, ...args], {
     env: {
@@ -144,12 +144,13 @@ export async function spawnBerth(dataDir: string, port: number, env: NodeJS.Proc
       ...(metadataUrl && { BERTH_METADATA_URL: metadataUrl }),
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // Standard output (the log) to a file descriptor of the caller's when given, e.g. /dev/full.
+    stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
   });
   let stderr = '';
   let stdout = '';
   child.stderr!.on('data', (d) => (stderr += d));
-  child.stdout!.on('data', (d) => (stdout += d));
+  child.stdout?.on('data', (d) => (stdout += d));
   const url = `${servesTls(args, env) ? 'https' : 'http'}://127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
   for (;;) {

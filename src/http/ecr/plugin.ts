@@ -2,7 +2,7 @@
 // the X-Amz-Target prefix (AmazonEC2ContainerRegistry_V20150921.<Action> for ECR,
 // TrentService.<Action> for the key service), every request SigV4-signed for its service.
 import { createHash } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../../iam/authenticator.js';
 import { requestFacts } from '../facts.js';
 import type { PageTokens } from '../aws-page-tokens.js';
@@ -38,12 +38,24 @@ export async function awsJsonPlugin(app: FastifyInstance, options: ApiPluginOpti
     return renderApiError(err, request, reply);
   });
 
-  app.post('/', { constraints: { [AWS_PROTOCOL_CONSTRAINT]: 'json' } }, async (request, reply) => {
+  /** The service X-Amz-Target names (an UnknownOperationException for none). */
+  const serviceOf = (request: FastifyRequest): { target: string; service: ApiService } => {
     const target = request.headers['x-amz-target'];
     const service = typeof target === 'string' ? options.services.find((s) => target.startsWith(`${s.targetPrefix}.`)) : undefined;
-    if (typeof target !== 'string' || !service) {
-      throw new ApiError('UnknownOperationException', 'missing or unknown X-Amz-Target');
-    }
+    if (typeof target !== 'string' || !service) throw new ApiError('UnknownOperationException', 'missing or unknown X-Amz-Target');
+    return { target, service };
+  };
+
+  // Before the body is read (up to MAX_BODY): a request that is not signed by a working access
+  // key is refused without the server taking its body. The signature over the body is checked
+  // once the body is in.
+  const identify = async (request: FastifyRequest) => {
+    serviceOf(request);
+    await options.authenticator.identify({ method: request.method, url: request.url, headers: request.headers });
+  };
+
+  app.post('/', { constraints: { [AWS_PROTOCOL_CONSTRAINT]: 'json' }, preParsing: identify }, async (request, reply) => {
+    const { target, service } = serviceOf(request);
     const name = target.slice(service.targetPrefix.length + 1);
     const action = Object.hasOwn(service.actions, name) ? service.actions[name] : undefined;
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);

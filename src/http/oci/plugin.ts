@@ -23,6 +23,11 @@ export interface OciPluginOptions {
    * alias leading the name) or refuse it (rate limits).
    */
   route?(request: FastifyRequest, route: RouteName, ctx: RequestContext, name: string): Promise<{ ctx: RequestContext; name: string }>;
+  /**
+   * Authorizes a manifest PUT before its body is read: a caller who may not push is refused
+   * without the server taking (up to registry.maxManifestBytes of) its body.
+   */
+  authorizeManifestPut?(ctx: RequestContext, name: string): Promise<void>;
 }
 
 const HANDLERS: Record<RouteName, Partial<Record<string, Handler>>> = {
@@ -81,6 +86,7 @@ export async function ociPlugin(app: FastifyInstance, options: OciPluginOptions)
     }
     let name = match.name;
     if (options.route) ({ ctx, name } = await options.route(request, match.route, ctx, name));
+    if (match.route === 'manifest' && request.method === 'PUT' && options.authorizeManifestPut) await options.authorizeManifestPut(ctx, name);
     return handler({ request, reply, ctx, services: options.services, name, target: match.target, query: request.query as Record<string, string | string[]> });
   };
 

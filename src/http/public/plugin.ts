@@ -7,9 +7,10 @@ import type { AliasService } from '../../gallery/aliases.js';
 import type { PullRateLimiter } from '../../gallery/rate-limits.js';
 import type { Authenticator } from '../../iam/authenticator.js';
 import { ANONYMOUS, type Principal } from '../../iam/authorizer.js';
-import type { RegistryTokenService } from '../../iam/registry-tokens.js';
+import type { RegistryTokenClaims, RegistryTokenService } from '../../iam/registry-tokens.js';
 import { publicRegistryKey } from '../../registry/public-access.js';
 import type { RegistryServices } from '../../registry/services.js';
+import { clientIp } from '../connections.js';
 import { requestFacts } from '../facts.js';
 import { ociPlugin } from '../oci/plugin.js';
 import { tokenRoute } from './token.js';
@@ -25,7 +26,31 @@ export interface PublicRegistryOptions {
 }
 
 const ALIAS_OF = Symbol('berth.publicAlias');
-type WithAlias = FastifyRequest & { [ALIAS_OF]?: string };
+const CLAIMS_OF = Symbol('berth.publicTokenClaims');
+type WithAlias = FastifyRequest & { [ALIAS_OF]?: string; [CLAIMS_OF]?: RegistryTokenClaims };
+
+/** Whether the token was issued for `action` on the repository (as clients name it: alias/repository). */
+function grants(claims: RegistryTokenClaims, name: string, action: 'pull' | 'push'): boolean {
+  return claims.access.some((a) => a.type === 'repository' && a.name === name && a.actions.includes(action));
+}
+
+/**
+ * A token grants at most the scope it was issued for (policies then decide within it): reads
+ * need pull on the repository, anything else push. A mount from another repository needs pull
+ * there too; without it the upload starts as an ordinary one (the spec's fallback), mounting nothing.
+ */
+function checkScope(request: FastifyRequest, claims: RegistryTokenClaims, name: string): void {
+  const action = request.method === 'GET' || request.method === 'HEAD' ? 'pull' : 'push';
+  if (!grants(claims, name, action)) {
+    throw new RegistryError('UNAUTHORIZED', `the bearer token does not grant ${action} on ${name}: get one for scope repository:${name}:${action === 'pull' ? 'pull' : 'pull,push'} from the token endpoint`);
+  }
+  const query = request.query as Record<string, unknown>;
+  const from = query.from;
+  if (query.mount !== undefined && (typeof from !== 'string' || !grants(claims, from, 'pull'))) {
+    delete query.mount;
+    delete query.from;
+  }
+}
 
 /** The repository a /v2 path names (alias included), and whether the method writes. */
 function scopeOf(request: FastifyRequest): string | undefined {
@@ -69,18 +94,21 @@ export async function publicRegistryPlugin(app: FastifyInstance, options: Public
       const claims = options.tokens.verify(bearer[1]!);
       if (!claims) throw new RegistryError('UNAUTHORIZED', 'the bearer token is invalid or expired: get another from the token endpoint');
       const principal: Principal = claims.key && claims.account ? await options.authenticator.keyPrincipal({ key: claims.key, account: claims.account }) : ANONYMOUS;
+      (request as WithAlias)[CLAIMS_OF] = claims;
       return { principal, accountId: '', facts: requestFacts(request) };
     },
     async route(request, route, ctx, name) {
       if (route === 'base') return { ctx, name };
       if (route === 'catalog') throw new RegistryError('UNSUPPORTED', 'the public registry has no catalog: search the gallery', undefined, { status: 404 });
+      checkScope(request, (request as WithAlias)[CLAIMS_OF]!, name);
       const slash = name.indexOf('/');
       const alias = slash === -1 ? name : name.slice(0, slash);
       const accountId = slash === -1 ? undefined : await options.aliases.resolve(alias);
       if (!accountId) throw new RegistryError('NAME_UNKNOWN', `no public repository is called '${name}': a reference is <alias>/<repository>`, { name });
       (request as WithAlias)[ALIAS_OF] = alias;
       const routed = { ctx: { ...ctx, accountId: publicRegistryKey(accountId) }, name: name.slice(slash + 1) };
-      if (route === 'manifest' && request.method === 'GET') await options.limiter.pull(ctx.principal, request.ip);
+      if (route === 'manifest' && request.method === 'GET') await options.limiter.pull(ctx.principal, clientIp(request));
+      if (route === 'blob' && (request.method === 'GET' || request.method === 'HEAD')) await options.limiter.blobRead(ctx.principal, clientIp(request));
       return routed;
     },
   });

@@ -70,14 +70,15 @@ describe('public registry', () => {
     const privateRes = await fetch(`${server.url}/v2/web/private/blobs/uploads/?digest=sha256:${'0'.repeat(64)}`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`AWS:${privatePassword}`).toString('base64')}` }, body: Buffer.alloc(0) });
     assert.ok([201, 400].includes(privateRes.status), `private push: ${privateRes.status}`);
     assert.ok(await server.berth.store.repositories.get(server.berth.accountId, 'web/private'), 'the private repository exists');
-    const hidden = await manifest(token, `${alias}/web/private`, 'latest');
+    // With a token for its scope: what answers is the registry, not the token's scope.
+    const hidden = await manifest(await bearerToken(publicUrl, `repository:${alias}/web/private:pull`), `${alias}/web/private`, 'latest');
     assert.equal(hidden.status, 404);
     const hiddenError = ((await hidden.json()) as { errors: { code: string; message: string }[] }).errors[0]!;
     assert.equal(hiddenError.code, 'NAME_UNKNOWN');
     assert.match(hiddenError.message, new RegExp(`registry with id '${server.berth.accountId}'`), 'named by account id, not by the key it is kept under');
     assert.equal((await fetch(`${server.url}/v2/web/private/tags/list`)).status, 401, 'the private registry wants credentials');
     assert.equal((await fetch(`${publicUrl}/v2/_catalog`, { headers: { authorization: `Bearer ${token}` } })).status, 404);
-    assert.equal((await manifest(token, 'nosuchalias/web/server')).status, 404);
+    assert.equal((await manifest(await bearerToken(publicUrl, 'repository:nosuchalias/web/server:pull'), 'nosuchalias/web/server')).status, 404);
   });
 
   it('exchanges only a valid registry password for a push token', async () => {

@@ -29,11 +29,43 @@ interface Batch {
 /** Batches opened ahead of a sequential reader, at most: each a transfer to the engine under way while the caller sends the last. */
 export const READ_AHEAD = 3;
 /**
- * Batches opened ahead by all readers in the process together, past the first of each: with many
- * downloads at once the engine is busy anyway, and deeper read-ahead would only hold memory.
+ * Batches opened ahead by all readers in the process together: with many downloads at once the
+ * engine is busy anyway, and read-ahead for each would only hold memory (150 downloads held
+ * 5 MiB each). Likewise the spare batches readers keep for their next open.
  */
 const SHARED_AHEAD = 16;
 let sharedAhead = 0;
+const SHARED_SPARES = 16;
+let spares = 0;
+
+/** Bytes of batches that decrypting files hold now (taken from their engines and not given back). */
+let batchBytesHeld = 0;
+
+export function decryptingBytesHeld(): number {
+  return batchBytesHeld;
+}
+
+/**
+ * Batches being read and opened at once by all readers together. A reader waiting for its turn
+ * holds no batch: with many downloads queued on the engine, each held one while it waited.
+ */
+const OPENING_AT_ONCE = 16;
+let opening = 0;
+const waitingToOpen: (() => void)[] = [];
+
+/** Resolves when an open may start, with the function that ends it. */
+async function openingSlot(): Promise<() => void> {
+  if (opening < OPENING_AT_ONCE) opening++;
+  else await new Promise<void>((resolve) => waitingToOpen.push(resolve));
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const next = waitingToOpen.shift();
+    if (next) next();
+    else opening--;
+  };
+}
 
 /** An opened batch a reader holds: the one the last read ended in, or one lent out still. */
 interface Held {
@@ -141,11 +173,11 @@ export class DecryptingFile implements RandomAccessFile {
     const count = Math.max(1, Math.min(BATCH_SEGMENTS, span));
     const tail = this.ahead.at(-1) ?? this.current;
     let first = tail ? tail.first + tail.count : Math.floor(this.next / SEGMENT);
-    while (this.ahead.length < depth && first <= this.last && (this.ahead.length === 0 || sharedAhead < SHARED_AHEAD)) {
+    while (this.ahead.length < depth && first <= this.last && sharedAhead < SHARED_AHEAD) {
       const segments = Math.min(count, this.last - first + 1);
       const batch = { first, count: segments, plain: this.open(first, segments) };
       batch.plain.catch(() => undefined); // reported to whoever reads these segments
-      if (this.ahead.length > 0) sharedAhead++;
+      sharedAhead++;
       this.ahead.push(batch);
       first += batch.count;
     }
@@ -153,24 +185,32 @@ export class DecryptingFile implements RandomAccessFile {
 
   /** The first batch ahead, out of the queue (the one after it becomes the first, which the shared count leaves out). */
   private takeAhead(): Batch {
-    if (this.ahead.length > 1) sharedAhead--;
+    sharedAhead--;
     return this.ahead.shift()!;
   }
 
   private async open(first: number, count: number): Promise<Uint8Array> {
+    const release = await openingSlot();
+    try {
+      return await this.openNow(first, count);
+    } finally {
+      release();
+    }
+  }
+
+  private async openNow(first: number, count: number): Promise<Uint8Array> {
     const from = HEADER + first * SEALED_SEGMENT;
     const length = Math.min(count * SEALED_SEGMENT, this.file.size - from);
-    const batch = this.spare ?? this.engine.batch();
-    this.spare = undefined;
+    const batch = this.takeSpare() ?? this.takeBatch();
     let got: number;
     try {
       got = await readFully(this.file, Buffer.from(batch.buffer, batch.byteOffset, length), from);
     } catch (err) {
-      this.engine.release(batch);
+      this.giveBatch(batch);
       throw err;
     }
     if (got < length) {
-      this.engine.release(batch);
+      this.giveBatch(batch);
       throw new IntegrityError(`stored blob ends at ${from + got}, before ${from + length}`);
     }
     // The batch is the engine's until it resolves; the plaintext comes back in a batch to keep.
@@ -180,8 +220,9 @@ export class DecryptingFile implements RandomAccessFile {
   /** Keeps the batch under `plain` for the next open (one spare), or gives it back (after the close, always). */
   private keep(plain: Uint8Array): void {
     const batch = batchOf(plain, OPEN_BATCH);
-    if (this.spare || this.closed) this.engine.release(batch);
-    else this.spare = batch;
+    if (this.spare || this.closed || spares >= SHARED_SPARES) return this.giveBatch(batch);
+    this.spare = batch;
+    spares++;
   }
 
   /** Waits out the batches opening ahead (the file must stay open under them) and keeps their buffers. */
@@ -193,13 +234,46 @@ export class DecryptingFile implements RandomAccessFile {
     }
   }
 
+  /** The client paused: batches opening ahead, the current one (unless lent out) and the spare go back to the engine. */
+  async idle(): Promise<void> {
+    if (this.closed) return;
+    await this.dropAhead();
+    if (this.current && this.current.lent === 0) {
+      const current = this.current;
+      this.current = undefined;
+      this.retire(current);
+    }
+    const spare = this.takeSpare();
+    if (spare) this.giveBatch(spare);
+    // The next read starts a new run: no batches opened ahead for a client that is not taking them.
+    this.next = -1;
+    this.run = 0;
+  }
+
+  private takeSpare(): Uint8Array | undefined {
+    const spare = this.spare;
+    if (spare) spares--;
+    this.spare = undefined;
+    return spare;
+  }
+
+  private takeBatch(): Uint8Array {
+    batchBytesHeld += OPEN_BATCH;
+    return this.engine.batch();
+  }
+
+  private giveBatch(batch: Uint8Array): void {
+    batchBytesHeld -= OPEN_BATCH;
+    this.engine.release(batch);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.dropAhead();
     if (this.current) this.retire(this.current);
     this.current = undefined;
-    if (this.spare) this.engine.release(this.spare);
-    this.spare = undefined;
+    const spare = this.takeSpare();
+    if (spare) this.giveBatch(spare);
     this.engine.close();
     await this.file.close();
   }
