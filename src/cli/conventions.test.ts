@@ -13,10 +13,14 @@ import { requireTool } from '../testing/tools.js';
 
 const berth = (args: string[], env: NodeJS.ProcessEnv = {}) => runScript(CLI, args, env);
 
-/** Runs berth as the unprivileged user nobody, so that permissions count even when the tests run as root. */
-function berthAsNobody(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/**
+ * Runs berth without the capabilities that let root past file permissions (setpriv drops
+ * CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH), so that a file's owner bits count even when the tests
+ * run as root. Still root: it reads the checkout wherever that is, whatever its folders' modes.
+ */
+function berthWithoutOverride(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolveRun) => {
-    execFile(process.execPath, [CLI, ...args], { env: cleanEnv(env), uid: 65534, gid: 65534, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile('setpriv', ['--bounding-set=-dac_override,-dac_read_search', '--', process.execPath, CLI, ...args], { env: cleanEnv(env), timeout: 60_000 }, (err, stdout, stderr) => {
       resolveRun({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
     });
   });
@@ -75,16 +79,16 @@ describe('berth conventions', () => {
     assert.equal(underFile.stderr, `berth: cannot create the directory ${join(file, 'data')}: a part of the path is not a directory\n`);
 
     const closed = join(dir, 'closed');
-    mkdirSync(closed, { mode: 0o700 });
-    const unwritable = await berthAsNobody(['serve', '--data-dir', join(closed, 'data'), '--listen', '127.0.0.1:0']);
+    mkdirSync(closed, { mode: 0o500 });
+    const unwritable = await berthWithoutOverride(['serve', '--data-dir', join(closed, 'data'), '--listen', '127.0.0.1:0']);
     assert.equal(unwritable.code, 1, unwritable.stderr);
     assert.equal(unwritable.stderr, `berth: cannot create the directory ${join(closed, 'data')}: permission denied\n`);
 
     const open = join(dir, 'open');
     mkdirSync(open);
     chmodSync(open, 0o777);
-    writeFileSync(join(open, 'master.key'), `${Buffer.alloc(32, 1).toString('base64')}\n`, { mode: 0o600 });
-    const unreadableKey = await berthAsNobody(['admin', 'init', '--data-dir', open]);
+    writeFileSync(join(open, 'master.key'), `${Buffer.alloc(32, 1).toString('base64')}\n`, { mode: 0o000 });
+    const unreadableKey = await berthWithoutOverride(['admin', 'init', '--data-dir', open]);
     assert.equal(unreadableKey.code, 1, unreadableKey.stderr);
     assert.equal(unreadableKey.stderr, `berth: cannot open ${join(open, 'master.key')}: permission denied\n`);
     assert.doesNotMatch(unreadableKey.stderr + unwritable.stderr + underFile.stderr, NO_STACK);

@@ -41,7 +41,10 @@ export function serveCommand(): Command {
     .option('--tls-self-signed', 'serve HTTPS with a certificate of a local CA created once under <data-dir>/tls')
     .action(async (options: ServeOptions) => {
       const config = configFromOptions(options, flagSettings(options));
-      const lock = lockDataDir(config.dataDir);
+      // One embedded (SQLite) server per data directory; scale-out nodes on PostgreSQL may share
+      // one (a shared volume), their uploads serialized through the database.
+      const embedded = !/^postgres(ql)?:/.test(config.metadata.url);
+      const lock = embedded ? lockDataDir(config.dataDir) : undefined;
       // Loaded here so the commands that do not serve start without the HTTP stack.
       const { createBerth } = await import('../app.js');
       const berth = await createBerth(config);
@@ -71,7 +74,7 @@ export function serveCommand(): Command {
           berth.closeAllConnections();
         }, SHUTDOWN_GRACE_MS).unref();
         berth.close().then(() => {
-          lock.release();
+          lock?.release();
           process.exit(0);
         }, () => process.exit(1));
       };

@@ -73,9 +73,19 @@ describe('fuzz: Content-Range of an upload chunk and Content-Length', () => {
   });
 
   test('a chunk range written as the clients write it round-trips', (t) => {
-    check(t, 3000, fc.property(fc.nat({ max: 1e15 - 1 }), fc.nat({ max: 1e15 - 1 }), fc.constantFrom('', 'bytes ', 'bytes='), fc.constantFrom('', '/*', '/123'), (a, b, prefix, suffix) => {
+    // A total, when given, is beyond the end (at most 15 digits, as parseChunkRange takes them).
+    check(t, 3000, fc.property(fc.nat({ max: 1e15 - 2 }), fc.nat({ max: 1e15 - 2 }), fc.constantFrom('', 'bytes ', 'bytes='), fc.constantFrom('', '/*', 'total'), fc.nat(), (a, b, prefix, suffix, extra) => {
       const [start, end] = a <= b ? [a, b] : [b, a];
-      assert.deepEqual(parseChunkRange(`${prefix}${start}-${end}${suffix}`), { start, end });
+      const total = suffix === 'total' ? `/${Math.min(end + 1 + extra, 1e15 - 1)}` : suffix;
+      assert.deepEqual(parseChunkRange(`${prefix}${start}-${end}${total}`), { start, end });
+    }));
+  });
+
+  test('a total that is not beyond the end (100-199/5) is RANGE_INVALID (416)', (t) => {
+    check(t, 2000, fc.property(fc.nat({ max: 1e15 - 2 }), fc.nat({ max: 1e15 - 2 }), fc.nat(), (a, b, under) => {
+      const [start, end] = a <= b ? [a, b] : [b, a];
+      const header = `${start}-${end}/${Math.max(0, end - (under % (end + 1)))}`;
+      assert.equal(onlyThrows(() => parseChunkRange(header), rangeInvalid(), header), undefined, `${header} is refused`);
     }));
   });
 

@@ -212,7 +212,10 @@ export class UploadService {
     if (!(await remove())) return false;
     for (const id of ids) {
       this.hashes.drop(id);
-      await this.blobs.deleteUpload(id);
+      // The repository is gone whatever happens here: a request still writing into one of its
+      // uploads can make this removal fail (a directory not empty yet); the expiry sweep then
+      // removes the bytes, which no session owns any more.
+      await this.blobs.deleteUpload(id).catch(() => { /* swept by expiry */ });
     }
     return true;
   }
