@@ -95,7 +95,8 @@ describe('README', () => {
     writeFileSync(join(work, 'berth.yaml'), configBlock.code);
     const metadataUrl = await testMetadataUrl(join(work, 'data'));
     env = cleanEnv({
-      PATH: [bin, '/usr/bin', dirname(process.execPath), '/bin'].join(':'),
+      // The Node that runs the tests runs npx and berth's shebang too, before any other on the machine.
+      PATH: [bin, dirname(process.execPath), '/usr/bin', '/bin'].join(':'),
       HOME: work,
       REGISTRY_AUTH_FILE: join(work, 'auth.json'),
       AWS_PAGER: '',
