@@ -186,7 +186,14 @@ describe('aws iam and aws sts against Berth', () => {
     await fails(['iam', 'get-user', '--user-name', 'nobody'], 'NoSuchEntity');
     await fails(['iam', 'get-role', '--role-name', 'nobody'], 'NoSuchEntity');
     await fails(['iam', 'delete-user', '--user-name', 'nobody'], 'NoSuchEntity');
-    await fails(['iam', 'create-user', '--user-name', 'bad/name'], 'ValidationError');
+    // The CLI checks neither maximums nor patterns: Berth's answer is AWS's wording, value and lowerCamel member included.
+    const long = 'u'.repeat(65);
+    assert.match(await fails(['iam', 'create-user', '--user-name', long], 'ValidationError'),
+      new RegExp(`: 1 validation error detected: Value '${long}' at 'userName' failed to satisfy constraint: Member must have length less than or equal to 64\\s*$`));
+    assert.match(await fails(['iam', 'create-user', '--user-name', 'bad/name'], 'ValidationError'),
+      /: 1 validation error detected: Value 'bad\/name' at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: \[\\w\+=,\.@-\]\+\s*$/);
+    assert.match(await fails(['iam', 'list-users', '--page-size', '2000'], 'ValidationError'),
+      /: 1 validation error detected: Value '2000' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 1000\s*$/);
     await fails(['iam', 'create-role', '--role-name', 'broken', '--assume-role-policy-document', '{"Version":"2012-10-17","Statement":[{"Effect":"Allow"'], 'MalformedPolicyDocument');
     await fails(['iam', 'create-role', '--role-name', 'broken', '--assume-role-policy-document', trust({ Effect: 'Allow', Action: 'sts:AssumeRole' })], 'MalformedPolicyDocument');
     await fails(['iam', 'get-role', '--role-name', 'broken'], 'NoSuchEntity');

@@ -2,6 +2,7 @@
 import type { z } from 'zod';
 import type { Principal } from '../../iam/authorizer.js';
 import type { RequestFacts } from '../../policy/request.js';
+import { validate } from '../aws-validation.js';
 import { IamError } from './errors.js';
 import type { XmlValue } from './xml.js';
 
@@ -19,19 +20,13 @@ export type IamAction = (call: IamCall) => Promise<{ [name: string]: XmlValue } 
 export type IamActionTable = Record<string, IamAction>;
 
 /**
- * Validates an action's input; the query protocol's ValidationError names the bad member as
- * AWS does ("1 validation error detected: Value at 'userName' failed to satisfy constraint: …").
+ * Validates an action's input; the query protocol's ValidationError names every bad member (lower
+ * camel case, as AWS's IAM messages do) and its value, in AWS's words: "1 validation error
+ * detected: Value '2000' at 'maxItems' failed to satisfy constraint: Member must have value less
+ * than or equal to 1000".
  */
 export function input<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
-  const result = schema.safeParse(body ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const path = issue.path.map(String);
-  const field = path.length > 0 ? path.map((p, i) => (i === 0 ? p.charAt(0).toLowerCase() + p.slice(1) : p)).join('.') : 'request';
-  // zod does not report the input of an issue: whether the member was sent is read from the body.
-  const sent = issue.path.reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key as PropertyKey] : undefined), body ?? {});
-  if (issue.code === 'invalid_type' && sent === undefined) throw new IamError('ValidationError', `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
-  throw new IamError('ValidationError', `1 validation error detected: Value at '${field}' failed to satisfy constraint: ${issue.message}`);
+  return validate(schema, body, (message) => new IamError('ValidationError', message), { lowerFirst: true });
 }
 
 /** An opaque pagination Marker for a cursor (the last name of a page). */

@@ -172,6 +172,16 @@ describe('the IAM and STS query protocol', { skip }, () => {
     await fails('ListUsers', { MaxItems: '0' }, 'ValidationError');
   });
 
+  it('ValidationError words every bad member, its value and the constraint as AWS does', async () => {
+    assert.equal(await fails('ListUsers', { MaxItems: '2000' }, 'ValidationError'),
+      "1 validation error detected: Value '2000' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 1000");
+    assert.equal(await fails('CreateUser', {}, 'ValidationError'),
+      "1 validation error detected: Value null at 'userName' failed to satisfy constraint: Member must not be null");
+    assert.equal(await fails('CreateUser', { UserName: 'q/bad', Path: '' }, 'ValidationError'),
+      "2 validation errors detected: Value 'q/bad' at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+; "
+      + "Value '' at 'path' failed to satisfy constraint: Member must have length greater than or equal to 1");
+  });
+
   it('roles, role policies, managed policies and OIDC providers answer in the models\' shapes', async () => {
     const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'sts:AssumeRole' }] });
     const role = await ok('CreateRole', { RoleName: 'q-role', AssumeRolePolicyDocument: trust, Description: 'query test', 'Tags.member.1.Key': 'k', 'Tags.member.1.Value': 'v' });
