@@ -339,7 +339,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   // actions are decided by identity policies alone, never by a repository's or registry's policy.
   if (iamAuthorizer instanceof PolicyAuthorizer) iamAuthorizer.log = app.log;
   const queryServices = iamFace(store, identities, sessions, iamAuthorizer, { identityPolicies });
-  await app.register(awsQueryPlugin, { authenticator, services: queryServices });
+  await app.register(awsQueryPlugin, { authenticator, services: queryServices, pageTokens });
 
   const publicListener = config.public.listen ? await createPublicListener(config, nodeId, tls, {
     services: publicServices, aliases, limiter, authenticator, host: config.public.host,

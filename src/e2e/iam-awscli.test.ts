@@ -186,7 +186,27 @@ describe('aws iam and aws sts against Berth', () => {
     await fails(['iam', 'get-user', '--user-name', 'nobody'], 'NoSuchEntity');
     await fails(['iam', 'get-role', '--role-name', 'nobody'], 'NoSuchEntity');
     await fails(['iam', 'delete-user', '--user-name', 'nobody'], 'NoSuchEntity');
-    await fails(['iam', 'create-user', '--user-name', 'bad/name'], 'ValidationError');
+    // The CLI's own pagination sends each page's Marker back: every user comes, one per request.
+    for (const name of ['page-a', 'page-b', 'page-c']) await ok(['iam', 'create-user', '--user-name', name]);
+    const userNames = (page: Record<string, any>) => page.Users.map((u: { UserName: string }) => u.UserName) as string[];
+    const everyone = userNames(await ok(['iam', 'list-users', '--page-size', '1000']));
+    assert.ok(everyone.length >= 4 && ['page-a', 'page-b', 'page-c'].every((n) => everyone.includes(n)), everyone.join());
+    assert.deepEqual(userNames(await ok(['iam', 'list-users', '--page-size', '1'])), everyone);
+    const firstPage = await ok(['iam', 'list-users', '--max-items', '1', '--no-paginate']);
+    assert.equal(firstPage.IsTruncated, true);
+    assert.deepEqual(userNames(await ok(['iam', 'list-users', '--max-items', '1', '--marker', firstPage.Marker, '--no-paginate'])), [everyone[1]]);
+    // A Marker pages only its own listing: not another action's, nor the same action's with other parameters.
+    await fails(['iam', 'list-roles', '--marker', firstPage.Marker, '--no-paginate'], 'ValidationError');
+    await fails(['iam', 'list-users', '--path-prefix', '/other/', '--marker', firstPage.Marker, '--no-paginate'], 'ValidationError');
+    for (const name of ['page-a', 'page-b', 'page-c']) await ok(['iam', 'delete-user', '--user-name', name]);
+    // The CLI checks neither maximums nor patterns: Berth's answer is AWS's wording, value and lowerCamel member included.
+    const long = 'u'.repeat(65);
+    assert.match(await fails(['iam', 'create-user', '--user-name', long], 'ValidationError'),
+      new RegExp(`: 1 validation error detected: Value '${long}' at 'userName' failed to satisfy constraint: Member must have length less than or equal to 64\\s*$`));
+    assert.match(await fails(['iam', 'create-user', '--user-name', 'bad/name'], 'ValidationError'),
+      /: 1 validation error detected: Value 'bad\/name' at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: \[\\w\+=,\.@-\]\+\s*$/);
+    assert.match(await fails(['iam', 'list-users', '--page-size', '2000'], 'ValidationError'),
+      /: 1 validation error detected: Value '2000' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 1000\s*$/);
     await fails(['iam', 'create-role', '--role-name', 'broken', '--assume-role-policy-document', '{"Version":"2012-10-17","Statement":[{"Effect":"Allow"'], 'MalformedPolicyDocument');
     await fails(['iam', 'create-role', '--role-name', 'broken', '--assume-role-policy-document', trust({ Effect: 'Allow', Action: 'sts:AssumeRole' })], 'MalformedPolicyDocument');
     await fails(['iam', 'get-role', '--role-name', 'broken'], 'NoSuchEntity');

@@ -1,4 +1,4 @@
-// Paging tokens of the AWS JSON faces (ECR's and ECR Public's nextToken, KMS's Marker): a signed
+// Paging tokens of the AWS faces (ECR's and ECR Public's nextToken, KMS's and IAM's Marker): a signed
 // cursor, bound to the action and the listing it pages (registry, repository, filter…), so a
 // token from one listing cannot page another and no client can make one up.
 import type { z } from 'zod';

@@ -1,7 +1,9 @@
 // What every IAM and STS action handler receives, and the helpers that validate its input.
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Principal } from '../../iam/authorizer.js';
 import type { RequestFacts } from '../../policy/request.js';
+import type { PageTokens } from '../aws-page-tokens.js';
+import { validate, violation } from '../aws-validation.js';
 import { IamError } from './errors.js';
 import type { XmlValue } from './xml.js';
 
@@ -12,6 +14,10 @@ export interface IamCall {
   body: Record<string, unknown>;
   /** What policy conditions read of the request (aws:SourceIp, aws:SecureTransport, …). */
   facts: RequestFacts;
+  /** The action called, as its IAM or STS policy action names it (`iam:ListUsers`): Markers are bound to it. */
+  action: string;
+  /** Signs and opens the pagination Markers. */
+  pages: PageTokens;
 }
 
 /** An action's result members (rendered inside <ActionResult>), or undefined for an action without output. */
@@ -19,42 +25,46 @@ export type IamAction = (call: IamCall) => Promise<{ [name: string]: XmlValue } 
 export type IamActionTable = Record<string, IamAction>;
 
 /**
- * Validates an action's input; the query protocol's ValidationError names the bad member as
- * AWS does ("1 validation error detected: Value at 'userName' failed to satisfy constraint: …").
+ * Validates an action's input; the query protocol's ValidationError names every bad member (lower
+ * camel case, as AWS's IAM messages do) and its value, in AWS's words: "1 validation error
+ * detected: Value '2000' at 'maxItems' failed to satisfy constraint: Member must have value less
+ * than or equal to 1000".
  */
 export function input<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
-  const result = schema.safeParse(body ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const path = issue.path.map(String);
-  const field = path.length > 0 ? path.map((p, i) => (i === 0 ? p.charAt(0).toLowerCase() + p.slice(1) : p)).join('.') : 'request';
-  // zod does not report the input of an issue: whether the member was sent is read from the body.
-  const sent = issue.path.reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key as PropertyKey] : undefined), body ?? {});
-  if (issue.code === 'invalid_type' && sent === undefined) throw new IamError('ValidationError', `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
-  throw new IamError('ValidationError', `1 validation error detected: Value at '${field}' failed to satisfy constraint: ${issue.message}`);
+  return validate(schema, body, (message) => new IamError('ValidationError', message), { lowerFirst: true });
 }
 
-/** An opaque pagination Marker for a cursor (the last name of a page). */
-export function encodeMarker(last: string): string {
-  return Buffer.from(JSON.stringify({ l: last })).toString('base64url');
+/** What a Marker carries: the last name of the page it ends. */
+const Cursor = z.string();
+
+/**
+ * An opaque pagination Marker for a cursor (the last name of a page), signed and bound to this
+ * action and the listing's `parameters` (path prefix, user, scope: whatever chooses the items).
+ */
+export function encodeMarker(call: IamCall, parameters: unknown, last: string): string {
+  return call.pages.issue({ action: call.action, parameters }, last);
 }
 
-/** The cursor of a Marker this API issued; InvalidInput for anything else. */
-export function decodeMarker(marker: string | undefined): string | undefined {
+/**
+ * The cursor of a Marker this action issued for the same listing; ValidationError for anything
+ * else (another action's or listing's Marker, an altered one, one never issued).
+ */
+export function decodeMarker(call: IamCall, parameters: unknown, marker: string | undefined): string | undefined {
   if (marker === undefined) return undefined;
-  try {
-    const value = JSON.parse(Buffer.from(marker, 'base64url').toString('utf8')) as { l?: unknown };
-    if (typeof value.l === 'string') return value.l;
-  } catch { /* refused below */ }
-  throw new IamError('ValidationError', '1 validation error detected: Value at \'marker\' failed to satisfy constraint: Member must be a Marker from a previous response');
+  const cursor = call.pages.open({ action: call.action, parameters }, Cursor, marker);
+  if (cursor !== undefined) return cursor;
+  throw new IamError('ValidationError', `1 validation error detected: ${violation('marker', marker, 'Member must be the Marker of a previous response to the same request')}`);
 }
 
-/** One page of items in name order after the Marker: the IAM list shape's IsTruncated/Marker. */
-export function page<T>(items: T[], nameOf: (item: T) => string, marker: string | undefined, maxItems: number | undefined): { items: T[]; IsTruncated: boolean; Marker?: string } {
-  const after = decodeMarker(marker);
+/**
+ * One page of items in name order after the Marker: the IAM list shape's IsTruncated/Marker.
+ * `parameters` are the listing's (its input but for Marker and MaxItems).
+ */
+export function page<T>(call: IamCall, parameters: unknown, items: T[], nameOf: (item: T) => string, marker: string | undefined, maxItems: number | undefined): { items: T[]; IsTruncated: boolean; Marker?: string } {
+  const after = decodeMarker(call, parameters, marker);
   const sorted = [...items].sort((a, b) => (nameOf(a) < nameOf(b) ? -1 : nameOf(a) > nameOf(b) ? 1 : 0));
   const rest = after === undefined ? sorted : sorted.filter((item) => nameOf(item) > after);
   const limit = maxItems ?? 100;
   const taken = rest.slice(0, limit);
-  return rest.length > limit ? { items: taken, IsTruncated: true, Marker: encodeMarker(nameOf(taken[taken.length - 1]!)) } : { items: taken, IsTruncated: false };
+  return rest.length > limit ? { items: taken, IsTruncated: true, Marker: encodeMarker(call, parameters, nameOf(taken[taken.length - 1]!)) } : { items: taken, IsTruncated: false };
 }

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Authenticator } from '../../iam/authenticator.js';
 import { ANONYMOUS, type Principal } from '../../iam/authorizer.js';
+import type { PageTokens } from '../aws-page-tokens.js';
 import { AWS_PROTOCOL_CONSTRAINT } from '../aws-protocol.js';
 import { withRequestFacts } from '../../iam/iam-access.js';
 import { requestFacts } from '../facts.js';
@@ -28,6 +29,8 @@ export interface QueryPluginOptions {
   authenticator: Authenticator;
   /** By API version: 2010-05-08 (IAM), 2011-06-15 (STS). */
   services: Record<string, QueryService>;
+  /** Signs and opens the list actions' Markers. */
+  pageTokens: PageTokens;
 }
 
 export const IAM_VERSION = '2010-05-08';
@@ -65,7 +68,9 @@ export async function awsQueryPlugin(app: FastifyInstance, options: QueryPluginO
         }, service.signingName);
       }
       const facts = requestFacts(request);
-      const result = await withRequestFacts(facts, () => action({ principal, body: unflatten(form), facts }));
+      const result = await withRequestFacts(facts, () => action({
+        principal, body: unflatten(form), facts, action: `${service.signingName}:${name}`, pages: options.pageTokens,
+      }));
       const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<${name}Response xmlns="${namespace}">`
         + (result ? `<${name}Result>${elements(result)}</${name}Result>` : '')
         + `<ResponseMetadata><RequestId>${request.id}</RequestId></ResponseMetadata></${name}Response>`;

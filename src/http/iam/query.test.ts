@@ -172,6 +172,40 @@ describe('the IAM and STS query protocol', { skip }, () => {
     await fails('ListUsers', { MaxItems: '0' }, 'ValidationError');
   });
 
+  it('a Marker pages only the listing it came from and cannot be made up or altered', async () => {
+    for (const name of ['q-m1', 'q-m2']) await ok('CreateUser', { UserName: name });
+    const names = (element: Element | undefined) => field(element, 'Users')!.children.map((u) => field(u, 'UserName')!.text);
+    const all = names(await ok('ListUsers', { PathPrefix: '/' }));
+    const first = await ok('ListUsers', { PathPrefix: '/', MaxItems: '1' });
+    const marker = field(first, 'Marker')!.text;
+    const next = await ok('ListUsers', { PathPrefix: '/', MaxItems: '1', Marker: marker });
+    assert.deepEqual([...names(first), ...names(next)], all.slice(0, 2), 'the same listing continues');
+    const refused = "1 validation error detected: Value '" + marker + "' at 'marker' failed to satisfy constraint: Member must be the Marker of a previous response to the same request";
+    assert.equal(await fails('ListUsers', { PathPrefix: '/other/', Marker: marker }, 'ValidationError'), refused, 'another path prefix');
+    assert.equal(await fails('ListUsers', { Marker: marker }, 'ValidationError'), refused, 'no path prefix');
+    assert.equal(await fails('ListRoles', { PathPrefix: '/', Marker: marker }, 'ValidationError'), refused, 'another action');
+    const tags = await ok('ListUserTags', { UserName: 'q-m1', MaxItems: '1' });
+    assert.equal(field(tags, 'IsTruncated')!.text, 'false');
+    // A Marker anyone can write (the last name, encoded) and one altered by a character are refused.
+    await fails('ListUsers', { Marker: Buffer.from(JSON.stringify({ l: 'q-m1' })).toString('base64url') }, 'ValidationError');
+    await fails('ListUsers', { Marker: Buffer.from(JSON.stringify({ cursor: 'q-m1' })).toString('base64url') }, 'ValidationError');
+    const [payload, signature] = marker.split('.');
+    const forged = `${Buffer.from(JSON.stringify({ cursor: '' })).toString('base64url')}.${signature!}`;
+    await fails('ListUsers', { PathPrefix: '/', Marker: forged }, 'ValidationError');
+    const altered = `${payload!}.${signature!.slice(0, -2)}${signature!.at(-2) === 'A' ? 'B' : 'A'}${signature!.at(-1)!}`;
+    await fails('ListUsers', { PathPrefix: '/', Marker: altered }, 'ValidationError');
+  });
+
+  it('ValidationError words every bad member, its value and the constraint as AWS does', async () => {
+    assert.equal(await fails('ListUsers', { MaxItems: '2000' }, 'ValidationError'),
+      "1 validation error detected: Value '2000' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 1000");
+    assert.equal(await fails('CreateUser', {}, 'ValidationError'),
+      "1 validation error detected: Value null at 'userName' failed to satisfy constraint: Member must not be null");
+    assert.equal(await fails('CreateUser', { UserName: 'q/bad', Path: '' }, 'ValidationError'),
+      "2 validation errors detected: Value 'q/bad' at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+; "
+      + "Value '' at 'path' failed to satisfy constraint: Member must have length greater than or equal to 1");
+  });
+
   it('roles, role policies, managed policies and OIDC providers answer in the models\' shapes', async () => {
     const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'sts:AssumeRole' }] });
     const role = await ok('CreateRole', { RoleName: 'q-role', AssumeRolePolicyDocument: trust, Description: 'query test', 'Tags.member.1.Key': 'k', 'Tags.member.1.Value': 'v' });

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { ResourceTag } from '../../domain/resource-tags.js';
 import type { User } from '../../metadata/store.js';
-import { page } from './call.js';
+import { page, type IamCall } from './call.js';
 import type { XmlValue } from './xml.js';
 
 export const name = z.string().min(1).max(64).regex(/^[\w+=,.@-]+$/, 'Member must satisfy regular expression pattern: [\\w+=,.@-]+');
@@ -30,9 +30,13 @@ export function userXml(user: User & { path?: string; tags?: ResourceTag[] }): {
   };
 }
 
-/** A page of a list in name order, as the IAM list shapes carry it (Marker, IsTruncated). */
-export function listPage<T>(member: string, items: T[], nameOf: (item: T) => string, input: { Marker?: string | undefined; MaxItems?: number | undefined }, render: (item: T) => XmlValue): { [name: string]: XmlValue } {
-  const { items: taken, IsTruncated, Marker } = page(items, nameOf, input.Marker, input.MaxItems);
+/**
+ * A page of a list in name order, as the IAM list shapes carry it (Marker, IsTruncated). The
+ * Marker is bound to the call's action and the rest of its `input` (the listing's parameters).
+ */
+export function listPage<T>(call: IamCall, member: string, items: T[], nameOf: (item: T) => string, input: { Marker?: string | undefined; MaxItems?: number | undefined }, render: (item: T) => XmlValue): { [name: string]: XmlValue } {
+  const { Marker: marker, MaxItems: maxItems, ...parameters } = input;
+  const { items: taken, IsTruncated, Marker } = page(call, parameters, items, nameOf, marker, maxItems);
   return { [member]: taken.map(render), IsTruncated, Marker };
 }
 

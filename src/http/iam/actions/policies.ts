@@ -42,7 +42,7 @@ function inlineActions(policies: IamPolicyService, type: OwnerRef['type']): IamA
     async [`List${Type}Policies`](call) {
       const body = input(owner.extend({ Marker: marker, MaxItems: maxItems }), call.body);
       const names = await policies.listInline(signed(call.principal), ownerOf(body));
-      return listPage('PolicyNames', names, (n) => n, body, (n) => n);
+      return listPage(call, 'PolicyNames', names, (n) => n, body, (n) => n);
     },
     async [`Delete${Type}Policy`](call) {
       const body = input(owner.extend({ PolicyName: policyName }), call.body);
@@ -62,7 +62,7 @@ function inlineActions(policies: IamPolicyService, type: OwnerRef['type']): IamA
     async [`ListAttached${Type}Policies`](call) {
       const body = input(owner.extend({ PathPrefix: path, Marker: marker, MaxItems: maxItems }), call.body);
       const attached = await policies.attached(signed(call.principal), ownerOf(body));
-      return listPage('AttachedPolicies', attached, (p) => p.arn, body, (p) => ({ PolicyName: p.name, PolicyArn: p.arn }));
+      return listPage(call, 'AttachedPolicies', attached, (p) => p.arn, body, (p) => ({ PolicyName: p.name, PolicyArn: p.arn }));
     },
   };
 }
@@ -98,7 +98,7 @@ export function policyActions(policies: IamPolicyService): IamActionTable {
       }), call.body);
       const list = body.PolicyUsageFilter === 'PermissionsBoundary' ? [] : await policies.list(signed(call.principal), body.Scope ?? 'All', body.OnlyAttached ?? false);
       const prefix = body.PathPrefix ?? '/';
-      return listPage('Policies', list.filter((p) => p.path.startsWith(prefix)), (p) => p.arn, body, policyXml);
+      return listPage(call, 'Policies', list.filter((p) => p.path.startsWith(prefix)), (p) => p.arn, body, policyXml);
     },
     async DeletePolicy(call) {
       const body = input(z.object({ PolicyArn: arn }), call.body);

@@ -41,7 +41,7 @@ export function roleActions(roles: RoleService): IamActionTable {
     },
     async ListRoles(call) {
       const body = input(z.object({ PathPrefix: path, Marker: marker, MaxItems: maxItems }), call.body);
-      return listPage('Roles', await roles.list(signed(call.principal), body.PathPrefix), (r) => r.name, body, roleXml);
+      return listPage(call, 'Roles', await roles.list(signed(call.principal), body.PathPrefix), (r) => r.name, body, roleXml);
     },
     async DeleteRole(call) {
       const body = input(z.object({ RoleName: name }), call.body);
@@ -65,7 +65,7 @@ export function roleActions(roles: RoleService): IamActionTable {
     },
     async ListRoleTags(call) {
       const body = input(z.object({ RoleName: name, Marker: marker, MaxItems: maxItems }), call.body);
-      return listPage('Tags', await roles.tags(signed(call.principal), body.RoleName), (t) => t.key, body, (t) => tagsXml([t])[0]);
+      return listPage(call, 'Tags', await roles.tags(signed(call.principal), body.RoleName), (t) => t.key, body, (t) => tagsXml([t])[0]);
     },
   };
 }

@@ -23,7 +23,7 @@ export function userActions(users: IamUserService): IamActionTable {
     async ListUsers(call) {
       const body = input(z.object({ PathPrefix: path, Marker: marker, MaxItems: maxItems }), call.body);
       const list = (await users.list(signed(call.principal))).filter((u) => u.path.startsWith(body.PathPrefix ?? '/'));
-      return listPage('Users', list, (u) => u.name, body, (u) => userXml({ ...u, tags: [] }));
+      return listPage(call, 'Users', list, (u) => u.name, body, (u) => userXml({ ...u, tags: [] }));
     },
     async DeleteUser(call) {
       const body = input(z.object({ UserName: name }), call.body);
@@ -43,7 +43,7 @@ export function userActions(users: IamUserService): IamActionTable {
     async ListAccessKeys(call) {
       const body = input(z.object({ UserName: name.optional(), Marker: marker, MaxItems: maxItems }), call.body);
       const keys = await users.listAccessKeys(signed(call.principal), body.UserName);
-      return listPage('AccessKeyMetadata', keys, (k) => k.accessKeyId, body, (k) => ({
+      return listPage(call, 'AccessKeyMetadata', keys, (k) => k.accessKeyId, body, (k) => ({
         UserName: k.userName === 'root' ? undefined : k.userName, AccessKeyId: k.accessKeyId, Status: k.status, CreateDate: new Date(k.createdAt),
       }));
     },
@@ -82,7 +82,7 @@ export function userActions(users: IamUserService): IamActionTable {
     async ListUserTags(call) {
       const body = input(z.object({ UserName: name, Marker: marker, MaxItems: maxItems }), call.body);
       const tags = await users.tags(signed(call.principal), body.UserName);
-      const { Tags, ...rest } = listPage('Tags', tags, (t) => t.key, body, (t) => tagsXml([t])[0]);
+      const { Tags, ...rest } = listPage(call, 'Tags', tags, (t) => t.key, body, (t) => tagsXml([t])[0]);
       return { Tags, ...rest };
     },
   };
