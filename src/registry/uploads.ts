@@ -288,12 +288,18 @@ export class UploadService {
   /**
    * Runs work on an upload (holding its lock); when storage is full, the upload is abandoned at
    * once: its bytes are what the disk needs back, and they would otherwise wait for expiry.
+   * An upload whose session vanished during the work (its repository deleted) is BLOB_UPLOAD_UNKNOWN.
    */
   private async freedWhenFull<T>(id: string, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (err) {
       if (isStorageFull(err)) await this.discard(id).catch(() => { /* expiry finds what is left */ });
+      // A repository deleted meanwhile takes its uploads' sessions and bytes from under the work
+      // (a file gone mid-write): the upload is unknown now, not a server fault.
+      else if (!(err instanceof RegistryError) && !(await this.store.uploads.get(id).catch(() => undefined))) {
+        throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} was removed with its repository`, { id });
+      }
       throw err;
     }
   }
