@@ -107,7 +107,7 @@ export class StsService {
       texts.push(input.policy);
     }
     const arns = input.policyArns ?? [];
-    if (arns.length > MAX_POLICY_ARNS) throw new IdentityError('ValidationError', `1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to ${MAX_POLICY_ARNS}`);
+    if (arns.length > MAX_POLICY_ARNS) throw new IdentityError('ValidationError', `1 validation error detected: Value '${JSON.stringify(arns)}' at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to ${MAX_POLICY_ARNS}`);
     for (const arn of new Set(arns)) {
       const builtIn = managedPolicy(arn);
       const own = builtIn ? undefined : arn.startsWith(`arn:aws:iam::${role.accountId}:policy/`) ? await this.store.policies.getManagedPolicy(arn) : undefined;
@@ -185,7 +185,7 @@ export class StsService {
 
   /** The session's credentials; its principal tags are the role's, overridden by the session's own. */
   private async issue(role: Role, sessionName: string, durationSeconds: number, tags: ResourceTag[], sessionPolicies: string[]): Promise<AssumedRole> {
-    if (!SESSION_NAME.test(sessionName)) throw new IdentityError('ValidationError', `RoleSessionName is 2 to 64 letters, digits and + = , . @ _ -, not "${sessionName}"`);
+    if (!SESSION_NAME.test(sessionName)) throw new IdentityError('ValidationError', `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`);
     const arn = `arn:aws:sts::${role.accountId}:assumed-role/${role.name}/${sessionName}`;
     const credentials = this.sessions.issue({
       accountId: role.accountId, arn, roleArn: role.arn, roleId: role.id, sessionName,

@@ -36,7 +36,8 @@ async function sts(params: Record<string, string>, credentials: Credentials | nu
   const base = { 'content-type': 'application/x-www-form-urlencoded' };
   const headers = credentials ? await signHeaders({ method: 'POST', url: '/', host, headers: base, body }, { service: 'sts', credentials }) : { host, ...base };
   const res = await test.berth.app.inject({ method: 'POST', url: '/', headers, payload: body });
-  return { status: res.statusCode, code: /<Code>([^<]+)/.exec(res.body)?.[1], message: /<Message>([^<]*)/.exec(res.body)?.[1], body: res.body };
+  const text = (xml: string | undefined) => xml?.replace(/&(apos|quot|lt|gt|amp);/g, (_, name: string) => ({ apos: "'", quot: '"', lt: '<', gt: '>', amp: '&' })[name]!);
+  return { status: res.statusCode, code: /<Code>([^<]+)/.exec(res.body)?.[1], message: text(/<Message>([^<]*)/.exec(res.body)?.[1]), body: res.body };
 }
 
 before(async () => {
@@ -117,6 +118,16 @@ describe('STS answers (raw HTTP)', () => {
     const res = await sts(assume({ DurationSeconds: 'abc' }), user);
     assert.equal(res.code, 'ValidationError');
     assert.doesNotMatch(res.message ?? '', /Value null/);
+  });
+
+  it('a RoleSessionName or PolicyArns out of bounds is refused in AWS\'s words, with the value and the member', async () => {
+    const bad = await sts(assume({ RoleSessionName: 'no spaces' }), user);
+    assert.equal(bad.code, 'ValidationError');
+    assert.equal(bad.message, "1 validation error detected: Value 'no spaces' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*");
+    const arns = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`PolicyArns.member.${i + 1}.arn`, 'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly']));
+    const many = await sts(assume(arns), user);
+    assert.equal(many.code, 'ValidationError');
+    assert.match(many.message ?? '', /^1 validation error detected: Value '.+' at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to 10$/);
   });
 
   it('DurationSeconds below 900 is refused naming the minimum, above the role\'s maximum naming the maximum', async () => {

@@ -9,7 +9,8 @@ import { tagList, unsupported } from '../shapes.js';
 import type { XmlValue } from '../xml.js';
 
 const roleArn = z.string().min(20).max(2048);
-const sessionName = z.string().min(2).max(64);
+// The STS model's RoleSessionName: 2 to 64 of these characters (refused in AWS's words).
+const sessionName = z.string().min(2).max(64).regex(/^[\w+=,.@-]*$/);
 const duration = z.coerce.number().int().optional();
 /** The session policies (sts.service-2.json sessionPolicyDocumentType, policyDescriptorListType). */
 const sessionPolicy = z.string().min(1).max(2048).regex(/^[\u0009\u000A\u000D\u0020-\u00FF]+$/, 'Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+').optional();
