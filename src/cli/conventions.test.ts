@@ -125,18 +125,20 @@ describe('berth conventions', () => {
   });
 
   it('a second server on a data directory in use is refused, and a stale lock is taken over', async () => {
+    // The embedded deployment (SQLite) on either test pass: scale-out nodes on PostgreSQL share a directory.
     const dataDir = dirs.make('berth-lock-');
-    const first = await spawnBerth(dataDir, await freePort());
+    const embedded = { BERTH_METADATA_URL: `sqlite:${join(dataDir, 'berth.db')}` };
+    const first = await spawnBerth(dataDir, await freePort(), embedded);
     servers.push(first);
     const lock = readFileSync(join(dataDir, 'berth.lock'), 'utf8');
     assert.equal(lock.split('\n')[0], String(first.process.pid), 'the lock names the server');
-    const second = await berth(['serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${await freePort()}`, '--no-public-listen'], { BERTH_METADATA_URL: (await testMetadataUrl(dataDir)) ?? '' });
+    const second = await berth(['serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${await freePort()}`, '--no-public-listen'], embedded);
     assert.equal(second.code, 1);
     assert.equal(second.stderr, `berth: the data directory ${dataDir} is in use by another berth (pid ${first.process.pid}): stop it first, or give this server another --data-dir\n`);
     await first.stop('SIGKILL');
     // Killed: its lock stays behind, naming a process that is gone.
     assert.equal(readFileSync(join(dataDir, 'berth.lock'), 'utf8'), lock);
-    const after = await spawnBerth(dataDir, await freePort());
+    const after = await spawnBerth(dataDir, await freePort(), embedded);
     servers.push(after);
     assert.equal(readFileSync(join(dataDir, 'berth.lock'), 'utf8').split('\n')[0], String(after.process.pid));
     await after.stop('SIGTERM');
