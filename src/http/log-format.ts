@@ -2,7 +2,6 @@
 // level, the message, then the other fields as key=value; a request as one line that reads
 // "POST / ecr:PutImage 201 12ms 127.0.0.1 arn:aws:iam::…:user/ci 1.2 KiB→0 B". Small on purpose:
 // no dependency (pino-pretty would bring a dozen) for what a terminal needs.
-import { Writable } from 'node:stream';
 
 const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 const COLORS: Record<number, string> = { 10: '90', 20: '36', 30: '32', 40: '33', 50: '31', 60: '35' };
@@ -54,23 +53,6 @@ export function prettyLine(json: string, color = false): string {
   }
   const fields = rest.map(([key, value]) => `${key}=${field(value)}`).join(' ');
   return `${head} ${message}${fields ? ` ${fields}` : ''}`;
-}
-
-/** A stream for pino's `stream` option that writes each line to `out` in the pretty format. */
-export function prettyLogStream(out: NodeJS.WritableStream & { isTTY?: boolean }): Writable {
-  const color = Boolean(out.isTTY) && !process.env.NO_COLOR;
-  let pending = '';
-  return new Writable({
-    decodeStrings: false,
-    write(chunk: string | Buffer, _encoding, done) {
-      pending += chunk.toString();
-      const lines = pending.split('\n');
-      pending = lines.pop()!;
-      const text = lines.filter(Boolean).map((line) => `${prettyLine(line, color)}\n`).join('');
-      if (!text || out.write(text)) return done();
-      out.once('drain', () => done());
-    },
-  });
 }
 
 /** A line formatter for createLogger: each JSON line as its pretty line, coloured on a terminal. */
