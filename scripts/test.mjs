@@ -16,7 +16,9 @@ function find(dir) {
 }
 
 const filter = process.argv.slice(2);
-const files = find('dist').filter((f) => filter.length === 0 || filter.some((part) => f.includes(part))).sort();
+const files = find('dist')
+  .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
+  .sort();
 if (files.length === 0) {
   console.error('no test files found under dist/');
   process.exit(1);
@@ -39,10 +41,14 @@ for (const backend of backends) {
   // The fuzzing tier (*.fuzz.test.js) exercises pure parsers: it runs once, not once per backend.
   const passFiles = backend === 'sqlite' ? files : files.filter((f) => !f.endsWith('.fuzz.test.js'));
   if (passFiles.length === 0) continue;
-  const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=300000', ...passFiles], {
-    stdio: 'inherit',
-    env: { ...process.env, BERTH_TEST_BACKEND: backend },
-  });
+  const result = spawnSync(
+    process.execPath,
+    ['--test', '--test-concurrency=2', '--test-timeout=300000', ...passFiles],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, BERTH_TEST_BACKEND: backend },
+    },
+  );
   if (result.status !== 0) failed = true;
   if (backend === 'postgres') {
     const { dropAllTestDatabases } = await import('../dist/testing/postgres.js');

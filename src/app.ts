@@ -95,14 +95,23 @@ const RATE_WINDOW_PRUNE_MS = 30 * 60 * 1000;
  * process that loads it.
  */
 async function openStorage(config: Config): Promise<StorageDriver> {
-  if (config.storage.driver === 'filesystem') return new FsDriver(dataPath(config, config.storage.filesystem.root, 'storage'));
+  if (config.storage.driver === 'filesystem')
+    return new FsDriver(dataPath(config, config.storage.filesystem.root, 'storage'));
   const s3 = config.storage.s3;
   const { S3Driver } = await import('./storage/s3-driver.js');
   return new S3Driver({
-    endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket, prefix: s3.prefix, forcePathStyle: s3.forcePathStyle,
-    accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, sessionToken: s3.sessionToken,
-    serverSideEncryption: s3.serverSideEncryption, kmsKeyId: s3.kmsKeyId,
-    partSize: s3.partSize, bufferDir: dataPath(config, s3.bufferDir, 's3-buffers'),
+    endpoint: s3.endpoint,
+    region: s3.region,
+    bucket: s3.bucket,
+    prefix: s3.prefix,
+    forcePathStyle: s3.forcePathStyle,
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    sessionToken: s3.sessionToken,
+    serverSideEncryption: s3.serverSideEncryption,
+    kmsKeyId: s3.kmsKeyId,
+    partSize: s3.partSize,
+    bufferDir: dataPath(config, s3.bufferDir, 's3-buffers'),
   });
 }
 
@@ -161,19 +170,27 @@ export interface Berth {
  * errors, and one log line per request when log.requests is on.
  */
 function openListener(config: Config, logBase: Record<string, string>, tls: TlsSetup | undefined): Listener {
-  const listener = createListener({
-    loggerInstance: createLogger(config.log.level, logBase, wantsPretty(config.log.format) ? prettyFormatter() : undefined),
-    logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
-    routerOptions: { maxParamLength: 4096, ignoreDuplicateSlashes: false },
-    frameworkErrors: renderFrameworkError,
-    genReqId: () => randomUUID(),
-  }, {
-    headersTimeoutMs: config.http.headersTimeoutSeconds * 1000,
-    idleTimeoutMs: config.http.idleTimeoutSeconds * 1000,
-    keepAliveTimeoutMs: config.http.keepAliveTimeoutSeconds * 1000,
-    maxConnectionsPerAddress: config.http.maxConnectionsPerAddress,
-  }, tls?.files);
+  const listener = createListener(
+    {
+      loggerInstance: createLogger(
+        config.log.level,
+        logBase,
+        wantsPretty(config.log.format) ? prettyFormatter() : undefined,
+      ),
+      logController: new LogController({ disableRequestLogging: true }),
+      return503OnClosing: true,
+      routerOptions: { maxParamLength: 4096, ignoreDuplicateSlashes: false },
+      frameworkErrors: renderFrameworkError,
+      genReqId: () => randomUUID(),
+    },
+    {
+      headersTimeoutMs: config.http.headersTimeoutSeconds * 1000,
+      idleTimeoutMs: config.http.idleTimeoutSeconds * 1000,
+      keepAliveTimeoutMs: config.http.keepAliveTimeoutSeconds * 1000,
+      maxConnectionsPerAddress: config.http.maxConnectionsPerAddress,
+    },
+    tls?.files,
+  );
   metricsRoute(listener.app);
   setReadAheadBudget(config.http.readAheadBytes);
   if (config.log.requests) addRequestLog(listener.app);
@@ -181,7 +198,14 @@ function openListener(config: Config, logBase: Record<string, string>, tls: TlsS
 }
 
 /** The public listener: the public registry (/v2 and /token) and the gallery, with the main listener's TLS. */
-async function createPublicListener(config: Config, nodeId: string, tls: TlsSetup | undefined, registry: PublicRegistryOptions, gallery: GalleryService, ready: Readiness): Promise<Listener> {
+async function createPublicListener(
+  config: Config,
+  nodeId: string,
+  tls: TlsSetup | undefined,
+  registry: PublicRegistryOptions,
+  gallery: GalleryService,
+  ready: Readiness,
+): Promise<Listener> {
   const listener = openListener(config, { node: nodeId, listener: 'public' }, tls);
   const publicApp = listener.app;
   publicApp.get('/healthz', async () => ({ status: 'ok' }));
@@ -214,19 +238,34 @@ export async function createBerth(config: Config): Promise<Berth> {
   const deployment = await openDeployment(config);
   const { store, identities, tokens, accountId, generatedMasterKey } = deployment;
   const driver = await openStorage(config);
-  const pinned = config.admin.accessKeyId && config.admin.secretAccessKey ? { accessKeyId: config.admin.accessKeyId, secretAccessKey: config.admin.secretAccessKey } : undefined;
+  const pinned =
+    config.admin.accessKeyId && config.admin.secretAccessKey
+      ? { accessKeyId: config.admin.accessKeyId, secretAccessKey: config.admin.secretAccessKey }
+      : undefined;
   const bootstrapKey = await identities.bootstrap(accountId, pinned);
   const sessions = await loadSessionService(store.settings, deployment.masterKey);
-  const keyUsage = new KeyUsageRecorder(store, { onError: (err) => app.log.error({ err }, 'recording access key uses failed') });
-  const authenticator = noteSignedIdentities(new Authenticator(identities, tokens, config.registry.region, sessions, keyUsage));
+  const keyUsage = new KeyUsageRecorder(store, {
+    onError: (err) => app.log.error({ err }, 'recording access key uses failed'),
+  });
+  const authenticator = noteSignedIdentities(
+    new Authenticator(identities, tokens, config.registry.region, sessions, keyUsage),
+  );
   const open = config.auth.mode === 'open';
 
-  const blobStore = new BlobStore(driver, config.storage.s3.redirect ? { redirectSeconds: config.storage.s3.redirectExpirySeconds } : {});
-  const accessOptions = { region: config.registry.region, createRepositoryOnPush: config.registry.createRepositoryOnPush };
+  const blobStore = new BlobStore(
+    driver,
+    config.storage.s3.redirect ? { redirectSeconds: config.storage.s3.redirectExpirySeconds } : {},
+  );
+  const accessOptions = {
+    region: config.registry.region,
+    createRepositoryOnPush: config.registry.createRepositoryOnPush,
+  };
   const identityPolicies = new StoreIdentityPolicySource(store);
   deployment.onPoliciesChanged((owner) => identityPolicies.forget(owner));
   const resourcePolicies = new StoreResourcePolicySource(
-    store, (arn) => parseRepositoryArn(arn, config.registry.region) ?? parsePublicRepositoryArn(arn), (arn) => parseKeyArn(arn, config.registry.region),
+    store,
+    (arn) => parseRepositoryArn(arn, config.registry.region) ?? parsePublicRepositoryArn(arn),
+    (arn) => parseKeyArn(arn, config.registry.region),
   );
   const policyAuthorizer = open ? undefined : new PolicyAuthorizer(identityPolicies, resourcePolicies);
   const authorizer = policyAuthorizer ?? new OpenAuthorizer();
@@ -234,29 +273,49 @@ export async function createBerth(config: Config): Promise<Berth> {
   // IAM and STS actions are decided by identity policies alone: a registry or repository policy
   // never grants them (the account's root may; users and roles need a policy). KMS actions go
   // through the same authorizer as ECR's, where a key's policy is the resource policy of its ARN.
-  const iamAuthorizer = open ? new OpenAuthorizer() : new PolicyAuthorizer(identityPolicies, { resourcePolicies: async () => ({ policies: [], tags: {} }) });
+  const iamAuthorizer = open
+    ? new OpenAuthorizer()
+    : new PolicyAuthorizer(identityPolicies, { resourcePolicies: async () => ({ policies: [], tags: {} }) });
   const keyService = new KeyService(store, deployment.masterKey, authorizer, config.registry.region);
   const dataKeys = new DataKeys(store, deployment.masterKey, keyService);
   const grantService = new GrantService(store, keyService, config.registry.region);
   const blobs = new BlobService(store, blobStore, access, dataKeys);
   const blobForms = new BlobForms(blobStore, dataKeys);
   const signingKey = lazyManifestSigningKey(store.settings, deployment.masterKey);
-  const formats = new ManifestFormats(store, blobStore, new ContentCache(config.registry.manifestCacheBytes), dataKeys, signingKey, {
-    defaultPlatform: parsePlatform(config.registry.defaultPlatform),
-    maxConfigBytes: config.registry.maxManifestBytes,
-  });
+  const formats = new ManifestFormats(
+    store,
+    blobStore,
+    new ContentCache(config.registry.manifestCacheBytes),
+    dataKeys,
+    signingKey,
+    {
+      defaultPlatform: parsePlatform(config.registry.defaultPlatform),
+      maxConfigBytes: config.registry.maxManifestBytes,
+    },
+  );
   const manifests = new ManifestService(store, access, formats, { maxManifestBytes: config.registry.maxManifestBytes });
   const publicAccess = new PublicRepositoryAccess(store, new PublicPullAuthorizer(authorizer), config.registry.region);
-  const publicManifests = new ManifestService(store, publicAccess, formats, { maxManifestBytes: config.registry.maxManifestBytes });
+  const publicManifests = new ManifestService(store, publicAccess, formats, {
+    maxManifestBytes: config.registry.maxManifestBytes,
+  });
   const publicBlobs = new BlobService(store, blobStore, publicAccess, dataKeys);
-  const layerUrlKey = await loadSharedSecret(store.settings, deployment.masterKey, 'layer_url_key', 'layer-url-signing-key');
+  const layerUrlKey = await loadSharedSecret(
+    store.settings,
+    deployment.masterKey,
+    'layer_url_key',
+    'layer-url-signing-key',
+  );
   // Upload leases are named after the node as it stays across restarts (its configured id, else its
   // host): a node that starts again gives up the leases it held when it died, instead of waiting them out.
   const uploadOptions = { maxBlobBytes: config.registry.maxBlobBytes, node: config.nodeId || hostname() };
   await store.uploads.releaseHeldBy(leaseHolderPrefix(uploadOptions.node));
   const uploads = new UploadService(store, blobStore, access, dataKeys, blobForms, uploadOptions);
   const publicUploads = new UploadService(store, blobStore, publicAccess, dataKeys, blobForms, uploadOptions);
-  const pageTokens = new PageTokens(new SignedTokenCodec(await loadSharedSecret(store.settings, deployment.masterKey, PAGE_TOKEN_KEY[0], PAGE_TOKEN_KEY[1])));
+  const pageTokens = new PageTokens(
+    new SignedTokenCodec(
+      await loadSharedSecret(store.settings, deployment.masterKey, PAGE_TOKEN_KEY[0], PAGE_TOKEN_KEY[1]),
+    ),
+  );
   const services: RegistryServices = {
     blobs,
     uploads,
@@ -286,19 +345,30 @@ export async function createBerth(config: Config): Promise<Berth> {
   const limiter = new PullRateLimiter(store, config.public.rateLimit);
   let publicAddress = config.public.listen;
   const publicHost = () => config.public.host || publicAddress;
-  const publicFace: PublicFace = { aliases, region: config.registry.region, endpoint: { host: publicHost, baseUrl: () => `${tls ? 'https' : 'http'}://${publicHost()}` } };
+  const publicFace: PublicFace = {
+    aliases,
+    region: config.registry.region,
+    endpoint: { host: publicHost, baseUrl: () => `${tls ? 'https' : 'http'}://${publicHost()}` },
+  };
 
   const listener = openListener(config, { node: nodeId }, tls);
   const app = listener.app;
   if (!tls) app.log.warn('TLS is not configured: serving plain HTTP (set tls.cert and tls.key, or --tls-self-signed)');
   if (policyAuthorizer) policyAuthorizer.log = app.log;
   addAwsProtocolConstraint(app);
-  if (generatedMasterKey) app.log.warn({ file: generatedMasterKey }, 'generated a new master key: back it up — secrets and encrypted data cannot be read without it');
+  if (generatedMasterKey)
+    app.log.warn(
+      { file: generatedMasterKey },
+      'generated a new master key: back it up — secrets and encrypted data cannot be read without it',
+    );
   if (open) app.log.warn('auth.mode is open: anyone who can reach this registry may push, pull and delete');
   app.get('/healthz', async () => ({ status: 'ok' }));
   const ready: Readiness = async () => ({
     database: await store.ping(),
-    storage: await driver.stat(BLOBS_ROOT).then(() => true, (err) => err instanceof PathNotFoundError),
+    storage: await driver.stat(BLOBS_ROOT).then(
+      () => true,
+      (err) => err instanceof PathNotFoundError,
+    ),
   });
   addReadyz(app, ready);
   const hostRules = config.accounts;
@@ -331,7 +401,11 @@ export async function createBerth(config: Config): Promise<Berth> {
       { targetPrefix: ECR_TARGET_PREFIX, signingName: 'ecr', actions: ecrActions },
       { targetPrefix: KMS_TARGET_PREFIX, signingName: 'kms', actions: keyActions },
       { targetPrefix: ECR_PUBLIC_TARGET_PREFIX, signingName: ECR_PUBLIC_SIGNING_NAME, actions: publicActions },
-      { targetPrefix: ALIAS_TARGET_PREFIX, signingName: ECR_PUBLIC_SIGNING_NAME, actions: aliasActions(aliases, accountId) },
+      {
+        targetPrefix: ALIAS_TARGET_PREFIX,
+        signingName: ECR_PUBLIC_SIGNING_NAME,
+        actions: aliasActions(aliases, accountId),
+      },
     ],
   });
   await app.register(layerDownloadPlugin, { layerUrls: services.layerUrls });
@@ -341,54 +415,94 @@ export async function createBerth(config: Config): Promise<Berth> {
   const queryServices = iamFace(store, identities, sessions, iamAuthorizer, { identityPolicies });
   await app.register(awsQueryPlugin, { authenticator, services: queryServices, pageTokens });
 
-  const publicListener = config.public.listen ? await createPublicListener(config, nodeId, tls, {
-    services: publicServices, aliases, limiter, authenticator, host: config.public.host,
-    tokens: await loadRegistryTokenService(store.settings, deployment.masterKey, config.public.tokenTtlSeconds * 1000),
-  }, new GalleryService(store, aliases), ready) : undefined;
+  const publicListener = config.public.listen
+    ? await createPublicListener(
+        config,
+        nodeId,
+        tls,
+        {
+          services: publicServices,
+          aliases,
+          limiter,
+          authenticator,
+          host: config.public.host,
+          tokens: await loadRegistryTokenService(
+            store.settings,
+            deployment.masterKey,
+            config.public.tokenTtlSeconds * 1000,
+          ),
+        },
+        new GalleryService(store, aliases),
+        ready,
+      )
+    : undefined;
   const publicApp = publicListener?.app;
 
-  const scheduler = new JobScheduler(store, nodeId, app.log, [{
-    name: 'rotate-kms-keys',
-    intervalMs: KEY_ROTATION_INTERVAL_MS,
-    leaseMs: KEY_ROTATION_INTERVAL_MS,
-    async run() {
-      const rotated = await keyService.rotateDue(Date.now());
-      if (rotated > 0) app.log.info({ rotated }, 'rotated KMS keys whose rotation period ended');
+  const scheduler = new JobScheduler(store, nodeId, app.log, [
+    {
+      name: 'rotate-kms-keys',
+      intervalMs: KEY_ROTATION_INTERVAL_MS,
+      leaseMs: KEY_ROTATION_INTERVAL_MS,
+      async run() {
+        const rotated = await keyService.rotateDue(Date.now());
+        if (rotated > 0) app.log.info({ rotated }, 'rotated KMS keys whose rotation period ended');
+      },
     },
-  }, {
-    name: 'delete-kms-keys',
-    intervalMs: KEY_DELETION_INTERVAL_MS,
-    leaseMs: KEY_DELETION_INTERVAL_MS,
-    async run() {
-      const deleted = await keyService.deleteDue(Date.now());
-      if (deleted > 0) app.log.info({ deleted }, 'deleted KMS keys whose waiting period ended');
+    {
+      name: 'delete-kms-keys',
+      intervalMs: KEY_DELETION_INTERVAL_MS,
+      leaseMs: KEY_DELETION_INTERVAL_MS,
+      async run() {
+        const deleted = await keyService.deleteDue(Date.now());
+        if (deleted > 0) app.log.info({ deleted }, 'deleted KMS keys whose waiting period ended');
+      },
     },
-  }, {
-    name: 'expire-uploads',
-    intervalMs: JANITOR_INTERVAL_MS,
-    leaseMs: JANITOR_INTERVAL_MS,
-    async run() {
-      const removed = await services.uploads.expire(Date.now() - config.registry.uploadExpiryHours * 3_600_000);
-      if (removed > 0) app.log.info({ removed }, 'expired abandoned uploads');
+    {
+      name: 'expire-uploads',
+      intervalMs: JANITOR_INTERVAL_MS,
+      leaseMs: JANITOR_INTERVAL_MS,
+      async run() {
+        const removed = await services.uploads.expire(Date.now() - config.registry.uploadExpiryHours * 3_600_000);
+        if (removed > 0) app.log.info({ removed }, 'expired abandoned uploads');
+      },
     },
-  }, {
-    // Ended rate limit windows only take room: forgetting them now and then is enough.
-    name: 'prune-rate-windows',
-    intervalMs: RATE_WINDOW_PRUNE_MS,
-    leaseMs: JANITOR_INTERVAL_MS,
-    async run() {
-      await limiter.prune();
+    {
+      // Ended rate limit windows only take room: forgetting them now and then is enough.
+      name: 'prune-rate-windows',
+      intervalMs: RATE_WINDOW_PRUNE_MS,
+      leaseMs: JANITOR_INTERVAL_MS,
+      async run() {
+        await limiter.prune();
+      },
     },
-  }]);
+  ]);
   await scheduler.start();
 
   return {
-    app, config, store, driver, services, scheduler, keys: keyService, identities, userPolicies: deployment.userPolicies, tokens, accountId, nodeId, bootstrapKey, generatedMasterKey, tls,
+    app,
+    config,
+    store,
+    driver,
+    services,
+    scheduler,
+    keys: keyService,
+    identities,
+    userPolicies: deployment.userPolicies,
+    tokens,
+    accountId,
+    nodeId,
+    bootstrapKey,
+    generatedMasterKey,
+    tls,
     ecrActions: Object.keys(ecrActions).sort(),
     kmsActions: Object.keys(keyActions).sort(),
     ecrPublicActions: Object.keys(publicActions).sort(),
-    publicApp, publicServices, aliases,
-    queryActions: Object.values(queryServices).flatMap((service) => Object.keys(service.actions).map((name) => `${service.signingName}:${name}`)).sort(),
+    publicApp,
+    publicServices,
+    aliases,
+    queryActions: Object.values(queryServices)
+      .flatMap((service) => Object.keys(service.actions).map((name) => `${service.signingName}:${name}`))
+      .sort(),
     async listen() {
       const { host, port } = splitListen(config.listen);
       const url = await app.listen({ host, port });

@@ -38,7 +38,9 @@ export async function deploymentExists(config: Config, defaultFile: string): Pro
   } catch (err) {
     const { code, message } = err as { code?: string; message?: string };
     if (code === '3D000') return false; // the database itself does not exist
-    throw new DeploymentError(`cannot reach the database at ${databaseLocation(config, defaultFile)}: ${message ?? code}`);
+    throw new DeploymentError(
+      `cannot reach the database at ${databaseLocation(config, defaultFile)}: ${message ?? code}`,
+    );
   }
   try {
     const result = await client.query("select value from settings where key = 'default_account_id'");

@@ -26,20 +26,37 @@ describe('openDeployment', () => {
     try {
       assert.equal(again.deployment.accountId, accountId);
       assert.equal(again.deployment.generatedMasterKey, undefined);
-      assert.equal(again.deployment.tokens.verify(password)?.account, accountId, 'a password issued before verifies after');
-      assert.deepEqual((await again.deployment.identities.listAccounts()).map((a) => a.id), [accountId]);
+      assert.equal(
+        again.deployment.tokens.verify(password)?.account,
+        accountId,
+        'a password issued before verifies after',
+      );
+      assert.deepEqual(
+        (await again.deployment.identities.listAccounts()).map((a) => a.id),
+        [accountId],
+      );
     } finally {
       await again.close();
     }
   });
 
   it("refuses a master key that is not the deployment's, naming the setting", async () => {
-    await assert.rejects(openTestDeployment({ dataDir, settings: { keys: { masterKey: randomBytes(32).toString('base64') } } }), (err: unknown) => {
-      assert.ok(err instanceof DeploymentError);
-      assert.match(err.message, /the master key in keys\.masterKey \(BERTH_KEYS_MASTER_KEY\) is not the one this database's secrets were sealed with/);
-      assert.match(err.message, /keys\.masterKeyFile \(BERTH_KEYS_MASTER_KEY_FILE\)/, 'and says how to share the key');
-      return true;
-    });
+    await assert.rejects(
+      openTestDeployment({ dataDir, settings: { keys: { masterKey: randomBytes(32).toString('base64') } } }),
+      (err: unknown) => {
+        assert.ok(err instanceof DeploymentError);
+        assert.match(
+          err.message,
+          /the master key in keys\.masterKey \(BERTH_KEYS_MASTER_KEY\) is not the one this database's secrets were sealed with/,
+        );
+        assert.match(
+          err.message,
+          /keys\.masterKeyFile \(BERTH_KEYS_MASTER_KEY_FILE\)/,
+          'and says how to share the key',
+        );
+        return true;
+      },
+    );
     const stillFine = await openTestDeployment({ dataDir });
     await stillFine.close();
   });

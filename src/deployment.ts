@@ -53,12 +53,15 @@ function masterKeySource(config: Config): string {
   return `the file ${dataPath(config, config.keys.masterKeyFile, 'master.key')} (keys.masterKeyFile, BERTH_KEYS_MASTER_KEY_FILE)`;
 }
 
-const SHARE_THE_KEY = 'every node (and berth admin) needs the same master key: copy the first node\'s key file and point keys.masterKeyFile (BERTH_KEYS_MASTER_KEY_FILE) at it, or set keys.masterKey (BERTH_KEYS_MASTER_KEY) to the same key everywhere';
+const SHARE_THE_KEY =
+  "every node (and berth admin) needs the same master key: copy the first node's key file and point keys.masterKeyFile (BERTH_KEYS_MASTER_KEY_FILE) at it, or set keys.masterKey (BERTH_KEYS_MASTER_KEY) to the same key everywhere";
 
 export async function openDeployment(config: Config, options: OpenOptions = {}): Promise<Deployment> {
   const defaultFile = dataPath(config, '', 'berth.db');
   if (options.create === false && !(await deploymentExists(config, defaultFile))) {
-    throw new DeploymentError(`no Berth database at ${databaseLocation(config, defaultFile)}: give the deployment's --config or --data-dir (or BERTH_METADATA_URL), or create a new deployment there with \`berth admin init\``);
+    throw new DeploymentError(
+      `no Berth database at ${databaseLocation(config, defaultFile)}: give the deployment's --config or --data-dir (or BERTH_METADATA_URL), or create a new deployment there with \`berth admin init\``,
+    );
   }
   mkdirSync(resolve(config.dataDir), { recursive: true });
   let generatedMasterKey: string | undefined;
@@ -75,7 +78,10 @@ export async function openDeployment(config: Config, options: OpenOptions = {}):
     store = await openMetadata(config.metadata.url, { defaultFile, poolSize: config.metadata.poolSize });
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY') throw new DeploymentError(`cannot open the database ${databaseLocation(config, defaultFile)}: ${(err as Error).message}`);
+    if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY')
+      throw new DeploymentError(
+        `cannot open the database ${databaseLocation(config, defaultFile)}: ${(err as Error).message}`,
+      );
     throw err;
   }
   try {
@@ -85,17 +91,30 @@ export async function openDeployment(config: Config, options: OpenOptions = {}):
       if (generatedMasterKey) {
         // The key this start made is of no use to this database: leave no wrong key behind.
         unlinkSync(generatedMasterKey);
-        throw new DeploymentError(`this node has no master key yet (it made one in ${generatedMasterKey}, now removed), but the database at ${databaseLocation(config, defaultFile)} is another node's, whose secrets were sealed with its key: ${SHARE_THE_KEY}`);
+        throw new DeploymentError(
+          `this node has no master key yet (it made one in ${generatedMasterKey}, now removed), but the database at ${databaseLocation(config, defaultFile)} is another node's, whose secrets were sealed with its key: ${SHARE_THE_KEY}`,
+        );
       }
-      throw new DeploymentError(`the master key in ${masterKeySource(config)} is not the one this database's secrets were sealed with: ${SHARE_THE_KEY}`);
+      throw new DeploymentError(
+        `the master key in ${masterKeySource(config)} is not the one this database's secrets were sealed with: ${SHARE_THE_KEY}`,
+      );
     });
     const accountId = await store.settings.setIfAbsent('default_account_id', newAccountId());
     const identities = new IdentityService(store, masterKey);
     await identities.ensureAccount(accountId);
     const listeners: ((owner: PolicyOwner) => void)[] = [];
-    const userPolicies = new UserPolicyService(store, identities, (owner) => listeners.forEach((listener) => listener(owner)));
+    const userPolicies = new UserPolicyService(store, identities, (owner) =>
+      listeners.forEach((listener) => listener(owner)),
+    );
     return {
-      config, store, masterKey, identities, userPolicies, tokens, accountId, generatedMasterKey,
+      config,
+      store,
+      masterKey,
+      identities,
+      userPolicies,
+      tokens,
+      accountId,
+      generatedMasterKey,
       onPoliciesChanged: (listener) => void listeners.push(listener),
       close: () => store.close(),
     };

@@ -40,19 +40,32 @@ function reseal(from: MasterKey, to: MasterKey, sealed: string, context: string)
       to.decrypt(sealed, context);
       return undefined;
     } catch {
-      throw new Error(`a secret (${context}) opens with neither the old nor the new master key: ${(err as Error).message}`);
+      throw new Error(
+        `a secret (${context}) opens with neither the old nor the new master key: ${(err as Error).message}`,
+      );
     }
   }
   return to.encrypt(plain, context);
 }
 
 /** The kinds of secret, in the order a rotation re-seals them. */
-export const ROTATION_PHASES: (keyof RotationCount)[] = ['settings', 'accessKeys', 'blobKeys', 'uploadKeys', 'kmsMaterial'];
+export const ROTATION_PHASES: (keyof RotationCount)[] = [
+  'settings',
+  'accessKeys',
+  'blobKeys',
+  'uploadKeys',
+  'kmsMaterial',
+];
 
 /** Told after each kind of secret and each page of one: which kind, and how many were re-sealed so far. */
 export type RotationProgress = (phase: keyof RotationCount, count: Readonly<RotationCount>, done: boolean) => void;
 
-export async function rotateMasterKey(store: MetadataStore, from: MasterKey, to: MasterKey, progress: RotationProgress = () => {}): Promise<RotationCount> {
+export async function rotateMasterKey(
+  store: MetadataStore,
+  from: MasterKey,
+  to: MasterKey,
+  progress: RotationProgress = () => {},
+): Promise<RotationCount> {
   const count: RotationCount = { settings: 0, accessKeys: 0, blobKeys: 0, uploadKeys: 0, kmsMaterial: 0 };
   for (const [name, context] of SEALED_SETTINGS) {
     const value = await store.settings.get(name);

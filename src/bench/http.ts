@@ -22,7 +22,8 @@ export function bodyOf(bytes: Buffer): Body {
 export function makeBody(size: number, unitSize = MiB): Body {
   const unit = randomBytes(unitSize);
   const hash = createHash('sha256');
-  for (let at = 0; at < size; at += unit.length) hash.update(at + unit.length <= size ? unit : unit.subarray(0, size - at));
+  for (let at = 0; at < size; at += unit.length)
+    hash.update(at + unit.length <= size ? unit : unit.subarray(0, size - at));
   return { size, unit, digest: `sha256:${hash.digest('hex')}` };
 }
 
@@ -81,7 +82,9 @@ export function call(method: string, url: string, options: CallOptions = {}): Pr
   else if (method === 'PUT' || method === 'POST' || method === 'PATCH') headers['Content-Length'] = 0;
   return new Promise<Response>((resolve, reject) => {
     const request = http.request(url, { method, headers, agent: options.agent ?? defaultAgent });
-    request.setTimeout(IDLE_TIMEOUT_MS, () => request.destroy(new Error(`${method} ${url}: no progress for ${IDLE_TIMEOUT_MS} ms`)));
+    request.setTimeout(IDLE_TIMEOUT_MS, () =>
+      request.destroy(new Error(`${method} ${url}: no progress for ${IDLE_TIMEOUT_MS} ms`)),
+    );
     request.once('error', reject);
     request.once('response', (response) => {
       const collect = options.collect !== false;
@@ -92,16 +95,27 @@ export function call(method: string, url: string, options: CallOptions = {}): Pr
         if (collect) parts.push(part);
       });
       response.once('error', reject);
-      response.once('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(parts).toString(), bytes }));
+      response.once('end', () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          text: Buffer.concat(parts).toString(),
+          bytes,
+        }),
+      );
     });
-    if (options.stream) streamRange(request, options.stream.body, options.stream.start, options.stream.end).catch((err) => request.destroy(err as Error));
+    if (options.stream)
+      streamRange(request, options.stream.body, options.stream.start, options.stream.end).catch((err) =>
+        request.destroy(err as Error),
+      );
     else request.end(options.data);
   });
 }
 
 /** Throws unless the response has the expected status. */
 export function expect(response: Response, status: number, what: string): Response {
-  if (response.status !== status) throw new Error(`${what}: expected HTTP ${status}, got ${response.status}: ${response.text.slice(0, 500)}`);
+  if (response.status !== status)
+    throw new Error(`${what}: expected HTTP ${status}, got ${response.status}: ${response.text.slice(0, 500)}`);
   return response;
 }
 

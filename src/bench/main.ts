@@ -23,11 +23,31 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaultAgent, makeBody, MiB, type Body } from './http.js';
 import { judge, median, renderTable, type Row, type Target } from './report.js';
-import { cleanupAll, cleanupSync, prefaultPageCache, referenceVersion, startBerth, startReference, type Server } from './servers.js';
+import {
+  cleanupAll,
+  cleanupSync,
+  prefaultPageCache,
+  referenceVersion,
+  startBerth,
+  startReference,
+  type Server,
+} from './servers.js';
 import { runS3 } from './s3.js';
 import { runScaleOut } from './scale-out.js';
 import { parseSoakArgs, runSoak, soakTimeoutSeconds } from './soak.js';
-import { chunkedUpload, cpuSeconds, download, loadGenerator, manifestRate, monolithicUpload, peakRssDuring, procStatusKiB, pushImage, WRK, type PeakRss } from './workloads.js';
+import {
+  chunkedUpload,
+  cpuSeconds,
+  download,
+  loadGenerator,
+  manifestRate,
+  monolithicUpload,
+  peakRssDuring,
+  procStatusKiB,
+  pushImage,
+  WRK,
+  type PeakRss,
+} from './workloads.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const settings = {
@@ -89,18 +109,34 @@ function ordered(servers: Server[], rep: number): Server[] {
 async function run(): Promise<void> {
   const version = referenceVersion();
   const generator = loadGenerator();
-  log(`Berth benchmark${quick ? ' (BENCH_QUICK)' : ''}: node ${process.version}, ${cpus().length} CPUs, ${settings.repeat} sample(s) per throughput metric (median reported)`);
+  log(
+    `Berth benchmark${quick ? ' (BENCH_QUICK)' : ''}: node ${process.version}, ${cpus().length} CPUs, ${settings.repeat} sample(s) per throughput metric (median reported)`,
+  );
   log(`reference: ${version ?? 'NOT INSTALLED'}`);
-  if (!version) log('  the reference registry is missing: measuring Berth alone. Install it with: apt-get install -y docker-registry');
-  log(`manifest load generator: ${generator === 'wrk' ? `wrk (${WRK}), 2 threads, ${settings.connections} connections` : `in-process node:http loop (Agent keepAlive, maxSockets ${settings.connections})`}`);
+  if (!version)
+    log(
+      '  the reference registry is missing: measuring Berth alone. Install it with: apt-get install -y docker-registry',
+    );
+  log(
+    `manifest load generator: ${generator === 'wrk' ? `wrk (${WRK}), 2 threads, ${settings.connections} connections` : `in-process node:http loop (Agent keepAlive, maxSockets ${settings.connections})`}`,
+  );
 
-  const profileDir = process.env.BENCH_PROFILE === '1' ? join(outDir, 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined;
+  const profileDir =
+    process.env.BENCH_PROFILE === '1'
+      ? join(outDir, 'profiles', new Date().toISOString().replace(/[:.]/g, '-'))
+      : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
 
-  log(`generating bodies (${settings.repeat}× 2× ${mib(settings.blobBytes)}${enabled('rss') ? ` + ${sizeLabel(settings.rssBytes)}` : ''}) and their digests…`);
+  log(
+    `generating bodies (${settings.repeat}× 2× ${mib(settings.blobBytes)}${enabled('rss') ? ` + ${sizeLabel(settings.rssBytes)}` : ''}) and their digests…`,
+  );
   const needsMono = enabled('upload') || enabled('download');
-  const mono: Body[] = needsMono || enabled('s3') ? Array.from({ length: settings.repeat }, () => makeBody(settings.blobBytes)) : [];
-  const chunked: Body[] = enabled('chunked') || enabled('s3') ? Array.from({ length: settings.repeat }, () => makeBody(settings.blobBytes)) : [];
+  const mono: Body[] =
+    needsMono || enabled('s3') ? Array.from({ length: settings.repeat }, () => makeBody(settings.blobBytes)) : [];
+  const chunked: Body[] =
+    enabled('chunked') || enabled('s3')
+      ? Array.from({ length: settings.repeat }, () => makeBody(settings.blobBytes))
+      : [];
   const big = enabled('rss') ? makeBody(settings.rssBytes) : undefined;
   const warm = makeBody(settings.chunkBytes);
 
@@ -121,7 +157,8 @@ async function run(): Promise<void> {
   };
   /** Drops blob bytes behind the registries' backs so the page cache stays bounded and warm. */
   const purge = (list: Server[], bodies: (Body | undefined)[]) => {
-    for (const server of list) for (const body of bodies) if (body) rmSync(server.blobFile(body.digest), { force: true });
+    for (const server of list)
+      for (const body of bodies) if (body) rmSync(server.blobFile(body.digest), { force: true });
   };
   const samples = new Samples();
   const extra: Record<string, unknown> = {};
@@ -131,10 +168,14 @@ async function run(): Promise<void> {
   for (let rep = 0; rep < settings.repeat; rep++) {
     if (needsMono) {
       for (const server of ordered(servers, rep)) {
-        const { value: seconds, cpu } = await withCpu(server, () => monolithicUpload(server.url, 'bench/mono', mono[rep]!));
+        const { value: seconds, cpu } = await withCpu(server, () =>
+          monolithicUpload(server.url, 'bench/mono', mono[rep]!),
+        );
         samples.add('upload', server.label, settings.blobBytes / MiB / seconds);
         samples.add('cpu:upload', server.label, cpu / (settings.blobBytes / GiB));
-        log(`  ${server.label.padEnd(9)} monolithic upload #${rep + 1}: ${mib(settings.blobBytes)} in ${seconds.toFixed(2)} s, server CPU ${cpu.toFixed(2)} s${enabled('upload') ? '' : ' (setup for download)'}`);
+        log(
+          `  ${server.label.padEnd(9)} monolithic upload #${rep + 1}: ${mib(settings.blobBytes)} in ${seconds.toFixed(2)} s, server CPU ${cpu.toFixed(2)} s${enabled('upload') ? '' : ' (setup for download)'}`,
+        );
       }
     }
     if (enabled('download')) {
@@ -142,15 +183,21 @@ async function run(): Promise<void> {
         const { value: seconds, cpu } = await withCpu(server, () => download(server.url, 'bench/mono', mono[rep]!));
         samples.add('download', server.label, settings.blobBytes / MiB / seconds);
         samples.add('cpu:download', server.label, cpu / (settings.blobBytes / GiB));
-        log(`  ${server.label.padEnd(9)} download #${rep + 1}: ${mib(settings.blobBytes)} in ${seconds.toFixed(2)} s, server CPU ${cpu.toFixed(2)} s`);
+        log(
+          `  ${server.label.padEnd(9)} download #${rep + 1}: ${mib(settings.blobBytes)} in ${seconds.toFixed(2)} s, server CPU ${cpu.toFixed(2)} s`,
+        );
       }
     }
     if (enabled('chunked')) {
       for (const server of ordered(servers, rep)) {
-        const { value: seconds, cpu } = await withCpu(server, () => chunkedUpload(server.url, 'bench/chunked', chunked[rep]!, settings.chunkBytes));
+        const { value: seconds, cpu } = await withCpu(server, () =>
+          chunkedUpload(server.url, 'bench/chunked', chunked[rep]!, settings.chunkBytes),
+        );
         samples.add('chunked', server.label, settings.blobBytes / MiB / seconds);
         samples.add('cpu:chunked', server.label, cpu / (settings.blobBytes / GiB));
-        log(`  ${server.label.padEnd(9)} chunked upload #${rep + 1}: ${mib(settings.blobBytes)} in ${mib(settings.chunkBytes)} PATCHes, ${seconds.toFixed(2)} s, server CPU ${cpu.toFixed(2)} s`);
+        log(
+          `  ${server.label.padEnd(9)} chunked upload #${rep + 1}: ${mib(settings.blobBytes)} in ${mib(settings.chunkBytes)} PATCHes, ${seconds.toFixed(2)} s, server CPU ${cpu.toFixed(2)} s`,
+        );
       }
     }
     purge(servers, [mono[rep], chunked[rep]]);
@@ -160,15 +207,26 @@ async function run(): Promise<void> {
     for (const server of servers) {
       const url = `${server.url}/v2/bench/small/manifests/latest`;
       await manifestRate(url, settings.warmupSeconds, settings.connections);
-      const { value: result, cpu } = await withCpu(server, () => manifestRate(url, settings.getSeconds, settings.connections));
+      const { value: result, cpu } = await withCpu(server, () =>
+        manifestRate(url, settings.getSeconds, settings.connections),
+      );
       samples.add('manifest', server.label, result.requestsPerSecond);
       samples.add('cpu:manifest', server.label, (cpu / result.requests) * 1e6);
-      log(`  ${server.label.padEnd(9)} manifest GET by tag: ${result.requestsPerSecond.toFixed(0)} req/s (${result.requests} requests in ${settings.getSeconds} s, ${result.errors} errors), server CPU ${cpu.toFixed(2)} s`);
+      log(
+        `  ${server.label.padEnd(9)} manifest GET by tag: ${result.requestsPerSecond.toFixed(0)} req/s (${result.requests} requests in ${settings.getSeconds} s, ${result.errors} errors), server CPU ${cpu.toFixed(2)} s`,
+      );
       if (result.errors > 0) throw new Error(`${server.label}: ${result.errors} manifest GETs failed`);
     }
   }
-  extra.rssAfterPhases = Object.fromEntries(servers.map((s) => [s.label, { VmRSS_MiB: procStatusKiB(s.pid, 'VmRSS') / 1024, VmHWM_MiB: procStatusKiB(s.pid, 'VmHWM') / 1024 }]));
-  log(`  RSS after the phases above: ${servers.map((s) => `${s.label} ${(procStatusKiB(s.pid, 'VmRSS') / 1024).toFixed(1)} MiB`).join(', ')}`);
+  extra.rssAfterPhases = Object.fromEntries(
+    servers.map((s) => [
+      s.label,
+      { VmRSS_MiB: procStatusKiB(s.pid, 'VmRSS') / 1024, VmHWM_MiB: procStatusKiB(s.pid, 'VmHWM') / 1024 },
+    ]),
+  );
+  log(
+    `  RSS after the phases above: ${servers.map((s) => `${s.label} ${(procStatusKiB(s.pid, 'VmRSS') / 1024).toFixed(1)} MiB`).join(', ')}`,
+  );
 
   if (big) {
     // On fresh processes, so the peak reflects the upload rather than earlier phases' heap.
@@ -176,12 +234,16 @@ async function run(): Promise<void> {
     servers = await startAll();
     const rss: Record<string, PeakRss> = {};
     for (const server of servers) {
-      const { value: peak, cpu } = await withCpu(server, () => peakRssDuring(server.pid, () => monolithicUpload(server.url, 'bench/rss', big)));
+      const { value: peak, cpu } = await withCpu(server, () =>
+        peakRssDuring(server.pid, () => monolithicUpload(server.url, 'bench/rss', big)),
+      );
       samples.add('rss', server.label, peak.peakMiB);
       samples.add('rssUpload', server.label, settings.rssBytes / MiB / peak.seconds);
       samples.add('cpu:rssUpload', server.label, cpu / (settings.rssBytes / GiB));
       rss[server.label] = peak;
-      log(`  ${server.label.padEnd(9)} ${sizeLabel(settings.rssBytes)} upload (fresh process): ${peak.seconds.toFixed(2)} s, VmHWM ${peak.peakMiB.toFixed(1)} MiB${peak.reset ? ' (reset before)' : ' (since start: reset refused)'}, sampled VmRSS max ${peak.sampledMaxMiB.toFixed(1)} MiB, baseline ${peak.baselineMiB.toFixed(1)} MiB`);
+      log(
+        `  ${server.label.padEnd(9)} ${sizeLabel(settings.rssBytes)} upload (fresh process): ${peak.seconds.toFixed(2)} s, VmHWM ${peak.peakMiB.toFixed(1)} MiB${peak.reset ? ' (reset before)' : ' (since start: reset refused)'}, sampled VmRSS max ${peak.sampledMaxMiB.toFixed(1)} MiB, baseline ${peak.baselineMiB.toFixed(1)} MiB`,
+      );
       purge([server], [big]);
     }
     extra.rss = rss;
@@ -197,29 +259,61 @@ async function run(): Promise<void> {
     const referenceSamples = samples.get(key, against);
     const b = median(berthSamples);
     const r = median(referenceSamples);
-    return { key, metric, unit, berthSamples, referenceSamples, target, ...(b !== undefined && { berth: b }), ...(r !== undefined && { reference: r }) };
+    return {
+      key,
+      metric,
+      unit,
+      berthSamples,
+      referenceSamples,
+      target,
+      ...(b !== undefined && { berth: b }),
+      ...(r !== undefined && { reference: r }),
+    };
   };
   const blob = mib(settings.blobBytes);
   const rows = [
     enabled('upload') && row('upload', `monolithic upload ${blob} (POST + PUT)`, 'MiB/s', { kind: 'ratio', min: 2 }),
-    enabled('chunked') && row('chunked', `chunked upload ${blob} (${mib(settings.chunkBytes)} PATCH)`, 'MiB/s', { kind: 'ratio', min: 2 }),
+    enabled('chunked') &&
+      row('chunked', `chunked upload ${blob} (${mib(settings.chunkBytes)} PATCH)`, 'MiB/s', { kind: 'ratio', min: 2 }),
     enabled('download') && row('download', `download ${blob} (GET)`, 'MiB/s', { kind: 'ratio', min: 1 }),
-    enabled('manifest') && row('manifest', `manifest GET by tag, ${settings.connections} conns`, 'req/s', { kind: 'ratio', min: 3 }),
-    enabled('rss') && row('rss', `peak RSS during ${sizeLabel(settings.rssBytes)} upload`, 'MiB', { kind: 'max', value: 150 }),
-    enabled('rss') && row('rssUpload', `monolithic upload ${sizeLabel(settings.rssBytes)} (info)`, 'MiB/s', { kind: 'none' }),
-    plainCli !== undefined && enabled('upload') && row('upload', `encrypted vs plain Berth: monolithic upload ${blob}`, 'MiB/s', { kind: 'ratio', min: 0.7 }, PLAIN),
-    plainCli !== undefined && enabled('chunked') && row('chunked', `encrypted vs plain Berth: chunked upload ${blob}`, 'MiB/s', { kind: 'ratio', min: 0.7 }, PLAIN),
-    plainCli !== undefined && enabled('download') && row('download', `encrypted vs plain Berth: download ${blob}`, 'MiB/s', { kind: 'ratio', min: 0.7 }, PLAIN),
-    plainCli !== undefined && enabled('rss') && row('rss', `encrypted vs plain Berth: peak RSS, ${sizeLabel(settings.rssBytes)} upload (info)`, 'MiB', { kind: 'none' }, PLAIN),
-  ].filter((r): r is Row => r !== false).map(judge);
+    enabled('manifest') &&
+      row('manifest', `manifest GET by tag, ${settings.connections} conns`, 'req/s', { kind: 'ratio', min: 3 }),
+    enabled('rss') &&
+      row('rss', `peak RSS during ${sizeLabel(settings.rssBytes)} upload`, 'MiB', { kind: 'max', value: 150 }),
+    enabled('rss') &&
+      row('rssUpload', `monolithic upload ${sizeLabel(settings.rssBytes)} (info)`, 'MiB/s', { kind: 'none' }),
+    plainCli !== undefined &&
+      enabled('upload') &&
+      row('upload', `encrypted vs plain Berth: monolithic upload ${blob}`, 'MiB/s', { kind: 'ratio', min: 0.7 }, PLAIN),
+    plainCli !== undefined &&
+      enabled('chunked') &&
+      row('chunked', `encrypted vs plain Berth: chunked upload ${blob}`, 'MiB/s', { kind: 'ratio', min: 0.7 }, PLAIN),
+    plainCli !== undefined &&
+      enabled('download') &&
+      row('download', `encrypted vs plain Berth: download ${blob}`, 'MiB/s', { kind: 'ratio', min: 0.7 }, PLAIN),
+    plainCli !== undefined &&
+      enabled('rss') &&
+      row(
+        'rss',
+        `encrypted vs plain Berth: peak RSS, ${sizeLabel(settings.rssBytes)} upload (info)`,
+        'MiB',
+        { kind: 'none' },
+        PLAIN,
+      ),
+  ]
+    .filter((r): r is Row => r !== false)
+    .map(judge);
 
   const costs = [
     enabled('upload') && row('cpu:upload', 'monolithic upload', 'CPU s/GiB', { kind: 'none' }),
     enabled('chunked') && row('cpu:chunked', 'chunked upload', 'CPU s/GiB', { kind: 'none' }),
     enabled('download') && row('cpu:download', 'download', 'CPU s/GiB', { kind: 'none' }),
     enabled('manifest') && row('cpu:manifest', 'manifest GET by tag', 'CPU µs/req', { kind: 'none' }),
-    enabled('rss') && row('cpu:rssUpload', `monolithic upload ${sizeLabel(settings.rssBytes)}`, 'CPU s/GiB', { kind: 'none' }),
-  ].filter((r): r is Row => r !== false).map(judge);
+    enabled('rss') &&
+      row('cpu:rssUpload', `monolithic upload ${sizeLabel(settings.rssBytes)}`, 'CPU s/GiB', { kind: 'none' }),
+  ]
+    .filter((r): r is Row => r !== false)
+    .map(judge);
 
   const table = renderTable(rows);
   const costTable = renderTable(costs);
@@ -227,27 +321,53 @@ async function run(): Promise<void> {
   let scaleOut: Awaited<ReturnType<typeof runScaleOut>> | undefined;
   if (enabled('postgres') && postgresUrl) {
     log('scale-out: Berth on PostgreSQL vs SQLite, and two nodes vs one');
-    scaleOut = await runScaleOut(postgresUrl, {
-      repeat: settings.repeat, connections: settings.connections, getSeconds: settings.getSeconds, warmupSeconds: settings.warmupSeconds,
-      upload: makeBody(settings.blobBytes), uploadLabel: mib(settings.blobBytes),
-    }, log);
+    scaleOut = await runScaleOut(
+      postgresUrl,
+      {
+        repeat: settings.repeat,
+        connections: settings.connections,
+        getSeconds: settings.getSeconds,
+        warmupSeconds: settings.warmupSeconds,
+        upload: makeBody(settings.blobBytes),
+        uploadLabel: mib(settings.blobBytes),
+      },
+      log,
+    );
     extra.scaleOut = scaleOut.rows;
   }
   let s3: Awaited<ReturnType<typeof runS3>> | undefined;
   if (enabled('s3')) {
     log('S3: Berth on S3 storage (s3rver on loopback) vs Berth on the file system');
-    s3 = await runS3({ repeat: settings.repeat, chunkBytes: settings.chunkBytes, mono, chunked, label: mib(settings.blobBytes) }, log);
+    s3 = await runS3(
+      { repeat: settings.repeat, chunkBytes: settings.chunkBytes, mono, chunked, label: mib(settings.blobBytes) },
+      log,
+    );
     extra.s3 = s3.rows;
   }
   process.stdout.write(`\n${table}\n\n`);
-  process.stdout.write(`server CPU time per unit of work (user + system, all threads; lower is better, less sensitive to other load):\n${costTable}\n\n`);
-  if (scaleOut) process.stdout.write(`scale-out (measured vs baseline: PostgreSQL vs SQLite, two nodes vs one):\n${scaleOut.table}\n\n`);
-  else if (enabled('postgres')) process.stdout.write('scale-out not measured: set BENCH_POSTGRES_URL (or BERTH_TEST_POSTGRES_URL) to a role that may create databases\n');
-  if (s3) process.stdout.write(`S3 storage (s3rver on loopback; no target: what the S3 protocol costs here):\n${s3.table}\n\n`);
-  const missed = [...rows, ...(scaleOut?.rows ?? []), ...(s3?.rows ?? [])].filter((r) => r.met === false).map((r) => r.metric);
+  process.stdout.write(
+    `server CPU time per unit of work (user + system, all threads; lower is better, less sensitive to other load):\n${costTable}\n\n`,
+  );
+  if (scaleOut)
+    process.stdout.write(
+      `scale-out (measured vs baseline: PostgreSQL vs SQLite, two nodes vs one):\n${scaleOut.table}\n\n`,
+    );
+  else if (enabled('postgres'))
+    process.stdout.write(
+      'scale-out not measured: set BENCH_POSTGRES_URL (or BERTH_TEST_POSTGRES_URL) to a role that may create databases\n',
+    );
+  if (s3)
+    process.stdout.write(
+      `S3 storage (s3rver on loopback; no target: what the S3 protocol costs here):\n${s3.table}\n\n`,
+    );
+  const missed = [...rows, ...(scaleOut?.rows ?? []), ...(s3?.rows ?? [])]
+    .filter((r) => r.met === false)
+    .map((r) => r.metric);
   process.stdout.write(missed.length === 0 ? 'all measured targets met\n' : `targets not met: ${missed.join('; ')}\n`);
-  if (!version) process.stdout.write('reference not installed (apt-get install -y docker-registry): ratios not measured\n');
-  if (settings.rssBytes !== 2048 * MiB || settings.blobBytes !== 512 * MiB) process.stdout.write('note: BENCH_QUICK sizes, not the issue\'s 512 MiB / 2 GiB\n');
+  if (!version)
+    process.stdout.write('reference not installed (apt-get install -y docker-registry): ratios not measured\n');
+  if (settings.rssBytes !== 2048 * MiB || settings.blobBytes !== 512 * MiB)
+    process.stdout.write("note: BENCH_QUICK sizes, not the issue's 512 MiB / 2 GiB\n");
 
   mkdirSync(outDir, { recursive: true });
   const results = {
@@ -284,14 +404,20 @@ if (soak) {
     process.exit(2);
   }
 }
-const watchdog = setTimeout(() => abort(`exceeded the ${limitSeconds} s limit (BENCH_TIMEOUT_S)`, 1), limitSeconds * 1000);
+const watchdog = setTimeout(
+  () => abort(`exceeded the ${limitSeconds} s limit (BENCH_TIMEOUT_S)`, 1),
+  limitSeconds * 1000,
+);
 watchdog.unref();
 
-(soak ? runSoak(soak, log).then(async (pass) => {
-  await cleanupAll();
-  defaultAgent.destroy();
-  process.exitCode = pass ? 0 : 1;
-}) : run()).then(
+(soak
+  ? runSoak(soak, log).then(async (pass) => {
+      await cleanupAll();
+      defaultAgent.destroy();
+      process.exitCode = pass ? 0 : 1;
+    })
+  : run()
+).then(
   () => process.exit(process.exitCode ?? 0),
   (err: unknown) => abort(`failed: ${(err as Error).stack ?? err}`, 1),
 );

@@ -36,7 +36,9 @@ function area(frame: CallFrame): string {
 }
 
 function label(frame: CallFrame): string {
-  const where = frame.url ? `${frame.url.replace(/^.*\/(dist|node_modules)\//, '$1/').replace(/^file:\/\//, '')}:${frame.lineNumber + 1}` : '';
+  const where = frame.url
+    ? `${frame.url.replace(/^.*\/(dist|node_modules)\//, '$1/').replace(/^file:\/\//, '')}:${frame.lineNumber + 1}`
+    : '';
   return `${frame.functionName || '(anonymous)'} ${where}`.trim();
 }
 
@@ -62,10 +64,20 @@ function summarise(file: string, top: number): void {
     byArea.set(area(frame), (byArea.get(area(frame)) ?? 0) + micros);
   }
   const busy = [...byFunction.values()].reduce((s, v) => s + v, 0) / 1000;
-  const rows = (map: Map<string, number>) => [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, top)
-    .map(([name, micros]) => `  ${(micros / 1000).toFixed(0).padStart(7)} ms ${((micros / 1000 / busy) * 100).toFixed(1).padStart(5)}%  ${name}`);
-  process.stdout.write(`${file}\n  wall ${total.toFixed(0)} ms, busy (non-idle) ${busy.toFixed(0)} ms, idle ${(idle / 1000).toFixed(0)} ms\n`);
-  process.stdout.write(`by area (self time):\n${rows(byArea).join('\n')}\nby function (self time):\n${rows(byFunction).join('\n')}\n\n`);
+  const rows = (map: Map<string, number>) =>
+    [...map.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(
+        ([name, micros]) =>
+          `  ${(micros / 1000).toFixed(0).padStart(7)} ms ${((micros / 1000 / busy) * 100).toFixed(1).padStart(5)}%  ${name}`,
+      );
+  process.stdout.write(
+    `${file}\n  wall ${total.toFixed(0)} ms, busy (non-idle) ${busy.toFixed(0)} ms, idle ${(idle / 1000).toFixed(0)} ms\n`,
+  );
+  process.stdout.write(
+    `by area (self time):\n${rows(byArea).join('\n')}\nby function (self time):\n${rows(byFunction).join('\n')}\n\n`,
+  );
 }
 
 const args = process.argv.slice(2);

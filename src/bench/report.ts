@@ -33,13 +33,24 @@ export function median(values: number[]): number | undefined {
 }
 
 export function judge(row: Row): Judged {
-  const ratio = row.berth !== undefined && row.reference !== undefined && row.reference > 0 ? row.berth / row.reference : undefined;
+  const ratio =
+    row.berth !== undefined && row.reference !== undefined && row.reference > 0 ? row.berth / row.reference : undefined;
   const target = row.target;
   if (target.kind === 'ratio') {
-    return { ...row, ...(ratio !== undefined && { ratio }), targetText: `≥ ${target.min}×`, ...(ratio !== undefined && { met: ratio >= target.min }) };
+    return {
+      ...row,
+      ...(ratio !== undefined && { ratio }),
+      targetText: `≥ ${target.min}×`,
+      ...(ratio !== undefined && { met: ratio >= target.min }),
+    };
   }
   if (target.kind === 'max') {
-    return { ...row, ...(ratio !== undefined && { ratio }), targetText: `≤ ${target.value} ${row.unit}`, ...(row.berth !== undefined && { met: row.berth <= target.value }) };
+    return {
+      ...row,
+      ...(ratio !== undefined && { ratio }),
+      targetText: `≤ ${target.value} ${row.unit}`,
+      ...(row.berth !== undefined && { met: row.berth <= target.value }),
+    };
   }
   return { ...row, ...(ratio !== undefined && { ratio }), targetText: '—' };
 }

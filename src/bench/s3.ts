@@ -20,7 +20,10 @@ export interface S3BenchSettings {
 
 const MiB = 1024 * 1024;
 
-export async function runS3(settings: S3BenchSettings, log: (line: string) => void): Promise<{ rows: Judged[]; table: string }> {
+export async function runS3(
+  settings: S3BenchSettings,
+  log: (line: string) => void,
+): Promise<{ rows: Judged[]; table: string }> {
   // The default part size, as a deployment has it.
   const s3 = await startS3({ partSize: 16 * MiB });
   const fs = await startBerth({ label: 'fs' });
@@ -37,9 +40,16 @@ export async function runS3(settings: S3BenchSettings, log: (line: string) => vo
         if (server === onS3) add('s3:rss', up.peakMiB);
         const down = await download(server.url, `bench/s3-mono-${rep}`, body);
         add(`${server.label}:download`, mib / down);
-        const chunked = await chunkedUpload(server.url, `bench/s3-chunked-${rep}`, settings.chunked[rep]!, settings.chunkBytes);
+        const chunked = await chunkedUpload(
+          server.url,
+          `bench/s3-chunked-${rep}`,
+          settings.chunked[rep]!,
+          settings.chunkBytes,
+        );
         add(`${server.label}:chunked`, mib / chunked);
-        log(`  ${server.label.padEnd(3)} upload ${(mib / up.seconds).toFixed(1)} MiB/s (VmHWM ${up.peakMiB.toFixed(0)} MiB), download ${(mib / down).toFixed(1)} MiB/s, chunked ${(mib / chunked).toFixed(1)} MiB/s`);
+        log(
+          `  ${server.label.padEnd(3)} upload ${(mib / up.seconds).toFixed(1)} MiB/s (VmHWM ${up.peakMiB.toFixed(0)} MiB), download ${(mib / down).toFixed(1)} MiB/s, chunked ${(mib / chunked).toFixed(1)} MiB/s`,
+        );
       }
     }
   } finally {
@@ -52,15 +62,36 @@ export async function runS3(settings: S3BenchSettings, log: (line: string) => vo
     const b = samples.get(`fs:${key}`) ?? [];
     const ma = median(a);
     const mb = median(b);
-    return { key: `s3:${key}`, metric, unit, berthSamples: a, referenceSamples: b, target: { kind: 'none' }, ...(ma !== undefined && { berth: ma }), ...(mb !== undefined && { reference: mb }) };
+    return {
+      key: `s3:${key}`,
+      metric,
+      unit,
+      berthSamples: a,
+      referenceSamples: b,
+      target: { kind: 'none' },
+      ...(ma !== undefined && { berth: ma }),
+      ...(mb !== undefined && { reference: mb }),
+    };
   };
   const rssSamples = samples.get('s3:rss') ?? [];
   const rss = median(rssSamples);
   const rows = [
     row('upload', `monolithic upload ${settings.label}: S3 (s3rver) vs file system`, 'MiB/s'),
-    row('chunked', `chunked upload ${settings.label} (${settings.chunkBytes / MiB} MiB PATCH): S3 vs file system`, 'MiB/s'),
+    row(
+      'chunked',
+      `chunked upload ${settings.label} (${settings.chunkBytes / MiB} MiB PATCH): S3 vs file system`,
+      'MiB/s',
+    ),
     row('download', `download ${settings.label}: S3 vs file system`, 'MiB/s'),
-    { key: 's3:rss', metric: `peak RSS during the ${settings.label} upload to S3`, unit: 'MiB', berthSamples: rssSamples, referenceSamples: [], target: { kind: 'none' }, ...(rss !== undefined && { berth: rss }) } satisfies Row,
+    {
+      key: 's3:rss',
+      metric: `peak RSS during the ${settings.label} upload to S3`,
+      unit: 'MiB',
+      berthSamples: rssSamples,
+      referenceSamples: [],
+      target: { kind: 'none' },
+      ...(rss !== undefined && { berth: rss }),
+    } satisfies Row,
   ].map(judge);
   return { rows, table: renderTable(rows, ['S3', 'filesystem']) };
 }

@@ -26,7 +26,11 @@ async function withAdmin<T>(adminUrl: string, work: (client: pg.Client) => Promi
   }
 }
 
-export async function runScaleOut(adminUrl: string, settings: ScaleOutSettings, log: (line: string) => void): Promise<{ rows: Judged[]; table: string }> {
+export async function runScaleOut(
+  adminUrl: string,
+  settings: ScaleOutSettings,
+  log: (line: string) => void,
+): Promise<{ rows: Judged[]; table: string }> {
   const name = `berth_bench_${process.pid}`;
   await withAdmin(adminUrl, async (c) => {
     await c.query(`drop database if exists ${name} with (force)`);
@@ -37,18 +41,33 @@ export async function runScaleOut(adminUrl: string, settings: ScaleOutSettings, 
   const env = { BERTH_METADATA_URL: url.toString(), BERTH_METADATA_POOL_SIZE: '16' };
   const sqlite = await startBerth({ label: 'sqlite' });
   const postgres = await startBerth({ label: 'postgres', env });
-  const samples = { getSqlite: [] as number[], getPg: [] as number[], upSqlite: [] as number[], upPg: [] as number[], oneNode: [] as number[], twoNodes: [] as number[] };
+  const samples = {
+    getSqlite: [] as number[],
+    getPg: [] as number[],
+    upSqlite: [] as number[],
+    upPg: [] as number[],
+    oneNode: [] as number[],
+    twoNodes: [] as number[],
+  };
   try {
     for (const server of [sqlite, postgres]) await pushImage(server.url, 'bench/small', 'latest');
     const manifest = (server: { url: string }) => `${server.url}/v2/bench/small/manifests/latest`;
     for (let rep = 0; rep < settings.repeat; rep++) {
-      for (const [server, into] of [[sqlite, samples.getSqlite], [postgres, samples.getPg]] as const) {
+      for (const [server, into] of [
+        [sqlite, samples.getSqlite],
+        [postgres, samples.getPg],
+      ] as const) {
         await manifestRate(manifest(server), settings.warmupSeconds, settings.connections);
         const result = await manifestRate(manifest(server), settings.getSeconds, settings.connections);
         into.push(result.requestsPerSecond);
-        log(`  ${server.label.padEnd(8)} manifest GET by tag: ${result.requestsPerSecond.toFixed(0)} req/s (${result.errors} errors)`);
+        log(
+          `  ${server.label.padEnd(8)} manifest GET by tag: ${result.requestsPerSecond.toFixed(0)} req/s (${result.errors} errors)`,
+        );
       }
-      for (const [server, into] of [[sqlite, samples.upSqlite], [postgres, samples.upPg]] as const) {
+      for (const [server, into] of [
+        [sqlite, samples.upSqlite],
+        [postgres, samples.upPg],
+      ] as const) {
         const seconds = await monolithicUpload(server.url, `bench/scale-${rep}`, settings.upload);
         into.push(settings.upload.size / (1024 * 1024) / seconds);
         log(`  ${server.label.padEnd(8)} monolithic upload ${settings.uploadLabel}: ${seconds.toFixed(2)} s`);
@@ -60,11 +79,19 @@ export async function runScaleOut(adminUrl: string, settings: ScaleOutSettings, 
     try {
       for (let rep = 0; rep < settings.repeat; rep++) {
         await manifestRate(manifest(postgres), settings.warmupSeconds, settings.connections);
-        samples.oneNode.push((await manifestRate(manifest(postgres), settings.getSeconds, settings.connections)).requestsPerSecond);
-        await Promise.all([postgres, second].map((node) => manifestRate(manifest(node), settings.warmupSeconds, settings.connections)));
-        const both = await Promise.all([postgres, second].map((node) => manifestRate(manifest(node), settings.getSeconds, settings.connections)));
+        samples.oneNode.push(
+          (await manifestRate(manifest(postgres), settings.getSeconds, settings.connections)).requestsPerSecond,
+        );
+        await Promise.all(
+          [postgres, second].map((node) => manifestRate(manifest(node), settings.warmupSeconds, settings.connections)),
+        );
+        const both = await Promise.all(
+          [postgres, second].map((node) => manifestRate(manifest(node), settings.getSeconds, settings.connections)),
+        );
         samples.twoNodes.push(both.reduce((sum, r) => sum + r.requestsPerSecond, 0));
-        log(`  one node ${samples.oneNode.at(-1)!.toFixed(0)} req/s, two nodes ${samples.twoNodes.at(-1)!.toFixed(0)} req/s (${both.map((r) => r.requestsPerSecond.toFixed(0)).join(' + ')})`);
+        log(
+          `  one node ${samples.oneNode.at(-1)!.toFixed(0)} req/s, two nodes ${samples.twoNodes.at(-1)!.toFixed(0)} req/s (${both.map((r) => r.requestsPerSecond.toFixed(0)).join(' + ')})`,
+        );
       }
     } finally {
       await second.stop();
@@ -77,12 +104,42 @@ export async function runScaleOut(adminUrl: string, settings: ScaleOutSettings, 
   const row = (key: string, metric: string, unit: string, a: number[], b: number[], min: number): Row => {
     const ma = median(a);
     const mb = median(b);
-    return { key, metric, unit, berthSamples: a, referenceSamples: b, target: { kind: 'ratio', min }, ...(ma !== undefined && { berth: ma }), ...(mb !== undefined && { reference: mb }) };
+    return {
+      key,
+      metric,
+      unit,
+      berthSamples: a,
+      referenceSamples: b,
+      target: { kind: 'ratio', min },
+      ...(ma !== undefined && { berth: ma }),
+      ...(mb !== undefined && { reference: mb }),
+    };
   };
   const rows = [
-    row('pg:manifest', `manifest GET by tag, ${settings.connections} conns: PostgreSQL vs SQLite`, 'req/s', samples.getPg, samples.getSqlite, 0.8),
-    row('pg:upload', `monolithic upload ${settings.uploadLabel}: PostgreSQL vs SQLite`, 'MiB/s', samples.upPg, samples.upSqlite, 0.8),
-    row('pg:nodes', 'manifest GET by tag on PostgreSQL: two nodes vs one', 'req/s', samples.twoNodes, samples.oneNode, 1),
+    row(
+      'pg:manifest',
+      `manifest GET by tag, ${settings.connections} conns: PostgreSQL vs SQLite`,
+      'req/s',
+      samples.getPg,
+      samples.getSqlite,
+      0.8,
+    ),
+    row(
+      'pg:upload',
+      `monolithic upload ${settings.uploadLabel}: PostgreSQL vs SQLite`,
+      'MiB/s',
+      samples.upPg,
+      samples.upSqlite,
+      0.8,
+    ),
+    row(
+      'pg:nodes',
+      'manifest GET by tag on PostgreSQL: two nodes vs one',
+      'req/s',
+      samples.twoNodes,
+      samples.oneNode,
+      1,
+    ),
   ].map(judge);
   return { rows, table: renderTable(rows, ['measured', 'baseline']) };
 }

@@ -90,7 +90,9 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no free port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no free port')),
+      );
     });
   });
 }
@@ -104,20 +106,31 @@ function tail(child: ChildProcess): () => string {
   return () => text;
 }
 
-async function launch(label: string, command: string, args: string[], env: NodeJS.ProcessEnv, port: number, blobRoot: string): Promise<Server> {
+async function launch(
+  label: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  port: number,
+  blobRoot: string,
+): Promise<Server> {
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   const output = tail(child);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
-    if (!running(child)) throw new Error(`${label} exited (${child.exitCode ?? child.signalCode}) while starting: ${output()}`);
+    if (!running(child))
+      throw new Error(`${label} exited (${child.exitCode ?? child.signalCode}) while starting: ${output()}`);
     try {
       const response = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(2000) });
       await response.arrayBuffer();
       if (response.ok || response.status === 401) break; // 401: up, and asking for a login
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`${label} did not answer /v2/ within ${START_TIMEOUT_MS} ms: ${output()}`);
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${label} did not answer /v2/ within ${START_TIMEOUT_MS} ms: ${output()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
@@ -147,7 +160,16 @@ export async function startBerth(options: BerthOptions = {}): Promise<Server & {
   const port = await freePort();
   const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
   // This build's flags for every Berth, the plaintext baseline too: the same process settings.
-  const args = [...profile, ...cliNodeFlags(CLI), options.cli ?? CLI, 'serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir];
+  const args = [
+    ...profile,
+    ...cliNodeFlags(CLI),
+    options.cli ?? CLI,
+    'serve',
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--data-dir',
+    dataDir,
+  ];
   const env = {
     ...process.env,
     BERTH_LOG_LEVEL: 'warn',
@@ -171,16 +193,29 @@ export async function startBerth(options: BerthOptions = {}): Promise<Server & {
 
 /** A registry password for the bench's admin, from this build's `berth login`. */
 function login(endpoint: string): Promise<string> {
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: BENCH_ADMIN.accessKeyId, AWS_SECRET_ACCESS_KEY: BENCH_ADMIN.secretAccessKey, AWS_REGION: 'us-east-1' };
+  const env = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: BENCH_ADMIN.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: BENCH_ADMIN.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+  };
   return new Promise((resolvePassword, reject) => {
-    execFile(process.execPath, [CLI, 'login', '--endpoint-url', endpoint], { env, timeout: START_TIMEOUT_MS }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`berth login at ${endpoint} failed: ${stderr.trim() || err.message}`));
-      else resolvePassword(stdout.trim());
-    });
+    execFile(
+      process.execPath,
+      [CLI, 'login', '--endpoint-url', endpoint],
+      { env, timeout: START_TIMEOUT_MS },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`berth login at ${endpoint} failed: ${stderr.trim() || err.message}`));
+        else resolvePassword(stdout.trim());
+      },
+    );
   });
 }
 
-const BENCH_ADMIN = { accessKeyId: 'AKIABENCHBENCHBENCH2', secretAccessKey: 'bench-secret-access-key-not-for-production' };
+const BENCH_ADMIN = {
+  accessKeyId: 'AKIABENCHBENCHBENCH2',
+  secretAccessKey: 'bench-secret-access-key-not-for-production',
+};
 
 /** The reference's version line, or undefined when it is not installed. */
 export function referenceVersion(): string | undefined {
@@ -200,25 +235,35 @@ export async function startReference(): Promise<Server> {
   mkdirSync(storage);
   const port = await freePort();
   const config = join(dir, 'config.yml');
-  writeFileSync(config, [
-    'version: 0.1',
-    'log:',
-    '  level: error',
-    '  accesslog:',
-    '    disabled: true',
-    'storage:',
-    '  filesystem:',
-    `    rootdirectory: ${storage}`,
-    '  cache:',
-    '    blobdescriptor: inmemory',
-    '  delete:',
-    '    enabled: true',
-    '  maintenance:',
-    '    uploadpurging:',
-    '      enabled: false',
-    'http:',
-    `  addr: 127.0.0.1:${port}`,
-    '',
-  ].join('\n'));
-  return launch('reference', REFERENCE_BINARY, ['serve', config], { ...process.env }, port, join(storage, 'docker', 'registry', 'v2'));
+  writeFileSync(
+    config,
+    [
+      'version: 0.1',
+      'log:',
+      '  level: error',
+      '  accesslog:',
+      '    disabled: true',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${storage}`,
+      '  cache:',
+      '    blobdescriptor: inmemory',
+      '  delete:',
+      '    enabled: true',
+      '  maintenance:',
+      '    uploadpurging:',
+      '      enabled: false',
+      'http:',
+      `  addr: 127.0.0.1:${port}`,
+      '',
+    ].join('\n'),
+  );
+  return launch(
+    'reference',
+    REFERENCE_BINARY,
+    ['serve', config],
+    { ...process.env },
+    port,
+    join(storage, 'docker', 'registry', 'v2'),
+  );
 }

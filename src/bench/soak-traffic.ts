@@ -81,7 +81,8 @@ export class Traffic {
       const response = await work();
       this.tally.record(kind, performance.now() - started);
       this.tally.status(kind, response.status);
-      if (!expected.includes(response.status)) this.tally.fail(kind, `HTTP ${response.status} ${response.text.slice(0, 200)}`);
+      if (!expected.includes(response.status))
+        this.tally.fail(kind, `HTTP ${response.status} ${response.text.slice(0, 200)}`);
       return response;
     } catch (err) {
       this.tally.record(kind, performance.now() - started);
@@ -96,31 +97,56 @@ export class Traffic {
 
   private async uploadBlob(repository: string, body: Body): Promise<boolean> {
     const agent = this.options.agent;
-    const started = await this.timed('blob upload: POST', [202], () => call('POST', this.url(`/v2/${repository}/blobs/uploads/`), { agent }));
+    const started = await this.timed('blob upload: POST', [202], () =>
+      call('POST', this.url(`/v2/${repository}/blobs/uploads/`), { agent }),
+    );
     const where = started?.headers.location;
     if (!where) return false;
     const target = new URL(where, this.options.base);
     target.searchParams.set('digest', body.digest);
     const url = `${this.options.base}${target.pathname}${target.search}`;
-    const done = await this.timed('blob upload: PUT', [201], () => call('PUT', url, { agent, headers: OCTET, stream: { body, start: 0, end: body.size } }));
+    const done = await this.timed('blob upload: PUT', [201], () =>
+      call('PUT', url, { agent, headers: OCTET, stream: { body, start: 0, end: body.size } }),
+    );
     return done?.status === 201;
   }
 
   /** Pushes an image: a unique config, a unique small layer, one or two shared layers, the manifest. */
   async push(): Promise<void> {
     const repository = REPOSITORIES[randomInt(REPOSITORIES.length)]!;
-    const config = bodyOf(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] }, soak: randomBytes(8).toString('hex') })));
+    const config = bodyOf(
+      Buffer.from(
+        JSON.stringify({
+          architecture: 'amd64',
+          os: 'linux',
+          config: {},
+          rootfs: { type: 'layers', diff_ids: [] },
+          soak: randomBytes(8).toString('hex'),
+        }),
+      ),
+    );
     const unique = bodyOf(randomBytes(randomInt(1024, 16 * 1024)));
     const shared = Array.from({ length: randomInt(1, 3) }, () => this.pool[randomInt(this.pool.length)]!);
     const blobs = [config, unique, ...shared];
     for (const blob of blobs) if (!(await this.uploadBlob(repository, blob))) return;
     const manifest = JSON.stringify({
-      schemaVersion: 2, mediaType: OCI_MANIFEST,
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config.digest, size: config.size },
-      layers: [unique, ...shared].map((b) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: b.digest, size: b.size })),
+      layers: [unique, ...shared].map((b) => ({
+        mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+        digest: b.digest,
+        size: b.size,
+      })),
     });
     const tag = `t${this.pushed++}`;
-    const put = await this.timed('manifest PUT', [201], () => call('PUT', this.url(`/v2/${repository}/manifests/${tag}`), { agent: this.options.agent, headers: { 'Content-Type': OCI_MANIFEST }, data: manifest }));
+    const put = await this.timed('manifest PUT', [201], () =>
+      call('PUT', this.url(`/v2/${repository}/manifests/${tag}`), {
+        agent: this.options.agent,
+        headers: { 'Content-Type': OCI_MANIFEST },
+        data: manifest,
+      }),
+    );
     if (put?.status !== 201) return;
     this.images.push({ repository, tag, digest: bodyOf(Buffer.from(manifest)).digest, manifest, blobs });
     // Bounded: the oldest images drop out of the working set (they stay stored).
@@ -132,12 +158,21 @@ export class Traffic {
     const image = this.images[randomInt(Math.max(this.images.length, 1))];
     if (!image) return this.push();
     const agent = this.options.agent;
-    const manifest = await this.timed('manifest GET', [200, 404], () => call('GET', this.url(`/v2/${image.repository}/manifests/${image.tag}`), { agent, headers: { Accept: OCI_MANIFEST } }));
+    const manifest = await this.timed('manifest GET', [200, 404], () =>
+      call('GET', this.url(`/v2/${image.repository}/manifests/${image.tag}`), {
+        agent,
+        headers: { Accept: OCI_MANIFEST },
+      }),
+    );
     if (manifest?.status !== 200) return; // deleted by another worker meanwhile
-    if (manifest.text !== image.manifest) this.tally.fail('manifest GET', `${image.repository}:${image.tag} came back different`);
+    if (manifest.text !== image.manifest)
+      this.tally.fail('manifest GET', `${image.repository}:${image.tag} came back different`);
     for (const blob of image.blobs) {
-      const got = await this.timed('blob GET', [200], () => call('GET', this.url(`/v2/${image.repository}/blobs/${blob.digest}`), { agent, collect: false }));
-      if (got?.status === 200 && got.bytes !== blob.size) this.tally.fail('blob GET', `${blob.digest}: ${got.bytes} bytes, expected ${blob.size}`);
+      const got = await this.timed('blob GET', [200], () =>
+        call('GET', this.url(`/v2/${image.repository}/blobs/${blob.digest}`), { agent, collect: false }),
+      );
+      if (got?.status === 200 && got.bytes !== blob.size)
+        this.tally.fail('blob GET', `${blob.digest}: ${got.bytes} bytes, expected ${blob.size}`);
     }
   }
 
@@ -145,18 +180,25 @@ export class Traffic {
   async remove(): Promise<void> {
     if (this.images.length < 10) return this.push();
     const image = this.images.splice(randomInt(this.images.length), 1)[0]!;
-    await this.timed('manifest DELETE', [202, 404], () => call('DELETE', this.url(`/v2/${image.repository}/manifests/${image.digest}`), { agent: this.options.agent }));
+    await this.timed('manifest DELETE', [202, 404], () =>
+      call('DELETE', this.url(`/v2/${image.repository}/manifests/${image.digest}`), { agent: this.options.agent }),
+    );
   }
 
   async list(): Promise<void> {
     const repository = REPOSITORIES[randomInt(REPOSITORIES.length)]!;
-    await this.timed('tags list', [200, 404], () => call('GET', this.url(`/v2/${repository}/tags/list?n=50`), { agent: this.options.agent }));
+    await this.timed('tags list', [200, 404], () =>
+      call('GET', this.url(`/v2/${repository}/tags/list?n=50`), { agent: this.options.agent }),
+    );
   }
 
   /** Pushes the big blob the stalled GETs read, once. */
   async setup(): Promise<void> {
     await this.push();
-    if (!(await this.uploadBlob('soak/stall', this.big))) throw new Error(`soak setup: the ${this.big.size}-byte blob for stalled GETs did not upload: ${this.tally.examples.join('; ')}`);
+    if (!(await this.uploadBlob('soak/stall', this.big)))
+      throw new Error(
+        `soak setup: the ${this.big.size}-byte blob for stalled GETs did not upload: ${this.tally.examples.join('; ')}`,
+      );
   }
 
   private until(loop: () => Promise<void>): Promise<void> {
@@ -205,7 +247,9 @@ export class Traffic {
 
   /** An upload that declares a body, sends part of it, and stops: a PATCH or a monolithic PUT. */
   private async stalledUpload(): Promise<void> {
-    const started = await this.timed('blob upload: POST', [202], () => call('POST', this.url('/v2/soak/stall/blobs/uploads/'), { agent: this.options.agent }));
+    const started = await this.timed('blob upload: POST', [202], () =>
+      call('POST', this.url('/v2/soak/stall/blobs/uploads/'), { agent: this.options.agent }),
+    );
     const where = started?.headers.location;
     if (!where) return;
     const target = new URL(where, this.options.base);
@@ -214,7 +258,8 @@ export class Traffic {
     const declared = 4 * MiB;
     await new Promise<void>((resolve) => {
       const request = http.request(`${this.options.base}${target.pathname}${target.search}`, {
-        method: put ? 'PUT' : 'PATCH', agent: false,
+        method: put ? 'PUT' : 'PATCH',
+        agent: false,
         headers: { ...OCTET, 'Content-Length': declared, ...(put ? {} : { 'Content-Range': `0-${declared - 1}` }) },
       });
       const began = performance.now();
@@ -229,10 +274,15 @@ export class Traffic {
         this.tally.status('stalled upload', response.statusCode ?? 0);
         response.resume();
       });
-      request.once('error', () => { /* destroyed by us, or reset by the server: both expected */ });
+      request.once('error', () => {
+        /* destroyed by us, or reset by the server: both expected */
+      });
       request.once('close', () => {
         clearTimeout(timer);
-        this.tally.record(ours ? 'stalled upload (held by client)' : 'stalled upload (closed by server)', performance.now() - began);
+        this.tally.record(
+          ours ? 'stalled upload (held by client)' : 'stalled upload (closed by server)',
+          performance.now() - began,
+        );
         resolve();
       });
       request.write(randomBytes(randomInt(1, 256 * 1024)));

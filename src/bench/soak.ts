@@ -27,24 +27,42 @@ export interface SoakSettings {
 }
 
 const FLAGS: Record<string, keyof SoakSettings> = {
-  '--duration': 'durationSeconds', '--warmup': 'warmupSeconds', '--workers': 'workers', '--stalled-gets': 'stalledGets', '--stalled-uploads': 'stalledUploads',
+  '--duration': 'durationSeconds',
+  '--warmup': 'warmupSeconds',
+  '--workers': 'workers',
+  '--stalled-gets': 'stalledGets',
+  '--stalled-uploads': 'stalledUploads',
 };
 
 export function parseSoakArgs(args: string[]): SoakSettings {
-  const settings: SoakSettings = { durationSeconds: 600, warmupSeconds: 30, workers: 4, stalledGets: 3, stalledUploads: 3 };
+  const settings: SoakSettings = {
+    durationSeconds: 600,
+    warmupSeconds: 30,
+    workers: 4,
+    stalledGets: 3,
+    stalledUploads: 3,
+  };
   let warmupGiven = false;
   for (let i = 0; i < args.length; i++) {
     const raw = args[i]!;
     const [flag, inline] = raw.split('=', 2) as [string, string | undefined];
     const key = Object.hasOwn(FLAGS, flag) ? FLAGS[flag] : undefined;
     const value = Number(inline ?? args[++i]);
-    if (!key || !Number.isFinite(value) || value < 0 || (key !== 'warmupSeconds' && key !== 'stalledGets' && key !== 'stalledUploads' && value === 0)) {
-      throw new Error(`soak: unknown or invalid argument ${raw}; usage: soak [--duration <s>] [--warmup <s>] [--workers <n>] [--stalled-gets <n>] [--stalled-uploads <n>]`);
+    if (
+      !key ||
+      !Number.isFinite(value) ||
+      value < 0 ||
+      (key !== 'warmupSeconds' && key !== 'stalledGets' && key !== 'stalledUploads' && value === 0)
+    ) {
+      throw new Error(
+        `soak: unknown or invalid argument ${raw}; usage: soak [--duration <s>] [--warmup <s>] [--workers <n>] [--stalled-gets <n>] [--stalled-uploads <n>]`,
+      );
     }
     settings[key] = value;
     if (key === 'warmupSeconds') warmupGiven = true;
   }
-  if (!warmupGiven) settings.warmupSeconds = Math.min(settings.warmupSeconds, Math.floor(settings.durationSeconds / 10));
+  if (!warmupGiven)
+    settings.warmupSeconds = Math.min(settings.warmupSeconds, Math.floor(settings.durationSeconds / 10));
   return settings;
 }
 
@@ -66,28 +84,47 @@ function percentile(values: number[], p: number): number {
 }
 
 function latencyTable(tally: Tally): { rows: Record<string, unknown>[]; text: string } {
-  const rows = [...tally.latencies].sort(([a], [b]) => a.localeCompare(b)).map(([kind, list]) => ({
-    kind, count: list.length, p50Ms: percentile(list, 50), p99Ms: percentile(list, 99), maxMs: Math.max(...list),
-    failures: tally.failures.get(kind) ?? 0,
-    statuses: Object.fromEntries([...(tally.statuses.get(kind) ?? new Map<number, number>())].sort(([a], [b]) => a - b)),
-  }));
+  const rows = [...tally.latencies]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([kind, list]) => ({
+      kind,
+      count: list.length,
+      p50Ms: percentile(list, 50),
+      p99Ms: percentile(list, 99),
+      maxMs: Math.max(...list),
+      failures: tally.failures.get(kind) ?? 0,
+      statuses: Object.fromEntries(
+        [...(tally.statuses.get(kind) ?? new Map<number, number>())].sort(([a], [b]) => a - b),
+      ),
+    }));
   const head = `${'operation'.padEnd(32)}${'count'.padStart(8)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'max ms'.padStart(10)}${'failed'.padStart(8)}  statuses`;
-  const lines = rows.map((r) => `${r.kind.padEnd(32)}${String(r.count).padStart(8)}${r.p50Ms.toFixed(1).padStart(10)}${r.p99Ms.toFixed(1).padStart(10)}${r.maxMs.toFixed(1).padStart(10)}${String(r.failures).padStart(8)}  ${JSON.stringify(r.statuses)}`);
+  const lines = rows.map(
+    (r) =>
+      `${r.kind.padEnd(32)}${String(r.count).padStart(8)}${r.p50Ms.toFixed(1).padStart(10)}${r.p99Ms.toFixed(1).padStart(10)}${r.maxMs.toFixed(1).padStart(10)}${String(r.failures).padStart(8)}  ${JSON.stringify(r.statuses)}`,
+  );
   // Statuses of the stalled clients (no latency row of their own).
   for (const kind of ['stalled GET', 'stalled upload']) {
-    if (!tally.latencies.has(kind) && tally.statuses.has(kind)) lines.push(`${kind.padEnd(32)}${''.padStart(46)}${String(tally.failures.get(kind) ?? 0).padStart(8)}  ${JSON.stringify(Object.fromEntries(tally.statuses.get(kind)!))}`);
+    if (!tally.latencies.has(kind) && tally.statuses.has(kind))
+      lines.push(
+        `${kind.padEnd(32)}${''.padStart(46)}${String(tally.failures.get(kind) ?? 0).padStart(8)}  ${JSON.stringify(Object.fromEntries(tally.statuses.get(kind)!))}`,
+      );
   }
   return { rows, text: [head, ...lines].join('\n') };
 }
 
 export async function runSoak(args: string[], log: (message: string) => void): Promise<boolean> {
   const settings = parseSoakArgs(args);
-  log(`soak: ${settings.durationSeconds} s of mixed traffic (${settings.workers} registry clients, ${settings.stalledGets} stalled GETs, ${settings.stalledUploads} stalled uploads) after a ${settings.warmupSeconds} s warm-up, against one Berth on loopback`);
+  log(
+    `soak: ${settings.durationSeconds} s of mixed traffic (${settings.workers} registry clients, ${settings.stalledGets} stalled GETs, ${settings.stalledUploads} stalled uploads) after a ${settings.warmupSeconds} s warm-up, against one Berth on loopback`,
+  );
   const server = await startBerth();
   const pid = server.pid;
   const launchRssKiB = procStatusKiB(pid, 'VmRSS');
   const agent = new http.Agent({ keepAlive: true, maxSockets: settings.workers * 2 });
-  const stallMs: [number, number] = [Math.min(5_000, settings.durationSeconds * 250), Math.min(30_000, settings.durationSeconds * 500)];
+  const stallMs: [number, number] = [
+    Math.min(5_000, settings.durationSeconds * 250),
+    Math.min(30_000, settings.durationSeconds * 500),
+  ];
   /** fds with every client connection closed, once the server has seen them close. */
   const quietFds = async () => {
     agent.destroy();
@@ -96,16 +133,34 @@ export async function runSoak(args: string[], log: (message: string) => void): P
   };
 
   // Warm-up: the same traffic, unjudged.
-  const warmup = new Traffic({ base: server.url, deadline: Date.now() + settings.warmupSeconds * 1000, workers: settings.workers, stalledGets: settings.stalledGets, stalledUploads: settings.stalledUploads, stallMs, agent });
+  const warmup = new Traffic({
+    base: server.url,
+    deadline: Date.now() + settings.warmupSeconds * 1000,
+    workers: settings.workers,
+    stalledGets: settings.stalledGets,
+    stalledUploads: settings.stalledUploads,
+    stallMs,
+    agent,
+  });
   await warmup.setup();
   await warmup.run();
   const startFds = await quietFds();
   const startRssKiB = procStatusKiB(pid, 'VmRSS');
-  log(`  start (after warm-up): RSS ${mib(startRssKiB).toFixed(1)} MiB (${mib(launchRssKiB).toFixed(1)} MiB at launch), ${startFds} open fds`);
+  log(
+    `  start (after warm-up): RSS ${mib(startRssKiB).toFixed(1)} MiB (${mib(launchRssKiB).toFixed(1)} MiB at launch), ${startFds} open fds`,
+  );
 
   const started = Date.now();
   const deadline = started + settings.durationSeconds * 1000;
-  const traffic = new Traffic({ base: server.url, deadline, workers: settings.workers, stalledGets: settings.stalledGets, stalledUploads: settings.stalledUploads, stallMs, agent });
+  const traffic = new Traffic({
+    base: server.url,
+    deadline,
+    workers: settings.workers,
+    stalledGets: settings.stalledGets,
+    stalledUploads: settings.stalledUploads,
+    stallMs,
+    agent,
+  });
   let peakRssKiB = startRssKiB;
   let peakFds = startFds;
   const samples: { s: number; rssMiB: number; fds: number }[] = [];
@@ -116,12 +171,16 @@ export async function runSoak(args: string[], log: (message: string) => void): P
       peakRssKiB = Math.max(peakRssKiB, rss);
       peakFds = Math.max(peakFds, fds);
       samples.push({ s: Math.round((Date.now() - started) / 1000), rssMiB: mib(rss), fds });
-    } catch { /* the server is gone: the traffic reports it */ }
+    } catch {
+      /* the server is gone: the traffic reports it */
+    }
   }, 1000);
   const progress = setInterval(() => {
     const last = samples[samples.length - 1];
     const ops = [...traffic.tally.latencies.values()].reduce((n, l) => n + l.length, 0);
-    log(`  ${Math.round((Date.now() - started) / 1000)} s: ${ops} requests, ${traffic.tally.serverErrors} 5xx, RSS ${last?.rssMiB.toFixed(1) ?? '?'} MiB, ${last?.fds ?? '?'} fds`);
+    log(
+      `  ${Math.round((Date.now() - started) / 1000)} s: ${ops} requests, ${traffic.tally.serverErrors} 5xx, RSS ${last?.rssMiB.toFixed(1) ?? '?'} MiB, ${last?.fds ?? '?'} fds`,
+    );
   }, 30_000);
   try {
     await traffic.setup();
@@ -139,27 +198,51 @@ export async function runSoak(args: string[], log: (message: string) => void): P
   const serverErrors = tally.serverErrors + warmup.tally.serverErrors;
   const rssGrowth = endRssKiB / startRssKiB - 1;
   const targets = [
-    { target: 'RSS at the end within 20% of the start', value: `${mib(startRssKiB).toFixed(1)} → ${mib(endRssKiB).toFixed(1)} MiB (${(rssGrowth * 100).toFixed(1)}%), peak ${mib(peakRssKiB).toFixed(1)} MiB`, pass: Math.abs(rssGrowth) <= 0.2 },
-    { target: 'no fd growth', value: `${startFds} → ${endFds} open fds (peak ${peakFds} under load)`, pass: endFds <= startFds },
-    { target: 'zero 5xx', value: `${serverErrors} (${tally.serverErrors} in the soak, ${warmup.tally.serverErrors} in the warm-up)`, pass: serverErrors === 0 },
+    {
+      target: 'RSS at the end within 20% of the start',
+      value: `${mib(startRssKiB).toFixed(1)} → ${mib(endRssKiB).toFixed(1)} MiB (${(rssGrowth * 100).toFixed(1)}%), peak ${mib(peakRssKiB).toFixed(1)} MiB`,
+      pass: Math.abs(rssGrowth) <= 0.2,
+    },
+    {
+      target: 'no fd growth',
+      value: `${startFds} → ${endFds} open fds (peak ${peakFds} under load)`,
+      pass: endFds <= startFds,
+    },
+    {
+      target: 'zero 5xx',
+      value: `${serverErrors} (${tally.serverErrors} in the soak, ${warmup.tally.serverErrors} in the warm-up)`,
+      pass: serverErrors === 0,
+    },
   ];
   const latency = latencyTable(tally);
   const failed = [...tally.failures.values()].reduce((a, b) => a + b, 0);
-  process.stdout.write(`\nsoak: ${settings.durationSeconds} s, ${settings.workers} clients, ${settings.stalledGets} stalled GETs, ${settings.stalledUploads} stalled uploads (Berth pid ${pid})\n\n`);
+  process.stdout.write(
+    `\nsoak: ${settings.durationSeconds} s, ${settings.workers} clients, ${settings.stalledGets} stalled GETs, ${settings.stalledUploads} stalled uploads (Berth pid ${pid})\n\n`,
+  );
   process.stdout.write(`${latency.text}\n\n`);
   for (const t of targets) process.stdout.write(`${t.pass ? 'PASS' : 'FAIL'}  ${t.target.padEnd(40)} ${t.value}\n`);
-  if (failed > 0) process.stdout.write(`\n${failed} operations failed or were refused unexpectedly (not a target; first ones):\n  ${tally.examples.join('\n  ')}\n`);
+  if (failed > 0)
+    process.stdout.write(
+      `\n${failed} operations failed or were refused unexpectedly (not a target; first ones):\n  ${tally.examples.join('\n  ')}\n`,
+    );
   const pass = targets.every((t) => t.pass);
   process.stdout.write(`\nsoak ${pass ? 'PASS' : 'FAIL'}\n`);
 
   const outDir = resolve('.bench');
   mkdirSync(outDir, { recursive: true });
   const results = {
-    date: new Date().toISOString(), node: process.version, settings,
+    date: new Date().toISOString(),
+    node: process.version,
+    settings,
     rssMiB: { launch: mib(launchRssKiB), start: mib(startRssKiB), peak: mib(peakRssKiB), end: mib(endRssKiB) },
     fds: { start: startFds, peak: peakFds, end: endFds },
-    serverErrors, failures: Object.fromEntries(tally.failures), examples: tally.examples,
-    latency: latency.rows, targets, pass, samples,
+    serverErrors,
+    failures: Object.fromEntries(tally.failures),
+    examples: tally.examples,
+    latency: latency.rows,
+    targets,
+    pass,
+    samples,
   };
   writeFileSync(join(outDir, 'soak.json'), `${JSON.stringify(results, null, 2)}\n`);
   log(`results written to ${join(outDir, 'soak.json')}`);

@@ -7,7 +7,8 @@ import { performance } from 'node:perf_hooks';
 import { bodyOf, call, expect, location, makeBody, type Body } from './http.js';
 
 const OCTET = { 'Content-Type': 'application/octet-stream' };
-export const MANIFEST_ACCEPT = 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json';
+export const MANIFEST_ACCEPT =
+  'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json';
 export const WRK = '/usr/bin/wrk';
 
 function withDigest(url: string, digest: string): string {
@@ -22,14 +23,18 @@ async function startSession(base: string, name: string): Promise<string> {
 function checkCreated(response: ReturnType<typeof expect>, body: Body, what: string): void {
   expect(response, 201, what);
   const digest = response.headers['docker-content-digest'];
-  if (digest !== undefined && digest !== body.digest) throw new Error(`${what}: registry says ${String(digest)}, expected ${body.digest}`);
+  if (digest !== undefined && digest !== body.digest)
+    throw new Error(`${what}: registry says ${String(digest)}, expected ${body.digest}`);
 }
 
 /** POST a session, then one PUT ?digest= with the whole body streamed. Returns seconds. */
 export async function monolithicUpload(base: string, name: string, body: Body): Promise<number> {
   const started = performance.now();
   const url = await startSession(base, name);
-  const response = await call('PUT', withDigest(url, body.digest), { headers: OCTET, stream: { body, start: 0, end: body.size } });
+  const response = await call('PUT', withDigest(url, body.digest), {
+    headers: OCTET,
+    stream: { body, start: 0, end: body.size },
+  });
   checkCreated(response, body, `monolithic PUT ${name}`);
   return (performance.now() - started) / 1000;
 }
@@ -40,7 +45,10 @@ export async function chunkedUpload(base: string, name: string, body: Body, chun
   let url = await startSession(base, name);
   for (let start = 0; start < body.size; start += chunkSize) {
     const end = Math.min(start + chunkSize, body.size);
-    const response = await call('PATCH', url, { headers: { ...OCTET, 'Content-Range': `${start}-${end - 1}` }, stream: { body, start, end } });
+    const response = await call('PATCH', url, {
+      headers: { ...OCTET, 'Content-Range': `${start}-${end - 1}` },
+      stream: { body, start, end },
+    });
     url = location(base, expect(response, 202, `PATCH ${name} ${start}-${end - 1}`));
   }
   checkCreated(await call('PUT', withDigest(url, body.digest), { headers: OCTET }), body, `chunked PUT ${name}`);
@@ -50,26 +58,46 @@ export async function chunkedUpload(base: string, name: string, body: Body, chun
 /** GET a blob, counting (not keeping) its bytes. Returns seconds. */
 export async function download(base: string, name: string, body: Body): Promise<number> {
   const started = performance.now();
-  const response = expect(await call('GET', `${base}/v2/${name}/blobs/${body.digest}`, { collect: false }), 200, `GET blob ${name}`);
-  if (response.bytes !== body.size) throw new Error(`GET blob ${name}: received ${response.bytes} bytes, expected ${body.size}`);
+  const response = expect(
+    await call('GET', `${base}/v2/${name}/blobs/${body.digest}`, { collect: false }),
+    200,
+    `GET blob ${name}`,
+  );
+  if (response.bytes !== body.size)
+    throw new Error(`GET blob ${name}: received ${response.bytes} bytes, expected ${body.size}`);
   return (performance.now() - started) / 1000;
 }
 
 /** Pushes a small image (config + one layer + OCI manifest) under `tag`; returns the manifest digest. */
 export async function pushImage(base: string, name: string, tag: string): Promise<string> {
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: {} }));
+  const config = Buffer.from(
+    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: {} }),
+  );
   const configBody = bodyOf(config);
   const layer = makeBody(32 * 1024, 32 * 1024);
   for (const blob of [configBody, layer]) await monolithicUpload(base, name, blob);
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configBody.digest, size: configBody.size },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layer.digest, size: layer.size }],
-  }));
-  const response = await call('PUT', `${base}/v2/${name}/manifests/${tag}`, { headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' }, data: manifest });
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: configBody.digest,
+        size: configBody.size,
+      },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layer.digest, size: layer.size }],
+    }),
+  );
+  const response = await call('PUT', `${base}/v2/${name}/manifests/${tag}`, {
+    headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' },
+    data: manifest,
+  });
   expect(response, 201, `PUT manifest ${name}:${tag}`);
-  const check = expect(await call('GET', `${base}/v2/${name}/manifests/${tag}`, { headers: { Accept: MANIFEST_ACCEPT } }), 200, `GET manifest ${name}:${tag}`);
+  const check = expect(
+    await call('GET', `${base}/v2/${name}/manifests/${tag}`, { headers: { Accept: MANIFEST_ACCEPT } }),
+    200,
+    `GET manifest ${name}:${tag}`,
+  );
   if (check.text !== manifest.toString()) throw new Error(`GET manifest ${name}:${tag} returned different bytes`);
   return bodyOf(manifest).digest;
 }
@@ -87,10 +115,25 @@ export function loadGenerator(): 'wrk' | 'node' {
 function runWrk(url: string, seconds: number, connections: number): Promise<RateResult> {
   // wrk ignores credentials in the URL: send them as a header.
   const target = new URL(url);
-  const login = target.username ? ['-H', `Authorization: Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`] : [];
+  const login = target.username
+    ? [
+        '-H',
+        `Authorization: Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`,
+      ]
+    : [];
   target.username = '';
   target.password = '';
-  const args = ['-t2', `-c${connections}`, `-d${seconds}s`, '--timeout', '5s', '-H', `Accept: ${MANIFEST_ACCEPT}`, ...login, target.href];
+  const args = [
+    '-t2',
+    `-c${connections}`,
+    `-d${seconds}s`,
+    '--timeout',
+    '5s',
+    '-H',
+    `Accept: ${MANIFEST_ACCEPT}`,
+    ...login,
+    target.href,
+  ];
   return new Promise((resolve, reject) => {
     execFile(WRK, args, { timeout: (seconds + 15) * 1000, killSignal: 'SIGKILL' }, (err, stdout) => {
       if (err) return reject(new Error(`wrk failed: ${err.message}`));
@@ -99,7 +142,8 @@ function runWrk(url: string, seconds: number, connections: number): Promise<Rate
       const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout);
       const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
       if (!rate || !total) return reject(new Error(`cannot parse wrk output:\n${stdout}`));
-      const errors = Number(non2xx?.[1] ?? 0) + (socketErrors ? socketErrors.slice(1).reduce((s, n) => s + Number(n), 0) : 0);
+      const errors =
+        Number(non2xx?.[1] ?? 0) + (socketErrors ? socketErrors.slice(1).reduce((s, n) => s + Number(n), 0) : 0);
       resolve({ requestsPerSecond: Number(rate[1]), requests: Number(total[1]), errors });
     });
   });
@@ -172,12 +216,20 @@ export async function peakRssDuring(pid: number, work: () => Promise<number>): P
   const timer = setInterval(() => {
     try {
       sampled = Math.max(sampled, procStatusKiB(pid, 'VmRSS'));
-    } catch { /* exited */ }
+    } catch {
+      /* exited */
+    }
   }, 50);
   try {
     const seconds = await work();
     const peak = procStatusKiB(pid, 'VmHWM');
-    return { peakMiB: peak / 1024, sampledMaxMiB: Math.max(sampled, procStatusKiB(pid, 'VmRSS')) / 1024, baselineMiB: baseline / 1024, reset, seconds };
+    return {
+      peakMiB: peak / 1024,
+      sampledMaxMiB: Math.max(sampled, procStatusKiB(pid, 'VmRSS')) / 1024,
+      baselineMiB: baseline / 1024,
+      reset,
+      seconds,
+    };
   } finally {
     clearInterval(timer);
   }

@@ -16,58 +16,113 @@ function documentArgument(value: string): string {
 }
 
 export function policiesCommand(): Command {
-  const policies = new Command('policies').description("users' identity policies: inline (put) and managed (attach); a running server sees a change within 5 s");
+  const policies = new Command('policies').description(
+    "users' identity policies: inline (put) and managed (attach); a running server sees a change within 5 s",
+  );
   const USER = ['--user <name>', 'the IAM user'] as const;
-  policies.command('put').alias('put-user-policy')
+  policies
+    .command('put')
+    .alias('put-user-policy')
     .description("create or replace a user's inline policy")
-    .option(...ACCOUNT).requiredOption(...USER)
+    .option(...ACCOUNT)
+    .requiredOption(...USER)
     .requiredOption('--name <policy-name>', 'the policy name')
     .requiredOption('--document <json>', 'the policy document, or file://path')
-    .action((options: AccountOption & { user: string; name: string; document: string }, command: Command) => withDeployment(command, async (deployment) => {
-      await deployment.userPolicies.putUserPolicy(accountOf(options, deployment), options.user, options.name, documentArgument(options.document));
-    }));
-  policies.command('get').alias('get-user-policy')
+    .action((options: AccountOption & { user: string; name: string; document: string }, command: Command) =>
+      withDeployment(command, async (deployment) => {
+        await deployment.userPolicies.putUserPolicy(
+          accountOf(options, deployment),
+          options.user,
+          options.name,
+          documentArgument(options.document),
+        );
+      }),
+    );
+  policies
+    .command('get')
+    .alias('get-user-policy')
     .description("print a user's inline policy")
-    .option(...ACCOUNT).requiredOption(...USER)
+    .option(...ACCOUNT)
+    .requiredOption(...USER)
     .requiredOption('--name <policy-name>', 'the policy name')
-    .action((options: AccountOption & { user: string; name: string }, command: Command) => withDeployment(command, async (deployment) => {
-      print(`${await deployment.userPolicies.getUserPolicy(accountOf(options, deployment), options.user, options.name)}\n`);
-    }));
-  policies.command('delete').alias('delete-user-policy')
+    .action((options: AccountOption & { user: string; name: string }, command: Command) =>
+      withDeployment(command, async (deployment) => {
+        print(
+          `${await deployment.userPolicies.getUserPolicy(accountOf(options, deployment), options.user, options.name)}\n`,
+        );
+      }),
+    );
+  policies
+    .command('delete')
+    .alias('delete-user-policy')
     .description("delete a user's inline policy")
-    .option(...ACCOUNT).requiredOption(...USER)
+    .option(...ACCOUNT)
+    .requiredOption(...USER)
     .requiredOption('--name <policy-name>', 'the policy name')
-    .action((options: AccountOption & { user: string; name: string }, command: Command) => withDeployment(command, async (deployment) => {
-      await deployment.userPolicies.deleteUserPolicy(accountOf(options, deployment), options.user, options.name);
-    }));
-  policies.command('attach').alias('attach-user-policy')
+    .action((options: AccountOption & { user: string; name: string }, command: Command) =>
+      withDeployment(command, async (deployment) => {
+        await deployment.userPolicies.deleteUserPolicy(accountOf(options, deployment), options.user, options.name);
+      }),
+    );
+  policies
+    .command('attach')
+    .alias('attach-user-policy')
     .description('attach a managed policy, e.g. arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPowerUser')
-    .option(...ACCOUNT).requiredOption(...USER)
+    .option(...ACCOUNT)
+    .requiredOption(...USER)
     .requiredOption('--policy-arn <arn>', 'the policy ARN')
-    .action((options: AccountOption & { user: string; policyArn: string }, command: Command) => withDeployment(command, async (deployment) => {
-      await deployment.userPolicies.attachUserPolicy(accountOf(options, deployment), options.user, options.policyArn);
-    }));
-  policies.command('detach').alias('detach-user-policy')
+    .action((options: AccountOption & { user: string; policyArn: string }, command: Command) =>
+      withDeployment(command, async (deployment) => {
+        await deployment.userPolicies.attachUserPolicy(accountOf(options, deployment), options.user, options.policyArn);
+      }),
+    );
+  policies
+    .command('detach')
+    .alias('detach-user-policy')
     .description('detach a managed policy')
-    .option(...ACCOUNT).requiredOption(...USER)
+    .option(...ACCOUNT)
+    .requiredOption(...USER)
     .requiredOption('--policy-arn <arn>', 'the policy ARN')
-    .action((options: AccountOption & { user: string; policyArn: string }, command: Command) => withDeployment(command, async (deployment) => {
-      await deployment.userPolicies.detachUserPolicy(accountOf(options, deployment), options.user, options.policyArn);
-    }));
-  policies.command('list').alias('ls')
+    .action((options: AccountOption & { user: string; policyArn: string }, command: Command) =>
+      withDeployment(command, async (deployment) => {
+        await deployment.userPolicies.detachUserPolicy(accountOf(options, deployment), options.user, options.policyArn);
+      }),
+    );
+  policies
+    .command('list')
+    .alias('ls')
     .description("list a user's inline and attached policies (without --user: the AWS managed policies)")
-    .option(...ACCOUNT).option('--user <name>', 'the IAM user')
+    .option(...ACCOUNT)
+    .option('--user <name>', 'the IAM user')
     .option('--json', 'print JSON')
-    .action((options: AccountOption & ListOptions & { user?: string }, command: Command) => withDeployment(command, async (deployment) => {
-      const account = accountOf(options, deployment);
-      const rows = options.user === undefined
-        ? deployment.userPolicies.awsManagedPolicies().map((p) => ({ PolicyName: p.policyName, Kind: 'aws-managed', PolicyArn: p.policyArn }))
-        : [
-          ...(await deployment.userPolicies.listUserPolicies(account, options.user)).map((name) => ({ PolicyName: name, Kind: 'inline', PolicyArn: '' })),
-          ...(await deployment.userPolicies.listAttachedUserPolicies(account, options.user)).map((p) => ({ PolicyName: p.policyName, Kind: 'attached', PolicyArn: p.policyArn })),
-        ];
-      if (options.json) return print(json(rows));
-      print(table(['NAME', 'KIND', 'ARN'], rows.map((r) => [r.PolicyName, r.Kind, r.PolicyArn])));
-    }));
+    .action((options: AccountOption & ListOptions & { user?: string }, command: Command) =>
+      withDeployment(command, async (deployment) => {
+        const account = accountOf(options, deployment);
+        const rows =
+          options.user === undefined
+            ? deployment.userPolicies
+                .awsManagedPolicies()
+                .map((p) => ({ PolicyName: p.policyName, Kind: 'aws-managed', PolicyArn: p.policyArn }))
+            : [
+                ...(await deployment.userPolicies.listUserPolicies(account, options.user)).map((name) => ({
+                  PolicyName: name,
+                  Kind: 'inline',
+                  PolicyArn: '',
+                })),
+                ...(await deployment.userPolicies.listAttachedUserPolicies(account, options.user)).map((p) => ({
+                  PolicyName: p.policyName,
+                  Kind: 'attached',
+                  PolicyArn: p.policyArn,
+                })),
+              ];
+        if (options.json) return print(json(rows));
+        print(
+          table(
+            ['NAME', 'KIND', 'ARN'],
+            rows.map((r) => [r.PolicyName, r.Kind, r.PolicyArn]),
+          ),
+        );
+      }),
+    );
   return policies;
 }

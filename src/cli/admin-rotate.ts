@@ -37,33 +37,42 @@ export function rotateMasterKeyCommand(): Command {
   return new Command('rotate-master-key')
     .description('seal every secret and data key with a new master key; then restart every node with it')
     .option('--new-key <key>', 'the new key: 32 bytes, base64 or hex (default: a new random key)')
-    .action((options: { newKey?: string }, command: Command) => withDeployment(command, async (deployment) => {
-      const { config } = deployment;
-      let given: MasterKey | undefined;
-      try {
-        given = options.newKey === undefined ? undefined : MasterKey.parse(options.newKey);
-      } catch (err) {
-        throw new CommandError(`--new-key: ${(err as Error).message}`);
-      }
-      if (config.keys.masterKey) {
-        const next = given ?? MasterKey.generate();
+    .action((options: { newKey?: string }, command: Command) =>
+      withDeployment(command, async (deployment) => {
+        const { config } = deployment;
+        let given: MasterKey | undefined;
+        try {
+          given = options.newKey === undefined ? undefined : MasterKey.parse(options.newKey);
+        } catch (err) {
+          throw new CommandError(`--new-key: ${(err as Error).message}`);
+        }
+        if (config.keys.masterKey) {
+          const next = given ?? MasterKey.generate();
+          const count = await rotate(deployment, next);
+          process.stderr.write(
+            `re-sealed ${JSON.stringify(count)}. Set keys.masterKey (BERTH_KEYS_MASTER_KEY) to this key on every node and restart them:\n`,
+          );
+          process.stdout.write(`${next.encoded()}\n`);
+          return;
+        }
+        const file = dataPath(config, config.keys.masterKeyFile, 'master.key');
+        const pending = `${file}.next`;
+        let next: MasterKey;
+        if (existsSync(pending)) {
+          next = MasterKey.parse(readFileSync(pending, 'utf8'));
+          if (given && given.encoded() !== next.encoded())
+            throw new CommandError(
+              `an interrupted rotation to another key is pending in ${pending}: run without --new-key to finish it`,
+            );
+        } else {
+          next = given ?? MasterKey.generate();
+          writeFileSync(pending, `${next.encoded()}\n`, { mode: 0o600, flag: 'wx' });
+        }
         const count = await rotate(deployment, next);
-        process.stderr.write(`re-sealed ${JSON.stringify(count)}. Set keys.masterKey (BERTH_KEYS_MASTER_KEY) to this key on every node and restart them:\n`);
-        process.stdout.write(`${next.encoded()}\n`);
-        return;
-      }
-      const file = dataPath(config, config.keys.masterKeyFile, 'master.key');
-      const pending = `${file}.next`;
-      let next: MasterKey;
-      if (existsSync(pending)) {
-        next = MasterKey.parse(readFileSync(pending, 'utf8'));
-        if (given && given.encoded() !== next.encoded()) throw new CommandError(`an interrupted rotation to another key is pending in ${pending}: run without --new-key to finish it`);
-      } else {
-        next = given ?? MasterKey.generate();
-        writeFileSync(pending, `${next.encoded()}\n`, { mode: 0o600, flag: 'wx' });
-      }
-      const count = await rotate(deployment, next);
-      renameSync(pending, file);
-      process.stderr.write(`re-sealed ${JSON.stringify(count)}; the new master key is in ${file}: back it up, give it to every node and restart them\n`);
-    }));
+        renameSync(pending, file);
+        process.stderr.write(
+          `re-sealed ${JSON.stringify(count)}; the new master key is in ${file}: back it up, give it to every node and restart them\n`,
+        );
+      }),
+    );
 }

@@ -20,9 +20,14 @@ const berth = (args: string[], env: NodeJS.ProcessEnv = {}) => runScript(CLI, ar
  */
 function berthWithoutOverride(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolveRun) => {
-    execFile('setpriv', ['--bounding-set=-dac_override,-dac_read_search', '--', process.execPath, CLI, ...args], { env: cleanEnv(env), timeout: 60_000 }, (err, stdout, stderr) => {
-      resolveRun({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-    });
+    execFile(
+      'setpriv',
+      ['--bounding-set=-dac_override,-dac_read_search', '--', process.execPath, CLI, ...args],
+      { env: cleanEnv(env), timeout: 60_000 },
+      (err, stdout, stderr) => {
+        resolveRun({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -37,7 +42,9 @@ describe('berth conventions', () => {
   });
 
   it('--version prints the version of the package', async () => {
-    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     for (const flag of ['--version', '-V']) {
       const result = await berth([flag]);
       assert.equal(result.code, 0, result.stderr);
@@ -49,15 +56,24 @@ describe('berth conventions', () => {
     const dir = dirs.make('berth-verify-');
     const file = join(dir, 'berth.yaml');
     const masterKey = Buffer.alloc(32, 7).toString('base64');
-    writeFileSync(file, [
-      `keys:\n  masterKey: ${masterKey}`,
-      `admin:\n  accessKeyId: ${TEST_ADMIN.accessKeyId}\n  secretAccessKey: ${TEST_ADMIN.secretAccessKey}`,
-      'storage:\n  s3:\n    accessKeyId: AKIDEXAMPLE\n    secretAccessKey: s3-secret-value-1234\n    sessionToken: s3-session-token-5678',
-      'metadata:\n  url: postgres://berth:db-password-90@db.internal:5432/berth',
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        `keys:\n  masterKey: ${masterKey}`,
+        `admin:\n  accessKeyId: ${TEST_ADMIN.accessKeyId}\n  secretAccessKey: ${TEST_ADMIN.secretAccessKey}`,
+        'storage:\n  s3:\n    accessKeyId: AKIDEXAMPLE\n    secretAccessKey: s3-secret-value-1234\n    sessionToken: s3-session-token-5678',
+        'metadata:\n  url: postgres://berth:db-password-90@db.internal:5432/berth',
+      ].join('\n'),
+    );
     const result = await berth(['config', 'verify', file]);
     assert.equal(result.code, 0, result.stderr);
-    for (const secret of [masterKey, TEST_ADMIN.secretAccessKey, 's3-secret-value-1234', 's3-session-token-5678', 'db-password-90']) {
+    for (const secret of [
+      masterKey,
+      TEST_ADMIN.secretAccessKey,
+      's3-secret-value-1234',
+      's3-session-token-5678',
+      'db-password-90',
+    ]) {
       assert.ok(!result.stdout.includes(secret), `${secret} is not printed`);
     }
     const config = JSON.parse(result.stdout.slice(result.stdout.indexOf('\n') + 1));
@@ -76,11 +92,20 @@ describe('berth conventions', () => {
     writeFileSync(file, 'not a directory');
     const underFile = await berth(['serve', '--data-dir', join(file, 'data'), '--listen', '127.0.0.1:0']);
     assert.equal(underFile.code, 1);
-    assert.equal(underFile.stderr, `berth: cannot create the directory ${join(file, 'data')}: a part of the path is not a directory\n`);
+    assert.equal(
+      underFile.stderr,
+      `berth: cannot create the directory ${join(file, 'data')}: a part of the path is not a directory\n`,
+    );
 
     const closed = join(dir, 'closed');
     mkdirSync(closed, { mode: 0o500 });
-    const unwritable = await berthWithoutOverride(['serve', '--data-dir', join(closed, 'data'), '--listen', '127.0.0.1:0']);
+    const unwritable = await berthWithoutOverride([
+      'serve',
+      '--data-dir',
+      join(closed, 'data'),
+      '--listen',
+      '127.0.0.1:0',
+    ]);
     assert.equal(unwritable.code, 1, unwritable.stderr);
     assert.equal(unwritable.stderr, `berth: cannot create the directory ${join(closed, 'data')}: permission denied\n`);
 
@@ -98,7 +123,10 @@ describe('berth conventions', () => {
     const dir = dirs.make('berth-badkey-');
     const result = await berth(['admin', 'init', '--data-dir', dir], { BERTH_KEYS_MASTER_KEY: 'too-short' });
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /^berth: the master key in keys\.masterKey \(BERTH_KEYS_MASTER_KEY\) is not valid: .*32 bytes/);
+    assert.match(
+      result.stderr,
+      /^berth: the master key in keys\.masterKey \(BERTH_KEYS_MASTER_KEY\) is not valid: .*32 bytes/,
+    );
   });
 
   it('rotate-master-key draws a progress bar on a terminal (standard error), redrawn in place', async (t) => {
@@ -108,7 +136,9 @@ describe('berth conventions', () => {
     const env = metadataUrl ? { BERTH_METADATA_URL: metadataUrl } : {};
     assert.equal((await berth(['admin', 'init', '--data-dir', dataDir], env)).code, 0);
     // script(1) runs the command on a pseudo-terminal, as an operator's shell would.
-    const command = [process.execPath, CLI, 'admin', 'rotate-master-key', '--data-dir', dataDir].map((a) => `'${a}'`).join(' ');
+    const command = [process.execPath, CLI, 'admin', 'rotate-master-key', '--data-dir', dataDir]
+      .map((a) => `'${a}'`)
+      .join(' ');
     const result = await runProgram('script', ['-qec', command, '/dev/null'], env);
     assert.equal(result.code, 0, result.stdout);
     assert.match(result.stdout, /\r\x1b\[2Krotate-master-key \[#{4}-{16}\] 1\/5 signing keys: \d+ re-sealed/);
@@ -132,9 +162,15 @@ describe('berth conventions', () => {
     servers.push(first);
     const lock = readFileSync(join(dataDir, 'berth.lock'), 'utf8');
     assert.equal(lock.split('\n')[0], String(first.process.pid), 'the lock names the server');
-    const second = await berth(['serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${await freePort()}`, '--no-public-listen'], embedded);
+    const second = await berth(
+      ['serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${await freePort()}`, '--no-public-listen'],
+      embedded,
+    );
     assert.equal(second.code, 1);
-    assert.equal(second.stderr, `berth: the data directory ${dataDir} is in use by another berth (pid ${first.process.pid}): stop it first, or give this server another --data-dir\n`);
+    assert.equal(
+      second.stderr,
+      `berth: the data directory ${dataDir} is in use by another berth (pid ${first.process.pid}): stop it first, or give this server another --data-dir\n`,
+    );
     await first.stop('SIGKILL');
     // Killed: its lock stays behind, naming a process that is gone.
     assert.equal(readFileSync(join(dataDir, 'berth.lock'), 'utf8'), lock);
@@ -157,7 +193,9 @@ describe('berth conventions', () => {
     assert.equal(ready.status, 200, 'the public listener answers /readyz too');
     assert.deepEqual(await ready.json(), { database: true, storage: true });
     await server.stop();
-    const none = await spawnBerth(dataDir, port, { BERTH_PUBLIC_LISTEN: `127.0.0.1:${publicPort}` }, ['--no-public-listen']);
+    const none = await spawnBerth(dataDir, port, { BERTH_PUBLIC_LISTEN: `127.0.0.1:${publicPort}` }, [
+      '--no-public-listen',
+    ]);
     servers.push(none);
     await assert.rejects(fetch(`http://127.0.0.1:${publicPort}/healthz`), 'nothing listens there');
     await none.stop();
@@ -176,7 +214,10 @@ describe('berth conventions', () => {
     assert.equal((await fetch(`${server.url}/v2/`, { headers: { authorization: basic } })).status, 200);
     const repo = await berth(['repo', 'list', '--endpoint-url', `localhost:${port}`], keys);
     assert.equal(repo.code, 1);
-    assert.equal(repo.stderr, `berth: --endpoint-url localhost:${port}: name the scheme, http://localhost:${port} or https://localhost:${port}\n`);
+    assert.equal(
+      repo.stderr,
+      `berth: --endpoint-url localhost:${port}: name the scheme, http://localhost:${port} or https://localhost:${port}\n`,
+    );
     const junk = await berth(['login', '--endpoint-url', 'not a url'], keys);
     assert.equal(junk.code, 1);
     assert.match(junk.stderr, /^berth: --endpoint-url not a url: give HOST:PORT/);

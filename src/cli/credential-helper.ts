@@ -19,7 +19,9 @@ async function get(): Promise<void> {
   if (!serverUrl) throw new LoginError('no server URL on stdin');
   const region = regionFrom(undefined);
   const configured = process.env.BERTH_ENDPOINT_URL;
-  const { username, password } = configured ? await fetchAuthorization({ endpoint: configured, region }) : await fetchAuthorizationForServer(serverUrl, { region });
+  const { username, password } = configured
+    ? await fetchAuthorization({ endpoint: configured, region })
+    : await fetchAuthorizationForServer(serverUrl, { region });
   process.stdout.write(`${JSON.stringify({ ServerURL: serverUrl, Username: username, Secret: password })}\n`);
 }
 
@@ -42,14 +44,21 @@ async function main(action: string | undefined): Promise<void> {
       process.stdout.write('docker-credential-berth (Berth)\n');
       return;
     default:
-      process.stderr.write('usage: docker-credential-berth get|store|erase|list|version (the protocol reads its input on stdin)\n');
+      process.stderr.write(
+        'usage: docker-credential-berth get|store|erase|list|version (the protocol reads its input on stdin)\n',
+      );
       process.exit(1);
   }
 }
 
 main(process.argv[2]).catch((err: unknown) => {
   // The protocol reads a helper's error from stdout.
-  const message = err instanceof LoginError ? (err.noCredentials ? NOT_FOUND : err.message) : `docker-credential-berth: ${(err as Error).message ?? err}`;
+  const message =
+    err instanceof LoginError
+      ? err.noCredentials
+        ? NOT_FOUND
+        : err.message
+      : `docker-credential-berth: ${(err as Error).message ?? err}`;
   process.stdout.write(`${message}\n`);
   process.exit(1);
 });

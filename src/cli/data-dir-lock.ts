@@ -40,12 +40,21 @@ export function lockDataDir(dataDir: string): DataDirLock {
       fd = openSync(file, 'wx', 0o644);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      if (attempt > 0) throw new CommandError(`the data directory ${dir} is in use by another berth that started at the same moment: give each server its own --data-dir`);
+      if (attempt > 0)
+        throw new CommandError(
+          `the data directory ${dir} is in use by another berth that started at the same moment: give each server its own --data-dir`,
+        );
       const [pidLine, host] = readFileSync(file, 'utf8').split('\n');
       const pid = Number(pidLine);
       const here = !host || host === hostname();
-      if (!here) throw new CommandError(`the data directory ${dir} is in use by a berth on ${host} (pid ${pid}; ${file}): give each server its own --data-dir`);
-      if (running(pid)) throw new CommandError(`the data directory ${dir} is in use by another berth (pid ${pid}): stop it first, or give this server another --data-dir`);
+      if (!here)
+        throw new CommandError(
+          `the data directory ${dir} is in use by a berth on ${host} (pid ${pid}; ${file}): give each server its own --data-dir`,
+        );
+      if (running(pid))
+        throw new CommandError(
+          `the data directory ${dir} is in use by another berth (pid ${pid}): stop it first, or give this server another --data-dir`,
+        );
       // Left by a server that is gone: take it over.
       unlinkSync(file);
       continue;
@@ -61,7 +70,9 @@ export function lockDataDir(dataDir: string): DataDirLock {
       held = false;
       try {
         if (readFileSync(file, 'utf8').split('\n')[0] === String(process.pid)) unlinkSync(file);
-      } catch { /* already gone */ }
+      } catch {
+        /* already gone */
+      }
     };
     process.once('exit', release);
     return { file, release };

@@ -18,20 +18,27 @@ export function checkedUrl(value: string): string {
   } catch {
     throw new CommandError(`--endpoint-url ${value}: not a URL; give http://HOST:PORT or https://HOST:PORT`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CommandError(`--endpoint-url ${value}: the scheme must be http:// or https://`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new CommandError(`--endpoint-url ${value}: the scheme must be http:// or https://`);
   return value.trim();
 }
 
 /** HOST:PORT as given (for login, which asks it over https, or plain HTTP on loopback). */
 export function hostPort(value: string): string {
   const trimmed = value.trim();
-  if (!HOST_PORT.test(trimmed)) throw new CommandError(`--endpoint-url ${value}: give HOST:PORT (e.g. localhost:5000) or a URL (http://HOST:PORT, https://HOST:PORT)`);
+  if (!HOST_PORT.test(trimmed))
+    throw new CommandError(
+      `--endpoint-url ${value}: give HOST:PORT (e.g. localhost:5000) or a URL (http://HOST:PORT, https://HOST:PORT)`,
+    );
   return trimmed;
 }
 
 /** The endpoint of an API call: a URL; HOST:PORT needs its scheme said (there is no login-style fallback here). */
 export function apiEndpoint(value: string): string {
   if (hasScheme(value)) return checkedUrl(value);
-  if (HOST_PORT.test(value.trim())) throw new CommandError(`--endpoint-url ${value}: name the scheme, http://${value.trim()} or https://${value.trim()}`);
+  if (HOST_PORT.test(value.trim()))
+    throw new CommandError(
+      `--endpoint-url ${value}: name the scheme, http://${value.trim()} or https://${value.trim()}`,
+    );
   throw new CommandError(`--endpoint-url ${value}: not a URL; give http://HOST:PORT or https://HOST:PORT`);
 }

@@ -12,8 +12,14 @@ export class CommandError extends Error {
 
 /** True for the errors that are the user's to fix, not Berth's. */
 export function isUserError(err: unknown): err is Error {
-  return err instanceof CommandError || err instanceof IdentityError || err instanceof LoginError || err instanceof TlsError
-    || err instanceof ManagementError || err instanceof DeploymentError;
+  return (
+    err instanceof CommandError ||
+    err instanceof IdentityError ||
+    err instanceof LoginError ||
+    err instanceof TlsError ||
+    err instanceof ManagementError ||
+    err instanceof DeploymentError
+  );
 }
 
 const REASONS: Record<string, string> = {
@@ -30,7 +36,20 @@ const REASONS: Record<string, string> = {
   ENAMETOOLONG: 'the name is too long',
 };
 
-const VERBS: Record<string, string> = { mkdir: 'create the directory', open: 'open', read: 'read', write: 'write', link: 'create', unlink: 'remove', rename: 'rename', stat: 'read', scandir: 'list', access: 'access', lstat: 'read', chmod: 'change the mode of' };
+const VERBS: Record<string, string> = {
+  mkdir: 'create the directory',
+  open: 'open',
+  read: 'read',
+  write: 'write',
+  link: 'create',
+  unlink: 'remove',
+  rename: 'rename',
+  stat: 'read',
+  scandir: 'list',
+  access: 'access',
+  lstat: 'read',
+  chmod: 'change the mode of',
+};
 
 /** A file-system failure (an errno error with a path) as one line: "cannot create the directory /x: permission denied". */
 export function fileSystemProblem(err: unknown): string | undefined {
@@ -48,7 +67,12 @@ export function reportError(err: unknown): never {
   }
   const { syscall, code, address, port } = err as NodeJS.ErrnoException & { address?: string; port?: number };
   if (syscall === 'listen' && (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')) {
-    const reason = code === 'EADDRINUSE' ? 'the address is in use' : code === 'EACCES' ? 'permission denied' : 'no such address on this machine';
+    const reason =
+      code === 'EADDRINUSE'
+        ? 'the address is in use'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : 'no such address on this machine';
     process.stderr.write(`berth: cannot listen on ${address}:${port}: ${reason}\n`);
     process.exit(1);
   }

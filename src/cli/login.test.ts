@@ -35,17 +35,26 @@ describe('berth login', () => {
   });
 
   it('takes the key from flags and the endpoint from BERTH_ENDPOINT_URL', async () => {
-    const { code, stdout, stderr } = await login(['--access-key-id', TEST_ADMIN.accessKeyId, '--secret-access-key', TEST_ADMIN.secretAccessKey], { BERTH_ENDPOINT_URL: server.url });
+    const { code, stdout, stderr } = await login(
+      ['--access-key-id', TEST_ADMIN.accessKeyId, '--secret-access-key', TEST_ADMIN.secretAccessKey],
+      { BERTH_ENDPOINT_URL: server.url },
+    );
     assert.equal(code, 0, stderr);
     assert.equal(await v2Status(stdout.trim()), 200);
   });
 
   it('fails with the exception the server names: a wrong secret, an unknown key, another region', async () => {
-    const wrong = await login(['--endpoint-url', server.url], { ...ADMIN_ENV, AWS_SECRET_ACCESS_KEY: `${TEST_ADMIN.secretAccessKey.slice(0, -1)}X` });
+    const wrong = await login(['--endpoint-url', server.url], {
+      ...ADMIN_ENV,
+      AWS_SECRET_ACCESS_KEY: `${TEST_ADMIN.secretAccessKey.slice(0, -1)}X`,
+    });
     assert.equal(wrong.code, 1);
     assert.equal(wrong.stdout, '');
     assert.match(wrong.stderr, /^berth: InvalidSignatureException: /);
-    const unknown = await login(['--endpoint-url', server.url], { ...ADMIN_ENV, AWS_ACCESS_KEY_ID: 'AKIAAAAAAAAAAAAAAAAA' });
+    const unknown = await login(['--endpoint-url', server.url], {
+      ...ADMIN_ENV,
+      AWS_ACCESS_KEY_ID: 'AKIAAAAAAAAAAAAAAAAA',
+    });
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /^berth: UnrecognizedClientException: /);
     const region = await login(['--endpoint-url', server.url, '--region', 'eu-west-1'], ADMIN_ENV);
@@ -68,7 +77,8 @@ describe('berth login', () => {
 });
 
 describe('docker-credential-berth', () => {
-  const helper = (action: string, input: string, env: NodeJS.ProcessEnv = ADMIN_ENV) => runScript(CREDENTIAL_HELPER, [action], env, input);
+  const helper = (action: string, input: string, env: NodeJS.ProcessEnv = ADMIN_ENV) =>
+    runScript(CREDENTIAL_HELPER, [action], env, input);
 
   it('get: answers the server URL on stdin with a fresh password for user AWS', async () => {
     for (const serverUrl of [host, `http://${host}`, `http://${host}/`]) {
@@ -83,7 +93,10 @@ describe('docker-credential-berth', () => {
   });
 
   it('get: BERTH_ENDPOINT_URL names the API when the registry host is not it', async () => {
-    const { code, stdout, stderr } = await helper('get', 'registry.example.test', { ...ADMIN_ENV, BERTH_ENDPOINT_URL: server.url });
+    const { code, stdout, stderr } = await helper('get', 'registry.example.test', {
+      ...ADMIN_ENV,
+      BERTH_ENDPOINT_URL: server.url,
+    });
     assert.equal(code, 0, stderr);
     assert.equal(await v2Status((JSON.parse(stdout) as { Secret: string }).Secret), 200);
   });
@@ -106,7 +119,9 @@ describe('docker-credential-berth', () => {
     const erased = await helper('erase', host);
     assert.deepEqual([erased.code, erased.stdout], [0, '']);
     assert.deepEqual(JSON.parse((await helper('list', '')).stdout), {});
-    assert.deepEqual(JSON.parse((await helper('list', '', { BERTH_ENDPOINT_URL: server.url })).stdout), { [host]: 'AWS' });
+    assert.deepEqual(JSON.parse((await helper('list', '', { BERTH_ENDPOINT_URL: server.url })).stdout), {
+      [host]: 'AWS',
+    });
     const unknown = await runScript(CREDENTIAL_HELPER, ['fetch']);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /usage: docker-credential-berth get\|store\|erase\|list/);

@@ -70,7 +70,13 @@ describe('berth config', () => {
     assert.equal(code, 0);
     const lines = stdout.trim().split('\n');
     assert.deepEqual(lines, environmentVariables());
-    for (const name of ['BERTH_LISTEN', 'BERTH_DATA_DIR', 'BERTH_METADATA_URL', 'BERTH_REGISTRY_MAX_BLOB_BYTES', 'BERTH_REGISTRY_CREATE_REPOSITORY_ON_PUSH']) {
+    for (const name of [
+      'BERTH_LISTEN',
+      'BERTH_DATA_DIR',
+      'BERTH_METADATA_URL',
+      'BERTH_REGISTRY_MAX_BLOB_BYTES',
+      'BERTH_REGISTRY_CREATE_REPOSITORY_ON_PUSH',
+    ]) {
       assert.ok(lines.includes(name), name);
     }
   });
@@ -105,7 +111,8 @@ describe('berth serve', () => {
     const push = await fetch(`${server.url}/v2/brand/new/blobs/uploads/`, { method: 'POST' });
     assert.equal(push.status, 202);
     // On the embedded default the database lives in the data dir (the PostgreSQL pass uses a server).
-    if (testBackend() === 'sqlite') assert.ok(existsSync(join(dataDir, 'berth.db')), 'the embedded database lives in the data dir');
+    if (testBackend() === 'sqlite')
+      assert.ok(existsSync(join(dataDir, 'berth.db')), 'the embedded database lives in the data dir');
     await server.stop('SIGTERM');
     assert.equal(server.process.exitCode, 0);
   });
@@ -122,7 +129,12 @@ describe('berth serve', () => {
     const manifest = await fetch(`${server.url}/v2/brand/new/manifests/latest`, {
       method: 'PUT',
       headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
-      body: JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'0'.repeat(64)}`, size: 2 }, layers: [] }),
+      body: JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'0'.repeat(64)}`, size: 2 },
+        layers: [],
+      }),
     });
     assert.equal(manifest.status, 404);
     assert.equal(((await manifest.json()) as { errors: { code: string }[] }).errors[0]!.code, 'NAME_UNKNOWN');
@@ -145,9 +157,17 @@ describe('berth serve', () => {
     await new Promise<void>((listening) => taken.listen(0, '127.0.0.1', listening));
     const port = (taken.address() as { port: number }).port;
     try {
-      const { code, stderr } = await berth(['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], { BERTH_LOG_LEVEL: 'error' });
+      const { code, stderr } = await berth(['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], {
+        BERTH_LOG_LEVEL: 'error',
+      });
       assert.equal(code, 1);
-      assert.equal(stderr.split('\n').filter((line) => line.startsWith('berth:')).join('\n'), `berth: cannot listen on 127.0.0.1:${port}: the address is in use`);
+      assert.equal(
+        stderr
+          .split('\n')
+          .filter((line) => line.startsWith('berth:'))
+          .join('\n'),
+        `berth: cannot listen on 127.0.0.1:${port}: the address is in use`,
+      );
       assert.doesNotMatch(stderr, /\n\s+at /);
     } finally {
       taken.close();

@@ -13,7 +13,9 @@ import { loginCommand } from './login.js';
 import { imagesCommand, repoCommand } from './repos.js';
 import { serveCommand } from './serve.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 const program = new Command('berth')
   .description('A self-hosted container registry that does what Amazon ECR does')
@@ -22,13 +24,17 @@ const program = new Command('berth')
 program.addCommand(serveCommand());
 
 const configCommand = program.command('config').description('work with configuration files');
-configCommand.command('verify <file>')
-  .description('validate a configuration file (with the BERTH_* environment applied) and print the result, secrets redacted')
+configCommand
+  .command('verify <file>')
+  .description(
+    'validate a configuration file (with the BERTH_* environment applied) and print the result, secrets redacted',
+  )
   .action((file: string) => {
     const config = loadConfig({ file });
     process.stdout.write(`${file}: valid\n${JSON.stringify(redactConfig(config), null, 2)}\n`);
   });
-configCommand.command('env')
+configCommand
+  .command('env')
   .description('list the BERTH_* environment variables that set each setting')
   .action(() => {
     process.stdout.write(`${environmentVariables().join('\n')}\n`);

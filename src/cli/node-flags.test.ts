@@ -15,5 +15,8 @@ it('runs as a command through its first line, with those flags', () => {
   const script = 'process.stdout.write(JSON.stringify(process.execArgv))';
   // Help output shows the interpreter line works; the flags are checked on node itself.
   assert.match(execFileSync(CLI, ['--help'], { encoding: 'utf8' }), /serve/);
-  assert.deepEqual(JSON.parse(execFileSync(process.execPath, [...cliNodeFlags(CLI), '-e', script], { encoding: 'utf8' })).slice(0, -2), ['--max-semi-space-size=4']);
+  assert.deepEqual(
+    JSON.parse(execFileSync(process.execPath, [...cliNodeFlags(CLI), '-e', script], { encoding: 'utf8' })).slice(0, -2),
+    ['--max-semi-space-size=4'],
+  );
 });

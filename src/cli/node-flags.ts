@@ -7,7 +7,10 @@ export function cliNodeFlags(cli: string): string[] {
   const fd = openSync(cli, 'r');
   try {
     const head = Buffer.alloc(256);
-    const line = head.subarray(0, readSync(fd, head, 0, head.length, 0)).toString('utf8').split('\n')[0]!;
+    const line = head
+      .subarray(0, readSync(fd, head, 0, head.length, 0))
+      .toString('utf8')
+      .split('\n')[0]!;
     const match = /^#!\/usr\/bin\/env -S node(?<flags>(?: +--[a-z-]+(?:=\S+)?)*) *$/.exec(line);
     return match?.groups?.flags?.trim().split(/ +/).filter(Boolean) ?? [];
   } finally {

@@ -13,7 +13,12 @@ describe('berth repo and berth images', () => {
 
   before(async () => {
     server = await spawnBerth(dataDir, await freePort(), { BERTH_AUTH_MODE: 'iam' });
-    env = { BERTH_ENDPOINT_URL: server.url, AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey, AWS_REGION: 'us-east-1' };
+    env = {
+      BERTH_ENDPOINT_URL: server.url,
+      AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+    };
   });
   after(async () => {
     await server.stop();
@@ -37,7 +42,10 @@ describe('berth repo and berth images', () => {
     const images = await runScript(CLI, ['images', 'team/web', '--json'], env);
     assert.equal(images.code, 0, images.stderr);
     const details = JSON.parse(images.stdout) as { imageDigest: string; imageTags: string[] }[];
-    assert.deepEqual(details.map((d) => [d.imageDigest, d.imageTags]), [[image.digest, ['v1']]]);
+    assert.deepEqual(
+      details.map((d) => [d.imageDigest, d.imageTags]),
+      [[image.digest, ['v1']]],
+    );
     const text = await runScript(CLI, ['images', 'team/web'], env);
     assert.match(text.stdout, new RegExp(`v1\\s+${image.digest}`));
     const bytes = (JSON.parse(images.stdout) as { imageSizeInBytes: number }[])[0]!.imageSizeInBytes;
@@ -58,7 +66,13 @@ describe('berth repo and berth images', () => {
   });
 
   it('says clearly when it has no credentials', async () => {
-    const result = await runScript(CLI, ['repo', 'ls'], { BERTH_ENDPOINT_URL: server.url, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' });
+    const result = await runScript(CLI, ['repo', 'ls'], {
+      BERTH_ENDPOINT_URL: server.url,
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_CONFIG_FILE: '/nonexistent',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+    });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /no AWS credentials/);
   });

@@ -17,7 +17,10 @@ interface ConnectionOptions {
 
 function withConnection(command: Command): Command {
   return command
-    .option('--endpoint-url <url>', 'the Berth to ask (default: BERTH_ENDPOINT_URL, AWS_ENDPOINT_URL_ECR, AWS_ENDPOINT_URL, or http://localhost:5000)')
+    .option(
+      '--endpoint-url <url>',
+      'the Berth to ask (default: BERTH_ENDPOINT_URL, AWS_ENDPOINT_URL_ECR, AWS_ENDPOINT_URL, or http://localhost:5000)',
+    )
     .option('--region <region>', "the deployment's region (default: AWS_REGION, AWS_DEFAULT_REGION, or us-east-1)")
     .option('--access-key-id <id>', 'access key (default: the AWS credential chain)')
     .option('--secret-access-key <secret>', 'its secret (prefer AWS_SECRET_ACCESS_KEY)')
@@ -25,66 +28,110 @@ function withConnection(command: Command): Command {
 }
 
 function connection(options: ConnectionOptions): AuthorizationOptions {
-  if (Boolean(options.accessKeyId) !== Boolean(options.secretAccessKey)) throw new CommandError('--access-key-id and --secret-access-key go together');
+  if (Boolean(options.accessKeyId) !== Boolean(options.secretAccessKey))
+    throw new CommandError('--access-key-id and --secret-access-key go together');
   return {
     endpoint: apiEndpoint(endpointFrom(options.endpointUrl)),
     region: regionFrom(options.region),
-    ...(options.accessKeyId && options.secretAccessKey && { credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey } }),
+    ...(options.accessKeyId &&
+      options.secretAccessKey && {
+        credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
+      }),
     ...(options.caBundle && { caBundle: options.caBundle }),
   };
 }
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 const when = (date: Date | undefined) => (date ? date.toISOString().replace(/\.\d+Z$/, 'Z') : '-');
 
 export function repoCommand(): Command {
   const repo = new Command('repo').description('create, list and delete repositories');
-  withConnection(repo.command('create <name>').description('create a repository')
-    .option('--immutable', 'tags cannot be overwritten (imageTagMutability IMMUTABLE)'))
-    .action(async (name: string, options: ConnectionOptions & { immutable?: boolean }) => {
-      const created = await callApi(connection(options), (sdk, client) => client.send(new sdk.CreateRepositoryCommand({
-        repositoryName: name, imageTagMutability: options.immutable ? 'IMMUTABLE' : 'MUTABLE',
-      })));
-      process.stdout.write(`${created.repository?.repositoryUri ?? name}\n`);
-    });
-  withConnection(repo.command('list').alias('ls').description('list repositories').option('--json', 'as JSON'))
-    .action(async (options: ConnectionOptions) => {
+  withConnection(
+    repo
+      .command('create <name>')
+      .description('create a repository')
+      .option('--immutable', 'tags cannot be overwritten (imageTagMutability IMMUTABLE)'),
+  ).action(async (name: string, options: ConnectionOptions & { immutable?: boolean }) => {
+    const created = await callApi(connection(options), (sdk, client) =>
+      client.send(
+        new sdk.CreateRepositoryCommand({
+          repositoryName: name,
+          imageTagMutability: options.immutable ? 'IMMUTABLE' : 'MUTABLE',
+        }),
+      ),
+    );
+    process.stdout.write(`${created.repository?.repositoryUri ?? name}\n`);
+  });
+  withConnection(repo.command('list').alias('ls').description('list repositories').option('--json', 'as JSON')).action(
+    async (options: ConnectionOptions) => {
       const repositories = await callApi(connection(options), async (sdk, client) => {
         const all = [];
-        for (let nextToken: string | undefined; ;) {
+        for (let nextToken: string | undefined; ; ) {
           const page = await client.send(new sdk.DescribeRepositoriesCommand({ ...(nextToken && { nextToken }) }));
           all.push(...(page.repositories ?? []));
           if (!(nextToken = page.nextToken)) return all;
         }
       });
       if (options.json) return void process.stdout.write(`${JSON.stringify(repositories, null, 2)}\n`);
-      const rows = repositories.map((r) => [r.repositoryName ?? '', r.imageTagMutability ?? '', when(r.createdAt), r.repositoryUri ?? '']);
+      const rows = repositories.map((r) => [
+        r.repositoryName ?? '',
+        r.imageTagMutability ?? '',
+        when(r.createdAt),
+        r.repositoryUri ?? '',
+      ]);
       process.stdout.write(`${table([['NAME', 'TAGS', 'CREATED', 'URI'], ...rows])}\n`);
-    });
-  withConnection(repo.command('delete <name>').alias('rm').description('delete a repository').option('--force', 'also when it holds images'))
-    .action(async (name: string, options: ConnectionOptions & { force?: boolean }) => {
-      await callApi(connection(options), (sdk, client) => client.send(new sdk.DeleteRepositoryCommand({ repositoryName: name, force: Boolean(options.force) })));
-    });
+    },
+  );
+  withConnection(
+    repo
+      .command('delete <name>')
+      .alias('rm')
+      .description('delete a repository')
+      .option('--force', 'also when it holds images'),
+  ).action(async (name: string, options: ConnectionOptions & { force?: boolean }) => {
+    await callApi(connection(options), (sdk, client) =>
+      client.send(new sdk.DeleteRepositoryCommand({ repositoryName: name, force: Boolean(options.force) })),
+    );
+  });
   return repo;
 }
 
 export function imagesCommand(): Command {
-  return withConnection(new Command('images').argument('<repository>').description("list a repository's images").option('--json', 'as JSON').option('--bytes', 'sizes in bytes (default: KiB, MiB, … for people)'))
-    .action(async (repository: string, options: ConnectionOptions & { bytes?: boolean }) => {
-      const images = await callApi(connection(options), async (sdk, client) => {
-        const all = [];
-        for (let nextToken: string | undefined; ;) {
-          const page = await client.send(new sdk.DescribeImagesCommand({ repositoryName: repository, ...(nextToken && { nextToken }) }));
-          all.push(...(page.imageDetails ?? []));
-          if (!(nextToken = page.nextToken)) return all;
-        }
-      });
-      if (options.json) return void process.stdout.write(`${JSON.stringify(images, null, 2)}\n`);
-      const rows = images.map((i) => [(i.imageTags ?? []).join(',') || '<untagged>', i.imageDigest ?? '', i.imageSizeInBytes === undefined ? '-' : options.bytes ? String(i.imageSizeInBytes) : size(i.imageSizeInBytes), when(i.imagePushedAt)]);
-      process.stdout.write(`${table([['TAGS', 'DIGEST', 'SIZE', 'PUSHED'], ...rows])}\n`);
+  return withConnection(
+    new Command('images')
+      .argument('<repository>')
+      .description("list a repository's images")
+      .option('--json', 'as JSON')
+      .option('--bytes', 'sizes in bytes (default: KiB, MiB, … for people)'),
+  ).action(async (repository: string, options: ConnectionOptions & { bytes?: boolean }) => {
+    const images = await callApi(connection(options), async (sdk, client) => {
+      const all = [];
+      for (let nextToken: string | undefined; ; ) {
+        const page = await client.send(
+          new sdk.DescribeImagesCommand({ repositoryName: repository, ...(nextToken && { nextToken }) }),
+        );
+        all.push(...(page.imageDetails ?? []));
+        if (!(nextToken = page.nextToken)) return all;
+      }
     });
+    if (options.json) return void process.stdout.write(`${JSON.stringify(images, null, 2)}\n`);
+    const rows = images.map((i) => [
+      (i.imageTags ?? []).join(',') || '<untagged>',
+      i.imageDigest ?? '',
+      i.imageSizeInBytes === undefined ? '-' : options.bytes ? String(i.imageSizeInBytes) : size(i.imageSizeInBytes),
+      when(i.imagePushedAt),
+    ]);
+    process.stdout.write(`${table([['TAGS', 'DIGEST', 'SIZE', 'PUSHED'], ...rows])}\n`);
+  });
 }

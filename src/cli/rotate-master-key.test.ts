@@ -17,10 +17,13 @@ import { dropPostgresDatabaseFor, testBackend, testMetadataUrl } from '../testin
 import { CLI, startBerth, tempDir } from '../testing/server.js';
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)],
+  );
 }
 
-const fingerprint = (dir: string) => Object.fromEntries(files(dir).map((f) => [f, createHash('sha256').update(readFileSync(f)).digest('hex')]));
+const fingerprint = (dir: string) =>
+  Object.fromEntries(files(dir).map((f) => [f, createHash('sha256').update(readFileSync(f)).digest('hex')]));
 
 describe('berth admin rotate-master-key', () => {
   let dataDir: string;
@@ -47,17 +50,30 @@ describe('berth admin rotate-master-key', () => {
       const client = ecrClient(server.url);
       const registry = await RegistryHttp.login(server.url, client);
       keyId = (await callKms(server.berth.app, 'CreateKey', {})).body.KeyMetadata.KeyId as string;
-      await client.send(new CreateRepositoryCommand({ repositoryName: 'rotate/kms', encryptionConfiguration: { encryptionType: 'KMS', kmsKey: keyId } }));
+      await client.send(
+        new CreateRepositoryCommand({
+          repositoryName: 'rotate/kms',
+          encryptionConfiguration: { encryptionType: 'KMS', kmsKey: keyId },
+        }),
+      );
       for (const name of ['rotate/plain', 'rotate/kms']) {
         const config = await registry.blob(name, Buffer.from(JSON.stringify({ os: 'linux', name })));
-        const layerDescriptor = { ...(await registry.blob(name, layer)), mediaType: 'application/vnd.oci.image.layer.v1.tar' };
-        const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config, layers: [layerDescriptor] }));
+        const layerDescriptor = {
+          ...(await registry.blob(name, layer)),
+          mediaType: 'application/vnd.oci.image.layer.v1.tar',
+        };
+        const bytes = Buffer.from(
+          JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config, layers: [layerDescriptor] }),
+        );
         assert.equal((await registry.putManifest(name, 'v1', bytes)).status, 201);
         images.push({ name, bytes });
       }
       const start = await registry.fetch('/v2/rotate/plain/blobs/uploads/', { method: 'POST' });
       uploadPath = new URL(start.headers.get('location')!, server.url).pathname;
-      assert.equal((await registry.fetch(uploadPath, { method: 'PATCH', body: partial.subarray(0, 70_000) })).status, 202);
+      assert.equal(
+        (await registry.fetch(uploadPath, { method: 'PATCH', body: partial.subarray(0, 70_000) })).status,
+        202,
+      );
       client.destroy();
       await server.close();
     }
@@ -81,11 +97,18 @@ describe('berth admin rotate-master-key', () => {
     assert.equal(existsSync(`${keyFile}.next`), false);
     assert.deepEqual(fingerprint(join(dataDir, 'storage', 'blobs')), blobsBefore, 'no blob was re-encrypted');
 
-    const again = await runScript(CLI, ['admin', 'rotate-master-key', '--data-dir', dataDir, '--new-key', randomBytes(32).toString('hex')], env);
+    const again = await runScript(
+      CLI,
+      ['admin', 'rotate-master-key', '--data-dir', dataDir, '--new-key', randomBytes(32).toString('hex')],
+      env,
+    );
     assert.equal(again.code, 0, again.stderr);
     const rotatedTwice = readFileSync(keyFile, 'utf8').trim();
 
-    const stale = await runScript(CLI, ['admin', 'accounts', 'ls', '--data-dir', dataDir], { ...env, BERTH_KEYS_MASTER_KEY: oldKey });
+    const stale = await runScript(CLI, ['admin', 'accounts', 'ls', '--data-dir', dataDir], {
+      ...env,
+      BERTH_KEYS_MASTER_KEY: oldKey,
+    });
     assert.notEqual(stale.code, 0);
     assert.match(stale.stderr, /not the one this database's secrets were sealed with/);
 
@@ -95,12 +118,17 @@ describe('berth admin rotate-master-key', () => {
       const client = ecrClient(server.url);
       const registry = await RegistryHttp.login(server.url, client);
       for (const image of images) {
-        const pulled = await registry.fetch(`/v2/${image.name}/manifests/v1`, { headers: { accept: MediaTypes.ociManifest } });
+        const pulled = await registry.fetch(`/v2/${image.name}/manifests/v1`, {
+          headers: { accept: MediaTypes.ociManifest },
+        });
         assert.deepEqual(Buffer.from(await pulled.arrayBuffer()), image.bytes, image.name);
         const blob = await registry.fetch(`/v2/${image.name}/blobs/${sha256(layer)}`);
         assert.deepEqual(Buffer.from(await blob.arrayBuffer()), layer, `${image.name} layer`);
       }
-      const done = await registry.fetch(`${uploadPath!}?digest=${sha256(partial)}`, { method: 'PUT', body: partial.subarray(70_000) });
+      const done = await registry.fetch(`${uploadPath!}?digest=${sha256(partial)}`, {
+        method: 'PUT',
+        body: partial.subarray(70_000),
+      });
       assert.equal(done.status, 201, await done.text());
       const encrypted = await callKms(server.berth.app, 'Encrypt', { KeyId: keyId!, Plaintext: 'AAAA' });
       assert.equal(encrypted.status, 200, JSON.stringify(encrypted.body));

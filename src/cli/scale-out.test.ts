@@ -18,9 +18,12 @@ function readmeConfig(): string {
   const text = readFileSync(README, 'utf8');
   const section = text.slice(text.indexOf('## Scale-out'));
   const block = /```yaml\n((?:[ \t]*)# \/etc\/berth\/berth\.yaml\n[\s\S]*?)```/.exec(section);
-  assert.ok(block, 'the README shows the nodes\' berth.yaml');
+  assert.ok(block, "the README shows the nodes' berth.yaml");
   const indent = /^[ \t]*/.exec(block[1]!)![0].length;
-  return block[1]!.split('\n').map((line) => line.slice(indent)).join('\n');
+  return block[1]!
+    .split('\n')
+    .map((line) => line.slice(indent))
+    .join('\n');
 }
 
 describe('scale-out as the README says', () => {
@@ -41,31 +44,60 @@ describe('scale-out as the README says', () => {
     const shared = join(root, 'blobs');
     mkdirSync(shared);
     const template = readmeConfig();
-    for (const needed of ['metadata:', 'url: postgres://', 'root: /mnt/berth-blobs', 'masterKeyFile: /etc/berth/master.key']) assert.ok(template.includes(needed), needed);
+    for (const needed of [
+      'metadata:',
+      'url: postgres://',
+      'root: /mnt/berth-blobs',
+      'masterKeyFile: /etc/berth/master.key',
+    ])
+      assert.ok(template.includes(needed), needed);
     /** Node `name`'s files: its own /etc/berth and data dir, the shared database and blob mount. */
     const node = (name: string) => {
       const etc = join(root, name, 'etc');
       const dataDir = join(root, name, 'data');
       mkdirSync(etc, { recursive: true });
       const config = join(etc, 'berth.yaml');
-      writeFileSync(config, template
-        .replace(/dataDir: \S+/, `dataDir: ${dataDir}`)
-        .replace(/url: postgres:\/\/\S+/, `url: ${url}`)
-        .replace('/mnt/berth-blobs', shared)
-        .replace('/etc/berth/master.key', join(etc, 'master.key')));
+      writeFileSync(
+        config,
+        template
+          .replace(/dataDir: \S+/, `dataDir: ${dataDir}`)
+          .replace(/url: postgres:\/\/\S+/, `url: ${url}`)
+          .replace('/mnt/berth-blobs', shared)
+          .replace('/etc/berth/master.key', join(etc, 'master.key')),
+      );
       return { config, dataDir, keyFile: join(etc, 'master.key') };
     };
     // Only what the configuration says (no BERTH_* variable but the port: several test servers share the machine).
     const serve = async (files: { config: string; dataDir: string }, id: string) => {
       const port = await freePort();
-      const child = spawn(process.execPath, [CLI, 'serve', '--config', files.config, '--node-id', id, '--listen', `127.0.0.1:${port}`, '--no-public-listen'], { env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [
+          CLI,
+          'serve',
+          '--config',
+          files.config,
+          '--node-id',
+          id,
+          '--listen',
+          `127.0.0.1:${port}`,
+          '--no-public-listen',
+        ],
+        { env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] },
+      );
       let stderr = '';
       child.stderr.on('data', (d) => (stderr += d));
       children.push(child);
       const url = `http://127.0.0.1:${port}`;
-      for (const deadline = Date.now() + 15_000; ;) {
+      for (const deadline = Date.now() + 15_000; ; ) {
         if (child.exitCode !== null) assert.fail(`node ${id} exited with ${child.exitCode}: ${stderr}`);
-        if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
+        if (
+          await fetch(`${url}/healthz`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          break;
         if (Date.now() > deadline) assert.fail(`node ${id} did not start: ${stderr}`);
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -83,13 +115,25 @@ describe('scale-out as the README says', () => {
     const first = await serve(one, 'berth-1');
     const second = await serve(two, 'berth-2');
     // One deployment: the key init printed logs in on either node, and a blob pushed to one is on the other.
-    const password = await runScript(CLI, ['login', '--endpoint-url', first.url], { AWS_ACCESS_KEY_ID: admin[1], AWS_SECRET_ACCESS_KEY: admin[2] });
+    const password = await runScript(CLI, ['login', '--endpoint-url', first.url], {
+      AWS_ACCESS_KEY_ID: admin[1],
+      AWS_SECRET_ACCESS_KEY: admin[2],
+    });
     assert.equal(password.code, 0, password.stderr);
     const authorization = `Basic ${Buffer.from(`AWS:${password.stdout.trim()}`).toString('base64')}`;
     const { createHash } = await import('node:crypto');
     const body = Buffer.from('shared between nodes');
     const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
-    assert.equal((await fetch(`${first.url}/v2/scale/app/blobs/uploads/?digest=${digest}`, { method: 'POST', body, headers: { authorization, 'content-type': 'application/octet-stream' } })).status, 201);
+    assert.equal(
+      (
+        await fetch(`${first.url}/v2/scale/app/blobs/uploads/?digest=${digest}`, {
+          method: 'POST',
+          body,
+          headers: { authorization, 'content-type': 'application/octet-stream' },
+        })
+      ).status,
+      201,
+    );
     const pulled = await fetch(`${second.url}/v2/scale/app/blobs/${digest}`, { headers: { authorization } });
     assert.equal(pulled.status, 200);
     assert.deepEqual(Buffer.from(await pulled.arrayBuffer()), body);
@@ -97,14 +141,37 @@ describe('scale-out as the README says', () => {
     // A third node whose key file holds another key.
     const three = node('berth-3');
     writeFileSync(three.keyFile, `${Buffer.alloc(32, 9).toString('base64')}\n`, { mode: 0o600 });
-    const wrong = await runScript(CLI, ['serve', '--config', three.config, '--listen', '127.0.0.1:0', '--no-public-listen']);
+    const wrong = await runScript(CLI, [
+      'serve',
+      '--config',
+      three.config,
+      '--listen',
+      '127.0.0.1:0',
+      '--no-public-listen',
+    ]);
     assert.equal(wrong.code, 1);
-    assert.match(wrong.stderr, new RegExp(`^berth: the master key in the file ${three.keyFile.replace(/[/.]/g, '\\$&')} \\(keys\\.masterKeyFile, BERTH_KEYS_MASTER_KEY_FILE\\) is not the one this database's secrets were sealed with: .*keys\\.masterKey \\(BERTH_KEYS_MASTER_KEY\\)`, 'm'));
+    assert.match(
+      wrong.stderr,
+      new RegExp(
+        `^berth: the master key in the file ${three.keyFile.replace(/[/.]/g, '\\$&')} \\(keys\\.masterKeyFile, BERTH_KEYS_MASTER_KEY_FILE\\) is not the one this database's secrets were sealed with: .*keys\\.masterKey \\(BERTH_KEYS_MASTER_KEY\\)`,
+        'm',
+      ),
+    );
     // A fourth with no key at all (the copy was forgotten): it says so and leaves no wrong key behind.
     const four = node('berth-4');
-    const none = await runScript(CLI, ['serve', '--config', four.config, '--listen', '127.0.0.1:0', '--no-public-listen']);
+    const none = await runScript(CLI, [
+      'serve',
+      '--config',
+      four.config,
+      '--listen',
+      '127.0.0.1:0',
+      '--no-public-listen',
+    ]);
     assert.equal(none.code, 1);
-    assert.match(none.stderr, /^berth: this node has no master key yet \(it made one in .*master\.key, now removed\), but the database at postgres:\/\/.*\*\*\*@.* is another node's.*copy the first node's key file.*keys\.masterKeyFile \(BERTH_KEYS_MASTER_KEY_FILE\)/);
+    assert.match(
+      none.stderr,
+      /^berth: this node has no master key yet \(it made one in .*master\.key, now removed\), but the database at postgres:\/\/.*\*\*\*@.* is another node's.*copy the first node's key file.*keys\.masterKeyFile \(BERTH_KEYS_MASTER_KEY_FILE\)/,
+    );
     assert.throws(() => readFileSync(four.keyFile), /ENOENT/);
     assert.doesNotMatch(wrong.stderr + none.stderr, /\n\s+at /);
   });

@@ -39,7 +39,11 @@ export class LoginError extends Error {
    * noCredentials: no AWS credentials were found at all (a credential helper then answers "not found").
    * notTls: an https request met a server that speaks plain HTTP.
    */
-  constructor(message: string, readonly noCredentials = false, readonly notTls = false) {
+  constructor(
+    message: string,
+    readonly noCredentials = false,
+    readonly notTls = false,
+  ) {
     super(message);
     this.name = 'LoginError';
   }
@@ -59,13 +63,22 @@ export function regionFrom(flag: string | undefined, env: NodeJS.ProcessEnv = pr
 function describe(err: unknown, endpoint: string): LoginError {
   const { name, message, code } = err as { name?: string; message?: string; code?: string };
   if (name === 'CredentialsProviderError') {
-    return new LoginError('no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), or pass --access-key-id and --secret-access-key', true);
+    return new LoginError(
+      'no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), or pass --access-key-id and --secret-access-key',
+      true,
+    );
   }
   if (code === 'EPROTO' || /wrong version number|ERR_SSL_WRONG_VERSION_NUMBER/i.test(`${code} ${message}`)) {
-    return new LoginError(`${endpoint} does not answer TLS (${message ?? code}): if it serves plain HTTP, name it http://`, false, true);
+    return new LoginError(
+      `${endpoint} does not answer TLS (${message ?? code}): if it serves plain HTTP, name it http://`,
+      false,
+      true,
+    );
   }
   if (code && /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS/.test(code)) {
-    return new LoginError(`the certificate of ${endpoint} is not trusted (${message ?? code}): trust its CA with NODE_EXTRA_CA_CERTS=ca.crt, AWS_CA_BUNDLE=ca.crt or --ca-bundle ca.crt`);
+    return new LoginError(
+      `the certificate of ${endpoint} is not trusted (${message ?? code}): trust its CA with NODE_EXTRA_CA_CERTS=ca.crt, AWS_CA_BUNDLE=ca.crt or --ca-bundle ca.crt`,
+    );
   }
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ECONNRESET' || code === 'ETIMEDOUT') {
     return new LoginError(`cannot reach ${endpoint}: ${message ?? code}`);
@@ -74,7 +87,9 @@ function describe(err: unknown, endpoint: string): LoginError {
 }
 
 /** The SDK for ECR and a client for the endpoint (loaded only when a command calls the API). */
-export async function ecrClient(options: AuthorizationOptions): Promise<{ sdk: typeof import('@aws-sdk/client-ecr'); client: import('@aws-sdk/client-ecr').ECRClient }> {
+export async function ecrClient(
+  options: AuthorizationOptions,
+): Promise<{ sdk: typeof import('@aws-sdk/client-ecr'); client: import('@aws-sdk/client-ecr').ECRClient }> {
   // The SDK warns on Node 20 about its releases of 2027; that says nothing to someone logging in.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let sdk: typeof import('@aws-sdk/client-ecr');
@@ -106,7 +121,10 @@ export async function ecrClient(options: AuthorizationOptions): Promise<{ sdk: t
 }
 
 /** Runs one API call, turning SDK failures into a message for the user. */
-export async function callApi<T>(options: AuthorizationOptions, call: (sdk: typeof import('@aws-sdk/client-ecr'), client: import('@aws-sdk/client-ecr').ECRClient) => Promise<T>): Promise<T> {
+export async function callApi<T>(
+  options: AuthorizationOptions,
+  call: (sdk: typeof import('@aws-sdk/client-ecr'), client: import('@aws-sdk/client-ecr').ECRClient) => Promise<T>,
+): Promise<T> {
   const { sdk, client } = await ecrClient(options);
   try {
     return await call(sdk, client);
@@ -125,7 +143,13 @@ export async function fetchAuthorization(options: AuthorizationOptions): Promise
     const decoded = Buffer.from(data?.authorizationToken ?? '', 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (!data || colon <= 0) throw new LoginError(`${options.endpoint} answered GetAuthorizationToken without a token`);
-    return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1), proxyEndpoint: data.proxyEndpoint ?? options.endpoint, ownRegistry: data.proxyEndpoint !== undefined, expiresAt: data.expiresAt };
+    return {
+      username: decoded.slice(0, colon),
+      password: decoded.slice(colon + 1),
+      proxyEndpoint: data.proxyEndpoint ?? options.endpoint,
+      ownRegistry: data.proxyEndpoint !== undefined,
+      expiresAt: data.expiresAt,
+    };
   } catch (err) {
     throw err instanceof LoginError ? err : describe(err, options.endpoint);
   } finally {
@@ -151,13 +175,17 @@ function isLoopback(hostname: string): boolean {
  * plain HTTP to localhost. Any other host stays on https: a failed handshake never downgrades
  * (name it http:// to use plain HTTP).
  */
-export async function fetchAuthorizationForServer(serverUrl: string, options: Omit<AuthorizationOptions, 'endpoint'>): Promise<Authorization> {
+export async function fetchAuthorizationForServer(
+  serverUrl: string,
+  options: Omit<AuthorizationOptions, 'endpoint'>,
+): Promise<Authorization> {
   const endpoint = endpointForServer(serverUrl);
   try {
     return await fetchAuthorization({ ...options, endpoint });
   } catch (err) {
     const plain = new URL(endpoint);
-    if (!(err instanceof LoginError && err.notTls) || SCHEME.test(serverUrl.trim()) || !isLoopback(plain.hostname)) throw err;
+    if (!(err instanceof LoginError && err.notTls) || SCHEME.test(serverUrl.trim()) || !isLoopback(plain.hostname))
+      throw err;
     plain.protocol = 'http:';
     return fetchAuthorization({ ...options, endpoint: plain.origin });
   }

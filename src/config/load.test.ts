@@ -72,32 +72,42 @@ describe('configuration', () => {
     });
 
     it('ignore unrelated environment variables', () => {
-      assert.deepEqual(loadConfig({ env: { PATH: '/usr/bin', HOME: '/root', BERTH: 'x', BERTH_NOT_A_SETTING: '1' } }), loadConfig({ env: {} }));
+      assert.deepEqual(
+        loadConfig({ env: { PATH: '/usr/bin', HOME: '/root', BERTH: 'x', BERTH_NOT_A_SETTING: '1' } }),
+        loadConfig({ env: {} }),
+      );
     });
   });
 
   describe('YAML file', () => {
     it('sets any setting, leaving the others at their defaults', () => {
-      const file = yaml([
-        'listen: 0.0.0.0:5443',
-        'dataDir: /var/lib/berth',
-        'log:',
-        '  level: debug',
-        'metadata:',
-        '  url: sqlite:/var/lib/berth/meta.db',
-        'registry:',
-        '  maxBlobBytes: 1073741824',
-        '  createRepositoryOnPush: false',
-        '  region: eu-west-3',
-        '',
-      ].join('\n'));
+      const file = yaml(
+        [
+          'listen: 0.0.0.0:5443',
+          'dataDir: /var/lib/berth',
+          'log:',
+          '  level: debug',
+          'metadata:',
+          '  url: sqlite:/var/lib/berth/meta.db',
+          'registry:',
+          '  maxBlobBytes: 1073741824',
+          '  createRepositoryOnPush: false',
+          '  region: eu-west-3',
+          '',
+        ].join('\n'),
+      );
       assert.deepEqual(pick(loadConfig({ file, env: {} }), DEFAULTS), {
         ...DEFAULTS,
         listen: '0.0.0.0:5443',
         dataDir: '/var/lib/berth',
         log: { level: 'debug', requests: true },
         metadata: { url: 'sqlite:/var/lib/berth/meta.db' },
-        registry: { ...DEFAULTS.registry, maxBlobBytes: 1073741824, createRepositoryOnPush: false, region: 'eu-west-3' },
+        registry: {
+          ...DEFAULTS.registry,
+          maxBlobBytes: 1073741824,
+          createRepositoryOnPush: false,
+          region: 'eu-west-3',
+        },
       });
     });
 
@@ -106,8 +116,14 @@ describe('configuration', () => {
       const problems = problemsOf(() => loadConfig({ file, env: {} }));
       assert.equal(problems.length, 1);
       assert.match(problems[0]!, /not valid YAML/);
-      assert.throws(() => loadConfig({ file, env: {} }), (err: Error) => err.message.includes(file));
-      assert.match(problemsOf(() => loadConfig({ file: yaml('listen: a\nlisten: b\n'), env: {} }))[0]!, /not valid YAML.*unique/s);
+      assert.throws(
+        () => loadConfig({ file, env: {} }),
+        (err: Error) => err.message.includes(file),
+      );
+      assert.match(
+        problemsOf(() => loadConfig({ file: yaml('listen: a\nlisten: b\n'), env: {} }))[0]!,
+        /not valid YAML.*unique/s,
+      );
     });
 
     it('rejects a file that is not a mapping', () => {
@@ -145,14 +161,20 @@ describe('configuration', () => {
       assert.equal(config.log.requests, false);
       assert.equal(config.registry.uploadExpiryHours, 0.5);
       assert.equal(config.storage.filesystem.root, '/srv/blobs');
-      assert.equal(loadConfig({ env: { BERTH_REGISTRY_CREATE_REPOSITORY_ON_PUSH: 'true' } }).registry.createRepositoryOnPush, true);
+      assert.equal(
+        loadConfig({ env: { BERTH_REGISTRY_CREATE_REPOSITORY_ON_PUSH: 'true' } }).registry.createRepositoryOnPush,
+        true,
+      );
       assert.equal(loadConfig({ env: { BERTH_LOG_REQUESTS: '1' } }).log.requests, true);
     });
 
     it('derives one variable per setting from the schema', () => {
       const names = environmentVariables();
       assert.equal(new Set(names).size, names.length);
-      assert.deepEqual([...names].filter((n) => !n.startsWith('BERTH_')), []);
+      assert.deepEqual(
+        [...names].filter((n) => !n.startsWith('BERTH_')),
+        [],
+      );
       for (const name of [
         'BERTH_DATA_DIR',
         'BERTH_LISTEN',
@@ -167,11 +189,16 @@ describe('configuration', () => {
         'BERTH_REGISTRY_UPLOAD_EXPIRY_HOURS',
         'BERTH_STORAGE_DRIVER',
         'BERTH_STORAGE_FILESYSTEM_ROOT',
-      ]) assert.ok(names.includes(name), name);
+      ])
+        assert.ok(names.includes(name), name);
       // Every listed variable really sets its setting.
       const all = Object.fromEntries(names.map((n) => [n, 'x']));
       const tree = fromEnvironment(all);
-      const leaves = (t: Tree): number => Object.values(t).reduce<number>((n, v) => n + (typeof v === 'object' && v && !Array.isArray(v) ? leaves(v as Tree) : 1), 0);
+      const leaves = (t: Tree): number =>
+        Object.values(t).reduce<number>(
+          (n, v) => n + (typeof v === 'object' && v && !Array.isArray(v) ? leaves(v as Tree) : 1),
+          0,
+        );
       assert.equal(leaves(tree), names.length);
       assert.equal(leaves(loadConfig({ env: {} }) as unknown as Tree), names.length, 'one variable per setting');
     });
@@ -195,7 +222,9 @@ describe('configuration', () => {
 
   describe('precedence', () => {
     it('is defaults < file < environment < flags', () => {
-      const file = yaml('listen: 0.0.0.0:1111\ndataDir: /from/file\nregistry:\n  maxBlobBytes: 1000\n  region: eu-west-1\n');
+      const file = yaml(
+        'listen: 0.0.0.0:1111\ndataDir: /from/file\nregistry:\n  maxBlobBytes: 1000\n  region: eu-west-1\n',
+      );
       const env = { BERTH_LISTEN: '0.0.0.0:2222', BERTH_REGISTRY_MAX_BLOB_BYTES: '2000' };
       const overrides = { listen: '0.0.0.0:3333' };
       const config = loadConfig({ file, env, overrides });
@@ -203,14 +232,22 @@ describe('configuration', () => {
       assert.equal(config.registry.maxBlobBytes, 2000, 'the environment beats the file');
       assert.equal(config.dataDir, '/from/file', 'the file beats the defaults');
       assert.equal(config.registry.region, 'eu-west-1');
-      assert.equal(config.registry.maxManifestBytes, DEFAULTS.registry.maxManifestBytes, 'a setting nobody set keeps its default');
+      assert.equal(
+        config.registry.maxManifestBytes,
+        DEFAULTS.registry.maxManifestBytes,
+        'a setting nobody set keeps its default',
+      );
       assert.equal(loadConfig({ file, env }).listen, '0.0.0.0:2222');
       assert.equal(loadConfig({ file, env: {} }).listen, '0.0.0.0:1111');
     });
 
     it('merges sections key by key instead of replacing them', () => {
       const file = yaml('registry:\n  region: ap-south-1\nlog:\n  level: warn\n');
-      const config = loadConfig({ file, env: { BERTH_REGISTRY_MAX_BLOB_BYTES: '42' }, overrides: { log: { requests: false } } });
+      const config = loadConfig({
+        file,
+        env: { BERTH_REGISTRY_MAX_BLOB_BYTES: '42' },
+        overrides: { log: { requests: false } },
+      });
       assert.equal(config.registry.region, 'ap-south-1');
       assert.equal(config.registry.maxBlobBytes, 42);
       assert.deepEqual(config.log, { level: 'warn', requests: false, format: 'auto' });
@@ -224,18 +261,38 @@ describe('configuration', () => {
 
   describe('errors', () => {
     it('name the full path of an unknown key', () => {
-      assert.deepEqual(problemsOf(() => validate({ bogus: 1 }, 'test')), ['bogus: unknown setting']);
-      assert.deepEqual(problemsOf(() => validate({ registry: { maxBlobByte: 1 } }, 'test')), ['registry.maxBlobByte: unknown setting']);
-      assert.deepEqual(problemsOf(() => validate({ storage: { filesystem: { rot: '/x' } } }, 'test')), ['storage.filesystem.rot: unknown setting']);
+      assert.deepEqual(
+        problemsOf(() => validate({ bogus: 1 }, 'test')),
+        ['bogus: unknown setting'],
+      );
+      assert.deepEqual(
+        problemsOf(() => validate({ registry: { maxBlobByte: 1 } }, 'test')),
+        ['registry.maxBlobByte: unknown setting'],
+      );
+      assert.deepEqual(
+        problemsOf(() => validate({ storage: { filesystem: { rot: '/x' } } }, 'test')),
+        ['storage.filesystem.rot: unknown setting'],
+      );
       const file = yaml('listen: localhost:5000\nregistry:\n  typo: true\n  other: 1\n');
-      assert.deepEqual(problemsOf(() => loadConfig({ file, env: {} })).sort(), ['registry.other: unknown setting', 'registry.typo: unknown setting']);
+      assert.deepEqual(problemsOf(() => loadConfig({ file, env: {} })).sort(), [
+        'registry.other: unknown setting',
+        'registry.typo: unknown setting',
+      ]);
     });
 
     it('name the path of a value of the wrong type, every problem at once', () => {
-      const file = yaml('listen: localhost\nlog:\n  requests: "yes"\nregistry:\n  maxBlobBytes: big\n  uploadExpiryHours: -1\n  region: Mars\n');
+      const file = yaml(
+        'listen: localhost\nlog:\n  requests: "yes"\nregistry:\n  maxBlobBytes: big\n  uploadExpiryHours: -1\n  region: Mars\n',
+      );
       const problems = problemsOf(() => loadConfig({ file, env: {} }));
       const paths = problems.map((p) => p.slice(0, p.indexOf(':'))).sort();
-      assert.deepEqual(paths, ['listen', 'log.requests', 'registry.maxBlobBytes', 'registry.region', 'registry.uploadExpiryHours']);
+      assert.deepEqual(paths, [
+        'listen',
+        'log.requests',
+        'registry.maxBlobBytes',
+        'registry.region',
+        'registry.uploadExpiryHours',
+      ]);
       assert.ok(problems.find((p) => p.startsWith('registry.maxBlobBytes'))!.includes('number'));
       assert.ok(problems.find((p) => p.startsWith('listen'))!.includes('HOST:PORT'));
       assert.ok(problems.find((p) => p.startsWith('registry.region'))!.includes('us-east-1'));
@@ -254,9 +311,15 @@ describe('configuration', () => {
     });
 
     it('take a default platform as os/architecture[/variant]', () => {
-      assert.equal(validate({ registry: { defaultPlatform: 'linux/arm/v7' } }, 'test').registry.defaultPlatform, 'linux/arm/v7');
+      assert.equal(
+        validate({ registry: { defaultPlatform: 'linux/arm/v7' } }, 'test').registry.defaultPlatform,
+        'linux/arm/v7',
+      );
       for (const bad of ['linux', 'amd64/', 'linux/amd64/v8/extra', 'Linux/AMD64']) {
-        assert.match(problemsOf(() => validate({ registry: { defaultPlatform: bad } }, 'test'))[0]!, /^registry\.defaultPlatform: must be os\/architecture/);
+        assert.match(
+          problemsOf(() => validate({ registry: { defaultPlatform: bad } }, 'test'))[0]!,
+          /^registry\.defaultPlatform: must be os\/architecture/,
+        );
       }
     });
 
@@ -265,35 +328,84 @@ describe('configuration', () => {
       assert.deepEqual(bucket, ['storage.s3.bucket: is required when storage.driver is s3']);
       const secret = problemsOf(() => loadConfig({ env: { BERTH_STORAGE_S3_ACCESS_KEY_ID: 'AKIAEXAMPLE' } }));
       assert.deepEqual(secret, ['storage.s3.secretAccessKey: is required with storage.s3.accessKeyId']);
-      assert.ok(problemsOf(() => loadConfig({ env: { BERTH_STORAGE_S3_PART_SIZE: '1048576' } }))[0]!.startsWith('storage.s3.partSize: '));
-      assert.ok(problemsOf(() => loadConfig({ env: { BERTH_STORAGE_S3_SERVER_SIDE_ENCRYPTION: 'rot13' } }))[0]!.startsWith('storage.s3.serverSideEncryption: '));
-      const config = loadConfig({ env: {
-        BERTH_STORAGE_DRIVER: 's3', BERTH_STORAGE_S3_BUCKET: 'blobs', BERTH_STORAGE_S3_FORCE_PATH_STYLE: 'true', BERTH_STORAGE_S3_ENDPOINT: 'http://127.0.0.1:9000',
-        BERTH_STORAGE_S3_SERVER_SIDE_ENCRYPTION: 'aws:kms', BERTH_STORAGE_S3_REDIRECT: '0',
-      } });
-      assert.deepEqual(pick(config.storage.s3, { bucket: 0, forcePathStyle: 0, endpoint: 0, serverSideEncryption: 0, redirect: 0, partSize: 0, prefix: 0 }), {
-        bucket: 'blobs', forcePathStyle: true, endpoint: 'http://127.0.0.1:9000', serverSideEncryption: 'aws:kms', redirect: false, partSize: 16 * 1024 * 1024, prefix: '',
+      assert.ok(
+        problemsOf(() => loadConfig({ env: { BERTH_STORAGE_S3_PART_SIZE: '1048576' } }))[0]!.startsWith(
+          'storage.s3.partSize: ',
+        ),
+      );
+      assert.ok(
+        problemsOf(() => loadConfig({ env: { BERTH_STORAGE_S3_SERVER_SIDE_ENCRYPTION: 'rot13' } }))[0]!.startsWith(
+          'storage.s3.serverSideEncryption: ',
+        ),
+      );
+      const config = loadConfig({
+        env: {
+          BERTH_STORAGE_DRIVER: 's3',
+          BERTH_STORAGE_S3_BUCKET: 'blobs',
+          BERTH_STORAGE_S3_FORCE_PATH_STYLE: 'true',
+          BERTH_STORAGE_S3_ENDPOINT: 'http://127.0.0.1:9000',
+          BERTH_STORAGE_S3_SERVER_SIDE_ENCRYPTION: 'aws:kms',
+          BERTH_STORAGE_S3_REDIRECT: '0',
+        },
       });
+      assert.deepEqual(
+        pick(config.storage.s3, {
+          bucket: 0,
+          forcePathStyle: 0,
+          endpoint: 0,
+          serverSideEncryption: 0,
+          redirect: 0,
+          partSize: 0,
+          prefix: 0,
+        }),
+        {
+          bucket: 'blobs',
+          forcePathStyle: true,
+          endpoint: 'http://127.0.0.1:9000',
+          serverSideEncryption: 'aws:kms',
+          redirect: false,
+          partSize: 16 * 1024 * 1024,
+          prefix: '',
+        },
+      );
     });
 
     it('take pre-signed redirects only on S3 with server-side encryption, which then protects the layer bytes', () => {
       const env = { BERTH_STORAGE_DRIVER: 's3', BERTH_STORAGE_S3_BUCKET: 'blobs', BERTH_STORAGE_S3_REDIRECT: 'true' };
-      const needsSse = 'storage.s3.redirect: needs storage.s3.serverSideEncryption (AES256 or aws:kms): redirected layer bytes are encrypted at rest by the object store, not by Berth';
-      assert.deepEqual(problemsOf(() => loadConfig({ env })), [`${needsSse} (from BERTH_STORAGE_S3_REDIRECT)`]);
+      const needsSse =
+        'storage.s3.redirect: needs storage.s3.serverSideEncryption (AES256 or aws:kms): redirected layer bytes are encrypted at rest by the object store, not by Berth';
+      assert.deepEqual(
+        problemsOf(() => loadConfig({ env })),
+        [`${needsSse} (from BERTH_STORAGE_S3_REDIRECT)`],
+      );
       const file = yaml('storage:\n  s3:\n    redirect: true\n');
-      assert.deepEqual(problemsOf(() => loadConfig({ file, env: {} })), ['storage.s3.redirect: needs storage.driver s3: only an object store can pre-sign URLs']);
+      assert.deepEqual(
+        problemsOf(() => loadConfig({ file, env: {} })),
+        ['storage.s3.redirect: needs storage.driver s3: only an object store can pre-sign URLs'],
+      );
       for (const sse of ['AES256', 'aws:kms']) {
         const config = loadConfig({ env: { ...env, BERTH_STORAGE_S3_SERVER_SIDE_ENCRYPTION: sse } });
         assert.equal(config.storage.s3.redirect, true);
-        assert.equal(config.storage.s3.redirectExpirySeconds, 1200, 'short-lived by default, as ECR\'s layer URLs');
+        assert.equal(config.storage.s3.redirectExpirySeconds, 1200, "short-lived by default, as ECR's layer URLs");
       }
-      const expiry = problemsOf(() => loadConfig({ env: { ...env, BERTH_STORAGE_S3_SERVER_SIDE_ENCRYPTION: 'AES256', BERTH_STORAGE_S3_REDIRECT_EXPIRY_SECONDS: '604801' } }));
+      const expiry = problemsOf(() =>
+        loadConfig({
+          env: {
+            ...env,
+            BERTH_STORAGE_S3_SERVER_SIDE_ENCRYPTION: 'AES256',
+            BERTH_STORAGE_S3_REDIRECT_EXPIRY_SECONDS: '604801',
+          },
+        }),
+      );
       assert.ok(expiry[0]!.startsWith('storage.s3.redirectExpirySeconds: '), expiry.join());
     });
 
     it('say where the configuration came from', () => {
       const file = yaml('registry:\n  maxBlobBytes: big\n');
-      assert.throws(() => loadConfig({ file, env: {} }), (err: ConfigError) => err.message.startsWith(`invalid configuration (${file})`));
+      assert.throws(
+        () => loadConfig({ file, env: {} }),
+        (err: ConfigError) => err.message.startsWith(`invalid configuration (${file})`),
+      );
     });
   });
 });

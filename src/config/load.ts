@@ -5,7 +5,10 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigSchema, type Config } from './schema.js';
 
 export class ConfigError extends Error {
-  constructor(readonly problems: string[], source: string) {
+  constructor(
+    readonly problems: string[],
+    source: string,
+  ) {
     super(`invalid configuration (${source}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
@@ -23,7 +26,9 @@ function envName(path: string[]): string {
 
 /** Every leaf of the default configuration with its path. */
 function leaves(tree: Tree, prefix: string[] = []): { path: string[]; value: unknown }[] {
-  return Object.entries(tree).flatMap(([key, value]) => (isTree(value) ? leaves(value, [...prefix, key]) : [{ path: [...prefix, key], value }]));
+  return Object.entries(tree).flatMap(([key, value]) =>
+    isTree(value) ? leaves(value, [...prefix, key]) : [{ path: [...prefix, key], value }],
+  );
 }
 
 function setPath(tree: Tree, path: string[], value: unknown): void {
@@ -34,13 +39,15 @@ function setPath(tree: Tree, path: string[], value: unknown): void {
 
 function merge(base: Tree, over: Tree): Tree {
   const out: Tree = { ...base };
-  for (const [key, value] of Object.entries(over)) out[key] = isTree(value) && isTree(out[key]) ? merge(out[key] as Tree, value) : value;
+  for (const [key, value] of Object.entries(over))
+    out[key] = isTree(value) && isTree(out[key]) ? merge(out[key] as Tree, value) : value;
   return out;
 }
 
 function coerce(raw: string, like: unknown): unknown {
   if (typeof like === 'number') return raw.trim() !== '' && !Number.isNaN(Number(raw)) ? Number(raw) : raw;
-  if (typeof like === 'boolean') return raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
+  if (typeof like === 'boolean')
+    return raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
   return raw;
 }
 
@@ -141,6 +148,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
     if (has(overrides, path)) return options.flags?.[flagPath(dotted, options.flags)] ?? 'a command-line flag';
     return has(fromEnv, path) ? envName(path) : undefined;
   };
-  const sources = [options.file, Object.keys(overrides).length > 0 && 'command line', Object.keys(fromEnv).length > 0 && 'environment'].filter(Boolean);
+  const sources = [
+    options.file,
+    Object.keys(overrides).length > 0 && 'command line',
+    Object.keys(fromEnv).length > 0 && 'environment',
+  ].filter(Boolean);
   return validate(merged, sources.length > 0 ? sources.join(', ') : 'defaults', origin);
 }

@@ -27,7 +27,11 @@ export function redactConfig(config: Config): Config {
     metadata: { ...config.metadata, url: withoutPassword(config.metadata.url) },
     storage: {
       ...config.storage,
-      s3: { ...config.storage.s3, secretAccessKey: hide(config.storage.s3.secretAccessKey), sessionToken: hide(config.storage.s3.sessionToken) },
+      s3: {
+        ...config.storage.s3,
+        secretAccessKey: hide(config.storage.s3.secretAccessKey),
+        sessionToken: hide(config.storage.s3.sessionToken),
+      },
     },
   };
 }

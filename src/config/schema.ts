@@ -7,160 +7,285 @@ const LISTEN = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/;
 const LISTEN_OR_NONE = /^$|^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/;
 
 /** A list setting: a YAML list, or (from a variable) comma-separated. */
-const names = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(z.string()));
+const names = z.preprocess(
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v,
+  z.array(z.string()),
+);
 
 export const ConfigSchema = z.strictObject({
   /** HOST:PORT the registry listens on. */
-  listen: z.string().regex(LISTEN, 'must be HOST:PORT, e.g. localhost:5000 or 0.0.0.0:5000')
+  listen: z
+    .string()
+    .regex(LISTEN, 'must be HOST:PORT, e.g. localhost:5000 or 0.0.0.0:5000')
     // Only when the shape is right, so a malformed value gets one message.
     .refine((v) => !LISTEN.test(v) || Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'the port must be 0 to 65535')
     .default('localhost:5000'),
   /** This node's name in logs and job leases; default <hostname>-<pid>. */
-  nodeId: z.string().regex(/^[A-Za-z0-9._:-]{0,64}$/, 'letters, digits and . _ : - only').default(''),
+  nodeId: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{0,64}$/, 'letters, digits and . _ : - only')
+    .default(''),
   /** Where the embedded default keeps its database and blobs. */
   dataDir: z.string().min(1).default('./data'),
-  log: z.strictObject({
-    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    /** One log line per request. */
-    requests: z.boolean().default(true),
-    /** pretty: readable lines for a terminal; json: one JSON object a line (for collectors); auto: pretty on a terminal, else json. */
-    format: z.enum(['auto', 'pretty', 'json']).default('auto'),
-  }).prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      /** One log line per request. */
+      requests: z.boolean().default(true),
+      /** pretty: readable lines for a terminal; json: one JSON object a line (for collectors); auto: pretty on a terminal, else json. */
+      format: z.enum(['auto', 'pretty', 'json']).default('auto'),
+    })
+    .prefault({}),
   /** How long clients may take and how much they may hold, on every listener. */
-  http: z.strictObject({
-    /** Seconds a client has to send a request's headers. */
-    headersTimeoutSeconds: z.number().int().min(1).max(3600).default(30),
-    /** Seconds a connection may pass with no byte moving either way (a stalled request body, a
-     *  download the client stopped reading, a handler with nothing to say) before it is closed;
-     *  0: never. A slow transfer that keeps moving is never cut: there is no deadline for a whole request. */
-    idleTimeoutSeconds: z.number().int().min(0).max(86_400).default(120),
-    /** Seconds an idle keep-alive connection is kept open between requests. */
-    keepAliveTimeoutSeconds: z.number().int().min(1).max(3600).default(75),
-    /** Open connections per client address on each listener; more are refused (503); 0: unlimited. */
-    maxConnectionsPerAddress: z.number().int().min(0).default(256),
-    /** Blob bytes all downloads together may hold read from storage before their clients take them
-     *  (each download gets its share, at least 64 KiB and at most 1 MiB at a time). */
-    readAheadBytes: z.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
-  }).prefault({}),
-  auth: z.strictObject({
-    /** iam: every request needs credentials of an identity with access (default). open: anyone may
-     *  push and pull everything, with no credentials — only for trusted networks and tests. */
-    mode: z.enum(['iam', 'open']).default('iam'),
-  }).prefault({}),
+  http: z
+    .strictObject({
+      /** Seconds a client has to send a request's headers. */
+      headersTimeoutSeconds: z.number().int().min(1).max(3600).default(30),
+      /** Seconds a connection may pass with no byte moving either way (a stalled request body, a
+       *  download the client stopped reading, a handler with nothing to say) before it is closed;
+       *  0: never. A slow transfer that keeps moving is never cut: there is no deadline for a whole request. */
+      idleTimeoutSeconds: z.number().int().min(0).max(86_400).default(120),
+      /** Seconds an idle keep-alive connection is kept open between requests. */
+      keepAliveTimeoutSeconds: z.number().int().min(1).max(3600).default(75),
+      /** Open connections per client address on each listener; more are refused (503); 0: unlimited. */
+      maxConnectionsPerAddress: z.number().int().min(0).default(256),
+      /** Blob bytes all downloads together may hold read from storage before their clients take them
+       *  (each download gets its share, at least 64 KiB and at most 1 MiB at a time). */
+      readAheadBytes: z
+        .number()
+        .int()
+        .min(1024 * 1024)
+        .default(64 * 1024 * 1024),
+    })
+    .prefault({}),
+  auth: z
+    .strictObject({
+      /** iam: every request needs credentials of an identity with access (default). open: anyone may
+       *  push and pull everything, with no credentials — only for trusted networks and tests. */
+      mode: z.enum(['iam', 'open']).default('iam'),
+    })
+    .prefault({}),
   /** Pins the bootstrap administrator's access key (for automation); created on first start if absent. */
-  admin: z.strictObject({
-    accessKeyId: z.string().regex(/^(AKIA[A-Z2-7]{16})?$/, 'must be AKIA followed by 16 characters A-Z and 2-7').default(''),
-    secretAccessKey: z.string().regex(/^(.{20,128})?$/, 'must have 20 to 128 characters').default(''),
-  }).prefault({}),
-  keys: z.strictObject({
-    /** The master key (32 bytes, base64 or hex) that encrypts secrets at rest; every node needs the same. */
-    masterKey: z.string().default(''),
-    /** Where the master key is kept when masterKey is empty; generated on first start. Default <dataDir>/master.key. */
-    masterKeyFile: z.string().default(''),
-  }).prefault({}),
-  accounts: z.strictObject({
-    /** With a domain, <account id>.<domain> addresses that account's registry; the plain host is the default account. */
-    domain: z.string().regex(/^([a-z0-9-]+\.)*[a-z0-9-]*$/, 'must be a DNS name').default(''),
-    /** Explicit host → account id map, e.g. { "registry.team-a.example": "123456789012" }. */
-    hosts: z.record(z.string(), z.string().regex(/^\d{12}$/, 'must be a 12-digit account id')).default({}),
-  }).prefault({}),
-  tls: z.strictObject({
-    /** PEM certificate file (the server's certificate first, then any intermediates). With key,
-     *  every listener serves HTTPS (HTTP/2 where the client offers it, else HTTP/1.1). */
-    cert: z.string().default(''),
-    /** PEM private key file of that certificate. Both files are read again on SIGHUP. */
-    key: z.string().default(''),
-    /** Serve HTTPS with a certificate of a local CA that Berth creates once under <dataDir>/tls. */
-    selfSigned: z.boolean().default(false),
-  }).superRefine((tls, ctx) => {
-    if (Boolean(tls.cert) !== Boolean(tls.key)) ctx.addIssue({ code: 'custom', path: [tls.cert ? 'key' : 'cert'], message: 'tls.cert and tls.key go together: set both or neither' });
-    if (tls.selfSigned && (tls.cert || tls.key)) ctx.addIssue({ code: 'custom', path: ['selfSigned'], message: 'either tls.selfSigned or tls.cert and tls.key, not both' });
-  }).prefault({}),
+  admin: z
+    .strictObject({
+      accessKeyId: z
+        .string()
+        .regex(/^(AKIA[A-Z2-7]{16})?$/, 'must be AKIA followed by 16 characters A-Z and 2-7')
+        .default(''),
+      secretAccessKey: z
+        .string()
+        .regex(/^(.{20,128})?$/, 'must have 20 to 128 characters')
+        .default(''),
+    })
+    .prefault({}),
+  keys: z
+    .strictObject({
+      /** The master key (32 bytes, base64 or hex) that encrypts secrets at rest; every node needs the same. */
+      masterKey: z.string().default(''),
+      /** Where the master key is kept when masterKey is empty; generated on first start. Default <dataDir>/master.key. */
+      masterKeyFile: z.string().default(''),
+    })
+    .prefault({}),
+  accounts: z
+    .strictObject({
+      /** With a domain, <account id>.<domain> addresses that account's registry; the plain host is the default account. */
+      domain: z
+        .string()
+        .regex(/^([a-z0-9-]+\.)*[a-z0-9-]*$/, 'must be a DNS name')
+        .default(''),
+      /** Explicit host → account id map, e.g. { "registry.team-a.example": "123456789012" }. */
+      hosts: z.record(z.string(), z.string().regex(/^\d{12}$/, 'must be a 12-digit account id')).default({}),
+    })
+    .prefault({}),
+  tls: z
+    .strictObject({
+      /** PEM certificate file (the server's certificate first, then any intermediates). With key,
+       *  every listener serves HTTPS (HTTP/2 where the client offers it, else HTTP/1.1). */
+      cert: z.string().default(''),
+      /** PEM private key file of that certificate. Both files are read again on SIGHUP. */
+      key: z.string().default(''),
+      /** Serve HTTPS with a certificate of a local CA that Berth creates once under <dataDir>/tls. */
+      selfSigned: z.boolean().default(false),
+    })
+    .superRefine((tls, ctx) => {
+      if (Boolean(tls.cert) !== Boolean(tls.key))
+        ctx.addIssue({
+          code: 'custom',
+          path: [tls.cert ? 'key' : 'cert'],
+          message: 'tls.cert and tls.key go together: set both or neither',
+        });
+      if (tls.selfSigned && (tls.cert || tls.key))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['selfSigned'],
+          message: 'either tls.selfSigned or tls.cert and tls.key, not both',
+        });
+    })
+    .prefault({}),
   /** The public registry and gallery (ECR Public): its own listener, anonymous pulls, aliases. */
-  public: z.strictObject({
-    /** HOST:PORT of the public registry and gallery; empty: no public listener. */
-    listen: z.string().regex(LISTEN_OR_NONE, 'must be HOST:PORT, e.g. localhost:5001, or empty').default('localhost:5001'),
-    /** The public registry's host as clients name it in image references (HOST or HOST:PORT); default the listen address. */
-    host: z.string().regex(/^([A-Za-z0-9.-]+|\[[0-9a-fA-F:.]+\])?(:\d{1,5})?$/, 'must be HOST or HOST:PORT').default(''),
-    /** How long a pull or push token from /token is valid. */
-    tokenTtlSeconds: z.number().int().min(30).max(3600).default(300),
-    rateLimit: z.strictObject({
-      /** The window pulls are counted in, shared by every node (a table in the metadata store). */
-      windowSeconds: z.number().int().min(1).max(86_400).default(60),
-      /** Manifest GETs per source IP and window without credentials; 0: unlimited. */
-      anonymousPulls: z.number().int().min(0).default(60),
-      /** Manifest GETs per account and window with credentials; 0: unlimited. */
-      authenticatedPulls: z.number().int().min(0).default(600),
-      /** Blob GETs and HEADs per source IP and window without credentials; 0: unlimited. */
-      anonymousBlobReads: z.number().int().min(0).default(1200),
-      /** Blob GETs and HEADs per account and window with credentials; 0: unlimited. */
-      authenticatedBlobReads: z.number().int().min(0).default(12_000),
-    }).prefault({}),
-    /** Alias names no account may request (vendors' names), besides Berth's own. */
-    reservedAliases: names.default([]),
-  }).prefault({}),
-  storage: z.strictObject({
-    /** Where blobs are kept: a directory (filesystem) or an S3-compatible bucket (s3). */
-    driver: z.enum(['filesystem', 's3']).default('filesystem'),
-    filesystem: z.strictObject({
-      /** Root directory of blobs; default <dataDir>/storage. */
-      root: z.string().default(''),
-    }).prefault({}),
-    s3: z.strictObject({
-      /** Empty: AWS's endpoint for the region; else e.g. http://minio.internal:9000. */
-      endpoint: z.string().regex(/^(https?:\/\/\S+)?$/, 'must be an http:// or https:// URL').default(''),
-      region: z.string().min(1).default('us-east-1'),
-      bucket: z.string().regex(/^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])?$/, 'must be a bucket name: 3-63 lowercase letters, digits, dots and hyphens').default(''),
-      /** Keys are <prefix>/blobs/..., so a bucket can be shared. */
-      prefix: z.string().regex(/^[A-Za-z0-9._/-]*$/, 'letters, digits and . _ / - only').default(''),
-      /** Path-style URLs (endpoint/bucket/key), as most S3-compatible stores need. */
-      forcePathStyle: z.boolean().default(false),
-      /** Static credentials; empty: the SDK's default chain (AWS_* environment, profiles, web identity, instance role). */
-      accessKeyId: z.string().default(''),
-      secretAccessKey: z.string().default(''),
-      sessionToken: z.string().default(''),
-      /** Server-side encryption of every object: '' (the bucket's default), AES256 (SSE-S3) or aws:kms (SSE-KMS). */
-      serverSideEncryption: z.enum(['', 'AES256', 'aws:kms']).default(''),
-      /** With aws:kms: the KMS key id or ARN; empty: the AWS managed key. */
-      kmsKeyId: z.string().default(''),
-      /** Upload bytes buffered on local disk before they are sent as one part (5 MiB to 4 GiB). */
-      partSize: z.number().int().min(5 * 1024 * 1024).max(4 * 1024 * 1024 * 1024).default(16 * 1024 * 1024),
-      /** Local directory for those buffers; default <dataDir>/s3-buffers. */
-      bufferDir: z.string().default(''),
-      /** Blob GETs and GetDownloadUrlForLayer answer with pre-signed URLs of the objects instead of
-       *  streaming through Berth. Needs serverSideEncryption: layer bytes of AES256 repositories are then
-       *  encrypted at rest by the store, not by Berth (KMS repositories stay sealed by Berth and stream). */
-      redirect: z.boolean().default(false),
-      /** How long a pre-signed blob URL is valid (1 second to S3's limit of 7 days). */
-      redirectExpirySeconds: z.number().int().min(1).max(604_800).default(1200),
-    }).prefault({}),
-  }).superRefine((storage, ctx) => {
-    if (storage.driver === 's3' && !storage.s3.bucket) ctx.addIssue({ code: 'custom', path: ['s3', 'bucket'], message: 'is required when storage.driver is s3' });
-    if (storage.s3.accessKeyId && !storage.s3.secretAccessKey) ctx.addIssue({ code: 'custom', path: ['s3', 'secretAccessKey'], message: 'is required with storage.s3.accessKeyId' });
-    if (storage.s3.redirect && storage.driver !== 's3') ctx.addIssue({ code: 'custom', path: ['s3', 'redirect'], message: 'needs storage.driver s3: only an object store can pre-sign URLs' });
-    else if (storage.s3.redirect && !storage.s3.serverSideEncryption) {
-      ctx.addIssue({ code: 'custom', path: ['s3', 'redirect'], message: 'needs storage.s3.serverSideEncryption (AES256 or aws:kms): redirected layer bytes are encrypted at rest by the object store, not by Berth' });
-    }
-  }).prefault({}),
-  metadata: z.strictObject({
-    /** sqlite:<file> (default sqlite:<dataDir>/berth.db) or postgres://user:password@host:port/database. */
-    url: z.string().default(''),
-    /** Connections per node to PostgreSQL. */
-    poolSize: z.number().int().min(1).max(200).default(10),
-  }).prefault({}),
-  registry: z.strictObject({
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be a region name such as us-east-1').default('us-east-1'),
-    /** A push to a repository that does not exist creates it. */
-    createRepositoryOnPush: z.boolean().default(true),
-    maxManifestBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
-    maxBlobBytes: z.number().int().positive().default(50 * 1024 * 1024 * 1024),
-    /** Uploads untouched this long are removed with their bytes. */
-    uploadExpiryHours: z.number().positive().default(24),
-    /** Memory for manifest bytes by digest (content-addressed, never stale). */
-    manifestCacheBytes: z.number().int().min(0).default(64 * 1024 * 1024),
-    /** The image a client that accepts no list type gets from a multi-platform list: os/architecture[/variant]. */
-    defaultPlatform: z.string().regex(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/, 'must be os/architecture[/variant], e.g. linux/amd64').default('linux/amd64'),
-  }).prefault({}),
+  public: z
+    .strictObject({
+      /** HOST:PORT of the public registry and gallery; empty: no public listener. */
+      listen: z
+        .string()
+        .regex(LISTEN_OR_NONE, 'must be HOST:PORT, e.g. localhost:5001, or empty')
+        .default('localhost:5001'),
+      /** The public registry's host as clients name it in image references (HOST or HOST:PORT); default the listen address. */
+      host: z
+        .string()
+        .regex(/^([A-Za-z0-9.-]+|\[[0-9a-fA-F:.]+\])?(:\d{1,5})?$/, 'must be HOST or HOST:PORT')
+        .default(''),
+      /** How long a pull or push token from /token is valid. */
+      tokenTtlSeconds: z.number().int().min(30).max(3600).default(300),
+      rateLimit: z
+        .strictObject({
+          /** The window pulls are counted in, shared by every node (a table in the metadata store). */
+          windowSeconds: z.number().int().min(1).max(86_400).default(60),
+          /** Manifest GETs per source IP and window without credentials; 0: unlimited. */
+          anonymousPulls: z.number().int().min(0).default(60),
+          /** Manifest GETs per account and window with credentials; 0: unlimited. */
+          authenticatedPulls: z.number().int().min(0).default(600),
+          /** Blob GETs and HEADs per source IP and window without credentials; 0: unlimited. */
+          anonymousBlobReads: z.number().int().min(0).default(1200),
+          /** Blob GETs and HEADs per account and window with credentials; 0: unlimited. */
+          authenticatedBlobReads: z.number().int().min(0).default(12_000),
+        })
+        .prefault({}),
+      /** Alias names no account may request (vendors' names), besides Berth's own. */
+      reservedAliases: names.default([]),
+    })
+    .prefault({}),
+  storage: z
+    .strictObject({
+      /** Where blobs are kept: a directory (filesystem) or an S3-compatible bucket (s3). */
+      driver: z.enum(['filesystem', 's3']).default('filesystem'),
+      filesystem: z
+        .strictObject({
+          /** Root directory of blobs; default <dataDir>/storage. */
+          root: z.string().default(''),
+        })
+        .prefault({}),
+      s3: z
+        .strictObject({
+          /** Empty: AWS's endpoint for the region; else e.g. http://minio.internal:9000. */
+          endpoint: z
+            .string()
+            .regex(/^(https?:\/\/\S+)?$/, 'must be an http:// or https:// URL')
+            .default(''),
+          region: z.string().min(1).default('us-east-1'),
+          bucket: z
+            .string()
+            .regex(
+              /^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])?$/,
+              'must be a bucket name: 3-63 lowercase letters, digits, dots and hyphens',
+            )
+            .default(''),
+          /** Keys are <prefix>/blobs/..., so a bucket can be shared. */
+          prefix: z
+            .string()
+            .regex(/^[A-Za-z0-9._/-]*$/, 'letters, digits and . _ / - only')
+            .default(''),
+          /** Path-style URLs (endpoint/bucket/key), as most S3-compatible stores need. */
+          forcePathStyle: z.boolean().default(false),
+          /** Static credentials; empty: the SDK's default chain (AWS_* environment, profiles, web identity, instance role). */
+          accessKeyId: z.string().default(''),
+          secretAccessKey: z.string().default(''),
+          sessionToken: z.string().default(''),
+          /** Server-side encryption of every object: '' (the bucket's default), AES256 (SSE-S3) or aws:kms (SSE-KMS). */
+          serverSideEncryption: z.enum(['', 'AES256', 'aws:kms']).default(''),
+          /** With aws:kms: the KMS key id or ARN; empty: the AWS managed key. */
+          kmsKeyId: z.string().default(''),
+          /** Upload bytes buffered on local disk before they are sent as one part (5 MiB to 4 GiB). */
+          partSize: z
+            .number()
+            .int()
+            .min(5 * 1024 * 1024)
+            .max(4 * 1024 * 1024 * 1024)
+            .default(16 * 1024 * 1024),
+          /** Local directory for those buffers; default <dataDir>/s3-buffers. */
+          bufferDir: z.string().default(''),
+          /** Blob GETs and GetDownloadUrlForLayer answer with pre-signed URLs of the objects instead of
+           *  streaming through Berth. Needs serverSideEncryption: layer bytes of AES256 repositories are then
+           *  encrypted at rest by the store, not by Berth (KMS repositories stay sealed by Berth and stream). */
+          redirect: z.boolean().default(false),
+          /** How long a pre-signed blob URL is valid (1 second to S3's limit of 7 days). */
+          redirectExpirySeconds: z.number().int().min(1).max(604_800).default(1200),
+        })
+        .prefault({}),
+    })
+    .superRefine((storage, ctx) => {
+      if (storage.driver === 's3' && !storage.s3.bucket)
+        ctx.addIssue({ code: 'custom', path: ['s3', 'bucket'], message: 'is required when storage.driver is s3' });
+      if (storage.s3.accessKeyId && !storage.s3.secretAccessKey)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['s3', 'secretAccessKey'],
+          message: 'is required with storage.s3.accessKeyId',
+        });
+      if (storage.s3.redirect && storage.driver !== 's3')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['s3', 'redirect'],
+          message: 'needs storage.driver s3: only an object store can pre-sign URLs',
+        });
+      else if (storage.s3.redirect && !storage.s3.serverSideEncryption) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['s3', 'redirect'],
+          message:
+            'needs storage.s3.serverSideEncryption (AES256 or aws:kms): redirected layer bytes are encrypted at rest by the object store, not by Berth',
+        });
+      }
+    })
+    .prefault({}),
+  metadata: z
+    .strictObject({
+      /** sqlite:<file> (default sqlite:<dataDir>/berth.db) or postgres://user:password@host:port/database. */
+      url: z.string().default(''),
+      /** Connections per node to PostgreSQL. */
+      poolSize: z.number().int().min(1).max(200).default(10),
+    })
+    .prefault({}),
+  registry: z
+    .strictObject({
+      region: z
+        .string()
+        .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be a region name such as us-east-1')
+        .default('us-east-1'),
+      /** A push to a repository that does not exist creates it. */
+      createRepositoryOnPush: z.boolean().default(true),
+      maxManifestBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(64 * 1024 * 1024)
+        .default(4 * 1024 * 1024),
+      maxBlobBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(50 * 1024 * 1024 * 1024),
+      /** Uploads untouched this long are removed with their bytes. */
+      uploadExpiryHours: z.number().positive().default(24),
+      /** Memory for manifest bytes by digest (content-addressed, never stale). */
+      manifestCacheBytes: z
+        .number()
+        .int()
+        .min(0)
+        .default(64 * 1024 * 1024),
+      /** The image a client that accepts no list type gets from a multi-platform list: os/architecture[/variant]. */
+      defaultPlatform: z
+        .string()
+        .regex(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/, 'must be os/architecture[/variant], e.g. linux/amd64')
+        .default('linux/amd64'),
+    })
+    .prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

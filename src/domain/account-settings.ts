@@ -17,13 +17,18 @@ export const ACCOUNT_SETTINGS: Record<string, SettingSpec> = {
 
 export function settingSpec(name: string): SettingSpec {
   const spec = Object.hasOwn(ACCOUNT_SETTINGS, name) ? ACCOUNT_SETTINGS[name] : undefined;
-  if (!spec) throw new ManagementError('VALIDATION', `'${name}' is not an account setting: use one of ${Object.keys(ACCOUNT_SETTINGS).join(', ')}`);
+  if (!spec)
+    throw new ManagementError(
+      'VALIDATION',
+      `'${name}' is not an account setting: use one of ${Object.keys(ACCOUNT_SETTINGS).join(', ')}`,
+    );
   return spec;
 }
 
 export function assertSettingValue(name: string, value: string): string {
   const spec = settingSpec(name);
-  if (!spec.values.includes(value)) throw new ManagementError('VALIDATION', `'${value}' is not a value of ${name}: use ${spec.values.join(' or ')}`);
+  if (!spec.values.includes(value))
+    throw new ManagementError('VALIDATION', `'${value}' is not a value of ${name}: use ${spec.values.join(' or ')}`);
   return value;
 }
 

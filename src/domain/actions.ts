@@ -77,9 +77,22 @@ export const PublicActions = {
 
 /** The ECR actions ECR Public has too: on a public repository, policies name them ecr-public:<Name>. */
 const SHARED_WITH_PUBLIC = [
-  'BatchCheckLayerAvailability', 'BatchDeleteImage', 'CompleteLayerUpload', 'CreateRepository', 'DeleteRepository',
-  'DescribeImages', 'DescribeRepositories', 'InitiateLayerUpload', 'ListTagsForResource', 'PutImage', 'TagResource',
-  'UntagResource', 'UploadLayerPart', 'SetRepositoryPolicy', 'GetRepositoryPolicy', 'DeleteRepositoryPolicy',
+  'BatchCheckLayerAvailability',
+  'BatchDeleteImage',
+  'CompleteLayerUpload',
+  'CreateRepository',
+  'DeleteRepository',
+  'DescribeImages',
+  'DescribeRepositories',
+  'InitiateLayerUpload',
+  'ListTagsForResource',
+  'PutImage',
+  'TagResource',
+  'UntagResource',
+  'UploadLayerPart',
+  'SetRepositoryPolicy',
+  'GetRepositoryPolicy',
+  'DeleteRepositoryPolicy',
 ] as const;
 
 type SharedWithPublic = (typeof SHARED_WITH_PUBLIC)[number];

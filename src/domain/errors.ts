@@ -46,7 +46,12 @@ export class RegistryError extends Error {
   /** Extra response headers the boundary must send (e.g. Range on a 416). */
   readonly headers: Record<string, string>;
 
-  constructor(code: ErrorCode, message?: string, detail?: unknown, options: { status?: number; headers?: Record<string, string> } = {}) {
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    detail?: unknown,
+    options: { status?: number; headers?: Record<string, string> } = {},
+  ) {
     super(message ?? ErrorCodes[code].message);
     this.name = 'RegistryError';
     this.code = code;

@@ -18,7 +18,10 @@ export const ManagementErrorCodes = [
 export type ManagementErrorCode = (typeof ManagementErrorCodes)[number];
 
 export class ManagementError extends Error {
-  constructor(readonly code: ManagementErrorCode, message: string) {
+  constructor(
+    readonly code: ManagementErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'ManagementError';
   }

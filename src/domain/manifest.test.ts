@@ -22,7 +22,11 @@ function digests(list: { digest: string }[]): string[] {
   return list.map((d) => d.digest);
 }
 
-async function rejects(bytes: Buffer | string, contentType: string | undefined, message: RegExp): Promise<RegistryError> {
+async function rejects(
+  bytes: Buffer | string,
+  contentType: string | undefined,
+  message: RegExp,
+): Promise<RegistryError> {
   let error: unknown;
   try {
     await parseManifest(Buffer.from(bytes), contentType);
@@ -40,13 +44,15 @@ const A = `sha256:${'a'.repeat(64)}`;
 const B = `sha256:${'b'.repeat(64)}`;
 
 function image(overrides: Record<string, unknown> = {}): Buffer {
-  return Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: MediaTypes.ociManifest,
-    config: { mediaType: MediaTypes.ociConfig, digest: A, size: 10 },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: B, size: 20 }],
-    ...overrides,
-  }));
+  return Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaTypes.ociManifest,
+      config: { mediaType: MediaTypes.ociConfig, digest: A, size: 10 },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: B, size: 20 }],
+      ...overrides,
+    }),
+  );
 }
 
 describe('parseManifest: real manifests', async () => {
@@ -108,9 +114,14 @@ describe('parseManifest: real manifests', async () => {
   });
 
   test('no mediaType field: the Content-Type names the type (with parameters ignored)', async () => {
-    const parsed = await parseManifest(fixture('manifest-v2s2nomime.manifest.json'), `${MediaTypes.dockerManifest}; charset=utf-8`);
+    const parsed = await parseManifest(
+      fixture('manifest-v2s2nomime.manifest.json'),
+      `${MediaTypes.dockerManifest}; charset=utf-8`,
+    );
     assert.equal(parsed.mediaType, MediaTypes.dockerManifest);
-    assert.deepEqual(digests(parsed.blobs), ['sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7']);
+    assert.deepEqual(digests(parsed.blobs), [
+      'sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7',
+    ]);
   });
 
   test('every optional OCI field: artifactType, subject, urls and annotations', async () => {
@@ -151,30 +162,51 @@ describe('parseManifest: real manifests', async () => {
   });
 
   test('non-distributable layers without urls must be pushed like any other', async () => {
-    for (const name of ['manifest-ociv1.nondistributable.gzip.manifest.json', 'manifest-v2s2.nondistributable.gzip.manifest.json']) {
+    for (const name of [
+      'manifest-ociv1.nondistributable.gzip.manifest.json',
+      'manifest-v2s2.nondistributable.gzip.manifest.json',
+    ]) {
       const parsed = await parseManifest(fixture(name), undefined);
       assert.equal(parsed.blobs.length, 2, name);
     }
   });
 
   test('non-distributable layers with urls are not required blobs', async () => {
-    const foreign = { mediaType: MediaTypes.dockerForeignLayer, digest: B, size: 20, urls: ['https://example.com/layer'] };
-    const docker = await parseManifest(image({ mediaType: MediaTypes.dockerManifest, layers: [foreign] }), MediaTypes.dockerManifest);
+    const foreign = {
+      mediaType: MediaTypes.dockerForeignLayer,
+      digest: B,
+      size: 20,
+      urls: ['https://example.com/layer'],
+    };
+    const docker = await parseManifest(
+      image({ mediaType: MediaTypes.dockerManifest, layers: [foreign] }),
+      MediaTypes.dockerManifest,
+    );
     assert.deepEqual(digests(docker.blobs), [A]);
     const oci = { ...foreign, mediaType: 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip' };
     assert.deepEqual(digests((await parseManifest(image({ layers: [oci] }), undefined)).blobs), [A]);
   });
 
   test('encrypted layers and layer media types clients do not know are stored as they are', async () => {
-    assert.equal((await parseManifest(fixture('manifest-ociv1.encrypted.manifest.json'), MediaTypes.ociManifest)).blobs.length, 4);
+    assert.equal(
+      (await parseManifest(fixture('manifest-ociv1.encrypted.manifest.json'), MediaTypes.ociManifest)).blobs.length,
+      4,
+    );
     const unknownLayer = await parseManifest(fixture('image-oci1-invalid-media-type.json'), undefined);
     assert.equal(unknownLayer.mediaType, MediaTypes.ociManifest);
     assert.equal(unknownLayer.blobs[1]!.mediaType, 'application/vnd.oci.image.layer.v1.tar+invalid-suffix');
   });
 
   test('an artifact over the empty config reports its artifactType', async () => {
-    const empty = { mediaType: MediaTypes.ociEmpty, digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', size: 2 };
-    const parsed: ParsedManifest = await parseManifest(image({ artifactType: 'application/vnd.example.sbom.v1', config: empty, layers: [empty] }), MediaTypes.ociManifest);
+    const empty = {
+      mediaType: MediaTypes.ociEmpty,
+      digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',
+      size: 2,
+    };
+    const parsed: ParsedManifest = await parseManifest(
+      image({ artifactType: 'application/vnd.example.sbom.v1', config: empty, layers: [empty] }),
+      MediaTypes.ociManifest,
+    );
     assert.equal(parsed.artifactType, 'application/vnd.example.sbom.v1');
     assert.deepEqual(parsed.config, empty);
   });
@@ -199,7 +231,11 @@ describe('parseManifest: refusals', async () => {
   });
 
   test('an unknown schemaVersion with no recognisable shape', async () => {
-    await rejects(fixture('manifest-unknown-version.manifest.json'), undefined, /cannot determine the manifest media type/);
+    await rejects(
+      fixture('manifest-unknown-version.manifest.json'),
+      undefined,
+      /cannot determine the manifest media type/,
+    );
     await rejects(fixture('manifest-unknown-version.manifest.json'), MediaTypes.ociManifest, /schemaVersion must be 2/);
   });
 
@@ -217,44 +253,75 @@ describe('parseManifest: refusals', async () => {
     const unsigned = await parseManifest(fixture('manifest-v2s1-unsigned.manifest.json'), 'application/json');
     assert.equal(unsigned.mediaType, MediaTypes.dockerSchema1);
     assert.equal(unsigned.canonicalDigest, undefined);
-    assert.deepEqual(digests(unsigned.blobs), ['sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef'], 'repeated layers are one blob');
-    await rejects(fixture('manifest-v2s1-unsigned.manifest.json'), MediaTypes.dockerManifest, /does not match the body, a schema 1 manifest/);
+    assert.deepEqual(
+      digests(unsigned.blobs),
+      ['sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef'],
+      'repeated layers are one blob',
+    );
+    await rejects(
+      fixture('manifest-v2s1-unsigned.manifest.json'),
+      MediaTypes.dockerManifest,
+      /does not match the body, a schema 1 manifest/,
+    );
     await rejects(image(), MediaTypes.dockerSchema1Signed, /does not match the manifest's mediaType/);
   });
 
   test('an unknown manifest media type', async () => {
-    const error = await rejects(image({ mediaType: 'application/vnd.example.manifest.v1+json' }), undefined, /unsupported manifest media type/);
+    const error = await rejects(
+      image({ mediaType: 'application/vnd.example.manifest.v1+json' }),
+      undefined,
+      /unsupported manifest media type/,
+    );
     assert.deepEqual(error.detail, { mediaType: 'application/vnd.example.manifest.v1+json' });
     await rejects(image({ mediaType: 42 }), undefined, /mediaType must be a string/);
   });
 
   test('a Content-Type naming another manifest type than the body', async () => {
-    await rejects(fixture('manifest-v2s2.manifest.json'), MediaTypes.ociManifest, /does not match the manifest's mediaType/);
+    await rejects(
+      fixture('manifest-v2s2.manifest.json'),
+      MediaTypes.ociManifest,
+      /does not match the manifest's mediaType/,
+    );
     await rejects(fixture('manifest-ociv1.image.index.json'), MediaTypes.dockerManifestList, /does not match/);
   });
 
   test('a Content-Type that is not a manifest type is ignored in favour of the body', async () => {
-    assert.equal((await parseManifest(fixture('manifest-ociv1.manifest.json'), 'application/octet-stream')).mediaType, MediaTypes.ociManifest);
+    assert.equal(
+      (await parseManifest(fixture('manifest-ociv1.manifest.json'), 'application/octet-stream')).mediaType,
+      MediaTypes.ociManifest,
+    );
   });
 
   test('an image manifest with index fields, an index with image fields', async () => {
     await rejects(image({ manifests: [] }), undefined, /must not have "manifests"/);
     const index = { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [], layers: [] };
     await rejects(JSON.stringify(index), undefined, /must not have "config" or "layers"/);
-    await rejects(JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociIndex }), undefined, /manifests must be an array/);
+    await rejects(
+      JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociIndex }),
+      undefined,
+      /manifests must be an array/,
+    );
   });
 
   test('Docker schema 2 requires layers', async () => {
-    const { layers: _layers, ...rest } = JSON.parse(fixture('manifest-v2s2.manifest.json').toString()) as Record<string, unknown>;
+    const { layers: _layers, ...rest } = JSON.parse(fixture('manifest-v2s2.manifest.json').toString()) as Record<
+      string,
+      unknown
+    >;
     await rejects(JSON.stringify(rest), undefined, /must have "layers"/);
   });
 
   test('an artifact whose config has an empty digest', async () => {
-    await rejects(fixture('manifest-ociv1.artifact.json'), MediaTypes.ociManifest, /config\.digest is missing or invalid/);
+    await rejects(
+      fixture('manifest-ociv1.artifact.json'),
+      MediaTypes.ociManifest,
+      /config\.digest is missing or invalid/,
+    );
   });
 
   test('bad descriptors', async () => {
-    const layer = (d: Record<string, unknown>) => image({ layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: B, size: 20, ...d }] });
+    const layer = (d: Record<string, unknown>) =>
+      image({ layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: B, size: 20, ...d }] });
     await rejects(image({ config: 'sha256:abc' }), undefined, /config must be a descriptor object/);
     await rejects(layer({ digest: 'sha256:abc' }), undefined, /layers\[0\]\.digest is missing or invalid/);
     await rejects(layer({ digest: `md5:${'a'.repeat(32)}` }), undefined, /layers\[0\]\.digest/);

@@ -4,7 +4,15 @@ import { parseSchema1 } from './conversions/schema1.js';
 import { RegistryError } from './errors.js';
 import { tryParseDigest } from './digest.js';
 import { JsonDefectError, MAX_JSON_DEPTH, parseStrictJson } from './strict-json.js';
-import { baseMediaType, isMediaType, isNondistributable, isSchema1, manifestKind, MediaTypes, type ManifestKind } from './media-types.js';
+import {
+  baseMediaType,
+  isMediaType,
+  isNondistributable,
+  isSchema1,
+  manifestKind,
+  MediaTypes,
+  type ManifestKind,
+} from './media-types.js';
 
 export interface Descriptor {
   mediaType: string;
@@ -46,7 +54,16 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Fields of the structures parseManifest reads (manifest, index, descriptor). */
-const MANIFEST_FIELDS = ['schemaVersion', 'mediaType', 'artifactType', 'config', 'layers', 'manifests', 'subject', 'annotations'];
+const MANIFEST_FIELDS = [
+  'schemaVersion',
+  'mediaType',
+  'artifactType',
+  'config',
+  'layers',
+  'manifests',
+  'subject',
+  'annotations',
+];
 const DESCRIPTOR_FIELDS = ['mediaType', 'digest', 'size', 'urls', 'annotations', 'artifactType', 'platform', 'data'];
 
 /** Go's case folding, near enough: "K" (Kelvin sign) and "ſ" fold to k and s as Go's EqualFold has them. */
@@ -70,12 +87,15 @@ const isStringList = (value: unknown) => Array.isArray(value) && value.every((v)
 /** An index entry's platform (image-index.md): architecture and os required, the rest typed. */
 function checkPlatform(value: unknown, where: string): void {
   if (!isPlainObject(value)) throw invalid(`${where}.platform must be an object`);
-  if (typeof value.architecture !== 'string' || typeof value.os !== 'string') throw invalid(`${where}.platform must name its architecture and os`);
+  if (typeof value.architecture !== 'string' || typeof value.os !== 'string')
+    throw invalid(`${where}.platform must name its architecture and os`);
   for (const field of ['os.version', 'variant'] as const) {
-    if (value[field] !== undefined && typeof value[field] !== 'string') throw invalid(`${where}.platform.${field} must be a string`);
+    if (value[field] !== undefined && typeof value[field] !== 'string')
+      throw invalid(`${where}.platform.${field} must be a string`);
   }
   for (const field of ['os.features', 'features'] as const) {
-    if (value[field] !== undefined && !isStringList(value[field])) throw invalid(`${where}.platform.${field} must be an array of strings`);
+    if (value[field] !== undefined && !isStringList(value[field]))
+      throw invalid(`${where}.platform.${field} must be an array of strings`);
   }
 }
 
@@ -94,13 +114,18 @@ export function parseDescriptor(value: unknown, where: string): Descriptor {
   refuseAmbiguousKeys(value, DESCRIPTOR_FIELDS, where);
   const { mediaType, digest, size, urls, annotations, artifactType, platform, data } = value;
   if (!isMediaType(mediaType)) throw invalid(`${where}.mediaType is missing or not a media type`);
-  if (typeof digest !== 'string' || !tryParseDigest(digest)) throw invalid(`${where}.digest is missing or invalid`, { digest });
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw invalid(`${where}.size must be a non-negative integer`);
-  if (urls !== undefined && (!Array.isArray(urls) || !urls.every((u) => typeof u === 'string'))) throw invalid(`${where}.urls must be an array of strings`);
-  if (artifactType !== undefined && !isMediaType(artifactType)) throw invalid(`${where}.artifactType is not a media type`);
+  if (typeof digest !== 'string' || !tryParseDigest(digest))
+    throw invalid(`${where}.digest is missing or invalid`, { digest });
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
+    throw invalid(`${where}.size must be a non-negative integer`);
+  if (urls !== undefined && (!Array.isArray(urls) || !urls.every((u) => typeof u === 'string')))
+    throw invalid(`${where}.urls must be an array of strings`);
+  if (artifactType !== undefined && !isMediaType(artifactType))
+    throw invalid(`${where}.artifactType is not a media type`);
   // Embedded content is base64 (descriptor.md). Whether it is the content named is its consumers'
   // to verify (a SHOULD there): real manifests carry data that is not.
-  if (data !== undefined && (typeof data !== 'string' || !BASE64.test(data))) throw invalid(`${where}.data must be base64`);
+  if (data !== undefined && (typeof data !== 'string' || !BASE64.test(data)))
+    throw invalid(`${where}.data must be base64`);
   const descriptor: Descriptor = { mediaType, digest, size };
   if (urls !== undefined) descriptor.urls = urls as string[];
   const parsedAnnotations = parseAnnotations(annotations, where);
@@ -123,7 +148,12 @@ function resolveMediaType(body: Record<string, unknown>, contentType: string | u
   const header = baseMediaType(contentType);
   const declared = body.mediaType;
   if (declared !== undefined && typeof declared !== 'string') throw invalid('mediaType must be a string');
-  if (declared !== undefined && header !== undefined && (manifestKind(header) || isSchema1(header)) && header !== declared) {
+  if (
+    declared !== undefined &&
+    header !== undefined &&
+    (manifestKind(header) || isSchema1(header)) &&
+    header !== declared
+  ) {
     throw invalid(`Content-Type "${header}" does not match the manifest's mediaType "${declared}"`);
   }
   const mediaType = declared ?? (header && (manifestKind(header) || isSchema1(header)) ? header : undefined);
@@ -141,21 +171,39 @@ export async function parseManifest(bytes: Buffer, contentType: string | undefin
     body = parseStrictJson(bytes, MAX_JSON_DEPTH);
   } catch (err) {
     if (!(err instanceof JsonDefectError)) throw err;
-    throw invalid(`manifest ${err.message}`, { reason: err.defect, ...(err.defect === 'depth' && { maxDepth: MAX_JSON_DEPTH }) });
+    throw invalid(`manifest ${err.message}`, {
+      reason: err.defect,
+      ...(err.defect === 'depth' && { maxDepth: MAX_JSON_DEPTH }),
+    });
   }
   if (!isPlainObject(body)) throw invalid('manifest must be a JSON object');
   // Schema 1 has no mediaType field and is often pushed as application/json: recognise it
   // by schemaVersion before the media type is resolved, so the refusal says why.
   const header = baseMediaType(contentType);
-  const mediaType = body.schemaVersion === 1 && body.mediaType === undefined
-    ? (header && isSchema1(header) ? header : MediaTypes.dockerSchema1)
-    : resolveMediaType(body, contentType);
+  const mediaType =
+    body.schemaVersion === 1 && body.mediaType === undefined
+      ? header && isSchema1(header)
+        ? header
+        : MediaTypes.dockerSchema1
+      : resolveMediaType(body, contentType);
   if (isSchema1(mediaType) || body.schemaVersion === 1) {
-    if (header && manifestKind(header)) throw invalid(`Content-Type "${header}" does not match the body, a schema 1 manifest`);
-    if (body.schemaVersion !== 1) throw invalid(`Content-Type "${mediaType}" needs a schema 1 manifest (schemaVersion 1)`);
+    if (header && manifestKind(header))
+      throw invalid(`Content-Type "${header}" does not match the body, a schema 1 manifest`);
+    if (body.schemaVersion !== 1)
+      throw invalid(`Content-Type "${mediaType}" needs a schema 1 manifest (schemaVersion 1)`);
     const schema1 = await parseSchema1(bytes, body, header);
-    const layers = [...new Set(schema1.blobSums)].map((digest) => ({ mediaType: 'application/vnd.docker.container.image.rootfs.diff+x-gtar', digest, size: -1 }));
-    const parsed: ParsedManifest = { mediaType: schema1.mediaType, kind: 'image', blobs: layers, manifests: [], unsized: true };
+    const layers = [...new Set(schema1.blobSums)].map((digest) => ({
+      mediaType: 'application/vnd.docker.container.image.rootfs.diff+x-gtar',
+      digest,
+      size: -1,
+    }));
+    const parsed: ParsedManifest = {
+      mediaType: schema1.mediaType,
+      kind: 'image',
+      blobs: layers,
+      manifests: [],
+      unsized: true,
+    };
     if (schema1.mediaType === MediaTypes.dockerSchema1Signed) parsed.canonicalDigest = schema1.digest;
     return parsed;
   }
@@ -176,7 +224,8 @@ export async function parseManifest(bytes: Buffer, contentType: string | undefin
     if ('manifests' in body) throw invalid('an image manifest must not have "manifests"');
     const config = parseDescriptor(body.config, 'config');
     // REQUIRED in both formats (an artifact with no layers says `"layers": []`).
-    if (body.layers === undefined) throw invalid('an image manifest must have "layers" (an empty array when it has none)');
+    if (body.layers === undefined)
+      throw invalid('an image manifest must have "layers" (an empty array when it has none)');
     const layers = parseDescriptorList(body.layers, 'layers');
     parsed.config = config;
     parsed.blobs = [config, ...layers.filter((l) => !(isNondistributable(l.mediaType) && l.urls?.length))];

@@ -14,7 +14,11 @@ export const MediaTypes = {
 } as const;
 
 /** The OCI "empty" descriptor's blob: `{}`. Artifacts use it as their config. */
-export const EMPTY_JSON = { digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', size: 2, bytes: Buffer.from('{}') } as const;
+export const EMPTY_JSON = {
+  digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',
+  size: 2,
+  bytes: Buffer.from('{}'),
+} as const;
 
 export type ManifestKind = 'image' | 'index';
 
@@ -35,7 +39,10 @@ export function isSchema1(mediaType: string): boolean {
 
 /** Layers that are, by definition, not pushed to registries (they carry `urls`). */
 export function isNondistributable(mediaType: string): boolean {
-  return mediaType === MediaTypes.dockerForeignLayer || mediaType.startsWith('application/vnd.oci.image.layer.nondistributable.');
+  return (
+    mediaType === MediaTypes.dockerForeignLayer ||
+    mediaType.startsWith('application/vnd.oci.image.layer.nondistributable.')
+  );
 }
 
 // RFC 6838 type/subtype with an optional +suffix and parameters stripped before the check.

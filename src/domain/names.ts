@@ -12,7 +12,11 @@ export function isRepositoryName(name: string): boolean {
 
 export function assertRepositoryName(name: string): string {
   if (!isRepositoryName(name)) {
-    throw new RegistryError('NAME_INVALID', 'invalid repository name: lowercase letters, digits and separators (. _ __ - /), 2 to 256 characters', { name });
+    throw new RegistryError(
+      'NAME_INVALID',
+      'invalid repository name: lowercase letters, digits and separators (. _ __ - /), 2 to 256 characters',
+      { name },
+    );
   }
   return name;
 }

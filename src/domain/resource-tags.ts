@@ -15,15 +15,29 @@ const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 export function assertTagKey(key: string): string {
   const length = [...key].length;
-  if (length < 1 || length > MAX_TAG_KEY_LENGTH) throw new ManagementError('INVALID_TAG_PARAMETER', `tag keys have 1 to ${MAX_TAG_KEY_LENGTH} characters: '${key}'`);
-  if (!TAG_CHARACTERS.test(key)) throw new ManagementError('INVALID_TAG_PARAMETER', `tag key '${key}' has characters other than letters, digits, spaces and _ . : / = + - @`);
-  if (key.toLowerCase().startsWith('aws:')) throw new ManagementError('INVALID_TAG_PARAMETER', `tag keys starting with 'aws:' are reserved: '${key}'`);
+  if (length < 1 || length > MAX_TAG_KEY_LENGTH)
+    throw new ManagementError('INVALID_TAG_PARAMETER', `tag keys have 1 to ${MAX_TAG_KEY_LENGTH} characters: '${key}'`);
+  if (!TAG_CHARACTERS.test(key))
+    throw new ManagementError(
+      'INVALID_TAG_PARAMETER',
+      `tag key '${key}' has characters other than letters, digits, spaces and _ . : / = + - @`,
+    );
+  if (key.toLowerCase().startsWith('aws:'))
+    throw new ManagementError('INVALID_TAG_PARAMETER', `tag keys starting with 'aws:' are reserved: '${key}'`);
   return key;
 }
 
 export function assertTagValue(key: string, value: string): string {
-  if ([...value].length > MAX_TAG_VALUE_LENGTH) throw new ManagementError('INVALID_TAG_PARAMETER', `the value of tag '${key}' has more than ${MAX_TAG_VALUE_LENGTH} characters`);
-  if (!TAG_CHARACTERS.test(value)) throw new ManagementError('INVALID_TAG_PARAMETER', `the value of tag '${key}' has characters other than letters, digits, spaces and _ . : / = + - @`);
+  if ([...value].length > MAX_TAG_VALUE_LENGTH)
+    throw new ManagementError(
+      'INVALID_TAG_PARAMETER',
+      `the value of tag '${key}' has more than ${MAX_TAG_VALUE_LENGTH} characters`,
+    );
+  if (!TAG_CHARACTERS.test(value))
+    throw new ManagementError(
+      'INVALID_TAG_PARAMETER',
+      `the value of tag '${key}' has characters other than letters, digits, spaces and _ . : / = + - @`,
+    );
   return value;
 }
 
@@ -33,7 +47,8 @@ export function validateTags(tags: ResourceTag[]): ResourceTag[] {
   for (const tag of tags) {
     assertTagKey(tag.key);
     assertTagValue(tag.key, tag.value);
-    if (seen.has(tag.key)) throw new ManagementError('INVALID_TAG_PARAMETER', `tag key '${tag.key}' is given more than once`);
+    if (seen.has(tag.key))
+      throw new ManagementError('INVALID_TAG_PARAMETER', `tag key '${tag.key}' is given more than once`);
     seen.add(tag.key);
   }
   if (tags.length > MAX_RESOURCE_TAGS) throw tooManyTags();

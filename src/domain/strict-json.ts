@@ -14,7 +14,10 @@ export const MAX_JSON_DEPTH = 64;
 export type JsonDefect = 'utf8' | 'syntax' | 'depth' | 'duplicate';
 
 export class JsonDefectError extends Error {
-  constructor(readonly defect: JsonDefect, message: string) {
+  constructor(
+    readonly defect: JsonDefect,
+    message: string,
+  ) {
     super(message);
   }
 }

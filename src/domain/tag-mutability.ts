@@ -3,7 +3,12 @@
 import { RegistryError } from './errors.js';
 import { ManagementError } from './management-errors.js';
 
-export const IMAGE_TAG_MUTABILITIES = ['MUTABLE', 'IMMUTABLE', 'IMMUTABLE_WITH_EXCLUSION', 'MUTABLE_WITH_EXCLUSION'] as const;
+export const IMAGE_TAG_MUTABILITIES = [
+  'MUTABLE',
+  'IMMUTABLE',
+  'IMMUTABLE_WITH_EXCLUSION',
+  'MUTABLE_WITH_EXCLUSION',
+] as const;
 export type ImageTagMutability = (typeof IMAGE_TAG_MUTABILITIES)[number];
 
 export interface TagMutabilityFilter {
@@ -25,19 +30,35 @@ export interface TagMutability {
  * A setting as a request gives it: the *_WITH_EXCLUSION kinds need filters, the others take none
  * (as ECR answers, with InvalidParameterException).
  */
-export function tagMutability(mutability: ImageTagMutability, filters: TagMutabilityFilter[] | undefined): TagMutability {
+export function tagMutability(
+  mutability: ImageTagMutability,
+  filters: TagMutabilityFilter[] | undefined,
+): TagMutability {
   const withExclusion = mutability.endsWith('_WITH_EXCLUSION');
   const list = filters ?? [];
   if (withExclusion && list.length === 0) {
-    throw new ManagementError('INVALID_PARAMETER', `imageTagMutabilityExclusionFilters are required when imageTagMutability is ${mutability}`);
+    throw new ManagementError(
+      'INVALID_PARAMETER',
+      `imageTagMutabilityExclusionFilters are required when imageTagMutability is ${mutability}`,
+    );
   }
   if (!withExclusion && list.length > 0) {
-    throw new ManagementError('INVALID_PARAMETER', `imageTagMutabilityExclusionFilters can only be given with IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION, not ${mutability}`);
+    throw new ManagementError(
+      'INVALID_PARAMETER',
+      `imageTagMutabilityExclusionFilters can only be given with IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION, not ${mutability}`,
+    );
   }
-  if (list.length > MAX_EXCLUSION_FILTERS) throw new ManagementError('INVALID_PARAMETER', `at most ${MAX_EXCLUSION_FILTERS} imageTagMutabilityExclusionFilters`);
+  if (list.length > MAX_EXCLUSION_FILTERS)
+    throw new ManagementError(
+      'INVALID_PARAMETER',
+      `at most ${MAX_EXCLUSION_FILTERS} imageTagMutabilityExclusionFilters`,
+    );
   for (const f of list) {
     if (f.filterType !== 'WILDCARD' || !EXCLUSION_FILTER_PATTERN.test(f.filter)) {
-      throw new ManagementError('INVALID_PARAMETER', `invalid exclusion filter '${f.filter}': filterType WILDCARD and 1 to 128 of [0-9a-zA-Z._*-]`);
+      throw new ManagementError(
+        'INVALID_PARAMETER',
+        `invalid exclusion filter '${f.filter}': filterType WILDCARD and 1 to 128 of [0-9a-zA-Z._*-]`,
+      );
     }
   }
   const unique = new Map(list.map((f) => [f.filter, { filterType: 'WILDCARD' as const, filter: f.filter }]));
@@ -45,7 +66,10 @@ export function tagMutability(mutability: ImageTagMutability, filters: TagMutabi
 }
 
 function wildcard(filter: string): RegExp {
-  const body = filter.split('*').map((part) => part.replace(/[.\\^$+?()[\]{}|-]/g, '\\$&')).join('.*');
+  const body = filter
+    .split('*')
+    .map((part) => part.replace(/[.\\^$+?()[\]{}|-]/g, '\\$&'))
+    .join('.*');
   return new RegExp(`^${body}$`);
 }
 
@@ -56,10 +80,14 @@ export function matchesExclusion(filters: TagMutabilityFilter[], tag: string): b
 /** True when an existing `tag` must not be moved to another manifest. */
 export function isTagImmutable(setting: TagMutability, tag: string): boolean {
   switch (setting.imageTagMutability) {
-    case 'MUTABLE': return false;
-    case 'IMMUTABLE': return true;
-    case 'IMMUTABLE_WITH_EXCLUSION': return !matchesExclusion(setting.imageTagMutabilityExclusionFilters, tag);
-    case 'MUTABLE_WITH_EXCLUSION': return matchesExclusion(setting.imageTagMutabilityExclusionFilters, tag);
+    case 'MUTABLE':
+      return false;
+    case 'IMMUTABLE':
+      return true;
+    case 'IMMUTABLE_WITH_EXCLUSION':
+      return !matchesExclusion(setting.imageTagMutabilityExclusionFilters, tag);
+    case 'MUTABLE_WITH_EXCLUSION':
+      return matchesExclusion(setting.imageTagMutabilityExclusionFilters, tag);
   }
 }
 
@@ -68,7 +96,14 @@ export function isTagImmutable(setting: TagMutability, tag: string): boolean {
  * on the ECR API, ImageTagAlreadyExistsException.
  */
 export class ImmutableTagError extends RegistryError {
-  constructor(readonly tag: string, readonly repository: string) {
-    super('TAG_INVALID', `The image tag '${tag}' already exists in the '${repository}' repository and cannot be overwritten because the repository is immutable.`, { tag });
+  constructor(
+    readonly tag: string,
+    readonly repository: string,
+  ) {
+    super(
+      'TAG_INVALID',
+      `The image tag '${tag}' already exists in the '${repository}' repository and cannot be overwritten because the repository is immutable.`,
+      { tag },
+    );
   }
 }

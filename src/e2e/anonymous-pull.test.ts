@@ -33,7 +33,17 @@ test('skopeo with no login pulls from a repository whose policy lets everyone pu
   const admin = loggedIn(app, await registryPassword(app));
   const image = await pushImage(admin, 'anon/open', 'v1');
   await pushImage(admin, 'anon/closed', 'v1');
-  const policyText = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'everyone-pulls', Effect: 'Allow', Principal: '*', Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'] }] });
+  const policyText = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'everyone-pulls',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+      },
+    ],
+  });
   const set = await callApi(app, 'SetRepositoryPolicy', { repositoryName: 'anon/open', policyText });
   assert.equal(set.statusCode, 200, set.body);
 
@@ -43,8 +53,22 @@ test('skopeo with no login pulls from a repository whose policy lets everyone pu
   writeFileSync(authfile, '{"auths":{}}');
   const host = new URL(server.url).host;
   const out = join(scratch, 'layout');
-  await skopeo(['copy', '--authfile', authfile, '--src-tls-verify=false', `docker://${host}/anon/open:v1`, `oci:${out}:img`]);
-  const raw = await skopeo(['inspect', '--raw', '--authfile', authfile, '--tls-verify=false', `docker://${host}/anon/open:v1`]);
+  await skopeo([
+    'copy',
+    '--authfile',
+    authfile,
+    '--src-tls-verify=false',
+    `docker://${host}/anon/open:v1`,
+    `oci:${out}:img`,
+  ]);
+  const raw = await skopeo([
+    'inspect',
+    '--raw',
+    '--authfile',
+    authfile,
+    '--tls-verify=false',
+    `docker://${host}/anon/open:v1`,
+  ]);
   assert.equal(digestOf(Buffer.from(raw.stdout)), image.digest, 'the manifest served is the one pushed');
   // The config as pushed; the layer too (skopeo writes it recompressed, as its bytes are not gzip).
   const config = image.config.digest.split(':')[1]!;
@@ -61,7 +85,10 @@ test('skopeo with no login pulls from a repository whose policy lets everyone pu
 test('empty Basic credentials are anonymous on /v2 (a pull a policy allows), not invalid credentials', async () => {
   const app = server.berth.app;
   const image = await pushImage(loggedIn(app, await registryPassword(app)), 'anon/raw', 'v1');
-  const policyText = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: ['ecr:BatchGetImage'] }] });
+  const policyText = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: '*', Action: ['ecr:BatchGetImage'] }],
+  });
   assert.equal((await callApi(app, 'SetRepositoryPolicy', { repositoryName: 'anon/raw', policyText })).statusCode, 200);
   const empty = { authorization: 'Basic Og==', accept: 'application/vnd.oci.image.manifest.v1+json' };
   const res = await fetch(`${server.url}/v2/anon/raw/manifests/v1`, { headers: empty });
@@ -96,7 +123,14 @@ function tarOf(name: string, content: Buffer): Buffer {
 async function pushRunnableImage(app: FastifyInstance, name: string, tag: string) {
   const tar = tarOf('hello.txt', Buffer.from(`hello from ${name}\n`));
   const layer = await pushBlob(app, name, gzipSync(tar), 'application/vnd.oci.image.layer.v1.tar+gzip');
-  const configBytes = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [digestOf(tar)] } }));
+  const configBytes = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      config: {},
+      rootfs: { type: 'layers', diff_ids: [digestOf(tar)] },
+    }),
+  );
   const config = await pushBlob(app, name, configBytes, MediaTypes.ociConfig);
   const manifest = { schemaVersion: 2, mediaType: MediaTypes.ociManifest, config, layers: [layer] };
   return { ...(await pushManifest(app, name, tag, manifest, MediaTypes.ociManifest)), config };
@@ -111,7 +145,20 @@ function podmanIn(scratch: string) {
   const authfile = join(scratch, 'auth.json');
   writeFileSync(authfile, '{"auths":{}}');
   const env = { ...process.env, HOME: home, XDG_RUNTIME_DIR: join(scratch, 'xdg'), REGISTRY_AUTH_FILE: authfile };
-  const global = ['--storage-driver', 'vfs', '--root', join(scratch, 'root'), '--runroot', join(scratch, 'runroot'), '--tmpdir', join(scratch, 'tmp'), '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
+  const global = [
+    '--storage-driver',
+    'vfs',
+    '--root',
+    join(scratch, 'root'),
+    '--runroot',
+    join(scratch, 'runroot'),
+    '--tmpdir',
+    join(scratch, 'tmp'),
+    '--cgroup-manager',
+    'cgroupfs',
+    '--events-backend',
+    'file',
+  ];
   return (args: string[]): Promise<string> =>
     new Promise((resolve, reject) => {
       execFile('podman', [...global, ...args], { timeout: 90_000, maxBuffer: 8 << 20, env }, (err, stdout, stderr) => {
@@ -127,18 +174,37 @@ test('podman with no login pulls from a repository whose policy lets everyone pu
   const admin = loggedIn(app, await registryPassword(app));
   const image = await pushRunnableImage(admin, 'anon/podman-open', 'v1');
   await pushRunnableImage(admin, 'anon/podman-closed', 'v1');
-  const policyText = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'everyone-pulls', Effect: 'Allow', Principal: '*', Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'] }] });
+  const policyText = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'everyone-pulls',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+      },
+    ],
+  });
   const set = await callApi(app, 'SetRepositoryPolicy', { repositoryName: 'anon/podman-open', policyText });
   assert.equal(set.statusCode, 200, set.body);
 
   const podman = podmanIn(dirs.make('berth-anon-podman-'));
   const host = new URL(server.url).host;
   await podman(['pull', '--tls-verify=false', `${host}/anon/podman-open:v1`]);
-  const [inspected] = JSON.parse(await podman(['image', 'inspect', `${host}/anon/podman-open:v1`])) as { Id: string; Digest: string }[];
+  const [inspected] = JSON.parse(await podman(['image', 'inspect', `${host}/anon/podman-open:v1`])) as {
+    Id: string;
+    Digest: string;
+  }[];
   assert.equal(inspected?.Digest, image.digest, 'the manifest pulled is the one pushed');
   assert.equal(`sha256:${inspected?.Id}`, image.config.digest, 'the image is the config pushed');
 
   // The same client is still refused where no policy lets everyone pull.
-  await assert.rejects(podman(['pull', '--tls-verify=false', `${host}/anon/podman-closed:v1`]), /unauthorized|authentication required/i);
-  assert.match(await podman(['images', '--format', '{{.Repository}}:{{.Tag}}']), new RegExp(`^${host}/anon/podman-open:v1\\s*$`));
+  await assert.rejects(
+    podman(['pull', '--tls-verify=false', `${host}/anon/podman-closed:v1`]),
+    /unauthorized|authentication required/i,
+  );
+  assert.match(
+    await podman(['images', '--format', '{{.Repository}}:{{.Tag}}']),
+    new RegExp(`^${host}/anon/podman-open:v1\\s*$`),
+  );
 });

@@ -13,7 +13,11 @@ import { AWS_CLI, requireAwsCli, requireTool } from '../testing/tools.js';
 import { ServedBerth, skopeo } from './support.js';
 
 const AWS = AWS_CLI;
-const ADMIN_ENV = { AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey, AWS_PAGER: '' };
+const ADMIN_ENV = {
+  AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
+  AWS_PAGER: '',
+};
 
 function requireClients(t: TestContext): boolean {
   return requireTool(t, 'skopeo', 'apt-get install -y skopeo') && requireAwsCli(t);
@@ -37,7 +41,8 @@ after(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-const aws = (args: string[]) => runProgram(AWS, [...args, '--endpoint-url', berth.url, '--region', 'us-east-1'], ADMIN_ENV);
+const aws = (args: string[]) =>
+  runProgram(AWS, [...args, '--endpoint-url', berth.url, '--region', 'us-east-1'], ADMIN_ENV);
 
 async function json(args: string[]): Promise<Record<string, any>> {
   const result = await aws([...args, '--output', 'json']);
@@ -64,11 +69,20 @@ describe('the AWS CLI v2 drives the key service', () => {
     const keys = await json(['kms', 'list-keys']);
     assert.ok(keys.Keys.some((k: { KeyId: string }) => k.KeyId === key.KeyId));
     const aliases = await json(['kms', 'list-aliases', '--key-id', key.KeyId]);
-    assert.deepEqual(aliases.Aliases.map((a: { AliasName: string }) => a.AliasName), ['alias/cli']);
+    assert.deepEqual(
+      aliases.Aliases.map((a: { AliasName: string }) => a.AliasName),
+      ['alias/cli'],
+    );
 
-    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'cli', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:*', Resource: '*' }] });
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'cli', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:*', Resource: '*' }],
+    });
     await json(['kms', 'put-key-policy', '--key-id', key.KeyId, '--policy-name', 'default', '--policy', policy]);
-    assert.deepEqual(JSON.parse((await json(['kms', 'get-key-policy', '--key-id', key.KeyId, '--policy-name', 'default'])).Policy), JSON.parse(policy));
+    assert.deepEqual(
+      JSON.parse((await json(['kms', 'get-key-policy', '--key-id', key.KeyId, '--policy-name', 'default'])).Policy),
+      JSON.parse(policy),
+    );
     assert.deepEqual((await json(['kms', 'list-key-policies', '--key-id', key.KeyId])).PolicyNames, ['default']);
     await json(['kms', 'enable-key-rotation', '--key-id', key.KeyId]);
     assert.equal((await json(['kms', 'get-key-rotation-status', '--key-id', key.KeyId])).KeyRotationEnabled, true);
@@ -87,7 +101,14 @@ describe('the AWS CLI v2 drives the key service', () => {
     assert.equal((await json(['kms', 'describe-key', '--key-id', key.KeyId])).KeyMetadata.KeyState, 'Disabled');
     await fails(['kms', 'decrypt', '--ciphertext-blob', `fileb://${blobFile}`], 'DisabledException');
     await json(['kms', 'enable-key', '--key-id', key.KeyId]);
-    const scheduled = await json(['kms', 'schedule-key-deletion', '--key-id', key.KeyId, '--pending-window-in-days', '7']);
+    const scheduled = await json([
+      'kms',
+      'schedule-key-deletion',
+      '--key-id',
+      key.KeyId,
+      '--pending-window-in-days',
+      '7',
+    ]);
     assert.equal(scheduled.KeyState, 'PendingDeletion');
     await fails(['kms', 'enable-key', '--key-id', key.KeyId], 'KMSInvalidStateException');
     await json(['kms', 'cancel-key-deletion', '--key-id', key.KeyId]);
@@ -102,28 +123,83 @@ describe('the AWS CLI v2 drives the key service', () => {
     const { AccessKey: access } = await json(['iam', 'create-access-key', '--user-name', 'cli-grantee']);
     const plainFile = join(scratch, 'granted.txt');
     writeFileSync(plainFile, 'under a grant');
-    const encrypt = (context: string) => runProgram(AWS, [
-      'kms', 'encrypt', '--key-id', key.KeyId, '--plaintext', `fileb://${plainFile}`, '--encryption-context', context, '--endpoint-url', berth.url, '--region', 'us-east-1',
-    ], { AWS_ACCESS_KEY_ID: access.AccessKeyId, AWS_SECRET_ACCESS_KEY: access.SecretAccessKey, AWS_PAGER: '' });
+    const encrypt = (context: string) =>
+      runProgram(
+        AWS,
+        [
+          'kms',
+          'encrypt',
+          '--key-id',
+          key.KeyId,
+          '--plaintext',
+          `fileb://${plainFile}`,
+          '--encryption-context',
+          context,
+          '--endpoint-url',
+          berth.url,
+          '--region',
+          'us-east-1',
+        ],
+        { AWS_ACCESS_KEY_ID: access.AccessKeyId, AWS_SECRET_ACCESS_KEY: access.SecretAccessKey, AWS_PAGER: '' },
+      );
     assert.match((await encrypt('team=web')).stderr, /\(AccessDeniedException\)/);
 
     const root = user.Arn.replace(/:user\/.*$/, ':root');
     const created = await json([
-      'kms', 'create-grant', '--key-id', key.KeyId, '--grantee-principal', user.Arn, '--retiring-principal', root, '--operations', 'Encrypt', 'Decrypt',
-      '--constraints', 'EncryptionContextSubset={team=web}', '--name', 'cli-grant',
+      'kms',
+      'create-grant',
+      '--key-id',
+      key.KeyId,
+      '--grantee-principal',
+      user.Arn,
+      '--retiring-principal',
+      root,
+      '--operations',
+      'Encrypt',
+      'Decrypt',
+      '--constraints',
+      'EncryptionContextSubset={team=web}',
+      '--name',
+      'cli-grant',
     ]);
     assert.equal((await encrypt('team=web')).code, 0);
     assert.match((await encrypt('team=ops')).stderr, /\(AccessDeniedException\)/);
     const { Grants: grants } = await json(['kms', 'list-grants', '--key-id', key.KeyId]);
-    assert.deepEqual(grants.map((g: Record<string, any>) => [g.GrantId, g.Name, g.GranteePrincipal, g.RetiringPrincipal, g.Operations, g.Constraints]), [
-      [created.GrantId, 'cli-grant', user.Arn, root, ['Encrypt', 'Decrypt'], { EncryptionContextSubset: { team: 'web' } }],
-    ]);
+    assert.deepEqual(
+      grants.map((g: Record<string, any>) => [
+        g.GrantId,
+        g.Name,
+        g.GranteePrincipal,
+        g.RetiringPrincipal,
+        g.Operations,
+        g.Constraints,
+      ]),
+      [
+        [
+          created.GrantId,
+          'cli-grant',
+          user.Arn,
+          root,
+          ['Encrypt', 'Decrypt'],
+          { EncryptionContextSubset: { team: 'web' } },
+        ],
+      ],
+    );
     const { Grants: retirable } = await json(['kms', 'list-retirable-grants', '--retiring-principal', root]);
     assert.ok(retirable.some((g: Record<string, any>) => g.GrantId === created.GrantId && g.KeyId === key.Arn));
     await json(['kms', 'retire-grant', '--grant-token', created.GrantToken]);
     assert.match((await encrypt('team=web')).stderr, /\(AccessDeniedException\)/);
 
-    const again = await json(['kms', 'create-grant', '--key-id', key.KeyId, '--grantee-principal', user.Arn, '--operations', 'Encrypt']);
+    const again = await json([
+      'kms',
+      'create-grant',
+      '--key-id',
+      key.KeyId,
+      '--grantee-principal',
+      user.Arn,
+      '--operations',
+      'Encrypt',
+    ]);
     assert.equal((await encrypt('team=any')).code, 0);
     await json(['kms', 'revoke-grant', '--key-id', key.KeyId, '--grant-id', again.GrantId]);
     assert.match((await encrypt('team=any')).stderr, /\(AccessDeniedException\)/);
@@ -134,21 +210,52 @@ describe('the AWS CLI v2 drives the key service', () => {
   it('a KMS repository: skopeo pulls until the key is disabled, fails clearly, and pulls again once it is enabled', async (t) => {
     if (!requireClients(t)) return;
     const { KeyMetadata: key } = await json(['kms', 'create-key']);
-    const created = await json(['ecr', 'create-repository', '--repository-name', 'cli/sealed', '--encryption-configuration', `encryptionType=KMS,kmsKey=${key.KeyId}`]);
+    const created = await json([
+      'ecr',
+      'create-repository',
+      '--repository-name',
+      'cli/sealed',
+      '--encryption-configuration',
+      `encryptionType=KMS,kmsKey=${key.KeyId}`,
+    ]);
     assert.deepEqual(created.repository.encryptionConfiguration, { encryptionType: 'KMS', kmsKey: key.Arn });
     const creds = `AWS:${(await aws(['ecr', 'get-login-password'])).stdout.trim()}`;
-    await skopeo(['copy', '--dest-creds', creds, '--dest-tls-verify=false', `oci:${layout.dir}:img`, `docker://${berth.host}/cli/sealed:v1`]);
-    const pull = (n: number) => skopeo(['copy', '--src-creds', creds, '--src-tls-verify=false', `docker://${berth.host}/cli/sealed:v1`, `oci:${join(scratch, `out-${n}`)}:img`]);
+    await skopeo([
+      'copy',
+      '--dest-creds',
+      creds,
+      '--dest-tls-verify=false',
+      `oci:${layout.dir}:img`,
+      `docker://${berth.host}/cli/sealed:v1`,
+    ]);
+    const pull = (n: number) =>
+      skopeo([
+        'copy',
+        '--src-creds',
+        creds,
+        '--src-tls-verify=false',
+        `docker://${berth.host}/cli/sealed:v1`,
+        `oci:${join(scratch, `out-${n}`)}:img`,
+      ]);
     await pull(1);
 
     await json(['kms', 'disable-key', '--key-id', key.KeyId]);
     await assert.rejects(pull(2), /denied|KMS key unavailable|DisabledException/i);
-    const described = await aws(['ecr', 'batch-get-image', '--repository-name', 'cli/sealed', '--image-ids', 'imageTag=v1']);
+    const described = await aws([
+      'ecr',
+      'batch-get-image',
+      '--repository-name',
+      'cli/sealed',
+      '--image-ids',
+      'imageTag=v1',
+    ]);
     assert.match(described.stderr, /\(KmsException\)/);
 
     await json(['kms', 'enable-key', '--key-id', key.KeyId]);
     await pull(3);
-    const pulled = JSON.parse(readFileSync(join(scratch, 'out-3', 'index.json'), 'utf8')) as { manifests: Descriptor[] };
+    const pulled = JSON.parse(readFileSync(join(scratch, 'out-3', 'index.json'), 'utf8')) as {
+      manifests: Descriptor[];
+    };
     assert.equal(pulled.manifests[0]!.digest, image.digest);
 
     await json(['kms', 'schedule-key-deletion', '--key-id', key.KeyId, '--pending-window-in-days', '7']);

@@ -46,9 +46,14 @@ after(async () => {
   scratch.remove();
 });
 
-const ROOT_A = { AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey, AWS_PAGER: '' };
+const ROOT_A = {
+  AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
+  AWS_PAGER: '',
+};
 
-const aws = (args: string[], env: NodeJS.ProcessEnv) => runProgram(AWS, [...args, '--endpoint-url', berth.url, '--region', 'us-east-1', '--output', 'json'], env);
+const aws = (args: string[], env: NodeJS.ProcessEnv) =>
+  runProgram(AWS, [...args, '--endpoint-url', berth.url, '--region', 'us-east-1', '--output', 'json'], env);
 
 async function awsOk(args: string[], env: NodeJS.ProcessEnv): Promise<Record<string, any>> {
   const result = await aws(args, env);
@@ -63,20 +68,44 @@ const policy = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17
 describe("another account's user and a repository policy", () => {
   it('B cannot pull; A shares with B; B pulls once its identity policy allows; a SourceIp deny blocks it', async (t) => {
     if (!requireClients(t)) return;
-    A = (JSON.parse(await admin(['accounts', 'ls', '--json'])) as { AccountId: string; Default: boolean }[]).find((a) => a.Default)!.AccountId;
+    A = (JSON.parse(await admin(['accounts', 'ls', '--json'])) as { AccountId: string; Default: boolean }[]).find(
+      (a) => a.Default,
+    )!.AccountId;
 
     // A: a repository with an image, pushed by A's root through skopeo.
     const created = await awsOk(['ecr', 'create-repository', '--repository-name', REPO], ROOT_A);
     assert.equal(created.repository.registryId, A);
     const rootPassword = (await aws(['ecr', 'get-login-password'], ROOT_A)).stdout.trim();
-    await skopeo(['copy', '--dest-creds', `AWS:${rootPassword}`, '--dest-tls-verify=false', `oci:${layout.dir}:img`, `docker://${berth.host}/${REPO}:v1`]);
+    await skopeo([
+      'copy',
+      '--dest-creds',
+      `AWS:${rootPassword}`,
+      '--dest-tls-verify=false',
+      `oci:${layout.dir}:img`,
+      `docker://${berth.host}/${REPO}:v1`,
+    ]);
 
     // B: an account with a user bob who may log in (GetAuthorizationToken), nothing more.
     await admin(['accounts', 'create', '--id', B]);
     await admin(['users', 'create', '--account', B, 'bob']);
-    const key = (JSON.parse(await admin(['keys', 'create', '--account', B, '--user', 'bob', '--json'])) as { AccessKey: { AccessKeyId: string; SecretAccessKey: string } }).AccessKey;
+    const key = (
+      JSON.parse(await admin(['keys', 'create', '--account', B, '--user', 'bob', '--json'])) as {
+        AccessKey: { AccessKeyId: string; SecretAccessKey: string };
+      }
+    ).AccessKey;
     const BOB = { AWS_ACCESS_KEY_ID: key.AccessKeyId, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey, AWS_PAGER: '' };
-    await admin(['policies', 'put-user-policy', '--account', B, '--user', 'bob', '--name', 'login', '--document', policy({ Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' })]);
+    await admin([
+      'policies',
+      'put-user-policy',
+      '--account',
+      B,
+      '--user',
+      'bob',
+      '--name',
+      'login',
+      '--document',
+      policy({ Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' }),
+    ]);
     let bobPassword = '';
     await eventually(async () => {
       const login = await aws(['ecr', 'get-login-password'], BOB);
@@ -84,7 +113,15 @@ describe("another account's user and a repository policy", () => {
       bobPassword = login.stdout.trim();
     });
     const out = scratchDir('berth-xacct-out-');
-    const pull = () => skopeo(['copy', '--src-creds', `AWS:${bobPassword}`, '--src-tls-verify=false', `docker://${berth.host}/${REPO}:v1`, `oci:${out}:img`]);
+    const pull = () =>
+      skopeo([
+        'copy',
+        '--src-creds',
+        `AWS:${bobPassword}`,
+        '--src-tls-verify=false',
+        `docker://${berth.host}/${REPO}:v1`,
+        `oci:${out}:img`,
+      ]);
 
     await assert.rejects(pull(), /denied|not authorized|403/i, "B's user cannot pull A's repository");
     const describeAsBob = await aws(['ecr', 'describe-images', '--registry-id', A, '--repository-name', REPO], BOB);
@@ -92,32 +129,78 @@ describe("another account's user and a repository policy", () => {
     assert.match(describeAsBob.stderr, /\(AccessDeniedException\).*is not authorized to perform: ecr:DescribeImages/);
 
     // A's repository policy lets B's account pull.
-    const share = policy({ Sid: 'ShareWithB', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${B}:root` }, Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'] });
-    const set = await awsOk(['ecr', 'set-repository-policy', '--repository-name', REPO, '--policy-text', share], ROOT_A);
+    const share = policy({
+      Sid: 'ShareWithB',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${B}:root` },
+      Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+    });
+    const set = await awsOk(
+      ['ecr', 'set-repository-policy', '--repository-name', REPO, '--policy-text', share],
+      ROOT_A,
+    );
     assert.equal(set.registryId, A);
-    assert.deepEqual(JSON.parse((await awsOk(['ecr', 'get-repository-policy', '--repository-name', REPO], ROOT_A)).policyText), JSON.parse(share));
-    await assert.rejects(pull(), /denied|not authorized|403/i, "still refused: bob's own identity policy does not allow it yet");
+    assert.deepEqual(
+      JSON.parse((await awsOk(['ecr', 'get-repository-policy', '--repository-name', REPO], ROOT_A)).policyText),
+      JSON.parse(share),
+    );
+    await assert.rejects(
+      pull(),
+      /denied|not authorized|403/i,
+      "still refused: bob's own identity policy does not allow it yet",
+    );
 
     // B's identity policy allows the pull (through berth admin: another process, so within the 5 s cache).
-    await admin(['policies', 'put-user-policy', '--account', B, '--user', 'bob', '--name', 'pull', '--document',
-      policy({ Effect: 'Allow', Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'], Resource: `arn:aws:ecr:us-east-1:${A}:repository/shared/*` })]);
+    await admin([
+      'policies',
+      'put-user-policy',
+      '--account',
+      B,
+      '--user',
+      'bob',
+      '--name',
+      'pull',
+      '--document',
+      policy({
+        Effect: 'Allow',
+        Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+        Resource: `arn:aws:ecr:us-east-1:${A}:repository/shared/*`,
+      }),
+    ]);
     await eventually(async () => {
       await pull();
     });
     const written = readdirSync(join(out, 'blobs', 'sha256')).map((hex) => `sha256:${hex}`);
     assert.ok(written.includes(image.digest), 'the pulled layout holds the manifest');
-    const manifest = JSON.parse(layout.readBlob(image.digest).toString('utf8')) as { config: Descriptor; layers: Descriptor[] };
+    const manifest = JSON.parse(layout.readBlob(image.digest).toString('utf8')) as {
+      config: Descriptor;
+      layers: Descriptor[];
+    };
     for (const d of [manifest.config, ...manifest.layers]) assert.ok(written.includes(d.digest), `pulled ${d.digest}`);
 
     // A Deny on the source address: the client is 127.0.0.1, outside 10.0.0.0/8. Set on this
     // server through the API, so it counts at once.
     const fenced = policy(
-      { Sid: 'ShareWithB', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${B}:root` }, Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'] },
-      { Sid: 'OnlyFromTheOffice', Effect: 'Deny', Principal: '*', Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'], Condition: { NotIpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } },
+      {
+        Sid: 'ShareWithB',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${B}:root` },
+        Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+      },
+      {
+        Sid: 'OnlyFromTheOffice',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+        Condition: { NotIpAddress: { 'aws:SourceIp': '10.0.0.0/8' } },
+      },
     );
     await awsOk(['ecr', 'set-repository-policy', '--repository-name', REPO, '--policy-text', fenced], ROOT_A);
     await assert.rejects(pull(), /denied|not authorized|403/i, 'the SourceIp deny blocks the pull');
-    const batchAsBob = await aws(['ecr', 'batch-get-image', '--registry-id', A, '--repository-name', REPO, '--image-ids', 'imageTag=v1'], BOB);
+    const batchAsBob = await aws(
+      ['ecr', 'batch-get-image', '--registry-id', A, '--repository-name', REPO, '--image-ids', 'imageTag=v1'],
+      BOB,
+    );
     assert.match(batchAsBob.stderr, /\(AccessDeniedException\).*with an explicit deny in a resource-based policy/);
 
     // A's root is not fenced by it for what it does not name: it removes the policy.

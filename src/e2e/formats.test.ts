@@ -21,7 +21,16 @@ const scratch: string[] = [];
 before(async () => {
   layout = new OciLayout(tempDir('berth-e2e-formats-'));
   layout.tag(layout.addImage([2048, 64 * 1024]), 'img');
-  layout.tag(layout.addIndex([{ architecture: 'amd64', os: 'linux' }, { architecture: 'arm64', os: 'linux' }], [4096]), 'multi');
+  layout.tag(
+    layout.addIndex(
+      [
+        { architecture: 'amd64', os: 'linux' },
+        { architecture: 'arm64', os: 'linux' },
+      ],
+      [4096],
+    ),
+    'multi',
+  );
   berth = await ServedBerth.start();
 });
 
@@ -37,19 +46,33 @@ function scratchDir(): string {
 }
 
 const registry = () => `docker://${berth.host}`;
-const copy = (source: string, destination: string, extra: string[] = []) => skopeo(['copy', ...extra, '--src-tls-verify=false', '--dest-tls-verify=false', source, destination]);
-const inspect = async (reference: string, raw = false) => (await skopeo(['inspect', ...(raw ? ['--raw'] : []), '--tls-verify=false', reference])).stdout;
+const copy = (source: string, destination: string, extra: string[] = []) =>
+  skopeo(['copy', ...extra, '--src-tls-verify=false', '--dest-tls-verify=false', source, destination]);
+const inspect = async (reference: string, raw = false) =>
+  (await skopeo(['inspect', ...(raw ? ['--raw'] : []), '--tls-verify=false', reference])).stdout;
 
 /** GET by tag as a client with `accept` (undefined: none, as Docker 1.7–1.9): the digest and body served. */
-async function served(repository: string, tag: string, accept: string | undefined): Promise<{ digest: string; type: string; body: Record<string, any> }> {
-  const reply = await send('GET', `${berth.url}/v2/${repository}/manifests/${tag}`, { headers: accept ? { Accept: accept } : {} });
+async function served(
+  repository: string,
+  tag: string,
+  accept: string | undefined,
+): Promise<{ digest: string; type: string; body: Record<string, any> }> {
+  const reply = await send('GET', `${berth.url}/v2/${repository}/manifests/${tag}`, {
+    headers: accept ? { Accept: accept } : {},
+  });
   assert.equal(reply.status, 200, reply.body.toString());
-  return { digest: String(reply.headers['docker-content-digest']), type: String(reply.headers['content-type']), body: JSON.parse(reply.body.toString('utf8')) as Record<string, any> };
+  return {
+    digest: String(reply.headers['docker-content-digest']),
+    type: String(reply.headers['content-type']),
+    body: JSON.parse(reply.body.toString('utf8')) as Record<string, any>,
+  };
 }
 
 /** Layer digests skopeo wrote into a dir: destination. */
 function dirBlobs(dir: string): string[] {
-  return readdirSync(dir).filter((f) => /^[a-f0-9]{64}$/.test(f)).map((f) => `sha256:${f}`);
+  return readdirSync(dir)
+    .filter((f) => /^[a-f0-9]{64}$/.test(f))
+    .map((f) => `sha256:${f}`);
 }
 
 function ready(t: TestContext): boolean {
@@ -59,12 +82,18 @@ function ready(t: TestContext): boolean {
 test('OCI pushed, pulled as Docker schema 2 (skopeo --format v2s2) and as Docker from Berth (converted on pull)', async (t) => {
   if (!ready(t)) return;
   await copy(`oci:${layout.dir}:img`, `${registry()}/fmt/oci:v1`);
-  const stored = JSON.parse(await inspect(`${registry()}/fmt/oci:v1`, true)) as { mediaType: string; layers: Descriptor[] };
+  const stored = JSON.parse(await inspect(`${registry()}/fmt/oci:v1`, true)) as {
+    mediaType: string;
+    layers: Descriptor[];
+  };
   assert.equal(stored.mediaType, M.ociManifest);
   // Client-side: skopeo converts as it pulls.
   const out = scratchDir();
   await copy(`${registry()}/fmt/oci:v1`, `dir:${out}`, ['--format', 'v2s2']);
-  assert.equal((JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { mediaType: string }).mediaType, M.dockerManifest);
+  assert.equal(
+    (JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { mediaType: string }).mediaType,
+    M.dockerManifest,
+  );
   // Server-side: a Docker-only client gets schema 2; skopeo then copies that manifest by its digest.
   const docker = await served('fmt/oci', 'v1', `${M.dockerManifest}, ${M.dockerManifestList}`);
   assert.equal(docker.type, M.dockerManifest);
@@ -73,21 +102,33 @@ test('OCI pushed, pulled as Docker schema 2 (skopeo --format v2s2) and as Docker
   const manifest = readFileSync(join(pulled, 'manifest.json'));
   assert.equal(digestOf(manifest), docker.digest, 'the converted manifest is what its digest names');
   assert.deepEqual(dirBlobs(pulled).sort(), [docker.body.config.digest, ...stored.layers.map((l) => l.digest)].sort());
-  const info = JSON.parse(await inspect(`${registry()}/fmt/oci@${docker.digest}`)) as { Architecture: string; Layers: string[] };
+  const info = JSON.parse(await inspect(`${registry()}/fmt/oci@${docker.digest}`)) as {
+    Architecture: string;
+    Layers: string[];
+  };
   assert.equal(info.Architecture, 'amd64');
-  assert.deepEqual(info.Layers, stored.layers.map((l) => l.digest));
+  assert.deepEqual(
+    info.Layers,
+    stored.layers.map((l) => l.digest),
+  );
 });
 
 test('Docker schema 2 pushed (--format v2s2), pulled as OCI (--format oci) and as OCI from Berth (converted on pull)', async (t) => {
   if (!ready(t)) return;
   await copy(`oci:${layout.dir}:img`, `${registry()}/fmt/docker:v1`, ['--format', 'v2s2']);
-  const stored = JSON.parse(await inspect(`${registry()}/fmt/docker:v1`, true)) as { mediaType: string; layers: Descriptor[] };
+  const stored = JSON.parse(await inspect(`${registry()}/fmt/docker:v1`, true)) as {
+    mediaType: string;
+    layers: Descriptor[];
+  };
   assert.equal(stored.mediaType, M.dockerManifest);
   const out = scratchDir();
   await copy(`${registry()}/fmt/docker:v1`, `oci:${out}:img`, ['--format', 'oci']);
   const oci = await served('fmt/docker', 'v1', `${M.ociManifest}, ${M.ociIndex}`);
   assert.equal(oci.type, M.ociManifest);
-  assert.deepEqual(oci.body.layers.map((l: Descriptor) => l.mediaType), stored.layers.map(() => 'application/vnd.oci.image.layer.v1.tar+gzip'));
+  assert.deepEqual(
+    oci.body.layers.map((l: Descriptor) => l.mediaType),
+    stored.layers.map(() => 'application/vnd.oci.image.layer.v1.tar+gzip'),
+  );
   const pulled = scratchDir();
   await copy(`${registry()}/fmt/docker@${oci.digest}`, `oci:${pulled}:img`);
   const index = JSON.parse(readFileSync(join(pulled, 'index.json'), 'utf8')) as { manifests: Descriptor[] };
@@ -101,7 +142,11 @@ test('schema 1 signed by containers/image (--format v2s1) pushes, inspects and p
   const body = JSON.parse(raw) as { schemaVersion: number; signatures: unknown[]; fsLayers: unknown[] };
   assert.equal(body.schemaVersion, 1);
   assert.equal(body.signatures.length, 1, 'containers/image signed it');
-  const info = JSON.parse(await inspect(`${registry()}/fmt/v1:old`)) as { Digest: string; Architecture: string; Layers: string[] };
+  const info = JSON.parse(await inspect(`${registry()}/fmt/v1:old`)) as {
+    Digest: string;
+    Architecture: string;
+    Layers: string[];
+  };
   assert.equal(info.Architecture, 'amd64');
   const byDigest = await inspect(`${registry()}/fmt/v1@${info.Digest}`, true);
   assert.equal(byDigest, raw, 'by digest (the payload digest), byte for byte');
@@ -114,7 +159,11 @@ test('schema 1 signed by containers/image (--format v2s1) pushes, inspects and p
   await copy(`oci:${layout.dir}:img`, `${registry()}/fmt/docker-for-old:v1`, ['--format', 'v2s2']);
   const old = await served('fmt/docker-for-old', 'v1', undefined);
   assert.equal(old.type, M.dockerSchema1Signed);
-  const converted = JSON.parse(await inspect(`${registry()}/fmt/docker-for-old@${old.digest}`)) as { Digest: string; Architecture: string; Layers: string[] };
+  const converted = JSON.parse(await inspect(`${registry()}/fmt/docker-for-old@${old.digest}`)) as {
+    Digest: string;
+    Architecture: string;
+    Layers: string[];
+  };
   assert.equal(converted.Digest, old.digest);
   assert.equal(converted.Architecture, 'amd64');
   const pulled = scratchDir();
@@ -122,22 +171,35 @@ test('schema 1 signed by containers/image (--format v2s1) pushes, inspects and p
   assert.equal(dirBlobs(pulled).length, new Set(old.body.fsLayers.map((l: { blobSum: string }) => l.blobSum)).size);
 });
 
-test('multi-arch: --all as a Docker list (v2s2), pulled --all as OCI from Berth\'s converted index', async (t) => {
+test("multi-arch: --all as a Docker list (v2s2), pulled --all as OCI from Berth's converted index", async (t) => {
   if (!ready(t)) return;
   await copy(`oci:${layout.dir}:multi`, `${registry()}/fmt/multi:v1`, ['--all', '--format', 'v2s2']);
-  const list = JSON.parse(await inspect(`${registry()}/fmt/multi:v1`, true)) as { mediaType: string; manifests: Descriptor[] };
+  const list = JSON.parse(await inspect(`${registry()}/fmt/multi:v1`, true)) as {
+    mediaType: string;
+    manifests: Descriptor[];
+  };
   assert.equal(list.mediaType, M.dockerManifestList);
   const index = await served('fmt/multi', 'v1', `${M.ociManifest}, ${M.ociIndex}`);
   assert.equal(index.type, M.ociIndex);
   const out = scratchDir();
   await copy(`${registry()}/fmt/multi@${index.digest}`, `oci:${out}:multi`, ['--all']);
-  const pulledIndex = JSON.parse(readFileSync(join(out, 'blobs', 'sha256', index.digest.slice(7)), 'utf8')) as { manifests: Descriptor[] };
-  assert.deepEqual(pulledIndex.manifests.map((m) => (m.platform as { architecture: string }).architecture), ['amd64', 'arm64']);
+  const pulledIndex = JSON.parse(readFileSync(join(out, 'blobs', 'sha256', index.digest.slice(7)), 'utf8')) as {
+    manifests: Descriptor[];
+  };
+  assert.deepEqual(
+    pulledIndex.manifests.map((m) => (m.platform as { architecture: string }).architecture),
+    ['amd64', 'arm64'],
+  );
   for (const child of pulledIndex.manifests) {
-    const manifest = JSON.parse(readFileSync(join(out, 'blobs', 'sha256', child.digest.slice(7)), 'utf8')) as { mediaType: string };
+    const manifest = JSON.parse(readFileSync(join(out, 'blobs', 'sha256', child.digest.slice(7)), 'utf8')) as {
+      mediaType: string;
+    };
     assert.equal(manifest.mediaType, M.ociManifest, 'each child came converted, fetched by its own digest');
   }
   // A Docker client that knows no lists gets the amd64 image.
   const single = await served('fmt/multi', 'v1', M.dockerManifest);
-  assert.equal(single.digest, list.manifests.find((m) => (m.platform as { architecture: string }).architecture === 'amd64')!.digest);
+  assert.equal(
+    single.digest,
+    list.manifests.find((m) => (m.platform as { architecture: string }).architecture === 'amd64')!.digest,
+  );
 });

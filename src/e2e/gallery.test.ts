@@ -14,7 +14,10 @@ import { skopeo } from './support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = resolve(process.cwd(), 'test-artifacts');
-const PNG_LOGO = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/9hAAAAKklEQVR42mNkYPhfz0AEYBxVSF+FjAwM/4lRyDiqkL4KGRkYGIhRyDiqEACUvgkRnB4y5QAAAABJRU5ErkJggg==', 'base64');
+const PNG_LOGO = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/9hAAAAKklEQVR42mNkYPhfz0AEYBxVSF+FjAwM/4lRyDiqkL4KGRkYGIhRyDiqEACUvgkRnB4y5QAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 const ABOUT = `# Tiny web server
 
@@ -43,19 +46,37 @@ describe('the gallery in a browser', () => {
     await publicApi(app, 'CreateRepository', {
       repositoryName: 'tinyweb/server',
       catalogData: {
-        description: 'Minimal static file server for containers', architectures: ['x86-64', 'ARM 64'], operatingSystems: ['Linux'],
-        aboutText: ABOUT, usageText: 'Run it:\n\n```sh\ndocker run -p 8080:8080 tinyweb/server\n```', logoImageBlob: PNG_LOGO.toString('base64'),
+        description: 'Minimal static file server for containers',
+        architectures: ['x86-64', 'ARM 64'],
+        operatingSystems: ['Linux'],
+        aboutText: ABOUT,
+        usageText: 'Run it:\n\n```sh\ndocker run -p 8080:8080 tinyweb/server\n```',
+        logoImageBlob: PNG_LOGO.toString('base64'),
       },
     });
-    await publicApi(app, 'CreateRepository', { repositoryName: 'tinyweb/proxy', catalogData: { description: 'A reverse proxy for static sites', architectures: ['x86-64'], operatingSystems: ['Linux'] } });
-    await publicApi(app, 'CreateRepository', { repositoryName: 'databases/kv', catalogData: { description: 'Key-value store', operatingSystems: ['Windows'] } });
+    await publicApi(app, 'CreateRepository', {
+      repositoryName: 'tinyweb/proxy',
+      catalogData: {
+        description: 'A reverse proxy for static sites',
+        architectures: ['x86-64'],
+        operatingSystems: ['Linux'],
+      },
+    });
+    await publicApi(app, 'CreateRepository', {
+      repositoryName: 'databases/kv',
+      catalogData: { description: 'Key-value store', operatingSystems: ['Windows'] },
+    });
     alias = (await publicApi(app, 'DescribeRegistries')).registries[0].aliases[0].name;
     const token = await bearerToken(publicUrl, `repository:${alias}/tinyweb/server:push`, await publicPassword(app));
     await pushPublicImage(publicUrl, token, `${alias}/tinyweb/server`, '1.0');
     await pushPublicImage(publicUrl, token, `${alias}/tinyweb/server`, 'latest');
   });
 
-  const launch = async () => (browser ??= await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'] }));
+  const launch = async () =>
+    (browser ??= await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'],
+    }));
 
   after(async () => {
     await browser?.close();
@@ -65,9 +86,17 @@ describe('the gallery in a browser', () => {
 
   it('the search API ranks and pages, filters by architecture and operating system, and never lists private repositories', async () => {
     await server.berth.store.repositories.ensure(server.berth.accountId, 'tinyweb/private-server');
-    const search = async (query: string) => (await (await fetch(`${publicUrl}/api/search?${query}`)).json()) as { total: number; repositories: { repositoryName: string; alias: string; uri: string }[]; nextToken?: string };
+    const search = async (query: string) =>
+      (await (await fetch(`${publicUrl}/api/search?${query}`)).json()) as {
+        total: number;
+        repositories: { repositoryName: string; alias: string; uri: string }[];
+        nextToken?: string;
+      };
     const server1 = await search('q=static+server');
-    assert.deepEqual(server1.repositories.map((r) => r.repositoryName), ['tinyweb/server']);
+    assert.deepEqual(
+      server1.repositories.map((r) => r.repositoryName),
+      ['tinyweb/server'],
+    );
     assert.equal(server1.repositories[0]!.uri, `${new URL(publicUrl).host}/${alias}/tinyweb/server`);
     const tiny = await search('q=tinyweb');
     assert.deepEqual(tiny.repositories.map((r) => r.repositoryName).sort(), ['tinyweb/proxy', 'tinyweb/server']);
@@ -79,15 +108,25 @@ describe('the gallery in a browser', () => {
     const rest = await search(`maxResults=2&nextToken=${first.nextToken}`);
     assert.equal(rest.repositories.length, 1);
     assert.equal(rest.nextToken, undefined);
-    assert.deepEqual((await search('architecture=ARM+64')).repositories.map((r) => r.repositoryName), ['tinyweb/server']);
-    assert.deepEqual((await search('os=windows')).repositories.map((r) => r.repositoryName), ['databases/kv']);
-    assert.equal((await search(`q=${alias}`)).total, 3, 'an alias finds its publisher\'s repositories');
+    assert.deepEqual(
+      (await search('architecture=ARM+64')).repositories.map((r) => r.repositoryName),
+      ['tinyweb/server'],
+    );
+    assert.deepEqual(
+      (await search('os=windows')).repositories.map((r) => r.repositoryName),
+      ['databases/kv'],
+    );
+    assert.equal((await search(`q=${alias}`)).total, 3, "an alias finds its publisher's repositories");
     assert.equal((await search('q=private')).total, 0);
     assert.equal((await fetch(`${publicUrl}/api/search?nextToken=bad!`)).status, 400);
   });
 
   it('finds a repository by words of its description, shows its page, tags and a pull command that works', async (t: TestContext) => {
-    if (!requireTool(t, CHROMIUM, 'apt-get install -y chromium') || !requireTool(t, 'skopeo', 'apt-get install -y skopeo')) return;
+    if (
+      !requireTool(t, CHROMIUM, 'apt-get install -y chromium') ||
+      !requireTool(t, 'skopeo', 'apt-get install -y skopeo')
+    )
+      return;
     const context = await (await launch()).newContext({ viewport: { width: 1280, height: 900 } });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: publicUrl });
     const page = await context.newPage();
@@ -108,7 +147,11 @@ describe('the gallery in a browser', () => {
     assert.equal(await page.locator('a[href^="javascript:"]').count(), 0, 'no javascript: link');
     assert.match((await page.locator('#about').textContent())!, /<script>window.__pwned/, 'raw HTML is shown as text');
     assert.match((await page.locator('#usage pre').textContent())!, /docker run -p 8080:8080/);
-    assert.deepEqual(await page.locator('#tags tbody tr td:first-child').allTextContents(), ['latest', '1.0'], 'the newest push first');
+    assert.deepEqual(
+      await page.locator('#tags tbody tr td:first-child').allTextContents(),
+      ['latest', '1.0'],
+      'the newest push first',
+    );
     assert.match((await page.locator('#tags tbody tr').first().textContent())!, /\d+ B/);
     assert.deepEqual(await page.locator('.chip').allTextContents(), ['x86-64', 'ARM 64', 'Linux']);
 
@@ -127,38 +170,71 @@ describe('the gallery in a browser', () => {
     const out = tempDir('berth-gallery-pull-');
     scratch.push(out);
     const reference = command.slice('docker pull '.length);
-    await skopeo(['copy', '--src-tls-verify=false', '--src-no-creds', `docker://${reference}`, `oci:${out}:img`], { env: { REGISTRY_AUTH_FILE: join(out, 'none.json') } });
+    await skopeo(['copy', '--src-tls-verify=false', '--src-no-creds', `docker://${reference}`, `oci:${out}:img`], {
+      env: { REGISTRY_AUTH_FILE: join(out, 'none.json') },
+    });
     assert.ok(readdirSync(join(out, 'blobs', 'sha256')).length >= 3);
 
     await page.click(`text=Tiny Tools Inc.`);
     await page.waitForURL(/\/publisher\//);
     assert.equal(await page.locator('h1').textContent(), 'Tiny Tools Inc.');
-    assert.deepEqual((await page.locator('.card h3 a').allTextContents()).sort(), [`${alias}/databases/kv`, `${alias}/tinyweb/proxy`, `${alias}/tinyweb/server`]);
+    assert.deepEqual((await page.locator('.card h3 a').allTextContents()).sort(), [
+      `${alias}/databases/kv`,
+      `${alias}/tinyweb/proxy`,
+      `${alias}/tinyweb/server`,
+    ]);
     assert.equal((await page.goto(`${publicUrl}/repository/${alias}/tinyweb/private-server`))?.status(), 404);
   });
 
   it('fits a phone: at 390 px no page scrolls sideways and the search box and button are whole', async (t: TestContext) => {
     if (!requireTool(t, CHROMIUM, 'apt-get install -y chromium')) return;
-    const context = await (await launch()).newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const context = await (await launch()).newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
     const page = await context.newPage();
     mkdirSync(ARTIFACTS, { recursive: true });
-    for (const [name, path] of [['search', '/?q=tinyweb'], ['publisher', `/publisher/${alias}`], ['repository', `/repository/${alias}/tinyweb/server`]] as const) {
+    for (const [name, path] of [
+      ['search', '/?q=tinyweb'],
+      ['publisher', `/publisher/${alias}`],
+      ['repository', `/repository/${alias}/tinyweb/server`],
+    ] as const) {
       assert.equal((await page.goto(`${publicUrl}${path}`))?.status(), 200, path);
-      assert.ok((await page.evaluate('document.documentElement.scrollWidth')) as number <= 390, `${name}: the page is wider than the phone`);
+      assert.ok(
+        ((await page.evaluate('document.documentElement.scrollWidth')) as number) <= 390,
+        `${name}: the page is wider than the phone`,
+      );
       const button = page.locator('header button[type=submit]');
       const box = (await button.boundingBox())!;
-      assert.ok(box.x >= 0 && box.x + box.width <= 390 && box.y >= 0, `${name}: the search button is cut off (${JSON.stringify(box)})`);
-      assert.ok(await button.evaluate((b) => b.scrollWidth <= b.clientWidth), `${name}: the search button's text is cut off`);
+      assert.ok(
+        box.x >= 0 && box.x + box.width <= 390 && box.y >= 0,
+        `${name}: the search button is cut off (${JSON.stringify(box)})`,
+      );
+      assert.ok(
+        await button.evaluate((b) => b.scrollWidth <= b.clientWidth),
+        `${name}: the search button's text is cut off`,
+      );
       const input = (await page.locator('header input[name=q]').boundingBox())!;
-      assert.ok(input.x >= 0 && input.x + input.width <= 390 && input.width >= 150, `${name}: the search box (${JSON.stringify(input)})`);
+      assert.ok(
+        input.x >= 0 && input.x + input.width <= 390 && input.width >= 150,
+        `${name}: the search box (${JSON.stringify(input)})`,
+      );
       await page.screenshot({ path: join(ARTIFACTS, `gallery-phone-${name}.png`), fullPage: true });
     }
     // A page naming something long, and a repository without tags (no pull command), fit too.
     assert.equal((await page.goto(`${publicUrl}/repository/${alias}/${'very-long-name'.repeat(12)}`))?.status(), 404);
-    assert.ok((await page.evaluate('document.documentElement.scrollWidth')) as number <= 390, 'not found: the page is wider than the phone');
+    assert.ok(
+      ((await page.evaluate('document.documentElement.scrollWidth')) as number) <= 390,
+      'not found: the page is wider than the phone',
+    );
     await page.goto(`${publicUrl}/repository/${alias}/tinyweb/proxy`);
     assert.equal(await page.locator('#no-pull').count(), 1);
-    assert.ok((await page.evaluate('document.documentElement.scrollWidth')) as number <= 390, 'an untagged repository: the page is wider than the phone');
+    assert.ok(
+      ((await page.evaluate('document.documentElement.scrollWidth')) as number) <= 390,
+      'an untagged repository: the page is wider than the phone',
+    );
     await context.close();
   });
 });

@@ -21,11 +21,19 @@ async function get(url: string): Promise<{ status: number; text: string }> {
   return { status: res.status, text: await res.text() };
 }
 
-test('with the log on a full disk, /healthz answers and the dropped lines are counted', { timeout: 60_000 }, async () => {
+test('with the log on a full disk, /healthz answers and the dropped lines are counted', {
+  timeout: 60_000,
+}, async () => {
   const full = openSync('/dev/full', 'w');
   try {
     // Every request logged (info, one line per request): each one is a write that fails.
-    berth = await spawnBerth(dirs.make('berth-log-full-'), await freePort(), { BERTH_LOG_LEVEL: 'info', BERTH_LOG_REQUESTS: 'true' }, [], { stdout: full });
+    berth = await spawnBerth(
+      dirs.make('berth-log-full-'),
+      await freePort(),
+      { BERTH_LOG_LEVEL: 'info', BERTH_LOG_REQUESTS: 'true' },
+      [],
+      { stdout: full },
+    );
   } finally {
     closeSync(full);
   }

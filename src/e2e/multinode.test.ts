@@ -11,7 +11,12 @@ import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, spawnBerth, tempDir, type ChildBerth } from '../testing/server.js';
-import { dropPostgresDatabaseFor, postgresAdminUrl, postgresDatabaseFor, requirePostgres } from '../testing/postgres.js';
+import {
+  dropPostgresDatabaseFor,
+  postgresAdminUrl,
+  postgresDatabaseFor,
+  requirePostgres,
+} from '../testing/postgres.js';
 import { requireTool } from '../testing/tools.js';
 import { OciLayout } from '../testing/oci-layout.js';
 import { send } from './support.js';
@@ -32,7 +37,8 @@ describe('two nodes on one PostgreSQL database and one data directory', { concur
   let b: ChildBerth | undefined;
   let portA = 0;
 
-  const start = async (port: number, node: string) => spawnBerth(dataDir, port, { BERTH_METADATA_URL: url, BERTH_NODE_ID: node });
+  const start = async (port: number, node: string) =>
+    spawnBerth(dataDir, port, { BERTH_METADATA_URL: url, BERTH_NODE_ID: node });
 
   before(async () => {
     if (!postgresAdminUrl()) return;
@@ -55,23 +61,41 @@ describe('two nodes on one PostgreSQL database and one data directory', { concur
     const layout = new OciLayout(tempDir('berth-layout-'));
     const image = layout.addImage([300_000, 1_500_000]);
     layout.tag(image, 'v1');
-    const index = layout.addIndex([{ architecture: 'amd64', os: 'linux' }, { architecture: 'arm64', os: 'linux' }], [20_000]);
+    const index = layout.addIndex(
+      [
+        { architecture: 'amd64', os: 'linux' },
+        { architecture: 'arm64', os: 'linux' },
+      ],
+      [20_000],
+    );
     layout.tag(index, 'multi');
     const hostA = a!.url.replace('http://', '');
     const hostB = b!.url.replace('http://', '');
 
     await skopeo('copy', '--dest-tls-verify=false', `oci:${layout.dir}:v1`, `docker://${hostA}/team/app:v1`);
-    await skopeo('copy', '--all', '--dest-tls-verify=false', `oci:${layout.dir}:multi`, `docker://${hostB}/team/app:multi`);
+    await skopeo(
+      'copy',
+      '--all',
+      '--dest-tls-verify=false',
+      `oci:${layout.dir}:multi`,
+      `docker://${hostB}/team/app:multi`,
+    );
 
     const raw = await skopeo('inspect', '--raw', '--tls-verify=false', `docker://${hostB}/team/app:v1`);
     assert.equal(sha256(Buffer.from(raw.stdout)), image.digest, 'node B serves the manifest node A stored');
-    const tags = JSON.parse((await skopeo('list-tags', '--tls-verify=false', `docker://${hostA}/team/app`)).stdout) as { Tags: string[] };
+    const tags = JSON.parse((await skopeo('list-tags', '--tls-verify=false', `docker://${hostA}/team/app`)).stdout) as {
+      Tags: string[];
+    };
     assert.deepEqual(tags.Tags, ['multi', 'v1']);
 
     const out = tempDir('berth-pull-');
     await skopeo('copy', '--all', '--src-tls-verify=false', `docker://${hostA}/team/app:multi`, `oci:${out}:multi`);
     for (const file of readdirSync(join(out, 'blobs', 'sha256'))) {
-      assert.deepEqual(readFileSync(join(out, 'blobs', 'sha256', file)), layout.readBlob(`sha256:${file}`), `blob ${file} is byte-identical`);
+      assert.deepEqual(
+        readFileSync(join(out, 'blobs', 'sha256', file)),
+        layout.readBlob(`sha256:${file}`),
+        `blob ${file} is byte-identical`,
+      );
     }
     rmSync(out, { recursive: true, force: true });
     rmSync(layout.dir, { recursive: true, force: true });
@@ -90,7 +114,10 @@ describe('two nodes on one PostgreSQL database and one data directory', { concur
       const chunk = body.subarray(offset, offset + size);
       const res = await fetch(`${nodes[i % nodes.length]}${location}`, {
         method: 'PATCH',
-        headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `${offset}-${offset + chunk.length - 1}` },
+        headers: {
+          'Content-Type': 'application/octet-stream',
+          'Content-Range': `${offset}-${offset + chunk.length - 1}`,
+        },
         body: chunk,
       });
       assert.equal(res.status, 202, `chunk ${i} on node ${i % 2 === 0 ? 'A' : 'B'}`);
@@ -119,16 +146,23 @@ describe('two nodes on one PostgreSQL database and one data directory', { concur
     const first = body.subarray(0, 3 * 1024 * 1024);
     // Both bodies stream at once, slowly, so both requests are inside the server together.
     const headers = { 'Content-Type': 'application/octet-stream', 'Content-Range': `0-${first.length - 1}` };
-    const answers = await Promise.all([a!, b!].map((node) => send('PATCH', `${node.url}${location}`, { headers, body: first, piece: 128 * 1024, paceMs: 5 })));
+    const answers = await Promise.all(
+      [a!, b!].map((node) =>
+        send('PATCH', `${node.url}${location}`, { headers, body: first, piece: 128 * 1024, paceMs: 5 }),
+      ),
+    );
     assert.deepEqual(answers.map((r) => r.status).sort(), [202, 416], answers.map((r) => r.body.toString()).join(' '));
-    for (const answer of answers) assert.equal(answer.headers.range, `0-${first.length - 1}`, `the ${answer.status} tells the true end`);
+    for (const answer of answers)
+      assert.equal(answer.headers.range, `0-${first.length - 1}`, `the ${answer.status} tells the true end`);
     assert.equal(answers.find((r) => r.status === 416)!.headers.location, location);
     for (const node of [a!, b!]) {
       const status = await fetch(`${node.url}${location}`);
       assert.equal(status.headers.get('range'), `0-${first.length - 1}`, 'the upload holds the chunk once');
     }
     const done = await fetch(`${b!.url}${location}?digest=${digest}`, {
-      method: 'PUT', headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `${first.length}-${body.length - 1}` }, body: body.subarray(first.length),
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `${first.length}-${body.length - 1}` },
+      body: body.subarray(first.length),
     });
     assert.equal(done.status, 201, await done.text());
     const got = await fetch(`${a!.url}/v2/team/failover/blobs/${digest}`);
@@ -140,21 +174,44 @@ describe('two nodes on one PostgreSQL database and one data directory', { concur
     const config = Buffer.from('{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}');
     const configDigest = sha256(config);
     for (const node of [a!, b!]) {
-      const res = await fetch(`${node.url}/v2/team/race/blobs/uploads/?digest=${configDigest}`, { method: 'POST', body: config, headers: { 'Content-Type': 'application/octet-stream' } });
+      const res = await fetch(`${node.url}/v2/team/race/blobs/uploads/?digest=${configDigest}`, {
+        method: 'POST',
+        body: config,
+        headers: { 'Content-Type': 'application/octet-stream' },
+      });
       assert.equal(res.status, 201);
     }
-    const manifests = Array.from({ length: 6 }, (_, i) => Buffer.from(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
-      layers: [],
-      annotations: { attempt: String(i) },
-    })));
-    const results = await Promise.all(manifests.map((m, i) => fetch(`${[a!, b!][i % 2]!.url}/v2/team/race/manifests/latest`, {
-      method: 'PUT', headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' }, body: m,
-    })));
-    assert.deepEqual(results.map((r) => r.status), manifests.map(() => 201));
-    const seen = await Promise.all([a!, b!].map(async (node) => (await fetch(`${node.url}/v2/team/race/manifests/latest`, { method: 'HEAD' })).headers.get('docker-content-digest')));
+    const manifests = Array.from({ length: 6 }, (_, i) =>
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
+          layers: [],
+          annotations: { attempt: String(i) },
+        }),
+      ),
+    );
+    const results = await Promise.all(
+      manifests.map((m, i) =>
+        fetch(`${[a!, b!][i % 2]!.url}/v2/team/race/manifests/latest`, {
+          method: 'PUT',
+          headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' },
+          body: m,
+        }),
+      ),
+    );
+    assert.deepEqual(
+      results.map((r) => r.status),
+      manifests.map(() => 201),
+    );
+    const seen = await Promise.all(
+      [a!, b!].map(async (node) =>
+        (await fetch(`${node.url}/v2/team/race/manifests/latest`, { method: 'HEAD' })).headers.get(
+          'docker-content-digest',
+        ),
+      ),
+    );
     assert.equal(seen[0], seen[1], 'both nodes resolve the tag to the same manifest');
     assert.ok(manifests.some((m) => sha256(m) === seen[0]));
   });
@@ -168,8 +225,16 @@ describe('two nodes on one PostgreSQL database and one data directory', { concur
     // Stream half of the body slowly to node A, then kill it mid-request.
     const { request } = await import('node:http');
     const target = new URL(`${a!.url}${location}`);
-    const req = request({ host: target.hostname, port: target.port, path: target.pathname, method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'Transfer-Encoding': 'chunked' } });
-    req.on('error', () => { /* the node dies under us */ });
+    const req = request({
+      host: target.hostname,
+      port: target.port,
+      path: target.pathname,
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/octet-stream', 'Transfer-Encoding': 'chunked' },
+    });
+    req.on('error', () => {
+      /* the node dies under us */
+    });
     for (let offset = 0; offset < body.length / 2; offset += 256 * 1024) {
       req.write(body.subarray(offset, offset + 256 * 1024));
       await new Promise((r) => setTimeout(r, 10));

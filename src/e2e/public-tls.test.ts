@@ -16,10 +16,15 @@ import { requireTool } from '../testing/tools.js';
 import { ServedBerth, skopeo } from './support.js';
 
 const AWS = '/usr/bin/aws';
-const ADMIN_ENV = { AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey, AWS_PAGER: '' };
+const ADMIN_ENV = {
+  AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
+  AWS_PAGER: '',
+};
 
 function requireClients(t: TestContext): boolean {
-  if (!requireTool(t, 'skopeo', 'apt-get install -y skopeo') || !requireTool(t, AWS, 'apt-get install -y awscli')) return false;
+  if (!requireTool(t, 'skopeo', 'apt-get install -y skopeo') || !requireTool(t, AWS, 'apt-get install -y awscli'))
+    return false;
   const version = execFileSync(AWS, ['--version'], { encoding: 'utf8' });
   if (/^aws-cli\/2\./.test(version)) return true;
   if (process.env.CI === 'true') throw new Error(`${AWS} is not the AWS CLI v2: ${version}`);
@@ -28,7 +33,10 @@ function requireClients(t: TestContext): boolean {
 }
 
 /** GET over https, verifying the server's certificate against `ca` only. */
-function get(url: string, ca: Buffer): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function get(
+  url: string,
+  ca: Buffer,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     httpsGet(url, { ca, agent: false }, (res) => {
       let body = '';
@@ -69,43 +77,111 @@ describe('the public listener over HTTPS (--tls-self-signed)', () => {
   it('challenges with an https realm and hands out anonymous tokens over https', async () => {
     const base = await get(`https://${publicHost}/v2/`, ca);
     assert.equal(base.status, 401);
-    assert.equal(base.headers['www-authenticate'], `Bearer realm="https://${publicHost}/token",service="${publicHost}"`);
-    const token = await get(`https://${publicHost}/token?service=${publicHost}&scope=${encodeURIComponent('repository:nobody/none:pull')}`, ca);
+    assert.equal(
+      base.headers['www-authenticate'],
+      `Bearer realm="https://${publicHost}/token",service="${publicHost}"`,
+    );
+    const token = await get(
+      `https://${publicHost}/token?service=${publicHost}&scope=${encodeURIComponent('repository:nobody/none:pull')}`,
+      ca,
+    );
     assert.equal(token.status, 200, token.body);
-    assert.ok(((JSON.parse(token.body)) as { token: string }).token.length > 20);
-    await assert.rejects(get(`https://${publicHost}/v2/`, Buffer.from('')), /self-signed|unable to verify|certificate/i, 'the certificate is not trusted without the CA');
+    assert.ok((JSON.parse(token.body) as { token: string }).token.length > 20);
+    await assert.rejects(
+      get(`https://${publicHost}/v2/`, Buffer.from('')),
+      /self-signed|unable to verify|certificate/i,
+      'the certificate is not trusted without the CA',
+    );
   });
 
   it('skopeo pushes with get-login-password and pulls anonymously, verifying TLS against the generated CA', async (t) => {
     if (!requireClients(t)) return;
     const aws = async (args: string[]) => {
-      const result = await runProgram(AWS, ['ecr-public', ...args, '--endpoint-url', berth.url, '--ca-bundle', join(certDir, 'ca.crt'), '--region', 'us-east-1', '--output', 'json'], ADMIN_ENV);
+      const result = await runProgram(
+        AWS,
+        [
+          'ecr-public',
+          ...args,
+          '--endpoint-url',
+          berth.url,
+          '--ca-bundle',
+          join(certDir, 'ca.crt'),
+          '--region',
+          'us-east-1',
+          '--output',
+          'json',
+        ],
+        ADMIN_ENV,
+      );
       assert.equal(result.code, 0, `aws ecr-public ${args.join(' ')}: ${result.stderr}`);
-      return result.stdout.trim() ? JSON.parse(result.stdout) as Record<string, any> : {};
+      return result.stdout.trim() ? (JSON.parse(result.stdout) as Record<string, any>) : {};
     };
     const created = await aws(['create-repository', '--repository-name', 'tls/hello']);
     const alias = (await aws(['describe-registries'])).registries[0].aliases[0].name as string;
     assert.equal(created.repository.repositoryUri, `${publicHost}/${alias}/tls/hello`);
-    const login = await runProgram(AWS, ['ecr-public', 'get-login-password', '--endpoint-url', berth.url, '--ca-bundle', join(certDir, 'ca.crt'), '--region', 'us-east-1'], ADMIN_ENV);
+    const login = await runProgram(
+      AWS,
+      [
+        'ecr-public',
+        'get-login-password',
+        '--endpoint-url',
+        berth.url,
+        '--ca-bundle',
+        join(certDir, 'ca.crt'),
+        '--region',
+        'us-east-1',
+      ],
+      ADMIN_ENV,
+    );
     assert.equal(login.code, 0, login.stderr);
 
     const layout = new OciLayout(scratchDir('berth-public-tls-layout-'));
     const image = layout.addImage([2048, 64 * 1024]);
     layout.tag(image, 'img');
     const reference = `docker://${publicHost}/${alias}/tls/hello:v1`;
-    await skopeo(['copy', '--dest-cert-dir', certDir, '--dest-creds', `AWS:${login.stdout.trim()}`, `oci:${layout.dir}:img`, reference]);
+    await skopeo([
+      'copy',
+      '--dest-cert-dir',
+      certDir,
+      '--dest-creds',
+      `AWS:${login.stdout.trim()}`,
+      `oci:${layout.dir}:img`,
+      reference,
+    ]);
 
     const noAuth = { REGISTRY_AUTH_FILE: join(scratchDir('berth-public-tls-noauth-'), 'auth.json') };
     const out = scratchDir('berth-public-tls-pulled-');
     await skopeo(['copy', '--src-cert-dir', certDir, '--src-no-creds', reference, `oci:${out}:img`], { env: noAuth });
-    const manifest = JSON.parse(layout.readBlob(image.digest).toString('utf8')) as { config: Descriptor; layers: Descriptor[] };
+    const manifest = JSON.parse(layout.readBlob(image.digest).toString('utf8')) as {
+      config: Descriptor;
+      layers: Descriptor[];
+    };
     const expected = [image.digest, manifest.config.digest, ...manifest.layers.map((l) => l.digest)].sort();
-    const written = readdirSync(join(out, 'blobs', 'sha256')).map((hex) => `sha256:${hex}`).sort();
+    const written = readdirSync(join(out, 'blobs', 'sha256'))
+      .map((hex) => `sha256:${hex}`)
+      .sort();
     assert.deepEqual(written, expected);
-    for (const digest of written) assert.ok(readFileSync(join(out, 'blobs', 'sha256', digest.slice(7))).equals(layout.readBlob(digest)), `${digest} is byte-identical`);
+    for (const digest of written)
+      assert.ok(
+        readFileSync(join(out, 'blobs', 'sha256', digest.slice(7))).equals(layout.readBlob(digest)),
+        `${digest} is byte-identical`,
+      );
 
     // Verification is really on: without the CA the same pull fails on the certificate.
     const emptyCerts = scratchDir('berth-public-tls-nocerts-');
-    await assert.rejects(skopeo(['copy', '--src-cert-dir', emptyCerts, '--src-no-creds', reference, `oci:${scratchDir('berth-public-tls-refused-')}:img`], { env: noAuth }), /x509|certificate/i);
+    await assert.rejects(
+      skopeo(
+        [
+          'copy',
+          '--src-cert-dir',
+          emptyCerts,
+          '--src-no-creds',
+          reference,
+          `oci:${scratchDir('berth-public-tls-refused-')}:img`,
+        ],
+        { env: noAuth },
+      ),
+      /x509|certificate/i,
+    );
   });
 });

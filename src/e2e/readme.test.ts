@@ -44,7 +44,10 @@ export function readmeBlocks(text: string): Block[] {
     const body: string[] = [];
     let j = i + 1;
     for (; j < lines.length && !/^\s*```\s*$/.test(lines[j]!); j++) body.push(lines[j]!.slice(indent));
-    const previous = lines.slice(0, i).reverse().find((l) => l.trim() !== '');
+    const previous = lines
+      .slice(0, i)
+      .reverse()
+      .find((l) => l.trim() !== '');
     const marker = /<!--\s*readme-test:\s*(.*?)\s*-->/.exec(previous ?? '')?.[1];
     blocks.push({ line: i + 1, info: open[2], marker, code: body.join('\n') });
     i = j;
@@ -66,7 +69,8 @@ describe('README', () => {
   before(async () => {
     work = dirs.make('berth-readme-');
     port = await freePort();
-    do publicPort = await freePort(); while (publicPort === port);
+    do publicPort = await freePort();
+    while (publicPort === port);
   });
   after(async () => {
     server?.kill('SIGKILL');
@@ -78,7 +82,10 @@ describe('README', () => {
     const sh = blocks.filter((b) => b.info === 'sh');
     assert.ok(sh.length > 10);
     for (const block of sh) {
-      assert.ok(block.marker === 'run' || /^skip \(.+\)$/.test(block.marker ?? ''), `README line ${block.line}: mark the block <!-- readme-test: run --> or <!-- readme-test: skip (reason) --> (found ${block.marker ?? 'nothing'})`);
+      assert.ok(
+        block.marker === 'run' || /^skip \(.+\)$/.test(block.marker ?? ''),
+        `README line ${block.line}: mark the block <!-- readme-test: run --> or <!-- readme-test: skip (reason) --> (found ${block.marker ?? 'nothing'})`,
+      );
     }
   });
 
@@ -103,23 +110,52 @@ describe('README', () => {
       BERTH_ENDPOINT_URL: `http://localhost:${port}`,
       ...(metadataUrl && { BERTH_METADATA_URL: metadataUrl }),
     });
-    server = spawn(CLI, ['serve', '--config', 'berth.yaml', '--listen', `localhost:${port}`, '--public-listen', `localhost:${publicPort}`], {
-      cwd: work, env: { ...env, BERTH_LOG_FORMAT: 'json', BERTH_ADMIN_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId, BERTH_ADMIN_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    server = spawn(
+      CLI,
+      [
+        'serve',
+        '--config',
+        'berth.yaml',
+        '--listen',
+        `localhost:${port}`,
+        '--public-listen',
+        `localhost:${publicPort}`,
+      ],
+      {
+        cwd: work,
+        env: {
+          ...env,
+          BERTH_LOG_FORMAT: 'json',
+          BERTH_ADMIN_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
+          BERTH_ADMIN_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     server.stdout!.on('data', (d) => (serverLog += d));
     server.stderr!.on('data', (d) => (serverLog += d));
-    for (const deadline = Date.now() + 20_000; ;) {
+    for (const deadline = Date.now() + 20_000; ; ) {
       assert.equal(server.exitCode, null, `berth serve exited: ${serverLog}`);
-      if (await fetch(`http://localhost:${port}/healthz`).then((r) => r.ok, () => false)) break;
+      if (
+        await fetch(`http://localhost:${port}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
       assert.ok(Date.now() < deadline, `berth serve did not start: ${serverLog}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    const substitute = (code: string) => code
-      .replaceAll('localhost:5000', `localhost:${port}`)
-      .replaceAll('127.0.0.1:5000', `127.0.0.1:${port}`)
-      .replaceAll('localhost:5001', `localhost:${publicPort}`)
-      .replaceAll('docker://docker.io/library/alpine:latest', image)
-      .replace(/^export AWS_ACCESS_KEY_ID=AKIA\.\.\. AWS_SECRET_ACCESS_KEY=\.\.\./m, `export AWS_ACCESS_KEY_ID=${TEST_ADMIN.accessKeyId} AWS_SECRET_ACCESS_KEY=${TEST_ADMIN.secretAccessKey}`);
+    const substitute = (code: string) =>
+      code
+        .replaceAll('localhost:5000', `localhost:${port}`)
+        .replaceAll('127.0.0.1:5000', `127.0.0.1:${port}`)
+        .replaceAll('localhost:5001', `localhost:${publicPort}`)
+        .replaceAll('docker://docker.io/library/alpine:latest', image)
+        .replace(
+          /^export AWS_ACCESS_KEY_ID=AKIA\.\.\. AWS_SECRET_ACCESS_KEY=\.\.\./m,
+          `export AWS_ACCESS_KEY_ID=${TEST_ADMIN.accessKeyId} AWS_SECRET_ACCESS_KEY=${TEST_ADMIN.secretAccessKey}`,
+        );
     const prelude = 'npx() { "$@"; }\n';
     const keys = { AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey };
     const run = blocks.filter((b) => b.info === 'sh' && b.marker === 'run');
@@ -127,16 +163,28 @@ describe('README', () => {
     for (const block of run) {
       const script = prelude + substitute(block.code);
       const result = await runBash(script, work, { ...env, ...keys });
-      assert.equal(result.code, 0, `README line ${block.line} failed (exit ${result.code}):\n${block.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
+      assert.equal(
+        result.code,
+        0,
+        `README line ${block.line} failed (exit ${result.code}):\n${block.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`,
+      );
     }
   });
 });
 
-function runBash(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+function runBash(
+  script: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   // runProgram's clean environment would drop the settings above: run bash directly, with these only.
   void runProgram;
   return new Promise((resolveRun) => {
-    const child = spawn('/bin/bash', ['-e', '-o', 'pipefail', '-c', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/bin/bash', ['-e', '-o', 'pipefail', '-c', script], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

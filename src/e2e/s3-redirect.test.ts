@@ -44,7 +44,8 @@ describe('Berth on S3 with pre-signed redirects', { concurrency: false }, () => 
   let dataDir: string;
   let s3Settings: Record<string, unknown>;
 
-  const objectKey = (digest: string, form: 'data' | 'store-encrypted') => `${s3.settings.prefix}/blobs/sha256/${digest.slice(7, 9)}/${digest.slice(7)}/${form}`;
+  const objectKey = (digest: string, form: 'data' | 'store-encrypted') =>
+    `${s3.settings.prefix}/blobs/sha256/${digest.slice(7, 9)}/${digest.slice(7)}/${form}`;
 
   before(async () => {
     s3 = await startS3();
@@ -53,7 +54,10 @@ describe('Berth on S3 with pre-signed redirects', { concurrency: false }, () => 
     s3Settings = { ...settings, endpoint: recorder.url, serverSideEncryption: 'AES256' };
     // Its own data dir, kept across the restart of the last test.
     dataDir = tempDir('berth-redirect-data-');
-    server = await startBerth({ dataDir, settings: { storage: { driver: 's3', s3: { ...s3Settings, redirect: true, redirectExpirySeconds: 600 } } } });
+    server = await startBerth({
+      dataDir,
+      settings: { storage: { driver: 's3', s3: { ...s3Settings, redirect: true, redirectExpirySeconds: 600 } } },
+    });
     host = server.url.replace('http://', '');
     layout = new OciLayout(tempDir('berth-redirect-layout-'));
     scratch.push(layout.dir);
@@ -78,23 +82,33 @@ describe('Berth on S3 with pre-signed redirects', { concurrency: false }, () => 
     for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('stores an AES256 repository\'s push store-encrypted and redirects its blob GETs to the store', async (t) => {
+  it("stores an AES256 repository's push store-encrypted and redirects its blob GETs to the store", async (t) => {
     if (!requireTool(t, 'skopeo', 'apt-get install -y skopeo')) return;
     await skopeo(['copy', '--dest-tls-verify=false', `oci:${layout.dir}:img`, `docker://${host}/team/app:v1`]);
     const keys = await s3.keys();
     for (const blob of blobs) {
       assert.ok(keys.includes(objectKey(blob.digest, 'store-encrypted')), `${blob.digest} is stored store-encrypted`);
-      assert.ok(!keys.includes(objectKey(blob.digest, 'data')), `${blob.digest} has no sealed form (no KMS repository linked it)`);
+      assert.ok(
+        !keys.includes(objectKey(blob.digest, 'data')),
+        `${blob.digest} has no sealed form (no KMS repository linked it)`,
+      );
     }
     assert.ok(keys.includes(objectKey(image.digest, 'data')), 'the manifest stays sealed by Berth');
-    assert.deepEqual(keys.filter((k) => !k.startsWith(`${s3.settings.prefix}/blobs/`)), [], 'no upload or segment is left');
+    assert.deepEqual(
+      keys.filter((k) => !k.startsWith(`${s3.settings.prefix}/blobs/`)),
+      [],
+      'no upload or segment is left',
+    );
 
     const layer = blobs[2]!;
     const plain = layout.readBlob(layer.digest);
     const res = await fetch(`${server.url}/v2/team/app/blobs/${layer.digest}`, { redirect: 'manual' });
     assert.equal(res.status, 307);
     const location = res.headers.get('location')!;
-    assert.ok(location.startsWith(`${recorder.url}/${s3.settings.bucket}/${objectKey(layer.digest, 'store-encrypted')}?`), location);
+    assert.ok(
+      location.startsWith(`${recorder.url}/${s3.settings.bucket}/${objectKey(layer.digest, 'store-encrypted')}?`),
+      location,
+    );
     const query = new URL(location).searchParams;
     assert.equal(query.get('X-Amz-Expires'), '600');
     assert.ok(query.get('X-Amz-Signature'));
@@ -102,7 +116,10 @@ describe('Berth on S3 with pre-signed redirects', { concurrency: false }, () => 
     assert.ok(Buffer.from(await (await fetch(location)).arrayBuffer()).equals(plain), 'the URL serves the exact bytes');
     const ranged = await fetch(location, { headers: { range: 'bytes=5242870-5242889' } });
     assert.equal(ranged.status, 206);
-    assert.ok(Buffer.from(await ranged.arrayBuffer()).equals(plain.subarray(5242870, 5242890)), 'Range is the store\'s business');
+    assert.ok(
+      Buffer.from(await ranged.arrayBuffer()).equals(plain.subarray(5242870, 5242890)),
+      "Range is the store's business",
+    );
     // HEAD is still Berth's.
     const head = await fetch(`${server.url}/v2/team/app/blobs/${layer.digest}`, { method: 'HEAD' });
     assert.equal(head.status, 200);
@@ -116,7 +133,11 @@ describe('Berth on S3 with pre-signed redirects', { concurrency: false }, () => 
   it('has the store refuse an expired URL of the same kind', async () => {
     const layer = blobs[2]!;
     const client = createS3Client({ ...s3.settings, endpoint: recorder.url });
-    const expired = await getSignedUrl(client, new GetObjectCommand({ Bucket: s3.settings.bucket, Key: objectKey(layer.digest, 'store-encrypted') }), { expiresIn: 60, signingDate: new Date(Date.now() - 3600 * 1000) });
+    const expired = await getSignedUrl(
+      client,
+      new GetObjectCommand({ Bucket: s3.settings.bucket, Key: objectKey(layer.digest, 'store-encrypted') }),
+      { expiresIn: 60, signingDate: new Date(Date.now() - 3600 * 1000) },
+    );
     client.destroy();
     const res = await fetch(expired);
     assert.equal(res.status, 403);
@@ -131,32 +152,55 @@ describe('Berth on S3 with pre-signed redirects', { concurrency: false }, () => 
     await skopeo(['copy', '--src-tls-verify=false', `docker://${host}/team/app:v1`, `oci:${out}:img`]);
     const files = readdirSync(join(out, 'blobs', 'sha256'));
     for (const blob of blobs) assert.ok(files.includes(blob.digest.slice(7)), `pulled ${blob.digest}`);
-    for (const file of files) assert.ok(readFileSync(join(out, 'blobs', 'sha256', file)).equals(layout.readBlob(`sha256:${file}`)), `blob ${file} is byte-identical`);
-    const presigned = recorder.exchanges.slice(before).filter((r) => r.method === 'GET' && r.url.includes('X-Amz-Signature='));
-    assert.ok(presigned.length >= 3, `skopeo fetched the blobs from the store itself (${presigned.length} pre-signed GETs)`);
+    for (const file of files)
+      assert.ok(
+        readFileSync(join(out, 'blobs', 'sha256', file)).equals(layout.readBlob(`sha256:${file}`)),
+        `blob ${file} is byte-identical`,
+      );
+    const presigned = recorder.exchanges
+      .slice(before)
+      .filter((r) => r.method === 'GET' && r.url.includes('X-Amz-Signature='));
+    assert.ok(
+      presigned.length >= 3,
+      `skopeo fetched the blobs from the store itself (${presigned.length} pre-signed GETs)`,
+    );
   });
 
   it('answers GetDownloadUrlForLayer with a pre-signed URL that downloads the layer', async () => {
     const layer = blobs[2]!;
-    const { downloadUrl } = await ecrClient(server.url).send(new GetDownloadUrlForLayerCommand({ repositoryName: 'team/app', layerDigest: layer.digest }));
+    const { downloadUrl } = await ecrClient(server.url).send(
+      new GetDownloadUrlForLayerCommand({ repositoryName: 'team/app', layerDigest: layer.digest }),
+    );
     assert.ok(downloadUrl!.startsWith(`${recorder.url}/`), downloadUrl);
     assert.ok(Buffer.from(await (await fetch(downloadUrl!)).arrayBuffer()).equals(layout.readBlob(layer.digest)));
   });
 
-  it('keeps a KMS repository on Berth\'s sealed form: readable by both, unreadable with its key disabled', async (t) => {
+  it("keeps a KMS repository on Berth's sealed form: readable by both, unreadable with its key disabled", async (t) => {
     if (!requireTool(t, 'skopeo', 'apt-get install -y skopeo')) return;
     const client = ecrClient(server.url);
-    await client.send(new CreateRepositoryCommand({ repositoryName: 'team/secret', encryptionConfiguration: { encryptionType: 'KMS', kmsKey: kmsKeyId } }));
+    await client.send(
+      new CreateRepositoryCommand({
+        repositoryName: 'team/secret',
+        encryptionConfiguration: { encryptionType: 'KMS', kmsKey: kmsKeyId },
+      }),
+    );
     await skopeo(['copy', '--dest-tls-verify=false', `oci:${layout.dir}:img`, `docker://${host}/team/secret:v1`]);
     const layer = blobs[2]!;
     const keys = await s3.keys();
-    for (const blob of blobs) assert.ok(keys.includes(objectKey(blob.digest, 'data')), `${blob.digest} has a sealed form too`);
+    for (const blob of blobs)
+      assert.ok(keys.includes(objectKey(blob.digest, 'data')), `${blob.digest} has a sealed form too`);
     const sealed = await fetch(`${server.url}/v2/team/secret/blobs/${layer.digest}`, { redirect: 'manual' });
     assert.equal(sealed.status, 200, 'a KMS repository streams through Berth');
     assert.ok(Buffer.from(await sealed.arrayBuffer()).equals(layout.readBlob(layer.digest)));
-    const { downloadUrl } = await client.send(new GetDownloadUrlForLayerCommand({ repositoryName: 'team/secret', layerDigest: layer.digest }));
+    const { downloadUrl } = await client.send(
+      new GetDownloadUrlForLayerCommand({ repositoryName: 'team/secret', layerDigest: layer.digest }),
+    );
     assert.ok(downloadUrl!.startsWith(`${server.url}/layers/`), `Berth's own URL for sealed bytes: ${downloadUrl}`);
-    assert.equal((await fetch(`${server.url}/v2/team/app/blobs/${layer.digest}`, { redirect: 'manual' })).status, 307, 'the AES256 repository still redirects');
+    assert.equal(
+      (await fetch(`${server.url}/v2/team/app/blobs/${layer.digest}`, { redirect: 'manual' })).status,
+      307,
+      'the AES256 repository still redirects',
+    );
 
     assert.equal((await callKms(server.berth.app, 'DisableKey', { KeyId: kmsKeyId })).status, 200);
     const disabled = await fetch(`${server.url}/v2/team/secret/blobs/${layer.digest}`, { redirect: 'manual' });
@@ -170,11 +214,22 @@ describe('Berth on S3 with pre-signed redirects', { concurrency: false }, () => 
     const client = ecrClient(server.url);
     const bytes = randomBytes(3 * MiB);
     const digest = sha256(bytes);
-    const put = await fetch(`${server.url}/v2/team/app/blobs/uploads/?digest=${digest}`, { method: 'POST', body: bytes, headers: { 'content-type': 'application/octet-stream' } });
+    const put = await fetch(`${server.url}/v2/team/app/blobs/uploads/?digest=${digest}`, {
+      method: 'POST',
+      body: bytes,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     assert.equal(put.status, 201);
     assert.ok(!(await s3.keys()).includes(objectKey(digest, 'data')), 'store-encrypted only');
-    await client.send(new CreateRepositoryCommand({ repositoryName: 'team/mounted', encryptionConfiguration: { encryptionType: 'KMS', kmsKey: kmsKeyId } }));
-    const mount = await fetch(`${server.url}/v2/team/mounted/blobs/uploads/?mount=${digest}&from=team/app`, { method: 'POST' });
+    await client.send(
+      new CreateRepositoryCommand({
+        repositoryName: 'team/mounted',
+        encryptionConfiguration: { encryptionType: 'KMS', kmsKey: kmsKeyId },
+      }),
+    );
+    const mount = await fetch(`${server.url}/v2/team/mounted/blobs/uploads/?mount=${digest}&from=team/app`, {
+      method: 'POST',
+    });
     assert.equal(mount.status, 201, 'mounted');
     assert.ok((await s3.keys()).includes(objectKey(digest, 'data')), 'the sealed form was made for the KMS repository');
     const read = await fetch(`${server.url}/v2/team/mounted/blobs/${digest}`, { redirect: 'manual' });
@@ -185,18 +240,32 @@ describe('Berth on S3 with pre-signed redirects', { concurrency: false }, () => 
   it('takes a chunked store-encrypted upload, reporting its progress, and redirects to the result', async () => {
     const body = randomBytes(6 * MiB + 11);
     const digest = sha256(body);
-    let location = (await fetch(`${server.url}/v2/team/app/blobs/uploads/`, { method: 'POST' })).headers.get('location')!;
-    for (const [start, end] of [[0, 6 * MiB - 1], [6 * MiB, body.length - 1]] as const) {
+    let location = (await fetch(`${server.url}/v2/team/app/blobs/uploads/`, { method: 'POST' })).headers.get(
+      'location',
+    )!;
+    for (const [start, end] of [
+      [0, 6 * MiB - 1],
+      [6 * MiB, body.length - 1],
+    ] as const) {
       const res = await fetch(`${server.url}${location}`, {
-        method: 'PATCH', body: body.subarray(start, end + 1), headers: { 'content-type': 'application/octet-stream', 'content-range': `${start}-${end}` },
+        method: 'PATCH',
+        body: body.subarray(start, end + 1),
+        headers: { 'content-type': 'application/octet-stream', 'content-range': `${start}-${end}` },
       });
       assert.equal(res.status, 202, await res.text());
       location = res.headers.get('location')!;
       const status = await fetch(`${server.url}${location}`);
       assert.equal(status.headers.get('range'), `0-${end}`);
     }
-    assert.ok((await s3.keys()).some((k) => k.includes('/uploads/') && k.includes('/store-encrypted~')), 'the upload is a chain of plain segments');
-    assert.equal((await fetch(`${server.url}${location}${location.includes('?') ? '&' : '?'}digest=${digest}`, { method: 'PUT' })).status, 201);
+    assert.ok(
+      (await s3.keys()).some((k) => k.includes('/uploads/') && k.includes('/store-encrypted~')),
+      'the upload is a chain of plain segments',
+    );
+    assert.equal(
+      (await fetch(`${server.url}${location}${location.includes('?') ? '&' : '?'}digest=${digest}`, { method: 'PUT' }))
+        .status,
+      201,
+    );
     const res = await fetch(`${server.url}/v2/team/app/blobs/${digest}`, { redirect: 'manual' });
     assert.equal(res.status, 307);
     assert.equal(sha256(Buffer.from(await (await fetch(res.headers.get('location')!)).arrayBuffer())), digest);
@@ -206,18 +275,33 @@ describe('Berth on S3 with pre-signed redirects', { concurrency: false }, () => 
     const marker = Buffer.from(`berth-redirect-marker-${randomBytes(8).toString('hex')}`);
     const layer = Buffer.concat([randomBytes(1000), marker, randomBytes(1000)]);
     await apiPushImage(ecrClient(server.url), 'team/secret', { tag: 'marked', layers: [layer] });
-    const writes = recorder.exchanges.filter((r) => r.url.includes('store-encrypted') && !r.url.includes('X-Amz-Signature='))
-      .filter((r) => (r.method === 'PUT' && !r.url.includes('uploadId=')) || (r.method === 'POST' && r.url.includes('uploads')));
+    const writes = recorder.exchanges
+      .filter((r) => r.url.includes('store-encrypted') && !r.url.includes('X-Amz-Signature='))
+      .filter(
+        (r) =>
+          (r.method === 'PUT' && !r.url.includes('uploadId=')) || (r.method === 'POST' && r.url.includes('uploads')),
+      );
     assert.ok(writes.length > 5, `store-encrypted writes recorded: ${writes.length}`);
-    assert.deepEqual(writes.filter((w) => w.headers['x-amz-server-side-encryption'] !== 'AES256').map((w) => `${w.method} ${w.url}`), [], 'every store-encrypted write asked for SSE');
+    assert.deepEqual(
+      writes.filter((w) => w.headers['x-amz-server-side-encryption'] !== 'AES256').map((w) => `${w.method} ${w.url}`),
+      [],
+      'every store-encrypted write asked for SSE',
+    );
     const s3client = createS3Client(s3.settings);
     try {
       for (const key of await s3.keys()) {
         if (key.endsWith('/store-encrypted')) continue;
-        const stored = Buffer.from(await (await s3client.send(new GetObjectCommand({ Bucket: s3.settings.bucket, Key: key }))).Body!.transformToByteArray());
+        const stored = Buffer.from(
+          await (
+            await s3client.send(new GetObjectCommand({ Bucket: s3.settings.bucket, Key: key }))
+          ).Body!.transformToByteArray(),
+        );
         assert.equal(stored.includes(marker), false, `${key} holds no plaintext`);
       }
-      assert.ok(!(await s3.keys()).includes(objectKey(sha256(layer), 'store-encrypted')), 'a KMS repository\'s push has no store-encrypted form');
+      assert.ok(
+        !(await s3.keys()).includes(objectKey(sha256(layer), 'store-encrypted')),
+        "a KMS repository's push has no store-encrypted form",
+      );
     } finally {
       s3client.destroy();
     }
@@ -231,14 +315,23 @@ describe('Berth on S3 with pre-signed redirects', { concurrency: false }, () => 
     const whole = await fetch(`${server.url}/v2/team/app/blobs/${layer.digest}`, { redirect: 'manual' });
     assert.equal(whole.status, 200, 'no redirect any more');
     assert.ok(Buffer.from(await whole.arrayBuffer()).equals(plain));
-    const ranged = await fetch(`${server.url}/v2/team/app/blobs/${layer.digest}`, { headers: { range: 'bytes=5242870-5242889' } });
+    const ranged = await fetch(`${server.url}/v2/team/app/blobs/${layer.digest}`, {
+      headers: { range: 'bytes=5242870-5242889' },
+    });
     assert.equal(ranged.status, 206);
     assert.ok(Buffer.from(await ranged.arrayBuffer()).equals(plain.subarray(5242870, 5242890)));
     const bytes = randomBytes(4096);
     const digest = sha256(bytes);
-    const put = await fetch(`${server.url}/v2/team/app/blobs/uploads/?digest=${digest}`, { method: 'POST', body: bytes, headers: { 'content-type': 'application/octet-stream' } });
+    const put = await fetch(`${server.url}/v2/team/app/blobs/uploads/?digest=${digest}`, {
+      method: 'POST',
+      body: bytes,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     assert.equal(put.status, 201);
     const keys = await s3.keys();
-    assert.ok(keys.includes(objectKey(digest, 'data')) && !keys.includes(objectKey(digest, 'store-encrypted')), 'sealed by Berth again');
+    assert.ok(
+      keys.includes(objectKey(digest, 'data')) && !keys.includes(objectKey(digest, 'store-encrypted')),
+      'sealed by Berth again',
+    );
   });
 });

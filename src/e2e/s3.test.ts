@@ -57,7 +57,11 @@ async function pullAndCompare(host: string, reference: string): Promise<void> {
   const files = readdirSync(join(out, 'blobs', 'sha256'));
   for (const blob of layersOf(image.digest)) assert.ok(files.includes(blob.digest.slice(7)), `pulled ${blob.digest}`);
   for (const file of files) {
-    assert.deepEqual(readFileSync(join(out, 'blobs', 'sha256', file)), layout.readBlob(`sha256:${file}`), `blob ${file} is byte-identical`);
+    assert.deepEqual(
+      readFileSync(join(out, 'blobs', 'sha256', file)),
+      layout.readBlob(`sha256:${file}`),
+      `blob ${file} is byte-identical`,
+    );
   }
 }
 
@@ -84,27 +88,43 @@ describe('Berth on S3 storage', { concurrency: false }, () => {
     await skopeo(['copy', '--dest-tls-verify=false', `oci:${layout.dir}:img`, `docker://${host}/team/app:v1`]);
     const keys = await s3.keys();
     for (const blob of [image, ...layersOf(image.digest)]) {
-      assert.ok(keys.includes(`${s3.settings.prefix}/blobs/sha256/${blob.digest.slice(7, 9)}/${blob.digest.slice(7)}/data`), `${blob.digest} is an object`);
+      assert.ok(
+        keys.includes(`${s3.settings.prefix}/blobs/sha256/${blob.digest.slice(7, 9)}/${blob.digest.slice(7)}/data`),
+        `${blob.digest} is an object`,
+      );
     }
-    assert.deepEqual(keys.filter((k) => !k.startsWith(`${s3.settings.prefix}/blobs/`)), [], 'no upload or segment is left');
+    assert.deepEqual(
+      keys.filter((k) => !k.startsWith(`${s3.settings.prefix}/blobs/`)),
+      [],
+      'no upload or segment is left',
+    );
     assert.equal(existsSync(join(dataDir, 'storage')), false, 'no blob directory on local disk');
     assert.deepEqual(readdirSync(s3.settings.bufferDir), [], 'no part buffer is left');
     // Every object is sealed: no manifest JSON, no window of any layer's plaintext.
     const client = createS3Client(s3.settings);
     for (const blob of [image, ...layersOf(image.digest)]) {
       const key = `${s3.settings.prefix}/blobs/sha256/${blob.digest.slice(7, 9)}/${blob.digest.slice(7)}/data`;
-      const stored = Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: s3.settings.bucket, Key: key }))).Body!.transformToByteArray());
+      const stored = Buffer.from(
+        await (
+          await client.send(new GetObjectCommand({ Bucket: s3.settings.bucket, Key: key }))
+        ).Body!.transformToByteArray(),
+      );
       const plain = layout.readBlob(blob.digest);
       assert.ok(stored.length > plain.length, `${blob.digest} is stored with its header and tags`);
       assert.equal(stored.includes('"mediaType"'), false, `${blob.digest} holds no manifest JSON`);
-      const window = plain.subarray(Math.floor(plain.length / 2), Math.floor(plain.length / 2) + Math.min(64, plain.length));
+      const window = plain.subarray(
+        Math.floor(plain.length / 2),
+        Math.floor(plain.length / 2) + Math.min(64, plain.length),
+      );
       assert.equal(stored.includes(window), false, `${blob.digest} holds no plaintext`);
     }
     client.destroy();
     await pullAndCompare(host, 'team/app:v1');
     // GetDownloadUrlForLayer's URL is Berth's, which decrypts what it streams from the bucket.
     const layer = layersOf(image.digest)[2]!;
-    const { downloadUrl } = await ecrClient(berth.url).send(new GetDownloadUrlForLayerCommand({ repositoryName: 'team/app', layerDigest: layer.digest }));
+    const { downloadUrl } = await ecrClient(berth.url).send(
+      new GetDownloadUrlForLayerCommand({ repositoryName: 'team/app', layerDigest: layer.digest }),
+    );
     assert.ok(downloadUrl!.startsWith(`${berth.url}/layers/`), downloadUrl);
     const ranged = await fetch(downloadUrl!, { headers: { range: 'bytes=5242870-5242889' } });
     assert.equal(ranged.status, 206);
@@ -118,7 +138,11 @@ describe('Berth on S3 storage', { concurrency: false }, () => {
     const pid = berth.process.pid!;
     const upload = await peakRssDuring(pid, async () => {
       const started = Date.now();
-      const res = await send('POST', `${berth.url}/v2/team/big/blobs/uploads/?digest=${digest}`, { body: blob, piece: MiB, timeoutMs: 300_000 });
+      const res = await send('POST', `${berth.url}/v2/team/big/blobs/uploads/?digest=${digest}`, {
+        body: blob,
+        piece: MiB,
+        timeoutMs: 300_000,
+      });
       assert.equal(res.status, 201, res.body.toString());
       return (Date.now() - started) / 1000;
     });
@@ -131,9 +155,14 @@ describe('Berth on S3 storage', { concurrency: false }, () => {
       assert.equal(`sha256:${hash.digest('hex')}`, digest);
       return (Date.now() - started) / 1000;
     });
-    for (const [what, rss] of [['upload', upload], ['download', download]] as const) {
+    for (const [what, rss] of [
+      ['upload', upload],
+      ['download', download],
+    ] as const) {
       const grew = rss.peakMiB - rss.baselineMiB;
-      t.diagnostic(`${what}: ${(384 / rss.seconds).toFixed(0)} MiB/s, peak RSS ${rss.peakMiB.toFixed(0)} MiB from ${rss.baselineMiB.toFixed(0)} MiB`);
+      t.diagnostic(
+        `${what}: ${(384 / rss.seconds).toFixed(0)} MiB/s, peak RSS ${rss.peakMiB.toFixed(0)} MiB from ${rss.baselineMiB.toFixed(0)} MiB`,
+      );
       assert.ok(grew < 192, `${what}: resident memory grew by ${grew.toFixed(0)} MiB for a 384 MiB blob`);
     }
   });
@@ -142,7 +171,10 @@ describe('Berth on S3 storage', { concurrency: false }, () => {
     const withKey = async (accessKeyId: string) => {
       const dir = tempDir('berth-s3-chain-');
       scratch.push(dir);
-      const env = berthS3Env({ ...s3.settings, accessKeyId: '', secretAccessKey: '' }, { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: 'S3RVER' });
+      const env = berthS3Env(
+        { ...s3.settings, accessKeyId: '', secretAccessKey: '' },
+        { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: 'S3RVER' },
+      );
       const node = await spawnBerth(dir, await freePort(), env);
       try {
         return (await fetch(`${node.url}/readyz`)).status;
@@ -161,7 +193,11 @@ describe('Berth on S3 storage', { concurrency: false }, () => {
     // A bucket that does not exist is no more ready than an unreachable store.
     const wrongDir = tempDir('berth-s3-nobucket-');
     scratch.push(wrongDir);
-    const wrong = await spawnBerth(wrongDir, await freePort(), berthS3Env({ ...s3.settings, bucket: 'no-such-bucket' }));
+    const wrong = await spawnBerth(
+      wrongDir,
+      await freePort(),
+      berthS3Env({ ...s3.settings, bucket: 'no-such-bucket' }),
+    );
     try {
       const res = await fetch(`${wrong.url}/readyz`);
       assert.equal(res.status, 503);
@@ -184,7 +220,10 @@ describe('a chunked upload on S3 across two nodes', () => {
     const key = `s3-nodes-${dataDir}`;
     const url = await postgresDatabaseFor(key);
     // Separate data dirs, as separate machines have: the master key must be given to both.
-    const env = berthS3Env(s3.settings, { BERTH_METADATA_URL: url, BERTH_KEYS_MASTER_KEY: randomBytes(32).toString('hex') });
+    const env = berthS3Env(s3.settings, {
+      BERTH_METADATA_URL: url,
+      BERTH_KEYS_MASTER_KEY: randomBytes(32).toString('hex'),
+    });
     const nodes: ChildBerth[] = [];
     try {
       nodes.push(await spawnBerth(dataDir, await freePort(), { ...env, BERTH_NODE_ID: 'a' }));
@@ -195,7 +234,9 @@ describe('a chunked upload on S3 across two nodes', () => {
       // 3 + 4 + 2 MiB: B continues A's short last segment and ends past a part; A finishes.
       const body = Buffer.concat([3 * MiB, 4 * MiB, 2 * MiB + 17].map((size, i) => Buffer.alloc(size, i + 1)));
       const digest = sha256(body);
-      let location = (await fetch(`${a.url}/v2/team/chunks/blobs/uploads/`, { method: 'POST' })).headers.get('location')!;
+      let location = (await fetch(`${a.url}/v2/team/chunks/blobs/uploads/`, { method: 'POST' })).headers.get(
+        'location',
+      )!;
       let offset = 0;
       for (const [i, size] of [3 * MiB, 4 * MiB, 2 * MiB + 17].entries()) {
         const node = i === 1 ? b : a;
@@ -215,7 +256,11 @@ describe('a chunked upload on S3 across two nodes', () => {
         const res = await fetch(`${node.url}/v2/team/chunks/blobs/${digest}`);
         assert.equal(sha256(Buffer.from(await res.arrayBuffer())), digest);
       }
-      assert.deepEqual((await s3.keys()).filter((k) => !k.startsWith(`${s3.settings.prefix}/blobs/`)), [], 'no upload or segment is left');
+      assert.deepEqual(
+        (await s3.keys()).filter((k) => !k.startsWith(`${s3.settings.prefix}/blobs/`)),
+        [],
+        'no upload or segment is left',
+      );
     } finally {
       for (const node of nodes) await node.stop();
       await s3.close();
@@ -241,16 +286,22 @@ describe('Berth on S3 storage: layers pushed through the ECR API', { concurrency
     await s3?.close();
   });
 
-  it('takes an image pushed in layer parts of 5 MiB + 1 KiB and serves the layer at Berth\'s own URL', async () => {
+  it("takes an image pushed in layer parts of 5 MiB + 1 KiB and serves the layer at Berth's own URL", async () => {
     const client = ecrClient(berth.url);
     // Parts no smaller than ECR's 5 MiB but the last, and of an odd size: 3 UploadLayerPart
     // calls, each continuing the short last segment the one before left.
     const partSize = 5 * MiB + 1024;
     const layer = randomBytes(2 * partSize + 3);
     const pushed = await apiPushImage(client, 'team/api', { tag: 'v1', layers: [layer], partSize });
-    const { downloadUrl } = await client.send(new GetDownloadUrlForLayerCommand({ repositoryName: 'team/api', layerDigest: pushed.layers[0]!.digest }));
+    const { downloadUrl } = await client.send(
+      new GetDownloadUrlForLayerCommand({ repositoryName: 'team/api', layerDigest: pushed.layers[0]!.digest }),
+    );
     assert.ok(downloadUrl!.startsWith(`${berth.url}/layers/`), downloadUrl);
     assert.ok(Buffer.from(await (await fetch(downloadUrl!)).arrayBuffer()).equals(layer));
-    assert.deepEqual((await s3.keys()).filter((k) => !k.startsWith(`${s3.settings.prefix}/blobs/`)), [], 'no upload or segment is left');
+    assert.deepEqual(
+      (await s3.keys()).filter((k) => !k.startsWith(`${s3.settings.prefix}/blobs/`)),
+      [],
+      'no upload or segment is left',
+    );
   });
 });

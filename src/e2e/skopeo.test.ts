@@ -30,7 +30,11 @@ interface ImageManifest {
   manifests?: Descriptor[];
 }
 
-const PLATFORMS = [{ architecture: 'amd64', os: 'linux' }, { architecture: 'arm64', os: 'linux' }, { architecture: 's390x', os: 'linux' }];
+const PLATFORMS = [
+  { architecture: 'amd64', os: 'linux' },
+  { architecture: 'arm64', os: 'linux' },
+  { architecture: 's390x', os: 'linux' },
+];
 
 let layout: OciLayout;
 let image: Descriptor;
@@ -57,7 +61,9 @@ function manifestOf(digest: string): ImageManifest {
 /** Every digest a manifest or index needs: itself, its children, configs and layers. */
 function closure(digest: string): Set<string> {
   const manifest = manifestOf(digest);
-  const children = manifest.manifests ? manifest.manifests.flatMap((m) => [...closure(m.digest)]) : [manifest.config.digest, ...manifest.layers.map((l) => l.digest)];
+  const children = manifest.manifests
+    ? manifest.manifests.flatMap((m) => [...closure(m.digest)])
+    : [manifest.config.digest, ...manifest.layers.map((l) => l.digest)];
   return new Set([digest, ...children]);
 }
 
@@ -76,19 +82,28 @@ function assertSameContent(outDir: string, root: Descriptor, ref: string): void 
     const bytes = readFileSync(join(outDir, 'blobs', 'sha256', digest.slice('sha256:'.length)));
     assert.ok(bytes.equals(layout.readBlob(digest)), `${digest} came back byte-identical`);
   }
-  const top = JSON.parse(readFileSync(join(outDir, 'index.json'), 'utf8')) as { manifests: (Descriptor & { annotations?: Record<string, string> })[] };
+  const top = JSON.parse(readFileSync(join(outDir, 'index.json'), 'utf8')) as {
+    manifests: (Descriptor & { annotations?: Record<string, string> })[];
+  };
   const entry = top.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === ref);
   assert.equal(entry?.digest, root.digest, 'the pulled reference names the pushed manifest');
 }
 
-const inspect = async (reference: string, global: string[] = [], extra: string[] = []) => JSON.parse((await skopeo([...global, 'inspect', ...extra, '--tls-verify=false', reference])).stdout) as Inspected;
-const inspectRaw = async (reference: string) => (await skopeo(['inspect', '--raw', '--tls-verify=false', reference])).stdout;
-const listTags = async (reference: string) => (JSON.parse((await skopeo(['list-tags', '--tls-verify=false', reference])).stdout) as { Tags: string[] }).Tags;
-const push = (source: string, destination: string, extra: string[] = []) => skopeo(['copy', ...extra, '--dest-tls-verify=false', source, destination]);
-const pull = (source: string, destination: string, extra: string[] = []) => skopeo(['copy', ...extra, '--src-tls-verify=false', source, destination]);
+const inspect = async (reference: string, global: string[] = [], extra: string[] = []) =>
+  JSON.parse((await skopeo([...global, 'inspect', ...extra, '--tls-verify=false', reference])).stdout) as Inspected;
+const inspectRaw = async (reference: string) =>
+  (await skopeo(['inspect', '--raw', '--tls-verify=false', reference])).stdout;
+const listTags = async (reference: string) =>
+  (JSON.parse((await skopeo(['list-tags', '--tls-verify=false', reference])).stdout) as { Tags: string[] }).Tags;
+const push = (source: string, destination: string, extra: string[] = []) =>
+  skopeo(['copy', ...extra, '--dest-tls-verify=false', source, destination]);
+const pull = (source: string, destination: string, extra: string[] = []) =>
+  skopeo(['copy', ...extra, '--src-tls-verify=false', source, destination]);
 
 async function assertManifestGone(berth: ServedBerth, repository: string, digest: string): Promise<void> {
-  const reply = await send('GET', `${berth.url}/v2/${repository}/manifests/${digest}`, { headers: { Accept: `${MediaTypes.ociManifest}, ${MediaTypes.ociIndex}`, ...berth.authHeaders } });
+  const reply = await send('GET', `${berth.url}/v2/${repository}/manifests/${digest}`, {
+    headers: { Accept: `${MediaTypes.ociManifest}, ${MediaTypes.ociIndex}`, ...berth.authHeaders },
+  });
   assert.equal(reply.status, 404);
   assert.equal(errorCode(reply), 'MANIFEST_UNKNOWN');
 }
@@ -121,7 +136,10 @@ async function roundTrip(t: TestContext, signal?: NodeJS.Signals): Promise<void>
 
   // Without the login nothing is served or accepted.
   await assert.rejects(inspect(`${registry}/e2e/app:v1`, [], ['--no-creds']), /authentication required|unauthorized/i);
-  await assert.rejects(push(`oci:${layout.dir}:img`, `${registry}/e2e/app:anonymous`, ['--dest-no-creds']), /authentication required|unauthorized/i);
+  await assert.rejects(
+    push(`oci:${layout.dir}:img`, `${registry}/e2e/app:anonymous`, ['--dest-no-creds']),
+    /authentication required|unauthorized/i,
+  );
   assert.equal((await send('GET', `${berth.url}/v2/e2e/app/tags/list`)).status, 401);
 
   if (signal) await restart(berth, signal);
@@ -132,18 +150,41 @@ async function roundTrip(t: TestContext, signal?: NodeJS.Signals): Promise<void>
   const manifest = manifestOf(image.digest);
   const info = await inspect(`${registry}/e2e/app:v1`);
   assert.equal(info.Digest, image.digest);
-  assert.deepEqual(info.Layers, manifest.layers.map((l) => l.digest));
+  assert.deepEqual(
+    info.Layers,
+    manifest.layers.map((l) => l.digest),
+  );
   assert.equal(info.Architecture, 'amd64');
   assert.equal(info.Os, 'linux');
-  assert.equal(await inspectRaw(`${registry}/e2e/app:v1`), layout.readBlob(image.digest).toString('utf8'), 'inspect --raw is the pushed manifest, byte for byte');
+  assert.equal(
+    await inspectRaw(`${registry}/e2e/app:v1`),
+    layout.readBlob(image.digest).toString('utf8'),
+    'inspect --raw is the pushed manifest, byte for byte',
+  );
 
-  assert.equal(await inspectRaw(`${registry}/e2e/multi:v1`), layout.readBlob(index.digest).toString('utf8'), 'inspect --raw is the pushed index, byte for byte');
+  assert.equal(
+    await inspectRaw(`${registry}/e2e/multi:v1`),
+    layout.readBlob(index.digest).toString('utf8'),
+    'inspect --raw is the pushed index, byte for byte',
+  );
   for (const child of manifestOf(index.digest).manifests!) {
     const platform = child.platform as { architecture: string; os: string };
-    const chosen = await inspect(`${registry}/e2e/multi:v1`, ['--override-arch', platform.architecture, '--override-os', platform.os]);
+    const chosen = await inspect(`${registry}/e2e/multi:v1`, [
+      '--override-arch',
+      platform.architecture,
+      '--override-os',
+      platform.os,
+    ]);
     assert.equal(chosen.Architecture, platform.architecture);
-    assert.deepEqual(chosen.Layers, manifestOf(child.digest).layers.map((l) => l.digest), `the ${platform.architecture} image of the index`);
-    assert.equal(await inspectRaw(`${registry}/e2e/multi@${child.digest}`), layout.readBlob(child.digest).toString('utf8'));
+    assert.deepEqual(
+      chosen.Layers,
+      manifestOf(child.digest).layers.map((l) => l.digest),
+      `the ${platform.architecture} image of the index`,
+    );
+    assert.equal(
+      await inspectRaw(`${registry}/e2e/multi@${child.digest}`),
+      layout.readBlob(child.digest).toString('utf8'),
+    );
   }
 
   const imageOut = scratchDir();
@@ -154,7 +195,8 @@ async function roundTrip(t: TestContext, signal?: NodeJS.Signals): Promise<void>
   assertSameContent(indexOut, index, 'multi');
 
   const stored = verifyBlobStore(berth.dataDir);
-  for (const digest of [...closure(image.digest), ...closure(index.digest)]) assert.ok(stored.includes(digest), `${digest} is in the blob store`);
+  for (const digest of [...closure(image.digest), ...closure(index.digest)])
+    assert.ok(stored.includes(digest), `${digest} is in the blob store`);
 
   // skopeo deletes a tag by resolving it and deleting the manifest's digest: every tag on it goes.
   await skopeo(['delete', '--tls-verify=false', `${registry}/e2e/app:v1`]);
@@ -169,7 +211,10 @@ async function roundTrip(t: TestContext, signal?: NodeJS.Signals): Promise<void>
     await assertManifestGone(berth, 'e2e/multi', index.digest);
     // Deleting an index leaves its platform images: they are manifests of their own.
     const child = manifestOf(index.digest).manifests![0]!;
-    assert.equal(await inspectRaw(`${registry}/e2e/multi@${child.digest}`), layout.readBlob(child.digest).toString('utf8'));
+    assert.equal(
+      await inspectRaw(`${registry}/e2e/multi@${child.digest}`),
+      layout.readBlob(child.digest).toString('utf8'),
+    );
   };
   await checkDeleted();
   if (signal) {
@@ -179,7 +224,8 @@ async function roundTrip(t: TestContext, signal?: NodeJS.Signals): Promise<void>
   verifyBlobStore(berth.dataDir);
 }
 
-test('skopeo pushes an image and an index, inspects, pulls them back byte-identical and deletes them', (t) => roundTrip(t));
+test('skopeo pushes an image and an index, inspects, pulls them back byte-identical and deletes them', (t) =>
+  roundTrip(t));
 
 test('the same round trip with a SIGTERM restart between push and pull', (t) => roundTrip(t, 'SIGTERM'));
 
@@ -220,15 +266,34 @@ test('skopeo copies between two repositories of Berth by mounting the layers', a
   const registry = `docker://${proxy.host}`;
 
   await push(`oci:${layout.dir}:img`, `${registry}/team-a/app:v1`);
-  await skopeo(['copy', '--src-tls-verify=false', '--dest-tls-verify=false', `${registry}/team-a/app:v1`, `${registry}/team-b/app:copied`]);
+  await skopeo([
+    'copy',
+    '--src-tls-verify=false',
+    '--dest-tls-verify=false',
+    `${registry}/team-a/app:v1`,
+    `${registry}/team-b/app:copied`,
+  ]);
 
   const layers = manifestOf(image.digest).layers.map((l) => l.digest);
   for (const digest of layers) {
-    const mounts = proxy.exchanges.filter((e) => e.method === 'POST' && e.url.startsWith('/v2/team-b/app/blobs/uploads/')
-      && e.url.includes(`mount=${encodeURIComponent(digest)}`) && e.url.includes(`from=${encodeURIComponent('team-a/app')}`));
+    const mounts = proxy.exchanges.filter(
+      (e) =>
+        e.method === 'POST' &&
+        e.url.startsWith('/v2/team-b/app/blobs/uploads/') &&
+        e.url.includes(`mount=${encodeURIComponent(digest)}`) &&
+        e.url.includes(`from=${encodeURIComponent('team-a/app')}`),
+    );
     assert.ok(mounts.length > 0, `skopeo asked to mount ${digest} from team-a/app`);
-    assert.ok(mounts.every((m) => m.status === 201), `the mount of ${digest} succeeded: ${JSON.stringify(mounts)}`);
-    const uploads = proxy.exchanges.filter((e) => e.method === 'PUT' && e.url.startsWith('/v2/team-b/app/blobs/uploads/') && e.url.includes(encodeURIComponent(digest)));
+    assert.ok(
+      mounts.every((m) => m.status === 201),
+      `the mount of ${digest} succeeded: ${JSON.stringify(mounts)}`,
+    );
+    const uploads = proxy.exchanges.filter(
+      (e) =>
+        e.method === 'PUT' &&
+        e.url.startsWith('/v2/team-b/app/blobs/uploads/') &&
+        e.url.includes(encodeURIComponent(digest)),
+    );
     assert.deepEqual(uploads, [], `${digest} was mounted, not uploaded again`);
   }
   const failures = proxy.exchanges.filter((e) => e.status >= 500);
@@ -257,16 +322,28 @@ test('skopeo copy --format v2s2 stores a Docker schema 2 manifest that inspects 
   assert.equal(converted.mediaType, MediaTypes.dockerManifest);
   assert.equal(converted.config.mediaType, MediaTypes.dockerConfig);
   assert.equal(converted.config.digest, source.config.digest, 'the config is unchanged');
-  assert.deepEqual(converted.layers.map((l) => l.mediaType), source.layers.map(() => 'application/vnd.docker.image.rootfs.diff.tar.gzip'));
-  assert.deepEqual(converted.layers.map((l) => [l.digest, l.size]), source.layers.map((l) => [l.digest, l.size]), 'the layers are the same blobs');
+  assert.deepEqual(
+    converted.layers.map((l) => l.mediaType),
+    source.layers.map(() => 'application/vnd.docker.image.rootfs.diff.tar.gzip'),
+  );
+  assert.deepEqual(
+    converted.layers.map((l) => [l.digest, l.size]),
+    source.layers.map((l) => [l.digest, l.size]),
+    'the layers are the same blobs',
+  );
 
   const info = await inspect(`${registry}/e2e/docker:v2`);
   assert.equal(info.Digest, digestOf(Buffer.from(raw)));
   assert.equal(info.Architecture, 'amd64');
-  assert.deepEqual(info.Layers, source.layers.map((l) => l.digest));
+  assert.deepEqual(
+    info.Layers,
+    source.layers.map((l) => l.digest),
+  );
   assert.deepEqual(info.RepoTags, ['v2']);
 
-  const head = await send('HEAD', `${berth.url}/v2/e2e/docker/manifests/v2`, { headers: { Accept: MediaTypes.dockerManifest, ...berth.authHeaders } });
+  const head = await send('HEAD', `${berth.url}/v2/e2e/docker/manifests/v2`, {
+    headers: { Accept: MediaTypes.dockerManifest, ...berth.authHeaders },
+  });
   assert.equal(head.status, 200);
   assert.equal(head.headers['content-type'], MediaTypes.dockerManifest);
   assert.equal(head.headers['docker-content-digest'], info.Digest);
@@ -274,7 +351,10 @@ test('skopeo copy --format v2s2 stores a Docker schema 2 manifest that inspects 
   const out = scratchDir();
   await pull(`${registry}/e2e/docker:v2`, `dir:${out}`);
   for (const layer of source.layers) {
-    assert.ok(readFileSync(join(out, layer.digest.slice('sha256:'.length))).equals(layout.readBlob(layer.digest)), `${layer.digest} pulls back byte-identical`);
+    assert.ok(
+      readFileSync(join(out, layer.digest.slice('sha256:'.length))).equals(layout.readBlob(layer.digest)),
+      `${layer.digest} pulls back byte-identical`,
+    );
   }
   assert.equal(readFileSync(join(out, 'manifest.json'), 'utf8'), raw);
 });

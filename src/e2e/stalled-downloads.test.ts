@@ -27,7 +27,11 @@ before(async () => {
   });
   const blob = randomBytes(BLOB);
   digest = digestOf(blob);
-  const res = await fetch(`${berth.url}/v2/stalls/big/blobs/uploads/?digest=${digest}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: blob });
+  const res = await fetch(`${berth.url}/v2/stalls/big/blobs/uploads/?digest=${digest}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: blob,
+  });
   assert.equal(res.status, 201, await res.text());
 });
 after(async () => {
@@ -53,14 +57,16 @@ async function held(): Promise<{ readAhead: number; decrypt: number; total: numb
 async function stall(): Promise<Socket[]> {
   const sockets: Socket[] = [];
   for (let i = 0; i < CLIENTS; i++) {
-    sockets.push(await new Promise<Socket>((resolve) => {
-      const socket = connect(Number(new URL(berth.url).port), '127.0.0.1', () => {
-        socket.pause();
-        socket.write(`GET /v2/stalls/big/blobs/${digest} HTTP/1.1\r\nHost: x\r\n\r\n`);
-        resolve(socket);
-      });
-      socket.on('error', () => {});
-    }));
+    sockets.push(
+      await new Promise<Socket>((resolve) => {
+        const socket = connect(Number(new URL(berth.url).port), '127.0.0.1', () => {
+          socket.pause();
+          socket.write(`GET /v2/stalls/big/blobs/${digest} HTTP/1.1\r\nHost: x\r\n\r\n`);
+          resolve(socket);
+        });
+        socket.on('error', () => {});
+      }),
+    );
   }
   return sockets;
 }
@@ -79,15 +85,31 @@ test('stalled downloads hold bounded memory, which comes back when they go', asy
     await sleep(2500);
     const grown = rss() - baseline;
     const during = await held();
-    assert.ok(grown < 160 * MiB, `round ${round}: resident memory grew by ${(grown / MiB).toFixed(0)} MiB with ${CLIENTS} stalled downloads`);
+    assert.ok(
+      grown < 160 * MiB,
+      `round ${round}: resident memory grew by ${(grown / MiB).toFixed(0)} MiB with ${CLIENTS} stalled downloads`,
+    );
     // The budget, plus at most one smallest chunk per download past it.
-    assert.ok(during.readAhead <= BUDGET + CLIENTS * 64 * 1024, `round ${round}: ${(during.readAhead / MiB).toFixed(1)} MiB read ahead`);
-    assert.ok(during.decrypt <= 24 * MiB, `round ${round}: stalled downloads gave their decrypting buffers back: ${(during.decrypt / MiB).toFixed(1)} MiB held`);
+    assert.ok(
+      during.readAhead <= BUDGET + CLIENTS * 64 * 1024,
+      `round ${round}: ${(during.readAhead / MiB).toFixed(1)} MiB read ahead`,
+    );
+    assert.ok(
+      during.decrypt <= 24 * MiB,
+      `round ${round}: stalled downloads gave their decrypting buffers back: ${(during.decrypt / MiB).toFixed(1)} MiB held`,
+    );
     for (const socket of sockets) socket.destroy();
     await sleep(1000);
     const afterwards = await held();
-    assert.equal(afterwards.total, 0, `round ${round}: nothing held once the clients went: ${JSON.stringify(afterwards)}`);
-    assert.ok(rss() - baseline < 160 * MiB, `round ${round}: resident memory afterwards ${(((rss() - baseline) / MiB)).toFixed(0)} MiB over the baseline`);
+    assert.equal(
+      afterwards.total,
+      0,
+      `round ${round}: nothing held once the clients went: ${JSON.stringify(afterwards)}`,
+    );
+    assert.ok(
+      rss() - baseline < 160 * MiB,
+      `round ${round}: resident memory afterwards ${((rss() - baseline) / MiB).toFixed(0)} MiB over the baseline`,
+    );
   }
   // Downloads still work, whole and correct.
   await downloadWhole();

@@ -42,7 +42,13 @@ export async function eventually(check: () => Promise<void>, ms = 8_000): Promis
 export class ServedBerth {
   private password: string | undefined;
 
-  private constructor(readonly dataDir: string, readonly port: number, private readonly env: NodeJS.ProcessEnv, private readonly args: string[], private child: ChildBerth) {}
+  private constructor(
+    readonly dataDir: string,
+    readonly port: number,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly args: string[],
+    private child: ChildBerth,
+  ) {}
 
   /** `args` are more flags of `berth serve`, e.g. --tls-self-signed. */
   static async start(env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<ServedBerth> {
@@ -56,8 +62,12 @@ export class ServedBerth {
    * from GetAuthorizationToken for the administrator's key, then `skopeo login --password-stdin`.
    */
   async login(host = this.host): Promise<void> {
-    this.password ??= (await fetchAuthorization({ endpoint: this.url, region: 'us-east-1', credentials: TEST_ADMIN })).password;
-    await skopeo(['login', '--tls-verify=false', '--username', 'AWS', '--password-stdin', host], { input: this.password });
+    this.password ??= (
+      await fetchAuthorization({ endpoint: this.url, region: 'us-east-1', credentials: TEST_ADMIN })
+    ).password;
+    await skopeo(['login', '--tls-verify=false', '--username', 'AWS', '--password-stdin', host], {
+      input: this.password,
+    });
   }
 
   /** The child's standard error so far (what it printed at start). */
@@ -133,7 +143,8 @@ export interface SendOptions {
 export function send(method: string, url: string, options: SendOptions = {}): Promise<Reply> {
   const { body, piece = 64 * 1024, paceMs = 0, timeoutMs = 30_000 } = options;
   const headers: Record<string, string | number> = { ...options.headers };
-  if (body && headers['Content-Length'] === undefined && headers['Transfer-Encoding'] === undefined) headers['Content-Length'] = body.length;
+  if (body && headers['Content-Length'] === undefined && headers['Transfer-Encoding'] === undefined)
+    headers['Content-Length'] = body.length;
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers, agent: false, timeout: timeoutMs }, (res) => {
       const parts: Buffer[] = [];
@@ -193,13 +204,22 @@ export function skopeoAuthFile(): string {
 }
 
 /** Runs skopeo (bounded in time, `input` on stdin); rejects with its stderr when it fails. */
-export function skopeo(args: string[], options: { timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<SkopeoResult> {
+export function skopeo(
+  args: string[],
+  options: { timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<SkopeoResult> {
   const env = { ...process.env, REGISTRY_AUTH_FILE: skopeoAuthFile(), ...options.env };
   return new Promise((resolve, reject) => {
-    const child = execFile('skopeo', ['--insecure-policy', ...args], { timeout: options.timeoutMs ?? 90_000, maxBuffer: 32 << 20, env }, (err, stdout, stderr) => {
-      if (err) reject(Object.assign(new Error(`skopeo ${args.join(' ')} failed: ${stderr || err.message}`), { stderr }));
-      else resolve({ stdout, stderr });
-    });
+    const child = execFile(
+      'skopeo',
+      ['--insecure-policy', ...args],
+      { timeout: options.timeoutMs ?? 90_000, maxBuffer: 32 << 20, env },
+      (err, stdout, stderr) => {
+        if (err)
+          reject(Object.assign(new Error(`skopeo ${args.join(' ')} failed: ${stderr || err.message}`), { stderr }));
+        else resolve({ stdout, stderr });
+      },
+    );
     // skopeo may exit without reading stdin (most commands do): that is no failure of the run.
     child.stdin?.on('error', () => {});
     child.stdin?.end(options.input);

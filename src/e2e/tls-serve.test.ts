@@ -81,18 +81,30 @@ describe('SIGHUP', () => {
       copyFileSync(second.files.cert, cert);
       copyFileSync(second.files.key, key);
       berth.signal('SIGHUP');
-      const after = await until(() => servedCertificate(berth.port, ca), (served) => served.fingerprint !== before.fingerprint, 'the new certificate');
+      const after = await until(
+        () => servedCertificate(berth.port, ca),
+        (served) => served.fingerprint !== before.fingerprint,
+        'the new certificate',
+      );
       assert.notEqual(after.serialNumber, before.serialNumber);
       assert.equal(after.fingerprint, new X509Certificate(readFileSync(cert)).fingerprint256);
       assert.equal(await h2Get(session, '/healthz'), 200, 'the connection opened before the reload still works');
       assert.ok(!session.closed && !session.destroyed);
       session.close();
-      await until(async () => berth.log, (said) => said.includes('reloaded the TLS certificate'), 'the reload log line');
+      await until(
+        async () => berth.log,
+        (said) => said.includes('reloaded the TLS certificate'),
+        'the reload log line',
+      );
 
       // Bad files: the reload is refused, said in the log, and the certificate served stays.
       writeFileSync(cert, 'not a certificate');
       berth.signal('SIGHUP');
-      await until(async () => berth.log, (said) => said.includes('was not reloaded'), 'the refused reload in the log');
+      await until(
+        async () => berth.log,
+        (said) => said.includes('was not reloaded'),
+        'the refused reload in the log',
+      );
       assert.match(berth.log, /is not in PEM format/);
       assert.equal((await servedCertificate(berth.port, ca)).fingerprint, after.fingerprint);
       assert.equal(berth.exitCode, null, 'still running');
@@ -115,7 +127,9 @@ describe('--tls-self-signed', () => {
       const session = http2Connect(berth.url, { ca });
       assert.equal(await h2Get(session, '/healthz'), 200);
       const agent = new Agent({ keepAlive: true, ca });
-      await new Promise<void>((resolve, reject) => httpsGet(`${berth.url}/healthz`, { agent }, (res) => res.resume().on('end', resolve)).on('error', reject));
+      await new Promise<void>((resolve, reject) =>
+        httpsGet(`${berth.url}/healthz`, { agent }, (res) => res.resume().on('end', resolve)).on('error', reject),
+      );
       const stopping = Date.now();
       assert.deepEqual(await berth.stop('SIGTERM'), { code: 0, signal: null });
       assert.ok(Date.now() - stopping < 5_000, `stopped in ${Date.now() - stopping} ms`);
@@ -123,7 +137,11 @@ describe('--tls-self-signed', () => {
       agent.destroy();
       await berth.start();
       assert.ok(readFileSync(caFile).equals(ca), 'the same CA');
-      assert.equal((await servedCertificate(berth.port, ca)).fingerprint, before.fingerprint, 'the same server certificate');
+      assert.equal(
+        (await servedCertificate(berth.port, ca)).fingerprint,
+        before.fingerprint,
+        'the same server certificate',
+      );
       assert.ok(berth.stderr.includes(`Trust the CA certificate ${caFile}:`), berth.stderr);
     } finally {
       await berth.close();
@@ -132,7 +150,15 @@ describe('--tls-self-signed', () => {
 });
 
 describe('wrong TLS settings stop the start with one line', () => {
-  const serve = (args: string[]) => runScript(CLI, ['serve', '--data-dir', join(scratchDir('berth-tls-bad-'), 'data'), '--listen', '127.0.0.1:0', ...args]);
+  const serve = (args: string[]) =>
+    runScript(CLI, [
+      'serve',
+      '--data-dir',
+      join(scratchDir('berth-tls-bad-'), 'data'),
+      '--listen',
+      '127.0.0.1:0',
+      ...args,
+    ]);
 
   it('a missing file, a key of another certificate, half the flags, both ways at once', async () => {
     const missing = await serve(['--tls-cert', '/nonexistent/server.crt', '--tls-key', '/nonexistent/server.key']);
@@ -143,7 +169,10 @@ describe('wrong TLS settings stop the start with one line', () => {
     const b = ensureSelfSigned(join(scratchDir('berth-tls-b-'), 'tls'), ['localhost']);
     const mismatch = await serve(['--tls-cert', a.files.cert, '--tls-key', b.files.key]);
     assert.equal(mismatch.code, 1);
-    assert.match(mismatch.stderr, /^berth: the TLS private key .* cannot be used with the certificate .*: the key is not the key of this certificate\n$/);
+    assert.match(
+      mismatch.stderr,
+      /^berth: the TLS private key .* cannot be used with the certificate .*: the key is not the key of this certificate\n$/,
+    );
 
     const half = await serve(['--tls-cert', a.files.cert]);
     assert.equal(half.code, 2);
@@ -151,7 +180,8 @@ describe('wrong TLS settings stop the start with one line', () => {
     const both = await serve(['--tls-self-signed', '--tls-cert', a.files.cert, '--tls-key', a.files.key]);
     assert.equal(both.code, 2);
     assert.match(both.stderr, /tls\.selfSigned: either tls\.selfSigned or tls\.cert and tls\.key/);
-    for (const result of [missing, mismatch, half, both]) assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+    for (const result of [missing, mismatch, half, both])
+      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
   });
 });
 

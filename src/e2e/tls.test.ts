@@ -15,7 +15,11 @@ import { AWS_CLI, requireAwsCli, requireTool } from '../testing/tools.js';
 import { ServedBerth, skopeo } from './support.js';
 
 const AWS = AWS_CLI;
-const ADMIN_ENV = { AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey, AWS_PAGER: '' };
+const ADMIN_ENV = {
+  AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
+  AWS_PAGER: '',
+};
 
 let berth: ServedBerth;
 let caFile: string;
@@ -45,22 +49,42 @@ after(async () => {
 /** The status of GET /v2/ over https (trusting the CA) with Basic AWS:<password>. */
 function v2Status(password: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    request(`${berth.url}/v2/`, { ca: readFileSync(caFile), agent: false, headers: { authorization: `Basic ${Buffer.from(`AWS:${password}`).toString('base64')}` } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    }).on('error', reject).end();
+    request(
+      `${berth.url}/v2/`,
+      {
+        ca: readFileSync(caFile),
+        agent: false,
+        headers: { authorization: `Basic ${Buffer.from(`AWS:${password}`).toString('base64')}` },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    )
+      .on('error', reject)
+      .end();
   });
 }
 
 function assertPulled(outDir: string): void {
-  const manifest = JSON.parse(layout.readBlob(image.digest).toString('utf8')) as { config: Descriptor; layers: Descriptor[] };
+  const manifest = JSON.parse(layout.readBlob(image.digest).toString('utf8')) as {
+    config: Descriptor;
+    layers: Descriptor[];
+  };
   const expected = [image.digest, manifest.config.digest, ...manifest.layers.map((l) => l.digest)].sort();
-  const written = readdirSync(join(outDir, 'blobs', 'sha256')).map((hex) => `sha256:${hex}`).sort();
+  const written = readdirSync(join(outDir, 'blobs', 'sha256'))
+    .map((hex) => `sha256:${hex}`)
+    .sort();
   assert.deepEqual(written, expected);
-  for (const digest of written) assert.ok(readFileSync(join(outDir, 'blobs', 'sha256', digest.slice(7))).equals(layout.readBlob(digest)), `${digest} is byte-identical`);
+  for (const digest of written)
+    assert.ok(
+      readFileSync(join(outDir, 'blobs', 'sha256', digest.slice(7))).equals(layout.readBlob(digest)),
+      `${digest} is byte-identical`,
+    );
 }
 
-const login = (args: string[], env: NodeJS.ProcessEnv) => runScript(CLI, ['login', '--endpoint-url', berth.url, ...args], { ...ADMIN_ENV, ...env });
+const login = (args: string[], env: NodeJS.ProcessEnv) =>
+  runScript(CLI, ['login', '--endpoint-url', berth.url, ...args], { ...ADMIN_ENV, ...env });
 
 it('the start says which CA to trust and how, and serves https', () => {
   assert.match(berth.url, /^https:\/\//);
@@ -74,7 +98,11 @@ it('the start says which CA to trust and how, and serves https', () => {
 
 describe('berth login over https', () => {
   it('trusts the CA through NODE_EXTRA_CA_CERTS, AWS_CA_BUNDLE or --ca-bundle', async () => {
-    for (const trust of [{ env: { NODE_EXTRA_CA_CERTS: caFile }, args: [] }, { env: { AWS_CA_BUNDLE: caFile }, args: [] }, { env: {}, args: ['--ca-bundle', caFile] }]) {
+    for (const trust of [
+      { env: { NODE_EXTRA_CA_CERTS: caFile }, args: [] },
+      { env: { AWS_CA_BUNDLE: caFile }, args: [] },
+      { env: {}, args: ['--ca-bundle', caFile] },
+    ]) {
       const result = await login(trust.args, trust.env);
       assert.equal(result.code, 0, result.stderr);
       assert.equal(await v2Status(result.stdout.trim()), 200);
@@ -85,7 +113,10 @@ describe('berth login over https', () => {
     const result = await login([], {});
     assert.equal(result.code, 1);
     assert.equal(result.stdout, '');
-    assert.match(result.stderr, /^berth: the certificate of https:\/\/127\.0\.0\.1:\d+ is not trusted \(.*\): trust its CA with NODE_EXTRA_CA_CERTS/);
+    assert.match(
+      result.stderr,
+      /^berth: the certificate of https:\/\/127\.0\.0\.1:\d+ is not trusted \(.*\): trust its CA with NODE_EXTRA_CA_CERTS/,
+    );
     assert.doesNotMatch(result.stderr, /\n\s+at /);
     const missing = await login(['--ca-bundle', '/nonexistent/ca.pem'], {});
     assert.match(missing.stderr, /^berth: cannot read the CA bundle \/nonexistent\/ca\.pem/);
@@ -97,16 +128,41 @@ describe('skopeo with TLS verification on', () => {
     if (!requireTool(t, 'skopeo', 'apt-get install -y skopeo')) return;
     const password = (await login([], { NODE_EXTRA_CA_CERTS: caFile })).stdout.trim();
     const authfile = join(scratchDir('berth-tls-auth-'), 'auth.json');
-    const loggedIn = await skopeo(['login', '--cert-dir', certDir, '--authfile', authfile, '--username', 'AWS', '--password-stdin', berth.host], { input: password });
+    const loggedIn = await skopeo(
+      ['login', '--cert-dir', certDir, '--authfile', authfile, '--username', 'AWS', '--password-stdin', berth.host],
+      { input: password },
+    );
     assert.match(loggedIn.stdout, /Login Succeeded/);
-    await skopeo(['copy', '--authfile', authfile, '--dest-cert-dir', certDir, `oci:${layout.dir}:img`, `docker://${berth.host}/tls/app:v1`]);
+    await skopeo([
+      'copy',
+      '--authfile',
+      authfile,
+      '--dest-cert-dir',
+      certDir,
+      `oci:${layout.dir}:img`,
+      `docker://${berth.host}/tls/app:v1`,
+    ]);
     const out = scratchDir('berth-tls-out-');
-    await skopeo(['copy', '--authfile', authfile, '--src-cert-dir', certDir, `docker://${berth.host}/tls/app:v1`, `oci:${out}:img`]);
+    await skopeo([
+      'copy',
+      '--authfile',
+      authfile,
+      '--src-cert-dir',
+      certDir,
+      `docker://${berth.host}/tls/app:v1`,
+      `oci:${out}:img`,
+    ]);
     assertPulled(out);
-    const inspected = JSON.parse((await skopeo(['inspect', '--authfile', authfile, '--cert-dir', certDir, `docker://${berth.host}/tls/app:v1`])).stdout) as { Digest: string };
+    const inspected = JSON.parse(
+      (await skopeo(['inspect', '--authfile', authfile, '--cert-dir', certDir, `docker://${berth.host}/tls/app:v1`]))
+        .stdout,
+    ) as { Digest: string };
     assert.equal(inspected.Digest, image.digest);
     // Verification is really on: the same call without the CA is refused by skopeo itself.
-    await assert.rejects(skopeo(['inspect', '--authfile', authfile, `docker://${berth.host}/tls/app:v1`]), /certificate signed by unknown authority|x509/);
+    await assert.rejects(
+      skopeo(['inspect', '--authfile', authfile, `docker://${berth.host}/tls/app:v1`]),
+      /certificate signed by unknown authority|x509/,
+    );
   });
 
   it('calls docker-credential-berth, which asks the API over https trusting NODE_EXTRA_CA_CERTS', async (t) => {
@@ -117,14 +173,45 @@ describe('skopeo with TLS verification on', () => {
     symlinkSync(CREDENTIAL_HELPER, join(bin, 'docker-credential-berth'));
     const authfile = join(dir, 'auth.json');
     writeFileSync(authfile, JSON.stringify({ credHelpers: { [berth.host]: 'berth' } }));
-    const env = { ...ADMIN_ENV, NODE_EXTRA_CA_CERTS: caFile, PATH: [bin, dirname(process.execPath), process.env.PATH].join(delimiter) };
-    await skopeo(['copy', '--authfile', authfile, '--dest-cert-dir', certDir, `oci:${layout.dir}:img`, `docker://${berth.host}/tls/helper:v1`], { env });
+    const env = {
+      ...ADMIN_ENV,
+      NODE_EXTRA_CA_CERTS: caFile,
+      PATH: [bin, dirname(process.execPath), process.env.PATH].join(delimiter),
+    };
+    await skopeo(
+      [
+        'copy',
+        '--authfile',
+        authfile,
+        '--dest-cert-dir',
+        certDir,
+        `oci:${layout.dir}:img`,
+        `docker://${berth.host}/tls/helper:v1`,
+      ],
+      { env },
+    );
     const out = scratchDir('berth-tls-out-');
-    await skopeo(['copy', '--authfile', authfile, '--src-cert-dir', certDir, `docker://${berth.host}/tls/helper:v1`, `oci:${out}:img`], { env });
+    await skopeo(
+      [
+        'copy',
+        '--authfile',
+        authfile,
+        '--src-cert-dir',
+        certDir,
+        `docker://${berth.host}/tls/helper:v1`,
+        `oci:${out}:img`,
+      ],
+      { env },
+    );
     assertPulled(out);
     // The helper itself: a host without a scheme is asked over https; it never falls back to
     // plain HTTP for a certificate it does not trust.
-    const answer = await runScript(CREDENTIAL_HELPER, ['get'], { ...ADMIN_ENV, NODE_EXTRA_CA_CERTS: caFile }, `${berth.host}\n`);
+    const answer = await runScript(
+      CREDENTIAL_HELPER,
+      ['get'],
+      { ...ADMIN_ENV, NODE_EXTRA_CA_CERTS: caFile },
+      `${berth.host}\n`,
+    );
     assert.equal(answer.code, 0, answer.stdout);
     assert.equal(await v2Status((JSON.parse(answer.stdout) as { Secret: string }).Secret), 200);
     const untrusted = await runScript(CREDENTIAL_HELPER, ['get'], ADMIN_ENV, `${berth.host}\n`);
@@ -134,19 +221,37 @@ describe('skopeo with TLS verification on', () => {
 });
 
 describe('the AWS CLI v2 over https', () => {
-  const aws = (args: string[], env: NodeJS.ProcessEnv = {}) => runProgram(AWS, [...args, '--endpoint-url', berth.url, '--region', 'us-east-1', '--output', 'json'], { ...ADMIN_ENV, ...env });
+  const aws = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    runProgram(AWS, [...args, '--endpoint-url', berth.url, '--region', 'us-east-1', '--output', 'json'], {
+      ...ADMIN_ENV,
+      ...env,
+    });
 
   it('calls the ECR API with --ca-bundle or AWS_CA_BUNDLE, and refuses an untrusted certificate', async (t) => {
     if (!requireAwsCli(t)) return;
     const created = await aws(['ecr', 'create-repository', '--repository-name', 'tls/cli', '--ca-bundle', caFile]);
     assert.equal(created.code, 0, created.stderr);
-    assert.equal((JSON.parse(created.stdout) as { repository: { repositoryUri: string } }).repository.repositoryUri, `${berth.host}/tls/cli`);
-    const described = await aws(['ecr', 'describe-repositories', '--repository-names', 'tls/cli'], { AWS_CA_BUNDLE: caFile });
+    assert.equal(
+      (JSON.parse(created.stdout) as { repository: { repositoryUri: string } }).repository.repositoryUri,
+      `${berth.host}/tls/cli`,
+    );
+    const described = await aws(['ecr', 'describe-repositories', '--repository-names', 'tls/cli'], {
+      AWS_CA_BUNDLE: caFile,
+    });
     assert.equal(described.code, 0, described.stderr);
-    assert.deepEqual((JSON.parse(described.stdout) as { repositories: { repositoryName: string }[] }).repositories.map((r) => r.repositoryName), ['tls/cli']);
+    assert.deepEqual(
+      (JSON.parse(described.stdout) as { repositories: { repositoryName: string }[] }).repositories.map(
+        (r) => r.repositoryName,
+      ),
+      ['tls/cli'],
+    );
     const token = await aws(['ecr', 'get-authorization-token', '--ca-bundle', caFile]);
     assert.equal(token.code, 0, token.stderr);
-    assert.equal((JSON.parse(token.stdout) as { authorizationData: { proxyEndpoint: string }[] }).authorizationData[0]!.proxyEndpoint, berth.url);
+    assert.equal(
+      (JSON.parse(token.stdout) as { authorizationData: { proxyEndpoint: string }[] }).authorizationData[0]!
+        .proxyEndpoint,
+      berth.url,
+    );
     const password = await aws(['ecr', 'get-login-password', '--ca-bundle', caFile]);
     assert.equal(await v2Status(password.stdout.trim()), 200);
     const untrusted = await aws(['ecr', 'describe-repositories']);

@@ -19,7 +19,10 @@ describe('SigV4: signed header names that are Object.prototype properties', () =
   // Object.prototype.constructor as the header's value and throw a TypeError, answered 500.
   for (const name of ['constructor', '__proto__']) {
     test(`SignedHeaders=host;${name} is IncompleteSignatureException (400), not a 500`, async () => {
-      const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+      const amzDate = new Date()
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d{3}/, '');
       const response = await fetch(`${berth.url}/`, {
         method: 'POST',
         body: '{}',
@@ -46,11 +49,20 @@ describe('schema 1: a signature whose alg is an Object.prototype property', () =
       const name = 'fuzz/schema1-alg';
       const layer = await pushBlob(berth.berth.app, name, randomBlob());
       const id = randomBytes(32).toString('hex');
-      const payload = Buffer.from(JSON.stringify({
-        schemaVersion: 1, name, tag: 'v1', architecture: 'amd64',
-        fsLayers: [{ blobSum: layer.digest }],
-        history: [{ v1Compatibility: JSON.stringify({ id, created: '2015-10-01T00:00:00Z' }) }],
-      }, null, 3));
+      const payload = Buffer.from(
+        JSON.stringify(
+          {
+            schemaVersion: 1,
+            name,
+            tag: 'v1',
+            architecture: 'amd64',
+            fsLayers: [{ blobSum: layer.digest }],
+            history: [{ v1Compatibility: JSON.stringify({ id, created: '2015-10-01T00:00:00Z' }) }],
+          },
+          null,
+          3,
+        ),
+      );
       const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
       const signed = signPrettyJws(payload, key, new Date('2015-10-01T00:00:00Z')).toString('utf8');
       // The signatures follow the signed payload: changing their header leaves the payload whole.
@@ -72,7 +84,17 @@ describe('policies: a condition operator that is an Object.prototype property', 
       const app = berth.berth.app;
       const repositoryName = 'fuzz/policy-operator';
       await callApi(app, 'CreateRepository', { repositoryName });
-      const policyText = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 'ecr:BatchGetImage', Condition: { [operator]: { 'aws:SourceIp': '10.0.0.1' } } }] });
+      const policyText = JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 'ecr:BatchGetImage',
+            Condition: { [operator]: { 'aws:SourceIp': '10.0.0.1' } },
+          },
+        ],
+      });
       const res = await callApi(app, 'SetRepositoryPolicy', { repositoryName, policyText });
       assert.equal(res.statusCode, 400, res.body);
       const body = res.json() as { __type: string; message: string };
@@ -89,9 +111,23 @@ describe('schema 1 conversion of an image with no layers', () => {
   test('a Docker image with no layers pulled by a schema 1 client is MANIFEST_UNKNOWN (404), not a 500', async () => {
     const app = berth.berth.app;
     const name = 'fuzz/no-layers';
-    const config = await pushBlob(app, name, Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } })), MediaTypes.dockerConfig);
-    await pushManifest(app, name, 'v1', { schemaVersion: 2, mediaType: MediaTypes.dockerManifest, config, layers: [] }, MediaTypes.dockerManifest);
-    const res = await app.inject({ url: `/v2/${name}/manifests/v1`, headers: { accept: MediaTypes.dockerSchema1Signed } });
+    const config = await pushBlob(
+      app,
+      name,
+      Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } })),
+      MediaTypes.dockerConfig,
+    );
+    await pushManifest(
+      app,
+      name,
+      'v1',
+      { schemaVersion: 2, mediaType: MediaTypes.dockerManifest, config, layers: [] },
+      MediaTypes.dockerManifest,
+    );
+    const res = await app.inject({
+      url: `/v2/${name}/manifests/v1`,
+      headers: { accept: MediaTypes.dockerSchema1Signed },
+    });
     assertError(res, 404, 'MANIFEST_UNKNOWN');
     // The image itself is still served to a client that takes its own format.
     const own = await app.inject({ url: `/v2/${name}/manifests/v1`, headers: { accept: MediaTypes.dockerManifest } });

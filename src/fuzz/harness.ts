@@ -12,7 +12,8 @@ import type { TestContext } from 'node:test';
 import fc from 'fast-check';
 
 const override = process.env.BERTH_FUZZ_RUNS ? Number(process.env.BERTH_FUZZ_RUNS) : undefined;
-if (override !== undefined && !(Number.isSafeInteger(override) && override > 0)) throw new Error(`BERTH_FUZZ_RUNS must be a positive integer, not ${process.env.BERTH_FUZZ_RUNS}`);
+if (override !== undefined && !(Number.isSafeInteger(override) && override > 0))
+  throw new Error(`BERTH_FUZZ_RUNS must be a positive integer, not ${process.env.BERTH_FUZZ_RUNS}`);
 const fixedSeed = process.env.BERTH_FUZZ_SEED ? Number(process.env.BERTH_FUZZ_SEED) : undefined;
 
 function parameters(t: TestContext, runs: number): { numRuns: number; seed: number } {
@@ -23,12 +24,20 @@ function parameters(t: TestContext, runs: number): { numRuns: number; seed: numb
 }
 
 /** Runs a property `runs` times (or BERTH_FUZZ_RUNS), printing the seed and the count. */
-export function check<Ts extends [unknown, ...unknown[]]>(t: TestContext, runs: number, property: fc.IProperty<Ts>): void {
+export function check<Ts extends [unknown, ...unknown[]]>(
+  t: TestContext,
+  runs: number,
+  property: fc.IProperty<Ts>,
+): void {
   fc.assert(property, { ...parameters(t, runs), includeErrorInReport: true });
 }
 
 /** check for an asynchronous property. */
-export function checkAsync<Ts extends [unknown, ...unknown[]]>(t: TestContext, runs: number, property: fc.IAsyncProperty<Ts>): Promise<void> {
+export function checkAsync<Ts extends [unknown, ...unknown[]]>(
+  t: TestContext,
+  runs: number,
+  property: fc.IAsyncProperty<Ts>,
+): Promise<void> {
   return fc.assert(property, { ...parameters(t, runs), includeErrorInReport: true });
 }
 
@@ -47,7 +56,11 @@ export function onlyThrows<T>(fn: () => T, allowed: (err: unknown) => boolean, w
 }
 
 /** onlyThrows for an asynchronous `fn`: it resolves, or rejects with an error `allowed` accepts. */
-export async function onlyRejects<T>(fn: () => Promise<T>, allowed: (err: unknown) => boolean, what: string): Promise<T | undefined> {
+export async function onlyRejects<T>(
+  fn: () => Promise<T>,
+  allowed: (err: unknown) => boolean,
+  what: string,
+): Promise<T | undefined> {
   try {
     return await fn();
   } catch (err) {

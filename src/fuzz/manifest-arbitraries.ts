@@ -10,28 +10,51 @@ export const PROTOTYPE_KEYS = ['constructor', '__proto__', 'toString', 'hasOwnPr
 const hex = fc.string({ unit: fc.constantFrom(...'0123456789abcdef'.split('')), minLength: 64, maxLength: 64 });
 export const digest = hex.map((h) => `sha256:${h}`);
 const token = fc.stringMatching(/^[a-z0-9][a-z0-9.+-]{0,15}$/);
-const mediaType = fc.oneof(fc.tuple(token, token).map(([a, b]) => `${a}/${b}`), fc.constantFrom('application/vnd.oci.image.layer.v1.tar+gzip', 'application/octet-stream'));
-const annotations = fc.dictionary(fc.string({ maxLength: 10 }).filter((k) => k !== '__proto__'), fc.string({ maxLength: 10 }), { maxKeys: 3 });
+const mediaType = fc.oneof(
+  fc.tuple(token, token).map(([a, b]) => `${a}/${b}`),
+  fc.constantFrom('application/vnd.oci.image.layer.v1.tar+gzip', 'application/octet-stream'),
+);
+const annotations = fc.dictionary(
+  fc.string({ maxLength: 10 }).filter((k) => k !== '__proto__'),
+  fc.string({ maxLength: 10 }),
+  { maxKeys: 3 },
+);
 
-export const descriptor: fc.Arbitrary<Descriptor> = fc.record({
-  mediaType,
-  digest,
-  size: fc.maxSafeNat(),
-  urls: fc.array(fc.webUrl(), { maxLength: 2 }),
-  annotations,
-  platform: fc.record({ os: fc.constantFrom('linux', 'windows'), architecture: fc.constantFrom('amd64', 'arm64') }),
-}, { requiredKeys: ['mediaType', 'digest', 'size'] });
+export const descriptor: fc.Arbitrary<Descriptor> = fc.record(
+  {
+    mediaType,
+    digest,
+    size: fc.maxSafeNat(),
+    urls: fc.array(fc.webUrl(), { maxLength: 2 }),
+    annotations,
+    platform: fc.record({ os: fc.constantFrom('linux', 'windows'), architecture: fc.constantFrom('amd64', 'arm64') }),
+  },
+  { requiredKeys: ['mediaType', 'digest', 'size'] },
+);
 
-const DOCKER_LAYERS = ['application/vnd.docker.image.rootfs.diff.tar.gzip', 'application/vnd.docker.image.rootfs.diff.tar', MediaTypes.dockerForeignLayer];
-const OCI_LAYERS = ['application/vnd.oci.image.layer.v1.tar', 'application/vnd.oci.image.layer.v1.tar+gzip', 'application/vnd.oci.image.layer.v1.tar+zstd', 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip'];
+const DOCKER_LAYERS = [
+  'application/vnd.docker.image.rootfs.diff.tar.gzip',
+  'application/vnd.docker.image.rootfs.diff.tar',
+  MediaTypes.dockerForeignLayer,
+];
+const OCI_LAYERS = [
+  'application/vnd.oci.image.layer.v1.tar',
+  'application/vnd.oci.image.layer.v1.tar+gzip',
+  'application/vnd.oci.image.layer.v1.tar+zstd',
+  'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
+];
 
 /** A descriptor of the Docker family's fields only (no annotations), so conversions can round-trip it. */
-export const plainDescriptor = (types: readonly string[]) => fc.record({
-  mediaType: fc.constantFrom(...types),
-  size: fc.maxSafeNat(),
-  digest,
-  urls: fc.array(fc.webUrl(), { minLength: 1, maxLength: 2 }),
-}, { requiredKeys: ['mediaType', 'size', 'digest'] }) as fc.Arbitrary<Descriptor>;
+export const plainDescriptor = (types: readonly string[]) =>
+  fc.record(
+    {
+      mediaType: fc.constantFrom(...types),
+      size: fc.maxSafeNat(),
+      digest,
+      urls: fc.array(fc.webUrl(), { minLength: 1, maxLength: 2 }),
+    },
+    { requiredKeys: ['mediaType', 'size', 'digest'] },
+  ) as fc.Arbitrary<Descriptor>;
 
 export interface Image {
   schemaVersion: 2;
@@ -48,16 +71,21 @@ export const dockerImage: fc.Arbitrary<Image> = fc.record({
   layers: fc.array(plainDescriptor(DOCKER_LAYERS), { maxLength: 5 }),
 });
 
-export const ociImage: fc.Arbitrary<Image> = fc.record({
-  schemaVersion: fc.constant(2 as const),
-  mediaType: fc.constant(MediaTypes.ociManifest),
-  config: plainDescriptor([MediaTypes.ociConfig]),
-  layers: fc.array(plainDescriptor(OCI_LAYERS), { maxLength: 5 }),
-  annotations,
-}, { requiredKeys: ['schemaVersion', 'mediaType', 'config', 'layers'] });
+export const ociImage: fc.Arbitrary<Image> = fc.record(
+  {
+    schemaVersion: fc.constant(2 as const),
+    mediaType: fc.constant(MediaTypes.ociManifest),
+    config: plainDescriptor([MediaTypes.ociConfig]),
+    layers: fc.array(plainDescriptor(OCI_LAYERS), { maxLength: 5 }),
+    annotations,
+  },
+  { requiredKeys: ['schemaVersion', 'mediaType', 'config', 'layers'] },
+);
 
 /** An object whose keys are prototype property names, with arbitrary values. */
-export const prototypeKeyed = fc.dictionary(fc.constantFrom(...PROTOTYPE_KEYS), fc.jsonValue({ maxDepth: 1 }), { minKeys: 1 }).map((o) => JSON.parse(JSON.stringify(o)) as unknown);
+export const prototypeKeyed = fc
+  .dictionary(fc.constantFrom(...PROTOTYPE_KEYS), fc.jsonValue({ maxDepth: 1 }), { minKeys: 1 })
+  .map((o) => JSON.parse(JSON.stringify(o)) as unknown);
 
 export interface Mutation {
   /** Picks the path: an index into every path of the value, modulo their count. */

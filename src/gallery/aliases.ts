@@ -12,7 +12,10 @@ const RESOLVE_CACHE_MS = 5_000;
 export class AliasService {
   private readonly resolved = new Map<string, { at: number; accountId: string | undefined }>();
 
-  constructor(private readonly store: MetadataStore, private readonly reservedVendors: readonly string[]) {}
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly reservedVendors: readonly string[],
+  ) {}
 
   /** The account's public registry, made with a fresh default alias the first time. */
   async ensureRegistry(accountId: string): Promise<PublicRegistry> {
@@ -34,7 +37,10 @@ export class AliasService {
     if (problem) throw new ManagementError('INVALID_PARAMETER', `Invalid parameter at 'aliasName': ${problem}`);
     await this.ensureRegistry(accountId);
     if (!(await this.store.publicRegistry.requestAlias(accountId, name, Date.now()))) {
-      throw new ManagementError('INVALID_PARAMETER', `Invalid parameter at 'aliasName': the alias '${name}' is taken or already requested`);
+      throw new ManagementError(
+        'INVALID_PARAMETER',
+        `Invalid parameter at 'aliasName': the alias '${name}' is taken or already requested`,
+      );
     }
     return (await this.store.publicRegistry.alias(name))!;
   }

@@ -53,9 +53,15 @@ export interface RepositoryPage {
 }
 
 export class GalleryService {
-  constructor(private readonly store: MetadataStore, private readonly aliases: AliasService) {}
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly aliases: AliasService,
+  ) {}
 
-  async search(query: SearchQuery, page: { offset: number; limit: number }): Promise<{ items: RepositoryCard[]; total: number; nextOffset?: number }> {
+  async search(
+    query: SearchQuery,
+    page: { offset: number; limit: number },
+  ): Promise<{ items: RepositoryCard[]; total: number; nextOffset?: number }> {
     const terms = (query.text ?? '').toLowerCase().split(/\s+/).filter(Boolean).slice(0, MAX_TERMS);
     let only: string | undefined;
     if (query.alias) {
@@ -65,7 +71,11 @@ export class GalleryService {
     const publishers = terms.length ? await this.publishers(only) : new Map<string, Publisher>();
     const found = new Map<string, PublicRepositoryEntry>();
     // Repositories whose own text holds every term...
-    for (const entry of await this.store.publicRegistry.search(terms, { ...(only && { accountId: only }), limit: MAX_CANDIDATES })) found.set(entry.repository.id, entry);
+    for (const entry of await this.store.publicRegistry.search(terms, {
+      ...(only && { accountId: only }),
+      limit: MAX_CANDIDATES,
+    }))
+      found.set(entry.repository.id, entry);
     // ...and those of a publisher some term names (an alias it begins, its display name, alias/name-prefix), holding the other terms.
     for (const publisher of terms.length ? publishers.values() : []) {
       const rest: string[] = [];
@@ -79,29 +89,48 @@ export class GalleryService {
         rest.push(match ? match.namePrefix : term);
       }
       if (!named) continue;
-      for (const entry of await this.store.publicRegistry.search(rest, { accountId: publisher.accountId, limit: MAX_CANDIDATES })) {
+      for (const entry of await this.store.publicRegistry.search(rest, {
+        accountId: publisher.accountId,
+        limit: MAX_CANDIDATES,
+      })) {
         if (prefixes.every((p) => meetsPrefix(entry, p))) found.set(entry.repository.id, entry);
       }
     }
-    const matches = (values: string[], wanted: string | undefined) => !wanted || values.some((v) => v.toLowerCase() === wanted.toLowerCase());
-    const filtered = [...found.values()].filter((e) => matches(e.catalog.architectures, query.architecture) && matches(e.catalog.operatingSystems, query.operatingSystem));
+    const matches = (values: string[], wanted: string | undefined) =>
+      !wanted || values.some((v) => v.toLowerCase() === wanted.toLowerCase());
+    const filtered = [...found.values()].filter(
+      (e) =>
+        matches(e.catalog.architectures, query.architecture) &&
+        matches(e.catalog.operatingSystems, query.operatingSystem),
+    );
     const cards = await this.cards(filtered);
-    const ranked = filtered.map((entry, i) => ({ ...cards[i]!, card: cards[i]!, score: score(entry, publishers.get(accountOfKey(entry.repository.accountId)), terms) }));
+    const ranked = filtered.map((entry, i) => ({
+      ...cards[i]!,
+      card: cards[i]!,
+      score: score(entry, publishers.get(accountOfKey(entry.repository.accountId)), terms),
+    }));
     // Without text there is nothing to be relevant to: by name then.
-    ranked.sort(comparator(terms.length ? query.sort ?? 'relevance' : query.sort === 'pushed' ? 'pushed' : 'name'));
+    ranked.sort(comparator(terms.length ? (query.sort ?? 'relevance') : query.sort === 'pushed' ? 'pushed' : 'name'));
     const items = ranked.slice(page.offset, page.offset + page.limit).map((s) => s.card);
     const next = page.offset + page.limit;
     return { items, total: ranked.length, ...(next < ranked.length && { nextOffset: next }) };
   }
 
   /** A publisher: its alias's registry and repositories (by name, or the most recently pushed first); undefined for an alias that is not active. */
-  async publisher(alias: string, sort: 'name' | 'pushed' = 'name'): Promise<{ alias: string; displayName: string; repositories: RepositoryCard[] } | undefined> {
+  async publisher(
+    alias: string,
+    sort: 'name' | 'pushed' = 'name',
+  ): Promise<{ alias: string; displayName: string; repositories: RepositoryCard[] } | undefined> {
     const accountId = await this.aliases.resolve(alias);
     if (!accountId) return undefined;
     const entries = await this.store.publicRegistry.search([], { accountId, limit: MAX_CANDIDATES });
     const cards = await this.cards(entries);
     cards.sort(comparator(sort));
-    return { alias, displayName: (await this.store.publicRegistry.registry(accountId))?.displayName ?? '', repositories: cards };
+    return {
+      alias,
+      displayName: (await this.store.publicRegistry.registry(accountId))?.displayName ?? '',
+      repositories: cards,
+    };
   }
 
   async repository(alias: string, name: string): Promise<RepositoryPage | undefined> {
@@ -109,7 +138,14 @@ export class GalleryService {
     if (!accountId) return undefined;
     const repository = await this.store.repositories.get(publicRegistryKey(accountId), name);
     if (!repository) return undefined;
-    const catalog: RepositoryCatalog = (await this.store.publicRegistry.catalog(repository.id)) ?? { description: null, aboutText: null, usageText: null, architectures: [], operatingSystems: [], logo: null };
+    const catalog: RepositoryCatalog = (await this.store.publicRegistry.catalog(repository.id)) ?? {
+      description: null,
+      aboutText: null,
+      usageText: null,
+      architectures: [],
+      operatingSystems: [],
+      logo: null,
+    };
     const tags = await recentTagsOf(this.store, repository.id, MAX_TAGS_SHOWN);
     return {
       card: this.card(alias, { repository, catalog, lastPushedAt: tags.items[0]?.image.createdAt ?? null }),
@@ -131,7 +167,8 @@ export class GalleryService {
       publisher.aliases.push(alias.name);
       publishers.set(alias.accountId, publisher);
     }
-    for (const publisher of publishers.values()) publisher.displayName = (await this.store.publicRegistry.registry(publisher.accountId))?.displayName ?? '';
+    for (const publisher of publishers.values())
+      publisher.displayName = (await this.store.publicRegistry.registry(publisher.accountId))?.displayName ?? '';
     return publishers;
   }
 
@@ -150,9 +187,16 @@ export class GalleryService {
 
   private card(alias: string, { repository, catalog, lastPushedAt }: PublicRepositoryEntry): RepositoryCard {
     return {
-      alias, name: repository.name, reference: `${alias}/${repository.name}`, repositoryId: repository.id,
-      description: catalog.description, architectures: catalog.architectures, operatingSystems: catalog.operatingSystems,
-      hasLogo: catalog.logo !== null, createdAt: repository.createdAt, lastPushedAt: lastPushedAt ?? null,
+      alias,
+      name: repository.name,
+      reference: `${alias}/${repository.name}`,
+      repositoryId: repository.id,
+      description: catalog.description,
+      architectures: catalog.architectures,
+      operatingSystems: catalog.operatingSystems,
+      hasLogo: catalog.logo !== null,
+      createdAt: repository.createdAt,
+      lastPushedAt: lastPushedAt ?? null,
     };
   }
 }

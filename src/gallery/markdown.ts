@@ -15,7 +15,8 @@ function renderer(): InstanceType<typeof MarkdownIt> {
   const made = new Markdown({ html: false, linkify: true, typographer: false });
   const defaultValidate = made.validateLink.bind(made);
   made.validateLink = (url: string) => defaultValidate(url) && SAFE_URL.test(url.trim());
-  const renderLinkOpen = made.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
+  const renderLinkOpen =
+    made.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
   made.renderer.rules.link_open = (tokens, idx, options, env, self) => {
     // Links written by publishers: no referrer trust, no window.opener.
     tokens[idx]!.attrSet('rel', 'nofollow ugc noopener noreferrer');

@@ -6,14 +6,28 @@ import { Actions, PublicActions } from '../domain/actions.js';
 import { ManagementError } from '../domain/management-errors.js';
 import type { ResourceTag } from '../domain/resource-tags.js';
 import type { AuthenticatedPrincipal } from '../iam/authorizer.js';
-import type { ManifestRecord, MetadataStore, PublicRegistry, RegistryAlias, Repository, RepositoryCatalog } from '../metadata/store.js';
+import type {
+  ManifestRecord,
+  MetadataStore,
+  PublicRegistry,
+  RegistryAlias,
+  Repository,
+  RepositoryCatalog,
+} from '../metadata/store.js';
 import type { RequestContext } from '../registry/context.js';
 import { accountOfKey, publicContext, type PublicRepositoryAccess } from '../registry/public-access.js';
 import type { RepositoryService } from '../registry/repositories.js';
 import type { AliasService } from './aliases.js';
 import { naturalCompare } from './search.js';
 
-export const EMPTY_CATALOG: RepositoryCatalog = { description: null, aboutText: null, usageText: null, architectures: [], operatingSystems: [], logo: null };
+export const EMPTY_CATALOG: RepositoryCatalog = {
+  description: null,
+  aboutText: null,
+  usageText: null,
+  architectures: [],
+  operatingSystems: [],
+  logo: null,
+};
 
 /** RepositoryCatalogDataInput: a field left out keeps its value. */
 export interface CatalogDataInput {
@@ -36,7 +50,8 @@ export function logoMediaType(bytes: Buffer): string | undefined {
   if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
   if (bytes.subarray(0, 3).equals(Buffer.from([0xff, 0xd8, 0xff]))) return 'image/jpeg';
   if (bytes.subarray(0, 4).toString('latin1') === 'GIF8') return 'image/gif';
-  if (bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP') return 'image/webp';
+  if (bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP')
+    return 'image/webp';
   return undefined;
 }
 
@@ -46,7 +61,11 @@ function merged(current: RepositoryCatalog, input: CatalogDataInput): Repository
     if (input.logoImageBlob.length === 0) logo = null;
     else {
       const mediaType = logoMediaType(input.logoImageBlob);
-      if (!mediaType) throw new ManagementError('INVALID_PARAMETER', "Invalid parameter at 'catalogData.logoImageBlob': the logo must be a PNG, JPEG, GIF or WebP image");
+      if (!mediaType)
+        throw new ManagementError(
+          'INVALID_PARAMETER',
+          "Invalid parameter at 'catalogData.logoImageBlob': the logo must be a PNG, JPEG, GIF or WebP image",
+        );
       logo = { mediaType, data: input.logoImageBlob };
     }
   }
@@ -61,8 +80,15 @@ function merged(current: RepositoryCatalog, input: CatalogDataInput): Repository
 }
 
 /** One page of a repository's tags in byte order, each with its image and size. */
-export async function tagDetailsOf(store: MetadataStore, repositoryId: string, page: { last?: string; limit: number }): Promise<{ items: TagDetail[]; last?: string }> {
-  const tags = await store.tags.list(repositoryId, page.last === undefined ? { limit: page.limit + 1 } : { last: page.last, limit: page.limit + 1 });
+export async function tagDetailsOf(
+  store: MetadataStore,
+  repositoryId: string,
+  page: { last?: string; limit: number },
+): Promise<{ items: TagDetail[]; last?: string }> {
+  const tags = await store.tags.list(
+    repositoryId,
+    page.last === undefined ? { limit: page.limit + 1 } : { last: page.last, limit: page.limit + 1 },
+  );
   const more = tags.length > page.limit;
   const items: TagDetail[] = [];
   for (const tag of tags.slice(0, page.limit)) {
@@ -81,10 +107,17 @@ const TAGGED_PAGE = 500;
  * `limit` of them with their sizes; how many there are; and the tag a pull command names:
  * `latest` when there is one, else the most recently pushed (undefined without tags).
  */
-export async function recentTagsOf(store: MetadataStore, repositoryId: string, limit: number): Promise<{ items: TagDetail[]; total: number; pullTag?: string }> {
+export async function recentTagsOf(
+  store: MetadataStore,
+  repositoryId: string,
+  limit: number,
+): Promise<{ items: TagDetail[]; total: number; pullTag?: string }> {
   const all: TagDetail[] = [];
-  for (let last: string | undefined; ;) {
-    const images = await store.images.list(repositoryId, 'TAGGED', { ...(last !== undefined && { last }), limit: TAGGED_PAGE });
+  for (let last: string | undefined; ; ) {
+    const images = await store.images.list(repositoryId, 'TAGGED', {
+      ...(last !== undefined && { last }),
+      limit: TAGGED_PAGE,
+    });
     for (const image of images) for (const tag of image.tags) all.push({ tag, image, size: undefined });
     if (images.length < TAGGED_PAGE) break;
     last = images[images.length - 1]!.digest;
@@ -106,14 +139,20 @@ export class PublicRepositoryService {
   ) {}
 
   /** Creates a public repository in the caller's public registry (made with its default alias the first time). */
-  async create(principal: AuthenticatedPrincipal, request: { name: string; catalogData?: CatalogDataInput; tags?: ResourceTag[] }): Promise<{ repository: Repository; catalog: RepositoryCatalog }> {
+  async create(
+    principal: AuthenticatedPrincipal,
+    request: { name: string; catalogData?: CatalogDataInput; tags?: ResourceTag[] },
+  ): Promise<{ repository: Repository; catalog: RepositoryCatalog }> {
     const ctx = publicContext(principal, principal.accountId);
     await this.access.authorize(ctx, request.name, Actions.CreateRepository);
     if (request.catalogData) await this.access.authorize(ctx, request.name, PublicActions.PutRepositoryCatalogData);
     // Validated before anything is made, so a bad logo leaves nothing behind.
     const catalog = request.catalogData ? merged(EMPTY_CATALOG, request.catalogData) : EMPTY_CATALOG;
     await this.aliases.ensureRegistry(principal.accountId);
-    const repository = await this.repositories.create(ctx, { name: request.name, ...(request.tags && { tags: request.tags }) });
+    const repository = await this.repositories.create(ctx, {
+      name: request.name,
+      ...(request.tags && { tags: request.tags }),
+    });
     if (request.catalogData) await this.store.publicRegistry.putCatalog(repository.id, principal.accountId, catalog);
     return { repository, catalog };
   }
@@ -123,7 +162,11 @@ export class PublicRepositoryService {
     return { repository, catalog: (await this.store.publicRegistry.catalog(repository.id)) ?? EMPTY_CATALOG };
   }
 
-  async putCatalog(ctx: RequestContext, name: string, input: CatalogDataInput): Promise<{ repository: Repository; catalog: RepositoryCatalog }> {
+  async putCatalog(
+    ctx: RequestContext,
+    name: string,
+    input: CatalogDataInput,
+  ): Promise<{ repository: Repository; catalog: RepositoryCatalog }> {
     const repository = await this.access.existing(ctx, name, PublicActions.PutRepositoryCatalogData);
     const catalog = merged((await this.store.publicRegistry.catalog(repository.id)) ?? EMPTY_CATALOG, input);
     await this.store.publicRegistry.putCatalog(repository.id, accountOfKey(ctx.accountId), catalog);
@@ -131,32 +174,53 @@ export class PublicRepositoryService {
   }
 
   /** One page of the repository's tags in byte order, each with its image. */
-  async tagDetails(ctx: RequestContext, name: string, page: { last?: string; limit: number }): Promise<{ items: TagDetail[]; last?: string }> {
+  async tagDetails(
+    ctx: RequestContext,
+    name: string,
+    page: { last?: string; limit: number },
+  ): Promise<{ items: TagDetail[]; last?: string }> {
     const repository = await this.access.existing(ctx, name, PublicActions.DescribeImageTags);
     return tagDetailsOf(this.store, repository.id, page);
   }
 
   /** The caller's public registry with its aliases, or undefined before its first public repository. */
-  async registry(principal: AuthenticatedPrincipal): Promise<{ registry: PublicRegistry; aliases: RegistryAlias[] } | undefined> {
-    await this.access.authorizeRegistry(publicContext(principal, principal.accountId), PublicActions.DescribeRegistries);
+  async registry(
+    principal: AuthenticatedPrincipal,
+  ): Promise<{ registry: PublicRegistry; aliases: RegistryAlias[] } | undefined> {
+    await this.access.authorizeRegistry(
+      publicContext(principal, principal.accountId),
+      PublicActions.DescribeRegistries,
+    );
     const registry = await this.store.publicRegistry.registry(principal.accountId);
     return registry && { registry, aliases: await this.aliases.ofAccount(principal.accountId) };
   }
 
   /** ECR Public's GetAuthorizationToken: IAM grants ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken on Resource "*", in the caller's account. */
   async authorizeToken(principal: AuthenticatedPrincipal): Promise<void> {
-    await this.access.authorizeUnscoped({ principal, accountId: principal.accountId }, PublicActions.GetAuthorizationToken);
+    await this.access.authorizeUnscoped(
+      { principal, accountId: principal.accountId },
+      PublicActions.GetAuthorizationToken,
+    );
     // As in AWS: the token is a service bearer token, so STS's permission is needed too.
-    await this.access.authorizeUnscoped({ principal, accountId: principal.accountId }, PublicActions.GetServiceBearerToken);
+    await this.access.authorizeUnscoped(
+      { principal, accountId: principal.accountId },
+      PublicActions.GetServiceBearerToken,
+    );
   }
 
   async registryCatalog(principal: AuthenticatedPrincipal): Promise<{ displayName: string }> {
-    await this.access.authorizeRegistry(publicContext(principal, principal.accountId), PublicActions.GetRegistryCatalogData);
+    await this.access.authorizeRegistry(
+      publicContext(principal, principal.accountId),
+      PublicActions.GetRegistryCatalogData,
+    );
     return { displayName: (await this.store.publicRegistry.registry(principal.accountId))?.displayName ?? '' };
   }
 
   async putRegistryCatalog(principal: AuthenticatedPrincipal, displayName: string): Promise<{ displayName: string }> {
-    await this.access.authorizeRegistry(publicContext(principal, principal.accountId), PublicActions.PutRegistryCatalogData);
+    await this.access.authorizeRegistry(
+      publicContext(principal, principal.accountId),
+      PublicActions.PutRegistryCatalogData,
+    );
     await this.aliases.ensureRegistry(principal.accountId);
     await this.store.publicRegistry.setDisplayName(principal.accountId, displayName);
     return { displayName };

@@ -19,21 +19,42 @@ export interface RateLimits {
 }
 
 export class PullRateLimiter {
-  constructor(private readonly store: MetadataStore, private readonly limits: RateLimits) {}
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly limits: RateLimits,
+  ) {}
 
   /** Counts a pull; TOOMANYREQUESTS with Retry-After (seconds to the next window) past the limit. */
   async pull(principal: Principal, sourceIp: string, now = Date.now()): Promise<void> {
     const anonymous = principal.kind === 'anonymous';
-    await this.count('pull', anonymous ? this.limits.anonymousPulls : this.limits.authenticatedPulls, principal, sourceIp, now);
+    await this.count(
+      'pull',
+      anonymous ? this.limits.anonymousPulls : this.limits.authenticatedPulls,
+      principal,
+      sourceIp,
+      now,
+    );
   }
 
   /** Counts a blob GET or HEAD, against limits of their own. */
   async blobRead(principal: Principal, sourceIp: string, now = Date.now()): Promise<void> {
     const anonymous = principal.kind === 'anonymous';
-    await this.count('blob', anonymous ? this.limits.anonymousBlobReads : this.limits.authenticatedBlobReads, principal, sourceIp, now);
+    await this.count(
+      'blob',
+      anonymous ? this.limits.anonymousBlobReads : this.limits.authenticatedBlobReads,
+      principal,
+      sourceIp,
+      now,
+    );
   }
 
-  private async count(kind: 'pull' | 'blob', limit: number, principal: Principal, sourceIp: string, now: number): Promise<void> {
+  private async count(
+    kind: 'pull' | 'blob',
+    limit: number,
+    principal: Principal,
+    sourceIp: string,
+    now: number,
+  ): Promise<void> {
     if (limit === 0) return;
     const anonymous = principal.kind === 'anonymous';
     const windowMs = this.limits.windowSeconds * 1000;
@@ -43,7 +64,12 @@ export class PullRateLimiter {
     if (count <= limit) return;
     const retryAfter = Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000));
     const what = kind === 'pull' ? 'pull' : 'blob read';
-    throw new RegistryError('TOOMANYREQUESTS', `${what} rate limit of ${limit} per ${this.limits.windowSeconds} s reached${anonymous ? ` for anonymous ${what}s from this address: log in for a higher limit` : ''}`, undefined, { headers: { 'Retry-After': String(retryAfter) } });
+    throw new RegistryError(
+      'TOOMANYREQUESTS',
+      `${what} rate limit of ${limit} per ${this.limits.windowSeconds} s reached${anonymous ? ` for anonymous ${what}s from this address: log in for a higher limit` : ''}`,
+      undefined,
+      { headers: { 'Retry-After': String(retryAfter) } },
+    );
   }
 
   /** Forgets windows that ended (a job, once across nodes). */

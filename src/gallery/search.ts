@@ -36,7 +36,9 @@ export function publisherMatch(publisher: Publisher, term: string): true | { nam
 /** The text the store's search looks in (its name and catalog data), lower-cased. */
 export function entryText(entry: PublicRepositoryEntry): string {
   const { repository, catalog } = entry;
-  return [repository.name, catalog.description ?? '', ...catalog.architectures, ...catalog.operatingSystems].join(' ').toLowerCase();
+  return [repository.name, catalog.description ?? '', ...catalog.architectures, ...catalog.operatingSystems]
+    .join(' ')
+    .toLowerCase();
 }
 
 /** Whether the entry meets a term that names its publisher through a name prefix. */
@@ -61,7 +63,8 @@ export function score(entry: PublicRepositoryEntry, publisher: Publisher | undef
       if (publisher.displayName.toLowerCase().includes(term)) total += 3;
     }
     if (description.includes(term)) total += 3;
-    if ([...entry.catalog.architectures, ...entry.catalog.operatingSystems].some((v) => v.toLowerCase() === term)) total += 1;
+    if ([...entry.catalog.architectures, ...entry.catalog.operatingSystems].some((v) => v.toLowerCase() === term))
+      total += 1;
   }
   return total + (entry.catalog.description ? 0.5 : 0);
 }

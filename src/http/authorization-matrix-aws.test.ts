@@ -25,17 +25,34 @@ const policy = (statement: object) => JSON.stringify({ Version: '2012-10-17', St
 const rand = () => randomBytes(4).toString('hex');
 
 async function grant(actions: Action[]): Promise<void> {
-  await test.berth.userPolicies.putUserPolicy(A, 'exact', 'matrix', policy({ Effect: 'Allow', Action: actions, Resource: '*' }));
-  await test.berth.userPolicies.putUserPolicy(A, 'allbut', 'matrix', policy({ Effect: 'Allow', NotAction: actions, Resource: '*' }));
+  await test.berth.userPolicies.putUserPolicy(
+    A,
+    'exact',
+    'matrix',
+    policy({ Effect: 'Allow', Action: actions, Resource: '*' }),
+  );
+  await test.berth.userPolicies.putUserPolicy(
+    A,
+    'allbut',
+    'matrix',
+    policy({ Effect: 'Allow', NotAction: actions, Resource: '*' }),
+  );
 }
 
-interface Service { target: string; signing: string }
+interface Service {
+  target: string;
+  signing: string;
+}
 const KMS: Service = { target: 'TrentService', signing: 'kms' };
 const PUBLIC: Service = { target: 'SpencerFrontendService', signing: 'ecr-public' };
 
 /** The root's call (the state a case needs); asserts it is served. */
 async function root(service: Service, action: string, input: object = {}): Promise<Record<string, any>> {
-  const res = await callApi(test.berth.app, action, input, { target: `${service.target}.${action}`, service: service.signing, credentials: TEST_ADMIN });
+  const res = await callApi(test.berth.app, action, input, {
+    target: `${service.target}.${action}`,
+    service: service.signing,
+    credentials: TEST_ADMIN,
+  });
   assert.equal(res.statusCode, 200, `${action} by the root: ${res.body}`);
   return res.json() as Record<string, any>;
 }
@@ -56,7 +73,11 @@ let sharedKey: string;
 const SERVICE_GRANTEE = 'ecr.us-east-1.amazonaws.com';
 const freshGrant = async (): Promise<object> => {
   const KeyId = await freshKey();
-  return { KeyId, GrantId: (await root(KMS, 'CreateGrant', { KeyId, GranteePrincipal: SERVICE_GRANTEE, Operations: ['Decrypt'] })).GrantId };
+  return {
+    KeyId,
+    GrantId: (await root(KMS, 'CreateGrant', { KeyId, GranteePrincipal: SERVICE_GRANTEE, Operations: ['Decrypt'] }))
+      .GrantId,
+  };
 };
 const KMS_CASES: Record<string, ApiCase> = {
   CreateKey: { crossAccount: false, input: async () => ({ Description: 'm' }) },
@@ -88,14 +109,24 @@ const KMS_CASES: Record<string, ApiCase> = {
   DisableKeyRotation: { crossAccount: true, input: async () => ({ KeyId: sharedKey }) },
   GetKeyRotationStatus: { crossAccount: true, input: async () => ({ KeyId: sharedKey }) },
   RotateKeyOnDemand: { crossAccount: true, input: async () => ({ KeyId: await freshKey() }) },
-  Encrypt: { crossAccount: true, input: async () => ({ KeyId: sharedKey, Plaintext: Buffer.from('secret').toString('base64') }) },
+  Encrypt: {
+    crossAccount: true,
+    input: async () => ({ KeyId: sharedKey, Plaintext: Buffer.from('secret').toString('base64') }),
+  },
   GenerateDataKey: { crossAccount: true, input: async () => ({ KeyId: sharedKey, NumberOfBytes: 32 }) },
   Decrypt: {
     // A ciphertext names its key, found in whichever account holds it: the key's policy refuses another account.
     crossAccount: true,
-    input: async () => ({ CiphertextBlob: (await root(KMS, 'Encrypt', { KeyId: sharedKey, Plaintext: Buffer.from('secret').toString('base64') })).CiphertextBlob }),
+    input: async () => ({
+      CiphertextBlob: (
+        await root(KMS, 'Encrypt', { KeyId: sharedKey, Plaintext: Buffer.from('secret').toString('base64') })
+      ).CiphertextBlob,
+    }),
   },
-  CreateGrant: { crossAccount: true, input: async () => ({ KeyId: sharedKey, GranteePrincipal: SERVICE_GRANTEE, Operations: ['Decrypt'] }) },
+  CreateGrant: {
+    crossAccount: true,
+    input: async () => ({ KeyId: sharedKey, GranteePrincipal: SERVICE_GRANTEE, Operations: ['Decrypt'] }),
+  },
   ListGrants: { crossAccount: true, input: async () => ({ KeyId: sharedKey }) },
   ListRetirableGrants: { crossAccount: false, input: async () => ({ RetiringPrincipal: `arn:aws:iam::${A}:root` }) },
   // Neither the retiring principal, nor a grantee, nor the account's root: kms:RetireGrant by policy decides.
@@ -107,11 +138,18 @@ const KMS_CASES: Record<string, ApiCase> = {
 const P = 'matrix/pub';
 const sha = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 const publicArn = (name: string) => `arn:aws:ecr-public::${A}:repository/${name}`;
-const publicPolicy = () => policy({ Effect: 'Allow', Principal: '*', Action: ['ecr-public:BatchCheckLayerAvailability'] });
+const publicPolicy = () =>
+  policy({ Effect: 'Allow', Principal: '*', Action: ['ecr-public:BatchCheckLayerAvailability'] });
 
 async function publicBlob(name: string, bytes: Buffer): Promise<string> {
   const { uploadId } = await root(PUBLIC, 'InitiateLayerUpload', { repositoryName: name });
-  await root(PUBLIC, 'UploadLayerPart', { repositoryName: name, uploadId, partFirstByte: 0, partLastByte: bytes.length - 1, layerPartBlob: bytes.toString('base64') });
+  await root(PUBLIC, 'UploadLayerPart', {
+    repositoryName: name,
+    uploadId,
+    partFirstByte: 0,
+    partLastByte: bytes.length - 1,
+    layerPartBlob: bytes.toString('base64'),
+  });
   await root(PUBLIC, 'CompleteLayerUpload', { repositoryName: name, uploadId, layerDigests: [sha(bytes)] });
   return sha(bytes);
 }
@@ -130,7 +168,8 @@ async function publicImage(name: string, tag: string): Promise<{ manifest: strin
   const configDigest = await publicBlob(name, config);
   const layerDigest = await publicBlob(name, layer);
   const manifest = JSON.stringify({
-    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
     config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
     layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layerDigest, size: layer.length }],
   });
@@ -150,23 +189,50 @@ const PUBLIC_CASES: Record<string, ApiCase> = {
   PutRegistryCatalogData: { crossAccount: false, input: async () => ({ displayName: 'Matrix' }) },
   CreateRepository: { crossAccount: false, input: async () => ({ repositoryName: `matrix/c${rand()}` }) },
   DescribeRepositories: { crossAccount: true, input: async () => ({ registryId: A, repositoryNames: [P] }) },
-  DeleteRepository: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: await publicRepository(false) }) },
+  DeleteRepository: {
+    crossAccount: true,
+    input: async () => ({ registryId: A, repositoryName: await publicRepository(false) }),
+  },
   GetRepositoryCatalogData: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: P }) },
-  PutRepositoryCatalogData: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: P, catalogData: { description: 'm' } }) },
-  SetRepositoryPolicy: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: P, policyText: publicPolicy() }) },
+  PutRepositoryCatalogData: {
+    crossAccount: true,
+    input: async () => ({ registryId: A, repositoryName: P, catalogData: { description: 'm' } }),
+  },
+  SetRepositoryPolicy: {
+    crossAccount: true,
+    input: async () => ({ registryId: A, repositoryName: P, policyText: publicPolicy() }),
+  },
   GetRepositoryPolicy: { crossAccount: true, input: withPolicy },
   DeleteRepositoryPolicy: { crossAccount: true, input: withPolicy },
   DescribeImageTags: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: P }) },
   DescribeImages: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: P }) },
-  BatchDeleteImage: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: await publicRepository(true), imageIds: [{ imageTag: 'v1' }] }) },
-  PutImage: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: P, imageManifest: manifest, imageTag: `t${rand()}` }) },
-  BatchCheckLayerAvailability: { crossAccount: true, publicRead: true, input: async () => ({ registryId: A, repositoryName: P, layerDigests: [configDigest] }) },
+  BatchDeleteImage: {
+    crossAccount: true,
+    input: async () => ({
+      registryId: A,
+      repositoryName: await publicRepository(true),
+      imageIds: [{ imageTag: 'v1' }],
+    }),
+  },
+  PutImage: {
+    crossAccount: true,
+    input: async () => ({ registryId: A, repositoryName: P, imageManifest: manifest, imageTag: `t${rand()}` }),
+  },
+  BatchCheckLayerAvailability: {
+    crossAccount: true,
+    publicRead: true,
+    input: async () => ({ registryId: A, repositoryName: P, layerDigests: [configDigest] }),
+  },
   InitiateLayerUpload: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: P }) },
   UploadLayerPart: {
     crossAccount: true,
     input: async () => ({
-      registryId: A, repositoryName: P, uploadId: (await root(PUBLIC, 'InitiateLayerUpload', { repositoryName: P })).uploadId,
-      partFirstByte: 0, partLastByte: 3, layerPartBlob: Buffer.from('abcd').toString('base64'),
+      registryId: A,
+      repositoryName: P,
+      uploadId: (await root(PUBLIC, 'InitiateLayerUpload', { repositoryName: P })).uploadId,
+      partFirstByte: 0,
+      partLastByte: 3,
+      layerPartBlob: Buffer.from('abcd').toString('base64'),
     }),
   },
   CompleteLayerUpload: {
@@ -174,11 +240,20 @@ const PUBLIC_CASES: Record<string, ApiCase> = {
     input: async () => {
       const data = randomBytes(16);
       const { uploadId } = await root(PUBLIC, 'InitiateLayerUpload', { repositoryName: P });
-      await root(PUBLIC, 'UploadLayerPart', { repositoryName: P, uploadId, partFirstByte: 0, partLastByte: data.length - 1, layerPartBlob: data.toString('base64') });
+      await root(PUBLIC, 'UploadLayerPart', {
+        repositoryName: P,
+        uploadId,
+        partFirstByte: 0,
+        partLastByte: data.length - 1,
+        layerPartBlob: data.toString('base64'),
+      });
       return { registryId: A, repositoryName: P, uploadId, layerDigests: [sha(data)] };
     },
   },
-  TagResource: { crossAccount: true, input: async () => ({ resourceArn: publicArn(P), tags: [{ Key: 'k', Value: 'v' }] }) },
+  TagResource: {
+    crossAccount: true,
+    input: async () => ({ resourceArn: publicArn(P), tags: [{ Key: 'k', Value: 'v' }] }),
+  },
   UntagResource: { crossAccount: true, input: async () => ({ resourceArn: publicArn(P), tagKeys: ['k'] }) },
   ListTagsForResource: { crossAccount: true, input: async () => ({ resourceArn: publicArn(P) }) },
 };
@@ -200,7 +275,13 @@ after(() => test?.close());
 
 const typeOf = (res: Response) => (res.json() as { __type?: string }).__type;
 
-function matrix(title: string, face: Face, service: Service, registered: () => readonly string[], cases: Record<string, ApiCase>): void {
+function matrix(
+  title: string,
+  face: Face,
+  service: Service,
+  registered: () => readonly string[],
+  cases: Record<string, ApiCase>,
+): void {
   describe(`authorization matrix: ${title}`, () => {
     it('has a case for every action the server answers, each an operation of the model', () => {
       assert.deepEqual([...registered()].sort(), Object.keys(cases).sort());
@@ -213,16 +294,42 @@ function matrix(title: string, face: Face, service: Service, registered: () => r
         await grant(actions);
         const call = async (credentials: Credentials | undefined, options: { date?: Date } = {}) => {
           const input = await spec.input();
-          if (!credentials) return test.berth.app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${service.target}.${action}` }, payload: JSON.stringify(input) });
-          return callApi(test.berth.app, action, input, { target: `${service.target}.${action}`, service: service.signing, credentials, ...options });
+          if (!credentials)
+            return test.berth.app.inject({
+              method: 'POST',
+              url: '/',
+              headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${service.target}.${action}` },
+              payload: JSON.stringify(input),
+            });
+          return callApi(test.berth.app, action, input, {
+            target: `${service.target}.${action}`,
+            service: service.signing,
+            credentials,
+            ...options,
+          });
         };
         const refusals: [string, Response, string[]][] = [
           ['unsigned', await call(undefined), ['MissingAuthenticationTokenException']],
-          ['a wrong secret', await call({ ...TEST_ADMIN, secretAccessKey: `${TEST_ADMIN.secretAccessKey.slice(0, -1)}x` }), ['InvalidSignatureException']],
-          ['an unknown key', await call({ accessKeyId: 'AKIAAAAAAAAAAAAAAAAA', secretAccessKey: TEST_ADMIN.secretAccessKey }), ['UnrecognizedClientException']],
-          ['an expired signature', await call(TEST_ADMIN, { date: new Date(Date.now() - 30 * 60 * 1000) }), ['InvalidSignatureException']],
+          [
+            'a wrong secret',
+            await call({ ...TEST_ADMIN, secretAccessKey: `${TEST_ADMIN.secretAccessKey.slice(0, -1)}x` }),
+            ['InvalidSignatureException'],
+          ],
+          [
+            'an unknown key',
+            await call({ accessKeyId: 'AKIAAAAAAAAAAAAAAAAA', secretAccessKey: TEST_ADMIN.secretAccessKey }),
+            ['UnrecognizedClientException'],
+          ],
+          [
+            'an expired signature',
+            await call(TEST_ADMIN, { date: new Date(Date.now() - 30 * 60 * 1000) }),
+            ['InvalidSignatureException'],
+          ],
         ];
-        const withoutRight: [string, Credentials][] = [['a user of the account with no policy', keys.nobody], ['a user allowed everything but these actions', keys.allBut]];
+        const withoutRight: [string, Credentials][] = [
+          ['a user of the account with no policy', keys.nobody],
+          ['a user allowed everything but these actions', keys.allBut],
+        ];
         if (spec.crossAccount) withoutRight.push(["another account's root", keys.otherRoot]);
         for (const [who, credentials] of withoutRight) {
           const res = await call(credentials);
@@ -230,24 +337,51 @@ function matrix(title: string, face: Face, service: Service, registered: () => r
             assert.equal(res.statusCode, 200, `${action} reads a public repository, served to ${who}: ${res.body}`);
             cells++;
           } else {
-            refusals.push([who, res, ['AccessDeniedException', ...(who.startsWith('another') && spec.crossRefusal ? [spec.crossRefusal] : [])]]);
+            refusals.push([
+              who,
+              res,
+              ['AccessDeniedException', ...(who.startsWith('another') && spec.crossRefusal ? [spec.crossRefusal] : [])],
+            ]);
           }
         }
         cells += refusals.length + 1;
         for (const [who, res, types] of refusals) {
-          assert.ok(res.statusCode === 400 || res.statusCode === 403, `${action} for ${who}: ${res.statusCode} ${res.body}`);
+          assert.ok(
+            res.statusCode === 400 || res.statusCode === 403,
+            `${action} for ${who}: ${res.statusCode} ${res.body}`,
+          );
           assert.ok(types.includes(typeOf(res) ?? ''), `${action} for ${who}: ${res.body}`);
-          assert.deepEqual(Object.keys(res.json() as object).sort(), ['__type', 'message'], `${action} for ${who} answers only the error`);
+          assert.deepEqual(
+            Object.keys(res.json() as object).sort(),
+            ['__type', 'message'],
+            `${action} for ${who} answers only the error`,
+          );
         }
         const allowed = await call(keys.exact);
-        assert.equal(allowed.statusCode, 200, `${action} for a user allowed exactly ${actions.join(', ')}: ${allowed.body}`);
+        assert.equal(
+          allowed.statusCode,
+          200,
+          `${action} for a user allowed exactly ${actions.join(', ')}: ${allowed.body}`,
+        );
         // Each needed action withheld alone refuses the call (public reads aside), and the denial names it.
         for (const needed of spec.publicRead ? [] : actions) {
-          await test.berth.userPolicies.putUserPolicy(A, 'allbut', 'matrix', policy({ Effect: 'Allow', NotAction: [needed], Resource: '*' }));
+          await test.berth.userPolicies.putUserPolicy(
+            A,
+            'allbut',
+            'matrix',
+            policy({ Effect: 'Allow', NotAction: [needed], Resource: '*' }),
+          );
           const res = await call(keys.allBut);
           cells++;
-          assert.equal(typeOf(res), 'AccessDeniedException', `${action} for a user allowed everything but ${needed}: ${res.body}`);
-          assert.ok(namesDenial((res.json() as { message: string }).message, needed, exception(face, action)?.resource), `${action}: the denial names ${needed}: ${res.body}`);
+          assert.equal(
+            typeOf(res),
+            'AccessDeniedException',
+            `${action} for a user allowed everything but ${needed}: ${res.body}`,
+          );
+          assert.ok(
+            namesDenial((res.json() as { message: string }).message, needed, exception(face, action)?.resource),
+            `${action}: the denial names ${needed}: ${res.body}`,
+          );
         }
       });
     }
@@ -259,7 +393,9 @@ matrix('ECR Public (SpencerFrontendService)', 'ecr-public', PUBLIC, () => test.b
 
 describe('the KMS and ECR Public matrix', () => {
   it('size', (t) => {
-    t.diagnostic(`authorization matrix: ${cells} cells over ${Object.keys(KMS_CASES).length} KMS actions and ${Object.keys(PUBLIC_CASES).length} ECR Public actions`);
+    t.diagnostic(
+      `authorization matrix: ${cells} cells over ${Object.keys(KMS_CASES).length} KMS actions and ${Object.keys(PUBLIC_CASES).length} ECR Public actions`,
+    );
     assert.ok(cells >= (Object.keys(KMS_CASES).length + Object.keys(PUBLIC_CASES).length) * 7);
   });
 });

@@ -27,13 +27,24 @@ const passwords: Record<string, string> = {};
 
 const rootApp = () => loggedIn(test.berth.app, rootPassword);
 const policy = (statement: object) => JSON.stringify({ Version: '2012-10-17', Statement: [statement] });
-const mint = (account: string, key: NewAccessKey, now = Date.now()) => test.berth.tokens.issue({ account, key: key.accessKeyId }, now).password;
+const mint = (account: string, key: NewAccessKey, now = Date.now()) =>
+  test.berth.tokens.issue({ account, key: key.accessKeyId }, now).password;
 
 /** Gives the `exact` user exactly these actions and the `allBut` user every action but these. */
 async function grant(actions: Action[]): Promise<void> {
   const list = actions.length > 0 ? actions : ['ecr:NoSuchAction'];
-  await test.berth.userPolicies.putUserPolicy(A, 'exact', 'matrix', policy({ Effect: 'Allow', Action: list, Resource: '*' }));
-  await test.berth.userPolicies.putUserPolicy(A, 'allbut', 'matrix', policy({ Effect: 'Allow', NotAction: list, Resource: '*' }));
+  await test.berth.userPolicies.putUserPolicy(
+    A,
+    'exact',
+    'matrix',
+    policy({ Effect: 'Allow', Action: list, Resource: '*' }),
+  );
+  await test.berth.userPolicies.putUserPolicy(
+    A,
+    'allbut',
+    'matrix',
+    policy({ Effect: 'Allow', NotAction: list, Resource: '*' }),
+  );
 }
 
 interface RouteCase {
@@ -51,39 +62,85 @@ const manifestUrl = (reference: string) => `/v2/${REPO}/manifests/${reference}`;
 const ROUTES: Record<string, RouteCase> = {
   'base GET': { actions: [], request: async () => ({ url: '/v2/' }) },
   'base HEAD': { actions: [], request: async () => ({ url: '/v2/' }) },
-  'catalog GET': { actions: [Actions.DescribeRepositories], request: async () => ({ url: '/v2/_catalog' }), secret: () => REPO },
-  'tags GET': { actions: [Actions.ListImages], request: async () => ({ url: `/v2/${REPO}/tags/list` }), secret: () => '"v1"' },
-  'manifest GET': { actions: [Actions.BatchGetImage], request: async () => ({ url: manifestUrl('v1'), headers: { accept: image.mediaType } }), secret: () => image.config.digest },
-  'manifest HEAD': { actions: [Actions.BatchGetImage], request: async () => ({ url: manifestUrl('v1'), headers: { accept: image.mediaType } }) },
+  'catalog GET': {
+    actions: [Actions.DescribeRepositories],
+    request: async () => ({ url: '/v2/_catalog' }),
+    secret: () => REPO,
+  },
+  'tags GET': {
+    actions: [Actions.ListImages],
+    request: async () => ({ url: `/v2/${REPO}/tags/list` }),
+    secret: () => '"v1"',
+  },
+  'manifest GET': {
+    actions: [Actions.BatchGetImage],
+    request: async () => ({ url: manifestUrl('v1'), headers: { accept: image.mediaType } }),
+    secret: () => image.config.digest,
+  },
+  'manifest HEAD': {
+    actions: [Actions.BatchGetImage],
+    request: async () => ({ url: manifestUrl('v1'), headers: { accept: image.mediaType } }),
+  },
   'manifest PUT': {
     actions: [Actions.PutImage],
-    request: async () => ({ url: manifestUrl(`t${randomBytes(4).toString('hex')}`), body: image.bytes, headers: { 'content-type': image.mediaType } }),
+    request: async () => ({
+      url: manifestUrl(`t${randomBytes(4).toString('hex')}`),
+      body: image.bytes,
+      headers: { 'content-type': image.mediaType },
+    }),
   },
   'manifest DELETE': {
     actions: [Actions.BatchDeleteImage],
     request: async () => ({ url: manifestUrl((await pushImage(rootApp(), REPO)).digest) }),
   },
-  'uploads POST': { actions: [Actions.InitiateLayerUpload], request: async () => ({ url: `/v2/${REPO}/blobs/uploads/` }) },
-  'upload GET': { actions: [Actions.UploadLayerPart], request: async () => ({ url: await startUpload(rootApp(), REPO) }) },
+  'uploads POST': {
+    actions: [Actions.InitiateLayerUpload],
+    request: async () => ({ url: `/v2/${REPO}/blobs/uploads/` }),
+  },
+  'upload GET': {
+    actions: [Actions.UploadLayerPart],
+    request: async () => ({ url: await startUpload(rootApp(), REPO) }),
+  },
   'upload PATCH': {
     actions: [Actions.UploadLayerPart],
-    request: async () => ({ url: await startUpload(rootApp(), REPO), body: randomBytes(16), headers: { 'content-type': 'application/octet-stream' } }),
+    request: async () => ({
+      url: await startUpload(rootApp(), REPO),
+      body: randomBytes(16),
+      headers: { 'content-type': 'application/octet-stream' },
+    }),
   },
   'upload PUT': {
     actions: [Actions.CompleteLayerUpload],
     request: async () => {
       const data = randomBytes(16);
-      return { url: `${await startUpload(rootApp(), REPO)}?digest=${digestOf(data)}`, body: data, headers: { 'content-type': 'application/octet-stream' } };
+      return {
+        url: `${await startUpload(rootApp(), REPO)}?digest=${digestOf(data)}`,
+        body: data,
+        headers: { 'content-type': 'application/octet-stream' },
+      };
     },
   },
-  'upload DELETE': { actions: [Actions.UploadLayerPart], request: async () => ({ url: await startUpload(rootApp(), REPO) }) },
-  'blob GET': { actions: [Actions.GetDownloadUrlForLayer], request: async () => ({ url: `/v2/${REPO}/blobs/${image.config.digest}` }), secret: () => '"architecture"' },
-  'blob HEAD': { actions: [Actions.BatchCheckLayerAvailability], request: async () => ({ url: `/v2/${REPO}/blobs/${image.config.digest}` }) },
+  'upload DELETE': {
+    actions: [Actions.UploadLayerPart],
+    request: async () => ({ url: await startUpload(rootApp(), REPO) }),
+  },
+  'blob GET': {
+    actions: [Actions.GetDownloadUrlForLayer],
+    request: async () => ({ url: `/v2/${REPO}/blobs/${image.config.digest}` }),
+    secret: () => '"architecture"',
+  },
+  'blob HEAD': {
+    actions: [Actions.BatchCheckLayerAvailability],
+    request: async () => ({ url: `/v2/${REPO}/blobs/${image.config.digest}` }),
+  },
   'blob DELETE': {
     actions: [Actions.BatchDeleteImage],
     request: async () => ({ url: `/v2/${REPO}/blobs/${(await pushBlob(rootApp(), REPO, randomBytes(32))).digest}` }),
   },
-  'referrers GET': { actions: [Actions.BatchGetImage], request: async () => ({ url: `/v2/${REPO}/referrers/${image.digest}` }) },
+  'referrers GET': {
+    actions: [Actions.BatchGetImage],
+    request: async () => ({ url: `/v2/${REPO}/referrers/${image.digest}` }),
+  },
 };
 
 type Caller = { name: string; authorization?: string; refusal: number };
@@ -105,13 +162,22 @@ before(async () => {
   passwords.exact = mint(A, keys.exact);
   passwords.allBut = mint(A, keys.allBut);
   passwords.otherRoot = mint(B, keys.otherRoot);
-  passwords.expired = mint(A, { accessKeyId: TEST_ADMIN.accessKeyId, secretAccessKey: '' }, Date.now() - 13 * 3600 * 1000);
+  passwords.expired = mint(
+    A,
+    { accessKeyId: TEST_ADMIN.accessKeyId, secretAccessKey: '' },
+    Date.now() - 13 * 3600 * 1000,
+  );
 });
 after(() => test?.close());
 
 describe('authorization matrix: the registry protocol', () => {
   it('has a case for every registered route and method', () => {
-    assert.deepEqual(registryRoutes().map((r) => `${r.route} ${r.method}`).sort(), Object.keys(ROUTES).sort());
+    assert.deepEqual(
+      registryRoutes()
+        .map((r) => `${r.route} ${r.method}`)
+        .sort(),
+      Object.keys(ROUTES).sort(),
+    );
   });
 
   const callers = (): Caller[] => [
@@ -131,7 +197,12 @@ describe('authorization matrix: the registry protocol', () => {
       for (const caller of callers()) {
         const loginOnly = spec.actions.length === 0 && caller.refusal === 403;
         const { url, body, headers } = await spec.request();
-        const res: Response = await test.berth.app.inject({ method: method as 'GET', url, ...(body && { payload: body }), headers: { ...headers, ...(caller.authorization && { authorization: caller.authorization }) } });
+        const res: Response = await test.berth.app.inject({
+          method: method as 'GET',
+          url,
+          ...(body && { payload: body }),
+          headers: { ...headers, ...(caller.authorization && { authorization: caller.authorization }) },
+        });
         matrix++;
         cells++;
         if (loginOnly) {
@@ -143,9 +214,17 @@ describe('authorization matrix: the registry protocol', () => {
         if (caller.refusal === 401) assert.equal(res.headers['www-authenticate'], 'Basic realm="Berth"');
       }
       const { url, body, headers } = await spec.request();
-      const allowed = await test.berth.app.inject({ method: method as 'GET', url, ...(body && { payload: body }), headers: { ...headers, authorization: basicAuth(passwords.exact!) } });
+      const allowed = await test.berth.app.inject({
+        method: method as 'GET',
+        url,
+        ...(body && { payload: body }),
+        headers: { ...headers, authorization: basicAuth(passwords.exact!) },
+      });
       cells++;
-      assert.ok(allowed.statusCode < 400, `${key} for a user allowed exactly ${spec.actions.join(', ')}: ${allowed.statusCode} ${allowed.body}`);
+      assert.ok(
+        allowed.statusCode < 400,
+        `${key} for a user allowed exactly ${spec.actions.join(', ')}: ${allowed.statusCode} ${allowed.body}`,
+      );
       assert.equal(matrix, callers().length);
     });
   }
@@ -165,15 +244,28 @@ const fresh = async (): Promise<string> => {
   return name;
 };
 const uploadId = async () => (await startUpload(rootApp(), REPO)).split('/').pop()!;
-const publicPolicy = () => policy({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${B}:root` }, Action: 'ecr:BatchGetImage' });
+const publicPolicy = () =>
+  policy({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${B}:root` }, Action: 'ecr:BatchGetImage' });
 
 const API: Record<string, ApiCase> = {
   GetAuthorizationToken: { crossAccount: false, input: async () => ({}) },
-  CreateRepository: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: `matrix/c${randomBytes(4).toString('hex')}` }) },
+  CreateRepository: {
+    crossAccount: true,
+    input: async () => ({ registryId: A, repositoryName: `matrix/c${randomBytes(4).toString('hex')}` }),
+  },
   DescribeRepositories: { crossAccount: true, input: async () => ({ registryId: A, repositoryNames: [REPO] }) },
-  DeleteRepository: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: await fresh(), force: true }) },
-  PutImageTagMutability: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO, imageTagMutability: 'MUTABLE' }) },
-  TagResource: { crossAccount: true, input: async () => ({ resourceArn: arn(REPO), tags: [{ Key: 'k', Value: 'v' }] }) },
+  DeleteRepository: {
+    crossAccount: true,
+    input: async () => ({ registryId: A, repositoryName: await fresh(), force: true }),
+  },
+  PutImageTagMutability: {
+    crossAccount: true,
+    input: async () => ({ registryId: A, repositoryName: REPO, imageTagMutability: 'MUTABLE' }),
+  },
+  TagResource: {
+    crossAccount: true,
+    input: async () => ({ resourceArn: arn(REPO), tags: [{ Key: 'k', Value: 'v' }] }),
+  },
   UntagResource: { crossAccount: true, input: async () => ({ resourceArn: arn(REPO), tagKeys: ['k'] }) },
   ListTagsForResource: { crossAccount: true, input: async () => ({ resourceArn: arn(REPO) }) },
   DescribeRegistry: { crossAccount: false, input: async () => ({}) },
@@ -181,31 +273,71 @@ const API: Record<string, ApiCase> = {
   PutAccountSetting: { crossAccount: false, input: async () => ({ name: 'BLOB_MOUNTING', value: 'ENABLED' }) },
   ListImages: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO }) },
   DescribeImages: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO }) },
-  BatchGetImage: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO, imageIds: [{ imageTag: 'v1' }] }) },
-  ListImageReferrers: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO, subjectId: { imageDigest: image.digest } }) },
-  BatchDeleteImage: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: await fresh(), imageIds: [{ imageTag: 'v1' }] }) },
+  BatchGetImage: {
+    crossAccount: true,
+    input: async () => ({ registryId: A, repositoryName: REPO, imageIds: [{ imageTag: 'v1' }] }),
+  },
+  ListImageReferrers: {
+    crossAccount: true,
+    input: async () => ({ registryId: A, repositoryName: REPO, subjectId: { imageDigest: image.digest } }),
+  },
+  BatchDeleteImage: {
+    crossAccount: true,
+    input: async () => ({ registryId: A, repositoryName: await fresh(), imageIds: [{ imageTag: 'v1' }] }),
+  },
   PutImage: {
     crossAccount: true,
-    input: async () => ({ registryId: A, repositoryName: REPO, imageManifest: image.bytes.toString('utf8'), imageTag: `p${randomBytes(4).toString('hex')}` }),
+    input: async () => ({
+      registryId: A,
+      repositoryName: REPO,
+      imageManifest: image.bytes.toString('utf8'),
+      imageTag: `p${randomBytes(4).toString('hex')}`,
+    }),
   },
-  BatchCheckLayerAvailability: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO, layerDigests: [image.config.digest] }) },
+  BatchCheckLayerAvailability: {
+    crossAccount: true,
+    input: async () => ({ registryId: A, repositoryName: REPO, layerDigests: [image.config.digest] }),
+  },
   InitiateLayerUpload: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO }) },
   UploadLayerPart: {
     crossAccount: true,
-    input: async () => ({ registryId: A, repositoryName: REPO, uploadId: await uploadId(), partFirstByte: 0, partLastByte: 3, layerPartBlob: Buffer.from('abcd').toString('base64') }),
+    input: async () => ({
+      registryId: A,
+      repositoryName: REPO,
+      uploadId: await uploadId(),
+      partFirstByte: 0,
+      partLastByte: 3,
+      layerPartBlob: Buffer.from('abcd').toString('base64'),
+    }),
   },
   CompleteLayerUpload: {
     crossAccount: true,
     input: async () => {
       const location = await startUpload(rootApp(), REPO);
       const data = randomBytes(16);
-      const patched = await rootApp().inject({ method: 'PATCH', url: location, payload: data, headers: { 'content-type': 'application/octet-stream' } });
+      const patched = await rootApp().inject({
+        method: 'PATCH',
+        url: location,
+        payload: data,
+        headers: { 'content-type': 'application/octet-stream' },
+      });
       assert.equal(patched.statusCode, 202);
-      return { registryId: A, repositoryName: REPO, uploadId: location.split('/').pop(), layerDigests: [digestOf(data)] };
+      return {
+        registryId: A,
+        repositoryName: REPO,
+        uploadId: location.split('/').pop(),
+        layerDigests: [digestOf(data)],
+      };
     },
   },
-  GetDownloadUrlForLayer: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO, layerDigest: image.config.digest }) },
-  SetRepositoryPolicy: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO, policyText: publicPolicy() }) },
+  GetDownloadUrlForLayer: {
+    crossAccount: true,
+    input: async () => ({ registryId: A, repositoryName: REPO, layerDigest: image.config.digest }),
+  },
+  SetRepositoryPolicy: {
+    crossAccount: true,
+    input: async () => ({ registryId: A, repositoryName: REPO, policyText: publicPolicy() }),
+  },
   GetRepositoryPolicy: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO }) },
   DeleteRepositoryPolicy: { crossAccount: true, input: async () => ({ registryId: A, repositoryName: REPO }) },
   PutRegistryPolicy: { crossAccount: false, input: async () => ({ policyText: publicPolicy() }) },
@@ -227,34 +359,83 @@ describe('authorization matrix: the ECR API', () => {
       await grant(actions);
       const call = async (credentials: Credentials | undefined, options: { date?: Date } = {}) => {
         const input = await spec.input();
-        if (!credentials) return test.berth.app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AmazonEC2ContainerRegistry_V20150921.${action}` }, payload: JSON.stringify(input) });
+        if (!credentials)
+          return test.berth.app.inject({
+            method: 'POST',
+            url: '/',
+            headers: {
+              'content-type': 'application/x-amz-json-1.1',
+              'x-amz-target': `AmazonEC2ContainerRegistry_V20150921.${action}`,
+            },
+            payload: JSON.stringify(input),
+          });
         return callApi(test.berth.app, action, input, { credentials, ...options });
       };
       const refusals: [string, Response, string[]][] = [
         ['unsigned', await call(undefined), ['MissingAuthenticationTokenException']],
-        ['a wrong secret', await call({ ...TEST_ADMIN, secretAccessKey: `${TEST_ADMIN.secretAccessKey.slice(0, -1)}x` }), ['InvalidSignatureException']],
-        ['an unknown key', await call({ accessKeyId: 'AKIAAAAAAAAAAAAAAAAA', secretAccessKey: TEST_ADMIN.secretAccessKey }), ['UnrecognizedClientException']],
-        ['an expired signature', await call(TEST_ADMIN, { date: new Date(Date.now() - 30 * 60 * 1000) }), ['InvalidSignatureException']],
+        [
+          'a wrong secret',
+          await call({ ...TEST_ADMIN, secretAccessKey: `${TEST_ADMIN.secretAccessKey.slice(0, -1)}x` }),
+          ['InvalidSignatureException'],
+        ],
+        [
+          'an unknown key',
+          await call({ accessKeyId: 'AKIAAAAAAAAAAAAAAAAA', secretAccessKey: TEST_ADMIN.secretAccessKey }),
+          ['UnrecognizedClientException'],
+        ],
+        [
+          'an expired signature',
+          await call(TEST_ADMIN, { date: new Date(Date.now() - 30 * 60 * 1000) }),
+          ['InvalidSignatureException'],
+        ],
         ['a user of the account with no policy', await call(keys.nobody), ['AccessDeniedException']],
         ['a user allowed everything but these actions', await call(keys.allBut), ['AccessDeniedException']],
       ];
-      if (spec.crossAccount) refusals.push(["another account's root", await call(keys.otherRoot), ['AccessDeniedException']]);
+      if (spec.crossAccount)
+        refusals.push(["another account's root", await call(keys.otherRoot), ['AccessDeniedException']]);
       cells += refusals.length + 1;
       for (const [who, res, types] of refusals) {
-        assert.ok(res.statusCode === 400 || res.statusCode === 403, `${action} for ${who}: ${res.statusCode} ${res.body}`);
+        assert.ok(
+          res.statusCode === 400 || res.statusCode === 403,
+          `${action} for ${who}: ${res.statusCode} ${res.body}`,
+        );
         assert.ok(types.includes(typeOf(res) ?? ''), `${action} for ${who}: ${res.body}`);
-        assert.deepEqual(Object.keys(res.json() as object).sort(), ['__type', 'message'], `${action} for ${who} answers only the error`);
+        assert.deepEqual(
+          Object.keys(res.json() as object).sort(),
+          ['__type', 'message'],
+          `${action} for ${who} answers only the error`,
+        );
       }
       const allowed = await call(keys.exact);
-      assert.notEqual(typeOf(allowed), 'AccessDeniedException', `${action} for a user allowed exactly ${actions.join(', ')}: ${allowed.body}`);
-      assert.equal(allowed.statusCode, 200, `${action} for a user allowed exactly ${actions.join(', ')}: ${allowed.body}`);
+      assert.notEqual(
+        typeOf(allowed),
+        'AccessDeniedException',
+        `${action} for a user allowed exactly ${actions.join(', ')}: ${allowed.body}`,
+      );
+      assert.equal(
+        allowed.statusCode,
+        200,
+        `${action} for a user allowed exactly ${actions.join(', ')}: ${allowed.body}`,
+      );
       // Each needed action withheld alone refuses the call, and the denial names it.
       for (const needed of actions) {
-        await test.berth.userPolicies.putUserPolicy(A, 'allbut', 'matrix', policy({ Effect: 'Allow', NotAction: [needed], Resource: '*' }));
+        await test.berth.userPolicies.putUserPolicy(
+          A,
+          'allbut',
+          'matrix',
+          policy({ Effect: 'Allow', NotAction: [needed], Resource: '*' }),
+        );
         const res = await call(keys.allBut);
         cells++;
-        assert.equal(typeOf(res), 'AccessDeniedException', `${action} for a user allowed everything but ${needed}: ${res.body}`);
-        assert.ok(namesDenial((res.json() as { message: string }).message, needed, exception('ecr', action)?.resource), `${action}: the denial names ${needed}: ${res.body}`);
+        assert.equal(
+          typeOf(res),
+          'AccessDeniedException',
+          `${action} for a user allowed everything but ${needed}: ${res.body}`,
+        );
+        assert.ok(
+          namesDenial((res.json() as { message: string }).message, needed, exception('ecr', action)?.resource),
+          `${action}: the denial names ${needed}: ${res.body}`,
+        );
       }
     });
   }
@@ -267,16 +448,22 @@ describe('the download URLs of GetDownloadUrlForLayer', () => {
     assert.ok(!res.body.includes('architecture'));
     // The one with a token from an allowed caller serves the layer.
     await grant([Actions.GetDownloadUrlForLayer]);
-    const issued = await callApi(test.berth.app, 'GetDownloadUrlForLayer', { repositoryName: REPO, layerDigest: image.config.digest }, { credentials: keys.exact });
+    const issued = await callApi(
+      test.berth.app,
+      'GetDownloadUrlForLayer',
+      { repositoryName: REPO, layerDigest: image.config.digest },
+      { credentials: keys.exact },
+    );
     const url = new URL((issued.json() as { downloadUrl: string }).downloadUrl);
     assert.equal((await test.berth.app.inject({ url: url.pathname })).statusCode, 200);
   });
 });
 
-
 describe('the matrix', () => {
   it('size', (t) => {
-    t.diagnostic(`authorization matrix: ${cells} cells over ${Object.keys(ROUTES).length} registry routes and ${Object.keys(API).length} ECR actions`);
+    t.diagnostic(
+      `authorization matrix: ${cells} cells over ${Object.keys(ROUTES).length} registry routes and ${Object.keys(API).length} ECR actions`,
+    );
     assert.ok(cells >= Object.keys(ROUTES).length * 7 + Object.keys(API).length * 7);
   });
 });

@@ -18,7 +18,12 @@ export function addAwsProtocolConstraint(app: FastifyInstance): void {
     name: AWS_PROTOCOL_CONSTRAINT,
     storage() {
       const handlers = new Map<string, unknown>();
-      return { get: (value: string) => (handlers.get(value) ?? null) as never, set: (value: string, store: unknown) => { handlers.set(value, store); } };
+      return {
+        get: (value: string) => (handlers.get(value) ?? null) as never,
+        set: (value: string, store: unknown) => {
+          handlers.set(value, store);
+        },
+      };
     },
     deriveConstraint: (request: { headers: FastifyRequest['headers'] }) => awsProtocolOf(request.headers),
     mustMatchWhenDerived: false,

@@ -108,14 +108,21 @@ export function validationMessage(violations: readonly string[]): string {
 
 /** The message for zod's issues on `body` (each issue's value looked up in the body by its path). */
 export function issuesMessage(issues: readonly Issue[], body: unknown, options: MessageOptions = {}): string {
-  return validationMessage(issues.map((issue) => {
-    const value = valueAt(body, issue.path);
-    return violation(awsPath(issue.path, options), value, constraintOf(issue, value));
-  }));
+  return validationMessage(
+    issues.map((issue) => {
+      const value = valueAt(body, issue.path);
+      return violation(awsPath(issue.path, options), value, constraintOf(issue, value));
+    }),
+  );
 }
 
 /** Parses `body` with `schema`; a request that breaks it throws `fail(message)`. */
-export function validate<T extends z.ZodType>(schema: T, body: unknown, fail: (message: string) => Error, options: MessageOptions = {}): z.infer<T> {
+export function validate<T extends z.ZodType>(
+  schema: T,
+  body: unknown,
+  fail: (message: string) => Error,
+  options: MessageOptions = {},
+): z.infer<T> {
   const input = body ?? {};
   const result = schema.safeParse(input);
   if (result.success) return result.data;

@@ -53,14 +53,20 @@ describe('bodies and stalls', () => {
   let password: string;
 
   before(async () => {
-    server = await startBerth({ settings: { auth: { mode: 'iam' }, http: { idleTimeoutSeconds: 1, headersTimeoutSeconds: 2 } } });
+    server = await startBerth({
+      settings: { auth: { mode: 'iam' }, http: { idleTimeoutSeconds: 1, headersTimeoutSeconds: 2 } },
+    });
     port = Number(new URL(server.url).port);
     password = await registryPassword(server.berth.app);
   });
   after(() => server.close());
 
   it('an anonymous manifest PUT is refused with 401 before its body is sent, and the connection closed', async () => {
-    const answer = await raw(port, `PUT /v2/held/app/manifests/latest HTTP/1.1\r\nHost: x\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: ${FOUR_MIB}\r\n\r\n`, { body: Buffer.from('{"schemaVersion":'), waitMs: 5000 });
+    const answer = await raw(
+      port,
+      `PUT /v2/held/app/manifests/latest HTTP/1.1\r\nHost: x\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: ${FOUR_MIB}\r\n\r\n`,
+      { body: Buffer.from('{"schemaVersion":'), waitMs: 5000 },
+    );
     assert.equal(statusOf(answer), 401, answer.text);
     assert.match(answer.text, /WWW-Authenticate: Basic realm="Berth"/i);
     assert.match(answer.text, /Connection: close/i);
@@ -100,7 +106,10 @@ describe('bodies and stalls', () => {
   });
 
   it('an upload that keeps moving slowly for longer than the idle timeout completes', async () => {
-    const start = await fetch(`${server.url}/v2/held/slow/blobs/uploads/`, { method: 'POST', headers: { authorization: basicAuth(password) } });
+    const start = await fetch(`${server.url}/v2/held/slow/blobs/uploads/`, {
+      method: 'POST',
+      headers: { authorization: basicAuth(password) },
+    });
     assert.equal(start.status, 202);
     const location = start.headers.get('location')!;
     const data = randomBlob(12 * 1024);
@@ -110,7 +119,9 @@ describe('bodies and stalls', () => {
       const started = Date.now();
       const chunks: Buffer[] = [];
       const socket: Socket = connect(port, '127.0.0.1', async () => {
-        socket.write(`PATCH ${location} HTTP/1.1\r\nHost: x\r\nAuthorization: ${basicAuth(password)}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${data.length}\r\nConnection: close\r\n\r\n`);
+        socket.write(
+          `PATCH ${location} HTTP/1.1\r\nHost: x\r\nAuthorization: ${basicAuth(password)}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${data.length}\r\nConnection: close\r\n\r\n`,
+        );
         for (let i = 0; i < parts; i++) {
           await sleep(400); // 3.2 s in all, each pause shorter than the 1 s idle timeout
           socket.write(data.subarray(i * size, (i + 1) * size));
@@ -118,11 +129,16 @@ describe('bodies and stalls', () => {
       });
       socket.on('data', (d: Buffer) => chunks.push(d));
       socket.on('error', () => {});
-      socket.on('close', () => resolve({ text: Buffer.concat(chunks).toString('latin1'), closed: true, ms: Date.now() - started }));
+      socket.on('close', () =>
+        resolve({ text: Buffer.concat(chunks).toString('latin1'), closed: true, ms: Date.now() - started }),
+      );
     });
     assert.equal(statusOf(answer), 202, answer.text);
     assert.ok(answer.ms > 3000, `${answer.ms} ms`);
-    const done = await fetch(`${server.url}${location}${location.includes('?') ? '&' : '?'}digest=${digestOf(data)}`, { method: 'PUT', headers: { authorization: basicAuth(password) } });
+    const done = await fetch(`${server.url}${location}${location.includes('?') ? '&' : '?'}digest=${digestOf(data)}`, {
+      method: 'PUT',
+      headers: { authorization: basicAuth(password) },
+    });
     assert.equal(done.status, 201, await done.text());
   });
 });
@@ -135,23 +151,27 @@ describe('connections per address', () => {
   before(async () => {
     server = await startBerth({ settings: { http: { maxConnectionsPerAddress: 4 } } });
     port = Number(new URL(server.url).port);
-    server.berth.app.server.on('request', (req, res) => res.on('close', () => statuses.push({ url: req.url ?? '', status: res.statusCode })));
+    server.berth.app.server.on('request', (req, res) =>
+      res.on('close', () => statuses.push({ url: req.url ?? '', status: res.statusCode })),
+    );
   });
   after(() => server.close());
 
   it('refuses connections over the limit with 503, and takes new ones once others close', async () => {
     const held: Socket[] = [];
     for (let i = 0; i < 4; i++) {
-      held.push(await new Promise<Socket>((resolve) => {
-        const socket = connect(port, '127.0.0.1', () => resolve(socket));
-      }));
+      held.push(
+        await new Promise<Socket>((resolve) => {
+          const socket = connect(port, '127.0.0.1', () => resolve(socket));
+        }),
+      );
     }
     await sleep(100);
     const refused = await raw(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n', { waitMs: 3000 });
     assert.equal(statusOf(refused), 503, refused.text);
     assert.ok(refused.closed);
     assert.equal(statuses.filter((s) => s.url === '/healthz').length, 0, 'the refused connection served nothing');
-    const metrics = async () => (await (await fetch(`${server.url}/metrics`)).text());
+    const metrics = async () => await (await fetch(`${server.url}/metrics`)).text();
     held.pop()!.destroy();
     await sleep(100);
     const text = await metrics();
@@ -161,7 +181,6 @@ describe('connections per address', () => {
     const served = await raw(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', { waitMs: 3000 });
     assert.equal(statusOf(served), 200, served.text);
   });
-
 });
 
 describe('clients that reset', () => {
@@ -172,7 +191,9 @@ describe('clients that reset', () => {
   before(async () => {
     server = await startBerth({ settings: { auth: { mode: 'iam' } } });
     port = Number(new URL(server.url).port);
-    server.berth.app.server.on('request', (req, res) => res.on('close', () => statuses.push({ url: req.url ?? '', status: res.statusCode })));
+    server.berth.app.server.on('request', (req, res) =>
+      res.on('close', () => statuses.push({ url: req.url ?? '', status: res.statusCode })),
+    );
   });
   after(() => server.close());
 
@@ -191,6 +212,10 @@ describe('clients that reset', () => {
     await sleep(300);
     const seen = statuses.filter((s) => s.url.startsWith('/v2/reset/'));
     assert.ok(seen.length > 0, 'the requests reached the server');
-    assert.deepEqual(seen.filter((s) => s.status >= 500), [], 'no request ended in a 5xx');
+    assert.deepEqual(
+      seen.filter((s) => s.status >= 500),
+      [],
+      'no request ended in a 5xx',
+    );
   });
 });

@@ -20,7 +20,8 @@ interface ConnectionServer {
   on(event: 'secureConnection', listener: (socket: Socket) => void): unknown;
 }
 
-const REFUSAL = 'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\nContent-Type: text/plain\r\nContent-Length: 48\r\n\r\ntoo many connections from this address: retry\r\n';
+const REFUSAL =
+  'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\nContent-Type: text/plain\r\nContent-Length: 48\r\n\r\ntoo many connections from this address: retry\r\n';
 
 /** Counts connections per address on `server` and refuses those over the limit. */
 export function guardConnections(server: ConnectionServer, limits: ConnectionLimits): void {
@@ -69,5 +70,6 @@ export function closeAfterUnreadBody(request: FastifyRequest, reply: FastifyRepl
   const raw = request.raw;
   if (reply.statusCode < 400 || raw.httpVersionMajor !== 1 || raw.complete) return;
   const length = request.headers['content-length'];
-  if ((length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined) reply.header('Connection', 'close');
+  if ((length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined)
+    reply.header('Connection', 'close');
 }

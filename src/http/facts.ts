@@ -14,7 +14,10 @@ export function requestFacts(request: FastifyRequest): RequestFacts {
     const value = request.headers[name];
     return Array.isArray(value) ? value[0] : value;
   };
-  const facts: RequestFacts = { sourceIp: clientAddress(clientIp(request)), secureTransport: request.protocol === 'https' };
+  const facts: RequestFacts = {
+    sourceIp: clientAddress(clientIp(request)),
+    secureTransport: request.protocol === 'https',
+  };
   const userAgent = header('user-agent');
   const referer = header('referer');
   if (userAgent !== undefined) facts.userAgent = userAgent;

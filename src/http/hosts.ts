@@ -19,7 +19,12 @@ export function accountForHost(host: string | undefined, rules: HostRules): stri
 }
 
 /** The registry host of an account, as clients should name it (for proxyEndpoint and repository URIs). */
-export function hostForAccount(accountId: string, defaultAccountId: string, requestHost: string, rules: HostRules): string {
+export function hostForAccount(
+  accountId: string,
+  defaultAccountId: string,
+  requestHost: string,
+  rules: HostRules,
+): string {
   const explicit = Object.entries(rules.hosts).find(([, id]) => id === accountId)?.[0];
   if (explicit) return explicit + portOf(requestHost);
   if (rules.domain && accountId !== defaultAccountId) return `${accountId}.${rules.domain}${portOf(requestHost)}`;

@@ -58,7 +58,9 @@ export function createListener(given: ListenerOptions, settings: ConnectionSetti
     guardConnections(app.server, { maxPerAddress: settings.maxConnectionsPerAddress, tls: false });
     app.addHook('onSend', async (request, reply) => closeAfterUnreadBody(request, reply));
     return {
-      app, tls: undefined, credentials: undefined,
+      app,
+      tls: undefined,
+      credentials: undefined,
       reloadTls() {
         throw new TlsError('TLS is not configured: there is no certificate to reload');
       },
@@ -75,7 +77,11 @@ export function createListener(given: ListenerOptions, settings: ConnectionSetti
   // streamed bodies; the host from Host or :authority), and every face is tested over both, so
   // the rest of Berth sees one instance type.
   const app = Fastify(secure) as unknown as FastifyInstance;
-  const server = app.server as unknown as Http2SecureServer & { requestTimeout: number; headersTimeout: number; keepAliveTimeout: number };
+  const server = app.server as unknown as Http2SecureServer & {
+    requestTimeout: number;
+    headersTimeout: number;
+    keepAliveTimeout: number;
+  };
   // HTTP/1.1 on this server keeps the plain server's limits: no deadline for a whole request
   // (Node's default of 5 minutes here would cut a large upload), the same header deadline and keep-alive.
   server.requestTimeout = 0;
@@ -96,7 +102,8 @@ export function createListener(given: ListenerOptions, settings: ConnectionSetti
     done();
   });
   return {
-    app, tls,
+    app,
+    tls,
     get credentials() {
       return credentials;
     },

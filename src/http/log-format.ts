@@ -7,7 +7,19 @@ const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 4
 const COLORS: Record<number, string> = { 10: '90', 20: '36', 30: '32', 40: '33', 50: '31', 60: '35' };
 /** Fields every line has, shown in their own places or not at all. */
 const SKIP = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'reqId', 'node', 'listener']);
-const REQUEST = new Set(['method', 'url', 'action', 'status', 'ms', 'client', 'account', 'principal', 'userAgent', 'bytesIn', 'bytesOut']);
+const REQUEST = new Set([
+  'method',
+  'url',
+  'action',
+  'status',
+  'ms',
+  'client',
+  'account',
+  'principal',
+  'userAgent',
+  'bytesIn',
+  'bytesOut',
+]);
 
 function size(bytes: unknown): string {
   if (typeof bytes !== 'number') return '?';

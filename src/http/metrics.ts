@@ -18,17 +18,46 @@ export const metrics = {
 export function metricsText(): string {
   const memory = process.memoryUsage();
   const lines = [
-    ['berth_log_lines_dropped_total', 'counter', 'Log lines dropped because the log destination failed', metrics.logLinesDropped],
-    ['berth_connections_refused_total', 'counter', 'Connections refused by the per-address connection limit', metrics.connectionsRefused],
-    ['berth_blob_read_ahead_bytes', 'gauge', 'Blob bytes read from storage that clients have not taken yet', metrics.blobReadAheadBytes],
-    ['berth_blob_read_ahead_peak_bytes', 'gauge', 'The most blob bytes held read ahead since the start', metrics.blobReadAheadPeakBytes],
+    [
+      'berth_log_lines_dropped_total',
+      'counter',
+      'Log lines dropped because the log destination failed',
+      metrics.logLinesDropped,
+    ],
+    [
+      'berth_connections_refused_total',
+      'counter',
+      'Connections refused by the per-address connection limit',
+      metrics.connectionsRefused,
+    ],
+    [
+      'berth_blob_read_ahead_bytes',
+      'gauge',
+      'Blob bytes read from storage that clients have not taken yet',
+      metrics.blobReadAheadBytes,
+    ],
+    [
+      'berth_blob_read_ahead_peak_bytes',
+      'gauge',
+      'The most blob bytes held read ahead since the start',
+      metrics.blobReadAheadPeakBytes,
+    ],
     ['berth_blob_decrypt_buffer_bytes', 'gauge', 'Buffers that decrypting blob reads hold now', decryptingBytesHeld()],
     ['berth_process_resident_memory_bytes', 'gauge', 'Resident set size of the process', memory.rss],
-    ['berth_process_external_memory_bytes', 'gauge', 'Memory outside the JavaScript heap (buffers included)', memory.external],
+    [
+      'berth_process_external_memory_bytes',
+      'gauge',
+      'Memory outside the JavaScript heap (buffers included)',
+      memory.external,
+    ],
   ] as const;
-  return lines.map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`).join('');
+  return lines
+    .map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`)
+    .join('');
 }
 
 export function metricsRoute(app: FastifyInstance): void {
-  app.get('/metrics', async (_request, reply) => reply.header('Cache-Control', 'no-store').type('text/plain; version=0.0.4').send(metricsText()));
+  app.get('/metrics', async (_request, reply) =>
+    reply.header('Cache-Control', 'no-store').type('text/plain; version=0.0.4').send(metricsText()),
+  );
 }

@@ -17,7 +17,8 @@ export function addRegistryHostHint(app: FastifyInstance, defaultAccountId: stri
     if (!principal || principal.kind === 'anonymous') return;
     const registry = accountForHost(request.host, rules) ?? defaultAccountId;
     if (principal.accountId === registry || hasOwnHost(principal.accountId, defaultAccountId, rules)) return;
-    error.message += ` (${request.host} is the registry of account ${registry}, the deployment's default account;`
-      + ` account ${principal.accountId} has no registry host of its own: give it one with accounts.domain (${principal.accountId}.<domain>) or accounts.hosts)`;
+    error.message +=
+      ` (${request.host} is the registry of account ${registry}, the deployment's default account;` +
+      ` account ${principal.accountId} has no registry host of its own: give it one with accounts.domain (${principal.accountId}.<domain>) or accounts.hosts)`;
   });
 }

@@ -22,7 +22,13 @@ interface Line {
   bytesOut?: number;
 }
 
-const requests = (server: ChildBerth): Line[] => server.stdout().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line).filter((l) => l.msg === 'request');
+const requests = (server: ChildBerth): Line[] =>
+  server
+    .stdout()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Line)
+    .filter((l) => l.msg === 'request');
 
 async function settle(server: ChildBerth, count: number): Promise<Line[]> {
   for (let i = 0; i < 40 && requests(server).length < count; i++) await new Promise((r) => setTimeout(r, 50));
@@ -39,12 +45,24 @@ describe('request log', () => {
 
   it('logs the client, identity, user agent, bytes and API action; not /healthz or /readyz', async (t) => {
     if (!requireAwsCli(t)) return;
-    const server = await spawnBerth(dirs.make('berth-reqlog-'), await freePort(), { BERTH_AUTH_MODE: 'iam', BERTH_LOG_LEVEL: 'info', BERTH_LOG_FORMAT: 'json' });
+    const server = await spawnBerth(dirs.make('berth-reqlog-'), await freePort(), {
+      BERTH_AUTH_MODE: 'iam',
+      BERTH_LOG_LEVEL: 'info',
+      BERTH_LOG_FORMAT: 'json',
+    });
     servers.push(server);
     await fetch(`${server.url}/healthz`);
     await fetch(`${server.url}/readyz`);
-    const env = { AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey, AWS_REGION: 'us-east-1' };
-    const created = await runProgram(AWS_CLI, ['ecr', 'create-repository', '--repository-name', 'logged/app', '--endpoint-url', server.url], env);
+    const env = {
+      AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+    };
+    const created = await runProgram(
+      AWS_CLI,
+      ['ecr', 'create-repository', '--repository-name', 'logged/app', '--endpoint-url', server.url],
+      env,
+    );
     assert.equal(created.code, 0, created.stderr);
     const caller = await runProgram(AWS_CLI, ['sts', 'get-caller-identity', '--endpoint-url', server.url], env);
     assert.equal(caller.code, 0, caller.stderr);
@@ -53,7 +71,11 @@ describe('request log', () => {
     const body = Buffer.alloc(3000, 1);
     const { createHash } = await import('node:crypto');
     const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
-    const push = await fetch(`${server.url}/v2/logged/app/blobs/uploads/?digest=${digest}`, { method: 'POST', body, headers: { authorization: basic, 'user-agent': 'test-agent/1.0', 'content-type': 'application/octet-stream' } });
+    const push = await fetch(`${server.url}/v2/logged/app/blobs/uploads/?digest=${digest}`, {
+      method: 'POST',
+      body,
+      headers: { authorization: basic, 'user-agent': 'test-agent/1.0', 'content-type': 'application/octet-stream' },
+    });
     assert.equal(push.status, 201);
     const anonymous = await fetch(`${server.url}/v2/logged/app/tags/list`);
     assert.equal(anonymous.status, 401);
@@ -71,7 +93,10 @@ describe('request log', () => {
     assert.equal(create.principal, `arn:aws:iam::${account}:root`);
     assert.match(create.userAgent ?? '', /^aws-cli\/2/);
     assert.ok((create.bytesIn ?? 0) > 0 && (create.bytesOut ?? 0) > 0);
-    assert.ok(lines.some((l) => l.action === 'sts:GetCallerIdentity' && l.principal === `arn:aws:iam::${account}:root`), 'the query protocol action too');
+    assert.ok(
+      lines.some((l) => l.action === 'sts:GetCallerIdentity' && l.principal === `arn:aws:iam::${account}:root`),
+      'the query protocol action too',
+    );
     const upload = lines.find((l) => l.method === 'POST' && l.url?.startsWith('/v2/logged/app/blobs/uploads/'));
     assert.ok(upload, JSON.stringify(lines));
     assert.equal(upload.status, 201);
@@ -84,13 +109,26 @@ describe('request log', () => {
   });
 
   it('log.format pretty writes readable lines, not JSON', async () => {
-    const server = await spawnBerth(dirs.make('berth-pretty-'), await freePort(), { BERTH_LOG_LEVEL: 'info', BERTH_LOG_FORMAT: 'pretty' });
+    const server = await spawnBerth(dirs.make('berth-pretty-'), await freePort(), {
+      BERTH_LOG_LEVEL: 'info',
+      BERTH_LOG_FORMAT: 'pretty',
+    });
     servers.push(server);
     await fetch(`${server.url}/v2/`, { headers: { 'user-agent': 'pretty-agent/2' } });
     for (let i = 0; i < 40 && !server.stdout().includes('GET /v2/'); i++) await new Promise((r) => setTimeout(r, 50));
     const lines = server.stdout().trim().split('\n');
     assert.ok(lines.length > 2 && lines.every((l) => !l.startsWith('{')), server.stdout());
-    assert.ok(lines.some((l) => /^\d\d:\d\d:\d\d\.\d{3} INFO  \[[^\]]+\] Berth is listening url=http:\/\/127\.0\.0\.1:\d+ /.test(l)), server.stdout());
-    assert.ok(lines.some((l) => /INFO  \[[^\]]+\] GET \/v2\/ 200 \d+ms 127\.0\.0\.1 anonymous 0 B→\d+ B "pretty-agent\/2"$/.test(l)), server.stdout());
+    assert.ok(
+      lines.some((l) =>
+        /^\d\d:\d\d:\d\d\.\d{3} INFO  \[[^\]]+\] Berth is listening url=http:\/\/127\.0\.0\.1:\d+ /.test(l),
+      ),
+      server.stdout(),
+    );
+    assert.ok(
+      lines.some((l) =>
+        /INFO  \[[^\]]+\] GET \/v2\/ 200 \d+ms 127\.0\.0\.1 anonymous 0 B→\d+ B "pretty-agent\/2"$/.test(l),
+      ),
+      server.stdout(),
+    );
   });
 });

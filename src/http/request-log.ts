@@ -73,29 +73,43 @@ const started = new WeakMap<FastifyRequest, { read: number; written: number }>()
 export function addRequestLog(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
     const socket = request.raw.socket;
-    if (request.raw.httpVersionMajor < 2 && socket) started.set(request, { read: socket.bytesRead, written: socket.bytesWritten });
+    if (request.raw.httpVersionMajor < 2 && socket)
+      started.set(request, { read: socket.bytesRead, written: socket.bytesWritten });
   });
   app.addHook('onResponse', async (request, reply) => {
     const path = request.url.split('?', 1)[0]!;
     if (HEALTH.has(path)) return;
     const socket = request.raw.socket;
     const at = started.get(request);
-    const length = (value: string | undefined) => (value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined);
-    const bytesIn = length(header(request.headers, 'content-length')) ?? (at && socket ? Math.max(0, socket.bytesRead - at.read) : undefined);
-    const bytesOut = length(header(reply.getHeaders() as Record<string, unknown>, 'content-length')) ?? (at && socket ? Math.max(0, socket.bytesWritten - at.written) : undefined);
+    const length = (value: string | undefined) =>
+      value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
+    const bytesIn =
+      length(header(request.headers, 'content-length')) ??
+      (at && socket ? Math.max(0, socket.bytesRead - at.read) : undefined);
+    const bytesOut =
+      length(header(reply.getHeaders() as Record<string, unknown>, 'content-length')) ??
+      (at && socket ? Math.max(0, socket.bytesWritten - at.written) : undefined);
     const principal = identities.get(request.headers);
     const action = apiAction(request);
-    request.log.info({
-      method: request.method,
-      url: request.url,
-      ...(action && { action }),
-      status: reply.statusCode,
-      ms: Math.round(reply.elapsedTime),
-      client: clientAddress(request.ip),
-      ...(principal && (principal.kind === 'anonymous' ? { principal: 'anonymous' } : { account: principal.accountId, principal: principal.arn })),
-      ...(header(request.headers, 'user-agent') !== undefined && { userAgent: header(request.headers, 'user-agent') }),
-      ...(bytesIn !== undefined && { bytesIn }),
-      ...(bytesOut !== undefined && { bytesOut }),
-    }, 'request');
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        ...(action && { action }),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+        client: clientAddress(request.ip),
+        ...(principal &&
+          (principal.kind === 'anonymous'
+            ? { principal: 'anonymous' }
+            : { account: principal.accountId, principal: principal.arn })),
+        ...(header(request.headers, 'user-agent') !== undefined && {
+          userAgent: header(request.headers, 'user-agent'),
+        }),
+        ...(bytesIn !== undefined && { bytesIn }),
+        ...(bytesOut !== undefined && { bytesOut }),
+      },
+      'request',
+    );
   });
 }

@@ -51,7 +51,8 @@ interface Chunk {
 function takeBuffer(size: number): Chunk {
   const buffer = pools.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size);
   metrics.blobReadAheadBytes += size;
-  if (metrics.blobReadAheadBytes > metrics.blobReadAheadPeakBytes) metrics.blobReadAheadPeakBytes = metrics.blobReadAheadBytes;
+  if (metrics.blobReadAheadBytes > metrics.blobReadAheadPeakBytes)
+    metrics.blobReadAheadPeakBytes = metrics.blobReadAheadBytes;
   return { buffer, bytes: buffer, settled: false };
 }
 
@@ -82,7 +83,15 @@ async function chunkAt(file: RandomAccessFile, position: number, end: number, si
 export async function sendBlob(reply: FastifyReply, blob: BlobContent, cacheControl: string): Promise<unknown> {
   // A pre-signed URL is short-lived and the client's alone: no cache may keep the redirect.
   if (blob.body.kind === 'redirect') {
-    return reply.code(307).headers({ Location: blob.body.url, 'Docker-Content-Digest': blob.digest, 'Cache-Control': 'no-store', 'Content-Length': 0 }).send();
+    return reply
+      .code(307)
+      .headers({
+        Location: blob.body.url,
+        'Docker-Content-Digest': blob.digest,
+        'Cache-Control': 'no-store',
+        'Content-Length': 0,
+      })
+      .send();
   }
   // The first chunk is read before any header: a blob that fails its integrity check there is
   // an error response, not a cut connection.
@@ -104,7 +113,12 @@ export async function sendBlob(reply: FastifyReply, blob: BlobContent, cacheCont
     'Cache-Control': cacheControl,
   });
   if (blob.range) {
-    reply.code(206).headers({ 'Content-Range': `bytes ${blob.range.start}-${blob.range.end}/${blob.size}`, 'Content-Length': blob.range.end - blob.range.start + 1 });
+    reply
+      .code(206)
+      .headers({
+        'Content-Range': `bytes ${blob.range.start}-${blob.range.end}/${blob.size}`,
+        'Content-Length': blob.range.end - blob.range.start + 1,
+      });
   } else {
     reply.code(200).header('Content-Length', blob.size);
   }
@@ -112,7 +126,13 @@ export async function sendBlob(reply: FastifyReply, blob: BlobContent, cacheCont
   return reply.send(blob.body.stream);
 }
 
-async function sendFileRange(reply: FastifyReply, file: RandomAccessFile, start: number, end: number, first?: Chunk): Promise<void> {
+async function sendFileRange(
+  reply: FastifyReply,
+  file: RandomAccessFile,
+  start: number,
+  end: number,
+  first?: Chunk,
+): Promise<void> {
   reply.hijack();
   const res = reply.raw;
   const inFlight = new Set<Chunk>();

@@ -19,8 +19,18 @@ function twin(token: string): string {
 
 /** Spellings of `token` that a lenient decoder accepts as the same signature. */
 function variants(token: string): Record<string, string> {
-  assert.equal(Buffer.from(twin(token).split('.')[1]!, 'base64url').compare(Buffer.from(token.split('.')[1]!, 'base64url')), 0, 'the twin decodes leniently to the same bytes');
-  return { twin: twin(token), 'padding appended': `${token}=`, 'a skipped character appended': `${token}%21`, 'a space appended': `${token}%20`, 'two pads appended': `${token}==` };
+  assert.equal(
+    Buffer.from(twin(token).split('.')[1]!, 'base64url').compare(Buffer.from(token.split('.')[1]!, 'base64url')),
+    0,
+    'the twin decodes leniently to the same bytes',
+  );
+  return {
+    twin: twin(token),
+    'padding appended': `${token}=`,
+    'a skipped character appended': `${token}%21`,
+    'a space appended': `${token}%20`,
+    'two pads appended': `${token}==`,
+  };
 }
 
 describe('signed tokens are decoded strictly', () => {
@@ -46,10 +56,15 @@ describe('signed tokens are decoded strictly', () => {
     const publicUrl = server.berth.publicUrl();
     await publicApi(server.berth.app, 'CreateRepository', { repositoryName: 'tokens/app' });
     const alias = (await publicApi(server.berth.app, 'DescribeRegistries')).registries[0].aliases[0].name as string;
-    const push = await bearerToken(publicUrl, `repository:${alias}/tokens/app:pull,push`, await publicPassword(server.berth.app));
+    const push = await bearerToken(
+      publicUrl,
+      `repository:${alias}/tokens/app:pull,push`,
+      await publicPassword(server.berth.app),
+    );
     await pushPublicImage(publicUrl, push, `${alias}/tokens/app`, '1');
     const token = await bearerToken(publicUrl, `repository:${alias}/tokens/app:pull`);
-    const get = (t: string) => fetch(`${publicUrl}/v2/${alias}/tokens/app/manifests/1`, { headers: { authorization: `Bearer ${t}` } });
+    const get = (t: string) =>
+      fetch(`${publicUrl}/v2/${alias}/tokens/app/manifests/1`, { headers: { authorization: `Bearer ${t}` } });
     assert.equal((await get(token)).status, 200);
     for (const [what, altered] of Object.entries(variants(token))) {
       // A bearer token is one header token: only the spellings that stay one are sent.
@@ -62,7 +77,10 @@ describe('signed tokens are decoded strictly', () => {
   it('a layer download URL: refused when altered in its encoding', async () => {
     const password = await registryPassword(server.berth.app);
     const image = await pushImage(loggedIn(server.berth.app, password), 'tokens/layers', 'v1');
-    const res = await callApi(server.berth.app, 'GetDownloadUrlForLayer', { repositoryName: 'tokens/layers', layerDigest: image.layers[0]!.digest });
+    const res = await callApi(server.berth.app, 'GetDownloadUrlForLayer', {
+      repositoryName: 'tokens/layers',
+      layerDigest: image.layers[0]!.digest,
+    });
     assert.equal(res.statusCode, 200, res.body);
     const url = (res.json() as { downloadUrl: string }).downloadUrl;
     const token = url.slice(url.lastIndexOf('/') + 1);

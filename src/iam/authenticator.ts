@@ -25,7 +25,8 @@ export class Authenticator {
   /** The principal of a SigV4-signed request; throws a SignatureError naming what is wrong. */
   async sigV4(request: SignedRequest, service: string, now = Date.now()): Promise<AuthenticatedPrincipal> {
     const signature = parseSignature(request);
-    if (!signature) throw new SignatureError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
+    if (!signature)
+      throw new SignatureError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
     const { principal, secret } = await this.signer(signature, now);
     const global = GLOBAL_SERVICES[service];
     const region = global !== undefined && signature.region === global ? global : this.region;
@@ -41,23 +42,47 @@ export class Authenticator {
    */
   async identify(request: Omit<SignedRequest, 'bodySha256'>, now = Date.now()): Promise<void> {
     const signature = parseSignature({ ...request, bodySha256: '' });
-    if (!signature) throw new SignatureError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
+    if (!signature)
+      throw new SignatureError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
     await this.signer(signature, now);
   }
 
   /** The principal behind a signature's access key, and the secret it must be signed with. */
-  private async signer(signature: NonNullable<ReturnType<typeof parseSignature>>, now: number): Promise<{ principal: AuthenticatedPrincipal; secret: string }> {
+  private async signer(
+    signature: NonNullable<ReturnType<typeof parseSignature>>,
+    now: number,
+  ): Promise<{ principal: AuthenticatedPrincipal; secret: string }> {
     let principal: AuthenticatedPrincipal;
     let secret: string;
     if (isSessionKeyId(signature.accessKeyId)) {
-      if (!signature.securityToken) throw new SignatureError('UnrecognizedClientException', 'The security token included in the request is invalid: temporary credentials need X-Amz-Security-Token.', 403);
+      if (!signature.securityToken)
+        throw new SignatureError(
+          'UnrecognizedClientException',
+          'The security token included in the request is invalid: temporary credentials need X-Amz-Security-Token.',
+          403,
+        );
       principal = this.sessions.verify(signature.securityToken, signature.accessKeyId, now);
       secret = this.sessions.secretOf(signature.accessKeyId);
     } else {
-      if (signature.securityToken) throw new SignatureError('UnrecognizedClientException', 'The security token included in the request is invalid.', 403);
+      if (signature.securityToken)
+        throw new SignatureError(
+          'UnrecognizedClientException',
+          'The security token included in the request is invalid.',
+          403,
+        );
       const key = await this.identities.resolve(signature.accessKeyId, now);
-      if (!key) throw new SignatureError('UnrecognizedClientException', 'The security token included in the request is invalid.', 403);
-      if (!key.active) throw new SignatureError('UnrecognizedClientException', 'The security token included in the request is invalid: the access key is inactive.', 403);
+      if (!key)
+        throw new SignatureError(
+          'UnrecognizedClientException',
+          'The security token included in the request is invalid.',
+          403,
+        );
+      if (!key.active)
+        throw new SignatureError(
+          'UnrecognizedClientException',
+          'The security token included in the request is invalid: the access key is inactive.',
+          403,
+        );
       principal = key.principal;
       secret = key.secret;
     }
@@ -71,7 +96,11 @@ export class Authenticator {
   async basic(authorization: string | undefined, now = Date.now()): Promise<Principal> {
     if (!authorization) return { kind: 'anonymous' };
     const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization);
-    if (!match) throw new RegistryError('UNAUTHORIZED', 'unsupported Authorization scheme: use Basic with user AWS and a password from GetAuthorizationToken');
+    if (!match)
+      throw new RegistryError(
+        'UNAUTHORIZED',
+        'unsupported Authorization scheme: use Basic with user AWS and a password from GetAuthorizationToken',
+      );
     const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
     // Empty credentials (`Basic Og==`, i.e. ":") are what skopeo and podman send with no login
     // after a Basic challenge: no credentials, so anonymous (what policies allow "*" decides).
@@ -79,7 +108,11 @@ export class Authenticator {
     const colon = decoded.indexOf(':');
     const user = decoded.slice(0, colon);
     const claims = colon > 0 && user === 'AWS' ? this.tokens.verify(decoded.slice(colon + 1), now) : undefined;
-    if (!claims) throw new RegistryError('UNAUTHORIZED', 'invalid or expired credentials: log in again with a password from GetAuthorizationToken');
+    if (!claims)
+      throw new RegistryError(
+        'UNAUTHORIZED',
+        'invalid or expired credentials: log in again with a password from GetAuthorizationToken',
+      );
     return this.keyPrincipal(claims, now);
   }
 
@@ -92,8 +125,13 @@ export class Authenticator {
       try {
         const session = this.sessions.verify(claims.session, claims.key, now);
         if (session.accountId === claims.account) return session;
-      } catch { /* refused below */ }
-      throw new RegistryError('UNAUTHORIZED', 'the temporary credentials behind these credentials expired or are not valid here: log in again');
+      } catch {
+        /* refused below */
+      }
+      throw new RegistryError(
+        'UNAUTHORIZED',
+        'the temporary credentials behind these credentials expired or are not valid here: log in again',
+      );
     }
     const key = await this.identities.resolve(claims.key, now);
     if (!key || !key.active || key.principal.accountId !== claims.account) {

@@ -15,11 +15,18 @@ export type Principal =
   | { kind: 'root'; accountId: string; arn: string; userId: string; accessKeyId: string }
   | { kind: 'user'; accountId: string; arn: string; userId: string; userName: string; accessKeyId: string }
   | {
-    kind: 'role-session'; accountId: string; arn: string; roleArn: string; roleId: string; sessionName: string;
-    accessKeyId: string; tags: Readonly<Record<string, string>>; expiresAt: number;
-    /** The session policies it was given (the texts of AssumeRole's Policy and PolicyArns): they bound its rights. */
-    sessionPolicies?: readonly string[];
-  };
+      kind: 'role-session';
+      accountId: string;
+      arn: string;
+      roleArn: string;
+      roleId: string;
+      sessionName: string;
+      accessKeyId: string;
+      tags: Readonly<Record<string, string>>;
+      expiresAt: number;
+      /** The session policies it was given (the texts of AssumeRole's Policy and PolicyArns): they bound its rights. */
+      sessionPolicies?: readonly string[];
+    };
 
 /** A principal that signed its request (every caller of the ECR API). */
 export type AuthenticatedPrincipal = Exclude<Principal, { kind: 'anonymous' }>;

@@ -9,7 +9,12 @@ import { IdentityError } from './identities.js';
  * The authorization call for IAM actions (iam:CreateUser on arn:aws:iam::ACCOUNT:user/NAME, …);
  * `resourceAccount` where the ARN names none of an account (AWS managed policies, arn:aws:iam::aws:…).
  */
-export type IamAuthorize = (principal: AuthenticatedPrincipal, action: string, resource: string, resourceAccount?: string) => Promise<void>;
+export type IamAuthorize = (
+  principal: AuthenticatedPrincipal,
+  action: string,
+  resource: string,
+  resourceAccount?: string,
+) => Promise<void>;
 
 /**
  * The facts of the request being served (aws:SourceIp, …), so that the services' authorization
@@ -25,13 +30,20 @@ export function iamAuthorizer(authorizer: Authorizer): IamAuthorize {
   // The authorizer's action type names ECR's actions; IAM's travel through the same call.
   return (principal, action, resource, resourceAccount) => {
     const facts = currentFacts.getStore();
-    return authorizer.authorize({ principal, action: action as never, resource, ...(resourceAccount !== undefined && { resourceAccount }), ...(facts && { facts }) });
+    return authorizer.authorize({
+      principal,
+      action: action as never,
+      resource,
+      ...(resourceAccount !== undefined && { resourceAccount }),
+      ...(facts && { facts }),
+    });
   };
 }
 
 export const userArn = (accountId: string, name: string, path = '/') => `arn:aws:iam::${accountId}:user${path}${name}`;
 export const roleArn = (accountId: string, name: string, path = '/') => `arn:aws:iam::${accountId}:role${path}${name}`;
-export const policyArn = (accountId: string, name: string, path = '/') => `arn:aws:iam::${accountId}:policy${path}${name}`;
+export const policyArn = (accountId: string, name: string, path = '/') =>
+  `arn:aws:iam::${accountId}:policy${path}${name}`;
 export const oidcProviderArn = (accountId: string, url: string) => `arn:aws:iam::${accountId}:oidc-provider/${url}`;
 
 /** The caller as a signed principal; the query faces only hand signed principals to IAM actions. */

@@ -26,12 +26,19 @@ export class IamUserService {
   ) {}
 
   async create(caller: AuthenticatedPrincipal, name: string, path = '/', tags: ResourceTag[] = []): Promise<UserInfo> {
-    if (path !== '/') throw new IdentityError('InvalidInput', `Berth keeps users at the path / only, not ${IAM_PATH.test(path) ? path : 'a malformed path'}`);
-    if (name.toLowerCase() === 'root') throw new IdentityError('InvalidInput', 'the name root is reserved for the account');
+    if (path !== '/')
+      throw new IdentityError(
+        'InvalidInput',
+        `Berth keeps users at the path / only, not ${IAM_PATH.test(path) ? path : 'a malformed path'}`,
+      );
+    if (name.toLowerCase() === 'root')
+      throw new IdentityError('InvalidInput', 'the name root is reserved for the account');
     await this.authorize(caller, 'iam:CreateUser', userArn(caller.accountId, name));
     validateTags(tags);
     // IAM names are unique regardless of case.
-    const taken = (await this.store.identities.listUsers(caller.accountId)).some((u) => u.kind === 'user' && u.name.toLowerCase() === name.toLowerCase());
+    const taken = (await this.store.identities.listUsers(caller.accountId)).some(
+      (u) => u.kind === 'user' && u.name.toLowerCase() === name.toLowerCase(),
+    );
     const user = taken ? undefined : await this.identities.createUser(caller.accountId, name);
     if (!user) throw new IdentityError('EntityAlreadyExists', `User with name ${name} already exists.`);
     if (tags.length > 0) await this.store.resourceTags.put(user.arn, tags, MAX_RESOURCE_TAGS);
@@ -49,23 +56,32 @@ export class IamUserService {
   async list(caller: AuthenticatedPrincipal): Promise<UserInfo[]> {
     await this.authorize(caller, 'iam:ListUsers', userArn(caller.accountId, '*'));
     const users = (await this.identities.listUsers(caller.accountId)).filter((u) => u.kind === 'user');
-    return Promise.all(users.map(async (user) => ({ ...user, path: '/', tags: await this.store.resourceTags.list(user.arn) })));
+    return Promise.all(
+      users.map(async (user) => ({ ...user, path: '/', tags: await this.store.resourceTags.list(user.arn) })),
+    );
   }
 
   /** Deletes a user that has no access keys (nor policies): DeleteConflict otherwise, as IAM does. */
   async delete(caller: AuthenticatedPrincipal, name: string): Promise<void> {
     const user = await this.named(caller.accountId, name);
     await this.authorize(caller, 'iam:DeleteUser', user.arn);
-    if ((await this.store.identities.listAccessKeys(user.id)).length > 0) throw new IdentityError('DeleteConflict', 'Cannot delete entity, must delete access keys first.');
+    if ((await this.store.identities.listAccessKeys(user.id)).length > 0)
+      throw new IdentityError('DeleteConflict', 'Cannot delete entity, must delete access keys first.');
     for (const check of this.deletionChecks) {
       const reason = await check(user);
       if (reason) throw new IdentityError('DeleteConflict', reason);
     }
     await this.identities.deleteUser(caller.accountId, name);
-    await this.store.resourceTags.remove(user.arn, (await this.store.resourceTags.list(user.arn)).map((t) => t.key));
+    await this.store.resourceTags.remove(
+      user.arn,
+      (await this.store.resourceTags.list(user.arn)).map((t) => t.key),
+    );
   }
 
-  async createAccessKey(caller: AuthenticatedPrincipal, name?: string): Promise<NewAccessKey & { user: User; createdAt: number }> {
+  async createAccessKey(
+    caller: AuthenticatedPrincipal,
+    name?: string,
+  ): Promise<NewAccessKey & { user: User; createdAt: number }> {
     const user = await this.target(caller, name);
     await this.authorize(caller, 'iam:CreateAccessKey', user.arn);
     const keys = await this.store.identities.listAccessKeys(user.id);
@@ -80,7 +96,12 @@ export class IamUserService {
     return this.identities.listAccessKeys(caller.accountId, user.name);
   }
 
-  async updateAccessKey(caller: AuthenticatedPrincipal, accessKeyId: string, status: AccessKeyStatus, name?: string): Promise<void> {
+  async updateAccessKey(
+    caller: AuthenticatedPrincipal,
+    accessKeyId: string,
+    status: AccessKeyStatus,
+    name?: string,
+  ): Promise<void> {
     const user = await this.keyOwner(caller, accessKeyId, name);
     await this.authorize(caller, 'iam:UpdateAccessKey', user.arn);
     await this.identities.setAccessKeyStatus(accessKeyId, status);
@@ -93,9 +114,13 @@ export class IamUserService {
   }
 
   /** GetAccessKeyLastUsed: any key of the caller's account, authorized on its owner (a user, or the root). */
-  async accessKeyLastUsed(caller: AuthenticatedPrincipal, accessKeyId: string): Promise<{ user: User; key: AccessKey }> {
+  async accessKeyLastUsed(
+    caller: AuthenticatedPrincipal,
+    accessKeyId: string,
+  ): Promise<{ user: User; key: AccessKey }> {
     const found = await this.store.identities.getAccessKey(accessKeyId);
-    if (!found || found.user.accountId !== caller.accountId) throw new IdentityError('NoSuchEntity', `The Access Key with id ${accessKeyId} cannot be found.`);
+    if (!found || found.user.accountId !== caller.accountId)
+      throw new IdentityError('NoSuchEntity', `The Access Key with id ${accessKeyId} cannot be found.`);
     await this.authorize(caller, 'iam:GetAccessKeyLastUsed', found.user.arn);
     return found;
   }
@@ -125,13 +150,15 @@ export class IamUserService {
   /** An IAM user of the account by name (never the root identity): NoSuchEntity as IAM words it. */
   async named(accountId: string, name: string): Promise<User> {
     const user = await this.store.identities.getUserByName(accountId, name);
-    if (!user || user.kind !== 'user') throw new IdentityError('NoSuchEntity', `The user with name ${name} cannot be found.`);
+    if (!user || user.kind !== 'user')
+      throw new IdentityError('NoSuchEntity', `The user with name ${name} cannot be found.`);
     return user;
   }
 
   private async target(caller: AuthenticatedPrincipal, name?: string): Promise<User> {
     if (name !== undefined) return this.named(caller.accountId, name);
-    if (caller.kind === 'role-session') throw new IdentityError('ValidationError', 'Must specify userName when calling with non-User credentials');
+    if (caller.kind === 'role-session')
+      throw new IdentityError('ValidationError', 'Must specify userName when calling with non-User credentials');
     const user = await this.store.identities.getUser(caller.userId);
     if (!user) throw new IdentityError('NoSuchEntity', 'The user of these credentials no longer exists.');
     return user;
@@ -141,7 +168,8 @@ export class IamUserService {
   private async keyOwner(caller: AuthenticatedPrincipal, accessKeyId: string, name?: string): Promise<User> {
     const user = await this.target(caller, name);
     const found = await this.store.identities.getAccessKey(accessKeyId);
-    if (!found || found.user.id !== user.id) throw new IdentityError('NoSuchEntity', `The Access Key with id ${accessKeyId} cannot be found.`);
+    if (!found || found.user.id !== user.id)
+      throw new IdentityError('NoSuchEntity', `The Access Key with id ${accessKeyId} cannot be found.`);
     return user;
   }
 }

@@ -28,7 +28,10 @@ describe('IdentityService administration', () => {
 
   it('opening a deployment makes its default account, with a root identity and no key yet', async () => {
     assert.match(defaultAccount, /^\d{12}$/);
-    assert.deepEqual((await identities.listAccounts()).map((a) => a.id), [defaultAccount]);
+    assert.deepEqual(
+      (await identities.listAccounts()).map((a) => a.id),
+      [defaultAccount],
+    );
     const [root, ...others] = await identities.listUsers(defaultAccount);
     assert.equal(root?.kind, 'root');
     assert.equal(root?.arn, `arn:aws:iam::${defaultAccount}:root`);
@@ -57,9 +60,19 @@ describe('IdentityService administration', () => {
     await assert.rejects(identities.createUser(account, 'no spaces'), refusedAs('InvalidInput'));
     await assert.rejects(identities.createUser(account, 'x'.repeat(65)), refusedAs('InvalidInput'));
     await assert.rejects(identities.createUser('999999999998', 'ci-bot'), refusedAs('NoSuchEntity'));
-    assert.deepEqual((await identities.listUsers(account)).map((u) => [u.name, u.kind]), [['root', 'root'], ['alice@example.com', 'user'], ['ci-bot', 'user']]);
+    assert.deepEqual(
+      (await identities.listUsers(account)).map((u) => [u.name, u.kind]),
+      [
+        ['root', 'root'],
+        ['alice@example.com', 'user'],
+        ['ci-bot', 'user'],
+      ],
+    );
     await identities.deleteUser(account, 'alice@example.com');
-    assert.deepEqual((await identities.listUsers(account)).map((u) => u.name), ['root', 'ci-bot']);
+    assert.deepEqual(
+      (await identities.listUsers(account)).map((u) => u.name),
+      ['root', 'ci-bot'],
+    );
     await assert.rejects(identities.deleteUser(account, 'alice@example.com'), refusedAs('NoSuchEntity'));
     await assert.rejects(identities.deleteUser(account, 'root'), refusedAs('DeleteConflict'));
   });
@@ -74,9 +87,18 @@ describe('IdentityService administration', () => {
     assert.equal(userKey.user.name, 'ci');
     assert.ok(userKey.secretAccessKey.length >= 40);
     const all = await identities.listAccessKeys(account);
-    assert.deepEqual(all.map((k) => [k.accessKeyId, k.userName, k.status]), [[rootKey.accessKeyId, 'root', 'Active'], [userKey.accessKeyId, 'ci', 'Active']]);
+    assert.deepEqual(
+      all.map((k) => [k.accessKeyId, k.userName, k.status]),
+      [
+        [rootKey.accessKeyId, 'root', 'Active'],
+        [userKey.accessKeyId, 'ci', 'Active'],
+      ],
+    );
     assert.ok(!JSON.stringify(all).includes(userKey.secretAccessKey), 'no secret in a listing');
-    assert.deepEqual((await identities.listAccessKeys(account, 'ci')).map((k) => k.accessKeyId), [userKey.accessKeyId]);
+    assert.deepEqual(
+      (await identities.listAccessKeys(account, 'ci')).map((k) => k.accessKeyId),
+      [userKey.accessKeyId],
+    );
     const resolved = await identities.resolve(userKey.accessKeyId);
     assert.equal(resolved?.secret, userKey.secretAccessKey);
     assert.equal(resolved?.principal.arn, `arn:aws:iam::${account}:user/ci`);
@@ -90,7 +112,10 @@ describe('IdentityService administration', () => {
     assert.equal((await identities.resolve(key.accessKeyId))?.active, true, 'now cached as active');
     await identities.setAccessKeyStatus(key.accessKeyId, 'Inactive');
     assert.equal((await identities.resolve(key.accessKeyId))?.active, false);
-    assert.equal((await identities.listAccessKeys(defaultAccount)).find((k) => k.accessKeyId === key.accessKeyId)?.status, 'Inactive');
+    assert.equal(
+      (await identities.listAccessKeys(defaultAccount)).find((k) => k.accessKeyId === key.accessKeyId)?.status,
+      'Inactive',
+    );
     await identities.setAccessKeyStatus(key.accessKeyId, 'Active');
     assert.equal((await identities.resolve(key.accessKeyId))?.active, true);
     await identities.deleteAccessKey(key.accessKeyId);
@@ -100,7 +125,7 @@ describe('IdentityService administration', () => {
     await assert.rejects(identities.setAccessKeyStatus('not-a-key', 'Active'), refusedAs('NoSuchEntity'));
   });
 
-  it("deleting a user deletes its keys, which stop resolving at once", async () => {
+  it('deleting a user deletes its keys, which stop resolving at once', async () => {
     await identities.createUser(defaultAccount, 'leaver');
     const key = await identities.createAccessKeyFor(defaultAccount, 'leaver');
     assert.ok(await identities.resolve(key.accessKeyId));
@@ -112,16 +137,25 @@ describe('IdentityService administration', () => {
   it('nodes starting at the same moment with the same pinned administrator key create it once', async () => {
     const account = (await identities.createAccount()).id;
     const pinned = { accessKeyId: 'AKIAPINNEDKEY2345672', secretAccessKey: 'pinned-secret-of-forty-characters-xxxxxx' };
-    const nodes = Array.from({ length: 4 }, () => new IdentityService(test.deployment.store, test.deployment.masterKey));
+    const nodes = Array.from(
+      { length: 4 },
+      () => new IdentityService(test.deployment.store, test.deployment.masterKey),
+    );
     const created = await Promise.all(nodes.map((node) => node.bootstrap(account, pinned)));
     assert.equal(created.filter(Boolean).length, 1, 'one node created it, the others found it');
-    assert.deepEqual((await identities.listAccessKeys(account)).map((k) => k.accessKeyId), [pinned.accessKeyId]);
+    assert.deepEqual(
+      (await identities.listAccessKeys(account)).map((k) => k.accessKeyId),
+      [pinned.accessKeyId],
+    );
     assert.equal((await identities.resolve(pinned.accessKeyId))?.secret, pinned.secretAccessKey);
   });
 
   it('nodes starting at the same moment on a new account create one administrator key, not one each', async () => {
     const account = (await identities.createAccount()).id;
-    const nodes = Array.from({ length: 4 }, () => new IdentityService(test.deployment.store, test.deployment.masterKey));
+    const nodes = Array.from(
+      { length: 4 },
+      () => new IdentityService(test.deployment.store, test.deployment.masterKey),
+    );
     const created = await Promise.all(nodes.map((node) => node.bootstrap(account)));
     assert.equal(created.filter(Boolean).length, 1, 'one node created (and would print) a key');
     assert.equal((await identities.listAccessKeys(account)).length, 1);

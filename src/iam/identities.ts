@@ -21,15 +21,30 @@ const ACCOUNT_ID = /^\d{12}$/;
 const USER_NAME = /^[\w+=,.@-]{1,64}$/;
 
 export type IdentityErrorCode =
-  | 'NoSuchEntity' | 'EntityAlreadyExists' | 'DeleteConflict' | 'InvalidInput' | 'LimitExceeded' | 'MalformedPolicyDocument'
-  | 'PolicyNotAttachable' | 'UnmodifiableEntity'
+  | 'NoSuchEntity'
+  | 'EntityAlreadyExists'
+  | 'DeleteConflict'
+  | 'InvalidInput'
+  | 'LimitExceeded'
+  | 'MalformedPolicyDocument'
+  | 'PolicyNotAttachable'
+  | 'UnmodifiableEntity'
   // STS (sts.service-2.json) and the query protocol's AccessDenied
-  | 'InvalidIdentityToken' | 'IDPCommunicationError' | 'IDPRejectedClaim' | 'ExpiredTokenException' | 'PackedPolicyTooLarge' | 'AccessDenied'
-  | 'ValidationError' | 'InvalidParameterValue';
+  | 'InvalidIdentityToken'
+  | 'IDPCommunicationError'
+  | 'IDPRejectedClaim'
+  | 'ExpiredTokenException'
+  | 'PackedPolicyTooLarge'
+  | 'AccessDenied'
+  | 'ValidationError'
+  | 'InvalidParameterValue';
 
 /** A refused change, named as IAM names it (the codes of iam.service-2.json). */
 export class IdentityError extends Error {
-  constructor(readonly code: IdentityErrorCode, message: string) {
+  constructor(
+    readonly code: IdentityErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = code;
   }
@@ -69,19 +84,30 @@ export interface AccessKeyInfo {
 export class IdentityService {
   private readonly cache = new Map<string, { at: number; value: ResolvedKey | undefined }>();
 
-  constructor(private readonly store: MetadataStore, private readonly masterKey: MasterKey) {}
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly masterKey: MasterKey,
+  ) {}
 
   /** Creates an account with its root identity; EntityAlreadyExists when there is one with that id. */
   async createAccount(id: string = newAccountId()): Promise<Account> {
     if (!ACCOUNT_ID.test(id)) throw new IdentityError('InvalidInput', `an account id is 12 digits, not "${id}"`);
-    if (await this.store.identities.getAccount(id)) throw new IdentityError('EntityAlreadyExists', `account ${id} already exists`);
+    if (await this.store.identities.getAccount(id))
+      throw new IdentityError('EntityAlreadyExists', `account ${id} already exists`);
     return this.ensureAccount(id);
   }
 
   /** The account with its root identity, created when missing (safe when several nodes race). */
   async ensureAccount(id: string): Promise<Account> {
     const account = await this.store.identities.ensureAccount(id, Date.now());
-    await this.store.identities.createUser({ id: randomId('AIDA', 17), accountId: id, name: 'root', kind: 'root', arn: `arn:aws:iam::${id}:root`, createdAt: Date.now() });
+    await this.store.identities.createUser({
+      id: randomId('AIDA', 17),
+      accountId: id,
+      name: 'root',
+      kind: 'root',
+      arn: `arn:aws:iam::${id}:root`,
+      createdAt: Date.now(),
+    });
     return account;
   }
 
@@ -104,9 +130,20 @@ export class IdentityService {
 
   /** Creates an IAM user; undefined when the account already has one of that name. */
   async createUser(accountId: string, name: string): Promise<User | undefined> {
-    if (!USER_NAME.test(name)) throw new IdentityError('InvalidInput', `a user name is 1 to 64 letters, digits and + = , . @ _ -, not "${name}"`);
+    if (!USER_NAME.test(name))
+      throw new IdentityError(
+        'InvalidInput',
+        `a user name is 1 to 64 letters, digits and + = , . @ _ -, not "${name}"`,
+      );
     await this.account(accountId);
-    const user: User = { id: randomId('AIDA', 17), accountId, name, kind: 'user', arn: `arn:aws:iam::${accountId}:user/${name}`, createdAt: Date.now() };
+    const user: User = {
+      id: randomId('AIDA', 17),
+      accountId,
+      name,
+      kind: 'user',
+      arn: `arn:aws:iam::${accountId}:user/${name}`,
+      createdAt: Date.now(),
+    };
     return (await this.store.identities.createUser(user)) ? user : undefined;
   }
 
@@ -143,10 +180,19 @@ export class IdentityService {
   /** The access keys of one identity, or of every identity of the account when `userName` is undefined. */
   async listAccessKeys(accountId: string, userName?: string): Promise<AccessKeyInfo[]> {
     const users = userName === undefined ? await this.listUsers(accountId) : [await this.user(accountId, userName)];
-    const lists = await Promise.all(users.map(async (user) => (await this.store.identities.listAccessKeys(user.id)).map((key) => ({
-      accessKeyId: key.id, userName: user.name, status: key.status, createdAt: key.createdAt, lastUsedAt: key.lastUsedAt,
-      lastUsedService: key.lastUsedService, lastUsedRegion: key.lastUsedRegion,
-    }))));
+    const lists = await Promise.all(
+      users.map(async (user) =>
+        (await this.store.identities.listAccessKeys(user.id)).map((key) => ({
+          accessKeyId: key.id,
+          userName: user.name,
+          status: key.status,
+          createdAt: key.createdAt,
+          lastUsedAt: key.lastUsedAt,
+          lastUsedService: key.lastUsedService,
+          lastUsedRegion: key.lastUsedRegion,
+        })),
+      ),
+    );
     return lists.flat();
   }
 
@@ -171,10 +217,17 @@ export class IdentityService {
     const accessKeyId = pinned?.accessKeyId ?? randomId('AKIA', 16);
     const secretAccessKey = pinned?.secretAccessKey ?? randomBytes(30).toString('base64');
     if (!isAccessKeyId(accessKeyId)) throw new Error('an access key id is AKIA followed by 16 characters A-Z and 2-7');
-    if (secretAccessKey.length < 20 || secretAccessKey.length > 128) throw new Error('a secret access key has 20 to 128 characters');
+    if (secretAccessKey.length < 20 || secretAccessKey.length > 128)
+      throw new Error('a secret access key has 20 to 128 characters');
     const key: AccessKey = {
-      id: accessKeyId, userId, secretCiphertext: this.masterKey.encrypt(secretAccessKey, `access-key:${accessKeyId}`),
-      status: 'Active', createdAt: Date.now(), lastUsedAt: null, lastUsedService: null, lastUsedRegion: null,
+      id: accessKeyId,
+      userId,
+      secretCiphertext: this.masterKey.encrypt(secretAccessKey, `access-key:${accessKeyId}`),
+      status: 'Active',
+      createdAt: Date.now(),
+      lastUsedAt: null,
+      lastUsedService: null,
+      lastUsedRegion: null,
     };
     await this.store.identities.createAccessKey(key);
     return { accessKeyId, secretAccessKey };
@@ -212,9 +265,17 @@ export class IdentityService {
     if (cached && now - cached.at < KEY_CACHE_MS) return cached.value;
     const found = isAccessKeyId(accessKeyId) ? await this.store.identities.getAccessKey(accessKeyId) : undefined;
     const value: ResolvedKey | undefined = found && {
-      principal: found.user.kind === 'root'
-        ? { kind: 'root', accountId: found.user.accountId, arn: found.user.arn, userId: found.user.id, accessKeyId }
-        : { kind: 'user', accountId: found.user.accountId, arn: found.user.arn, userId: found.user.id, userName: found.user.name, accessKeyId },
+      principal:
+        found.user.kind === 'root'
+          ? { kind: 'root', accountId: found.user.accountId, arn: found.user.arn, userId: found.user.id, accessKeyId }
+          : {
+              kind: 'user',
+              accountId: found.user.accountId,
+              arn: found.user.arn,
+              userId: found.user.id,
+              userName: found.user.name,
+              accessKeyId,
+            },
       secret: this.masterKey.decrypt(found.key.secretCiphertext, `access-key:${accessKeyId}`),
       active: found.key.status === 'Active',
     };

@@ -11,7 +11,10 @@ export class KeyUsageRecorder {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly store: MetadataStore, private readonly options: { flushMs?: number; onError?: (err: unknown) => void } = {}) {}
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly options: { flushMs?: number; onError?: (err: unknown) => void } = {},
+  ) {}
 
   /** Notes a use of a long-term key (AKIA…); the latest use of each key is kept until the next flush. */
   record(id: string, service: string, region: string, at = Date.now()): void {

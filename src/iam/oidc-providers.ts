@@ -18,28 +18,47 @@ export function providerUrl(url: string): string {
     throw new IdentityError('InvalidInput', `${url} is not a URL`);
   }
   if (parsed.protocol !== 'https:' || parsed.search || parsed.hash || parsed.username || parsed.password) {
-    throw new IdentityError('InvalidInput', 'the provider URL must begin with https:// and have no query, fragment or credentials');
+    throw new IdentityError(
+      'InvalidInput',
+      'the provider URL must begin with https:// and have no query, fragment or credentials',
+    );
   }
   return `${parsed.host}${parsed.pathname}`.replace(/\/+$/, '');
 }
 
 export class OidcProviderService {
-  constructor(private readonly store: MetadataStore, private readonly authorize: IamAuthorize) {}
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly authorize: IamAuthorize,
+  ) {}
 
-  async create(caller: AuthenticatedPrincipal, url: string, clientIds: string[] = [], thumbprints: string[] = []): Promise<OidcProvider> {
+  async create(
+    caller: AuthenticatedPrincipal,
+    url: string,
+    clientIds: string[] = [],
+    thumbprints: string[] = [],
+  ): Promise<OidcProvider> {
     const name = providerUrl(url);
     if (clientIds.length > MAX_CLIENT_IDS || clientIds.some((id) => id.length < 1 || id.length > 255)) {
       throw new IdentityError('InvalidInput', `ClientIDList holds up to ${MAX_CLIENT_IDS} ids of 1 to 255 characters`);
     }
     if (thumbprints.length > MAX_THUMBPRINTS || thumbprints.some((t) => !THUMBPRINT.test(t))) {
-      throw new IdentityError('InvalidInput', `ThumbprintList holds up to ${MAX_THUMBPRINTS} hex SHA-1 fingerprints of 40 characters`);
+      throw new IdentityError(
+        'InvalidInput',
+        `ThumbprintList holds up to ${MAX_THUMBPRINTS} hex SHA-1 fingerprints of 40 characters`,
+      );
     }
     const provider: OidcProvider = {
-      arn: oidcProviderArn(caller.accountId, name), accountId: caller.accountId, url: name,
-      clientIds: [...new Set(clientIds)], thumbprints: [...new Set(thumbprints.map((t) => t.toLowerCase()))], createdAt: Date.now(),
+      arn: oidcProviderArn(caller.accountId, name),
+      accountId: caller.accountId,
+      url: name,
+      clientIds: [...new Set(clientIds)],
+      thumbprints: [...new Set(thumbprints.map((t) => t.toLowerCase()))],
+      createdAt: Date.now(),
     };
     await this.authorize(caller, 'iam:CreateOpenIDConnectProvider', provider.arn);
-    if (!(await this.store.oidcProviders.create(provider))) throw new IdentityError('EntityAlreadyExists', `Provider with url ${url} already exists.`);
+    if (!(await this.store.oidcProviders.create(provider)))
+      throw new IdentityError('EntityAlreadyExists', `Provider with url ${url} already exists.`);
     return provider;
   }
 
@@ -62,7 +81,9 @@ export class OidcProviderService {
 
   /** A provider of the account: NoSuchEntity for another account's or a missing one. */
   async find(accountId: string, arn: string): Promise<OidcProvider> {
-    const provider = arn.startsWith(`arn:aws:iam::${accountId}:oidc-provider/`) ? await this.store.oidcProviders.get(arn) : undefined;
+    const provider = arn.startsWith(`arn:aws:iam::${accountId}:oidc-provider/`)
+      ? await this.store.oidcProviders.get(arn)
+      : undefined;
     if (!provider) throw new IdentityError('NoSuchEntity', `OpenIDConnect Provider not found for arn ${arn}`);
     return provider;
   }

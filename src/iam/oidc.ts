@@ -27,7 +27,13 @@ function chainTopThumbprint(socket: TLSSocket): string | undefined {
 /** GETs a JSON document over HTTPS from a server the provider trusts; IDPCommunicationError otherwise. */
 function fetchJson(url: string, thumbprints: string[]): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const fail = (why: string) => reject(new IdentityError('IDPCommunicationError', `Couldn't retrieve verification key from your identity provider: ${why}`));
+    const fail = (why: string) =>
+      reject(
+        new IdentityError(
+          'IDPCommunicationError',
+          `Couldn't retrieve verification key from your identity provider: ${why}`,
+        ),
+      );
     let target: URL;
     try {
       target = new URL(url);
@@ -35,35 +41,41 @@ function fetchJson(url: string, thumbprints: string[]): Promise<unknown> {
       return fail(`${url} is not a URL`);
     }
     if (target.protocol !== 'https:') return fail(`${url} is not an https URL`);
-    const req = request(target, { method: 'GET', rejectUnauthorized: false, timeout: FETCH_TIMEOUT_MS, headers: { accept: 'application/json' } }, (res) => {
-      const socket = res.socket as TLSSocket;
-      const top = chainTopThumbprint(socket);
-      if (!socket.authorized && !(top && thumbprints.includes(top))) {
-        res.destroy();
-        return fail(`the certificate of ${target.host} is neither trusted by a public CA nor one of the provider's thumbprints`);
-      }
-      if (res.statusCode !== 200) {
-        res.destroy();
-        return fail(`${url} answered ${res.statusCode}`);
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_DOCUMENT_BYTES) {
+    const req = request(
+      target,
+      { method: 'GET', rejectUnauthorized: false, timeout: FETCH_TIMEOUT_MS, headers: { accept: 'application/json' } },
+      (res) => {
+        const socket = res.socket as TLSSocket;
+        const top = chainTopThumbprint(socket);
+        if (!socket.authorized && !(top && thumbprints.includes(top))) {
           res.destroy();
-          fail(`${url} is larger than ${MAX_DOCUMENT_BYTES} bytes`);
-        } else chunks.push(chunk);
-      });
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-        } catch {
-          fail(`${url} is not JSON`);
+          return fail(
+            `the certificate of ${target.host} is neither trusted by a public CA nor one of the provider's thumbprints`,
+          );
         }
-      });
-      res.on('error', (err) => fail(err.message));
-    });
+        if (res.statusCode !== 200) {
+          res.destroy();
+          return fail(`${url} answered ${res.statusCode}`);
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_DOCUMENT_BYTES) {
+            res.destroy();
+            fail(`${url} is larger than ${MAX_DOCUMENT_BYTES} bytes`);
+          } else chunks.push(chunk);
+        });
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+          } catch {
+            fail(`${url} is not JSON`);
+          }
+        });
+        res.on('error', (err) => fail(err.message));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', (err) => fail(err.message));
     req.end();
@@ -89,10 +101,15 @@ export class WebIdentityVerifier {
     const cached = this.keys.get(cacheKey);
     if (cached && !refresh && now - cached.at < JWKS_CACHE_MS) return cached.jwks;
     const issuer = `https://${provider.url}`;
-    const discovery = await fetchJson(`${issuer}/.well-known/openid-configuration`, provider.thumbprints) as { jwks_uri?: unknown; issuer?: unknown };
-    if (typeof discovery?.jwks_uri !== 'string') throw new IdentityError('IDPCommunicationError', `${issuer}/.well-known/openid-configuration names no jwks_uri`);
-    const jwks = await fetchJson(discovery.jwks_uri, provider.thumbprints) as JSONWebKeySet;
-    if (!Array.isArray(jwks?.keys)) throw new IdentityError('IDPCommunicationError', `${discovery.jwks_uri} is not a JSON Web Key Set`);
+    const discovery = (await fetchJson(`${issuer}/.well-known/openid-configuration`, provider.thumbprints)) as {
+      jwks_uri?: unknown;
+      issuer?: unknown;
+    };
+    if (typeof discovery?.jwks_uri !== 'string')
+      throw new IdentityError('IDPCommunicationError', `${issuer}/.well-known/openid-configuration names no jwks_uri`);
+    const jwks = (await fetchJson(discovery.jwks_uri, provider.thumbprints)) as JSONWebKeySet;
+    if (!Array.isArray(jwks?.keys))
+      throw new IdentityError('IDPCommunicationError', `${discovery.jwks_uri} is not a JSON Web Key Set`);
     if (this.keys.size > 1000) this.keys.clear();
     this.keys.set(cacheKey, { at: now, jwks });
     return jwks;
@@ -121,15 +138,24 @@ export class WebIdentityVerifier {
       }
     } catch (err) {
       if (err instanceof IdentityError) throw err;
-      if (err instanceof errors.JWTExpired) throw new IdentityError('ExpiredTokenException', 'Token expired: current date/time must be before the expiration date/time.');
-      if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'iss') throw new IdentityError('InvalidIdentityToken', `The token's issuer is not ${issuer}`);
-      throw new IdentityError('InvalidIdentityToken', `The web identity token could not be verified: ${(err as Error).message}`);
+      if (err instanceof errors.JWTExpired)
+        throw new IdentityError(
+          'ExpiredTokenException',
+          'Token expired: current date/time must be before the expiration date/time.',
+        );
+      if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'iss')
+        throw new IdentityError('InvalidIdentityToken', `The token's issuer is not ${issuer}`);
+      throw new IdentityError(
+        'InvalidIdentityToken',
+        `The web identity token could not be verified: ${(err as Error).message}`,
+      );
     }
     const audiences = typeof payload.aud === 'string' ? [payload.aud] : Array.isArray(payload.aud) ? payload.aud : [];
     const candidates = [...audiences, ...(typeof payload.azp === 'string' ? [payload.azp] : [])];
     const audience = candidates.find((a) => provider.clientIds.includes(a));
     if (!audience) throw new IdentityError('InvalidIdentityToken', 'Incorrect token audience');
-    if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new IdentityError('InvalidIdentityToken', 'The token has no subject (sub)');
+    if (typeof payload.sub !== 'string' || payload.sub.length === 0)
+      throw new IdentityError('InvalidIdentityToken', 'The token has no subject (sub)');
     return { claims: payload, audience, subject: payload.sub };
   }
 }

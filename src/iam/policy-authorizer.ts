@@ -5,7 +5,12 @@ import { RegistryError } from '../domain/errors.js';
 import { denialMessage, evaluate, type EvaluationInput, type NamedPolicy } from '../policy/evaluate.js';
 import { ANONYMOUS_CALLER, buildContext, type Caller, type ContextValues } from '../policy/request.js';
 import { arnAccount, type AuthorizationRequest, type Authorizer, type Principal } from './authorizer.js';
-import { storedDocument, type IdentityPolicySource, type ResourcePolicies, type ResourcePolicySource } from './policy-sources.js';
+import {
+  storedDocument,
+  type IdentityPolicySource,
+  type ResourcePolicies,
+  type ResourcePolicySource,
+} from './policy-sources.js';
 
 /** A principal as the policy language sees it. */
 export function callerOf(principal: Principal): Caller {
@@ -15,11 +20,21 @@ export function callerOf(principal: Principal): Caller {
     case 'root':
       return { type: 'Account', arn: principal.arn, accountId: principal.accountId, userId: principal.accountId };
     case 'user':
-      return { type: 'User', arn: principal.arn, accountId: principal.accountId, userId: principal.userId, username: principal.userName };
+      return {
+        type: 'User',
+        arn: principal.arn,
+        accountId: principal.accountId,
+        userId: principal.userId,
+        username: principal.userName,
+      };
     case 'role-session':
       return {
-        type: 'AssumedRole', arn: principal.arn, roleArn: principal.roleArn, accountId: principal.accountId,
-        userId: `${principal.roleId}:${principal.sessionName}`, tags: principal.tags,
+        type: 'AssumedRole',
+        arn: principal.arn,
+        roleArn: principal.roleArn,
+        accountId: principal.accountId,
+        userId: `${principal.roleId}:${principal.sessionName}`,
+        tags: principal.tags,
       };
   }
 }
@@ -48,33 +63,68 @@ export class PolicyAuthorizer implements Authorizer {
     this.options.log = log;
   }
 
-  async authorize({ principal, action, resource, resourceAccount, facts, proposedPolicy, grant }: AuthorizationRequest): Promise<void> {
+  async authorize({
+    principal,
+    action,
+    resource,
+    resourceAccount,
+    facts,
+    proposedPolicy,
+    grant,
+  }: AuthorizationRequest): Promise<void> {
     const account = resourceAccount ?? arnAccount(resource) ?? '';
     let caller = callerOf(principal);
     // The hot path (pulls by an account's root, no policy on the repository) reads two cached
     // values and builds no context: only statements read condition keys.
-    const identityPolicies = principal.kind === 'user' || principal.kind === 'role-session' ? await this.identities.identityPolicies(principal) : [];
-    const onResource = proposedPolicy !== undefined ? this.proposed(resource, proposedPolicy) : await this.resources.resourcePolicies(resource, account);
-    const sessionPolicies = principal.kind === 'role-session' ? sessionPoliciesOf(principal.sessionPolicies) : undefined;
+    const identityPolicies =
+      principal.kind === 'user' || principal.kind === 'role-session'
+        ? await this.identities.identityPolicies(principal)
+        : [];
+    const onResource =
+      proposedPolicy !== undefined
+        ? this.proposed(resource, proposedPolicy)
+        : await this.resources.resourcePolicies(resource, account);
+    const sessionPolicies =
+      principal.kind === 'role-session' ? sessionPoliciesOf(principal.sessionPolicies) : undefined;
     const anyPolicy = identityPolicies.length > 0 || onResource.policies.length > 0 || sessionPolicies !== undefined;
     // A user's tags are its aws:PrincipalTag/* (a role session carries the tags it was given).
-    if (anyPolicy && principal.kind === 'user' && this.identities.principalTags) caller = { ...caller, tags: await this.identities.principalTags(principal) };
+    if (anyPolicy && principal.kind === 'user' && this.identities.principalTags)
+      caller = { ...caller, tags: await this.identities.principalTags(principal) };
     const input: EvaluationInput = {
-      caller, action, resource, resourceAccount: account,
-      context: anyPolicy ? buildContext(caller, facts ?? {}, (this.options.now ?? Date.now)(), onResource.tags) : NO_CONTEXT,
-      identityPolicies, resourcePolicies: onResource.policies, ...(onResource.rule && { rule: onResource.rule }), ...(grant && { grant }),
+      caller,
+      action,
+      resource,
+      resourceAccount: account,
+      context: anyPolicy
+        ? buildContext(caller, facts ?? {}, (this.options.now ?? Date.now)(), onResource.tags)
+        : NO_CONTEXT,
+      identityPolicies,
+      resourcePolicies: onResource.policies,
+      ...(onResource.rule && { rule: onResource.rule }),
+      ...(grant && { grant }),
       ...(sessionPolicies && { sessionPolicies }),
     };
     const decision = evaluate(input);
     if (decision.allowed) return;
     const message = denialMessage(input, decision);
-    this.options.log?.info({ principal: caller.arn ?? 'anonymous', action, resource, decision: decision.effect, reason: decision.reason, statement: decision.statement }, 'access denied');
+    this.options.log?.info(
+      {
+        principal: caller.arn ?? 'anonymous',
+        action,
+        resource,
+        decision: decision.effect,
+        reason: decision.reason,
+        statement: decision.statement,
+      },
+      'access denied',
+    );
     if (principal.kind === 'anonymous') throw new RegistryError('UNAUTHORIZED', `authentication required: ${message}`);
     throw new RegistryError('DENIED', message);
   }
 
   private proposed(resource: string, policyText: string): ResourcePolicies {
-    if (!this.resources.proposed) throw new Error(`this authorizer's resource policies cannot judge a proposed policy for ${resource}`);
+    if (!this.resources.proposed)
+      throw new Error(`this authorizer's resource policies cannot judge a proposed policy for ${resource}`);
     return this.resources.proposed(resource, policyText);
   }
 

@@ -129,12 +129,17 @@ export class StoreResourcePolicySource implements ResourcePolicySource {
       const target = this.repositoryOf(resourceArn);
       const repository = target && (await this.store.repositories.get(target.accountId, target.name));
       if (repository) {
-        const [text, tagList] = await Promise.all([this.store.policies.getRepositoryPolicy(repository.id), this.store.resourceTags.list(resourceArn)]);
+        const [text, tagList] = await Promise.all([
+          this.store.policies.getRepositoryPolicy(repository.id),
+          this.store.resourceTags.list(resourceArn),
+        ]);
         if (text !== undefined) policies.push({ name: 'repository', document: texts.document(text, 'resource') });
         tags = Object.fromEntries(tagList.map((t) => [t.key, t.value]));
       }
       // A registry policy is ECR's (private registries); ECR Public has none.
-      const registry = resourceArn.startsWith(PUBLIC_ARN_PREFIX) ? undefined : await this.store.policies.getRegistryPolicy(accountId);
+      const registry = resourceArn.startsWith(PUBLIC_ARN_PREFIX)
+        ? undefined
+        : await this.store.policies.getRegistryPolicy(accountId);
       if (registry !== undefined) policies.push({ name: 'registry', document: texts.document(registry, 'resource') });
       return { policies, tags };
     });
@@ -148,11 +153,17 @@ export class StoreResourcePolicySource implements ResourcePolicySource {
     const named = this.keyOf(resourceArn);
     const key = named && (await this.store.kms.getKey(named.id));
     if (!key || key.accountId !== named!.accountId) return { policies: [], tags: {} };
-    return { policies: [{ name: 'key', document: texts.document(key.policy, 'resource') }], tags: {}, rule: 'key-policy' };
+    return {
+      policies: [{ name: 'key', document: texts.document(key.policy, 'resource') }],
+      tags: {},
+      rule: 'key-policy',
+    };
   }
 
   proposed(resourceArn: string, policyText: string): ResourcePolicies {
-    const policies = [{ name: 'key', document: parsePolicy(policyText, { kind: 'resource', maxLength: Number.MAX_SAFE_INTEGER }) }];
+    const policies = [
+      { name: 'key', document: parsePolicy(policyText, { kind: 'resource', maxLength: Number.MAX_SAFE_INTEGER }) },
+    ];
     return this.keyOf(resourceArn) ? { policies, tags: {}, rule: 'key-policy' } : { policies, tags: {} };
   }
 

@@ -22,10 +22,14 @@ export class PrincipalDirectory {
   /** The first principal of `document` (in statement order) that names no existing user, role or provider. */
   async firstUnknown(document: PolicyDocument): Promise<UnknownPrincipal | undefined> {
     for (const [index, statement] of document.statements.entries()) {
-      for (const [field, block] of [['Principal', statement.principal], ['NotPrincipal', statement.notPrincipal]] as const) {
+      for (const [field, block] of [
+        ['Principal', statement.principal],
+        ['NotPrincipal', statement.notPrincipal],
+      ] as const) {
         for (const [type, values] of Object.entries(block ?? {})) {
           for (const principal of values) {
-            if (!(await this.exists(type, principal))) return { element: `Statement[${index}].${field}.${type}`, type, principal };
+            if (!(await this.exists(type, principal)))
+              return { element: `Statement[${index}].${field}.${type}`, type, principal };
           }
         }
       }
@@ -35,11 +39,13 @@ export class PrincipalDirectory {
 
   /** Whether a principal of this type (AWS, Federated, Service) names an existing user, role or provider, where it names one. */
   async exists(type: string, principal: string): Promise<boolean> {
-    if (type === 'Federated') return !OIDC_PROVIDER_ARN.test(principal) || (await this.store.oidcProviders.get(principal)) !== undefined;
+    if (type === 'Federated')
+      return !OIDC_PROVIDER_ARN.test(principal) || (await this.store.oidcProviders.get(principal)) !== undefined;
     const match = type === 'AWS' ? IDENTITY_ARN.exec(principal) : null;
     if (!match) return true;
     const [, account, kind, path] = match as unknown as [string, string, string, string];
-    if (kind === 'user') return (await this.store.identities.getUserByName(account, path.slice(path.lastIndexOf('/') + 1))) !== undefined;
+    if (kind === 'user')
+      return (await this.store.identities.getUserByName(account, path.slice(path.lastIndexOf('/') + 1))) !== undefined;
     // role/PATH/NAME, or assumed-role/NAME/SESSION: the role must exist.
     const role = kind === 'role' ? path.slice(path.lastIndexOf('/') + 1) : path.slice(0, path.indexOf('/'));
     return (await this.store.roles.get(account, role)) !== undefined;

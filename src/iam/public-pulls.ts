@@ -6,7 +6,12 @@ import { Actions, publicActionOf, type Action } from '../domain/actions.js';
 import type { AuthorizationRequest, Authorizer } from './authorizer.js';
 
 /** What pulling (and seeing the tags of) a public repository needs. */
-const PUBLIC_READS: ReadonlySet<Action> = new Set([Actions.BatchGetImage, Actions.GetDownloadUrlForLayer, Actions.BatchCheckLayerAvailability, Actions.ListImages]);
+const PUBLIC_READS: ReadonlySet<Action> = new Set([
+  Actions.BatchGetImage,
+  Actions.GetDownloadUrlForLayer,
+  Actions.BatchCheckLayerAvailability,
+  Actions.ListImages,
+]);
 
 export const PUBLIC_ARN_PREFIX = 'arn:aws:ecr-public:';
 

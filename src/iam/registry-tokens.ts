@@ -22,11 +22,17 @@ export interface RegistryTokenClaims {
 export class RegistryTokenService {
   private readonly codec: SignedTokenCodec;
 
-  constructor(signingKey: Buffer, private readonly ttlMs: number) {
+  constructor(
+    signingKey: Buffer,
+    private readonly ttlMs: number,
+  ) {
     this.codec = new SignedTokenCodec(signingKey, '', 8192);
   }
 
-  issue(claims: Omit<RegistryTokenClaims, 'exp'>, now = Date.now()): { token: string; expiresIn: number; issuedAt: string } {
+  issue(
+    claims: Omit<RegistryTokenClaims, 'exp'>,
+    now = Date.now(),
+  ): { token: string; expiresIn: number; issuedAt: string } {
     const token = this.codec.sign({ v: 1, ...claims, exp: now + this.ttlMs });
     return { token, expiresIn: Math.floor(this.ttlMs / 1000), issuedAt: new Date(now).toISOString() };
   }
@@ -34,21 +40,39 @@ export class RegistryTokenService {
   /** The claims of a valid, unexpired token, or undefined. */
   verify(token: string, now = Date.now()): RegistryTokenClaims | undefined {
     const body = this.codec.open(token);
-    if (!body || body.v !== 1 || typeof body.exp !== 'number' || body.exp <= now || !Array.isArray(body.access)) return undefined;
+    if (!body || body.v !== 1 || typeof body.exp !== 'number' || body.exp <= now || !Array.isArray(body.access))
+      return undefined;
     if ((body.key === undefined) !== (body.account === undefined)) return undefined;
     if (body.key !== undefined && (typeof body.key !== 'string' || typeof body.account !== 'string')) return undefined;
     const access = body.access.filter(isGrantedAccess);
     if (access.length !== body.access.length) return undefined;
-    return { ...(typeof body.key === 'string' && { key: body.key, account: body.account as string }), access, exp: body.exp };
+    return {
+      ...(typeof body.key === 'string' && { key: body.key, account: body.account as string }),
+      access,
+      exp: body.exp,
+    };
   }
 }
 
 function isGrantedAccess(value: unknown): value is GrantedAccess {
   const entry = value as Partial<GrantedAccess> | null;
-  return typeof entry === 'object' && entry !== null && entry.type === 'repository' && typeof entry.name === 'string'
-    && Array.isArray(entry.actions) && entry.actions.every((a) => typeof a === 'string');
+  return (
+    typeof entry === 'object' &&
+    entry !== null &&
+    entry.type === 'repository' &&
+    typeof entry.name === 'string' &&
+    Array.isArray(entry.actions) &&
+    entry.actions.every((a) => typeof a === 'string')
+  );
 }
 
-export async function loadRegistryTokenService(settings: SettingsStore, seal: Seal, ttlMs: number): Promise<RegistryTokenService> {
-  return new RegistryTokenService(await loadSharedSecret(settings, seal, 'public_token_key', 'public-registry-token-signing-key'), ttlMs);
+export async function loadRegistryTokenService(
+  settings: SettingsStore,
+  seal: Seal,
+  ttlMs: number,
+): Promise<RegistryTokenService> {
+  return new RegistryTokenService(
+    await loadSharedSecret(settings, seal, 'public_token_key', 'public-registry-token-signing-key'),
+    ttlMs,
+  );
 }

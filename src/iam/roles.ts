@@ -48,16 +48,32 @@ export class RoleService {
   /** A trust policy well formed and naming only principals that exist, or MalformedPolicyDocument as IAM words it. */
   private async checkTrustPolicy(document: string): Promise<void> {
     const unknown = await this.principals.firstUnknown(this.validate(document, 'trust'));
-    if (unknown) throw new IdentityError('MalformedPolicyDocument', `Invalid principal in policy: "${unknown.type}":"${unknown.principal}"`);
+    if (unknown)
+      throw new IdentityError(
+        'MalformedPolicyDocument',
+        `Invalid principal in policy: "${unknown.type}":"${unknown.principal}"`,
+      );
   }
 
   async create(caller: AuthenticatedPrincipal, input: NewRole): Promise<RoleInfo> {
     const path = input.path ?? '/';
-    if (!IAM_NAME.test(input.name) || input.name.length > 64) throw new IdentityError('InvalidInput', `a role name is 1 to 64 letters, digits and + = , . @ _ -, not "${input.name}"`);
-    if (!IAM_PATH.test(path) || path.length > 512) throw new IdentityError('InvalidInput', `a path starts and ends with /, not "${path}"`);
+    if (!IAM_NAME.test(input.name) || input.name.length > 64)
+      throw new IdentityError(
+        'InvalidInput',
+        `a role name is 1 to 64 letters, digits and + = , . @ _ -, not "${input.name}"`,
+      );
+    if (!IAM_PATH.test(path) || path.length > 512)
+      throw new IdentityError('InvalidInput', `a path starts and ends with /, not "${path}"`);
     const maxSessionDuration = input.maxSessionDuration ?? MIN_SESSION_SECONDS;
-    if (!Number.isInteger(maxSessionDuration) || maxSessionDuration < MIN_SESSION_SECONDS || maxSessionDuration > MAX_SESSION_SECONDS) {
-      throw new IdentityError('InvalidInput', `MaxSessionDuration is ${MIN_SESSION_SECONDS} to ${MAX_SESSION_SECONDS} seconds`);
+    if (
+      !Number.isInteger(maxSessionDuration) ||
+      maxSessionDuration < MIN_SESSION_SECONDS ||
+      maxSessionDuration > MAX_SESSION_SECONDS
+    ) {
+      throw new IdentityError(
+        'InvalidInput',
+        `MaxSessionDuration is ${MIN_SESSION_SECONDS} to ${MAX_SESSION_SECONDS} seconds`,
+      );
     }
     const arn = roleArn(caller.accountId, input.name, path);
     await this.authorize(caller, 'iam:CreateRole', arn);
@@ -66,11 +82,21 @@ export class RoleService {
     let id = 'AROA';
     for (const byte of randomBytes(17)) id += ALPHABET[byte % 32];
     const role: Role = {
-      id, accountId: caller.accountId, name: input.name, path, arn, trustPolicy: input.trustPolicy,
-      description: input.description ?? null, maxSessionDuration, createdAt: Date.now(),
+      id,
+      accountId: caller.accountId,
+      name: input.name,
+      path,
+      arn,
+      trustPolicy: input.trustPolicy,
+      description: input.description ?? null,
+      maxSessionDuration,
+      createdAt: Date.now(),
     };
     // IAM names are unique regardless of case.
-    if ((await this.store.roles.list(caller.accountId)).some((r) => r.name.toLowerCase() === input.name.toLowerCase()) || !(await this.store.roles.create(role))) {
+    if (
+      (await this.store.roles.list(caller.accountId)).some((r) => r.name.toLowerCase() === input.name.toLowerCase()) ||
+      !(await this.store.roles.create(role))
+    ) {
       throw new IdentityError('EntityAlreadyExists', `Role with name ${input.name} already exists.`);
     }
     if (tags.length > 0) await this.store.resourceTags.put(arn, tags, MAX_RESOURCE_TAGS);
@@ -104,7 +130,10 @@ export class RoleService {
       if (reason) throw new IdentityError('DeleteConflict', reason);
     }
     if (!(await this.store.roles.delete(caller.accountId, name))) throw this.missing(name);
-    await this.store.resourceTags.remove(role.arn, (await this.store.resourceTags.list(role.arn)).map((t) => t.key));
+    await this.store.resourceTags.remove(
+      role.arn,
+      (await this.store.resourceTags.list(role.arn)).map((t) => t.key),
+    );
   }
 
   async tag(caller: AuthenticatedPrincipal, name: string, tags: ResourceTag[]): Promise<void> {

@@ -10,8 +10,13 @@ import { Authenticator } from './authenticator.js';
 import { IdentityError, type IdentityService } from './identities.js';
 
 const claims = (expiresAt: number): SessionClaims => ({
-  accountId: '123456789012', arn: 'arn:aws:sts::123456789012:assumed-role/deploy/ci', roleArn: 'arn:aws:iam::123456789012:role/deploy',
-  roleId: 'AROAABCDEFGHIJKLMNOPQ', sessionName: 'ci', tags: { team: 'web' }, expiresAt,
+  accountId: '123456789012',
+  arn: 'arn:aws:sts::123456789012:assumed-role/deploy/ci',
+  roleArn: 'arn:aws:iam::123456789012:role/deploy',
+  roleId: 'AROAABCDEFGHIJKLMNOPQ',
+  sessionName: 'ci',
+  tags: { team: 'web' },
+  expiresAt,
 });
 
 const refusal = (type: SignatureError['type']) => (err: unknown) => err instanceof SignatureError && err.type === type;
@@ -32,20 +37,38 @@ describe('session credentials', () => {
   it('carries session policies, and refuses to issue a token too large to be verified (PackedPolicyTooLarge)', () => {
     const withPolicy = { ...claims(Date.now() + 60_000), sessionPolicies: ['{"Version":"2012-10-17","Statement":[]}'] };
     const issued = sessions.issue(withPolicy);
-    assert.deepEqual(sessions.verify(issued.sessionToken, issued.accessKeyId).sessionPolicies, withPolicy.sessionPolicies);
+    assert.deepEqual(
+      sessions.verify(issued.sessionToken, issued.accessKeyId).sessionPolicies,
+      withPolicy.sessionPolicies,
+    );
     const tags = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`.padEnd(128, 'k'), 'v'.repeat(256)]));
-    assert.throws(() => sessions.issue({ ...claims(Date.now() + 60_000), tags }), (err: unknown) => err instanceof IdentityError && err.code === 'PackedPolicyTooLarge');
+    assert.throws(
+      () => sessions.issue({ ...claims(Date.now() + 60_000), tags }),
+      (err: unknown) => err instanceof IdentityError && err.code === 'PackedPolicyTooLarge',
+    );
   });
 
   it('refuses a token for another key id, from another deployment, tampered with, or expired', () => {
     const issued = sessions.issue(claims(Date.now() + 60_000));
     const other = sessions.issue(claims(Date.now() + 60_000));
-    assert.throws(() => sessions.verify(issued.sessionToken, other.accessKeyId), refusal('UnrecognizedClientException'));
-    assert.throws(() => new SessionService(randomBytes(32)).verify(issued.sessionToken, issued.accessKeyId), refusal('UnrecognizedClientException'));
-    const flipped = issued.sessionToken.slice(0, -3) + (issued.sessionToken.at(-3) === 'A' ? 'B' : 'A') + issued.sessionToken.slice(-2);
+    assert.throws(
+      () => sessions.verify(issued.sessionToken, other.accessKeyId),
+      refusal('UnrecognizedClientException'),
+    );
+    assert.throws(
+      () => new SessionService(randomBytes(32)).verify(issued.sessionToken, issued.accessKeyId),
+      refusal('UnrecognizedClientException'),
+    );
+    const flipped =
+      issued.sessionToken.slice(0, -3) +
+      (issued.sessionToken.at(-3) === 'A' ? 'B' : 'A') +
+      issued.sessionToken.slice(-2);
     assert.throws(() => sessions.verify(flipped, issued.accessKeyId), refusal('UnrecognizedClientException'));
     assert.throws(() => sessions.verify('not a token', issued.accessKeyId), refusal('UnrecognizedClientException'));
-    assert.throws(() => sessions.verify(issued.sessionToken, issued.accessKeyId, issued.expiresAt), refusal('ExpiredTokenException'));
+    assert.throws(
+      () => sessions.verify(issued.sessionToken, issued.accessKeyId, issued.expiresAt),
+      refusal('ExpiredTokenException'),
+    );
     // A different deployment derives different secrets for the same id.
     assert.notEqual(new SessionService(randomBytes(32)).secretOf(issued.accessKeyId), issued.secretAccessKey);
   });
@@ -55,7 +78,11 @@ describe('session credentials', () => {
     const authenticator = new Authenticator({} as IdentityService, tokens, 'us-east-1', sessions);
     const now = Date.now();
     const issued = sessions.issue(claims(now + 60_000));
-    const { password, expiresAt } = tokens.issue({ account: '123456789012', key: issued.accessKeyId, session: issued.sessionToken }, now, 60_000);
+    const { password, expiresAt } = tokens.issue(
+      { account: '123456789012', key: issued.accessKeyId, session: issued.sessionToken },
+      now,
+      60_000,
+    );
     assert.equal(expiresAt, now + 60_000);
     const basic = `Basic ${Buffer.from(`AWS:${password}`).toString('base64')}`;
     const principal = await authenticator.basic(basic, now + 1_000);
@@ -63,7 +90,14 @@ describe('session credentials', () => {
     assert.equal(principal.kind === 'role-session' && principal.arn, claims(0).arn);
     await assert.rejects(authenticator.basic(basic, now + 60_001), /invalid or expired|expired/);
     // A password naming a session of another account is refused.
-    const foreign = tokens.issue({ account: '999999999999', key: issued.accessKeyId, session: issued.sessionToken }, now, 60_000).password;
-    await assert.rejects(authenticator.basic(`Basic ${Buffer.from(`AWS:${foreign}`).toString('base64')}`, now + 1_000), /expired/);
+    const foreign = tokens.issue(
+      { account: '999999999999', key: issued.accessKeyId, session: issued.sessionToken },
+      now,
+      60_000,
+    ).password;
+    await assert.rejects(
+      authenticator.basic(`Basic ${Buffer.from(`AWS:${foreign}`).toString('base64')}`, now + 1_000),
+      /expired/,
+    );
   });
 });

@@ -42,7 +42,10 @@ export class SessionService {
     const sessionToken = this.seal.encrypt(JSON.stringify({ v: 1, k: accessKeyId, c: claims }), CONTEXT);
     // A token verify() would refuse is never handed out: STS's packed size limit (session policies and tags).
     if (sessionToken.length > MAX_TOKEN) {
-      throw new IdentityError('PackedPolicyTooLarge', 'The session policies and session tags together are too large for a session token; pass fewer or shorter ones.');
+      throw new IdentityError(
+        'PackedPolicyTooLarge',
+        'The session policies and session tags together are too large for a session token; pass fewer or shorter ones.',
+      );
     }
     return { accessKeyId, secretAccessKey: this.secretOf(accessKeyId), sessionToken, expiresAt: claims.expiresAt };
   }
@@ -60,11 +63,18 @@ export class SessionService {
     let body: { v?: unknown; k?: unknown; c?: SessionClaims } | undefined;
     try {
       if (sessionToken.length <= MAX_TOKEN) body = JSON.parse(this.seal.decrypt(sessionToken, CONTEXT)) as typeof body;
-    } catch { /* refused below */ }
-    if (!body || body.v !== 1 || body.k !== accessKeyId || typeof body.c !== 'object' || body.c === null) {
-      throw new SignatureError('UnrecognizedClientException', 'The security token included in the request is invalid.', 403);
+    } catch {
+      /* refused below */
     }
-    if (body.c.expiresAt <= now) throw new SignatureError('ExpiredTokenException', 'The security token included in the request is expired', 400);
+    if (!body || body.v !== 1 || body.k !== accessKeyId || typeof body.c !== 'object' || body.c === null) {
+      throw new SignatureError(
+        'UnrecognizedClientException',
+        'The security token included in the request is invalid.',
+        403,
+      );
+    }
+    if (body.c.expiresAt <= now)
+      throw new SignatureError('ExpiredTokenException', 'The security token included in the request is expired', 400);
     return { kind: 'role-session', ...body.c, accessKeyId };
   }
 }

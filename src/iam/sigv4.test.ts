@@ -11,8 +11,14 @@ const SECRET = TEST_ADMIN.secretAccessKey;
 const HOST = 'registry.example.test:5000';
 const BODY = '{"registryIds":["123456789012"]}';
 const API: PlainRequest = {
-  method: 'POST', url: '/', host: HOST, body: BODY,
-  headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken' },
+  method: 'POST',
+  url: '/',
+  host: HOST,
+  body: BODY,
+  headers: {
+    'content-type': 'application/x-amz-json-1.1',
+    'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken',
+  },
 };
 
 const sha256 = (body: string | Buffer) => createHash('sha256').update(body).digest('hex');
@@ -23,26 +29,46 @@ function lower(headers: Record<string, string>): Record<string, string> {
 
 /** The request as Berth receives it after the SDK signed it. */
 async function signed(request: PlainRequest = API, options: SignOptions = {}): Promise<SignedRequest> {
-  return { method: request.method, url: request.url, headers: lower(await signHeaders(request, options)), bodySha256: sha256(request.body ?? '') };
+  return {
+    method: request.method,
+    url: request.url,
+    headers: lower(await signHeaders(request, options)),
+    bodySha256: sha256(request.body ?? ''),
+  };
 }
 
 function presigned(url: string, host = HOST): SignedRequest {
   return { method: 'GET', url, headers: { host }, bodySha256: sha256('') };
 }
 
-function verify(request: SignedRequest, options: { secret?: string; now?: number; service?: string; region?: string } = {}): void {
+function verify(
+  request: SignedRequest,
+  options: { secret?: string; now?: number; service?: string; region?: string } = {},
+): void {
   const signature = parseSignature(request);
   assert.ok(signature, 'the request carries a signature');
-  verifySignature(request, signature, options.secret ?? SECRET, { service: options.service ?? 'ecr', region: options.region ?? 'us-east-1', now: options.now ?? Date.now() });
+  verifySignature(request, signature, options.secret ?? SECRET, {
+    service: options.service ?? 'ecr',
+    region: options.region ?? 'us-east-1',
+    now: options.now ?? Date.now(),
+  });
 }
 
-function refused(request: SignedRequest, type: SignatureError['type'], message: RegExp, options: Parameters<typeof verify>[1] = {}): void {
-  assert.throws(() => verify(request, options), (err: unknown) => {
-    assert.ok(err instanceof SignatureError, `a SignatureError, not ${String(err)}`);
-    assert.equal(err.type, type);
-    assert.match(err.message, message);
-    return true;
-  });
+function refused(
+  request: SignedRequest,
+  type: SignatureError['type'],
+  message: RegExp,
+  options: Parameters<typeof verify>[1] = {},
+): void {
+  assert.throws(
+    () => verify(request, options),
+    (err: unknown) => {
+      assert.ok(err instanceof SignatureError, `a SignatureError, not ${String(err)}`);
+      assert.equal(err.type, type);
+      assert.match(err.message, message);
+      return true;
+    },
+  );
 }
 
 describe('SigV4 header signatures made by the AWS SDK', () => {
@@ -65,7 +91,11 @@ describe('SigV4 header signatures made by the AWS SDK', () => {
   });
 
   it('verifies paths and queries that need encoding, repeated keys and empty values', async () => {
-    const request = await signed({ method: 'GET', url: '/v2/team%20a/caf%C3%A9/tags?z=2&a=b%20c&z=1&empty=&star=%2A', host: HOST });
+    const request = await signed({
+      method: 'GET',
+      url: '/v2/team%20a/caf%C3%A9/tags?z=2&a=b%20c&z=1&empty=&star=%2A',
+      host: HOST,
+    });
     verify(request);
   });
 
@@ -83,35 +113,78 @@ describe('SigV4 header signatures made by the AWS SDK', () => {
   });
 
   it('refuses a wrong secret', async () => {
-    refused(await signed(API, { credentials: { ...TEST_ADMIN, secretAccessKey: `${SECRET.slice(0, -1)}x` } }), 'InvalidSignatureException', /does not match/);
+    refused(
+      await signed(API, { credentials: { ...TEST_ADMIN, secretAccessKey: `${SECRET.slice(0, -1)}x` } }),
+      'InvalidSignatureException',
+      /does not match/,
+    );
   });
 
   it('refuses a tampered body, with or without the payload header', async () => {
     for (const applyChecksum of [true, false]) {
       const request = await signed(API, { applyChecksum });
-      refused({ ...request, bodySha256: sha256(BODY.replace('123456789012', '210987654321')) }, 'InvalidSignatureException', /does not match/);
+      refused(
+        { ...request, bodySha256: sha256(BODY.replace('123456789012', '210987654321')) },
+        'InvalidSignatureException',
+        /does not match/,
+      );
     }
   });
 
   it('refuses a tampered signature, path, query, signed header or method', async () => {
     const request = await signed({ ...API, url: '/?a=1' });
     const authorization = request.headers.authorization as string;
-    const flipped = authorization.replace(/Signature=([0-9a-f])/, (_m, c: string) => `Signature=${c === '0' ? '1' : '0'}`);
-    refused({ ...request, headers: { ...request.headers, authorization: flipped } }, 'InvalidSignatureException', /does not match/);
-    refused({ ...request, headers: { ...request.headers, authorization: authorization.replace(/Signature=[0-9a-f]+/, 'Signature=ABC') } }, 'InvalidSignatureException', /does not match/);
+    const flipped = authorization.replace(
+      /Signature=([0-9a-f])/,
+      (_m, c: string) => `Signature=${c === '0' ? '1' : '0'}`,
+    );
+    refused(
+      { ...request, headers: { ...request.headers, authorization: flipped } },
+      'InvalidSignatureException',
+      /does not match/,
+    );
+    refused(
+      {
+        ...request,
+        headers: { ...request.headers, authorization: authorization.replace(/Signature=[0-9a-f]+/, 'Signature=ABC') },
+      },
+      'InvalidSignatureException',
+      /does not match/,
+    );
     refused({ ...request, url: '/other?a=1' }, 'InvalidSignatureException', /does not match/);
     refused({ ...request, url: '/?a=2' }, 'InvalidSignatureException', /does not match/);
     refused({ ...request, method: 'PUT' }, 'InvalidSignatureException', /does not match/);
-    refused({ ...request, headers: { ...request.headers, 'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.DeleteRepository' } }, 'InvalidSignatureException', /does not match/);
-    refused({ ...request, headers: { ...request.headers, host: 'elsewhere.test' } }, 'InvalidSignatureException', /does not match/);
+    refused(
+      {
+        ...request,
+        headers: { ...request.headers, 'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.DeleteRepository' },
+      },
+      'InvalidSignatureException',
+      /does not match/,
+    );
+    refused(
+      { ...request, headers: { ...request.headers, host: 'elsewhere.test' } },
+      'InvalidSignatureException',
+      /does not match/,
+    );
   });
 
   it('refuses a signature older or newer than 15 minutes, and accepts one within', async () => {
     const now = Date.now();
     verify(await signed(API, { date: new Date(now - 14 * 60_000) }), { now });
     verify(await signed(API, { date: new Date(now + 14 * 60_000) }), { now });
-    refused(await signed(API, { date: new Date(now - 16 * 60_000) }), 'InvalidSignatureException', /Signature expired/, { now });
-    refused(await signed(API, { date: new Date(now + 16 * 60_000) }), 'InvalidSignatureException', /Signature expired/, { now });
+    refused(
+      await signed(API, { date: new Date(now - 16 * 60_000) }),
+      'InvalidSignatureException',
+      /Signature expired/,
+      { now },
+    );
+    refused(
+      await signed(API, { date: new Date(now + 16 * 60_000) }),
+      'InvalidSignatureException',
+      /Signature expired/,
+      { now },
+    );
   });
 
   it('refuses a signature for another service or region', async () => {
@@ -122,17 +195,26 @@ describe('SigV4 header signatures made by the AWS SDK', () => {
 
   it('refuses a signature that does not sign Host', async () => {
     const request = await signed();
-    const authorization = (request.headers.authorization as string).replace(/SignedHeaders=[^,]+/, 'SignedHeaders=x-amz-date');
+    const authorization = (request.headers.authorization as string).replace(
+      /SignedHeaders=[^,]+/,
+      'SignedHeaders=x-amz-date',
+    );
     refused({ ...request, headers: { ...request.headers, authorization } }, 'InvalidSignatureException', /Host/);
   });
 
   it('reads nothing from an unsigned request and names what is wrong with a malformed one', async () => {
     assert.equal(parseSignature({ method: 'POST', url: '/', headers: {}, bodySha256: sha256('') }), undefined);
     const request = await signed();
-    const incomplete = (headers: Record<string, string | undefined>) => assert.throws(() => parseSignature({ ...request, headers: { ...request.headers, ...headers } }), (err: unknown) => err instanceof SignatureError && err.type === 'IncompleteSignatureException');
+    const incomplete = (headers: Record<string, string | undefined>) =>
+      assert.throws(
+        () => parseSignature({ ...request, headers: { ...request.headers, ...headers } }),
+        (err: unknown) => err instanceof SignatureError && err.type === 'IncompleteSignatureException',
+      );
     incomplete({ authorization: 'AWS4-HMAC-SHA1 Credential=x' });
     incomplete({ authorization: 'Bearer abc' });
-    incomplete({ authorization: 'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20240101/us-east-1/ecr/aws4_request' });
+    incomplete({
+      authorization: 'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20240101/us-east-1/ecr/aws4_request',
+    });
     incomplete({ authorization: 'AWS4-HMAC-SHA256 Credential=AKIA/x/y, SignedHeaders=host, Signature=00' });
     incomplete({ 'x-amz-date': undefined });
     incomplete({ 'x-amz-date': '2024-01-01T00:00:00Z' });
@@ -163,15 +245,37 @@ describe('SigV4 pre-signed URLs made by the AWS SDK', () => {
     const url = await presignUrl(GET);
     refused(presigned(url.replace('extra=a%20b', 'extra=a%20c')), 'InvalidSignatureException', /does not match/);
     refused(presigned(url.replace('/v2/app/', '/v2/other/')), 'InvalidSignatureException', /does not match/);
-    refused(presigned(url.replace(/X-Amz-Signature=([0-9a-f])/, (_m, c: string) => `X-Amz-Signature=${c === '0' ? '1' : '0'}`)), 'InvalidSignatureException', /does not match/);
+    refused(
+      presigned(
+        url.replace(/X-Amz-Signature=([0-9a-f])/, (_m, c: string) => `X-Amz-Signature=${c === '0' ? '1' : '0'}`),
+      ),
+      'InvalidSignatureException',
+      /does not match/,
+    );
     refused(presigned(url, 'elsewhere.test'), 'InvalidSignatureException', /does not match/);
-    refused(presigned(await presignUrl(GET, { credentials: { ...TEST_ADMIN, secretAccessKey: 'another-secret-of-forty-characters-xxxx' } })), 'InvalidSignatureException', /does not match/);
+    refused(
+      presigned(
+        await presignUrl(GET, {
+          credentials: { ...TEST_ADMIN, secretAccessKey: 'another-secret-of-forty-characters-xxxx' },
+        }),
+      ),
+      'InvalidSignatureException',
+      /does not match/,
+    );
   });
 
   it('refuses a pre-signed URL dated in the future, or valid for more than 7 days', async () => {
     const now = Date.now();
-    refused(presigned(await presignUrl(GET, { date: new Date(now + 20 * 60_000) })), 'InvalidSignatureException', /not yet valid/, { now });
+    refused(
+      presigned(await presignUrl(GET, { date: new Date(now + 20 * 60_000) })),
+      'InvalidSignatureException',
+      /not yet valid/,
+      { now },
+    );
     const url = await presignUrl(GET, { expiresIn: 604_800 });
-    assert.throws(() => parseSignature(presigned(url.replace('X-Amz-Expires=604800', 'X-Amz-Expires=604801'))), (err: unknown) => err instanceof SignatureError && err.type === 'IncompleteSignatureException');
+    assert.throws(
+      () => parseSignature(presigned(url.replace('X-Amz-Expires=604800', 'X-Amz-Expires=604801'))),
+      (err: unknown) => err instanceof SignatureError && err.type === 'IncompleteSignatureException',
+    );
   });
 });

@@ -8,7 +8,17 @@ const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 
 /** A failure named as AWS names it, so clients show the usual message. */
 export class SignatureError extends Error {
-  constructor(readonly type: 'MissingAuthenticationTokenException' | 'IncompleteSignatureException' | 'InvalidSignatureException' | 'UnrecognizedClientException' | 'SignatureDoesNotMatch' | 'ExpiredTokenException', message: string, readonly status = 400) {
+  constructor(
+    readonly type:
+      | 'MissingAuthenticationTokenException'
+      | 'IncompleteSignatureException'
+      | 'InvalidSignatureException'
+      | 'UnrecognizedClientException'
+      | 'SignatureDoesNotMatch'
+      | 'ExpiredTokenException',
+    message: string,
+    readonly status = 400,
+  ) {
     super(message);
     this.name = type;
   }
@@ -51,17 +61,20 @@ function splitUrl(url: string): { path: string; query: string } {
 
 function queryPairs(query: string): [string, string][] {
   if (!query) return [];
-  return query.split('&').filter(Boolean).map((pair) => {
-    const at = pair.indexOf('=');
-    const decode = (s: string) => {
-      try {
-        return decodeURIComponent(s.replace(/\+/g, '%20'));
-      } catch {
-        throw new SignatureError('IncompleteSignatureException', 'malformed query string');
-      }
-    };
-    return at === -1 ? [decode(pair), ''] : [decode(pair.slice(0, at)), decode(pair.slice(at + 1))];
-  });
+  return query
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => {
+      const at = pair.indexOf('=');
+      const decode = (s: string) => {
+        try {
+          return decodeURIComponent(s.replace(/\+/g, '%20'));
+        } catch {
+          throw new SignatureError('IncompleteSignatureException', 'malformed query string');
+        }
+      };
+      return at === -1 ? [decode(pair), ''] : [decode(pair.slice(0, at)), decode(pair.slice(at + 1))];
+    });
 }
 
 /** RFC 3986 encoding as SigV4 wants it: unreserved characters stay, everything else is %XX. */
@@ -74,7 +87,11 @@ const AMZ_DATE = /^\d{8}T\d{6}Z$/;
 
 function parseCredential(value: string): Pick<Signature, 'accessKeyId' | 'scopeDate' | 'region' | 'service'> {
   const match = CREDENTIAL.exec(value);
-  if (!match) throw new SignatureError('IncompleteSignatureException', `Credential is malformed: expected <key>/<date>/<region>/<service>/aws4_request`);
+  if (!match)
+    throw new SignatureError(
+      'IncompleteSignatureException',
+      `Credential is malformed: expected <key>/<date>/<region>/<service>/aws4_request`,
+    );
   return { accessKeyId: match[1]!, scopeDate: match[2]!, region: match[3]!, service: match[4]! };
 }
 
@@ -84,7 +101,10 @@ export function parseSignature(request: SignedRequest): Signature | undefined {
   const { query } = splitUrl(request.url);
   if (authorization !== undefined) {
     if (!authorization.startsWith(`${ALGORITHM} `)) {
-      throw new SignatureError('IncompleteSignatureException', `Authorization header requires the ${ALGORITHM} algorithm`);
+      throw new SignatureError(
+        'IncompleteSignatureException',
+        `Authorization header requires the ${ALGORITHM} algorithm`,
+      );
     }
     const fields = new Map<string, string>();
     for (const part of authorization.slice(ALGORITHM.length + 1).split(',')) {
@@ -95,19 +115,31 @@ export function parseSignature(request: SignedRequest): Signature | undefined {
     const signedHeaders = fields.get('SignedHeaders');
     const signature = fields.get('Signature');
     if (!credential || !signedHeaders || !signature) {
-      throw new SignatureError('IncompleteSignatureException', 'Authorization header requires Credential, SignedHeaders and Signature');
+      throw new SignatureError(
+        'IncompleteSignatureException',
+        'Authorization header requires Credential, SignedHeaders and Signature',
+      );
     }
     const amzDate = header(request, 'x-amz-date');
-    if (!amzDate || !AMZ_DATE.test(amzDate)) throw new SignatureError('IncompleteSignatureException', 'X-Amz-Date header is missing or malformed');
+    if (!amzDate || !AMZ_DATE.test(amzDate))
+      throw new SignatureError('IncompleteSignatureException', 'X-Amz-Date header is missing or malformed');
     const securityToken = header(request, 'x-amz-security-token');
-    return { ...parseCredential(credential), signedHeaders: signedHeaders.split(';'), signature, amzDate, ...(securityToken && { securityToken }) };
+    return {
+      ...parseCredential(credential),
+      signedHeaders: signedHeaders.split(';'),
+      signature,
+      amzDate,
+      ...(securityToken && { securityToken }),
+    };
   }
   const params = new Map(queryPairs(query));
   if (!params.has('X-Amz-Signature')) return undefined;
-  if (params.get('X-Amz-Algorithm') !== ALGORITHM) throw new SignatureError('IncompleteSignatureException', `X-Amz-Algorithm must be ${ALGORITHM}`);
+  if (params.get('X-Amz-Algorithm') !== ALGORITHM)
+    throw new SignatureError('IncompleteSignatureException', `X-Amz-Algorithm must be ${ALGORITHM}`);
   const amzDate = params.get('X-Amz-Date') ?? '';
   const expires = Number(params.get('X-Amz-Expires'));
-  if (!AMZ_DATE.test(amzDate)) throw new SignatureError('IncompleteSignatureException', 'X-Amz-Date is missing or malformed');
+  if (!AMZ_DATE.test(amzDate))
+    throw new SignatureError('IncompleteSignatureException', 'X-Amz-Date is missing or malformed');
   if (!Number.isInteger(expires) || expires < 1 || expires > MAX_PRESIGN_SECONDS) {
     throw new SignatureError('IncompleteSignatureException', 'X-Amz-Expires must be between 1 and 604800 seconds');
   }
@@ -148,12 +180,22 @@ function canonicalQuery(query: string, presigned: boolean): string {
 export function canonicalRequest(request: SignedRequest, signature: Signature, payloadHash: string): string {
   const { path, query } = splitUrl(request.url);
   const presigned = signature.expires !== undefined;
-  const headers = signature.signedHeaders.map((name) => {
-    const value = header(request, name);
-    if (value === undefined) throw new SignatureError('IncompleteSignatureException', `signed header ${name} is missing from the request`);
-    return `${name}:${value.trim().replace(/\s+/g, ' ')}\n`;
-  }).join('');
-  return [request.method, canonicalUri(path), canonicalQuery(query, presigned), headers, signature.signedHeaders.join(';'), payloadHash].join('\n');
+  const headers = signature.signedHeaders
+    .map((name) => {
+      const value = header(request, name);
+      if (value === undefined)
+        throw new SignatureError('IncompleteSignatureException', `signed header ${name} is missing from the request`);
+      return `${name}:${value.trim().replace(/\s+/g, ' ')}\n`;
+    })
+    .join('');
+  return [
+    request.method,
+    canonicalUri(path),
+    canonicalQuery(query, presigned),
+    headers,
+    signature.signedHeaders.join(';'),
+    payloadHash,
+  ].join('\n');
 }
 
 function hmac(key: Buffer | string, data: string): Buffer {
@@ -164,15 +206,31 @@ export function signingKey(secret: string, date: string, region: string, service
   return hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
 }
 
-export function computeSignature(request: SignedRequest, signature: Signature, secret: string, payloadHash: string): string {
+export function computeSignature(
+  request: SignedRequest,
+  signature: Signature,
+  secret: string,
+  payloadHash: string,
+): string {
   const scope = `${signature.scopeDate}/${signature.region}/${signature.service}/aws4_request`;
-  const hashed = createHash('sha256').update(canonicalRequest(request, signature, payloadHash)).digest('hex');
+  const hashed = createHash('sha256')
+    .update(canonicalRequest(request, signature, payloadHash))
+    .digest('hex');
   const stringToSign = `${ALGORITHM}\n${signature.amzDate}\n${scope}\n${hashed}`;
-  return createHmac('sha256', signingKey(secret, signature.scopeDate, signature.region, signature.service)).update(stringToSign).digest('hex');
+  return createHmac('sha256', signingKey(secret, signature.scopeDate, signature.region, signature.service))
+    .update(stringToSign)
+    .digest('hex');
 }
 
 function amzTime(amzDate: string): number {
-  return Date.UTC(+amzDate.slice(0, 4), +amzDate.slice(4, 6) - 1, +amzDate.slice(6, 8), +amzDate.slice(9, 11), +amzDate.slice(11, 13), +amzDate.slice(13, 15));
+  return Date.UTC(
+    +amzDate.slice(0, 4),
+    +amzDate.slice(4, 6) - 1,
+    +amzDate.slice(6, 8),
+    +amzDate.slice(9, 11),
+    +amzDate.slice(11, 13),
+    +amzDate.slice(13, 15),
+  );
 }
 
 export interface VerifyOptions {
@@ -182,23 +240,41 @@ export interface VerifyOptions {
 }
 
 /** Throws a SignatureError unless the request carries a valid signature made with `secret`. */
-export function verifySignature(request: SignedRequest, signature: Signature, secret: string, options: VerifyOptions): void {
+export function verifySignature(
+  request: SignedRequest,
+  signature: Signature,
+  secret: string,
+  options: VerifyOptions,
+): void {
   if (signature.service !== options.service) {
-    throw new SignatureError('InvalidSignatureException', `Credential should be scoped to correct service: '${options.service}'.`);
+    throw new SignatureError(
+      'InvalidSignatureException',
+      `Credential should be scoped to correct service: '${options.service}'.`,
+    );
   }
   if (signature.region !== options.region) {
-    throw new SignatureError('InvalidSignatureException', `Credential should be scoped to a valid region, not '${signature.region}'.`);
+    throw new SignatureError(
+      'InvalidSignatureException',
+      `Credential should be scoped to a valid region, not '${signature.region}'.`,
+    );
   }
   if (!signature.amzDate.startsWith(signature.scopeDate)) {
     throw new SignatureError('InvalidSignatureException', 'Credential should be scoped to the date of X-Amz-Date.');
   }
-  if (!signature.signedHeaders.includes('host')) throw new SignatureError('InvalidSignatureException', "'Host' must be a signed header.");
+  if (!signature.signedHeaders.includes('host'))
+    throw new SignatureError('InvalidSignatureException', "'Host' must be a signed header.");
   const signedAt = amzTime(signature.amzDate);
   if (signature.expires !== undefined) {
-    if (options.now > signedAt + signature.expires * 1000) throw new SignatureError('InvalidSignatureException', 'Request has expired', 403);
-    if (signedAt > options.now + MAX_SKEW_MS) throw new SignatureError('InvalidSignatureException', 'Request is not yet valid', 403);
+    if (options.now > signedAt + signature.expires * 1000)
+      throw new SignatureError('InvalidSignatureException', 'Request has expired', 403);
+    if (signedAt > options.now + MAX_SKEW_MS)
+      throw new SignatureError('InvalidSignatureException', 'Request is not yet valid', 403);
   } else if (Math.abs(options.now - signedAt) > MAX_SKEW_MS) {
-    throw new SignatureError('InvalidSignatureException', `Signature expired: ${signature.amzDate} is outside the 15 minute window around the server time`, 403);
+    throw new SignatureError(
+      'InvalidSignatureException',
+      `Signature expired: ${signature.amzDate} is outside the 15 minute window around the server time`,
+      403,
+    );
   }
   // The hash of the body as received, never the client's x-amz-content-sha256 claim: a signed
   // claim alone would let anyone replay the signature with another body. A pre-signed URL's
@@ -206,8 +282,14 @@ export function verifySignature(request: SignedRequest, signature: Signature, se
   const payloads = signature.expires === undefined ? [request.bodySha256] : ['UNSIGNED-PAYLOAD', request.bodySha256];
   const wellFormed = /^[0-9a-f]{64}$/.test(signature.signature);
   const given = wellFormed ? Buffer.from(signature.signature, 'hex') : Buffer.alloc(32);
-  const matches = payloads.map((payload) => timingSafeEqual(Buffer.from(computeSignature(request, signature, secret, payload), 'hex'), given));
+  const matches = payloads.map((payload) =>
+    timingSafeEqual(Buffer.from(computeSignature(request, signature, secret, payload), 'hex'), given),
+  );
   if (!wellFormed || !matches.includes(true)) {
-    throw new SignatureError('InvalidSignatureException', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.', 403);
+    throw new SignatureError(
+      'InvalidSignatureException',
+      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+      403,
+    );
   }
 }

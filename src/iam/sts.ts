@@ -65,7 +65,9 @@ export class StsService {
     private readonly webIdentities: WebIdentityVerifier,
     private readonly identityPolicies: IdentityPolicies,
     /** An IAM user's tags: its aws:PrincipalTag/* in trust policies (a session carries its own). */
-    private readonly userTags: (principal: AuthenticatedPrincipal) => Promise<Record<string, string>> = async () => ({}),
+    private readonly userTags: (
+      principal: AuthenticatedPrincipal,
+    ) => Promise<Record<string, string>> = async () => ({}),
   ) {}
 
   callerIdentity(principal: AuthenticatedPrincipal): CallerIdentity {
@@ -74,12 +76,16 @@ export class StsService {
   }
 
   async assumeRole(principal: AuthenticatedPrincipal, input: AssumeRoleInput): Promise<AssumedRole> {
-    if (principal.kind === 'root') throw new IdentityError('AccessDenied', 'Roles may not be assumed by root accounts.');
+    if (principal.kind === 'root')
+      throw new IdentityError('AccessDenied', 'Roles may not be assumed by root accounts.');
     const role = await this.role(input.roleArn, principal.arn);
     const chained = principal.kind === 'role-session';
     const duration = this.duration(role, input.durationSeconds, chained);
     const tags = validateTags(input.tags ?? []);
-    const caller = principal.kind === 'user' ? { ...callerOf(principal), tags: await this.userTags(principal) } : callerOf(principal);
+    const caller =
+      principal.kind === 'user'
+        ? { ...callerOf(principal), tags: await this.userTags(principal) }
+        : callerOf(principal);
     const identityPolicies = await this.identityPolicies(principal);
     // A session assuming another role acts within its own session policies.
     const bound = principal.kind === 'role-session' ? sessionPoliciesOf(principal.sessionPolicies) : undefined;
@@ -101,33 +107,57 @@ export class StsService {
       try {
         parsePolicy(input.policy, { kind: 'identity', maxLength: SESSION_POLICY_MAX });
       } catch (err) {
-        if (err instanceof PolicyValidationError) throw new IdentityError('MalformedPolicyDocument', `The session policy is not valid: ${err.message}`);
+        if (err instanceof PolicyValidationError)
+          throw new IdentityError('MalformedPolicyDocument', `The session policy is not valid: ${err.message}`);
         throw err;
       }
       texts.push(input.policy);
     }
     const arns = input.policyArns ?? [];
-    if (arns.length > MAX_POLICY_ARNS) throw new IdentityError('ValidationError', `1 validation error detected: Value '${JSON.stringify(arns)}' at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to ${MAX_POLICY_ARNS}`);
+    if (arns.length > MAX_POLICY_ARNS)
+      throw new IdentityError(
+        'ValidationError',
+        `1 validation error detected: Value '${JSON.stringify(arns)}' at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to ${MAX_POLICY_ARNS}`,
+      );
     for (const arn of new Set(arns)) {
       const builtIn = managedPolicy(arn);
-      const own = builtIn ? undefined : arn.startsWith(`arn:aws:iam::${role.accountId}:policy/`) ? await this.store.policies.getManagedPolicy(arn) : undefined;
+      const own = builtIn
+        ? undefined
+        : arn.startsWith(`arn:aws:iam::${role.accountId}:policy/`)
+          ? await this.store.policies.getManagedPolicy(arn)
+          : undefined;
       const text = builtIn?.text ?? own?.policyText;
-      if (text === undefined) throw new IdentityError('InvalidParameterValue', `Policy ${arn} does not exist or is not attachable in the role's account ${role.accountId}.`);
+      if (text === undefined)
+        throw new IdentityError(
+          'InvalidParameterValue',
+          `Policy ${arn} does not exist or is not attachable in the role's account ${role.accountId}.`,
+        );
       texts.push(text);
     }
     const total = texts.reduce((sum, text) => sum + text.length, 0);
-    if (total > SESSION_POLICY_MAX) throw new IdentityError('PackedPolicyTooLarge', `The session policies total ${total} characters, more than the ${SESSION_POLICY_MAX} allowed.`);
+    if (total > SESSION_POLICY_MAX)
+      throw new IdentityError(
+        'PackedPolicyTooLarge',
+        `The session policies total ${total} characters, more than the ${SESSION_POLICY_MAX} allowed.`,
+      );
     return texts;
   }
 
-  async assumeRoleWithWebIdentity(input: Omit<AssumeRoleInput, 'tags'> & { token: string }): Promise<AssumedRole & { subject: string; audience: string; provider: string }> {
+  async assumeRoleWithWebIdentity(
+    input: Omit<AssumeRoleInput, 'tags'> & { token: string },
+  ): Promise<AssumedRole & { subject: string; audience: string; provider: string }> {
     const role = await this.role(input.roleArn, 'a web identity');
     const duration = this.duration(role, input.durationSeconds, false);
     const issuer = unverifiedIssuer(input.token);
     const url = issuer.replace(/^https:\/\//, '').replace(/\/+$/, '');
-    const provider = await this.providers.find(role.accountId, `arn:aws:iam::${role.accountId}:oidc-provider/${url}`).catch(() => {
-      throw new IdentityError('InvalidIdentityToken', `No OpenIDConnect provider found in your account for ${issuer}`);
-    });
+    const provider = await this.providers
+      .find(role.accountId, `arn:aws:iam::${role.accountId}:oidc-provider/${url}`)
+      .catch(() => {
+        throw new IdentityError(
+          'InvalidIdentityToken',
+          `No OpenIDConnect provider found in your account for ${issuer}`,
+        );
+      });
     const identity = await this.webIdentities.verify(input.token, provider);
     // A web identity has no account nor identity policies: the trust policy alone decides.
     const caller: Caller = { type: 'FederatedUser', federated: provider.arn, arn: provider.arn };
@@ -135,16 +165,26 @@ export class StsService {
       [`${provider.url}:sub`.toLowerCase(), identity.subject],
       [`${provider.url}:aud`.toLowerCase(), identity.audience],
     ]);
-    if (typeof identity.claims.amr === 'string' || Array.isArray(identity.claims.amr)) extra.set(`${provider.url}:amr`.toLowerCase(), identity.claims.amr as string | string[]);
+    if (typeof identity.claims.amr === 'string' || Array.isArray(identity.claims.amr))
+      extra.set(`${provider.url}:amr`.toLowerCase(), identity.claims.amr as string | string[]);
     this.trust(role, caller, 'sts:AssumeRoleWithWebIdentity', [], input.facts, [], extra);
-    return { ...(await this.issue(role, input.sessionName, duration, [], await this.sessionPolicies(role, input))), subject: identity.subject, audience: identity.audience, provider: provider.url };
+    return {
+      ...(await this.issue(role, input.sessionName, duration, [], await this.sessionPolicies(role, input))),
+      subject: identity.subject,
+      audience: identity.audience,
+      provider: provider.url,
+    };
   }
 
   /** The role an ARN names, in its own account; AccessDenied (as STS answers) when there is none. */
   private async role(arn: string, who: string): Promise<Role> {
     const match = ROLE_ARN.exec(arn);
     const role = match ? await this.store.roles.get(match[1]!, match[2]!) : undefined;
-    if (!role || role.arn !== arn) throw new IdentityError('AccessDenied', `User: ${who} is not authorized to perform: sts:AssumeRole on resource: ${arn}`);
+    if (!role || role.arn !== arn)
+      throw new IdentityError(
+        'AccessDenied',
+        `User: ${who} is not authorized to perform: sts:AssumeRole on resource: ${arn}`,
+      );
     return role;
   }
 
@@ -152,25 +192,46 @@ export class StsService {
     const seconds = requested ?? DEFAULT_DURATION_SECONDS;
     const max = chained ? Math.min(CHAINED_MAX_SECONDS, role.maxSessionDuration) : role.maxSessionDuration;
     if (!Number.isInteger(seconds) || seconds < MIN_DURATION_SECONDS) {
-      throw new IdentityError('ValidationError', `1 validation error detected: Value '${requested}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to ${MIN_DURATION_SECONDS}`);
+      throw new IdentityError(
+        'ValidationError',
+        `1 validation error detected: Value '${requested}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to ${MIN_DURATION_SECONDS}`,
+      );
     }
     if (seconds > max) {
-      throw new IdentityError('ValidationError', chained
-        ? `The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.`
-        : `The requested DurationSeconds exceeds the MaxSessionDuration set for this role.`);
+      throw new IdentityError(
+        'ValidationError',
+        chained
+          ? `The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.`
+          : `The requested DurationSeconds exceeds the MaxSessionDuration set for this role.`,
+      );
     }
     return seconds;
   }
 
   /** Throws AccessDenied unless the trust policy (and, for the caller's side, its identity policies) allow `action`. */
-  private trust(role: Role, caller: Caller, action: string, identityPolicies: NamedPolicy[], facts: RequestFacts, tags: ResourceTag[] = [], extra?: Map<string, string | readonly string[]>, sessionPolicies?: NamedPolicy[]): void {
+  private trust(
+    role: Role,
+    caller: Caller,
+    action: string,
+    identityPolicies: NamedPolicy[],
+    facts: RequestFacts,
+    tags: ResourceTag[] = [],
+    extra?: Map<string, string | readonly string[]>,
+    sessionPolicies?: NamedPolicy[],
+  ): void {
     const document = parsePolicy(role.trustPolicy, { kind: 'trust', maxLength: Number.MAX_SAFE_INTEGER });
     const requestTags = Object.fromEntries(tags.map((t) => [t.key, t.value]));
     const context = buildContext(caller, { ...facts, ...(tags.length > 0 && { requestTags }) }, Date.now());
     for (const [key, value] of extra ?? []) context.set(key, value);
     const request = {
-      caller, action, resource: role.arn, resourceAccount: role.accountId, context,
-      identityPolicies, resourcePolicies: [{ name: 'trust', document }], ...(sessionPolicies && { sessionPolicies }),
+      caller,
+      action,
+      resource: role.arn,
+      resourceAccount: role.accountId,
+      context,
+      identityPolicies,
+      resourcePolicies: [{ name: 'trust', document }],
+      ...(sessionPolicies && { sessionPolicies }),
     };
     // A role's trust policy must always let the caller in (unlike other resource policies, an
     // identity policy alone never suffices): naming the caller itself (or its provider), or naming
@@ -180,20 +241,43 @@ export class StsService {
     if (full.effect === 'ExplicitDeny') throw new IdentityError('AccessDenied', denialMessage(request, full));
     const direct = evaluate({ ...request, identityPolicies: [] });
     const viaAccount = evaluate({ ...request, resourceAccount: '' });
-    if (!direct.allowed && !viaAccount.allowed) throw new IdentityError('AccessDenied', denialMessage(request, viaAccount));
+    if (!direct.allowed && !viaAccount.allowed)
+      throw new IdentityError('AccessDenied', denialMessage(request, viaAccount));
   }
 
   /** The session's credentials; its principal tags are the role's, overridden by the session's own. */
-  private async issue(role: Role, sessionName: string, durationSeconds: number, tags: ResourceTag[], sessionPolicies: string[]): Promise<AssumedRole> {
-    if (!SESSION_NAME.test(sessionName)) throw new IdentityError('ValidationError', `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`);
+  private async issue(
+    role: Role,
+    sessionName: string,
+    durationSeconds: number,
+    tags: ResourceTag[],
+    sessionPolicies: string[],
+  ): Promise<AssumedRole> {
+    if (!SESSION_NAME.test(sessionName))
+      throw new IdentityError(
+        'ValidationError',
+        `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`,
+      );
     const arn = `arn:aws:sts::${role.accountId}:assumed-role/${role.name}/${sessionName}`;
     const credentials = this.sessions.issue({
-      accountId: role.accountId, arn, roleArn: role.arn, roleId: role.id, sessionName,
-      tags: Object.fromEntries([...(await this.store.resourceTags.list(role.arn)), ...tags].map((t) => [t.key, t.value])), expiresAt: Date.now() + durationSeconds * 1000,
+      accountId: role.accountId,
+      arn,
+      roleArn: role.arn,
+      roleId: role.id,
+      sessionName,
+      tags: Object.fromEntries(
+        [...(await this.store.resourceTags.list(role.arn)), ...tags].map((t) => [t.key, t.value]),
+      ),
+      expiresAt: Date.now() + durationSeconds * 1000,
       ...(sessionPolicies.length > 0 && { sessionPolicies }),
     });
     const packed = sessionPolicies.reduce((sum, text) => sum + text.length, 0);
-    return { credentials, arn, assumedRoleId: `${role.id}:${sessionName}`, ...(packed > 0 && { packedPolicySize: Math.ceil((packed / SESSION_POLICY_MAX) * 100) }) };
+    return {
+      credentials,
+      arn,
+      assumedRoleId: `${role.id}:${sessionName}`,
+      ...(packed > 0 && { packedPolicySize: Math.ceil((packed / SESSION_POLICY_MAX) * 100) }),
+    };
   }
 }
 
@@ -205,6 +289,8 @@ function unverifiedIssuer(token: string): string {
       const payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { iss?: unknown };
       if (typeof payload.iss === 'string' && payload.iss.startsWith('https://')) return payload.iss;
     }
-  } catch { /* refused below */ }
+  } catch {
+    /* refused below */
+  }
   throw new IdentityError('InvalidIdentityToken', 'The web identity token is not a JWT with an https issuer (iss)');
 }

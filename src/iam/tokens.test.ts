@@ -44,8 +44,15 @@ describe('TokenService', () => {
     const { password } = tokens.issue(CLAIMS);
     const [payload, signature] = password.split('.') as [string, string];
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-    for (const changed of [{ ...claims, a: '210987654321' }, { ...claims, k: 'AKIAAAAAAAAAAAAAAAAA' }, { ...claims, e: (claims.e as number) + 3_600_000 }]) {
-      assert.equal(tokens.verify(`${Buffer.from(JSON.stringify(changed)).toString('base64url')}.${signature}`), undefined);
+    for (const changed of [
+      { ...claims, a: '210987654321' },
+      { ...claims, k: 'AKIAAAAAAAAAAAAAAAAA' },
+      { ...claims, e: (claims.e as number) + 3_600_000 },
+    ]) {
+      assert.equal(
+        tokens.verify(`${Buffer.from(JSON.stringify(changed)).toString('base64url')}.${signature}`),
+        undefined,
+      );
     }
     const sig = Buffer.from(signature, 'base64url');
     sig[0]! ^= 1;
@@ -64,10 +71,20 @@ describe('TokenService', () => {
       assert.equal(tokens.verify(password), undefined, password.slice(0, 20));
     }
     const later = Date.now() + 60_000;
-    for (const body of ['not json', [], { v: 2, a: CLAIMS.account, k: CLAIMS.key, e: later }, { v: 1, a: 1, k: CLAIMS.key, e: later }, { v: 1, a: CLAIMS.account, e: later }, { v: 1, a: CLAIMS.account, k: CLAIMS.key, e: String(later) }]) {
+    for (const body of [
+      'not json',
+      [],
+      { v: 2, a: CLAIMS.account, k: CLAIMS.key, e: later },
+      { v: 1, a: 1, k: CLAIMS.key, e: later },
+      { v: 1, a: CLAIMS.account, e: later },
+      { v: 1, a: CLAIMS.account, k: CLAIMS.key, e: String(later) },
+    ]) {
       assert.equal(tokens.verify(signedPayload(key, body)), undefined, JSON.stringify(body));
     }
-    assert.ok(tokens.verify(signedPayload(key, { v: 1, a: CLAIMS.account, k: CLAIMS.key, e: later })), 'the same shape with the right fields verifies');
+    assert.ok(
+      tokens.verify(signedPayload(key, { v: 1, a: CLAIMS.account, k: CLAIMS.key, e: later })),
+      'the same shape with the right fields verifies',
+    );
   });
 });
 
@@ -83,6 +100,9 @@ describe('loadTokenService', () => {
     assert.equal(nodeB.verify(password)?.account, CLAIMS.account, 'a password from one node works on another');
     const other = await loadTokenService(settingsMap(), masterKey);
     assert.equal(other.verify(password), undefined, 'another deployment does not accept it');
-    await assert.rejects(loadTokenService(settings, MasterKey.fromBytes(randomBytes(32))), 'a wrong master key cannot open the signing key');
+    await assert.rejects(
+      loadTokenService(settings, MasterKey.fromBytes(randomBytes(32))),
+      'a wrong master key cannot open the signing key',
+    );
   });
 });

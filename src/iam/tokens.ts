@@ -24,15 +24,29 @@ export class TokenService {
     this.codec = new SignedTokenCodec(signingKey, '', 16384);
   }
 
-  issue(claims: Omit<TokenClaims, 'exp'>, now = Date.now(), ttlMs = TOKEN_TTL_MS): { password: string; expiresAt: number } {
+  issue(
+    claims: Omit<TokenClaims, 'exp'>,
+    now = Date.now(),
+    ttlMs = TOKEN_TTL_MS,
+  ): { password: string; expiresAt: number } {
     const exp = now + ttlMs;
-    return { password: this.codec.sign({ v: 1, a: claims.account, k: claims.key, e: exp, ...(claims.session && { s: claims.session }) }), expiresAt: exp };
+    return {
+      password: this.codec.sign({
+        v: 1,
+        a: claims.account,
+        k: claims.key,
+        e: exp,
+        ...(claims.session && { s: claims.session }),
+      }),
+      expiresAt: exp,
+    };
   }
 
   /** The claims of a valid, unexpired token, or undefined. */
   verify(password: string, now = Date.now()): TokenClaims | undefined {
     const body = this.codec.open(password);
-    if (!body || body.v !== 1 || typeof body.a !== 'string' || typeof body.k !== 'string' || typeof body.e !== 'number') return undefined;
+    if (!body || body.v !== 1 || typeof body.a !== 'string' || typeof body.k !== 'string' || typeof body.e !== 'number')
+      return undefined;
     if (body.e <= now || (body.s !== undefined && typeof body.s !== 'string')) return undefined;
     return { account: body.a, key: body.k, exp: body.e, ...(typeof body.s === 'string' && { session: body.s }) };
   }

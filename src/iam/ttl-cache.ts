@@ -4,7 +4,10 @@
 export class TtlCache<K, V> {
   private readonly entries = new Map<K, { at: number; value: V }>();
 
-  constructor(private readonly ttlMs: number, private readonly maxEntries = 10_000) {}
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 10_000,
+  ) {}
 
   /** The value remembered for `key`, or undefined when none (or it is older than the TTL). */
   get(key: K, now = Date.now()): { value: V } | undefined {

@@ -16,11 +16,19 @@ export interface AttachedPolicy {
 
 export class UserPolicyService {
   /** `changed` is told of every change (the server's authorizer forgets what it cached for the owner). */
-  constructor(private readonly store: MetadataStore, private readonly identities: IdentityService, private readonly changed: (owner: PolicyOwner) => void = () => {}) {}
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly identities: IdentityService,
+    private readonly changed: (owner: PolicyOwner) => void = () => {},
+  ) {}
 
   async putUserPolicy(accountId: string, userName: string, policyName: string, policyText: string): Promise<void> {
     const owner = await this.owner(accountId, userName);
-    if (!POLICY_NAME.test(policyName)) throw new IdentityError('InvalidInput', `a policy name is 1 to 128 letters, digits and + = , . @ _ -, not "${policyName}"`);
+    if (!POLICY_NAME.test(policyName))
+      throw new IdentityError(
+        'InvalidInput',
+        `a policy name is 1 to 128 letters, digits and + = , . @ _ -, not "${policyName}"`,
+      );
     try {
       parsePolicy(policyText, { kind: 'identity', maxLength: POLICY_LIMITS.userInline });
     } catch (err) {
@@ -33,7 +41,8 @@ export class UserPolicyService {
 
   async getUserPolicy(accountId: string, userName: string, policyName: string): Promise<string> {
     const text = await this.store.policies.getInlinePolicy(await this.owner(accountId, userName), policyName);
-    if (text === undefined) throw new IdentityError('NoSuchEntity', `The user policy with name ${policyName} cannot be found.`);
+    if (text === undefined)
+      throw new IdentityError('NoSuchEntity', `The user policy with name ${policyName} cannot be found.`);
     return text;
   }
 
@@ -43,7 +52,8 @@ export class UserPolicyService {
 
   async deleteUserPolicy(accountId: string, userName: string, policyName: string): Promise<void> {
     const owner = await this.owner(accountId, userName);
-    if (!(await this.store.policies.deleteInlinePolicy(owner, policyName))) throw new IdentityError('NoSuchEntity', `The user policy with name ${policyName} cannot be found.`);
+    if (!(await this.store.policies.deleteInlinePolicy(owner, policyName)))
+      throw new IdentityError('NoSuchEntity', `The user policy with name ${policyName} cannot be found.`);
     this.changed(owner);
   }
 
@@ -57,7 +67,8 @@ export class UserPolicyService {
 
   async detachUserPolicy(accountId: string, userName: string, policyArn: string): Promise<void> {
     const owner = await this.owner(accountId, userName);
-    if (!(await this.store.policies.detachPolicy(owner, policyArn))) throw new IdentityError('NoSuchEntity', `Policy ${policyArn} was not found.`);
+    if (!(await this.store.policies.detachPolicy(owner, policyArn)))
+      throw new IdentityError('NoSuchEntity', `Policy ${policyArn} was not found.`);
     this.changed(owner);
   }
 
@@ -74,13 +85,18 @@ export class UserPolicyService {
   private async assertAttachable(accountId: string, policyArn: string): Promise<void> {
     if (managedPolicy(policyArn)) return;
     const customer = await this.store.policies.getManagedPolicy(policyArn);
-    if (!customer || customer.accountId !== accountId) throw new IdentityError('NoSuchEntity', `Policy ${policyArn} does not exist or is not attachable.`);
+    if (!customer || customer.accountId !== accountId)
+      throw new IdentityError('NoSuchEntity', `Policy ${policyArn} does not exist or is not attachable.`);
   }
 
   /** The user's policy owner; the root identity takes no policies (it needs none). */
   private async owner(accountId: string, userName: string): Promise<PolicyOwner> {
     const user: User = await this.identities.user(accountId, userName);
-    if (user.kind === 'root') throw new IdentityError('InvalidInput', "an account's root identity takes no policies: it may do everything in its account");
+    if (user.kind === 'root')
+      throw new IdentityError(
+        'InvalidInput',
+        "an account's root identity takes no policies: it may do everything in its account",
+      );
     return { type: 'user', id: user.id };
   }
 }

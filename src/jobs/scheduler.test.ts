@@ -88,7 +88,7 @@ for (const backend of backends) {
       await b.stop();
     });
 
-    it("takes over a job whose node died holding the lease, only after the lease expires", async (t) => {
+    it('takes over a job whose node died holding the lease, only after the lease expires', async (t) => {
       const stores = await backend.open(t);
       if (!stores) return;
       const now = Date.now();
@@ -107,9 +107,22 @@ for (const backend of backends) {
     it('records a failing job and schedules it again', async (t) => {
       const stores = await backend.open(t);
       if (!stores) return;
-      const scheduler = new JobScheduler(stores[0], 'node-a', log, [{
-        name: 'fails', intervalMs: 1000, leaseMs: 1000, async run() { throw new Error('disk on fire'); },
-      }], 3_600_000);
+      const scheduler = new JobScheduler(
+        stores[0],
+        'node-a',
+        log,
+        [
+          {
+            name: 'fails',
+            intervalMs: 1000,
+            leaseMs: 1000,
+            async run() {
+              throw new Error('disk on fire');
+            },
+          },
+        ],
+        3_600_000,
+      );
       await stores[0].jobs.ensure('fails', Date.now() - 1);
       assert.deepEqual(await scheduler.tick(), ['fails']);
       const record = await stores[0].jobs.get('fails');

@@ -12,7 +12,10 @@ describe('manifest signing key', () => {
     const test = await openTestDeployment();
     try {
       const { store, masterKey } = test.deployment;
-      const [a, b] = await Promise.all([loadManifestSigningKey(store.settings, masterKey), loadManifestSigningKey(store.settings, masterKey)]);
+      const [a, b] = await Promise.all([
+        loadManifestSigningKey(store.settings, masterKey),
+        loadManifestSigningKey(store.settings, masterKey),
+      ]);
       assert.equal(a.asymmetricKeyType, 'rsa');
       const pem = (key: typeof a) => key.export({ type: 'pkcs8', format: 'pem' });
       assert.equal(pem(a), pem(b), 'nodes starting at once agree on one key');

@@ -26,8 +26,9 @@ export async function loadManifestSigningKey(settings: KeySettings, seal: Seal):
 /** Loads the key on the first call (not at start: most deployments never serve schema 1) and keeps it; a failed load is retried. */
 export function lazyManifestSigningKey(settings: KeySettings, seal: Seal): () => Promise<KeyObject> {
   let loading: Promise<KeyObject> | undefined;
-  return () => (loading ??= loadManifestSigningKey(settings, seal).catch((err: unknown) => {
-    loading = undefined;
-    throw err;
-  }));
+  return () =>
+    (loading ??= loadManifestSigningKey(settings, seal).catch((err: unknown) => {
+      loading = undefined;
+      throw err;
+    }));
 }

@@ -35,7 +35,10 @@ describe('MasterKey', () => {
     const b = key.encrypt(secret, 'access-key:AKIA1');
     assert.notEqual(a, b);
     assert.match(a, /^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
-    assert.ok(!a.includes(secret) && !Buffer.from(a.split('.')[2]!, 'base64url').toString('latin1').includes(secret), 'the plaintext does not show');
+    assert.ok(
+      !a.includes(secret) && !Buffer.from(a.split('.')[2]!, 'base64url').toString('latin1').includes(secret),
+      'the plaintext does not show',
+    );
     assert.equal(key.decrypt(a, 'access-key:AKIA1'), secret);
     assert.equal(key.decrypt(b, 'access-key:AKIA1'), secret);
     assert.equal(key.decrypt(key.encrypt('', 'empty'), 'empty'), '');
@@ -44,8 +47,10 @@ describe('MasterKey', () => {
   it('refuses a sealed secret with any byte of its ciphertext, tag or nonce changed', () => {
     const sealed = key.encrypt('a secret of some length', 'ctx');
     const body = Buffer.from(sealed.split('.')[2]!, 'base64url').length;
-    for (let at = 0; at < body; at++) assert.throws(() => key.decrypt(flip(sealed, 2, at), 'ctx'), `byte ${at} of the body`);
-    for (let at = 0; at < 12; at++) assert.throws(() => key.decrypt(flip(sealed, 1, at), 'ctx'), `byte ${at} of the nonce`);
+    for (let at = 0; at < body; at++)
+      assert.throws(() => key.decrypt(flip(sealed, 2, at), 'ctx'), `byte ${at} of the body`);
+    for (let at = 0; at < 12; at++)
+      assert.throws(() => key.decrypt(flip(sealed, 1, at), 'ctx'), `byte ${at} of the nonce`);
   });
 
   it('refuses a secret moved to another context, another key, or truncated', () => {
@@ -55,7 +60,14 @@ describe('MasterKey', () => {
     const [version, nonce, body] = sealed.split('.') as [string, string, string];
     const bytes = Buffer.from(body, 'base64url');
     for (const keep of [bytes.length - 1, 16, 12, 8, 4, 1]) {
-      assert.throws(() => key.decrypt(`${version}.${nonce}.${bytes.subarray(0, keep).toString('base64url')}`, 'access-key:AKIAAAAAAAAAAAAAAAAA'), `truncated to ${keep} bytes`);
+      assert.throws(
+        () =>
+          key.decrypt(
+            `${version}.${nonce}.${bytes.subarray(0, keep).toString('base64url')}`,
+            'access-key:AKIAAAAAAAAAAAAAAAAA',
+          ),
+        `truncated to ${keep} bytes`,
+      );
     }
     assert.throws(() => key.decrypt(`v2.${nonce}.${body}`, 'access-key:AKIAAAAAAAAAAAAAAAAA'), /unknown secret format/);
     assert.throws(() => key.decrypt('not sealed at all', 'ctx'), /unknown secret format/);
@@ -80,7 +92,10 @@ describe('MasterKey', () => {
     assert.equal(generated.length, 1, 'an existing file is not regenerated');
     assert.equal(again.decrypt(sealed, 'c'), 'kept');
     const configured = randomBytes(32).toString('base64');
-    assert.throws(() => MasterKey.load(configured, file, () => {}).decrypt(sealed, 'c'), 'the configured key is used, not the file');
+    assert.throws(
+      () => MasterKey.load(configured, file, () => {}).decrypt(sealed, 'c'),
+      'the configured key is used, not the file',
+    );
     assert.equal(readFileSync(file, 'utf8').trim().length, 44);
     writeFileSync(file, 'garbage\n');
     assert.throws(() => MasterKey.load('', file, () => {}), /32 bytes/);

@@ -27,7 +27,9 @@ export class MasterKey {
 
   static parse(text: string): MasterKey {
     const trimmed = text.trim();
-    return MasterKey.fromBytes(/^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64'));
+    return MasterKey.fromBytes(
+      /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64'),
+    );
   }
 
   /** Loads the key from `value`, else from `file`, generating the file when it does not exist. */
@@ -68,9 +70,13 @@ export class MasterKey {
     const bytes = Buffer.from(body, 'base64url');
     if (bytes.length < TAG_BYTES) throw new Error('sealed secret is truncated');
     // The tag length is fixed: GCM would otherwise accept a tag cut to 4 bytes, and so forgeries.
-    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(nonce, 'base64url'), { authTagLength: TAG_BYTES });
+    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(nonce, 'base64url'), {
+      authTagLength: TAG_BYTES,
+    });
     decipher.setAAD(Buffer.from(context));
     decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
-    return Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+    return Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - TAG_BYTES)), decipher.final()]).toString(
+      'utf8',
+    );
   }
 }

@@ -12,7 +12,12 @@ export interface Seal {
 }
 
 /** The 32-byte secret stored under `setting`, created when absent; `context` binds its encryption. */
-export async function loadSharedSecret(settings: SettingsStore, seal: Seal, setting: string, context: string): Promise<Buffer> {
+export async function loadSharedSecret(
+  settings: SettingsStore,
+  seal: Seal,
+  setting: string,
+  context: string,
+): Promise<Buffer> {
   const stored = await settings.setIfAbsent(setting, seal.encrypt(randomBytes(32).toString('base64'), context));
   return Buffer.from(seal.decrypt(stored, context), 'base64');
 }

@@ -21,7 +21,11 @@ export function strictBase64url(text: string): Buffer | undefined {
 
 export class SignedTokenCodec {
   /** `domain` is signed before the payload, so a token of one kind never verifies as another. */
-  constructor(private readonly key: Buffer, private readonly domain = '', private readonly maxLength = 16384) {}
+  constructor(
+    private readonly key: Buffer,
+    private readonly domain = '',
+    private readonly maxLength = 16384,
+  ) {}
 
   /**
    * A token carrying `claims` as JSON. A `binding` (what the token is for: a listing, say) is
@@ -44,7 +48,9 @@ export class SignedTokenCodec {
     if (!timingSafeEqual(given, this.mac(payloadText, binding))) return undefined;
     try {
       const claims: unknown = JSON.parse(payload.toString('utf8'));
-      return typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? claims as Record<string, unknown> : undefined;
+      return typeof claims === 'object' && claims !== null && !Array.isArray(claims)
+        ? (claims as Record<string, unknown>)
+        : undefined;
     } catch {
       return undefined;
     }
@@ -52,6 +58,8 @@ export class SignedTokenCodec {
 
   private mac(payload: string, binding: string): Buffer {
     // A binding ends in a newline, which base64url text never holds: bound and unbound never collide.
-    return createHmac('sha256', this.key).update(binding ? `${this.domain}${binding}\n${payload}` : `${this.domain}${payload}`).digest();
+    return createHmac('sha256', this.key)
+      .update(binding ? `${this.domain}${binding}\n${payload}` : `${this.domain}${payload}`)
+      .digest();
   }
 }

@@ -23,7 +23,12 @@ export interface KmsRequest {
   /** A CreateGrant by a service for a resource of its own (ECR's grant for a repository). */
   grantIsForAwsResource?: boolean;
   /** The grant a CreateGrant asks for. */
-  grant?: { granteePrincipal: string; retiringPrincipal?: string; operations: readonly string[]; constraintTypes: readonly string[] };
+  grant?: {
+    granteePrincipal: string;
+    retiringPrincipal?: string;
+    operations: readonly string[];
+    constraintTypes: readonly string[];
+  };
 }
 
 /** Who calls the key service: an account's principal, directly or through another service. */
@@ -38,7 +43,8 @@ type Values = Record<string, string | readonly string[]>;
 export function kmsConditionValues(caller: KmsCaller, request: KmsRequest): Values {
   const values: Values = { 'kms:CallerAccount': caller.accountId };
   if (caller.viaService !== undefined) values['kms:ViaService'] = caller.viaService;
-  if (request.grantIsForAwsResource !== undefined) values['kms:GrantIsForAWSResource'] = String(request.grantIsForAwsResource);
+  if (request.grantIsForAwsResource !== undefined)
+    values['kms:GrantIsForAWSResource'] = String(request.grantIsForAwsResource);
   if (request.key) {
     values['kms:KeySpec'] = request.key.keySpec;
     values['kms:KeyUsage'] = request.key.keyUsage;
@@ -46,20 +52,26 @@ export function kmsConditionValues(caller: KmsCaller, request: KmsRequest): Valu
     values['kms:MultiRegion'] = 'false';
   }
   if (request.aliases !== undefined && request.aliases.length > 0) values['kms:ResourceAliases'] = request.aliases;
-  const alias = request.reference === undefined ? undefined : /^(?:arn:aws:kms:[^:]+:\d{12}:)?(alias\/.+)$/.exec(request.reference)?.[1];
+  const alias =
+    request.reference === undefined
+      ? undefined
+      : /^(?:arn:aws:kms:[^:]+:\d{12}:)?(alias\/.+)$/.exec(request.reference)?.[1];
   if (alias !== undefined) values['kms:RequestAlias'] = alias;
   if (request.encryptionContext !== undefined) {
     values['kms:EncryptionAlgorithm'] = 'SYMMETRIC_DEFAULT';
     const keys = Object.keys(request.encryptionContext);
     if (keys.length > 0) values['kms:EncryptionContextKeys'] = keys;
-    for (const [key, value] of Object.entries(request.encryptionContext)) values[`kms:EncryptionContext:${key}`] = value;
+    for (const [key, value] of Object.entries(request.encryptionContext))
+      values[`kms:EncryptionContext:${key}`] = value;
   }
   if (request.grant) {
     values['kms:GranteePrincipal'] = request.grant.granteePrincipal;
-    if (request.grant.retiringPrincipal !== undefined) values['kms:RetiringPrincipal'] = request.grant.retiringPrincipal;
+    if (request.grant.retiringPrincipal !== undefined)
+      values['kms:RetiringPrincipal'] = request.grant.retiringPrincipal;
     values['kms:GrantOperations'] = request.grant.operations;
     if (request.grant.constraintTypes.length > 0) values['kms:GrantConstraintType'] = request.grant.constraintTypes;
   }
-  if (request.bypassPolicyLockoutSafetyCheck !== undefined) values['kms:BypassPolicyLockoutSafetyCheck'] = String(request.bypassPolicyLockoutSafetyCheck);
+  if (request.bypassPolicyLockoutSafetyCheck !== undefined)
+    values['kms:BypassPolicyLockoutSafetyCheck'] = String(request.bypassPolicyLockoutSafetyCheck);
   return values;
 }

@@ -9,18 +9,47 @@ import type { EncryptionContext } from './key-material.js';
 
 /** The model's GrantOperation enum. */
 export const GRANT_OPERATIONS = [
-  'Decrypt', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'Sign', 'Verify',
-  'GetPublicKey', 'CreateGrant', 'RetireGrant', 'DescribeKey', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext',
-  'GenerateMac', 'VerifyMac', 'DeriveSharedSecret',
+  'Decrypt',
+  'Encrypt',
+  'GenerateDataKey',
+  'GenerateDataKeyWithoutPlaintext',
+  'ReEncryptFrom',
+  'ReEncryptTo',
+  'Sign',
+  'Verify',
+  'GetPublicKey',
+  'CreateGrant',
+  'RetireGrant',
+  'DescribeKey',
+  'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext',
+  'GenerateMac',
+  'VerifyMac',
+  'DeriveSharedSecret',
 ] as const;
 
 /** The grant operations of a symmetric encryption key (the only kind this key service makes). */
 export const SYMMETRIC_GRANT_OPERATIONS: ReadonlySet<string> = new Set([
-  'Decrypt', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'CreateGrant', 'RetireGrant', 'DescribeKey',
+  'Decrypt',
+  'Encrypt',
+  'GenerateDataKey',
+  'GenerateDataKeyWithoutPlaintext',
+  'ReEncryptFrom',
+  'ReEncryptTo',
+  'CreateGrant',
+  'RetireGrant',
+  'DescribeKey',
 ]);
 
 /** Operations that take an encryption context: a grant's constraints apply to these only. */
-const CONTEXT_OPERATIONS: ReadonlySet<string> = new Set(['Decrypt', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo']);
+const CONTEXT_OPERATIONS: ReadonlySet<string> = new Set([
+  'Decrypt',
+  'Encrypt',
+  'GenerateDataKey',
+  'GenerateDataKeyWithoutPlaintext',
+  'ReEncryptFrom',
+  'ReEncryptTo',
+]);
 
 /** KMS's limits on a constraint: up to 8 pairs, each value up to 384 characters. */
 export const CONSTRAINT_LIMITS = { pairs: 8, valueLength: 384 };
@@ -101,7 +130,11 @@ export interface GrantedUse {
  * How the key's grants cover a use by this caller: a grant naming the caller itself
  * ('principal') before one naming its account ('account'); undefined when none does.
  */
-export function coveringGrant(grants: readonly KmsGrant[], principal: Principal, use: GrantedUse): GrantMatch | undefined {
+export function coveringGrant(
+  grants: readonly KmsGrant[],
+  principal: Principal,
+  use: GrantedUse,
+): GrantMatch | undefined {
   const { direct, account } = granteesOf(principal);
   let found: GrantMatch | undefined;
   for (const grant of grants) {

@@ -10,28 +10,56 @@ import type { KmsGrant, KmsGrantConstraints, KmsKey, MetadataStore, Repository }
 import type { GrantMatch } from '../policy/evaluate.js';
 import type { KmsRequest } from './condition-keys.js';
 import {
-  CONSTRAINT_LIMITS, coveringGrant, granteesOf, grantIdOfToken, isGrantId, newGrantId, newGrantToken, rootArn, SYMMETRIC_GRANT_OPERATIONS, type GrantScope,
+  CONSTRAINT_LIMITS,
+  coveringGrant,
+  granteesOf,
+  grantIdOfToken,
+  isGrantId,
+  newGrantId,
+  newGrantToken,
+  rootArn,
+  SYMMETRIC_GRANT_OPERATIONS,
+  type GrantScope,
 } from './grant-rules.js';
 import type { KeyService, KmsContext } from './key-service.js';
 import { invalidState } from './key-states.js';
 
 /** Whether a grant on `key` lets this caller do `action` (undefined when none does). */
 export async function grantCovering(
-  store: MetadataStore, principal: Principal, action: Action, key: KmsKey, request: KmsRequest, proposed?: GrantScope,
+  store: MetadataStore,
+  principal: Principal,
+  action: Action,
+  key: KmsKey,
+  request: KmsRequest,
+  proposed?: GrantScope,
 ): Promise<GrantMatch | undefined> {
   const operation = action.slice('kms:'.length);
   // A grant's RetireGrant lets its grantee retire that grant only (GrantService.retire), not others on the key.
   if (!SYMMETRIC_GRANT_OPERATIONS.has(operation) || operation === 'RetireGrant') return undefined;
   const { direct, account } = granteesOf(principal);
   const grants = await store.kms.grantsFor(key.id, account === undefined ? direct : [...direct, account]);
-  return coveringGrant(grants, principal, { operation, ...(request.encryptionContext && { encryptionContext: request.encryptionContext }), ...(proposed && { proposed }) });
+  return coveringGrant(grants, principal, {
+    operation,
+    ...(request.encryptionContext && { encryptionContext: request.encryptionContext }),
+    ...(proposed && { proposed }),
+  });
 }
 
 /** IAM principals (account, user, role, role session, federated user) and service principals. */
-const GRANTEE = /^(?:arn:aws:iam::\d{12}:(?:root|user\/.+|role\/.+)|arn:aws:sts::\d{12}:(?:assumed-role|federated-user)\/.+|[a-z0-9.-]+\.amazonaws\.com)$/;
+const GRANTEE =
+  /^(?:arn:aws:iam::\d{12}:(?:root|user\/.+|role\/.+)|arn:aws:sts::\d{12}:(?:assumed-role|federated-user)\/.+|[a-z0-9.-]+\.amazonaws\.com)$/;
 
 /** What ECR's grant on a repository's key allows ECR (its service principal) to do. */
-const ECR_GRANT_OPERATIONS = ['Decrypt', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'DescribeKey', 'RetireGrant'];
+const ECR_GRANT_OPERATIONS = [
+  'Decrypt',
+  'Encrypt',
+  'GenerateDataKey',
+  'GenerateDataKeyWithoutPlaintext',
+  'ReEncryptFrom',
+  'ReEncryptTo',
+  'DescribeKey',
+  'RetireGrant',
+];
 
 export interface NewGrant {
   keyId: string;
@@ -52,7 +80,11 @@ export class GrantService {
   /** ECR's service principal in this region: the grantee and retiring principal of its grants. */
   private readonly ecr: string;
 
-  constructor(private readonly store: MetadataStore, private readonly keys: KeyService, region: string) {
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly keys: KeyService,
+    region: string,
+  ) {
     this.principals = new PrincipalDirectory(store);
     this.ecr = `ecr.${region}.amazonaws.com`;
   }
@@ -65,8 +97,16 @@ export class GrantService {
   async grantToEcr(repository: Repository, key: KmsKey): Promise<void> {
     const id = newGrantId();
     await this.store.kms.createGrant({
-      id, keyId: key.id, name: ecrGrantName(repository), granteePrincipal: this.ecr, retiringPrincipal: this.ecr, issuingAccount: repository.accountId,
-      operations: ECR_GRANT_OPERATIONS, constraints: null, token: newGrantToken(id), createdAt: Date.now(),
+      id,
+      keyId: key.id,
+      name: ecrGrantName(repository),
+      granteePrincipal: this.ecr,
+      retiringPrincipal: this.ecr,
+      issuingAccount: repository.accountId,
+      operations: ECR_GRANT_OPERATIONS,
+      constraints: null,
+      token: newGrantToken(id),
+      createdAt: Date.now(),
     });
   }
 
@@ -81,57 +121,101 @@ export class GrantService {
 
   async create(ctx: KmsContext, request: NewGrant): Promise<{ grantId: string; grantToken: string }> {
     const operations = [...new Set(request.operations)];
-    if (operations.length === 0) throw new KmsError('ValidationException', 'Operations must name at least one grant operation');
+    if (operations.length === 0)
+      throw new KmsError('ValidationException', 'Operations must name at least one grant operation');
     const invalid = operations.filter((operation) => !SYMMETRIC_GRANT_OPERATIONS.has(operation));
-    if (invalid.length > 0) throw new KmsError('ValidationException', `Grant operations ${invalid.join(', ')} are not valid for a SYMMETRIC_DEFAULT key`);
+    if (invalid.length > 0)
+      throw new KmsError(
+        'ValidationException',
+        `Grant operations ${invalid.join(', ')} are not valid for a SYMMETRIC_DEFAULT key`,
+      );
     const constraints = checkConstraints(request.constraints);
-    const principals = [['GranteePrincipal', request.granteePrincipal], ['RetiringPrincipal', request.retiringPrincipal]] as const;
+    const principals = [
+      ['GranteePrincipal', request.granteePrincipal],
+      ['RetiringPrincipal', request.retiringPrincipal],
+    ] as const;
     for (const [field, principal] of principals) {
-      if (principal !== undefined && !GRANTEE.test(principal)) throw new KmsError('ValidationException', `${field} ${principal} is not an account, user, role, role session, federated user or service principal`);
+      if (principal !== undefined && !GRANTEE.test(principal))
+        throw new KmsError(
+          'ValidationException',
+          `${field} ${principal} is not an account, user, role, role session, federated user or service principal`,
+        );
     }
     const key = await this.keys.find(ctx.accountId, request.keyId);
     const scope: GrantScope = { operations, constraints };
-    await this.keys.authorizeOn(ctx, KmsActions.CreateGrant, key, {
-      reference: request.keyId,
-      grant: {
-        granteePrincipal: request.granteePrincipal, operations,
-        ...(request.retiringPrincipal !== undefined && { retiringPrincipal: request.retiringPrincipal }),
-        constraintTypes: [
-          ...(constraints?.encryptionContextEquals ? ['EncryptionContextEquals'] : []), ...(constraints?.encryptionContextSubset ? ['EncryptionContextSubset'] : []),
-        ],
+    await this.keys.authorizeOn(
+      ctx,
+      KmsActions.CreateGrant,
+      key,
+      {
+        reference: request.keyId,
+        grant: {
+          granteePrincipal: request.granteePrincipal,
+          operations,
+          ...(request.retiringPrincipal !== undefined && { retiringPrincipal: request.retiringPrincipal }),
+          constraintTypes: [
+            ...(constraints?.encryptionContextEquals ? ['EncryptionContextEquals'] : []),
+            ...(constraints?.encryptionContextSubset ? ['EncryptionContextSubset'] : []),
+          ],
+        },
       },
-    }, scope);
+      scope,
+    );
     // Whether the principals exist is told only to a caller allowed to make the grant.
     for (const [field, principal] of principals) {
-      if (principal !== undefined && !(await this.principals.exists('AWS', principal))) throw new KmsError('ValidationException', `${field} ${principal} does not exist`);
+      if (principal !== undefined && !(await this.principals.exists('AWS', principal)))
+        throw new KmsError('ValidationException', `${field} ${principal} does not exist`);
     }
     if (key.state === 'PendingDeletion') throw invalidState(key);
     if (request.dryRun) throw dryRun();
     if (request.name !== undefined) {
       // With a name, an identical request gets the grant made before (KMS's idempotent retry).
-      const same = (await this.store.kms.grantsFor(key.id, [request.granteePrincipal])).find((grant) => grant.name === request.name
-        && grant.retiringPrincipal === (request.retiringPrincipal ?? null) && sameSet(grant.operations, operations)
-        && JSON.stringify(grant.constraints) === JSON.stringify(constraints));
+      const same = (await this.store.kms.grantsFor(key.id, [request.granteePrincipal])).find(
+        (grant) =>
+          grant.name === request.name &&
+          grant.retiringPrincipal === (request.retiringPrincipal ?? null) &&
+          sameSet(grant.operations, operations) &&
+          JSON.stringify(grant.constraints) === JSON.stringify(constraints),
+      );
       if (same) return { grantId: same.id, grantToken: same.token };
     }
     const id = newGrantId();
     const grant: KmsGrant = {
-      id, keyId: key.id, name: request.name ?? null, granteePrincipal: request.granteePrincipal, retiringPrincipal: request.retiringPrincipal ?? null,
-      issuingAccount: ctx.accountId, operations, constraints, token: newGrantToken(id), createdAt: Date.now(),
+      id,
+      keyId: key.id,
+      name: request.name ?? null,
+      granteePrincipal: request.granteePrincipal,
+      retiringPrincipal: request.retiringPrincipal ?? null,
+      issuingAccount: ctx.accountId,
+      operations,
+      constraints,
+      token: newGrantToken(id),
+      createdAt: Date.now(),
     };
     await this.store.kms.createGrant(grant);
     return { grantId: grant.id, grantToken: grant.token };
   }
 
   /** A key's grants (kms:ListGrants on the key), by grant id; one grant or one grantee's when asked. */
-  async list(ctx: KmsContext, keyReference: string, filter: { grantId?: string; granteePrincipal?: string }, after: string | undefined, limit: number): Promise<{ key: KmsKey; grants: KmsGrant[] }> {
-    if (filter.grantId !== undefined && !isGrantId(filter.grantId)) throw new KmsError('InvalidGrantIdException', `${filter.grantId} is not a grant id`);
-    if (after !== undefined && !isGrantId(after)) throw new KmsError('InvalidMarkerException', 'the marker is not one a ListGrants response gave');
+  async list(
+    ctx: KmsContext,
+    keyReference: string,
+    filter: { grantId?: string; granteePrincipal?: string },
+    after: string | undefined,
+    limit: number,
+  ): Promise<{ key: KmsKey; grants: KmsGrant[] }> {
+    if (filter.grantId !== undefined && !isGrantId(filter.grantId))
+      throw new KmsError('InvalidGrantIdException', `${filter.grantId} is not a grant id`);
+    if (after !== undefined && !isGrantId(after))
+      throw new KmsError('InvalidMarkerException', 'the marker is not one a ListGrants response gave');
     const key = await this.keys.find(ctx.accountId, keyReference);
     await this.keys.authorizeOn(ctx, KmsActions.ListGrants, key, { reference: keyReference });
     if (filter.grantId !== undefined) {
       const grant = await this.store.kms.getGrant(filter.grantId);
-      const matches = grant !== undefined && grant.keyId === key.id && (filter.granteePrincipal === undefined || grant.granteePrincipal === filter.granteePrincipal);
+      const matches =
+        grant !== undefined &&
+        grant.keyId === key.id &&
+        (filter.granteePrincipal === undefined || grant.granteePrincipal === filter.granteePrincipal);
       return { key, grants: matches && (after === undefined || grant.id > after) ? [grant] : [] };
     }
     return { key, grants: await this.store.kms.listGrants(key.id, filter.granteePrincipal, after, limit) };
@@ -141,10 +225,17 @@ export class GrantService {
    * The grants a principal of the caller's account may retire, on keys of any account. KMS asks
    * only for kms:ListRetirableGrants in the caller's account, on the retiring principal.
    */
-  async listRetirable(ctx: KmsContext, retiringPrincipal: string, after: string | undefined, limit: number): Promise<KmsGrant[]> {
+  async listRetirable(
+    ctx: KmsContext,
+    retiringPrincipal: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<KmsGrant[]> {
     const account = /^arn:aws:(?:iam|sts)::(\d{12}):/.exec(retiringPrincipal)?.[1];
-    if (account !== ctx.accountId) throw new KmsError('InvalidArnException', `RetiringPrincipal must be a principal of account ${ctx.accountId}`);
-    if (after !== undefined && !isGrantId(after)) throw new KmsError('InvalidMarkerException', 'the marker is not one a ListRetirableGrants response gave');
+    if (account !== ctx.accountId)
+      throw new KmsError('InvalidArnException', `RetiringPrincipal must be a principal of account ${ctx.accountId}`);
+    if (after !== undefined && !isGrantId(after))
+      throw new KmsError('InvalidMarkerException', 'the marker is not one a ListRetirableGrants response gave');
     await this.keys.authorizeAccount(ctx, KmsActions.ListRetirableGrants, retiringPrincipal);
     return this.store.kms.listRetirableGrants(retiringPrincipal, after, limit);
   }
@@ -164,18 +255,23 @@ export class GrantService {
    * grantee when the grant allows RetireGrant, the account it was created in (its root), and
    * whoever the key's policies allow kms:RetireGrant.
    */
-  async retire(ctx: KmsContext, request: { grantToken?: string; keyId?: string; grantId?: string; dryRun?: boolean }): Promise<void> {
+  async retire(
+    ctx: KmsContext,
+    request: { grantToken?: string; keyId?: string; grantId?: string; dryRun?: boolean },
+  ): Promise<void> {
     let id = request.grantId;
     if (request.grantToken !== undefined) {
       const named = grantIdOfToken(request.grantToken);
-      if (named === undefined || (id !== undefined && id !== named)) throw new KmsError('InvalidGrantTokenException', 'the grant token is not valid');
+      if (named === undefined || (id !== undefined && id !== named))
+        throw new KmsError('InvalidGrantTokenException', 'the grant token is not valid');
       id = named;
     } else if (request.keyId === undefined || id === undefined) {
       throw new KmsError('ValidationException', 'give GrantToken, or KeyId and GrantId');
     }
     if (!isGrantId(id!)) throw new KmsError('InvalidGrantIdException', `${id} is not a grant id`);
     const grant = await this.store.kms.getGrant(id!);
-    if (request.grantToken !== undefined && grant !== undefined && grant.token !== request.grantToken) throw new KmsError('InvalidGrantTokenException', 'the grant token is not valid');
+    if (request.grantToken !== undefined && grant !== undefined && grant.token !== request.grantToken)
+      throw new KmsError('InvalidGrantTokenException', 'the grant token is not valid');
     const key = grant && (await this.store.kms.getKey(grant.keyId));
     if (request.keyId !== undefined) {
       const named = await this.keys.find(ctx.accountId, request.keyId);
@@ -195,7 +291,12 @@ export class GrantService {
   }
 
   /** Deletes a grant; kms:RevokeGrant on the key, by its policies. */
-  async revoke(ctx: KmsContext, keyReference: string, grantId: string, options: { dryRun?: boolean } = {}): Promise<void> {
+  async revoke(
+    ctx: KmsContext,
+    keyReference: string,
+    grantId: string,
+    options: { dryRun?: boolean } = {},
+  ): Promise<void> {
     if (!isGrantId(grantId)) throw new KmsError('InvalidGrantIdException', `${grantId} is not a grant id`);
     const key = await this.keys.find(ctx.accountId, keyReference);
     await this.keys.authorizeOn(ctx, KmsActions.RevokeGrant, key, { reference: keyReference });
@@ -225,8 +326,15 @@ function checkConstraints(constraints: KmsGrantConstraints | undefined): KmsGran
     const map = constraints?.[field];
     if (map === undefined) continue;
     const pairs = Object.entries(map);
-    if (pairs.length === 0 || pairs.length > CONSTRAINT_LIMITS.pairs || pairs.some(([, value]) => value.length > CONSTRAINT_LIMITS.valueLength)) {
-      throw new KmsError('ValidationException', `a grant constraint holds 1 to ${CONSTRAINT_LIMITS.pairs} pairs, each value up to ${CONSTRAINT_LIMITS.valueLength} characters`);
+    if (
+      pairs.length === 0 ||
+      pairs.length > CONSTRAINT_LIMITS.pairs ||
+      pairs.some(([, value]) => value.length > CONSTRAINT_LIMITS.valueLength)
+    ) {
+      throw new KmsError(
+        'ValidationException',
+        `a grant constraint holds 1 to ${CONSTRAINT_LIMITS.pairs} pairs, each value up to ${CONSTRAINT_LIMITS.valueLength} characters`,
+      );
     }
     kept[field] = map;
   }

@@ -32,7 +32,13 @@ function aad(keyId: string, context: EncryptionContext): Buffer {
   return Buffer.from(JSON.stringify([keyId, entries]));
 }
 
-export function seal(material: Buffer, keyId: string, version: number, plaintext: Uint8Array, context: EncryptionContext): Buffer {
+export function seal(
+  material: Buffer,
+  keyId: string,
+  version: number,
+  plaintext: Uint8Array,
+  context: EncryptionContext,
+): Buffer {
   const header = Buffer.alloc(PREFIX);
   header[0] = FORMAT;
   header.write(keyId, 1, ID, 'latin1');
@@ -46,7 +52,8 @@ export function seal(material: Buffer, keyId: string, version: number, plaintext
 
 /** The key id and material version a ciphertext blob names. */
 export function blobKey(blob: Buffer): { keyId: string; version: number } {
-  if (blob.length < PREFIX + TAG || blob[0] !== FORMAT) throw new KmsError('InvalidCiphertextException', 'the ciphertext is not one this key service made');
+  if (blob.length < PREFIX + TAG || blob[0] !== FORMAT)
+    throw new KmsError('InvalidCiphertextException', 'the ciphertext is not one this key service made');
   return { keyId: blob.toString('latin1', 1, 1 + ID), version: blob.readUInt32BE(1 + ID) };
 }
 

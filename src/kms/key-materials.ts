@@ -10,7 +10,10 @@ export class KeyMaterials {
   /** Opened material by key id and version: rotation adds versions, never changes one. */
   private readonly opened = new Map<string, Buffer>();
 
-  constructor(private readonly store: MetadataStore, private readonly seal: Seal) {}
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly seal: Seal,
+  ) {}
 
   /** Seals `plaintext` under the key's newest material. */
   async sealWith(key: KmsKey, plaintext: Buffer, context: EncryptionContext): Promise<Buffer> {
@@ -23,7 +26,8 @@ export class KeyMaterials {
   async openWith(key: KmsKey, blob: Buffer, context: EncryptionContext): Promise<Buffer> {
     const { version } = blobKey(blob);
     const material = await this.store.kms.material(key.id, version);
-    if (!material) throw new KmsError('InvalidCiphertextException', `key ${key.arn} has no material version ${version}`);
+    if (!material)
+      throw new KmsError('InvalidCiphertextException', `key ${key.arn} has no material version ${version}`);
     return open(this.open(key.id, version, material.sealed), blob, context);
   }
 
@@ -36,7 +40,12 @@ export class KeyMaterials {
   async add(keyId: string, at: number): Promise<boolean> {
     const latest = await this.store.kms.material(keyId);
     const version = (latest?.version ?? 0) + 1;
-    return this.store.kms.addMaterial({ keyId, version, sealed: newMaterial(this.seal, keyId, version), createdAt: at });
+    return this.store.kms.addMaterial({
+      keyId,
+      version,
+      sealed: newMaterial(this.seal, keyId, version),
+      createdAt: at,
+    });
   }
 
   /** Drops what this node opened of deleted keys. */

@@ -13,18 +13,31 @@ export function defaultPolicy(accountId: string): string {
   return JSON.stringify({
     Version: '2012-10-17',
     Id: 'key-default-1',
-    Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'kms:*', Resource: '*' }],
+    Statement: [
+      {
+        Sid: 'Enable IAM User Permissions',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+    ],
   });
 }
 
 /** A key policy is a resource policy of the one policy language (every statement names a principal), at most 32 KB. */
 export function checkPolicy(policy: string): PolicyDocument {
   const bytes = Buffer.byteLength(policy);
-  if (bytes > KEY_POLICY_MAX_BYTES) throw new KmsError('LimitExceededException', `The key policy is ${bytes} bytes; a key policy may have at most ${KEY_POLICY_MAX_BYTES}.`);
+  if (bytes > KEY_POLICY_MAX_BYTES)
+    throw new KmsError(
+      'LimitExceededException',
+      `The key policy is ${bytes} bytes; a key policy may have at most ${KEY_POLICY_MAX_BYTES}.`,
+    );
   try {
     return parsePolicy(policy, { kind: 'resource', maxLength: KEY_POLICY_MAX_BYTES });
   } catch (err) {
-    if (err instanceof PolicyValidationError) throw new KmsError('MalformedPolicyDocumentException', `The key policy is malformed: ${err.message}`);
+    if (err instanceof PolicyValidationError)
+      throw new KmsError('MalformedPolicyDocumentException', `The key policy is malformed: ${err.message}`);
     throw err;
   }
 }

@@ -42,11 +42,15 @@ export function parseKeyArn(arn: string, region: string): { accountId: string; i
 }
 
 export class KeyService {
-
   private readonly principals: PrincipalDirectory;
   private readonly materials: KeyMaterials;
 
-  constructor(private readonly store: MetadataStore, seal: Seal, private readonly authorizer: Authorizer, private readonly region: string) {
+  constructor(
+    private readonly store: MetadataStore,
+    seal: Seal,
+    private readonly authorizer: Authorizer,
+    private readonly region: string,
+  ) {
     this.principals = new PrincipalDirectory(store);
     this.materials = new KeyMaterials(store, seal);
   }
@@ -54,7 +58,11 @@ export class KeyService {
   /** A key policy well formed and naming only principals that exist (MalformedPolicyDocumentException, as KMS says it). */
   private async checkPolicy(policy: string): Promise<void> {
     const unknown = await this.principals.firstUnknown(checkPolicy(policy));
-    if (unknown) throw new KmsError('MalformedPolicyDocumentException', `Policy contains a statement with one or more invalid principals. (${unknown.element}: ${unknown.principal})`);
+    if (unknown)
+      throw new KmsError(
+        'MalformedPolicyDocumentException',
+        `Policy contains a statement with one or more invalid principals. (${unknown.element}: ${unknown.principal})`,
+      );
   }
 
   keyArn(accountId: string, id: string): string {
@@ -65,9 +73,29 @@ export class KeyService {
     return `arn:aws:kms:${this.region}:${accountId}:${name}`;
   }
 
-  private async authorize(ctx: KmsContext, action: Action, resource: string, request: KmsRequest = {}, proposedPolicy?: string, grant?: GrantMatch): Promise<void> {
-    const facts = { ...ctx.facts, serviceValues: kmsConditionValues({ accountId: ctx.accountId, ...(ctx.viaService !== undefined && { viaService: ctx.viaService }) }, request) };
-    await this.authorizer.authorize({ principal: ctx.principal, action, resource, facts, ...(proposedPolicy !== undefined && { proposedPolicy }), ...(grant && { grant }) });
+  private async authorize(
+    ctx: KmsContext,
+    action: Action,
+    resource: string,
+    request: KmsRequest = {},
+    proposedPolicy?: string,
+    grant?: GrantMatch,
+  ): Promise<void> {
+    const facts = {
+      ...ctx.facts,
+      serviceValues: kmsConditionValues(
+        { accountId: ctx.accountId, ...(ctx.viaService !== undefined && { viaService: ctx.viaService }) },
+        request,
+      ),
+    };
+    await this.authorizer.authorize({
+      principal: ctx.principal,
+      action,
+      resource,
+      facts,
+      ...(proposedPolicy !== undefined && { proposedPolicy }),
+      ...(grant && { grant }),
+    });
   }
 
   /**
@@ -76,7 +104,13 @@ export class KeyService {
    * wins). `proposed` is the grant a CreateGrant asks for, which a grant's CreateGrant
    * permission must cover.
    */
-  async authorizeOn(ctx: KmsContext, action: Action, key: KmsKey, request: KmsRequest = {}, proposed?: GrantScope): Promise<void> {
+  async authorizeOn(
+    ctx: KmsContext,
+    action: Action,
+    key: KmsKey,
+    request: KmsRequest = {},
+    proposed?: GrantScope,
+  ): Promise<void> {
     const full: KmsRequest = { key, aliases: await this.aliasesOf(key), ...request };
     try {
       await this.authorize(ctx, action, key.arn, full);
@@ -115,7 +149,8 @@ export class KeyService {
     let ref = reference;
     const arn = /^arn:aws:kms:([a-z0-9-]+):(\d{12}):((?:key|alias)\/.+)$/.exec(reference);
     if (reference.startsWith('arn:')) {
-      if (!arn || arn[1] !== this.region) throw new KmsError('InvalidArnException', `${reference} is not a KMS key or alias ARN of ${this.region}`);
+      if (!arn || arn[1] !== this.region)
+        throw new KmsError('InvalidArnException', `${reference} is not a KMS key or alias ARN of ${this.region}`);
       account = arn[2]!;
       ref = arn[3]!;
     }
@@ -144,27 +179,59 @@ export class KeyService {
     return (await this.store.kms.listAliases(key.accountId, key.id, undefined, 100)).map((alias) => alias.name);
   }
 
-  async create(ctx: KmsContext, request: { description?: string; keyUsage?: string; keySpec?: string; policy?: string; bypassPolicyLockoutSafetyCheck?: boolean }): Promise<KmsKey> {
+  async create(
+    ctx: KmsContext,
+    request: {
+      description?: string;
+      keyUsage?: string;
+      keySpec?: string;
+      policy?: string;
+      bypassPolicyLockoutSafetyCheck?: boolean;
+    },
+  ): Promise<KmsKey> {
     const asked = { keyUsage: request.keyUsage ?? 'ENCRYPT_DECRYPT', keySpec: request.keySpec ?? 'SYMMETRIC_DEFAULT' };
     await this.authorize(ctx, KmsActions.CreateKey, this.keyArn(ctx.accountId, '*'), {
-      key: asked, ...(request.bypassPolicyLockoutSafetyCheck !== undefined && { bypassPolicyLockoutSafetyCheck: request.bypassPolicyLockoutSafetyCheck }),
+      key: asked,
+      ...(request.bypassPolicyLockoutSafetyCheck !== undefined && {
+        bypassPolicyLockoutSafetyCheck: request.bypassPolicyLockoutSafetyCheck,
+      }),
     });
     if (asked.keyUsage !== 'ENCRYPT_DECRYPT' || asked.keySpec !== 'SYMMETRIC_DEFAULT') {
-      throw new KmsError('UnsupportedOperationException', 'this key service makes symmetric ENCRYPT_DECRYPT keys (SYMMETRIC_DEFAULT) only');
+      throw new KmsError(
+        'UnsupportedOperationException',
+        'this key service makes symmetric ENCRYPT_DECRYPT keys (SYMMETRIC_DEFAULT) only',
+      );
     }
     const id = randomUUID();
     if (request.policy !== undefined) {
       await this.checkPolicy(request.policy);
-      if (!request.bypassPolicyLockoutSafetyCheck) await this.checkLockout(ctx, this.keyArn(ctx.accountId, id), asked, request.policy);
+      if (!request.bypassPolicyLockoutSafetyCheck)
+        await this.checkLockout(ctx, this.keyArn(ctx.accountId, id), asked, request.policy);
     }
     return this.createKey(ctx.accountId, request.description ?? '', request.policy, id);
   }
 
-  private async createKey(accountId: string, description: string, policy?: string, id: string = randomUUID()): Promise<KmsKey> {
+  private async createKey(
+    accountId: string,
+    description: string,
+    policy?: string,
+    id: string = randomUUID(),
+  ): Promise<KmsKey> {
     const now = Date.now();
     const key: KmsKey = {
-      id, accountId, arn: this.keyArn(accountId, id), description, state: 'Enabled', keyUsage: 'ENCRYPT_DECRYPT', keySpec: 'SYMMETRIC_DEFAULT',
-      createdAt: now, deletionDate: null, pendingWindowDays: null, rotationEnabled: false, rotationPeriodDays: null, policy: policy ?? defaultPolicy(accountId),
+      id,
+      accountId,
+      arn: this.keyArn(accountId, id),
+      description,
+      state: 'Enabled',
+      keyUsage: 'ENCRYPT_DECRYPT',
+      keySpec: 'SYMMETRIC_DEFAULT',
+      createdAt: now,
+      deletionDate: null,
+      pendingWindowDays: null,
+      rotationEnabled: false,
+      rotationPeriodDays: null,
+      policy: policy ?? defaultPolicy(accountId),
     };
     await this.store.kms.createKey(key, this.materials.first(id, now));
     return key;
@@ -193,32 +260,60 @@ export class KeyService {
 
   async scheduleDeletion(ctx: KmsContext, reference: string, days = 30): Promise<KmsKey> {
     const key = await this.target(ctx, reference, KmsActions.ScheduleKeyDeletion);
-    if (!Number.isInteger(days) || days < 7 || days > 30) throw new KmsError('ValidationException', 'PendingWindowInDays must be between 7 and 30');
+    if (!Number.isInteger(days) || days < 7 || days > 30)
+      throw new KmsError('ValidationException', 'PendingWindowInDays must be between 7 and 30');
     if (key.state === 'PendingDeletion') throw invalidState(key);
-    return (await this.store.kms.updateKey(key.id, { state: 'PendingDeletion', deletionDate: Date.now() + days * DAY_MS, pendingWindowDays: days }))!;
+    return (await this.store.kms.updateKey(key.id, {
+      state: 'PendingDeletion',
+      deletionDate: Date.now() + days * DAY_MS,
+      pendingWindowDays: days,
+    }))!;
   }
 
   /** Cancels a scheduled deletion; the key is Disabled afterwards, as in KMS. */
   async cancelDeletion(ctx: KmsContext, reference: string): Promise<KmsKey> {
     const key = await this.target(ctx, reference, KmsActions.CancelKeyDeletion);
     if (key.state !== 'PendingDeletion') throw invalidState(key);
-    return (await this.store.kms.updateKey(key.id, { state: 'Disabled', deletionDate: null, pendingWindowDays: null }))!;
+    return (await this.store.kms.updateKey(key.id, {
+      state: 'Disabled',
+      deletionDate: null,
+      pendingWindowDays: null,
+    }))!;
   }
 
   async createAlias(ctx: KmsContext, name: string, targetReference: string): Promise<void> {
     if (!ALIAS_NAME.test(name) || name.startsWith('alias/aws/')) {
-      throw new KmsError('InvalidAliasNameException', `${name} is not a valid alias name: alias/ then letters, digits, /, _ and -, not alias/aws/`);
+      throw new KmsError(
+        'InvalidAliasNameException',
+        `${name} is not a valid alias name: alias/ then letters, digits, /, _ and -, not alias/aws/`,
+      );
     }
     const key = await this.target(ctx, targetReference, KmsActions.CreateAlias);
     if (key.state === 'PendingDeletion') throw invalidState(key);
     await this.authorize(ctx, KmsActions.CreateAlias, this.aliasArn(ctx.accountId, name));
     const now = Date.now();
-    if (!(await this.store.kms.createAlias({ accountId: ctx.accountId, name, keyId: key.id, createdAt: now, updatedAt: now }))) {
-      throw new KmsError('AlreadyExistsException', `An alias with the name ${this.aliasArn(ctx.accountId, name)} already exists`);
+    if (
+      !(await this.store.kms.createAlias({
+        accountId: ctx.accountId,
+        name,
+        keyId: key.id,
+        createdAt: now,
+        updatedAt: now,
+      }))
+    ) {
+      throw new KmsError(
+        'AlreadyExistsException',
+        `An alias with the name ${this.aliasArn(ctx.accountId, name)} already exists`,
+      );
     }
   }
 
-  async listAliases(ctx: KmsContext, keyReference: string | undefined, after: string | undefined, limit: number): Promise<KmsAlias[]> {
+  async listAliases(
+    ctx: KmsContext,
+    keyReference: string | undefined,
+    after: string | undefined,
+    limit: number,
+  ): Promise<KmsAlias[]> {
     const key = keyReference === undefined ? undefined : await this.find(ctx.accountId, keyReference);
     await this.authorize(ctx, KmsActions.ListAliases, this.aliasArn(ctx.accountId, '*'));
     return this.store.kms.listAliases(ctx.accountId, key?.id, after, limit);
@@ -226,16 +321,25 @@ export class KeyService {
 
   async getPolicy(ctx: KmsContext, reference: string, name = 'default'): Promise<string> {
     const key = await this.target(ctx, reference, KmsActions.GetKeyPolicy);
-    if (name !== 'default') throw new KmsError('NotFoundException', `No such policy: ${name} (keys have one policy, named default)`);
+    if (name !== 'default')
+      throw new KmsError('NotFoundException', `No such policy: ${name} (keys have one policy, named default)`);
     return key.policy;
   }
 
-  async putPolicy(ctx: KmsContext, reference: string, policy: string, options: { name?: string; bypassPolicyLockoutSafetyCheck?: boolean } = {}): Promise<void> {
+  async putPolicy(
+    ctx: KmsContext,
+    reference: string,
+    policy: string,
+    options: { name?: string; bypassPolicyLockoutSafetyCheck?: boolean } = {},
+  ): Promise<void> {
     const key = await this.target(ctx, reference, KmsActions.PutKeyPolicy, {
-      ...(options.bypassPolicyLockoutSafetyCheck !== undefined && { bypassPolicyLockoutSafetyCheck: options.bypassPolicyLockoutSafetyCheck }),
+      ...(options.bypassPolicyLockoutSafetyCheck !== undefined && {
+        bypassPolicyLockoutSafetyCheck: options.bypassPolicyLockoutSafetyCheck,
+      }),
     });
     const name = options.name ?? 'default';
-    if (name !== 'default') throw new KmsError('NotFoundException', `No such policy: ${name} (keys have one policy, named default)`);
+    if (name !== 'default')
+      throw new KmsError('NotFoundException', `No such policy: ${name} (keys have one policy, named default)`);
     if (key.state === 'PendingDeletion') throw invalidState(key);
     await this.checkPolicy(policy);
     if (!options.bypassPolicyLockoutSafetyCheck) await this.checkLockout(ctx, key.arn, key, policy);
@@ -250,11 +354,16 @@ export class KeyService {
   }
 
   async setRotation(ctx: KmsContext, reference: string, enabled: boolean, periodDays?: number): Promise<void> {
-    const key = await this.target(ctx, reference, enabled ? KmsActions.EnableKeyRotation : KmsActions.DisableKeyRotation);
+    const key = await this.target(
+      ctx,
+      reference,
+      enabled ? KmsActions.EnableKeyRotation : KmsActions.DisableKeyRotation,
+    );
     if (key.state === 'Disabled') throw new KmsError('DisabledException', `${key.arn} is disabled.`);
     if (key.state === 'PendingDeletion') throw invalidState(key);
     const period = periodDays ?? 365;
-    if (enabled && (!Number.isInteger(period) || period < 90 || period > 2560)) throw new KmsError('ValidationException', 'RotationPeriodInDays must be between 90 and 2560');
+    if (enabled && (!Number.isInteger(period) || period < 90 || period > 2560))
+      throw new KmsError('ValidationException', 'RotationPeriodInDays must be between 90 and 2560');
     await this.store.kms.updateKey(key.id, { rotationEnabled: enabled, rotationPeriodDays: enabled ? period : null });
   }
 
@@ -306,18 +415,33 @@ export class KeyService {
     }
   }
 
-  async encrypt(ctx: KmsContext, reference: string, plaintext: Buffer, context: EncryptionContext = {}): Promise<{ key: KmsKey; blob: Buffer }> {
+  async encrypt(
+    ctx: KmsContext,
+    reference: string,
+    plaintext: Buffer,
+    context: EncryptionContext = {},
+  ): Promise<{ key: KmsKey; blob: Buffer }> {
     const key = await this.target(ctx, reference, KmsActions.Encrypt, { encryptionContext: context });
     return { key, blob: await this.sealWith(key, plaintext, context) };
   }
 
-  async generateDataKey(ctx: KmsContext, reference: string, bytes: number, context: EncryptionContext = {}): Promise<{ key: KmsKey; plaintext: Buffer; blob: Buffer }> {
+  async generateDataKey(
+    ctx: KmsContext,
+    reference: string,
+    bytes: number,
+    context: EncryptionContext = {},
+  ): Promise<{ key: KmsKey; plaintext: Buffer; blob: Buffer }> {
     const key = await this.target(ctx, reference, KmsActions.GenerateDataKey, { encryptionContext: context });
     const plaintext = randomBytes(bytes);
     return { key, plaintext, blob: await this.sealWith(key, plaintext, context) };
   }
 
-  async decrypt(ctx: KmsContext, blob: Buffer, context: EncryptionContext = {}, reference?: string): Promise<{ key: KmsKey; plaintext: Buffer }> {
+  async decrypt(
+    ctx: KmsContext,
+    blob: Buffer,
+    context: EncryptionContext = {},
+    reference?: string,
+  ): Promise<{ key: KmsKey; plaintext: Buffer }> {
     const { keyId } = blobKey(blob);
     // The ciphertext names its key, which may be another account's: that key's policy decides.
     const owner = KEY_ID.test(keyId) ? (await this.store.kms.getKey(keyId))?.accountId : undefined;
@@ -325,7 +449,10 @@ export class KeyService {
     if (reference !== undefined && (await this.find(ctx.accountId, reference)).id !== key.id) {
       throw new KmsError('IncorrectKeyException', 'the ciphertext was not encrypted with the KMS key given');
     }
-    await this.authorizeOn(ctx, KmsActions.Decrypt, key, { encryptionContext: context, ...(reference !== undefined && { reference }) });
+    await this.authorizeOn(ctx, KmsActions.Decrypt, key, {
+      encryptionContext: context,
+      ...(reference !== undefined && { reference }),
+    });
     return { key, plaintext: await this.openWith(key, blob, context) };
   }
 
@@ -342,11 +469,15 @@ export class KeyService {
     if (reference === undefined) return this.defaultEcrKey(ctx.accountId);
     const key = await this.find(ctx.accountId, reference);
     const viaEcr = { ...ctx, viaService: `ecr.${this.region}.amazonaws.com` };
-    for (const [action, request] of [[KmsActions.DescribeKey, {}], [KmsActions.CreateGrant, { grantIsForAwsResource: true }]] as const) {
+    for (const [action, request] of [
+      [KmsActions.DescribeKey, {}],
+      [KmsActions.CreateGrant, { grantIsForAwsResource: true }],
+    ] as const) {
       try {
         await this.authorizeOn(viaEcr, action, key, { reference, ...request });
       } catch (err) {
-        if (err instanceof RegistryError) throw new KmsError('AccessDeniedException', `The repository cannot use KMS key ${key.arn}: ${err.message}`);
+        if (err instanceof RegistryError)
+          throw new KmsError('AccessDeniedException', `The repository cannot use KMS key ${key.arn}: ${err.message}`);
         throw err;
       }
     }
@@ -361,7 +492,16 @@ export class KeyService {
     if (alias) return this.find(accountId, alias.keyId);
     const key = await this.createKey(accountId, 'Default key that protects my ECR data when no other key is defined');
     const now = Date.now();
-    if (await this.store.kms.createAlias({ accountId, name: ECR_DEFAULT_ALIAS, keyId: key.id, createdAt: now, updatedAt: now })) return key;
+    if (
+      await this.store.kms.createAlias({
+        accountId,
+        name: ECR_DEFAULT_ALIAS,
+        keyId: key.id,
+        createdAt: now,
+        updatedAt: now,
+      })
+    )
+      return key;
     // Another node made it first: use theirs (ours stays unused).
     return this.find(accountId, ECR_DEFAULT_ALIAS);
   }
@@ -379,7 +519,8 @@ export class KeyService {
 
   async unwrap(keyArn: string, blob: Buffer, context: EncryptionContext): Promise<Buffer> {
     const key = await this.assertUsable(keyArn);
-    if (blobKey(blob).keyId !== key.id) throw new KmsError('IncorrectKeyException', `the wrapped key was not encrypted with ${keyArn}`);
+    if (blobKey(blob).keyId !== key.id)
+      throw new KmsError('IncorrectKeyException', `the wrapped key was not encrypted with ${keyArn}`);
     return this.openWith(key, blob, context);
   }
 

@@ -12,9 +12,13 @@ export function deleted(key: KmsKey, now: number): boolean {
 /** Throws the error that says why the key cannot encrypt or decrypt now. */
 export function usable(key: KmsKey): void {
   if (key.state === 'Disabled') throw new KmsError('DisabledException', `${key.arn} is disabled.`);
-  if (key.state === 'PendingDeletion') throw new KmsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
+  if (key.state === 'PendingDeletion')
+    throw new KmsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
 }
 
 export function invalidState(key: KmsKey): KmsError {
-  return new KmsError('KMSInvalidStateException', `${key.arn} is ${key.state === 'PendingDeletion' ? 'pending deletion' : key.state}.`);
+  return new KmsError(
+    'KMSInvalidStateException',
+    `${key.arn} is ${key.state === 'PendingDeletion' ? 'pending deletion' : key.state}.`,
+  );
 }

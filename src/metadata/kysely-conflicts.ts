@@ -42,7 +42,11 @@ export async function inRepository<T>(db: Kysely<Database>, repositoryId: string
   try {
     return await write();
   } catch (err) {
-    if (isForeignKeyViolation(err) && !(await db.selectFrom('repositories').select('id').where('id', '=', repositoryId).executeTakeFirst())) throw repositoryGone();
+    if (
+      isForeignKeyViolation(err) &&
+      !(await db.selectFrom('repositories').select('id').where('id', '=', repositoryId).executeTakeFirst())
+    )
+      throw repositoryGone();
     throw err;
   }
 }

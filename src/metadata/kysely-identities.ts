@@ -7,14 +7,26 @@ import type { AccessKey, AccessKeyStatus, AccessKeyUse, Account, IdentityIndex, 
 type Db = Kysely<Database>;
 
 function toUser(row: Selectable<UsersTable>): User {
-  return { id: row.id, accountId: row.account_id, name: row.name, kind: row.kind, arn: row.arn, createdAt: Number(row.created_at) };
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    name: row.name,
+    kind: row.kind,
+    arn: row.arn,
+    createdAt: Number(row.created_at),
+  };
 }
 
 function toAccessKey(row: Selectable<AccessKeysTable>): AccessKey {
   return {
-    id: row.id, userId: row.user_id, secretCiphertext: row.secret_ciphertext, status: row.status,
-    createdAt: Number(row.created_at), lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
-    lastUsedService: row.last_used_service ?? null, lastUsedRegion: row.last_used_region ?? null,
+    id: row.id,
+    userId: row.user_id,
+    secretCiphertext: row.secret_ciphertext,
+    status: row.status,
+    createdAt: Number(row.created_at),
+    lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
+    lastUsedService: row.last_used_service ?? null,
+    lastUsedRegion: row.last_used_region ?? null,
   };
 }
 
@@ -22,7 +34,11 @@ export class Identities implements IdentityIndex {
   constructor(private readonly db: Db) {}
 
   async ensureAccount(id: string, at: number): Promise<Account> {
-    await this.db.insertInto('accounts').values({ id, created_at: at }).onConflict((oc) => oc.column('id').doNothing()).execute();
+    await this.db
+      .insertInto('accounts')
+      .values({ id, created_at: at })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
     return (await this.getAccount(id))!;
   }
 
@@ -37,9 +53,18 @@ export class Identities implements IdentityIndex {
   }
 
   async createUser(user: User) {
-    const result = await this.db.insertInto('users')
-      .values({ id: user.id, account_id: user.accountId, name: user.name, kind: user.kind, arn: user.arn, created_at: user.createdAt })
-      .onConflict((oc) => oc.columns(['account_id', 'name']).doNothing()).executeTakeFirst();
+    const result = await this.db
+      .insertInto('users')
+      .values({
+        id: user.id,
+        account_id: user.accountId,
+        name: user.name,
+        kind: user.kind,
+        arn: user.arn,
+        created_at: user.createdAt,
+      })
+      .onConflict((oc) => oc.columns(['account_id', 'name']).doNothing())
+      .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
@@ -49,12 +74,22 @@ export class Identities implements IdentityIndex {
   }
 
   async getUserByName(accountId: string, name: string) {
-    const row = await this.db.selectFrom('users').selectAll().where('account_id', '=', accountId).where('name', '=', name).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('name', '=', name)
+      .executeTakeFirst();
     return row && toUser(row);
   }
 
   async listUsers(accountId: string) {
-    const rows = await this.db.selectFrom('users').selectAll().where('account_id', '=', accountId).orderBy('name').execute();
+    const rows = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('name')
+      .execute();
     return rows.map(toUser);
   }
 
@@ -69,10 +104,19 @@ export class Identities implements IdentityIndex {
   }
 
   async createAccessKey(key: AccessKey) {
-    await this.db.insertInto('access_keys').values({
-      id: key.id, user_id: key.userId, secret_ciphertext: key.secretCiphertext, status: key.status, created_at: key.createdAt, last_used_at: key.lastUsedAt,
-      last_used_service: key.lastUsedService, last_used_region: key.lastUsedRegion,
-    }).execute();
+    await this.db
+      .insertInto('access_keys')
+      .values({
+        id: key.id,
+        user_id: key.userId,
+        secret_ciphertext: key.secretCiphertext,
+        status: key.status,
+        created_at: key.createdAt,
+        last_used_at: key.lastUsedAt,
+        last_used_service: key.lastUsedService,
+        last_used_region: key.lastUsedRegion,
+      })
+      .execute();
   }
 
   async getAccessKey(id: string) {
@@ -83,12 +127,21 @@ export class Identities implements IdentityIndex {
   }
 
   async listAccessKeys(userId: string) {
-    const rows = await this.db.selectFrom('access_keys').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
+    const rows = await this.db
+      .selectFrom('access_keys')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('created_at')
+      .execute();
     return rows.map(toAccessKey);
   }
 
   async setAccessKeySecret(id: string, secretCiphertext: string) {
-    const result = await this.db.updateTable('access_keys').set({ secret_ciphertext: secretCiphertext }).where('id', '=', id).executeTakeFirst();
+    const result = await this.db
+      .updateTable('access_keys')
+      .set({ secret_ciphertext: secretCiphertext })
+      .where('id', '=', id)
+      .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
 
@@ -104,8 +157,12 @@ export class Identities implements IdentityIndex {
 
   async recordAccessKeyUses(uses: readonly AccessKeyUse[]) {
     for (const use of uses) {
-      await this.db.updateTable('access_keys').set({ last_used_at: use.at, last_used_service: use.service, last_used_region: use.region })
-        .where('id', '=', use.id).where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', use.at)])).execute();
+      await this.db
+        .updateTable('access_keys')
+        .set({ last_used_at: use.at, last_used_service: use.service, last_used_region: use.region })
+        .where('id', '=', use.id)
+        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', use.at)]))
+        .execute();
     }
   }
 }

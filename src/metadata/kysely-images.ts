@@ -22,18 +22,25 @@ export class KyselyImages implements ImageIndex {
     // An untagged manifest sorts as the tag '' (before every real tag of the same digest).
     const digest = this.bytewise(sql.ref('manifests.digest'));
     const tag = this.bytewise(sql`coalesce(${sql.ref('tags.name')}, '')`);
-    let query = this.db.selectFrom('manifests')
-      .leftJoin('tags', (join) => join.onRef('tags.repository_id', '=', 'manifests.repository_id').onRef('tags.manifest_digest', '=', 'manifests.digest'))
+    let query = this.db
+      .selectFrom('manifests')
+      .leftJoin('tags', (join) =>
+        join
+          .onRef('tags.repository_id', '=', 'manifests.repository_id')
+          .onRef('tags.manifest_digest', '=', 'manifests.digest'),
+      )
       .select(['manifests.digest as digest', 'tags.name as tag'])
       .where('manifests.repository_id', '=', repositoryId);
     if (tagStatus === 'TAGGED') query = query.where('tags.name', 'is not', null);
     if (tagStatus === 'UNTAGGED') query = query.where('tags.name', 'is', null);
     const after = page.after;
     if (after) {
-      query = query.where((eb) => eb.or([
-        eb(digest, '>', after.digest),
-        eb.and([eb('manifests.digest', '=', after.digest), eb(tag, '>', after.tag ?? '')]),
-      ]));
+      query = query.where((eb) =>
+        eb.or([
+          eb(digest, '>', after.digest),
+          eb.and([eb('manifests.digest', '=', after.digest), eb(tag, '>', after.tag ?? '')]),
+        ]),
+      );
     }
     const rows = await query.orderBy(digest).orderBy(tag).limit(page.limit).execute();
     return rows.map((r) => ({ digest: r.digest, tag: r.tag }));
@@ -44,8 +51,13 @@ export class KyselyImages implements ImageIndex {
     let query = this.db.selectFrom('manifests').selectAll().where('repository_id', '=', repositoryId);
     if (tagStatus !== 'ANY') {
       query = query.where((eb) => {
-        const tagged = eb.exists(eb.selectFrom('tags').select('tags.name')
-          .whereRef('tags.repository_id', '=', 'manifests.repository_id').whereRef('tags.manifest_digest', '=', 'manifests.digest'));
+        const tagged = eb.exists(
+          eb
+            .selectFrom('tags')
+            .select('tags.name')
+            .whereRef('tags.repository_id', '=', 'manifests.repository_id')
+            .whereRef('tags.manifest_digest', '=', 'manifests.digest'),
+        );
         return tagStatus === 'TAGGED' ? tagged : eb.not(tagged);
       });
     }
@@ -56,7 +68,12 @@ export class KyselyImages implements ImageIndex {
 
   async get(repositoryId: string, digests: string[]): Promise<ImageRecord[]> {
     if (digests.length === 0) return [];
-    const rows = await this.db.selectFrom('manifests').selectAll().where('repository_id', '=', repositoryId).where('digest', 'in', [...new Set(digests)]).execute();
+    const rows = await this.db
+      .selectFrom('manifests')
+      .selectAll()
+      .where('repository_id', '=', repositoryId)
+      .where('digest', 'in', [...new Set(digests)])
+      .execute();
     return this.withTags(repositoryId, rows);
   }
 
@@ -64,11 +81,21 @@ export class KyselyImages implements ImageIndex {
     const own = await this.blobTotals(repositoryId, digests);
     const pending = digests.filter((d) => !own.has(d));
     if (pending.length === 0) return own;
-    const children = await this.db.selectFrom('manifest_references')
-      .innerJoin('manifests', (join) => join.onRef('manifests.repository_id', '=', 'manifest_references.repository_id').onRef('manifests.digest', '=', 'manifest_references.child_digest'))
+    const children = await this.db
+      .selectFrom('manifest_references')
+      .innerJoin('manifests', (join) =>
+        join
+          .onRef('manifests.repository_id', '=', 'manifest_references.repository_id')
+          .onRef('manifests.digest', '=', 'manifest_references.child_digest'),
+      )
       .select(['manifest_references.manifest_digest as parent', 'manifest_references.child_digest as child'])
-      .where('manifest_references.repository_id', '=', repositoryId).where('manifest_references.manifest_digest', 'in', pending).execute();
-    const childTotals = await this.blobTotals(repositoryId, children.map((c) => c.child));
+      .where('manifest_references.repository_id', '=', repositoryId)
+      .where('manifest_references.manifest_digest', 'in', pending)
+      .execute();
+    const childTotals = await this.blobTotals(
+      repositoryId,
+      children.map((c) => c.child),
+    );
     for (const { parent, child } of children) {
       const size = childTotals.get(child);
       if (size !== undefined && size > (own.get(parent) ?? -1)) own.set(parent, size);
@@ -77,20 +104,33 @@ export class KyselyImages implements ImageIndex {
   }
 
   async parents(repositoryId: string, digest: string): Promise<string[]> {
-    const rows = await this.db.selectFrom('manifest_references').select('manifest_digest')
-      .where('repository_id', '=', repositoryId).where('child_digest', '=', digest).orderBy('manifest_digest').execute();
+    const rows = await this.db
+      .selectFrom('manifest_references')
+      .select('manifest_digest')
+      .where('repository_id', '=', repositoryId)
+      .where('child_digest', '=', digest)
+      .orderBy('manifest_digest')
+      .execute();
     return rows.map((r) => r.manifest_digest);
   }
 
   async referencesBlob(repositoryId: string, digest: string): Promise<boolean> {
-    const row = await this.db.selectFrom('manifest_references').select('manifest_digest')
-      .where('repository_id', '=', repositoryId).where('child_digest', '=', digest).limit(1).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('manifest_references')
+      .select('manifest_digest')
+      .where('repository_id', '=', repositoryId)
+      .where('child_digest', '=', digest)
+      .limit(1)
+      .executeTakeFirst();
     return row !== undefined;
   }
 
   async recordPull(repositoryId: string, digest: string, at: number): Promise<void> {
-    await this.db.updateTable('manifests').set({ last_pulled_at: at })
-      .where('repository_id', '=', repositoryId).where('digest', '=', digest)
+    await this.db
+      .updateTable('manifests')
+      .set({ last_pulled_at: at })
+      .where('repository_id', '=', repositoryId)
+      .where('digest', '=', digest)
       .where((eb) => eb.or([eb('last_pulled_at', 'is', null), eb('last_pulled_at', '<', at)]))
       .execute();
   }
@@ -98,11 +138,17 @@ export class KyselyImages implements ImageIndex {
   /** Sizes of the blobs each manifest references, added up. */
   private async blobTotals(repositoryId: string, digests: string[]): Promise<Map<string, number>> {
     if (digests.length === 0) return new Map();
-    const rows = await this.db.selectFrom('manifest_references')
+    const rows = await this.db
+      .selectFrom('manifest_references')
       .innerJoin('blobs', 'blobs.digest', 'manifest_references.child_digest')
-      .select((eb) => ['manifest_references.manifest_digest as digest', eb.fn.sum<number | string>('blobs.size').as('total')])
-      .where('manifest_references.repository_id', '=', repositoryId).where('manifest_references.manifest_digest', 'in', [...new Set(digests)])
-      .groupBy('manifest_references.manifest_digest').execute();
+      .select((eb) => [
+        'manifest_references.manifest_digest as digest',
+        eb.fn.sum<number | string>('blobs.size').as('total'),
+      ])
+      .where('manifest_references.repository_id', '=', repositoryId)
+      .where('manifest_references.manifest_digest', 'in', [...new Set(digests)])
+      .groupBy('manifest_references.manifest_digest')
+      .execute();
     // PostgreSQL's sum of bigints is a numeric, which arrives as a string.
     return new Map(rows.map((r) => [r.digest, Number(r.total)]));
   }
@@ -110,9 +156,17 @@ export class KyselyImages implements ImageIndex {
   private async withTags(repositoryId: string, rows: Selectable<ManifestsTable>[]): Promise<ImageRecord[]> {
     const tags = new Map<string, string[]>();
     if (rows.length > 0) {
-      const tagRows = await this.db.selectFrom('tags').select(['manifest_digest', 'name'])
-        .where('repository_id', '=', repositoryId).where('manifest_digest', 'in', rows.map((r) => r.digest))
-        .orderBy(this.bytewise(sql.ref('name'))).execute();
+      const tagRows = await this.db
+        .selectFrom('tags')
+        .select(['manifest_digest', 'name'])
+        .where('repository_id', '=', repositoryId)
+        .where(
+          'manifest_digest',
+          'in',
+          rows.map((r) => r.digest),
+        )
+        .orderBy(this.bytewise(sql.ref('name')))
+        .execute();
       for (const { manifest_digest: digest, name } of tagRows) tags.set(digest, [...(tags.get(digest) ?? []), name]);
     }
     return rows.map((row) => ({

@@ -6,42 +6,66 @@ import type { Job, JobIndex } from './store.js';
 type Db = Kysely<Database>;
 
 export class Jobs implements JobIndex {
-  constructor(private readonly db: Db, private readonly skipLocked: boolean) {}
+  constructor(
+    private readonly db: Db,
+    private readonly skipLocked: boolean,
+  ) {}
 
   async ensure(name: string, firstRunAt: number) {
-    await this.db.insertInto('jobs').values({ name, next_run_at: firstRunAt, locked_by: null, locked_until: null, last_run_at: null, last_error: null })
-      .onConflict((oc) => oc.column('name').doNothing()).execute();
+    await this.db
+      .insertInto('jobs')
+      .values({
+        name,
+        next_run_at: firstRunAt,
+        locked_by: null,
+        locked_until: null,
+        last_run_at: null,
+        last_error: null,
+      })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
   }
 
   async claim(node: string, now: number, leaseUntil: number) {
-    let due = this.db.selectFrom('jobs').select('name')
+    let due = this.db
+      .selectFrom('jobs')
+      .select('name')
       .where('next_run_at', '<=', now)
       .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-      .orderBy('next_run_at').limit(1);
+      .orderBy('next_run_at')
+      .limit(1);
     if (this.skipLocked) due = due.forUpdate().skipLocked();
     // One statement: the row is leased only if it was still due and free when updated.
-    const row = await this.db.updateTable('jobs').set({ locked_by: node, locked_until: leaseUntil })
+    const row = await this.db
+      .updateTable('jobs')
+      .set({ locked_by: node, locked_until: leaseUntil })
       .where('name', '=', due)
       .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-      .returning('name').executeTakeFirst();
+      .returning('name')
+      .executeTakeFirst();
     return row?.name;
   }
 
   async complete(name: string, node: string, at: number, nextRunAt: number, error: string | null) {
-    await this.db.updateTable('jobs')
+    await this.db
+      .updateTable('jobs')
       .set({ locked_by: null, locked_until: null, last_run_at: at, next_run_at: nextRunAt, last_error: error })
-      .where('name', '=', name).where('locked_by', '=', node).execute();
+      .where('name', '=', name)
+      .where('locked_by', '=', node)
+      .execute();
   }
 
   async get(name: string): Promise<Job | undefined> {
     const row = await this.db.selectFrom('jobs').selectAll().where('name', '=', name).executeTakeFirst();
-    return row && {
-      name: row.name,
-      nextRunAt: Number(row.next_run_at),
-      lockedBy: row.locked_by,
-      lockedUntil: row.locked_until === null ? null : Number(row.locked_until),
-      lastRunAt: row.last_run_at === null ? null : Number(row.last_run_at),
-      lastError: row.last_error,
-    };
+    return (
+      row && {
+        name: row.name,
+        nextRunAt: Number(row.next_run_at),
+        lockedBy: row.locked_by,
+        lockedUntil: row.locked_until === null ? null : Number(row.locked_until),
+        lastRunAt: row.last_run_at === null ? null : Number(row.last_run_at),
+        lastError: row.last_error,
+      }
+    );
   }
 }

@@ -6,14 +6,24 @@ import type { KmsAlias, KmsGrant, KmsIndex, KmsKey, KmsKeyChanges, KmsKeyMateria
 
 type Db = Kysely<Database>;
 
-const nullableNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+const nullableNumber = (value: unknown): number | null =>
+  value === null || value === undefined ? null : Number(value);
 
 function toKey(row: Selectable<KmsKeysTable>): KmsKey {
   return {
-    id: row.id, accountId: row.account_id, arn: row.arn, description: row.description, state: row.key_state as KmsKeyState,
-    keyUsage: row.key_usage, keySpec: row.key_spec, createdAt: Number(row.created_at), deletionDate: nullableNumber(row.deletion_date),
-    pendingWindowDays: nullableNumber(row.pending_window_days), rotationEnabled: Number(row.rotation_enabled) !== 0,
-    rotationPeriodDays: nullableNumber(row.rotation_period_days), policy: row.policy,
+    id: row.id,
+    accountId: row.account_id,
+    arn: row.arn,
+    description: row.description,
+    state: row.key_state as KmsKeyState,
+    keyUsage: row.key_usage,
+    keySpec: row.key_spec,
+    createdAt: Number(row.created_at),
+    deletionDate: nullableNumber(row.deletion_date),
+    pendingWindowDays: nullableNumber(row.pending_window_days),
+    rotationEnabled: Number(row.rotation_enabled) !== 0,
+    rotationPeriodDays: nullableNumber(row.rotation_period_days),
+    policy: row.policy,
   };
 }
 
@@ -22,28 +32,65 @@ function toMaterial(row: Selectable<KmsKeyMaterialTable>): KmsKeyMaterial {
 }
 
 function toAlias(row: Selectable<KmsAliasesTable>): KmsAlias {
-  return { accountId: row.account_id, name: row.name, keyId: row.key_id, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) };
+  return {
+    accountId: row.account_id,
+    name: row.name,
+    keyId: row.key_id,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
 }
 
 function toGrant(row: Selectable<KmsGrantsTable>): KmsGrant {
   return {
-    id: row.id, keyId: row.key_id, name: row.name, granteePrincipal: row.grantee_principal, retiringPrincipal: row.retiring_principal,
-    issuingAccount: row.issuing_account, operations: JSON.parse(row.operations) as string[],
-    constraints: row.grant_constraints === null ? null : (JSON.parse(row.grant_constraints) as KmsGrant['constraints']), token: row.token, createdAt: Number(row.created_at),
+    id: row.id,
+    keyId: row.key_id,
+    name: row.name,
+    granteePrincipal: row.grantee_principal,
+    retiringPrincipal: row.retiring_principal,
+    issuingAccount: row.issuing_account,
+    operations: JSON.parse(row.operations) as string[],
+    constraints: row.grant_constraints === null ? null : (JSON.parse(row.grant_constraints) as KmsGrant['constraints']),
+    token: row.token,
+    createdAt: Number(row.created_at),
   };
 }
 
 export class Kms implements KmsIndex {
-  constructor(private readonly db: Db, private readonly ordered: Ordered) {}
+  constructor(
+    private readonly db: Db,
+    private readonly ordered: Ordered,
+  ) {}
 
   async createKey(key: KmsKey, material: KmsKeyMaterial) {
     await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('kms_keys').values({
-        id: key.id, account_id: key.accountId, arn: key.arn, description: key.description, key_state: key.state, key_usage: key.keyUsage,
-        key_spec: key.keySpec, created_at: key.createdAt, deletion_date: key.deletionDate, pending_window_days: key.pendingWindowDays,
-        rotation_enabled: key.rotationEnabled ? 1 : 0, rotation_period_days: key.rotationPeriodDays, policy: key.policy,
-      }).execute();
-      await trx.insertInto('kms_key_material').values({ key_id: material.keyId, version: material.version, sealed: material.sealed, created_at: material.createdAt }).execute();
+      await trx
+        .insertInto('kms_keys')
+        .values({
+          id: key.id,
+          account_id: key.accountId,
+          arn: key.arn,
+          description: key.description,
+          key_state: key.state,
+          key_usage: key.keyUsage,
+          key_spec: key.keySpec,
+          created_at: key.createdAt,
+          deletion_date: key.deletionDate,
+          pending_window_days: key.pendingWindowDays,
+          rotation_enabled: key.rotationEnabled ? 1 : 0,
+          rotation_period_days: key.rotationPeriodDays,
+          policy: key.policy,
+        })
+        .execute();
+      await trx
+        .insertInto('kms_key_material')
+        .values({
+          key_id: material.keyId,
+          version: material.version,
+          sealed: material.sealed,
+          created_at: material.createdAt,
+        })
+        .execute();
     });
   }
 
@@ -55,7 +102,14 @@ export class Kms implements KmsIndex {
   async listKeys(accountId: string, after: string | undefined, limit: number, liveAt?: number) {
     let query = this.db.selectFrom('kms_keys').selectAll().where('account_id', '=', accountId);
     if (after !== undefined) query = query.where(this.ordered('id'), '>', after);
-    if (liveAt !== undefined) query = query.where((eb) => eb.or([eb('key_state', '!=', 'PendingDeletion'), eb('deletion_date', 'is', null), eb('deletion_date', '>', liveAt)]));
+    if (liveAt !== undefined)
+      query = query.where((eb) =>
+        eb.or([
+          eb('key_state', '!=', 'PendingDeletion'),
+          eb('deletion_date', 'is', null),
+          eb('deletion_date', '>', liveAt),
+        ]),
+      );
     return (await query.orderBy(this.ordered('id')).limit(limit).execute()).map(toKey);
   }
 
@@ -72,9 +126,16 @@ export class Kms implements KmsIndex {
   }
 
   async addMaterial(material: KmsKeyMaterial) {
-    const result = await this.db.insertInto('kms_key_material')
-      .values({ key_id: material.keyId, version: material.version, sealed: material.sealed, created_at: material.createdAt })
-      .onConflict((oc) => oc.columns(['key_id', 'version']).doNothing()).executeTakeFirst();
+    const result = await this.db
+      .insertInto('kms_key_material')
+      .values({
+        key_id: material.keyId,
+        version: material.version,
+        sealed: material.sealed,
+        created_at: material.createdAt,
+      })
+      .onConflict((oc) => oc.columns(['key_id', 'version']).doNothing())
+      .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
@@ -87,24 +148,45 @@ export class Kms implements KmsIndex {
 
   async allMaterial(after: { keyId: string; version: number } | undefined, limit: number) {
     let query = this.db.selectFrom('kms_key_material').selectAll();
-    if (after) query = query.where((eb) => eb.or([eb('key_id', '>', after.keyId), eb.and([eb('key_id', '=', after.keyId), eb('version', '>', after.version)])]));
+    if (after)
+      query = query.where((eb) =>
+        eb.or([
+          eb('key_id', '>', after.keyId),
+          eb.and([eb('key_id', '=', after.keyId), eb('version', '>', after.version)]),
+        ]),
+      );
     return (await query.orderBy('key_id').orderBy('version').limit(limit).execute()).map(toMaterial);
   }
 
   async rewrapMaterial(material: KmsKeyMaterial) {
-    await this.db.updateTable('kms_key_material').set({ sealed: material.sealed }).where('key_id', '=', material.keyId).where('version', '=', material.version).execute();
+    await this.db
+      .updateTable('kms_key_material')
+      .set({ sealed: material.sealed })
+      .where('key_id', '=', material.keyId)
+      .where('version', '=', material.version)
+      .execute();
   }
 
   async rotatingKeys(after: string | undefined, limit: number) {
-    let query = this.db.selectFrom('kms_keys').selectAll().where('rotation_enabled', '=', 1).where('key_state', '=', 'Enabled');
+    let query = this.db
+      .selectFrom('kms_keys')
+      .selectAll()
+      .where('rotation_enabled', '=', 1)
+      .where('key_state', '=', 'Enabled');
     if (after !== undefined) query = query.where(this.ordered('id'), '>', after);
     return (await query.orderBy(this.ordered('id')).limit(limit).execute()).map(toKey);
   }
 
   async deleteDueKeys(now: number, limit: number) {
     return this.db.transaction().execute(async (trx) => {
-      const due = await trx.selectFrom('kms_keys').select('id').where('key_state', '=', 'PendingDeletion').where('deletion_date', '<=', now)
-        .orderBy('id').limit(limit).execute();
+      const due = await trx
+        .selectFrom('kms_keys')
+        .select('id')
+        .where('key_state', '=', 'PendingDeletion')
+        .where('deletion_date', '<=', now)
+        .orderBy('id')
+        .limit(limit)
+        .execute();
       const ids = due.map((row) => row.id);
       if (ids.length === 0) return [];
       await trx.deleteFrom('kms_aliases').where('key_id', 'in', ids).execute();
@@ -116,14 +198,27 @@ export class Kms implements KmsIndex {
   }
 
   async createAlias(alias: KmsAlias) {
-    const result = await this.db.insertInto('kms_aliases')
-      .values({ account_id: alias.accountId, name: alias.name, key_id: alias.keyId, created_at: alias.createdAt, updated_at: alias.updatedAt })
-      .onConflict((oc) => oc.columns(['account_id', 'name']).doNothing()).executeTakeFirst();
+    const result = await this.db
+      .insertInto('kms_aliases')
+      .values({
+        account_id: alias.accountId,
+        name: alias.name,
+        key_id: alias.keyId,
+        created_at: alias.createdAt,
+        updated_at: alias.updatedAt,
+      })
+      .onConflict((oc) => oc.columns(['account_id', 'name']).doNothing())
+      .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
   async getAlias(accountId: string, name: string) {
-    const row = await this.db.selectFrom('kms_aliases').selectAll().where('account_id', '=', accountId).where('name', '=', name).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('kms_aliases')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('name', '=', name)
+      .executeTakeFirst();
     return row && toAlias(row);
   }
 
@@ -135,11 +230,21 @@ export class Kms implements KmsIndex {
   }
 
   async createGrant(grant: KmsGrant) {
-    await this.db.insertInto('kms_grants').values({
-      id: grant.id, key_id: grant.keyId, name: grant.name, grantee_principal: grant.granteePrincipal, retiring_principal: grant.retiringPrincipal,
-      issuing_account: grant.issuingAccount, operations: JSON.stringify(grant.operations),
-      grant_constraints: grant.constraints === null ? null : JSON.stringify(grant.constraints), token: grant.token, created_at: grant.createdAt,
-    }).execute();
+    await this.db
+      .insertInto('kms_grants')
+      .values({
+        id: grant.id,
+        key_id: grant.keyId,
+        name: grant.name,
+        grantee_principal: grant.granteePrincipal,
+        retiring_principal: grant.retiringPrincipal,
+        issuing_account: grant.issuingAccount,
+        operations: JSON.stringify(grant.operations),
+        grant_constraints: grant.constraints === null ? null : JSON.stringify(grant.constraints),
+        token: grant.token,
+        created_at: grant.createdAt,
+      })
+      .execute();
   }
 
   async getGrant(id: string) {
@@ -156,7 +261,12 @@ export class Kms implements KmsIndex {
 
   async grantsFor(keyId: string, granteePrincipals: readonly string[]) {
     if (granteePrincipals.length === 0) return [];
-    const rows = await this.db.selectFrom('kms_grants').selectAll().where('key_id', '=', keyId).where('grantee_principal', 'in', [...granteePrincipals]).execute();
+    const rows = await this.db
+      .selectFrom('kms_grants')
+      .selectAll()
+      .where('key_id', '=', keyId)
+      .where('grantee_principal', 'in', [...granteePrincipals])
+      .execute();
     return rows.map(toGrant);
   }
 

@@ -25,50 +25,100 @@ export class Manifests implements ManifestIndex {
   ) {}
 
   async get(repositoryId: string, digest: string) {
-    const row = await this.db.selectFrom('manifests').selectAll().where('repository_id', '=', repositoryId).where('digest', '=', digest).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('manifests')
+      .selectAll()
+      .where('repository_id', '=', repositoryId)
+      .where('digest', '=', digest)
+      .executeTakeFirst();
     return row && this.toManifest(row);
   }
 
-  async put(record: ManifestRecord, references: string[], tags: string[], immutableTags: string[] = []): Promise<ManifestPutOutcome> {
+  async put(
+    record: ManifestRecord,
+    references: string[],
+    tags: string[],
+    immutableTags: string[] = [],
+  ): Promise<ManifestPutOutcome> {
     const immutable = new Set(immutableTags);
     // Tags in one order, so two puts sharing tags lock them in the same order.
     const ordered = [...new Set(tags)].sort();
     try {
-      await inRepository(this.db, record.repositoryId, () => retryingConflicts(() => this.db.transaction().execute(async (trx) => {
-        // Insert, or lock the row that is there (a no-op update): a delete of this manifest
-        // running now either finished first (and this inserts it again) or waits for this put.
-        await trx.insertInto('manifests').values({
-          repository_id: record.repositoryId,
-          digest: record.digest,
-          media_type: record.mediaType,
-          size: record.size,
-          artifact_type: record.artifactType,
-          subject_digest: record.subjectDigest,
-          annotations: record.annotations ? JSON.stringify(record.annotations) : null,
-          created_at: record.createdAt,
-          content_digest: record.contentDigest ?? null,
-        }).onConflict((oc) => oc.columns(['repository_id', 'digest']).doUpdateSet((eb) => ({ created_at: eb.ref('manifests.created_at') }))).execute();
-        const unique = [...new Set(references)];
-        if (unique.length > 0) {
-          await trx.insertInto('manifest_references')
-            .values(unique.map((child) => ({ repository_id: record.repositoryId, manifest_digest: record.digest, child_digest: child })))
-            .onConflict((oc) => oc.columns(['repository_id', 'manifest_digest', 'child_digest']).doNothing()).execute();
-        }
-        for (const tag of ordered) {
-          const row = { repository_id: record.repositoryId, name: tag, manifest_digest: record.digest, updated_at: record.createdAt };
-          if (!immutable.has(tag)) {
-            await trx.insertInto('tags').values(row)
-              .onConflict((oc) => oc.columns(['repository_id', 'name']).doUpdateSet({ manifest_digest: record.digest, updated_at: record.createdAt }))
+      await inRepository(this.db, record.repositoryId, () =>
+        retryingConflicts(() =>
+          this.db.transaction().execute(async (trx) => {
+            // Insert, or lock the row that is there (a no-op update): a delete of this manifest
+            // running now either finished first (and this inserts it again) or waits for this put.
+            await trx
+              .insertInto('manifests')
+              .values({
+                repository_id: record.repositoryId,
+                digest: record.digest,
+                media_type: record.mediaType,
+                size: record.size,
+                artifact_type: record.artifactType,
+                subject_digest: record.subjectDigest,
+                annotations: record.annotations ? JSON.stringify(record.annotations) : null,
+                created_at: record.createdAt,
+                content_digest: record.contentDigest ?? null,
+              })
+              .onConflict((oc) =>
+                oc
+                  .columns(['repository_id', 'digest'])
+                  .doUpdateSet((eb) => ({ created_at: eb.ref('manifests.created_at') })),
+              )
               .execute();
-            continue;
-          }
-          // Insert-or-nothing, then read: a concurrent writer of the same tag is waited for
-          // (PostgreSQL) or serialized (SQLite), so the tag read is the one that stays.
-          await trx.insertInto('tags').values(row).onConflict((oc) => oc.columns(['repository_id', 'name']).doNothing()).execute();
-          const current = await trx.selectFrom('tags').select('manifest_digest').where('repository_id', '=', record.repositoryId).where('name', '=', tag).executeTakeFirst();
-          if (current && current.manifest_digest !== record.digest) throw new ImmutableTagConflict(tag);
-        }
-      })));
+            const unique = [...new Set(references)];
+            if (unique.length > 0) {
+              await trx
+                .insertInto('manifest_references')
+                .values(
+                  unique.map((child) => ({
+                    repository_id: record.repositoryId,
+                    manifest_digest: record.digest,
+                    child_digest: child,
+                  })),
+                )
+                .onConflict((oc) => oc.columns(['repository_id', 'manifest_digest', 'child_digest']).doNothing())
+                .execute();
+            }
+            for (const tag of ordered) {
+              const row = {
+                repository_id: record.repositoryId,
+                name: tag,
+                manifest_digest: record.digest,
+                updated_at: record.createdAt,
+              };
+              if (!immutable.has(tag)) {
+                await trx
+                  .insertInto('tags')
+                  .values(row)
+                  .onConflict((oc) =>
+                    oc
+                      .columns(['repository_id', 'name'])
+                      .doUpdateSet({ manifest_digest: record.digest, updated_at: record.createdAt }),
+                  )
+                  .execute();
+                continue;
+              }
+              // Insert-or-nothing, then read: a concurrent writer of the same tag is waited for
+              // (PostgreSQL) or serialized (SQLite), so the tag read is the one that stays.
+              await trx
+                .insertInto('tags')
+                .values(row)
+                .onConflict((oc) => oc.columns(['repository_id', 'name']).doNothing())
+                .execute();
+              const current = await trx
+                .selectFrom('tags')
+                .select('manifest_digest')
+                .where('repository_id', '=', record.repositoryId)
+                .where('name', '=', tag)
+                .executeTakeFirst();
+              if (current && current.manifest_digest !== record.digest) throw new ImmutableTagConflict(tag);
+            }
+          }),
+        ),
+      );
       return { stored: true };
     } catch (err) {
       if (err instanceof ImmutableTagConflict) return { stored: false, immutableTag: err.tag };
@@ -77,21 +127,47 @@ export class Manifests implements ManifestIndex {
   }
 
   async delete(repositoryId: string, digest: string) {
-    return retryingConflicts(() => this.db.transaction().execute(async (trx) => {
-      // The manifest's row first, as a put takes it: then its tags, references and conversions.
-      let query = trx.selectFrom('manifests').select('digest').where('repository_id', '=', repositoryId).where('digest', '=', digest);
-      if (this.rowLocks) query = query.forUpdate();
-      if (!(await query.executeTakeFirst())) return false;
-      await trx.deleteFrom('tags').where('repository_id', '=', repositoryId).where('manifest_digest', '=', digest).execute();
-      await trx.deleteFrom('manifest_references').where('repository_id', '=', repositoryId).where('manifest_digest', '=', digest).execute();
-      await trx.deleteFrom('manifest_conversions').where('repository_id', '=', repositoryId).where('source_digest', '=', digest).execute();
-      const result = await trx.deleteFrom('manifests').where('repository_id', '=', repositoryId).where('digest', '=', digest).executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
-    }));
+    return retryingConflicts(() =>
+      this.db.transaction().execute(async (trx) => {
+        // The manifest's row first, as a put takes it: then its tags, references and conversions.
+        let query = trx
+          .selectFrom('manifests')
+          .select('digest')
+          .where('repository_id', '=', repositoryId)
+          .where('digest', '=', digest);
+        if (this.rowLocks) query = query.forUpdate();
+        if (!(await query.executeTakeFirst())) return false;
+        await trx
+          .deleteFrom('tags')
+          .where('repository_id', '=', repositoryId)
+          .where('manifest_digest', '=', digest)
+          .execute();
+        await trx
+          .deleteFrom('manifest_references')
+          .where('repository_id', '=', repositoryId)
+          .where('manifest_digest', '=', digest)
+          .execute();
+        await trx
+          .deleteFrom('manifest_conversions')
+          .where('repository_id', '=', repositoryId)
+          .where('source_digest', '=', digest)
+          .execute();
+        const result = await trx
+          .deleteFrom('manifests')
+          .where('repository_id', '=', repositoryId)
+          .where('digest', '=', digest)
+          .executeTakeFirst();
+        return Number(result.numDeletedRows) > 0;
+      }),
+    );
   }
 
   async referrers(repositoryId: string, subjectDigest: string, artifactType?: string) {
-    let query = this.db.selectFrom('manifests').selectAll().where('repository_id', '=', repositoryId).where('subject_digest', '=', subjectDigest);
+    let query = this.db
+      .selectFrom('manifests')
+      .selectAll()
+      .where('repository_id', '=', repositoryId)
+      .where('subject_digest', '=', subjectDigest);
     if (artifactType !== undefined) query = query.where('artifact_type', '=', artifactType);
     const rows = await query.orderBy('created_at').orderBy('digest').execute();
     return rows.map(this.toManifest);
@@ -99,7 +175,12 @@ export class Manifests implements ManifestIndex {
 
   async existing(repositoryId: string, digests: string[]) {
     if (digests.length === 0) return new Set<string>();
-    const rows = await this.db.selectFrom('manifests').select('digest').where('repository_id', '=', repositoryId).where('digest', 'in', digests).execute();
+    const rows = await this.db
+      .selectFrom('manifests')
+      .select('digest')
+      .where('repository_id', '=', repositoryId)
+      .where('digest', 'in', digests)
+      .execute();
     return new Set(rows.map((r) => r.digest));
   }
 }

@@ -18,7 +18,9 @@ export function toRepository(row: Selectable<RepositoriesTable>): Repository {
     name: row.name,
     createdAt: Number(row.created_at),
     imageTagMutability: row.image_tag_mutability as ImageTagMutability,
-    imageTagMutabilityExclusionFilters: row.tag_mutability_exclusions ? (JSON.parse(row.tag_mutability_exclusions) as TagMutabilityFilter[]) : [],
+    imageTagMutabilityExclusionFilters: row.tag_mutability_exclusions
+      ? (JSON.parse(row.tag_mutability_exclusions) as TagMutabilityFilter[])
+      : [],
     scanOnPush: Number(row.scan_on_push) !== 0,
     encryptionType: row.encryption_type as EncryptionType,
     kmsKey: row.kms_key,
@@ -27,14 +29,23 @@ export function toRepository(row: Selectable<RepositoriesTable>): Repository {
 
 function exclusionsColumn(mutability: TagMutability): string | null {
   const filters = mutability.imageTagMutabilityExclusionFilters;
-  return filters.length > 0 ? JSON.stringify(filters.map((f) => ({ filterType: f.filterType, filter: f.filter }))) : null;
+  return filters.length > 0
+    ? JSON.stringify(filters.map((f) => ({ filterType: f.filterType, filter: f.filter })))
+    : null;
 }
 
 /** Replaces a resource's tags (inside the caller's transaction). */
-export async function replaceResourceTags(trx: Transaction<Database>, resourceArn: string, tags: ResourceTag[]): Promise<void> {
+export async function replaceResourceTags(
+  trx: Transaction<Database>,
+  resourceArn: string,
+  tags: ResourceTag[],
+): Promise<void> {
   await trx.deleteFrom('resource_tags').where('resource_arn', '=', resourceArn).execute();
   if (tags.length > 0) {
-    await trx.insertInto('resource_tags').values(tags.map((t) => ({ resource_arn: resourceArn, key: t.key, value: t.value }))).execute();
+    await trx
+      .insertInto('resource_tags')
+      .values(tags.map((t) => ({ resource_arn: resourceArn, key: t.key, value: t.value })))
+      .execute();
   }
 }
 
@@ -47,7 +58,12 @@ export class Repositories implements RepositoryIndex {
   ) {}
 
   async get(accountId: string, name: string) {
-    const row = await this.db.selectFrom('repositories').selectAll().where('account_id', '=', accountId).where('name', '=', name).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('repositories')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('name', '=', name)
+      .executeTakeFirst();
     return row && toRepository(row);
   }
 
@@ -60,7 +76,8 @@ export class Repositories implements RepositoryIndex {
     // A repository deleted between the insert (which found it) and the read is created again:
     // the push that asked for it makes it, as it would have a moment later.
     for (let attempt = 1; ; attempt++) {
-      await this.db.insertInto('repositories')
+      await this.db
+        .insertInto('repositories')
         .values({ id: randomUUID(), account_id: accountId, name, created_at: Date.now() })
         .onConflict((oc) => oc.columns(['account_id', 'name']).doNothing())
         .execute();
@@ -70,20 +87,29 @@ export class Repositories implements RepositoryIndex {
     }
   }
 
-  async create(accountId: string, name: string, settings: RepositorySettings, tags?: { resourceArn: string; tags: ResourceTag[] }) {
+  async create(
+    accountId: string,
+    name: string,
+    settings: RepositorySettings,
+    tags?: { resourceArn: string; tags: ResourceTag[] },
+  ) {
     return this.db.transaction().execute(async (trx) => {
       const id = randomUUID();
-      const result = await trx.insertInto('repositories').values({
-        id,
-        account_id: accountId,
-        name,
-        created_at: Date.now(),
-        image_tag_mutability: settings.imageTagMutability,
-        tag_mutability_exclusions: exclusionsColumn(settings),
-        scan_on_push: settings.scanOnPush ? 1 : 0,
-        encryption_type: settings.encryptionType,
-        kms_key: settings.kmsKey,
-      }).onConflict((oc) => oc.columns(['account_id', 'name']).doNothing()).executeTakeFirst();
+      const result = await trx
+        .insertInto('repositories')
+        .values({
+          id,
+          account_id: accountId,
+          name,
+          created_at: Date.now(),
+          image_tag_mutability: settings.imageTagMutability,
+          tag_mutability_exclusions: exclusionsColumn(settings),
+          scan_on_push: settings.scanOnPush ? 1 : 0,
+          encryption_type: settings.encryptionType,
+          kms_key: settings.kmsKey,
+        })
+        .onConflict((oc) => oc.columns(['account_id', 'name']).doNothing())
+        .executeTakeFirst();
       if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) return undefined;
       // Tags an earlier repository of this name left behind (a deletion cut short) are not its.
       if (tags) await replaceResourceTags(trx, tags.resourceArn, tags.tags);
@@ -107,31 +133,42 @@ export class Repositories implements RepositoryIndex {
   }
 
   async setTagMutability(id: string, mutability: TagMutability) {
-    const row = await this.db.updateTable('repositories')
-      .set({ image_tag_mutability: mutability.imageTagMutability, tag_mutability_exclusions: exclusionsColumn(mutability) })
-      .where('id', '=', id).returningAll().executeTakeFirst();
+    const row = await this.db
+      .updateTable('repositories')
+      .set({
+        image_tag_mutability: mutability.imageTagMutability,
+        tag_mutability_exclusions: exclusionsColumn(mutability),
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
     return row && toRepository(row);
   }
 
   async delete(id: string, options: { ifEmpty?: boolean; resourceArn?: string } = {}) {
     // Pushes into it hold its row until they commit: the delete waits for them, then takes their
     // content with it; one aborted for a deadlock runs again.
-    return retryingConflicts(() => this.db.transaction().execute(async (trx) => {
-      // The row first: a push storing a manifest in it holds it (its foreign key) until it
-      // commits, so the emptiness check below, a statement of its own, sees that manifest; a push
-      // after this lock finds the repository gone. Without it a push could commit between the
-      // check and the delete, and a delete of an empty repository would take that image along.
-      if (this.rowLocks && options.ifEmpty) {
-        if (!(await trx.selectFrom('repositories').select('id').where('id', '=', id).forUpdate().executeTakeFirst())) return false;
-      }
-      let query = trx.deleteFrom('repositories').where('id', '=', id);
-      if (options.ifEmpty) {
-        query = query.where(({ not, exists, selectFrom }) => not(exists(selectFrom('manifests').select(sql.lit(1).as('one')).where('manifests.repository_id', '=', id))));
-      }
-      const result = await query.executeTakeFirst();
-      if (Number(result.numDeletedRows) === 0) return false;
-      if (options.resourceArn !== undefined) await replaceResourceTags(trx, options.resourceArn, []);
-      return true;
-    }));
+    return retryingConflicts(() =>
+      this.db.transaction().execute(async (trx) => {
+        // The row first: a push storing a manifest in it holds it (its foreign key) until it
+        // commits, so the emptiness check below, a statement of its own, sees that manifest; a push
+        // after this lock finds the repository gone. Without it a push could commit between the
+        // check and the delete, and a delete of an empty repository would take that image along.
+        if (this.rowLocks && options.ifEmpty) {
+          if (!(await trx.selectFrom('repositories').select('id').where('id', '=', id).forUpdate().executeTakeFirst()))
+            return false;
+        }
+        let query = trx.deleteFrom('repositories').where('id', '=', id);
+        if (options.ifEmpty) {
+          query = query.where(({ not, exists, selectFrom }) =>
+            not(exists(selectFrom('manifests').select(sql.lit(1).as('one')).where('manifests.repository_id', '=', id))),
+          );
+        }
+        const result = await query.executeTakeFirst();
+        if (Number(result.numDeletedRows) === 0) return false;
+        if (options.resourceArn !== undefined) await replaceResourceTags(trx, options.resourceArn, []);
+        return true;
+      }),
+    );
   }
 }

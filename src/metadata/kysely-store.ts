@@ -16,9 +16,30 @@ import { PublicRegistries, RateWindows } from './kysely-public.js';
 import { Repositories, toRepository, type Ordered } from './kysely-repositories.js';
 import { AccountSettings, ResourceTags } from './kysely-resource-tags.js';
 import type {
-  AccountSettingIndex, BlobIndex, ConversionIndex, IdentityIndex, ImageIndex, JobIndex, ManifestIndex, ManifestRecord, MetadataStore,
-  OidcProviderIndex, PolicyIndex, PublicIndex, RateWindowIndex, RoleIndex, WrappedKey, BlobKeyIndex, KmsIndex,
-  Page, RepositoryIndex, ResourceTagIndex, SettingsIndex, TagIndex, Upload, UploadIndex,
+  AccountSettingIndex,
+  BlobIndex,
+  ConversionIndex,
+  IdentityIndex,
+  ImageIndex,
+  JobIndex,
+  ManifestIndex,
+  ManifestRecord,
+  MetadataStore,
+  OidcProviderIndex,
+  PolicyIndex,
+  PublicIndex,
+  RateWindowIndex,
+  RoleIndex,
+  WrappedKey,
+  BlobKeyIndex,
+  KmsIndex,
+  Page,
+  RepositoryIndex,
+  ResourceTagIndex,
+  SettingsIndex,
+  TagIndex,
+  Upload,
+  UploadIndex,
 } from './store.js';
 import { BlobKeys } from './kysely-blob-keys.js';
 import { Kms } from './kysely-kms.js';
@@ -51,7 +72,11 @@ function toManifest(row: Selectable<ManifestsTable>): ManifestRecord {
 
 function toUpload(row: Selectable<UploadsTable>): Upload {
   return {
-    id: row.id, repositoryId: row.repository_id, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at), verifiedDigest: row.verified_digest,
+    id: row.id,
+    repositoryId: row.repository_id,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    verifiedDigest: row.verified_digest,
     dataKey: row.data_key ? (JSON.parse(row.data_key) as WrappedKey) : null,
   };
 }
@@ -87,9 +112,13 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly roles: RoleIndex;
   readonly oidcProviders: OidcProviderIndex;
 
-  constructor(private readonly db: Db, options: KyselyStoreOptions) {
+  constructor(
+    private readonly db: Db,
+    options: KyselyStoreOptions,
+  ) {
     this.backend = options.backend;
-    const ordered = (column: string): RawBuilder<string> => sql<string>`${sql.ref(column)} collate ${sql.raw(`"${options.binaryCollation}"`)}`;
+    const ordered = (column: string): RawBuilder<string> =>
+      sql<string>`${sql.ref(column)} collate ${sql.raw(`"${options.binaryCollation}"`)}`;
     this.repositories = new Repositories(db, ordered, options.skipLocked);
     this.blobs = new Blobs(db);
     this.manifests = new Manifests(db, toManifest, options.skipLocked);
@@ -130,22 +159,39 @@ class Blobs implements BlobIndex {
 
   async link(repositoryId: string, digest: string, size: number) {
     const now = Date.now();
-    await inRepository(this.db, repositoryId, () => this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('blobs').values({ digest, size, created_at: now }).onConflict((oc) => oc.column('digest').doNothing()).execute();
-      await trx.insertInto('repository_blobs').values({ repository_id: repositoryId, digest, created_at: now })
-        .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing()).execute();
-    }));
+    await inRepository(this.db, repositoryId, () =>
+      this.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('blobs')
+          .values({ digest, size, created_at: now })
+          .onConflict((oc) => oc.column('digest').doNothing())
+          .execute();
+        await trx
+          .insertInto('repository_blobs')
+          .values({ repository_id: repositoryId, digest, created_at: now })
+          .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing())
+          .execute();
+      }),
+    );
   }
 
   async linkedSize(repositoryId: string, digest: string) {
-    const row = await this.db.selectFrom('repository_blobs').innerJoin('blobs', 'blobs.digest', 'repository_blobs.digest')
-      .select('blobs.size').where('repository_blobs.repository_id', '=', repositoryId).where('repository_blobs.digest', '=', digest)
+    const row = await this.db
+      .selectFrom('repository_blobs')
+      .innerJoin('blobs', 'blobs.digest', 'repository_blobs.digest')
+      .select('blobs.size')
+      .where('repository_blobs.repository_id', '=', repositoryId)
+      .where('repository_blobs.digest', '=', digest)
       .executeTakeFirst();
     return row === undefined ? undefined : Number(row.size);
   }
 
   async unlink(repositoryId: string, digest: string) {
-    const result = await this.db.deleteFrom('repository_blobs').where('repository_id', '=', repositoryId).where('digest', '=', digest).executeTakeFirst();
+    const result = await this.db
+      .deleteFrom('repository_blobs')
+      .where('repository_id', '=', repositoryId)
+      .where('digest', '=', digest)
+      .executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
 
@@ -155,9 +201,15 @@ class Blobs implements BlobIndex {
   }
 
   async repositoriesWith(digest: string, limit: number) {
-    const rows = await this.db.selectFrom('repository_blobs').innerJoin('repositories', 'repositories.id', 'repository_blobs.repository_id')
+    const rows = await this.db
+      .selectFrom('repository_blobs')
+      .innerJoin('repositories', 'repositories.id', 'repository_blobs.repository_id')
       .selectAll('repositories')
-      .where('repository_blobs.digest', '=', digest).orderBy('repository_blobs.created_at').orderBy('repositories.name').limit(limit).execute();
+      .where('repository_blobs.digest', '=', digest)
+      .orderBy('repository_blobs.created_at')
+      .orderBy('repositories.name')
+      .limit(limit)
+      .execute();
     return rows.map(toRepository);
   }
 }
@@ -166,10 +218,22 @@ class Tags implements TagIndex {
   // Every pull by tag runs this one: compiled once.
   private readonly resolveQuery: Precompiled<[string, string], Selectable<ManifestsTable>>;
 
-  constructor(private readonly db: Db, private readonly ordered: Ordered) {
-    this.resolveQuery = precompile(db, 2, (repositoryId: string, tag: string) => db.selectFrom('tags')
-      .innerJoin('manifests', (join) => join.onRef('manifests.repository_id', '=', 'tags.repository_id').onRef('manifests.digest', '=', 'tags.manifest_digest'))
-      .selectAll('manifests').where('tags.repository_id', '=', repositoryId).where('tags.name', '=', tag));
+  constructor(
+    private readonly db: Db,
+    private readonly ordered: Ordered,
+  ) {
+    this.resolveQuery = precompile(db, 2, (repositoryId: string, tag: string) =>
+      db
+        .selectFrom('tags')
+        .innerJoin('manifests', (join) =>
+          join
+            .onRef('manifests.repository_id', '=', 'tags.repository_id')
+            .onRef('manifests.digest', '=', 'tags.manifest_digest'),
+        )
+        .selectAll('manifests')
+        .where('tags.repository_id', '=', repositoryId)
+        .where('tags.name', '=', tag),
+    );
   }
 
   async resolve(repositoryId: string, tag: string) {
@@ -185,7 +249,11 @@ class Tags implements TagIndex {
   }
 
   async delete(repositoryId: string, tag: string) {
-    const result = await this.db.deleteFrom('tags').where('repository_id', '=', repositoryId).where('name', '=', tag).executeTakeFirst();
+    const result = await this.db
+      .deleteFrom('tags')
+      .where('repository_id', '=', repositoryId)
+      .where('name', '=', tag)
+      .executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
 }
@@ -194,14 +262,29 @@ class Uploads implements UploadIndex {
   constructor(private readonly db: Db) {}
 
   async create(upload: Omit<Upload, 'verifiedDigest' | 'dataKey'> & { dataKey?: WrappedKey | null }) {
-    await inRepository(this.db, upload.repositoryId, () => this.db.insertInto('uploads').values({
-      id: upload.id, repository_id: upload.repositoryId, created_at: upload.createdAt, updated_at: upload.updatedAt, verified_digest: null,
-      data_key: upload.dataKey ? JSON.stringify(upload.dataKey) : null, lease_holder: null, lease_until: null,
-    }).execute());
+    await inRepository(this.db, upload.repositoryId, () =>
+      this.db
+        .insertInto('uploads')
+        .values({
+          id: upload.id,
+          repository_id: upload.repositoryId,
+          created_at: upload.createdAt,
+          updated_at: upload.updatedAt,
+          verified_digest: null,
+          data_key: upload.dataKey ? JSON.stringify(upload.dataKey) : null,
+          lease_holder: null,
+          lease_until: null,
+        })
+        .execute(),
+    );
   }
 
   async setDataKey(id: string, dataKey: WrappedKey) {
-    await this.db.updateTable('uploads').set({ data_key: JSON.stringify(dataKey) }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('uploads')
+      .set({ data_key: JSON.stringify(dataKey) })
+      .where('id', '=', id)
+      .execute();
   }
 
   async get(id: string) {
@@ -211,20 +294,33 @@ class Uploads implements UploadIndex {
 
   async lease(id: string, holder: string, now: number, until: number) {
     // One statement: the lease is taken only if it was free, run out, or already the holder's.
-    const result = await this.db.updateTable('uploads').set({ lease_holder: holder, lease_until: until })
+    const result = await this.db
+      .updateTable('uploads')
+      .set({ lease_holder: holder, lease_until: until })
       .where('id', '=', id)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now), eb('lease_holder', '=', holder)]))
+      .where((eb) =>
+        eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now), eb('lease_holder', '=', holder)]),
+      )
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
 
   async release(id: string, holder: string) {
-    await this.db.updateTable('uploads').set({ lease_holder: null, lease_until: null }).where('id', '=', id).where('lease_holder', '=', holder).execute();
+    await this.db
+      .updateTable('uploads')
+      .set({ lease_holder: null, lease_until: null })
+      .where('id', '=', id)
+      .where('lease_holder', '=', holder)
+      .execute();
   }
 
   async releaseHeldBy(prefix: string) {
     // Few uploads are leased at any time: the prefix is matched here, not with LIKE and its escapes.
-    const rows = await this.db.selectFrom('uploads').select(['id', 'lease_holder']).where('lease_holder', 'is not', null).execute();
+    const rows = await this.db
+      .selectFrom('uploads')
+      .select(['id', 'lease_holder'])
+      .where('lease_holder', 'is not', null)
+      .execute();
     let released = 0;
     for (const row of rows) {
       if (row.lease_holder?.startsWith(prefix)) {
@@ -254,17 +350,29 @@ class Uploads implements UploadIndex {
   }
 
   async stale(before: number, limit: number) {
-    const rows = await this.db.selectFrom('uploads').selectAll().where('updated_at', '<', before).orderBy('updated_at').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('uploads')
+      .selectAll()
+      .where('updated_at', '<', before)
+      .orderBy('updated_at')
+      .limit(limit)
+      .execute();
     return rows.map(toUpload);
   }
 
   async recordPart(id: string, start: number, minSize: number) {
     // One statement: the previous part's size is `start` less where it began.
     const previous = sql<number>`(CAST(${start} AS bigint) - COALESCE(last_part_start, 0))`;
-    await this.db.updateTable('uploads').set({
-      short_part: sql<number | null>`CASE WHEN short_part IS NULL AND CAST(${start} AS bigint) > 0 AND ${previous} < CAST(${minSize} AS bigint) THEN ${previous} ELSE short_part END`,
-      last_part_start: start,
-    }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('uploads')
+      .set({
+        short_part: sql<
+          number | null
+        >`CASE WHEN short_part IS NULL AND CAST(${start} AS bigint) > 0 AND ${previous} < CAST(${minSize} AS bigint) THEN ${previous} ELSE short_part END`,
+        last_part_start: start,
+      })
+      .where('id', '=', id)
+      .execute();
   }
 
   async shortPart(id: string) {
@@ -287,7 +395,11 @@ class Settings implements SettingsIndex {
   }
 
   async setIfAbsent(key: string, value: string) {
-    await this.db.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
+    await this.db
+      .insertInto('settings')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
     return (await this.get(key)) ?? value;
   }
 }

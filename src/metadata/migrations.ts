@@ -5,30 +5,35 @@ import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
 const migrations: Record<string, Migration> = {
   '0001_registry_core': {
     async up(db: Kysely<any>) {
-      await db.schema.createTable('settings')
+      await db.schema
+        .createTable('settings')
         .addColumn('key', 'varchar(200)', (c) => c.primaryKey())
         .addColumn('value', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createTable('repositories')
+      await db.schema
+        .createTable('repositories')
         .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
         .addColumn('account_id', 'varchar(32)', (c) => c.notNull())
         .addColumn('name', 'varchar(256)', (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addUniqueConstraint('repositories_account_name', ['account_id', 'name'])
         .execute();
-      await db.schema.createTable('blobs')
+      await db.schema
+        .createTable('blobs')
         .addColumn('digest', 'varchar(200)', (c) => c.primaryKey())
         .addColumn('size', 'bigint', (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute();
-      await db.schema.createTable('repository_blobs')
+      await db.schema
+        .createTable('repository_blobs')
         .addColumn('repository_id', 'varchar(64)', (c) => c.notNull().references('repositories.id').onDelete('cascade'))
         .addColumn('digest', 'varchar(200)', (c) => c.notNull().references('blobs.digest'))
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('repository_blobs_pk', ['repository_id', 'digest'])
         .execute();
       await db.schema.createIndex('repository_blobs_digest').on('repository_blobs').column('digest').execute();
-      await db.schema.createTable('manifests')
+      await db.schema
+        .createTable('manifests')
         .addColumn('repository_id', 'varchar(64)', (c) => c.notNull().references('repositories.id').onDelete('cascade'))
         .addColumn('digest', 'varchar(200)', (c) => c.notNull())
         .addColumn('media_type', 'varchar(255)', (c) => c.notNull())
@@ -39,25 +44,48 @@ const migrations: Record<string, Migration> = {
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('manifests_pk', ['repository_id', 'digest'])
         .execute();
-      await db.schema.createIndex('manifests_subject').on('manifests').columns(['repository_id', 'subject_digest']).execute();
-      await db.schema.createTable('manifest_references')
+      await db.schema
+        .createIndex('manifests_subject')
+        .on('manifests')
+        .columns(['repository_id', 'subject_digest'])
+        .execute();
+      await db.schema
+        .createTable('manifest_references')
         .addColumn('repository_id', 'varchar(64)', (c) => c.notNull())
         .addColumn('manifest_digest', 'varchar(200)', (c) => c.notNull())
         .addColumn('child_digest', 'varchar(200)', (c) => c.notNull())
         .addPrimaryKeyConstraint('manifest_references_pk', ['repository_id', 'manifest_digest', 'child_digest'])
-        .addForeignKeyConstraint('manifest_references_manifest', ['repository_id', 'manifest_digest'], 'manifests', ['repository_id', 'digest'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint(
+          'manifest_references_manifest',
+          ['repository_id', 'manifest_digest'],
+          'manifests',
+          ['repository_id', 'digest'],
+          (c) => c.onDelete('cascade'),
+        )
         .execute();
-      await db.schema.createIndex('manifest_references_child').on('manifest_references').columns(['repository_id', 'child_digest']).execute();
-      await db.schema.createTable('tags')
+      await db.schema
+        .createIndex('manifest_references_child')
+        .on('manifest_references')
+        .columns(['repository_id', 'child_digest'])
+        .execute();
+      await db.schema
+        .createTable('tags')
         .addColumn('repository_id', 'varchar(64)', (c) => c.notNull())
         .addColumn('name', 'varchar(128)', (c) => c.notNull())
         .addColumn('manifest_digest', 'varchar(200)', (c) => c.notNull())
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('tags_pk', ['repository_id', 'name'])
-        .addForeignKeyConstraint('tags_manifest', ['repository_id', 'manifest_digest'], 'manifests', ['repository_id', 'digest'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint(
+          'tags_manifest',
+          ['repository_id', 'manifest_digest'],
+          'manifests',
+          ['repository_id', 'digest'],
+          (c) => c.onDelete('cascade'),
+        )
         .execute();
       await db.schema.createIndex('tags_manifest').on('tags').columns(['repository_id', 'manifest_digest']).execute();
-      await db.schema.createTable('uploads')
+      await db.schema
+        .createTable('uploads')
         .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
         .addColumn('repository_id', 'varchar(64)', (c) => c.notNull().references('repositories.id').onDelete('cascade'))
         .addColumn('created_at', 'bigint', (c) => c.notNull())
@@ -66,14 +94,24 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('uploads_updated').on('uploads').column('updated_at').execute();
     },
     async down(db: Kysely<any>) {
-      for (const table of ['uploads', 'tags', 'manifest_references', 'manifests', 'repository_blobs', 'blobs', 'repositories', 'settings']) {
+      for (const table of [
+        'uploads',
+        'tags',
+        'manifest_references',
+        'manifests',
+        'repository_blobs',
+        'blobs',
+        'repositories',
+        'settings',
+      ]) {
         await db.schema.dropTable(table).ifExists().execute();
       }
     },
   },
   '0002_jobs': {
     async up(db: Kysely<any>) {
-      await db.schema.createTable('jobs')
+      await db.schema
+        .createTable('jobs')
         .addColumn('name', 'varchar(100)', (c) => c.primaryKey())
         .addColumn('next_run_at', 'bigint', (c) => c.notNull())
         .addColumn('locked_by', 'varchar(100)')
@@ -98,11 +136,13 @@ const migrations: Record<string, Migration> = {
   },
   '0004_identities_and_ecr': {
     async up(db: Kysely<any>) {
-      await db.schema.createTable('accounts')
+      await db.schema
+        .createTable('accounts')
         .addColumn('id', 'varchar(12)', (c) => c.primaryKey())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute();
-      await db.schema.createTable('users')
+      await db.schema
+        .createTable('users')
         .addColumn('id', 'varchar(32)', (c) => c.primaryKey())
         .addColumn('account_id', 'varchar(12)', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
         .addColumn('name', 'varchar(64)', (c) => c.notNull())
@@ -111,7 +151,8 @@ const migrations: Record<string, Migration> = {
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addUniqueConstraint('users_account_name', ['account_id', 'name'])
         .execute();
-      await db.schema.createTable('access_keys')
+      await db.schema
+        .createTable('access_keys')
         .addColumn('id', 'varchar(32)', (c) => c.primaryKey())
         .addColumn('user_id', 'varchar(32)', (c) => c.notNull().references('users.id').onDelete('cascade'))
         .addColumn('secret_ciphertext', 'text', (c) => c.notNull())
@@ -120,19 +161,30 @@ const migrations: Record<string, Migration> = {
         .addColumn('last_used_at', 'bigint')
         .execute();
       await db.schema.createIndex('access_keys_user').on('access_keys').column('user_id').execute();
-      await db.schema.alterTable('repositories').addColumn('image_tag_mutability', 'varchar(32)', (c) => c.notNull().defaultTo('MUTABLE')).execute();
+      await db.schema
+        .alterTable('repositories')
+        .addColumn('image_tag_mutability', 'varchar(32)', (c) => c.notNull().defaultTo('MUTABLE'))
+        .execute();
       await db.schema.alterTable('repositories').addColumn('tag_mutability_exclusions', 'text').execute();
-      await db.schema.alterTable('repositories').addColumn('scan_on_push', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-      await db.schema.alterTable('repositories').addColumn('encryption_type', 'varchar(16)', (c) => c.notNull().defaultTo('AES256')).execute();
+      await db.schema
+        .alterTable('repositories')
+        .addColumn('scan_on_push', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .alterTable('repositories')
+        .addColumn('encryption_type', 'varchar(16)', (c) => c.notNull().defaultTo('AES256'))
+        .execute();
       await db.schema.alterTable('repositories').addColumn('kms_key', 'varchar(2048)').execute();
       await db.schema.alterTable('manifests').addColumn('last_pulled_at', 'bigint').execute();
-      await db.schema.createTable('resource_tags')
+      await db.schema
+        .createTable('resource_tags')
         .addColumn('resource_arn', 'varchar(1024)', (c) => c.notNull())
         .addColumn('key', 'varchar(128)', (c) => c.notNull())
         .addColumn('value', 'varchar(256)', (c) => c.notNull())
         .addPrimaryKeyConstraint('resource_tags_pk', ['resource_arn', 'key'])
         .execute();
-      await db.schema.createTable('account_settings')
+      await db.schema
+        .createTable('account_settings')
         .addColumn('account_id', 'varchar(12)', (c) => c.notNull())
         .addColumn('name', 'varchar(64)', (c) => c.notNull())
         .addColumn('value', 'varchar(64)', (c) => c.notNull())
@@ -140,8 +192,15 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
     async down(db: Kysely<any>) {
-      for (const table of ['account_settings', 'resource_tags', 'access_keys', 'users', 'accounts']) await db.schema.dropTable(table).ifExists().execute();
-      for (const column of ['image_tag_mutability', 'tag_mutability_exclusions', 'scan_on_push', 'encryption_type', 'kms_key']) {
+      for (const table of ['account_settings', 'resource_tags', 'access_keys', 'users', 'accounts'])
+        await db.schema.dropTable(table).ifExists().execute();
+      for (const column of [
+        'image_tag_mutability',
+        'tag_mutability_exclusions',
+        'scan_on_push',
+        'encryption_type',
+        'kms_key',
+      ]) {
         await db.schema.alterTable('repositories').dropColumn(column).execute();
       }
       await db.schema.alterTable('manifests').dropColumn('last_pulled_at').execute();
@@ -154,7 +213,8 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('manifests').addColumn('content_digest', 'varchar(200)').execute();
       // Manifests served in another format than the stored one (conversions on pull), kept so the
       // converted digest a client was given can be fetched again on any node.
-      await db.schema.createTable('manifest_conversions')
+      await db.schema
+        .createTable('manifest_conversions')
         .addColumn('repository_id', 'varchar(64)', (c) => c.notNull())
         .addColumn('source_digest', 'varchar(200)', (c) => c.notNull())
         .addColumn('variant', 'varchar(400)', (c) => c.notNull())
@@ -164,9 +224,19 @@ const migrations: Record<string, Migration> = {
         .addColumn('content_digest', 'varchar(200)')
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('manifest_conversions_pk', ['repository_id', 'source_digest', 'variant'])
-        .addForeignKeyConstraint('manifest_conversions_source', ['repository_id', 'source_digest'], 'manifests', ['repository_id', 'digest'], (c) => c.onDelete('cascade'))
+        .addForeignKeyConstraint(
+          'manifest_conversions_source',
+          ['repository_id', 'source_digest'],
+          'manifests',
+          ['repository_id', 'digest'],
+          (c) => c.onDelete('cascade'),
+        )
         .execute();
-      await db.schema.createIndex('manifest_conversions_digest').on('manifest_conversions').columns(['repository_id', 'digest']).execute();
+      await db.schema
+        .createIndex('manifest_conversions_digest')
+        .on('manifest_conversions')
+        .columns(['repository_id', 'digest'])
+        .execute();
     },
     async down(db: Kysely<any>) {
       await db.schema.dropTable('manifest_conversions').ifExists().execute();
@@ -176,12 +246,16 @@ const migrations: Record<string, Migration> = {
   '0006_policies': {
     async up(db: Kysely<any>) {
       // Resource-based policies: one per repository (gone with it), one per registry (account).
-      await db.schema.createTable('repository_policies')
-        .addColumn('repository_id', 'varchar(64)', (c) => c.primaryKey().references('repositories.id').onDelete('cascade'))
+      await db.schema
+        .createTable('repository_policies')
+        .addColumn('repository_id', 'varchar(64)', (c) =>
+          c.primaryKey().references('repositories.id').onDelete('cascade'),
+        )
         .addColumn('policy_text', 'text', (c) => c.notNull())
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .execute();
-      await db.schema.createTable('registry_policies')
+      await db.schema
+        .createTable('registry_policies')
         .addColumn('account_id', 'varchar(12)', (c) => c.primaryKey())
         .addColumn('policy_text', 'text', (c) => c.notNull())
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
@@ -189,14 +263,16 @@ const migrations: Record<string, Migration> = {
       // Identity-based policies. Owners are users or roles (owner_type 'user' | 'role', owner_id
       // their unique id); no foreign key, as roles live in their own table: whoever deletes an
       // owner deletes its rows here in the same transaction.
-      await db.schema.createTable('inline_policies')
+      await db.schema
+        .createTable('inline_policies')
         .addColumn('owner_type', 'varchar(8)', (c) => c.notNull())
         .addColumn('owner_id', 'varchar(32)', (c) => c.notNull())
         .addColumn('name', 'varchar(128)', (c) => c.notNull())
         .addColumn('policy_text', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('inline_policies_pk', ['owner_type', 'owner_id', 'name'])
         .execute();
-      await db.schema.createTable('managed_policies')
+      await db.schema
+        .createTable('managed_policies')
         .addColumn('arn', 'varchar(512)', (c) => c.primaryKey())
         .addColumn('id', 'varchar(32)', (c) => c.notNull())
         .addColumn('account_id', 'varchar(12)', (c) => c.notNull())
@@ -210,7 +286,8 @@ const migrations: Record<string, Migration> = {
         .execute();
       // Attachments name the policy by ARN: a customer managed policy of managed_policies, or an
       // AWS managed one (arn:aws:iam::aws:policy/…), which is built in and has no row.
-      await db.schema.createTable('policy_attachments')
+      await db.schema
+        .createTable('policy_attachments')
         .addColumn('owner_type', 'varchar(8)', (c) => c.notNull())
         .addColumn('owner_id', 'varchar(32)', (c) => c.notNull())
         .addColumn('policy_arn', 'varchar(512)', (c) => c.notNull())
@@ -219,7 +296,13 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('policy_attachments_policy').on('policy_attachments').column('policy_arn').execute();
     },
     async down(db: Kysely<any>) {
-      for (const table of ['policy_attachments', 'managed_policies', 'inline_policies', 'registry_policies', 'repository_policies']) {
+      for (const table of [
+        'policy_attachments',
+        'managed_policies',
+        'inline_policies',
+        'registry_policies',
+        'repository_policies',
+      ]) {
         await db.schema.dropTable(table).ifExists().execute();
       }
     },
@@ -228,8 +311,11 @@ const migrations: Record<string, Migration> = {
     async up(db: Kysely<any>) {
       // Public repositories are `repositories` rows in the registry key `public:<account>`
       // (registry/public-access.ts); these tables hold what only public ones have.
-      await db.schema.createTable('public_repositories')
-        .addColumn('repository_id', 'varchar(64)', (c) => c.primaryKey().references('repositories.id').onDelete('cascade'))
+      await db.schema
+        .createTable('public_repositories')
+        .addColumn('repository_id', 'varchar(64)', (c) =>
+          c.primaryKey().references('repositories.id').onDelete('cascade'),
+        )
         .addColumn('account_id', 'varchar(12)', (c) => c.notNull())
         .addColumn('description', 'varchar(1024)')
         .addColumn('about_text', 'text')
@@ -241,12 +327,14 @@ const migrations: Record<string, Migration> = {
         .addColumn('policy_text', 'text')
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .execute();
-      await db.schema.createTable('public_registries')
+      await db.schema
+        .createTable('public_registries')
         .addColumn('account_id', 'varchar(12)', (c) => c.primaryKey())
         .addColumn('display_name', 'varchar(100)', (c) => c.notNull().defaultTo(''))
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute();
-      await db.schema.createTable('registry_aliases')
+      await db.schema
+        .createTable('registry_aliases')
         .addColumn('name', 'varchar(50)', (c) => c.primaryKey())
         .addColumn('account_id', 'varchar(12)', (c) => c.notNull())
         .addColumn('status', 'varchar(10)', (c) => c.notNull())
@@ -255,7 +343,8 @@ const migrations: Record<string, Migration> = {
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('registry_aliases_account').on('registry_aliases').column('account_id').execute();
-      await db.schema.createTable('rate_windows')
+      await db.schema
+        .createTable('rate_windows')
         .addColumn('key', 'varchar(200)', (c) => c.notNull())
         .addColumn('window_start', 'bigint', (c) => c.notNull())
         .addColumn('count', 'integer', (c) => c.notNull())
@@ -264,12 +353,14 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('rate_windows_start').on('rate_windows').column('window_start').execute();
     },
     async down(db: Kysely<any>) {
-      for (const table of ['rate_windows', 'registry_aliases', 'public_registries', 'public_repositories']) await db.schema.dropTable(table).ifExists().execute();
+      for (const table of ['rate_windows', 'registry_aliases', 'public_registries', 'public_repositories'])
+        await db.schema.dropTable(table).ifExists().execute();
     },
   },
   '0008_roles_and_oidc_providers': {
     async up(db: Kysely<any>) {
-      await db.schema.createTable('roles')
+      await db.schema
+        .createTable('roles')
         .addColumn('id', 'varchar(32)', (c) => c.primaryKey())
         .addColumn('account_id', 'varchar(12)', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
         .addColumn('name', 'varchar(64)', (c) => c.notNull())
@@ -281,7 +372,8 @@ const migrations: Record<string, Migration> = {
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addUniqueConstraint('roles_account_name', ['account_id', 'name'])
         .execute();
-      await db.schema.createTable('oidc_providers')
+      await db.schema
+        .createTable('oidc_providers')
         .addColumn('arn', 'varchar(1024)', (c) => c.primaryKey())
         .addColumn('account_id', 'varchar(12)', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
         .addColumn('url', 'varchar(512)', (c) => c.notNull())
@@ -299,7 +391,8 @@ const migrations: Record<string, Migration> = {
     async up(db: Kysely<any>) {
       // Wraps of each blob's data key, one per wrapping key (the master key or a KMS key), so a
       // blob stored once is readable by every repository it is linked into.
-      await db.schema.createTable('blob_keys')
+      await db.schema
+        .createTable('blob_keys')
         .addColumn('digest', 'varchar(200)', (c) => c.notNull())
         .addColumn('data_key_id', 'varchar(32)', (c) => c.notNull())
         .addColumn('wrapping_key', 'varchar(2048)', (c) => c.notNull())
@@ -307,9 +400,14 @@ const migrations: Record<string, Migration> = {
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('blob_keys_pk', ['digest', 'data_key_id', 'wrapping_key'])
         .execute();
-      await db.schema.createIndex('blob_keys_wrapping').on('blob_keys').columns(['wrapping_key', 'digest', 'data_key_id']).execute();
+      await db.schema
+        .createIndex('blob_keys_wrapping')
+        .on('blob_keys')
+        .columns(['wrapping_key', 'digest', 'data_key_id'])
+        .execute();
       await db.schema.alterTable('uploads').addColumn('data_key', 'text').execute();
-      await db.schema.createTable('kms_keys')
+      await db.schema
+        .createTable('kms_keys')
         .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
         .addColumn('account_id', 'varchar(12)', (c) => c.notNull())
         .addColumn('arn', 'varchar(2048)', (c) => c.notNull())
@@ -325,14 +423,16 @@ const migrations: Record<string, Migration> = {
         .addColumn('policy', 'text', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('kms_keys_account').on('kms_keys').columns(['account_id', 'id']).execute();
-      await db.schema.createTable('kms_key_material')
+      await db.schema
+        .createTable('kms_key_material')
         .addColumn('key_id', 'varchar(64)', (c) => c.notNull().references('kms_keys.id').onDelete('cascade'))
         .addColumn('version', 'integer', (c) => c.notNull())
         .addColumn('sealed', 'text', (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('kms_key_material_pk', ['key_id', 'version'])
         .execute();
-      await db.schema.createTable('kms_aliases')
+      await db.schema
+        .createTable('kms_aliases')
         .addColumn('account_id', 'varchar(12)', (c) => c.notNull())
         .addColumn('name', 'varchar(256)', (c) => c.notNull())
         .addColumn('key_id', 'varchar(64)', (c) => c.notNull().references('kms_keys.id').onDelete('cascade'))
@@ -342,13 +442,15 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
     async down(db: Kysely<any>) {
-      for (const table of ['kms_aliases', 'kms_key_material', 'kms_keys', 'blob_keys']) await db.schema.dropTable(table).ifExists().execute();
+      for (const table of ['kms_aliases', 'kms_key_material', 'kms_keys', 'blob_keys'])
+        await db.schema.dropTable(table).ifExists().execute();
       await db.schema.alterTable('uploads').dropColumn('data_key').execute();
     },
   },
   '0010_kms_grants': {
     async up(db: Kysely<any>) {
-      await db.schema.createTable('kms_grants')
+      await db.schema
+        .createTable('kms_grants')
         .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
         .addColumn('key_id', 'varchar(64)', (c) => c.notNull().references('kms_keys.id').onDelete('cascade'))
         .addColumn('name', 'varchar(256)')
@@ -360,8 +462,16 @@ const migrations: Record<string, Migration> = {
         .addColumn('token', 'text', (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('kms_grants_key_grantee').on('kms_grants').columns(['key_id', 'grantee_principal']).execute();
-      await db.schema.createIndex('kms_grants_retiring').on('kms_grants').columns(['retiring_principal', 'id']).execute();
+      await db.schema
+        .createIndex('kms_grants_key_grantee')
+        .on('kms_grants')
+        .columns(['key_id', 'grantee_principal'])
+        .execute();
+      await db.schema
+        .createIndex('kms_grants_retiring')
+        .on('kms_grants')
+        .columns(['retiring_principal', 'id'])
+        .execute();
     },
     async down(db: Kysely<any>) {
       await db.schema.dropTable('kms_grants').ifExists().execute();

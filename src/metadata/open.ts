@@ -3,12 +3,20 @@ import { resolve } from 'node:path';
 import type { MetadataStore } from './store.js';
 import { openSqliteStore } from './sqlite.js';
 
-export async function openMetadata(url: string, options: { defaultFile: string; poolSize: number }): Promise<MetadataStore> {
+export async function openMetadata(
+  url: string,
+  options: { defaultFile: string; poolSize: number },
+): Promise<MetadataStore> {
   if (!url) return openSqliteStore(options.defaultFile);
-  if (url.startsWith('sqlite:')) return openSqliteStore(url === 'sqlite::memory:' ? ':memory:' : resolve(url.slice('sqlite:'.length).replace(/^\/\//, '')));
+  if (url.startsWith('sqlite:'))
+    return openSqliteStore(
+      url === 'sqlite::memory:' ? ':memory:' : resolve(url.slice('sqlite:'.length).replace(/^\/\//, '')),
+    );
   // Loaded only when used: the PostgreSQL client stays out of an embedded deployment's memory.
   if (isPostgresUrl(url)) return (await import('./postgres.js')).openPostgresStore(url, { poolSize: options.poolSize });
-  throw new Error(`metadata.url: unsupported database "${url.split(':', 1)[0]}" (supported: sqlite:<file>, postgres://…)`);
+  throw new Error(
+    `metadata.url: unsupported database "${url.split(':', 1)[0]}" (supported: sqlite:<file>, postgres://…)`,
+  );
 }
 
 export function isPostgresUrl(url: string): boolean {

@@ -3,7 +3,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pg from 'pg';
-import { dropPostgresDatabaseFor, postgresAdminUrl, postgresDatabaseFor, requirePostgres } from '../testing/postgres.js';
+import {
+  dropPostgresDatabaseFor,
+  postgresAdminUrl,
+  postgresDatabaseFor,
+  requirePostgres,
+} from '../testing/postgres.js';
 import { migrationProvider } from './migrations.js';
 import { openPostgresStore } from './postgres.js';
 import { runMetadataSuite } from './store-suite.js';
@@ -33,7 +38,10 @@ if (postgresAdminUrl()) {
         await client.connect();
         const { rows } = await client.query<{ name: string }>('select name from kysely_migration order by name');
         await client.end();
-        assert.deepEqual(rows.map((r) => r.name), Object.keys(await migrationProvider.getMigrations()).sort());
+        assert.deepEqual(
+          rows.map((r) => r.name),
+          Object.keys(await migrationProvider.getMigrations()).sort(),
+        );
       } finally {
         await dropPostgresDatabaseFor(key);
       }
@@ -47,7 +55,10 @@ if (postgresAdminUrl()) {
         assert.ok(await store.ping());
         const admin = new pg.Client({ connectionString: postgresAdminUrl() });
         await admin.connect();
-        const { rowCount } = await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and application_name = 'berth'", [new URL(url).pathname.slice(1)]);
+        const { rowCount } = await admin.query(
+          "select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and application_name = 'berth'",
+          [new URL(url).pathname.slice(1)],
+        );
         await admin.end();
         assert.ok((rowCount ?? 0) > 0, 'the store had an idle connection to close');
         await new Promise((resolve) => setTimeout(resolve, 200));

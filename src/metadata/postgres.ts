@@ -55,7 +55,12 @@ function preparedStatements(pool: pg.Pool): PostgresPool {
 }
 
 export async function openPostgresStore(url: string, options: PostgresOptions = {}): Promise<KyselyMetadataStore> {
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: types as pg.CustomTypesConfig, application_name: 'berth' });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    types: types as pg.CustomTypesConfig,
+    application_name: 'berth',
+  });
   // The server closing an idle connection (restart, failover, idle timeout) is an 'error' event
   // on the pool, which would end the process unheard. The pool has dropped that connection
   // already and opens another for the next query; a query in flight still fails on its own.
@@ -67,5 +72,10 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     await db.destroy();
     throw err;
   }
-  return new KyselyMetadataStore(db, { backend: 'postgres', binaryCollation: 'C', skipLocked: true, advisoryLocks: true });
+  return new KyselyMetadataStore(db, {
+    backend: 'postgres',
+    binaryCollation: 'C',
+    skipLocked: true,
+    advisoryLocks: true,
+  });
 }

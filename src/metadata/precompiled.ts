@@ -6,12 +6,17 @@ import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
 
 export type Precompiled<A extends unknown[], R> = (...args: A) => Promise<R[]>;
 
-export function precompile<DB, A extends unknown[], R>(db: Kysely<DB>, arity: A['length'], build: (...args: A) => Compilable<R>): Precompiled<A, R> {
+export function precompile<DB, A extends unknown[], R>(
+  db: Kysely<DB>,
+  arity: A['length'],
+  build: (...args: A) => Compilable<R>,
+): Precompiled<A, R> {
   const markers = Array.from({ length: arity }, (_, i) => `\u0000berth-argument-${i}\u0000`);
   const compiled = build(...(markers as A)).compile();
   const positions = compiled.parameters.map((parameter) => markers.indexOf(parameter as string));
   for (let i = 0; i < arity; i++) {
-    if (positions.filter((at) => at === i).length !== 1) throw new Error(`precompiled query must use argument ${i} exactly once: ${compiled.sql}`);
+    if (positions.filter((at) => at === i).length !== 1)
+      throw new Error(`precompiled query must use argument ${i} exactly once: ${compiled.sql}`);
   }
   return async (...args: A) => {
     const parameters = positions.map((at, i) => (at >= 0 ? args[at] : compiled.parameters[i]));

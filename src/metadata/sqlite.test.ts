@@ -31,7 +31,10 @@ runMetadataSuite('sqlite :memory:', async () => {
 function migrationsApplied(file: string): string[] {
   const db = new SqliteDatabase(file, { readonly: true });
   try {
-    return db.prepare('select name from kysely_migration order by name').all().map((row) => (row as { name: string }).name);
+    return db
+      .prepare('select name from kysely_migration order by name')
+      .all()
+      .map((row) => (row as { name: string }).name);
   } finally {
     db.close();
   }
@@ -74,9 +77,14 @@ describe('sqlite adapter', () => {
         const store = await openSqliteStore(process.argv[1]);
         await store.repositories.ensure('123456789012', 'from/' + process.pid);
         await store.close();`;
-      const processes = Array.from({ length: 6 }, () => promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, file]));
+      const processes = Array.from({ length: 6 }, () =>
+        promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, file]),
+      );
       const results = await Promise.allSettled(processes);
-      assert.deepEqual(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)), []);
+      assert.deepEqual(
+        results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)),
+        [],
+      );
       const store = await openSqliteStore(file);
       assert.equal((await store.repositories.list('123456789012', { limit: 10 })).length, 6);
       await store.close();

@@ -39,7 +39,12 @@ export async function openSqliteStore(file: string): Promise<KyselyMetadataStore
   database.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(database) }) });
   await migrateRacing(db);
-  return new KyselyMetadataStore(db, { backend: 'sqlite', binaryCollation: 'BINARY', skipLocked: false, advisoryLocks: false });
+  return new KyselyMetadataStore(db, {
+    backend: 'sqlite',
+    binaryCollation: 'BINARY',
+    skipLocked: false,
+    advisoryLocks: false,
+  });
 }
 
 /**

@@ -59,7 +59,9 @@ export interface KmsGrant {
   createdAt: number;
 }
 
-export type KmsKeyChanges = Partial<Pick<KmsKey, 'state' | 'deletionDate' | 'pendingWindowDays' | 'rotationEnabled' | 'rotationPeriodDays' | 'policy'>>;
+export type KmsKeyChanges = Partial<
+  Pick<KmsKey, 'state' | 'deletionDate' | 'pendingWindowDays' | 'rotationEnabled' | 'rotationPeriodDays' | 'policy'>
+>;
 
 /** The key service's keys, their material (every version, for decryption) and aliases. */
 export interface KmsIndex {
@@ -87,11 +89,21 @@ export interface KmsIndex {
   createAlias(alias: KmsAlias): Promise<boolean>;
   getAlias(accountId: string, name: string): Promise<KmsAlias | undefined>;
   /** An account's aliases by name (of one key, when given), after `after`. */
-  listAliases(accountId: string, keyId: string | undefined, after: string | undefined, limit: number): Promise<KmsAlias[]>;
+  listAliases(
+    accountId: string,
+    keyId: string | undefined,
+    after: string | undefined,
+    limit: number,
+  ): Promise<KmsAlias[]>;
   createGrant(grant: KmsGrant): Promise<void>;
   getGrant(id: string): Promise<KmsGrant | undefined>;
   /** A key's grants by id, after `after`; only those for one grantee principal when given. */
-  listGrants(keyId: string, granteePrincipal: string | undefined, after: string | undefined, limit: number): Promise<KmsGrant[]>;
+  listGrants(
+    keyId: string,
+    granteePrincipal: string | undefined,
+    after: string | undefined,
+    limit: number,
+  ): Promise<KmsGrant[]>;
   /** A key's grants for any of these grantee principals (authorization). */
   grantsFor(keyId: string, granteePrincipals: readonly string[]): Promise<KmsGrant[]>;
   /** Grants of every key whose retiring principal is this one, by id, after `after`. */

@@ -24,7 +24,12 @@ export interface ManifestIndex {
    * Stores the manifest with its references and tags in one transaction. A tag among
    * `immutableTags` is never moved: when one points at another manifest nothing is stored.
    */
-  put(record: ManifestRecord, references: string[], tags: string[], immutableTags?: string[]): Promise<ManifestPutOutcome>;
+  put(
+    record: ManifestRecord,
+    references: string[],
+    tags: string[],
+    immutableTags?: string[],
+  ): Promise<ManifestPutOutcome>;
   /** Deletes the manifest and every tag pointing at it. */
   delete(repositoryId: string, digest: string): Promise<boolean>;
   /** Manifests in the repository whose `subject` is `digest`, optionally of one artifact type. */

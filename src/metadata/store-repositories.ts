@@ -36,7 +36,12 @@ export interface RepositoryIndex {
    * Creates the repository with its settings and resource tags (under `resourceArn`, replacing
    * any left there) in one step; undefined when the name is taken (and nothing changes).
    */
-  create(accountId: string, name: string, settings: RepositorySettings, tags?: { resourceArn: string; tags: ResourceTag[] }): Promise<Repository | undefined>;
+  create(
+    accountId: string,
+    name: string,
+    settings: RepositorySettings,
+    tags?: { resourceArn: string; tags: ResourceTag[] },
+  ): Promise<Repository | undefined>;
   /** Names in byte order. */
   list(accountId: string, page: Page): Promise<string[]>;
   /** Whole repositories in byte order of name. */

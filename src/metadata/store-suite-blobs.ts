@@ -57,7 +57,11 @@ export function runBlobIndexSuite(getStore: () => MetadataStore): void {
     it('names the repositories a blob is linked into, up to a limit', async () => {
       const digest = freshDigest();
       assert.deepEqual(await store.blobs.repositoriesWith(digest, 10), []);
-      const repositories = [await freshRepository(store, 'one'), await freshRepository(store, 'two'), await freshRepository(store, 'three')];
+      const repositories = [
+        await freshRepository(store, 'one'),
+        await freshRepository(store, 'two'),
+        await freshRepository(store, 'three'),
+      ];
       for (const r of repositories) await store.blobs.link(r.id, digest, 3);
       await store.blobs.link((await freshRepository(store, 'unrelated')).id, freshDigest(), 3);
       const found = await store.blobs.repositoriesWith(digest, 10);

@@ -9,10 +9,21 @@ export function runConversionIndexSuite(getStore: () => MetadataStore): void {
   describe('conversions', () => {
     const fresh = () => getStore().repositories.ensure(freshAccount(), 'team/conversions');
 
-    function conversion(repositoryId: string, sourceDigest: string, overrides: Partial<ManifestConversion> = {}): ManifestConversion {
+    function conversion(
+      repositoryId: string,
+      sourceDigest: string,
+      overrides: Partial<ManifestConversion> = {},
+    ): ManifestConversion {
       return {
-        repositoryId, sourceDigest, variant: 'application/vnd.oci.image.manifest.v1+json', digest: freshDigest(),
-        mediaType: 'application/vnd.oci.image.manifest.v1+json', size: 321, contentDigest: null, createdAt: Date.now(), ...overrides,
+        repositoryId,
+        sourceDigest,
+        variant: 'application/vnd.oci.image.manifest.v1+json',
+        digest: freshDigest(),
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        size: 321,
+        contentDigest: null,
+        createdAt: Date.now(),
+        ...overrides,
       };
     }
 
@@ -22,7 +33,11 @@ export function runConversionIndexSuite(getStore: () => MetadataStore): void {
       const source = manifest(repository.id, { mediaType: 'application/vnd.docker.distribution.manifest.v2+json' });
       await store.manifests.put(source, [], ['v1']);
       const oci = conversion(repository.id, source.digest);
-      const schema1 = conversion(repository.id, source.digest, { variant: 'application/vnd.docker.distribution.manifest.v1+prettyjws;tag=v1', mediaType: 'application/vnd.docker.distribution.manifest.v1+prettyjws', contentDigest: freshDigest() });
+      const schema1 = conversion(repository.id, source.digest, {
+        variant: 'application/vnd.docker.distribution.manifest.v1+prettyjws;tag=v1',
+        mediaType: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
+        contentDigest: freshDigest(),
+      });
       assert.deepEqual(await store.conversions.put(oci), oci);
       assert.deepEqual(await store.conversions.put(schema1), schema1);
       assert.deepEqual(await store.conversions.get(repository.id, source.digest, oci.variant), oci);
@@ -64,7 +79,10 @@ export function runConversionIndexSuite(getStore: () => MetadataStore): void {
     it('a manifest record keeps the digest of the blob holding its bytes when it differs', async () => {
       const store = getStore();
       const repository = await fresh();
-      const signed = manifest(repository.id, { mediaType: 'application/vnd.docker.distribution.manifest.v1+prettyjws', contentDigest: freshDigest() });
+      const signed = manifest(repository.id, {
+        mediaType: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
+        contentDigest: freshDigest(),
+      });
       await store.manifests.put(signed, [], ['old']);
       assert.deepEqual(await store.manifests.get(repository.id, signed.digest), signed);
       assert.deepEqual(await store.tags.resolve(repository.id, 'old'), signed);

@@ -8,13 +8,17 @@ import type { MetadataStore, RepositorySettings } from './store.js';
 
 const IMMUTABLE: RepositorySettings = {
   imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
-  imageTagMutabilityExclusionFilters: [{ filterType: 'WILDCARD', filter: 'dev-*' }, { filterType: 'WILDCARD', filter: 'latest' }],
+  imageTagMutabilityExclusionFilters: [
+    { filterType: 'WILDCARD', filter: 'dev-*' },
+    { filterType: 'WILDCARD', filter: 'latest' },
+  ],
   scanOnPush: true,
   encryptionType: 'KMS',
   kmsKey: 'arn:aws:kms:us-east-1:123456789012:key/4f2a',
 };
 
-const tagsOf = (n: number, prefix = 'k') => Array.from({ length: n }, (_, i) => ({ key: `${prefix}${i}`, value: `v${i}` }));
+const tagsOf = (n: number, prefix = 'k') =>
+  Array.from({ length: n }, (_, i) => ({ key: `${prefix}${i}`, value: `v${i}` }));
 
 export function describeEcrMetadata(subject: () => MetadataStore): void {
   const arnOf = (accountId: string, name: string) => `arn:aws:ecr:us-east-1:${accountId}:repository/${name}`;
@@ -33,12 +37,23 @@ export function describeEcrMetadata(subject: () => MetadataStore): void {
       const store = subject();
       const account = freshAccount();
       const arn = arnOf(account, 'made/app');
-      const created = await store.repositories.create(account, 'made/app', IMMUTABLE, { resourceArn: arn, tags: tagsOf(2) });
+      const created = await store.repositories.create(account, 'made/app', IMMUTABLE, {
+        resourceArn: arn,
+        tags: tagsOf(2),
+      });
       assert.ok(created);
-      assert.deepEqual({ ...created, id: '', createdAt: 0 }, { ...IMMUTABLE, id: '', createdAt: 0, accountId: account, name: 'made/app' });
+      assert.deepEqual(
+        { ...created, id: '', createdAt: 0 },
+        { ...IMMUTABLE, id: '', createdAt: 0, accountId: account, name: 'made/app' },
+      );
       assert.deepEqual(await store.repositories.get(account, 'made/app'), created);
       assert.deepEqual(await store.resourceTags.list(arn), tagsOf(2));
-      const again = await store.repositories.create(account, 'made/app', { ...IMMUTABLE, imageTagMutability: 'MUTABLE', imageTagMutabilityExclusionFilters: [] }, { resourceArn: arn, tags: [] });
+      const again = await store.repositories.create(
+        account,
+        'made/app',
+        { ...IMMUTABLE, imageTagMutability: 'MUTABLE', imageTagMutabilityExclusionFilters: [] },
+        { resourceArn: arn, tags: [] },
+      );
       assert.equal(again, undefined);
       assert.deepEqual(await store.repositories.get(account, 'made/app'), created);
       assert.deepEqual(await store.resourceTags.list(arn), tagsOf(2));
@@ -56,7 +71,9 @@ export function describeEcrMetadata(subject: () => MetadataStore): void {
     it('create is safe under concurrency: one of 10 creators wins', async () => {
       const store = subject();
       const account = freshAccount();
-      const results = await Promise.all(Array.from({ length: 10 }, () => store.repositories.create(account, 'raced/app', IMMUTABLE)));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => store.repositories.create(account, 'raced/app', IMMUTABLE)),
+      );
       assert.equal(results.filter((r) => r !== undefined).length, 1);
       assert.deepEqual(await store.repositories.list(account, { limit: 10 }), ['raced/app']);
     });
@@ -66,9 +83,15 @@ export function describeEcrMetadata(subject: () => MetadataStore): void {
       const account = freshAccount();
       for (const name of ['b', 'a/b', 'a-b', 'ab']) await store.repositories.create(account, name, IMMUTABLE);
       const first = await store.repositories.describe(account, { limit: 3 });
-      assert.deepEqual(first.map((r) => r.name), ['a-b', 'a/b', 'ab']);
+      assert.deepEqual(
+        first.map((r) => r.name),
+        ['a-b', 'a/b', 'ab'],
+      );
       assert.deepEqual(first[1], await store.repositories.get(account, 'a/b'));
-      assert.deepEqual((await store.repositories.describe(account, { last: 'ab', limit: 3 })).map((r) => r.name), ['b']);
+      assert.deepEqual(
+        (await store.repositories.describe(account, { last: 'ab', limit: 3 })).map((r) => r.name),
+        ['b'],
+      );
       assert.deepEqual(await store.repositories.describe(freshAccount(), { limit: 3 }), []);
     });
 
@@ -76,19 +99,38 @@ export function describeEcrMetadata(subject: () => MetadataStore): void {
       const store = subject();
       const repository = await store.repositories.ensure(freshAccount(), 'mutable/app');
       const filters = [{ filterType: 'WILDCARD' as const, filter: 'v*' }];
-      const changed = await store.repositories.setTagMutability(repository.id, { imageTagMutability: 'MUTABLE_WITH_EXCLUSION', imageTagMutabilityExclusionFilters: filters });
-      assert.deepEqual(changed, { ...repository, imageTagMutability: 'MUTABLE_WITH_EXCLUSION', imageTagMutabilityExclusionFilters: filters });
+      const changed = await store.repositories.setTagMutability(repository.id, {
+        imageTagMutability: 'MUTABLE_WITH_EXCLUSION',
+        imageTagMutabilityExclusionFilters: filters,
+      });
+      assert.deepEqual(changed, {
+        ...repository,
+        imageTagMutability: 'MUTABLE_WITH_EXCLUSION',
+        imageTagMutabilityExclusionFilters: filters,
+      });
       assert.deepEqual(await store.repositories.get(repository.accountId, 'mutable/app'), changed);
-      const back = await store.repositories.setTagMutability(repository.id, { imageTagMutability: 'MUTABLE', imageTagMutabilityExclusionFilters: [] });
+      const back = await store.repositories.setTagMutability(repository.id, {
+        imageTagMutability: 'MUTABLE',
+        imageTagMutabilityExclusionFilters: [],
+      });
       assert.deepEqual(back, repository);
-      assert.equal(await store.repositories.setTagMutability(randomUUID(), { imageTagMutability: 'IMMUTABLE', imageTagMutabilityExclusionFilters: [] }), undefined);
+      assert.equal(
+        await store.repositories.setTagMutability(randomUUID(), {
+          imageTagMutability: 'IMMUTABLE',
+          imageTagMutabilityExclusionFilters: [],
+        }),
+        undefined,
+      );
     });
 
     it('delete ifEmpty refuses a repository with a manifest and keeps it whole', async () => {
       const store = subject();
       const account = freshAccount();
       const arn = arnOf(account, 'full/app');
-      const repository = (await store.repositories.create(account, 'full/app', IMMUTABLE, { resourceArn: arn, tags: tagsOf(1) }))!;
+      const repository = (await store.repositories.create(account, 'full/app', IMMUTABLE, {
+        resourceArn: arn,
+        tags: tagsOf(1),
+      }))!;
       const record = manifest(repository.id);
       await store.manifests.put(record, [], ['v1']);
       assert.equal(await store.repositories.delete(repository.id, { ifEmpty: true, resourceArn: arn }), false);
@@ -119,10 +161,21 @@ export function describeEcrMetadata(subject: () => MetadataStore): void {
       const a = manifest(repository.id);
       const b = manifest(repository.id);
       assert.deepEqual(await store.manifests.put(a, [], ['v1', 'latest'], ['v1']), { stored: true });
-      assert.deepEqual(await store.manifests.put(a, [], ['v1'], ['v1']), { stored: true }, 'the same manifest again is fine');
-      assert.deepEqual(await store.manifests.put(b, [freshDigest()], ['latest', 'v1'], ['v1']), { stored: false, immutableTag: 'v1' });
+      assert.deepEqual(
+        await store.manifests.put(a, [], ['v1'], ['v1']),
+        { stored: true },
+        'the same manifest again is fine',
+      );
+      assert.deepEqual(await store.manifests.put(b, [freshDigest()], ['latest', 'v1'], ['v1']), {
+        stored: false,
+        immutableTag: 'v1',
+      });
       assert.equal(await store.manifests.get(repository.id, b.digest), undefined);
-      assert.deepEqual(await store.tags.resolve(repository.id, 'latest'), a, 'a mutable tag of a refused put does not move either');
+      assert.deepEqual(
+        await store.tags.resolve(repository.id, 'latest'),
+        a,
+        'a mutable tag of a refused put does not move either',
+      );
       assert.deepEqual(await store.tags.resolve(repository.id, 'v1'), a);
       assert.deepEqual(await store.manifests.put(b, [], ['latest', 'v2'], ['v2']), { stored: true });
       assert.deepEqual(await store.tags.resolve(repository.id, 'latest'), b);
@@ -136,7 +189,13 @@ export function describeEcrMetadata(subject: () => MetadataStore): void {
       const winners = records.filter((_, i) => outcomes[i]!.stored);
       assert.equal(winners.length, 1);
       assert.deepEqual(await store.tags.resolve(repository.id, 'v1'), winners[0]);
-      assert.deepEqual(await store.manifests.existing(repository.id, records.map((r) => r.digest)), new Set([winners[0]!.digest]));
+      assert.deepEqual(
+        await store.manifests.existing(
+          repository.id,
+          records.map((r) => r.digest),
+        ),
+        new Set([winners[0]!.digest]),
+      );
     });
   });
 
@@ -145,12 +204,41 @@ export function describeEcrMetadata(subject: () => MetadataStore): void {
       const store = subject();
       const arn = arnOf(freshAccount(), 'tagged/app');
       assert.deepEqual(await store.resourceTags.list(arn), []);
-      assert.equal(await store.resourceTags.put(arn, [{ key: 'team', value: 'a' }, { key: 'Env', value: 'prod' }, { key: 'ünï', value: 'ç' }], 50), true);
-      assert.equal(await store.resourceTags.put(arn, [{ key: 'team', value: 'b' }, { key: 'cost', value: '' }], 50), true);
-      assert.deepEqual(await store.resourceTags.list(arn), [{ key: 'Env', value: 'prod' }, { key: 'cost', value: '' }, { key: 'team', value: 'b' }, { key: 'ünï', value: 'ç' }]);
+      assert.equal(
+        await store.resourceTags.put(
+          arn,
+          [
+            { key: 'team', value: 'a' },
+            { key: 'Env', value: 'prod' },
+            { key: 'ünï', value: 'ç' },
+          ],
+          50,
+        ),
+        true,
+      );
+      assert.equal(
+        await store.resourceTags.put(
+          arn,
+          [
+            { key: 'team', value: 'b' },
+            { key: 'cost', value: '' },
+          ],
+          50,
+        ),
+        true,
+      );
+      assert.deepEqual(await store.resourceTags.list(arn), [
+        { key: 'Env', value: 'prod' },
+        { key: 'cost', value: '' },
+        { key: 'team', value: 'b' },
+        { key: 'ünï', value: 'ç' },
+      ]);
       await store.resourceTags.remove(arn, ['team', 'missing']);
       await store.resourceTags.remove(arn, []);
-      assert.deepEqual((await store.resourceTags.list(arn)).map((t) => t.key), ['Env', 'cost', 'ünï']);
+      assert.deepEqual(
+        (await store.resourceTags.list(arn)).map((t) => t.key),
+        ['Env', 'cost', 'ünï'],
+      );
       assert.deepEqual(await store.resourceTags.list(arnOf(freshAccount(), 'tagged/app')), [], 'tags are per resource');
     });
 
@@ -158,16 +246,33 @@ export function describeEcrMetadata(subject: () => MetadataStore): void {
       const store = subject();
       const arn = arnOf(freshAccount(), 'limited/app');
       assert.equal(await store.resourceTags.put(arn, tagsOf(50), 50), true);
-      assert.equal(await store.resourceTags.put(arn, [{ key: 'k0', value: 'new' }, { key: 'extra', value: 'x' }], 50), false);
+      assert.equal(
+        await store.resourceTags.put(
+          arn,
+          [
+            { key: 'k0', value: 'new' },
+            { key: 'extra', value: 'x' },
+          ],
+          50,
+        ),
+        false,
+      );
       const byKey = tagsOf(50).sort((x, y) => Buffer.compare(Buffer.from(x.key), Buffer.from(y.key)));
       assert.deepEqual(await store.resourceTags.list(arn), byKey, 'nothing of the refused put is kept');
-      assert.equal(await store.resourceTags.put(arn, [{ key: 'k0', value: 'new' }], 50), true, 'replacing a value adds no tag');
+      assert.equal(
+        await store.resourceTags.put(arn, [{ key: 'k0', value: 'new' }], 50),
+        true,
+        'replacing a value adds no tag',
+      );
     });
 
     it('concurrent puts cannot pass the limit together', async () => {
       const store = subject();
       const arn = arnOf(freshAccount(), 'raced/tags');
-      const results = await Promise.all([store.resourceTags.put(arn, tagsOf(30, 'a'), 50), store.resourceTags.put(arn, tagsOf(30, 'b'), 50)]);
+      const results = await Promise.all([
+        store.resourceTags.put(arn, tagsOf(30, 'a'), 50),
+        store.resourceTags.put(arn, tagsOf(30, 'b'), 50),
+      ]);
       assert.deepEqual(results.filter(Boolean).length, 1);
       assert.equal((await store.resourceTags.list(arn)).length, 30);
     });

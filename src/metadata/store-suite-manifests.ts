@@ -21,7 +21,10 @@ export function runManifestIndexSuite(getStore: () => MetadataStore): void {
         size: 40_000_000,
         artifactType: 'application/vnd.example+type',
         subjectDigest: freshDigest(),
-        annotations: { 'org.opencontainers.image.created': '2026-01-01T00:00:00Z', 'com.example.üñí': 'välue "quoted"' },
+        annotations: {
+          'org.opencontainers.image.created': '2026-01-01T00:00:00Z',
+          'com.example.üñí': 'välue "quoted"',
+        },
         createdAt: 1_767_225_600_123,
       });
       assert.equal(await store.manifests.get(repository.id, record.digest), undefined);
@@ -30,7 +33,11 @@ export function runManifestIndexSuite(getStore: () => MetadataStore): void {
       const plain = manifest(repository.id);
       await store.manifests.put(plain, [], []);
       assert.deepEqual(await store.manifests.get(repository.id, plain.digest), plain);
-      assert.equal(await store.manifests.get((await freshRepository(store)).id, record.digest), undefined, 'a manifest is per repository');
+      assert.equal(
+        await store.manifests.get((await freshRepository(store)).id, record.digest),
+        undefined,
+        'a manifest is per repository',
+      );
     });
 
     it('accepts repeated references and repeated puts', async () => {
@@ -70,7 +77,11 @@ export function runManifestIndexSuite(getStore: () => MetadataStore): void {
       await store.manifests.put(a, [], ['latest']);
       assert.deepEqual(await store.tags.resolve(repository.id, 'latest'), a);
       assert.deepEqual(await store.tags.list(repository.id, { limit: 10 }), ['latest', 'v1']);
-      assert.deepEqual(await store.manifests.existing(repository.id, [a.digest, b.digest]), new Set([a.digest, b.digest]), 'untagged manifests stay');
+      assert.deepEqual(
+        await store.manifests.existing(repository.id, [a.digest, b.digest]),
+        new Set([a.digest, b.digest]),
+        'untagged manifests stay',
+      );
     });
 
     it('says which digests are manifests in the repository', async () => {
@@ -82,7 +93,10 @@ export function runManifestIndexSuite(getStore: () => MetadataStore): void {
       for (const m of [a, b, elsewhere]) await store.manifests.put(m, [], []);
       const blob = freshDigest();
       await store.blobs.link(repository.id, blob, 1);
-      assert.deepEqual(await store.manifests.existing(repository.id, [a.digest, b.digest, elsewhere.digest, blob, freshDigest()]), new Set([a.digest, b.digest]));
+      assert.deepEqual(
+        await store.manifests.existing(repository.id, [a.digest, b.digest, elsewhere.digest, blob, freshDigest()]),
+        new Set([a.digest, b.digest]),
+      );
       assert.deepEqual(await store.manifests.existing(repository.id, []), new Set());
       assert.deepEqual(await store.manifests.existing(repository.id, [a.digest, a.digest]), new Set([a.digest]));
     });
@@ -111,16 +125,32 @@ export function runManifestIndexSuite(getStore: () => MetadataStore): void {
       const other = await freshRepository(store);
       const subject = manifest(repository.id);
       await store.manifests.put(subject, [], ['v1']);
-      const signature = manifest(repository.id, { subjectDigest: subject.digest, artifactType: 'application/vnd.dev.cosign.signature', annotations: { k: 'v' }, createdAt: 100 });
-      const sbom = manifest(repository.id, { subjectDigest: subject.digest, artifactType: 'application/spdx+json', createdAt: 200 });
+      const signature = manifest(repository.id, {
+        subjectDigest: subject.digest,
+        artifactType: 'application/vnd.dev.cosign.signature',
+        annotations: { k: 'v' },
+        createdAt: 100,
+      });
+      const sbom = manifest(repository.id, {
+        subjectDigest: subject.digest,
+        artifactType: 'application/spdx+json',
+        createdAt: 200,
+      });
       const untyped = manifest(repository.id, { subjectDigest: subject.digest, createdAt: 300 });
-      const unrelated = manifest(repository.id, { subjectDigest: freshDigest(), artifactType: 'application/spdx+json' });
+      const unrelated = manifest(repository.id, {
+        subjectDigest: freshDigest(),
+        artifactType: 'application/spdx+json',
+      });
       const elsewhere = manifest(other.id, { subjectDigest: subject.digest, artifactType: 'application/spdx+json' });
       for (const m of [signature, sbom, untyped, unrelated, elsewhere]) await store.manifests.put(m, [], []);
       const sortedDigests = (records: ManifestRecord[]) => records.map((r) => r.digest).sort();
       const all = await store.manifests.referrers(repository.id, subject.digest);
       assert.deepEqual(sortedDigests(all), sortedDigests([signature, sbom, untyped]));
-      assert.deepEqual(all.find((r) => r.digest === signature.digest), signature, 'whole records');
+      assert.deepEqual(
+        all.find((r) => r.digest === signature.digest),
+        signature,
+        'whole records',
+      );
       assert.deepEqual(await store.manifests.referrers(repository.id, subject.digest, 'application/spdx+json'), [sbom]);
       assert.deepEqual(await store.manifests.referrers(repository.id, subject.digest, 'application/none'), []);
       assert.deepEqual(await store.manifests.referrers(repository.id, freshDigest()), []);
@@ -129,7 +159,10 @@ export function runManifestIndexSuite(getStore: () => MetadataStore): void {
       await store.manifests.put(early, [], []);
       assert.deepEqual(await store.manifests.referrers(repository.id, early.subjectDigest!), [early]);
       assert.equal(await store.manifests.delete(repository.id, sbom.digest), true);
-      assert.deepEqual(sortedDigests(await store.manifests.referrers(repository.id, subject.digest)), sortedDigests([signature, untyped]));
+      assert.deepEqual(
+        sortedDigests(await store.manifests.referrers(repository.id, subject.digest)),
+        sortedDigests([signature, untyped]),
+      );
     });
   });
 }
@@ -148,12 +181,33 @@ export function runTagIndexSuite(getStore: () => MetadataStore): void {
       await store.manifests.put(record, [], ['latest']);
       assert.deepEqual(await store.tags.resolve(repository.id, 'latest'), record);
       assert.equal(await store.tags.resolve(repository.id, 'LATEST'), undefined, 'tags are case-sensitive');
-      assert.equal(await store.tags.resolve((await freshRepository(store)).id, 'latest'), undefined, 'tags are per repository');
+      assert.equal(
+        await store.tags.resolve((await freshRepository(store)).id, 'latest'),
+        undefined,
+        'tags are per repository',
+      );
     });
 
     it('lists in byte order, page by page after `last`', async () => {
       const repository = await freshRepository(store);
-      const tags = ['latest', 'Latest', 'LATEST', 'v1.0', 'v1-0', 'v1_0', 'V2', '1.0', '_x', 'a', 'A', 'z', 'Z', '0', 'v1.0.1', 'v10'];
+      const tags = [
+        'latest',
+        'Latest',
+        'LATEST',
+        'v1.0',
+        'v1-0',
+        'v1_0',
+        'V2',
+        '1.0',
+        '_x',
+        'a',
+        'A',
+        'z',
+        'Z',
+        '0',
+        'v1.0.1',
+        'v10',
+      ];
       await store.manifests.put(manifest(repository.id), [], tags.slice(0, 8));
       await store.manifests.put(manifest(repository.id), [], tags.slice(8));
       const other = await freshRepository(store);
@@ -163,7 +217,10 @@ export function runTagIndexSuite(getStore: () => MetadataStore): void {
       assert.deepEqual(await list({ limit: 100 }), sorted);
       const pages = await paged(list, 5);
       assert.deepEqual(pages.flat(), sorted);
-      assert.deepEqual(pages.map((p) => p.length), [5, 5, 5, 1]);
+      assert.deepEqual(
+        pages.map((p) => p.length),
+        [5, 5, 5, 1],
+      );
       assert.deepEqual(await list({ last: 'v1', limit: 3 }), ['v1-0', 'v1.0', 'v1.0.1']);
       assert.deepEqual(await list({ last: 'z', limit: 3 }), []);
     });
@@ -193,7 +250,15 @@ export function runTagIndexSuite(getStore: () => MetadataStore): void {
       };
       await assert.rejects(store.manifests.put(manifest(repository.id), [freshDigest()], ['v1']), gone);
       await assert.rejects(store.blobs.link(repository.id, freshDigest(), 10), gone);
-      await assert.rejects(store.uploads.create({ id: randomUUID(), repositoryId: repository.id, createdAt: Date.now(), updatedAt: Date.now() }), gone);
+      await assert.rejects(
+        store.uploads.create({
+          id: randomUUID(),
+          repositoryId: repository.id,
+          createdAt: Date.now(),
+          updatedAt: Date.now(),
+        }),
+        gone,
+      );
     });
 
     it('a put and a delete of the same manifest, many at once, leave it whole or gone with its tags', async () => {

@@ -36,7 +36,19 @@ export function runRepositoryIndexSuite(getStore: () => MetadataStore): void {
       const names = Array.from({ length: 10 }, (_, i) => `many/n${i}`);
       const created = await Promise.all(names.map((n) => store.repositories.ensure(account, n)));
       assert.equal(new Set(created.map((r) => r.id)).size, 10);
-      assert.deepEqual(await store.repositories.list(account, { limit: 100 }), ['many/n0', 'many/n1', 'many/n2', 'many/n3', 'many/n4', 'many/n5', 'many/n6', 'many/n7', 'many/n8', 'many/n9', 'raced/name']);
+      assert.deepEqual(await store.repositories.list(account, { limit: 100 }), [
+        'many/n0',
+        'many/n1',
+        'many/n2',
+        'many/n3',
+        'many/n4',
+        'many/n5',
+        'many/n6',
+        'many/n7',
+        'many/n8',
+        'many/n9',
+        'raced/name',
+      ]);
     });
 
     it('keeps accounts apart', async () => {
@@ -62,7 +74,10 @@ export function runRepositoryIndexSuite(getStore: () => MetadataStore): void {
       assert.deepEqual(await list({ limit: 100 }), sorted);
       const pages = await paged(list, 4);
       assert.deepEqual(pages.flat(), sorted);
-      assert.deepEqual(pages.map((p) => p.length), [4, 4, 4, 3]);
+      assert.deepEqual(
+        pages.map((p) => p.length),
+        [4, 4, 4, 3],
+      );
       assert.deepEqual(await list({ limit: 2 }), sorted.slice(0, 2));
       // `last` need not be a name that exists.
       assert.deepEqual(await list({ last: 'a.', limit: 3 }), ['a.b', 'a/b', 'a/b/c']);
@@ -96,7 +111,10 @@ export function runRepositoryIndexSuite(getStore: () => MetadataStore): void {
 
       assert.equal(await store.repositories.delete(repository.id), true);
       assert.equal(await store.blobs.linkedSize(repository.id, blob), undefined);
-      assert.deepEqual((await store.blobs.repositoriesWith(blob, 10)).map((r) => r.id), [other.id]);
+      assert.deepEqual(
+        (await store.blobs.repositoriesWith(blob, 10)).map((r) => r.id),
+        [other.id],
+      );
       assert.equal(await store.blobs.size(blob), 10, 'the blob stays known to the registry');
       assert.equal(await store.manifests.get(repository.id, subject.digest), undefined);
       assert.deepEqual(await store.manifests.existing(repository.id, [subject.digest, referrer.digest]), new Set());
@@ -113,7 +131,9 @@ export function runRepositoryIndexSuite(getStore: () => MetadataStore): void {
       await assert.rejects(store.blobs.link(missing, digest, 5));
       assert.equal(await store.blobs.size(digest), undefined, 'link is one step: no blob row without its link');
       await assert.rejects(store.manifests.put(manifest(missing), [], ['t']));
-      await assert.rejects(store.uploads.create({ id: randomUUID(), repositoryId: missing, createdAt: 1, updatedAt: 1 }));
+      await assert.rejects(
+        store.uploads.create({ id: randomUUID(), repositoryId: missing, createdAt: 1, updatedAt: 1 }),
+      );
     });
   });
 }

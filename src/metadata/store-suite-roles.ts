@@ -14,8 +14,15 @@ async function account(store: MetadataStore): Promise<string> {
 
 function role(accountId: string, name: string): Role {
   return {
-    id: `AROA${randomUUID().replace(/-/g, '').slice(0, 17).toUpperCase()}`, accountId, name, path: '/', arn: `arn:aws:iam::${accountId}:role/${name}`,
-    trustPolicy: '{"Version":"2012-10-17","Statement":[]}', description: null, maxSessionDuration: 3600, createdAt: 1_700_000_000_123,
+    id: `AROA${randomUUID().replace(/-/g, '').slice(0, 17).toUpperCase()}`,
+    accountId,
+    name,
+    path: '/',
+    arn: `arn:aws:iam::${accountId}:role/${name}`,
+    trustPolicy: '{"Version":"2012-10-17","Statement":[]}',
+    description: null,
+    maxSessionDuration: 3600,
+    createdAt: 1_700_000_000_123,
   };
 }
 
@@ -26,7 +33,11 @@ export function describeRoleMetadata(subject: () => MetadataStore): void {
       const id = await account(store);
       const made = { ...role(id, 'ci-Deploy'), description: 'deploys', path: '/team/', maxSessionDuration: 7200 };
       assert.equal(await store.roles.create(made), true);
-      assert.equal(await store.roles.create({ ...role(id, 'ci-Deploy'), trustPolicy: '{}' }), false, 'the name is taken');
+      assert.equal(
+        await store.roles.create({ ...role(id, 'ci-Deploy'), trustPolicy: '{}' }),
+        false,
+        'the name is taken',
+      );
       assert.deepEqual(await store.roles.get(id, 'ci-Deploy'), made);
       assert.equal(await store.roles.get(id, 'ci-deploy'), undefined, 'names are case-sensitive in the store');
       assert.equal(await store.roles.get(await account(store), 'ci-Deploy'), undefined, 'roles belong to one account');
@@ -36,13 +47,19 @@ export function describeRoleMetadata(subject: () => MetadataStore): void {
       const store = subject();
       const id = await account(store);
       for (const name of ['b', 'a', 'B', '_x']) assert.ok(await store.roles.create(role(id, name)));
-      assert.deepEqual((await store.roles.list(id)).map((r) => r.name), ['B', '_x', 'a', 'b']);
+      assert.deepEqual(
+        (await store.roles.list(id)).map((r) => r.name),
+        ['B', '_x', 'a', 'b'],
+      );
       assert.equal(await store.roles.setTrustPolicy(id, 'a', '{"v":2}'), true);
       assert.equal((await store.roles.get(id, 'a'))?.trustPolicy, '{"v":2}');
       assert.equal(await store.roles.setTrustPolicy(id, 'missing', '{}'), false);
       assert.equal(await store.roles.delete(id, 'a'), true);
       assert.equal(await store.roles.delete(id, 'a'), false);
-      assert.deepEqual((await store.roles.list(id)).map((r) => r.name), ['B', '_x', 'b']);
+      assert.deepEqual(
+        (await store.roles.list(id)).map((r) => r.name),
+        ['B', '_x', 'b'],
+      );
     });
   });
 
@@ -51,15 +68,28 @@ export function describeRoleMetadata(subject: () => MetadataStore): void {
       const store = subject();
       const id = await account(store);
       const provider = {
-        arn: `arn:aws:iam::${id}:oidc-provider/127.0.0.1:8443/issuer`, accountId: id, url: '127.0.0.1:8443/issuer',
-        clientIds: ['sts.amazonaws.com', 'berth'], thumbprints: ['9e99a48a9960b14926bb7f3b02e22da2b0ab7280'], createdAt: 1_700_000_000_000,
+        arn: `arn:aws:iam::${id}:oidc-provider/127.0.0.1:8443/issuer`,
+        accountId: id,
+        url: '127.0.0.1:8443/issuer',
+        clientIds: ['sts.amazonaws.com', 'berth'],
+        thumbprints: ['9e99a48a9960b14926bb7f3b02e22da2b0ab7280'],
+        createdAt: 1_700_000_000_000,
       };
       assert.equal(await store.oidcProviders.create(provider), true);
       assert.equal(await store.oidcProviders.create({ ...provider, clientIds: [] }), false);
       assert.deepEqual(await store.oidcProviders.get(provider.arn), provider);
-      const second = { ...provider, arn: `arn:aws:iam::${id}:oidc-provider/a.example`, url: 'a.example', clientIds: [], thumbprints: [] };
+      const second = {
+        ...provider,
+        arn: `arn:aws:iam::${id}:oidc-provider/a.example`,
+        url: 'a.example',
+        clientIds: [],
+        thumbprints: [],
+      };
       assert.ok(await store.oidcProviders.create(second));
-      assert.deepEqual((await store.oidcProviders.list(id)).map((p) => p.url), ['127.0.0.1:8443/issuer', 'a.example']);
+      assert.deepEqual(
+        (await store.oidcProviders.list(id)).map((p) => p.url),
+        ['127.0.0.1:8443/issuer', 'a.example'],
+      );
       assert.deepEqual(await store.oidcProviders.list(await account(store)), []);
       assert.equal(await store.oidcProviders.delete(provider.arn), true);
       assert.equal(await store.oidcProviders.get(provider.arn), undefined);

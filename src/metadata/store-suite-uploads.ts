@@ -15,16 +15,31 @@ export function runUploadIndexSuite(getStore: () => MetadataStore): void {
   describe('uploads', () => {
     it('creates, gets, touches and deletes an upload', async () => {
       const repository = await freshRepository(store);
-      const upload = { id: randomUUID(), repositoryId: repository.id, createdAt: Date.now() - 5000, updatedAt: Date.now() - 5000 };
+      const upload = {
+        id: randomUUID(),
+        repositoryId: repository.id,
+        createdAt: Date.now() - 5000,
+        updatedAt: Date.now() - 5000,
+      };
       assert.equal(await store.uploads.get(upload.id), undefined);
       await store.uploads.create(upload);
       assert.deepEqual(await store.uploads.get(upload.id), { ...upload, verifiedDigest: null, dataKey: null });
       const later = Date.now();
       await store.uploads.touch(upload.id, later);
-      assert.deepEqual(await store.uploads.get(upload.id), { ...upload, updatedAt: later, verifiedDigest: null, dataKey: null });
+      assert.deepEqual(await store.uploads.get(upload.id), {
+        ...upload,
+        updatedAt: later,
+        verifiedDigest: null,
+        dataKey: null,
+      });
       const digest = `sha256:${'a'.repeat(64)}`;
       await store.uploads.markVerified(upload.id, digest);
-      assert.deepEqual(await store.uploads.get(upload.id), { ...upload, updatedAt: later, verifiedDigest: digest, dataKey: null });
+      assert.deepEqual(await store.uploads.get(upload.id), {
+        ...upload,
+        updatedAt: later,
+        verifiedDigest: digest,
+        dataKey: null,
+      });
       assert.equal(await store.uploads.delete(upload.id), true);
       assert.equal(await store.uploads.get(upload.id), undefined);
       assert.equal(await store.uploads.delete(upload.id), false);
@@ -41,7 +56,11 @@ export function runUploadIndexSuite(getStore: () => MetadataStore): void {
       assert.equal(await store.uploads.lease(upload.id, 'b', now + 1500, now + 3000), false, 'the renewal still runs');
       assert.equal(await store.uploads.lease(upload.id, 'b', now + 2001, now + 3000), true, 'run out: b takes it');
       await store.uploads.release(upload.id, 'a');
-      assert.equal(await store.uploads.lease(upload.id, 'c', now + 2002, now + 3000), false, 'a cannot release what b holds');
+      assert.equal(
+        await store.uploads.lease(upload.id, 'c', now + 2002, now + 3000),
+        false,
+        'a cannot release what b holds',
+      );
       await store.uploads.release(upload.id, 'b');
       assert.equal(await store.uploads.lease(upload.id, 'c', now + 2002, now + 3000), true, 'released');
       assert.equal(await store.uploads.lease(upload.id, 'node-x/1', now + 2003, now + 9000), false, 'held by c');
@@ -90,7 +109,11 @@ export function runUploadIndexSuite(getStore: () => MetadataStore): void {
       for (const u of uploads) await store.uploads.create(u);
       const ids = (list: { id: string }[]) => list.map((u) => u.id);
       const byAge = [...uploads].sort((a, b) => a.updatedAt - b.updatedAt);
-      assert.deepEqual(await store.uploads.stale(350, 100), byAge.slice(0, 3).map((u) => ({ ...u, verifiedDigest: null, dataKey: null })), 'whole uploads, oldest first, across repositories');
+      assert.deepEqual(
+        await store.uploads.stale(350, 100),
+        byAge.slice(0, 3).map((u) => ({ ...u, verifiedDigest: null, dataKey: null })),
+        'whole uploads, oldest first, across repositories',
+      );
       assert.deepEqual(ids(await store.uploads.stale(350, 2)), ids(byAge.slice(0, 2)));
       assert.deepEqual(await store.uploads.stale(100, 100), [], 'strictly before');
       // Touching an upload makes it fresh again.

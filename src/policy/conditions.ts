@@ -39,7 +39,8 @@ function parseIp(text: string): { bits: 32 | 128; value: bigint } | undefined {
   const groups = (part: string | undefined) => (part ? part.split(':') : []);
   const left = groups(head);
   const right = groups(tail);
-  const all = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  const all =
+    tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
   return { bits: 128, value: all.reduce((n, group) => (n << 16n) | BigInt(`0x${group || '0'}`), 0n) };
 }
 
@@ -51,7 +52,13 @@ function parseRange(range: string): { bits: number; network: bigint; shift: bigi
   if (parsed === undefined) {
     const [net, prefixText] = range.split('/');
     const ip = parseIp(net ?? '');
-    parsed = ip ? { bits: ip.bits, shift: BigInt(ip.bits - (prefixText === undefined ? ip.bits : Number(prefixText))), network: 0n } : null;
+    parsed = ip
+      ? {
+          bits: ip.bits,
+          shift: BigInt(ip.bits - (prefixText === undefined ? ip.bits : Number(prefixText))),
+          network: 0n,
+        }
+      : null;
     if (parsed && ip) parsed.network = ip.value >> parsed.shift;
     if (ranges.size >= 10_000) ranges.clear();
     ranges.set(range, parsed);
@@ -133,7 +140,12 @@ export interface Condition {
 }
 
 /** Validates one operator/key/values triple; `error` builds the validation error naming it. */
-export function parseCondition(operator: string, key: string, values: string[], error: (detail: string) => Error): Condition {
+export function parseCondition(
+  operator: string,
+  key: string,
+  values: string[],
+  error: (detail: string) => Error,
+): Condition {
   const match = /^(?:(ForAnyValue|ForAllValues):)?(.+?)(IfExists)?$/.exec(operator);
   const base = match?.[2] ?? '';
   // Own entries only: "constructor" or "toString" is an unknown operator, not Object's property.
@@ -143,16 +155,23 @@ export function parseCondition(operator: string, key: string, values: string[], 
   if (ifExists && spec.family === 'null') throw error('Null has no IfExists form');
   for (const value of values) {
     if (spec.family === 'numeric' && Number.isNaN(num(value))) throw error(`${JSON.stringify(value)} is not a number`);
-    if (spec.family === 'date' && Number.isNaN(parseDate(value))) throw error(`${JSON.stringify(value)} is not a date (ISO 8601 or epoch seconds)`);
-    if ((spec.family === 'bool' || spec.family === 'null') && !/^(true|false)$/i.test(value)) throw error(`${JSON.stringify(value)} is not true or false`);
-    if (spec.family === 'ip' && !validIpRange(value)) throw error(`${JSON.stringify(value)} is not an IP address or CIDR range`);
+    if (spec.family === 'date' && Number.isNaN(parseDate(value)))
+      throw error(`${JSON.stringify(value)} is not a date (ISO 8601 or epoch seconds)`);
+    if ((spec.family === 'bool' || spec.family === 'null') && !/^(true|false)$/i.test(value))
+      throw error(`${JSON.stringify(value)} is not true or false`);
+    if (spec.family === 'ip' && !validIpRange(value))
+      throw error(`${JSON.stringify(value)} is not an IP address or CIDR range`);
   }
   const set = match[1] as Condition['set'];
   return { operator, base, ...(set ? { set } : {}), ifExists, key, values };
 }
 
 /** Whether one condition holds for the request's context values (`variables` for ${…}, 2012-10-17 only). */
-export function conditionHolds(condition: Condition, context: ContextValues, variables: ContextValues | undefined): boolean {
+export function conditionHolds(
+  condition: Condition,
+  context: ContextValues,
+  variables: ContextValues | undefined,
+): boolean {
   const spec = OPERATORS[condition.base]!;
   const raw = contextValue(context, condition.key);
   if (spec.family === 'null') {

@@ -34,7 +34,10 @@ export type PolicyKind = 'identity' | 'resource' | 'trust';
 
 /** A document refused, naming the element at fault (e.g. `Statement[1].Effect`). */
 export class PolicyValidationError extends Error {
-  constructor(readonly element: string, detail: string) {
+  constructor(
+    readonly element: string,
+    detail: string,
+  ) {
     super(`${element}: ${detail}`);
     this.name = 'PolicyValidationError';
   }
@@ -56,12 +59,23 @@ export const POLICY_LIMITS = {
 } as const;
 
 const TOP_KEYS = new Set(['Version', 'Id', 'Statement']);
-const STATEMENT_KEYS = new Set(['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition']);
+const STATEMENT_KEYS = new Set([
+  'Sid',
+  'Effect',
+  'Principal',
+  'NotPrincipal',
+  'Action',
+  'NotAction',
+  'Resource',
+  'NotResource',
+  'Condition',
+]);
 const PRINCIPAL_TYPES = new Set(['AWS', 'Federated', 'Service', 'CanonicalUser']);
 const ACTION = /^[a-zA-Z0-9-]+:[a-zA-Z0-9*?]+$/;
 const ACCOUNT_ID = /^\d{12}$/;
 /** Principal ARNs IAM accepts in a policy: account root, user, role, assumed-role and federated-user sessions. */
-const PRINCIPAL_ARN = /^arn:aws:(iam::\d{12}:(root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+)|sts::\d{12}:(assumed-role\/[\w+=,.@/-]+\/[\w+=,.@-]+|federated-user\/[\w+=,.@-]+))$/;
+const PRINCIPAL_ARN =
+  /^arn:aws:(iam::\d{12}:(root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+)|sts::\d{12}:(assumed-role\/[\w+=,.@/-]+\/[\w+=,.@-]+|federated-user\/[\w+=,.@-]+))$/;
 
 export interface ParseOptions {
   kind: PolicyKind;
@@ -87,7 +101,8 @@ export function parsePolicyObject(raw: unknown, kind: PolicyKind): PolicyDocumen
   if (!isObject(raw)) throw new PolicyValidationError('Policy', 'the document must be a JSON object');
   for (const key of Object.keys(raw)) if (!TOP_KEYS.has(key)) throw new PolicyValidationError(key, 'unknown element');
   const version = raw.Version ?? '2008-10-17';
-  if (version !== '2012-10-17' && version !== '2008-10-17') throw new PolicyValidationError('Version', `must be 2012-10-17 or 2008-10-17, not ${JSON.stringify(version)}`);
+  if (version !== '2012-10-17' && version !== '2008-10-17')
+    throw new PolicyValidationError('Version', `must be 2012-10-17 or 2008-10-17, not ${JSON.stringify(version)}`);
   if (raw.Id !== undefined && typeof raw.Id !== 'string') throw new PolicyValidationError('Id', 'must be a string');
   const list = Array.isArray(raw.Statement) ? raw.Statement : raw.Statement === undefined ? undefined : [raw.Statement];
   if (!list || list.length === 0) throw new PolicyValidationError('Statement', 'missing required element Statement');
@@ -103,28 +118,37 @@ export function parsePolicyObject(raw: unknown, kind: PolicyKind): PolicyDocumen
 
 function parseStatement(raw: unknown, at: string, kind: PolicyKind): Statement {
   if (!isObject(raw)) throw new PolicyValidationError(at, 'a statement must be a JSON object');
-  for (const key of Object.keys(raw)) if (!STATEMENT_KEYS.has(key)) throw new PolicyValidationError(`${at}.${key}`, 'unknown element');
-  if (raw.Sid !== undefined && typeof raw.Sid !== 'string') throw new PolicyValidationError(`${at}.Sid`, 'must be a string');
-  if (raw.Effect !== 'Allow' && raw.Effect !== 'Deny') throw new PolicyValidationError(`${at}.Effect`, 'must be Allow or Deny');
+  for (const key of Object.keys(raw))
+    if (!STATEMENT_KEYS.has(key)) throw new PolicyValidationError(`${at}.${key}`, 'unknown element');
+  if (raw.Sid !== undefined && typeof raw.Sid !== 'string')
+    throw new PolicyValidationError(`${at}.Sid`, 'must be a string');
+  if (raw.Effect !== 'Allow' && raw.Effect !== 'Deny')
+    throw new PolicyValidationError(`${at}.Effect`, 'must be Allow or Deny');
   const statement: { -readonly [K in keyof Statement]: Statement[K] } = { effect: raw.Effect, conditions: [] };
   if (typeof raw.Sid === 'string') statement.sid = raw.Sid;
 
   const hasPrincipal = raw.Principal !== undefined;
   const hasNotPrincipal = raw.NotPrincipal !== undefined;
   if (kind === 'identity' && (hasPrincipal || hasNotPrincipal)) {
-    throw new PolicyValidationError(`${at}.${hasPrincipal ? 'Principal' : 'NotPrincipal'}`, 'an identity-based policy must not specify a principal');
+    throw new PolicyValidationError(
+      `${at}.${hasPrincipal ? 'Principal' : 'NotPrincipal'}`,
+      'an identity-based policy must not specify a principal',
+    );
   }
   if (kind !== 'identity') {
-    if (hasPrincipal === hasNotPrincipal) throw new PolicyValidationError(`${at}.Principal`, 'exactly one of Principal or NotPrincipal is required');
+    if (hasPrincipal === hasNotPrincipal)
+      throw new PolicyValidationError(`${at}.Principal`, 'exactly one of Principal or NotPrincipal is required');
     if (hasPrincipal) statement.principal = parsePrincipal(raw.Principal, `${at}.Principal`);
     else statement.notPrincipal = parsePrincipal(raw.NotPrincipal, `${at}.NotPrincipal`);
   }
 
-  if ((raw.Action === undefined) === (raw.NotAction === undefined)) throw new PolicyValidationError(`${at}.Action`, 'exactly one of Action or NotAction is required');
+  if ((raw.Action === undefined) === (raw.NotAction === undefined))
+    throw new PolicyValidationError(`${at}.Action`, 'exactly one of Action or NotAction is required');
   if (raw.Action !== undefined) statement.action = parseActions(raw.Action, `${at}.Action`);
   else statement.notAction = parseActions(raw.NotAction, `${at}.NotAction`);
 
-  if (raw.Resource !== undefined && raw.NotResource !== undefined) throw new PolicyValidationError(`${at}.Resource`, 'Resource and NotResource cannot both be given');
+  if (raw.Resource !== undefined && raw.NotResource !== undefined)
+    throw new PolicyValidationError(`${at}.Resource`, 'Resource and NotResource cannot both be given');
   if (kind === 'identity' && raw.Resource === undefined && raw.NotResource === undefined) {
     throw new PolicyValidationError(`${at}.Resource`, 'an identity-based policy needs Resource or NotResource');
   }
@@ -146,7 +170,8 @@ function stringList(raw: unknown, at: string): string[] {
 function parseActions(raw: unknown, at: string): string[] {
   const actions = stringList(raw, at);
   for (const action of actions) {
-    if (action !== '*' && !ACTION.test(action)) throw new PolicyValidationError(at, `invalid action ${JSON.stringify(action)}: expected service:Action`);
+    if (action !== '*' && !ACTION.test(action))
+      throw new PolicyValidationError(at, `invalid action ${JSON.stringify(action)}: expected service:Action`);
   }
   return actions;
 }
@@ -163,15 +188,21 @@ function parseResources(raw: unknown, at: string): string[] {
 
 function parsePrincipal(raw: unknown, at: string): PrincipalBlock {
   if (raw === '*') return { AWS: ['*'] };
-  if (!isObject(raw) || Object.keys(raw).length === 0) throw new PolicyValidationError(at, 'must be "*" or an object of principal types');
+  if (!isObject(raw) || Object.keys(raw).length === 0)
+    throw new PolicyValidationError(at, 'must be "*" or an object of principal types');
   const block: Record<string, string[]> = {};
   for (const [type, value] of Object.entries(raw)) {
-    if (!PRINCIPAL_TYPES.has(type)) throw new PolicyValidationError(`${at}.${type}`, 'unknown principal type (AWS, Federated, Service or CanonicalUser)');
+    if (!PRINCIPAL_TYPES.has(type))
+      throw new PolicyValidationError(
+        `${at}.${type}`,
+        'unknown principal type (AWS, Federated, Service or CanonicalUser)',
+      );
     const values = stringList(value, `${at}.${type}`);
     block[type] = values.map((v) => {
       if (type !== 'AWS' || v === '*') return v;
       if (ACCOUNT_ID.test(v)) return `arn:aws:iam::${v}:root`;
-      if (!PRINCIPAL_ARN.test(v)) throw new PolicyValidationError(`${at}.AWS`, `invalid principal ${JSON.stringify(v)}`);
+      if (!PRINCIPAL_ARN.test(v))
+        throw new PolicyValidationError(`${at}.AWS`, `invalid principal ${JSON.stringify(v)}`);
       return v;
     });
   }
@@ -182,10 +213,14 @@ function parseConditionBlock(raw: unknown, at: string): Condition[] {
   if (!isObject(raw)) throw new PolicyValidationError(at, 'must be an object of condition operators');
   const conditions: Condition[] = [];
   for (const [operator, keys] of Object.entries(raw)) {
-    if (!isObject(keys) || Object.keys(keys).length === 0) throw new PolicyValidationError(`${at}.${operator}`, 'must be an object of condition keys');
+    if (!isObject(keys) || Object.keys(keys).length === 0)
+      throw new PolicyValidationError(`${at}.${operator}`, 'must be an object of condition keys');
     for (const [key, values] of Object.entries(keys)) {
       const list = Array.isArray(values) ? values : [values];
-      if (list.length === 0 || !list.every((v) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) {
+      if (
+        list.length === 0 ||
+        !list.every((v) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+      ) {
         throw new PolicyValidationError(`${at}.${operator}.${key}`, 'values must be strings, numbers or booleans');
       }
       const error = (detail: string) => new PolicyValidationError(`${at}.${operator}.${key}`, detail);

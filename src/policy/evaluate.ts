@@ -128,14 +128,20 @@ function scan(policies: readonly NamedPolicy[], kind: StatementRef['kind'], inpu
       let match: PrincipalMatch = 'direct';
       if (kind === 'resource') {
         if (statement.principal) match = principalMatch(statement.principal, input.caller);
-        else if (statement.notPrincipal) match = notPrincipalApplies(statement.notPrincipal, input.caller) ? 'direct' : 'none';
+        else if (statement.notPrincipal)
+          match = notPrincipalApplies(statement.notPrincipal, input.caller) ? 'direct' : 'none';
       }
       if (match === 'none' || !statementMatches(statement, input, variables)) return;
       const ref: StatementRef = { kind, policy: name, index, ...(statement.sid ? { sid: statement.sid } : {}) };
       if (statement.effect === 'Deny') result.deny ??= ref;
       else if (match === 'direct') {
         result.allow ??= ref;
-        if (kind === 'resource' && input.caller.arn !== undefined && statement.principal?.AWS?.includes(input.caller.arn)) result.ownArnAllow ??= ref;
+        if (
+          kind === 'resource' &&
+          input.caller.arn !== undefined &&
+          statement.principal?.AWS?.includes(input.caller.arn)
+        )
+          result.ownArnAllow ??= ref;
       } else result.accountAllow ??= ref;
     });
   }
@@ -173,8 +179,10 @@ function decide(input: EvaluationInput, anonymous: boolean, identity: Scan, reso
   const root = caller.type === 'Account';
   const identityAllows = root || identity.allow !== undefined;
   const identityRef = identity.allow ? { identityStatement: identity.allow } : {};
-  if (input.grant === 'principal' || (input.grant === 'account' && identityAllows)) return { allowed: true, effect: 'Allow', reason: 'grant', ...identityRef };
-  if (input.rule === 'key-policy' && caller.accountId === input.resourceAccount) return keyPolicyDecision(identity, resource);
+  if (input.grant === 'principal' || (input.grant === 'account' && identityAllows))
+    return { allowed: true, effect: 'Allow', reason: 'grant', ...identityRef };
+  if (input.rule === 'key-policy' && caller.accountId === input.resourceAccount)
+    return keyPolicyDecision(identity, resource);
   if (caller.accountId === input.resourceAccount) {
     if (root) return { allowed: true, effect: 'Allow', reason: 'account-root' };
     if (identity.allow) return { allowed: true, effect: 'Allow', reason: 'identity-allow', statement: identity.allow };
@@ -183,7 +191,8 @@ function decide(input: EvaluationInput, anonymous: boolean, identity: Scan, reso
   }
   const resourceAllow = resource.allow ?? resource.accountAllow;
   if (!resourceAllow) return { allowed: false, effect: 'ImplicitDeny', reason: 'no-resource-allow' };
-  if (!identityAllows) return { allowed: false, effect: 'ImplicitDeny', reason: 'no-identity-allow', statement: resourceAllow };
+  if (!identityAllows)
+    return { allowed: false, effect: 'ImplicitDeny', reason: 'no-identity-allow', statement: resourceAllow };
   return { allowed: true, effect: 'Allow', reason: 'cross-account-allow', statement: resourceAllow, ...identityRef };
 }
 
@@ -196,19 +205,29 @@ function decide(input: EvaluationInput, anonymous: boolean, identity: Scan, reso
 function keyPolicyDecision(identity: Scan, key: Scan): Decision {
   if (key.allow) return { allowed: true, effect: 'Allow', reason: 'resource-allow', statement: key.allow };
   if (!key.accountAllow) return { allowed: false, effect: 'ImplicitDeny', reason: 'no-resource-allow' };
-  if (!identity.allow) return { allowed: false, effect: 'ImplicitDeny', reason: 'no-identity-allow', statement: key.accountAllow };
+  if (!identity.allow)
+    return { allowed: false, effect: 'ImplicitDeny', reason: 'no-identity-allow', statement: key.accountAllow };
   return { allowed: true, effect: 'Allow', reason: 'identity-allow', statement: identity.allow };
 }
 
 /** The denial as AWS words it (ECR puts this in AccessDeniedException and the registry's DENIED). */
-export function denialMessage(input: Pick<EvaluationInput, 'caller' | 'action' | 'resource'>, decision: Decision): string {
-  const who = input.caller.type === 'Anonymous' ? 'anonymous' : input.caller.arn ?? 'anonymous';
+export function denialMessage(
+  input: Pick<EvaluationInput, 'caller' | 'action' | 'resource'>,
+  decision: Decision,
+): string {
+  const who = input.caller.type === 'Anonymous' ? 'anonymous' : (input.caller.arn ?? 'anonymous');
   const head = `User: ${who} is not authorized to perform: ${input.action} on resource: ${input.resource}`;
   if (decision.reason === 'explicit-deny') {
-    const kind = decision.statement?.kind === 'resource' ? 'a resource-based' : decision.statement?.kind === 'session' ? 'a session' : 'an identity-based';
+    const kind =
+      decision.statement?.kind === 'resource'
+        ? 'a resource-based'
+        : decision.statement?.kind === 'session'
+          ? 'a session'
+          : 'an identity-based';
     return `${head} with an explicit deny in ${kind} policy`;
   }
-  if (decision.reason === 'no-session-allow') return `${head} because no session policy allows the ${input.action} action`;
+  if (decision.reason === 'no-session-allow')
+    return `${head} because no session policy allows the ${input.action} action`;
   const side = decision.reason === 'no-resource-allow' ? 'resource-based' : 'identity-based';
   return `${head} because no ${side} policy allows the ${input.action} action`;
 }

@@ -25,11 +25,19 @@ export const MANAGED_POLICY_TEXT: Record<string, object> = {
   },
   AmazonEC2ContainerRegistryPowerUser: {
     Version: '2012-10-17',
-    Statement: [{
-      Effect: 'Allow',
-      Action: [...READ_ONLY_ACTIONS, 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:PutImage'],
-      Resource: '*',
-    }],
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: [
+          ...READ_ONLY_ACTIONS,
+          'ecr:InitiateLayerUpload',
+          'ecr:UploadLayerPart',
+          'ecr:CompleteLayerUpload',
+          'ecr:PutImage',
+        ],
+        Resource: '*',
+      },
+    ],
   },
   AmazonEC2ContainerRegistryFullAccess: {
     Version: '2012-10-17',
@@ -45,7 +53,13 @@ export const MANAGED_POLICY_TEXT: Record<string, object> = {
   },
   AmazonEC2ContainerRegistryPullOnly: {
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: ['ecr:GetAuthorizationToken', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'], Resource: '*' }],
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: ['ecr:GetAuthorizationToken', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+        Resource: '*',
+      },
+    ],
   },
 };
 

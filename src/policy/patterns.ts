@@ -66,7 +66,9 @@ export function globMatch(pattern: string, value: string, ignoreCase = false, co
   if (!context || !pattern.includes('${')) {
     if (!/[*?]/.test(pattern)) return ignoreCase ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
     const flags = ignoreCase ? 'is' : 's';
-    return (compiled.get(`${flags}/${pattern}`) ?? remember(`${flags}/${pattern}`, partsToRegex([{ pattern }], flags))).test(value);
+    return (
+      compiled.get(`${flags}/${pattern}`) ?? remember(`${flags}/${pattern}`, partsToRegex([{ pattern }], flags))
+    ).test(value);
   }
   const parts = substitute(pattern, context);
   return parts !== undefined && partsToRegex(parts, ignoreCase ? 'is' : 's').test(value);

@@ -48,7 +48,12 @@ export function contextValue(context: ContextValues, key: string): string | read
 }
 
 /** The condition keys of a request, at time `now` (ms), on a resource with `resourceTags`. */
-export function buildContext(caller: Caller, facts: RequestFacts, now: number, resourceTags: Readonly<Record<string, string>> = {}): Map<string, string | readonly string[]> {
+export function buildContext(
+  caller: Caller,
+  facts: RequestFacts,
+  now: number,
+  resourceTags: Readonly<Record<string, string>> = {},
+): Map<string, string | readonly string[]> {
   const context = new Map<string, string | readonly string[]>();
   const set = (key: string, value: string | readonly string[] | undefined) => {
     if (value !== undefined) context.set(key.toLowerCase(), value);

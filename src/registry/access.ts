@@ -10,7 +10,11 @@ import type { RequestContext } from './context.js';
 
 /** NAME_UNKNOWN, in the words ECR uses on both of its faces. */
 export function repositoryNotFound(accountId: string, name: string): RegistryError {
-  return new RegistryError('NAME_UNKNOWN', `The repository with name '${name}' does not exist in the registry with id '${accountId}'`, { name });
+  return new RegistryError(
+    'NAME_UNKNOWN',
+    `The repository with name '${name}' does not exist in the registry with id '${accountId}'`,
+    { name },
+  );
 }
 
 /** The account and name of a repository ARN of `region`; undefined for anything else. */
@@ -26,7 +30,11 @@ export interface AccessOptions {
 }
 
 /** Reads of content, the hot path of pulls: they need only the repository's id. */
-const READS: ReadonlySet<Action> = new Set([Actions.BatchGetImage, Actions.GetDownloadUrlForLayer, Actions.BatchCheckLayerAvailability]);
+const READS: ReadonlySet<Action> = new Set([
+  Actions.BatchGetImage,
+  Actions.GetDownloadUrlForLayer,
+  Actions.BatchCheckLayerAvailability,
+]);
 export const REPOSITORY_CACHE_MS = 5_000;
 
 export class RepositoryAccess {
@@ -38,7 +46,11 @@ export class RepositoryAccess {
    */
   private readonly recent = new Map<string, { at: number; repository: Repository }>();
 
-  constructor(private readonly store: MetadataStore, protected readonly authorizer: Authorizer, private readonly options: AccessOptions) {}
+  constructor(
+    private readonly store: MetadataStore,
+    protected readonly authorizer: Authorizer,
+    private readonly options: AccessOptions,
+  ) {}
 
   /** Whether a push may create the repository it names (a name nothing was pushed to is then an empty repository). */
   get createsRepositoriesOnPush(): boolean {
@@ -64,12 +76,23 @@ export class RepositoryAccess {
 
   /** Authorizes `action` on every repository of the registry (describing them all). */
   async authorizeAll(ctx: RequestContext, action: Action): Promise<void> {
-    await this.authorizer.authorize({ principal: ctx.principal, action, resource: this.repositoryArn(ctx.accountId, '*'), facts: ctx.facts });
+    await this.authorizer.authorize({
+      principal: ctx.principal,
+      action,
+      resource: this.repositoryArn(ctx.accountId, '*'),
+      facts: ctx.facts,
+    });
   }
 
   /** Authorizes an action IAM grants on no particular resource (Resource "*": GetAuthorizationToken). */
   async authorizeUnscoped(ctx: RequestContext, action: Action): Promise<void> {
-    await this.authorizer.authorize({ principal: ctx.principal, action, resource: '*', resourceAccount: ctx.accountId, facts: ctx.facts });
+    await this.authorizer.authorize({
+      principal: ctx.principal,
+      action,
+      resource: '*',
+      resourceAccount: ctx.accountId,
+      facts: ctx.facts,
+    });
   }
 
   /** After this node changed a policy or resource tags: its authorizer reads them again. */
@@ -83,7 +106,12 @@ export class RepositoryAccess {
    * carries the account the one authorization call needs.
    */
   async authorizeRegistry(ctx: RequestContext, action: Action): Promise<void> {
-    await this.authorizer.authorize({ principal: ctx.principal, action, resource: this.registryArn(ctx.accountId), facts: ctx.facts });
+    await this.authorizer.authorize({
+      principal: ctx.principal,
+      action,
+      resource: this.registryArn(ctx.accountId),
+      facts: ctx.facts,
+    });
   }
 
   registryArn(accountId: string): string {
@@ -93,7 +121,12 @@ export class RepositoryAccess {
   /** Authorizes `action` on the repository without requiring that it exists. */
   async authorize(ctx: RequestContext, name: string, action: Action): Promise<void> {
     assertRepositoryName(name);
-    await this.authorizer.authorize({ principal: ctx.principal, action, resource: this.repositoryArn(ctx.accountId, name), facts: ctx.facts });
+    await this.authorizer.authorize({
+      principal: ctx.principal,
+      action,
+      resource: this.repositoryArn(ctx.accountId, name),
+      facts: ctx.facts,
+    });
   }
 
   /** Forgets a repository found recently (this node deleted it), so reads find its successor at once. */
@@ -144,7 +177,11 @@ export class RepositoryAccess {
     if (repository) return repository;
     if (ctx.createOnPush === false) throw repositoryNotFound(ctx.accountId, name);
     if (!this.options.createRepositoryOnPush) {
-      throw new RegistryError('NAME_UNKNOWN', `repository ${name} does not exist and this registry does not create repositories on push`, { name });
+      throw new RegistryError(
+        'NAME_UNKNOWN',
+        `repository ${name} does not exist and this registry does not create repositories on push`,
+        { name },
+      );
     }
     await this.authorize(ctx, name, Actions.CreateRepository);
     return undefined;

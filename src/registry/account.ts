@@ -18,7 +18,10 @@ export interface AccountSetting {
 }
 
 export class AccountService {
-  constructor(private readonly store: MetadataStore, private readonly access: RepositoryAccess) {}
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly access: RepositoryAccess,
+  ) {}
 
   async describeRegistry(ctx: RequestContext): Promise<RegistryDescription> {
     await this.access.authorizeRegistry(ctx, Actions.DescribeRegistry);

@@ -13,7 +13,10 @@ import { acceptsStoreEncrypted, type DataKeys } from './data-keys.js';
 export type UploadSealing = { key: DataKey; raw: Buffer } | undefined;
 
 export class BlobForms {
-  constructor(private readonly blobs: BlobStore, private readonly keys: DataKeys) {}
+  constructor(
+    private readonly blobs: BlobStore,
+    private readonly keys: DataKeys,
+  ) {}
 
   /** Whether new uploads of the repository are written store-encrypted (then they get no data key). */
   uploadsStoreEncrypted(repository: Repository): boolean {
@@ -27,7 +30,9 @@ export class BlobForms {
   async sealingOf(upload: Upload): Promise<UploadSealing> {
     if (upload.dataKey) return this.keys.ofUpload(upload.id, upload.dataKey);
     if (this.blobs.redirects) return undefined;
-    throw new IntegrityError(`upload ${upload.id} has no data key: it was started store-encrypted while pre-signed redirects were on (or before encryption at rest); start the upload again`);
+    throw new IntegrityError(
+      `upload ${upload.id} has no data key: it was started store-encrypted while pre-signed redirects were on (or before encryption at rest); start the upload again`,
+    );
   }
 
   /**

@@ -21,7 +21,10 @@ export interface ByteRange {
  * A blob's bytes: a stream of the asked range, the whole file for positioned reads, or a
  * pre-signed URL of the object store's copy (the client fetches it, Range and all, from there).
  */
-export type BlobBody = { kind: 'stream'; stream: Readable } | { kind: 'file'; file: RandomAccessFile } | { kind: 'redirect'; url: string };
+export type BlobBody =
+  | { kind: 'stream'; stream: Readable }
+  | { kind: 'file'; file: RandomAccessFile }
+  | { kind: 'redirect'; url: string };
 
 export interface BlobContent {
   digest: string;
@@ -36,14 +39,20 @@ const OPEN_INLINE_MAX = 256 * 1024;
 const workerOpening: OpenEngineFactory = (key, header) => sharedHashWorker.opening(key, header);
 
 export class BlobService {
-  constructor(private readonly store: MetadataStore, private readonly blobs: BlobStore, private readonly access: RepositoryAccess, private readonly keys: DataKeys) {}
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly blobs: BlobStore,
+    private readonly access: RepositoryAccess,
+    private readonly keys: DataKeys,
+  ) {}
 
   /** The size of a blob linked into the repository (HEAD). */
   async stat(ctx: RequestContext, name: string, digestValue: string): Promise<{ digest: string; size: number }> {
     const repository = await this.access.existing(ctx, name, Actions.BatchCheckLayerAvailability);
     const digest = parseDigest(digestValue);
     const size = await this.store.blobs.linkedSize(repository.id, digest.value);
-    if (size === undefined) throw new RegistryError('BLOB_UNKNOWN', `blob ${digest.value} not found in ${name}`, { digest: digest.value });
+    if (size === undefined)
+      throw new RegistryError('BLOB_UNKNOWN', `blob ${digest.value} not found in ${name}`, { digest: digest.value });
     return { digest: digest.value, size };
   }
 
@@ -59,7 +68,12 @@ export class BlobService {
   }
 
   /** Opens a linked blob, whole or a range of it (`resolveRange` maps the size to a range or throws). */
-  async open(ctx: RequestContext, name: string, digestValue: string, resolveRange?: (size: number) => ByteRange | undefined): Promise<BlobContent> {
+  async open(
+    ctx: RequestContext,
+    name: string,
+    digestValue: string,
+    resolveRange?: (size: number) => ByteRange | undefined,
+  ): Promise<BlobContent> {
     const repository = await this.access.existing(ctx, name, Actions.GetDownloadUrlForLayer);
     return this.openIn(repository, digestValue, resolveRange);
   }
@@ -68,9 +82,16 @@ export class BlobService {
    * Opens a blob linked into the repository with this id, without an authorization call: only
    * for a caller holding a grant that one made earlier (a signed layer URL).
    */
-  async openLinked(repositoryId: string, digestValue: string, resolveRange?: (size: number) => ByteRange | undefined): Promise<BlobContent> {
+  async openLinked(
+    repositoryId: string,
+    digestValue: string,
+    resolveRange?: (size: number) => ByteRange | undefined,
+  ): Promise<BlobContent> {
     const repository = await this.store.repositories.getById(repositoryId);
-    if (!repository) throw new RegistryError('BLOB_UNKNOWN', `blob ${digestValue} not found: its repository is gone`, { digest: digestValue });
+    if (!repository)
+      throw new RegistryError('BLOB_UNKNOWN', `blob ${digestValue} not found: its repository is gone`, {
+        digest: digestValue,
+      });
     return this.openIn(repository, digestValue, resolveRange);
   }
 
@@ -86,16 +107,24 @@ export class BlobService {
     return delivery.kind === 'redirect' ? { url: delivery.url, expiresAt: delivery.expiresAt } : undefined;
   }
 
-  private async openIn(repository: Repository, digestValue: string, resolveRange?: (size: number) => ByteRange | undefined): Promise<BlobContent> {
+  private async openIn(
+    repository: Repository,
+    digestValue: string,
+    resolveRange?: (size: number) => ByteRange | undefined,
+  ): Promise<BlobContent> {
     const digest = parseDigest(digestValue);
     const size = await this.store.blobs.linkedSize(repository.id, digest.value);
-    if (size === undefined) throw new RegistryError('BLOB_UNKNOWN', `blob ${digest.value} not found in ${repository.name}`, { digest: digest.value });
+    if (size === undefined)
+      throw new RegistryError('BLOB_UNKNOWN', `blob ${digest.value} not found in ${repository.name}`, {
+        digest: digest.value,
+      });
     // Before any byte is read or URL made: a repository whose KMS key is disabled reads nothing.
     await this.keys.assertReadable(repository);
     const access = this.keys.access(repository, digest.value);
     const delivery = await this.blobs.delivery(digest, access);
     // The store answers the client's Range itself.
-    if (delivery.kind === 'redirect') return { digest: digest.value, size, body: { kind: 'redirect', url: delivery.url } };
+    if (delivery.kind === 'redirect')
+      return { digest: digest.value, size, body: { kind: 'redirect', url: delivery.url } };
     const range = resolveRange?.(size);
     try {
       // Large blobs are opened on the worker thread (the main thread only moves bytes); small
@@ -104,11 +133,17 @@ export class BlobService {
       const file = await this.blobs.openRandomAccess(digest, access, opening);
       const body: BlobBody = file
         ? { kind: 'file', file }
-        : { kind: 'stream', stream: await this.blobs.open(digest, access, range?.start, range && range.end - range.start + 1, opening) };
+        : {
+            kind: 'stream',
+            stream: await this.blobs.open(digest, access, range?.start, range && range.end - range.start + 1, opening),
+          };
       return range ? { digest: digest.value, size, range, body } : { digest: digest.value, size, body };
     } catch (err) {
       // Linked in metadata but gone from storage (deleted out of band): unknown, not a crash.
-      if (err instanceof PathNotFoundError) throw new RegistryError('BLOB_UNKNOWN', `blob ${digest.value} is missing from storage`, { digest: digest.value });
+      if (err instanceof PathNotFoundError)
+        throw new RegistryError('BLOB_UNKNOWN', `blob ${digest.value} is missing from storage`, {
+          digest: digest.value,
+        });
       throw err;
     }
   }

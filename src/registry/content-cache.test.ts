@@ -34,8 +34,14 @@ test('entries that are views of larger buffers keep no more than the cache bound
     cache.set(digest, slab.subarray(1024, 1024 + 700));
   }
   const held = retained(cache, digests);
-  assert.ok(held.bytes <= maxBytes, `the cache keeps ${held.bytes} bytes of buffers (${held.entries} entries), over its bound of ${maxBytes}`);
-  assert.ok(held.entries >= Math.floor(maxBytes / 700) - 1, `only ${held.entries} entries kept: the bound should fit ~${Math.floor(maxBytes / 700)}`);
+  assert.ok(
+    held.bytes <= maxBytes,
+    `the cache keeps ${held.bytes} bytes of buffers (${held.entries} entries), over its bound of ${maxBytes}`,
+  );
+  assert.ok(
+    held.entries >= Math.floor(maxBytes / 700) - 1,
+    `only ${held.entries} entries kept: the bound should fit ~${Math.floor(maxBytes / 700)}`,
+  );
   assert.ok(cache.heldBytes <= maxBytes);
 });
 
@@ -53,7 +59,10 @@ test('small pooled buffers (Buffer.from) are kept on their own, not with their p
     if (garbage.length > 10) garbage.splice(0, 2);
   }
   const held = retained(cache, digests);
-  assert.ok(held.bytes <= maxBytes, `the cache keeps ${held.bytes} bytes of buffers (${held.entries} entries), over its bound of ${maxBytes}`);
+  assert.ok(
+    held.bytes <= maxBytes,
+    `the cache keeps ${held.bytes} bytes of buffers (${held.entries} entries), over its bound of ${maxBytes}`,
+  );
 });
 
 test('cached bytes are the bytes given, whole buffers are kept as they are, and the oldest go first', () => {

@@ -37,7 +37,11 @@ export class DataKeys {
   /** Unwrapped keys by digest, data key id and wrapping key: a read checks the wrapping key's state first. */
   private readonly cache = new Map<string, DataKey>();
 
-  constructor(private readonly store: MetadataStore, private readonly master: MasterKey, private readonly kms: KeyService) {}
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly master: MasterKey,
+    private readonly kms: KeyService,
+  ) {}
 
   /** The key that wraps a repository's data keys. */
   wrappingKey(repository: Repository): string {
@@ -94,7 +98,12 @@ export class DataKeys {
   /** Records the wrap of a blob's data key for the repository (before the sealed bytes become the blob). */
   async record(repository: Repository, digest: string, id: string, raw: Buffer): Promise<void> {
     const wrappingKey = this.wrappingKey(repository);
-    await this.store.blobKeys.put({ digest, id, wrappingKey, wrapped: await this.wrap(wrappingKey, raw, blobContext(digest, id)) });
+    await this.store.blobKeys.put({
+      digest,
+      id,
+      wrappingKey,
+      wrapped: await this.wrap(wrappingKey, raw, blobContext(digest, id)),
+    });
   }
 
   /**
@@ -109,7 +118,9 @@ export class DataKeys {
     const cached = this.cache.get(name);
     if (cached) return cached;
     const own = await this.store.blobKeys.get(digest, id, wrapping);
-    const raw = own ? await this.unwrap(wrapping, own.wrapped, blobContext(digest, id)) : await this.derive(repository, digest, id);
+    const raw = own
+      ? await this.unwrap(wrapping, own.wrapped, blobContext(digest, id))
+      : await this.derive(repository, digest, id);
     const key = { id, key: createSecretKey(raw) };
     if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(name, key);

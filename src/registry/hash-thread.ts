@@ -12,7 +12,14 @@ import { scavenger } from './scavenge.js';
 
 export type HashRequest =
   | { op: 'create'; id: number; algorithm: string }
-  | { op: 'update'; id: number; buffer: SharedArrayBuffer; length: number; from?: number; seal?: { first: number; count: number; output?: SharedArrayBuffer } }
+  | {
+      op: 'update';
+      id: number;
+      buffer: SharedArrayBuffer;
+      length: number;
+      from?: number;
+      seal?: { first: number; count: number; output?: SharedArrayBuffer };
+    }
   | { op: 'sealer'; id: number; key: KeyObject; header: Uint8Array }
   | { op: 'opener'; id: number; key: KeyObject; header: Uint8Array }
   | { op: 'open'; id: number; buffer: SharedArrayBuffer; length: number; first: number; last: number }
@@ -25,7 +32,6 @@ export type HashReply =
   | { op: 'opened'; length: number; error?: string; integrity?: boolean }
   | { op: 'digest'; id: number; hex: string }
   | { op: 'error'; id: number; message: string };
-
 
 const hashes = new Map<number, Hash>();
 /** Keys and headers by hash (sealing its batches) or by open engine. */
@@ -58,7 +64,14 @@ parentPort?.on('message', (request: HashRequest) => {
             const sealer = keys.get(request.id);
             if (!sealer) throw new Error(`no sealer for hash ${request.id}`);
             if (!request.seal.output) throw new Error('no buffer to seal into');
-            sealedLength = sealBatch(sealer.key, sealer.header, bytes, request.seal.first, request.seal.count, new Uint8Array(request.seal.output)).length;
+            sealedLength = sealBatch(
+              sealer.key,
+              sealer.header,
+              bytes,
+              request.seal.first,
+              request.seal.count,
+              new Uint8Array(request.seal.output),
+            ).length;
           }
         } catch (err) {
           error = (err as Error).message;
@@ -75,7 +88,14 @@ parentPort?.on('message', (request: HashRequest) => {
         try {
           const opener = keys.get(request.id);
           if (!opener) throw new Error(`no key for open engine ${request.id}`);
-          length = openBatch(opener.key, opener.header, new Uint8Array(request.buffer), request.length, request.first, request.last);
+          length = openBatch(
+            opener.key,
+            opener.header,
+            new Uint8Array(request.buffer),
+            request.length,
+            request.first,
+            request.last,
+          );
         } catch (err) {
           error = (err as Error).message;
           integrity = err instanceof IntegrityError;
@@ -98,6 +118,10 @@ parentPort?.on('message', (request: HashRequest) => {
         break;
     }
   } catch (err) {
-    parentPort!.postMessage({ op: 'error', id: (request as { id: number }).id, message: (err as Error).message } satisfies HashReply);
+    parentPort!.postMessage({
+      op: 'error',
+      id: (request as { id: number }).id,
+      message: (err as Error).message,
+    } satisfies HashReply);
   }
 });

@@ -15,21 +15,27 @@ import { HashWorker, type RunningHash } from './hash-worker.js';
 
 it('matches node:crypto for interleaved hashes, odd chunk sizes, sha512 and empty input', async () => {
   const worker = new HashWorker();
-  const inputs = Array.from({ length: 12 }, (_, i) => randomBytes(i === 0 ? 0 : 1 + Math.floor(Math.random() * 5_000_000)));
-  const results = await Promise.all(inputs.map(async (bytes, i) => {
-    const algorithm = i % 3 === 0 ? 'sha512' : 'sha256';
-    const hash = worker.create(algorithm);
-    const dropped = worker.create('sha256');
-    for (let offset = 0; offset < bytes.length;) {
-      const size = 1 + Math.floor(Math.random() * 300_000);
-      await hash.update(bytes.subarray(offset, offset + size));
-      await dropped.update(bytes.subarray(offset, offset + size));
-      offset += size;
-    }
-    dropped.drop();
-    return { algorithm, hex: await hash.digest() };
-  }));
-  results.forEach(({ algorithm, hex }, i) => assert.equal(hex, createHash(algorithm).update(inputs[i]!).digest('hex'), `input ${i}`));
+  const inputs = Array.from({ length: 12 }, (_, i) =>
+    randomBytes(i === 0 ? 0 : 1 + Math.floor(Math.random() * 5_000_000)),
+  );
+  const results = await Promise.all(
+    inputs.map(async (bytes, i) => {
+      const algorithm = i % 3 === 0 ? 'sha512' : 'sha256';
+      const hash = worker.create(algorithm);
+      const dropped = worker.create('sha256');
+      for (let offset = 0; offset < bytes.length; ) {
+        const size = 1 + Math.floor(Math.random() * 300_000);
+        await hash.update(bytes.subarray(offset, offset + size));
+        await dropped.update(bytes.subarray(offset, offset + size));
+        offset += size;
+      }
+      dropped.drop();
+      return { algorithm, hex: await hash.digest() };
+    }),
+  );
+  results.forEach(({ algorithm, hex }, i) =>
+    assert.equal(hex, createHash(algorithm).update(inputs[i]!).digest('hex'), `input ${i}`),
+  );
 });
 
 it('refuses to feed a finished hash', async () => {
@@ -51,7 +57,10 @@ describe('sealing and opening on the worker', () => {
       const id = randomUUID();
       await blobs.createUpload(id, key.header);
       // Two writers, as two PATCHes: the second starts with the first's tail.
-      for (const [from, to] of [[0, BATCH + 100], [BATCH + 100, bytes.length]] as const) {
+      for (const [from, to] of [
+        [0, BATCH + 100],
+        [BATCH + 100, bytes.length],
+      ] as const) {
         const writer = await blobs.uploadWriter(id, key.key);
         const parts = [];
         for (let at = from; at < to; at += 300_001) parts.push(bytes.subarray(at, Math.min(to, at + 300_001)));
@@ -82,7 +91,13 @@ describe('sealing and opening on the worker', () => {
     const opening = (k: DataKey, h: Header) => worker.opening(k, h);
     const file = (await blobs.openRandomAccess(digest, { storeEncrypted: false, resolve: async () => key }, opening))!;
     try {
-      for (const [start, length] of [[0, bytes.length], [SEGMENT - 1, 2], [BATCH - 5, BATCH + 10], [bytes.length - 1, 1], [7, 3 * BATCH]] as const) {
+      for (const [start, length] of [
+        [0, bytes.length],
+        [SEGMENT - 1, 2],
+        [BATCH - 5, BATCH + 10],
+        [bytes.length - 1, 1],
+        [7, 3 * BATCH],
+      ] as const) {
         const out = Buffer.alloc(Math.min(length, bytes.length - start));
         let done = 0;
         while (done < out.length) done += await file.read(out.subarray(done), start + done);
@@ -94,10 +109,17 @@ describe('sealing and opening on the worker', () => {
     const stored = await driver.getContent(blobPath(digest));
     stored[HEADER + SEALED_SEGMENT * 20 + 3]! ^= 1;
     await driver.putContent(blobPath(digest), stored);
-    const damaged = (await blobs.openRandomAccess(digest, { storeEncrypted: false, resolve: async () => key }, opening))!;
+    const damaged = (await blobs.openRandomAccess(
+      digest,
+      { storeEncrypted: false, resolve: async () => key },
+      opening,
+    ))!;
     try {
       assert.equal(await damaged.read(Buffer.alloc(100), 0), 100, 'segments before the damage still read');
-      await assert.rejects(damaged.read(Buffer.alloc(100), 20 * SEGMENT), { name: 'IntegrityError', message: /segment 20 failed authentication/ });
+      await assert.rejects(damaged.read(Buffer.alloc(100), 20 * SEGMENT), {
+        name: 'IntegrityError',
+        message: /segment 20 failed authentication/,
+      });
     } finally {
       await damaged.close();
     }
@@ -128,7 +150,15 @@ describe('reading ahead', () => {
       const file = (await blobs.openRandomAccess(digest, access, opening))!;
       try {
         // Sequential reads of changing sizes, a jump back, a jump forward, then sequential again.
-        const reads: [number, number][] = [[0, BATCH], [BATCH, BATCH], [2 * BATCH, 100_000], [2 * BATCH + 100_000, 3 * SEGMENT + 7], [10, 20], [4 * BATCH - 1, BATCH], [5 * BATCH - 1, BATCH]];
+        const reads: [number, number][] = [
+          [0, BATCH],
+          [BATCH, BATCH],
+          [2 * BATCH, 100_000],
+          [2 * BATCH + 100_000, 3 * SEGMENT + 7],
+          [10, 20],
+          [4 * BATCH - 1, BATCH],
+          [5 * BATCH - 1, BATCH],
+        ];
         for (const [start, length] of reads) {
           const out = Buffer.alloc(Math.min(length, bytes.length - start));
           assert.equal(await file.read(out, start), out.length, `${start}+${length}`);
@@ -143,9 +173,16 @@ describe('reading ahead', () => {
       const damaged = (await blobs.openRandomAccess(digest, access, opening))!;
       try {
         const out = Buffer.alloc(BATCH);
-        assert.equal(await damaged.read(out, 0), BATCH, 'the batch before the damage reads while the damaged one is read ahead');
+        assert.equal(
+          await damaged.read(out, 0),
+          BATCH,
+          'the batch before the damage reads while the damaged one is read ahead',
+        );
         assert.ok(out.equals(bytes.subarray(0, BATCH)));
-        await assert.rejects(damaged.read(out, BATCH), { name: 'IntegrityError', message: new RegExp(`segment ${BATCH / SEGMENT + 3} failed authentication`) });
+        await assert.rejects(damaged.read(out, BATCH), {
+          name: 'IntegrityError',
+          message: new RegExp(`segment ${BATCH / SEGMENT + 3} failed authentication`),
+        });
       } finally {
         await damaged.close();
       }
@@ -160,7 +197,8 @@ describe('reading ahead', () => {
       // The first segment of each batch read from storage, in the order the reads start.
       const opened: number[] = [];
       const blobs = watchedStore(driver, (position) => {
-        if (position >= HEADER && (position - HEADER) % SEALED_SEGMENT === 0) opened.push((position - HEADER) / SEALED_SEGMENT);
+        if (position >= HEADER && (position - HEADER) % SEALED_SEGMENT === 0)
+          opened.push((position - HEADER) / SEALED_SEGMENT);
       });
       const file = (await blobs.openRandomAccess(digest, access, opening))!;
       const batches = (...indexes: number[]) => indexes.map((i) => i * (BATCH / SEGMENT));
@@ -195,7 +233,9 @@ describe('reading ahead', () => {
         if (position >= HEADER) opened++;
       });
       const readers = 10;
-      const files = await Promise.all(Array.from({ length: readers }, async () => (await blobs.openRandomAccess(digest, access, opening))!));
+      const files = await Promise.all(
+        Array.from({ length: readers }, async () => (await blobs.openRandomAccess(digest, access, opening))!),
+      );
       try {
         const out = Buffer.alloc(BATCH);
         for (let n = 0; n < 4; n++) {
@@ -221,13 +261,17 @@ describe('reading ahead', () => {
         const held: { bytes: Uint8Array; done(): void; at: number }[] = [];
         // Lend the whole blob a batch at a time, giving back nothing: every view must stay intact
         // while later batches are opened (none may reuse a batch still lent).
-        for (let at = 0; at < bytes.length;) {
+        for (let at = 0; at < bytes.length; ) {
           const lent = await file.lend!(at, BATCH);
           assert.ok(lent.bytes.length > 0 && lent.bytes.length <= BATCH);
           held.push({ ...lent, at });
           at += lent.bytes.length;
         }
-        for (const view of held) assert.ok(Buffer.from(view.bytes).equals(bytes.subarray(view.at, view.at + view.bytes.length)), `view at ${view.at}`);
+        for (const view of held)
+          assert.ok(
+            Buffer.from(view.bytes).equals(bytes.subarray(view.at, view.at + view.bytes.length)),
+            `view at ${view.at}`,
+          );
         for (const view of held) view.done();
         held[0]!.done(); // a second done changes nothing
         // Given back, batches are reused, and what is lent now is still right. A jump opens what
@@ -237,7 +281,10 @@ describe('reading ahead', () => {
         assert.ok(Buffer.from(mid.bytes).equals(bytes.subarray(BATCH + 100, 2 * BATCH + 100)));
         mid.done();
         const rest = await file.lend!(2 * BATCH + 100, BATCH);
-        assert.ok(Buffer.from(rest.bytes).equals(bytes.subarray(2 * BATCH + 100, 2 * BATCH + SEGMENT)), 'the rest of the 17th segment');
+        assert.ok(
+          Buffer.from(rest.bytes).equals(bytes.subarray(2 * BATCH + 100, 2 * BATCH + SEGMENT)),
+          'the rest of the 17th segment',
+        );
         const next = await file.lend!(2 * BATCH + SEGMENT, BATCH);
         assert.ok(Buffer.from(next.bytes).equals(bytes.subarray(2 * BATCH + SEGMENT, 3 * BATCH + SEGMENT)));
         rest.done();
@@ -250,7 +297,13 @@ describe('reading ahead', () => {
 
     it(`streams a blob (as from a store without positioned reads) a batch at a time on the ${engine} engine`, async () => {
       const { driver, blobs, bytes, digest, access, opening } = await storedBlob(engine, 4 * BATCH + 4321);
-      for (const [start, length] of [[0, bytes.length], [BATCH - 3, BATCH + 10], [SEGMENT + 1, 3 * BATCH], [4 * BATCH, 4321], [bytes.length - 1, 1]] as const) {
+      for (const [start, length] of [
+        [0, bytes.length],
+        [BATCH - 3, BATCH + 10],
+        [SEGMENT + 1, 3 * BATCH],
+        [4 * BATCH, 4321],
+        [bytes.length - 1, 1],
+      ] as const) {
         const parts: Buffer[] = [];
         for await (const part of await blobs.open(digest, access, start, length, opening)) parts.push(part as Buffer);
         assert.ok(Buffer.concat(parts).equals(bytes.subarray(start, start + length)), `${start}+${length}`);
@@ -262,13 +315,20 @@ describe('reading ahead', () => {
         break;
       }
       const stored = await driver.getContent(blobPath(digest));
-      stored[HEADER + SEALED_SEGMENT * (2 * BATCH / SEGMENT + 1) + 9]! ^= 1;
+      stored[HEADER + SEALED_SEGMENT * ((2 * BATCH) / SEGMENT + 1) + 9]! ^= 1;
       await driver.putContent(blobPath(digest), stored);
       const parts: Buffer[] = [];
-      await assert.rejects(async () => {
-        for await (const part of await blobs.open(digest, access, 0, undefined, opening)) parts.push(part as Buffer);
-      }, { name: 'IntegrityError', message: new RegExp(`segment ${2 * BATCH / SEGMENT + 1} failed authentication`) });
-      assert.ok(Buffer.concat(parts).equals(bytes.subarray(0, Buffer.concat(parts).length)) && Buffer.concat(parts).length <= 2 * BATCH, 'only bytes before the damage came out');
+      await assert.rejects(
+        async () => {
+          for await (const part of await blobs.open(digest, access, 0, undefined, opening)) parts.push(part as Buffer);
+        },
+        { name: 'IntegrityError', message: new RegExp(`segment ${(2 * BATCH) / SEGMENT + 1} failed authentication`) },
+      );
+      assert.ok(
+        Buffer.concat(parts).equals(bytes.subarray(0, Buffer.concat(parts).length)) &&
+          Buffer.concat(parts).length <= 2 * BATCH,
+        'only bytes before the damage came out',
+      );
     });
   }
 });

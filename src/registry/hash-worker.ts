@@ -13,7 +13,16 @@ import { Worker } from 'node:worker_threads';
 import type { DigestAlgorithm } from '../domain/digest.js';
 import type { DataKey } from '../storage/blob-store.js';
 import { IntegrityError } from '../domain/integrity.js';
-import { BATCH, BufferPool, copyBytes, OPEN_BATCH, SEALED_BATCH, sharedBuffer, type OpenEngine, type SealEngine } from '../storage/encryption/engines.js';
+import {
+  BATCH,
+  BufferPool,
+  copyBytes,
+  OPEN_BATCH,
+  SEALED_BATCH,
+  sharedBuffer,
+  type OpenEngine,
+  type SealEngine,
+} from '../storage/encryption/engines.js';
 import type { Header } from '../storage/encryption/segments.js';
 import type { HashReply, HashRequest } from './hash-thread.js';
 import { scavenger } from './scavenge.js';
@@ -45,7 +54,8 @@ export class HashWorker {
   private readonly flights = new Map<number, { count: number; wake?: () => void; failed?: boolean }>();
   private readonly digests = new Map<number, { resolve(hex: string): void; reject(err: Error): void }>();
   /** Each batch being opened, in order, and who waits for it. */
-  private readonly opens: { buffer: SharedArrayBuffer; resolve(plain: Uint8Array): void; reject(err: Error): void }[] = [];
+  private readonly opens: { buffer: SharedArrayBuffer; resolve(plain: Uint8Array): void; reject(err: Error): void }[] =
+    [];
   private readonly openPool = new BufferPool(OPEN_BATCH, POOL_LIMIT, sharedBuffer);
   /** Buffers the worker seals into, back from the file writers that wrote them. */
   readonly sealedPool = new BufferPool(SEALED_BATCH, POOL_LIMIT, sharedBuffer);
@@ -94,7 +104,8 @@ export class HashWorker {
       const owner = this.owners.shift()!;
       this.pool.give(owner.buffer);
       if (reply.error !== undefined) owner.sealed?.reject(new Error(reply.error));
-      else owner.sealed?.resolve(owner.output ? new Uint8Array(owner.output, 0, reply.sealedLength) : new Uint8Array(0));
+      else
+        owner.sealed?.resolve(owner.output ? new Uint8Array(owner.output, 0, reply.sealedLength) : new Uint8Array(0));
       const flight = this.flights.get(owner.id);
       if (flight) {
         flight.count--;
@@ -131,7 +142,8 @@ export class HashWorker {
     return {
       batch: () => new Uint8Array(this.openPool.take()),
       open: (batch, length, first, last) => {
-        if (!isBatch(batch, OPEN_BATCH)) return Promise.reject(new Error('a batch must be one of the engine\'s buffers'));
+        if (!isBatch(batch, OPEN_BATCH))
+          return Promise.reject(new Error("a batch must be one of the engine's buffers"));
         if (id === undefined) {
           id = this.nextId++;
           this.post({ op: 'opener', id, key: key.key, header: header.bytes });
@@ -176,10 +188,22 @@ export class HashWorker {
    * @internal Hands a batch to the worker at once (the caller bounds how many it has there):
    * bytes from `from` feed the hash, and `count` whole segments from `first` are sealed.
    */
-  sendBatch(id: number, buffer: SharedArrayBuffer, length: number, from: number, first: number, count: number): Promise<Uint8Array> {
+  sendBatch(
+    id: number,
+    buffer: SharedArrayBuffer,
+    length: number,
+    from: number,
+    first: number,
+    count: number,
+  ): Promise<Uint8Array> {
     if (!this.usable(id)) return Promise.reject(new Error('the hashing worker failed'));
     const output = count > 0 ? this.sealedPool.take() : undefined;
-    return new Promise((resolve, reject) => this.postUpdate({ id, buffer, output, sealed: { resolve, reject } }, { op: 'update', id, buffer, length, from, seal: { first, count, output } }));
+    return new Promise((resolve, reject) =>
+      this.postUpdate(
+        { id, buffer, output, sealed: { resolve, reject } },
+        { op: 'update', id, buffer, length, from, seal: { first, count, output } },
+      ),
+    );
   }
 
   /** Whether the hash is still running on a live worker. */
@@ -240,7 +264,10 @@ class WorkerHash implements RunningHash {
   private filled = 0;
   private done = false;
 
-  constructor(private readonly worker: HashWorker, private readonly id: number) {}
+  constructor(
+    private readonly worker: HashWorker,
+    private readonly id: number,
+  ) {}
 
   async update(chunk: Uint8Array): Promise<void> {
     if (this.done) throw new Error('hash already finished');
@@ -277,7 +304,7 @@ class WorkerHash implements RunningHash {
           this.worker.sealWith(this.id, key, header);
           registered = true;
         }
-        if (!isBatch(batch, BUFFER)) return Promise.reject(new Error('a batch must be one of the engine\'s buffers'));
+        if (!isBatch(batch, BUFFER)) return Promise.reject(new Error("a batch must be one of the engine's buffers"));
         return this.worker.sendBatch(this.id, batch.buffer, length, fresh, first, count);
       },
       release: (sealed) => this.worker.sealedPool.give(sealed.buffer),

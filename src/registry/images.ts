@@ -16,7 +16,13 @@ export interface ImageRef {
   imageTag?: string;
 }
 
-export type ImageFailureCode = 'InvalidImageDigest' | 'InvalidImageTag' | 'ImageTagDoesNotMatchDigest' | 'ImageNotFound' | 'MissingDigestAndTag' | 'ImageReferencedByManifestList';
+export type ImageFailureCode =
+  | 'InvalidImageDigest'
+  | 'InvalidImageTag'
+  | 'ImageTagDoesNotMatchDigest'
+  | 'ImageNotFound'
+  | 'MissingDigestAndTag'
+  | 'ImageReferencedByManifestList';
 
 export interface ImageFailure {
   imageId: ImageRef;
@@ -50,7 +56,9 @@ export interface FetchedImage {
 
 type Resolution = { record: ManifestRecord } | { failure: ImageFailure };
 
-const fail = (imageId: ImageRef, failureCode: ImageFailureCode, failureReason: string): Resolution => ({ failure: { imageId, failureCode, failureReason } });
+const fail = (imageId: ImageRef, failureCode: ImageFailureCode, failureReason: string): Resolution => ({
+  failure: { imageId, failureCode, failureReason },
+});
 
 /** The same image id asked for twice is served once. */
 function unique(ids: ImageRef[]): ImageRef[] {
@@ -60,25 +68,49 @@ function unique(ids: ImageRef[]): ImageRef[] {
 }
 
 export class ImageService {
-  constructor(private readonly store: MetadataStore, private readonly access: RepositoryAccess, private readonly manifests: ManifestService) {}
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly access: RepositoryAccess,
+    private readonly manifests: ManifestService,
+  ) {}
 
   /** ListImages: one id per tag, one per untagged manifest. */
-  async ids(ctx: RequestContext, name: string, filter: ImageFilter, page: { after?: ImageId; limit: number }): Promise<ImagePage<ImageId, ImageId>> {
+  async ids(
+    ctx: RequestContext,
+    name: string,
+    filter: ImageFilter,
+    page: { after?: ImageId; limit: number },
+  ): Promise<ImagePage<ImageId, ImageId>> {
     const repository = await this.access.existing(ctx, name, Actions.ListImages);
     if (filter.imageStatus !== 'ACTIVE' && filter.imageStatus !== 'ANY') return { repository, items: [] };
-    const rows = await this.store.images.ids(repository.id, filter.tagStatus, page.after ? { after: page.after, limit: page.limit + 1 } : { limit: page.limit + 1 });
+    const rows = await this.store.images.ids(
+      repository.id,
+      filter.tagStatus,
+      page.after ? { after: page.after, limit: page.limit + 1 } : { limit: page.limit + 1 },
+    );
     if (rows.length <= page.limit) return { repository, items: rows };
     const items = rows.slice(0, page.limit);
     return { repository, items, next: items[items.length - 1]! };
   }
 
   /** DescribeImages without image ids: every image, by digest. */
-  async list(ctx: RequestContext, name: string, filter: ImageFilter, page: { last?: string; limit: number }): Promise<ImagePage<DescribedImage, string>> {
+  async list(
+    ctx: RequestContext,
+    name: string,
+    filter: ImageFilter,
+    page: { last?: string; limit: number },
+  ): Promise<ImagePage<DescribedImage, string>> {
     const repository = await this.access.existing(ctx, name, Actions.DescribeImages);
     if (filter.imageStatus !== 'ACTIVE' && filter.imageStatus !== 'ANY') return { repository, items: [] };
-    const rows = await this.store.images.list(repository.id, filter.tagStatus, page.last === undefined ? { limit: page.limit + 1 } : { last: page.last, limit: page.limit + 1 });
+    const rows = await this.store.images.list(
+      repository.id,
+      filter.tagStatus,
+      page.last === undefined ? { limit: page.limit + 1 } : { last: page.last, limit: page.limit + 1 },
+    );
     const items = await this.sized(repository, rows.slice(0, page.limit));
-    return rows.length > page.limit ? { repository, items, next: items[items.length - 1]!.digest } : { repository, items };
+    return rows.length > page.limit
+      ? { repository, items, next: items[items.length - 1]!.digest }
+      : { repository, items };
   }
 
   /** DescribeImages with image ids: each must name an image of the repository (ImageNotFound otherwise). */
@@ -90,17 +122,33 @@ export class ImageService {
       if ('failure' in resolved) {
         const { failureCode, failureReason } = resolved.failure;
         if (failureCode === 'InvalidImageDigest') throw new RegistryError('DIGEST_INVALID', failureReason, id);
-        if (failureCode === 'InvalidImageTag' || failureCode === 'MissingDigestAndTag') throw new RegistryError('TAG_INVALID', failureReason, id);
-        throw new RegistryError('MANIFEST_UNKNOWN', `The image with imageId {imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'} does not exist within the repository with name '${name}' in the registry with id '${repository.accountId}'`, id);
+        if (failureCode === 'InvalidImageTag' || failureCode === 'MissingDigestAndTag')
+          throw new RegistryError('TAG_INVALID', failureReason, id);
+        throw new RegistryError(
+          'MANIFEST_UNKNOWN',
+          `The image with imageId {imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'} does not exist within the repository with name '${name}' in the registry with id '${repository.accountId}'`,
+          id,
+        );
       }
       if (!digests.includes(resolved.record.digest)) digests.push(resolved.record.digest);
     }
     const records = new Map((await this.store.images.get(repository.id, digests)).map((r) => [r.digest, r]));
-    return { repository, items: await this.sized(repository, digests.flatMap((d) => records.get(d) ?? [])) };
+    return {
+      repository,
+      items: await this.sized(
+        repository,
+        digests.flatMap((d) => records.get(d) ?? []),
+      ),
+    };
   }
 
   /** BatchGetImage: the stored manifests of the images, when their media type is accepted. */
-  async batchGet(ctx: RequestContext, name: string, ids: ImageRef[], acceptedMediaTypes?: string[]): Promise<{ repository: Repository; images: FetchedImage[]; failures: ImageFailure[] }> {
+  async batchGet(
+    ctx: RequestContext,
+    name: string,
+    ids: ImageRef[],
+    acceptedMediaTypes?: string[],
+  ): Promise<{ repository: Repository; images: FetchedImage[]; failures: ImageFailure[] }> {
     const repository = await this.access.existing(ctx, name, Actions.BatchGetImage);
     const images: FetchedImage[] = [];
     const failures: ImageFailure[] = [];
@@ -114,14 +162,21 @@ export class ImageService {
       let bytes: Buffer | undefined;
       if (acceptedMediaTypes && !acceptedMediaTypes.includes(record.mediaType)) {
         // By tag, as on /v2: converted to an accepted format when one can be made.
-        const converted = id.imageTag !== undefined && id.imageDigest === undefined
-          ? await this.manifests.inFormat(repository, record, id.imageTag, acceptedMediaTypes).catch((err: unknown) => {
-            if (err instanceof RegistryError && err.code === 'MANIFEST_UNKNOWN') return undefined;
-            throw err;
-          })
-          : undefined;
+        const converted =
+          id.imageTag !== undefined && id.imageDigest === undefined
+            ? await this.manifests
+                .inFormat(repository, record, id.imageTag, acceptedMediaTypes)
+                .catch((err: unknown) => {
+                  if (err instanceof RegistryError && err.code === 'MANIFEST_UNKNOWN') return undefined;
+                  throw err;
+                })
+            : undefined;
         if (!converted) {
-          failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: `Requested image is a ${record.mediaType}, which is not among the accepted media types` });
+          failures.push({
+            imageId: id,
+            failureCode: 'ImageNotFound',
+            failureReason: `Requested image is a ${record.mediaType}, which is not among the accepted media types`,
+          });
           continue;
         }
         await this.manifests.recordPull(repository.id, converted.source);
@@ -132,7 +187,11 @@ export class ImageService {
         bytes = await this.manifests.bytes(repository, record);
         await this.manifests.recordPull(repository.id, record.digest);
       }
-      images.push({ imageId: { imageDigest: record.digest, ...(id.imageTag !== undefined && { imageTag: id.imageTag }) }, record, bytes });
+      images.push({
+        imageId: { imageDigest: record.digest, ...(id.imageTag !== undefined && { imageTag: id.imageTag }) },
+        record,
+        bytes,
+      });
     }
     return { repository, images, failures };
   }
@@ -141,7 +200,11 @@ export class ImageService {
    * BatchDeleteImage. By tag: removes the tag, and the image with its last tag (as ECR does)
    * unless an index of the repository still names it. By digest: removes the image with all its tags.
    */
-  async batchDelete(ctx: RequestContext, name: string, ids: ImageRef[]): Promise<{ repository: Repository; deleted: ImageRef[]; failures: ImageFailure[] }> {
+  async batchDelete(
+    ctx: RequestContext,
+    name: string,
+    ids: ImageRef[],
+  ): Promise<{ repository: Repository; deleted: ImageRef[]; failures: ImageFailure[] }> {
     const repository = await this.access.existing(ctx, name, Actions.BatchDeleteImage);
     const deleted: ImageRef[] = [];
     const failures: ImageFailure[] = [];
@@ -166,7 +229,11 @@ export class ImageService {
       }
       const parents = await this.store.images.parents(repository.id, digest);
       if (parents.length > 0) {
-        failures.push({ imageId: id, failureCode: 'ImageReferencedByManifestList', failureReason: `Requested image referenced by manifest list: [${parents.join(', ')}]` });
+        failures.push({
+          imageId: id,
+          failureCode: 'ImageReferencedByManifestList',
+          failureReason: `Requested image referenced by manifest list: [${parents.join(', ')}]`,
+        });
         continue;
       }
       const [image] = await this.store.images.get(repository.id, [digest]);
@@ -174,26 +241,46 @@ export class ImageService {
         failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' });
         continue;
       }
-      deleted.push(...(image.tags.length === 0 ? [{ imageDigest: digest }] : image.tags.map((tag) => ({ imageDigest: digest, imageTag: tag }))));
+      deleted.push(
+        ...(image.tags.length === 0
+          ? [{ imageDigest: digest }]
+          : image.tags.map((tag) => ({ imageDigest: digest, imageTag: tag }))),
+      );
     }
     return { repository, deleted, failures };
   }
 
   private async sized(repository: Repository, records: ImageRecord[]): Promise<DescribedImage[]> {
-    const sizes = await this.store.images.sizes(repository.id, records.map((r) => r.digest));
+    const sizes = await this.store.images.sizes(
+      repository.id,
+      records.map((r) => r.digest),
+    );
     return records.map((r) => ({ ...r, size: sizes.get(r.digest) ?? 0 }));
   }
 
   private async resolve(repository: Repository, id: ImageRef): Promise<Resolution> {
     const { imageDigest, imageTag } = id;
-    if (imageDigest === undefined && imageTag === undefined) return fail(id, 'MissingDigestAndTag', 'Invalid request parameters: both tag and digest cannot be null');
-    if (imageDigest !== undefined && !tryParseDigest(imageDigest)) return fail(id, 'InvalidImageDigest', 'Invalid request parameters: image digest should satisfy the regex \'[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+\'');
-    if (imageTag !== undefined && !isTag(imageTag)) return fail(id, 'InvalidImageTag', 'Invalid request parameters: image tag should satisfy the regex \'[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}\'');
-    const record = imageTag !== undefined
-      ? await this.store.tags.resolve(repository.id, imageTag)
-      : await this.store.manifests.get(repository.id, imageDigest!);
+    if (imageDigest === undefined && imageTag === undefined)
+      return fail(id, 'MissingDigestAndTag', 'Invalid request parameters: both tag and digest cannot be null');
+    if (imageDigest !== undefined && !tryParseDigest(imageDigest))
+      return fail(
+        id,
+        'InvalidImageDigest',
+        "Invalid request parameters: image digest should satisfy the regex '[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+'",
+      );
+    if (imageTag !== undefined && !isTag(imageTag))
+      return fail(
+        id,
+        'InvalidImageTag',
+        "Invalid request parameters: image tag should satisfy the regex '[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}'",
+      );
+    const record =
+      imageTag !== undefined
+        ? await this.store.tags.resolve(repository.id, imageTag)
+        : await this.store.manifests.get(repository.id, imageDigest!);
     if (!record) return fail(id, 'ImageNotFound', 'Requested image not found');
-    if (imageDigest !== undefined && record.digest !== imageDigest) return fail(id, 'ImageTagDoesNotMatchDigest', 'Invalid tag/digest pair');
+    if (imageDigest !== undefined && record.digest !== imageDigest)
+      return fail(id, 'ImageTagDoesNotMatchDigest', 'Invalid tag/digest pair');
     return { record };
   }
 }

@@ -22,7 +22,10 @@ export type LayerUrlResult =
 
 /** Why a token was refused. */
 export class LayerUrlError extends Error {
-  constructor(readonly reason: 'invalid' | 'expired', message: string) {
+  constructor(
+    readonly reason: 'invalid' | 'expired',
+    message: string,
+  ) {
     super(message);
     this.name = 'LayerUrlError';
   }
@@ -59,11 +62,20 @@ export class LayerUrlService {
     const presigned = await this.blobs.storeUrl(repository, digest);
     if (presigned) return { kind: 'presigned', url: presigned.url, digest, expiresAt: presigned.expiresAt };
     const exp = now + this.ttlMs;
-    return { kind: 'issued', token: this.codec.sign({ v: 1, r: repository.id, d: digest, e: exp }), digest, expiresAt: exp };
+    return {
+      kind: 'issued',
+      token: this.codec.sign({ v: 1, r: repository.id, d: digest, e: exp }),
+      digest,
+      expiresAt: exp,
+    };
   }
 
   /** Opens the layer a valid, unexpired token names, whole or a range of it. */
-  async open(token: string, resolveRange?: (size: number) => ByteRange | undefined, now = Date.now()): Promise<BlobContent> {
+  async open(
+    token: string,
+    resolveRange?: (size: number) => ByteRange | undefined,
+    now = Date.now(),
+  ): Promise<BlobContent> {
     const grant = this.verify(token, now);
     return this.blobs.openLinked(grant.repositoryId, grant.digest, resolveRange);
   }
@@ -71,8 +83,10 @@ export class LayerUrlService {
   private verify(token: string, now: number): Grant {
     const body = this.codec.open(token);
     if (!body) throw new LayerUrlError('invalid', 'the layer URL is malformed or its signature does not match');
-    if (body.v !== 1 || typeof body.r !== 'string' || typeof body.d !== 'string' || typeof body.e !== 'number') throw new LayerUrlError('invalid', 'malformed layer URL');
-    if (body.e <= now) throw new LayerUrlError('expired', 'the layer URL has expired: ask GetDownloadUrlForLayer for a new one');
+    if (body.v !== 1 || typeof body.r !== 'string' || typeof body.d !== 'string' || typeof body.e !== 'number')
+      throw new LayerUrlError('invalid', 'malformed layer URL');
+    if (body.e <= now)
+      throw new LayerUrlError('expired', 'the layer URL has expired: ask GetDownloadUrlForLayer for a new one');
     return { repositoryId: body.r, digest: body.d, exp: body.e };
   }
 }

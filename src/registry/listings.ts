@@ -22,20 +22,32 @@ export interface ReferrersPage {
 }
 
 export class ListingService {
-  constructor(private readonly store: MetadataStore, private readonly access: RepositoryAccess) {}
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly access: RepositoryAccess,
+  ) {}
 
   async tags(ctx: RequestContext, name: string, page: PageRequest): Promise<PageResult> {
     const repository = await this.access.existing(ctx, name, Actions.ListImages);
-    return paginate(page, (last, limit) => this.store.tags.list(repository.id, last === undefined ? { limit } : { last, limit }));
+    return paginate(page, (last, limit) =>
+      this.store.tags.list(repository.id, last === undefined ? { limit } : { last, limit }),
+    );
   }
 
   /** Repository names of the account's registry. Per-repository visibility arrives with IAM. */
   async catalog(ctx: RequestContext, page: PageRequest): Promise<PageResult> {
     await this.access.authorizeAll(ctx, Actions.DescribeRepositories);
-    return paginate(page, (last, limit) => this.store.repositories.list(ctx.accountId, last === undefined ? { limit } : { last, limit }));
+    return paginate(page, (last, limit) =>
+      this.store.repositories.list(ctx.accountId, last === undefined ? { limit } : { last, limit }),
+    );
   }
 
-  async referrers(ctx: RequestContext, name: string, digestValue: string, artifactType?: string): Promise<ReferrersResult> {
+  async referrers(
+    ctx: RequestContext,
+    name: string,
+    digestValue: string,
+    artifactType?: string,
+  ): Promise<ReferrersResult> {
     if (artifactType !== undefined && !isMediaType(artifactType)) {
       throw new RegistryError('UNSUPPORTED', 'artifactType must be a media type', { artifactType }, { status: 400 });
     }
@@ -48,20 +60,38 @@ export class ListingService {
       // Referrers"). Where repositories are made by the first push, a name nothing was pushed to
       // yet is a repository that holds nothing: it has no referrers. Elsewhere the repository is
       // not found, and NAME_UNKNOWN stays ("assuming a repository is found").
-      if (!(err instanceof RegistryError && err.code === 'NAME_UNKNOWN' && this.access.createsRepositoriesOnPush)) throw err;
-      return { index: { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [] }, filtered: artifactType !== undefined };
+      if (!(err instanceof RegistryError && err.code === 'NAME_UNKNOWN' && this.access.createsRepositoriesOnPush))
+        throw err;
+      return {
+        index: { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [] },
+        filtered: artifactType !== undefined,
+      };
     }
     const manifests = await this.descriptors(repository, digest.value, artifactType);
-    return { index: { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests }, filtered: artifactType !== undefined };
+    return {
+      index: { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests },
+      filtered: artifactType !== undefined,
+    };
   }
 
   /** The referrers of a subject of one of `artifactTypes` (any when empty), `limit` at a time after the digest `after` (ECR's ListImageReferrers). */
-  async referrersPage(ctx: RequestContext, name: string, digestValue: string, artifactTypes: readonly string[], page: { after?: string; limit: number }): Promise<ReferrersPage> {
+  async referrersPage(
+    ctx: RequestContext,
+    name: string,
+    digestValue: string,
+    artifactTypes: readonly string[],
+    page: { after?: string; limit: number },
+  ): Promise<ReferrersPage> {
     const repository = await this.access.existing(ctx, name, Actions.BatchGetImage);
-    const all = (await this.descriptors(repository, parseDigest(digestValue).value)).filter((d) => artifactTypes.length === 0 || (d.artifactType !== undefined && artifactTypes.includes(d.artifactType)));
+    const all = (await this.descriptors(repository, parseDigest(digestValue).value)).filter(
+      (d) => artifactTypes.length === 0 || (d.artifactType !== undefined && artifactTypes.includes(d.artifactType)),
+    );
     const start = page.after === undefined ? 0 : all.findIndex((d) => d.digest === page.after) + 1;
     if (start === 0 && page.after !== undefined) {
-      throw new ManagementError('INVALID_PARAMETER', "Invalid parameter at 'nextToken' failed to satisfy constraint: 'the referrer it continues after is gone'");
+      throw new ManagementError(
+        'INVALID_PARAMETER',
+        "Invalid parameter at 'nextToken' failed to satisfy constraint: 'the referrer it continues after is gone'",
+      );
     }
     const referrers = all.slice(start, start + page.limit);
     return { referrers, ...(start + page.limit < all.length && { next: referrers[referrers.length - 1]!.digest }) };

@@ -5,9 +5,22 @@
 // Manifest bytes, stored and converted, are sealed blobs like layers (data-keys.ts): every read
 // is one of a repository, through that repository's wrap of the blob's data key.
 import type { KeyObject } from 'node:crypto';
-import { familyOf, IMAGE_TYPE, LIST_TYPE, convertImage, convertList, type Family } from '../domain/conversions/docker-oci.js';
+import {
+  familyOf,
+  IMAGE_TYPE,
+  LIST_TYPE,
+  convertImage,
+  convertList,
+  type Family,
+} from '../domain/conversions/docker-oci.js';
 import { signPrettyJws } from '../domain/conversions/jws.js';
-import { plan, selectPlatform, servableFormats, type Accepted, type Platform } from '../domain/conversions/negotiate.js';
+import {
+  plan,
+  selectPlatform,
+  servableFormats,
+  type Accepted,
+  type Platform,
+} from '../domain/conversions/negotiate.js';
 import { GZIPPED_EMPTY_TAR, toSchema1Payload } from '../domain/conversions/to-schema1.js';
 import { digestOf, parseDigest, type Digest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
@@ -51,7 +64,8 @@ const IMAGE_CONFIGS = new Set<string>([MediaTypes.ociConfig, MediaTypes.dockerCo
 
 function isArtifact(record: StoredLike): boolean {
   if (record.subjectDigest) return true;
-  if (record.mediaType === MediaTypes.ociManifest || record.mediaType === MediaTypes.dockerManifest) return !IMAGE_CONFIGS.has(record.artifactType ?? '');
+  if (record.mediaType === MediaTypes.ociManifest || record.mediaType === MediaTypes.dockerManifest)
+    return !IMAGE_CONFIGS.has(record.artifactType ?? '');
   return record.artifactType !== null;
 }
 
@@ -110,7 +124,15 @@ export class ManifestFormats {
   /** A conversion of one of the repository's manifests, by the converted digest. */
   async byDigest(repository: Repository, digest: string): Promise<Served | undefined> {
     const conversion = await this.store.conversions.byDigest(repository.id, digest);
-    return conversion && { digest: conversion.digest, mediaType: conversion.mediaType, size: conversion.size, contentDigest: conversion.contentDigest, source: conversion.sourceDigest };
+    return (
+      conversion && {
+        digest: conversion.digest,
+        mediaType: conversion.mediaType,
+        size: conversion.size,
+        contentDigest: conversion.contentDigest,
+        source: conversion.sourceDigest,
+      }
+    );
   }
 
   /** What a client with `accepted` gets for the manifest a tag names. */
@@ -129,13 +151,20 @@ export class ManifestFormats {
       case 'convert':
         return this.convert(repository, record, decision.to, tag).catch(orAsStored);
       case 'platform':
-        return this.platformChild(repository, record).then((child) => this.negotiate(repository, child, accepted, tag), orAsStored);
+        return this.platformChild(repository, record).then(
+          (child) => this.negotiate(repository, child, accepted, tag),
+          orAsStored,
+        );
       case 'refuse':
-        throw new RegistryError('MANIFEST_UNKNOWN', `${repository.name}:${tag} exists only as ${servableFormats(record.mediaType, artifact).join(', ')}, none of which the request accepts`, {
-          tag,
-          available: servableFormats(record.mediaType, artifact),
-          accepted: [...accepted.types],
-        });
+        throw new RegistryError(
+          'MANIFEST_UNKNOWN',
+          `${repository.name}:${tag} exists only as ${servableFormats(record.mediaType, artifact).join(', ')}, none of which the request accepts`,
+          {
+            tag,
+            available: servableFormats(record.mediaType, artifact),
+            accepted: [...accepted.types],
+          },
+        );
     }
   }
 
@@ -146,7 +175,11 @@ export class ManifestFormats {
     const entry = selectPlatform(body.manifests, this.options.defaultPlatform);
     const child = entry && (await this.store.manifests.get(repository.id, entry.digest));
     if (!child) {
-      throw new RegistryError('MANIFEST_UNKNOWN', `the list has no ${name} image, and the request accepts no list type`, { available: servableFormats(list.mediaType, false), platform: name });
+      throw new RegistryError(
+        'MANIFEST_UNKNOWN',
+        `the list has no ${name} image, and the request accepts no list type`,
+        { available: servableFormats(list.mediaType, false), platform: name },
+      );
     }
     return child;
   }
@@ -162,7 +195,12 @@ export class ManifestFormats {
     let contentDigest: string | null = null;
     if (isSchema1(to)) {
       const layers = body.layers as Descriptor[];
-      const payload = toSchema1Payload(layers, await this.config(repository, body.config as Descriptor), repository.name, tag);
+      const payload = toSchema1Payload(
+        layers,
+        await this.config(repository, body.config as Descriptor),
+        repository.name,
+        tag,
+      );
       if (payload.includes(GZIPPED_EMPTY_TAR.digest)) await this.linkEmptyTar(repository);
       // The source's creation time signs: the same conversion is the same bytes on every node.
       bytes = signPrettyJws(payload, await this.signingKey(), new Date(record.createdAt));
@@ -170,12 +208,22 @@ export class ManifestFormats {
       contentDigest = digestOf(bytes);
     } else {
       const family = familyOf(to)!;
-      bytes = to === IMAGE_TYPE[family] ? convertImage(body, family) : convertList(body, family, await this.children(repository, body, family, tag));
+      bytes =
+        to === IMAGE_TYPE[family]
+          ? convertImage(body, family)
+          : convertList(body, family, await this.children(repository, body, family, tag));
       digest = digestOf(bytes);
     }
     await this.keep(repository, parseDigest(contentDigest ?? digest), bytes);
     const stored = await this.store.conversions.put({
-      repositoryId: repository.id, sourceDigest: record.digest, variant, digest, mediaType: to, size: bytes.length, contentDigest, createdAt: Date.now(),
+      repositoryId: repository.id,
+      sourceDigest: record.digest,
+      variant,
+      digest,
+      mediaType: to,
+      size: bytes.length,
+      contentDigest,
+      createdAt: Date.now(),
     });
     if (!stored) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${record.digest} was deleted`);
     // Another node may have kept its conversion first: serve that one, as every node will.
@@ -183,7 +231,12 @@ export class ManifestFormats {
   }
 
   /** Each child of a list converted to `family` (children already in it stay as they are). */
-  private async children(repository: Repository, body: Record<string, unknown>, family: Family, tag: string): Promise<Map<string, { digest: string; size: number }>> {
+  private async children(
+    repository: Repository,
+    body: Record<string, unknown>,
+    family: Family,
+    tag: string,
+  ): Promise<Map<string, { digest: string; size: number }>> {
     const out = new Map<string, { digest: string; size: number }>();
     for (const entry of (body.manifests ?? []) as Descriptor[]) {
       if (familyOf(entry.mediaType) === family) {
@@ -192,7 +245,10 @@ export class ManifestFormats {
       }
       const child = await this.store.manifests.get(repository.id, entry.digest);
       if (!child || isArtifact(child)) continue;
-      const target = entry.mediaType === MediaTypes.dockerManifestList || entry.mediaType === MediaTypes.ociIndex ? LIST_TYPE[family] : IMAGE_TYPE[family];
+      const target =
+        entry.mediaType === MediaTypes.dockerManifestList || entry.mediaType === MediaTypes.ociIndex
+          ? LIST_TYPE[family]
+          : IMAGE_TYPE[family];
       try {
         out.set(entry.digest, await this.convert(repository, child, target, tag));
       } catch (err) {
@@ -209,15 +265,23 @@ export class ManifestFormats {
   private async readBody(repository: Repository, record: StoredLike): Promise<Record<string, unknown>> {
     const text = (await this.read(repository, record)).toString('utf8');
     if (!jsonDepthWithin(text, MAX_JSON_DEPTH)) {
-      throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${record.digest} nests deeper than ${MAX_JSON_DEPTH} levels and is served only as stored`);
+      throw new RegistryError(
+        'MANIFEST_UNKNOWN',
+        `manifest ${record.digest} nests deeper than ${MAX_JSON_DEPTH} levels and is served only as stored`,
+      );
     }
     return JSON.parse(text) as Record<string, unknown>;
   }
 
   private async config(repository: Repository, config: Descriptor): Promise<Buffer> {
     const size = await this.store.blobs.linkedSize(repository.id, config.digest);
-    if (size === undefined) throw new RegistryError('MANIFEST_UNKNOWN', `the image config ${config.digest} is not in the repository`);
-    if (size > this.options.maxConfigBytes) throw new RegistryError('MANIFEST_UNKNOWN', `the image config is too large to convert to schema 1 (${size} bytes)`);
+    if (size === undefined)
+      throw new RegistryError('MANIFEST_UNKNOWN', `the image config ${config.digest} is not in the repository`);
+    if (size > this.options.maxConfigBytes)
+      throw new RegistryError(
+        'MANIFEST_UNKNOWN',
+        `the image config is too large to convert to schema 1 (${size} bytes)`,
+      );
     return this.readBlob(repository, parseDigest(config.digest));
   }
 

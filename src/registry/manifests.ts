@@ -61,7 +61,12 @@ export class ManifestService {
     return describe(await this.find(repository, reference, accept));
   }
 
-  async get(ctx: RequestContext, name: string, reference: string, accept?: AcceptHeader): Promise<StoredManifest & { bytes: Buffer }> {
+  async get(
+    ctx: RequestContext,
+    name: string,
+    reference: string,
+    accept?: AcceptHeader,
+  ): Promise<StoredManifest & { bytes: Buffer }> {
     const repository = await this.access.existing(ctx, name, Actions.BatchGetImage);
     const served = await this.find(repository, reference, accept);
     const bytes = await this.formats.read(repository, served);
@@ -75,18 +80,34 @@ export class ManifestService {
   }
 
   /** Validates and stores a manifest under a tag or its digest, plus any extra `tags`. */
-  async put(ctx: RequestContext, name: string, reference: string, bytes: Buffer, contentType: string | undefined, extraTags: string[] = []): Promise<PutResult> {
+  async put(
+    ctx: RequestContext,
+    name: string,
+    reference: string,
+    bytes: Buffer,
+    contentType: string | undefined,
+    extraTags: string[] = [],
+  ): Promise<PutResult> {
     // Every check before anything is stored: a refused manifest must leave no new repository
     // and no new blob link behind.
     const target = await this.access.pushTarget(ctx, name, Actions.PutImage);
     if (bytes.length > this.options.maxManifestBytes) {
-      throw new RegistryError('SIZE_INVALID', `manifest exceeds the limit of ${this.options.maxManifestBytes} bytes`, { limit: this.options.maxManifestBytes }, { status: 413 });
+      throw new RegistryError(
+        'SIZE_INVALID',
+        `manifest exceeds the limit of ${this.options.maxManifestBytes} bytes`,
+        { limit: this.options.maxManifestBytes },
+        { status: 413 },
+      );
     }
     const ref = parseReference(reference);
     const tags = [...(ref.kind === 'tag' ? [ref.tag] : []), ...extraTags.map(assertTag)];
     const algorithm = ref.kind === 'digest' ? ref.digest.algorithm : 'sha256';
     const bytesDigest = digestOf(bytes, algorithm);
-    const digestMismatch = (actual: string) => new RegistryError('DIGEST_INVALID', `manifest has digest ${actual}, not ${reference}`, { expected: reference, actual });
+    const digestMismatch = (actual: string) =>
+      new RegistryError('DIGEST_INVALID', `manifest has digest ${actual}, not ${reference}`, {
+        expected: reference,
+        actual,
+      });
     let manifest: ParsedManifest;
     try {
       manifest = await parseManifest(bytes, contentType);
@@ -106,7 +127,13 @@ export class ManifestService {
     if (needsEmptyBlob) await this.linkEmptyBlob(repository);
 
     await this.formats.keep(repository, parseDigest(contentDigest ?? digest), bytes);
-    const result: PutResult = { digest, mediaType: manifest.mediaType, tags, unchanged, ...(manifest.subject && { subject: manifest.subject.digest }) };
+    const result: PutResult = {
+      digest,
+      mediaType: manifest.mediaType,
+      tags,
+      unchanged,
+      ...(manifest.subject && { subject: manifest.subject.digest }),
+    };
     if (unchanged) return result;
     const outcome = await this.store.manifests.put(
       {
@@ -134,18 +161,30 @@ export class ManifestService {
   async delete(ctx: RequestContext, name: string, reference: string): Promise<void> {
     const repository = await this.access.existing(ctx, name, Actions.BatchDeleteImage);
     const ref = parseReference(reference);
-    const deleted = ref.kind === 'tag'
-      ? await this.store.tags.delete(repository.id, ref.tag)
-      : await this.store.manifests.delete(repository.id, ref.digest.value);
-    if (!deleted) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} not found in ${name}`, { reference });
+    const deleted =
+      ref.kind === 'tag'
+        ? await this.store.tags.delete(repository.id, ref.tag)
+        : await this.store.manifests.delete(repository.id, ref.digest.value);
+    if (!deleted)
+      throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} not found in ${name}`, { reference });
   }
 
   /**
    * A tagged manifest in one of `mediaTypes` (ECR BatchGetImage's acceptedMediaTypes): as stored
    * or converted as for a /v2 client with that Accept. MANIFEST_UNKNOWN when it cannot be.
    */
-  async inFormat(repository: Repository, record: ManifestRecord, tag: string, mediaTypes: string[]): Promise<Served & { bytes: Buffer }> {
-    const served = await this.formats.negotiate(repository, record, { types: new Set(mediaTypes), wildcard: false, legacy: false }, tag);
+  async inFormat(
+    repository: Repository,
+    record: ManifestRecord,
+    tag: string,
+    mediaTypes: string[],
+  ): Promise<Served & { bytes: Buffer }> {
+    const served = await this.formats.negotiate(
+      repository,
+      record,
+      { types: new Set(mediaTypes), wildcard: false, legacy: false },
+      tag,
+    );
     return { ...served, bytes: await this.formats.read(repository, served) };
   }
 
@@ -159,23 +198,31 @@ export class ManifestService {
    * as it is, or a conversion served earlier under that digest.
    */
   private async find(repository: Repository, reference: string, accept: AcceptHeader): Promise<Served> {
-    const unknown = () => new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} not found in ${repository.name}`, { reference });
+    const unknown = () =>
+      new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} not found in ${repository.name}`, { reference });
     // A reference that is neither a tag nor a digest names no manifest: a pull answers 404
     // MANIFEST_UNKNOWN (end-3 fails with 404 only), as Distribution and the conformance suite expect.
     let ref: Reference;
     try {
       ref = parseReference(reference);
     } catch (err) {
-      if (err instanceof RegistryError && (err.code === 'TAG_INVALID' || err.code === 'DIGEST_INVALID')) throw unknown();
+      if (err instanceof RegistryError && (err.code === 'TAG_INVALID' || err.code === 'DIGEST_INVALID'))
+        throw unknown();
       throw err;
     }
     if (ref.kind === 'tag') {
-      const record = await this.lookups.read(`${repository.id} ${reference}`, () => this.store.tags.resolve(repository.id, ref.tag));
+      const record = await this.lookups.read(`${repository.id} ${reference}`, () =>
+        this.store.tags.resolve(repository.id, ref.tag),
+      );
       if (!record) throw unknown();
       return this.formats.negotiate(repository, record, parseAccept(accept), ref.tag);
     }
-    const record = await this.lookups.read(`${repository.id} ${reference}`, () => this.store.manifests.get(repository.id, ref.digest.value));
-    const served = record ? { ...record, source: record.digest } : await this.formats.byDigest(repository, ref.digest.value);
+    const record = await this.lookups.read(`${repository.id} ${reference}`, () =>
+      this.store.manifests.get(repository.id, ref.digest.value),
+    );
+    const served = record
+      ? { ...record, source: record.digest }
+      : await this.formats.byDigest(repository, ref.digest.value);
     if (!served) throw unknown();
     return served;
   }
@@ -204,15 +251,28 @@ export class ManifestService {
       }
       if (size === undefined) missing.push({ digest: blob.digest, reason: 'blob not found in repository' });
       else if (!manifest.unsized && size !== blob.size) {
-        throw new RegistryError('MANIFEST_INVALID', `descriptor of ${blob.digest} says ${blob.size} bytes, the blob has ${size}`, { digest: blob.digest });
+        throw new RegistryError(
+          'MANIFEST_INVALID',
+          `descriptor of ${blob.digest} says ${blob.size} bytes, the blob has ${size}`,
+          { digest: blob.digest },
+        );
       }
     }
-    const present = repository ? await this.store.manifests.existing(repository.id, manifest.manifests.map((m) => m.digest)) : new Set<string>();
+    const present = repository
+      ? await this.store.manifests.existing(
+          repository.id,
+          manifest.manifests.map((m) => m.digest),
+        )
+      : new Set<string>();
     for (const child of manifest.manifests) {
       if (!present.has(child.digest)) missing.push({ digest: child.digest, reason: MISSING_MANIFEST });
     }
     if (missing.length > 0) {
-      throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest references ${missing.length} unknown blob(s) or manifest(s): ${missing[0]!.digest}`, { missing });
+      throw new RegistryError(
+        'MANIFEST_BLOB_UNKNOWN',
+        `manifest references ${missing.length} unknown blob(s) or manifest(s): ${missing[0]!.digest}`,
+        { missing },
+      );
     }
     return needsEmptyBlob;
   }

@@ -16,12 +16,16 @@ export interface PageResult {
 
 export function parsePageSize(n: string | undefined): number | undefined {
   if (n === undefined || n === '') return undefined;
-  if (!/^\d{1,9}$/.test(n)) throw new RegistryError('PAGINATION_NUMBER_INVALID', `n must be a non-negative integer, got "${n}"`, { n });
+  if (!/^\d{1,9}$/.test(n))
+    throw new RegistryError('PAGINATION_NUMBER_INVALID', `n must be a non-negative integer, got "${n}"`, { n });
   return Number(n);
 }
 
 /** Fetches one page (one extra row tells whether there is a next page). */
-export async function paginate(request: PageRequest, fetch: (last: string | undefined, limit: number) => Promise<string[]>): Promise<PageResult> {
+export async function paginate(
+  request: PageRequest,
+  fetch: (last: string | undefined, limit: number) => Promise<string[]>,
+): Promise<PageResult> {
   const requested = parsePageSize(request.n);
   if (requested === 0) return { items: [] };
   const size = Math.min(requested ?? MAX_PAGE, MAX_PAGE);

@@ -30,14 +30,20 @@ function validate(text: string, what: 'repository' | 'registry'): PolicyDocument
     return parsePolicy(text, { kind: 'resource', maxLength: POLICY_LIMITS[what] });
   } catch (err) {
     if (!(err instanceof PolicyValidationError)) throw err;
-    throw new ManagementError('INVALID_PARAMETER', `Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid ${what} policy provided': ${err.message}`);
+    throw new ManagementError(
+      'INVALID_PARAMETER',
+      `Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid ${what} policy provided': ${err.message}`,
+    );
   }
 }
 
 export class PolicyService {
   private readonly principals: PrincipalDirectory;
 
-  constructor(private readonly store: MetadataStore, private readonly access: RepositoryAccess) {
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly access: RepositoryAccess,
+  ) {
     this.principals = new PrincipalDirectory(store);
   }
 
@@ -46,7 +52,10 @@ export class PolicyService {
     const document = validate(text, what);
     const unknown = await this.principals.firstUnknown(document);
     if (unknown) {
-      throw new ManagementError('INVALID_PARAMETER', `Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid ${what} policy provided': ${unknown.element}: ${JSON.stringify(unknown.principal)} does not exist`);
+      throw new ManagementError(
+        'INVALID_PARAMETER',
+        `Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid ${what} policy provided': ${unknown.element}: ${JSON.stringify(unknown.principal)} does not exist`,
+      );
     }
     return document;
   }
@@ -55,22 +64,38 @@ export class PolicyService {
    * Sets the repository's policy. Without `force`, a policy that would deny the caller the
    * right to set the policy again is refused (ECR's lockout protection).
    */
-  async setRepositoryPolicy(ctx: RequestContext, name: string, policyText: string, force: boolean): Promise<RepositoryPolicy> {
+  async setRepositoryPolicy(
+    ctx: RequestContext,
+    name: string,
+    policyText: string,
+    force: boolean,
+  ): Promise<RepositoryPolicy> {
     const repository = await this.access.existing(ctx, name, Actions.SetRepositoryPolicy);
     const document = await this.valid(policyText, 'repository');
     const resource = this.access.repositoryArn(ctx.accountId, name);
     if (!force && ctx.principal.kind !== 'anonymous') {
       const caller = callerOf(ctx.principal);
       const decision = evaluate({
-        caller, action: this.access.policyAction(Actions.SetRepositoryPolicy), resource, resourceAccount: arnAccount(resource) ?? ctx.accountId,
-        context: buildContext(caller, ctx.facts ?? {}, Date.now()), identityPolicies: [], resourcePolicies: [{ name: 'repository', document }],
+        caller,
+        action: this.access.policyAction(Actions.SetRepositoryPolicy),
+        resource,
+        resourceAccount: arnAccount(resource) ?? ctx.accountId,
+        context: buildContext(caller, ctx.facts ?? {}, Date.now()),
+        identityPolicies: [],
+        resourcePolicies: [{ name: 'repository', document }],
       });
       if (decision.effect === 'ExplicitDeny') {
-        throw new ManagementError('INVALID_PARAMETER', `Invalid parameter at 'PolicyText' failed to satisfy constraint: 'The repository policy would prevent you from setting it again (statement ${decision.statement?.sid ?? decision.statement?.index}); set force to override'`);
+        throw new ManagementError(
+          'INVALID_PARAMETER',
+          `Invalid parameter at 'PolicyText' failed to satisfy constraint: 'The repository policy would prevent you from setting it again (statement ${decision.statement?.sid ?? decision.statement?.index}); set force to override'`,
+        );
       }
     }
     if (!(await this.store.policies.setRepositoryPolicy(repository.id, policyText, Date.now()))) {
-      throw new ManagementError('INVALID_PARAMETER', `The repository with name '${name}' was deleted while its policy was set`);
+      throw new ManagementError(
+        'INVALID_PARAMETER',
+        `The repository with name '${name}' was deleted while its policy was set`,
+      );
     }
     this.access.policiesChanged();
     return { registryId: ctx.accountId, repositoryName: name, policyText };
@@ -115,10 +140,16 @@ export class PolicyService {
   }
 
   private noRepositoryPolicy(ctx: RequestContext, name: string): ManagementError {
-    return new ManagementError('REPOSITORY_POLICY_NOT_FOUND', `Repository policy does not exist for the repository with name '${name}' in the registry with id '${ctx.accountId}'`);
+    return new ManagementError(
+      'REPOSITORY_POLICY_NOT_FOUND',
+      `Repository policy does not exist for the repository with name '${name}' in the registry with id '${ctx.accountId}'`,
+    );
   }
 
   private noRegistryPolicy(ctx: RequestContext): ManagementError {
-    return new ManagementError('REGISTRY_POLICY_NOT_FOUND', `Registry policy does not exist in the registry with id '${ctx.accountId}'`);
+    return new ManagementError(
+      'REGISTRY_POLICY_NOT_FOUND',
+      `Registry policy does not exist in the registry with id '${ctx.accountId}'`,
+    );
   }
 }

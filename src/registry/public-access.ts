@@ -57,17 +57,25 @@ export class PublicRepositoryAccess extends RepositoryAccess {
 
   /** Refusals name the registry by its account id, on every face. */
   override async existing(ctx: RequestContext, name: string, action: Action): Promise<Repository> {
-    return super.existing(ctx, name, action).catch((err: unknown) => { throw inAccountTerms(err); });
+    return super.existing(ctx, name, action).catch((err: unknown) => {
+      throw inAccountTerms(err);
+    });
   }
 
   override async pushTarget(ctx: RequestContext, name: string, action: Action): Promise<Repository | undefined> {
-    return super.pushTarget(ctx, name, action).catch((err: unknown) => { throw inAccountTerms(err); });
+    return super.pushTarget(ctx, name, action).catch((err: unknown) => {
+      throw inAccountTerms(err);
+    });
   }
 
   /** Registry-level actions name the public registry: arn:aws:ecr-public::<account>:registry/<account>. */
   override async authorizeRegistry(ctx: RequestContext, action: Action): Promise<void> {
     const account = accountOfKey(ctx.accountId);
-    await this.authorizer.authorize({ principal: ctx.principal, action, resource: `arn:aws:ecr-public::${account}:registry/${account}` });
+    await this.authorizer.authorize({
+      principal: ctx.principal,
+      action,
+      resource: `arn:aws:ecr-public::${account}:registry/${account}`,
+    });
   }
 
   override parseRepositoryArn(arn: string): { accountId: string; name: string } | undefined {

@@ -24,7 +24,12 @@ test('one write per image per interval', async () => {
   await recorder.record('r', 'sha256:b', 10_999);
   await recorder.record('other', 'sha256:a', 10_999);
   await recorder.record('r', 'sha256:a', 11_000);
-  assert.deepEqual(writes, [['r', 'sha256:a', 10_000], ['r', 'sha256:b', 10_999], ['other', 'sha256:a', 10_999], ['r', 'sha256:a', 11_000]]);
+  assert.deepEqual(writes, [
+    ['r', 'sha256:a', 10_000],
+    ['r', 'sha256:b', 10_999],
+    ['other', 'sha256:a', 10_999],
+    ['r', 'sha256:a', 11_000],
+  ]);
 });
 
 test('a failed write is swallowed and tried again on the next pull', async () => {

@@ -9,7 +9,10 @@ export class PullRecorder {
   /** When this node last wrote each image's pull time, by repository id and digest. */
   private readonly written = new Map<string, number>();
 
-  constructor(private readonly images: Pick<ImageIndex, 'recordPull'>, private readonly intervalMs = PULL_RECORD_INTERVAL_MS) {}
+  constructor(
+    private readonly images: Pick<ImageIndex, 'recordPull'>,
+    private readonly intervalMs = PULL_RECORD_INTERVAL_MS,
+  ) {}
 
   /** Notes a pull; writes it when this node has not written one for the image recently. Never throws. */
   async record(repositoryId: string, digest: string, now = Date.now()): Promise<void> {

@@ -32,7 +32,10 @@ export interface RepositoryUploads {
 
 export class RepositoryService {
   constructor(
-    private readonly store: MetadataStore, private readonly access: RepositoryAccess, private readonly keys: KeyService, private readonly grants: GrantService,
+    private readonly store: MetadataStore,
+    private readonly access: RepositoryAccess,
+    private readonly keys: KeyService,
+    private readonly grants: GrantService,
     private readonly uploads: RepositoryUploads,
   ) {}
 
@@ -42,24 +45,38 @@ export class RepositoryService {
     const tags = validateTags(request.tags ?? []);
     // Tagging on creation needs the right to tag, as ECR asks.
     if (tags.length > 0) await this.access.authorize(ctx, name, Actions.TagResource);
-    const mutability = tagMutability(request.imageTagMutability ?? 'MUTABLE', request.imageTagMutabilityExclusionFilters);
+    const mutability = tagMutability(
+      request.imageTagMutability ?? 'MUTABLE',
+      request.imageTagMutabilityExclusionFilters,
+    );
     const encryptionType = request.encryption?.encryptionType ?? 'AES256';
     const kmsKey = request.encryption?.kmsKey;
     if (kmsKey !== undefined && encryptionType === 'AES256') {
-      throw new ManagementError('INVALID_PARAMETER', 'a kmsKey can only be given with the KMS or KMS_DSSE encryption type');
+      throw new ManagementError(
+        'INVALID_PARAMETER',
+        'a kmsKey can only be given with the KMS or KMS_DSSE encryption type',
+      );
     }
     // A KMS repository wraps its data keys with the key named (which must exist, be enabled and
     // usable by the creator, as its policy says), or with the account's default ECR key; it is
     // kept by ARN, fixed from now on. ECR adds a grant on the key for itself, as ECR does.
     const key = encryptionType === 'AES256' ? undefined : await this.keys.forRepository(ctx, kmsKey);
-    const repository = await this.store.repositories.create(ctx.accountId, name, {
-      ...mutability,
-      scanOnPush: request.scanOnPush ?? false,
-      encryptionType,
-      kmsKey: key?.arn ?? null,
-    }, { resourceArn: this.access.repositoryArn(ctx.accountId, name), tags });
+    const repository = await this.store.repositories.create(
+      ctx.accountId,
+      name,
+      {
+        ...mutability,
+        scanOnPush: request.scanOnPush ?? false,
+        encryptionType,
+        kmsKey: key?.arn ?? null,
+      },
+      { resourceArn: this.access.repositoryArn(ctx.accountId, name), tags },
+    );
     if (!repository) {
-      throw new ManagementError('REPOSITORY_ALREADY_EXISTS', `The repository with name '${name}' already exists in the registry with id '${ctx.accountId}'`);
+      throw new ManagementError(
+        'REPOSITORY_ALREADY_EXISTS',
+        `The repository with name '${name}' already exists in the registry with id '${ctx.accountId}'`,
+      );
     }
     if (key) await this.grants.grantToEcr(repository, key);
     return repository;
@@ -68,14 +85,18 @@ export class RepositoryService {
   /** The named repositories, in the order asked; each must exist. */
   async describeNamed(ctx: RequestContext, names: string[]): Promise<Repository[]> {
     const repositories: Repository[] = [];
-    for (const name of new Set(names)) repositories.push(await this.access.existing(ctx, name, Actions.DescribeRepositories));
+    for (const name of new Set(names))
+      repositories.push(await this.access.existing(ctx, name, Actions.DescribeRepositories));
     return repositories;
   }
 
   /** One page of the registry's repositories in byte order of name, after `last`. */
   async describePage(ctx: RequestContext, page: { last?: string; limit: number }): Promise<RepositoryPage> {
     await this.access.authorizeAll(ctx, Actions.DescribeRepositories);
-    const rows = await this.store.repositories.describe(ctx.accountId, page.last === undefined ? { limit: page.limit + 1 } : { last: page.last, limit: page.limit + 1 });
+    const rows = await this.store.repositories.describe(
+      ctx.accountId,
+      page.last === undefined ? { limit: page.limit + 1 } : { last: page.last, limit: page.limit + 1 },
+    );
     if (rows.length <= page.limit) return { repositories: rows };
     const repositories = rows.slice(0, page.limit);
     return { repositories, last: repositories[repositories.length - 1]!.name };
@@ -84,19 +105,32 @@ export class RepositoryService {
   /** Deletes the repository; one with images only when `force` (its images go with it). */
   async delete(ctx: RequestContext, name: string, force: boolean): Promise<Repository> {
     const repository = await this.access.existing(ctx, name, Actions.DeleteRepository);
-    const deleted = await this.uploads.removingUploads(repository.id, () => this.store.repositories.delete(repository.id, { ifEmpty: !force, resourceArn: this.access.repositoryArn(ctx.accountId, name) }));
+    const deleted = await this.uploads.removingUploads(repository.id, () =>
+      this.store.repositories.delete(repository.id, {
+        ifEmpty: !force,
+        resourceArn: this.access.repositoryArn(ctx.accountId, name),
+      }),
+    );
     if (deleted) {
       this.access.forget(ctx.accountId, name);
       await this.grants.retireEcrGrant(repository);
       return repository;
     }
     if (!force && (await this.store.repositories.get(ctx.accountId, name))?.id === repository.id) {
-      throw new ManagementError('REPOSITORY_NOT_EMPTY', `The repository with name '${name}' in registry with id '${ctx.accountId}' cannot be deleted because it still contains images`);
+      throw new ManagementError(
+        'REPOSITORY_NOT_EMPTY',
+        `The repository with name '${name}' in registry with id '${ctx.accountId}' cannot be deleted because it still contains images`,
+      );
     }
     throw repositoryNotFound(ctx.accountId, name);
   }
 
-  async putTagMutability(ctx: RequestContext, name: string, mutability: ImageTagMutability, filters: TagMutabilityFilter[] | undefined): Promise<Repository> {
+  async putTagMutability(
+    ctx: RequestContext,
+    name: string,
+    mutability: ImageTagMutability,
+    filters: TagMutabilityFilter[] | undefined,
+  ): Promise<Repository> {
     const repository = await this.access.existing(ctx, name, Actions.PutImageTagMutability);
     const updated = await this.store.repositories.setTagMutability(repository.id, tagMutability(mutability, filters));
     if (!updated) throw repositoryNotFound(ctx.accountId, name);

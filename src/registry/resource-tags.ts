@@ -3,13 +3,22 @@
 import type { Action } from '../domain/actions.js';
 import { Actions } from '../domain/actions.js';
 import { ManagementError } from '../domain/management-errors.js';
-import { assertTagKey, MAX_RESOURCE_TAGS, tooManyTags, validateTags, type ResourceTag } from '../domain/resource-tags.js';
+import {
+  assertTagKey,
+  MAX_RESOURCE_TAGS,
+  tooManyTags,
+  validateTags,
+  type ResourceTag,
+} from '../domain/resource-tags.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from './context.js';
 
 export class ResourceTagService {
-  constructor(private readonly store: MetadataStore, private readonly access: RepositoryAccess) {}
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly access: RepositoryAccess,
+  ) {}
 
   /** `ctx.accountId` is ignored: the ARN names the account. */
   async tag(ctx: RequestContext, resourceArn: string, tags: ResourceTag[]): Promise<void> {
@@ -34,7 +43,11 @@ export class ResourceTagService {
   /** The ARN of an existing repository the caller may do `action` on. */
   private async resource(ctx: RequestContext, resourceArn: string, action: Action): Promise<string> {
     const target = this.access.parseRepositoryArn(resourceArn);
-    if (!target) throw new ManagementError('INVALID_PARAMETER', `Invalid parameter at 'resourceArn': '${resourceArn}' is not the ARN of a repository in this registry's region`);
+    if (!target)
+      throw new ManagementError(
+        'INVALID_PARAMETER',
+        `Invalid parameter at 'resourceArn': '${resourceArn}' is not the ARN of a repository in this registry's region`,
+      );
     const repository = await this.access.existing({ ...ctx, accountId: target.accountId }, target.name, action);
     return this.access.repositoryArn(repository.accountId, repository.name);
   }

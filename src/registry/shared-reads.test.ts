@@ -10,8 +10,12 @@ function controlledStore() {
   const pending: (() => void)[] = [];
   let queries = 0;
   return {
-    set: (v: string) => { value = v; },
-    get queries() { return queries; },
+    set: (v: string) => {
+      value = v;
+    },
+    get queries() {
+      return queries;
+    },
     load: () => {
       queries++;
       const snapshot = value;

@@ -26,7 +26,12 @@ export class SharedReads<T> {
 
   private start(key: string, load: () => Promise<T>): Promise<T> {
     const result = load();
-    const entry: Running<T> = { ended: result.then(() => undefined, () => undefined) };
+    const entry: Running<T> = {
+      ended: result.then(
+        () => undefined,
+        () => undefined,
+      ),
+    };
     this.running.set(key, entry);
     // Registered before any `next`, so the entry is gone before the next query takes its place.
     void entry.ended.then(() => {

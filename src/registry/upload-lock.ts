@@ -27,7 +27,11 @@ export function leaseHolderPrefix(node: string): string {
 export class UploadLock {
   private readonly local = new KeyedLock();
 
-  constructor(private readonly uploads: UploadIndex, private readonly node: string, private readonly options: UploadLockOptions = DEFAULTS) {}
+  constructor(
+    private readonly uploads: UploadIndex,
+    private readonly node: string,
+    private readonly options: UploadLockOptions = DEFAULTS,
+  ) {}
 
   /**
    * Runs `work` holding the upload's lease; waits while another request holds it. An upload that
@@ -37,8 +41,13 @@ export class UploadLock {
     return this.local.run(id, async () => {
       const holder = `${leaseHolderPrefix(this.node)}${randomUUID()}`;
       // Tried again soon at first (a short chunk ends soon), then less often (a long one takes time).
-      for (let wait = this.options.pollMs; !(await this.take(id, holder)); wait = Math.min(wait * 2, 10 * this.options.pollMs)) {
-        if (!(await this.uploads.get(id))) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} not found`, { id });
+      for (
+        let wait = this.options.pollMs;
+        !(await this.take(id, holder));
+        wait = Math.min(wait * 2, 10 * this.options.pollMs)
+      ) {
+        if (!(await this.uploads.get(id)))
+          throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} not found`, { id });
         await sleep(wait);
       }
       return this.holding(id, holder, work);
@@ -60,15 +69,22 @@ export class UploadLock {
   }
 
   private async holding<T>(id: string, holder: string, work: () => Promise<T>): Promise<T> {
-    const renewal = setInterval(() => {
-      this.take(id, holder).catch(() => { /* the next renewal tries again; the lease outlasts two misses */ });
-    }, Math.max(1, Math.floor(this.options.leaseMs / 3)));
+    const renewal = setInterval(
+      () => {
+        this.take(id, holder).catch(() => {
+          /* the next renewal tries again; the lease outlasts two misses */
+        });
+      },
+      Math.max(1, Math.floor(this.options.leaseMs / 3)),
+    );
     renewal.unref();
     try {
       return await work();
     } finally {
       clearInterval(renewal);
-      await this.uploads.release(id, holder).catch(() => { /* it runs out on its own */ });
+      await this.uploads.release(id, holder).catch(() => {
+        /* it runs out on its own */
+      });
     }
   }
 }

@@ -12,11 +12,21 @@ export async function* hashing(source: AsyncIterable<Uint8Array>, hash: RunningH
 }
 
 /** Passes chunks through, enforcing the size limit as they stream. */
-export async function* limited(source: AsyncIterable<Uint8Array>, start: number, limit: number): AsyncIterable<Uint8Array> {
+export async function* limited(
+  source: AsyncIterable<Uint8Array>,
+  start: number,
+  limit: number,
+): AsyncIterable<Uint8Array> {
   let size = start;
   for await (const chunk of source) {
     size += chunk.length;
-    if (size > limit) throw new RegistryError('SIZE_INVALID', `blob exceeds the registry's limit of ${limit} bytes`, { limit }, { status: 413 });
+    if (size > limit)
+      throw new RegistryError(
+        'SIZE_INVALID',
+        `blob exceeds the registry's limit of ${limit} bytes`,
+        { limit },
+        { status: 413 },
+      );
     yield chunk;
   }
 }

@@ -36,7 +36,11 @@ function killed(): Error {
 /** Appends bytes to an upload's data file, as a write cut short leaves them. */
 async function appendCut(server: TestBerth, id: string, length: number): Promise<void> {
   const writer = await server.berth.driver.writer(uploadDataPath(id), true);
-  await writer.write((async function* () { yield Buffer.alloc(length, 0x5a); })());
+  await writer.write(
+    (async function* () {
+      yield Buffer.alloc(length, 0x5a);
+    })(),
+  );
   await writer.close();
 }
 
@@ -52,8 +56,18 @@ const points: CrashPoint[] = [
       };
     },
   },
-  { name: 'a PATCH cut midway through a segment', during: 'patch', cut: true, arm: (server, id) => appendCut(server, id, SEALED_SEGMENT / 2) },
-  { name: 'the final segment cut midway', during: 'put', cut: true, arm: (server, id) => appendCut(server, id, SEGMENT / 3) },
+  {
+    name: 'a PATCH cut midway through a segment',
+    during: 'patch',
+    cut: true,
+    arm: (server, id) => appendCut(server, id, SEALED_SEGMENT / 2),
+  },
+  {
+    name: 'the final segment cut midway',
+    during: 'put',
+    cut: true,
+    arm: (server, id) => appendCut(server, id, SEGMENT / 3),
+  },
   {
     name: 'the final segment is written, the process dies before its fsync',
     during: 'put',
@@ -64,7 +78,11 @@ const points: CrashPoint[] = [
         if (!path.endsWith('/data')) return writer;
         return new Proxy(writer, {
           get(target, key) {
-            if (key === 'commit') return async () => { await target.close(); throw killed(); };
+            if (key === 'commit')
+              return async () => {
+                await target.close();
+                throw killed();
+              };
             const value = Reflect.get(target, key) as unknown;
             return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
           },
@@ -76,24 +94,25 @@ const points: CrashPoint[] = [
     name: 'the final segment is durable, the process dies before the digest is recorded',
     during: 'put',
     arm({ berth }) {
-      berth.store.uploads.markVerified = async () => { throw killed(); };
+      berth.store.uploads.markVerified = async () => {
+        throw killed();
+      };
     },
   },
   {
     name: 'the digest is recorded, the process dies before the move',
     during: 'put',
     arm({ berth }) {
-      berth.driver.move = async () => { throw killed(); };
+      berth.driver.move = async () => {
+        throw killed();
+      };
     },
   },
 ];
 
 const SIZES = [2 * SEGMENT, 8 * 1024 * 1024, 8 * 1024 * 1024 + 5, 20 * 1024 * 1024];
 
-const CASES = [
-  ...SIZES.map((size) => ({ size, name: NAME })),
-  { size: 8 * 1024 * 1024, name: KMS_NAME },
-];
+const CASES = [...SIZES.map((size) => ({ size, name: NAME })), { size: 8 * 1024 * 1024, name: KMS_NAME }];
 
 describe('an upload survives the process dying at each write step', () => {
   for (const { size, name: NAME } of CASES) {
@@ -109,7 +128,10 @@ describe('an upload survives the process dying at each write step', () => {
           try {
             const app = first.berth.app;
             if (NAME === KMS_NAME) {
-              const created = await callApi(app, 'CreateRepository', { repositoryName: NAME, encryptionConfiguration: { encryptionType: 'KMS' } });
+              const created = await callApi(app, 'CreateRepository', {
+                repositoryName: NAME,
+                encryptionConfiguration: { encryptionType: 'KMS' },
+              });
               assert.equal(created.statusCode, 200, created.body);
             }
             location = await startUpload(app, NAME);
@@ -117,14 +139,18 @@ describe('an upload survives the process dying at each write step', () => {
             assert.equal((await patchUpload(app, location, data.subarray(0, half), `0-${half - 1}`)).statusCode, 202);
             confirmed = half;
             if (point.during === 'put') {
-              assert.equal((await patchUpload(app, location, data.subarray(half), `${half}-${size - 1}`)).statusCode, 202);
+              assert.equal(
+                (await patchUpload(app, location, data.subarray(half), `${half}-${size - 1}`)).statusCode,
+                202,
+              );
               confirmed = size;
             }
             await point.arm(first, id);
             if (!point.cut) {
-              const cut = point.during === 'patch'
-                ? await patchUpload(app, location, data.subarray(half), `${half}-${size - 1}`)
-                : await putUpload(app, location, digestOf(data));
+              const cut =
+                point.during === 'patch'
+                  ? await patchUpload(app, location, data.subarray(half), `${half}-${size - 1}`)
+                  : await putUpload(app, location, digestOf(data));
               assert.equal(cut.statusCode, 500, `the crash point was reached: ${cut.statusCode} ${cut.body}`);
             }
           } finally {
@@ -137,7 +163,10 @@ describe('an upload survives the process dying at each write step', () => {
             const status = await app.inject({ url: location });
             assert.equal(status.statusCode, 204, status.body);
             const stored = Number(/^0-(\d+)$/.exec(status.headers.range as string)![1]) + 1;
-            assert.ok(stored >= confirmed && stored <= size, `stores ${stored} bytes of ${size}, ${confirmed} acknowledged`);
+            assert.ok(
+              stored >= confirmed && stored <= size,
+              `stores ${stored} bytes of ${size}, ${confirmed} acknowledged`,
+            );
             if (stored < size) {
               const patched = await patchUpload(app, location, data.subarray(stored), `${stored}-${size - 1}`);
               assert.equal(patched.statusCode, 202, patched.body);

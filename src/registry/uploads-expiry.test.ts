@@ -13,7 +13,12 @@ it('the expire-uploads job removes uploads untouched for longer than the expiry,
       const res = await app.inject({ method: 'POST', url: '/v2/expiry/app/blobs/uploads/' });
       assert.equal(res.statusCode, 202);
       const location = res.headers.location as string;
-      const patch = await app.inject({ method: 'PATCH', url: location, headers: { 'content-type': 'application/octet-stream' }, payload: Buffer.alloc(1000, 1) });
+      const patch = await app.inject({
+        method: 'PATCH',
+        url: location,
+        headers: { 'content-type': 'application/octet-stream' },
+        payload: Buffer.alloc(1000, 1),
+      });
       assert.equal(patch.statusCode, 202);
       return { location, id: location.split('/').pop()! };
     };

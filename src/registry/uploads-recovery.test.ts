@@ -13,7 +13,12 @@ it('a retried PUT completes an upload whose completion failed after its bytes we
     const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
     const started = await app.inject({ method: 'POST', url: '/v2/recover/app/blobs/uploads/' });
     const location = started.headers.location as string;
-    const patched = await app.inject({ method: 'PATCH', url: location, headers: { 'content-type': 'application/octet-stream' }, payload: body });
+    const patched = await app.inject({
+      method: 'PATCH',
+      url: location,
+      headers: { 'content-type': 'application/octet-stream' },
+      payload: body,
+    });
     assert.equal(patched.statusCode, 202);
 
     // The first completion dies between moving the bytes and linking the blob.
@@ -24,7 +29,11 @@ it('a retried PUT completes an upload whose completion failed after its bytes we
     };
     const failed = await app.inject({ method: 'PUT', url: `${location}?digest=${digest}` });
     assert.equal(failed.statusCode, 500);
-    assert.equal((await app.inject({ method: 'HEAD', url: `/v2/recover/app/blobs/${digest}` })).statusCode, 404, 'not visible yet');
+    assert.equal(
+      (await app.inject({ method: 'HEAD', url: `/v2/recover/app/blobs/${digest}` })).statusCode,
+      404,
+      'not visible yet',
+    );
 
     const status = await app.inject({ method: 'GET', url: location });
     assert.equal(status.statusCode, 204);

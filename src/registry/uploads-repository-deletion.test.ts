@@ -14,7 +14,12 @@ async function openUpload(server: TestBerth, name: string): Promise<string> {
   const started = await app.inject({ method: 'POST', url: `/v2/${name}/blobs/uploads/` });
   assert.equal(started.statusCode, 202, started.body);
   const location = started.headers.location as string;
-  const patch = await app.inject({ method: 'PATCH', url: location, headers: { 'content-type': 'application/octet-stream' }, payload: Buffer.alloc(200_000, 7) });
+  const patch = await app.inject({
+    method: 'PATCH',
+    url: location,
+    headers: { 'content-type': 'application/octet-stream' },
+    payload: Buffer.alloc(200_000, 7),
+  });
   assert.equal(patch.statusCode, 202, patch.body);
   return location.split('/').pop()!;
 }
@@ -28,7 +33,7 @@ async function storedUploads(server: TestBerth): Promise<string[]> {
   }
 }
 
-it('DeleteRepository removes the bytes of the repository\'s uploads in progress, forced or not', async () => {
+it("DeleteRepository removes the bytes of the repository's uploads in progress, forced or not", async () => {
   const server = await startBerth({ listen: false });
   try {
     const kept = await openUpload(server, 'deletion/kept');
@@ -41,7 +46,10 @@ it('DeleteRepository removes the bytes of the repository\'s uploads in progress,
     assert.equal(refused.statusCode, 400, refused.body);
     assert.deepEqual(await storedUploads(server), [kept, forced, empty].sort(), 'a refused delete keeps the uploads');
 
-    const deleted = await callApi(server.berth.app, 'DeleteRepository', { repositoryName: 'deletion/forced', force: true });
+    const deleted = await callApi(server.berth.app, 'DeleteRepository', {
+      repositoryName: 'deletion/forced',
+      force: true,
+    });
     assert.equal(deleted.statusCode, 200, deleted.body);
     const deletedEmpty = await callApi(server.berth.app, 'DeleteRepository', { repositoryName: 'deletion/empty' });
     assert.equal(deletedEmpty.statusCode, 200, deletedEmpty.body);
@@ -67,7 +75,8 @@ it('the expire-uploads sweep removes upload bytes left without a session, once n
 
     const dir = join(server.dataDir, 'storage', 'uploads');
     const old = new Date(Date.now() - 2 * 3_600_000);
-    for (const id of [kept, orphan]) for (const file of readdirSync(join(dir, id))) utimesSync(join(dir, id, file), old, old);
+    for (const id of [kept, orphan])
+      for (const file of readdirSync(join(dir, id))) utimesSync(join(dir, id, file), old, old);
     assert.equal(await services.uploads.expire(day), 1);
     assert.deepEqual(await storedUploads(server), [kept], 'the orphan is gone; the session that is only idle stays');
   } finally {

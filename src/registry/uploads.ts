@@ -51,12 +51,18 @@ export interface UploadStatus {
 }
 
 /** How CompleteLayerUpload ended: ECR refuses an empty upload, a part but the last under MIN_LAYER_PART, and a layer the repository has. */
-export type LayerCompletion = { kind: 'completed'; digest: string } | { kind: 'empty' } | { kind: 'exists'; digest: string } | { kind: 'part-too-small'; size: number };
+export type LayerCompletion =
+  | { kind: 'completed'; digest: string }
+  | { kind: 'empty' }
+  | { kind: 'exists'; digest: string }
+  | { kind: 'part-too-small'; size: number };
 
 /** ECR's smallest layer part, but for the last (LayerPartTooSmallException). */
 export const MIN_LAYER_PART = 5 * 1024 * 1024;
 
-export type StartResult = { kind: 'mounted' | 'completed'; name: string; digest: string } | { kind: 'started'; upload: UploadStatus };
+export type StartResult =
+  | { kind: 'mounted' | 'completed'; name: string; digest: string }
+  | { kind: 'started'; upload: UploadStatus };
 
 /** `Range: 0-<last byte>` as the distribution API reports an upload's progress. */
 export function progressRange(size: number): string {
@@ -80,20 +86,29 @@ export class UploadService {
   }
 
   /** POST: mount, monolithic upload (with `digest`), or a new upload session. */
-  async start(ctx: RequestContext, name: string, request: { digest?: string; mount?: string; from?: string; chunk?: Chunk }): Promise<StartResult> {
+  async start(
+    ctx: RequestContext,
+    name: string,
+    request: { digest?: string; mount?: string; from?: string; chunk?: Chunk },
+  ): Promise<StartResult> {
     // Digests are checked before forPush may create the repository: a refused POST leaves none behind.
     await this.access.authorize(ctx, name, Actions.InitiateLayerUpload);
     const mount = request.mount === undefined ? undefined : parseDigest(request.mount);
     const digest = request.digest === undefined ? undefined : parseDigest(request.digest);
     const repository = await this.access.forPush(ctx, name, Actions.InitiateLayerUpload);
-    if (mount && (await this.mount(ctx, repository, mount, request.from))) return { kind: 'mounted', name, digest: mount.value };
+    if (mount && (await this.mount(ctx, repository, mount, request.from)))
+      return { kind: 'mounted', name, digest: mount.value };
     const upload = await this.create(repository);
     if (!digest) return { kind: 'started', upload: { name, id: upload, size: 0 } };
     try {
       await this.finish(repository, upload, digest, request.chunk);
     } catch (err) {
       // The client never learnt this session's id, so nothing can resume it: its bytes go now.
-      await this.locks.run(upload, () => this.discard(upload)).catch(() => { /* gone already, or expiry finds it */ });
+      await this.locks
+        .run(upload, () => this.discard(upload))
+        .catch(() => {
+          /* gone already, or expiry finds it */
+        });
       throw err;
     }
     return { kind: 'completed', name, digest: digest.value };
@@ -106,23 +121,30 @@ export class UploadService {
     const repository = await this.access.existing(ctx, name, Actions.UploadLayerPart);
     const upload = await this.session(repository, id);
     const key = (await this.forms.sealingOf(upload))?.key;
-    const size = await this.locks.run(id, () => this.freedWhenFull(id, async () => {
-      const writer = await this.blobs.uploadWriter(id, key);
-      try {
-        // The running hash waits here for the next chunk (on this node; others rebuild it).
-        this.hashes.put(id, await this.writeChunk(id, key, writer, chunk), writer.size);
-        // Touched before the lock is let go: expiry, waiting for it, sees the upload is alive.
-        await this.store.uploads.touch(id, Date.now());
-        return writer.size;
-      } finally {
-        await writer.close();
-      }
-    }));
+    const size = await this.locks.run(id, () =>
+      this.freedWhenFull(id, async () => {
+        const writer = await this.blobs.uploadWriter(id, key);
+        try {
+          // The running hash waits here for the next chunk (on this node; others rebuild it).
+          this.hashes.put(id, await this.writeChunk(id, key, writer, chunk), writer.size);
+          // Touched before the lock is let go: expiry, waiting for it, sees the upload is alive.
+          await this.store.uploads.touch(id, Date.now());
+          return writer.size;
+        } finally {
+          await writer.close();
+        }
+      }),
+    );
     return { name, id, size };
   }
 
   /** UploadLayerPart: `append`, then the part's start recorded for CompleteLayerUpload's part size rule. */
-  async appendLayerPart(ctx: RequestContext, name: string, id: string, chunk: Chunk & { range: ChunkRange }): Promise<UploadStatus> {
+  async appendLayerPart(
+    ctx: RequestContext,
+    name: string,
+    id: string,
+    chunk: Chunk & { range: ChunkRange },
+  ): Promise<UploadStatus> {
     const status = await this.append(ctx, name, id, chunk);
     await this.store.uploads.recordPart(id, chunk.range.start, MIN_LAYER_PART);
     return status;
@@ -138,10 +160,17 @@ export class UploadService {
   }
 
   /** PUT: the last (possibly empty) chunk, then verification against `digest`. */
-  async complete(ctx: RequestContext, name: string, id: string, digestValue: string | undefined, chunk?: Chunk): Promise<string> {
+  async complete(
+    ctx: RequestContext,
+    name: string,
+    id: string,
+    digestValue: string | undefined,
+    chunk?: Chunk,
+  ): Promise<string> {
     const repository = await this.access.existing(ctx, name, Actions.CompleteLayerUpload);
     await this.session(repository, id);
-    if (!digestValue) throw new RegistryError('DIGEST_INVALID', 'the digest query parameter is required to complete an upload');
+    if (!digestValue)
+      throw new RegistryError('DIGEST_INVALID', 'the digest query parameter is required to complete an upload');
     const digest = parseDigest(digestValue);
     await this.finish(repository, id, digest, chunk);
     return digest.value;
@@ -215,7 +244,9 @@ export class UploadService {
       // The repository is gone whatever happens here: a request still writing into one of its
       // uploads can make this removal fail (a directory not empty yet); the expiry sweep then
       // removes the bytes, which no session owns any more.
-      await this.blobs.deleteUpload(id).catch(() => { /* swept by expiry */ });
+      await this.blobs.deleteUpload(id).catch(() => {
+        /* swept by expiry */
+      });
     }
     return true;
   }
@@ -224,14 +255,24 @@ export class UploadService {
     const id = randomUUID();
     const now = Date.now();
     // A store-encrypted upload (plain bytes, the store's encryption) has no data key.
-    const dataKey = this.forms.uploadsStoreEncrypted(repository) ? undefined : await this.keys.forUpload(repository, id);
+    const dataKey = this.forms.uploadsStoreEncrypted(repository)
+      ? undefined
+      : await this.keys.forUpload(repository, id);
     // The row first: a byte file never exists without the session that owns it.
-    await this.store.uploads.create({ id, repositoryId: repository.id, createdAt: now, updatedAt: now, dataKey: dataKey?.wrapped ?? null });
+    await this.store.uploads.create({
+      id,
+      repositoryId: repository.id,
+      createdAt: now,
+      updatedAt: now,
+      dataKey: dataKey?.wrapped ?? null,
+    });
     try {
       await this.blobs.createUpload(id, dataKey?.header);
     } catch (err) {
       // A session without its byte file could never be written (a full disk, a failed store).
-      await this.discard(id).catch(() => { /* expiry finds what is left */ });
+      await this.discard(id).catch(() => {
+        /* expiry finds what is left */
+      });
       throw err;
     }
     return id;
@@ -246,43 +287,50 @@ export class UploadService {
   }
 
   private async finish(repository: Repository, id: string, digest: Digest, chunk: Chunk | undefined): Promise<void> {
-    await this.locks.run(id, () => this.freedWhenFull(id, async () => {
-      const upload = await this.store.uploads.get(id);
-      if (!upload) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} not found in ${repository.name}`, { id });
-      const sealing = await this.forms.sealingOf(upload);
-      const key = sealing?.key;
-      if (upload.verifiedDigest) return this.resumeVerified(repository, id, upload.verifiedDigest, digest, chunk, sealing);
-      const writer = await this.blobs.uploadWriter(id, key);
-      let hash: RunningHash;
-      try {
-        hash = await this.writeChunk(id, key, writer, chunk);
-      } catch (err) {
-        await writer.close();
-        throw err;
-      }
-      try {
-        await writer.commit();
-      } catch (err) {
-        hash.drop();
-        await writer.close();
-        throw err;
-      }
-      let actual: string;
-      if (digest.algorithm === 'sha256') actual = `sha256:${await hash.digest()}`;
-      else {
-        hash.drop();
-        actual = `${digest.algorithm}:${await (await this.rehash(id, key, writer.size, digest.algorithm)).digest()}`;
-      }
-      if (actual !== digest.value) {
-        await this.discard(id);
-        throw new RegistryError('DIGEST_INVALID', `uploaded content has digest ${actual}, not ${digest.value}`, { expected: digest.value, actual });
-      }
-      // From here a crash leaves a session that knows its bytes were verified (resumeVerified).
-      await this.store.uploads.markVerified(id, digest.value);
-      await this.place(repository, id, digest, sealing);
-      await this.store.blobs.link(repository.id, digest.value, writer.size);
-      await this.store.uploads.delete(id);
-    }));
+    await this.locks.run(id, () =>
+      this.freedWhenFull(id, async () => {
+        const upload = await this.store.uploads.get(id);
+        if (!upload)
+          throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} not found in ${repository.name}`, { id });
+        const sealing = await this.forms.sealingOf(upload);
+        const key = sealing?.key;
+        if (upload.verifiedDigest)
+          return this.resumeVerified(repository, id, upload.verifiedDigest, digest, chunk, sealing);
+        const writer = await this.blobs.uploadWriter(id, key);
+        let hash: RunningHash;
+        try {
+          hash = await this.writeChunk(id, key, writer, chunk);
+        } catch (err) {
+          await writer.close();
+          throw err;
+        }
+        try {
+          await writer.commit();
+        } catch (err) {
+          hash.drop();
+          await writer.close();
+          throw err;
+        }
+        let actual: string;
+        if (digest.algorithm === 'sha256') actual = `sha256:${await hash.digest()}`;
+        else {
+          hash.drop();
+          actual = `${digest.algorithm}:${await (await this.rehash(id, key, writer.size, digest.algorithm)).digest()}`;
+        }
+        if (actual !== digest.value) {
+          await this.discard(id);
+          throw new RegistryError('DIGEST_INVALID', `uploaded content has digest ${actual}, not ${digest.value}`, {
+            expected: digest.value,
+            actual,
+          });
+        }
+        // From here a crash leaves a session that knows its bytes were verified (resumeVerified).
+        await this.store.uploads.markVerified(id, digest.value);
+        await this.place(repository, id, digest, sealing);
+        await this.store.blobs.link(repository.id, digest.value, writer.size);
+        await this.store.uploads.delete(id);
+      }),
+    );
   }
 
   /**
@@ -294,7 +342,10 @@ export class UploadService {
     try {
       return await work();
     } catch (err) {
-      if (isStorageFull(err)) await this.discard(id).catch(() => { /* expiry finds what is left */ });
+      if (isStorageFull(err))
+        await this.discard(id).catch(() => {
+          /* expiry finds what is left */
+        });
       // A repository deleted meanwhile takes its uploads' sessions and bytes from under the work
       // (a file gone mid-write): the upload is unknown now, not a server fault.
       else if (!(err instanceof RegistryError) && !(await this.store.uploads.get(id).catch(() => undefined))) {
@@ -305,12 +356,23 @@ export class UploadService {
   }
 
   /** Completes an upload whose bytes this registry verified before a crash interrupted it. */
-  private async resumeVerified(repository: Repository, id: string, verified: string, digest: Digest, chunk: Chunk | undefined, sealing: UploadSealing): Promise<void> {
+  private async resumeVerified(
+    repository: Repository,
+    id: string,
+    verified: string,
+    digest: Digest,
+    chunk: Chunk | undefined,
+    sealing: UploadSealing,
+  ): Promise<void> {
     if (verified !== digest.value || chunk) {
-      throw new RegistryError('DIGEST_INVALID', `upload ${id} was already verified as ${verified}`, { expected: digest.value, actual: verified });
+      throw new RegistryError('DIGEST_INVALID', `upload ${id} was already verified as ${verified}`, {
+        expected: digest.value,
+        actual: verified,
+      });
     }
     // Interrupted before the move, the verified bytes (in the upload's form) are still the upload's.
-    if (!(await this.blobs.has(digest, sealing ? 'sealed' : 'store-encrypted'))) await this.place(repository, id, digest, sealing);
+    if (!(await this.blobs.has(digest, sealing ? 'sealed' : 'store-encrypted')))
+      await this.place(repository, id, digest, sealing);
     else await this.blobs.deleteUpload(id);
     const size = await this.blobs.size(digest);
     if (size === undefined) throw new Error(`verified upload ${id} has no bytes`);
@@ -349,12 +411,22 @@ export class UploadService {
   }
 
   /** Appends a chunk through the running hash; returns that hash (valid for the new size), the caller's to keep or drop. */
-  private async writeChunk(id: string, key: DataKey | undefined, writer: UploadWriter, chunk: Chunk | undefined): Promise<RunningHash> {
+  private async writeChunk(
+    id: string,
+    key: DataKey | undefined,
+    writer: UploadWriter,
+    chunk: Chunk | undefined,
+  ): Promise<RunningHash> {
     const start = writer.size;
     if (chunk?.range && chunk.range.start !== start) {
-      throw new RegistryError('RANGE_INVALID', `chunk starts at ${chunk.range.start} but the upload has ${start} bytes`, { offset: start }, {
-        headers: { Range: progressRange(start) },
-      });
+      throw new RegistryError(
+        'RANGE_INVALID',
+        `chunk starts at ${chunk.range.start} but the upload has ${start} bytes`,
+        { offset: start },
+        {
+          headers: { Range: progressRange(start) },
+        },
+      );
     }
     const hash = this.hashes.take(id, start) ?? (await this.rehash(id, key, start, 'sha256'));
     if (!chunk) return hash;
@@ -366,7 +438,11 @@ export class UploadService {
       if (writer instanceof SealedUploadWriter) await writer.writeWith(body, hash.sealing(writer.key, writer.header));
       else await writer.write(hashing(body, hash));
       if (chunk.range && writer.size !== chunk.range.end + 1) {
-        throw new RegistryError('SIZE_INVALID', `Content-Range ends at ${chunk.range.end} but the upload now has ${writer.size} bytes`, { size: writer.size });
+        throw new RegistryError(
+          'SIZE_INVALID',
+          `Content-Range ends at ${chunk.range.end} but the upload now has ${writer.size} bytes`,
+          { size: writer.size },
+        );
       }
     } catch (err) {
       hash.drop();
@@ -376,7 +452,12 @@ export class UploadService {
   }
 
   /** Rebuilds the hash of the first `size` bytes of an upload from storage. */
-  private async rehash(id: string, key: DataKey | undefined, size: number, algorithm: Digest['algorithm']): Promise<RunningHash> {
+  private async rehash(
+    id: string,
+    key: DataKey | undefined,
+    size: number,
+    algorithm: Digest['algorithm'],
+  ): Promise<RunningHash> {
     const hash = sharedHashWorker.create(algorithm);
     if (size === 0) return hash;
     try {
@@ -398,12 +479,22 @@ export class UploadService {
    * Links a blob another repository has (one the caller may read) into `repository`, unless the
    * account turned BLOB_MOUNTING off (then the client uploads it as usual).
    */
-  private async mount(ctx: RequestContext, repository: Repository, digest: Digest, from: string | undefined): Promise<boolean> {
+  private async mount(
+    ctx: RequestContext,
+    repository: Repository,
+    digest: Digest,
+    from: string | undefined,
+  ): Promise<boolean> {
     if ((await this.store.blobs.linkedSize(repository.id, digest.value)) !== undefined) return true;
     if (!blobMountingEnabled(await this.store.accountSettings.get(ctx.accountId, 'BLOB_MOUNTING'))) return false;
-    const candidates = from !== undefined
-      ? (isRepositoryName(from) ? [from] : [])
-      : (await this.store.blobs.repositoriesWith(digest.value, MOUNT_CANDIDATES)).filter((r) => r.accountId === ctx.accountId).map((r) => r.name);
+    const candidates =
+      from !== undefined
+        ? isRepositoryName(from)
+          ? [from]
+          : []
+        : (await this.store.blobs.repositoriesWith(digest.value, MOUNT_CANDIDATES))
+            .filter((r) => r.accountId === ctx.accountId)
+            .map((r) => r.name);
     for (const candidate of candidates) {
       if (!(await this.access.allowed(ctx, candidate, Actions.GetDownloadUrlForLayer))) continue;
       const source = await this.store.repositories.get(ctx.accountId, candidate);

@@ -55,7 +55,10 @@ describe('storage layout', () => {
     const sha512 = parseDigest(`sha512:cd${'1'.repeat(126)}`);
     assert.equal(blobPath(sha512), `/blobs/sha512/cd/cd${'1'.repeat(126)}/data`);
     assert.equal(uploadDir('3f1c2b7e-0000-4000-8000-000000000000'), '/uploads/3f1c2b7e-0000-4000-8000-000000000000');
-    assert.equal(uploadDataPath('3f1c2b7e-0000-4000-8000-000000000000'), '/uploads/3f1c2b7e-0000-4000-8000-000000000000/data');
+    assert.equal(
+      uploadDataPath('3f1c2b7e-0000-4000-8000-000000000000'),
+      '/uploads/3f1c2b7e-0000-4000-8000-000000000000/data',
+    );
     assert.equal(BLOBS_ROOT, '/blobs');
     assert.equal(UPLOADS_ROOT, '/uploads');
   });
@@ -81,7 +84,13 @@ describe('BlobStore', () => {
     },
   });
 
-  async function readRange(blobs: BlobStore, digest: Digest, key: DataKey, start: number, length: number): Promise<Buffer> {
+  async function readRange(
+    blobs: BlobStore,
+    digest: Digest,
+    key: DataKey,
+    start: number,
+    length: number,
+  ): Promise<Buffer> {
     const file = (await blobs.openRandomAccess(digest, keyed(key)))!;
     try {
       const out = Buffer.alloc(length);
@@ -107,7 +116,11 @@ describe('BlobStore', () => {
     await handle.close();
   }
 
-  async function upload(blobs: BlobStore, key: ReturnType<typeof generateDataKey>, ...parts: Buffer[]): Promise<string> {
+  async function upload(
+    blobs: BlobStore,
+    key: ReturnType<typeof generateDataKey>,
+    ...parts: Buffer[]
+  ): Promise<string> {
     const id = randomUUID();
     await blobs.createUpload(id, key.header);
     for (const part of parts) {
@@ -138,7 +151,9 @@ describe('BlobStore', () => {
     assert.deepEqual(await readAll(await blobs.open(digest, keyed(key), 100, 50)), bytes.subarray(100, 150));
     assert.deepEqual(await readAll(await blobs.open(digest, keyed(key), 9_990)), bytes.subarray(9_990));
     const other = generateDataKey().key;
-    await assert.rejects(blobs.read(digest, { storeEncrypted: false, resolve: async () => other }), { name: 'IntegrityError' });
+    await assert.rejects(blobs.read(digest, { storeEncrypted: false, resolve: async () => other }), {
+      name: 'IntegrityError',
+    });
   });
 
   it('reads ranges across segment boundaries, by stream and by positioned reads', async () => {
@@ -148,11 +163,22 @@ describe('BlobStore', () => {
     const digest = digestOf(bytes);
     await blobs.put(digest, bytes, key, header);
     const ranges: [number, number][] = [
-      [0, 1], [SEGMENT - 1, 2], [SEGMENT - 10, SEGMENT + 20], [SEGMENT, SEGMENT], [2 * SEGMENT + 5, SEGMENT + 772], [bytes.length - 1, 1], [0, bytes.length], [123, 2 * SEGMENT],
+      [0, 1],
+      [SEGMENT - 1, 2],
+      [SEGMENT - 10, SEGMENT + 20],
+      [SEGMENT, SEGMENT],
+      [2 * SEGMENT + 5, SEGMENT + 772],
+      [bytes.length - 1, 1],
+      [0, bytes.length],
+      [123, 2 * SEGMENT],
     ];
     for (const [start, length] of ranges) {
       const expected = bytes.subarray(start, start + length);
-      assert.deepEqual(await readAll(await blobs.open(digest, keyed(key), start, length)), expected, `stream ${start}+${length}`);
+      assert.deepEqual(
+        await readAll(await blobs.open(digest, keyed(key), start, length)),
+        expected,
+        `stream ${start}+${length}`,
+      );
       assert.deepEqual(await readRange(blobs, digest, key, start, length), expected, `positioned ${start}+${length}`);
     }
     // One positioned read larger than the scratch buffer spans many segments.
@@ -169,8 +195,15 @@ describe('BlobStore', () => {
     const digest = digestOf(bytes);
     await blobs.put(digest, bytes, key, header);
     await flip(blobPath(digest), HEADER + SEALED_SEGMENT + 7);
-    assert.deepEqual(await readRange(blobs, digest, key, 0, 100), bytes.subarray(0, 100), 'segments before the damage still read');
-    await assert.rejects(readRange(blobs, digest, key, SEGMENT, 10), { name: 'IntegrityError', message: /segment 1 failed authentication/ });
+    assert.deepEqual(
+      await readRange(blobs, digest, key, 0, 100),
+      bytes.subarray(0, 100),
+      'segments before the damage still read',
+    );
+    await assert.rejects(readRange(blobs, digest, key, SEGMENT, 10), {
+      name: 'IntegrityError',
+      message: /segment 1 failed authentication/,
+    });
     await assert.rejects(readAll(await blobs.open(digest, keyed(key))), { name: 'IntegrityError' });
     await assert.rejects(blobs.read(digest, keyed(key)), { name: 'IntegrityError' });
 
@@ -187,7 +220,10 @@ describe('BlobStore', () => {
     const sealed = await driver.getContent(blobPath(swapped));
     const a = sealed.subarray(HEADER, HEADER + SEALED_SEGMENT);
     const b = sealed.subarray(HEADER + SEALED_SEGMENT, HEADER + 2 * SEALED_SEGMENT);
-    await driver.putContent(blobPath(swapped), Buffer.concat([sealed.subarray(0, HEADER), b, a, sealed.subarray(HEADER + 2 * SEALED_SEGMENT)]));
+    await driver.putContent(
+      blobPath(swapped),
+      Buffer.concat([sealed.subarray(0, HEADER), b, a, sealed.subarray(HEADER + 2 * SEALED_SEGMENT)]),
+    );
     await assert.rejects(readRange(blobs, swapped, key, 0, 10), { name: 'IntegrityError' });
   });
 
@@ -197,7 +233,10 @@ describe('BlobStore', () => {
     const bytes = Buffer.from('sha512 content');
     const digest = digestOf(bytes, 'sha512');
     await blobs.put(digest, bytes, key, header);
-    assert.equal((await driver.stat(`/blobs/sha512/${digest.hex.slice(0, 2)}/${digest.hex}/data`)).size, sealedSize(bytes.length));
+    assert.equal(
+      (await driver.stat(`/blobs/sha512/${digest.hex.slice(0, 2)}/${digest.hex}/data`)).size,
+      sealedSize(bytes.length),
+    );
     assert.equal(await blobs.size(digest), bytes.length);
   });
 
@@ -217,19 +256,33 @@ describe('BlobStore', () => {
     await second.write(chunks(Buffer.from('world')));
     await second.close();
     assert.equal(await blobs.uploadSize(id), 11);
-    assert.equal((await driver.getContent(uploadDataPath(id))).length, HEADER, 'no whole segment yet: the bytes are in the sealed tail');
+    assert.equal(
+      (await driver.getContent(uploadDataPath(id))).length,
+      HEADER,
+      'no whole segment yet: the bytes are in the sealed tail',
+    );
     assert.equal((await readAll(blobs.uploadReader(id, key.key, 11))).toString(), 'hello world');
     assert.equal((await readAll(blobs.uploadReader(id, key.key, 5))).toString(), 'hello');
     assert.equal((await readAll(blobs.uploadReader(id, key.key, 0))).toString(), '');
     // Chunks that cross segment boundaries at odd places.
     const big = randomBytes(2 * SEGMENT + 10);
-    const other = await upload(blobs, key, big.subarray(0, 1000), big.subarray(1000, SEGMENT), big.subarray(SEGMENT, SEGMENT + 1), big.subarray(SEGMENT + 1));
+    const other = await upload(
+      blobs,
+      key,
+      big.subarray(0, 1000),
+      big.subarray(1000, SEGMENT),
+      big.subarray(SEGMENT, SEGMENT + 1),
+      big.subarray(SEGMENT + 1),
+    );
     assert.equal(await blobs.uploadSize(other), big.length);
     assert.equal((await driver.getContent(uploadDataPath(other))).length, HEADER + 2 * SEALED_SEGMENT);
     assert.deepEqual(await readAll(blobs.uploadReader(other, key.key, big.length)), big);
     assert.deepEqual(await readAll(blobs.uploadReader(other, key.key, SEGMENT + 3)), big.subarray(0, SEGMENT + 3));
     for (const upload of [id, other]) {
-      const stored = Buffer.concat([await driver.getContent(uploadDataPath(upload)), await driver.getContent(`${uploadDir(upload)}/tail`)]);
+      const stored = Buffer.concat([
+        await driver.getContent(uploadDataPath(upload)),
+        await driver.getContent(`${uploadDir(upload)}/tail`),
+      ]);
       assert.equal(stored.indexOf(Buffer.from('hello')), -1);
       assert.equal(stored.indexOf(big.subarray(0, 32)), -1);
     }
@@ -262,7 +315,10 @@ describe('BlobStore', () => {
     await second.close();
     assert.equal(await blobs.uploadSize(id), 2 * BATCH + 70_000);
     const third = await blobs.uploadWriter(id, key.key);
-    assert.equal(await third.writeWith(chunks(bytes.subarray(2 * BATCH + 70_000)), engine), bytes.length - 2 * BATCH - 70_000);
+    assert.equal(
+      await third.writeWith(chunks(bytes.subarray(2 * BATCH + 70_000)), engine),
+      bytes.length - 2 * BATCH - 70_000,
+    );
     await third.commit();
     assert.deepEqual(Buffer.concat(seen), bytes, 'the engine saw every byte once, in order');
     assert.equal((await driver.stat(uploadDataPath(id))).size, sealedSize(bytes.length));
@@ -281,7 +337,10 @@ describe('BlobStore', () => {
     const data = await driver.getContent(uploadDataPath(id));
     await driver.putContent(uploadDataPath(id), Buffer.concat([data, randomBytes(500)]));
     assert.equal(await blobs.uploadSize(id), 2 * SEGMENT + 5, 'the tail still belongs to the whole segments');
-    await driver.putContent(uploadDataPath(id), Buffer.concat([data, (await driver.getContent(uploadDataPath(id))).subarray(0, 0), randomBytes(SEALED_SEGMENT)]));
+    await driver.putContent(
+      uploadDataPath(id),
+      Buffer.concat([data, (await driver.getContent(uploadDataPath(id))).subarray(0, 0), randomBytes(SEALED_SEGMENT)]),
+    );
     assert.equal(await blobs.uploadSize(id), 3 * SEGMENT, 'a tail of fewer segments than the file is stale');
     await driver.putContent(uploadDataPath(id), Buffer.concat([data, randomBytes(500)]));
     const writer = await blobs.uploadWriter(id, key.key);
@@ -339,7 +398,10 @@ describe('BlobStore', () => {
   });
 
   it('writes only sealed blobs, and never redirects, on a driver that cannot pre-sign or whose store does not encrypt', async () => {
-    assert.throws(() => new BlobStore(driver, { redirectSeconds: 60 }), /pre-signed redirects need a storage driver that pre-signs URLs and encrypts at rest; filesystem does not/);
+    assert.throws(
+      () => new BlobStore(driver, { redirectSeconds: 60 }),
+      /pre-signed redirects need a storage driver that pre-signs URLs and encrypts at rest; filesystem does not/,
+    );
     const blobs = new BlobStore(driver);
     assert.equal(blobs.writeForm({ storeEncrypted: true }), 'sealed');
     await assert.rejects(blobs.createUpload(randomUUID(), undefined), /only written in redirect deployments/);

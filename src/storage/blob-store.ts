@@ -10,9 +10,34 @@ import type { Digest } from '../domain/digest.js';
 import { PathNotFoundError, type FileWriter, type RandomAccessFile, type StorageDriver } from './driver.js';
 import { checkKey, DecryptingFile, openSegments, toReadable, type DataKey } from './encryption/readers.js';
 import { InlineOpenEngine, type OpenEngine } from './encryption/engines.js';
-import { HEADER, newHeader, openAll, parseHeader, plainSize, sealAll, SEALED_SEGMENT, SEGMENT, segmentCount, type Header } from './encryption/segments.js';
-import { createUploadFile, EncryptedUploadWriter, layoutSize, readUpload, uploadLayout, type UploadPaths } from './encryption/upload-file.js';
-import { blobPath, storeEncryptedBlobPath, uploadDataPath, uploadDir, UPLOADS_ROOT, uploadStoreEncryptedPath } from './layout.js';
+import {
+  HEADER,
+  newHeader,
+  openAll,
+  parseHeader,
+  plainSize,
+  sealAll,
+  SEALED_SEGMENT,
+  SEGMENT,
+  segmentCount,
+  type Header,
+} from './encryption/segments.js';
+import {
+  createUploadFile,
+  EncryptedUploadWriter,
+  layoutSize,
+  readUpload,
+  uploadLayout,
+  type UploadPaths,
+} from './encryption/upload-file.js';
+import {
+  blobPath,
+  storeEncryptedBlobPath,
+  uploadDataPath,
+  uploadDir,
+  UPLOADS_ROOT,
+  uploadStoreEncryptedPath,
+} from './layout.js';
 
 export type { DataKey } from './encryption/readers.js';
 export type { Header } from './encryption/segments.js';
@@ -72,9 +97,14 @@ function uploadPaths(id: string): UploadPaths {
 }
 
 export class BlobStore {
-  constructor(readonly driver: StorageDriver, private readonly options: BlobStoreOptions = {}) {
+  constructor(
+    readonly driver: StorageDriver,
+    private readonly options: BlobStoreOptions = {},
+  ) {
     if (options.redirectSeconds !== undefined && !(driver.presignedGet && driver.encryptsAtRest)) {
-      throw new Error(`pre-signed redirects need a storage driver that pre-signs URLs and encrypts at rest; ${driver.name} does not`);
+      throw new Error(
+        `pre-signed redirects need a storage driver that pre-signs URLs and encrypts at rest; ${driver.name} does not`,
+      );
     }
   }
 
@@ -114,7 +144,8 @@ export class BlobStore {
   async size(digest: Digest): Promise<number | undefined> {
     try {
       return await this.first(digest, ['sealed', 'store-encrypted'], async (form) => {
-        const stored = (await this.driver.stat(form === 'sealed' ? blobPath(digest) : storeEncryptedBlobPath(digest))).size;
+        const stored = (await this.driver.stat(form === 'sealed' ? blobPath(digest) : storeEncryptedBlobPath(digest)))
+          .size;
         return form === 'sealed' ? plainSize(stored) : stored;
       });
     } catch (err) {
@@ -150,22 +181,41 @@ export class BlobStore {
    */
   async delivery(digest: Digest, access: BlobAccess, now = Date.now()): Promise<Delivery> {
     const seconds = this.options.redirectSeconds;
-    if (seconds === undefined || !access.storeEncrypted || !(await this.has(digest, 'store-encrypted'))) return { kind: 'stream' };
-    return { kind: 'redirect', url: await this.driver.presignedGet!(storeEncryptedBlobPath(digest), seconds), expiresAt: now + seconds * 1000 };
+    if (seconds === undefined || !access.storeEncrypted || !(await this.has(digest, 'store-encrypted')))
+      return { kind: 'stream' };
+    return {
+      kind: 'redirect',
+      url: await this.driver.presignedGet!(storeEncryptedBlobPath(digest), seconds),
+      expiresAt: now + seconds * 1000,
+    };
   }
 
   /**
    * Streams plaintext `length` bytes (all, when omitted) from `offset`, of the first form `access`
    * may read. `engine` says where sealed segments are opened (this thread by default).
    */
-  open(digest: Digest, access: BlobAccess, offset = 0, length?: number, engine: OpenEngineFactory = inlineOpening): Promise<Readable> {
-    return this.first(digest, this.forms(access), (form) => form === 'sealed'
-      ? this.openSealed(digest, access.resolve, offset, length, engine)
-      : this.driver.reader(storeEncryptedBlobPath(digest), offset, length));
+  open(
+    digest: Digest,
+    access: BlobAccess,
+    offset = 0,
+    length?: number,
+    engine: OpenEngineFactory = inlineOpening,
+  ): Promise<Readable> {
+    return this.first(digest, this.forms(access), (form) =>
+      form === 'sealed'
+        ? this.openSealed(digest, access.resolve, offset, length, engine)
+        : this.driver.reader(storeEncryptedBlobPath(digest), offset, length),
+    );
   }
 
   /** Decrypts only the segments needed. */
-  private async openSealed(digest: Digest, resolve: KeyResolver, offset: number, length: number | undefined, engine: OpenEngineFactory): Promise<Readable> {
+  private async openSealed(
+    digest: Digest,
+    resolve: KeyResolver,
+    offset: number,
+    length: number | undefined,
+    engine: OpenEngineFactory,
+  ): Promise<Readable> {
     const path = blobPath(digest);
     const stored = (await this.driver.stat(path)).size;
     const size = plainSize(stored);
@@ -179,14 +229,20 @@ export class BlobStore {
     const from = HEADER + first * SEALED_SEGMENT;
     const source = await this.driver.reader(path, from, Math.min(stored - from, (last - first + 1) * SEALED_SEGMENT));
     const count = segmentCount(size);
-    return toReadable(openSegments(source, engine(key, header), first, offset - first * SEGMENT, end - offset, count - 1));
+    return toReadable(
+      openSegments(source, engine(key, header), first, offset - first * SEGMENT, end - offset, count - 1),
+    );
   }
 
   /**
    * Positioned plaintext reads of a blob, when the driver offers positioned reads; undefined
    * otherwise (use `open`). `engine` says where sealed segments are opened (this thread by default).
    */
-  async openRandomAccess(digest: Digest, access: BlobAccess, engine: OpenEngineFactory = inlineOpening): Promise<RandomAccessFile | undefined> {
+  async openRandomAccess(
+    digest: Digest,
+    access: BlobAccess,
+    engine: OpenEngineFactory = inlineOpening,
+  ): Promise<RandomAccessFile | undefined> {
     const driver = this.driver;
     if (!driver.openRandomAccess) return undefined;
     return this.first(digest, this.forms(access), async (form) => {
@@ -250,7 +306,8 @@ export class BlobStore {
   /** Starts an upload's byte file: sealed (with `header`), or store-encrypted plain bytes (without). */
   async createUpload(id: string, header: Header | undefined): Promise<void> {
     if (header) return createUploadFile(this.driver, uploadPaths(id), header);
-    if (this.options.redirectSeconds === undefined) throw new Error('store-encrypted uploads are only written in redirect deployments');
+    if (this.options.redirectSeconds === undefined)
+      throw new Error('store-encrypted uploads are only written in redirect deployments');
     const writer = await this.driver.writer(uploadStoreEncryptedPath(id), false);
     await writer.close();
   }
@@ -259,7 +316,9 @@ export class BlobStore {
   uploadWriter(id: string, key: DataKey): Promise<EncryptedUploadWriter>;
   uploadWriter(id: string, key: DataKey | undefined): Promise<UploadWriter>;
   uploadWriter(id: string, key: DataKey | undefined): Promise<UploadWriter> {
-    return key ? EncryptedUploadWriter.open(this.driver, uploadPaths(id), key) : this.driver.writer(uploadStoreEncryptedPath(id), true);
+    return key
+      ? EncryptedUploadWriter.open(this.driver, uploadPaths(id), key)
+      : this.driver.writer(uploadStoreEncryptedPath(id), true);
   }
 
   /** Plaintext bytes of an upload so far (0 when nothing was written yet). */

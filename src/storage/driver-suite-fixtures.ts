@@ -17,7 +17,11 @@ export async function* chunks(...parts: (string | Uint8Array)[]): AsyncIterable<
 }
 
 /** `count` chunks of `size` bytes, each fresh (a driver may hold a chunk until it is written). */
-export async function* generated(count: number, size: number, hash: ReturnType<typeof createHash>): AsyncIterable<Uint8Array> {
+export async function* generated(
+  count: number,
+  size: number,
+  hash: ReturnType<typeof createHash>,
+): AsyncIterable<Uint8Array> {
   for (let i = 0; i < count; i++) {
     const chunk = Buffer.alloc(size, i % 251);
     chunk.writeUInt32BE(i, 0);

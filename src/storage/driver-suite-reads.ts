@@ -36,7 +36,11 @@ export function runReadSuite(getDriver: () => StorageDriver, fresh: () => string
       // Not durable (no fsync) is still a whole replacement.
       await driver.putContent(path, Buffer.from('not flushed, still whole'), { durable: false });
       assert.equal((await driver.getContent(path)).toString(), 'not flushed, still whole');
-      assert.deepEqual((await driver.list(dir)).map((p) => p.slice(dir.length)), ['/file'], 'no temporary file left');
+      assert.deepEqual(
+        (await driver.list(dir)).map((p) => p.slice(dir.length)),
+        ['/file'],
+        'no temporary file left',
+      );
       await driver.delete(dir);
     });
 

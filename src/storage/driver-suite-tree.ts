@@ -41,7 +41,9 @@ export function runTreeSuite(getDriver: () => StorageDriver, fresh: () => string
       const names = ['b', 'a', 'B', 'a-b', 'a.b', 'a_b', '0', 'Z', 'a.tmp', 'data'];
       for (const n of names) await driver.putContent(`${dir}/${n}`, Buffer.from(n));
       await driver.putContent(`${dir}/sub/child/grandchild`, Buffer.from('x'));
-      const expected = [...names, 'sub'].map((n) => `${dir}/${n}`).sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+      const expected = [...names, 'sub']
+        .map((n) => `${dir}/${n}`)
+        .sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
       assert.deepEqual(await driver.list(dir), expected);
       assert.deepEqual(await driver.list(`${dir}/sub`), [`${dir}/sub/child`]);
       await driver.delete(dir);
@@ -97,9 +99,11 @@ export function runTreeSuite(getDriver: () => StorageDriver, fresh: () => string
 
     it('deletes a directory tree, and only that tree', async () => {
       const dir = fresh();
-      for (const p of ['tree/a', 'tree/b/c', 'tree/b/d/e', 'tree-sibling', 'treeish/f']) await driver.putContent(`${dir}/${p}`, Buffer.from(p));
+      for (const p of ['tree/a', 'tree/b/c', 'tree/b/d/e', 'tree-sibling', 'treeish/f'])
+        await driver.putContent(`${dir}/${p}`, Buffer.from(p));
       await driver.delete(`${dir}/tree`);
-      for (const p of ['tree', 'tree/a', 'tree/b', 'tree/b/d/e']) await assert.rejects(driver.stat(`${dir}/${p}`), isNotFound, p);
+      for (const p of ['tree', 'tree/a', 'tree/b', 'tree/b/d/e'])
+        await assert.rejects(driver.stat(`${dir}/${p}`), isNotFound, p);
       assert.deepEqual(await driver.list(dir), [`${dir}/tree-sibling`, `${dir}/treeish`]);
       await driver.delete(dir);
       await assert.rejects(driver.stat(dir), isNotFound);
@@ -113,7 +117,13 @@ export function runTreeSuite(getDriver: () => StorageDriver, fresh: () => string
   describe('walk', () => {
     it('visits every file below the path, parents before children', async () => {
       const dir = fresh();
-      const files = new Map([['a', 1], ['b/c', 2], ['b/d/e', 3], ['b/d/f', 4], ['g/h/i/j', 5]]);
+      const files = new Map([
+        ['a', 1],
+        ['b/c', 2],
+        ['b/d/e', 3],
+        ['b/d/f', 4],
+        ['g/h/i/j', 5],
+      ]);
       for (const [p, size] of files) await driver.putContent(`${dir}/${p}`, randomBytes(size));
       const visited: FileInfo[] = [];
       await driver.walk(dir, (info) => {
@@ -123,7 +133,11 @@ export function runTreeSuite(getDriver: () => StorageDriver, fresh: () => string
       assert.deepEqual(seenFiles, new Map([...files].map(([p, size]) => [`${dir}/${p}`, size])));
       assert.equal(new Set(visited.map((i) => i.path)).size, visited.length, 'each path once');
       for (const [i, info] of visited.entries()) {
-        if (info.isDir) assert.ok([...seenFiles.keys()].some((f) => f.startsWith(`${info.path}/`)), `${info.path} holds a file`);
+        if (info.isDir)
+          assert.ok(
+            [...seenFiles.keys()].some((f) => f.startsWith(`${info.path}/`)),
+            `${info.path} holds a file`,
+          );
         const parent = info.path.slice(0, info.path.lastIndexOf('/'));
         const at = visited.findIndex((v) => v.path === parent);
         if (at !== -1) assert.ok(at < i, `${parent} is visited before ${info.path}`);
@@ -139,12 +153,28 @@ export function runTreeSuite(getDriver: () => StorageDriver, fresh: () => string
     });
 
     it('fails with PathNotFoundError for a missing path', async () => {
-      await assert.rejects(driver.walk(`${fresh()}/missing`, () => undefined), isNotFound);
+      await assert.rejects(
+        driver.walk(`${fresh()}/missing`, () => undefined),
+        isNotFound,
+      );
     });
   });
 
   describe('paths', () => {
-    const invalid = ['', 'relative', 'relative/path', '/a/../b', '/a/..', '/..', '/a//b', '/a/./b', '/.', '/a/', '/a b', '/a\\b'];
+    const invalid = [
+      '',
+      'relative',
+      'relative/path',
+      '/a/../b',
+      '/a/..',
+      '/..',
+      '/a//b',
+      '/a/./b',
+      '/.',
+      '/a/',
+      '/a b',
+      '/a\\b',
+    ];
 
     it('rejects invalid paths with InvalidPathError in every operation', async () => {
       const valid = `${fresh()}/file`;
@@ -160,7 +190,11 @@ export function runTreeSuite(getDriver: () => StorageDriver, fresh: () => string
         await assert.rejects(driver.move(path, valid), isInvalidPath, `move from ${label}`);
         await assert.rejects(driver.move(valid, path), isInvalidPath, `move to ${label}`);
         await assert.rejects(driver.delete(path), isInvalidPath, `delete ${label}`);
-        await assert.rejects(driver.walk(path, () => undefined), isInvalidPath, `walk ${label}`);
+        await assert.rejects(
+          driver.walk(path, () => undefined),
+          isInvalidPath,
+          `walk ${label}`,
+        );
       }
     });
   });

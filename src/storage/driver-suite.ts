@@ -37,9 +37,11 @@ export function runDriverSuite(name: string, factory: () => Promise<DriverUnderT
       const failures: unknown[] = [];
       try {
         const left: string[] = [];
-        await driver.walk(root, (info) => {
-          if (!info.isDir) left.push(info.path);
-        }).catch((err) => (isNotFound(err) ? undefined : Promise.reject(err)));
+        await driver
+          .walk(root, (info) => {
+            if (!info.isDir) left.push(info.path);
+          })
+          .catch((err) => (isNotFound(err) ? undefined : Promise.reject(err)));
         assert.deepEqual(left, [], `files left behind under ${root}`);
         await driver.delete(root).catch((err) => (isNotFound(err) ? undefined : Promise.reject(err)));
       } catch (err) {
@@ -47,7 +49,11 @@ export function runDriverSuite(name: string, factory: () => Promise<DriverUnderT
       }
       await subject.teardown().catch((err) => failures.push(err));
       if (failures.length === 1) throw failures[0];
-      if (failures.length > 1) throw new AggregateError(failures, `driver suite teardown failed: ${failures.map((f) => (f as Error).message).join('; ')}`);
+      if (failures.length > 1)
+        throw new AggregateError(
+          failures,
+          `driver suite teardown failed: ${failures.map((f) => (f as Error).message).join('; ')}`,
+        );
     });
 
     runReadSuite(() => driver, fresh);

@@ -107,7 +107,10 @@ export class InvalidPathError extends Error {
 }
 
 export class InvalidOffsetError extends Error {
-  constructor(readonly path: string, readonly offset: number) {
+  constructor(
+    readonly path: string,
+    readonly offset: number,
+  ) {
     super(`invalid offset ${offset} for ${path}`);
     this.name = 'InvalidOffsetError';
   }

@@ -12,7 +12,10 @@ runDriverSuite('filesystem', async () => {
     async teardown() {
       const left = (await readdir(root, { recursive: true, withFileTypes: true })).filter((e) => !e.isDirectory());
       await rm(root, { recursive: true, force: true });
-      if (left.length > 0) throw new Error(`files left on disk: ${left.map((e) => `${e.parentPath}/${e.name}`.slice(root.length)).join(', ')}`);
+      if (left.length > 0)
+        throw new Error(
+          `files left on disk: ${left.map((e) => `${e.parentPath}/${e.name}`.slice(root.length)).join(', ')}`,
+        );
     },
   };
 });

@@ -6,7 +6,15 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'nod
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { checkPath, InvalidOffsetError, PathNotFoundError, type FileInfo, type FileWriter, type RandomAccessFile, type StorageDriver } from './driver.js';
+import {
+  checkPath,
+  InvalidOffsetError,
+  PathNotFoundError,
+  type FileInfo,
+  type FileWriter,
+  type RandomAccessFile,
+  type StorageDriver,
+} from './driver.js';
 
 const STREAM_CHUNK = 1 << 20;
 // Temporary files of putContent carry a "~", which no valid path segment has (driver.ts), so
@@ -90,7 +98,11 @@ export class FsDriver implements StorageDriver {
     const target = this.full(path);
     await mkdir(dirname(target), { recursive: true });
     let size = 0;
-    if (append) size = await stat(target).then((s) => s.size, (err) => (isNotFound(err) ? 0 : Promise.reject(err)));
+    if (append)
+      size = await stat(target).then(
+        (s) => s.size,
+        (err) => (isNotFound(err) ? 0 : Promise.reject(err)),
+      );
     // One write stream for the writer's life: writes proceed while the next chunks are read,
     // and `write` waits for 'drain', so memory is bounded by the stream's high-water mark.
     const stream = createWriteStream(target, { flags: append ? 'a' : 'w', highWaterMark: 4 * STREAM_CHUNK });
@@ -113,7 +125,10 @@ export class FsDriver implements StorageDriver {
   list(path: string): Promise<string[]> {
     return this.notFound(path, async () => {
       const entries = await readdir(this.full(path));
-      return entries.filter((e) => !e.includes(TEMP_MARK)).sort().map((e) => `${path}/${e}`);
+      return entries
+        .filter((e) => !e.includes(TEMP_MARK))
+        .sort()
+        .map((e) => `${path}/${e}`);
     });
   }
 
@@ -134,7 +149,9 @@ export class FsDriver implements StorageDriver {
 
   async walk(path: string, visit: (info: FileInfo) => void | Promise<void>): Promise<void> {
     for (const child of await this.list(path)) {
-      const info = await this.stat(child).catch((err) => (err instanceof PathNotFoundError ? undefined : Promise.reject(err)));
+      const info = await this.stat(child).catch((err) =>
+        err instanceof PathNotFoundError ? undefined : Promise.reject(err),
+      );
       if (!info) continue; // removed while walking
       await visit(info);
       if (info.isDir) await this.walk(child, visit);
@@ -159,7 +176,11 @@ class FsWriter implements FileWriter {
   /** The stream's failure (a full disk), kept: a write still buffered may fail after `write` returned. */
   private broken: Error | undefined;
 
-  constructor(private readonly target: string, private readonly stream: WriteStream, public size: number) {
+  constructor(
+    private readonly target: string,
+    private readonly stream: WriteStream,
+    public size: number,
+  ) {
     // Always listened to: an 'error' with no listener would crash the process.
     stream.on('error', (err) => (this.broken ??= err));
   }
@@ -241,7 +262,8 @@ function waitForDrain(stream: WriteStream): Promise<void> {
     const done = (err?: Error) => {
       stream.off('drain', done);
       stream.off('error', done);
-      if (err) reject(err); else resolve();
+      if (err) reject(err);
+      else resolve();
     };
     stream.on('drain', done);
     stream.on('error', done);

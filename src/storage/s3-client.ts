@@ -31,7 +31,11 @@ export const MAX_PARTS = 10_000;
 
 export function createS3Client(settings: S3Settings): S3Client {
   const credentials = settings.accessKeyId
-    ? { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey, ...(settings.sessionToken ? { sessionToken: settings.sessionToken } : {}) }
+    ? {
+        accessKeyId: settings.accessKeyId,
+        secretAccessKey: settings.secretAccessKey,
+        ...(settings.sessionToken ? { sessionToken: settings.sessionToken } : {}),
+      }
     : undefined;
   return new S3Client({
     region: settings.region,
@@ -46,7 +50,10 @@ export function createS3Client(settings: S3Settings): S3Client {
 }
 
 /** The encryption headers of writes (PutObject, CopyObject, CreateMultipartUpload). */
-export function encryptionOf(settings: S3Settings): { ServerSideEncryption?: ServerSideEncryption; SSEKMSKeyId?: string } {
+export function encryptionOf(settings: S3Settings): {
+  ServerSideEncryption?: ServerSideEncryption;
+  SSEKMSKeyId?: string;
+} {
   if (!settings.serverSideEncryption) return {};
   return {
     ServerSideEncryption: settings.serverSideEncryption,

@@ -58,28 +58,46 @@ describe('s3 driver', () => {
     const segments = (await s3.keys()).filter((k) => k.includes('~'));
     assert.equal(segments.length, 2, segments.join(', '));
     assert.equal((await b.stat('/up/data')).size, 7 * MiB);
-    assert.deepEqual(await readAll(await b.reader('/up/data', 5 * MiB - 10, 20)), bytes.subarray(5 * MiB - 10, 5 * MiB + 10), 'a read across segments');
+    assert.deepEqual(
+      await readAll(await b.reader('/up/data', 5 * MiB - 10, 20)),
+      bytes.subarray(5 * MiB - 10, 5 * MiB + 10),
+      'a read across segments',
+    );
     const second = await b.writer('/up/data', true);
     assert.equal(second.size, 7 * MiB);
     await second.write(chunked(bytes.subarray(7 * MiB)));
     await second.commit();
     assert.deepEqual(await readAll(await a.reader('/up/data')), bytes);
     await a.move('/up/data', '/blob/data');
-    assert.deepEqual((await s3.keys()).map((k) => k.slice(s3.settings.prefix.length)), ['/blob/data'], 'one object, no segment left');
+    assert.deepEqual(
+      (await s3.keys()).map((k) => k.slice(s3.settings.prefix.length)),
+      ['/blob/data'],
+      'one object, no segment left',
+    );
     assert.deepEqual(await a.getContent('/blob/data'), bytes);
     await assert.rejects(a.stat('/up/data'), PathNotFoundError);
     await a.delete('/blob');
   });
 
-  for (const [sse, keyId] of [['AES256', ''], ['aws:kms', 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab']] as const) {
+  for (const [sse, keyId] of [
+    ['AES256', ''],
+    ['aws:kms', 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
+  ] as const) {
     it(`asks for server-side encryption ${sse} on every object it writes`, async () => {
       const driver = new S3Driver({ ...s3.settings, serverSideEncryption: sse, kmsKeyId: keyId });
       const writes: { command: string; sse?: string; keyId?: string }[] = [];
-      driver.client.middlewareStack.add((next, context) => async (args) => {
-        const headers = (args.request as { headers: Record<string, string> }).headers;
-        writes.push({ command: context.commandName!, sse: headers['x-amz-server-side-encryption'], keyId: headers['x-amz-server-side-encryption-aws-kms-key-id'] });
-        return next(args);
-      }, { step: 'finalizeRequest', name: 'recordEncryptionHeaders' });
+      driver.client.middlewareStack.add(
+        (next, context) => async (args) => {
+          const headers = (args.request as { headers: Record<string, string> }).headers;
+          writes.push({
+            command: context.commandName!,
+            sse: headers['x-amz-server-side-encryption'],
+            keyId: headers['x-amz-server-side-encryption-aws-kms-key-id'],
+          });
+          return next(args);
+        },
+        { step: 'finalizeRequest', name: 'recordEncryptionHeaders' },
+      );
       await driver.putContent('/sse/small', Buffer.from('small'));
       const writer = await driver.writer('/sse/upload', false);
       await writer.write(chunked(randomBytes(6 * MiB)));
@@ -87,8 +105,13 @@ describe('s3 driver', () => {
       await driver.move('/sse/upload', '/sse/blob');
       await driver.move('/sse/small', '/sse/moved');
       const expected = { sse, keyId: keyId || undefined };
-      const creating = writes.filter((w) => ['PutObjectCommand', 'CopyObjectCommand', 'CreateMultipartUploadCommand'].includes(w.command));
-      assert.deepEqual(new Set(creating.map((w) => w.command)), new Set(['PutObjectCommand', 'CopyObjectCommand', 'CreateMultipartUploadCommand']));
+      const creating = writes.filter((w) =>
+        ['PutObjectCommand', 'CopyObjectCommand', 'CreateMultipartUploadCommand'].includes(w.command),
+      );
+      assert.deepEqual(
+        new Set(creating.map((w) => w.command)),
+        new Set(['PutObjectCommand', 'CopyObjectCommand', 'CreateMultipartUploadCommand']),
+      );
       for (const write of creating) assert.deepEqual({ sse: write.sse, keyId: write.keyId }, expected, write.command);
       await driver.delete('/sse');
     });
@@ -101,7 +124,10 @@ describe('s3 driver', () => {
       assert.equal(parts[0]!.start, 0);
       assert.equal(parts.at(-1)!.end, size);
       for (const [i, part] of parts.entries()) {
-        assert.ok(part.end - part.start <= 5 * GiB && part.end - part.start >= 5 * MiB, `${size}: part ${i} has ${part.end - part.start} bytes`);
+        assert.ok(
+          part.end - part.start <= 5 * GiB && part.end - part.start >= 5 * MiB,
+          `${size}: part ${i} has ${part.end - part.start} bytes`,
+        );
         if (i > 0) assert.equal(part.start, parts[i - 1]!.end);
       }
       assert.equal(parts.length, Math.ceil(size / (5 * GiB)));

@@ -4,7 +4,14 @@
 // turns either into one object at the destination with server-side copies, then deletes the source.
 import { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { checkPath, InvalidOffsetError, PathNotFoundError, type FileInfo, type FileWriter, type StorageDriver } from './driver.js';
+import {
+  checkPath,
+  InvalidOffsetError,
+  PathNotFoundError,
+  type FileInfo,
+  type FileWriter,
+  type StorageDriver,
+} from './driver.js';
 import { createS3Client, KeySpace, type S3Settings } from './s3-client.js';
 import { S3Objects, SEGMENT_MARK, segmentsEnd, type ObjectInfo, type Segment } from './s3-objects.js';
 import { S3Writer } from './s3-writer.js';
@@ -37,7 +44,10 @@ export class S3Driver implements StorageDriver {
   private readonly objects: S3Objects;
   private readonly keys: KeySpace;
 
-  constructor(readonly settings: S3Settings, options: S3DriverOptions = {}) {
+  constructor(
+    readonly settings: S3Settings,
+    options: S3DriverOptions = {},
+  ) {
     this.client = createS3Client(settings);
     this.objects = new S3Objects(this.client, settings, options.pageSize);
     this.keys = new KeySpace(settings.prefix);
@@ -94,7 +104,9 @@ export class S3Driver implements StorageDriver {
 
   /** A pre-signed GET of the object at `path`, with the credentials the client signs with now. */
   presignedGet(path: string, expiresIn: number): Promise<string> {
-    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.settings.bucket, Key: this.key(path) }), { expiresIn });
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.settings.bucket, Key: this.key(path) }), {
+      expiresIn,
+    });
   }
 
   async writer(path: string, append: boolean): Promise<FileWriter> {
@@ -134,7 +146,9 @@ export class S3Driver implements StorageDriver {
   async delete(path: string): Promise<void> {
     const key = this.key(path);
     // The file, its segments and everything below it; not a sibling that merely starts alike.
-    const doomed = (await this.objects.keys(key)).filter((k) => k === key || k.startsWith(`${key}/`) || k.startsWith(`${key}${SEGMENT_MARK}`));
+    const doomed = (await this.objects.keys(key)).filter(
+      (k) => k === key || k.startsWith(`${key}/`) || k.startsWith(`${key}${SEGMENT_MARK}`),
+    );
     if (doomed.length === 0) throw new PathNotFoundError(path);
     await this.objects.delete(doomed);
   }
@@ -152,7 +166,13 @@ export class S3Driver implements StorageDriver {
       const file = pending;
       pending = undefined;
       // Segments beside a whole object of the same name are leftovers of a move: the object is the file.
-      if (file && !open.at(-1)?.files.has(file.path)) await visit({ path: file.path, size: segmentsEnd(file.segments), modTime: storedTime({ kind: 'segments', segments: file.segments }), isDir: false });
+      if (file && !open.at(-1)?.files.has(file.path))
+        await visit({
+          path: file.path,
+          size: segmentsEnd(file.segments),
+          modTime: storedTime({ kind: 'segments', segments: file.segments }),
+          isDir: false,
+        });
     };
     for await (const page of this.objects.list(prefix)) {
       for (const object of page.objects) {
@@ -173,11 +193,21 @@ export class S3Driver implements StorageDriver {
         if (mark !== -1) {
           const offset = Number(relative.slice(mark + 1));
           pending ??= { path: filePath, segments: [] };
-          pending.segments.push({ key: object.Key!, offset, size: object.Size ?? 0, modTime: object.LastModified ?? new Date() });
+          pending.segments.push({
+            key: object.Key!,
+            offset,
+            size: object.Size ?? 0,
+            modTime: object.LastModified ?? new Date(),
+          });
           continue;
         }
         (open.at(-1)?.files ?? new Set()).add(filePath);
-        await visit({ path: filePath, size: object.Size ?? 0, modTime: object.LastModified ?? new Date(), isDir: false });
+        await visit({
+          path: filePath,
+          size: object.Size ?? 0,
+          modTime: object.LastModified ?? new Date(),
+          isDir: false,
+        });
       }
     }
     await flushPending();

@@ -11,8 +11,19 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectsCommand,
-  GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, UploadPartCommand, UploadPartCopyCommand, type S3Client, type _Object,
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  UploadPartCommand,
+  UploadPartCopyCommand,
+  type S3Client,
+  type _Object,
 } from '@aws-sdk/client-s3';
 import { encryptionOf, isNoSuchKey, isNotImplemented, MAX_COPY_SIZE, MAX_PARTS, type S3Settings } from './s3-client.js';
 
@@ -66,16 +77,26 @@ export class S3Objects {
   }
 
   /** Every object and common prefix under `prefix`, page by page (ListObjectsV2 continuation tokens). */
-  async *list(prefix: string, delimiter?: string, limit?: number): AsyncIterable<{ objects: _Object[]; prefixes: string[] }> {
+  async *list(
+    prefix: string,
+    delimiter?: string,
+    limit?: number,
+  ): AsyncIterable<{ objects: _Object[]; prefixes: string[] }> {
     let token: string | undefined;
     let seen = 0;
     do {
       // Small pages only without a delimiter: s3rver pages delimited listings wrongly (it drops
       // common prefixes at page ends), and real stores need no small pages.
       const maxKeys = Math.min(delimiter ? 1000 : this.pageSize, limit === undefined ? 1000 : limit - seen);
-      const out = await this.client.send(new ListObjectsV2Command({
-        Bucket: this.bucket, Prefix: prefix, ...(delimiter ? { Delimiter: delimiter } : {}), ...(maxKeys < 1000 ? { MaxKeys: maxKeys } : {}), ...(token ? { ContinuationToken: token } : {}),
-      }));
+      const out = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          ...(delimiter ? { Delimiter: delimiter } : {}),
+          ...(maxKeys < 1000 ? { MaxKeys: maxKeys } : {}),
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      );
       const objects = out.Contents ?? [];
       const prefixes = (out.CommonPrefixes ?? []).map((p) => p.Prefix!).filter((p) => p !== undefined);
       seen += objects.length + prefixes.length;
@@ -126,7 +147,9 @@ export class S3Objects {
    * `bytes=0-0` with everything): the stream is cut to the asked bytes whatever comes back.
    */
   async get(key: string, start: number, end: number): Promise<Readable> {
-    const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end - 1}` }));
+    const out = await this.client.send(
+      new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end - 1}` }),
+    );
     const body = out.Body as Readable;
     const served = /^bytes (\d+)-(\d+)\//.exec(out.ContentRange ?? '');
     const first = served ? Number(served[1]) : 0;
@@ -134,7 +157,9 @@ export class S3Objects {
     if (first === start && length === end - start) return body;
     if (first > start || first + length < end) {
       body.destroy();
-      throw new Error(`${key}: asked for bytes ${start}-${end - 1}, the store sent ${out.ContentRange ?? `all ${length}`}`);
+      throw new Error(
+        `${key}: asked for bytes ${start}-${end - 1}, the store sent ${out.ContentRange ?? `all ${length}`}`,
+      );
     }
     return Readable.from(slice(body, start - first, end - start));
   }
@@ -164,21 +189,45 @@ export class S3Objects {
   }
 
   async put(key: string, body: Uint8Array): Promise<void> {
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length, ...encryptionOf(this.settings) }));
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: body,
+        ContentLength: body.length,
+        ...encryptionOf(this.settings),
+      }),
+    );
   }
 
   /** Streams a local file into an object. */
   async putFile(key: string, file: string, size: number): Promise<void> {
     const body = size === 0 ? new Uint8Array(0) : createReadStream(file);
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: size, ...encryptionOf(this.settings) }));
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: body,
+        ContentLength: size,
+        ...encryptionOf(this.settings),
+      }),
+    );
   }
 
   async delete(keys: readonly string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += DELETE_BATCH) {
       const batch = keys.slice(i, i + DELETE_BATCH);
-      const out = await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
+      const out = await this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+        }),
+      );
       const failed = (out.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
-      if (failed.length > 0) throw new Error(`could not delete ${failed.length} objects: ${failed[0]!.Key}: ${failed[0]!.Code} ${failed[0]!.Message}`);
+      if (failed.length > 0)
+        throw new Error(
+          `could not delete ${failed.length} objects: ${failed[0]!.Key}: ${failed[0]!.Code} ${failed[0]!.Message}`,
+        );
     }
   }
 
@@ -192,12 +241,24 @@ export class S3Objects {
     if (sources.length === 0) return this.put(target, new Uint8Array(0));
     const only = sources[0];
     if (sources.length === 1 && only && only.size <= MAX_COPY_SIZE) {
-      await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: target, CopySource: `${this.bucket}/${only.key}`, ...encryptionOf(this.settings) }));
+      await this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: target,
+          CopySource: `${this.bucket}/${only.key}`,
+          ...encryptionOf(this.settings),
+        }),
+      );
       return;
     }
     const parts = sources.flatMap((source) => pieces(source));
-    if (parts.length > MAX_PARTS) throw new Error(`${target} would need ${parts.length} parts, more than S3's ${MAX_PARTS}: raise storage.s3.partSize`);
-    const { UploadId } = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: target, ...encryptionOf(this.settings) }));
+    if (parts.length > MAX_PARTS)
+      throw new Error(
+        `${target} would need ${parts.length} parts, more than S3's ${MAX_PARTS}: raise storage.s3.partSize`,
+      );
+    const { UploadId } = await this.client.send(
+      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: target, ...encryptionOf(this.settings) }),
+    );
     try {
       const etags: string[] = new Array(parts.length);
       let next = 0;
@@ -208,12 +269,19 @@ export class S3Objects {
         }
       };
       await Promise.all(Array.from({ length: Math.min(COPY_CONCURRENCY, parts.length) }, worker));
-      await this.client.send(new CompleteMultipartUploadCommand({
-        Bucket: this.bucket, Key: target, UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
-      }));
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: target,
+          UploadId,
+          MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+        }),
+      );
     } catch (err) {
       // Some stores (s3rver) cannot abort; a bucket lifecycle rule removes incomplete uploads there.
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: target, UploadId })).catch(() => undefined);
+      await this.client
+        .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: target, UploadId }))
+        .catch(() => undefined);
       throw err;
     }
   }
@@ -221,10 +289,16 @@ export class S3Objects {
   private async copyPart(target: string, uploadId: string, partNumber: number, part: Piece): Promise<string> {
     if (this.partCopy) {
       try {
-        const out = await this.client.send(new UploadPartCopyCommand({
-          Bucket: this.bucket, Key: target, UploadId: uploadId, PartNumber: partNumber,
-          CopySource: `${this.bucket}/${part.key}`, CopySourceRange: `bytes=${part.start}-${part.end - 1}`,
-        }));
+        const out = await this.client.send(
+          new UploadPartCopyCommand({
+            Bucket: this.bucket,
+            Key: target,
+            UploadId: uploadId,
+            PartNumber: partNumber,
+            CopySource: `${this.bucket}/${part.key}`,
+            CopySourceRange: `bytes=${part.start}-${part.end - 1}`,
+          }),
+        );
         return out.CopyPartResult!.ETag!;
       } catch (err) {
         if (!isNotImplemented(err)) throw err;
@@ -232,7 +306,16 @@ export class S3Objects {
       }
     }
     const body = await this.get(part.key, part.start, part.end);
-    const out = await this.client.send(new UploadPartCommand({ Bucket: this.bucket, Key: target, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: part.end - part.start }));
+    const out = await this.client.send(
+      new UploadPartCommand({
+        Bucket: this.bucket,
+        Key: target,
+        UploadId: uploadId,
+        PartNumber: partNumber,
+        Body: body,
+        ContentLength: part.end - part.start,
+      }),
+    );
     return out.ETag!;
   }
 }
@@ -263,5 +346,9 @@ interface Piece {
 export function pieces(source: ObjectInfo): Piece[] {
   const count = Math.max(1, Math.ceil(source.size / MAX_COPY_SIZE));
   const size = Math.ceil(source.size / count);
-  return Array.from({ length: count }, (_, i) => ({ key: source.key, start: i * size, end: Math.min(source.size, (i + 1) * size) }));
+  return Array.from({ length: count }, (_, i) => ({
+    key: source.key,
+    start: i * size,
+    end: Math.min(source.size, (i + 1) * size),
+  }));
 }

@@ -34,7 +34,10 @@ class DiskBuffer {
 
   /** Closes the file: everything appended is in it afterwards. */
   async finish(): Promise<void> {
-    if (!this.stream.closed) await new Promise<void>((resolve, reject) => this.stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    if (!this.stream.closed)
+      await new Promise<void>((resolve, reject) =>
+        this.stream.end((err?: Error | null) => (err ? reject(err) : resolve())),
+      );
     if (this.failure) throw this.failure;
   }
 
@@ -92,7 +95,8 @@ export class S3Writer implements FileWriter {
         // A last segment too short to be a part of a multipart upload is continued: its bytes
         // come back into the buffer. (Not every one shorter than the part size: a client sending
         // small chunks would have most of a part read back and written again for each.)
-        if (last.size > 0) for await (const part of await objects.get(last.key, 0, last.size)) await buffer.append(part as Buffer);
+        if (last.size > 0)
+          for await (const part of await objects.get(last.key, 0, last.size)) await buffer.append(part as Buffer);
         return new S3Writer(objects, key, bufferDir, buffer, last.offset, size, false);
       }
       return new S3Writer(objects, key, bufferDir, buffer, size, size, segments.length === 0);

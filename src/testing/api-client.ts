@@ -17,25 +17,48 @@ export interface ApiRequestOptions extends SignOptions {
 }
 
 /** An ECR API request signed as the SDK signs it, ready for app.inject (or to tamper with first). */
-export async function apiRequest(action: string, input: unknown = {}, options: ApiRequestOptions = {}): Promise<InjectOptions & { headers: Record<string, string>; payload: string }> {
+export async function apiRequest(
+  action: string,
+  input: unknown = {},
+  options: ApiRequestOptions = {},
+): Promise<InjectOptions & { headers: Record<string, string>; payload: string }> {
   const body = options.body ?? JSON.stringify(input);
   const host = options.host ?? 'localhost:80';
-  const headers = await signHeaders({
-    method: 'POST', url: '/', host, body,
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': options.target ?? `${ECR_TARGET}.${action}` },
-  }, options);
+  const headers = await signHeaders(
+    {
+      method: 'POST',
+      url: '/',
+      host,
+      body,
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': options.target ?? `${ECR_TARGET}.${action}`,
+      },
+    },
+    options,
+  );
   return { method: 'POST', url: '/', headers, payload: body };
 }
 
-export async function callApi(app: FastifyInstance, action: string, input: unknown = {}, options: ApiRequestOptions = {}) {
+export async function callApi(
+  app: FastifyInstance,
+  action: string,
+  input: unknown = {},
+  options: ApiRequestOptions = {},
+) {
   return app.inject(await apiRequest(action, input, options));
 }
 
 /** A registry password for `credentials` from GetAuthorizationToken, asked on `host`. */
-export async function registryPassword(app: FastifyInstance, credentials: Credentials = TEST_ADMIN, host?: string): Promise<string> {
+export async function registryPassword(
+  app: FastifyInstance,
+  credentials: Credentials = TEST_ADMIN,
+  host?: string,
+): Promise<string> {
   const res = await callApi(app, 'GetAuthorizationToken', {}, { credentials, ...(host && { host }) });
   assert.equal(res.statusCode, 200, `GetAuthorizationToken: ${res.body}`);
-  const token = (res.json() as { authorizationData: { authorizationToken: string }[] }).authorizationData[0]!.authorizationToken;
+  const token = (res.json() as { authorizationData: { authorizationToken: string }[] }).authorizationData[0]!
+    .authorizationToken;
   const decoded = Buffer.from(token, 'base64').toString('utf8');
   assert.ok(decoded.startsWith('AWS:'));
   return decoded.slice('AWS:'.length);
@@ -56,7 +79,10 @@ export function loggedIn(app: FastifyInstance, password: string, host?: string):
       if (property !== 'inject') return Reflect.get(target, property, receiver);
       return (options: InjectOptions | string) => {
         const given = typeof options === 'string' ? { url: options } : options;
-        return target.inject({ ...given, headers: { ...extra, ...(given.headers as Record<string, string> | undefined) } });
+        return target.inject({
+          ...given,
+          headers: { ...extra, ...(given.headers as Record<string, string> | undefined) },
+        });
       };
     },
   });

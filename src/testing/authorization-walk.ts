@@ -22,14 +22,28 @@ export interface Exception {
 
 /** Where AWS documents something other than <prefix>:<Action> on the action's own resource. */
 export const EXCEPTIONS: Record<string, Exception> = {
-  'ecr:GetAuthorizationToken': { actions: ['ecr:GetAuthorizationToken'], resource: '*', reason: 'a registry-wide token: the IAM action takes no resource (Resource "*")' },
-  'ecr:ListImageReferrers': { actions: ['ecr:BatchGetImage'], reason: 'the ECR API reference: "The IAM principal invoking this operation must have the ecr:BatchGetImage permission"' },
+  'ecr:GetAuthorizationToken': {
+    actions: ['ecr:GetAuthorizationToken'],
+    resource: '*',
+    reason: 'a registry-wide token: the IAM action takes no resource (Resource "*")',
+  },
+  'ecr:ListImageReferrers': {
+    actions: ['ecr:BatchGetImage'],
+    reason:
+      'the ECR API reference: "The IAM principal invoking this operation must have the ecr:BatchGetImage permission"',
+  },
   'ecr-public:GetAuthorizationToken': {
-    actions: ['ecr-public:GetAuthorizationToken', 'sts:GetServiceBearerToken'], resource: '*',
-    reason: 'ECR Public\'s user guide: authenticating needs ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken',
+    actions: ['ecr-public:GetAuthorizationToken', 'sts:GetServiceBearerToken'],
+    resource: '*',
+    reason:
+      "ECR Public's user guide: authenticating needs ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken",
   },
   'sts:GetCallerIdentity': { actions: [], reason: 'STS: "No permissions are required to perform this operation"' },
-  'sts:AssumeRoleWithWebIdentity': { actions: [], notWalked: true, reason: 'unsigned: the web identity token is the credential and the role\'s trust policy alone decides' },
+  'sts:AssumeRoleWithWebIdentity': {
+    actions: [],
+    notWalked: true,
+    reason: "unsigned: the web identity token is the credential and the role's trust policy alone decides",
+  },
 };
 
 /** The IAM actions calling `action` on `face` needs. */

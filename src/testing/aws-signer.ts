@@ -87,10 +87,13 @@ function parseQuery(query: string): Query {
   return out;
 }
 
-const escape = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const escape = (s: string) =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 function formatQuery(query: Query): string {
-  return Object.entries(query).flatMap(([key, value]) => (Array.isArray(value) ? value : [value]).map((v) => `${escape(key)}=${escape(v)}`)).join('&');
+  return Object.entries(query)
+    .flatMap(([key, value]) => (Array.isArray(value) ? value : [value]).map((v) => `${escape(key)}=${escape(v)}`))
+    .join('&');
 }
 
 function toSmithy(request: PlainRequest) {
@@ -115,8 +118,14 @@ export async function signHeaders(request: PlainRequest, options: SignOptions = 
 }
 
 /** A pre-signed URL's path and query, as the SDK's presigner makes it. */
-export async function presignUrl(request: PlainRequest, options: SignOptions & { expiresIn?: number } = {}): Promise<string> {
-  const signed = await signer(options).presign(toSmithy(request), { signingDate: options.date ?? new Date(), expiresIn: options.expiresIn ?? 900 });
+export async function presignUrl(
+  request: PlainRequest,
+  options: SignOptions & { expiresIn?: number } = {},
+): Promise<string> {
+  const signed = await signer(options).presign(toSmithy(request), {
+    signingDate: options.date ?? new Date(),
+    expiresIn: options.expiresIn ?? 900,
+  });
   const query = formatQuery(signed.query as Query);
   return query ? `${signed.path}?${query}` : signed.path;
 }

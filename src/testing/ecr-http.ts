@@ -9,7 +9,10 @@ import { sha256 } from './ecr.js';
 export { ecrClient } from './ecr.js';
 
 /** Calls `run` expecting the API to refuse with exception `name`; returns the error. */
-export async function refused(run: Promise<unknown>, name: string): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
+export async function refused(
+  run: Promise<unknown>,
+  name: string,
+): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
   try {
     await run;
   } catch (err) {
@@ -20,10 +23,12 @@ export async function refused(run: Promise<unknown>, name: string): Promise<Erro
   assert.fail(`expected ${name}, but the call succeeded`);
 }
 
-
 /** The registry protocol (/v2) as a logged-in client speaks it. */
 export class RegistryHttp {
-  private constructor(readonly url: string, private readonly authorization: string) {}
+  private constructor(
+    readonly url: string,
+    private readonly authorization: string,
+  ) {}
 
   /** Logs in the way `docker login` with `aws ecr get-login-password` does. */
   static async login(url: string, client: ECRClient): Promise<RegistryHttp> {
@@ -34,26 +39,45 @@ export class RegistryHttp {
   }
 
   fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(`${this.url}${path}`, { ...init, headers: { authorization: this.authorization, ...(init.headers as Record<string, string> | undefined) } });
+    return fetch(`${this.url}${path}`, {
+      ...init,
+      headers: { authorization: this.authorization, ...(init.headers as Record<string, string> | undefined) },
+    });
   }
 
   async blob(name: string, data: Buffer): Promise<{ mediaType: string; digest: string; size: number }> {
     const digest = sha256(data);
-    const res = await this.fetch(`/v2/${name}/blobs/uploads/?digest=${digest}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: data });
+    const res = await this.fetch(`/v2/${name}/blobs/uploads/?digest=${digest}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: data,
+    });
     assert.equal(res.status, 201, `blob ${name}: ${res.status} ${await res.text()}`);
     return { mediaType: MediaTypes.ociConfig, digest, size: data.length };
   }
 
   /** A new image manifest (its config and one layer pushed first): its bytes and digest. */
   async image(name: string): Promise<{ bytes: Buffer; digest: string }> {
-    const config = await this.blob(name, Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', nonce: randomBytes(8).toString('hex') })));
-    const layer = { ...(await this.blob(name, randomBytes(64))), mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' };
-    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config, layers: [layer] }));
+    const config = await this.blob(
+      name,
+      Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', nonce: randomBytes(8).toString('hex') })),
+    );
+    const layer = {
+      ...(await this.blob(name, randomBytes(64))),
+      mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+    };
+    const bytes = Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config, layers: [layer] }),
+    );
     return { bytes, digest: sha256(bytes) };
   }
 
   putManifest(name: string, reference: string, bytes: Buffer): Promise<Response> {
-    return this.fetch(`/v2/${name}/manifests/${reference}`, { method: 'PUT', headers: { 'content-type': MediaTypes.ociManifest }, body: bytes });
+    return this.fetch(`/v2/${name}/manifests/${reference}`, {
+      method: 'PUT',
+      headers: { 'content-type': MediaTypes.ociManifest },
+      body: bytes,
+    });
   }
 
   /** Pushes a new image under `tag`; asserts 201. */
@@ -66,7 +90,10 @@ export class RegistryHttp {
 
   /** The digest a tag points at, or the status when it does not resolve. */
   async resolve(name: string, tag: string): Promise<string | number> {
-    const res = await this.fetch(`/v2/${name}/manifests/${tag}`, { method: 'HEAD', headers: { accept: MediaTypes.ociManifest } });
+    const res = await this.fetch(`/v2/${name}/manifests/${tag}`, {
+      method: 'HEAD',
+      headers: { accept: MediaTypes.ociManifest },
+    });
     return res.status === 200 ? res.headers.get('docker-content-digest')! : res.status;
   }
 }

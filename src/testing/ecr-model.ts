@@ -42,7 +42,13 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * What is wrong with `value` as `shapeName` (empty when nothing). Patterns are matched whole, as
  * ECR does. `strict` also refuses members the shape does not have (for outputs).
  */
-export function violations(model: ServiceModel, shapeName: string, value: unknown, options: { strict?: boolean } = {}, path = '$'): string[] {
+export function violations(
+  model: ServiceModel,
+  shapeName: string,
+  value: unknown,
+  options: { strict?: boolean } = {},
+  path = '$',
+): string[] {
   const shape = model.shapes[shapeName];
   if (!shape) return [`${path}: unknown shape ${shapeName}`];
   const within = (n: number, what: string): string[] => [
@@ -66,15 +72,22 @@ export function violations(model: ServiceModel, shapeName: string, value: unknow
     }
     case 'list':
       if (!Array.isArray(value)) return [`${path}: not a list`];
-      return [...within(value.length, 'length'), ...value.flatMap((v, i) => violations(model, shape.member!.shape, v, options, `${path}[${i}]`))];
+      return [
+        ...within(value.length, 'length'),
+        ...value.flatMap((v, i) => violations(model, shape.member!.shape, v, options, `${path}[${i}]`)),
+      ];
     case 'map':
       if (!isObject(value)) return [`${path}: not a map`];
-      return Object.entries(value).flatMap(([k, v]) => [...violations(model, shape.key!.shape, k, options, `${path} key`), ...violations(model, shape.value!.shape, v, options, `${path}.${k}`)]);
+      return Object.entries(value).flatMap(([k, v]) => [
+        ...violations(model, shape.key!.shape, k, options, `${path} key`),
+        ...violations(model, shape.value!.shape, v, options, `${path}.${k}`),
+      ]);
     case 'string': {
       if (typeof value !== 'string') return [`${path}: not a string`];
       const out = within([...value].length, 'length');
       if (shape.enum && !shape.enum.includes(value)) out.push(`${path}: '${value}' not in ${shape.enum.join('|')}`);
-      if (shape.pattern && !new RegExp(`^(?:${shape.pattern})$`).test(value)) out.push(`${path}: '${value.slice(0, 40)}' does not match ${shape.pattern}`);
+      if (shape.pattern && !new RegExp(`^(?:${shape.pattern})$`).test(value))
+        out.push(`${path}: '${value.slice(0, 40)}' does not match ${shape.pattern}`);
       return out;
     }
     case 'integer':
@@ -96,8 +109,38 @@ export function violations(model: ServiceModel, shapeName: string, value: unknow
 
 /** Strings that sit on the edges of names, ids, tags, filters and enums. */
 const EDGE_STRINGS = [
-  '', 'a', 'ab', 'A', 'aB', 'a b', 'a/b', 'a//b', '/a', 'a/', '-a', 'a-', 'a--b', 'a__b', 'a___b', 'a.b', 'a..b', 'a_b', 'ab/cd/ef',
-  '0', '123456789012', '12345678901', '1234567890123', '12345678901a', 'v*', '*', 'v/1', 'abc-*.1_', 'v 1', 'é', 'NOT_AN_ENUM', 'aws:k',
+  '',
+  'a',
+  'ab',
+  'A',
+  'aB',
+  'a b',
+  'a/b',
+  'a//b',
+  '/a',
+  'a/',
+  '-a',
+  'a-',
+  'a--b',
+  'a__b',
+  'a___b',
+  'a.b',
+  'a..b',
+  'a_b',
+  'ab/cd/ef',
+  '0',
+  '123456789012',
+  '12345678901',
+  '1234567890123',
+  '12345678901a',
+  'v*',
+  '*',
+  'v/1',
+  'abc-*.1_',
+  'v 1',
+  'é',
+  'NOT_AN_ENUM',
+  'aws:k',
 ];
 
 /** Values to try in place of a value of `shapeName`: each edge of its constraints, and wrong types. */
@@ -106,20 +149,42 @@ export function candidates(model: ServiceModel, shapeName: string, base: unknown
   const { min, max } = shape;
   switch (shape.type) {
     case 'string': {
-      const out: unknown[] = [...EDGE_STRINGS, ...(shape.enum ?? []), ...(shape.enum ?? []).map((e) => e.toLowerCase()), 42];
+      const out: unknown[] = [
+        ...EDGE_STRINGS,
+        ...(shape.enum ?? []),
+        ...(shape.enum ?? []).map((e) => e.toLowerCase()),
+        42,
+      ];
       if (min !== undefined && min > 0) out.push('a'.repeat(min - 1), 'a'.repeat(min));
       if (max !== undefined) out.push('a'.repeat(max), 'a'.repeat(max + 1));
       return out;
     }
     case 'integer':
     case 'long':
-      return [0, 1, -1, 1.5, '5', ...(min === undefined ? [] : [min - 1, min]), ...(max === undefined ? [] : [max, max + 1])];
+      return [
+        0,
+        1,
+        -1,
+        1.5,
+        '5',
+        ...(min === undefined ? [] : [min - 1, min]),
+        ...(max === undefined ? [] : [max, max + 1]),
+      ];
     case 'boolean':
       return [true, false, 'true', 1];
     case 'list': {
       const element = Array.isArray(base) ? base[0] : undefined;
-      const sizes = [0, 1, 2, ...(min === undefined ? [] : [min - 1, min]), ...(max === undefined ? [60] : [max, max + 1])].filter((n) => n >= 0);
-      return ['not a list', ...(element === undefined ? [] : sizes.map((n) => Array.from({ length: n }, () => element)))];
+      const sizes = [
+        0,
+        1,
+        2,
+        ...(min === undefined ? [] : [min - 1, min]),
+        ...(max === undefined ? [60] : [max, max + 1]),
+      ].filter((n) => n >= 0);
+      return [
+        'not a list',
+        ...(element === undefined ? [] : sizes.map((n) => Array.from({ length: n }, () => element))),
+      ];
     }
     case 'structure':
       return [{}, 'not a structure', []];

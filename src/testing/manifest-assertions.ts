@@ -15,7 +15,12 @@ export function assertManifestCreated(res: Response, name: string, digest: strin
 }
 
 /** Served as pushed to a client that accepts the manifest's type (by tag, as real clients ask). */
-export async function assertManifestServed(app: FastifyInstance, name: string, reference: string, manifest: { digest: string; mediaType: string; bytes: Buffer }): Promise<void> {
+export async function assertManifestServed(
+  app: FastifyInstance,
+  name: string,
+  reference: string,
+  manifest: { digest: string; mediaType: string; bytes: Buffer },
+): Promise<void> {
   const accept = { accept: manifest.mediaType };
   const get = await app.inject({ url: manifestUrl(name, reference), headers: accept });
   assert.equal(get.statusCode, 200, get.body);

@@ -77,7 +77,10 @@ export class OciLayout {
     const index = {
       schemaVersion: 2,
       mediaType: MediaTypes.ociIndex,
-      manifests: this.refs.map(({ descriptor: d, ref: r }) => ({ ...d, annotations: { 'org.opencontainers.image.ref.name': r } })),
+      manifests: this.refs.map(({ descriptor: d, ref: r }) => ({
+        ...d,
+        annotations: { 'org.opencontainers.image.ref.name': r },
+      })),
     };
     writeFileSync(join(this.dir, 'index.json'), JSON.stringify(index));
   }

@@ -24,8 +24,29 @@ export class TestIssuer {
   static async start(): Promise<TestIssuer> {
     const dir = tempDir('berth-oidc-');
     try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-        '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
       const cert = readFileSync(join(dir, 'cert.pem'));
       const key = readFileSync(join(dir, 'key.pem'));
       const thumbprint = createHash('sha1').update(new X509Certificate(cert).raw).digest('hex');
@@ -34,8 +55,10 @@ export class TestIssuer {
       const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
       let base = '';
       const server = createServer({ cert, key }, (req, res) => {
-        const send = (body: object) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-        if (req.url === '/.well-known/openid-configuration') send({ issuer: base, jwks_uri: `${base}/keys`, id_token_signing_alg_values_supported: ['RS256'] });
+        const send = (body: object) =>
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        if (req.url === '/.well-known/openid-configuration')
+          send({ issuer: base, jwks_uri: `${base}/keys`, id_token_signing_alg_values_supported: ['RS256'] });
         else if (req.url === '/keys') send({ keys: [jwk] });
         else res.writeHead(404).end();
       });
@@ -48,11 +71,17 @@ export class TestIssuer {
   }
 
   /** A signed token with these claims (iss, iat and a 10-minute exp unless given). */
-  async token(claims: { sub: string; aud: string | string[]; exp?: number; iss?: string }, key: CryptoKey = this.privateKey): Promise<string> {
+  async token(
+    claims: { sub: string; aud: string | string[]; exp?: number; iss?: string },
+    key: CryptoKey = this.privateKey,
+  ): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({ aud: claims.aud })
       .setProtectedHeader({ alg: 'RS256', kid: this.kid, typ: 'JWT' })
-      .setIssuer(claims.iss ?? this.url).setSubject(claims.sub).setIssuedAt(now - 5).setExpirationTime(claims.exp ?? now + 600)
+      .setIssuer(claims.iss ?? this.url)
+      .setSubject(claims.sub)
+      .setIssuedAt(now - 5)
+      .setExpirationTime(claims.exp ?? now + 600)
       .sign(key);
   }
 

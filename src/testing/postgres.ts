@@ -17,7 +17,8 @@ export function testBackend(): 'sqlite' | 'postgres' {
 /** True when PostgreSQL can be used; otherwise skips the test, or throws under CI. */
 export function requirePostgres(t: TestContext): boolean {
   if (postgresAdminUrl()) return true;
-  if (process.env.CI === 'true') throw new Error('BERTH_TEST_POSTGRES_URL is required in CI (.ci/run starts PostgreSQL)');
+  if (process.env.CI === 'true')
+    throw new Error('BERTH_TEST_POSTGRES_URL is required in CI (.ci/run starts PostgreSQL)');
   t.skip('BERTH_TEST_POSTGRES_URL is not set: no PostgreSQL to test against');
   return false;
 }
@@ -45,7 +46,10 @@ function databaseUrl(name: string): string {
  * only its own at the end, never those of another run sharing the server.
  */
 function runPrefix(): string {
-  return `berth_t_${(process.env.BERTH_TEST_RUN ?? 'local').replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 16)}_`;
+  return `berth_t_${(process.env.BERTH_TEST_RUN ?? 'local')
+    .replace(/[^a-z0-9]/gi, '')
+    .toLowerCase()
+    .slice(0, 16)}_`;
 }
 
 function databaseName(key: string): string {
@@ -78,7 +82,9 @@ export async function dropPostgresDatabaseFor(key: string): Promise<void> {
 export async function dropAllTestDatabases(): Promise<number> {
   return withAdmin(async (client) => {
     const pattern = `${runPrefix().replace(/_/g, '\\_')}%`;
-    const { rows } = await client.query<{ datname: string }>('select datname from pg_database where datname like $1', [pattern]);
+    const { rows } = await client.query<{ datname: string }>('select datname from pg_database where datname like $1', [
+      pattern,
+    ]);
     for (const { datname } of rows) await client.query(`drop database if exists ${datname} with (force)`);
     return rows.length;
   });

@@ -8,8 +8,17 @@ import { callApi } from './api-client.js';
 import type { Credentials } from './aws-signer.js';
 
 /** Calls an ECR Public action (or, with `prefix`, a Berth alias action); asserts 200 unless told. */
-export async function publicApi(app: FastifyInstance, action: string, input: unknown = {}, options: { credentials?: Credentials; status?: number; prefix?: string } = {}): Promise<Record<string, any>> {
-  const res = await callApi(app, action, input, { target: `${options.prefix ?? 'SpencerFrontendService'}.${action}`, service: 'ecr-public', ...(options.credentials && { credentials: options.credentials }) });
+export async function publicApi(
+  app: FastifyInstance,
+  action: string,
+  input: unknown = {},
+  options: { credentials?: Credentials; status?: number; prefix?: string } = {},
+): Promise<Record<string, any>> {
+  const res = await callApi(app, action, input, {
+    target: `${options.prefix ?? 'SpencerFrontendService'}.${action}`,
+    service: 'ecr-public',
+    ...(options.credentials && { credentials: options.credentials }),
+  });
   assert.equal(res.statusCode, options.status ?? 200, `${action}: ${res.body}`);
   return res.json() as Record<string, any>;
 }
@@ -22,7 +31,9 @@ export async function publicPassword(app: FastifyInstance, credentials?: Credent
 
 /** A bearer token from the public registry's token endpoint: anonymous, or for a registry password. */
 export async function bearerToken(publicUrl: string, scope: string, password?: string): Promise<string> {
-  const headers: Record<string, string> = password ? { authorization: `Basic ${Buffer.from(`AWS:${password}`).toString('base64')}` } : {};
+  const headers: Record<string, string> = password
+    ? { authorization: `Basic ${Buffer.from(`AWS:${password}`).toString('base64')}` }
+    : {};
   const res = await fetch(`${publicUrl}/token?service=berth&scope=${encodeURIComponent(scope)}`, { headers });
   assert.equal(res.status, 200, `token: ${res.status} ${await res.clone().text()}`);
   return ((await res.json()) as { token: string }).token;
@@ -33,18 +44,47 @@ export function sha256(bytes: Buffer): string {
 }
 
 /** Pushes a new single-layer image to <alias>/<name>:<tag> with a bearer token; its manifest digest. */
-export async function pushPublicImage(publicUrl: string, token: string, reference: string, tag: string): Promise<string> {
+export async function pushPublicImage(
+  publicUrl: string,
+  token: string,
+  reference: string,
+  tag: string,
+): Promise<string> {
   const auth = { authorization: `Bearer ${token}` };
   const blob = async (bytes: Buffer) => {
     const digest = sha256(bytes);
-    const res = await fetch(`${publicUrl}/v2/${reference}/blobs/uploads/?digest=${digest}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: bytes });
+    const res = await fetch(`${publicUrl}/v2/${reference}/blobs/uploads/?digest=${digest}`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/octet-stream' },
+      body: bytes,
+    });
     assert.equal(res.status, 201, `blob: ${res.status} ${await res.text()}`);
     return { digest, size: bytes.length };
   };
-  const config = await blob(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, nonce: randomBytes(6).toString('hex') })));
+  const config = await blob(
+    Buffer.from(
+      JSON.stringify({
+        architecture: 'amd64',
+        os: 'linux',
+        rootfs: { type: 'layers', diff_ids: [] },
+        nonce: randomBytes(6).toString('hex'),
+      }),
+    ),
+  );
   const layer = await blob(randomBytes(512));
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config: { mediaType: MediaTypes.ociConfig, ...config }, layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }] }));
-  const res = await fetch(`${publicUrl}/v2/${reference}/manifests/${tag}`, { method: 'PUT', headers: { ...auth, 'content-type': MediaTypes.ociManifest }, body: manifest });
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaTypes.ociManifest,
+      config: { mediaType: MediaTypes.ociConfig, ...config },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }],
+    }),
+  );
+  const res = await fetch(`${publicUrl}/v2/${reference}/manifests/${tag}`, {
+    method: 'PUT',
+    headers: { ...auth, 'content-type': MediaTypes.ociManifest },
+    body: manifest,
+  });
   assert.equal(res.status, 201, `manifest: ${res.status} ${await res.text()}`);
   return sha256(manifest);
 }

@@ -20,7 +20,10 @@ export interface RecordingProxy {
   close(): Promise<void>;
 }
 
-export async function recordingProxy(target: string, onRequest?: (method: string, url: string) => void): Promise<RecordingProxy> {
+export async function recordingProxy(
+  target: string,
+  onRequest?: (method: string, url: string) => void,
+): Promise<RecordingProxy> {
   const upstream = new URL(target);
   const exchanges: Exchange[] = [];
   const server = createServer((req, res) => {
@@ -28,11 +31,14 @@ export async function recordingProxy(target: string, onRequest?: (method: string
     const exchange: Exchange = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, status: 0 };
     exchanges.push(exchange);
     const { connection: _c, 'keep-alive': _k, ...headers } = req.headers;
-    const forward = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers, agent: false }, (answer) => {
-      exchange.status = answer.statusCode ?? 0;
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const forward = request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers, agent: false },
+      (answer) => {
+        exchange.status = answer.statusCode ?? 0;
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     forward.on('error', (err) => res.destroy(err));
     // A client that hangs up mid-answer must not leave the connection to the target open: the
     // target could then never close.

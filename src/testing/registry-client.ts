@@ -22,7 +22,11 @@ export function randomBlob(size = 64): Buffer {
 }
 
 /** Asserts the protocol's error envelope, status and code; returns the error entry. */
-export function assertError(res: Response, status: number, code: string): { code: string; message: string; detail?: unknown } {
+export function assertError(
+  res: Response,
+  status: number,
+  code: string,
+): { code: string; message: string; detail?: unknown } {
   assert.equal(res.statusCode, status, `expected ${status} ${code}, got ${res.statusCode}: ${res.body}`);
   assert.equal(res.headers['docker-distribution-api-version'], API_VERSION);
   assert.match(String(res.headers['content-type']), /^application\/json/);
@@ -44,9 +48,20 @@ export function assertHeadStatus(res: Response, status: number): void {
 }
 
 /** Monolithic upload (`POST ?digest=`): returns the blob's descriptor. */
-export async function pushBlob(app: FastifyInstance, name: string, data: Buffer, mediaType = 'application/octet-stream', algorithm: DigestAlgorithm = 'sha256'): Promise<Descriptor> {
+export async function pushBlob(
+  app: FastifyInstance,
+  name: string,
+  data: Buffer,
+  mediaType = 'application/octet-stream',
+  algorithm: DigestAlgorithm = 'sha256',
+): Promise<Descriptor> {
   const digest = digestOf(data, algorithm);
-  const res = await app.inject({ method: 'POST', url: `/v2/${name}/blobs/uploads/?digest=${digest}`, headers: OCTET_STREAM, payload: data });
+  const res = await app.inject({
+    method: 'POST',
+    url: `/v2/${name}/blobs/uploads/?digest=${digest}`,
+    headers: OCTET_STREAM,
+    payload: data,
+  });
   assert.equal(res.statusCode, 201, `pushBlob ${name}: ${res.statusCode} ${res.body}`);
   return { mediaType, digest, size: data.length };
 }
@@ -69,7 +84,13 @@ export function manifestBytes(manifest: object): Buffer {
   return Buffer.from(`${JSON.stringify(manifest, null, 3)}\n`);
 }
 
-export function putManifest(app: FastifyInstance, name: string, reference: string, bytes: Buffer | string, contentType?: string): Promise<Response> {
+export function putManifest(
+  app: FastifyInstance,
+  name: string,
+  reference: string,
+  bytes: Buffer | string,
+  contentType?: string,
+): Promise<Response> {
   return app.inject({
     method: 'PUT',
     url: `/v2/${name}/manifests/${reference}`,
@@ -79,7 +100,13 @@ export function putManifest(app: FastifyInstance, name: string, reference: strin
 }
 
 /** PUT a manifest (object or exact bytes) under `reference`; asserts 201 and the returned digest. */
-export async function pushManifest(app: FastifyInstance, name: string, reference: string | undefined, manifest: object | Buffer, mediaType: string): Promise<PushedManifest> {
+export async function pushManifest(
+  app: FastifyInstance,
+  name: string,
+  reference: string | undefined,
+  manifest: object | Buffer,
+  mediaType: string,
+): Promise<PushedManifest> {
   const bytes = Buffer.isBuffer(manifest) ? manifest : manifestBytes(manifest);
   const digest = digestOf(bytes);
   const res = await putManifest(app, name, reference ?? digest, bytes, mediaType);
@@ -98,13 +125,32 @@ export interface ImageOptions {
 }
 
 /** Pushes a config and layers, then an image manifest that names them. */
-export async function pushImage(app: FastifyInstance, name: string, reference?: string, options: ImageOptions = {}): Promise<PushedManifest & { config: Descriptor; layers: Descriptor[] }> {
+export async function pushImage(
+  app: FastifyInstance,
+  name: string,
+  reference?: string,
+  options: ImageOptions = {},
+): Promise<PushedManifest & { config: Descriptor; layers: Descriptor[] }> {
   const docker = options.docker ?? false;
-  const configBytes = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, nonce: randomBlob(8).toString('hex') }));
+  const configBytes = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: [] },
+      nonce: randomBlob(8).toString('hex'),
+    }),
+  );
   const config = await pushBlob(app, name, configBytes, docker ? MediaTypes.dockerConfig : MediaTypes.ociConfig);
   const layers: Descriptor[] = [];
   for (let i = 0; i < (options.layers ?? 1); i++) {
-    layers.push(await pushBlob(app, name, randomBlob(100 + i), docker ? 'application/vnd.docker.image.rootfs.diff.tar.gzip' : 'application/vnd.oci.image.layer.v1.tar+gzip'));
+    layers.push(
+      await pushBlob(
+        app,
+        name,
+        randomBlob(100 + i),
+        docker ? 'application/vnd.docker.image.rootfs.diff.tar.gzip' : 'application/vnd.oci.image.layer.v1.tar+gzip',
+      ),
+    );
   }
   const mediaType = docker ? MediaTypes.dockerManifest : MediaTypes.ociManifest;
   const manifest = {
@@ -120,7 +166,13 @@ export async function pushImage(app: FastifyInstance, name: string, reference?: 
 }
 
 /** An artifact: the empty config, one empty layer, an artifactType and optionally a subject. */
-export async function pushArtifact(app: FastifyInstance, name: string, reference: string | undefined, artifactType: string, options: { subject?: Descriptor; annotations?: Record<string, string> } = {}): Promise<PushedManifest> {
+export async function pushArtifact(
+  app: FastifyInstance,
+  name: string,
+  reference: string | undefined,
+  artifactType: string,
+  options: { subject?: Descriptor; annotations?: Record<string, string> } = {},
+): Promise<PushedManifest> {
   const empty = { mediaType: MediaTypes.ociEmpty, digest: EMPTY_JSON.digest, size: EMPTY_JSON.size };
   const manifest = {
     schemaVersion: 2,
@@ -152,11 +204,18 @@ export async function snapshot(app: FastifyInstance, names: string[], digests: s
     const tags: Record<string, unknown> = {};
     for (const tag of (tagsRes.json() as { tags: string[] }).tags) {
       const res = await app.inject({ url: `/v2/${name}/manifests/${tag}` });
-      tags[tag] = { status: res.statusCode, digest: res.headers['docker-content-digest'], type: res.headers['content-type'], body: res.body };
+      tags[tag] = {
+        status: res.statusCode,
+        digest: res.headers['docker-content-digest'],
+        type: res.headers['content-type'],
+        body: res.body,
+      };
     }
     const content: Record<string, number> = {};
     for (const digest of digests) {
-      content[`manifest ${digest}`] = (await app.inject({ method: 'HEAD', url: `/v2/${name}/manifests/${digest}` })).statusCode;
+      content[`manifest ${digest}`] = (
+        await app.inject({ method: 'HEAD', url: `/v2/${name}/manifests/${digest}` })
+      ).statusCode;
       content[`blob ${digest}`] = (await app.inject({ method: 'HEAD', url: `/v2/${name}/blobs/${digest}` })).statusCode;
     }
     repositories[name] = { tags, content };

@@ -59,7 +59,9 @@ export async function startS3(overrides: Partial<S3Settings> = {}): Promise<Test
   } else {
     dir = tempDir('berth-s3rver-');
     bucket = 'berth';
-    child = spawn(process.execPath, ['--openssl-legacy-provider', MAIN, dir, bucket], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child = spawn(process.execPath, ['--openssl-legacy-provider', MAIN, dir, bucket], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const line = await new Promise<string>((resolve, reject) => {
       child!.once('exit', (code) => reject(new Error(`s3rver exited with ${code}`)));
       createInterface({ input: child!.stdout! }).once('line', resolve);
@@ -78,7 +80,9 @@ export async function startS3(overrides: Partial<S3Settings> = {}): Promise<Test
     }
   };
   return {
-    settings, keys, stop,
+    settings,
+    keys,
+    stop,
     async close() {
       try {
         if (!child || child.exitCode === null) await objects.delete(await keys());

@@ -31,13 +31,17 @@ FilesystemStore.prototype.putObject = async function putObject(this: FilesystemS
   let size = 0;
   const source = Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content;
   try {
-    await pipeline(source, new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        md5.update(chunk);
-        size += chunk.length;
-        callback(null, chunk);
-      },
-    }), createWriteStream(temp));
+    await pipeline(
+      source,
+      new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          md5.update(chunk);
+          size += chunk.length;
+          callback(null, chunk);
+        },
+      }),
+      createWriteStream(temp),
+    );
     await rename(temp, target);
   } catch (err) {
     await rm(temp, { force: true });
@@ -63,7 +67,13 @@ FilesystemStore.prototype.listObjects = async function (this: FilesystemStore, n
   return { objects, commonPrefixes: [...commonPrefixes].sort(), isTruncated: false };
 };
 
-const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket }] });
+const server = new S3rver({
+  address: '127.0.0.1',
+  port: 0,
+  silent: true,
+  directory,
+  configureBuckets: [{ name: bucket }],
+});
 const { port } = await server.run();
 process.stdout.write(`${JSON.stringify({ port })}\n`);
 process.on('SIGTERM', () => void server.close().finally(() => process.exit(0)));

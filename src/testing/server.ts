@@ -15,7 +15,10 @@ import { dropPostgresDatabaseFor, testBackend, testMetadataUrl } from './postgre
 export const CLI = resolve(fileURLToPath(new URL('../cli/main.js', import.meta.url)));
 
 /** The administrator key every test server is bootstrapped with (AWS's documented example key). */
-export const TEST_ADMIN = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } as const;
+export const TEST_ADMIN = {
+  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+} as const;
 
 export function tempDir(prefix = 'berth-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -51,12 +54,16 @@ export interface TestBerth {
  * Unless the settings say otherwise, the registry is open (no credentials needed): tests of the
  * protocol stay about the protocol; tests of access control pass `auth: { mode: 'iam' }`.
  */
-export async function startBerth(options: { settings?: Tree; listen?: boolean; dataDir?: string } = {}): Promise<TestBerth> {
+export async function startBerth(
+  options: { settings?: Tree; listen?: boolean; dataDir?: string } = {},
+): Promise<TestBerth> {
   const dataDir = options.dataDir ?? tempDir();
   const berth = await createBerth(await testConfig(dataDir, options.settings));
   const url = options.listen === false ? '' : await berth.listen();
   return {
-    berth, url, dataDir,
+    berth,
+    url,
+    dataDir,
     async close() {
       await berth.close();
       if (!options.dataDir) await removeTestData(dataDir);
@@ -69,7 +76,15 @@ async function testConfig(dataDir: string, overrides: Tree = {}): Promise<Config
   const metadataUrl = await testMetadataUrl(dataDir);
   // The public listener on a free port too, so test servers never contend for its default port.
   const publicSettings = { listen: '127.0.0.1:0', ...(overrides.public as Tree | undefined) };
-  const settings = { log: { level: 'silent', requests: false }, auth: { mode: 'open' }, admin: TEST_ADMIN, ...overrides, public: publicSettings, dataDir, listen: '127.0.0.1:0' } as Tree;
+  const settings = {
+    log: { level: 'silent', requests: false },
+    auth: { mode: 'open' },
+    admin: TEST_ADMIN,
+    ...overrides,
+    public: publicSettings,
+    dataDir,
+    listen: '127.0.0.1:0',
+  } as Tree;
   if (metadataUrl) settings.metadata = { ...(settings.metadata as Tree | undefined), url: metadataUrl };
   return validate(settings, 'test');
 }
@@ -90,7 +105,8 @@ export async function openTestDeployment(options: { dataDir?: string; settings?:
   const dataDir = options.dataDir ?? tempDir();
   const deployment = await openDeployment(await testConfig(dataDir, options.settings));
   return {
-    deployment, dataDir,
+    deployment,
+    dataDir,
     async close() {
       await deployment.close();
       if (!options.dataDir) await removeTestData(dataDir);
@@ -110,7 +126,12 @@ export interface ChildBerth {
 
 /** Whether a server started with these arguments and environment serves HTTPS. */
 function servesTls(args: string[], env: NodeJS.ProcessEnv): boolean {
-  return args.includes('--tls-self-signed') || args.includes('--tls-cert') || env.BERTH_TLS_SELF_SIGNED === 'true' || Boolean(env.BERTH_TLS_CERT);
+  return (
+    args.includes('--tls-self-signed') ||
+    args.includes('--tls-cert') ||
+    env.BERTH_TLS_SELF_SIGNED === 'true' ||
+    Boolean(env.BERTH_TLS_CERT)
+  );
 }
 
 /** GET /healthz answers 200. Over https the certificate is not checked here: this only waits for the start, tests check certificates themselves. */
@@ -130,23 +151,33 @@ async function healthy(url: string): Promise<boolean> {
  * until it answers. Open (no credentials) unless `env` sets BERTH_AUTH_MODE=iam; the
  * administrator key is always TEST_ADMIN.
  */
-export async function spawnBerth(dataDir: string, port: number, env: NodeJS.ProcessEnv = {}, args: string[] = [], options: { stdout?: number } = {}): Promise<ChildBerth> {
+export async function spawnBerth(
+  dataDir: string,
+  port: number,
+  env: NodeJS.ProcessEnv = {},
+  args: string[] = [],
+  options: { stdout?: number } = {},
+): Promise<ChildBerth> {
   const metadataUrl = await testMetadataUrl(dataDir);
-  const child = spawn(process.execPath, [...cliNodeFlags(CLI), CLI, 'serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, ...args], {
-    env: {
-      ...process.env,
-      BERTH_LOG_LEVEL: 'warn',
-      BERTH_AUTH_MODE: 'open',
-      // No public listener unless asked: several served Berths would contend for its default port.
-      BERTH_PUBLIC_LISTEN: '',
-      BERTH_ADMIN_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-      BERTH_ADMIN_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
-      ...(metadataUrl && { BERTH_METADATA_URL: metadataUrl }),
-      ...env,
+  const child = spawn(
+    process.execPath,
+    [...cliNodeFlags(CLI), CLI, 'serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, ...args],
+    {
+      env: {
+        ...process.env,
+        BERTH_LOG_LEVEL: 'warn',
+        BERTH_AUTH_MODE: 'open',
+        // No public listener unless asked: several served Berths would contend for its default port.
+        BERTH_PUBLIC_LISTEN: '',
+        BERTH_ADMIN_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
+        BERTH_ADMIN_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
+        ...(metadataUrl && { BERTH_METADATA_URL: metadataUrl }),
+        ...env,
+      },
+      // Standard output (the log) to a file descriptor of the caller's when given, e.g. /dev/full.
+      stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
     },
-    // Standard output (the log) to a file descriptor of the caller's when given, e.g. /dev/full.
-    stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
-  });
+  );
   let stderr = '';
   let stdout = '';
   child.stderr!.on('data', (d) => (stderr += d));
@@ -157,7 +188,9 @@ export async function spawnBerth(dataDir: string, port: number, env: NodeJS.Proc
     if (child.exitCode !== null) throw new Error(`berth exited with ${child.exitCode}: ${stderr}`);
     try {
       if (await healthy(url)) break;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     if (Date.now() > deadline) throw new Error(`berth did not start: ${stderr}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -183,7 +216,9 @@ export async function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

@@ -4,11 +4,26 @@ import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { API_VERSION, digestOf, OCTET_STREAM, type Response } from './registry-client.js';
 
-export function patchUpload(app: FastifyInstance, location: string, data: Buffer, contentRange?: string): Promise<Response> {
-  return app.inject({ method: 'PATCH', url: location, headers: { ...OCTET_STREAM, ...(contentRange && { 'content-range': contentRange }) }, payload: data });
+export function patchUpload(
+  app: FastifyInstance,
+  location: string,
+  data: Buffer,
+  contentRange?: string,
+): Promise<Response> {
+  return app.inject({
+    method: 'PATCH',
+    url: location,
+    headers: { ...OCTET_STREAM, ...(contentRange && { 'content-range': contentRange }) },
+    payload: data,
+  });
 }
 
-export function putUpload(app: FastifyInstance, location: string, digest: string | undefined, data?: Buffer): Promise<Response> {
+export function putUpload(
+  app: FastifyInstance,
+  location: string,
+  digest: string | undefined,
+  data?: Buffer,
+): Promise<Response> {
   const url = digest === undefined ? location : `${location}?digest=${digest}`;
   return app.inject({ method: 'PUT', url, headers: OCTET_STREAM, ...(data && { payload: data }) });
 }
@@ -31,7 +46,12 @@ export function assertBlobCreated(res: Response, name: string, digest: string): 
   assert.equal(res.headers['docker-distribution-api-version'], API_VERSION);
 }
 
-export async function assertBlob(app: FastifyInstance, name: string, data: Buffer, digest = digestOf(data)): Promise<void> {
+export async function assertBlob(
+  app: FastifyInstance,
+  name: string,
+  data: Buffer,
+  digest = digestOf(data),
+): Promise<void> {
   const res = await app.inject({ url: `/v2/${name}/blobs/${digest}` });
   assert.equal(res.statusCode, 200, res.body);
   assert.equal(res.headers['docker-content-digest'], digest);

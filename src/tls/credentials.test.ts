@@ -20,12 +20,15 @@ before(() => {
 after(() => rmSync(root, { recursive: true, force: true }));
 
 function rejects(files: TlsFiles, message: RegExp): void {
-  assert.throws(() => readTlsCredentials(files), (err: unknown) => {
-    assert.ok(err instanceof TlsError, `a TlsError, not ${String(err)}`);
-    assert.match(err.message, message);
-    assert.doesNotMatch(err.message, /\n/, 'one line');
-    return true;
-  });
+  assert.throws(
+    () => readTlsCredentials(files),
+    (err: unknown) => {
+      assert.ok(err instanceof TlsError, `a TlsError, not ${String(err)}`);
+      assert.match(err.message, message);
+      assert.doesNotMatch(err.message, /\n/, 'one line');
+      return true;
+    },
+  );
 }
 
 describe('readTlsCredentials', () => {
@@ -39,8 +42,14 @@ describe('readTlsCredentials', () => {
   });
 
   it('names the file that is missing, a directory, or not PEM', () => {
-    rejects({ cert: join(root, 'nope.crt'), key: good.key }, /^cannot read the TLS certificate .*nope\.crt: no such file$/);
-    rejects({ cert: good.cert, key: join(root, 'nope.key') }, /^cannot read the TLS private key .*nope\.key: no such file$/);
+    rejects(
+      { cert: join(root, 'nope.crt'), key: good.key },
+      /^cannot read the TLS certificate .*nope\.crt: no such file$/,
+    );
+    rejects(
+      { cert: good.cert, key: join(root, 'nope.key') },
+      /^cannot read the TLS private key .*nope\.key: no such file$/,
+    );
     mkdirSync(join(root, 'dir.crt'));
     rejects({ cert: join(root, 'dir.crt'), key: good.key }, /dir\.crt: it is a directory/);
     writeFileSync(join(root, 'text.crt'), 'hello');
@@ -51,13 +60,19 @@ describe('readTlsCredentials', () => {
   });
 
   it('refuses a key of another certificate', () => {
-    rejects({ cert: good.cert, key: other.key }, /private key .* cannot be used with the certificate .*: the key is not the key of this certificate/);
+    rejects(
+      { cert: good.cert, key: other.key },
+      /private key .* cannot be used with the certificate .*: the key is not the key of this certificate/,
+    );
   });
 
   it('takes a chain: the server certificate first, then the CA', () => {
     const chain = join(root, 'chain.crt');
     copyFileSync(good.cert, chain);
     writeFileSync(chain, readFileSync(join(root, 'a', 'ca.crt')), { flag: 'a' });
-    assert.equal(readTlsCredentials({ cert: chain, key: good.key }).fingerprint, new X509Certificate(readFileSync(good.cert)).fingerprint256);
+    assert.equal(
+      readTlsCredentials({ cert: chain, key: good.key }).fingerprint,
+      new X509Certificate(readFileSync(good.cert)).fingerprint256,
+    );
   });
 });

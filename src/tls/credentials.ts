@@ -34,10 +34,20 @@ function readPem(path: string, what: string, marker: RegExp): Buffer {
     bytes = readFileSync(path);
   } catch (err) {
     const { code, message } = err as NodeJS.ErrnoException;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : message;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a directory'
+            : message;
     throw new TlsError(`cannot read the TLS ${what} ${path}: ${reason}`);
   }
-  if (!marker.test(bytes.toString('latin1'))) throw new TlsError(`the TLS ${what} ${path} is not in PEM format (no "-----BEGIN ${what === 'certificate' ? 'CERTIFICATE' : '… PRIVATE KEY'}-----" block)`);
+  if (!marker.test(bytes.toString('latin1')))
+    throw new TlsError(
+      `the TLS ${what} ${path} is not in PEM format (no "-----BEGIN ${what === 'certificate' ? 'CERTIFICATE' : '… PRIVATE KEY'}-----" block)`,
+    );
   return bytes;
 }
 
@@ -58,5 +68,12 @@ export function readTlsCredentials(files: TlsFiles): TlsCredentials {
     const reason = /key values mismatch/i.test(message) ? 'the key is not the key of this certificate' : message;
     throw new TlsError(`the TLS private key ${files.key} cannot be used with the certificate ${files.cert}: ${reason}`);
   }
-  return { cert, key, fingerprint: leaf.fingerprint256, serialNumber: leaf.serialNumber, subjectAltName: leaf.subjectAltName ?? '', validTo: new Date(leaf.validTo) };
+  return {
+    cert,
+    key,
+    fingerprint: leaf.fingerprint256,
+    serialNumber: leaf.serialNumber,
+    subjectAltName: leaf.subjectAltName ?? '',
+    validTo: new Date(leaf.validTo),
+  };
 }

@@ -37,7 +37,8 @@ describe('ensureSelfSigned', () => {
     assert.ok(server.checkIP('::1'));
     assert.equal(server.checkHost('other.test'), undefined);
     assert.match(server.keyUsage?.join(',') ?? '', /1\.3\.6\.1\.5\.5\.7\.3\.1/, 'extended key usage: serverAuth');
-    for (const key of ['ca.key', 'server.key']) assert.equal(statSync(join(tls, key)).mode & 0o777, 0o600, `${key} is readable by its owner only`);
+    for (const key of ['ca.key', 'server.key'])
+      assert.equal(statSync(join(tls, key)).mode & 0o777, 0o600, `${key} is readable by its owner only`);
     const credentials = readTlsCredentials(made.files);
     assert.equal(credentials.fingerprint, server.fingerprint256);
   });
@@ -61,20 +62,33 @@ describe('ensureSelfSigned', () => {
     assert.ok(cert(renamed.files.cert).checkHost('other.test'));
     assert.ok(cert(renamed.files.cert).verify(cert(renamed.caFile).publicKey));
     const later = ensureSelfSigned(tls, [...NAMES, 'other.test'], new Date(Date.now() + 800 * 24 * 3_600_000));
-    assert.deepEqual([later.createdCa, later.issuedServer], [false, true], 'a certificate within 30 days of its end is renewed');
+    assert.deepEqual(
+      [later.createdCa, later.issuedServer],
+      [false, true],
+      'a certificate within 30 days of its end is renewed',
+    );
   });
 
   it('refuses a CA it cannot read instead of replacing what clients trust', () => {
     const tls = dir();
     ensureSelfSigned(tls, NAMES);
     writeFileSync(join(tls, 'ca.crt'), 'not a certificate');
-    assert.throws(() => ensureSelfSigned(tls, NAMES), (err: unknown) => err instanceof TlsError && /local CA .* cannot be read/.test(err.message));
+    assert.throws(
+      () => ensureSelfSigned(tls, NAMES),
+      (err: unknown) => err instanceof TlsError && /local CA .* cannot be read/.test(err.message),
+    );
   });
 
   it('names loopback, the host name and a specific listen host, not a wildcard address', () => {
     assert.deepEqual(serverNames('Build-Host', '0.0.0.0'), ['localhost', '127.0.0.1', '::1', 'build-host']);
     assert.deepEqual(serverNames('h', '[::]'), ['localhost', '127.0.0.1', '::1', 'h']);
-    assert.deepEqual(serverNames('h', 'registry.internal'), ['localhost', '127.0.0.1', '::1', 'h', 'registry.internal']);
+    assert.deepEqual(serverNames('h', 'registry.internal'), [
+      'localhost',
+      '127.0.0.1',
+      '::1',
+      'h',
+      'registry.internal',
+    ]);
     assert.deepEqual(serverNames('h', '10.1.2.3'), ['localhost', '127.0.0.1', '::1', 'h', '10.1.2.3']);
   });
 });

@@ -62,7 +62,11 @@ function serialNumber(): string {
 
 function newKeyPair(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; pem: string } {
   // Node generates the key (natively, quickly); forge only builds and signs the certificate.
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
   const key = lib().pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
   return { privateKey: key, publicKey: lib().pki.setRsaPublicKey(key.n, key.e), pem: privateKey };
 }
@@ -79,7 +83,10 @@ function createCa(dir: string, now: Date): void {
   cert.serialNumber = serialNumber();
   cert.publicKey = keys.publicKey;
   validity(cert, CA_DAYS, now);
-  const subject = [{ name: 'commonName', value: 'Berth local CA' }, { name: 'organizationName', value: 'Berth' }];
+  const subject = [
+    { name: 'commonName', value: 'Berth local CA' },
+    { name: 'organizationName', value: 'Berth' },
+  ];
   cert.setSubject(subject);
   cert.setIssuer(subject);
   cert.setExtensions([
@@ -99,22 +106,32 @@ function issueServer(dir: string, names: string[], now: Date): void {
     caCert = lib().pki.certificateFromPem(readFileSync(join(dir, 'ca.crt'), 'utf8'));
     caKey = lib().pki.privateKeyFromPem(readFileSync(join(dir, 'ca.key'), 'utf8')) as forge.pki.rsa.PrivateKey;
   } catch (err) {
-    throw new TlsError(`the local CA in ${dir} cannot be read (${(err as Error).message}): remove ca.crt and ca.key there to create a new one (clients must then trust the new ca.crt)`);
+    throw new TlsError(
+      `the local CA in ${dir} cannot be read (${(err as Error).message}): remove ca.crt and ca.key there to create a new one (clients must then trust the new ca.crt)`,
+    );
   }
   const keys = newKeyPair();
   const cert = lib().pki.createCertificate();
   cert.serialNumber = serialNumber();
   cert.publicKey = keys.publicKey;
   validity(cert, SERVER_DAYS, now);
-  cert.setSubject([{ name: 'commonName', value: names[0]! }, { name: 'organizationName', value: 'Berth' }]);
+  cert.setSubject([
+    { name: 'commonName', value: names[0]! },
+    { name: 'organizationName', value: 'Berth' },
+  ]);
   cert.setIssuer(caCert.subject.attributes);
   // The CA's own subjectKeyIdentifier, so that verifiers find the issuer by key id.
-  const caKeyId = lib().util.hexToBytes((caCert.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier: string }).subjectKeyIdentifier);
+  const caKeyId = lib().util.hexToBytes(
+    (caCert.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier: string }).subjectKeyIdentifier,
+  );
   cert.setExtensions([
     { name: 'basicConstraints', cA: false, critical: true },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', serverAuth: true },
-    { name: 'subjectAltName', altNames: names.map((name) => (isIP(name) ? { type: 7, ip: name } : { type: 2, value: name })) },
+    {
+      name: 'subjectAltName',
+      altNames: names.map((name) => (isIP(name) ? { type: 7, ip: name } : { type: 2, value: name })),
+    },
     { name: 'subjectKeyIdentifier' },
     { name: 'authorityKeyIdentifier', keyIdentifier: caKeyId },
   ]);
@@ -131,7 +148,9 @@ function serverCertificateFits(dir: string, names: string[], now: Date): boolean
     const server = new X509Certificate(readFileSync(join(dir, 'server.crt')));
     if (!server.verify(ca.publicKey)) return false;
     if (new Date(server.validTo).getTime() - now.getTime() < RENEW_BEFORE_DAYS * DAY_MS) return false;
-    return names.every((name) => (isIP(name) ? server.checkIP(name) : server.checkHost(name, { wildcards: false })) !== undefined);
+    return names.every(
+      (name) => (isIP(name) ? server.checkIP(name) : server.checkHost(name, { wildcards: false })) !== undefined,
+    );
   } catch {
     return false;
   }
@@ -149,5 +168,11 @@ export function ensureSelfSigned(dir: string, names: string[], now = new Date())
   if (!hasCa) createCa(dir, now);
   const issuedServer = !hasCa || !serverCertificateFits(dir, names, now);
   if (issuedServer) issueServer(dir, names, now);
-  return { files: { cert: join(dir, 'server.crt'), key: join(dir, 'server.key') }, caFile, createdCa: !hasCa, issuedServer, names };
+  return {
+    files: { cert: join(dir, 'server.crt'), key: join(dir, 'server.key') },
+    caFile,
+    createdCa: !hasCa,
+    issuedServer,
+    names,
+  };
 }

@@ -45,7 +45,8 @@ function descriptor(source: Descriptor, mediaType: string, to: Family): Record<s
 
 function mapType(mediaType: string, to: Family, what: string): string {
   const mapped = (to === 'oci' ? DOCKER_TO_OCI : OCI_TO_DOCKER).get(mediaType);
-  if (!mapped) throw notConvertible(`${what} media type ${mediaType} has no ${to === 'oci' ? 'OCI' : 'Docker'} equivalent`);
+  if (!mapped)
+    throw notConvertible(`${what} media type ${mediaType} has no ${to === 'oci' ? 'OCI' : 'Docker'} equivalent`);
   return mapped;
 }
 
@@ -55,7 +56,11 @@ function mapType(mediaType: string, to: Family, what: string): string {
  */
 export function isArtifact(body: Record<string, unknown>): boolean {
   const config = isObject(body.config) ? body.config.mediaType : undefined;
-  return body.artifactType !== undefined || body.subject !== undefined || (config !== MediaTypes.ociConfig && config !== MediaTypes.dockerConfig);
+  return (
+    body.artifactType !== undefined ||
+    body.subject !== undefined ||
+    (config !== MediaTypes.ociConfig && config !== MediaTypes.dockerConfig)
+  );
 }
 
 function serialize(value: unknown): Buffer {
@@ -78,14 +83,23 @@ export function convertImage(body: Record<string, unknown>, to: Family): Buffer 
  * A list or index in the other family. `children` gives, for each entry's digest, the converted
  * child's digest and size (or undefined when that child cannot be converted: then neither can the list).
  */
-export function convertList(body: Record<string, unknown>, to: Family, children: ReadonlyMap<string, { digest: string; size: number }>): Buffer {
-  if (body.artifactType !== undefined || body.subject !== undefined) throw notConvertible('an artifact index is never converted');
+export function convertList(
+  body: Record<string, unknown>,
+  to: Family,
+  children: ReadonlyMap<string, { digest: string; size: number }>,
+): Buffer {
+  if (body.artifactType !== undefined || body.subject !== undefined)
+    throw notConvertible('an artifact index is never converted');
   const entries = (Array.isArray(body.manifests) ? body.manifests : []) as Descriptor[];
   const out: Record<string, unknown> = { schemaVersion: 2, mediaType: LIST_TYPE[to] };
   out.manifests = entries.map((entry) => {
     const child = children.get(entry.digest);
-    if (!child || familyOf(entry.mediaType) === undefined) throw notConvertible(`child manifest ${entry.digest} (${entry.mediaType}) cannot be converted`);
-    const mediaType = entry.mediaType === MediaTypes.dockerManifestList || entry.mediaType === MediaTypes.ociIndex ? LIST_TYPE[to] : IMAGE_TYPE[to];
+    if (!child || familyOf(entry.mediaType) === undefined)
+      throw notConvertible(`child manifest ${entry.digest} (${entry.mediaType}) cannot be converted`);
+    const mediaType =
+      entry.mediaType === MediaTypes.dockerManifestList || entry.mediaType === MediaTypes.ociIndex
+        ? LIST_TYPE[to]
+        : IMAGE_TYPE[to];
     return descriptor({ ...entry, digest: child.digest, size: child.size }, mediaType, to);
   });
   if (to === 'oci' && isObject(body.annotations)) out.annotations = body.annotations;

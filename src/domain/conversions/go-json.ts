@@ -13,5 +13,9 @@ export function goJson(value: unknown, indent?: string): string {
 
 /** Go marshals a map with its keys sorted (byte order). */
 export function sortedKeys(value: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.keys(value).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((k) => [k, value[k]]));
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .map((k) => [k, value[k]]),
+  );
 }

@@ -2,7 +2,14 @@
 // (ES256/384/512 and RS256/384/512 keys in `jwk`) and sign. Pure: node:crypto only, no I/O.
 // Verification is bounded (a few signatures, RSA keys of usual size and exponent) and runs on
 // libuv's thread pool, so no push can hold the event loop with signature work.
-import { createHash, createPublicKey, sign as cryptoSign, verify as cryptoVerify, type KeyObject, type JsonWebKey } from 'node:crypto';
+import {
+  createHash,
+  createPublicKey,
+  sign as cryptoSign,
+  verify as cryptoVerify,
+  type KeyObject,
+  type JsonWebKey,
+} from 'node:crypto';
 import { RegistryError } from '../errors.js';
 import { goJson } from './go-json.js';
 
@@ -18,7 +25,14 @@ export interface ParsedJws {
   signatures: SignatureBlock[];
 }
 
-const HASHES: Record<string, string> = { ES256: 'sha256', ES384: 'sha384', ES512: 'sha512', RS256: 'sha256', RS384: 'sha384', RS512: 'sha512' };
+const HASHES: Record<string, string> = {
+  ES256: 'sha256',
+  ES384: 'sha384',
+  ES512: 'sha512',
+  RS256: 'sha256',
+  RS384: 'sha384',
+  RS512: 'sha512',
+};
 const CURVE_ALG: Record<string, string> = { 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' };
 
 function unverified(message: string, detail?: unknown): RegistryError {
@@ -38,7 +52,8 @@ export const MAX_RSA_BITS = 4096;
 export const MAX_RSA_EXPONENT = 2n ** 32n;
 
 function base64url(value: unknown, where: string): Buffer {
-  if (typeof value !== 'string' || !BASE64URL.test(value) || value.length % 4 === 1) throw unverified(`${where} is not base64url`);
+  if (typeof value !== 'string' || !BASE64URL.test(value) || value.length % 4 === 1)
+    throw unverified(`${where} is not base64url`);
   return Buffer.from(value, 'base64url');
 }
 
@@ -49,13 +64,24 @@ function base64url(value: unknown, where: string): Buffer {
  */
 export function parsePrettyJws(bytes: Buffer, body: Record<string, unknown>): ParsedJws {
   const blocks = body.signatures;
-  if (!Array.isArray(blocks) || blocks.length === 0) throw unverified('a signed schema 1 manifest needs at least one signature');
-  if (blocks.length > MAX_SIGNATURES) throw unverified(`a signed schema 1 manifest has at most ${MAX_SIGNATURES} signatures, not ${blocks.length}`, { limit: MAX_SIGNATURES });
+  if (!Array.isArray(blocks) || blocks.length === 0)
+    throw unverified('a signed schema 1 manifest needs at least one signature');
+  if (blocks.length > MAX_SIGNATURES)
+    throw unverified(`a signed schema 1 manifest has at most ${MAX_SIGNATURES} signatures, not ${blocks.length}`, {
+      limit: MAX_SIGNATURES,
+    });
   let formatLength: number | undefined;
   let formatTail: Buffer | undefined;
   const signatures = blocks.map((block, i): SignatureBlock => {
     const where = `signatures[${i}]`;
-    if (!isObject(block) || !isObject(block.header) || !isObject(block.header.jwk) || typeof block.header.alg !== 'string' || typeof block.signature !== 'string' || typeof block.protected !== 'string') {
+    if (
+      !isObject(block) ||
+      !isObject(block.header) ||
+      !isObject(block.header.jwk) ||
+      typeof block.header.alg !== 'string' ||
+      typeof block.signature !== 'string' ||
+      typeof block.protected !== 'string'
+    ) {
       throw unverified(`${where} must have header.jwk, header.alg, signature and protected`);
     }
     let protectedHeader: unknown;
@@ -65,15 +91,24 @@ export function parsePrettyJws(bytes: Buffer, body: Record<string, unknown>): Pa
       if (err instanceof RegistryError) throw err;
       throw unverified(`${where}.protected is not a JSON header`);
     }
-    if (!isObject(protectedHeader) || !Number.isSafeInteger(protectedHeader.formatLength) || typeof protectedHeader.formatTail !== 'string') {
+    if (
+      !isObject(protectedHeader) ||
+      !Number.isSafeInteger(protectedHeader.formatLength) ||
+      typeof protectedHeader.formatTail !== 'string'
+    ) {
       throw unverified(`${where}.protected must name formatLength and formatTail`);
     }
     const length = protectedHeader.formatLength as number;
     const tail = base64url(protectedHeader.formatTail, `${where}.protected.formatTail`);
-    if (formatLength !== undefined && (length !== formatLength || !tail.equals(formatTail!))) throw unverified('the signatures disagree on the signed format');
+    if (formatLength !== undefined && (length !== formatLength || !tail.equals(formatTail!)))
+      throw unverified('the signatures disagree on the signed format');
     formatLength = length;
     formatTail = tail;
-    return { header: { jwk: block.header.jwk, alg: block.header.alg }, signature: block.signature, protected: block.protected };
+    return {
+      header: { jwk: block.header.jwk, alg: block.header.alg },
+      signature: block.signature,
+      protected: block.protected,
+    };
   });
   if (formatLength! < 0 || formatLength! > bytes.length) throw unverified('formatLength lies outside the manifest');
   return { payload: Buffer.concat([bytes.subarray(0, formatLength), formatTail!]), signatures };
@@ -81,7 +116,10 @@ export function parsePrettyJws(bytes: Buffer, body: Record<string, unknown>): Pa
 
 /** libtrust's key id: SHA-256 of the DER public key, first 240 bits, base32 in 12 groups of 4. */
 export function libtrustKeyId(key: KeyObject): string {
-  const hash = createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest().subarray(0, 30);
+  const hash = createHash('sha256')
+    .update(key.export({ type: 'spki', format: 'der' }))
+    .digest()
+    .subarray(0, 30);
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   let bits = 0;
   let value = 0;
@@ -108,16 +146,24 @@ function publicKeyOf(jwk: Record<string, unknown>, where: string): KeyObject {
   // Verifying with a huge modulus or exponent costs tens of milliseconds a signature.
   if (key.asymmetricKeyType === 'rsa') {
     const { modulusLength, publicExponent } = key.asymmetricKeyDetails ?? {};
-    if (modulusLength === undefined || modulusLength > MAX_RSA_BITS) throw unverified(`${where}.header.jwk: RSA keys of more than ${MAX_RSA_BITS} bits are not accepted`);
-    if (publicExponent === undefined || publicExponent > MAX_RSA_EXPONENT) throw unverified(`${where}.header.jwk: an RSA public exponent above 2^32 is not accepted`);
+    if (modulusLength === undefined || modulusLength > MAX_RSA_BITS)
+      throw unverified(`${where}.header.jwk: RSA keys of more than ${MAX_RSA_BITS} bits are not accepted`);
+    if (publicExponent === undefined || publicExponent > MAX_RSA_EXPONENT)
+      throw unverified(`${where}.header.jwk: an RSA public exponent above 2^32 is not accepted`);
   }
   // libtrust refuses a key whose kid is not the one its material gives.
-  if (kid !== undefined && kid !== libtrustKeyId(key)) throw unverified(`${where}.header.jwk.kid does not match the key`);
+  if (kid !== undefined && kid !== libtrustKeyId(key))
+    throw unverified(`${where}.header.jwk.kid does not match the key`);
   return key;
 }
 
 /** crypto.verify with a callback: the work runs on libuv's thread pool, not the event loop. */
-function verifyOffThread(hash: string, data: Buffer, key: Parameters<typeof cryptoVerify>[2], signature: Buffer): Promise<boolean> {
+function verifyOffThread(
+  hash: string,
+  data: Buffer,
+  key: Parameters<typeof cryptoVerify>[2],
+  signature: Buffer,
+): Promise<boolean> {
   return new Promise((resolve) => {
     cryptoVerify(hash, data, key, signature, (err, ok) => resolve(!err && ok));
   });
@@ -134,15 +180,27 @@ export async function verifyJws(jws: ParsedJws): Promise<void> {
     if (!hash) throw unverified(`${where}: unsupported algorithm "${block.header.alg}"`);
     const key = publicKeyOf(block.header.jwk, where);
     const kty = key.asymmetricKeyType;
-    if ((block.header.alg.startsWith('ES') && (kty !== 'ec' || CURVE_ALG[String(block.header.jwk.crv)] !== block.header.alg)) || (block.header.alg.startsWith('RS') && kty !== 'rsa')) {
+    if (
+      (block.header.alg.startsWith('ES') &&
+        (kty !== 'ec' || CURVE_ALG[String(block.header.jwk.crv)] !== block.header.alg)) ||
+      (block.header.alg.startsWith('RS') && kty !== 'rsa')
+    ) {
       throw unverified(`${where}: algorithm ${block.header.alg} does not fit the ${String(kty)} key`);
     }
     const signature = base64url(block.signature, `${where}.signature`);
     const signed = Buffer.from(`${block.protected}.${payload}`);
-    return { where, hash, signed, signature, key: kty === 'ec' ? { key, dsaEncoding: 'ieee-p1363' as const } : key, kid: block.header.jwk.kid };
+    return {
+      where,
+      hash,
+      signed,
+      signature,
+      key: kty === 'ec' ? { key, dsaEncoding: 'ieee-p1363' as const } : key,
+      kid: block.header.jwk.kid,
+    };
   });
   for (const { where, hash, signed, signature, key, kid } of checks) {
-    if (!(await verifyOffThread(hash, signed, key, signature))) throw unverified(`${where}: the signature does not verify`, { kid });
+    if (!(await verifyOffThread(hash, signed, key, signature)))
+      throw unverified(`${where}: the signature does not verify`, { kid });
   }
 }
 
@@ -168,10 +226,18 @@ export function signPrettyJws(payload: Buffer, privateKey: KeyObject, time: Date
   const jwk = libtrustJwk(privateKey);
   const alg = kty === 'rsa' ? 'RS256' : CURVE_ALG[String(jwk.crv)];
   if (!alg) throw new Error(`cannot sign with a ${String(kty)} key`);
-  const header = goJson({ formatLength, formatTail: formatTail.toString('base64url'), time: time.toISOString().replace(/\.\d{3}Z$/, 'Z') });
+  const header = goJson({
+    formatLength,
+    formatTail: formatTail.toString('base64url'),
+    time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  });
   const protectedHeader = Buffer.from(header).toString('base64url');
   const signed = Buffer.from(`${protectedHeader}.${payload.toString('base64url')}`);
-  const signature = cryptoSign(HASHES[alg]!, signed, kty === 'ec' ? { key: privateKey, dsaEncoding: 'ieee-p1363' } : privateKey);
+  const signature = cryptoSign(
+    HASHES[alg]!,
+    signed,
+    kty === 'ec' ? { key: privateKey, dsaEncoding: 'ieee-p1363' } : privateKey,
+  );
   const blocks = [{ header: { jwk, alg }, signature: signature.toString('base64url'), protected: protectedHeader }];
   const indent = '   ';
   const marshalled = goJson(blocks, indent).replace(/\n/g, `\n${indent}`);

@@ -13,8 +13,13 @@ const CLIENTS: Record<string, string | string[] | undefined> = {
   'curl (*/*)': '*/*',
   'application/json only': 'application/json',
   'Docker 1.10': [M.dockerManifest, M.dockerSchema1Signed, 'application/json'],
-  'Docker ≥ 1.11 / docker manifest inspect': [M.dockerManifest, M.dockerManifestList, M.dockerSchema1Signed, 'application/json'],
-  'containerd': `${M.dockerManifest}, ${M.dockerManifestList}, ${M.ociManifest}, ${M.ociIndex}, */*`,
+  'Docker ≥ 1.11 / docker manifest inspect': [
+    M.dockerManifest,
+    M.dockerManifestList,
+    M.dockerSchema1Signed,
+    'application/json',
+  ],
+  containerd: `${M.dockerManifest}, ${M.dockerManifestList}, ${M.ociManifest}, ${M.ociIndex}, */*`,
   'OCI only (helm, oras)': `${M.ociManifest}, ${M.ociIndex}`,
   'OCI image only': M.ociManifest,
   'Docker schema 2 only': M.dockerManifest,
@@ -32,8 +37,15 @@ const TABLE: Record<string, Plan[]> = {
   'curl (*/*)': [to(M.dockerSchema1Signed), serve, platform, serve, serve, serve],
   'application/json only': [to(M.dockerSchema1Signed), serve, platform, serve, serve, serve],
   'Docker 1.10': [serve, to(M.dockerManifest), platform, platform, refuse, serve],
-  'Docker ≥ 1.11 / docker manifest inspect': [serve, to(M.dockerManifest), serve, to(M.dockerManifestList), refuse, serve],
-  'containerd': [serve, serve, serve, serve, serve, serve],
+  'Docker ≥ 1.11 / docker manifest inspect': [
+    serve,
+    to(M.dockerManifest),
+    serve,
+    to(M.dockerManifestList),
+    refuse,
+    serve,
+  ],
+  containerd: [serve, serve, serve, serve, serve, serve],
   'OCI only (helm, oras)': [to(M.ociManifest), serve, to(M.ociIndex), serve, serve, refuse],
   'OCI image only': [to(M.ociManifest), serve, platform, platform, serve, refuse],
   'Docker schema 2 only': [serve, to(M.dockerManifest), platform, platform, refuse, refuse],
@@ -62,7 +74,8 @@ describe('plan: what each client gets for each stored format', () => {
 
 describe('schema 1 stored unsigned', () => {
   test('any schema 1 client gets it (Docker 1.10 names only v1+prettyjws); others cannot', () => {
-    const unsigned = (header: string | string[] | undefined) => plan(M.dockerSchema1, parseAccept(header), { artifact: false });
+    const unsigned = (header: string | string[] | undefined) =>
+      plan(M.dockerSchema1, parseAccept(header), { artifact: false });
     assert.deepEqual(unsigned(CLIENTS['Docker 1.10']), serve);
     assert.deepEqual(unsigned(M.dockerSchema1Signed), serve);
     assert.deepEqual(unsigned(undefined), serve);
@@ -83,7 +96,9 @@ describe('Accept parsing', () => {
 });
 
 describe('platforms', () => {
-  const list = JSON.parse(readFileSync(new URL('testdata-schema2list-variants.json', FIXTURES), 'utf8')) as { manifests: { digest: string; platform: { os: string; architecture: string; variant?: string } }[] };
+  const list = JSON.parse(readFileSync(new URL('testdata-schema2list-variants.json', FIXTURES), 'utf8')) as {
+    manifests: { digest: string; platform: { os: string; architecture: string; variant?: string } }[];
+  };
 
   test('linux/amd64 by default; a variant narrows the choice; a missing platform is undefined', () => {
     assert.equal(selectPlatform(list.manifests, parsePlatform('linux/amd64'))?.platform.architecture, 'amd64');
@@ -96,7 +111,11 @@ describe('platforms', () => {
   });
 
   test('a refusal names the formats that exist', () => {
-    assert.deepEqual(servableFormats(M.dockerManifest, false), [M.dockerManifest, M.ociManifest, M.dockerSchema1Signed]);
+    assert.deepEqual(servableFormats(M.dockerManifest, false), [
+      M.dockerManifest,
+      M.ociManifest,
+      M.dockerSchema1Signed,
+    ]);
     assert.deepEqual(servableFormats(M.ociManifest, true), [M.ociManifest]);
     assert.deepEqual(servableFormats(M.dockerSchema1Signed, false), [M.dockerSchema1Signed]);
   });

@@ -38,7 +38,11 @@ export type Plan =
   | { action: 'refuse' };
 
 export function acceptsSchema1(accepted: Accepted): boolean {
-  return accepted.legacy || accepted.types.has(MediaTypes.dockerSchema1Signed) || accepted.types.has(MediaTypes.dockerSchema1);
+  return (
+    accepted.legacy ||
+    accepted.types.has(MediaTypes.dockerSchema1Signed) ||
+    accepted.types.has(MediaTypes.dockerSchema1)
+  );
 }
 
 /**
@@ -59,7 +63,8 @@ export function plan(mediaType: string, accepted: Accepted, options: { artifact:
     if (family === 'oci') return { action: 'serve' };
     return isList ? { action: 'platform' } : { action: 'convert', to: MediaTypes.dockerSchema1Signed };
   }
-  if (isList) return accepted.types.has(LIST_TYPE[other]) ? { action: 'convert', to: LIST_TYPE[other] } : { action: 'platform' };
+  if (isList)
+    return accepted.types.has(LIST_TYPE[other]) ? { action: 'convert', to: LIST_TYPE[other] } : { action: 'platform' };
   if (accepted.types.has(IMAGE_TYPE[other])) return { action: 'convert', to: IMAGE_TYPE[other] };
   if (acceptsSchema1(accepted)) return { action: 'convert', to: MediaTypes.dockerSchema1Signed };
   return { action: 'refuse' };
@@ -92,6 +97,6 @@ export function servableFormats(mediaType: string, artifact: boolean): string[] 
   const family = familyOf(mediaType);
   if (!family || artifact || isSchema1(mediaType)) return [mediaType];
   const other: Family = family === 'docker' ? 'oci' : 'docker';
-  if (mediaType === LIST_TYPE[family]) return [mediaType, LIST_TYPE[other], 'the default platform\'s image'];
+  if (mediaType === LIST_TYPE[family]) return [mediaType, LIST_TYPE[other], "the default platform's image"];
   return [mediaType, IMAGE_TYPE[other], MediaTypes.dockerSchema1Signed];
 }

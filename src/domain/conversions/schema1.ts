@@ -52,17 +52,27 @@ function checkStructure(body: Record<string, unknown>): Omit<Schema1Manifest, 'm
   if (!Array.isArray(fsLayers) || fsLayers.length === 0) throw invalid('fsLayers must be a non-empty array');
   if (!Array.isArray(history)) throw invalid('history must be an array');
   if (history.length !== fsLayers.length) {
-    throw invalid(`history has ${history.length} entries for ${fsLayers.length} fsLayers: they must match one to one`, { fsLayers: fsLayers.length, history: history.length });
+    throw invalid(`history has ${history.length} entries for ${fsLayers.length} fsLayers: they must match one to one`, {
+      fsLayers: fsLayers.length,
+      history: history.length,
+    });
   }
   const blobSums = fsLayers.map((layer, i) => {
-    if (!isObject(layer) || typeof layer.blobSum !== 'string' || !tryParseDigest(layer.blobSum)) throw invalid(`fsLayers[${i}].blobSum is missing or not a digest`);
+    if (!isObject(layer) || typeof layer.blobSum !== 'string' || !tryParseDigest(layer.blobSum))
+      throw invalid(`fsLayers[${i}].blobSum is missing or not a digest`);
     return layer.blobSum;
   });
   const images = history.map((entry, i) => {
-    if (!isObject(entry) || typeof entry.v1Compatibility !== 'string') throw invalid(`history[${i}].v1Compatibility must be a string`);
+    if (!isObject(entry) || typeof entry.v1Compatibility !== 'string')
+      throw invalid(`history[${i}].v1Compatibility must be a string`);
     const image = parseJson(Buffer.from(entry.v1Compatibility), `history[${i}].v1Compatibility`);
-    if (typeof image.id !== 'string' || !V1_ID.test(image.id)) throw invalid(`history[${i}].v1Compatibility.id must be 64 hex digits`);
-    if (image.parent !== undefined && image.parent !== '' && (typeof image.parent !== 'string' || !V1_ID.test(image.parent))) {
+    if (typeof image.id !== 'string' || !V1_ID.test(image.id))
+      throw invalid(`history[${i}].v1Compatibility.id must be 64 hex digits`);
+    if (
+      image.parent !== undefined &&
+      image.parent !== '' &&
+      (typeof image.parent !== 'string' || !V1_ID.test(image.parent))
+    ) {
       throw invalid(`history[${i}].v1Compatibility.parent must be 64 hex digits`);
     }
     return { id: image.id, parent: (image.parent as string | undefined) || undefined };
@@ -71,10 +81,20 @@ function checkStructure(body: Record<string, unknown>): Omit<Schema1Manifest, 'm
   images.forEach((image, i) => {
     const expected = images[i + 1]?.id;
     if (image.parent !== expected) {
-      throw invalid(expected ? `history[${i}] names parent ${String(image.parent)}, expected ${expected}` : 'the base layer\'s history entry must have no parent', { index: i });
+      throw invalid(
+        expected
+          ? `history[${i}] names parent ${String(image.parent)}, expected ${expected}`
+          : "the base layer's history entry must have no parent",
+        { index: i },
+      );
     }
   });
-  return { name: body.name, tag: typeof body.tag === 'string' ? body.tag : '', architecture: typeof body.architecture === 'string' ? body.architecture : '', blobSums };
+  return {
+    name: body.name,
+    tag: typeof body.tag === 'string' ? body.tag : '',
+    architecture: typeof body.architecture === 'string' ? body.architecture : '',
+    blobSums,
+  };
 }
 
 /**
@@ -82,7 +102,11 @@ function checkStructure(body: Record<string, unknown>): Omit<Schema1Manifest, 'm
  * that of the signed payload (what Docker and containers/image compute); one without is unsigned,
  * unless pushed as `v1+prettyjws`, which must be signed.
  */
-export async function parseSchema1(bytes: Buffer, body: Record<string, unknown>, headerType: string | undefined): Promise<Schema1Manifest> {
+export async function parseSchema1(
+  bytes: Buffer,
+  body: Record<string, unknown>,
+  headerType: string | undefined,
+): Promise<Schema1Manifest> {
   if (body.mediaType !== undefined) throw invalid('a schema 1 manifest has no mediaType field');
   const signed = body.signatures !== undefined || headerType === MediaTypes.dockerSchema1Signed;
   if (!signed) {
@@ -91,7 +115,8 @@ export async function parseSchema1(bytes: Buffer, body: Record<string, unknown>,
   const jws = parsePrettyJws(bytes, body);
   const payload = parseJson(jws.payload, 'the signed payload');
   const { signatures: _signatures, ...unsigned } = body;
-  if (!isDeepStrictEqual(payload, unsigned)) throw new RegistryError('MANIFEST_UNVERIFIED', 'the manifest differs from its signed payload');
+  if (!isDeepStrictEqual(payload, unsigned))
+    throw new RegistryError('MANIFEST_UNVERIFIED', 'the manifest differs from its signed payload');
   const structure = checkStructure(payload);
   await verifyJws(jws);
   return { mediaType: MediaTypes.dockerSchema1Signed, digest: digestOf(jws.payload), ...structure };

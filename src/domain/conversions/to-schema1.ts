@@ -37,11 +37,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function history(config: Record<string, unknown>, layerCount: number): HistoryEntry[] {
   const entries = config.history;
   // An image without history gets one entry per layer, as Docker's builder assumes.
-  if (entries === undefined || (Array.isArray(entries) && entries.length === 0)) return Array.from({ length: layerCount }, () => ({}));
-  if (!Array.isArray(entries) || !entries.every(isObject)) throw unconvertible('the image config\'s history is not a list');
+  if (entries === undefined || (Array.isArray(entries) && entries.length === 0))
+    return Array.from({ length: layerCount }, () => ({}));
+  if (!Array.isArray(entries) || !entries.every(isObject))
+    throw unconvertible("the image config's history is not a list");
   const list = entries as HistoryEntry[];
   const layered = list.filter((h) => !h.empty_layer).length;
-  if (layered !== layerCount) throw unconvertible(`the config's history names ${layered} layers, the manifest has ${layerCount}`);
+  if (layered !== layerCount)
+    throw unconvertible(`the config's history names ${layered} layers, the manifest has ${layerCount}`);
   return list;
 }
 

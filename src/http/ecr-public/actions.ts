@@ -14,7 +14,12 @@ import { publicRepositoryActions } from './actions/repositories.js';
 export const ECR_PUBLIC_TARGET_PREFIX = 'SpencerFrontendService';
 export const ECR_PUBLIC_SIGNING_NAME = 'ecr-public';
 
-export function ecrPublicActions(face: PublicFace, services: RegistryServices, publicRepositories: PublicRepositoryService, tokens: TokenService): ApiActionTable {
+export function ecrPublicActions(
+  face: PublicFace,
+  services: RegistryServices,
+  publicRepositories: PublicRepositoryService,
+  tokens: TokenService,
+): ApiActionTable {
   return inPublicTerms({
     ...publicRepositoryActions(face, publicRepositories, services.repositories, services.policies),
     ...registryActions(face, publicRepositories, tokens),

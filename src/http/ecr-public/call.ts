@@ -23,8 +23,12 @@ export interface PublicFace {
 
 /** The public registry a call addresses: `registryId` (an id, or an alias for the actions taking one) or the caller's own. */
 export async function publicCall(face: PublicFace, call: ApiCall, registryId?: string): Promise<RequestContext> {
-  const accountId = registryId === undefined || /^\d{12}$/.test(registryId) ? registryId ?? call.principal.accountId : await face.aliases.resolve(registryId);
-  if (!accountId) throw new ManagementError('REGISTRY_NOT_FOUND', `The registry with alias '${registryId}' does not exist`);
+  const accountId =
+    registryId === undefined || /^\d{12}$/.test(registryId)
+      ? (registryId ?? call.principal.accountId)
+      : await face.aliases.resolve(registryId);
+  if (!accountId)
+    throw new ManagementError('REGISTRY_NOT_FOUND', `The registry with alias '${registryId}' does not exist`);
   // A push names a missing repository as ECR Public does (RepositoryNotFoundException).
   return { ...publicContext(call.principal, accountId), createOnPush: false };
 }

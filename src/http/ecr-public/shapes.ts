@@ -9,7 +9,11 @@ export const RegistryId = z.string().regex(/^[0-9]{12}$/, modelPattern('[0-9]{12
 /** A registry id or one of its aliases (the layer and image actions take either). */
 export const RegistryIdOrAlias = z.string().min(2).max(50);
 
-export const RepositoryName = z.string().min(2).max(205).regex(REPOSITORY_NAME, modelPattern('(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*'));
+export const RepositoryName = z
+  .string()
+  .min(2)
+  .max(205)
+  .regex(REPOSITORY_NAME, modelPattern('(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*'));
 
 export const MaxResults = z.number().int().min(1).max(1000);
 
@@ -17,7 +21,10 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** A blob member travels as base64 in AWS JSON. */
 export function base64Blob(maxBytes: number) {
-  return z.string().max(Math.ceil(maxBytes / 3) * 4).refine((b) => b.length % 4 === 0 && BASE64.test(b), 'must be base64');
+  return z
+    .string()
+    .max(Math.ceil(maxBytes / 3) * 4)
+    .refine((b) => b.length % 4 === 0 && BASE64.test(b), 'must be base64');
 }
 
 export const RepositoryCatalogDataInput = z.object({
@@ -31,4 +38,7 @@ export const RepositoryCatalogDataInput = z.object({
 
 export const TagList = z.array(z.object({ Key: z.string(), Value: z.string() })).max(200);
 
-export const ImageIdentifierList = z.array(z.object({ imageDigest: z.string().optional(), imageTag: z.string().min(1).max(300).optional() })).min(1).max(100);
+export const ImageIdentifierList = z
+  .array(z.object({ imageDigest: z.string().optional(), imageTag: z.string().min(1).max(300).optional() }))
+  .min(1)
+  .max(100);

@@ -21,7 +21,9 @@ let app: FastifyInstance;
 let keyB: NewAccessKey;
 
 before(async () => {
-  test = await startBerth({ settings: { auth: { mode: 'iam' }, accounts: { domain: 'registry.test', hosts: { [B_HOST]: ACCOUNT_B } } } });
+  test = await startBerth({
+    settings: { auth: { mode: 'iam' }, accounts: { domain: 'registry.test', hosts: { [B_HOST]: ACCOUNT_B } } },
+  });
   app = test.berth.app;
   await test.berth.identities.createAccount(ACCOUNT_B);
   keyB = await test.berth.identities.createAccessKeyFor(ACCOUNT_B);
@@ -35,7 +37,9 @@ function client(credentials: Credentials = TEST_ADMIN, region = 'us-east-1'): EC
 async function getToken(credentials?: Credentials, registryIds?: string[]): Promise<AuthorizationData[]> {
   const ecr = client(credentials);
   try {
-    return (await ecr.send(new GetAuthorizationTokenCommand(registryIds ? { registryIds } : {}))).authorizationData ?? [];
+    return (
+      (await ecr.send(new GetAuthorizationTokenCommand(registryIds ? { registryIds } : {}))).authorizationData ?? []
+    );
   } finally {
     ecr.destroy();
   }
@@ -71,15 +75,25 @@ describe('GetAuthorizationToken with the AWS SDK for ECR', () => {
     assert.deepEqual(more, []);
     assert.equal(data?.proxyEndpoint, test.url);
     const expiresIn = data!.expiresAt!.getTime() - before;
-    assert.ok(expiresIn > 11.9 * 3600_000 && expiresIn <= 12 * 3600_000 + 5_000, `expires in 12 h, not ${expiresIn} ms`);
-    const [user, password] = Buffer.from(data!.authorizationToken!, 'base64').toString('utf8').split(/:(.*)/s) as [string, string];
+    assert.ok(
+      expiresIn > 11.9 * 3600_000 && expiresIn <= 12 * 3600_000 + 5_000,
+      `expires in 12 h, not ${expiresIn} ms`,
+    );
+    const [user, password] = Buffer.from(data!.authorizationToken!, 'base64').toString('utf8').split(/:(.*)/s) as [
+      string,
+      string,
+    ];
     assert.equal(user, 'AWS');
     assert.equal((await fetch(`${test.url}/v2/`, { headers: { authorization: basicAuth(password) } })).status, 200);
   });
 
   it("names each registry id's host; another account's registry takes the same password (its policies decide what it may do)", async () => {
     const [own] = await getToken(keyB, [ACCOUNT_B]);
-    assert.match(own!.proxyEndpoint!, new RegExp(`^http://${B_HOST.replace(/\./g, '\\.')}:\\d+$`), "B's registry is at B's host");
+    assert.match(
+      own!.proxyEndpoint!,
+      new RegExp(`^http://${B_HOST.replace(/\./g, '\\.')}:\\d+$`),
+      "B's registry is at B's host",
+    );
     const [mine, other] = await getToken(keyB, [ACCOUNT_B, test.berth.accountId]);
     assert.equal(other!.authorizationToken, mine!.authorizationToken);
     assert.equal(mine!.proxyEndpoint, own!.proxyEndpoint);
@@ -88,9 +102,20 @@ describe('GetAuthorizationToken with the AWS SDK for ECR', () => {
   });
 
   it('a wrong secret is InvalidSignatureException; an unknown key, or a session token, UnrecognizedClientException', async () => {
-    await sdkRefuses(getToken({ ...TEST_ADMIN, secretAccessKey: `${TEST_ADMIN.secretAccessKey.slice(0, -1)}X` }), 'InvalidSignatureException', /signature we calculated does not match/);
-    await sdkRefuses(getToken({ accessKeyId: 'AKIAAAAAAAAAAAAAAAAA', secretAccessKey: TEST_ADMIN.secretAccessKey }), 'UnrecognizedClientException', /security token included in the request is invalid/);
-    await sdkRefuses(getToken({ accessKeyId: 'not-a-key-id', secretAccessKey: TEST_ADMIN.secretAccessKey }), 'UnrecognizedClientException');
+    await sdkRefuses(
+      getToken({ ...TEST_ADMIN, secretAccessKey: `${TEST_ADMIN.secretAccessKey.slice(0, -1)}X` }),
+      'InvalidSignatureException',
+      /signature we calculated does not match/,
+    );
+    await sdkRefuses(
+      getToken({ accessKeyId: 'AKIAAAAAAAAAAAAAAAAA', secretAccessKey: TEST_ADMIN.secretAccessKey }),
+      'UnrecognizedClientException',
+      /security token included in the request is invalid/,
+    );
+    await sdkRefuses(
+      getToken({ accessKeyId: 'not-a-key-id', secretAccessKey: TEST_ADMIN.secretAccessKey }),
+      'UnrecognizedClientException',
+    );
     await sdkRefuses(getToken({ ...TEST_ADMIN, sessionToken: 'FwoGZXIvYXdzEXAMPLE' }), 'UnrecognizedClientException');
   });
 
@@ -113,18 +138,46 @@ describe('requests signed by the SDK, then tampered with', () => {
 
   it('a body changed after signing: InvalidSignatureException', async () => {
     const request = await apiRequest('GetAuthorizationToken', {});
-    assertException(await app.inject({ ...request, payload: JSON.stringify({ registryIds: [ACCOUNT_B] }) }), 'InvalidSignatureException', /does not match/);
+    assertException(
+      await app.inject({ ...request, payload: JSON.stringify({ registryIds: [ACCOUNT_B] }) }),
+      'InvalidSignatureException',
+      /does not match/,
+    );
     assertException(await app.inject({ ...request, payload: '{ }' }), 'InvalidSignatureException');
   });
 
   it('a changed signature, signed header or target: InvalidSignatureException', async () => {
     const request = await apiRequest('GetAuthorizationToken', {});
     const authorization = request.headers.authorization!;
-    const flipped = authorization.replace(/Signature=([0-9a-f])/, (_m, c: string) => `Signature=${c === '0' ? '1' : '0'}`);
-    assertException(await app.inject({ ...request, headers: { ...request.headers, authorization: flipped } }), 'InvalidSignatureException');
-    assertException(await app.inject({ ...request, headers: { ...request.headers, 'x-amz-date': request.headers['x-amz-date']!.replace(/(\d)Z$/, (_m, d: string) => `${(Number(d) + 1) % 10}Z`) } }), 'InvalidSignatureException');
-    assertException(await app.inject({ ...request, headers: { ...request.headers, 'x-amz-target': `${ECR_TARGET}.DescribeRepositories` } }), 'InvalidSignatureException');
-    assertException(await app.inject({ ...request, headers: { ...request.headers, host: B_HOST } }), 'InvalidSignatureException');
+    const flipped = authorization.replace(
+      /Signature=([0-9a-f])/,
+      (_m, c: string) => `Signature=${c === '0' ? '1' : '0'}`,
+    );
+    assertException(
+      await app.inject({ ...request, headers: { ...request.headers, authorization: flipped } }),
+      'InvalidSignatureException',
+    );
+    assertException(
+      await app.inject({
+        ...request,
+        headers: {
+          ...request.headers,
+          'x-amz-date': request.headers['x-amz-date']!.replace(/(\d)Z$/, (_m, d: string) => `${(Number(d) + 1) % 10}Z`),
+        },
+      }),
+      'InvalidSignatureException',
+    );
+    assertException(
+      await app.inject({
+        ...request,
+        headers: { ...request.headers, 'x-amz-target': `${ECR_TARGET}.DescribeRepositories` },
+      }),
+      'InvalidSignatureException',
+    );
+    assertException(
+      await app.inject({ ...request, headers: { ...request.headers, host: B_HOST } }),
+      'InvalidSignatureException',
+    );
   });
 
   it('an X-Amz-Date more than 15 minutes off the server clock: InvalidSignatureException "Signature expired"', async () => {
@@ -137,23 +190,48 @@ describe('requests signed by the SDK, then tampered with', () => {
   });
 
   it('no signature at all: MissingAuthenticationTokenException (403)', async () => {
-    const res = await app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${ECR_TARGET}.GetAuthorizationToken` }, payload: '{}' });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${ECR_TARGET}.GetAuthorizationToken` },
+      payload: '{}',
+    });
     assertException(res, 'MissingAuthenticationTokenException');
     assert.equal(res.statusCode, 403);
   });
 
   it('an incomplete signature: IncompleteSignatureException', async () => {
     const request = await apiRequest('GetAuthorizationToken', {});
-    assertException(await app.inject({ ...request, headers: { ...request.headers, authorization: 'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE' } }), 'IncompleteSignatureException');
+    assertException(
+      await app.inject({
+        ...request,
+        headers: { ...request.headers, authorization: 'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE' },
+      }),
+      'IncompleteSignatureException',
+    );
     const { 'x-amz-date': _date, ...undated } = request.headers;
     assertException(await app.inject({ ...request, headers: undated }), 'IncompleteSignatureException');
   });
 
   it('an unknown or missing X-Amz-Target: UnknownOperationException', async () => {
     assertException(await callApi(app, 'NoSuchOperation'), 'UnknownOperationException', /NoSuchOperation/);
-    assertException(await callApi(app, 'GetAuthorizationToken', {}, { target: 'AmazonEC2ContainerRegistry_V20150921' }), 'UnknownOperationException');
-    assertException(await callApi(app, 'GetAuthorizationToken', {}, { target: 'DynamoDB_20120810.GetAuthorizationToken' }), 'UnknownOperationException');
-    assertException(await app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/x-amz-json-1.1' }, payload: '{}' }), 'UnknownOperationException');
+    assertException(
+      await callApi(app, 'GetAuthorizationToken', {}, { target: 'AmazonEC2ContainerRegistry_V20150921' }),
+      'UnknownOperationException',
+    );
+    assertException(
+      await callApi(app, 'GetAuthorizationToken', {}, { target: 'DynamoDB_20120810.GetAuthorizationToken' }),
+      'UnknownOperationException',
+    );
+    assertException(
+      await app.inject({
+        method: 'POST',
+        url: '/',
+        headers: { 'content-type': 'application/x-amz-json-1.1' },
+        payload: '{}',
+      }),
+      'UnknownOperationException',
+    );
     // Names of Object.prototype are not operations.
     assertException(await callApi(app, 'constructor'), 'UnknownOperationException');
     assertException(await callApi(app, '__proto__'), 'UnknownOperationException');
@@ -166,7 +244,11 @@ describe('requests signed by the SDK, then tampered with', () => {
   });
 
   it('a field of the wrong shape: InvalidParameterException', async () => {
-    assertException(await callApi(app, 'GetAuthorizationToken', { registryIds: 'not-a-list' }), 'InvalidParameterException', /registryIds/);
+    assertException(
+      await callApi(app, 'GetAuthorizationToken', { registryIds: 'not-a-list' }),
+      'InvalidParameterException',
+      /registryIds/,
+    );
   });
 });
 
@@ -175,10 +257,17 @@ describe('keys that stop working on the API', () => {
     const key = await test.berth.identities.createAccessKeyFor(ACCOUNT_B);
     assert.equal((await callApi(app, 'GetAuthorizationToken', {}, { credentials: key })).statusCode, 200);
     await test.berth.identities.setAccessKeyStatus(key.accessKeyId, 'Inactive');
-    assertException(await callApi(app, 'GetAuthorizationToken', {}, { credentials: key }), 'UnrecognizedClientException', /inactive/);
+    assertException(
+      await callApi(app, 'GetAuthorizationToken', {}, { credentials: key }),
+      'UnrecognizedClientException',
+      /inactive/,
+    );
     await test.berth.identities.setAccessKeyStatus(key.accessKeyId, 'Active');
     assert.equal((await callApi(app, 'GetAuthorizationToken', {}, { credentials: key })).statusCode, 200);
     await test.berth.identities.deleteAccessKey(key.accessKeyId);
-    assertException(await callApi(app, 'GetAuthorizationToken', {}, { credentials: key }), 'UnrecognizedClientException');
+    assertException(
+      await callApi(app, 'GetAuthorizationToken', {}, { credentials: key }),
+      'UnrecognizedClientException',
+    );
   });
 });

@@ -59,9 +59,17 @@ export function encodeNextToken(call: ApiCall, parameters: unknown, cursor: unkn
  * The cursor of a nextToken this action issued for the same listing; InvalidParameterException
  * for anything else (another listing's token, an altered one, one never issued).
  */
-export function decodeNextToken<T extends z.ZodType>(call: ApiCall, schema: T, token: string | undefined, parameters: unknown): z.infer<T> | undefined {
+export function decodeNextToken<T extends z.ZodType>(
+  call: ApiCall,
+  schema: T,
+  token: string | undefined,
+  parameters: unknown,
+): z.infer<T> | undefined {
   if (token === undefined) return undefined;
   const cursor = call.pages.open({ action: call.action, parameters }, schema, token);
   if (cursor !== undefined) return cursor;
-  throw new ApiError('InvalidParameterException', "Invalid parameter at 'nextToken' failed to satisfy constraint: 'must be the nextToken of a previous response to the same request'");
+  throw new ApiError(
+    'InvalidParameterException',
+    "Invalid parameter at 'nextToken' failed to satisfy constraint: 'must be the nextToken of a previous response to the same request'",
+  );
 }

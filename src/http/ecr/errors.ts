@@ -23,19 +23,46 @@ export const COMMON_EXCEPTIONS: Record<string, number> = {
 
 /** Exceptions of the ECR model that Berth raises. All are client errors (400) but ServerException. */
 export const MODEL_EXCEPTIONS = [
-  'EmptyUploadException', 'ImageAlreadyExistsException', 'ImageDigestDoesNotMatchException', 'ImageNotFoundException',
-  'ImageTagAlreadyExistsException', 'InvalidLayerException', 'RegistryPolicyNotFoundException', 'RepositoryPolicyNotFoundException', 'InvalidLayerPartException', 'InvalidParameterException',
-  'InvalidTagParameterException', 'KmsException', 'LayerAlreadyExistsException', 'LayerInaccessibleException',
-  'LayerPartTooSmallException', 'LayersNotFoundException', 'LimitExceededException', 'ReferencedImagesNotFoundException',
-  'RepositoryAlreadyExistsException', 'RepositoryNotEmptyException', 'RepositoryNotFoundException', 'ServerException',
-  'TooManyTagsException', 'UnsupportedImageTypeException', 'UploadNotFoundException', 'ValidationException',
+  'EmptyUploadException',
+  'ImageAlreadyExistsException',
+  'ImageDigestDoesNotMatchException',
+  'ImageNotFoundException',
+  'ImageTagAlreadyExistsException',
+  'InvalidLayerException',
+  'RegistryPolicyNotFoundException',
+  'RepositoryPolicyNotFoundException',
+  'InvalidLayerPartException',
+  'InvalidParameterException',
+  'InvalidTagParameterException',
+  'KmsException',
+  'LayerAlreadyExistsException',
+  'LayerInaccessibleException',
+  'LayerPartTooSmallException',
+  'LayersNotFoundException',
+  'LimitExceededException',
+  'ReferencedImagesNotFoundException',
+  'RepositoryAlreadyExistsException',
+  'RepositoryNotEmptyException',
+  'RepositoryNotFoundException',
+  'ServerException',
+  'TooManyTagsException',
+  'UnsupportedImageTypeException',
+  'UploadNotFoundException',
+  'ValidationException',
 ] as const;
 
 /** The key service's exceptions (KMS model) whose status is not 400. */
-const KMS_STATUS: Partial<Record<KmsExceptionName, number>> = { KMSInternalException: 500, DryRunOperationException: 412 };
+const KMS_STATUS: Partial<Record<KmsExceptionName, number>> = {
+  KMSInternalException: 500,
+  DryRunOperationException: 412,
+};
 
 /** Exceptions only the ECR Public model has (shared/specs/aws/ecr-public.service-2.json). */
-export const PUBLIC_MODEL_EXCEPTIONS = ['RegistryNotFoundException', 'RepositoryCatalogDataNotFoundException', 'UnsupportedCommandException'] as const;
+export const PUBLIC_MODEL_EXCEPTIONS = [
+  'RegistryNotFoundException',
+  'RepositoryCatalogDataNotFoundException',
+  'UnsupportedCommandException',
+] as const;
 
 export type ApiExceptionName =
   | (typeof MODEL_EXCEPTIONS)[number]
@@ -47,13 +74,23 @@ export { KMS_EXCEPTIONS };
 
 export class ApiError extends Error {
   /** `statusOverride`: a status other than the exception's own (507 for a full storage). */
-  constructor(readonly type: ApiExceptionName, message: string, readonly fields: Record<string, unknown> = {}, private readonly statusOverride?: number) {
+  constructor(
+    readonly type: ApiExceptionName,
+    message: string,
+    readonly fields: Record<string, unknown> = {},
+    private readonly statusOverride?: number,
+  ) {
     super(message);
     this.name = type;
   }
 
   get status(): number {
-    return this.statusOverride ?? COMMON_EXCEPTIONS[this.type] ?? KMS_STATUS[this.type as KmsExceptionName] ?? (this.type === 'ServerException' ? 500 : 400);
+    return (
+      this.statusOverride ??
+      COMMON_EXCEPTIONS[this.type] ??
+      KMS_STATUS[this.type as KmsExceptionName] ??
+      (this.type === 'ServerException' ? 500 : 400)
+    );
   }
 }
 
@@ -96,13 +133,26 @@ const FROM_MANAGEMENT: Record<ManagementErrorCode, ApiExceptionName> = {
 export function toApiError(err: unknown, kmsNames = false): ApiError | undefined {
   if (err instanceof ApiError) return err;
   // The operator's to fix, not a bug: the model's server fault, but 507 and saying why.
-  if (isStorageFull(err) || (err instanceof RegistryError && err.status === 507)) return new ApiError('ServerException', STORAGE_FULL_MESSAGE, {}, 507);
-  if (err instanceof KmsError) return kmsNames ? new ApiError(err.type, err.message) : new ApiError('KmsException', err.message, { kmsError: err.type });
-  if (err instanceof IntegrityError) return new ApiError('ServerException', `stored content failed its integrity check: ${err.message}`);
+  if (isStorageFull(err) || (err instanceof RegistryError && err.status === 507))
+    return new ApiError('ServerException', STORAGE_FULL_MESSAGE, {}, 507);
+  if (err instanceof KmsError)
+    return kmsNames
+      ? new ApiError(err.type, err.message)
+      : new ApiError('KmsException', err.message, { kmsError: err.type });
+  if (err instanceof IntegrityError)
+    return new ApiError('ServerException', `stored content failed its integrity check: ${err.message}`);
   if (err instanceof ManagementError) return new ApiError(FROM_MANAGEMENT[err.code], err.message);
   // Before the registry errors: on /v2 the same refusal is TAG_INVALID.
   if (err instanceof ImmutableTagError) return new ApiError('ImageTagAlreadyExistsException', err.message);
-  if (err instanceof SignatureError) return new ApiError(err.type === 'SignatureDoesNotMatch' ? 'InvalidSignatureException' : err.type === 'ExpiredTokenException' ? 'UnrecognizedClientException' : err.type, err.message);
+  if (err instanceof SignatureError)
+    return new ApiError(
+      err.type === 'SignatureDoesNotMatch'
+        ? 'InvalidSignatureException'
+        : err.type === 'ExpiredTokenException'
+          ? 'UnrecognizedClientException'
+          : err.type,
+      err.message,
+    );
   if (err instanceof RegistryError) {
     const type = FROM_REGISTRY[err.code];
     if (type) return new ApiError(type, err.message);
@@ -120,7 +170,8 @@ export function renderApiError(err: unknown, request: FastifyRequest, reply: Fas
     request.log.error({ err }, 'API request failed');
     error = new ApiError('ServerException', 'An internal error occurred.');
   }
-  return reply.code(error.status)
+  return reply
+    .code(error.status)
     .header('x-amzn-RequestId', request.id)
     .header('x-amzn-ErrorType', error.type)
     .type('application/x-amz-json-1.1')

@@ -12,10 +12,18 @@ export interface LayerDownloadOptions {
 
 /** Errors in the shape S3 gives a pre-signed URL's client: a code and a message. */
 function renderDownloadError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const send = (status: number, code: string, message: string) => reply.code(status).type('application/json').send({ code, message });
-  if (err instanceof LayerUrlError) return send(403, err.reason === 'expired' ? 'ExpiredToken' : 'AccessDenied', err.message);
-  if (isRegistryError(err) && err.code === 'RANGE_INVALID') return reply.headers(err.headers).code(416).type('application/json').send({ code: 'InvalidRange', message: err.message });
-  if (isRegistryError(err) && (err.code === 'BLOB_UNKNOWN' || err.code === 'DIGEST_INVALID')) return send(404, 'NoSuchKey', 'the layer is no longer in the repository');
+  const send = (status: number, code: string, message: string) =>
+    reply.code(status).type('application/json').send({ code, message });
+  if (err instanceof LayerUrlError)
+    return send(403, err.reason === 'expired' ? 'ExpiredToken' : 'AccessDenied', err.message);
+  if (isRegistryError(err) && err.code === 'RANGE_INVALID')
+    return reply
+      .headers(err.headers)
+      .code(416)
+      .type('application/json')
+      .send({ code: 'InvalidRange', message: err.message });
+  if (isRegistryError(err) && (err.code === 'BLOB_UNKNOWN' || err.code === 'DIGEST_INVALID'))
+    return send(404, 'NoSuchKey', 'the layer is no longer in the repository');
   request.log.error({ err }, 'layer download failed');
   return send(500, 'InternalError', 'An internal error occurred.');
 }

@@ -33,16 +33,20 @@ export async function awsJsonPlugin(app: FastifyInstance, options: ApiPluginOpti
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_BODY }, (_request, body, done) => done(null, body));
   app.setErrorHandler((err, request, reply) => {
     const status = (err as { statusCode?: number }).statusCode;
-    if (status === 413) return renderApiError(new ApiError('SerializationException', 'request body too large'), request, reply);
-    if (status !== undefined && status < 500 && !(err instanceof ApiError)) return renderApiError(new ApiError('SerializationException', (err as Error).message), request, reply);
+    if (status === 413)
+      return renderApiError(new ApiError('SerializationException', 'request body too large'), request, reply);
+    if (status !== undefined && status < 500 && !(err instanceof ApiError))
+      return renderApiError(new ApiError('SerializationException', (err as Error).message), request, reply);
     return renderApiError(err, request, reply);
   });
 
   /** The service X-Amz-Target names (an UnknownOperationException for none). */
   const serviceOf = (request: FastifyRequest): { target: string; service: ApiService } => {
     const target = request.headers['x-amz-target'];
-    const service = typeof target === 'string' ? options.services.find((s) => target.startsWith(`${s.targetPrefix}.`)) : undefined;
-    if (typeof target !== 'string' || !service) throw new ApiError('UnknownOperationException', 'missing or unknown X-Amz-Target');
+    const service =
+      typeof target === 'string' ? options.services.find((s) => target.startsWith(`${s.targetPrefix}.`)) : undefined;
+    if (typeof target !== 'string' || !service)
+      throw new ApiError('UnknownOperationException', 'missing or unknown X-Amz-Target');
     return { target, service };
   };
 
@@ -54,34 +58,51 @@ export async function awsJsonPlugin(app: FastifyInstance, options: ApiPluginOpti
     await options.authenticator.identify({ method: request.method, url: request.url, headers: request.headers });
   };
 
-  app.post('/', { constraints: { [AWS_PROTOCOL_CONSTRAINT]: 'json' }, preParsing: identify }, async (request, reply) => {
-    const { target, service } = serviceOf(request);
-    const name = target.slice(service.targetPrefix.length + 1);
-    const action = Object.hasOwn(service.actions, name) ? service.actions[name] : undefined;
-    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const principal = await options.authenticator.sigV4({
-      method: request.method,
-      url: request.url,
-      headers: request.headers,
-      bodySha256: createHash('sha256').update(body).digest('hex'),
-    }, service.signingName);
-    if (!action) throw new ApiError('UnknownOperationException', `${name} is not an operation Berth implements`);
-    let parsed: unknown = {};
-    if (body.length > 0) {
-      try {
-        parsed = JSON.parse(body.toString('utf8'));
-      } catch {
-        throw new ApiError('SerializationException', 'the request body is not valid JSON');
+  app.post(
+    '/',
+    { constraints: { [AWS_PROTOCOL_CONSTRAINT]: 'json' }, preParsing: identify },
+    async (request, reply) => {
+      const { target, service } = serviceOf(request);
+      const name = target.slice(service.targetPrefix.length + 1);
+      const action = Object.hasOwn(service.actions, name) ? service.actions[name] : undefined;
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const principal = await options.authenticator.sigV4(
+        {
+          method: request.method,
+          url: request.url,
+          headers: request.headers,
+          bodySha256: createHash('sha256').update(body).digest('hex'),
+        },
+        service.signingName,
+      );
+      if (!action) throw new ApiError('UnknownOperationException', `${name} is not an operation Berth implements`);
+      let parsed: unknown = {};
+      if (body.length > 0) {
+        try {
+          parsed = JSON.parse(body.toString('utf8'));
+        } catch {
+          throw new ApiError('SerializationException', 'the request body is not valid JSON');
+        }
       }
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ApiError('SerializationException', 'the request body must be a JSON object');
-    const token = request.headers['x-amz-security-token'];
-    const securityToken = typeof token === 'string' ? token : undefined;
-    const output = await action({
-      principal, body: parsed, host: request.host || 'localhost', protocol: request.protocol, facts: requestFacts(request), action: target, pages: options.pageTokens,
-      ...(securityToken && { securityToken }),
-    });
-    // A Buffer: Fastify appends '; charset=utf-8' to the Content-Type of a string body.
-    return reply.header('x-amzn-RequestId', request.id).type('application/x-amz-json-1.1').send(Buffer.from(JSON.stringify(output)));
-  });
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new ApiError('SerializationException', 'the request body must be a JSON object');
+      const token = request.headers['x-amz-security-token'];
+      const securityToken = typeof token === 'string' ? token : undefined;
+      const output = await action({
+        principal,
+        body: parsed,
+        host: request.host || 'localhost',
+        protocol: request.protocol,
+        facts: requestFacts(request),
+        action: target,
+        pages: options.pageTokens,
+        ...(securityToken && { securityToken }),
+      });
+      // A Buffer: Fastify appends '; charset=utf-8' to the Content-Type of a string body.
+      return reply
+        .header('x-amzn-RequestId', request.id)
+        .type('application/x-amz-json-1.1')
+        .send(Buffer.from(JSON.stringify(output)));
+    },
+  );
 }

@@ -3,7 +3,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  CreateRepositoryCommand, DeleteRepositoryCommand, ListTagsForResourceCommand, TagResourceCommand, UntagResourceCommand, type ECRClient, type Tag,
+  CreateRepositoryCommand,
+  DeleteRepositoryCommand,
+  ListTagsForResourceCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  type ECRClient,
+  type Tag,
 } from '@aws-sdk/client-ecr';
 import { ecrClient, refused } from '../../testing/ecr-http.js';
 import { startBerth, type TestBerth } from '../../testing/server.js';
@@ -22,37 +28,58 @@ after(async () => {
   await server.close();
 });
 
-const arn = (name: string, accountId = account, region = 'us-east-1') => `arn:aws:ecr:${region}:${accountId}:repository/${name}`;
+const arn = (name: string, accountId = account, region = 'us-east-1') =>
+  `arn:aws:ecr:${region}:${accountId}:repository/${name}`;
 const tag = (resourceArn: string, tags: Tag[]) => client.send(new TagResourceCommand({ resourceArn, tags }));
-const untag = (resourceArn: string, tagKeys: string[]) => client.send(new UntagResourceCommand({ resourceArn, tagKeys }));
+const untag = (resourceArn: string, tagKeys: string[]) =>
+  client.send(new UntagResourceCommand({ resourceArn, tagKeys }));
 const list = async (resourceArn: string) => (await client.send(new ListTagsForResourceCommand({ resourceArn }))).tags;
-const many = (n: number, prefix = 'k') => Array.from({ length: n }, (_, i) => ({ Key: `${prefix}${String(i).padStart(2, '0')}`, Value: `v${i}` }));
+const many = (n: number, prefix = 'k') =>
+  Array.from({ length: n }, (_, i) => ({ Key: `${prefix}${String(i).padStart(2, '0')}`, Value: `v${i}` }));
 
 async function repository(name: string, tags?: Tag[]): Promise<string> {
-  const { repository: created } = await client.send(new CreateRepositoryCommand({ repositoryName: name, ...(tags && { tags }) }));
+  const { repository: created } = await client.send(
+    new CreateRepositoryCommand({ repositoryName: name, ...(tags && { tags }) }),
+  );
   assert.equal(created!.repositoryArn, arn(name));
   return created!.repositoryArn!;
 }
 
 describe('resource tags', () => {
-  test('tag, list, replace a value, untag: the model\'s shapes', async () => {
+  test("tag, list, replace a value, untag: the model's shapes", async () => {
     const resource = await repository('tags/app');
     assert.deepEqual(await list(resource), []);
-    const out = await tag(resource, [{ Key: 'team', Value: 'payments' }, { Key: 'Env', Value: 'prod' }, { Key: 'owner:email', Value: 'a@b.example' }]);
+    const out = await tag(resource, [
+      { Key: 'team', Value: 'payments' },
+      { Key: 'Env', Value: 'prod' },
+      { Key: 'owner:email', Value: 'a@b.example' },
+    ]);
     assert.deepEqual({ ...out, $metadata: undefined }, { $metadata: undefined });
-    await tag(resource, [{ Key: 'team', Value: 'billing' }, { Key: 'ünïcode key', Value: 'välue with spaces +=.:/@-_' }]);
+    await tag(resource, [
+      { Key: 'team', Value: 'billing' },
+      { Key: 'ünïcode key', Value: 'välue with spaces +=.:/@-_' },
+    ]);
     assert.deepEqual(await list(resource), [
-      { Key: 'Env', Value: 'prod' }, { Key: 'owner:email', Value: 'a@b.example' }, { Key: 'team', Value: 'billing' }, { Key: 'ünïcode key', Value: 'välue with spaces +=.:/@-_' },
+      { Key: 'Env', Value: 'prod' },
+      { Key: 'owner:email', Value: 'a@b.example' },
+      { Key: 'team', Value: 'billing' },
+      { Key: 'ünïcode key', Value: 'välue with spaces +=.:/@-_' },
     ]);
     const removed = await untag(resource, ['team', 'never-set']);
     assert.deepEqual({ ...removed, $metadata: undefined }, { $metadata: undefined });
-    assert.deepEqual((await list(resource))!.map((t) => t.Key), ['Env', 'owner:email', 'ünïcode key']);
+    assert.deepEqual(
+      (await list(resource))!.map((t) => t.Key),
+      ['Env', 'owner:email', 'ünïcode key'],
+    );
   });
 
   test('tags given at creation are listed like the others', async () => {
     const resource = await repository('tags/created', [{ Key: 'a', Value: '1' }]);
     await tag(resource, [{ Key: 'b', Value: '2' }]);
-    assert.deepEqual(await list(resource), [{ Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }]);
+    assert.deepEqual(await list(resource), [
+      { Key: 'a', Value: '1' },
+      { Key: 'b', Value: '2' },
+    ]);
   });
 
   test('50 tags are the most a repository has: TooManyTagsException changes nothing', async () => {
@@ -66,7 +93,10 @@ describe('resource tags', () => {
     await refused(tag(resource, many(51, 'y')), 'TooManyTagsException');
     const tags = (await list(resource))!;
     assert.equal(tags.length, 50);
-    assert.deepEqual(tags.find((t) => t.Key === 'k00'), { Key: 'k00', Value: 'replaced' });
+    assert.deepEqual(
+      tags.find((t) => t.Key === 'k00'),
+      { Key: 'k00', Value: 'replaced' },
+    );
   });
 
   const badTags: [string, Tag[]][] = [
@@ -77,12 +107,19 @@ describe('resource tags', () => {
     ['a value of 257 characters', [{ Key: 'k', Value: 'v'.repeat(257) }]],
     ['a key with a forbidden character', [{ Key: 'semi;colon', Value: 'x' }]],
     ['a value with a forbidden character', [{ Key: 'k', Value: 'a#b' }]],
-    ['a key given twice', [{ Key: 'k', Value: '1' }, { Key: 'k', Value: '2' }]],
+    [
+      'a key given twice',
+      [
+        { Key: 'k', Value: '1' },
+        { Key: 'k', Value: '2' },
+      ],
+    ],
   ];
   for (const [what, tags] of badTags) {
     test(`${what} is InvalidTagParameterException and changes nothing`, async () => {
       const resource = arn('tags/bad');
-      if ((await list(resource).catch(() => undefined)) === undefined) await repository('tags/bad', [{ Key: 'keep', Value: 'me' }]);
+      if ((await list(resource).catch(() => undefined)) === undefined)
+        await repository('tags/bad', [{ Key: 'keep', Value: 'me' }]);
       await refused(tag(resource, [{ Key: 'fine', Value: 'x' }, ...tags]), 'InvalidTagParameterException');
       assert.deepEqual(await list(resource), [{ Key: 'keep', Value: 'me' }]);
     });
@@ -134,7 +171,7 @@ describe('resource tags', () => {
     await refused(list(missing), 'RepositoryNotFoundException');
   });
 
-  test('another account\'s repository is AccessDeniedException', async () => {
+  test("another account's repository is AccessDeniedException", async () => {
     const elsewhere = arn('tags/app', '000000000000');
     await refused(tag(elsewhere, [{ Key: 'a', Value: '1' }]), 'AccessDeniedException');
     await refused(untag(elsewhere, ['a']), 'AccessDeniedException');
@@ -144,8 +181,14 @@ describe('resource tags', () => {
   test('missing members are InvalidParameterException', async () => {
     const resource = arn('tags/app');
     await refused(client.send(new TagResourceCommand({ resourceArn: resource } as never)), 'InvalidParameterException');
-    await refused(client.send(new TagResourceCommand({ resourceArn: resource, tags: [{ Key: 'no-value' } as Tag] })), 'InvalidParameterException');
-    await refused(client.send(new UntagResourceCommand({ resourceArn: resource } as never)), 'InvalidParameterException');
+    await refused(
+      client.send(new TagResourceCommand({ resourceArn: resource, tags: [{ Key: 'no-value' } as Tag] })),
+      'InvalidParameterException',
+    );
+    await refused(
+      client.send(new UntagResourceCommand({ resourceArn: resource } as never)),
+      'InvalidParameterException',
+    );
     await refused(client.send(new ListTagsForResourceCommand({} as never)), 'InvalidParameterException');
   });
 });

@@ -7,14 +7,23 @@ import { IMAGE_TAG_MUTABILITIES, EXCLUSION_FILTER_PATTERN } from '../../domain/t
 
 export const RegistryId = z.string().regex(/^[0-9]{12}$/, modelPattern('[0-9]{12}'));
 
-export const RepositoryName = z.string().min(2).max(256).regex(REPOSITORY_NAME, modelPattern('[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*'));
+export const RepositoryName = z
+  .string()
+  .min(2)
+  .max(256)
+  .regex(REPOSITORY_NAME, modelPattern('[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*'));
 
 export const ImageTagMutability = z.enum(IMAGE_TAG_MUTABILITIES);
 
-export const ImageTagMutabilityExclusionFilters = z.array(z.object({
-  filterType: z.enum(['WILDCARD']),
-  filter: z.string().min(1).max(128).regex(EXCLUSION_FILTER_PATTERN),
-})).min(1).max(5);
+export const ImageTagMutabilityExclusionFilters = z
+  .array(
+    z.object({
+      filterType: z.enum(['WILDCARD']),
+      filter: z.string().min(1).max(128).regex(EXCLUSION_FILTER_PATTERN),
+    }),
+  )
+  .min(1)
+  .max(5);
 
 /** Keys and values are bounded by the tag rules (InvalidTagParameterException), not here. */
 export const TagList = z.array(z.object({ Key: z.string(), Value: z.string() }));
@@ -36,8 +45,15 @@ export const ImageStatusFilter = z.enum(['ACTIVE', 'ARCHIVED', 'ACTIVATING', 'AN
 /** ListImagesFilter and DescribeImagesFilter have the same members. */
 export const ImagesFilter = z.object({ tagStatus: TagStatus.optional(), imageStatus: ImageStatusFilter.optional() });
 
-export const LayerDigest = z.string().regex(/^[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+$/, modelPattern('[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+'));
+export const LayerDigest = z
+  .string()
+  .regex(/^[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+$/, modelPattern('[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+'));
 
-export const UploadId = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, modelPattern('[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'));
+export const UploadId = z
+  .string()
+  .regex(
+    /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
+    modelPattern('[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'),
+  );
 
 export const PartSize = z.number().int().min(0);

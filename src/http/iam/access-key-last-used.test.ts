@@ -12,15 +12,33 @@ import { AWS_CLI, requireAwsCli } from '../../testing/tools.js';
 import { KEY_USAGE_FLUSH_MS, KeyUsageRecorder } from '../../iam/key-usage.js';
 
 let test: TestBerth;
-const env = (key: { accessKeyId: string; secretAccessKey: string }) => ({ AWS_ACCESS_KEY_ID: key.accessKeyId, AWS_SECRET_ACCESS_KEY: key.secretAccessKey, AWS_PAGER: '' });
+const env = (key: { accessKeyId: string; secretAccessKey: string }) => ({
+  AWS_ACCESS_KEY_ID: key.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
+  AWS_PAGER: '',
+});
 const ROOT = env(TEST_ADMIN);
 
-async function aws(args: string[], who: ReturnType<typeof env>, region = 'us-east-1'): Promise<{ code: number; json: any; stderr: string }> {
-  const res = await runProgram(AWS_CLI, [...args, '--endpoint-url', test.url, '--region', region, '--output', 'json'], who);
-  return { code: res.code, json: res.code === 0 && res.stdout.trim() ? JSON.parse(res.stdout) : undefined, stderr: res.stderr };
+async function aws(
+  args: string[],
+  who: ReturnType<typeof env>,
+  region = 'us-east-1',
+): Promise<{ code: number; json: any; stderr: string }> {
+  const res = await runProgram(
+    AWS_CLI,
+    [...args, '--endpoint-url', test.url, '--region', region, '--output', 'json'],
+    who,
+  );
+  return {
+    code: res.code,
+    json: res.code === 0 && res.stdout.trim() ? JSON.parse(res.stdout) : undefined,
+    stderr: res.stderr,
+  };
 }
 
-async function lastUsed(accessKeyId: string): Promise<{ UserName?: string; AccessKeyLastUsed: { LastUsedDate?: string; ServiceName: string; Region: string } }> {
+async function lastUsed(
+  accessKeyId: string,
+): Promise<{ UserName?: string; AccessKeyLastUsed: { LastUsedDate?: string; ServiceName: string; Region: string } }> {
   const res = await aws(['iam', 'get-access-key-last-used', '--access-key-id', accessKeyId], ROOT);
   assert.equal(res.code, 0, res.stderr);
   return res.json;
@@ -37,7 +55,10 @@ describe('access key last use', () => {
     assert.equal((await aws(['iam', 'create-user', '--user-name', 'lu-dev'], ROOT)).code, 0);
     const created = await aws(['iam', 'create-access-key', '--user-name', 'lu-dev'], ROOT);
     assert.equal(created.code, 0, created.stderr);
-    const key = { accessKeyId: created.json.AccessKey.AccessKeyId, secretAccessKey: created.json.AccessKey.SecretAccessKey };
+    const key = {
+      accessKeyId: created.json.AccessKey.AccessKeyId,
+      secretAccessKey: created.json.AccessKey.SecretAccessKey,
+    };
 
     const unused = await lastUsed(key.accessKeyId);
     assert.equal(unused.UserName, 'lu-dev');
@@ -50,7 +71,10 @@ describe('access key last use', () => {
     assert.equal(who.code, 0, who.stderr);
 
     let seen = unused;
-    for (const deadline = Date.now() + KEY_USAGE_FLUSH_MS + 10_000; Date.now() < deadline && seen.AccessKeyLastUsed.ServiceName !== 'sts';) {
+    for (
+      const deadline = Date.now() + KEY_USAGE_FLUSH_MS + 10_000;
+      Date.now() < deadline && seen.AccessKeyLastUsed.ServiceName !== 'sts';
+    ) {
       await sleep(500);
       seen = await lastUsed(key.accessKeyId);
     }
@@ -60,7 +84,7 @@ describe('access key last use', () => {
     assert.ok(at >= before - 1000 && at <= Date.now(), seen.AccessKeyLastUsed.LastUsedDate);
   });
 
-  it('a key of another account is not found; a user needs iam:GetAccessKeyLastUsed on the key\'s owner', async (t) => {
+  it("a key of another account is not found; a user needs iam:GetAccessKeyLastUsed on the key's owner", async (t) => {
     if (!requireAwsCli(t)) return;
     const B = (await test.berth.identities.createAccount()).id;
     const other = await test.berth.identities.createAccessKeyFor(B);
@@ -69,7 +93,10 @@ describe('access key last use', () => {
     assert.match(res.stderr, /NoSuchEntity/);
     await test.berth.identities.createUser(test.berth.accountId, 'lu-nobody');
     const nobody = await test.berth.identities.createAccessKeyFor(test.berth.accountId, 'lu-nobody');
-    const denied = await aws(['iam', 'get-access-key-last-used', '--access-key-id', TEST_ADMIN.accessKeyId], env(nobody));
+    const denied = await aws(
+      ['iam', 'get-access-key-last-used', '--access-key-id', TEST_ADMIN.accessKeyId],
+      env(nobody),
+    );
     assert.match(denied.stderr, /AccessDenied.*iam:GetAccessKeyLastUsed/);
   });
 
@@ -112,14 +139,33 @@ describe('access key last use', () => {
     await identities.recordAccessKeyUses([{ id, at: 1_999_999_999_000, service: 'kms', region: 'us-east-1' }]);
     await identities.recordAccessKeyUses([{ id, at: 2_000_000_000_000, service: 'ecr', region: 'eu-west-1' }]);
     const stored = (await identities.getAccessKey(id))!.key;
-    assert.deepEqual([stored.lastUsedAt, stored.lastUsedService, stored.lastUsedRegion], [2_000_000_000_000, 'ecr', 'eu-west-1']);
+    assert.deepEqual(
+      [stored.lastUsedAt, stored.lastUsedService, stored.lastUsedRegion],
+      [2_000_000_000_000, 'ecr', 'eu-west-1'],
+    );
 
     const metadataUrl = await testMetadataUrl(test.dataDir);
-    const listed = await runScript(CLI, ['admin', '--data-dir', test.dataDir, 'keys', 'ls', '--user', 'root', '--json'], { ...(metadataUrl && { BERTH_METADATA_URL: metadataUrl }) });
+    const listed = await runScript(
+      CLI,
+      ['admin', '--data-dir', test.dataDir, 'keys', 'ls', '--user', 'root', '--json'],
+      { ...(metadataUrl && { BERTH_METADATA_URL: metadataUrl }) },
+    );
     assert.equal(listed.code, 0, listed.stderr);
-    const row = (JSON.parse(listed.stdout) as { AccessKeyId: string; LastUsedDate: string; LastUsedServiceName: string; LastUsedRegion: string }[]).find((k) => k.AccessKeyId === id)!;
-    assert.deepEqual([row.LastUsedDate, row.LastUsedServiceName, row.LastUsedRegion], [new Date(2_000_000_000_000).toISOString(), 'ecr', 'eu-west-1']);
-    const table = await runScript(CLI, ['admin', '--data-dir', test.dataDir, 'keys', 'ls', '--user', 'root'], { ...(metadataUrl && { BERTH_METADATA_URL: metadataUrl }) });
+    const row = (
+      JSON.parse(listed.stdout) as {
+        AccessKeyId: string;
+        LastUsedDate: string;
+        LastUsedServiceName: string;
+        LastUsedRegion: string;
+      }[]
+    ).find((k) => k.AccessKeyId === id)!;
+    assert.deepEqual(
+      [row.LastUsedDate, row.LastUsedServiceName, row.LastUsedRegion],
+      [new Date(2_000_000_000_000).toISOString(), 'ecr', 'eu-west-1'],
+    );
+    const table = await runScript(CLI, ['admin', '--data-dir', test.dataDir, 'keys', 'ls', '--user', 'root'], {
+      ...(metadataUrl && { BERTH_METADATA_URL: metadataUrl }),
+    });
     assert.match(table.stdout, new RegExp(`${id}.*${new Date(2_000_000_000_000).toISOString()}.*ecr/eu-west-1`));
   });
 });

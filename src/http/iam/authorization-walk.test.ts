@@ -13,17 +13,46 @@ let test: TestBerth;
 let A: string;
 const keys: Record<'nobody' | 'exact' | 'allBut', Credentials> = {} as never;
 const host = 'localhost:5000';
-const STS = new Set(['GetCallerIdentity', 'AssumeRole', 'AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML', 'GetSessionToken', 'GetFederationToken', 'DecodeAuthorizationMessage', 'GetAccessKeyInfo', 'AssumeRoot', 'GetDelegatedAccessToken', 'GetWebIdentityToken']);
+const STS = new Set([
+  'GetCallerIdentity',
+  'AssumeRole',
+  'AssumeRoleWithWebIdentity',
+  'AssumeRoleWithSAML',
+  'GetSessionToken',
+  'GetFederationToken',
+  'DecodeAuthorizationMessage',
+  'GetAccessKeyInfo',
+  'AssumeRoot',
+  'GetDelegatedAccessToken',
+  'GetWebIdentityToken',
+]);
 
-interface Answer { status: number; code: string | undefined; message: string; body: string }
+interface Answer {
+  status: number;
+  code: string | undefined;
+  message: string;
+  body: string;
+}
 
 async function call(action: string, params: Record<string, string>, credentials: Credentials): Promise<Answer> {
   const sts = STS.has(action);
-  const body = new URLSearchParams({ Action: action, Version: sts ? '2011-06-15' : '2010-05-08', ...params }).toString();
-  const headers = await signHeaders({ method: 'POST', url: '/', host, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }, { service: sts ? 'sts' : 'iam', credentials });
+  const body = new URLSearchParams({
+    Action: action,
+    Version: sts ? '2011-06-15' : '2010-05-08',
+    ...params,
+  }).toString();
+  const headers = await signHeaders(
+    { method: 'POST', url: '/', host, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body },
+    { service: sts ? 'sts' : 'iam', credentials },
+  );
   const res = await test.berth.app.inject({ method: 'POST', url: '/', headers, payload: body });
   const text = (tag: string) => new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(res.body)?.[1];
-  return { status: res.statusCode, code: text('Code'), message: (text('Message') ?? '').replace(/&quot;/g, '"').replace(/&amp;/g, '&'), body: res.body };
+  return {
+    status: res.statusCode,
+    code: text('Code'),
+    message: (text('Message') ?? '').replace(/&quot;/g, '"').replace(/&amp;/g, '&'),
+    body: res.body,
+  };
 }
 
 async function root(action: string, params: Record<string, string>): Promise<string> {
@@ -33,8 +62,15 @@ async function root(action: string, params: Record<string, string>): Promise<str
 }
 
 const rand = () => randomBytes(4).toString('hex');
-const doc = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ecr:ListImages', Resource: '*' }] });
-const trust = () => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'sts:AssumeRole' }] });
+const doc = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: 'ecr:ListImages', Resource: '*' }],
+});
+const trust = () =>
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'sts:AssumeRole' }],
+  });
 const policyArn = () => `arn:aws:iam::${A}:policy/w-policy`;
 const keyId = (xml: string) => /<AccessKeyId>([^<]+)/.exec(xml)![1]!;
 
@@ -112,7 +148,9 @@ const CASES: Record<string, () => Promise<Record<string, string>>> = {
     return { PolicyArn: `arn:aws:iam::${A}:policy/${PolicyName}` };
   },
   CreateOpenIDConnectProvider: async () => ({ Url: `https://w${rand()}.example`, 'ClientIDList.member.1': 'x' }),
-  GetOpenIDConnectProvider: async () => ({ OpenIDConnectProviderArn: `arn:aws:iam::${A}:oidc-provider/issuer.example` }),
+  GetOpenIDConnectProvider: async () => ({
+    OpenIDConnectProviderArn: `arn:aws:iam::${A}:oidc-provider/issuer.example`,
+  }),
   ListOpenIDConnectProviders: async () => ({}),
   DeleteOpenIDConnectProvider: async () => {
     const host = `w${rand()}.example`;
@@ -128,13 +166,22 @@ const CASES: Record<string, () => Promise<Record<string, string>>> = {
 let targetKey: string;
 
 async function allow(user: 'w-exact' | 'w-allbut', statement: object): Promise<void> {
-  await test.berth.userPolicies.putUserPolicy(A, user, 'walk', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Resource: '*', ...statement }] }));
+  await test.berth.userPolicies.putUserPolicy(
+    A,
+    user,
+    'walk',
+    JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Resource: '*', ...statement }] }),
+  );
 }
 
 before(async () => {
   test = await startBerth({ listen: false, settings: { auth: { mode: 'iam' } } });
   A = test.berth.accountId;
-  for (const [who, name] of [['nobody', 'w-nobody'], ['exact', 'w-exact'], ['allBut', 'w-allbut']] as const) {
+  for (const [who, name] of [
+    ['nobody', 'w-nobody'],
+    ['exact', 'w-exact'],
+    ['allBut', 'w-allbut'],
+  ] as const) {
     await test.berth.identities.createUser(A, name);
     keys[who] = await test.berth.identities.createAccessKeyFor(A, name);
   }
@@ -153,7 +200,12 @@ function walk(face: Face, answered: () => readonly string[]): void {
     it('has a case for every action of the model Berth answers, and answers nothing outside the model', () => {
       const { walk, notInModel } = actionsToWalk(face, answered());
       assert.deepEqual(notInModel, []);
-      assert.deepEqual(walk, Object.keys(CASES).filter((a) => STS.has(a) === (face === 'sts')).sort());
+      assert.deepEqual(
+        walk,
+        Object.keys(CASES)
+          .filter((a) => STS.has(a) === (face === 'sts'))
+          .sort(),
+      );
     });
 
     it('authorizes each action under its own IAM action name', async () => {
@@ -172,14 +224,22 @@ function walk(face: Face, answered: () => readonly string[]): void {
         for (const one of needed) {
           await allow('w-allbut', { NotAction: [one] });
           const refused = await call(action, await CASES[action]!(), keys.allBut);
-          assert.deepEqual([refused.status, refused.code], [403, 'AccessDenied'], `${action} for a user allowed everything but ${one}: ${refused.body}`);
-          assert.ok(namesDenial(refused.message, one, documented?.resource), `${action}: the denial names ${one}: ${refused.message}`);
+          assert.deepEqual(
+            [refused.status, refused.code],
+            [403, 'AccessDenied'],
+            `${action} for a user allowed everything but ${one}: ${refused.body}`,
+          );
+          assert.ok(
+            namesDenial(refused.message, one, documented?.resource),
+            `${action}: the denial names ${one}: ${refused.message}`,
+          );
         }
       }
     });
   });
 }
 
-const answered = (prefix: string) => () => test.berth.queryActions.filter((a) => a.startsWith(prefix)).map((a) => a.slice(prefix.length));
+const answered = (prefix: string) => () =>
+  test.berth.queryActions.filter((a) => a.startsWith(prefix)).map((a) => a.slice(prefix.length));
 walk('iam', answered('iam:'));
 walk('sts', answered('sts:'));

@@ -14,16 +14,33 @@ let outsider: Credentials;
 let adminKeyOfDev: string;
 const host = 'localhost:5000';
 
-async function call(action: string, params: Record<string, string>, credentials: Credentials | null): Promise<{ status: number; code: string | undefined; body: string }> {
+async function call(
+  action: string,
+  params: Record<string, string>,
+  credentials: Credentials | null,
+): Promise<{ status: number; code: string | undefined; body: string }> {
   const sts = ['GetCallerIdentity', 'AssumeRole', 'AssumeRoleWithWebIdentity'].includes(action);
-  const body = new URLSearchParams({ Action: action, Version: sts ? '2011-06-15' : '2010-05-08', ...params }).toString();
+  const body = new URLSearchParams({
+    Action: action,
+    Version: sts ? '2011-06-15' : '2010-05-08',
+    ...params,
+  }).toString();
   const headers = { 'content-type': 'application/x-www-form-urlencoded' };
-  const signed = credentials ? await signHeaders({ method: 'POST', url: '/', host, headers, body }, { service: sts ? 'sts' : 'iam', credentials }) : { host, ...headers };
+  const signed = credentials
+    ? await signHeaders(
+        { method: 'POST', url: '/', host, headers, body },
+        { service: sts ? 'sts' : 'iam', credentials },
+      )
+    : { host, ...headers };
   const response = await served.berth.app.inject({ method: 'POST', url: '/', headers: signed, payload: body });
   return { status: response.statusCode, code: /<Code>([^<]+)<\/Code>/.exec(response.body)?.[1], body: response.body };
 }
 
-const trust = () => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'sts:AssumeRole' }] });
+const trust = () =>
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'sts:AssumeRole' }],
+  });
 const doc = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ecr:*', Resource: '*' }] });
 
 /** Parameters that pass validation for each action, naming this account's entities. */
@@ -76,20 +93,33 @@ function cases(): Record<string, Record<string, string>> {
     'iam:DeleteOpenIDConnectProvider': { OpenIDConnectProviderArn: providerArn },
     'sts:GetCallerIdentity': {},
     'sts:AssumeRole': { RoleArn: `arn:aws:iam::${A}:role/m-role`, RoleSessionName: 'm-session' },
-    'sts:AssumeRoleWithWebIdentity': { RoleArn: `arn:aws:iam::${A}:role/m-role`, RoleSessionName: 'm-session', WebIdentityToken: 'not.a.jwt' },
+    'sts:AssumeRoleWithWebIdentity': {
+      RoleArn: `arn:aws:iam::${A}:role/m-role`,
+      RoleSessionName: 'm-session',
+      WebIdentityToken: 'not.a.jwt',
+    },
   };
 }
 
 /** Everything the refusals could have touched, read as the root. */
 async function snapshot(): Promise<string> {
   const reads: [string, Record<string, string>][] = [
-    ['ListUsers', {}], ['GetUser', { UserName: 'm-target' }], ['ListAccessKeys', { UserName: 'm-target' }], ['ListUserTags', { UserName: 'm-target' }],
-    ['ListUserPolicies', { UserName: 'm-target' }], ['ListAttachedUserPolicies', { UserName: 'm-target' }], ['ListRoles', {}],
-    ['ListRoleTags', { RoleName: 'm-role' }], ['ListRolePolicies', { RoleName: 'm-role' }], ['ListAttachedRolePolicies', { RoleName: 'm-role' }],
-    ['ListPolicies', { Scope: 'Local' }], ['ListOpenIDConnectProviders', {}],
+    ['ListUsers', {}],
+    ['GetUser', { UserName: 'm-target' }],
+    ['ListAccessKeys', { UserName: 'm-target' }],
+    ['ListUserTags', { UserName: 'm-target' }],
+    ['ListUserPolicies', { UserName: 'm-target' }],
+    ['ListAttachedUserPolicies', { UserName: 'm-target' }],
+    ['ListRoles', {}],
+    ['ListRoleTags', { RoleName: 'm-role' }],
+    ['ListRolePolicies', { RoleName: 'm-role' }],
+    ['ListAttachedRolePolicies', { RoleName: 'm-role' }],
+    ['ListPolicies', { Scope: 'Local' }],
+    ['ListOpenIDConnectProviders', {}],
   ];
   const out: string[] = [];
-  for (const [action, params] of reads) out.push((await call(action, params, TEST_ADMIN)).body.replace(/<RequestId>[^<]*<\/RequestId>/, ''));
+  for (const [action, params] of reads)
+    out.push((await call(action, params, TEST_ADMIN)).body.replace(/<RequestId>[^<]*<\/RequestId>/, ''));
   return out.join('\n');
 }
 
@@ -101,13 +131,21 @@ before(async () => {
     assert.equal(result.status, 200, result.body);
     return result.body;
   };
-  const keyOf = (xml: string): Credentials => ({ accessKeyId: /<AccessKeyId>([^<]+)/.exec(xml)![1]!, secretAccessKey: /<SecretAccessKey>([^<]+)/.exec(xml)![1]! });
+  const keyOf = (xml: string): Credentials => ({
+    accessKeyId: /<AccessKeyId>([^<]+)/.exec(xml)![1]!,
+    secretAccessKey: /<SecretAccessKey>([^<]+)/.exec(xml)![1]!,
+  });
   await root('CreateUser', { UserName: 'm-none' });
   none = keyOf(await root('CreateAccessKey', { UserName: 'm-none' }));
   await root('CreateUser', { UserName: 'm-target', 'Tags.member.1.Key': 'team', 'Tags.member.1.Value': 'a' });
   adminKeyOfDev = keyOf(await root('CreateAccessKey', { UserName: 'm-target' })).accessKeyId;
   await root('PutUserPolicy', { UserName: 'm-target', PolicyName: 'inline', PolicyDocument: doc });
-  await root('CreateRole', { RoleName: 'm-role', AssumeRolePolicyDocument: trust(), 'Tags.member.1.Key': 'team', 'Tags.member.1.Value': 'a' });
+  await root('CreateRole', {
+    RoleName: 'm-role',
+    AssumeRolePolicyDocument: trust(),
+    'Tags.member.1.Key': 'team',
+    'Tags.member.1.Value': 'a',
+  });
   await root('PutRolePolicy', { RoleName: 'm-role', PolicyName: 'inline', PolicyDocument: doc });
   await root('CreatePolicy', { PolicyName: 'm-policy', PolicyDocument: doc });
   await root('AttachRolePolicy', { RoleName: 'm-role', PolicyArn: `arn:aws:iam::${A}:policy/m-policy` });
@@ -118,7 +156,14 @@ before(async () => {
   const B = (await identities.createAccount()).id;
   const user = await identities.createUser(B, 'm-outsider');
   outsider = await identities.createAccessKey(user!.id);
-  await store.policies.putInlinePolicy({ type: 'user', id: user!.id }, 'all', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['iam:*', 'sts:*'], Resource: '*' }] }));
+  await store.policies.putInlinePolicy(
+    { type: 'user', id: user!.id },
+    'all',
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: ['iam:*', 'sts:*'], Resource: '*' }],
+    }),
+  );
 });
 after(() => served.close());
 
@@ -132,17 +177,30 @@ describe('IAM and STS authorization matrix', () => {
     for (const [action, params] of Object.entries(cases())) {
       const [, name] = action.split(':') as [string, string];
       const result = await call(name, params, null);
-      if (action === 'sts:AssumeRoleWithWebIdentity') assert.equal(result.code, 'InvalidIdentityToken', `${action}: the token is the credential`);
-      else assert.deepEqual([result.status, result.code], [403, 'MissingAuthenticationToken'], `${action}: ${result.body}`);
+      if (action === 'sts:AssumeRoleWithWebIdentity')
+        assert.equal(result.code, 'InvalidIdentityToken', `${action}: the token is the credential`);
+      else
+        assert.deepEqual(
+          [result.status, result.code],
+          [403, 'MissingAuthenticationToken'],
+          `${action}: ${result.body}`,
+        );
     }
     assert.equal(await snapshot(), before, 'nothing changed');
   });
 
   it('a user of the account without policies is refused every IAM action and cannot assume a role', async () => {
     // Even a registry policy naming the user for every action grants nothing in IAM.
-    await served.berth.store.policies.putRegistryPolicy(A, JSON.stringify({ Version: '2012-10-17', Statement: [
-      { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:user/m-none` }, Action: '*', Resource: '*' },
-    ] }), Date.now());
+    await served.berth.store.policies.putRegistryPolicy(
+      A,
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:user/m-none` }, Action: '*', Resource: '*' },
+        ],
+      }),
+      Date.now(),
+    );
     const before = await snapshot();
     for (const [action, params] of Object.entries(cases())) {
       const [, name] = action.split(':') as [string, string];
@@ -154,15 +212,27 @@ describe('IAM and STS authorization matrix', () => {
     assert.equal(await snapshot(), before, 'nothing changed');
   });
 
-  it('another account\'s user, allowed iam:* at home, reaches none of this account\'s entities', async () => {
+  it("another account's user, allowed iam:* at home, reaches none of this account's entities", async () => {
     const before = await snapshot();
-    const byArnOrKey = ['iam:GetPolicy', 'iam:GetPolicyVersion', 'iam:DeletePolicy', 'iam:GetOpenIDConnectProvider', 'iam:DeleteOpenIDConnectProvider'];
+    const byArnOrKey = [
+      'iam:GetPolicy',
+      'iam:GetPolicyVersion',
+      'iam:DeletePolicy',
+      'iam:GetOpenIDConnectProvider',
+      'iam:DeleteOpenIDConnectProvider',
+    ];
     for (const action of byArnOrKey) {
       const result = await call(action.split(':')[1]!, cases()[action]!, outsider);
       assert.equal(result.code, 'NoSuchEntity', `${action}: ${result.body}`);
     }
     // Names resolve in the caller's own account: A's user and its key are not there.
-    for (const action of ['iam:GetUser', 'iam:UpdateAccessKey', 'iam:DeleteAccessKey', 'iam:GetRole', 'iam:DeleteRole']) {
+    for (const action of [
+      'iam:GetUser',
+      'iam:UpdateAccessKey',
+      'iam:DeleteAccessKey',
+      'iam:GetRole',
+      'iam:DeleteRole',
+    ]) {
       const result = await call(action.split(':')[1]!, cases()[action]!, outsider);
       assert.equal(result.code, 'NoSuchEntity', `${action}: ${result.body}`);
     }

@@ -53,18 +53,30 @@ export function decodeMarker(call: IamCall, parameters: unknown, marker: string 
   if (marker === undefined) return undefined;
   const cursor = call.pages.open({ action: call.action, parameters }, Cursor, marker);
   if (cursor !== undefined) return cursor;
-  throw new IamError('ValidationError', `1 validation error detected: ${violation('marker', marker, 'Member must be the Marker of a previous response to the same request')}`);
+  throw new IamError(
+    'ValidationError',
+    `1 validation error detected: ${violation('marker', marker, 'Member must be the Marker of a previous response to the same request')}`,
+  );
 }
 
 /**
  * One page of items in name order after the Marker: the IAM list shape's IsTruncated/Marker.
  * `parameters` are the listing's (its input but for Marker and MaxItems).
  */
-export function page<T>(call: IamCall, parameters: unknown, items: T[], nameOf: (item: T) => string, marker: string | undefined, maxItems: number | undefined): { items: T[]; IsTruncated: boolean; Marker?: string } {
+export function page<T>(
+  call: IamCall,
+  parameters: unknown,
+  items: T[],
+  nameOf: (item: T) => string,
+  marker: string | undefined,
+  maxItems: number | undefined,
+): { items: T[]; IsTruncated: boolean; Marker?: string } {
   const after = decodeMarker(call, parameters, marker);
   const sorted = [...items].sort((a, b) => (nameOf(a) < nameOf(b) ? -1 : nameOf(a) > nameOf(b) ? 1 : 0));
   const rest = after === undefined ? sorted : sorted.filter((item) => nameOf(item) > after);
   const limit = maxItems ?? 100;
   const taken = rest.slice(0, limit);
-  return rest.length > limit ? { items: taken, IsTruncated: true, Marker: encodeMarker(call, parameters, nameOf(taken[taken.length - 1]!)) } : { items: taken, IsTruncated: false };
+  return rest.length > limit
+    ? { items: taken, IsTruncated: true, Marker: encodeMarker(call, parameters, nameOf(taken[taken.length - 1]!)) }
+    : { items: taken, IsTruncated: false };
 }

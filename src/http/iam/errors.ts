@@ -48,7 +48,10 @@ export const COMMON_ERRORS = {
 export type IamErrorCode = keyof typeof MODEL_ERRORS | keyof typeof COMMON_ERRORS;
 
 export class IamError extends Error {
-  constructor(readonly code: IamErrorCode, message: string) {
+  constructor(
+    readonly code: IamErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = code;
   }
@@ -89,19 +92,26 @@ export function toIamError(err: unknown): IamError | undefined {
   // The one authorization call's refusal (RegistryError DENIED/UNAUTHORIZED) and the policy
   // engine's validation errors arrive by name.
   const named = err as { code?: unknown; name?: unknown; message?: unknown };
-  if (named && (named.code === 'DENIED' || named.code === 'UNAUTHORIZED')) return new IamError('AccessDenied', String(named.message));
+  if (named && (named.code === 'DENIED' || named.code === 'UNAUTHORIZED'))
+    return new IamError('AccessDenied', String(named.message));
   return undefined;
 }
 
-export function renderIamError(err: unknown, request: FastifyRequest, reply: FastifyReply, namespace = IAM_NAMESPACE): FastifyReply {
+export function renderIamError(
+  err: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  namespace = IAM_NAMESPACE,
+): FastifyReply {
   let error = toIamError(err);
   if (!error) {
     request.log.error({ err }, 'IAM/STS request failed');
     error = new IamError('InternalFailure', 'An internal error occurred.');
   }
   const type = error.status >= 500 ? 'Receiver' : 'Sender';
-  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="${namespace}"><Error><Type>${type}</Type>`
-    + `<Code>${error.code}</Code><Message>${escapeXml(error.message)}</Message></Error><RequestId>${request.id}</RequestId></ErrorResponse>`;
+  const body =
+    `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="${namespace}"><Error><Type>${type}</Type>` +
+    `<Code>${error.code}</Code><Message>${escapeXml(error.message)}</Message></Error><RequestId>${request.id}</RequestId></ErrorResponse>`;
   return reply.code(error.status).header('x-amzn-RequestId', request.id).type('text/xml').send(Buffer.from(body));
 }
 

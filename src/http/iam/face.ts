@@ -36,17 +36,34 @@ export interface IamFaceOptions {
   identityPolicies?: IdentityPolicySource & { forget?(owner?: PolicyOwner): void };
 }
 
-export function iamFace(store: MetadataStore, identities: IdentityService, sessions: SessionService, authorizer: Authorizer, options: IamFaceOptions = {}): Record<string, QueryService> {
+export function iamFace(
+  store: MetadataStore,
+  identities: IdentityService,
+  sessions: SessionService,
+  authorizer: Authorizer,
+  options: IamFaceOptions = {},
+): Record<string, QueryService> {
   const authorize = iamAuthorizer(authorizer);
   const providers = new OidcProviderService(store, authorize);
   const source = options.identityPolicies;
   const sts = new StsService(
-    store, sessions, providers, new WebIdentityVerifier(),
+    store,
+    sessions,
+    providers,
+    new WebIdentityVerifier(),
     source ? (p) => source.identityPolicies(p) : async () => [],
     source?.principalTags ? (p) => source.principalTags!(p) : undefined,
   );
-  const users = new IamUserService(store, identities, authorize, [(user) => policies.deletionConflict({ type: 'user', id: user.id })], (user) => forget({ type: 'user', id: user.id }));
-  const roles = new RoleService(store, authorize, validatePolicy, [(role) => policies.deletionConflict({ type: 'role', id: role.id })]);
+  const users = new IamUserService(
+    store,
+    identities,
+    authorize,
+    [(user) => policies.deletionConflict({ type: 'user', id: user.id })],
+    (user) => forget({ type: 'user', id: user.id }),
+  );
+  const roles = new RoleService(store, authorize, validatePolicy, [
+    (role) => policies.deletionConflict({ type: 'role', id: role.id }),
+  ]);
   const forget = (owner: PolicyOwner) => options.identityPolicies?.forget?.(owner);
   const policies: IamPolicyService = new IamPolicyService(store, users, roles, authorize, forget);
   return {
@@ -60,6 +77,11 @@ export function iamFace(store: MetadataStore, identities: IdentityService, sessi
         ...oidcProviderActions(providers),
       },
     },
-    [STS_VERSION]: { signingName: 'sts', namespace: STS_NAMESPACE, actions: stsActions(sts), unsigned: ['AssumeRoleWithWebIdentity'] },
+    [STS_VERSION]: {
+      signingName: 'sts',
+      namespace: STS_NAMESPACE,
+      actions: stsActions(sts),
+      unsigned: ['AssumeRoleWithWebIdentity'],
+    },
   };
 }

@@ -26,7 +26,8 @@ function toValue(node: Node): unknown {
   if (keys.length === 1 && keys[0] === 'member' && typeof node.member === 'object') {
     const members = node.member;
     const indexes = Object.keys(members).map(Number);
-    if (indexes.some((i) => !Number.isInteger(i) || i < 1 || i > MAX_INDEX)) throw new IamError('InvalidInput', 'a list member index must be 1 or more');
+    if (indexes.some((i) => !Number.isInteger(i) || i < 1 || i > MAX_INDEX))
+      throw new IamError('InvalidInput', 'a list member index must be 1 or more');
     return indexes.sort((a, b) => a - b).map((i) => toValue(members[String(i)]!));
   }
   // fromEntries defines own properties: a key like __proto__ stays data, never a prototype.
@@ -43,7 +44,8 @@ export function unflatten(form: Map<string, string>): Record<string, unknown> {
     for (let i = 0; i < path.length - 1; i += 1) {
       const part = path[i]!;
       const next = node[part];
-      if (typeof next === 'string') throw new IamError('InvalidInput', `parameter ${key} conflicts with ${path.slice(0, i + 1).join('.')}`);
+      if (typeof next === 'string')
+        throw new IamError('InvalidInput', `parameter ${key} conflicts with ${path.slice(0, i + 1).join('.')}`);
       node = (next ?? (node[part] = Object.create(null) as { [name: string]: Node })) as { [name: string]: Node };
     }
     const last = path[path.length - 1]!;

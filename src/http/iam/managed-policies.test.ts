@@ -10,13 +10,25 @@ import { AWS_CLI, requireAwsCli } from '../../testing/tools.js';
 const READ_ONLY = 'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly';
 let test: TestBerth;
 let A: string;
-const env = (key: { accessKeyId: string; secretAccessKey: string }) => ({ AWS_ACCESS_KEY_ID: key.accessKeyId, AWS_SECRET_ACCESS_KEY: key.secretAccessKey, AWS_PAGER: '' });
+const env = (key: { accessKeyId: string; secretAccessKey: string }) => ({
+  AWS_ACCESS_KEY_ID: key.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
+  AWS_PAGER: '',
+});
 let rootB: ReturnType<typeof env>;
 const ROOT = env(TEST_ADMIN);
 
 async function aws(args: string[], who: ReturnType<typeof env>): Promise<{ code: number; json: any; stderr: string }> {
-  const res = await runProgram(AWS_CLI, [...args, '--endpoint-url', test.url, '--region', 'us-east-1', '--output', 'json'], who);
-  return { code: res.code, json: res.code === 0 && res.stdout.trim() ? JSON.parse(res.stdout) : undefined, stderr: res.stderr };
+  const res = await runProgram(
+    AWS_CLI,
+    [...args, '--endpoint-url', test.url, '--region', 'us-east-1', '--output', 'json'],
+    who,
+  );
+  return {
+    code: res.code,
+    json: res.code === 0 && res.stdout.trim() ? JSON.parse(res.stdout) : undefined,
+    stderr: res.stderr,
+  };
 }
 
 before(async () => {
@@ -35,7 +47,10 @@ describe('AWS managed policies (AWS CLI v2)', () => {
     assert.equal(got.json.Policy.Arn, READ_ONLY);
     assert.equal(got.json.Policy.CreateDate, '2015-12-21T17:04:00+00:00');
     assert.equal(got.json.Policy.UpdateDate, '2019-12-10T20:56:00+00:00');
-    const version = await aws(['iam', 'get-policy-version', '--policy-arn', READ_ONLY, '--version-id', got.json.Policy.DefaultVersionId], ROOT);
+    const version = await aws(
+      ['iam', 'get-policy-version', '--policy-arn', READ_ONLY, '--version-id', got.json.Policy.DefaultVersionId],
+      ROOT,
+    );
     assert.equal(version.code, 0, version.stderr);
     assert.ok(JSON.stringify(version.json.PolicyVersion.Document).includes('ecr:BatchGetImage'));
   });
@@ -53,7 +68,11 @@ describe('AWS managed policies (AWS CLI v2)', () => {
     for (const scope of ['All', 'AWS']) {
       const listed = await aws(['iam', 'list-policies', '--only-attached', '--scope', scope], ROOT);
       assert.equal(listed.code, 0, listed.stderr);
-      assert.deepEqual(listed.json.Policies.map((p: { Arn: string }) => p.Arn), [POWER], `scope ${scope}`);
+      assert.deepEqual(
+        listed.json.Policies.map((p: { Arn: string }) => p.Arn),
+        [POWER],
+        `scope ${scope}`,
+      );
       assert.equal(listed.json.Policies[0].AttachmentCount, 1);
     }
     assert.deepEqual((await aws(['iam', 'list-policies', '--only-attached'], rootB)).json.Policies, []);
@@ -63,7 +82,12 @@ describe('AWS managed policies (AWS CLI v2)', () => {
     if (!requireAwsCli(t)) return;
     const user = async (name: string, action: string) => {
       await test.berth.identities.createUser(A, name);
-      await test.berth.userPolicies.putUserPolicy(A, name, 'p', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] }));
+      await test.berth.userPolicies.putUserPolicy(
+        A,
+        name,
+        'p',
+        JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] }),
+      );
       return env(await test.berth.identities.createAccessKeyFor(A, name));
     };
     const getter = await user('m-getter', 'iam:GetPolicy');
@@ -74,6 +98,9 @@ describe('AWS managed policies (AWS CLI v2)', () => {
     assert.match(refused.stderr, /AccessDenied.*iam:GetPolicyVersion/);
     const read = await aws(['iam', 'get-policy-version', '--policy-arn', READ_ONLY, '--version-id', 'v1'], reader);
     assert.equal(read.code, 0, read.stderr);
-    assert.match((await aws(['iam', 'get-policy', '--policy-arn', READ_ONLY], reader)).stderr, /AccessDenied.*iam:GetPolicy/);
+    assert.match(
+      (await aws(['iam', 'get-policy', '--policy-arn', READ_ONLY], reader)).stderr,
+      /AccessDenied.*iam:GetPolicy/,
+    );
   });
 });

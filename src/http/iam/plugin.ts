@@ -42,7 +42,8 @@ export async function awsQueryPlugin(app: FastifyInstance, options: QueryPluginO
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_BODY }, (_request, body, done) => done(null, body));
   app.setErrorHandler((err, request, reply) => {
     const status = (err as { statusCode?: number }).statusCode;
-    if (status !== undefined && status < 500 && !(err instanceof IamError)) return renderIamError(new IamError('InvalidParameterValue', (err as Error).message), request, reply);
+    if (status !== undefined && status < 500 && !(err instanceof IamError))
+      return renderIamError(new IamError('InvalidParameterValue', (err as Error).message), request, reply);
     return renderIamError(err, request, reply);
   });
 
@@ -54,26 +55,48 @@ export async function awsQueryPlugin(app: FastifyInstance, options: QueryPluginO
       const name = form.get('Action');
       const version = form.get('Version');
       if (!name) throw new IamError('MissingAction', 'the request names no Action');
-      const service = version !== undefined && Object.hasOwn(options.services, version) ? options.services[version]! : undefined;
-      if (!service) throw new IamError('InvalidAction', `Version ${version ?? '(none)'} is not a version Berth answers: 2010-05-08 (IAM) or 2011-06-15 (STS)`);
+      const service =
+        version !== undefined && Object.hasOwn(options.services, version) ? options.services[version]! : undefined;
+      if (!service)
+        throw new IamError(
+          'InvalidAction',
+          `Version ${version ?? '(none)'} is not a version Berth answers: 2010-05-08 (IAM) or 2011-06-15 (STS)`,
+        );
       namespace = service.namespace;
       const action = Object.hasOwn(service.actions, name) ? service.actions[name] : undefined;
       // As AWS: an action the service does not answer is InvalidAction whether or not the request is signed.
-      if (!action) throw new IamError('InvalidAction', `Could not find operation ${name} for version ${version}: Berth does not implement it`);
+      if (!action)
+        throw new IamError(
+          'InvalidAction',
+          `Could not find operation ${name} for version ${version}: Berth does not implement it`,
+        );
       const unsigned = service.unsigned?.includes(name) ?? false;
       let principal: Principal = ANONYMOUS;
       if (!unsigned) {
-        principal = await options.authenticator.sigV4({
-          method: request.method, url: request.url, headers: request.headers, bodySha256: createHash('sha256').update(body).digest('hex'),
-        }, service.signingName);
+        principal = await options.authenticator.sigV4(
+          {
+            method: request.method,
+            url: request.url,
+            headers: request.headers,
+            bodySha256: createHash('sha256').update(body).digest('hex'),
+          },
+          service.signingName,
+        );
       }
       const facts = requestFacts(request);
-      const result = await withRequestFacts(facts, () => action({
-        principal, body: unflatten(form), facts, action: `${service.signingName}:${name}`, pages: options.pageTokens,
-      }));
-      const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<${name}Response xmlns="${namespace}">`
-        + (result ? `<${name}Result>${elements(result)}</${name}Result>` : '')
-        + `<ResponseMetadata><RequestId>${request.id}</RequestId></ResponseMetadata></${name}Response>`;
+      const result = await withRequestFacts(facts, () =>
+        action({
+          principal,
+          body: unflatten(form),
+          facts,
+          action: `${service.signingName}:${name}`,
+          pages: options.pageTokens,
+        }),
+      );
+      const xml =
+        `<?xml version="1.0" encoding="UTF-8"?>\n<${name}Response xmlns="${namespace}">` +
+        (result ? `<${name}Result>${elements(result)}</${name}Result>` : '') +
+        `<ResponseMetadata><RequestId>${request.id}</RequestId></ResponseMetadata></${name}Response>`;
       return reply.header('x-amzn-RequestId', request.id).type('text/xml').send(Buffer.from(xml));
     } catch (err) {
       return renderIamError(err, request, reply, namespace);

@@ -17,9 +17,16 @@ let dataDir: string;
 const host = 'localhost:5000';
 const REPO = 'tagged/app';
 
-async function iam(action: string, params: Record<string, string>, credentials: Credentials = TEST_ADMIN): Promise<string> {
+async function iam(
+  action: string,
+  params: Record<string, string>,
+  credentials: Credentials = TEST_ADMIN,
+): Promise<string> {
   const body = new URLSearchParams({ Action: action, Version: '2010-05-08', ...params }).toString();
-  const headers = await signHeaders({ method: 'POST', url: '/', host, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }, { service: 'iam', credentials });
+  const headers = await signHeaders(
+    { method: 'POST', url: '/', host, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body },
+    { service: 'iam', credentials },
+  );
   const response = await first.berth.app.inject({ method: 'POST', url: '/', headers, payload: body });
   assert.equal(response.statusCode, 200, `${action}: ${response.body}`);
   return response.body;
@@ -30,7 +37,13 @@ const text = (xml: string, name: string) => new RegExp(`<${name}>([^<]*)</${name
 /** The status of a pull of the manifest by the user (a password from GetAuthorizationToken on `node`). */
 async function pull(node: TestBerth, credentials: Credentials): Promise<{ status: number; body: string }> {
   const password = await registryPassword(node.berth.app, credentials);
-  const res = await node.berth.app.inject({ url: `/v2/${REPO}/manifests/v1`, headers: { authorization: basicAuth(password), accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' } });
+  const res = await node.berth.app.inject({
+    url: `/v2/${REPO}/manifests/v1`,
+    headers: {
+      authorization: basicAuth(password),
+      accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json',
+    },
+  });
   return { status: res.statusCode, body: res.body };
 }
 
@@ -53,10 +66,22 @@ before(async () => {
   await iam('CreateUser', { UserName: 't-dev', 'Tags.member.1.Key': 'team', 'Tags.member.1.Value': 'a' });
   const key = await iam('CreateAccessKey', { UserName: 't-dev' });
   dev = { accessKeyId: text(key, 'AccessKeyId')!, secretAccessKey: text(key, 'SecretAccessKey')! };
-  await iam('PutUserPolicy', { UserName: 't-dev', PolicyName: 'team-a', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [
-    { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
-    { Effect: 'Allow', Action: 'ecr:BatchGetImage', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalTag/team': 'a' } } },
-  ] }) });
+  await iam('PutUserPolicy', {
+    UserName: 't-dev',
+    PolicyName: 'team-a',
+    PolicyDocument: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+        {
+          Effect: 'Allow',
+          Action: 'ecr:BatchGetImage',
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:PrincipalTag/team': 'a' } },
+        },
+      ],
+    }),
+  });
 });
 after(async () => {
   await second?.close();
@@ -96,21 +121,52 @@ describe("an IAM user's tags as aws:PrincipalTag", () => {
     await iam('CreateUser', { UserName: 't-other' });
     const key = await iam('CreateAccessKey', { UserName: 't-other' });
     const other = { accessKeyId: text(key, 'AccessKeyId')!, secretAccessKey: text(key, 'SecretAccessKey')! };
-    await iam('PutUserPolicy', { UserName: 't-other', PolicyName: 'team-a', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [
-      { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
-      { Effect: 'Allow', Action: 'ecr:BatchGetImage', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalTag/team': 'a' } } },
-    ] }) });
+    await iam('PutUserPolicy', {
+      UserName: 't-other',
+      PolicyName: 'team-a',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+          {
+            Effect: 'Allow',
+            Action: 'ecr:BatchGetImage',
+            Resource: '*',
+            Condition: { StringEquals: { 'aws:PrincipalTag/team': 'a' } },
+          },
+        ],
+      }),
+    });
     assert.equal((await pull(first, other)).status, 403);
   });
 
   it("a role's trust policy sees the user's tags: AssumeRole only while the user is tagged team=a", async () => {
     const account = first.berth.accountId;
-    await iam('CreateRole', { RoleName: 't-role', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [
-      { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:user/t-dev` }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:PrincipalTag/team': 'a' } } },
-    ] }) });
+    await iam('CreateRole', {
+      RoleName: 't-role',
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${account}:user/t-dev` },
+            Action: 'sts:AssumeRole',
+            Condition: { StringEquals: { 'aws:PrincipalTag/team': 'a' } },
+          },
+        ],
+      }),
+    });
     const assume = async () => {
-      const body = new URLSearchParams({ Action: 'AssumeRole', Version: '2011-06-15', RoleArn: `arn:aws:iam::${account}:role/t-role`, RoleSessionName: 's1' }).toString();
-      const headers = await signHeaders({ method: 'POST', url: '/', host, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }, { service: 'sts', credentials: dev });
+      const body = new URLSearchParams({
+        Action: 'AssumeRole',
+        Version: '2011-06-15',
+        RoleArn: `arn:aws:iam::${account}:role/t-role`,
+        RoleSessionName: 's1',
+      }).toString();
+      const headers = await signHeaders(
+        { method: 'POST', url: '/', host, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body },
+        { service: 'sts', credentials: dev },
+      );
       return (await first.berth.app.inject({ method: 'POST', url: '/', headers, payload: body })).statusCode;
     };
     await iam('TagUser', { UserName: 't-dev', 'Tags.member.1.Key': 'team', 'Tags.member.1.Value': 'a' });

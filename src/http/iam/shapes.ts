@@ -6,10 +6,22 @@ import type { User } from '../../metadata/store.js';
 import { page, type IamCall } from './call.js';
 import type { XmlValue } from './xml.js';
 
-export const name = z.string().min(1).max(64).regex(/^[\w+=,.@-]+$/, 'Member must satisfy regular expression pattern: [\\w+=,.@-]+');
+export const name = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[\w+=,.@-]+$/, 'Member must satisfy regular expression pattern: [\\w+=,.@-]+');
 export const maxItems = z.coerce.number().int().min(1).max(1000).optional();
-export const marker = z.string().min(1).max(320).regex(/^[\u0020-\u00FF]+$/).optional();
-export const tagList = z.array(z.object({ Key: z.string(), Value: z.string() })).max(50).optional()
+export const marker = z
+  .string()
+  .min(1)
+  .max(320)
+  .regex(/^[\u0020-\u00FF]+$/)
+  .optional();
+export const tagList = z
+  .array(z.object({ Key: z.string(), Value: z.string() }))
+  .max(50)
+  .optional()
   .transform((tags) => tags?.map((t): ResourceTag => ({ key: t.Key, value: t.Value })));
 export const tagKeyList = z.array(z.string()).max(50);
 /** An empty list travels as `Name=`, which the form reads as ''. */
@@ -34,7 +46,14 @@ export function userXml(user: User & { path?: string; tags?: ResourceTag[] }): {
  * A page of a list in name order, as the IAM list shapes carry it (Marker, IsTruncated). The
  * Marker is bound to the call's action and the rest of its `input` (the listing's parameters).
  */
-export function listPage<T>(call: IamCall, member: string, items: T[], nameOf: (item: T) => string, input: { Marker?: string | undefined; MaxItems?: number | undefined }, render: (item: T) => XmlValue): { [name: string]: XmlValue } {
+export function listPage<T>(
+  call: IamCall,
+  member: string,
+  items: T[],
+  nameOf: (item: T) => string,
+  input: { Marker?: string | undefined; MaxItems?: number | undefined },
+  render: (item: T) => XmlValue,
+): { [name: string]: XmlValue } {
   const { Marker: marker, MaxItems: maxItems, ...parameters } = input;
   const { items: taken, IsTruncated, Marker } = page(call, parameters, items, nameOf, marker, maxItems);
   return { [member]: taken.map(render), IsTruncated, Marker };

@@ -32,13 +32,28 @@ describe('key service API', () => {
     const { KeyMetadata: key } = await ok('CreateKey', { Description: 'team key' });
     assert.match(key.KeyId, /^[0-9a-f-]{36}$/);
     assert.equal(key.Arn, `arn:aws:kms:us-east-1:${server.berth.accountId}:key/${key.KeyId}`);
-    assert.deepEqual({ ...key, CreationDate: undefined }, {
-      AWSAccountId: server.berth.accountId, KeyId: key.KeyId, Arn: key.Arn, CreationDate: undefined, Enabled: true, Description: 'team key',
-      KeyUsage: 'ENCRYPT_DECRYPT', KeyState: 'Enabled', Origin: 'AWS_KMS', KeyManager: 'CUSTOMER', CustomerMasterKeySpec: 'SYMMETRIC_DEFAULT',
-      KeySpec: 'SYMMETRIC_DEFAULT', EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'], MultiRegion: false,
-    });
+    assert.deepEqual(
+      { ...key, CreationDate: undefined },
+      {
+        AWSAccountId: server.berth.accountId,
+        KeyId: key.KeyId,
+        Arn: key.Arn,
+        CreationDate: undefined,
+        Enabled: true,
+        Description: 'team key',
+        KeyUsage: 'ENCRYPT_DECRYPT',
+        KeyState: 'Enabled',
+        Origin: 'AWS_KMS',
+        KeyManager: 'CUSTOMER',
+        CustomerMasterKeySpec: 'SYMMETRIC_DEFAULT',
+        KeySpec: 'SYMMETRIC_DEFAULT',
+        EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'],
+        MultiRegion: false,
+      },
+    );
     assert.ok(Math.abs(key.CreationDate * 1000 - Date.now()) < 60_000);
-    for (const ref of [key.KeyId, key.Arn]) assert.equal((await ok('DescribeKey', { KeyId: ref })).KeyMetadata.KeyId, key.KeyId);
+    for (const ref of [key.KeyId, key.Arn])
+      assert.equal((await ok('DescribeKey', { KeyId: ref })).KeyMetadata.KeyId, key.KeyId);
     const second = (await ok('CreateKey', {})).KeyMetadata;
     const first = await ok('ListKeys', { Limit: 1 });
     assert.equal(first.Keys.length, 1);
@@ -56,14 +71,30 @@ describe('key service API', () => {
     await refused('CreateAlias', { AliasName: 'alias/aws/mine', TargetKeyId: key.KeyId }, 'InvalidAliasNameException');
     await refused('CreateAlias', { AliasName: 'team', TargetKeyId: key.KeyId }, 'InvalidAliasNameException');
     assert.equal((await ok('DescribeKey', { KeyId: 'alias/team/app' })).KeyMetadata.KeyId, key.KeyId);
-    assert.equal((await ok('DescribeKey', { KeyId: `arn:aws:kms:us-east-1:${server.berth.accountId}:alias/team/app` })).KeyMetadata.KeyId, key.KeyId);
+    assert.equal(
+      (await ok('DescribeKey', { KeyId: `arn:aws:kms:us-east-1:${server.berth.accountId}:alias/team/app` })).KeyMetadata
+        .KeyId,
+      key.KeyId,
+    );
     const { Aliases } = await ok('ListAliases', { KeyId: key.KeyId });
-    assert.deepEqual(Aliases.map((a: { AliasName: string; TargetKeyId: string; AliasArn: string }) => [a.AliasName, a.TargetKeyId, a.AliasArn]),
-      [['alias/team/app', key.KeyId, `arn:aws:kms:us-east-1:${server.berth.accountId}:alias/team/app`]]);
+    assert.deepEqual(
+      Aliases.map((a: { AliasName: string; TargetKeyId: string; AliasArn: string }) => [
+        a.AliasName,
+        a.TargetKeyId,
+        a.AliasArn,
+      ]),
+      [['alias/team/app', key.KeyId, `arn:aws:kms:us-east-1:${server.berth.accountId}:alias/team/app`]],
+    );
 
     const policy = JSON.parse((await ok('GetKeyPolicy', { KeyId: key.KeyId })).Policy as string);
     assert.equal(policy.Statement[0].Principal.AWS, `arn:aws:iam::${server.berth.accountId}:root`);
-    const mine = JSON.stringify({ Version: '2012-10-17', Statement: [policy.Statement[0], { Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*' }] });
+    const mine = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        policy.Statement[0],
+        { Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*' },
+      ],
+    });
     await ok('PutKeyPolicy', { KeyId: key.KeyId, Policy: mine });
     assert.equal((await ok('GetKeyPolicy', { KeyId: key.KeyId, PolicyName: 'default' })).Policy, mine);
     assert.deepEqual((await ok('ListKeyPolicies', { KeyId: key.KeyId })).PolicyNames, ['default']);
@@ -72,7 +103,10 @@ describe('key service API', () => {
     assert.equal((await ok('GetKeyRotationStatus', { KeyId: key.KeyId })).KeyRotationEnabled, false);
     await ok('EnableKeyRotation', { KeyId: key.KeyId, RotationPeriodInDays: 180 });
     const status = await ok('GetKeyRotationStatus', { KeyId: key.KeyId });
-    assert.deepEqual({ ...status, NextRotationDate: undefined }, { KeyRotationEnabled: true, KeyId: key.Arn, RotationPeriodInDays: 180, NextRotationDate: undefined });
+    assert.deepEqual(
+      { ...status, NextRotationDate: undefined },
+      { KeyRotationEnabled: true, KeyId: key.Arn, RotationPeriodInDays: 180, NextRotationDate: undefined },
+    );
     assert.ok(Math.abs(status.NextRotationDate * 1000 - (key.CreationDate * 1000 + 180 * 86_400_000)) < 60_000);
     await ok('DisableKeyRotation', { KeyId: key.KeyId });
     assert.equal((await ok('GetKeyRotationStatus', { KeyId: key.KeyId })).KeyRotationEnabled, false);
@@ -83,13 +117,21 @@ describe('key service API', () => {
     const plaintext = Buffer.from('secret before rotation').toString('base64');
     const before = await ok('Encrypt', { KeyId: key.KeyId, Plaintext: plaintext, EncryptionContext: { repo: 'a' } });
     await ok('RotateKeyOnDemand', { KeyId: key.KeyId });
-    const afterRotation = await ok('Encrypt', { KeyId: key.KeyId, Plaintext: plaintext, EncryptionContext: { repo: 'a' } });
+    const afterRotation = await ok('Encrypt', {
+      KeyId: key.KeyId,
+      Plaintext: plaintext,
+      EncryptionContext: { repo: 'a' },
+    });
     for (const blob of [before.CiphertextBlob, afterRotation.CiphertextBlob]) {
       const out = await ok('Decrypt', { CiphertextBlob: blob, EncryptionContext: { repo: 'a' } });
       assert.equal(out.Plaintext, plaintext);
       assert.equal(out.KeyId, key.Arn);
     }
-    await refused('Decrypt', { CiphertextBlob: before.CiphertextBlob, EncryptionContext: { repo: 'b' } }, 'InvalidCiphertextException');
+    await refused(
+      'Decrypt',
+      { CiphertextBlob: before.CiphertextBlob, EncryptionContext: { repo: 'b' } },
+      'InvalidCiphertextException',
+    );
     const data = await ok('GenerateDataKey', { KeyId: key.KeyId, KeySpec: 'AES_256' });
     assert.equal(Buffer.from(data.Plaintext, 'base64').length, 32);
     assert.equal((await ok('Decrypt', { CiphertextBlob: data.CiphertextBlob })).Plaintext, data.Plaintext);
@@ -116,7 +158,13 @@ describe('key service API', () => {
     const { KeyMetadata: key } = await ok('CreateKey', {});
     const blob = (await ok('Encrypt', { KeyId: key.KeyId, Plaintext: 'AAAA' })).CiphertextBlob;
     await ok('DisableKey', { KeyId: key.KeyId });
-    assert.deepEqual([(await ok('DescribeKey', { KeyId: key.KeyId })).KeyMetadata.KeyState, (await ok('DescribeKey', { KeyId: key.KeyId })).KeyMetadata.Enabled], ['Disabled', false]);
+    assert.deepEqual(
+      [
+        (await ok('DescribeKey', { KeyId: key.KeyId })).KeyMetadata.KeyState,
+        (await ok('DescribeKey', { KeyId: key.KeyId })).KeyMetadata.Enabled,
+      ],
+      ['Disabled', false],
+    );
     await refused('Encrypt', { KeyId: key.KeyId, Plaintext: 'AAAA' }, 'DisabledException');
     await refused('Decrypt', { CiphertextBlob: blob }, 'DisabledException');
     await ok('EnableKey', { KeyId: key.KeyId });
@@ -141,7 +189,11 @@ describe('key service API', () => {
     await refused('DescribeKey', {}, 'ValidationException');
     await refused('ListKeys', { Limit: 0 }, 'ValidationException');
     await refused('CreateKey', { KeySpec: 'RSA_2048' }, 'UnsupportedOperationException');
-    await refused('Decrypt', { CiphertextBlob: Buffer.from('not ours').toString('base64') }, 'InvalidCiphertextException');
+    await refused(
+      'Decrypt',
+      { CiphertextBlob: Buffer.from('not ours').toString('base64') },
+      'InvalidCiphertextException',
+    );
     const unknown = await kms('ImportKeyMaterial', {});
     assert.equal(unknown.body.__type, 'UnknownOperationException');
   });
@@ -163,18 +215,33 @@ describe('key service API', () => {
       assert.equal(denied.status, 400, JSON.stringify(denied.body));
       assert.equal(denied.body.__type, 'AccessDeniedException');
     }
-    const policy = (statement: Record<string, unknown>) => JSON.stringify({ Version: '2012-10-17', Statement: [statement] });
+    const policy = (statement: Record<string, unknown>) =>
+      JSON.stringify({ Version: '2012-10-17', Statement: [statement] });
     // A registry policy naming the user for every action never grants kms: actions (KMS decides by identity policies).
-    await server.berth.store.policies.putRegistryPolicy(account, policy({ Effect: 'Allow', Principal: { AWS: dev.user.arn }, Action: '*', Resource: '*' }), Date.now());
+    await server.berth.store.policies.putRegistryPolicy(
+      account,
+      policy({ Effect: 'Allow', Principal: { AWS: dev.user.arn }, Action: '*', Resource: '*' }),
+      Date.now(),
+    );
     assert.equal((await as('ListKeys')).body.__type, 'AccessDeniedException');
     await server.berth.store.policies.deleteRegistryPolicy(account);
-    await server.berth.userPolicies.putUserPolicy(account, 'kms-dev', 'keys', policy({ Effect: 'Allow', Action: ['kms:CreateKey', 'kms:DescribeKey'], Resource: '*' }));
+    await server.berth.userPolicies.putUserPolicy(
+      account,
+      'kms-dev',
+      'keys',
+      policy({ Effect: 'Allow', Action: ['kms:CreateKey', 'kms:DescribeKey'], Resource: '*' }),
+    );
     const created = await as('CreateKey', { Description: 'dev key' });
     assert.equal(created.status, 200, JSON.stringify(created.body));
     const keyArn = created.body.KeyMetadata.Arn as string;
     assert.equal((await as('DescribeKey', { KeyId: keyArn })).status, 200);
     assert.equal((await as('ListKeys')).body.__type, 'AccessDeniedException');
-    await server.berth.userPolicies.putUserPolicy(account, 'kms-dev', 'not-this-key', policy({ Effect: 'Deny', Action: 'kms:*', Resource: keyArn }));
+    await server.berth.userPolicies.putUserPolicy(
+      account,
+      'kms-dev',
+      'not-this-key',
+      policy({ Effect: 'Deny', Action: 'kms:*', Resource: keyArn }),
+    );
     assert.equal((await as('DescribeKey', { KeyId: keyArn })).body.__type, 'AccessDeniedException');
     // The account's administrator is not limited by the user's policies.
     assert.equal((await kms('DescribeKey', { KeyId: keyArn })).status, 200);

@@ -23,7 +23,8 @@ export function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T>
 }
 
 export function base64(value: string, field: string): Buffer {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) throw new KmsError('ValidationException', `${field} is not base64`);
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0)
+    throw new KmsError('ValidationException', `${field} is not base64`);
   return Buffer.from(value, 'base64');
 }
 
@@ -42,7 +43,11 @@ const MarkerCursor = z.object({ after: z.string() });
 export function afterMarker(call: ApiCall, listing: unknown, marker: string | undefined): string | undefined {
   if (marker === undefined) return undefined;
   const cursor = call.pages.open({ action: call.action, parameters: listing }, MarkerCursor, marker);
-  if (!cursor) throw new KmsError('InvalidMarkerException', 'The request was rejected because the marker that specifies where pagination should next begin is not valid.');
+  if (!cursor)
+    throw new KmsError(
+      'InvalidMarkerException',
+      'The request was rejected because the marker that specifies where pagination should next begin is not valid.',
+    );
   return cursor.after;
 }
 
@@ -50,6 +55,7 @@ export function afterMarker(call: ApiCall, listing: unknown, marker: string | un
 export function page<T>(call: ApiCall, listing: unknown, rows: T[], limit: number, marker: (row: T) => string) {
   const items = rows.slice(0, limit);
   const truncated = rows.length > limit;
-  const next = () => call.pages.issue({ action: call.action, parameters: listing }, { after: marker(items[items.length - 1]!) });
+  const next = () =>
+    call.pages.issue({ action: call.action, parameters: listing }, { after: marker(items[items.length - 1]!) });
   return { items, Truncated: truncated, ...(truncated && { NextMarker: next() }) };
 }

@@ -28,7 +28,10 @@ let imageA: Awaited<ReturnType<typeof pushImage>>;
 let uploadA: string;
 
 before(async () => {
-  test = await startBerth({ listen: false, settings: { auth: { mode: 'iam' }, accounts: { domain: DOMAIN, hosts: { [B_ALIAS]: ACCOUNT_B } } } });
+  test = await startBerth({
+    listen: false,
+    settings: { auth: { mode: 'iam' }, accounts: { domain: DOMAIN, hosts: { [B_ALIAS]: ACCOUNT_B } } },
+  });
   app = test.berth.app;
   accountA = test.berth.accountId;
   await test.berth.identities.createAccount(ACCOUNT_B);
@@ -57,8 +60,15 @@ describe('logging in to /v2', () => {
   });
 
   it('GET /v2/ with a password from GetAuthorizationToken: 200, for each account', async () => {
-    for (const [password, host] of [[passwordA, undefined], [passwordB, `${ACCOUNT_B}.${DOMAIN}`], [passwordB, B_ALIAS]] as const) {
-      const res = await app.inject({ url: '/v2/', headers: { authorization: basicAuth(password), ...(host && { host }) } });
+    for (const [password, host] of [
+      [passwordA, undefined],
+      [passwordB, `${ACCOUNT_B}.${DOMAIN}`],
+      [passwordB, B_ALIAS],
+    ] as const) {
+      const res = await app.inject({
+        url: '/v2/',
+        headers: { authorization: basicAuth(password), ...(host && { host }) },
+      });
       assert.equal(res.statusCode, 200, res.body);
       assert.equal(res.headers['docker-distribution-api-version'], 'registry/2.0');
     }
@@ -67,19 +77,34 @@ describe('logging in to /v2', () => {
 
 describe('every /v2 route refuses anonymous and bad credentials with 401', () => {
   const digest = () => imageA.layers[0]!.digest;
-  const routes = (): { method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE'; url: string; payload?: Buffer; headers?: Record<string, string> }[] => [
+  const routes = (): {
+    method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+    url: string;
+    payload?: Buffer;
+    headers?: Record<string, string>;
+  }[] => [
     { method: 'GET', url: '/v2/' },
     { method: 'GET', url: '/v2/_catalog' },
     { method: 'GET', url: '/v2/app/tags/list' },
     { method: 'GET', url: '/v2/app/manifests/latest' },
     { method: 'HEAD', url: `/v2/app/manifests/${imageA.digest}` },
-    { method: 'PUT', url: '/v2/app/manifests/other', payload: imageA.bytes, headers: { 'content-type': MediaTypes.ociManifest } },
+    {
+      method: 'PUT',
+      url: '/v2/app/manifests/other',
+      payload: imageA.bytes,
+      headers: { 'content-type': MediaTypes.ociManifest },
+    },
     { method: 'DELETE', url: `/v2/app/manifests/${imageA.digest}` },
     { method: 'POST', url: '/v2/app/blobs/uploads/' },
     { method: 'POST', url: '/v2/new/repository/blobs/uploads/' },
     { method: 'POST', url: `/v2/app/blobs/uploads/?mount=${digest()}&from=app` },
     { method: 'GET', url: uploadA },
-    { method: 'PATCH', url: uploadA, payload: randomBytes(16), headers: { 'content-type': 'application/octet-stream' } },
+    {
+      method: 'PATCH',
+      url: uploadA,
+      payload: randomBytes(16),
+      headers: { 'content-type': 'application/octet-stream' },
+    },
     { method: 'PUT', url: `${uploadA}&digest=${digest()}` },
     { method: 'DELETE', url: uploadA },
     { method: 'GET', url: `/v2/app/blobs/${digest()}` },
@@ -90,7 +115,10 @@ describe('every /v2 route refuses anonymous and bad credentials with 401', () =>
 
   const badCredentials = (): [string, string | undefined][] => {
     const { tokens } = test.berth;
-    const expired = tokens.issue({ account: accountA, key: 'AKIAIOSFODNN7EXAMPLE' }, Date.now() - 13 * 3600 * 1000).password;
+    const expired = tokens.issue(
+      { account: accountA, key: 'AKIAIOSFODNN7EXAMPLE' },
+      Date.now() - 13 * 3600 * 1000,
+    ).password;
     const forged = new TokenService(randomBytes(32)).issue({ account: accountA, key: 'AKIAIOSFODNN7EXAMPLE' }).password;
     const [payload, signature] = passwordA.split('.') as [string, string];
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
@@ -114,7 +142,10 @@ describe('every /v2 route refuses anonymous and bad credentials with 401', () =>
   it('answers 401 UNAUTHORIZED with the Basic challenge, whatever the route and method', async () => {
     for (const [what, authorization] of badCredentials()) {
       for (const route of routes()) {
-        const res = await app.inject({ ...route, headers: { ...route.headers, ...(authorization && { authorization }) } });
+        const res = await app.inject({
+          ...route,
+          headers: { ...route.headers, ...(authorization && { authorization }) },
+        });
         assertUnauthorized(res, `${route.method} ${route.url} with ${what}`, route.method);
       }
     }
@@ -126,11 +157,18 @@ describe('every /v2 route refuses anonymous and bad credentials with 401', () =>
     assert.equal(manifest.statusCode, 200);
     assert.equal(manifest.headers['docker-content-digest'], imageA.digest);
     assert.equal((await reader.inject({ url: '/v2/app/manifests/other' })).statusCode, 404);
-    assert.equal((await reader.inject({ method: 'HEAD', url: `/v2/app/blobs/${imageA.layers[0]!.digest}` })).statusCode, 200);
+    assert.equal(
+      (await reader.inject({ method: 'HEAD', url: `/v2/app/blobs/${imageA.layers[0]!.digest}` })).statusCode,
+      200,
+    );
     const upload = await reader.inject({ url: uploadA });
     assert.equal(upload.statusCode, 204);
     assert.equal(upload.headers.range, '0-0', 'no byte was appended to the upload');
-    assert.deepEqual((await reader.inject({ url: '/v2/_catalog' })).json(), { repositories: ['app'] }, 'no repository was created');
+    assert.deepEqual(
+      (await reader.inject({ url: '/v2/_catalog' })).json(),
+      { repositories: ['app'] },
+      'no repository was created',
+    );
   });
 });
 
@@ -150,7 +188,12 @@ describe('accounts: each host addresses its own registry, closed to other accoun
       await b.inject({ method: 'POST', url: '/v2/app/blobs/uploads/' }),
       await b.inject({ method: 'POST', url: '/v2/intruder/blobs/uploads/' }),
       await b.inject({ method: 'POST', url: `/v2/intruder/blobs/uploads/?mount=${imageA.layers[0]!.digest}&from=app` }),
-      await b.inject({ method: 'PUT', url: '/v2/app/manifests/latest', payload: imageA.bytes, headers: { 'content-type': MediaTypes.ociManifest } }),
+      await b.inject({
+        method: 'PUT',
+        url: '/v2/app/manifests/latest',
+        payload: imageA.bytes,
+        headers: { 'content-type': MediaTypes.ociManifest },
+      }),
       await b.inject({ method: 'DELETE', url: `/v2/app/manifests/${imageA.digest}` }),
       await b.inject({ method: 'DELETE', url: `/v2/app/blobs/${imageA.layers[0]!.digest}` }),
     ];
@@ -160,7 +203,8 @@ describe('accounts: each host addresses its own registry, closed to other accoun
     }
     assert.equal((await b.inject({ method: 'HEAD', url: '/v2/app/manifests/latest' })).statusCode, 403);
     // And the first account's own identity is refused in the second account's registry.
-    for (const host of hostsOfB) assertError(await loggedIn(app, passwordA, host).inject({ url: '/v2/_catalog' }), 403, 'DENIED');
+    for (const host of hostsOfB)
+      assertError(await loggedIn(app, passwordA, host).inject({ url: '/v2/_catalog' }), 403, 'DENIED');
   });
 
   it("two accounts' app repositories never collide: each host serves its own", async () => {
@@ -175,20 +219,44 @@ describe('accounts: each host addresses its own registry, closed to other accoun
       assertError(await b.inject({ url: `/v2/app/blobs/${imageA.layers[0]!.digest}` }), 404, 'BLOB_UNKNOWN');
     }
     const a = loggedIn(app, passwordA);
-    assert.equal((await a.inject({ url: '/v2/app/manifests/latest' })).headers['docker-content-digest'], imageA.digest, "A's app is untouched");
+    assert.equal(
+      (await a.inject({ url: '/v2/app/manifests/latest' })).headers['docker-content-digest'],
+      imageA.digest,
+      "A's app is untouched",
+    );
     assertError(await a.inject({ url: `/v2/app/manifests/${imageB.digest}` }), 404, 'MANIFEST_UNKNOWN');
     assertError(await a.inject({ url: `/v2/app/blobs/${imageB.layers[0]!.digest}` }), 404, 'BLOB_UNKNOWN');
     // An unknown host, or an account-like name outside the domain, is the default account.
     const other = await loggedIn(app, passwordA, 'elsewhere.test').inject({ url: '/v2/app/manifests/latest' });
     assert.equal(other.headers['docker-content-digest'], imageA.digest);
-    assertError(await loggedIn(app, passwordB, `${ACCOUNT_B}.other.test`).inject({ url: '/v2/app/tags/list' }), 403, 'DENIED');
+    assertError(
+      await loggedIn(app, passwordB, `${ACCOUNT_B}.other.test`).inject({ url: '/v2/app/tags/list' }),
+      403,
+      'DENIED',
+    );
   });
 
   it('a password is not bound to a host: it opens its own account on any host that names it', async () => {
-    const manifest = manifestBytes({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config: imageA.config, layers: [] });
+    const manifest = manifestBytes({
+      schemaVersion: 2,
+      mediaType: MediaTypes.ociManifest,
+      config: imageA.config,
+      layers: [],
+    });
     // A's host, B's password, a push: refused before anything is created.
-    assertError(await asB().inject({ method: 'PUT', url: '/v2/fresh/manifests/v1', payload: manifest, headers: { 'content-type': MediaTypes.ociManifest } }), 403, 'DENIED');
-    assert.deepEqual((await loggedIn(app, passwordA).inject({ url: '/v2/_catalog' })).json(), { repositories: ['app'] });
+    assertError(
+      await asB().inject({
+        method: 'PUT',
+        url: '/v2/fresh/manifests/v1',
+        payload: manifest,
+        headers: { 'content-type': MediaTypes.ociManifest },
+      }),
+      403,
+      'DENIED',
+    );
+    assert.deepEqual((await loggedIn(app, passwordA).inject({ url: '/v2/_catalog' })).json(), {
+      repositories: ['app'],
+    });
   });
 });
 
@@ -198,9 +266,10 @@ describe('keys that stop working', () => {
     return { key, password: await registryPassword(app, key) };
   }
 
-  const status = async (password: string) => (await loggedIn(app, password).inject({ url: '/v2/app/tags/list' })).statusCode;
+  const status = async (password: string) =>
+    (await loggedIn(app, password).inject({ url: '/v2/app/tags/list' })).statusCode;
 
-  it("deactivating a key stops its passwords at once on this node; activating it restores them", async () => {
+  it('deactivating a key stops its passwords at once on this node; activating it restores them', async () => {
     const { key, password } = await newKey();
     assert.equal(await status(password), 200);
     await test.berth.identities.setAccessKeyStatus(key.accessKeyId, 'Inactive');
@@ -216,7 +285,11 @@ describe('keys that stop working', () => {
     assert.equal(await status(password), 401);
     await test.berth.identities.createUser(accountA, 'ci');
     // A user may do nothing until a policy lets it (IAM semantics).
-    await test.berth.userPolicies.attachUserPolicy(accountA, 'ci', 'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly');
+    await test.berth.userPolicies.attachUserPolicy(
+      accountA,
+      'ci',
+      'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly',
+    );
     const ci = await newKey('ci');
     assert.equal(await status(ci.password), 200);
     await test.berth.identities.deleteUser(accountA, 'ci');

@@ -2,7 +2,14 @@
 // that a repository reads only the blobs linked to it.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { API_VERSION, assertError, assertHeadStatus, digestOf, pushBlob, randomBlob } from '../../testing/registry-client.js';
+import {
+  API_VERSION,
+  assertError,
+  assertHeadStatus,
+  digestOf,
+  pushBlob,
+  randomBlob,
+} from '../../testing/registry-client.js';
 import { useInjectedBerth } from '../../testing/injected-berth.js';
 
 const berth = useInjectedBerth();
@@ -77,7 +84,15 @@ describe('HEAD and GET a blob', () => {
 
   test('invalid digests and unknown algorithms are DIGEST_INVALID', async () => {
     await pushBlob(berth.app, 'blobs/bad-digest', randomBlob());
-    for (const digest of ['sha256:abc', `sha256:${'A'.repeat(64)}`, `sha256:${'a'.repeat(65)}`, 'sha256', `md5:${'a'.repeat(32)}`, `sha384:${'a'.repeat(96)}`, 'latest']) {
+    for (const digest of [
+      'sha256:abc',
+      `sha256:${'A'.repeat(64)}`,
+      `sha256:${'a'.repeat(65)}`,
+      'sha256',
+      `md5:${'a'.repeat(32)}`,
+      `sha384:${'a'.repeat(96)}`,
+      'latest',
+    ]) {
       for (const method of ['GET', 'DELETE'] as const) {
         const res = await berth.app.inject({ method, url: blobUrl('blobs/bad-digest', digest) });
         assertError(res, 400, 'DIGEST_INVALID');
@@ -135,7 +150,10 @@ describe('Range requests', () => {
   test('a range of a sha512 blob', async () => {
     const big = randomBlob(5000);
     const pushed = await pushBlob(berth.app, 'blobs/range', big, 'application/octet-stream', 'sha512');
-    const res = await berth.app.inject({ url: blobUrl('blobs/range', pushed.digest), headers: { range: 'bytes=4990-' } });
+    const res = await berth.app.inject({
+      url: blobUrl('blobs/range', pushed.digest),
+      headers: { range: 'bytes=4990-' },
+    });
     assert.equal(res.statusCode, 206);
     assert.equal(res.headers['content-range'], 'bytes 4990-4999/5000');
     assert.ok(res.rawPayload.equals(big.subarray(4990)));
@@ -151,14 +169,21 @@ describe('DELETE a blob', () => {
     assert.equal(res.headers['docker-distribution-api-version'], API_VERSION);
     assertHeadStatus(await berth.app.inject({ method: 'HEAD', url: blobUrl('blobs/delete', digest) }), 404);
     assertError(await berth.app.inject({ url: blobUrl('blobs/delete', digest) }), 404, 'BLOB_UNKNOWN');
-    assertError(await berth.app.inject({ method: 'DELETE', url: blobUrl('blobs/delete', digest) }), 404, 'BLOB_UNKNOWN');
+    assertError(
+      await berth.app.inject({ method: 'DELETE', url: blobUrl('blobs/delete', digest) }),
+      404,
+      'BLOB_UNKNOWN',
+    );
   });
 
   test('deleting from one repository leaves the blob readable where else it is linked', async () => {
     const data = randomBlob();
     const { digest } = await pushBlob(berth.app, 'blobs/delete-a', data);
     await pushBlob(berth.app, 'blobs/delete-b', data);
-    assert.equal((await berth.app.inject({ method: 'DELETE', url: blobUrl('blobs/delete-a', digest) })).statusCode, 202);
+    assert.equal(
+      (await berth.app.inject({ method: 'DELETE', url: blobUrl('blobs/delete-a', digest) })).statusCode,
+      202,
+    );
     assertError(await berth.app.inject({ url: blobUrl('blobs/delete-a', digest) }), 404, 'BLOB_UNKNOWN');
     const res = await berth.app.inject({ url: blobUrl('blobs/delete-b', digest) });
     assert.equal(res.statusCode, 200);
@@ -182,9 +207,17 @@ describe('repository isolation', () => {
     const { digest } = await pushBlob(berth.app, 'blobs/owner', data);
     await pushBlob(berth.app, 'blobs/stranger', randomBlob()); // the repository exists, the blob is not linked to it
     assertError(await berth.app.inject({ url: blobUrl('blobs/stranger', digest) }), 404, 'BLOB_UNKNOWN');
-    assertError(await berth.app.inject({ url: blobUrl('blobs/stranger', digest), headers: { range: 'bytes=0-3' } }), 404, 'BLOB_UNKNOWN');
+    assertError(
+      await berth.app.inject({ url: blobUrl('blobs/stranger', digest), headers: { range: 'bytes=0-3' } }),
+      404,
+      'BLOB_UNKNOWN',
+    );
     assertHeadStatus(await berth.app.inject({ method: 'HEAD', url: blobUrl('blobs/stranger', digest) }), 404);
-    assertError(await berth.app.inject({ method: 'DELETE', url: blobUrl('blobs/stranger', digest) }), 404, 'BLOB_UNKNOWN');
+    assertError(
+      await berth.app.inject({ method: 'DELETE', url: blobUrl('blobs/stranger', digest) }),
+      404,
+      'BLOB_UNKNOWN',
+    );
     // and the owner still has it
     const res = await berth.app.inject({ url: blobUrl('blobs/owner', digest) });
     assert.equal(res.statusCode, 200);

@@ -5,13 +5,16 @@ import { sendBlob } from '../send-blob.js';
 
 export const headBlob: Handler = async ({ reply, services, ctx, name, target }) => {
   const blob = await services.blobs.stat(ctx, name, target);
-  return reply.code(200).headers({
-    'Content-Length': blob.size,
-    'Content-Type': 'application/octet-stream',
-    'Docker-Content-Digest': blob.digest,
-    'Accept-Ranges': 'bytes',
-    ETag: `"${blob.digest}"`,
-  }).send();
+  return reply
+    .code(200)
+    .headers({
+      'Content-Length': blob.size,
+      'Content-Type': 'application/octet-stream',
+      'Docker-Content-Digest': blob.digest,
+      'Accept-Ranges': 'bytes',
+      ETag: `"${blob.digest}"`,
+    })
+    .send();
 };
 
 export const getBlob: Handler = async ({ request, reply, services, ctx, name, target }) => {

@@ -9,7 +9,15 @@ import { GZIPPED_EMPTY_TAR } from '../../domain/conversions/to-schema1.js';
 import type { Descriptor } from '../../domain/manifest.js';
 import { MediaTypes as M } from '../../domain/media-types.js';
 import { startBerth, tempDir, type TestBerth } from '../../testing/server.js';
-import { assertError, digestOf, pushArtifact, pushBlob, pushManifest, randomBlob, type PushedManifest } from '../../testing/registry-client.js';
+import {
+  assertError,
+  digestOf,
+  pushArtifact,
+  pushBlob,
+  pushManifest,
+  randomBlob,
+  type PushedManifest,
+} from '../../testing/registry-client.js';
 
 let server: TestBerth;
 let app: FastifyInstance;
@@ -27,13 +35,26 @@ const DOCKER_1_10 = { accept: [M.dockerManifest, M.dockerSchema1Signed, 'applica
 const OCI_ONLY = { accept: `${M.ociManifest}, ${M.ociIndex}` };
 const DOCKER_ONLY = { accept: `${M.dockerManifest}, ${M.dockerManifestList}` };
 
-const LAYER = { docker: 'application/vnd.docker.image.rootfs.diff.tar.gzip', oci: 'application/vnd.oci.image.layer.v1.tar+gzip' };
+const LAYER = {
+  docker: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+  oci: 'application/vnd.oci.image.layer.v1.tar+gzip',
+};
 
 /** An image with a real config: two layers and a history entry that adds none (ENV). */
-async function pushRealImage(name: string, tag: string | undefined, family: 'docker' | 'oci', architecture = 'amd64'): Promise<PushedManifest & { layers: Descriptor[]; config: Descriptor }> {
-  const layers = [await pushBlob(app, name, randomBlob(200), LAYER[family]), await pushBlob(app, name, randomBlob(300), LAYER[family])];
+async function pushRealImage(
+  name: string,
+  tag: string | undefined,
+  family: 'docker' | 'oci',
+  architecture = 'amd64',
+): Promise<PushedManifest & { layers: Descriptor[]; config: Descriptor }> {
+  const layers = [
+    await pushBlob(app, name, randomBlob(200), LAYER[family]),
+    await pushBlob(app, name, randomBlob(300), LAYER[family]),
+  ];
   const config = {
-    architecture, os: 'linux', created: '2024-03-01T10:00:00Z',
+    architecture,
+    os: 'linux',
+    created: '2024-03-01T10:00:00Z',
     config: { Env: ['PATH=/usr/bin'], Cmd: ['/bin/sh'] },
     rootfs: { type: 'layers', diff_ids: [digestOf(randomBlob(8)), digestOf(randomBlob(8))] },
     history: [
@@ -42,9 +63,20 @@ async function pushRealImage(name: string, tag: string | undefined, family: 'doc
       { created: '2024-03-01T10:00:00Z', created_by: '/bin/sh -c #(nop) COPY file:abc in /', author: 'me' },
     ],
   };
-  const configDescriptor = await pushBlob(app, name, Buffer.from(JSON.stringify(config)), family === 'docker' ? M.dockerConfig : M.ociConfig);
+  const configDescriptor = await pushBlob(
+    app,
+    name,
+    Buffer.from(JSON.stringify(config)),
+    family === 'docker' ? M.dockerConfig : M.ociConfig,
+  );
   const mediaType = family === 'docker' ? M.dockerManifest : M.ociManifest;
-  const pushed = await pushManifest(app, name, tag, { schemaVersion: 2, mediaType, config: configDescriptor, layers }, mediaType);
+  const pushed = await pushManifest(
+    app,
+    name,
+    tag,
+    { schemaVersion: 2, mediaType, config: configDescriptor, layers },
+    mediaType,
+  );
   return { ...pushed, layers, config: configDescriptor };
 }
 
@@ -53,9 +85,18 @@ async function get(name: string, reference: string, headers: Record<string, stri
   assert.equal(res.statusCode, 200, res.body);
   const head = await app.inject({ method: 'HEAD', url: `/v2/${name}/manifests/${reference}`, headers });
   assert.equal(head.statusCode, 200);
-  assert.equal(head.headers['docker-content-digest'], res.headers['docker-content-digest'], 'HEAD names the digest GET serves');
+  assert.equal(
+    head.headers['docker-content-digest'],
+    res.headers['docker-content-digest'],
+    'HEAD names the digest GET serves',
+  );
   assert.equal(head.headers['content-type'], res.headers['content-type']);
-  return { bytes: res.rawPayload, type: String(res.headers['content-type']), digest: String(res.headers['docker-content-digest']), body: res.json() as Record<string, any> };
+  return {
+    bytes: res.rawPayload,
+    type: String(res.headers['content-type']),
+    digest: String(res.headers['docker-content-digest']),
+    body: res.json() as Record<string, any>,
+  };
 }
 
 describe('schema 2 → schema 1 for Docker 1.7–1.9', () => {
@@ -69,13 +110,20 @@ describe('schema 2 → schema 1 for Docker 1.7–1.9', () => {
     assert.equal(parsed.name, name);
     assert.equal(parsed.tag, 'v1');
     assert.equal(parsed.architecture, 'amd64');
-    assert.deepEqual(parsed.blobSums, [image.layers[1]!.digest, GZIPPED_EMPTY_TAR.digest, image.layers[0]!.digest], 'newest first, the ENV entry as the empty tar');
+    assert.deepEqual(
+      parsed.blobSums,
+      [image.layers[1]!.digest, GZIPPED_EMPTY_TAR.digest, image.layers[0]!.digest],
+      'newest first, the ENV entry as the empty tar',
+    );
     const history = served.body.history.map((h: { v1Compatibility: string }) => JSON.parse(h.v1Compatibility));
     assert.equal(history[0].author, undefined, 'the newest entry is the image config');
     assert.deepEqual(history[0].config, { Env: ['PATH=/usr/bin'], Cmd: ['/bin/sh'] });
     assert.equal(history[1].throwaway, true);
     assert.deepEqual(history[2].container_config, { Cmd: ['/bin/sh -c make & install <all>'] });
-    assert.ok(served.bytes.toString().includes('make \\\\u0026 install \\\\u003call\\\\u003e'), 'Go\'s escaping, as Docker wrote it');
+    assert.ok(
+      served.bytes.toString().includes('make \\\\u0026 install \\\\u003call\\\\u003e'),
+      "Go's escaping, as Docker wrote it",
+    );
 
     assert.ok((await get(name, 'v1', DOCKER_1_9)).bytes.equals(served.bytes), 'deterministic');
     assert.ok((await get(name, served.digest, DOCKER_1_9)).bytes.equals(served.bytes), 'its digest resolves');
@@ -91,7 +139,12 @@ describe('schema 2 → schema 1 for Docker 1.7–1.9', () => {
   test('the conversion names the tag it was asked for; another tag gets its own', async () => {
     const name = 'conv/two-tags';
     await pushRealImage(name, 'a', 'docker');
-    const res = await app.inject({ method: 'PUT', url: `/v2/${name}/manifests/b`, headers: { 'content-type': M.dockerManifest }, payload: (await get(name, 'a', DOCKER_1_10)).bytes });
+    const res = await app.inject({
+      method: 'PUT',
+      url: `/v2/${name}/manifests/b`,
+      headers: { 'content-type': M.dockerManifest },
+      payload: (await get(name, 'a', DOCKER_1_10)).bytes,
+    });
     assert.equal(res.statusCode, 201);
     const [a, b] = [await get(name, 'a', DOCKER_1_9), await get(name, 'b', DOCKER_1_9)];
     assert.equal(a.body.tag, 'a');
@@ -123,13 +176,20 @@ describe('Docker ↔ OCI', () => {
     assert.equal(served.type, M.ociManifest);
     assert.equal(served.digest, digestOf(served.bytes));
     assert.deepEqual(served.body.config, { ...image.config, mediaType: M.ociConfig });
-    assert.deepEqual(served.body.layers, image.layers.map((l) => ({ ...l, mediaType: LAYER.oci })));
-    for (const blob of [image.config, ...image.layers]) assert.equal((await app.inject({ method: 'HEAD', url: `/v2/${name}/blobs/${blob.digest}` })).statusCode, 200);
+    assert.deepEqual(
+      served.body.layers,
+      image.layers.map((l) => ({ ...l, mediaType: LAYER.oci })),
+    );
+    for (const blob of [image.config, ...image.layers])
+      assert.equal((await app.inject({ method: 'HEAD', url: `/v2/${name}/blobs/${blob.digest}` })).statusCode, 200);
     const again = await get(name, served.digest);
     assert.ok(again.bytes.equals(served.bytes));
     assert.equal(again.type, M.ociManifest);
 
-    assert.equal((await app.inject({ method: 'DELETE', url: `/v2/${name}/manifests/${image.digest}` })).statusCode, 202);
+    assert.equal(
+      (await app.inject({ method: 'DELETE', url: `/v2/${name}/manifests/${image.digest}` })).statusCode,
+      202,
+    );
     assertError(await app.inject({ url: `/v2/${name}/manifests/${served.digest}` }), 404, 'MANIFEST_UNKNOWN');
   });
 
@@ -138,9 +198,18 @@ describe('Docker ↔ OCI', () => {
     const image = await pushRealImage(name, 'v1', 'oci');
     const served = await get(name, 'v1', DOCKER_ONLY);
     assert.equal(served.type, M.dockerManifest);
-    assert.deepEqual(served.body.layers, image.layers.map((l) => ({ ...l, mediaType: LAYER.docker })));
-    assert.ok((await get(name, 'v1', { accept: M.ociManifest })).bytes.equals(image.bytes), 'as pushed to an OCI client');
-    assert.ok((await get(name, 'v1')).bytes.equals(image.bytes), 'OCI content is never schema 1 for a client with no Accept');
+    assert.deepEqual(
+      served.body.layers,
+      image.layers.map((l) => ({ ...l, mediaType: LAYER.docker })),
+    );
+    assert.ok(
+      (await get(name, 'v1', { accept: M.ociManifest })).bytes.equals(image.bytes),
+      'as pushed to an OCI client',
+    );
+    assert.ok(
+      (await get(name, 'v1')).bytes.equals(image.bytes),
+      'OCI content is never schema 1 for a client with no Accept',
+    );
   });
 
   test('an artifact is never converted: MANIFEST_UNKNOWN naming the format that exists', async () => {
@@ -156,10 +225,30 @@ describe('Docker ↔ OCI', () => {
 
 describe('lists ↔ indexes and the default platform', () => {
   type Child = PushedManifest & { layers: Descriptor[] };
-  async function pushList(name: string, tag: string): Promise<{ list: PushedManifest; children: { amd64: Child; arm64: Child } }> {
-    const children = { amd64: await pushRealImage(name, undefined, 'docker', 'amd64'), arm64: await pushRealImage(name, undefined, 'docker', 'arm64') };
-    const manifests = Object.entries(children).map(([architecture, child]) => ({ mediaType: M.dockerManifest, size: child.size, digest: child.digest, platform: { architecture, os: 'linux' } }));
-    return { list: await pushManifest(app, name, tag, { schemaVersion: 2, mediaType: M.dockerManifestList, manifests }, M.dockerManifestList), children };
+  async function pushList(
+    name: string,
+    tag: string,
+  ): Promise<{ list: PushedManifest; children: { amd64: Child; arm64: Child } }> {
+    const children = {
+      amd64: await pushRealImage(name, undefined, 'docker', 'amd64'),
+      arm64: await pushRealImage(name, undefined, 'docker', 'arm64'),
+    };
+    const manifests = Object.entries(children).map(([architecture, child]) => ({
+      mediaType: M.dockerManifest,
+      size: child.size,
+      digest: child.digest,
+      platform: { architecture, os: 'linux' },
+    }));
+    return {
+      list: await pushManifest(
+        app,
+        name,
+        tag,
+        { schemaVersion: 2, mediaType: M.dockerManifestList, manifests },
+        M.dockerManifestList,
+      ),
+      children,
+    };
   }
 
   test('a Docker list to an OCI-only client: an OCI index of OCI conversions, each resolvable by digest', async () => {
@@ -167,14 +256,20 @@ describe('lists ↔ indexes and the default platform', () => {
     const { children } = await pushList(name, 'multi');
     const index = await get(name, 'multi', OCI_ONLY);
     assert.equal(index.type, M.ociIndex);
-    assert.deepEqual(index.body.manifests.map((m: { platform: { architecture: string } }) => m.platform.architecture), ['amd64', 'arm64']);
+    assert.deepEqual(
+      index.body.manifests.map((m: { platform: { architecture: string } }) => m.platform.architecture),
+      ['amd64', 'arm64'],
+    );
     for (const entry of index.body.manifests as Descriptor[]) {
       assert.equal(entry.mediaType, M.ociManifest);
       const child = await get(name, entry.digest);
       assert.equal(child.type, M.ociManifest);
       assert.equal(child.bytes.length, entry.size);
       const source = children[(entry.platform as { architecture: 'amd64' | 'arm64' }).architecture];
-      assert.deepEqual(child.body.layers.map((l: Descriptor) => l.digest), source.layers.map((l) => l.digest));
+      assert.deepEqual(
+        child.body.layers.map((l: Descriptor) => l.digest),
+        source.layers.map((l) => l.digest),
+      );
     }
   });
 
@@ -193,15 +288,34 @@ describe('lists ↔ indexes and the default platform', () => {
   test('the default platform is configurable (registry.defaultPlatform); a list without it is MANIFEST_UNKNOWN', async () => {
     const name = 'conv/arm';
     const { children } = await pushList(name, 'multi');
-    const arm = await startBerth({ listen: false, dataDir, settings: { registry: { defaultPlatform: 'linux/arm64' } } });
-    const s390x = await startBerth({ listen: false, dataDir, settings: { registry: { defaultPlatform: 'linux/s390x' } } });
+    const arm = await startBerth({
+      listen: false,
+      dataDir,
+      settings: { registry: { defaultPlatform: 'linux/arm64' } },
+    });
+    const s390x = await startBerth({
+      listen: false,
+      dataDir,
+      settings: { registry: { defaultPlatform: 'linux/s390x' } },
+    });
     try {
-      const res = await arm.berth.app.inject({ url: `/v2/${name}/manifests/multi`, headers: { accept: M.dockerManifest } });
+      const res = await arm.berth.app.inject({
+        url: `/v2/${name}/manifests/multi`,
+        headers: { accept: M.dockerManifest },
+      });
       assert.equal(res.headers['docker-content-digest'], children.arm64.digest);
-      const missing = assertError(await s390x.berth.app.inject({ url: `/v2/${name}/manifests/multi`, headers: { accept: M.dockerManifest } }), 404, 'MANIFEST_UNKNOWN');
+      const missing = assertError(
+        await s390x.berth.app.inject({ url: `/v2/${name}/manifests/multi`, headers: { accept: M.dockerManifest } }),
+        404,
+        'MANIFEST_UNKNOWN',
+      );
       assert.match(missing.message, /no linux\/s390x image/);
       const legacy = await s390x.berth.app.inject({ url: `/v2/${name}/manifests/multi` });
-      assert.equal(legacy.headers['content-type'], M.dockerManifestList, 'a client with no Accept gets the list as stored rather than nothing');
+      assert.equal(
+        legacy.headers['content-type'],
+        M.dockerManifestList,
+        'a client with no Accept gets the list as stored rather than nothing',
+      );
     } finally {
       await arm.close();
       await s390x.close();
@@ -213,10 +327,28 @@ describe('what cannot be converted', () => {
   test('a Docker image whose config cannot make schema 1: a client with no Accept gets it as stored, a schema 1 client MANIFEST_UNKNOWN', async () => {
     const name = 'conv/unconvertible';
     const layer = await pushBlob(app, name, randomBlob(), LAYER.docker);
-    const config = await pushBlob(app, name, Buffer.from('{"architecture":"amd64","history":[{"created_by":"a"},{"created_by":"b"}]}'), M.dockerConfig);
-    const image = await pushManifest(app, name, 'v1', { schemaVersion: 2, mediaType: M.dockerManifest, config, layers: [layer] }, M.dockerManifest);
+    const config = await pushBlob(
+      app,
+      name,
+      Buffer.from('{"architecture":"amd64","history":[{"created_by":"a"},{"created_by":"b"}]}'),
+      M.dockerConfig,
+    );
+    const image = await pushManifest(
+      app,
+      name,
+      'v1',
+      { schemaVersion: 2, mediaType: M.dockerManifest, config, layers: [layer] },
+      M.dockerManifest,
+    );
     assert.ok((await get(name, 'v1')).bytes.equals(image.bytes));
-    const refused = assertError(await app.inject({ url: `/v2/${name}/manifests/v1`, headers: { accept: M.dockerSchema1Signed } }), 404, 'MANIFEST_UNKNOWN');
-    assert.match(refused.message, /cannot serve this image as Docker schema 1: the config's history names 2 layers, the manifest has 1/);
+    const refused = assertError(
+      await app.inject({ url: `/v2/${name}/manifests/v1`, headers: { accept: M.dockerSchema1Signed } }),
+      404,
+      'MANIFEST_UNKNOWN',
+    );
+    assert.match(
+      refused.message,
+      /cannot serve this image as Docker schema 1: the config's history names 2 layers, the manifest has 1/,
+    );
   });
 });

@@ -7,7 +7,17 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { MediaTypes } from '../../domain/media-types.js';
 import { startBerth, type TestBerth } from '../../testing/server.js';
 import {
-  API_VERSION, assertError, digestOf, OCTET_STREAM, pushArtifact, pushBlob, pushImage, randomBlob, snapshot, startUpload, type PushedManifest,
+  API_VERSION,
+  assertError,
+  digestOf,
+  OCTET_STREAM,
+  pushArtifact,
+  pushBlob,
+  pushImage,
+  randomBlob,
+  snapshot,
+  startUpload,
+  type PushedManifest,
 } from '../../testing/registry-client.js';
 
 let server: TestBerth;
@@ -21,7 +31,9 @@ before(async () => {
   server = await startBerth({ listen: false });
   app = server.berth.app;
   image = await pushImage(app, name, 'latest');
-  await pushArtifact(app, name, 'sig', 'application/vnd.example.sig', { subject: { mediaType: image.mediaType, digest: image.digest, size: image.size } });
+  await pushArtifact(app, name, 'sig', 'application/vnd.example.sig', {
+    subject: { mediaType: image.mediaType, digest: image.digest, size: image.size },
+  });
   upload = await startUpload(app, name);
 });
 after(() => server.close());
@@ -48,14 +60,28 @@ describe('the API version header', () => {
     ];
     for (const options of requests) {
       const res = await app.inject(options);
-      assert.equal(res.headers['docker-distribution-api-version'], API_VERSION, `${options.method ?? 'GET'} ${options.url} (${res.statusCode})`);
+      assert.equal(
+        res.headers['docker-distribution-api-version'],
+        API_VERSION,
+        `${options.method ?? 'GET'} ${options.url} (${res.statusCode})`,
+      );
     }
   });
 });
 
 describe('unknown routes', () => {
   test('are 404 in the error envelope', async () => {
-    for (const url of ['/v2/foo', `/v2/${name}/unknown/thing`, `/v2/${name}/blobs`, `/v2/${name}/manifests/`, `/v2/${name}/tags/list/extra`, `/v2/${name}/tags`, '/v2/_catalog/x', '/elsewhere', '/']) {
+    for (const url of [
+      '/v2/foo',
+      `/v2/${name}/unknown/thing`,
+      `/v2/${name}/blobs`,
+      `/v2/${name}/manifests/`,
+      `/v2/${name}/tags/list/extra`,
+      `/v2/${name}/tags`,
+      '/v2/_catalog/x',
+      '/elsewhere',
+      '/',
+    ]) {
       const entry = assertError(await app.inject({ url }), 404, 'UNSUPPORTED');
       assert.match(entry.message, /no such endpoint/);
     }
@@ -89,14 +115,35 @@ describe('wrong methods', () => {
 });
 
 describe('invalid repository names', () => {
-  const invalid = ['AB', 'Errors/App', 'a', 'x'.repeat(257), '-ab', 'ab-', 'ab/-cd', 'ab___cd', 'ab/', 'ab//cd', '%2e%2e', 'ab%00cd', 'ab cd', 'äb', 'ab:cd'];
+  const invalid = [
+    'AB',
+    'Errors/App',
+    'a',
+    'x'.repeat(257),
+    '-ab',
+    'ab-',
+    'ab/-cd',
+    'ab___cd',
+    'ab/',
+    'ab//cd',
+    '%2e%2e',
+    'ab%00cd',
+    'ab cd',
+    'äb',
+    'ab:cd',
+  ];
 
   test('are 400 NAME_INVALID on every endpoint', async () => {
     for (const bad of invalid) {
       const requests: InjectOptions[] = [
         { url: `/v2/${bad}/tags/list` },
         { url: `/v2/${bad}/manifests/latest` },
-        { method: 'PUT', url: `/v2/${bad}/manifests/latest`, headers: { 'content-type': image.mediaType }, payload: image.bytes },
+        {
+          method: 'PUT',
+          url: `/v2/${bad}/manifests/latest`,
+          headers: { 'content-type': image.mediaType },
+          payload: image.bytes,
+        },
         { method: 'DELETE', url: `/v2/${bad}/manifests/latest` },
         { url: `/v2/${bad}/blobs/${missing}` },
         { method: 'DELETE', url: `/v2/${bad}/blobs/${missing}` },
@@ -129,17 +176,41 @@ describe('digests and references', () => {
   });
 
   test('a reference with a colon is a digest; an invalid one is DIGEST_INVALID on PUT and DELETE', async () => {
-    for (const reference of ['sha256:short', 'latest:1', `sha256:${'a'.repeat(64)}:x`, 'x'.repeat(201), '-dash', `sha384:${'a'.repeat(96)}`]) {
+    for (const reference of [
+      'sha256:short',
+      'latest:1',
+      `sha256:${'a'.repeat(64)}:x`,
+      'x'.repeat(201),
+      '-dash',
+      `sha384:${'a'.repeat(96)}`,
+    ]) {
       const code = reference.includes(':') ? 'DIGEST_INVALID' : 'TAG_INVALID';
       assertError(await app.inject({ method: 'DELETE', url: `/v2/${name}/manifests/${reference}` }), 400, code);
-      const put = { method: 'PUT' as const, url: `/v2/${name}/manifests/${reference}`, headers: { 'content-type': image.mediaType }, payload: image.bytes };
+      const put = {
+        method: 'PUT' as const,
+        url: `/v2/${name}/manifests/${reference}`,
+        headers: { 'content-type': image.mediaType },
+        payload: image.bytes,
+      };
       assertError(await app.inject(put), 400, code);
     }
   });
 
   test('a pull by a reference that is neither a tag nor a digest is 404 MANIFEST_UNKNOWN, as end-3 says', async () => {
-    for (const reference of ['sha256:short', 'latest:1', `sha256:${'a'.repeat(64)}:x`, 'x'.repeat(201), '-dash', '.dot', `sha384:${'a'.repeat(96)}`]) {
-      const entry = assertError(await app.inject({ url: `/v2/${name}/manifests/${reference}` }), 404, 'MANIFEST_UNKNOWN');
+    for (const reference of [
+      'sha256:short',
+      'latest:1',
+      `sha256:${'a'.repeat(64)}:x`,
+      'x'.repeat(201),
+      '-dash',
+      '.dot',
+      `sha384:${'a'.repeat(96)}`,
+    ]) {
+      const entry = assertError(
+        await app.inject({ url: `/v2/${name}/manifests/${reference}` }),
+        404,
+        'MANIFEST_UNKNOWN',
+      );
       assert.deepEqual(entry.detail, { reference });
       const head = await app.inject({ method: 'HEAD', url: `/v2/${name}/manifests/${reference}` });
       assert.equal(head.statusCode, 404, reference);
@@ -164,13 +235,56 @@ describe('rejected requests', () => {
 
     const requests: InjectOptions[] = [
       // manifests
-      { method: 'PUT', url: `/v2/${name}/manifests/latest`, headers: { 'content-type': MediaTypes.ociManifest }, payload: '{' },
-      { method: 'PUT', url: `/v2/${name}/manifests/latest`, headers: { 'content-type': 'text/plain' }, payload: 'hello' },
-      { method: 'PUT', url: `/v2/${name}/manifests/latest`, headers: { 'content-type': MediaTypes.ociManifest }, payload: JSON.stringify({ schemaVersion: 2, config: { mediaType: MediaTypes.ociConfig, digest: missing, size: 1 }, layers: [] }) },
-      { method: 'PUT', url: `/v2/${name}/manifests/${missing}`, headers: { 'content-type': image.mediaType }, payload: image.bytes },
-      { method: 'PUT', url: `/v2/${name}/manifests/latest?tag=`, headers: { 'content-type': image.mediaType }, payload: image.bytes },
-      { method: 'PUT', url: `/v2/${name}/manifests/latest`, headers: { 'content-type': MediaTypes.ociManifest }, payload: Buffer.alloc(5 * 1024 * 1024, 0x7b) },
-      { method: 'PUT', url: `/v2/${name}/manifests/latest`, headers: { 'content-type': MediaTypes.ociIndex }, payload: JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [{ mediaType: MediaTypes.ociManifest, digest: missing, size: 10 }] }) },
+      {
+        method: 'PUT',
+        url: `/v2/${name}/manifests/latest`,
+        headers: { 'content-type': MediaTypes.ociManifest },
+        payload: '{',
+      },
+      {
+        method: 'PUT',
+        url: `/v2/${name}/manifests/latest`,
+        headers: { 'content-type': 'text/plain' },
+        payload: 'hello',
+      },
+      {
+        method: 'PUT',
+        url: `/v2/${name}/manifests/latest`,
+        headers: { 'content-type': MediaTypes.ociManifest },
+        payload: JSON.stringify({
+          schemaVersion: 2,
+          config: { mediaType: MediaTypes.ociConfig, digest: missing, size: 1 },
+          layers: [],
+        }),
+      },
+      {
+        method: 'PUT',
+        url: `/v2/${name}/manifests/${missing}`,
+        headers: { 'content-type': image.mediaType },
+        payload: image.bytes,
+      },
+      {
+        method: 'PUT',
+        url: `/v2/${name}/manifests/latest?tag=`,
+        headers: { 'content-type': image.mediaType },
+        payload: image.bytes,
+      },
+      {
+        method: 'PUT',
+        url: `/v2/${name}/manifests/latest`,
+        headers: { 'content-type': MediaTypes.ociManifest },
+        payload: Buffer.alloc(5 * 1024 * 1024, 0x7b),
+      },
+      {
+        method: 'PUT',
+        url: `/v2/${name}/manifests/latest`,
+        headers: { 'content-type': MediaTypes.ociIndex },
+        payload: JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MediaTypes.ociIndex,
+          manifests: [{ mediaType: MediaTypes.ociManifest, digest: missing, size: 10 }],
+        }),
+      },
       { method: 'DELETE', url: `/v2/${name}/manifests/nope` },
       { method: 'DELETE', url: `/v2/${name}/manifests/${missing}` },
       { method: 'DELETE', url: `/v2/${name}/manifests/-bad` },
@@ -180,14 +294,29 @@ describe('rejected requests', () => {
       { url: `/v2/${name}/blobs/${image.layers[0]!.digest}`, headers: { range: 'bytes=999999-' } },
       { url: `/v2/${name}/blobs/${image.layers[0]!.digest}`, headers: { range: `bytes=${'9'.repeat(30)}-` } },
       { method: 'POST', url: `/v2/${name}/blobs/uploads/?digest=`, headers: OCTET_STREAM, payload: 'x' },
-      { method: 'POST', url: `/v2/${name}/blobs/uploads/?digest=${missing}`, headers: OCTET_STREAM, payload: 'not the content' },
+      {
+        method: 'POST',
+        url: `/v2/${name}/blobs/uploads/?digest=${missing}`,
+        headers: OCTET_STREAM,
+        payload: 'not the content',
+      },
       { method: 'POST', url: `/v2/${name}/blobs/uploads/?mount=`, headers: OCTET_STREAM },
       { method: 'PATCH', url: upload, headers: { ...OCTET_STREAM, 'content-range': '5-9' }, payload: 'abcde' },
       { method: 'PATCH', url: upload, headers: { ...OCTET_STREAM, 'content-range': '0-99' }, payload: 'abcde' },
-      { method: 'PATCH', url: upload, headers: { ...OCTET_STREAM, 'content-range': `0-${'9'.repeat(20)}` }, payload: 'abcde' },
+      {
+        method: 'PATCH',
+        url: upload,
+        headers: { ...OCTET_STREAM, 'content-range': `0-${'9'.repeat(20)}` },
+        payload: 'abcde',
+      },
       { method: 'PUT', url: upload, headers: OCTET_STREAM, payload: 'abcde' },
       { method: 'PUT', url: `${upload}?digest=sha256:nope`, headers: OCTET_STREAM, payload: 'abcde' },
-      { method: 'PATCH', url: `/v2/errors/other/blobs/uploads/${upload.split('/').pop()}`, headers: OCTET_STREAM, payload: 'abcde' },
+      {
+        method: 'PATCH',
+        url: `/v2/errors/other/blobs/uploads/${upload.split('/').pop()}`,
+        headers: OCTET_STREAM,
+        payload: 'abcde',
+      },
       // listings
       { url: `/v2/${name}/tags/list?n=-1` },
       { url: `/v2/${name}/tags/list?n=${'9'.repeat(12)}` },

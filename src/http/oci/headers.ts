@@ -8,8 +8,15 @@ import type { ChunkRange } from '../../registry/uploads.js';
 export function resolveByteRange(header: string | undefined, size: number): ByteRange | undefined {
   if (header === undefined) return undefined;
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  const unsatisfiable = (why: string) => new RegistryError('RANGE_INVALID', why, { range: header, size }, { headers: { 'Content-Range': `bytes */${size}` } });
-  if (!match || (match[1] === '' && match[2] === '')) throw unsatisfiable('Range must be a single "bytes=start-end" range');
+  const unsatisfiable = (why: string) =>
+    new RegistryError(
+      'RANGE_INVALID',
+      why,
+      { range: header, size },
+      { headers: { 'Content-Range': `bytes */${size}` } },
+    );
+  if (!match || (match[1] === '' && match[2] === ''))
+    throw unsatisfiable('Range must be a single "bytes=start-end" range');
   const [, first, last] = match as unknown as [string, string, string];
   if (first === '') {
     const suffix = Number(last);
@@ -18,7 +25,8 @@ export function resolveByteRange(header: string | undefined, size: number): Byte
   }
   const start = Number(first);
   const end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
-  if (!Number.isSafeInteger(start) || start >= size || (last !== '' && Number(last) < start)) throw unsatisfiable(`range starts beyond the blob's ${size} bytes`);
+  if (!Number.isSafeInteger(start) || start >= size || (last !== '' && Number(last) < start))
+    throw unsatisfiable(`range starts beyond the blob's ${size} bytes`);
   return { start, end };
 }
 
@@ -45,11 +53,16 @@ export function parseChunkRange(header: string | undefined): ChunkRange | undefi
 export function contentLength(header: string | undefined): number | undefined {
   if (header === undefined) return undefined;
   const length = Number(header);
-  if (!/^\d+$/.test(header) || !Number.isSafeInteger(length)) throw new RegistryError('SIZE_INVALID', 'invalid Content-Length', { contentLength: header });
+  if (!/^\d+$/.test(header) || !Number.isSafeInteger(length))
+    throw new RegistryError('SIZE_INVALID', 'invalid Content-Length', { contentLength: header });
   return length;
 }
 
-export function nextLink(path: string, next: { n: number; last: string } | undefined, extra: Record<string, string> = {}): string | undefined {
+export function nextLink(
+  path: string,
+  next: { n: number; last: string } | undefined,
+  extra: Record<string, string> = {},
+): string | undefined {
   if (!next) return undefined;
   const query = new URLSearchParams({ ...extra, n: String(next.n), last: next.last });
   return `<${path}?${query.toString()}>; rel="next"`;

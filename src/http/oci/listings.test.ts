@@ -4,7 +4,15 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { startBerth, type TestBerth } from '../../testing/server.js';
-import { API_VERSION, assertError, pushBlob, pushImage, pushManifest, randomBlob, type Response } from '../../testing/registry-client.js';
+import {
+  API_VERSION,
+  assertError,
+  pushBlob,
+  pushImage,
+  pushManifest,
+  randomBlob,
+  type Response,
+} from '../../testing/registry-client.js';
 import { useInjectedBerth } from '../../testing/injected-berth.js';
 
 const berth = useInjectedBerth();
@@ -55,7 +63,8 @@ describe('tags list', () => {
 
   before(async () => {
     const image = await pushImage(berth.app, name);
-    for (const tag of ['b', 'a_1', 'B', 'a', '_x', 'a.1', '1', 'a-1']) await pushManifest(berth.app, name, tag, image.bytes, image.mediaType);
+    for (const tag of ['b', 'a_1', 'B', 'a', '_x', 'a.1', '1', 'a-1'])
+      await pushManifest(berth.app, name, tag, image.bytes, image.mediaType);
   });
 
   test('every tag, in ASCII order', async () => {
@@ -72,7 +81,11 @@ describe('tags list', () => {
     assert.deepEqual(first.json(), { name, tags: ['1', 'B', '_x'] });
     assert.equal(first.headers.link, `</v2/${name}/tags/list?n=3&last=_x>; rel="next"`);
     const { pages, links } = await allPages(`/v2/${name}/tags/list?n=3`, 'tags');
-    assert.deepEqual(pages, [['1', 'B', '_x'], ['a', 'a-1', 'a.1'], ['a_1', 'b']]);
+    assert.deepEqual(pages, [
+      ['1', 'B', '_x'],
+      ['a', 'a-1', 'a.1'],
+      ['a_1', 'b'],
+    ]);
     assert.equal(links.length, 2);
     const even = await allPages(`/v2/${name}/tags/list?n=4`, 'tags');
     assert.deepEqual(even.pages, [sorted.slice(0, 4), sorted.slice(4)]);
@@ -86,7 +99,10 @@ describe('tags list', () => {
   });
 
   test('last need not be an existing tag; after the final tag the list is empty', async () => {
-    assert.deepEqual((await berth.app.inject({ url: `/v2/${name}/tags/list?n=2&last=Z` })).json(), { name, tags: ['_x', 'a'] });
+    assert.deepEqual((await berth.app.inject({ url: `/v2/${name}/tags/list?n=2&last=Z` })).json(), {
+      name,
+      tags: ['_x', 'a'],
+    });
     const end = await berth.app.inject({ url: `/v2/${name}/tags/list?last=b` });
     assert.deepEqual(end.json(), { name, tags: [] });
     assert.equal(end.headers.link, undefined);
@@ -107,14 +123,21 @@ describe('tags list', () => {
 
   test('an invalid n is 400 PAGINATION_NUMBER_INVALID', async () => {
     for (const n of ['abc', '-1', '1.5', '1e3', '0x10', ' 1']) {
-      const entry = assertError(await berth.app.inject({ url: `/v2/${name}/tags/list?n=${encodeURIComponent(n)}` }), 400, 'PAGINATION_NUMBER_INVALID');
+      const entry = assertError(
+        await berth.app.inject({ url: `/v2/${name}/tags/list?n=${encodeURIComponent(n)}` }),
+        400,
+        'PAGINATION_NUMBER_INVALID',
+      );
       assert.deepEqual(entry.detail, { n });
     }
   });
 
   test('a repository without tags has an empty list', async () => {
     await pushBlob(berth.app, 'list/untagged', randomBlob());
-    assert.deepEqual((await berth.app.inject({ url: '/v2/list/untagged/tags/list' })).json(), { name: 'list/untagged', tags: [] });
+    assert.deepEqual((await berth.app.inject({ url: '/v2/list/untagged/tags/list' })).json(), {
+      name: 'list/untagged',
+      tags: [],
+    });
   });
 
   test('an unknown repository is 404 NAME_UNKNOWN', async () => {
@@ -125,8 +148,14 @@ describe('tags list', () => {
   test('a deleted tag leaves the list', async () => {
     const image = await pushImage(berth.app, 'list/deleted', 'keep');
     await pushManifest(berth.app, 'list/deleted', 'drop', image.bytes, image.mediaType);
-    assert.equal((await berth.app.inject({ method: 'DELETE', url: '/v2/list/deleted/manifests/drop' })).statusCode, 202);
-    assert.deepEqual((await berth.app.inject({ url: '/v2/list/deleted/tags/list' })).json(), { name: 'list/deleted', tags: ['keep'] });
+    assert.equal(
+      (await berth.app.inject({ method: 'DELETE', url: '/v2/list/deleted/manifests/drop' })).statusCode,
+      202,
+    );
+    assert.deepEqual((await berth.app.inject({ url: '/v2/list/deleted/tags/list' })).json(), {
+      name: 'list/deleted',
+      tags: ['keep'],
+    });
   });
 });
 
@@ -186,7 +215,10 @@ describe('catalog', () => {
       next = /^<([^>]+)>; rel="next"$/.exec((res.headers.link as string | undefined) ?? '')?.[1];
     }
     assert.deepEqual(pages.flat(), sorted);
-    assert.deepEqual(pages.map((p) => p.length), [2, 2, 2, 2, 1]);
+    assert.deepEqual(
+      pages.map((p) => p.length),
+      [2, 2, 2, 2, 1],
+    );
   });
 
   test('last without n', async () => {

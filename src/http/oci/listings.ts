@@ -33,5 +33,8 @@ export const referrers: Handler = async (exchange) => {
   if (result.filtered) reply.header('OCI-Filters-Applied', 'artifactType');
   // A Buffer, not a string: Fastify appends "; charset=utf-8" to string bodies, and the spec
   // (and clients comparing it) want the Content-Type to be exactly the index media type.
-  return reply.code(200).type(result.index.mediaType).send(Buffer.from(JSON.stringify(result.index)));
+  return reply
+    .code(200)
+    .type(result.index.mediaType)
+    .send(Buffer.from(JSON.stringify(result.index)));
 };

@@ -27,14 +27,31 @@ after(async () => {
   await server?.close();
 });
 
-function call(method: string, path: string, body?: Buffer, contentType?: string): Promise<{ status: number; body: Buffer }> {
+function call(
+  method: string,
+  path: string,
+  body?: Buffer,
+  contentType?: string,
+): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(`${server.url}${path}`, { method, agent, headers: { ...(contentType && { 'Content-Type': contentType }), ...(body && { 'Content-Length': body.length }), Accept: MediaTypes.ociManifest } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      `${server.url}${path}`,
+      {
+        method,
+        agent,
+        headers: {
+          ...(contentType && { 'Content-Type': contentType }),
+          ...(body && { 'Content-Length': body.length }),
+          Accept: MediaTypes.ociManifest,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -50,12 +67,25 @@ function arrayBufferBytes(): number {
 
 test('pushed and pulled manifests keep no more memory in the cache than registry.manifestCacheBytes', async (t) => {
   const app = server.berth.app;
-  const config = await pushBlob(app, 'cache/memory', Buffer.from('{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}'), MediaTypes.ociConfig);
+  const config = await pushBlob(
+    app,
+    'cache/memory',
+    Buffer.from('{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}'),
+    MediaTypes.ociConfig,
+  );
   const layer = await pushBlob(app, 'cache/memory', randomBlob(256), 'application/vnd.oci.image.layer.v1.tar+gzip');
   const baseline = arrayBufferBytes();
   const tags: string[] = [];
   for (let i = 0; i < MANIFESTS; i++) {
-    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config, layers: [layer], annotations: { n: String(i), pad: 'p'.repeat(300) } }));
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaTypes.ociManifest,
+        config,
+        layers: [layer],
+        annotations: { n: String(i), pad: 'p'.repeat(300) },
+      }),
+    );
     const put = await call('PUT', `/v2/cache/memory/manifests/t${i}`, manifest, MediaTypes.ociManifest);
     assert.equal(put.status, 201, put.body.toString());
     tags.push(`t${i}`);
@@ -67,5 +97,8 @@ test('pushed and pulled manifests keep no more memory in the cache than registry
   }
   const grown = arrayBufferBytes() - baseline;
   t.diagnostic(`ArrayBuffer memory grew ${(grown / MiB).toFixed(2)} MiB`);
-  assert.ok(grown < CACHE_BYTES + 1.5 * MiB, `ArrayBuffer memory grew ${(grown / MiB).toFixed(1)} MiB over ${MANIFESTS} pushes with a ${CACHE_BYTES / MiB} MiB manifest cache`);
+  assert.ok(
+    grown < CACHE_BYTES + 1.5 * MiB,
+    `ArrayBuffer memory grew ${(grown / MiB).toFixed(1)} MiB over ${MANIFESTS} pushes with a ${CACHE_BYTES / MiB} MiB manifest cache`,
+  );
 });

@@ -7,7 +7,14 @@ import assert from 'node:assert/strict';
 import { MediaTypes } from '../../domain/media-types.js';
 import { callApi } from '../../testing/api-client.js';
 import { manifestUrl } from '../../testing/manifest-assertions.js';
-import { digestOf, manifestBytes, pushImage, putManifest, randomBlob, type Response } from '../../testing/registry-client.js';
+import {
+  digestOf,
+  manifestBytes,
+  pushImage,
+  putManifest,
+  randomBlob,
+  type Response,
+} from '../../testing/registry-client.js';
 import { useInjectedBerth } from '../../testing/injected-berth.js';
 import { startBerth, type TestBerth } from '../../testing/server.js';
 
@@ -50,7 +57,11 @@ describe('a PUT and a DELETE of the same manifest, concurrently', () => {
   test('40 rounds: every answer is 201, 202 or 404 MANIFEST_UNKNOWN, and the repository stays consistent', async () => {
     const name = 'races/manifest';
     const image = await pushImage(berth.app, name, 'v1', { layers: 3 });
-    const index = manifestBytes({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [{ mediaType: image.mediaType, digest: image.digest, size: image.size }] });
+    const index = manifestBytes({
+      schemaVersion: 2,
+      mediaType: MediaTypes.ociIndex,
+      manifests: [{ mediaType: image.mediaType, digest: image.digest, size: image.size }],
+    });
     const answers: Response[] = [];
     for (let round = 0; round < 40; round++) {
       const batch = await Promise.all([
@@ -67,7 +78,10 @@ describe('a PUT and a DELETE of the same manifest, concurrently', () => {
       await assertConsistent(name, image.digest);
     }
     const seen = expectOnly(answers, ['201', '202', '404 MANIFEST_UNKNOWN', '400 MANIFEST_BLOB_UNKNOWN'], 'PUT/DELETE');
-    assert.ok((seen.get('201') ?? 0) > 0 && (seen.get('202') ?? 0) > 0, `both sides won sometimes: ${JSON.stringify([...seen])}`);
+    assert.ok(
+      (seen.get('201') ?? 0) > 0 && (seen.get('202') ?? 0) > 0,
+      `both sides won sometimes: ${JSON.stringify([...seen])}`,
+    );
     // and the manifest can still be pushed and pulled whole afterwards
     assert.equal((await putManifest(berth.app, name, 'final', image.bytes, image.mediaType)).statusCode, 201);
     const pulled = await berth.app.inject({ url: manifestUrl(name, 'final') });
@@ -85,15 +99,32 @@ describe('DeleteRepository (force) racing pushes', () => {
       const image = await pushImage(berth.app, name, 'v1');
       const push = async (tag: string): Promise<Response[]> => {
         const data = randomBlob(200);
-        const blob = await berth.app.inject({ method: 'POST', url: `/v2/${name}/blobs/uploads/?digest=${digestOf(data)}`, headers: { 'content-type': 'application/octet-stream' }, payload: data });
-        const manifest = manifestBytes({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config: image.config, layers: [...image.layers, { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: digestOf(data), size: data.length }] });
+        const blob = await berth.app.inject({
+          method: 'POST',
+          url: `/v2/${name}/blobs/uploads/?digest=${digestOf(data)}`,
+          headers: { 'content-type': 'application/octet-stream' },
+          payload: data,
+        });
+        const manifest = manifestBytes({
+          schemaVersion: 2,
+          mediaType: MediaTypes.ociManifest,
+          config: image.config,
+          layers: [
+            ...image.layers,
+            { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: digestOf(data), size: data.length },
+          ],
+        });
         return [blob, await putManifest(berth.app, name, tag, manifest, MediaTypes.ociManifest)];
       };
       // the delete lands at a different point of the pushes each round
       const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
       const [deleted, ...pushes] = await Promise.all([
         pause(round % 6).then(() => callApi(berth.app, 'DeleteRepository', { repositoryName: name, force: true })),
-        push('a'), push('b'), push('c'), push('d'), push('e'),
+        push('a'),
+        push('b'),
+        push('c'),
+        push('d'),
+        push('e'),
         putManifest(berth.app, name, 'v1', image.bytes, image.mediaType).then((res) => [res]),
       ]);
       deletes.push(deleted as Response);
@@ -119,7 +150,11 @@ describe('DeleteRepository (not forced) racing pushes, where pushes do not creat
       assert.equal((await callApi(app, 'CreateRepository', { repositoryName: name })).statusCode, 200);
       const blobs = await pushImage(app, name, undefined, { layers: 1 }).catch(() => undefined);
       assert.ok(blobs, 'the first push');
-      assert.equal((await app.inject({ method: 'DELETE', url: manifestUrl(name, blobs.digest) })).statusCode, 202, 'emptied again');
+      assert.equal(
+        (await app.inject({ method: 'DELETE', url: manifestUrl(name, blobs.digest) })).statusCode,
+        202,
+        'emptied again',
+      );
       const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
       const [deleted, ...puts] = await Promise.all([
         pause(round % 4).then(() => callApi(app, 'DeleteRepository', { repositoryName: name })),
@@ -128,12 +163,20 @@ describe('DeleteRepository (not forced) racing pushes, where pushes do not creat
       expectOnly(puts, ['201', '404 NAME_UNKNOWN', '400 MANIFEST_BLOB_UNKNOWN'], 'push');
       const stored = puts.filter((res) => res.statusCode === 201).length;
       if (deleted.statusCode === 200) {
-        assert.equal(stored, 0, `round ${round}: the repository was deleted as empty, yet ${stored} push(es) stored a manifest in it`);
+        assert.equal(
+          stored,
+          0,
+          `round ${round}: the repository was deleted as empty, yet ${stored} push(es) stored a manifest in it`,
+        );
       } else {
         assert.equal(deleted.statusCode, 400, deleted.body);
         assert.match(deleted.body, /RepositoryNotEmptyException/);
         assert.ok(stored > 0);
-        assert.equal((await app.inject({ method: 'HEAD', url: manifestUrl(name, blobs.digest) })).statusCode, 200, 'its images stay');
+        assert.equal(
+          (await app.inject({ method: 'HEAD', url: manifestUrl(name, blobs.digest) })).statusCode,
+          200,
+          'its images stay',
+        );
       }
     }
   });

@@ -6,7 +6,8 @@ import { queryValues, type Handler } from './request.js';
 
 /** Reads a manifest body, refusing more than `limit` bytes before reading them all. */
 async function readBody(request: FastifyRequest, limit: number): Promise<Buffer> {
-  const tooLarge = () => new RegistryError('SIZE_INVALID', `manifest exceeds the limit of ${limit} bytes`, { limit }, { status: 413 });
+  const tooLarge = () =>
+    new RegistryError('SIZE_INVALID', `manifest exceeds the limit of ${limit} bytes`, { limit }, { status: 413 });
   const declared = contentLength(request.headers['content-length']);
   if (declared !== undefined && declared > limit) throw tooLarge();
   const parts: Buffer[] = [];
@@ -21,12 +22,15 @@ async function readBody(request: FastifyRequest, limit: number): Promise<Buffer>
 
 export const headManifest: Handler = async ({ request, reply, services, ctx, name, target }) => {
   const manifest = await services.manifests.stat(ctx, name, target, request.headers.accept);
-  return reply.code(200).headers({
-    'Content-Type': manifest.mediaType,
-    'Content-Length': manifest.size,
-    'Docker-Content-Digest': manifest.digest,
-    ETag: `"${manifest.digest}"`,
-  }).send();
+  return reply
+    .code(200)
+    .headers({
+      'Content-Type': manifest.mediaType,
+      'Content-Length': manifest.size,
+      'Docker-Content-Digest': manifest.digest,
+      ETag: `"${manifest.digest}"`,
+    })
+    .send();
 };
 
 export const getManifest: Handler = async ({ request, reply, services, ctx, name, target }) => {
@@ -39,8 +43,21 @@ export const getManifest: Handler = async ({ request, reply, services, ctx, name
 export const putManifest: Handler = async (exchange) => {
   const { request, reply, services, ctx, name, target } = exchange;
   const bytes = await readBody(request, services.manifests.options.maxManifestBytes);
-  const result = await services.manifests.put(ctx, name, target, bytes, request.headers['content-type'], queryValues(exchange, 'tag'));
-  reply.code(201).headers({ Location: `/v2/${name}/manifests/${result.digest}`, 'Docker-Content-Digest': result.digest, 'Content-Length': 0 });
+  const result = await services.manifests.put(
+    ctx,
+    name,
+    target,
+    bytes,
+    request.headers['content-type'],
+    queryValues(exchange, 'tag'),
+  );
+  reply
+    .code(201)
+    .headers({
+      Location: `/v2/${name}/manifests/${result.digest}`,
+      'Docker-Content-Digest': result.digest,
+      'Content-Length': 0,
+    });
   if (result.subject) reply.header('OCI-Subject', result.subject);
   if (queryValues(exchange, 'tag').length > 0) reply.header('OCI-Tag', result.tags.join(', '));
   return reply.send();

@@ -2,7 +2,15 @@
 // 201 when the blob can be linked, otherwise 202 and an ordinary upload session.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { API_VERSION, assertError, digestOf, OCTET_STREAM, pushBlob, randomBlob, type Response } from '../../testing/registry-client.js';
+import {
+  API_VERSION,
+  assertError,
+  digestOf,
+  OCTET_STREAM,
+  pushBlob,
+  randomBlob,
+  type Response,
+} from '../../testing/registry-client.js';
 import { useInjectedBerth } from '../../testing/injected-berth.js';
 
 const berth = useInjectedBerth();
@@ -27,7 +35,12 @@ async function assertSessionStarted(res: Response, name: string, data: Buffer): 
   assert.match(location, new RegExp(`^/v2/${name}/blobs/uploads/[0-9a-f-]{36}$`));
   assert.equal(res.headers.range, '0-0');
   assert.equal(res.headers['docker-upload-uuid'], location.split('/').pop());
-  const put = await berth.app.inject({ method: 'PUT', url: `${location}?digest=${digestOf(data)}`, headers: OCTET_STREAM, payload: data });
+  const put = await berth.app.inject({
+    method: 'PUT',
+    url: `${location}?digest=${digestOf(data)}`,
+    headers: OCTET_STREAM,
+    payload: data,
+  });
   assert.equal(put.statusCode, 201, put.body);
   await assertReadable(name, data);
 }
@@ -50,7 +63,10 @@ describe('mount with from', () => {
     assertMounted(await mount('mount/target', digest, 'mount/source'), 'mount/target', digest);
     await assertReadable('mount/target', data);
     // the target owns its link: deleting it there leaves the source intact
-    assert.equal((await berth.app.inject({ method: 'DELETE', url: `/v2/mount/target/blobs/${digest}` })).statusCode, 202);
+    assert.equal(
+      (await berth.app.inject({ method: 'DELETE', url: `/v2/mount/target/blobs/${digest}` })).statusCode,
+      202,
+    );
     await assertReadable('mount/source', data);
   });
 
@@ -71,13 +87,21 @@ describe('mount with from', () => {
     const data = randomBlob();
     await pushBlob(berth.app, 'mount/elsewhere', data);
     await pushBlob(berth.app, 'mount/empty-source', randomBlob());
-    await assertSessionStarted(await mount('mount/target2', digestOf(data), 'mount/empty-source'), 'mount/target2', data);
+    await assertSessionStarted(
+      await mount('mount/target2', digestOf(data), 'mount/empty-source'),
+      'mount/target2',
+      data,
+    );
   });
 
   test('a source repository that does not exist, or is not a valid name: 202', async () => {
     const data = randomBlob();
     await pushBlob(berth.app, 'mount/real', data);
-    await assertSessionStarted(await mount('mount/target3', digestOf(data), 'mount/does-not-exist'), 'mount/target3', data);
+    await assertSessionStarted(
+      await mount('mount/target3', digestOf(data), 'mount/does-not-exist'),
+      'mount/target3',
+      data,
+    );
     const data2 = randomBlob();
     await pushBlob(berth.app, 'mount/real', data2);
     await assertSessionStarted(await mount('mount/target3', digestOf(data2), 'Mount/REAL'), 'mount/target3', data2);
@@ -86,7 +110,10 @@ describe('mount with from', () => {
   test('a blob deleted from the source can no longer be mounted from it', async () => {
     const data = randomBlob();
     const { digest } = await pushBlob(berth.app, 'mount/deleted', data);
-    assert.equal((await berth.app.inject({ method: 'DELETE', url: `/v2/mount/deleted/blobs/${digest}` })).statusCode, 202);
+    assert.equal(
+      (await berth.app.inject({ method: 'DELETE', url: `/v2/mount/deleted/blobs/${digest}` })).statusCode,
+      202,
+    );
     const res = await mount('mount/target4', digest, 'mount/deleted');
     assert.equal(res.statusCode, 202);
     await assertUnreadable('mount/target4', digest);
@@ -125,7 +152,12 @@ describe('mount without from', () => {
   test('a blob that was only ever pushed with a wrong digest is not mountable', async () => {
     const data = randomBlob();
     const claimed = digestOf(data);
-    const bad = await berth.app.inject({ method: 'POST', url: `/v2/auto/liar/blobs/uploads/?digest=${claimed}`, headers: OCTET_STREAM, payload: randomBlob() });
+    const bad = await berth.app.inject({
+      method: 'POST',
+      url: `/v2/auto/liar/blobs/uploads/?digest=${claimed}`,
+      headers: OCTET_STREAM,
+      payload: randomBlob(),
+    });
     assertError(bad, 400, 'DIGEST_INVALID');
     await assertSessionStarted(await mount('auto/target2', claimed), 'auto/target2', data);
   });

@@ -22,7 +22,12 @@ export interface OciPluginOptions {
    * Given the route, may readdress the request (the public registry reads the account from an
    * alias leading the name) or refuse it (rate limits).
    */
-  route?(request: FastifyRequest, route: RouteName, ctx: RequestContext, name: string): Promise<{ ctx: RequestContext; name: string }>;
+  route?(
+    request: FastifyRequest,
+    route: RouteName,
+    ctx: RequestContext,
+    name: string,
+  ): Promise<{ ctx: RequestContext; name: string }>;
   /**
    * Authorizes a manifest PUT before its body is read: a caller who may not push is refused
    * without the server taking (up to registry.maxManifestBytes of) its body.
@@ -43,7 +48,9 @@ const HANDLERS: Record<RouteName, Partial<Record<string, Handler>>> = {
 
 /** Every route and method the registry protocol serves (for the authorization matrix test). */
 export function registryRoutes(): { route: RouteName; method: string }[] {
-  return Object.entries(HANDLERS).flatMap(([route, methods]) => Object.keys(methods).map((method) => ({ route: route as RouteName, method })));
+  return Object.entries(HANDLERS).flatMap(([route, methods]) =>
+    Object.keys(methods).map((method) => ({ route: route as RouteName, method })),
+  );
 }
 
 const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'PUT', 'POST', 'PATCH', 'DELETE'];
@@ -55,7 +62,8 @@ const API_VERSION = { 'Docker-Distribution-API-Version': 'registry/2.0' };
  */
 export function renderFrameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   reply.headers(API_VERSION);
-  if (err.code === 'FST_ERR_BAD_URL') return renderError(new RegistryError('NAME_INVALID', 'malformed percent-encoding in the path'), request, reply);
+  if (err.code === 'FST_ERR_BAD_URL')
+    return renderError(new RegistryError('NAME_INVALID', 'malformed percent-encoding in the path'), request, reply);
   return renderError(err, request, reply);
 }
 
@@ -66,28 +74,53 @@ export async function ociPlugin(app: FastifyInstance, options: OciPluginOptions)
     reply.headers(API_VERSION);
   });
   app.setErrorHandler((err, request, reply) => renderError(err, request, reply));
-  app.setNotFoundHandler((request, reply) => renderError(new RegistryError('UNSUPPORTED', `no such endpoint: ${request.method} ${request.url}`, undefined, { status: 404 }), request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    renderError(
+      new RegistryError('UNSUPPORTED', `no such endpoint: ${request.method} ${request.url}`, undefined, {
+        status: 404,
+      }),
+      request,
+      reply,
+    ),
+  );
 
   const dispatch = async (request: FastifyRequest, reply: FastifyReply) => {
     const url = request.url;
     const queryAt = url.indexOf('?');
     const path = (queryAt === -1 ? url : url.slice(0, queryAt)).replace(/^\/v2\/?/, '');
     const match = matchRoute(path);
-    if (!match) throw new RegistryError('UNSUPPORTED', `no such endpoint: ${request.method} /v2/${path}`, undefined, { status: 404 });
+    if (!match)
+      throw new RegistryError('UNSUPPORTED', `no such endpoint: ${request.method} /v2/${path}`, undefined, {
+        status: 404,
+      });
     const routeHandlers = HANDLERS[match.route];
     const handler = routeHandlers[request.method];
     if (!handler) {
       reply.header('Allow', Object.keys(routeHandlers).join(', '));
-      throw new RegistryError('UNSUPPORTED', `${request.method} is not allowed on this endpoint`, undefined, { status: 405 });
+      throw new RegistryError('UNSUPPORTED', `${request.method} is not allowed on this endpoint`, undefined, {
+        status: 405,
+      });
     }
     let ctx = await options.context(request);
     if (match.route === 'base' && options.requireLogin && ctx.principal.kind === 'anonymous') {
-      throw new RegistryError('UNAUTHORIZED', 'authentication required: log in with user AWS and a password from GetAuthorizationToken');
+      throw new RegistryError(
+        'UNAUTHORIZED',
+        'authentication required: log in with user AWS and a password from GetAuthorizationToken',
+      );
     }
     let name = match.name;
     if (options.route) ({ ctx, name } = await options.route(request, match.route, ctx, name));
-    if (match.route === 'manifest' && request.method === 'PUT' && options.authorizeManifestPut) await options.authorizeManifestPut(ctx, name);
-    return handler({ request, reply, ctx, services: options.services, name, target: match.target, query: request.query as Record<string, string | string[]> });
+    if (match.route === 'manifest' && request.method === 'PUT' && options.authorizeManifestPut)
+      await options.authorizeManifestPut(ctx, name);
+    return handler({
+      request,
+      reply,
+      ctx,
+      services: options.services,
+      name,
+      target: match.target,
+      query: request.query as Record<string, string | string[]>,
+    });
   };
 
   app.route({ method: METHODS, url: '/v2', handler: dispatch, exposeHeadRoute: false });

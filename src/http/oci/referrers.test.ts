@@ -5,7 +5,16 @@ import assert from 'node:assert/strict';
 import type { Descriptor } from '../../domain/manifest.js';
 import { EMPTY_JSON, MediaTypes } from '../../domain/media-types.js';
 import {
-  API_VERSION, assertError, descriptorOf, digestOf, manifestBytes, pushArtifact, pushImage, pushManifest, type PushedManifest, type Response,
+  API_VERSION,
+  assertError,
+  descriptorOf,
+  digestOf,
+  manifestBytes,
+  pushArtifact,
+  pushImage,
+  pushManifest,
+  type PushedManifest,
+  type Response,
 } from '../../testing/registry-client.js';
 import { callApi } from '../../testing/api-client.js';
 import { useInjectedBerth } from '../../testing/injected-berth.js';
@@ -56,30 +65,67 @@ describe('referrers', () => {
       subject: descriptorOf(subject),
       annotations: { 'org.opencontainers.image.created': '2026-01-01T00:00:00Z', 'org.example.format': 'spdx' },
     });
-    signature = await pushArtifact(berth.app, name, undefined, 'application/vnd.example.signature.v1', { subject: descriptorOf(subject) });
+    signature = await pushArtifact(berth.app, name, undefined, 'application/vnd.example.signature.v1', {
+      subject: descriptorOf(subject),
+    });
     // an image with a subject and no artifactType: its config media type is reported
-    image = await pushImage(berth.app, name, undefined, { subject: descriptorOf(subject), annotations: { kind: 'image' } });
-    const indexOf = (extra: object) => manifestBytes({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [], subject: descriptorOf(subject), ...extra });
-    plainIndex = await pushManifest(berth.app, name, undefined, indexOf({ annotations: { kind: 'index' } }), MediaTypes.ociIndex);
-    typedIndex = await pushManifest(berth.app, name, undefined, indexOf({ artifactType: 'application/vnd.example.bundle.v1' }), MediaTypes.ociIndex);
+    image = await pushImage(berth.app, name, undefined, {
+      subject: descriptorOf(subject),
+      annotations: { kind: 'image' },
+    });
+    const indexOf = (extra: object) =>
+      manifestBytes({
+        schemaVersion: 2,
+        mediaType: MediaTypes.ociIndex,
+        manifests: [],
+        subject: descriptorOf(subject),
+        ...extra,
+      });
+    plainIndex = await pushManifest(
+      berth.app,
+      name,
+      undefined,
+      indexOf({ annotations: { kind: 'index' } }),
+      MediaTypes.ociIndex,
+    );
+    typedIndex = await pushManifest(
+      berth.app,
+      name,
+      undefined,
+      indexOf({ artifactType: 'application/vnd.example.bundle.v1' }),
+      MediaTypes.ociIndex,
+    );
   });
 
   test('lists every manifest whose subject is the digest, with artifactType and annotations', async () => {
     const list = index(await referrers(name, subject.digest), false);
-    assert.deepEqual(list, byDigest([
-      { ...descriptorOf(sbom), artifactType: 'application/vnd.example.sbom.v1', annotations: { 'org.opencontainers.image.created': '2026-01-01T00:00:00Z', 'org.example.format': 'spdx' } },
-      { ...descriptorOf(signature), artifactType: 'application/vnd.example.signature.v1' },
-      { ...descriptorOf(image), artifactType: MediaTypes.ociConfig, annotations: { kind: 'image' } },
-      { ...descriptorOf(plainIndex), annotations: { kind: 'index' } },
-      { ...descriptorOf(typedIndex), artifactType: 'application/vnd.example.bundle.v1' },
-    ]));
+    assert.deepEqual(
+      list,
+      byDigest([
+        {
+          ...descriptorOf(sbom),
+          artifactType: 'application/vnd.example.sbom.v1',
+          annotations: { 'org.opencontainers.image.created': '2026-01-01T00:00:00Z', 'org.example.format': 'spdx' },
+        },
+        { ...descriptorOf(signature), artifactType: 'application/vnd.example.signature.v1' },
+        { ...descriptorOf(image), artifactType: MediaTypes.ociConfig, annotations: { kind: 'image' } },
+        { ...descriptorOf(plainIndex), annotations: { kind: 'index' } },
+        { ...descriptorOf(typedIndex), artifactType: 'application/vnd.example.bundle.v1' },
+      ]),
+    );
   });
 
   test('?artifactType= filters and says so in OCI-Filters-Applied', async () => {
     const list = index(await referrers(name, subject.digest, 'application/vnd.example.sbom.v1'), true);
-    assert.deepEqual(list.map((d) => d.digest), [sbom.digest]);
+    assert.deepEqual(
+      list.map((d) => d.digest),
+      [sbom.digest],
+    );
     const configType = index(await referrers(name, subject.digest, MediaTypes.ociConfig), true);
-    assert.deepEqual(configType.map((d) => d.digest), [image.digest]);
+    assert.deepEqual(
+      configType.map((d) => d.digest),
+      [image.digest],
+    );
     assert.deepEqual(index(await referrers(name, subject.digest, 'application/vnd.example.none'), true), []);
   });
 
@@ -113,10 +159,16 @@ describe('referrers', () => {
   });
 
   test('a repository created empty (CreateRepository) answers 200 with an empty index, never 404', async () => {
-    assert.equal((await callApi(berth.app, 'CreateRepository', { repositoryName: 'refs/created-empty' })).statusCode, 200);
+    assert.equal(
+      (await callApi(berth.app, 'CreateRepository', { repositoryName: 'refs/created-empty' })).statusCode,
+      200,
+    );
     const res = await referrers('refs/created-empty', subject.digest);
     assert.deepEqual(index(res, false), []);
-    assert.deepEqual(index(await referrers('refs/created-empty', subject.digest, 'application/vnd.example.sbom.v1'), true), []);
+    assert.deepEqual(
+      index(await referrers('refs/created-empty', subject.digest, 'application/vnd.example.sbom.v1'), true),
+      [],
+    );
   });
 
   test('a name nothing was pushed to yet, in a registry that creates repositories on push, is a repository that holds nothing: 200, empty index', async () => {
@@ -138,12 +190,22 @@ describe('referrers where repositories are not created on push', () => {
   after(() => closed?.close());
 
   test('a repository that does not exist is not found: 404 NAME_UNKNOWN ("assuming a repository is found")', async () => {
-    assertError(await closed.berth.app.inject({ url: `/v2/refs/nowhere/referrers/${digestOf('x')}` }), 404, 'NAME_UNKNOWN');
+    assertError(
+      await closed.berth.app.inject({ url: `/v2/refs/nowhere/referrers/${digestOf('x')}` }),
+      404,
+      'NAME_UNKNOWN',
+    );
   });
 
   test('one created empty answers 200 with an empty index', async () => {
-    assert.equal((await callApi(closed.berth.app, 'CreateRepository', { repositoryName: 'refs/empty' })).statusCode, 200);
-    assert.deepEqual(index(await closed.berth.app.inject({ url: `/v2/refs/empty/referrers/${digestOf('x')}` }), false), []);
+    assert.equal(
+      (await callApi(closed.berth.app, 'CreateRepository', { repositoryName: 'refs/empty' })).statusCode,
+      200,
+    );
+    assert.deepEqual(
+      index(await closed.berth.app.inject({ url: `/v2/refs/empty/referrers/${digestOf('x')}` }), false),
+      [],
+    );
   });
 });
 
@@ -153,34 +215,66 @@ describe('referrers over time', () => {
     const subjectBytes = manifestBytes({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [] });
     const subject = { mediaType: MediaTypes.ociIndex, digest: digestOf(subjectBytes), size: subjectBytes.length };
     const early = await pushArtifact(berth.app, name, undefined, 'application/vnd.example.early', { subject });
-    assert.deepEqual(index(await referrers(name, subject.digest), false).map((d) => d.digest), [early.digest]);
+    assert.deepEqual(
+      index(await referrers(name, subject.digest), false).map((d) => d.digest),
+      [early.digest],
+    );
     await pushManifest(berth.app, name, 'subject', subjectBytes, MediaTypes.ociIndex);
-    assert.deepEqual(index(await referrers(name, subject.digest), false).map((d) => d.digest), [early.digest]);
+    assert.deepEqual(
+      index(await referrers(name, subject.digest), false).map((d) => d.digest),
+      [early.digest],
+    );
 
-    assert.equal((await berth.app.inject({ method: 'DELETE', url: `/v2/${name}/manifests/${early.digest}` })).statusCode, 202);
+    assert.equal(
+      (await berth.app.inject({ method: 'DELETE', url: `/v2/${name}/manifests/${early.digest}` })).statusCode,
+      202,
+    );
     assert.deepEqual(index(await referrers(name, subject.digest), false), []);
   });
 
   test('deleting a referrer by tag keeps it listed (the manifest is still there)', async () => {
     const name = 'refs/tagged';
     const subject = await pushImage(berth.app, name, 'v1');
-    const sig = await pushArtifact(berth.app, name, 'sig', 'application/vnd.example.sig', { subject: descriptorOf(subject) });
+    const sig = await pushArtifact(berth.app, name, 'sig', 'application/vnd.example.sig', {
+      subject: descriptorOf(subject),
+    });
     assert.equal((await berth.app.inject({ method: 'DELETE', url: `/v2/${name}/manifests/sig` })).statusCode, 202);
-    assert.deepEqual(index(await referrers(name, subject.digest), false).map((d) => d.digest), [sig.digest]);
+    assert.deepEqual(
+      index(await referrers(name, subject.digest), false).map((d) => d.digest),
+      [sig.digest],
+    );
   });
 
   test('a sha512 subject', async () => {
     const name = 'refs/sha512';
     const subject = await pushImage(berth.app, name);
     const digest512 = digestOf(subject.bytes, 'sha512');
-    const res = await berth.app.inject({ method: 'PUT', url: `/v2/${name}/manifests/${digest512}`, headers: { 'content-type': subject.mediaType }, payload: subject.bytes });
+    const res = await berth.app.inject({
+      method: 'PUT',
+      url: `/v2/${name}/manifests/${digest512}`,
+      headers: { 'content-type': subject.mediaType },
+      payload: subject.bytes,
+    });
     assert.equal(res.statusCode, 201);
     const empty = { mediaType: MediaTypes.ociEmpty, digest: EMPTY_JSON.digest, size: EMPTY_JSON.size };
-    const referrer = await pushManifest(berth.app, name, undefined, {
-      schemaVersion: 2, mediaType: MediaTypes.ociManifest, artifactType: 'application/vnd.example.x', config: empty, layers: [empty],
-      subject: { mediaType: subject.mediaType, digest: digest512, size: subject.size },
-    }, MediaTypes.ociManifest);
-    assert.deepEqual(index(await referrers(name, digest512), false).map((d) => d.digest), [referrer.digest]);
+    const referrer = await pushManifest(
+      berth.app,
+      name,
+      undefined,
+      {
+        schemaVersion: 2,
+        mediaType: MediaTypes.ociManifest,
+        artifactType: 'application/vnd.example.x',
+        config: empty,
+        layers: [empty],
+        subject: { mediaType: subject.mediaType, digest: digest512, size: subject.size },
+      },
+      MediaTypes.ociManifest,
+    );
+    assert.deepEqual(
+      index(await referrers(name, digest512), false).map((d) => d.digest),
+      [referrer.digest],
+    );
     assert.deepEqual(index(await referrers(name, subject.digest), false), []);
   });
 });

@@ -47,7 +47,11 @@ export function requestChunk(request: FastifyRequest): Chunk | undefined {
   // Refused before a byte is written: a chunk that disagrees with its own range would otherwise
   // be appended before the mismatch is noticed, leaving the upload changed by a rejected request.
   if (range && length !== undefined && length !== range.end - range.start + 1) {
-    throw new RegistryError('SIZE_INVALID', `Content-Length ${length} does not match Content-Range ${range.start}-${range.end}`, { contentLength: length, start: range.start, end: range.end });
+    throw new RegistryError(
+      'SIZE_INVALID',
+      `Content-Length ${length} does not match Content-Range ${range.start}-${range.end}`,
+      { contentLength: length, start: range.start, end: range.end },
+    );
   }
   if (!streamed && !length) return undefined;
   return range ? { body: request.raw, range } : { body: request.raw };

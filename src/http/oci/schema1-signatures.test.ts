@@ -3,10 +3,24 @@
 // off the event loop, so other requests are answered while a push is verified.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type JsonWebKey, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
 import { MAX_RSA_BITS, MAX_SIGNATURES, signPrettyJws } from '../../domain/conversions/jws.js';
 import { MediaTypes as M } from '../../domain/media-types.js';
-import { assertError, digestOf, pushBlob, putManifest, randomBlob, type Response } from '../../testing/registry-client.js';
+import {
+  assertError,
+  digestOf,
+  pushBlob,
+  putManifest,
+  randomBlob,
+  type Response,
+} from '../../testing/registry-client.js';
 import { useInjectedBerth } from '../../testing/injected-berth.js';
 
 const berth = useInjectedBerth();
@@ -31,7 +45,9 @@ function inverse(a: bigint, m: bigint): bigint {
 
 /** A real RSA key pair whose public exponent has `exponentBits` bits (verifying with it is slow). */
 function hugeExponentKey(modulusBits: number, exponentBits: number): KeyObject {
-  const jwk = generateKeyPairSync('rsa', { modulusLength: modulusBits }).privateKey.export({ format: 'jwk' }) as Required<JsonWebKey>;
+  const jwk = generateKeyPairSync('rsa', { modulusLength: modulusBits }).privateKey.export({
+    format: 'jwk',
+  }) as Required<JsonWebKey>;
   const [p, q] = [toBig(jwk.p), toBig(jwk.q)];
   const lambda = ((p - 1n) * (q - 1n)) / gcd(p - 1n, q - 1n);
   let e: bigint;
@@ -39,14 +55,24 @@ function hugeExponentKey(modulusBits: number, exponentBits: number): KeyObject {
     e = toBig(randomBytes(exponentBits / 8).toString('base64url')) | (1n << BigInt(exponentBits - 1)) | 1n;
   } while (gcd(e, lambda) !== 1n);
   const d = inverse(e, lambda);
-  return createPrivateKey({ key: { ...jwk, e: toB64(e), d: toB64(d), dp: toB64(d % (p - 1n)), dq: toB64(d % (q - 1n)) }, format: 'jwk' });
+  return createPrivateKey({
+    key: { ...jwk, e: toB64(e), d: toB64(d), dp: toB64(d % (p - 1n)), dq: toB64(d % (q - 1n)) },
+    format: 'jwk',
+  });
 }
 
 /** An unsigned schema 1 manifest over blobs pushed to `name`. */
 async function payload(name: string): Promise<Buffer> {
   const layer = await pushBlob(berth.app, name, randomBlob());
   const id = randomBytes(32).toString('hex');
-  const manifest = { schemaVersion: 1, name, tag: 'v1', architecture: 'amd64', fsLayers: [{ blobSum: layer.digest }], history: [{ v1Compatibility: JSON.stringify({ id }) }] };
+  const manifest = {
+    schemaVersion: 1,
+    name,
+    tag: 'v1',
+    architecture: 'amd64',
+    fsLayers: [{ blobSum: layer.digest }],
+    history: [{ v1Compatibility: JSON.stringify({ id }) }],
+  };
   return Buffer.from(JSON.stringify(manifest, null, 3));
 }
 
@@ -62,9 +88,15 @@ function signedWith(bytes: Buffer, key: KeyObject, copies = 1, edit: (block: any
 }
 
 /** PUTs the manifest and asks /healthz meanwhile; both answers, with how long /healthz took. */
-async function putWhileHealthz(name: string, bytes: Buffer): Promise<{ put: Response; healthMs: number; putMs: number }> {
+async function putWhileHealthz(
+  name: string,
+  bytes: Buffer,
+): Promise<{ put: Response; healthMs: number; putMs: number }> {
   const started = performance.now();
-  const putting = putManifest(berth.app, name, 'v1', bytes, M.dockerSchema1Signed).then((put) => ({ put, putMs: performance.now() - started }));
+  const putting = putManifest(berth.app, name, 'v1', bytes, M.dockerSchema1Signed).then((put) => ({
+    put,
+    putMs: performance.now() - started,
+  }));
   const health = await berth.app.inject({ url: '/healthz' });
   const healthMs = performance.now() - started;
   assert.equal(health.statusCode, 200);
@@ -87,7 +119,11 @@ describe('schema 1 signature limits', () => {
     const name = 's1limits/count';
     const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
     const body = await payload(name);
-    assertError(await putManifest(berth.app, name, 'v1', signedWith(body, key, MAX_SIGNATURES + 1), M.dockerSchema1Signed), 400, 'MANIFEST_UNVERIFIED');
+    assertError(
+      await putManifest(berth.app, name, 'v1', signedWith(body, key, MAX_SIGNATURES + 1), M.dockerSchema1Signed),
+      400,
+      'MANIFEST_UNVERIFIED',
+    );
     const res = await putManifest(berth.app, name, 'v1', signedWith(body, key, MAX_SIGNATURES), M.dockerSchema1Signed);
     assert.equal(res.statusCode, 201, res.body);
     assert.equal(res.headers['docker-content-digest'], digestOf(body));
@@ -96,7 +132,11 @@ describe('schema 1 signature limits', () => {
   test('one valid signature by a key whose exponent is above 2^32 is refused before any verification', async () => {
     const name = 's1limits/exponent';
     const bytes = signedWith(await payload(name), hugeExponentKey(2048, 1024));
-    const entry = assertError(await putManifest(berth.app, name, 'v1', bytes, M.dockerSchema1Signed), 400, 'MANIFEST_UNVERIFIED');
+    const entry = assertError(
+      await putManifest(berth.app, name, 'v1', bytes, M.dockerSchema1Signed),
+      400,
+      'MANIFEST_UNVERIFIED',
+    );
     assert.match(entry.message, /exponent above 2\^32/);
   });
 
@@ -111,14 +151,21 @@ describe('schema 1 signature limits', () => {
       block.header = { jwk, alg: 'RS256' };
       block.signature = randomBytes(modulus.length).toString('base64url');
     });
-    const entry = assertError(await putManifest(berth.app, name, 'v1', bytes, M.dockerSchema1Signed), 400, 'MANIFEST_UNVERIFIED');
+    const entry = assertError(
+      await putManifest(berth.app, name, 'v1', bytes, M.dockerSchema1Signed),
+      400,
+      'MANIFEST_UNVERIFIED',
+    );
     assert.match(entry.message, new RegExp(`more than ${MAX_RSA_BITS} bits`));
   });
 
   test(`the costliest push accepted (${MAX_SIGNATURES} signatures of a ${MAX_RSA_BITS}-bit key) is verified while /healthz answers`, async () => {
     const name = 's1limits/bounded';
     const body = await payload(name);
-    const { put, healthMs } = await putWhileHealthz(name, signedWith(body, generateKeyPairSync('rsa', { modulusLength: MAX_RSA_BITS }).privateKey, MAX_SIGNATURES));
+    const { put, healthMs } = await putWhileHealthz(
+      name,
+      signedWith(body, generateKeyPairSync('rsa', { modulusLength: MAX_RSA_BITS }).privateKey, MAX_SIGNATURES),
+    );
     assert.equal(put.statusCode, 201, put.body);
     assert.equal(put.headers['docker-content-digest'], digestOf(body));
     assert.ok(healthMs < 5000, `/healthz answered in ${Math.round(healthMs)} ms`);

@@ -16,12 +16,18 @@ const statuses: { url: string; status: number }[] = [];
 before(async () => {
   server = await startBerth();
   port = Number(new URL(server.url).port);
-  server.berth.app.server.on('request', (req, res) => res.on('close', () => statuses.push({ url: req.url ?? '', status: res.statusCode })));
+  server.berth.app.server.on('request', (req, res) =>
+    res.on('close', () => statuses.push({ url: req.url ?? '', status: res.statusCode })),
+  );
 });
 after(async () => {
   await server.close();
   assert.ok(statuses.length > 20);
-  assert.deepEqual(statuses.filter((s) => s.status >= 500), [], 'no request may end in a 5xx');
+  assert.deepEqual(
+    statuses.filter((s) => s.status >= 500),
+    [],
+    'no request may end in a 5xx',
+  );
 });
 
 interface Answer {
@@ -31,13 +37,21 @@ interface Answer {
 }
 
 /** Sends a request whose body is written in parts (Transfer-Encoding: chunked), with a pause between parts. */
-function streamed(method: string, path: string, parts: Buffer[], headers: Record<string, string> = {}): Promise<Answer> {
+function streamed(
+  method: string,
+  path: string,
+  parts: Buffer[],
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: { 'content-type': 'application/octet-stream', ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
+    const req = httpRequest(
+      { host: '127.0.0.1', port, method, path, headers: { 'content-type': 'application/octet-stream', ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+      },
+    );
     req.on('error', reject);
     (async () => {
       for (const part of parts) {
@@ -134,13 +148,19 @@ describe('streamed bodies (Transfer-Encoding: chunked)', () => {
   test('a streamed closing PUT and a streamed monolithic POST', async () => {
     const data = randomBlob(40_000);
     const location = await startUpload('sock/stream-put');
-    const put = await streamed('PUT', `${location}?digest=${digestOf(data)}`, [data.subarray(0, 20_000), data.subarray(20_000)]);
+    const put = await streamed('PUT', `${location}?digest=${digestOf(data)}`, [
+      data.subarray(0, 20_000),
+      data.subarray(20_000),
+    ]);
     assert.equal(put.status, 201, put.body.toString());
     assert.equal(put.headers['docker-content-digest'], digestOf(data));
     await assertBlob('sock/stream-put', data);
 
     const mono = randomBlob(30_000);
-    const post = await streamed('POST', `/v2/sock/stream-post/blobs/uploads/?digest=${digestOf(mono)}`, [mono.subarray(0, 7), mono.subarray(7)]);
+    const post = await streamed('POST', `/v2/sock/stream-post/blobs/uploads/?digest=${digestOf(mono)}`, [
+      mono.subarray(0, 7),
+      mono.subarray(7),
+    ]);
     assert.equal(post.status, 201, post.body.toString());
     await assertBlob('sock/stream-post', mono);
   });
@@ -152,7 +172,10 @@ describe('streamed bodies (Transfer-Encoding: chunked)', () => {
     const wrong = digestOf(randomBlob());
     const put = await fetch(`${server.url}${location}?digest=${wrong}`, { method: 'PUT' });
     assert.equal(put.status, 400);
-    assert.equal((await fetch(`${server.url}/v2/sock/stream-bad/blobs/${digestOf(data)}`, { method: 'HEAD' })).status, 404);
+    assert.equal(
+      (await fetch(`${server.url}/v2/sock/stream-bad/blobs/${digestOf(data)}`, { method: 'HEAD' })).status,
+      404,
+    );
     assert.equal((await fetch(`${server.url}/v2/sock/stream-bad/blobs/${wrong}`, { method: 'HEAD' })).status, 404);
   });
 });
@@ -161,7 +184,11 @@ describe('bodies that end early', () => {
   test('a PATCH cut short leaves a consistent upload that resumes at the reported offset', async () => {
     const data = randomBlob(300);
     const location = await startUpload('sock/cut-patch');
-    const first = await fetch(`${server.url}${location}`, { method: 'PATCH', body: data.subarray(0, 100), headers: { 'content-range': '0-99' } });
+    const first = await fetch(`${server.url}${location}`, {
+      method: 'PATCH',
+      body: data.subarray(0, 100),
+      headers: { 'content-range': '0-99' },
+    });
     assert.equal(first.status, 202);
     await truncated(
       `PATCH ${location} HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Range: 100-299\r\nContent-Length: 200\r\n\r\n`,
@@ -170,7 +197,11 @@ describe('bodies that end early', () => {
     const size = await settledSize(location);
     // The bytes that arrived may be kept (the client resumes after them) or dropped, never corrupted.
     assert.ok(size === 100 || size === 150, `unexpected size ${size}`);
-    const rest = await fetch(`${server.url}${location}`, { method: 'PATCH', body: data.subarray(size), headers: { 'content-range': `${size}-299` } });
+    const rest = await fetch(`${server.url}${location}`, {
+      method: 'PATCH',
+      body: data.subarray(size),
+      headers: { 'content-range': `${size}-299` },
+    });
     assert.equal(rest.status, 202, await rest.text());
     assert.equal(rest.headers.get('range'), '0-299');
     const put = await fetch(`${server.url}${location}?digest=${digestOf(data)}`, { method: 'PUT' });
@@ -182,11 +213,20 @@ describe('bodies that end early', () => {
     const data = randomBlob(200);
     const location = await startUpload('sock/cut-stream');
     const head = `PATCH ${location} HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n`;
-    const chunk = Buffer.concat([Buffer.from('40\r\n'), data.subarray(0, 64), Buffer.from('\r\n40\r\n'), data.subarray(64, 90)]);
+    const chunk = Buffer.concat([
+      Buffer.from('40\r\n'),
+      data.subarray(0, 64),
+      Buffer.from('\r\n40\r\n'),
+      data.subarray(64, 90),
+    ]);
     await truncated(head, chunk);
     const size = await settledSize(location);
     assert.ok(size <= 90, `unexpected size ${size}`);
-    const rest = await fetch(`${server.url}${location}`, { method: 'PATCH', body: data.subarray(size), headers: { 'content-range': `${size}-199` } });
+    const rest = await fetch(`${server.url}${location}`, {
+      method: 'PATCH',
+      body: data.subarray(size),
+      headers: { 'content-range': `${size}-199` },
+    });
     assert.equal(rest.status, 202, await rest.text());
     const put = await fetch(`${server.url}${location}?digest=${digestOf(data)}`, { method: 'PUT' });
     assert.equal(put.status, 201, await put.text());
@@ -196,7 +236,10 @@ describe('bodies that end early', () => {
   test('a monolithic POST cut short stores nothing, and the blob can be pushed afterwards', async () => {
     const data = randomBlob(500);
     const digest = digestOf(data);
-    const other = await fetch(`${server.url}/v2/sock/cut-post/blobs/uploads/?digest=${digestOf('other')}`, { method: 'POST', body: 'other' });
+    const other = await fetch(`${server.url}/v2/sock/cut-post/blobs/uploads/?digest=${digestOf('other')}`, {
+      method: 'POST',
+      body: 'other',
+    });
     assert.equal(other.status, 201);
     await truncated(
       `POST /v2/sock/cut-post/blobs/uploads/?digest=${digest} HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 500\r\n\r\n`,
@@ -204,13 +247,18 @@ describe('bodies that end early', () => {
     );
     await sleep(50);
     assert.equal((await fetch(`${server.url}/v2/sock/cut-post/blobs/${digest}`, { method: 'HEAD' })).status, 404);
-    const post = await fetch(`${server.url}/v2/sock/cut-post/blobs/uploads/?digest=${digest}`, { method: 'POST', body: data });
+    const post = await fetch(`${server.url}/v2/sock/cut-post/blobs/uploads/?digest=${digest}`, {
+      method: 'POST',
+      body: data,
+    });
     assert.equal(post.status, 201);
     await assertBlob('sock/cut-post', data);
   });
 
   test('a manifest PUT cut short stores nothing', async () => {
-    const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] }));
+    const body = Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] }),
+    );
     await truncated(
       `PUT /v2/sock/cut-manifest/manifests/v1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/vnd.oci.image.index.v1+json\r\nContent-Length: ${body.length + 10}\r\n\r\n`,
       body,
@@ -223,7 +271,15 @@ describe('bodies that end early', () => {
 
 describe('raw paths', () => {
   test('dot segments and encoded dots in a repository name are NAME_INVALID', async () => {
-    for (const path of ['/v2/%2e%2e/tags/list', '/v2/%2E%2E/tags/list', '/v2/ab/%2e%2e/cd/tags/list', '/v2/ab/../cd/tags/list', '/v2/ab/./cd/tags/list', '/v2/ab//cd/tags/list', '/v2/..%2fetc/manifests/latest']) {
+    for (const path of [
+      '/v2/%2e%2e/tags/list',
+      '/v2/%2E%2E/tags/list',
+      '/v2/ab/%2e%2e/cd/tags/list',
+      '/v2/ab/../cd/tags/list',
+      '/v2/ab/./cd/tags/list',
+      '/v2/ab//cd/tags/list',
+      '/v2/..%2fetc/manifests/latest',
+    ]) {
       const answer = await raw('GET', path);
       assertEnvelope(answer, 400, 'NAME_INVALID');
     }

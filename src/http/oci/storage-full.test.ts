@@ -9,7 +9,17 @@ import { mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MediaTypes } from '../../domain/media-types.js';
 import { startBerth, tempDir, type TestBerth } from '../../testing/server.js';
-import { assertError, digestOf, manifestBytes, OCTET_STREAM, pushBlob, pushImage, putManifest, randomBlob, startUpload } from '../../testing/registry-client.js';
+import {
+  assertError,
+  digestOf,
+  manifestBytes,
+  OCTET_STREAM,
+  pushBlob,
+  pushImage,
+  putManifest,
+  randomBlob,
+  startUpload,
+} from '../../testing/registry-client.js';
 import { patchUpload } from '../../testing/upload-client.js';
 import type { Response } from '../../testing/registry-client.js';
 import { callApi } from '../../testing/api-client.js';
@@ -23,7 +33,11 @@ let mounted = false;
 let simulatedFull = false;
 
 function enospc(): NodeJS.ErrnoException {
-  return Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+  return Object.assign(new Error('ENOSPC: no space left on device, write'), {
+    code: 'ENOSPC',
+    errno: -28,
+    syscall: 'write',
+  });
 }
 
 function assertFull(res: Response): void {
@@ -83,14 +97,18 @@ before(async () => {
       if (simulatedFull) throw enospc();
       const inner = await writer(path, append);
       const write = inner.write.bind(inner);
-      inner.write = async (source, release) => write((async function* () {
-        let size = inner.size;
-        for await (const chunk of source) {
-          size += chunk.length;
-          if (size > 4 * MiB) throw enospc();
-          yield chunk;
-        }
-      })(), release);
+      inner.write = async (source, release) =>
+        write(
+          (async function* () {
+            let size = inner.size;
+            for await (const chunk of source) {
+              size += chunk.length;
+              if (size > 4 * MiB) throw enospc();
+              yield chunk;
+            }
+          })(),
+          release,
+        );
       return inner;
     };
     driver.putContent = async (path, content, options) => {
@@ -119,14 +137,27 @@ describe('a full disk', () => {
 
   test('a monolithic push bigger than the free space is 507 and leaves nothing', async () => {
     const data = randomBlob(12 * MiB);
-    const res = await server.berth.app.inject({ method: 'POST', url: `/v2/full/mono/blobs/uploads/?digest=${digestOf(data)}`, headers: OCTET_STREAM, payload: data });
+    const res = await server.berth.app.inject({
+      method: 'POST',
+      url: `/v2/full/mono/blobs/uploads/?digest=${digestOf(data)}`,
+      headers: OCTET_STREAM,
+      payload: data,
+    });
     assertFull(res);
     assert.deepEqual(await storedUploads(), []);
-    assert.equal((await server.berth.app.inject({ method: 'HEAD', url: `/v2/full/mono/blobs/${digestOf(data)}` })).statusCode, 404);
+    assert.equal(
+      (await server.berth.app.inject({ method: 'HEAD', url: `/v2/full/mono/blobs/${digestOf(data)}` })).statusCode,
+      404,
+    );
   });
 
   test('starting an upload and putting a manifest on a full disk are 507; after space is freed both work', async () => {
-    const config = await pushBlob(server.berth.app, 'full/manifest', Buffer.from('{"architecture":"amd64","os":"linux"}'), MediaTypes.ociConfig);
+    const config = await pushBlob(
+      server.berth.app,
+      'full/manifest',
+      Buffer.from('{"architecture":"amd64","os":"linux"}'),
+      MediaTypes.ociConfig,
+    );
     const manifest = manifestBytes({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config, layers: [] });
     fill();
     try {
@@ -136,7 +167,10 @@ describe('a full disk', () => {
     } finally {
       unfill();
     }
-    assert.equal((await putManifest(server.berth.app, 'full/manifest', 'v1', manifest, MediaTypes.ociManifest)).statusCode, 201);
+    assert.equal(
+      (await putManifest(server.berth.app, 'full/manifest', 'v1', manifest, MediaTypes.ociManifest)).statusCode,
+      201,
+    );
     await pushImage(server.berth.app, 'full/after', 'v1');
   });
 
@@ -146,7 +180,13 @@ describe('a full disk', () => {
     const started = await callApi(server.berth.app, 'InitiateLayerUpload', { repositoryName });
     assert.equal(started.statusCode, 200, started.body);
     const { uploadId } = started.json() as { uploadId: string };
-    const part = await callApi(server.berth.app, 'UploadLayerPart', { repositoryName, uploadId, partFirstByte: 0, partLastByte: 12 * MiB - 1, layerPartBlob: randomBlob(12 * MiB).toString('base64') });
+    const part = await callApi(server.berth.app, 'UploadLayerPart', {
+      repositoryName,
+      uploadId,
+      partFirstByte: 0,
+      partLastByte: 12 * MiB - 1,
+      layerPartBlob: randomBlob(12 * MiB).toString('base64'),
+    });
     assert.equal(part.statusCode, 507, part.body);
     assert.equal(part.json().__type, 'ServerException');
     assert.match(part.json().message, /storage is full/);
@@ -164,11 +204,20 @@ describe('a full disk', () => {
     const uploads = server.berth.store.uploads;
     const create = uploads.create.bind(uploads);
     for (const code of ['SQLITE_FULL', '53100']) {
-      uploads.create = async () => { throw Object.assign(new Error('database or disk is full'), { code }); };
+      uploads.create = async () => {
+        throw Object.assign(new Error('database or disk is full'), { code });
+      };
       try {
         assertFull(await server.berth.app.inject({ method: 'POST', url: '/v2/full/db/blobs/uploads/' }));
         const data = randomBlob(100);
-        assertFull(await server.berth.app.inject({ method: 'POST', url: `/v2/full/db/blobs/uploads/?digest=${digestOf(data)}`, headers: OCTET_STREAM, payload: data }));
+        assertFull(
+          await server.berth.app.inject({
+            method: 'POST',
+            url: `/v2/full/db/blobs/uploads/?digest=${digestOf(data)}`,
+            headers: OCTET_STREAM,
+            payload: data,
+          }),
+        );
       } finally {
         uploads.create = create;
       }

@@ -3,7 +3,14 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertError, digestOf, OCTET_STREAM, randomBlob, startUpload } from '../../testing/registry-client.js';
-import { assertBlob, assertBlobCreated, assertNoBlob, assertProgress, patchUpload, putUpload } from '../../testing/upload-client.js';
+import {
+  assertBlob,
+  assertBlobCreated,
+  assertNoBlob,
+  assertProgress,
+  patchUpload,
+  putUpload,
+} from '../../testing/upload-client.js';
 import { useInjectedBerth } from '../../testing/injected-berth.js';
 
 const berth = useInjectedBerth();
@@ -15,7 +22,12 @@ describe('chunked upload: PATCH with Content-Range', () => {
     const cuts = [0, 1024 * 1024, 2 * 1024 * 1024 + 7, data.length];
     for (let i = 0; i + 1 < cuts.length; i++) {
       const [start, end] = [cuts[i]!, cuts[i + 1]! - 1];
-      assertProgress(await patchUpload(berth.app, location, data.subarray(start, end + 1), `${start}-${end}`), 202, location, `0-${end}`);
+      assertProgress(
+        await patchUpload(berth.app, location, data.subarray(start, end + 1), `${start}-${end}`),
+        202,
+        location,
+        `0-${end}`,
+      );
       assertProgress(await berth.app.inject({ url: location }), 204, location, `0-${end}`);
     }
     assertBlobCreated(await putUpload(berth.app, location, digestOf(data)), 'up/chunked', digestOf(data));
@@ -26,7 +38,12 @@ describe('chunked upload: PATCH with Content-Range', () => {
     const data = randomBlob(300);
     const location = await startUpload(berth.app, 'up/chunked-put');
     assertProgress(await patchUpload(berth.app, location, data.subarray(0, 200), '0-199'), 202, location, '0-199');
-    const res = await berth.app.inject({ method: 'PUT', url: `${location}?digest=${digestOf(data)}`, headers: { ...OCTET_STREAM, 'content-range': '200-299' }, payload: data.subarray(200) });
+    const res = await berth.app.inject({
+      method: 'PUT',
+      url: `${location}?digest=${digestOf(data)}`,
+      headers: { ...OCTET_STREAM, 'content-range': '200-299' },
+      payload: data.subarray(200),
+    });
     assertBlobCreated(res, 'up/chunked-put', digestOf(data));
     await assertBlob(berth.app, 'up/chunked-put', data);
   });
@@ -77,7 +94,11 @@ describe('chunked upload: PATCH with Content-Range', () => {
     assertError(overlap, 416, 'RANGE_INVALID');
     assert.equal(overlap.headers.range, '0-9');
     assertProgress(await berth.app.inject({ url: location }), 204, location, '0-9');
-    assertBlobCreated(await putUpload(berth.app, location, digestOf(data), data.subarray(10)), 'up/repeated', digestOf(data));
+    assertBlobCreated(
+      await putUpload(berth.app, location, digestOf(data), data.subarray(10)),
+      'up/repeated',
+      digestOf(data),
+    );
     await assertBlob(berth.app, 'up/repeated', data);
   });
 
@@ -93,7 +114,12 @@ describe('chunked upload: PATCH with Content-Range', () => {
     const data = randomBlob(20);
     const location = await startUpload(berth.app, 'up/final-out-of-order');
     assertProgress(await patchUpload(berth.app, location, data.subarray(0, 10), '0-9'), 202, location, '0-9');
-    const res = await berth.app.inject({ method: 'PUT', url: `${location}?digest=${digestOf(data)}`, headers: { ...OCTET_STREAM, 'content-range': '12-21' }, payload: data.subarray(10) });
+    const res = await berth.app.inject({
+      method: 'PUT',
+      url: `${location}?digest=${digestOf(data)}`,
+      headers: { ...OCTET_STREAM, 'content-range': '12-21' },
+      payload: data.subarray(10),
+    });
     assertError(res, 416, 'RANGE_INVALID');
     assert.equal(res.headers.range, '0-9');
     assert.equal(res.headers.location, location);
@@ -112,7 +138,18 @@ describe('chunked upload: PATCH with Content-Range', () => {
   test('a Content-Range whose total it does not fit in, or with numbers out of range, is 416 and writes nothing', async () => {
     const data = randomBlob(100);
     const location = await startUpload(berth.app, 'up/bad-total');
-    for (const contentRange of ['0-99/5', 'bytes 0-99/99', '0-99/0', '0-99/-1', '0-99/x', '0-99/1000000000000000000000', '0-9999999999999999999', '-1-98', '99-0', '0x0-99']) {
+    for (const contentRange of [
+      '0-99/5',
+      'bytes 0-99/99',
+      '0-99/0',
+      '0-99/-1',
+      '0-99/x',
+      '0-99/1000000000000000000000',
+      '0-9999999999999999999',
+      '-1-98',
+      '99-0',
+      '0x0-99',
+    ]) {
       const res = await patchUpload(berth.app, location, data, contentRange);
       assertError(res, 416, 'RANGE_INVALID');
     }
@@ -127,8 +164,16 @@ describe('chunked upload: PATCH with Content-Range', () => {
   test('a Content-Length that is negative, not a number, or beyond a safe integer is 400, never 5xx', async () => {
     const location = await startUpload(berth.app, 'up/bad-length');
     for (const length of ['-1', '1e3', '99999999999999999999']) {
-      const res = await berth.app.inject({ method: 'PATCH', url: location, headers: { ...OCTET_STREAM, 'content-length': length, 'content-range': '0-9' }, payload: randomBlob(10) });
-      assert.ok(res.statusCode >= 400 && res.statusCode < 500, `Content-Length ${length}: ${res.statusCode} ${res.body}`);
+      const res = await berth.app.inject({
+        method: 'PATCH',
+        url: location,
+        headers: { ...OCTET_STREAM, 'content-length': length, 'content-range': '0-9' },
+        payload: randomBlob(10),
+      });
+      assert.ok(
+        res.statusCode >= 400 && res.statusCode < 500,
+        `Content-Length ${length}: ${res.statusCode} ${res.body}`,
+      );
     }
     assertProgress(await berth.app.inject({ url: location }), 204, location, '0-0');
   });
@@ -161,7 +206,10 @@ describe('concurrent requests', () => {
   test('two PATCHes of the same chunk at once: one is accepted, the other is 416', async () => {
     const data = randomBlob(64 * 1024);
     const location = await startUpload(berth.app, 'up/race');
-    const answers = await Promise.all([patchUpload(berth.app, location, data, `0-${data.length - 1}`), patchUpload(berth.app, location, data, `0-${data.length - 1}`)]);
+    const answers = await Promise.all([
+      patchUpload(berth.app, location, data, `0-${data.length - 1}`),
+      patchUpload(berth.app, location, data, `0-${data.length - 1}`),
+    ]);
     assert.deepEqual(answers.map((r) => r.statusCode).sort(), [202, 416]);
     const loser = answers.find((r) => r.statusCode === 416)!;
     assert.equal(loser.headers.range, `0-${data.length - 1}`, 'the 416 tells the true end of the upload');
@@ -174,7 +222,16 @@ describe('concurrent requests', () => {
   test('the same blob pushed into several repositories at once', async () => {
     const data = randomBlob(100_000);
     const names = ['up/same-1', 'up/same-2', 'up/same-3'];
-    const answers = await Promise.all(names.map((n) => berth.app.inject({ method: 'POST', url: `/v2/${n}/blobs/uploads/?digest=${digestOf(data)}`, headers: OCTET_STREAM, payload: data })));
+    const answers = await Promise.all(
+      names.map((n) =>
+        berth.app.inject({
+          method: 'POST',
+          url: `/v2/${n}/blobs/uploads/?digest=${digestOf(data)}`,
+          headers: OCTET_STREAM,
+          payload: data,
+        }),
+      ),
+    );
     for (const [i, res] of answers.entries()) assertBlobCreated(res, names[i]!, digestOf(data));
     for (const n of names) await assertBlob(berth.app, n, data);
   });

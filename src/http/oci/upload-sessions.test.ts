@@ -4,8 +4,23 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { startBerth, tempDir, type TestBerth } from '../../testing/server.js';
-import { API_VERSION, assertError, assertHeadStatus, digestOf, OCTET_STREAM, randomBlob, startUpload } from '../../testing/registry-client.js';
-import { assertBlob, assertBlobCreated, assertNoBlob, assertProgress, patchUpload, putUpload } from '../../testing/upload-client.js';
+import {
+  API_VERSION,
+  assertError,
+  assertHeadStatus,
+  digestOf,
+  OCTET_STREAM,
+  randomBlob,
+  startUpload,
+} from '../../testing/registry-client.js';
+import {
+  assertBlob,
+  assertBlobCreated,
+  assertNoBlob,
+  assertProgress,
+  patchUpload,
+  putUpload,
+} from '../../testing/upload-client.js';
 import { useInjectedBerth } from '../../testing/injected-berth.js';
 
 const berth = useInjectedBerth();
@@ -47,18 +62,35 @@ describe('upload status, cancel and ownership', () => {
     assertError(await putUpload(berth.app, foreign, digestOf(data), data.subarray(5)), 404, 'BLOB_UPLOAD_UNKNOWN');
     assertError(await berth.app.inject({ method: 'DELETE', url: foreign }), 404, 'BLOB_UPLOAD_UNKNOWN');
     assertProgress(await berth.app.inject({ url: location }), 204, location, '0-4');
-    assertBlobCreated(await putUpload(berth.app, location, digestOf(data), data.subarray(5)), 'up/owner', digestOf(data));
+    assertBlobCreated(
+      await putUpload(berth.app, location, digestOf(data), data.subarray(5)),
+      'up/owner',
+      digestOf(data),
+    );
     await assertNoBlob(berth.app, 'up/other', digestOf(data));
   });
 
   test('malformed and unknown upload ids are BLOB_UPLOAD_UNKNOWN', async () => {
     await startUpload(berth.app, 'up/ids');
     // ('..' and '%2e%2e' never reach the server through inject, which normalises the URL: uploads-socket.test.ts sends them.)
-    const ids = ['not-a-uuid', '00000000-0000-0000-0000-000000000000', 'ABCDEF01-2345-6789-ABCD-EF0123456789', 'a'.repeat(300), 'x%2Fy', '..a', `${'0'.repeat(8)}-0000-0000-0000-00000000000g`];
+    const ids = [
+      'not-a-uuid',
+      '00000000-0000-0000-0000-000000000000',
+      'ABCDEF01-2345-6789-ABCD-EF0123456789',
+      'a'.repeat(300),
+      'x%2Fy',
+      '..a',
+      `${'0'.repeat(8)}-0000-0000-0000-00000000000g`,
+    ];
     for (const id of ids) {
       const url = `/v2/up/ids/blobs/uploads/${id}`;
       for (const method of ['GET', 'PATCH', 'PUT', 'DELETE'] as const) {
-        const res = await berth.app.inject({ method, url: method === 'PUT' ? `${url}?digest=${digestOf('')}` : url, headers: OCTET_STREAM, payload: 'x' });
+        const res = await berth.app.inject({
+          method,
+          url: method === 'PUT' ? `${url}?digest=${digestOf('')}` : url,
+          headers: OCTET_STREAM,
+          payload: 'x',
+        });
         assertError(res, 404, 'BLOB_UPLOAD_UNKNOWN');
       }
     }
@@ -93,7 +125,12 @@ describe('resuming after a restart', () => {
       let location: string;
       try {
         location = await startUpload(first.berth.app, 'up/restart');
-        assertProgress(await patchUpload(first.berth.app, location, data.subarray(0, 1_000_000), '0-999999'), 202, location, '0-999999');
+        assertProgress(
+          await patchUpload(first.berth.app, location, data.subarray(0, 1_000_000), '0-999999'),
+          202,
+          location,
+          '0-999999',
+        );
       } finally {
         await first.close();
         first = undefined;
@@ -106,8 +143,17 @@ describe('resuming after a restart', () => {
         const repeated = await patchUpload(again, location, data.subarray(0, 10), '0-9');
         assertError(repeated, 416, 'RANGE_INVALID');
         assert.equal(repeated.headers.range, '0-999999');
-        assertProgress(await patchUpload(again, location, data.subarray(1_000_000, 2_000_000), '1000000-1999999'), 202, location, '0-1999999');
-        assertBlobCreated(await putUpload(again, location, digestOf(data), data.subarray(2_000_000)), 'up/restart', digestOf(data));
+        assertProgress(
+          await patchUpload(again, location, data.subarray(1_000_000, 2_000_000), '1000000-1999999'),
+          202,
+          location,
+          '0-1999999',
+        );
+        assertBlobCreated(
+          await putUpload(again, location, digestOf(data), data.subarray(2_000_000)),
+          'up/restart',
+          digestOf(data),
+        );
         await assertBlob(again, 'up/restart', data, digestOf(data));
       } finally {
         await second.close();
@@ -123,12 +169,21 @@ describe('resuming after a restart', () => {
       const data = randomBlob(5000);
       const first = await startBerth({ listen: false, dataDir });
       const location = await startUpload(first.berth.app, 'up/restart512');
-      assertProgress(await patchUpload(first.berth.app, location, data.subarray(0, 2500), '0-2499'), 202, location, '0-2499');
+      assertProgress(
+        await patchUpload(first.berth.app, location, data.subarray(0, 2500), '0-2499'),
+        202,
+        location,
+        '0-2499',
+      );
       await first.close();
       const second = await startBerth({ listen: false, dataDir });
       try {
         const digest = digestOf(data, 'sha512');
-        assertBlobCreated(await putUpload(second.berth.app, location, digest, data.subarray(2500)), 'up/restart512', digest);
+        assertBlobCreated(
+          await putUpload(second.berth.app, location, digest, data.subarray(2500)),
+          'up/restart512',
+          digest,
+        );
         await assertBlob(second.berth.app, 'up/restart512', data, digest);
       } finally {
         await second.close();
@@ -145,7 +200,12 @@ describe('size limit', () => {
     try {
       const limited = small.berth.app;
       const data = randomBlob(1001);
-      const mono = await limited.inject({ method: 'POST', url: `/v2/up/limit/blobs/uploads/?digest=${digestOf(data)}`, headers: OCTET_STREAM, payload: data });
+      const mono = await limited.inject({
+        method: 'POST',
+        url: `/v2/up/limit/blobs/uploads/?digest=${digestOf(data)}`,
+        headers: OCTET_STREAM,
+        payload: data,
+      });
       assertError(mono, 413, 'SIZE_INVALID');
       assertHeadStatus(await limited.inject({ method: 'HEAD', url: `/v2/up/limit/blobs/${digestOf(data)}` }), 404);
       // The refused monolithic push's session was never named to the client: nothing of it is left.

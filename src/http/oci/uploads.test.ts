@@ -3,8 +3,22 @@
 // after a restart and the size limit: upload-sessions.test.ts.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertError, digestOf, OCTET_STREAM, pushBlob, randomBlob, startUpload } from '../../testing/registry-client.js';
-import { assertBlob, assertBlobCreated, assertNoBlob, assertProgress, patchUpload, putUpload } from '../../testing/upload-client.js';
+import {
+  assertError,
+  digestOf,
+  OCTET_STREAM,
+  pushBlob,
+  randomBlob,
+  startUpload,
+} from '../../testing/registry-client.js';
+import {
+  assertBlob,
+  assertBlobCreated,
+  assertNoBlob,
+  assertProgress,
+  patchUpload,
+  putUpload,
+} from '../../testing/upload-client.js';
 import { useInjectedBerth } from '../../testing/injected-berth.js';
 
 const berth = useInjectedBerth();
@@ -15,7 +29,12 @@ describe('monolithic upload: POST ?digest=', () => {
   test('201 with Location and Docker-Content-Digest; the blob is readable', async () => {
     const data = randomBlob(5000);
     const digest = digestOf(data);
-    const res = await berth.app.inject({ method: 'POST', url: `/v2/up/mono/blobs/uploads/?digest=${digest}`, headers: OCTET_STREAM, payload: data });
+    const res = await berth.app.inject({
+      method: 'POST',
+      url: `/v2/up/mono/blobs/uploads/?digest=${digest}`,
+      headers: OCTET_STREAM,
+      payload: data,
+    });
     assertBlobCreated(res, 'up/mono', digest);
     await assertBlob(berth.app, 'up/mono', data);
   });
@@ -23,7 +42,12 @@ describe('monolithic upload: POST ?digest=', () => {
   test('a digest that does not match the body is DIGEST_INVALID and nothing becomes visible', async () => {
     const data = randomBlob();
     const claimed = digestOf(randomBlob());
-    const res = await berth.app.inject({ method: 'POST', url: `/v2/up/mono-bad/blobs/uploads/?digest=${claimed}`, headers: OCTET_STREAM, payload: data });
+    const res = await berth.app.inject({
+      method: 'POST',
+      url: `/v2/up/mono-bad/blobs/uploads/?digest=${claimed}`,
+      headers: OCTET_STREAM,
+      payload: data,
+    });
     assert.deepEqual(assertError(res, 400, 'DIGEST_INVALID').detail, { expected: claimed, actual: digestOf(data) });
     await assertNoBlob(berth.app, 'up/mono-bad', claimed);
     await assertNoBlob(berth.app, 'up/mono-bad', digestOf(data));
@@ -31,7 +55,12 @@ describe('monolithic upload: POST ?digest=', () => {
 
   test('a malformed digest or an unknown algorithm is DIGEST_INVALID', async () => {
     for (const digest of ['sha256:abc', `sha256:${'G'.repeat(64)}`, `md5:${'a'.repeat(32)}`, 'nope']) {
-      const res = await berth.app.inject({ method: 'POST', url: `/v2/up/mono-bad/blobs/uploads/?digest=${digest}`, headers: OCTET_STREAM, payload: randomBlob() });
+      const res = await berth.app.inject({
+        method: 'POST',
+        url: `/v2/up/mono-bad/blobs/uploads/?digest=${digest}`,
+        headers: OCTET_STREAM,
+        payload: randomBlob(),
+      });
       assertError(res, 400, 'DIGEST_INVALID');
     }
   });
@@ -39,20 +68,52 @@ describe('monolithic upload: POST ?digest=', () => {
   test('a refused POST into a repository that does not exist does not create it', async () => {
     const catalog = async () => (await berth.app.inject({ url: '/v2/_catalog' })).json() as { repositories: string[] };
     const before = await catalog();
-    assertError(await berth.app.inject({ method: 'POST', url: '/v2/up/phantom/blobs/uploads/?digest=sha256:abc', headers: OCTET_STREAM, payload: 'x' }), 400, 'DIGEST_INVALID');
-    assertError(await berth.app.inject({ method: 'POST', url: `/v2/up/phantom/blobs/uploads/?digest=md5:${'a'.repeat(32)}`, headers: OCTET_STREAM, payload: 'x' }), 400, 'DIGEST_INVALID');
-    assertError(await berth.app.inject({ method: 'POST', url: '/v2/up/phantom/blobs/uploads/?mount=nope&from=up/mono' }), 400, 'DIGEST_INVALID');
+    assertError(
+      await berth.app.inject({
+        method: 'POST',
+        url: '/v2/up/phantom/blobs/uploads/?digest=sha256:abc',
+        headers: OCTET_STREAM,
+        payload: 'x',
+      }),
+      400,
+      'DIGEST_INVALID',
+    );
+    assertError(
+      await berth.app.inject({
+        method: 'POST',
+        url: `/v2/up/phantom/blobs/uploads/?digest=md5:${'a'.repeat(32)}`,
+        headers: OCTET_STREAM,
+        payload: 'x',
+      }),
+      400,
+      'DIGEST_INVALID',
+    );
+    assertError(
+      await berth.app.inject({ method: 'POST', url: '/v2/up/phantom/blobs/uploads/?mount=nope&from=up/mono' }),
+      400,
+      'DIGEST_INVALID',
+    );
     assert.deepEqual(await catalog(), before);
   });
 
   test('a sha512 digest is verified with sha512', async () => {
     const data = randomBlob(2000);
     const digest = digestOf(data, 'sha512');
-    const res = await berth.app.inject({ method: 'POST', url: `/v2/up/mono512/blobs/uploads/?digest=${digest}`, headers: OCTET_STREAM, payload: data });
+    const res = await berth.app.inject({
+      method: 'POST',
+      url: `/v2/up/mono512/blobs/uploads/?digest=${digest}`,
+      headers: OCTET_STREAM,
+      payload: data,
+    });
     assertBlobCreated(res, 'up/mono512', digest);
     await assertBlob(berth.app, 'up/mono512', data, digest);
     const wrong = digestOf(randomBlob(), 'sha512');
-    const bad = await berth.app.inject({ method: 'POST', url: `/v2/up/mono512/blobs/uploads/?digest=${wrong}`, headers: OCTET_STREAM, payload: data });
+    const bad = await berth.app.inject({
+      method: 'POST',
+      url: `/v2/up/mono512/blobs/uploads/?digest=${wrong}`,
+      headers: OCTET_STREAM,
+      payload: data,
+    });
     assertError(bad, 400, 'DIGEST_INVALID');
     await assertNoBlob(berth.app, 'up/mono512', wrong);
   });
@@ -97,12 +158,19 @@ describe('POST then PUT', () => {
     const data = randomBlob(100);
     assertProgress(await patchUpload(berth.app, location, data.subarray(0, 60), '0-59'), 202, location, '0-59');
     const missing = await putUpload(berth.app, location, undefined);
-    assert.equal(assertError(missing, 400, 'DIGEST_INVALID').message, 'the digest query parameter is required to complete an upload');
+    assert.equal(
+      assertError(missing, 400, 'DIGEST_INVALID').message,
+      'the digest query parameter is required to complete an upload',
+    );
     assertError(await putUpload(berth.app, location, ''), 400, 'DIGEST_INVALID');
     assertError(await putUpload(berth.app, location, 'sha256:123'), 400, 'DIGEST_INVALID');
     assertError(await putUpload(berth.app, location, `sha1:${'a'.repeat(40)}`), 400, 'DIGEST_INVALID');
     assertProgress(await berth.app.inject({ url: location }), 204, location, '0-59');
-    assertBlobCreated(await putUpload(berth.app, location, digestOf(data), data.subarray(60)), 'up/put-nodigest', digestOf(data));
+    assertBlobCreated(
+      await putUpload(berth.app, location, digestOf(data), data.subarray(60)),
+      'up/put-nodigest',
+      digestOf(data),
+    );
     await assertBlob(berth.app, 'up/put-nodigest', data);
   });
 

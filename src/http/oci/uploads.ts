@@ -9,16 +9,22 @@ function uploadLocation(name: string, id: string): string {
 }
 
 function sendProgress(reply: FastifyReply, status: UploadStatus, code: number) {
-  return reply.code(code).headers({
-    Location: uploadLocation(status.name, status.id),
-    Range: progressRange(status.size),
-    'Docker-Upload-UUID': status.id,
-    'Content-Length': 0,
-  }).send();
+  return reply
+    .code(code)
+    .headers({
+      Location: uploadLocation(status.name, status.id),
+      Range: progressRange(status.size),
+      'Docker-Upload-UUID': status.id,
+      'Content-Length': 0,
+    })
+    .send();
 }
 
 function sendBlobCreated(reply: FastifyReply, name: string, digest: string) {
-  return reply.code(201).headers({ Location: `/v2/${name}/blobs/${digest}`, 'Docker-Content-Digest': digest, 'Content-Length': 0 }).send();
+  return reply
+    .code(201)
+    .headers({ Location: `/v2/${name}/blobs/${digest}`, 'Docker-Content-Digest': digest, 'Content-Length': 0 })
+    .send();
 }
 
 export const startUpload: Handler = async (exchange) => {
@@ -38,7 +44,12 @@ export const startUpload: Handler = async (exchange) => {
 };
 
 /** A chunk out of order (416 with the upload's Range) also names the upload, so the client can resume there. */
-async function locatingRangeErrors<T>(reply: FastifyReply, name: string, id: string, work: () => Promise<T>): Promise<T> {
+async function locatingRangeErrors<T>(
+  reply: FastifyReply,
+  name: string,
+  id: string,
+  work: () => Promise<T>,
+): Promise<T> {
   try {
     return await work();
   } catch (err) {
@@ -50,14 +61,18 @@ async function locatingRangeErrors<T>(reply: FastifyReply, name: string, id: str
 }
 
 export const patchUpload: Handler = async ({ request, reply, services, ctx, name, target }) => {
-  const status = await locatingRangeErrors(reply, name, target, () => services.uploads.append(ctx, name, target, requestChunk(request)));
+  const status = await locatingRangeErrors(reply, name, target, () =>
+    services.uploads.append(ctx, name, target, requestChunk(request)),
+  );
   return sendProgress(reply, status, 202);
 };
 
 export const putUpload: Handler = async (exchange) => {
   const { request, reply, services, ctx, name, target } = exchange;
   const chunk = requestChunk(request);
-  const digest = await locatingRangeErrors(reply, name, target, () => services.uploads.complete(ctx, name, target, queryValue(exchange, 'digest'), chunk));
+  const digest = await locatingRangeErrors(reply, name, target, () =>
+    services.uploads.complete(ctx, name, target, queryValue(exchange, 'digest'), chunk),
+  );
   return sendBlobCreated(reply, name, digest);
 };
 

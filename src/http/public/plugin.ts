@@ -42,7 +42,10 @@ function grants(claims: RegistryTokenClaims, name: string, action: 'pull' | 'pus
 function checkScope(request: FastifyRequest, claims: RegistryTokenClaims, name: string): void {
   const action = request.method === 'GET' || request.method === 'HEAD' ? 'pull' : 'push';
   if (!grants(claims, name, action)) {
-    throw new RegistryError('UNAUTHORIZED', `the bearer token does not grant ${action} on ${name}: get one for scope repository:${name}:${action === 'pull' ? 'pull' : 'pull,push'} from the token endpoint`);
+    throw new RegistryError(
+      'UNAUTHORIZED',
+      `the bearer token does not grant ${action} on ${name}: get one for scope repository:${name}:${action === 'pull' ? 'pull' : 'pull,push'} from the token endpoint`,
+    );
   }
   const query = request.query as Record<string, unknown>;
   const from = query.from;
@@ -71,7 +74,10 @@ export async function publicRegistryPlugin(app: FastifyInstance, options: Public
     if (reply.statusCode === 401 && request.url.startsWith('/v2')) {
       const host = hostOf(request);
       const scope = scopeOf(request);
-      reply.header('WWW-Authenticate', `Bearer realm="${request.protocol}://${host}/token",service="${host}"${scope ? `,scope="${scope}"` : ''}`);
+      reply.header(
+        'WWW-Authenticate',
+        `Bearer realm="${request.protocol}://${host}/token",service="${host}"${scope ? `,scope="${scope}"` : ''}`,
+      );
     }
     // Locations and links name the repository as clients do: with its alias.
     const alias = (request as WithAlias)[ALIAS_OF];
@@ -90,25 +96,46 @@ export async function publicRegistryPlugin(app: FastifyInstance, options: Public
     async context(request) {
       const authorization = request.headers.authorization;
       const bearer = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
-      if (!bearer) throw new RegistryError('UNAUTHORIZED', 'a bearer token is needed: get one from the token endpoint (anonymously for pulls)');
+      if (!bearer)
+        throw new RegistryError(
+          'UNAUTHORIZED',
+          'a bearer token is needed: get one from the token endpoint (anonymously for pulls)',
+        );
       const claims = options.tokens.verify(bearer[1]!);
-      if (!claims) throw new RegistryError('UNAUTHORIZED', 'the bearer token is invalid or expired: get another from the token endpoint');
-      const principal: Principal = claims.key && claims.account ? await options.authenticator.keyPrincipal({ key: claims.key, account: claims.account }) : ANONYMOUS;
+      if (!claims)
+        throw new RegistryError(
+          'UNAUTHORIZED',
+          'the bearer token is invalid or expired: get another from the token endpoint',
+        );
+      const principal: Principal =
+        claims.key && claims.account
+          ? await options.authenticator.keyPrincipal({ key: claims.key, account: claims.account })
+          : ANONYMOUS;
       (request as WithAlias)[CLAIMS_OF] = claims;
       return { principal, accountId: '', facts: requestFacts(request) };
     },
     async route(request, route, ctx, name) {
       if (route === 'base') return { ctx, name };
-      if (route === 'catalog') throw new RegistryError('UNSUPPORTED', 'the public registry has no catalog: search the gallery', undefined, { status: 404 });
+      if (route === 'catalog')
+        throw new RegistryError('UNSUPPORTED', 'the public registry has no catalog: search the gallery', undefined, {
+          status: 404,
+        });
       checkScope(request, (request as WithAlias)[CLAIMS_OF]!, name);
       const slash = name.indexOf('/');
       const alias = slash === -1 ? name : name.slice(0, slash);
       const accountId = slash === -1 ? undefined : await options.aliases.resolve(alias);
-      if (!accountId) throw new RegistryError('NAME_UNKNOWN', `no public repository is called '${name}': a reference is <alias>/<repository>`, { name });
+      if (!accountId)
+        throw new RegistryError(
+          'NAME_UNKNOWN',
+          `no public repository is called '${name}': a reference is <alias>/<repository>`,
+          { name },
+        );
       (request as WithAlias)[ALIAS_OF] = alias;
       const routed = { ctx: { ...ctx, accountId: publicRegistryKey(accountId) }, name: name.slice(slash + 1) };
-      if (route === 'manifest' && request.method === 'GET') await options.limiter.pull(ctx.principal, clientIp(request));
-      if (route === 'blob' && (request.method === 'GET' || request.method === 'HEAD')) await options.limiter.blobRead(ctx.principal, clientIp(request));
+      if (route === 'manifest' && request.method === 'GET')
+        await options.limiter.pull(ctx.principal, clientIp(request));
+      if (route === 'blob' && (request.method === 'GET' || request.method === 'HEAD'))
+        await options.limiter.blobRead(ctx.principal, clientIp(request));
       return routed;
     },
   });

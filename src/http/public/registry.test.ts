@@ -17,7 +17,12 @@ describe('public registry', () => {
   let digest: string;
 
   before(async () => {
-    server = await startBerth({ settings: { auth: { mode: 'iam' }, public: { rateLimit: { windowSeconds: WINDOW_S, anonymousPulls: 3, authenticatedPulls: 50 } } } });
+    server = await startBerth({
+      settings: {
+        auth: { mode: 'iam' },
+        public: { rateLimit: { windowSeconds: WINDOW_S, anonymousPulls: 3, authenticatedPulls: 50 } },
+      },
+    });
     publicUrl = server.berth.publicUrl();
     await publicApi(server.berth.app, 'CreateRepository', { repositoryName: 'web/server' });
     alias = (await publicApi(server.berth.app, 'DescribeRegistries')).registries[0].aliases[0].name;
@@ -28,7 +33,10 @@ describe('public registry', () => {
   after(() => server.close());
 
   const manifest = (token: string | undefined, reference = `${alias}/web/server`, tag = '1.0', method = 'GET') =>
-    fetch(`${publicUrl}/v2/${reference}/manifests/${tag}`, { method, headers: { accept: MediaTypes.ociManifest, ...(token && { authorization: `Bearer ${token}` }) } });
+    fetch(`${publicUrl}/v2/${reference}/manifests/${tag}`, {
+      method,
+      headers: { accept: MediaTypes.ociManifest, ...(token && { authorization: `Bearer ${token}` }) },
+    });
 
   it('answers a request without a token with a Bearer challenge naming the token endpoint and scope', async () => {
     const base = await fetch(`${publicUrl}/v2/`);
@@ -37,7 +45,10 @@ describe('public registry', () => {
     assert.equal(base.headers.get('www-authenticate'), `Bearer realm="http://${host}/token",service="${host}"`);
     const pull = await manifest(undefined);
     assert.equal(pull.status, 401);
-    assert.equal(pull.headers.get('www-authenticate'), `Bearer realm="http://${host}/token",service="${host}",scope="repository:${alias}/web/server:pull"`);
+    assert.equal(
+      pull.headers.get('www-authenticate'),
+      `Bearer realm="http://${host}/token",service="${host}",scope="repository:${alias}/web/server:pull"`,
+    );
     const forged = await manifest('eyJ2IjoxfQ.bm90LWEtc2lnbmF0dXJl');
     assert.equal(forged.status, 401);
     assert.equal(((await forged.json()) as { errors: { code: string }[] }).errors[0]!.code, 'UNAUTHORIZED');
@@ -49,16 +60,23 @@ describe('public registry', () => {
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('docker-content-digest'), digest);
     const body = (await res.json()) as { layers: { digest: string }[] };
-    const blob = await fetch(`${publicUrl}/v2/${alias}/web/server/blobs/${body.layers[0]!.digest}`, { headers: { authorization: `Bearer ${token}` } });
+    const blob = await fetch(`${publicUrl}/v2/${alias}/web/server/blobs/${body.layers[0]!.digest}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     assert.equal(blob.status, 200);
     assert.equal((await blob.arrayBuffer()).byteLength, 512);
-    const tags = await fetch(`${publicUrl}/v2/${alias}/web/server/tags/list`, { headers: { authorization: `Bearer ${token}` } });
+    const tags = await fetch(`${publicUrl}/v2/${alias}/web/server/tags/list`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     assert.deepEqual(await tags.json(), { name: 'web/server', tags: ['1.0'] });
   });
 
   it('refuses anonymous pushes, and never serves a private repository or the catalog', async () => {
     const token = await bearerToken(publicUrl, `repository:${alias}/web/server:pull,push`);
-    const push = await fetch(`${publicUrl}/v2/${alias}/web/server/blobs/uploads/`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    const push = await fetch(`${publicUrl}/v2/${alias}/web/server/blobs/uploads/`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
     assert.equal(push.status, 401);
     assert.match(push.headers.get('www-authenticate')!, /scope="repository:[^"]+:pull,push"/);
     const del = await manifest(token, `${alias}/web/server`, digest, 'DELETE');
@@ -66,34 +84,75 @@ describe('public registry', () => {
     assert.equal((await manifest(token)).status, 200, 'the image is still there');
 
     // A private repository of the same account, with an image: not reachable through the public registry.
-    const privatePassword = (await (await import('../../testing/api-client.js')).registryPassword(server.berth.app));
-    const privateRes = await fetch(`${server.url}/v2/web/private/blobs/uploads/?digest=sha256:${'0'.repeat(64)}`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`AWS:${privatePassword}`).toString('base64')}` }, body: Buffer.alloc(0) });
+    const privatePassword = await (await import('../../testing/api-client.js')).registryPassword(server.berth.app);
+    const privateRes = await fetch(`${server.url}/v2/web/private/blobs/uploads/?digest=sha256:${'0'.repeat(64)}`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`AWS:${privatePassword}`).toString('base64')}` },
+      body: Buffer.alloc(0),
+    });
     assert.ok([201, 400].includes(privateRes.status), `private push: ${privateRes.status}`);
-    assert.ok(await server.berth.store.repositories.get(server.berth.accountId, 'web/private'), 'the private repository exists');
+    assert.ok(
+      await server.berth.store.repositories.get(server.berth.accountId, 'web/private'),
+      'the private repository exists',
+    );
     // With a token for its scope: what answers is the registry, not the token's scope.
-    const hidden = await manifest(await bearerToken(publicUrl, `repository:${alias}/web/private:pull`), `${alias}/web/private`, 'latest');
+    const hidden = await manifest(
+      await bearerToken(publicUrl, `repository:${alias}/web/private:pull`),
+      `${alias}/web/private`,
+      'latest',
+    );
     assert.equal(hidden.status, 404);
     const hiddenError = ((await hidden.json()) as { errors: { code: string; message: string }[] }).errors[0]!;
     assert.equal(hiddenError.code, 'NAME_UNKNOWN');
-    assert.match(hiddenError.message, new RegExp(`registry with id '${server.berth.accountId}'`), 'named by account id, not by the key it is kept under');
-    assert.equal((await fetch(`${server.url}/v2/web/private/tags/list`)).status, 401, 'the private registry wants credentials');
-    assert.equal((await fetch(`${publicUrl}/v2/_catalog`, { headers: { authorization: `Bearer ${token}` } })).status, 404);
-    assert.equal((await manifest(await bearerToken(publicUrl, 'repository:nosuchalias/web/server:pull'), 'nosuchalias/web/server')).status, 404);
+    assert.match(
+      hiddenError.message,
+      new RegExp(`registry with id '${server.berth.accountId}'`),
+      'named by account id, not by the key it is kept under',
+    );
+    assert.equal(
+      (await fetch(`${server.url}/v2/web/private/tags/list`)).status,
+      401,
+      'the private registry wants credentials',
+    );
+    assert.equal(
+      (await fetch(`${publicUrl}/v2/_catalog`, { headers: { authorization: `Bearer ${token}` } })).status,
+      404,
+    );
+    assert.equal(
+      (await manifest(await bearerToken(publicUrl, 'repository:nosuchalias/web/server:pull'), 'nosuchalias/web/server'))
+        .status,
+      404,
+    );
   });
 
   it('exchanges only a valid registry password for a push token', async () => {
-    const res = await fetch(`${publicUrl}/token?scope=repository:${alias}/web/server:push`, { headers: { authorization: `Basic ${Buffer.from('AWS:not-a-password').toString('base64')}` } });
+    const res = await fetch(`${publicUrl}/token?scope=repository:${alias}/web/server:push`, {
+      headers: { authorization: `Basic ${Buffer.from('AWS:not-a-password').toString('base64')}` },
+    });
     assert.equal(res.status, 401);
     assert.equal(((await res.json()) as { errors: { code: string }[] }).errors[0]!.code, 'UNAUTHORIZED');
-    const good = await fetch(`${publicUrl}/token?scope=repository:${alias}/web/server:pull,push`, { headers: { authorization: `Basic ${Buffer.from(`AWS:${password}`).toString('base64')}` } });
+    const good = await fetch(`${publicUrl}/token?scope=repository:${alias}/web/server:pull,push`, {
+      headers: { authorization: `Basic ${Buffer.from(`AWS:${password}`).toString('base64')}` },
+    });
     const body = (await good.json()) as { token: string; access_token: string; expires_in: number; issued_at: string };
     assert.equal(body.token, body.access_token);
     assert.equal(body.expires_in, 300);
     // An upload's Location names the repository with its alias, as the client addressed it.
-    const start = await fetch(`${publicUrl}/v2/${alias}/web/server/blobs/uploads/`, { method: 'POST', headers: { authorization: `Bearer ${body.token}` } });
+    const start = await fetch(`${publicUrl}/v2/${alias}/web/server/blobs/uploads/`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${body.token}` },
+    });
     assert.equal(start.status, 202);
     assert.match(start.headers.get('location')!, new RegExp(`^/v2/${alias}/web/server/blobs/uploads/`));
-    assert.equal((await fetch(`${publicUrl}${start.headers.get('location')}`, { method: 'DELETE', headers: { authorization: `Bearer ${body.token}` } })).status, 204);
+    assert.equal(
+      (
+        await fetch(`${publicUrl}${start.headers.get('location')}`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${body.token}` },
+        })
+      ).status,
+      204,
+    );
   });
 
   it('limits anonymous pulls per address with 429 and Retry-After, recovers in the next window, and lets credentials pull more', async () => {

@@ -20,14 +20,24 @@ describe('public registry token scopes', () => {
     await publicApi(server.berth.app, 'CreateRepository', { repositoryName: 'scoped/other' });
     alias = (await publicApi(server.berth.app, 'DescribeRegistries')).registries[0].aliases[0].name;
     password = await publicPassword(server.berth.app);
-    await pushPublicImage(publicUrl, await bearerToken(publicUrl, `repository:${alias}/scoped/app:pull,push`, password), `${alias}/scoped/app`, '1');
+    await pushPublicImage(
+      publicUrl,
+      await bearerToken(publicUrl, `repository:${alias}/scoped/app:pull,push`, password),
+      `${alias}/scoped/app`,
+      '1',
+    );
   });
   after(() => server.close());
 
   const startUpload = (token: string, repository = 'scoped/app') =>
-    fetch(`${publicUrl}/v2/${alias}/${repository}/blobs/uploads/`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    fetch(`${publicUrl}/v2/${alias}/${repository}/blobs/uploads/`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
   const getManifest = (token: string, repository = 'scoped/app') =>
-    fetch(`${publicUrl}/v2/${alias}/${repository}/manifests/1`, { headers: { authorization: `Bearer ${token}`, accept: MediaTypes.ociManifest } });
+    fetch(`${publicUrl}/v2/${alias}/${repository}/manifests/1`, {
+      headers: { authorization: `Bearer ${token}`, accept: MediaTypes.ociManifest },
+    });
 
   async function assertRefused(res: Response, scope: string): Promise<void> {
     assert.equal(res.status, 401, await res.clone().text());
@@ -38,7 +48,11 @@ describe('public registry token scopes', () => {
   it('a token for pull (of a caller who may push) cannot start an upload or put a manifest', async () => {
     const pull = await bearerToken(publicUrl, `repository:${alias}/scoped/app:pull`, password);
     await assertRefused(await startUpload(pull), `repository:${alias}/scoped/app:pull,push`);
-    const put = await fetch(`${publicUrl}/v2/${alias}/scoped/app/manifests/2`, { method: 'PUT', headers: { authorization: `Bearer ${pull}`, 'content-type': MediaTypes.ociManifest }, body: '{}' });
+    const put = await fetch(`${publicUrl}/v2/${alias}/scoped/app/manifests/2`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${pull}`, 'content-type': MediaTypes.ociManifest },
+      body: '{}',
+    });
     await assertRefused(put, `repository:${alias}/scoped/app:pull,push`);
     assert.equal((await getManifest(pull)).status, 200, 'it pulls');
   });

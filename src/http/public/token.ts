@@ -20,23 +20,44 @@ function scopes(query: Record<string, string | string[] | undefined>): string[] 
 export function grant(asked: string[], authenticated: boolean): GrantedAccess[] {
   return asked.map((scope) => {
     const match = SCOPE.exec(scope);
-    if (!match) throw new RegistryError('UNSUPPORTED', `unsupported scope '${scope}': use repository:<alias>/<repository>:pull or :pull,push`, undefined, { status: 400 });
+    if (!match)
+      throw new RegistryError(
+        'UNSUPPORTED',
+        `unsupported scope '${scope}': use repository:<alias>/<repository>:pull or :pull,push`,
+        undefined,
+        { status: 400 },
+      );
     const allowed = authenticated ? ['pull', 'push'] : ['pull'];
     const actions = match[2]!.split(',').filter((a) => allowed.includes(a));
     return { type: 'repository' as const, name: match[1]!, actions };
   });
 }
 
-export async function tokenRoute(app: FastifyInstance, options: { tokens: RegistryTokenService; authenticator: Authenticator }): Promise<void> {
+export async function tokenRoute(
+  app: FastifyInstance,
+  options: { tokens: RegistryTokenService; authenticator: Authenticator },
+): Promise<void> {
   app.get('/token', async (request: FastifyRequest, reply: FastifyReply) => {
     try {
       const principal = await options.authenticator.basic(request.headers.authorization);
       const access = grant(scopes(request.query as Record<string, string | string[]>), principal.kind !== 'anonymous');
-      const issued = options.tokens.issue(principal.kind !== 'anonymous' ? { key: principal.accessKeyId, account: principal.accountId, access } : { access });
-      return reply.header('Cache-Control', 'no-store').send({ token: issued.token, access_token: issued.token, expires_in: issued.expiresIn, issued_at: issued.issuedAt });
+      const issued = options.tokens.issue(
+        principal.kind !== 'anonymous'
+          ? { key: principal.accessKeyId, account: principal.accountId, access }
+          : { access },
+      );
+      return reply
+        .header('Cache-Control', 'no-store')
+        .send({
+          token: issued.token,
+          access_token: issued.token,
+          expires_in: issued.expiresIn,
+          issued_at: issued.issuedAt,
+        });
     } catch (err) {
       // A bad password is refused here, not turned into an anonymous token: the client must know.
-      if (err instanceof RegistryError && err.status === 401) reply.header('WWW-Authenticate', 'Basic realm="Berth public registry"');
+      if (err instanceof RegistryError && err.status === 401)
+        reply.header('WWW-Authenticate', 'Basic realm="Berth public registry"');
       return renderError(err, request, reply);
     }
   });

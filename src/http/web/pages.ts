@@ -5,7 +5,10 @@ import type { RepositoryCard, RepositoryPage, SearchQuery } from '../../gallery/
 import type { SortOrder } from '../../gallery/search.js';
 
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return value.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 const e = escapeHtml;
@@ -43,7 +46,9 @@ function logo(card: RepositoryCard, big = false): string {
 }
 
 function chips(values: string[]): string {
-  return values.length ? `<div class="chips">${values.map((v) => `<span class="chip">${e(v)}</span>`).join('')}</div>` : '';
+  return values.length
+    ? `<div class="chips">${values.map((v) => `<span class="chip">${e(v)}</span>`).join('')}</div>`
+    : '';
 }
 
 function cardHtml(card: RepositoryCard): string {
@@ -53,14 +58,33 @@ ${card.lastPushedAt !== null ? `<p class="pushed muted">Pushed ${formatDate(card
 }
 
 function cards(list: RepositoryCard[], empty: string): string {
-  return list.length ? `<div class="cards">${list.map(cardHtml).join('')}</div>` : `<div class="empty">${e(empty)}</div>`;
+  return list.length
+    ? `<div class="cards">${list.map(cardHtml).join('')}</div>`
+    : `<div class="empty">${e(empty)}</div>`;
 }
 
-export function searchPage(query: SearchQuery, result: { items: RepositoryCard[]; total: number; nextOffset?: number }, offset: number, limit: number): string {
-  const params = (o: number) => new URLSearchParams({ ...(query.text && { q: query.text }), ...(query.architecture && { architecture: query.architecture }), ...(query.operatingSystem && { os: query.operatingSystem }), ...(query.sort && { sort: query.sort }), ...(o > 0 && { offset: String(o) }) }).toString();
+export function searchPage(
+  query: SearchQuery,
+  result: { items: RepositoryCard[]; total: number; nextOffset?: number },
+  offset: number,
+  limit: number,
+): string {
+  const params = (o: number) =>
+    new URLSearchParams({
+      ...(query.text && { q: query.text }),
+      ...(query.architecture && { architecture: query.architecture }),
+      ...(query.operatingSystem && { os: query.operatingSystem }),
+      ...(query.sort && { sort: query.sort }),
+      ...(o > 0 && { offset: String(o) }),
+    }).toString();
   const sort = query.sort ?? (query.text ? 'relevance' : 'name');
-  const sorts: [SortOrder, string][] = [...(query.text ? [['relevance', 'Best match'] as [SortOrder, string]] : []), ['name', 'Name'], ['pushed', 'Recently pushed']];
-  const option = (value: string, selected: string | undefined) => `<option value="${e(value)}"${selected?.toLowerCase() === value.toLowerCase() ? ' selected' : ''}>${e(value)}</option>`;
+  const sorts: [SortOrder, string][] = [
+    ...(query.text ? [['relevance', 'Best match'] as [SortOrder, string]] : []),
+    ['name', 'Name'],
+    ['pushed', 'Recently pushed'],
+  ];
+  const option = (value: string, selected: string | undefined) =>
+    `<option value="${e(value)}"${selected?.toLowerCase() === value.toLowerCase() ? ' selected' : ''}>${e(value)}</option>`;
   const heading = query.text ? `Results for “${e(query.text)}”` : 'Public repositories';
   const pager = `<div class="pager"><span>${offset > 0 ? `<a href="/?${params(Math.max(0, offset - limit))}">← Previous</a>` : ''}</span><span>${result.nextOffset !== undefined ? `<a href="/?${params(result.nextOffset)}" rel="next">Next →</a>` : ''}</span></div>`;
   const body = `<h1>${heading}</h1><p class="muted">${result.total} ${result.total === 1 ? 'repository' : 'repositories'}</p>
@@ -73,10 +97,14 @@ ${cards(result.items, 'No public repository matches.')}${pager}`;
   return layout(query.text ? `Search: ${query.text}` : 'Search', body, query.text ?? '');
 }
 
-export function publisherPage(publisher: { alias: string; displayName: string; repositories: RepositoryCard[] }, sort: 'name' | 'pushed' = 'name'): string {
-  const sortLink = (value: 'name' | 'pushed', label: string) => value === sort
-    ? `<strong aria-current="true">${label}</strong>`
-    : `<a href="/publisher/${e(publisher.alias)}${value === 'name' ? '' : `?sort=${value}`}">${label}</a>`;
+export function publisherPage(
+  publisher: { alias: string; displayName: string; repositories: RepositoryCard[] },
+  sort: 'name' | 'pushed' = 'name',
+): string {
+  const sortLink = (value: 'name' | 'pushed', label: string) =>
+    value === sort
+      ? `<strong aria-current="true">${label}</strong>`
+      : `<a href="/publisher/${e(publisher.alias)}${value === 'name' ? '' : `?sort=${value}`}">${label}</a>`;
   const body = `<h1>${e(publisher.displayName || publisher.alias)}</h1><p class="muted">Publisher alias <code>${e(publisher.alias)}</code> · ${publisher.repositories.length} public ${publisher.repositories.length === 1 ? 'repository' : 'repositories'}</p>
 <h2>Repositories</h2><p class="sort" id="sort">Sort by: ${sortLink('name', 'Name')} · ${sortLink('pushed', 'Recently pushed')}</p>${cards(publisher.repositories, 'This publisher has no public repositories yet.')}`;
   return layout(publisher.displayName || publisher.alias, body);
@@ -86,8 +114,14 @@ export function repositoryPage(page: RepositoryPage, host: string): string {
   const { card } = page;
   // Only a tag that exists: `docker pull` without one asks for `latest`, which may not.
   const pull = page.pullTag !== undefined ? `docker pull ${host}/${card.reference}:${page.pullTag}` : undefined;
-  const rows = page.tags.map((t) => `<tr><td><strong>${e(t.tag)}</strong></td><td>${formatSize(t.size)}</td><td>${formatDate(t.image.createdAt)}</td><td class="digest"><code title="${e(t.image.digest)}">${e(t.image.digest.slice(0, 19))}…</code></td>
-<td><button class="ghost" type="button" data-copy="${e(`docker pull ${host}/${card.reference}:${t.tag}`)}" aria-label="Copy pull command for ${e(t.tag)}">Copy</button></td></tr>`).join('');
+  const rows = page.tags
+    .map(
+      (
+        t,
+      ) => `<tr><td><strong>${e(t.tag)}</strong></td><td>${formatSize(t.size)}</td><td>${formatDate(t.image.createdAt)}</td><td class="digest"><code title="${e(t.image.digest)}">${e(t.image.digest.slice(0, 19))}…</code></td>
+<td><button class="ghost" type="button" data-copy="${e(`docker pull ${host}/${card.reference}:${t.tag}`)}" aria-label="Copy pull command for ${e(t.tag)}">Copy</button></td></tr>`,
+    )
+    .join('');
   const body = `<div class="repo-head">${logo(card, true)}<div><h1>${e(card.name)}</h1>
 <p class="muted">by <a href="/publisher/${e(card.alias)}">${e(page.displayName || card.alias)}</a>${card.description ? ` · ${e(card.description)}` : ''}</p></div></div>
 <div class="layout"><div>
@@ -103,5 +137,8 @@ export function repositoryPage(page: RepositoryPage, host: string): string {
 }
 
 export function notFoundPage(what: string): string {
-  return layout('Not found', `<div class="empty"><h1>Not found</h1><p>${e(what)}</p><p><a href="/">Search the gallery</a></p></div>`);
+  return layout(
+    'Not found',
+    `<div class="empty"><h1>Not found</h1><p>${e(what)}</p><p><a href="/">Search the gallery</a></p></div>`,
+  );
 }

@@ -44,7 +44,14 @@ const fill = Buffer.prototype.fill;
  * Seals whole segments `first`.. from the start of `plain` (ciphertext then tag each) into `out`
  * (at least `count` sealed segments long); returns the view of what was sealed.
  */
-export function sealBatch(key: KeyObject, header: Header, plain: Uint8Array, first: number, count: number, out: Uint8Array): Uint8Array {
+export function sealBatch(
+  key: KeyObject,
+  header: Header,
+  plain: Uint8Array,
+  first: number,
+  count: number,
+  out: Uint8Array,
+): Uint8Array {
   if (out.length < count * SEALED_SEGMENT) throw new Error('the output is shorter than the sealed segments');
   for (let i = 0; i < count; i++) {
     const [body, tag] = sealSegmentParts(key, header, first + i, plain.subarray(i * SEGMENT, (i + 1) * SEGMENT), false);
@@ -63,7 +70,11 @@ export function sealBatch(key: KeyObject, header: Header, plain: Uint8Array, fir
 export class BufferPool<B extends ArrayBufferLike = ArrayBuffer> {
   private readonly free: B[] = [];
 
-  constructor(private readonly size: number, private readonly limit: number, private readonly make: (size: number) => B) {}
+  constructor(
+    private readonly size: number,
+    private readonly limit: number,
+    private readonly make: (size: number) => B,
+  ) {}
 
   take(): B {
     return this.free.pop() ?? this.make(this.size);
@@ -71,7 +82,8 @@ export class BufferPool<B extends ArrayBufferLike = ArrayBuffer> {
 
   /** Keeps `buffer` if it is of the pool's size and there is room (once, however often given). */
   give(buffer: ArrayBufferLike): void {
-    if (buffer.byteLength === this.size && this.free.length < this.limit && !this.free.includes(buffer as B)) this.free.push(buffer as B);
+    if (buffer.byteLength === this.size && this.free.length < this.limit && !this.free.includes(buffer as B))
+      this.free.push(buffer as B);
   }
 }
 
@@ -87,7 +99,11 @@ export function batchOf(view: Uint8Array, size: number): Uint8Array {
 export class InlineSealEngine implements SealEngine {
   private readonly outputs = new BufferPool(SEALED_BATCH, 8, localBuffer);
 
-  constructor(private readonly key: KeyObject, private readonly header: Header, private readonly onBytes?: (bytes: Uint8Array) => void) {}
+  constructor(
+    private readonly key: KeyObject,
+    private readonly header: Header,
+    private readonly onBytes?: (bytes: Uint8Array) => void,
+  ) {}
 
   batch(): Uint8Array {
     return new Uint8Array(BATCH);
@@ -95,7 +111,9 @@ export class InlineSealEngine implements SealEngine {
 
   async seal(batch: Uint8Array, length: number, fresh: number, first: number, count: number): Promise<Uint8Array> {
     if (fresh < length) this.onBytes?.(batch.subarray(fresh, length));
-    return count === 0 ? new Uint8Array(0) : sealBatch(this.key, this.header, batch, first, count, new Uint8Array(this.outputs.take()));
+    return count === 0
+      ? new Uint8Array(0)
+      : sealBatch(this.key, this.header, batch, first, count, new Uint8Array(this.outputs.take()));
   }
 
   release(sealed: Uint8Array): void {
@@ -127,10 +145,23 @@ export interface OpenEngine {
  * Opens the sealed segments in `bytes[0, length)` in place, each segment's plaintext moved down
  * to where the previous one's ended; returns the plaintext length.
  */
-export function openBatch(key: KeyObject, header: Header, bytes: Uint8Array, length: number, first: number, last: number): number {
+export function openBatch(
+  key: KeyObject,
+  header: Header,
+  bytes: Uint8Array,
+  length: number,
+  first: number,
+  last: number,
+): number {
   let plain = 0;
   for (let offset = 0, index = first; offset < length; offset += SEALED_SEGMENT, index++) {
-    const segment = openSegment(key, header, index, bytes.subarray(offset, Math.min(length, offset + SEALED_SEGMENT)), index === last);
+    const segment = openSegment(
+      key,
+      header,
+      index,
+      bytes.subarray(offset, Math.min(length, offset + SEALED_SEGMENT)),
+      index === last,
+    );
     copyBytes(bytes, plain, segment);
     plain += segment.length;
   }
@@ -141,7 +172,10 @@ const inlineBatches = new BufferPool(OPEN_BATCH, 16, localBuffer);
 
 /** Opens on this thread. */
 export class InlineOpenEngine implements OpenEngine {
-  constructor(private readonly key: KeyObject, private readonly header: Header) {}
+  constructor(
+    private readonly key: KeyObject,
+    private readonly header: Header,
+  ) {}
 
   batch(): Uint8Array {
     return new Uint8Array(inlineBatches.take());

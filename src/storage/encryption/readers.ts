@@ -16,7 +16,8 @@ export interface DataKey {
 
 /** The data key must be the one the file names; anything else is the wrong file or a swapped key. */
 export function checkKey(header: Header, key: DataKey): void {
-  if (header.dataKeyId !== key.id) throw new IntegrityError(`the file is sealed with data key ${header.dataKeyId}, not ${key.id}`);
+  if (header.dataKeyId !== key.id)
+    throw new IntegrityError(`the file is sealed with data key ${header.dataKeyId}, not ${key.id}`);
 }
 
 /** Segments `first`..`first + count - 1` opened (or opening): their plaintext, at the start of a batch of the engine's. */
@@ -98,7 +99,11 @@ export class DecryptingFile implements RandomAccessFile {
   private closed = false;
   private readonly last: number;
 
-  constructor(private readonly file: RandomAccessFile, private readonly engine: OpenEngine, readonly size: number) {
+  constructor(
+    private readonly file: RandomAccessFile,
+    private readonly engine: OpenEngine,
+    readonly size: number,
+  ) {
     this.last = segmentCount(size) - 1;
   }
 
@@ -300,7 +305,12 @@ const STREAM_BATCH = BATCH_SEGMENTS * SEALED_SEGMENT;
  * yielding bad bytes.
  */
 export async function* openSegments(
-  source: AsyncIterable<Uint8Array>, engine: OpenEngine, first: number, skip: number, length: number, last: number,
+  source: AsyncIterable<Uint8Array>,
+  engine: OpenEngine,
+  first: number,
+  skip: number,
+  length: number,
+  last: number,
 ): AsyncGenerator<Buffer> {
   let batch: Uint8Array | undefined = engine.batch();
   let filled = 0;
@@ -327,7 +337,7 @@ export async function* openSegments(
   };
   try {
     for await (const chunk of source) {
-      for (let offset = 0; offset < chunk.length && remaining > 0;) {
+      for (let offset = 0; offset < chunk.length && remaining > 0; ) {
         batch ??= engine.batch();
         const count = Math.min(STREAM_BATCH - filled, chunk.length - offset);
         copyBytes(batch, filled, chunk.subarray(offset, offset + count));
@@ -349,7 +359,11 @@ export async function* openSegments(
     if (remaining > 0) throw new IntegrityError(`stored blob ended ${remaining} bytes early`);
   } finally {
     // Stopped early (the reader went away, or a failure): batches still opening go back once done.
-    for (const open of opening) open.then((plain) => engine.release(batchOf(plain, OPEN_BATCH)), () => undefined);
+    for (const open of opening)
+      open.then(
+        (plain) => engine.release(batchOf(plain, OPEN_BATCH)),
+        () => undefined,
+      );
     if (batch) engine.release(batch);
     engine.close();
   }

@@ -41,7 +41,8 @@ export function newHeader(dataKeyId: Buffer): Header {
 }
 
 export function parseHeader(bytes: Buffer): Header {
-  if (bytes.length < HEADER || !bytes.subarray(0, 4).equals(MAGIC)) throw new IntegrityError('not an encrypted Berth file (bad header)');
+  if (bytes.length < HEADER || !bytes.subarray(0, 4).equals(MAGIC))
+    throw new IntegrityError('not an encrypted Berth file (bad header)');
   if (bytes[4] !== SEGMENT_SHIFT) throw new IntegrityError(`unsupported segment size 2^${bytes[4]}`);
   const header = Buffer.from(bytes.subarray(0, HEADER));
   return { noncePrefix: header.subarray(8, 16), dataKeyId: header.subarray(16, 32).toString('hex'), bytes: header };
@@ -55,7 +56,13 @@ function nonce(prefix: Buffer, index: number): Buffer {
 }
 
 /** Seals one segment (at most SEGMENT bytes of plaintext) as ciphertext and tag, written one after the other. */
-export function sealSegmentParts(key: KeyObject, header: Header, index: number, plaintext: Uint8Array, final: boolean): [Buffer, Buffer] {
+export function sealSegmentParts(
+  key: KeyObject,
+  header: Header,
+  index: number,
+  plaintext: Uint8Array,
+  final: boolean,
+): [Buffer, Buffer] {
   const cipher = createCipheriv('aes-256-gcm', key, nonce(header.noncePrefix, index), { authTagLength: TAG });
   cipher.setAAD(final ? FINAL : NOT_FINAL);
   const body = cipher.update(plaintext);
@@ -64,7 +71,13 @@ export function sealSegmentParts(key: KeyObject, header: Header, index: number, 
 }
 
 /** Seals one segment (at most SEGMENT bytes of plaintext). */
-export function sealSegment(key: KeyObject, header: Header, index: number, plaintext: Uint8Array, final: boolean): Buffer {
+export function sealSegment(
+  key: KeyObject,
+  header: Header,
+  index: number,
+  plaintext: Uint8Array,
+  final: boolean,
+): Buffer {
   const [body, tag] = sealSegmentParts(key, header, index, plaintext, final);
   return Buffer.concat([body, tag], body.length + TAG);
 }
@@ -108,7 +121,15 @@ export function sealAll(key: KeyObject, header: Header, plaintext: Uint8Array): 
   const count = segmentCount(plaintext.length);
   const parts: Buffer[] = [header.bytes];
   for (let i = 0; i < count; i++) {
-    parts.push(sealSegment(key, header, i, plaintext.subarray(i * SEGMENT, Math.min(plaintext.length, (i + 1) * SEGMENT)), i === count - 1));
+    parts.push(
+      sealSegment(
+        key,
+        header,
+        i,
+        plaintext.subarray(i * SEGMENT, Math.min(plaintext.length, (i + 1) * SEGMENT)),
+        i === count - 1,
+      ),
+    );
   }
   return Buffer.concat(parts);
 }
@@ -121,7 +142,15 @@ export function openAll(key: KeyObject, stored: Buffer): Buffer {
   const parts: Buffer[] = [];
   for (let i = 0; i < count; i++) {
     const start = HEADER + i * SEALED_SEGMENT;
-    parts.push(openSegment(key, header, i, stored.subarray(start, Math.min(stored.length, start + SEALED_SEGMENT)), i === count - 1));
+    parts.push(
+      openSegment(
+        key,
+        header,
+        i,
+        stored.subarray(start, Math.min(stored.length, start + SEALED_SEGMENT)),
+        i === count - 1,
+      ),
+    );
   }
   return Buffer.concat(parts, size);
 }

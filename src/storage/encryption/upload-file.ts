@@ -8,12 +8,29 @@
 // key derived from the data key, with the segment count as AAD. It counts only when its
 // segment count equals the data file's: a crash between the two writes leaves the whole
 // segments, and the client resends from there (as with an unencrypted partial chunk).
-import { createCipheriv, createDecipheriv, createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createSecretKey,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import type { FileWriter, StorageDriver } from '../driver.js';
 import { PathNotFoundError } from '../driver.js';
 import { openSegments, type DataKey } from './readers.js';
 import { BATCH, BATCH_SEGMENTS, copyBytes, InlineOpenEngine, InlineSealEngine, type SealEngine } from './engines.js';
-import { HEADER, IntegrityError, openSegment, parseHeader, SEALED_SEGMENT, SEGMENT, sealSegment, TAG, type Header } from './segments.js';
+import {
+  HEADER,
+  IntegrityError,
+  openSegment,
+  parseHeader,
+  SEALED_SEGMENT,
+  SEGMENT,
+  sealSegment,
+  TAG,
+  type Header,
+} from './segments.js';
 
 /** Batches at the seal engine before the writer waits for the first back (bounds memory per upload). */
 const IN_FLIGHT = 4;
@@ -26,7 +43,10 @@ interface Settling<T> {
 
 function settled<T>(promise: Promise<T>): Settling<T> {
   const entry: Settling<T> = { promise, done: false };
-  promise.then(() => (entry.done = true), () => (entry.done = true));
+  promise.then(
+    () => (entry.done = true),
+    () => (entry.done = true),
+  );
   return entry;
 }
 
@@ -87,18 +107,32 @@ export async function uploadLayout(driver: StorageDriver, paths: UploadPaths): P
   const segments = Math.floor((info.size - HEADER) / SEALED_SEGMENT);
   const header = await readHeader(driver, paths.data);
   const tail = await optional(driver.getContent(paths.tail));
-  const tailBelongs = tail !== undefined && tail.length >= TAIL_PREFIX + TAG && Number(tail.readBigUInt64BE(0)) === segments;
-  return { header, segments, damaged: (info.size - HEADER) % SEALED_SEGMENT !== 0, tailBytes: tailBelongs ? tail.length - TAIL_PREFIX - TAG : 0, tailBelongs };
+  const tailBelongs =
+    tail !== undefined && tail.length >= TAIL_PREFIX + TAG && Number(tail.readBigUInt64BE(0)) === segments;
+  return {
+    header,
+    segments,
+    damaged: (info.size - HEADER) % SEALED_SEGMENT !== 0,
+    tailBytes: tailBelongs ? tail.length - TAIL_PREFIX - TAG : 0,
+    tailBelongs,
+  };
 }
 
 export function layoutSize(layout: UploadLayout): number {
   return layout.segments * SEGMENT + layout.tailBytes;
 }
 
-async function readTail(driver: StorageDriver, paths: UploadPaths, key: DataKey, layout: UploadLayout): Promise<Buffer> {
+async function readTail(
+  driver: StorageDriver,
+  paths: UploadPaths,
+  key: DataKey,
+  layout: UploadLayout,
+): Promise<Buffer> {
   if (layout.tailBytes === 0) return Buffer.alloc(0);
   const stored = await driver.getContent(paths.tail);
-  const decipher = createDecipheriv('aes-256-gcm', tailKey(key), stored.subarray(8, TAIL_PREFIX), { authTagLength: TAG });
+  const decipher = createDecipheriv('aes-256-gcm', tailKey(key), stored.subarray(8, TAIL_PREFIX), {
+    authTagLength: TAG,
+  });
   decipher.setAAD(stored.subarray(0, 8));
   decipher.setAuthTag(stored.subarray(stored.length - TAG));
   const plain = decipher.update(stored.subarray(TAIL_PREFIX, stored.length - TAG));
@@ -110,7 +144,13 @@ async function readTail(driver: StorageDriver, paths: UploadPaths, key: DataKey,
   return plain;
 }
 
-async function writeTail(driver: StorageDriver, paths: UploadPaths, key: DataKey, segments: number, plain: Uint8Array): Promise<void> {
+async function writeTail(
+  driver: StorageDriver,
+  paths: UploadPaths,
+  key: DataKey,
+  segments: number,
+  plain: Uint8Array,
+): Promise<void> {
   const count = countBytes(segments);
   const nonce = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', tailKey(key), nonce, { authTagLength: TAG });
@@ -119,7 +159,11 @@ async function writeTail(driver: StorageDriver, paths: UploadPaths, key: DataKey
   // here, on ext4, also wrote out the whole chunk before the 202, a third of a 16 MiB PATCH's time).
   // After a power cut, a tail that is missing or older than the segments is not counted and the
   // client resends from the last whole segment, as after a write cut short.
-  await driver.putContent(paths.tail, Buffer.concat([count, nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()]), { durable: false });
+  await driver.putContent(
+    paths.tail,
+    Buffer.concat([count, nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()]),
+    { durable: false },
+  );
 }
 
 /** Starts an upload's data file: the header alone. */
@@ -159,11 +203,17 @@ async function repair(driver: StorageDriver, paths: UploadPaths, layout: UploadL
  * tail file first, then the data file cut: a crash between leaves this same state) and the upload
  * is as it was before the completion, with all its bytes.
  */
-async function unsealFinal(driver: StorageDriver, paths: UploadPaths, key: DataKey, layout: UploadLayout): Promise<UploadLayout> {
+async function unsealFinal(
+  driver: StorageDriver,
+  paths: UploadPaths,
+  key: DataKey,
+  layout: UploadLayout,
+): Promise<UploadLayout> {
   if (!layout.header || layout.damaged || layout.tailBelongs || layout.segments === 0) return layout;
   const index = layout.segments - 1;
   const chunks: Buffer[] = [];
-  for await (const chunk of await driver.reader(paths.data, HEADER + index * SEALED_SEGMENT, SEALED_SEGMENT)) chunks.push(chunk as Buffer);
+  for await (const chunk of await driver.reader(paths.data, HEADER + index * SEALED_SEGMENT, SEALED_SEGMENT))
+    chunks.push(chunk as Buffer);
   let plain: Buffer;
   try {
     plain = openSegment(key.key, layout.header, index, Buffer.concat(chunks), true);
@@ -186,9 +236,14 @@ export class EncryptedUploadWriter {
   private unsettled = false;
 
   private constructor(
-    private readonly driver: StorageDriver, private readonly paths: UploadPaths, readonly key: DataKey,
+    private readonly driver: StorageDriver,
+    private readonly paths: UploadPaths,
+    readonly key: DataKey,
     /** The header the upload's segments are sealed under (a seal engine needs it). */
-    readonly header: Header, private readonly writer: FileWriter, private segments: number, tail: Buffer,
+    readonly header: Header,
+    private readonly writer: FileWriter,
+    private segments: number,
+    tail: Buffer,
   ) {
     tail.copy(this.tail);
     this.tailLength = tail.length;
@@ -198,7 +253,8 @@ export class EncryptedUploadWriter {
     let layout = await uploadLayout(driver, paths);
     const header = layout.header;
     if (!header) throw new IntegrityError('the upload has no data file header');
-    if (header.dataKeyId !== key.id) throw new IntegrityError(`the upload is sealed with data key ${header.dataKeyId}, not ${key.id}`);
+    if (header.dataKeyId !== key.id)
+      throw new IntegrityError(`the upload is sealed with data key ${header.dataKeyId}, not ${key.id}`);
     if (layout.damaged) {
       await repair(driver, paths, layout);
       layout = { ...layout, damaged: false };
@@ -233,7 +289,8 @@ export class EncryptedUploadWriter {
       // Also after a failed source: the segments it got to are in the file, and so is the tail.
       // After a failed file write the tail stays as it was: with a segment count the file no
       // longer has, or with the bytes that still follow the file's segments.
-      if (!this.unsettled && this.size !== before) await writeTail(this.driver, this.paths, this.key, this.segments, this.tail.subarray(0, this.tailLength));
+      if (!this.unsettled && this.size !== before)
+        await writeTail(this.driver, this.paths, this.key, this.segments, this.tail.subarray(0, this.tailLength));
     }
     return this.size - before;
   }
@@ -295,7 +352,9 @@ export class EncryptedUploadWriter {
   async commit(): Promise<void> {
     if (!this.sealed) {
       this.sealed = true;
-      await this.writer.write(just(sealSegment(this.key.key, this.header, this.segments, this.tail.subarray(0, this.tailLength), true)));
+      await this.writer.write(
+        just(sealSegment(this.key.key, this.header, this.segments, this.tail.subarray(0, this.tailLength), true)),
+      );
     }
     await this.writer.commit();
   }
@@ -310,10 +369,16 @@ export class EncryptedUploadWriter {
 }
 
 /** The first `length` plaintext bytes of an upload, decrypted as they stream. */
-export async function* readUpload(driver: StorageDriver, paths: UploadPaths, key: DataKey, length: number): AsyncGenerator<Buffer> {
+export async function* readUpload(
+  driver: StorageDriver,
+  paths: UploadPaths,
+  key: DataKey,
+  length: number,
+): AsyncGenerator<Buffer> {
   const layout = await uploadLayout(driver, paths);
   if (!layout.header) throw new IntegrityError('the upload has no data file header');
-  if (layout.header.dataKeyId !== key.id) throw new IntegrityError(`the upload is sealed with data key ${layout.header.dataKeyId}, not ${key.id}`);
+  if (layout.header.dataKeyId !== key.id)
+    throw new IntegrityError(`the upload is sealed with data key ${layout.header.dataKeyId}, not ${key.id}`);
   const fromSegments = Math.min(length, layout.segments * SEGMENT);
   if (fromSegments > 0) {
     const stream = await driver.reader(paths.data, HEADER, Math.ceil(fromSegments / SEGMENT) * SEALED_SEGMENT);
@@ -322,7 +387,8 @@ export async function* readUpload(driver: StorageDriver, paths: UploadPaths, key
   }
   if (length > fromSegments) {
     const tail = await readTail(driver, paths, key, layout);
-    if (tail.length < length - fromSegments) throw new IntegrityError(`the upload has ${layoutSize(layout)} bytes, not ${length}`);
+    if (tail.length < length - fromSegments)
+      throw new IntegrityError(`the upload has ${layoutSize(layout)} bytes, not ${length}`);
     yield tail.subarray(0, length - fromSegments);
   }
 }

@@ -13,7 +13,14 @@ export const ALIAS_TARGET_PREFIX = 'BerthPublicRegistry';
 const AliasName = z.object({ aliasName: z.string().min(1).max(100) });
 
 function render(alias: RegistryAlias): object {
-  return { name: alias.name, registryId: alias.accountId, status: alias.status, primaryRegistryAlias: alias.primary, defaultRegistryAlias: alias.default, createdAt: alias.createdAt / 1000 };
+  return {
+    name: alias.name,
+    registryId: alias.accountId,
+    status: alias.status,
+    primaryRegistryAlias: alias.primary,
+    defaultRegistryAlias: alias.default,
+    createdAt: alias.createdAt / 1000,
+  };
 }
 
 export function aliasActions(aliases: AliasService, administratorAccountId: string): ApiActionTable {

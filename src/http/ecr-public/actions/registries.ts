@@ -15,24 +15,39 @@ export const registryInputs = {
   GetAuthorizationToken: z.object({}),
 };
 
-export function registryActions(face: PublicFace, publicRepositories: PublicRepositoryService, tokens: TokenService): ApiActionTable {
+export function registryActions(
+  face: PublicFace,
+  publicRepositories: PublicRepositoryService,
+  tokens: TokenService,
+): ApiActionTable {
   return {
     async DescribeRegistries(call) {
       const request = input(registryInputs.DescribeRegistries, call.body);
       // An account has one public registry: every page after the first is empty.
-      if (decodeNextToken(call, z.object({ after: z.literal('registry') }), request.nextToken, [call.principal.accountId])) return { registries: [] };
+      if (
+        decodeNextToken(call, z.object({ after: z.literal('registry') }), request.nextToken, [call.principal.accountId])
+      )
+        return { registries: [] };
       const found = await publicRepositories.registry(call.principal);
       if (!found) return { registries: [] };
       const accountId = found.registry.accountId;
-      const primary = found.aliases.find((a) => a.primary && a.status === 'ACTIVE') ?? found.aliases.find((a) => a.default);
+      const primary =
+        found.aliases.find((a) => a.primary && a.status === 'ACTIVE') ?? found.aliases.find((a) => a.default);
       return {
-        registries: [{
-          registryId: accountId,
-          registryArn: `arn:aws:ecr-public::${accountId}:registry/${accountId}`,
-          registryUri: `${face.endpoint.host()}/${primary?.name ?? accountId}`,
-          verified: false,
-          aliases: found.aliases.map((a) => ({ name: a.name, status: a.status, primaryRegistryAlias: a.primary, defaultRegistryAlias: a.default })),
-        }],
+        registries: [
+          {
+            registryId: accountId,
+            registryArn: `arn:aws:ecr-public::${accountId}:registry/${accountId}`,
+            registryUri: `${face.endpoint.host()}/${primary?.name ?? accountId}`,
+            verified: false,
+            aliases: found.aliases.map((a) => ({
+              name: a.name,
+              status: a.status,
+              primaryRegistryAlias: a.primary,
+              defaultRegistryAlias: a.default,
+            })),
+          },
+        ],
       };
     },
 
@@ -43,14 +58,24 @@ export function registryActions(face: PublicFace, publicRepositories: PublicRepo
 
     async PutRegistryCatalogData(call) {
       const request = input(registryInputs.PutRegistryCatalogData, call.body);
-      return { registryCatalogData: await publicRepositories.putRegistryCatalog(call.principal, request.displayName ?? '') };
+      return {
+        registryCatalogData: await publicRepositories.putRegistryCatalog(call.principal, request.displayName ?? ''),
+      };
     },
 
     async GetAuthorizationToken(call) {
       input(registryInputs.GetAuthorizationToken, call.body);
       await publicRepositories.authorizeToken(call.principal);
-      const { password, expiresAt } = tokens.issue({ account: call.principal.accountId, key: call.principal.accessKeyId });
-      return { authorizationData: { authorizationToken: Buffer.from(`AWS:${password}`).toString('base64'), expiresAt: epochSeconds(expiresAt) } };
+      const { password, expiresAt } = tokens.issue({
+        account: call.principal.accountId,
+        key: call.principal.accessKeyId,
+      });
+      return {
+        authorizationData: {
+          authorizationToken: Buffer.from(`AWS:${password}`).toString('base64'),
+          expiresAt: epochSeconds(expiresAt),
+        },
+      };
     },
   };
 }

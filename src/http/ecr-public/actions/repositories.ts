@@ -15,17 +15,34 @@ const DEFAULT_PAGE = 100;
 const DescribeCursor = z.object({ last: z.string() });
 
 export const publicRepositoryInputs = {
-  CreateRepository: z.object({ repositoryName: RepositoryName, catalogData: RepositoryCatalogDataInput.optional(), tags: TagList.optional() }),
+  CreateRepository: z.object({
+    repositoryName: RepositoryName,
+    catalogData: RepositoryCatalogDataInput.optional(),
+    tags: TagList.optional(),
+  }),
   DescribeRepositories: z.object({
     registryId: RegistryId.optional(),
     repositoryNames: z.array(RepositoryName).min(1).max(100).optional(),
     nextToken: z.string().optional(),
     maxResults: MaxResults.optional(),
   }),
-  DeleteRepository: z.object({ registryId: RegistryId.optional(), repositoryName: RepositoryName, force: z.boolean().optional() }),
+  DeleteRepository: z.object({
+    registryId: RegistryId.optional(),
+    repositoryName: RepositoryName,
+    force: z.boolean().optional(),
+  }),
   GetRepositoryCatalogData: z.object({ registryId: RegistryId.optional(), repositoryName: RepositoryName }),
-  PutRepositoryCatalogData: z.object({ registryId: RegistryId.optional(), repositoryName: RepositoryName, catalogData: RepositoryCatalogDataInput }),
-  SetRepositoryPolicy: z.object({ registryId: RegistryId.optional(), repositoryName: RepositoryName, policyText: z.string().max(10_240), force: z.boolean().optional() }),
+  PutRepositoryCatalogData: z.object({
+    registryId: RegistryId.optional(),
+    repositoryName: RepositoryName,
+    catalogData: RepositoryCatalogDataInput,
+  }),
+  SetRepositoryPolicy: z.object({
+    registryId: RegistryId.optional(),
+    repositoryName: RepositoryName,
+    policyText: z.string().max(10_240),
+    force: z.boolean().optional(),
+  }),
   GetRepositoryPolicy: z.object({ registryId: RegistryId.optional(), repositoryName: RepositoryName }),
   DeleteRepositoryPolicy: z.object({ registryId: RegistryId.optional(), repositoryName: RepositoryName }),
 };
@@ -48,7 +65,12 @@ export function renderCatalog(face: PublicFace, repositoryId: string, catalog: R
   };
 }
 
-export function publicRepositoryActions(face: PublicFace, publicRepositories: PublicRepositoryService, repositories: RepositoryService, policies: PolicyService): ApiActionTable {
+export function publicRepositoryActions(
+  face: PublicFace,
+  publicRepositories: PublicRepositoryService,
+  repositories: RepositoryService,
+  policies: PolicyService,
+): ApiActionTable {
   return {
     async CreateRepository(call) {
       const request = input(publicRepositoryInputs.CreateRepository, call.body);
@@ -57,7 +79,10 @@ export function publicRepositoryActions(face: PublicFace, publicRepositories: Pu
         ...(request.catalogData && { catalogData: catalogInput(request.catalogData) }),
         ...(request.tags && { tags: request.tags.map((t) => ({ key: t.Key, value: t.Value })) }),
       });
-      return { repository: await renderRepository(face, repository), catalogData: renderCatalog(face, repository.id, catalog) };
+      return {
+        repository: await renderRepository(face, repository),
+        catalogData: renderCatalog(face, repository.id, catalog),
+      };
     },
 
     async DescribeRepositories(call) {
@@ -65,14 +90,20 @@ export function publicRepositoryActions(face: PublicFace, publicRepositories: Pu
       const ctx = publicContext(call.principal, request.registryId ?? call.principal.accountId);
       if (request.repositoryNames) {
         if (request.nextToken !== undefined || request.maxResults !== undefined) {
-          throw new ApiError('InvalidParameterException', 'nextToken and maxResults cannot be used with repositoryNames');
+          throw new ApiError(
+            'InvalidParameterException',
+            'nextToken and maxResults cannot be used with repositoryNames',
+          );
         }
         const found = await repositories.describeNamed(ctx, request.repositoryNames);
         return { repositories: await Promise.all(found.map((r) => renderRepository(face, r))) };
       }
       const listing = [ctx.accountId];
       const cursor = decodeNextToken(call, DescribeCursor, request.nextToken, listing);
-      const page = await repositories.describePage(ctx, { ...(cursor && { last: cursor.last }), limit: request.maxResults ?? DEFAULT_PAGE });
+      const page = await repositories.describePage(ctx, {
+        ...(cursor && { last: cursor.last }),
+        limit: request.maxResults ?? DEFAULT_PAGE,
+      });
       return {
         repositories: await Promise.all(page.repositories.map((r) => renderRepository(face, r))),
         ...(page.last !== undefined && { nextToken: encodeNextToken(call, listing, { last: page.last }) }),
@@ -81,7 +112,11 @@ export function publicRepositoryActions(face: PublicFace, publicRepositories: Pu
 
     async DeleteRepository(call) {
       const request = input(publicRepositoryInputs.DeleteRepository, call.body);
-      const repository = await repositories.delete(publicContext(call.principal, request.registryId ?? call.principal.accountId), request.repositoryName, request.force ?? false);
+      const repository = await repositories.delete(
+        publicContext(call.principal, request.registryId ?? call.principal.accountId),
+        request.repositoryName,
+        request.force ?? false,
+      );
       return { repository: await renderRepository(face, repository) };
     },
 
@@ -95,14 +130,20 @@ export function publicRepositoryActions(face: PublicFace, publicRepositories: Pu
     async PutRepositoryCatalogData(call) {
       const request = input(publicRepositoryInputs.PutRepositoryCatalogData, call.body);
       const ctx = await publicCall(face, call, request.registryId);
-      const { repository, catalog } = await publicRepositories.putCatalog(ctx, request.repositoryName, catalogInput(request.catalogData));
+      const { repository, catalog } = await publicRepositories.putCatalog(
+        ctx,
+        request.repositoryName,
+        catalogInput(request.catalogData),
+      );
       return { catalogData: renderCatalog(face, repository.id, catalog) };
     },
 
     async SetRepositoryPolicy(call) {
       const request = input(publicRepositoryInputs.SetRepositoryPolicy, call.body);
       const ctx = await publicCall(face, call, request.registryId);
-      const policyText = (await policies.setRepositoryPolicy(ctx, request.repositoryName, request.policyText, request.force ?? false)).policyText;
+      const policyText = (
+        await policies.setRepositoryPolicy(ctx, request.repositoryName, request.policyText, request.force ?? false)
+      ).policyText;
       return { registryId: accountOfKey(ctx.accountId), repositoryName: request.repositoryName, policyText };
     },
 

@@ -16,7 +16,9 @@ import { ImageIdentifierList, ImagesFilter, ImageTag, MaxResults, RegistryId, Re
 /** Page size when a request gives no maxResults (the model's documented default). */
 const DEFAULT_PAGE = 100;
 const MAX_MANIFEST = 4_194_304;
-const Digest = z.string().refine((d) => tryParseDigest(d) !== undefined, 'must be a digest such as sha256:<64 hex digits>');
+const Digest = z
+  .string()
+  .refine((d) => tryParseDigest(d) !== undefined, 'must be a digest such as sha256:<64 hex digits>');
 
 const ListImagesRequest = z.object({
   registryId: RegistryId.optional(),
@@ -56,10 +58,12 @@ const ListImageReferrersRequest = z.object({
   registryId: RegistryId.optional(),
   repositoryName: RepositoryName,
   subjectId: z.object({ imageDigest: Digest }),
-  filter: z.object({
-    artifactTypes: z.array(z.string().min(1).max(255)).max(5).optional(),
-    artifactStatus: z.enum(['ACTIVE', 'ARCHIVED', 'ACTIVATING', 'ANY']).optional(),
-  }).optional(),
+  filter: z
+    .object({
+      artifactTypes: z.array(z.string().min(1).max(255)).max(5).optional(),
+      artifactStatus: z.enum(['ACTIVE', 'ARCHIVED', 'ACTIVATING', 'ANY']).optional(),
+    })
+    .optional(),
   nextToken: z.string().optional(),
   maxResults: z.number().int().min(1).max(50).optional(),
 });
@@ -97,8 +101,15 @@ export function putImageError(err: unknown): unknown {
   if (err.code === 'MANIFEST_BLOB_UNKNOWN') {
     const missing = (err.detail as { missing?: { digest: string; reason: string }[] } | undefined)?.missing ?? [];
     const images = missing.filter((m) => m.reason === MISSING_MANIFEST);
-    if (images.length > 0) return new ApiError('ReferencedImagesNotFoundException', `The manifest list references images that are not in the repository: ${images.map((m) => m.digest).join(', ')}`);
-    return new ApiError('LayersNotFoundException', `Layers with digests [${missing.map((m) => m.digest).join(', ')}] required for pushing image into repository are not found`);
+    if (images.length > 0)
+      return new ApiError(
+        'ReferencedImagesNotFoundException',
+        `The manifest list references images that are not in the repository: ${images.map((m) => m.digest).join(', ')}`,
+      );
+    return new ApiError(
+      'LayersNotFoundException',
+      `Layers with digests [${missing.map((m) => m.digest).join(', ')}] required for pushing image into repository are not found`,
+    );
   }
   return err;
 }
@@ -124,18 +135,40 @@ export function imageActions(services: RegistryServices): ApiActionTable {
       const ctx = context(call, request.registryId);
       if (request.imageIds) {
         if (request.nextToken !== undefined || request.maxResults !== undefined) {
-          throw new ApiError('InvalidParameterException', 'Invalid parameter: nextToken and maxResults cannot be used with imageIds');
+          throw new ApiError(
+            'InvalidParameterException',
+            'Invalid parameter: nextToken and maxResults cannot be used with imageIds',
+          );
         }
         const missing = request.imageIds.findIndex((id) => id.imageDigest === undefined && id.imageTag === undefined);
-        if (missing !== -1) throw new ApiError('InvalidParameterException', validationMessage([violation(`imageIds.${missing + 1}.member`, request.imageIds[missing], 'Member must have an imageDigest or an imageTag')]));
+        if (missing !== -1)
+          throw new ApiError(
+            'InvalidParameterException',
+            validationMessage([
+              violation(
+                `imageIds.${missing + 1}.member`,
+                request.imageIds[missing],
+                'Member must have an imageDigest or an imageTag',
+              ),
+            ]),
+          );
         const found = await services.images.describe(ctx, request.repositoryName, request.imageIds);
-        return { imageDetails: found.items.map((image) => imageDetail(found.repository.accountId, found.repository.name, image)) };
+        return {
+          imageDetails: found.items.map((image) =>
+            imageDetail(found.repository.accountId, found.repository.name, image),
+          ),
+        };
       }
       const filter = filterOf(request.filter);
       const listing = [ctx.accountId, request.repositoryName, filter.tagStatus, filter.imageStatus];
       const cursor = decodeNextToken(call, DescribeCursor, request.nextToken, listing);
       const limit = request.maxResults ?? DEFAULT_PAGE;
-      const page = await services.images.list(ctx, request.repositoryName, filter, cursor ? { last: cursor.last, limit } : { limit });
+      const page = await services.images.list(
+        ctx,
+        request.repositoryName,
+        filter,
+        cursor ? { last: cursor.last, limit } : { limit },
+      );
       return {
         imageDetails: page.items.map((image) => imageDetail(page.repository.accountId, page.repository.name, image)),
         ...(page.next && { nextToken: encodeNextToken(call, listing, { last: page.next }) }),
@@ -147,11 +180,24 @@ export function imageActions(services: RegistryServices): ApiActionTable {
       const ctx = context(call, request.registryId);
       // Every artifact here is ACTIVE: Berth has no archive storage class.
       const status = request.filter?.artifactStatus ?? 'ACTIVE';
-      const listing = [ctx.accountId, request.repositoryName, request.subjectId.imageDigest, request.filter?.artifactTypes ?? [], status];
+      const listing = [
+        ctx.accountId,
+        request.repositoryName,
+        request.subjectId.imageDigest,
+        request.filter?.artifactTypes ?? [],
+        status,
+      ];
       const cursor = decodeNextToken(call, ReferrersCursor, request.nextToken, listing);
-      const page = await services.listings.referrersPage(ctx, request.repositoryName, request.subjectId.imageDigest, request.filter?.artifactTypes ?? [], {
-        ...(cursor && { after: cursor.after }), limit: request.maxResults ?? DEFAULT_REFERRERS_PAGE,
-      });
+      const page = await services.listings.referrersPage(
+        ctx,
+        request.repositoryName,
+        request.subjectId.imageDigest,
+        request.filter?.artifactTypes ?? [],
+        {
+          ...(cursor && { after: cursor.after }),
+          limit: request.maxResults ?? DEFAULT_REFERRERS_PAGE,
+        },
+      );
       const referrers = status === 'ACTIVE' || status === 'ANY' ? page.referrers : [];
       return {
         referrers: referrers.map((r) => ({ ...r, artifactStatus: 'ACTIVE' })),
@@ -161,7 +207,12 @@ export function imageActions(services: RegistryServices): ApiActionTable {
 
     async BatchGetImage(call) {
       const request = input(BatchGetImageRequest, call.body);
-      const result = await services.images.batchGet(context(call, request.registryId), request.repositoryName, request.imageIds, request.acceptedMediaTypes);
+      const result = await services.images.batchGet(
+        context(call, request.registryId),
+        request.repositoryName,
+        request.imageIds,
+        request.acceptedMediaTypes,
+      );
       return {
         images: result.images.map(({ imageId, record, bytes }) => ({
           registryId: result.repository.accountId,
@@ -176,7 +227,11 @@ export function imageActions(services: RegistryServices): ApiActionTable {
 
     async BatchDeleteImage(call) {
       const request = input(BatchDeleteImageRequest, call.body);
-      const result = await services.images.batchDelete(context(call, request.registryId), request.repositoryName, request.imageIds);
+      const result = await services.images.batchDelete(
+        context(call, request.registryId),
+        request.repositoryName,
+        request.imageIds,
+      );
       return { imageIds: result.deleted, failures: result.failures };
     },
 
@@ -187,17 +242,26 @@ export function imageActions(services: RegistryServices): ApiActionTable {
       // By digest (then the tag as an extra tag), else by tag, else by the manifest's own digest.
       const reference = request.imageDigest ?? request.imageTag ?? digestOf(bytes);
       const extraTags = request.imageDigest !== undefined && request.imageTag !== undefined ? [request.imageTag] : [];
-      const result = await services.manifests.put(ctx, request.repositoryName, reference, bytes, request.imageManifestMediaType, extraTags)
-        .catch((err: unknown) => { throw putImageError(err); });
+      const result = await services.manifests
+        .put(ctx, request.repositoryName, reference, bytes, request.imageManifestMediaType, extraTags)
+        .catch((err: unknown) => {
+          throw putImageError(err);
+        });
       if (result.unchanged) {
         const tagged = request.imageTag === undefined ? '' : ` and tag '${request.imageTag}'`;
-        throw new ApiError('ImageAlreadyExistsException', `Image with digest '${result.digest}'${tagged} already exists in the repository with name '${request.repositoryName}' in registry with id '${ctx.accountId}'`);
+        throw new ApiError(
+          'ImageAlreadyExistsException',
+          `Image with digest '${result.digest}'${tagged} already exists in the repository with name '${request.repositoryName}' in registry with id '${ctx.accountId}'`,
+        );
       }
       return {
         image: {
           registryId: ctx.accountId,
           repositoryName: request.repositoryName,
-          imageId: { imageDigest: result.digest, ...(request.imageTag !== undefined && { imageTag: request.imageTag }) },
+          imageId: {
+            imageDigest: result.digest,
+            ...(request.imageTag !== undefined && { imageTag: request.imageTag }),
+          },
           imageManifest: request.imageManifest,
           imageManifestMediaType: result.mediaType,
         },

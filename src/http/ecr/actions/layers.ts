@@ -25,13 +25,22 @@ export interface LayerScope {
   registryIdOf(ctx: RequestContext): string;
 }
 
-const ECR_SCOPE: LayerScope = { registryId: RegistryId, repositoryName: RepositoryName, context, registryIdOf: (ctx) => ctx.accountId };
+const ECR_SCOPE: LayerScope = {
+  registryId: RegistryId,
+  repositoryName: RepositoryName,
+  context,
+  registryIdOf: (ctx) => ctx.accountId,
+};
 
 function requests(scope: LayerScope) {
   const registryId = scope.registryId.optional();
   const repositoryName = scope.repositoryName;
   return {
-    BatchCheckLayerAvailability: z.object({ registryId, repositoryName, layerDigests: z.array(z.string().max(1000)).min(1).max(100) }),
+    BatchCheckLayerAvailability: z.object({
+      registryId,
+      repositoryName,
+      layerDigests: z.array(z.string().max(1000)).min(1).max(100),
+    }),
     InitiateLayerUpload: z.object({ registryId, repositoryName }),
     UploadLayerPart: z.object({
       registryId,
@@ -40,15 +49,27 @@ function requests(scope: LayerScope) {
       partFirstByte: PartSize,
       partLastByte: PartSize,
       // Base64 of at most PART_SIZE bytes.
-      layerPartBlob: z.string().max(Math.ceil(PART_SIZE / 3) * 4).refine((b) => b.length % 4 === 0 && BASE64.test(b), 'must be base64'),
+      layerPartBlob: z
+        .string()
+        .max(Math.ceil(PART_SIZE / 3) * 4)
+        .refine((b) => b.length % 4 === 0 && BASE64.test(b), 'must be base64'),
     }),
-    CompleteLayerUpload: z.object({ registryId, repositoryName, uploadId: UploadId, layerDigests: z.array(LayerDigest).min(1).max(100) }),
+    CompleteLayerUpload: z.object({
+      registryId,
+      repositoryName,
+      uploadId: UploadId,
+      layerDigests: z.array(LayerDigest).min(1).max(100),
+    }),
     GetDownloadUrlForLayer: z.object({ registryId, repositoryName, layerDigest: LayerDigest }),
   };
 }
 
 function digestParameter(field: string, value: string): string {
-  if (!tryParseDigest(value)) throw new ApiError('InvalidParameterException', validationMessage([violation(field, value, 'Member must be sha256:<64 lowercase hex digits> or sha512:<128>')]));
+  if (!tryParseDigest(value))
+    throw new ApiError(
+      'InvalidParameterException',
+      validationMessage([violation(field, value, 'Member must be sha256:<64 lowercase hex digits> or sha512:<128>')]),
+    );
   return value;
 }
 
@@ -64,21 +85,33 @@ export function layerActions(services: RegistryServices, scope: LayerScope = ECR
       const failures: object[] = [];
       const digests: string[] = [];
       for (const layerDigest of new Set(request.layerDigests)) {
-        if (layerDigest === '') failures.push({ layerDigest, failureCode: 'MissingLayerDigest', failureReason: 'The layer digest is empty' });
-        else if (!tryParseDigest(layerDigest)) failures.push({ layerDigest, failureCode: 'InvalidLayerDigest', failureReason: 'Invalid layer digest' });
+        if (layerDigest === '')
+          failures.push({ layerDigest, failureCode: 'MissingLayerDigest', failureReason: 'The layer digest is empty' });
+        else if (!tryParseDigest(layerDigest))
+          failures.push({ layerDigest, failureCode: 'InvalidLayerDigest', failureReason: 'Invalid layer digest' });
         else digests.push(layerDigest);
       }
-      const sizes = await services.blobs.sizes(await scope.context(call, request.registryId), request.repositoryName, digests);
+      const sizes = await services.blobs.sizes(
+        await scope.context(call, request.registryId),
+        request.repositoryName,
+        digests,
+      );
       const layers = digests.map((layerDigest) => {
         const layerSize = sizes.get(layerDigest);
-        return layerSize === undefined ? { layerDigest, layerAvailability: 'UNAVAILABLE' } : { layerDigest, layerAvailability: 'AVAILABLE', layerSize };
+        return layerSize === undefined
+          ? { layerDigest, layerAvailability: 'UNAVAILABLE' }
+          : { layerDigest, layerAvailability: 'AVAILABLE', layerSize };
       });
       return { layers, failures };
     },
 
     async InitiateLayerUpload(call) {
       const request = input(schemas.InitiateLayerUpload, call.body);
-      const result = await services.uploads.start(await scope.context(call, request.registryId), request.repositoryName, {});
+      const result = await services.uploads.start(
+        await scope.context(call, request.registryId),
+        request.repositoryName,
+        {},
+      );
       if (result.kind !== 'started') throw new Error(`an upload without a digest ${result.kind}`);
       return { uploadId: result.upload.id, partSize: PART_SIZE };
     },
@@ -86,10 +119,18 @@ export function layerActions(services: RegistryServices, scope: LayerScope = ECR
     async UploadLayerPart(call) {
       const request = input(schemas.UploadLayerPart, call.body);
       const ctx = await scope.context(call, request.registryId);
-      const where = { registryId: scope.registryIdOf(ctx), repositoryName: request.repositoryName, uploadId: request.uploadId };
+      const where = {
+        registryId: scope.registryIdOf(ctx),
+        repositoryName: request.repositoryName,
+        uploadId: request.uploadId,
+      };
       const bytes = Buffer.from(request.layerPartBlob, 'base64');
       if (bytes.length === 0 || request.partLastByte - request.partFirstByte + 1 !== bytes.length) {
-        throw new ApiError('InvalidLayerPartException', `The part holds ${bytes.length} bytes but partFirstByte ${request.partFirstByte} and partLastByte ${request.partLastByte} say ${request.partLastByte - request.partFirstByte + 1}`, where);
+        throw new ApiError(
+          'InvalidLayerPartException',
+          `The part holds ${bytes.length} bytes but partFirstByte ${request.partFirstByte} and partLastByte ${request.partLastByte} say ${request.partLastByte - request.partFirstByte + 1}`,
+          where,
+        );
       }
       try {
         const status = await services.uploads.appendLayerPart(ctx, request.repositoryName, request.uploadId, {
@@ -100,7 +141,11 @@ export function layerActions(services: RegistryServices, scope: LayerScope = ECR
       } catch (err) {
         if (isRegistryError(err) && err.code === 'RANGE_INVALID') {
           const received = (err.detail as { offset: number }).offset;
-          throw new ApiError('InvalidLayerPartException', `The part must start at byte ${received}: the upload has ${received} bytes`, { ...where, lastValidByteReceived: received - 1 });
+          throw new ApiError(
+            'InvalidLayerPartException',
+            `The part must start at byte ${received}: the upload has ${received} bytes`,
+            { ...where, lastValidByteReceived: received - 1 },
+          );
         }
         throw err;
       }
@@ -109,24 +154,59 @@ export function layerActions(services: RegistryServices, scope: LayerScope = ECR
     async CompleteLayerUpload(call) {
       const request = input(schemas.CompleteLayerUpload, call.body);
       const ctx = await scope.context(call, request.registryId);
-      if (request.layerDigests.length !== 1) throw new ApiError('InvalidParameterException', validationMessage([violation('layerDigests', request.layerDigests, 'Member must have length less than or equal to 1 (one layer digest per upload)')]));
+      if (request.layerDigests.length !== 1)
+        throw new ApiError(
+          'InvalidParameterException',
+          validationMessage([
+            violation(
+              'layerDigests',
+              request.layerDigests,
+              'Member must have length less than or equal to 1 (one layer digest per upload)',
+            ),
+          ]),
+        );
       const digest = digestParameter('layerDigests.1.member', request.layerDigests[0]!);
-      const result = await services.uploads.completeLayer(ctx, request.repositoryName, request.uploadId, digest).catch((err: unknown) => {
-        throw isRegistryError(err) && err.code === 'DIGEST_INVALID' ? new ApiError('InvalidLayerException', err.message) : err;
-      });
-      if (result.kind === 'empty') throw new ApiError('EmptyUploadException', `The upload ${request.uploadId} contains no layer parts`);
+      const result = await services.uploads
+        .completeLayer(ctx, request.repositoryName, request.uploadId, digest)
+        .catch((err: unknown) => {
+          throw isRegistryError(err) && err.code === 'DIGEST_INVALID'
+            ? new ApiError('InvalidLayerException', err.message)
+            : err;
+        });
+      if (result.kind === 'empty')
+        throw new ApiError('EmptyUploadException', `The upload ${request.uploadId} contains no layer parts`);
       if (result.kind === 'part-too-small') {
-        throw new ApiError('LayerPartTooSmallException', `Layer parts must be at least ${MIN_LAYER_PART} bytes (5 MiB) but the last: the upload ${request.uploadId} has a part of ${result.size} bytes`);
+        throw new ApiError(
+          'LayerPartTooSmallException',
+          `Layer parts must be at least ${MIN_LAYER_PART} bytes (5 MiB) but the last: the upload ${request.uploadId} has a part of ${result.size} bytes`,
+        );
       }
-      if (result.kind === 'exists') throw new ApiError('LayerAlreadyExistsException', `Layer ${result.digest} already exists in the repository with name '${request.repositoryName}' in registry with id '${ctx.accountId}'`);
-      return { registryId: scope.registryIdOf(ctx), repositoryName: request.repositoryName, uploadId: request.uploadId, layerDigest: result.digest };
+      if (result.kind === 'exists')
+        throw new ApiError(
+          'LayerAlreadyExistsException',
+          `Layer ${result.digest} already exists in the repository with name '${request.repositoryName}' in registry with id '${ctx.accountId}'`,
+        );
+      return {
+        registryId: scope.registryIdOf(ctx),
+        repositoryName: request.repositoryName,
+        uploadId: request.uploadId,
+        layerDigest: result.digest,
+      };
     },
 
     async GetDownloadUrlForLayer(call) {
       const request = input(schemas.GetDownloadUrlForLayer, call.body);
       const digest = digestParameter('layerDigest', request.layerDigest);
-      const result = await services.layerUrls.issue(await scope.context(call, request.registryId), request.repositoryName, digest);
-      if (result.kind === 'unreferenced') throw new ApiError('LayerInaccessibleException', `The layer ${result.digest} is not referenced by any image in the repository`);
+      const result = await services.layerUrls.issue(
+        await scope.context(call, request.registryId),
+        request.repositoryName,
+        digest,
+      );
+      if (result.kind === 'unreferenced')
+        throw new ApiError(
+          'LayerInaccessibleException',
+          `The layer ${result.digest} is not referenced by any image in the repository`,
+        );
       if (result.kind === 'presigned') return { downloadUrl: result.url, layerDigest: result.digest };
       return { downloadUrl: `${call.protocol}://${call.host}/layers/${result.token}`, layerDigest: result.digest };
     },

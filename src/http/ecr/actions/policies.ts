@@ -9,7 +9,12 @@ const PolicyText = z.string().max(10_240);
 
 /** Input schemas by action, for the model conformance test. */
 export const policyInputs = {
-  SetRepositoryPolicy: z.object({ registryId: RegistryId.optional(), repositoryName: RepositoryName, policyText: PolicyText, force: z.boolean().optional() }),
+  SetRepositoryPolicy: z.object({
+    registryId: RegistryId.optional(),
+    repositoryName: RepositoryName,
+    policyText: PolicyText,
+    force: z.boolean().optional(),
+  }),
   GetRepositoryPolicy: z.object({ registryId: RegistryId.optional(), repositoryName: RepositoryName }),
   DeleteRepositoryPolicy: z.object({ registryId: RegistryId.optional(), repositoryName: RepositoryName }),
   PutRegistryPolicy: z.object({ policyText: PolicyText }),
@@ -21,7 +26,12 @@ export function policyActions(policies: PolicyService): ApiActionTable {
   return {
     async SetRepositoryPolicy(call) {
       const request = input(policyInputs.SetRepositoryPolicy, call.body);
-      return policies.setRepositoryPolicy(context(call, request.registryId), request.repositoryName, request.policyText, request.force ?? false);
+      return policies.setRepositoryPolicy(
+        context(call, request.registryId),
+        request.repositoryName,
+        request.policyText,
+        request.force ?? false,
+      );
     },
 
     async GetRepositoryPolicy(call) {

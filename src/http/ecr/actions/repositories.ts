@@ -5,9 +5,24 @@ import type { Repository } from '../../../metadata/store.js';
 import type { RepositoryAccess } from '../../../registry/access.js';
 import type { RepositoryService } from '../../../registry/repositories.js';
 import { hostForAccount, type HostRules } from '../../hosts.js';
-import { context, decodeNextToken, encodeNextToken, epochSeconds, input, type ApiActionTable, type ApiCall } from '../call.js';
+import {
+  context,
+  decodeNextToken,
+  encodeNextToken,
+  epochSeconds,
+  input,
+  type ApiActionTable,
+  type ApiCall,
+} from '../call.js';
 import { ApiError } from '../errors.js';
-import { ImageTagMutability, ImageTagMutabilityExclusionFilters, MaxResults, RegistryId, RepositoryName, TagList } from '../shapes.js';
+import {
+  ImageTagMutability,
+  ImageTagMutabilityExclusionFilters,
+  MaxResults,
+  RegistryId,
+  RepositoryName,
+  TagList,
+} from '../shapes.js';
 
 /** Page size when a request gives no maxResults (the model's documented default). */
 const DEFAULT_PAGE = 100;
@@ -22,10 +37,12 @@ export const repositoryInputs = {
     imageTagMutability: ImageTagMutability.optional(),
     imageTagMutabilityExclusionFilters: ImageTagMutabilityExclusionFilters.optional(),
     imageScanningConfiguration: z.object({ scanOnPush: z.boolean().optional() }).optional(),
-    encryptionConfiguration: z.object({
-      encryptionType: z.enum(['AES256', 'KMS', 'KMS_DSSE']),
-      kmsKey: z.string().min(1).max(2048).optional(),
-    }).optional(),
+    encryptionConfiguration: z
+      .object({
+        encryptionType: z.enum(['AES256', 'KMS', 'KMS_DSSE']),
+        kmsKey: z.string().min(1).max(2048).optional(),
+      })
+      .optional(),
   }),
   DescribeRepositories: z.object({
     registryId: RegistryId.optional(),
@@ -46,7 +63,12 @@ export const repositoryInputs = {
   }),
 };
 
-export function repositoryActions(repositories: RepositoryService, access: RepositoryAccess, defaultAccountId: string, rules: HostRules): ApiActionTable {
+export function repositoryActions(
+  repositories: RepositoryService,
+  access: RepositoryAccess,
+  defaultAccountId: string,
+  rules: HostRules,
+): ApiActionTable {
   const render = (call: ApiCall, repository: Repository) => ({
     repositoryArn: access.repositoryArn(repository.accountId, repository.name),
     registryId: repository.accountId,
@@ -54,22 +76,38 @@ export function repositoryActions(repositories: RepositoryService, access: Repos
     repositoryUri: `${hostForAccount(repository.accountId, defaultAccountId, call.host, rules)}/${repository.name}`,
     createdAt: epochSeconds(repository.createdAt),
     imageTagMutability: repository.imageTagMutability,
-    ...(repository.imageTagMutabilityExclusionFilters.length > 0 && { imageTagMutabilityExclusionFilters: repository.imageTagMutabilityExclusionFilters }),
+    ...(repository.imageTagMutabilityExclusionFilters.length > 0 && {
+      imageTagMutabilityExclusionFilters: repository.imageTagMutabilityExclusionFilters,
+    }),
     imageScanningConfiguration: { scanOnPush: repository.scanOnPush },
-    encryptionConfiguration: { encryptionType: repository.encryptionType, ...(repository.kmsKey !== null && { kmsKey: repository.kmsKey }) },
+    encryptionConfiguration: {
+      encryptionType: repository.encryptionType,
+      ...(repository.kmsKey !== null && { kmsKey: repository.kmsKey }),
+    },
   });
 
   return {
     async CreateRepository(call) {
       const request = input(repositoryInputs.CreateRepository, call.body);
-      const repository = await repositories.create(context(call, request.registryId, request.tags && Object.fromEntries(request.tags.map((t) => [t.Key, t.Value]))), {
-        name: request.repositoryName,
-        tags: (request.tags ?? []).map((t) => ({ key: t.Key, value: t.Value })),
-        ...(request.imageTagMutability && { imageTagMutability: request.imageTagMutability }),
-        ...(request.imageTagMutabilityExclusionFilters && { imageTagMutabilityExclusionFilters: request.imageTagMutabilityExclusionFilters }),
-        ...(request.imageScanningConfiguration?.scanOnPush !== undefined && { scanOnPush: request.imageScanningConfiguration.scanOnPush }),
-        ...(request.encryptionConfiguration && { encryption: request.encryptionConfiguration }),
-      });
+      const repository = await repositories.create(
+        context(
+          call,
+          request.registryId,
+          request.tags && Object.fromEntries(request.tags.map((t) => [t.Key, t.Value])),
+        ),
+        {
+          name: request.repositoryName,
+          tags: (request.tags ?? []).map((t) => ({ key: t.Key, value: t.Value })),
+          ...(request.imageTagMutability && { imageTagMutability: request.imageTagMutability }),
+          ...(request.imageTagMutabilityExclusionFilters && {
+            imageTagMutabilityExclusionFilters: request.imageTagMutabilityExclusionFilters,
+          }),
+          ...(request.imageScanningConfiguration?.scanOnPush !== undefined && {
+            scanOnPush: request.imageScanningConfiguration.scanOnPush,
+          }),
+          ...(request.encryptionConfiguration && { encryption: request.encryptionConfiguration }),
+        },
+      );
       return { repository: render(call, repository) };
     },
 
@@ -78,13 +116,21 @@ export function repositoryActions(repositories: RepositoryService, access: Repos
       const ctx = context(call, request.registryId);
       if (request.repositoryNames) {
         if (request.nextToken !== undefined || request.maxResults !== undefined) {
-          throw new ApiError('InvalidParameterException', 'nextToken and maxResults cannot be used with repositoryNames');
+          throw new ApiError(
+            'InvalidParameterException',
+            'nextToken and maxResults cannot be used with repositoryNames',
+          );
         }
-        return { repositories: (await repositories.describeNamed(ctx, request.repositoryNames)).map((r) => render(call, r)) };
+        return {
+          repositories: (await repositories.describeNamed(ctx, request.repositoryNames)).map((r) => render(call, r)),
+        };
       }
       const listing = [ctx.accountId];
       const cursor = decodeNextToken(call, DescribeCursor, request.nextToken, listing);
-      const page = await repositories.describePage(ctx, { ...(cursor && { last: cursor.last }), limit: request.maxResults ?? DEFAULT_PAGE });
+      const page = await repositories.describePage(ctx, {
+        ...(cursor && { last: cursor.last }),
+        limit: request.maxResults ?? DEFAULT_PAGE,
+      });
       return {
         repositories: page.repositories.map((r) => render(call, r)),
         ...(page.last !== undefined && { nextToken: encodeNextToken(call, listing, { last: page.last }) }),
@@ -93,18 +139,29 @@ export function repositoryActions(repositories: RepositoryService, access: Repos
 
     async DeleteRepository(call) {
       const request = input(repositoryInputs.DeleteRepository, call.body);
-      const repository = await repositories.delete(context(call, request.registryId), request.repositoryName, request.force ?? false);
+      const repository = await repositories.delete(
+        context(call, request.registryId),
+        request.repositoryName,
+        request.force ?? false,
+      );
       return { repository: render(call, repository) };
     },
 
     async PutImageTagMutability(call) {
       const request = input(repositoryInputs.PutImageTagMutability, call.body);
-      const repository = await repositories.putTagMutability(context(call, request.registryId), request.repositoryName, request.imageTagMutability, request.imageTagMutabilityExclusionFilters);
+      const repository = await repositories.putTagMutability(
+        context(call, request.registryId),
+        request.repositoryName,
+        request.imageTagMutability,
+        request.imageTagMutabilityExclusionFilters,
+      );
       return {
         registryId: repository.accountId,
         repositoryName: repository.name,
         imageTagMutability: repository.imageTagMutability,
-        ...(repository.imageTagMutabilityExclusionFilters.length > 0 && { imageTagMutabilityExclusionFilters: repository.imageTagMutabilityExclusionFilters }),
+        ...(repository.imageTagMutabilityExclusionFilters.length > 0 && {
+          imageTagMutabilityExclusionFilters: repository.imageTagMutabilityExclusionFilters,
+        }),
       };
     },
   };

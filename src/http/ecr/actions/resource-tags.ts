@@ -15,7 +15,11 @@ export function resourceTagActions(tags: ResourceTagService): ApiActionTable {
   return {
     async TagResource(call) {
       const request = input(resourceTagInputs.TagResource, call.body);
-      await tags.tag(context(call), request.resourceArn, request.tags.map((t) => ({ key: t.Key, value: t.Value })));
+      await tags.tag(
+        context(call),
+        request.resourceArn,
+        request.tags.map((t) => ({ key: t.Key, value: t.Value })),
+      );
       return {};
     },
 

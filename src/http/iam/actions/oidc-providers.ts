@@ -12,15 +12,29 @@ const arn = z.string().min(20).max(2048);
 export function oidcProviderActions(providers: OidcProviderService): IamActionTable {
   return {
     async CreateOpenIDConnectProvider(call) {
-      const body = input(z.object({ Url: z.string().min(1).max(255), ClientIDList: stringList.optional(), ThumbprintList: stringList.optional(), Tags: tagList }), call.body);
-      if (body.Tags && body.Tags.length > 0) throw new IamError('InvalidInput', 'Berth does not keep tags on OpenID Connect providers');
+      const body = input(
+        z.object({
+          Url: z.string().min(1).max(255),
+          ClientIDList: stringList.optional(),
+          ThumbprintList: stringList.optional(),
+          Tags: tagList,
+        }),
+        call.body,
+      );
+      if (body.Tags && body.Tags.length > 0)
+        throw new IamError('InvalidInput', 'Berth does not keep tags on OpenID Connect providers');
       const provider = await providers.create(signed(call.principal), body.Url, body.ClientIDList, body.ThumbprintList);
       return { OpenIDConnectProviderArn: provider.arn };
     },
     async GetOpenIDConnectProvider(call) {
       const body = input(z.object({ OpenIDConnectProviderArn: arn }), call.body);
       const provider = await providers.get(signed(call.principal), body.OpenIDConnectProviderArn);
-      return { Url: provider.url, ClientIDList: provider.clientIds, ThumbprintList: provider.thumbprints, CreateDate: new Date(provider.createdAt) };
+      return {
+        Url: provider.url,
+        ClientIDList: provider.clientIds,
+        ThumbprintList: provider.thumbprints,
+        CreateDate: new Date(provider.createdAt),
+      };
     },
     async ListOpenIDConnectProviders(call) {
       input(z.object({}), call.body);

@@ -14,24 +14,40 @@ const path = z.string().min(1).max(512).optional();
 
 function roleXml(role: Role & { tags?: ResourceTag[] }): { [name: string]: XmlValue } {
   return {
-    Path: role.path, RoleName: role.name, RoleId: role.id, Arn: role.arn, CreateDate: new Date(role.createdAt),
-    AssumeRolePolicyDocument: policyText(role.trustPolicy), Description: role.description ?? undefined,
-    MaxSessionDuration: role.maxSessionDuration, Tags: role.tags && role.tags.length > 0 ? tagsXml(role.tags) : undefined,
+    Path: role.path,
+    RoleName: role.name,
+    RoleId: role.id,
+    Arn: role.arn,
+    CreateDate: new Date(role.createdAt),
+    AssumeRolePolicyDocument: policyText(role.trustPolicy),
+    Description: role.description ?? undefined,
+    MaxSessionDuration: role.maxSessionDuration,
+    Tags: role.tags && role.tags.length > 0 ? tagsXml(role.tags) : undefined,
   };
 }
 
 export function roleActions(roles: RoleService): IamActionTable {
   return {
     async CreateRole(call) {
-      const body = input(z.object({
-        RoleName: name, AssumeRolePolicyDocument: document, Path: path, Description: z.string().max(1000).optional(),
-        MaxSessionDuration: z.coerce.number().int().optional(), Tags: tagList,
-        PermissionsBoundary: unsupported('permissions boundaries'),
-      }), call.body);
+      const body = input(
+        z.object({
+          RoleName: name,
+          AssumeRolePolicyDocument: document,
+          Path: path,
+          Description: z.string().max(1000).optional(),
+          MaxSessionDuration: z.coerce.number().int().optional(),
+          Tags: tagList,
+          PermissionsBoundary: unsupported('permissions boundaries'),
+        }),
+        call.body,
+      );
       const role = await roles.create(signed(call.principal), {
-        name: body.RoleName, trustPolicy: body.AssumeRolePolicyDocument, ...(body.Path !== undefined && { path: body.Path }),
+        name: body.RoleName,
+        trustPolicy: body.AssumeRolePolicyDocument,
+        ...(body.Path !== undefined && { path: body.Path }),
         ...(body.Description !== undefined && { description: body.Description }),
-        ...(body.MaxSessionDuration !== undefined && { maxSessionDuration: body.MaxSessionDuration }), ...(body.Tags && { tags: body.Tags }),
+        ...(body.MaxSessionDuration !== undefined && { maxSessionDuration: body.MaxSessionDuration }),
+        ...(body.Tags && { tags: body.Tags }),
       });
       return { Role: roleXml(role) };
     },
@@ -41,7 +57,14 @@ export function roleActions(roles: RoleService): IamActionTable {
     },
     async ListRoles(call) {
       const body = input(z.object({ PathPrefix: path, Marker: marker, MaxItems: maxItems }), call.body);
-      return listPage(call, 'Roles', await roles.list(signed(call.principal), body.PathPrefix), (r) => r.name, body, roleXml);
+      return listPage(
+        call,
+        'Roles',
+        await roles.list(signed(call.principal), body.PathPrefix),
+        (r) => r.name,
+        body,
+        roleXml,
+      );
     },
     async DeleteRole(call) {
       const body = input(z.object({ RoleName: name }), call.body);
@@ -65,7 +88,14 @@ export function roleActions(roles: RoleService): IamActionTable {
     },
     async ListRoleTags(call) {
       const body = input(z.object({ RoleName: name, Marker: marker, MaxItems: maxItems }), call.body);
-      return listPage(call, 'Tags', await roles.tags(signed(call.principal), body.RoleName), (t) => t.key, body, (t) => tagsXml([t])[0]);
+      return listPage(
+        call,
+        'Tags',
+        await roles.tags(signed(call.principal), body.RoleName),
+        (t) => t.key,
+        body,
+        (t) => tagsXml([t])[0],
+      );
     },
   };
 }

@@ -7,13 +7,25 @@ import { input, type IamActionTable } from '../call.js';
 import { listPage, marker, maxItems, name, tagKeyList, tagList, tagsXml, userXml, unsupported } from '../shapes.js';
 
 const path = z.string().min(1).max(512).optional();
-const accessKeyId = z.string().min(16).max(128).regex(/^[\w]+$/);
+const accessKeyId = z
+  .string()
+  .min(16)
+  .max(128)
+  .regex(/^[\w]+$/);
 const status = z.enum(['Active', 'Inactive']);
 
 export function userActions(users: IamUserService): IamActionTable {
   return {
     async CreateUser(call) {
-      const body = input(z.object({ UserName: name, Path: path, Tags: tagList, PermissionsBoundary: unsupported('permissions boundaries') }), call.body);
+      const body = input(
+        z.object({
+          UserName: name,
+          Path: path,
+          Tags: tagList,
+          PermissionsBoundary: unsupported('permissions boundaries'),
+        }),
+        call.body,
+      );
       return { User: userXml(await users.create(signed(call.principal), body.UserName, body.Path, body.Tags)) };
     },
     async GetUser(call) {
@@ -23,7 +35,14 @@ export function userActions(users: IamUserService): IamActionTable {
     async ListUsers(call) {
       const body = input(z.object({ PathPrefix: path, Marker: marker, MaxItems: maxItems }), call.body);
       const list = (await users.list(signed(call.principal))).filter((u) => u.path.startsWith(body.PathPrefix ?? '/'));
-      return listPage(call, 'Users', list, (u) => u.name, body, (u) => userXml({ ...u, tags: [] }));
+      return listPage(
+        call,
+        'Users',
+        list,
+        (u) => u.name,
+        body,
+        (u) => userXml({ ...u, tags: [] }),
+      );
     },
     async DeleteUser(call) {
       const body = input(z.object({ UserName: name }), call.body);
@@ -35,17 +54,30 @@ export function userActions(users: IamUserService): IamActionTable {
       const key = await users.createAccessKey(signed(call.principal), body.UserName);
       return {
         AccessKey: {
-          UserName: key.user.kind === 'root' ? undefined : key.user.name, AccessKeyId: key.accessKeyId, Status: 'Active',
-          SecretAccessKey: key.secretAccessKey, CreateDate: new Date(key.createdAt),
+          UserName: key.user.kind === 'root' ? undefined : key.user.name,
+          AccessKeyId: key.accessKeyId,
+          Status: 'Active',
+          SecretAccessKey: key.secretAccessKey,
+          CreateDate: new Date(key.createdAt),
         },
       };
     },
     async ListAccessKeys(call) {
       const body = input(z.object({ UserName: name.optional(), Marker: marker, MaxItems: maxItems }), call.body);
       const keys = await users.listAccessKeys(signed(call.principal), body.UserName);
-      return listPage(call, 'AccessKeyMetadata', keys, (k) => k.accessKeyId, body, (k) => ({
-        UserName: k.userName === 'root' ? undefined : k.userName, AccessKeyId: k.accessKeyId, Status: k.status, CreateDate: new Date(k.createdAt),
-      }));
+      return listPage(
+        call,
+        'AccessKeyMetadata',
+        keys,
+        (k) => k.accessKeyId,
+        body,
+        (k) => ({
+          UserName: k.userName === 'root' ? undefined : k.userName,
+          AccessKeyId: k.accessKeyId,
+          Status: k.status,
+          CreateDate: new Date(k.createdAt),
+        }),
+      );
     },
     async UpdateAccessKey(call) {
       const body = input(z.object({ UserName: name.optional(), AccessKeyId: accessKeyId, Status: status }), call.body);
@@ -60,7 +92,8 @@ export function userActions(users: IamUserService): IamActionTable {
         UserName: user.kind === 'root' ? undefined : user.name,
         AccessKeyLastUsed: {
           LastUsedDate: key.lastUsedAt === null ? undefined : new Date(key.lastUsedAt),
-          ServiceName: key.lastUsedService ?? 'N/A', Region: key.lastUsedRegion ?? 'N/A',
+          ServiceName: key.lastUsedService ?? 'N/A',
+          Region: key.lastUsedRegion ?? 'N/A',
         },
       };
     },
@@ -82,7 +115,14 @@ export function userActions(users: IamUserService): IamActionTable {
     async ListUserTags(call) {
       const body = input(z.object({ UserName: name, Marker: marker, MaxItems: maxItems }), call.body);
       const tags = await users.tags(signed(call.principal), body.UserName);
-      const { Tags, ...rest } = listPage(call, 'Tags', tags, (t) => t.key, body, (t) => tagsXml([t])[0]);
+      const { Tags, ...rest } = listPage(
+        call,
+        'Tags',
+        tags,
+        (t) => t.key,
+        body,
+        (t) => tagsXml([t])[0],
+      );
       return { Tags, ...rest };
     },
   };
