@@ -103,9 +103,9 @@ export async function openDeployment(config: Config, options: OpenOptions = {}):
     const identities = new IdentityService(store, masterKey);
     await identities.ensureAccount(accountId);
     const listeners: ((owner: PolicyOwner) => void)[] = [];
-    const userPolicies = new UserPolicyService(store, identities, (owner) =>
-      listeners.forEach((listener) => listener(owner)),
-    );
+    const userPolicies = new UserPolicyService(store, identities, (owner) => {
+      for (const listener of listeners) listener(owner);
+    });
     return {
       config,
       store,

@@ -80,7 +80,8 @@ export function repoCommand(): Command {
         for (let nextToken: string | undefined; ; ) {
           const page = await client.send(new sdk.DescribeRepositoriesCommand({ ...(nextToken && { nextToken }) }));
           all.push(...(page.repositories ?? []));
-          if (!(nextToken = page.nextToken)) return all;
+          nextToken = page.nextToken;
+          if (!nextToken) return all;
         }
       });
       if (options.json) return void process.stdout.write(`${JSON.stringify(repositories, null, 2)}\n`);
@@ -122,7 +123,8 @@ export function imagesCommand(): Command {
           new sdk.DescribeImagesCommand({ repositoryName: repository, ...(nextToken && { nextToken }) }),
         );
         all.push(...(page.imageDetails ?? []));
-        if (!(nextToken = page.nextToken)) return all;
+        nextToken = page.nextToken;
+        if (!nextToken) return all;
       }
     });
     if (options.json) return void process.stdout.write(`${JSON.stringify(images, null, 2)}\n`);

@@ -63,19 +63,19 @@ export function serveCommand(): Command {
       if (berth.bootstrapKey) {
         // Shown this once: only its encrypted form is kept.
         process.stderr.write(
-          [
+          `${[
             '',
             `Berth created the administrator access key of account ${berth.accountId} (shown only now):`,
             `  AWS_ACCESS_KEY_ID=${berth.bootstrapKey.accessKeyId}`,
             `  AWS_SECRET_ACCESS_KEY=${berth.bootstrapKey.secretAccessKey}`,
             `Use it with: aws ecr get-login-password --endpoint-url ${url} --region ${config.registry.region}`,
             '',
-          ].join('\n') + '\n',
+          ].join('\n')}\n`,
         );
       }
       if (berth.tls?.selfSigned)
         process.stderr.write(
-          (await import('../tls/setup.js')).trustInstructions(berth.tls.selfSigned, new URL(url).host) + '\n',
+          `${(await import('../tls/setup.js')).trustInstructions(berth.tls.selfSigned, new URL(url).host)}\n`,
         );
       berth.app.log.info(
         {

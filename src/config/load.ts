@@ -33,7 +33,10 @@ function leaves(tree: Tree, prefix: string[] = []): { path: string[]; value: unk
 
 function setPath(tree: Tree, path: string[], value: unknown): void {
   let node = tree;
-  for (const key of path.slice(0, -1)) node = (isTree(node[key]) ? node[key] : (node[key] = {})) as Tree;
+  for (const key of path.slice(0, -1)) {
+    if (!isTree(node[key])) node[key] = {};
+    node = node[key] as Tree;
+  }
   node[path[path.length - 1]!] = value;
 }
 

@@ -22,7 +22,7 @@ import { cleanEnv, runProgram } from '../testing/cli.js';
 import { OciLayout } from '../testing/oci-layout.js';
 import { dropPostgresDatabaseFor, testBackend, testMetadataUrl } from '../testing/postgres.js';
 import { CLI, freePort, scratchDirs, TEST_ADMIN } from '../testing/server.js';
-import { AWS_CLI, requireAwsCli, requireTool } from '../testing/tools.js';
+import { requireAwsCli, requireTool } from '../testing/tools.js';
 
 const README = new URL('../../README.md', import.meta.url);
 
@@ -39,7 +39,7 @@ export function readmeBlocks(text: string): Block[] {
   const blocks: Block[] = [];
   for (let i = 0; i < lines.length; i++) {
     const open = /^(\s*)```(\S*)\s*$/.exec(lines[i]!);
-    if (!open || !open[2]) continue;
+    if (!open?.[2]) continue;
     const indent = open[1]!.length;
     const body: string[] = [];
     let j = i + 1;

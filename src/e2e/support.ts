@@ -6,7 +6,7 @@ import { parseHeader, plainSize } from '../storage/encryption/segments.js';
 import { BlobStore } from '../storage/blob-store.js';
 import { FsDriver } from '../storage/fs-driver.js';
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { type Dirent, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -197,7 +197,8 @@ let authDir: string | undefined;
 /** The auth file every skopeo run of this test process uses: logins never touch the machine's. */
 export function skopeoAuthFile(): string {
   if (!authDir) {
-    const dir = (authDir = tempDir('berth-e2e-auth-'));
+    const dir = tempDir('berth-e2e-auth-');
+    authDir = dir;
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   }
   return join(authDir, 'auth.json');
@@ -227,7 +228,7 @@ export function skopeo(
 }
 
 function files(dir: string): string[] {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch (err) {

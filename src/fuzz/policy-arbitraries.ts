@@ -23,17 +23,15 @@ export const caller: fc.Arbitrary<Caller> = fc.oneof(
         tags,
       }),
     ),
-  fc
-    .tuple(account, fc.constantFrom('deployer', 'reader'), userName)
-    .map(
-      ([a, r, s]): Caller => ({
-        type: 'AssumedRole',
-        arn: `arn:aws:sts::${a}:assumed-role/${r}/${s}`,
-        roleArn: `arn:aws:iam::${a}:role/${r}`,
-        accountId: a,
-        userId: `AROA:${s}`,
-      }),
-    ),
+  fc.tuple(account, fc.constantFrom('deployer', 'reader'), userName).map(
+    ([a, r, s]): Caller => ({
+      type: 'AssumedRole',
+      arn: `arn:aws:sts::${a}:assumed-role/${r}/${s}`,
+      roleArn: `arn:aws:iam::${a}:role/${r}`,
+      accountId: a,
+      userId: `AROA:${s}`,
+    }),
+  ),
   fc.constant<Caller>({ type: 'Anonymous' }),
   fc.constant<Caller>({ type: 'AssumedRole', federated: 'arn:aws:iam::111122223333:oidc-provider/issuer.example' }),
 );

@@ -22,7 +22,8 @@ function renderer(): InstanceType<typeof MarkdownIt> {
     tokens[idx]!.attrSet('rel', 'nofollow ugc noopener noreferrer');
     return renderLinkOpen(tokens, idx, options, env, self);
   };
-  return (md = made);
+  md = made;
+  return made;
 }
 
 export function renderMarkdown(text: string | null): string {

@@ -51,7 +51,10 @@ export class DroppingDestination {
   }
 
   private next(): void {
-    if (this.queue.length === 0) return void (this.writing = false);
+    if (this.queue.length === 0) {
+      this.writing = false;
+      return;
+    }
     this.writing = true;
     const lines = this.queue.length;
     this.send(Buffer.from(this.take()), lines);
@@ -81,7 +84,8 @@ let stdout: DroppingDestination | undefined;
  */
 export function createLogger(level: string, base: Record<string, string>, format?: (line: string) => string): Logger {
   if (!stdout) {
-    const destination = (stdout = new DroppingDestination(1));
+    const destination = new DroppingDestination(1);
+    stdout = destination;
     process.once('exit', () => destination.flushSync());
   }
   const out = stdout;

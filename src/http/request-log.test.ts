@@ -120,13 +120,13 @@ describe('request log', () => {
     assert.ok(lines.length > 2 && lines.every((l) => !l.startsWith('{')), server.stdout());
     assert.ok(
       lines.some((l) =>
-        /^\d\d:\d\d:\d\d\.\d{3} INFO  \[[^\]]+\] Berth is listening url=http:\/\/127\.0\.0\.1:\d+ /.test(l),
+        /^\d\d:\d\d:\d\d\.\d{3} INFO {2}\[[^\]]+\] Berth is listening url=http:\/\/127\.0\.0\.1:\d+ /.test(l),
       ),
       server.stdout(),
     );
     assert.ok(
       lines.some((l) =>
-        /INFO  \[[^\]]+\] GET \/v2\/ 200 \d+ms 127\.0\.0\.1 anonymous 0 B→\d+ B "pretty-agent\/2"$/.test(l),
+        /INFO {2}\[[^\]]+\] GET \/v2\/ 200 \d+ms 127\.0\.0\.1 anonymous 0 B→\d+ B "pretty-agent\/2"$/.test(l),
       ),
       server.stdout(),
     );

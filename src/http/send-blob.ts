@@ -113,12 +113,10 @@ export async function sendBlob(reply: FastifyReply, blob: BlobContent, cacheCont
     'Cache-Control': cacheControl,
   });
   if (blob.range) {
-    reply
-      .code(206)
-      .headers({
-        'Content-Range': `bytes ${blob.range.start}-${blob.range.end}/${blob.size}`,
-        'Content-Length': blob.range.end - blob.range.start + 1,
-      });
+    reply.code(206).headers({
+      'Content-Range': `bytes ${blob.range.start}-${blob.range.end}/${blob.size}`,
+      'Content-Length': blob.range.end - blob.range.start + 1,
+    });
   } else {
     reply.code(200).header('Content-Length', blob.size);
   }

@@ -134,7 +134,7 @@ export class Authenticator {
       );
     }
     const key = await this.identities.resolve(claims.key, now);
-    if (!key || !key.active || key.principal.accountId !== claims.account) {
+    if (!key?.active || key.principal.accountId !== claims.account) {
       throw new RegistryError('UNAUTHORIZED', 'the access key behind these credentials was deleted or deactivated');
     }
     return key.principal;

@@ -150,8 +150,7 @@ export class IamUserService {
   /** An IAM user of the account by name (never the root identity): NoSuchEntity as IAM words it. */
   async named(accountId: string, name: string): Promise<User> {
     const user = await this.store.identities.getUserByName(accountId, name);
-    if (!user || user.kind !== 'user')
-      throw new IdentityError('NoSuchEntity', `The user with name ${name} cannot be found.`);
+    if (user?.kind !== 'user') throw new IdentityError('NoSuchEntity', `The user with name ${name} cannot be found.`);
     return user;
   }
 

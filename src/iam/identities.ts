@@ -124,7 +124,7 @@ export class IdentityService {
 
   async root(accountId: string): Promise<User> {
     const user = await this.store.identities.getUserByName(accountId, 'root');
-    if (!user || user.kind !== 'root') throw new Error(`account ${accountId} has no root identity`);
+    if (user?.kind !== 'root') throw new Error(`account ${accountId} has no root identity`);
     return user;
   }
 

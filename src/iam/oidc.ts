@@ -15,7 +15,7 @@ export const JWKS_CACHE_MS = 5 * 60_000;
 /** The SHA-1 thumbprint of the top certificate of the chain the server presented (hex, lowercase). */
 function chainTopThumbprint(socket: TLSSocket): string | undefined {
   let cert = socket.getPeerCertificate(true);
-  if (!cert || !cert.raw) return undefined;
+  if (!cert?.raw) return undefined;
   const seen = new Set<string>();
   while (cert.issuerCertificate && cert.issuerCertificate !== cert && !seen.has(cert.fingerprint)) {
     seen.add(cert.fingerprint);

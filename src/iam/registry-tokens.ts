@@ -40,7 +40,7 @@ export class RegistryTokenService {
   /** The claims of a valid, unexpired token, or undefined. */
   verify(token: string, now = Date.now()): RegistryTokenClaims | undefined {
     const body = this.codec.open(token);
-    if (!body || body.v !== 1 || typeof body.exp !== 'number' || body.exp <= now || !Array.isArray(body.access))
+    if (body?.v !== 1 || typeof body.exp !== 'number' || body.exp <= now || !Array.isArray(body.access))
       return undefined;
     if ((body.key === undefined) !== (body.account === undefined)) return undefined;
     if (body.key !== undefined && (typeof body.key !== 'string' || typeof body.account !== 'string')) return undefined;

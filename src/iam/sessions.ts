@@ -66,7 +66,7 @@ export class SessionService {
     } catch {
       /* refused below */
     }
-    if (!body || body.v !== 1 || body.k !== accessKeyId || typeof body.c !== 'object' || body.c === null) {
+    if (body?.v !== 1 || body.k !== accessKeyId || typeof body.c !== 'object' || body.c === null) {
       throw new SignatureError(
         'UnrecognizedClientException',
         'The security token included in the request is invalid.',

@@ -45,7 +45,7 @@ export class TokenService {
   /** The claims of a valid, unexpired token, or undefined. */
   verify(password: string, now = Date.now()): TokenClaims | undefined {
     const body = this.codec.open(password);
-    if (!body || body.v !== 1 || typeof body.a !== 'string' || typeof body.k !== 'string' || typeof body.e !== 'number')
+    if (body?.v !== 1 || typeof body.a !== 'string' || typeof body.k !== 'string' || typeof body.e !== 'number')
       return undefined;
     if (body.e <= now || (body.s !== undefined && typeof body.s !== 'string')) return undefined;
     return { account: body.a, key: body.k, exp: body.e, ...(typeof body.s === 'string' && { session: body.s }) };

@@ -9,7 +9,9 @@ import { tempDir } from '../testing/server.js';
 import { MasterKey } from './master-key.js';
 
 const dirs: string[] = [];
-after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 
 function dir(): string {
   const made = tempDir('berth-master-key-');

@@ -1,6 +1,6 @@
 // Versioned schema migrations, run at start by Kysely's Migrator (which takes a lock, so
 // several nodes starting at once run each migration exactly once). Portable types only.
-import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
 
 const migrations: Record<string, Migration> = {
   '0001_registry_core': {

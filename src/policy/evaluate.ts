@@ -105,9 +105,9 @@ function notPrincipalApplies(block: PrincipalBlock, caller: Caller): boolean {
 function statementMatches(statement: Statement, input: EvaluationInput, variables: ContextValues | undefined): boolean {
   const { action, resource, context } = input;
   if (statement.action && !statement.action.some((p) => actionMatch(p, action))) return false;
-  if (statement.notAction && statement.notAction.some((p) => actionMatch(p, action))) return false;
+  if (statement.notAction?.some((p) => actionMatch(p, action))) return false;
   if (statement.resource && !statement.resource.some((p) => resourceMatch(p, resource, variables))) return false;
-  if (statement.notResource && statement.notResource.some((p) => resourceMatch(p, resource, variables))) return false;
+  if (statement.notResource?.some((p) => resourceMatch(p, resource, variables))) return false;
   return statement.conditions.every((c) => conditionHolds(c, context, variables));
 }
 

@@ -38,7 +38,7 @@ export function substitute(text: string, context: ContextValues | undefined): Pa
   return parts;
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 }
 
@@ -54,8 +54,8 @@ function remember(key: string, re: RegExp): RegExp {
 function partsToRegex(parts: Part[], flags: string): RegExp {
   let source = '';
   for (const part of parts) {
-    if ('literal' in part) source += escape(part.literal);
-    else for (const ch of part.pattern) source += ch === '*' ? '.*' : ch === '?' ? '.' : escape(ch);
+    if ('literal' in part) source += escapeRegExp(part.literal);
+    else for (const ch of part.pattern) source += ch === '*' ? '.*' : ch === '?' ? '.' : escapeRegExp(ch);
   }
   return new RegExp(`^${source}$`, flags);
 }
@@ -111,8 +111,8 @@ function markedGlob(pattern: string, value: string): boolean {
   let source = '';
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i]!;
-    if (ch === '\\' && i + 1 < pattern.length) source += escape(pattern[++i]!);
-    else source += ch === '*' ? '.*' : ch === '?' ? '.' : escape(ch);
+    if (ch === '\\' && i + 1 < pattern.length) source += escapeRegExp(pattern[++i]!);
+    else source += ch === '*' ? '.*' : ch === '?' ? '.' : escapeRegExp(ch);
   }
   return remember(`arn/${pattern}`, new RegExp(`^${source}$`, 's')).test(value);
 }

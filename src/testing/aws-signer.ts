@@ -87,12 +87,12 @@ function parseQuery(query: string): Query {
   return out;
 }
 
-const escape = (s: string) =>
+const uriEncode = (s: string) =>
   encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 function formatQuery(query: Query): string {
   return Object.entries(query)
-    .flatMap(([key, value]) => (Array.isArray(value) ? value : [value]).map((v) => `${escape(key)}=${escape(v)}`))
+    .flatMap(([key, value]) => (Array.isArray(value) ? value : [value]).map((v) => `${uriEncode(key)}=${uriEncode(v)}`))
     .join('&');
 }
 

@@ -10,7 +10,9 @@ import { readTlsCredentials, TlsError } from './credentials.js';
 import { ensureSelfSigned, serverNames } from './self-signed.js';
 
 const dirs: string[] = [];
-after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 function dir(): string {
   const made = tempDir('berth-tls-');
   dirs.push(made);

@@ -46,7 +46,8 @@ export function unflatten(form: Map<string, string>): Record<string, unknown> {
       const next = node[part];
       if (typeof next === 'string')
         throw new IamError('InvalidInput', `parameter ${key} conflicts with ${path.slice(0, i + 1).join('.')}`);
-      node = (next ?? (node[part] = Object.create(null) as { [name: string]: Node })) as { [name: string]: Node };
+      if (next === undefined) node[part] = Object.create(null) as { [name: string]: Node };
+      node = node[part] as { [name: string]: Node };
     }
     const last = path[path.length - 1]!;
     if (typeof node[last] === 'object') throw new IamError('InvalidInput', `parameter ${key} conflicts with ${key}.*`);

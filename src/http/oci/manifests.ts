@@ -51,13 +51,11 @@ export const putManifest: Handler = async (exchange) => {
     request.headers['content-type'],
     queryValues(exchange, 'tag'),
   );
-  reply
-    .code(201)
-    .headers({
-      Location: `/v2/${name}/manifests/${result.digest}`,
-      'Docker-Content-Digest': result.digest,
-      'Content-Length': 0,
-    });
+  reply.code(201).headers({
+    Location: `/v2/${name}/manifests/${result.digest}`,
+    'Docker-Content-Digest': result.digest,
+    'Content-Length': 0,
+  });
   if (result.subject) reply.header('OCI-Subject', result.subject);
   if (queryValues(exchange, 'tag').length > 0) reply.header('OCI-Tag', result.tags.join(', '));
   return reply.send();

@@ -8,7 +8,7 @@ import type { Authenticator } from '../../iam/authenticator.js';
 import type { GrantedAccess, RegistryTokenService } from '../../iam/registry-tokens.js';
 import { renderError } from '../oci/errors.js';
 
-const SCOPE = /^repository:([a-z0-9]+(?:[._\/-][a-z0-9]+)*):([a-z*,]+)$/;
+const SCOPE = /^repository:([a-z0-9]+(?:[._/-][a-z0-9]+)*):([a-z*,]+)$/;
 
 function scopes(query: Record<string, string | string[] | undefined>): string[] {
   const value = query.scope;
@@ -46,14 +46,12 @@ export async function tokenRoute(
           ? { key: principal.accessKeyId, account: principal.accountId, access }
           : { access },
       );
-      return reply
-        .header('Cache-Control', 'no-store')
-        .send({
-          token: issued.token,
-          access_token: issued.token,
-          expires_in: issued.expiresIn,
-          issued_at: issued.issuedAt,
-        });
+      return reply.header('Cache-Control', 'no-store').send({
+        token: issued.token,
+        access_token: issued.token,
+        expires_in: issued.expiresIn,
+        issued_at: issued.issuedAt,
+      });
     } catch (err) {
       // A bad password is refused here, not turned into an anonymous token: the client must know.
       if (err instanceof RegistryError && err.status === 401)

@@ -26,7 +26,7 @@ function formatSize(bytes: number | undefined): string {
 }
 
 function formatDate(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+  return `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
 }
 
 function layout(title: string, body: string, query = ''): string {

@@ -21,7 +21,7 @@ export interface GalleryOptions {
 type Query = Record<string, string | undefined>;
 
 function searchQuery(query: Query): SearchQuery {
-  const pick = (v: string | undefined) => (v && v.trim() ? v.trim().slice(0, 200) : undefined);
+  const pick = (v: string | undefined) => (v?.trim() ? v.trim().slice(0, 200) : undefined);
   const text = pick(query.q);
   const alias = pick(query.alias);
   const architecture = pick(query.architecture);

@@ -225,7 +225,10 @@ export class DecryptingFile implements RandomAccessFile {
   /** Keeps the batch under `plain` for the next open (one spare), or gives it back (after the close, always). */
   private keep(plain: Uint8Array): void {
     const batch = batchOf(plain, OPEN_BATCH);
-    if (this.spare || this.closed || spares >= SHARED_SPARES) return this.giveBatch(batch);
+    if (this.spare || this.closed || spares >= SHARED_SPARES) {
+      this.giveBatch(batch);
+      return;
+    }
     this.spare = batch;
     spares++;
   }

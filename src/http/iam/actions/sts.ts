@@ -22,6 +22,7 @@ const sessionPolicy = z
   .min(1)
   .max(2048)
   .regex(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the model's own pattern names tab, LF and CR.
     /^[\u0009\u000A\u000D\u0020-\u00FF]+$/,
     'Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+',
   )
