@@ -5,7 +5,7 @@
 import { Actions, PublicActions } from '../domain/actions.js';
 import { ManagementError } from '../domain/management-errors.js';
 import type { ResourceTag } from '../domain/resource-tags.js';
-import type { AuthenticatedPrincipal } from '../iam/authorizer.js';
+import type { AuthenticatedPrincipal } from '../domain/principal.js';
 import type {
   ManifestRecord,
   MetadataStore,
@@ -14,7 +14,7 @@ import type {
   Repository,
   RepositoryCatalog,
 } from '../metadata/store.js';
-import type { RequestContext } from '../registry/context.js';
+import type { RequestContext } from '../domain/request-context.js';
 import { accountOfKey, publicContext, type PublicRepositoryAccess } from '../registry/public-access.js';
 import type { RepositoryService } from '../registry/repositories.js';
 import type { AliasService } from './aliases.js';

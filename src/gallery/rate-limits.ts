@@ -3,7 +3,7 @@
 // credentials) in fixed windows. The counters are rows of the metadata store,
 // so every node of a scale-out deployment counts against the same limit.
 import { RegistryError } from '../domain/errors.js';
-import type { Principal } from '../iam/authorizer.js';
+import type { Principal } from '../domain/principal.js';
 import type { MetadataStore } from '../metadata/store.js';
 
 export interface RateLimits {

@@ -1,7 +1,7 @@
 // What every face tells the policy engine about a request: the keys aws:SourceIp,
 // aws:SecureTransport, aws:UserAgent and aws:Referer take their values from here.
 import type { FastifyRequest } from 'fastify';
-import type { RequestFacts } from '../policy/request.js';
+import type { RequestFacts } from '../domain/request-facts.js';
 import { clientIp } from './connections.js';
 
 /** An IPv4 client reached over an IPv6 socket shows as ::ffff:a.b.c.d; policies name a.b.c.d. */

@@ -5,7 +5,7 @@
 // (/healthz, /readyz) are not logged: a load balancer asks every few seconds.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../iam/authenticator.js';
-import type { Principal } from '../iam/authorizer.js';
+import type { Principal } from '../domain/principal.js';
 import { clientAddress } from './facts.js';
 
 type Headers = FastifyRequest['headers'];

@@ -2,7 +2,7 @@
 // X-Amz-Security-Token), or a registry request with
 // `Authorization: Basic base64("AWS:<password from GetAuthorizationToken>")`.
 import { RegistryError } from '../domain/errors.js';
-import type { AuthenticatedPrincipal, Principal } from './authorizer.js';
+import type { AuthenticatedPrincipal, Principal } from '../domain/principal.js';
 import type { IdentityService } from './identities.js';
 import type { KeyUsageRecorder } from './key-usage.js';
 import { isSessionKeyId, type SessionService } from './sessions.js';

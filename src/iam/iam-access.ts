@@ -1,8 +1,9 @@
 // How the IAM and STS services ask the one authorization call: an `iam:`/`sts:` action on an IAM
 // resource ARN, and the names IAM gives its resources.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { RequestFacts } from '../policy/request.js';
-import type { AuthenticatedPrincipal, Authorizer, Principal } from './authorizer.js';
+import type { RequestFacts } from '../domain/request-facts.js';
+import type { AuthenticatedPrincipal, Principal } from '../domain/principal.js';
+import type { Authorizer } from '../domain/authorizer.js';
 import { IdentityError } from './identities.js';
 
 /**

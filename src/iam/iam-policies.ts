@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { ManagedPolicyRecord, MetadataStore, PolicyOwner } from '../metadata/store.js';
 import { parsePolicy, POLICY_LIMITS, PolicyValidationError } from '../policy/document.js';
 import { managedPolicy, MANAGED_POLICIES } from '../policy/managed.js';
-import type { AuthenticatedPrincipal } from './authorizer.js';
+import type { AuthenticatedPrincipal } from '../domain/principal.js';
 import { IAM_NAME, IAM_PATH, policyArn, type IamAuthorize } from './iam-access.js';
 import type { IamUserService } from './iam-users.js';
 import { IdentityError } from './identities.js';

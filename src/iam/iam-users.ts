@@ -3,7 +3,7 @@
 // ownership (a key is changed only through its own user, in the caller's account) and deletion.
 import { assertTagKey, MAX_RESOURCE_TAGS, validateTags, type ResourceTag } from '../domain/resource-tags.js';
 import type { AccessKey, AccessKeyStatus, MetadataStore, User } from '../metadata/store.js';
-import type { AuthenticatedPrincipal } from './authorizer.js';
+import type { AuthenticatedPrincipal } from '../domain/principal.js';
 import { IAM_PATH, userArn, type IamAuthorize } from './iam-access.js';
 import { IdentityError, type AccessKeyInfo, type IdentityService, type NewAccessKey } from './identities.js';
 

@@ -4,7 +4,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { MasterKey } from '../keys/master-key.js';
 import type { AccessKey, AccessKeyStatus, Account, MetadataStore, User } from '../metadata/store.js';
-import type { AuthenticatedPrincipal } from './authorizer.js';
+import type { AuthenticatedPrincipal } from '../domain/principal.js';
 
 export const KEY_CACHE_MS = 5_000;
 const KEY_ID = /^AKIA[A-Z2-7]{16}$/;

@@ -4,7 +4,8 @@
 import { RegistryError } from '../domain/errors.js';
 import { denialMessage, evaluate, type EvaluationInput, type NamedPolicy } from '../policy/evaluate.js';
 import { ANONYMOUS_CALLER, buildContext, type Caller, type ContextValues } from '../policy/request.js';
-import { arnAccount, type AuthorizationRequest, type Authorizer, type Principal } from './authorizer.js';
+import { arnAccount, type Principal } from '../domain/principal.js';
+import type { AuthorizationRequest, Authorizer } from '../domain/authorizer.js';
 import {
   storedDocument,
   type IdentityPolicySource,

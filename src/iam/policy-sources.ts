@@ -8,7 +8,7 @@ import type { MetadataStore, PolicyOwner } from '../metadata/store.js';
 import { parsePolicy, type PolicyDocument } from '../policy/document.js';
 import type { CombinationRule, NamedPolicy } from '../policy/evaluate.js';
 import { managedPolicy } from '../policy/managed.js';
-import type { Principal } from './authorizer.js';
+import type { Principal } from '../domain/principal.js';
 import { PUBLIC_ARN_PREFIX } from './public-pulls.js';
 import { TtlCache } from './ttl-cache.js';
 

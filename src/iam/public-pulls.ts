@@ -3,7 +3,7 @@
 // and names every other action on a public resource as ECR Public does (ecr-public:PutImage), so
 // identity and repository policies written for ECR Public are the ones that decide.
 import { Actions, publicActionOf, type Action } from '../domain/actions.js';
-import type { AuthorizationRequest, Authorizer } from './authorizer.js';
+import type { AuthorizationRequest, Authorizer } from '../domain/authorizer.js';
 
 /** What pulling (and seeing the tags of) a public repository needs. */
 const PUBLIC_READS: ReadonlySet<Action> = new Set([

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { assertTagKey, MAX_RESOURCE_TAGS, validateTags, type ResourceTag } from '../domain/resource-tags.js';
 import type { MetadataStore, Role } from '../metadata/store.js';
 import type { PolicyDocument } from '../policy/document.js';
-import type { AuthenticatedPrincipal } from './authorizer.js';
+import type { AuthenticatedPrincipal } from '../domain/principal.js';
 import { IAM_NAME, IAM_PATH, roleArn, type IamAuthorize } from './iam-access.js';
 import { IdentityError } from './identities.js';
 import { PrincipalDirectory } from './principal-directory.js';

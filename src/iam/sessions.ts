@@ -4,7 +4,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { MasterKey } from '../keys/master-key.js';
 import { loadSharedSecret, type Seal, type SettingsStore } from '../keys/shared-secret.js';
-import type { Principal } from './authorizer.js';
+import type { Principal } from '../domain/principal.js';
 import { IdentityError } from './identities.js';
 import { SignatureError } from './sigv4.js';
 

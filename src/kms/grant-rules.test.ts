@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Principal } from '../iam/authorizer.js';
+import type { Principal } from '../domain/principal.js';
 import type { KmsGrant } from '../metadata/store.js';
 import {
   constraintsHold,

@@ -2,9 +2,9 @@
 // request (grantee, operation, encryption context constraints), how far a grant made with a
 // grant's CreateGrant permission may reach, and grant ids and tokens.
 import { randomBytes } from 'node:crypto';
-import type { Principal } from '../iam/authorizer.js';
+import type { Principal } from '../domain/principal.js';
 import type { KmsGrant, KmsGrantConstraints } from '../metadata/store.js';
-import type { GrantMatch } from '../policy/evaluate.js';
+import type { GrantMatch } from '../domain/authorizer.js';
 import type { EncryptionContext } from './key-material.js';
 
 /** The model's GrantOperation enum. */

@@ -4,10 +4,10 @@
 // rules themselves are in grant-rules.ts.
 import { KmsActions, type Action } from '../domain/actions.js';
 import { KmsError } from '../domain/kms-errors.js';
-import type { Principal } from '../iam/authorizer.js';
+import type { Principal } from '../domain/principal.js';
 import { PrincipalDirectory } from '../iam/principal-directory.js';
 import type { KmsGrant, KmsGrantConstraints, KmsKey, MetadataStore, Repository } from '../metadata/store.js';
-import type { GrantMatch } from '../policy/evaluate.js';
+import type { GrantMatch } from '../domain/authorizer.js';
 import type { KmsRequest } from './condition-keys.js';
 import {
   CONSTRAINT_LIMITS,

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { parsePolicy, PolicyValidationError, POLICY_LIMITS, type PolicyKind } from './document.js';
 import { denialMessage, evaluate, type EvaluationInput } from './evaluate.js';
 import { MANAGED_POLICIES } from './managed.js';
-import { buildContext, type Caller, type RequestFacts } from './request.js';
+import { buildContext, type Caller } from './request.js';
+import type { RequestFacts } from '../domain/request-facts.js';
 
 const A = '111111111111';
 const B = '222222222222';

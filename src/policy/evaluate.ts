@@ -6,6 +6,7 @@
 import { conditionHolds } from './conditions.js';
 import type { PolicyDocument, PrincipalBlock, Statement } from './document.js';
 import { actionMatch, resourceMatch } from './patterns.js';
+import type { GrantMatch } from '../domain/authorizer.js';
 import type { Caller, ContextValues } from './request.js';
 
 export interface NamedPolicy {
@@ -43,7 +44,6 @@ export interface EvaluationInput {
  * 'principal': the grant alone allows. 'account': the grant delegates to the account, whose
  * root is allowed and whose users and roles are allowed by their identity policies.
  */
-export type GrantMatch = 'principal' | 'account';
 
 /** 'key-policy': KMS's rule, where nothing is allowed that the key's policy does not allow (directly or by enabling IAM policies). */
 export type CombinationRule = 'key-policy';

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import { anonymousPrincipal, runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { parsePolicyObject } from './document.js';
 import { evaluate } from './evaluate.js';
-import { buildContext, type Caller, type RequestFacts } from './request.js';
+import { buildContext, type Caller } from './request.js';
+import type { RequestFacts } from '../domain/request-facts.js';
 
 const A = '111111111111';
 const B = '222222222222';

@@ -1,6 +1,8 @@
 // What the engine knows of a request: who calls (as IAM describes a principal), and the values
 // of the condition keys (aws:SourceIp, aws:PrincipalTag/…), which the faces gather.
 
+import type { RequestFacts } from '../domain/request-facts.js';
+
 /** A caller as policies see it. */
 export interface Caller {
   /** aws:PrincipalType: Account (the root), User, AssumedRole, FederatedUser, Anonymous. */
@@ -23,22 +25,6 @@ export interface Caller {
 }
 
 export const ANONYMOUS_CALLER: Caller = { type: 'Anonymous' };
-
-/** Facts about the request itself, filled by the face that received it. */
-export interface RequestFacts {
-  /** The client's address (aws:SourceIp). */
-  sourceIp?: string;
-  /** Whether the request came over TLS (aws:SecureTransport). */
-  secureTransport?: boolean;
-  userAgent?: string;
-  referer?: string;
-  /** Tags the request sets (aws:RequestTag/*, aws:TagKeys): CreateRepository, TagResource. */
-  requestTags?: Readonly<Record<string, string>>;
-  /** Keys of tags the request names (aws:TagKeys) when it only removes them (UntagResource). */
-  tagKeys?: readonly string[];
-  /** The condition keys of the service that handles the request, by full name (kms:CallerAccount, …). */
-  serviceValues?: Readonly<Record<string, string | readonly string[]>>;
-}
 
 /** Condition key values by lower-case key name (keys are case-insensitive, values are not). */
 export type ContextValues = ReadonlyMap<string, string | readonly string[]>;

@@ -4,9 +4,9 @@ import type { Action } from '../domain/actions.js';
 import { Actions } from '../domain/actions.js';
 import { RegistryError } from '../domain/errors.js';
 import { assertRepositoryName, isRepositoryName } from '../domain/names.js';
-import type { Authorizer } from '../iam/authorizer.js';
+import type { Authorizer } from '../domain/authorizer.js';
 import type { MetadataStore, Repository } from '../metadata/store.js';
-import type { RequestContext } from './context.js';
+import type { RequestContext } from '../domain/request-context.js';
 
 /** NAME_UNKNOWN, in the words ECR uses on both of its faces. */
 export function repositoryNotFound(accountId: string, name: string): RegistryError {

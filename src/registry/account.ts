@@ -4,7 +4,7 @@ import { Actions } from '../domain/actions.js';
 import { assertSettingValue, settingSpec } from '../domain/account-settings.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { RepositoryAccess } from './access.js';
-import type { RequestContext } from './context.js';
+import type { RequestContext } from '../domain/request-context.js';
 
 export interface RegistryDescription {
   registryId: string;

@@ -7,7 +7,7 @@ import type { MetadataStore, Repository } from '../metadata/store.js';
 import type { BlobStore, OpenEngineFactory } from '../storage/blob-store.js';
 import { PathNotFoundError, type RandomAccessFile } from '../storage/driver.js';
 import type { RepositoryAccess } from './access.js';
-import type { RequestContext } from './context.js';
+import type { RequestContext } from '../domain/request-context.js';
 import type { DataKeys } from './data-keys.js';
 import { sharedHashWorker } from './hash-worker.js';
 

@@ -7,7 +7,7 @@ import { RegistryError } from '../domain/errors.js';
 import { isTag } from '../domain/names.js';
 import type { ImageId, ImageRecord, ManifestRecord, MetadataStore, Repository, TagStatus } from '../metadata/store.js';
 import type { RepositoryAccess } from './access.js';
-import type { RequestContext } from './context.js';
+import type { RequestContext } from '../domain/request-context.js';
 import type { ManifestService } from './manifests.js';
 
 /** An image as a request names it: by tag, by digest, or both. */

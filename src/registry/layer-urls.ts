@@ -8,7 +8,7 @@ import { SignedTokenCodec } from '../keys/signed-token.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { RepositoryAccess } from './access.js';
 import type { BlobContent, BlobService, ByteRange } from './blobs.js';
-import type { RequestContext } from './context.js';
+import type { RequestContext } from '../domain/request-context.js';
 
 export const LAYER_URL_TTL_MS = 3600 * 1000;
 const MAX_TOKEN = 1024;

@@ -7,7 +7,7 @@ import { RegistryError } from '../domain/errors.js';
 import { ManagementError } from '../domain/management-errors.js';
 import type { MetadataStore, Repository } from '../metadata/store.js';
 import type { RepositoryAccess } from './access.js';
-import type { RequestContext } from './context.js';
+import type { RequestContext } from '../domain/request-context.js';
 import { paginate, type PageRequest, type PageResult } from './pagination.js';
 
 export interface ReferrersResult {

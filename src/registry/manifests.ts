@@ -11,7 +11,7 @@ import { assertTag, parseReference, type Reference } from '../domain/names.js';
 import { ImmutableTagError, isTagImmutable } from '../domain/tag-mutability.js';
 import type { ManifestRecord, MetadataStore, Repository } from '../metadata/store.js';
 import type { RepositoryAccess } from './access.js';
-import type { RequestContext } from './context.js';
+import type { RequestContext } from '../domain/request-context.js';
 import type { ManifestFormats, Served } from './manifest-formats.js';
 import { PullRecorder } from './pulls.js';
 import { SharedReads } from './shared-reads.js';

@@ -3,7 +3,7 @@
 // forgotten on every change (other nodes see it within POLICY_CACHE_MS).
 import { Actions } from '../domain/actions.js';
 import { ManagementError } from '../domain/management-errors.js';
-import { arnAccount } from '../iam/authorizer.js';
+import { arnAccount } from '../domain/principal.js';
 import { callerOf } from '../iam/policy-authorizer.js';
 import { PrincipalDirectory } from '../iam/principal-directory.js';
 import type { MetadataStore } from '../metadata/store.js';
@@ -11,7 +11,7 @@ import { parsePolicy, PolicyValidationError, POLICY_LIMITS, type PolicyDocument 
 import { evaluate } from '../policy/evaluate.js';
 import { buildContext } from '../policy/request.js';
 import type { RepositoryAccess } from './access.js';
-import type { RequestContext } from './context.js';
+import type { RequestContext } from '../domain/request-context.js';
 
 export interface RepositoryPolicy {
   registryId: string;

@@ -3,12 +3,12 @@
 // account may share a name, private listings never see public ones, and every blob, upload and
 // manifest service works on them unchanged. Their ARNs are ECR Public's.
 import { publicActionOf, type Action } from '../domain/actions.js';
-import type { Authorizer } from '../iam/authorizer.js';
+import type { Authorizer } from '../domain/authorizer.js';
 import type { MetadataStore, Repository } from '../metadata/store.js';
 import { RepositoryAccess } from './access.js';
-import type { RequestContext } from './context.js';
+import type { RequestContext } from '../domain/request-context.js';
 import { isRepositoryName } from '../domain/names.js';
-import type { Principal } from '../iam/authorizer.js';
+import type { Principal } from '../domain/principal.js';
 
 const PREFIX = 'public:';
 

@@ -6,7 +6,7 @@ import { validateTags, type ResourceTag } from '../domain/resource-tags.js';
 import { tagMutability, type ImageTagMutability, type TagMutabilityFilter } from '../domain/tag-mutability.js';
 import type { EncryptionType, MetadataStore, Repository } from '../metadata/store.js';
 import { repositoryNotFound, type RepositoryAccess } from './access.js';
-import type { RequestContext } from './context.js';
+import type { RequestContext } from '../domain/request-context.js';
 import type { GrantService } from '../kms/grant-service.js';
 import type { KeyService } from '../kms/key-service.js';
 

@@ -12,7 +12,7 @@ import {
 } from '../domain/resource-tags.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { RepositoryAccess } from './access.js';
-import type { RequestContext } from './context.js';
+import type { RequestContext } from '../domain/request-context.js';
 
 export class ResourceTagService {
   constructor(

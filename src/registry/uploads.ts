@@ -13,7 +13,7 @@ import { KmsError } from '../domain/kms-errors.js';
 import { IntegrityError } from '../domain/integrity.js';
 import { isStorageFull } from '../domain/storage-full.js';
 import type { RepositoryAccess } from './access.js';
-import type { RequestContext } from './context.js';
+import type { RequestContext } from '../domain/request-context.js';
 import type { DataKeys } from './data-keys.js';
 import type { BlobForms, UploadSealing } from './blob-forms.js';
 import { HashStates } from './hash-states.js';

@@ -3,7 +3,7 @@
 import type { AliasService } from '../../gallery/aliases.js';
 import { ManagementError } from '../../domain/management-errors.js';
 import type { Repository } from '../../metadata/store.js';
-import type { RequestContext } from '../../registry/context.js';
+import type { RequestContext } from '../../domain/request-context.js';
 import { accountOfKey, inAccountTerms, publicContext } from '../../registry/public-access.js';
 import type { ApiActionTable, ApiCall } from '../ecr/call.js';
 

@@ -1,8 +1,8 @@
 // What every ECR action handler receives, and the helpers that validate its input.
 import type { z } from 'zod';
-import type { AuthenticatedPrincipal } from '../../iam/authorizer.js';
-import type { RequestFacts } from '../../policy/request.js';
-import type { RequestContext } from '../../registry/context.js';
+import type { AuthenticatedPrincipal } from '../../domain/principal.js';
+import type { RequestFacts } from '../../domain/request-facts.js';
+import type { RequestContext } from '../../domain/request-context.js';
 import type { PageTokens } from '../aws-page-tokens.js';
 import { validate } from '../aws-validation.js';
 import { ApiError } from './errors.js';

@@ -1,7 +1,7 @@
 // What every IAM and STS action handler receives, and the helpers that validate its input.
 import { z } from 'zod';
-import type { Principal } from '../../iam/authorizer.js';
-import type { RequestFacts } from '../../policy/request.js';
+import type { Principal } from '../../domain/principal.js';
+import type { RequestFacts } from '../../domain/request-facts.js';
 import type { PageTokens } from '../aws-page-tokens.js';
 import { validate, violation } from '../aws-validation.js';
 import { IamError } from './errors.js';

@@ -1,6 +1,6 @@
 // The IAM and STS services behind the query protocol face, by API version: built here so
 // app.ts wires one thing.
-import type { Authorizer } from '../../iam/authorizer.js';
+import type { Authorizer } from '../../domain/authorizer.js';
 import { iamAuthorizer } from '../../iam/iam-access.js';
 import { IamPolicyService } from '../../iam/iam-policies.js';
 import { IamUserService } from '../../iam/iam-users.js';

@@ -2,7 +2,7 @@
 // boundary. Bodies are never parsed by the framework: handlers stream them.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { RegistryError } from '../../domain/errors.js';
-import type { RequestContext } from '../../registry/context.js';
+import type { RequestContext } from '../../domain/request-context.js';
 import type { RegistryServices } from '../../registry/services.js';
 import { deleteBlob, getBlob, headBlob } from './blobs.js';
 import { renderError } from './errors.js';

@@ -1,7 +1,7 @@
 // What every handler of the registry protocol receives.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RegistryError } from '../../domain/errors.js';
-import type { RequestContext } from '../../registry/context.js';
+import type { RequestContext } from '../../domain/request-context.js';
 import type { RegistryServices } from '../../registry/services.js';
 import type { Chunk } from '../../registry/uploads.js';
 import { contentLength, parseChunkRange } from './headers.js';

@@ -6,7 +6,7 @@ import { RegistryError } from '../../domain/errors.js';
 import type { AliasService } from '../../gallery/aliases.js';
 import type { PullRateLimiter } from '../../gallery/rate-limits.js';
 import type { Authenticator } from '../../iam/authenticator.js';
-import { ANONYMOUS, type Principal } from '../../iam/authorizer.js';
+import { ANONYMOUS, type Principal } from '../../domain/principal.js';
 import type { RegistryTokenClaims, RegistryTokenService } from '../../iam/registry-tokens.js';
 import { publicRegistryKey } from '../../registry/public-access.js';
 import type { RegistryServices } from '../../registry/services.js';

@@ -6,7 +6,7 @@ import { tryParseDigest } from '../../../domain/digest.js';
 import { isRegistryError } from '../../../domain/errors.js';
 import type { RegistryServices } from '../../../registry/services.js';
 import { MIN_LAYER_PART } from '../../../registry/uploads.js';
-import type { RequestContext } from '../../../registry/context.js';
+import type { RequestContext } from '../../../domain/request-context.js';
 import { context, input, type ApiActionTable, type ApiCall } from '../call.js';
 import { validationMessage, violation } from '../../aws-validation.js';
 import { ApiError } from '../errors.js';

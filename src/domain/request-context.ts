@@ -1,6 +1,6 @@
 // Who is asking, and in which account's registry: resolved once per request by the http layer.
-import type { Principal } from '../iam/authorizer.js';
-import type { RequestFacts } from '../policy/request.js';
+import type { Principal } from './principal.js';
+import type { RequestFacts } from './request-facts.js';
 
 export interface RequestContext {
   principal: Principal;
