@@ -7,22 +7,31 @@
 // encryption> adds that build as a third server, and rows of encrypted against plain Berth
 // (upload and download, target ≥ 0.7×), measured in the same run on the same machine.
 //
+// BENCH_BASELINE_BERTH=<dist/cli/main.js of a baseline build> (the tree before a restructuring)
+// starts that build beside this one with the same settings (encrypted, the same storage and
+// database kind) and measures it in every phase exactly like this Berth, the PostgreSQL and S3
+// phases too: rows "Berth vs baseline" per figure, judged against ±5% (issue 19: no figure worse
+// by more than 5%; for peak RSS lower is better), printed and written to .bench/results.json
+// (see baseline.ts).
+//
 // Environment: BENCH_QUICK=1 (small sizes, a smoke run), BENCH_REPEAT=<n> (samples per
 // throughput metric; the median is reported), BENCH_ONLY=upload,chunked,download,manifest,rss,postgres,s3
 // (a subset of phases; s3: Berth on S3 storage, s3rver on loopback, vs the file system), BENCH_PROFILE=1 (V8 CPU profile of the Berth child, written to
 // .bench/profiles/ on exit), BENCH_LOAD=node (in-process load generator even when wrk is
-// installed), BENCH_TIMEOUT_S=<s> (overall limit), BENCH_POSTGRES_URL (a PostgreSQL role that may
+// installed), BENCH_TIMEOUT_S=<s> (overall limit; 300 quick, 1200 full, twice that with a baseline), BENCH_POSTGRES_URL (a PostgreSQL role that may
 // create databases, for the scale-out phase; BERTH_TEST_POSTGRES_URL works too). Summarise a profile with
 // `node dist/bench/profile.js .bench/profiles/<run>/*.cpuprofile`.
 //
 // `npm run bench -- soak [--duration <s>] …` runs the soak instead (see soak.ts): one Berth under
 // mixed traffic and stalled clients, judged on RSS, fds and 5xx.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
+import { againstBaseline, BASELINE, baselineCli, renderBaselineTable } from './baseline.js';
 import { defaultAgent, makeBody, MiB, type Body } from './http.js';
-import { judge, median, renderTable, type Row, type Target } from './report.js';
+import { PHASES, type Phase, runPhases, sizeLabel } from './phases.js';
+import { judge, type Judged, renderTable, type Row, sampleRow, type Target } from './report.js';
 import {
   cleanupAll,
   cleanupSync,
@@ -35,19 +44,7 @@ import {
 import { runS3 } from './s3.js';
 import { runScaleOut } from './scale-out.js';
 import { parseSoakArgs, runSoak, soakTimeoutSeconds } from './soak.js';
-import {
-  chunkedUpload,
-  cpuSeconds,
-  download,
-  loadGenerator,
-  manifestRate,
-  monolithicUpload,
-  peakRssDuring,
-  procStatusKiB,
-  pushImage,
-  WRK,
-  type PeakRss,
-} from './workloads.js';
+import { loadGenerator, monolithicUpload, WRK } from './workloads.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const settings = {
@@ -59,10 +56,11 @@ const settings = {
   warmupSeconds: quick ? 1 : 3,
   connections: 16,
   repeat: Math.max(1, Number(process.env.BENCH_REPEAT ?? (quick ? 1 : 3)) || 1),
-  timeoutSeconds: Number(process.env.BENCH_TIMEOUT_S ?? (quick ? 300 : 1200)),
+  // A baseline build doubles the Berths measured: twice the time.
+  timeoutSeconds: Number(
+    process.env.BENCH_TIMEOUT_S ?? (quick ? 300 : 1200) * (process.env.BENCH_BASELINE_BERTH ? 2 : 1),
+  ),
 };
-const PHASES = ['upload', 'chunked', 'download', 'manifest', 'rss', 'postgres', 's3'] as const;
-type Phase = (typeof PHASES)[number];
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((p) => p.trim())) : undefined;
 const enabled = (phase: Phase) => !only || only.has(phase);
 const outDir = resolve('.bench');
@@ -70,9 +68,7 @@ const plainCli = process.env.BENCH_PLAIN_BERTH ? resolve(process.env.BENCH_PLAIN
 const PLAIN = 'plain';
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
-const GiB = 1024 * MiB;
 const mib = (bytes: number) => `${bytes / MiB} MiB`;
-const sizeLabel = (bytes: number) => (bytes >= 1024 * MiB ? `${bytes / (1024 * MiB)} GiB` : mib(bytes));
 
 let stopping = false;
 function abort(why: string, code: number): void {
@@ -82,32 +78,9 @@ function abort(why: string, code: number): void {
   cleanupAll().finally(() => process.exit(code));
 }
 
-/** Sample lists per metric key and server label. */
-class Samples {
-  private readonly values = new Map<string, number[]>();
-  add(key: string, label: string, value: number): void {
-    const id = `${key}/${label}`;
-    this.values.set(id, [...(this.values.get(id) ?? []), value]);
-  }
-  get(key: string, label: string): number[] {
-    return this.values.get(`${key}/${label}`) ?? [];
-  }
-}
-
-/** Runs `work` and reports the server's CPU time (user + system, all threads) it took. */
-async function withCpu<T>(server: Server, work: () => Promise<T>): Promise<{ value: T; cpu: number }> {
-  const before = cpuSeconds(server.pid);
-  const value = await work();
-  return { value, cpu: cpuSeconds(server.pid) - before };
-}
-
-/** Servers in an order that alternates per repetition, so neither always goes first. */
-function ordered(servers: Server[], rep: number): Server[] {
-  return rep % 2 === 0 ? servers : [...servers].reverse();
-}
-
 async function run(): Promise<void> {
   const version = referenceVersion();
+  const baseline = baselineCli();
   const generator = loadGenerator();
   log(
     `Berth benchmark${quick ? ' (BENCH_QUICK)' : ''}: node ${process.version}, ${cpus().length} CPUs, ${settings.repeat} sample(s) per throughput metric (median reported)`,
@@ -120,6 +93,7 @@ async function run(): Promise<void> {
   log(
     `manifest load generator: ${generator === 'wrk' ? `wrk (${WRK}), 2 threads, ${settings.connections} connections` : `in-process node:http loop (Agent keepAlive, maxSockets ${settings.connections})`}`,
   );
+  if (baseline) log(`baseline Berth (BENCH_BASELINE_BERTH): ${baseline}`);
 
   const profileDir =
     process.env.BENCH_PROFILE === '1'
@@ -140,8 +114,9 @@ async function run(): Promise<void> {
   const big = enabled('rss') ? makeBody(settings.rssBytes) : undefined;
   const warm = makeBody(settings.chunkBytes);
 
-  // Page cache needed at once: one sample of each blob on both registries, or the big upload.
-  const prefault = Math.max(4 * settings.blobBytes, big ? big.size : 0) + 256 * MiB;
+  // Page cache needed at once: one sample of each blob on every server, or the big upload.
+  const serverCount = 1 + (version ? 1 : 0) + (plainCli ? 1 : 0) + (baseline ? 1 : 0);
+  const prefault = Math.max(2 * Math.max(2, serverCount) * settings.blobBytes, big ? big.size : 0) + 256 * MiB;
   const started = performance.now();
   prefaultPageCache(prefault, warm.unit);
   log(`pre-faulted ${sizeLabel(prefault)} of page cache in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -150,126 +125,19 @@ async function run(): Promise<void> {
     const list: Server[] = [await startBerth(profileDir ? { profileDir } : {})];
     if (version) list.push(await startReference());
     if (plainCli) list.push(await startBerth({ cli: plainCli, label: PLAIN }));
+    if (baseline) list.push(await startBerth({ cli: baseline, label: BASELINE }));
     log(`started: ${list.map((s) => `${s.label} ${s.url} (pid ${s.pid})`).join(', ')}`);
     // Warm-up (untimed): JIT, connection pools, first directories.
     for (const server of list) await monolithicUpload(server.url, 'bench/warmup', warm);
     return list;
   };
-  /** Drops blob bytes behind the registries' backs so the page cache stays bounded and warm. */
-  const purge = (list: Server[], bodies: (Body | undefined)[]) => {
-    for (const server of list)
-      for (const body of bodies) if (body) rmSync(server.blobFile(body.digest), { force: true });
-  };
-  const samples = new Samples();
-  const extra: Record<string, unknown> = {};
-
-  let servers = await startAll();
-  const berth = servers[0]!;
-  for (let rep = 0; rep < settings.repeat; rep++) {
-    if (needsMono) {
-      for (const server of ordered(servers, rep)) {
-        const { value: seconds, cpu } = await withCpu(server, () =>
-          monolithicUpload(server.url, 'bench/mono', mono[rep]!),
-        );
-        samples.add('upload', server.label, settings.blobBytes / MiB / seconds);
-        samples.add('cpu:upload', server.label, cpu / (settings.blobBytes / GiB));
-        log(
-          `  ${server.label.padEnd(9)} monolithic upload #${rep + 1}: ${mib(settings.blobBytes)} in ${seconds.toFixed(2)} s, server CPU ${cpu.toFixed(2)} s${enabled('upload') ? '' : ' (setup for download)'}`,
-        );
-      }
-    }
-    if (enabled('download')) {
-      for (const server of ordered(servers, rep)) {
-        const { value: seconds, cpu } = await withCpu(server, () => download(server.url, 'bench/mono', mono[rep]!));
-        samples.add('download', server.label, settings.blobBytes / MiB / seconds);
-        samples.add('cpu:download', server.label, cpu / (settings.blobBytes / GiB));
-        log(
-          `  ${server.label.padEnd(9)} download #${rep + 1}: ${mib(settings.blobBytes)} in ${seconds.toFixed(2)} s, server CPU ${cpu.toFixed(2)} s`,
-        );
-      }
-    }
-    if (enabled('chunked')) {
-      for (const server of ordered(servers, rep)) {
-        const { value: seconds, cpu } = await withCpu(server, () =>
-          chunkedUpload(server.url, 'bench/chunked', chunked[rep]!, settings.chunkBytes),
-        );
-        samples.add('chunked', server.label, settings.blobBytes / MiB / seconds);
-        samples.add('cpu:chunked', server.label, cpu / (settings.blobBytes / GiB));
-        log(
-          `  ${server.label.padEnd(9)} chunked upload #${rep + 1}: ${mib(settings.blobBytes)} in ${mib(settings.chunkBytes)} PATCHes, ${seconds.toFixed(2)} s, server CPU ${cpu.toFixed(2)} s`,
-        );
-      }
-    }
-    purge(servers, [mono[rep], chunked[rep]]);
-  }
-  if (enabled('manifest')) {
-    for (const server of servers) await pushImage(server.url, 'bench/small', 'latest');
-    for (const server of servers) {
-      const url = `${server.url}/v2/bench/small/manifests/latest`;
-      await manifestRate(url, settings.warmupSeconds, settings.connections);
-      const { value: result, cpu } = await withCpu(server, () =>
-        manifestRate(url, settings.getSeconds, settings.connections),
-      );
-      samples.add('manifest', server.label, result.requestsPerSecond);
-      samples.add('cpu:manifest', server.label, (cpu / result.requests) * 1e6);
-      log(
-        `  ${server.label.padEnd(9)} manifest GET by tag: ${result.requestsPerSecond.toFixed(0)} req/s (${result.requests} requests in ${settings.getSeconds} s, ${result.errors} errors), server CPU ${cpu.toFixed(2)} s`,
-      );
-      if (result.errors > 0) throw new Error(`${server.label}: ${result.errors} manifest GETs failed`);
-    }
-  }
-  extra.rssAfterPhases = Object.fromEntries(
-    servers.map((s) => [
-      s.label,
-      { VmRSS_MiB: procStatusKiB(s.pid, 'VmRSS') / 1024, VmHWM_MiB: procStatusKiB(s.pid, 'VmHWM') / 1024 },
-    ]),
-  );
-  log(
-    `  RSS after the phases above: ${servers.map((s) => `${s.label} ${(procStatusKiB(s.pid, 'VmRSS') / 1024).toFixed(1)} MiB`).join(', ')}`,
-  );
-
-  if (big) {
-    // On fresh processes, so the peak reflects the upload rather than earlier phases' heap.
-    for (const server of servers) await server.stop();
-    servers = await startAll();
-    const rss: Record<string, PeakRss> = {};
-    for (const server of servers) {
-      const { value: peak, cpu } = await withCpu(server, () =>
-        peakRssDuring(server.pid, () => monolithicUpload(server.url, 'bench/rss', big)),
-      );
-      samples.add('rss', server.label, peak.peakMiB);
-      samples.add('rssUpload', server.label, settings.rssBytes / MiB / peak.seconds);
-      samples.add('cpu:rssUpload', server.label, cpu / (settings.rssBytes / GiB));
-      rss[server.label] = peak;
-      log(
-        `  ${server.label.padEnd(9)} ${sizeLabel(settings.rssBytes)} upload (fresh process): ${peak.seconds.toFixed(2)} s, VmHWM ${peak.peakMiB.toFixed(1)} MiB${peak.reset ? ' (reset before)' : ' (since start: reset refused)'}, sampled VmRSS max ${peak.sampledMaxMiB.toFixed(1)} MiB, baseline ${peak.baselineMiB.toFixed(1)} MiB`,
-      );
-      purge([server], [big]);
-    }
-    extra.rss = rss;
-  }
-
+  const { samples, extra } = await runPhases(startAll, settings, { mono, chunked, big }, enabled, log);
   log('stopping servers…');
   await cleanupAll();
   defaultAgent.destroy();
 
-  const reference = version ? servers[1]!.label : 'reference';
-  const row = (key: string, metric: string, unit: string, target: Target, against = reference): Row => {
-    const berthSamples = samples.get(key, berth.label);
-    const referenceSamples = samples.get(key, against);
-    const b = median(berthSamples);
-    const r = median(referenceSamples);
-    return {
-      key,
-      metric,
-      unit,
-      berthSamples,
-      referenceSamples,
-      target,
-      ...(b !== undefined && { berth: b }),
-      ...(r !== undefined && { reference: r }),
-    };
-  };
+  const row = (key: string, metric: string, unit: string, target: Target, against = 'reference'): Row =>
+    sampleRow(key, metric, unit, samples.get(key, 'berth'), samples.get(key, against), target);
   const blob = mib(settings.blobBytes);
   const rows = [
     enabled('upload') && row('upload', `monolithic upload ${blob} (POST + PUT)`, 'MiB/s', { kind: 'ratio', min: 2 }),
@@ -315,6 +183,25 @@ async function run(): Promise<void> {
     .filter((r): r is Row => r !== false)
     .map(judge);
 
+  // This Berth against the baseline build, figure by figure (issue 19's ±5%).
+  const base = (key: string, metric: string, unit: string, target: Target) =>
+    row(key, `Berth vs baseline: ${metric}`, unit, target, BASELINE);
+  const baselineRows: Judged[] = baseline
+    ? [
+        enabled('upload') && base('upload', `monolithic upload ${blob}`, 'MiB/s', againstBaseline()),
+        enabled('chunked') && base('chunked', `chunked upload ${blob}`, 'MiB/s', againstBaseline()),
+        enabled('download') && base('download', `download ${blob}`, 'MiB/s', againstBaseline()),
+        enabled('manifest') && base('manifest', 'manifest GET by tag', 'req/s', againstBaseline()),
+        enabled('rss') &&
+          base('rss', `peak RSS during ${sizeLabel(settings.rssBytes)} upload`, 'MiB', againstBaseline(true)),
+        enabled('rss') &&
+          base('rssUpload', `monolithic upload ${sizeLabel(settings.rssBytes)}`, 'MiB/s', againstBaseline()),
+        ...costs.map((cost) => base(cost.key, `${cost.metric} (info)`, cost.unit, { kind: 'none' })),
+      ]
+        .filter((r): r is Row => r !== false)
+        .map(judge)
+    : [];
+
   const table = renderTable(rows);
   const costTable = renderTable(costs);
   const postgresUrl = process.env.BENCH_POSTGRES_URL || process.env.BERTH_TEST_POSTGRES_URL;
@@ -330,19 +217,29 @@ async function run(): Promise<void> {
         warmupSeconds: settings.warmupSeconds,
         upload: makeBody(settings.blobBytes),
         uploadLabel: mib(settings.blobBytes),
+        ...(baseline && { baselineCli: baseline }),
       },
       log,
     );
     extra.scaleOut = scaleOut.rows;
+    baselineRows.push(...scaleOut.baselineRows);
   }
   let s3: Awaited<ReturnType<typeof runS3>> | undefined;
   if (enabled('s3')) {
     log('S3: Berth on S3 storage (s3rver on loopback) vs Berth on the file system');
     s3 = await runS3(
-      { repeat: settings.repeat, chunkBytes: settings.chunkBytes, mono, chunked, label: mib(settings.blobBytes) },
+      {
+        repeat: settings.repeat,
+        chunkBytes: settings.chunkBytes,
+        mono,
+        chunked,
+        label: mib(settings.blobBytes),
+        ...(baseline && { baselineCli: baseline }),
+      },
       log,
     );
     extra.s3 = s3.rows;
+    baselineRows.push(...s3.baselineRows);
   }
   process.stdout.write(`\n${table}\n\n`);
   process.stdout.write(
@@ -360,7 +257,12 @@ async function run(): Promise<void> {
     process.stdout.write(
       `S3 storage (s3rver on loopback; no target: what the S3 protocol costs here):\n${s3.table}\n\n`,
     );
-  const missed = [...rows, ...(scaleOut?.rows ?? []), ...(s3?.rows ?? [])]
+  const baselineTable = baseline ? renderBaselineTable(baselineRows) : undefined;
+  if (baselineTable)
+    process.stdout.write(
+      `Berth vs baseline (${baseline}; no figure worse by more than 5%: rates ≥ 0.95×, RSS ≤ 1.05×):\n${baselineTable}\n\n`,
+    );
+  const missed = [...rows, ...(scaleOut?.rows ?? []), ...(s3?.rows ?? []), ...baselineRows]
     .filter((r) => r.met === false)
     .map((r) => r.metric);
   process.stdout.write(missed.length === 0 ? 'all measured targets met\n' : `targets not met: ${missed.join('; ')}\n`);
@@ -381,8 +283,10 @@ async function run(): Promise<void> {
     results: rows,
     cpuCost: costs,
     ...extra,
+    ...(baseline && { baseline: { cli: baseline, rows: baselineRows } }),
     table,
     costTable,
+    ...(baselineTable && { baselineTable }),
     ...(profileDir && { profileDir }),
   };
   const json = `${JSON.stringify(results, null, 2)}\n`;

@@ -4,6 +4,7 @@
 export type Target =
   | { kind: 'ratio'; min: number } // Berth / reference ≥ min
   | { kind: 'max'; value: number } // Berth ≤ value (absolute, in the row's unit)
+  | { kind: 'maxRatio'; max: number } // Berth / reference ≤ max (lower is better)
   | { kind: 'none' };
 
 export interface Row {
@@ -32,6 +33,29 @@ export function median(values: number[]): number | undefined {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** A row from two lists of samples, with their medians. */
+export function sampleRow(
+  key: string,
+  metric: string,
+  unit: string,
+  berthSamples: number[],
+  referenceSamples: number[],
+  target: Target,
+): Row {
+  const berth = median(berthSamples);
+  const reference = median(referenceSamples);
+  return {
+    key,
+    metric,
+    unit,
+    berthSamples,
+    referenceSamples,
+    target,
+    ...(berth !== undefined && { berth }),
+    ...(reference !== undefined && { reference }),
+  };
+}
+
 export function judge(row: Row): Judged {
   const ratio =
     row.berth !== undefined && row.reference !== undefined && row.reference > 0 ? row.berth / row.reference : undefined;
@@ -42,6 +66,14 @@ export function judge(row: Row): Judged {
       ...(ratio !== undefined && { ratio }),
       targetText: `≥ ${target.min}×`,
       ...(ratio !== undefined && { met: ratio >= target.min }),
+    };
+  }
+  if (target.kind === 'maxRatio') {
+    return {
+      ...row,
+      ...(ratio !== undefined && { ratio }),
+      targetText: `≤ ${target.max}×`,
+      ...(ratio !== undefined && { met: ratio <= target.max }),
     };
   }
   if (target.kind === 'max') {
