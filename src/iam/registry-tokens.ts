@@ -1,6 +1,7 @@
 // Bearer tokens of the public registry's token endpoint (Docker's token authentication): short
 // lived, signed with a key shared by every node, naming who asked (anonymous, or the access key
 // behind a registry password) and the access granted.
+import { SECRETS } from '../keys/secrets.js';
 import { loadSharedSecret, type Seal, type SettingsStore } from '../keys/shared-secret.js';
 import { ExpiringTokenCodec } from '../keys/signed-token.js';
 
@@ -70,8 +71,5 @@ export async function loadRegistryTokenService(
   seal: Seal,
   ttlMs: number,
 ): Promise<RegistryTokenService> {
-  return new RegistryTokenService(
-    await loadSharedSecret(settings, seal, 'public_token_key', 'public-registry-token-signing-key'),
-    ttlMs,
-  );
+  return new RegistryTokenService(await loadSharedSecret(settings, seal, SECRETS.publicBearerTokens), ttlMs);
 }

@@ -1,6 +1,7 @@
 // Registry passwords (the `docker login` password GetAuthorizationToken returns): a signed,
 // expiring statement of which access key asked for it. Any node verifies one with the shared
 // signing key, without a database query.
+import { SECRETS } from '../keys/secrets.js';
 import { loadSharedSecret, type Seal, type SettingsStore } from '../keys/shared-secret.js';
 import { ExpiringTokenCodec } from '../keys/signed-token.js';
 
@@ -52,5 +53,5 @@ export class TokenService {
 
 /** The deployment's token signing key: made once, kept encrypted in the database, shared by every node. */
 export async function loadTokenService(settings: SettingsStore, seal: Seal): Promise<TokenService> {
-  return new TokenService(await loadSharedSecret(settings, seal, 'registry_token_key', 'registry-token-signing-key'));
+  return new TokenService(await loadSharedSecret(settings, seal, SECRETS.registryPasswords));
 }

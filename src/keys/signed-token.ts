@@ -7,9 +7,6 @@
 // that decodes to the same bytes, make it invalid.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** The setting the paging tokens' key is kept under, and the context it is sealed with. */
-export const PAGE_TOKEN_KEY: [string, string] = ['page_token_key', 'page-token-signing-key'];
-
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 const SIGNATURE_BYTES = 32;
 
