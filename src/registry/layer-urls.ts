@@ -41,7 +41,7 @@ export class LayerUrlService {
   private readonly codec: ExpiringTokenCodec<'e'>;
 
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'blobs' | 'images'>,
     private readonly blobs: BlobService,
     private readonly access: RepositoryAccess,
     signingKey: Buffer,
