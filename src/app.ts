@@ -50,8 +50,9 @@ import { policyActions } from './http/ecr/actions/policies.js';
 import type { IdentityService, NewAccessKey } from './iam/identities.js';
 import type { UserPolicyService } from './iam/user-policies.js';
 import type { TokenService } from './iam/tokens.js';
+import { SECRETS } from './keys/secrets.js';
 import { loadSharedSecret } from './keys/shared-secret.js';
-import { PAGE_TOKEN_KEY, SignedTokenCodec } from './keys/signed-token.js';
+import { SignedTokenCodec } from './keys/signed-token.js';
 import { PageTokens } from './http/aws-page-tokens.js';
 import type { MetadataStore } from './metadata/store.js';
 import { dataPath, openDeployment } from './deployment.js';
@@ -300,12 +301,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     maxManifestBytes: config.registry.maxManifestBytes,
   });
   const publicBlobs = new BlobService(store, blobStore, publicAccess, dataKeys);
-  const layerUrlKey = await loadSharedSecret(
-    store.settings,
-    deployment.masterKey,
-    'layer_url_key',
-    'layer-url-signing-key',
-  );
+  const layerUrlKey = await loadSharedSecret(store.settings, deployment.masterKey, SECRETS.layerUrls);
   // Upload leases are named after the node as it stays across restarts (its configured id, else its
   // host): a node that starts again gives up the leases it held when it died, instead of waiting them out.
   const uploadOptions = { maxBlobBytes: config.registry.maxBlobBytes, node: config.nodeId || hostname() };
@@ -313,9 +309,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   const uploads = new UploadService(store, blobStore, access, dataKeys, blobForms, uploadOptions);
   const publicUploads = new UploadService(store, blobStore, publicAccess, dataKeys, blobForms, uploadOptions);
   const pageTokens = new PageTokens(
-    new SignedTokenCodec(
-      await loadSharedSecret(store.settings, deployment.masterKey, PAGE_TOKEN_KEY[0], PAGE_TOKEN_KEY[1]),
-    ),
+    new SignedTokenCodec(await loadSharedSecret(store.settings, deployment.masterKey, SECRETS.pageTokens)),
   );
   const services: RegistryServices = {
     blobs,

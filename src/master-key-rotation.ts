@@ -3,24 +3,12 @@
 // material) is opened with the old key and sealed with the new one. Resumable: a value the old
 // key cannot open but the new one can was re-sealed by an earlier, interrupted run.
 import type { MasterKey } from './keys/master-key.js';
-import { PAGE_TOKEN_KEY } from './keys/signed-token.js';
+import { ALL_SECRETS } from './keys/secrets.js';
 import { materialContext } from './kms/key-material.js';
 import type { MetadataStore } from './metadata/store.js';
 import { blobContext, MASTER, uploadContext } from './registry/data-keys.js';
 
 const PAGE = 500;
-/** Settings sealed with the master key, with the context each is sealed under. */
-const SEALED_SETTINGS: [string, string][] = [
-  ['registry_token_key', 'registry-token-signing-key'],
-  ['layer_url_key', 'layer-url-signing-key'],
-  // The public registry's token key (iam/registry-tokens.ts) and the schema 1 signing key (keys/manifest-signing-key.ts).
-  ['public_token_key', 'public-registry-token-signing-key'],
-  ['schema1_signing_key', 'schema1-signing-key'],
-  // Temporary credentials' session token key (iam/sessions.ts).
-  ['session_token_key', 'session-token-key'],
-  // The AWS faces' paging token key (keys/signed-token.ts).
-  PAGE_TOKEN_KEY,
-];
 
 export interface RotationCount {
   settings: number;
@@ -67,7 +55,7 @@ export async function rotateMasterKey(
   progress: RotationProgress = () => {},
 ): Promise<RotationCount> {
   const count: RotationCount = { settings: 0, accessKeys: 0, blobKeys: 0, uploadKeys: 0, kmsMaterial: 0 };
-  for (const [name, context] of SEALED_SETTINGS) {
+  for (const { setting: name, context } of ALL_SECRETS) {
     const value = await store.settings.get(name);
     const next = value === undefined ? undefined : reseal(from, to, value, context);
     if (next !== undefined && (await store.settings.replace(name, next))) count.settings++;

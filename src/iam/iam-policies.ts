@@ -36,7 +36,7 @@ export interface PolicyInfo {
 
 export class IamPolicyService {
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'policies'>,
     private readonly users: IamUserService,
     private readonly roles: RoleService,
     private readonly authorize: IamAuthorize,

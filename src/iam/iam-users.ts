@@ -17,7 +17,7 @@ export type UserDeletionCheck = (user: User) => Promise<string | undefined>;
 
 export class IamUserService {
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'identities' | 'resourceTags'>,
     private readonly identities: IdentityService,
     private readonly authorize: IamAuthorize,
     private readonly deletionChecks: UserDeletionCheck[] = [],

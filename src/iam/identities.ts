@@ -85,7 +85,7 @@ export class IdentityService {
   private readonly cache = new Map<string, { at: number; value: ResolvedKey | undefined }>();
 
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'identities' | 'settings'>,
     private readonly masterKey: MasterKey,
   ) {}
 

@@ -12,7 +12,7 @@ export class KeyUsageRecorder {
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'identities'>,
     private readonly options: { flushMs?: number; onError?: (err: unknown) => void } = {},
   ) {}
 

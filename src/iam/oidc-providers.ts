@@ -28,7 +28,7 @@ export function providerUrl(url: string): string {
 
 export class OidcProviderService {
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'oidcProviders'>,
     private readonly authorize: IamAuthorize,
   ) {}
 

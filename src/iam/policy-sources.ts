@@ -74,7 +74,7 @@ export class StoreIdentityPolicySource implements IdentityPolicySource {
   private readonly cache = new TtlCache<string, NamedPolicy[]>(POLICY_CACHE_MS);
   private readonly tags = new TtlCache<string, Record<string, string>>(POLICY_CACHE_MS);
 
-  constructor(private readonly store: MetadataStore) {}
+  constructor(private readonly store: Pick<MetadataStore, 'policies' | 'resourceTags'>) {}
 
   async principalTags(principal: Principal): Promise<Record<string, string>> {
     if (principal.kind !== 'user') return {};
@@ -115,7 +115,7 @@ export class StoreResourcePolicySource implements ResourcePolicySource {
 
   /** `repositoryOf` names the repository an ARN addresses, `keyOf` the KMS key (undefined for other resources). */
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'kms' | 'policies' | 'repositories' | 'resourceTags'>,
     private readonly repositoryOf: (arn: string) => { accountId: string; name: string } | undefined,
     private readonly keyOf: KeyOf = () => undefined,
   ) {}

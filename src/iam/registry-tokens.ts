@@ -1,8 +1,9 @@
 // Bearer tokens of the public registry's token endpoint (Docker's token authentication): short
 // lived, signed with a key shared by every node, naming who asked (anonymous, or the access key
 // behind a registry password) and the access granted.
+import { SECRETS } from '../keys/secrets.js';
 import { loadSharedSecret, type Seal, type SettingsStore } from '../keys/shared-secret.js';
-import { SignedTokenCodec } from '../keys/signed-token.js';
+import { ExpiringTokenCodec } from '../keys/signed-token.js';
 
 export interface GrantedAccess {
   type: 'repository';
@@ -20,28 +21,27 @@ export interface RegistryTokenClaims {
 }
 
 export class RegistryTokenService {
-  private readonly codec: SignedTokenCodec;
+  private readonly codec: ExpiringTokenCodec<'exp'>;
 
   constructor(
     signingKey: Buffer,
     private readonly ttlMs: number,
   ) {
-    this.codec = new SignedTokenCodec(signingKey, '', 8192);
+    this.codec = new ExpiringTokenCodec(signingKey, 'exp', '', 8192);
   }
 
   issue(
     claims: Omit<RegistryTokenClaims, 'exp'>,
     now = Date.now(),
   ): { token: string; expiresIn: number; issuedAt: string } {
-    const token = this.codec.sign({ v: 1, ...claims, exp: now + this.ttlMs });
+    const token = this.codec.sign({ ...claims, exp: now + this.ttlMs });
     return { token, expiresIn: Math.floor(this.ttlMs / 1000), issuedAt: new Date(now).toISOString() };
   }
 
   /** The claims of a valid, unexpired token, or undefined. */
   verify(token: string, now = Date.now()): RegistryTokenClaims | undefined {
-    const body = this.codec.open(token);
-    if (body?.v !== 1 || typeof body.exp !== 'number' || body.exp <= now || !Array.isArray(body.access))
-      return undefined;
+    const body = this.codec.open(token, now).claims;
+    if (!Array.isArray(body?.access)) return undefined;
     if ((body.key === undefined) !== (body.account === undefined)) return undefined;
     if (body.key !== undefined && (typeof body.key !== 'string' || typeof body.account !== 'string')) return undefined;
     const access = body.access.filter(isGrantedAccess);
@@ -71,8 +71,5 @@ export async function loadRegistryTokenService(
   seal: Seal,
   ttlMs: number,
 ): Promise<RegistryTokenService> {
-  return new RegistryTokenService(
-    await loadSharedSecret(settings, seal, 'public_token_key', 'public-registry-token-signing-key'),
-    ttlMs,
-  );
+  return new RegistryTokenService(await loadSharedSecret(settings, seal, SECRETS.publicBearerTokens), ttlMs);
 }

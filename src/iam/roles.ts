@@ -37,7 +37,7 @@ export class RoleService {
   private readonly principals: PrincipalDirectory;
 
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'resourceTags' | 'roles' | 'identities' | 'oidcProviders'>,
     private readonly authorize: IamAuthorize,
     private readonly validate: PolicyValidator,
     private readonly deletionChecks: RoleDeletionCheck[] = [],

@@ -3,6 +3,7 @@
 // shared session key. Any node verifies a session without a database query; nothing is stored.
 import { createHmac, randomBytes } from 'node:crypto';
 import { MasterKey } from '../keys/master-key.js';
+import { SECRETS } from '../keys/secrets.js';
 import { loadSharedSecret, type Seal, type SettingsStore } from '../keys/shared-secret.js';
 import type { Principal } from '../domain/principal.js';
 import { IdentityError } from './identities.js';
@@ -81,5 +82,5 @@ export class SessionService {
 
 /** The deployment's session key: made once, kept encrypted in the database, shared by every node. */
 export async function loadSessionService(settings: SettingsStore, seal: Seal): Promise<SessionService> {
-  return new SessionService(await loadSharedSecret(settings, seal, 'session_token_key', 'session-token-key'));
+  return new SessionService(await loadSharedSecret(settings, seal, SECRETS.sessionTokens));
 }

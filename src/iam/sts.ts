@@ -60,7 +60,7 @@ const MAX_POLICY_ARNS = 10;
 
 export class StsService {
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'policies' | 'resourceTags' | 'roles'>,
     private readonly sessions: SessionService,
     private readonly providers: OidcProviderService,
     private readonly webIdentities: WebIdentityVerifier,

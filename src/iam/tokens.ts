@@ -1,8 +1,9 @@
 // Registry passwords (the `docker login` password GetAuthorizationToken returns): a signed,
 // expiring statement of which access key asked for it. Any node verifies one with the shared
 // signing key, without a database query.
+import { SECRETS } from '../keys/secrets.js';
 import { loadSharedSecret, type Seal, type SettingsStore } from '../keys/shared-secret.js';
-import { SignedTokenCodec } from '../keys/signed-token.js';
+import { ExpiringTokenCodec } from '../keys/signed-token.js';
 
 export const TOKEN_TTL_MS = 12 * 3600 * 1000;
 
@@ -18,10 +19,10 @@ export interface TokenClaims {
 }
 
 export class TokenService {
-  private readonly codec: SignedTokenCodec;
+  private readonly codec: ExpiringTokenCodec<'e'>;
 
   constructor(signingKey: Buffer) {
-    this.codec = new SignedTokenCodec(signingKey, '', 16384);
+    this.codec = new ExpiringTokenCodec(signingKey, 'e', '', 16384);
   }
 
   issue(
@@ -32,7 +33,6 @@ export class TokenService {
     const exp = now + ttlMs;
     return {
       password: this.codec.sign({
-        v: 1,
         a: claims.account,
         k: claims.key,
         e: exp,
@@ -44,15 +44,14 @@ export class TokenService {
 
   /** The claims of a valid, unexpired token, or undefined. */
   verify(password: string, now = Date.now()): TokenClaims | undefined {
-    const body = this.codec.open(password);
-    if (body?.v !== 1 || typeof body.a !== 'string' || typeof body.k !== 'string' || typeof body.e !== 'number')
-      return undefined;
-    if (body.e <= now || (body.s !== undefined && typeof body.s !== 'string')) return undefined;
+    const body = this.codec.open(password, now).claims;
+    if (typeof body?.a !== 'string' || typeof body.k !== 'string') return undefined;
+    if (body.s !== undefined && typeof body.s !== 'string') return undefined;
     return { account: body.a, key: body.k, exp: body.e, ...(typeof body.s === 'string' && { session: body.s }) };
   }
 }
 
 /** The deployment's token signing key: made once, kept encrypted in the database, shared by every node. */
 export async function loadTokenService(settings: SettingsStore, seal: Seal): Promise<TokenService> {
-  return new TokenService(await loadSharedSecret(settings, seal, 'registry_token_key', 'registry-token-signing-key'));
+  return new TokenService(await loadSharedSecret(settings, seal, SECRETS.registryPasswords));
 }

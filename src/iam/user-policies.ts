@@ -17,7 +17,7 @@ export interface AttachedPolicy {
 export class UserPolicyService {
   /** `changed` is told of every change (the server's authorizer forgets what it cached for the owner). */
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'policies'>,
     private readonly identities: IdentityService,
     private readonly changed: (owner: PolicyOwner) => void = () => {},
   ) {}

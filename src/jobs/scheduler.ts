@@ -18,7 +18,7 @@ export class JobScheduler {
   private readonly byName: Map<string, JobDefinition>;
 
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'jobs'>,
     private readonly nodeId: string,
     private readonly log: FastifyBaseLogger,
     jobs: JobDefinition[],

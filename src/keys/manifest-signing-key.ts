@@ -3,6 +3,7 @@
 // RSA, because PKCS#1 v1.5 signatures are deterministic: every node signs the same bytes alike.
 import { createPrivateKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
+import { SECRETS } from './secrets.js';
 import type { Seal } from './shared-secret.js';
 
 export interface KeySettings {
@@ -10,8 +11,7 @@ export interface KeySettings {
   setIfAbsent(key: string, value: string): Promise<string>;
 }
 
-const SETTING = 'schema1_signing_key';
-const CONTEXT = 'schema1-signing-key';
+const { setting: SETTING, context: CONTEXT } = SECRETS.schema1Manifests;
 
 export async function loadManifestSigningKey(settings: KeySettings, seal: Seal): Promise<KeyObject> {
   let stored = await settings.get(SETTING);

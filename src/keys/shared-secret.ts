@@ -1,6 +1,7 @@
 // Secrets every node of a deployment shares (signing keys): made once by whichever node starts
 // first, kept in the database settings encrypted with the master key.
 import { randomBytes } from 'node:crypto';
+import type { NamedSecret } from './secrets.js';
 
 export interface SettingsStore {
   setIfAbsent(key: string, value: string): Promise<string>;
@@ -11,13 +12,9 @@ export interface Seal {
   decrypt(sealed: string, context: string): string;
 }
 
-/** The 32-byte secret stored under `setting`, created when absent; `context` binds its encryption. */
-export async function loadSharedSecret(
-  settings: SettingsStore,
-  seal: Seal,
-  setting: string,
-  context: string,
-): Promise<Buffer> {
+/** The 32-byte secret (one of keys/secrets.ts), created when absent. */
+export async function loadSharedSecret(settings: SettingsStore, seal: Seal, secret: NamedSecret): Promise<Buffer> {
+  const { setting, context } = secret;
   const stored = await settings.setIfAbsent(setting, seal.encrypt(randomBytes(32).toString('base64'), context));
   return Buffer.from(seal.decrypt(stored, context), 'base64');
 }

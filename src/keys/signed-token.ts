@@ -1,13 +1,11 @@
 // The one codec of Berth's HMAC-signed tokens (registry passwords, the public registry's bearer
-// tokens, layer download URLs, the AWS faces' paging tokens): `<payload>.<signature>`, both unpadded base64url. Decoding is
+// tokens, layer download URLs, the AWS faces' paging tokens): `<payload>.<signature>`, both
+// unpadded base64url, the payload JSON. Decoding is
 // strict: each part must be the canonical encoding of its bytes (no padding, no characters a
 // lenient decoder skips, no unused bits set) and the signature exactly one HMAC-SHA256 long, so
 // a token has one spelling and bytes appended to it, or a last character swapped for its twin
 // that decodes to the same bytes, make it invalid.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-
-/** The setting the paging tokens' key is kept under, and the context it is sealed with. */
-export const PAGE_TOKEN_KEY: [string, string] = ['page_token_key', 'page-token-signing-key'];
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 const SIGNATURE_BYTES = 32;
@@ -61,5 +59,48 @@ export class SignedTokenCodec {
     return createHmac('sha256', this.key)
       .update(binding ? `${this.domain}${binding}\n${payload}` : `${this.domain}${payload}`)
       .digest();
+  }
+}
+
+/** Why an expiring token was refused: not one this key signed in this format, or past its expiry. */
+export type TokenRefusal = 'invalid' | 'expired';
+
+/** What opening an expiring token gives: its claims, or why it was refused. */
+export type OpenedToken<Expiry extends string> =
+  | { claims: Record<string, unknown> & Record<Expiry, number>; refused?: undefined }
+  | { claims?: undefined; refused: TokenRefusal };
+
+const VERSION = 1;
+
+/**
+ * Tokens that expire (registry passwords, the public registry's bearer tokens, layer URLs): the
+ * payload is `{"v":1,…claims}`, the claims holding the expiry (epoch milliseconds) under the name
+ * `expiry` (each kind keeps the name its tokens were first issued with, so tokens issued before a
+ * restart or by another node still open). A token opens until the millisecond of its expiry.
+ */
+export class ExpiringTokenCodec<Expiry extends string> {
+  private readonly codec: SignedTokenCodec;
+
+  constructor(
+    key: Buffer,
+    private readonly expiry: Expiry,
+    domain = '',
+    maxLength = 16384,
+  ) {
+    this.codec = new SignedTokenCodec(key, domain, maxLength);
+  }
+
+  /** A token of `claims`, which carry the expiry; the format version is put first. */
+  sign<Claims extends Record<Expiry, number>>(claims: Claims): string {
+    return this.codec.sign({ v: VERSION, ...claims });
+  }
+
+  /** The claims of a token that verifies, is of this format version and has not expired at `now`. */
+  open(token: string, now = Date.now()): OpenedToken<Expiry> {
+    const claims = this.codec.open(token);
+    const expiresAt = claims?.[this.expiry];
+    if (claims?.v !== VERSION || typeof expiresAt !== 'number') return { refused: 'invalid' };
+    if (expiresAt <= now) return { refused: 'expired' };
+    return { claims: claims as Record<string, unknown> & Record<Expiry, number> };
   }
 }

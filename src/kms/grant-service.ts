@@ -26,7 +26,7 @@ import { invalidState } from './key-states.js';
 
 /** Whether a grant on `key` lets this caller do `action` (undefined when none does). */
 export async function grantCovering(
-  store: MetadataStore,
+  store: Pick<MetadataStore, 'kms'>,
   principal: Principal,
   action: Action,
   key: KmsKey,
@@ -81,7 +81,7 @@ export class GrantService {
   private readonly ecr: string;
 
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'kms' | 'identities' | 'roles' | 'oidcProviders'>,
     private readonly keys: KeyService,
     region: string,
   ) {

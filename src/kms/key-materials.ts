@@ -11,7 +11,7 @@ export class KeyMaterials {
   private readonly opened = new Map<string, Buffer>();
 
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'kms'>,
     private readonly seal: Seal,
   ) {}
 

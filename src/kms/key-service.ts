@@ -47,7 +47,7 @@ export class KeyService {
   private readonly materials: KeyMaterials;
 
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'kms' | 'identities' | 'roles' | 'oidcProviders'>,
     seal: Seal,
     private readonly authorizer: Authorizer,
     private readonly region: string,

@@ -47,7 +47,7 @@ export class RepositoryAccess {
   private readonly recent = new Map<string, { at: number; repository: Repository }>();
 
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'repositories'>,
     protected readonly authorizer: Authorizer,
     private readonly options: AccessOptions,
   ) {}

@@ -19,7 +19,7 @@ export interface AccountSetting {
 
 export class AccountService {
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'accountSettings'>,
     private readonly access: RepositoryAccess,
   ) {}
 

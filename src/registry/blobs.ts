@@ -40,7 +40,7 @@ const workerOpening: OpenEngineFactory = (key, header) => sharedHashWorker.openi
 
 export class BlobService {
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'blobs' | 'repositories'>,
     private readonly blobs: BlobStore,
     private readonly access: RepositoryAccess,
     private readonly keys: DataKeys,

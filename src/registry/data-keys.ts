@@ -38,7 +38,7 @@ export class DataKeys {
   private readonly cache = new Map<string, DataKey>();
 
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'blobKeys'>,
     private readonly master: MasterKey,
     private readonly kms: KeyService,
   ) {}

@@ -69,7 +69,7 @@ function unique(ids: ImageRef[]): ImageRef[] {
 
 export class ImageService {
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'images' | 'manifests' | 'tags'>,
     private readonly access: RepositoryAccess,
     private readonly manifests: ManifestService,
   ) {}

@@ -4,7 +4,7 @@
 import { Actions } from '../domain/actions.js';
 import { parseDigest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
-import { SignedTokenCodec } from '../keys/signed-token.js';
+import { ExpiringTokenCodec } from '../keys/signed-token.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { RepositoryAccess } from './access.js';
 import type { BlobContent, BlobService, ByteRange } from './blobs.js';
@@ -38,17 +38,17 @@ interface Grant {
 }
 
 export class LayerUrlService {
-  private readonly codec: SignedTokenCodec;
+  private readonly codec: ExpiringTokenCodec<'e'>;
 
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'blobs' | 'images'>,
     private readonly blobs: BlobService,
     private readonly access: RepositoryAccess,
     signingKey: Buffer,
     private readonly ttlMs = LAYER_URL_TTL_MS,
   ) {
     // Signed in its own domain: the key is not shared with other tokens, but a layer URL must never read as one.
-    this.codec = new SignedTokenCodec(signingKey, 'layer-url:', MAX_TOKEN);
+    this.codec = new ExpiringTokenCodec(signingKey, 'e', 'layer-url:', MAX_TOKEN);
   }
 
   /** A token for a layer of the repository, which a manifest of the repository must reference. */
@@ -64,7 +64,7 @@ export class LayerUrlService {
     const exp = now + this.ttlMs;
     return {
       kind: 'issued',
-      token: this.codec.sign({ v: 1, r: repository.id, d: digest, e: exp }),
+      token: this.codec.sign({ r: repository.id, d: digest, e: exp }),
       digest,
       expiresAt: exp,
     };
@@ -81,12 +81,12 @@ export class LayerUrlService {
   }
 
   private verify(token: string, now: number): Grant {
-    const body = this.codec.open(token);
-    if (!body) throw new LayerUrlError('invalid', 'the layer URL is malformed or its signature does not match');
-    if (body.v !== 1 || typeof body.r !== 'string' || typeof body.d !== 'string' || typeof body.e !== 'number')
-      throw new LayerUrlError('invalid', 'malformed layer URL');
-    if (body.e <= now)
+    const { claims: body, refused } = this.codec.open(token, now);
+    if (refused === 'expired')
       throw new LayerUrlError('expired', 'the layer URL has expired: ask GetDownloadUrlForLayer for a new one');
+    if (!body) throw new LayerUrlError('invalid', 'the layer URL is malformed or its signature does not match');
+    if (typeof body.r !== 'string' || typeof body.d !== 'string')
+      throw new LayerUrlError('invalid', 'malformed layer URL');
     return { repositoryId: body.r, digest: body.d, exp: body.e };
   }
 }

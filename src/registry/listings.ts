@@ -23,7 +23,7 @@ export interface ReferrersPage {
 
 export class ListingService {
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'manifests' | 'repositories' | 'tags'>,
     private readonly access: RepositoryAccess,
   ) {}
 

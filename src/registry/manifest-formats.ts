@@ -71,7 +71,7 @@ function isArtifact(record: StoredLike): boolean {
 
 export class ManifestFormats {
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'blobs' | 'conversions' | 'manifests'>,
     private readonly blobs: BlobStore,
     private readonly cache: ContentCache,
     private readonly keys: DataKeys,

@@ -47,7 +47,7 @@ export class ManifestService {
   private readonly lookups = new SharedReads<ManifestRecord | undefined>();
 
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'blobs' | 'images' | 'manifests' | 'tags'>,
     private readonly access: RepositoryAccess,
     private readonly formats: ManifestFormats,
     readonly options: ManifestOptions,

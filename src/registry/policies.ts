@@ -41,7 +41,7 @@ export class PolicyService {
   private readonly principals: PrincipalDirectory;
 
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'policies' | 'identities' | 'roles' | 'oidcProviders'>,
     private readonly access: RepositoryAccess,
   ) {
     this.principals = new PrincipalDirectory(store);

@@ -32,7 +32,7 @@ export interface RepositoryUploads {
 
 export class RepositoryService {
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'repositories'>,
     private readonly access: RepositoryAccess,
     private readonly keys: KeyService,
     private readonly grants: GrantService,

@@ -16,7 +16,7 @@ import type { RequestContext } from '../domain/request-context.js';
 
 export class ResourceTagService {
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'resourceTags'>,
     private readonly access: RepositoryAccess,
   ) {}
 
