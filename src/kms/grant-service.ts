@@ -6,7 +6,9 @@ import { KmsActions, type Action } from '../domain/actions.js';
 import { KmsError } from '../domain/kms-errors.js';
 import type { Principal } from '../domain/principal.js';
 import { PrincipalDirectory } from '../iam/principal-directory.js';
-import type { KmsGrant, KmsGrantConstraints, KmsKey, MetadataStore, Repository } from '../metadata/store.js';
+import type { KmsGrant, KmsGrantConstraints, KmsKey } from '../domain/records/kms.js';
+import type { MetadataStore } from '../metadata/store.js';
+import type { Repository } from '../domain/records/repositories.js';
 import type { GrantMatch } from '../domain/authorizer.js';
 import type { KmsRequest } from './condition-keys.js';
 import {

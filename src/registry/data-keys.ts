@@ -6,7 +6,9 @@ import { createSecretKey } from 'node:crypto';
 import { KmsError } from '../domain/kms-errors.js';
 import type { KeyService } from '../kms/key-service.js';
 import type { MasterKey } from '../keys/master-key.js';
-import type { MetadataStore, Repository, WrappedKey } from '../metadata/store.js';
+import type { MetadataStore } from '../metadata/store.js';
+import type { Repository } from '../domain/records/repositories.js';
+import type { WrappedKey } from '../domain/records/blob-keys.js';
 import { generateDataKey, type BlobAccess, type DataKey, type Header } from '../storage/blob-store.js';
 import { IntegrityError } from '../domain/integrity.js';
 
