@@ -36,6 +36,7 @@ import { PublicPullAuthorizer } from './iam/public-pulls.js';
 import { loadRegistryTokenService } from './iam/registry-tokens.js';
 import { parsePublicRepositoryArn, PublicRepositoryAccess } from './registry/public-access.js';
 import { iamFace } from './http/iam/face.js';
+import { iamServices } from './iam/iam-services.js';
 import { awsQueryPlugin } from './http/iam/plugin.js';
 import { addAwsProtocolConstraint } from './http/aws-protocol.js';
 import { Authenticator } from './iam/authenticator.js';
@@ -413,7 +414,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   // IAM resources have no resource-based policies (a role's trust policy is STS's to read): IAM
   // actions are decided by identity policies alone, never by a repository's or registry's policy.
   if (iamAuthorizer instanceof PolicyAuthorizer) iamAuthorizer.log = app.log;
-  const queryServices = iamFace(store, identities, sessions, iamAuthorizer, { identityPolicies });
+  const queryServices = iamFace(iamServices(store, identities, sessions, iamAuthorizer, { identityPolicies }));
   await app.register(awsQueryPlugin, { authenticator, services: queryServices, pageTokens });
 
   const publicListener = config.public.listen
