@@ -18,13 +18,16 @@ export interface ByteRange {
   end: number;
 }
 
+/** A blob's file open for positioned reads (the storage driver's, decrypting when sealed). */
+export type BlobFile = RandomAccessFile;
+
 /**
  * A blob's bytes: a stream of the asked range, the whole file for positioned reads, or a
  * pre-signed URL of the object store's copy (the client fetches it, Range and all, from there).
  */
 export type BlobBody =
   | { kind: 'stream'; stream: Readable }
-  | { kind: 'file'; file: RandomAccessFile }
+  | { kind: 'file'; file: BlobFile }
   | { kind: 'redirect'; url: string };
 
 export interface BlobContent {
