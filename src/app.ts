@@ -22,6 +22,7 @@ import { accountForHost } from './http/hosts.js';
 import { createListener, type Listener } from './http/listener.js';
 import { createLogger } from './http/logging.js';
 import { metricsRoute } from './http/metrics.js';
+import { decryptingBytesHeld } from './storage/encryption/readers.js';
 import { setReadAheadBudget } from './http/send-blob.js';
 import { aliasActions, ALIAS_TARGET_PREFIX } from './http/ecr-public/actions/aliases.js';
 import { ecrPublicActions, ECR_PUBLIC_SIGNING_NAME, ECR_PUBLIC_TARGET_PREFIX } from './http/ecr-public/actions.js';
@@ -193,7 +194,7 @@ function openListener(config: Config, logBase: Record<string, string>, tls: TlsS
     },
     tls?.files,
   );
-  metricsRoute(listener.app);
+  metricsRoute(listener.app, { decryptingBytesHeld });
   setReadAheadBudget(config.http.readAheadBytes);
   if (config.log.requests) addRequestLog(listener.app);
   return listener;
