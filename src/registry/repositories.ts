@@ -8,8 +8,7 @@ import type { EncryptionType, Repository } from '../domain/records/repositories.
 import type { MetadataStore } from '../metadata/store.js';
 import { repositoryNotFound, type RepositoryAccess } from './access.js';
 import type { RequestContext } from '../domain/request-context.js';
-import type { GrantService } from '../kms/grant-service.js';
-import type { KeyService } from '../kms/key-service.js';
+import type { RepositoryKeyGrants, RepositoryKeys } from '../domain/key-wrapping.js';
 
 export interface CreateRepositoryRequest {
   name: string;
@@ -35,8 +34,8 @@ export class RepositoryService {
   constructor(
     private readonly store: MetadataStore,
     private readonly access: RepositoryAccess,
-    private readonly keys: KeyService,
-    private readonly grants: GrantService,
+    private readonly keys: RepositoryKeys,
+    private readonly grants: RepositoryKeyGrants,
     private readonly uploads: RepositoryUploads,
   ) {}
 
