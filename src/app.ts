@@ -22,6 +22,7 @@ import { accountForHost } from './http/hosts.js';
 import { createListener, type Listener } from './http/listener.js';
 import { createLogger } from './http/logging.js';
 import { metricsRoute } from './http/metrics.js';
+import { decryptingBytesHeld } from './storage/encryption/readers.js';
 import { setReadAheadBudget } from './http/send-blob.js';
 import { aliasActions, ALIAS_TARGET_PREFIX } from './http/ecr-public/actions/aliases.js';
 import { ecrPublicActions, ECR_PUBLIC_SIGNING_NAME, ECR_PUBLIC_TARGET_PREFIX } from './http/ecr-public/actions.js';
@@ -36,6 +37,7 @@ import { PublicPullAuthorizer } from './iam/public-pulls.js';
 import { loadRegistryTokenService } from './iam/registry-tokens.js';
 import { parsePublicRepositoryArn, PublicRepositoryAccess } from './registry/public-access.js';
 import { iamFace } from './http/iam/face.js';
+import { iamServices } from './iam/iam-services.js';
 import { awsQueryPlugin } from './http/iam/plugin.js';
 import { addAwsProtocolConstraint } from './http/aws-protocol.js';
 import { Authenticator } from './iam/authenticator.js';
@@ -193,7 +195,7 @@ function openListener(config: Config, logBase: Record<string, string>, tls: TlsS
     },
     tls?.files,
   );
-  metricsRoute(listener.app);
+  metricsRoute(listener.app, { decryptingBytesHeld });
   setReadAheadBudget(config.http.readAheadBytes);
   if (config.log.requests) addRequestLog(listener.app);
   return listener;
@@ -407,7 +409,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   // IAM resources have no resource-based policies (a role's trust policy is STS's to read): IAM
   // actions are decided by identity policies alone, never by a repository's or registry's policy.
   if (iamAuthorizer instanceof PolicyAuthorizer) iamAuthorizer.log = app.log;
-  const queryServices = iamFace(store, identities, sessions, iamAuthorizer, { identityPolicies });
+  const queryServices = iamFace(iamServices(store, identities, sessions, iamAuthorizer, { identityPolicies }));
   await app.register(awsQueryPlugin, { authenticator, services: queryServices, pageTokens });
 
   const publicListener = config.public.listen

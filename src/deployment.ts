@@ -9,7 +9,7 @@ import { databaseLocation, deploymentExists } from './deployment-presence.js';
 import { IdentityService, newAccountId } from './iam/identities.js';
 import { loadTokenService, type TokenService } from './iam/tokens.js';
 import { UserPolicyService } from './iam/user-policies.js';
-import type { PolicyOwner } from './metadata/store.js';
+import type { PolicyOwner } from './domain/records/policies.js';
 import { MasterKey } from './keys/master-key.js';
 import { openMetadata } from './metadata/open.js';
 import type { MetadataStore } from './metadata/store.js';

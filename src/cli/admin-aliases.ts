@@ -2,7 +2,7 @@
 // offline in the configured database (a running server sees a decision within 5 s).
 import { Command } from 'commander';
 import { AliasService } from '../gallery/aliases.js';
-import type { AliasStatus, RegistryAlias } from '../metadata/store.js';
+import type { AliasStatus, RegistryAlias } from '../domain/records/public.js';
 import { withDeployment } from './admin.js';
 import { CommandError } from './errors.js';
 import { json, table, time } from './output.js';

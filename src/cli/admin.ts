@@ -5,7 +5,7 @@
 // command but `init` refuses a place where no deployment is, rather than making a new one there.
 import { Command } from 'commander';
 import { openDeployment, type Deployment } from '../deployment.js';
-import type { AccessKeyStatus } from '../metadata/store.js';
+import type { AccessKeyStatus } from '../domain/records/identities.js';
 import { configFromOptions, withDeploymentOptions, type DeploymentOptions } from './config-options.js';
 import { aliasesCommand } from './admin-aliases.js';
 import { policiesCommand } from './admin-policies.js';

@@ -4,7 +4,8 @@
 // alias in a pull reference names.
 import { aliasProblem, randomDefaultAlias } from '../domain/aliases.js';
 import { ManagementError } from '../domain/management-errors.js';
-import type { AliasStatus, MetadataStore, PublicRegistry, RegistryAlias } from '../metadata/store.js';
+import type { AliasStatus, PublicRegistry, RegistryAlias } from '../domain/records/public.js';
+import type { MetadataStore } from '../metadata/store.js';
 
 /** How long a resolved alias is trusted; an approval shows on every node within this. */
 const RESOLVE_CACHE_MS = 5_000;

@@ -3,7 +3,8 @@
 // paginated), publisher pages and repository pages with their rendered about/usage texts and
 // tags. Public repositories are public by their nature, so the gallery reads them for anyone; it
 // never sees a private repository.
-import type { MetadataStore, PublicRepositoryEntry, RepositoryCatalog } from '../metadata/store.js';
+import type { MetadataStore } from '../metadata/store.js';
+import type { PublicRepositoryEntry, RepositoryCatalog } from '../domain/records/public.js';
 import { accountOfKey, publicRegistryKey } from '../registry/public-access.js';
 import type { AliasService } from './aliases.js';
 import { renderMarkdown } from './markdown.js';

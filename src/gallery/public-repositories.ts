@@ -6,14 +6,10 @@ import { Actions, PublicActions } from '../domain/actions.js';
 import { ManagementError } from '../domain/management-errors.js';
 import type { ResourceTag } from '../domain/resource-tags.js';
 import type { AuthenticatedPrincipal } from '../domain/principal.js';
-import type {
-  ManifestRecord,
-  MetadataStore,
-  PublicRegistry,
-  RegistryAlias,
-  Repository,
-  RepositoryCatalog,
-} from '../metadata/store.js';
+import type { ManifestRecord } from '../domain/records/manifests.js';
+import type { MetadataStore } from '../metadata/store.js';
+import type { PublicRegistry, RegistryAlias, RepositoryCatalog } from '../domain/records/public.js';
+import type { Repository } from '../domain/records/repositories.js';
 import type { RequestContext } from '../domain/request-context.js';
 import { accountOfKey, publicContext, type PublicRepositoryAccess } from '../registry/public-access.js';
 import type { RepositoryService } from '../registry/repositories.js';

@@ -2,7 +2,7 @@
 // begins with it, its display name contains it, or it is the beginning of an `alias/name`
 // reference; how well an entry matches; and the orders results are offered in, names in natural
 // order (app-2 before app-10).
-import type { PublicRepositoryEntry } from '../metadata/store.js';
+import type { PublicRepositoryEntry } from '../domain/records/public.js';
 
 export type SortOrder = 'relevance' | 'name' | 'pushed';
 export const SORT_ORDERS: readonly SortOrder[] = ['relevance', 'name', 'pushed'];

@@ -2,7 +2,6 @@
 // Prometheus text format) and tests: log lines that could not be written, connections refused
 // by the per-address limit, and the bytes blob downloads hold read ahead of their clients.
 import type { FastifyInstance } from 'fastify';
-import { decryptingBytesHeld } from '../storage/encryption/readers.js';
 
 export const metrics = {
   /** Log lines dropped because the log's destination failed (a full disk) or could not keep up. */
@@ -15,7 +14,13 @@ export const metrics = {
   blobReadAheadPeakBytes: 0,
 };
 
-export function metricsText(): string {
+/** What the process's parts below the faces report, read when the metrics are asked for. */
+export interface MetricSources {
+  /** Bytes of buffers that decrypting blob reads hold now (the storage layer's). */
+  decryptingBytesHeld(): number;
+}
+
+export function metricsText(sources: MetricSources): string {
   const memory = process.memoryUsage();
   const lines = [
     [
@@ -42,7 +47,12 @@ export function metricsText(): string {
       'The most blob bytes held read ahead since the start',
       metrics.blobReadAheadPeakBytes,
     ],
-    ['berth_blob_decrypt_buffer_bytes', 'gauge', 'Buffers that decrypting blob reads hold now', decryptingBytesHeld()],
+    [
+      'berth_blob_decrypt_buffer_bytes',
+      'gauge',
+      'Buffers that decrypting blob reads hold now',
+      sources.decryptingBytesHeld(),
+    ],
     ['berth_process_resident_memory_bytes', 'gauge', 'Resident set size of the process', memory.rss],
     [
       'berth_process_external_memory_bytes',
@@ -56,8 +66,8 @@ export function metricsText(): string {
     .join('');
 }
 
-export function metricsRoute(app: FastifyInstance): void {
+export function metricsRoute(app: FastifyInstance, sources: MetricSources): void {
   app.get('/metrics', async (_request, reply) =>
-    reply.header('Cache-Control', 'no-store').type('text/plain; version=0.0.4').send(metricsText()),
+    reply.header('Cache-Control', 'no-store').type('text/plain; version=0.0.4').send(metricsText(sources)),
   );
 }

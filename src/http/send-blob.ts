@@ -15,8 +15,7 @@
 // Buffers are kept in pools per size (a new buffer per read made the collector run full
 // collections over and over during large downloads), each pool no larger than the budget allows.
 import type { FastifyReply } from 'fastify';
-import type { BlobContent } from '../registry/blobs.js';
-import type { RandomAccessFile } from '../storage/driver.js';
+import type { BlobContent, BlobFile } from '../registry/blobs.js';
 import { metrics } from './metrics.js';
 
 const CHUNK = 1024 * 1024;
@@ -68,7 +67,7 @@ function settle(chunk: Chunk, reuse: boolean): void {
 }
 
 /** The chunk of the file at `position`, up to `size` bytes and through `end`. */
-async function chunkAt(file: RandomAccessFile, position: number, end: number, size: number): Promise<Chunk> {
+async function chunkAt(file: BlobFile, position: number, end: number, size: number): Promise<Chunk> {
   const chunk = takeBuffer(size);
   try {
     const count = await file.read(chunk.buffer.subarray(0, Math.min(size, end - position + 1)), position);
@@ -126,7 +125,7 @@ export async function sendBlob(reply: FastifyReply, blob: BlobContent, cacheCont
 
 async function sendFileRange(
   reply: FastifyReply,
-  file: RandomAccessFile,
+  file: BlobFile,
   start: number,
   end: number,
   first?: Chunk,

@@ -3,7 +3,8 @@
 // ECR policies (arn:aws:iam::aws:policy/AmazonEC2ContainerRegistry*). Documents are checked by
 // the policy engine before anything is stored; this node forgets cached policies at once.
 import { randomBytes } from 'node:crypto';
-import type { ManagedPolicyRecord, MetadataStore, PolicyOwner } from '../metadata/store.js';
+import type { ManagedPolicyRecord, PolicyOwner } from '../domain/records/policies.js';
+import type { MetadataStore } from '../metadata/store.js';
 import { parsePolicy, POLICY_LIMITS, PolicyValidationError } from '../policy/document.js';
 import { managedPolicy, MANAGED_POLICIES } from '../policy/managed.js';
 import type { AuthenticatedPrincipal } from '../domain/principal.js';

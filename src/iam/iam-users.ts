@@ -2,7 +2,8 @@
 // create-access-key, tag-user …): the identity service's users, with the API's rules on names,
 // ownership (a key is changed only through its own user, in the caller's account) and deletion.
 import { assertTagKey, MAX_RESOURCE_TAGS, validateTags, type ResourceTag } from '../domain/resource-tags.js';
-import type { AccessKey, AccessKeyStatus, MetadataStore, User } from '../metadata/store.js';
+import type { AccessKey, AccessKeyStatus, User } from '../domain/records/identities.js';
+import type { MetadataStore } from '../metadata/store.js';
 import type { AuthenticatedPrincipal } from '../domain/principal.js';
 import { IAM_PATH, userArn, type IamAuthorize } from './iam-access.js';
 import { IdentityError, type AccessKeyInfo, type IdentityService, type NewAccessKey } from './identities.js';

@@ -3,7 +3,8 @@
 // deactivated or deleted elsewhere stops working within KEY_CACHE_MS on every node).
 import { randomBytes, randomInt } from 'node:crypto';
 import type { MasterKey } from '../keys/master-key.js';
-import type { AccessKey, AccessKeyStatus, Account, MetadataStore, User } from '../metadata/store.js';
+import type { AccessKey, AccessKeyStatus, Account, User } from '../domain/records/identities.js';
+import type { MetadataStore } from '../metadata/store.js';
 import type { AuthenticatedPrincipal } from '../domain/principal.js';
 
 export const KEY_CACHE_MS = 5_000;

@@ -2,7 +2,8 @@
 // signed request and written in batches every few seconds and at shutdown, never a database
 // write per request. Each node writes its own latest uses; the store keeps the latest of all
 // (recordAccessKeyUses is idempotent), so nodes need no coordination.
-import type { AccessKeyUse, MetadataStore } from '../metadata/store.js';
+import type { AccessKeyUse } from '../domain/records/identities.js';
+import type { MetadataStore } from '../metadata/store.js';
 
 export const KEY_USAGE_FLUSH_MS = 5_000;
 

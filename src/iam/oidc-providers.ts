@@ -1,6 +1,7 @@
 // OpenID Connect identity providers an account trusts for AssumeRoleWithWebIdentity
 // (aws iam create-open-id-connect-provider …): the issuer URL, its audiences and thumbprints.
-import type { MetadataStore, OidcProvider } from '../metadata/store.js';
+import type { MetadataStore } from '../metadata/store.js';
+import type { OidcProvider } from '../domain/records/roles.js';
 import type { AuthenticatedPrincipal } from '../domain/principal.js';
 import { oidcProviderArn, type IamAuthorize } from './iam-access.js';
 import { IdentityError } from './identities.js';

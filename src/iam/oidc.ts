@@ -5,7 +5,7 @@
 import { request } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import type { JSONWebKeySet, JWTPayload } from 'jose';
-import type { OidcProvider } from '../metadata/store.js';
+import type { OidcProvider } from '../domain/records/roles.js';
 import { IdentityError } from './identities.js';
 
 const MAX_DOCUMENT_BYTES = 256 * 1024;

@@ -4,7 +4,8 @@
 // repository's policy is kept where a private one's is (it is a repository row). Read through a
 // short cache: a change made on this node counts at once (forget), one made on another node
 // within POLICY_CACHE_MS, like access keys (identities.ts KEY_CACHE_MS).
-import type { MetadataStore, PolicyOwner } from '../metadata/store.js';
+import type { MetadataStore } from '../metadata/store.js';
+import type { PolicyOwner } from '../domain/records/policies.js';
 import { parsePolicy, type PolicyDocument } from '../policy/document.js';
 import type { CombinationRule, NamedPolicy } from '../policy/evaluate.js';
 import { managedPolicy } from '../policy/managed.js';

@@ -2,7 +2,8 @@
 // and tags, as the IAM API manages them (aws iam create-role, update-assume-role-policy …).
 import { randomBytes } from 'node:crypto';
 import { assertTagKey, MAX_RESOURCE_TAGS, validateTags, type ResourceTag } from '../domain/resource-tags.js';
-import type { MetadataStore, Role } from '../metadata/store.js';
+import type { MetadataStore } from '../metadata/store.js';
+import type { Role } from '../domain/records/roles.js';
 import type { PolicyDocument } from '../policy/document.js';
 import type { AuthenticatedPrincipal } from '../domain/principal.js';
 import { IAM_NAME, IAM_PATH, roleArn, type IamAuthorize } from './iam-access.js';

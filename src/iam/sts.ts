@@ -3,7 +3,8 @@
 // lets the caller in. Sessions last 15 minutes to the role's maximum (1 hour when a role
 // session assumes another role, as IAM limits role chaining).
 import { validateTags, type ResourceTag } from '../domain/resource-tags.js';
-import type { MetadataStore, Role } from '../metadata/store.js';
+import type { MetadataStore } from '../metadata/store.js';
+import type { Role } from '../domain/records/roles.js';
 import { parsePolicy, PolicyValidationError } from '../policy/document.js';
 import { managedPolicy } from '../policy/managed.js';
 import { denialMessage, evaluate, type NamedPolicy } from '../policy/evaluate.js';

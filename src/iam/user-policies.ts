@@ -1,7 +1,9 @@
 // A user's identity policies: inline ones (PutUserPolicy) and attached managed ones
 // (AttachUserPolicy; AWS managed or the account's customer managed). Validated by the policy
 // engine before anything is stored; `berth admin policies` and the IAM API call this.
-import type { MetadataStore, PolicyOwner, User } from '../metadata/store.js';
+import type { MetadataStore } from '../metadata/store.js';
+import type { PolicyOwner } from '../domain/records/policies.js';
+import type { User } from '../domain/records/identities.js';
 import { parsePolicy, PolicyValidationError, POLICY_LIMITS } from '../policy/document.js';
 import { MANAGED_POLICIES, managedPolicy } from '../policy/managed.js';
 import { IdentityError, type IdentityService } from './identities.js';

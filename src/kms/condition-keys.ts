@@ -5,7 +5,7 @@
 // (kms:RequestAlias), and what it asks (kms:EncryptionContext:*, kms:EncryptionContextKeys,
 // kms:EncryptionAlgorithm, kms:BypassPolicyLockoutSafetyCheck; for CreateGrant kms:GranteePrincipal,
 // kms:RetiringPrincipal, kms:GrantOperations, kms:GrantConstraintType).
-import type { KmsKey } from '../metadata/store.js';
+import type { KmsKey } from '../domain/records/kms.js';
 import type { EncryptionContext } from './key-material.js';
 
 /** What a request to the key service says about itself, beyond caller and action. */

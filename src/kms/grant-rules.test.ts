@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Principal } from '../domain/principal.js';
-import type { KmsGrant } from '../metadata/store.js';
+import type { KmsGrant } from '../domain/records/kms.js';
 import {
   constraintsHold,
   coveringGrant,

@@ -3,7 +3,7 @@
 // grant's CreateGrant permission may reach, and grant ids and tokens.
 import { randomBytes } from 'node:crypto';
 import type { Principal } from '../domain/principal.js';
-import type { KmsGrant, KmsGrantConstraints } from '../metadata/store.js';
+import type { KmsGrant, KmsGrantConstraints } from '../domain/records/kms.js';
 import type { GrantMatch } from '../domain/authorizer.js';
 import type { EncryptionContext } from './key-material.js';
 

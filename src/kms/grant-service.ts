@@ -6,7 +6,10 @@ import { KmsActions, type Action } from '../domain/actions.js';
 import { KmsError } from '../domain/kms-errors.js';
 import type { Principal } from '../domain/principal.js';
 import { PrincipalDirectory } from '../iam/principal-directory.js';
-import type { KmsGrant, KmsGrantConstraints, KmsKey, MetadataStore, Repository } from '../metadata/store.js';
+import type { RepositoryKeyGrants } from '../domain/key-wrapping.js';
+import type { KmsGrant, KmsGrantConstraints, KmsKey } from '../domain/records/kms.js';
+import type { MetadataStore } from '../metadata/store.js';
+import type { Repository } from '../domain/records/repositories.js';
 import type { GrantMatch } from '../domain/authorizer.js';
 import type { KmsRequest } from './condition-keys.js';
 import {
@@ -75,7 +78,7 @@ function dryRun(): KmsError {
   return new KmsError('DryRunOperationException', 'The request would have succeeded, but the DryRun option is set.');
 }
 
-export class GrantService {
+export class GrantService implements RepositoryKeyGrants {
   private readonly principals: PrincipalDirectory;
   /** ECR's service principal in this region: the grantee and retiring principal of its grants. */
   private readonly ecr: string;

@@ -3,7 +3,8 @@
 // Sealing and opening check nothing about who asks: the key service authorized the call.
 import { KmsError } from '../domain/kms-errors.js';
 import type { Seal } from '../keys/shared-secret.js';
-import type { KmsKey, KmsKeyMaterial, MetadataStore } from '../metadata/store.js';
+import type { KmsKey, KmsKeyMaterial } from '../domain/records/kms.js';
+import type { MetadataStore } from '../metadata/store.js';
 import { blobKey, newMaterial, open, openMaterial, seal, type EncryptionContext } from './key-material.js';
 
 export class KeyMaterials {

@@ -12,7 +12,9 @@ import type { GrantMatch } from '../domain/authorizer.js';
 import { PrincipalDirectory } from '../iam/principal-directory.js';
 import type { RequestFacts } from '../domain/request-facts.js';
 import type { Seal } from '../keys/shared-secret.js';
-import type { KmsAlias, KmsKey, MetadataStore } from '../metadata/store.js';
+import type { KeyWrapping, RepositoryKeys } from '../domain/key-wrapping.js';
+import type { KmsAlias, KmsKey } from '../domain/records/kms.js';
+import type { MetadataStore } from '../metadata/store.js';
 import { kmsConditionValues, type KmsRequest } from './condition-keys.js';
 import type { GrantScope } from './grant-rules.js';
 import { grantCovering } from './grant-service.js';
@@ -42,7 +44,7 @@ export function parseKeyArn(arn: string, region: string): { accountId: string; i
   return match && match[1] === region && KEY_ID.test(match[3]!) ? { accountId: match[2]!, id: match[3]! } : undefined;
 }
 
-export class KeyService {
+export class KeyService implements KeyWrapping, RepositoryKeys {
   private readonly principals: PrincipalDirectory;
   private readonly materials: KeyMaterials;
 

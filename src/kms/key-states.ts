@@ -2,7 +2,7 @@
 // is gone; a disabled or pending-deletion key encrypts and decrypts nothing; some operations
 // refuse a key in a state they do not take.
 import { KmsError } from '../domain/kms-errors.js';
-import type { KmsKey } from '../metadata/store.js';
+import type { KmsKey } from '../domain/records/kms.js';
 
 /** A key pending deletion whose deletion date has come is gone, whether or not its rows are yet. */
 export function deleted(key: KmsKey, now: number): boolean {

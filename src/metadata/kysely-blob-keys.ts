@@ -1,7 +1,8 @@
 // Wraps of blobs' data keys over the query builder (part of kysely-store.ts).
 import type { Kysely, Selectable } from 'kysely';
 import type { BlobKeysTable, Database } from './schema.js';
-import type { BlobKey, BlobKeyIndex } from './store.js';
+import type { BlobKey } from '../domain/records/blob-keys.js';
+import type { BlobKeyIndex } from './store.js';
 
 type Db = Kysely<Database>;
 

@@ -1,7 +1,8 @@
 // Conversions of stored manifests into other formats, by source and variant and by their own digest.
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, ManifestConversionsTable } from './schema.js';
-import type { ConversionIndex, ManifestConversion } from './store.js';
+import type { ConversionIndex } from './store.js';
+import type { ManifestConversion } from '../domain/records/conversions.js';
 
 function toConversion(row: Selectable<ManifestConversionsTable>): ManifestConversion {
   return {

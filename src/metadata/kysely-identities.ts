@@ -2,7 +2,8 @@
 // user takes its inline policies and policy attachments with it).
 import type { Kysely, Selectable } from 'kysely';
 import type { AccessKeysTable, Database, UsersTable } from './schema.js';
-import type { AccessKey, AccessKeyStatus, AccessKeyUse, Account, IdentityIndex, User } from './store.js';
+import type { AccessKey, AccessKeyStatus, AccessKeyUse, Account, User } from '../domain/records/identities.js';
+import type { IdentityIndex } from './store.js';
 
 type Db = Kysely<Database>;
 

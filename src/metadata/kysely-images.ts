@@ -2,7 +2,9 @@
 // listed with their tags, image sizes, and the last recorded pull. One implementation for all SQL backends.
 import { sql, type Expression, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { Database, ManifestsTable } from './schema.js';
-import type { ImageId, ImageIndex, ImageRecord, ManifestRecord, Page, TagStatus } from './store.js';
+import type { ImageId, ImageRecord, TagStatus } from '../domain/records/images.js';
+import type { ImageIndex, Page } from './store.js';
+import type { ManifestRecord } from '../domain/records/manifests.js';
 
 type Db = Kysely<Database>;
 

@@ -1,7 +1,8 @@
 // The job index over the query builder: recurring jobs leased by one node at a time.
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
-import type { Job, JobIndex } from './store.js';
+import type { Job } from '../domain/records/jobs.js';
+import type { JobIndex } from './store.js';
 
 type Db = Kysely<Database>;
 

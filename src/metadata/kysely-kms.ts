@@ -2,7 +2,8 @@
 import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { Ordered } from './kysely-repositories.js';
 import type { Database, KmsAliasesTable, KmsGrantsTable, KmsKeyMaterialTable, KmsKeysTable } from './schema.js';
-import type { KmsAlias, KmsGrant, KmsIndex, KmsKey, KmsKeyChanges, KmsKeyMaterial, KmsKeyState } from './store.js';
+import type { KmsAlias, KmsGrant, KmsKey, KmsKeyMaterial, KmsKeyState } from '../domain/records/kms.js';
+import type { KmsIndex, KmsKeyChanges } from './store.js';
 
 type Db = Kysely<Database>;
 

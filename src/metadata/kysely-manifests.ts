@@ -5,7 +5,8 @@
 import type { Kysely, Selectable } from 'kysely';
 import { inRepository, retryingConflicts } from './kysely-conflicts.js';
 import type { Database, ManifestsTable } from './schema.js';
-import type { ManifestIndex, ManifestPutOutcome, ManifestRecord } from './store.js';
+import type { ManifestIndex, ManifestPutOutcome } from './store.js';
+import type { ManifestRecord } from '../domain/records/manifests.js';
 
 type Db = Kysely<Database>;
 

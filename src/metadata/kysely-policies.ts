@@ -2,7 +2,8 @@
 // customer managed policies and their attachments.
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, ManagedPoliciesTable } from './schema.js';
-import type { ManagedPolicyRecord, PolicyIndex, PolicyOwner, StoredPolicy } from './store.js';
+import type { ManagedPolicyRecord, PolicyOwner, StoredPolicy } from '../domain/records/policies.js';
+import type { PolicyIndex } from './store.js';
 
 type Db = Kysely<Database>;
 

@@ -5,13 +5,12 @@ import type { Database, RegistryAliasesTable } from './schema.js';
 import { toRepository } from './kysely-repositories.js';
 import type {
   AliasStatus,
-  PublicIndex,
   PublicRegistry,
   PublicRepositoryEntry,
-  RateWindowIndex,
   RegistryAlias,
   RepositoryCatalog,
-} from './store.js';
+} from '../domain/records/public.js';
+import type { PublicIndex, RateWindowIndex } from './store.js';
 
 type Db = Kysely<Database>;
 

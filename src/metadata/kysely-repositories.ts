@@ -6,7 +6,8 @@ import type { ResourceTag } from '../domain/resource-tags.js';
 import type { ImageTagMutability, TagMutability, TagMutabilityFilter } from '../domain/tag-mutability.js';
 import { repositoryGone, retryingConflicts } from './kysely-conflicts.js';
 import type { Database, RepositoriesTable } from './schema.js';
-import type { EncryptionType, Page, Repository, RepositoryIndex, RepositorySettings } from './store.js';
+import type { EncryptionType, Repository, RepositorySettings } from '../domain/records/repositories.js';
+import type { Page, RepositoryIndex } from './store.js';
 
 type Db = Kysely<Database>;
 export type Ordered = (column: string) => RawBuilder<string>;

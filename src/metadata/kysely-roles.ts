@@ -1,7 +1,8 @@
 // The role and OpenID Connect provider indexes over the query builder.
 import type { Kysely, RawBuilder, Selectable } from 'kysely';
 import type { Database, OidcProvidersTable, RolesTable } from './schema.js';
-import type { OidcProvider, OidcProviderIndex, Role, RoleIndex } from './store.js';
+import type { OidcProvider, Role } from '../domain/records/roles.js';
+import type { OidcProviderIndex, RoleIndex } from './store.js';
 
 type Db = Kysely<Database>;
 type Ordered = (column: string) => RawBuilder<string>;

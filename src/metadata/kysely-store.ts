@@ -23,14 +23,12 @@ import type {
   ImageIndex,
   JobIndex,
   ManifestIndex,
-  ManifestRecord,
   MetadataStore,
   OidcProviderIndex,
   PolicyIndex,
   PublicIndex,
   RateWindowIndex,
   RoleIndex,
-  WrappedKey,
   BlobKeyIndex,
   KmsIndex,
   Page,
@@ -38,9 +36,11 @@ import type {
   ResourceTagIndex,
   SettingsIndex,
   TagIndex,
-  Upload,
   UploadIndex,
 } from './store.js';
+import type { ManifestRecord } from '../domain/records/manifests.js';
+import type { WrappedKey } from '../domain/records/blob-keys.js';
+import type { Upload } from '../domain/records/uploads.js';
 import { BlobKeys } from './kysely-blob-keys.js';
 import { Kms } from './kysely-kms.js';
 

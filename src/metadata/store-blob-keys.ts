@@ -1,17 +1,6 @@
 // The blob key index of the metadata port: data keys wrapped by the master key or a KMS key, per
 // blob. Adapter: kysely-blob-keys.ts.
-
-/** A data key wrapped by a wrapping key: the master key ('master') or a KMS key (its ARN). */
-export interface WrappedKey {
-  /** The data key's id (hex), as in the headers of the files it seals. */
-  id: string;
-  wrappingKey: string;
-  wrapped: string;
-}
-
-export interface BlobKey extends WrappedKey {
-  digest: string;
-}
+import type { BlobKey } from '../domain/records/blob-keys.js';
 
 /** Wraps of blobs' data keys, by digest, data key id and wrapping key. */
 export interface BlobKeyIndex {

@@ -1,6 +1,6 @@
 // The blob index of the metadata port: verified blobs and their links into repositories.
 // Adapter: kysely-store.ts.
-import type { Repository } from './store-repositories.js';
+import type { Repository } from '../domain/records/repositories.js';
 
 export interface BlobIndex {
   /** Records a verified blob and links it into a repository, in one step. */

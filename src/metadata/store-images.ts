@@ -1,23 +1,7 @@
 // The image index of the metadata port: a repository's manifests seen as ECR images, with their
 // tags, sizes and last pulls. Adapter: kysely-images.ts.
-import type { ManifestRecord } from './store-manifests.js';
+import type { ImageId, ImageRecord, TagStatus } from '../domain/records/images.js';
 import type { Page } from './store-repositories.js';
-
-/** Which images a listing includes: those with a tag, those without, or all. */
-export type TagStatus = 'TAGGED' | 'UNTAGGED' | 'ANY';
-
-/** One entry of an image listing: a tag and its manifest, or an untagged manifest (tag null). */
-export interface ImageId {
-  digest: string;
-  tag: string | null;
-}
-
-/** A manifest seen as an image: with its tags and the last recorded pull. */
-export interface ImageRecord extends ManifestRecord {
-  /** In byte order. */
-  tags: string[];
-  lastPulledAt: number | null;
-}
 
 /** The image view of a repository's manifests (the ECR image actions). */
 export interface ImageIndex {

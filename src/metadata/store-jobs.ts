@@ -1,14 +1,6 @@
 // The job index of the metadata port: durable recurring jobs under leases that expire.
 // Adapter: kysely-jobs.ts.
-
-export interface Job {
-  name: string;
-  nextRunAt: number;
-  lockedBy: string | null;
-  lockedUntil: number | null;
-  lastRunAt: number | null;
-  lastError: string | null;
-}
+import type { Job } from '../domain/records/jobs.js';
 
 /** Durable recurring jobs, each run by one node at a time under a lease that expires. */
 export interface JobIndex {

@@ -1,19 +1,7 @@
 // The manifest and tag indexes of the metadata port: manifest records with their references,
 // and the tags that point at them. Adapter: kysely-store.ts.
+import type { ManifestRecord } from '../domain/records/manifests.js';
 import type { Page } from './store-repositories.js';
-
-export interface ManifestRecord {
-  repositoryId: string;
-  digest: string;
-  mediaType: string;
-  size: number;
-  artifactType: string | null;
-  subjectDigest: string | null;
-  annotations: Record<string, string> | null;
-  createdAt: number;
-  /** The blob holding the bytes when it is not `digest` (a signed schema 1 manifest); absent otherwise. */
-  contentDigest?: string;
-}
 
 /** A put refused because one of its immutable tags points at another manifest. */
 export type ManifestPutOutcome = { stored: true } | { stored: false; immutableTag: string };

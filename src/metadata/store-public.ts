@@ -1,41 +1,12 @@
 // The public registry and rate window indexes of the metadata port: what ECR Public keeps
 // beyond ordinary repositories, and request counters shared by every node. Adapter: kysely-public.ts.
-import type { Repository } from './store-repositories.js';
-
-/** A public repository's catalog data (ECR Public's RepositoryCatalogData, with the logo's bytes). */
-export interface RepositoryCatalog {
-  description: string | null;
-  aboutText: string | null;
-  usageText: string | null;
-  architectures: string[];
-  operatingSystems: string[];
-  logo: { mediaType: string; data: Buffer } | null;
-}
-
-export type AliasStatus = 'ACTIVE' | 'PENDING' | 'REJECTED';
-
-export interface RegistryAlias {
-  name: string;
-  accountId: string;
-  status: AliasStatus;
-  primary: boolean;
-  default: boolean;
-  createdAt: number;
-}
-
-export interface PublicRegistry {
-  accountId: string;
-  displayName: string;
-  createdAt: number;
-}
-
-/** A public repository found by a search, with its catalog data (empty when it has none). */
-export interface PublicRepositoryEntry {
-  repository: Repository;
-  catalog: RepositoryCatalog;
-  /** When its newest image was pushed (null before the first); given by search. */
-  lastPushedAt?: number | null;
-}
+import type {
+  AliasStatus,
+  PublicRegistry,
+  PublicRepositoryEntry,
+  RegistryAlias,
+  RepositoryCatalog,
+} from '../domain/records/public.js';
 
 /** What public repositories and registries keep beyond ordinary repositories (ECR Public). */
 export interface PublicIndex {

@@ -1,24 +1,8 @@
 // The repository index of the metadata port: repositories with their creation settings, and the
 // page of a name listing that the other listings share too. Adapter: kysely-repositories.ts.
+import type { Repository, RepositorySettings } from '../domain/records/repositories.js';
 import type { ResourceTag } from '../domain/resource-tags.js';
 import type { TagMutability } from '../domain/tag-mutability.js';
-
-export type EncryptionType = 'AES256' | 'KMS' | 'KMS_DSSE';
-
-/** What a repository is created with; the tag mutability may change later, the rest may not. */
-export interface RepositorySettings extends TagMutability {
-  scanOnPush: boolean;
-  encryptionType: EncryptionType;
-  /** The KMS key named at creation (KMS and KMS_DSSE only). */
-  kmsKey: string | null;
-}
-
-export interface Repository extends RepositorySettings {
-  id: string;
-  accountId: string;
-  name: string;
-  createdAt: number;
-}
 
 export interface Page {
   /** Return names strictly after this one. */

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { freshAccount, freshDigest, manifest } from './store-suite-fixtures.js';
-import type { ManifestConversion, MetadataStore } from './store.js';
+import type { ManifestConversion } from '../domain/records/conversions.js';
+import type { MetadataStore } from './store.js';
 
 export function runConversionIndexSuite(getStore: () => MetadataStore): void {
   describe('conversions', () => {

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { freshAccount, freshDigest, manifest } from './store-suite-fixtures.js';
-import type { MetadataStore, RepositorySettings } from './store.js';
+import type { MetadataStore } from './store.js';
+import type { RepositorySettings } from '../domain/records/repositories.js';
 
 const IMMUTABLE: RepositorySettings = {
   imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',

@@ -2,7 +2,9 @@
 // accounts, repositories, digests and manifest records, byte order, and listings read page by page.
 import assert from 'node:assert/strict';
 import { createHash, randomInt, randomUUID } from 'node:crypto';
-import type { ManifestRecord, MetadataStore, Page, Repository } from './store.js';
+import type { ManifestRecord } from '../domain/records/manifests.js';
+import type { MetadataStore, Page } from './store.js';
+import type { Repository } from '../domain/records/repositories.js';
 
 /** Byte order ("ASCIIbetical"), the order every listing must use. */
 export function byteOrder(a: string, b: string): number {

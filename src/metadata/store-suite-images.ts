@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { byteOrder, freshAccount, freshDigest, manifest } from './store-suite-fixtures.js';
-import type { ImageId, MetadataStore, TagStatus } from './store.js';
+import type { ImageId, TagStatus } from '../domain/records/images.js';
+import type { MetadataStore } from './store.js';
 
 export function runImageIndexSuite(getStore: () => MetadataStore): void {
   describe('images', () => {

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { freshAccount, freshDigest } from './store-suite-fixtures.js';
-import type { KmsGrant, KmsKey, MetadataStore } from './store.js';
+import type { KmsGrant, KmsKey } from '../domain/records/kms.js';
+import type { MetadataStore } from './store.js';
 
 const keyId = () => randomUUID().replaceAll('-', '');
 

@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import { RegistryError } from '../domain/errors.js';
 import { byteOrder, freshDigest, freshRepository, manifest, paged } from './store-suite-fixtures.js';
-import type { ManifestRecord, MetadataStore, Page } from './store.js';
+import type { ManifestRecord } from '../domain/records/manifests.js';
+import type { MetadataStore, Page } from './store.js';
 
 export function runManifestIndexSuite(getStore: () => MetadataStore): void {
   let store: MetadataStore;

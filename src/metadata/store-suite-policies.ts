@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { freshAccount } from './store-suite-fixtures.js';
-import type { ManagedPolicyRecord, MetadataStore, PolicyOwner } from './store.js';
+import type { ManagedPolicyRecord, PolicyOwner } from '../domain/records/policies.js';
+import type { MetadataStore } from './store.js';
 
 const text = (sid: string) =>
   JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: sid, Effect: 'Allow', Action: 'ecr:*', Resource: '*' }] });

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { freshAccount } from './store-suite-fixtures.js';
-import type { MetadataStore, RepositoryCatalog } from './store.js';
+import type { MetadataStore } from './store.js';
+import type { RepositoryCatalog } from '../domain/records/public.js';
 
 function freshAlias(): string {
   return `a${randomUUID().replace(/-/g, '').slice(0, 12)}`;

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { freshAccount } from './store-suite-fixtures.js';
-import type { MetadataStore, Role } from './store.js';
+import type { MetadataStore } from './store.js';
+import type { Role } from '../domain/records/roles.js';
 
 async function account(store: MetadataStore): Promise<string> {
   const id = freshAccount();

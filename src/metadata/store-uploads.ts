@@ -1,17 +1,7 @@
 // The upload index of the metadata port: upload sessions any node can continue, with the data
 // key their bytes are sealed with. Adapter: kysely-store.ts.
-import type { WrappedKey } from './store-blob-keys.js';
-
-export interface Upload {
-  id: string;
-  repositoryId: string;
-  createdAt: number;
-  updatedAt: number;
-  /** The digest the upload's bytes were verified to have, once they are about to become a blob. */
-  verifiedDigest: string | null;
-  /** The data key its bytes are sealed with, wrapped. */
-  dataKey: WrappedKey | null;
-}
+import type { Upload } from '../domain/records/uploads.js';
+import type { WrappedKey } from '../domain/records/blob-keys.js';
 
 export interface UploadIndex {
   create(upload: Omit<Upload, 'verifiedDigest' | 'dataKey'> & { dataKey?: WrappedKey | null }): Promise<void>;

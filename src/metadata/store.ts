@@ -1,6 +1,7 @@
 // The metadata port: repositories, blob links, manifests, tags, upload sessions and what the
 // ECR, IAM and KMS faces keep. One file per index (store-*.ts, each beside its kysely-*.ts
-// adapter), re-exported here; every adapter (sqlite, postgres) passes store-suite.ts.
+// adapter), re-exported here; the records they return are the shared vocabulary's
+// (domain/records/). Every adapter (sqlite, postgres) passes store-suite.ts.
 import type { BlobKeyIndex } from './store-blob-keys.js';
 import type { BlobIndex } from './store-blobs.js';
 import type { ConversionIndex } from './store-conversions.js';

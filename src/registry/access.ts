@@ -5,7 +5,8 @@ import { Actions } from '../domain/actions.js';
 import { RegistryError } from '../domain/errors.js';
 import { assertRepositoryName, isRepositoryName } from '../domain/names.js';
 import type { Authorizer } from '../domain/authorizer.js';
-import type { MetadataStore, Repository } from '../metadata/store.js';
+import type { MetadataStore } from '../metadata/store.js';
+import type { Repository } from '../domain/records/repositories.js';
 import type { RequestContext } from '../domain/request-context.js';
 
 /** NAME_UNKNOWN, in the words ECR uses on both of its faces. */

@@ -5,7 +5,8 @@
 import { parseDigest, type Digest } from '../domain/digest.js';
 import { IntegrityError } from '../domain/integrity.js';
 import { KmsError } from '../domain/kms-errors.js';
-import type { Repository, Upload } from '../metadata/store.js';
+import type { Repository } from '../domain/records/repositories.js';
+import type { Upload } from '../domain/records/uploads.js';
 import type { BlobStore, DataKey } from '../storage/blob-store.js';
 import { acceptsStoreEncrypted, type DataKeys } from './data-keys.js';
 

@@ -3,7 +3,8 @@ import type { Readable } from 'node:stream';
 import { Actions } from '../domain/actions.js';
 import { parseDigest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
-import type { MetadataStore, Repository } from '../metadata/store.js';
+import type { MetadataStore } from '../metadata/store.js';
+import type { Repository } from '../domain/records/repositories.js';
 import type { BlobStore, OpenEngineFactory } from '../storage/blob-store.js';
 import { PathNotFoundError, type RandomAccessFile } from '../storage/driver.js';
 import type { RepositoryAccess } from './access.js';
@@ -17,13 +18,16 @@ export interface ByteRange {
   end: number;
 }
 
+/** A blob's file open for positioned reads (the storage driver's, decrypting when sealed). */
+export type BlobFile = RandomAccessFile;
+
 /**
  * A blob's bytes: a stream of the asked range, the whole file for positioned reads, or a
  * pre-signed URL of the object store's copy (the client fetches it, Range and all, from there).
  */
 export type BlobBody =
   | { kind: 'stream'; stream: Readable }
-  | { kind: 'file'; file: RandomAccessFile }
+  | { kind: 'file'; file: BlobFile }
   | { kind: 'redirect'; url: string };
 
 export interface BlobContent {

@@ -4,9 +4,11 @@
 // through its own wrap, so a disabled KMS key makes its repositories' content unreadable.
 import { createSecretKey } from 'node:crypto';
 import { KmsError } from '../domain/kms-errors.js';
-import type { KeyService } from '../kms/key-service.js';
+import type { KeyWrapping } from '../domain/key-wrapping.js';
 import type { MasterKey } from '../keys/master-key.js';
-import type { MetadataStore, Repository, WrappedKey } from '../metadata/store.js';
+import type { MetadataStore } from '../metadata/store.js';
+import type { Repository } from '../domain/records/repositories.js';
+import type { WrappedKey } from '../domain/records/blob-keys.js';
 import { generateDataKey, type BlobAccess, type DataKey, type Header } from '../storage/blob-store.js';
 import { IntegrityError } from '../domain/integrity.js';
 
@@ -40,7 +42,7 @@ export class DataKeys {
   constructor(
     private readonly store: Pick<MetadataStore, 'blobKeys'>,
     private readonly master: MasterKey,
-    private readonly kms: KeyService,
+    private readonly kms: KeyWrapping,
   ) {}
 
   /** The key that wraps a repository's data keys. */

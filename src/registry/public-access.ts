@@ -4,7 +4,8 @@
 // manifest service works on them unchanged. Their ARNs are ECR Public's.
 import { publicActionOf, type Action } from '../domain/actions.js';
 import type { Authorizer } from '../domain/authorizer.js';
-import type { MetadataStore, Repository } from '../metadata/store.js';
+import type { MetadataStore } from '../metadata/store.js';
+import type { Repository } from '../domain/records/repositories.js';
 import { RepositoryAccess } from './access.js';
 import type { RequestContext } from '../domain/request-context.js';
 import { isRepositoryName } from '../domain/names.js';

@@ -4,11 +4,11 @@ import { Actions } from '../domain/actions.js';
 import { ManagementError } from '../domain/management-errors.js';
 import { validateTags, type ResourceTag } from '../domain/resource-tags.js';
 import { tagMutability, type ImageTagMutability, type TagMutabilityFilter } from '../domain/tag-mutability.js';
-import type { EncryptionType, MetadataStore, Repository } from '../metadata/store.js';
+import type { EncryptionType, Repository } from '../domain/records/repositories.js';
+import type { MetadataStore } from '../metadata/store.js';
 import { repositoryNotFound, type RepositoryAccess } from './access.js';
 import type { RequestContext } from '../domain/request-context.js';
-import type { GrantService } from '../kms/grant-service.js';
-import type { KeyService } from '../kms/key-service.js';
+import type { RepositoryKeyGrants, RepositoryKeys } from '../domain/key-wrapping.js';
 
 export interface CreateRepositoryRequest {
   name: string;
@@ -34,8 +34,8 @@ export class RepositoryService {
   constructor(
     private readonly store: Pick<MetadataStore, 'repositories'>,
     private readonly access: RepositoryAccess,
-    private readonly keys: KeyService,
-    private readonly grants: GrantService,
+    private readonly keys: RepositoryKeys,
+    private readonly grants: RepositoryKeyGrants,
     private readonly uploads: RepositoryUploads,
   ) {}
 

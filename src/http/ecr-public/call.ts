@@ -2,7 +2,7 @@
 // alias, else the caller's), how its names appear to clients, and error messages in its terms.
 import type { AliasService } from '../../gallery/aliases.js';
 import { ManagementError } from '../../domain/management-errors.js';
-import type { Repository } from '../../metadata/store.js';
+import type { Repository } from '../../domain/records/repositories.js';
 import type { RequestContext } from '../../domain/request-context.js';
 import { accountOfKey, inAccountTerms, publicContext } from '../../registry/public-access.js';
 import type { ApiActionTable, ApiCall } from '../ecr/call.js';

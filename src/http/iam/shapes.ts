@@ -2,7 +2,7 @@
 // output shapes of the models' common structures (User, Role, Tag, list pages).
 import { z } from 'zod';
 import type { ResourceTag } from '../../domain/resource-tags.js';
-import type { User } from '../../metadata/store.js';
+import type { User } from '../../domain/records/identities.js';
 import { page, type IamCall } from './call.js';
 import type { XmlValue } from './xml.js';
 

@@ -4,7 +4,7 @@
 // and rejects them, as `berth admin aliases` does.
 import { z } from 'zod';
 import type { AliasService } from '../../../gallery/aliases.js';
-import type { RegistryAlias } from '../../../metadata/store.js';
+import type { RegistryAlias } from '../../../domain/records/public.js';
 import { input, type ApiActionTable, type ApiCall } from '../../ecr/call.js';
 import { ApiError } from '../../ecr/errors.js';
 

@@ -2,7 +2,7 @@
 // DeleteRepository, Get/PutRepositoryCatalogData and Set/Get/DeleteRepositoryPolicy.
 import { z } from 'zod';
 import type { CatalogDataInput, PublicRepositoryService } from '../../../gallery/public-repositories.js';
-import type { RepositoryCatalog } from '../../../metadata/store.js';
+import type { RepositoryCatalog } from '../../../domain/records/public.js';
 import type { PolicyService } from '../../../registry/policies.js';
 import type { RepositoryService } from '../../../registry/repositories.js';
 import { accountOfKey, publicContext } from '../../../registry/public-access.js';

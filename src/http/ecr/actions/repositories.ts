@@ -1,7 +1,7 @@
 // CreateRepository, DescribeRepositories, DeleteRepository, PutImageTagMutability: parse by the
 // model's shapes, call the repository service, render the model's Repository.
 import { z } from 'zod';
-import type { Repository } from '../../../metadata/store.js';
+import type { Repository } from '../../../domain/records/repositories.js';
 import type { RepositoryAccess } from '../../../registry/access.js';
 import type { RepositoryService } from '../../../registry/repositories.js';
 import { hostForAccount, type HostRules } from '../../hosts.js';

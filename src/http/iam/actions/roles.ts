@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ResourceTag } from '../../../domain/resource-tags.js';
 import { signed } from '../../../iam/iam-access.js';
 import type { RoleService } from '../../../iam/roles.js';
-import type { Role } from '../../../metadata/store.js';
+import type { Role } from '../../../domain/records/roles.js';
 import { input, type IamActionTable } from '../call.js';
 import { listPage, marker, maxItems, name, policyText, tagKeyList, tagList, tagsXml, unsupported } from '../shapes.js';
 import type { XmlValue } from '../xml.js';
