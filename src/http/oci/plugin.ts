@@ -5,7 +5,7 @@ import { RegistryError } from '../../domain/errors.js';
 import type { RequestContext } from '../../domain/request-context.js';
 import type { RegistryServices } from '../../registry/services.js';
 import { deleteBlob, getBlob, headBlob } from './blobs.js';
-import { renderError } from './errors.js';
+import { renderError } from '../oci-errors.js';
 import { base, catalog, referrers, tags } from './listings.js';
 import { deleteManifest, getManifest, headManifest, putManifest } from './manifests.js';
 import type { Handler } from './request.js';
