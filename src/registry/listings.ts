@@ -9,6 +9,7 @@ import type { MetadataStore, Repository } from '../metadata/store.js';
 import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from '../domain/request-context.js';
 import { paginate, type PageRequest, type PageResult } from './pagination.js';
+import { registryKey } from '../metadata/registry-key.js';
 
 export interface ReferrersResult {
   index: { schemaVersion: 2; mediaType: string; manifests: Descriptor[] };
@@ -38,7 +39,7 @@ export class ListingService {
   async catalog(ctx: RequestContext, page: PageRequest): Promise<PageResult> {
     await this.access.authorizeAll(ctx, Actions.DescribeRepositories);
     return paginate(page, (last, limit) =>
-      this.store.repositories.list(ctx.accountId, last === undefined ? { limit } : { last, limit }),
+      this.store.repositories.list(registryKey(ctx.registry), last === undefined ? { limit } : { last, limit }),
     );
   }
 

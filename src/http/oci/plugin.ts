@@ -109,6 +109,7 @@ export async function ociPlugin(app: FastifyInstance, options: OciPluginOptions)
       );
     }
     let name = match.name;
+    const addressed = match.name;
     if (options.route) ({ ctx, name } = await options.route(request, match.route, ctx, name));
     if (match.route === 'manifest' && request.method === 'PUT' && options.authorizeManifestPut)
       await options.authorizeManifestPut(ctx, name);
@@ -118,6 +119,7 @@ export async function ociPlugin(app: FastifyInstance, options: OciPluginOptions)
       ctx,
       services: options.services,
       name,
+      addressed,
       target: match.target,
       query: request.query as Record<string, string | string[]>,
     });
