@@ -28,11 +28,11 @@ import { ecrPublicActions, ECR_PUBLIC_SIGNING_NAME, ECR_PUBLIC_TARGET_PREFIX } f
 import type { PublicFace } from './http/ecr-public/call.js';
 import { publicRegistryPlugin, type PublicRegistryOptions } from './http/public/plugin.js';
 import { galleryPlugin } from './http/web/plugin.js';
-import { AliasService } from './gallery/aliases.js';
-import { GalleryService } from './gallery/gallery.js';
-import { PublicRepositoryService } from './gallery/public-repositories.js';
-import { PullRateLimiter } from './gallery/rate-limits.js';
-import { PublicPullAuthorizer } from './iam/public-pulls.js';
+import { AliasService } from './public/aliases.js';
+import { GalleryService } from './public/gallery.js';
+import { PublicRepositoryService } from './public/repositories.js';
+import { PullRateLimiter } from './public/rate-limits.js';
+import { PublicPullAuthorizer } from './public/pull-authorizer.js';
 import { loadRegistryTokenService } from './iam/registry-tokens.js';
 import { iamFace } from './http/iam/face.js';
 import { awsQueryPlugin } from './http/iam/plugin.js';

@@ -1,5 +1,5 @@
 // What a service outside registry/ asks of the registry's repositories (the public registry's
-// services: gallery/public-repositories.ts). registry/ implements it (RepositoryAccess, RepositoryService);
+// services: public/repositories.ts). registry/ implements it (RepositoryAccess, RepositoryService);
 // the composition root passes the implementations in. `R` is the repository record the store returns.
 import type { Action } from './actions.js';
 import type { RequestContext } from './request-context.js';

@@ -68,7 +68,7 @@ export class RepositoryAccess {
     return repositoryArn(registry, this.options.region, name);
   }
 
-  /** An action as policies on the registry's repositories name it: ECR Public's names (ecr-public:SetRepositoryPolicy) on a public one (the authorizer renames the same way, iam/public-pulls.ts). */
+  /** An action as policies on the registry's repositories name it: ECR Public's names (ecr-public:SetRepositoryPolicy) on a public one (the authorizer renames the same way, public/pull-authorizer.ts). */
   policyAction(registry: RegistryRef, action: Action): Action {
     return registry.visibility === 'public' ? publicActionOf(action) : action;
   }

@@ -1,6 +1,6 @@
 // The ECR Public API (AWS JSON 1.1, X-Amz-Target: SpencerFrontendService.<Action>, SigV4 service
 // ecr-public): its 23 actions over the public repositories, answered at ECR's POST /.
-import type { PublicRepositoryService } from '../../gallery/public-repositories.js';
+import type { PublicRepositoryService } from '../../public/repositories.js';
 import type { TokenService } from '../../iam/tokens.js';
 import type { RegistryServices } from '../../registry/services.js';
 import type { ApiActionTable } from '../ecr/call.js';

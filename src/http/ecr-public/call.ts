@@ -4,7 +4,7 @@ import { ManagementError } from '../../domain/management-errors.js';
 import { publicRegistry, repositoryArn } from '../../domain/registry.js';
 import type { RequestContext } from '../../domain/request-context.js';
 import type { Repository } from '../../metadata/store.js';
-import type { AliasService } from '../../gallery/aliases.js';
+import type { AliasService } from '../../public/aliases.js';
 import type { ApiCall } from '../ecr/call.js';
 
 /** Where the public registry answers, as clients name it. */

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { digestOf, tryParseDigest } from '../../../domain/digest.js';
 import { isTag } from '../../../domain/names.js';
-import type { PublicRepositoryService } from '../../../gallery/public-repositories.js';
+import type { PublicRepositoryService } from '../../../public/repositories.js';
 import type { DescribedImage } from '../../../registry/images.js';
 import type { RegistryServices } from '../../../registry/services.js';
 import { decodeNextToken, encodeNextToken, epochSeconds, input, type ApiActionTable } from '../../ecr/call.js';

@@ -3,7 +3,7 @@
 // registry's token endpoint exchanges for a push token).
 import { z } from 'zod';
 import { publicRegistry, registryArn } from '../../../domain/registry.js';
-import type { PublicRepositoryService } from '../../../gallery/public-repositories.js';
+import type { PublicRepositoryService } from '../../../public/repositories.js';
 import type { TokenService } from '../../../iam/tokens.js';
 import { decodeNextToken, epochSeconds, input, type ApiActionTable } from '../../ecr/call.js';
 import type { PublicFace } from '../call.js';

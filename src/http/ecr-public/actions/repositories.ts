@@ -1,7 +1,7 @@
 // The public repository actions of ECR Public: CreateRepository, DescribeRepositories,
 // DeleteRepository, Get/PutRepositoryCatalogData and Set/Get/DeleteRepositoryPolicy.
 import { z } from 'zod';
-import type { CatalogDataInput, PublicRepositoryService } from '../../../gallery/public-repositories.js';
+import type { CatalogDataInput, PublicRepositoryService } from '../../../public/repositories.js';
 import type { RepositoryCatalog } from '../../../metadata/store.js';
 import type { PolicyService } from '../../../registry/policies.js';
 import type { RepositoryService } from '../../../registry/repositories.js';

@@ -8,7 +8,7 @@ import { registryKey, registryOfKey } from '../metadata/registry-key.js';
 import type { MetadataStore, PublicRepositoryEntry, RepositoryCatalog } from '../metadata/store.js';
 import type { AliasService } from './aliases.js';
 import { renderMarkdown } from './markdown.js';
-import { recentTagsOf, type TagDetail } from './public-repositories.js';
+import { recentTagsOf, type TagDetail } from './repositories.js';
 import { comparator, meetsPrefix, publisherMatch, score, type Publisher, type SortOrder } from './search.js';
 
 /** Candidates one search ranks at most (the newest first when more match). */
