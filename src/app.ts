@@ -29,13 +29,12 @@ import { ecrPublicActions, ECR_PUBLIC_SIGNING_NAME, ECR_PUBLIC_TARGET_PREFIX } f
 import type { PublicFace } from './http/ecr-public/call.js';
 import { publicRegistryPlugin, type PublicRegistryOptions } from './http/public/plugin.js';
 import { galleryPlugin } from './http/web/plugin.js';
-import { AliasService } from './gallery/aliases.js';
-import { GalleryService } from './gallery/gallery.js';
-import { PublicRepositoryService } from './gallery/public-repositories.js';
-import { PullRateLimiter } from './gallery/rate-limits.js';
-import { PublicPullAuthorizer } from './iam/public-pulls.js';
+import { AliasService } from './public/aliases.js';
+import { GalleryService } from './public/gallery.js';
+import { PublicRepositoryService } from './public/repositories.js';
+import { PullRateLimiter } from './public/rate-limits.js';
+import { PublicPullAuthorizer } from './public/pull-authorizer.js';
 import { loadRegistryTokenService } from './iam/registry-tokens.js';
-import { parsePublicRepositoryArn, PublicRepositoryAccess } from './registry/public-access.js';
 import { iamFace } from './http/iam/face.js';
 import { iamServices } from './iam/iam-services.js';
 import { awsQueryPlugin } from './http/iam/plugin.js';
@@ -61,7 +60,8 @@ import { dataPath, openDeployment } from './deployment.js';
 import { parsePlatform } from './domain/conversions/negotiate.js';
 import { Actions } from './domain/actions.js';
 import { lazyManifestSigningKey } from './keys/manifest-signing-key.js';
-import { parseRepositoryArn, RepositoryAccess } from './registry/access.js';
+import { RepositoryAccess } from './registry/access.js';
+import { parseRepositoryArn, privateRegistry } from './domain/registry.js';
 import { PolicyService } from './registry/policies.js';
 import { AccountService } from './registry/account.js';
 import { BlobService } from './registry/blobs.js';
@@ -268,7 +268,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   deployment.onPoliciesChanged((owner) => identityPolicies.forget(owner));
   const resourcePolicies = new StoreResourcePolicySource(
     store,
-    (arn) => parseRepositoryArn(arn, config.registry.region) ?? parsePublicRepositoryArn(arn),
+    (arn) => parseRepositoryArn(arn, config.registry.region),
     (arn) => parseKeyArn(arn, config.registry.region),
   );
   const policyAuthorizer = open ? undefined : new PolicyAuthorizer(identityPolicies, resourcePolicies);
@@ -298,7 +298,12 @@ export async function createBerth(config: Config): Promise<Berth> {
     },
   );
   const manifests = new ManifestService(store, access, formats, { maxManifestBytes: config.registry.maxManifestBytes });
-  const publicAccess = new PublicRepositoryAccess(store, new PublicPullAuthorizer(authorizer), config.registry.region);
+  // Public repositories are made by CreateRepository only, as in ECR Public.
+  const publicAccess = new RepositoryAccess(store, new PublicPullAuthorizer(authorizer), {
+    region: config.registry.region,
+    createRepositoryOnPush: false,
+    visibility: 'public',
+  });
   const publicManifests = new ManifestService(store, publicAccess, formats, {
     maxManifestBytes: config.registry.maxManifestBytes,
   });
@@ -375,7 +380,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     requireLogin: !open,
     context: async (request) => ({
       principal: noted(request.headers, open ? ANONYMOUS : await authenticator.basic(request.headers.authorization)),
-      accountId: accountForHost(request.host, hostRules) ?? accountId,
+      registry: privateRegistry(accountForHost(request.host, hostRules) ?? accountId),
       facts: requestFacts(request),
     }),
     authorizeManifestPut: (ctx, name) => access.authorize(ctx, name, Actions.PutImage),
@@ -418,7 +423,9 @@ export async function createBerth(config: Config): Promise<Berth> {
         nodeId,
         tls,
         {
-          services: publicServices,
+          routes: async (scope, addressing) => {
+            await scope.register(ociPlugin, { services: publicServices, ...addressing });
+          },
           aliases,
           limiter,
           authenticator,

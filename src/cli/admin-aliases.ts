@@ -1,7 +1,7 @@
 // `berth admin aliases`: the public registry's custom aliases awaiting an administrator, decided
 // offline in the configured database (a running server sees a decision within 5 s).
 import { Command } from 'commander';
-import { AliasService } from '../gallery/aliases.js';
+import { AliasService } from '../public/aliases.js';
 import type { AliasStatus, RegistryAlias } from '../domain/records/public.js';
 import { withDeployment } from './admin.js';
 import { CommandError } from './errors.js';

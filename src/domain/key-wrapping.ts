@@ -4,7 +4,8 @@
 // composition root passes them in.
 import type { KmsKey } from './records/kms.js';
 import type { Repository } from './records/repositories.js';
-import type { RequestContext } from './request-context.js';
+import type { Principal } from './principal.js';
+import type { RequestFacts } from './request-facts.js';
 
 /** Wraps and unwraps data keys with a KMS key (by ARN), refusing a key that cannot be used now. */
 export interface KeyWrapping {
@@ -14,9 +15,16 @@ export interface KeyWrapping {
   unwrap(keyArn: string, blob: Buffer, context: Record<string, string>): Promise<Buffer>;
 }
 
+/** Who asks KMS for a key, and in which account. */
+export interface KeyCaller {
+  principal: Principal;
+  accountId: string;
+  facts?: RequestFacts;
+}
+
 /** The KMS key a repository is created with: the one named (usable by the creator) or the account's default ECR key. */
 export interface RepositoryKeys {
-  forRepository(ctx: RequestContext, reference: string | undefined): Promise<KmsKey>;
+  forRepository(caller: KeyCaller, reference: string | undefined): Promise<KmsKey>;
 }
 
 /** The grant ECR keeps on a KMS repository's key: added when the repository is created, retired when it is deleted. */

@@ -1,11 +1,12 @@
-// Who is asking, and in which account's registry: resolved once per request by the http layer.
+// Who is asking, and in which registry: resolved once per request by the http layer.
 import type { Principal } from './principal.js';
+import type { RegistryRef } from './registry.js';
 import type { RequestFacts } from './request-facts.js';
 
 export interface RequestContext {
   principal: Principal;
-  /** The account whose registry the request addresses. */
-  accountId: string;
+  /** The registry the request addresses: an account's private registry or its public one. */
+  registry: RegistryRef;
   /** What the face knows of the request (source address, TLS, user agent, tags it sets), for policy conditions. */
   facts?: RequestFacts;
   /**

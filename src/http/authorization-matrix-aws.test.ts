@@ -63,7 +63,7 @@ interface ApiCase {
   crossAccount: boolean;
   /** What another account's refusal may be named, when not AccessDeniedException (the resource is not found in its account). */
   crossRefusal?: string;
-  /** A read of a public repository: public by nature (iam/public-pulls.ts), so every signed caller is served. */
+  /** A read of a public repository: public by nature (public/pull-authorizer.ts), so every signed caller is served. */
   publicRead?: boolean;
 }
 

@@ -10,7 +10,8 @@ import { parsePolicy, type PolicyDocument } from '../policy/document.js';
 import type { CombinationRule, NamedPolicy } from '../policy/evaluate.js';
 import { managedPolicy } from '../policy/managed.js';
 import type { Principal } from '../domain/principal.js';
-import { PUBLIC_ARN_PREFIX } from './public-pulls.js';
+import { PUBLIC_ARN_PREFIX, type RegistryRef } from '../domain/registry.js';
+import { registryKey } from '../metadata/registry-key.js';
 import { TtlCache } from './ttl-cache.js';
 
 export const POLICY_CACHE_MS = 5_000;
@@ -117,7 +118,7 @@ export class StoreResourcePolicySource implements ResourcePolicySource {
   /** `repositoryOf` names the repository an ARN addresses, `keyOf` the KMS key (undefined for other resources). */
   constructor(
     private readonly store: Pick<MetadataStore, 'kms' | 'policies' | 'repositories' | 'resourceTags'>,
-    private readonly repositoryOf: (arn: string) => { accountId: string; name: string } | undefined,
+    private readonly repositoryOf: (arn: string) => { registry: RegistryRef; name: string } | undefined,
     private readonly keyOf: KeyOf = () => undefined,
   ) {}
 
@@ -128,7 +129,7 @@ export class StoreResourcePolicySource implements ResourcePolicySource {
       const policies: NamedPolicy[] = [];
       let tags: Record<string, string> = {};
       const target = this.repositoryOf(resourceArn);
-      const repository = target && (await this.store.repositories.get(target.accountId, target.name));
+      const repository = target && (await this.store.repositories.get(registryKey(target.registry), target.name));
       if (repository) {
         const [text, tagList] = await Promise.all([
           this.store.policies.getRepositoryPolicy(repository.id),

@@ -3,6 +3,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, RegistryAliasesTable } from './schema.js';
 import { toRepository } from './kysely-repositories.js';
+import { PUBLIC_KEY_PREFIX } from './registry-key.js';
 import type {
   AliasStatus,
   PublicRegistry,
@@ -13,9 +14,6 @@ import type {
 import type { PublicIndex, RateWindowIndex } from './store.js';
 
 type Db = Kysely<Database>;
-
-/** The registry key public repositories are kept under (registry/public-access.ts names it too). */
-const PUBLIC_KEY_PREFIX = 'public:';
 
 const EMPTY_CATALOG: RepositoryCatalog = {
   description: null,

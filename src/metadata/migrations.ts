@@ -310,7 +310,7 @@ const migrations: Record<string, Migration> = {
   '0007_public_registry': {
     async up(db: Kysely<any>) {
       // Public repositories are `repositories` rows in the registry key `public:<account>`
-      // (registry/public-access.ts); these tables hold what only public ones have.
+      // (metadata/registry-key.ts); these tables hold what only public ones have.
       await db.schema
         .createTable('public_repositories')
         .addColumn('repository_id', 'varchar(64)', (c) =>

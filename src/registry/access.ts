@@ -1,10 +1,18 @@
 // Resolves a repository for an operation: the one place that authorizes registry operations
 // and turns a name into a repository (or NAME_UNKNOWN, or a new repository on push).
 import type { Action } from '../domain/actions.js';
-import { Actions } from '../domain/actions.js';
+import { Actions, publicActionOf } from '../domain/actions.js';
 import { RegistryError } from '../domain/errors.js';
-import { assertRepositoryName, isRepositoryName } from '../domain/names.js';
+import { assertRepositoryName } from '../domain/names.js';
 import type { Authorizer } from '../domain/authorizer.js';
+import {
+  parseRepositoryArn,
+  registryArn,
+  repositoryArn,
+  type RegistryRef,
+  type RegistryVisibility,
+} from '../domain/registry.js';
+import { registryKey } from '../metadata/registry-key.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { Repository } from '../domain/records/repositories.js';
 import type { RequestContext } from '../domain/request-context.js';
@@ -18,16 +26,14 @@ export function repositoryNotFound(accountId: string, name: string): RegistryErr
   );
 }
 
-/** The account and name of a repository ARN of `region`; undefined for anything else. */
-export function parseRepositoryArn(arn: string, region: string): { accountId: string; name: string } | undefined {
-  const match = /^arn:aws:ecr:([a-z0-9-]+):(\d{12}):repository\/(.+)$/.exec(arn);
-  if (!match || match[1] !== region || !isRepositoryName(match[3]!)) return undefined;
-  return { accountId: match[2]!, name: match[3]! };
-}
-
 export interface AccessOptions {
   region: string;
   createRepositoryOnPush: boolean;
+  /**
+   * The registries whose repositories a bare ARN may name through this access (TagResource and
+   * the like, whose context is the caller's): private by default, public for ECR Public's services.
+   */
+  visibility?: RegistryVisibility;
 }
 
 /** Reads of content, the hot path of pulls: they need only the repository's id. */
@@ -58,21 +64,24 @@ export class RepositoryAccess {
     return this.options.createRepositoryOnPush;
   }
 
-  repositoryArn(accountId: string, name: string): string {
-    return `arn:aws:ecr:${this.options.region}:${accountId}:repository/${name}`;
+  /** ECR's ARN of a private repository, ECR Public's of a public one. */
+  repositoryArn(registry: RegistryRef, name: string): string {
+    return repositoryArn(registry, this.options.region, name);
   }
 
-  /** An action as policies on this access's repositories name it (ECR's own names here). */
-  policyAction(action: Action): Action {
-    return action;
+  /** An action as policies on the registry's repositories name it: ECR Public's names (ecr-public:SetRepositoryPolicy) on a public one (the authorizer renames the same way, public/pull-authorizer.ts). */
+  policyAction(registry: RegistryRef, action: Action): Action {
+    return registry.visibility === 'public' ? publicActionOf(action) : action;
   }
 
   /**
-   * The account and repository name of a repository ARN of this region; undefined for anything
-   * else (another service, region or resource type, a malformed name).
+   * The registry and repository name of a repository ARN of the registries this access serves
+   * (of this region, when private); undefined for anything else (another service, region or
+   * resource type, a malformed name).
    */
-  parseRepositoryArn(arn: string): { accountId: string; name: string } | undefined {
-    return parseRepositoryArn(arn, this.options.region);
+  parseRepositoryArn(arn: string): { registry: RegistryRef; name: string } | undefined {
+    const parsed = parseRepositoryArn(arn, this.options.region);
+    return parsed?.registry.visibility === (this.options.visibility ?? 'private') ? parsed : undefined;
   }
 
   /** Authorizes `action` on every repository of the registry (describing them all). */
@@ -80,7 +89,7 @@ export class RepositoryAccess {
     await this.authorizer.authorize({
       principal: ctx.principal,
       action,
-      resource: this.repositoryArn(ctx.accountId, '*'),
+      resource: this.repositoryArn(ctx.registry, '*'),
       facts: ctx.facts,
     });
   }
@@ -91,7 +100,7 @@ export class RepositoryAccess {
       principal: ctx.principal,
       action,
       resource: '*',
-      resourceAccount: ctx.accountId,
+      resourceAccount: ctx.registry.accountId,
       facts: ctx.facts,
     });
   }
@@ -110,13 +119,14 @@ export class RepositoryAccess {
     await this.authorizer.authorize({
       principal: ctx.principal,
       action,
-      resource: this.registryArn(ctx.accountId),
+      resource: this.registryArn(ctx.registry),
       facts: ctx.facts,
     });
   }
 
-  registryArn(accountId: string): string {
-    return `arn:aws:ecr:${this.options.region}:${accountId}:registry`;
+  /** ECR's registry ARN; ECR Public's (arn:aws:ecr-public::<account>:registry/<account>) for a public registry. */
+  registryArn(registry: RegistryRef): string {
+    return registryArn(registry, this.options.region);
   }
 
   /** Authorizes `action` on the repository without requiring that it exists. */
@@ -125,14 +135,14 @@ export class RepositoryAccess {
     await this.authorizer.authorize({
       principal: ctx.principal,
       action,
-      resource: this.repositoryArn(ctx.accountId, name),
+      resource: this.repositoryArn(ctx.registry, name),
       facts: ctx.facts,
     });
   }
 
   /** Forgets a repository found recently (this node deleted it), so reads find its successor at once. */
-  forget(accountId: string, name: string): void {
-    this.recent.delete(`${accountId}/${name}`);
+  forget(registry: RegistryRef, name: string): void {
+    this.recent.delete(`${registryKey(registry)}/${name}`);
   }
 
   /** True when the principal may do `action` on the repository; never throws for a denial. */
@@ -149,14 +159,14 @@ export class RepositoryAccess {
   /** An existing repository the principal may do `action` on. */
   async existing(ctx: RequestContext, name: string, action: Action): Promise<Repository> {
     await this.authorize(ctx, name, action);
-    const key = `${ctx.accountId}/${name}`;
+    const key = `${registryKey(ctx.registry)}/${name}`;
     const now = Date.now();
     const cached = READS.has(action) ? this.recent.get(key) : undefined;
     if (cached && now - cached.at < REPOSITORY_CACHE_MS) return cached.repository;
-    const repository = await this.store.repositories.get(ctx.accountId, name);
+    const repository = await this.store.repositories.get(registryKey(ctx.registry), name);
     if (!repository) {
       this.recent.delete(key);
-      throw repositoryNotFound(ctx.accountId, name);
+      throw repositoryNotFound(ctx.registry.accountId, name);
     }
     if (this.recent.size >= 10_000) this.recent.clear();
     this.recent.set(key, { at: now, repository });
@@ -165,7 +175,9 @@ export class RepositoryAccess {
 
   /** A repository to push into: created on first push when the registry allows it. */
   async forPush(ctx: RequestContext, name: string, action: Action): Promise<Repository> {
-    return (await this.pushTarget(ctx, name, action)) ?? this.store.repositories.ensure(ctx.accountId, name);
+    return (
+      (await this.pushTarget(ctx, name, action)) ?? this.store.repositories.ensure(registryKey(ctx.registry), name)
+    );
   }
 
   /**
@@ -174,9 +186,9 @@ export class RepositoryAccess {
    */
   async pushTarget(ctx: RequestContext, name: string, action: Action): Promise<Repository | undefined> {
     await this.authorize(ctx, name, action);
-    const repository = await this.store.repositories.get(ctx.accountId, name);
+    const repository = await this.store.repositories.get(registryKey(ctx.registry), name);
     if (repository) return repository;
-    if (ctx.createOnPush === false) throw repositoryNotFound(ctx.accountId, name);
+    if (ctx.createOnPush === false) throw repositoryNotFound(ctx.registry.accountId, name);
     if (!this.options.createRepositoryOnPush) {
       throw new RegistryError(
         'NAME_UNKNOWN',

@@ -5,6 +5,7 @@ import { assertSettingValue, settingSpec } from '../domain/account-settings.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from '../domain/request-context.js';
+import { registryKey } from '../metadata/registry-key.js';
 
 export interface RegistryDescription {
   registryId: string;
@@ -25,19 +26,19 @@ export class AccountService {
 
   async describeRegistry(ctx: RequestContext): Promise<RegistryDescription> {
     await this.access.authorizeRegistry(ctx, Actions.DescribeRegistry);
-    return { registryId: ctx.accountId, replicationRules: [] };
+    return { registryId: ctx.registry.accountId, replicationRules: [] };
   }
 
   /** The setting's value: what the account put, or the setting's default. */
   async getSetting(ctx: RequestContext, name: string): Promise<AccountSetting> {
     await this.access.authorizeRegistry(ctx, Actions.GetAccountSetting);
     const spec = settingSpec(name);
-    return { name, value: (await this.store.accountSettings.get(ctx.accountId, name)) ?? spec.default };
+    return { name, value: (await this.store.accountSettings.get(registryKey(ctx.registry), name)) ?? spec.default };
   }
 
   async putSetting(ctx: RequestContext, name: string, value: string): Promise<AccountSetting> {
     await this.access.authorizeRegistry(ctx, Actions.PutAccountSetting);
-    await this.store.accountSettings.put(ctx.accountId, name, assertSettingValue(name, value));
+    await this.store.accountSettings.put(registryKey(ctx.registry), name, assertSettingValue(name, value));
     return { name, value };
   }
 }

@@ -129,7 +129,7 @@ export class ImageService {
           throw new RegistryError('TAG_INVALID', failureReason, id);
         throw new RegistryError(
           'MANIFEST_UNKNOWN',
-          `The image with imageId {imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'} does not exist within the repository with name '${name}' in the registry with id '${repository.accountId}'`,
+          `The image with imageId {imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'} does not exist within the repository with name '${name}' in the registry with id '${ctx.registry.accountId}'`,
           id,
         );
       }

@@ -10,6 +10,7 @@ import type { Repository } from '../domain/records/repositories.js';
 import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from '../domain/request-context.js';
 import { paginate, type PageRequest, type PageResult } from './pagination.js';
+import { registryKey } from '../metadata/registry-key.js';
 
 export interface ReferrersResult {
   index: { schemaVersion: 2; mediaType: string; manifests: Descriptor[] };
@@ -39,7 +40,7 @@ export class ListingService {
   async catalog(ctx: RequestContext, page: PageRequest): Promise<PageResult> {
     await this.access.authorizeAll(ctx, Actions.DescribeRepositories);
     return paginate(page, (last, limit) =>
-      this.store.repositories.list(ctx.accountId, last === undefined ? { limit } : { last, limit }),
+      this.store.repositories.list(registryKey(ctx.registry), last === undefined ? { limit } : { last, limit }),
     );
   }
 

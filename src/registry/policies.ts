@@ -12,6 +12,7 @@ import { evaluate } from '../policy/evaluate.js';
 import { buildContext } from '../policy/request.js';
 import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from '../domain/request-context.js';
+import { registryKey } from '../metadata/registry-key.js';
 
 export interface RepositoryPolicy {
   registryId: string;
@@ -72,14 +73,14 @@ export class PolicyService {
   ): Promise<RepositoryPolicy> {
     const repository = await this.access.existing(ctx, name, Actions.SetRepositoryPolicy);
     const document = await this.valid(policyText, 'repository');
-    const resource = this.access.repositoryArn(ctx.accountId, name);
+    const resource = this.access.repositoryArn(ctx.registry, name);
     if (!force && ctx.principal.kind !== 'anonymous') {
       const caller = callerOf(ctx.principal);
       const decision = evaluate({
         caller,
-        action: this.access.policyAction(Actions.SetRepositoryPolicy),
+        action: this.access.policyAction(ctx.registry, Actions.SetRepositoryPolicy),
         resource,
-        resourceAccount: arnAccount(resource) ?? ctx.accountId,
+        resourceAccount: arnAccount(resource) ?? ctx.registry.accountId,
         context: buildContext(caller, ctx.facts ?? {}, Date.now()),
         identityPolicies: [],
         resourcePolicies: [{ name: 'repository', document }],
@@ -98,14 +99,14 @@ export class PolicyService {
       );
     }
     this.access.policiesChanged();
-    return { registryId: ctx.accountId, repositoryName: name, policyText };
+    return { registryId: ctx.registry.accountId, repositoryName: name, policyText };
   }
 
   async getRepositoryPolicy(ctx: RequestContext, name: string): Promise<RepositoryPolicy> {
     const repository = await this.access.existing(ctx, name, Actions.GetRepositoryPolicy);
     const policyText = await this.store.policies.getRepositoryPolicy(repository.id);
     if (policyText === undefined) throw this.noRepositoryPolicy(ctx, name);
-    return { registryId: ctx.accountId, repositoryName: name, policyText };
+    return { registryId: ctx.registry.accountId, repositoryName: name, policyText };
   }
 
   async deleteRepositoryPolicy(ctx: RequestContext, name: string): Promise<RepositoryPolicy> {
@@ -113,43 +114,43 @@ export class PolicyService {
     const policyText = await this.store.policies.deleteRepositoryPolicy(repository.id);
     if (policyText === undefined) throw this.noRepositoryPolicy(ctx, name);
     this.access.policiesChanged();
-    return { registryId: ctx.accountId, repositoryName: name, policyText };
+    return { registryId: ctx.registry.accountId, repositoryName: name, policyText };
   }
 
   async putRegistryPolicy(ctx: RequestContext, policyText: string): Promise<RegistryPolicy> {
     await this.access.authorizeRegistry(ctx, Actions.PutRegistryPolicy);
     await this.valid(policyText, 'registry');
-    await this.store.policies.putRegistryPolicy(ctx.accountId, policyText, Date.now());
+    await this.store.policies.putRegistryPolicy(registryKey(ctx.registry), policyText, Date.now());
     this.access.policiesChanged();
-    return { registryId: ctx.accountId, policyText };
+    return { registryId: ctx.registry.accountId, policyText };
   }
 
   async getRegistryPolicy(ctx: RequestContext): Promise<RegistryPolicy> {
     await this.access.authorizeRegistry(ctx, Actions.GetRegistryPolicy);
-    const policyText = await this.store.policies.getRegistryPolicy(ctx.accountId);
+    const policyText = await this.store.policies.getRegistryPolicy(registryKey(ctx.registry));
     if (policyText === undefined) throw this.noRegistryPolicy(ctx);
-    return { registryId: ctx.accountId, policyText };
+    return { registryId: ctx.registry.accountId, policyText };
   }
 
   async deleteRegistryPolicy(ctx: RequestContext): Promise<RegistryPolicy> {
     await this.access.authorizeRegistry(ctx, Actions.DeleteRegistryPolicy);
-    const policyText = await this.store.policies.deleteRegistryPolicy(ctx.accountId);
+    const policyText = await this.store.policies.deleteRegistryPolicy(registryKey(ctx.registry));
     if (policyText === undefined) throw this.noRegistryPolicy(ctx);
     this.access.policiesChanged();
-    return { registryId: ctx.accountId, policyText };
+    return { registryId: ctx.registry.accountId, policyText };
   }
 
   private noRepositoryPolicy(ctx: RequestContext, name: string): ManagementError {
     return new ManagementError(
       'REPOSITORY_POLICY_NOT_FOUND',
-      `Repository policy does not exist for the repository with name '${name}' in the registry with id '${ctx.accountId}'`,
+      `Repository policy does not exist for the repository with name '${name}' in the registry with id '${ctx.registry.accountId}'`,
     );
   }
 
   private noRegistryPolicy(ctx: RequestContext): ManagementError {
     return new ManagementError(
       'REGISTRY_POLICY_NOT_FOUND',
-      `Registry policy does not exist in the registry with id '${ctx.accountId}'`,
+      `Registry policy does not exist in the registry with id '${ctx.registry.accountId}'`,
     );
   }
 }

@@ -9,6 +9,7 @@ import type { MetadataStore } from '../metadata/store.js';
 import { repositoryNotFound, type RepositoryAccess } from './access.js';
 import type { RequestContext } from '../domain/request-context.js';
 import type { RepositoryKeyGrants, RepositoryKeys } from '../domain/key-wrapping.js';
+import { registryKey } from '../metadata/registry-key.js';
 
 export interface CreateRepositoryRequest {
   name: string;
@@ -60,9 +61,15 @@ export class RepositoryService {
     // A KMS repository wraps its data keys with the key named (which must exist, be enabled and
     // usable by the creator, as its policy says), or with the account's default ECR key; it is
     // kept by ARN, fixed from now on. ECR adds a grant on the key for itself, as ECR does.
-    const key = encryptionType === 'AES256' ? undefined : await this.keys.forRepository(ctx, kmsKey);
+    const key =
+      encryptionType === 'AES256'
+        ? undefined
+        : await this.keys.forRepository(
+            { principal: ctx.principal, accountId: ctx.registry.accountId, ...(ctx.facts && { facts: ctx.facts }) },
+            kmsKey,
+          );
     const repository = await this.store.repositories.create(
-      ctx.accountId,
+      registryKey(ctx.registry),
       name,
       {
         ...mutability,
@@ -70,12 +77,12 @@ export class RepositoryService {
         encryptionType,
         kmsKey: key?.arn ?? null,
       },
-      { resourceArn: this.access.repositoryArn(ctx.accountId, name), tags },
+      { resourceArn: this.access.repositoryArn(ctx.registry, name), tags },
     );
     if (!repository) {
       throw new ManagementError(
         'REPOSITORY_ALREADY_EXISTS',
-        `The repository with name '${name}' already exists in the registry with id '${ctx.accountId}'`,
+        `The repository with name '${name}' already exists in the registry with id '${ctx.registry.accountId}'`,
       );
     }
     if (key) await this.grants.grantToEcr(repository, key);
@@ -94,7 +101,7 @@ export class RepositoryService {
   async describePage(ctx: RequestContext, page: { last?: string; limit: number }): Promise<RepositoryPage> {
     await this.access.authorizeAll(ctx, Actions.DescribeRepositories);
     const rows = await this.store.repositories.describe(
-      ctx.accountId,
+      registryKey(ctx.registry),
       page.last === undefined ? { limit: page.limit + 1 } : { last: page.last, limit: page.limit + 1 },
     );
     if (rows.length <= page.limit) return { repositories: rows };
@@ -108,21 +115,21 @@ export class RepositoryService {
     const deleted = await this.uploads.removingUploads(repository.id, () =>
       this.store.repositories.delete(repository.id, {
         ifEmpty: !force,
-        resourceArn: this.access.repositoryArn(ctx.accountId, name),
+        resourceArn: this.access.repositoryArn(ctx.registry, name),
       }),
     );
     if (deleted) {
-      this.access.forget(ctx.accountId, name);
+      this.access.forget(ctx.registry, name);
       await this.grants.retireEcrGrant(repository);
       return repository;
     }
-    if (!force && (await this.store.repositories.get(ctx.accountId, name))?.id === repository.id) {
+    if (!force && (await this.store.repositories.get(registryKey(ctx.registry), name))?.id === repository.id) {
       throw new ManagementError(
         'REPOSITORY_NOT_EMPTY',
-        `The repository with name '${name}' in registry with id '${ctx.accountId}' cannot be deleted because it still contains images`,
+        `The repository with name '${name}' in registry with id '${ctx.registry.accountId}' cannot be deleted because it still contains images`,
       );
     }
-    throw repositoryNotFound(ctx.accountId, name);
+    throw repositoryNotFound(ctx.registry.accountId, name);
   }
 
   async putTagMutability(
@@ -133,7 +140,7 @@ export class RepositoryService {
   ): Promise<Repository> {
     const repository = await this.access.existing(ctx, name, Actions.PutImageTagMutability);
     const updated = await this.store.repositories.setTagMutability(repository.id, tagMutability(mutability, filters));
-    if (!updated) throw repositoryNotFound(ctx.accountId, name);
+    if (!updated) throw repositoryNotFound(ctx.registry.accountId, name);
     return updated;
   }
 }

@@ -20,7 +20,7 @@ export class ResourceTagService {
     private readonly access: RepositoryAccess,
   ) {}
 
-  /** `ctx.accountId` is ignored: the ARN names the account. */
+  /** `ctx.registry` is ignored: the ARN names the registry. */
   async tag(ctx: RequestContext, resourceArn: string, tags: ResourceTag[]): Promise<void> {
     const valid = validateTags(tags);
     const requestTags = Object.fromEntries(valid.map((t) => [t.key, t.value]));
@@ -48,7 +48,7 @@ export class ResourceTagService {
         'INVALID_PARAMETER',
         `Invalid parameter at 'resourceArn': '${resourceArn}' is not the ARN of a repository in this registry's region`,
       );
-    const repository = await this.access.existing({ ...ctx, accountId: target.accountId }, target.name, action);
-    return this.access.repositoryArn(repository.accountId, repository.name);
+    const repository = await this.access.existing({ ...ctx, registry: target.registry }, target.name, action);
+    return this.access.repositoryArn(target.registry, repository.name);
   }
 }

@@ -22,6 +22,7 @@ import { HashStates } from './hash-states.js';
 import { sharedHashWorker, type RunningHash } from './hash-worker.js';
 import { UploadLock } from './upload-lock.js';
 import { hashing, limited } from './upload-streams.js';
+import { registryKey } from '../metadata/registry-key.js';
 
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MOUNT_CANDIDATES = 50;
@@ -488,18 +489,19 @@ export class UploadService {
     from: string | undefined,
   ): Promise<boolean> {
     if ((await this.store.blobs.linkedSize(repository.id, digest.value)) !== undefined) return true;
-    if (!blobMountingEnabled(await this.store.accountSettings.get(ctx.accountId, 'BLOB_MOUNTING'))) return false;
+    if (!blobMountingEnabled(await this.store.accountSettings.get(registryKey(ctx.registry), 'BLOB_MOUNTING')))
+      return false;
     const candidates =
       from !== undefined
         ? isRepositoryName(from)
           ? [from]
           : []
         : (await this.store.blobs.repositoriesWith(digest.value, MOUNT_CANDIDATES))
-            .filter((r) => r.accountId === ctx.accountId)
+            .filter((r) => r.accountId === registryKey(ctx.registry))
             .map((r) => r.name);
     for (const candidate of candidates) {
       if (!(await this.access.allowed(ctx, candidate, Actions.GetDownloadUrlForLayer))) continue;
-      const source = await this.store.repositories.get(ctx.accountId, candidate);
+      const source = await this.store.repositories.get(registryKey(ctx.registry), candidate);
       const size = source && (await this.store.blobs.linkedSize(source.id, digest.value));
       if (size === undefined || size === null) continue;
       // The repository reads the blob in a form it accepts, through a wrap of its own made from

@@ -1,11 +1,11 @@
 // What the ECR Public actions share: the public registry a request addresses (a registry id or
-// alias, else the caller's), how its names appear to clients, and error messages in its terms.
-import type { AliasService } from '../../gallery/aliases.js';
+// alias, else the caller's) and how its names appear to clients.
 import { ManagementError } from '../../domain/management-errors.js';
 import type { Repository } from '../../domain/records/repositories.js';
+import { publicRegistry, repositoryArn } from '../../domain/registry.js';
 import type { RequestContext } from '../../domain/request-context.js';
-import { accountOfKey, inAccountTerms, publicContext } from '../../registry/public-access.js';
-import type { ApiActionTable, ApiCall } from '../ecr/call.js';
+import type { AliasService } from '../../public/aliases.js';
+import type { ApiCall } from '../ecr/call.js';
 
 /** Where the public registry answers, as clients name it. */
 export interface PublicEndpoint {
@@ -30,33 +30,17 @@ export async function publicCall(face: PublicFace, call: ApiCall, registryId?: s
   if (!accountId)
     throw new ManagementError('REGISTRY_NOT_FOUND', `The registry with alias '${registryId}' does not exist`);
   // A push names a missing repository as ECR Public does (RepositoryNotFoundException).
-  return { ...publicContext(call.principal, accountId), createOnPush: false };
+  return { principal: call.principal, registry: publicRegistry(accountId), createOnPush: false };
 }
 
-/** The public repository as the model's Repository. */
-export async function renderRepository(face: PublicFace, repository: Repository): Promise<object> {
-  const accountId = accountOfKey(repository.accountId);
+/** The public repository (of `accountId`'s public registry) as the model's Repository. */
+export async function renderRepository(face: PublicFace, accountId: string, repository: Repository): Promise<object> {
   const alias = await face.aliases.primary(accountId);
   return {
-    repositoryArn: `arn:aws:ecr-public::${accountId}:repository/${repository.name}`,
+    repositoryArn: repositoryArn(publicRegistry(accountId), face.region, repository.name),
     registryId: accountId,
     repositoryName: repository.name,
     repositoryUri: `${face.endpoint.host()}/${alias ?? accountId}/${repository.name}`,
     createdAt: repository.createdAt / 1000,
   };
-}
-
-/** Messages name registries by account id, never by the key public repositories are kept under. */
-export function inPublicTerms(actions: ApiActionTable): ApiActionTable {
-  const out: ApiActionTable = {};
-  for (const [name, action] of Object.entries(actions)) {
-    out[name] = async (call) => {
-      try {
-        return await action(call);
-      } catch (err) {
-        throw inAccountTerms(err);
-      }
-    };
-  }
-  return out;
 }

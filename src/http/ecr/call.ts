@@ -2,6 +2,7 @@
 import type { z } from 'zod';
 import type { AuthenticatedPrincipal } from '../../domain/principal.js';
 import type { RequestFacts } from '../../domain/request-facts.js';
+import { privateRegistry } from '../../domain/registry.js';
 import type { RequestContext } from '../../domain/request-context.js';
 import type { PageTokens } from '../aws-page-tokens.js';
 import { validate } from '../aws-validation.js';
@@ -44,7 +45,12 @@ export function epochSeconds(ms: number): number {
  */
 export function context(call: ApiCall, registryId?: string, requestTags?: Record<string, string>): RequestContext {
   const facts = requestTags ? { ...call.facts, requestTags } : call.facts;
-  return { principal: call.principal, accountId: registryId ?? call.principal.accountId, facts, createOnPush: false };
+  return {
+    principal: call.principal,
+    registry: privateRegistry(registryId ?? call.principal.accountId),
+    facts,
+    createOnPush: false,
+  };
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   type ECRClient,
 } from '@aws-sdk/client-ecr';
 import type { Descriptor } from '../../domain/manifest.js';
+import { privateRegistry } from '../../domain/registry.js';
 import { skopeo } from '../../e2e/support.js';
 import {
   apiPushImage,
@@ -378,7 +379,7 @@ describe('GetDownloadUrlForLayer', () => {
         userId: 'u',
         accessKeyId: 'k',
       },
-      accountId: server.berth.accountId,
+      registry: privateRegistry(server.berth.accountId),
     };
     const old = await server.berth.services.layerUrls.issue(ctx, name, layerDigest!, Date.now() - 2 * 3600 * 1000);
     assert.equal(old.kind, 'issued');

@@ -19,9 +19,9 @@ export const catalog: Handler = async (exchange) => {
 };
 
 export const tags: Handler = async (exchange) => {
-  const { reply, services, ctx, name } = exchange;
+  const { reply, services, ctx, name, addressed } = exchange;
   const result = await services.listings.tags(ctx, name, page(exchange));
-  const link = nextLink(`/v2/${name}/tags/list`, result.next);
+  const link = nextLink(`/v2/${addressed}/tags/list`, result.next);
   if (link) reply.header('Link', link);
   return reply.code(200).send({ name, tags: result.items });
 };

@@ -41,7 +41,7 @@ export const getManifest: Handler = async ({ request, reply, services, ctx, name
 };
 
 export const putManifest: Handler = async (exchange) => {
-  const { request, reply, services, ctx, name, target } = exchange;
+  const { request, reply, services, ctx, name, addressed, target } = exchange;
   const bytes = await readBody(request, services.manifests.options.maxManifestBytes);
   const result = await services.manifests.put(
     ctx,
@@ -52,7 +52,7 @@ export const putManifest: Handler = async (exchange) => {
     queryValues(exchange, 'tag'),
   );
   reply.code(201).headers({
-    Location: `/v2/${name}/manifests/${result.digest}`,
+    Location: `/v2/${addressed}/manifests/${result.digest}`,
     'Docker-Content-Digest': result.digest,
     'Content-Length': 0,
   });

@@ -5,7 +5,7 @@ import { RegistryError } from '../../domain/errors.js';
 import type { RequestContext } from '../../domain/request-context.js';
 import type { RegistryServices } from '../../registry/services.js';
 import { deleteBlob, getBlob, headBlob } from './blobs.js';
-import { renderError } from './errors.js';
+import { renderError } from '../oci-errors.js';
 import { base, catalog, referrers, tags } from './listings.js';
 import { deleteManifest, getManifest, headManifest, putManifest } from './manifests.js';
 import type { Handler } from './request.js';
@@ -109,6 +109,7 @@ export async function ociPlugin(app: FastifyInstance, options: OciPluginOptions)
       );
     }
     let name = match.name;
+    const addressed = match.name;
     if (options.route) ({ ctx, name } = await options.route(request, match.route, ctx, name));
     if (match.route === 'manifest' && request.method === 'PUT' && options.authorizeManifestPut)
       await options.authorizeManifestPut(ctx, name);
@@ -118,6 +119,7 @@ export async function ociPlugin(app: FastifyInstance, options: OciPluginOptions)
       ctx,
       services: options.services,
       name,
+      addressed,
       target: match.target,
       query: request.query as Record<string, string | string[]>,
     });

@@ -9,7 +9,13 @@ import { contentLength, parseChunkRange } from './headers.js';
 export interface Exchange {
   request: FastifyRequest;
   reply: FastifyReply;
+  /** The repository the services address. */
   name: string;
+  /**
+   * The repository as the request's path names it, which Location and Link headers repeat: the
+   * name itself, or on the public registry <alias>/<name>.
+   */
+  addressed: string;
   target: string;
   ctx: RequestContext;
   services: RegistryServices;

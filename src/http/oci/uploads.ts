@@ -4,15 +4,16 @@ import { progressRange, type UploadStatus } from '../../registry/uploads.js';
 import type { FastifyReply } from 'fastify';
 import { queryValue, requestChunk, type Handler } from './request.js';
 
-function uploadLocation(name: string, id: string): string {
-  return `/v2/${name}/blobs/uploads/${id}`;
+/** `addressed`: the repository as the request's path names it (Exchange.addressed). */
+function uploadLocation(addressed: string, id: string): string {
+  return `/v2/${addressed}/blobs/uploads/${id}`;
 }
 
-function sendProgress(reply: FastifyReply, status: UploadStatus, code: number) {
+function sendProgress(reply: FastifyReply, addressed: string, status: UploadStatus, code: number) {
   return reply
     .code(code)
     .headers({
-      Location: uploadLocation(status.name, status.id),
+      Location: uploadLocation(addressed, status.id),
       Range: progressRange(status.size),
       'Docker-Upload-UUID': status.id,
       'Content-Length': 0,
@@ -20,15 +21,15 @@ function sendProgress(reply: FastifyReply, status: UploadStatus, code: number) {
     .send();
 }
 
-function sendBlobCreated(reply: FastifyReply, name: string, digest: string) {
+function sendBlobCreated(reply: FastifyReply, addressed: string, digest: string) {
   return reply
     .code(201)
-    .headers({ Location: `/v2/${name}/blobs/${digest}`, 'Docker-Content-Digest': digest, 'Content-Length': 0 })
+    .headers({ Location: `/v2/${addressed}/blobs/${digest}`, 'Docker-Content-Digest': digest, 'Content-Length': 0 })
     .send();
 }
 
 export const startUpload: Handler = async (exchange) => {
-  const { request, reply, services, ctx, name } = exchange;
+  const { request, reply, services, ctx, name, addressed } = exchange;
   const digest = queryValue(exchange, 'digest');
   const mount = queryValue(exchange, 'mount');
   const from = queryValue(exchange, 'from');
@@ -39,14 +40,14 @@ export const startUpload: Handler = async (exchange) => {
     ...(from !== undefined && { from }),
     ...(chunk && { chunk }),
   });
-  if (result.kind === 'started') return sendProgress(reply, result.upload, 202);
-  return sendBlobCreated(reply, result.name, result.digest);
+  if (result.kind === 'started') return sendProgress(reply, addressed, result.upload, 202);
+  return sendBlobCreated(reply, addressed, result.digest);
 };
 
 /** A chunk out of order (416 with the upload's Range) also names the upload, so the client can resume there. */
 async function locatingRangeErrors<T>(
   reply: FastifyReply,
-  name: string,
+  addressed: string,
   id: string,
   work: () => Promise<T>,
 ): Promise<T> {
@@ -54,30 +55,30 @@ async function locatingRangeErrors<T>(
     return await work();
   } catch (err) {
     if (err instanceof RegistryError && err.code === 'RANGE_INVALID' && err.headers.Range !== undefined) {
-      reply.header('Location', uploadLocation(name, id));
+      reply.header('Location', uploadLocation(addressed, id));
     }
     throw err;
   }
 }
 
-export const patchUpload: Handler = async ({ request, reply, services, ctx, name, target }) => {
-  const status = await locatingRangeErrors(reply, name, target, () =>
+export const patchUpload: Handler = async ({ request, reply, services, ctx, name, addressed, target }) => {
+  const status = await locatingRangeErrors(reply, addressed, target, () =>
     services.uploads.append(ctx, name, target, requestChunk(request)),
   );
-  return sendProgress(reply, status, 202);
+  return sendProgress(reply, addressed, status, 202);
 };
 
 export const putUpload: Handler = async (exchange) => {
-  const { request, reply, services, ctx, name, target } = exchange;
+  const { request, reply, services, ctx, name, addressed, target } = exchange;
   const chunk = requestChunk(request);
-  const digest = await locatingRangeErrors(reply, name, target, () =>
+  const digest = await locatingRangeErrors(reply, addressed, target, () =>
     services.uploads.complete(ctx, name, target, queryValue(exchange, 'digest'), chunk),
   );
-  return sendBlobCreated(reply, name, digest);
+  return sendBlobCreated(reply, addressed, digest);
 };
 
-export const getUpload: Handler = async ({ reply, services, ctx, name, target }) => {
-  return sendProgress(reply, await services.uploads.status(ctx, name, target), 204);
+export const getUpload: Handler = async ({ reply, services, ctx, name, addressed, target }) => {
+  return sendProgress(reply, addressed, await services.uploads.status(ctx, name, target), 204);
 };
 
 export const deleteUpload: Handler = async ({ reply, services, ctx, name, target }) => {

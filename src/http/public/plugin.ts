@@ -1,22 +1,40 @@
 // The public registry's /v2 (ECR Public's pull endpoint): references <public host>/<alias>/<repo>,
 // every request with a bearer token from /token (anonymous ones are free and pull only), pulls
-// rate-limited, pushes with the token of a registry password.
+// rate-limited, pushes with the token of a registry password. The routes are the registry
+// protocol's own (http/oci), served with a context whose registry is the public one an alias names.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RegistryError } from '../../domain/errors.js';
-import type { AliasService } from '../../gallery/aliases.js';
-import type { PullRateLimiter } from '../../gallery/rate-limits.js';
-import type { Authenticator } from '../../iam/authenticator.js';
 import { ANONYMOUS, type Principal } from '../../domain/principal.js';
+import { publicRegistry } from '../../domain/registry.js';
+import type { RequestContext } from '../../domain/request-context.js';
+import type { Authenticator } from '../../iam/authenticator.js';
 import type { RegistryTokenClaims, RegistryTokenService } from '../../iam/registry-tokens.js';
-import { publicRegistryKey } from '../../registry/public-access.js';
-import type { RegistryServices } from '../../registry/services.js';
+import type { AliasService } from '../../public/aliases.js';
+import type { PullRateLimiter } from '../../public/rate-limits.js';
 import { clientIp } from '../connections.js';
 import { requestFacts } from '../facts.js';
-import { ociPlugin } from '../oci/plugin.js';
 import { tokenRoute } from './token.js';
 
+/** How the public registry addresses the registry protocol's routes: who calls, and which registry and repository a path names. */
+export interface PublicAddressing {
+  /** Whether GET /v2/ answers 401 to anonymous callers: never here (a token is asked for first). */
+  requireLogin: false;
+  context(request: FastifyRequest): Promise<RequestContext>;
+  /** `name` is the path's (<alias>/<repository>); the answer addresses the repository in the alias's public registry. */
+  route(
+    request: FastifyRequest,
+    route: string,
+    ctx: RequestContext,
+    name: string,
+  ): Promise<{ ctx: RequestContext; name: string }>;
+}
+
 export interface PublicRegistryOptions {
-  services: RegistryServices;
+  /**
+   * Serves the registry protocol's routes (/v2) in `app` with the public registry's addressing:
+   * http/oci's plugin on the public services, which the composition root passes in.
+   */
+  routes(app: FastifyInstance, addressing: PublicAddressing): Promise<void>;
   aliases: AliasService;
   tokens: RegistryTokenService;
   authenticator: Authenticator;
@@ -25,9 +43,8 @@ export interface PublicRegistryOptions {
   host: string;
 }
 
-const ALIAS_OF = Symbol('berth.publicAlias');
 const CLAIMS_OF = Symbol('berth.publicTokenClaims');
-type WithAlias = FastifyRequest & { [ALIAS_OF]?: string; [CLAIMS_OF]?: RegistryTokenClaims };
+type WithClaims = FastifyRequest & { [CLAIMS_OF]?: RegistryTokenClaims };
 
 /** Whether the token was issued for `action` on the repository (as clients name it: alias/repository). */
 function grants(claims: RegistryTokenClaims, name: string, action: 'pull' | 'push'): boolean {
@@ -79,19 +96,11 @@ export async function publicRegistryPlugin(app: FastifyInstance, options: Public
         `Bearer realm="${request.protocol}://${host}/token",service="${host}"${scope ? `,scope="${scope}"` : ''}`,
       );
     }
-    // Locations and links name the repository as clients do: with its alias.
-    const alias = (request as WithAlias)[ALIAS_OF];
-    if (alias) {
-      for (const header of ['location', 'link']) {
-        const value = reply.getHeader(header);
-        if (typeof value === 'string') reply.header(header, value.replace(/(<?)\/v2\//, `$1/v2/${alias}/`));
-      }
-    }
     return payload;
   });
 
-  await app.register(ociPlugin, {
-    services: options.services,
+  // Locations and links name the repository as the path does (with its alias): http/oci repeats the path's name.
+  await options.routes(app, {
     requireLogin: false,
     async context(request) {
       const authorization = request.headers.authorization;
@@ -111,8 +120,9 @@ export async function publicRegistryPlugin(app: FastifyInstance, options: Public
         claims.key && claims.account
           ? await options.authenticator.keyPrincipal({ key: claims.key, account: claims.account })
           : ANONYMOUS;
-      (request as WithAlias)[CLAIMS_OF] = claims;
-      return { principal, accountId: '', facts: requestFacts(request) };
+      (request as WithClaims)[CLAIMS_OF] = claims;
+      // The registry is the one the path's alias names (route); none is named before routing.
+      return { principal, registry: publicRegistry(''), facts: requestFacts(request) };
     },
     async route(request, route, ctx, name) {
       if (route === 'base') return { ctx, name };
@@ -120,7 +130,7 @@ export async function publicRegistryPlugin(app: FastifyInstance, options: Public
         throw new RegistryError('UNSUPPORTED', 'the public registry has no catalog: search the gallery', undefined, {
           status: 404,
         });
-      checkScope(request, (request as WithAlias)[CLAIMS_OF]!, name);
+      checkScope(request, (request as WithClaims)[CLAIMS_OF]!, name);
       const slash = name.indexOf('/');
       const alias = slash === -1 ? name : name.slice(0, slash);
       const accountId = slash === -1 ? undefined : await options.aliases.resolve(alias);
@@ -130,8 +140,7 @@ export async function publicRegistryPlugin(app: FastifyInstance, options: Public
           `no public repository is called '${name}': a reference is <alias>/<repository>`,
           { name },
         );
-      (request as WithAlias)[ALIAS_OF] = alias;
-      const routed = { ctx: { ...ctx, accountId: publicRegistryKey(accountId) }, name: name.slice(slash + 1) };
+      const routed = { ctx: { ...ctx, registry: publicRegistry(accountId) }, name: name.slice(slash + 1) };
       if (route === 'manifest' && request.method === 'GET')
         await options.limiter.pull(ctx.principal, clientIp(request));
       if (route === 'blob' && (request.method === 'GET' || request.method === 'HEAD'))

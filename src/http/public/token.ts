@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RegistryError } from '../../domain/errors.js';
 import type { Authenticator } from '../../iam/authenticator.js';
 import type { GrantedAccess, RegistryTokenService } from '../../iam/registry-tokens.js';
-import { renderError } from '../oci/errors.js';
+import { renderError } from '../oci-errors.js';
 
 const SCOPE = /^repository:([a-z0-9]+(?:[._/-][a-z0-9]+)*):([a-z*,]+)$/;
 

@@ -1,8 +1,8 @@
 // The gallery's pages, rendered on the server as plain HTML (everything is readable and
 // searchable without script); every value from a publisher is escaped, the Markdown arrives
-// already rendered inert (gallery/markdown.ts).
-import type { RepositoryCard, RepositoryPage, SearchQuery } from '../../gallery/gallery.js';
-import type { SortOrder } from '../../gallery/search.js';
+// already rendered inert (public/markdown.ts).
+import type { RepositoryCard, RepositoryPage, SearchQuery } from '../../public/gallery.js';
+import type { SortOrder } from '../../public/search.js';
 
 export function escapeHtml(value: string): string {
   return value.replace(

@@ -1,8 +1,8 @@
 // The gallery website and its search API, served on the public listener: / (search),
 // /publisher/<alias>, /repository/<alias>/<name>, /api/search (JSON), logos and static assets.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { GalleryService, SearchQuery } from '../../gallery/gallery.js';
-import { SORT_ORDERS, type SortOrder } from '../../gallery/search.js';
+import type { GalleryService, SearchQuery } from '../../public/gallery.js';
+import { SORT_ORDERS, type SortOrder } from '../../public/search.js';
 import { GALLERY_CSS, GALLERY_JS } from './assets.js';
 import { notFoundPage, publisherPage, repositoryPage, searchPage } from './pages.js';
 

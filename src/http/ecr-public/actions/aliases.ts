@@ -3,7 +3,7 @@
 // alias; the deployment's administrator (the default account's root identity) lists, approves
 // and rejects them, as `berth admin aliases` does.
 import { z } from 'zod';
-import type { AliasService } from '../../../gallery/aliases.js';
+import type { AliasService } from '../../../public/aliases.js';
 import type { RegistryAlias } from '../../../domain/records/public.js';
 import { input, type ApiActionTable, type ApiCall } from '../../ecr/call.js';
 import { ApiError } from '../../ecr/errors.js';

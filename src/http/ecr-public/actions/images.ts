@@ -3,9 +3,8 @@
 import { z } from 'zod';
 import { digestOf, tryParseDigest } from '../../../domain/digest.js';
 import { isTag } from '../../../domain/names.js';
-import type { PublicRepositoryService } from '../../../gallery/public-repositories.js';
+import type { PublicRepositoryService } from '../../../public/repositories.js';
 import type { DescribedImage } from '../../../registry/images.js';
-import { accountOfKey } from '../../../registry/public-access.js';
 import type { RegistryServices } from '../../../registry/services.js';
 import { decodeNextToken, encodeNextToken, epochSeconds, input, type ApiActionTable } from '../../ecr/call.js';
 import { modelPattern, validationMessage, violation } from '../../aws-validation.js';
@@ -51,7 +50,7 @@ export const publicImageInputs = {
 
 function imageDetail(registryId: string, repositoryName: string, image: DescribedImage): object {
   return {
-    registryId: accountOfKey(registryId),
+    registryId,
     repositoryName,
     imageDigest: image.digest,
     ...(image.tags.length > 0 && { imageTags: image.tags }),
@@ -91,12 +90,10 @@ export function publicImageActions(
           );
         const found = await services.images.describe(ctx, request.repositoryName, request.imageIds);
         return {
-          imageDetails: found.items.map((image) =>
-            imageDetail(found.repository.accountId, found.repository.name, image),
-          ),
+          imageDetails: found.items.map((image) => imageDetail(ctx.registry.accountId, found.repository.name, image)),
         };
       }
-      const listing = [ctx.accountId, request.repositoryName];
+      const listing = [ctx.registry, request.repositoryName];
       const cursor = decodeNextToken(call, Cursor, request.nextToken, listing);
       const limit = request.maxResults ?? DEFAULT_PAGE;
       const page = await services.images.list(
@@ -106,7 +103,7 @@ export function publicImageActions(
         cursor ? { last: cursor.last, limit } : { limit },
       );
       return {
-        imageDetails: page.items.map((image) => imageDetail(page.repository.accountId, page.repository.name, image)),
+        imageDetails: page.items.map((image) => imageDetail(ctx.registry.accountId, page.repository.name, image)),
         ...(page.next && { nextToken: encodeNextToken(call, listing, { last: page.next }) }),
       };
     },
@@ -114,7 +111,7 @@ export function publicImageActions(
     async DescribeImageTags(call) {
       const request = input(publicImageInputs.DescribeImageTags, call.body);
       const ctx = await publicCall(face, call, request.registryId);
-      const listing = [ctx.accountId, request.repositoryName];
+      const listing = [ctx.registry, request.repositoryName];
       const cursor = decodeNextToken(call, Cursor, request.nextToken, listing);
       const page = await publicRepositories.tagDetails(ctx, request.repositoryName, {
         ...(cursor && { last: cursor.last }),
@@ -160,12 +157,12 @@ export function publicImageActions(
       if (result.unchanged) {
         throw new ApiError(
           'ImageAlreadyExistsException',
-          `Image with digest '${result.digest}' already exists in the repository with name '${request.repositoryName}' in registry with id '${accountOfKey(ctx.accountId)}'`,
+          `Image with digest '${result.digest}' already exists in the repository with name '${request.repositoryName}' in registry with id '${ctx.registry.accountId}'`,
         );
       }
       return {
         image: {
-          registryId: accountOfKey(ctx.accountId),
+          registryId: ctx.registry.accountId,
           repositoryName: request.repositoryName,
           imageId: {
             imageDigest: result.digest,

@@ -1,6 +1,5 @@
 // The layer actions of ECR Public: ECR's layer actions (less GetDownloadUrlForLayer, which ECR
 // Public lacks) on public repositories, addressed by registry id or alias.
-import { accountOfKey } from '../../../registry/public-access.js';
 import type { RegistryServices } from '../../../registry/services.js';
 import type { ApiActionTable } from '../../ecr/call.js';
 import { layerActions } from '../../ecr/actions/layers.js';
@@ -12,7 +11,7 @@ export function publicLayerActions(face: PublicFace, services: RegistryServices)
     registryId: RegistryIdOrAlias,
     repositoryName: RepositoryName,
     context: (call, registryId) => publicCall(face, call, registryId),
-    registryIdOf: (ctx) => accountOfKey(ctx.accountId),
+    registryIdOf: (ctx) => ctx.registry.accountId,
   });
   return actions;
 }

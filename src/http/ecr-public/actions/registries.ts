@@ -2,7 +2,8 @@
 // aliases), Get/PutRegistryCatalogData, and GetAuthorizationToken (the password the public
 // registry's token endpoint exchanges for a push token).
 import { z } from 'zod';
-import type { PublicRepositoryService } from '../../../gallery/public-repositories.js';
+import { publicRegistry, registryArn } from '../../../domain/registry.js';
+import type { PublicRepositoryService } from '../../../public/repositories.js';
 import type { TokenService } from '../../../iam/tokens.js';
 import { decodeNextToken, epochSeconds, input, type ApiActionTable } from '../../ecr/call.js';
 import type { PublicFace } from '../call.js';
@@ -37,7 +38,7 @@ export function registryActions(
         registries: [
           {
             registryId: accountId,
-            registryArn: `arn:aws:ecr-public::${accountId}:registry/${accountId}`,
+            registryArn: registryArn(publicRegistry(accountId), face.region),
             registryUri: `${face.endpoint.host()}/${primary?.name ?? accountId}`,
             verified: false,
             aliases: found.aliases.map((a) => ({

@@ -1,11 +1,11 @@
 // The public repository actions of ECR Public: CreateRepository, DescribeRepositories,
 // DeleteRepository, Get/PutRepositoryCatalogData and Set/Get/DeleteRepositoryPolicy.
 import { z } from 'zod';
-import type { CatalogDataInput, PublicRepositoryService } from '../../../gallery/public-repositories.js';
+import type { CatalogDataInput, PublicRepositoryService } from '../../../public/repositories.js';
 import type { RepositoryCatalog } from '../../../domain/records/public.js';
 import type { PolicyService } from '../../../registry/policies.js';
 import type { RepositoryService } from '../../../registry/repositories.js';
-import { accountOfKey, publicContext } from '../../../registry/public-access.js';
+import { publicRegistry } from '../../../domain/registry.js';
 import { decodeNextToken, encodeNextToken, input, type ApiActionTable } from '../../ecr/call.js';
 import { ApiError } from '../../ecr/errors.js';
 import { publicCall, renderRepository, type PublicFace } from '../call.js';
@@ -80,14 +80,17 @@ export function publicRepositoryActions(
         ...(request.tags && { tags: request.tags.map((t) => ({ key: t.Key, value: t.Value })) }),
       });
       return {
-        repository: await renderRepository(face, repository),
+        repository: await renderRepository(face, call.principal.accountId, repository),
         catalogData: renderCatalog(face, repository.id, catalog),
       };
     },
 
     async DescribeRepositories(call) {
       const request = input(publicRepositoryInputs.DescribeRepositories, call.body);
-      const ctx = publicContext(call.principal, request.registryId ?? call.principal.accountId);
+      const ctx = {
+        principal: call.principal,
+        registry: publicRegistry(request.registryId ?? call.principal.accountId),
+      };
       if (request.repositoryNames) {
         if (request.nextToken !== undefined || request.maxResults !== undefined) {
           throw new ApiError(
@@ -96,28 +99,30 @@ export function publicRepositoryActions(
           );
         }
         const found = await repositories.describeNamed(ctx, request.repositoryNames);
-        return { repositories: await Promise.all(found.map((r) => renderRepository(face, r))) };
+        return { repositories: await Promise.all(found.map((r) => renderRepository(face, ctx.registry.accountId, r))) };
       }
-      const listing = [ctx.accountId];
+      const listing = [ctx.registry];
       const cursor = decodeNextToken(call, DescribeCursor, request.nextToken, listing);
       const page = await repositories.describePage(ctx, {
         ...(cursor && { last: cursor.last }),
         limit: request.maxResults ?? DEFAULT_PAGE,
       });
       return {
-        repositories: await Promise.all(page.repositories.map((r) => renderRepository(face, r))),
+        repositories: await Promise.all(
+          page.repositories.map((r) => renderRepository(face, ctx.registry.accountId, r)),
+        ),
         ...(page.last !== undefined && { nextToken: encodeNextToken(call, listing, { last: page.last }) }),
       };
     },
 
     async DeleteRepository(call) {
       const request = input(publicRepositoryInputs.DeleteRepository, call.body);
-      const repository = await repositories.delete(
-        publicContext(call.principal, request.registryId ?? call.principal.accountId),
-        request.repositoryName,
-        request.force ?? false,
-      );
-      return { repository: await renderRepository(face, repository) };
+      const ctx = {
+        principal: call.principal,
+        registry: publicRegistry(request.registryId ?? call.principal.accountId),
+      };
+      const repository = await repositories.delete(ctx, request.repositoryName, request.force ?? false);
+      return { repository: await renderRepository(face, ctx.registry.accountId, repository) };
     },
 
     async GetRepositoryCatalogData(call) {
@@ -144,21 +149,21 @@ export function publicRepositoryActions(
       const policyText = (
         await policies.setRepositoryPolicy(ctx, request.repositoryName, request.policyText, request.force ?? false)
       ).policyText;
-      return { registryId: accountOfKey(ctx.accountId), repositoryName: request.repositoryName, policyText };
+      return { registryId: ctx.registry.accountId, repositoryName: request.repositoryName, policyText };
     },
 
     async GetRepositoryPolicy(call) {
       const request = input(publicRepositoryInputs.GetRepositoryPolicy, call.body);
       const ctx = await publicCall(face, call, request.registryId);
       const policyText = (await policies.getRepositoryPolicy(ctx, request.repositoryName)).policyText;
-      return { registryId: accountOfKey(ctx.accountId), repositoryName: request.repositoryName, policyText };
+      return { registryId: ctx.registry.accountId, repositoryName: request.repositoryName, policyText };
     },
 
     async DeleteRepositoryPolicy(call) {
       const request = input(publicRepositoryInputs.DeleteRepositoryPolicy, call.body);
       const ctx = await publicCall(face, call, request.registryId);
       const policyText = (await policies.deleteRepositoryPolicy(ctx, request.repositoryName)).policyText;
-      return { registryId: accountOfKey(ctx.accountId), repositoryName: request.repositoryName, policyText };
+      return { registryId: ctx.registry.accountId, repositoryName: request.repositoryName, policyText };
     },
   };
 }

@@ -120,7 +120,7 @@ export function imageActions(services: RegistryServices): ApiActionTable {
       const request = input(ListImagesRequest, call.body);
       const ctx = context(call, request.registryId);
       const filter = filterOf(request.filter);
-      const listing = [ctx.accountId, request.repositoryName, filter.tagStatus, filter.imageStatus];
+      const listing = [ctx.registry.accountId, request.repositoryName, filter.tagStatus, filter.imageStatus];
       const after = decodeNextToken(call, ListCursor, request.nextToken, listing);
       const limit = request.maxResults ?? DEFAULT_PAGE;
       const page = await services.images.ids(ctx, request.repositoryName, filter, after ? { after, limit } : { limit });
@@ -160,7 +160,7 @@ export function imageActions(services: RegistryServices): ApiActionTable {
         };
       }
       const filter = filterOf(request.filter);
-      const listing = [ctx.accountId, request.repositoryName, filter.tagStatus, filter.imageStatus];
+      const listing = [ctx.registry.accountId, request.repositoryName, filter.tagStatus, filter.imageStatus];
       const cursor = decodeNextToken(call, DescribeCursor, request.nextToken, listing);
       const limit = request.maxResults ?? DEFAULT_PAGE;
       const page = await services.images.list(
@@ -181,7 +181,7 @@ export function imageActions(services: RegistryServices): ApiActionTable {
       // Every artifact here is ACTIVE: Berth has no archive storage class.
       const status = request.filter?.artifactStatus ?? 'ACTIVE';
       const listing = [
-        ctx.accountId,
+        ctx.registry.accountId,
         request.repositoryName,
         request.subjectId.imageDigest,
         request.filter?.artifactTypes ?? [],
@@ -251,12 +251,12 @@ export function imageActions(services: RegistryServices): ApiActionTable {
         const tagged = request.imageTag === undefined ? '' : ` and tag '${request.imageTag}'`;
         throw new ApiError(
           'ImageAlreadyExistsException',
-          `Image with digest '${result.digest}'${tagged} already exists in the repository with name '${request.repositoryName}' in registry with id '${ctx.accountId}'`,
+          `Image with digest '${result.digest}'${tagged} already exists in the repository with name '${request.repositoryName}' in registry with id '${ctx.registry.accountId}'`,
         );
       }
       return {
         image: {
-          registryId: ctx.accountId,
+          registryId: ctx.registry.accountId,
           repositoryName: request.repositoryName,
           imageId: {
             imageDigest: result.digest,

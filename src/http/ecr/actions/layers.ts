@@ -29,7 +29,7 @@ const ECR_SCOPE: LayerScope = {
   registryId: RegistryId,
   repositoryName: RepositoryName,
   context,
-  registryIdOf: (ctx) => ctx.accountId,
+  registryIdOf: (ctx) => ctx.registry.accountId,
 };
 
 function requests(scope: LayerScope) {
@@ -184,7 +184,7 @@ export function layerActions(services: RegistryServices, scope: LayerScope = ECR
       if (result.kind === 'exists')
         throw new ApiError(
           'LayerAlreadyExistsException',
-          `Layer ${result.digest} already exists in the repository with name '${request.repositoryName}' in registry with id '${ctx.accountId}'`,
+          `Layer ${result.digest} already exists in the repository with name '${request.repositoryName}' in registry with id '${ctx.registry.accountId}'`,
         );
       return {
         registryId: scope.registryIdOf(ctx),

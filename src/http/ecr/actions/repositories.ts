@@ -1,6 +1,7 @@
 // CreateRepository, DescribeRepositories, DeleteRepository, PutImageTagMutability: parse by the
 // model's shapes, call the repository service, render the model's Repository.
 import { z } from 'zod';
+import { privateRegistry } from '../../../domain/registry.js';
 import type { Repository } from '../../../domain/records/repositories.js';
 import type { RepositoryAccess } from '../../../registry/access.js';
 import type { RepositoryService } from '../../../registry/repositories.js';
@@ -70,7 +71,7 @@ export function repositoryActions(
   rules: HostRules,
 ): ApiActionTable {
   const render = (call: ApiCall, repository: Repository) => ({
-    repositoryArn: access.repositoryArn(repository.accountId, repository.name),
+    repositoryArn: access.repositoryArn(privateRegistry(repository.accountId), repository.name),
     registryId: repository.accountId,
     repositoryName: repository.name,
     repositoryUri: `${hostForAccount(repository.accountId, defaultAccountId, call.host, rules)}/${repository.name}`,
@@ -125,7 +126,7 @@ export function repositoryActions(
           repositories: (await repositories.describeNamed(ctx, request.repositoryNames)).map((r) => render(call, r)),
         };
       }
-      const listing = [ctx.accountId];
+      const listing = [ctx.registry.accountId];
       const cursor = decodeNextToken(call, DescribeCursor, request.nextToken, listing);
       const page = await repositories.describePage(ctx, {
         ...(cursor && { last: cursor.last }),

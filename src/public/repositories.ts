@@ -1,18 +1,18 @@
 // Public repositories as ECR Public manages them: made with catalog data and tags under the
 // account's public registry (which gets its default alias then), their catalog data and tag
 // details, and the registry's own catalog data. Images, layers and repository policies go
-// through the ordinary services, given a PublicRepositoryAccess.
+// through the registry's services, given a context whose registry is public.
 import { Actions, PublicActions } from '../domain/actions.js';
 import { ManagementError } from '../domain/management-errors.js';
 import type { ResourceTag } from '../domain/resource-tags.js';
 import type { AuthenticatedPrincipal } from '../domain/principal.js';
+import { publicRegistry } from '../domain/registry.js';
+import type { RepositoryCreator, RepositoryGate } from '../domain/repository-access.js';
 import type { ManifestRecord } from '../domain/records/manifests.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { PublicRegistry, RegistryAlias, RepositoryCatalog } from '../domain/records/public.js';
 import type { Repository } from '../domain/records/repositories.js';
 import type { RequestContext } from '../domain/request-context.js';
-import { accountOfKey, publicContext, type PublicRepositoryAccess } from '../registry/public-access.js';
-import type { RepositoryService } from '../registry/repositories.js';
 import type { AliasService } from './aliases.js';
 import { naturalCompare } from './search.js';
 
@@ -129,8 +129,8 @@ export async function recentTagsOf(
 export class PublicRepositoryService {
   constructor(
     private readonly store: MetadataStore,
-    private readonly access: PublicRepositoryAccess,
-    private readonly repositories: RepositoryService,
+    private readonly access: RepositoryGate<Repository>,
+    private readonly repositories: RepositoryCreator<Repository>,
     private readonly aliases: AliasService,
   ) {}
 
@@ -139,7 +139,7 @@ export class PublicRepositoryService {
     principal: AuthenticatedPrincipal,
     request: { name: string; catalogData?: CatalogDataInput; tags?: ResourceTag[] },
   ): Promise<{ repository: Repository; catalog: RepositoryCatalog }> {
-    const ctx = publicContext(principal, principal.accountId);
+    const ctx = { principal, registry: publicRegistry(principal.accountId) };
     await this.access.authorize(ctx, request.name, Actions.CreateRepository);
     if (request.catalogData) await this.access.authorize(ctx, request.name, PublicActions.PutRepositoryCatalogData);
     // Validated before anything is made, so a bad logo leaves nothing behind.
@@ -165,7 +165,7 @@ export class PublicRepositoryService {
   ): Promise<{ repository: Repository; catalog: RepositoryCatalog }> {
     const repository = await this.access.existing(ctx, name, PublicActions.PutRepositoryCatalogData);
     const catalog = merged((await this.store.publicRegistry.catalog(repository.id)) ?? EMPTY_CATALOG, input);
-    await this.store.publicRegistry.putCatalog(repository.id, accountOfKey(ctx.accountId), catalog);
+    await this.store.publicRegistry.putCatalog(repository.id, ctx.registry.accountId, catalog);
     return { repository, catalog };
   }
 
@@ -184,7 +184,7 @@ export class PublicRepositoryService {
     principal: AuthenticatedPrincipal,
   ): Promise<{ registry: PublicRegistry; aliases: RegistryAlias[] } | undefined> {
     await this.access.authorizeRegistry(
-      publicContext(principal, principal.accountId),
+      { principal, registry: publicRegistry(principal.accountId) },
       PublicActions.DescribeRegistries,
     );
     const registry = await this.store.publicRegistry.registry(principal.accountId);
@@ -194,19 +194,19 @@ export class PublicRepositoryService {
   /** ECR Public's GetAuthorizationToken: IAM grants ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken on Resource "*", in the caller's account. */
   async authorizeToken(principal: AuthenticatedPrincipal): Promise<void> {
     await this.access.authorizeUnscoped(
-      { principal, accountId: principal.accountId },
+      { principal, registry: publicRegistry(principal.accountId) },
       PublicActions.GetAuthorizationToken,
     );
     // As in AWS: the token is a service bearer token, so STS's permission is needed too.
     await this.access.authorizeUnscoped(
-      { principal, accountId: principal.accountId },
+      { principal, registry: publicRegistry(principal.accountId) },
       PublicActions.GetServiceBearerToken,
     );
   }
 
   async registryCatalog(principal: AuthenticatedPrincipal): Promise<{ displayName: string }> {
     await this.access.authorizeRegistry(
-      publicContext(principal, principal.accountId),
+      { principal, registry: publicRegistry(principal.accountId) },
       PublicActions.GetRegistryCatalogData,
     );
     return { displayName: (await this.store.publicRegistry.registry(principal.accountId))?.displayName ?? '' };
@@ -214,7 +214,7 @@ export class PublicRepositoryService {
 
   async putRegistryCatalog(principal: AuthenticatedPrincipal, displayName: string): Promise<{ displayName: string }> {
     await this.access.authorizeRegistry(
-      publicContext(principal, principal.accountId),
+      { principal, registry: publicRegistry(principal.accountId) },
       PublicActions.PutRegistryCatalogData,
     );
     await this.aliases.ensureRegistry(principal.accountId);

@@ -4,6 +4,7 @@
 // identity and repository policies written for ECR Public are the ones that decide.
 import { Actions, publicActionOf, type Action } from '../domain/actions.js';
 import type { AuthorizationRequest, Authorizer } from '../domain/authorizer.js';
+import { PUBLIC_ARN_PREFIX } from '../domain/registry.js';
 
 /** What pulling (and seeing the tags of) a public repository needs. */
 const PUBLIC_READS: ReadonlySet<Action> = new Set([
@@ -12,8 +13,6 @@ const PUBLIC_READS: ReadonlySet<Action> = new Set([
   Actions.BatchCheckLayerAvailability,
   Actions.ListImages,
 ]);
-
-export const PUBLIC_ARN_PREFIX = 'arn:aws:ecr-public:';
 
 export class PublicPullAuthorizer implements Authorizer {
   constructor(private readonly inner: Authorizer) {}

@@ -1,10 +1,11 @@
 // The one boundary that renders errors of the registry protocol: the spec's
-// {"errors":[{code,message,detail}]} envelope with the catalogue's status.
+// {"errors":[{code,message,detail}]} envelope with the catalogue's status (for /v2, http/oci,
+// and the public registry's token endpoint, http/public).
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorCodes, RegistryError, type ErrorCode } from '../../domain/errors.js';
-import { KmsError } from '../../domain/kms-errors.js';
-import { IntegrityError } from '../../domain/integrity.js';
-import { isStorageFull, STORAGE_FULL_MESSAGE } from '../../domain/storage-full.js';
+import { ErrorCodes, RegistryError, type ErrorCode } from '../domain/errors.js';
+import { KmsError } from '../domain/kms-errors.js';
+import { IntegrityError } from '../domain/integrity.js';
+import { isStorageFull, STORAGE_FULL_MESSAGE } from '../domain/storage-full.js';
 
 /** Framework and transport errors (bad body, bad URL, aborted request) mapped into the catalogue. */
 function fromFrameworkError(err: FastifyError): RegistryError | undefined {

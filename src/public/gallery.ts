@@ -3,12 +3,13 @@
 // paginated), publisher pages and repository pages with their rendered about/usage texts and
 // tags. Public repositories are public by their nature, so the gallery reads them for anyone; it
 // never sees a private repository.
+import { publicRegistry } from '../domain/registry.js';
+import { registryKey, registryOfKey } from '../metadata/registry-key.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { PublicRepositoryEntry, RepositoryCatalog } from '../domain/records/public.js';
-import { accountOfKey, publicRegistryKey } from '../registry/public-access.js';
 import type { AliasService } from './aliases.js';
 import { renderMarkdown } from './markdown.js';
-import { recentTagsOf, type TagDetail } from './public-repositories.js';
+import { recentTagsOf, type TagDetail } from './repositories.js';
 import { comparator, meetsPrefix, publisherMatch, score, type Publisher, type SortOrder } from './search.js';
 
 /** Candidates one search ranks at most (the newest first when more match). */
@@ -51,6 +52,11 @@ export interface RepositoryPage {
   moreTags: boolean;
   /** The tag the pull command names: `latest` when there is one, else the most recently pushed; absent without tags. */
   pullTag?: string;
+}
+
+/** The account whose public registry holds the entry's repository. */
+function accountOf(entry: PublicRepositoryEntry): string {
+  return registryOfKey(entry.repository.accountId).accountId;
 }
 
 export class GalleryService {
@@ -108,7 +114,7 @@ export class GalleryService {
     const ranked = filtered.map((entry, i) => ({
       ...cards[i]!,
       card: cards[i]!,
-      score: score(entry, publishers.get(accountOfKey(entry.repository.accountId)), terms),
+      score: score(entry, publishers.get(accountOf(entry)), terms),
     }));
     // Without text there is nothing to be relevant to: by name then.
     ranked.sort(comparator(terms.length ? (query.sort ?? 'relevance') : query.sort === 'pushed' ? 'pushed' : 'name'));
@@ -137,7 +143,7 @@ export class GalleryService {
   async repository(alias: string, name: string): Promise<RepositoryPage | undefined> {
     const accountId = await this.aliases.resolve(alias);
     if (!accountId) return undefined;
-    const repository = await this.store.repositories.get(publicRegistryKey(accountId), name);
+    const repository = await this.store.repositories.get(registryKey(publicRegistry(accountId)), name);
     if (!repository) return undefined;
     const catalog: RepositoryCatalog = (await this.store.publicRegistry.catalog(repository.id)) ?? {
       description: null,
@@ -180,10 +186,10 @@ export class GalleryService {
 
   private async cards(entries: PublicRepositoryEntry[]): Promise<RepositoryCard[]> {
     const aliasOf = new Map<string, string>();
-    for (const account of new Set(entries.map((e) => accountOfKey(e.repository.accountId)))) {
+    for (const account of new Set(entries.map((e) => accountOf(e)))) {
       aliasOf.set(account, (await this.aliases.primary(account)) ?? account);
     }
-    return entries.map((e) => this.card(aliasOf.get(accountOfKey(e.repository.accountId))!, e));
+    return entries.map((e) => this.card(aliasOf.get(accountOf(e))!, e));
   }
 
   private card(alias: string, { repository, catalog, lastPushedAt }: PublicRepositoryEntry): RepositoryCard {
