@@ -52,7 +52,7 @@ import type { UserPolicyService } from './iam/user-policies.js';
 import type { TokenService } from './iam/tokens.js';
 import { loadSharedSecret } from './keys/shared-secret.js';
 import { PAGE_TOKEN_KEY, SignedTokenCodec } from './keys/signed-token.js';
-import { PageTokens } from './http/aws-page-tokens.js';
+import { PageTokens } from './http/aws-json/page-tokens.js';
 import type { MetadataStore } from './metadata/store.js';
 import { dataPath, openDeployment } from './deployment.js';
 import { parsePlatform } from './domain/conversions/negotiate.js';

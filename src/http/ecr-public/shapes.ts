@@ -1,7 +1,7 @@
 // Zod schemas for the ECR Public model's input shapes (shared/specs/aws/ecr-public.service-2.json),
 // with the model's bounds; model.test.ts holds the actions against the model.
 import { z } from 'zod';
-import { modelPattern } from '../aws-validation.js';
+import { modelPattern } from '../aws-json/validation.js';
 import { REPOSITORY_NAME } from '../../domain/names.js';
 
 export const RegistryId = z.string().regex(/^[0-9]{12}$/, modelPattern('[0-9]{12}'));

@@ -3,8 +3,8 @@ import type { z } from 'zod';
 import type { AuthenticatedPrincipal } from '../../domain/principal.js';
 import type { RequestFacts } from '../../domain/request-facts.js';
 import type { RequestContext } from '../../domain/request-context.js';
-import type { PageTokens } from '../aws-page-tokens.js';
-import { validate } from '../aws-validation.js';
+import type { PageTokens } from '../aws-json/page-tokens.js';
+import { validate } from '../aws-json/validation.js';
 import { ApiError } from './errors.js';
 
 export interface ApiCall {

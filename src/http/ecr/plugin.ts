@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../../iam/authenticator.js';
 import { requestFacts } from '../facts.js';
-import type { PageTokens } from '../aws-page-tokens.js';
+import type { PageTokens } from '../aws-json/page-tokens.js';
 import { AWS_PROTOCOL_CONSTRAINT } from '../aws-protocol.js';
 import type { ApiActionTable } from './call.js';
 import { ApiError, renderApiError } from './errors.js';

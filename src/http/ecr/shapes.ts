@@ -1,7 +1,7 @@
 // Zod schemas for the ECR model's shared input shapes (shared/specs/aws/ecr.service-2.json),
 // with the model's bounds; model.test.ts holds them against the model.
 import { z } from 'zod';
-import { modelPattern } from '../aws-validation.js';
+import { modelPattern } from '../aws-json/validation.js';
 import { REPOSITORY_NAME } from '../../domain/names.js';
 import { IMAGE_TAG_MUTABILITIES, EXCLUSION_FILTER_PATTERN } from '../../domain/tag-mutability.js';
 

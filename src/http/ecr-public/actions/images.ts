@@ -8,7 +8,7 @@ import type { DescribedImage } from '../../../registry/images.js';
 import { accountOfKey } from '../../../registry/public-access.js';
 import type { RegistryServices } from '../../../registry/services.js';
 import { decodeNextToken, encodeNextToken, epochSeconds, input, type ApiActionTable } from '../../ecr/call.js';
-import { modelPattern, validationMessage, violation } from '../../aws-validation.js';
+import { modelPattern, validationMessage, violation } from '../../aws-json/validation.js';
 import { ApiError } from '../../ecr/errors.js';
 import { putImageError } from '../../ecr/actions/images.js';
 import { publicCall, type PublicFace } from '../call.js';

@@ -9,7 +9,7 @@ import type { DescribedImage, ImageFilter } from '../../../registry/images.js';
 import { MISSING_MANIFEST } from '../../../registry/manifests.js';
 import type { RegistryServices } from '../../../registry/services.js';
 import { context, decodeNextToken, encodeNextToken, epochSeconds, input, type ApiActionTable } from '../call.js';
-import { modelPattern, validationMessage, violation } from '../../aws-validation.js';
+import { modelPattern, validationMessage, violation } from '../../aws-json/validation.js';
 import { ApiError } from '../errors.js';
 import { ImageIdentifierList, ImagesFilter, ImageTag, MaxResults, RegistryId, RepositoryName } from '../shapes.js';
 

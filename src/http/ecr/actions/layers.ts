@@ -8,7 +8,7 @@ import type { RegistryServices } from '../../../registry/services.js';
 import { MIN_LAYER_PART } from '../../../registry/uploads.js';
 import type { RequestContext } from '../../../domain/request-context.js';
 import { context, input, type ApiActionTable, type ApiCall } from '../call.js';
-import { validationMessage, violation } from '../../aws-validation.js';
+import { validationMessage, violation } from '../../aws-json/validation.js';
 import { ApiError } from '../errors.js';
 import { LayerDigest, PartSize, RegistryId, RepositoryName, UploadId } from '../shapes.js';
 
