@@ -5,7 +5,7 @@ import { ManagementError } from '../../domain/management-errors.js';
 import type { Repository } from '../../metadata/store.js';
 import type { RequestContext } from '../../domain/request-context.js';
 import { accountOfKey, inAccountTerms, publicContext } from '../../registry/public-access.js';
-import type { ApiActionTable, ApiCall } from '../ecr/call.js';
+import type { ApiActionTable, ApiCall } from '../aws-json/call.js';
 
 /** Where the public registry answers, as clients name it. */
 export interface PublicEndpoint {

@@ -6,7 +6,7 @@ import type { GrantService } from '../../kms/grant-service.js';
 import type { KeyService } from '../../kms/key-service.js';
 import type { KmsAlias, KmsKey } from '../../metadata/store.js';
 import { modelPattern } from '../aws-json/validation.js';
-import type { ApiActionTable } from '../ecr/call.js';
+import type { ApiActionTable } from '../aws-json/call.js';
 import { grantActions, grantInputs } from './grant-actions.js';
 import {
   afterMarker,

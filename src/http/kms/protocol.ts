@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { KmsError } from '../../domain/kms-errors.js';
 import type { KmsContext } from '../../kms/key-service.js';
 import { validate } from '../aws-json/validation.js';
-import type { ApiCall } from '../ecr/call.js';
+import type { ApiCall } from '../aws-json/call.js';
 
 export const DEFAULT_LIMIT = 100;
 

@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import type { PublicRepositoryService } from '../../../gallery/public-repositories.js';
 import type { TokenService } from '../../../iam/tokens.js';
-import { decodeNextToken, epochSeconds, input, type ApiActionTable } from '../../ecr/call.js';
+import { epochSeconds, type ApiActionTable } from '../../aws-json/call.js';
+import { decodeNextToken, input } from '../../aws-json/registry-api/call.js';
 import type { PublicFace } from '../call.js';
 import { MaxResults } from '../shapes.js';
 
