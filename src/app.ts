@@ -5,9 +5,11 @@ import { hostname } from 'node:os';
 import type { Config } from './config/schema.js';
 import { JobScheduler } from './jobs/scheduler.js';
 import { ociPlugin, renderFrameworkError } from './http/oci/plugin.js';
-import type { ApiActionTable } from './http/ecr/call.js';
-import { awsJsonPlugin, ECR_TARGET_PREFIX, KMS_TARGET_PREFIX } from './http/ecr/plugin.js';
+import type { ApiActionTable } from './http/aws-json/call.js';
+import { awsJsonPlugin } from './http/aws-json/plugin.js';
+import { ecrFace } from './http/ecr/face.js';
 import { kmsActions } from './http/kms/actions.js';
+import { kmsFace } from './http/kms/face.js';
 import { GrantService } from './kms/grant-service.js';
 import { KeyService, parseKeyArn } from './kms/key-service.js';
 import { DataKeys } from './registry/data-keys.js';
@@ -17,15 +19,16 @@ import { imageActions } from './http/ecr/actions/images.js';
 import { layerActions } from './http/ecr/actions/layers.js';
 import { layerDownloadPlugin } from './http/ecr/layer-download.js';
 import { repositoryActions } from './http/ecr/actions/repositories.js';
-import { resourceTagActions } from './http/ecr/actions/resource-tags.js';
+import { resourceTagActions } from './http/aws-json/registry-api/resource-tags.js';
 import { accountForHost } from './http/hosts.js';
 import { createListener, type Listener } from './http/listener.js';
 import { createLogger } from './http/logging.js';
 import { metricsRoute } from './http/metrics.js';
 import { decryptingBytesHeld } from './storage/encryption/readers.js';
 import { setReadAheadBudget } from './http/send-blob.js';
-import { aliasActions, ALIAS_TARGET_PREFIX } from './http/ecr-public/actions/aliases.js';
-import { ecrPublicActions, ECR_PUBLIC_SIGNING_NAME, ECR_PUBLIC_TARGET_PREFIX } from './http/ecr-public/actions.js';
+import { aliasActions } from './http/ecr-public/actions/aliases.js';
+import { ecrPublicActions } from './http/ecr-public/actions.js';
+import { aliasFace, ecrPublicFace } from './http/ecr-public/face.js';
 import type { PublicFace } from './http/ecr-public/call.js';
 import { publicRegistryPlugin, type PublicRegistryOptions } from './http/public/plugin.js';
 import { galleryPlugin } from './http/web/plugin.js';
@@ -54,7 +57,7 @@ import type { TokenService } from './iam/tokens.js';
 import { SECRETS } from './keys/secrets.js';
 import { loadSharedSecret } from './keys/shared-secret.js';
 import { SignedTokenCodec } from './keys/signed-token.js';
-import { PageTokens } from './http/aws-page-tokens.js';
+import { PageTokens } from './http/aws-json/page-tokens.js';
 import type { MetadataStore } from './metadata/store.js';
 import { dataPath, openDeployment } from './deployment.js';
 import { parsePlatform } from './domain/conversions/negotiate.js';
@@ -399,15 +402,11 @@ export async function createBerth(config: Config): Promise<Berth> {
   await app.register(awsJsonPlugin, {
     authenticator,
     pageTokens,
-    services: [
-      { targetPrefix: ECR_TARGET_PREFIX, signingName: 'ecr', actions: ecrActions },
-      { targetPrefix: KMS_TARGET_PREFIX, signingName: 'kms', actions: keyActions },
-      { targetPrefix: ECR_PUBLIC_TARGET_PREFIX, signingName: ECR_PUBLIC_SIGNING_NAME, actions: publicActions },
-      {
-        targetPrefix: ALIAS_TARGET_PREFIX,
-        signingName: ECR_PUBLIC_SIGNING_NAME,
-        actions: aliasActions(aliases, accountId),
-      },
+    faces: [
+      ecrFace(ecrActions),
+      kmsFace(keyActions),
+      ecrPublicFace(publicActions),
+      aliasFace(aliasActions(aliases, accountId)),
     ],
   });
   await app.register(layerDownloadPlugin, { layerUrls: services.layerUrls });

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { RegistryError } from '../domain/errors.js';
-import { contentLength, parseChunkRange, resolveByteRange } from '../http/oci/headers.js';
+import { resolveByteRange } from '../http/byte-range.js';
+import { contentLength, parseChunkRange } from '../http/oci/headers.js';
 import { check, fc, onlyThrows } from './harness.js';
 
 const rangeInvalid = (size?: number) => (err: unknown) =>

@@ -3,16 +3,13 @@
 import type { PublicRepositoryService } from '../../public/repositories.js';
 import type { TokenService } from '../../iam/tokens.js';
 import type { RegistryServices } from '../../registry/services.js';
-import type { ApiActionTable } from '../ecr/call.js';
-import { resourceTagActions } from '../ecr/actions/resource-tags.js';
+import type { ApiActionTable } from '../aws-json/call.js';
+import { resourceTagActions } from '../aws-json/registry-api/resource-tags.js';
 import type { PublicFace } from './call.js';
 import { publicImageActions } from './actions/images.js';
 import { publicLayerActions } from './actions/layers.js';
 import { registryActions } from './actions/registries.js';
 import { publicRepositoryActions } from './actions/repositories.js';
-
-export const ECR_PUBLIC_TARGET_PREFIX = 'SpencerFrontendService';
-export const ECR_PUBLIC_SIGNING_NAME = 'ecr-public';
 
 export function ecrPublicActions(
   face: PublicFace,

@@ -5,7 +5,7 @@ import type { Repository } from '../../domain/records/repositories.js';
 import { publicRegistry, repositoryArn } from '../../domain/registry.js';
 import type { RequestContext } from '../../domain/request-context.js';
 import type { AliasService } from '../../public/aliases.js';
-import type { ApiCall } from '../ecr/call.js';
+import type { ApiCall } from '../aws-json/call.js';
 
 /** Where the public registry answers, as clients name it. */
 export interface PublicEndpoint {

@@ -1,7 +1,8 @@
 // Zod schemas for the ECR Public model's input shapes (shared/specs/aws/ecr-public.service-2.json),
 // with the model's bounds; model.test.ts holds the actions against the model.
 import { z } from 'zod';
-import { modelPattern } from '../aws-validation.js';
+import { base64Blob } from '../aws-json/shapes.js';
+import { modelPattern } from '../aws-json/validation.js';
 import { REPOSITORY_NAME } from '../../domain/names.js';
 
 export const RegistryId = z.string().regex(/^[0-9]{12}$/, modelPattern('[0-9]{12}'));
@@ -16,16 +17,6 @@ export const RepositoryName = z
   .regex(REPOSITORY_NAME, modelPattern('(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*'));
 
 export const MaxResults = z.number().int().min(1).max(1000);
-
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-/** A blob member travels as base64 in AWS JSON. */
-export function base64Blob(maxBytes: number) {
-  return z
-    .string()
-    .max(Math.ceil(maxBytes / 3) * 4)
-    .refine((b) => b.length % 4 === 0 && BASE64.test(b), 'must be base64');
-}
 
 export const RepositoryCatalogDataInput = z.object({
   description: z.string().max(1024).optional(),

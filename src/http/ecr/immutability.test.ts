@@ -14,7 +14,7 @@ import { ImmutableTagError, isTagImmutable, matchesExclusion } from '../../domai
 import { apiPushImage } from '../../testing/ecr.js';
 import { ecrClient, refused, RegistryHttp } from '../../testing/ecr-http.js';
 import { startBerth, type TestBerth } from '../../testing/server.js';
-import { toApiError } from './errors.js';
+import { registryApiError } from '../aws-json/registry-api/errors.js';
 
 let server: TestBerth;
 let client: ECRClient;
@@ -240,7 +240,7 @@ describe('tag immutability rules', () => {
   });
 
   test('on the ECR API the refusal is ImageTagAlreadyExistsException', () => {
-    const error = toApiError(new ImmutableTagError('v1', 'team/app'));
+    const error = registryApiError(new ImmutableTagError('v1', 'team/app'));
     assert.equal(error?.type, 'ImageTagAlreadyExistsException');
     assert.equal(error?.status, 400);
     assert.equal(

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isRegistryError } from '../../domain/errors.js';
 import { LayerUrlError, type LayerUrlService } from '../../registry/layer-urls.js';
 import { sendBlob } from '../send-blob.js';
-import { resolveByteRange } from '../oci/headers.js';
+import { resolveByteRange } from '../byte-range.js';
 
 export interface LayerDownloadOptions {
   layerUrls: LayerUrlService;

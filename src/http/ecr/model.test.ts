@@ -27,8 +27,9 @@ import { startBerth, type TestBerth } from '../../testing/server.js';
 import { accountInputs } from './actions/account.js';
 import { policyInputs } from './actions/policies.js';
 import { repositoryInputs } from './actions/repositories.js';
-import { resourceTagInputs } from './actions/resource-tags.js';
-import { COMMON_EXCEPTIONS, MODEL_EXCEPTIONS } from './errors.js';
+import { PROTOCOL_EXCEPTIONS } from '../aws-json/errors.js';
+import { resourceTagInputs } from '../aws-json/registry-api/resource-tags.js';
+import { MODEL_EXCEPTIONS } from './errors.js';
 
 const loaded = loadEcrModel();
 if (!loaded && process.env.CI === 'true') {
@@ -150,7 +151,7 @@ describe('the ECR model', { skip }, () => {
   test("every exception Berth raises by the model's name is an exception of the model", () => {
     for (const name of MODEL_EXCEPTIONS)
       assert.equal(model.shapes[name]?.exception, true, `${name} is not an exception shape of the model`);
-    for (const name of Object.keys(COMMON_EXCEPTIONS)) {
+    for (const name of Object.keys(PROTOCOL_EXCEPTIONS)) {
       if (model.shapes[name])
         assert.equal(model.shapes[name]!.exception, true, `${name} is a model shape but not an exception`);
     }
@@ -287,7 +288,7 @@ describe('the ECR model', { skip }, () => {
         assert.equal(outcome, expected);
         const listed = (model.operations[op]!.errors ?? []).map((e) => e.shape);
         assert.ok(
-          listed.includes(expected) || expected in COMMON_EXCEPTIONS,
+          listed.includes(expected) || expected in PROTOCOL_EXCEPTIONS,
           `${expected} is not an error of ${op} in the model (${listed.join(', ')})`,
         );
         assert.deepEqual(Object.keys(JSON.parse(lastBody) as object).sort(), ['__type', 'message']);

@@ -1,7 +1,8 @@
 // Zod schemas for the ECR model's shared input shapes (shared/specs/aws/ecr.service-2.json),
-// with the model's bounds; model.test.ts holds them against the model.
+// with the model's bounds; model.test.ts holds them against the model. The shapes of the actions
+// ECR shares with ECR Public are in aws-json/registry-api/shapes.ts.
 import { z } from 'zod';
-import { modelPattern } from '../aws-validation.js';
+import { modelPattern } from '../aws-json/validation.js';
 import { REPOSITORY_NAME } from '../../domain/names.js';
 import { IMAGE_TAG_MUTABILITIES, EXCLUSION_FILTER_PATTERN } from '../../domain/tag-mutability.js';
 
@@ -25,11 +26,6 @@ export const ImageTagMutabilityExclusionFilters = z
   .min(1)
   .max(5);
 
-/** Keys and values are bounded by the tag rules (InvalidTagParameterException), not here. */
-export const TagList = z.array(z.object({ Key: z.string(), Value: z.string() }));
-
-export const Arn = z.string();
-
 export const ImageTag = z.string().min(1).max(300);
 
 export const ImageIdentifier = z.object({ imageDigest: z.string().optional(), imageTag: ImageTag.optional() });
@@ -44,16 +40,3 @@ export const ImageStatusFilter = z.enum(['ACTIVE', 'ARCHIVED', 'ACTIVATING', 'AN
 
 /** ListImagesFilter and DescribeImagesFilter have the same members. */
 export const ImagesFilter = z.object({ tagStatus: TagStatus.optional(), imageStatus: ImageStatusFilter.optional() });
-
-export const LayerDigest = z
-  .string()
-  .regex(/^[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+$/, modelPattern('[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+'));
-
-export const UploadId = z
-  .string()
-  .regex(
-    /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
-    modelPattern('[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'),
-  );
-
-export const PartSize = z.number().int().min(0);

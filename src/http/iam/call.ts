@@ -2,8 +2,8 @@
 import { z } from 'zod';
 import type { Principal } from '../../domain/principal.js';
 import type { RequestFacts } from '../../domain/request-facts.js';
-import type { PageTokens } from '../aws-page-tokens.js';
-import { validate, violation } from '../aws-validation.js';
+import type { PageTokens } from '../aws-json/page-tokens.js';
+import { validate, violation } from '../aws-json/validation.js';
 import { IamError } from './errors.js';
 import type { XmlValue } from './xml.js';
 

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Authenticator } from '../../iam/authenticator.js';
 import { ANONYMOUS, type Principal } from '../../domain/principal.js';
-import type { PageTokens } from '../aws-page-tokens.js';
+import type { PageTokens } from '../aws-json/page-tokens.js';
 import { AWS_PROTOCOL_CONSTRAINT } from '../aws-protocol.js';
 import { withRequestFacts } from '../../iam/iam-access.js';
 import { requestFacts } from '../facts.js';

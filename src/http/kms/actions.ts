@@ -5,8 +5,8 @@ import { KmsError } from '../../domain/kms-errors.js';
 import type { GrantService } from '../../kms/grant-service.js';
 import type { KeyService } from '../../kms/key-service.js';
 import type { KmsAlias, KmsKey } from '../../domain/records/kms.js';
-import { modelPattern } from '../aws-validation.js';
-import type { ApiActionTable } from '../ecr/call.js';
+import { modelPattern } from '../aws-json/validation.js';
+import type { ApiActionTable } from '../aws-json/call.js';
 import { grantActions, grantInputs } from './grant-actions.js';
 import {
   afterMarker,

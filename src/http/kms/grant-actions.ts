@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { GRANT_OPERATIONS } from '../../kms/grant-rules.js';
 import type { GrantService } from '../../kms/grant-service.js';
 import type { KmsGrant } from '../../domain/records/kms.js';
-import type { ApiActionTable } from '../ecr/call.js';
+import type { ApiActionTable } from '../aws-json/call.js';
 import {
   afterMarker,
   ctx,

@@ -3,8 +3,8 @@
 import { z } from 'zod';
 import { KmsError } from '../../domain/kms-errors.js';
 import type { KmsContext } from '../../kms/key-service.js';
-import { validate } from '../aws-validation.js';
-import type { ApiCall } from '../ecr/call.js';
+import { validate } from '../aws-json/validation.js';
+import type { ApiCall } from '../aws-json/call.js';
 
 export const DEFAULT_LIMIT = 100;
 

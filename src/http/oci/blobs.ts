@@ -1,6 +1,6 @@
 // /v2/<name>/blobs/<digest>: HEAD, GET (with Range) and DELETE.
 import type { Handler } from './request.js';
-import { resolveByteRange } from './headers.js';
+import { resolveByteRange } from '../byte-range.js';
 import { sendBlob } from '../send-blob.js';
 
 export const headBlob: Handler = async ({ reply, services, ctx, name, target }) => {

@@ -5,10 +5,9 @@
 import { z } from 'zod';
 import type { AliasService } from '../../../public/aliases.js';
 import type { RegistryAlias } from '../../../domain/records/public.js';
-import { input, type ApiActionTable, type ApiCall } from '../../ecr/call.js';
-import { ApiError } from '../../ecr/errors.js';
-
-export const ALIAS_TARGET_PREFIX = 'BerthPublicRegistry';
+import type { ApiActionTable, ApiCall } from '../../aws-json/call.js';
+import { input } from '../../aws-json/registry-api/call.js';
+import { ApiError } from '../errors.js';
 
 const AliasName = z.object({ aliasName: z.string().min(1).max(100) });
 

@@ -6,10 +6,11 @@ import { isTag } from '../../../domain/names.js';
 import type { PublicRepositoryService } from '../../../public/repositories.js';
 import type { DescribedImage } from '../../../registry/images.js';
 import type { RegistryServices } from '../../../registry/services.js';
-import { decodeNextToken, encodeNextToken, epochSeconds, input, type ApiActionTable } from '../../ecr/call.js';
-import { modelPattern, validationMessage, violation } from '../../aws-validation.js';
-import { ApiError } from '../../ecr/errors.js';
-import { putImageError } from '../../ecr/actions/images.js';
+import { epochSeconds, type ApiActionTable } from '../../aws-json/call.js';
+import { decodeNextToken, encodeNextToken, input } from '../../aws-json/registry-api/call.js';
+import { modelPattern, validationMessage, violation } from '../../aws-json/validation.js';
+import { putImageError } from '../../aws-json/registry-api/errors.js';
+import { ApiError } from '../errors.js';
 import { publicCall, type PublicFace } from '../call.js';
 import { ImageIdentifierList, MaxResults, RegistryId, RegistryIdOrAlias, RepositoryName } from '../shapes.js';
 

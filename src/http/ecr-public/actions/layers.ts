@@ -1,8 +1,8 @@
-// The layer actions of ECR Public: ECR's layer actions (less GetDownloadUrlForLayer, which ECR
-// Public lacks) on public repositories, addressed by registry id or alias.
+// The layer actions of ECR Public: the ECR faces' shared layer actions (less GetDownloadUrlForLayer,
+// which ECR Public lacks) on public repositories, addressed by registry id or alias.
 import type { RegistryServices } from '../../../registry/services.js';
-import type { ApiActionTable } from '../../ecr/call.js';
-import { layerActions } from '../../ecr/actions/layers.js';
+import type { ApiActionTable } from '../../aws-json/call.js';
+import { layerActions } from '../../aws-json/registry-api/layers.js';
 import { publicCall, type PublicFace } from '../call.js';
 import { RegistryIdOrAlias, RepositoryName } from '../shapes.js';
 

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { publicRegistry, registryArn } from '../../../domain/registry.js';
 import type { PublicRepositoryService } from '../../../public/repositories.js';
 import type { TokenService } from '../../../iam/tokens.js';
-import { decodeNextToken, epochSeconds, input, type ApiActionTable } from '../../ecr/call.js';
+import { epochSeconds, type ApiActionTable } from '../../aws-json/call.js';
+import { decodeNextToken, input } from '../../aws-json/registry-api/call.js';
 import type { PublicFace } from '../call.js';
 import { MaxResults } from '../shapes.js';
 

@@ -6,8 +6,9 @@ import type { RepositoryCatalog } from '../../../domain/records/public.js';
 import type { PolicyService } from '../../../registry/policies.js';
 import type { RepositoryService } from '../../../registry/repositories.js';
 import { publicRegistry } from '../../../domain/registry.js';
-import { decodeNextToken, encodeNextToken, input, type ApiActionTable } from '../../ecr/call.js';
-import { ApiError } from '../../ecr/errors.js';
+import type { ApiActionTable } from '../../aws-json/call.js';
+import { decodeNextToken, encodeNextToken, input } from '../../aws-json/registry-api/call.js';
+import { ApiError } from '../errors.js';
 import { publicCall, renderRepository, type PublicFace } from '../call.js';
 import { MaxResults, RegistryId, RepositoryCatalogDataInput, RepositoryName, TagList } from '../shapes.js';
 

@@ -1,7 +1,8 @@
 // DescribeRegistry, GetAccountSetting, PutAccountSetting: the caller's registry as a whole.
 import { z } from 'zod';
 import type { AccountService } from '../../../registry/account.js';
-import { context, input, type ApiActionTable } from '../call.js';
+import type { ApiActionTable } from '../../aws-json/call.js';
+import { context, input } from '../../aws-json/registry-api/call.js';
 
 const AccountSettingName = z.string().min(1).max(64);
 

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { Actions } from '../../../domain/actions.js';
 import { TOKEN_TTL_MS, type TokenService } from '../../../iam/tokens.js';
 import type { RepositoryAccess } from '../../../registry/access.js';
-import { context, epochSeconds, input, type ApiActionTable } from '../call.js';
+import { epochSeconds, type ApiActionTable } from '../../aws-json/call.js';
+import { context, input } from '../../aws-json/registry-api/call.js';
 import { hasOwnHost, hostForAccount, type HostRules } from '../../hosts.js';
 
 const GetAuthorizationToken = z.object({

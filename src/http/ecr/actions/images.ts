@@ -3,13 +3,13 @@
 // manifests service.
 import { z } from 'zod';
 import { digestOf, tryParseDigest } from '../../../domain/digest.js';
-import { isRegistryError } from '../../../domain/errors.js';
 import { isTag } from '../../../domain/names.js';
 import type { DescribedImage, ImageFilter } from '../../../registry/images.js';
-import { MISSING_MANIFEST } from '../../../registry/manifests.js';
 import type { RegistryServices } from '../../../registry/services.js';
-import { context, decodeNextToken, encodeNextToken, epochSeconds, input, type ApiActionTable } from '../call.js';
-import { modelPattern, validationMessage, violation } from '../../aws-validation.js';
+import { epochSeconds, type ApiActionTable } from '../../aws-json/call.js';
+import { context, decodeNextToken, encodeNextToken, input } from '../../aws-json/registry-api/call.js';
+import { modelPattern, validationMessage, violation } from '../../aws-json/validation.js';
+import { putImageError } from '../../aws-json/registry-api/errors.js';
 import { ApiError } from '../errors.js';
 import { ImageIdentifierList, ImagesFilter, ImageTag, MaxResults, RegistryId, RepositoryName } from '../shapes.js';
 
@@ -92,26 +92,6 @@ function imageDetail(registryId: string, repositoryName: string, image: Describe
     ...(image.subjectDigest && { subjectManifestDigest: image.subjectDigest }),
     imageStatus: 'ACTIVE',
   };
-}
-
-/** PutImage's refusals by the names the model gives them. */
-export function putImageError(err: unknown): unknown {
-  if (!isRegistryError(err)) return err;
-  if (err.code === 'DIGEST_INVALID') return new ApiError('ImageDigestDoesNotMatchException', err.message);
-  if (err.code === 'MANIFEST_BLOB_UNKNOWN') {
-    const missing = (err.detail as { missing?: { digest: string; reason: string }[] } | undefined)?.missing ?? [];
-    const images = missing.filter((m) => m.reason === MISSING_MANIFEST);
-    if (images.length > 0)
-      return new ApiError(
-        'ReferencedImagesNotFoundException',
-        `The manifest list references images that are not in the repository: ${images.map((m) => m.digest).join(', ')}`,
-      );
-    return new ApiError(
-      'LayersNotFoundException',
-      `Layers with digests [${missing.map((m) => m.digest).join(', ')}] required for pushing image into repository are not found`,
-    );
-  }
-  return err;
 }
 
 export function imageActions(services: RegistryServices): ApiActionTable {

@@ -2,7 +2,8 @@
 // GetRegistryPolicy, DeleteRegistryPolicy: the model's shapes over the policy service.
 import { z } from 'zod';
 import type { PolicyService } from '../../../registry/policies.js';
-import { context, input, type ApiActionTable } from '../call.js';
+import type { ApiActionTable } from '../../aws-json/call.js';
+import { context, input } from '../../aws-json/registry-api/call.js';
 import { RegistryId, RepositoryName } from '../shapes.js';
 
 const PolicyText = z.string().max(10_240);

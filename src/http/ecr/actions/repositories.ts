@@ -6,15 +6,8 @@ import type { Repository } from '../../../domain/records/repositories.js';
 import type { RepositoryAccess } from '../../../registry/access.js';
 import type { RepositoryService } from '../../../registry/repositories.js';
 import { hostForAccount, type HostRules } from '../../hosts.js';
-import {
-  context,
-  decodeNextToken,
-  encodeNextToken,
-  epochSeconds,
-  input,
-  type ApiActionTable,
-  type ApiCall,
-} from '../call.js';
+import { epochSeconds, type ApiActionTable, type ApiCall } from '../../aws-json/call.js';
+import { context, decodeNextToken, encodeNextToken, input } from '../../aws-json/registry-api/call.js';
 import { ApiError } from '../errors.js';
 import {
   ImageTagMutability,
@@ -22,8 +15,8 @@ import {
   MaxResults,
   RegistryId,
   RepositoryName,
-  TagList,
 } from '../shapes.js';
+import { TagList } from '../../aws-json/registry-api/shapes.js';
 
 /** Page size when a request gives no maxResults (the model's documented default). */
 const DEFAULT_PAGE = 100;

@@ -1,8 +1,10 @@
-// TagResource, UntagResource, ListTagsForResource: tags on repositories, addressed by ARN.
+// TagResource, UntagResource, ListTagsForResource: tags on repositories, addressed by ARN (an
+// ECR or an ECR Public one), as both ECR faces answer them.
 import { z } from 'zod';
 import type { ResourceTagService } from '../../../registry/resource-tags.js';
-import { context, input, type ApiActionTable } from '../call.js';
-import { Arn, TagList } from '../shapes.js';
+import type { ApiActionTable } from '../call.js';
+import { context, input } from './call.js';
+import { Arn, TagList } from './shapes.js';
 
 /** Input schemas by action, for the model conformance test. */
 export const resourceTagInputs = {

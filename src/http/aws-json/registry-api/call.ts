@@ -1,42 +1,15 @@
-// What every ECR action handler receives, and the helpers that validate its input.
+// What the registry's actions on the ECR faces (ECR and ECR Public) share: input validation in
+// InvalidParameterException, the registry a call addresses, and nextToken paging.
 import type { z } from 'zod';
-import type { AuthenticatedPrincipal } from '../../domain/principal.js';
-import type { RequestFacts } from '../../domain/request-facts.js';
-import { privateRegistry } from '../../domain/registry.js';
-import type { RequestContext } from '../../domain/request-context.js';
-import type { PageTokens } from '../aws-page-tokens.js';
-import { validate } from '../aws-validation.js';
-import { ApiError } from './errors.js';
-
-export interface ApiCall {
-  principal: AuthenticatedPrincipal;
-  /** The session token the request was signed with (temporary credentials only). */
-  securityToken?: string;
-  /** The action's input, as parsed JSON (validate it with `input`). */
-  body: unknown;
-  /** Host the client used, for registry URIs (proxyEndpoint, repositoryUri). */
-  host: string;
-  /** http or https, as the client reached Berth. */
-  protocol: string;
-  /** For policy conditions (aws:SourceIp, …). */
-  facts: RequestFacts;
-  /** The action called, as its X-Amz-Target names it (paging tokens are bound to it). */
-  action: string;
-  /** Signs and opens paging tokens. */
-  pages: PageTokens;
-}
-
-export type ApiAction = (call: ApiCall) => Promise<object>;
-export type ApiActionTable = Record<string, ApiAction>;
+import { privateRegistry } from '../../../domain/registry.js';
+import type { RequestContext } from '../../../domain/request-context.js';
+import type { ApiCall } from '../call.js';
+import { validate } from '../validation.js';
+import { RegistryApiError } from './errors.js';
 
 /** Validates an action's input; InvalidParameterException in AWS's words names every bad member and its value. */
 export function input<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
-  return validate(schema, body, (message) => new ApiError('InvalidParameterException', message));
-}
-
-/** ECR timestamps travel as epoch seconds. */
-export function epochSeconds(ms: number): number {
-  return ms / 1000;
+  return validate(schema, body, (message) => new RegistryApiError('InvalidParameterException', message));
 }
 
 /**
@@ -74,7 +47,7 @@ export function decodeNextToken<T extends z.ZodType>(
   if (token === undefined) return undefined;
   const cursor = call.pages.open({ action: call.action, parameters }, schema, token);
   if (cursor !== undefined) return cursor;
-  throw new ApiError(
+  throw new RegistryApiError(
     'InvalidParameterException',
     "Invalid parameter at 'nextToken' failed to satisfy constraint: 'must be the nextToken of a previous response to the same request'",
   );

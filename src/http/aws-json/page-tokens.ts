@@ -2,7 +2,7 @@
 // cursor, bound to the action and the listing it pages (registry, repository, filter…), so a
 // token from one listing cannot page another and no client can make one up.
 import type { z } from 'zod';
-import type { TokenCodec as SignedTokenCodec } from '../domain/signed-tokens.js';
+import type { TokenCodec as SignedTokenCodec } from '../../domain/signed-tokens.js';
 
 /** What a page token continues: the action (X-Amz-Target) and the listing's parameters. */
 export interface PageListing {
