@@ -7,8 +7,8 @@ import { parentPort } from 'node:worker_threads';
 import { IntegrityError } from '../domain/integrity.js';
 import { openBatch, sealBatch } from '../storage/encryption/engines.js';
 import { parseHeader, type Header } from '../storage/encryption/segments.js';
-import { raiseTrimThreshold } from './heap-trim.js';
-import { scavenger } from './scavenge.js';
+import { raiseTrimThreshold } from '../runtime/heap-trim.js';
+import { scavenger } from '../runtime/scavenge.js';
 
 export type HashRequest =
   | { op: 'create'; id: number; algorithm: string }

@@ -25,7 +25,7 @@ import {
 } from '../storage/encryption/engines.js';
 import type { Header } from '../storage/encryption/segments.js';
 import type { HashReply, HashRequest } from './hash-thread.js';
-import { scavenger } from './scavenge.js';
+import { scavenger } from '../runtime/scavenge.js';
 
 const BUFFER = BATCH;
 /** Buffers one hash may have at the worker before `update` waits (bounds memory per upload). */
