@@ -1,7 +1,7 @@
 // The streams a chunk passes through on its way into an upload: the running hash, and the
 // registry's size limit enforced as the bytes arrive.
 import { RegistryError } from '../domain/errors.js';
-import type { RunningHash } from './hash-worker.js';
+import type { RunningHash } from '../runtime/hash-worker.js';
 
 /** Passes chunks through, feeding the hash. */
 export async function* hashing(source: AsyncIterable<Uint8Array>, hash: RunningHash): AsyncIterable<Uint8Array> {

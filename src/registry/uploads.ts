@@ -17,7 +17,8 @@ import type { RequestContext } from '../domain/request-context.js';
 import type { DataKeys } from './data-keys.js';
 import type { BlobForms, UploadSealing } from './blob-forms.js';
 import { HashStates } from './hash-states.js';
-import { sharedHashWorker, type RunningHash } from './hash-worker.js';
+import type { RunningHash } from '../runtime/hash-worker.js';
+import { sharedHashWorker, workerSealing } from '../storage/worker-engines.js';
 import { UploadLock } from './upload-lock.js';
 import { hashing, limited } from './upload-streams.js';
 
@@ -435,7 +436,8 @@ export class UploadService {
       const body = limited(chunk.body, start, limit);
       // A sealed upload: the worker hashes and seals each batch of the chunk in one go. A
       // store-encrypted one: its bytes are hashed as they pass.
-      if (writer instanceof SealedUploadWriter) await writer.writeWith(body, hash.sealing(writer.key, writer.header));
+      if (writer instanceof SealedUploadWriter)
+        await writer.writeWith(body, workerSealing(hash, writer.key, writer.header));
       else await writer.write(hashing(body, hash));
       if (chunk.range && writer.size !== chunk.range.end + 1) {
         throw new RegistryError(
