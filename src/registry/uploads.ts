@@ -1,14 +1,12 @@
 // Blob uploads: monolithic, chunked and streamed, resumable after a restart or on another node
-// (the session is a metadata row, its bytes a storage file), and cross-repository mounts.
+// (the session is a metadata row, its bytes a storage file), and cross-repository mounts (mounts.ts).
 // The bytes go through a blob writer (storage/blob-writer.ts: hashing, sealing, verification);
 // this keeps who may write, the session rows, and linking the verified blob into the repository.
 // A request reads its session row once, holding the upload's lease.
 import { randomUUID } from 'node:crypto';
-import { blobMountingEnabled } from '../domain/account-settings.js';
 import { Actions } from '../domain/actions.js';
 import { parseDigest, type Digest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
-import { isRepositoryName } from '../domain/names.js';
 import type { MetadataStore, Repository, Upload } from '../metadata/store.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { BlobWriters, type BlobWriter, type Verification } from '../storage/blob-writer.js';
@@ -19,11 +17,11 @@ import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from '../domain/request-context.js';
 import type { DataKeys } from './data-keys.js';
 import type { BlobForms, UploadSealing } from './blob-forms.js';
+import { BlobMounts } from './mounts.js';
 import { UploadLock } from './upload-lock.js';
 import { limited } from './upload-streams.js';
 
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const MOUNT_CANDIDATES = 50;
 /** Upload bytes without a session are removed once nothing has written to them for this long. */
 const ORPHAN_GRACE_MS = 3_600_000;
 
@@ -73,6 +71,7 @@ export function progressRange(size: number): string {
 export class UploadService {
   /** Writers of uploads' bytes, keeping their running hashes between requests. */
   private readonly writers: BlobWriters;
+  private readonly mounts: BlobMounts;
   /** One request at a time writes an upload, on whichever node (upload-lock.ts). */
   private readonly locks: UploadLock;
 
@@ -86,6 +85,7 @@ export class UploadService {
   ) {
     this.locks = new UploadLock(store.uploads, options.node);
     this.writers = new BlobWriters(blobs);
+    this.mounts = new BlobMounts(store, access, forms);
   }
 
   /** POST: mount, monolithic upload (with `digest`), or a new upload session. */
@@ -99,16 +99,12 @@ export class UploadService {
     const mount = request.mount === undefined ? undefined : parseDigest(request.mount);
     const digest = request.digest === undefined ? undefined : parseDigest(request.digest);
     const repository = await this.access.forPush(ctx, name, Actions.InitiateLayerUpload);
-    if (mount && (await this.mount(ctx, repository, mount, request.from)))
+    if (mount && (await this.mounts.mount(ctx, repository, mount, request.from)))
       return { kind: 'mounted', name, digest: mount.value };
     const upload = await this.create(repository);
     if (!digest) return { kind: 'started', upload: { name, id: upload, size: 0 } };
     try {
-      await this.locks.run(upload, () =>
-        this.freedWhenFull(upload, async () =>
-          this.finish(repository, await this.session(repository, upload), digest, request.chunk),
-        ),
-      );
+      await this.writing(repository, upload, (session) => this.finish(repository, session, digest, request.chunk));
     } catch (err) {
       // The client never learnt this session's id, so nothing can resume it: its bytes go now.
       await this.locks
@@ -126,22 +122,18 @@ export class UploadService {
     // An upload lives in a repository that exists already: `existing`, never `forPush`, so a
     // request for an unknown upload cannot create a repository.
     const repository = await this.access.existing(ctx, name, Actions.UploadLayerPart);
-    this.known(repository, id);
-    const size = await this.locks.run(id, () =>
-      this.freedWhenFull(id, async () => {
-        const upload = await this.session(repository, id);
-        // The running hash waits in the writers for the next chunk (on this node; others rebuild it).
-        const writer = await this.writers.open(id, (await this.forms.sealingOf(upload))?.key);
-        try {
-          await this.writeChunk(writer, chunk);
-          // Touched before the lock is let go: expiry, waiting for it, sees the upload is alive.
-          await this.store.uploads.touch(id, Date.now());
-          return writer.size;
-        } finally {
-          await writer.close();
-        }
-      }),
-    );
+    const size = await this.writing(repository, id, async (upload) => {
+      // The running hash waits in the writers for the next chunk (on this node; others rebuild it).
+      const writer = await this.writers.open(id, (await this.forms.sealingOf(upload))?.key);
+      try {
+        await this.writeChunk(writer, chunk);
+        // Touched before the lock is let go: expiry, waiting for it, sees the upload is alive.
+        await this.store.uploads.touch(id, Date.now());
+        return writer.size;
+      } finally {
+        await writer.close();
+      }
+    });
     return { name, id, size };
   }
 
@@ -175,17 +167,13 @@ export class UploadService {
     chunk?: Chunk,
   ): Promise<string> {
     const repository = await this.access.existing(ctx, name, Actions.CompleteLayerUpload);
-    this.known(repository, id);
-    return this.locks.run(id, () =>
-      this.freedWhenFull(id, async () => {
-        const upload = await this.session(repository, id);
-        if (!digestValue)
-          throw new RegistryError('DIGEST_INVALID', 'the digest query parameter is required to complete an upload');
-        const digest = parseDigest(digestValue);
-        await this.finish(repository, upload, digest, chunk);
-        return digest.value;
-      }),
-    );
+    return this.writing(repository, id, async (upload) => {
+      if (!digestValue)
+        throw new RegistryError('DIGEST_INVALID', 'the digest query parameter is required to complete an upload');
+      const digest = parseDigest(digestValue);
+      await this.finish(repository, upload, digest, chunk);
+      return digest.value;
+    });
   }
 
   /**
@@ -194,23 +182,18 @@ export class UploadService {
    */
   async completeLayer(ctx: RequestContext, name: string, id: string, digestValue: string): Promise<LayerCompletion> {
     const repository = await this.access.existing(ctx, name, Actions.CompleteLayerUpload);
-    this.known(repository, id);
-    return this.locks.run(id, () =>
-      this.freedWhenFull(id, async (): Promise<LayerCompletion> => {
-        const upload = await this.session(repository, id);
-        const digest = parseDigest(digestValue);
-        if ((await this.store.blobs.linkedSize(repository.id, digest.value)) !== undefined) {
-          await this.discard(id);
-          return { kind: 'exists', digest: digest.value };
-        }
-        if (!upload.verifiedDigest && (await this.blobs.uploadSize(id, !upload.dataKey)) === 0)
-          return { kind: 'empty' };
-        const shortPart = await this.store.uploads.shortPart(id);
-        if (shortPart !== undefined) return { kind: 'part-too-small', size: shortPart };
-        await this.finish(repository, upload, digest, undefined);
-        return { kind: 'completed', digest: digest.value };
-      }),
-    );
+    return this.writing(repository, id, async (upload): Promise<LayerCompletion> => {
+      const digest = parseDigest(digestValue);
+      if ((await this.store.blobs.linkedSize(repository.id, digest.value)) !== undefined) {
+        await this.discard(id);
+        return { kind: 'exists', digest: digest.value };
+      }
+      if (!upload.verifiedDigest && (await this.blobs.uploadSize(id, !upload.dataKey)) === 0) return { kind: 'empty' };
+      const shortPart = await this.store.uploads.shortPart(id);
+      if (shortPart !== undefined) return { kind: 'part-too-small', size: shortPart };
+      await this.finish(repository, upload, digest, undefined);
+      return { kind: 'completed', digest: digest.value };
+    });
   }
 
   /** DELETE: abandons an upload and its bytes. */
@@ -296,13 +279,18 @@ export class UploadService {
     return id;
   }
 
-  /** Refuses an id no upload can have before its lease is asked for. */
-  private known(repository: Repository, id: string): void {
+  /**
+   * Runs a write on the upload holding its lease (upload-lock.ts), with its session row: the
+   * request's one read of it, made under the lease, so it is the row the previous holder left.
+   */
+  private writing<T>(repository: Repository, id: string, work: (upload: Upload) => Promise<T>): Promise<T> {
+    // An id no upload can have is refused before a lease is asked for it.
     if (!UPLOAD_ID.test(id))
       throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} not found in ${repository.name}`, { id });
+    return this.locks.run(id, () => this.freedWhenFull(id, async () => work(await this.session(repository, id))));
   }
 
-  /** The upload's session row, the request's one read of it (under the lease, for a write). */
+  /** The upload's session row (for a write: through `writing`). */
   private async session(repository: Repository, id: string): Promise<Upload> {
     const upload = UPLOAD_ID.test(id) ? await this.store.uploads.get(id) : undefined;
     if (!upload || upload.repositoryId !== repository.id) {
@@ -458,39 +446,5 @@ export class UploadService {
   private forget(id: string): void {
     this.writers.forget(id);
     this.keys.forgetUpload(id);
-  }
-
-  /**
-   * Links a blob another repository has (one the caller may read) into `repository`, unless the
-   * account turned BLOB_MOUNTING off (then the client uploads it as usual).
-   */
-  private async mount(
-    ctx: RequestContext,
-    repository: Repository,
-    digest: Digest,
-    from: string | undefined,
-  ): Promise<boolean> {
-    if ((await this.store.blobs.linkedSize(repository.id, digest.value)) !== undefined) return true;
-    if (!blobMountingEnabled(await this.store.accountSettings.get(ctx.accountId, 'BLOB_MOUNTING'))) return false;
-    const candidates =
-      from !== undefined
-        ? isRepositoryName(from)
-          ? [from]
-          : []
-        : (await this.store.blobs.repositoriesWith(digest.value, MOUNT_CANDIDATES))
-            .filter((r) => r.accountId === ctx.accountId)
-            .map((r) => r.name);
-    for (const candidate of candidates) {
-      if (!(await this.access.allowed(ctx, candidate, Actions.GetDownloadUrlForLayer))) continue;
-      const source = await this.store.repositories.get(ctx.accountId, candidate);
-      const size = source && (await this.store.blobs.linkedSize(source.id, digest.value));
-      if (size === undefined || size === null) continue;
-      // The repository reads the blob in a form it accepts, through a wrap of its own made from
-      // the source's (whose key must be usable): otherwise the client uploads the blob as usual.
-      if (!(await this.forms.readableIn(repository, digest))) return false;
-      await this.store.blobs.link(repository.id, digest.value, size);
-      return true;
-    }
-    return false;
   }
 }
