@@ -282,12 +282,30 @@ export class UploadService {
   /**
    * Runs a write on the upload holding its lease (upload-lock.ts), with its session row: the
    * request's one read of it, made under the lease, so it is the row the previous holder left.
+   * When storage is full, the upload is abandoned at once: its bytes are what the disk needs
+   * back, and they would otherwise wait for expiry. An upload whose session vanished during the
+   * work (its repository deleted) is BLOB_UPLOAD_UNKNOWN.
    */
   private writing<T>(repository: Repository, id: string, work: (upload: Upload) => Promise<T>): Promise<T> {
     // An id no upload can have is refused before a lease is asked for it.
     if (!UPLOAD_ID.test(id))
       throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} not found in ${repository.name}`, { id });
-    return this.locks.run(id, () => this.freedWhenFull(id, async () => work(await this.session(repository, id))));
+    return this.locks.run(id, async () => {
+      try {
+        return await work(await this.session(repository, id));
+      } catch (err) {
+        if (isStorageFull(err))
+          await this.discard(id).catch(() => {
+            /* expiry finds what is left */
+          });
+        // A repository deleted meanwhile takes its uploads' sessions and bytes from under the work
+        // (a file gone mid-write): the upload is unknown now, not a server fault.
+        else if (!(err instanceof RegistryError) && !(await this.store.uploads.get(id).catch(() => undefined))) {
+          throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} was removed with its repository`, { id });
+        }
+        throw err;
+      }
+    });
   }
 
   /** The upload's session row (for a write: through `writing`). */
@@ -332,28 +350,6 @@ export class UploadService {
     await this.store.blobs.link(repository.id, digest.value, verification.size);
     await this.store.uploads.delete(id);
     this.keys.forgetUpload(id);
-  }
-
-  /**
-   * Runs work on an upload (holding its lock); when storage is full, the upload is abandoned at
-   * once: its bytes are what the disk needs back, and they would otherwise wait for expiry.
-   * An upload whose session vanished during the work (its repository deleted) is BLOB_UPLOAD_UNKNOWN.
-   */
-  private async freedWhenFull<T>(id: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (err) {
-      if (isStorageFull(err))
-        await this.discard(id).catch(() => {
-          /* expiry finds what is left */
-        });
-      // A repository deleted meanwhile takes its uploads' sessions and bytes from under the work
-      // (a file gone mid-write): the upload is unknown now, not a server fault.
-      else if (!(err instanceof RegistryError) && !(await this.store.uploads.get(id).catch(() => undefined))) {
-        throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} was removed with its repository`, { id });
-      }
-      throw err;
-    }
   }
 
   /** Completes an upload whose bytes this registry verified before a crash interrupted it. */

@@ -90,21 +90,8 @@ abstract class HashingWriter<F extends Pick<FileWriter, 'size' | 'commit' | 'clo
     return this.file.size;
   }
 
-  /** Streams `body` into the file, every new byte through `hash`. */
-  protected abstract append(body: AsyncIterable<Uint8Array>, hash: RunningHash): Promise<void>;
-
-  async write(body: AsyncIterable<Uint8Array>): Promise<void> {
-    // Taken before the chunk's bytes: it covers what is stored so far.
-    const hash = await this.running();
-    try {
-      await this.append(body, hash);
-    } catch (err) {
-      // Bytes the hash saw may not all be in the file: the next request rebuilds it.
-      this.hash = undefined;
-      hash.drop();
-      throw err;
-    }
-  }
+  /** Streams `body` into the file, every new byte through the running hash. */
+  abstract write(body: AsyncIterable<Uint8Array>): Promise<void>;
 
   async commit(expected: Digest): Promise<Verification> {
     const hash = await this.running();
@@ -131,23 +118,42 @@ abstract class HashingWriter<F extends Pick<FileWriter, 'size' | 'commit' | 'clo
     await this.file.close();
   }
 
-  private async running(): Promise<RunningHash> {
+  /** The hash of the bytes stored so far (taken before a chunk's bytes are written). */
+  protected async running(): Promise<RunningHash> {
     this.hash ??= await this.writers.running(this.id, this.key, this.size);
     return this.hash;
+  }
+
+  /** After a failed write: bytes the hash saw may not all be in the file, so the next request rebuilds it. */
+  protected lost(hash: RunningHash): void {
+    this.hash = undefined;
+    hash.drop();
   }
 }
 
 /** An upload sealed with its data key: the worker hashes and seals each batch of a chunk in one go. */
 class SealedBlobWriter extends HashingWriter<EncryptedUploadWriter> {
-  protected async append(body: AsyncIterable<Uint8Array>, hash: RunningHash): Promise<void> {
-    await this.file.writeWith(body, workerSealing(hash, this.file.key, this.file.header));
+  async write(body: AsyncIterable<Uint8Array>): Promise<void> {
+    const hash = await this.running();
+    try {
+      await this.file.writeWith(body, workerSealing(hash, this.file.key, this.file.header));
+    } catch (err) {
+      this.lost(hash);
+      throw err;
+    }
   }
 }
 
 /** A store-encrypted upload (plain bytes, the object store's encryption): hashed as they pass. */
 class PlainBlobWriter extends HashingWriter<FileWriter> {
-  protected async append(body: AsyncIterable<Uint8Array>, hash: RunningHash): Promise<void> {
-    await this.file.write(hashing(body, hash));
+  async write(body: AsyncIterable<Uint8Array>): Promise<void> {
+    const hash = await this.running();
+    try {
+      await this.file.write(hashing(body, hash));
+    } catch (err) {
+      this.lost(hash);
+      throw err;
+    }
   }
 }
 
