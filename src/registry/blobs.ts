@@ -10,7 +10,7 @@ import { PathNotFoundError, type RandomAccessFile } from '../storage/driver.js';
 import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from '../domain/request-context.js';
 import type { DataKeys } from './data-keys.js';
-import { sharedHashWorker } from './hash-worker.js';
+import { workerOpening } from '../storage/worker-engines.js';
 
 /** An inclusive byte range, resolved against the blob's size. */
 export interface ByteRange {
@@ -40,7 +40,7 @@ export interface BlobContent {
 
 /** Blobs up to this size are decrypted on the request's thread. */
 const OPEN_INLINE_MAX = 256 * 1024;
-const workerOpening: OpenEngineFactory = (key, header) => sharedHashWorker.opening(key, header);
+const onWorker: OpenEngineFactory = workerOpening();
 
 export class BlobService {
   constructor(
@@ -133,7 +133,7 @@ export class BlobService {
     try {
       // Large blobs are opened on the worker thread (the main thread only moves bytes); small
       // ones here, where one segment costs less than the round trip.
-      const opening = size > OPEN_INLINE_MAX ? workerOpening : undefined;
+      const opening = size > OPEN_INLINE_MAX ? onWorker : undefined;
       const file = await this.blobs.openRandomAccess(digest, access, opening);
       const body: BlobBody = file
         ? { kind: 'file', file }

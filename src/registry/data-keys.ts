@@ -21,6 +21,12 @@ export interface NewDataKey {
   raw: Buffer;
 }
 
+/** An upload's data key, and its raw bytes (wrapped for each repository the blob is linked into). */
+export interface UploadKey {
+  key: DataKey;
+  raw: Buffer;
+}
+
 /** What a wrap is bound to: a wrap cannot be moved to another blob or upload. */
 export function blobContext(digest: string, id: string): string {
   return `blob-data-key:${digest}:${id}`;
@@ -38,6 +44,8 @@ export function acceptsStoreEncrypted(repository: Repository): boolean {
 export class DataKeys {
   /** Unwrapped keys by digest, data key id and wrapping key: a read checks the wrapping key's state first. */
   private readonly cache = new Map<string, DataKey>();
+  /** Unwrapped keys of uploads in progress by upload id, so a chunk does not unwrap its upload's key again. */
+  private readonly uploadCache = new Map<string, UploadKey & { wrappingKey: string }>();
 
   constructor(
     private readonly store: Pick<MetadataStore, 'blobKeys'>,
@@ -90,11 +98,26 @@ export class DataKeys {
     return { ...fresh, wrapped: { id: fresh.key.id, wrappingKey, wrapped } };
   }
 
-  /** An upload's key, from its row. */
-  async ofUpload(uploadId: string, wrapped: WrappedKey | null): Promise<{ key: DataKey; raw: Buffer }> {
+  /**
+   * An upload's key, from its row: unwrapped once and kept (as blob keys are) for the upload's
+   * next requests, each of which checks the wrapping key's state first.
+   */
+  async ofUpload(uploadId: string, wrapped: WrappedKey | null): Promise<UploadKey> {
     if (!wrapped) throw new IntegrityError(`upload ${uploadId} has no data key (made before encryption at rest)`);
+    if (wrapped.wrappingKey !== MASTER) await this.kms.assertUsable(wrapped.wrappingKey);
+    const cached = this.uploadCache.get(uploadId);
+    if (cached && cached.key.id === wrapped.id && cached.wrappingKey === wrapped.wrappingKey) return cached;
     const raw = await this.unwrap(wrapped.wrappingKey, wrapped.wrapped, uploadContext(uploadId, wrapped.id));
-    return { key: { id: wrapped.id, key: createSecretKey(raw) }, raw };
+    const key = { key: { id: wrapped.id, key: createSecretKey(raw) }, raw, wrappingKey: wrapped.wrappingKey };
+    this.uploadCache.delete(uploadId);
+    if (this.uploadCache.size >= CACHE_LIMIT) this.uploadCache.delete(this.uploadCache.keys().next().value!);
+    this.uploadCache.set(uploadId, key);
+    return key;
+  }
+
+  /** Forgets the key of an upload that is gone (completed or discarded). */
+  forgetUpload(uploadId: string): void {
+    this.uploadCache.delete(uploadId);
   }
 
   /** Records the wrap of a blob's data key for the repository (before the sealed bytes become the blob). */

@@ -16,7 +16,7 @@ import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from '../domain/request-context.js';
 import type { ManifestFormats, Served } from './manifest-formats.js';
 import { PullRecorder } from './pulls.js';
-import { SharedReads } from './shared-reads.js';
+import { SharedReads } from '../runtime/shared-reads.js';
 
 /** The `reason` of a missing child manifest in MANIFEST_BLOB_UNKNOWN's `missing` detail. */
 export const MISSING_MANIFEST = 'manifest not found in repository';

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RegistryError } from '../domain/errors.js';
 import type { UploadIndex } from '../metadata/store.js';
-import { KeyedLock } from './keyed-lock.js';
+import { KeyedLock } from '../runtime/keyed-lock.js';
 
 export interface UploadLockOptions {
   /** How long a lease lasts without renewal (how long a dead node's lease blocks others). */

@@ -1,15 +1,6 @@
-// The streams a chunk passes through on its way into an upload: the running hash, and the
-// registry's size limit enforced as the bytes arrive.
+// The registry's size limit, enforced as a chunk's bytes arrive on their way into an upload (the
+// blob writer, storage/blob-writer.ts, hashes them).
 import { RegistryError } from '../domain/errors.js';
-import type { RunningHash } from './hash-worker.js';
-
-/** Passes chunks through, feeding the hash. */
-export async function* hashing(source: AsyncIterable<Uint8Array>, hash: RunningHash): AsyncIterable<Uint8Array> {
-  for await (const chunk of source) {
-    await hash.update(chunk);
-    yield chunk;
-  }
-}
 
 /** Passes chunks through, enforcing the size limit as they stream. */
 export async function* limited(

@@ -1,16 +1,17 @@
 // Blob uploads: monolithic, chunked and streamed, resumable after a restart or on another node
-// (the session is a metadata row, its bytes a storage file), and cross-repository mounts.
-// Bytes are hashed as they stream in and a blob becomes visible only after verification.
+// (the session is a metadata row, its bytes a storage file), and cross-repository mounts (mounts.ts).
+// The bytes go through a blob writer (storage/blob-writer.ts: hashing, sealing, verification);
+// this keeps who may write, the session rows, and linking the verified blob into the repository.
+// A request reads its session row once, holding the upload's lease.
 import { randomUUID } from 'node:crypto';
-import { blobMountingEnabled } from '../domain/account-settings.js';
 import { Actions } from '../domain/actions.js';
 import { parseDigest, type Digest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
-import { isRepositoryName } from '../domain/names.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { Repository } from '../domain/records/repositories.js';
 import type { Upload } from '../domain/records/uploads.js';
-import { SealedUploadWriter, type BlobStore, type DataKey, type UploadWriter } from '../storage/blob-store.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { BlobWriters, type BlobWriter, type Verification } from '../storage/blob-writer.js';
 import { KmsError } from '../domain/kms-errors.js';
 import { IntegrityError } from '../domain/integrity.js';
 import { isStorageFull } from '../domain/storage-full.js';
@@ -18,14 +19,11 @@ import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from '../domain/request-context.js';
 import type { DataKeys } from './data-keys.js';
 import type { BlobForms, UploadSealing } from './blob-forms.js';
-import { HashStates } from './hash-states.js';
-import { sharedHashWorker, type RunningHash } from './hash-worker.js';
+import { BlobMounts } from './mounts.js';
 import { UploadLock } from './upload-lock.js';
-import { hashing, limited } from './upload-streams.js';
-import { registryKey } from '../metadata/registry-key.js';
+import { limited } from './upload-streams.js';
 
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const MOUNT_CANDIDATES = 50;
 /** Upload bytes without a session are removed once nothing has written to them for this long. */
 const ORPHAN_GRACE_MS = 3_600_000;
 
@@ -73,7 +71,9 @@ export function progressRange(size: number): string {
 }
 
 export class UploadService {
-  private readonly hashes = new HashStates();
+  /** Writers of uploads' bytes, keeping their running hashes between requests. */
+  private readonly writers: BlobWriters;
+  private readonly mounts: BlobMounts;
   /** One request at a time writes an upload, on whichever node (upload-lock.ts). */
   private readonly locks: UploadLock;
 
@@ -86,6 +86,8 @@ export class UploadService {
     private readonly options: UploadOptions,
   ) {
     this.locks = new UploadLock(store.uploads, options.node);
+    this.writers = new BlobWriters(blobs);
+    this.mounts = new BlobMounts(store, access, forms);
   }
 
   /** POST: mount, monolithic upload (with `digest`), or a new upload session. */
@@ -99,12 +101,12 @@ export class UploadService {
     const mount = request.mount === undefined ? undefined : parseDigest(request.mount);
     const digest = request.digest === undefined ? undefined : parseDigest(request.digest);
     const repository = await this.access.forPush(ctx, name, Actions.InitiateLayerUpload);
-    if (mount && (await this.mount(ctx, repository, mount, request.from)))
+    if (mount && (await this.mounts.mount(ctx, repository, mount, request.from)))
       return { kind: 'mounted', name, digest: mount.value };
     const upload = await this.create(repository);
     if (!digest) return { kind: 'started', upload: { name, id: upload, size: 0 } };
     try {
-      await this.finish(repository, upload, digest, request.chunk);
+      await this.writing(repository, upload, (session) => this.finish(repository, session, digest, request.chunk));
     } catch (err) {
       // The client never learnt this session's id, so nothing can resume it: its bytes go now.
       await this.locks
@@ -122,22 +124,18 @@ export class UploadService {
     // An upload lives in a repository that exists already: `existing`, never `forPush`, so a
     // request for an unknown upload cannot create a repository.
     const repository = await this.access.existing(ctx, name, Actions.UploadLayerPart);
-    const upload = await this.session(repository, id);
-    const key = (await this.forms.sealingOf(upload))?.key;
-    const size = await this.locks.run(id, () =>
-      this.freedWhenFull(id, async () => {
-        const writer = await this.blobs.uploadWriter(id, key);
-        try {
-          // The running hash waits here for the next chunk (on this node; others rebuild it).
-          this.hashes.put(id, await this.writeChunk(id, key, writer, chunk), writer.size);
-          // Touched before the lock is let go: expiry, waiting for it, sees the upload is alive.
-          await this.store.uploads.touch(id, Date.now());
-          return writer.size;
-        } finally {
-          await writer.close();
-        }
-      }),
-    );
+    const size = await this.writing(repository, id, async (upload) => {
+      // The running hash waits in the writers for the next chunk (on this node; others rebuild it).
+      const writer = await this.writers.open(id, (await this.forms.sealingOf(upload))?.key);
+      try {
+        await this.writeChunk(writer, chunk);
+        // Touched before the lock is let go: expiry, waiting for it, sees the upload is alive.
+        await this.store.uploads.touch(id, Date.now());
+        return writer.size;
+      } finally {
+        await writer.close();
+      }
+    });
     return { name, id, size };
   }
 
@@ -171,12 +169,13 @@ export class UploadService {
     chunk?: Chunk,
   ): Promise<string> {
     const repository = await this.access.existing(ctx, name, Actions.CompleteLayerUpload);
-    await this.session(repository, id);
-    if (!digestValue)
-      throw new RegistryError('DIGEST_INVALID', 'the digest query parameter is required to complete an upload');
-    const digest = parseDigest(digestValue);
-    await this.finish(repository, id, digest, chunk);
-    return digest.value;
+    return this.writing(repository, id, async (upload) => {
+      if (!digestValue)
+        throw new RegistryError('DIGEST_INVALID', 'the digest query parameter is required to complete an upload');
+      const digest = parseDigest(digestValue);
+      await this.finish(repository, upload, digest, chunk);
+      return digest.value;
+    });
   }
 
   /**
@@ -185,17 +184,18 @@ export class UploadService {
    */
   async completeLayer(ctx: RequestContext, name: string, id: string, digestValue: string): Promise<LayerCompletion> {
     const repository = await this.access.existing(ctx, name, Actions.CompleteLayerUpload);
-    const upload = await this.session(repository, id);
-    const digest = parseDigest(digestValue);
-    if ((await this.store.blobs.linkedSize(repository.id, digest.value)) !== undefined) {
-      await this.locks.run(id, () => this.discard(id));
-      return { kind: 'exists', digest: digest.value };
-    }
-    if (!upload.verifiedDigest && (await this.blobs.uploadSize(id, !upload.dataKey)) === 0) return { kind: 'empty' };
-    const shortPart = await this.store.uploads.shortPart(id);
-    if (shortPart !== undefined) return { kind: 'part-too-small', size: shortPart };
-    await this.finish(repository, id, digest, undefined);
-    return { kind: 'completed', digest: digest.value };
+    return this.writing(repository, id, async (upload): Promise<LayerCompletion> => {
+      const digest = parseDigest(digestValue);
+      if ((await this.store.blobs.linkedSize(repository.id, digest.value)) !== undefined) {
+        await this.discard(id);
+        return { kind: 'exists', digest: digest.value };
+      }
+      if (!upload.verifiedDigest && (await this.blobs.uploadSize(id, !upload.dataKey)) === 0) return { kind: 'empty' };
+      const shortPart = await this.store.uploads.shortPart(id);
+      if (shortPart !== undefined) return { kind: 'part-too-small', size: shortPart };
+      await this.finish(repository, upload, digest, undefined);
+      return { kind: 'completed', digest: digest.value };
+    });
   }
 
   /** DELETE: abandons an upload and its bytes. */
@@ -243,7 +243,7 @@ export class UploadService {
     const ids = await this.store.uploads.idsOf(repositoryId);
     if (!(await remove())) return false;
     for (const id of ids) {
-      this.hashes.drop(id);
+      this.forget(id);
       // The repository is gone whatever happens here: a request still writing into one of its
       // uploads can make this removal fail (a directory not empty yet); the expiry sweep then
       // removes the bytes, which no session owns any more.
@@ -281,6 +281,36 @@ export class UploadService {
     return id;
   }
 
+  /**
+   * Runs a write on the upload holding its lease (upload-lock.ts), with its session row: the
+   * request's one read of it, made under the lease, so it is the row the previous holder left.
+   * When storage is full, the upload is abandoned at once: its bytes are what the disk needs
+   * back, and they would otherwise wait for expiry. An upload whose session vanished during the
+   * work (its repository deleted) is BLOB_UPLOAD_UNKNOWN.
+   */
+  private writing<T>(repository: Repository, id: string, work: (upload: Upload) => Promise<T>): Promise<T> {
+    // An id no upload can have is refused before a lease is asked for it.
+    if (!UPLOAD_ID.test(id))
+      throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} not found in ${repository.name}`, { id });
+    return this.locks.run(id, async () => {
+      try {
+        return await work(await this.session(repository, id));
+      } catch (err) {
+        if (isStorageFull(err))
+          await this.discard(id).catch(() => {
+            /* expiry finds what is left */
+          });
+        // A repository deleted meanwhile takes its uploads' sessions and bytes from under the work
+        // (a file gone mid-write): the upload is unknown now, not a server fault.
+        else if (!(err instanceof RegistryError) && !(await this.store.uploads.get(id).catch(() => undefined))) {
+          throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} was removed with its repository`, { id });
+        }
+        throw err;
+      }
+    });
+  }
+
+  /** The upload's session row (for a write: through `writing`). */
   private async session(repository: Repository, id: string): Promise<Upload> {
     const upload = UPLOAD_ID.test(id) ? await this.store.uploads.get(id) : undefined;
     if (!upload || upload.repositoryId !== repository.id) {
@@ -289,73 +319,39 @@ export class UploadService {
     return upload;
   }
 
-  private async finish(repository: Repository, id: string, digest: Digest, chunk: Chunk | undefined): Promise<void> {
-    await this.locks.run(id, () =>
-      this.freedWhenFull(id, async () => {
-        const upload = await this.store.uploads.get(id);
-        if (!upload)
-          throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} not found in ${repository.name}`, { id });
-        const sealing = await this.forms.sealingOf(upload);
-        const key = sealing?.key;
-        if (upload.verifiedDigest)
-          return this.resumeVerified(repository, id, upload.verifiedDigest, digest, chunk, sealing);
-        const writer = await this.blobs.uploadWriter(id, key);
-        let hash: RunningHash;
-        try {
-          hash = await this.writeChunk(id, key, writer, chunk);
-        } catch (err) {
-          await writer.close();
-          throw err;
-        }
-        try {
-          await writer.commit();
-        } catch (err) {
-          hash.drop();
-          await writer.close();
-          throw err;
-        }
-        let actual: string;
-        if (digest.algorithm === 'sha256') actual = `sha256:${await hash.digest()}`;
-        else {
-          hash.drop();
-          actual = `${digest.algorithm}:${await (await this.rehash(id, key, writer.size, digest.algorithm)).digest()}`;
-        }
-        if (actual !== digest.value) {
-          await this.discard(id);
-          throw new RegistryError('DIGEST_INVALID', `uploaded content has digest ${actual}, not ${digest.value}`, {
-            expected: digest.value,
-            actual,
-          });
-        }
-        // From here a crash leaves a session that knows its bytes were verified (resumeVerified).
-        await this.store.uploads.markVerified(id, digest.value);
-        await this.place(repository, id, digest, sealing);
-        await this.store.blobs.link(repository.id, digest.value, writer.size);
-        await this.store.uploads.delete(id);
-      }),
-    );
-  }
-
-  /**
-   * Runs work on an upload (holding its lock); when storage is full, the upload is abandoned at
-   * once: its bytes are what the disk needs back, and they would otherwise wait for expiry.
-   * An upload whose session vanished during the work (its repository deleted) is BLOB_UPLOAD_UNKNOWN.
-   */
-  private async freedWhenFull<T>(id: string, work: () => Promise<T>): Promise<T> {
+  /** Writes the last chunk and verifies the upload, then links the blob; the caller holds the upload's lease. */
+  private async finish(
+    repository: Repository,
+    upload: Upload,
+    digest: Digest,
+    chunk: Chunk | undefined,
+  ): Promise<void> {
+    const id = upload.id;
+    const sealing = await this.forms.sealingOf(upload);
+    if (upload.verifiedDigest)
+      return this.resumeVerified(repository, id, upload.verifiedDigest, digest, chunk, sealing);
+    const writer = await this.writers.open(id, sealing?.key);
+    let verification: Verification;
     try {
-      return await work();
-    } catch (err) {
-      if (isStorageFull(err))
-        await this.discard(id).catch(() => {
-          /* expiry finds what is left */
-        });
-      // A repository deleted meanwhile takes its uploads' sessions and bytes from under the work
-      // (a file gone mid-write): the upload is unknown now, not a server fault.
-      else if (!(err instanceof RegistryError) && !(await this.store.uploads.get(id).catch(() => undefined))) {
-        throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} was removed with its repository`, { id });
-      }
-      throw err;
+      await this.writeChunk(writer, chunk);
+      verification = await writer.commit(digest);
+    } finally {
+      await writer.close();
     }
+    if (!verification.verified) {
+      const actual = verification.actual;
+      await this.discard(id);
+      throw new RegistryError('DIGEST_INVALID', `uploaded content has digest ${actual}, not ${digest.value}`, {
+        expected: digest.value,
+        actual,
+      });
+    }
+    // From here a crash leaves a session that knows its bytes were verified (resumeVerified).
+    await this.store.uploads.markVerified(id, digest.value);
+    await this.place(repository, id, digest, sealing);
+    await this.store.blobs.link(repository.id, digest.value, verification.size);
+    await this.store.uploads.delete(id);
+    this.keys.forgetUpload(id);
   }
 
   /** Completes an upload whose bytes this registry verified before a crash interrupted it. */
@@ -381,6 +377,7 @@ export class UploadService {
     if (size === undefined) throw new Error(`verified upload ${id} has no bytes`);
     await this.store.blobs.link(repository.id, digest.value, size);
     await this.store.uploads.delete(id);
+    this.keys.forgetUpload(id);
   }
 
   /**
@@ -413,13 +410,8 @@ export class UploadService {
     await this.blobs.promoteUpload(id, digest);
   }
 
-  /** Appends a chunk through the running hash; returns that hash (valid for the new size), the caller's to keep or drop. */
-  private async writeChunk(
-    id: string,
-    key: DataKey | undefined,
-    writer: UploadWriter,
-    chunk: Chunk | undefined,
-  ): Promise<RunningHash> {
+  /** Appends a chunk where the upload ends, within the registry's size limit and the chunk's Content-Range. */
+  private async writeChunk(writer: BlobWriter, chunk: Chunk | undefined): Promise<void> {
     const start = writer.size;
     if (chunk?.range && chunk.range.start !== start) {
       throw new RegistryError(
@@ -431,85 +423,26 @@ export class UploadService {
         },
       );
     }
-    const hash = this.hashes.take(id, start) ?? (await this.rehash(id, key, start, 'sha256'));
-    if (!chunk) return hash;
-    const limit = this.options.maxBlobBytes;
-    try {
-      const body = limited(chunk.body, start, limit);
-      // A sealed upload: the worker hashes and seals each batch of the chunk in one go. A
-      // store-encrypted one: its bytes are hashed as they pass.
-      if (writer instanceof SealedUploadWriter) await writer.writeWith(body, hash.sealing(writer.key, writer.header));
-      else await writer.write(hashing(body, hash));
-      if (chunk.range && writer.size !== chunk.range.end + 1) {
-        throw new RegistryError(
-          'SIZE_INVALID',
-          `Content-Range ends at ${chunk.range.end} but the upload now has ${writer.size} bytes`,
-          { size: writer.size },
-        );
-      }
-    } catch (err) {
-      hash.drop();
-      throw err;
+    if (!chunk) return;
+    await writer.write(limited(chunk.body, start, this.options.maxBlobBytes));
+    if (chunk.range && writer.size !== chunk.range.end + 1) {
+      throw new RegistryError(
+        'SIZE_INVALID',
+        `Content-Range ends at ${chunk.range.end} but the upload now has ${writer.size} bytes`,
+        { size: writer.size },
+      );
     }
-    return hash;
-  }
-
-  /** Rebuilds the hash of the first `size` bytes of an upload from storage. */
-  private async rehash(
-    id: string,
-    key: DataKey | undefined,
-    size: number,
-    algorithm: Digest['algorithm'],
-  ): Promise<RunningHash> {
-    const hash = sharedHashWorker.create(algorithm);
-    if (size === 0) return hash;
-    try {
-      for await (const part of this.blobs.uploadReader(id, key, size)) await hash.update(part);
-    } catch (err) {
-      hash.drop();
-      throw err;
-    }
-    return hash;
   }
 
   private async discard(id: string): Promise<void> {
-    this.hashes.drop(id);
+    this.forget(id);
     await this.blobs.deleteUpload(id);
     await this.store.uploads.delete(id);
   }
 
-  /**
-   * Links a blob another repository has (one the caller may read) into `repository`, unless the
-   * account turned BLOB_MOUNTING off (then the client uploads it as usual).
-   */
-  private async mount(
-    ctx: RequestContext,
-    repository: Repository,
-    digest: Digest,
-    from: string | undefined,
-  ): Promise<boolean> {
-    if ((await this.store.blobs.linkedSize(repository.id, digest.value)) !== undefined) return true;
-    if (!blobMountingEnabled(await this.store.accountSettings.get(registryKey(ctx.registry), 'BLOB_MOUNTING')))
-      return false;
-    const candidates =
-      from !== undefined
-        ? isRepositoryName(from)
-          ? [from]
-          : []
-        : (await this.store.blobs.repositoriesWith(digest.value, MOUNT_CANDIDATES))
-            .filter((r) => r.accountId === registryKey(ctx.registry))
-            .map((r) => r.name);
-    for (const candidate of candidates) {
-      if (!(await this.access.allowed(ctx, candidate, Actions.GetDownloadUrlForLayer))) continue;
-      const source = await this.store.repositories.get(registryKey(ctx.registry), candidate);
-      const size = source && (await this.store.blobs.linkedSize(source.id, digest.value));
-      if (size === undefined || size === null) continue;
-      // The repository reads the blob in a form it accepts, through a wrap of its own made from
-      // the source's (whose key must be usable): otherwise the client uploads the blob as usual.
-      if (!(await this.forms.readableIn(repository, digest))) return false;
-      await this.store.blobs.link(repository.id, digest.value, size);
-      return true;
-    }
-    return false;
+  /** Lets go of what this node keeps of an upload that is gone: its running hash and its data key. */
+  private forget(id: string): void {
+    this.writers.forget(id);
+    this.keys.forgetUpload(id);
   }
 }

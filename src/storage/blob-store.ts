@@ -51,10 +51,8 @@ const inlineOpening: OpenEngineFactory = (key, header) => new InlineOpenEngine(k
 /** Finds the data key of a stored file from the key id in its header. */
 export type KeyResolver = (dataKeyId: string) => Promise<DataKey>;
 
-/** Appends plaintext to an upload (sealing it, for a sealed upload). */
+/** Appends plaintext to an upload (sealing it, for a sealed upload); blob-writer.ts hashes and verifies what it writes. */
 export type UploadWriter = FileWriter;
-/** The writer of a sealed upload (a seal engine takes its key and header). */
-export { EncryptedUploadWriter as SealedUploadWriter };
 
 export type StoredForm = 'sealed' | 'store-encrypted';
 

@@ -1,10 +1,11 @@
 // Where segments are sealed and opened, a batch at a time. The upload writer (upload-file.ts)
 // fills batches of plaintext and hands each to a SealEngine, which seals the batch's whole
-// segments and sees the batch's new bytes once (the registry hashes them there); a decrypting
+// segments and sees the batch's new bytes once (the blob writer hashes them there); a decrypting
 // file (readers.ts) reads sealed segments into a batch and hands it to an OpenEngine. The
-// registry's engines work on a worker thread, one transfer per batch (registry/hash-worker.ts);
-// the inline engines here work on the calling thread.
+// worker engines work on a worker thread, one transfer per batch (../worker-engines.ts over
+// runtime/hash-worker.ts); the inline engines here work on the calling thread.
 import type { KeyObject } from 'node:crypto';
+import { BufferPool, copyBytes, localBuffer } from '../../runtime/buffers.js';
 import { openSegment, SEALED_SEGMENT, SEGMENT, sealSegmentParts, type Header } from './segments.js';
 
 /** Segments per batch: one transfer to a worker carries this many. */
@@ -28,19 +29,6 @@ export interface SealEngine {
 }
 
 /**
- * Copies `source` into `target` from `offset` with one native memcpy. Batches the worker works on
- * live in shared memory, where TypedArray#set copies with relaxed atomics: 3× slower than memcpy,
- * and 8× when the two sides are not aligned alike, as a socket read's body seldom is (16% of an
- * upload's CPU). Buffer#fill with a value as long as the range it fills is one memcpy (so the
- * two must not overlap; no caller copies within one buffer).
- */
-export function copyBytes(target: Uint8Array, offset: number, source: Uint8Array): void {
-  if (source.length > 0) fill.call(target, source, offset, offset + source.length);
-}
-
-const fill = Buffer.prototype.fill;
-
-/**
  * Seals whole segments `first`.. from the start of `plain` (ciphertext then tag each) into `out`
  * (at least `count` sealed segments long); returns the view of what was sealed.
  */
@@ -60,35 +48,6 @@ export function sealBatch(
   }
   return out.subarray(0, count * SEALED_SEGMENT);
 }
-
-/**
- * Batch buffers of one size kept for reuse, so that streaming a large blob does not leave one
- * behind per batch (and the collector has nothing to catch up on). Shared buffers are for
- * batches a worker thread works on: they are posted, not transferred, so no thread gets a new
- * buffer object per batch to account for and collect.
- */
-export class BufferPool<B extends ArrayBufferLike = ArrayBuffer> {
-  private readonly free: B[] = [];
-
-  constructor(
-    private readonly size: number,
-    private readonly limit: number,
-    private readonly make: (size: number) => B,
-  ) {}
-
-  take(): B {
-    return this.free.pop() ?? this.make(this.size);
-  }
-
-  /** Keeps `buffer` if it is of the pool's size and there is room (once, however often given). */
-  give(buffer: ArrayBufferLike): void {
-    if (buffer.byteLength === this.size && this.free.length < this.limit && !this.free.includes(buffer as B))
-      this.free.push(buffer as B);
-  }
-}
-
-export const localBuffer = (size: number) => new ArrayBuffer(size);
-export const sharedBuffer = (size: number) => new SharedArrayBuffer(size);
 
 /** The whole batch a view of a batch's bytes (an engine's result) lies in. */
 export function batchOf(view: Uint8Array, size: number): Uint8Array {

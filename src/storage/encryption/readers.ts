@@ -5,7 +5,8 @@
 import { Readable } from 'node:stream';
 import type { KeyObject } from 'node:crypto';
 import type { LentBytes, RandomAccessFile } from '../driver.js';
-import { BATCH_SEGMENTS, batchOf, copyBytes, OPEN_BATCH, OPEN_BATCH_SEGMENTS, type OpenEngine } from './engines.js';
+import { copyBytes } from '../../runtime/buffers.js';
+import { BATCH_SEGMENTS, batchOf, OPEN_BATCH, OPEN_BATCH_SEGMENTS, type OpenEngine } from './engines.js';
 import { HEADER, IntegrityError, SEALED_SEGMENT, SEGMENT, segmentCount, type Header } from './segments.js';
 
 export interface DataKey {

@@ -19,7 +19,8 @@ import {
 import type { FileWriter, StorageDriver } from '../driver.js';
 import { PathNotFoundError } from '../driver.js';
 import { openSegments, type DataKey } from './readers.js';
-import { BATCH, BATCH_SEGMENTS, copyBytes, InlineOpenEngine, InlineSealEngine, type SealEngine } from './engines.js';
+import { copyBytes } from '../../runtime/buffers.js';
+import { BATCH, BATCH_SEGMENTS, InlineOpenEngine, InlineSealEngine, type SealEngine } from './engines.js';
 import {
   HEADER,
   IntegrityError,

@@ -1,7 +1,8 @@
 // Hashing and sealing off the main thread: uploads copy their bytes into shared buffers that a
 // worker thread hashes and, for the upload file, seals (one message does both), so the main
 // thread only parses, copies and writes. Messages to the worker keep their order, so each hash
-// sees its bytes exactly in sequence. One worker per process.
+// sees its bytes exactly in sequence. One thread per HashWorker (storage keeps one per process,
+// worker-engines.ts); what sealing and opening are, its owner's codec says (hash-thread.ts).
 //
 // A buffer is the worker's from the message that names it until the reply to that message, and
 // the caller's again after it. The buffers are shared rather than transferred: a transfer makes
@@ -11,23 +12,37 @@
 // batch on the HTTP thread, and those collections are gone.
 import { Worker } from 'node:worker_threads';
 import type { DigestAlgorithm } from '../domain/digest.js';
-import type { DataKey } from '../storage/blob-store.js';
 import { IntegrityError } from '../domain/integrity.js';
-import {
-  BATCH,
-  BufferPool,
-  copyBytes,
-  OPEN_BATCH,
-  SEALED_BATCH,
-  sharedBuffer,
-  type OpenEngine,
-  type SealEngine,
-} from '../storage/encryption/engines.js';
-import type { Header } from '../storage/encryption/segments.js';
+import { BufferPool, copyBytes, sharedBuffer } from './buffers.js';
 import type { HashReply, HashRequest } from './hash-thread.js';
 import { scavenger } from './scavenge.js';
 
-const BUFFER = BATCH;
+/** The worker's batches: what its codec seals and opens, and how large each buffer is. */
+export interface HashWorkerOptions {
+  /** The module the thread loads to seal and open batches (a BatchCodec, hash-thread.ts). */
+  codec: URL;
+  /** Bytes of a batch of plaintext (a buffer fed to a hash, or sealed). */
+  batch: number;
+  /** Bytes of a full batch once sealed. */
+  sealedBatch: number;
+  /** Bytes of a batch of sealed segments to open. */
+  openBatch: number;
+}
+
+/** Seals batches of an upload on the worker, its new bytes feeding a hash (the shape of a storage SealEngine). */
+export interface WorkerSealer {
+  batch(): Uint8Array;
+  seal(batch: Uint8Array, length: number, fresh: number, first: number, count: number): Promise<Uint8Array>;
+  release(sealed: Uint8Array): void;
+}
+
+/** Opens batches of sealed segments on the worker (the shape of a storage OpenEngine). */
+export interface WorkerOpener {
+  batch(): Uint8Array;
+  open(batch: Uint8Array, length: number, first: number, last: number): Promise<Uint8Array>;
+  release(batch: Uint8Array): void;
+  close(): void;
+}
 /** Buffers one hash may have at the worker before `update` waits (bounds memory per upload). */
 const IN_FLIGHT = 4;
 const POOL_LIMIT = 8;
@@ -42,27 +57,38 @@ export interface RunningHash {
   digest(): Promise<string>;
   /** Frees the hash without finishing it. */
   drop(): void;
-  /** A seal engine for an upload file (sealed with `key` under `header`) whose new bytes feed this hash. */
-  sealing(key: DataKey, header: Header): SealEngine;
+  /** A seal engine (whose codec state the codec prepares from `params`) whose new bytes feed this hash. */
+  sealing(params: unknown): WorkerSealer;
 }
 
 export class HashWorker {
   private worker: Worker | undefined;
   private nextId = 1;
-  private readonly pool = new BufferPool(BUFFER, POOL_LIMIT, sharedBuffer);
+  /** @internal Bytes of a plaintext batch. */
+  readonly bufferSize: number;
+  private readonly pool: BufferPool<SharedArrayBuffer>;
   /** Buffers each hash has at the worker, and who waits for one to come back. */
   private readonly flights = new Map<number, { count: number; wake?: () => void; failed?: boolean }>();
   private readonly digests = new Map<number, { resolve(hex: string): void; reject(err: Error): void }>();
   /** Each batch being opened, in order, and who waits for it. */
   private readonly opens: { buffer: SharedArrayBuffer; resolve(plain: Uint8Array): void; reject(err: Error): void }[] =
     [];
-  private readonly openPool = new BufferPool(OPEN_BATCH, POOL_LIMIT, sharedBuffer);
+  private readonly openPool: BufferPool<SharedArrayBuffer>;
+  private readonly openSize: number;
   /** Buffers the worker seals into, back from the file writers that wrote them. */
-  readonly sealedPool = new BufferPool(SEALED_BATCH, POOL_LIMIT, sharedBuffer);
+  readonly sealedPool: BufferPool<SharedArrayBuffer>;
   /** Which hash each buffer at the worker belongs to, in order, so its return is counted right (and who waits for its sealed bytes). */
   private readonly owners: Owner[] = [];
   /** Buffers and digests the worker still owes; while any, the worker holds the process open. */
   private outstanding = 0;
+
+  constructor(private readonly options: HashWorkerOptions) {
+    this.bufferSize = options.batch;
+    this.openSize = options.openBatch;
+    this.pool = new BufferPool(options.batch, POOL_LIMIT, sharedBuffer);
+    this.openPool = new BufferPool(options.openBatch, POOL_LIMIT, sharedBuffer);
+    this.sealedPool = new BufferPool(options.sealedBatch, POOL_LIMIT, sharedBuffer);
+  }
 
   private busy(delta: number): void {
     const before = this.outstanding;
@@ -73,7 +99,9 @@ export class HashWorker {
 
   private post(request: HashRequest): void {
     if (!this.worker) {
-      this.worker = new Worker(new URL('./hash-thread.js', import.meta.url));
+      this.worker = new Worker(new URL('./hash-thread.js', import.meta.url), {
+        workerData: { codec: this.options.codec.href },
+      });
       this.worker.on('message', (reply: HashReply) => this.receive(reply));
       this.worker.on('error', (err) => {
         // Every running hash lost its state: fail them all (their uploads fail; clients retry).
@@ -135,18 +163,18 @@ export class HashWorker {
     return new WorkerHash(this, id);
   }
 
-  /** An engine that opens batches of segments sealed with `key` under `header` on the worker. */
-  opening(key: DataKey, header: Header): OpenEngine {
-    // The key and header go to the worker once, with the first batch (a key is costly to clone).
+  /** An engine that opens batches of sealed segments on the worker (its codec state prepared from `params`). */
+  opening(params: unknown): WorkerOpener {
+    // The parameters go to the worker once, with the first batch (a key is costly to clone).
     let id: number | undefined;
     return {
       batch: () => new Uint8Array(this.openPool.take()),
       open: (batch, length, first, last) => {
-        if (!isBatch(batch, OPEN_BATCH))
+        if (!isBatch(batch, this.openSize))
           return Promise.reject(new Error("a batch must be one of the engine's buffers"));
         if (id === undefined) {
           id = this.nextId++;
-          this.post({ op: 'opener', id, key: key.key, header: header.bytes });
+          this.post({ op: 'opener', id, params });
         }
         const opener = id;
         const buffer = batch.buffer;
@@ -221,9 +249,9 @@ export class HashWorker {
     this.busy(1);
   }
 
-  /** @internal Gives the worker the key and header the hash's batches are sealed with. */
-  sealWith(id: number, key: DataKey, header: Header): void {
-    this.post({ op: 'sealer', id, key: key.key, header: header.bytes });
+  /** @internal Gives the worker the parameters the hash's batches are sealed with. */
+  sealWith(id: number, params: unknown): void {
+    this.post({ op: 'sealer', id, params });
   }
 
   /** @internal */
@@ -274,11 +302,11 @@ class WorkerHash implements RunningHash {
     let offset = 0;
     while (offset < chunk.length) {
       this.current ??= this.worker.buffer();
-      const take = Math.min(BUFFER - this.filled, chunk.length - offset);
+      const take = Math.min(this.worker.bufferSize - this.filled, chunk.length - offset);
       copyBytes(new Uint8Array(this.current), this.filled, chunk.subarray(offset, offset + take));
       this.filled += take;
       offset += take;
-      if (this.filled === BUFFER) await this.flush();
+      if (this.filled === this.worker.bufferSize) await this.flush();
     }
   }
 
@@ -286,7 +314,7 @@ class WorkerHash implements RunningHash {
    * A seal engine for an upload file whose new bytes this hash sees: each batch is hashed and
    * sealed by the worker in one transfer. Bytes fed through `update` before go first.
    */
-  sealing(key: DataKey, header: Header): SealEngine {
+  sealing(params: unknown): WorkerSealer {
     if (this.done) throw new Error('hash already finished');
     let registered = false;
     return {
@@ -301,10 +329,11 @@ class WorkerHash implements RunningHash {
           this.filled = 0;
         }
         if (!registered) {
-          this.worker.sealWith(this.id, key, header);
+          this.worker.sealWith(this.id, params);
           registered = true;
         }
-        if (!isBatch(batch, BUFFER)) return Promise.reject(new Error("a batch must be one of the engine's buffers"));
+        if (!isBatch(batch, this.worker.bufferSize))
+          return Promise.reject(new Error("a batch must be one of the engine's buffers"));
         return this.worker.sendBatch(this.id, batch.buffer, length, fresh, first, count);
       },
       release: (sealed) => this.worker.sealedPool.give(sealed.buffer),
@@ -332,6 +361,3 @@ class WorkerHash implements RunningHash {
     this.worker.drop(this.id);
   }
 }
-
-/** The process's hashing worker, shared by every upload service in it. */
-export const sharedHashWorker = new HashWorker();

@@ -1,7 +1,7 @@
 // Running hashes of uploads in progress, so each chunk is hashed once as it streams in. Only a
 // cache: when an entry is missing (another node took the previous chunk, a restart, eviction)
 // the hash is rebuilt from the bytes already stored, so correctness never depends on it.
-import type { RunningHash } from './hash-worker.js';
+import type { RunningHash } from '../runtime/hash-worker.js';
 
 interface Entry {
   hash: RunningHash;

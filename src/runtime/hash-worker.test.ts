@@ -5,16 +5,17 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { parseDigest } from '../domain/digest.js';
-import { BlobStore, generateDataKey, type DataKey, type Header } from '../storage/blob-store.js';
+import { BlobStore, generateDataKey } from '../storage/blob-store.js';
 import { BATCH, type SealEngine } from '../storage/encryption/engines.js';
 import { HEADER, SEALED_SEGMENT, SEGMENT } from '../storage/encryption/segments.js';
 import { FsDriver } from '../storage/fs-driver.js';
 import { blobPath, uploadDataPath } from '../storage/layout.js';
 import { scratchDirs } from '../testing/server.js';
-import { HashWorker, type RunningHash } from './hash-worker.js';
+import { segmentWorker, workerOpening, workerSealing } from '../storage/worker-engines.js';
+import type { RunningHash } from './hash-worker.js';
 
 it('matches node:crypto for interleaved hashes, odd chunk sizes, sha512 and empty input', async () => {
-  const worker = new HashWorker();
+  const worker = segmentWorker();
   const inputs = Array.from({ length: 12 }, (_, i) =>
     randomBytes(i === 0 ? 0 : 1 + Math.floor(Math.random() * 5_000_000)),
   );
@@ -39,7 +40,7 @@ it('matches node:crypto for interleaved hashes, odd chunk sizes, sha512 and empt
 });
 
 it('refuses to feed a finished hash', async () => {
-  const hash = new HashWorker().create('sha256');
+  const hash = segmentWorker().create('sha256');
   await hash.digest();
   await assert.rejects(hash.update(Buffer.from('late')), /finished/);
 });
@@ -49,7 +50,7 @@ describe('sealing and opening on the worker', () => {
   after(() => dirs.remove());
 
   it('seals an upload byte for byte as the inline engine does, hashing bytes fed before and during', async () => {
-    const worker = new HashWorker();
+    const worker = segmentWorker();
     const blobs = new BlobStore(new FsDriver(dirs.make('seal-')));
     const key = generateDataKey();
     const bytes = randomBytes(3 * BATCH + 777);
@@ -75,20 +76,20 @@ describe('sealing and opening on the worker', () => {
     // Bytes fed through update() before the engine's first batch go to the hash first.
     const hash = worker.create('sha256');
     await hash.update(Buffer.from('prefix'));
-    const onWorker = await sealedBy((h) => h!.sealing(key.key, key.header), hash);
+    const onWorker = await sealedBy((h) => workerSealing(h!, key.key, key.header), hash);
     assert.ok(onWorker.equals(inline), 'the same sealed file');
     assert.equal(await hash.digest(), createHash('sha256').update('prefix').update(bytes).digest('hex'));
   });
 
   it('opens ranges of a blob as the inline engine does, and refuses a tampered segment', async () => {
-    const worker = new HashWorker();
+    const worker = segmentWorker();
     const driver = new FsDriver(dirs.make('open-'));
     const blobs = new BlobStore(driver);
     const { key, header } = generateDataKey();
     const bytes = randomBytes(2 * BATCH + 3 * SEGMENT + 11);
     const digest = parseDigest(`sha256:${createHash('sha256').update(bytes).digest('hex')}`);
     await blobs.put(digest, bytes, key, header);
-    const opening = (k: DataKey, h: Header) => worker.opening(k, h);
+    const opening = workerOpening(worker);
     const file = (await blobs.openRandomAccess(digest, { storeEncrypted: false, resolve: async () => key }, opening))!;
     try {
       for (const [start, length] of [
@@ -132,7 +133,7 @@ describe('reading ahead', () => {
 
   /** A sealed blob of `size` random bytes, and how to open it on `engine`. */
   async function storedBlob(engine: 'worker' | 'inline', size: number) {
-    const worker = new HashWorker();
+    const worker = segmentWorker();
     const driver = new FsDriver(dirs.make('ahead-'));
     const blobs = new BlobStore(driver);
     const { key, header } = generateDataKey();
@@ -140,7 +141,7 @@ describe('reading ahead', () => {
     const digest = parseDigest(`sha256:${createHash('sha256').update(bytes).digest('hex')}`);
     await blobs.put(digest, bytes, key, header);
     const access = { storeEncrypted: false, resolve: async () => key };
-    const opening = engine === 'worker' ? (k: DataKey, h: Header) => worker.opening(k, h) : undefined;
+    const opening = engine === 'worker' ? workerOpening(worker) : undefined;
     return { driver, blobs, bytes, digest, access, opening };
   }
 

@@ -1,14 +1,23 @@
 // The worker side of off-thread hashing, sealing and opening (hash-worker.ts): keeps running
 // hashes by id and feeds them the shared buffers the main thread names, sealing a buffer's whole
-// segments into another when asked (storage/encryption/engines.ts), and replies when done with
-// each; opens batches of sealed segments in place and replies with their plaintext length.
-import { createHash, type Hash, type KeyObject } from 'node:crypto';
-import { parentPort } from 'node:worker_threads';
+// segments into another when asked, and replies when done with each; opens batches of sealed
+// segments in place and replies with their plaintext length. What sealing and opening are is the
+// codec's business: a module the worker's owner names (storage/encryption/batch-codec.ts).
+import { createHash, type Hash } from 'node:crypto';
+import { parentPort, workerData } from 'node:worker_threads';
 import { IntegrityError } from '../domain/integrity.js';
-import { openBatch, sealBatch } from '../storage/encryption/engines.js';
-import { parseHeader, type Header } from '../storage/encryption/segments.js';
 import { raiseTrimThreshold } from './heap-trim.js';
 import { scavenger } from './scavenge.js';
+
+/** What the thread loads from the module named `workerData.codec`: sealing and opening of batches. */
+export interface BatchCodec<P = unknown, S = unknown> {
+  /** Turns the parameters a sealer or opener was registered with into its state (once per engine). */
+  prepare(params: P): S;
+  /** Seals `count` whole segments from `first` at the start of `plain` into `out`; returns the sealed length. */
+  seal(state: S, plain: Uint8Array, first: number, count: number, out: Uint8Array): number;
+  /** Opens the sealed segments in `bytes[0, length)` in place; returns the plaintext length. */
+  open(state: S, bytes: Uint8Array, length: number, first: number, last: number): number;
+}
 
 export type HashRequest =
   | { op: 'create'; id: number; algorithm: string }
@@ -20,8 +29,8 @@ export type HashRequest =
       from?: number;
       seal?: { first: number; count: number; output?: SharedArrayBuffer };
     }
-  | { op: 'sealer'; id: number; key: KeyObject; header: Uint8Array }
-  | { op: 'opener'; id: number; key: KeyObject; header: Uint8Array }
+  | { op: 'sealer'; id: number; params: unknown }
+  | { op: 'opener'; id: number; params: unknown }
   | { op: 'open'; id: number; buffer: SharedArrayBuffer; length: number; first: number; last: number }
   | { op: 'digest'; id: number }
   | { op: 'drop'; id: number };
@@ -33,9 +42,10 @@ export type HashReply =
   | { op: 'digest'; id: number; hex: string }
   | { op: 'error'; id: number; message: string };
 
+const codec = (await import((workerData as { codec: string }).codec)) as BatchCodec;
 const hashes = new Map<number, Hash>();
-/** Keys and headers by hash (sealing its batches) or by open engine. */
-const keys = new Map<number, { key: KeyObject; header: Header }>();
+/** Codec states by hash (sealing its batches) or by open engine. */
+const keys = new Map<number, unknown>();
 
 // Each segment sealed or opened leaves a 64 KiB cipher output behind: freed every few batches.
 // Every 2 MiB or so: under the heap's trim threshold, so that what is freed is reused, not
@@ -51,7 +61,7 @@ parentPort?.on('message', (request: HashRequest) => {
         break;
       case 'sealer':
       case 'opener':
-        keys.set(request.id, { key: request.key, header: parseHeader(Buffer.from(request.header)) });
+        keys.set(request.id, codec.prepare(request.params));
         break;
       case 'update': {
         const bytes = new Uint8Array(request.buffer, 0, request.length);
@@ -61,17 +71,15 @@ parentPort?.on('message', (request: HashRequest) => {
         try {
           if (from < request.length) hashes.get(request.id)?.update(bytes.subarray(from));
           if (request.seal && request.seal.count > 0) {
-            const sealer = keys.get(request.id);
-            if (!sealer) throw new Error(`no sealer for hash ${request.id}`);
+            if (!keys.has(request.id)) throw new Error(`no sealer for hash ${request.id}`);
             if (!request.seal.output) throw new Error('no buffer to seal into');
-            sealedLength = sealBatch(
-              sealer.key,
-              sealer.header,
+            sealedLength = codec.seal(
+              keys.get(request.id),
               bytes,
               request.seal.first,
               request.seal.count,
               new Uint8Array(request.seal.output),
-            ).length;
+            );
           }
         } catch (err) {
           error = (err as Error).message;
@@ -86,11 +94,9 @@ parentPort?.on('message', (request: HashRequest) => {
         let error: string | undefined;
         let integrity = false;
         try {
-          const opener = keys.get(request.id);
-          if (!opener) throw new Error(`no key for open engine ${request.id}`);
-          length = openBatch(
-            opener.key,
-            opener.header,
+          if (!keys.has(request.id)) throw new Error(`no key for open engine ${request.id}`);
+          length = codec.open(
+            keys.get(request.id),
             new Uint8Array(request.buffer),
             request.length,
             request.first,

@@ -1,0 +1,107 @@
+// The blob writer of an upload, sealed or plain alike: chunks written by successive writers (as
+// successive requests) hash to the blob's digest, whether the running hash was kept between them
+// or rebuilt from the stored bytes; a digest of another algorithm is computed from storage; a
+// wrong digest is refused with the actual one; and a sealed upload commits to a readable blob.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { parseDigest, type Digest } from '../domain/digest.js';
+import { scratchDirs } from '../testing/server.js';
+import { BlobStore, generateDataKey, type DataKey } from './blob-store.js';
+import { BlobWriters } from './blob-writer.js';
+import { FsDriver } from './fs-driver.js';
+import { uploadStoreEncryptedPath } from './layout.js';
+
+function digestOf(bytes: Uint8Array, algorithm: 'sha256' | 'sha512' = 'sha256'): Digest {
+  return parseDigest(`${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`);
+}
+
+async function* chunks(bytes: Uint8Array, size = 100_003): AsyncIterable<Uint8Array> {
+  for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+}
+
+describe('blob writer', () => {
+  const dirs = scratchDirs();
+  after(() => dirs.remove());
+
+  /** A new upload, sealed (with a data key) or plain (store-encrypted bytes, made directly here). */
+  async function upload(form: 'sealed' | 'plain') {
+    const driver = new FsDriver(dirs.make('writer-'));
+    const blobs = new BlobStore(driver);
+    const id = randomUUID();
+    let key: DataKey | undefined;
+    if (form === 'sealed') {
+      const fresh = generateDataKey();
+      key = fresh.key;
+      await blobs.createUpload(id, fresh.header);
+    } else await driver.putContent(uploadStoreEncryptedPath(id), Buffer.alloc(0));
+    return { blobs, id, key };
+  }
+
+  for (const form of ['sealed', 'plain'] as const) {
+    for (const kept of [true, false]) {
+      it(`${form}: two requests' chunks verify (running hash ${kept ? 'kept' : 'rebuilt'})`, async () => {
+        const { blobs, id, key } = await upload(form);
+        const writers = new BlobWriters(blobs);
+        const bytes = randomBytes(3 * 1024 * 1024 + 17);
+        const first = await writers.open(id, key);
+        await first.write(chunks(bytes.subarray(0, 1_500_000)));
+        await first.close();
+        if (!kept) writers.forget(id);
+        const second = await writers.open(id, key);
+        assert.equal(second.size, 1_500_000);
+        try {
+          await second.write(chunks(bytes.subarray(1_500_000)));
+          assert.deepEqual(await second.commit(digestOf(bytes)), { verified: true, size: bytes.length });
+        } finally {
+          await second.close();
+        }
+        if (form === 'sealed') {
+          assert.equal(await blobs.uploadSize(id), bytes.length);
+          await blobs.promoteUpload(id, digestOf(bytes));
+          const stored = await blobs.read(digestOf(bytes), { storeEncrypted: false, resolve: async () => key! });
+          assert.ok(stored.equals(bytes));
+        }
+      });
+    }
+
+    it(`${form}: another algorithm is hashed from storage; a wrong digest is refused with the actual one`, async () => {
+      const { blobs, id, key } = await upload(form);
+      const writers = new BlobWriters(blobs);
+      const bytes = randomBytes(200_000);
+      const writer = await writers.open(id, key);
+      await writer.write(chunks(bytes));
+      assert.deepEqual(await writer.commit(digestOf(bytes, 'sha512')), { verified: true, size: bytes.length });
+      await writer.close();
+
+      const other = await upload(form);
+      const wrong = await new BlobWriters(other.blobs).open(other.id, other.key);
+      await wrong.write(chunks(bytes));
+      const claimed = digestOf(randomBytes(10));
+      assert.deepEqual(await wrong.commit(claimed), { verified: false, actual: digestOf(bytes).value });
+      await wrong.close();
+    });
+  }
+
+  it('a failed write drops the running hash: the next writer rebuilds it from what was stored', async () => {
+    const { blobs, id, key } = await upload('sealed');
+    const writers = new BlobWriters(blobs);
+    const bytes = randomBytes(700_000);
+    const failing = await writers.open(id, key);
+    await assert.rejects(
+      failing.write(
+        (async function* () {
+          yield bytes.subarray(0, 300_000);
+          throw new Error('the client went away');
+        })(),
+      ),
+      /went away/,
+    );
+    await failing.close();
+    const next = await writers.open(id, key);
+    const stored = next.size;
+    await next.write(chunks(bytes.subarray(stored)));
+    assert.deepEqual(await next.commit(digestOf(bytes)), { verified: true, size: bytes.length });
+    await next.close();
+  });
+});
