@@ -1,0 +1,75 @@
+// The listeners Berth serves on: the settings every listener shares, and the public listener
+// (the public registry and the gallery).
+import { randomUUID } from 'node:crypto';
+import { LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { renderFrameworkError } from '../http/oci/plugin.js';
+import { createListener, type Listener } from '../http/listener.js';
+import { createLogger } from '../http/logging.js';
+import { metricsRoute } from '../http/metrics.js';
+import { setReadAheadBudget } from '../http/send-blob.js';
+import { publicRegistryPlugin, type PublicRegistryOptions } from '../http/public/plugin.js';
+import { galleryPlugin } from '../http/web/plugin.js';
+import type { GalleryService } from '../gallery/gallery.js';
+import type { TlsSetup } from '../tls/setup.js';
+import { prettyFormatter, wantsPretty } from '../http/log-format.js';
+import { addRequestLog } from '../http/request-log.js';
+import { addHealthRoutes, type Readiness } from './health.js';
+
+/** Berth's logger, each line carrying `logBase`: made first, so that services get it when they are built. */
+export function berthLogger(config: Config, logBase: Record<string, string>): Logger {
+  return createLogger(config.log.level, logBase, wantsPretty(config.log.format) ? prettyFormatter() : undefined);
+}
+
+/**
+ * A listener with the settings every Berth listener shares: no deadline for a whole request
+ * (large uploads stream for as long as they take) but one for headers and for a connection where
+ * nothing moves, a limit of connections per address (config.http), /metrics, 503 while closing, the /v2 error format for framework
+ * errors, and one log line per request when log.requests is on.
+ */
+export function openListener(config: Config, logger: Logger, tls: TlsSetup | undefined): Listener {
+  const listener = createListener(
+    {
+      loggerInstance: logger,
+      logController: new LogController({ disableRequestLogging: true }),
+      return503OnClosing: true,
+      routerOptions: { maxParamLength: 4096, ignoreDuplicateSlashes: false },
+      frameworkErrors: renderFrameworkError,
+      genReqId: () => randomUUID(),
+    },
+    {
+      headersTimeoutMs: config.http.headersTimeoutSeconds * 1000,
+      idleTimeoutMs: config.http.idleTimeoutSeconds * 1000,
+      keepAliveTimeoutMs: config.http.keepAliveTimeoutSeconds * 1000,
+      maxConnectionsPerAddress: config.http.maxConnectionsPerAddress,
+    },
+    tls?.files,
+  );
+  metricsRoute(listener.app);
+  setReadAheadBudget(config.http.readAheadBytes);
+  if (config.log.requests) addRequestLog(listener.app);
+  return listener;
+}
+
+/** The public listener: the public registry (/v2 and /token) and the gallery, with the main listener's TLS. */
+export async function createPublicListener(
+  config: Config,
+  nodeId: string,
+  tls: TlsSetup | undefined,
+  registry: PublicRegistryOptions,
+  gallery: GalleryService,
+  ready: Readiness,
+): Promise<Listener> {
+  const listener = openListener(config, berthLogger(config, { node: nodeId, listener: 'public' }), tls);
+  const publicApp = listener.app;
+  addHealthRoutes(publicApp, ready);
+  await publicApp.register(publicRegistryPlugin, registry);
+  await publicApp.register(galleryPlugin, { gallery, host: registry.host });
+  return listener;
+}
+
+export function splitListen(listen: string): { host: string; port: number } {
+  const at = listen.lastIndexOf(':');
+  return { host: listen.slice(0, at).replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(listen.slice(at + 1)) };
+}

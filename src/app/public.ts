@@ -1,0 +1,92 @@
+// The public registry (ECR Public): its repositories, aliases and pull rate limits, the registry
+// services on public repositories, and its listener with the gallery (on public.listen).
+import type { Config } from '../config/schema.js';
+import type { Authorizer } from '../domain/authorizer.js';
+import { AliasService } from '../gallery/aliases.js';
+import { GalleryService } from '../gallery/gallery.js';
+import { PublicRepositoryService } from '../gallery/public-repositories.js';
+import { PullRateLimiter } from '../gallery/rate-limits.js';
+import type { PublicFace } from '../http/ecr-public/call.js';
+import type { Listener } from '../http/listener.js';
+import type { Authenticator } from '../iam/authenticator.js';
+import { PublicPullAuthorizer } from '../iam/public-pulls.js';
+import { loadRegistryTokenService } from '../iam/registry-tokens.js';
+import { PublicRepositoryAccess } from '../registry/public-access.js';
+import type { RegistryServices } from '../registry/services.js';
+import type { TlsSetup } from '../tls/setup.js';
+import type { Deployment } from './deployment.js';
+import type { Readiness } from './health.js';
+import { createPublicListener } from './listeners.js';
+import { type RegistryParts, registryServices } from './registry.js';
+
+export interface PublicWiring {
+  readonly services: RegistryServices;
+  readonly aliases: AliasService;
+  readonly repositories: PublicRepositoryService;
+  readonly limiter: PullRateLimiter;
+  readonly face: PublicFace;
+  /** The public listener's address (host:port): public.listen, then the port it got once listening. */
+  address: string;
+}
+
+export function wirePublic(
+  config: Config,
+  parts: RegistryParts,
+  authorizer: Authorizer,
+  tls: TlsSetup | undefined,
+): PublicWiring {
+  const { store } = parts;
+  const publicAccess = new PublicRepositoryAccess(store, new PublicPullAuthorizer(authorizer), config.registry.region);
+  const publicServices = registryServices(parts, publicAccess);
+  const aliases = new AliasService(store, config.public.reservedAliases);
+  const publicRepositories = new PublicRepositoryService(store, publicAccess, publicServices.repositories, aliases);
+  const limiter = new PullRateLimiter(store, config.public.rateLimit);
+  const publicHost = () => config.public.host || wiring.address;
+  const wiring: PublicWiring = {
+    services: publicServices,
+    aliases,
+    repositories: publicRepositories,
+    limiter,
+    face: {
+      aliases,
+      region: config.registry.region,
+      endpoint: { host: publicHost, baseUrl: () => `${tls ? 'https' : 'http'}://${publicHost()}` },
+    },
+    address: config.public.listen,
+  };
+  return wiring;
+}
+
+/** The public listener, unless public.listen is empty. */
+export async function openPublicListener(
+  config: Config,
+  nodeId: string,
+  tls: TlsSetup | undefined,
+  deployment: Deployment,
+  wiring: PublicWiring,
+  authenticator: Authenticator,
+  ready: Readiness,
+): Promise<Listener | undefined> {
+  const { store } = deployment;
+  return config.public.listen
+    ? await createPublicListener(
+        config,
+        nodeId,
+        tls,
+        {
+          services: wiring.services,
+          aliases: wiring.aliases,
+          limiter: wiring.limiter,
+          authenticator,
+          host: config.public.host,
+          tokens: await loadRegistryTokenService(
+            store.settings,
+            deployment.masterKey,
+            config.public.tokenTtlSeconds * 1000,
+          ),
+        },
+        new GalleryService(store, wiring.aliases),
+        ready,
+      )
+    : undefined;
+}
