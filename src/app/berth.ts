@@ -3,19 +3,14 @@
 import { hostname } from 'node:os';
 import type { Config } from '../config/schema.js';
 import { addAwsProtocolConstraint } from '../http/aws-protocol.js';
-import { RepositoryAccess } from '../registry/access.js';
 import { tlsSetup } from '../tls/setup.js';
-import { wireAccess } from './access.js';
 import type { Berth } from './berth-api.js';
-import { openDeployment } from './deployment.js';
 import { registerFaces } from './faces.js';
 import { addHealthRoutes, readiness } from './health.js';
 import { startJobs } from './jobs.js';
-import { wireKms } from './kms.js';
 import { berthLogger, openListener, splitListen } from './listeners.js';
-import { openPublicListener, wirePublic } from './public.js';
-import { registryParts, registryServices } from './registry.js';
-import { openStorage } from './storage.js';
+import { listenPublic, openPublicListener } from './public-listener.js';
+import { wireServices } from './services.js';
 
 export type { Berth } from './berth-api.js';
 
@@ -23,21 +18,11 @@ export async function createBerth(config: Config): Promise<Berth> {
   const nodeId = config.nodeId || `${hostname()}-${process.pid}`;
   // Before the database opens: a TLS file that is wrong stops the start with nothing to undo.
   const tls = tlsSetup(config, splitListen(config.listen).host);
-  const deployment = await openDeployment(config);
-  const { store, identities, tokens, accountId, generatedMasterKey } = deployment;
-  const driver = await openStorage(config);
   const log = berthLogger(config, { node: nodeId });
-  const auth = await wireAccess(config, deployment, log);
+  const wired = await wireServices(config, log, tls);
+  const { deployment, driver, auth, kms, services, pub } = wired;
+  const { store, identities, tokens, accountId, generatedMasterKey } = deployment;
   const { open, keyUsage } = auth;
-
-  const access = new RepositoryAccess(store, auth.authorizer, {
-    region: config.registry.region,
-    createRepositoryOnPush: config.registry.createRepositoryOnPush,
-  });
-  const kms = wireKms(config, deployment, auth.authorizer);
-  const parts = await registryParts(config, deployment, driver, kms);
-  const services = registryServices(parts, access);
-  const pub = wirePublic(config, parts, auth.authorizer, tls);
 
   const listener = openListener(config, log, tls);
   const app = listener.app;
@@ -51,7 +36,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   if (open) app.log.warn('auth.mode is open: anyone who can reach this registry may push, pull and delete');
   const ready = readiness(store, driver);
   addHealthRoutes(app, ready);
-  const actions = await registerFaces(app, config, deployment, { access, services, auth, kms, pub });
+  const actions = await registerFaces(app, config, deployment, wired);
 
   const publicListener = await openPublicListener(config, nodeId, tls, deployment, pub, auth.authenticator, ready);
   const publicApp = publicListener?.app;
@@ -85,12 +70,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     async listen() {
       const { host, port } = splitListen(config.listen);
       const url = await app.listen({ host, port });
-      if (publicApp) {
-        const bound = splitListen(config.public.listen);
-        const publicUrl = await publicApp.listen({ host: bound.host, port: bound.port });
-        // With port 0 the kernel picks: the URIs name the port it picked.
-        pub.address = `${bound.host === '0.0.0.0' || bound.host === '::' ? 'localhost' : bound.host}:${new URL(publicUrl).port}`;
-      }
+      if (publicApp) await listenPublic(config, publicApp, pub);
       return url;
     },
     publicUrl: () => `${tls ? 'https' : 'http'}://${pub.address}`,

@@ -1,5 +1,5 @@
-// The listeners Berth serves on: the settings every listener shares, and the public listener
-// (the public registry and the gallery).
+// The listeners Berth serves on, with the settings every listener shares, and the logger each
+// is made with.
 import { randomUUID } from 'node:crypto';
 import { LogController } from 'fastify';
 import type { Logger } from 'pino';
@@ -9,13 +9,9 @@ import { createListener, type Listener } from '../http/listener.js';
 import { createLogger } from '../http/logging.js';
 import { metricsRoute } from '../http/metrics.js';
 import { setReadAheadBudget } from '../http/send-blob.js';
-import { publicRegistryPlugin, type PublicRegistryOptions } from '../http/public/plugin.js';
-import { galleryPlugin } from '../http/web/plugin.js';
-import type { GalleryService } from '../gallery/gallery.js';
 import type { TlsSetup } from '../tls/setup.js';
 import { prettyFormatter, wantsPretty } from '../http/log-format.js';
 import { addRequestLog } from '../http/request-log.js';
-import { addHealthRoutes, type Readiness } from './health.js';
 
 /** Berth's logger, each line carrying `logBase`: made first, so that services get it when they are built. */
 export function berthLogger(config: Config, logBase: Record<string, string>): Logger {
@@ -49,23 +45,6 @@ export function openListener(config: Config, logger: Logger, tls: TlsSetup | und
   metricsRoute(listener.app);
   setReadAheadBudget(config.http.readAheadBytes);
   if (config.log.requests) addRequestLog(listener.app);
-  return listener;
-}
-
-/** The public listener: the public registry (/v2 and /token) and the gallery, with the main listener's TLS. */
-export async function createPublicListener(
-  config: Config,
-  nodeId: string,
-  tls: TlsSetup | undefined,
-  registry: PublicRegistryOptions,
-  gallery: GalleryService,
-  ready: Readiness,
-): Promise<Listener> {
-  const listener = openListener(config, berthLogger(config, { node: nodeId, listener: 'public' }), tls);
-  const publicApp = listener.app;
-  addHealthRoutes(publicApp, ready);
-  await publicApp.register(publicRegistryPlugin, registry);
-  await publicApp.register(galleryPlugin, { gallery, host: registry.host });
   return listener;
 }
 

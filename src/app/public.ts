@@ -1,22 +1,15 @@
-// The public registry (ECR Public): its repositories, aliases and pull rate limits, the registry
-// services on public repositories, and its listener with the gallery (on public.listen).
+// The public registry (ECR Public): its repositories, aliases and pull rate limits, and the
+// registry services on public repositories. Its listener is public-listener.ts.
 import type { Config } from '../config/schema.js';
 import type { Authorizer } from '../domain/authorizer.js';
 import { AliasService } from '../gallery/aliases.js';
-import { GalleryService } from '../gallery/gallery.js';
 import { PublicRepositoryService } from '../gallery/public-repositories.js';
 import { PullRateLimiter } from '../gallery/rate-limits.js';
 import type { PublicFace } from '../http/ecr-public/call.js';
-import type { Listener } from '../http/listener.js';
-import type { Authenticator } from '../iam/authenticator.js';
 import { PublicPullAuthorizer } from '../iam/public-pulls.js';
-import { loadRegistryTokenService } from '../iam/registry-tokens.js';
 import { PublicRepositoryAccess } from '../registry/public-access.js';
 import type { RegistryServices } from '../registry/services.js';
 import type { TlsSetup } from '../tls/setup.js';
-import type { Deployment } from './deployment.js';
-import type { Readiness } from './health.js';
-import { createPublicListener } from './listeners.js';
 import { type RegistryParts, registryServices } from './registry.js';
 
 export interface PublicWiring {
@@ -55,38 +48,4 @@ export function wirePublic(
     address: config.public.listen,
   };
   return wiring;
-}
-
-/** The public listener, unless public.listen is empty. */
-export async function openPublicListener(
-  config: Config,
-  nodeId: string,
-  tls: TlsSetup | undefined,
-  deployment: Deployment,
-  wiring: PublicWiring,
-  authenticator: Authenticator,
-  ready: Readiness,
-): Promise<Listener | undefined> {
-  const { store } = deployment;
-  return config.public.listen
-    ? await createPublicListener(
-        config,
-        nodeId,
-        tls,
-        {
-          services: wiring.services,
-          aliases: wiring.aliases,
-          limiter: wiring.limiter,
-          authenticator,
-          host: config.public.host,
-          tokens: await loadRegistryTokenService(
-            store.settings,
-            deployment.masterKey,
-            config.public.tokenTtlSeconds * 1000,
-          ),
-        },
-        new GalleryService(store, wiring.aliases),
-        ready,
-      )
-    : undefined;
 }
