@@ -60,7 +60,7 @@ export async function wireAccess(config: Config, deployment: Deployment, log: Lo
   // through the same authorizer as ECR's, where a key's policy is the resource policy of its ARN.
   // IAM resources have no resource-based policies (a role's trust policy is STS's to read).
   const iamAuthorizer = open
-    ? new OpenAuthorizer()
+    ? authorizer
     : new PolicyAuthorizer(identityPolicies, { resourcePolicies: async () => ({ policies: [], tags: {} }) }, { log });
   return { open, bootstrapKey, sessions, keyUsage, authenticator, identityPolicies, authorizer, iamAuthorizer };
 }
