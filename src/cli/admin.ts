@@ -4,7 +4,7 @@
 // Subcommands are named list, create, delete, … (the older ls and rm stay as aliases). Every
 // command but `init` refuses a place where no deployment is, rather than making a new one there.
 import { Command } from 'commander';
-import { openDeployment, type Deployment } from '../deployment.js';
+import { openDeployment, type Deployment } from '../app/deployment.js';
 import type { AccessKeyStatus } from '../domain/records/identities.js';
 import { configFromOptions, withDeploymentOptions, type DeploymentOptions } from './config-options.js';
 import { aliasesCommand } from './admin-aliases.js';

@@ -1,7 +1,7 @@
 // Failures a command reports as a one-line message and exit status 1, without a stack trace.
 import { LoginError } from '../client/authorization.js';
 import { ConfigError } from '../config/load.js';
-import { DeploymentError } from '../deployment-error.js';
+import { DeploymentError } from '../app/deployment-error.js';
 import { ManagementError } from '../domain/management-errors.js';
 import { IdentityError } from '../iam/identities.js';
 import { TlsError } from '../tls/credentials.js';

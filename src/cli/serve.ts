@@ -57,7 +57,7 @@ export function serveCommand(): Command {
       const embedded = !/^postgres(ql)?:/.test(config.metadata.url);
       const lock = embedded ? lockDataDir(config.dataDir) : undefined;
       // Loaded here so the commands that do not serve start without the HTTP stack.
-      const { createBerth } = await import('../app.js');
+      const { createBerth } = await import('../app/berth.js');
       const berth = await createBerth(config);
       const url = await berth.listen();
       if (berth.bootstrapKey) {

@@ -59,11 +59,6 @@ export class PolicyAuthorizer implements Authorizer {
     private readonly options: { log?: DecisionLog; now?: () => number } = {},
   ) {}
 
-  /** Where denials are logged (set once the server's logger exists). */
-  set log(log: DecisionLog) {
-    this.options.log = log;
-  }
-
   async authorize({
     principal,
     action,

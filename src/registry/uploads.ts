@@ -29,7 +29,7 @@ const ORPHAN_GRACE_MS = 3_600_000;
 
 export interface UploadOptions {
   maxBlobBytes: number;
-  /** Names this node's upload leases (stable across restarts where it can be: see app.ts). */
+  /** Names this node's upload leases (stable across restarts where it can be: see app/registry.ts). */
   node: string;
 }
 

@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBerth, type Berth } from '../app.js';
+import { createBerth, type Berth } from '../app/berth.js';
 import { validate } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { openDeployment, type Deployment } from '../deployment.js';
+import { openDeployment, type Deployment } from '../app/deployment.js';
 import { dropPostgresDatabaseFor, testBackend, testMetadataUrl } from './postgres.js';
 
 export const CLI = resolve(fileURLToPath(new URL('../cli/main.js', import.meta.url)));

@@ -58,7 +58,7 @@ const API_VERSION = { 'Docker-Distribution-API-Version': 'registry/2.0' };
 
 /**
  * Errors Fastify raises before routing (a malformed percent-encoding), rendered in the
- * envelope. Fastify takes this only as a server option, so app.ts wires it.
+ * envelope. Fastify takes this only as a server option, so app/listeners.ts wires it.
  */
 export function renderFrameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   reply.headers(API_VERSION);

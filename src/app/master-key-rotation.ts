@@ -2,11 +2,11 @@
 // secrets, the shared signing keys, blobs' and uploads' data key wraps, the key service's key
 // material) is opened with the old key and sealed with the new one. Resumable: a value the old
 // key cannot open but the new one can was re-sealed by an earlier, interrupted run.
-import type { MasterKey } from './keys/master-key.js';
-import { ALL_SECRETS } from './keys/secrets.js';
-import { materialContext } from './kms/key-material.js';
-import type { MetadataStore } from './metadata/store.js';
-import { blobContext, MASTER, uploadContext } from './registry/data-keys.js';
+import type { MasterKey } from '../keys/master-key.js';
+import { ALL_SECRETS } from '../keys/secrets.js';
+import { materialContext } from '../kms/key-material.js';
+import type { MetadataStore } from '../metadata/store.js';
+import { blobContext, MASTER, uploadContext } from '../registry/data-keys.js';
 
 const PAGE = 500;
 

@@ -1,8 +1,8 @@
-// Settings reach the services through app.ts: registry.createRepositoryOnPush decides whether a
+// Settings reach the services through the composition root (app/): registry.createRepositoryOnPush decides whether a
 // push may create a repository, and the answer is the OCI error envelope.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startBerth } from './testing/server.js';
+import { startBerth } from '../testing/server.js';
 
 describe('createRepositoryOnPush', () => {
   it('false: a push to a new repository is 404 NAME_UNKNOWN; to an existing one it proceeds', async () => {

@@ -3,9 +3,9 @@
 // served) must say so instead of making a new deployment there.
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Config } from './config/schema.js';
+import type { Config } from '../config/schema.js';
 import { DeploymentError } from './deployment-error.js';
-import { isPostgresUrl } from './metadata/open.js';
+import { isPostgresUrl } from '../metadata/open.js';
 
 /** Where the deployment's database is, as an operator would name it (a PostgreSQL password hidden). */
 export function databaseLocation(config: Config, defaultFile: string): string {

@@ -1,18 +1,18 @@
 // What every command that works on a deployment opens, whether or not it serves: the metadata
 // store, the master key, the identities and the default account. `berth serve` builds the
-// registry on it (app.ts); `berth admin` uses it alone, without starting the HTTP server.
+// registry on it (berth.ts); `berth admin` uses it alone, without starting the HTTP server.
 import { mkdirSync, unlinkSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { Config } from './config/schema.js';
+import type { Config } from '../config/schema.js';
 import { DeploymentError } from './deployment-error.js';
 import { databaseLocation, deploymentExists } from './deployment-presence.js';
-import { IdentityService, newAccountId } from './iam/identities.js';
-import { loadTokenService, type TokenService } from './iam/tokens.js';
-import { UserPolicyService } from './iam/user-policies.js';
-import type { PolicyOwner } from './domain/records/policies.js';
-import { MasterKey } from './keys/master-key.js';
-import { openMetadata } from './metadata/open.js';
-import type { MetadataStore } from './metadata/store.js';
+import { IdentityService, newAccountId } from '../iam/identities.js';
+import { loadTokenService, type TokenService } from '../iam/tokens.js';
+import { UserPolicyService } from '../iam/user-policies.js';
+import type { PolicyOwner } from '../domain/records/policies.js';
+import { MasterKey } from '../keys/master-key.js';
+import { openMetadata } from '../metadata/open.js';
+import type { MetadataStore } from '../metadata/store.js';
 
 export interface Deployment {
   readonly config: Config;

@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { DeploymentError } from './deployment-error.js';
-import { dropPostgresDatabaseFor, testBackend } from './testing/postgres.js';
-import { openTestDeployment, tempDir } from './testing/server.js';
+import { dropPostgresDatabaseFor, testBackend } from '../testing/postgres.js';
+import { openTestDeployment, tempDir } from '../testing/server.js';
 
 describe('openDeployment', () => {
   const dataDir = tempDir('berth-deployment-');

@@ -1,0 +1,59 @@
+// The AWS JSON 1.1 APIs on the main listener (POST / with X-Amz-Target): ECR, KMS, ECR Public
+// and its aliases, each an action table over the services.
+import type { FastifyInstance } from 'fastify';
+import type { ApiActionTable } from '../http/aws-json/call.js';
+import type { PageTokens } from '../http/aws-json/page-tokens.js';
+import { awsJsonPlugin } from '../http/aws-json/plugin.js';
+import { resourceTagActions } from '../http/aws-json/registry-api/resource-tags.js';
+import { accountActions } from '../http/ecr/actions/account.js';
+import { authActions } from '../http/ecr/actions/auth.js';
+import { imageActions } from '../http/ecr/actions/images.js';
+import { layerActions } from '../http/ecr/actions/layers.js';
+import { policyActions } from '../http/ecr/actions/policies.js';
+import { repositoryActions } from '../http/ecr/actions/repositories.js';
+import { ecrFace } from '../http/ecr/face.js';
+import { aliasActions } from '../http/ecr-public/actions/aliases.js';
+import { ecrPublicActions } from '../http/ecr-public/actions.js';
+import { aliasFace, ecrPublicFace } from '../http/ecr-public/face.js';
+import { kmsActions } from '../http/kms/actions.js';
+import { kmsFace } from '../http/kms/face.js';
+import type { Deployment } from './deployment.js';
+import type { Wiring } from './services.js';
+
+export async function registerAwsJson(
+  app: FastifyInstance,
+  deployment: Deployment,
+  wired: Pick<Wiring, 'access' | 'services' | 'auth' | 'kms' | 'pub'>,
+  pageTokens: PageTokens,
+): Promise<{ ecrActions: string[]; kmsActions: string[]; ecrPublicActions: string[] }> {
+  const { tokens, accountId, config } = deployment;
+  const { access, services, auth, kms, pub } = wired;
+  const { authenticator } = auth;
+  const hostRules = config.accounts;
+  const ecrActions: ApiActionTable = {
+    ...authActions(tokens, access, accountId, hostRules),
+    ...policyActions(services.policies),
+    ...repositoryActions(services.repositories, access, accountId, hostRules),
+    ...resourceTagActions(services.resourceTags),
+    ...accountActions(services.account),
+    ...imageActions(services),
+    ...layerActions(services),
+  };
+  const keyActions = kmsActions(kms.keyService, kms.grantService);
+  const publicActions = ecrPublicActions(pub.face, pub.services, pub.repositories, tokens);
+  await app.register(awsJsonPlugin, {
+    authenticator,
+    pageTokens,
+    faces: [
+      ecrFace(ecrActions),
+      kmsFace(keyActions),
+      ecrPublicFace(publicActions),
+      aliasFace(aliasActions(pub.aliases, accountId)),
+    ],
+  });
+  return {
+    ecrActions: Object.keys(ecrActions).sort(),
+    kmsActions: Object.keys(keyActions).sort(),
+    ecrPublicActions: Object.keys(publicActions).sort(),
+  };
+}

@@ -1,0 +1,93 @@
+// The one composition root: builds each adapter and service once and hands them to the faces and
+// the listeners. What each area builds is in its own file beside this one.
+import { hostname } from 'node:os';
+import type { Config } from '../config/schema.js';
+import { addAwsProtocolConstraint } from '../http/aws-protocol.js';
+import { tlsSetup } from '../tls/setup.js';
+import type { Berth } from './berth-api.js';
+import { registerFaces } from './faces.js';
+import { addHealthRoutes, readiness } from './health.js';
+import { startJobs } from './jobs.js';
+import { berthLogger, openListener, splitListen } from './listeners.js';
+import { listenPublic, openPublicListener } from './public-listener.js';
+import { wireServices } from './services.js';
+
+export type { Berth } from './berth-api.js';
+
+export async function createBerth(config: Config): Promise<Berth> {
+  const nodeId = config.nodeId || `${hostname()}-${process.pid}`;
+  // Before the database opens: a TLS file that is wrong stops the start with nothing to undo.
+  const tls = tlsSetup(config, splitListen(config.listen).host);
+  const log = berthLogger(config, { node: nodeId });
+  const wired = await wireServices(config, log, tls);
+  const { deployment, driver, auth, kms, services, pub } = wired;
+  const { store, identities, tokens, accountId, generatedMasterKey } = deployment;
+  const { open, keyUsage } = auth;
+
+  const listener = openListener(config, log, tls);
+  const app = listener.app;
+  if (!tls) app.log.warn('TLS is not configured: serving plain HTTP (set tls.cert and tls.key, or --tls-self-signed)');
+  addAwsProtocolConstraint(app);
+  if (generatedMasterKey)
+    app.log.warn(
+      { file: generatedMasterKey },
+      'generated a new master key: back it up — secrets and encrypted data cannot be read without it',
+    );
+  if (open) app.log.warn('auth.mode is open: anyone who can reach this registry may push, pull and delete');
+  const ready = readiness(store, driver);
+  addHealthRoutes(app, ready);
+  const actions = await registerFaces(app, config, deployment, wired);
+
+  const publicListener = await openPublicListener(config, nodeId, tls, deployment, pub, auth.authenticator, ready);
+  const publicApp = publicListener?.app;
+
+  const scheduler = await startJobs(config, store, nodeId, log, {
+    keyService: kms.keyService,
+    services,
+    limiter: pub.limiter,
+  });
+
+  return {
+    app,
+    config,
+    store,
+    driver,
+    services,
+    scheduler,
+    keys: kms.keyService,
+    identities,
+    userPolicies: deployment.userPolicies,
+    tokens,
+    accountId,
+    nodeId,
+    bootstrapKey: auth.bootstrapKey,
+    generatedMasterKey,
+    tls,
+    ...actions,
+    publicApp,
+    publicServices: pub.services,
+    aliases: pub.aliases,
+    async listen() {
+      const { host, port } = splitListen(config.listen);
+      const url = await app.listen({ host, port });
+      if (publicApp) await listenPublic(config, publicApp, pub);
+      return url;
+    },
+    publicUrl: () => `${tls ? 'https' : 'http'}://${pub.address}`,
+    reloadTls: () => {
+      publicListener?.reloadTls();
+      return listener.reloadTls();
+    },
+    closeAllConnections: () => {
+      listener.closeAllConnections();
+      publicListener?.closeAllConnections();
+    },
+    async close() {
+      await scheduler.stop();
+      await app.close();
+      if (publicApp) await publicApp.close();
+      await keyUsage.close().catch((err) => app.log.error({ err }, 'recording access key uses failed'));
+      await deployment.close();
+    },
+  };
+}

@@ -1,0 +1,68 @@
+// The faces on the main listener: the registry protocol (/v2), the AWS JSON APIs (aws-json.ts),
+// the layer download URLs, and the IAM and STS query APIs.
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/schema.js';
+import { Actions } from '../domain/actions.js';
+import { ANONYMOUS } from '../domain/principal.js';
+import { PageTokens } from '../http/aws-json/page-tokens.js';
+import { privateRegistry } from '../domain/registry.js';
+import { layerDownloadPlugin } from '../http/ecr/layer-download.js';
+import { requestFacts } from '../http/facts.js';
+import { accountForHost } from '../http/hosts.js';
+import { awsQueryPlugin } from '../http/iam/plugin.js';
+import { ociPlugin } from '../http/oci/plugin.js';
+import { addRegistryHostHint } from '../http/registry-host-hint.js';
+import { noted } from '../http/request-log.js';
+import { loadSharedSecret } from '../keys/shared-secret.js';
+import { SECRETS } from '../keys/secrets.js';
+import { SignedTokenCodec } from '../keys/signed-token.js';
+import { registerAwsJson } from './aws-json.js';
+import type { Deployment } from './deployment.js';
+import { iamQueryServices } from './iam.js';
+import type { Wiring } from './services.js';
+
+/** The actions each face answers (for the model conformance tests). */
+export interface FaceActions {
+  readonly ecrActions: readonly string[];
+  readonly kmsActions: readonly string[];
+  readonly ecrPublicActions: readonly string[];
+  readonly queryActions: readonly string[];
+}
+
+export async function registerFaces(
+  app: FastifyInstance,
+  config: Config,
+  deployment: Deployment,
+  wired: Pick<Wiring, 'access' | 'services' | 'auth' | 'kms' | 'pub'>,
+): Promise<FaceActions> {
+  const { store, identities, accountId } = deployment;
+  const { access, services, auth } = wired;
+  const { open, authenticator } = auth;
+  const pageTokens = new PageTokens(
+    new SignedTokenCodec(await loadSharedSecret(store.settings, deployment.masterKey, SECRETS.pageTokens)),
+  );
+  const hostRules = config.accounts;
+  addRegistryHostHint(app, accountId, hostRules);
+  await app.register(ociPlugin, {
+    services,
+    requireLogin: !open,
+    context: async (request) => ({
+      principal: noted(request.headers, open ? ANONYMOUS : await authenticator.basic(request.headers.authorization)),
+      registry: privateRegistry(accountForHost(request.host, hostRules) ?? accountId),
+      facts: requestFacts(request),
+    }),
+    authorizeManifestPut: (ctx, name) => access.authorize(ctx, name, Actions.PutImage),
+  });
+  const awsJsonActions = await registerAwsJson(app, deployment, wired, pageTokens);
+  await app.register(layerDownloadPlugin, { layerUrls: services.layerUrls });
+  const queryServices = iamQueryServices(store, identities, auth.sessions, auth.iamAuthorizer, {
+    identityPolicies: auth.identityPolicies,
+  });
+  await app.register(awsQueryPlugin, { authenticator, services: queryServices, pageTokens });
+  return {
+    ...awsJsonActions,
+    queryActions: Object.values(queryServices)
+      .flatMap((service) => Object.keys(service.actions).map((name) => `${service.signingName}:${name}`))
+      .sort(),
+  };
+}
