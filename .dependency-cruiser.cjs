@@ -5,8 +5,9 @@
 /** The tiers, low to high: each part (a folder under src/) and the parts it may import. */
 const DOMAIN = ['domain'];
 const RUNTIME = ['runtime'];
-const CONFIG = ['config'];
-const PORTS = ['storage', 'metadata', 'keys', 'tls'];
+// What the operator gives: the settings, and the TLS certificates they name.
+const CONFIG = ['config', 'tls'];
+const PORTS = ['storage', 'metadata', 'keys'];
 const POLICY = ['policy'];
 const IAM = ['iam'];
 const SERVICES = ['registry', 'kms', 'public', 'jobs'];
@@ -19,7 +20,7 @@ const CLI = ['cli'];
 const tiers = [
   { tier: 'domain', parts: DOMAIN, may: [] },
   { tier: 'runtime', parts: RUNTIME, may: [...DOMAIN] },
-  { tier: 'config', parts: CONFIG, may: [...DOMAIN] },
+  { tier: 'config', parts: CONFIG, may: [...DOMAIN], sideways: { tls: ['config'] } },
   { tier: 'ports and adapters', parts: PORTS, may: [...DOMAIN, ...RUNTIME, ...CONFIG] },
   { tier: 'access: the policy engine', parts: POLICY, may: [...DOMAIN] },
   { tier: 'access: identities', parts: IAM, may: [...DOMAIN, ...RUNTIME, ...CONFIG, ...PORTS, ...POLICY] },

@@ -3,6 +3,9 @@
 // material) is opened with the old key and sealed with the new one. Resumable: a value the old
 // key cannot open but the new one can was re-sealed by an earlier, interrupted run.
 import type { MasterKey } from '../keys/master-key.js';
+
+/** The master key type, for the command that rotates it (the CLI reaches keys/ through the composition root). */
+export { MasterKey } from '../keys/master-key.js';
 import { ALL_SECRETS } from '../keys/secrets.js';
 import { materialContext } from '../kms/key-material.js';
 import type { MetadataStore } from '../metadata/store.js';

@@ -3,8 +3,7 @@
 import { Command } from 'commander';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dataPath, type Deployment } from '../app/deployment.js';
-import { MasterKey } from '../keys/master-key.js';
-import { ROTATION_PHASES, rotateMasterKey, type RotationCount } from '../app/master-key-rotation.js';
+import { MasterKey, ROTATION_PHASES, rotateMasterKey, type RotationCount } from '../app/master-key-rotation.js';
 import { withDeployment } from './admin.js';
 import { CommandError } from './errors.js';
 import { progress } from './progress.js';
