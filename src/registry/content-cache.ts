@@ -34,6 +34,14 @@ export class ContentCache {
     }
   }
 
+  /** Drops an entry (its manifest was deleted: it is unlikely to be read again). */
+  delete(digest: string): void {
+    const value = this.entries.get(digest);
+    if (!value) return;
+    this.entries.delete(digest);
+    this.bytes -= value.buffer.byteLength;
+  }
+
   /** Bytes of memory the entries keep (their backing stores). */
   get heldBytes(): number {
     return this.bytes;

@@ -226,7 +226,7 @@ export class ImageService {
         deleted.push({ imageDigest: digest, imageTag: id.imageTag });
         const [left] = await this.store.images.get(repository.id, [digest]);
         if (left && left.tags.length === 0 && (await this.store.images.parents(repository.id, digest)).length === 0) {
-          await this.store.manifests.delete(repository.id, digest);
+          if (await this.store.manifests.delete(repository.id, digest)) this.manifests.forgetDeleted(digest);
         }
         continue;
       }
@@ -244,6 +244,7 @@ export class ImageService {
         failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' });
         continue;
       }
+      this.manifests.forgetDeleted(digest);
       deleted.push(
         ...(image.tags.length === 0
           ? [{ imageDigest: digest }]

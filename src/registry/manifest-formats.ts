@@ -122,6 +122,15 @@ export class ManifestFormats {
     this.cache.set(contentDigest, bytes);
   }
 
+  /**
+   * Lets go of a deleted manifest's cached bytes. The cache is by digest across repositories, so
+   * another repository with the same manifest reads it from storage once more; without this, the
+   * bytes of deleted manifests filled the cache up to its bound.
+   */
+  forget(digest: string): void {
+    this.cache.delete(digest);
+  }
+
   /** A conversion of one of the repository's manifests, by the converted digest. */
   async byDigest(repository: Repository, digest: string): Promise<Served | undefined> {
     const conversion = await this.store.conversions.byDigest(repository.id, digest);

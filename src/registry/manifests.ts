@@ -169,6 +169,12 @@ export class ManifestService {
         : await this.store.manifests.delete(repository.id, ref.digest.value);
     if (!deleted)
       throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} not found in ${name}`, { reference });
+    if (ref.kind === 'digest') this.formats.forget(ref.digest.value);
+  }
+
+  /** Lets go of the cached bytes of a manifest deleted by another path (ECR's BatchDeleteImage). */
+  forgetDeleted(digest: string): void {
+    this.formats.forget(digest);
   }
 
   /**
