@@ -2,7 +2,7 @@
 // backends. Adapters (sqlite.ts, postgres.ts) only open the connection and name the dialect.
 import { Migrator, sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { Database, ManifestsTable, UploadsTable } from './schema.js';
-import { migrationProvider } from './migrations.js';
+import { migrationProvider } from './migrations/index.js';
 import { Conversions } from './kysely-conversions.js';
 import { precompile, type Precompiled } from './precompiled.js';
 import { Identities } from './kysely-identities.js';
