@@ -9,7 +9,7 @@ import {
   postgresDatabaseFor,
   requirePostgres,
 } from '../testing/postgres.js';
-import { migrationProvider } from './migrations.js';
+import { migrationProvider } from './migrations/index.js';
 import { openPostgresStore } from './postgres.js';
 import { runMetadataSuite } from './store-suite.js';
 

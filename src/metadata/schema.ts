@@ -1,4 +1,4 @@
-// Table types for the query builder; the same tables on every backend (migrations.ts makes them).
+// Table types for the query builder; the same tables on every backend (migrations/ makes them).
 import type { Generated } from 'kysely';
 
 export interface RepositoriesTable {

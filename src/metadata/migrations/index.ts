@@ -1,0 +1,40 @@
+// Versioned schema migrations, run at start by Kysely's Migrator (which takes a lock, so
+// several nodes starting at once run each migration exactly once). Portable types only.
+// One file per migration; the keys are the names Kysely records in kysely_migration, and it
+// runs them in the order of those names: never rename one, add the next at the end.
+import type { Migration, MigrationProvider } from 'kysely';
+import { registryCore } from './0001-registry-core.js';
+import { jobs } from './0002-jobs.js';
+import { uploadVerifiedDigest } from './0003-upload-verified-digest.js';
+import { identitiesAndEcr } from './0004-identities-and-ecr.js';
+import { manifestFormats } from './0005-manifest-formats.js';
+import { policies } from './0006-policies.js';
+import { publicRegistry } from './0007-public-registry.js';
+import { rolesAndOidcProviders } from './0008-roles-and-oidc-providers.js';
+import { encryptionAtRest } from './0009-encryption-at-rest.js';
+import { kmsGrants } from './0010-kms-grants.js';
+import { uploadLeases } from './0011-upload-leases.js';
+import { accessKeyLastUsed } from './0012-access-key-last-used.js';
+import { ecrLayerParts } from './0013-ecr-layer-parts.js';
+
+const migrations: Record<string, Migration> = {
+  '0001_registry_core': registryCore,
+  '0002_jobs': jobs,
+  '0003_upload_verified_digest': uploadVerifiedDigest,
+  '0004_identities_and_ecr': identitiesAndEcr,
+  '0005_manifest_formats': manifestFormats,
+  '0006_policies': policies,
+  '0007_public_registry': publicRegistry,
+  '0008_roles_and_oidc_providers': rolesAndOidcProviders,
+  '0009_encryption_at_rest': encryptionAtRest,
+  '0010_kms_grants': kmsGrants,
+  '0011_upload_leases': uploadLeases,
+  '0012_access_key_last_used': accessKeyLastUsed,
+  '0013_ecr_layer_parts': ecrLayerParts,
+};
+
+export const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return migrations;
+  },
+};
