@@ -10,7 +10,7 @@ import { KeyUsageRecorder } from '../iam/key-usage.js';
 import { PolicyAuthorizer } from '../iam/policy-authorizer.js';
 import { StoreIdentityPolicySource, StoreResourcePolicySource } from '../iam/policy-sources.js';
 import { loadSessionService, type SessionService } from '../iam/sessions.js';
-import { parseKeyArn } from '../kms/key-service.js';
+import { parseKeyArn } from '../kms/key-directory.js';
 import { parseRepositoryArn } from '../domain/registry.js';
 import type { Deployment } from './deployment.js';
 

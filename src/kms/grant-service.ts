@@ -1,8 +1,7 @@
-// KMS grants: CreateGrant, ListGrants, ListRetirableGrants, RetireGrant and RevokeGrant; the
-// grant ECR keeps on a KMS repository's key; and the lookup the key service makes when a caller's
-// policies do not allow a use of a key, whether a grant on the key does (grantCovering). The
-// rules themselves are in grant-rules.ts.
-import { KmsActions, type Action } from '../domain/actions.js';
+// KMS grants: CreateGrant, ListGrants, ListRetirableGrants, RetireGrant and RevokeGrant, and the
+// grant ECR keeps on a KMS repository's key. The rules themselves are in grant-rules.ts; whether a
+// grant allows a caller's use of a key is asked when authorizing (key-authorization.ts).
+import { KmsActions } from '../domain/actions.js';
 import { KmsError } from '../domain/kms-errors.js';
 import type { Principal } from '../domain/principal.js';
 import { PrincipalDirectory } from '../iam/principal-directory.js';
@@ -10,11 +9,8 @@ import type { RepositoryKeyGrants } from '../domain/key-wrapping.js';
 import type { KmsGrant, KmsGrantConstraints, KmsKey } from '../domain/records/kms.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { Repository } from '../domain/records/repositories.js';
-import type { GrantMatch } from '../domain/authorizer.js';
-import type { KmsRequest } from './condition-keys.js';
 import {
   CONSTRAINT_LIMITS,
-  coveringGrant,
   granteesOf,
   grantIdOfToken,
   isGrantId,
@@ -24,29 +20,8 @@ import {
   SYMMETRIC_GRANT_OPERATIONS,
   type GrantScope,
 } from './grant-rules.js';
-import type { KeyService, KmsContext } from './key-service.js';
+import type { KeyAccess, KmsContext } from './key-authorization.js';
 import { invalidState } from './key-states.js';
-
-/** Whether a grant on `key` lets this caller do `action` (undefined when none does). */
-export async function grantCovering(
-  store: Pick<MetadataStore, 'kms'>,
-  principal: Principal,
-  action: Action,
-  key: KmsKey,
-  request: KmsRequest,
-  proposed?: GrantScope,
-): Promise<GrantMatch | undefined> {
-  const operation = action.slice('kms:'.length);
-  // A grant's RetireGrant lets its grantee retire that grant only (GrantService.retire), not others on the key.
-  if (!SYMMETRIC_GRANT_OPERATIONS.has(operation) || operation === 'RetireGrant') return undefined;
-  const { direct, account } = granteesOf(principal);
-  const grants = await store.kms.grantsFor(key.id, account === undefined ? direct : [...direct, account]);
-  return coveringGrant(grants, principal, {
-    operation,
-    ...(request.encryptionContext && { encryptionContext: request.encryptionContext }),
-    ...(proposed && { proposed }),
-  });
-}
 
 /** IAM principals (account, user, role, role session, federated user) and service principals. */
 const GRANTEE =
@@ -85,7 +60,7 @@ export class GrantService implements RepositoryKeyGrants {
 
   constructor(
     private readonly store: Pick<MetadataStore, 'kms' | 'identities' | 'roles' | 'oidcProviders'>,
-    private readonly keys: KeyService,
+    private readonly keys: KeyAccess,
     region: string,
   ) {
     this.principals = new PrincipalDirectory(store);

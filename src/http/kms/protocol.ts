@@ -2,7 +2,7 @@
 // (ValidationException naming the field), base64 blobs, dates in seconds, the caller, and pages.
 import { z } from 'zod';
 import { KmsError } from '../../domain/kms-errors.js';
-import type { KmsContext } from '../../kms/key-service.js';
+import type { KmsContext } from '../../kms/key-authorization.js';
 import { validate } from '../aws-json/validation.js';
 import type { ApiCall } from '../aws-json/call.js';
 
