@@ -46,7 +46,7 @@ export async function startJobs(
       intervalMs: JANITOR_INTERVAL_MS,
       leaseMs: JANITOR_INTERVAL_MS,
       async run() {
-        const removed = await services.uploads.expire(Date.now() - config.registry.uploadExpiryHours * 3_600_000);
+        const removed = await services.uploadExpiry.expire(Date.now() - config.registry.uploadExpiryHours * 3_600_000);
         if (removed > 0) log.info({ removed }, 'expired abandoned uploads');
       },
     },

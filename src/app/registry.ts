@@ -13,15 +13,20 @@ import { BlobForms } from '../registry/blob-forms.js';
 import { BlobService } from '../registry/blobs.js';
 import { ContentCache } from '../registry/content-cache.js';
 import { ImageService } from '../registry/images.js';
+import { LayerPartService } from '../registry/layer-parts.js';
 import { LayerUrlService } from '../registry/layer-urls.js';
 import { ListingService } from '../registry/listings.js';
 import { ManifestFormats } from '../registry/manifest-formats.js';
 import { ManifestService } from '../registry/manifests.js';
+import { BlobMounts } from '../registry/mounts.js';
 import { PolicyService } from '../registry/policies.js';
 import { RepositoryService } from '../registry/repositories.js';
 import { ResourceTagService } from '../registry/resource-tags.js';
 import type { RegistryServices } from '../registry/services.js';
+import { UploadCompletion } from '../registry/upload-completion.js';
+import { UploadExpiry } from '../registry/upload-expiry.js';
 import { leaseHolderPrefix } from '../registry/upload-lock.js';
+import { UploadSessions } from '../registry/upload-sessions.js';
 import { UploadService } from '../registry/uploads.js';
 import { BlobStore } from '../storage/blob-store.js';
 import type { StorageDriver } from '../storage/driver.js';
@@ -81,15 +86,22 @@ export function registryServices(parts: RegistryParts, access: RepositoryAccess)
   const { config, store, blobStore, dataKeys, blobForms, formats, keyService, grantService, layerUrlKey } = parts;
   const blobs = new BlobService(store, blobStore, access, dataKeys);
   const manifests = new ManifestService(store, access, formats, { maxManifestBytes: config.registry.maxManifestBytes });
-  const uploads = new UploadService(store, blobStore, access, dataKeys, blobForms, parts.uploadOptions);
+  // The upload services share one set of sessions: the same leases and running hashes.
+  const sessions = new UploadSessions(store, blobStore, dataKeys, blobForms, parts.uploadOptions);
+  const completion = new UploadCompletion(store, blobStore, dataKeys, blobForms, sessions);
+  const mounts = new BlobMounts(store, access, blobForms);
+  const uploads = new UploadService(store, blobStore, access, blobForms, sessions, completion, mounts);
+  const uploadExpiry = new UploadExpiry(store, blobStore, sessions);
   return {
     blobs,
     uploads,
+    layerParts: new LayerPartService(store, blobStore, access, uploads, sessions, completion),
+    uploadExpiry,
     manifests,
     listings: new ListingService(store, access),
     images: new ImageService(store, access, manifests),
     layerUrls: new LayerUrlService(store, blobs, access, layerUrlKey),
-    repositories: new RepositoryService(store, access, keyService, grantService, uploads),
+    repositories: new RepositoryService(store, access, keyService, grantService, uploadExpiry),
     resourceTags: new ResourceTagService(store, access),
     account: new AccountService(store, access),
     policies: new PolicyService(store, access),

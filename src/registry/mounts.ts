@@ -15,7 +15,7 @@ const MOUNT_CANDIDATES = 50;
 
 export class BlobMounts {
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'blobs' | 'accountSettings' | 'repositories'>,
     private readonly access: RepositoryAccess,
     private readonly forms: BlobForms,
   ) {}

@@ -26,7 +26,7 @@ export interface RepositoryPage {
   last?: string;
 }
 
-/** What deleting a repository asks of its uploads: their bytes go with it (uploads.ts). */
+/** What deleting a repository asks of its uploads: their bytes go with it (upload-expiry.ts). */
 export interface RepositoryUploads {
   removingUploads(repositoryId: string, remove: () => Promise<boolean>): Promise<boolean>;
 }

@@ -2,17 +2,23 @@
 import type { AccountService } from './account.js';
 import type { BlobService } from './blobs.js';
 import type { ImageService } from './images.js';
+import type { LayerPartService } from './layer-parts.js';
 import type { LayerUrlService } from './layer-urls.js';
 import type { ListingService } from './listings.js';
 import type { ManifestService } from './manifests.js';
 import type { PolicyService } from './policies.js';
 import type { RepositoryService } from './repositories.js';
 import type { ResourceTagService } from './resource-tags.js';
+import type { UploadExpiry } from './upload-expiry.js';
 import type { UploadService } from './uploads.js';
 
 export interface RegistryServices {
   blobs: BlobService;
   uploads: UploadService;
+  /** ECR's layer parts (UploadLayerPart, CompleteLayerUpload) over the same uploads. */
+  layerParts: LayerPartService;
+  /** Removes abandoned uploads, and a deleted repository's. */
+  uploadExpiry: UploadExpiry;
   manifests: ManifestService;
   listings: ListingService;
   images: ImageService;

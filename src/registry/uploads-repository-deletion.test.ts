@@ -70,14 +70,18 @@ it('the expire-uploads sweep removes upload bytes left without a session, once n
     // A node died between the repository's deletion (its sessions cascading away) and its uploads' bytes.
     assert.equal(await store.uploads.delete(orphan), true);
     const day = Date.now() - 24 * 3_600_000;
-    assert.equal(await services.uploads.expire(day), 0, 'bytes written just now may still be a session being made');
+    assert.equal(
+      await services.uploadExpiry.expire(day),
+      0,
+      'bytes written just now may still be a session being made',
+    );
     assert.deepEqual(await storedUploads(server), [kept, orphan].sort());
 
     const dir = join(server.dataDir, 'storage', 'uploads');
     const old = new Date(Date.now() - 2 * 3_600_000);
     for (const id of [kept, orphan])
       for (const file of readdirSync(join(dir, id))) utimesSync(join(dir, id, file), old, old);
-    assert.equal(await services.uploads.expire(day), 1);
+    assert.equal(await services.uploadExpiry.expire(day), 1);
     assert.deepEqual(await storedUploads(server), [kept], 'the orphan is gone; the session that is only idle stays');
   } finally {
     await server.close();

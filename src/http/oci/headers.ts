@@ -1,7 +1,7 @@
 // Parsing of the protocol's request headers (Content-Range, Content-Length; Range is in
 // http/byte-range.ts) and building of its response headers (Link, Location).
 import { RegistryError } from '../../domain/errors.js';
-import type { ChunkRange } from '../../registry/uploads.js';
+import type { ChunkRange } from '../../registry/upload-streams.js';
 
 /**
  * `Content-Range: <start>-<end>` of a chunk (a "bytes " or "bytes=" prefix and a "/<total>" or

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RegistryError } from '../../domain/errors.js';
 import type { RequestContext } from '../../domain/request-context.js';
 import type { RegistryServices } from '../../registry/services.js';
-import type { Chunk } from '../../registry/uploads.js';
+import type { Chunk } from '../../registry/upload-streams.js';
 import { contentLength, parseChunkRange } from './headers.js';
 
 export interface Exchange {

@@ -1,6 +1,7 @@
 // /v2/<name>/blobs/uploads/[<id>]: start (or mount, or monolithic), PATCH, PUT, GET status, DELETE.
 import { RegistryError } from '../../domain/errors.js';
-import { progressRange, type UploadStatus } from '../../registry/uploads.js';
+import { progressRange } from '../../registry/upload-streams.js';
+import type { UploadStatus } from '../../registry/uploads.js';
 import type { FastifyReply } from 'fastify';
 import { queryValue, requestChunk, type Handler } from './request.js';
 

@@ -7,7 +7,7 @@ import { tryParseDigest } from '../../../domain/digest.js';
 import { isRegistryError } from '../../../domain/errors.js';
 import type { RequestContext } from '../../../domain/request-context.js';
 import type { RegistryServices } from '../../../registry/services.js';
-import { MIN_LAYER_PART } from '../../../registry/uploads.js';
+import { MIN_LAYER_PART } from '../../../registry/layer-parts.js';
 import type { ApiActionTable, ApiCall } from '../call.js';
 import { base64Blob } from '../shapes.js';
 import { validationMessage, violation } from '../validation.js';
@@ -125,7 +125,7 @@ export function layerActions(services: RegistryServices, scope: LayerScope): Api
         );
       }
       try {
-        const status = await services.uploads.appendLayerPart(ctx, request.repositoryName, request.uploadId, {
+        const status = await services.layerParts.appendLayerPart(ctx, request.repositoryName, request.uploadId, {
           body: once(bytes),
           range: { start: request.partFirstByte, end: request.partLastByte },
         });
@@ -158,7 +158,7 @@ export function layerActions(services: RegistryServices, scope: LayerScope): Api
           ]),
         );
       const digest = digestParameter('layerDigests.1.member', request.layerDigests[0]!);
-      const result = await services.uploads
+      const result = await services.layerParts
         .completeLayer(ctx, request.repositoryName, request.uploadId, digest)
         .catch((err: unknown) => {
           throw isRegistryError(err) && err.code === 'DIGEST_INVALID'
