@@ -8,8 +8,9 @@ import type { Berth } from './berth-api.js';
 import { registerFaces } from './faces.js';
 import { addHealthRoutes, readiness } from './health.js';
 import { startJobs } from './jobs.js';
+import { lifecycle } from './berth-lifecycle.js';
 import { berthLogger, openListener, splitListen } from './listeners.js';
-import { listenPublic, openPublicListener } from './public-listener.js';
+import { openPublicListener } from './public-listener.js';
 import { wireServices } from './services.js';
 
 export type { Berth } from './berth-api.js';
@@ -67,27 +68,6 @@ export async function createBerth(config: Config): Promise<Berth> {
     publicApp,
     publicServices: pub.services,
     aliases: pub.aliases,
-    async listen() {
-      const { host, port } = splitListen(config.listen);
-      const url = await app.listen({ host, port });
-      if (publicApp) await listenPublic(config, publicApp, pub);
-      return url;
-    },
-    publicUrl: () => `${tls ? 'https' : 'http'}://${pub.address}`,
-    reloadTls: () => {
-      publicListener?.reloadTls();
-      return listener.reloadTls();
-    },
-    closeAllConnections: () => {
-      listener.closeAllConnections();
-      publicListener?.closeAllConnections();
-    },
-    async close() {
-      await scheduler.stop();
-      await app.close();
-      if (publicApp) await publicApp.close();
-      await keyUsage.close().catch((err) => app.log.error({ err }, 'recording access key uses failed'));
-      await deployment.close();
-    },
+    ...lifecycle({ config, tls, listener, publicListener, pub, scheduler, keyUsage, deployment }),
   };
 }

@@ -52,3 +52,11 @@ export async function deploymentExists(config: Config, defaultFile: string): Pro
     await client.end().catch(() => {});
   }
 }
+
+/** Fails, naming the place and what to do, when no deployment's database is there. */
+export async function requireDeployment(config: Config, defaultFile: string): Promise<void> {
+  if (await deploymentExists(config, defaultFile)) return;
+  throw new DeploymentError(
+    `no Berth database at ${databaseLocation(config, defaultFile)}: give the deployment's --config or --data-dir (or BERTH_METADATA_URL), or create a new deployment there with \`berth admin init\``,
+  );
+}

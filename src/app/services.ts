@@ -11,7 +11,8 @@ import { type AccessWiring, wireAccess } from './access.js';
 import { type Deployment, openDeployment } from './deployment.js';
 import { type KmsWiring, wireKms } from './kms.js';
 import { type PublicWiring, wirePublic } from './public.js';
-import { registryParts, registryServices } from './registry.js';
+import { registryParts } from './registry-parts.js';
+import { registryServices } from './registry.js';
 import { openStorage } from './storage.js';
 
 export interface Wiring {

@@ -3,6 +3,7 @@
 // deactivated or deleted elsewhere stops working within KEY_CACHE_MS on every node).
 import { randomBytes, randomInt } from 'node:crypto';
 import type { MasterKey } from '../keys/master-key.js';
+import { accessKeyContext } from './access-key-secrets.js';
 import type { AccessKey, AccessKeyStatus, Account, User } from '../domain/records/identities.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { AuthenticatedPrincipal } from '../domain/principal.js';
@@ -223,7 +224,7 @@ export class IdentityService {
     const key: AccessKey = {
       id: accessKeyId,
       userId,
-      secretCiphertext: this.masterKey.encrypt(secretAccessKey, `access-key:${accessKeyId}`),
+      secretCiphertext: this.masterKey.encrypt(secretAccessKey, accessKeyContext(accessKeyId)),
       status: 'Active',
       createdAt: Date.now(),
       lastUsedAt: null,
@@ -277,7 +278,7 @@ export class IdentityService {
               userName: found.user.name,
               accessKeyId,
             },
-      secret: this.masterKey.decrypt(found.key.secretCiphertext, `access-key:${accessKeyId}`),
+      secret: this.masterKey.decrypt(found.key.secretCiphertext, accessKeyContext(accessKeyId)),
       active: found.key.status === 'Active',
     };
     if (this.cache.size > 10_000) this.cache.clear();

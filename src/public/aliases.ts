@@ -14,7 +14,7 @@ export class AliasService {
   private readonly resolved = new Map<string, { at: number; accountId: string | undefined }>();
 
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'publicRegistry'>,
     private readonly reservedVendors: readonly string[],
   ) {}
 

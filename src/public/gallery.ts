@@ -61,7 +61,7 @@ function accountOf(entry: PublicRepositoryEntry): string {
 
 export class GalleryService {
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'publicRegistry' | 'repositories' | 'images'>,
     private readonly aliases: AliasService,
   ) {}
 

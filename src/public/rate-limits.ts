@@ -20,7 +20,7 @@ export interface RateLimits {
 
 export class PullRateLimiter {
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'rateWindows'>,
     private readonly limits: RateLimits,
   ) {}
 

@@ -77,7 +77,7 @@ function merged(current: RepositoryCatalog, input: CatalogDataInput): Repository
 
 /** One page of a repository's tags in byte order, each with its image and size. */
 export async function tagDetailsOf(
-  store: MetadataStore,
+  store: Pick<MetadataStore, 'tags' | 'images'>,
   repositoryId: string,
   page: { last?: string; limit: number },
 ): Promise<{ items: TagDetail[]; last?: string }> {
@@ -104,7 +104,7 @@ const TAGGED_PAGE = 500;
  * `latest` when there is one, else the most recently pushed (undefined without tags).
  */
 export async function recentTagsOf(
-  store: MetadataStore,
+  store: Pick<MetadataStore, 'images'>,
   repositoryId: string,
   limit: number,
 ): Promise<{ items: TagDetail[]; total: number; pullTag?: string }> {
@@ -128,7 +128,7 @@ export async function recentTagsOf(
 
 export class PublicRepositoryService {
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<MetadataStore, 'publicRegistry' | 'tags' | 'images'>,
     private readonly access: RepositoryGate<Repository>,
     private readonly repositories: RepositoryCreator<Repository>,
     private readonly aliases: AliasService,

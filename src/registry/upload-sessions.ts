@@ -24,7 +24,7 @@ export function isUploadId(id: string): boolean {
 
 export interface UploadOptions {
   maxBlobBytes: number;
-  /** Names this node's upload leases (stable across restarts where it can be: see app/registry.ts). */
+  /** Names this node's upload leases (stable across restarts where it can be: see app/registry-parts.ts). */
   node: string;
 }
 

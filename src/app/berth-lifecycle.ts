@@ -1,0 +1,55 @@
+// A running Berth's lifecycle: listening on its addresses, reloading TLS, cutting connections,
+// and closing in order (jobs, listeners, the key usage recorder, the deployment).
+import type { Config } from '../config/schema.js';
+import type { Listener } from '../http/listener.js';
+import type { KeyUsageRecorder } from '../iam/key-usage.js';
+import type { JobScheduler } from '../jobs/scheduler.js';
+import type { TlsSetup } from '../tls/setup.js';
+import type { Berth } from './berth-api.js';
+import type { Deployment } from './deployment.js';
+import { splitListen } from './listeners.js';
+import type { PublicWiring } from './public.js';
+import { listenPublic } from './public-listener.js';
+
+export interface Running {
+  readonly config: Config;
+  readonly tls: TlsSetup | undefined;
+  readonly listener: Listener;
+  readonly publicListener: Listener | undefined;
+  readonly pub: PublicWiring;
+  readonly scheduler: JobScheduler;
+  readonly keyUsage: KeyUsageRecorder;
+  readonly deployment: Deployment;
+}
+
+export function lifecycle(
+  running: Running,
+): Pick<Berth, 'listen' | 'publicUrl' | 'reloadTls' | 'closeAllConnections' | 'close'> {
+  const { config, tls, listener, publicListener, pub, scheduler, keyUsage, deployment } = running;
+  const app = listener.app;
+  const publicApp = publicListener?.app;
+  return {
+    async listen() {
+      const { host, port } = splitListen(config.listen);
+      const url = await app.listen({ host, port });
+      if (publicApp) await listenPublic(config, publicApp, pub);
+      return url;
+    },
+    publicUrl: () => `${tls ? 'https' : 'http'}://${pub.address}`,
+    reloadTls: () => {
+      publicListener?.reloadTls();
+      return listener.reloadTls();
+    },
+    closeAllConnections: () => {
+      listener.closeAllConnections();
+      publicListener?.closeAllConnections();
+    },
+    async close() {
+      await scheduler.stop();
+      await app.close();
+      if (publicApp) await publicApp.close();
+      await keyUsage.close().catch((err) => app.log.error({ err }, 'recording access key uses failed'));
+      await deployment.close();
+    },
+  };
+}
