@@ -7,6 +7,7 @@ import { ImageService } from '../registry/images.js';
 import { LayerPartService } from '../registry/layer-parts.js';
 import { LayerUrlService } from '../registry/layer-urls.js';
 import { ListingService } from '../registry/listings.js';
+import { ImageRemoval } from '../registry/image-removal.js';
 import { ManifestService } from '../registry/manifests.js';
 import { BlobMounts } from '../registry/mounts.js';
 import { PolicyService } from '../registry/policies.js';
@@ -29,7 +30,10 @@ export type { RegistryParts } from './registry-parts.js';
 export function registryServices(parts: RegistryParts, access: RepositoryAccess): RegistryServices {
   const { config, store, blobStore, dataKeys, blobForms, formats, keyService, grantService, layerUrlKey } = parts;
   const blobs = new BlobService(store, blobStore, access, dataKeys);
-  const manifests = new ManifestService(store, access, formats, { maxManifestBytes: config.registry.maxManifestBytes });
+  const removal = new ImageRemoval(store, formats);
+  const manifests = new ManifestService(store, access, formats, removal, {
+    maxManifestBytes: config.registry.maxManifestBytes,
+  });
   // The upload services share one set of sessions: the same leases and running hashes.
   const sessions = new UploadSessions(store, blobStore, dataKeys, blobForms, parts.uploadOptions);
   const completion = new UploadCompletion(store, blobStore, dataKeys, blobForms, sessions);
@@ -43,7 +47,7 @@ export function registryServices(parts: RegistryParts, access: RepositoryAccess)
     uploadExpiry,
     manifests,
     listings: new ListingService(store, access),
-    images: new ImageService(store, access, manifests),
+    images: new ImageService(store, access, manifests, removal),
     layerUrls: new LayerUrlService(store, blobs, access, layerUrlKey),
     repositories: new RepositoryService(store, access, keyService, grantService, uploadExpiry),
     resourceTags: new ResourceTagService(store, access),

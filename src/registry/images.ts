@@ -12,6 +12,7 @@ import type { Repository } from '../domain/records/repositories.js';
 import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from '../domain/request-context.js';
 import type { ManifestService } from './manifests.js';
+import { type ImageRemoval, removalActor } from './image-removal.js';
 
 /** An image as a request names it: by tag, by digest, or both. */
 export interface ImageRef {
@@ -75,6 +76,7 @@ export class ImageService {
     private readonly store: Pick<MetadataStore, 'images' | 'manifests' | 'tags'>,
     private readonly access: RepositoryAccess,
     private readonly manifests: ManifestService,
+    private readonly removal: ImageRemoval,
   ) {}
 
   /** ListImages: one id per tag, one per untagged manifest. */
@@ -209,6 +211,7 @@ export class ImageService {
     ids: ImageRef[],
   ): Promise<{ repository: Repository; deleted: ImageRef[]; failures: ImageFailure[] }> {
     const repository = await this.access.existing(ctx, name, Actions.BatchDeleteImage);
+    const actor = removalActor(ctx);
     const deleted: ImageRef[] = [];
     const failures: ImageFailure[] = [];
     for (const id of unique(ids)) {
@@ -219,14 +222,14 @@ export class ImageService {
       }
       const digest = resolved.record.digest;
       if (id.imageTag !== undefined) {
-        if (!(await this.store.tags.delete(repository.id, id.imageTag))) {
+        if (!(await this.removal.untag(repository, id.imageTag, actor))) {
           failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' });
           continue;
         }
         deleted.push({ imageDigest: digest, imageTag: id.imageTag });
         const [left] = await this.store.images.get(repository.id, [digest]);
         if (left && left.tags.length === 0 && (await this.store.images.parents(repository.id, digest)).length === 0) {
-          if (await this.store.manifests.delete(repository.id, digest)) this.manifests.forgetDeleted(digest);
+          await this.removal.removeManifest(repository, digest, actor);
         }
         continue;
       }
@@ -240,11 +243,10 @@ export class ImageService {
         continue;
       }
       const [image] = await this.store.images.get(repository.id, [digest]);
-      if (!image || !(await this.store.manifests.delete(repository.id, digest))) {
+      if (!image || !(await this.removal.removeManifest(repository, digest, actor))) {
         failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' });
         continue;
       }
-      this.manifests.forgetDeleted(digest);
       deleted.push(
         ...(image.tags.length === 0
           ? [{ imageDigest: digest }]

@@ -15,6 +15,7 @@ import type { Repository } from '../domain/records/repositories.js';
 import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from '../domain/request-context.js';
 import type { ManifestFormats, Served } from './manifest-formats.js';
+import { type ImageRemoval, removalActor } from './image-removal.js';
 import { PullRecorder } from './pulls.js';
 import { SharedReads } from '../runtime/shared-reads.js';
 
@@ -52,6 +53,7 @@ export class ManifestService {
     private readonly store: Pick<MetadataStore, 'blobs' | 'images' | 'manifests' | 'tags'>,
     private readonly access: RepositoryAccess,
     private readonly formats: ManifestFormats,
+    private readonly removal: ImageRemoval,
     readonly options: ManifestOptions,
   ) {
     this.pulls = new PullRecorder(store.images);
@@ -163,18 +165,13 @@ export class ManifestService {
   async delete(ctx: RequestContext, name: string, reference: string): Promise<void> {
     const repository = await this.access.existing(ctx, name, Actions.BatchDeleteImage);
     const ref = parseReference(reference);
+    const actor = removalActor(ctx);
     const deleted =
       ref.kind === 'tag'
-        ? await this.store.tags.delete(repository.id, ref.tag)
-        : await this.store.manifests.delete(repository.id, ref.digest.value);
+        ? await this.removal.untag(repository, ref.tag, actor)
+        : await this.removal.removeManifest(repository, ref.digest.value, actor);
     if (!deleted)
       throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${reference} not found in ${name}`, { reference });
-    if (ref.kind === 'digest') this.formats.forget(ref.digest.value);
-  }
-
-  /** Lets go of the cached bytes of a manifest deleted by another path (ECR's BatchDeleteImage). */
-  forgetDeleted(digest: string): void {
-    this.formats.forget(digest);
   }
 
   /**

@@ -16,4 +16,9 @@ export interface ImageRecord extends ManifestRecord {
   /** In byte order. */
   tags: string[];
   lastPulledAt: number | null;
+  /** ECR's imageStatus: ARCHIVED images are listed but not pullable; ACTIVATING while a restore runs. Absent means ACTIVE. */
+  imageStatus?: 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING';
+  /** When the image was last archived, and last restored (ECR's lastArchivedAt, lastActivatedAt). */
+  lastArchivedAt?: number | null;
+  lastActivatedAt?: number | null;
 }

@@ -1,0 +1,34 @@
+// Removing tags and images: the one path every deletion takes (BatchDeleteImage, DELETE on /v2,
+// lifecycle expiry), so that what guards a deletion holds on each of them. Callers have already
+// authorized the caller; this records who asked, and drops the cached bytes of what it removed.
+import type { Repository } from '../domain/records/repositories.js';
+import type { RequestContext } from '../domain/request-context.js';
+import type { MetadataStore } from '../metadata/store.js';
+import type { ManifestFormats } from './manifest-formats.js';
+
+/** Who removes: a caller of the API (by ARN; `anonymous` never can), or a lifecycle rule. */
+export type RemovalActor = { kind: 'principal'; arn: string } | { kind: 'lifecycle'; rulePriority: number };
+
+/** The actor of a request: its principal (deletions are never anonymous: authorization refuses them first). */
+export function removalActor(ctx: RequestContext): RemovalActor {
+  return { kind: 'principal', arn: ctx.principal.kind === 'anonymous' ? 'anonymous' : ctx.principal.arn };
+}
+
+export class ImageRemoval {
+  constructor(
+    private readonly store: Pick<MetadataStore, 'manifests' | 'tags'>,
+    private readonly formats: Pick<ManifestFormats, 'forget'>,
+  ) {}
+
+  /** Removes one tag; its manifest stays, untagged if it was the last. False when there was no such tag. */
+  async untag(repository: Repository, tag: string, _actor: RemovalActor): Promise<boolean> {
+    return this.store.tags.delete(repository.id, tag);
+  }
+
+  /** Removes a manifest with every tag on it. False when the repository had no such manifest. */
+  async removeManifest(repository: Repository, digest: string, _actor: RemovalActor): Promise<boolean> {
+    const removed = await this.store.manifests.delete(repository.id, digest);
+    if (removed) this.formats.forget(digest);
+    return removed;
+  }
+}
