@@ -7,6 +7,7 @@ import { awsJsonPlugin } from '../http/aws-json/plugin.js';
 import { resourceTagActions } from '../http/aws-json/registry-api/resource-tags.js';
 import { accountActions } from '../http/ecr/actions/account.js';
 import { authActions } from '../http/ecr/actions/auth.js';
+import { creationTemplateActions } from '../http/ecr/actions/creation-templates.js';
 import { imageActions } from '../http/ecr/actions/images.js';
 import { layerActions } from '../http/ecr/actions/layers.js';
 import { policyActions } from '../http/ecr/actions/policies.js';
@@ -38,6 +39,7 @@ export async function registerAwsJson(
     ...accountActions(services.account),
     ...imageActions(services),
     ...layerActions(services),
+    ...creationTemplateActions(services.creationTemplates),
   };
   const keyActions = kmsActions(kms.keyService, kms.grantService);
   const publicActions = ecrPublicActions(pub.face, pub.services, pub.repositories, tokens);

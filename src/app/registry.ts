@@ -3,6 +3,7 @@
 import type { RepositoryAccess } from '../registry/access.js';
 import { AccountService } from '../registry/account.js';
 import { BlobService } from '../registry/blobs.js';
+import { CreationTemplateService } from '../registry/creation-templates.js';
 import { ImageService } from '../registry/images.js';
 import { LayerPartService } from '../registry/layer-parts.js';
 import { LayerUrlService } from '../registry/layer-urls.js';
@@ -40,6 +41,7 @@ export function registryServices(parts: RegistryParts, access: RepositoryAccess)
   const mounts = new BlobMounts(store, access, blobForms);
   const uploads = new UploadService(store, blobStore, access, blobForms, sessions, completion, mounts);
   const uploadExpiry = new UploadExpiry(store, blobStore, sessions);
+  const policies = new PolicyService(store, access);
   return {
     blobs,
     uploads,
@@ -52,6 +54,7 @@ export function registryServices(parts: RegistryParts, access: RepositoryAccess)
     repositories: new RepositoryService(store, access, keyService, grantService, uploadExpiry),
     resourceTags: new ResourceTagService(store, access),
     account: new AccountService(store, access),
-    policies: new PolicyService(store, access),
+    policies,
+    creationTemplates: new CreationTemplateService(store, access, keyService, policies),
   };
 }

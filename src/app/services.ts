@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { RepositoryAccess } from '../registry/access.js';
+import { RepositoryCreation } from '../registry/repository-creation.js';
 import type { RegistryServices } from '../registry/services.js';
 import type { StorageDriver } from '../storage/driver.js';
 import type { TlsSetup } from '../tls/setup.js';
@@ -32,11 +33,20 @@ export async function wireServices(config: Config, log: Logger, tls: TlsSetup | 
   const { store } = deployment;
   const driver = await openStorage(config);
   const auth = await wireAccess(config, deployment, log);
+  const kms = wireKms(config, deployment, auth.authorizer);
+  // Repositories a push creates get the settings of the creation template that applies.
+  const creator = new RepositoryCreation(
+    store,
+    kms.keyService,
+    kms.grantService,
+    auth.authorizer,
+    config.registry.region,
+  );
   const access = new RepositoryAccess(store, auth.authorizer, {
     region: config.registry.region,
     createRepositoryOnPush: config.registry.createRepositoryOnPush,
+    creator,
   });
-  const kms = wireKms(config, deployment, auth.authorizer);
   const parts = await registryParts(config, deployment, driver, kms);
   const services = registryServices(parts, access);
   const pub = wirePublic(config, parts, auth.authorizer, tls);

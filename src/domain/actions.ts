@@ -28,6 +28,10 @@ export const Actions = {
   PutRegistryPolicy: 'ecr:PutRegistryPolicy',
   GetRegistryPolicy: 'ecr:GetRegistryPolicy',
   DeleteRegistryPolicy: 'ecr:DeleteRegistryPolicy',
+  CreateRepositoryCreationTemplate: 'ecr:CreateRepositoryCreationTemplate',
+  DescribeRepositoryCreationTemplates: 'ecr:DescribeRepositoryCreationTemplates',
+  UpdateRepositoryCreationTemplate: 'ecr:UpdateRepositoryCreationTemplate',
+  DeleteRepositoryCreationTemplate: 'ecr:DeleteRepositoryCreationTemplate',
 } as const;
 
 /** The key service's actions (KMS), named as IAM policies name them. */

@@ -13,6 +13,10 @@ export const ManagementErrorCodes = [
   'VALIDATION',
   /** A public registry (an alias) that does not exist. */
   'REGISTRY_NOT_FOUND',
+  /** Repository creation templates: one of that prefix exists already, none does, or too many would. */
+  'TEMPLATE_ALREADY_EXISTS',
+  'TEMPLATE_NOT_FOUND',
+  'LIMIT_EXCEEDED',
 ] as const;
 
 export type ManagementErrorCode = (typeof ManagementErrorCodes)[number];

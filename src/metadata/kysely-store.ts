@@ -4,6 +4,7 @@ import { Migrator, sql, type Kysely, type RawBuilder, type Selectable } from 'ky
 import type { Database, ManifestsTable } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
 import { Conversions } from './kysely-conversions.js';
+import { CreationTemplates } from './kysely-creation-templates.js';
 import { precompile, type Precompiled } from './precompiled.js';
 import { Identities } from './kysely-identities.js';
 import { Policies } from './kysely-policies.js';
@@ -19,6 +20,7 @@ import type {
   AccountSettingIndex,
   BlobIndex,
   ConversionIndex,
+  CreationTemplateIndex,
   IdentityIndex,
   ImageIndex,
   JobIndex,
@@ -95,6 +97,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly blobKeys: BlobKeyIndex;
   readonly kms: KmsIndex;
   readonly policies: PolicyIndex;
+  readonly creationTemplates: CreationTemplateIndex;
   readonly publicRegistry: PublicIndex;
   readonly rateWindows: RateWindowIndex;
   readonly roles: RoleIndex;
@@ -122,6 +125,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.blobKeys = new BlobKeys(db);
     this.kms = new Kms(db, ordered);
     this.policies = new Policies(db);
+    this.creationTemplates = new CreationTemplates(db, ordered);
     this.publicRegistry = new PublicRegistries(db);
     this.rateWindows = new RateWindows(db);
     this.roles = new Roles(db, ordered);

@@ -226,6 +226,27 @@ export interface RegistryPoliciesTable {
   updated_at: number;
 }
 
+/** Repository creation templates (migration 0018): one per account and prefix (or ROOT). */
+export interface RepositoryCreationTemplatesTable {
+  account_id: string;
+  prefix: string;
+  description: string | null;
+  encryption_type: string;
+  kms_key: string | null;
+  /** JSON: [{key, value}]. */
+  resource_tags: string;
+  image_tag_mutability: string;
+  /** JSON: [{filterType, filter}], or null for none. */
+  tag_mutability_exclusions: string | null;
+  repository_policy: string | null;
+  lifecycle_policy: string | null;
+  /** JSON: the creation reasons it applies for. */
+  applied_for: string;
+  custom_role_arn: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface InlinePoliciesTable {
   owner_type: 'user' | 'role';
   owner_id: string;
@@ -295,6 +316,7 @@ export interface RateWindowsTable {
 export interface Database {
   repository_policies: RepositoryPoliciesTable;
   registry_policies: RegistryPoliciesTable;
+  repository_creation_templates: RepositoryCreationTemplatesTable;
   inline_policies: InlinePoliciesTable;
   managed_policies: ManagedPoliciesTable;
   policy_attachments: PolicyAttachmentsTable;

@@ -5,6 +5,7 @@
 import type { BlobKeyIndex } from './store-blob-keys.js';
 import type { BlobIndex } from './store-blobs.js';
 import type { ConversionIndex } from './store-conversions.js';
+import type { CreationTemplateIndex } from './store-creation-templates.js';
 import type { IdentityIndex } from './store-identities.js';
 import type { ImageIndex } from './store-images.js';
 import type { JobIndex } from './store-jobs.js';
@@ -21,6 +22,7 @@ import type { UploadIndex } from './store-uploads.js';
 export type * from './store-blob-keys.js';
 export type * from './store-blobs.js';
 export type * from './store-conversions.js';
+export type * from './store-creation-templates.js';
 export type * from './store-identities.js';
 export type * from './store-images.js';
 export type * from './store-jobs.js';
@@ -53,6 +55,7 @@ export interface MetadataStore {
   readonly jobs: JobIndex;
   readonly identities: IdentityIndex;
   readonly policies: PolicyIndex;
+  readonly creationTemplates: CreationTemplateIndex;
   readonly roles: RoleIndex;
   readonly oidcProviders: OidcProviderIndex;
   /** True when the database answers. */

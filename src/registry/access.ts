@@ -16,6 +16,7 @@ import { registryKey } from '../metadata/registry-key.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { Repository } from '../domain/records/repositories.js';
 import type { RequestContext } from '../domain/request-context.js';
+import type { RepositoryCreator } from '../domain/repository-creation.js';
 
 /** NAME_UNKNOWN, in the words ECR uses on both of its faces. */
 export function repositoryNotFound(accountId: string, name: string): RegistryError {
@@ -34,6 +35,8 @@ export interface AccessOptions {
    * the like, whose context is the caller's): private by default, public for ECR Public's services.
    */
   visibility?: RegistryVisibility;
+  /** Creates a repository a push names (with the creation templates); without it, one with ECR's defaults. */
+  creator?: RepositoryCreator;
 }
 
 /** Reads of content, the hot path of pulls: they need only the repository's id. */
@@ -175,9 +178,12 @@ export class RepositoryAccess {
 
   /** A repository to push into: created on first push when the registry allows it. */
   async forPush(ctx: RequestContext, name: string, action: Action): Promise<Repository> {
-    return (
-      (await this.pushTarget(ctx, name, action)) ?? this.store.repositories.ensure(registryKey(ctx.registry), name)
-    );
+    const target = await this.pushTarget(ctx, name, action);
+    if (target) return target;
+    const { creator } = this.options;
+    return creator
+      ? creator.createByItself(ctx, name, 'CREATE_ON_PUSH')
+      : this.store.repositories.ensure(registryKey(ctx.registry), name);
   }
 
   /**

@@ -61,6 +61,11 @@ export class PolicyService {
     return document;
   }
 
+  /** Throws InvalidParameterException when `text` is not a valid repository policy (a creation template's). */
+  async assertRepositoryPolicy(text: string): Promise<void> {
+    await this.valid(text, 'repository');
+  }
+
   /**
    * Sets the repository's policy. Without `force`, a policy that would deny the caller the
    * right to set the policy again is refused (ECR's lockout protection).

@@ -1,6 +1,7 @@
 // The registry's services, as the http layer receives them.
 import type { AccountService } from './account.js';
 import type { BlobService } from './blobs.js';
+import type { CreationTemplateService } from './creation-templates.js';
 import type { ImageService } from './images.js';
 import type { LayerPartService } from './layer-parts.js';
 import type { LayerUrlService } from './layer-urls.js';
@@ -27,4 +28,6 @@ export interface RegistryServices {
   resourceTags: ResourceTagService;
   account: AccountService;
   policies: PolicyService;
+  /** ECR's repository creation templates (the private registry's; RepositoryCreation applies them). */
+  creationTemplates: CreationTemplateService;
 }

@@ -27,6 +27,8 @@ export const MODEL_EXCEPTIONS = [
   'RepositoryNotEmptyException',
   'RepositoryNotFoundException',
   'ServerException',
+  'TemplateAlreadyExistsException',
+  'TemplateNotFoundException',
   'TooManyTagsException',
   'UnsupportedImageTypeException',
   'UploadNotFoundException',

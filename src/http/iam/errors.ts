@@ -81,6 +81,9 @@ const FROM_MANAGEMENT: Record<ManagementErrorCode, IamErrorCode> = {
   REPOSITORY_POLICY_NOT_FOUND: 'NoSuchEntity',
   REGISTRY_POLICY_NOT_FOUND: 'NoSuchEntity',
   REGISTRY_NOT_FOUND: 'NoSuchEntity',
+  TEMPLATE_ALREADY_EXISTS: 'EntityAlreadyExists',
+  TEMPLATE_NOT_FOUND: 'NoSuchEntity',
+  LIMIT_EXCEEDED: 'LimitExceeded',
 };
 
 export function toIamError(err: unknown): IamError | undefined {

@@ -24,6 +24,8 @@ export const REGISTRY_API_EXCEPTIONS = [
   'LayerInaccessibleException',
   'LayerPartTooSmallException',
   'LayersNotFoundException',
+  // ECR's only: repository creation templates (and their quota).
+  'LimitExceededException',
   'ReferencedImagesNotFoundException',
   // ECR Public's only: a registry alias that does not exist.
   'RegistryNotFoundException',
@@ -34,6 +36,8 @@ export const REGISTRY_API_EXCEPTIONS = [
   'RepositoryNotFoundException',
   'RepositoryPolicyNotFoundException',
   'ServerException',
+  'TemplateAlreadyExistsException',
+  'TemplateNotFoundException',
   'TooManyTagsException',
   'UploadNotFoundException',
 ] as const;
@@ -75,6 +79,9 @@ const FROM_MANAGEMENT: Record<ManagementErrorCode, RegistryApiExceptionName> = {
   REGISTRY_POLICY_NOT_FOUND: 'RegistryPolicyNotFoundException',
   VALIDATION: 'ValidationException',
   REGISTRY_NOT_FOUND: 'RegistryNotFoundException',
+  TEMPLATE_ALREADY_EXISTS: 'TemplateAlreadyExistsException',
+  TEMPLATE_NOT_FOUND: 'TemplateNotFoundException',
+  LIMIT_EXCEEDED: 'LimitExceededException',
 };
 
 /**
