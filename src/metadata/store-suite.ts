@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { MetadataStore } from './store.js';
 import { runBlobIndexSuite } from './store-suite-blobs.js';
 import { runConversionIndexSuite } from './store-suite-conversions.js';
+import { describeCreationTemplateMetadata } from './store-suite-creation-templates.js';
 import { describeEcrMetadata } from './store-suite-ecr.js';
 import { runImageIndexSuite } from './store-suite-images.js';
 import { describeKeyMetadata } from './store-suite-keys.js';
@@ -54,5 +55,6 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     describePolicyMetadata(() => store);
     describePublicMetadata(() => store);
     describeRoleMetadata(() => store);
+    describeCreationTemplateMetadata(() => store);
   });
 }
