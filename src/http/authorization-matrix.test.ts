@@ -244,6 +244,16 @@ const fresh = async (): Promise<string> => {
   return name;
 };
 const uploadId = async () => (await startUpload(rootApp(), REPO)).split('/').pop()!;
+/** A template made by the administrator, for the actions on one. */
+const freshTemplate = async (): Promise<string> => {
+  const prefix = `matrix/t${randomBytes(4).toString('hex')}`;
+  const res = await callApi(test.berth.app, 'CreateRepositoryCreationTemplate', {
+    prefix,
+    appliedFor: ['CREATE_ON_PUSH'],
+  });
+  assert.equal(res.statusCode, 200, res.body);
+  return prefix;
+};
 const publicPolicy = () =>
   policy({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${B}:root` }, Action: 'ecr:BatchGetImage' });
 
@@ -343,6 +353,16 @@ const API: Record<string, ApiCase> = {
   PutRegistryPolicy: { crossAccount: false, input: async () => ({ policyText: publicPolicy() }) },
   GetRegistryPolicy: { crossAccount: false, input: async () => ({}) },
   DeleteRegistryPolicy: { crossAccount: false, input: async () => ({}) },
+  CreateRepositoryCreationTemplate: {
+    crossAccount: false,
+    input: async () => ({ prefix: `matrix/c${randomBytes(4).toString('hex')}`, appliedFor: ['CREATE_ON_PUSH'] }),
+  },
+  DescribeRepositoryCreationTemplates: { crossAccount: false, input: async () => ({}) },
+  UpdateRepositoryCreationTemplate: {
+    crossAccount: false,
+    input: async () => ({ prefix: await freshTemplate(), description: 'updated' }),
+  },
+  DeleteRepositoryCreationTemplate: { crossAccount: false, input: async () => ({ prefix: await freshTemplate() }) },
 };
 
 describe('authorization matrix: the ECR API', () => {

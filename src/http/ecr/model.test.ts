@@ -25,6 +25,7 @@ import {
 import { ecrClient, RegistryHttp } from '../../testing/ecr-http.js';
 import { startBerth, type TestBerth } from '../../testing/server.js';
 import { accountInputs } from './actions/account.js';
+import { creationTemplateInputs } from './actions/creation-templates.js';
 import { policyInputs } from './actions/policies.js';
 import { repositoryInputs } from './actions/repositories.js';
 import { PROTOCOL_EXCEPTIONS } from '../aws-json/errors.js';
@@ -90,6 +91,44 @@ const BASES: Record<string, [z.ZodType, Record<string, unknown>]> = {
   PutRegistryPolicy: [policyInputs.PutRegistryPolicy, { policyText: '{}' }],
   GetRegistryPolicy: [policyInputs.GetRegistryPolicy, {}],
   DeleteRegistryPolicy: [policyInputs.DeleteRegistryPolicy, {}],
+  CreateRepositoryCreationTemplate: [
+    creationTemplateInputs.CreateRepositoryCreationTemplate,
+    {
+      prefix: 'team',
+      description: 'd',
+      encryptionConfiguration: {
+        encryptionType: 'KMS',
+        kmsKey: 'arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-0000-1111-2222-333344445555',
+      },
+      resourceTags: [{ Key: 'k', Value: 'v' }],
+      imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
+      imageTagMutabilityExclusionFilters: FILTERS,
+      repositoryPolicy: '{}',
+      lifecyclePolicy: '{}',
+      appliedFor: ['CREATE_ON_PUSH'],
+      customRoleArn: 'arn:aws:iam::123456789012:role/r',
+    },
+  ],
+  DescribeRepositoryCreationTemplates: [
+    creationTemplateInputs.DescribeRepositoryCreationTemplates,
+    { prefixes: ['team', 'ROOT'], nextToken: 'token', maxResults: 10 },
+  ],
+  UpdateRepositoryCreationTemplate: [
+    creationTemplateInputs.UpdateRepositoryCreationTemplate,
+    {
+      prefix: 'team/',
+      description: 'd',
+      encryptionConfiguration: { encryptionType: 'AES256' },
+      resourceTags: [{ Key: 'k', Value: 'v' }],
+      imageTagMutability: 'MUTABLE',
+      imageTagMutabilityExclusionFilters: FILTERS,
+      repositoryPolicy: '{}',
+      lifecyclePolicy: '{}',
+      appliedFor: ['REPLICATION', 'PULL_THROUGH_CACHE'],
+      customRoleArn: 'arn:aws:iam::123456789012:role/r',
+    },
+  ],
+  DeleteRepositoryCreationTemplate: [creationTemplateInputs.DeleteRepositoryCreationTemplate, { prefix: 'ROOT' }],
 };
 const POLICY = (account: string) =>
   JSON.stringify({
@@ -270,11 +309,31 @@ describe('the ECR model', { skip }, () => {
       ],
       ['GetRegistryPolicy', () => ({}), 'RegistryPolicyNotFoundException'],
       ['DeleteRegistryPolicy', () => ({}), 'RegistryPolicyNotFoundException'],
+      [
+        'CreateRepositoryCreationTemplate',
+        () => ({ prefix: 'Model', appliedFor: ['CREATE_ON_PUSH'] }),
+        'InvalidParameterException',
+      ],
+      [
+        'CreateRepositoryCreationTemplate',
+        () => ({ prefix: name('template'), appliedFor: ['CREATE_ON_PUSH'] }),
+        'TemplateAlreadyExistsException',
+      ],
+      ['DescribeRepositoryCreationTemplates', () => ({ maxResults: 0 }), 'InvalidParameterException'],
+      [
+        'UpdateRepositoryCreationTemplate',
+        () => ({ prefix: name('template'), appliedFor: [] }),
+        'InvalidParameterException',
+      ],
+      ['UpdateRepositoryCreationTemplate', () => ({ prefix: name('missing') }), 'TemplateNotFoundException'],
+      ['DeleteRepositoryCreationTemplate', () => ({ prefix: '' }), 'InvalidParameterException'],
+      ['DeleteRepositoryCreationTemplate', () => ({ prefix: name('missing') }), 'TemplateNotFoundException'],
     ];
     const arnOf = (suffix: string) => `arn:aws:ecr:us-east-1:${account}:repository/${name(suffix)}`;
 
     before(async () => {
       await send('CreateRepository', { repositoryName: name('taken') });
+      await send('CreateRepositoryCreationTemplate', { prefix: name('template'), appliedFor: ['REPLICATION'] });
       const registry = await RegistryHttp.login(server.url, client);
       await registry.push(name('full'), 'v1');
     });
@@ -346,6 +405,11 @@ describe('the ECR model', { skip }, () => {
         PutRegistryPolicy: ['InvalidParameterException'],
         GetRegistryPolicy: ['RegistryPolicyNotFoundException'],
         DeleteRegistryPolicy: ['RegistryPolicyNotFoundException'],
+        // And LimitExceededException, past the quota of templates: creation-templates.test.ts fills it.
+        CreateRepositoryCreationTemplate: ['InvalidParameterException', 'TemplateAlreadyExistsException'],
+        DescribeRepositoryCreationTemplates: ['InvalidParameterException'],
+        UpdateRepositoryCreationTemplate: ['InvalidParameterException', 'TemplateNotFoundException'],
+        DeleteRepositoryCreationTemplate: ['InvalidParameterException', 'TemplateNotFoundException'],
       };
       assert.deepEqual(Object.keys(raises).sort(), Object.keys(BASES).sort());
       for (const [op, names] of Object.entries(raises)) {
@@ -456,6 +520,26 @@ describe('the ECR model', { skip }, () => {
       ['DeleteRegistryPolicy', {}],
       ['DeleteRepository', { repositoryName: 'outputs/plain', force: true }],
       ['GetAuthorizationToken', {}],
+      [
+        'CreateRepositoryCreationTemplate',
+        {
+          prefix: 'outputs',
+          description: 'everything',
+          encryptionConfiguration: { encryptionType: 'KMS' },
+          resourceTags: [{ Key: 'k', Value: 'v' }],
+          imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
+          imageTagMutabilityExclusionFilters: FILTERS,
+          repositoryPolicy: POLICY('210987654321'),
+          lifecyclePolicy: '{"rules":[]}',
+          appliedFor: ['CREATE_ON_PUSH', 'REPLICATION'],
+          customRoleArn: 'arn:aws:iam::ACCOUNT:role/templates',
+        },
+      ],
+      ['CreateRepositoryCreationTemplate', { prefix: 'ROOT', appliedFor: ['PULL_THROUGH_CACHE'] }],
+      ['DescribeRepositoryCreationTemplates', { maxResults: 1 }],
+      ['UpdateRepositoryCreationTemplate', { prefix: 'outputs', description: 'less', repositoryPolicy: '' }],
+      ['DeleteRepositoryCreationTemplate', { prefix: 'outputs' }],
+      ['DeleteRepositoryCreationTemplate', { prefix: 'ROOT' }],
     ];
     for (const [op, input] of calls) {
       test(`${op} ${JSON.stringify(input).slice(0, 80)}`, async () => {
@@ -466,7 +550,8 @@ describe('the ECR model', { skip }, () => {
                 resourceArn: `arn:aws:ecr:us-east-1:${account}:repository/${(input as { resourceArn: string }).resourceArn}`,
               }
             : input;
-        await send(op, resolved);
+        // A template's role is of the server's account.
+        await send(op, JSON.parse(JSON.stringify(resolved).replaceAll('ACCOUNT', account)) as object);
         const body = JSON.parse(lastBody) as unknown;
         assert.deepEqual(violations(model, model.operations[op]!.output!.shape, body, { strict: true }), [], lastBody);
       });
