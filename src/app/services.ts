@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import { RepositoryAccess } from '../registry/access.js';
 import { RepositoryCreation } from '../registry/repository-creation.js';
 import type { RegistryServices } from '../registry/services.js';
+import type { RepositoryCreator } from '../domain/repository-creation.js';
 import type { StorageDriver } from '../storage/driver.js';
 import type { TlsSetup } from '../tls/setup.js';
 import { type AccessWiring, wireAccess } from './access.js';
@@ -22,6 +23,8 @@ export interface Wiring {
   readonly auth: AccessWiring;
   readonly access: RepositoryAccess;
   readonly kms: KmsWiring;
+  /** Creates a repository by itself with the creation templates (create-on-push; replication and the pull-through cache later). */
+  readonly creator: RepositoryCreator;
   /** The private registry's services. */
   readonly services: RegistryServices;
   /** The public registry: its services, aliases, repositories and rate limits. */
@@ -50,5 +53,5 @@ export async function wireServices(config: Config, log: Logger, tls: TlsSetup | 
   const parts = await registryParts(config, deployment, driver, kms);
   const services = registryServices(parts, access);
   const pub = wirePublic(config, parts, auth.authorizer, tls);
-  return { deployment, driver, auth, access, kms, services, pub };
+  return { deployment, driver, auth, access, kms, creator, services, pub };
 }

@@ -347,6 +347,17 @@ describe('a push to a new repository gets the template that applies', () => {
     assert.deepEqual(await tagsOf('elsewhere'), [{ Key: 'from', Value: 'root' }]);
   });
 
+  test('concurrent pushes to one new repository agree on it, made once with the template', async () => {
+    await Promise.all(['a', 'b', 'c', 'd', 'e'].map((tag) => registry.push('tpl/team/sub/raced', tag)));
+    const listed = (await client.send(new DescribeRepositoriesCommand({}))).repositories!.filter(
+      (r) => r.repositoryName === 'tpl/team/sub/raced',
+    );
+    assert.equal(listed.length, 1);
+    assert.deepEqual(await tagsOf('tpl/team/sub/raced'), [{ Key: 'level', Value: 'sub' }]);
+    for (const tag of ['a', 'b', 'c', 'd', 'e'])
+      assert.equal(typeof (await registry.resolve('tpl/team/sub/raced', tag)), 'string', `${tag} is there`);
+  });
+
   test("without a template that applies, a push creates a repository with ECR's defaults", async () => {
     await remove('ROOT');
     await registry.push('plain/app', 'v1');
