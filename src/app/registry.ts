@@ -3,6 +3,7 @@
 import type { RepositoryAccess } from '../registry/access.js';
 import { AccountService } from '../registry/account.js';
 import { BlobService } from '../registry/blobs.js';
+import { DeletionProtections } from '../registry/deletion-protection.js';
 import { ImageService } from '../registry/images.js';
 import { LayerPartService } from '../registry/layer-parts.js';
 import { LayerUrlService } from '../registry/layer-urls.js';
@@ -13,6 +14,7 @@ import { BlobMounts } from '../registry/mounts.js';
 import { PolicyService } from '../registry/policies.js';
 import { RepositoryService } from '../registry/repositories.js';
 import { ResourceTagService } from '../registry/resource-tags.js';
+import { Trash } from '../registry/trash.js';
 import type { RegistryServices } from '../registry/services.js';
 import { UploadCompletion } from '../registry/upload-completion.js';
 import { UploadExpiry } from '../registry/upload-expiry.js';
@@ -30,7 +32,9 @@ export type { RegistryParts } from './registry-parts.js';
 export function registryServices(parts: RegistryParts, access: RepositoryAccess): RegistryServices {
   const { config, store, blobStore, dataKeys, blobForms, formats, keyService, grantService, layerUrlKey } = parts;
   const blobs = new BlobService(store, blobStore, access, dataKeys);
-  const removal = new ImageRemoval(store, formats);
+  const protections = new DeletionProtections(store);
+  const trash = new Trash(store, config.registry.trashDays);
+  const removal = new ImageRemoval(store, formats, { protections, trash });
   const manifests = new ManifestService(store, access, formats, removal, {
     maxManifestBytes: config.registry.maxManifestBytes,
   });
@@ -49,9 +53,11 @@ export function registryServices(parts: RegistryParts, access: RepositoryAccess)
     listings: new ListingService(store, access),
     images: new ImageService(store, access, manifests, removal),
     layerUrls: new LayerUrlService(store, blobs, access, layerUrlKey),
-    repositories: new RepositoryService(store, access, keyService, grantService, uploadExpiry),
+    repositories: new RepositoryService(store, access, keyService, grantService, uploadExpiry, protections),
     resourceTags: new ResourceTagService(store, access),
     account: new AccountService(store, access),
     policies: new PolicyService(store, access),
+    protections,
+    trash,
   };
 }

@@ -26,6 +26,7 @@ import type {
   MetadataStore,
   OidcProviderIndex,
   PolicyIndex,
+  ProtectionIndex,
   PublicIndex,
   RateWindowIndex,
   RoleIndex,
@@ -36,12 +37,15 @@ import type {
   ResourceTagIndex,
   SettingsIndex,
   TagIndex,
+  TrashIndex,
   UploadIndex,
 } from './store.js';
 import { Uploads } from './kysely-uploads.js';
 import type { ManifestRecord } from '../domain/records/manifests.js';
 import { BlobKeys } from './kysely-blob-keys.js';
 import { Kms } from './kysely-kms.js';
+import { Protections } from './kysely-protection.js';
+import { KyselyTrash } from './kysely-trash.js';
 
 export interface KyselyStoreOptions {
   backend: string;
@@ -99,6 +103,8 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly rateWindows: RateWindowIndex;
   readonly roles: RoleIndex;
   readonly oidcProviders: OidcProviderIndex;
+  readonly protections: ProtectionIndex;
+  readonly trash: TrashIndex;
 
   constructor(
     private readonly db: Db,
@@ -126,6 +132,8 @@ export class KyselyMetadataStore implements MetadataStore {
     this.rateWindows = new RateWindows(db);
     this.roles = new Roles(db, ordered);
     this.oidcProviders = new OidcProviders(db, ordered);
+    this.protections = new Protections(db, ordered);
+    this.trash = new KyselyTrash(db, options.skipLocked);
   }
 
   async ping(): Promise<boolean> {
