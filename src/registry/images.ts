@@ -242,6 +242,20 @@ export class ImageService {
     }
     const digest = resolved.record.digest;
     if (id.imageTag !== undefined) {
+      // The image's last tag takes the image with it in one removal, so the trash keeps the tag.
+      const [image] = await this.store.images.get(repository.id, [digest]);
+      if (
+        image?.tags.length === 1 &&
+        image.tags[0] === id.imageTag &&
+        (await this.store.images.parents(repository.id, digest)).length === 0
+      ) {
+        if (!(await this.removal.removeManifest(repository, digest, actor))) {
+          failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' });
+          return;
+        }
+        deleted.push({ imageDigest: digest, imageTag: id.imageTag });
+        return;
+      }
       if (!(await this.removal.untag(repository, id.imageTag, actor))) {
         failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' });
         return;
