@@ -4,6 +4,7 @@
 // by now: that one stays where it is, and the command says so.
 import { Command } from 'commander';
 import type { Deployment } from '../app/deployment.js';
+import { privateRegistry, publicRegistry } from '../domain/registry.js';
 import { Trash } from '../registry/trash.js';
 import { ACCOUNT, accountOf, type AccountOption, type ListOptions, withDeployment } from './admin.js';
 import { withDeploymentOptions } from './config-options.js';
@@ -17,6 +18,15 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 const service = (deployment: Deployment) => new Trash(deployment.store, deployment.config.registry.trashDays);
 
+interface RegistryOptions extends AccountOption {
+  public?: boolean;
+}
+
+const PUBLIC = ['--public', "the account's public registry (ECR Public) rather than its private one"] as const;
+
+const registryOf = (options: RegistryOptions, deployment: Deployment) =>
+  options.public ? publicRegistry(accountOf(options, deployment)) : privateRegistry(accountOf(options, deployment));
+
 export function trashCommand(): Command {
   const trash = withDeploymentOptions(new Command('trash')).description(
     'deleted images, restorable for registry.trashDays (no server needed)',
@@ -27,11 +37,12 @@ export function trashCommand(): Command {
     .description("list the deleted images of the account's repositories (or of one), newest first")
     .option('--repository <name>', 'only this repository')
     .option(...ACCOUNT)
+    .option(...PUBLIC)
     .option('--json', 'print JSON')
-    .action((options: AccountOption & ListOptions & { repository?: string }, command: Command) =>
+    .action((options: RegistryOptions & ListOptions & { repository?: string }, command: Command) =>
       withDeployment(command, async (deployment) => {
         const days = deployment.config.registry.trashDays;
-        const list = await service(deployment).list(accountOf(options, deployment), options.repository);
+        const list = await service(deployment).list(registryOf(options, deployment), options.repository);
         if (options.json)
           return print(
             json(
@@ -65,9 +76,10 @@ export function trashCommand(): Command {
     .description('put a deleted image back with its tags (a tag now on another image stays there)')
     .requiredOption('--repository <name>', 'the repository it was deleted from')
     .option(...ACCOUNT)
-    .action((digest: string, options: AccountOption & { repository: string }, command: Command) =>
+    .option(...PUBLIC)
+    .action((digest: string, options: RegistryOptions & { repository: string }, command: Command) =>
       withDeployment(command, async (deployment) => {
-        const report = await service(deployment).restore(accountOf(options, deployment), options.repository, digest);
+        const report = await service(deployment).restore(registryOf(options, deployment), options.repository, digest);
         for (const restored of report.restored) print(`restored ${options.repository}@${restored}\n`);
         for (const tag of report.tags) print(`tagged ${options.repository}:${tag}\n`);
         for (const { tag, digest: now } of report.taken)

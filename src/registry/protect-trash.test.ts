@@ -11,8 +11,10 @@ import {
   ListImagesCommand,
 } from '@aws-sdk/client-ecr';
 import { MediaTypes } from '../domain/media-types.js';
+import { privateRegistry, publicRegistry } from '../domain/registry.js';
 import { ecrClient, rejectsWith } from '../testing/ecr.js';
-import { assertError, pushImage, putManifest } from '../testing/registry-client.js';
+import { assertError, pushImage, pushManifest, putManifest } from '../testing/registry-client.js';
+import { bearerToken, publicApi, publicPassword, pushPublicImage } from '../testing/public-registry.js';
 import { startBerth, type TestBerth } from '../testing/server.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -43,7 +45,7 @@ const get = (name: string, reference: string) =>
 const remove = (name: string, reference: string) =>
   app().inject({ method: 'DELETE', url: `/v2/${name}/manifests/${reference}` });
 const trashed = async (name: string) =>
-  (await server.berth.services.trash.list(account(), name)).map((e) => [e.manifest.digest, e.tags]);
+  (await server.berth.services.trash.list(privateRegistry(account()), name)).map((e) => [e.manifest.digest, e.tags]);
 
 describe('untag without deleting', () => {
   it('DELETE by tag on /v2 leaves the image, untagged: ListImages UNTAGGED lists it and it pulls by digest', async () => {
@@ -144,13 +146,13 @@ describe('the trash', () => {
     );
     assert.deepEqual(gone.imageIds, [{ imageDigest: image.digest, imageTag: 'v1' }]);
     assertError(await get(name, 'v1'), 404, 'MANIFEST_UNKNOWN');
-    const [entry] = await server.berth.services.trash.list(account(), name);
+    const [entry] = await server.berth.services.trash.list(privateRegistry(account()), name);
     assert.equal(entry!.manifest.digest, image.digest);
     assert.deepEqual(entry!.tags, ['v1']);
     assert.match(entry!.deletedBy, /^arn:aws:iam::\d{12}:root$/);
     assert.deepEqual(entry!.references, [image.config.digest, ...image.layers.map((l) => l.digest)].sort());
 
-    assert.deepEqual(await server.berth.services.trash.restore(account(), name, image.digest), {
+    assert.deepEqual(await server.berth.services.trash.restore(privateRegistry(account()), name, image.digest), {
       restored: [image.digest],
       tags: ['v1'],
       taken: [],
@@ -169,14 +171,81 @@ describe('the trash', () => {
     assert.equal((await remove(name, image.digest)).statusCode, 202);
     assert.deepEqual(await trashed(name), [[image.digest, ['v1']]]);
     const other = await pushImage(app(), name, 'v1');
-    assert.deepEqual(await server.berth.services.trash.restore(account(), name, image.digest), {
+    assert.deepEqual(await server.berth.services.trash.restore(privateRegistry(account()), name, image.digest), {
       restored: [image.digest],
       tags: [],
       taken: [{ tag: 'v1', digest: other.digest }],
     });
     assert.ok((await get(name, image.digest)).rawPayload.equals(image.bytes));
     assert.equal((await get(name, 'v1')).headers['docker-content-digest'], other.digest);
-    await assert.rejects(server.berth.services.trash.restore(account(), name, image.digest), /already/);
+    await assert.rejects(
+      server.berth.services.trash.restore(privateRegistry(account()), name, image.digest),
+      /already/,
+    );
+  });
+
+  it('restores a deleted index with its deleted children first', async () => {
+    const name = repo();
+    const children = [await pushImage(app(), name), await pushImage(app(), name)];
+    const index = await pushManifest(
+      app(),
+      name,
+      'multi',
+      {
+        schemaVersion: 2,
+        mediaType: MediaTypes.ociIndex,
+        manifests: children.map((c, i) => ({
+          mediaType: c.mediaType,
+          digest: c.digest,
+          size: c.size,
+          platform: { architecture: i === 0 ? 'amd64' : 'arm64', os: 'linux' },
+        })),
+      },
+      MediaTypes.ociIndex,
+    );
+    for (const digest of [index.digest, ...children.map((c) => c.digest)])
+      assert.equal((await remove(name, digest)).statusCode, 202);
+    assert.equal((await trashed(name)).length, 3);
+    const report = await server.berth.services.trash.restore(privateRegistry(account()), name, index.digest);
+    assert.deepEqual(report.restored.slice(-1), [index.digest], 'the index last');
+    assert.deepEqual(report.restored.slice(0, 2).sort(), children.map((c) => c.digest).sort());
+    assert.deepEqual(report.tags, ['multi']);
+    const pulled = await app().inject({
+      method: 'GET',
+      url: `/v2/${name}/manifests/multi`,
+      headers: { accept: MediaTypes.ociIndex },
+    });
+    assert.ok(pulled.rawPayload.equals(index.bytes));
+    for (const child of children) assert.ok((await get(name, child.digest)).rawPayload.equals(child.bytes));
+    assert.deepEqual(await trashed(name), []);
+  });
+
+  it("keeps what ECR Public deletes, in the public registry's trash", async () => {
+    const name = `public/r${++counter}`;
+    await publicApi(app(), 'CreateRepository', { repositoryName: name });
+    const alias = (await publicApi(app(), 'DescribeRegistries')).registries[0].aliases[0].name as string;
+    const publicUrl = server.berth.publicUrl();
+    const reference = `${alias}/${name}`;
+    const push = await bearerToken(publicUrl, `repository:${reference}:push`, await publicPassword(app()));
+    const digest = await pushPublicImage(publicUrl, push, reference, '1.0');
+    const deleted = await publicApi(app(), 'BatchDeleteImage', {
+      repositoryName: name,
+      imageIds: [{ imageTag: '1.0' }],
+    });
+    assert.deepEqual(deleted.imageIds, [{ imageDigest: digest, imageTag: '1.0' }]);
+    const registry = publicRegistry(account());
+    assert.deepEqual(
+      (await server.berth.services.trash.list(registry, name)).map((e) => [e.manifest.digest, e.tags]),
+      [[digest, ['1.0']]],
+    );
+    await assert.rejects(server.berth.services.trash.list(privateRegistry(account()), name), /no repository/);
+    await server.berth.services.trash.restore(registry, name, digest);
+    const pull = await bearerToken(publicUrl, `repository:${reference}:pull`);
+    const res = await fetch(`${publicUrl}/v2/${reference}/manifests/1.0`, {
+      headers: { authorization: `Bearer ${pull}`, accept: MediaTypes.ociManifest },
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('docker-content-digest'), digest);
   });
 
   it('the purge-trash job removes entries past registry.trashDays and keeps the others', async () => {
@@ -211,9 +280,9 @@ describe('registry.trashDays 0', () => {
       const image = await pushImage(off.berth.app, name, 'v1');
       const res = await off.berth.app.inject({ method: 'DELETE', url: `/v2/${name}/manifests/${image.digest}` });
       assert.equal(res.statusCode, 202);
-      assert.deepEqual(await off.berth.services.trash.list(off.berth.accountId, name), []);
+      assert.deepEqual(await off.berth.services.trash.list(privateRegistry(off.berth.accountId), name), []);
       await assert.rejects(
-        off.berth.services.trash.restore(off.berth.accountId, name, image.digest),
+        off.berth.services.trash.restore(privateRegistry(off.berth.accountId), name, image.digest),
         /not in the trash/,
       );
     } finally {

@@ -6,7 +6,7 @@ import type { GcRootSource } from '../domain/gc-roots.js';
 import { ManagementError } from '../domain/management-errors.js';
 import type { TrashEntry } from '../domain/records/protection.js';
 import type { Repository } from '../domain/records/repositories.js';
-import { privateRegistry } from '../domain/registry.js';
+import type { RegistryRef } from '../domain/registry.js';
 import { registryKey } from '../metadata/registry-key.js';
 import type { MetadataStore } from '../metadata/store.js';
 
@@ -41,10 +41,11 @@ export class Trash implements GcRootSource {
       : this.store.manifests.delete(repository.id, digest);
   }
 
-  async list(accountId: string, name?: string): Promise<TrashEntry[]> {
-    const key = registryKey(privateRegistry(accountId));
+  /** The entries of a registry's repositories (private or public), or of one, newest first. */
+  async list(registry: RegistryRef, name?: string): Promise<TrashEntry[]> {
+    const key = registryKey(registry);
     if (name === undefined) return this.store.trash.list(key);
-    return this.store.trash.list(key, (await this.repository(accountId, name)).id);
+    return this.store.trash.list(key, (await this.repository(registry, name)).id);
   }
 
   /**
@@ -52,8 +53,8 @@ export class Trash implements GcRootSource {
    * manifests that are in the trash too; blobs it references that are stored but no longer
    * linked to the repository are linked again. A tag moved meanwhile to another image stays there.
    */
-  async restore(accountId: string, name: string, digest: string): Promise<RestoreReport> {
-    const repository = await this.repository(accountId, name);
+  async restore(registry: RegistryRef, name: string, digest: string): Promise<RestoreReport> {
+    const repository = await this.repository(registry, name);
     const report: RestoreReport = { restored: [], tags: [], taken: [] };
     if (!(await this.store.trash.get(repository.id, digest))) {
       const live = await this.store.manifests.get(repository.id, digest);
@@ -112,10 +113,13 @@ export class Trash implements GcRootSource {
     report.taken.push(...outcome.taken);
   }
 
-  private async repository(accountId: string, name: string): Promise<Repository> {
-    const repository = await this.store.repositories.get(registryKey(privateRegistry(accountId)), name);
+  private async repository(registry: RegistryRef, name: string): Promise<Repository> {
+    const repository = await this.store.repositories.get(registryKey(registry), name);
     if (!repository)
-      throw new ManagementError('INVALID_PARAMETER', `no repository '${name}' in the registry of account ${accountId}`);
+      throw new ManagementError(
+        'INVALID_PARAMETER',
+        `no repository '${name}' in the ${registry.visibility} registry of account ${registry.accountId}`,
+      );
     return repository;
   }
 }
