@@ -269,6 +269,13 @@ describe('the trash', () => {
     }
     assert.deepEqual(await scheduler.tick(), ['purge-trash']);
     assert.deepEqual(await trashed(name), [[recent.digest, ['recent']]]);
+
+    // A repository deleted with its images takes its trash with it.
+    await client.send(new DeleteRepositoryCommand({ repositoryName: name, force: true }));
+    assert.deepEqual(
+      (await server.berth.store.trash.list(account())).filter((e) => e.repositoryName === name),
+      [],
+    );
   });
 });
 
