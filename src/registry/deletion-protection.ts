@@ -67,27 +67,13 @@ export class DeletionProtections implements RetentionGuard {
   async checkManifest(repository: Repository, digest: string): Promise<void> {
     const patterns = await this.patterns(repository);
     if (patterns.length === 0) return;
-    const seen = new Set<string>();
-    let level = [digest];
-    for (let depth = 0; depth <= MAX_PARENT_DEPTH && level.length > 0; depth++) {
-      const images = await this.store.images.get(repository.id, level);
-      for (const image of images) {
-        const covering = coveringProtection(patterns, image.tags);
-        if (covering)
-          throw new DeletionProtectedError(
-            repository.name,
-            covering.tagPattern,
-            image.digest === digest ? `The image ${digest}` : `The image ${digest} (in the index ${image.digest})`,
-          );
-      }
-      const next: string[] = [];
-      for (const d of level) {
-        seen.add(d);
-        for (const parent of await this.store.images.parents(repository.id, d))
-          if (!seen.has(parent)) next.push(parent);
-      }
-      level = [...new Set(next)];
-    }
+    const found = await this.covering(repository, patterns, digest);
+    if (found)
+      throw new DeletionProtectedError(
+        repository.name,
+        found.tagPattern,
+        found.through === digest ? `The image ${digest}` : `The image ${digest} (in the index ${found.through})`,
+      );
   }
 
   /** Refuses deleting a repository while it has any protection (the whole of it, or tags in it). */
@@ -108,10 +94,39 @@ export class DeletionProtections implements RetentionGuard {
     const patterns = await this.patterns(repository);
     if (patterns.length === 0) return kept;
     for (const candidate of candidates) {
-      const covering = coveringProtection(patterns, candidate.tags);
-      if (covering) kept.set(candidate.digest, `protected: ${protectionLabel(covering.tagPattern)}`);
+      const found =
+        coveringProtection(patterns, candidate.tags) ?? (await this.covering(repository, patterns, candidate.digest));
+      if (found) kept.set(candidate.digest, `protected: ${protectionLabel(found.tagPattern)}`);
     }
     return kept;
+  }
+
+  /**
+   * The protection covering a manifest, by its own tags or those of an index over it (up to
+   * MAX_PARENT_DEPTH levels up), with the manifest whose tag it matched.
+   */
+  private async covering(
+    repository: Repository,
+    patterns: (string | null)[],
+    digest: string,
+  ): Promise<{ tagPattern: string | null; through: string } | undefined> {
+    const seen = new Set<string>();
+    let level = [digest];
+    for (let depth = 0; depth <= MAX_PARENT_DEPTH && level.length > 0; depth++) {
+      for (const image of await this.store.images.get(repository.id, level)) {
+        const covering = coveringProtection(patterns, image.tags);
+        if (covering) return { tagPattern: covering.tagPattern, through: image.digest };
+      }
+      if (patterns.includes(null)) return { tagPattern: null, through: digest };
+      const next: string[] = [];
+      for (const d of level) {
+        seen.add(d);
+        for (const parent of await this.store.images.parents(repository.id, d))
+          if (!seen.has(parent)) next.push(parent);
+      }
+      level = [...new Set(next)];
+    }
+    return undefined;
   }
 
   private async patterns(repository: Repository): Promise<(string | null)[]> {

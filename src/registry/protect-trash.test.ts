@@ -135,6 +135,28 @@ describe('deletion protection', () => {
     ]);
     assert.deepEqual([...kept], [['sha256:a', 'protected: prod-*']]);
   });
+
+  it('covers the images an index with a protected tag names: they stay, for /v2 and for lifecycle', async () => {
+    const name = repo();
+    const child = await pushImage(app(), name);
+    await pushManifest(
+      app(),
+      name,
+      'prod-2',
+      {
+        schemaVersion: 2,
+        mediaType: MediaTypes.ociIndex,
+        manifests: [{ mediaType: child.mediaType, digest: child.digest, size: child.size }],
+      },
+      MediaTypes.ociIndex,
+    );
+    await server.berth.services.protections.add(account(), name, 'prod-*');
+    const entry = assertError(await remove(name, child.digest), 405, 'UNSUPPORTED');
+    assert.match(entry.message, /The image sha256:\w+ \(in the index sha256:\w+\) cannot be deleted/);
+    const repository = (await server.berth.store.repositories.get(account(), name))!;
+    const kept = await server.berth.services.protections.kept(repository, [{ digest: child.digest, tags: [] }]);
+    assert.deepEqual([...kept], [[child.digest, 'protected: prod-*']]);
+  });
 });
 
 describe('the trash', () => {
