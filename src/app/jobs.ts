@@ -1,5 +1,5 @@
 // The recurring jobs, each run by one node at a time (leased through the database): key
-// rotation and deletion, abandoned uploads, ended rate limit windows.
+// rotation and deletion, abandoned uploads, the trash past its window, ended rate limit windows.
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { PullRateLimiter } from '../public/rate-limits.js';
@@ -48,6 +48,16 @@ export async function startJobs(
       async run() {
         const removed = await services.uploadExpiry.expire(Date.now() - config.registry.uploadExpiryHours * 3_600_000);
         if (removed > 0) log.info({ removed }, 'expired abandoned uploads');
+      },
+    },
+    {
+      // Trash entries past registry.trashDays go (with trashDays 0 nothing enters the trash).
+      name: 'purge-trash',
+      intervalMs: JANITOR_INTERVAL_MS,
+      leaseMs: JANITOR_INTERVAL_MS,
+      async run() {
+        const purged = await services.trash.purge(Date.now());
+        if (purged > 0) log.info({ purged }, 'purged trash entries past the trash window');
       },
     },
     {

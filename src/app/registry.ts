@@ -4,6 +4,7 @@ import type { RepositoryAccess } from '../registry/access.js';
 import { AccountService } from '../registry/account.js';
 import { BlobService } from '../registry/blobs.js';
 import { CreationTemplateService } from '../registry/creation-templates.js';
+import { DeletionProtections } from '../registry/deletion-protection.js';
 import { ImageService } from '../registry/images.js';
 import { LayerPartService } from '../registry/layer-parts.js';
 import { LayerUrlService } from '../registry/layer-urls.js';
@@ -14,6 +15,7 @@ import { BlobMounts } from '../registry/mounts.js';
 import { PolicyService } from '../registry/policies.js';
 import { RepositoryService } from '../registry/repositories.js';
 import { ResourceTagService } from '../registry/resource-tags.js';
+import { Trash } from '../registry/trash.js';
 import type { RegistryServices } from '../registry/services.js';
 import { UploadCompletion } from '../registry/upload-completion.js';
 import { UploadExpiry } from '../registry/upload-expiry.js';
@@ -31,7 +33,9 @@ export type { RegistryParts } from './registry-parts.js';
 export function registryServices(parts: RegistryParts, access: RepositoryAccess): RegistryServices {
   const { config, store, blobStore, dataKeys, blobForms, formats, keyService, grantService, layerUrlKey } = parts;
   const blobs = new BlobService(store, blobStore, access, dataKeys);
-  const removal = new ImageRemoval(store, formats);
+  const protections = new DeletionProtections(store);
+  const trash = new Trash(store, config.registry.trashDays);
+  const removal = new ImageRemoval(store, formats, { protections, trash });
   const manifests = new ManifestService(store, access, formats, removal, {
     maxManifestBytes: config.registry.maxManifestBytes,
   });
@@ -51,10 +55,12 @@ export function registryServices(parts: RegistryParts, access: RepositoryAccess)
     listings: new ListingService(store, access),
     images: new ImageService(store, access, manifests, removal),
     layerUrls: new LayerUrlService(store, blobs, access, layerUrlKey),
-    repositories: new RepositoryService(store, access, keyService, grantService, uploadExpiry),
+    repositories: new RepositoryService(store, access, keyService, grantService, uploadExpiry, protections),
     resourceTags: new ResourceTagService(store, access),
     account: new AccountService(store, access),
     policies,
     creationTemplates: new CreationTemplateService(store, access, keyService, policies),
+    protections,
+    trash,
   };
 }

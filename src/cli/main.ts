@@ -10,8 +10,10 @@ import { redactConfig } from '../config/redact.js';
 import { adminCommand } from './admin.js';
 import { reportError } from './errors.js';
 import { loginCommand } from './login.js';
+import { protectCommand } from './protect.js';
 import { imagesCommand, repoCommand } from './repos.js';
 import { serveCommand } from './serve.js';
+import { trashCommand } from './trash.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -44,5 +46,7 @@ program.addCommand(adminCommand());
 program.addCommand(loginCommand());
 program.addCommand(repoCommand());
 program.addCommand(imagesCommand());
+program.addCommand(protectCommand());
+program.addCommand(trashCommand());
 
 program.parseAsync().catch(reportError);

@@ -273,6 +273,8 @@ export const ConfigSchema = z.strictObject({
         .default(50 * 1024 * 1024 * 1024),
       /** Uploads untouched this long are removed with their bytes. */
       uploadExpiryHours: z.number().positive().default(24),
+      /** Deleted images stay restorable (the trash) this many days; 0 keeps nothing. */
+      trashDays: z.number().min(0).default(7),
       /** Memory for manifest bytes by digest (content-addressed, never stale). */
       manifestCacheBytes: z
         .number()

@@ -28,6 +28,7 @@ import type {
   MetadataStore,
   OidcProviderIndex,
   PolicyIndex,
+  ProtectionIndex,
   PublicIndex,
   RateWindowIndex,
   RoleIndex,
@@ -38,12 +39,15 @@ import type {
   ResourceTagIndex,
   SettingsIndex,
   TagIndex,
+  TrashIndex,
   UploadIndex,
 } from './store.js';
 import { Uploads } from './kysely-uploads.js';
 import type { ManifestRecord } from '../domain/records/manifests.js';
 import { BlobKeys } from './kysely-blob-keys.js';
 import { Kms } from './kysely-kms.js';
+import { Protections } from './kysely-protection.js';
+import { KyselyTrash } from './kysely-trash.js';
 
 export interface KyselyStoreOptions {
   backend: string;
@@ -102,6 +106,8 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly rateWindows: RateWindowIndex;
   readonly roles: RoleIndex;
   readonly oidcProviders: OidcProviderIndex;
+  readonly protections: ProtectionIndex;
+  readonly trash: TrashIndex;
 
   constructor(
     private readonly db: Db,
@@ -130,6 +136,8 @@ export class KyselyMetadataStore implements MetadataStore {
     this.rateWindows = new RateWindows(db);
     this.roles = new Roles(db, ordered);
     this.oidcProviders = new OidcProviders(db, ordered);
+    this.protections = new Protections(db, ordered);
+    this.trash = new KyselyTrash(db, options.skipLocked);
   }
 
   async ping(): Promise<boolean> {

@@ -313,7 +313,41 @@ export interface RateWindowsTable {
   count: number;
 }
 
+export interface DeletionProtectionsTable {
+  repository_id: string;
+  /** '' for the whole repository. */
+  tag_pattern: string;
+  created_at: number;
+  created_by: string | null;
+}
+
+export interface TrashTable {
+  repository_id: string;
+  digest: string;
+  media_type: string;
+  size: number;
+  artifact_type: string | null;
+  subject_digest: string | null;
+  annotations: string | null;
+  created_at: number;
+  last_pulled_at: number | null;
+  content_digest: string | null;
+  /** JSON array of the tags at deletion. */
+  tags: string;
+  deleted_by: string;
+  deleted_at: number;
+}
+
+export interface TrashReferencesTable {
+  repository_id: string;
+  manifest_digest: string;
+  child_digest: string;
+}
+
 export interface Database {
+  deletion_protections: DeletionProtectionsTable;
+  trash: TrashTable;
+  trash_references: TrashReferencesTable;
   repository_policies: RepositoryPoliciesTable;
   registry_policies: RegistryPoliciesTable;
   repository_creation_templates: RepositoryCreationTemplatesTable;

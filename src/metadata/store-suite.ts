@@ -12,6 +12,7 @@ import { runImageIndexSuite } from './store-suite-images.js';
 import { describeKeyMetadata } from './store-suite-keys.js';
 import { runManifestIndexSuite, runTagIndexSuite } from './store-suite-manifests.js';
 import { describePolicyMetadata } from './store-suite-policies.js';
+import { runProtectionAndTrashSuite } from './store-suite-protection.js';
 import { describePublicMetadata } from './store-suite-public.js';
 import { runRepositoryIndexSuite } from './store-suite-repositories.js';
 import { describeRoleMetadata } from './store-suite-roles.js';
@@ -56,5 +57,6 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     describePublicMetadata(() => store);
     describeRoleMetadata(() => store);
     describeCreationTemplateMetadata(() => store);
+    runProtectionAndTrashSuite(() => store);
   });
 }

@@ -12,11 +12,13 @@ import type { JobIndex } from './store-jobs.js';
 import type { KmsIndex } from './store-kms.js';
 import type { ManifestIndex, TagIndex } from './store-manifests.js';
 import type { PolicyIndex } from './store-policies.js';
+import type { ProtectionIndex } from './store-protection.js';
 import type { PublicIndex, RateWindowIndex } from './store-public.js';
 import type { RepositoryIndex } from './store-repositories.js';
 import type { AccountSettingIndex, ResourceTagIndex } from './store-resource-tags.js';
 import type { OidcProviderIndex, RoleIndex } from './store-roles.js';
 import type { SettingsIndex } from './store-settings.js';
+import type { TrashIndex } from './store-trash.js';
 import type { UploadIndex } from './store-uploads.js';
 
 export type * from './store-blob-keys.js';
@@ -29,11 +31,13 @@ export type * from './store-jobs.js';
 export type * from './store-kms.js';
 export type * from './store-manifests.js';
 export type * from './store-policies.js';
+export type * from './store-protection.js';
 export type * from './store-public.js';
 export type * from './store-repositories.js';
 export type * from './store-resource-tags.js';
 export type * from './store-roles.js';
 export type * from './store-settings.js';
+export type * from './store-trash.js';
 export type * from './store-uploads.js';
 
 export interface MetadataStore {
@@ -58,6 +62,8 @@ export interface MetadataStore {
   readonly creationTemplates: CreationTemplateIndex;
   readonly roles: RoleIndex;
   readonly oidcProviders: OidcProviderIndex;
+  readonly protections: ProtectionIndex;
+  readonly trash: TrashIndex;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -3,6 +3,7 @@
 // cannot be served become failures named as ECR's ImageFailureCode names them.
 import { Actions } from '../domain/actions.js';
 import { tryParseDigest } from '../domain/digest.js';
+import { DeletionProtectedError } from '../domain/deletion-protection.js';
 import { RegistryError } from '../domain/errors.js';
 import { isTag } from '../domain/names.js';
 import type { ImageId, ImageRecord, TagStatus } from '../domain/records/images.js';
@@ -12,7 +13,7 @@ import type { Repository } from '../domain/records/repositories.js';
 import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from '../domain/request-context.js';
 import type { ManifestService } from './manifests.js';
-import { type ImageRemoval, removalActor } from './image-removal.js';
+import { type ImageRemoval, type RemovalActor, removalActor } from './image-removal.js';
 
 /** An image as a request names it: by tag, by digest, or both. */
 export interface ImageRef {
@@ -26,7 +27,8 @@ export type ImageFailureCode =
   | 'ImageTagDoesNotMatchDigest'
   | 'ImageNotFound'
   | 'MissingDigestAndTag'
-  | 'ImageReferencedByManifestList';
+  | 'ImageReferencedByManifestList'
+  | 'ImageInaccessible';
 
 export interface ImageFailure {
   imageId: ImageRef;
@@ -215,45 +217,75 @@ export class ImageService {
     const deleted: ImageRef[] = [];
     const failures: ImageFailure[] = [];
     for (const id of unique(ids)) {
-      const resolved = await this.resolve(repository, id);
-      if ('failure' in resolved) {
-        failures.push(resolved.failure);
-        continue;
+      try {
+        await this.deleteOne(repository, id, actor, deleted, failures);
+      } catch (err) {
+        // A protected image (deletion-protection.ts) is a failure of its own; the others go on.
+        if (!(err instanceof DeletionProtectedError)) throw err;
+        failures.push({ imageId: id, failureCode: 'ImageInaccessible', failureReason: err.message });
       }
-      const digest = resolved.record.digest;
-      if (id.imageTag !== undefined) {
-        if (!(await this.removal.untag(repository, id.imageTag, actor))) {
-          failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' });
-          continue;
-        }
-        deleted.push({ imageDigest: digest, imageTag: id.imageTag });
-        const [left] = await this.store.images.get(repository.id, [digest]);
-        if (left && left.tags.length === 0 && (await this.store.images.parents(repository.id, digest)).length === 0) {
-          await this.removal.removeManifest(repository, digest, actor);
-        }
-        continue;
-      }
-      const parents = await this.store.images.parents(repository.id, digest);
-      if (parents.length > 0) {
-        failures.push({
-          imageId: id,
-          failureCode: 'ImageReferencedByManifestList',
-          failureReason: `Requested image referenced by manifest list: [${parents.join(', ')}]`,
-        });
-        continue;
-      }
-      const [image] = await this.store.images.get(repository.id, [digest]);
-      if (!image || !(await this.removal.removeManifest(repository, digest, actor))) {
-        failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' });
-        continue;
-      }
-      deleted.push(
-        ...(image.tags.length === 0
-          ? [{ imageDigest: digest }]
-          : image.tags.map((tag) => ({ imageDigest: digest, imageTag: tag }))),
-      );
     }
     return { repository, deleted, failures };
+  }
+
+  private async deleteOne(
+    repository: Repository,
+    id: ImageRef,
+    actor: RemovalActor,
+    deleted: ImageRef[],
+    failures: ImageFailure[],
+  ): Promise<void> {
+    const resolved = await this.resolve(repository, id);
+    if ('failure' in resolved) {
+      failures.push(resolved.failure);
+      return;
+    }
+    const digest = resolved.record.digest;
+    if (id.imageTag !== undefined) {
+      // The image's last tag takes the image with it in one removal, so the trash keeps the tag.
+      const [image] = await this.store.images.get(repository.id, [digest]);
+      if (
+        image?.tags.length === 1 &&
+        image.tags[0] === id.imageTag &&
+        (await this.store.images.parents(repository.id, digest)).length === 0
+      ) {
+        if (!(await this.removal.removeManifest(repository, digest, actor))) {
+          failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' });
+          return;
+        }
+        deleted.push({ imageDigest: digest, imageTag: id.imageTag });
+        return;
+      }
+      if (!(await this.removal.untag(repository, id.imageTag, actor))) {
+        failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' });
+        return;
+      }
+      deleted.push({ imageDigest: digest, imageTag: id.imageTag });
+      const [left] = await this.store.images.get(repository.id, [digest]);
+      if (left && left.tags.length === 0 && (await this.store.images.parents(repository.id, digest)).length === 0) {
+        await this.removal.removeManifest(repository, digest, actor);
+      }
+      return;
+    }
+    const parents = await this.store.images.parents(repository.id, digest);
+    if (parents.length > 0) {
+      failures.push({
+        imageId: id,
+        failureCode: 'ImageReferencedByManifestList',
+        failureReason: `Requested image referenced by manifest list: [${parents.join(', ')}]`,
+      });
+      return;
+    }
+    const [image] = await this.store.images.get(repository.id, [digest]);
+    if (!image || !(await this.removal.removeManifest(repository, digest, actor))) {
+      failures.push({ imageId: id, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' });
+      return;
+    }
+    deleted.push(
+      ...(image.tags.length === 0
+        ? [{ imageDigest: digest }]
+        : image.tags.map((tag) => ({ imageDigest: digest, imageTag: tag }))),
+    );
   }
 
   private async sized(repository: Repository, records: ImageRecord[]): Promise<DescribedImage[]> {

@@ -26,6 +26,11 @@ export interface RepositoryPage {
   last?: string;
 }
 
+/** What deleting a repository asks of its deletion protection (deletion-protection.ts): refuses when protected. */
+export interface RepositoryDeletionGuard {
+  checkRepository(repository: Repository): Promise<void>;
+}
+
 /** What deleting a repository asks of its uploads: their bytes go with it (upload-expiry.ts). */
 export interface RepositoryUploads {
   removingUploads(repositoryId: string, remove: () => Promise<boolean>): Promise<boolean>;
@@ -38,6 +43,7 @@ export class RepositoryService {
     private readonly keys: RepositoryKeys,
     private readonly grants: RepositoryKeyGrants,
     private readonly uploads: RepositoryUploads,
+    private readonly protection?: RepositoryDeletionGuard,
   ) {}
 
   async create(ctx: RequestContext, request: CreateRepositoryRequest): Promise<Repository> {
@@ -112,6 +118,7 @@ export class RepositoryService {
   /** Deletes the repository; one with images only when `force` (its images go with it). */
   async delete(ctx: RequestContext, name: string, force: boolean): Promise<Repository> {
     const repository = await this.access.existing(ctx, name, Actions.DeleteRepository);
+    await this.protection?.checkRepository(repository);
     const deleted = await this.uploads.removingUploads(repository.id, () =>
       this.store.repositories.delete(repository.id, {
         ifEmpty: !force,

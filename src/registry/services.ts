@@ -2,6 +2,7 @@
 import type { AccountService } from './account.js';
 import type { BlobService } from './blobs.js';
 import type { CreationTemplateService } from './creation-templates.js';
+import type { DeletionProtections } from './deletion-protection.js';
 import type { ImageService } from './images.js';
 import type { LayerPartService } from './layer-parts.js';
 import type { LayerUrlService } from './layer-urls.js';
@@ -10,6 +11,7 @@ import type { ManifestService } from './manifests.js';
 import type { PolicyService } from './policies.js';
 import type { RepositoryService } from './repositories.js';
 import type { ResourceTagService } from './resource-tags.js';
+import type { Trash } from './trash.js';
 import type { UploadExpiry } from './upload-expiry.js';
 import type { UploadService } from './uploads.js';
 
@@ -30,4 +32,8 @@ export interface RegistryServices {
   policies: PolicyService;
   /** ECR's repository creation templates (the private registry's; RepositoryCreation applies them). */
   creationTemplates: CreationTemplateService;
+  /** Deletion protection: refuses deletions of protected images and repositories; a lifecycle retention guard. */
+  protections: DeletionProtections;
+  /** Deleted images, restorable for a window; a garbage collection root source. */
+  trash: Trash;
 }
