@@ -11,6 +11,7 @@ import { imageActions } from '../http/ecr/actions/images.js';
 import { layerActions } from '../http/ecr/actions/layers.js';
 import { policyActions } from '../http/ecr/actions/policies.js';
 import { repositoryActions } from '../http/ecr/actions/repositories.js';
+import { storageClassActions } from '../http/ecr/actions/storage-classes.js';
 import { ecrFace } from '../http/ecr/face.js';
 import { aliasActions } from '../http/ecr-public/actions/aliases.js';
 import { ecrPublicActions } from '../http/ecr-public/actions.js';
@@ -38,6 +39,7 @@ export async function registerAwsJson(
     ...accountActions(services.account),
     ...imageActions(services),
     ...layerActions(services),
+    ...storageClassActions(services),
   };
   const keyActions = kmsActions(kms.keyService, kms.grantService);
   const publicActions = ecrPublicActions(pub.face, pub.services, pub.repositories, tokens);

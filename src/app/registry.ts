@@ -13,6 +13,7 @@ import { BlobMounts } from '../registry/mounts.js';
 import { PolicyService } from '../registry/policies.js';
 import { RepositoryService } from '../registry/repositories.js';
 import { ResourceTagService } from '../registry/resource-tags.js';
+import { StorageClassService } from '../registry/storage-classes.js';
 import type { RegistryServices } from '../registry/services.js';
 import { UploadCompletion } from '../registry/upload-completion.js';
 import { UploadExpiry } from '../registry/upload-expiry.js';
@@ -53,5 +54,24 @@ export function registryServices(parts: RegistryParts, access: RepositoryAccess)
     resourceTags: new ResourceTagService(store, access),
     account: new AccountService(store, access),
     policies: new PolicyService(store, access),
+    storageClasses: new StorageClassService(store, blobStore, access, {
+      node: parts.uploadOptions.node,
+      onError: (err, move) =>
+        parts.log?.error(
+          { err, repositoryId: move.repositoryId, digest: move.digest, target: move.target },
+          'moving an image between storage classes failed',
+        ),
+      onMoved: (move) =>
+        parts.log?.info(
+          {
+            repositoryId: move.repositoryId,
+            digest: move.digest,
+            target: move.target,
+            blobs: move.blobsDone,
+            bytes: move.bytesDone,
+          },
+          'moved an image between storage classes',
+        ),
+    }),
   };
 }

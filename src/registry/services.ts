@@ -9,6 +9,7 @@ import type { ManifestService } from './manifests.js';
 import type { PolicyService } from './policies.js';
 import type { RepositoryService } from './repositories.js';
 import type { ResourceTagService } from './resource-tags.js';
+import type { StorageClassService } from './storage-classes.js';
 import type { UploadExpiry } from './upload-expiry.js';
 import type { UploadService } from './uploads.js';
 
@@ -27,4 +28,6 @@ export interface RegistryServices {
   resourceTags: ResourceTagService;
   account: AccountService;
   policies: PolicyService;
+  /** ECR's storage classes (UpdateImageStorageClass); also the ImageArchiver lifecycle transitions call. */
+  storageClasses: StorageClassService;
 }

@@ -74,8 +74,9 @@ const ReferrersCursor = z.object({ after: z.string() });
 /** ListImageReferrers' page size when a request gives no maxResults (the model's documented default). */
 const DEFAULT_REFERRERS_PAGE = 20;
 
+/** Without an imageStatus, only ACTIVE images are listed (as the model documents). */
 function filterOf(filter: z.infer<typeof ImagesFilter> | undefined): ImageFilter {
-  return { tagStatus: filter?.tagStatus ?? 'ANY', imageStatus: filter?.imageStatus ?? 'ANY' };
+  return { tagStatus: filter?.tagStatus ?? 'ANY', imageStatus: filter?.imageStatus ?? 'ACTIVE' };
 }
 
 function imageDetail(registryId: string, repositoryName: string, image: DescribedImage): object {
@@ -90,7 +91,9 @@ function imageDetail(registryId: string, repositoryName: string, image: Describe
     ...(image.artifactType && { artifactMediaType: image.artifactType }),
     ...(image.lastPulledAt !== null && { lastRecordedPullTime: epochSeconds(image.lastPulledAt) }),
     ...(image.subjectDigest && { subjectManifestDigest: image.subjectDigest }),
-    imageStatus: 'ACTIVE',
+    imageStatus: image.imageStatus ?? 'ACTIVE',
+    ...(typeof image.lastArchivedAt === 'number' && { lastArchivedAt: epochSeconds(image.lastArchivedAt) }),
+    ...(typeof image.lastActivatedAt === 'number' && { lastActivatedAt: epochSeconds(image.lastActivatedAt) }),
   };
 }
 
