@@ -13,7 +13,8 @@ const KEY_ROTATION_INTERVAL_MS = 60 * 60 * 1000;
 /** How often keys whose deletion date has passed are deleted (they are treated as gone from that date on). */
 const KEY_DELETION_INTERVAL_MS = 60 * 60 * 1000;
 const RATE_WINDOW_PRUNE_MS = 30 * 60 * 1000;
-const STORAGE_MOVES_INTERVAL_MS = 60 * 1000;
+// After expire-uploads (tests make that one due first by its earlier next run).
+const STORAGE_MOVES_INTERVAL_MS = 15 * 60 * 1000;
 
 export async function startJobs(
   config: Config,
