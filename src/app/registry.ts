@@ -32,8 +32,28 @@ export function registryServices(parts: RegistryParts, access: RepositoryAccess)
   const { config, store, blobStore, dataKeys, blobForms, formats, keyService, grantService, layerUrlKey } = parts;
   const blobs = new BlobService(store, blobStore, access, dataKeys);
   const removal = new ImageRemoval(store, formats);
+  const storageClasses = new StorageClassService(store, blobStore, access, {
+    node: parts.uploadOptions.node,
+    onError: (err, move) =>
+      parts.log?.error(
+        { err, repositoryId: move.repositoryId, digest: move.digest, target: move.target },
+        'moving an image between storage classes failed',
+      ),
+    onMoved: (move) =>
+      parts.log?.info(
+        {
+          repositoryId: move.repositoryId,
+          digest: move.digest,
+          target: move.target,
+          blobs: move.blobsDone,
+          bytes: move.bytesDone,
+        },
+        'moved an image between storage classes',
+      ),
+  });
   const manifests = new ManifestService(store, access, formats, removal, {
     maxManifestBytes: config.registry.maxManifestBytes,
+    stored: (repositoryId, digest, blobs) => storageClasses.adopt(repositoryId, digest, blobs),
   });
   // The upload services share one set of sessions: the same leases and running hashes.
   const sessions = new UploadSessions(store, blobStore, dataKeys, blobForms, parts.uploadOptions);
@@ -54,24 +74,6 @@ export function registryServices(parts: RegistryParts, access: RepositoryAccess)
     resourceTags: new ResourceTagService(store, access),
     account: new AccountService(store, access),
     policies: new PolicyService(store, access),
-    storageClasses: new StorageClassService(store, blobStore, access, {
-      node: parts.uploadOptions.node,
-      onError: (err, move) =>
-        parts.log?.error(
-          { err, repositoryId: move.repositoryId, digest: move.digest, target: move.target },
-          'moving an image between storage classes failed',
-        ),
-      onMoved: (move) =>
-        parts.log?.info(
-          {
-            repositoryId: move.repositoryId,
-            digest: move.digest,
-            target: move.target,
-            blobs: move.blobsDone,
-            bytes: move.bytesDone,
-          },
-          'moved an image between storage classes',
-        ),
-    }),
+    storageClasses,
   };
 }

@@ -253,6 +253,42 @@ describe('archive on the file system', () => {
     }
   });
 
+  it('brings an archived layer back when a new image uses it, leaving the archived image archived', async () => {
+    const name = repo();
+    const { a } = await pushPair(client, name);
+    const own = a.layers[1]!;
+    await client.send(
+      new UpdateImageStorageClassCommand({
+        repositoryName: name,
+        imageId: { imageTag: 'a' },
+        targetStorageClass: 'ARCHIVE',
+      }),
+    );
+    await waitFor(() => existsSync(blobFile(archiveRoot, own.digest)), 'the own layer in the archive root');
+    // c: a new image over a's own layer (already in the repository).
+    const config = await apiUploadBlob(
+      client,
+      name,
+      Buffer.from(JSON.stringify({ architecture: 'riscv64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } })),
+      MediaTypes.ociConfig,
+    );
+    await client.send(
+      new PutImageCommand({
+        repositoryName: name,
+        imageTag: 'c',
+        imageManifest: JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config, layers: [own] }),
+      }),
+    );
+    await waitFor(() => existsSync(blobFile(storageRoot, own.digest)), 'the layer back in the storage root');
+    assert.equal(existsSync(blobFile(archiveRoot, own.digest)), false);
+    assert.equal((await describeOne(client, name, a.digest)).imageStatus, 'ARCHIVED');
+    assert.equal(existsSync(blobFile(archiveRoot, a.config.digest)), true, "a's own config stays archived");
+    const { downloadUrl } = await client.send(
+      new GetDownloadUrlForLayerCommand({ repositoryName: name, layerDigest: own.digest }),
+    );
+    assert.ok(downloadUrl, 'an ACTIVE image uses the layer now');
+  });
+
   it("refuses what the model refuses, with the model's exceptions", async () => {
     const name = repo();
     await apiPushImage(client, name, { tag: 'v1' });

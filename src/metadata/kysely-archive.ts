@@ -143,6 +143,31 @@ export class KyselyArchive implements ArchiveIndex {
       .execute();
   }
 
+  async enqueue(repositoryId: string, digest: string, target: TargetStorageClass, at: number): Promise<void> {
+    await this.db
+      .insertInto('image_storage_moves')
+      .values({ repository_id: repositoryId, digest, target, requested_at: at, lease_holder: null, lease_until: null })
+      .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing())
+      .execute();
+  }
+
+  async sharedWithArchived(digests: string[]): Promise<boolean> {
+    if (digests.length === 0) return false;
+    const row = await this.db
+      .selectFrom('manifest_references')
+      .innerJoin('manifests', (join) =>
+        join
+          .onRef('manifests.repository_id', '=', 'manifest_references.repository_id')
+          .onRef('manifests.digest', '=', 'manifest_references.manifest_digest'),
+      )
+      .select('manifest_references.child_digest')
+      .where('manifest_references.child_digest', 'in', [...new Set(digests)])
+      .where(STATUS, '!=', 'ACTIVE')
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async finish(repositoryId: string, digest: string, target: TargetStorageClass): Promise<void> {
     await this.db
       .deleteFrom('image_storage_moves')

@@ -31,6 +31,10 @@ export interface ArchiveIndex {
     digest: string,
     done: Pick<StorageMove, 'blobsTotal' | 'blobsDone' | 'bytesTotal' | 'bytesDone' | 'leaseUntil'>,
   ): Promise<void>;
+  /** Queues a move of an image's layers to `target` unless one is queued already. */
+  enqueue(repositoryId: string, digest: string, target: TargetStorageClass, at: number): Promise<void>;
+  /** Whether a manifest that is not ACTIVE (in any repository) references any of these blobs. */
+  sharedWithArchived(digests: string[]): Promise<boolean>;
   /** Ends a move to `target` (a move to the other class queued since stays). */
   finish(repositoryId: string, digest: string, target: TargetStorageClass): Promise<void>;
   /** The blobs the image references that are not manifests themselves (config and layers). */

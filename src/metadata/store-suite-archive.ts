@@ -132,8 +132,12 @@ export function runArchiveIndexSuite(getStore: () => MetadataStore): void {
       assert.deepEqual(await store.archive.imageBlobs(one.id, index.digest), [], 'child manifests are not layers');
       assert.deepEqual(await store.archive.archivedOnly([own, shared, config]), new Set());
       assert.equal(await store.archive.unpullable(one.id, own), false);
+      assert.equal(await store.archive.sharedWithArchived([own, shared, config]), false);
 
       await store.archive.transition(one.id, a.digest, 'ACTIVE', 'ARCHIVED', 1);
+      assert.equal(await store.archive.sharedWithArchived([shared, freshDigest()]), true);
+      assert.equal(await store.archive.sharedWithArchived([config]), false);
+      assert.equal(await store.archive.sharedWithArchived([]), false);
       assert.deepEqual(await store.archive.archivedOnly([own, shared, config, freshDigest()]), new Set([own]));
       assert.equal(await store.archive.unpullable(one.id, own), true);
       assert.equal(await store.archive.unpullable(one.id, shared), true, 'within the repository');
@@ -145,6 +149,18 @@ export function runArchiveIndexSuite(getStore: () => MetadataStore): void {
       await store.archive.transition(two.id, b.digest, 'ARCHIVED', 'ACTIVATING', 3);
       assert.deepEqual(await store.archive.archivedOnly([own, shared, config]), new Set([own]));
       assert.equal(await store.archive.unpullable(two.id, config), true, 'ACTIVATING is not pullable yet');
+
+      // A queued move stays as it was when another is asked for; a new one starts free.
+      await store.archive.enqueue(two.id, b.digest, 'ARCHIVE', 4);
+      assert.equal((await store.archive.move(two.id, b.digest))?.target, 'STANDARD');
+      const c = manifest(two.id);
+      await store.manifests.put(c, [config], []);
+      await store.archive.enqueue(two.id, c.digest, 'STANDARD', 5);
+      const queued = await store.archive.move(two.id, c.digest);
+      assert.deepEqual(
+        [queued?.target, queued?.requestedAt, queued?.leaseHolder, queued?.blobsDone],
+        ['STANDARD', 5, null, 0],
+      );
     });
   });
 }

@@ -42,6 +42,8 @@ export const MISSING_MANIFEST = 'manifest not found in repository';
 
 export interface ManifestOptions {
   maxManifestBytes: number;
+  /** Told of each manifest stored, with the blobs it references (storage classes bring archived ones back). */
+  stored?: (repositoryId: string, digest: string, blobs: string[]) => Promise<void>;
 }
 
 export interface StoredManifest {
@@ -176,6 +178,14 @@ export class ManifestService {
     );
     if (!outcome.stored) throw new ImmutableTagError(outcome.immutableTag, name);
     this.formats.remember(contentDigest ?? digest, bytes);
+    // Bookkeeping after the fact: the push has succeeded whatever it finds.
+    await this.options
+      .stored?.(
+        repository.id,
+        digest,
+        manifest.blobs.map((d) => d.digest),
+      )
+      .catch(() => undefined);
     return result;
   }
 

@@ -73,6 +73,18 @@ export class StorageClassService implements ImageArchiver {
     await this.toArchive(repository, digest);
   }
 
+  /**
+   * A manifest was stored: layers it shares with archived images (which may be in the archive)
+   * are moved back to STANDARD in the background, as an active image's layers belong there.
+   */
+  async adopt(repositoryId: string, digest: string, blobs: string[]): Promise<void> {
+    if (!(await this.store.archive.sharedWithArchived(blobs))) return;
+    // An archived image pushed again (another tag) stays where it is.
+    if ((await this.store.archive.status(repositoryId, digest)) !== 'ACTIVE') return;
+    await this.store.archive.enqueue(repositoryId, digest, 'STANDARD', Date.now());
+    this.kick();
+  }
+
   /** Runs the queued moves no node holds, until none is left; resolves with how many it ran. */
   async runPending(now = Date.now): Promise<number> {
     let ran = 0;
