@@ -13,6 +13,7 @@ import {
   BatchGetImageCommand,
   DescribeImagesCommand,
   GetDownloadUrlForLayerCommand,
+  ListImageReferrersCommand,
   ListImagesCommand,
   PutImageCommand,
   UpdateImageStorageClassCommand,
@@ -287,6 +288,37 @@ describe('archive on the file system', () => {
       new GetDownloadUrlForLayerCommand({ repositoryName: name, layerDigest: own.digest }),
     );
     assert.ok(downloadUrl, 'an ACTIVE image uses the layer now');
+  });
+
+  it('ListImageReferrers gives each referrer its artifactStatus and filters by it', async () => {
+    const name = repo();
+    const image = await apiPushImage(client, name, { tag: 'app' });
+    const subject = { mediaType: image.mediaType, digest: image.digest, size: image.manifest.length };
+    const signature = await apiPushImage(client, name, { artifactType: 'application/vnd.example.signature', subject });
+    const sbom = await apiPushImage(client, name, { artifactType: 'application/spdx+json', subject });
+    await client.send(
+      new UpdateImageStorageClassCommand({
+        repositoryName: name,
+        imageId: { imageDigest: sbom.digest },
+        targetStorageClass: 'ARCHIVE',
+      }),
+    );
+    const list = async (artifactStatus?: 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING' | 'ANY') =>
+      (
+        await client.send(
+          new ListImageReferrersCommand({
+            repositoryName: name,
+            subjectId: { imageDigest: image.digest },
+            ...(artifactStatus && { filter: { artifactStatus } }),
+          }),
+        )
+      ).referrers!.map((r) => [r.digest, r.artifactStatus]);
+    assert.deepEqual(await list(), [[signature.digest, 'ACTIVE']]);
+    assert.deepEqual(await list('ARCHIVED'), [[sbom.digest, 'ARCHIVED']]);
+    assert.deepEqual(await list('ANY'), [
+      [signature.digest, 'ACTIVE'],
+      [sbom.digest, 'ARCHIVED'],
+    ]);
   });
 
   it("refuses what the model refuses, with the model's exceptions", async () => {

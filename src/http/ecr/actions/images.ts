@@ -161,7 +161,7 @@ export function imageActions(services: RegistryServices): ApiActionTable {
     async ListImageReferrers(call) {
       const request = input(ListImageReferrersRequest, call.body);
       const ctx = context(call, request.registryId);
-      // Every artifact here is ACTIVE: Berth has no archive storage class.
+      // ACTIVE artifacts unless the filter asks for others (as DescribeImages' imageStatus).
       const status = request.filter?.artifactStatus ?? 'ACTIVE';
       const listing = [
         ctx.registry.accountId,
@@ -180,11 +180,11 @@ export function imageActions(services: RegistryServices): ApiActionTable {
           ...(cursor && { after: cursor.after }),
           limit: request.maxResults ?? DEFAULT_REFERRERS_PAGE,
         },
+        status,
       );
-      const referrers = status === 'ACTIVE' || status === 'ANY' ? page.referrers : [];
       return {
-        referrers: referrers.map((r) => ({ ...r, artifactStatus: 'ACTIVE' })),
-        ...(page.next && referrers.length > 0 && { nextToken: encodeNextToken(call, listing, { after: page.next }) }),
+        referrers: page.referrers,
+        ...(page.next && { nextToken: encodeNextToken(call, listing, { after: page.next }) }),
       };
     },
 
