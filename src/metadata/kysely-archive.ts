@@ -94,6 +94,17 @@ export class KyselyArchive implements ArchiveIndex {
     return row && toMove(row);
   }
 
+  async list(limit: number): Promise<StorageMove[]> {
+    const rows = await this.db
+      .selectFrom('image_storage_moves')
+      .selectAll()
+      .orderBy('requested_at')
+      .orderBy('digest')
+      .limit(limit)
+      .execute();
+    return rows.map(toMove);
+  }
+
   async pending(now: number, limit: number): Promise<StorageMove[]> {
     const rows = await this.db
       .selectFrom('image_storage_moves')

@@ -14,6 +14,8 @@ export interface ArchiveIndex {
   transition(repositoryId: string, digest: string, from: ImageStatus, to: ImageStatus, at: number): Promise<boolean>;
   /** The queued move of an image, if any. */
   move(repositoryId: string, digest: string): Promise<StorageMove | undefined>;
+  /** Every queued move (leased or not), oldest first: what an operator looks at. */
+  list(limit: number): Promise<StorageMove[]>;
   /** Queued moves whose lease is free at `now`, oldest first. */
   pending(now: number, limit: number): Promise<StorageMove[]>;
   /** Leases a queued move to `holder` until `until`, if it is free at `now`. */

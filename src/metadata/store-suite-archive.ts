@@ -58,6 +58,11 @@ export function runArchiveIndexSuite(getStore: () => MetadataStore): void {
       assert.equal(await store.archive.claim(repository.id, image.digest, 'ARCHIVE', 'node-b', 2000, 6000), false);
       assert.ok(!(await store.archive.pending(2000, 100)).some((m) => m.digest === image.digest));
       assert.ok((await store.archive.pending(5001, 1000)).some((m) => m.digest === image.digest));
+      assert.equal(
+        (await store.archive.list(10_000)).find((m) => m.digest === image.digest)?.leaseHolder,
+        'node-a',
+        'a leased move is listed',
+      );
       await store.archive.progress(repository.id, image.digest, {
         blobsTotal: 2,
         blobsDone: 1,

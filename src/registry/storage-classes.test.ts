@@ -11,7 +11,9 @@ import type { Digest } from '../domain/digest.js';
 import type { StorageClass } from '../storage/driver.js';
 import { BlobStore } from '../storage/blob-store.js';
 import { apiPushImage, ecrClient, registryLogin, rejectsWith } from '../testing/ecr.js';
-import { startBerth, type TestBerth } from '../testing/server.js';
+import { runScript } from '../testing/cli.js';
+import { testMetadataUrl } from '../testing/postgres.js';
+import { CLI, startBerth, type TestBerth } from '../testing/server.js';
 import { StorageClassService } from './storage-classes.js';
 
 let server: TestBerth;
@@ -111,6 +113,22 @@ test('a restore one node recorded and did not finish is taken over by another, w
   assert.equal(move?.blobsDone, 1);
   assert.equal(move?.bytesTotal, sizes[0]! + sizes[1]!);
   assert.ok(move!.bytesDone > 0 && move!.bytesDone < move!.bytesTotal);
+  // What an operator sees: `berth admin storage-moves`.
+  const metadataUrl = await testMetadataUrl(server.dataDir);
+  const listed = await runScript(
+    CLI,
+    ['admin', '--data-dir', server.dataDir, 'storage-moves', 'list', '--json'],
+    metadataUrl ? { BERTH_METADATA_URL: metadataUrl } : {},
+  );
+  assert.equal(listed.code, 0, listed.stderr);
+  const row = (JSON.parse(listed.stdout) as Record<string, unknown>[]).find((r) => r.ImageDigest === image.digest);
+  assert.deepEqual(row && [row.Repository, row.TargetStorageClass, row.BlobsMoved, row.Blobs, row.Node], [
+    `${accountId}/${name}`,
+    'STANDARD',
+    1,
+    2,
+    'other-node',
+  ]);
   release();
   assert.equal(await running, 1);
   assert.equal(await statusOf(name, image.digest), 'ACTIVE');
