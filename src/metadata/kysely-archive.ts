@@ -138,6 +138,7 @@ export class KyselyArchive implements ArchiveIndex {
   async progress(
     repositoryId: string,
     digest: string,
+    target: TargetStorageClass,
     done: Pick<StorageMove, 'blobsTotal' | 'blobsDone' | 'bytesTotal' | 'bytesDone' | 'leaseUntil'>,
   ): Promise<void> {
     await this.db
@@ -151,6 +152,7 @@ export class KyselyArchive implements ArchiveIndex {
       })
       .where('repository_id', '=', repositoryId)
       .where('digest', '=', digest)
+      .where('target', '=', target)
       .execute();
   }
 

@@ -27,10 +27,11 @@ export interface ArchiveIndex {
     now: number,
     until: number,
   ): Promise<boolean>;
-  /** Records a move's progress (and extends its lease). */
+  /** Records the progress of a move to `target` (and extends its lease); a move to the other class queued since is left alone. */
   progress(
     repositoryId: string,
     digest: string,
+    target: TargetStorageClass,
     done: Pick<StorageMove, 'blobsTotal' | 'blobsDone' | 'bytesTotal' | 'bytesDone' | 'leaseUntil'>,
   ): Promise<void>;
   /** Queues a move of an image's layers to `target` unless one is queued already. */

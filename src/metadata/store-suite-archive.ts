@@ -63,7 +63,15 @@ export function runArchiveIndexSuite(getStore: () => MetadataStore): void {
         'node-a',
         'a leased move is listed',
       );
-      await store.archive.progress(repository.id, image.digest, {
+      await store.archive.progress(repository.id, image.digest, 'STANDARD', {
+        blobsTotal: 9,
+        blobsDone: 9,
+        bytesTotal: 9,
+        bytesDone: 9,
+        leaseUntil: 9,
+      });
+      assert.equal((await store.archive.move(repository.id, image.digest))?.blobsDone, 0, 'not a move to STANDARD');
+      await store.archive.progress(repository.id, image.digest, 'ARCHIVE', {
         blobsTotal: 2,
         blobsDone: 1,
         bytesTotal: 300,

@@ -182,7 +182,7 @@ export class StorageClassService implements ImageArchiver {
       progress.blobsDone++;
       progress.bytesDone += blob.size;
       progress.leaseUntil = Date.now() + this.leaseMs;
-      await this.store.archive.progress(repositoryId, digest, progress);
+      await this.store.archive.progress(repositoryId, digest, target, progress);
     }
     if (target === 'STANDARD')
       await this.store.archive.transition(repositoryId, digest, 'ACTIVATING', 'ACTIVE', Date.now());
