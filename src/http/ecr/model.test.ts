@@ -27,6 +27,7 @@ import { startBerth, type TestBerth } from '../../testing/server.js';
 import { accountInputs } from './actions/account.js';
 import { policyInputs } from './actions/policies.js';
 import { repositoryInputs } from './actions/repositories.js';
+import { storageClassInputs } from './actions/storage-classes.js';
 import { PROTOCOL_EXCEPTIONS } from '../aws-json/errors.js';
 import { resourceTagInputs } from '../aws-json/registry-api/resource-tags.js';
 import { MODEL_EXCEPTIONS } from './errors.js';
@@ -90,6 +91,15 @@ const BASES: Record<string, [z.ZodType, Record<string, unknown>]> = {
   PutRegistryPolicy: [policyInputs.PutRegistryPolicy, { policyText: '{}' }],
   GetRegistryPolicy: [policyInputs.GetRegistryPolicy, {}],
   DeleteRegistryPolicy: [policyInputs.DeleteRegistryPolicy, {}],
+  UpdateImageStorageClass: [
+    storageClassInputs.UpdateImageStorageClass,
+    {
+      registryId: '123456789012',
+      repositoryName: 'team/app',
+      imageId: { imageDigest: `sha256:${'a'.repeat(64)}`, imageTag: 'v1' },
+      targetStorageClass: 'ARCHIVE',
+    },
+  ],
 };
 const POLICY = (account: string) =>
   JSON.stringify({
@@ -270,6 +280,28 @@ describe('the ECR model', { skip }, () => {
       ],
       ['GetRegistryPolicy', () => ({}), 'RegistryPolicyNotFoundException'],
       ['DeleteRegistryPolicy', () => ({}), 'RegistryPolicyNotFoundException'],
+      ...(
+        [
+          [{ repositoryName: 'Bad' }, 'InvalidParameterException'],
+          [{ repositoryName: name('missing') }, 'RepositoryNotFoundException'],
+          [{ imageId: { imageTag: 'missing' } }, 'ImageNotFoundException'],
+          // Archiving an image while it is being restored.
+          [{ repositoryName: name('restoring') }, 'ImageStorageClassUpdateNotSupportedException'],
+          [{ registryId: '000000000000' }, 'AccessDeniedException'],
+        ] as const
+      ).map(
+        ([input, expected]) =>
+          [
+            'UpdateImageStorageClass',
+            () => ({
+              repositoryName: name('full'),
+              imageId: { imageTag: 'v1' },
+              targetStorageClass: 'ARCHIVE',
+              ...input,
+            }),
+            expected,
+          ] as [string, () => object, string],
+      ),
     ];
     const arnOf = (suffix: string) => `arn:aws:ecr:us-east-1:${account}:repository/${name(suffix)}`;
 
@@ -277,6 +309,13 @@ describe('the ECR model', { skip }, () => {
       await send('CreateRepository', { repositoryName: name('taken') });
       const registry = await RegistryHttp.login(server.url, client);
       await registry.push(name('full'), 'v1');
+      // An image being restored (ACTIVATING), as a restore that has not finished leaves it.
+      await registry.push(name('restoring'), 'v1');
+      const { store } = server.berth;
+      const repository = (await store.repositories.get(account, name('restoring')))!;
+      const digest = (await store.tags.resolve(repository.id, 'v1'))!.digest;
+      await store.archive.transition(repository.id, digest, 'ACTIVE', 'ARCHIVED', Date.now());
+      await store.archive.transition(repository.id, digest, 'ARCHIVED', 'ACTIVATING', Date.now());
     });
 
     for (const [op, input, expected] of probes) {
@@ -346,6 +385,13 @@ describe('the ECR model', { skip }, () => {
         PutRegistryPolicy: ['InvalidParameterException'],
         GetRegistryPolicy: ['RegistryPolicyNotFoundException'],
         DeleteRegistryPolicy: ['RegistryPolicyNotFoundException'],
+        UpdateImageStorageClass: [
+          'InvalidParameterException',
+          'RepositoryNotFoundException',
+          'ImageNotFoundException',
+          'ImageStorageClassUpdateNotSupportedException',
+          'AccessDeniedException',
+        ],
       };
       assert.deepEqual(Object.keys(raises).sort(), Object.keys(BASES).sort());
       for (const [op, names] of Object.entries(raises)) {

@@ -15,6 +15,9 @@ const UpdateImageStorageClassRequest = z.object({
   targetStorageClass: z.enum(['STANDARD', 'ARCHIVE']),
 });
 
+/** The request schema, for the model conformance test. */
+export const storageClassInputs = { UpdateImageStorageClass: UpdateImageStorageClassRequest };
+
 export function storageClassActions(services: RegistryServices): ApiActionTable {
   return {
     async UpdateImageStorageClass(call) {
