@@ -12,6 +12,7 @@ import { imageActions } from '../http/ecr/actions/images.js';
 import { layerActions } from '../http/ecr/actions/layers.js';
 import { policyActions } from '../http/ecr/actions/policies.js';
 import { repositoryActions } from '../http/ecr/actions/repositories.js';
+import { storageClassActions } from '../http/ecr/actions/storage-classes.js';
 import { ecrFace } from '../http/ecr/face.js';
 import { aliasActions } from '../http/ecr-public/actions/aliases.js';
 import { ecrPublicActions } from '../http/ecr-public/actions.js';
@@ -40,6 +41,7 @@ export async function registerAwsJson(
     ...imageActions(services),
     ...layerActions(services),
     ...creationTemplateActions(services.creationTemplates),
+    ...storageClassActions(services),
   };
   const keyActions = kmsActions(kms.keyService, kms.grantService);
   const publicActions = ecrPublicActions(pub.face, pub.services, pub.repositories, tokens);

@@ -1,5 +1,6 @@
 // The recurring jobs, each run by one node at a time (leased through the database): key
-// rotation and deletion, abandoned uploads, the trash past its window, ended rate limit windows.
+// rotation and deletion, abandoned uploads, the trash past its window, unfinished storage class
+// moves, ended rate limit windows.
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { PullRateLimiter } from '../public/rate-limits.js';
@@ -13,6 +14,8 @@ const KEY_ROTATION_INTERVAL_MS = 60 * 60 * 1000;
 /** How often keys whose deletion date has passed are deleted (they are treated as gone from that date on). */
 const KEY_DELETION_INTERVAL_MS = 60 * 60 * 1000;
 const RATE_WINDOW_PRUNE_MS = 30 * 60 * 1000;
+// After expire-uploads (tests make that one due first by its earlier next run).
+const STORAGE_MOVES_INTERVAL_MS = 15 * 60 * 1000;
 
 export async function startJobs(
   config: Config,
@@ -58,6 +61,16 @@ export async function startJobs(
       async run() {
         const purged = await services.trash.purge(Date.now());
         if (purged > 0) log.info({ purged }, 'purged trash entries past the trash window');
+      },
+    },
+    {
+      // Moves of archived or restored images' layers that no node finished (it died, or failed).
+      name: 'storage-class-moves',
+      intervalMs: STORAGE_MOVES_INTERVAL_MS,
+      leaseMs: JANITOR_INTERVAL_MS,
+      async run() {
+        const moved = await services.storageClasses.runPending();
+        if (moved > 0) log.info({ moved }, 'finished moves of images between storage classes');
       },
     },
     {

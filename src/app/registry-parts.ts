@@ -1,6 +1,7 @@
 // What the registry's services share, whichever access they go through, built once: the blob
 // store, blob forms, manifest formats, the layer URL signing key and the upload settings.
 import { hostname } from 'node:os';
+import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { parsePlatform } from '../domain/conversions/negotiate.js';
 import { lazyManifestSigningKey } from '../keys/manifest-signing-key.js';
@@ -25,6 +26,8 @@ export interface RegistryParts extends KmsWiring {
   readonly formats: ManifestFormats;
   readonly layerUrlKey: Buffer;
   readonly uploadOptions: { maxBlobBytes: number; node: string };
+  /** Where background work (the moves of archived images' layers) reports what it did and what failed. */
+  readonly log?: Pick<Logger, 'info' | 'error'>;
 }
 
 export async function registryParts(
@@ -32,6 +35,7 @@ export async function registryParts(
   deployment: Deployment,
   driver: StorageDriver,
   kms: KmsWiring,
+  log?: Pick<Logger, 'info' | 'error'>,
 ): Promise<RegistryParts> {
   const { store } = deployment;
   const { dataKeys } = kms;
@@ -57,5 +61,5 @@ export async function registryParts(
   // host): a node that starts again gives up the leases it held when it died, instead of waiting them out.
   const uploadOptions = { maxBlobBytes: config.registry.maxBlobBytes, node: config.nodeId || hostname() };
   await store.uploads.releaseHeldBy(leaseHolderPrefix(uploadOptions.node));
-  return { ...kms, config, store, blobStore, blobForms, formats, layerUrlKey, uploadOptions };
+  return { ...kms, config, store, blobStore, blobForms, formats, layerUrlKey, uploadOptions, ...(log && { log }) };
 }

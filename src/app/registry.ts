@@ -16,6 +16,7 @@ import { PolicyService } from '../registry/policies.js';
 import { RepositoryService } from '../registry/repositories.js';
 import { ResourceTagService } from '../registry/resource-tags.js';
 import { Trash } from '../registry/trash.js';
+import { StorageClassService } from '../registry/storage-classes.js';
 import type { RegistryServices } from '../registry/services.js';
 import { UploadCompletion } from '../registry/upload-completion.js';
 import { UploadExpiry } from '../registry/upload-expiry.js';
@@ -36,8 +37,28 @@ export function registryServices(parts: RegistryParts, access: RepositoryAccess)
   const protections = new DeletionProtections(store);
   const trash = new Trash(store, config.registry.trashDays);
   const removal = new ImageRemoval(store, formats, { protections, trash });
+  const storageClasses = new StorageClassService(store, blobStore, access, {
+    node: parts.uploadOptions.node,
+    onError: (err, move) =>
+      parts.log?.error(
+        { err, repositoryId: move.repositoryId, digest: move.digest, target: move.target },
+        'moving an image between storage classes failed',
+      ),
+    onMoved: (move) =>
+      parts.log?.info(
+        {
+          repositoryId: move.repositoryId,
+          digest: move.digest,
+          target: move.target,
+          blobs: move.blobsDone,
+          bytes: move.bytesDone,
+        },
+        'moved an image between storage classes',
+      ),
+  });
   const manifests = new ManifestService(store, access, formats, removal, {
     maxManifestBytes: config.registry.maxManifestBytes,
+    stored: (repositoryId, digest, blobs) => storageClasses.adopt(repositoryId, digest, blobs),
   });
   // The upload services share one set of sessions: the same leases and running hashes.
   const sessions = new UploadSessions(store, blobStore, dataKeys, blobForms, parts.uploadOptions);
@@ -62,5 +83,6 @@ export function registryServices(parts: RegistryParts, access: RepositoryAccess)
     creationTemplates: new CreationTemplateService(store, access, keyService, policies),
     protections,
     trash,
+    storageClasses,
   };
 }

@@ -50,7 +50,7 @@ export async function wireServices(config: Config, log: Logger, tls: TlsSetup | 
     createRepositoryOnPush: config.registry.createRepositoryOnPush,
     creator,
   });
-  const parts = await registryParts(config, deployment, driver, kms);
+  const parts = await registryParts(config, deployment, driver, kms, log);
   const services = registryServices(parts, access);
   const pub = wirePublic(config, parts, auth.authorizer, tls);
   return { deployment, driver, auth, access, kms, creator, services, pub };

@@ -11,7 +11,10 @@ import { dataPath } from './deployment.js';
  */
 export async function openStorage(config: Config): Promise<StorageDriver> {
   if (config.storage.driver === 'filesystem')
-    return new FsDriver(dataPath(config, config.storage.filesystem.root, 'storage'));
+    return new FsDriver(
+      dataPath(config, config.storage.filesystem.root, 'storage'),
+      dataPath(config, config.storage.filesystem.archivePath, 'archive'),
+    );
   const s3 = config.storage.s3;
   const { S3Driver } = await import('../storage/s3-driver.js');
   return new S3Driver({
@@ -27,5 +30,6 @@ export async function openStorage(config: Config): Promise<StorageDriver> {
     kmsKeyId: s3.kmsKeyId,
     partSize: s3.partSize,
     bufferDir: dataPath(config, s3.bufferDir, 's3-buffers'),
+    archiveStorageClass: s3.archiveStorageClass,
   });
 }

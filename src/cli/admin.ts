@@ -8,6 +8,7 @@ import { openDeployment, type Deployment } from '../app/deployment.js';
 import type { AccessKeyStatus } from '../domain/records/identities.js';
 import { configFromOptions, withDeploymentOptions, type DeploymentOptions } from './config-options.js';
 import { aliasesCommand } from './admin-aliases.js';
+import { storageMovesCommand } from './admin-archive.js';
 import { policiesCommand } from './admin-policies.js';
 import { rotateMasterKeyCommand } from './admin-rotate.js';
 import { CommandError } from './errors.js';
@@ -258,5 +259,6 @@ export function adminCommand(): Command {
   admin.addCommand(rotateMasterKeyCommand());
   admin.addCommand(policiesCommand());
   admin.addCommand(aliasesCommand());
+  admin.addCommand(storageMovesCommand());
   return admin;
 }

@@ -169,6 +169,8 @@ export const ConfigSchema = z.strictObject({
         .strictObject({
           /** Root directory of blobs; default <dataDir>/storage. */
           root: z.string().default(''),
+          /** Where layers of archived images (ECR's ARCHIVE storage class) go, which can be a slower disk; default <dataDir>/archive. */
+          archivePath: z.string().default(''),
         })
         .prefault({}),
       s3: z
@@ -216,6 +218,11 @@ export const ConfigSchema = z.strictObject({
           redirect: z.boolean().default(false),
           /** How long a pre-signed blob URL is valid (1 second to S3's limit of 7 days). */
           redirectExpirySeconds: z.number().int().min(1).max(604_800).default(1200),
+          /** The S3 storage class layers of archived images are copied into: one S3 reads without a restore
+           *  request (Glacier Flexible Retrieval and Deep Archive need one, so they are not offered). */
+          archiveStorageClass: z
+            .enum(['GLACIER_IR', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING'])
+            .default('GLACIER_IR'),
         })
         .prefault({}),
     })

@@ -11,6 +11,7 @@ export const Actions = {
   BatchDeleteImage: 'ecr:BatchDeleteImage',
   ListImages: 'ecr:ListImages',
   DescribeImages: 'ecr:DescribeImages',
+  UpdateImageStorageClass: 'ecr:UpdateImageStorageClass',
   DescribeRepositories: 'ecr:DescribeRepositories',
   CreateRepository: 'ecr:CreateRepository',
   DeleteRepository: 'ecr:DeleteRepository',

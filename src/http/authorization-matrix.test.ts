@@ -295,6 +295,15 @@ const API: Record<string, ApiCase> = {
     crossAccount: true,
     input: async () => ({ registryId: A, repositoryName: await fresh(), imageIds: [{ imageTag: 'v1' }] }),
   },
+  UpdateImageStorageClass: {
+    crossAccount: true,
+    input: async () => ({
+      registryId: A,
+      repositoryName: await fresh(),
+      imageId: { imageTag: 'v1' },
+      targetStorageClass: 'ARCHIVE',
+    }),
+  },
   PutImage: {
     crossAccount: true,
     input: async () => ({

@@ -3,10 +3,13 @@
 import { sql, type Expression, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { Database, ManifestsTable } from './schema.js';
 import type { ImageId, ImageRecord, TagStatus } from '../domain/records/images.js';
-import type { ImageIndex, Page } from './store.js';
+import type { ImageIndex, ImageStatusFilter, Page } from './store.js';
 import type { ManifestRecord } from '../domain/records/manifests.js';
 
 type Db = Kysely<Database>;
+
+/** A manifest row's ECR imageStatus, null being ACTIVE. */
+const STATUS = sql<string>`coalesce(${sql.ref('manifests.image_status')}, 'ACTIVE')`;
 
 export class KyselyImages implements ImageIndex {
   constructor(
@@ -20,7 +23,12 @@ export class KyselyImages implements ImageIndex {
     return sql<string>`${expression} collate ${sql.raw(`"${this.binaryCollation}"`)}`;
   }
 
-  async ids(repositoryId: string, tagStatus: TagStatus, page: { after?: ImageId; limit: number }): Promise<ImageId[]> {
+  async ids(
+    repositoryId: string,
+    tagStatus: TagStatus,
+    page: { after?: ImageId; limit: number },
+    imageStatus: ImageStatusFilter = 'ANY',
+  ): Promise<ImageId[]> {
     // An untagged manifest sorts as the tag '' (before every real tag of the same digest).
     const digest = this.bytewise(sql.ref('manifests.digest'));
     const tag = this.bytewise(sql`coalesce(${sql.ref('tags.name')}, '')`);
@@ -35,6 +43,7 @@ export class KyselyImages implements ImageIndex {
       .where('manifests.repository_id', '=', repositoryId);
     if (tagStatus === 'TAGGED') query = query.where('tags.name', 'is not', null);
     if (tagStatus === 'UNTAGGED') query = query.where('tags.name', 'is', null);
+    if (imageStatus !== 'ANY') query = query.where(STATUS, '=', imageStatus);
     const after = page.after;
     if (after) {
       query = query.where((eb) =>
@@ -48,7 +57,12 @@ export class KyselyImages implements ImageIndex {
     return rows.map((r) => ({ digest: r.digest, tag: r.tag }));
   }
 
-  async list(repositoryId: string, tagStatus: TagStatus, page: Page): Promise<ImageRecord[]> {
+  async list(
+    repositoryId: string,
+    tagStatus: TagStatus,
+    page: Page,
+    imageStatus: ImageStatusFilter = 'ANY',
+  ): Promise<ImageRecord[]> {
     const digest = this.bytewise(sql.ref('manifests.digest'));
     let query = this.db.selectFrom('manifests').selectAll().where('repository_id', '=', repositoryId);
     if (tagStatus !== 'ANY') {
@@ -63,6 +77,7 @@ export class KyselyImages implements ImageIndex {
         return tagStatus === 'TAGGED' ? tagged : eb.not(tagged);
       });
     }
+    if (imageStatus !== 'ANY') query = query.where(STATUS, '=', imageStatus);
     if (page.last !== undefined) query = query.where(digest, '>', page.last);
     const rows = await query.orderBy(digest).limit(page.limit).execute();
     return this.withTags(repositoryId, rows);
@@ -175,6 +190,8 @@ export class KyselyImages implements ImageIndex {
       ...this.toManifest(row),
       tags: tags.get(row.digest) ?? [],
       lastPulledAt: row.last_pulled_at === null ? null : Number(row.last_pulled_at),
+      ...(row.last_archived_at !== null && { lastArchivedAt: Number(row.last_archived_at) }),
+      ...(row.last_activated_at !== null && { lastActivatedAt: Number(row.last_activated_at) }),
     }));
   }
 }

@@ -16,8 +16,10 @@ import { Jobs } from './kysely-jobs.js';
 import { PublicRegistries, RateWindows } from './kysely-public.js';
 import { Repositories, toRepository, type Ordered } from './kysely-repositories.js';
 import { AccountSettings, ResourceTags } from './kysely-resource-tags.js';
+import { KyselyArchive } from './kysely-archive.js';
 import type {
   AccountSettingIndex,
+  ArchiveIndex,
   BlobIndex,
   ConversionIndex,
   CreationTemplateIndex,
@@ -72,6 +74,7 @@ function toManifest(row: Selectable<ManifestsTable>): ManifestRecord {
     annotations: row.annotations ? (JSON.parse(row.annotations) as Record<string, string>) : null,
     createdAt: Number(row.created_at),
     ...(row.content_digest ? { contentDigest: row.content_digest } : {}),
+    ...((row.image_status === 'ARCHIVED' || row.image_status === 'ACTIVATING') && { imageStatus: row.image_status }),
   };
 }
 
@@ -92,6 +95,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly conversions: ConversionIndex;
   readonly tags: TagIndex;
   readonly images: ImageIndex;
+  readonly archive: ArchiveIndex;
   readonly uploads: UploadIndex;
   readonly settings: SettingsIndex;
   readonly resourceTags: ResourceTagIndex;
@@ -122,6 +126,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.conversions = new Conversions(db);
     this.tags = new Tags(db, ordered);
     this.images = new KyselyImages(db, options.binaryCollation, toManifest);
+    this.archive = new KyselyArchive(db);
     this.uploads = new Uploads(db);
     this.settings = new Settings(db);
     this.resourceTags = new ResourceTags(db, options.advisoryLocks);

@@ -79,6 +79,9 @@ export class KyselyTrash implements TrashIndex {
             created_at: row.created_at,
             last_pulled_at: row.last_pulled_at,
             content_digest: row.content_digest,
+            image_status: row.image_status,
+            last_archived_at: row.last_archived_at,
+            last_activated_at: row.last_activated_at,
             tags: JSON.stringify(tags.map((t) => t.name).sort()),
             deleted_by: deletedBy,
             deleted_at: deletedAt,
@@ -145,6 +148,9 @@ export class KyselyTrash implements TrashIndex {
             created_at: row.created_at,
             last_pulled_at: row.last_pulled_at,
             content_digest: row.content_digest,
+            image_status: row.image_status,
+            last_archived_at: row.last_archived_at,
+            last_activated_at: row.last_activated_at,
           })
           .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing())
           .execute();

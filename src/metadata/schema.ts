@@ -37,6 +37,25 @@ export interface ManifestsTable {
   created_at: number;
   last_pulled_at: Generated<number | null>;
   content_digest: string | null;
+  /** ECR's imageStatus: ARCHIVED or ACTIVATING; null (or ACTIVE) is ACTIVE. */
+  image_status: Generated<string | null>;
+  last_archived_at: Generated<number | null>;
+  last_activated_at: Generated<number | null>;
+}
+
+/** Moves of an image's layers between storage classes, queued with their progress (0016). */
+export interface ImageStorageMovesTable {
+  repository_id: string;
+  digest: string;
+  /** STANDARD or ARCHIVE. */
+  target: string;
+  requested_at: number;
+  lease_holder: string | null;
+  lease_until: number | null;
+  blobs_total: Generated<number>;
+  blobs_done: Generated<number>;
+  bytes_total: Generated<number>;
+  bytes_done: Generated<number>;
 }
 
 export interface ManifestConversionsTable {
@@ -332,6 +351,9 @@ export interface TrashTable {
   created_at: number;
   last_pulled_at: number | null;
   content_digest: string | null;
+  image_status: string | null;
+  last_archived_at: number | null;
+  last_activated_at: number | null;
   /** JSON array of the tags at deletion. */
   tags: string;
   deleted_by: string;
@@ -375,6 +397,7 @@ export interface Database {
   blobs: BlobsTable;
   repository_blobs: RepositoryBlobsTable;
   manifests: ManifestsTable;
+  image_storage_moves: ImageStorageMovesTable;
   manifest_references: ManifestReferencesTable;
   manifest_conversions: ManifestConversionsTable;
   tags: TagsTable;

@@ -3,12 +3,20 @@
 import type { ImageId, ImageRecord, TagStatus } from '../domain/records/images.js';
 import type { Page } from './store-repositories.js';
 
+/** Which images a listing includes by ECR's imageStatus (ANY: all of them). */
+export type ImageStatusFilter = 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING' | 'ANY';
+
 /** The image view of a repository's manifests (the ECR image actions). */
 export interface ImageIndex {
-  /** Image ids ordered by digest then tag (byte order), strictly after `after`. */
-  ids(repositoryId: string, tagStatus: TagStatus, page: { after?: ImageId; limit: number }): Promise<ImageId[]>;
-  /** Images ordered by digest, strictly after the digest `last`. */
-  list(repositoryId: string, tagStatus: TagStatus, page: Page): Promise<ImageRecord[]>;
+  /** Image ids ordered by digest then tag (byte order), strictly after `after`; of images in `imageStatus` (default ANY). */
+  ids(
+    repositoryId: string,
+    tagStatus: TagStatus,
+    page: { after?: ImageId; limit: number },
+    imageStatus?: ImageStatusFilter,
+  ): Promise<ImageId[]>;
+  /** Images ordered by digest, strictly after the digest `last`; those in `imageStatus` (default ANY). */
+  list(repositoryId: string, tagStatus: TagStatus, page: Page, imageStatus?: ImageStatusFilter): Promise<ImageRecord[]>;
   /** The images among these digests (missing ones are left out), in no particular order. */
   get(repositoryId: string, digests: string[]): Promise<ImageRecord[]>;
   /**

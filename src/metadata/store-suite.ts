@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { MetadataStore } from './store.js';
+import { runArchiveIndexSuite } from './store-suite-archive.js';
 import { runBlobIndexSuite } from './store-suite-blobs.js';
 import { runConversionIndexSuite } from './store-suite-conversions.js';
 import { describeCreationTemplateMetadata } from './store-suite-creation-templates.js';
@@ -48,6 +49,7 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     runManifestIndexSuite(() => store);
     runTagIndexSuite(() => store);
     runImageIndexSuite(() => store);
+    runArchiveIndexSuite(() => store);
     runConversionIndexSuite(() => store);
     runUploadIndexSuite(() => store);
     runSettingsIndexSuite(() => store);

@@ -2,6 +2,7 @@
 // ECR, IAM and KMS faces keep. One file per index (store-*.ts, each beside its kysely-*.ts
 // adapter), re-exported here; the records they return are the shared vocabulary's
 // (domain/records/). Every adapter (sqlite, postgres) passes store-suite.ts.
+import type { ArchiveIndex } from './store-archive.js';
 import type { BlobKeyIndex } from './store-blob-keys.js';
 import type { BlobIndex } from './store-blobs.js';
 import type { ConversionIndex } from './store-conversions.js';
@@ -21,6 +22,7 @@ import type { SettingsIndex } from './store-settings.js';
 import type { TrashIndex } from './store-trash.js';
 import type { UploadIndex } from './store-uploads.js';
 
+export type * from './store-archive.js';
 export type * from './store-blob-keys.js';
 export type * from './store-blobs.js';
 export type * from './store-conversions.js';
@@ -52,6 +54,8 @@ export interface MetadataStore {
   readonly conversions: ConversionIndex;
   readonly tags: TagIndex;
   readonly images: ImageIndex;
+  /** Images' storage classes (ECR's archive) and the moves of their layers. */
+  readonly archive: ArchiveIndex;
   readonly uploads: UploadIndex;
   readonly settings: SettingsIndex;
   readonly resourceTags: ResourceTagIndex;

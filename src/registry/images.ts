@@ -38,7 +38,7 @@ export interface ImageFailure {
 
 export interface ImageFilter {
   tagStatus: TagStatus;
-  /** Berth keeps no archive: every image is ACTIVE. */
+  /** ECR's imageStatus (storage-classes.ts): ACTIVE, ARCHIVED, ACTIVATING, or ANY of them. */
   imageStatus: 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING' | 'ANY';
 }
 
@@ -89,11 +89,11 @@ export class ImageService {
     page: { after?: ImageId; limit: number },
   ): Promise<ImagePage<ImageId, ImageId>> {
     const repository = await this.access.existing(ctx, name, Actions.ListImages);
-    if (filter.imageStatus !== 'ACTIVE' && filter.imageStatus !== 'ANY') return { repository, items: [] };
     const rows = await this.store.images.ids(
       repository.id,
       filter.tagStatus,
       page.after ? { after: page.after, limit: page.limit + 1 } : { limit: page.limit + 1 },
+      filter.imageStatus,
     );
     if (rows.length <= page.limit) return { repository, items: rows };
     const items = rows.slice(0, page.limit);
@@ -108,11 +108,11 @@ export class ImageService {
     page: { last?: string; limit: number },
   ): Promise<ImagePage<DescribedImage, string>> {
     const repository = await this.access.existing(ctx, name, Actions.DescribeImages);
-    if (filter.imageStatus !== 'ACTIVE' && filter.imageStatus !== 'ANY') return { repository, items: [] };
     const rows = await this.store.images.list(
       repository.id,
       filter.tagStatus,
       page.last === undefined ? { limit: page.limit + 1 } : { last: page.last, limit: page.limit + 1 },
+      filter.imageStatus,
     );
     const items = await this.sized(repository, rows.slice(0, page.limit));
     return rows.length > page.limit
@@ -166,6 +166,17 @@ export class ImageService {
         continue;
       }
       let { record } = resolved;
+      if (record.imageStatus !== undefined && record.imageStatus !== 'ACTIVE') {
+        failures.push({
+          imageId: id,
+          failureCode: 'ImageInaccessible',
+          failureReason:
+            record.imageStatus === 'ARCHIVED'
+              ? 'The image is archived: restore it with UpdateImageStorageClass (targetStorageClass STANDARD) to pull it'
+              : 'The image is being restored from the archive (ACTIVATING): it can be pulled once it is ACTIVE',
+        });
+        continue;
+      }
       let bytes: Buffer | undefined;
       if (acceptedMediaTypes && !acceptedMediaTypes.includes(record.mediaType)) {
         // By tag, as on /v2: converted to an accepted format when one can be made.

@@ -18,7 +18,9 @@ export type LayerUrlResult =
   /** A pre-signed URL of the object store's copy (redirect deployments), as ECR hands out. */
   | { kind: 'presigned'; url: string; digest: string; expiresAt: number }
   /** The layer is in the repository but no image references it (ECR's LayerInaccessibleException). */
-  | { kind: 'unreferenced'; digest: string };
+  | { kind: 'unreferenced'; digest: string }
+  /** Only archived images (or ones still being restored) use the layer: not pullable (LayerInaccessibleException). */
+  | { kind: 'archived'; digest: string };
 
 /** Why a token was refused. */
 export class LayerUrlError extends Error {
@@ -41,7 +43,7 @@ export class LayerUrlService {
   private readonly codec: ExpiringTokenCodec<'e'>;
 
   constructor(
-    private readonly store: Pick<MetadataStore, 'blobs' | 'images'>,
+    private readonly store: Pick<MetadataStore, 'blobs' | 'images' | 'archive'>,
     private readonly blobs: BlobService,
     private readonly access: RepositoryAccess,
     signingKey: Buffer,
@@ -59,6 +61,7 @@ export class LayerUrlService {
       throw new RegistryError('BLOB_UNKNOWN', `layer ${digest} not found in ${name}`, { digest });
     }
     if (!(await this.store.images.referencesBlob(repository.id, digest))) return { kind: 'unreferenced', digest };
+    if (await this.store.archive.unpullable(repository.id, digest)) return { kind: 'archived', digest };
     const presigned = await this.blobs.storeUrl(repository, digest);
     if (presigned) return { kind: 'presigned', url: presigned.url, digest, expiresAt: presigned.expiresAt };
     const exp = now + this.ttlMs;

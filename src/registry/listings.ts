@@ -1,6 +1,7 @@
 // Content discovery: tags of a repository, repositories of a registry (catalog), and referrers.
 import { Actions } from '../domain/actions.js';
 import { parseDigest } from '../domain/digest.js';
+import type { ManifestRecord } from '../domain/records/manifests.js';
 import type { Descriptor } from '../domain/manifest.js';
 import { isMediaType, MediaTypes } from '../domain/media-types.js';
 import { RegistryError } from '../domain/errors.js';
@@ -19,7 +20,8 @@ export interface ReferrersResult {
 
 /** A page of a subject's referrers in push order; `next` is the digest to continue after. */
 export interface ReferrersPage {
-  referrers: Descriptor[];
+  /** Each with its ECR artifactStatus (the referrer's image status). */
+  referrers: (Descriptor & { artifactStatus: 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING' })[];
   next?: string;
 }
 
@@ -83,11 +85,17 @@ export class ListingService {
     digestValue: string,
     artifactTypes: readonly string[],
     page: { after?: string; limit: number },
+    artifactStatus: 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING' | 'ANY' = 'ANY',
   ): Promise<ReferrersPage> {
     const repository = await this.access.existing(ctx, name, Actions.BatchGetImage);
-    const all = (await this.descriptors(repository, parseDigest(digestValue).value)).filter(
-      (d) => artifactTypes.length === 0 || (d.artifactType !== undefined && artifactTypes.includes(d.artifactType)),
-    );
+    const records = await this.store.manifests.referrers(repository.id, parseDigest(digestValue).value);
+    const all = records
+      .map((r) => ({ ...descriptorOf(r), artifactStatus: r.imageStatus ?? ('ACTIVE' as const) }))
+      .filter(
+        (d) =>
+          (artifactTypes.length === 0 || (d.artifactType !== undefined && artifactTypes.includes(d.artifactType))) &&
+          (artifactStatus === 'ANY' || d.artifactStatus === artifactStatus),
+      );
     const start = page.after === undefined ? 0 : all.findIndex((d) => d.digest === page.after) + 1;
     if (start === 0 && page.after !== undefined) {
       throw new ManagementError(
@@ -102,11 +110,13 @@ export class ListingService {
   /** The descriptors of the manifests in the repository whose subject is the digest, in push order. */
   private async descriptors(repository: Repository, digest: string, artifactType?: string): Promise<Descriptor[]> {
     const records = await this.store.manifests.referrers(repository.id, digest, artifactType);
-    return records.map((r) => {
-      const descriptor: Descriptor = { mediaType: r.mediaType, digest: r.digest, size: r.size };
-      if (r.artifactType) descriptor.artifactType = r.artifactType;
-      if (r.annotations) descriptor.annotations = r.annotations;
-      return descriptor;
-    });
+    return records.map(descriptorOf);
   }
+}
+
+function descriptorOf(r: ManifestRecord): Descriptor {
+  const descriptor: Descriptor = { mediaType: r.mediaType, digest: r.digest, size: r.size };
+  if (r.artifactType) descriptor.artifactType = r.artifactType;
+  if (r.annotations) descriptor.annotations = r.annotations;
+  return descriptor;
 }

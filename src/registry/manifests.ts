@@ -19,11 +19,31 @@ import { type ImageRemoval, removalActor } from './image-removal.js';
 import { PullRecorder } from './pulls.js';
 import { SharedReads } from '../runtime/shared-reads.js';
 
+/**
+ * An archived image (or one still being restored) is listed but not pulled: 404 MANIFEST_UNKNOWN
+ * saying why and how to restore it. Not 403 DENIED: clients read DENIED as a credentials problem
+ * (docker suggests logging in), while this is the manifest being unavailable, as ECR answers.
+ */
+function refuseArchived(record: ManifestRecord, reference: string, repository: Repository): void {
+  if (record.imageStatus === undefined || record.imageStatus === 'ACTIVE') return;
+  const how =
+    record.imageStatus === 'ARCHIVED'
+      ? `restore it with: aws ecr update-image-storage-class --repository-name ${repository.name} --image-id imageDigest=${record.digest} --target-storage-class STANDARD`
+      : 'it is being restored (ACTIVATING) and can be pulled once it is ACTIVE';
+  throw new RegistryError(
+    'MANIFEST_UNKNOWN',
+    `manifest ${reference} in ${repository.name} is archived (image status ${record.imageStatus}): ${how}`,
+    { reference, imageStatus: record.imageStatus },
+  );
+}
+
 /** The `reason` of a missing child manifest in MANIFEST_BLOB_UNKNOWN's `missing` detail. */
 export const MISSING_MANIFEST = 'manifest not found in repository';
 
 export interface ManifestOptions {
   maxManifestBytes: number;
+  /** Told of each manifest stored, with the blobs it references (storage classes bring archived ones back). */
+  stored?: (repositoryId: string, digest: string, blobs: string[]) => Promise<void>;
 }
 
 export interface StoredManifest {
@@ -158,6 +178,14 @@ export class ManifestService {
     );
     if (!outcome.stored) throw new ImmutableTagError(outcome.immutableTag, name);
     this.formats.remember(contentDigest ?? digest, bytes);
+    // Bookkeeping after the fact: the push has succeeded whatever it finds.
+    await this.options
+      .stored?.(
+        repository.id,
+        digest,
+        manifest.blobs.map((d) => d.digest),
+      )
+      .catch(() => undefined);
     return result;
   }
 
@@ -220,16 +248,27 @@ export class ManifestService {
         this.store.tags.resolve(repository.id, ref.tag),
       );
       if (!record) throw unknown();
-      return this.formats.negotiate(repository, record, parseAccept(accept), ref.tag);
+      refuseArchived(record, reference, repository);
+      const served = await this.formats.negotiate(repository, record, parseAccept(accept), ref.tag);
+      if (served.source !== record.digest) await this.refuseArchivedSource(repository, served.source, reference);
+      return served;
     }
     const record = await this.lookups.read(`${repository.id} ${reference}`, () =>
       this.store.manifests.get(repository.id, ref.digest.value),
     );
+    if (record) refuseArchived(record, reference, repository);
     const served = record
       ? { ...record, source: record.digest }
       : await this.formats.byDigest(repository, ref.digest.value);
     if (!served) throw unknown();
+    if (!record) await this.refuseArchivedSource(repository, served.source, reference);
     return served;
+  }
+
+  /** A conversion (or a platform's child) is served only while the manifest it comes from is pullable. */
+  private async refuseArchivedSource(repository: Repository, source: string, reference: string): Promise<void> {
+    const record = await this.store.manifests.get(repository.id, source);
+    if (record) refuseArchived(record, reference, repository);
   }
 
   /** An immutable tag may be pushed again with its manifest, never moved to another one. */

@@ -12,6 +12,7 @@ import type { PolicyService } from './policies.js';
 import type { RepositoryService } from './repositories.js';
 import type { ResourceTagService } from './resource-tags.js';
 import type { Trash } from './trash.js';
+import type { StorageClassService } from './storage-classes.js';
 import type { UploadExpiry } from './upload-expiry.js';
 import type { UploadService } from './uploads.js';
 
@@ -36,4 +37,6 @@ export interface RegistryServices {
   protections: DeletionProtections;
   /** Deleted images, restorable for a window; a garbage collection root source. */
   trash: Trash;
+  /** ECR's storage classes (UpdateImageStorageClass); also the ImageArchiver lifecycle transitions call. */
+  storageClasses: StorageClassService;
 }

@@ -7,7 +7,13 @@
 import { createSecretKey, randomBytes, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Digest } from '../domain/digest.js';
-import { PathNotFoundError, type FileWriter, type RandomAccessFile, type StorageDriver } from './driver.js';
+import {
+  PathNotFoundError,
+  type FileWriter,
+  type RandomAccessFile,
+  type StorageClass,
+  type StorageDriver,
+} from './driver.js';
 import { checkKey, DecryptingFile, openSegments, toReadable, type DataKey } from './encryption/readers.js';
 import { InlineOpenEngine, type OpenEngine } from './encryption/engines.js';
 import {
@@ -270,6 +276,35 @@ export class BlobStore {
       checkKey(parseHeader(stored), key);
       return openAll(key.key, stored);
     });
+  }
+
+  /**
+   * Moves the stored forms of a blob (whichever are stored) into a storage class; reads work in
+   * either class. False when no form is stored.
+   */
+  async setStorageClass(digest: Digest, storageClass: StorageClass): Promise<boolean> {
+    let found = false;
+    for (const path of [blobPath(digest), storeEncryptedBlobPath(digest)]) {
+      try {
+        await this.driver.setStorageClass(path, storageClass);
+        found = true;
+      } catch (err) {
+        if (!(err instanceof PathNotFoundError)) throw err;
+      }
+    }
+    return found;
+  }
+
+  /** The storage class of a blob's first stored form, or undefined when it is not stored. */
+  async storageClass(digest: Digest): Promise<StorageClass | undefined> {
+    for (const path of [blobPath(digest), storeEncryptedBlobPath(digest)]) {
+      try {
+        return (await this.driver.stat(path)).storageClass ?? 'STANDARD';
+      } catch (err) {
+        if (!(err instanceof PathNotFoundError)) throw err;
+      }
+    }
+    return undefined;
   }
 
   /** Stores bytes the caller has already verified against `digest`, sealed with `key`. */

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe } from 'node:test';
 import type { StorageDriver } from './driver.js';
+import { runClassSuite } from './driver-suite-classes.js';
 import { isNotFound } from './driver-suite-fixtures.js';
 import { runReadSuite } from './driver-suite-reads.js';
 import { runTreeSuite } from './driver-suite-tree.js';
@@ -59,5 +60,6 @@ export function runDriverSuite(name: string, factory: () => Promise<DriverUnderT
     runReadSuite(() => driver, fresh);
     runWriterSuite(() => driver, fresh);
     runTreeSuite(() => driver, fresh);
+    runClassSuite(() => driver, fresh);
   });
 }

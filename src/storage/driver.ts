@@ -2,11 +2,20 @@
 // layout live above it (blob-store.ts), so a driver (fs, s3, ...) knows nothing of registries.
 import type { Readable } from 'node:stream';
 
+/**
+ * Where a file's bytes are kept: the standard store, or the archive (a slower, cheaper place: a
+ * separate root on a file system, an archival storage class on an object store). Reads, moves and
+ * deletes work whichever class a file is in.
+ */
+export type StorageClass = 'STANDARD' | 'ARCHIVE';
+
 export interface FileInfo {
   readonly path: string;
   readonly size: number;
   readonly modTime: Date;
   readonly isDir: boolean;
+  /** A file's storage class (files only; drivers that do not say are STANDARD). */
+  readonly storageClass?: StorageClass;
 }
 
 /** A writer that can append to what an earlier writer left, then commit or cancel. */
@@ -84,9 +93,14 @@ export interface StorageDriver {
   stat(path: string): Promise<FileInfo>;
   /** Direct children of a directory, as full paths. */
   list(path: string): Promise<string[]>;
-  /** Moves a file, replacing the destination atomically and creating its parents. */
+  /**
+   * Moves a file into a storage class: the file stays readable at its path throughout, and is
+   * never missing while it moves. Nothing happens when it is in that class already.
+   */
+  setStorageClass(path: string, storageClass: StorageClass): Promise<void>;
+  /** Moves a file, replacing the destination atomically and creating its parents (the destination is STANDARD). */
   move(source: string, destination: string): Promise<void>;
-  /** Deletes a file or a directory tree. */
+  /** Deletes a file or a directory tree, whichever storage class each file is in. */
   delete(path: string): Promise<void>;
   /** Visits every file and directory below `path`, depth first. */
   walk(path: string, visit: (info: FileInfo) => void | Promise<void>): Promise<void>;

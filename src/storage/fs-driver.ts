@@ -1,8 +1,10 @@
-// The file-system storage driver: paths map below one root directory.
+// The file-system storage driver: paths map below one root directory, and files in the ARCHIVE
+// storage class below a second one (the archive root, which can be a slower disk). A path is read
+// from the root first, then from the archive root; deletes remove it from both.
 import { createWriteStream, fdatasync, fsync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -13,6 +15,7 @@ import {
   type FileInfo,
   type FileWriter,
   type RandomAccessFile,
+  type StorageClass,
   type StorageDriver,
 } from './driver.js';
 
@@ -28,10 +31,30 @@ function isNotFound(err: unknown): boolean {
 export class FsDriver implements StorageDriver {
   readonly name = 'filesystem';
 
-  constructor(private readonly root: string) {}
+  /** `archiveRoot`: where files in the ARCHIVE class live; without it, the driver has no archive. */
+  constructor(
+    private readonly root: string,
+    private readonly archiveRoot?: string,
+  ) {}
 
   private full(path: string): string {
     return join(this.root, checkPath(path));
+  }
+
+  private archived(path: string): string | undefined {
+    return this.archiveRoot === undefined ? undefined : join(this.archiveRoot, checkPath(path));
+  }
+
+  /** `op` on the file in the root, else on the file in the archive root (with the class it found it in). */
+  private async either<T>(path: string, op: (full: string, storageClass: StorageClass) => Promise<T>): Promise<T> {
+    try {
+      return await op(this.full(path), 'STANDARD');
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    const archived = this.archived(path);
+    if (archived === undefined) throw new PathNotFoundError(path);
+    return this.notFound(path, () => op(archived, 'ARCHIVE'));
   }
 
   private async notFound<T>(path: string, op: () => Promise<T>): Promise<T> {
@@ -44,7 +67,7 @@ export class FsDriver implements StorageDriver {
   }
 
   getContent(path: string): Promise<Buffer> {
-    return this.notFound(path, () => readFile(this.full(path)));
+    return this.either(path, (full) => readFile(full));
   }
 
   async putContent(path: string, content: Uint8Array, options: { durable?: boolean } = {}): Promise<void> {
@@ -62,7 +85,7 @@ export class FsDriver implements StorageDriver {
   }
 
   async reader(path: string, offset = 0, length?: number): Promise<Readable> {
-    const handle = await this.notFound(path, () => open(this.full(path), 'r'));
+    const handle = await this.either(path, (full) => open(full, 'r'));
     try {
       const { size } = await handle.stat();
       if (!Number.isInteger(offset) || offset < 0 || offset > size) throw new InvalidOffsetError(path, offset);
@@ -80,7 +103,7 @@ export class FsDriver implements StorageDriver {
   }
 
   async openRandomAccess(path: string): Promise<RandomAccessFile> {
-    const handle = await this.notFound(path, () => open(this.full(path), 'r'));
+    const handle = await this.either(path, (full) => open(full, 'r'));
     try {
       const { size } = await handle.stat();
       return {
@@ -116,35 +139,72 @@ export class FsDriver implements StorageDriver {
   }
 
   stat(path: string): Promise<FileInfo> {
-    return this.notFound(path, async () => {
-      const s = await stat(this.full(path));
-      return { path, size: s.isDirectory() ? 0 : s.size, modTime: s.mtime, isDir: s.isDirectory() };
+    return this.either(path, async (full, storageClass) => {
+      const s = await stat(full);
+      if (s.isDirectory()) return { path, size: 0, modTime: s.mtime, isDir: true };
+      return { path, size: s.size, modTime: s.mtime, isDir: false, storageClass };
     });
   }
 
-  list(path: string): Promise<string[]> {
-    return this.notFound(path, async () => {
-      const entries = await readdir(this.full(path));
-      return entries
-        .filter((e) => !e.includes(TEMP_MARK))
-        .sort()
-        .map((e) => `${path}/${e}`);
-    });
+  /** The children in both roots (a directory may have files in each). */
+  async list(path: string): Promise<string[]> {
+    const names = new Set<string>();
+    let found = false;
+    for (const dir of [this.full(path), this.archived(path)]) {
+      if (dir === undefined) continue;
+      try {
+        for (const entry of await readdir(dir)) if (!entry.includes(TEMP_MARK)) names.add(entry);
+        found = true;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    if (!found) throw new PathNotFoundError(path);
+    return [...names].sort().map((e) => `${path}/${e}`);
   }
 
   async move(source: string, destination: string): Promise<void> {
-    const from = this.full(source);
     const target = this.full(destination);
     // The source first: a failed move must not leave the destination's parents behind.
-    await this.notFound(source, () => stat(from));
+    const from = await this.either(source, async (full) => {
+      await stat(full);
+      return full;
+    });
     await mkdir(dirname(target), { recursive: true });
-    await this.notFound(source, () => rename(from, target));
+    await this.notFound(source, () => relocate(from, target));
+    // An archived copy of the destination is replaced too.
+    const archived = this.archived(destination);
+    if (archived !== undefined && archived !== from) await rm(archived, { force: true });
+  }
+
+  async setStorageClass(path: string, storageClass: StorageClass): Promise<void> {
+    const archived = this.archived(path);
+    if (archived === undefined) {
+      if (storageClass === 'ARCHIVE') throw new Error('this file-system storage has no archive root');
+      await this.stat(path);
+      return;
+    }
+    const [from, to] = storageClass === 'ARCHIVE' ? [this.full(path), archived] : [archived, this.full(path)];
+    const info = await this.stat(path);
+    if (info.isDir) throw new Error(`${path} is a directory: only files have a storage class`);
+    if (info.storageClass === storageClass) return;
+    await mkdir(dirname(to), { recursive: true });
+    await this.notFound(path, () => relocate(from, to));
   }
 
   async delete(path: string): Promise<void> {
-    const target = this.full(path);
-    await this.notFound(path, () => stat(target));
-    await rm(target, { recursive: true, force: true });
+    let found = false;
+    for (const target of [this.full(path), this.archived(path)]) {
+      if (target === undefined) continue;
+      const exists = await stat(target).then(
+        () => true,
+        (err) => (isNotFound(err) ? false : Promise.reject(err)),
+      );
+      if (!exists) continue;
+      found = true;
+      await rm(target, { recursive: true, force: true });
+    }
+    if (!found) throw new PathNotFoundError(path);
   }
 
   async walk(path: string, visit: (info: FileInfo) => void | Promise<void>): Promise<void> {
@@ -157,6 +217,34 @@ export class FsDriver implements StorageDriver {
       if (info.isDir) await this.walk(child, visit);
     }
   }
+}
+
+/**
+ * Renames `from` to `to`; across file systems (an archive root on another disk), a durable copy
+ * renamed into place, then the source removed: the file is readable at one of them throughout.
+ */
+async function relocate(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+    return;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+  }
+  const temp = `${to}${TEMP_MARK}${randomUUID()}`;
+  try {
+    await copyFile(from, temp);
+    const handle = await open(temp, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, to);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+  await rm(from, { force: true });
 }
 
 // Flush written data in the background every this many bytes, so that the fsync a commit makes

@@ -22,6 +22,11 @@ export interface S3Settings {
   partSize: number;
   /** Local directory for those buffers. */
   bufferDir: string;
+  /**
+   * The S3 storage class of files in Berth's ARCHIVE class (archived images' layers); one that
+   * is read without a restore request (GLACIER_IR, STANDARD_IA, ...). Default GLACIER_IR.
+   */
+  archiveStorageClass?: string;
 }
 
 export const MIN_PART_SIZE = 5 * 1024 * 1024;

@@ -3,13 +3,14 @@
 // appendable writer builds it, a chain of segment objects (s3-objects.ts, s3-writer.ts); a move
 // turns either into one object at the destination with server-side copies, then deletes the source.
 import { Readable } from 'node:stream';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client, type StorageClass as S3StorageClass } from '@aws-sdk/client-s3';
 import {
   checkPath,
   InvalidOffsetError,
   PathNotFoundError,
   type FileInfo,
   type FileWriter,
+  type StorageClass,
   type StorageDriver,
 } from './driver.js';
 import { createS3Client, KeySpace, type S3Settings } from './s3-client.js';
@@ -27,6 +28,11 @@ function storedSize(stored: Stored): number {
 function storedTime(stored: Stored): Date {
   if (stored.kind === 'object') return stored.object.modTime;
   return new Date(Math.max(0, ...stored.segments.map((s) => s.modTime.getTime())));
+}
+
+/** Any class but STANDARD is Berth's ARCHIVE: what Berth wrote in another class, it archived. */
+function classOf(object: ObjectInfo): StorageClass {
+  return (object.storageClass ?? 'STANDARD') === 'STANDARD' ? 'STANDARD' : 'ARCHIVE';
 }
 
 function byteOrder(a: string, b: string): number {
@@ -116,7 +122,14 @@ export class S3Driver implements StorageDriver {
   async stat(path: string): Promise<FileInfo> {
     const key = this.key(path);
     const stored = await this.stored(key);
-    if (stored) return { path, size: storedSize(stored), modTime: storedTime(stored), isDir: false };
+    if (stored)
+      return {
+        path,
+        size: storedSize(stored),
+        modTime: storedTime(stored),
+        isDir: false,
+        storageClass: stored.kind === 'object' ? classOf(stored.object) : 'STANDARD',
+      };
     // Also what tells a missing bucket (an error) from a missing key: HEAD answers 404 to both.
     const below = await this.objects.any(`${key}/`);
     if (below) return { path, size: 0, modTime: below.modTime, isDir: true };
@@ -141,6 +154,27 @@ export class S3Driver implements StorageDriver {
     if (!stored) throw new PathNotFoundError(source);
     await this.objects.assemble(stored.kind === 'object' ? [stored.object] : stored.segments, to);
     await this.objects.delete([from, ...(await this.objects.keys(`${from}${SEGMENT_MARK}`))]);
+  }
+
+  /** The S3 class ARCHIVE maps to (settings.archiveStorageClass, GLACIER_IR by default). */
+  get archiveStorageClass(): string {
+    return this.settings.archiveStorageClass || 'GLACIER_IR';
+  }
+
+  /** A copy of the object onto itself with the new class (CopyObject, multipart beyond 5 GiB). */
+  async setStorageClass(path: string, storageClass: StorageClass): Promise<void> {
+    const key = this.key(path);
+    const stored = await this.stored(key);
+    if (!stored) throw new PathNotFoundError(path);
+    const target = (storageClass === 'ARCHIVE' ? this.archiveStorageClass : 'STANDARD') as S3StorageClass;
+    if (stored.kind === 'object') {
+      if ((stored.object.storageClass ?? 'STANDARD') === target) return;
+      await this.objects.assemble([stored.object], key, target);
+      return;
+    }
+    // A file still in segments becomes one object in the class, then the segments go.
+    await this.objects.assemble(stored.segments, key, target);
+    await this.objects.delete(stored.segments.map((s) => s.key));
   }
 
   async delete(path: string): Promise<void> {

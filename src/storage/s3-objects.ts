@@ -23,6 +23,7 @@ import {
   UploadPartCommand,
   UploadPartCopyCommand,
   type S3Client,
+  type StorageClass,
   type _Object,
 } from '@aws-sdk/client-s3';
 import { encryptionOf, isNoSuchKey, isNotImplemented, MAX_COPY_SIZE, MAX_PARTS, type S3Settings } from './s3-client.js';
@@ -36,6 +37,8 @@ export interface ObjectInfo {
   key: string;
   size: number;
   modTime: Date;
+  /** The object's S3 storage class (HeadObject's; STANDARD when the store names none). */
+  storageClass?: string;
 }
 
 export interface Segment extends ObjectInfo {
@@ -69,7 +72,12 @@ export class S3Objects {
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
       const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return { key, size: out.ContentLength ?? 0, modTime: out.LastModified ?? new Date() };
+      return {
+        key,
+        size: out.ContentLength ?? 0,
+        modTime: out.LastModified ?? new Date(),
+        storageClass: out.StorageClass ?? 'STANDARD',
+      };
     } catch (err) {
       if (isNoSuchKey(err)) return undefined;
       throw err;
@@ -188,13 +196,14 @@ export class S3Objects {
     return Readable.from(bytes(), { objectMode: false });
   }
 
-  async put(key: string, body: Uint8Array): Promise<void> {
+  async put(key: string, body: Uint8Array, storageClass?: StorageClass): Promise<void> {
     await this.client.send(
       new PutObjectCommand({
         Bucket: this.bucket,
         Key: key,
         Body: body,
         ContentLength: body.length,
+        ...(storageClass && { StorageClass: storageClass }),
         ...encryptionOf(this.settings),
       }),
     );
@@ -236,9 +245,10 @@ export class S3Objects {
    * process where the store allows: CopyObject for one source up to 5 GiB, otherwise a multipart
    * upload with one or more UploadPartCopy parts per source.
    */
-  async assemble(all: readonly ObjectInfo[], target: string): Promise<void> {
+  async assemble(all: readonly ObjectInfo[], target: string, storageClass?: StorageClass): Promise<void> {
     const sources = all.filter((source) => source.size > 0);
-    if (sources.length === 0) return this.put(target, new Uint8Array(0));
+    const classOf = storageClass ? { StorageClass: storageClass } : {};
+    if (sources.length === 0) return this.put(target, new Uint8Array(0), storageClass);
     const only = sources[0];
     if (sources.length === 1 && only && only.size <= MAX_COPY_SIZE) {
       await this.client.send(
@@ -246,6 +256,10 @@ export class S3Objects {
           Bucket: this.bucket,
           Key: target,
           CopySource: `${this.bucket}/${only.key}`,
+          // A copy onto itself is allowed when it changes the storage class; some stores (s3rver)
+          // also want the metadata replaced (Berth sets none of its own).
+          ...(only.key === target && { MetadataDirective: 'REPLACE' as const }),
+          ...classOf,
           ...encryptionOf(this.settings),
         }),
       );
@@ -257,7 +271,12 @@ export class S3Objects {
         `${target} would need ${parts.length} parts, more than S3's ${MAX_PARTS}: raise storage.s3.partSize`,
       );
     const { UploadId } = await this.client.send(
-      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: target, ...encryptionOf(this.settings) }),
+      new CreateMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key: target,
+        ...classOf,
+        ...encryptionOf(this.settings),
+      }),
     );
     try {
       const etags: string[] = new Array(parts.length);

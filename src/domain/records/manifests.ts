@@ -11,4 +11,6 @@ export interface ManifestRecord {
   createdAt: number;
   /** The blob holding the bytes when it is not `digest` (a signed schema 1 manifest); absent otherwise. */
   contentDigest?: string;
+  /** ARCHIVED or ACTIVATING (ECR's archive): not pullable. Absent means ACTIVE. */
+  imageStatus?: 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING';
 }

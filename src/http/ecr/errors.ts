@@ -9,6 +9,7 @@ export const MODEL_EXCEPTIONS = [
   'ImageAlreadyExistsException',
   'ImageDigestDoesNotMatchException',
   'ImageNotFoundException',
+  'ImageStorageClassUpdateNotSupportedException',
   'ImageTagAlreadyExistsException',
   'InvalidLayerException',
   'RegistryPolicyNotFoundException',

@@ -28,6 +28,7 @@ import { accountInputs } from './actions/account.js';
 import { creationTemplateInputs } from './actions/creation-templates.js';
 import { policyInputs } from './actions/policies.js';
 import { repositoryInputs } from './actions/repositories.js';
+import { storageClassInputs } from './actions/storage-classes.js';
 import { PROTOCOL_EXCEPTIONS } from '../aws-json/errors.js';
 import { resourceTagInputs } from '../aws-json/registry-api/resource-tags.js';
 import { MODEL_EXCEPTIONS } from './errors.js';
@@ -129,6 +130,15 @@ const BASES: Record<string, [z.ZodType, Record<string, unknown>]> = {
     },
   ],
   DeleteRepositoryCreationTemplate: [creationTemplateInputs.DeleteRepositoryCreationTemplate, { prefix: 'ROOT' }],
+  UpdateImageStorageClass: [
+    storageClassInputs.UpdateImageStorageClass,
+    {
+      registryId: '123456789012',
+      repositoryName: 'team/app',
+      imageId: { imageDigest: `sha256:${'a'.repeat(64)}`, imageTag: 'v1' },
+      targetStorageClass: 'ARCHIVE',
+    },
+  ],
 };
 const POLICY = (account: string) =>
   JSON.stringify({
@@ -328,6 +338,28 @@ describe('the ECR model', { skip }, () => {
       ['UpdateRepositoryCreationTemplate', () => ({ prefix: name('missing') }), 'TemplateNotFoundException'],
       ['DeleteRepositoryCreationTemplate', () => ({ prefix: '' }), 'InvalidParameterException'],
       ['DeleteRepositoryCreationTemplate', () => ({ prefix: name('missing') }), 'TemplateNotFoundException'],
+      ...(
+        [
+          [{ repositoryName: 'Bad' }, 'InvalidParameterException'],
+          [{ repositoryName: name('missing') }, 'RepositoryNotFoundException'],
+          [{ imageId: { imageTag: 'missing' } }, 'ImageNotFoundException'],
+          // Archiving an image while it is being restored.
+          [{ repositoryName: name('restoring') }, 'ImageStorageClassUpdateNotSupportedException'],
+          [{ registryId: '000000000000' }, 'AccessDeniedException'],
+        ] as const
+      ).map(
+        ([input, expected]) =>
+          [
+            'UpdateImageStorageClass',
+            () => ({
+              repositoryName: name('full'),
+              imageId: { imageTag: 'v1' },
+              targetStorageClass: 'ARCHIVE',
+              ...input,
+            }),
+            expected,
+          ] as [string, () => object, string],
+      ),
     ];
     const arnOf = (suffix: string) => `arn:aws:ecr:us-east-1:${account}:repository/${name(suffix)}`;
 
@@ -336,6 +368,13 @@ describe('the ECR model', { skip }, () => {
       await send('CreateRepositoryCreationTemplate', { prefix: name('template'), appliedFor: ['REPLICATION'] });
       const registry = await RegistryHttp.login(server.url, client);
       await registry.push(name('full'), 'v1');
+      // An image being restored (ACTIVATING), as a restore that has not finished leaves it.
+      await registry.push(name('restoring'), 'v1');
+      const { store } = server.berth;
+      const repository = (await store.repositories.get(account, name('restoring')))!;
+      const digest = (await store.tags.resolve(repository.id, 'v1'))!.digest;
+      await store.archive.transition(repository.id, digest, 'ACTIVE', 'ARCHIVED', Date.now());
+      await store.archive.transition(repository.id, digest, 'ARCHIVED', 'ACTIVATING', Date.now());
     });
 
     for (const [op, input, expected] of probes) {
@@ -410,6 +449,13 @@ describe('the ECR model', { skip }, () => {
         DescribeRepositoryCreationTemplates: ['InvalidParameterException'],
         UpdateRepositoryCreationTemplate: ['InvalidParameterException', 'TemplateNotFoundException'],
         DeleteRepositoryCreationTemplate: ['InvalidParameterException', 'TemplateNotFoundException'],
+        UpdateImageStorageClass: [
+          'InvalidParameterException',
+          'RepositoryNotFoundException',
+          'ImageNotFoundException',
+          'ImageStorageClassUpdateNotSupportedException',
+          'AccessDeniedException',
+        ],
       };
       assert.deepEqual(Object.keys(raises).sort(), Object.keys(BASES).sort());
       for (const [op, names] of Object.entries(raises)) {

@@ -25,6 +25,10 @@ export const protectionAndTrash: Migration = {
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .addColumn('last_pulled_at', 'bigint')
       .addColumn('content_digest', 'varchar(200)')
+      // The storage class state it had (0016): a restored archived image comes back archived.
+      .addColumn('image_status', 'varchar(16)')
+      .addColumn('last_archived_at', 'bigint')
+      .addColumn('last_activated_at', 'bigint')
       // JSON array of the tags the manifest had when it was deleted.
       .addColumn('tags', 'text', (c) => c.notNull())
       .addColumn('deleted_by', 'varchar(2048)', (c) => c.notNull())

@@ -199,6 +199,11 @@ export function layerActions(services: RegistryServices, scope: LayerScope): Api
           'LayerInaccessibleException',
           `The layer ${result.digest} is not referenced by any image in the repository`,
         );
+      if (result.kind === 'archived')
+        throw new RegistryApiError(
+          'LayerInaccessibleException',
+          `The layer ${result.digest} is used only by archived images in the repository: restore one with UpdateImageStorageClass (targetStorageClass STANDARD) to pull it`,
+        );
       if (result.kind === 'presigned') return { downloadUrl: result.url, layerDigest: result.digest };
       return { downloadUrl: `${call.protocol}://${call.host}/layers/${result.token}`, layerDigest: result.digest };
     },

@@ -74,8 +74,9 @@ const ReferrersCursor = z.object({ after: z.string() });
 /** ListImageReferrers' page size when a request gives no maxResults (the model's documented default). */
 const DEFAULT_REFERRERS_PAGE = 20;
 
+/** Without an imageStatus, only ACTIVE images are listed (as the model documents). */
 function filterOf(filter: z.infer<typeof ImagesFilter> | undefined): ImageFilter {
-  return { tagStatus: filter?.tagStatus ?? 'ANY', imageStatus: filter?.imageStatus ?? 'ANY' };
+  return { tagStatus: filter?.tagStatus ?? 'ANY', imageStatus: filter?.imageStatus ?? 'ACTIVE' };
 }
 
 function imageDetail(registryId: string, repositoryName: string, image: DescribedImage): object {
@@ -90,7 +91,9 @@ function imageDetail(registryId: string, repositoryName: string, image: Describe
     ...(image.artifactType && { artifactMediaType: image.artifactType }),
     ...(image.lastPulledAt !== null && { lastRecordedPullTime: epochSeconds(image.lastPulledAt) }),
     ...(image.subjectDigest && { subjectManifestDigest: image.subjectDigest }),
-    imageStatus: 'ACTIVE',
+    imageStatus: image.imageStatus ?? 'ACTIVE',
+    ...(typeof image.lastArchivedAt === 'number' && { lastArchivedAt: epochSeconds(image.lastArchivedAt) }),
+    ...(typeof image.lastActivatedAt === 'number' && { lastActivatedAt: epochSeconds(image.lastActivatedAt) }),
   };
 }
 
@@ -158,7 +161,7 @@ export function imageActions(services: RegistryServices): ApiActionTable {
     async ListImageReferrers(call) {
       const request = input(ListImageReferrersRequest, call.body);
       const ctx = context(call, request.registryId);
-      // Every artifact here is ACTIVE: Berth has no archive storage class.
+      // ACTIVE artifacts unless the filter asks for others (as DescribeImages' imageStatus).
       const status = request.filter?.artifactStatus ?? 'ACTIVE';
       const listing = [
         ctx.registry.accountId,
@@ -177,11 +180,11 @@ export function imageActions(services: RegistryServices): ApiActionTable {
           ...(cursor && { after: cursor.after }),
           limit: request.maxResults ?? DEFAULT_REFERRERS_PAGE,
         },
+        status,
       );
-      const referrers = status === 'ACTIVE' || status === 'ANY' ? page.referrers : [];
       return {
-        referrers: referrers.map((r) => ({ ...r, artifactStatus: 'ACTIVE' })),
-        ...(page.next && referrers.length > 0 && { nextToken: encodeNextToken(call, listing, { after: page.next }) }),
+        referrers: page.referrers,
+        ...(page.next && { nextToken: encodeNextToken(call, listing, { after: page.next }) }),
       };
     },
 
