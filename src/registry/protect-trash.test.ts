@@ -7,8 +7,10 @@ import { after, before, describe, it } from 'node:test';
 import {
   BatchDeleteImageCommand,
   DeleteRepositoryCommand,
+  DescribeImagesCommand,
   type ECRClient,
   ListImagesCommand,
+  UpdateImageStorageClassCommand,
 } from '@aws-sdk/client-ecr';
 import { MediaTypes } from '../domain/media-types.js';
 import { privateRegistry, publicRegistry } from '../domain/registry.js';
@@ -204,6 +206,28 @@ describe('the trash', () => {
       server.berth.services.trash.restore(privateRegistry(account()), name, image.digest),
       /already/,
     );
+  });
+
+  it('restores an archived image archived: the trash keeps its storage class', async () => {
+    const name = repo();
+    const image = await pushImage(app(), name, 'v1');
+    await client.send(
+      new UpdateImageStorageClassCommand({
+        repositoryName: name,
+        imageId: { imageTag: 'v1' },
+        targetStorageClass: 'ARCHIVE',
+      }),
+    );
+    await client.send(new BatchDeleteImageCommand({ repositoryName: name, imageIds: [{ imageTag: 'v1' }] }));
+    await server.berth.services.trash.restore(privateRegistry(account()), name, image.digest);
+    const described = await client.send(
+      new DescribeImagesCommand({ repositoryName: name, filter: { imageStatus: 'ANY' } }),
+    );
+    assert.deepEqual(
+      described.imageDetails?.map((d) => [d.imageDigest, d.imageStatus, d.imageTags]),
+      [[image.digest, 'ARCHIVED', ['v1']]],
+    );
+    assertError(await get(name, 'v1'), 404, 'MANIFEST_UNKNOWN');
   });
 
   it('restores a deleted index with its deleted children first', async () => {
