@@ -9,6 +9,7 @@ import { accountActions } from '../http/ecr/actions/account.js';
 import { authActions } from '../http/ecr/actions/auth.js';
 import { imageActions } from '../http/ecr/actions/images.js';
 import { layerActions } from '../http/ecr/actions/layers.js';
+import { lifecycleActions } from '../http/ecr/actions/lifecycle.js';
 import { policyActions } from '../http/ecr/actions/policies.js';
 import { repositoryActions } from '../http/ecr/actions/repositories.js';
 import { ecrFace } from '../http/ecr/face.js';
@@ -38,6 +39,7 @@ export async function registerAwsJson(
     ...accountActions(services.account),
     ...imageActions(services),
     ...layerActions(services),
+    ...lifecycleActions(services.lifecycle, services.pullExclusions),
   };
   const keyActions = kmsActions(kms.keyService, kms.grantService);
   const publicActions = ecrPublicActions(pub.face, pub.services, pub.repositories, tokens);

@@ -38,7 +38,7 @@ export async function wireServices(config: Config, log: Logger, tls: TlsSetup | 
   });
   const kms = wireKms(config, deployment, auth.authorizer);
   const parts = await registryParts(config, deployment, driver, kms);
-  const services = registryServices(parts, access);
+  const services = registryServices(parts, access, { log });
   const pub = wirePublic(config, parts, auth.authorizer, tls);
   return { deployment, driver, auth, access, kms, services, pub };
 }

@@ -28,6 +28,14 @@ export const Actions = {
   PutRegistryPolicy: 'ecr:PutRegistryPolicy',
   GetRegistryPolicy: 'ecr:GetRegistryPolicy',
   DeleteRegistryPolicy: 'ecr:DeleteRegistryPolicy',
+  PutLifecyclePolicy: 'ecr:PutLifecyclePolicy',
+  GetLifecyclePolicy: 'ecr:GetLifecyclePolicy',
+  DeleteLifecyclePolicy: 'ecr:DeleteLifecyclePolicy',
+  StartLifecyclePolicyPreview: 'ecr:StartLifecyclePolicyPreview',
+  GetLifecyclePolicyPreview: 'ecr:GetLifecyclePolicyPreview',
+  RegisterPullTimeUpdateExclusion: 'ecr:RegisterPullTimeUpdateExclusion',
+  DeregisterPullTimeUpdateExclusion: 'ecr:DeregisterPullTimeUpdateExclusion',
+  ListPullTimeUpdateExclusions: 'ecr:ListPullTimeUpdateExclusions',
 } as const;
 
 /** The key service's actions (KMS), named as IAM policies name them. */

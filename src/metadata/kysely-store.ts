@@ -12,6 +12,7 @@ import { KyselyImages } from './kysely-images.js';
 import { Manifests } from './kysely-manifests.js';
 import { inRepository } from './kysely-conflicts.js';
 import { Jobs } from './kysely-jobs.js';
+import { KyselyLifecycle } from './kysely-lifecycle.js';
 import { PublicRegistries, RateWindows } from './kysely-public.js';
 import { Repositories, toRepository, type Ordered } from './kysely-repositories.js';
 import { AccountSettings, ResourceTags } from './kysely-resource-tags.js';
@@ -22,6 +23,7 @@ import type {
   IdentityIndex,
   ImageIndex,
   JobIndex,
+  LifecycleIndex,
   ManifestIndex,
   MetadataStore,
   OidcProviderIndex,
@@ -91,6 +93,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly resourceTags: ResourceTagIndex;
   readonly accountSettings: AccountSettingIndex;
   readonly jobs: JobIndex;
+  readonly lifecycle: LifecycleIndex;
   readonly identities: IdentityIndex;
   readonly blobKeys: BlobKeyIndex;
   readonly kms: KmsIndex;
@@ -118,6 +121,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.resourceTags = new ResourceTags(db, options.advisoryLocks);
     this.accountSettings = new AccountSettings(db);
     this.jobs = new Jobs(db, options.skipLocked);
+    this.lifecycle = new KyselyLifecycle(db, options.skipLocked);
     this.identities = new Identities(db);
     this.blobKeys = new BlobKeys(db);
     this.kms = new Kms(db, ordered);

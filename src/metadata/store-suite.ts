@@ -8,6 +8,7 @@ import { runBlobIndexSuite } from './store-suite-blobs.js';
 import { runConversionIndexSuite } from './store-suite-conversions.js';
 import { describeEcrMetadata } from './store-suite-ecr.js';
 import { runImageIndexSuite } from './store-suite-images.js';
+import { describeLifecycleMetadata } from './store-suite-lifecycle.js';
 import { describeKeyMetadata } from './store-suite-keys.js';
 import { runManifestIndexSuite, runTagIndexSuite } from './store-suite-manifests.js';
 import { describePolicyMetadata } from './store-suite-policies.js';
@@ -54,5 +55,6 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     describePolicyMetadata(() => store);
     describePublicMetadata(() => store);
     describeRoleMetadata(() => store);
+    describeLifecycleMetadata(() => store);
   });
 }

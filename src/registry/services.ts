@@ -4,9 +4,11 @@ import type { BlobService } from './blobs.js';
 import type { ImageService } from './images.js';
 import type { LayerPartService } from './layer-parts.js';
 import type { LayerUrlService } from './layer-urls.js';
+import type { LifecycleService } from './lifecycle.js';
 import type { ListingService } from './listings.js';
 import type { ManifestService } from './manifests.js';
 import type { PolicyService } from './policies.js';
+import type { PullTimeExclusions } from './pull-exclusions.js';
 import type { RepositoryService } from './repositories.js';
 import type { ResourceTagService } from './resource-tags.js';
 import type { UploadExpiry } from './upload-expiry.js';
@@ -27,4 +29,8 @@ export interface RegistryServices {
   resourceTags: ResourceTagService;
   account: AccountService;
   policies: PolicyService;
+  /** Lifecycle policies, their previews and runs. */
+  lifecycle: LifecycleService;
+  /** Principals whose pulls leave the last recorded pull time alone. */
+  pullExclusions: PullTimeExclusions;
 }
