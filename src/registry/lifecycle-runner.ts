@@ -49,6 +49,8 @@ export interface LifecycleRunnerOptions {
 export class LifecycleRunner {
   /** The clock evaluations count days by (tests move it). */
   now: () => number;
+  /** Moves images to the archive storage class; without it, transition rules are previewed but not carried out. */
+  archiver: ImageArchiver | undefined;
   private readonly guards: readonly RetentionGuard[];
 
   constructor(
@@ -58,6 +60,7 @@ export class LifecycleRunner {
   ) {
     this.now = options.now ?? Date.now;
     this.guards = options.guards ?? [];
+    this.archiver = options.archiver;
   }
 
   /** The plan of `rules` over the repository's images now. */
@@ -127,14 +130,14 @@ export class LifecycleRunner {
         });
         if (!removed) continue;
       } else {
-        if (!this.options.archiver) {
+        if (!this.archiver) {
           this.options.log?.warn(
             { repository: repository.name, digest: action.digest, rulePriority: action.rulePriority },
             'lifecycle transition skipped: this deployment has no archive storage class',
           );
           continue;
         }
-        await this.options.archiver.archive(repository, action.digest);
+        await this.archiver.archive(repository, action.digest);
       }
       const record: LifecycleActionRecord = {
         id: randomUUID(),
