@@ -15,7 +15,7 @@ import type { LifecyclePreviewStatus } from '../domain/records/lifecycle.js';
 import type { Repository } from '../domain/records/repositories.js';
 import type { RequestContext } from '../domain/request-context.js';
 import type { MetadataStore } from '../metadata/store.js';
-import type { RepositoryAccess } from './access.js';
+import { type RepositoryAccess, repositoryNotFound } from './access.js';
 import type { LifecycleRunner } from './lifecycle-runner.js';
 
 /** A preview still IN_PROGRESS after this long is taken as abandoned (its node died) and may be started again. */
@@ -68,8 +68,9 @@ export class LifecycleService {
   async putPolicy(ctx: RequestContext, name: string, text: string): Promise<LifecyclePolicyView> {
     const repository = await this.access.existing(ctx, name, Actions.PutLifecyclePolicy);
     validLifecyclePolicy(text);
+    // False when the repository was deleted meanwhile.
     if (!(await this.store.lifecycle.putPolicy(repository.id, text, this.runner.now())))
-      throw new ManagementError('INVALID_PARAMETER', `repository ${name} was deleted`);
+      throw repositoryNotFound(ctx.registry.accountId, name);
     return { registryId: ctx.registry.accountId, repositoryName: name, lifecyclePolicyText: text };
   }
 
