@@ -27,13 +27,19 @@ describe('berth lifecycle run', () => {
   let env: NodeJS.ProcessEnv;
   let digests: string[];
 
-  const lifecycle = (args: string[]) => runScript(CLI, ['lifecycle', '--data-dir', dataDir, ...args], env);
+  const lifecycle = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) =>
+    runScript(CLI, ['lifecycle', '--data-dir', dataDir, ...args], { ...env, ...extraEnv });
 
   before(async () => {
     dataDir = tempDir('berth-lifecycle-');
     const metadataUrl = await testMetadataUrl(dataDir);
     env = metadataUrl ? { BERTH_METADATA_URL: metadataUrl } : {};
-    const server = await startBerth({ dataDir, settings: { auth: { mode: 'iam' } } });
+    // The administrator (the account's root) counts as a runtime principal on this server: its pull
+    // of the oldest image is recorded per principal.
+    const server = await startBerth({
+      dataDir,
+      settings: { auth: { mode: 'iam' }, lifecycle: { runtimePrincipals: ['arn:aws:iam::*:root'] } },
+    });
     const client = ecrClient(server.url);
     try {
       const registry = await RegistryHttp.login(server.url, client);
@@ -43,6 +49,10 @@ describe('berth lifecycle run', () => {
         await sleep(5);
       }
       await registry.push('cli/nopolicy', 'x');
+      const pulled = await registry.fetch(`/v2/cli/app/manifests/${digests[0]}`, {
+        headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
+      });
+      assert.equal(pulled.status, 200);
       await client.send(new PutLifecyclePolicyCommand({ repositoryName: 'cli/app', lifecyclePolicyText: POLICY }));
     } finally {
       client.destroy();
@@ -73,6 +83,17 @@ describe('berth lifecycle run', () => {
     for (const digest of digests.slice(0, 2))
       assert.match(dry.stdout, new RegExp(`cli/app\\s+${digest}.*would expire`));
     assert.doesNotMatch(dry.stdout, new RegExp(digests[2]!));
+    assert.deepEqual(await left(), [...digests].sort());
+  });
+
+  it("--dry-run shows what a runtime principal keeps, and why (ECR's preview has no place for it)", async () => {
+    const dry = await lifecycle(['run', '--dry-run'], { BERTH_LIFECYCLE_RUNTIME_PRINCIPALS: 'arn:aws:iam::*:root' });
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(
+      dry.stdout,
+      new RegExp(`cli/app\\s+${digests[0]}.*kept \\(in use: pulled by arn:aws:iam::\\d{12}:root at `),
+    );
+    assert.match(dry.stdout, new RegExp(`cli/app\\s+${digests[1]}.*would expire`));
     assert.deepEqual(await left(), [...digests].sort());
   });
 

@@ -282,6 +282,32 @@ describe('lifecycle policies with the AWS CLI v2', () => {
     assert.ok(actions.every((a) => a.actor === 'lifecycle' && a.action === 'EXPIRE'));
   });
 
+  it('a policy of each countType is accepted and previewed', async (t) => {
+    if (!requireAwsCli(t)) return;
+    await pushAll('lc/types', ['v1']);
+    for (const rule of [
+      { selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 5 }, action: expire },
+      since('sinceImagePushed', 30),
+      since('sinceImagePulled', 30),
+      since('sinceImageTransitioned', 30, { storageClass: 'archive' }),
+    ]) {
+      const text = policyOf(rule);
+      const put = await aws([
+        'ecr',
+        'put-lifecycle-policy',
+        '--repository-name',
+        'lc/types',
+        '--lifecycle-policy-text',
+        text,
+      ]);
+      assert.equal(put.code, 0, `${text}: ${put.stderr}`);
+      const started = await aws(['ecr', 'start-lifecycle-policy-preview', '--repository-name', 'lc/types']);
+      assert.equal(started.json.status, 'COMPLETE', started.stderr);
+      const preview = await aws(['ecr', 'get-lifecycle-policy-preview', '--repository-name', 'lc/types']);
+      assert.deepEqual(preview.json.previewResults, []);
+    }
+  });
+
   it('get-lifecycle-policy-preview before any preview: LifecyclePolicyPreviewNotFoundException', async (t) => {
     if (!requireAwsCli(t)) return;
     await pushAll('lc/nopreview', ['v1']);
