@@ -367,6 +367,48 @@ describe('lifecycle policies with the JS SDK', () => {
     }
   });
 
+  it('the preview by imageIds (without paging), and EXPIRED a day after it completed', async () => {
+    const digests = await pushAll('lc/ids', ['i1', 'i2', 'i3']);
+    const text = policyOf({
+      selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 1 },
+      action: expire,
+    });
+    await client.send(new StartLifecyclePolicyPreviewCommand({ repositoryName: 'lc/ids', lifecyclePolicyText: text }));
+    const byTag = await client.send(
+      new GetLifecyclePolicyPreviewCommand({
+        repositoryName: 'lc/ids',
+        imageIds: [{ imageTag: 'i1' }, { imageDigest: digests[2] }],
+      }),
+    );
+    assert.deepEqual(
+      byTag.previewResults?.map((r) => r.imageDigest),
+      [digests[0]],
+    );
+    await assert.rejects(
+      client.send(
+        new GetLifecyclePolicyPreviewCommand({
+          repositoryName: 'lc/ids',
+          imageIds: [{ imageTag: 'i1' }],
+          maxResults: 5,
+        }),
+      ),
+      { name: 'InvalidParameterException' },
+    );
+    await assert.rejects(
+      client.send(new GetLifecyclePolicyPreviewCommand({ repositoryName: 'lc/ids', nextToken: 'forged' })),
+      { name: 'InvalidParameterException' },
+    );
+    runner().now = () => Date.now() + 2 * DAY_MS;
+    try {
+      const expired = await client.send(new GetLifecyclePolicyPreviewCommand({ repositoryName: 'lc/ids' }));
+      assert.equal(expired.status, 'EXPIRED');
+      assert.deepEqual(expired.previewResults, []);
+      assert.equal(expired.summary, undefined);
+    } finally {
+      runner().now = Date.now;
+    }
+  });
+
   it('transition rules: the preview counts them, the run hands them to the archiver', async () => {
     const digests = await pushAll('lc/archive', ['a1', 'a2']);
     const text = policyOf({
