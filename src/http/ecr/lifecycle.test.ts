@@ -471,6 +471,24 @@ describe('lifecycle policies with the JS SDK', () => {
     );
   });
 
+  it('a registry has at most 100 pull time update exclusions: LimitExceededException', async () => {
+    const arn = (i: number) => `arn:aws:iam::${server.berth.accountId}:role/limit-${i}`;
+    const { lifecycle } = server.berth.store;
+    const existing = await lifecycle.exclusionCount(server.berth.accountId);
+    const added: string[] = [];
+    try {
+      for (let i = existing; i < 100; i++) {
+        await client.send(new RegisterPullTimeUpdateExclusionCommand({ principalArn: arn(i) }));
+        added.push(arn(i));
+      }
+      await assert.rejects(client.send(new RegisterPullTimeUpdateExclusionCommand({ principalArn: arn(100) })), {
+        name: 'LimitExceededException',
+      });
+    } finally {
+      for (const principalArn of added) await lifecycle.removeExclusion(server.berth.accountId, principalArn);
+    }
+  });
+
   it('a pull by an excluded principal leaves lastRecordedPullTime alone; another principal sets it', async () => {
     const { identities, userPolicies, accountId } = server.berth;
     const [digest] = await pushAll('lc/pulls', ['p1']);
