@@ -20,6 +20,7 @@ import { DAY_MS } from '../../domain/lifecycle-rules.js';
 import type { Repository } from '../../domain/records/repositories.js';
 import { runProgram } from '../../testing/cli.js';
 import { ecrClient, RegistryHttp } from '../../testing/ecr-http.js';
+import { sha256 } from '../../testing/ecr.js';
 import { startBerth, TEST_ADMIN, type TestBerth } from '../../testing/server.js';
 import { AWS_CLI, requireAwsCli } from '../../testing/tools.js';
 
@@ -404,6 +405,61 @@ describe('lifecycle policies with the JS SDK', () => {
       assert.equal(expired.status, 'EXPIRED');
       assert.deepEqual(expired.previewResults, []);
       assert.equal(expired.summary, undefined);
+    } finally {
+      runner().now = Date.now;
+    }
+  });
+
+  it('images listed by an index that stays are not expired; once the index expires too, they go with it', async () => {
+    const [a, b] = await pushAll('lc/index', [null, null]);
+    const child = async (digest: string) => {
+      const res = await registry.fetch(`/v2/lc/index/manifests/${digest}`, {
+        headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
+      });
+      const bytes = Buffer.from(await res.arrayBuffer());
+      return {
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest,
+        size: bytes.length,
+        platform: { os: 'linux', architecture: digest === a ? 'amd64' : 'arm64' },
+      };
+    };
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [await child(a!), await child(b!)],
+      }),
+    );
+    const put = await registry.fetch('/v2/lc/index/manifests/multi', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/vnd.oci.image.index.v1+json' },
+      body: index,
+    });
+    assert.equal(put.status, 201, await put.text());
+    const text = policyOf({
+      selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 1 },
+      action: expire,
+    });
+    await client.send(new PutLifecyclePolicyCommand({ repositoryName: 'lc/index', lifecyclePolicyText: text }));
+    runner().now = () => Date.now() + 2 * DAY_MS;
+    try {
+      assert.deepEqual(await previewDigests('lc/index'), []);
+      const kept = await runner().run(await repository('lc/index'));
+      assert.deepEqual(
+        kept!.kept.map((k) => [k.digest, k.reason]).sort(),
+        [
+          [a, 'listed by an index that stays'],
+          [b, 'listed by an index that stays'],
+        ].sort(),
+      );
+      assert.equal((await listed('lc/index')).length, 3);
+      // DELETE by tag removes the tag: the index, untagged now, expires with its children.
+      const removed = await registry.fetch('/v2/lc/index/manifests/multi', { method: 'DELETE' });
+      assert.equal(removed.status, 202);
+      assert.deepEqual(await previewDigests('lc/index'), [a, b, sha256(index)].sort());
+      await runner().run(await repository('lc/index'));
+      assert.deepEqual(await listed('lc/index'), []);
     } finally {
       runner().now = Date.now;
     }
