@@ -10,6 +10,7 @@ import { authActions } from '../http/ecr/actions/auth.js';
 import { creationTemplateActions } from '../http/ecr/actions/creation-templates.js';
 import { imageActions } from '../http/ecr/actions/images.js';
 import { layerActions } from '../http/ecr/actions/layers.js';
+import { lifecycleActions } from '../http/ecr/actions/lifecycle.js';
 import { policyActions } from '../http/ecr/actions/policies.js';
 import { repositoryActions } from '../http/ecr/actions/repositories.js';
 import { storageClassActions } from '../http/ecr/actions/storage-classes.js';
@@ -42,6 +43,7 @@ export async function registerAwsJson(
     ...layerActions(services),
     ...creationTemplateActions(services.creationTemplates),
     ...storageClassActions(services),
+    ...lifecycleActions(services.lifecycle, services.pullExclusions),
   };
   const keyActions = kmsActions(kms.keyService, kms.grantService);
   const publicActions = ecrPublicActions(pub.face, pub.services, pub.repositories, tokens);

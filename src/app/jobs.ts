@@ -1,6 +1,6 @@
 // The recurring jobs, each run by one node at a time (leased through the database): key
 // rotation and deletion, abandoned uploads, the trash past its window, unfinished storage class
-// moves, ended rate limit windows.
+// moves, ended rate limit windows, lifecycle policies.
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { PullRateLimiter } from '../public/rate-limits.js';
@@ -16,6 +16,8 @@ const KEY_DELETION_INTERVAL_MS = 60 * 60 * 1000;
 const RATE_WINDOW_PRUNE_MS = 30 * 60 * 1000;
 // After expire-uploads (tests make that one due first by its earlier next run).
 const STORAGE_MOVES_INTERVAL_MS = 15 * 60 * 1000;
+/** How long one lifecycle run may hold its job before another node may take it over. */
+const LIFECYCLE_LEASE_MS = 60 * 60 * 1000;
 
 export async function startJobs(
   config: Config,
@@ -80,6 +82,18 @@ export async function startJobs(
       leaseMs: JANITOR_INTERVAL_MS,
       async run() {
         await limiter.prune();
+      },
+    },
+    {
+      name: 'run-lifecycle-policies',
+      intervalMs: config.lifecycle.intervalHours * 3_600_000,
+      leaseMs: LIFECYCLE_LEASE_MS,
+      async run() {
+        const results = await services.lifecycle.runner.runAll();
+        const expired = results.reduce((n, r) => n + r.done.filter((a) => a.action === 'EXPIRE').length, 0);
+        const archived = results.reduce((n, r) => n + r.done.filter((a) => a.action === 'TRANSITION').length, 0);
+        const kept = results.reduce((n, r) => n + r.kept.length, 0);
+        log.info({ repositories: results.length, expired, archived, kept }, 'ran lifecycle policies');
       },
     },
   ]);

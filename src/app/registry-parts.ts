@@ -11,6 +11,7 @@ import type { MetadataStore } from '../metadata/store.js';
 import { BlobForms } from '../registry/blob-forms.js';
 import { ContentCache } from '../registry/content-cache.js';
 import { ManifestFormats } from '../registry/manifest-formats.js';
+import { PullExclusionCache } from '../registry/pull-exclusions.js';
 import { leaseHolderPrefix } from '../registry/upload-lock.js';
 import { BlobStore } from '../storage/blob-store.js';
 import type { StorageDriver } from '../storage/driver.js';
@@ -28,6 +29,8 @@ export interface RegistryParts extends KmsWiring {
   readonly uploadOptions: { maxBlobBytes: number; node: string };
   /** Where background work (the moves of archived images' layers) reports what it did and what failed. */
   readonly log?: Pick<Logger, 'info' | 'error'>;
+  /** Each account's pull time update exclusions, as the pull path reads them. */
+  readonly pullExclusions: PullExclusionCache;
 }
 
 export async function registryParts(
@@ -61,5 +64,17 @@ export async function registryParts(
   // host): a node that starts again gives up the leases it held when it died, instead of waiting them out.
   const uploadOptions = { maxBlobBytes: config.registry.maxBlobBytes, node: config.nodeId || hostname() };
   await store.uploads.releaseHeldBy(leaseHolderPrefix(uploadOptions.node));
-  return { ...kms, config, store, blobStore, blobForms, formats, layerUrlKey, uploadOptions, ...(log && { log }) };
+  const pullExclusions = new PullExclusionCache(store);
+  return {
+    ...kms,
+    config,
+    store,
+    blobStore,
+    blobForms,
+    formats,
+    layerUrlKey,
+    uploadOptions,
+    pullExclusions,
+    ...(log && { log }),
+  };
 }

@@ -10,6 +10,10 @@ import { LayerPartService } from '../registry/layer-parts.js';
 import { LayerUrlService } from '../registry/layer-urls.js';
 import { ListingService } from '../registry/listings.js';
 import { ImageRemoval } from '../registry/image-removal.js';
+import { arnPatterns } from '../registry/in-use-retention.js';
+import { LifecycleService } from '../registry/lifecycle.js';
+import type { LifecycleLog } from '../registry/lifecycle-runner.js';
+import { PullTimeExclusions } from '../registry/pull-exclusions.js';
 import { ManifestService } from '../registry/manifests.js';
 import { BlobMounts } from '../registry/mounts.js';
 import { PolicyService } from '../registry/policies.js';
@@ -23,6 +27,7 @@ import { UploadExpiry } from '../registry/upload-expiry.js';
 import { UploadSessions } from '../registry/upload-sessions.js';
 import { UploadService } from '../registry/uploads.js';
 import type { RegistryParts } from './registry-parts.js';
+import { lifecycleRunner } from './lifecycle.js';
 
 export type { RegistryParts } from './registry-parts.js';
 
@@ -31,8 +36,13 @@ export type { RegistryParts } from './registry-parts.js';
  * access when built, so the private registry and the public one each get their own set, both
  * made here from the same parts.
  */
-export function registryServices(parts: RegistryParts, access: RepositoryAccess): RegistryServices {
+export function registryServices(
+  parts: RegistryParts,
+  access: RepositoryAccess,
+  extras: { log?: LifecycleLog } = {},
+): RegistryServices {
   const { config, store, blobStore, dataKeys, blobForms, formats, keyService, grantService, layerUrlKey } = parts;
+  const { pullExclusions } = parts;
   const blobs = new BlobService(store, blobStore, access, dataKeys);
   const protections = new DeletionProtections(store);
   const trash = new Trash(store, config.registry.trashDays);
@@ -56,9 +66,20 @@ export function registryServices(parts: RegistryParts, access: RepositoryAccess)
         'moved an image between storage classes',
       ),
   });
+  const isRuntime = arnPatterns(config.lifecycle.runtimePrincipals);
   const manifests = new ManifestService(store, access, formats, removal, {
     maxManifestBytes: config.registry.maxManifestBytes,
     stored: (repositoryId, digest, blobs) => storageClasses.adopt(repositoryId, digest, blobs),
+    pullPrincipals: {
+      lifecycle: store.lifecycle,
+      excludes: (accountId, arn) => pullExclusions.excludes(accountId, arn),
+      isRuntime,
+    },
+  });
+  const runner = lifecycleRunner(config, store, removal, pullExclusions, {
+    ...extras,
+    guards: [protections],
+    archiver: storageClasses,
   });
   // The upload services share one set of sessions: the same leases and running hashes.
   const sessions = new UploadSessions(store, blobStore, dataKeys, blobForms, parts.uploadOptions);
@@ -84,5 +105,7 @@ export function registryServices(parts: RegistryParts, access: RepositoryAccess)
     protections,
     trash,
     storageClasses,
+    lifecycle: new LifecycleService(store, access, runner),
+    pullExclusions: new PullTimeExclusions(store, access, pullExclusions),
   };
 }

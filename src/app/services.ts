@@ -51,7 +51,7 @@ export async function wireServices(config: Config, log: Logger, tls: TlsSetup | 
     creator,
   });
   const parts = await registryParts(config, deployment, driver, kms, log);
-  const services = registryServices(parts, access);
+  const services = registryServices(parts, access, { log });
   const pub = wirePublic(config, parts, auth.authorizer, tls);
   return { deployment, driver, auth, access, kms, creator, services, pub };
 }

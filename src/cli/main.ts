@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { environmentVariables, loadConfig } from '../config/load.js';
 import { redactConfig } from '../config/redact.js';
 import { adminCommand } from './admin.js';
+import { lifecycleCommand } from './lifecycle.js';
 import { reportError } from './errors.js';
 import { loginCommand } from './login.js';
 import { protectCommand } from './protect.js';
@@ -43,6 +44,7 @@ configCommand
   });
 
 program.addCommand(adminCommand());
+program.addCommand(lifecycleCommand());
 program.addCommand(loginCommand());
 program.addCommand(repoCommand());
 program.addCommand(imagesCommand());

@@ -295,6 +295,19 @@ export const ConfigSchema = z.strictObject({
         .default('linux/amd64'),
     })
     .prefault({}),
+  /** Lifecycle policies: how often they run, and which images count as in use. */
+  lifecycle: z
+    .strictObject({
+      /** Hours between runs of every repository's lifecycle policy (one node runs them). */
+      intervalHours: z.number().positive().max(8760).default(24),
+      /** ARN patterns (`*` wildcards) of the principals whose pulls mean an image runs, e.g. the roles of cluster nodes. */
+      runtimePrincipals: names
+        .pipe(z.array(z.string().regex(/^arn:[^\s]*$/, 'must be an ARN pattern such as arn:aws:iam::*:role/node-*')))
+        .default([]),
+      /** Days a pull by a runtime principal keeps an image from lifecycle. */
+      inUseDays: z.number().int().min(1).max(3650).default(30),
+    })
+    .prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -33,6 +33,14 @@ export const Actions = {
   DescribeRepositoryCreationTemplates: 'ecr:DescribeRepositoryCreationTemplates',
   UpdateRepositoryCreationTemplate: 'ecr:UpdateRepositoryCreationTemplate',
   DeleteRepositoryCreationTemplate: 'ecr:DeleteRepositoryCreationTemplate',
+  PutLifecyclePolicy: 'ecr:PutLifecyclePolicy',
+  GetLifecyclePolicy: 'ecr:GetLifecyclePolicy',
+  DeleteLifecyclePolicy: 'ecr:DeleteLifecyclePolicy',
+  StartLifecyclePolicyPreview: 'ecr:StartLifecyclePolicyPreview',
+  GetLifecyclePolicyPreview: 'ecr:GetLifecyclePolicyPreview',
+  RegisterPullTimeUpdateExclusion: 'ecr:RegisterPullTimeUpdateExclusion',
+  DeregisterPullTimeUpdateExclusion: 'ecr:DeregisterPullTimeUpdateExclusion',
+  ListPullTimeUpdateExclusions: 'ecr:ListPullTimeUpdateExclusions',
 } as const;
 
 /** The key service's actions (KMS), named as IAM policies name them. */

@@ -257,6 +257,22 @@ const freshTemplate = async (): Promise<string> => {
 const publicPolicy = () =>
   policy({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${B}:root` }, Action: 'ecr:BatchGetImage' });
 
+const LIFECYCLE = JSON.stringify({
+  rules: [
+    {
+      rulePriority: 1,
+      description: 'expire images pushed more than a year ago',
+      selection: { tagStatus: 'any', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 365 },
+      action: { type: 'expire' },
+    },
+  ],
+});
+/** The repository, with a lifecycle policy. */
+const withLifecyclePolicy = async (name: string): Promise<string> => {
+  await test.berth.store.lifecycle.putPolicy((await test.berth.store.repositories.get(A, name))!.id, LIFECYCLE, 1);
+  return name;
+};
+
 const API: Record<string, ApiCase> = {
   GetAuthorizationToken: { crossAccount: false, input: async () => ({}) },
   CreateRepository: {
@@ -372,6 +388,44 @@ const API: Record<string, ApiCase> = {
     input: async () => ({ prefix: await freshTemplate(), description: 'updated' }),
   },
   DeleteRepositoryCreationTemplate: { crossAccount: false, input: async () => ({ prefix: await freshTemplate() }) },
+  PutLifecyclePolicy: {
+    crossAccount: true,
+    input: async () => ({ registryId: A, repositoryName: REPO, lifecyclePolicyText: LIFECYCLE }),
+  },
+  GetLifecyclePolicy: {
+    crossAccount: true,
+    input: async () => ({ registryId: A, repositoryName: await withLifecyclePolicy(REPO) }),
+  },
+  DeleteLifecyclePolicy: {
+    crossAccount: true,
+    input: async () => ({ registryId: A, repositoryName: await withLifecyclePolicy(await fresh()) }),
+  },
+  StartLifecyclePolicyPreview: {
+    crossAccount: true,
+    input: async () => ({ registryId: A, repositoryName: REPO, lifecyclePolicyText: LIFECYCLE }),
+  },
+  GetLifecyclePolicyPreview: {
+    crossAccount: true,
+    input: async () => {
+      const { id } = (await test.berth.store.repositories.get(A, REPO))!;
+      await test.berth.store.lifecycle.startPreview(id, LIFECYCLE, 1, 0);
+      await test.berth.store.lifecycle.finishPreview(id, 1, 'COMPLETE', '{"actions":[],"kept":[]}');
+      return { registryId: A, repositoryName: REPO };
+    },
+  },
+  RegisterPullTimeUpdateExclusion: {
+    crossAccount: false,
+    input: async () => ({ principalArn: `arn:aws:iam::${A}:user/m${randomBytes(4).toString('hex')}` }),
+  },
+  DeregisterPullTimeUpdateExclusion: {
+    crossAccount: false,
+    input: async () => {
+      const principalArn = `arn:aws:iam::${A}:user/m${randomBytes(4).toString('hex')}`;
+      await test.berth.store.lifecycle.addExclusion(A, principalArn, 1);
+      return { principalArn };
+    },
+  },
+  ListPullTimeUpdateExclusions: { crossAccount: false, input: async () => ({}) },
 };
 
 describe('authorization matrix: the ECR API', () => {

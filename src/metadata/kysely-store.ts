@@ -13,6 +13,7 @@ import { KyselyImages } from './kysely-images.js';
 import { Manifests } from './kysely-manifests.js';
 import { inRepository } from './kysely-conflicts.js';
 import { Jobs } from './kysely-jobs.js';
+import { KyselyLifecycle } from './kysely-lifecycle.js';
 import { PublicRegistries, RateWindows } from './kysely-public.js';
 import { Repositories, toRepository, type Ordered } from './kysely-repositories.js';
 import { AccountSettings, ResourceTags } from './kysely-resource-tags.js';
@@ -26,6 +27,7 @@ import type {
   IdentityIndex,
   ImageIndex,
   JobIndex,
+  LifecycleIndex,
   ManifestIndex,
   MetadataStore,
   OidcProviderIndex,
@@ -101,6 +103,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly resourceTags: ResourceTagIndex;
   readonly accountSettings: AccountSettingIndex;
   readonly jobs: JobIndex;
+  readonly lifecycle: LifecycleIndex;
   readonly identities: IdentityIndex;
   readonly blobKeys: BlobKeyIndex;
   readonly kms: KmsIndex;
@@ -132,6 +135,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.resourceTags = new ResourceTags(db, options.advisoryLocks);
     this.accountSettings = new AccountSettings(db);
     this.jobs = new Jobs(db, options.skipLocked);
+    this.lifecycle = new KyselyLifecycle(db, options.skipLocked);
     this.identities = new Identities(db);
     this.blobKeys = new BlobKeys(db);
     this.kms = new Kms(db, ordered);

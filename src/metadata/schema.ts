@@ -366,10 +366,61 @@ export interface TrashReferencesTable {
   child_digest: string;
 }
 
+/** A repository's lifecycle policy (ECR's PutLifecyclePolicy). */
+export interface LifecyclePoliciesTable {
+  repository_id: string;
+  policy_text: string;
+  updated_at: number;
+  last_evaluated_at: number | null;
+}
+
+/** A repository's latest lifecycle policy preview; results is its plan as JSON once COMPLETE. */
+export interface LifecyclePreviewsTable {
+  repository_id: string;
+  policy_text: string;
+  status: string;
+  started_at: number;
+  results: string | null;
+}
+
+/** What lifecycle did to an image (kept after the repository is gone). */
+export interface LifecycleActionsTable {
+  id: string;
+  at: number;
+  repository_id: string;
+  repository_name: string;
+  digest: string;
+  /** JSON array of the tags the image had. */
+  tags: string;
+  rule_priority: number;
+  action: string;
+  actor: string;
+}
+
+/** Principals whose pulls do not update an image's last recorded pull time. */
+export interface PullTimeExclusionsTable {
+  account_id: string;
+  principal_arn: string;
+  created_at: number;
+}
+
+/** When a runtime principal (lifecycle.runtimePrincipals) last pulled an image. */
+export interface PrincipalPullsTable {
+  repository_id: string;
+  digest: string;
+  principal_arn: string;
+  last_pulled_at: number;
+}
+
 export interface Database {
   deletion_protections: DeletionProtectionsTable;
   trash: TrashTable;
   trash_references: TrashReferencesTable;
+  lifecycle_policies: LifecyclePoliciesTable;
+  lifecycle_previews: LifecyclePreviewsTable;
+  lifecycle_actions: LifecycleActionsTable;
+  pull_time_exclusions: PullTimeExclusionsTable;
+  principal_pulls: PrincipalPullsTable;
   repository_policies: RepositoryPoliciesTable;
   registry_policies: RegistryPoliciesTable;
   repository_creation_templates: RepositoryCreationTemplatesTable;

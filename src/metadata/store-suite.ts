@@ -10,6 +10,7 @@ import { runConversionIndexSuite } from './store-suite-conversions.js';
 import { describeCreationTemplateMetadata } from './store-suite-creation-templates.js';
 import { describeEcrMetadata } from './store-suite-ecr.js';
 import { runImageIndexSuite } from './store-suite-images.js';
+import { describeLifecycleMetadata } from './store-suite-lifecycle.js';
 import { describeKeyMetadata } from './store-suite-keys.js';
 import { runManifestIndexSuite, runTagIndexSuite } from './store-suite-manifests.js';
 import { describePolicyMetadata } from './store-suite-policies.js';
@@ -60,5 +61,6 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     describeRoleMetadata(() => store);
     describeCreationTemplateMetadata(() => store);
     runProtectionAndTrashSuite(() => store);
+    describeLifecycleMetadata(() => store);
   });
 }

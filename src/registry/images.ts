@@ -197,13 +197,13 @@ export class ImageService {
           });
           continue;
         }
-        await this.manifests.recordPull(repository.id, converted.source);
+        await this.manifests.recordPull(repository, converted.source, ctx);
         ({ bytes } = converted);
         record = { ...record, digest: converted.digest, mediaType: converted.mediaType, size: converted.size };
       }
       if (!bytes) {
         bytes = await this.manifests.bytes(repository, record);
-        await this.manifests.recordPull(repository.id, record.digest);
+        await this.manifests.recordPull(repository, record.digest, ctx);
       }
       images.push({
         imageId: { imageDigest: record.digest, ...(id.imageTag !== undefined && { imageTag: id.imageTag }) },

@@ -16,7 +16,8 @@ import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from '../domain/request-context.js';
 import type { ManifestFormats, Served } from './manifest-formats.js';
 import { type ImageRemoval, removalActor } from './image-removal.js';
-import { PullRecorder } from './pulls.js';
+import { PULL_RECORD_INTERVAL_MS, type PullPrincipals, PullRecorder } from './pulls.js';
+import { identityArn } from './pull-exclusions.js';
 import { SharedReads } from '../runtime/shared-reads.js';
 
 /**
@@ -44,6 +45,8 @@ export interface ManifestOptions {
   maxManifestBytes: number;
   /** Told of each manifest stored, with the blobs it references (storage classes bring archived ones back). */
   stored?: (repositoryId: string, digest: string, blobs: string[]) => Promise<void>;
+  /** Pull time exclusions and runtime principals (lifecycle); without them every pull is recorded alike. */
+  pullPrincipals?: PullPrincipals;
 }
 
 export interface StoredManifest {
@@ -76,7 +79,7 @@ export class ManifestService {
     private readonly removal: ImageRemoval,
     readonly options: ManifestOptions,
   ) {
-    this.pulls = new PullRecorder(store.images);
+    this.pulls = new PullRecorder(store.images, PULL_RECORD_INTERVAL_MS, options.pullPrincipals);
   }
 
   /** The manifest's record (HEAD): no bytes read. */
@@ -94,13 +97,17 @@ export class ManifestService {
     const repository = await this.access.existing(ctx, name, Actions.BatchGetImage);
     const served = await this.find(repository, reference, accept);
     const bytes = await this.formats.read(repository, served);
-    await this.recordPull(repository.id, served.source);
+    await this.recordPull(repository, served.source, ctx);
     return { ...describe(served), bytes };
   }
 
   /** Notes that a manifest was pulled (written at most once per image per node every few minutes). */
-  recordPull(repositoryId: string, digest: string): Promise<void> {
-    return this.pulls.record(repositoryId, digest);
+  recordPull(repository: Repository, digest: string, ctx?: RequestContext): Promise<void> {
+    const principalArn = ctx && identityArn(ctx.principal);
+    return this.pulls.record(repository.id, digest, Date.now(), {
+      accountId: repository.accountId,
+      ...(principalArn !== undefined && { principalArn }),
+    });
   }
 
   /** Validates and stores a manifest under a tag or its digest, plus any extra `tags`. */

@@ -6,9 +6,11 @@ import type { DeletionProtections } from './deletion-protection.js';
 import type { ImageService } from './images.js';
 import type { LayerPartService } from './layer-parts.js';
 import type { LayerUrlService } from './layer-urls.js';
+import type { LifecycleService } from './lifecycle.js';
 import type { ListingService } from './listings.js';
 import type { ManifestService } from './manifests.js';
 import type { PolicyService } from './policies.js';
+import type { PullTimeExclusions } from './pull-exclusions.js';
 import type { RepositoryService } from './repositories.js';
 import type { ResourceTagService } from './resource-tags.js';
 import type { Trash } from './trash.js';
@@ -39,4 +41,8 @@ export interface RegistryServices {
   trash: Trash;
   /** ECR's storage classes (UpdateImageStorageClass); also the ImageArchiver lifecycle transitions call. */
   storageClasses: StorageClassService;
+  /** Lifecycle policies, their previews and runs. */
+  lifecycle: LifecycleService;
+  /** Principals whose pulls leave the last recorded pull time alone. */
+  pullExclusions: PullTimeExclusions;
 }

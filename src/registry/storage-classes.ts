@@ -46,7 +46,7 @@ export class StorageClassService implements ImageArchiver {
   constructor(
     private readonly store: Pick<MetadataStore, 'archive' | 'manifests' | 'tags'>,
     private readonly blobStore: Pick<BlobStore, 'setStorageClass'>,
-    private readonly access: RepositoryAccess,
+    private readonly access: Pick<RepositoryAccess, 'existing'>,
     private readonly options: StorageClassOptions,
   ) {}
 

@@ -6,6 +6,8 @@ import { AwsJsonError, statusOf, type ProtocolExceptionName } from '../aws-json/
 /** Exceptions of the ECR model that Berth raises. All are client errors (400) but ServerException. */
 export const MODEL_EXCEPTIONS = [
   'EmptyUploadException',
+  'ExclusionAlreadyExistsException',
+  'ExclusionNotFoundException',
   'ImageAlreadyExistsException',
   'ImageDigestDoesNotMatchException',
   'ImageNotFoundException',
@@ -22,6 +24,9 @@ export const MODEL_EXCEPTIONS = [
   'LayerInaccessibleException',
   'LayerPartTooSmallException',
   'LayersNotFoundException',
+  'LifecyclePolicyNotFoundException',
+  'LifecyclePolicyPreviewInProgressException',
+  'LifecyclePolicyPreviewNotFoundException',
   'LimitExceededException',
   'ReferencedImagesNotFoundException',
   'RepositoryAlreadyExistsException',

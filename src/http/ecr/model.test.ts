@@ -26,6 +26,7 @@ import { ecrClient, RegistryHttp } from '../../testing/ecr-http.js';
 import { startBerth, type TestBerth } from '../../testing/server.js';
 import { accountInputs } from './actions/account.js';
 import { creationTemplateInputs } from './actions/creation-templates.js';
+import { lifecycleInputs } from './actions/lifecycle.js';
 import { policyInputs } from './actions/policies.js';
 import { repositoryInputs } from './actions/repositories.js';
 import { storageClassInputs } from './actions/storage-classes.js';
@@ -139,7 +140,51 @@ const BASES: Record<string, [z.ZodType, Record<string, unknown>]> = {
       targetStorageClass: 'ARCHIVE',
     },
   ],
+  PutLifecyclePolicy: [
+    lifecycleInputs.PutLifecyclePolicy,
+    { registryId: '123456789012', repositoryName: 'team/app', lifecyclePolicyText: 'x'.repeat(100) },
+  ],
+  GetLifecyclePolicy: [lifecycleInputs.GetLifecyclePolicy, { registryId: '123456789012', repositoryName: 'team/app' }],
+  DeleteLifecyclePolicy: [
+    lifecycleInputs.DeleteLifecyclePolicy,
+    { registryId: '123456789012', repositoryName: 'team/app' },
+  ],
+  StartLifecyclePolicyPreview: [
+    lifecycleInputs.StartLifecyclePolicyPreview,
+    { registryId: '123456789012', repositoryName: 'team/app', lifecyclePolicyText: 'x'.repeat(100) },
+  ],
+  GetLifecyclePolicyPreview: [
+    lifecycleInputs.GetLifecyclePolicyPreview,
+    {
+      registryId: '123456789012',
+      repositoryName: 'team/app',
+      imageIds: [{ imageTag: 'v1' }],
+      nextToken: 'token',
+      maxResults: 10,
+      filter: { tagStatus: 'TAGGED' },
+    },
+  ],
+  RegisterPullTimeUpdateExclusion: [
+    lifecycleInputs.RegisterPullTimeUpdateExclusion,
+    { principalArn: 'arn:aws:iam::123456789012:role/node' },
+  ],
+  DeregisterPullTimeUpdateExclusion: [
+    lifecycleInputs.DeregisterPullTimeUpdateExclusion,
+    { principalArn: 'arn:aws:iam::123456789012:role/node' },
+  ],
+  ListPullTimeUpdateExclusions: [lifecycleInputs.ListPullTimeUpdateExclusions, { maxResults: 10, nextToken: 'token' }],
 };
+/** A valid lifecycle policy text. */
+const LIFECYCLE = JSON.stringify({
+  rules: [
+    {
+      rulePriority: 1,
+      description: 'expire images pushed more than a year ago',
+      selection: { tagStatus: 'any', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 365 },
+      action: { type: 'expire' },
+    },
+  ],
+});
 const POLICY = (account: string) =>
   JSON.stringify({
     Version: '2012-10-17',
@@ -360,7 +405,56 @@ describe('the ECR model', { skip }, () => {
             expected,
           ] as [string, () => object, string],
       ),
+      [
+        'PutLifecyclePolicy',
+        () => ({ repositoryName: name('taken'), lifecyclePolicyText: 'x'.repeat(100) }),
+        'InvalidParameterException',
+      ],
+      [
+        'PutLifecyclePolicy',
+        () => ({ repositoryName: name('missing'), lifecyclePolicyText: LIFECYCLE }),
+        'RepositoryNotFoundException',
+      ],
+      [
+        'PutLifecyclePolicy',
+        () => ({ repositoryName: name('taken'), lifecyclePolicyText: LIFECYCLE, registryId: '000000000000' }),
+        'AccessDeniedException',
+      ],
+      ...(['GetLifecyclePolicy', 'DeleteLifecyclePolicy', 'StartLifecyclePolicyPreview'] as const).flatMap(
+        (op): [string, () => object, string][] => [
+          [op, () => ({ repositoryName: 'Bad' }), 'InvalidParameterException'],
+          [op, () => ({ repositoryName: name('missing') }), 'RepositoryNotFoundException'],
+          [op, () => ({ repositoryName: name('taken') }), 'LifecyclePolicyNotFoundException'],
+          [op, () => ({ repositoryName: name('taken'), registryId: '000000000000' }), 'AccessDeniedException'],
+        ],
+      ),
+      ['GetLifecyclePolicyPreview', () => ({ repositoryName: 'Bad' }), 'InvalidParameterException'],
+      ['GetLifecyclePolicyPreview', () => ({ repositoryName: name('missing') }), 'RepositoryNotFoundException'],
+      [
+        'GetLifecyclePolicyPreview',
+        () => ({ repositoryName: name('taken') }),
+        'LifecyclePolicyPreviewNotFoundException',
+      ],
+      [
+        'GetLifecyclePolicyPreview',
+        () => ({ repositoryName: name('taken'), registryId: '000000000000' }),
+        'AccessDeniedException',
+      ],
+      [
+        'RegisterPullTimeUpdateExclusion',
+        () => ({ principalArn: 'arn:aws:iam::1:group/x' }),
+        'InvalidParameterException',
+      ],
+      ['RegisterPullTimeUpdateExclusion', () => ({ principalArn: excluded() }), 'ExclusionAlreadyExistsException'],
+      ['DeregisterPullTimeUpdateExclusion', () => ({ principalArn: 'nope' }), 'InvalidParameterException'],
+      [
+        'DeregisterPullTimeUpdateExclusion',
+        () => ({ principalArn: `arn:aws:iam::${account}:user/never-excluded` }),
+        'ExclusionNotFoundException',
+      ],
+      ['ListPullTimeUpdateExclusions', () => ({ maxResults: 0 }), 'InvalidParameterException'],
     ];
+    const excluded = () => `arn:aws:iam::${account}:user/excluded`;
     const arnOf = (suffix: string) => `arn:aws:ecr:us-east-1:${account}:repository/${name(suffix)}`;
 
     before(async () => {
@@ -375,6 +469,7 @@ describe('the ECR model', { skip }, () => {
       const digest = (await store.tags.resolve(repository.id, 'v1'))!.digest;
       await store.archive.transition(repository.id, digest, 'ACTIVE', 'ARCHIVED', Date.now());
       await store.archive.transition(repository.id, digest, 'ARCHIVED', 'ACTIVATING', Date.now());
+      await send('RegisterPullTimeUpdateExclusion', { principalArn: excluded() });
     });
 
     for (const [op, input, expected] of probes) {
@@ -456,6 +551,38 @@ describe('the ECR model', { skip }, () => {
           'ImageStorageClassUpdateNotSupportedException',
           'AccessDeniedException',
         ],
+        PutLifecyclePolicy: ['InvalidParameterException', 'RepositoryNotFoundException', 'AccessDeniedException'],
+        GetLifecyclePolicy: [
+          'InvalidParameterException',
+          'RepositoryNotFoundException',
+          'LifecyclePolicyNotFoundException',
+          'AccessDeniedException',
+        ],
+        DeleteLifecyclePolicy: [
+          'InvalidParameterException',
+          'RepositoryNotFoundException',
+          'LifecyclePolicyNotFoundException',
+          'AccessDeniedException',
+        ],
+        // LifecyclePolicyPreviewInProgressException too, but only while another start of the
+        // same repository is evaluating (a race this probe cannot make).
+        StartLifecyclePolicyPreview: [
+          'InvalidParameterException',
+          'RepositoryNotFoundException',
+          'LifecyclePolicyNotFoundException',
+          'AccessDeniedException',
+        ],
+        GetLifecyclePolicyPreview: [
+          'InvalidParameterException',
+          'RepositoryNotFoundException',
+          'LifecyclePolicyPreviewNotFoundException',
+          'AccessDeniedException',
+        ],
+        // LimitExceededException too, at the registry's 100th exclusion; the caller here is the
+        // account's root, which the registry actions cannot deny.
+        RegisterPullTimeUpdateExclusion: ['InvalidParameterException', 'ExclusionAlreadyExistsException'],
+        DeregisterPullTimeUpdateExclusion: ['InvalidParameterException', 'ExclusionNotFoundException'],
+        ListPullTimeUpdateExclusions: ['InvalidParameterException'],
       };
       assert.deepEqual(Object.keys(raises).sort(), Object.keys(BASES).sort());
       for (const [op, names] of Object.entries(raises)) {

@@ -16,6 +16,7 @@ import { kmsGrants } from './0010-kms-grants.js';
 import { uploadLeases } from './0011-upload-leases.js';
 import { accessKeyLastUsed } from './0012-access-key-last-used.js';
 import { ecrLayerParts } from './0013-ecr-layer-parts.js';
+import { lifecycle } from './0014-lifecycle.js';
 import { archive } from './0016-archive.js';
 import { protectionAndTrash } from './0017-protection-and-trash.js';
 import { creationTemplates } from './0018-creation-templates.js';
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '0011_upload_leases': uploadLeases,
   '0012_access_key_last_used': accessKeyLastUsed,
   '0013_ecr_layer_parts': ecrLayerParts,
+  '0014_lifecycle': lifecycle,
   '0016_archive': archive,
   '0017_protection_and_trash': protectionAndTrash,
   '0018_creation_templates': creationTemplates,

@@ -2,6 +2,7 @@
 // models share these exceptions), so both register this translation with the host.
 import { isRegistryError, RegistryError, type ErrorCode } from '../../../domain/errors.js';
 import { KmsError } from '../../../domain/kms-errors.js';
+import { LifecycleError } from '../../../domain/lifecycle-errors.js';
 import { ManagementError, type ManagementErrorCode } from '../../../domain/management-errors.js';
 import { ImmutableTagError } from '../../../domain/tag-mutability.js';
 import { MISSING_MANIFEST } from '../../../registry/manifests.js';
@@ -20,6 +21,13 @@ export const REGISTRY_API_EXCEPTIONS = [
   // ECR's only: a key service error in ECR's words (ECR Public has no encryption settings).
   'KmsException',
   'LayerAlreadyExistsException',
+  // ECR's only: lifecycle policies and pull time update exclusions.
+  'LifecyclePolicyNotFoundException',
+  'LifecyclePolicyPreviewNotFoundException',
+  'LifecyclePolicyPreviewInProgressException',
+  'ExclusionAlreadyExistsException',
+  'ExclusionNotFoundException',
+  'LimitExceededException',
   // ECR's only: GetDownloadUrlForLayer, which ECR Public lacks.
   'LayerInaccessibleException',
   'LayerPartTooSmallException',
@@ -91,6 +99,7 @@ const FROM_MANAGEMENT: Record<ManagementErrorCode, RegistryApiExceptionName> = {
 export function registryApiError(err: unknown): AwsJsonError | undefined {
   if (err instanceof KmsError) return new RegistryApiError('KmsException', err.message, { kmsError: err.type });
   if (err instanceof ManagementError) return new RegistryApiError(FROM_MANAGEMENT[err.code], err.message);
+  if (err instanceof LifecycleError) return new RegistryApiError(err.type, err.message);
   // Before the registry errors: on /v2 the same refusal is TAG_INVALID.
   if (err instanceof ImmutableTagError) return new RegistryApiError('ImageTagAlreadyExistsException', err.message);
   if (err instanceof RegistryError) {
