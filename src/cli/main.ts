@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { environmentVariables, loadConfig } from '../config/load.js';
 import { redactConfig } from '../config/redact.js';
 import { adminCommand } from './admin.js';
+import { bundleCommand } from './bundle.js';
 import { reportError } from './errors.js';
 import { loginCommand } from './login.js';
 import { imagesCommand, repoCommand } from './repos.js';
@@ -44,5 +45,6 @@ program.addCommand(adminCommand());
 program.addCommand(loginCommand());
 program.addCommand(repoCommand());
 program.addCommand(imagesCommand());
+program.addCommand(bundleCommand());
 
 program.parseAsync().catch(reportError);
