@@ -2,7 +2,7 @@
 // each other (two servers, each its own data directory and keys; the bundle file is all that
 // passes between them), through the real command and the registry protocol.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import type { ECRClient } from '@aws-sdk/client-ecr';
 import { MediaTypes } from '../domain/media-types.js';
 import { cliNodeFlags } from './node-flags.js';
 import { skopeo } from '../e2e/support.js';
-import { cleanEnv, runScript } from '../testing/cli.js';
+import { cleanEnv, runProgram, runScript } from '../testing/cli.js';
 import { apiPushImage, apiPushIndex, ecrClient, registryLogin, sha256 } from '../testing/ecr.js';
 import { CLI, freePort, scratchDirs, spawnBerth, TEST_ADMIN, type ChildBerth } from '../testing/server.js';
 import { requireTool } from '../testing/tools.js';
@@ -155,9 +155,9 @@ describe('berth bundle', () => {
       assert.equal(here.status, 200);
       assert.ok(here.bytes.equals(there.bytes), `blob ${blob.digest} byte-identical`);
     }
-    const referrers = async (digest: string) =>
+    const referrers = async (digest: string, repository = 'team/app') =>
       (
-        JSON.parse((await get(b, `team/app/referrers/${digest}`)).bytes.toString()) as {
+        JSON.parse((await get(b, `${repository}/referrers/${digest}`)).bytes.toString()) as {
           manifests: { digest: string }[];
         }
       ).manifests.map((m) => m.digest);
@@ -172,6 +172,27 @@ describe('berth bundle', () => {
     const empty = await runScript(CLI, ['bundle', 'import', '--repository', 'mirror/app', '-'], b.env, '');
     assert.equal(empty.code, 1, 'an empty standard input is no bundle');
     assert.match(empty.stderr, /malformed bundle/);
+
+    // Through a pipe, standard output to standard input, as `export | ssh … import` would.
+    const node = (args: string) => `"${process.execPath}" "${CLI}" ${args}`;
+    const piped = await runProgram(
+      'bash',
+      [
+        '-c',
+        `set -o pipefail; ${node(`bundle export --endpoint-url ${a.server.url} --repository team/app --tag v1`)} | ${node(`bundle import --endpoint-url ${b.server.url} --repository piped/app`)}`,
+      ],
+      { AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey },
+    );
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.ok((await get(b, 'piped/app/manifests/v1', ALL_MANIFESTS)).bytes.equals(index.manifest));
+    assert.deepEqual(await referrers(index.digest, 'piped/app'), [signature.digest]);
+
+    // Without credentials the registry's own refusal, as one line; the bundle file is left as it was.
+    const anonymous = await runScript(CLI, ['bundle', 'export', '--repository', 'team/app', '--output', file], {
+      BERTH_ENDPOINT_URL: a.server.url,
+    });
+    assert.equal(anonymous.code, 1);
+    assert.match(anonymous.stderr, /^berth: tags of team\/app: 401 UNAUTHORIZED/);
 
     // skopeo reads the export as an oci-archive.
     if (requireTool(t, 'skopeo', 'apt-get install -y skopeo')) {
@@ -221,6 +242,15 @@ describe('berth bundle', () => {
     const cut = await runScript(CLI, ['bundle', 'import', truncated, '--repository', 'tamper'], b.env);
     assert.equal(cut.code, 1);
     assert.match(cut.stderr, /malformed bundle: the archive ends/);
+
+    // A real tar (the system's) of a layout without its index.
+    const dir = dirs.make('berth-bundle-layout-');
+    writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+    const noIndex = join(work, 'no-index.tar');
+    execFileSync('tar', ['-cf', noIndex, '-C', dir, 'oci-layout']);
+    const unindexed = await runScript(CLI, ['bundle', 'import', noIndex, '--repository', 'tamper'], b.env);
+    assert.equal(unindexed.code, 1);
+    assert.match(unindexed.stderr, /^berth: malformed layout: no index.json\n$/);
 
     const missing = await runScript(CLI, ['bundle', 'export', '--repository', 'tamper', '--tag', 'nope'], a.env);
     assert.equal(missing.code, 1);

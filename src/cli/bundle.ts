@@ -10,7 +10,7 @@
 // importer may not push), the receiving deployment checks and encrypts what it stores as it
 // always does, and both stream (a blob is piped from one socket to the tar, or from the tar
 // to one upload), so a bundle of any size needs flat memory and no scratch space.
-import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync, renameSync, rmSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
@@ -104,18 +104,22 @@ export function bundleCommand(): Command {
     if (!options.output && process.stdout.isTTY)
       throw new CommandError('the bundle is binary: redirect standard output to a file, or give --output FILE');
     const client = await registryClient(options);
-    const out: Writable = options.output ? createWriteStream(options.output) : process.stdout;
+    // A file is written beside its name and renamed when whole: a failed export leaves no half bundle.
+    const partial = options.output && `${options.output}.partial`;
+    const out: Writable = partial ? createWriteStream(partial) : process.stdout;
     try {
       const summary = await reporting(() => exportBundle(client, options.repository, options.tag, out));
-      if (options.output) {
+      if (partial && options.output) {
         out.end();
         await once(out, 'finish');
+        renameSync(partial, options.output);
       }
       process.stderr.write(
         `exported ${options.repository}: ${summary.tags} tag(s), ${summary.manifests} manifest(s) of which ${summary.referrers} referrer(s), ${summary.blobs} blob(s), ${size(summary.bytes)}\n`,
       );
     } finally {
       client.close();
+      if (partial) rmSync(partial, { force: true });
     }
   });
   withConnection(
