@@ -10,7 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import { MediaTypes } from '../domain/media-types.js';
 import { cliNodeFlags } from './node-flags.js';
-import { skopeo } from '../e2e/support.js';
+import { berthAdmin, eventually, skopeo } from '../e2e/support.js';
+import { testMetadataUrl } from '../testing/postgres.js';
 import { cleanEnv, runProgram, runScript } from '../testing/cli.js';
 import { apiPushImage, apiPushIndex, ecrClient, registryLogin, sha256 } from '../testing/ecr.js';
 import { CLI, freePort, scratchDirs, spawnBerth, TEST_ADMIN, type ChildBerth } from '../testing/server.js';
@@ -21,6 +22,7 @@ const SBOM = 'application/spdx+json';
 
 interface Side {
   server: ChildBerth;
+  dataDir: string;
   env: NodeJS.ProcessEnv;
   ecr: ECRClient;
   authorization: string;
@@ -31,6 +33,7 @@ async function side(dataDir: string): Promise<Side> {
   const ecr = ecrClient(server.url);
   return {
     server,
+    dataDir,
     ecr,
     authorization: (await registryLogin(ecr)).authorization,
     env: {
@@ -255,6 +258,52 @@ describe('berth bundle', () => {
     const missing = await runScript(CLI, ['bundle', 'export', '--repository', 'tamper', '--tag', 'nope'], a.env);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /tamper has no tag nope/);
+  });
+
+  it('is authorized as pulls and pushes are: a read-only key exports, and cannot import', async () => {
+    await apiPushImage(a.ecr, 'guarded', { tag: 'v1' });
+    const admin = async (s: Side, args: string[]) => {
+      const metadataUrl = await testMetadataUrl(s.dataDir);
+      return berthAdmin(s.dataDir, metadataUrl ? { BERTH_METADATA_URL: metadataUrl } : {}, args);
+    };
+    const readOnly = async (s: Side) => {
+      const account = (
+        JSON.parse(await admin(s, ['accounts', 'ls', '--json'])) as { AccountId: string; Default: boolean }[]
+      ).find((x) => x.Default)!.AccountId;
+      await admin(s, ['users', 'create', '--account', account, 'reader']);
+      await admin(s, [
+        'policies',
+        'attach',
+        '--account',
+        account,
+        '--user',
+        'reader',
+        '--policy-arn',
+        'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly',
+      ]);
+      const key = (
+        JSON.parse(await admin(s, ['keys', 'create', '--account', account, '--user', 'reader', '--json'])) as {
+          AccessKey: { AccessKeyId: string; SecretAccessKey: string };
+        }
+      ).AccessKey;
+      return {
+        BERTH_ENDPOINT_URL: s.server.url,
+        AWS_ACCESS_KEY_ID: key.AccessKeyId,
+        AWS_SECRET_ACCESS_KEY: key.SecretAccessKey,
+      };
+    };
+    const [readerA, readerB] = [await readOnly(a), await readOnly(b)];
+    const file = join(work, 'guarded.tar');
+    await eventually(async () => {
+      const exported = await runScript(CLI, ['bundle', 'export', '--repository', 'guarded', '--output', file], readerA);
+      assert.equal(exported.code, 0, exported.stderr);
+    });
+    await eventually(async () => {
+      const refused = await runScript(CLI, ['bundle', 'import', file], readerB);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /^berth: upload of blob sha256:[0-9a-f]{64} to guarded: 403 DENIED/);
+    });
+    assert.equal((await get(b, 'guarded/tags/list')).status, 404, 'nothing landed');
   });
 
   it('streams a large blob both ways with flat memory', async () => {
