@@ -4,8 +4,8 @@
 //
 // Both talk to a running Berth over the registry protocol (/v2), with the caller's registry
 // password from GetAuthorizationToken (as `berth login`), rather than opening a deployment's
-// data directory offline as `berth admin` does: so they work against any deployment (and any
-// OCI registry with the referrers API) from any machine, they are authorized like every other
+// data directory offline as `berth admin` does: so they work against any deployment, local or
+// remote, from any machine (the protocol is the standard one), they are authorized like every other
 // pull and push (a bundle holds nothing its exporter may not pull, and lands nothing its
 // importer may not push), the receiving deployment checks and encrypts what it stores as it
 // always does, and both stream (a blob is piped from one socket to the tar, or from the tar
