@@ -1,7 +1,7 @@
 // The bundle's tar writer and reader against each other and against the system's tar (GNU tar):
 // what one writes the other reads, bodies streamed, an abandoned body skipped, damage refused.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,6 +70,30 @@ describe('bundle tar', () => {
     }
     assert.deepEqual(Object.keys(read).sort(), [long, 'z']);
     assert.ok(read.z!.equals(second));
+  });
+
+  it('writes a size of 8 GiB or more in a PAX header, which it and GNU tar read', async () => {
+    const size = 9 * 1024 ** 3;
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c));
+    const tar = new TarWriter(out);
+    const body = (async function* () {
+      yield Buffer.alloc(512);
+      throw new Error('enough');
+    })();
+    await assert.rejects(tar.entry(`blobs/sha256/${'b'.repeat(64)}`, size, body), /enough/);
+    const head = Buffer.concat(chunks);
+    assert.equal(head.length, 4 * 512, 'PAX header, its record, the entry header, one block');
+    for await (const entry of readTar(pieces(head, 512))) {
+      assert.equal(entry.size, size);
+      assert.equal(entry.name, `blobs/sha256/${'b'.repeat(64)}`);
+      break;
+    }
+    const dir = dirs.make('berth-tar-');
+    writeFileSync(join(dir, 'big.tar'), head);
+    const listing = spawnSync('tar', ['-tvf', join(dir, 'big.tar')], { encoding: 'utf8' });
+    assert.match(listing.stdout, new RegExp(`\\s${size}\\s.*blobs/sha256/b{64}`));
   });
 
   it('refuses damage and a short body', async () => {
