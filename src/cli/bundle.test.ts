@@ -216,6 +216,22 @@ describe('berth bundle', () => {
         single.manifest.toString(),
         'skopeo pushed the exported manifest byte-identical',
       );
+      // And the other way: skopeo's own oci-archive (its index.json after its blobs) imports.
+      const fromSkopeo = join(work, 'skopeo.tar');
+      const passwordA = Buffer.from(a.authorization.slice('Basic '.length), 'base64').toString().slice(4);
+      await skopeo([
+        'copy',
+        '--preserve-digests',
+        '--src-creds',
+        `AWS:${passwordA}`,
+        '--src-tls-verify=false',
+        `docker://${new URL(a.server.url).host}/team/app:v2`,
+        `oci-archive:${fromSkopeo}:v2`,
+      ]);
+      const loaded = await runScript(CLI, ['bundle', 'import', fromSkopeo, '--repository', 'from-skopeo/app'], b.env);
+      assert.equal(loaded.code, 0, loaded.stderr);
+      const got = await get(b, 'from-skopeo/app/manifests/v2', ALL_MANIFESTS);
+      assert.ok(got.bytes.equals(single.manifest), "skopeo's archive imported byte-identical");
     }
   });
 
