@@ -9,6 +9,7 @@ import { environmentVariables, loadConfig } from '../config/load.js';
 import { redactConfig } from '../config/redact.js';
 import { adminCommand } from './admin.js';
 import { lifecycleCommand } from './lifecycle.js';
+import { bundleCommand } from './bundle.js';
 import { reportError } from './errors.js';
 import { loginCommand } from './login.js';
 import { protectCommand } from './protect.js';
@@ -50,5 +51,6 @@ program.addCommand(repoCommand());
 program.addCommand(imagesCommand());
 program.addCommand(protectCommand());
 program.addCommand(trashCommand());
+program.addCommand(bundleCommand());
 
 program.parseAsync().catch(reportError);
