@@ -44,6 +44,12 @@ export async function wireServices(config: Config, log: Logger, tls: TlsSetup | 
     kms.grantService,
     auth.authorizer,
     config.registry.region,
+    // A template's lifecycle policy, kept for the repository as PutLifecyclePolicy keeps one.
+    {
+      async putLifecyclePolicy(repository, text) {
+        await store.lifecycle.putPolicy(repository.id, text, Date.now());
+      },
+    },
   );
   const access = new RepositoryAccess(store, auth.authorizer, {
     region: config.registry.region,

@@ -2,6 +2,7 @@
 // settings a repository Berth creates by itself gets, by the prefix of its name. Each action is
 // authorized on the registry (IAM names no resource type for them); every setting is validated
 // as CreateRepository, SetRepositoryPolicy and TagResource validate it, before anything is stored.
+import { validLifecyclePolicy } from './lifecycle.js';
 import { Actions } from '../domain/actions.js';
 import type { RepositoryKeys } from '../domain/key-wrapping.js';
 import { KmsError } from '../domain/kms-errors.js';
@@ -24,8 +25,6 @@ import type { PolicyService } from './policies.js';
 
 /** Templates per registry (Berth's quota; past it, LimitExceededException). */
 export const MAX_CREATION_TEMPLATES = 100;
-/** The model's bound on a template's lifecycle policy text. */
-export const MAX_LIFECYCLE_POLICY = 30_720;
 
 /** A template's settings as a request gives them: omitted members keep their value on update. */
 export interface TemplateRequest {
@@ -248,21 +247,12 @@ export class CreationTemplateService {
 }
 
 /**
- * A template's lifecycle policy: JSON of at most 30,720 characters. Its rules are the lifecycle
- * service's to read; that service validates them when it stores the policy for a repository.
+ * A template's lifecycle policy, checked by the same rules as PutLifecyclePolicy (ECR's reasons
+ * in an InvalidParameterException), so a repository created from it gets a policy that works.
  */
 function lifecyclePolicy(base: string | null, requested: string | undefined): string | null {
   if (requested === undefined) return base;
   if (requested === '') return null;
-  if (requested.length > MAX_LIFECYCLE_POLICY)
-    throw invalid('lifecyclePolicy', `at most ${MAX_LIFECYCLE_POLICY} characters`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(requested);
-  } catch {
-    throw invalid('lifecyclePolicy', 'Lifecycle policy is not valid JSON');
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-    throw invalid('lifecyclePolicy', 'Lifecycle policy must be a JSON object');
+  validLifecyclePolicy(requested);
   return requested;
 }

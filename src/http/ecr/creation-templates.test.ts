@@ -8,6 +8,7 @@ import {
   DeleteRepositoryCreationTemplateCommand,
   DescribeRepositoriesCommand,
   DescribeRepositoryCreationTemplatesCommand,
+  GetLifecyclePolicyCommand,
   GetRepositoryPolicyCommand,
   ListTagsForResourceCommand,
   paginateDescribeRepositoryCreationTemplates,
@@ -248,6 +249,29 @@ describe('the template actions', () => {
         'InvalidParameterException',
       ],
       [
+        // Valid JSON, but a rule ECR refuses: tagStatus any must have the highest priority number.
+        () =>
+          create({
+            prefix: 'bad/lifecycle-rules',
+            appliedFor: ['CREATE_ON_PUSH'],
+            lifecyclePolicy: JSON.stringify({
+              rules: [
+                {
+                  rulePriority: 1,
+                  selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 1 },
+                  action: { type: 'expire' },
+                },
+                {
+                  rulePriority: 2,
+                  selection: { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 1 },
+                  action: { type: 'expire' },
+                },
+              ],
+            }),
+          }),
+        'InvalidParameterException',
+      ],
+      [
         () =>
           create({ prefix: 'bad/tags', appliedFor: ['CREATE_ON_PUSH'], resourceTags: [{ Key: 'aws:x', Value: 'v' }] }),
         'InvalidParameterException',
@@ -292,6 +316,7 @@ describe('a push to a new repository gets the template that applies', () => {
       imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
       imageTagMutabilityExclusionFilters: [{ filterType: 'WILDCARD', filter: 'latest' }],
       repositoryPolicy: policy('FromTemplate'),
+      lifecyclePolicy: LIFECYCLE,
       resourceTags: [
         { Key: 'team', Value: 'blue' },
         { Key: 'cost', Value: '42' },
@@ -307,7 +332,7 @@ describe('a push to a new repository gets the template that applies', () => {
     await create({ prefix: 'ROOT', appliedFor: ['CREATE_ON_PUSH'], resourceTags: [{ Key: 'from', Value: 'root' }] });
   });
 
-  test('its settings: tag mutability with exclusions, KMS encryption, the repository policy, the tags', async () => {
+  test('its settings: tag mutability with exclusions, KMS encryption, the repository policy, the lifecycle policy, the tags', async () => {
     await registry.push('tpl/team/app', 'v1');
     const repository = await repositoryOf('tpl/team/app');
     assert.equal(repository.imageTagMutability, 'IMMUTABLE_WITH_EXCLUSION');
@@ -316,6 +341,10 @@ describe('a push to a new repository gets the template that applies', () => {
     assert.equal(
       (await client.send(new GetRepositoryPolicyCommand({ repositoryName: 'tpl/team/app' }))).policyText,
       policy('FromTemplate'),
+    );
+    assert.equal(
+      (await client.send(new GetLifecyclePolicyCommand({ repositoryName: 'tpl/team/app' }))).lifecyclePolicyText,
+      LIFECYCLE,
     );
     assert.deepEqual(await tagsOf('tpl/team/app'), [
       { Key: 'cost', Value: '42' },
