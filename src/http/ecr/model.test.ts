@@ -703,7 +703,7 @@ describe('the ECR model', { skip }, () => {
           imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
           imageTagMutabilityExclusionFilters: FILTERS,
           repositoryPolicy: POLICY('210987654321'),
-          lifecyclePolicy: '{"rules":[]}',
+          lifecyclePolicy: LIFECYCLE,
           appliedFor: ['CREATE_ON_PUSH', 'REPLICATION'],
           customRoleArn: 'arn:aws:iam::ACCOUNT:role/templates',
         },
