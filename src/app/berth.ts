@@ -8,6 +8,7 @@ import type { Berth } from './berth-api.js';
 import { registerFaces } from './faces.js';
 import { addHealthRoutes, readiness } from './health.js';
 import { startJobs } from './jobs.js';
+import { wireGc } from './gc.js';
 import { lifecycle } from './berth-lifecycle.js';
 import { berthLogger, openListener, splitListen } from './listeners.js';
 import { openPublicListener } from './public-listener.js';
@@ -46,6 +47,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     keyService: kms.keyService,
     services,
     limiter: pub.limiter,
+    gc: wireGc(config, store, driver),
   });
 
   return {

@@ -7,6 +7,7 @@ import type { MetadataStore } from './store.js';
 import { runBlobIndexSuite } from './store-suite-blobs.js';
 import { runConversionIndexSuite } from './store-suite-conversions.js';
 import { describeEcrMetadata } from './store-suite-ecr.js';
+import { runGcIndexSuite } from './store-suite-gc.js';
 import { runImageIndexSuite } from './store-suite-images.js';
 import { describeKeyMetadata } from './store-suite-keys.js';
 import { runManifestIndexSuite, runTagIndexSuite } from './store-suite-manifests.js';
@@ -48,6 +49,7 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     runImageIndexSuite(() => store);
     runConversionIndexSuite(() => store);
     runUploadIndexSuite(() => store);
+    runGcIndexSuite(() => store);
     runSettingsIndexSuite(() => store);
     describeEcrMetadata(() => store);
     describeKeyMetadata(() => store);

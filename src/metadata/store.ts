@@ -6,6 +6,7 @@ import type { BlobKeyIndex } from './store-blob-keys.js';
 import type { BlobIndex } from './store-blobs.js';
 import type { ConversionIndex } from './store-conversions.js';
 import type { IdentityIndex } from './store-identities.js';
+import type { GcIndex } from './store-gc.js';
 import type { ImageIndex } from './store-images.js';
 import type { JobIndex } from './store-jobs.js';
 import type { KmsIndex } from './store-kms.js';
@@ -22,6 +23,7 @@ export type * from './store-blob-keys.js';
 export type * from './store-blobs.js';
 export type * from './store-conversions.js';
 export type * from './store-identities.js';
+export type * from './store-gc.js';
 export type * from './store-images.js';
 export type * from './store-jobs.js';
 export type * from './store-kms.js';
@@ -55,6 +57,8 @@ export interface MetadataStore {
   readonly policies: PolicyIndex;
   readonly roles: RoleIndex;
   readonly oidcProviders: OidcProviderIndex;
+  /** Garbage collection: unreferenced content, deletion marks, totals freed. */
+  readonly gc: GcIndex;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
