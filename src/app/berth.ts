@@ -43,11 +43,12 @@ export async function createBerth(config: Config): Promise<Berth> {
   const publicListener = await openPublicListener(config, nodeId, tls, deployment, pub, auth.authenticator, ready);
   const publicApp = publicListener?.app;
 
+  const gc = wireGc(config, store, driver);
   const scheduler = await startJobs(config, store, nodeId, log, {
     keyService: kms.keyService,
     services,
     limiter: pub.limiter,
-    gc: wireGc(config, store, driver),
+    gc,
   });
 
   return {
@@ -57,6 +58,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     driver,
     services,
     scheduler,
+    gc,
     keys: kms.keyService,
     identities,
     userPolicies: deployment.userPolicies,
