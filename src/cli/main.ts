@@ -9,6 +9,7 @@ import { environmentVariables, loadConfig } from '../config/load.js';
 import { redactConfig } from '../config/redact.js';
 import { adminCommand } from './admin.js';
 import { reportError } from './errors.js';
+import { gcCommand } from './gc.js';
 import { loginCommand } from './login.js';
 import { imagesCommand, repoCommand } from './repos.js';
 import { serveCommand } from './serve.js';
@@ -41,6 +42,7 @@ configCommand
   });
 
 program.addCommand(adminCommand());
+program.addCommand(gcCommand());
 program.addCommand(loginCommand());
 program.addCommand(repoCommand());
 program.addCommand(imagesCommand());
