@@ -81,6 +81,8 @@ export interface GcReport {
 }
 
 const DEFAULT_BATCH = 500;
+/** Stored objects deleted at once. */
+const DELETE_CONCURRENCY = 16;
 /** Upload bytes younger than this are never swept, whatever the grace (a sealing copy has no session). */
 const UPLOAD_MIN_AGE_MS = 60_000;
 
@@ -241,7 +243,15 @@ export class GarbageCollector {
     note: (kind: GcKind, id: string, bytes: number) => void,
   ): Promise<void> {
     if (digests.length === 0) return;
-    for (const digest of digests) note(kind, digest, await this.sweep.deleteBlob(parseDigest(digest)));
+    // A few deletions at a time: an object store answers each in a round trip.
+    let next = 0;
+    const worker = async () => {
+      while (next < digests.length) {
+        const digest = digests[next++]!;
+        note(kind, digest, await this.sweep.deleteBlob(parseDigest(digest)));
+      }
+    };
+    await Promise.all(Array.from({ length: DELETE_CONCURRENCY }, worker));
     await this.store.gc.finishDeletion(digests);
   }
 
