@@ -10,12 +10,12 @@ import { after, before, describe, test } from 'node:test';
 import { wireGc } from '../app/gc.js';
 import type { Berth } from '../app/berth-api.js';
 import { parseDigest } from '../domain/digest.js';
-import { MediaTypes } from '../domain/media-types.js';
+import { EMPTY_JSON, MediaTypes } from '../domain/media-types.js';
 import { blobPath } from '../storage/layout.js';
 import { callApi } from '../testing/api-client.js';
 import { manifestUrl } from '../testing/manifest-assertions.js';
 import type { Descriptor } from '../domain/manifest.js';
-import { pushImage, pushManifest } from '../testing/registry-client.js';
+import { pushArtifact, pushImage, pushManifest } from '../testing/registry-client.js';
 import { startBerth, type TestBerth } from '../testing/server.js';
 import type { GcItem } from './gc.js';
 
@@ -161,6 +161,19 @@ describe('garbage collection', { concurrency: false }, () => {
     assert.ok(await stored(image.digest));
     assert.ok(await stored(image.layers[0]!.digest));
     assert.equal(await stored(image.config.digest), false);
+  });
+
+  test('the well-known empty blob Berth links itself is never freed', async () => {
+    const name = 'gc/artifacts';
+    const artifact = await pushArtifact(berth.app, name, 'sbom', 'application/vnd.example.sbom');
+    assert.equal(
+      (await berth.app.inject({ method: 'DELETE', url: manifestUrl(name, artifact.digest) })).statusCode,
+      202,
+    );
+    await berth.gc.collector.collect();
+    assert.ok(await stored(EMPTY_JSON.digest));
+    await pushArtifact(berth.app, name, 'sbom2', 'application/vnd.example.sbom');
+    await pull(name, 'sbom2', [{ mediaType: MediaTypes.ociEmpty, digest: EMPTY_JSON.digest, size: EMPTY_JSON.size }]);
   });
 
   test('converted manifests go with their source', async () => {

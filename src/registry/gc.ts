@@ -40,6 +40,8 @@
 // on the grace period alone (conversions are made again on the next pull that needs them).
 import type { GcRootSource } from '../domain/gc-roots.js';
 import { parseDigest } from '../domain/digest.js';
+import { GZIPPED_EMPTY_TAR } from '../domain/conversions/to-schema1.js';
+import { EMPTY_JSON } from '../domain/media-types.js';
 import type { GcLink, MetadataStore } from '../metadata/store.js';
 import type { BlobSweep } from '../storage/blob-sweep.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -127,7 +129,10 @@ export class GarbageCollector {
 
   /** Every GC root's digests: kept whatever else says. */
   private async rootDigests(): Promise<{ kept: Set<string>; counts: Record<string, number> }> {
-    const kept = new Set<string>();
+    // The well-known blobs Berth stores and links itself (the OCI empty blob for artifacts, the
+    // empty tar of schema 1 conversions, which no manifest reference names): tiny, never freed,
+    // so that those links never wait on a deletion of their bytes.
+    const kept = new Set<string>([EMPTY_JSON.digest, GZIPPED_EMPTY_TAR.digest]);
     const counts: Record<string, number> = {};
     for (const source of this.roots) {
       let count = 0;
