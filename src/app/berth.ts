@@ -8,6 +8,7 @@ import type { Berth } from './berth-api.js';
 import { registerFaces } from './faces.js';
 import { addHealthRoutes, readiness } from './health.js';
 import { startJobs } from './jobs.js';
+import { wireGc } from './gc.js';
 import { lifecycle } from './berth-lifecycle.js';
 import { berthLogger, openListener, splitListen } from './listeners.js';
 import { openPublicListener } from './public-listener.js';
@@ -42,10 +43,12 @@ export async function createBerth(config: Config): Promise<Berth> {
   const publicListener = await openPublicListener(config, nodeId, tls, deployment, pub, auth.authenticator, ready);
   const publicApp = publicListener?.app;
 
+  const gc = wireGc(config, store, driver);
   const scheduler = await startJobs(config, store, nodeId, log, {
     keyService: kms.keyService,
     services,
     limiter: pub.limiter,
+    gc,
   });
 
   return {
@@ -55,6 +58,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     driver,
     services,
     scheduler,
+    gc,
     keys: kms.keyService,
     identities,
     userPolicies: deployment.userPolicies,

@@ -1,6 +1,6 @@
 // The recurring jobs, each run by one node at a time (leased through the database): key
 // rotation and deletion, abandoned uploads, the trash past its window, unfinished storage class
-// moves, ended rate limit windows, lifecycle policies.
+// moves, ended rate limit windows, lifecycle policies, garbage collection.
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { PullRateLimiter } from '../public/rate-limits.js';
@@ -8,6 +8,7 @@ import { JobScheduler } from '../jobs/scheduler.js';
 import type { KeyService } from '../kms/key-service.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { RegistryServices } from '../registry/services.js';
+import type { GcWiring } from './gc.js';
 
 const JANITOR_INTERVAL_MS = 10 * 60 * 1000;
 const KEY_ROTATION_INTERVAL_MS = 60 * 60 * 1000;
@@ -24,9 +25,10 @@ export async function startJobs(
   store: MetadataStore,
   nodeId: string,
   log: Logger,
-  wired: { keyService: KeyService; services: RegistryServices; limiter: PullRateLimiter },
+  wired: { keyService: KeyService; services: RegistryServices; limiter: PullRateLimiter; gc?: GcWiring },
 ): Promise<JobScheduler> {
-  const { keyService, services, limiter } = wired;
+  const { keyService, services, limiter, gc } = wired;
+  const gcIntervalMs = config.gc.intervalHours * 3_600_000;
   const scheduler = new JobScheduler(store, nodeId, log, [
     {
       name: 'rotate-kms-keys',
@@ -96,6 +98,20 @@ export async function startJobs(
         log.info({ repositories: results.length, expired, archived, kept }, 'ran lifecycle policies');
       },
     },
+    ...(gc && gcIntervalMs > 0
+      ? [
+          {
+            name: 'garbage-collection',
+            intervalMs: gcIntervalMs,
+            // A collection that outlives its lease may meet another node's: the protocol allows it.
+            leaseMs: KEY_ROTATION_INTERVAL_MS,
+            async run() {
+              const report = await gc.collector.collect();
+              log.info({ freed: report.summary, ms: report.ms }, 'garbage collection finished');
+            },
+          },
+        ]
+      : []),
   ]);
   await scheduler.start();
   return scheduler;

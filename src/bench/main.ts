@@ -42,6 +42,7 @@ import {
   type Server,
 } from './servers.js';
 import { runS3 } from './s3.js';
+import { runGcBench } from './gc.js';
 import { runScaleOut } from './scale-out.js';
 import { parseSoakArgs, runSoak, soakTimeoutSeconds } from './soak.js';
 import { loadGenerator, monolithicUpload, WRK } from './workloads.js';
@@ -320,7 +321,9 @@ watchdog.unref();
       defaultAgent.destroy();
       process.exitCode = pass ? 0 : 1;
     })
-  : run()
+  : process.argv[2] === 'gc'
+    ? runGcBench(log) // `npm run bench -- gc`: garbage collection's cost (gc.ts)
+    : run()
 ).then(
   () => process.exit(process.exitCode ?? 0),
   (err: unknown) => abort(`failed: ${(err as Error).stack ?? err}`, 1),

@@ -11,6 +11,7 @@ import { adminCommand } from './admin.js';
 import { lifecycleCommand } from './lifecycle.js';
 import { bundleCommand } from './bundle.js';
 import { reportError } from './errors.js';
+import { gcCommand } from './gc.js';
 import { loginCommand } from './login.js';
 import { protectCommand } from './protect.js';
 import { imagesCommand, repoCommand } from './repos.js';
@@ -46,6 +47,7 @@ configCommand
 
 program.addCommand(adminCommand());
 program.addCommand(lifecycleCommand());
+program.addCommand(gcCommand());
 program.addCommand(loginCommand());
 program.addCommand(repoCommand());
 program.addCommand(imagesCommand());

@@ -308,6 +308,17 @@ export const ConfigSchema = z.strictObject({
       inUseDays: z.number().int().min(1).max(3650).default(30),
     })
     .prefault({}),
+  /** Online garbage collection (registry/gc.ts): frees blobs and manifest bytes nothing references. */
+  gc: z
+    .strictObject({
+      /** Content uploaded, mounted, checked or unreferenced less than this long ago is kept (fractions allowed). */
+      graceHours: z.number().min(0).max(8760).default(24),
+      /** Hours between scheduled collections (one node at a time); 0: never on a schedule (`berth gc` still runs). */
+      intervalHours: z.number().min(0).max(8760).default(24),
+      /** Also delete untagged manifests older than the grace that no index names and no subject needs. */
+      deleteUntagged: z.boolean().default(false),
+    })
+    .prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

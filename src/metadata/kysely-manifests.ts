@@ -2,10 +2,11 @@
 // tags, deleted with them. A put and a delete of one manifest lock its row first, so concurrent
 // ones wait for each other rather than fail a foreign key or deadlock (PostgreSQL); SQLite
 // serializes writers. A write into a repository deleted meanwhile is NAME_UNKNOWN.
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import { inRepository, retryingConflicts } from './kysely-conflicts.js';
 import type { Database, ManifestsTable } from './schema.js';
-import type { ManifestIndex, ManifestPutOutcome } from './store.js';
+import type { ManifestIndex, ManifestPutChecks, ManifestPutOutcome } from './store.js';
+import { deletingAmong, lockDigests } from './kysely-gc.js';
 import type { ManifestRecord } from '../domain/records/manifests.js';
 
 type Db = Kysely<Database>;
@@ -17,12 +18,21 @@ class ImmutableTagConflict extends Error {
   }
 }
 
+/** Rolls back a put whose references or bytes a garbage collection took meanwhile. */
+class CollectedConflict extends Error {
+  constructor(readonly outcome: ManifestPutOutcome) {
+    super('collected');
+  }
+}
+
 export class Manifests implements ManifestIndex {
   constructor(
     private readonly db: Db,
     private readonly toManifest: (row: Selectable<ManifestsTable>) => ManifestRecord,
     /** Row locks (`select … for update`): PostgreSQL. */
     private readonly rowLocks: boolean,
+    /** Advisory locks on digests (kysely-gc.ts): PostgreSQL. */
+    private readonly advisoryLocks = rowLocks,
   ) {}
 
   async get(repositoryId: string, digest: string) {
@@ -40,6 +50,7 @@ export class Manifests implements ManifestIndex {
     references: string[],
     tags: string[],
     immutableTags: string[] = [],
+    checks?: ManifestPutChecks,
   ): Promise<ManifestPutOutcome> {
     const immutable = new Set(immutableTags);
     // Tags in one order, so two puts sharing tags lock them in the same order.
@@ -48,6 +59,7 @@ export class Manifests implements ManifestIndex {
       await inRepository(this.db, record.repositoryId, () =>
         retryingConflicts(() =>
           this.db.transaction().execute(async (trx) => {
+            if (checks) await this.verify(trx, record.repositoryId, checks);
             // Insert, or lock the row that is there (a no-op update): a delete of this manifest
             // running now either finished first (and this inserts it again) or waits for this put.
             await trx
@@ -123,8 +135,53 @@ export class Manifests implements ManifestIndex {
       return { stored: true };
     } catch (err) {
       if (err instanceof ImmutableTagConflict) return { stored: false, immutableTag: err.tag };
+      if (err instanceof CollectedConflict) return err.outcome;
       throw err;
     }
+  }
+
+  /**
+   * Under the digests' shared locks (a collection takes them exclusive before it decides): the
+   * manifest's bytes are kept and not being deleted, its blobs are linked and not being deleted,
+   * its children are here. What a collection decided before this is seen; what it decides after
+   * sees this manifest's references.
+   */
+  private async verify(trx: Transaction<Database>, repositoryId: string, checks: ManifestPutChecks): Promise<void> {
+    await lockDigests(trx, [checks.bytes, ...checks.blobs], 'shared', this.advisoryLocks);
+    const deleting = await deletingAmong(trx, [checks.bytes, ...checks.blobs]);
+    const keyed = await trx
+      .selectFrom('blob_keys')
+      .select('digest')
+      .where('digest', '=', checks.bytes)
+      .executeTakeFirst();
+    if (deleting.has(checks.bytes) || !keyed) throw new CollectedConflict({ stored: false, bytesGone: true });
+    const blobs = [...new Set(checks.blobs)];
+    const linked =
+      blobs.length === 0
+        ? new Set<string>()
+        : new Set(
+            (
+              await trx
+                .selectFrom('repository_blobs')
+                .select('digest')
+                .where('repository_id', '=', repositoryId)
+                .where('digest', 'in', blobs)
+                .execute()
+            ).map((r) => r.digest),
+          );
+    const missing = blobs.filter((d) => deleting.has(d) || !linked.has(d));
+    const children = [...new Set(checks.children)];
+    if (children.length > 0) {
+      let query = trx
+        .selectFrom('manifests')
+        .select('digest')
+        .where('repository_id', '=', repositoryId)
+        .where('digest', 'in', children);
+      if (this.rowLocks) query = query.forShare();
+      const present = new Set((await query.execute()).map((r) => r.digest));
+      missing.push(...children.filter((d) => !present.has(d)));
+    }
+    if (missing.length > 0) throw new CollectedConflict({ stored: false, missing });
   }
 
   async delete(repositoryId: string, digest: string) {

@@ -11,7 +11,7 @@ import { Policies } from './kysely-policies.js';
 import { OidcProviders, Roles } from './kysely-roles.js';
 import { KyselyImages } from './kysely-images.js';
 import { Manifests } from './kysely-manifests.js';
-import { inRepository } from './kysely-conflicts.js';
+import { inRepository, retryingConflicts } from './kysely-conflicts.js';
 import { Jobs } from './kysely-jobs.js';
 import { KyselyLifecycle } from './kysely-lifecycle.js';
 import { PublicRegistries, RateWindows } from './kysely-public.js';
@@ -52,6 +52,8 @@ import { BlobKeys } from './kysely-blob-keys.js';
 import { Kms } from './kysely-kms.js';
 import { Protections } from './kysely-protection.js';
 import { KyselyTrash } from './kysely-trash.js';
+import { deletingAmong, KyselyGc, lockDigests } from './kysely-gc.js';
+import type { GcIndex } from './store-gc.js';
 
 export interface KyselyStoreOptions {
   backend: string;
@@ -115,6 +117,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly oidcProviders: OidcProviderIndex;
   readonly protections: ProtectionIndex;
   readonly trash: TrashIndex;
+  readonly gc: GcIndex;
 
   constructor(
     private readonly db: Db,
@@ -124,8 +127,8 @@ export class KyselyMetadataStore implements MetadataStore {
     const ordered = (column: string): RawBuilder<string> =>
       sql<string>`${sql.ref(column)} collate ${sql.raw(`"${options.binaryCollation}"`)}`;
     this.repositories = new Repositories(db, ordered, options.skipLocked);
-    this.blobs = new Blobs(db);
-    this.manifests = new Manifests(db, toManifest, options.skipLocked);
+    this.blobs = new Blobs(db, options.advisoryLocks);
+    this.manifests = new Manifests(db, toManifest, options.skipLocked, options.advisoryLocks);
     this.conversions = new Conversions(db);
     this.tags = new Tags(db, ordered);
     this.images = new KyselyImages(db, options.binaryCollation, toManifest);
@@ -147,6 +150,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.oidcProviders = new OidcProviders(db, ordered);
     this.protections = new Protections(db, ordered);
     this.trash = new KyselyTrash(db, options.skipLocked);
+    this.gc = new KyselyGc(db, options.advisoryLocks);
   }
 
   async ping(): Promise<boolean> {
@@ -163,24 +167,63 @@ export class KyselyMetadataStore implements MetadataStore {
   }
 }
 
+/** How long a link waits for a collection to finish deleting the blob's bytes before it gives up. */
+const DELETION_WAIT_MS = 30_000;
+
 class Blobs implements BlobIndex {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly advisoryLocks: boolean,
+  ) {}
 
   async link(repositoryId: string, digest: string, size: number) {
+    // Bytes a collection is deleting are not linked: the link waits until they are gone (then
+    // the caller places its own copy), so a link never names bytes about to disappear.
+    const deadline = Date.now() + DELETION_WAIT_MS;
+    for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
+      if ((await this.tryLink(repositoryId, digest, size, false)) !== 'deleting') return;
+      if (Date.now() > deadline) throw new Error(`blob ${digest} is still being deleted by a garbage collection`);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+
+  async linkExisting(repositoryId: string, digest: string) {
+    const outcome = await this.tryLink(repositoryId, digest, 0, true);
+    return typeof outcome === 'number' ? outcome : undefined;
+  }
+
+  /** One attempt, under the digest's shared lock: the blob's size when linked; `deleting` or `absent` when not. */
+  private tryLink(
+    repositoryId: string,
+    digest: string,
+    size: number,
+    existingOnly: boolean,
+  ): Promise<number | 'deleting' | 'absent'> {
     const now = Date.now();
-    await inRepository(this.db, repositoryId, () =>
-      this.db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto('blobs')
-          .values({ digest, size, created_at: now })
-          .onConflict((oc) => oc.column('digest').doNothing())
-          .execute();
-        await trx
-          .insertInto('repository_blobs')
-          .values({ repository_id: repositoryId, digest, created_at: now })
-          .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing())
-          .execute();
-      }),
+    return inRepository(this.db, repositoryId, () =>
+      retryingConflicts(() =>
+        this.db.transaction().execute(async (trx) => {
+          await lockDigests(trx, [digest], 'shared', this.advisoryLocks);
+          if ((await deletingAmong(trx, [digest])).size > 0) return 'deleting' as const;
+          if (existingOnly) {
+            const row = await trx.selectFrom('blobs').select('size').where('digest', '=', digest).executeTakeFirst();
+            if (!row) return 'absent' as const;
+            size = Number(row.size);
+          } else {
+            await trx
+              .insertInto('blobs')
+              .values({ digest, size, created_at: now, last_seen_at: now })
+              .onConflict((oc) => oc.column('digest').doUpdateSet({ last_seen_at: now }))
+              .execute();
+          }
+          await trx
+            .insertInto('repository_blobs')
+            .values({ repository_id: repositoryId, digest, created_at: now })
+            .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing())
+            .execute();
+          return size;
+        }),
+      ),
     );
   }
 

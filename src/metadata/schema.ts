@@ -18,6 +18,22 @@ export interface BlobsTable {
   digest: string;
   size: number;
   created_at: number;
+  /** When the blob was last uploaded, mounted or checked (touched at most every few minutes); null: created_at. */
+  last_seen_at: number | null;
+}
+
+/** Digests whose stored bytes a garbage collection is deleting: no push may reference one meanwhile. */
+export interface GcDeletionsTable {
+  digest: string;
+  started_at: number;
+}
+
+/** What garbage collections freed, in total, by kind (blobs, manifests, uploads, …). */
+export interface GcStatsTable {
+  kind: string;
+  objects: number;
+  bytes: number;
+  updated_at: number;
 }
 
 export interface RepositoryBlobsTable {
@@ -446,6 +462,8 @@ export interface Database {
   jobs: JobsTable;
   repositories: RepositoriesTable;
   blobs: BlobsTable;
+  gc_deletions: GcDeletionsTable;
+  gc_stats: GcStatsTable;
   repository_blobs: RepositoryBlobsTable;
   manifests: ManifestsTable;
   image_storage_moves: ImageStorageMovesTable;

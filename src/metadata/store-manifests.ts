@@ -3,20 +3,40 @@
 import type { ManifestRecord } from '../domain/records/manifests.js';
 import type { Page } from './store-repositories.js';
 
-/** A put refused because one of its immutable tags points at another manifest. */
-export type ManifestPutOutcome = { stored: true } | { stored: false; immutableTag: string };
+/**
+ * A put refused because one of its immutable tags points at another manifest, because a blob or
+ * child manifest it names is not in the repository (any more: a garbage collection removed it),
+ * or because a garbage collection deleted (or is deleting) the manifest's own stored bytes.
+ */
+export type ManifestPutOutcome =
+  | { stored: true }
+  | { stored: false; immutableTag: string }
+  | { stored: false; missing: string[] }
+  | { stored: false; bytesGone: true };
+
+/** What a put verifies inside its transaction, against a concurrent garbage collection. */
+export interface ManifestPutChecks {
+  /** Blobs the manifest names: each must be linked into the repository and not being deleted. */
+  blobs: string[];
+  /** Child manifests it names: each must be in the repository. */
+  children: string[];
+  /** The digest its bytes are stored under: they must have a key and not be being deleted. */
+  bytes: string;
+}
 
 export interface ManifestIndex {
   get(repositoryId: string, digest: string): Promise<ManifestRecord | undefined>;
   /**
    * Stores the manifest with its references and tags in one transaction. A tag among
    * `immutableTags` is never moved: when one points at another manifest nothing is stored.
+   * With `checks`, what the manifest names is verified in the same transaction (registry/gc.ts).
    */
   put(
     record: ManifestRecord,
     references: string[],
     tags: string[],
     immutableTags?: string[],
+    checks?: ManifestPutChecks,
   ): Promise<ManifestPutOutcome>;
   /** Deletes the manifest and every tag pointing at it. */
   delete(repositoryId: string, digest: string): Promise<boolean>;

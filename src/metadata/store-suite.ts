@@ -9,6 +9,7 @@ import { runBlobIndexSuite } from './store-suite-blobs.js';
 import { runConversionIndexSuite } from './store-suite-conversions.js';
 import { describeCreationTemplateMetadata } from './store-suite-creation-templates.js';
 import { describeEcrMetadata } from './store-suite-ecr.js';
+import { runGcIndexSuite } from './store-suite-gc.js';
 import { runImageIndexSuite } from './store-suite-images.js';
 import { describeLifecycleMetadata } from './store-suite-lifecycle.js';
 import { describeKeyMetadata } from './store-suite-keys.js';
@@ -53,6 +54,7 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     runArchiveIndexSuite(() => store);
     runConversionIndexSuite(() => store);
     runUploadIndexSuite(() => store);
+    runGcIndexSuite(() => store);
     runSettingsIndexSuite(() => store);
     describeEcrMetadata(() => store);
     describeKeyMetadata(() => store);

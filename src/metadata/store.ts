@@ -8,6 +8,7 @@ import type { BlobIndex } from './store-blobs.js';
 import type { ConversionIndex } from './store-conversions.js';
 import type { CreationTemplateIndex } from './store-creation-templates.js';
 import type { IdentityIndex } from './store-identities.js';
+import type { GcIndex } from './store-gc.js';
 import type { ImageIndex } from './store-images.js';
 import type { JobIndex } from './store-jobs.js';
 import type { LifecycleIndex } from './store-lifecycle.js';
@@ -29,6 +30,7 @@ export type * from './store-blobs.js';
 export type * from './store-conversions.js';
 export type * from './store-creation-templates.js';
 export type * from './store-identities.js';
+export type * from './store-gc.js';
 export type * from './store-images.js';
 export type * from './store-jobs.js';
 export type * from './store-lifecycle.js';
@@ -71,6 +73,8 @@ export interface MetadataStore {
   readonly oidcProviders: OidcProviderIndex;
   readonly protections: ProtectionIndex;
   readonly trash: TrashIndex;
+  /** Garbage collection: unreferenced content, deletion marks, totals freed. */
+  readonly gc: GcIndex;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

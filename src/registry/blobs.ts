@@ -4,6 +4,7 @@ import { Actions } from '../domain/actions.js';
 import { parseDigest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
 import type { MetadataStore } from '../metadata/store.js';
+import { BlobSightings } from './blob-sightings.js';
 import type { Repository } from '../domain/records/repositories.js';
 import type { BlobStore, OpenEngineFactory } from '../storage/blob-store.js';
 import { PathNotFoundError, type RandomAccessFile } from '../storage/driver.js';
@@ -43,12 +44,17 @@ const OPEN_INLINE_MAX = 256 * 1024;
 const onWorker: OpenEngineFactory = workerOpening();
 
 export class BlobService {
+  /** Checks and reads keep a blob through garbage collection's grace period (blob-sightings.ts). */
+  private readonly sightings: BlobSightings;
+
   constructor(
-    private readonly store: Pick<MetadataStore, 'blobs' | 'repositories'>,
+    private readonly store: Pick<MetadataStore, 'blobs' | 'repositories' | 'gc'>,
     private readonly blobs: BlobStore,
     private readonly access: RepositoryAccess,
     private readonly keys: DataKeys,
-  ) {}
+  ) {
+    this.sightings = new BlobSightings(store.gc);
+  }
 
   /** The size of a blob linked into the repository (HEAD). */
   async stat(ctx: RequestContext, name: string, digestValue: string): Promise<{ digest: string; size: number }> {
@@ -57,6 +63,7 @@ export class BlobService {
     const size = await this.store.blobs.linkedSize(repository.id, digest.value);
     if (size === undefined)
       throw new RegistryError('BLOB_UNKNOWN', `blob ${digest.value} not found in ${name}`, { digest: digest.value });
+    await this.sightings.seen(digest.value);
     return { digest: digest.value, size };
   }
 
@@ -66,7 +73,9 @@ export class BlobService {
     const sizes = new Map<string, number>();
     for (const digest of new Set(digests)) {
       const size = await this.store.blobs.linkedSize(repository.id, digest);
-      if (size !== undefined) sizes.set(digest, size);
+      if (size === undefined) continue;
+      sizes.set(digest, size);
+      await this.sightings.seen(digest);
     }
     return sizes;
   }
@@ -122,6 +131,7 @@ export class BlobService {
       throw new RegistryError('BLOB_UNKNOWN', `blob ${digest.value} not found in ${repository.name}`, {
         digest: digest.value,
       });
+    await this.sightings.seen(digest.value);
     // Before any byte is read or URL made: a repository whose KMS key is disabled reads nothing.
     await this.keys.assertReadable(repository);
     const access = this.keys.access(repository, digest.value);

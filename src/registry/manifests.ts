@@ -19,6 +19,7 @@ import { type ImageRemoval, removalActor } from './image-removal.js';
 import { PULL_RECORD_INTERVAL_MS, type PullPrincipals, PullRecorder } from './pulls.js';
 import { identityArn } from './pull-exclusions.js';
 import { SharedReads } from '../runtime/shared-reads.js';
+import { BlobSightings } from './blob-sightings.js';
 
 /**
  * An archived image (or one still being restored) is listed but not pulled: 404 MANIFEST_UNKNOWN
@@ -71,15 +72,18 @@ export class ManifestService {
   private readonly pulls: PullRecorder;
   /** Pulls of one manifest arriving together share its lookup. */
   private readonly lookups = new SharedReads<ManifestRecord | undefined>();
+  /** Blobs a push names are kept through garbage collection's grace period (blob-sightings.ts). */
+  private readonly sightings: BlobSightings;
 
   constructor(
-    private readonly store: Pick<MetadataStore, 'blobs' | 'images' | 'manifests' | 'tags'>,
+    private readonly store: Pick<MetadataStore, 'blobs' | 'images' | 'manifests' | 'tags' | 'gc'>,
     private readonly access: RepositoryAccess,
     private readonly formats: ManifestFormats,
     private readonly removal: ImageRemoval,
     readonly options: ManifestOptions,
   ) {
     this.pulls = new PullRecorder(store.images, PULL_RECORD_INTERVAL_MS, options.pullPrincipals);
+    this.sightings = new BlobSightings(store.gc);
   }
 
   /** The manifest's record (HEAD): no bytes read. */
@@ -157,7 +161,8 @@ export class ManifestService {
     const repository = target ?? (await this.access.forPush(ctx, name, Actions.PutImage));
     if (needsEmptyBlob) await this.linkEmptyBlob(repository);
 
-    await this.formats.keep(repository, parseDigest(contentDigest ?? digest), bytes);
+    const stored = parseDigest(contentDigest ?? digest);
+    await this.formats.keep(repository, stored, bytes);
     const result: PutResult = {
       digest,
       mediaType: manifest.mediaType,
@@ -166,24 +171,45 @@ export class ManifestService {
       ...(manifest.subject && { subject: manifest.subject.digest }),
     };
     if (unchanged) return result;
-    const outcome = await this.store.manifests.put(
-      {
-        repositoryId: repository.id,
-        digest,
-        mediaType: manifest.mediaType,
-        size: bytes.length,
-        artifactType: manifest.artifactType ?? null,
-        subjectDigest: manifest.subject?.digest ?? null,
-        annotations: manifest.annotations ?? null,
-        createdAt: Date.now(),
-        ...(contentDigest && { contentDigest }),
-      },
-      [...manifest.blobs, ...manifest.manifests].map((d) => d.digest),
-      tags,
-      // Checked again where it is stored, for a push that raced this one to a new tag.
-      tags.filter((tag) => isTagImmutable(repository, tag)),
-    );
-    if (!outcome.stored) throw new ImmutableTagError(outcome.immutableTag, name);
+    const record: ManifestRecord = {
+      repositoryId: repository.id,
+      digest,
+      mediaType: manifest.mediaType,
+      size: bytes.length,
+      artifactType: manifest.artifactType ?? null,
+      subjectDigest: manifest.subject?.digest ?? null,
+      annotations: manifest.annotations ?? null,
+      createdAt: Date.now(),
+      ...(contentDigest && { contentDigest }),
+    };
+    const references = [...manifest.blobs, ...manifest.manifests].map((d) => d.digest);
+    // Checked again where it is stored, for a push that raced this one to a new tag.
+    const immutable = tags.filter((tag) => isTagImmutable(repository, tag));
+    const checks = {
+      blobs: manifest.blobs.map((d) => d.digest),
+      children: manifest.manifests.map((d) => d.digest),
+      bytes: stored.value,
+    };
+    let outcome = await this.store.manifests.put(record, references, tags, immutable, checks);
+    // A garbage collection deleted the stored bytes found by `keep` (an old copy nothing named):
+    // once its deletion is over, they are stored again.
+    for (let attempt = 1; !outcome.stored && 'bytesGone' in outcome && attempt <= 3; attempt++) {
+      await this.deletionOver(stored.value);
+      this.formats.forget(stored.value);
+      await this.formats.keep(repository, stored, bytes);
+      outcome = await this.store.manifests.put(record, references, tags, immutable, checks);
+    }
+    if (!outcome.stored) {
+      if ('immutableTag' in outcome) throw new ImmutableTagError(outcome.immutableTag, name);
+      if ('missing' in outcome) {
+        throw new RegistryError(
+          'MANIFEST_BLOB_UNKNOWN',
+          `manifest references ${outcome.missing.length} unknown blob(s) or manifest(s): ${outcome.missing[0]}`,
+          { missing: outcome.missing.map((d) => ({ digest: d, reason: 'blob not found in repository' })) },
+        );
+      }
+      throw new Error(`manifest ${digest}: its stored bytes were deleted by garbage collection while it was pushed`);
+    }
     this.formats.remember(contentDigest ?? digest, bytes);
     // Bookkeeping after the fact: the push has succeeded whatever it finds.
     await this.options
@@ -301,7 +327,9 @@ export class ManifestService {
         needsEmptyBlob = true;
       }
       if (size === undefined) missing.push({ digest: blob.digest, reason: 'blob not found in repository' });
-      else if (!manifest.unsized && size !== blob.size) {
+      else await this.sightings.seen(blob.digest);
+      if (size === undefined) continue;
+      if (!manifest.unsized && size !== blob.size) {
         throw new RegistryError(
           'MANIFEST_INVALID',
           `descriptor of ${blob.digest} says ${blob.size} bytes, the blob has ${size}`,
@@ -326,6 +354,14 @@ export class ManifestService {
       );
     }
     return needsEmptyBlob;
+  }
+
+  /** Waits (a while at most) until a garbage collection's deletion of these stored bytes is over. */
+  private async deletionOver(digest: string): Promise<void> {
+    for (let wait = 5, waited = 0; waited < 30_000 && (await this.store.gc.isDeleting(digest)); waited += wait) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      wait = Math.min(wait * 2, 200);
+    }
   }
 
   /** Whether the repository has the manifest with every one of these tags on it already. */

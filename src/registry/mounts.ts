@@ -44,8 +44,8 @@ export class BlobMounts {
       // The repository reads the blob in a form it accepts, through a wrap of its own made from
       // the source's (whose key must be usable): otherwise the client uploads the blob as usual.
       if (!(await this.forms.readableIn(repository, digest))) return false;
-      await this.store.blobs.link(repository.id, digest.value, size);
-      return true;
+      // Not when a garbage collection is deleting the blob meanwhile: the client uploads it.
+      return (await this.store.blobs.linkExisting(repository.id, digest.value)) !== undefined;
     }
     return false;
   }

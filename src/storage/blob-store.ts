@@ -380,6 +380,11 @@ export class BlobStore {
 
   /** Ids of uploads with bytes stored, none of whose files was written since `before`. */
   async uploadsUntouchedSince(before: number): Promise<string[]> {
+    return (await this.untouchedUploads(before)).map((u) => u.id);
+  }
+
+  /** Uploads with bytes stored, none of whose files was written since `before`, with the bytes they take. */
+  async untouchedUploads(before: number): Promise<{ id: string; bytes: number }[]> {
     let dirs: string[];
     try {
       dirs = await this.driver.list(UPLOADS_ROOT);
@@ -387,20 +392,23 @@ export class BlobStore {
       if (err instanceof PathNotFoundError) return [];
       throw err;
     }
-    const ids: string[] = [];
+    const found: { id: string; bytes: number }[] = [];
     for (const dir of dirs) {
       let newest = 0;
+      let bytes = 0;
       try {
         await this.driver.walk(dir, (info) => {
-          if (!info.isDir) newest = Math.max(newest, info.modTime.getTime());
+          if (info.isDir) return;
+          newest = Math.max(newest, info.modTime.getTime());
+          bytes += info.size;
         });
       } catch (err) {
         if (err instanceof PathNotFoundError) continue;
         throw err;
       }
-      if (newest < before) ids.push(dir.slice(dir.lastIndexOf('/') + 1));
+      if (newest < before) found.push({ id: dir.slice(dir.lastIndexOf('/') + 1), bytes });
     }
-    return ids;
+    return found;
   }
 
   async deleteUpload(id: string): Promise<void> {

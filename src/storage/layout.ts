@@ -16,6 +16,18 @@ import type { Digest } from '../domain/digest.js';
 export const UPLOADS_ROOT = '/uploads';
 export const BLOBS_ROOT = '/blobs';
 
+/** The directory of a blob's forms. */
+export function blobDir(digest: Digest): string {
+  return `${BLOBS_ROOT}/${digest.algorithm}/${digest.hex.slice(0, 2)}/${digest.hex}`;
+}
+
+/** The digest and form of a path under BLOBS_ROOT, or undefined for a path that is not a blob's form. */
+export function parseBlobPath(path: string): { digest: string; form: 'data' | 'store-encrypted' } | undefined {
+  const match = /^\/blobs\/([a-z0-9]+)\/([0-9a-f]{2})\/([0-9a-f]+)\/(data|store-encrypted)$/.exec(path);
+  if (!match || !match[3]!.startsWith(match[2]!)) return undefined;
+  return { digest: `${match[1]}:${match[3]}`, form: match[4] as 'data' | 'store-encrypted' };
+}
+
 export function blobPath(digest: Digest): string {
   return `${BLOBS_ROOT}/${digest.algorithm}/${digest.hex.slice(0, 2)}/${digest.hex}/data`;
 }

@@ -17,6 +17,7 @@ import { uploadLeases } from './0011-upload-leases.js';
 import { accessKeyLastUsed } from './0012-access-key-last-used.js';
 import { ecrLayerParts } from './0013-ecr-layer-parts.js';
 import { lifecycle } from './0014-lifecycle.js';
+import { gc } from './0015-gc.js';
 import { archive } from './0016-archive.js';
 import { protectionAndTrash } from './0017-protection-and-trash.js';
 import { creationTemplates } from './0018-creation-templates.js';
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '0012_access_key_last_used': accessKeyLastUsed,
   '0013_ecr_layer_parts': ecrLayerParts,
   '0014_lifecycle': lifecycle,
+  '0015_gc': gc,
   '0016_archive': archive,
   '0017_protection_and_trash': protectionAndTrash,
   '0018_creation_templates': creationTemplates,
