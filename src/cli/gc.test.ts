@@ -32,9 +32,17 @@ describe('berth gc', () => {
 
   before(async () => {
     dataDir = tempDir('berth-gc-cli-');
-    server = await startBerth({ listen: false, dataDir, settings: { gc: { graceHours: 0 } } });
+    server = await startBerth({
+      listen: false,
+      dataDir,
+      settings: { registry: { trashDays: 0 }, gc: { graceHours: 0 } },
+    });
     const metadataUrl = await testMetadataUrl(dataDir);
-    env = { BERTH_GC_GRACE_HOURS: '0', ...(metadataUrl ? { BERTH_METADATA_URL: metadataUrl } : {}) };
+    env = {
+      BERTH_GC_GRACE_HOURS: '0',
+      BERTH_REGISTRY_TRASH_DAYS: '0',
+      ...(metadataUrl ? { BERTH_METADATA_URL: metadataUrl } : {}),
+    };
   });
   after(async () => {
     await server?.close();
@@ -96,7 +104,7 @@ describe('the gc audit on S3', () => {
     s3 = await startS3();
     server = await startBerth({
       listen: false,
-      settings: { gc: { graceHours: 0 }, storage: { driver: 's3', s3: s3.settings } },
+      settings: { registry: { trashDays: 0 }, gc: { graceHours: 0 }, storage: { driver: 's3', s3: s3.settings } },
     });
   });
   after(async () => {

@@ -33,7 +33,7 @@ let app: FastifyInstance;
 let collector: GarbageCollector;
 
 before(async () => {
-  server = await startBerth({ listen: false, settings: { gc: { graceHours: 0 } } });
+  server = await startBerth({ listen: false, settings: { registry: { trashDays: 0 }, gc: { graceHours: 0 } } });
   berth = server.berth;
   app = berth.app;
   const { store, driver } = berth;

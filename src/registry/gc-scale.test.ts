@@ -15,7 +15,7 @@ const IMAGES = Number(process.env.BERTH_GC_SCALE_IMAGES ?? 10_000);
 let server: TestBerth;
 let berth: Berth;
 before(async () => {
-  server = await startBerth({ listen: false, settings: { gc: { graceHours: 0 } } });
+  server = await startBerth({ listen: false, settings: { registry: { trashDays: 0 }, gc: { graceHours: 0 } } });
   berth = server.berth;
 });
 after(() => server?.close());

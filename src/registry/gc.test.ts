@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { wireGc } from '../app/gc.js';
 import type { Berth } from '../app/berth-api.js';
 import { parseDigest } from '../domain/digest.js';
+import { privateRegistry } from '../domain/registry.js';
 import { EMPTY_JSON, MediaTypes } from '../domain/media-types.js';
 import { blobPath } from '../storage/layout.js';
 import { callApi } from '../testing/api-client.js';
@@ -23,7 +24,7 @@ let server: TestBerth;
 let berth: Berth;
 
 before(async () => {
-  server = await startBerth({ listen: false, settings: { gc: { graceHours: 0 } } });
+  server = await startBerth({ listen: false, settings: { registry: { trashDays: 0 }, gc: { graceHours: 0 } } });
   berth = server.berth;
 });
 after(() => server?.close());
@@ -274,5 +275,43 @@ describe('garbage collection', { concurrency: false }, () => {
     }
     assert.ok((await scheduler.tick()).includes('garbage-collection'));
     assert.equal(await stored(image.layers[0]!.digest), false);
+  });
+});
+
+describe('garbage collection and the trash', { concurrency: false }, () => {
+  let trashing: TestBerth;
+  before(async () => {
+    trashing = await startBerth({ listen: false, settings: { registry: { trashDays: 1 }, gc: { graceHours: 0 } } });
+  });
+  after(() => trashing?.close());
+
+  test('a deleted image in the trash keeps its blobs until the window ends; then a collection frees them', async () => {
+    const { berth: b } = trashing;
+    const name = 'gc/trashed';
+    const image = await pushImage(b.app, name, 'v1', { layers: 2 });
+    const deleted = await b.app.inject({ method: 'DELETE', url: manifestUrl(name, image.digest) });
+    assert.equal(deleted.statusCode, 202);
+    const held = async (digest: string) => {
+      try {
+        await b.driver.stat(blobPath(parseDigest(digest)));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await b.gc.collector.collect();
+    for (const blob of [image.config, ...image.layers]) assert.ok(await held(blob.digest), `${blob.digest} kept`);
+    assert.ok(await held(image.digest), 'the manifest bytes kept');
+    // Restorable, byte for byte, after the collection.
+    const restored = await b.services.trash.restore(privateRegistry(b.accountId), name, image.digest);
+    assert.deepEqual(restored.restored, [image.digest]);
+    const pulled = await b.app.inject({ url: manifestUrl(name, 'v1') });
+    assert.ok(pulled.rawPayload.equals(image.bytes));
+
+    // Deleted again, and the window over: the next collection frees it.
+    assert.equal((await b.app.inject({ method: 'DELETE', url: manifestUrl(name, image.digest) })).statusCode, 202);
+    assert.equal(await b.services.trash.purge(Date.now() + 2 * 24 * 3_600_000), 1);
+    await b.gc.collector.collect();
+    for (const blob of [image.config, ...image.layers]) assert.equal(await held(blob.digest), false);
   });
 });
