@@ -1,5 +1,5 @@
 // The AWS JSON 1.1 APIs on the main listener (POST / with X-Amz-Target): ECR, KMS, ECR Public
-// and its aliases, each an action table over the services.
+// and its aliases, Secrets Manager, each an action table over the services.
 import type { FastifyInstance } from 'fastify';
 import type { ApiActionTable } from '../http/aws-json/call.js';
 import type { PageTokens } from '../http/aws-json/page-tokens.js';
@@ -20,13 +20,15 @@ import { ecrPublicActions } from '../http/ecr-public/actions.js';
 import { aliasFace, ecrPublicFace } from '../http/ecr-public/face.js';
 import { kmsActions } from '../http/kms/actions.js';
 import { kmsFace } from '../http/kms/face.js';
+import { secretsActions } from '../http/secrets/actions.js';
+import { secretsFace } from '../http/secrets/face.js';
 import type { Deployment } from './deployment.js';
 import type { Wiring } from './services.js';
 
 export async function registerAwsJson(
   app: FastifyInstance,
   deployment: Deployment,
-  wired: Pick<Wiring, 'access' | 'services' | 'auth' | 'kms' | 'pub'>,
+  wired: Pick<Wiring, 'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets'>,
   pageTokens: PageTokens,
 ): Promise<{ ecrActions: string[]; kmsActions: string[]; ecrPublicActions: string[] }> {
   const { tokens, accountId, config } = deployment;
@@ -55,6 +57,7 @@ export async function registerAwsJson(
       kmsFace(keyActions),
       ecrPublicFace(publicActions),
       aliasFace(aliasActions(pub.aliases, accountId)),
+      secretsFace(secretsActions(wired.secrets)),
     ],
   });
   return {

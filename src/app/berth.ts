@@ -46,6 +46,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     keyService: kms.keyService,
     services,
     limiter: pub.limiter,
+    secrets: wired.secrets,
   });
 
   return {

@@ -5,6 +5,7 @@ import type { Database, ManifestsTable } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
 import { Conversions } from './kysely-conversions.js';
 import { CreationTemplates } from './kysely-creation-templates.js';
+import { KyselySecrets } from './kysely-secrets.js';
 import { precompile, type Precompiled } from './precompiled.js';
 import { Identities } from './kysely-identities.js';
 import { Policies } from './kysely-policies.js';
@@ -43,6 +44,7 @@ import type {
   ResourceTagIndex,
   SettingsIndex,
   TagIndex,
+  SecretIndex,
   TrashIndex,
   UploadIndex,
 } from './store.js';
@@ -115,6 +117,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly oidcProviders: OidcProviderIndex;
   readonly protections: ProtectionIndex;
   readonly trash: TrashIndex;
+  readonly secrets: SecretIndex;
 
   constructor(
     private readonly db: Db,
@@ -147,6 +150,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.oidcProviders = new OidcProviders(db, ordered);
     this.protections = new Protections(db, ordered);
     this.trash = new KyselyTrash(db, options.skipLocked);
+    this.secrets = new KyselySecrets(db);
   }
 
   async ping(): Promise<boolean> {

@@ -1,0 +1,393 @@
+// Secrets Manager through the real HTTP surface with the real clients (@aws-sdk/client-secrets-manager
+// and the AWS CLI v2): versions and their labels, values sealed with the master key or a KMS key,
+// listing with filters, order and pages, scheduled deletion and its job, tags and resource
+// policies decided by the one authorizer, and every refusal by the model's exception names.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  CreateSecretCommand,
+  DeleteResourcePolicyCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  GetResourcePolicyCommand,
+  GetSecretValueCommand,
+  ListSecretsCommand,
+  type ListSecretsCommandInput,
+  paginateListSecrets,
+  PutResourcePolicyCommand,
+  PutSecretValueCommand,
+  RestoreSecretCommand,
+  SecretsManagerClient,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdateSecretCommand,
+} from '@aws-sdk/client-secrets-manager';
+import type { NewAccessKey } from '../../iam/identities.js';
+import { runProgram } from '../../testing/cli.js';
+import { kmsOk, policyDocument } from '../../testing/kms.js';
+import { startBerth, TEST_ADMIN, type TestBerth } from '../../testing/server.js';
+import { AWS_CLI, requireAwsCli } from '../../testing/tools.js';
+
+const DAY = 86_400_000;
+let server: TestBerth;
+let sm: SecretsManagerClient;
+let reader: NewAccessKey & { user: { arn: string } };
+
+function client(credentials: { accessKeyId: string; secretAccessKey: string }): SecretsManagerClient {
+  return new SecretsManagerClient({
+    endpoint: server.url,
+    region: 'us-east-1',
+    credentials: { ...credentials },
+    maxAttempts: 1,
+  });
+}
+
+/** The exception a call fails with: its name, HTTP status and message. */
+async function fails(promise: Promise<unknown>, name: string): Promise<string> {
+  try {
+    await promise;
+  } catch (err) {
+    const e = err as Error & { $metadata?: { httpStatusCode?: number } };
+    assert.equal(e.name, name, `${e.name}: ${e.message}`);
+    assert.equal(e.$metadata?.httpStatusCode, 400, e.message);
+    assert.ok(e.message.length > 0);
+    return e.message;
+  }
+  assert.fail(`expected ${name}`);
+}
+
+before(async () => {
+  server = await startBerth({ settings: { auth: { mode: 'iam' } } });
+  sm = client(TEST_ADMIN);
+  const { identities } = server.berth;
+  await identities.createUser(server.berth.accountId, 'sm-reader');
+  reader = await identities.createAccessKeyFor(server.berth.accountId, 'sm-reader');
+});
+after(async () => {
+  sm.destroy();
+  await server.close();
+});
+
+describe('Secrets Manager API', () => {
+  test('versions: AWSCURRENT moves on, AWSPREVIOUS follows, reads by stage or version id', async () => {
+    const created = await sm.send(
+      new CreateSecretCommand({ Name: 'app/db', SecretString: '{"password":"one"}', Description: 'the db' }),
+    );
+    assert.match(
+      created.ARN!,
+      new RegExp(`^arn:aws:secretsmanager:us-east-1:${server.berth.accountId}:secret:app/db-[A-Za-z0-9]{6}$`),
+    );
+    assert.equal(created.Name, 'app/db');
+    const first = created.VersionId!;
+    const current = await sm.send(new GetSecretValueCommand({ SecretId: 'app/db' }));
+    assert.equal(current.SecretString, '{"password":"one"}');
+    assert.deepEqual(current.VersionStages, ['AWSCURRENT']);
+    assert.equal(current.VersionId, first);
+
+    const put = await sm.send(new PutSecretValueCommand({ SecretId: created.ARN, SecretString: 'two' }));
+    assert.deepEqual(put.VersionStages, ['AWSCURRENT']);
+    const third = await sm.send(
+      new UpdateSecretCommand({ SecretId: 'app/db', SecretString: 'three', Description: 'db' }),
+    );
+    assert.ok(third.VersionId && third.VersionId !== put.VersionId);
+    assert.equal((await sm.send(new GetSecretValueCommand({ SecretId: 'app/db' }))).SecretString, 'three');
+    const previous = await sm.send(new GetSecretValueCommand({ SecretId: 'app/db', VersionStage: 'AWSPREVIOUS' }));
+    assert.equal(previous.SecretString, 'two');
+    assert.deepEqual(previous.VersionStages, ['AWSPREVIOUS']);
+    // The first version lost its labels but stays readable by id; the suffix-less ARN names the secret too.
+    const byId = await sm.send(new GetSecretValueCommand({ SecretId: created.ARN!.slice(0, -7), VersionId: first }));
+    assert.equal(byId.SecretString, '{"password":"one"}');
+    assert.deepEqual(byId.VersionStages, []);
+
+    const described = await sm.send(new DescribeSecretCommand({ SecretId: 'app/db' }));
+    assert.equal(described.Description, 'db');
+    assert.equal(described.KmsKeyId, undefined);
+    assert.deepEqual(described.VersionIdsToStages, {
+      [put.VersionId!]: ['AWSPREVIOUS'],
+      [third.VersionId!]: ['AWSCURRENT'],
+    });
+    assert.ok(described.CreatedDate instanceof Date && Math.abs(described.CreatedDate.getTime() - Date.now()) < 60_000);
+    assert.ok(described.LastAccessedDate instanceof Date);
+
+    // A retry with the same token and value is the same version; another value under it is refused.
+    const token = 'a'.repeat(32);
+    const again = { SecretId: 'app/db', SecretString: 'four', ClientRequestToken: token };
+    assert.equal((await sm.send(new PutSecretValueCommand(again))).VersionId, token);
+    assert.equal((await sm.send(new PutSecretValueCommand(again))).VersionId, token);
+    await fails(sm.send(new PutSecretValueCommand({ ...again, SecretString: 'five' })), 'ResourceExistsException');
+
+    // Bytes round-trip as bytes.
+    const bytes = Buffer.from([0, 1, 2, 255]);
+    await sm.send(new CreateSecretCommand({ Name: 'app/blob', SecretBinary: bytes }));
+    const binary = await sm.send(new GetSecretValueCommand({ SecretId: 'app/blob' }));
+    assert.deepEqual(Buffer.from(binary.SecretBinary!), bytes);
+    assert.equal(binary.SecretString, undefined);
+  });
+
+  test('refusals by the model names', async () => {
+    await sm.send(new CreateSecretCommand({ Name: 'dup' }));
+    await fails(sm.send(new CreateSecretCommand({ Name: 'dup', SecretString: 'x' })), 'ResourceExistsException');
+    await fails(sm.send(new GetSecretValueCommand({ SecretId: 'dup' })), 'ResourceNotFoundException');
+    await fails(sm.send(new GetSecretValueCommand({ SecretId: 'missing' })), 'ResourceNotFoundException');
+    await fails(sm.send(new DescribeSecretCommand({ SecretId: 'missing' })), 'ResourceNotFoundException');
+    await fails(sm.send(new CreateSecretCommand({ Name: 'bad name!' })), 'InvalidParameterException');
+    await fails(
+      sm.send(new CreateSecretCommand({ Name: 'both', SecretString: 'x', SecretBinary: Buffer.from('y') })),
+      'InvalidParameterException',
+    );
+    await fails(sm.send(new PutSecretValueCommand({ SecretId: 'dup' })), 'InvalidRequestException');
+    await fails(
+      sm.send(new GetSecretValueCommand({ SecretId: 'dup', VersionStage: 'NOPE' })),
+      'ResourceNotFoundException',
+    );
+    const tags = Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
+    await fails(sm.send(new CreateSecretCommand({ Name: 'many-tags', Tags: tags })), 'LimitExceededException');
+    await fails(
+      sm.send(new PutResourcePolicyCommand({ SecretId: 'dup', ResourcePolicy: '{nope' })),
+      'MalformedPolicyDocumentException',
+    );
+    await fails(sm.send(new ListSecretsCommand({ NextToken: 'forged' })), 'InvalidNextTokenException');
+  });
+
+  test('ListSecrets filters, orders and pages', async () => {
+    const names = ['list/alpha', 'list/beta', 'list/gamma'];
+    for (const [i, name] of names.entries())
+      await sm.send(
+        new CreateSecretCommand({
+          Name: name,
+          Description: i === 1 ? 'Shared Beta Database' : `secret ${i}`,
+          Tags: [{ Key: i === 2 ? 'team' : 'owner', Value: i === 0 ? 'blue' : 'green' }],
+        }),
+      );
+    const listed = async (input: ListSecretsCommandInput) =>
+      ((await sm.send(new ListSecretsCommand(input))).SecretList ?? []).map((s) => s.Name);
+    assert.deepEqual(await listed({ Filters: [{ Key: 'name', Values: ['list/'] }] }), names);
+    assert.deepEqual(
+      await listed({ Filters: [{ Key: 'name', Values: ['list/'] }], SortOrder: 'desc' }),
+      [...names].reverse(),
+    );
+    assert.deepEqual(await listed({ Filters: [{ Key: 'name', Values: ['list/a', 'list/g'] }] }), [
+      'list/alpha',
+      'list/gamma',
+    ]);
+    assert.deepEqual(await listed({ Filters: [{ Key: 'name', Values: ['List/'] }] }), [], 'name is case-sensitive');
+    assert.deepEqual(await listed({ Filters: [{ Key: 'tag-key', Values: ['team'] }] }), ['list/gamma']);
+    assert.deepEqual(
+      await listed({
+        Filters: [
+          { Key: 'name', Values: ['list/'] },
+          { Key: 'tag-value', Values: ['gr'] },
+        ],
+      }),
+      ['list/beta', 'list/gamma'],
+    );
+    assert.deepEqual(await listed({ Filters: [{ Key: 'description', Values: ['shared beta'] }] }), ['list/beta']);
+    assert.deepEqual(await listed({ Filters: [{ Key: 'all', Values: ['database'] }] }), ['list/beta']);
+    assert.deepEqual(
+      await listed({
+        Filters: [
+          { Key: 'name', Values: ['list/'] },
+          { Key: 'tag-value', Values: ['!blue'] },
+        ],
+      }),
+      ['list/beta', 'list/gamma'],
+    );
+    const entry = (await sm.send(new ListSecretsCommand({ Filters: [{ Key: 'name', Values: ['list/gamma'] }] })))
+      .SecretList![0]!;
+    assert.deepEqual(entry.Tags, [{ Key: 'team', Value: 'green' }]);
+    assert.deepEqual(entry.SecretVersionsToStages, {});
+
+    const pages: string[][] = [];
+    for await (const page of paginateListSecrets(
+      { client: sm, pageSize: 2 },
+      { Filters: [{ Key: 'name', Values: ['list/'] }], SortBy: 'name' },
+    ))
+      pages.push((page.SecretList ?? []).map((s) => s.Name!));
+    assert.deepEqual(pages, [names.slice(0, 2), names.slice(2)]);
+    await fails(sm.send(new ListSecretsCommand({ MaxResults: 101 })), 'InvalidParameterException');
+  });
+
+  test('DeleteSecret schedules, refuses reads, restores; the job removes what is due', async () => {
+    const { ARN } = await sm.send(new CreateSecretCommand({ Name: 'gone/soon', SecretString: 'v' }));
+    await fails(
+      sm.send(new DeleteSecretCommand({ SecretId: 'gone/soon', RecoveryWindowInDays: 6 })),
+      'InvalidParameterException',
+    );
+    await fails(
+      sm.send(new DeleteSecretCommand({ SecretId: 'gone/soon', RecoveryWindowInDays: 31 })),
+      'InvalidParameterException',
+    );
+    await fails(
+      sm.send(
+        new DeleteSecretCommand({ SecretId: 'gone/soon', RecoveryWindowInDays: 7, ForceDeleteWithoutRecovery: true }),
+      ),
+      'InvalidParameterException',
+    );
+    const deleted = await sm.send(new DeleteSecretCommand({ SecretId: 'gone/soon' }));
+    assert.equal(deleted.ARN, ARN);
+    assert.ok(Math.abs(deleted.DeletionDate!.getTime() - (Date.now() + 30 * DAY)) < 60_000);
+    await fails(sm.send(new GetSecretValueCommand({ SecretId: 'gone/soon' })), 'InvalidRequestException');
+    await fails(
+      sm.send(new PutSecretValueCommand({ SecretId: 'gone/soon', SecretString: 'w' })),
+      'InvalidRequestException',
+    );
+    await fails(sm.send(new CreateSecretCommand({ Name: 'gone/soon' })), 'InvalidRequestException');
+    assert.ok((await sm.send(new DescribeSecretCommand({ SecretId: 'gone/soon' }))).DeletedDate instanceof Date);
+    const names = async (include: boolean) =>
+      (
+        await sm.send(
+          new ListSecretsCommand({ Filters: [{ Key: 'name', Values: ['gone/'] }], IncludePlannedDeletion: include }),
+        )
+      ).SecretList!.map((s) => s.Name);
+    assert.deepEqual(await names(false), []);
+    assert.deepEqual(await names(true), ['gone/soon']);
+    await sm.send(new RestoreSecretCommand({ SecretId: 'gone/soon' }));
+    assert.equal((await sm.send(new GetSecretValueCommand({ SecretId: 'gone/soon' }))).SecretString, 'v');
+
+    // Forced: gone at once.
+    await sm.send(new CreateSecretCommand({ Name: 'gone/now', SecretString: 'v' }));
+    await sm.send(new DeleteSecretCommand({ SecretId: 'gone/now', ForceDeleteWithoutRecovery: true }));
+    await fails(sm.send(new DescribeSecretCommand({ SecretId: 'gone/now' })), 'ResourceNotFoundException');
+
+    // Past its window: the delete-secrets job removes it (made due now, the other jobs not).
+    await sm.send(new DeleteSecretCommand({ SecretId: 'gone/soon', RecoveryWindowInDays: 7 }));
+    const { store, scheduler } = server.berth;
+    const secret = (await store.secrets.get(server.berth.accountId, 'gone/soon'))!;
+    await store.secrets.update(secret.id, { deletedAt: Date.now() - 1 });
+    for (;;) {
+      const claimed = await store.jobs.claim('test', Date.now() + 3_600_000, Date.now() + 3_600_001);
+      assert.ok(claimed, 'delete-secrets is among the jobs');
+      await store.jobs.complete(claimed, 'test', 0, claimed === 'delete-secrets' ? 0 : Date.now() + 10 * DAY, null);
+      if (claimed === 'delete-secrets') break;
+    }
+    assert.deepEqual(await scheduler.tick(), ['delete-secrets']);
+    await fails(sm.send(new DescribeSecretCommand({ SecretId: 'gone/soon' })), 'ResourceNotFoundException');
+    // The name is free again, under a new ARN.
+    const reborn = await sm.send(new CreateSecretCommand({ Name: 'gone/soon' }));
+    assert.notEqual(reborn.ARN, ARN);
+  });
+
+  test('a KMS key of the secret seals its values; a disabled key refuses', async () => {
+    const app = server.berth.app;
+    const key = (await kmsOk(app, 'CreateKey', {})).KeyMetadata;
+    await kmsOk(app, 'CreateAlias', { AliasName: 'alias/secrets', TargetKeyId: key.KeyId });
+    await sm.send(
+      new CreateSecretCommand({ Name: 'kms/one', SecretString: 'sealed-by-kms', KmsKeyId: 'alias/secrets' }),
+    );
+    assert.equal((await sm.send(new DescribeSecretCommand({ SecretId: 'kms/one' }))).KmsKeyId, key.Arn);
+    assert.equal((await sm.send(new GetSecretValueCommand({ SecretId: 'kms/one' }))).SecretString, 'sealed-by-kms');
+    // What the store keeps is not the value.
+    const secret = (await server.berth.store.secrets.get(server.berth.accountId, 'kms/one'))!;
+    const [version] = await server.berth.store.secrets.versions(secret.id);
+    assert.ok(version!.sealed.includes(key.Arn) && !version!.sealed.includes('sealed-by-kms'));
+    const master = (
+      await server.berth.store.secrets.versions(
+        (await server.berth.store.secrets.get(server.berth.accountId, 'app/db'))!.id,
+      )
+    )[0]!;
+    assert.ok(!master.sealed.includes('password'));
+
+    await kmsOk(app, 'DisableKey', { KeyId: key.KeyId });
+    await fails(sm.send(new GetSecretValueCommand({ SecretId: 'kms/one' })), 'DecryptionFailure');
+    await fails(sm.send(new PutSecretValueCommand({ SecretId: 'kms/one', SecretString: 'x' })), 'EncryptionFailure');
+    await kmsOk(app, 'EnableKey', { KeyId: key.KeyId });
+    assert.equal((await sm.send(new GetSecretValueCommand({ SecretId: 'kms/one' }))).SecretString, 'sealed-by-kms');
+    await fails(
+      sm.send(new CreateSecretCommand({ Name: 'kms/two', SecretString: 'x', KmsKeyId: 'alias/none' })),
+      'EncryptionFailure',
+    );
+    // Back to the master key: new versions are sealed by it, older ones still read through KMS.
+    await sm.send(new UpdateSecretCommand({ SecretId: 'kms/one', KmsKeyId: '', SecretString: 'by-master' }));
+    assert.equal((await sm.send(new GetSecretValueCommand({ SecretId: 'kms/one' }))).SecretString, 'by-master');
+    const prev = await sm.send(new GetSecretValueCommand({ SecretId: 'kms/one', VersionStage: 'AWSPREVIOUS' }));
+    assert.equal(prev.SecretString, 'sealed-by-kms');
+  });
+
+  test('resource policies and tags decide through the one authorizer', async () => {
+    const { ARN } = await sm.send(new CreateSecretCommand({ Name: 'shared/one', SecretString: 'for the reader' }));
+    const asReader = client(reader);
+    try {
+      await fails(asReader.send(new GetSecretValueCommand({ SecretId: ARN })), 'AccessDeniedException');
+      const policy = policyDocument({
+        Effect: 'Allow',
+        Principal: { AWS: reader.user.arn },
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:ResourceTag/stage': 'prod' } },
+      });
+      await sm.send(new PutResourcePolicyCommand({ SecretId: 'shared/one', ResourcePolicy: policy }));
+      assert.equal((await sm.send(new GetResourcePolicyCommand({ SecretId: 'shared/one' }))).ResourcePolicy, policy);
+      // The policy's condition reads the secret's tags.
+      await fails(asReader.send(new GetSecretValueCommand({ SecretId: ARN })), 'AccessDeniedException');
+      await sm.send(new TagResourceCommand({ SecretId: 'shared/one', Tags: [{ Key: 'stage', Value: 'prod' }] }));
+      assert.equal((await asReader.send(new GetSecretValueCommand({ SecretId: ARN }))).SecretString, 'for the reader');
+      await fails(asReader.send(new DescribeSecretCommand({ SecretId: ARN })), 'AccessDeniedException');
+      await sm.send(new UntagResourceCommand({ SecretId: 'shared/one', TagKeys: ['stage'] }));
+      await fails(asReader.send(new GetSecretValueCommand({ SecretId: ARN })), 'AccessDeniedException');
+      await sm.send(new TagResourceCommand({ SecretId: 'shared/one', Tags: [{ Key: 'stage', Value: 'prod' }] }));
+      await sm.send(new DeleteResourcePolicyCommand({ SecretId: 'shared/one' }));
+      assert.equal((await sm.send(new GetResourcePolicyCommand({ SecretId: 'shared/one' }))).ResourcePolicy, undefined);
+      await fails(asReader.send(new GetSecretValueCommand({ SecretId: ARN })), 'AccessDeniedException');
+      // An explicit deny in the secret's policy wins over the account's root too.
+      await sm.send(
+        new PutResourcePolicyCommand({
+          SecretId: 'shared/one',
+          ResourcePolicy: policyDocument({
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: '*',
+          }),
+        }),
+      );
+      await fails(sm.send(new GetSecretValueCommand({ SecretId: 'shared/one' })), 'AccessDeniedException');
+    } finally {
+      asReader.destroy();
+    }
+  });
+
+  test('the AWS CLI v2 works unmodified', async (t) => {
+    if (!requireAwsCli(t)) return;
+    const env = {
+      AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+    };
+    const aws = async (...args: string[]) => {
+      const res = await runProgram(
+        AWS_CLI,
+        ['secretsmanager', ...args, '--endpoint-url', server.url, '--output', 'json'],
+        env,
+      );
+      assert.equal(res.code, 0, res.stderr);
+      return res.stdout.trim() ? (JSON.parse(res.stdout) as Record<string, any>) : {};
+    };
+    const created = await aws(
+      'create-secret',
+      '--name',
+      'cli/token',
+      '--secret-string',
+      's3cr3t',
+      '--tags',
+      'Key=via,Value=cli',
+    );
+    assert.equal(created.Name, 'cli/token');
+    assert.equal((await aws('get-secret-value', '--secret-id', 'cli/token')).SecretString, 's3cr3t');
+    await aws('put-secret-value', '--secret-id', 'cli/token', '--secret-string', 'next');
+    assert.equal((await aws('get-secret-value', '--secret-id', created.ARN)).SecretString, 'next');
+    const listed = await aws('list-secrets', '--filters', 'Key=tag-key,Values=via');
+    assert.deepEqual(
+      listed.SecretList.map((s: { Name: string }) => s.Name),
+      ['cli/token'],
+    );
+    const deleted = await aws('delete-secret', '--secret-id', 'cli/token', '--force-delete-without-recovery');
+    assert.equal(deleted.ARN, created.ARN);
+    const missing = await runProgram(
+      AWS_CLI,
+      ['secretsmanager', 'get-secret-value', '--secret-id', 'cli/token', '--endpoint-url', server.url],
+      env,
+    );
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /ResourceNotFoundException/);
+  });
+});
