@@ -44,7 +44,8 @@ export class SecretService {
       principal: caller.principal,
       action,
       resource,
-      resourceAccount: caller.accountId,
+      // A secret's account is its ARN's (another account's secret is named by its ARN); ListSecrets' is the caller's.
+      ...(resource === '*' && { resourceAccount: caller.accountId }),
       ...(caller.facts && { facts: caller.facts }),
     });
   }

@@ -346,6 +346,33 @@ describe('Secrets Manager API', () => {
     }
   });
 
+  test("another account reads a secret by its ARN only when the secret's policy names it", async () => {
+    const B = '222222222222';
+    await server.berth.identities.createAccount(B);
+    const rootB = client(await server.berth.identities.createAccessKeyFor(B));
+    try {
+      const { ARN } = await sm.send(new CreateSecretCommand({ Name: 'cross/one', SecretString: 'for B' }));
+      await fails(rootB.send(new GetSecretValueCommand({ SecretId: ARN })), 'AccessDeniedException');
+      // By name, B names a secret of its own account: there is none.
+      await fails(rootB.send(new GetSecretValueCommand({ SecretId: 'cross/one' })), 'ResourceNotFoundException');
+      await sm.send(
+        new PutResourcePolicyCommand({
+          SecretId: ARN,
+          ResourcePolicy: policyDocument({
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${B}:root` },
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: '*',
+          }),
+        }),
+      );
+      assert.equal((await rootB.send(new GetSecretValueCommand({ SecretId: ARN }))).SecretString, 'for B');
+      await fails(rootB.send(new PutSecretValueCommand({ SecretId: ARN, SecretString: 'x' })), 'AccessDeniedException');
+    } finally {
+      rootB.destroy();
+    }
+  });
+
   test('the AWS CLI v2 works unmodified', async (t) => {
     if (!requireAwsCli(t)) return;
     const env = {
