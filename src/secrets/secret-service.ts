@@ -209,13 +209,15 @@ export class SecretService {
     return { secret, versions: await this.store.secrets.versions(secret.id) };
   }
 
-  /** Every secret of the caller's account, with its versions (filtering, order and pages are the face's). */
-  async list(caller: KeyCaller): Promise<{ secret: Secret; versions: SecretVersion[] }[]> {
+  /** Every secret of the caller's account (filtering, order and pages are the face's). */
+  async list(caller: KeyCaller): Promise<Secret[]> {
     await this.authorize(caller, SecretsActions.ListSecrets, '*');
-    const secrets = await this.store.secrets.list(caller.accountId);
-    return Promise.all(
-      secrets.map(async (secret) => ({ secret, versions: await this.store.secrets.versions(secret.id) })),
-    );
+    return this.store.secrets.list(caller.accountId);
+  }
+
+  /** A listed secret's versions (ListSecrets' SecretVersionsToStages, read for the page's secrets only). */
+  versionsOf(secret: Secret): Promise<SecretVersion[]> {
+    return this.store.secrets.versions(secret.id);
   }
 
   async update(

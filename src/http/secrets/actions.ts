@@ -223,7 +223,7 @@ export function secretsActions(secrets: SecretService): ApiActionTable {
         offset = cursor.offset;
       }
       const all = (await secrets.list(caller(call))).filter(
-        ({ secret }) =>
+        (secret) =>
           (r.IncludePlannedDeletion || secret.deletedAt === null) &&
           matches(secret, (r.Filters ?? []) as SecretFilter[], region),
       );
@@ -231,7 +231,9 @@ export function secretsActions(secrets: SecretService): ApiActionTable {
       const items = sorted.slice(offset, offset + limit);
       const more = offset + limit < sorted.length;
       return {
-        SecretList: items.map(({ secret, versions }) => described(secret, versions, region, true)),
+        SecretList: await Promise.all(
+          items.map(async (secret) => described(secret, await secrets.versionsOf(secret), region, true)),
+        ),
         ...(more && {
           NextToken: call.pages.issue({ action: call.action, parameters: listing }, { offset: offset + limit }),
         }),

@@ -69,12 +69,12 @@ function sortKey(secret: Secret, by: SortBy): number | string {
 }
 
 /** Sorted by `by` (created-date by default), then by ARN so that pages are stable. */
-export function ordered<T extends { secret: Secret }>(items: T[], by: SortBy, order: 'asc' | 'desc'): T[] {
+export function ordered(secrets: Secret[], by: SortBy, order: 'asc' | 'desc'): Secret[] {
   const sign = order === 'desc' ? -1 : 1;
-  return [...items].sort((a, b) => {
-    const x = sortKey(a.secret, by);
-    const y = sortKey(b.secret, by);
+  return [...secrets].sort((a, b) => {
+    const x = sortKey(a, by);
+    const y = sortKey(b, by);
     if (x !== y) return (x < y ? -1 : 1) * sign;
-    return (a.secret.arn < b.secret.arn ? -1 : a.secret.arn > b.secret.arn ? 1 : 0) * sign;
+    return (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0) * sign;
   });
 }
