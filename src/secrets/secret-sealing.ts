@@ -3,6 +3,7 @@
 // version (the encryption context Secrets Manager uses). The sealed text names the key that
 // wrapped it, so versions written before a key change stay readable.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { RegistryError } from '../domain/errors.js';
 import type { KeyCaller } from '../domain/key-wrapping.js';
 import { KmsError } from '../domain/kms-errors.js';
 import type { SecretKeys } from '../domain/secret-keys.js';
@@ -113,7 +114,8 @@ export class SecretSealing {
         ),
       );
     } catch (err) {
-      if (err instanceof SecretsError) throw err;
+      // Refusals (the key's policy, the caller's) stay AccessDeniedException, as AWS answers them.
+      if (err instanceof SecretsError || err instanceof RegistryError) throw err;
       throw new SecretsError('DecryptionFailure', `the secret's value cannot be decrypted: ${(err as Error).message}`);
     }
   }

@@ -303,6 +303,44 @@ describe('Secrets Manager API', () => {
     assert.equal(prev.SecretString, 'sealed-by-kms');
   });
 
+  test("the caller needs the key's kms:Decrypt through Secrets Manager to read a KMS secret", async () => {
+    const app = server.berth.app;
+    const A = server.berth.accountId;
+    const key = (
+      await kmsOk(app, 'CreateKey', {
+        Policy: policyDocument(
+          { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'kms:*', Resource: '*' },
+          {
+            Effect: 'Deny',
+            Principal: { AWS: reader.user.arn },
+            Action: 'kms:Decrypt',
+            Resource: '*',
+            Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } },
+          },
+        ),
+      })
+    ).KeyMetadata;
+    await sm.send(new CreateSecretCommand({ Name: 'kms/guarded', SecretString: 'guarded', KmsKeyId: key.Arn }));
+    await server.berth.userPolicies.putUserPolicy(
+      A,
+      'sm-reader',
+      'read-guarded',
+      policyDocument({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'kms:Decrypt'], Resource: '*' }),
+    );
+    const asReader = client(reader);
+    try {
+      const message = await fails(
+        asReader.send(new GetSecretValueCommand({ SecretId: 'kms/guarded' })),
+        'AccessDeniedException',
+      );
+      assert.match(message, /kms:Decrypt/);
+      assert.equal((await sm.send(new GetSecretValueCommand({ SecretId: 'kms/guarded' }))).SecretString, 'guarded');
+    } finally {
+      asReader.destroy();
+      await server.berth.userPolicies.deleteUserPolicy(A, 'sm-reader', 'read-guarded');
+    }
+  });
+
   test('resource policies and tags decide through the one authorizer', async () => {
     const { ARN } = await sm.send(new CreateSecretCommand({ Name: 'shared/one', SecretString: 'for the reader' }));
     const asReader = client(reader);
