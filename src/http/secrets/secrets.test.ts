@@ -23,6 +23,7 @@ import {
   UpdateSecretCommand,
 } from '@aws-sdk/client-secrets-manager';
 import type { NewAccessKey } from '../../iam/identities.js';
+import { callApi } from '../../testing/api-client.js';
 import { runProgram } from '../../testing/cli.js';
 import { kmsOk, policyDocument } from '../../testing/kms.js';
 import { startBerth, TEST_ADMIN, type TestBerth } from '../../testing/server.js';
@@ -147,6 +148,43 @@ describe('Secrets Manager API', () => {
       'MalformedPolicyDocumentException',
     );
     await fails(sm.send(new ListSecretsCommand({ NextToken: 'forged' })), 'InvalidNextTokenException');
+  });
+
+  test('malformed input is a 400 by the model names, never a 5xx', async () => {
+    const cases: [string, unknown, string][] = [
+      ['CreateSecret', {}, 'InvalidParameterException'],
+      ['CreateSecret', { Name: 'x'.repeat(513) }, 'InvalidParameterException'],
+      ['CreateSecret', { Name: 'ok', Tags: [{ Key: 'aws:reserved', Value: 'v' }] }, 'InvalidParameterException'],
+      ['CreateSecret', { Name: 'ok', Tags: 'nope' }, 'InvalidParameterException'],
+      ['CreateSecret', { Name: 'ok', SecretBinary: 'not base64!' }, 'InvalidParameterException'],
+      ['CreateSecret', { Name: 'ok', ClientRequestToken: 'short' }, 'InvalidParameterException'],
+      ['GetSecretValue', { SecretId: 'x'.repeat(2049) }, 'InvalidParameterException'],
+      ['GetSecretValue', { SecretId: 7 }, 'InvalidParameterException'],
+      ['ListSecrets', { Filters: [{ Key: 'color', Values: ['x'] }] }, 'InvalidParameterException'],
+      ['ListSecrets', { Filters: [{ Key: 'name', Values: [] }] }, 'InvalidParameterException'],
+      ['ListSecrets', { Filters: [{ Key: 'name', Values: ['bad*char'] }] }, 'InvalidParameterException'],
+      ['ListSecrets', { SortOrder: 'sideways' }, 'InvalidParameterException'],
+      ['DeleteSecret', { SecretId: 'x', RecoveryWindowInDays: 7.5 }, 'InvalidParameterException'],
+      ['PutSecretValue', { SecretId: 'x', SecretString: 'v', VersionStages: [] }, 'InvalidParameterException'],
+      ['UntagResource', { SecretId: 'x' }, 'InvalidParameterException'],
+    ];
+    for (const [action, input, type] of cases) {
+      const res = await callApi(server.berth.app, action, input, {
+        target: `secretsmanager.${action}`,
+        service: 'secretsmanager',
+        credentials: TEST_ADMIN,
+      });
+      assert.equal(res.statusCode, 400, `${action} ${JSON.stringify(input)}: ${res.body}`);
+      assert.equal(JSON.parse(res.body).__type, type, `${action} ${JSON.stringify(input)}: ${res.body}`);
+    }
+    // A page token of one listing does not continue another.
+    for (const Name of ['paged/one', 'paged/two']) await sm.send(new CreateSecretCommand({ Name }));
+    const first = await sm.send(new ListSecretsCommand({ MaxResults: 1 }));
+    assert.ok(first.NextToken);
+    await fails(
+      sm.send(new ListSecretsCommand({ MaxResults: 1, NextToken: first.NextToken, SortOrder: 'desc' })),
+      'InvalidNextTokenException',
+    );
   });
 
   test('ListSecrets filters, orders and pages', async () => {
