@@ -88,6 +88,8 @@ export class SecretService {
     const suffix = arnSuffix();
     const arn = secretArn(this.region, caller.accountId, input.name, suffix);
     await this.authorize(caller, SecretsActions.CreateSecret, arn);
+    // Tags given with the secret are tagging too, as AWS asks.
+    if (tags.length > 0) await this.authorize(caller, SecretsActions.TagResource, arn);
     const existing = await this.store.secrets.get(caller.accountId, input.name);
     if (existing) throw exists(existing);
     const kmsKeyArn =

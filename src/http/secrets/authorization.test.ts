@@ -80,6 +80,23 @@ before(async () => {
 after(() => server.close());
 
 describe('Secrets Manager authorization matrix', () => {
+  it('CreateSecret with tags also asks secretsmanager:TagResource', async () => {
+    const exact = (actions: string[]) =>
+      server.berth.userPolicies.putUserPolicy(
+        A,
+        'sm-exact',
+        'm',
+        policy({ Effect: 'Allow', Action: actions, Resource: '*' }),
+      );
+    const input = () => ({ Name: `matrix/tagged-${++n}`, Tags: [{ Key: 'k', Value: 'v' }] });
+    await exact(['secretsmanager:CreateSecret']);
+    const refused = await call('CreateSecret', input(), keys.exact);
+    assert.equal(refused.body.__type, 'AccessDeniedException', JSON.stringify(refused.body));
+    assert.match(refused.body.message, /secretsmanager:TagResource/);
+    await exact(['secretsmanager:CreateSecret', 'secretsmanager:TagResource']);
+    assert.equal((await call('CreateSecret', input(), keys.exact)).status, 200);
+  });
+
   it('every registered action has a case', () => {
     assert.deepEqual(Object.keys(CASES).sort(), Object.keys(secretsInputs).sort());
   });
