@@ -55,10 +55,10 @@ export class SecretService {
     let secret: Secret | undefined;
     if (secretId.startsWith('arn:')) {
       secret = await this.store.secrets.getByArn(secretId);
-      const prefix = `arn:aws:secretsmanager:${this.region}:${caller.accountId}:secret:`;
-      if (!secret && secretId.startsWith(prefix))
-        secret = await this.store.secrets.get(caller.accountId, secretId.slice(prefix.length));
-      // Another account's secret: its ARN is the way to name it.
+      // An ARN without its suffix: the secret of that name in the ARN's account.
+      const partial = /^arn:aws:secretsmanager:([^:]+):(\d{12}):secret:(.+)$/.exec(secretId);
+      if (!secret && partial && partial[1] === this.region)
+        secret = await this.store.secrets.get(partial[2]!, partial[3]!);
     } else {
       secret = await this.store.secrets.get(caller.accountId, secretId);
     }

@@ -179,6 +179,11 @@ describe('Secrets Manager: keys and access', () => {
         }),
       );
       assert.equal((await rootB.send(new GetSecretValueCommand({ SecretId: ARN }))).SecretString, 'for B');
+      // Its ARN without the suffix names it too, in its own account.
+      assert.equal(
+        (await rootB.send(new GetSecretValueCommand({ SecretId: ARN!.slice(0, -7) }))).SecretString,
+        'for B',
+      );
       await fails(rootB.send(new PutSecretValueCommand({ SecretId: ARN, SecretString: 'x' })), 'AccessDeniedException');
     } finally {
       rootB.destroy();
