@@ -30,7 +30,7 @@ export async function registerAwsJson(
   deployment: Deployment,
   wired: Pick<Wiring, 'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets'>,
   pageTokens: PageTokens,
-): Promise<{ ecrActions: string[]; kmsActions: string[]; ecrPublicActions: string[] }> {
+): Promise<{ ecrActions: string[]; kmsActions: string[]; ecrPublicActions: string[]; secretsActions: string[] }> {
   const { tokens, accountId, config } = deployment;
   const { access, services, auth, kms, pub } = wired;
   const { authenticator } = auth;
@@ -49,6 +49,7 @@ export async function registerAwsJson(
   };
   const keyActions = kmsActions(kms.keyService, kms.grantService);
   const publicActions = ecrPublicActions(pub.face, pub.services, pub.repositories, tokens);
+  const secretActions = secretsActions(wired.secrets);
   await app.register(awsJsonPlugin, {
     authenticator,
     pageTokens,
@@ -57,12 +58,13 @@ export async function registerAwsJson(
       kmsFace(keyActions),
       ecrPublicFace(publicActions),
       aliasFace(aliasActions(pub.aliases, accountId)),
-      secretsFace(secretsActions(wired.secrets)),
+      secretsFace(secretActions),
     ],
   });
   return {
     ecrActions: Object.keys(ecrActions).sort(),
     kmsActions: Object.keys(keyActions).sort(),
     ecrPublicActions: Object.keys(publicActions).sort(),
+    secretsActions: Object.keys(secretActions).sort(),
   };
 }

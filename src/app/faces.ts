@@ -26,6 +26,7 @@ export interface FaceActions {
   readonly ecrActions: readonly string[];
   readonly kmsActions: readonly string[];
   readonly ecrPublicActions: readonly string[];
+  readonly secretsActions: readonly string[];
   readonly queryActions: readonly string[];
 }
 

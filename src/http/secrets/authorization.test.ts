@@ -98,7 +98,8 @@ describe('Secrets Manager authorization matrix', () => {
   });
 
   it('every registered action has a case', () => {
-    assert.deepEqual(Object.keys(CASES).sort(), Object.keys(secretsInputs).sort());
+    assert.deepEqual(Object.keys(CASES).sort(), [...server.berth.secretsActions]);
+    assert.deepEqual(Object.keys(secretsInputs).sort(), [...server.berth.secretsActions]);
   });
   for (const [action, input] of Object.entries(CASES)) {
     it(`${action}: refused without secretsmanager:${action}, served with exactly it`, async () => {
