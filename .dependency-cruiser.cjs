@@ -10,9 +10,18 @@ const CONFIG = ['config', 'tls'];
 const PORTS = ['storage', 'metadata', 'keys'];
 const POLICY = ['policy'];
 const IAM = ['iam'];
-const SERVICES = ['registry', 'kms', 'public', 'jobs'];
+const SERVICES = ['registry', 'kms', 'public', 'jobs', 'secrets'];
 const HTTP_HOST = ['http-host', 'http/aws-json'];
-const FACES = ['http/oci', 'http/ecr', 'http/ecr-public', 'http/kms', 'http/iam', 'http/public', 'http/web'];
+const FACES = [
+  'http/oci',
+  'http/ecr',
+  'http/ecr-public',
+  'http/kms',
+  'http/iam',
+  'http/public',
+  'http/web',
+  'http/secrets',
+];
 const APP = ['app'];
 const CLIENT = ['client'];
 const CLI = ['cli'];

@@ -1,5 +1,5 @@
 // The AWS JSON 1.1 APIs on the main listener (POST / with X-Amz-Target): ECR, KMS, ECR Public
-// and its aliases, each an action table over the services.
+// and its aliases, Secrets Manager, each an action table over the services.
 import type { FastifyInstance } from 'fastify';
 import type { ApiActionTable } from '../http/aws-json/call.js';
 import type { PageTokens } from '../http/aws-json/page-tokens.js';
@@ -20,15 +20,17 @@ import { ecrPublicActions } from '../http/ecr-public/actions.js';
 import { aliasFace, ecrPublicFace } from '../http/ecr-public/face.js';
 import { kmsActions } from '../http/kms/actions.js';
 import { kmsFace } from '../http/kms/face.js';
+import { secretsActions } from '../http/secrets/actions.js';
+import { secretsFace } from '../http/secrets/face.js';
 import type { Deployment } from './deployment.js';
 import type { Wiring } from './services.js';
 
 export async function registerAwsJson(
   app: FastifyInstance,
   deployment: Deployment,
-  wired: Pick<Wiring, 'access' | 'services' | 'auth' | 'kms' | 'pub'>,
+  wired: Pick<Wiring, 'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets'>,
   pageTokens: PageTokens,
-): Promise<{ ecrActions: string[]; kmsActions: string[]; ecrPublicActions: string[] }> {
+): Promise<{ ecrActions: string[]; kmsActions: string[]; ecrPublicActions: string[]; secretsActions: string[] }> {
   const { tokens, accountId, config } = deployment;
   const { access, services, auth, kms, pub } = wired;
   const { authenticator } = auth;
@@ -47,6 +49,7 @@ export async function registerAwsJson(
   };
   const keyActions = kmsActions(kms.keyService, kms.grantService);
   const publicActions = ecrPublicActions(pub.face, pub.services, pub.repositories, tokens);
+  const secretActions = secretsActions(wired.secrets);
   await app.register(awsJsonPlugin, {
     authenticator,
     pageTokens,
@@ -55,11 +58,13 @@ export async function registerAwsJson(
       kmsFace(keyActions),
       ecrPublicFace(publicActions),
       aliasFace(aliasActions(pub.aliases, accountId)),
+      secretsFace(secretActions),
     ],
   });
   return {
     ecrActions: Object.keys(ecrActions).sort(),
     kmsActions: Object.keys(keyActions).sort(),
     ecrPublicActions: Object.keys(publicActions).sort(),
+    secretsActions: Object.keys(secretActions).sort(),
   };
 }

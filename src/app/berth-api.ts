@@ -55,6 +55,8 @@ export interface Berth {
   closeAllConnections(): void;
   /** The ECR Public API actions this Berth answers. */
   readonly ecrPublicActions: readonly string[];
+  /** The Secrets Manager actions this Berth answers. */
+  readonly secretsActions: readonly string[];
   /** The public registry and gallery (on public.listen), unless public.listen is empty. */
   readonly publicApp: FastifyInstance | undefined;
   /** The registry services on public repositories. */

@@ -49,6 +49,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     services,
     limiter: pub.limiter,
     gc,
+    secrets: wired.secrets,
   });
 
   return {

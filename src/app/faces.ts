@@ -26,6 +26,7 @@ export interface FaceActions {
   readonly ecrActions: readonly string[];
   readonly kmsActions: readonly string[];
   readonly ecrPublicActions: readonly string[];
+  readonly secretsActions: readonly string[];
   readonly queryActions: readonly string[];
 }
 
@@ -33,7 +34,7 @@ export async function registerFaces(
   app: FastifyInstance,
   config: Config,
   deployment: Deployment,
-  wired: Pick<Wiring, 'access' | 'services' | 'auth' | 'kms' | 'pub'>,
+  wired: Pick<Wiring, 'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets'>,
 ): Promise<FaceActions> {
   const { store, identities, accountId } = deployment;
   const { access, services, auth } = wired;

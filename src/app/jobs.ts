@@ -1,6 +1,7 @@
 // The recurring jobs, each run by one node at a time (leased through the database): key
 // rotation and deletion, abandoned uploads, the trash past its window, unfinished storage class
-// moves, ended rate limit windows, lifecycle policies, garbage collection.
+// moves, ended rate limit windows, lifecycle policies, garbage collection, secrets past their
+// recovery window.
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { PullRateLimiter } from '../public/rate-limits.js';
@@ -9,11 +10,14 @@ import type { KeyService } from '../kms/key-service.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { RegistryServices } from '../registry/services.js';
 import type { GcWiring } from './gc.js';
+import type { SecretService } from '../secrets/secret-service.js';
 
 const JANITOR_INTERVAL_MS = 10 * 60 * 1000;
 const KEY_ROTATION_INTERVAL_MS = 60 * 60 * 1000;
 /** How often keys whose deletion date has passed are deleted (they are treated as gone from that date on). */
 const KEY_DELETION_INTERVAL_MS = 60 * 60 * 1000;
+/** How often secrets past their recovery window are deleted. */
+const SECRET_DELETION_INTERVAL_MS = 60 * 60 * 1000;
 const RATE_WINDOW_PRUNE_MS = 30 * 60 * 1000;
 // After expire-uploads (tests make that one due first by its earlier next run).
 const STORAGE_MOVES_INTERVAL_MS = 15 * 60 * 1000;
@@ -25,9 +29,15 @@ export async function startJobs(
   store: MetadataStore,
   nodeId: string,
   log: Logger,
-  wired: { keyService: KeyService; services: RegistryServices; limiter: PullRateLimiter; gc?: GcWiring },
+  wired: {
+    keyService: KeyService;
+    services: RegistryServices;
+    limiter: PullRateLimiter;
+    secrets: SecretService;
+    gc?: GcWiring;
+  },
 ): Promise<JobScheduler> {
-  const { keyService, services, limiter, gc } = wired;
+  const { keyService, services, limiter, secrets, gc } = wired;
   const gcIntervalMs = config.gc.intervalHours * 3_600_000;
   const scheduler = new JobScheduler(store, nodeId, log, [
     {
@@ -46,6 +56,17 @@ export async function startJobs(
       async run() {
         const deleted = await keyService.deleteDue(Date.now());
         if (deleted > 0) log.info({ deleted }, 'deleted KMS keys whose waiting period ended');
+      },
+    },
+    {
+      // Secrets whose recovery window ended (DeleteSecret): reads refused them from the start.
+      name: 'delete-secrets',
+      intervalMs: SECRET_DELETION_INTERVAL_MS,
+      leaseMs: SECRET_DELETION_INTERVAL_MS,
+      async run() {
+        let deleted = 0;
+        for (let batch = await secrets.purgeDue(); batch > 0; batch = await secrets.purgeDue()) deleted += batch;
+        if (deleted > 0) log.info({ deleted }, 'deleted secrets whose recovery window ended');
       },
     },
     {

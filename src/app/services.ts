@@ -7,6 +7,7 @@ import { RepositoryAccess } from '../registry/access.js';
 import { RepositoryCreation } from '../registry/repository-creation.js';
 import type { RegistryServices } from '../registry/services.js';
 import type { RepositoryCreator } from '../domain/repository-creation.js';
+import type { SecretService } from '../secrets/secret-service.js';
 import type { StorageDriver } from '../storage/driver.js';
 import type { TlsSetup } from '../tls/setup.js';
 import { type AccessWiring, wireAccess } from './access.js';
@@ -15,6 +16,7 @@ import { type KmsWiring, wireKms } from './kms.js';
 import { type PublicWiring, wirePublic } from './public.js';
 import { registryParts } from './registry-parts.js';
 import { registryServices } from './registry.js';
+import { wireSecrets } from './secrets.js';
 import { openStorage } from './storage.js';
 
 export interface Wiring {
@@ -29,6 +31,8 @@ export interface Wiring {
   readonly services: RegistryServices;
   /** The public registry: its services, aliases, repositories and rate limits. */
   readonly pub: PublicWiring;
+  /** Secrets Manager's secrets. */
+  readonly secrets: SecretService;
 }
 
 export async function wireServices(config: Config, log: Logger, tls: TlsSetup | undefined): Promise<Wiring> {
@@ -59,5 +63,6 @@ export async function wireServices(config: Config, log: Logger, tls: TlsSetup | 
   const parts = await registryParts(config, deployment, driver, kms, log);
   const services = registryServices(parts, access, { log });
   const pub = wirePublic(config, parts, auth.authorizer, tls);
-  return { deployment, driver, auth, access, kms, creator, services, pub };
+  const secrets = wireSecrets(config, deployment, kms.keyService, auth.authorizer);
+  return { deployment, driver, auth, access, kms, creator, services, pub, secrets };
 }

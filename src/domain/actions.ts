@@ -72,6 +72,23 @@ export const KmsActions = {
   RevokeGrant: 'kms:RevokeGrant',
 } as const;
 
+/** Secrets Manager's actions, named as IAM policies name them (on a secret's ARN). */
+export const SecretsActions = {
+  CreateSecret: 'secretsmanager:CreateSecret',
+  GetSecretValue: 'secretsmanager:GetSecretValue',
+  PutSecretValue: 'secretsmanager:PutSecretValue',
+  DescribeSecret: 'secretsmanager:DescribeSecret',
+  ListSecrets: 'secretsmanager:ListSecrets',
+  UpdateSecret: 'secretsmanager:UpdateSecret',
+  DeleteSecret: 'secretsmanager:DeleteSecret',
+  RestoreSecret: 'secretsmanager:RestoreSecret',
+  TagResource: 'secretsmanager:TagResource',
+  UntagResource: 'secretsmanager:UntagResource',
+  PutResourcePolicy: 'secretsmanager:PutResourcePolicy',
+  GetResourcePolicy: 'secretsmanager:GetResourcePolicy',
+  DeleteResourcePolicy: 'secretsmanager:DeleteResourcePolicy',
+} as const;
+
 /** What only ECR Public has (its repositories otherwise take the ECR actions above). */
 export const PublicActions = {
   GetAuthorizationToken: 'ecr-public:GetAuthorizationToken',
@@ -115,7 +132,8 @@ export type Action =
   | (typeof Actions)[keyof typeof Actions]
   | (typeof PublicActions)[keyof typeof PublicActions]
   | `ecr-public:${SharedWithPublic}`
-  | (typeof KmsActions)[keyof typeof KmsActions];
+  | (typeof KmsActions)[keyof typeof KmsActions]
+  | (typeof SecretsActions)[keyof typeof SecretsActions];
 
 /**
  * An action as ECR Public names it: ecr:PutImage is ecr-public:PutImage on a public repository.

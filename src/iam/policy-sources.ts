@@ -41,6 +41,7 @@ export interface ResourcePolicySource {
 export type KeyOf = (arn: string) => { accountId: string; id: string } | undefined;
 
 const KMS_ARN_PREFIX = 'arn:aws:kms:';
+const SECRET_ARN_PREFIX = 'arn:aws:secretsmanager:';
 
 /** Whose identity policies a principal carries: a user's, a role session's role's; none for root and anonymous. */
 export function policyOwner(principal: Principal): PolicyOwner | undefined {
@@ -117,7 +118,7 @@ export class StoreResourcePolicySource implements ResourcePolicySource {
 
   /** `repositoryOf` names the repository an ARN addresses, `keyOf` the KMS key (undefined for other resources). */
   constructor(
-    private readonly store: Pick<MetadataStore, 'kms' | 'policies' | 'repositories' | 'resourceTags'>,
+    private readonly store: Pick<MetadataStore, 'kms' | 'policies' | 'repositories' | 'resourceTags' | 'secrets'>,
     private readonly repositoryOf: (arn: string) => { registry: RegistryRef; name: string } | undefined,
     private readonly keyOf: KeyOf = () => undefined,
   ) {}
@@ -126,6 +127,8 @@ export class StoreResourcePolicySource implements ResourcePolicySource {
     return this.cache.through(resourceArn, async () => {
       // KMS resources: a key's policy and KMS's rule; registry and repository policies never reach them.
       if (resourceArn.startsWith(KMS_ARN_PREFIX)) return this.keyPolicies(resourceArn);
+      // A secret's own resource policy and tags; registry policies never reach secrets.
+      if (resourceArn.startsWith(SECRET_ARN_PREFIX)) return this.secretPolicies(resourceArn);
       const policies: NamedPolicy[] = [];
       let tags: Record<string, string> = {};
       const target = this.repositoryOf(resourceArn);
@@ -159,6 +162,15 @@ export class StoreResourcePolicySource implements ResourcePolicySource {
       policies: [{ name: 'key', document: texts.document(key.policy, 'resource') }],
       tags: {},
       rule: 'key-policy',
+    };
+  }
+
+  private async secretPolicies(resourceArn: string): Promise<ResourcePolicies> {
+    const secret = await this.store.secrets.getByArn(resourceArn);
+    if (!secret) return { policies: [], tags: {} };
+    return {
+      policies: secret.policy === null ? [] : [{ name: 'secret', document: texts.document(secret.policy, 'resource') }],
+      tags: Object.fromEntries(secret.tags.map((t) => [t.key, t.value])),
     };
   }
 

@@ -5,6 +5,7 @@ import type { Database, ManifestsTable } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
 import { Conversions } from './kysely-conversions.js';
 import { CreationTemplates } from './kysely-creation-templates.js';
+import { KyselySecrets } from './kysely-secrets.js';
 import { precompile, type Precompiled } from './precompiled.js';
 import { Identities } from './kysely-identities.js';
 import { Policies } from './kysely-policies.js';
@@ -43,6 +44,7 @@ import type {
   ResourceTagIndex,
   SettingsIndex,
   TagIndex,
+  SecretIndex,
   TrashIndex,
   UploadIndex,
 } from './store.js';
@@ -118,6 +120,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly protections: ProtectionIndex;
   readonly trash: TrashIndex;
   readonly gc: GcIndex;
+  readonly secrets: SecretIndex;
 
   constructor(
     private readonly db: Db,
@@ -151,6 +154,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.protections = new Protections(db, ordered);
     this.trash = new KyselyTrash(db, options.skipLocked);
     this.gc = new KyselyGc(db, options.advisoryLocks);
+    this.secrets = new KyselySecrets(db);
   }
 
   async ping(): Promise<boolean> {

@@ -428,7 +428,35 @@ export interface PrincipalPullsTable {
   last_pulled_at: number;
 }
 
+/** Secrets Manager's secrets (issue 22). */
+export interface SecretsTable {
+  id: string;
+  account_id: string;
+  name: string;
+  arn: string;
+  description: string | null;
+  kms_key_arn: string | null;
+  /** JSON [{key, value}]. */
+  tags: string;
+  policy: string | null;
+  created_at: number;
+  updated_at: number;
+  accessed_at: number | null;
+  deleted_at: number | null;
+}
+
+/** A secret's versions: the sealed value and its staging labels (JSON array). */
+export interface SecretVersionsTable {
+  secret_id: string;
+  version_id: string;
+  stages: string;
+  sealed: string;
+  created_at: number;
+}
+
 export interface Database {
+  secrets: SecretsTable;
+  secret_versions: SecretVersionsTable;
   deletion_protections: DeletionProtectionsTable;
   trash: TrashTable;
   trash_references: TrashReferencesTable;

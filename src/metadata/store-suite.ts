@@ -19,6 +19,7 @@ import { runProtectionAndTrashSuite } from './store-suite-protection.js';
 import { describePublicMetadata } from './store-suite-public.js';
 import { runRepositoryIndexSuite } from './store-suite-repositories.js';
 import { describeRoleMetadata } from './store-suite-roles.js';
+import { describeSecretMetadata } from './store-suite-secrets.js';
 import { runSettingsIndexSuite, runUploadIndexSuite } from './store-suite-uploads.js';
 
 export interface StoreUnderTest {
@@ -64,5 +65,6 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     describeCreationTemplateMetadata(() => store);
     runProtectionAndTrashSuite(() => store);
     describeLifecycleMetadata(() => store);
+    describeSecretMetadata(() => store);
   });
 }

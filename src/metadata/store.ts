@@ -20,6 +20,7 @@ import type { PublicIndex, RateWindowIndex } from './store-public.js';
 import type { RepositoryIndex } from './store-repositories.js';
 import type { AccountSettingIndex, ResourceTagIndex } from './store-resource-tags.js';
 import type { OidcProviderIndex, RoleIndex } from './store-roles.js';
+import type { SecretIndex } from './store-secrets.js';
 import type { SettingsIndex } from './store-settings.js';
 import type { TrashIndex } from './store-trash.js';
 import type { UploadIndex } from './store-uploads.js';
@@ -42,6 +43,7 @@ export type * from './store-public.js';
 export type * from './store-repositories.js';
 export type * from './store-resource-tags.js';
 export type * from './store-roles.js';
+export type * from './store-secrets.js';
 export type * from './store-settings.js';
 export type * from './store-trash.js';
 export type * from './store-uploads.js';
@@ -75,6 +77,8 @@ export interface MetadataStore {
   readonly trash: TrashIndex;
   /** Garbage collection: unreferenced content, deletion marks, totals freed. */
   readonly gc: GcIndex;
+  /** Secrets Manager's secrets and their versions. */
+  readonly secrets: SecretIndex;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
