@@ -39,6 +39,7 @@ import type {
   BlobKeyIndex,
   KmsIndex,
   Page,
+  ReplicationIndex,
   RepositoryIndex,
   ResourceTagIndex,
   SettingsIndex,
@@ -52,6 +53,7 @@ import { BlobKeys } from './kysely-blob-keys.js';
 import { Kms } from './kysely-kms.js';
 import { Protections } from './kysely-protection.js';
 import { KyselyTrash } from './kysely-trash.js';
+import { KyselyReplication } from './kysely-replication.js';
 
 export interface KyselyStoreOptions {
   backend: string;
@@ -115,6 +117,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly oidcProviders: OidcProviderIndex;
   readonly protections: ProtectionIndex;
   readonly trash: TrashIndex;
+  readonly replication: ReplicationIndex;
 
   constructor(
     private readonly db: Db,
@@ -147,6 +150,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.oidcProviders = new OidcProviders(db, ordered);
     this.protections = new Protections(db, ordered);
     this.trash = new KyselyTrash(db, options.skipLocked);
+    this.replication = new KyselyReplication(db, options.skipLocked);
   }
 
   async ping(): Promise<boolean> {

@@ -16,6 +16,7 @@ import { runManifestIndexSuite, runTagIndexSuite } from './store-suite-manifests
 import { describePolicyMetadata } from './store-suite-policies.js';
 import { runProtectionAndTrashSuite } from './store-suite-protection.js';
 import { describePublicMetadata } from './store-suite-public.js';
+import { describeReplicationMetadata } from './store-suite-replication.js';
 import { runRepositoryIndexSuite } from './store-suite-repositories.js';
 import { describeRoleMetadata } from './store-suite-roles.js';
 import { runSettingsIndexSuite, runUploadIndexSuite } from './store-suite-uploads.js';
@@ -62,5 +63,6 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     describeCreationTemplateMetadata(() => store);
     runProtectionAndTrashSuite(() => store);
     describeLifecycleMetadata(() => store);
+    describeReplicationMetadata(() => store);
   });
 }

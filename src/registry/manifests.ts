@@ -45,6 +45,12 @@ export interface ManifestOptions {
   maxManifestBytes: number;
   /** Told of each manifest stored, with the blobs it references (storage classes bring archived ones back). */
   stored?: (repositoryId: string, digest: string, blobs: string[]) => Promise<void>;
+  /**
+   * Told of each push that succeeded (stored, or identical to what was there), after the fact and
+   * in the push's request: replication enqueues here. A failure fails the push, so the client's
+   * retry enqueues again.
+   */
+  pushed?: (repository: Repository, digest: string, tags: string[]) => Promise<void>;
   /** Pull time exclusions and runtime principals (lifecycle); without them every pull is recorded alike. */
   pullPrincipals?: PullPrincipals;
 }
@@ -165,7 +171,10 @@ export class ManifestService {
       unchanged,
       ...(manifest.subject && { subject: manifest.subject.digest }),
     };
-    if (unchanged) return result;
+    if (unchanged) {
+      await this.options.pushed?.(repository, digest, tags);
+      return result;
+    }
     const outcome = await this.store.manifests.put(
       {
         repositoryId: repository.id,
@@ -193,6 +202,7 @@ export class ManifestService {
         manifest.blobs.map((d) => d.digest),
       )
       .catch(() => undefined);
+    await this.options.pushed?.(repository, digest, tags);
     return result;
   }
 

@@ -20,6 +20,7 @@ import { lifecycle } from './0014-lifecycle.js';
 import { archive } from './0016-archive.js';
 import { protectionAndTrash } from './0017-protection-and-trash.js';
 import { creationTemplates } from './0018-creation-templates.js';
+import { replication } from './0019-replication.js';
 
 const migrations: Record<string, Migration> = {
   '0001_registry_core': registryCore,
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '0016_archive': archive,
   '0017_protection_and_trash': protectionAndTrash,
   '0018_creation_templates': creationTemplates,
+  '0019_replication': replication,
 };
 
 export const migrationProvider: MigrationProvider = {
