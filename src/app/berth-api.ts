@@ -7,6 +7,7 @@ import type { IdentityService, NewAccessKey } from '../iam/identities.js';
 import type { TokenService } from '../iam/tokens.js';
 import type { UserPolicyService } from '../iam/user-policies.js';
 import type { JobScheduler } from '../jobs/scheduler.js';
+import type { ReplicationWorker } from '../registry/replication-worker.js';
 import type { KeyService } from '../kms/key-service.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { RegistryServices } from '../registry/services.js';
@@ -21,6 +22,8 @@ export interface Berth {
   readonly driver: StorageDriver;
   readonly services: RegistryServices;
   readonly scheduler: JobScheduler;
+  /** The replication worker of this node (tests drain it instead of waiting for its poll). */
+  readonly replication: ReplicationWorker;
   /** The key service (KMS keys of every account). */
   readonly keys: KeyService;
   readonly identities: IdentityService;

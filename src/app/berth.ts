@@ -8,6 +8,7 @@ import type { Berth } from './berth-api.js';
 import { registerFaces } from './faces.js';
 import { addHealthRoutes, readiness } from './health.js';
 import { startJobs } from './jobs.js';
+import { startReplication } from './replication.js';
 import { lifecycle } from './berth-lifecycle.js';
 import { berthLogger, openListener, splitListen } from './listeners.js';
 import { openPublicListener } from './public-listener.js';
@@ -47,6 +48,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     services,
     limiter: pub.limiter,
   });
+  const replication = startReplication(config, store, nodeId, log, wired);
 
   return {
     app,
@@ -55,6 +57,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     driver,
     services,
     scheduler,
+    replication,
     keys: kms.keyService,
     identities,
     userPolicies: deployment.userPolicies,
@@ -68,6 +71,6 @@ export async function createBerth(config: Config): Promise<Berth> {
     publicApp,
     publicServices: pub.services,
     aliases: pub.aliases,
-    ...lifecycle({ config, tls, listener, publicListener, pub, scheduler, keyUsage, deployment }),
+    ...lifecycle({ config, tls, listener, publicListener, pub, scheduler, replication, keyUsage, deployment }),
   };
 }

@@ -4,7 +4,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
+  BatchCheckLayerAvailabilityCommand,
+  BatchGetImageCommand,
   DescribeImageReplicationStatusCommand,
+  PutRegistryPolicyCommand,
   DescribeRegistryCommand,
   PutReplicationConfigurationCommand,
   type ECRClient,
@@ -23,7 +26,7 @@ before(async () => {
     settings: {
       auth: { mode: 'iam' },
       // A peer nobody listens at: the replications it gets stay IN_PROGRESS or fail, never COMPLETE.
-      replication: { peers: [{ region: 'eu-west-1', endpoint: 'http://127.0.0.1:9' }] },
+      replication: { peers: [{ region: 'eu-west-1', endpoint: 'http://127.0.0.1:9' }], pollMilliseconds: 60_000 },
     },
   });
   client = ecrClient(server.url);
@@ -115,6 +118,85 @@ describe('a push enqueues its replications', () => {
       );
       assert.deepEqual(none.replicationStatuses, [], 'no rule selects other/');
     } finally {
+      await put([]);
+    }
+  });
+});
+
+describe('replication to another account of this deployment', () => {
+  test("fails with the reason until the destination's registry policy allows it, then the image and its tag are there", async () => {
+    const B = '444455556666';
+    await server.berth.identities.createAccount(B);
+    const bKey = await server.berth.identities.createAccessKeyFor(B);
+    const clientB = ecrClient(server.url, bKey);
+    await put([
+      {
+        destinations: [{ region: 'us-east-1', registryId: B }],
+        repositoryFilters: [{ filter: 'cross/', filterType: 'PREFIX_MATCH' }],
+      },
+    ]);
+    try {
+      const registry = await RegistryHttp.login(server.url, client);
+      const image = await registry.image('cross/app');
+      assert.equal((await registry.putManifest('cross/app', 'v1', image.bytes)).status, 201);
+      await server.berth.replication.drain();
+      const denied = await client.send(
+        new DescribeImageReplicationStatusCommand({ repositoryName: 'cross/app', imageId: { imageTag: 'v1' } }),
+      );
+      assert.equal(denied.replicationStatuses?.length, 1);
+      assert.equal(denied.replicationStatuses?.[0]?.status, 'FAILED');
+      assert.match(denied.replicationStatuses?.[0]?.failureCode ?? '', /REPLICATION_ACCESS_DENIED.*ecr:ReplicateImage/);
+      await rejectsWith(
+        clientB.send(new BatchGetImageCommand({ repositoryName: 'cross/app', imageIds: [{ imageTag: 'v1' }] })),
+        'RepositoryNotFoundException',
+      );
+
+      await clientB.send(
+        new PutRegistryPolicyCommand({
+          policyText: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'ReplicationFromA',
+                Effect: 'Allow',
+                Principal: { AWS: `arn:aws:iam::${account}:root` },
+                Action: ['ecr:CreateRepository', 'ecr:ReplicateImage'],
+                Resource: `arn:aws:ecr:us-east-1:${B}:repository/*`,
+              },
+            ],
+          }),
+        }),
+      );
+      // A push of the same image under another tag replicates again (and moves that tag there).
+      assert.equal((await registry.putManifest('cross/app', 'v2', image.bytes)).status, 201);
+      await server.berth.replication.drain();
+      const done = await client.send(
+        new DescribeImageReplicationStatusCommand({ repositoryName: 'cross/app', imageId: { imageTag: 'v2' } }),
+      );
+      assert.deepEqual(
+        done.replicationStatuses?.map((s) => [s.region, s.registryId, s.status, s.failureCode]),
+        [['us-east-1', B, 'COMPLETE', undefined]],
+      );
+      const got = await clientB.send(
+        new BatchGetImageCommand({ repositoryName: 'cross/app', imageIds: [{ imageTag: 'v2' }] }),
+      );
+      assert.equal(got.images?.[0]?.imageId?.imageDigest, image.digest);
+      assert.equal(got.images?.[0]?.imageManifest, image.bytes.toString('utf8'));
+      // Its blobs came along.
+      const manifest = JSON.parse(image.bytes.toString('utf8')) as {
+        config: { digest: string };
+        layers: { digest: string }[];
+      };
+      const digests = [manifest.config.digest, ...manifest.layers.map((l) => l.digest)];
+      const layers = await clientB.send(
+        new BatchCheckLayerAvailabilityCommand({ repositoryName: 'cross/app', layerDigests: digests }),
+      );
+      assert.deepEqual(
+        layers.layers?.map((l) => l.layerAvailability),
+        digests.map(() => 'AVAILABLE'),
+      );
+    } finally {
+      clientB.destroy();
       await put([]);
     }
   });
