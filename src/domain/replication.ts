@@ -23,3 +23,14 @@ export class ReplicationFailure extends Error {
     this.name = 'ReplicationFailure';
   }
 }
+
+/** Where a replication writes: another account of this deployment, or a peer deployment's /v2. */
+export interface ReplicaTarget {
+  /** Before anything is copied: the destination may take it (policies), its repository exists. */
+  prepare(task: ReplicationTask): Promise<void>;
+  hasBlob(repository: string, digest: string): Promise<boolean>;
+  /** Stores `size` bytes of `body` as the blob `digest` (verified as it is stored). */
+  pushBlob(repository: string, digest: string, size: number, body: AsyncIterable<Uint8Array>): Promise<void>;
+  putManifest(repository: string, reference: string, mediaType: string, bytes: Buffer): Promise<void>;
+  close?(): void;
+}

@@ -1,0 +1,168 @@
+// Replication between two deployments (regions) on loopback: us-east-1 names eu-west-1 as a peer
+// (its endpoint and an access key there); a push in us-east-1 reaches eu-west-1 over the registry
+// protocol (manifest, blobs, tag, and a referrer of the image), and the AWS CLI v2 sees
+// DescribeImageReplicationStatus reach COMPLETE. A peer that refuses the key fails the
+// replication with the reason.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { BatchGetImageCommand, ECRClient, PutReplicationConfigurationCommand } from '@aws-sdk/client-ecr';
+import { MediaTypes } from '../../domain/media-types.js';
+import { runProgram } from '../../testing/cli.js';
+import { ecrClient, RegistryHttp } from '../../testing/ecr-http.js';
+import { sha256 } from '../../testing/ecr.js';
+import { startBerth, TEST_ADMIN, type TestBerth } from '../../testing/server.js';
+import { AWS_CLI, requireAwsCli } from '../../testing/tools.js';
+
+let west: TestBerth;
+let east: TestBerth;
+let eastClient: ECRClient;
+let westClient: ECRClient;
+
+before(async () => {
+  west = await startBerth({ settings: { auth: { mode: 'iam' }, registry: { region: 'eu-west-1' } } });
+  east = await startBerth({
+    settings: {
+      auth: { mode: 'iam' },
+      registry: { region: 'us-east-1' },
+      replication: {
+        pollMilliseconds: 60_000,
+        peers: [
+          { region: 'eu-west-1', endpoint: west.url, ...TEST_ADMIN },
+          // A peer whose key is wrong.
+          {
+            region: 'eu-north-1',
+            endpoint: west.url,
+            accessKeyId: 'AKIAAAAAAAAAAAAAAAAA',
+            secretAccessKey: 'wrong-secret-wrong-secret',
+          },
+        ],
+      },
+    },
+  });
+  eastClient = ecrClient(east.url);
+  westClient = new ECRClient({
+    endpoint: west.url,
+    region: 'eu-west-1',
+    credentials: { ...TEST_ADMIN },
+    maxAttempts: 1,
+  });
+});
+after(async () => {
+  eastClient.destroy();
+  westClient.destroy();
+  await east?.close();
+  await west?.close();
+});
+
+async function aws(args: string[]): Promise<{ code: number; json: any; stderr: string }> {
+  const res = await runProgram(
+    AWS_CLI,
+    [...args, '--endpoint-url', east.url, '--region', 'us-east-1', '--output', 'json'],
+    {
+      AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
+      AWS_PAGER: '',
+    },
+  );
+  return {
+    code: res.code,
+    json: res.code === 0 && res.stdout.trim() ? JSON.parse(res.stdout) : undefined,
+    stderr: res.stderr,
+  };
+}
+
+describe('replication to a peer deployment', () => {
+  test('a push reaches the peer with its blobs, tag and referrer; the AWS CLI sees COMPLETE', async (t) => {
+    if (!requireAwsCli(t)) return;
+    const westAccount = west.berth.accountId;
+    const config = {
+      rules: [
+        {
+          destinations: [{ region: 'eu-west-1', registryId: westAccount }],
+          repositoryFilters: [{ filter: 'global/', filterType: 'PREFIX_MATCH' }],
+        },
+      ],
+    };
+    const registry = await RegistryHttp.login(east.url, eastClient);
+    const image = await registry.image('global/app');
+    assert.equal((await registry.putManifest('global/app', 'v1', image.bytes)).status, 201);
+    // A signature-like referrer of the image.
+    const config2 = await registry.blob('global/app', Buffer.from('{}'));
+    const referrer = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaTypes.ociManifest,
+        artifactType: 'application/vnd.example.signature',
+        config: { ...config2, mediaType: 'application/vnd.oci.empty.v1+json' },
+        layers: [{ ...config2, mediaType: 'application/vnd.oci.empty.v1+json' }],
+        subject: { mediaType: MediaTypes.ociManifest, digest: image.digest, size: image.bytes.length },
+      }),
+    );
+    assert.equal((await registry.putManifest('global/app', sha256(referrer), referrer)).status, 201);
+
+    // The rule comes after both pushes: the image's next push replicates it, and its referrer with it.
+    const put = await aws([
+      'ecr',
+      'put-replication-configuration',
+      '--replication-configuration',
+      JSON.stringify(config),
+    ]);
+    assert.equal(put.code, 0, put.stderr);
+    assert.deepEqual(put.json.replicationConfiguration, config);
+    assert.equal((await registry.putManifest('global/app', 'v1', image.bytes)).status, 201);
+    await east.berth.replication.drain();
+    const status = await aws([
+      'ecr',
+      'describe-image-replication-status',
+      '--repository-name',
+      'global/app',
+      '--image-id',
+      'imageTag=v1',
+    ]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.deepEqual(status.json.replicationStatuses, [
+      { region: 'eu-west-1', registryId: westAccount, status: 'COMPLETE' },
+    ]);
+
+    const got = await westClient.send(
+      new BatchGetImageCommand({ repositoryName: 'global/app', imageIds: [{ imageTag: 'v1' }] }),
+    );
+    assert.equal(got.images?.[0]?.imageId?.imageDigest, image.digest);
+    const westRegistry = await RegistryHttp.login(west.url, westClient);
+    const manifest = JSON.parse(image.bytes.toString('utf8')) as { layers: { digest: string }[] };
+    const layer = await westRegistry.fetch(`/v2/global/app/blobs/${manifest.layers[0]?.digest}`);
+    assert.equal(layer.status, 200);
+    const referrers = (await (await westRegistry.fetch(`/v2/global/app/referrers/${image.digest}`)).json()) as {
+      manifests: { digest: string }[];
+    };
+    assert.deepEqual(
+      referrers.manifests.map((m) => m.digest),
+      [sha256(referrer)],
+    );
+  });
+
+  test('a peer that refuses the key: FAILED with the reason', async () => {
+    await eastClient.send(
+      new PutReplicationConfigurationCommand({
+        replicationConfiguration: {
+          rules: [
+            {
+              destinations: [{ region: 'eu-north-1', registryId: west.berth.accountId }],
+              repositoryFilters: [{ filter: 'refused/', filterType: 'PREFIX_MATCH' }],
+            },
+          ],
+        },
+      }),
+    );
+    const registry = await RegistryHttp.login(east.url, eastClient);
+    const image = await registry.image('refused/app');
+    assert.equal((await registry.putManifest('refused/app', 'v1', image.bytes)).status, 201);
+    await east.berth.replication.drain();
+    const { DescribeImageReplicationStatusCommand } = await import('@aws-sdk/client-ecr');
+    const out = await eastClient.send(
+      new DescribeImageReplicationStatusCommand({ repositoryName: 'refused/app', imageId: { imageTag: 'v1' } }),
+    );
+    assert.equal(out.replicationStatuses?.[0]?.status, 'FAILED');
+    assert.match(out.replicationStatuses?.[0]?.failureCode ?? '', /REPLICATION_ACCESS_DENIED/);
+  });
+});
