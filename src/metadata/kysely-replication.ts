@@ -104,6 +104,17 @@ export class KyselyReplication implements ReplicationIndex {
     return row && toTask(row);
   }
 
+  async renew(id: string, node: string, leaseUntil: number) {
+    const result = await this.db
+      .updateTable('replication_tasks')
+      .set({ locked_until: leaseUntil })
+      .where('id', '=', id)
+      .where('locked_by', '=', node)
+      .where('status', '=', 'IN_PROGRESS')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   async finish(id: string, node: string, at: number, failureCode: string | null) {
     await this.db
       .updateTable('replication_tasks')

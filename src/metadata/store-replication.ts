@@ -12,6 +12,8 @@ export interface ReplicationIndex {
   enqueue(tasks: ReplicationTaskInput[], at: number): Promise<ReplicationTask[]>;
   /** Leases one due IN_PROGRESS task that nobody holds (or whose lease expired) to `node` until `leaseUntil`. */
   claim(node: string, now: number, leaseUntil: number): Promise<ReplicationTask | undefined>;
+  /** Extends the lease `node` holds on a task; false when it holds it no more (another node took it over). */
+  renew(id: string, node: string, leaseUntil: number): Promise<boolean>;
   /** Finishes a task `node` holds: COMPLETE, or FAILED with its reason; releases the lease. */
   finish(id: string, node: string, at: number, failureCode: string | null): Promise<void>;
   /** Puts a task `node` holds back for another attempt at `nextAttemptAt`, keeping the reason it failed. */

@@ -70,6 +70,9 @@ export function describeReplicationMetadata(subject: () => MetadataStore): void 
       assert.ok(claimed.has(a.id) && claimed.has(b.id));
       assert.equal(await store.replication.claim('node-b', now + 1, now + 60_000), undefined, 'leased');
 
+      // The holder extends its lease; another node cannot.
+      assert.equal(await store.replication.renew(a.id, 'node-a', now + 120_000), true);
+      assert.equal(await store.replication.renew(a.id, 'node-b', now + 120_000), false);
       // Another node cannot finish what it does not hold.
       await store.replication.finish(a.id, 'node-b', now + 2, null);
       await store.replication.finish(a.id, 'node-a', now + 2, null);

@@ -60,6 +60,23 @@ export class ReplicationWorker {
     this.timer.unref();
   }
 
+  /** Runs `work` while extending the task's lease every third of it, so a long transfer keeps its task. */
+  private async heartbeat(task: ReplicationTask, work: () => Promise<void>): Promise<void> {
+    const { node, leaseMs } = this.options;
+    const timer = setInterval(
+      () => {
+        this.store.replication.renew(task.id, node, Date.now() + leaseMs).catch(() => undefined);
+      },
+      Math.max(1000, Math.floor(leaseMs / 3)),
+    );
+    timer.unref();
+    try {
+      await work();
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
   /** Leases and runs one due task; false when none is due. */
   async runOne(): Promise<boolean> {
     const now = Date.now();
@@ -73,7 +90,7 @@ export class ReplicationWorker {
           'DESTINATION_UNREACHABLE',
           `the region ${task.destination.region} is not this deployment's nor one of its peers'`,
         );
-      await replicator.replicate(task);
+      await this.heartbeat(task, () => replicator.replicate(task));
       await this.store.replication.finish(task.id, node, Date.now(), null);
     } catch (err) {
       this.options.onError?.(err, task);

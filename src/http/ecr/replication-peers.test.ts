@@ -5,7 +5,12 @@
 // replication with the reason.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { BatchGetImageCommand, ECRClient, PutReplicationConfigurationCommand } from '@aws-sdk/client-ecr';
+import {
+  BatchGetImageCommand,
+  DescribeImageReplicationStatusCommand,
+  ECRClient,
+  PutReplicationConfigurationCommand,
+} from '@aws-sdk/client-ecr';
 import { MediaTypes } from '../../domain/media-types.js';
 import { runProgram } from '../../testing/cli.js';
 import { ecrClient, RegistryHttp } from '../../testing/ecr-http.js';
@@ -158,11 +163,45 @@ describe('replication to a peer deployment', () => {
     const image = await registry.image('refused/app');
     assert.equal((await registry.putManifest('refused/app', 'v1', image.bytes)).status, 201);
     await east.berth.replication.drain();
-    const { DescribeImageReplicationStatusCommand } = await import('@aws-sdk/client-ecr');
     const out = await eastClient.send(
       new DescribeImageReplicationStatusCommand({ repositoryName: 'refused/app', imageId: { imageTag: 'v1' } }),
     );
     assert.equal(out.replicationStatuses?.[0]?.status, 'FAILED');
     assert.match(out.replicationStatuses?.[0]?.failureCode ?? '', /REPLICATION_ACCESS_DENIED/);
+  });
+
+  test("a replication whose node died mid-transfer is taken over when the node's lease ends, and completes", async () => {
+    await eastClient.send(
+      new PutReplicationConfigurationCommand({
+        replicationConfiguration: {
+          rules: [
+            {
+              destinations: [{ region: 'eu-west-1', registryId: west.berth.accountId }],
+              repositoryFilters: [{ filter: 'resume/', filterType: 'PREFIX_MATCH' }],
+            },
+          ],
+        },
+      }),
+    );
+    const registry = await RegistryHttp.login(east.url, eastClient);
+    const image = await registry.image('resume/app');
+    assert.equal((await registry.putManifest('resume/app', 'v1', image.bytes)).status, 201);
+    // A node leased it and died: its lease runs out in 500 ms.
+    const now = Date.now();
+    const held = await east.berth.store.replication.claim('dead-node', now, now + 500);
+    assert.equal(held?.repositoryName, 'resume/app');
+    assert.equal(await east.berth.replication.drain(), 0, 'leased by the dead node');
+    const status = () =>
+      eastClient.send(
+        new DescribeImageReplicationStatusCommand({ repositoryName: 'resume/app', imageId: { imageTag: 'v1' } }),
+      );
+    assert.equal((await status()).replicationStatuses?.[0]?.status, 'IN_PROGRESS');
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(await east.berth.replication.drain(), 1);
+    assert.equal((await status()).replicationStatuses?.[0]?.status, 'COMPLETE');
+    const got = await westClient.send(
+      new BatchGetImageCommand({ repositoryName: 'resume/app', imageIds: [{ imageTag: 'v1' }] }),
+    );
+    assert.equal(got.images?.[0]?.imageId?.imageDigest, image.digest);
   });
 });
