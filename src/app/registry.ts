@@ -73,9 +73,9 @@ export function registryServices(
   let replication: ReplicationService | undefined;
   const manifests = new ManifestService(store, access, formats, removal, {
     maxManifestBytes: config.registry.maxManifestBytes,
-    pushed: async (repository, digest, tags) => {
+    pushed: async (ctx, repository, digest, tags) => {
       const registry = registryOfKey(repository.accountId);
-      if (registry.visibility !== 'private') return;
+      if (registry.visibility !== 'private' || ctx.replica) return;
       await replication?.enqueuePush(registry.accountId, repository.name, digest, tags);
     },
     stored: (repositoryId, digest, blobs) => storageClasses.adopt(repositoryId, digest, blobs),

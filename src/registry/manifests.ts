@@ -50,7 +50,7 @@ export interface ManifestOptions {
    * in the push's request: replication enqueues here. A failure fails the push, so the client's
    * retry enqueues again.
    */
-  pushed?: (repository: Repository, digest: string, tags: string[]) => Promise<void>;
+  pushed?: (ctx: RequestContext, repository: Repository, digest: string, tags: string[]) => Promise<void>;
   /** Pull time exclusions and runtime principals (lifecycle); without them every pull is recorded alike. */
   pullPrincipals?: PullPrincipals;
 }
@@ -172,7 +172,7 @@ export class ManifestService {
       ...(manifest.subject && { subject: manifest.subject.digest }),
     };
     if (unchanged) {
-      await this.options.pushed?.(repository, digest, tags);
+      await this.options.pushed?.(ctx, repository, digest, tags);
       return result;
     }
     const outcome = await this.store.manifests.put(
@@ -202,7 +202,7 @@ export class ManifestService {
         manifest.blobs.map((d) => d.digest),
       )
       .catch(() => undefined);
-    await this.options.pushed?.(repository, digest, tags);
+    await this.options.pushed?.(ctx, repository, digest, tags);
     return result;
   }
 

@@ -24,7 +24,7 @@ export class LocalTarget implements ReplicaTarget {
     private readonly region: string,
     destinationAccount: string,
   ) {
-    this.ctx = accountContext(destinationAccount);
+    this.ctx = { ...accountContext(destinationAccount), replica: true };
   }
 
   async prepare(task: ReplicationTask): Promise<void> {

@@ -167,6 +167,14 @@ describe('replication to another account of this deployment', () => {
           }),
         }),
       );
+      // B replicates on to C, but not what it got by replication (ECR does not chain).
+      await clientB.send(
+        new PutReplicationConfigurationCommand({
+          replicationConfiguration: {
+            rules: [{ destinations: [{ region: 'us-east-1', registryId: '777788889999' }] }],
+          },
+        }),
+      );
       // A push of the same image under another tag replicates again (and moves that tag there).
       assert.equal((await registry.putManifest('cross/app', 'v2', image.bytes)).status, 201);
       await server.berth.replication.drain();
@@ -182,6 +190,10 @@ describe('replication to another account of this deployment', () => {
       );
       assert.equal(got.images?.[0]?.imageId?.imageDigest, image.digest);
       assert.equal(got.images?.[0]?.imageManifest, image.bytes.toString('utf8'));
+      const chained = await clientB.send(
+        new DescribeImageReplicationStatusCommand({ repositoryName: 'cross/app', imageId: { imageTag: 'v2' } }),
+      );
+      assert.deepEqual(chained.replicationStatuses, [], 'a replica is not replicated on');
       // Its blobs came along.
       const manifest = JSON.parse(image.bytes.toString('utf8')) as {
         config: { digest: string };
