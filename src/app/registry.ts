@@ -98,7 +98,7 @@ export function registryServices(
   const uploadExpiry = new UploadExpiry(store, blobStore, sessions);
   const policies = new PolicyService(store, access);
   const images = new ImageService(store, access, manifests, removal);
-  replication = new ReplicationService(store, access, images, {
+  replication = new ReplicationService(store, access, {
     region: config.registry.region,
     peerRegions: config.replication.peers.map((p) => p.region),
   });

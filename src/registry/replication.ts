@@ -2,6 +2,7 @@
 // shown by DescribeRegistry), what a push enqueues for it (one task per image and destination,
 // in the outbox the replication worker leases), and DescribeImageReplicationStatus.
 import { Actions } from '../domain/actions.js';
+import { RegistryError } from '../domain/errors.js';
 import { ManagementError } from '../domain/management-errors.js';
 import type {
   ReplicationDestination,
@@ -12,7 +13,6 @@ import type {
 import type { RequestContext } from '../domain/request-context.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { RepositoryAccess } from './access.js';
-import type { ImageService } from './images.js';
 
 /** ECR's quota: unique destinations across all rules of a registry. */
 export const MAX_REPLICATION_DESTINATIONS = 25;
@@ -46,9 +46,8 @@ export function destinationsFor(rules: ReplicationRule[], repositoryName: string
 
 export class ReplicationService {
   constructor(
-    private readonly store: Pick<MetadataStore, 'replication'>,
+    private readonly store: Pick<MetadataStore, 'replication' | 'tags' | 'manifests'>,
     private readonly access: RepositoryAccess,
-    private readonly images: ImageService,
     private readonly options: ReplicationOptions,
   ) {}
 
@@ -95,10 +94,19 @@ export class ReplicationService {
     repositoryName: string,
     imageId: { imageDigest?: string; imageTag?: string },
   ): Promise<{ digest: string; tag?: string; statuses: ImageReplicationStatus[] }> {
-    await this.access.authorize(ctx, repositoryName, Actions.DescribeImageReplicationStatus);
-    const page = await this.images.describe(ctx, repositoryName, [imageId]);
-    const image = page.items[0];
-    if (!image) throw new ManagementError('INVALID_PARAMETER', 'Requested image not found');
+    const repository = await this.access.existing(ctx, repositoryName, Actions.DescribeImageReplicationStatus);
+    const { imageDigest, imageTag } = imageId;
+    if (imageDigest === undefined && imageTag === undefined)
+      throw new ManagementError('INVALID_PARAMETER', 'Invalid request parameters: both tag and digest cannot be null');
+    const image =
+      imageTag !== undefined
+        ? await this.store.tags.resolve(repository.id, imageTag)
+        : await this.store.manifests.get(repository.id, imageDigest as string);
+    if (!image || (imageDigest !== undefined && image.digest !== imageDigest))
+      throw new RegistryError(
+        'MANIFEST_UNKNOWN',
+        `The image with imageId {imageDigest:'${imageDigest ?? 'null'}', imageTag:'${imageTag ?? 'null'}'} does not exist within the repository with name '${repositoryName}' in the registry with id '${ctx.registry.accountId}'`,
+      );
     const tasks = await this.store.replication.statuses(ctx.registry.accountId, repositoryName, image.digest);
     return {
       digest: image.digest,
