@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
+  BatchCheckLayerAvailabilityCommand,
   BatchGetImageCommand,
   DescribeImageReplicationStatusCommand,
   ECRClient,
@@ -14,7 +15,7 @@ import {
 import { MediaTypes } from '../../domain/media-types.js';
 import { runProgram } from '../../testing/cli.js';
 import { ecrClient, RegistryHttp } from '../../testing/ecr-http.js';
-import { sha256 } from '../../testing/ecr.js';
+import { apiPushImage, apiPushIndex, sha256 } from '../../testing/ecr.js';
 import { startBerth, TEST_ADMIN, type TestBerth } from '../../testing/server.js';
 import { AWS_CLI, requireAwsCli } from '../../testing/tools.js';
 
@@ -203,5 +204,47 @@ describe('replication to a peer deployment', () => {
       new BatchGetImageCommand({ repositoryName: 'resume/app', imageIds: [{ imageTag: 'v1' }] }),
     );
     assert.equal(got.images?.[0]?.imageId?.imageDigest, image.digest);
+  });
+
+  test('an index is replicated with all its children and their blobs', async () => {
+    // The children are pushed before any rule names them: only the index's push replicates them.
+    const amd = await apiPushImage(eastClient, 'multi/app');
+    const arm = await apiPushImage(eastClient, 'multi/app');
+    await eastClient.send(
+      new PutReplicationConfigurationCommand({
+        replicationConfiguration: {
+          rules: [
+            {
+              destinations: [{ region: 'eu-west-1', registryId: west.berth.accountId }],
+              repositoryFilters: [{ filter: 'multi/', filterType: 'PREFIX_MATCH' }],
+            },
+          ],
+        },
+      }),
+    );
+    const index = await apiPushIndex(eastClient, 'multi/app', [amd, arm], 'multi');
+    await east.berth.replication.drain();
+    const status = await eastClient.send(
+      new DescribeImageReplicationStatusCommand({ repositoryName: 'multi/app', imageId: { imageTag: 'multi' } }),
+    );
+    assert.equal(status.replicationStatuses?.[0]?.status, 'COMPLETE', JSON.stringify(status.replicationStatuses));
+    const got = await westClient.send(
+      new BatchGetImageCommand({
+        repositoryName: 'multi/app',
+        imageIds: [{ imageTag: 'multi' }, { imageDigest: amd.digest }, { imageDigest: arm.digest }],
+      }),
+    );
+    assert.deepEqual(
+      got.images?.map((i) => i.imageId?.imageDigest).sort(),
+      [index.digest, amd.digest, arm.digest].sort(),
+    );
+    const digests = [amd, arm].flatMap((c) => [c.config.digest, ...c.layers.map((l) => l.digest)]);
+    const layers = await westClient.send(
+      new BatchCheckLayerAvailabilityCommand({ repositoryName: 'multi/app', layerDigests: digests }),
+    );
+    assert.deepEqual(
+      layers.layers?.map((l) => l.layerAvailability),
+      digests.map(() => 'AVAILABLE'),
+    );
   });
 });
