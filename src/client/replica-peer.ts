@@ -3,6 +3,7 @@
 // trusting the peer's CA bundle for https. Blobs the peer has already are not sent again (HEAD);
 // each is sent in one streamed PUT. The peer's refusals (401/403) fail the replication at once,
 // anything else (the peer down, a dropped connection) is tried again by the worker.
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { ReplicationTask } from '../domain/records/replication.js';
 import { type ReplicaTarget, ReplicationFailure } from '../domain/replication.js';
@@ -35,6 +36,7 @@ export class PeerTarget implements ReplicaTarget {
     const registry = auth.ownRegistry && /^https?:\/\//.test(auth.proxyEndpoint) ? auth.proxyEndpoint : endpoint;
     this.client = new RegistryClient({
       registry,
+      ...(this.peer.caBundle && { ca: [readFileSync(this.peer.caBundle)] }),
       authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`,
     });
   }
