@@ -73,10 +73,13 @@ export function registryServices(
   let replication: ReplicationService | undefined;
   const manifests = new ManifestService(store, access, formats, removal, {
     maxManifestBytes: config.registry.maxManifestBytes,
-    pushed: async (ctx, repository, digest, tags) => {
+    replications: async (ctx, repository, digest, tags) => {
       const registry = registryOfKey(repository.accountId);
-      if (registry.visibility !== 'private' || ctx.replica) return;
-      await replication?.enqueuePush(registry.accountId, repository.name, digest, tags);
+      const tasks =
+        registry.visibility !== 'private' || ctx.replica || !replication
+          ? []
+          : await replication.tasksForPush(registry.accountId, repository.name, digest, tags);
+      return { tasks, enqueue: (more) => replication?.enqueue(more) ?? Promise.resolve() };
     },
     stored: (repositoryId, digest, blobs) => storageClasses.adopt(repositoryId, digest, blobs),
     pullPrincipals: {

@@ -7,6 +7,8 @@ import { inRepository, retryingConflicts } from './kysely-conflicts.js';
 import type { Database, ManifestsTable } from './schema.js';
 import type { ManifestIndex, ManifestPutOutcome } from './store.js';
 import type { ManifestRecord } from '../domain/records/manifests.js';
+import type { ReplicationTaskInput } from '../domain/records/replication.js';
+import { taskRows } from './kysely-replication.js';
 
 type Db = Kysely<Database>;
 
@@ -40,6 +42,7 @@ export class Manifests implements ManifestIndex {
     references: string[],
     tags: string[],
     immutableTags: string[] = [],
+    replications: ReplicationTaskInput[] = [],
   ): Promise<ManifestPutOutcome> {
     const immutable = new Set(immutableTags);
     // Tags in one order, so two puts sharing tags lock them in the same order.
@@ -117,6 +120,8 @@ export class Manifests implements ManifestIndex {
                 .executeTakeFirst();
               if (current && current.manifest_digest !== record.digest) throw new ImmutableTagConflict(tag);
             }
+            if (replications.length > 0)
+              await trx.insertInto('replication_tasks').values(taskRows(replications, record.createdAt)).execute();
           }),
         ),
       );

@@ -31,6 +31,27 @@ function toTask(row: Selectable<ReplicationTasksTable>): ReplicationTask {
   };
 }
 
+/** The outbox rows of new replications, IN_PROGRESS and due at `at` (also written by a manifest put's transaction). */
+export function taskRows(tasks: ReplicationTaskInput[], at: number) {
+  return tasks.map((t) => ({
+    id: randomUUID(),
+    account_id: t.accountId,
+    repository_name: t.repositoryName,
+    digest: t.digest,
+    tags: JSON.stringify(t.tags),
+    dest_region: t.destination.region,
+    dest_registry_id: t.destination.registryId,
+    status: 'IN_PROGRESS',
+    failure_code: null,
+    attempts: 0,
+    next_attempt_at: at,
+    locked_by: null,
+    locked_until: null,
+    created_at: at,
+    updated_at: at,
+  }));
+}
+
 export class KyselyReplication implements ReplicationIndex {
   constructor(
     private readonly db: Db,
@@ -61,23 +82,7 @@ export class KyselyReplication implements ReplicationIndex {
 
   async enqueue(tasks: ReplicationTaskInput[], at: number) {
     if (tasks.length === 0) return [];
-    const rows = tasks.map((t) => ({
-      id: randomUUID(),
-      account_id: t.accountId,
-      repository_name: t.repositoryName,
-      digest: t.digest,
-      tags: JSON.stringify(t.tags),
-      dest_region: t.destination.region,
-      dest_registry_id: t.destination.registryId,
-      status: 'IN_PROGRESS',
-      failure_code: null,
-      attempts: 0,
-      next_attempt_at: at,
-      locked_by: null,
-      locked_until: null,
-      created_at: at,
-      updated_at: at,
-    }));
+    const rows = taskRows(tasks, at);
     await this.db.insertInto('replication_tasks').values(rows).execute();
     return rows.map(toTask);
   }

@@ -1,6 +1,7 @@
 // The manifest and tag indexes of the metadata port: manifest records with their references,
 // and the tags that point at them. Adapter: kysely-store.ts.
 import type { ManifestRecord } from '../domain/records/manifests.js';
+import type { ReplicationTaskInput } from '../domain/records/replication.js';
 import type { Page } from './store-repositories.js';
 
 /** A put refused because one of its immutable tags points at another manifest. */
@@ -11,12 +12,14 @@ export interface ManifestIndex {
   /**
    * Stores the manifest with its references and tags in one transaction. A tag among
    * `immutableTags` is never moved: when one points at another manifest nothing is stored.
+   * `replications` (the push's outbox rows) are added in the same transaction.
    */
   put(
     record: ManifestRecord,
     references: string[],
     tags: string[],
     immutableTags?: string[],
+    replications?: ReplicationTaskInput[],
   ): Promise<ManifestPutOutcome>;
   /** Deletes the manifest and every tag pointing at it. */
   delete(repositoryId: string, digest: string): Promise<boolean>;

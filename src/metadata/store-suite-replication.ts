@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { ReplicationRule } from '../domain/records/replication.js';
-import { freshAccount } from './store-suite-fixtures.js';
+import { freshAccount, freshRepository, manifest } from './store-suite-fixtures.js';
 import type { MetadataStore } from './store.js';
 
 export function describeReplicationMetadata(subject: () => MetadataStore): void {
@@ -105,6 +105,31 @@ export function describeReplicationMetadata(subject: () => MetadataStore): void 
       after = await store.replication.statuses(account, repo, digest);
       assert.equal(after.find((t) => t.destination.region === 'eu-west-1')?.status, 'IN_PROGRESS');
       assert.equal(after.length, 2);
+    });
+
+    it("a manifest's put adds the push's replications in its transaction, and a refused put adds none", async () => {
+      const store = subject();
+      const repository = await freshRepository(store, `r-${randomUUID().slice(0, 8)}`);
+      const destination = { region: 'eu-west-1', registryId: '333333333333' };
+      const task = (digest: string) => ({
+        accountId: repository.accountId,
+        repositoryName: repository.name,
+        digest,
+        tags: ['v1'],
+        destination,
+      });
+      const first = manifest(repository.id);
+      assert.deepEqual(await store.manifests.put(first, [], ['v1'], ['v1'], [task(first.digest)]), { stored: true });
+      const statuses = await store.replication.statuses(repository.accountId, repository.name, first.digest);
+      assert.deepEqual(
+        statuses.map((t) => [t.destination.region, t.status, t.tags]),
+        [['eu-west-1', 'IN_PROGRESS', ['v1']]],
+      );
+      // v1 is immutable and taken: nothing is stored, its replication neither.
+      const second = manifest(repository.id);
+      const refused = await store.manifests.put(second, [], ['v1'], ['v1'], [task(second.digest)]);
+      assert.equal(refused.stored, false);
+      assert.deepEqual(await store.replication.statuses(repository.accountId, repository.name, second.digest), []);
     });
   });
 }

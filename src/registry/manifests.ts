@@ -12,6 +12,7 @@ import { ImmutableTagError, isTagImmutable } from '../domain/tag-mutability.js';
 import type { ManifestRecord } from '../domain/records/manifests.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { Repository } from '../domain/records/repositories.js';
+import type { ReplicationTaskInput } from '../domain/records/replication.js';
 import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from '../domain/request-context.js';
 import type { ManifestFormats, Served } from './manifest-formats.js';
@@ -46,11 +47,16 @@ export interface ManifestOptions {
   /** Told of each manifest stored, with the blobs it references (storage classes bring archived ones back). */
   stored?: (repositoryId: string, digest: string, blobs: string[]) => Promise<void>;
   /**
-   * Told of each push that succeeded (stored, or identical to what was there), after the fact and
-   * in the push's request: replication enqueues here. A failure fails the push, so the client's
-   * retry enqueues again.
+   * The replications a push of the manifest makes (replication's outbox rows): stored in the
+   * manifest's own transaction; for a push of what is there already (nothing to store), added
+   * on their own right after.
    */
-  pushed?: (ctx: RequestContext, repository: Repository, digest: string, tags: string[]) => Promise<void>;
+  replications?: (
+    ctx: RequestContext,
+    repository: Repository,
+    digest: string,
+    tags: string[],
+  ) => Promise<{ tasks: ReplicationTaskInput[]; enqueue(tasks: ReplicationTaskInput[]): Promise<void> }>;
   /** Pull time exclusions and runtime principals (lifecycle); without them every pull is recorded alike. */
   pullPrincipals?: PullPrincipals;
 }
@@ -171,8 +177,9 @@ export class ManifestService {
       unchanged,
       ...(manifest.subject && { subject: manifest.subject.digest }),
     };
+    const replications = await this.options.replications?.(ctx, repository, digest, tags);
     if (unchanged) {
-      await this.options.pushed?.(ctx, repository, digest, tags);
+      if (replications && replications.tasks.length > 0) await replications.enqueue(replications.tasks);
       return result;
     }
     const outcome = await this.store.manifests.put(
@@ -191,6 +198,7 @@ export class ManifestService {
       tags,
       // Checked again where it is stored, for a push that raced this one to a new tag.
       tags.filter((tag) => isTagImmutable(repository, tag)),
+      replications?.tasks ?? [],
     );
     if (!outcome.stored) throw new ImmutableTagError(outcome.immutableTag, name);
     this.formats.remember(contentDigest ?? digest, bytes);
@@ -202,7 +210,6 @@ export class ManifestService {
         manifest.blobs.map((d) => d.digest),
       )
       .catch(() => undefined);
-    await this.options.pushed?.(ctx, repository, digest, tags);
     return result;
   }
 

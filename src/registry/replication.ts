@@ -71,20 +71,28 @@ export class ReplicationService {
   }
 
   /**
-   * After a push of `digest` (tagged `tags`) to the repository: one task per destination its rules
-   * name. Called by the push's request right after the manifest is stored (not in its
-   * transaction); the tasks are durable from then on.
+   * What a push of `digest` (tagged `tags`) to the repository replicates: one task per
+   * destination its registry's rules name. The manifest's put stores them in its transaction.
    */
-  async enqueuePush(accountId: string, repositoryName: string, digest: string, tags: string[]): Promise<void> {
+  async tasksForPush(
+    accountId: string,
+    repositoryName: string,
+    digest: string,
+    tags: string[],
+  ): Promise<ReplicationTaskInput[]> {
     const rules = await this.store.replication.rules(accountId);
-    if (rules.length === 0) return;
-    const tasks: ReplicationTaskInput[] = destinationsFor(rules, repositoryName).map((destination) => ({
+    if (rules.length === 0) return [];
+    return destinationsFor(rules, repositoryName).map((destination) => ({
       accountId,
       repositoryName,
       digest,
       tags,
       destination,
     }));
+  }
+
+  /** Adds tasks on their own (a push of what is there already stores nothing to add them with). */
+  async enqueue(tasks: ReplicationTaskInput[]): Promise<void> {
     await this.store.replication.enqueue(tasks, Date.now());
   }
 
