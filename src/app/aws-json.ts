@@ -12,6 +12,7 @@ import { imageActions } from '../http/ecr/actions/images.js';
 import { layerActions } from '../http/ecr/actions/layers.js';
 import { lifecycleActions } from '../http/ecr/actions/lifecycle.js';
 import { policyActions } from '../http/ecr/actions/policies.js';
+import { replicationActions } from '../http/ecr/actions/replication.js';
 import { repositoryActions } from '../http/ecr/actions/repositories.js';
 import { storageClassActions } from '../http/ecr/actions/storage-classes.js';
 import { ecrFace } from '../http/ecr/face.js';
@@ -46,6 +47,7 @@ export async function registerAwsJson(
     ...creationTemplateActions(services.creationTemplates),
     ...storageClassActions(services),
     ...lifecycleActions(services.lifecycle, services.pullExclusions),
+    ...replicationActions(services.replication),
   };
   const keyActions = kmsActions(kms.keyService, kms.grantService);
   const publicActions = ecrPublicActions(pub.face, pub.services, pub.repositories, tokens);

@@ -8,6 +8,7 @@ import type { TokenService } from '../iam/tokens.js';
 import type { UserPolicyService } from '../iam/user-policies.js';
 import type { JobScheduler } from '../jobs/scheduler.js';
 import type { GcWiring } from './gc.js';
+import type { ReplicationWorker } from '../registry/replication-worker.js';
 import type { KeyService } from '../kms/key-service.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { RegistryServices } from '../registry/services.js';
@@ -24,6 +25,8 @@ export interface Berth {
   readonly scheduler: JobScheduler;
   /** Garbage collection: the collector the scheduled job runs, and the storage audit. */
   readonly gc: GcWiring;
+  /** The replication worker of this node (tests drain it instead of waiting for its poll). */
+  readonly replication: ReplicationWorker;
   /** The key service (KMS keys of every account). */
   readonly keys: KeyService;
   readonly identities: IdentityService;

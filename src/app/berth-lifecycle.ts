@@ -18,6 +18,7 @@ export interface Running {
   readonly publicListener: Listener | undefined;
   readonly pub: PublicWiring;
   readonly scheduler: JobScheduler;
+  readonly replication: { stop(): Promise<void> };
   readonly keyUsage: KeyUsageRecorder;
   readonly deployment: Deployment;
 }
@@ -25,7 +26,7 @@ export interface Running {
 export function lifecycle(
   running: Running,
 ): Pick<Berth, 'listen' | 'publicUrl' | 'reloadTls' | 'closeAllConnections' | 'close'> {
-  const { config, tls, listener, publicListener, pub, scheduler, keyUsage, deployment } = running;
+  const { config, tls, listener, publicListener, pub, scheduler, replication, keyUsage, deployment } = running;
   const app = listener.app;
   const publicApp = publicListener?.app;
   return {
@@ -45,6 +46,7 @@ export function lifecycle(
       publicListener?.closeAllConnections();
     },
     async close() {
+      await replication.stop();
       await scheduler.stop();
       await app.close();
       if (publicApp) await publicApp.close();

@@ -9,6 +9,7 @@ import { registerFaces } from './faces.js';
 import { addHealthRoutes, readiness } from './health.js';
 import { startJobs } from './jobs.js';
 import { wireGc } from './gc.js';
+import { startReplication } from './replication.js';
 import { lifecycle } from './berth-lifecycle.js';
 import { berthLogger, openListener, splitListen } from './listeners.js';
 import { openPublicListener } from './public-listener.js';
@@ -51,6 +52,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     gc,
     secrets: wired.secrets,
   });
+  const replication = startReplication(config, store, nodeId, log, wired);
 
   return {
     app,
@@ -60,6 +62,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     services,
     scheduler,
     gc,
+    replication,
     keys: kms.keyService,
     identities,
     userPolicies: deployment.userPolicies,
@@ -73,6 +76,6 @@ export async function createBerth(config: Config): Promise<Berth> {
     publicApp,
     publicServices: pub.services,
     aliases: pub.aliases,
-    ...lifecycle({ config, tls, listener, publicListener, pub, scheduler, keyUsage, deployment }),
+    ...lifecycle({ config, tls, listener, publicListener, pub, scheduler, replication, keyUsage, deployment }),
   };
 }

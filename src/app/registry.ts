@@ -17,6 +17,8 @@ import { PullTimeExclusions } from '../registry/pull-exclusions.js';
 import { ManifestService } from '../registry/manifests.js';
 import { BlobMounts } from '../registry/mounts.js';
 import { PolicyService } from '../registry/policies.js';
+import { ReplicationService } from '../registry/replication.js';
+import { registryOfKey } from '../metadata/registry-key.js';
 import { RepositoryService } from '../registry/repositories.js';
 import { ResourceTagService } from '../registry/resource-tags.js';
 import { Trash } from '../registry/trash.js';
@@ -67,8 +69,18 @@ export function registryServices(
       ),
   });
   const isRuntime = arnPatterns(config.lifecycle.runtimePrincipals);
+  // Built after the images it reads; pushes reach it through this late binding.
+  let replication: ReplicationService | undefined;
   const manifests = new ManifestService(store, access, formats, removal, {
     maxManifestBytes: config.registry.maxManifestBytes,
+    replications: async (ctx, repository, digest, tags) => {
+      const registry = registryOfKey(repository.accountId);
+      const tasks =
+        registry.visibility !== 'private' || ctx.replica || !replication
+          ? []
+          : await replication.tasksForPush(registry.accountId, repository.name, digest, tags);
+      return { tasks, enqueue: (more) => replication?.enqueue(more) ?? Promise.resolve() };
+    },
     stored: (repositoryId, digest, blobs) => storageClasses.adopt(repositoryId, digest, blobs),
     pullPrincipals: {
       lifecycle: store.lifecycle,
@@ -88,6 +100,11 @@ export function registryServices(
   const uploads = new UploadService(store, blobStore, access, blobForms, sessions, completion, mounts);
   const uploadExpiry = new UploadExpiry(store, blobStore, sessions);
   const policies = new PolicyService(store, access);
+  const images = new ImageService(store, access, manifests, removal);
+  replication = new ReplicationService(store, access, {
+    region: config.registry.region,
+    peerRegions: config.replication.peers.map((p) => p.region),
+  });
   return {
     blobs,
     uploads,
@@ -95,11 +112,12 @@ export function registryServices(
     uploadExpiry,
     manifests,
     listings: new ListingService(store, access),
-    images: new ImageService(store, access, manifests, removal),
+    images,
+    replication,
     layerUrls: new LayerUrlService(store, blobs, access, layerUrlKey),
     repositories: new RepositoryService(store, access, keyService, grantService, uploadExpiry, protections),
     resourceTags: new ResourceTagService(store, access),
-    account: new AccountService(store, access),
+    account: new AccountService(store, access, replication),
     policies,
     creationTemplates: new CreationTemplateService(store, access, keyService, policies),
     protections,

@@ -52,7 +52,7 @@ describe('berth conventions', () => {
     }
   });
 
-  it('config verify redacts the master key, the administrator secret, the S3 secrets and a database password', async () => {
+  it("config verify redacts the master key, the administrator secret, the S3 secrets, a database password and replication peers' secrets", async () => {
     const dir = dirs.make('berth-verify-');
     const file = join(dir, 'berth.yaml');
     const masterKey = Buffer.alloc(32, 7).toString('base64');
@@ -63,6 +63,7 @@ describe('berth conventions', () => {
         `admin:\n  accessKeyId: ${TEST_ADMIN.accessKeyId}\n  secretAccessKey: ${TEST_ADMIN.secretAccessKey}`,
         'storage:\n  s3:\n    accessKeyId: AKIDEXAMPLE\n    secretAccessKey: s3-secret-value-1234\n    sessionToken: s3-session-token-5678',
         'metadata:\n  url: postgres://berth:db-password-90@db.internal:5432/berth',
+        'replication:\n  peers:\n    - region: eu-west-1\n      endpoint: https://berth.eu-west-1.example.com\n      accessKeyId: AKIDPEER\n      secretAccessKey: peer-secret-value-42',
       ].join('\n'),
     );
     const result = await berth(['config', 'verify', file]);
@@ -73,6 +74,7 @@ describe('berth conventions', () => {
       's3-secret-value-1234',
       's3-session-token-5678',
       'db-password-90',
+      'peer-secret-value-42',
     ]) {
       assert.ok(!result.stdout.includes(secret), `${secret} is not printed`);
     }
@@ -83,6 +85,8 @@ describe('berth conventions', () => {
     assert.equal(config.storage.s3.secretAccessKey, '<redacted>');
     assert.equal(config.storage.s3.sessionToken, '<redacted>');
     assert.equal(config.metadata.url, 'postgres://berth:<redacted>@db.internal:5432/berth');
+    assert.equal(config.replication.peers[0].secretAccessKey, '<redacted>');
+    assert.equal(config.replication.peers[0].accessKeyId, 'AKIDPEER');
   });
 
   it('file-system errors are one line naming the path and the reason, not a stack trace', async () => {

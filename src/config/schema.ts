@@ -295,6 +295,50 @@ export const ConfigSchema = z.strictObject({
         .default('linux/amd64'),
     })
     .prefault({}),
+  /** Replication to other regions (Berth deployments) and accounts (ECR's replication configuration). */
+  replication: z
+    .strictObject({
+      /** The other regions this deployment can reach: a YAML list, or (from BERTH_REPLICATION_PEERS) a JSON array. */
+      peers: z
+        .preprocess(
+          (v) => {
+            if (typeof v !== 'string') return v;
+            try {
+              return JSON.parse(v) as unknown;
+            } catch {
+              return v;
+            }
+          },
+          z.array(
+            z.strictObject({
+              region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be a region name such as eu-west-1'),
+              /** The peer's registry URL, e.g. https://berth.eu-west-1.example.com */
+              endpoint: z.string().regex(/^https?:\/\/[^\s/]+\/?$/, 'must be http(s)://host[:port]'),
+              /** A PEM file of the CAs that sign the peer's certificate (HTTPS); empty: the system's. */
+              caBundle: z.string().default(''),
+              /** The access key Berth signs in with at the peer (an identity of the destination account there). */
+              accessKeyId: z.string().default(''),
+              secretAccessKey: z.string().default(''),
+            }),
+          ),
+        )
+        .default([]),
+      /** Seconds a node holds a replication before another may take it over. */
+      leaseSeconds: z.number().int().min(5).max(3600).default(300),
+      /** Attempts before a replication is FAILED. */
+      maxAttempts: z.number().int().min(1).max(100).default(6),
+      /** Milliseconds between looks for work when there is none. */
+      pollMilliseconds: z.number().int().min(50).max(60_000).default(1000),
+    })
+    .superRefine((replication, ctx) => {
+      const seen = new Set<string>();
+      replication.peers.forEach((peer, i) => {
+        if (seen.has(peer.region))
+          ctx.addIssue({ code: 'custom', message: 'one peer per region', path: ['peers', i, 'region'] });
+        seen.add(peer.region);
+      });
+    })
+    .prefault({}),
   /** Lifecycle policies: how often they run, and which images count as in use. */
   lifecycle: z
     .strictObject({

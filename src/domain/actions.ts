@@ -20,6 +20,10 @@ export const Actions = {
   UntagResource: 'ecr:UntagResource',
   ListTagsForResource: 'ecr:ListTagsForResource',
   DescribeRegistry: 'ecr:DescribeRegistry',
+  PutReplicationConfiguration: 'ecr:PutReplicationConfiguration',
+  DescribeImageReplicationStatus: 'ecr:DescribeImageReplicationStatus',
+  /** What a destination registry's policy grants a source account for cross-account replication. */
+  ReplicateImage: 'ecr:ReplicateImage',
   GetAccountSetting: 'ecr:GetAccountSetting',
   PutAccountSetting: 'ecr:PutAccountSetting',
   GetAuthorizationToken: 'ecr:GetAuthorizationToken',

@@ -14,4 +14,6 @@ export interface RequestContext {
    * as in ECR; only registry-protocol (/v2) pushes create repositories.
    */
   createOnPush?: boolean;
+  /** Berth itself writes a replica (replication): such a push is not replicated on, as ECR does not chain. */
+  replica?: boolean;
 }

@@ -8,6 +8,8 @@ import type { Database, ManifestsTable } from './schema.js';
 import type { ManifestIndex, ManifestPutChecks, ManifestPutOutcome } from './store.js';
 import { deletingAmong, lockDigests } from './kysely-gc.js';
 import type { ManifestRecord } from '../domain/records/manifests.js';
+import type { ReplicationTaskInput } from '../domain/records/replication.js';
+import { taskRows } from './kysely-replication.js';
 
 type Db = Kysely<Database>;
 
@@ -51,6 +53,7 @@ export class Manifests implements ManifestIndex {
     tags: string[],
     immutableTags: string[] = [],
     checks?: ManifestPutChecks,
+    replications: ReplicationTaskInput[] = [],
   ): Promise<ManifestPutOutcome> {
     const immutable = new Set(immutableTags);
     // Tags in one order, so two puts sharing tags lock them in the same order.
@@ -129,6 +132,8 @@ export class Manifests implements ManifestIndex {
                 .executeTakeFirst();
               if (current && current.manifest_digest !== record.digest) throw new ImmutableTagConflict(tag);
             }
+            if (replications.length > 0)
+              await trx.insertInto('replication_tasks').values(taskRows(replications, record.createdAt)).execute();
           }),
         ),
       );

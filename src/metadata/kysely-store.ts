@@ -40,6 +40,7 @@ import type {
   BlobKeyIndex,
   KmsIndex,
   Page,
+  ReplicationIndex,
   RepositoryIndex,
   ResourceTagIndex,
   SettingsIndex,
@@ -56,6 +57,7 @@ import { Protections } from './kysely-protection.js';
 import { KyselyTrash } from './kysely-trash.js';
 import { deletingAmong, KyselyGc, lockDigests } from './kysely-gc.js';
 import type { GcIndex } from './store-gc.js';
+import { KyselyReplication } from './kysely-replication.js';
 
 export interface KyselyStoreOptions {
   backend: string;
@@ -121,6 +123,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly trash: TrashIndex;
   readonly gc: GcIndex;
   readonly secrets: SecretIndex;
+  readonly replication: ReplicationIndex;
 
   constructor(
     private readonly db: Db,
@@ -155,6 +158,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.trash = new KyselyTrash(db, options.skipLocked);
     this.gc = new KyselyGc(db, options.advisoryLocks);
     this.secrets = new KyselySecrets(db);
+    this.replication = new KyselyReplication(db, options.skipLocked);
   }
 
   async ping(): Promise<boolean> {

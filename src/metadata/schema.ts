@@ -500,4 +500,34 @@ export interface Database {
   tags: TagsTable;
   uploads: UploadsTable;
   settings: SettingsTable;
+  replication_configurations: ReplicationConfigurationsTable;
+  replication_tasks: ReplicationTasksTable;
+}
+
+/** A registry's replication configuration (migration 0019). */
+export interface ReplicationConfigurationsTable {
+  account_id: string;
+  /** JSON: the rules, as ECR's ReplicationRule list. */
+  rules: string;
+  updated_at: number;
+}
+
+/** The replication outbox (migration 0019): one image to one destination, leased by a worker. */
+export interface ReplicationTasksTable {
+  id: string;
+  account_id: string;
+  repository_name: string;
+  digest: string;
+  /** JSON: the tags the push put. */
+  tags: string;
+  dest_region: string;
+  dest_registry_id: string;
+  status: string;
+  failure_code: string | null;
+  attempts: number;
+  next_attempt_at: number;
+  locked_by: string | null;
+  locked_until: number | null;
+  created_at: number;
+  updated_at: number;
 }

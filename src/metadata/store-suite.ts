@@ -17,6 +17,7 @@ import { runManifestIndexSuite, runTagIndexSuite } from './store-suite-manifests
 import { describePolicyMetadata } from './store-suite-policies.js';
 import { runProtectionAndTrashSuite } from './store-suite-protection.js';
 import { describePublicMetadata } from './store-suite-public.js';
+import { describeReplicationMetadata } from './store-suite-replication.js';
 import { runRepositoryIndexSuite } from './store-suite-repositories.js';
 import { describeRoleMetadata } from './store-suite-roles.js';
 import { describeSecretMetadata } from './store-suite-secrets.js';
@@ -66,5 +67,6 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     runProtectionAndTrashSuite(() => store);
     describeLifecycleMetadata(() => store);
     describeSecretMetadata(() => store);
+    describeReplicationMetadata(() => store);
   });
 }

@@ -17,6 +17,7 @@ import type { ManifestIndex, TagIndex } from './store-manifests.js';
 import type { PolicyIndex } from './store-policies.js';
 import type { ProtectionIndex } from './store-protection.js';
 import type { PublicIndex, RateWindowIndex } from './store-public.js';
+import type { ReplicationIndex } from './store-replication.js';
 import type { RepositoryIndex } from './store-repositories.js';
 import type { AccountSettingIndex, ResourceTagIndex } from './store-resource-tags.js';
 import type { OidcProviderIndex, RoleIndex } from './store-roles.js';
@@ -40,6 +41,7 @@ export type * from './store-manifests.js';
 export type * from './store-policies.js';
 export type * from './store-protection.js';
 export type * from './store-public.js';
+export type * from './store-replication.js';
 export type * from './store-repositories.js';
 export type * from './store-resource-tags.js';
 export type * from './store-roles.js';
@@ -79,6 +81,8 @@ export interface MetadataStore {
   readonly gc: GcIndex;
   /** Secrets Manager's secrets and their versions. */
   readonly secrets: SecretIndex;
+  /** ECR's replication configuration and the outbox of image replications. */
+  readonly replication: ReplicationIndex;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -6,11 +6,13 @@ import type { MetadataStore } from '../metadata/store.js';
 import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from '../domain/request-context.js';
 import { registryKey } from '../metadata/registry-key.js';
+import type { ReplicationRule } from '../domain/records/replication.js';
+import type { ReplicationService } from './replication.js';
 
 export interface RegistryDescription {
   registryId: string;
-  /** Replication arrives with the replication issue: no rules until then. */
-  replicationRules: never[];
+  /** The registry's replication configuration (PutReplicationConfiguration). */
+  replicationRules: ReplicationRule[];
 }
 
 export interface AccountSetting {
@@ -22,11 +24,12 @@ export class AccountService {
   constructor(
     private readonly store: Pick<MetadataStore, 'accountSettings'>,
     private readonly access: RepositoryAccess,
+    private readonly replication?: Pick<ReplicationService, 'rules'>,
   ) {}
 
   async describeRegistry(ctx: RequestContext): Promise<RegistryDescription> {
     await this.access.authorizeRegistry(ctx, Actions.DescribeRegistry);
-    return { registryId: ctx.registry.accountId, replicationRules: [] };
+    return { registryId: ctx.registry.accountId, replicationRules: (await this.replication?.rules(ctx)) ?? [] };
   }
 
   /** The setting's value: what the account put, or the setting's default. */

@@ -12,6 +12,7 @@ import { ImmutableTagError, isTagImmutable } from '../domain/tag-mutability.js';
 import type { ManifestRecord } from '../domain/records/manifests.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { Repository } from '../domain/records/repositories.js';
+import type { ReplicationTaskInput } from '../domain/records/replication.js';
 import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from '../domain/request-context.js';
 import type { ManifestFormats, Served } from './manifest-formats.js';
@@ -46,6 +47,17 @@ export interface ManifestOptions {
   maxManifestBytes: number;
   /** Told of each manifest stored, with the blobs it references (storage classes bring archived ones back). */
   stored?: (repositoryId: string, digest: string, blobs: string[]) => Promise<void>;
+  /**
+   * The replications a push of the manifest makes (replication's outbox rows): stored in the
+   * manifest's own transaction; for a push of what is there already (nothing to store), added
+   * on their own right after.
+   */
+  replications?: (
+    ctx: RequestContext,
+    repository: Repository,
+    digest: string,
+    tags: string[],
+  ) => Promise<{ tasks: ReplicationTaskInput[]; enqueue(tasks: ReplicationTaskInput[]): Promise<void> }>;
   /** Pull time exclusions and runtime principals (lifecycle); without them every pull is recorded alike. */
   pullPrincipals?: PullPrincipals;
 }
@@ -170,7 +182,11 @@ export class ManifestService {
       unchanged,
       ...(manifest.subject && { subject: manifest.subject.digest }),
     };
-    if (unchanged) return result;
+    const replications = await this.options.replications?.(ctx, repository, digest, tags);
+    if (unchanged) {
+      if (replications && replications.tasks.length > 0) await replications.enqueue(replications.tasks);
+      return result;
+    }
     const record: ManifestRecord = {
       repositoryId: repository.id,
       digest,
@@ -190,14 +206,15 @@ export class ManifestService {
       children: manifest.manifests.map((d) => d.digest),
       bytes: stored.value,
     };
-    let outcome = await this.store.manifests.put(record, references, tags, immutable, checks);
+    const tasks = replications?.tasks ?? [];
+    let outcome = await this.store.manifests.put(record, references, tags, immutable, checks, tasks);
     // A garbage collection deleted the stored bytes found by `keep` (an old copy nothing named):
     // once its deletion is over, they are stored again.
     for (let attempt = 1; !outcome.stored && 'bytesGone' in outcome && attempt <= 3; attempt++) {
       await this.deletionOver(stored.value);
       this.formats.forget(stored.value);
       await this.formats.keep(repository, stored, bytes);
-      outcome = await this.store.manifests.put(record, references, tags, immutable, checks);
+      outcome = await this.store.manifests.put(record, references, tags, immutable, checks, tasks);
     }
     if (!outcome.stored) {
       if ('immutableTag' in outcome) throw new ImmutableTagError(outcome.immutableTag, name);

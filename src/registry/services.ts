@@ -11,6 +11,7 @@ import type { ListingService } from './listings.js';
 import type { ManifestService } from './manifests.js';
 import type { PolicyService } from './policies.js';
 import type { PullTimeExclusions } from './pull-exclusions.js';
+import type { ReplicationService } from './replication.js';
 import type { RepositoryService } from './repositories.js';
 import type { ResourceTagService } from './resource-tags.js';
 import type { Trash } from './trash.js';
@@ -43,6 +44,8 @@ export interface RegistryServices {
   storageClasses: StorageClassService;
   /** Lifecycle policies, their previews and runs. */
   lifecycle: LifecycleService;
+  /** ECR's replication: the configuration, what pushes enqueue, and the images' replication statuses. */
+  replication: ReplicationService;
   /** Principals whose pulls leave the last recorded pull time alone. */
   pullExclusions: PullTimeExclusions;
 }

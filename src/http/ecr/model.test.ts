@@ -28,6 +28,7 @@ import { accountInputs } from './actions/account.js';
 import { creationTemplateInputs } from './actions/creation-templates.js';
 import { lifecycleInputs } from './actions/lifecycle.js';
 import { policyInputs } from './actions/policies.js';
+import { replicationInputs } from './actions/replication.js';
 import { repositoryInputs } from './actions/repositories.js';
 import { storageClassInputs } from './actions/storage-classes.js';
 import { PROTOCOL_EXCEPTIONS } from '../aws-json/errors.js';
@@ -81,6 +82,27 @@ const BASES: Record<string, [z.ZodType, Record<string, unknown>]> = {
   DescribeRegistry: [accountInputs.DescribeRegistry, {}],
   GetAccountSetting: [accountInputs.GetAccountSetting, { name: 'BLOB_MOUNTING' }],
   PutAccountSetting: [accountInputs.PutAccountSetting, { name: 'BLOB_MOUNTING', value: 'ENABLED' }],
+  PutReplicationConfiguration: [
+    replicationInputs.PutReplicationConfiguration,
+    {
+      replicationConfiguration: {
+        rules: [
+          {
+            destinations: [{ region: 'us-west-2', registryId: '123456789012' }],
+            repositoryFilters: [{ filter: 'team', filterType: 'PREFIX_MATCH' }],
+          },
+        ],
+      },
+    },
+  ],
+  DescribeImageReplicationStatus: [
+    replicationInputs.DescribeImageReplicationStatus,
+    {
+      repositoryName: 'team/app',
+      imageId: { imageDigest: `sha256:${'a'.repeat(64)}`, imageTag: 'v1' },
+      registryId: '123456789012',
+    },
+  ],
   SetRepositoryPolicy: [
     policyInputs.SetRepositoryPolicy,
     { registryId: '123456789012', repositoryName: 'team/app', policyText: '{}', force: true },
@@ -453,6 +475,54 @@ describe('the ECR model', { skip }, () => {
         'ExclusionNotFoundException',
       ],
       ['ListPullTimeUpdateExclusions', () => ({ maxResults: 0 }), 'InvalidParameterException'],
+      [
+        'PutReplicationConfiguration',
+        () => ({ replicationConfiguration: { rules: [{ destinations: [{ region: 'x', registryId: '1' }] }] } }),
+        'InvalidParameterException',
+      ],
+      [
+        'PutReplicationConfiguration',
+        () => ({
+          replicationConfiguration: { rules: [{ destinations: [{ region: 'us-east-1', registryId: account }] }] },
+        }),
+        'InvalidParameterException',
+      ],
+      [
+        'PutReplicationConfiguration',
+        () => ({
+          replicationConfiguration: {
+            rules: [
+              {
+                destinations: Array.from({ length: 26 }, (_, i) => ({
+                  region: 'us-east-1',
+                  registryId: String(100_000_000_000 + i),
+                })),
+              },
+            ],
+          },
+        }),
+        'ValidationException',
+      ],
+      [
+        'DescribeImageReplicationStatus',
+        () => ({ repositoryName: 'Bad', imageId: { imageTag: 'v1' } }),
+        'InvalidParameterException',
+      ],
+      [
+        'DescribeImageReplicationStatus',
+        () => ({ repositoryName: name('missing'), imageId: { imageTag: 'v1' } }),
+        'RepositoryNotFoundException',
+      ],
+      [
+        'DescribeImageReplicationStatus',
+        () => ({ repositoryName: name('full'), imageId: { imageTag: 'nope' } }),
+        'ImageNotFoundException',
+      ],
+      [
+        'DescribeImageReplicationStatus',
+        () => ({ repositoryName: name('full'), imageId: { imageTag: 'v1' }, registryId: '000000000000' }),
+        'AccessDeniedException',
+      ],
     ];
     const excluded = () => `arn:aws:iam::${account}:user/excluded`;
     const arnOf = (suffix: string) => `arn:aws:ecr:us-east-1:${account}:repository/${name(suffix)}`;
@@ -583,6 +653,13 @@ describe('the ECR model', { skip }, () => {
         RegisterPullTimeUpdateExclusion: ['InvalidParameterException', 'ExclusionAlreadyExistsException'],
         DeregisterPullTimeUpdateExclusion: ['InvalidParameterException', 'ExclusionNotFoundException'],
         ListPullTimeUpdateExclusions: ['InvalidParameterException'],
+        PutReplicationConfiguration: ['InvalidParameterException', 'InvalidParameterException', 'ValidationException'],
+        DescribeImageReplicationStatus: [
+          'InvalidParameterException',
+          'RepositoryNotFoundException',
+          'ImageNotFoundException',
+          'AccessDeniedException',
+        ],
       };
       assert.deepEqual(Object.keys(raises).sort(), Object.keys(BASES).sort());
       for (const [op, names] of Object.entries(raises)) {
@@ -713,6 +790,21 @@ describe('the ECR model', { skip }, () => {
       ['UpdateRepositoryCreationTemplate', { prefix: 'outputs', description: 'less', repositoryPolicy: '' }],
       ['DeleteRepositoryCreationTemplate', { prefix: 'outputs' }],
       ['DeleteRepositoryCreationTemplate', { prefix: 'ROOT' }],
+      [
+        'PutReplicationConfiguration',
+        {
+          replicationConfiguration: {
+            rules: [
+              {
+                destinations: [{ region: 'us-east-1', registryId: '210987654321' }],
+                repositoryFilters: [{ filter: 'nothing-here', filterType: 'PREFIX_MATCH' }],
+              },
+            ],
+          },
+        },
+      ],
+      ['DescribeRegistry', {}],
+      ['PutReplicationConfiguration', { replicationConfiguration: { rules: [] } }],
     ];
     for (const [op, input] of calls) {
       test(`${op} ${JSON.stringify(input).slice(0, 80)}`, async () => {

@@ -21,6 +21,7 @@ import { gc } from './0015-gc.js';
 import { archive } from './0016-archive.js';
 import { protectionAndTrash } from './0017-protection-and-trash.js';
 import { creationTemplates } from './0018-creation-templates.js';
+import { replication } from './0019-replication.js';
 import { secrets } from './0020-secrets.js';
 
 const migrations: Record<string, Migration> = {
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   '0016_archive': archive,
   '0017_protection_and_trash': protectionAndTrash,
   '0018_creation_templates': creationTemplates,
+  '0019_replication': replication,
   '0020_secrets': secrets,
 };
 

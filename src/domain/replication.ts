@@ -1,0 +1,36 @@
+// Replication's vocabulary between the worker (registry/replication-worker.ts) and whatever copies
+// an image to a destination: in this deployment (another account) or over the registry protocol
+// to a peer deployment. The composition root picks the replicator per destination.
+import type { ReplicationTask } from './records/replication.js';
+
+/** Copies one image (manifest, children, blobs, tags, referrers) to its task's destination. */
+export interface ImageReplicator {
+  replicate(task: ReplicationTask): Promise<void>;
+}
+
+/**
+ * A replication that cannot succeed as things are: `code` is what DescribeImageReplicationStatus
+ * shows as failureCode. Not `retryable`: the task is FAILED at once (a policy says no);
+ * retryable ones are tried again with backoff until the attempts run out.
+ */
+export class ReplicationFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly retryable = false,
+  ) {
+    super(message);
+    this.name = 'ReplicationFailure';
+  }
+}
+
+/** Where a replication writes: another account of this deployment, or a peer deployment's /v2. */
+export interface ReplicaTarget {
+  /** Before anything is copied: the destination may take it (policies), its repository exists. */
+  prepare(task: ReplicationTask): Promise<void>;
+  hasBlob(repository: string, digest: string): Promise<boolean>;
+  /** Stores `size` bytes of `body` as the blob `digest` (verified as it is stored). */
+  pushBlob(repository: string, digest: string, size: number, body: AsyncIterable<Uint8Array>): Promise<void>;
+  putManifest(repository: string, reference: string, mediaType: string, bytes: Buffer): Promise<void>;
+  close?(): void;
+}

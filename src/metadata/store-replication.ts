@@ -1,0 +1,23 @@
+// The replication index of the metadata port: a registry's replication configuration, and the
+// outbox of image replications that workers on any node lease, retry and finish.
+// Adapter: kysely-replication.ts.
+import type { ReplicationRule, ReplicationTask, ReplicationTaskInput } from '../domain/records/replication.js';
+
+export interface ReplicationIndex {
+  /** The registry's rules; empty when it has no configuration. */
+  rules(accountId: string): Promise<ReplicationRule[]>;
+  /** Replaces the registry's rules (an empty list removes its configuration). */
+  putRules(accountId: string, rules: ReplicationRule[], at: number): Promise<void>;
+  /** Adds the replications, IN_PROGRESS and due now. */
+  enqueue(tasks: ReplicationTaskInput[], at: number): Promise<ReplicationTask[]>;
+  /** Leases one due IN_PROGRESS task that nobody holds (or whose lease expired) to `node` until `leaseUntil`. */
+  claim(node: string, now: number, leaseUntil: number): Promise<ReplicationTask | undefined>;
+  /** Extends the lease `node` holds on a task; false when it holds it no more (another node took it over). */
+  renew(id: string, node: string, leaseUntil: number): Promise<boolean>;
+  /** Finishes a task `node` holds: COMPLETE, or FAILED with its reason; releases the lease. */
+  finish(id: string, node: string, at: number, failureCode: string | null): Promise<void>;
+  /** Puts a task `node` holds back for another attempt at `nextAttemptAt`, keeping the reason it failed. */
+  retry(id: string, node: string, at: number, nextAttemptAt: number, failureCode: string): Promise<void>;
+  /** The newest task per destination of one image, in destination order. */
+  statuses(accountId: string, repositoryName: string, digest: string): Promise<ReplicationTask[]>;
+}

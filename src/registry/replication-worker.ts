@@ -1,0 +1,109 @@
+// The replication worker: on every node, leases the outbox's due replications through the
+// database (one node at a time per task; a lease that expires — the node died mid-transfer —
+// lets another take the task over and start it again, which skips what is there already),
+// copies each image with the replicator for its destination, and finishes it COMPLETE or
+// FAILED, retrying with exponential backoff in between.
+import { type ImageReplicator, ReplicationFailure } from '../domain/replication.js';
+import type { ReplicationTask } from '../domain/records/replication.js';
+import type { MetadataStore } from '../metadata/store.js';
+
+export interface ReplicationWorkerOptions {
+  node: string;
+  leaseMs: number;
+  maxAttempts: number;
+  pollMs: number;
+  /** The replicator for a task's destination; undefined when this deployment cannot reach it. */
+  replicatorFor: (task: ReplicationTask) => ImageReplicator | undefined;
+  onError?: (err: unknown, task: ReplicationTask) => void;
+}
+
+/** Backoff before attempt n+1: 1 s, 2 s, 4 s … at most 5 minutes. */
+export function backoffMs(attempts: number): number {
+  return Math.min(1000 * 2 ** attempts, 5 * 60 * 1000);
+}
+
+export class ReplicationWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly store: Pick<MetadataStore, 'replication'>,
+    private readonly options: ReplicationWorkerOptions,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Works until no task is due; the number done. */
+  async drain(): Promise<number> {
+    let done = 0;
+    while (!this.stopped && (await this.runOne())) done++;
+    return done;
+  }
+
+  private schedule(delay: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.drain()
+        .catch(() => 0)
+        .then(() => this.schedule(this.options.pollMs));
+    }, delay);
+    this.timer.unref();
+  }
+
+  /** Runs `work` while extending the task's lease every third of it, so a long transfer keeps its task. */
+  private async heartbeat(task: ReplicationTask, work: () => Promise<void>): Promise<void> {
+    const { node, leaseMs } = this.options;
+    const timer = setInterval(
+      () => {
+        this.store.replication.renew(task.id, node, Date.now() + leaseMs).catch(() => undefined);
+      },
+      Math.max(1000, Math.floor(leaseMs / 3)),
+    );
+    timer.unref();
+    try {
+      await work();
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  /** Leases and runs one due task; false when none is due. */
+  async runOne(): Promise<boolean> {
+    const now = Date.now();
+    const task = await this.store.replication.claim(this.options.node, now, now + this.options.leaseMs);
+    if (!task) return false;
+    const { node } = this.options;
+    try {
+      const replicator = this.options.replicatorFor(task);
+      if (!replicator)
+        throw new ReplicationFailure(
+          'DESTINATION_UNREACHABLE',
+          `the region ${task.destination.region} is not this deployment's nor one of its peers'`,
+        );
+      await this.heartbeat(task, () => replicator.replicate(task));
+      await this.store.replication.finish(task.id, node, Date.now(), null);
+    } catch (err) {
+      this.options.onError?.(err, task);
+      const reason =
+        err instanceof ReplicationFailure
+          ? `${err.code}: ${err.message}`
+          : `REPLICATION_ERROR: ${(err as Error)?.message ?? String(err)}`;
+      const retryable = !(err instanceof ReplicationFailure) || err.retryable;
+      const at = Date.now();
+      if (retryable && task.attempts + 1 < this.options.maxAttempts)
+        await this.store.replication.retry(task.id, node, at, at + backoffMs(task.attempts), reason);
+      else await this.store.replication.finish(task.id, node, at, reason);
+    }
+    return true;
+  }
+}
