@@ -28,7 +28,18 @@ function isNotFound(err: unknown): boolean {
 export class FsDriver implements StorageDriver {
   readonly name = 'filesystem';
 
-  constructor(private readonly root: string) {}
+  /**
+   * `encryptedVolume`: the operator declares the root to be on an encrypted volume (dm-crypt/LUKS),
+   * so the store encrypts at rest what this driver writes (volume-check.ts checks what it can).
+   */
+  constructor(
+    private readonly root: string,
+    options: { encryptedVolume?: boolean } = {},
+  ) {
+    this.encryptsAtRest = options.encryptedVolume === true;
+  }
+
+  readonly encryptsAtRest: boolean;
 
   private full(path: string): string {
     return join(this.root, checkPath(path));
