@@ -3,7 +3,7 @@
 // the target is met and red when not. Hand-written SVG, no dependency.
 //
 // `node dist/bench/chart.js [.bench/results.json] [docs/bench.svg]` draws it again from a results
-// file (every list of rows in it: results, scaleOut, s3, baseline.rows).
+// file (every list of rows in it: results, https, scaleOut, s3, baseline.rows, and any other).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Judged } from './report.js';
@@ -96,16 +96,22 @@ export function renderChart(rows: Judged[], title: string): string {
   return `${out.join('\n')}\n`;
 }
 
-/** Every judged row a results file holds. */
+/** A judged row, as results files hold them. */
+function isJudged(value: unknown): value is Judged {
+  const row = value as Partial<Judged> | null;
+  return (
+    typeof row === 'object' && row !== null && typeof row.metric === 'string' && typeof row.targetText === 'string'
+  );
+}
+
+/**
+ * Every judged row a results file holds: each top-level list of rows (results, https, scaleOut,
+ * s3, and any phase added later that puts its rows in the results under a name of its own), and
+ * the baseline's rows.
+ */
 export function rowsOf(results: Record<string, unknown>): Judged[] {
-  const lists = [
-    results.results,
-    results.https,
-    results.scaleOut,
-    results.s3,
-    (results.baseline as { rows?: unknown } | undefined)?.rows,
-  ];
-  return lists.flatMap((list) => (Array.isArray(list) ? (list as Judged[]) : []));
+  const lists = [...Object.values(results), (results.baseline as { rows?: unknown } | undefined)?.rows];
+  return lists.flatMap((list) => (Array.isArray(list) ? list.filter(isJudged) : []));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
