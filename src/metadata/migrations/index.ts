@@ -16,7 +16,7 @@ import { kmsGrants } from './0010-kms-grants.js';
 import { uploadLeases } from './0011-upload-leases.js';
 import { accessKeyLastUsed } from './0012-access-key-last-used.js';
 import { ecrLayerParts } from './0013-ecr-layer-parts.js';
-import { keysetListingIndexes } from './0019-keyset-listing-indexes.js';
+import { keysetListingIndexes } from './0021-keyset-listing-indexes.js';
 
 const migrations: Record<string, Migration> = {
   '0001_registry_core': registryCore,
@@ -32,7 +32,7 @@ const migrations: Record<string, Migration> = {
   '0011_upload_leases': uploadLeases,
   '0012_access_key_last_used': accessKeyLastUsed,
   '0013_ecr_layer_parts': ecrLayerParts,
-  '0019_keyset_listing_indexes': keysetListingIndexes,
+  '0021_keyset_listing_indexes': keysetListingIndexes,
 };
 
 export const migrationProvider: MigrationProvider = {
