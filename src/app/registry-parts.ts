@@ -44,7 +44,9 @@ export async function registryParts(
   const { dataKeys } = kms;
   const blobStore = new BlobStore(
     driver,
-    config.storage.s3.redirect ? { redirectSeconds: config.storage.s3.redirectExpirySeconds } : {},
+    config.storage.s3.redirect
+      ? { redirectSeconds: config.storage.s3.redirectExpirySeconds }
+      : { storeEncrypted: driver.encryptsAtRest === true && config.storage.driver === 'filesystem' },
   );
   const blobForms = new BlobForms(blobStore, dataKeys);
   const signingKey = lazyManifestSigningKey(store.settings, deployment.masterKey);

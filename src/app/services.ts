@@ -36,9 +36,10 @@ export interface Wiring {
 }
 
 export async function wireServices(config: Config, log: Logger, tls: TlsSetup | undefined): Promise<Wiring> {
+  // Storage first: its startup check (a declared encrypted volume) may refuse before anything opens.
+  const driver = await openStorage(config, log);
   const deployment = await openDeployment(config);
   const { store } = deployment;
-  const driver = await openStorage(config);
   const auth = await wireAccess(config, deployment, log);
   const kms = wireKms(config, deployment, auth.authorizer);
   // Repositories a push creates get the settings of the creation template that applies.

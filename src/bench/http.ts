@@ -3,6 +3,7 @@
 // either collected (small) or only counted (blobs).
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 
 export const MiB = 1 << 20;
 const IDLE_TIMEOUT_MS = 60_000;
@@ -49,6 +50,30 @@ export interface CallOptions {
 
 export const defaultAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
+/** The CA certificate https:// URLs are checked against (the bench's self-signed one). */
+let trustedCa: string | undefined;
+let tlsAgent: https.Agent | undefined;
+
+/** Trusts `pem` for https:// URLs from now on. */
+export function trustCertificate(pem: string): void {
+  trustedCa = pem;
+  tlsAgent?.destroy();
+  tlsAgent = new https.Agent({ keepAlive: true, maxSockets: 16, ca: pem });
+}
+
+/** A keep-alive agent for `url`'s scheme, of `maxSockets` (https trusts the bench's certificate). */
+export function agentFor(url: string, maxSockets: number): http.Agent {
+  return url.startsWith('https:')
+    ? new https.Agent({ keepAlive: true, maxSockets, ...(trustedCa && { ca: trustedCa }) })
+    : new http.Agent({ keepAlive: true, maxSockets });
+}
+
+/** Closes the idle connections of the shared agents. */
+export function destroyAgents(): void {
+  defaultAgent.destroy();
+  tlsAgent?.destroy();
+}
+
 /** Resolves once the request can take more data or is gone. */
 function writable(request: http.ClientRequest): Promise<void> {
   return new Promise((resolve) => {
@@ -81,7 +106,9 @@ export function call(method: string, url: string, options: CallOptions = {}): Pr
   else if (options.stream) headers['Content-Length'] = options.stream.end - options.stream.start;
   else if (method === 'PUT' || method === 'POST' || method === 'PATCH') headers['Content-Length'] = 0;
   return new Promise<Response>((resolve, reject) => {
-    const request = http.request(url, { method, headers, agent: options.agent ?? defaultAgent });
+    const secure = url.startsWith('https:');
+    const agent = options.agent ?? (secure ? (tlsAgent ?? https.globalAgent) : defaultAgent);
+    const request = (secure ? https : http).request(url, { method, headers, agent });
     request.setTimeout(IDLE_TIMEOUT_MS, () =>
       request.destroy(new Error(`${method} ${url}: no progress for ${IDLE_TIMEOUT_MS} ms`)),
     );

@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { call } from './http.js';
 
 export const REFERENCE_BINARY = '/usr/bin/docker-registry';
 const CLI = resolve(fileURLToPath(new URL('../cli/main.js', import.meta.url)));
@@ -113,19 +114,26 @@ async function launch(
   env: NodeJS.ProcessEnv,
   port: number,
   blobRoot: string,
+  scheme: 'http' | 'https' = 'http',
 ): Promise<Server> {
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   const output = tail(child);
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${scheme}://127.0.0.1:${port}`;
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     if (!running(child))
       throw new Error(`${label} exited (${child.exitCode ?? child.signalCode}) while starting: ${output()}`);
     try {
-      const response = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(2000) });
-      await response.arrayBuffer();
-      if (response.ok || response.status === 401) break; // 401: up, and asking for a login
+      // https: the bench's client, which trusts the bench's self-signed certificate (http.ts).
+      const status =
+        scheme === 'https'
+          ? (await call('GET', `${url}/v2/`)).status
+          : await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(2000) }).then(async (response) => {
+              await response.arrayBuffer();
+              return response.status;
+            });
+      if ((status >= 200 && status < 300) || status === 401) break; // 401: up, and asking for a login
     } catch {
       /* not listening yet */
     }
@@ -152,6 +160,45 @@ export interface BerthOptions {
   label?: string;
   /** Another build's `dist/cli/main.js` (the plaintext baseline of encryption at rest). */
   cli?: string;
+  /** HTTPS with this certificate and key (PEM files), as `--tls-cert` and `--tls-key`. */
+  tls?: TlsFiles;
+}
+
+/** A certificate (PEM file, also the CA to trust: self-signed) and its key. */
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
+
+/** A self-signed certificate for 127.0.0.1 (openssl), the same for every server of the HTTPS phase. */
+export function selfSignedCertificate(): TlsFiles {
+  const dir = tempDir('bench-tls-');
+  const files = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') };
+  const result = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      files.key,
+      '-out',
+      files.cert,
+    ],
+    { encoding: 'utf8', timeout: 20_000 },
+  );
+  if (result.status !== 0) throw new Error(`openssl could not make a certificate: ${result.stderr || result.error}`);
+  return files;
 }
 
 /** `berth serve` from dist/. */
@@ -169,6 +216,7 @@ export async function startBerth(options: BerthOptions = {}): Promise<Server & {
     `127.0.0.1:${port}`,
     '--data-dir',
     dataDir,
+    ...(options.tls ? ['--tls-cert', options.tls.cert, '--tls-key', options.tls.key] : []),
   ];
   const env = {
     ...process.env,
@@ -180,21 +228,31 @@ export async function startBerth(options: BerthOptions = {}): Promise<Server & {
     BERTH_ADMIN_SECRET_ACCESS_KEY: BENCH_ADMIN.secretAccessKey,
     ...options.env,
   };
-  const server = await launch(options.label ?? 'berth', process.execPath, args, env, port, join(dataDir, 'storage'));
+  const scheme = options.tls ? 'https' : 'http';
+  const server = await launch(
+    options.label ?? 'berth',
+    process.execPath,
+    args,
+    env,
+    port,
+    join(dataDir, 'storage'),
+    scheme,
+  );
   // Berth as deployed requires credentials: log in as a client does (`berth login`, as
   // `aws ecr get-login-password`), and send them with every request (Node's http takes Basic
   // credentials from the URL; wrk gets a header). The login runs in a child process: after one
   // AWS SDK call in this process, every later download cost this process (the client all the
   // servers are measured with) 2.5x the CPU per byte, in full collections every ~50 ms, and
   // throttled every server's download figure.
-  const password = await login(server.url);
-  return { ...server, dataDir, url: `http://AWS:${encodeURIComponent(password)}@127.0.0.1:${port}` };
+  const password = await login(server.url, options.tls?.cert);
+  return { ...server, dataDir, url: `${scheme}://AWS:${encodeURIComponent(password)}@127.0.0.1:${port}` };
 }
 
 /** A registry password for the bench's admin, from this build's `berth login`. */
-function login(endpoint: string): Promise<string> {
+function login(endpoint: string, ca?: string): Promise<string> {
   const env = {
     ...process.env,
+    ...(ca && { NODE_EXTRA_CA_CERTS: ca }),
     AWS_ACCESS_KEY_ID: BENCH_ADMIN.accessKeyId,
     AWS_SECRET_ACCESS_KEY: BENCH_ADMIN.secretAccessKey,
     AWS_REGION: 'us-east-1',
@@ -229,7 +287,7 @@ export function referenceVersion(): string | undefined {
  * loopback only, errors-only logging without access log, delete enabled, and the in-memory
  * blob descriptor cache that the packaged default configuration enables.
  */
-export async function startReference(): Promise<Server> {
+export async function startReference(tls?: TlsFiles): Promise<Server> {
   const dir = tempDir('registry-bench-');
   const storage = join(dir, 'storage');
   mkdirSync(storage);
@@ -255,6 +313,7 @@ export async function startReference(): Promise<Server> {
       '      enabled: false',
       'http:',
       `  addr: 127.0.0.1:${port}`,
+      ...(tls ? ['  tls:', `    certificate: ${tls.cert}`, `    key: ${tls.key}`] : []),
       '',
     ].join('\n'),
   );
@@ -265,5 +324,6 @@ export async function startReference(): Promise<Server> {
     { ...process.env },
     port,
     join(storage, 'docker', 'registry', 'v2'),
+    tls ? 'https' : 'http',
   );
 }

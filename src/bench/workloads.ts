@@ -2,9 +2,8 @@
 // uploads (monolithic and chunked), blob download, manifest GET rate, and peak RSS.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { bodyOf, call, expect, location, makeBody, type Body } from './http.js';
+import { agentFor, bodyOf, call, expect, location, makeBody, type Body } from './http.js';
 
 const OCTET = { 'Content-Type': 'application/octet-stream' };
 export const MANIFEST_ACCEPT =
@@ -150,7 +149,7 @@ function runWrk(url: string, seconds: number, connections: number): Promise<Rate
 }
 
 async function runNode(url: string, seconds: number, connections: number): Promise<RateResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const agent = agentFor(url, connections);
   let requests = 0;
   let errors = 0;
   const started = performance.now();

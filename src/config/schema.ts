@@ -171,6 +171,14 @@ export const ConfigSchema = z.strictObject({
           root: z.string().default(''),
           /** Where layers of archived images (ECR's ARCHIVE storage class) go, which can be a slower disk; default <dataDir>/archive. */
           archivePath: z.string().default(''),
+          /** The operator declares the root to be on an encrypted volume (dm-crypt/LUKS): layer bytes of
+           *  AES256 repositories are then stored plain and the volume encrypts them (KMS repositories stay
+           *  sealed by Berth). Checked at startup where the machine shows it: a root that is shown not to
+           *  be on dm-crypt refuses to start (unless forceEncryptedVolume), one that cannot be told warns. */
+          encryptedVolume: z.boolean().default(false),
+          /** Start with encryptedVolume even when the device check shows no dm-crypt under the root
+           *  (e.g. a self-encrypting drive, which the device mapper does not show). */
+          forceEncryptedVolume: z.boolean().default(false),
         })
         .prefault({}),
       s3: z
@@ -234,6 +242,18 @@ export const ConfigSchema = z.strictObject({
           code: 'custom',
           path: ['s3', 'secretAccessKey'],
           message: 'is required with storage.s3.accessKeyId',
+        });
+      if (storage.filesystem.encryptedVolume && storage.driver !== 'filesystem')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['filesystem', 'encryptedVolume'],
+          message: 'needs storage.driver filesystem (for S3, use storage.s3.serverSideEncryption)',
+        });
+      if (storage.filesystem.forceEncryptedVolume && !storage.filesystem.encryptedVolume)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['filesystem', 'forceEncryptedVolume'],
+          message: 'needs storage.filesystem.encryptedVolume',
         });
       if (storage.s3.redirect && storage.driver !== 's3')
         ctx.addIssue({

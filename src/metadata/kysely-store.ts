@@ -276,28 +276,32 @@ class Blobs implements BlobIndex {
 
 class Tags implements TagIndex {
   // Every pull by tag runs this one: compiled once.
-  private readonly resolveQuery: Precompiled<[string, string], Selectable<ManifestsTable>>;
+  private readonly resolveQuery: Precompiled<[string, string, string], Selectable<ManifestsTable>>;
 
   constructor(
     private readonly db: Db,
     private readonly ordered: Ordered,
   ) {
-    this.resolveQuery = precompile(db, 2, (repositoryId: string, tag: string) =>
+    // The tag's digest by a subquery, then the manifest by its key: two point lookups. Written as
+    // a join, the same lookups took SQLite 3 to 6 times as long per pull (measured: ~20 µs
+    // against ~6 µs a query); a profile of manifest GETs by tag had this query at the top.
+    this.resolveQuery = precompile(db, 3, (repositoryId: string, tag: string, sameRepositoryId: string) =>
       db
-        .selectFrom('tags')
-        .innerJoin('manifests', (join) =>
-          join
-            .onRef('manifests.repository_id', '=', 'tags.repository_id')
-            .onRef('manifests.digest', '=', 'tags.manifest_digest'),
-        )
+        .selectFrom('manifests')
         .selectAll('manifests')
-        .where('tags.repository_id', '=', repositoryId)
-        .where('tags.name', '=', tag),
+        .where('manifests.repository_id', '=', repositoryId)
+        .where('manifests.digest', '=', (eb) =>
+          eb
+            .selectFrom('tags')
+            .select('tags.manifest_digest')
+            .where('tags.repository_id', '=', sameRepositoryId)
+            .where('tags.name', '=', tag),
+        ),
     );
   }
 
   async resolve(repositoryId: string, tag: string) {
-    const [row] = await this.resolveQuery(repositoryId, tag);
+    const [row] = await this.resolveQuery(repositoryId, tag, repositoryId);
     return row && toManifest(row);
   }
 

@@ -26,13 +26,14 @@ export class BlobForms {
 
   /**
    * An upload's data key; none for a store-encrypted upload, whose row has no key (the form is
-   * in metadata, not in the bytes). Plain bytes are written only while redirects are on.
+   * in metadata, not in the bytes). Plain bytes are written only while the storage encrypts
+   * (redirects on, or a declared encrypted volume).
    */
   async sealingOf(upload: Upload): Promise<UploadSealing> {
     if (upload.dataKey) return this.keys.ofUpload(upload.id, upload.dataKey);
-    if (this.blobs.redirects) return undefined;
+    if (this.blobs.writesStoreEncrypted) return undefined;
     throw new IntegrityError(
-      `upload ${upload.id} has no data key: it was started store-encrypted while pre-signed redirects were on (or before encryption at rest); start the upload again`,
+      `upload ${upload.id} has no data key: it was started store-encrypted while pre-signed redirects or an encrypted volume were on (or before encryption at rest); start the upload again`,
     );
   }
 

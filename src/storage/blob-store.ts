@@ -78,6 +78,12 @@ export interface BlobStoreOptions {
    * and whose store encrypts at rest.
    */
   redirectSeconds?: number;
+  /**
+   * Storage-managed encryption without redirects (a file system on an encrypted volume): new
+   * blobs of readers that accept it are written store-encrypted and streamed through Berth as
+   * plain bytes, with no per-byte work. Needs a driver whose store encrypts at rest.
+   */
+  storeEncrypted?: boolean;
 }
 
 /** How a reader gets a blob's bytes: from a pre-signed URL of the store, or through Berth. */
@@ -110,16 +116,20 @@ export class BlobStore {
         `pre-signed redirects need a storage driver that pre-signs URLs and encrypts at rest; ${driver.name} does not`,
       );
     }
+    if (options.storeEncrypted && !driver.encryptsAtRest)
+      throw new Error(
+        `storage-managed encryption needs a storage driver that encrypts at rest; ${driver.name} does not`,
+      );
   }
 
-  /** Whether blobs are written store-encrypted for readers that accept it (a redirect deployment). */
-  get redirects(): boolean {
-    return this.options.redirectSeconds !== undefined;
+  /** Whether blobs are written store-encrypted for readers that accept it (a redirect deployment, or an encrypted volume). */
+  get writesStoreEncrypted(): boolean {
+    return this.options.redirectSeconds !== undefined || this.options.storeEncrypted === true;
   }
 
   /** The form new blobs of a reader with `access` are written in. */
   writeForm(access: Pick<BlobAccess, 'storeEncrypted'>): StoredForm {
-    return this.options.redirectSeconds !== undefined && access.storeEncrypted ? 'store-encrypted' : 'sealed';
+    return this.writesStoreEncrypted && access.storeEncrypted ? 'store-encrypted' : 'sealed';
   }
 
   /**
@@ -339,8 +349,8 @@ export class BlobStore {
   /** Starts an upload's byte file: sealed (with `header`), or store-encrypted plain bytes (without). */
   async createUpload(id: string, header: Header | undefined): Promise<void> {
     if (header) return createUploadFile(this.driver, uploadPaths(id), header);
-    if (this.options.redirectSeconds === undefined)
-      throw new Error('store-encrypted uploads are only written in redirect deployments');
+    if (!this.writesStoreEncrypted)
+      throw new Error('store-encrypted uploads are only written in redirect deployments or on an encrypted volume');
     const writer = await this.driver.writer(uploadStoreEncryptedPath(id), false);
     await writer.close();
   }

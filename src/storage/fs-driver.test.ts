@@ -10,7 +10,7 @@ runDriverSuite('filesystem', async () => {
   const root = tempDir('berth-fs-driver-');
   return {
     // Archived files go to a second root beside the first (a slower disk, in a deployment).
-    driver: new FsDriver(join(root, 'storage'), join(root, 'archive')),
+    driver: new FsDriver(join(root, 'storage'), { archiveRoot: join(root, 'archive') }),
     async teardown() {
       const left = (await readdir(root, { recursive: true, withFileTypes: true })).filter((e) => !e.isDirectory());
       await rm(root, { recursive: true, force: true });

@@ -31,11 +31,21 @@ function isNotFound(err: unknown): boolean {
 export class FsDriver implements StorageDriver {
   readonly name = 'filesystem';
 
-  /** `archiveRoot`: where files in the ARCHIVE class live; without it, the driver has no archive. */
+  /**
+   * `archiveRoot`: where files in the ARCHIVE class live; without it, the driver has no archive.
+   * `encryptedVolume`: the operator declares the root to be on an encrypted volume (dm-crypt/LUKS),
+   * so the store encrypts at rest what this driver writes (volume-check.ts checks what it can).
+   */
   constructor(
     private readonly root: string,
-    private readonly archiveRoot?: string,
-  ) {}
+    options: { archiveRoot?: string; encryptedVolume?: boolean } = {},
+  ) {
+    this.archiveRoot = options.archiveRoot;
+    this.encryptsAtRest = options.encryptedVolume === true;
+  }
+
+  private readonly archiveRoot: string | undefined;
+  readonly encryptsAtRest: boolean;
 
   private full(path: string): string {
     return join(this.root, checkPath(path));

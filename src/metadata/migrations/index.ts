@@ -23,6 +23,7 @@ import { protectionAndTrash } from './0017-protection-and-trash.js';
 import { creationTemplates } from './0018-creation-templates.js';
 import { replication } from './0019-replication.js';
 import { secrets } from './0020-secrets.js';
+import { keysetListingIndexes } from './0021-keyset-listing-indexes.js';
 
 const migrations: Record<string, Migration> = {
   '0001_registry_core': registryCore,
@@ -45,6 +46,7 @@ const migrations: Record<string, Migration> = {
   '0018_creation_templates': creationTemplates,
   '0019_replication': replication,
   '0020_secrets': secrets,
+  '0021_keyset_listing_indexes': keysetListingIndexes,
 };
 
 export const migrationProvider: MigrationProvider = {
