@@ -378,6 +378,15 @@ const API: Record<string, ApiCase> = {
   PutRegistryPolicy: { crossAccount: false, input: async () => ({ policyText: publicPolicy() }) },
   GetRegistryPolicy: { crossAccount: false, input: async () => ({}) },
   DeleteRegistryPolicy: { crossAccount: false, input: async () => ({}) },
+  // No rules: the call clears the registry's replication (the allowed caller's answer is 200).
+  PutReplicationConfiguration: {
+    crossAccount: false,
+    input: async () => ({ replicationConfiguration: { rules: [] } }),
+  },
+  DescribeImageReplicationStatus: {
+    crossAccount: true,
+    input: async () => ({ registryId: A, repositoryName: REPO, imageId: { imageTag: 'v1' } }),
+  },
   CreateRepositoryCreationTemplate: {
     crossAccount: false,
     input: async () => ({ prefix: `matrix/c${randomBytes(4).toString('hex')}`, appliedFor: ['CREATE_ON_PUSH'] }),
