@@ -49,18 +49,11 @@ export class UploadCompletion {
     }
     // From here a crash leaves a session that knows its bytes were verified (resumeVerified).
     await this.store.uploads.markVerified(id, digest.value);
-    // Linked before the bytes are placed: once linked, no garbage collection deletes the stored
-    // copy that `place` may find and keep instead of ours (registry/gc.ts); while one is
-    // deleting it, the link waits until it is gone, and ours is placed.
+    // Placed before linked: a link never names bytes that are not stored, whatever the moment a
+    // crash comes (a kill -9 between a link and its bytes made a blob that HEAD reports and GET
+    // cannot serve). Freshly placed bytes with no link yet are younger than GC's grace period.
+    await this.place(repository, id, digest, sealing);
     await this.store.blobs.link(repository.id, digest.value, verification.size);
-    try {
-      await this.place(repository, id, digest, sealing);
-    } catch (err) {
-      // A link must not name bytes that are not stored: without them, it goes (the session stays).
-      if ((await this.blobs.size(digest).catch(() => undefined)) === undefined)
-        await this.store.blobs.unlink(repository.id, digest.value).catch(() => false);
-      throw err;
-    }
     await this.store.uploads.delete(id);
     this.keys.forgetUpload(id);
   }
