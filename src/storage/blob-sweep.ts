@@ -24,7 +24,8 @@ export class BlobSweep {
         await this.driver.delete(path);
       });
     }
-    await ignoringMissing(() => this.driver.delete(blobDir(digest)));
+    // Only when empty: the same blob may be being stored again into it right now.
+    await this.driver.deleteEmptyDirectory(blobDir(digest));
     return bytes;
   }
 

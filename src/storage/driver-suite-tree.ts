@@ -114,6 +114,23 @@ export function runTreeSuite(getDriver: () => StorageDriver, fresh: () => string
     });
   });
 
+  describe('deleteEmptyDirectory', () => {
+    it('leaves a directory with a file, and leaves nothing behind of an empty one', async () => {
+      const dir = fresh();
+      await driver.putContent(`${dir}/kept/file`, Buffer.from('x'));
+      await driver.deleteEmptyDirectory(`${dir}/kept`);
+      assert.deepEqual(await driver.getContent(`${dir}/kept/file`), Buffer.from('x'));
+      await driver.delete(`${dir}/kept/file`);
+      await driver.deleteEmptyDirectory(`${dir}/kept`);
+      await assert.rejects(driver.stat(`${dir}/kept`), isNotFound);
+      // A missing directory is no error, and a file put there afterwards is stored.
+      await driver.deleteEmptyDirectory(`${dir}/kept`);
+      await driver.putContent(`${dir}/kept/again`, Buffer.from('y'));
+      assert.deepEqual(await driver.getContent(`${dir}/kept/again`), Buffer.from('y'));
+      await driver.delete(dir);
+    });
+  });
+
   describe('walk', () => {
     it('visits every file below the path, parents before children', async () => {
       const dir = fresh();

@@ -102,6 +102,11 @@ export interface StorageDriver {
   move(source: string, destination: string): Promise<void>;
   /** Deletes a file or a directory tree, whichever storage class each file is in. */
   delete(path: string): Promise<void>;
+  /**
+   * Deletes a directory if it is empty, and does nothing otherwise (or where there are no
+   * directories to delete, as on S3): safe beside a writer putting a file into it at that moment.
+   */
+  deleteEmptyDirectory(path: string): Promise<void>;
   /** Visits every file and directory below `path`, depth first. */
   walk(path: string, visit: (info: FileInfo) => void | Promise<void>): Promise<void>;
 }

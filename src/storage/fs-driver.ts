@@ -4,7 +4,7 @@
 import { createWriteStream, fdatasync, fsync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
-import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -82,16 +82,17 @@ export class FsDriver implements StorageDriver {
 
   async putContent(path: string, content: Uint8Array, options: { durable?: boolean } = {}): Promise<void> {
     const target = this.full(path);
-    await mkdir(dirname(target), { recursive: true });
-    const temp = `${target}${TEMP_MARK}${randomUUID()}`;
-    try {
-      // The rename is atomic either way; the fsync before it is what makes the file durable.
-      await writeFile(temp, content, { flush: options.durable !== false });
-      await rename(temp, target);
-    } catch (err) {
-      await rm(temp, { force: true });
-      throw err;
-    }
+    await intoDirectory(target, async () => {
+      const temp = `${target}${TEMP_MARK}${randomUUID()}`;
+      try {
+        // The rename is atomic either way; the fsync before it is what makes the file durable.
+        await writeFile(temp, content, { flush: options.durable !== false });
+        await rename(temp, target);
+      } catch (err) {
+        await rm(temp, { force: true });
+        throw err;
+      }
+    });
   }
 
   async reader(path: string, offset = 0, length?: number): Promise<Readable> {
@@ -180,8 +181,7 @@ export class FsDriver implements StorageDriver {
       await stat(full);
       return full;
     });
-    await mkdir(dirname(target), { recursive: true });
-    await this.notFound(source, () => relocate(from, target));
+    await intoDirectory(target, () => this.notFound(source, () => relocate(from, target)));
     // An archived copy of the destination is replaced too.
     const archived = this.archived(destination);
     if (archived !== undefined && archived !== from) await rm(archived, { force: true });
@@ -217,6 +217,15 @@ export class FsDriver implements StorageDriver {
     if (!found) throw new PathNotFoundError(path);
   }
 
+  async deleteEmptyDirectory(path: string): Promise<void> {
+    for (const target of [this.full(path), this.archived(path)]) {
+      if (target === undefined) continue;
+      await rmdir(target).catch((err: NodeJS.ErrnoException) => {
+        if (!isNotFound(err) && err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+      });
+    }
+  }
+
   async walk(path: string, visit: (info: FileInfo) => void | Promise<void>): Promise<void> {
     for (const child of await this.list(path)) {
       const info = await this.stat(child).catch((err) =>
@@ -233,6 +242,30 @@ export class FsDriver implements StorageDriver {
  * Renames `from` to `to`; across file systems (an archive root on another disk), a durable copy
  * renamed into place, then the source removed: the file is readable at one of them throughout.
  */
+/**
+ * Makes the directory of `target` and runs `work`, which writes into it; again (up to three
+ * times) when the directory went meanwhile, emptied and deleted by deleteEmptyDirectory beside
+ * this write (garbage collection tidying a blob's directory as the same blob is stored again).
+ */
+async function intoDirectory<T>(target: string, work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      return await work();
+    } catch (err) {
+      const gone = isNotFound(err) || err instanceof PathNotFoundError;
+      if (!gone || attempt === 3 || (await exists(dirname(target)))) throw err;
+    }
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    (err) => (isNotFound(err) ? false : Promise.reject(err)),
+  );
+}
+
 async function relocate(from: string, to: string): Promise<void> {
   try {
     await rename(from, to);

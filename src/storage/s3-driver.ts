@@ -187,6 +187,11 @@ export class S3Driver implements StorageDriver {
     await this.objects.delete(doomed);
   }
 
+  /** Keys have no directories: an "empty directory" is no key at all. */
+  async deleteEmptyDirectory(path: string): Promise<void> {
+    this.key(path);
+  }
+
   /**
    * One flat listing, paged: keys sharing a prefix are adjacent in it, so the directories are
    * the changes of the previous key's ancestors, each visited once and before its children.
