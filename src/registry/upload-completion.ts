@@ -15,8 +15,11 @@ import type { BlobForms, UploadSealing } from './blob-forms.js';
 import type { DataKeys } from './data-keys.js';
 import type { UploadSessions } from './upload-sessions.js';
 import type { Chunk } from './upload-streams.js';
+import { KeyedLock } from '../runtime/keyed-lock.js';
 
 export class UploadCompletion {
+  private readonly placing = new KeyedLock();
+
   constructor(
     private readonly store: Pick<MetadataStore, 'uploads' | 'blobs'>,
     private readonly blobs: BlobStore,
@@ -49,13 +52,7 @@ export class UploadCompletion {
     }
     // From here a crash leaves a session that knows its bytes were verified (resumeVerified).
     await this.store.uploads.markVerified(id, digest.value);
-    // Placed before linked: a link never names bytes that are not stored, whatever the moment a
-    // crash comes (a kill -9 between a link and its bytes made a blob that HEAD reports and GET
-    // cannot serve). Freshly placed bytes with no link yet are younger than GC's grace period.
-    await this.place(repository, id, digest, sealing);
-    await this.store.blobs.link(repository.id, digest.value, verification.size);
-    await this.store.uploads.delete(id);
-    this.keys.forgetUpload(id);
+    await this.placeAndLink(repository, id, digest, sealing, () => verification.size);
   }
 
   /** Completes an upload whose bytes this registry verified before a crash interrupted it. */
@@ -73,13 +70,62 @@ export class UploadCompletion {
         actual: verified,
       });
     }
-    // Interrupted before the move, the verified bytes (in the upload's form) are still the upload's.
-    if (!(await this.blobs.has(digest, sealing ? 'sealed' : 'store-encrypted')))
-      await this.place(repository, id, digest, sealing);
-    else await this.blobs.deleteUpload(id);
-    const size = await this.blobs.size(digest);
-    if (size === undefined) throw new Error(`verified upload ${id} has no bytes`);
-    await this.store.blobs.link(repository.id, digest.value, size);
+    // Interrupted before the move, the verified bytes (in the upload's form) are still the upload's;
+    // after it, they are the stored blob's.
+    await this.placeAndLink(repository, id, digest, sealing, async () => {
+      const size = await this.blobs.size(digest);
+      if (size === undefined) throw new Error(`verified upload ${id} has no bytes`);
+      return size;
+    });
+  }
+
+  /**
+   * Places the verified bytes, links the blob, then makes sure of the bytes under the link. The
+   * order is what keeps a link from naming bytes that are not stored:
+   * - placed before linked, so a crash between the two leaves bytes with no link (younger than
+   *   the grace period, and swept by `gc --audit`), never a link with no bytes;
+   * - our bytes kept until the link is made when a stored copy was found, because a garbage
+   *   collection may be deleting that copy (an unreferenced blob) with its key wraps: the link
+   *   waits for such a deletion to end, and from then on no collection takes the blob. Placed
+   *   again under the link, a copy gone by then is replaced by ours, and a wrap gone is recorded
+   *   again.
+   */
+  private async placeAndLink(
+    repository: Repository,
+    id: string,
+    digest: Digest,
+    sealing: UploadSealing,
+    size: () => Promise<number> | number,
+  ): Promise<void> {
+    // One completion of a digest at a time in this process: two first uploads of the same bytes
+    // (into two repositories) would otherwise both find no stored copy, and the later move would
+    // replace the earlier's bytes, sealed under a key the earlier repository has no wrap of.
+    await this.placing.run(digest.value, () => this.placeAndLinkAlone(repository, id, digest, sealing, size));
+  }
+
+  private async placeAndLinkAlone(
+    repository: Repository,
+    id: string,
+    digest: Digest,
+    sealing: UploadSealing,
+    size: () => Promise<number> | number,
+  ): Promise<void> {
+    await this.place(repository, id, digest, sealing, { keepUpload: true });
+    await this.store.blobs.link(repository.id, digest.value, await size());
+    try {
+      // Under the link now: whatever a collection took meanwhile (a stored copy, a key wrap) is
+      // put back, from our bytes and our key.
+      await this.place(repository, id, digest, sealing, { keepUpload: false });
+    } catch (err) {
+      if (await this.blobs.has(digest, sealing ? 'sealed' : 'store-encrypted')) throw err;
+      // Our bytes were moved into place while a collection deleted the copy they replaced, and
+      // went with it: the link goes, and the client uploads again.
+      await this.store.blobs.unlink(repository.id, digest.value);
+      throw new RegistryError(
+        'BLOB_UPLOAD_INVALID',
+        `blob ${digest.value} was collected while it was stored: upload it again`,
+      );
+    }
     await this.store.uploads.delete(id);
     this.keys.forgetUpload(id);
   }
@@ -88,13 +134,22 @@ export class UploadCompletion {
    * Makes the verified upload the stored blob in the upload's form. A sealed upload has the wrap
    * of its data key for the repository recorded first; when the sealed form is stored already (an
    * earlier or concurrent push), one copy is kept: the stored one, if the repository can have a
-   * wrap of its key, else ours.
+   * wrap of its key, else ours. With `keepUpload`, a stored copy kept leaves our bytes too.
    */
-  private async place(repository: Repository, id: string, digest: Digest, sealing: UploadSealing): Promise<void> {
+  private async place(
+    repository: Repository,
+    id: string,
+    digest: Digest,
+    sealing: UploadSealing,
+    options: { keepUpload: boolean },
+  ): Promise<void> {
+    const kept = async (): Promise<void> => {
+      if (!options.keepUpload) await this.blobs.deleteUpload(id);
+    };
     if (!sealing) {
       // Store-encrypted: no key to wrap; plain bytes are the same for every repository.
-      if (await this.blobs.has(digest, 'store-encrypted')) await this.blobs.deleteUpload(id);
-      else await this.blobs.promoteUpload(id, digest, true);
+      if (await this.blobs.has(digest, 'store-encrypted')) return kept();
+      await this.blobs.promoteUpload(id, digest, true);
       return;
     }
     const { key, raw } = sealing;
@@ -102,10 +157,14 @@ export class UploadCompletion {
     // a sealed blob, such as one stored before encryption at rest) is replaced by this one.
     try {
       const stored = await this.blobs.dataKeyId(digest);
+      if (stored === key.id) {
+        // Our own bytes (placed before): our wrap, recorded again (a no-op unless it was taken).
+        await this.keys.record(repository, digest.value, key.id, raw);
+        return kept();
+      }
       if (stored !== undefined) {
         await this.keys.forBlob(repository, digest.value, stored);
-        await this.blobs.deleteUpload(id);
-        return;
+        return kept();
       }
     } catch (err) {
       if (!(err instanceof KmsError) && !(err instanceof IntegrityError)) throw err;
