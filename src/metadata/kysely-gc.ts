@@ -3,6 +3,7 @@
 // it sees every push that committed before; a push takes the same locks, shared, before it
 // checks what it references (kysely-manifests.ts, Blobs.link). The protocol: registry/gc.ts.
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { deleteManifestRows } from './kysely-manifest-rows.js';
 import type { Database } from './schema.js';
 import type { GcIndex, GcLink, GcObject, GcTotals } from './store-gc.js';
 import { retryingConflicts } from './kysely-conflicts.js';
@@ -116,22 +117,8 @@ export class KyselyGc implements GcIndex {
         const still = await sql`select 1 from manifests m
           where m.repository_id = ${repositoryId} and m.digest = ${digest} and ${unneeded(cutoff)}`.execute(trx);
         if (still.rows.length === 0) return false;
-        await trx
-          .deleteFrom('manifest_references')
-          .where('repository_id', '=', repositoryId)
-          .where('manifest_digest', '=', digest)
-          .execute();
-        await trx
-          .deleteFrom('manifest_conversions')
-          .where('repository_id', '=', repositoryId)
-          .where('source_digest', '=', digest)
-          .execute();
-        await trx
-          .deleteFrom('manifests')
-          .where('repository_id', '=', repositoryId)
-          .where('digest', '=', digest)
-          .execute();
-        return true;
+        // Untagged (the decision says so): no tag goes with it.
+        return deleteManifestRows(trx, repositoryId, digest);
       }),
     );
   }

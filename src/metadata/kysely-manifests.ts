@@ -4,6 +4,7 @@
 // serializes writers. A write into a repository deleted meanwhile is NAME_UNKNOWN.
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { inRepository, retryingConflicts } from './kysely-conflicts.js';
+import { deleteManifestRows } from './kysely-manifest-rows.js';
 import type { Database, ManifestsTable } from './schema.js';
 import type { ManifestIndex, ManifestPutChecks, ManifestPutOutcome } from './store.js';
 import { deletingAmong, lockDigests } from './kysely-gc.js';
@@ -200,27 +201,7 @@ export class Manifests implements ManifestIndex {
           .where('digest', '=', digest);
         if (this.rowLocks) query = query.forUpdate();
         if (!(await query.executeTakeFirst())) return false;
-        await trx
-          .deleteFrom('tags')
-          .where('repository_id', '=', repositoryId)
-          .where('manifest_digest', '=', digest)
-          .execute();
-        await trx
-          .deleteFrom('manifest_references')
-          .where('repository_id', '=', repositoryId)
-          .where('manifest_digest', '=', digest)
-          .execute();
-        await trx
-          .deleteFrom('manifest_conversions')
-          .where('repository_id', '=', repositoryId)
-          .where('source_digest', '=', digest)
-          .execute();
-        const result = await trx
-          .deleteFrom('manifests')
-          .where('repository_id', '=', repositoryId)
-          .where('digest', '=', digest)
-          .executeTakeFirst();
-        return Number(result.numDeletedRows) > 0;
+        return deleteManifestRows(trx, repositoryId, digest);
       }),
     );
   }

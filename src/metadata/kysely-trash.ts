@@ -5,11 +5,31 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { TrashEntry, TrashRestoreOutcome } from '../domain/records/protection.js';
 import { retryingConflicts } from './kysely-conflicts.js';
+import { deleteManifestRows } from './kysely-manifest-rows.js';
 import type { Database, TrashTable } from './schema.js';
 import type { TrashIndex } from './store-trash.js';
 
 type Db = Kysely<Database>;
 type Trx = Transaction<Database>;
+
+/** The manifest columns a trash entry keeps, and gives back on restore (the same names in both tables). */
+function manifestColumns(
+  row: Omit<Selectable<TrashTable>, 'repository_id' | 'digest' | 'tags' | 'deleted_by' | 'deleted_at'>,
+) {
+  return {
+    media_type: row.media_type,
+    size: row.size,
+    artifact_type: row.artifact_type,
+    subject_digest: row.subject_digest,
+    annotations: row.annotations,
+    created_at: row.created_at,
+    last_pulled_at: row.last_pulled_at,
+    content_digest: row.content_digest,
+    image_status: row.image_status,
+    last_archived_at: row.last_archived_at,
+    last_activated_at: row.last_activated_at,
+  };
+}
 
 const PAGE = 1000;
 
@@ -71,17 +91,7 @@ export class KyselyTrash implements TrashIndex {
           .values({
             repository_id: repositoryId,
             digest,
-            media_type: row.media_type,
-            size: row.size,
-            artifact_type: row.artifact_type,
-            subject_digest: row.subject_digest,
-            annotations: row.annotations,
-            created_at: row.created_at,
-            last_pulled_at: row.last_pulled_at,
-            content_digest: row.content_digest,
-            image_status: row.image_status,
-            last_archived_at: row.last_archived_at,
-            last_activated_at: row.last_activated_at,
+            ...manifestColumns(row),
             tags: JSON.stringify(tags.map((t) => t.name).sort()),
             deleted_by: deletedBy,
             deleted_at: deletedAt,
@@ -99,7 +109,7 @@ export class KyselyTrash implements TrashIndex {
             )
             .execute();
         }
-        await removeManifest(trx, repositoryId, digest);
+        await deleteManifestRows(trx, repositoryId, digest);
         return true;
       }),
     );
@@ -140,17 +150,7 @@ export class KyselyTrash implements TrashIndex {
           .values({
             repository_id: repositoryId,
             digest,
-            media_type: row.media_type,
-            size: row.size,
-            artifact_type: row.artifact_type,
-            subject_digest: row.subject_digest,
-            annotations: row.annotations,
-            created_at: row.created_at,
-            last_pulled_at: row.last_pulled_at,
-            content_digest: row.content_digest,
-            image_status: row.image_status,
-            last_archived_at: row.last_archived_at,
-            last_activated_at: row.last_activated_at,
+            ...manifestColumns(row),
           })
           .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing())
           .execute();
@@ -269,24 +269,4 @@ export class KyselyTrash implements TrashIndex {
       .execute();
     return rows.map((r) => r.child_digest);
   }
-}
-
-/** The manifest's tags, references, conversions and row, as Manifests.delete removes them. */
-async function removeManifest(trx: Trx, repositoryId: string, digest: string): Promise<void> {
-  await trx
-    .deleteFrom('tags')
-    .where('repository_id', '=', repositoryId)
-    .where('manifest_digest', '=', digest)
-    .execute();
-  await trx
-    .deleteFrom('manifest_references')
-    .where('repository_id', '=', repositoryId)
-    .where('manifest_digest', '=', digest)
-    .execute();
-  await trx
-    .deleteFrom('manifest_conversions')
-    .where('repository_id', '=', repositoryId)
-    .where('source_digest', '=', digest)
-    .execute();
-  await trx.deleteFrom('manifests').where('repository_id', '=', repositoryId).where('digest', '=', digest).execute();
 }
