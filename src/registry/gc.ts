@@ -164,19 +164,16 @@ export class GarbageCollector {
     note: (kind: GcKind, id: string, bytes: number) => void,
     progress: (phase: string, examined: number) => void,
   ): Promise<void> {
-    let after: GcLink | undefined;
-    let examined = 0;
-    for (;;) {
-      const page = await this.store.gc.untaggedPage(after, cutoff, this.batch);
-      if (page.length === 0) return;
-      after = page.at(-1);
-      for (const manifest of page) {
-        if (dryRun || (await this.store.gc.deleteUntagged(manifest, cutoff)))
-          note('untagged', `${manifest.repositoryId} ${manifest.digest}`, 0);
-      }
-      examined += page.length;
-      progress('untagged manifests', examined);
-    }
+    await eachPage(
+      (after: GcLink | undefined) => this.store.gc.untaggedPage(after, cutoff, this.batch),
+      async (page) => {
+        for (const manifest of page) {
+          if (dryRun || (await this.store.gc.deleteUntagged(manifest, cutoff)))
+            note('untagged', `${manifest.repositoryId} ${manifest.digest}`, 0);
+        }
+      },
+      (examined) => progress('untagged manifests', examined),
+    );
   }
 
   private async sweepBlobs(
@@ -186,30 +183,27 @@ export class GarbageCollector {
     note: (kind: GcKind, id: string, bytes: number) => void,
     progress: (phase: string, examined: number) => void,
   ): Promise<void> {
-    let after: string | undefined;
-    let examined = 0;
-    for (;;) {
-      const page = await this.store.gc.blobPage(after, this.batch);
-      if (page.length === 0) return;
-      after = page.at(-1);
-      // A read first, so that only digests likely to go are locked.
-      const found = await this.store.gc.blobCandidates(
-        page.filter((d) => !kept.has(d)),
-        cutoff,
-      );
-      const candidates = [...new Set([...found.links.map((l) => l.digest), ...found.blobs.map((b) => b.digest)])];
-      const decided = dryRun ? found : await this.store.gc.sweepBlobs(candidates, cutoff, this.clock());
-      for (const link of decided.links) note('links', `${link.repositoryId} ${link.digest}`, 0);
-      if (dryRun) for (const blob of decided.blobs) note('blobs', blob.digest, blob.size ?? 0);
-      else
-        await this.deleteMarked(
-          decided.blobs.map((b) => b.digest),
-          'blobs',
-          note,
+    await eachPage(
+      (after: string | undefined) => this.store.gc.blobPage(after, this.batch),
+      async (page) => {
+        // A read first, so that only digests likely to go are locked.
+        const found = await this.store.gc.blobCandidates(
+          page.filter((d) => !kept.has(d)),
+          cutoff,
         );
-      examined += page.length;
-      progress('blobs', examined);
-    }
+        const candidates = [...new Set([...found.links.map((l) => l.digest), ...found.blobs.map((b) => b.digest)])];
+        const decided = dryRun ? found : await this.store.gc.sweepBlobs(candidates, cutoff, this.clock());
+        for (const link of decided.links) note('links', `${link.repositoryId} ${link.digest}`, 0);
+        if (dryRun) for (const blob of decided.blobs) note('blobs', blob.digest, blob.size ?? 0);
+        else
+          await this.deleteMarked(
+            decided.blobs.map((b) => b.digest),
+            'blobs',
+            note,
+          );
+      },
+      (examined) => progress('blobs', examined),
+    );
   }
 
   private async sweepManifestBytes(
@@ -219,26 +213,23 @@ export class GarbageCollector {
     note: (kind: GcKind, id: string, bytes: number) => void,
     progress: (phase: string, examined: number) => void,
   ): Promise<void> {
-    let after: string | undefined;
-    let examined = 0;
-    for (;;) {
-      const page = await this.store.gc.keyedPage(after, this.batch);
-      if (page.length === 0) return;
-      after = page.at(-1);
-      const candidates = await this.store.gc.manifestByteCandidates(
-        page.filter((d) => !kept.has(d)),
-        cutoff,
-      );
-      if (dryRun) for (const digest of candidates) note('manifests', digest, 0);
-      else
-        await this.deleteMarked(
-          await this.store.gc.markManifestBytes(candidates, cutoff, this.clock()),
-          'manifests',
-          note,
+    await eachPage(
+      (after: string | undefined) => this.store.gc.keyedPage(after, this.batch),
+      async (page) => {
+        const candidates = await this.store.gc.manifestByteCandidates(
+          page.filter((d) => !kept.has(d)),
+          cutoff,
         );
-      examined += page.length;
-      progress('manifest bytes', examined);
-    }
+        if (dryRun) for (const digest of candidates) note('manifests', digest, 0);
+        else
+          await this.deleteMarked(
+            await this.store.gc.markManifestBytes(candidates, cutoff, this.clock()),
+            'manifests',
+            note,
+          );
+      },
+      (examined) => progress('manifest bytes', examined),
+    );
   }
 
   /** Deletes the stored forms of marked digests, then their rows and marks. */
@@ -272,5 +263,23 @@ export class GarbageCollector {
       if (!dryRun) await this.blobs.deleteUpload(upload.id);
       note('uploads', upload.id, upload.bytes);
     }
+  }
+}
+
+/** Runs `work` on each keyset page (each starting after the last item of the one before) until one is empty. */
+async function eachPage<T>(
+  page: (after: T | undefined) => Promise<T[]>,
+  work: (items: T[]) => Promise<void>,
+  examined: (count: number) => void,
+): Promise<void> {
+  let after: T | undefined;
+  let count = 0;
+  for (;;) {
+    const items = await page(after);
+    if (items.length === 0) return;
+    after = items.at(-1);
+    await work(items);
+    count += items.length;
+    examined(count);
   }
 }
