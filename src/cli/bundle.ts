@@ -15,54 +15,18 @@ import { rootCertificates } from 'node:tls';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Command } from 'commander';
-import {
-  endpointFrom,
-  fetchAuthorization,
-  LoginError,
-  regionFrom,
-  type AuthorizationOptions,
-} from '../client/authorization.js';
+import { fetchAuthorization, LoginError } from '../client/authorization.js';
 import { BundleError, exportBundle } from '../client/bundle-export.js';
 import { BundleImporter } from '../client/bundle-import.js';
 import { RegistryClient, RegistryProblem } from '../client/registry.js';
 import { isRepositoryName } from '../domain/names.js';
-import { apiEndpoint } from './endpoint.js';
+import { connection, type ConnectionOptions, withConnection } from './connection.js';
 import { CommandError } from './errors.js';
 import { size } from './output.js';
 
-interface ConnectionOptions {
-  endpointUrl?: string;
-  region?: string;
-  accessKeyId?: string;
-  secretAccessKey?: string;
-  caBundle?: string;
-}
-
-function withConnection(command: Command): Command {
-  return command
-    .option(
-      '--endpoint-url <url>',
-      'the Berth to talk to (default: BERTH_ENDPOINT_URL, AWS_ENDPOINT_URL_ECR, AWS_ENDPOINT_URL, or http://localhost:5000)',
-    )
-    .option('--region <region>', "the deployment's region (default: AWS_REGION, AWS_DEFAULT_REGION, or us-east-1)")
-    .option('--access-key-id <id>', 'access key (default: the AWS credential chain; none: anonymous)')
-    .option('--secret-access-key <secret>', 'its secret (prefer AWS_SECRET_ACCESS_KEY)')
-    .option('--ca-bundle <file>', 'PEM file of the CAs that an https endpoint is trusted by (default: AWS_CA_BUNDLE)');
-}
-
 /** A registry client logged in with the caller's key; anonymous when there is no key at all. */
 async function registryClient(options: ConnectionOptions): Promise<RegistryClient> {
-  if (Boolean(options.accessKeyId) !== Boolean(options.secretAccessKey))
-    throw new CommandError('--access-key-id and --secret-access-key go together');
-  const settings: AuthorizationOptions = {
-    endpoint: apiEndpoint(endpointFrom(options.endpointUrl)),
-    region: regionFrom(options.region),
-    ...(options.accessKeyId &&
-      options.secretAccessKey && {
-        credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
-      }),
-    ...(options.caBundle && { caBundle: options.caBundle }),
-  };
+  const settings = connection(options);
   const caBundle = options.caBundle || process.env.AWS_CA_BUNDLE;
   const ca = caBundle ? [...rootCertificates, readFileSync(caBundle)] : undefined;
   try {
@@ -98,6 +62,7 @@ export function bundleCommand(): Command {
       .requiredOption('--repository <name>', 'the repository to export')
       .option('--tag <tag>', 'a tag to export (repeat for more; default: every tag)', collect)
       .option('--output <file>', 'write to this file instead of standard output'),
+    true,
   ).action(async (options: ConnectionOptions & { repository: string; tag?: string[]; output?: string }) => {
     if (!isRepositoryName(options.repository))
       throw new CommandError(`--repository ${options.repository}: not a repository name`);
@@ -128,6 +93,7 @@ export function bundleCommand(): Command {
       .argument('[file]', 'the bundle (default: standard input)')
       .description('load a bundle (an OCI image layout tar) into a repository, checking every digest')
       .option('--repository <name>', 'the repository to load into (default: the one the bundle was exported from)'),
+    true,
   ).action(async (file: string | undefined, options: ConnectionOptions & { repository?: string }) => {
     if (options.repository !== undefined && !isRepositoryName(options.repository))
       throw new CommandError(`--repository ${options.repository}: not a repository name`);

@@ -1,44 +1,12 @@
 // `berth repo create|list|delete` (ls and rm stay as aliases) and `berth images`: everyday repository tasks through the ECR API
 // (the same calls `aws ecr …` makes), signed with the caller's access key.
 import { Command } from 'commander';
-import { callApi, endpointFrom, regionFrom, type AuthorizationOptions } from '../client/authorization.js';
-import { CommandError } from './errors.js';
+import { callApi } from '../client/authorization.js';
+import { connection, type ConnectionOptions, withConnection } from './connection.js';
 import { size } from './output.js';
-import { apiEndpoint } from './endpoint.js';
 
-interface ConnectionOptions {
-  endpointUrl?: string;
-  region?: string;
-  accessKeyId?: string;
-  secretAccessKey?: string;
-  caBundle?: string;
+interface ListOptions extends ConnectionOptions {
   json?: boolean;
-}
-
-function withConnection(command: Command): Command {
-  return command
-    .option(
-      '--endpoint-url <url>',
-      'the Berth to ask (default: BERTH_ENDPOINT_URL, AWS_ENDPOINT_URL_ECR, AWS_ENDPOINT_URL, or http://localhost:5000)',
-    )
-    .option('--region <region>', "the deployment's region (default: AWS_REGION, AWS_DEFAULT_REGION, or us-east-1)")
-    .option('--access-key-id <id>', 'access key (default: the AWS credential chain)')
-    .option('--secret-access-key <secret>', 'its secret (prefer AWS_SECRET_ACCESS_KEY)')
-    .option('--ca-bundle <file>', 'PEM file of the CAs that an https endpoint is trusted by (default: AWS_CA_BUNDLE)');
-}
-
-function connection(options: ConnectionOptions): AuthorizationOptions {
-  if (Boolean(options.accessKeyId) !== Boolean(options.secretAccessKey))
-    throw new CommandError('--access-key-id and --secret-access-key go together');
-  return {
-    endpoint: apiEndpoint(endpointFrom(options.endpointUrl)),
-    region: regionFrom(options.region),
-    ...(options.accessKeyId &&
-      options.secretAccessKey && {
-        credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
-      }),
-    ...(options.caBundle && { caBundle: options.caBundle }),
-  };
 }
 
 function table(rows: string[][]): string {
@@ -74,7 +42,7 @@ export function repoCommand(): Command {
     process.stdout.write(`${created.repository?.repositoryUri ?? name}\n`);
   });
   withConnection(repo.command('list').alias('ls').description('list repositories').option('--json', 'as JSON')).action(
-    async (options: ConnectionOptions) => {
+    async (options: ListOptions) => {
       const repositories = await callApi(connection(options), async (sdk, client) => {
         const all = [];
         for (let nextToken: string | undefined; ; ) {
@@ -115,7 +83,7 @@ export function imagesCommand(): Command {
       .description("list a repository's images")
       .option('--json', 'as JSON')
       .option('--bytes', 'sizes in bytes (default: KiB, MiB, … for people)'),
-  ).action(async (repository: string, options: ConnectionOptions & { bytes?: boolean }) => {
+  ).action(async (repository: string, options: ListOptions & { bytes?: boolean }) => {
     const images = await callApi(connection(options), async (sdk, client) => {
       const all = [];
       for (let nextToken: string | undefined; ; ) {
