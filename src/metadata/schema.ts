@@ -1,5 +1,28 @@
 // Table types for the query builder; the same tables on every backend (migrations/ makes them).
 import type { Generated } from 'kysely';
+import type {
+  DeletionProtectionsTable,
+  GcDeletionsTable,
+  GcStatsTable,
+  ImageStorageMovesTable,
+  LifecycleActionsTable,
+  LifecyclePoliciesTable,
+  LifecyclePreviewsTable,
+  PrincipalPullsTable,
+  PullTimeExclusionsTable,
+  TrashReferencesTable,
+  TrashTable,
+} from './schema-retention.js';
+import type {
+  ReplicationConfigurationsTable,
+  ReplicationTasksTable,
+  RepositoryCreationTemplatesTable,
+  SecretVersionsTable,
+  SecretsTable,
+} from './schema-services.js';
+
+export type * from './schema-retention.js';
+export type * from './schema-services.js';
 
 export interface RepositoriesTable {
   id: string;
@@ -20,20 +43,6 @@ export interface BlobsTable {
   created_at: number;
   /** When the blob was last uploaded, mounted or checked (touched at most every few minutes); null: created_at. */
   last_seen_at: number | null;
-}
-
-/** Digests whose stored bytes a garbage collection is deleting: no push may reference one meanwhile. */
-export interface GcDeletionsTable {
-  digest: string;
-  started_at: number;
-}
-
-/** What garbage collections freed, in total, by kind (blobs, manifests, uploads, …). */
-export interface GcStatsTable {
-  kind: string;
-  objects: number;
-  bytes: number;
-  updated_at: number;
 }
 
 export interface RepositoryBlobsTable {
@@ -57,21 +66,6 @@ export interface ManifestsTable {
   image_status: Generated<string | null>;
   last_archived_at: Generated<number | null>;
   last_activated_at: Generated<number | null>;
-}
-
-/** Moves of an image's layers between storage classes, queued with their progress (0016). */
-export interface ImageStorageMovesTable {
-  repository_id: string;
-  digest: string;
-  /** STANDARD or ARCHIVE. */
-  target: string;
-  requested_at: number;
-  lease_holder: string | null;
-  lease_until: number | null;
-  blobs_total: Generated<number>;
-  blobs_done: Generated<number>;
-  bytes_total: Generated<number>;
-  bytes_done: Generated<number>;
 }
 
 export interface ManifestConversionsTable {
@@ -261,27 +255,6 @@ export interface RegistryPoliciesTable {
   updated_at: number;
 }
 
-/** Repository creation templates (migration 0018): one per account and prefix (or ROOT). */
-export interface RepositoryCreationTemplatesTable {
-  account_id: string;
-  prefix: string;
-  description: string | null;
-  encryption_type: string;
-  kms_key: string | null;
-  /** JSON: [{key, value}]. */
-  resource_tags: string;
-  image_tag_mutability: string;
-  /** JSON: [{filterType, filter}], or null for none. */
-  tag_mutability_exclusions: string | null;
-  repository_policy: string | null;
-  lifecycle_policy: string | null;
-  /** JSON: the creation reasons it applies for. */
-  applied_for: string;
-  custom_role_arn: string | null;
-  created_at: number;
-  updated_at: number;
-}
-
 export interface InlinePoliciesTable {
   owner_type: 'user' | 'role';
   owner_id: string;
@@ -348,112 +321,6 @@ export interface RateWindowsTable {
   count: number;
 }
 
-export interface DeletionProtectionsTable {
-  repository_id: string;
-  /** '' for the whole repository. */
-  tag_pattern: string;
-  created_at: number;
-  created_by: string | null;
-}
-
-export interface TrashTable {
-  repository_id: string;
-  digest: string;
-  media_type: string;
-  size: number;
-  artifact_type: string | null;
-  subject_digest: string | null;
-  annotations: string | null;
-  created_at: number;
-  last_pulled_at: number | null;
-  content_digest: string | null;
-  image_status: string | null;
-  last_archived_at: number | null;
-  last_activated_at: number | null;
-  /** JSON array of the tags at deletion. */
-  tags: string;
-  deleted_by: string;
-  deleted_at: number;
-}
-
-export interface TrashReferencesTable {
-  repository_id: string;
-  manifest_digest: string;
-  child_digest: string;
-}
-
-/** A repository's lifecycle policy (ECR's PutLifecyclePolicy). */
-export interface LifecyclePoliciesTable {
-  repository_id: string;
-  policy_text: string;
-  updated_at: number;
-  last_evaluated_at: number | null;
-}
-
-/** A repository's latest lifecycle policy preview; results is its plan as JSON once COMPLETE. */
-export interface LifecyclePreviewsTable {
-  repository_id: string;
-  policy_text: string;
-  status: string;
-  started_at: number;
-  results: string | null;
-}
-
-/** What lifecycle did to an image (kept after the repository is gone). */
-export interface LifecycleActionsTable {
-  id: string;
-  at: number;
-  repository_id: string;
-  repository_name: string;
-  digest: string;
-  /** JSON array of the tags the image had. */
-  tags: string;
-  rule_priority: number;
-  action: string;
-  actor: string;
-}
-
-/** Principals whose pulls do not update an image's last recorded pull time. */
-export interface PullTimeExclusionsTable {
-  account_id: string;
-  principal_arn: string;
-  created_at: number;
-}
-
-/** When a runtime principal (lifecycle.runtimePrincipals) last pulled an image. */
-export interface PrincipalPullsTable {
-  repository_id: string;
-  digest: string;
-  principal_arn: string;
-  last_pulled_at: number;
-}
-
-/** Secrets Manager's secrets (issue 22). */
-export interface SecretsTable {
-  id: string;
-  account_id: string;
-  name: string;
-  arn: string;
-  description: string | null;
-  kms_key_arn: string | null;
-  /** JSON [{key, value}]. */
-  tags: string;
-  policy: string | null;
-  created_at: number;
-  updated_at: number;
-  accessed_at: number | null;
-  deleted_at: number | null;
-}
-
-/** A secret's versions: the sealed value and its staging labels (JSON array). */
-export interface SecretVersionsTable {
-  secret_id: string;
-  version_id: string;
-  stages: string;
-  sealed: string;
-  created_at: number;
-}
-
 export interface Database {
   secrets: SecretsTable;
   secret_versions: SecretVersionsTable;
@@ -502,32 +369,4 @@ export interface Database {
   settings: SettingsTable;
   replication_configurations: ReplicationConfigurationsTable;
   replication_tasks: ReplicationTasksTable;
-}
-
-/** A registry's replication configuration (migration 0019). */
-export interface ReplicationConfigurationsTable {
-  account_id: string;
-  /** JSON: the rules, as ECR's ReplicationRule list. */
-  rules: string;
-  updated_at: number;
-}
-
-/** The replication outbox (migration 0019): one image to one destination, leased by a worker. */
-export interface ReplicationTasksTable {
-  id: string;
-  account_id: string;
-  repository_name: string;
-  digest: string;
-  /** JSON: the tags the push put. */
-  tags: string;
-  dest_region: string;
-  dest_registry_id: string;
-  status: string;
-  failure_code: string | null;
-  attempts: number;
-  next_attempt_at: number;
-  locked_by: string | null;
-  locked_until: number | null;
-  created_at: number;
-  updated_at: number;
 }
