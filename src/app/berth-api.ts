@@ -15,6 +15,7 @@ import type { RegistryServices } from '../registry/services.js';
 import type { StorageDriver } from '../storage/driver.js';
 import type { TlsCredentials } from '../tls/credentials.js';
 import type { TlsSetup } from '../tls/setup.js';
+import type { PushListener } from '../domain/push-listener.js';
 
 export interface Berth {
   readonly app: FastifyInstance;
@@ -22,6 +23,8 @@ export interface Berth {
   readonly store: MetadataStore;
   readonly driver: StorageDriver;
   readonly services: RegistryServices;
+  /** Told of every stored push after its transaction (capabilities add theirs when wired). */
+  readonly pushListeners: PushListener[];
   readonly scheduler: JobScheduler;
   /** Garbage collection: the collector the scheduled job runs, and the storage audit. */
   readonly gc: GcWiring;

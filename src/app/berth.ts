@@ -60,6 +60,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     store,
     driver,
     services,
+    pushListeners: wired.parts.pushListeners,
     scheduler,
     gc,
     replication,

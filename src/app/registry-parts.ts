@@ -15,6 +15,7 @@ import { PullExclusionCache } from '../registry/pull-exclusions.js';
 import { leaseHolderPrefix } from '../registry/upload-lock.js';
 import { BlobStore } from '../storage/blob-store.js';
 import type { StorageDriver } from '../storage/driver.js';
+import type { PushListener } from '../domain/push-listener.js';
 import type { Deployment } from './deployment.js';
 import type { KmsWiring } from './kms.js';
 
@@ -31,6 +32,11 @@ export interface RegistryParts extends KmsWiring {
   readonly log?: Pick<Logger, 'info' | 'error'>;
   /** Each account's pull time update exclusions, as the pull path reads them. */
   readonly pullExclusions: PullExclusionCache;
+  /**
+   * Told of every stored push, after its transaction (scan on push, signing, metrics): a
+   * capability's wiring adds its listener here before the server starts.
+   */
+  readonly pushListeners: PushListener[];
 }
 
 export async function registryParts(
@@ -77,6 +83,7 @@ export async function registryParts(
     layerUrlKey,
     uploadOptions,
     pullExclusions,
+    pushListeners: [],
     ...(log && { log }),
   };
 }

@@ -82,6 +82,8 @@ export function registryServices(
       return { tasks, enqueue: (more) => replication?.enqueue(more) ?? Promise.resolve() };
     },
     stored: (repositoryId, digest, blobs) => storageClasses.adopt(repositoryId, digest, blobs),
+    pushListeners: parts.pushListeners,
+    onListenerError: (listener, err) => parts.log?.error({ err, listener }, 'a push listener failed'),
     pullPrincipals: {
       lifecycle: store.lifecycle,
       excludes: (accountId, arn) => pullExclusions.excludes(accountId, arn),

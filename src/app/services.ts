@@ -14,7 +14,7 @@ import { type AccessWiring, wireAccess } from './access.js';
 import { type Deployment, openDeployment } from './deployment.js';
 import { type KmsWiring, wireKms } from './kms.js';
 import { type PublicWiring, wirePublic } from './public.js';
-import { registryParts } from './registry-parts.js';
+import { type RegistryParts, registryParts } from './registry-parts.js';
 import { registryServices } from './registry.js';
 import { wireSecrets } from './secrets.js';
 import { openStorage } from './storage.js';
@@ -27,6 +27,8 @@ export interface Wiring {
   readonly kms: KmsWiring;
   /** Creates a repository by itself with the creation templates (create-on-push; replication and the pull-through cache later). */
   readonly creator: RepositoryCreator;
+  /** What the registry's services share (the push listeners among them). */
+  readonly parts: RegistryParts;
   /** The private registry's services. */
   readonly services: RegistryServices;
   /** The public registry: its services, aliases, repositories and rate limits. */
@@ -65,5 +67,5 @@ export async function wireServices(config: Config, log: Logger, tls: TlsSetup | 
   const services = registryServices(parts, access, { log });
   const pub = wirePublic(config, parts, auth.authorizer, tls);
   const secrets = wireSecrets(config, deployment, kms.keyService, auth.authorizer);
-  return { deployment, driver, auth, access, kms, creator, services, pub, secrets };
+  return { deployment, driver, auth, access, kms, creator, parts, services, pub, secrets };
 }

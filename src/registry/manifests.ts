@@ -6,7 +6,6 @@ import { digestOf, parseDigest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
 import { parseManifest, type ParsedManifest } from '../domain/manifest.js';
 import { parseAccept } from '../domain/conversions/negotiate.js';
-import { EMPTY_JSON } from '../domain/media-types.js';
 import { assertTag, parseReference, type Reference } from '../domain/names.js';
 import { ImmutableTagError, isTagImmutable } from '../domain/tag-mutability.js';
 import type { ManifestRecord } from '../domain/records/manifests.js';
@@ -21,6 +20,8 @@ import { PULL_RECORD_INTERVAL_MS, type PullPrincipals, PullRecorder } from './pu
 import { identityArn } from './pull-exclusions.js';
 import { SharedReads } from '../runtime/shared-reads.js';
 import { BlobSightings } from './blob-sightings.js';
+import { ManifestPushChecks } from './manifest-push-checks.js';
+import type { PushListener } from '../domain/push-listener.js';
 
 /**
  * An archived image (or one still being restored) is listed but not pulled: 404 MANIFEST_UNKNOWN
@@ -40,8 +41,7 @@ function refuseArchived(record: ManifestRecord, reference: string, repository: R
   );
 }
 
-/** The `reason` of a missing child manifest in MANIFEST_BLOB_UNKNOWN's `missing` detail. */
-export const MISSING_MANIFEST = 'manifest not found in repository';
+export { MISSING_MANIFEST } from './manifest-push-checks.js';
 
 export interface ManifestOptions {
   maxManifestBytes: number;
@@ -60,6 +60,10 @@ export interface ManifestOptions {
   ) => Promise<{ tasks: ReplicationTaskInput[]; enqueue(tasks: ReplicationTaskInput[]): Promise<void> }>;
   /** Pull time exclusions and runtime principals (lifecycle); without them every pull is recorded alike. */
   pullPrincipals?: PullPrincipals;
+  /** Told of each push that stored something, after its transaction (domain/push-listener.ts). */
+  pushListeners?: PushListener[];
+  /** Where a listener's failure is reported (it never fails the push). */
+  onListenerError?: (listener: string, err: unknown) => void;
 }
 
 export interface StoredManifest {
@@ -84,8 +88,8 @@ export class ManifestService {
   private readonly pulls: PullRecorder;
   /** Pulls of one manifest arriving together share its lookup. */
   private readonly lookups = new SharedReads<ManifestRecord | undefined>();
-  /** Blobs a push names are kept through garbage collection's grace period (blob-sightings.ts). */
-  private readonly sightings: BlobSightings;
+  /** What a push passes before it is stored (its blobs are kept through GC's grace period: blob-sightings.ts). */
+  private readonly checks: ManifestPushChecks;
 
   constructor(
     private readonly store: Pick<MetadataStore, 'blobs' | 'images' | 'manifests' | 'tags' | 'gc'>,
@@ -95,7 +99,7 @@ export class ManifestService {
     readonly options: ManifestOptions,
   ) {
     this.pulls = new PullRecorder(store.images, PULL_RECORD_INTERVAL_MS, options.pullPrincipals);
-    this.sightings = new BlobSightings(store.gc);
+    this.checks = new ManifestPushChecks(store, formats, new BlobSightings(store.gc));
   }
 
   /** The manifest's record (HEAD): no bytes read. */
@@ -167,11 +171,11 @@ export class ManifestService {
     const digest = manifest.canonicalDigest ?? bytesDigest;
     if (ref.kind === 'digest' && ref.digest.value !== digest) throw digestMismatch(digest);
     const contentDigest = digest === bytesDigest ? undefined : digestOf(bytes);
-    const needsEmptyBlob = await this.checkReferences(target, manifest);
-    if (target) await this.checkImmutableTags(target, tags, digest);
-    const unchanged = target !== undefined && !needsEmptyBlob && (await this.holds(target, digest, tags));
+    const needsEmptyBlob = await this.checks.checkReferences(target, manifest);
+    if (target) await this.checks.checkImmutableTags(target, tags, digest);
+    const unchanged = target !== undefined && !needsEmptyBlob && (await this.checks.holds(target, digest, tags));
     const repository = target ?? (await this.access.forPush(ctx, name, Actions.PutImage));
-    if (needsEmptyBlob) await this.linkEmptyBlob(repository);
+    if (needsEmptyBlob) await this.checks.linkEmptyBlob(repository);
 
     const stored = parseDigest(contentDigest ?? digest);
     await this.formats.keep(repository, stored, bytes);
@@ -236,7 +240,34 @@ export class ManifestService {
         manifest.blobs.map((d) => d.digest),
       )
       .catch(() => undefined);
+    await this.tellListeners(ctx, repository, record, tags);
     return result;
+  }
+
+  private async tellListeners(
+    ctx: RequestContext,
+    repository: Repository,
+    record: ManifestRecord,
+    tags: string[],
+  ): Promise<void> {
+    const listeners = this.options.pushListeners ?? [];
+    if (listeners.length === 0) return;
+    const actorArn = identityArn(ctx.principal);
+    const image = {
+      accountId: repository.accountId,
+      repositoryId: repository.id,
+      repositoryName: repository.name,
+      digest: record.digest,
+      mediaType: record.mediaType,
+      artifactType: record.artifactType,
+      subjectDigest: record.subjectDigest,
+      tags,
+      ...(actorArn !== undefined && { actorArn }),
+      pushedAt: record.createdAt,
+    };
+    for (const listener of listeners) {
+      await listener.pushed(image).catch((err) => this.options.onListenerError?.(listener.name, err));
+    }
   }
 
   /** By tag: removes only the tag. By digest: removes the manifest and every tag on it. */
@@ -321,79 +352,12 @@ export class ManifestService {
     if (record) refuseArchived(record, reference, repository);
   }
 
-  /** An immutable tag may be pushed again with its manifest, never moved to another one. */
-  private async checkImmutableTags(repository: Repository, tags: string[], digest: string): Promise<void> {
-    for (const tag of tags) {
-      if (!isTagImmutable(repository, tag)) continue;
-      const current = await this.store.tags.resolve(repository.id, tag);
-      if (current && current.digest !== digest) throw new ImmutableTagError(tag, repository.name);
-    }
-  }
-
-  /**
-   * Every blob and child manifest the manifest names must be in the repository already (one
-   * not created yet has none). Returns whether the well-known empty blob must be linked.
-   */
-  private async checkReferences(repository: Repository | undefined, manifest: ParsedManifest): Promise<boolean> {
-    const missing: { digest: string; reason: string }[] = [];
-    let needsEmptyBlob = false;
-    for (const blob of manifest.blobs) {
-      let size = repository && (await this.store.blobs.linkedSize(repository.id, blob.digest));
-      if (size === undefined && blob.digest === EMPTY_JSON.digest) {
-        size = EMPTY_JSON.size;
-        needsEmptyBlob = true;
-      }
-      if (size === undefined) missing.push({ digest: blob.digest, reason: 'blob not found in repository' });
-      else await this.sightings.seen(blob.digest);
-      if (size === undefined) continue;
-      if (!manifest.unsized && size !== blob.size) {
-        throw new RegistryError(
-          'MANIFEST_INVALID',
-          `descriptor of ${blob.digest} says ${blob.size} bytes, the blob has ${size}`,
-          { digest: blob.digest },
-        );
-      }
-    }
-    const present = repository
-      ? await this.store.manifests.existing(
-          repository.id,
-          manifest.manifests.map((m) => m.digest),
-        )
-      : new Set<string>();
-    for (const child of manifest.manifests) {
-      if (!present.has(child.digest)) missing.push({ digest: child.digest, reason: MISSING_MANIFEST });
-    }
-    if (missing.length > 0) {
-      throw new RegistryError(
-        'MANIFEST_BLOB_UNKNOWN',
-        `manifest references ${missing.length} unknown blob(s) or manifest(s): ${missing[0]!.digest}`,
-        { missing },
-      );
-    }
-    return needsEmptyBlob;
-  }
-
   /** Waits (a while at most) until a garbage collection's deletion of these stored bytes is over. */
   private async deletionOver(digest: string): Promise<void> {
     for (let wait = 5, waited = 0; waited < 30_000 && (await this.store.gc.isDeleting(digest)); waited += wait) {
       await new Promise((resolve) => setTimeout(resolve, wait));
       wait = Math.min(wait * 2, 200);
     }
-  }
-
-  /** Whether the repository has the manifest with every one of these tags on it already. */
-  private async holds(repository: Repository, digest: string, tags: string[]): Promise<boolean> {
-    if (!(await this.store.manifests.get(repository.id, digest))) return false;
-    for (const tag of tags) {
-      if ((await this.store.tags.resolve(repository.id, tag))?.digest !== digest) return false;
-    }
-    return true;
-  }
-
-  /** The OCI empty blob (`{}`) is well known: store and link it rather than refuse an artifact. */
-  private async linkEmptyBlob(repository: Repository): Promise<void> {
-    await this.formats.keep(repository, parseDigest(EMPTY_JSON.digest), EMPTY_JSON.bytes);
-    await this.store.blobs.link(repository.id, EMPTY_JSON.digest, EMPTY_JSON.size);
   }
 }
 
