@@ -2,7 +2,8 @@
 // when PostgreSQL is available (BERTH_TEST_POSTGRES_URL; required under CI=true), once more with
 // every test Berth on PostgreSQL. Arguments filter files by substring of their path. The fuzzing
 // tier (src/fuzz/*.fuzz.test.ts: fast-check properties, seed printed, BERTH_FUZZ_RUNS=<n> for
-// longer runs) is part of the first pass.
+// longer runs) is part of the first pass. So is the once tier (*.once.test.ts): slow end-to-end tests
+// of real clients whose outcome does not depend on the metadata backend, run on SQLite only.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -38,8 +39,10 @@ process.env.BERTH_TEST_RUN ??= `r${process.pid}${Date.now().toString(36)}`;
 let failed = false;
 for (const backend of backends) {
   console.log(`# test pass: metadata on ${backend}`);
-  // The fuzzing tier (*.fuzz.test.js) exercises pure parsers: it runs once, not once per backend.
-  const passFiles = backend === 'sqlite' ? files : files.filter((f) => !f.endsWith('.fuzz.test.js'));
+  // The fuzzing tier (*.fuzz.test.js) exercises pure parsers, and the once tier (*.once.test.js)
+  // real clients over paths the backend does not change: each runs once, not once per backend.
+  const once = (f) => f.endsWith('.fuzz.test.js') || f.endsWith('.once.test.js');
+  const passFiles = backend === 'sqlite' ? files : files.filter((f) => !once(f));
   if (passFiles.length === 0) continue;
   const result = spawnSync(
     process.execPath,
