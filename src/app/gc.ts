@@ -2,7 +2,9 @@
 // and storage: used by the scheduled job (jobs.ts) and by `berth gc` (cli/gc.ts).
 import type { Config } from '../config/schema.js';
 import type { GcRootSource } from '../domain/gc-roots.js';
-import type { MetadataStore } from '../metadata/store.js';
+import type { GcLink, MetadataStore } from '../metadata/store.js';
+import { DeletionProtectedError } from '../domain/deletion-protection.js';
+import { DeletionProtections } from '../registry/deletion-protection.js';
 import { GcAudit } from '../registry/gc-audit.js';
 import { GarbageCollector } from '../registry/gc.js';
 import { Trash } from '../registry/trash.js';
@@ -27,12 +29,27 @@ export function wireGc(
   const sweep = new BlobSweep(driver);
   const graceMs = config.gc.graceHours * 3_600_000;
   const kept = [new Trash(store, config.registry.trashDays), ...roots];
+  const protections = new DeletionProtections(store);
+  const untaggedGuards = {
+    trashOn: config.registry.trashDays > 0,
+    async protectedManifest({ repositoryId, digest }: GcLink): Promise<boolean> {
+      const repository = await store.repositories.getById(repositoryId);
+      if (!repository) return false;
+      try {
+        await protections.checkManifest(repository, digest);
+        return false;
+      } catch (err) {
+        if (err instanceof DeletionProtectedError) return true;
+        throw err;
+      }
+    },
+  };
   return {
     collector: new GarbageCollector(
       store,
       blobs,
       sweep,
-      { graceMs, deleteUntagged: config.gc.deleteUntagged },
+      { graceMs, deleteUntagged: config.gc.deleteUntagged, untaggedGuards },
       kept,
       clock,
     ),

@@ -4,6 +4,7 @@
 // checks what it references (kysely-manifests.ts, Blobs.link). The protocol: registry/gc.ts.
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { deleteManifestRows } from './kysely-manifest-rows.js';
+import { discardInTransaction } from './kysely-trash.js';
 import type { Database } from './schema.js';
 import type { GcIndex, GcLink, GcObject, GcTotals } from './store-gc.js';
 import { retryingConflicts } from './kysely-conflicts.js';
@@ -103,7 +104,7 @@ export class KyselyGc implements GcIndex {
     return rows.rows.map((r): GcLink => ({ repositoryId: r.repository_id, digest: r.digest }));
   }
 
-  async deleteUntagged(manifest: GcLink, cutoff: number) {
+  async deleteUntagged(manifest: GcLink, cutoff: number, trash?: { deletedBy: string; deletedAt: number }) {
     const { repositoryId, digest } = manifest;
     return retryingConflicts(() =>
       this.db.transaction().execute(async (trx) => {
@@ -117,7 +118,8 @@ export class KyselyGc implements GcIndex {
         const still = await sql`select 1 from manifests m
           where m.repository_id = ${repositoryId} and m.digest = ${digest} and ${unneeded(cutoff)}`.execute(trx);
         if (still.rows.length === 0) return false;
-        // Untagged (the decision says so): no tag goes with it.
+        // Untagged (the decision says so): no tag goes with it. With the trash on, it is kept there.
+        if (trash) return discardInTransaction(trx, repositoryId, digest, trash);
         return deleteManifestRows(trx, repositoryId, digest);
       }),
     );

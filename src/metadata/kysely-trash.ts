@@ -71,46 +71,8 @@ export class KyselyTrash implements TrashIndex {
           .where('repository_id', '=', repositoryId)
           .where('digest', '=', digest);
         if (this.rowLocks) query = query.forUpdate();
-        const row = await query.executeTakeFirst();
-        if (!row) return false;
-        const tags = await trx
-          .selectFrom('tags')
-          .select('name')
-          .where('repository_id', '=', repositoryId)
-          .where('manifest_digest', '=', digest)
-          .execute();
-        const references = await trx
-          .selectFrom('manifest_references')
-          .select('child_digest')
-          .where('repository_id', '=', repositoryId)
-          .where('manifest_digest', '=', digest)
-          .execute();
-        await trx.deleteFrom('trash').where('repository_id', '=', repositoryId).where('digest', '=', digest).execute();
-        await trx
-          .insertInto('trash')
-          .values({
-            repository_id: repositoryId,
-            digest,
-            ...manifestColumns(row),
-            tags: JSON.stringify(tags.map((t) => t.name).sort()),
-            deleted_by: deletedBy,
-            deleted_at: deletedAt,
-          })
-          .execute();
-        if (references.length > 0) {
-          await trx
-            .insertInto('trash_references')
-            .values(
-              references.map((r) => ({
-                repository_id: repositoryId,
-                manifest_digest: digest,
-                child_digest: r.child_digest,
-              })),
-            )
-            .execute();
-        }
-        await deleteManifestRows(trx, repositoryId, digest);
-        return true;
+        if (!(await query.executeTakeFirst())) return false;
+        return discardInTransaction(trx, repositoryId, digest, { deletedBy, deletedAt });
       }),
     );
   }
@@ -269,4 +231,60 @@ export class KyselyTrash implements TrashIndex {
       .execute();
     return rows.map((r) => r.child_digest);
   }
+}
+
+/**
+ * Moves a manifest to the trash (its row, tags and references), then deletes its rows, in the
+ * caller's transaction, which holds the manifest's row (or digest) lock. False when it was gone.
+ */
+export async function discardInTransaction(
+  trx: Transaction<Database>,
+  repositoryId: string,
+  digest: string,
+  by: { deletedBy: string; deletedAt: number },
+): Promise<boolean> {
+  const row = await trx
+    .selectFrom('manifests')
+    .selectAll()
+    .where('repository_id', '=', repositoryId)
+    .where('digest', '=', digest)
+    .executeTakeFirst();
+  if (!row) return false;
+  const tags = await trx
+    .selectFrom('tags')
+    .select('name')
+    .where('repository_id', '=', repositoryId)
+    .where('manifest_digest', '=', digest)
+    .execute();
+  const references = await trx
+    .selectFrom('manifest_references')
+    .select('child_digest')
+    .where('repository_id', '=', repositoryId)
+    .where('manifest_digest', '=', digest)
+    .execute();
+  await trx.deleteFrom('trash').where('repository_id', '=', repositoryId).where('digest', '=', digest).execute();
+  await trx
+    .insertInto('trash')
+    .values({
+      repository_id: repositoryId,
+      digest,
+      ...manifestColumns(row),
+      tags: JSON.stringify(tags.map((t) => t.name).sort()),
+      deleted_by: by.deletedBy,
+      deleted_at: by.deletedAt,
+    })
+    .execute();
+  if (references.length > 0) {
+    await trx
+      .insertInto('trash_references')
+      .values(
+        references.map((r) => ({
+          repository_id: repositoryId,
+          manifest_digest: digest,
+          child_digest: r.child_digest,
+        })),
+      )
+      .execute();
+  }
+  return deleteManifestRows(trx, repositoryId, digest);
 }

@@ -53,8 +53,11 @@ export interface GcIndex {
    * a manifest still there, after `after` (by repository id, then digest).
    */
   untaggedPage(after: GcLink | undefined, cutoff: number, limit: number): Promise<GcLink[]>;
-  /** Deletes one such manifest if it still is one (decided under its row's lock); true when it did. */
-  deleteUntagged(manifest: GcLink, cutoff: number): Promise<boolean>;
+  /**
+   * Deletes one such manifest if it still is one (decided under its row's lock); true when it did.
+   * With `trash`, it goes to the trash in that transaction (restorable, as any other deletion).
+   */
+  deleteUntagged(manifest: GcLink, cutoff: number, trash?: { deletedBy: string; deletedAt: number }): Promise<boolean>;
   /** Adds to the running totals of what was freed. */
   addFreed(kind: string, objects: number, bytes: number, now: number): Promise<void>;
   freed(): Promise<GcTotals>;

@@ -314,4 +314,35 @@ describe('garbage collection and the trash', { concurrency: false }, () => {
     await b.gc.collector.collect();
     for (const blob of [image.config, ...image.layers]) assert.equal(await held(blob.digest), false);
   });
+
+  test('gc.deleteUntagged goes through protection and the trash like every other deletion', async () => {
+    const { berth: b } = trashing;
+    const config = { ...b.config, gc: { ...b.config.gc, deleteUntagged: true } };
+    const collector = wireGc(config, b.store, b.driver).collector;
+    const loose = await pushImage(b.app, 'gc/untagged-trash', undefined, { layers: 1 });
+    const guarded = await pushImage(b.app, 'gc/untagged-protected', undefined, { layers: 1 });
+    await b.services.protections.add(b.accountId, 'gc/untagged-protected', undefined);
+
+    const report = await collector.collect();
+    assert.equal(report.summary.untagged.objects, 1, 'only the unprotected one');
+    const head = (name: string, digest: string) =>
+      b.app.inject({ method: 'HEAD', url: manifestUrl(name, digest) }).then((r) => r.statusCode);
+    assert.equal(await head('gc/untagged-protected', guarded.digest), 200, 'a protected repository keeps it');
+    assert.equal(await head('gc/untagged-trash', loose.digest), 404);
+    const entries = await b.services.trash.list(privateRegistry(b.accountId), 'gc/untagged-trash');
+    assert.deepEqual(
+      entries.map((e) => [e.manifest.digest, e.deletedBy]),
+      [[loose.digest, 'gc:untagged']],
+    );
+    // Its blobs outlive the collection, and it comes back byte for byte.
+    await b.services.trash.restore(privateRegistry(b.accountId), 'gc/untagged-trash', loose.digest);
+    const pulled = await b.app.inject({ url: manifestUrl('gc/untagged-trash', loose.digest) });
+    assert.ok(pulled.rawPayload.equals(loose.bytes));
+    for (const blob of loose.layers) {
+      const got = await b.app.inject({ url: `/v2/gc/untagged-trash/blobs/${blob.digest}` });
+      assert.equal(got.statusCode, 200);
+      assert.equal(got.rawPayload.length, blob.size);
+    }
+    await b.services.protections.remove(b.accountId, 'gc/untagged-protected', undefined);
+  });
 });

@@ -53,6 +53,14 @@ export const GC_KINDS: readonly GcKind[] = ['untagged', 'links', 'blobs', 'manif
 export interface GcOptions {
   graceMs: number;
   deleteUntagged: boolean;
+  /**
+   * What deletions of untagged manifests go through, as every other deletion does: deletion
+   * protection keeps what it covers; the trash (when on) keeps what is deleted restorable.
+   */
+  untaggedGuards?: {
+    protectedManifest(manifest: GcLink): Promise<boolean>;
+    trashOn: boolean;
+  };
   /** Digests decided per transaction. */
   batch?: number;
 }
@@ -110,9 +118,10 @@ export class GarbageCollector {
       run.onItem?.({ kind, id, bytes });
     };
     const progress = run.onProgress ?? (() => {});
-    const { kept, counts } = await this.rootDigests();
     if (!dryRun) await this.finishMarked(note);
     if (this.options.deleteUntagged) await this.untagged(cutoff, dryRun, note, progress);
+    // After the untagged phase: what it moved to the trash is a root already.
+    const { kept, counts } = await this.rootDigests();
     await this.sweepBlobs(cutoff, kept, dryRun, note, progress);
     await this.sweepManifestBytes(cutoff, kept, dryRun, note, progress);
     await this.sweepUploads(cutoff, dryRun, note);
@@ -167,8 +176,11 @@ export class GarbageCollector {
     await eachPage(
       (after: GcLink | undefined) => this.store.gc.untaggedPage(after, cutoff, this.batch),
       async (page) => {
+        const guards = this.options.untaggedGuards;
+        const trash = guards?.trashOn ? { deletedBy: 'gc:untagged', deletedAt: this.clock() } : undefined;
         for (const manifest of page) {
-          if (dryRun || (await this.store.gc.deleteUntagged(manifest, cutoff)))
+          if (await guards?.protectedManifest(manifest)) continue;
+          if (dryRun || (await this.store.gc.deleteUntagged(manifest, cutoff, trash)))
             note('untagged', `${manifest.repositoryId} ${manifest.digest}`, 0);
         }
       },

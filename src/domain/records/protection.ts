@@ -22,7 +22,7 @@ export interface TrashEntry {
   tags: string[];
   /** The blobs and child manifests it references. */
   references: string[];
-  /** The deleting principal's ARN, or `lifecycle:<rule priority>`. */
+  /** The deleting principal's ARN, `lifecycle:<rule priority>`, or `gc:untagged` (gc.deleteUntagged). */
   deletedBy: string;
   deletedAt: number;
 }
