@@ -4,6 +4,7 @@
 // or, in redirect deployments, store-encrypted: plain bytes the object store encrypts (SSE), which
 // a reader that accepts the store's encryption gets as a pre-signed URL. Which key wraps which
 // blob, and which repository accepts which form, is the registry's business.
+import { untouchedUploads } from './upload-scan.js';
 import { createSecretKey, randomBytes, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Digest } from '../domain/digest.js';
@@ -36,14 +37,7 @@ import {
   uploadLayout,
   type UploadPaths,
 } from './encryption/upload-file.js';
-import {
-  blobPath,
-  storeEncryptedBlobPath,
-  uploadDataPath,
-  uploadDir,
-  UPLOADS_ROOT,
-  uploadStoreEncryptedPath,
-} from './layout.js';
+import { blobPath, storeEncryptedBlobPath, uploadDataPath, uploadDir, uploadStoreEncryptedPath } from './layout.js';
 
 export type { DataKey } from './encryption/readers.js';
 export type { Header } from './encryption/segments.js';
@@ -394,31 +388,8 @@ export class BlobStore {
   }
 
   /** Uploads with bytes stored, none of whose files was written since `before`, with the bytes they take. */
-  async untouchedUploads(before: number): Promise<{ id: string; bytes: number }[]> {
-    let dirs: string[];
-    try {
-      dirs = await this.driver.list(UPLOADS_ROOT);
-    } catch (err) {
-      if (err instanceof PathNotFoundError) return [];
-      throw err;
-    }
-    const found: { id: string; bytes: number }[] = [];
-    for (const dir of dirs) {
-      let newest = 0;
-      let bytes = 0;
-      try {
-        await this.driver.walk(dir, (info) => {
-          if (info.isDir) return;
-          newest = Math.max(newest, info.modTime.getTime());
-          bytes += info.size;
-        });
-      } catch (err) {
-        if (err instanceof PathNotFoundError) continue;
-        throw err;
-      }
-      if (newest < before) found.push({ id: dir.slice(dir.lastIndexOf('/') + 1), bytes });
-    }
-    return found;
+  untouchedUploads(before: number): Promise<{ id: string; bytes: number }[]> {
+    return untouchedUploads(this.driver, before);
   }
 
   async deleteUpload(id: string): Promise<void> {
