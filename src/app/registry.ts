@@ -106,6 +106,7 @@ export function registryServices(
   replication = new ReplicationService(store, access, {
     region: config.registry.region,
     peerRegions: config.replication.peers.map((p) => p.region),
+    tagFilters: config.replication.tagFilters,
   });
   return {
     blobs,

@@ -18,6 +18,16 @@ const names = z.preprocess(
   z.array(z.string()),
 );
 
+/** A list given as JSON in an environment variable (BERTH_REPLICATION_PEERS): parsed; anything else as it is. */
+function jsonFromEnvironment(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+
 export const ConfigSchema = z.strictObject({
   /** HOST:PORT the registry listens on. */
   listen: z
@@ -321,14 +331,7 @@ export const ConfigSchema = z.strictObject({
       /** The other regions this deployment can reach: a YAML list, or (from BERTH_REPLICATION_PEERS) a JSON array. */
       peers: z
         .preprocess(
-          (v) => {
-            if (typeof v !== 'string') return v;
-            try {
-              return JSON.parse(v) as unknown;
-            } catch {
-              return v;
-            }
-          },
+          jsonFromEnvironment,
           z.array(
             z.strictObject({
               region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be a region name such as eu-west-1'),
@@ -339,6 +342,28 @@ export const ConfigSchema = z.strictObject({
               /** The access key Berth signs in with at the peer (an identity of the destination account there). */
               accessKeyId: z.string().default(''),
               secretAccessKey: z.string().default(''),
+            }),
+          ),
+        )
+        .default([]),
+      /**
+       * Which tags replicate (a Berth extension: ECR's rules filter repositories only). A push to a
+       * repository a filter covers replicates the tags matching one of its patterns; a push by
+       * digest with no tag (index children, signatures, SBOMs) always replicates.
+       */
+      tagFilters: z
+        .preprocess(
+          jsonFromEnvironment,
+          z.array(
+            z.strictObject({
+              account: z
+                .string()
+                .regex(/^\d{12}$/, 'must be a 12-digit account id')
+                .optional(),
+              repositoryPrefix: z.string().default(''),
+              tags: z
+                .array(z.string().regex(/^[A-Za-z0-9_.*-]{1,128}$/, 'must be a tag pattern such as release-*'))
+                .min(1, 'name at least one tag pattern'),
             }),
           ),
         )

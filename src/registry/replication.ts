@@ -10,6 +10,7 @@ import type {
   ReplicationTask,
   ReplicationTaskInput,
 } from '../domain/records/replication.js';
+import { type ReplicationTagFilter, replicatedTags } from '../domain/replication-tag-filters.js';
 import type { RequestContext } from '../domain/request-context.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { RepositoryAccess } from './access.js';
@@ -22,6 +23,8 @@ export interface ReplicationOptions {
   region: string;
   /** The other regions (peers) this deployment can reach. */
   peerRegions: readonly string[];
+  /** Which tags of a push replicate (a Berth extension in the configuration file). */
+  tagFilters?: readonly ReplicationTagFilter[];
 }
 
 export interface ImageReplicationStatus extends ReplicationDestination {
@@ -82,11 +85,13 @@ export class ReplicationService {
   ): Promise<ReplicationTaskInput[]> {
     const rules = await this.store.replication.rules(accountId);
     if (rules.length === 0) return [];
+    const replicated = replicatedTags(this.options.tagFilters ?? [], accountId, repositoryName, tags);
+    if (replicated === undefined) return [];
     return destinationsFor(rules, repositoryName).map((destination) => ({
       accountId,
       repositoryName,
       digest,
-      tags,
+      tags: replicated,
       destination,
     }));
   }
