@@ -1,6 +1,6 @@
 // Rotating the master key without re-encrypting a blob: every secret sealed with it (access key
 // secrets, the shared signing keys, blobs' and uploads' data key wraps, the key service's key
-// material) is opened with the old key and sealed with the new one, each kind by the code that
+// material, Secrets Manager's values) is opened with the old key and sealed with the new one, each kind by the code that
 // owns it. Resumable: a value the old key cannot open but the new one can was re-sealed by an
 // earlier, interrupted run.
 import { resealAccessKeys } from '../iam/access-key-secrets.js';
@@ -11,6 +11,7 @@ import { resealSharedSecrets } from '../keys/shared-secret.js';
 import { resealKeyMaterial } from '../kms/key-material-reseal.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { resealBlobKeys, resealUploadKeys } from '../registry/data-key-reseal.js';
+import { resealSecretValues } from '../secrets/secret-reseal.js';
 
 /** The master key type, for the command that rotates it (the CLI reaches keys/ through the composition root). */
 export { MasterKey } from '../keys/master-key.js';
@@ -21,6 +22,7 @@ export interface RotationCount {
   blobKeys: number;
   uploadKeys: number;
   kmsMaterial: number;
+  secretValues: number;
 }
 
 type Phase = (store: MetadataStore, reseal: Reseal, onPage: (count: number) => void) => Promise<number>;
@@ -32,6 +34,7 @@ const PHASES: [keyof RotationCount, Phase][] = [
   ['blobKeys', resealBlobKeys],
   ['uploadKeys', (store, reseal) => resealUploadKeys(store, reseal)],
   ['kmsMaterial', resealKeyMaterial],
+  ['secretValues', resealSecretValues],
 ];
 
 /** The kinds of secret, in the order a rotation re-seals them. */
@@ -46,7 +49,14 @@ export async function rotateMasterKey(
   to: MasterKey,
   progress: RotationProgress = () => {},
 ): Promise<RotationCount> {
-  const count: RotationCount = { settings: 0, accessKeys: 0, blobKeys: 0, uploadKeys: 0, kmsMaterial: 0 };
+  const count: RotationCount = {
+    settings: 0,
+    accessKeys: 0,
+    blobKeys: 0,
+    uploadKeys: 0,
+    kmsMaterial: 0,
+    secretValues: 0,
+  };
   const reseal = resealer(from, to);
   for (const [phase, run] of PHASES) {
     count[phase] = await run(store, reseal, (sofar) => {

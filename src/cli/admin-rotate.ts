@@ -14,6 +14,7 @@ const LABELS: Record<keyof RotationCount, string> = {
   blobKeys: 'blob data keys',
   uploadKeys: 'upload data keys',
   kmsMaterial: 'KMS key material',
+  secretValues: 'Secrets Manager values',
 };
 
 async function rotate(deployment: Deployment, next: MasterKey): Promise<RotationCount> {

@@ -8,13 +8,15 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CreateRepositoryCommand } from '@aws-sdk/client-ecr';
+import { CreateSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { MediaTypes } from '../domain/media-types.js';
 import { runScript } from '../testing/cli.js';
 import { sha256 } from '../testing/ecr.js';
 import { ecrClient, RegistryHttp } from '../testing/ecr-http.js';
 import { callKms } from '../testing/kms.js';
+import { secretsClient } from '../testing/secrets.js';
 import { dropPostgresDatabaseFor, testBackend, testMetadataUrl } from '../testing/postgres.js';
-import { CLI, startBerth, tempDir } from '../testing/server.js';
+import { CLI, startBerth, TEST_ADMIN, tempDir } from '../testing/server.js';
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -50,6 +52,10 @@ describe('berth admin rotate-master-key', () => {
       const client = ecrClient(server.url);
       const registry = await RegistryHttp.login(server.url, client);
       keyId = (await callKms(server.berth.app, 'CreateKey', {})).body.KeyMetadata.KeyId as string;
+      // A secret without a KMS key: its value is sealed by the master key.
+      const secrets = secretsClient(server.url, TEST_ADMIN);
+      await secrets.send(new CreateSecretCommand({ Name: 'rotate/db', SecretString: 'hunter2' }));
+      secrets.destroy();
       await client.send(
         new CreateRepositoryCommand({
           repositoryName: 'rotate/kms',
@@ -86,11 +92,16 @@ describe('berth admin rotate-master-key', () => {
     const counts = JSON.parse(/re-sealed (\{.*?\})/.exec(result.stderr)![1]!) as Record<string, number>;
     // Settings: the registry token, layer URL, public registry token, session token and paging
     // token keys (the schema 1 signing key is made on the first schema 1 conversion; none happened here).
-    assert.deepEqual(counts, { settings: 5, accessKeys: 1, blobKeys: 3, uploadKeys: 1, kmsMaterial: 1 }, result.stderr);
+    assert.deepEqual(
+      counts,
+      { settings: 5, accessKeys: 1, blobKeys: 3, uploadKeys: 1, kmsMaterial: 1, secretValues: 1 },
+      result.stderr,
+    );
     // Not a terminal: one plain line per step on standard error, no bar redrawn in place.
-    assert.match(result.stderr, /^rotate-master-key: signing keys: 5 re-sealed \(step 1 of 5\)\n/);
-    assert.match(result.stderr, /\nrotate-master-key: blob data keys: 3 re-sealed \(step 3 of 5\)\n/);
-    assert.match(result.stderr, /\nrotate-master-key: KMS key material: 1 re-sealed \(step 5 of 5\)\n/);
+    assert.match(result.stderr, /^rotate-master-key: signing keys: 5 re-sealed \(step 1 of 6\)\n/);
+    assert.match(result.stderr, /\nrotate-master-key: blob data keys: 3 re-sealed \(step 3 of 6\)\n/);
+    assert.match(result.stderr, /\nrotate-master-key: KMS key material: 1 re-sealed \(step 5 of 6\)\n/);
+    assert.match(result.stderr, /\nrotate-master-key: Secrets Manager values: 1 re-sealed \(step 6 of 6\)\n/);
     assert.doesNotMatch(result.stderr, /\r|\x1b/);
     const newKey = readFileSync(keyFile, 'utf8').trim();
     assert.notEqual(newKey, oldKey);
@@ -130,6 +141,10 @@ describe('berth admin rotate-master-key', () => {
         body: partial.subarray(70_000),
       });
       assert.equal(done.status, 201, await done.text());
+      const secrets = secretsClient(server.url, TEST_ADMIN);
+      const value = await secrets.send(new GetSecretValueCommand({ SecretId: 'rotate/db' }));
+      assert.equal(value.SecretString, 'hunter2', 'a secret sealed before the rotation still opens');
+      secrets.destroy();
       const encrypted = await callKms(server.berth.app, 'Encrypt', { KeyId: keyId!, Plaintext: 'AAAA' });
       assert.equal(encrypted.status, 200, JSON.stringify(encrypted.body));
       client.destroy();

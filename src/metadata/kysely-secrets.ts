@@ -2,7 +2,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Secret, SecretTag, SecretVersion } from '../domain/records/secrets.js';
 import type { Database, SecretsTable, SecretVersionsTable } from './schema.js';
-import type { SecretChanges, SecretIndex } from './store.js';
+import type { SealedVersion, SealedVersionRef, SecretChanges, SecretIndex } from './store.js';
 
 type Db = Kysely<Database>;
 
@@ -133,6 +133,39 @@ export class KyselySecrets implements SecretIndex {
       .orderBy('version_id')
       .execute();
     return rows.map(toVersion);
+  }
+
+  async sealedPage(prefix: string, after: SealedVersionRef | undefined, limit: number): Promise<SealedVersion[]> {
+    let query = this.db
+      .selectFrom('secret_versions')
+      .innerJoin('secrets', 'secrets.id', 'secret_versions.secret_id')
+      .select(['secret_versions.secret_id', 'secret_versions.version_id', 'secret_versions.sealed', 'secrets.arn'])
+      .where('secret_versions.sealed', 'like', `${prefix}%`);
+    if (after)
+      query = query.where((eb) =>
+        eb.or([
+          eb('secret_versions.secret_id', '>', after.secretId),
+          eb.and([
+            eb('secret_versions.secret_id', '=', after.secretId),
+            eb('secret_versions.version_id', '>', after.versionId),
+          ]),
+        ]),
+      );
+    const rows = await query
+      .orderBy('secret_versions.secret_id')
+      .orderBy('secret_versions.version_id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ secretId: r.secret_id, versionId: r.version_id, sealed: r.sealed, arn: r.arn }));
+  }
+
+  async replaceSealed(secretId: string, versionId: string, sealed: string): Promise<void> {
+    await this.db
+      .updateTable('secret_versions')
+      .set({ sealed })
+      .where('secret_id', '=', secretId)
+      .where('version_id', '=', versionId)
+      .execute();
   }
 
   async addVersion(version: SecretVersion, restaged: Record<string, string[]>): Promise<boolean> {

@@ -26,4 +26,21 @@ export interface SecretIndex {
   addVersion(version: SecretVersion, restaged: Record<string, string[]>): Promise<boolean>;
   /** Sets versions' labels (versionId → labels). */
   restage(secretId: string, restaged: Record<string, string[]>): Promise<void>;
+  /**
+   * Versions whose sealed value starts with `prefix` (a master key rotation pages through those the
+   * master key sealed), after `after`, by secret id then version id, with their secret's ARN.
+   */
+  sealedPage(prefix: string, after: SealedVersionRef | undefined, limit: number): Promise<SealedVersion[]>;
+  /** Replaces a version's sealed value (re-sealed under another master key). */
+  replaceSealed(secretId: string, versionId: string, sealed: string): Promise<void>;
+}
+
+export interface SealedVersionRef {
+  secretId: string;
+  versionId: string;
+}
+
+export interface SealedVersion extends SealedVersionRef {
+  arn: string;
+  sealed: string;
 }

@@ -90,5 +90,41 @@ export function describeSecretMetadata(subject: () => MetadataStore): void {
         [['AWSCURRENT'], ['AWSPREVIOUS']],
       );
     });
+
+    it('pages the versions one key sealed, across secrets and pages, and replaces a sealed value', async () => {
+      const store = subject();
+      const account = freshAccount();
+      const a = secret(account, 'paged-a');
+      const b = secret(account, 'paged-b');
+      const sealedBy = (v: SecretVersion, prefix: string) => ({ ...v, sealed: `${prefix}${v.versionId}` });
+      await store.secrets.create(a, sealedBy(version(a, 'v1', ['AWSCURRENT']), 'm1:'));
+      await store.secrets.addVersion(sealedBy(version(a, 'v2', []), 'k1:'), {});
+      await store.secrets.addVersion(sealedBy(version(a, 'v3', []), 'm1:'), {});
+      await store.secrets.create(b, sealedBy(version(b, 'v1', ['AWSCURRENT']), 'm1:'));
+      const mine = <T extends { secretId: string }>(page: T[]) =>
+        page.filter((v) => v.secretId.startsWith(`${account}/`));
+      const all = mine(await store.secrets.sealedPage('m1:', undefined, 1000));
+      assert.deepEqual(
+        all.map((v) => [v.secretId, v.versionId, v.sealed, v.arn]),
+        [
+          [a.id, 'v1', 'm1:v1', a.arn],
+          [a.id, 'v3', 'm1:v3', a.arn],
+          [b.id, 'v1', 'm1:v1', b.arn],
+        ],
+      );
+      const second = await store.secrets.sealedPage('m1:', { secretId: a.id, versionId: 'v1' }, 2);
+      assert.deepEqual(
+        second.map((v) => [v.secretId, v.versionId]),
+        [
+          [a.id, 'v3'],
+          [b.id, 'v1'],
+        ],
+      );
+      await store.secrets.replaceSealed(a.id, 'v3', 'm1:resealed');
+      assert.deepEqual(
+        (await store.secrets.versions(a.id)).map((v) => v.sealed),
+        ['m1:v1', 'k1:v2', 'm1:resealed'],
+      );
+    });
   });
 }

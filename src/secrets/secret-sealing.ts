@@ -13,7 +13,8 @@ import type { MasterKey } from '../keys/master-key.js';
 /** A secret's value: text or bytes. */
 export type SecretValue = { string: string } | { binary: Buffer };
 
-const MASTER = 'm1:';
+/** The prefix of a value the master key sealed (a master key rotation re-seals those: secret-reseal.ts). */
+export const MASTER = 'm1:';
 const KMS = 'k1:';
 const TAG_BYTES = 16;
 
@@ -28,7 +29,7 @@ function decode(text: string): SecretValue {
 /** Secrets Manager's encryption context for a version's data key. */
 export const keyContext = (arn: string, versionId: string) => ({ SecretARN: arn, SecretVersionId: versionId });
 
-const masterContext = (arn: string, versionId: string) => `secretsmanager:${arn}:${versionId}`;
+export const masterContext = (arn: string, versionId: string) => `secretsmanager:${arn}:${versionId}`;
 
 /** Whether an error is the key service's (a key missing, disabled, …); access refusals stay AccessDeniedException. */
 function keyRefusal(err: unknown): err is KmsError {
