@@ -8,6 +8,7 @@ import type { MetadataStore } from '../metadata/store.js';
 import { ImageCopier } from '../registry/replication-copy.js';
 import { LocalTarget } from '../registry/replication-local.js';
 import { ReplicationWorker } from '../registry/replication-worker.js';
+import { peerCredentials } from './peer-credentials.js';
 import type { Wiring } from './services.js';
 
 export function startReplication(
@@ -15,10 +16,15 @@ export function startReplication(
   store: MetadataStore,
   nodeId: string,
   log: Logger,
-  wired: Pick<Wiring, 'services' | 'auth' | 'creator'>,
+  wired: Pick<Wiring, 'services' | 'auth' | 'creator' | 'secrets' | 'deployment'>,
 ): ReplicationWorker {
   const region = config.registry.region;
-  const peers = new Map(config.replication.peers.map((p) => [p.region, p]));
+  const peers = new Map(
+    config.replication.peers.map((p) => [
+      p.region,
+      { ...p, credentials: peerCredentials(p, wired.secrets, wired.deployment.accountId) },
+    ]),
+  );
   const targetFor = (destination: { region: string; registryId: string }): ReplicaTarget | undefined => {
     if (destination.region === region)
       return new LocalTarget(wired.services, wired.auth.authorizer, wired.creator, region, destination.registryId);

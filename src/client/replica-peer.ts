@@ -1,5 +1,5 @@
 // The replica target of a peer deployment (another region): its registry protocol, signed in
-// with the peer's configured access key (GetAuthorizationToken, as `aws ecr get-login-password`),
+// with the peer's access key (configured, or kept sealed in a Secrets Manager secret) (GetAuthorizationToken, as `aws ecr get-login-password`),
 // trusting the peer's CA bundle for https. Blobs the peer has already are not sent again (HEAD);
 // each is sent in one streamed PUT. The peer's refusals (401/403) fail the replication at once,
 // anything else (the peer down, a dropped connection) is tried again by the worker.
@@ -10,12 +10,17 @@ import { type ReplicaTarget, ReplicationFailure } from '../domain/replication.js
 import { fetchAuthorization, LoginError } from './authorization.js';
 import { RegistryClient, RegistryProblem } from './registry.js';
 
+export interface PeerCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
 export interface PeerSettings {
   region: string;
   endpoint: string;
   caBundle: string;
-  accessKeyId: string;
-  secretAccessKey: string;
+  /** The access key Berth signs in with at the peer: read when a replication starts (a sealed secret may change). */
+  credentials(): Promise<PeerCredentials>;
 }
 
 export class PeerTarget implements ReplicaTarget {
@@ -25,11 +30,12 @@ export class PeerTarget implements ReplicaTarget {
 
   async prepare(_task: ReplicationTask): Promise<void> {
     const endpoint = this.peer.endpoint.replace(/\/$/, '');
+    const credentials = await this.peer.credentials();
     const auth = await this.refused(() =>
       fetchAuthorization({
         endpoint,
         region: this.peer.region,
-        credentials: { accessKeyId: this.peer.accessKeyId, secretAccessKey: this.peer.secretAccessKey },
+        credentials,
         ...(this.peer.caBundle && { caBundle: this.peer.caBundle }),
       }),
     );

@@ -342,6 +342,11 @@ export const ConfigSchema = z.strictObject({
               /** The access key Berth signs in with at the peer (an identity of the destination account there). */
               accessKeyId: z.string().default(''),
               secretAccessKey: z.string().default(''),
+              /**
+               * Instead of the two above: a Secrets Manager secret of the deployment's default account
+               * (name or ARN) holding {"accessKeyId": ..., "secretAccessKey": ...}, sealed at rest.
+               */
+              credentialsSecret: z.string().default(''),
             }),
           ),
         )
@@ -380,6 +385,12 @@ export const ConfigSchema = z.strictObject({
       replication.peers.forEach((peer, i) => {
         if (seen.has(peer.region))
           ctx.addIssue({ code: 'custom', message: 'one peer per region', path: ['peers', i, 'region'] });
+        if (peer.credentialsSecret && (peer.accessKeyId || peer.secretAccessKey))
+          ctx.addIssue({
+            code: 'custom',
+            message: 'give either credentialsSecret or accessKeyId and secretAccessKey, not both',
+            path: ['peers', i, 'credentialsSecret'],
+          });
         seen.add(peer.region);
       });
     })

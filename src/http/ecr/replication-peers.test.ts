@@ -12,20 +12,24 @@ import {
   ECRClient,
   PutReplicationConfigurationCommand,
 } from '@aws-sdk/client-ecr';
+import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { MediaTypes } from '../../domain/media-types.js';
 import { runProgram } from '../../testing/cli.js';
 import { ecrClient, RegistryHttp } from '../../testing/ecr-http.js';
 import { apiPushImage, apiPushIndex, sha256 } from '../../testing/ecr.js';
+import { secretsClient } from '../../testing/secrets.js';
 import { startBerth, TEST_ADMIN, type TestBerth } from '../../testing/server.js';
 import { AWS_CLI, requireAwsCli } from '../../testing/tools.js';
 
 let west: TestBerth;
+let south: TestBerth;
 let east: TestBerth;
 let eastClient: ECRClient;
 let westClient: ECRClient;
 
 before(async () => {
   west = await startBerth({ settings: { auth: { mode: 'iam' }, registry: { region: 'eu-west-1' } } });
+  south = await startBerth({ settings: { auth: { mode: 'iam' }, registry: { region: 'ap-south-1' } } });
   east = await startBerth({
     settings: {
       auth: { mode: 'iam' },
@@ -41,6 +45,8 @@ before(async () => {
             accessKeyId: 'AKIAAAAAAAAAAAAAAAAA',
             secretAccessKey: 'wrong-secret-wrong-secret',
           },
+          // A peer whose key is kept sealed in a Secrets Manager secret (made in a test below).
+          { region: 'ap-south-1', endpoint: south.url, credentialsSecret: 'replication/ap-south-1' },
         ],
       },
     },
@@ -58,6 +64,7 @@ after(async () => {
   westClient.destroy();
   await east?.close();
   await west?.close();
+  await south?.close();
 });
 
 async function aws(args: string[]): Promise<{ code: number; json: any; stderr: string }> {
@@ -169,6 +176,64 @@ describe('replication to a peer deployment', () => {
     );
     assert.equal(out.replicationStatuses?.[0]?.status, 'FAILED');
     assert.match(out.replicationStatuses?.[0]?.failureCode ?? '', /REPLICATION_ACCESS_DENIED/);
+  });
+
+  test('a peer key kept in a Secrets Manager secret: read when the replication starts, a bad value fails with the reason', async () => {
+    await eastClient.send(
+      new PutReplicationConfigurationCommand({
+        replicationConfiguration: {
+          rules: [
+            {
+              destinations: [{ region: 'ap-south-1', registryId: south.berth.accountId }],
+              repositoryFilters: [{ filter: 'sealed/', filterType: 'PREFIX_MATCH' }],
+            },
+          ],
+        },
+      }),
+    );
+    const secrets = secretsClient(east.url, TEST_ADMIN);
+    try {
+      await secrets.send(new CreateSecretCommand({ Name: 'replication/ap-south-1', SecretString: 'not json' }));
+      const registry = await RegistryHttp.login(east.url, eastClient);
+      const bad = await registry.image('sealed/app');
+      assert.equal((await registry.putManifest('sealed/app', 'v1', bad.bytes)).status, 201);
+      await east.berth.replication.drain();
+      const failed = await eastClient.send(
+        new DescribeImageReplicationStatusCommand({ repositoryName: 'sealed/app', imageId: { imageTag: 'v1' } }),
+      );
+      assert.equal(failed.replicationStatuses?.[0]?.status, 'FAILED');
+      assert.match(failed.replicationStatuses?.[0]?.failureCode ?? '', /PEER_CREDENTIALS.*not JSON/);
+
+      await secrets.send(
+        new PutSecretValueCommand({
+          SecretId: 'replication/ap-south-1',
+          SecretString: JSON.stringify({
+            accessKeyId: TEST_ADMIN.accessKeyId,
+            secretAccessKey: TEST_ADMIN.secretAccessKey,
+          }),
+        }),
+      );
+      const good = await registry.image('sealed/app');
+      assert.equal((await registry.putManifest('sealed/app', 'v2', good.bytes)).status, 201);
+      await east.berth.replication.drain();
+      const done = await eastClient.send(
+        new DescribeImageReplicationStatusCommand({ repositoryName: 'sealed/app', imageId: { imageTag: 'v2' } }),
+      );
+      assert.equal(done.replicationStatuses?.[0]?.status, 'COMPLETE', JSON.stringify(done.replicationStatuses));
+      const southClient = new ECRClient({
+        endpoint: south.url,
+        region: 'ap-south-1',
+        credentials: { ...TEST_ADMIN },
+        maxAttempts: 1,
+      });
+      const got = await southClient.send(
+        new BatchGetImageCommand({ repositoryName: 'sealed/app', imageIds: [{ imageTag: 'v2' }] }),
+      );
+      southClient.destroy();
+      assert.equal(got.images?.[0]?.imageId?.imageDigest, good.digest);
+    } finally {
+      secrets.destroy();
+    }
   });
 
   test("a replication whose node died mid-transfer is taken over when the node's lease ends, and completes", async () => {
