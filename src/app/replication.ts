@@ -1,7 +1,7 @@
 // Replication's worker, built once: a destination in this deployment's region (another account
 // here) is written through the registry's services, a peer's region over its registry protocol.
 import type { Logger } from 'pino';
-import { PeerTarget } from '../client/replica-peer.js';
+import { PeerTarget, UploadResumes } from '../client/replica-peer.js';
 import type { Config } from '../config/schema.js';
 import type { ReplicaTarget } from '../domain/replication.js';
 import type { MetadataStore } from '../metadata/store.js';
@@ -25,11 +25,13 @@ export function startReplication(
       { ...p, credentials: peerCredentials(p, wired.secrets, wired.deployment.accountId) },
     ]),
   );
+  // Where transfers to peers broke off, so that the next attempt at a blob resumes there.
+  const resumes = new UploadResumes();
   const targetFor = (destination: { region: string; registryId: string }): ReplicaTarget | undefined => {
     if (destination.region === region)
       return new LocalTarget(wired.services, wired.auth.authorizer, wired.creator, region, destination.registryId);
     const peer = peers.get(destination.region);
-    return peer && new PeerTarget(peer);
+    return peer && new PeerTarget(peer, resumes);
   };
   const worker = new ReplicationWorker(store, {
     node: nodeId,

@@ -204,6 +204,69 @@ export class RegistryClient {
     done.resume();
   }
 
+  /**
+   * A blob in chunks (PATCH with Content-Range, then PUT ?digest=), reading each with `read`.
+   * `resume` is the upload URL of an earlier transfer that broke off: the upload continues at the
+   * bytes the registry has of it (GET on the upload), or starts again if the registry has no such
+   * upload any more. `onLocation` is told the upload URL after each chunk it took, for a resume.
+   */
+  async pushBlobInChunks(
+    repository: string,
+    digest: string,
+    size: number,
+    read: (offset: number, length: number) => Promise<AsyncIterable<Uint8Array>>,
+    options: { chunkBytes: number; resume?: string; onLocation?: (location: string) => void },
+  ): Promise<void> {
+    const what = `upload of blob ${digest} to ${repository}`;
+    let offset = 0;
+    const location = options.resume && (await this.uploadOffset(options.resume));
+    if (location) offset = location.offset;
+    let url = location ? location.url : await this.startUpload(repository, what);
+    options.onLocation?.(url.href);
+    while (offset < size) {
+      const length = Math.min(options.chunkBytes, size - offset);
+      const res = await this.expect(
+        await this.send('PATCH', url, {
+          headers: {
+            'Content-Type': 'application/octet-stream',
+            'Content-Length': length,
+            'Content-Range': `${offset}-${offset + length - 1}`,
+          },
+          body: Readable.from(await read(offset, length)),
+        }),
+        [202],
+        what,
+      );
+      res.resume();
+      url = new URL(String(res.headers.location ?? url.href), this.origin);
+      offset += length;
+      options.onLocation?.(url.href);
+    }
+    url.searchParams.set('digest', digest);
+    const done = await this.expect(await this.send('PUT', url, { headers: { 'Content-Length': 0 } }), [201], what);
+    done.resume();
+  }
+
+  private async startUpload(repository: string, what: string): Promise<URL> {
+    const started = await this.expect(
+      await this.send('POST', `${repoPath(repository)}/blobs/uploads/`, { headers: { 'Content-Length': 0 } }),
+      [202],
+      what,
+    );
+    started.resume();
+    return new URL(String(started.headers.location ?? ''), this.origin);
+  }
+
+  /** Where an upload stands (its URL and the bytes the registry has); undefined when it is gone. */
+  private async uploadOffset(location: string): Promise<{ url: URL; offset: number } | undefined> {
+    const res = await this.send('GET', new URL(location, this.origin));
+    res.resume();
+    if (res.statusCode !== 204) return undefined;
+    const range = /^0-(\d+)$/.exec(String(res.headers.range ?? ''));
+    const url = new URL(String(res.headers.location ?? location), this.origin);
+    return { url, offset: range ? Number(range[1]) + 1 : 0 };
+  }
+
   async putManifest(repository: string, reference: string, mediaType: string, bytes: Buffer): Promise<void> {
     const res = await this.expect(
       await this.send('PUT', `${repoPath(repository)}/manifests/${reference}`, {

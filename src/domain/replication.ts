@@ -24,13 +24,19 @@ export class ReplicationFailure extends Error {
   }
 }
 
+/** Reads `length` bytes of a blob from `offset`. */
+export type BlobReader = (offset: number, length: number) => Promise<AsyncIterable<Uint8Array>>;
+
 /** Where a replication writes: another account of this deployment, or a peer deployment's /v2. */
 export interface ReplicaTarget {
   /** Before anything is copied: the destination may take it (policies), its repository exists. */
   prepare(task: ReplicationTask): Promise<void>;
   hasBlob(repository: string, digest: string): Promise<boolean>;
-  /** Stores `size` bytes of `body` as the blob `digest` (verified as it is stored). */
-  pushBlob(repository: string, digest: string, size: number, body: AsyncIterable<Uint8Array>): Promise<void>;
+  /**
+   * Stores the `size` bytes of the blob `digest` (verified as they are stored), reading them with
+   * `read` (from an offset: a target that sends in chunks resumes an interrupted transfer there).
+   */
+  pushBlob(repository: string, digest: string, size: number, read: BlobReader): Promise<void>;
   putManifest(repository: string, reference: string, mediaType: string, bytes: Buffer): Promise<void>;
   close?(): void;
 }

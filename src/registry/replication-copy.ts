@@ -28,7 +28,7 @@ export function accountContext(accountId: string): RequestContext {
   return { principal: rootOf(accountId), registry: privateRegistry(accountId), createOnPush: false };
 }
 
-/** A blob's bytes, whatever form the blob store opened it in. */
+/** A blob's bytes (the range it was opened with, if any), whatever form the blob store opened it in. */
 export async function* bytesOf(blob: BlobContent): AsyncIterable<Uint8Array> {
   const { body } = blob;
   if (body.kind === 'stream') {
@@ -36,10 +36,11 @@ export async function* bytesOf(blob: BlobContent): AsyncIterable<Uint8Array> {
     return;
   }
   if (body.kind === 'redirect') throw new ReplicationFailure('SOURCE_UNREADABLE', 'the blob is only at a URL', true);
+  const end = blob.range ? blob.range.end + 1 : body.file.size;
   try {
     const buffer = Buffer.alloc(READ_CHUNK);
-    for (let position = 0; position < body.file.size; ) {
-      const n = await body.file.read(buffer, position);
+    for (let position = blob.range?.start ?? 0; position < end; ) {
+      const n = await body.file.read(buffer.subarray(0, Math.min(READ_CHUNK, end - position)), position);
       if (n === 0) break;
       yield Buffer.from(buffer.subarray(0, n));
       position += n;
@@ -87,8 +88,17 @@ export class ImageCopier implements ImageReplicator {
     for (const child of parsed.manifests) await this.copyManifest(ctx, target, name, child.digest, done);
     for (const blob of parsed.blobs) {
       if (await target.hasBlob(name, blob.digest)) continue;
-      const content = await this.source.blobs.open(ctx, name, blob.digest);
-      await target.pushBlob(name, blob.digest, content.size, bytesOf(content));
+      const read = async (offset: number, length: number) =>
+        bytesOf(
+          await this.source.blobs.open(ctx, name, blob.digest, (size) =>
+            offset === 0 && length === size ? undefined : { start: offset, end: offset + length - 1 },
+          ),
+        );
+      // The stored size: a schema 1 manifest's descriptors carry none.
+      const size = (await this.source.blobs.sizes(ctx, name, [blob.digest])).get(blob.digest);
+      if (size === undefined)
+        throw new ReplicationFailure('SOURCE_UNREADABLE', `the blob ${blob.digest} is not in ${name}`, true);
+      await target.pushBlob(name, blob.digest, size, read);
     }
     await target.putManifest(name, digest, mediaType, bytes);
     const referrers = await this.source.listings.referrers(ctx, name, digest);

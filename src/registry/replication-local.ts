@@ -8,7 +8,7 @@ import type { Authorizer } from '../domain/authorizer.js';
 import { RegistryError } from '../domain/errors.js';
 import type { ReplicationTask } from '../domain/records/replication.js';
 import { repositoryArn } from '../domain/registry.js';
-import { type ReplicaTarget, ReplicationFailure } from '../domain/replication.js';
+import { type ReplicaTarget, ReplicationFailure, type BlobReader } from '../domain/replication.js';
 import type { RepositoryCreator } from '../domain/repository-creation.js';
 import type { RequestContext } from '../domain/request-context.js';
 import { accountContext, rootOf } from './replication-copy.js';
@@ -51,8 +51,8 @@ export class LocalTarget implements ReplicaTarget {
     return (await this.services.blobs.sizes(this.ctx, repository, [digest])).has(digest);
   }
 
-  async pushBlob(repository: string, digest: string, _size: number, body: AsyncIterable<Uint8Array>): Promise<void> {
-    await this.services.uploads.start(this.ctx, repository, { digest, chunk: { body } });
+  async pushBlob(repository: string, digest: string, size: number, read: BlobReader): Promise<void> {
+    await this.services.uploads.start(this.ctx, repository, { digest, chunk: { body: await read(0, size) } });
   }
 
   async putManifest(repository: string, reference: string, mediaType: string, bytes: Buffer): Promise<void> {
