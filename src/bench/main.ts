@@ -46,6 +46,7 @@ import {
 } from './servers.js';
 import { runS3 } from './s3.js';
 import { runGcBench } from './gc.js';
+import { runReplicationBench } from './replication.js';
 import { runScaleOut } from './scale-out.js';
 import { parseSoakArgs, runSoak, soakTimeoutSeconds } from './soak.js';
 import { loadGenerator, monolithicUpload, WRK } from './workloads.js';
@@ -350,7 +351,9 @@ watchdog.unref();
     })
   : process.argv[2] === 'gc'
     ? runGcBench(log) // `npm run bench -- gc`: garbage collection's cost (gc.ts)
-    : run()
+    : process.argv[2] === 'replication'
+      ? runReplicationBench(log) // `npm run bench -- replication`: lag and bytes sent (replication.ts)
+      : run()
 ).then(
   () => process.exit(process.exitCode ?? 0),
   (err: unknown) => abort(`failed: ${(err as Error).stack ?? err}`, 1),

@@ -244,18 +244,18 @@ export async function startBerth(options: BerthOptions = {}): Promise<Server & {
   // AWS SDK call in this process, every later download cost this process (the client all the
   // servers are measured with) 2.5x the CPU per byte, in full collections every ~50 ms, and
   // throttled every server's download figure.
-  const password = await login(server.url, options.tls?.cert);
+  const password = await login(server.url, options.tls?.cert, options.env?.BERTH_REGISTRY_REGION);
   return { ...server, dataDir, url: `${scheme}://AWS:${encodeURIComponent(password)}@127.0.0.1:${port}` };
 }
 
 /** A registry password for the bench's admin, from this build's `berth login`. */
-function login(endpoint: string, ca?: string): Promise<string> {
+function login(endpoint: string, ca?: string, region = 'us-east-1'): Promise<string> {
   const env = {
     ...process.env,
     ...(ca && { NODE_EXTRA_CA_CERTS: ca }),
     AWS_ACCESS_KEY_ID: BENCH_ADMIN.accessKeyId,
     AWS_SECRET_ACCESS_KEY: BENCH_ADMIN.secretAccessKey,
-    AWS_REGION: 'us-east-1',
+    AWS_REGION: region,
   };
   return new Promise((resolvePassword, reject) => {
     execFile(
@@ -270,7 +270,7 @@ function login(endpoint: string, ca?: string): Promise<string> {
   });
 }
 
-const BENCH_ADMIN = {
+export const BENCH_ADMIN = {
   accessKeyId: 'AKIABENCHBENCHBENCH2',
   secretAccessKey: 'bench-secret-access-key-not-for-production',
 };
