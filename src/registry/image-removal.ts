@@ -27,6 +27,8 @@ export interface RemovalGuards {
   protections?: Pick<DeletionProtections, 'checkUntag' | 'checkManifest'>;
   /** Keeps removed manifests restorable. */
   trash?: Pick<Trash, 'discard'>;
+  /** Told of each removal once it has committed (the events outbox: registry/image-events.ts). */
+  removed?: (repository: Repository, digest: string, actor: RemovalActor, tag?: string) => Promise<void>;
 }
 
 export class ImageRemoval {
@@ -37,9 +39,12 @@ export class ImageRemoval {
   ) {}
 
   /** Removes one tag; its manifest stays, untagged if it was the last. False when there was no such tag. */
-  async untag(repository: Repository, tag: string, _actor: RemovalActor): Promise<boolean> {
+  async untag(repository: Repository, tag: string, actor: RemovalActor): Promise<boolean> {
     await this.guards.protections?.checkUntag(repository, tag);
-    return this.store.tags.delete(repository.id, tag);
+    const digest = this.guards.removed && (await this.store.tags.resolve(repository.id, tag))?.digest;
+    const removed = await this.store.tags.delete(repository.id, tag);
+    if (removed && digest) await this.guards.removed?.(repository, digest, actor, tag);
+    return removed;
   }
 
   /** Removes a manifest with every tag on it. False when the repository had no such manifest. */
@@ -48,7 +53,10 @@ export class ImageRemoval {
     const removed = this.guards.trash
       ? await this.guards.trash.discard(repository, digest, actorLabel(actor))
       : await this.store.manifests.delete(repository.id, digest);
-    if (removed) this.formats.forget(digest);
+    if (removed) {
+      this.formats.forget(digest);
+      await this.guards.removed?.(repository, digest, actor);
+    }
     return removed;
   }
 }
