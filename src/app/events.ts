@@ -29,6 +29,7 @@ export function startEventDelivery(config: Config, store: MetadataStore, nodeId:
     timeoutMs: config.events.timeoutSeconds * 1000,
     maxRetryMs: config.events.maxRetryHours * 3600 * 1000,
     allowHttpLoopback: config.events.allowHttpLoopback,
+    baseBackoffMs: config.events.retryBaseMilliseconds,
     onError: (err, delivery) =>
       log.warn(
         { err: (err as Error)?.message, event: delivery.eventId, rule: delivery.ruleName, target: delivery.targetId },

@@ -364,6 +364,8 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       /** Hours a delivery is retried (exponential backoff) before it goes to the dead letters. */
       maxRetryHours: z.number().positive().max(720).default(24),
+      /** The first retry's delay; each next one doubles, at most an hour. */
+      retryBaseMilliseconds: z.number().int().min(10).max(600_000).default(1000),
       /** Seconds a node holds a delivery before another may take it over. */
       leaseSeconds: z.number().int().min(5).max(3600).default(60),
       /** Seconds a webhook has to answer. */

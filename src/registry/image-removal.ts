@@ -33,7 +33,7 @@ export interface RemovalGuards {
 
 export class ImageRemoval {
   constructor(
-    private readonly store: Pick<MetadataStore, 'manifests' | 'tags'>,
+    private readonly store: Pick<MetadataStore, 'manifests' | 'tags'> & Partial<Pick<MetadataStore, 'images'>>,
     private readonly formats: Pick<ManifestFormats, 'forget'>,
     private readonly guards: RemovalGuards = {},
   ) {}
@@ -50,12 +50,15 @@ export class ImageRemoval {
   /** Removes a manifest with every tag on it. False when the repository had no such manifest. */
   async removeManifest(repository: Repository, digest: string, actor: RemovalActor): Promise<boolean> {
     await this.guards.protections?.checkManifest(repository, digest);
+    // Its tags as they were, for the events of the removal (one per tag, as ECR sends them).
+    const tags = this.guards.removed ? ((await this.store.images?.get(repository.id, [digest]))?.[0]?.tags ?? []) : [];
     const removed = this.guards.trash
       ? await this.guards.trash.discard(repository, digest, actorLabel(actor))
       : await this.store.manifests.delete(repository.id, digest);
     if (removed) {
       this.formats.forget(digest);
-      await this.guards.removed?.(repository, digest, actor);
+      for (const tag of tags.length > 0 ? tags : [undefined])
+        await this.guards.removed?.(repository, digest, actor, tag);
     }
     return removed;
   }
