@@ -155,4 +155,68 @@ describe('events to webhooks', () => {
     assert.deepEqual(Object.keys(first).sort(), ['action', 'actor', 'id', 'request', 'source', 'target', 'timestamp']);
     assert.match(first.target.digest, /^sha256:[0-9a-f]{64}$/);
   });
+  test('lifecycle expiry is EXPIRED; the pull-through cache and the scanner send theirs through the outbox', async () => {
+    await events('PutRule', {
+      Name: 'others',
+      EventPattern: JSON.stringify({
+        $or: [
+          { detail: { 'action-type': ['EXPIRED'] } },
+          { 'detail-type': ['ECR Pull Through Cache Action', 'ECR Image Scan'] },
+        ],
+      }),
+    });
+    await events('PutTargets', { Rule: 'others', Targets: [target('hook', '/others')] });
+    const app = server.berth.app;
+    const old = await pushImage(app, 'expiring', 'old');
+    await new Promise((r) => setTimeout(r, 5));
+    await pushImage(app, 'expiring', 'new');
+    const repository = (await server.berth.store.repositories.get(server.berth.accountId, 'expiring'))!;
+    await server.berth.store.lifecycle.putPolicy(
+      repository.id,
+      JSON.stringify({
+        rules: [
+          {
+            rulePriority: 1,
+            selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 1 },
+            action: { type: 'expire' },
+          },
+        ],
+      }),
+      Date.now(),
+    );
+    await server.berth.services.lifecycle.runner.run(repository);
+    await server.berth.eventOutbox.pullThroughCache(server.berth.accountId, {
+      repositoryName: 'docker-hub/library/alpine',
+      repositoryPrefix: 'docker-hub',
+      upstreamRegistryUrl: 'registry-1.docker.io',
+      digest: old.digest,
+      tag: '3.20',
+      syncStatus: 'SUCCESS',
+    });
+    await server.berth.eventOutbox.imageScanned(server.berth.accountId, {
+      repositoryName: 'expiring',
+      digest: old.digest,
+      tags: ['new'],
+      scanStatus: 'COMPLETE',
+      findingSeverityCounts: { HIGH: 1 },
+    });
+    const others = () =>
+      [...receiver.unique.values()].filter((r) => r.path === '/others').map((r) => JSON.parse(r.body));
+    await eventually(() => others().length === 3, 20_000, 'the three events');
+    const byType = new Map(others().map((e) => [e['detail-type'], e]));
+    const expired = byType.get('ECR Image Action');
+    assert.deepEqual(
+      [expired.detail['action-type'], expired.detail['image-tag'], expired.detail['image-digest']],
+      ['EXPIRED', 'old', old.digest],
+    );
+    const cache = byType.get('ECR Pull Through Cache Action');
+    assert.deepEqual(cache.resources, [
+      `arn:aws:ecr:us-east-1:${server.berth.accountId}:repository/docker-hub/library/alpine`,
+    ]);
+    assert.equal(cache.detail['sync-status'], 'SUCCESS');
+    assert.equal(cache.detail['ecr-repository-prefix'], 'docker-hub');
+    const scan = byType.get('ECR Image Scan');
+    assert.deepEqual(scan.detail['finding-severity-counts'], { HIGH: 1 });
+    assert.deepEqual(scan.detail['image-tags'], ['new']);
+  });
 });
