@@ -219,4 +219,56 @@ describe('events to webhooks', () => {
     assert.deepEqual(scan.detail['finding-severity-counts'], { HIGH: 1 });
     assert.deepEqual(scan.detail['image-tags'], ['new']);
   });
+  test('a replication to another account of this region is an ECR Replication Action in that account', async () => {
+    const B = '444455556666';
+    await server.berth.identities.createAccount(B);
+    const { store } = server.berth;
+    await store.events.putRule({
+      accountId: B,
+      name: 'replicas',
+      pattern: '{"detail-type":["ECR Replication Action"]}',
+      state: 'ENABLED',
+      description: null,
+      createdAt: Date.now(),
+    });
+    await store.events.putTargets([
+      {
+        accountId: B,
+        ruleName: 'replicas',
+        id: 'hook',
+        url: receiver.url('/replicas'),
+        secret: SECRET,
+        format: 'eventbridge',
+        headers: {},
+      },
+    ]);
+    const A = server.berth.accountId;
+    await store.replication.putRules(
+      A,
+      [
+        {
+          destinations: [{ region: 'us-east-1', registryId: B }],
+          repositoryFilters: [{ filter: 'repl/', filterType: 'PREFIX_MATCH' }],
+        },
+      ],
+      Date.now(),
+    );
+    const image = await pushImage(server.berth.app, 'repl/app', 'v1');
+    await server.berth.replication.drain();
+    const replicas = () =>
+      [...receiver.unique.values()].filter((r) => r.path === '/replicas').map((r) => JSON.parse(r.body));
+    await eventually(() => replicas().length === 1, 20_000, 'the replication event');
+    const [event] = replicas();
+    assert.equal(event.account, B);
+    assert.deepEqual(event.resources, [`arn:aws:ecr:us-east-1:${B}:repository/repl/app`]);
+    assert.deepEqual(event.detail, {
+      result: 'SUCCESS',
+      'repository-name': 'repl/app',
+      'image-digest': image.digest,
+      'source-account': A,
+      'action-type': 'REPLICATE',
+      'source-region': 'us-east-1',
+      'image-tag': 'v1',
+    });
+  });
 });
