@@ -86,6 +86,9 @@ export const EventsActions = {
   ListTargetsByRule: 'events:ListTargetsByRule',
   RemoveTargets: 'events:RemoveTargets',
   TestEventPattern: 'events:TestEventPattern',
+  /** Berth's own: the account's dead letters (deliveries given up), listed and replayed. */
+  ListDeadLetters: 'events:ListDeadLetters',
+  ReplayDeadLetters: 'events:ReplayDeadLetters',
 } as const;
 
 /** Secrets Manager's actions, named as IAM policies name them (on a secret's ARN). */

@@ -8,8 +8,17 @@ import { after, test } from 'node:test';
 import { digestOf } from '../domain/digest.js';
 import { MediaTypes } from '../domain/media-types.js';
 import { verifySignature } from '../events/signing.js';
+import { signHeaders } from '../testing/aws-signer.js';
 import { runScript } from '../testing/cli.js';
-import { CLI, type ChildBerth, freePort, openTestDeployment, spawnBerth, tempDir } from '../testing/server.js';
+import {
+  CLI,
+  type ChildBerth,
+  freePort,
+  openTestDeployment,
+  spawnBerth,
+  TEST_ADMIN,
+  tempDir,
+} from '../testing/server.js';
 import { eventually, WebhookReceiver } from '../testing/webhook-receiver.js';
 
 const SECRET = 'crash-test-signing-secret';
@@ -79,6 +88,26 @@ async function push(base: string, name: string, tag: string): Promise<string> {
   return digestOf(manifest);
 }
 
+/** An events API call to a served Berth, signed as the SDK signs. */
+async function eventsApi(base: string, action: string, input: object): Promise<Record<string, any>> {
+  const body = JSON.stringify(input);
+  const host = new URL(base).host;
+  const headers = await signHeaders(
+    {
+      method: 'POST',
+      url: '/',
+      host,
+      body,
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSEvents.${action}` },
+    },
+    { credentials: TEST_ADMIN, service: 'events' },
+  );
+  const res = await fetch(`${base}/`, { method: 'POST', headers, body });
+  const text = await res.text();
+  assert.equal(res.status, 200, text);
+  return JSON.parse(text) as Record<string, any>;
+}
+
 test('kill -9 after a push committed, before its event was delivered: the next start delivers it', async () => {
   const dataDir = tempDir();
   dirs.push(dataDir);
@@ -138,6 +167,13 @@ test('past its retry window a delivery is a dead letter: listed, replayed, then 
   assert.equal(listed[0]!.DetailType, 'ECR Image Action');
   assert.match(listed[0]!.LastError, /ECONNREFUSED/);
   assert.ok(listed[0]!.Attempts >= 1);
+  // The same through the events API (Berth's own ListDeadLetters), for the caller's account.
+  const api = await eventsApi(server.url, 'ListDeadLetters', {});
+  assert.deepEqual(
+    api.DeadLetters.map((d: Record<string, unknown>) => [d.Id, d.Rule, d.TargetId]),
+    [[listed[0]!.Id, 'pushes', 'hook']],
+  );
+  assert.equal(JSON.parse(api.DeadLetters[0].Event)['detail-type'], 'ECR Image Action');
 
   await receiver.up();
   try {

@@ -8,7 +8,13 @@ import type { Authorizer } from '../domain/authorizer.js';
 import { EventPatternError, matchesPattern, parseEventPattern } from '../domain/event-patterns.js';
 import { EventsError } from '../domain/events-errors.js';
 import type { KeyCaller } from '../domain/key-wrapping.js';
-import { EVENT_FORMATS, type EventFormat, type EventRule, type EventTarget } from '../domain/records/events.js';
+import {
+  EVENT_FORMATS,
+  type EventDelivery,
+  type EventFormat,
+  type EventRule,
+  type EventTarget,
+} from '../domain/records/events.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { webhookUrlProblem } from './webhook-urls.js';
 
@@ -141,6 +147,18 @@ export class EventRules {
   async removeTargets(caller: KeyCaller, ruleName: string, ids: string[]): Promise<void> {
     await this.existing(caller, ruleName, EventsActions.RemoveTargets);
     await this.store.events.removeTargets(caller.accountId, ruleName, ids);
+  }
+
+  /** The account's dead letters, oldest first. */
+  async deadLetters(caller: KeyCaller): Promise<EventDelivery[]> {
+    await this.authorize(caller, EventsActions.ListDeadLetters, this.ruleArn(caller.accountId, '*'));
+    return this.store.events.deliveries('DEAD', caller.accountId);
+  }
+
+  /** Puts the account's dead letters (these, or all) back to be sent, with a new retry window; how many. */
+  async replayDeadLetters(caller: KeyCaller, ids?: string[]): Promise<number> {
+    await this.authorize(caller, EventsActions.ReplayDeadLetters, this.ruleArn(caller.accountId, '*'));
+    return this.store.events.replay(this.now(), caller.accountId, ids);
   }
 
   async testPattern(caller: KeyCaller, pattern: string, event: string): Promise<boolean> {

@@ -22,6 +22,8 @@ export function eventsCases(
     PutTargets: async () => ({ Rule: await rule(), Targets: [target('t2')] }),
     ListTargetsByRule: async () => ({ Rule: await rule(true) }),
     RemoveTargets: async () => ({ Rule: await rule(true), Ids: ['t1'] }),
+    ListDeadLetters: async () => ({}),
+    ReplayDeadLetters: async () => ({}),
     TestEventPattern: async () => ({
       EventPattern: PATTERN,
       Event: JSON.stringify({

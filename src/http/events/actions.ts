@@ -62,7 +62,13 @@ export const eventsInputs = {
     Force: z.boolean().optional(),
   }),
   TestEventPattern: z.object({ EventPattern: z.string().max(4096), Event: z.string() }),
+  /** Berth's own (not in EventBridge's model): the account's dead letters. */
+  ListDeadLetters: z.object({}),
+  ReplayDeadLetters: z.object({ Ids: z.array(z.string().min(1).max(64)).min(1).max(100).optional() }),
 };
+
+/** The actions of this face that EventBridge's model does not have (the admin route of the dead letters). */
+export const BERTH_ONLY_ACTIONS = ['ListDeadLetters', 'ReplayDeadLetters'];
 
 function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   const parsed = validate(schema, body, (message) => new EventsError('ValidationException', message));
@@ -159,6 +165,27 @@ export function eventsActions(rules: EventRules): ApiActionTable {
       const r = parse(eventsInputs.RemoveTargets, call.body);
       await rules.removeTargets(caller(call), r.Rule, r.Ids);
       return { FailedEntryCount: 0, FailedEntries: [] };
+    },
+    async ListDeadLetters(call) {
+      parse(eventsInputs.ListDeadLetters, call.body);
+      const letters = await rules.deadLetters(caller(call));
+      return {
+        DeadLetters: letters.map((d) => ({
+          Id: d.id,
+          EventId: d.eventId,
+          Rule: d.ruleName,
+          TargetId: d.targetId,
+          Attempts: d.attempts,
+          LastError: d.lastError,
+          CreatedAt: d.createdAt / 1000,
+          GivenUpAt: d.updatedAt / 1000,
+          Event: d.event,
+        })),
+      };
+    },
+    async ReplayDeadLetters(call) {
+      const r = parse(eventsInputs.ReplayDeadLetters, call.body);
+      return { Replayed: await rules.replayDeadLetters(caller(call), r.Ids) };
     },
     async TestEventPattern(call) {
       const r = parse(eventsInputs.TestEventPattern, call.body);
