@@ -146,8 +146,9 @@ export function imageScanEvent(origin: EventOrigin, facts: ImageScanFacts): EcrE
 export interface ApiCallFacts {
   eventName: 'CreateRepository' | 'DeleteRepository';
   repositoryName: string;
-  /** The caller's ARN (and account). */
+  /** The caller's ARN, account, and CloudTrail identity type (Root, IAMUser, AssumedRole). */
   principalArn: string;
+  identityType: string;
   principalAccount: string;
   sourceIp?: string;
   userAgent?: string;
@@ -157,7 +158,7 @@ export interface ApiCallFacts {
 export function repositoryApiCallEvent(origin: EventOrigin, facts: ApiCallFacts): EcrEvent {
   const event = envelope(origin, 'AWS API Call via CloudTrail', [], {
     eventVersion: '1.08',
-    userIdentity: { type: 'IAMUser', arn: facts.principalArn, accountId: facts.principalAccount },
+    userIdentity: { type: facts.identityType, arn: facts.principalArn, accountId: facts.principalAccount },
     eventTime: '',
     eventSource: 'ecr.amazonaws.com',
     eventName: facts.eventName,

@@ -12,6 +12,14 @@ import type { RequestContext } from '../domain/request-context.js';
 import { registryOfKey } from '../metadata/registry-key.js';
 import type { RemovalActor } from './image-removal.js';
 
+/** CloudTrail's userIdentity.type of each kind of principal. */
+const IDENTITY_TYPES: Record<RequestContext['principal']['kind'], string> = {
+  anonymous: 'AWSAccount',
+  root: 'Root',
+  user: 'IAMUser',
+  'role-session': 'AssumedRole',
+};
+
 export class RegistryEvents {
   constructor(private readonly outbox: EventOutbox) {}
 
@@ -61,12 +69,14 @@ export class RegistryEvents {
     const principal = ctx.principal;
     const principalArn = principal.kind === 'anonymous' ? 'anonymous' : principal.arn;
     const principalAccount = principal.kind === 'anonymous' ? '' : principal.accountId;
+    const identityType = IDENTITY_TYPES[principal.kind];
     await this.outbox.record([
       repositoryApiCallEvent(origin, {
         eventName,
         repositoryName: repository.name,
         principalArn,
         principalAccount,
+        identityType,
         ...(ctx.facts?.sourceIp !== undefined && { sourceIp: ctx.facts.sourceIp }),
         ...(ctx.facts?.userAgent !== undefined && { userAgent: ctx.facts.userAgent }),
       }),

@@ -138,6 +138,8 @@ describe('events to webhooks', () => {
     assert.equal(created.detail.eventSource, 'ecr.amazonaws.com');
     assert.equal(created.detail.eventName, 'CreateRepository');
     assert.deepEqual(created.detail.requestParameters, { repositoryName: 'web' });
+    assert.match(created.detail.userIdentity.arn, /^arn:aws:iam::\d{12}:/);
+    assert.ok(['Root', 'IAMUser'].includes(created.detail.userIdentity.type), created.detail.userIdentity.type);
 
     const docker = byPath('/docker');
     assert.equal(docker.length, 3);
