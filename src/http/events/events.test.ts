@@ -59,6 +59,26 @@ describe('events to webhooks', () => {
     );
     await events('PutTargets', { Rule: 'repos', Targets: [target('hook', '/repos')] });
     await events('PutTargets', { Rule: 'docker', Targets: [target('registry', '/docker', 'docker-distribution')] });
+    assert.deepEqual(
+      (await events('ListRules', { NamePrefix: 're' })).Rules.map((r: { Name: string }) => r.Name),
+      ['repos'],
+    );
+    const missing = await callApi(
+      server.berth.app,
+      'DescribeRule',
+      { Name: 'missing' },
+      { target: 'AWSEvents.DescribeRule', service: 'events' },
+    );
+    assert.equal(missing.statusCode, 400);
+    assert.equal(missing.json().__type, 'ResourceNotFoundException');
+    const withTargets = await callApi(
+      server.berth.app,
+      'DeleteRule',
+      { Name: 'images' },
+      { target: 'AWSEvents.DeleteRule', service: 'events' },
+    );
+    assert.equal(withTargets.statusCode, 400);
+    assert.equal(withTargets.json().__type, 'ValidationException', 'a rule with targets is not deleted');
     const app = server.berth.app;
     assert.equal((await callApi(app, 'CreateRepository', { repositoryName: 'web' })).statusCode, 200);
     const v1 = await pushImage(app, 'web', 'v1');
