@@ -23,15 +23,23 @@ import { kmsActions } from '../http/kms/actions.js';
 import { kmsFace } from '../http/kms/face.js';
 import { secretsActions } from '../http/secrets/actions.js';
 import { secretsFace } from '../http/secrets/face.js';
+import { eventsActions } from '../http/events/actions.js';
+import { eventsFace } from '../http/events/face.js';
 import type { Deployment } from './deployment.js';
 import type { Wiring } from './services.js';
 
 export async function registerAwsJson(
   app: FastifyInstance,
   deployment: Deployment,
-  wired: Pick<Wiring, 'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets'>,
+  wired: Pick<Wiring, 'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets' | 'events'>,
   pageTokens: PageTokens,
-): Promise<{ ecrActions: string[]; kmsActions: string[]; ecrPublicActions: string[]; secretsActions: string[] }> {
+): Promise<{
+  ecrActions: string[];
+  kmsActions: string[];
+  ecrPublicActions: string[];
+  secretsActions: string[];
+  eventsActions: string[];
+}> {
   const { tokens, accountId, config } = deployment;
   const { access, services, auth, kms, pub } = wired;
   const { authenticator } = auth;
@@ -52,6 +60,7 @@ export async function registerAwsJson(
   const keyActions = kmsActions(kms.keyService, kms.grantService);
   const publicActions = ecrPublicActions(pub.face, pub.services, pub.repositories, tokens);
   const secretActions = secretsActions(wired.secrets);
+  const eventActions = eventsActions(wired.events.rules);
   await app.register(awsJsonPlugin, {
     authenticator,
     pageTokens,
@@ -61,6 +70,7 @@ export async function registerAwsJson(
       ecrPublicFace(publicActions),
       aliasFace(aliasActions(pub.aliases, accountId)),
       secretsFace(secretActions),
+      eventsFace(eventActions),
     ],
   });
   return {
@@ -68,5 +78,6 @@ export async function registerAwsJson(
     kmsActions: Object.keys(keyActions).sort(),
     ecrPublicActions: Object.keys(publicActions).sort(),
     secretsActions: Object.keys(secretActions).sort(),
+    eventsActions: Object.keys(eventActions).sort(),
   };
 }

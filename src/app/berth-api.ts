@@ -16,6 +16,9 @@ import type { StorageDriver } from '../storage/driver.js';
 import type { TlsCredentials } from '../tls/credentials.js';
 import type { TlsSetup } from '../tls/setup.js';
 import type { PushListener } from '../domain/push-listener.js';
+import type { DeliveryWorker } from '../events/delivery-worker.js';
+import type { EventOutboxService } from '../events/outbox.js';
+import type { EventRules } from '../events/rules.js';
 
 export interface Berth {
   readonly app: FastifyInstance;
@@ -30,6 +33,12 @@ export interface Berth {
   readonly gc: GcWiring;
   /** The replication worker of this node (tests drain it instead of waiting for its poll). */
   readonly replication: ReplicationWorker;
+  /** The event delivery worker of this node (tests drain it instead of waiting for its poll). */
+  readonly eventDelivery: DeliveryWorker;
+  /** The events API's rules and targets. */
+  readonly eventRules: EventRules;
+  /** The events outbox (the pull-through cache and the scanner send their events through it). */
+  readonly eventOutbox: EventOutboxService;
   /** The key service (KMS keys of every account). */
   readonly keys: KeyService;
   readonly identities: IdentityService;
@@ -63,6 +72,8 @@ export interface Berth {
   readonly ecrPublicActions: readonly string[];
   /** The Secrets Manager actions this Berth answers. */
   readonly secretsActions: readonly string[];
+  /** The events (EventBridge) actions this Berth answers. */
+  readonly eventsActions: readonly string[];
   /** The public registry and gallery (on public.listen), unless public.listen is empty. */
   readonly publicApp: FastifyInstance | undefined;
   /** The registry services on public repositories. */

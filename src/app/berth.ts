@@ -10,6 +10,7 @@ import { addHealthRoutes, readiness } from './health.js';
 import { startJobs } from './jobs.js';
 import { wireGc } from './gc.js';
 import { startReplication } from './replication.js';
+import { startEventDelivery } from './events.js';
 import { lifecycle } from './berth-lifecycle.js';
 import { berthLogger, openListener, splitListen } from './listeners.js';
 import { openPublicListener } from './public-listener.js';
@@ -53,6 +54,13 @@ export async function createBerth(config: Config): Promise<Berth> {
     secrets: wired.secrets,
   });
   const replication = startReplication(config, store, nodeId, log, wired);
+  const eventDelivery = startEventDelivery(config, store, nodeId, log);
+  const background = {
+    async stop() {
+      await replication.stop();
+      await eventDelivery.stop();
+    },
+  };
 
   return {
     app,
@@ -64,6 +72,9 @@ export async function createBerth(config: Config): Promise<Berth> {
     scheduler,
     gc,
     replication,
+    eventDelivery,
+    eventRules: wired.events.rules,
+    eventOutbox: wired.events.outbox,
     keys: kms.keyService,
     identities,
     userPolicies: deployment.userPolicies,
@@ -77,6 +88,16 @@ export async function createBerth(config: Config): Promise<Berth> {
     publicApp,
     publicServices: pub.services,
     aliases: pub.aliases,
-    ...lifecycle({ config, tls, listener, publicListener, pub, scheduler, replication, keyUsage, deployment }),
+    ...lifecycle({
+      config,
+      tls,
+      listener,
+      publicListener,
+      pub,
+      scheduler,
+      replication: background,
+      keyUsage,
+      deployment,
+    }),
   };
 }

@@ -27,6 +27,7 @@ export interface FaceActions {
   readonly kmsActions: readonly string[];
   readonly ecrPublicActions: readonly string[];
   readonly secretsActions: readonly string[];
+  readonly eventsActions: readonly string[];
   readonly queryActions: readonly string[];
 }
 
@@ -34,7 +35,7 @@ export async function registerFaces(
   app: FastifyInstance,
   config: Config,
   deployment: Deployment,
-  wired: Pick<Wiring, 'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets'>,
+  wired: Pick<Wiring, 'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets' | 'events'>,
 ): Promise<FaceActions> {
   const { store, identities, accountId } = deployment;
   const { access, services, auth } = wired;

@@ -10,6 +10,8 @@ import { hostname } from 'node:os';
 import { DeletionProtections } from '../registry/deletion-protection.js';
 import { ImageRemoval } from '../registry/image-removal.js';
 import { StorageClassService } from '../registry/storage-classes.js';
+import { EventOutboxService } from '../events/outbox.js';
+import { RegistryEvents } from '../registry/image-events.js';
 import { Trash } from '../registry/trash.js';
 import { BlobStore } from '../storage/blob-store.js';
 import type { Deployment } from './deployment.js';
@@ -47,10 +49,16 @@ export async function offlineLifecycleRunner(deployment: Deployment): Promise<Li
   const { config, store } = deployment;
   const driver = await openStorage(config);
   const protections = new DeletionProtections(store);
+  const events = new RegistryEvents(new EventOutboxService(store, config.registry.region));
   const removal = new ImageRemoval(
     store,
     { forget() {} },
-    { protections, trash: new Trash(store, config.registry.trashDays) },
+    {
+      protections,
+      trash: new Trash(store, config.registry.trashDays),
+      // Expiries send their events as the server's do: the server's workers deliver them.
+      removed: (repository, digest, actor, tag) => events.removed(repository, digest, actor, tag),
+    },
   );
   const offline = {
     existing(): never {

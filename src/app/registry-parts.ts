@@ -16,6 +16,7 @@ import { leaseHolderPrefix } from '../registry/upload-lock.js';
 import { BlobStore } from '../storage/blob-store.js';
 import type { StorageDriver } from '../storage/driver.js';
 import type { PushListener } from '../domain/push-listener.js';
+import type { EventOutbox } from '../domain/events.js';
 import type { Deployment } from './deployment.js';
 import type { KmsWiring } from './kms.js';
 
@@ -37,6 +38,8 @@ export interface RegistryParts extends KmsWiring {
    * capability's wiring adds its listener here before the server starts.
    */
   readonly pushListeners: PushListener[];
+  /** Where the registry's changes send their events (pushes in their own transaction); none: no events. */
+  readonly eventOutbox?: EventOutbox;
 }
 
 export async function registryParts(

@@ -30,6 +30,7 @@ import { UploadSessions } from '../registry/upload-sessions.js';
 import { UploadService } from '../registry/uploads.js';
 import type { RegistryParts } from './registry-parts.js';
 import { lifecycleRunner } from './lifecycle.js';
+import { RegistryEvents } from '../registry/image-events.js';
 
 export type { RegistryParts } from './registry-parts.js';
 
@@ -48,7 +49,16 @@ export function registryServices(
   const blobs = new BlobService(store, blobStore, access, dataKeys);
   const protections = new DeletionProtections(store);
   const trash = new Trash(store, config.registry.trashDays);
-  const removal = new ImageRemoval(store, formats, { protections, trash });
+  const events = parts.eventOutbox && new RegistryEvents(parts.eventOutbox);
+  // A deletion's event is written once the deletion has committed; its failure never fails the deletion.
+  const eventFailed = (err: unknown) => parts.log?.error({ err }, 'recording an event failed');
+  const removal = new ImageRemoval(store, formats, {
+    protections,
+    trash,
+    ...(events && {
+      removed: (repository, digest, actor, tag) => events.removed(repository, digest, actor, tag).catch(eventFailed),
+    }),
+  });
   const storageClasses = new StorageClassService(store, blobStore, access, {
     node: parts.uploadOptions.node,
     onError: (err, move) =>
@@ -83,6 +93,7 @@ export function registryServices(
     },
     stored: (repositoryId, digest, blobs) => storageClasses.adopt(repositoryId, digest, blobs),
     pushListeners: parts.pushListeners,
+    ...(events && { events: (repository, record, tags) => events.pushed(repository, record, tags) }),
     onListenerError: (listener, err) => parts.log?.error({ err, listener }, 'a push listener failed'),
     pullPrincipals: {
       lifecycle: store.lifecycle,
@@ -118,7 +129,15 @@ export function registryServices(
     images,
     replication,
     layerUrls: new LayerUrlService(store, blobs, access, layerUrlKey),
-    repositories: new RepositoryService(store, access, keyService, grantService, uploadExpiry, protections),
+    repositories: new RepositoryService(
+      store,
+      access,
+      keyService,
+      grantService,
+      uploadExpiry,
+      protections,
+      events && ((ctx, call, repository) => events.repositoryCall(ctx, call, repository).catch(eventFailed)),
+    ),
     resourceTags: new ResourceTagService(store, access),
     account: new AccountService(store, access, replication),
     policies,

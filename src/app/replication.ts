@@ -16,7 +16,7 @@ export function startReplication(
   store: MetadataStore,
   nodeId: string,
   log: Logger,
-  wired: Pick<Wiring, 'services' | 'auth' | 'creator' | 'secrets' | 'deployment'>,
+  wired: Pick<Wiring, 'services' | 'auth' | 'creator' | 'secrets' | 'deployment' | 'events'>,
 ): ReplicationWorker {
   const region = config.registry.region;
   const peers = new Map(
@@ -41,6 +41,19 @@ export function startReplication(
     replicatorFor: (task) => {
       const target = targetFor(task.destination);
       return target && new ImageCopier(wired.services, () => target);
+    },
+    // Where the replica was written here (another account of this region), it tells that account.
+    replicated: async (task) => {
+      if (task.destination.region !== region) return;
+      for (const tag of task.tags.length > 0 ? task.tags : [undefined])
+        await wired.events.outbox.replicated(task.destination.registryId, {
+          repositoryName: task.repositoryName,
+          digest: task.digest,
+          ...(tag !== undefined && { tag }),
+          sourceAccount: task.accountId,
+          sourceRegion: region,
+          result: 'SUCCESS',
+        });
     },
     onError: (err, task) =>
       log.warn(

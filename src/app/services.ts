@@ -18,6 +18,7 @@ import { type RegistryParts, registryParts } from './registry-parts.js';
 import { registryServices } from './registry.js';
 import { wireSecrets } from './secrets.js';
 import { openStorage } from './storage.js';
+import { type EventsWiring, wireEvents } from './events.js';
 
 export interface Wiring {
   readonly deployment: Deployment;
@@ -35,6 +36,8 @@ export interface Wiring {
   readonly pub: PublicWiring;
   /** Secrets Manager's secrets. */
   readonly secrets: SecretService;
+  /** Events: the outbox, the rules and targets. */
+  readonly events: EventsWiring;
 }
 
 export async function wireServices(config: Config, log: Logger, tls: TlsSetup | undefined): Promise<Wiring> {
@@ -63,9 +66,10 @@ export async function wireServices(config: Config, log: Logger, tls: TlsSetup | 
     createRepositoryOnPush: config.registry.createRepositoryOnPush,
     creator,
   });
-  const parts = await registryParts(config, deployment, driver, kms, log);
+  const events = wireEvents(config, store, auth.authorizer);
+  const parts = { ...(await registryParts(config, deployment, driver, kms, log)), eventOutbox: events.outbox };
   const services = registryServices(parts, access, { log });
   const pub = wirePublic(config, parts, auth.authorizer, tls);
   const secrets = wireSecrets(config, deployment, kms.keyService, auth.authorizer);
-  return { deployment, driver, auth, access, kms, creator, parts, services, pub, secrets };
+  return { deployment, driver, auth, access, kms, creator, parts, services, pub, secrets, events };
 }

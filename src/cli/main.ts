@@ -18,6 +18,7 @@ import { protectCommand } from './protect.js';
 import { imagesCommand, repoCommand } from './repos.js';
 import { serveCommand } from './serve.js';
 import { trashCommand } from './trash.js';
+import { eventsCommand } from './events.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -55,6 +56,7 @@ program.addCommand(repoCommand());
 program.addCommand(imagesCommand());
 program.addCommand(protectCommand());
 program.addCommand(trashCommand());
+program.addCommand(eventsCommand());
 program.addCommand(bundleCommand());
 
 program.parseAsync().catch(reportError);

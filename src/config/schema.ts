@@ -395,6 +395,23 @@ export const ConfigSchema = z.strictObject({
       });
     })
     .prefault({}),
+  /** EventBridge-shaped events sent to webhooks (the events face's rules and targets). */
+  events: z
+    .strictObject({
+      /** Hours a delivery is retried (exponential backoff) before it goes to the dead letters. */
+      maxRetryHours: z.number().positive().max(720).default(24),
+      /** The first retry's delay; each next one doubles, at most an hour. */
+      retryBaseMilliseconds: z.number().int().min(10).max(600_000).default(1000),
+      /** Seconds a node holds a delivery before another may take it over. */
+      leaseSeconds: z.number().int().min(5).max(3600).default(60),
+      /** Seconds a webhook has to answer. */
+      timeoutSeconds: z.number().int().min(1).max(300).default(10),
+      /** Milliseconds between looks for work when there is none. */
+      pollMilliseconds: z.number().int().min(50).max(60_000).default(1000),
+      /** Allow plain-HTTP webhooks on loopback addresses (127.0.0.0/8, ::1, localhost): for tests and sidecars. */
+      allowHttpLoopback: z.boolean().default(false),
+    })
+    .prefault({}),
   /** Lifecycle policies: how often they run, and which images count as in use. */
   lifecycle: z
     .strictObject({

@@ -76,6 +76,21 @@ export const KmsActions = {
   RevokeGrant: 'kms:RevokeGrant',
 } as const;
 
+/** EventBridge's actions Berth serves (rules and their webhook targets), on a rule's ARN. */
+export const EventsActions = {
+  PutRule: 'events:PutRule',
+  DescribeRule: 'events:DescribeRule',
+  ListRules: 'events:ListRules',
+  DeleteRule: 'events:DeleteRule',
+  PutTargets: 'events:PutTargets',
+  ListTargetsByRule: 'events:ListTargetsByRule',
+  RemoveTargets: 'events:RemoveTargets',
+  TestEventPattern: 'events:TestEventPattern',
+  /** Berth's own: the account's dead letters (deliveries given up), listed and replayed. */
+  ListDeadLetters: 'events:ListDeadLetters',
+  ReplayDeadLetters: 'events:ReplayDeadLetters',
+} as const;
+
 /** Secrets Manager's actions, named as IAM policies name them (on a secret's ARN). */
 export const SecretsActions = {
   CreateSecret: 'secretsmanager:CreateSecret',
@@ -137,7 +152,8 @@ export type Action =
   | (typeof PublicActions)[keyof typeof PublicActions]
   | `ecr-public:${SharedWithPublic}`
   | (typeof KmsActions)[keyof typeof KmsActions]
-  | (typeof SecretsActions)[keyof typeof SecretsActions];
+  | (typeof SecretsActions)[keyof typeof SecretsActions]
+  | (typeof EventsActions)[keyof typeof EventsActions];
 
 /**
  * An action as ECR Public names it: ecr:PutImage is ecr-public:PutImage on a public repository.

@@ -11,6 +11,8 @@ import { deletingAmong, lockDigests } from './kysely-gc.js';
 import type { ManifestRecord } from '../domain/records/manifests.js';
 import type { ReplicationTaskInput } from '../domain/records/replication.js';
 import { taskRows } from './kysely-replication.js';
+import type { EventDeliveryInput } from '../domain/records/events.js';
+import { deliveryRows } from './kysely-events.js';
 
 type Db = Kysely<Database>;
 
@@ -55,6 +57,7 @@ export class Manifests implements ManifestIndex {
     immutableTags: string[] = [],
     checks?: ManifestPutChecks,
     replications: ReplicationTaskInput[] = [],
+    events: EventDeliveryInput[] = [],
   ): Promise<ManifestPutOutcome> {
     const immutable = new Set(immutableTags);
     // Tags in one order, so two puts sharing tags lock them in the same order.
@@ -135,6 +138,8 @@ export class Manifests implements ManifestIndex {
             }
             if (replications.length > 0)
               await trx.insertInto('replication_tasks').values(taskRows(replications, record.createdAt)).execute();
+            if (events.length > 0)
+              await trx.insertInto('event_deliveries').values(deliveryRows(events, record.createdAt)).execute();
           }),
         ),
       );

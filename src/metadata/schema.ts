@@ -20,8 +20,10 @@ import type {
   SecretVersionsTable,
   SecretsTable,
 } from './schema-services.js';
+import type { EventDeliveriesTable, EventRulesTable, EventTargetsTable } from './schema-events.js';
 
 export type * from './schema-retention.js';
+export type * from './schema-events.js';
 export type * from './schema-services.js';
 
 export interface RepositoriesTable {
@@ -369,4 +371,7 @@ export interface Database {
   settings: SettingsTable;
   replication_configurations: ReplicationConfigurationsTable;
   replication_tasks: ReplicationTasksTable;
+  event_rules: EventRulesTable;
+  event_targets: EventTargetsTable;
+  event_deliveries: EventDeliveriesTable;
 }

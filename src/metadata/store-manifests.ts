@@ -2,6 +2,7 @@
 // and the tags that point at them. Adapter: kysely-store.ts.
 import type { ManifestRecord } from '../domain/records/manifests.js';
 import type { ReplicationTaskInput } from '../domain/records/replication.js';
+import type { EventDeliveryInput } from '../domain/records/events.js';
 import type { Page } from './store-repositories.js';
 
 /**
@@ -31,7 +32,7 @@ export interface ManifestIndex {
    * Stores the manifest with its references and tags in one transaction. A tag among
    * `immutableTags` is never moved: when one points at another manifest nothing is stored.
    * With `checks`, what the manifest names is verified in the same transaction (registry/gc.ts).
-   * `replications` (the push's outbox rows) are added in the same transaction.
+   * `replications` and `events` (the push's outbox rows) are added in the same transaction.
    */
   put(
     record: ManifestRecord,
@@ -40,6 +41,7 @@ export interface ManifestIndex {
     immutableTags?: string[],
     checks?: ManifestPutChecks,
     replications?: ReplicationTaskInput[],
+    events?: EventDeliveryInput[],
   ): Promise<ManifestPutOutcome>;
   /** Deletes the manifest and every tag pointing at it. */
   delete(repositoryId: string, digest: string): Promise<boolean>;

@@ -27,28 +27,39 @@ export interface RemovalGuards {
   protections?: Pick<DeletionProtections, 'checkUntag' | 'checkManifest'>;
   /** Keeps removed manifests restorable. */
   trash?: Pick<Trash, 'discard'>;
+  /** Told of each removal once it has committed (the events outbox: registry/image-events.ts). */
+  removed?: (repository: Repository, digest: string, actor: RemovalActor, tag?: string) => Promise<void>;
 }
 
 export class ImageRemoval {
   constructor(
-    private readonly store: Pick<MetadataStore, 'manifests' | 'tags'>,
+    private readonly store: Pick<MetadataStore, 'manifests' | 'tags'> & Partial<Pick<MetadataStore, 'images'>>,
     private readonly formats: Pick<ManifestFormats, 'forget'>,
     private readonly guards: RemovalGuards = {},
   ) {}
 
   /** Removes one tag; its manifest stays, untagged if it was the last. False when there was no such tag. */
-  async untag(repository: Repository, tag: string, _actor: RemovalActor): Promise<boolean> {
+  async untag(repository: Repository, tag: string, actor: RemovalActor): Promise<boolean> {
     await this.guards.protections?.checkUntag(repository, tag);
-    return this.store.tags.delete(repository.id, tag);
+    const digest = this.guards.removed && (await this.store.tags.resolve(repository.id, tag))?.digest;
+    const removed = await this.store.tags.delete(repository.id, tag);
+    if (removed && digest) await this.guards.removed?.(repository, digest, actor, tag);
+    return removed;
   }
 
   /** Removes a manifest with every tag on it. False when the repository had no such manifest. */
   async removeManifest(repository: Repository, digest: string, actor: RemovalActor): Promise<boolean> {
     await this.guards.protections?.checkManifest(repository, digest);
+    // Its tags as they were, for the events of the removal (one per tag, as ECR sends them).
+    const tags = this.guards.removed ? ((await this.store.images?.get(repository.id, [digest]))?.[0]?.tags ?? []) : [];
     const removed = this.guards.trash
       ? await this.guards.trash.discard(repository, digest, actorLabel(actor))
       : await this.store.manifests.delete(repository.id, digest);
-    if (removed) this.formats.forget(digest);
+    if (removed) {
+      this.formats.forget(digest);
+      for (const tag of tags.length > 0 ? tags : [undefined])
+        await this.guards.removed?.(repository, digest, actor, tag);
+    }
     return removed;
   }
 }

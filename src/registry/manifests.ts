@@ -22,6 +22,7 @@ import { SharedReads } from '../runtime/shared-reads.js';
 import { BlobSightings } from './blob-sightings.js';
 import { ManifestPushChecks } from './manifest-push-checks.js';
 import type { PushListener } from '../domain/push-listener.js';
+import type { EventDeliveryInput } from '../domain/records/events.js';
 
 /**
  * An archived image (or one still being restored) is listed but not pulled: 404 MANIFEST_UNKNOWN
@@ -58,6 +59,8 @@ export interface ManifestOptions {
     digest: string,
     tags: string[],
   ) => Promise<{ tasks: ReplicationTaskInput[]; enqueue(tasks: ReplicationTaskInput[]): Promise<void> }>;
+  /** The events a stored push sends (the events outbox's rows), written in the manifest's own transaction. */
+  events?: (repository: Repository, record: ManifestRecord, tags: string[]) => Promise<EventDeliveryInput[]>;
   /** Pull time exclusions and runtime principals (lifecycle); without them every pull is recorded alike. */
   pullPrincipals?: PullPrincipals;
   /** Told of each push that stored something, after its transaction (domain/push-listener.ts). */
@@ -211,14 +214,15 @@ export class ManifestService {
       bytes: stored.value,
     };
     const tasks = replications?.tasks ?? [];
-    let outcome = await this.store.manifests.put(record, references, tags, immutable, checks, tasks);
+    const events = (await this.options.events?.(repository, record, tags)) ?? [];
+    let outcome = await this.store.manifests.put(record, references, tags, immutable, checks, tasks, events);
     // A garbage collection deleted the stored bytes found by `keep` (an old copy nothing named):
     // once its deletion is over, they are stored again.
     for (let attempt = 1; !outcome.stored && 'bytesGone' in outcome && attempt <= 3; attempt++) {
       await this.deletionOver(stored.value);
       this.formats.forget(stored.value);
       await this.formats.keep(repository, stored, bytes);
-      outcome = await this.store.manifests.put(record, references, tags, immutable, checks, tasks);
+      outcome = await this.store.manifests.put(record, references, tags, immutable, checks, tasks, events);
     }
     if (!outcome.stored) {
       if ('immutableTag' in outcome) throw new ImmutableTagError(outcome.immutableTag, name);

@@ -15,6 +15,8 @@ export interface ReplicationWorkerOptions {
   /** The replicator for a task's destination; undefined when this deployment cannot reach it. */
   replicatorFor: (task: ReplicationTask) => ImageReplicator | undefined;
   onError?: (err: unknown, task: ReplicationTask) => void;
+  /** Told of each replication that completed (its "ECR Replication Action" event). */
+  replicated?: (task: ReplicationTask) => Promise<void>;
 }
 
 /** Backoff before attempt n+1: 1 s, 2 s, 4 s … at most 5 minutes. */
@@ -92,6 +94,7 @@ export class ReplicationWorker {
         );
       await this.heartbeat(task, () => replicator.replicate(task));
       await this.store.replication.finish(task.id, node, Date.now(), null);
+      await this.options.replicated?.(task).catch(() => undefined);
     } catch (err) {
       this.options.onError?.(err, task);
       const reason =

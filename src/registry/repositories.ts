@@ -44,6 +44,12 @@ export class RepositoryService {
     private readonly grants: RepositoryKeyGrants,
     private readonly uploads: RepositoryUploads,
     private readonly protection?: RepositoryDeletionGuard,
+    /** Told of each repository created or deleted through the API (the events outbox). */
+    private readonly changed?: (
+      ctx: RequestContext,
+      call: 'CreateRepository' | 'DeleteRepository',
+      repository: Repository,
+    ) => Promise<void>,
   ) {}
 
   async create(ctx: RequestContext, request: CreateRepositoryRequest): Promise<Repository> {
@@ -92,6 +98,7 @@ export class RepositoryService {
       );
     }
     if (key) await this.grants.grantToEcr(repository, key);
+    await this.changed?.(ctx, 'CreateRepository', repository);
     return repository;
   }
 
@@ -128,6 +135,7 @@ export class RepositoryService {
     if (deleted) {
       this.access.forget(ctx.registry, name);
       await this.grants.retireEcrGrant(repository);
+      await this.changed?.(ctx, 'DeleteRepository', repository);
       return repository;
     }
     if (!force && (await this.store.repositories.get(registryKey(ctx.registry), name))?.id === repository.id) {

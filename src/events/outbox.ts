@@ -1,0 +1,96 @@
+// The events outbox (domain/events.ts's EventOutbox): an event becomes one delivery row per
+// target of each enabled rule of its account whose pattern it matches. A change writes the rows
+// in its own transaction (a push: ManifestOptions.events); `record` writes them on their own,
+// after a change that has committed. The functions other services call to send ECR's events of
+// the pull-through cache, the scanner and replication live here too.
+import { randomUUID } from 'node:crypto';
+import { matchesPattern, parseEventPattern, type EventPattern } from '../domain/event-patterns.js';
+import {
+  type EcrEvent,
+  type EventOutbox,
+  type ImageScanFacts,
+  imageScanEvent,
+  type PullThroughCacheFacts,
+  pullThroughCacheEvent,
+  type ReplicationFacts,
+  replicationEvent,
+} from '../domain/events.js';
+import type { EventDeliveryInput } from '../domain/records/events.js';
+import type { MetadataStore } from '../metadata/store.js';
+import { hasDockerForm } from './docker-envelope.js';
+
+export class EventOutboxService implements EventOutbox {
+  /** Compiled patterns by their text: parsing is done once per pattern, not per event. */
+  private readonly compiled = new Map<string, EventPattern>();
+
+  constructor(
+    private readonly store: Pick<MetadataStore, 'events'>,
+    readonly region: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private pattern(text: string): EventPattern | undefined {
+    let pattern = this.compiled.get(text);
+    if (!pattern) {
+      try {
+        pattern = parseEventPattern(text);
+      } catch {
+        return undefined;
+      }
+      if (this.compiled.size > 1000) this.compiled.clear();
+      this.compiled.set(text, pattern);
+    }
+    return pattern;
+  }
+
+  async deliveries(events: EcrEvent[]): Promise<EventDeliveryInput[]> {
+    const rows: EventDeliveryInput[] = [];
+    const byAccount = new Map<string, Awaited<ReturnType<MetadataStore['events']['rules']>>>();
+    for (const event of events) {
+      let rules = byAccount.get(event.account);
+      if (!rules) {
+        rules = (await this.store.events.rules(event.account)).filter((r) => r.state === 'ENABLED');
+        byAccount.set(event.account, rules);
+      }
+      for (const rule of rules) {
+        const pattern = this.pattern(rule.pattern);
+        if (!pattern || !matchesPattern(pattern, event)) continue;
+        const body = JSON.stringify(event);
+        for (const target of await this.store.events.targets(event.account, rule.name)) {
+          if (target.format === 'docker-distribution' && !hasDockerForm(event)) continue;
+          rows.push({
+            eventId: event.id,
+            accountId: event.account,
+            ruleName: rule.name,
+            targetId: target.id,
+            event: body,
+          });
+        }
+      }
+    }
+    return rows;
+  }
+
+  async record(events: EcrEvent[]): Promise<void> {
+    await this.store.events.enqueue(await this.deliveries(events), this.now());
+  }
+
+  private origin(account: string) {
+    return { id: randomUUID(), account, region: this.region, at: this.now() };
+  }
+
+  /** "ECR Pull Through Cache Action": the pull-through cache calls this when an upstream image lands (or fails to). */
+  pullThroughCache(account: string, facts: PullThroughCacheFacts): Promise<void> {
+    return this.record([pullThroughCacheEvent(this.origin(account), facts)]);
+  }
+
+  /** "ECR Image Scan": the scanner calls this when a scan finishes. */
+  imageScanned(account: string, facts: ImageScanFacts): Promise<void> {
+    return this.record([imageScanEvent(this.origin(account), facts)]);
+  }
+
+  /** "ECR Replication Action", in the destination's account: the replication worker calls this. */
+  replicated(account: string, facts: ReplicationFacts): Promise<void> {
+    return this.record([replicationEvent(this.origin(account), facts)]);
+  }
+}
