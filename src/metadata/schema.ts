@@ -20,7 +20,14 @@ import type {
   SecretVersionsTable,
   SecretsTable,
 } from './schema-services.js';
+import type {
+  ConsoleSessionsTable,
+  LoginProfilesTable,
+  PasswordPoliciesTable,
+  SignInFailuresTable,
+} from './schema-console.js';
 
+export type * from './schema-console.js';
 export type * from './schema-retention.js';
 export type * from './schema-services.js';
 
@@ -369,4 +376,8 @@ export interface Database {
   settings: SettingsTable;
   replication_configurations: ReplicationConfigurationsTable;
   replication_tasks: ReplicationTasksTable;
+  login_profiles: LoginProfilesTable;
+  password_policies: PasswordPoliciesTable;
+  console_sessions: ConsoleSessionsTable;
+  sign_in_failures: SignInFailuresTable;
 }

@@ -5,6 +5,7 @@
 import type { ArchiveIndex } from './store-archive.js';
 import type { BlobKeyIndex } from './store-blob-keys.js';
 import type { BlobIndex } from './store-blobs.js';
+import type { ConsoleIndex } from './store-console.js';
 import type { ConversionIndex } from './store-conversions.js';
 import type { CreationTemplateIndex } from './store-creation-templates.js';
 import type { IdentityIndex } from './store-identities.js';
@@ -29,6 +30,7 @@ import type { UploadIndex } from './store-uploads.js';
 export type * from './store-archive.js';
 export type * from './store-blob-keys.js';
 export type * from './store-blobs.js';
+export type * from './store-console.js';
 export type * from './store-conversions.js';
 export type * from './store-creation-templates.js';
 export type * from './store-identities.js';
@@ -83,6 +85,8 @@ export interface MetadataStore {
   readonly secrets: SecretIndex;
   /** ECR's replication configuration and the outbox of image replications. */
   readonly replication: ReplicationIndex;
+  /** The console's login profiles, password policies, sessions and sign-in throttle. */
+  readonly console: ConsoleIndex;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
