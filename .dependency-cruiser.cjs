@@ -21,6 +21,7 @@ const FACES = [
   'http/public',
   'http/web',
   'http/secrets',
+  'http/console',
 ];
 const APP = ['app'];
 const CLIENT = ['client'];
