@@ -170,13 +170,13 @@ export function imagesPage(viewer: Viewer, view: ImagesView, message?: string, e
       : `<form method="post" action="${repoPath(name, 'delete-images')}">${csrfField(viewer)}
 <div class="table-scroll"><table><thead><tr>${view.canDelete ? '<th scope="col"><span class="muted">Select</span></th>' : ''}<th scope="col">Image tags</th><th scope="col">Digest</th><th scope="col">Size</th><th scope="col">Pushed at</th><th scope="col">Last pulled</th><th scope="col">Type</th><th scope="col">Storage class</th></tr></thead>
 <tbody>${rows}</tbody></table></div>
-${view.canDelete ? '<div class="toolbar"><button type="submit" class="danger">Delete selected</button></div>' : '<p class="muted">You are not allowed to delete images here (ecr:BatchDeleteImage).</p>'}</form>`;
+${view.canDelete ? '<div class="toolbar"><button type="submit" class="danger">Delete selected</button></div>' : ''}</form>`;
   const more = view.next
     ? `<div class="pager"><span></span><a class="button ghost" href="${repoPath(name)}?after=${encodeURIComponent(view.next)}">Next page</a></div>`
     : '';
   const body = `<h1>${e(name)}</h1>${notice('ok', message)}${notice('error', error)}
 <div class="toolbar"><a class="button ghost" href="${repoPath(name, 'push')}">View push commands</a></div>
-${repositoryTabs(name, 'images')}${table}${more}`;
+${repositoryTabs(name, 'images')}${view.canDelete ? '' : '<p class="muted" id="no-delete">You are not allowed to delete images here (ecr:BatchDeleteImage).</p>'}${table}${more}`;
   return consolePage(name, 'repositories', body, viewer);
 }
 

@@ -44,7 +44,9 @@ export function sameOrigin(request: FastifyRequest): boolean {
   const origin = request.headers.origin ?? request.headers.referer;
   if (!origin || origin === 'null') return origin !== 'null';
   try {
-    return new URL(origin).host === request.host;
+    const from = new URL(origin);
+    // The listener's host in the origin's scheme, so default ports compare equal (localhost:80 = localhost).
+    return new URL(`${from.protocol}//${request.host}`).host === from.host;
   } catch {
     return false;
   }
