@@ -117,7 +117,7 @@ export function pushCommandsPage(viewer: Viewer, name: string, target: PushTarge
   const ref = `${target.host}/${name}`;
   const insecure = target.tls ? '' : ' --tls-verify=false';
   const block = (title: string, lines: string[]) =>
-    `<h2>${title}</h2><pre class="code" id="push-${title.toLowerCase()}">${lines.map(e).join('\n')}</pre>`;
+    `<h2>${title}</h2><pre class="code" id="push-${title.toLowerCase()}" tabindex="0">${lines.map(e).join('\n')}</pre>`;
   const password = `aws ecr get-login-password --endpoint-url ${target.endpoint} --region ${target.region}`;
   const body = `<h1>Push commands for ${e(name)}</h1>
 <p>Get a registry password with the AWS CLI, log in, tag the image with this repository's URI, and push.</p>
@@ -133,10 +133,18 @@ const TYPES: [RegExp, string][] = [
   [/helm/, 'Helm chart'],
 ];
 
+/** The config types of container images (an artifact type of these is an image). */
+const IMAGE_CONFIGS = new Set([
+  'application/vnd.oci.image.config.v1+json',
+  'application/vnd.docker.container.image.v1+json',
+]);
+
 export function imageType(image: Pick<DescribedImage, 'mediaType' | 'artifactType'>): string {
+  const indexOrImage = TYPES.find(([re]) => re.test(image.mediaType))?.[1];
+  if (indexOrImage) return indexOrImage;
   if (image.artifactType?.includes('helm')) return 'Helm chart';
-  if (image.artifactType) return 'Other artifact';
-  return TYPES.find(([re]) => re.test(image.mediaType))?.[1] ?? 'Image';
+  if (image.artifactType && !IMAGE_CONFIGS.has(image.artifactType)) return 'Other artifact';
+  return 'Image';
 }
 
 function repositoryTabs(name: string, current: 'images' | 'permissions' | 'settings'): string {
@@ -221,7 +229,7 @@ export function imageDetailPage(viewer: Viewer, name: string, detail: ImageDetai
 <dt>Type</dt><dd>${imageType(image)} (${e(image.mediaType)})</dd><dt>Size</dt><dd>${formatSize(image.size)}</dd>
 <dt>Pushed at</dt><dd>${formatDate(image.createdAt)}</dd><dt>Last pulled</dt><dd>${image.lastPulledAt === null ? '—' : formatDate(image.lastPulledAt)}</dd></dl>
 <h2>Layers</h2>${layers}<h2>Referrers</h2>${referrers}
-<h2>Manifest</h2><pre class="json"><code>${hljs.highlight(pretty, { language: 'json' }).value}</code></pre>
+<h2>Manifest</h2><pre class="json" tabindex="0"><code>${hljs.highlight(pretty, { language: 'json' }).value}</code></pre>
 <p><a href="${repoPath(name)}">Back to ${e(name)}</a></p>`;
   return consolePage(`${name} image`, 'repositories', body, viewer);
 }
