@@ -151,7 +151,7 @@ describe('the console in a browser', () => {
     // Push with skopeo by the commands the console shows.
     await page.getByRole('link', { name: 'View push commands' }).click();
     await look(page, 'push-commands');
-    const [login, copy] = (await page.locator('#push-skopeo').innerText()).split('\n');
+    const [login, copy] = ((await page.locator('#push-skopeo').textContent()) ?? '').split('\n');
     assert.match(
       login!,
       /^aws ecr get-login-password --endpoint-url http:\/\/127\.0\.0\.1:\d+ --region us-east-1 \| skopeo login/,
@@ -169,12 +169,12 @@ describe('the console in a browser', () => {
     await page.getByRole('link', { name: 'web/app', exact: true }).click();
     const row = page.locator('tbody tr');
     assert.equal(await row.count(), 1);
-    assert.match(await row.innerText(), /latest/);
-    assert.match(await row.innerText(), /Image/);
+    assert.match((await row.textContent()) ?? '', /latest/);
+    assert.match((await row.textContent()) ?? '', /Image/);
     await look(page, 'images');
     await row.locator('a').first().click();
     await page.waitForURL(/\/-\/image\/sha256:/);
-    assert.match(await page.locator('pre.json').innerText(), /"schemaVersion": 2/);
+    assert.match((await page.locator('pre.json').textContent()) ?? '', /"schemaVersion": 2/);
     assert.equal(await page.locator('h2:text("Layers") + table tbody tr').count(), 2);
     await look(page, 'image-detail');
 
@@ -185,7 +185,7 @@ describe('the console in a browser', () => {
       .fill('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ecr:*"}]}');
     await page.getByRole('button', { name: 'Save policy' }).click();
     await assert.doesNotReject(page.getByRole('alert').waitFor());
-    assert.match(await page.getByRole('alert').innerText(), /Principal/);
+    assert.match((await page.getByRole('alert').textContent()) ?? '', /Principal/);
     await look(page, 'policy-refused');
     await page.getByLabel('Policy JSON').fill('');
     await page.getByRole('button', { name: 'Allow pull from another account' }).click();
