@@ -193,6 +193,18 @@ describe('the console in a browser', () => {
     await page.getByRole('button', { name: 'Save policy' }).click();
     await assert.doesNotReject(page.getByRole('status').getByText('Policy saved.').waitFor());
     await look(page, 'policy');
+    // The engine answers for the saved policy, naming the statement that decided.
+    await page.getByLabel('Principal ARN').fill('arn:aws:iam::111122223333:root');
+    await page.getByLabel('Action').selectOption('ecr:BatchGetImage');
+    await page.getByRole('button', { name: 'Check' }).click();
+    assert.match(
+      (await page.locator('#access-answer').textContent()) ?? '',
+      /^Allowed: .* by statement "AllowCrossAccountPull"/,
+    );
+    await page.getByLabel('Action').selectOption('ecr:BatchDeleteImage');
+    await page.getByRole('button', { name: 'Check' }).click();
+    assert.match((await page.locator('#access-answer').textContent()) ?? '', /^Not allowed by the repository policy/);
+    await look(page, 'policy-check');
 
     // The other pages of the navigation.
     for (const [path, name] of [
@@ -245,6 +257,6 @@ describe('the console in a browser', () => {
     assert.match(page.url(), /\/console\/signin$/);
     assert.deepEqual(failures, []);
     await context.close();
-    assert.ok(checked.length >= 18, `pages checked: ${checked.join(', ')}`);
+    assert.ok(checked.length >= 19, `pages checked: ${checked.join(', ')}`);
   });
 });

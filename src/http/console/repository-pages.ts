@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import type { Repository } from '../../domain/records/repositories.js';
 import type { DescribedImage } from '../../registry/images.js';
 import { escapeHtml as e, formatDate, formatSize } from '../html.js';
+import { CHECKABLE_ACTIONS } from './access-check.js';
 import { consolePage, csrfField, notice, type Viewer } from './layout.js';
 
 /**
@@ -255,12 +256,20 @@ export const POLICY_TEMPLATES: Record<string, { label: string; statement: (accou
   },
 };
 
+export interface AccessQuestion {
+  principal: string;
+  action: string;
+  answer?: { allowed: boolean; text: string };
+}
+
 export function permissionsPage(
   viewer: Viewer,
   name: string,
   policy: string,
-  state: { message?: string; error?: string; status?: number },
+  state: { message?: string; error?: string; status?: number; question?: AccessQuestion },
 ): string {
+  const q = state.question;
+  const actions = CHECKABLE_ACTIONS.map((a) => `<option${q?.action === a ? ' selected' : ''}>${a}</option>`).join('');
   const templates = Object.entries(POLICY_TEMPLATES)
     .map(
       ([id, t]) =>
@@ -275,7 +284,13 @@ export function permissionsPage(
 <p class="hint" id="policy-hint">Checked by the policy engine when saved; an invalid document is refused with its reason.</p>
 <div class="toolbar"><button type="submit" name="op" value="save">Save policy</button>
 <button type="submit" name="op" value="delete" class="danger" formnovalidate>Delete policy</button></div>
-<p>Add a statement from a template: ${templates}</p></form>`;
+<p>Add a statement from a template: ${templates}</p></form>
+<h2>Can this principal do this action?</h2>
+<form method="get" action="${repoPath(name, 'permissions')}" class="panel">
+<label for="principal">Principal ARN</label><input type="text" id="principal" name="principal" value="${e(q?.principal ?? '')}" placeholder="arn:aws:iam::111122223333:root">
+<label for="action">Action</label><select id="action" name="action">${actions}</select>
+<div class="toolbar"><button type="submit">Check</button></div>
+${q?.answer ? `<p class="notice ${q.answer.allowed ? 'ok' : 'error'}" id="access-answer">${e(q.answer.text)}</p>` : ''}</form>`;
   return consolePage(`${name} permissions`, 'repositories', body, viewer);
 }
 

@@ -7,10 +7,12 @@ import { publicRegistry } from '../../domain/registry.js';
 import type { RequestContext } from '../../domain/request-context.js';
 import type { TagMutabilityFilter } from '../../domain/tag-mutability.js';
 import type { Repository } from '../../domain/records/repositories.js';
+import { CHECKABLE_ACTIONS, checkAccess } from './access-check.js';
 import { refusal } from './errors.js';
 import { errorPage } from './layout.js';
 import { type ConsoleOptions, type ConsoleRequest, type Guard, html } from './plugin.js';
 import {
+  type AccessQuestion,
   confirmDeletePage,
   type CreateValues,
   createRepositoryPage,
@@ -162,7 +164,7 @@ export function registerRepositoryRoutes(app: FastifyInstance, options: ConsoleO
     reply: FastifyReply,
     c: ConsoleRequest,
     name: string,
-    state: { message?: string; error?: string; status?: number; text?: string },
+    state: { message?: string; error?: string; status?: number; text?: string; question?: AccessQuestion },
   ) => {
     let text = state.text;
     if (text === undefined) {
@@ -194,7 +196,20 @@ export function registerRepositoryRoutes(app: FastifyInstance, options: ConsoleO
           const [repository] = await options.services.repositories.describeNamed(c.ctx, [name]);
           return html(reply, 200, settingsPage(c.viewer, repository!));
         }
-        if (sub === 'permissions') return await policyPage(reply, c, name, {});
+        if (sub === 'permissions') {
+          const query = request.query as Query;
+          if (query.principal === undefined) return await policyPage(reply, c, name, {});
+          const action = CHECKABLE_ACTIONS.find((a) => a === query.action) ?? CHECKABLE_ACTIONS[0];
+          const saved = await options.services.policies.getRepositoryPolicy(c.ctx, name).then(
+            (p) => p.policyText,
+            (err: unknown) => {
+              if ((err as { code?: string }).code === 'REPOSITORY_POLICY_NOT_FOUND') return '';
+              throw err;
+            },
+          );
+          const answer = checkAccess(saved, c.viewer.accountId, options.region, name, query.principal, action);
+          return await policyPage(reply, c, name, { question: { principal: query.principal, action, answer } });
+        }
         if (sub.startsWith('image/')) {
           const digest = sub.slice('image/'.length);
           const described = await options.services.images.describe(c.ctx, name, [{ imageDigest: digest }]);
