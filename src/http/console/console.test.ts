@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { setRootConsolePassword } from '../../app/console-password.js';
+import { ConsoleSignIn } from '../../iam/console-sign-in.js';
 import { IamUserService } from '../../iam/iam-users.js';
 import { LoginProfileService } from '../../iam/login-profiles.js';
 import { startBerth, type TestBerth } from '../../testing/server.js';
@@ -235,6 +236,22 @@ describe('the console over HTTP', () => {
     assert.equal(create.statusCode, 403);
     assert.match(create.body, /is not authorized to perform: ecr:CreateRepository/);
     assert.match(create.body, /value="not-mine"/);
+  });
+
+  it('ends a session idle longer than the timeout, on every node (the session is in the database)', async () => {
+    let clock = 1_000_000;
+    const limits = { idleTimeoutMs: 60_000, maxFailures: 5, failureWindowMs: 60_000 };
+    const node1 = new ConsoleSignIn(test.berth.store, profiles(), limits, () => clock);
+    const node2 = new ConsoleSignIn(test.berth.store, profiles(), limits, () => clock);
+    const signedIn = await node1.signIn(A, 'root', ROOT_PASSWORD, '10.0.9.1');
+    assert.ok(signedIn.ok);
+    clock += 59_000;
+    assert.ok(await node2.session(signedIn.token), 'another node serves the session');
+    clock += 59_000;
+    assert.ok(await node1.session(signedIn.token), 'a request moved the idle clock');
+    clock += 61_000;
+    assert.equal(await node2.session(signedIn.token), undefined);
+    assert.equal(await node1.session(signedIn.token), undefined, 'ended for good');
   });
 
   it('is not served when console.enabled is false', async () => {
