@@ -71,6 +71,15 @@ describe('the console over HTTP', () => {
       String(page.headers['content-security-policy']),
       /default-src 'none'.*script-src 'self'.*frame-ancestors 'none'/,
     );
+    // Bad input is the client's fault: a malformed name, an unknown repository.
+    for (const url of ['/console/repositories/%E0%A4%A/-/settings', '/console/repositories/no/such/repo']) {
+      const bad = await app.inject({
+        method: 'GET',
+        url,
+        headers: { cookie: (await session('root', ROOT_PASSWORD)).cookie },
+      });
+      assert.ok(bad.statusCode >= 400 && bad.statusCode < 500, `${url}: ${bad.statusCode}`);
+    }
     // No session: to the sign-in page.
     const anonymous = await app.inject({ method: 'GET', url: '/console/repositories' });
     assert.equal(anonymous.statusCode, 303);

@@ -139,7 +139,12 @@ export function registerRepositoryRoutes(app: FastifyInstance, options: ConsoleO
 
   /** `team/app/-/image/sha256:…` → the name and the page within it. */
   const split = (path: string): { name: string; sub: string } => {
-    const decoded = path.split('/').map(decodeURIComponent).join('/');
+    let decoded: string;
+    try {
+      decoded = path.split('/').map(decodeURIComponent).join('/');
+    } catch {
+      decoded = ''; // a malformed escape names no repository
+    }
     const at = decoded.indexOf('/-/');
     return at === -1
       ? { name: decoded.replace(/\/$/, ''), sub: '' }
