@@ -22,6 +22,7 @@ const FACES = [
   'http/web',
   'http/secrets',
   'http/events',
+  'http/console',
 ];
 const APP = ['app'];
 const CLIENT = ['client'];

@@ -18,7 +18,9 @@ import { SECRETS } from '../keys/secrets.js';
 import { SignedTokenCodec } from '../keys/signed-token.js';
 import { registerAwsJson } from './aws-json.js';
 import type { Deployment } from './deployment.js';
-import { iamQueryServices } from './iam.js';
+import { registerConsole } from './console.js';
+import { iamServices } from './iam.js';
+import { iamFace } from '../http/iam/face.js';
 import type { Wiring } from './services.js';
 
 /** The actions each face answers (for the model conformance tests). */
@@ -57,10 +59,12 @@ export async function registerFaces(
   });
   const awsJsonActions = await registerAwsJson(app, deployment, wired, pageTokens);
   await app.register(layerDownloadPlugin, { layerUrls: services.layerUrls });
-  const queryServices = iamQueryServices(store, identities, auth.sessions, auth.iamAuthorizer, {
+  const iam = iamServices(store, identities, auth.sessions, auth.iamAuthorizer, {
     identityPolicies: auth.identityPolicies,
   });
+  const queryServices = iamFace(iam);
   await app.register(awsQueryPlugin, { authenticator, services: queryServices, pageTokens });
+  await registerConsole(app, config, deployment, wired, iam);
   return {
     ...awsJsonActions,
     queryActions: Object.values(queryServices)

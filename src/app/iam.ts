@@ -8,6 +8,7 @@ import { iamAuthorizer } from '../iam/iam-access.js';
 import { IamPolicyService } from '../iam/iam-policies.js';
 import type { IamServices } from '../iam/iam-services.js';
 import { IamUserService } from '../iam/iam-users.js';
+import { LoginProfileService } from '../iam/login-profiles.js';
 import type { IdentityService } from '../iam/identities.js';
 import { WebIdentityVerifier } from '../iam/oidc.js';
 import { OidcProviderService } from '../iam/oidc-providers.js';
@@ -46,14 +47,21 @@ export function iamServices(
     store,
     identities,
     authorize,
-    [(user) => policies.deletionConflict({ type: 'user', id: user.id })],
+    [
+      (user) => policies.deletionConflict({ type: 'user', id: user.id }),
+      async (user) =>
+        (await store.console.getLoginProfile(user.id))
+          ? 'Cannot delete entity, must delete login profile first.'
+          : undefined,
+    ],
     (user) => forget({ type: 'user', id: user.id }),
   );
   const roles = new RoleService(store, authorize, validatePolicy, [
     (role) => policies.deletionConflict({ type: 'role', id: role.id }),
   ]);
   const policies: IamPolicyService = new IamPolicyService(store, users, roles, authorize, forget);
-  return { users, roles, policies, providers, sts };
+  const loginProfiles = new LoginProfileService(store, users, authorize);
+  return { users, roles, policies, providers, sts, loginProfiles };
 }
 
 /** The query protocol's services (IAM and STS), by API version. */

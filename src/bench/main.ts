@@ -45,6 +45,7 @@ import {
   type Server,
 } from './servers.js';
 import { runS3 } from './s3.js';
+import { runConsoleBench } from './console.js';
 import { runGcBench } from './gc.js';
 import { runReplicationBench } from './replication.js';
 import { runScaleOut } from './scale-out.js';
@@ -353,7 +354,12 @@ watchdog.unref();
     ? runGcBench(log) // `npm run bench -- gc`: garbage collection's cost (gc.ts)
     : process.argv[2] === 'replication'
       ? runReplicationBench(log) // `npm run bench -- replication`: lag and bytes sent (replication.ts)
-      : run()
+      : process.argv[2] === 'console'
+        ? runConsoleBench(log).then((pass) => {
+            // `npm run bench -- console`: the console's repository list at 10,000 repositories (console.ts)
+            process.exitCode = pass ? 0 : 1;
+          })
+        : run()
 ).then(
   () => process.exit(process.exitCode ?? 0),
   (err: unknown) => abort(`failed: ${(err as Error).stack ?? err}`, 1),

@@ -218,6 +218,21 @@ describe('berth admin', () => {
     );
   });
 
+  it("console-password: sets the root's console password from standard input, under the password policy", async () => {
+    const run = (input: string) => runScript(CLI, ['admin', '--data-dir', dataDir, 'console-password'], env, input);
+    const empty = await run('');
+    assert.equal(empty.code, 1);
+    assert.match(empty.stderr, /give the password on standard input/);
+    const weak = await run('short\n');
+    assert.equal(weak.code, 1);
+    assert.match(weak.stderr, /Password does not conform to the default policy/);
+    const set = await run('A-long-root-password-1!\n');
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stderr, /set the console password of account \d{12}'s root/);
+    const again = await run('Another-root-password-2!\n');
+    assert.equal(again.code, 0, again.stderr);
+  });
+
   it('reads the settings serve reads: --config FILE and BERTH_DATA_DIR', async () => {
     const file = join(dataDir, 'berth.yaml');
     writeFileSync(file, `dataDir: ${dataDir}\n`);

@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { openDeployment, type Deployment } from '../app/deployment.js';
 import type { AccessKeyStatus } from '../domain/records/identities.js';
 import { configFromOptions, withDeploymentOptions, type DeploymentOptions } from './config-options.js';
+import { consolePasswordCommand } from './admin-console.js';
 import { aliasesCommand } from './admin-aliases.js';
 import { storageMovesCommand } from './admin-archive.js';
 import { policiesCommand } from './admin-policies.js';
@@ -260,5 +261,6 @@ export function adminCommand(): Command {
   admin.addCommand(policiesCommand());
   admin.addCommand(aliasesCommand());
   admin.addCommand(storageMovesCommand());
+  admin.addCommand(consolePasswordCommand());
   return admin;
 }

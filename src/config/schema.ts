@@ -425,6 +425,19 @@ export const ConfigSchema = z.strictObject({
       inUseDays: z.number().int().min(1).max(3650).default(30),
     })
     .prefault({}),
+  /** The web console under /console/ on the main listener (issue 23). */
+  console: z
+    .strictObject({
+      /** Serve the console; false: /console/ answers 404. */
+      enabled: z.boolean().default(true),
+      /** Minutes without a request after which a console session ends. */
+      idleTimeoutMinutes: z.number().int().min(1).max(1440).default(60),
+      /** Failed sign-ins per user, and per address, within the window before sign-ins there wait. */
+      maxFailures: z.number().int().min(1).max(100).default(5),
+      /** Minutes failed sign-ins are counted over. */
+      failureWindowMinutes: z.number().int().min(1).max(1440).default(15),
+    })
+    .prefault({}),
   /** Online garbage collection (registry/gc.ts): frees blobs and manifest bytes nothing references. */
   gc: z
     .strictObject({

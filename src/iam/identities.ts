@@ -31,6 +31,9 @@ export type IdentityErrorCode =
   | 'MalformedPolicyDocument'
   | 'PolicyNotAttachable'
   | 'UnmodifiableEntity'
+  | 'PasswordPolicyViolation'
+  | 'InvalidUserType'
+  | 'EntityTemporarilyUnmodifiable'
   // STS (sts.service-2.json) and the query protocol's AccessDenied
   | 'InvalidIdentityToken'
   | 'IDPCommunicationError'

@@ -6,6 +6,7 @@ import { migrationProvider } from './migrations/index.js';
 import { Conversions } from './kysely-conversions.js';
 import { CreationTemplates } from './kysely-creation-templates.js';
 import { KyselySecrets } from './kysely-secrets.js';
+import { KyselyConsole } from './kysely-console.js';
 import { precompile, type Precompiled } from './precompiled.js';
 import { Identities } from './kysely-identities.js';
 import { Policies } from './kysely-policies.js';
@@ -42,6 +43,7 @@ import type {
   Page,
   ReplicationIndex,
   EventIndex,
+  ConsoleIndex,
   RepositoryIndex,
   ResourceTagIndex,
   SettingsIndex,
@@ -127,6 +129,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly secrets: SecretIndex;
   readonly replication: ReplicationIndex;
   readonly events: EventIndex;
+  readonly console: ConsoleIndex;
 
   constructor(
     private readonly db: Db,
@@ -163,6 +166,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.secrets = new KyselySecrets(db);
     this.replication = new KyselyReplication(db, options.skipLocked);
     this.events = new KyselyEvents(db, options.skipLocked);
+    this.console = new KyselyConsole(db);
   }
 
   async ping(): Promise<boolean> {

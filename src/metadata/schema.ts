@@ -21,7 +21,14 @@ import type {
   SecretsTable,
 } from './schema-services.js';
 import type { EventDeliveriesTable, EventRulesTable, EventTargetsTable } from './schema-events.js';
+import type {
+  ConsoleSessionsTable,
+  LoginProfilesTable,
+  PasswordPoliciesTable,
+  SignInFailuresTable,
+} from './schema-console.js';
 
+export type * from './schema-console.js';
 export type * from './schema-retention.js';
 export type * from './schema-events.js';
 export type * from './schema-services.js';
@@ -374,4 +381,8 @@ export interface Database {
   event_rules: EventRulesTable;
   event_targets: EventTargetsTable;
   event_deliveries: EventDeliveriesTable;
+  login_profiles: LoginProfilesTable;
+  password_policies: PasswordPoliciesTable;
+  console_sessions: ConsoleSessionsTable;
+  sign_in_failures: SignInFailuresTable;
 }

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { MetadataStore } from './store.js';
 import { runArchiveIndexSuite } from './store-suite-archive.js';
 import { runBlobIndexSuite } from './store-suite-blobs.js';
+import { describeConsoleMetadata } from './store-suite-console.js';
 import { runConversionIndexSuite } from './store-suite-conversions.js';
 import { describeCreationTemplateMetadata } from './store-suite-creation-templates.js';
 import { describeEcrMetadata } from './store-suite-ecr.js';
@@ -70,5 +71,6 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     describeSecretMetadata(() => store);
     describeReplicationMetadata(() => store);
     describeEventMetadata(() => store);
+    describeConsoleMetadata(() => store);
   });
 }

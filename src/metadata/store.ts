@@ -5,6 +5,7 @@
 import type { ArchiveIndex } from './store-archive.js';
 import type { BlobKeyIndex } from './store-blob-keys.js';
 import type { BlobIndex } from './store-blobs.js';
+import type { ConsoleIndex } from './store-console.js';
 import type { ConversionIndex } from './store-conversions.js';
 import type { CreationTemplateIndex } from './store-creation-templates.js';
 import type { IdentityIndex } from './store-identities.js';
@@ -30,6 +31,7 @@ import type { UploadIndex } from './store-uploads.js';
 export type * from './store-archive.js';
 export type * from './store-blob-keys.js';
 export type * from './store-blobs.js';
+export type * from './store-console.js';
 export type * from './store-conversions.js';
 export type * from './store-creation-templates.js';
 export type * from './store-identities.js';
@@ -87,6 +89,8 @@ export interface MetadataStore {
   readonly replication: ReplicationIndex;
   /** EventBridge-shaped rules, their webhook targets, and the outbox of event deliveries. */
   readonly events: EventIndex;
+  /** The console's login profiles, password policies, sessions and sign-in throttle. */
+  readonly console: ConsoleIndex;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

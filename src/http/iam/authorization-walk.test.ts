@@ -72,6 +72,7 @@ const trust = () =>
     Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'sts:AssumeRole' }],
   });
 const policyArn = () => `arn:aws:iam::${A}:policy/w-policy`;
+const PASSWORD = 'Walk-password-1!';
 const keyId = (xml: string) => /<AccessKeyId>([^<]+)/.exec(xml)![1]!;
 
 const freshUser = async () => {
@@ -158,6 +159,31 @@ const CASES: Record<string, () => Promise<Record<string, string>>> = {
     return { OpenIDConnectProviderArn: `arn:aws:iam::${A}:oidc-provider/${host}` };
   },
   GetAccessKeyLastUsed: async () => ({ AccessKeyId: targetKey }),
+  CreateLoginProfile: async () => ({ UserName: await freshUser(), Password: PASSWORD }),
+  GetLoginProfile: async () => ({ UserName: 'w-target' }),
+  UpdateLoginProfile: async () => ({ UserName: 'w-target', PasswordResetRequired: 'true' }),
+  DeleteLoginProfile: async () => {
+    const UserName = await freshUser();
+    await root('CreateLoginProfile', { UserName, Password: PASSWORD });
+    return { UserName };
+  },
+  // The caller changes its own password: both walkers get a known one first.
+  ChangePassword: async () => {
+    for (const UserName of ['w-exact', 'w-allbut']) {
+      await root('DeleteLoginProfile', { UserName }).catch(() => {});
+      await root('CreateLoginProfile', { UserName, Password: PASSWORD });
+    }
+    return { OldPassword: PASSWORD, NewPassword: `${PASSWORD}-${rand()}` };
+  },
+  GetAccountPasswordPolicy: async () => {
+    await root('UpdateAccountPasswordPolicy', {});
+    return {};
+  },
+  UpdateAccountPasswordPolicy: async () => ({ MinimumPasswordLength: '10' }),
+  DeleteAccountPasswordPolicy: async () => {
+    await root('UpdateAccountPasswordPolicy', {});
+    return {};
+  },
   GetCallerIdentity: async () => ({}),
   // The trust policy names the account: the caller's identity policy decides (sts:AssumeRole).
   AssumeRole: async () => ({ RoleArn: `arn:aws:iam::${A}:role/w-role`, RoleSessionName: 'w-session' }),
@@ -192,6 +218,7 @@ before(async () => {
   await root('PutRolePolicy', { RoleName: 'w-role', PolicyName: 'inline', PolicyDocument: doc });
   await root('CreatePolicy', { PolicyName: 'w-policy', PolicyDocument: doc });
   await root('CreateOpenIDConnectProvider', { Url: 'https://issuer.example', 'ClientIDList.member.1': 'x' });
+  await root('CreateLoginProfile', { UserName: 'w-target', Password: PASSWORD });
 });
 after(() => test?.close());
 

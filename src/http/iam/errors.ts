@@ -20,6 +20,9 @@ export const MODEL_ERRORS = {
   NoSuchEntity: 404,
   PolicyNotAttachable: 400,
   UnmodifiableEntity: 400,
+  PasswordPolicyViolation: 400,
+  InvalidUserType: 400,
+  EntityTemporarilyUnmodifiable: 409,
   ServiceFailure: 500,
   // sts.service-2.json
   ExpiredTokenException: 400,

@@ -1,6 +1,7 @@
 // The IAM and STS services behind the query protocol face, by API version (the services are
 // built by iam/iam-services.ts).
 import type { IamServices } from '../../iam/iam-services.js';
+import { loginProfileActions } from './actions/login-profiles.js';
 import { oidcProviderActions } from './actions/oidc-providers.js';
 import { policyActions } from './actions/policies.js';
 import { roleActions } from './actions/roles.js';
@@ -9,7 +10,14 @@ import { userActions } from './actions/users.js';
 import { IAM_NAMESPACE, STS_NAMESPACE } from './errors.js';
 import { IAM_VERSION, STS_VERSION, type QueryService } from './plugin.js';
 
-export function iamFace({ users, roles, policies, providers, sts }: IamServices): Record<string, QueryService> {
+export function iamFace({
+  users,
+  roles,
+  policies,
+  providers,
+  sts,
+  loginProfiles,
+}: IamServices): Record<string, QueryService> {
   return {
     [IAM_VERSION]: {
       signingName: 'iam',
@@ -19,6 +27,7 @@ export function iamFace({ users, roles, policies, providers, sts }: IamServices)
         ...roleActions(roles),
         ...policyActions(policies),
         ...oidcProviderActions(providers),
+        ...loginProfileActions(loginProfiles),
       },
     },
     [STS_VERSION]: {

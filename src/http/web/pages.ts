@@ -3,31 +3,11 @@
 // already rendered inert (public/markdown.ts).
 import type { RepositoryCard, RepositoryPage, SearchQuery } from '../../public/gallery.js';
 import type { SortOrder } from '../../public/search.js';
+import { escapeHtml, formatDate, formatSize } from '../html.js';
 
-export function escapeHtml(value: string): string {
-  return value.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
-}
+export { escapeHtml };
 
 const e = escapeHtml;
-
-function formatSize(bytes: number | undefined): string {
-  if (bytes === undefined) return '—';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
-}
-
-function formatDate(ms: number): string {
-  return `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
-}
 
 function layout(title: string, body: string, query = ''): string {
   return `<!doctype html>

@@ -24,6 +24,7 @@ import { creationTemplates } from './0018-creation-templates.js';
 import { replication } from './0019-replication.js';
 import { secrets } from './0020-secrets.js';
 import { keysetListingIndexes } from './0021-keyset-listing-indexes.js';
+import { consoleSignIn } from './0023-console.js';
 import { events } from './0025-events.js';
 
 const migrations: Record<string, Migration> = {
@@ -48,6 +49,7 @@ const migrations: Record<string, Migration> = {
   '0019_replication': replication,
   '0020_secrets': secrets,
   '0021_keyset_listing_indexes': keysetListingIndexes,
+  '0023_console': consoleSignIn,
   '0025_events': events,
 };
 

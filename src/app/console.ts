@@ -1,0 +1,50 @@
+// The console's wiring (issue 23): the sign-in service over the store and the login profiles, the
+// console face under /console/ with the registry's services, the public registry's aliases and the
+// account's KMS keys; unless console.enabled is false.
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/schema.js';
+import { consolePlugin } from '../http/console/plugin.js';
+import { ConsoleSignIn } from '../iam/console-sign-in.js';
+import type { IamServices } from '../iam/iam-services.js';
+import type { Deployment } from './deployment.js';
+import type { Wiring } from './services.js';
+
+export async function registerConsole(
+  app: FastifyInstance,
+  config: Config,
+  deployment: Deployment,
+  wired: Pick<Wiring, 'access' | 'services' | 'kms' | 'pub'>,
+  iam: IamServices,
+): Promise<void> {
+  if (!config.console.enabled) return;
+  const { store } = deployment;
+  const signIn = new ConsoleSignIn(store, iam.loginProfiles, {
+    idleTimeoutMs: config.console.idleTimeoutMinutes * 60_000,
+    maxFailures: config.console.maxFailures,
+    failureWindowMs: config.console.failureWindowMinutes * 60_000,
+  });
+  await app.register(consolePlugin, {
+    prefix: '/console',
+    signIn,
+    accountOfAlias: (alias) => wired.pub.aliases.resolve(alias),
+    aliasesOf: async (accountId) =>
+      (await store.publicRegistry.aliases(accountId)).filter((a) => a.status === 'ACTIVE').map((a) => a.name),
+    hasConsolePassword: async (user) => (await store.console.getLoginProfile(user.id)) !== undefined,
+    services: wired.services,
+    publicServices: wired.pub.services,
+    access: wired.access,
+    users: iam.users,
+    kmsKeys: async (ctx) => {
+      const keys = await wired.kms.keyService.list(
+        { principal: ctx.principal, accountId: ctx.registry.accountId, ...(ctx.facts && { facts: ctx.facts }) },
+        undefined,
+        100,
+      );
+      return keys
+        .filter((k) => k.state === 'Enabled')
+        .map((k) => ({ arn: k.arn, label: k.description ? `${k.id} (${k.description})` : k.id }));
+    },
+    region: config.registry.region,
+    tls: Boolean(config.tls.cert || config.tls.selfSigned),
+  });
+}

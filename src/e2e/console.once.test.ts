@@ -1,0 +1,262 @@
+// The console in headless Chromium (Playwright), every flow as a user meets it: the sign-in page
+// and a failed sign-in, creating a repository, pushing to it with skopeo by the push commands the
+// console shows (run as shown, the AWS CLI included), the image in the list and its detail, a bad
+// repository policy refused by the engine and a template saved, a read-only user who is not
+// offered deletion, deleting an image after a confirmation, a cross-site POST refused, signing out.
+// axe-core checks every page (no serious or critical violations); each page is saved in
+// test-artifacts/console-*.png.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { AxeBuilder } from '@axe-core/playwright';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { setRootConsolePassword } from '../app/console-password.js';
+import { IamUserService } from '../iam/iam-users.js';
+import { LoginProfileService } from '../iam/login-profiles.js';
+import { OciLayout } from '../testing/oci-layout.js';
+import { startBerth, TEST_ADMIN, tempDir, type TestBerth } from '../testing/server.js';
+import { AWS_CLI, requireTool } from '../testing/tools.js';
+import { skopeoAuthFile } from './support.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = resolve(process.cwd(), 'test-artifacts');
+const ROOT_PASSWORD = 'Console-root-1!';
+const READER_PASSWORD = 'Console-reader-1!';
+
+/** Runs a shell line as a user would paste it, with the administrator's AWS credentials. */
+function sh(line: string): Promise<string> {
+  return new Promise((resolvePromise, reject) =>
+    execFile(
+      'sh',
+      ['-c', line],
+      {
+        timeout: 120_000,
+        env: {
+          ...process.env,
+          PATH: `${AWS_CLI.replace(/\/aws$/, '')}:${process.env.PATH}`,
+          AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
+          AWS_PAGER: '',
+          REGISTRY_AUTH_FILE: skopeoAuthFile(),
+        },
+      },
+      (err, stdout, stderr) => (err ? reject(new Error(`${line}: ${stderr || err.message}`)) : resolvePromise(stdout)),
+    ),
+  );
+}
+
+describe('the console in a browser', () => {
+  let server: TestBerth;
+  let browser: Browser | undefined;
+  let base: string;
+  let layout: OciLayout;
+  const scratch: string[] = [];
+  const checked: string[] = [];
+
+  before(async () => {
+    server = await startBerth({ settings: { auth: { mode: 'iam' } } });
+    base = server.url;
+    const A = server.berth.accountId;
+    await setRootConsolePassword(server.berth as never, A, ROOT_PASSWORD);
+    await server.berth.identities.createUser(A, 'reader');
+    await server.berth.userPolicies.putUserPolicy(
+      A,
+      'reader',
+      'read',
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: ['ecr:Describe*', 'ecr:List*', 'ecr:BatchGetImage'], Resource: '*' }],
+      }),
+    );
+    const allow = async () => {};
+    await new LoginProfileService(
+      server.berth.store,
+      new IamUserService(server.berth.store, server.berth.identities, allow),
+      allow,
+    ).create({ kind: 'root', accountId: A, arn: '', userId: '', accessKeyId: '' }, 'reader', READER_PASSWORD, false);
+    const dir = tempDir('berth-console-layout-');
+    scratch.push(dir);
+    layout = new OciLayout(dir);
+    layout.tag(layout.addImage([2048, 8192]), 'img');
+    mkdirSync(ARTIFACTS, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** axe-core on the page (no serious or critical violations), then its screenshot. */
+  async function look(page: Page, name: string): Promise<void> {
+    const results = await new AxeBuilder({ page }).analyze();
+    const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert.deepEqual(
+      bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
+      [],
+      `${name}: accessibility`,
+    );
+    await page.screenshot({ path: join(ARTIFACTS, `console-${name}.png`), fullPage: true });
+    checked.push(name);
+  }
+
+  async function signIn(page: Page, user: string, password: string): Promise<void> {
+    await page.goto(`${base}/console/`);
+    await page.getByLabel('Account ID or alias').fill(server.berth.accountId);
+    await page.getByLabel('User name').fill(user);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  it('signs in, creates a repository, pushes by the shown commands, edits the policy, deletes the image and signs out', async (t: TestContext) => {
+    if (
+      !requireTool(t, CHROMIUM, 'apt-get install -y chromium') ||
+      !requireTool(t, 'skopeo', 'apt-get install -y skopeo') ||
+      !requireTool(t, AWS_CLI, 'the AWS CLI v2')
+    )
+      return;
+    browser ??= await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'],
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const page = await context.newPage();
+    const failures: string[] = [];
+    page.on('pageerror', (err) => failures.push(err.message));
+
+    // Sign-in: the page, then a wrong password, refused without saying which part was wrong.
+    await page.goto(`${base}/console/`);
+    assert.match(page.url(), /\/console\/signin$/);
+    await look(page, 'signin');
+    await signIn(page, '', 'Wrong-password-1!');
+    await assert.doesNotReject(
+      page.getByRole('alert').getByText('Your authentication information is incorrect').waitFor(),
+    );
+    await look(page, 'signin-failed');
+    await signIn(page, '', ROOT_PASSWORD);
+    await page.waitForURL(/\/console\/repositories$/);
+    await look(page, 'repositories-empty');
+
+    // Create a repository.
+    await page.getByRole('link', { name: 'Create repository' }).click();
+    await page.getByLabel('Repository name').fill('web/app');
+    await page.getByLabel('Scan on push').check();
+    await look(page, 'create-repository');
+    await page.getByRole('button', { name: 'Create repository' }).click();
+    await page.waitForURL(/\/console\/repositories\/web\/app$/);
+    await look(page, 'repository-empty');
+
+    // Push with skopeo by the commands the console shows.
+    await page.getByRole('link', { name: 'View push commands' }).click();
+    await look(page, 'push-commands');
+    const [login, copy] = ((await page.locator('#push-skopeo').textContent()) ?? '').split('\n');
+    assert.match(
+      login!,
+      /^aws ecr get-login-password --endpoint-url http:\/\/127\.0\.0\.1:\d+ --region us-east-1 \| skopeo login/,
+    );
+    await sh(login!);
+    assert.match(copy!, /oci-archive:image\.tar docker:\/\/127\.0\.0\.1:\d+\/web\/app:latest$/);
+    await sh(
+      `${copy!.replace('oci-archive:image.tar', `oci:${layout.dir}:img`).replace('skopeo copy', 'skopeo --insecure-policy copy')}`,
+    );
+
+    // The image in the list, and its detail.
+    await page.goto(`${base}/console/repositories`);
+    await assert.doesNotReject(page.getByRole('link', { name: 'web/app', exact: true }).waitFor());
+    await look(page, 'repositories');
+    await page.getByRole('link', { name: 'web/app', exact: true }).click();
+    const row = page.locator('tbody tr');
+    assert.equal(await row.count(), 1);
+    assert.match((await row.textContent()) ?? '', /latest/);
+    assert.match((await row.textContent()) ?? '', /Image/);
+    await look(page, 'images');
+    await row.locator('a').first().click();
+    await page.waitForURL(/\/-\/image\/sha256:/);
+    assert.match((await page.locator('pre.json').textContent()) ?? '', /"schemaVersion": 2/);
+    assert.equal(await page.locator('h2:text("Layers") + table tbody tr').count(), 2);
+    await look(page, 'image-detail');
+
+    // Permissions: a policy the engine refuses, then a template saved.
+    await page.goto(`${base}/console/repositories/web/app/-/permissions`);
+    await page
+      .getByLabel('Policy JSON')
+      .fill('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ecr:*"}]}');
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await assert.doesNotReject(page.getByRole('alert').waitFor());
+    assert.match((await page.getByRole('alert').textContent()) ?? '', /Principal/);
+    await look(page, 'policy-refused');
+    await page.getByLabel('Policy JSON').fill('');
+    await page.getByRole('button', { name: 'Allow pull from another account' }).click();
+    assert.match(await page.getByLabel('Policy JSON').inputValue(), /AllowCrossAccountPull/);
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await assert.doesNotReject(page.getByRole('status').getByText('Policy saved.').waitFor());
+    await look(page, 'policy');
+    // The engine answers for the saved policy, naming the statement that decided.
+    await page.getByLabel('Principal ARN').fill('arn:aws:iam::111122223333:root');
+    await page.getByLabel('Action').selectOption('ecr:BatchGetImage');
+    await page.getByRole('button', { name: 'Check' }).click();
+    assert.match(
+      (await page.locator('#access-answer').textContent()) ?? '',
+      /^Allowed: .* by statement "AllowCrossAccountPull"/,
+    );
+    await page.getByLabel('Action').selectOption('ecr:BatchDeleteImage');
+    await page.getByRole('button', { name: 'Check' }).click();
+    assert.match((await page.locator('#access-answer').textContent()) ?? '', /^Not allowed by the repository policy/);
+    await look(page, 'policy-check');
+
+    // The other pages of the navigation.
+    for (const [path, name] of [
+      ['repositories/web/app/-/settings', 'repository-settings'],
+      ['registry', 'registry-policy'],
+      ['users', 'users'],
+      ['account', 'account'],
+      ['repositories?tab=public', 'repositories-public'],
+    ] as const) {
+      await page.goto(`${base}/console/${path}`);
+      await look(page, name);
+    }
+
+    // A read-only user sees the image, and no way to delete it.
+    const readerContext = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const readerPage = await readerContext.newPage();
+    await signIn(readerPage, 'reader', READER_PASSWORD);
+    await readerPage.waitForURL(/\/console\/repositories$/);
+    await readerPage.goto(`${base}/console/repositories/web/app`);
+    assert.equal(await readerPage.locator('tbody tr').count(), 1);
+    assert.equal(await readerPage.getByRole('button', { name: 'Delete selected' }).count(), 0);
+    assert.equal(await readerPage.locator('input[type=checkbox]').count(), 0);
+    await assert.doesNotReject(readerPage.locator('#no-delete').waitFor());
+    await look(readerPage, 'read-only');
+    await readerContext.close();
+
+    // A POST from elsewhere with the session's cookie but without its CSRF token is refused.
+    const forged = await context.request.post(`${base}/console/create-repository`, {
+      form: { name: 'forged' },
+      headers: { origin: 'https://evil.example' },
+    });
+    assert.equal(forged.status(), 403);
+    assert.equal(await server.berth.store.repositories.get(server.berth.accountId, 'forged'), undefined);
+
+    // Delete the image, after the confirmation.
+    await page.goto(`${base}/console/repositories/web/app`);
+    await page.locator('tbody input[type=checkbox]').check();
+    await page.getByRole('button', { name: 'Delete selected' }).click();
+    await assert.doesNotReject(page.getByRole('heading', { name: 'Delete images' }).waitFor());
+    await look(page, 'delete-confirm');
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await assert.doesNotReject(page.getByRole('status').getByText('Deleted 1 image(s).').waitFor());
+    assert.equal(await page.locator('tbody tr').count(), 0);
+    await look(page, 'deleted');
+
+    // Sign out: the session is gone.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/console\/signin$/);
+    await page.goto(`${base}/console/repositories`);
+    assert.match(page.url(), /\/console\/signin$/);
+    assert.deepEqual(failures, []);
+    await context.close();
+    assert.ok(checked.length >= 19, `pages checked: ${checked.join(', ')}`);
+  });
+});

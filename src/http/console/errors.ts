@@ -1,0 +1,29 @@
+// A refused console action in the API's own words: the message the ECR API would send (a denial
+// as AccessDeniedException, named), with a 4xx; anything else is the server's fault and rethrown.
+import { ManagementError } from '../../domain/management-errors.js';
+import { PolicyValidationError } from '../../policy/document.js';
+
+export interface Problem {
+  status: number;
+  message: string;
+}
+
+export function problem(err: unknown): Problem | undefined {
+  const known = err as { code?: unknown; status?: unknown; message?: unknown };
+  if (known && (known.code === 'DENIED' || known.code === 'UNAUTHORIZED'))
+    return { status: 403, message: `AccessDeniedException: ${String(known.message)}` };
+  if (err instanceof ManagementError || err instanceof PolicyValidationError)
+    return { status: 400, message: (err as Error).message };
+  if (err instanceof Error && typeof known.status === 'number' && known.status >= 400 && known.status < 500)
+    return { status: known.status, message: err.message };
+  if (err instanceof Error && typeof known.code === 'string' && /^[A-Z][A-Za-z]+$/.test(known.code))
+    return { status: 400, message: err.message };
+  return undefined;
+}
+
+/** The problem of a refusal, or the error again. */
+export function refusal(err: unknown): Problem {
+  const found = problem(err);
+  if (!found) throw err;
+  return found;
+}
