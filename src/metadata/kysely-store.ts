@@ -6,6 +6,7 @@ import { migrationProvider } from './migrations/index.js';
 import { Conversions } from './kysely-conversions.js';
 import { CreationTemplates } from './kysely-creation-templates.js';
 import { KyselySecrets } from './kysely-secrets.js';
+import { KyselyPullThrough } from './kysely-pull-through.js';
 import { precompile, type Precompiled } from './precompiled.js';
 import { Identities } from './kysely-identities.js';
 import { Policies } from './kysely-policies.js';
@@ -35,6 +36,7 @@ import type {
   PolicyIndex,
   ProtectionIndex,
   PublicIndex,
+  PullThroughIndex,
   RateWindowIndex,
   RoleIndex,
   BlobKeyIndex,
@@ -124,6 +126,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly gc: GcIndex;
   readonly secrets: SecretIndex;
   readonly replication: ReplicationIndex;
+  readonly pullThrough: PullThroughIndex;
 
   constructor(
     private readonly db: Db,
@@ -159,6 +162,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.gc = new KyselyGc(db, options.advisoryLocks);
     this.secrets = new KyselySecrets(db);
     this.replication = new KyselyReplication(db, options.skipLocked);
+    this.pullThrough = new KyselyPullThrough(db, ordered);
   }
 
   async ping(): Promise<boolean> {

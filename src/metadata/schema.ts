@@ -20,8 +20,14 @@ import type {
   SecretVersionsTable,
   SecretsTable,
 } from './schema-services.js';
+import type {
+  PullThroughFetchesTable,
+  PullThroughRulesTable,
+  PullThroughTagChecksTable,
+} from './schema-pull-through.js';
 
 export type * from './schema-retention.js';
+export type * from './schema-pull-through.js';
 export type * from './schema-services.js';
 
 export interface RepositoriesTable {
@@ -322,6 +328,9 @@ export interface RateWindowsTable {
 }
 
 export interface Database {
+  pull_through_rules: PullThroughRulesTable;
+  pull_through_tag_checks: PullThroughTagChecksTable;
+  pull_through_fetches: PullThroughFetchesTable;
   secrets: SecretsTable;
   secret_versions: SecretVersionsTable;
   deletion_protections: DeletionProtectionsTable;

@@ -8,6 +8,7 @@ import { runArchiveIndexSuite } from './store-suite-archive.js';
 import { runBlobIndexSuite } from './store-suite-blobs.js';
 import { runConversionIndexSuite } from './store-suite-conversions.js';
 import { describeCreationTemplateMetadata } from './store-suite-creation-templates.js';
+import { describePullThroughMetadata } from './store-suite-pull-through.js';
 import { describeEcrMetadata } from './store-suite-ecr.js';
 import { runGcIndexSuite } from './store-suite-gc.js';
 import { runImageIndexSuite } from './store-suite-images.js';
@@ -68,5 +69,6 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     describeLifecycleMetadata(() => store);
     describeSecretMetadata(() => store);
     describeReplicationMetadata(() => store);
+    describePullThroughMetadata(() => store);
   });
 }

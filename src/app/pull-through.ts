@@ -1,0 +1,87 @@
+// The pull-through cache: its rules (the ECR actions), the upstream source the registry asks on a
+// cache miss, and the credentials of its rules, read from Secrets Manager as the account's own
+// (ECR reads `ecr-pullthroughcache/...` secrets of the registry's account).
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import type { Config } from '../config/schema.js';
+import type { Authorizer } from '../domain/authorizer.js';
+import { RegistryError } from '../domain/errors.js';
+import { PullThroughError } from '../domain/pull-through-errors.js';
+import { SecretsError } from '../domain/secrets-errors.js';
+import type { UpstreamCredential, UpstreamCredentials } from '../domain/upstream-source.js';
+import type { MetadataStore } from '../metadata/store.js';
+import { PullThroughRules } from '../pullthrough/rules.js';
+import { PullThroughSource } from '../pullthrough/source.js';
+import { rootOf } from '../registry/replication-copy.js';
+import type { SecretService } from '../secrets/secret-service.js';
+
+export interface PullThroughWiring {
+  readonly rules: PullThroughRules;
+  readonly source: PullThroughSource;
+}
+
+/** A rule's secret as ECR reads it: JSON with `username` and `accessToken`. */
+export function secretCredentials(secrets: SecretService): UpstreamCredentials {
+  return {
+    async read(accountId: string, credentialArn: string): Promise<UpstreamCredential> {
+      let text: string;
+      try {
+        const { value } = await secrets.getValue({ principal: rootOf(accountId), accountId }, credentialArn, {});
+        text = 'string' in value ? value.string : value.binary.toString('utf8');
+      } catch (err) {
+        if (err instanceof SecretsError) {
+          if (err.type === 'ResourceNotFoundException')
+            throw new PullThroughError('SecretNotFoundException', `The secret ${credentialArn} was not found`);
+          if (err.type === 'DecryptionFailure')
+            throw new PullThroughError(
+              'UnableToDecryptSecretValueException',
+              `The secret ${credentialArn} could not be decrypted: ${err.message}`,
+            );
+          throw new PullThroughError(
+            'UnableToAccessSecretException',
+            `The secret ${credentialArn} cannot be read: ${err.message}`,
+          );
+        }
+        if (err instanceof RegistryError)
+          throw new PullThroughError(
+            'UnableToAccessSecretException',
+            `The secret ${credentialArn} cannot be read: ${err.message}`,
+          );
+        throw err;
+      }
+      let parsed: { username?: unknown; accessToken?: unknown };
+      try {
+        parsed = JSON.parse(text) as typeof parsed;
+      } catch {
+        parsed = {};
+      }
+      if (typeof parsed.username !== 'string' || typeof parsed.accessToken !== 'string')
+        throw new PullThroughError(
+          'UnableToAccessSecretException',
+          `The secret ${credentialArn} is not JSON with a username and an accessToken`,
+        );
+      return { username: parsed.username, password: parsed.accessToken };
+    },
+  };
+}
+
+export function wirePullThrough(
+  config: Config,
+  store: MetadataStore,
+  authorizer: Authorizer,
+  secrets: SecretService,
+): PullThroughWiring {
+  const settings = config.pullThroughCache;
+  const credentials = secretCredentials(secrets);
+  const source = new PullThroughSource(store, credentials, {
+    plainHttpLoopback: settings.plainHttpLoopback,
+    timeoutMs: settings.upstreamTimeoutMs,
+    // Beside the system's CAs, not instead of them.
+    ...(settings.caBundle && { ca: [...rootCertificates.map((c) => Buffer.from(c)), readFileSync(settings.caBundle)] }),
+  });
+  const rules = new PullThroughRules(store, authorizer, credentials, source, {
+    region: config.registry.region,
+    allowedHosts: settings.allowedHosts,
+  });
+  return { rules, source };
+}
