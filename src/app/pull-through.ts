@@ -12,7 +12,14 @@ import type { UpstreamCredential, UpstreamCredentials } from '../domain/upstream
 import type { MetadataStore } from '../metadata/store.js';
 import { PullThroughRules } from '../pullthrough/rules.js';
 import { PullThroughSource } from '../pullthrough/source.js';
+import type { Logger } from 'pino';
+import type { RepositoryCreator } from '../domain/repository-creation.js';
+import type { UpstreamSource } from '../domain/upstream-source.js';
+import type { RepositoryAccess } from '../registry/access.js';
+import { PullThroughCache } from '../registry/pull-through.js';
 import { rootOf } from '../registry/replication-copy.js';
+import type { RegistryServices } from '../registry/services.js';
+import { hostname } from 'node:os';
 import type { SecretService } from '../secrets/secret-service.js';
 
 export interface PullThroughWiring {
@@ -84,4 +91,25 @@ export function wirePullThrough(
     allowedHosts: settings.allowedHosts,
   });
   return { rules, source };
+}
+
+/** The registry's side of the cache: cache misses of the private registry go to `source`. */
+export function pullThroughCache(
+  config: Config,
+  store: MetadataStore,
+  services: RegistryServices,
+  access: RepositoryAccess,
+  creator: RepositoryCreator,
+  source: UpstreamSource,
+  log: Logger,
+): PullThroughCache {
+  const settings = config.pullThroughCache;
+  return new PullThroughCache(store, services, access, creator, source, {
+    nodeId: config.nodeId || `${hostname()}-${process.pid}`,
+    leaseMs: 60_000,
+    pollMs: 100,
+    refreshMs: settings.refreshHours * 3_600_000,
+    completionDelayMs: 1000,
+    log,
+  });
 }

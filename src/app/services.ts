@@ -16,7 +16,7 @@ import { type KmsWiring, wireKms } from './kms.js';
 import { type PublicWiring, wirePublic } from './public.js';
 import { type RegistryParts, registryParts } from './registry-parts.js';
 import { registryServices } from './registry.js';
-import { type PullThroughWiring, wirePullThrough } from './pull-through.js';
+import { pullThroughCache, type PullThroughWiring, wirePullThrough } from './pull-through.js';
 import { wireSecrets } from './secrets.js';
 import { openStorage } from './storage.js';
 
@@ -71,5 +71,6 @@ export async function wireServices(config: Config, log: Logger, tls: TlsSetup | 
   const pub = wirePublic(config, parts, auth.authorizer, tls);
   const secrets = wireSecrets(config, deployment, kms.keyService, auth.authorizer);
   const pullThrough = wirePullThrough(config, store, auth.authorizer, secrets);
+  services.pullThrough = pullThroughCache(config, store, services, access, creator, pullThrough.source, log);
   return { deployment, driver, auth, access, kms, creator, parts, services, pub, secrets, pullThrough };
 }

@@ -56,7 +56,7 @@ export class PullThroughRules {
     private readonly store: Pick<MetadataStore, 'pullThrough'>,
     private readonly authorizer: Authorizer,
     private readonly credentials: UpstreamCredentials,
-    private readonly source: Pick<PullThroughSource, 'check'>,
+    private readonly source: Pick<PullThroughSource, 'check' | 'forget'>,
     private readonly options: RuleOptions,
   ) {}
 
@@ -106,7 +106,9 @@ export class PullThroughRules {
       createdAt: now,
       updatedAt: now,
     };
-    if (!(await this.store.pullThrough.createRule(rule)))
+    const created = await this.store.pullThrough.createRule(rule);
+    this.source.forget(account);
+    if (!created)
       throw new PullThroughError(
         'PullThroughCacheRuleAlreadyExistsException',
         `A pull through cache rule with prefix '${prefix}' already exists in the registry with id '${ctx.registry.accountId}'`,
@@ -162,6 +164,7 @@ export class PullThroughRules {
       },
       Math.max(Date.now(), current.updatedAt + 1),
     );
+    this.source.forget(account);
     if (!updated) throw this.notFound(ctx, key);
     return updated;
   }
@@ -170,6 +173,7 @@ export class PullThroughRules {
     await this.authorize(ctx, Actions.DeletePullThroughCacheRule);
     const key = rulePrefix(prefix);
     const deleted = await this.store.pullThrough.deleteRule(registryKey(ctx.registry), key);
+    this.source.forget(registryKey(ctx.registry));
     if (!deleted) throw this.notFound(ctx, key);
     return deleted;
   }

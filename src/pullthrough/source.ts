@@ -20,6 +20,8 @@ export interface SourceOptions {
 
 /** Rules an account may have: all are read at once to find the one for a name. */
 const MAX_RULES_READ = 1000;
+/** How long an account's rules are kept in memory (a rule changed on another node shows this much later). */
+const RULES_TTL_MS = 5000;
 
 /** The upstream repository `name` is under `rule` (undefined when the rule's prefix is not name's). */
 export function upstreamName(rule: PullThroughRule, name: string): string | undefined {
@@ -49,6 +51,8 @@ export function ruleFor(rules: PullThroughRule[], name: string): PullThroughRule
 
 export class PullThroughSource implements UpstreamSource {
   private readonly clients = new Map<string, { version: number; client: UpstreamClient }>();
+  /** Every pull of the account's repositories asks for its rules: kept a few seconds. */
+  private readonly rules = new Map<string, { rules: PullThroughRule[]; until: number }>();
 
   constructor(
     private readonly store: Pick<MetadataStore, 'pullThrough'>,
@@ -57,12 +61,24 @@ export class PullThroughSource implements UpstreamSource {
   ) {}
 
   async resolve(accountId: string, name: string): Promise<UpstreamRepository | undefined> {
-    const rules = await this.store.pullThrough.listRules(accountId, { limit: MAX_RULES_READ });
-    const rule = ruleFor(rules, name);
+    const rule = ruleFor(await this.rulesOf(accountId), name);
     const upstream = rule && upstreamName(rule, name);
     if (!rule || !upstream) return undefined;
     const host = parseUpstreamUrl(rule.upstreamRegistryUrl)!;
     return new ClientRepository(await this.client(rule), host.host, upstream, rule.prefix);
+  }
+
+  private async rulesOf(accountId: string): Promise<PullThroughRule[]> {
+    const kept = this.rules.get(accountId);
+    if (kept && kept.until > Date.now()) return kept.rules;
+    const rules = await this.store.pullThrough.listRules(accountId, { limit: MAX_RULES_READ });
+    this.rules.set(accountId, { rules, until: Date.now() + RULES_TTL_MS });
+    return rules;
+  }
+
+  /** Forgets the account's rules (this node changed them): the next pull reads them again. */
+  forget(accountId: string): void {
+    this.rules.delete(accountId);
   }
 
   /** Why the rule's upstream cannot be used (GET /v2/ with its credentials), or undefined when it can. */
