@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { CreatePullThroughCacheRuleCommand, type ECRClient } from '@aws-sdk/client-ecr';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { Descriptor } from '../domain/manifest.js';
+import { basicAuth, registryPassword } from '../testing/api-client.js';
 import { ecrClient, registryLogin } from '../testing/ecr.js';
 import { OciLayout } from '../testing/oci-layout.js';
 import { type RecordingProxy, recordingProxy } from '../testing/recording-proxy.js';
@@ -209,5 +210,58 @@ describe('the pull-through cache with docker-registry as Docker Hub', { skip }, 
       (e) => e.method === 'GET' && e.url === '/v2/library/busy/manifests/1' && e.status === 200,
     );
     assert.equal(manifestFetches.length, 1, 'the manifest fetched once');
+  });
+  test("a pull through the cache needs ECR's ecr:BatchImportUpstreamImage and ecr:CreateRepository; a cached pull does not", async () => {
+    const { identities, userPolicies, accountId } = server.berth;
+    await identities.createUser(accountId, 'puller');
+    const key = await identities.createAccessKeyFor(accountId, 'puller');
+    const allow = (actions: string[]) =>
+      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] });
+    const pullOnly = ['ecr:GetAuthorizationToken', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'];
+    await userPolicies.putUserPolicy(accountId, 'puller', 'pull', allow(pullOnly));
+    const authorization = basicAuth(await registryPassword(server.berth.app, key));
+    const get = (path: string) => fetch(`${server.url}/v2/${path}`, { headers: { Authorization: authorization } });
+    // hub/alpine:3 is cached (the first test): a plain pull.
+    assert.equal((await get('hub/alpine/manifests/3')).status, 200);
+    await pushUpstream('library/fresh', '1', [256]);
+    const denied = await get('hub/fresh/manifests/1');
+    assert.equal(denied.status, 403);
+    assert.match(await denied.text(), /ecr:BatchImportUpstreamImage/);
+    await userPolicies.putUserPolicy(accountId, 'puller', 'import', allow(['ecr:BatchImportUpstreamImage']));
+    const noCreate = await get('hub/fresh/manifests/1');
+    assert.equal(noCreate.status, 403);
+    assert.match(await noCreate.text(), /ecr:CreateRepository/);
+    await userPolicies.putUserPolicy(accountId, 'puller', 'create', allow(['ecr:CreateRepository']));
+    assert.equal((await get('hub/fresh/manifests/1')).status, 200);
+  });
+
+  test('a ROOT rule is the default mirror: dockerd and containerd mirror paths (library/…, ?ns=docker.io) need no prefix', async () => {
+    const image = await pushUpstream('library/mirrored', 'latest', [1024]);
+    const { ARN } = await secretsClient(server.url, TEST_ADMIN).send(
+      new CreateSecretCommand({
+        Name: 'ecr-pullthroughcache/mirror',
+        SecretString: JSON.stringify({ username: upstream.username, accessToken: upstream.password }),
+      }),
+    );
+    await client.send(
+      new CreatePullThroughCacheRuleCommand({
+        ecrRepositoryPrefix: 'ROOT',
+        upstreamRegistryUrl: proxy.host,
+        upstreamRegistry: 'docker-hub',
+        credentialArn: ARN!,
+      }),
+    );
+    const authorization = `Basic ${Buffer.from(`AWS:${password}`).toString('base64')}`;
+    const accept = 'application/vnd.oci.image.manifest.v1+json';
+    // dockerd asks a registry-mirrors endpoint for library/<name>; containerd's hosts.toml mirror adds ?ns=docker.io.
+    for (const path of ['library/mirrored/manifests/latest', 'library/mirrored/manifests/latest?ns=docker.io']) {
+      const res = await fetch(`${server.url}/v2/${path}`, {
+        headers: { Authorization: authorization, Accept: accept },
+      });
+      assert.equal(res.status, 200, path);
+      assert.equal(res.headers.get('docker-content-digest'), image.digest);
+    }
+    await pull('library/mirrored:latest');
+    await storedTag('library/mirrored', 'latest', image.digest);
   });
 });
