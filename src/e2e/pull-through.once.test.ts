@@ -10,7 +10,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CreatePullThroughCacheRuleCommand, type ECRClient } from '@aws-sdk/client-ecr';
+import {
+  CreatePullThroughCacheRuleCommand,
+  CreateRepositoryCreationTemplateCommand,
+  type ECRClient,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-ecr';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { Descriptor } from '../domain/manifest.js';
 import { basicAuth, registryPassword } from '../testing/api-client.js';
@@ -116,6 +121,13 @@ describe('the pull-through cache with docker-registry as Docker Hub', { skip }, 
     );
     sm.destroy();
     await client.send(
+      new CreateRepositoryCreationTemplateCommand({
+        prefix: 'hub',
+        appliedFor: ['PULL_THROUGH_CACHE'],
+        resourceTags: [{ Key: 'cached-from', Value: 'docker-hub' }],
+      }),
+    );
+    await client.send(
       new CreatePullThroughCacheRuleCommand({
         ecrRepositoryPrefix: 'hub',
         upstreamRegistryUrl: proxy.host,
@@ -139,6 +151,12 @@ describe('the pull-through cache with docker-registry as Docker Hub', { skip }, 
     await storedTag('hub/alpine', '3', image.digest);
     const repository = await server.berth.store.repositories.get(server.berth.accountId, 'hub/alpine');
     assert.ok(repository, 'the repository was created');
+    const { tags } = await client.send(
+      new ListTagsForResourceCommand({
+        resourceArn: `arn:aws:ecr:us-east-1:${server.berth.accountId}:repository/hub/alpine`,
+      }),
+    );
+    assert.deepEqual(tags, [{ Key: 'cached-from', Value: 'docker-hub' }], 'with the PULL_THROUGH_CACHE template');
     assert.ok(
       proxy.exchanges.some((e) => e.url === '/v2/library/alpine/manifests/3' && e.status === 200),
       'the manifest came from library/alpine upstream',
