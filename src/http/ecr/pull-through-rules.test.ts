@@ -200,12 +200,15 @@ describe('pull-through cache rules', () => {
     await create({ credentialArn: goodSecret });
     await refused(create({ credentialArn: goodSecret }), 'PullThroughCacheRuleAlreadyExistsException');
     await client.send(new DeletePullThroughCacheRuleCommand({ ecrRepositoryPrefix: 'refused' }));
-    for (const run of [
-      client.send(new DescribePullThroughCacheRulesCommand({ ecrRepositoryPrefixes: ['missing'] })),
-      client.send(new UpdatePullThroughCacheRuleCommand({ ecrRepositoryPrefix: 'missing', credentialArn: goodSecret })),
-      client.send(new DeletePullThroughCacheRuleCommand({ ecrRepositoryPrefix: 'missing' })),
-      client.send(new ValidatePullThroughCacheRuleCommand({ ecrRepositoryPrefix: 'missing' })),
-    ])
-      await refused(run, 'PullThroughCacheRuleNotFoundException');
+    const onMissing = [
+      () => client.send(new DescribePullThroughCacheRulesCommand({ ecrRepositoryPrefixes: ['missing'] })),
+      () =>
+        client.send(
+          new UpdatePullThroughCacheRuleCommand({ ecrRepositoryPrefix: 'missing', credentialArn: goodSecret }),
+        ),
+      () => client.send(new DeletePullThroughCacheRuleCommand({ ecrRepositoryPrefix: 'missing' })),
+      () => client.send(new ValidatePullThroughCacheRuleCommand({ ecrRepositoryPrefix: 'missing' })),
+    ];
+    for (const run of onMissing) await refused(run(), 'PullThroughCacheRuleNotFoundException');
   });
 });
