@@ -52,6 +52,8 @@ export interface UpstreamRepository {
   readonly location: string;
   manifest(reference: string): Promise<UpstreamManifest>;
   blob(digest: string): Promise<UpstreamBlob>;
+  /** The digests of the manifests that name `digest` as their subject (none when the upstream has no referrers API). */
+  referrers(digest: string): Promise<string[]>;
 }
 
 export interface UpstreamSource {

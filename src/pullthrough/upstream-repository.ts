@@ -67,6 +67,23 @@ export class ClientRepository implements UpstreamRepository {
     }
     return { size, chunks: chunksOf(res) };
   }
+
+  async referrers(digest: string): Promise<string[]> {
+    const res = await this.client.send(
+      'GET',
+      `/v2/${this.name}/referrers/${digest}`,
+      { Accept: MediaTypes.ociIndex },
+      this.scope,
+    );
+    // A registry without the referrers API (Distribution 2.8) answers 404: no referrers to cache.
+    if (res.statusCode === 404) {
+      res.resume();
+      return [];
+    }
+    if (res.statusCode !== 200) throw await refusal(res, `referrers of ${this.location}@${digest}`);
+    const index = JSON.parse((await readBody(res)).toString('utf8')) as { manifests?: { digest?: unknown }[] };
+    return (index.manifests ?? []).map((m) => m.digest).filter((d): d is string => typeof d === 'string');
+  }
 }
 
 async function* chunksOf(res: IncomingMessage): AsyncIterable<Uint8Array> {

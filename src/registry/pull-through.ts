@@ -245,7 +245,7 @@ export class PullThroughCache {
     const storeCtx = accountContext(accountId);
     const parsed = await parseManifest(manifest.bytes, manifest.mediaType);
     if (await this.complete(storeCtx, name, parsed)) {
-      await this.put(storeCtx, name, reference, manifest);
+      await this.put(storeCtx, name, reference, manifest, upstream);
       return;
     }
     const key = `${accountId}/${name}:${reference}`;
@@ -300,13 +300,52 @@ export class PullThroughCache {
       await this.completeAndPut(storeCtx, name, child.digest, fetched, childParsed, upstream);
     }
     for (const blob of parsed.blobs) await this.fetches.ensure(storeCtx, name, blob.digest, upstream);
-    await this.put(storeCtx, name, reference, manifest);
+    await this.put(storeCtx, name, reference, manifest, upstream);
   }
 
-  private async put(storeCtx: RequestContext, name: string, reference: string, manifest: UpstreamManifest) {
+  /** Stores a manifest (by tag: its check noted), then, in the background, its upstream referrers. */
+  private async put(
+    storeCtx: RequestContext,
+    name: string,
+    reference: string,
+    manifest: UpstreamManifest,
+    upstream: UpstreamRepository,
+  ) {
     await this.services.manifests.put(storeCtx, name, reference, manifest.bytes, manifest.mediaType);
+    this.cacheReferrers(storeCtx, name, manifest.digest, upstream).catch((err: unknown) =>
+      this.options.log?.warn(
+        { err, repository: name, digest: manifest.digest, upstream: upstream.location },
+        'caching the referrers of an image failed',
+      ),
+    );
     if (reference.includes(':')) return;
     const repository = await this.store.repositories.get(storeCtx.registry.accountId, name);
     if (repository) await this.store.pullThrough.setTagChecked(repository.id, reference, Date.now());
+  }
+
+  /** The upstream's referrers of `digest` (signatures, SBOMs) not here yet, each stored with what it needs. */
+  private async cacheReferrers(
+    storeCtx: RequestContext,
+    name: string,
+    digest: string,
+    upstream: UpstreamRepository,
+  ): Promise<void> {
+    for (const referrer of await upstream.referrers(digest)) {
+      try {
+        await this.services.manifests.stat(storeCtx, name, referrer);
+        continue;
+      } catch (err) {
+        if (!isMiss(err)) throw err;
+      }
+      const fetched = await upstream.manifest(referrer);
+      await this.completeAndPut(
+        storeCtx,
+        name,
+        referrer,
+        fetched,
+        await parseManifest(fetched.bytes, fetched.mediaType),
+        upstream,
+      );
+    }
   }
 }
