@@ -30,6 +30,20 @@ const blobs = new Map([
   [sha256(config), config],
   [sha256(layer), layer],
 ]);
+/** A layer the upstream sends half of, then holds back until the test lets it go on. */
+const held = randomBytes(1024 * 1024);
+let letGo: () => void = () => {};
+const goOn = new Promise<void>((resolve) => {
+  letGo = resolve;
+});
+const heldManifest = Buffer.from(
+  JSON.stringify({
+    schemaVersion: 2,
+    mediaType: MediaTypes.ociManifest,
+    config: { mediaType: MediaTypes.ociConfig, digest: sha256(config), size: config.length },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(held), size: held.length }],
+  }),
+);
 
 describe('pull-through cache across two nodes', () => {
   let upstream: Server;
@@ -41,7 +55,15 @@ describe('pull-through cache across two nodes', () => {
   before(async () => {
     upstream = createServer(async (req, res) => {
       const blob = /^\/v2\/lib\/app\/blobs\/(sha256:[0-9a-f]{64})$/.exec(req.url ?? '');
-      if (req.url === '/v2/lib/app/manifests/1') {
+      if (req.url === '/v2/lib/held/manifests/1') {
+        res.writeHead(200, { 'Content-Type': MediaTypes.ociManifest, 'Content-Length': heldManifest.length });
+        res.end(heldManifest);
+      } else if (req.url === `/v2/lib/held/blobs/${sha256(held)}`) {
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': held.length });
+        res.write(held.subarray(0, held.length / 2));
+        await goOn;
+        res.end(held.subarray(held.length / 2));
+      } else if (req.url === '/v2/lib/app/manifests/1') {
         res.writeHead(200, { 'Content-Type': MediaTypes.ociManifest, 'Content-Length': manifest.length });
         res.end(manifest);
       } else if (blob && blobs.has(blob[1]!)) {
@@ -101,5 +123,33 @@ describe('pull-through cache across two nodes', () => {
     const repository = await store.repositories.get(accountId, 'mirror/lib/app');
     assert.equal((await store.tags.resolve(repository!.id, '1'))?.digest, sha256(manifest), 'the image is stored');
     assert.deepEqual(Object.fromEntries(fetched), Object.fromEntries([...blobs.keys()].map((d) => [d, 1])));
+  });
+
+  test('a blob fetched on a miss reaches the client as it arrives, before the upstream has sent it all', {
+    timeout: 20_000,
+  }, async () => {
+    const res = await fetch(`${a.url}/v2/mirror/lib/held/manifests/1`, { headers: { Accept: MediaTypes.ociManifest } });
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+    const blob = await fetch(`${a.url}/v2/mirror/lib/held/blobs/${sha256(held)}`);
+    assert.equal(blob.status, 200);
+    assert.equal(blob.headers.get('content-length'), String(held.length));
+    const reader = blob.body!.getReader();
+    const parts: Uint8Array[] = [];
+    let received = 0;
+    while (received < held.length / 2) {
+      const { value, done } = await reader.read();
+      assert.ok(!done, 'the body ended early');
+      parts.push(value);
+      received += value.length;
+    }
+    // Half the blob is here while the upstream still holds the rest back.
+    letGo();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      parts.push(value);
+    }
+    assert.equal(sha256(Buffer.concat(parts)), sha256(held));
   });
 });
