@@ -281,5 +281,27 @@ describe('the pull-through cache with docker-registry as Docker Hub', { skip }, 
     }
     await pull('library/mirrored:latest');
     await storedTag('library/mirrored', 'latest', image.digest);
+
+    // A repository pushed here falls under the ROOT rule too: the push works (its looks at what is
+    // there are misses), and its tag, never cached, is not checked upstream after the interval.
+    const layout = new OciLayout(join(scratch, `layout-${layoutCount++}`));
+    const own = layout.addImage([300]);
+    layout.tag(own, '1');
+    await skopeo([
+      'copy',
+      '--dest-tls-verify=false',
+      '--dest-creds',
+      `AWS:${password}`,
+      `oci:${layout.dir}:1`,
+      `docker://${berthHost}/own/app:1`,
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, REFRESH_SECONDS * 1000 + 100));
+    const seen = proxy.exchanges.length;
+    assert.equal(await digestThroughBerth('own/app:1'), own.digest);
+    assert.deepEqual(
+      proxy.exchanges.slice(seen).map((e) => e.url),
+      [],
+      'a pushed tag is not checked upstream',
+    );
   });
 });

@@ -24,9 +24,13 @@ export interface BlobFetchOptions {
 }
 
 /** The upstream's failure as the registry protocol says it (the upstream's answer named). */
-export function upstreamFailure(err: UpstreamError, what: string): RegistryError {
+export function upstreamFailure(
+  err: UpstreamError,
+  what: string,
+  notFound: 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN' = 'MANIFEST_UNKNOWN',
+): RegistryError {
   const message = `${what}: ${err.message}`;
-  if (err.status === 404) return new RegistryError('MANIFEST_UNKNOWN', message, { upstream: err.status });
+  if (err.status === 404) return new RegistryError(notFound, message, { upstream: err.status });
   if (err.status === 429) return new RegistryError('TOOMANYREQUESTS', message, { upstream: err.status });
   return new RegistryError('UNKNOWN', message, { upstream: err.status ?? 'unreachable' }, { status: 502 });
 }
@@ -141,7 +145,9 @@ export class BlobFetches {
         }
         const blob = await upstream.blob(digest).catch(async (err: unknown) => {
           await this.store.pullThrough.releaseFetch(key, holder);
-          throw err instanceof UpstreamError ? upstreamFailure(err, `blob ${digest} of ${upstream.location}`) : err;
+          throw err instanceof UpstreamError
+            ? upstreamFailure(err, `blob ${digest} of ${upstream.location}`, 'BLOB_UNKNOWN')
+            : err;
         });
         const { stream, done } = this.store_(storeCtx, name, digest, blob, forClient, key, holder);
         settle(done);

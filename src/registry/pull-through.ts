@@ -48,6 +48,19 @@ function isMiss(err: unknown): boolean {
   );
 }
 
+/**
+ * A HEAD (a client looking before it pushes, or before it pulls) that the upstream cannot answer
+ * now is answered as the miss it is here (404), so pushes to a repository a ROOT rule covers go on
+ * while the upstream is down.
+ */
+function localMissWhenUnavailable(code: 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN') {
+  return (err: unknown): never => {
+    if (err instanceof RegistryError && (err.status === 502 || err.code === 'TOOMANYREQUESTS'))
+      throw new RegistryError(code, `not cached, and the upstream is unavailable: ${err.message}`);
+    throw err;
+  };
+}
+
 export class PullThroughCache {
   private readonly fetches: BlobFetches;
   /** Upstream manifest fetches under way, shared by the pulls that ask at the same time. */
@@ -101,7 +114,7 @@ export class PullThroughCache {
     }
     const served = local
       ? ((await this.refreshed(ctx, name, reference, upstream)) ?? local)
-      : await this.miss(ctx, name, reference, upstream);
+      : await this.miss(ctx, name, reference, upstream).catch(localMissWhenUnavailable('MANIFEST_UNKNOWN'));
     return { digest: served.digest, mediaType: served.mediaType, size: served.size };
   }
 
@@ -132,7 +145,9 @@ export class PullThroughCache {
       if (!isMiss(err)) throw err;
     }
     await this.authorizeImport(ctx, name);
-    await this.fetches.ensure(accountContext(ctx.registry.accountId), name, digest, upstream);
+    await this.fetches
+      .ensure(accountContext(ctx.registry.accountId), name, digest, upstream)
+      .catch(localMissWhenUnavailable('BLOB_UNKNOWN'));
     return this.services.blobs.stat(ctx, name, digest);
   }
 
@@ -185,7 +200,8 @@ export class PullThroughCache {
     const repository = await this.store.repositories.get(ctx.registry.accountId, name);
     if (!repository) return undefined;
     const checked = await this.store.pullThrough.tagCheckedAt(repository.id, reference);
-    if (checked !== undefined && Date.now() - checked < this.options.refreshMs) return undefined;
+    // Never checked: the tag was pushed here, not cached (a ROOT rule covers pushed repositories too).
+    if (checked === undefined || Date.now() - checked < this.options.refreshMs) return undefined;
     let manifest: UpstreamManifest;
     try {
       manifest = await this.fetchManifest(upstream, reference, true);
