@@ -22,6 +22,8 @@ export interface SourceOptions {
 const MAX_RULES_READ = 1000;
 /** How long an account's rules are kept in memory (a rule changed on another node shows this much later). */
 const RULES_TTL_MS = 5000;
+/** How long a client keeps the credentials it read (a new value of the secret is used after this). */
+const CLIENT_TTL_MS = 10 * 60_000;
 
 /** The upstream repository `name` is under `rule` (undefined when the rule's prefix is not name's). */
 export function upstreamName(rule: PullThroughRule, name: string): string | undefined {
@@ -50,7 +52,7 @@ export function ruleFor(rules: PullThroughRule[], name: string): PullThroughRule
 }
 
 export class PullThroughSource implements UpstreamSource {
-  private readonly clients = new Map<string, { version: number; client: UpstreamClient }>();
+  private readonly clients = new Map<string, { version: number; until: number; client: UpstreamClient }>();
   /** Every pull of the account's repositories asks for its rules: kept a few seconds. */
   private readonly rules = new Map<string, { rules: PullThroughRule[]; until: number }>();
 
@@ -96,12 +98,13 @@ export class PullThroughSource implements UpstreamSource {
     }
   }
 
-  /** The client of the rule's upstream, made again when the rule changed (its credentials). */
+  /** The client of the rule's upstream, made again when the rule changed, and every few minutes (the secret's value may have). */
   private async client(rule: PullThroughRule): Promise<UpstreamClient> {
     const key = `${rule.accountId}/${rule.prefix}`;
     const kept = this.clients.get(key);
-    if (kept && kept.version === rule.updatedAt) return kept.client;
-    kept?.client.close();
+    if (kept && kept.version === rule.updatedAt && kept.until > Date.now()) return kept.client;
+    // Downloads through the old client may be under way: it is closed only once they have had time.
+    if (kept) setTimeout(() => kept.client.close(), CLIENT_TTL_MS).unref();
     const host = parseUpstreamUrl(rule.upstreamRegistryUrl);
     if (!host) throw new UpstreamError(`the rule ${rule.prefix} names no upstream host`, 400);
     const credential = rule.credentialArn ? await this.credentials.read(rule.accountId, rule.credentialArn) : undefined;
@@ -109,7 +112,7 @@ export class PullThroughSource implements UpstreamSource {
       timeoutMs: this.options.timeoutMs,
       ...(this.options.ca && { ca: this.options.ca }),
     });
-    this.clients.set(key, { version: rule.updatedAt, client });
+    this.clients.set(key, { version: rule.updatedAt, until: Date.now() + CLIENT_TTL_MS, client });
     return client;
   }
 
