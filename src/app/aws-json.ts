@@ -12,6 +12,7 @@ import { imageActions } from '../http/ecr/actions/images.js';
 import { layerActions } from '../http/ecr/actions/layers.js';
 import { lifecycleActions } from '../http/ecr/actions/lifecycle.js';
 import { policyActions } from '../http/ecr/actions/policies.js';
+import { pullThroughActions } from '../http/ecr/actions/pull-through.js';
 import { replicationActions } from '../http/ecr/actions/replication.js';
 import { repositoryActions } from '../http/ecr/actions/repositories.js';
 import { storageClassActions } from '../http/ecr/actions/storage-classes.js';
@@ -31,7 +32,7 @@ import type { Wiring } from './services.js';
 export async function registerAwsJson(
   app: FastifyInstance,
   deployment: Deployment,
-  wired: Pick<Wiring, 'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets' | 'events'>,
+  wired: Pick<Wiring, 'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets' | 'events' | 'pullThrough'>,
   pageTokens: PageTokens,
 ): Promise<{
   ecrActions: string[];
@@ -56,6 +57,7 @@ export async function registerAwsJson(
     ...storageClassActions(services),
     ...lifecycleActions(services.lifecycle, services.pullExclusions),
     ...replicationActions(services.replication),
+    ...pullThroughActions(wired.pullThrough.rules),
   };
   const keyActions = kmsActions(kms.keyService, kms.grantService);
   const publicActions = ecrPublicActions(pub.face, pub.services, pub.repositories, tokens);

@@ -41,6 +41,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   const ready = readiness(store, driver);
   addHealthRoutes(app, ready);
   const actions = await registerFaces(app, config, deployment, wired);
+  app.addHook('onClose', async () => wired.pullThrough.source.close());
 
   const publicListener = await openPublicListener(config, nodeId, tls, deployment, pub, auth.authenticator, ready);
   const publicApp = publicListener?.app;

@@ -16,6 +16,7 @@ import { type KmsWiring, wireKms } from './kms.js';
 import { type PublicWiring, wirePublic } from './public.js';
 import { type RegistryParts, registryParts } from './registry-parts.js';
 import { registryServices } from './registry.js';
+import { pullThroughCache, type PullThroughWiring, wirePullThrough } from './pull-through.js';
 import { wireSecrets } from './secrets.js';
 import { openStorage } from './storage.js';
 import { type EventsWiring, wireEvents } from './events.js';
@@ -38,6 +39,8 @@ export interface Wiring {
   readonly secrets: SecretService;
   /** Events: the outbox, the rules and targets. */
   readonly events: EventsWiring;
+  /** The pull-through cache: its rules and the upstream source of cache misses. */
+  readonly pullThrough: PullThroughWiring;
 }
 
 export async function wireServices(config: Config, log: Logger, tls: TlsSetup | undefined): Promise<Wiring> {
@@ -71,5 +74,7 @@ export async function wireServices(config: Config, log: Logger, tls: TlsSetup | 
   const services = registryServices(parts, access, { log });
   const pub = wirePublic(config, parts, auth.authorizer, tls);
   const secrets = wireSecrets(config, deployment, kms.keyService, auth.authorizer);
-  return { deployment, driver, auth, access, kms, creator, parts, services, pub, secrets, events };
+  const pullThrough = wirePullThrough(config, store, auth.authorizer, secrets);
+  services.pullThrough = pullThroughCache(config, store, services, access, creator, pullThrough.source, log);
+  return { deployment, driver, auth, access, kms, creator, parts, services, pub, secrets, events, pullThrough };
 }

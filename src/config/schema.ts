@@ -438,6 +438,35 @@ export const ConfigSchema = z.strictObject({
       failureWindowMinutes: z.number().int().min(1).max(1440).default(15),
     })
     .prefault({}),
+  /** ECR's pull-through cache: which upstream registries rules may name, and how cached tags are refreshed. */
+  pullThroughCache: z
+    .strictObject({
+      /** Upstream hosts (host or host:port, `*.` wildcards) a rule may name. Loopback and private addresses only when listed. */
+      allowedHosts: names
+        .pipe(
+          z.array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be a host name, host:port or *.domain')),
+        )
+        .default([
+          'registry-1.docker.io',
+          'public.ecr.aws',
+          'quay.io',
+          'registry.k8s.io',
+          'ghcr.io',
+          '*.azurecr.io',
+          'registry.gitlab.com',
+          'cgr.dev',
+          '*.amazonaws.com',
+        ]),
+      /** Hours a cached tag is served before it is checked upstream again (digests are never re-checked). */
+      refreshHours: z.number().min(0).max(8760).default(24),
+      /** Milliseconds an upstream has to answer before the cached content is served instead. */
+      upstreamTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+      /** A PEM file of the CAs that sign upstreams' certificates; empty: the system's. */
+      caBundle: z.string().default(''),
+      /** Use http:// (not https://) for upstream URLs without a scheme on loopback hosts (tests). */
+      plainHttpLoopback: z.boolean().default(false),
+    })
+    .prefault({}),
   /** Online garbage collection (registry/gc.ts): frees blobs and manifest bytes nothing references. */
   gc: z
     .strictObject({

@@ -37,6 +37,13 @@ export const Actions = {
   DescribeRepositoryCreationTemplates: 'ecr:DescribeRepositoryCreationTemplates',
   UpdateRepositoryCreationTemplate: 'ecr:UpdateRepositoryCreationTemplate',
   DeleteRepositoryCreationTemplate: 'ecr:DeleteRepositoryCreationTemplate',
+  CreatePullThroughCacheRule: 'ecr:CreatePullThroughCacheRule',
+  DescribePullThroughCacheRules: 'ecr:DescribePullThroughCacheRules',
+  UpdatePullThroughCacheRule: 'ecr:UpdatePullThroughCacheRule',
+  DeletePullThroughCacheRule: 'ecr:DeletePullThroughCacheRule',
+  ValidatePullThroughCacheRule: 'ecr:ValidatePullThroughCacheRule',
+  /** What a pull through the cache asks beside the pull (and ecr:CreateRepository for a new repository). */
+  BatchImportUpstreamImage: 'ecr:BatchImportUpstreamImage',
   PutLifecyclePolicy: 'ecr:PutLifecyclePolicy',
   GetLifecyclePolicy: 'ecr:GetLifecyclePolicy',
   DeleteLifecyclePolicy: 'ecr:DeleteLifecyclePolicy',

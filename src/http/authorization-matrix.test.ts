@@ -254,6 +254,23 @@ const freshTemplate = async (): Promise<string> => {
   assert.equal(res.statusCode, 200, res.body);
   return prefix;
 };
+/** A pull-through cache rule of A, stored as is (its upstream is a closed port on loopback). */
+const freshRule = async (): Promise<string> => {
+  const prefix = `m${randomBytes(4).toString('hex')}`;
+  const now = Date.now();
+  await test.berth.store.pullThrough.createRule({
+    accountId: A,
+    prefix,
+    upstreamRegistryUrl: '127.0.0.1:1',
+    upstreamRegistry: null,
+    credentialArn: null,
+    customRoleArn: null,
+    upstreamRepositoryPrefix: 'ROOT',
+    createdAt: now,
+    updatedAt: now,
+  });
+  return prefix;
+};
 const publicPolicy = () =>
   policy({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${B}:root` }, Action: 'ecr:BatchGetImage' });
 
@@ -435,6 +452,21 @@ const API: Record<string, ApiCase> = {
     },
   },
   ListPullTimeUpdateExclusions: { crossAccount: false, input: async () => ({}) },
+  CreatePullThroughCacheRule: {
+    crossAccount: false,
+    input: async () => ({ ecrRepositoryPrefix: `m${randomBytes(4).toString('hex')}`, upstreamRegistryUrl: 'quay.io' }),
+  },
+  DescribePullThroughCacheRules: { crossAccount: false, input: async () => ({}) },
+  UpdatePullThroughCacheRule: {
+    crossAccount: false,
+    input: async () => ({ ecrRepositoryPrefix: await freshRule(), customRoleArn: `arn:aws:iam::${A}:role/upstream` }),
+  },
+  DeletePullThroughCacheRule: { crossAccount: false, input: async () => ({ ecrRepositoryPrefix: await freshRule() }) },
+  // The rule's upstream refuses connections at once: the answer is 200 with isValid false.
+  ValidatePullThroughCacheRule: {
+    crossAccount: false,
+    input: async () => ({ ecrRepositoryPrefix: await freshRule() }),
+  },
 };
 
 describe('authorization matrix: the ECR API', () => {

@@ -7,6 +7,7 @@ import { Conversions } from './kysely-conversions.js';
 import { CreationTemplates } from './kysely-creation-templates.js';
 import { KyselySecrets } from './kysely-secrets.js';
 import { KyselyConsole } from './kysely-console.js';
+import { KyselyPullThrough } from './kysely-pull-through.js';
 import { precompile, type Precompiled } from './precompiled.js';
 import { Identities } from './kysely-identities.js';
 import { Policies } from './kysely-policies.js';
@@ -36,6 +37,7 @@ import type {
   PolicyIndex,
   ProtectionIndex,
   PublicIndex,
+  PullThroughIndex,
   RateWindowIndex,
   RoleIndex,
   BlobKeyIndex,
@@ -130,6 +132,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly replication: ReplicationIndex;
   readonly events: EventIndex;
   readonly console: ConsoleIndex;
+  readonly pullThrough: PullThroughIndex;
 
   constructor(
     private readonly db: Db,
@@ -167,6 +170,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.replication = new KyselyReplication(db, options.skipLocked);
     this.events = new KyselyEvents(db, options.skipLocked);
     this.console = new KyselyConsole(db);
+    this.pullThrough = new KyselyPullThrough(db, ordered);
   }
 
   async ping(): Promise<boolean> {

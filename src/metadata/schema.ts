@@ -27,10 +27,16 @@ import type {
   PasswordPoliciesTable,
   SignInFailuresTable,
 } from './schema-console.js';
+import type {
+  PullThroughFetchesTable,
+  PullThroughRulesTable,
+  PullThroughTagChecksTable,
+} from './schema-pull-through.js';
 
 export type * from './schema-console.js';
 export type * from './schema-retention.js';
 export type * from './schema-events.js';
+export type * from './schema-pull-through.js';
 export type * from './schema-services.js';
 
 export interface RepositoriesTable {
@@ -331,6 +337,9 @@ export interface RateWindowsTable {
 }
 
 export interface Database {
+  pull_through_rules: PullThroughRulesTable;
+  pull_through_tag_checks: PullThroughTagChecksTable;
+  pull_through_fetches: PullThroughFetchesTable;
   secrets: SecretsTable;
   secret_versions: SecretVersionsTable;
   deletion_protections: DeletionProtectionsTable;

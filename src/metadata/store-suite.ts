@@ -9,6 +9,7 @@ import { runBlobIndexSuite } from './store-suite-blobs.js';
 import { describeConsoleMetadata } from './store-suite-console.js';
 import { runConversionIndexSuite } from './store-suite-conversions.js';
 import { describeCreationTemplateMetadata } from './store-suite-creation-templates.js';
+import { describePullThroughMetadata } from './store-suite-pull-through.js';
 import { describeEcrMetadata } from './store-suite-ecr.js';
 import { runGcIndexSuite } from './store-suite-gc.js';
 import { runImageIndexSuite } from './store-suite-images.js';
@@ -72,5 +73,6 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     describeReplicationMetadata(() => store);
     describeEventMetadata(() => store);
     describeConsoleMetadata(() => store);
+    describePullThroughMetadata(() => store);
   });
 }

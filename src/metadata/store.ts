@@ -18,6 +18,7 @@ import type { ManifestIndex, TagIndex } from './store-manifests.js';
 import type { PolicyIndex } from './store-policies.js';
 import type { ProtectionIndex } from './store-protection.js';
 import type { PublicIndex, RateWindowIndex } from './store-public.js';
+import type { PullThroughIndex } from './store-pull-through.js';
 import type { ReplicationIndex } from './store-replication.js';
 import type { EventIndex } from './store-events.js';
 import type { RepositoryIndex } from './store-repositories.js';
@@ -50,6 +51,7 @@ export type * from './store-repositories.js';
 export type * from './store-resource-tags.js';
 export type * from './store-roles.js';
 export type * from './store-secrets.js';
+export type * from './store-pull-through.js';
 export type * from './store-settings.js';
 export type * from './store-trash.js';
 export type * from './store-uploads.js';
@@ -91,6 +93,8 @@ export interface MetadataStore {
   readonly events: EventIndex;
   /** The console's login profiles, password policies, sessions and sign-in throttle. */
   readonly console: ConsoleIndex;
+  /** ECR's pull-through cache rules, cached tags' checks, upstream fetch leases. */
+  readonly pullThrough: PullThroughIndex;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

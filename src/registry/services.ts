@@ -11,6 +11,7 @@ import type { ListingService } from './listings.js';
 import type { ManifestService } from './manifests.js';
 import type { PolicyService } from './policies.js';
 import type { PullTimeExclusions } from './pull-exclusions.js';
+import type { PullThroughCache } from './pull-through.js';
 import type { ReplicationService } from './replication.js';
 import type { RepositoryService } from './repositories.js';
 import type { ResourceTagService } from './resource-tags.js';
@@ -48,4 +49,6 @@ export interface RegistryServices {
   replication: ReplicationService;
   /** Principals whose pulls leave the last recorded pull time alone. */
   pullExclusions: PullTimeExclusions;
+  /** The pull-through cache (the private registry's, when wired): pulls of cached repositories go through it. */
+  pullThrough?: PullThroughCache;
 }

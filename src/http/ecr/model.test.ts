@@ -28,6 +28,7 @@ import { accountInputs } from './actions/account.js';
 import { creationTemplateInputs } from './actions/creation-templates.js';
 import { lifecycleInputs } from './actions/lifecycle.js';
 import { policyInputs } from './actions/policies.js';
+import { pullThroughInputs } from './actions/pull-through.js';
 import { replicationInputs } from './actions/replication.js';
 import { repositoryInputs } from './actions/repositories.js';
 import { storageClassInputs } from './actions/storage-classes.js';
@@ -45,6 +46,7 @@ const model = loaded as ServiceModel;
 
 const ARN = 'arn:aws:ecr:us-east-1:123456789012:repository/team/app';
 const FILTERS = [{ filterType: 'WILDCARD', filter: 'v*' }];
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:ecr-pullthroughcache/hub-AbCdEf';
 /** The inputs of the actions this branch implements, each a valid request using every member. */
 const BASES: Record<string, [z.ZodType, Record<string, unknown>]> = {
   CreateRepository: [
@@ -195,6 +197,39 @@ const BASES: Record<string, [z.ZodType, Record<string, unknown>]> = {
     { principalArn: 'arn:aws:iam::123456789012:role/node' },
   ],
   ListPullTimeUpdateExclusions: [lifecycleInputs.ListPullTimeUpdateExclusions, { maxResults: 10, nextToken: 'token' }],
+  CreatePullThroughCacheRule: [
+    pullThroughInputs.CreatePullThroughCacheRule,
+    {
+      ecrRepositoryPrefix: 'hub',
+      upstreamRegistryUrl: 'registry-1.docker.io',
+      registryId: '123456789012',
+      upstreamRegistry: 'docker-hub',
+      credentialArn: SECRET_ARN,
+      customRoleArn: 'arn:aws:iam::123456789012:role/r',
+      upstreamRepositoryPrefix: 'library',
+    },
+  ],
+  DescribePullThroughCacheRules: [
+    pullThroughInputs.DescribePullThroughCacheRules,
+    { registryId: '123456789012', ecrRepositoryPrefixes: ['hub', 'ROOT'], nextToken: 'token', maxResults: 10 },
+  ],
+  UpdatePullThroughCacheRule: [
+    pullThroughInputs.UpdatePullThroughCacheRule,
+    {
+      registryId: '123456789012',
+      ecrRepositoryPrefix: 'hub/',
+      credentialArn: SECRET_ARN,
+      customRoleArn: 'arn:aws:iam::123456789012:role/r',
+    },
+  ],
+  DeletePullThroughCacheRule: [
+    pullThroughInputs.DeletePullThroughCacheRule,
+    { ecrRepositoryPrefix: 'ROOT', registryId: '123456789012' },
+  ],
+  ValidatePullThroughCacheRule: [
+    pullThroughInputs.ValidatePullThroughCacheRule,
+    { ecrRepositoryPrefix: 'hub', registryId: '123456789012' },
+  ],
 };
 /** A valid lifecycle policy text. */
 const LIFECYCLE = JSON.stringify({
@@ -228,7 +263,10 @@ describe('the ECR model', { skip }, () => {
   let lastBody = '';
 
   before(async () => {
-    server = await startBerth({ settings: { auth: { mode: 'iam' } } });
+    // A closed port on loopback as an upstream: a rule's validation fails at once, without the network.
+    server = await startBerth({
+      settings: { auth: { mode: 'iam' }, pullThroughCache: { allowedHosts: ['127.0.0.1:1', 'quay.io'] } },
+    });
     account = server.berth.accountId;
     client = ecrClient(server.url);
     // Keeps the raw body (before the SDK drops members it does not know) for the output checks.
@@ -523,7 +561,66 @@ describe('the ECR model', { skip }, () => {
         () => ({ repositoryName: name('full'), imageId: { imageTag: 'v1' }, registryId: '000000000000' }),
         'AccessDeniedException',
       ],
+      [
+        'CreatePullThroughCacheRule',
+        () => ({ ecrRepositoryPrefix: 'A', upstreamRegistryUrl: 'quay.io' }),
+        'InvalidParameterException',
+      ],
+      [
+        'CreatePullThroughCacheRule',
+        () => ({ ecrRepositoryPrefix: 'model-ptc-new', upstreamRegistryUrl: 'registry.example.com' }),
+        'UnsupportedUpstreamRegistryException',
+      ],
+      [
+        'CreatePullThroughCacheRule',
+        () => ({ ecrRepositoryPrefix: 'model-ptc', upstreamRegistryUrl: 'quay.io' }),
+        'PullThroughCacheRuleAlreadyExistsException',
+      ],
+      [
+        'CreatePullThroughCacheRule',
+        () => ({
+          ecrRepositoryPrefix: 'model-ptc-new',
+          upstreamRegistryUrl: 'quay.io',
+          credentialArn: missingSecret(),
+        }),
+        'SecretNotFoundException',
+      ],
+      [
+        'CreatePullThroughCacheRule',
+        () => ({ ecrRepositoryPrefix: 'model-ptc-new', upstreamRegistryUrl: 'quay.io', registryId: '000000000000' }),
+        'AccessDeniedException',
+      ],
+      ['DescribePullThroughCacheRules', () => ({ maxResults: 0 }), 'InvalidParameterException'],
+      [
+        'DescribePullThroughCacheRules',
+        () => ({ ecrRepositoryPrefixes: ['model-missing'] }),
+        'PullThroughCacheRuleNotFoundException',
+      ],
+      ['UpdatePullThroughCacheRule', () => ({ ecrRepositoryPrefix: 'model-ptc' }), 'InvalidParameterException'],
+      [
+        'UpdatePullThroughCacheRule',
+        () => ({ ecrRepositoryPrefix: 'model-missing', customRoleArn: `arn:aws:iam::${account}:role/r` }),
+        'PullThroughCacheRuleNotFoundException',
+      ],
+      [
+        'UpdatePullThroughCacheRule',
+        () => ({ ecrRepositoryPrefix: 'model-ptc', credentialArn: missingSecret() }),
+        'SecretNotFoundException',
+      ],
+      ['DeletePullThroughCacheRule', () => ({ ecrRepositoryPrefix: '' }), 'InvalidParameterException'],
+      [
+        'DeletePullThroughCacheRule',
+        () => ({ ecrRepositoryPrefix: 'model-missing' }),
+        'PullThroughCacheRuleNotFoundException',
+      ],
+      ['ValidatePullThroughCacheRule', () => ({ ecrRepositoryPrefix: 'x' }), 'InvalidParameterException'],
+      [
+        'ValidatePullThroughCacheRule',
+        () => ({ ecrRepositoryPrefix: 'model-missing' }),
+        'PullThroughCacheRuleNotFoundException',
+      ],
     ];
+    const missingSecret = () => `arn:aws:secretsmanager:us-east-1:${account}:secret:ecr-pullthroughcache/none-AbCdEf`;
     const excluded = () => `arn:aws:iam::${account}:user/excluded`;
     const arnOf = (suffix: string) => `arn:aws:ecr:us-east-1:${account}:repository/${name(suffix)}`;
 
@@ -540,6 +637,7 @@ describe('the ECR model', { skip }, () => {
       await store.archive.transition(repository.id, digest, 'ACTIVE', 'ARCHIVED', Date.now());
       await store.archive.transition(repository.id, digest, 'ARCHIVED', 'ACTIVATING', Date.now());
       await send('RegisterPullTimeUpdateExclusion', { principalArn: excluded() });
+      await send('CreatePullThroughCacheRule', { ecrRepositoryPrefix: 'model-ptc', upstreamRegistryUrl: 'quay.io' });
     });
 
     for (const [op, input, expected] of probes) {
@@ -660,6 +758,23 @@ describe('the ECR model', { skip }, () => {
           'ImageNotFoundException',
           'AccessDeniedException',
         ],
+        // LimitExceededException too, at the 51st rule; UnableToAccessSecretException and
+        // UnableToDecryptSecretValueException: pull-through-rules.test.ts makes the secrets for them.
+        CreatePullThroughCacheRule: [
+          'InvalidParameterException',
+          'UnsupportedUpstreamRegistryException',
+          'PullThroughCacheRuleAlreadyExistsException',
+          'SecretNotFoundException',
+          'AccessDeniedException',
+        ],
+        DescribePullThroughCacheRules: ['InvalidParameterException', 'PullThroughCacheRuleNotFoundException'],
+        UpdatePullThroughCacheRule: [
+          'InvalidParameterException',
+          'PullThroughCacheRuleNotFoundException',
+          'SecretNotFoundException',
+        ],
+        DeletePullThroughCacheRule: ['InvalidParameterException', 'PullThroughCacheRuleNotFoundException'],
+        ValidatePullThroughCacheRule: ['InvalidParameterException', 'PullThroughCacheRuleNotFoundException'],
       };
       assert.deepEqual(Object.keys(raises).sort(), Object.keys(BASES).sort());
       for (const [op, names] of Object.entries(raises)) {
@@ -805,6 +920,21 @@ describe('the ECR model', { skip }, () => {
       ],
       ['DescribeRegistry', {}],
       ['PutReplicationConfiguration', { replicationConfiguration: { rules: [] } }],
+      [
+        'CreatePullThroughCacheRule',
+        {
+          ecrRepositoryPrefix: 'outputs-ptc',
+          upstreamRegistryUrl: '127.0.0.1:1',
+          customRoleArn: 'arn:aws:iam::ACCOUNT:role/upstream',
+          upstreamRepositoryPrefix: 'team',
+        },
+      ],
+      ['CreatePullThroughCacheRule', { ecrRepositoryPrefix: 'ROOT', upstreamRegistryUrl: 'quay.io' }],
+      ['DescribePullThroughCacheRules', { maxResults: 1 }],
+      ['UpdatePullThroughCacheRule', { ecrRepositoryPrefix: 'outputs-ptc', customRoleArn: '' }],
+      ['ValidatePullThroughCacheRule', { ecrRepositoryPrefix: 'outputs-ptc' }],
+      ['DeletePullThroughCacheRule', { ecrRepositoryPrefix: 'outputs-ptc' }],
+      ['DeletePullThroughCacheRule', { ecrRepositoryPrefix: 'ROOT' }],
     ];
     for (const [op, input] of calls) {
       test(`${op} ${JSON.stringify(input).slice(0, 80)}`, async () => {

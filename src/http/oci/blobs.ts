@@ -4,7 +4,9 @@ import { resolveByteRange } from '../byte-range.js';
 import { sendBlob } from '../send-blob.js';
 
 export const headBlob: Handler = async ({ reply, services, ctx, name, target }) => {
-  const blob = await services.blobs.stat(ctx, name, target);
+  const blob = services.pullThrough
+    ? await services.pullThrough.statBlob(ctx, name, target)
+    : await services.blobs.stat(ctx, name, target);
   return reply
     .code(200)
     .headers({
@@ -19,7 +21,10 @@ export const headBlob: Handler = async ({ reply, services, ctx, name, target }) 
 
 export const getBlob: Handler = async ({ request, reply, services, ctx, name, target }) => {
   const rangeHeader = request.headers.range;
-  const blob = await services.blobs.open(ctx, name, target, (size) => resolveByteRange(rangeHeader, size));
+  const range = (size: number) => resolveByteRange(rangeHeader, size);
+  const blob = services.pullThrough
+    ? await services.pullThrough.openBlob(ctx, name, target, range)
+    : await services.blobs.open(ctx, name, target, range);
   return sendBlob(reply, blob, 'max-age=31536000');
 };
 

@@ -21,7 +21,10 @@ async function readBody(request: FastifyRequest, limit: number): Promise<Buffer>
 }
 
 export const headManifest: Handler = async ({ request, reply, services, ctx, name, target }) => {
-  const manifest = await services.manifests.stat(ctx, name, target, request.headers.accept);
+  const accept = request.headers.accept;
+  const manifest = services.pullThrough
+    ? await services.pullThrough.statManifest(ctx, name, target, accept)
+    : await services.manifests.stat(ctx, name, target, accept);
   return reply
     .code(200)
     .headers({
@@ -34,7 +37,10 @@ export const headManifest: Handler = async ({ request, reply, services, ctx, nam
 };
 
 export const getManifest: Handler = async ({ request, reply, services, ctx, name, target }) => {
-  const manifest = await services.manifests.get(ctx, name, target, request.headers.accept);
+  const accept = request.headers.accept;
+  const manifest = services.pullThrough
+    ? await services.pullThrough.getManifest(ctx, name, target, accept)
+    : await services.manifests.get(ctx, name, target, accept);
   reply.headers({ 'Docker-Content-Digest': manifest.digest, ETag: `"${manifest.digest}"` });
   if (request.headers['if-none-match'] === `"${manifest.digest}"`) return reply.code(304).send();
   return reply.code(200).type(manifest.mediaType).send(manifest.bytes);

@@ -24,6 +24,7 @@ import { creationTemplates } from './0018-creation-templates.js';
 import { replication } from './0019-replication.js';
 import { secrets } from './0020-secrets.js';
 import { keysetListingIndexes } from './0021-keyset-listing-indexes.js';
+import { pullThroughCache } from './0022-pull-through-cache.js';
 import { consoleSignIn } from './0023-console.js';
 import { events } from './0025-events.js';
 
@@ -49,6 +50,7 @@ const migrations: Record<string, Migration> = {
   '0019_replication': replication,
   '0020_secrets': secrets,
   '0021_keyset_listing_indexes': keysetListingIndexes,
+  '0022_pull_through_cache': pullThroughCache,
   '0023_console': consoleSignIn,
   '0025_events': events,
 };
