@@ -16,6 +16,7 @@ import type { StorageDriver } from '../storage/driver.js';
 import type { TlsCredentials } from '../tls/credentials.js';
 import type { TlsSetup } from '../tls/setup.js';
 import type { PushListener } from '../domain/push-listener.js';
+import type { MeteringWiring } from './metering.js';
 
 export interface Berth {
   readonly app: FastifyInstance;
@@ -25,6 +26,8 @@ export interface Berth {
   readonly services: RegistryServices;
   /** Told of every stored push after its transaction (capabilities add theirs when wired). */
   readonly pushListeners: PushListener[];
+  /** Metering: this node's transfer counter (tests flush it), the storage sampler, the usage service. */
+  readonly metering: MeteringWiring;
   readonly scheduler: JobScheduler;
   /** Garbage collection: the collector the scheduled job runs, and the storage audit. */
   readonly gc: GcWiring;

@@ -51,6 +51,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     limiter: pub.limiter,
     gc,
     secrets: wired.secrets,
+    metering: wired.metering,
   });
   const replication = startReplication(config, store, nodeId, log, wired);
 
@@ -61,6 +62,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     driver,
     services,
     pushListeners: wired.parts.pushListeners,
+    metering: wired.metering,
     scheduler,
     gc,
     replication,
@@ -77,6 +79,17 @@ export async function createBerth(config: Config): Promise<Berth> {
     publicApp,
     publicServices: pub.services,
     aliases: pub.aliases,
-    ...lifecycle({ config, tls, listener, publicListener, pub, scheduler, replication, keyUsage, deployment }),
+    ...lifecycle({
+      config,
+      tls,
+      listener,
+      publicListener,
+      pub,
+      scheduler,
+      replication,
+      keyUsage,
+      deployment,
+      metering: wired.metering,
+    }),
   };
 }

@@ -18,6 +18,7 @@ import { type RegistryParts, registryParts } from './registry-parts.js';
 import { registryServices } from './registry.js';
 import { wireSecrets } from './secrets.js';
 import { openStorage } from './storage.js';
+import { type MeteringWiring, wireMetering } from './metering.js';
 
 export interface Wiring {
   readonly deployment: Deployment;
@@ -35,6 +36,8 @@ export interface Wiring {
   readonly pub: PublicWiring;
   /** Secrets Manager's secrets. */
   readonly secrets: SecretService;
+  /** Metering: this node's transfer counter, the storage sampler, the usage service. */
+  readonly metering: MeteringWiring;
 }
 
 export async function wireServices(config: Config, log: Logger, tls: TlsSetup | undefined): Promise<Wiring> {
@@ -64,8 +67,10 @@ export async function wireServices(config: Config, log: Logger, tls: TlsSetup | 
     creator,
   });
   const parts = await registryParts(config, deployment, driver, kms, log);
-  const services = registryServices(parts, access, { log });
-  const pub = wirePublic(config, parts, auth.authorizer, tls);
+  const metering = wireMetering(config, store, log);
+  const mainMeter = metering.meter('main');
+  const services = registryServices(parts, access, { log, ...(mainMeter && { meter: mainMeter }) });
+  const pub = wirePublic(config, parts, auth.authorizer, tls, metering.meter('public'));
   const secrets = wireSecrets(config, deployment, kms.keyService, auth.authorizer);
-  return { deployment, driver, auth, access, kms, creator, parts, services, pub, secrets };
+  return { deployment, driver, auth, access, kms, creator, parts, services, pub, secrets, metering };
 }

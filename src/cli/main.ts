@@ -17,6 +17,7 @@ import { protectCommand } from './protect.js';
 import { imagesCommand, repoCommand } from './repos.js';
 import { serveCommand } from './serve.js';
 import { trashCommand } from './trash.js';
+import { usageCommand } from './usage.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -54,5 +55,6 @@ program.addCommand(imagesCommand());
 program.addCommand(protectCommand());
 program.addCommand(trashCommand());
 program.addCommand(bundleCommand());
+program.addCommand(usageCommand());
 
 program.parseAsync().catch(reportError);

@@ -20,8 +20,10 @@ import type {
   SecretVersionsTable,
   SecretsTable,
 } from './schema-services.js';
+import type { MeteringStorageTable, MeteringTransferTable } from './schema-metering.js';
 
 export type * from './schema-retention.js';
+export type * from './schema-metering.js';
 export type * from './schema-services.js';
 
 export interface RepositoriesTable {
@@ -322,6 +324,8 @@ export interface RateWindowsTable {
 }
 
 export interface Database {
+  metering_transfer: MeteringTransferTable;
+  metering_storage: MeteringStorageTable;
   secrets: SecretsTable;
   secret_versions: SecretVersionsTable;
   deletion_protections: DeletionProtectionsTable;

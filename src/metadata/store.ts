@@ -14,6 +14,7 @@ import type { JobIndex } from './store-jobs.js';
 import type { LifecycleIndex } from './store-lifecycle.js';
 import type { KmsIndex } from './store-kms.js';
 import type { ManifestIndex, TagIndex } from './store-manifests.js';
+import type { MeteringIndex } from './store-metering.js';
 import type { PolicyIndex } from './store-policies.js';
 import type { ProtectionIndex } from './store-protection.js';
 import type { PublicIndex, RateWindowIndex } from './store-public.js';
@@ -38,6 +39,7 @@ export type * from './store-jobs.js';
 export type * from './store-lifecycle.js';
 export type * from './store-kms.js';
 export type * from './store-manifests.js';
+export type * from './store-metering.js';
 export type * from './store-policies.js';
 export type * from './store-protection.js';
 export type * from './store-public.js';
@@ -83,6 +85,8 @@ export interface MetadataStore {
   readonly secrets: SecretIndex;
   /** ECR's replication configuration and the outbox of image replications. */
   readonly replication: ReplicationIndex;
+  /** Metering: transfer-out counts and storage samples. */
+  readonly metering: MeteringIndex;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
