@@ -51,15 +51,17 @@ export function usageCommand(): Command {
         throw new CommandError('--format must be table, csv or json');
       if (options.account !== undefined && !/^\d{12}$/.test(options.account))
         throw new CommandError('--account must be a 12-digit account id');
-      const now = Date.now();
-      const from = time(options.from, '--from', monthStart(now));
-      const to = time(options.to, '--to', now);
-      if (to <= from) throw new CommandError('--to must be after --from');
       const config = configFromOptions(command.optsWithGlobals<DeploymentOptions>());
       const deployment = await openDeployment(config, { create: false });
       try {
         const { store } = deployment;
-        if (options.sample) await new StorageSampler(store).sample(now);
+        const sampledAt = Date.now();
+        if (options.sample) await new StorageSampler(store).sample(sampledAt);
+        // After the sample: a range that ends now includes it.
+        const now = Math.max(Date.now(), sampledAt + 1);
+        const from = time(options.from, '--from', monthStart(now));
+        const to = time(options.to, '--to', now);
+        if (to <= from) throw new CommandError('--to must be after --from');
         const usage = new UsageService(store, config.metering);
         if (options.repository !== undefined) {
           const account = options.account ?? deployment.accountId;
