@@ -21,6 +21,7 @@ import { describeReplicationMetadata } from './store-suite-replication.js';
 import { runRepositoryIndexSuite } from './store-suite-repositories.js';
 import { describeRoleMetadata } from './store-suite-roles.js';
 import { describeSecretMetadata } from './store-suite-secrets.js';
+import { describeMeteringMetadata } from './store-suite-metering.js';
 import { runSettingsIndexSuite, runUploadIndexSuite } from './store-suite-uploads.js';
 
 export interface StoreUnderTest {
@@ -68,5 +69,6 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     describeLifecycleMetadata(() => store);
     describeSecretMetadata(() => store);
     describeReplicationMetadata(() => store);
+    describeMeteringMetadata(() => store);
   });
 }
