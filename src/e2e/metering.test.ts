@@ -17,6 +17,7 @@ import {
   postgresDatabaseFor,
   requirePostgres,
   testBackend,
+  testMetadataUrl,
 } from '../testing/postgres.js';
 import { CLI, freePort, spawnBerth, startBerth, tempDir, type ChildBerth, type TestBerth } from '../testing/server.js';
 
@@ -217,6 +218,18 @@ describe('metering a known workload', { concurrency: false }, () => {
     assert.equal(((await bad.json()) as { __type: string }).__type, 'InvalidParameterException');
     assert.equal((await reg.fetch('/admin/usage/repositories/meter/none')).status, 404);
     assert.equal((await fetch(`${url}/admin/usage`)).status, 401);
+
+    // `berth usage` reads the same database while the server runs.
+    const metadataUrl = await testMetadataUrl(server.dataDir);
+    const table = await runScript(CLI, ['usage', '--data-dir', server.dataDir], {
+      ...(metadataUrl && { BERTH_METADATA_URL: metadataUrl }),
+    });
+    assert.equal(table.code, 0, table.stderr);
+    const lines = table.stdout.split('\n');
+    assert.match(lines[0]!, /^ACCOUNT\s+REPOSITORY\s+STORED\s+PHYSICAL\s+SHARED/);
+    assert.ok(lines.some((l) => /\smeter\/app\s/.test(l)));
+    assert.ok(lines.some((l) => /\spublic\/meter\/pub\s/.test(l)));
+    assert.ok(lines.some((l) => l.includes('(account total)')));
   });
 });
 
