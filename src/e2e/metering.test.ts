@@ -219,6 +219,27 @@ describe('metering a known workload', { concurrency: false }, () => {
     assert.equal((await reg.fetch('/admin/usage/repositories/meter/none')).status, 404);
     assert.equal((await fetch(`${url}/admin/usage`)).status, 401);
 
+    // Who may see usage: ecr:DescribeRegistry for the report, ecr:DescribeRepositories for a view.
+    const { identities, userPolicies, accountId } = server.berth;
+    await identities.createUser(accountId, 'metering-dev');
+    const dev = await identities.createAccessKeyFor(accountId, 'metering-dev');
+    const allow = (actions: string[]) =>
+      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] });
+    await userPolicies.putUserPolicy(accountId, 'metering-dev', 'login', allow(['ecr:GetAuthorizationToken']));
+    const devReg = await RegistryHttp.login(url, ecrClient(url, dev));
+    const denied = await devReg.fetch('/admin/usage');
+    assert.equal(denied.status, 403);
+    assert.equal(((await denied.json()) as { __type: string }).__type, 'AccessDeniedException');
+    assert.equal((await devReg.fetch('/admin/usage/repositories/meter/app')).status, 403);
+    await userPolicies.putUserPolicy(
+      accountId,
+      'metering-dev',
+      'usage',
+      allow(['ecr:DescribeRegistry', 'ecr:DescribeRepositories']),
+    );
+    assert.equal((await devReg.fetch('/admin/usage')).status, 200);
+    assert.equal((await devReg.fetch('/admin/usage/repositories/meter/app')).status, 200);
+
     // `berth usage` reads the same database while the server runs.
     const metadataUrl = await testMetadataUrl(server.dataDir);
     const table = await runScript(CLI, ['usage', '--data-dir', server.dataDir], {
