@@ -174,6 +174,8 @@ describe('metering a known workload', { concurrency: false }, () => {
     );
     await server.berth.metering.counter!.flush();
     await server.berth.metering.sampler.sample();
+    // The sampling the test just did is the leased job's, declared for every node to take in turn.
+    assert.ok(await server.berth.store.jobs.get('sample-storage'), 'the sample-storage job is declared');
 
     const res = await reg.fetch('/admin/usage?by=repository');
     assert.equal(res.status, 200, await res.clone().text());
