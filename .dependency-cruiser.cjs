@@ -10,7 +10,7 @@ const CONFIG = ['config', 'tls'];
 const PORTS = ['storage', 'metadata', 'keys'];
 const POLICY = ['policy'];
 const IAM = ['iam'];
-const SERVICES = ['registry', 'kms', 'public', 'jobs', 'secrets', 'events', 'pullthrough'];
+const SERVICES = ['registry', 'kms', 'public', 'jobs', 'secrets', 'events', 'pullthrough', 'metering'];
 const HTTP_HOST = ['http-host', 'http/aws-json'];
 const FACES = [
   'http/oci',
@@ -23,6 +23,7 @@ const FACES = [
   'http/secrets',
   'http/events',
   'http/console',
+  'http/usage',
 ];
 const APP = ['app'];
 const CLIENT = ['client'];

@@ -19,6 +19,7 @@ import type { PushListener } from '../domain/push-listener.js';
 import type { DeliveryWorker } from '../events/delivery-worker.js';
 import type { EventOutboxService } from '../events/outbox.js';
 import type { EventRules } from '../events/rules.js';
+import type { MeteringWiring } from './metering.js';
 
 export interface Berth {
   readonly app: FastifyInstance;
@@ -28,6 +29,8 @@ export interface Berth {
   readonly services: RegistryServices;
   /** Told of every stored push after its transaction (capabilities add theirs when wired). */
   readonly pushListeners: PushListener[];
+  /** Metering: this node's transfer counter (tests flush it), the storage sampler, the usage service. */
+  readonly metering: MeteringWiring;
   readonly scheduler: JobScheduler;
   /** Garbage collection: the collector the scheduled job runs, and the storage audit. */
   readonly gc: GcWiring;

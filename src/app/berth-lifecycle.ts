@@ -10,6 +10,7 @@ import type { Deployment } from './deployment.js';
 import { splitListen } from './listeners.js';
 import type { PublicWiring } from './public.js';
 import { listenPublic } from './public-listener.js';
+import type { MeteringWiring } from './metering.js';
 
 export interface Running {
   readonly config: Config;
@@ -21,12 +22,14 @@ export interface Running {
   readonly replication: { stop(): Promise<void> };
   readonly keyUsage: KeyUsageRecorder;
   readonly deployment: Deployment;
+  readonly metering: MeteringWiring;
 }
 
 export function lifecycle(
   running: Running,
 ): Pick<Berth, 'listen' | 'publicUrl' | 'reloadTls' | 'closeAllConnections' | 'close'> {
-  const { config, tls, listener, publicListener, pub, scheduler, replication, keyUsage, deployment } = running;
+  const { config, tls, listener, publicListener, pub, scheduler, replication, keyUsage, deployment, metering } =
+    running;
   const app = listener.app;
   const publicApp = publicListener?.app;
   return {
@@ -51,6 +54,8 @@ export function lifecycle(
       await app.close();
       if (publicApp) await publicApp.close();
       await keyUsage.close().catch((err) => app.log.error({ err }, 'recording access key uses failed'));
+      // After the listeners: what their last responses served is counted, then written.
+      await metering.counter?.stop().catch((err) => app.log.error({ err }, 'flushing transfer counts failed'));
       await deployment.close();
     },
   };

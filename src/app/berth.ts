@@ -53,6 +53,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     limiter: pub.limiter,
     gc,
     secrets: wired.secrets,
+    metering: wired.metering,
   });
   const replication = startReplication(config, store, nodeId, log, wired);
   const eventDelivery = startEventDelivery(config, store, nodeId, log);
@@ -70,6 +71,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     driver,
     services,
     pushListeners: wired.parts.pushListeners,
+    metering: wired.metering,
     scheduler,
     gc,
     replication,
@@ -99,6 +101,7 @@ export async function createBerth(config: Config): Promise<Berth> {
       replication: background,
       keyUsage,
       deployment,
+      metering: wired.metering,
     }),
   };
 }

@@ -11,6 +11,7 @@ import { requestFacts } from '../http/facts.js';
 import { accountForHost } from '../http/hosts.js';
 import { awsQueryPlugin } from '../http/iam/plugin.js';
 import { ociPlugin } from '../http/oci/plugin.js';
+import { usagePlugin } from '../http/usage/plugin.js';
 import { addRegistryHostHint } from '../http/registry-host-hint.js';
 import { noted } from '../http/request-log.js';
 import { loadSharedSecret } from '../keys/shared-secret.js';
@@ -37,7 +38,10 @@ export async function registerFaces(
   app: FastifyInstance,
   config: Config,
   deployment: Deployment,
-  wired: Pick<Wiring, 'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets' | 'events' | 'pullThrough'>,
+  wired: Pick<
+    Wiring,
+    'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets' | 'events' | 'pullThrough' | 'metering'
+  >,
 ): Promise<FaceActions> {
   const { store, identities, accountId } = deployment;
   const { access, services, auth } = wired;
@@ -59,6 +63,14 @@ export async function registerFaces(
   });
   const awsJsonActions = await registerAwsJson(app, deployment, wired, pageTokens);
   await app.register(layerDownloadPlugin, { layerUrls: services.layerUrls });
+  await app.register(usagePlugin, {
+    usage: wired.metering.usage,
+    authenticator,
+    authorizer: auth.authorizer,
+    open,
+    accountId,
+    region: config.registry.region,
+  });
   const iam = iamServices(store, identities, auth.sessions, auth.iamAuthorizer, {
     identityPolicies: auth.identityPolicies,
   });

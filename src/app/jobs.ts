@@ -11,6 +11,7 @@ import type { MetadataStore } from '../metadata/store.js';
 import type { RegistryServices } from '../registry/services.js';
 import type { GcWiring } from './gc.js';
 import type { SecretService } from '../secrets/secret-service.js';
+import { type MeteringWiring, storageSamplingJob } from './metering.js';
 
 const JANITOR_INTERVAL_MS = 10 * 60 * 1000;
 const KEY_ROTATION_INTERVAL_MS = 60 * 60 * 1000;
@@ -35,9 +36,10 @@ export async function startJobs(
     limiter: PullRateLimiter;
     secrets: SecretService;
     gc?: GcWiring;
+    metering?: MeteringWiring;
   },
 ): Promise<JobScheduler> {
-  const { keyService, services, limiter, secrets, gc } = wired;
+  const { keyService, services, limiter, secrets, gc, metering } = wired;
   const gcIntervalMs = config.gc.intervalHours * 3_600_000;
   const scheduler = new JobScheduler(store, nodeId, log, [
     {
@@ -133,6 +135,8 @@ export async function startJobs(
           },
         ]
       : []),
+    // Storage samples for metering (app/metering.ts).
+    ...(metering ? storageSamplingJob(config, metering, log) : []),
   ]);
   await scheduler.start();
   return scheduler;

@@ -10,6 +10,7 @@ import { PublicRepositoryService } from '../public/repositories.js';
 import { RepositoryAccess } from '../registry/access.js';
 import type { RegistryServices } from '../registry/services.js';
 import type { TlsSetup } from '../tls/setup.js';
+import type { TransferMeter } from '../domain/transfer-meter.js';
 import { type RegistryParts, registryServices } from './registry.js';
 
 export interface PublicWiring {
@@ -27,6 +28,7 @@ export function wirePublic(
   parts: RegistryParts,
   authorizer: Authorizer,
   tls: TlsSetup | undefined,
+  meter?: TransferMeter,
 ): PublicWiring {
   const { store } = parts;
   // Public repositories are made by CreateRepository only, as in ECR Public.
@@ -35,7 +37,7 @@ export function wirePublic(
     createRepositoryOnPush: false,
     visibility: 'public',
   });
-  const publicServices = registryServices(parts, publicAccess);
+  const publicServices = registryServices(parts, publicAccess, meter ? { meter } : {});
   const aliases = new AliasService(store, config.public.reservedAliases);
   const publicRepositories = new PublicRepositoryService(store, publicAccess, publicServices.repositories, aliases);
   const limiter = new PullRateLimiter(store, config.public.rateLimit);

@@ -29,6 +29,7 @@ import { UploadExpiry } from '../registry/upload-expiry.js';
 import { UploadSessions } from '../registry/upload-sessions.js';
 import { UploadService } from '../registry/uploads.js';
 import type { RegistryParts } from './registry-parts.js';
+import type { TransferMeter } from '../domain/transfer-meter.js';
 import { lifecycleRunner } from './lifecycle.js';
 import { RegistryEvents } from '../registry/image-events.js';
 
@@ -42,11 +43,11 @@ export type { RegistryParts } from './registry-parts.js';
 export function registryServices(
   parts: RegistryParts,
   access: RepositoryAccess,
-  extras: { log?: LifecycleLog } = {},
+  extras: { log?: LifecycleLog; meter?: TransferMeter } = {},
 ): RegistryServices {
   const { config, store, blobStore, dataKeys, blobForms, formats, keyService, grantService, layerUrlKey } = parts;
   const { pullExclusions } = parts;
-  const blobs = new BlobService(store, blobStore, access, dataKeys);
+  const blobs = new BlobService(store, blobStore, access, dataKeys, extras.meter);
   const protections = new DeletionProtections(store);
   const trash = new Trash(store, config.registry.trashDays);
   const events = parts.eventOutbox && new RegistryEvents(parts.eventOutbox);
@@ -94,6 +95,7 @@ export function registryServices(
     stored: (repositoryId, digest, blobs) => storageClasses.adopt(repositoryId, digest, blobs),
     pushListeners: parts.pushListeners,
     ...(events && { events: (repository, record, tags) => events.pushed(repository, record, tags) }),
+    ...(extras.meter && { meter: extras.meter }),
     onListenerError: (listener, err) => parts.log?.error({ err, listener }, 'a push listener failed'),
     pullPrincipals: {
       lifecycle: store.lifecycle,

@@ -20,6 +20,7 @@ import { pullThroughCache, type PullThroughWiring, wirePullThrough } from './pul
 import { wireSecrets } from './secrets.js';
 import { openStorage } from './storage.js';
 import { type EventsWiring, wireEvents } from './events.js';
+import { type MeteringWiring, wireMetering } from './metering.js';
 
 export interface Wiring {
   readonly deployment: Deployment;
@@ -41,6 +42,8 @@ export interface Wiring {
   readonly events: EventsWiring;
   /** The pull-through cache: its rules and the upstream source of cache misses. */
   readonly pullThrough: PullThroughWiring;
+  /** Metering: this node's transfer counter, the storage sampler, the usage service. */
+  readonly metering: MeteringWiring;
 }
 
 export async function wireServices(config: Config, log: Logger, tls: TlsSetup | undefined): Promise<Wiring> {
@@ -71,10 +74,26 @@ export async function wireServices(config: Config, log: Logger, tls: TlsSetup | 
   });
   const events = wireEvents(config, store, auth.authorizer);
   const parts = { ...(await registryParts(config, deployment, driver, kms, log)), eventOutbox: events.outbox };
-  const services = registryServices(parts, access, { log });
-  const pub = wirePublic(config, parts, auth.authorizer, tls);
+  const metering = wireMetering(config, store, log);
+  const mainMeter = metering.meter('main');
+  const services = registryServices(parts, access, { log, ...(mainMeter && { meter: mainMeter }) });
+  const pub = wirePublic(config, parts, auth.authorizer, tls, metering.meter('public'));
   const secrets = wireSecrets(config, deployment, kms.keyService, auth.authorizer);
   const pullThrough = wirePullThrough(config, store, auth.authorizer, secrets);
   services.pullThrough = pullThroughCache(config, store, services, access, creator, pullThrough.source, log);
-  return { deployment, driver, auth, access, kms, creator, parts, services, pub, secrets, events, pullThrough };
+  return {
+    deployment,
+    driver,
+    auth,
+    access,
+    kms,
+    creator,
+    parts,
+    services,
+    pub,
+    secrets,
+    events,
+    pullThrough,
+    metering,
+  };
 }

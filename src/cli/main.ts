@@ -19,6 +19,7 @@ import { imagesCommand, repoCommand } from './repos.js';
 import { serveCommand } from './serve.js';
 import { trashCommand } from './trash.js';
 import { eventsCommand } from './events.js';
+import { usageCommand } from './usage.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -58,5 +59,6 @@ program.addCommand(protectCommand());
 program.addCommand(trashCommand());
 program.addCommand(eventsCommand());
 program.addCommand(bundleCommand());
+program.addCommand(usageCommand());
 
 program.parseAsync().catch(reportError);

@@ -1,6 +1,7 @@
 // Berth's configuration: one schema, validated at start-up, every leaf with a default so the
 // embedded default needs no file at all. An empty string means "derived from dataDir".
 import { z } from 'zod';
+import { MeteringConfigSchema } from './schema-metering.js';
 
 const LISTEN = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/;
 
@@ -478,6 +479,8 @@ export const ConfigSchema = z.strictObject({
       deleteUntagged: z.boolean().default(false),
     })
     .prefault({}),
+  /** Metering: transfer out and storage, usage reports and estimated costs (schema-metering.ts). */
+  metering: MeteringConfigSchema,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

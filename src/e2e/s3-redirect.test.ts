@@ -104,6 +104,14 @@ describe('Berth on S3 with pre-signed redirects', { concurrency: false }, () => 
     const plain = layout.readBlob(layer.digest);
     const res = await fetch(`${server.url}/v2/team/app/blobs/${layer.digest}`, { redirect: 'manual' });
     assert.equal(res.status, 307);
+    // Metering counts a redirect as the blob's size served: the client fetches it from the store.
+    await server.berth.metering.counter?.flush();
+    const served = await server.berth.store.metering.transfer({ from: 0, to: Date.now() + 3_600_000 });
+    assert.equal(
+      served.filter((c) => c.repositoryName === 'team/app').reduce((n, c) => n + c.bytes, 0),
+      plain.length,
+      'transfer out counted',
+    );
     const location = res.headers.get('location')!;
     assert.ok(
       location.startsWith(`${recorder.url}/${s3.settings.bucket}/${objectKey(layer.digest, 'store-encrypted')}?`),

@@ -8,6 +8,7 @@ import { CreationTemplates } from './kysely-creation-templates.js';
 import { KyselySecrets } from './kysely-secrets.js';
 import { KyselyConsole } from './kysely-console.js';
 import { KyselyPullThrough } from './kysely-pull-through.js';
+import { KyselyMetering } from './kysely-metering.js';
 import { precompile, type Precompiled } from './precompiled.js';
 import { Identities } from './kysely-identities.js';
 import { Policies } from './kysely-policies.js';
@@ -51,6 +52,7 @@ import type {
   SettingsIndex,
   TagIndex,
   SecretIndex,
+  MeteringIndex,
   TrashIndex,
   UploadIndex,
 } from './store.js';
@@ -133,6 +135,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly events: EventIndex;
   readonly console: ConsoleIndex;
   readonly pullThrough: PullThroughIndex;
+  readonly metering: MeteringIndex;
 
   constructor(
     private readonly db: Db,
@@ -171,6 +174,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.events = new KyselyEvents(db, options.skipLocked);
     this.console = new KyselyConsole(db);
     this.pullThrough = new KyselyPullThrough(db, ordered);
+    this.metering = new KyselyMetering(db);
   }
 
   async ping(): Promise<boolean> {

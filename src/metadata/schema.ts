@@ -32,11 +32,13 @@ import type {
   PullThroughRulesTable,
   PullThroughTagChecksTable,
 } from './schema-pull-through.js';
+import type { MeteringStorageTable, MeteringTransferTable } from './schema-metering.js';
 
 export type * from './schema-console.js';
 export type * from './schema-retention.js';
 export type * from './schema-events.js';
 export type * from './schema-pull-through.js';
+export type * from './schema-metering.js';
 export type * from './schema-services.js';
 
 export interface RepositoriesTable {
@@ -340,6 +342,8 @@ export interface Database {
   pull_through_rules: PullThroughRulesTable;
   pull_through_tag_checks: PullThroughTagChecksTable;
   pull_through_fetches: PullThroughFetchesTable;
+  metering_transfer: MeteringTransferTable;
+  metering_storage: MeteringStorageTable;
   secrets: SecretsTable;
   secret_versions: SecretVersionsTable;
   deletion_protections: DeletionProtectionsTable;

@@ -24,6 +24,7 @@ import { describeEventMetadata } from './store-suite-events.js';
 import { runRepositoryIndexSuite } from './store-suite-repositories.js';
 import { describeRoleMetadata } from './store-suite-roles.js';
 import { describeSecretMetadata } from './store-suite-secrets.js';
+import { describeMeteringMetadata } from './store-suite-metering.js';
 import { runSettingsIndexSuite, runUploadIndexSuite } from './store-suite-uploads.js';
 
 export interface StoreUnderTest {
@@ -74,5 +75,6 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     describeEventMetadata(() => store);
     describeConsoleMetadata(() => store);
     describePullThroughMetadata(() => store);
+    describeMeteringMetadata(() => store);
   });
 }

@@ -15,6 +15,7 @@ import type { JobIndex } from './store-jobs.js';
 import type { LifecycleIndex } from './store-lifecycle.js';
 import type { KmsIndex } from './store-kms.js';
 import type { ManifestIndex, TagIndex } from './store-manifests.js';
+import type { MeteringIndex } from './store-metering.js';
 import type { PolicyIndex } from './store-policies.js';
 import type { ProtectionIndex } from './store-protection.js';
 import type { PublicIndex, RateWindowIndex } from './store-public.js';
@@ -42,6 +43,7 @@ export type * from './store-jobs.js';
 export type * from './store-lifecycle.js';
 export type * from './store-kms.js';
 export type * from './store-manifests.js';
+export type * from './store-metering.js';
 export type * from './store-policies.js';
 export type * from './store-protection.js';
 export type * from './store-public.js';
@@ -95,6 +97,8 @@ export interface MetadataStore {
   readonly console: ConsoleIndex;
   /** ECR's pull-through cache rules, cached tags' checks, upstream fetch leases. */
   readonly pullThrough: PullThroughIndex;
+  /** Metering: transfer-out counts and storage samples. */
+  readonly metering: MeteringIndex;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -12,6 +12,8 @@ import type { RepositoryAccess } from './access.js';
 import type { RequestContext } from '../domain/request-context.js';
 import type { DataKeys } from './data-keys.js';
 import { workerOpening } from '../storage/worker-engines.js';
+import { ANONYMOUS_CALLER, SIGNED_URL_CALLER, type TransferMeter } from '../domain/transfer-meter.js';
+import { identityArn } from './pull-exclusions.js';
 
 /** An inclusive byte range, resolved against the blob's size. */
 export interface ByteRange {
@@ -52,6 +54,8 @@ export class BlobService {
     private readonly blobs: BlobStore,
     private readonly access: RepositoryAccess,
     private readonly keys: DataKeys,
+    /** Counts the bytes each open serves (metering); none when metering is off. */
+    private readonly meter?: TransferMeter,
   ) {
     this.sightings = new BlobSightings(store.gc);
   }
@@ -88,7 +92,7 @@ export class BlobService {
     resolveRange?: (size: number) => ByteRange | undefined,
   ): Promise<BlobContent> {
     const repository = await this.access.existing(ctx, name, Actions.GetDownloadUrlForLayer);
-    return this.openIn(repository, digestValue, resolveRange);
+    return this.openIn(repository, digestValue, resolveRange, identityArn(ctx.principal) ?? ANONYMOUS_CALLER);
   }
 
   /**
@@ -105,7 +109,7 @@ export class BlobService {
       throw new RegistryError('BLOB_UNKNOWN', `blob ${digestValue} not found: its repository is gone`, {
         digest: digestValue,
       });
-    return this.openIn(repository, digestValue, resolveRange);
+    return this.openIn(repository, digestValue, resolveRange, SIGNED_URL_CALLER);
   }
 
   /**
@@ -123,7 +127,8 @@ export class BlobService {
   private async openIn(
     repository: Repository,
     digestValue: string,
-    resolveRange?: (size: number) => ByteRange | undefined,
+    resolveRange: ((size: number) => ByteRange | undefined) | undefined,
+    caller: string,
   ): Promise<BlobContent> {
     const digest = parseDigest(digestValue);
     const size = await this.store.blobs.linkedSize(repository.id, digest.value);
@@ -137,8 +142,11 @@ export class BlobService {
     const access = this.keys.access(repository, digest.value);
     const delivery = await this.blobs.delivery(digest, access);
     // The store answers the client's Range itself.
-    if (delivery.kind === 'redirect')
+    // A redirect counts the blob's size: the client fetches it (a range of it at most) from the store.
+    if (delivery.kind === 'redirect') {
+      this.meter?.served(repository, caller, size);
       return { digest: digest.value, size, body: { kind: 'redirect', url: delivery.url } };
+    }
     const range = resolveRange?.(size);
     try {
       // Large blobs are opened on the worker thread (the main thread only moves bytes); small
@@ -151,6 +159,7 @@ export class BlobService {
             kind: 'stream',
             stream: await this.blobs.open(digest, access, range?.start, range && range.end - range.start + 1, opening),
           };
+      this.meter?.served(repository, caller, range ? range.end - range.start + 1 : size);
       return range ? { digest: digest.value, size, range, body } : { digest: digest.value, size, body };
     } catch (err) {
       // Linked in metadata but gone from storage (deleted out of band): unknown, not a crash.

@@ -23,6 +23,7 @@ import { BlobSightings } from './blob-sightings.js';
 import { ManifestPushChecks } from './manifest-push-checks.js';
 import type { PushListener } from '../domain/push-listener.js';
 import type { EventDeliveryInput } from '../domain/records/events.js';
+import { ANONYMOUS_CALLER, type TransferMeter } from '../domain/transfer-meter.js';
 
 /**
  * An archived image (or one still being restored) is listed but not pulled: 404 MANIFEST_UNKNOWN
@@ -67,6 +68,8 @@ export interface ManifestOptions {
   pushListeners?: PushListener[];
   /** Where a listener's failure is reported (it never fails the push). */
   onListenerError?: (listener: string, err: unknown) => void;
+  /** Counts the bytes of each manifest GET (metering); none when metering is off. */
+  meter?: TransferMeter;
 }
 
 export interface StoredManifest {
@@ -120,6 +123,7 @@ export class ManifestService {
     const repository = await this.access.existing(ctx, name, Actions.BatchGetImage);
     const served = await this.find(repository, reference, accept);
     const bytes = await this.formats.read(repository, served);
+    this.options.meter?.served(repository, identityArn(ctx.principal) ?? ANONYMOUS_CALLER, bytes.length);
     await this.recordPull(repository, served.source, ctx);
     return { ...describe(served), bytes };
   }

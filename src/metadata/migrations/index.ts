@@ -27,6 +27,7 @@ import { keysetListingIndexes } from './0021-keyset-listing-indexes.js';
 import { pullThroughCache } from './0022-pull-through-cache.js';
 import { consoleSignIn } from './0023-console.js';
 import { events } from './0025-events.js';
+import { metering } from './0026-metering.js';
 
 const migrations: Record<string, Migration> = {
   '0001_registry_core': registryCore,
@@ -53,6 +54,7 @@ const migrations: Record<string, Migration> = {
   '0022_pull_through_cache': pullThroughCache,
   '0023_console': consoleSignIn,
   '0025_events': events,
+  '0026_metering': metering,
 };
 
 export const migrationProvider: MigrationProvider = {

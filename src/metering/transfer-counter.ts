@@ -1,0 +1,109 @@
+// Transfer out, counted in memory and flushed in batches: a pull adds to a counter (one map
+// lookup), and every flushSeconds the node adds what it counted to its own rows of the hour
+// (metering_transfer, keyed by node, hour and series), so nodes never write the same row and a
+// report sums every node's. A flush that fails keeps its counts for the next one; what a node
+// counted since its last flush is lost if it dies (at most flushSeconds of it).
+import type { TransferCount } from '../domain/records/metering.js';
+import type { MeteredRepository, TransferMeter } from '../domain/transfer-meter.js';
+import type { MetadataStore } from '../metadata/store.js';
+
+const HOUR_MS = 3_600_000;
+
+export interface TransferCounterOptions {
+  /** This node's name (its rows' key). */
+  node: string;
+  /** The endpoint dimension of what Berth's listeners serve (`public-network`). */
+  endpoint: string;
+  flushMs: number;
+  /** Told of a flush that failed (its counts are kept for the next). */
+  onError?: (err: unknown) => void;
+  now?: () => number;
+}
+
+export class TransferCounter {
+  private counts = new Map<string, TransferCount>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly store: Pick<MetadataStore, 'metering'>,
+    private readonly options: TransferCounterOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The meter the services of one listener (`main`, `public`) count through. */
+  forListener(listener: string): TransferMeter {
+    return { served: (repository, caller, bytes) => this.add(listener, repository, caller, bytes) };
+  }
+
+  add(listener: string, repository: MeteredRepository, caller: string, bytes: number): void {
+    const now = this.now();
+    const hour = now - (now % HOUR_MS);
+    const key = `${hour}\n${repository.id}\n${listener}\n${caller}`;
+    const count = this.counts.get(key);
+    if (count) {
+      count.bytes += bytes;
+      count.requests++;
+      return;
+    }
+    this.counts.set(key, {
+      node: this.options.node,
+      hour,
+      accountId: repository.accountId,
+      repositoryId: repository.id,
+      repositoryName: repository.name,
+      listener,
+      endpoint: this.options.endpoint,
+      principal: caller,
+      bytes,
+      requests: 1,
+    });
+  }
+
+  /** Counts not flushed yet (tests, and the bench's report). */
+  pending(): number {
+    return this.counts.size;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush(), this.options.flushMs);
+    this.timer.unref();
+  }
+
+  /** Writes what was counted since the last flush; one flush at a time. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.counts.size === 0) return;
+    const batch = this.counts;
+    this.counts = new Map();
+    this.flushing = (async () => {
+      try {
+        await this.store.metering.addTransfer([...batch.values()]);
+      } catch (err) {
+        // Kept for the next flush, added to what was counted meanwhile.
+        for (const [key, count] of batch) {
+          const now = this.counts.get(key);
+          if (now) {
+            now.bytes += count.bytes;
+            now.requests += count.requests;
+          } else this.counts.set(key, count);
+        }
+        this.options.onError?.(err);
+      }
+    })();
+    try {
+      await this.flushing;
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  /** Stops the timer and flushes what is left (the server's shutdown). */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+}
