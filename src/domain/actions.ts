@@ -68,6 +68,9 @@ export const KmsActions = {
   Encrypt: 'kms:Encrypt',
   Decrypt: 'kms:Decrypt',
   GenerateDataKey: 'kms:GenerateDataKey',
+  Sign: 'kms:Sign',
+  Verify: 'kms:Verify',
+  GetPublicKey: 'kms:GetPublicKey',
   /** Also asked for by ECR on the key a KMS repository is created with. */
   CreateGrant: 'kms:CreateGrant',
   ListGrants: 'kms:ListGrants',

@@ -21,6 +21,7 @@ import type { EncryptionContext } from './key-material.js';
 import { KeyMaterials } from './key-materials.js';
 import { KeyPolicies } from './key-policy.js';
 import { KeyRotation } from './key-rotation.js';
+import { KeySigning, type SignRequest } from './key-signing.js';
 import { EcrRepositoryKeys } from './repository-keys.js';
 
 export class KeyService implements KeyWrapping, RepositoryKeys, KeyAccess {
@@ -31,6 +32,7 @@ export class KeyService implements KeyWrapping, RepositoryKeys, KeyAccess {
   private readonly policies: KeyPolicies;
   private readonly rotation: KeyRotation;
   private readonly crypto: KeyCryptography;
+  private readonly signing: KeySigning;
   private readonly repositoryKeys: EcrRepositoryKeys;
 
   constructor(
@@ -47,6 +49,7 @@ export class KeyService implements KeyWrapping, RepositoryKeys, KeyAccess {
     this.aliases = new KeyAliases(store, this.access);
     this.rotation = new KeyRotation(store, materials, this.access);
     this.crypto = new KeyCryptography(store, materials, this.access);
+    this.signing = new KeySigning(materials, this.access);
     this.repositoryKeys = new EcrRepositoryKeys(store, this.access, this.lifecycle);
   }
 
@@ -203,6 +206,32 @@ export class KeyService implements KeyWrapping, RepositoryKeys, KeyAccess {
 
   unwrap(keyArn: string, blob: Buffer, context: EncryptionContext): Promise<Buffer> {
     return this.crypto.unwrap(keyArn, blob, context);
+  }
+
+  // Signing with asymmetric keys, for callers and for Berth's managed signing.
+
+  sign(ctx: KmsContext, request: SignRequest): Promise<{ key: KmsKey; signature: Buffer }> {
+    return this.signing.sign(ctx, request);
+  }
+
+  verify(ctx: KmsContext, request: SignRequest, signature: Buffer): Promise<KmsKey> {
+    return this.signing.verify(ctx, request, signature);
+  }
+
+  publicKey(ctx: KmsContext, reference: string): Promise<{ key: KmsKey; publicKey: Buffer }> {
+    return this.signing.publicKey(ctx, reference);
+  }
+
+  signingKey(keyArn: string): Promise<KmsKey> {
+    return this.signing.signingKey(keyArn);
+  }
+
+  signDigest(key: KmsKey, digest: Buffer): Promise<{ algorithm: string; signature: Buffer }> {
+    return this.signing.signDigest(key, digest);
+  }
+
+  publicKeyOf(key: KmsKey): Promise<Buffer> {
+    return this.signing.publicKeyOf(key);
   }
 
   forRepository(ctx: KmsContext, reference: string | undefined): Promise<KmsKey> {
