@@ -20,8 +20,14 @@ import type {
   SecretVersionsTable,
   SecretsTable,
 } from './schema-services.js';
+import type {
+  ImageSigningStatusesTable,
+  SignatureRequirementsTable,
+  SigningConfigurationsTable,
+} from './schema-signing.js';
 
 export type * from './schema-retention.js';
+export type * from './schema-signing.js';
 export type * from './schema-services.js';
 
 export interface RepositoriesTable {
@@ -322,6 +328,9 @@ export interface RateWindowsTable {
 }
 
 export interface Database {
+  signing_configurations: SigningConfigurationsTable;
+  image_signing_statuses: ImageSigningStatusesTable;
+  signature_requirements: SignatureRequirementsTable;
   secrets: SecretsTable;
   secret_versions: SecretVersionsTable;
   deletion_protections: DeletionProtectionsTable;

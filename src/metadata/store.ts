@@ -23,6 +23,7 @@ import type { AccountSettingIndex, ResourceTagIndex } from './store-resource-tag
 import type { OidcProviderIndex, RoleIndex } from './store-roles.js';
 import type { SecretIndex } from './store-secrets.js';
 import type { SettingsIndex } from './store-settings.js';
+import type { SigningIndex } from './store-signing.js';
 import type { TrashIndex } from './store-trash.js';
 import type { UploadIndex } from './store-uploads.js';
 
@@ -47,6 +48,7 @@ export type * from './store-resource-tags.js';
 export type * from './store-roles.js';
 export type * from './store-secrets.js';
 export type * from './store-settings.js';
+export type * from './store-signing.js';
 export type * from './store-trash.js';
 export type * from './store-uploads.js';
 
@@ -83,6 +85,8 @@ export interface MetadataStore {
   readonly secrets: SecretIndex;
   /** ECR's replication configuration and the outbox of image replications. */
   readonly replication: ReplicationIndex;
+  /** Managed signing: configurations, images' signing statuses, pull-time signature requirements. */
+  readonly signing: SigningIndex;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
