@@ -13,6 +13,7 @@ import { layerActions } from '../http/ecr/actions/layers.js';
 import { lifecycleActions } from '../http/ecr/actions/lifecycle.js';
 import { policyActions } from '../http/ecr/actions/policies.js';
 import { replicationActions } from '../http/ecr/actions/replication.js';
+import { signingActions } from '../http/ecr/actions/signing.js';
 import { repositoryActions } from '../http/ecr/actions/repositories.js';
 import { storageClassActions } from '../http/ecr/actions/storage-classes.js';
 import { ecrFace } from '../http/ecr/face.js';
@@ -48,6 +49,7 @@ export async function registerAwsJson(
     ...storageClassActions(services),
     ...lifecycleActions(services.lifecycle, services.pullExclusions),
     ...replicationActions(services.replication),
+    ...signingActions(services.signing),
   };
   const keyActions = kmsActions(kms.keyService, kms.grantService);
   const publicActions = ecrPublicActions(pub.face, pub.services, pub.repositories, tokens);

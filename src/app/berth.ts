@@ -51,6 +51,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     limiter: pub.limiter,
     gc,
     secrets: wired.secrets,
+    signer: wired.signer,
   });
   const replication = startReplication(config, store, nodeId, log, wired);
 
@@ -61,6 +62,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     driver,
     services,
     pushListeners: wired.parts.pushListeners,
+    signer: wired.signer,
     scheduler,
     gc,
     replication,

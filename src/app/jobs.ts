@@ -11,6 +11,8 @@ import type { MetadataStore } from '../metadata/store.js';
 import type { RegistryServices } from '../registry/services.js';
 import type { GcWiring } from './gc.js';
 import type { SecretService } from '../secrets/secret-service.js';
+import { type ImageSigner, SIGNING_RECOVERY_MS } from '../registry/image-signer.js';
+import type { JobDefinition } from '../jobs/scheduler.js';
 
 const JANITOR_INTERVAL_MS = 10 * 60 * 1000;
 const KEY_ROTATION_INTERVAL_MS = 60 * 60 * 1000;
@@ -35,11 +37,13 @@ export async function startJobs(
     limiter: PullRateLimiter;
     secrets: SecretService;
     gc?: GcWiring;
+    signer?: ImageSigner;
   },
 ): Promise<JobScheduler> {
   const { keyService, services, limiter, secrets, gc } = wired;
   const gcIntervalMs = config.gc.intervalHours * 3_600_000;
   const scheduler = new JobScheduler(store, nodeId, log, [
+    ...(wired.signer ? [recoverSignings(wired.signer, log)] : []),
     {
       name: 'rotate-kms-keys',
       intervalMs: KEY_ROTATION_INTERVAL_MS,
@@ -136,4 +140,17 @@ export async function startJobs(
   ]);
   await scheduler.start();
   return scheduler;
+}
+
+/** Signs the images a node that stopped left IN_PROGRESS (managed signing's outbox). */
+function recoverSignings(signer: ImageSigner, log: Logger): JobDefinition {
+  return {
+    name: 'recover-signings',
+    intervalMs: SIGNING_RECOVERY_MS,
+    leaseMs: SIGNING_RECOVERY_MS,
+    async run() {
+      const signed = await signer.recover();
+      if (signed > 0) log.info({ signed }, 'signed images a stopped node left unsigned');
+    },
+  };
 }

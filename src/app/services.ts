@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { RepositoryAccess } from '../registry/access.js';
+import { ImageSigner } from '../registry/image-signer.js';
 import { RepositoryCreation } from '../registry/repository-creation.js';
 import type { RegistryServices } from '../registry/services.js';
 import type { RepositoryCreator } from '../domain/repository-creation.js';
@@ -35,6 +36,8 @@ export interface Wiring {
   readonly pub: PublicWiring;
   /** Secrets Manager's secrets. */
   readonly secrets: SecretService;
+  /** Managed signing on push (a push listener), and the recovery of signings a stopped node left. */
+  readonly signer: ImageSigner;
 }
 
 export async function wireServices(config: Config, log: Logger, tls: TlsSetup | undefined): Promise<Wiring> {
@@ -67,5 +70,7 @@ export async function wireServices(config: Config, log: Logger, tls: TlsSetup | 
   const services = registryServices(parts, access, { log });
   const pub = wirePublic(config, parts, auth.authorizer, tls);
   const secrets = wireSecrets(config, deployment, kms.keyService, auth.authorizer);
-  return { deployment, driver, auth, access, kms, creator, parts, services, pub, secrets };
+  const signer = new ImageSigner(store, kms.keyService, () => services, log);
+  parts.pushListeners.push(signer);
+  return { deployment, driver, auth, access, kms, creator, parts, services, pub, secrets, signer };
 }

@@ -22,6 +22,10 @@ export const Actions = {
   DescribeRegistry: 'ecr:DescribeRegistry',
   PutReplicationConfiguration: 'ecr:PutReplicationConfiguration',
   DescribeImageReplicationStatus: 'ecr:DescribeImageReplicationStatus',
+  PutSigningConfiguration: 'ecr:PutSigningConfiguration',
+  GetSigningConfiguration: 'ecr:GetSigningConfiguration',
+  DeleteSigningConfiguration: 'ecr:DeleteSigningConfiguration',
+  DescribeImageSigningStatus: 'ecr:DescribeImageSigningStatus',
   /** What a destination registry's policy grants a source account for cross-account replication. */
   ReplicateImage: 'ecr:ReplicateImage',
   GetAccountSetting: 'ecr:GetAccountSetting',

@@ -7,6 +7,7 @@
 import type { Action } from '../domain/actions.js';
 import type { Authorizer } from '../domain/authorizer.js';
 import type { KeyWrapping, RepositoryKeys } from '../domain/key-wrapping.js';
+import type { SigningKey, SigningKeys } from '../domain/signing-keys.js';
 import type { KmsAlias, KmsKey } from '../domain/records/kms.js';
 import type { Seal } from '../keys/shared-secret.js';
 import type { MetadataStore } from '../metadata/store.js';
@@ -15,7 +16,7 @@ import type { GrantScope } from './grant-rules.js';
 import { KeyAliases } from './key-aliases.js';
 import { type KeyAccess, KeyAuthorization, type KmsContext } from './key-authorization.js';
 import { KeyCryptography } from './key-cryptography.js';
-import { KeyDirectory } from './key-directory.js';
+import { arnAccountOf, KeyDirectory } from './key-directory.js';
 import { KeyLifecycle } from './key-lifecycle.js';
 import type { EncryptionContext } from './key-material.js';
 import { KeyMaterials } from './key-materials.js';
@@ -24,7 +25,7 @@ import { KeyRotation } from './key-rotation.js';
 import { KeySigning, type SignRequest } from './key-signing.js';
 import { EcrRepositoryKeys } from './repository-keys.js';
 
-export class KeyService implements KeyWrapping, RepositoryKeys, KeyAccess {
+export class KeyService implements KeyWrapping, RepositoryKeys, KeyAccess, SigningKeys {
   private readonly directory: KeyDirectory;
   private readonly access: KeyAuthorization;
   private readonly lifecycle: KeyLifecycle;
@@ -218,20 +219,24 @@ export class KeyService implements KeyWrapping, RepositoryKeys, KeyAccess {
     return this.signing.verify(ctx, request, signature);
   }
 
-  publicKey(ctx: KmsContext, reference: string): Promise<{ key: KmsKey; publicKey: Buffer }> {
+  getPublicKey(ctx: KmsContext, reference: string): Promise<{ key: KmsKey; publicKey: Buffer }> {
     return this.signing.publicKey(ctx, reference);
   }
 
-  signingKey(keyArn: string): Promise<KmsKey> {
-    return this.signing.signingKey(keyArn);
+  async signingKey(accountId: string, reference: string): Promise<SigningKey> {
+    const key = await this.signing.signingKey(await this.directory.find(accountId, reference));
+    return { arn: key.arn, keySpec: key.keySpec };
   }
 
-  signDigest(key: KmsKey, digest: Buffer): Promise<{ algorithm: string; signature: Buffer }> {
-    return this.signing.signDigest(key, digest);
+  async signDigest(keyArn: string, digest: Buffer): Promise<{ algorithm: string; signature: Buffer }> {
+    return this.signing.signDigest(
+      await this.signing.signingKey(await this.find(arnAccountOf(keyArn), keyArn)),
+      digest,
+    );
   }
 
-  publicKeyOf(key: KmsKey): Promise<Buffer> {
-    return this.signing.publicKeyOf(key);
+  async publicKey(keyArn: string): Promise<Buffer> {
+    return this.signing.publicKeyOf(await this.signing.signingKey(await this.find(arnAccountOf(keyArn), keyArn)));
   }
 
   forRepository(ctx: KmsContext, reference: string | undefined): Promise<KmsKey> {

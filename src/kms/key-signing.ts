@@ -5,7 +5,6 @@ import { KmsActions } from '../domain/actions.js';
 import { KmsError } from '../domain/kms-errors.js';
 import type { KmsKey } from '../domain/records/kms.js';
 import type { KeyAuthorization, KmsContext } from './key-authorization.js';
-import { arnAccountOf } from './key-directory.js';
 import type { KeyMaterials } from './key-materials.js';
 import {
   checkSigning,
@@ -54,9 +53,8 @@ export class KeySigning {
 
   // Berth's own use.
 
-  /** The signing key an ARN names, usable; InvalidKeyUsageException when it does not sign. */
-  async signingKey(keyArn: string): Promise<KmsKey> {
-    const key = await this.access.directory.find(arnAccountOf(keyArn), keyArn);
+  /** The key, when usable; InvalidKeyUsageException when it does not sign. */
+  async signingKey(key: KmsKey): Promise<KmsKey> {
     usable(key);
     if (!isSigningKey(key))
       throw new KmsError('InvalidKeyUsageException', `${key.arn} key usage is ${key.keyUsage}, not SIGN_VERIFY`);

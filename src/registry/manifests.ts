@@ -64,6 +64,8 @@ export interface ManifestOptions {
   pushListeners?: PushListener[];
   /** Where a listener's failure is reported (it never fails the push). */
   onListenerError?: (listener: string, err: unknown) => void;
+  /** Refuses (DENIED) a pull of a stored manifest the repository does not allow (signature-gate.ts). */
+  pullGate?: { check(repository: Repository, digest: string): Promise<void> };
 }
 
 export interface StoredManifest {
@@ -116,6 +118,7 @@ export class ManifestService {
   ): Promise<StoredManifest & { bytes: Buffer }> {
     const repository = await this.access.existing(ctx, name, Actions.BatchGetImage);
     const served = await this.find(repository, reference, accept);
+    await this.options.pullGate?.check(repository, served.source);
     const bytes = await this.formats.read(repository, served);
     await this.recordPull(repository, served.source, ctx);
     return { ...describe(served), bytes };

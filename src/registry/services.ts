@@ -14,6 +14,8 @@ import type { PullTimeExclusions } from './pull-exclusions.js';
 import type { ReplicationService } from './replication.js';
 import type { RepositoryService } from './repositories.js';
 import type { ResourceTagService } from './resource-tags.js';
+import type { SignatureGate } from './signature-gate.js';
+import type { SigningConfigurations } from './signing-configuration.js';
 import type { Trash } from './trash.js';
 import type { StorageClassService } from './storage-classes.js';
 import type { UploadExpiry } from './upload-expiry.js';
@@ -48,4 +50,8 @@ export interface RegistryServices {
   replication: ReplicationService;
   /** Principals whose pulls leave the last recorded pull time alone. */
   pullExclusions: PullTimeExclusions;
+  /** ECR managed signing's configuration and images' signing statuses. */
+  signing: SigningConfigurations;
+  /** Pull-time signature requirements (Berth's): refuses pulls of images without a valid signature. */
+  signatureGate: SignatureGate;
 }

@@ -88,7 +88,7 @@ export function signActions(keys: KeyService): ApiActionTable {
     },
     async GetPublicKey(call) {
       const r = parse(signInputs.GetPublicKey, call.body);
-      const { key, publicKey } = await keys.publicKey(ctx(call), r.KeyId);
+      const { key, publicKey } = await keys.getPublicKey(ctx(call), r.KeyId);
       return {
         KeyId: key.arn,
         PublicKey: publicKey.toString('base64'),
