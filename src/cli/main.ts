@@ -16,6 +16,7 @@ import { loginCommand } from './login.js';
 import { protectCommand } from './protect.js';
 import { imagesCommand, repoCommand } from './repos.js';
 import { serveCommand } from './serve.js';
+import { signingCommand } from './signing.js';
 import { trashCommand } from './trash.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -54,5 +55,6 @@ program.addCommand(imagesCommand());
 program.addCommand(protectCommand());
 program.addCommand(trashCommand());
 program.addCommand(bundleCommand());
+program.addCommand(signingCommand());
 
 program.parseAsync().catch(reportError);
