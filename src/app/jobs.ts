@@ -11,7 +11,7 @@ import type { MetadataStore } from '../metadata/store.js';
 import type { RegistryServices } from '../registry/services.js';
 import type { GcWiring } from './gc.js';
 import type { SecretService } from '../secrets/secret-service.js';
-import { type ImageSigner, SIGNING_RECOVERY_MS } from '../registry/image-signer.js';
+import type { ImageSigner } from '../registry/image-signer.js';
 import type { JobDefinition } from '../jobs/scheduler.js';
 
 const JANITOR_INTERVAL_MS = 10 * 60 * 1000;
@@ -25,6 +25,8 @@ const RATE_WINDOW_PRUNE_MS = 30 * 60 * 1000;
 const STORAGE_MOVES_INTERVAL_MS = 15 * 60 * 1000;
 /** How long one lifecycle run may hold its job before another node may take it over. */
 const LIFECYCLE_LEASE_MS = 60 * 60 * 1000;
+/** How often signings a stopped node left IN_PROGRESS are taken up (after expire-uploads, like the storage moves). */
+const SIGNING_RECOVERY_INTERVAL_MS = 15 * 60 * 1000;
 
 export async function startJobs(
   config: Config,
@@ -43,7 +45,6 @@ export async function startJobs(
   const { keyService, services, limiter, secrets, gc } = wired;
   const gcIntervalMs = config.gc.intervalHours * 3_600_000;
   const scheduler = new JobScheduler(store, nodeId, log, [
-    ...(wired.signer ? [recoverSignings(wired.signer, log)] : []),
     {
       name: 'rotate-kms-keys',
       intervalMs: KEY_ROTATION_INTERVAL_MS,
@@ -137,6 +138,7 @@ export async function startJobs(
           },
         ]
       : []),
+    ...(wired.signer ? [recoverSignings(wired.signer, log)] : []),
   ]);
   await scheduler.start();
   return scheduler;
@@ -146,8 +148,8 @@ export async function startJobs(
 function recoverSignings(signer: ImageSigner, log: Logger): JobDefinition {
   return {
     name: 'recover-signings',
-    intervalMs: SIGNING_RECOVERY_MS,
-    leaseMs: SIGNING_RECOVERY_MS,
+    intervalMs: SIGNING_RECOVERY_INTERVAL_MS,
+    leaseMs: SIGNING_RECOVERY_INTERVAL_MS,
     async run() {
       const signed = await signer.recover();
       if (signed > 0) log.info({ signed }, 'signed images a stopped node left unsigned');

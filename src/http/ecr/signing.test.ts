@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createPublicKey } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import {
+  CreateRepositoryCommand,
   DeleteSigningConfigurationCommand,
   DescribeImageSigningStatusCommand,
   type ECRClient,
