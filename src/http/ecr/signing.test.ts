@@ -202,5 +202,16 @@ describe('managed signing', () => {
       ),
       'ImageNotFoundException',
     );
+    // A signing key does not encrypt a repository.
+    const kmsErr = await refused(
+      client.send(
+        new CreateRepositoryCommand({
+          repositoryName: 'signed/encrypted',
+          encryptionConfiguration: { encryptionType: 'KMS', kmsKey: keyArn },
+        }),
+      ),
+      'KmsException',
+    );
+    assert.equal((kmsErr as { kmsError?: string }).kmsError, 'InvalidKeyUsageException');
   });
 });
