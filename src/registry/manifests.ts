@@ -124,6 +124,17 @@ export class ManifestService {
     return { ...describe(served), bytes };
   }
 
+  /** Why a pull of the stored manifest is refused (a signature requirement), or undefined when it is not. */
+  async pullRefusal(repository: Repository, digest: string): Promise<string | undefined> {
+    try {
+      await this.options.pullGate?.check(repository, digest);
+      return undefined;
+    } catch (err) {
+      if (err instanceof RegistryError && err.code === 'DENIED') return err.message;
+      throw err;
+    }
+  }
+
   /** Notes that a manifest was pulled (written at most once per image per node every few minutes). */
   recordPull(repository: Repository, digest: string, ctx?: RequestContext): Promise<void> {
     const principalArn = ctx && identityArn(ctx.principal);

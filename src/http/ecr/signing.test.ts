@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createPublicKey } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import {
+  BatchGetImageCommand,
   CreateRepositoryCommand,
   DeleteSigningConfigurationCommand,
   DescribeImageSigningStatusCommand,
@@ -163,6 +164,19 @@ describe('managed signing', () => {
     const body = (await refusedPull.json()) as { errors: { code: string; message: string }[] };
     assert.equal(body.errors[0]!.code, 'DENIED');
     assert.match(body.errors[0]!.message, /require a valid signature.*has no signature/);
+    // ECR's BatchGetImage is gated alike.
+    const batch = await client.send(
+      new BatchGetImageCommand({
+        repositoryName: 'signed/gated',
+        imageIds: [{ imageTag: 'unsigned' }, { imageTag: 'v1' }],
+      }),
+    );
+    assert.deepEqual(
+      batch.images?.map((i) => i.imageId?.imageTag),
+      ['v1'],
+    );
+    assert.equal(batch.failures?.[0]?.failureCode, 'ImageInaccessible');
+    assert.match(batch.failures?.[0]?.failureReason ?? '', /require a valid signature/);
     // The signature referrer itself stays readable to verifiers.
     await signatureOf('signed/gated', signed.digest);
     await refused(client.send(new GetSigningConfigurationCommand({})), 'SigningConfigurationNotFoundException');
