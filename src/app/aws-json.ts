@@ -14,6 +14,7 @@ import { lifecycleActions } from '../http/ecr/actions/lifecycle.js';
 import { policyActions } from '../http/ecr/actions/policies.js';
 import { pullThroughActions } from '../http/ecr/actions/pull-through.js';
 import { replicationActions } from '../http/ecr/actions/replication.js';
+import { signingActions } from '../http/ecr/actions/signing.js';
 import { repositoryActions } from '../http/ecr/actions/repositories.js';
 import { storageClassActions } from '../http/ecr/actions/storage-classes.js';
 import { ecrFace } from '../http/ecr/face.js';
@@ -58,6 +59,7 @@ export async function registerAwsJson(
     ...lifecycleActions(services.lifecycle, services.pullExclusions),
     ...replicationActions(services.replication),
     ...pullThroughActions(wired.pullThrough.rules),
+    ...signingActions(services.signing),
   };
   const keyActions = kmsActions(kms.keyService, kms.grantService);
   const publicActions = ecrPublicActions(pub.face, pub.services, pub.repositories, tokens);

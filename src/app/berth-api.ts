@@ -9,6 +9,7 @@ import type { UserPolicyService } from '../iam/user-policies.js';
 import type { JobScheduler } from '../jobs/scheduler.js';
 import type { GcWiring } from './gc.js';
 import type { ReplicationWorker } from '../registry/replication-worker.js';
+import type { ImageSigner } from '../registry/image-signer.js';
 import type { KeyService } from '../kms/key-service.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { RegistryServices } from '../registry/services.js';
@@ -31,6 +32,8 @@ export interface Berth {
   readonly pushListeners: PushListener[];
   /** Metering: this node's transfer counter (tests flush it), the storage sampler, the usage service. */
   readonly metering: MeteringWiring;
+  /** Managed signing on push (tests wait for it with idle()). */
+  readonly signer: ImageSigner;
   readonly scheduler: JobScheduler;
   /** Garbage collection: the collector the scheduled job runs, and the storage audit. */
   readonly gc: GcWiring;

@@ -54,6 +54,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     gc,
     secrets: wired.secrets,
     metering: wired.metering,
+    signer: wired.signer,
   });
   const replication = startReplication(config, store, nodeId, log, wired);
   const eventDelivery = startEventDelivery(config, store, nodeId, log);
@@ -72,6 +73,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     services,
     pushListeners: wired.parts.pushListeners,
     metering: wired.metering,
+    signer: wired.signer,
     scheduler,
     gc,
     replication,

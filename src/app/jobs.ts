@@ -12,6 +12,8 @@ import type { RegistryServices } from '../registry/services.js';
 import type { GcWiring } from './gc.js';
 import type { SecretService } from '../secrets/secret-service.js';
 import { type MeteringWiring, storageSamplingJob } from './metering.js';
+import type { ImageSigner } from '../registry/image-signer.js';
+import type { JobDefinition } from '../jobs/scheduler.js';
 
 const JANITOR_INTERVAL_MS = 10 * 60 * 1000;
 const KEY_ROTATION_INTERVAL_MS = 60 * 60 * 1000;
@@ -24,6 +26,8 @@ const RATE_WINDOW_PRUNE_MS = 30 * 60 * 1000;
 const STORAGE_MOVES_INTERVAL_MS = 15 * 60 * 1000;
 /** How long one lifecycle run may hold its job before another node may take it over. */
 const LIFECYCLE_LEASE_MS = 60 * 60 * 1000;
+/** How often signings a stopped node left IN_PROGRESS are taken up (after expire-uploads, like the storage moves). */
+const SIGNING_RECOVERY_INTERVAL_MS = 15 * 60 * 1000;
 
 export async function startJobs(
   config: Config,
@@ -37,6 +41,7 @@ export async function startJobs(
     secrets: SecretService;
     gc?: GcWiring;
     metering?: MeteringWiring;
+    signer?: ImageSigner;
   },
 ): Promise<JobScheduler> {
   const { keyService, services, limiter, secrets, gc, metering } = wired;
@@ -137,7 +142,21 @@ export async function startJobs(
       : []),
     // Storage samples for metering (app/metering.ts).
     ...(metering ? storageSamplingJob(config, metering, log) : []),
+    ...(wired.signer ? [recoverSignings(wired.signer, log)] : []),
   ]);
   await scheduler.start();
   return scheduler;
+}
+
+/** Signs the images a node that stopped left IN_PROGRESS (managed signing's outbox). */
+function recoverSignings(signer: ImageSigner, log: Logger): JobDefinition {
+  return {
+    name: 'recover-signings',
+    intervalMs: SIGNING_RECOVERY_INTERVAL_MS,
+    leaseMs: SIGNING_RECOVERY_INTERVAL_MS,
+    async run() {
+      const signed = await signer.recover();
+      if (signed > 0) log.info({ signed }, 'signed images a stopped node left unsigned');
+    },
+  };
 }

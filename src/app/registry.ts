@@ -18,6 +18,9 @@ import { ManifestService } from '../registry/manifests.js';
 import { BlobMounts } from '../registry/mounts.js';
 import { PolicyService } from '../registry/policies.js';
 import { ReplicationService } from '../registry/replication.js';
+import { bytesOf } from '../registry/replication-copy.js';
+import { SignatureGate } from '../registry/signature-gate.js';
+import { SigningConfigurations } from '../registry/signing-configuration.js';
 import { registryOfKey } from '../metadata/registry-key.js';
 import { RepositoryService } from '../registry/repositories.js';
 import { ResourceTagService } from '../registry/resource-tags.js';
@@ -80,6 +83,15 @@ export function registryServices(
       ),
   });
   const isRuntime = arnPatterns(config.lifecycle.runtimePrincipals);
+  // Pull-time signature requirements read the manifests and bundles they verify without a caller.
+  const signatureGate = new SignatureGate(store, keyService, {
+    manifest: (repository, record) => formats.read(repository, record),
+    blob: async (repository, digest) => {
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of bytesOf(await blobs.openLinked(repository.id, digest))) chunks.push(chunk);
+      return Buffer.concat(chunks);
+    },
+  });
   // Built after the images it reads; pushes reach it through this late binding.
   let replication: ReplicationService | undefined;
   const manifests = new ManifestService(store, access, formats, removal, {
@@ -97,6 +109,7 @@ export function registryServices(
     ...(events && { events: (repository, record, tags) => events.pushed(repository, record, tags) }),
     ...(extras.meter && { meter: extras.meter }),
     onListenerError: (listener, err) => parts.log?.error({ err, listener }, 'a push listener failed'),
+    pullGate: signatureGate,
     pullPrincipals: {
       lifecycle: store.lifecycle,
       excludes: (accountId, arn) => pullExclusions.excludes(accountId, arn),
@@ -149,5 +162,7 @@ export function registryServices(
     storageClasses,
     lifecycle: new LifecycleService(store, access, runner),
     pullExclusions: new PullTimeExclusions(store, access, pullExclusions),
+    signing: new SigningConfigurations(store, access, keyService),
+    signatureGate,
   };
 }

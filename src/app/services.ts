@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { RepositoryAccess } from '../registry/access.js';
+import { ImageSigner } from '../registry/image-signer.js';
 import { RepositoryCreation } from '../registry/repository-creation.js';
 import type { RegistryServices } from '../registry/services.js';
 import type { RepositoryCreator } from '../domain/repository-creation.js';
@@ -44,6 +45,8 @@ export interface Wiring {
   readonly pullThrough: PullThroughWiring;
   /** Metering: this node's transfer counter, the storage sampler, the usage service. */
   readonly metering: MeteringWiring;
+  /** Managed signing on push (a push listener), and the recovery of signings a stopped node left. */
+  readonly signer: ImageSigner;
 }
 
 export async function wireServices(config: Config, log: Logger, tls: TlsSetup | undefined): Promise<Wiring> {
@@ -79,6 +82,8 @@ export async function wireServices(config: Config, log: Logger, tls: TlsSetup | 
   const services = registryServices(parts, access, { log, ...(mainMeter && { meter: mainMeter }) });
   const pub = wirePublic(config, parts, auth.authorizer, tls, metering.meter('public'));
   const secrets = wireSecrets(config, deployment, kms.keyService, auth.authorizer);
+  const signer = new ImageSigner(store, kms.keyService, () => services, log);
+  parts.pushListeners.push(signer);
   const pullThrough = wirePullThrough(config, store, auth.authorizer, secrets);
   services.pullThrough = pullThroughCache(config, store, services, access, creator, pullThrough.source, log);
   return {
@@ -95,5 +100,6 @@ export async function wireServices(config: Config, log: Logger, tls: TlsSetup | 
     events,
     pullThrough,
     metering,
+    signer,
   };
 }

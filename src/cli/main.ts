@@ -17,6 +17,7 @@ import { loginCommand } from './login.js';
 import { protectCommand } from './protect.js';
 import { imagesCommand, repoCommand } from './repos.js';
 import { serveCommand } from './serve.js';
+import { signingCommand } from './signing.js';
 import { trashCommand } from './trash.js';
 import { eventsCommand } from './events.js';
 import { usageCommand } from './usage.js';
@@ -60,5 +61,6 @@ program.addCommand(trashCommand());
 program.addCommand(eventsCommand());
 program.addCommand(bundleCommand());
 program.addCommand(usageCommand());
+program.addCommand(signingCommand());
 
 program.parseAsync().catch(reportError);

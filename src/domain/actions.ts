@@ -22,6 +22,10 @@ export const Actions = {
   DescribeRegistry: 'ecr:DescribeRegistry',
   PutReplicationConfiguration: 'ecr:PutReplicationConfiguration',
   DescribeImageReplicationStatus: 'ecr:DescribeImageReplicationStatus',
+  PutSigningConfiguration: 'ecr:PutSigningConfiguration',
+  GetSigningConfiguration: 'ecr:GetSigningConfiguration',
+  DeleteSigningConfiguration: 'ecr:DeleteSigningConfiguration',
+  DescribeImageSigningStatus: 'ecr:DescribeImageSigningStatus',
   /** What a destination registry's policy grants a source account for cross-account replication. */
   ReplicateImage: 'ecr:ReplicateImage',
   GetAccountSetting: 'ecr:GetAccountSetting',
@@ -75,6 +79,9 @@ export const KmsActions = {
   Encrypt: 'kms:Encrypt',
   Decrypt: 'kms:Decrypt',
   GenerateDataKey: 'kms:GenerateDataKey',
+  Sign: 'kms:Sign',
+  Verify: 'kms:Verify',
+  GetPublicKey: 'kms:GetPublicKey',
   /** Also asked for by ECR on the key a KMS repository is created with. */
   CreateGrant: 'kms:CreateGrant',
   ListGrants: 'kms:ListGrants',

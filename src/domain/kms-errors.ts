@@ -14,6 +14,7 @@ export const KMS_EXCEPTIONS = [
   'InvalidKeyUsageException',
   'InvalidMarkerException',
   'KMSInternalException',
+  'KMSInvalidSignatureException',
   'KMSInvalidStateException',
   'LimitExceededException',
   'MalformedPolicyDocumentException',

@@ -17,6 +17,8 @@ export const ManagementErrorCodes = [
   'TEMPLATE_ALREADY_EXISTS',
   'TEMPLATE_NOT_FOUND',
   'LIMIT_EXCEEDED',
+  /** ECR managed signing: the registry has no signing configuration. */
+  'SIGNING_CONFIGURATION_NOT_FOUND',
 ] as const;
 
 export type ManagementErrorCode = (typeof ManagementErrorCodes)[number];

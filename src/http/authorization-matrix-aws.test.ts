@@ -70,6 +70,11 @@ interface ApiCase {
 // ---- the key service
 const freshKey = async (): Promise<string> => (await root(KMS, 'CreateKey', { Description: 'matrix' })).KeyMetadata.Arn;
 let sharedKey: string;
+let signingKey: string | undefined;
+const sharedSigningKey = async (): Promise<string> =>
+  (signingKey ??= (await root(KMS, 'CreateKey', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' })).KeyMetadata
+    .Arn as string);
+const signed = Buffer.from('signed').toString('base64');
 const SERVICE_GRANTEE = 'ecr.us-east-1.amazonaws.com';
 const freshGrant = async (): Promise<object> => {
   const KeyId = await freshKey();
@@ -123,6 +128,19 @@ const KMS_CASES: Record<string, ApiCase> = {
       ).CiphertextBlob,
     }),
   },
+  Sign: {
+    crossAccount: true,
+    input: async () => ({ KeyId: await sharedSigningKey(), Message: signed, SigningAlgorithm: 'ECDSA_SHA_256' }),
+  },
+  Verify: {
+    crossAccount: true,
+    input: async () => {
+      const KeyId = await sharedSigningKey();
+      const { Signature } = await root(KMS, 'Sign', { KeyId, Message: signed, SigningAlgorithm: 'ECDSA_SHA_256' });
+      return { KeyId, Message: signed, Signature, SigningAlgorithm: 'ECDSA_SHA_256' };
+    },
+  },
+  GetPublicKey: { crossAccount: true, input: async () => ({ KeyId: await sharedSigningKey() }) },
   CreateGrant: {
     crossAccount: true,
     input: async () => ({ KeyId: sharedKey, GranteePrincipal: SERVICE_GRANTEE, Operations: ['Decrypt'] }),

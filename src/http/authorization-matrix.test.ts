@@ -404,6 +404,14 @@ const API: Record<string, ApiCase> = {
     crossAccount: true,
     input: async () => ({ registryId: A, repositoryName: REPO, imageId: { imageTag: 'v1' } }),
   },
+  // No rules: signing off (no key needed); Get and Delete answer SigningConfigurationNotFoundException when none is left.
+  PutSigningConfiguration: { crossAccount: false, input: async () => ({ signingConfiguration: { rules: [] } }) },
+  GetSigningConfiguration: { crossAccount: false, input: async () => ({}) },
+  DeleteSigningConfiguration: { crossAccount: false, input: async () => ({}) },
+  DescribeImageSigningStatus: {
+    crossAccount: true,
+    input: async () => ({ registryId: A, repositoryName: REPO, imageId: { imageTag: 'v1' } }),
+  },
   CreateRepositoryCreationTemplate: {
     crossAccount: false,
     input: async () => ({ prefix: `matrix/c${randomBytes(4).toString('hex')}`, appliedFor: ['CREATE_ON_PUSH'] }),

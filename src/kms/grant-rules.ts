@@ -28,7 +28,7 @@ export const GRANT_OPERATIONS = [
   'DeriveSharedSecret',
 ] as const;
 
-/** The grant operations of a symmetric encryption key (the only kind this key service makes). */
+/** The grant operations of a symmetric encryption key. */
 export const SYMMETRIC_GRANT_OPERATIONS: ReadonlySet<string> = new Set([
   'Decrypt',
   'Encrypt',
@@ -40,6 +40,21 @@ export const SYMMETRIC_GRANT_OPERATIONS: ReadonlySet<string> = new Set([
   'RetireGrant',
   'DescribeKey',
 ]);
+
+/** The grant operations of an asymmetric signing key (KeyUsage SIGN_VERIFY). */
+export const SIGNING_GRANT_OPERATIONS: ReadonlySet<string> = new Set([
+  'Sign',
+  'Verify',
+  'GetPublicKey',
+  'CreateGrant',
+  'RetireGrant',
+  'DescribeKey',
+]);
+
+/** The grant operations a key takes, by its usage. */
+export function grantOperationsOf(key: { keyUsage: string }): ReadonlySet<string> {
+  return key.keyUsage === 'SIGN_VERIFY' ? SIGNING_GRANT_OPERATIONS : SYMMETRIC_GRANT_OPERATIONS;
+}
 
 /** Operations that take an encryption context: a grant's constraints apply to these only. */
 const CONTEXT_OPERATIONS: ReadonlySet<string> = new Set([

@@ -17,7 +17,7 @@ import {
   newGrantId,
   newGrantToken,
   rootArn,
-  SYMMETRIC_GRANT_OPERATIONS,
+  grantOperationsOf,
   type GrantScope,
 } from './grant-rules.js';
 import type { KeyAccess, KmsContext } from './key-authorization.js';
@@ -101,12 +101,6 @@ export class GrantService implements RepositoryKeyGrants {
     const operations = [...new Set(request.operations)];
     if (operations.length === 0)
       throw new KmsError('ValidationException', 'Operations must name at least one grant operation');
-    const invalid = operations.filter((operation) => !SYMMETRIC_GRANT_OPERATIONS.has(operation));
-    if (invalid.length > 0)
-      throw new KmsError(
-        'ValidationException',
-        `Grant operations ${invalid.join(', ')} are not valid for a SYMMETRIC_DEFAULT key`,
-      );
     const constraints = checkConstraints(request.constraints);
     const principals = [
       ['GranteePrincipal', request.granteePrincipal],
@@ -120,6 +114,12 @@ export class GrantService implements RepositoryKeyGrants {
         );
     }
     const key = await this.keys.find(ctx.accountId, request.keyId);
+    const invalid = operations.filter((operation) => !grantOperationsOf(key).has(operation));
+    if (invalid.length > 0)
+      throw new KmsError(
+        'ValidationException',
+        `Grant operations ${invalid.join(', ')} are not valid for a ${key.keySpec} key`,
+      );
     const scope: GrantScope = { operations, constraints };
     await this.keys.authorizeOn(
       ctx,

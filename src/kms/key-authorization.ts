@@ -10,7 +10,7 @@ import type { KmsKey } from '../domain/records/kms.js';
 import type { RequestFacts } from '../domain/request-facts.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { kmsConditionValues, type KmsRequest } from './condition-keys.js';
-import { coveringGrant, granteesOf, SYMMETRIC_GRANT_OPERATIONS, type GrantScope } from './grant-rules.js';
+import { coveringGrant, granteesOf, grantOperationsOf, type GrantScope } from './grant-rules.js';
 import type { KeyDirectory } from './key-directory.js';
 
 export interface KmsContext {
@@ -40,7 +40,7 @@ export async function grantCovering(
 ): Promise<GrantMatch | undefined> {
   const operation = action.slice('kms:'.length);
   // A grant's RetireGrant lets its grantee retire that grant only (GrantService.retire), not others on the key.
-  if (!SYMMETRIC_GRANT_OPERATIONS.has(operation) || operation === 'RetireGrant') return undefined;
+  if (!grantOperationsOf(key).has(operation) || operation === 'RetireGrant') return undefined;
   const { direct, account } = granteesOf(principal);
   const grants = await store.kms.grantsFor(key.id, account === undefined ? direct : [...direct, account]);
   return coveringGrant(grants, principal, {

@@ -84,11 +84,19 @@ export class KeyCryptography implements KeyWrapping {
 
   private sealWith(key: KmsKey, plaintext: Buffer, context: EncryptionContext): Promise<Buffer> {
     usable(key);
+    symmetric(key);
     return this.materials.sealWith(key, plaintext, context);
   }
 
   private openWith(key: KmsKey, blob: Buffer, context: EncryptionContext): Promise<Buffer> {
     usable(key);
+    symmetric(key);
     return this.materials.openWith(key, blob, context);
   }
+}
+
+/** Encryption takes a symmetric key (a signing key's material is a private key, not an AES key). */
+function symmetric(key: KmsKey): void {
+  if (key.keyUsage !== 'ENCRYPT_DECRYPT')
+    throw new KmsError('InvalidKeyUsageException', `${key.arn} key usage is ${key.keyUsage}, not ENCRYPT_DECRYPT`);
 }

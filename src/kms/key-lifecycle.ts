@@ -8,6 +8,7 @@ import type { KmsKey } from '../domain/records/kms.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { KeyAuthorization, KmsContext } from './key-authorization.js';
 import type { KeyMaterials } from './key-materials.js';
+import { isSigningKey, SIGNING_KEY_SPECS } from './key-pairs.js';
 import { defaultPolicy, type KeyPolicies } from './key-policy.js';
 import { invalidState } from './key-states.js';
 
@@ -39,10 +40,13 @@ export class KeyLifecycle {
         bypassPolicyLockoutSafetyCheck: request.bypassPolicyLockoutSafetyCheck,
       }),
     });
-    if (asked.keyUsage !== 'ENCRYPT_DECRYPT' || asked.keySpec !== 'SYMMETRIC_DEFAULT') {
+    const symmetric = asked.keyUsage === 'ENCRYPT_DECRYPT' && asked.keySpec === 'SYMMETRIC_DEFAULT';
+    const signing = asked.keyUsage === 'SIGN_VERIFY' && SIGNING_KEY_SPECS[asked.keySpec] !== undefined;
+    if (!symmetric && !signing) {
       throw new KmsError(
         'UnsupportedOperationException',
-        'this key service makes symmetric ENCRYPT_DECRYPT keys (SYMMETRIC_DEFAULT) only',
+        `KeyUsage ${asked.keyUsage} with KeySpec ${asked.keySpec} is not a key this key service makes: ` +
+          `ENCRYPT_DECRYPT with SYMMETRIC_DEFAULT, or SIGN_VERIFY with ${Object.keys(SIGNING_KEY_SPECS).join(', ')}`,
       );
     }
     const id = randomUUID();
@@ -55,11 +59,17 @@ export class KeyLifecycle {
         request.bypassPolicyLockoutSafetyCheck,
       );
     }
-    return this.createKey(ctx.accountId, request.description ?? '', request.policy, id);
+    return this.createKey(ctx.accountId, request.description ?? '', request.policy, id, asked);
   }
 
   /** Stores a new Enabled key with its first material (no caller: the caller, if any, was authorized). */
-  async createKey(accountId: string, description: string, policy?: string, id: string = randomUUID()): Promise<KmsKey> {
+  async createKey(
+    accountId: string,
+    description: string,
+    policy?: string,
+    id: string = randomUUID(),
+    kind: { keyUsage: string; keySpec: string } = { keyUsage: 'ENCRYPT_DECRYPT', keySpec: 'SYMMETRIC_DEFAULT' },
+  ): Promise<KmsKey> {
     const now = Date.now();
     const key: KmsKey = {
       id,
@@ -67,8 +77,8 @@ export class KeyLifecycle {
       arn: this.access.directory.keyArn(accountId, id),
       description,
       state: 'Enabled',
-      keyUsage: 'ENCRYPT_DECRYPT',
-      keySpec: 'SYMMETRIC_DEFAULT',
+      keyUsage: kind.keyUsage,
+      keySpec: kind.keySpec,
       createdAt: now,
       deletionDate: null,
       pendingWindowDays: null,
@@ -76,7 +86,10 @@ export class KeyLifecycle {
       rotationPeriodDays: null,
       policy: policy ?? defaultPolicy(accountId),
     };
-    await this.store.kms.createKey(key, this.materials.first(id, now));
+    const material = isSigningKey(key)
+      ? this.materials.firstPair(id, kind.keySpec, now)
+      : this.materials.first(id, now);
+    await this.store.kms.createKey(key, material);
     return key;
   }
 

@@ -26,6 +26,8 @@ export class KeyRotation {
     );
     if (key.state === 'Disabled') throw new KmsError('DisabledException', `${key.arn} is disabled.`);
     if (key.state === 'PendingDeletion') throw invalidState(key);
+    if (key.keySpec !== 'SYMMETRIC_DEFAULT')
+      throw new KmsError('UnsupportedOperationException', `${key.arn} is an asymmetric key: KMS does not rotate those`);
     const period = periodDays ?? 365;
     if (enabled && (!Number.isInteger(period) || period < 90 || period > 2560))
       throw new KmsError('ValidationException', 'RotationPeriodInDays must be between 90 and 2560');
@@ -40,6 +42,8 @@ export class KeyRotation {
   async rotateNow(ctx: KmsContext, reference: string): Promise<KmsKey> {
     const key = await this.access.target(ctx, reference, KmsActions.RotateKeyOnDemand);
     usable(key);
+    if (key.keySpec !== 'SYMMETRIC_DEFAULT')
+      throw new KmsError('UnsupportedOperationException', `${key.arn} is an asymmetric key: KMS does not rotate those`);
     await this.materials.add(key.id, Date.now());
     return key;
   }

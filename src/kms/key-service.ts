@@ -7,6 +7,7 @@
 import type { Action } from '../domain/actions.js';
 import type { Authorizer } from '../domain/authorizer.js';
 import type { KeyWrapping, RepositoryKeys } from '../domain/key-wrapping.js';
+import type { SigningKey, SigningKeys } from '../domain/signing-keys.js';
 import type { KmsAlias, KmsKey } from '../domain/records/kms.js';
 import type { Seal } from '../keys/shared-secret.js';
 import type { MetadataStore } from '../metadata/store.js';
@@ -15,15 +16,16 @@ import type { GrantScope } from './grant-rules.js';
 import { KeyAliases } from './key-aliases.js';
 import { type KeyAccess, KeyAuthorization, type KmsContext } from './key-authorization.js';
 import { KeyCryptography } from './key-cryptography.js';
-import { KeyDirectory } from './key-directory.js';
+import { arnAccountOf, KeyDirectory } from './key-directory.js';
 import { KeyLifecycle } from './key-lifecycle.js';
 import type { EncryptionContext } from './key-material.js';
 import { KeyMaterials } from './key-materials.js';
 import { KeyPolicies } from './key-policy.js';
 import { KeyRotation } from './key-rotation.js';
+import { KeySigning, type SignRequest } from './key-signing.js';
 import { EcrRepositoryKeys } from './repository-keys.js';
 
-export class KeyService implements KeyWrapping, RepositoryKeys, KeyAccess {
+export class KeyService implements KeyWrapping, RepositoryKeys, KeyAccess, SigningKeys {
   private readonly directory: KeyDirectory;
   private readonly access: KeyAuthorization;
   private readonly lifecycle: KeyLifecycle;
@@ -31,6 +33,7 @@ export class KeyService implements KeyWrapping, RepositoryKeys, KeyAccess {
   private readonly policies: KeyPolicies;
   private readonly rotation: KeyRotation;
   private readonly crypto: KeyCryptography;
+  private readonly signing: KeySigning;
   private readonly repositoryKeys: EcrRepositoryKeys;
 
   constructor(
@@ -47,6 +50,7 @@ export class KeyService implements KeyWrapping, RepositoryKeys, KeyAccess {
     this.aliases = new KeyAliases(store, this.access);
     this.rotation = new KeyRotation(store, materials, this.access);
     this.crypto = new KeyCryptography(store, materials, this.access);
+    this.signing = new KeySigning(materials, this.access);
     this.repositoryKeys = new EcrRepositoryKeys(store, this.access, this.lifecycle);
   }
 
@@ -203,6 +207,36 @@ export class KeyService implements KeyWrapping, RepositoryKeys, KeyAccess {
 
   unwrap(keyArn: string, blob: Buffer, context: EncryptionContext): Promise<Buffer> {
     return this.crypto.unwrap(keyArn, blob, context);
+  }
+
+  // Signing with asymmetric keys, for callers and for Berth's managed signing.
+
+  sign(ctx: KmsContext, request: SignRequest): Promise<{ key: KmsKey; signature: Buffer }> {
+    return this.signing.sign(ctx, request);
+  }
+
+  verify(ctx: KmsContext, request: SignRequest, signature: Buffer): Promise<KmsKey> {
+    return this.signing.verify(ctx, request, signature);
+  }
+
+  getPublicKey(ctx: KmsContext, reference: string): Promise<{ key: KmsKey; publicKey: Buffer }> {
+    return this.signing.publicKey(ctx, reference);
+  }
+
+  async signingKey(accountId: string, reference: string): Promise<SigningKey> {
+    const key = await this.signing.signingKey(await this.directory.find(accountId, reference));
+    return { arn: key.arn, keySpec: key.keySpec };
+  }
+
+  async signDigest(keyArn: string, digest: Buffer): Promise<{ algorithm: string; signature: Buffer }> {
+    return this.signing.signDigest(
+      await this.signing.signingKey(await this.find(arnAccountOf(keyArn), keyArn)),
+      digest,
+    );
+  }
+
+  async publicKey(keyArn: string): Promise<Buffer> {
+    return this.signing.publicKeyOf(await this.signing.signingKey(await this.find(arnAccountOf(keyArn), keyArn)));
   }
 
   forRepository(ctx: KmsContext, reference: string | undefined): Promise<KmsKey> {

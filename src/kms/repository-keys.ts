@@ -46,6 +46,11 @@ export class EcrRepositoryKeys implements RepositoryKeys {
       }
     }
     usable(key);
+    if (key.keyUsage !== 'ENCRYPT_DECRYPT')
+      throw new KmsError(
+        'InvalidKeyUsageException',
+        `The repository cannot use KMS key ${key.arn}: its key usage is ${key.keyUsage}, not ENCRYPT_DECRYPT`,
+      );
     return key;
   }
 

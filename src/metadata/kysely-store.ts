@@ -50,6 +50,7 @@ import type {
   RepositoryIndex,
   ResourceTagIndex,
   SettingsIndex,
+  SigningIndex,
   TagIndex,
   SecretIndex,
   MeteringIndex,
@@ -66,6 +67,7 @@ import { deletingAmong, KyselyGc, lockDigests } from './kysely-gc.js';
 import type { GcIndex } from './store-gc.js';
 import { KyselyReplication } from './kysely-replication.js';
 import { KyselyEvents } from './kysely-events.js';
+import { KyselySigning } from './kysely-signing.js';
 
 export interface KyselyStoreOptions {
   backend: string;
@@ -136,6 +138,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly console: ConsoleIndex;
   readonly pullThrough: PullThroughIndex;
   readonly metering: MeteringIndex;
+  readonly signing: SigningIndex;
 
   constructor(
     private readonly db: Db,
@@ -175,6 +178,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.console = new KyselyConsole(db);
     this.pullThrough = new KyselyPullThrough(db, ordered);
     this.metering = new KyselyMetering(db);
+    this.signing = new KyselySigning(db);
   }
 
   async ping(): Promise<boolean> {

@@ -33,12 +33,18 @@ import type {
   PullThroughTagChecksTable,
 } from './schema-pull-through.js';
 import type { MeteringStorageTable, MeteringTransferTable } from './schema-metering.js';
+import type {
+  ImageSigningStatusesTable,
+  SignatureRequirementsTable,
+  SigningConfigurationsTable,
+} from './schema-signing.js';
 
 export type * from './schema-console.js';
 export type * from './schema-retention.js';
 export type * from './schema-events.js';
 export type * from './schema-pull-through.js';
 export type * from './schema-metering.js';
+export type * from './schema-signing.js';
 export type * from './schema-services.js';
 
 export interface RepositoriesTable {
@@ -344,6 +350,9 @@ export interface Database {
   pull_through_fetches: PullThroughFetchesTable;
   metering_transfer: MeteringTransferTable;
   metering_storage: MeteringStorageTable;
+  signing_configurations: SigningConfigurationsTable;
+  image_signing_statuses: ImageSigningStatusesTable;
+  signature_requirements: SignatureRequirementsTable;
   secrets: SecretsTable;
   secret_versions: SecretVersionsTable;
   deletion_protections: DeletionProtectionsTable;

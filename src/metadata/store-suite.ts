@@ -21,6 +21,7 @@ import { runProtectionAndTrashSuite } from './store-suite-protection.js';
 import { describePublicMetadata } from './store-suite-public.js';
 import { describeReplicationMetadata } from './store-suite-replication.js';
 import { describeEventMetadata } from './store-suite-events.js';
+import { describeSigningMetadata } from './store-suite-signing.js';
 import { runRepositoryIndexSuite } from './store-suite-repositories.js';
 import { describeRoleMetadata } from './store-suite-roles.js';
 import { describeSecretMetadata } from './store-suite-secrets.js';
@@ -76,5 +77,6 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     describeConsoleMetadata(() => store);
     describePullThroughMetadata(() => store);
     describeMeteringMetadata(() => store);
+    describeSigningMetadata(() => store);
   });
 }

@@ -27,6 +27,7 @@ import type { AccountSettingIndex, ResourceTagIndex } from './store-resource-tag
 import type { OidcProviderIndex, RoleIndex } from './store-roles.js';
 import type { SecretIndex } from './store-secrets.js';
 import type { SettingsIndex } from './store-settings.js';
+import type { SigningIndex } from './store-signing.js';
 import type { TrashIndex } from './store-trash.js';
 import type { UploadIndex } from './store-uploads.js';
 
@@ -55,6 +56,7 @@ export type * from './store-roles.js';
 export type * from './store-secrets.js';
 export type * from './store-pull-through.js';
 export type * from './store-settings.js';
+export type * from './store-signing.js';
 export type * from './store-trash.js';
 export type * from './store-uploads.js';
 
@@ -99,6 +101,8 @@ export interface MetadataStore {
   readonly pullThrough: PullThroughIndex;
   /** Metering: transfer-out counts and storage samples. */
   readonly metering: MeteringIndex;
+  /** Managed signing: configurations, images' signing statuses, pull-time signature requirements. */
+  readonly signing: SigningIndex;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

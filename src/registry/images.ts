@@ -177,6 +177,11 @@ export class ImageService {
         });
         continue;
       }
+      const refusal = await this.manifests.pullRefusal(repository, record.digest);
+      if (refusal !== undefined) {
+        failures.push({ imageId: id, failureCode: 'ImageInaccessible', failureReason: refusal });
+        continue;
+      }
       let bytes: Buffer | undefined;
       if (acceptedMediaTypes && !acceptedMediaTypes.includes(record.mediaType)) {
         // By tag, as on /v2: converted to an accepted format when one can be made.

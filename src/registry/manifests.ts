@@ -70,6 +70,8 @@ export interface ManifestOptions {
   onListenerError?: (listener: string, err: unknown) => void;
   /** Counts the bytes of each manifest GET (metering); none when metering is off. */
   meter?: TransferMeter;
+  /** Refuses (DENIED) a pull of a stored manifest the repository does not allow (signature-gate.ts). */
+  pullGate?: { check(repository: Repository, digest: string): Promise<void> };
 }
 
 export interface StoredManifest {
@@ -122,10 +124,22 @@ export class ManifestService {
   ): Promise<StoredManifest & { bytes: Buffer }> {
     const repository = await this.access.existing(ctx, name, Actions.BatchGetImage);
     const served = await this.find(repository, reference, accept);
+    await this.options.pullGate?.check(repository, served.source);
     const bytes = await this.formats.read(repository, served);
     this.options.meter?.served(repository, identityArn(ctx.principal) ?? ANONYMOUS_CALLER, bytes.length);
     await this.recordPull(repository, served.source, ctx);
     return { ...describe(served), bytes };
+  }
+
+  /** Why a pull of the stored manifest is refused (a signature requirement), or undefined when it is not. */
+  async pullRefusal(repository: Repository, digest: string): Promise<string | undefined> {
+    try {
+      await this.options.pullGate?.check(repository, digest);
+      return undefined;
+    } catch (err) {
+      if (err instanceof RegistryError && err.code === 'DENIED') return err.message;
+      throw err;
+    }
   }
 
   /** Notes that a manifest was pulled (written at most once per image per node every few minutes). */

@@ -15,6 +15,8 @@ import type { PullThroughCache } from './pull-through.js';
 import type { ReplicationService } from './replication.js';
 import type { RepositoryService } from './repositories.js';
 import type { ResourceTagService } from './resource-tags.js';
+import type { SignatureGate } from './signature-gate.js';
+import type { SigningConfigurations } from './signing-configuration.js';
 import type { Trash } from './trash.js';
 import type { StorageClassService } from './storage-classes.js';
 import type { UploadExpiry } from './upload-expiry.js';
@@ -51,4 +53,8 @@ export interface RegistryServices {
   pullExclusions: PullTimeExclusions;
   /** The pull-through cache (the private registry's, when wired): pulls of cached repositories go through it. */
   pullThrough?: PullThroughCache;
+  /** ECR managed signing's configuration and images' signing statuses. */
+  signing: SigningConfigurations;
+  /** Pull-time signature requirements (Berth's): refuses pulls of images without a valid signature. */
+  signatureGate: SignatureGate;
 }

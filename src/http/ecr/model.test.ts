@@ -30,6 +30,7 @@ import { lifecycleInputs } from './actions/lifecycle.js';
 import { policyInputs } from './actions/policies.js';
 import { pullThroughInputs } from './actions/pull-through.js';
 import { replicationInputs } from './actions/replication.js';
+import { signingInputs } from './actions/signing.js';
 import { repositoryInputs } from './actions/repositories.js';
 import { storageClassInputs } from './actions/storage-classes.js';
 import { PROTOCOL_EXCEPTIONS } from '../aws-json/errors.js';
@@ -99,6 +100,29 @@ const BASES: Record<string, [z.ZodType, Record<string, unknown>]> = {
   ],
   DescribeImageReplicationStatus: [
     replicationInputs.DescribeImageReplicationStatus,
+    {
+      repositoryName: 'team/app',
+      imageId: { imageDigest: `sha256:${'a'.repeat(64)}`, imageTag: 'v1' },
+      registryId: '123456789012',
+    },
+  ],
+  PutSigningConfiguration: [
+    signingInputs.PutSigningConfiguration,
+    {
+      signingConfiguration: {
+        rules: [
+          {
+            signingProfileArn: 'arn:aws:signer:us-east-1:123456789012:/signing-profiles/release',
+            repositoryFilters: [{ filter: 'team/*', filterType: 'WILDCARD_MATCH' }],
+          },
+        ],
+      },
+    },
+  ],
+  GetSigningConfiguration: [signingInputs.GetSigningConfiguration, {}],
+  DeleteSigningConfiguration: [signingInputs.DeleteSigningConfiguration, {}],
+  DescribeImageSigningStatus: [
+    signingInputs.DescribeImageSigningStatus,
     {
       repositoryName: 'team/app',
       imageId: { imageDigest: `sha256:${'a'.repeat(64)}`, imageTag: 'v1' },
@@ -542,6 +566,37 @@ describe('the ECR model', { skip }, () => {
         'ValidationException',
       ],
       [
+        'PutSigningConfiguration',
+        () => ({
+          signingConfiguration: {
+            rules: [{ signingProfileArn: `arn:aws:signer:us-east-1:${account}:/signing-profiles/no_such_key` }],
+          },
+        }),
+        'InvalidParameterException',
+      ],
+      ['GetSigningConfiguration', () => ({}), 'SigningConfigurationNotFoundException'],
+      ['DeleteSigningConfiguration', () => ({}), 'SigningConfigurationNotFoundException'],
+      [
+        'DescribeImageSigningStatus',
+        () => ({ repositoryName: 'Bad', imageId: { imageTag: 'v1' } }),
+        'InvalidParameterException',
+      ],
+      [
+        'DescribeImageSigningStatus',
+        () => ({ repositoryName: name('missing'), imageId: { imageTag: 'v1' } }),
+        'RepositoryNotFoundException',
+      ],
+      [
+        'DescribeImageSigningStatus',
+        () => ({ repositoryName: name('full'), imageId: { imageTag: 'nope' } }),
+        'ImageNotFoundException',
+      ],
+      [
+        'DescribeImageSigningStatus',
+        () => ({ repositoryName: name('full'), imageId: { imageTag: 'v1' }, registryId: '000000000000' }),
+        'AccessDeniedException',
+      ],
+      [
         'DescribeImageReplicationStatus',
         () => ({ repositoryName: 'Bad', imageId: { imageTag: 'v1' } }),
         'InvalidParameterException',
@@ -775,6 +830,15 @@ describe('the ECR model', { skip }, () => {
         ],
         DeletePullThroughCacheRule: ['InvalidParameterException', 'PullThroughCacheRuleNotFoundException'],
         ValidatePullThroughCacheRule: ['InvalidParameterException', 'PullThroughCacheRuleNotFoundException'],
+        PutSigningConfiguration: ['InvalidParameterException'],
+        GetSigningConfiguration: ['SigningConfigurationNotFoundException'],
+        DeleteSigningConfiguration: ['SigningConfigurationNotFoundException'],
+        DescribeImageSigningStatus: [
+          'InvalidParameterException',
+          'RepositoryNotFoundException',
+          'ImageNotFoundException',
+          'AccessDeniedException',
+        ],
       };
       assert.deepEqual(Object.keys(raises).sort(), Object.keys(BASES).sort());
       for (const [op, names] of Object.entries(raises)) {
@@ -935,6 +999,9 @@ describe('the ECR model', { skip }, () => {
       ['ValidatePullThroughCacheRule', { ecrRepositoryPrefix: 'outputs-ptc' }],
       ['DeletePullThroughCacheRule', { ecrRepositoryPrefix: 'outputs-ptc' }],
       ['DeletePullThroughCacheRule', { ecrRepositoryPrefix: 'ROOT' }],
+      ['PutSigningConfiguration', { signingConfiguration: { rules: [] } }],
+      ['GetSigningConfiguration', {}],
+      ['DeleteSigningConfiguration', {}],
     ];
     for (const [op, input] of calls) {
       test(`${op} ${JSON.stringify(input).slice(0, 80)}`, async () => {

@@ -87,6 +87,7 @@ const FROM_MANAGEMENT: Record<ManagementErrorCode, IamErrorCode> = {
   TEMPLATE_ALREADY_EXISTS: 'EntityAlreadyExists',
   TEMPLATE_NOT_FOUND: 'NoSuchEntity',
   LIMIT_EXCEEDED: 'LimitExceeded',
+  SIGNING_CONFIGURATION_NOT_FOUND: 'NoSuchEntity',
 };
 
 export function toIamError(err: unknown): IamError | undefined {

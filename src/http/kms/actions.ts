@@ -8,6 +8,8 @@ import type { KmsAlias, KmsKey } from '../../domain/records/kms.js';
 import { modelPattern } from '../aws-json/validation.js';
 import type { ApiActionTable } from '../aws-json/call.js';
 import { grantActions, grantInputs } from './grant-actions.js';
+import { signActions, signInputs } from './sign-actions.js';
+import { SIGNING_KEY_SPECS } from '../../kms/key-pairs.js';
 import {
   afterMarker,
   base64,
@@ -86,6 +88,7 @@ export const kmsInputs = {
     GrantTokens: GrantTokens.optional(),
   }),
   ...grantInputs,
+  ...signInputs,
 };
 
 function metadata(key: KmsKey) {
@@ -103,7 +106,9 @@ function metadata(key: KmsKey) {
     KeyManager: 'CUSTOMER',
     CustomerMasterKeySpec: key.keySpec,
     KeySpec: key.keySpec,
-    EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'],
+    ...(key.keyUsage === 'SIGN_VERIFY'
+      ? { SigningAlgorithms: SIGNING_KEY_SPECS[key.keySpec] ?? [] }
+      : { EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'] }),
     MultiRegion: false,
     ...(key.pendingWindowDays !== null && { PendingDeletionWindowInDays: key.pendingWindowDays }),
   };
@@ -119,6 +124,7 @@ export function kmsActions(keys: KeyService, grants: GrantService): ApiActionTab
   });
   return {
     ...grantActions(grants),
+    ...signActions(keys),
     async CreateKey(call) {
       const r = parse(kmsInputs.CreateKey, call.body);
       const key = await keys.create(ctx(call), {

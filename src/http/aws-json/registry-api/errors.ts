@@ -45,6 +45,8 @@ export const REGISTRY_API_EXCEPTIONS = [
   'RepositoryNotFoundException',
   'RepositoryPolicyNotFoundException',
   'ServerException',
+  // ECR's only: managed signing.
+  'SigningConfigurationNotFoundException',
   'TemplateAlreadyExistsException',
   'TemplateNotFoundException',
   'TooManyTagsException',
@@ -93,6 +95,7 @@ const FROM_MANAGEMENT: Record<ManagementErrorCode, RegistryApiExceptionName> = {
   TEMPLATE_ALREADY_EXISTS: 'TemplateAlreadyExistsException',
   TEMPLATE_NOT_FOUND: 'TemplateNotFoundException',
   LIMIT_EXCEEDED: 'LimitExceededException',
+  SIGNING_CONFIGURATION_NOT_FOUND: 'SigningConfigurationNotFoundException',
 };
 
 /**
