@@ -46,10 +46,11 @@ class Tokens {
     if (!this.value) this.token = Token.Invalid;
   }
 
-  next(): void {
+  /** Moves to the next token; returns its type. */
+  next(): Token {
     if (this.at >= this.text.length) {
       this.token = Token.End;
-      return;
+      return this.token;
     }
     const c = this.text[this.at]!;
     if (isLower(c)) {
@@ -84,11 +85,13 @@ class Tokens {
       this.at += 2;
       this.token = Token.RevisionNo;
       this.digits();
-    } else this.invalid();
+    } else return this.invalid();
+    return this.token;
   }
 
-  private invalid(): void {
+  private invalid(): Token {
     this.token = Token.Invalid;
+    return this.token;
   }
 }
 
