@@ -41,6 +41,7 @@ import type {
   KmsIndex,
   Page,
   ReplicationIndex,
+  ScanningIndex,
   RepositoryIndex,
   ResourceTagIndex,
   SettingsIndex,
@@ -58,6 +59,7 @@ import { KyselyTrash } from './kysely-trash.js';
 import { deletingAmong, KyselyGc, lockDigests } from './kysely-gc.js';
 import type { GcIndex } from './store-gc.js';
 import { KyselyReplication } from './kysely-replication.js';
+import { KyselyScanning } from './kysely-scanning.js';
 
 export interface KyselyStoreOptions {
   backend: string;
@@ -124,6 +126,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly gc: GcIndex;
   readonly secrets: SecretIndex;
   readonly replication: ReplicationIndex;
+  readonly scanning: ScanningIndex;
 
   constructor(
     private readonly db: Db,
@@ -159,6 +162,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.gc = new KyselyGc(db, options.advisoryLocks);
     this.secrets = new KyselySecrets(db);
     this.replication = new KyselyReplication(db, options.skipLocked);
+    this.scanning = new KyselyScanning(db, options.skipLocked);
   }
 
   async ping(): Promise<boolean> {

@@ -20,9 +20,11 @@ import type {
   SecretVersionsTable,
   SecretsTable,
 } from './schema-services.js';
+import type { ImageScansTable, ScanAdvisoriesTable, ScanningConfigurationsTable } from './schema-scanning.js';
 
 export type * from './schema-retention.js';
 export type * from './schema-services.js';
+export type * from './schema-scanning.js';
 
 export interface RepositoriesTable {
   id: string;
@@ -369,4 +371,7 @@ export interface Database {
   settings: SettingsTable;
   replication_configurations: ReplicationConfigurationsTable;
   replication_tasks: ReplicationTasksTable;
+  scanning_configurations: ScanningConfigurationsTable;
+  image_scans: ImageScansTable;
+  scan_advisories: ScanAdvisoriesTable;
 }

@@ -18,6 +18,7 @@ import { describePolicyMetadata } from './store-suite-policies.js';
 import { runProtectionAndTrashSuite } from './store-suite-protection.js';
 import { describePublicMetadata } from './store-suite-public.js';
 import { describeReplicationMetadata } from './store-suite-replication.js';
+import { describeScanningMetadata } from './store-suite-scanning.js';
 import { runRepositoryIndexSuite } from './store-suite-repositories.js';
 import { describeRoleMetadata } from './store-suite-roles.js';
 import { describeSecretMetadata } from './store-suite-secrets.js';
@@ -68,5 +69,6 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     describeLifecycleMetadata(() => store);
     describeSecretMetadata(() => store);
     describeReplicationMetadata(() => store);
+    describeScanningMetadata(() => store);
   });
 }

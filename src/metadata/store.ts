@@ -18,6 +18,7 @@ import type { PolicyIndex } from './store-policies.js';
 import type { ProtectionIndex } from './store-protection.js';
 import type { PublicIndex, RateWindowIndex } from './store-public.js';
 import type { ReplicationIndex } from './store-replication.js';
+import type { ScanningIndex } from './store-scanning.js';
 import type { RepositoryIndex } from './store-repositories.js';
 import type { AccountSettingIndex, ResourceTagIndex } from './store-resource-tags.js';
 import type { OidcProviderIndex, RoleIndex } from './store-roles.js';
@@ -42,6 +43,7 @@ export type * from './store-policies.js';
 export type * from './store-protection.js';
 export type * from './store-public.js';
 export type * from './store-replication.js';
+export type * from './store-scanning.js';
 export type * from './store-repositories.js';
 export type * from './store-resource-tags.js';
 export type * from './store-roles.js';
@@ -83,6 +85,8 @@ export interface MetadataStore {
   readonly secrets: SecretIndex;
   /** ECR's replication configuration and the outbox of image replications. */
   readonly replication: ReplicationIndex;
+  /** Image scanning: configurations, scans and their findings, imported advisories. */
+  readonly scanning: ScanningIndex;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
