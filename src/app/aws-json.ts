@@ -13,6 +13,7 @@ import { layerActions } from '../http/ecr/actions/layers.js';
 import { lifecycleActions } from '../http/ecr/actions/lifecycle.js';
 import { policyActions } from '../http/ecr/actions/policies.js';
 import { replicationActions } from '../http/ecr/actions/replication.js';
+import { scanningActions } from '../http/ecr/actions/scanning.js';
 import { repositoryActions } from '../http/ecr/actions/repositories.js';
 import { storageClassActions } from '../http/ecr/actions/storage-classes.js';
 import { ecrFace } from '../http/ecr/face.js';
@@ -29,7 +30,7 @@ import type { Wiring } from './services.js';
 export async function registerAwsJson(
   app: FastifyInstance,
   deployment: Deployment,
-  wired: Pick<Wiring, 'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets'>,
+  wired: Pick<Wiring, 'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets' | 'scanning'>,
   pageTokens: PageTokens,
 ): Promise<{ ecrActions: string[]; kmsActions: string[]; ecrPublicActions: string[]; secretsActions: string[] }> {
   const { tokens, accountId, config } = deployment;
@@ -42,12 +43,13 @@ export async function registerAwsJson(
     ...repositoryActions(services.repositories, access, accountId, hostRules),
     ...resourceTagActions(services.resourceTags),
     ...accountActions(services.account),
-    ...imageActions(services),
+    ...imageActions(services, (accountId, name, digests) => wired.scanning.service.summaries(accountId, name, digests)),
     ...layerActions(services),
     ...creationTemplateActions(services.creationTemplates),
     ...storageClassActions(services),
     ...lifecycleActions(services.lifecycle, services.pullExclusions),
     ...replicationActions(services.replication),
+    ...scanningActions(wired.scanning.service, config.registry.region),
   };
   const keyActions = kmsActions(kms.keyService, kms.grantService);
   const publicActions = ecrPublicActions(pub.face, pub.services, pub.repositories, tokens);

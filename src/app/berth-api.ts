@@ -16,6 +16,7 @@ import type { StorageDriver } from '../storage/driver.js';
 import type { TlsCredentials } from '../tls/credentials.js';
 import type { TlsSetup } from '../tls/setup.js';
 import type { PushListener } from '../domain/push-listener.js';
+import type { ScanWorker } from '../scanning/scan-worker.js';
 
 export interface Berth {
   readonly app: FastifyInstance;
@@ -30,6 +31,8 @@ export interface Berth {
   readonly gc: GcWiring;
   /** The replication worker of this node (tests drain it instead of waiting for its poll). */
   readonly replication: ReplicationWorker;
+  /** The scan worker of this node (tests drain it instead of waiting for it). */
+  readonly scans: ScanWorker;
   /** The key service (KMS keys of every account). */
   readonly keys: KeyService;
   readonly identities: IdentityService;

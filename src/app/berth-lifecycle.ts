@@ -19,6 +19,7 @@ export interface Running {
   readonly pub: PublicWiring;
   readonly scheduler: JobScheduler;
   readonly replication: { stop(): Promise<void> };
+  readonly scans: { stop(): Promise<void> };
   readonly keyUsage: KeyUsageRecorder;
   readonly deployment: Deployment;
 }
@@ -26,7 +27,7 @@ export interface Running {
 export function lifecycle(
   running: Running,
 ): Pick<Berth, 'listen' | 'publicUrl' | 'reloadTls' | 'closeAllConnections' | 'close'> {
-  const { config, tls, listener, publicListener, pub, scheduler, replication, keyUsage, deployment } = running;
+  const { config, tls, listener, publicListener, pub, scheduler, replication, scans, keyUsage, deployment } = running;
   const app = listener.app;
   const publicApp = publicListener?.app;
   return {
@@ -47,6 +48,7 @@ export function lifecycle(
     },
     async close() {
       await replication.stop();
+      await scans.stop();
       await scheduler.stop();
       await app.close();
       if (publicApp) await publicApp.close();

@@ -53,6 +53,8 @@ export async function createBerth(config: Config): Promise<Berth> {
     secrets: wired.secrets,
   });
   const replication = startReplication(config, store, nodeId, log, wired);
+  const scans = wired.scanning.worker;
+  scans.start();
 
   return {
     app,
@@ -64,6 +66,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     scheduler,
     gc,
     replication,
+    scans,
     keys: kms.keyService,
     identities,
     userPolicies: deployment.userPolicies,
@@ -77,6 +80,6 @@ export async function createBerth(config: Config): Promise<Berth> {
     publicApp,
     publicServices: pub.services,
     aliases: pub.aliases,
-    ...lifecycle({ config, tls, listener, publicListener, pub, scheduler, replication, keyUsage, deployment }),
+    ...lifecycle({ config, tls, listener, publicListener, pub, scheduler, replication, scans, keyUsage, deployment }),
   };
 }

@@ -34,7 +34,7 @@ export async function registerFaces(
   app: FastifyInstance,
   config: Config,
   deployment: Deployment,
-  wired: Pick<Wiring, 'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets'>,
+  wired: Pick<Wiring, 'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets' | 'scanning'>,
 ): Promise<FaceActions> {
   const { store, identities, accountId } = deployment;
   const { access, services, auth } = wired;

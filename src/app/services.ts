@@ -16,6 +16,7 @@ import { type KmsWiring, wireKms } from './kms.js';
 import { type PublicWiring, wirePublic } from './public.js';
 import { type RegistryParts, registryParts } from './registry-parts.js';
 import { registryServices } from './registry.js';
+import { type ScanningWiring, wireScanning } from './scanning.js';
 import { wireSecrets } from './secrets.js';
 import { openStorage } from './storage.js';
 
@@ -35,6 +36,8 @@ export interface Wiring {
   readonly pub: PublicWiring;
   /** Secrets Manager's secrets. */
   readonly secrets: SecretService;
+  /** Image scanning: the service (ECR actions, scan on push) and this node's scan worker. */
+  readonly scanning: ScanningWiring;
 }
 
 export async function wireServices(config: Config, log: Logger, tls: TlsSetup | undefined): Promise<Wiring> {
@@ -67,5 +70,6 @@ export async function wireServices(config: Config, log: Logger, tls: TlsSetup | 
   const services = registryServices(parts, access, { log });
   const pub = wirePublic(config, parts, auth.authorizer, tls);
   const secrets = wireSecrets(config, deployment, kms.keyService, auth.authorizer);
-  return { deployment, driver, auth, access, kms, creator, parts, services, pub, secrets };
+  const scanning = wireScanning(config, parts, services, access, log);
+  return { deployment, driver, auth, access, kms, creator, parts, services, pub, secrets, scanning };
 }
