@@ -38,6 +38,20 @@ export function ruleFor(
   return matching.find((r) => r.scanFrequency === 'CONTINUOUS_SCAN') ?? matching[0];
 }
 
+const SCANNABLE_MANIFESTS = new Set([
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+]);
+const IMAGE_CONFIGS = new Set([
+  'application/vnd.oci.image.config.v1+json',
+  'application/vnd.docker.container.image.v1+json',
+]);
+
+/** An artifact (an SBOM, a signature: a subject or another artifact type), not an image to scan. */
+function isArtifact(image: { artifactType: string | null; subjectDigest: string | null }): boolean {
+  return image.subjectDigest !== null || (image.artifactType !== null && !IMAGE_CONFIGS.has(image.artifactType));
+}
+
 export interface ImageId {
   imageDigest?: string;
   imageTag?: string;
@@ -78,7 +92,7 @@ export class ScanService implements PushListener {
   ): Promise<{ digest: string; scan: ImageScan }> {
     const repository = await this.gate.existing(ctx, repositoryName, Actions.StartImageScan);
     const image = await this.image(ctx, repository, imageId);
-    if (image.artifactType || image.subjectDigest || !image.mediaType.includes('manifest'))
+    if (isArtifact(image) || !SCANNABLE_MANIFESTS.has(image.mediaType))
       throw new ScanningError(
         'UnsupportedImageTypeException',
         `The image type '${image.mediaType}' is not supported for scanning.`,
@@ -169,7 +183,7 @@ export class ScanService implements PushListener {
 
   /** Scan on push: the repository's flag or a rule of its registry covers it; only images, not their referrers. */
   async pushed(image: PushedImage): Promise<void> {
-    if (image.subjectDigest || image.artifactType) return;
+    if (isArtifact(image)) return;
     if (!isScannableImage(image.mediaType, { config: { mediaType: 'application/vnd.oci.image.config.v1+json' } }))
       return;
     const repository = await this.store.repositories.get(image.accountId, image.repositoryName);
