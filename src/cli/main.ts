@@ -9,6 +9,7 @@ import { environmentVariables, loadConfig } from '../config/load.js';
 import { redactConfig } from '../config/redact.js';
 import { adminCommand } from './admin.js';
 import { lifecycleCommand } from './lifecycle.js';
+import { advisoriesCommand } from './advisories.js';
 import { bundleCommand } from './bundle.js';
 import { reportError } from './errors.js';
 import { gcCommand } from './gc.js';
@@ -47,6 +48,7 @@ configCommand
 
 program.addCommand(adminCommand());
 program.addCommand(lifecycleCommand());
+program.addCommand(advisoriesCommand());
 program.addCommand(gcCommand());
 program.addCommand(loginCommand());
 program.addCommand(repoCommand());
