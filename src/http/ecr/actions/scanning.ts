@@ -20,7 +20,7 @@ const ScanningRule = z.object({
   repositoryFilters: z
     .array(
       z.object({
-        filter: z.string().min(1).max(256).regex(new RegExp(FILTER_PATTERN), modelPattern(FILTER_PATTERN)),
+        filter: z.string().min(1).max(255).regex(new RegExp(FILTER_PATTERN), modelPattern(FILTER_PATTERN)),
         filterType: z.enum(['WILDCARD']),
       }),
     )
