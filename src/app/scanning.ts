@@ -72,6 +72,8 @@ export function wireScanning(
     node: parts.uploadOptions.node,
     leaseMs: config.scanning.leaseSeconds * 1000,
     pollMs: config.scanning.pollMilliseconds,
+    settleMs: config.scanning.settleMilliseconds,
+    maxDeferMs: 10_000,
     onError: (err, scan) =>
       log.warn({ err, repository: scan.repositoryName, digest: scan.digest }, 'an image scan failed'),
   });

@@ -1,7 +1,8 @@
 // The scan worker: on every node, leases the scans asked for through the database (one node per
 // scan; a lease that expires, the node died mid-scan, lets another take it over), runs each and
-// finishes it COMPLETE, UNSUPPORTED_IMAGE or FAILED. Polls, and is woken at once when this node
-// asks for a scan.
+// finishes it COMPLETE, UNSUPPORTED_IMAGE or FAILED. Polls, and is woken when this node asks for
+// a scan: once asking has settled (settleMs without another ask, at most maxDeferMs after the
+// first), so a burst of pushes is answered first and its scans run after it.
 import type { ImageScan } from '../domain/records/scanning.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { Scanner } from './scanner.js';
@@ -10,6 +11,10 @@ export interface ScanWorkerOptions {
   node: string;
   leaseMs: number;
   pollMs: number;
+  /** How long asking must be quiet before scans run (a burst of pushes goes first). */
+  settleMs?: number;
+  /** The longest a scan asked for waits for asking to settle. */
+  maxDeferMs?: number;
   onError?: (err: unknown, scan: ImageScan) => void;
 }
 
@@ -18,6 +23,8 @@ export class ScanWorker {
   private running: Promise<void> | undefined;
   private stopped = true;
   private again = false;
+  private lastWake = 0;
+  private firstWake: number | undefined;
 
   constructor(
     private readonly store: Pick<MetadataStore, 'scanning'>,
@@ -39,17 +46,30 @@ export class ScanWorker {
   /** A scan was asked for on this node: look now rather than at the next poll. */
   wake(): void {
     if (this.stopped) return;
+    const now = Date.now();
+    this.lastWake = now;
+    this.firstWake ??= now;
     if (this.running) {
       this.again = true;
       return;
     }
     if (this.timer) clearTimeout(this.timer);
-    this.schedule(0);
+    this.schedule(this.settleDelay(now));
+  }
+
+  /** How long to wait before scanning: until asking has been quiet for settleMs, within maxDeferMs. */
+  private settleDelay(now: number): number {
+    const settle = this.options.settleMs ?? 0;
+    if (settle === 0 || this.firstWake === undefined) return 0;
+    const quietAt = this.lastWake + settle;
+    const latest = this.firstWake + (this.options.maxDeferMs ?? 10_000);
+    return Math.max(0, Math.min(quietAt, latest) - now);
   }
 
   /** Runs scans until none is waiting; the number run. */
   async drain(): Promise<number> {
     let done = 0;
+    this.firstWake = undefined;
     while (!this.stopped && (await this.runOne())) done++;
     return done;
   }
@@ -62,7 +82,7 @@ export class ScanWorker {
         .catch(() => 0)
         .then(() => {
           this.running = undefined;
-          const next = this.again ? 0 : this.options.pollMs;
+          const next = this.again ? this.settleDelay(Date.now()) : this.options.pollMs;
           this.again = false;
           this.schedule(next);
         });
