@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { freshAccount } from './store-suite-fixtures.js';
+import { freshAccount, freshRepository } from './store-suite-fixtures.js';
 import type { MetadataStore } from './store.js';
 
 const DAY = 24 * 3_600_000;
@@ -30,6 +30,16 @@ export function describeScanningMetadata(subject: () => MetadataStore): void {
       await store.scanning.putConfiguration(account, { scanType: 'BASIC', rules: [] }, 2);
       assert.deepEqual(await store.scanning.configuration(account), { scanType: 'BASIC', rules: [] });
       assert.equal(await store.scanning.configuration(freshAccount()), undefined, 'per account');
+    });
+
+    it("a repository's scan-on-push flag is set and cleared (PutImageScanningConfiguration)", async () => {
+      const store = subject();
+      const repository = await freshRepository(store, `scan/r${randomUUID().slice(0, 8)}`);
+      assert.equal(repository.scanOnPush, false);
+      assert.equal((await store.repositories.setScanOnPush(repository.id, true))?.scanOnPush, true);
+      assert.equal((await store.repositories.getById(repository.id))?.scanOnPush, true);
+      assert.equal((await store.repositories.setScanOnPush(repository.id, false))?.scanOnPush, false);
+      assert.equal(await store.repositories.setScanOnPush(randomUUID(), true), undefined);
     });
 
     it('a scan is leased once, finished by its holder only, and limited to one a day when asked so', async () => {
