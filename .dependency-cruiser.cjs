@@ -10,7 +10,7 @@ const CONFIG = ['config', 'tls'];
 const PORTS = ['storage', 'metadata', 'keys'];
 const POLICY = ['policy'];
 const IAM = ['iam'];
-const SERVICES = ['registry', 'kms', 'public', 'jobs', 'secrets', 'events', 'pullthrough', 'metering'];
+const SERVICES = ['registry', 'kms', 'public', 'jobs', 'secrets', 'events', 'pullthrough', 'metering', 'scanning'];
 const HTTP_HOST = ['http-host', 'http/aws-json'];
 const FACES = [
   'http/oci',

@@ -15,6 +15,7 @@ import { policyActions } from '../http/ecr/actions/policies.js';
 import { pullThroughActions } from '../http/ecr/actions/pull-through.js';
 import { replicationActions } from '../http/ecr/actions/replication.js';
 import { signingActions } from '../http/ecr/actions/signing.js';
+import { scanningActions } from '../http/ecr/actions/scanning.js';
 import { repositoryActions } from '../http/ecr/actions/repositories.js';
 import { storageClassActions } from '../http/ecr/actions/storage-classes.js';
 import { ecrFace } from '../http/ecr/face.js';
@@ -33,7 +34,10 @@ import type { Wiring } from './services.js';
 export async function registerAwsJson(
   app: FastifyInstance,
   deployment: Deployment,
-  wired: Pick<Wiring, 'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets' | 'events' | 'pullThrough'>,
+  wired: Pick<
+    Wiring,
+    'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets' | 'events' | 'pullThrough' | 'scanning'
+  >,
   pageTokens: PageTokens,
 ): Promise<{
   ecrActions: string[];
@@ -52,7 +56,7 @@ export async function registerAwsJson(
     ...repositoryActions(services.repositories, access, accountId, hostRules),
     ...resourceTagActions(services.resourceTags),
     ...accountActions(services.account),
-    ...imageActions(services),
+    ...imageActions(services, (accountId, name, digests) => wired.scanning.service.summaries(accountId, name, digests)),
     ...layerActions(services),
     ...creationTemplateActions(services.creationTemplates),
     ...storageClassActions(services),
@@ -60,6 +64,7 @@ export async function registerAwsJson(
     ...replicationActions(services.replication),
     ...pullThroughActions(wired.pullThrough.rules),
     ...signingActions(services.signing),
+    ...scanningActions(wired.scanning.service, config.registry.region),
   };
   const keyActions = kmsActions(kms.keyService, kms.grantService);
   const publicActions = ecrPublicActions(pub.face, pub.services, pub.repositories, tokens);

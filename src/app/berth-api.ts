@@ -21,6 +21,7 @@ import type { DeliveryWorker } from '../events/delivery-worker.js';
 import type { EventOutboxService } from '../events/outbox.js';
 import type { EventRules } from '../events/rules.js';
 import type { MeteringWiring } from './metering.js';
+import type { ScanWorker } from '../scanning/scan-worker.js';
 
 export interface Berth {
   readonly app: FastifyInstance;
@@ -45,6 +46,8 @@ export interface Berth {
   readonly eventRules: EventRules;
   /** The events outbox (the pull-through cache and the scanner send their events through it). */
   readonly eventOutbox: EventOutboxService;
+  /** The scan worker of this node (tests drain it instead of waiting for it). */
+  readonly scans: ScanWorker;
   /** The key service (KMS keys of every account). */
   readonly keys: KeyService;
   readonly identities: IdentityService;

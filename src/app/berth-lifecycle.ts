@@ -20,6 +20,7 @@ export interface Running {
   readonly pub: PublicWiring;
   readonly scheduler: JobScheduler;
   readonly replication: { stop(): Promise<void> };
+  readonly scans: { stop(): Promise<void> };
   readonly keyUsage: KeyUsageRecorder;
   readonly deployment: Deployment;
   readonly metering: MeteringWiring;
@@ -28,7 +29,7 @@ export interface Running {
 export function lifecycle(
   running: Running,
 ): Pick<Berth, 'listen' | 'publicUrl' | 'reloadTls' | 'closeAllConnections' | 'close'> {
-  const { config, tls, listener, publicListener, pub, scheduler, replication, keyUsage, deployment, metering } =
+  const { config, tls, listener, publicListener, pub, scheduler, replication, scans, keyUsage, deployment, metering } =
     running;
   const app = listener.app;
   const publicApp = publicListener?.app;
@@ -50,6 +51,7 @@ export function lifecycle(
     },
     async close() {
       await replication.stop();
+      await scans.stop();
       await scheduler.stop();
       await app.close();
       if (publicApp) await publicApp.close();

@@ -64,6 +64,8 @@ export async function createBerth(config: Config): Promise<Berth> {
       await eventDelivery.stop();
     },
   };
+  const scans = wired.scanning.worker;
+  scans.start();
 
   return {
     app,
@@ -80,6 +82,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     eventDelivery,
     eventRules: wired.events.rules,
     eventOutbox: wired.events.outbox,
+    scans,
     keys: kms.keyService,
     identities,
     userPolicies: deployment.userPolicies,
@@ -101,6 +104,7 @@ export async function createBerth(config: Config): Promise<Berth> {
       pub,
       scheduler,
       replication: background,
+      scans,
       keyUsage,
       deployment,
       metering: wired.metering,

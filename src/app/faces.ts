@@ -40,7 +40,7 @@ export async function registerFaces(
   deployment: Deployment,
   wired: Pick<
     Wiring,
-    'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets' | 'events' | 'pullThrough' | 'metering'
+    'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets' | 'events' | 'pullThrough' | 'metering' | 'scanning'
   >,
 ): Promise<FaceActions> {
   const { store, identities, accountId } = deployment;

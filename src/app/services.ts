@@ -18,6 +18,7 @@ import { type PublicWiring, wirePublic } from './public.js';
 import { type RegistryParts, registryParts } from './registry-parts.js';
 import { registryServices } from './registry.js';
 import { pullThroughCache, type PullThroughWiring, wirePullThrough } from './pull-through.js';
+import { type ScanningWiring, wireScanning } from './scanning.js';
 import { wireSecrets } from './secrets.js';
 import { openStorage } from './storage.js';
 import { type EventsWiring, wireEvents } from './events.js';
@@ -47,6 +48,8 @@ export interface Wiring {
   readonly metering: MeteringWiring;
   /** Managed signing on push (a push listener), and the recovery of signings a stopped node left. */
   readonly signer: ImageSigner;
+  /** Image scanning: the service (ECR actions, scan on push) and this node's scan worker. */
+  readonly scanning: ScanningWiring;
 }
 
 export async function wireServices(config: Config, log: Logger, tls: TlsSetup | undefined): Promise<Wiring> {
@@ -84,6 +87,7 @@ export async function wireServices(config: Config, log: Logger, tls: TlsSetup | 
   const secrets = wireSecrets(config, deployment, kms.keyService, auth.authorizer);
   const signer = new ImageSigner(store, kms.keyService, () => services, log);
   parts.pushListeners.push(signer);
+  const scanning = wireScanning(config, parts, services, access, log);
   const pullThrough = wirePullThrough(config, store, auth.authorizer, secrets);
   services.pullThrough = pullThroughCache(config, store, services, access, creator, pullThrough.source, log);
   return {
@@ -101,5 +105,6 @@ export async function wireServices(config: Config, log: Logger, tls: TlsSetup | 
     pullThrough,
     metering,
     signer,
+    scanning,
   };
 }

@@ -10,6 +10,7 @@ import { redactConfig } from '../config/redact.js';
 import { adminCommand } from './admin.js';
 import { lifecycleCommand } from './lifecycle.js';
 import { replicationCommand } from './replication.js';
+import { advisoriesCommand } from './advisories.js';
 import { bundleCommand } from './bundle.js';
 import { reportError } from './errors.js';
 import { gcCommand } from './gc.js';
@@ -52,6 +53,7 @@ configCommand
 program.addCommand(adminCommand());
 program.addCommand(lifecycleCommand());
 program.addCommand(replicationCommand());
+program.addCommand(advisoriesCommand());
 program.addCommand(gcCommand());
 program.addCommand(loginCommand());
 program.addCommand(repoCommand());

@@ -413,6 +413,21 @@ export const ConfigSchema = z.strictObject({
       allowHttpLoopback: z.boolean().default(false),
     })
     .prefault({}),
+  /** Image scanning (scanning/): the scan workers every node runs, and what a scan reads. */
+  scanning: z
+    .strictObject({
+      /** Seconds a node holds a scan before another may take it over (a node that died mid-scan). */
+      leaseSeconds: z.number().int().min(10).max(86_400).default(1800),
+      /** Milliseconds between looks for scans asked for on other nodes (this node's own start at once). */
+      pollMilliseconds: z.number().int().min(50).max(600_000).default(2000),
+      /** Milliseconds without a new push (or StartImageScan) before this node's scans run: a burst of pushes goes first (at most 10 s). */
+      settleMilliseconds: z.number().int().min(0).max(10_000).default(1000),
+      /** The largest package database or lockfile a scan reads (MiB); a larger one is skipped and said so. */
+      maxFileMegabytes: z.number().int().min(1).max(1024).default(32),
+      /** The largest jar a scan reads into memory to look inside (MiB); a larger one is skipped and said so. */
+      maxJarMegabytes: z.number().int().min(1).max(1024).default(64),
+    })
+    .prefault({}),
   /** Lifecycle policies: how often they run, and which images count as in use. */
   lifecycle: z
     .strictObject({

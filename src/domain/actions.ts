@@ -56,6 +56,12 @@ export const Actions = {
   RegisterPullTimeUpdateExclusion: 'ecr:RegisterPullTimeUpdateExclusion',
   DeregisterPullTimeUpdateExclusion: 'ecr:DeregisterPullTimeUpdateExclusion',
   ListPullTimeUpdateExclusions: 'ecr:ListPullTimeUpdateExclusions',
+  StartImageScan: 'ecr:StartImageScan',
+  DescribeImageScanFindings: 'ecr:DescribeImageScanFindings',
+  PutImageScanningConfiguration: 'ecr:PutImageScanningConfiguration',
+  PutRegistryScanningConfiguration: 'ecr:PutRegistryScanningConfiguration',
+  GetRegistryScanningConfiguration: 'ecr:GetRegistryScanningConfiguration',
+  BatchGetRepositoryScanningConfiguration: 'ecr:BatchGetRepositoryScanningConfiguration',
 } as const;
 
 /** The key service's actions (KMS), named as IAM policies name them. */

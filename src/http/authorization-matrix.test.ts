@@ -243,6 +243,13 @@ const fresh = async (): Promise<string> => {
   await pushImage(rootApp(), name, 'v1');
   return name;
 };
+/** A fresh repository whose image v1 has a scan (asked for by the administrator). */
+const scanned = async (): Promise<string> => {
+  const name = await fresh();
+  const res = await callApi(test.berth.app, 'StartImageScan', { repositoryName: name, imageId: { imageTag: 'v1' } });
+  assert.equal(res.statusCode, 200, res.body);
+  return name;
+};
 const uploadId = async () => (await startUpload(rootApp(), REPO)).split('/').pop()!;
 /** A template made by the administrator, for the actions on one. */
 const freshTemplate = async (): Promise<string> => {
@@ -475,6 +482,22 @@ const API: Record<string, ApiCase> = {
     crossAccount: false,
     input: async () => ({ ecrRepositoryPrefix: await freshRule() }),
   },
+  // A fresh image each time: StartImageScan allows one scan per image a day.
+  StartImageScan: {
+    crossAccount: true,
+    input: async () => ({ registryId: A, repositoryName: await fresh(), imageId: { imageTag: 'v1' } }),
+  },
+  DescribeImageScanFindings: {
+    crossAccount: true,
+    input: async () => ({ registryId: A, repositoryName: await scanned(), imageId: { imageTag: 'v1' } }),
+  },
+  PutImageScanningConfiguration: {
+    crossAccount: true,
+    input: async () => ({ registryId: A, repositoryName: REPO, imageScanningConfiguration: { scanOnPush: false } }),
+  },
+  PutRegistryScanningConfiguration: { crossAccount: false, input: async () => ({ scanType: 'BASIC', rules: [] }) },
+  GetRegistryScanningConfiguration: { crossAccount: false, input: async () => ({}) },
+  BatchGetRepositoryScanningConfiguration: { crossAccount: false, input: async () => ({ repositoryNames: [REPO] }) },
 };
 
 describe('authorization matrix: the ECR API', () => {

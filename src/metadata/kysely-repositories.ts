@@ -133,6 +133,16 @@ export class Repositories implements RepositoryIndex {
     return rows.map(toRepository);
   }
 
+  async setScanOnPush(id: string, scanOnPush: boolean) {
+    const row = await this.db
+      .updateTable('repositories')
+      .set({ scan_on_push: scanOnPush ? 1 : 0 })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toRepository(row);
+  }
+
   async setTagMutability(id: string, mutability: TagMutability) {
     const row = await this.db
       .updateTable('repositories')

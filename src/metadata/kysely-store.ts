@@ -47,6 +47,7 @@ import type {
   ReplicationIndex,
   EventIndex,
   ConsoleIndex,
+  ScanningIndex,
   RepositoryIndex,
   ResourceTagIndex,
   SettingsIndex,
@@ -68,6 +69,7 @@ import type { GcIndex } from './store-gc.js';
 import { KyselyReplication } from './kysely-replication.js';
 import { KyselyEvents } from './kysely-events.js';
 import { KyselySigning } from './kysely-signing.js';
+import { KyselyScanning } from './kysely-scanning.js';
 
 export interface KyselyStoreOptions {
   backend: string;
@@ -139,6 +141,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly pullThrough: PullThroughIndex;
   readonly metering: MeteringIndex;
   readonly signing: SigningIndex;
+  readonly scanning: ScanningIndex;
 
   constructor(
     private readonly db: Db,
@@ -179,6 +182,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.pullThrough = new KyselyPullThrough(db, ordered);
     this.metering = new KyselyMetering(db);
     this.signing = new KyselySigning(db);
+    this.scanning = new KyselyScanning(db, options.skipLocked);
   }
 
   async ping(): Promise<boolean> {

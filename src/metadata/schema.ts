@@ -38,6 +38,7 @@ import type {
   SignatureRequirementsTable,
   SigningConfigurationsTable,
 } from './schema-signing.js';
+import type { ImageScansTable, ScanAdvisoriesTable, ScanningConfigurationsTable } from './schema-scanning.js';
 
 export type * from './schema-console.js';
 export type * from './schema-retention.js';
@@ -46,6 +47,7 @@ export type * from './schema-pull-through.js';
 export type * from './schema-metering.js';
 export type * from './schema-signing.js';
 export type * from './schema-services.js';
+export type * from './schema-scanning.js';
 
 export interface RepositoriesTable {
   id: string;
@@ -407,4 +409,7 @@ export interface Database {
   password_policies: PasswordPoliciesTable;
   console_sessions: ConsoleSessionsTable;
   sign_in_failures: SignInFailuresTable;
+  scanning_configurations: ScanningConfigurationsTable;
+  image_scans: ImageScansTable;
+  scan_advisories: ScanAdvisoriesTable;
 }

@@ -32,6 +32,8 @@ export interface RepositoryIndex {
   describe(accountId: string, page: Page): Promise<Repository[]>;
   /** The repository with its new tag mutability, or undefined when it does not exist. */
   setTagMutability(id: string, mutability: TagMutability): Promise<Repository | undefined>;
+  /** The repository with its new scan-on-push flag (PutImageScanningConfiguration), or undefined when it does not exist. */
+  setScanOnPush(id: string, scanOnPush: boolean): Promise<Repository | undefined>;
   /**
    * Deletes the repository with everything in it (links, manifests, tags, uploads) and the
    * resource tags under `resourceArn`. False when it does not exist, or with `ifEmpty` when it

@@ -22,6 +22,7 @@ import { describePublicMetadata } from './store-suite-public.js';
 import { describeReplicationMetadata } from './store-suite-replication.js';
 import { describeEventMetadata } from './store-suite-events.js';
 import { describeSigningMetadata } from './store-suite-signing.js';
+import { describeScanningMetadata } from './store-suite-scanning.js';
 import { runRepositoryIndexSuite } from './store-suite-repositories.js';
 import { describeRoleMetadata } from './store-suite-roles.js';
 import { describeSecretMetadata } from './store-suite-secrets.js';
@@ -78,5 +79,6 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     describePullThroughMetadata(() => store);
     describeMeteringMetadata(() => store);
     describeSigningMetadata(() => store);
+    describeScanningMetadata(() => store);
   });
 }

@@ -22,6 +22,7 @@ import type { PublicIndex, RateWindowIndex } from './store-public.js';
 import type { PullThroughIndex } from './store-pull-through.js';
 import type { ReplicationIndex } from './store-replication.js';
 import type { EventIndex } from './store-events.js';
+import type { ScanningIndex } from './store-scanning.js';
 import type { RepositoryIndex } from './store-repositories.js';
 import type { AccountSettingIndex, ResourceTagIndex } from './store-resource-tags.js';
 import type { OidcProviderIndex, RoleIndex } from './store-roles.js';
@@ -50,6 +51,7 @@ export type * from './store-protection.js';
 export type * from './store-public.js';
 export type * from './store-replication.js';
 export type * from './store-events.js';
+export type * from './store-scanning.js';
 export type * from './store-repositories.js';
 export type * from './store-resource-tags.js';
 export type * from './store-roles.js';
@@ -103,6 +105,8 @@ export interface MetadataStore {
   readonly metering: MeteringIndex;
   /** Managed signing: configurations, images' signing statuses, pull-time signature requirements. */
   readonly signing: SigningIndex;
+  /** Image scanning: configurations, scans and their findings, imported advisories. */
+  readonly scanning: ScanningIndex;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

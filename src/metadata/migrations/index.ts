@@ -28,6 +28,7 @@ import { pullThroughCache } from './0022-pull-through-cache.js';
 import { consoleSignIn } from './0023-console.js';
 import { events } from './0025-events.js';
 import { metering } from './0026-metering.js';
+import { scanning } from './0027-scanning.js';
 import { signing } from './0028-signing.js';
 
 const migrations: Record<string, Migration> = {
@@ -56,6 +57,7 @@ const migrations: Record<string, Migration> = {
   '0023_console': consoleSignIn,
   '0025_events': events,
   '0026_metering': metering,
+  '0027_scanning': scanning,
   '0028_signing': signing,
 };
 

@@ -5,6 +5,7 @@ import { KmsError } from '../../../domain/kms-errors.js';
 import { LifecycleError } from '../../../domain/lifecycle-errors.js';
 import { ManagementError, type ManagementErrorCode } from '../../../domain/management-errors.js';
 import { PULL_THROUGH_EXCEPTIONS, PullThroughError } from '../../../domain/pull-through-errors.js';
+import { ScanningError } from '../../../domain/scanning-errors.js';
 import { ImmutableTagError } from '../../../domain/tag-mutability.js';
 import { MISSING_MANIFEST } from '../../../registry/manifests.js';
 import { AwsJsonError, statusOf, type ProtocolExceptionName } from '../errors.js';
@@ -44,6 +45,9 @@ export const REGISTRY_API_EXCEPTIONS = [
   'RepositoryNotEmptyException',
   'RepositoryNotFoundException',
   'RepositoryPolicyNotFoundException',
+  // ECR's only: image scanning.
+  'ScanNotFoundException',
+  'UnsupportedImageTypeException',
   'ServerException',
   // ECR's only: managed signing.
   'SigningConfigurationNotFoundException',
@@ -107,6 +111,7 @@ export function registryApiError(err: unknown): AwsJsonError | undefined {
   if (err instanceof ManagementError) return new RegistryApiError(FROM_MANAGEMENT[err.code], err.message);
   if (err instanceof LifecycleError) return new RegistryApiError(err.type, err.message);
   if (err instanceof PullThroughError) return new RegistryApiError(err.type, err.message);
+  if (err instanceof ScanningError) return new RegistryApiError(err.type, err.message);
   // Before the registry errors: on /v2 the same refusal is TAG_INVALID.
   if (err instanceof ImmutableTagError) return new RegistryApiError('ImageTagAlreadyExistsException', err.message);
   if (err instanceof RegistryError) {

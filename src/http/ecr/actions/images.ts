@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { digestOf, tryParseDigest } from '../../../domain/digest.js';
 import { isTag } from '../../../domain/names.js';
+import type { ImageScan } from '../../../domain/records/scanning.js';
 import type { DescribedImage, ImageFilter } from '../../../registry/images.js';
 import type { RegistryServices } from '../../../registry/services.js';
 import { epochSeconds, type ApiActionTable } from '../../aws-json/call.js';
@@ -12,6 +13,7 @@ import { modelPattern, validationMessage, violation } from '../../aws-json/valid
 import { putImageError } from '../../aws-json/registry-api/errors.js';
 import { ApiError } from '../errors.js';
 import { ImageIdentifierList, ImagesFilter, ImageTag, MaxResults, RegistryId, RepositoryName } from '../shapes.js';
+import { scanDetail } from './scanning.js';
 
 /** Page size when a request gives no maxResults (the model's documented default). */
 const DEFAULT_PAGE = 100;
@@ -79,7 +81,14 @@ function filterOf(filter: z.infer<typeof ImagesFilter> | undefined): ImageFilter
   return { tagStatus: filter?.tagStatus ?? 'ANY', imageStatus: filter?.imageStatus ?? 'ACTIVE' };
 }
 
-function imageDetail(registryId: string, repositoryName: string, image: DescribedImage): object {
+/** The scans of a repository's images by digest (DescribeImages' imageScanStatus and summary). */
+export type ScanSummaries = (
+  accountId: string,
+  repositoryName: string,
+  digests: string[],
+) => Promise<Map<string, ImageScan>>;
+
+function imageDetail(registryId: string, repositoryName: string, image: DescribedImage, scan?: ImageScan): object {
   return {
     registryId,
     repositoryName,
@@ -94,10 +103,19 @@ function imageDetail(registryId: string, repositoryName: string, image: Describe
     imageStatus: image.imageStatus ?? 'ACTIVE',
     ...(typeof image.lastArchivedAt === 'number' && { lastArchivedAt: epochSeconds(image.lastArchivedAt) }),
     ...(typeof image.lastActivatedAt === 'number' && { lastActivatedAt: epochSeconds(image.lastActivatedAt) }),
+    ...scanDetail(scan),
   };
 }
 
-export function imageActions(services: RegistryServices): ApiActionTable {
+export function imageActions(services: RegistryServices, scanSummaries?: ScanSummaries): ApiActionTable {
+  const scansOf = async (accountId: string, repositoryName: string, images: DescribedImage[]) =>
+    scanSummaries
+      ? scanSummaries(
+          accountId,
+          repositoryName,
+          images.map((i) => i.digest),
+        )
+      : new Map<string, ImageScan>();
   return {
     async ListImages(call) {
       const request = input(ListImagesRequest, call.body);
@@ -136,9 +154,10 @@ export function imageActions(services: RegistryServices): ApiActionTable {
             ]),
           );
         const found = await services.images.describe(ctx, request.repositoryName, request.imageIds);
+        const scans = await scansOf(found.repository.accountId, found.repository.name, found.items);
         return {
           imageDetails: found.items.map((image) =>
-            imageDetail(found.repository.accountId, found.repository.name, image),
+            imageDetail(found.repository.accountId, found.repository.name, image, scans.get(image.digest)),
           ),
         };
       }
@@ -152,8 +171,11 @@ export function imageActions(services: RegistryServices): ApiActionTable {
         filter,
         cursor ? { last: cursor.last, limit } : { limit },
       );
+      const scans = await scansOf(page.repository.accountId, page.repository.name, page.items);
       return {
-        imageDetails: page.items.map((image) => imageDetail(page.repository.accountId, page.repository.name, image)),
+        imageDetails: page.items.map((image) =>
+          imageDetail(page.repository.accountId, page.repository.name, image, scans.get(image.digest)),
+        ),
         ...(page.next && { nextToken: encodeNextToken(call, listing, { last: page.next }) }),
       };
     },

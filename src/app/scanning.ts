@@ -1,0 +1,81 @@
+// Image scanning, built once: the scan service (the ECR actions, and scan on push as a push
+// listener), the scanner reading images through the registry's services as the account's own
+// root (so encrypted blobs read as stored, and the SBOM goes through the push path), and the
+// worker that runs the scans asked for, on every node.
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { ImageContent } from '../domain/image-content.js';
+import { accountContext, bytesOf } from '../registry/replication-copy.js';
+import type { RegistryServices } from '../registry/services.js';
+import type { RepositoryAccess } from '../registry/access.js';
+import { storeLookup } from '../scanning/advisories.js';
+import { ScanService } from '../scanning/scan-service.js';
+import { Scanner } from '../scanning/scanner.js';
+import { ScanWorker } from '../scanning/scan-worker.js';
+import type { RegistryParts } from './registry-parts.js';
+
+export interface ScanningWiring {
+  readonly service: ScanService;
+  readonly worker: ScanWorker;
+}
+
+/** The account's images as the scanner reads and writes them, through the registry's services. */
+export function imageContent(services: Pick<RegistryServices, 'manifests' | 'blobs' | 'uploads'>): ImageContent {
+  return {
+    async manifest(accountId, repositoryName, digest) {
+      try {
+        const { bytes, mediaType } = await services.manifests.get(accountContext(accountId), repositoryName, digest);
+        return { bytes, mediaType };
+      } catch {
+        return undefined;
+      }
+    },
+    async *blob(accountId, repositoryName, digest) {
+      yield* bytesOf(await services.blobs.open(accountContext(accountId), repositoryName, digest));
+    },
+    async pushBlob(accountId, repositoryName, digest, bytes) {
+      const ctx = accountContext(accountId);
+      if ((await services.blobs.sizes(ctx, repositoryName, [digest])).has(digest)) return;
+      await services.uploads.start(ctx, repositoryName, {
+        digest,
+        chunk: {
+          body: (async function* () {
+            yield bytes;
+          })(),
+        },
+      });
+    },
+    async pushManifest(accountId, repositoryName, digest, mediaType, bytes) {
+      await services.manifests.put(accountContext(accountId), repositoryName, digest, bytes, mediaType);
+    },
+  };
+}
+
+export function wireScanning(
+  config: Config,
+  parts: RegistryParts,
+  services: RegistryServices,
+  access: RepositoryAccess,
+  log: Pick<Logger, 'warn'>,
+): ScanningWiring {
+  const { store } = parts;
+  let worker: ScanWorker | undefined;
+  const service = new ScanService(store, access, () => worker?.wake());
+  parts.pushListeners.push(service);
+  const scanner = new Scanner(imageContent(services), storeLookup(store), {
+    maxFileBytes: config.scanning.maxFileMegabytes * 1024 * 1024,
+    maxJarBytes: config.scanning.maxJarMegabytes * 1024 * 1024,
+    maxBinaryBytes: 512 * 1024 * 1024,
+    advisoriesAt: () => store.scanning.advisoriesImportedAt(),
+  });
+  worker = new ScanWorker(store, scanner, {
+    node: parts.uploadOptions.node,
+    leaseMs: config.scanning.leaseSeconds * 1000,
+    pollMs: config.scanning.pollMilliseconds,
+    settleMs: config.scanning.settleMilliseconds,
+    maxDeferMs: 10_000,
+    onError: (err, scan) =>
+      log.warn({ err, repository: scan.repositoryName, digest: scan.digest }, 'an image scan failed'),
+  });
+  return { service, worker };
+}

@@ -1,0 +1,40 @@
+// Each ecosystem's own version order, as OSV names the ecosystems: semver for npm and Go, PEP 440
+// for PyPI, Maven's, and dpkg's and apk's (implemented here, tested against their own suites'
+// vectors). A version an ecosystem cannot read compares by text, so a match never throws.
+import { compare as comparePep440, valid as validPep440 } from '@renovatebot/pep440';
+import semver from 'semver';
+import { compareApk } from './version-apk.js';
+import { compareDpkg } from './version-dpkg.js';
+import { compareMaven } from './version-maven.js';
+
+export type Ecosystem = 'Debian' | 'Ubuntu' | 'Alpine' | 'npm' | 'PyPI' | 'Go' | 'Maven' | 'RPM';
+
+function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareSemver(a: string, b: string): number {
+  const va = semver.valid(a.replace(/^v/, ''), { loose: true });
+  const vb = semver.valid(b.replace(/^v/, ''), { loose: true });
+  return va && vb ? semver.compare(va, vb, { loose: true }) : byText(a, b);
+}
+
+/** Negative, zero or positive as `a` sorts before, with or after `b` in the ecosystem. */
+export function compareVersions(ecosystem: Ecosystem, a: string, b: string): number {
+  switch (ecosystem) {
+    case 'Debian':
+    case 'Ubuntu':
+      return compareDpkg(a, b);
+    case 'Alpine':
+      return compareApk(a, b);
+    case 'npm':
+    case 'Go':
+      return compareSemver(a, b);
+    case 'PyPI':
+      return validPep440(a) && validPep440(b) ? comparePep440(a, b) : byText(a, b);
+    case 'Maven':
+      return compareMaven(a, b);
+    default:
+      return compareDpkg(a, b);
+  }
+}
