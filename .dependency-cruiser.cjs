@@ -10,7 +10,7 @@ const CONFIG = ['config', 'tls'];
 const PORTS = ['storage', 'metadata', 'keys'];
 const POLICY = ['policy'];
 const IAM = ['iam'];
-const SERVICES = ['registry', 'kms', 'public', 'jobs', 'secrets'];
+const SERVICES = ['registry', 'kms', 'public', 'jobs', 'secrets', 'audit'];
 const HTTP_HOST = ['http-host', 'http/aws-json'];
 const FACES = [
   'http/oci',
@@ -21,6 +21,7 @@ const FACES = [
   'http/public',
   'http/web',
   'http/secrets',
+  'http/cloudtrail',
 ];
 const APP = ['app'];
 const CLIENT = ['client'];

@@ -1,6 +1,9 @@
 // The AWS JSON 1.1 APIs on the main listener (POST / with X-Amz-Target): ECR, KMS, ECR Public
 // and its aliases, Secrets Manager, each an action table over the services.
 import type { FastifyInstance } from 'fastify';
+import type { AuditTrail } from '../audit/trail.js';
+import { cloudTrailActions } from '../http/cloudtrail/actions.js';
+import { cloudTrailFace } from '../http/cloudtrail/face.js';
 import type { ApiActionTable } from '../http/aws-json/call.js';
 import type { PageTokens } from '../http/aws-json/page-tokens.js';
 import { awsJsonPlugin } from '../http/aws-json/plugin.js';
@@ -29,9 +32,15 @@ import type { Wiring } from './services.js';
 export async function registerAwsJson(
   app: FastifyInstance,
   deployment: Deployment,
-  wired: Pick<Wiring, 'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets'>,
+  wired: Pick<Wiring, 'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets'> & { audit: AuditTrail },
   pageTokens: PageTokens,
-): Promise<{ ecrActions: string[]; kmsActions: string[]; ecrPublicActions: string[]; secretsActions: string[] }> {
+): Promise<{
+  ecrActions: string[];
+  kmsActions: string[];
+  ecrPublicActions: string[];
+  secretsActions: string[];
+  cloudTrailActions: string[];
+}> {
   const { tokens, accountId, config } = deployment;
   const { access, services, auth, kms, pub } = wired;
   const { authenticator } = auth;
@@ -52,6 +61,7 @@ export async function registerAwsJson(
   const keyActions = kmsActions(kms.keyService, kms.grantService);
   const publicActions = ecrPublicActions(pub.face, pub.services, pub.repositories, tokens);
   const secretActions = secretsActions(wired.secrets);
+  const trailActions = cloudTrailActions(wired.audit);
   await app.register(awsJsonPlugin, {
     authenticator,
     pageTokens,
@@ -61,6 +71,7 @@ export async function registerAwsJson(
       ecrPublicFace(publicActions),
       aliasFace(aliasActions(pub.aliases, accountId)),
       secretsFace(secretActions),
+      cloudTrailFace(trailActions),
     ],
   });
   return {
@@ -68,5 +79,6 @@ export async function registerAwsJson(
     kmsActions: Object.keys(keyActions).sort(),
     ecrPublicActions: Object.keys(publicActions).sort(),
     secretsActions: Object.keys(secretActions).sort(),
+    cloudTrailActions: Object.keys(trailActions).sort(),
   };
 }

@@ -1,6 +1,7 @@
 // What a running Berth offers the CLI and the tests: its listeners, its stores and services, and
 // the actions its faces answer.
 import type { FastifyInstance } from 'fastify';
+import type { AuditTrail } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
 import type { AliasService } from '../public/aliases.js';
 import type { IdentityService, NewAccessKey } from '../iam/identities.js';
@@ -25,6 +26,8 @@ export interface Berth {
   readonly services: RegistryServices;
   /** Told of every stored push after its transaction (capabilities add theirs when wired). */
   readonly pushListeners: PushListener[];
+  /** The audit trail (tests flush it instead of waiting for its interval). */
+  readonly audit: AuditTrail;
   readonly scheduler: JobScheduler;
   /** Garbage collection: the collector the scheduled job runs, and the storage audit. */
   readonly gc: GcWiring;
@@ -63,6 +66,8 @@ export interface Berth {
   readonly ecrPublicActions: readonly string[];
   /** The Secrets Manager actions this Berth answers. */
   readonly secretsActions: readonly string[];
+  /** The CloudTrail actions this Berth answers. */
+  readonly cloudTrailActions: readonly string[];
   /** The public registry and gallery (on public.listen), unless public.listen is empty. */
   readonly publicApp: FastifyInstance | undefined;
   /** The registry services on public repositories. */

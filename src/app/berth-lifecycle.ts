@@ -1,5 +1,6 @@
 // A running Berth's lifecycle: listening on its addresses, reloading TLS, cutting connections,
 // and closing in order (jobs, listeners, the key usage recorder, the deployment).
+import type { AuditTrail } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
 import type { Listener } from '../http/listener.js';
 import type { KeyUsageRecorder } from '../iam/key-usage.js';
@@ -21,12 +22,13 @@ export interface Running {
   readonly replication: { stop(): Promise<void> };
   readonly keyUsage: KeyUsageRecorder;
   readonly deployment: Deployment;
+  readonly audit: AuditTrail;
 }
 
 export function lifecycle(
   running: Running,
 ): Pick<Berth, 'listen' | 'publicUrl' | 'reloadTls' | 'closeAllConnections' | 'close'> {
-  const { config, tls, listener, publicListener, pub, scheduler, replication, keyUsage, deployment } = running;
+  const { config, tls, listener, publicListener, pub, scheduler, replication, keyUsage, deployment, audit } = running;
   const app = listener.app;
   const publicApp = publicListener?.app;
   return {
@@ -51,6 +53,7 @@ export function lifecycle(
       await app.close();
       if (publicApp) await publicApp.close();
       await keyUsage.close().catch((err) => app.log.error({ err }, 'recording access key uses failed'));
+      await audit.close().catch((err) => app.log.error({ err }, 'writing the last audit events failed'));
       await deployment.close();
     },
   };

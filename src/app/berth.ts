@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js';
 import { addAwsProtocolConstraint } from '../http/aws-protocol.js';
 import { tlsSetup } from '../tls/setup.js';
 import type { Berth } from './berth-api.js';
+import { auditListener, wireAudit } from './audit.js';
 import { registerFaces } from './faces.js';
 import { addHealthRoutes, readiness } from './health.js';
 import { startJobs } from './jobs.js';
@@ -39,7 +40,9 @@ export async function createBerth(config: Config): Promise<Berth> {
   if (open) app.log.warn('auth.mode is open: anyone who can reach this registry may push, pull and delete');
   const ready = readiness(store, driver);
   addHealthRoutes(app, ready);
-  const actions = await registerFaces(app, config, deployment, wired);
+  const audit = wireAudit(config, store, auth.authorizer, log);
+  auditListener(app, config, audit, accountId);
+  const actions = await registerFaces(app, config, deployment, { ...wired, audit });
 
   const publicListener = await openPublicListener(config, nodeId, tls, deployment, pub, auth.authenticator, ready);
   const publicApp = publicListener?.app;
@@ -51,6 +54,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     limiter: pub.limiter,
     gc,
     secrets: wired.secrets,
+    audit,
   });
   const replication = startReplication(config, store, nodeId, log, wired);
 
@@ -61,6 +65,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     driver,
     services,
     pushListeners: wired.parts.pushListeners,
+    audit,
     scheduler,
     gc,
     replication,
@@ -77,6 +82,6 @@ export async function createBerth(config: Config): Promise<Berth> {
     publicApp,
     publicServices: pub.services,
     aliases: pub.aliases,
-    ...lifecycle({ config, tls, listener, publicListener, pub, scheduler, replication, keyUsage, deployment }),
+    ...lifecycle({ config, tls, listener, publicListener, pub, scheduler, replication, keyUsage, deployment, audit }),
   };
 }

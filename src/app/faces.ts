@@ -1,6 +1,7 @@
 // The faces on the main listener: the registry protocol (/v2), the AWS JSON APIs (aws-json.ts),
 // the layer download URLs, and the IAM and STS query APIs.
 import type { FastifyInstance } from 'fastify';
+import type { AuditTrail } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
 import { Actions } from '../domain/actions.js';
 import { ANONYMOUS } from '../domain/principal.js';
@@ -27,6 +28,7 @@ export interface FaceActions {
   readonly kmsActions: readonly string[];
   readonly ecrPublicActions: readonly string[];
   readonly secretsActions: readonly string[];
+  readonly cloudTrailActions: readonly string[];
   readonly queryActions: readonly string[];
 }
 
@@ -34,7 +36,7 @@ export async function registerFaces(
   app: FastifyInstance,
   config: Config,
   deployment: Deployment,
-  wired: Pick<Wiring, 'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets'>,
+  wired: Pick<Wiring, 'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets'> & { audit: AuditTrail },
 ): Promise<FaceActions> {
   const { store, identities, accountId } = deployment;
   const { access, services, auth } = wired;

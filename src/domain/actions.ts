@@ -93,6 +93,11 @@ export const SecretsActions = {
   DeleteResourcePolicy: 'secretsmanager:DeleteResourcePolicy',
 } as const;
 
+/** CloudTrail's actions (the audit trail's lookup, on "*"). */
+export const CloudTrailActions = {
+  LookupEvents: 'cloudtrail:LookupEvents',
+} as const;
+
 /** What only ECR Public has (its repositories otherwise take the ECR actions above). */
 export const PublicActions = {
   GetAuthorizationToken: 'ecr-public:GetAuthorizationToken',
@@ -137,7 +142,8 @@ export type Action =
   | (typeof PublicActions)[keyof typeof PublicActions]
   | `ecr-public:${SharedWithPublic}`
   | (typeof KmsActions)[keyof typeof KmsActions]
-  | (typeof SecretsActions)[keyof typeof SecretsActions];
+  | (typeof SecretsActions)[keyof typeof SecretsActions]
+  | (typeof CloudTrailActions)[keyof typeof CloudTrailActions];
 
 /**
  * An action as ECR Public names it: ecr:PutImage is ecr-public:PutImage on a public repository.

@@ -6,6 +6,7 @@ import { migrationProvider } from './migrations/index.js';
 import { Conversions } from './kysely-conversions.js';
 import { CreationTemplates } from './kysely-creation-templates.js';
 import { KyselySecrets } from './kysely-secrets.js';
+import { KyselyAudit } from './kysely-audit.js';
 import { precompile, type Precompiled } from './precompiled.js';
 import { Identities } from './kysely-identities.js';
 import { Policies } from './kysely-policies.js';
@@ -46,6 +47,7 @@ import type {
   SettingsIndex,
   TagIndex,
   SecretIndex,
+  AuditIndex,
   TrashIndex,
   UploadIndex,
 } from './store.js';
@@ -124,6 +126,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly gc: GcIndex;
   readonly secrets: SecretIndex;
   readonly replication: ReplicationIndex;
+  readonly audit: AuditIndex;
 
   constructor(
     private readonly db: Db,
@@ -159,6 +162,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.gc = new KyselyGc(db, options.advisoryLocks);
     this.secrets = new KyselySecrets(db);
     this.replication = new KyselyReplication(db, options.skipLocked);
+    this.audit = new KyselyAudit(db);
   }
 
   async ping(): Promise<boolean> {

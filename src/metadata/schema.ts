@@ -13,6 +13,7 @@ import type {
   TrashReferencesTable,
   TrashTable,
 } from './schema-retention.js';
+import type { AuditEventsTable } from './schema-audit.js';
 import type {
   ReplicationConfigurationsTable,
   ReplicationTasksTable,
@@ -21,6 +22,7 @@ import type {
   SecretsTable,
 } from './schema-services.js';
 
+export type * from './schema-audit.js';
 export type * from './schema-retention.js';
 export type * from './schema-services.js';
 
@@ -322,6 +324,7 @@ export interface RateWindowsTable {
 }
 
 export interface Database {
+  audit_events: AuditEventsTable;
   secrets: SecretsTable;
   secret_versions: SecretVersionsTable;
   deletion_protections: DeletionProtectionsTable;

@@ -22,6 +22,7 @@ import type { RepositoryIndex } from './store-repositories.js';
 import type { AccountSettingIndex, ResourceTagIndex } from './store-resource-tags.js';
 import type { OidcProviderIndex, RoleIndex } from './store-roles.js';
 import type { SecretIndex } from './store-secrets.js';
+import type { AuditIndex } from './store-audit.js';
 import type { SettingsIndex } from './store-settings.js';
 import type { TrashIndex } from './store-trash.js';
 import type { UploadIndex } from './store-uploads.js';
@@ -46,6 +47,7 @@ export type * from './store-repositories.js';
 export type * from './store-resource-tags.js';
 export type * from './store-roles.js';
 export type * from './store-secrets.js';
+export type * from './store-audit.js';
 export type * from './store-settings.js';
 export type * from './store-trash.js';
 export type * from './store-uploads.js';
@@ -83,6 +85,8 @@ export interface MetadataStore {
   readonly secrets: SecretIndex;
   /** ECR's replication configuration and the outbox of image replications. */
   readonly replication: ReplicationIndex;
+  /** The audit trail's CloudTrail events. */
+  readonly audit: AuditIndex;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

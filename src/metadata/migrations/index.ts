@@ -24,6 +24,7 @@ import { creationTemplates } from './0018-creation-templates.js';
 import { replication } from './0019-replication.js';
 import { secrets } from './0020-secrets.js';
 import { keysetListingIndexes } from './0021-keyset-listing-indexes.js';
+import { auditEvents } from './0024-audit-events.js';
 
 const migrations: Record<string, Migration> = {
   '0001_registry_core': registryCore,
@@ -47,6 +48,7 @@ const migrations: Record<string, Migration> = {
   '0019_replication': replication,
   '0020_secrets': secrets,
   '0021_keyset_listing_indexes': keysetListingIndexes,
+  '0024_audit_events': auditEvents,
 };
 
 export const migrationProvider: MigrationProvider = {
