@@ -28,7 +28,11 @@ export async function createBerth(config: Config): Promise<Berth> {
   const { store, identities, tokens, accountId, generatedMasterKey } = deployment;
   const { open, keyUsage } = auth;
 
-  const listener = openListener(config, log, tls);
+  const audit = wireAudit(config, store, auth.authorizer, log);
+  const listener = openListener(config, log, tls, {
+    operations: () => store.operations.gauges(Date.now()),
+    audit: () => ({ written: audit.written, dropped: audit.dropped, pending: audit.pending }),
+  });
   const app = listener.app;
   if (!tls) app.log.warn('TLS is not configured: serving plain HTTP (set tls.cert and tls.key, or --tls-self-signed)');
   addAwsProtocolConstraint(app);
@@ -40,7 +44,6 @@ export async function createBerth(config: Config): Promise<Berth> {
   if (open) app.log.warn('auth.mode is open: anyone who can reach this registry may push, pull and delete');
   const ready = readiness(store, driver);
   addHealthRoutes(app, ready);
-  const audit = wireAudit(config, store, auth.authorizer, log);
   auditListener(app, config, audit, accountId);
   const actions = await registerFaces(app, config, deployment, { ...wired, audit });
 

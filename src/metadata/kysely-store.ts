@@ -7,6 +7,7 @@ import { Conversions } from './kysely-conversions.js';
 import { CreationTemplates } from './kysely-creation-templates.js';
 import { KyselySecrets } from './kysely-secrets.js';
 import { KyselyAudit } from './kysely-audit.js';
+import { KyselyOperations } from './kysely-operations.js';
 import { precompile, type Precompiled } from './precompiled.js';
 import { Identities } from './kysely-identities.js';
 import { Policies } from './kysely-policies.js';
@@ -48,6 +49,7 @@ import type {
   TagIndex,
   SecretIndex,
   AuditIndex,
+  OperationsIndex,
   TrashIndex,
   UploadIndex,
 } from './store.js';
@@ -127,6 +129,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly secrets: SecretIndex;
   readonly replication: ReplicationIndex;
   readonly audit: AuditIndex;
+  readonly operations: OperationsIndex;
 
   constructor(
     private readonly db: Db,
@@ -163,6 +166,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.secrets = new KyselySecrets(db);
     this.replication = new KyselyReplication(db, options.skipLocked);
     this.audit = new KyselyAudit(db);
+    this.operations = new KyselyOperations(db);
   }
 
   async ping(): Promise<boolean> {

@@ -1,10 +1,11 @@
 // The metadata suite's part for the audit trail: events inserted in batches (a repeated id is
 // skipped), looked up newest first by account, time range and each attribute, paged by cursor,
-// and deleted past a time. Run by store-suite.ts on every backend.
+// and deleted past a time; and the metrics' gauges of waiting work. Run by store-suite.ts on every backend.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AuditRecord } from '../domain/records/audit.js';
-import { freshAccount } from './store-suite-fixtures.js';
+import { randomUUID } from 'node:crypto';
+import { freshAccount, freshRepository } from './store-suite-fixtures.js';
 import type { MetadataStore } from './store.js';
 
 function event(accountId: string, n: number, overrides: Partial<AuditRecord> = {}): AuditRecord {
@@ -83,6 +84,20 @@ export function describeAuditMetadata(subject: () => MetadataStore): void {
         left.map((e) => e.eventTime),
         [15, 14, 13],
       );
+    });
+
+    it("the metrics' gauges count open uploads and due jobs, with the oldest due job's wait", async () => {
+      const store = subject();
+      const now = Date.now();
+      const before = await store.operations.gauges(now);
+      for (const value of Object.values(before)) assert.ok(Number.isFinite(value) && value >= 0);
+      const repository = await freshRepository(store);
+      await store.uploads.create({ id: randomUUID(), repositoryId: repository.id, createdAt: now, updatedAt: now });
+      await store.jobs.ensure(`gauge-${randomUUID()}`, now - 60_000);
+      const after = await store.operations.gauges(now);
+      assert.equal(after.uploadSessions, before.uploadSessions + 1);
+      assert.equal(after.jobsDue, before.jobsDue + 1);
+      assert.ok(after.oldestDueJobMs >= 60_000);
     });
   });
 }

@@ -23,6 +23,7 @@ import type { AccountSettingIndex, ResourceTagIndex } from './store-resource-tag
 import type { OidcProviderIndex, RoleIndex } from './store-roles.js';
 import type { SecretIndex } from './store-secrets.js';
 import type { AuditIndex } from './store-audit.js';
+import type { OperationsIndex } from './store-operations.js';
 import type { SettingsIndex } from './store-settings.js';
 import type { TrashIndex } from './store-trash.js';
 import type { UploadIndex } from './store-uploads.js';
@@ -48,6 +49,7 @@ export type * from './store-resource-tags.js';
 export type * from './store-roles.js';
 export type * from './store-secrets.js';
 export type * from './store-audit.js';
+export type * from './store-operations.js';
 export type * from './store-settings.js';
 export type * from './store-trash.js';
 export type * from './store-uploads.js';
@@ -87,6 +89,8 @@ export interface MetadataStore {
   readonly replication: ReplicationIndex;
   /** The audit trail's CloudTrail events. */
   readonly audit: AuditIndex;
+  /** What waits in the database (the metrics' gauges). */
+  readonly operations: OperationsIndex;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
