@@ -22,6 +22,7 @@ const FACES = [
   'http/web',
   'http/secrets',
   'http/cloudtrail',
+  'http/cloudwatch',
 ];
 const APP = ['app'];
 const CLIENT = ['client'];

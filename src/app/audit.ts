@@ -15,17 +15,19 @@ const MAX_BUFFERED = 100_000;
 export function wireAudit(config: Config, store: MetadataStore, authorizer: Authorizer, log: Logger): AuditTrail {
   const trail = new AuditTrail(store.audit, authorizer, log, {
     region: config.registry.region,
+    events: config.audit.enabled,
+    counts: config.metrics.enabled,
     flushIntervalMs: config.audit.flushIntervalMs,
     maxBuffered: MAX_BUFFERED,
     retentionDays: config.audit.retentionDays,
   });
-  if (config.audit.enabled) trail.start();
+  if (config.audit.enabled || config.metrics.enabled) trail.start();
   return trail;
 }
 
-/** Records the main listener's API calls and registry requests (when audit.enabled). */
+/** Records the main listener's API calls and registry requests (for audit.enabled, and metrics.enabled's repository counts). */
 export function auditListener(app: FastifyInstance, config: Config, trail: AuditTrail, accountId: string): void {
-  if (!config.audit.enabled) return;
+  if (!config.audit.enabled && !config.metrics.enabled) return;
   addAuditHook(app, {
     record: (call) => trail.record(call),
     registryAccount: (request) => accountForHost(request.host, config.accounts) ?? accountId,

@@ -68,6 +68,8 @@ export interface Berth {
   readonly secretsActions: readonly string[];
   /** The CloudTrail actions this Berth answers. */
   readonly cloudTrailActions: readonly string[];
+  /** The CloudWatch actions this Berth answers (ECR's metrics, on the query protocol host). */
+  readonly cloudWatchActions: readonly string[];
   /** The public registry and gallery (on public.listen), unless public.listen is empty. */
   readonly publicApp: FastifyInstance | undefined;
   /** The registry services on public repositories. */

@@ -10,7 +10,8 @@ import { privateRegistry } from '../domain/registry.js';
 import { layerDownloadPlugin } from '../http/ecr/layer-download.js';
 import { requestFacts } from '../http/facts.js';
 import { accountForHost } from '../http/hosts.js';
-import { awsQueryPlugin } from '../http/iam/plugin.js';
+import { CLOUDWATCH_VERSION, cloudWatchFace } from '../http/cloudwatch/face.js';
+import { awsQueryPlugin, type QueryService } from '../http/iam/plugin.js';
 import { ociPlugin } from '../http/oci/plugin.js';
 import { addRegistryHostHint } from '../http/registry-host-hint.js';
 import { noted } from '../http/request-log.js';
@@ -29,6 +30,8 @@ export interface FaceActions {
   readonly ecrPublicActions: readonly string[];
   readonly secretsActions: readonly string[];
   readonly cloudTrailActions: readonly string[];
+  /** CloudWatch's actions (on the query host beside IAM and STS, not among queryActions). */
+  readonly cloudWatchActions: readonly string[];
   readonly queryActions: readonly string[];
 }
 
@@ -61,9 +64,12 @@ export async function registerFaces(
   const queryServices = iamQueryServices(store, identities, auth.sessions, auth.iamAuthorizer, {
     identityPolicies: auth.identityPolicies,
   });
-  await app.register(awsQueryPlugin, { authenticator, services: queryServices, pageTokens });
+  // CloudWatch speaks the query protocol too (ECR's metrics): one more version on the same host.
+  const allQuery = { ...queryServices, [CLOUDWATCH_VERSION]: cloudWatchFace(wired.audit) as unknown as QueryService };
+  await app.register(awsQueryPlugin, { authenticator, services: allQuery, pageTokens });
   return {
     ...awsJsonActions,
+    cloudWatchActions: Object.keys(allQuery[CLOUDWATCH_VERSION].actions).sort(),
     queryActions: Object.values(queryServices)
       .flatMap((service) => Object.keys(service.actions).map((name) => `${service.signingName}:${name}`))
       .sort(),

@@ -98,6 +98,12 @@ export const CloudTrailActions = {
   LookupEvents: 'cloudtrail:LookupEvents',
 } as const;
 
+/** CloudWatch's actions (ECR's metrics, on "*"). */
+export const CloudWatchActions = {
+  GetMetricStatistics: 'cloudwatch:GetMetricStatistics',
+  ListMetrics: 'cloudwatch:ListMetrics',
+} as const;
+
 /** What only ECR Public has (its repositories otherwise take the ECR actions above). */
 export const PublicActions = {
   GetAuthorizationToken: 'ecr-public:GetAuthorizationToken',
@@ -143,7 +149,8 @@ export type Action =
   | `ecr-public:${SharedWithPublic}`
   | (typeof KmsActions)[keyof typeof KmsActions]
   | (typeof SecretsActions)[keyof typeof SecretsActions]
-  | (typeof CloudTrailActions)[keyof typeof CloudTrailActions];
+  | (typeof CloudTrailActions)[keyof typeof CloudTrailActions]
+  | (typeof CloudWatchActions)[keyof typeof CloudWatchActions];
 
 /**
  * An action as ECR Public names it: ecr:PutImage is ecr-public:PutImage on a public repository.

@@ -1,6 +1,12 @@
 // The audit trail over the query builder (part of kysely-store.ts).
 import type { Kysely, Selectable } from 'kysely';
-import type { AuditAttribute, AuditQuery, AuditRecord } from '../domain/records/audit.js';
+import type {
+  AuditAttribute,
+  AuditQuery,
+  AuditRecord,
+  RepositoryCount,
+  RepositoryMetric,
+} from '../domain/records/audit.js';
 import type { AuditEventsTable, Database } from './schema.js';
 import type { AuditIndex } from './store-audit.js';
 
@@ -102,6 +108,69 @@ export class KyselyAudit implements AuditIndex {
         ids.map((r) => r.event_id),
       )
       .executeTakeFirst();
+    return Number(result.numDeletedRows ?? 0);
+  }
+  async addCounts(counts: readonly RepositoryCount[]): Promise<void> {
+    for (let at = 0; at < counts.length; at += INSERT_CHUNK) {
+      const rows = counts.slice(at, at + INSERT_CHUNK).map((c) => ({
+        account_id: c.accountId,
+        repository_name: c.repositoryName,
+        metric: c.metric,
+        minute: c.minute,
+        count: c.count,
+      }));
+      await this.db
+        .insertInto('repository_metric_counts')
+        .values(rows)
+        .onConflict((oc) =>
+          oc
+            .columns(['account_id', 'metric', 'repository_name', 'minute'])
+            .doUpdateSet((eb) => ({ count: eb('repository_metric_counts.count', '+', eb.ref('excluded.count')) })),
+        )
+        .execute();
+    }
+  }
+
+  async counts(
+    accountId: string,
+    metric: RepositoryMetric,
+    repositoryName: string | undefined,
+    from: number,
+    to: number,
+  ): Promise<RepositoryCount[]> {
+    let select = this.db
+      .selectFrom('repository_metric_counts')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('metric', '=', metric)
+      .where('minute', '>=', from)
+      .where('minute', '<', to);
+    if (repositoryName !== undefined) select = select.where('repository_name', '=', repositoryName);
+    const rows = await select.orderBy('repository_name').orderBy('minute').execute();
+    return rows.map((r) => ({
+      accountId: r.account_id,
+      repositoryName: r.repository_name,
+      metric: r.metric as RepositoryMetric,
+      minute: Number(r.minute),
+      count: Number(r.count),
+    }));
+  }
+
+  async countedRepositories(accountId: string, metric: RepositoryMetric, from: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('repository_metric_counts')
+      .select('repository_name')
+      .distinct()
+      .where('account_id', '=', accountId)
+      .where('metric', '=', metric)
+      .where('minute', '>=', from)
+      .orderBy('repository_name')
+      .execute();
+    return rows.map((r) => r.repository_name);
+  }
+
+  async deleteCountsBefore(before: number): Promise<number> {
+    const result = await this.db.deleteFrom('repository_metric_counts').where('minute', '<', before).executeTakeFirst();
     return Number(result.numDeletedRows ?? 0);
   }
 }

@@ -15,3 +15,14 @@ export interface AuditEventsTable {
   /** The CloudTrail event as JSON. */
   event: string;
 }
+
+/** Pulls or pushes of a repository in one minute (CloudWatch's AWS/ECR metrics). */
+export interface RepositoryMetricCountsTable {
+  account_id: string;
+  repository_name: string;
+  /** RepositoryPullCount or RepositoryPushCount. */
+  metric: string;
+  /** The minute's start, epoch milliseconds. */
+  minute: number;
+  count: number;
+}

@@ -13,7 +13,7 @@ import type {
   TrashReferencesTable,
   TrashTable,
 } from './schema-retention.js';
-import type { AuditEventsTable } from './schema-audit.js';
+import type { AuditEventsTable, RepositoryMetricCountsTable } from './schema-audit.js';
 import type {
   ReplicationConfigurationsTable,
   ReplicationTasksTable,
@@ -325,6 +325,7 @@ export interface RateWindowsTable {
 
 export interface Database {
   audit_events: AuditEventsTable;
+  repository_metric_counts: RepositoryMetricCountsTable;
   secrets: SecretsTable;
   secret_versions: SecretVersionsTable;
   deletion_protections: DeletionProtectionsTable;

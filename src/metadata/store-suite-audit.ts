@@ -99,5 +99,37 @@ export function describeAuditMetadata(subject: () => MetadataStore): void {
       assert.equal(after.jobsDue, before.jobsDue + 1);
       assert.ok(after.oldestDueJobMs >= 60_000);
     });
+
+    it('repository counts add up per minute across batches and nodes, read by metric, repository and range', async () => {
+      const store = subject();
+      const account = freshAccount();
+      const count = (repositoryName: string, minute: number, n: number, metric = 'RepositoryPullCount' as const) => ({
+        accountId: account,
+        repositoryName,
+        metric,
+        minute,
+        count: n,
+      });
+      await store.audit.addCounts([count('a', 60_000, 2), count('b', 60_000, 1)]);
+      await store.audit.addCounts([count('a', 60_000, 3), count('a', 120_000, 1)]);
+      await store.audit.addCounts([{ ...count('a', 60_000, 7), metric: 'RepositoryPushCount' }]);
+      const pulls = await store.audit.counts(account, 'RepositoryPullCount', 'a', 0, 180_000);
+      assert.deepEqual(
+        pulls.map((c) => [c.minute, c.count]),
+        [
+          [60_000, 5],
+          [120_000, 1],
+        ],
+      );
+      assert.equal((await store.audit.counts(account, 'RepositoryPullCount', undefined, 0, 120_000)).length, 2);
+      assert.deepEqual(
+        (await store.audit.counts(account, 'RepositoryPushCount', undefined, 0, 180_000)).map((c) => c.count),
+        [7],
+      );
+      assert.deepEqual(await store.audit.countedRepositories(account, 'RepositoryPullCount', 0), ['a', 'b']);
+      assert.deepEqual(await store.audit.countedRepositories(account, 'RepositoryPullCount', 120_000), ['a']);
+      assert.ok((await store.audit.deleteCountsBefore(120_000)) >= 3);
+      assert.equal((await store.audit.counts(account, 'RepositoryPullCount', 'a', 0, 180_000)).length, 1);
+    });
   });
 }

@@ -44,3 +44,16 @@ export interface AuditQuery {
   after?: AuditCursor;
   limit: number;
 }
+
+/** ECR's CloudWatch metrics (namespace AWS/ECR, dimension RepositoryName). */
+export type RepositoryMetric = 'RepositoryPullCount' | 'RepositoryPushCount';
+
+/** How many pulls or pushes a repository had in one minute. */
+export interface RepositoryCount {
+  accountId: string;
+  repositoryName: string;
+  metric: RepositoryMetric;
+  /** The minute's start, epoch milliseconds. */
+  minute: number;
+  count: number;
+}

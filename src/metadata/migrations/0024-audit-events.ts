@@ -1,5 +1,6 @@
 // Migration 0024_audit_events: the audit trail's CloudTrail events (issue 24), with an index per
-// lookup attribute, each with the time for newest-first pages.
+// lookup attribute, each with the time for newest-first pages; and the per-minute pull and push
+// counts of each repository (CloudWatch's RepositoryPullCount and RepositoryPushCount).
 import type { Kysely, Migration } from 'kysely';
 
 const LOOKUP_COLUMNS = ['event_name', 'event_source', 'username', 'access_key_id', 'resource_name', 'resource_type'];
@@ -32,8 +33,23 @@ export const auditEvents: Migration = {
         .on('audit_events')
         .columns(['account_id', column, 'event_time'])
         .execute();
+    await db.schema
+      .createTable('repository_metric_counts')
+      .addColumn('account_id', 'varchar(64)', (c) => c.notNull())
+      .addColumn('repository_name', 'varchar(256)', (c) => c.notNull())
+      .addColumn('metric', 'varchar(64)', (c) => c.notNull())
+      .addColumn('minute', 'bigint', (c) => c.notNull())
+      .addColumn('count', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('repository_metric_counts_pk', ['account_id', 'metric', 'repository_name', 'minute'])
+      .execute();
+    await db.schema
+      .createIndex('repository_metric_counts_minute')
+      .on('repository_metric_counts')
+      .columns(['minute'])
+      .execute();
   },
   async down(db: Kysely<any>) {
+    await db.schema.dropTable('repository_metric_counts').ifExists().execute();
     await db.schema.dropTable('audit_events').ifExists().execute();
   },
 };
