@@ -17,7 +17,17 @@ import {
   pushImage,
 } from './workloads.js';
 
-export const PHASES = ['upload', 'chunked', 'download', 'manifest', 'rss', 'postgres', 's3', 'https'] as const;
+export const PHASES = [
+  'upload',
+  'chunked',
+  'download',
+  'manifest',
+  'rss',
+  'postgres',
+  's3',
+  'https',
+  'observability',
+] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface PhaseSettings {

@@ -28,14 +28,16 @@ function recorded(request: FastifyRequest): boolean {
 }
 
 export function addAuditHook(app: FastifyInstance, options: AuditHookOptions): void {
-  app.addHook('onSend', async (request, reply, payload) => {
+  // Callback hooks: no promise per request.
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (reply.statusCode >= 400 && recorded(request)) {
       if (typeof payload === 'string') errorBodies.set(request, payload.slice(0, MAX_ERROR_BODY));
       else if (Buffer.isBuffer(payload)) errorBodies.set(request, payload.subarray(0, MAX_ERROR_BODY).toString('utf8'));
     }
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
+    done();
     if (!recorded(request)) return;
     const headers = request.headers;
     const target = headers['x-amz-target'];

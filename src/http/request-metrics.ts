@@ -88,13 +88,42 @@ export function addRequestMetrics(app: FastifyInstance, registry: Registry): voi
     labelNames: ['face'],
     registers: [registry],
   });
-  app.addHook('onResponse', async (request, reply) => {
+  // The label sets' children, made once each (labels are bounded), so a request hashes no labels.
+  const children = new Map<string, { count: Counter; time: ReturnType<Histogram['labels']> }>();
+  const faces = new Map<string, { in: Counter; out: Counter }>();
+  const child = (face: string, action: string, status: string) => {
+    const key = `${face}\0${action}\0${status}`;
+    let found = children.get(key);
+    if (!found) {
+      found = {
+        count: requests.labels(face, action, status) as unknown as Counter,
+        time: latency.labels(face, action),
+      };
+      children.set(key, found);
+    }
+    return found;
+  };
+  const bytesOf = (face: string) => {
+    let found = faces.get(face);
+    if (!found) {
+      found = { in: bytesIn.labels(face) as unknown as Counter, out: bytesOut.labels(face) as unknown as Counter };
+      faces.set(face, found);
+    }
+    return found;
+  };
+  const STATUS = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
+  app.addHook('onResponse', (request, reply, done) => {
+    done();
     const { face, action } = requestLabels(request, reply);
-    requests.inc({ face, action, status: `${Math.floor(reply.statusCode / 100)}xx` });
-    latency.observe({ face, action }, reply.elapsedTime / 1000);
+    const metrics = child(face, action, STATUS[Math.floor(reply.statusCode / 100)] ?? 'other');
+    metrics.count.inc();
+    metrics.time.observe(reply.elapsedTime / 1000);
     const received = length(request.headers['content-length']);
-    if (received > 0) bytesIn.inc({ face }, received);
     const sent = length(reply.getHeader('content-length'));
-    if (sent > 0) bytesOut.inc({ face }, sent);
+    if (received > 0 || sent > 0) {
+      const bytes = bytesOf(face);
+      if (received > 0) bytes.in.inc(received);
+      if (sent > 0) bytes.out.inc(sent);
+    }
   });
 }
