@@ -277,3 +277,12 @@ describe('the audit trail', () => {
     assert.ok(await server.berth.store.jobs.get('purge-audit-events'), 'the purge is a scheduled job');
   });
 });
+
+describe('event ids', () => {
+  it('are version 7 UUIDs, in the order of their times', async () => {
+    const { eventIdAt } = await import('../../audit/event.js');
+    const ids = [1_000, 2_000, Date.now(), Date.now() + 1].map(eventIdAt);
+    for (const id of ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.deepEqual([...ids].sort(), ids);
+  });
+});
