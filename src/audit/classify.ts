@@ -20,7 +20,11 @@ const TARGETS: [string, string][] = [
   ['GraniteServiceVersion20100801.', 'monitoring.amazonaws.com'],
 ];
 
-const QUERY_SOURCES: Record<string, string> = { '2010-05-08': 'iam.amazonaws.com', '2011-06-15': 'sts.amazonaws.com' };
+const QUERY_SOURCES: Record<string, string> = {
+  '2010-05-08': 'iam.amazonaws.com',
+  '2011-06-15': 'sts.amazonaws.com',
+  '2010-08-01': 'monitoring.amazonaws.com',
+};
 
 /** Actions that change nothing (CloudTrail's readOnly). */
 export function isReadOnly(name: string): boolean {

@@ -14,7 +14,7 @@ const TARGETS: [string, string][] = [
   ['secretsmanager.', 'secretsmanager'],
   ['com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.', 'cloudtrail'],
 ];
-const QUERY_FACES: Record<string, string> = { '2010-05-08': 'iam', '2011-06-15': 'sts' };
+const QUERY_FACES: Record<string, string> = { '2010-05-08': 'iam', '2011-06-15': 'sts', '2010-08-01': 'cloudwatch' };
 
 /** Seconds: from a cached manifest GET (sub-millisecond) to a large blob (minutes). */
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];

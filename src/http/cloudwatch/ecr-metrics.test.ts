@@ -187,6 +187,18 @@ describe("CloudWatch: ECR's RepositoryPullCount and RepositoryPushCount", () => 
       const res = await query('GetMetricStatistics', params);
       assert.deepEqual([res.status, res.code], [400, code], `${JSON.stringify(params)}: ${res.body}`);
     }
+    // Recorded by the audit trail as CloudWatch's, and counted by /metrics under its face.
+    await server.berth.audit.flush();
+    const events = await server.berth.store.audit.lookup({
+      accountId: server.berth.accountId,
+      attribute: { key: 'EventSource', value: 'monitoring.amazonaws.com' },
+      startTime: now - 60_000,
+      endTime: Date.now() + 1000,
+      limit: 50,
+    });
+    assert.ok(events.some((e) => e.eventName === 'GetMetricStatistics'));
+    const scraped = await server.berth.app.inject({ url: '/metrics' });
+    assert.match(scraped.body, /berth_requests_total\{face="cloudwatch",action="unknown",status="4xx"\}/);
     const unknown = await query('PutMetricData', { Namespace: 'x' });
     assert.deepEqual([unknown.status, unknown.code], [400, 'InvalidAction']);
   });
