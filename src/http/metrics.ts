@@ -62,10 +62,19 @@ function counter(registry: Registry, name: string, help: string, read: Read): vo
   });
 }
 
-/** The registry of one listener's /metrics. */
+/** prom-client's process metrics, collected once per process however many listeners serve them. */
+let processRegistry: Registry | undefined;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+/** The registry of one listener's /metrics (the process's metrics merged in). */
 export function metricsRegistry(sources: MetricSources): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
   counter(
     registry,
     'berth_log_lines_dropped_total',
@@ -164,8 +173,9 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 /** GET /metrics (behind a bearer token when one is set), and the request counters on every route. */
 export function metricsRoute(app: FastifyInstance, sources: MetricSources, settings?: MetricsSettings): void {
   if (settings && !settings.enabled) return;
-  const registry = metricsRegistry(sources);
-  addRequestMetrics(app, registry);
+  const own = metricsRegistry(sources);
+  addRequestMetrics(app, own);
+  const registry = Registry.merge([processMetrics(), own]);
   const token = settings?.token ?? '';
   app.get('/metrics', async (request, reply) => {
     if (token && !tokenMatches(request.headers.authorization, token))
