@@ -10,7 +10,18 @@ const CONFIG = ['config', 'tls'];
 const PORTS = ['storage', 'metadata', 'keys'];
 const POLICY = ['policy'];
 const IAM = ['iam'];
-const SERVICES = ['registry', 'kms', 'public', 'jobs', 'secrets', 'events', 'pullthrough', 'metering', 'scanning'];
+const SERVICES = [
+  'registry',
+  'kms',
+  'public',
+  'jobs',
+  'secrets',
+  'events',
+  'pullthrough',
+  'metering',
+  'scanning',
+  'audit',
+];
 const HTTP_HOST = ['http-host', 'http/aws-json'];
 const FACES = [
   'http/oci',
@@ -24,6 +35,8 @@ const FACES = [
   'http/events',
   'http/console',
   'http/usage',
+  'http/cloudtrail',
+  'http/cloudwatch',
 ];
 const APP = ['app'];
 const CLIENT = ['client'];

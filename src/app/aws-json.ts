@@ -1,6 +1,9 @@
 // The AWS JSON 1.1 APIs on the main listener (POST / with X-Amz-Target): ECR, KMS, ECR Public
 // and its aliases, Secrets Manager, each an action table over the services.
 import type { FastifyInstance } from 'fastify';
+import type { AuditTrail } from '../audit/trail.js';
+import { cloudTrailActions } from '../http/cloudtrail/actions.js';
+import { cloudTrailFace } from '../http/cloudtrail/face.js';
 import type { ApiActionTable } from '../http/aws-json/call.js';
 import type { PageTokens } from '../http/aws-json/page-tokens.js';
 import { awsJsonPlugin } from '../http/aws-json/plugin.js';
@@ -37,7 +40,7 @@ export async function registerAwsJson(
   wired: Pick<
     Wiring,
     'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets' | 'events' | 'pullThrough' | 'scanning'
-  >,
+  > & { audit: AuditTrail },
   pageTokens: PageTokens,
 ): Promise<{
   ecrActions: string[];
@@ -45,6 +48,7 @@ export async function registerAwsJson(
   ecrPublicActions: string[];
   secretsActions: string[];
   eventsActions: string[];
+  cloudTrailActions: string[];
 }> {
   const { tokens, accountId, config } = deployment;
   const { access, services, auth, kms, pub } = wired;
@@ -70,6 +74,7 @@ export async function registerAwsJson(
   const publicActions = ecrPublicActions(pub.face, pub.services, pub.repositories, tokens);
   const secretActions = secretsActions(wired.secrets);
   const eventActions = eventsActions(wired.events.rules);
+  const trailActions = cloudTrailActions(wired.audit);
   await app.register(awsJsonPlugin, {
     authenticator,
     pageTokens,
@@ -80,6 +85,7 @@ export async function registerAwsJson(
       aliasFace(aliasActions(pub.aliases, accountId)),
       secretsFace(secretActions),
       eventsFace(eventActions),
+      cloudTrailFace(trailActions),
     ],
   });
   return {
@@ -88,5 +94,6 @@ export async function registerAwsJson(
     ecrPublicActions: Object.keys(publicActions).sort(),
     secretsActions: Object.keys(secretActions).sort(),
     eventsActions: Object.keys(eventActions).sort(),
+    cloudTrailActions: Object.keys(trailActions).sort(),
   };
 }

@@ -1,6 +1,7 @@
 // What a running Berth offers the CLI and the tests: its listeners, its stores and services, and
 // the actions its faces answer.
 import type { FastifyInstance } from 'fastify';
+import type { AuditTrail } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
 import type { AliasService } from '../public/aliases.js';
 import type { IdentityService, NewAccessKey } from '../iam/identities.js';
@@ -35,6 +36,8 @@ export interface Berth {
   readonly metering: MeteringWiring;
   /** Managed signing on push (tests wait for it with idle()). */
   readonly signer: ImageSigner;
+  /** The audit trail (tests flush it instead of waiting for its interval). */
+  readonly audit: AuditTrail;
   readonly scheduler: JobScheduler;
   /** Garbage collection: the collector the scheduled job runs, and the storage audit. */
   readonly gc: GcWiring;
@@ -83,6 +86,10 @@ export interface Berth {
   readonly secretsActions: readonly string[];
   /** The events (EventBridge) actions this Berth answers. */
   readonly eventsActions: readonly string[];
+  /** The CloudTrail actions this Berth answers. */
+  readonly cloudTrailActions: readonly string[];
+  /** The CloudWatch actions this Berth answers (ECR's metrics, on the query protocol host). */
+  readonly cloudWatchActions: readonly string[];
   /** The public registry and gallery (on public.listen), unless public.listen is empty. */
   readonly publicApp: FastifyInstance | undefined;
   /** The registry services on public repositories. */

@@ -1,5 +1,6 @@
 // A running Berth's lifecycle: listening on its addresses, reloading TLS, cutting connections,
 // and closing in order (jobs, listeners, the key usage recorder, the deployment).
+import type { AuditTrail } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
 import type { Listener } from '../http/listener.js';
 import type { KeyUsageRecorder } from '../iam/key-usage.js';
@@ -24,6 +25,7 @@ export interface Running {
   readonly keyUsage: KeyUsageRecorder;
   readonly deployment: Deployment;
   readonly metering: MeteringWiring;
+  readonly audit: AuditTrail;
 }
 
 export function lifecycle(
@@ -31,6 +33,7 @@ export function lifecycle(
 ): Pick<Berth, 'listen' | 'publicUrl' | 'reloadTls' | 'closeAllConnections' | 'close'> {
   const { config, tls, listener, publicListener, pub, scheduler, replication, scans, keyUsage, deployment, metering } =
     running;
+  const { audit } = running;
   const app = listener.app;
   const publicApp = publicListener?.app;
   return {
@@ -58,6 +61,7 @@ export function lifecycle(
       await keyUsage.close().catch((err) => app.log.error({ err }, 'recording access key uses failed'));
       // After the listeners: what their last responses served is counted, then written.
       await metering.counter?.stop().catch((err) => app.log.error({ err }, 'flushing transfer counts failed'));
+      await audit.close().catch((err) => app.log.error({ err }, 'writing the last audit events failed'));
       await deployment.close();
     },
   };

@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js';
 import { addAwsProtocolConstraint } from '../http/aws-protocol.js';
 import { tlsSetup } from '../tls/setup.js';
 import type { Berth } from './berth-api.js';
+import { auditListener, wireAudit } from './audit.js';
 import { registerFaces } from './faces.js';
 import { addHealthRoutes, readiness } from './health.js';
 import { startJobs } from './jobs.js';
@@ -28,7 +29,11 @@ export async function createBerth(config: Config): Promise<Berth> {
   const { store, identities, tokens, accountId, generatedMasterKey } = deployment;
   const { open, keyUsage } = auth;
 
-  const listener = openListener(config, log, tls);
+  const audit = wireAudit(config, store, auth.authorizer, log);
+  const listener = openListener(config, log, tls, {
+    operations: () => store.operations.gauges(Date.now()),
+    audit: () => ({ written: audit.written, dropped: audit.dropped, pending: audit.pending }),
+  });
   const app = listener.app;
   if (!tls) app.log.warn('TLS is not configured: serving plain HTTP (set tls.cert and tls.key, or --tls-self-signed)');
   addAwsProtocolConstraint(app);
@@ -40,7 +45,8 @@ export async function createBerth(config: Config): Promise<Berth> {
   if (open) app.log.warn('auth.mode is open: anyone who can reach this registry may push, pull and delete');
   const ready = readiness(store, driver);
   addHealthRoutes(app, ready);
-  const actions = await registerFaces(app, config, deployment, wired);
+  auditListener(app, config, audit, accountId);
+  const actions = await registerFaces(app, config, deployment, { ...wired, audit });
   app.addHook('onClose', async () => wired.pullThrough.source.close());
 
   const publicListener = await openPublicListener(config, nodeId, tls, deployment, pub, auth.authenticator, ready);
@@ -55,6 +61,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     secrets: wired.secrets,
     metering: wired.metering,
     signer: wired.signer,
+    audit,
   });
   const replication = startReplication(config, store, nodeId, log, wired);
   const eventDelivery = startEventDelivery(config, store, nodeId, log);
@@ -76,6 +83,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     pushListeners: wired.parts.pushListeners,
     metering: wired.metering,
     signer: wired.signer,
+    audit,
     scheduler,
     gc,
     replication,
@@ -108,6 +116,7 @@ export async function createBerth(config: Config): Promise<Berth> {
       keyUsage,
       deployment,
       metering: wired.metering,
+      audit,
     }),
   };
 }

@@ -1,6 +1,7 @@
 // The faces on the main listener: the registry protocol (/v2), the AWS JSON APIs (aws-json.ts),
 // the layer download URLs, and the IAM and STS query APIs.
 import type { FastifyInstance } from 'fastify';
+import type { AuditTrail } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
 import { Actions } from '../domain/actions.js';
 import { ANONYMOUS } from '../domain/principal.js';
@@ -9,7 +10,8 @@ import { privateRegistry } from '../domain/registry.js';
 import { layerDownloadPlugin } from '../http/ecr/layer-download.js';
 import { requestFacts } from '../http/facts.js';
 import { accountForHost } from '../http/hosts.js';
-import { awsQueryPlugin } from '../http/iam/plugin.js';
+import { CLOUDWATCH_VERSION, cloudWatchFace } from '../http/cloudwatch/face.js';
+import { awsQueryPlugin, type QueryService } from '../http/iam/plugin.js';
 import { ociPlugin } from '../http/oci/plugin.js';
 import { usagePlugin } from '../http/usage/plugin.js';
 import { addRegistryHostHint } from '../http/registry-host-hint.js';
@@ -31,6 +33,9 @@ export interface FaceActions {
   readonly ecrPublicActions: readonly string[];
   readonly secretsActions: readonly string[];
   readonly eventsActions: readonly string[];
+  readonly cloudTrailActions: readonly string[];
+  /** CloudWatch's actions (on the query host beside IAM and STS, not among queryActions). */
+  readonly cloudWatchActions: readonly string[];
   readonly queryActions: readonly string[];
 }
 
@@ -41,7 +46,7 @@ export async function registerFaces(
   wired: Pick<
     Wiring,
     'access' | 'services' | 'auth' | 'kms' | 'pub' | 'secrets' | 'events' | 'pullThrough' | 'metering' | 'scanning'
-  >,
+  > & { audit: AuditTrail },
 ): Promise<FaceActions> {
   const { store, identities, accountId } = deployment;
   const { access, services, auth } = wired;
@@ -75,10 +80,13 @@ export async function registerFaces(
     identityPolicies: auth.identityPolicies,
   });
   const queryServices = iamFace(iam);
-  await app.register(awsQueryPlugin, { authenticator, services: queryServices, pageTokens });
+  // CloudWatch speaks the query protocol too (ECR's metrics): one more version on the same host.
+  const allQuery = { ...queryServices, [CLOUDWATCH_VERSION]: cloudWatchFace(wired.audit) as unknown as QueryService };
+  await app.register(awsQueryPlugin, { authenticator, services: allQuery, pageTokens });
   await registerConsole(app, config, deployment, wired, iam);
   return {
     ...awsJsonActions,
+    cloudWatchActions: Object.keys(allQuery[CLOUDWATCH_VERSION].actions).sort(),
     queryActions: Object.values(queryServices)
       .flatMap((service) => Object.keys(service.actions).map((name) => `${service.signingName}:${name}`))
       .sort(),

@@ -3,6 +3,7 @@
 // moves, ended rate limit windows, lifecycle policies, garbage collection, secrets past their
 // recovery window.
 import type { Logger } from 'pino';
+import type { AuditTrail } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
 import type { PullRateLimiter } from '../public/rate-limits.js';
 import { JobScheduler } from '../jobs/scheduler.js';
@@ -22,6 +23,8 @@ const KEY_DELETION_INTERVAL_MS = 60 * 60 * 1000;
 /** How often secrets past their recovery window are deleted. */
 const SECRET_DELETION_INTERVAL_MS = 60 * 60 * 1000;
 const RATE_WINDOW_PRUNE_MS = 30 * 60 * 1000;
+/** How often audit events past their retention are deleted. */
+const AUDIT_PURGE_INTERVAL_MS = 60 * 60 * 1000;
 // After expire-uploads (tests make that one due first by its earlier next run).
 const STORAGE_MOVES_INTERVAL_MS = 15 * 60 * 1000;
 /** How long one lifecycle run may hold its job before another node may take it over. */
@@ -39,12 +42,13 @@ export async function startJobs(
     services: RegistryServices;
     limiter: PullRateLimiter;
     secrets: SecretService;
+    audit?: AuditTrail;
     gc?: GcWiring;
     metering?: MeteringWiring;
     signer?: ImageSigner;
   },
 ): Promise<JobScheduler> {
-  const { keyService, services, limiter, secrets, gc, metering } = wired;
+  const { keyService, services, limiter, secrets, audit, gc, metering } = wired;
   const gcIntervalMs = config.gc.intervalHours * 3_600_000;
   const scheduler = new JobScheduler(store, nodeId, log, [
     {
@@ -126,6 +130,20 @@ export async function startJobs(
         log.info({ repositories: results.length, expired, archived, kept }, 'ran lifecycle policies');
       },
     },
+    ...(audit
+      ? [
+          {
+            // Audit events past audit.retentionDays.
+            name: 'purge-audit-events',
+            intervalMs: AUDIT_PURGE_INTERVAL_MS,
+            leaseMs: JANITOR_INTERVAL_MS,
+            async run() {
+              const purged = await audit.purge(Date.now());
+              if (purged > 0) log.info({ purged }, 'deleted audit events past the retention');
+            },
+          },
+        ]
+      : []),
     ...(gc && gcIntervalMs > 0
       ? [
           {

@@ -7,7 +7,7 @@ import type { Config } from '../config/schema.js';
 import { renderFrameworkError } from '../http/oci/plugin.js';
 import { createListener, type Listener } from '../http/listener.js';
 import { createLogger } from '../http/logging.js';
-import { metricsRoute } from '../http/metrics.js';
+import { type MetricSources, metricsRoute } from '../http/metrics.js';
 import { decryptingBytesHeld } from '../storage/encryption/readers.js';
 import { setReadAheadBudget } from '../http/send-blob.js';
 import type { TlsSetup } from '../tls/setup.js';
@@ -24,8 +24,14 @@ export function berthLogger(config: Config, logBase: Record<string, string>): Lo
  * (large uploads stream for as long as they take) but one for headers and for a connection where
  * nothing moves, a limit of connections per address (config.http), /metrics, 503 while closing, the /v2 error format for framework
  * errors, and one log line per request when log.requests is on.
+ * `sources`: what the main listener's /metrics adds (the database's waiting work, the audit trail).
  */
-export function openListener(config: Config, logger: Logger, tls: TlsSetup | undefined): Listener {
+export function openListener(
+  config: Config,
+  logger: Logger,
+  tls: TlsSetup | undefined,
+  sources: Omit<MetricSources, 'decryptingBytesHeld'> = {},
+): Listener {
   const listener = createListener(
     {
       loggerInstance: logger,
@@ -43,7 +49,7 @@ export function openListener(config: Config, logger: Logger, tls: TlsSetup | und
     },
     tls?.files,
   );
-  metricsRoute(listener.app, { decryptingBytesHeld });
+  metricsRoute(listener.app, { decryptingBytesHeld, ...sources }, config.metrics);
   setReadAheadBudget(config.http.readAheadBytes);
   if (config.log.requests) addRequestLog(listener.app);
   return listener;

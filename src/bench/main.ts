@@ -16,8 +16,8 @@
 // (see baseline.ts).
 //
 // Environment: BENCH_QUICK=1 (small sizes, a smoke run), BENCH_REPEAT=<n> (samples per
-// throughput metric; the median is reported), BENCH_ONLY=upload,chunked,download,manifest,rss,postgres,s3,https,metering
-// (a subset of phases; s3: Berth on S3 storage, s3rver on loopback, vs the file system; metering: metering on vs off), BENCH_PROFILE=1 (V8 CPU profile of the Berth child, written to
+// throughput metric; the median is reported), BENCH_ONLY=upload,chunked,download,manifest,rss,postgres,s3,https,metering,observability
+// (a subset of phases; s3: Berth on S3 storage, s3rver on loopback, vs the file system; metering: metering on vs off; observability: audit and metrics on vs off), BENCH_PROFILE=1 (V8 CPU profile of the Berth child, written to
 // .bench/profiles/ on exit), BENCH_LOAD=node (in-process load generator even when wrk is
 // installed), BENCH_TIMEOUT_S=<s> (overall limit; 300 quick, 1200 full, twice that with a baseline), BENCH_POSTGRES_URL (a PostgreSQL role that may
 // create databases, for the scale-out phase; BERTH_TEST_POSTGRES_URL works too). Summarise a profile with
@@ -34,6 +34,7 @@ import { againstBaseline, BASELINE, baselineCli, renderBaselineTable } from './b
 import { destroyAgents, makeBody, MiB, type Body } from './http.js';
 import { runHttps } from './https.js';
 import { runMetering } from './metering.js';
+import { runObservability } from './observability.js';
 import { PHASES, type Phase, runPhases, sizeLabel } from './phases.js';
 import { judge, type Judged, renderTable, type Row, sampleRow, type Target } from './report.js';
 import {
@@ -113,7 +114,7 @@ async function run(): Promise<void> {
   );
   const needsMono = enabled('upload') || enabled('download');
   const mono: Body[] =
-    needsMono || enabled('s3') || enabled('https') || enabled('metering')
+    needsMono || enabled('s3') || enabled('https') || enabled('metering') || enabled('observability')
       ? Array.from({ length: settings.repeat }, () => makeBody(settings.blobBytes))
       : [];
   const chunked: Body[] =
@@ -283,9 +284,20 @@ async function run(): Promise<void> {
     );
     extra.metering = metering.rows;
   }
+  let observed: Awaited<ReturnType<typeof runObservability>> | undefined;
+  if (enabled('observability')) {
+    log('observability: Berth with the audit trail and metrics on (the defaults) vs off');
+    const { repeat, getSeconds, warmupSeconds, connections } = settings;
+    observed = await runObservability({ repeat, mono, blobLabel: blob, getSeconds, warmupSeconds, connections }, log);
+    extra.observability = observed.rows;
+  }
   process.stdout.write(`\n${table}\n\n`);
   if (metering) process.stdout.write(`metering on vs off (target ≥ 0.95×):\n${metering.table}\n\n`);
   if (tls) process.stdout.write(`over HTTPS (the same figures, TLS on both servers):\n${tls.table}\n\n`);
+  if (observed)
+    process.stdout.write(
+      `audit trail + metrics on vs off (the "reference" column is Berth with both off; target ≥ 0.95×):\n${observed.table}\n\n`,
+    );
   process.stdout.write(
     `server CPU time per unit of work (user + system, all threads; lower is better, less sensitive to other load):\n${costTable}\n\n`,
   );
@@ -310,6 +322,7 @@ async function run(): Promise<void> {
     ...rows,
     ...(tls?.rows ?? []),
     ...(metering?.rows ?? []),
+    ...(observed?.rows ?? []),
     ...(scaleOut?.rows ?? []),
     ...(s3?.rows ?? []),
     ...baselineRows,

@@ -27,6 +27,7 @@ export const PHASES = [
   's3',
   'https',
   'metering',
+  'observability',
 ] as const;
 export type Phase = (typeof PHASES)[number];
 

@@ -25,6 +25,7 @@ export function redactConfig(config: Config): Config {
     admin: { ...config.admin, secretAccessKey: hide(config.admin.secretAccessKey) },
     keys: { ...config.keys, masterKey: hide(config.keys.masterKey) },
     metadata: { ...config.metadata, url: withoutPassword(config.metadata.url) },
+    metrics: { ...config.metrics, token: hide(config.metrics.token) },
     replication: {
       ...config.replication,
       peers: config.replication.peers.map((peer) => ({ ...peer, secretAccessKey: hide(peer.secretAccessKey) })),

@@ -496,6 +496,26 @@ export const ConfigSchema = z.strictObject({
     .prefault({}),
   /** Metering: transfer out and storage, usage reports and estimated costs (schema-metering.ts). */
   metering: MeteringConfigSchema,
+  /** The audit trail (CloudTrail-shaped events of every API call and registry request; LookupEvents). */
+  audit: z
+    .strictObject({
+      /** Record events; off: nothing is recorded and LookupEvents finds only what was. */
+      enabled: z.boolean().default(true),
+      /** Days events are kept; a job deletes older ones. */
+      retentionDays: z.number().int().min(1).max(3650).default(90),
+      /** Milliseconds between writes of the buffered events (a full batch is written sooner). */
+      flushIntervalMs: z.number().int().min(50).max(60_000).default(1000),
+    })
+    .prefault({}),
+  /** Prometheus metrics on GET /metrics of the main listener. */
+  metrics: z
+    .strictObject({
+      /** Serve /metrics and count requests per face and action; off: /metrics answers 404. */
+      enabled: z.boolean().default(true),
+      /** When set, /metrics wants `Authorization: Bearer <token>`; empty: anyone who reaches the listener may read it. */
+      token: z.string().default(''),
+    })
+    .prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -128,6 +128,17 @@ export const SecretsActions = {
   DeleteResourcePolicy: 'secretsmanager:DeleteResourcePolicy',
 } as const;
 
+/** CloudTrail's actions (the audit trail's lookup, on "*"). */
+export const CloudTrailActions = {
+  LookupEvents: 'cloudtrail:LookupEvents',
+} as const;
+
+/** CloudWatch's actions (ECR's metrics, on "*"). */
+export const CloudWatchActions = {
+  GetMetricStatistics: 'cloudwatch:GetMetricStatistics',
+  ListMetrics: 'cloudwatch:ListMetrics',
+} as const;
+
 /** What only ECR Public has (its repositories otherwise take the ECR actions above). */
 export const PublicActions = {
   GetAuthorizationToken: 'ecr-public:GetAuthorizationToken',
@@ -173,7 +184,9 @@ export type Action =
   | `ecr-public:${SharedWithPublic}`
   | (typeof KmsActions)[keyof typeof KmsActions]
   | (typeof SecretsActions)[keyof typeof SecretsActions]
-  | (typeof EventsActions)[keyof typeof EventsActions];
+  | (typeof EventsActions)[keyof typeof EventsActions]
+  | (typeof CloudTrailActions)[keyof typeof CloudTrailActions]
+  | (typeof CloudWatchActions)[keyof typeof CloudWatchActions];
 
 /**
  * An action as ECR Public names it: ecr:PutImage is ecr-public:PutImage on a public repository.

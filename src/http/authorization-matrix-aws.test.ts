@@ -45,6 +45,7 @@ interface Service {
 }
 const KMS: Service = { target: 'TrentService', signing: 'kms' };
 const PUBLIC: Service = { target: 'SpencerFrontendService', signing: 'ecr-public' };
+const CLOUDTRAIL: Service = { target: 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101', signing: 'cloudtrail' };
 
 /** The root's call (the state a case needs); asserts it is served. */
 async function root(service: Service, action: string, input: object = {}): Promise<Record<string, any>> {
@@ -408,6 +409,9 @@ function matrix(
 
 matrix('the key service (TrentService)', 'kms', KMS, () => test.berth.kmsActions, KMS_CASES);
 matrix('ECR Public (SpencerFrontendService)', 'ecr-public', PUBLIC, () => test.berth.ecrPublicActions, PUBLIC_CASES);
+matrix('CloudTrail (the audit trail)', 'cloudtrail', CLOUDTRAIL, () => test.berth.cloudTrailActions, {
+  LookupEvents: { crossAccount: false, input: async () => ({ MaxResults: 5 }) },
+});
 
 describe('the KMS and ECR Public matrix', () => {
   it('size', (t) => {

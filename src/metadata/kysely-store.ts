@@ -9,6 +9,8 @@ import { KyselySecrets } from './kysely-secrets.js';
 import { KyselyConsole } from './kysely-console.js';
 import { KyselyPullThrough } from './kysely-pull-through.js';
 import { KyselyMetering } from './kysely-metering.js';
+import { KyselyAudit } from './kysely-audit.js';
+import { KyselyOperations } from './kysely-operations.js';
 import { precompile, type Precompiled } from './precompiled.js';
 import { Identities } from './kysely-identities.js';
 import { Policies } from './kysely-policies.js';
@@ -55,6 +57,8 @@ import type {
   TagIndex,
   SecretIndex,
   MeteringIndex,
+  AuditIndex,
+  OperationsIndex,
   TrashIndex,
   UploadIndex,
 } from './store.js';
@@ -142,6 +146,8 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly metering: MeteringIndex;
   readonly signing: SigningIndex;
   readonly scanning: ScanningIndex;
+  readonly audit: AuditIndex;
+  readonly operations: OperationsIndex;
 
   constructor(
     private readonly db: Db,
@@ -183,6 +189,8 @@ export class KyselyMetadataStore implements MetadataStore {
     this.metering = new KyselyMetering(db);
     this.signing = new KyselySigning(db);
     this.scanning = new KyselyScanning(db, options.skipLocked);
+    this.audit = new KyselyAudit(db);
+    this.operations = new KyselyOperations(db);
   }
 
   async ping(): Promise<boolean> {

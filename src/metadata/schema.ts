@@ -13,6 +13,7 @@ import type {
   TrashReferencesTable,
   TrashTable,
 } from './schema-retention.js';
+import type { AuditEventsTable, RepositoryMetricCountsTable } from './schema-audit.js';
 import type {
   ReplicationConfigurationsTable,
   ReplicationTasksTable,
@@ -41,6 +42,7 @@ import type {
 import type { ImageScansTable, ScanAdvisoriesTable, ScanningConfigurationsTable } from './schema-scanning.js';
 
 export type * from './schema-console.js';
+export type * from './schema-audit.js';
 export type * from './schema-retention.js';
 export type * from './schema-events.js';
 export type * from './schema-pull-through.js';
@@ -355,6 +357,8 @@ export interface Database {
   signing_configurations: SigningConfigurationsTable;
   image_signing_statuses: ImageSigningStatusesTable;
   signature_requirements: SignatureRequirementsTable;
+  audit_events: AuditEventsTable;
+  repository_metric_counts: RepositoryMetricCountsTable;
   secrets: SecretsTable;
   secret_versions: SecretVersionsTable;
   deletion_protections: DeletionProtectionsTable;

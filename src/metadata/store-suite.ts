@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { MetadataStore } from './store.js';
+import { describeAuditMetadata } from './store-suite-audit.js';
 import { runArchiveIndexSuite } from './store-suite-archive.js';
 import { runBlobIndexSuite } from './store-suite-blobs.js';
 import { describeConsoleMetadata } from './store-suite-console.js';
@@ -80,5 +81,6 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     describeMeteringMetadata(() => store);
     describeSigningMetadata(() => store);
     describeScanningMetadata(() => store);
+    describeAuditMetadata(() => store);
   });
 }

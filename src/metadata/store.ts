@@ -27,6 +27,8 @@ import type { RepositoryIndex } from './store-repositories.js';
 import type { AccountSettingIndex, ResourceTagIndex } from './store-resource-tags.js';
 import type { OidcProviderIndex, RoleIndex } from './store-roles.js';
 import type { SecretIndex } from './store-secrets.js';
+import type { AuditIndex } from './store-audit.js';
+import type { OperationsIndex } from './store-operations.js';
 import type { SettingsIndex } from './store-settings.js';
 import type { SigningIndex } from './store-signing.js';
 import type { TrashIndex } from './store-trash.js';
@@ -57,6 +59,8 @@ export type * from './store-resource-tags.js';
 export type * from './store-roles.js';
 export type * from './store-secrets.js';
 export type * from './store-pull-through.js';
+export type * from './store-audit.js';
+export type * from './store-operations.js';
 export type * from './store-settings.js';
 export type * from './store-signing.js';
 export type * from './store-trash.js';
@@ -107,6 +111,10 @@ export interface MetadataStore {
   readonly signing: SigningIndex;
   /** Image scanning: configurations, scans and their findings, imported advisories. */
   readonly scanning: ScanningIndex;
+  /** The audit trail's CloudTrail events. */
+  readonly audit: AuditIndex;
+  /** What waits in the database (the metrics' gauges). */
+  readonly operations: OperationsIndex;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

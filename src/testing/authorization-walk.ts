@@ -6,9 +6,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-export type Face = 'ecr' | 'ecr-public' | 'kms' | 'iam' | 'sts';
+export type Face = 'ecr' | 'ecr-public' | 'kms' | 'iam' | 'sts' | 'cloudtrail';
 
-const PREFIX: Record<Face, string> = { ecr: 'ecr', 'ecr-public': 'ecr-public', kms: 'kms', iam: 'iam', sts: 'sts' };
+const PREFIX: Record<Face, string> = {
+  ecr: 'ecr',
+  'ecr-public': 'ecr-public',
+  kms: 'kms',
+  iam: 'iam',
+  sts: 'sts',
+  cloudtrail: 'cloudtrail',
+};
 
 export interface Exception {
   /** The IAM actions the call needs (each one denied alone must refuse it); [] when it needs none. */
@@ -38,6 +45,11 @@ export const EXCEPTIONS: Record<string, Exception> = {
     reason:
       "ECR Public's user guide: authenticating needs ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken",
   },
+  'cloudtrail:LookupEvents': {
+    actions: ['cloudtrail:LookupEvents'],
+    resource: '*',
+    reason: 'CloudTrail: LookupEvents takes no resource (Resource "*"); it reads the caller\'s account',
+  },
   'sts:GetCallerIdentity': { actions: [], reason: 'STS: "No permissions are required to perform this operation"' },
   'sts:AssumeRoleWithWebIdentity': {
     actions: [],
@@ -55,7 +67,7 @@ export function exception(face: Face, action: string): Exception | undefined {
   return EXCEPTIONS[`${PREFIX[face]}:${action}`];
 }
 
-const MODEL: Record<Face, string> = { ecr: 'ecr', 'ecr-public': 'ecr-public', kms: 'kms', iam: 'iam', sts: 'sts' };
+const MODEL: Record<Face, string> = { ...PREFIX };
 
 /** The operations of a face's service model; throws when the models are not there. */
 export function modelOperations(face: Face): string[] {

@@ -16,10 +16,10 @@ export interface Target {
   target: string;
 }
 
-/** X-Amz-Target split at its first dot; undefined for a missing or malformed header. */
+/** X-Amz-Target split at its last dot (CloudTrail's prefix has dots; no action has one); undefined for a missing or malformed header. */
 export function parseTarget(header: string | string[] | undefined): Target | undefined {
   if (typeof header !== 'string') return undefined;
-  const dot = header.indexOf('.');
+  const dot = header.lastIndexOf('.');
   if (dot < 0) return undefined;
   return { prefix: header.slice(0, dot), action: header.slice(dot + 1), target: header };
 }

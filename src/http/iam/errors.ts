@@ -40,6 +40,7 @@ export const COMMON_ERRORS = {
   InvalidAction: 400,
   InvalidClientTokenId: 403,
   InvalidParameterValue: 400,
+  InvalidParameterCombination: 400,
   MissingAction: 400,
   MissingAuthenticationToken: 403,
   MissingParameter: 400,
@@ -98,7 +99,10 @@ export function toIamError(err: unknown): IamError | undefined {
   if (err instanceof ManagementError) return new IamError(FROM_MANAGEMENT[err.code], err.message);
   // The one authorization call's refusal (RegistryError DENIED/UNAUTHORIZED) and the policy
   // engine's validation errors arrive by name.
-  const named = err as { code?: unknown; name?: unknown; message?: unknown };
+  const named = err as { code?: unknown; name?: unknown; message?: unknown; queryCode?: unknown };
+  // Another query service's own error (CloudWatch's face), named by a code every query service has.
+  if (typeof named?.queryCode === 'string' && Object.hasOwn(COMMON_ERRORS, named.queryCode))
+    return new IamError(named.queryCode as IamErrorCode, String(named.message));
   if (named && (named.code === 'DENIED' || named.code === 'UNAUTHORIZED'))
     return new IamError('AccessDenied', String(named.message));
   return undefined;

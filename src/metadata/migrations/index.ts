@@ -26,6 +26,7 @@ import { secrets } from './0020-secrets.js';
 import { keysetListingIndexes } from './0021-keyset-listing-indexes.js';
 import { pullThroughCache } from './0022-pull-through-cache.js';
 import { consoleSignIn } from './0023-console.js';
+import { auditEvents } from './0024-audit-events.js';
 import { events } from './0025-events.js';
 import { metering } from './0026-metering.js';
 import { scanning } from './0027-scanning.js';
@@ -55,6 +56,7 @@ const migrations: Record<string, Migration> = {
   '0021_keyset_listing_indexes': keysetListingIndexes,
   '0022_pull_through_cache': pullThroughCache,
   '0023_console': consoleSignIn,
+  '0024_audit_events': auditEvents,
   '0025_events': events,
   '0026_metering': metering,
   '0027_scanning': scanning,

@@ -1,0 +1,189 @@
+// The audit trail (issue 24): the HTTP host hands it every request it may record, which it keeps
+// in memory and writes in batches — a pull never waits for a row, and the buffer is flushed
+// every flushIntervalMs, or sooner once it holds a batch. Turning requests into CloudTrail events
+// happens at the flush. LookupEvents reads the events back, authorized as cloudtrail:LookupEvents.
+// The same flush adds up each repository's pulls and pushes per minute (CloudWatch's AWS/ECR
+// RepositoryPullCount and RepositoryPushCount), one upsert per repository and minute.
+import type { Logger } from 'pino';
+import { CloudTrailActions, CloudWatchActions } from '../domain/actions.js';
+import type { Authorizer } from '../domain/authorizer.js';
+import type { AuthenticatedPrincipal } from '../domain/principal.js';
+import type { AuditQuery, AuditRecord, RepositoryCount, RepositoryMetric } from '../domain/records/audit.js';
+import type { RequestFacts } from '../domain/request-facts.js';
+import type { AuditIndex } from '../metadata/store-audit.js';
+import type { AuditCall } from './call.js';
+import { toAuditRecord } from './event.js';
+
+export interface AuditSettings {
+  region: string;
+  /** Keep CloudTrail events (audit.enabled). */
+  events: boolean;
+  /** Keep the per-minute pull and push counts of repositories (metrics.enabled). */
+  counts: boolean;
+  flushIntervalMs: number;
+  /** Events kept waiting for the database at most; beyond that new ones are dropped and counted. */
+  maxBuffered: number;
+  retentionDays: number;
+}
+
+/** Events written per flush statement batch; a buffer this full is flushed at once. */
+const BATCH = 1000;
+/** Events deleted per statement by the retention job. */
+const PURGE_BATCH = 5000;
+
+type Caller = { principal: AuthenticatedPrincipal; facts?: RequestFacts };
+
+const METRICS: Record<string, RepositoryMetric> = {
+  BatchGetImage: 'RepositoryPullCount',
+  PutImage: 'RepositoryPushCount',
+};
+
+/** A served image pull (a manifest GET, BatchGetImage) or push (PutImage) of a private repository, added to its minute. */
+function countOf(call: AuditCall, record: AuditRecord, counts: Map<string, RepositoryCount>): void {
+  const metric = METRICS[record.eventName];
+  if (!metric || call.status >= 400 || call.method === 'HEAD') return;
+  if (record.eventSource !== 'ecr.amazonaws.com' || record.resourceType !== 'AWS::ECR::Repository') return;
+  const repositoryName = record.resourceName!;
+  const minute = call.time - (call.time % 60_000);
+  const key = `${record.accountId}\0${metric}\0${repositoryName}\0${minute}`;
+  const found = counts.get(key);
+  if (found) found.count++;
+  else counts.set(key, { accountId: record.accountId, repositoryName, metric, minute, count: 1 });
+}
+
+export class AuditTrail {
+  private buffer: AuditCall[] = [];
+  private flushing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** Requests dropped because the buffer was full (the database could not keep up). */
+  dropped = 0;
+  /** Events written since the start. */
+  written = 0;
+
+  constructor(
+    private readonly index: AuditIndex,
+    private readonly authorizer: Authorizer,
+    private readonly log: Logger,
+    private readonly settings: AuditSettings,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush(), this.settings.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Keeps the request for the next flush (the request path's only cost). */
+  record(call: AuditCall): void {
+    if (this.buffer.length >= this.settings.maxBuffered) {
+      this.dropped++;
+      return;
+    }
+    this.buffer.push(call);
+    if (this.buffer.length === BATCH) void this.flush();
+  }
+
+  /** Requests waiting to be written. */
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  /** Writes what is buffered now (waits for a flush under way first). */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.buffer.length === 0) return;
+    const calls = this.buffer;
+    this.buffer = [];
+    this.flushing = this.write(calls).finally(() => {
+      this.flushing = undefined;
+    });
+    await this.flushing;
+  }
+
+  private async write(calls: AuditCall[]): Promise<void> {
+    const records: AuditRecord[] = [];
+    const counts = new Map<string, RepositoryCount>();
+    for (const call of calls) {
+      try {
+        const record = toAuditRecord(call, this.settings.region);
+        if (!record) continue;
+        if (this.settings.events) records.push(record);
+        if (this.settings.counts) countOf(call, record, counts);
+      } catch (err) {
+        this.log.warn({ err, url: call.url }, 'an audit event could not be made');
+      }
+    }
+    try {
+      for (let at = 0; at < records.length; at += BATCH) await this.index.insert(records.slice(at, at + BATCH));
+      this.written += records.length;
+      if (counts.size > 0) await this.index.addCounts([...counts.values()]);
+    } catch (err) {
+      // Kept for the next flush while there is room: a database that is down for a moment loses nothing.
+      const room = this.settings.maxBuffered - this.buffer.length;
+      this.dropped += Math.max(0, calls.length - room);
+      this.buffer = [...calls.slice(0, Math.max(0, room)), ...this.buffer];
+      this.log.warn({ err, events: records.length }, 'writing audit events failed; kept for the next flush');
+    }
+  }
+
+  /** LookupEvents: the caller's account's events, after this node's buffer is written. */
+  async lookup(
+    caller: { principal: AuthenticatedPrincipal; facts?: RequestFacts },
+    query: Omit<AuditQuery, 'accountId'>,
+  ): Promise<AuditRecord[]> {
+    await this.authorizer.authorize({
+      principal: caller.principal,
+      action: CloudTrailActions.LookupEvents,
+      resource: '*',
+      resourceAccount: caller.principal.accountId,
+      ...(caller.facts && { facts: caller.facts }),
+    });
+    await this.flush();
+    return this.index.lookup({ ...query, accountId: caller.principal.accountId });
+  }
+
+  /** GetMetricStatistics' read of a repository's counts, after this node's buffer is written. */
+  async repositoryCounts(
+    caller: Caller,
+    query: { metric: RepositoryMetric; repositoryName: string; from: number; to: number },
+  ): Promise<RepositoryCount[]> {
+    await this.authorizeMetrics(caller, CloudWatchActions.GetMetricStatistics);
+    await this.flush();
+    return this.index.counts(caller.principal.accountId, query.metric, query.repositoryName, query.from, query.to);
+  }
+
+  /** ListMetrics' read: the repositories with counts of the metric since `from`. */
+  async countedRepositories(caller: Caller, metric: RepositoryMetric, from: number): Promise<string[]> {
+    await this.authorizeMetrics(caller, CloudWatchActions.ListMetrics);
+    await this.flush();
+    return this.index.countedRepositories(caller.principal.accountId, metric, from);
+  }
+
+  private authorizeMetrics(caller: Caller, action: (typeof CloudWatchActions)[keyof typeof CloudWatchActions]) {
+    return this.authorizer.authorize({
+      principal: caller.principal,
+      action,
+      resource: '*',
+      resourceAccount: caller.principal.accountId,
+      ...(caller.facts && { facts: caller.facts }),
+    });
+  }
+
+  /** Deletes events (and repository counts) past the retention; how many events went (the periodic job). */
+  async purge(now: number): Promise<number> {
+    const before = now - this.settings.retentionDays * 86_400_000;
+    await this.index.deleteCountsBefore(before);
+    let deleted = 0;
+    for (;;) {
+      const batch = await this.index.deleteBefore(before, PURGE_BATCH);
+      deleted += batch;
+      if (batch < PURGE_BATCH) return deleted;
+    }
+  }
+
+  /** Stops the timer and writes what is left. */
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+}

@@ -1,0 +1,74 @@
+// The observability phase of `npm run bench` (BENCH_ONLY=observability): what the audit trail and
+// the metrics cost on the request path. Two Berths of this build, one with the defaults (audit
+// trail, /metrics and the per-repository counts on) and one with audit.enabled and
+// metrics.enabled off, measured alike and alternating: the download of a blob and the manifest
+// GET rate by tag. Target: on / off ≥ 0.95× (issue 24).
+import { rmSync } from 'node:fs';
+import { type Body, MiB } from './http.js';
+import { judge, type Judged, renderTable, sampleRow } from './report.js';
+import { ordered, Samples } from './samples.js';
+import { type Server, startBerth } from './servers.js';
+import { download, manifestRate, monolithicUpload, pushImage } from './workloads.js';
+
+export interface ObservabilitySettings {
+  repeat: number;
+  mono: Body[];
+  blobLabel: string;
+  getSeconds: number;
+  warmupSeconds: number;
+  connections: number;
+}
+
+const ON = 'berth';
+const OFF = 'off';
+
+/** Runs the phase on fresh servers and stops them; rows keyed observability:download and observability:manifest. */
+export async function runObservability(
+  settings: ObservabilitySettings,
+  log: (message: string) => void,
+): Promise<{ rows: Judged[]; table: string }> {
+  const servers: Server[] = [
+    await startBerth({ label: ON }),
+    await startBerth({ label: OFF, env: { BERTH_AUDIT_ENABLED: 'false', BERTH_METRICS_ENABLED: 'false' } }),
+  ];
+  const samples = new Samples();
+  try {
+    for (let rep = 0; rep < settings.repeat; rep++) {
+      const body = settings.mono[rep]!;
+      for (const server of ordered(servers, rep)) {
+        await monolithicUpload(server.url, 'bench/observed', body);
+        const seconds = await download(server.url, 'bench/observed', body);
+        samples.add('download', server.label, body.size / MiB / seconds);
+        log(`  ${server.label.padEnd(9)} download #${rep + 1}: ${settings.blobLabel} in ${seconds.toFixed(2)} s`);
+        rmSync(server.blobFile(body.digest), { force: true });
+      }
+    }
+    for (const server of servers) await pushImage(server.url, 'bench/observed-small', 'latest');
+    for (let rep = 0; rep < settings.repeat; rep++) {
+      for (const server of ordered(servers, rep)) {
+        const url = `${server.url}/v2/bench/observed-small/manifests/latest`;
+        if (rep === 0) await manifestRate(url, settings.warmupSeconds, settings.connections);
+        const result = await manifestRate(url, settings.getSeconds, settings.connections);
+        samples.add('manifest', server.label, result.requestsPerSecond);
+        log(
+          `  ${server.label.padEnd(9)} manifest GET by tag #${rep + 1}: ${result.requestsPerSecond.toFixed(0)} req/s (${result.errors} errors)`,
+        );
+        if (result.errors > 0) throw new Error(`${server.label}: ${result.errors} manifest GETs failed`);
+      }
+    }
+  } finally {
+    for (const server of servers) await server.stop();
+  }
+  const row = (key: string, metric: string, unit: string) =>
+    judge(
+      sampleRow(`observability:${key}`, metric, unit, samples.get(key, ON), samples.get(key, OFF), {
+        kind: 'ratio',
+        min: 0.95,
+      }),
+    );
+  const rows = [
+    row('download', `download ${settings.blobLabel}, audit + metrics on vs off`, 'MiB/s'),
+    row('manifest', `manifest GET by tag, ${settings.connections} conns, audit + metrics on vs off`, 'req/s'),
+  ];
+  return { rows, table: renderTable(rows) };
+}

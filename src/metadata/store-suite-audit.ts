@@ -1,0 +1,135 @@
+// The metadata suite's part for the audit trail: events inserted in batches (a repeated id is
+// skipped), looked up newest first by account, time range and each attribute, paged by cursor,
+// and deleted past a time; and the metrics' gauges of waiting work. Run by store-suite.ts on every backend.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { AuditRecord } from '../domain/records/audit.js';
+import { randomUUID } from 'node:crypto';
+import { freshAccount, freshRepository } from './store-suite-fixtures.js';
+import type { MetadataStore } from './store.js';
+
+function event(accountId: string, n: number, overrides: Partial<AuditRecord> = {}): AuditRecord {
+  return {
+    eventId: `${accountId}-${String(n).padStart(4, '0')}`,
+    eventTime: 1_000_000 + n * 1000,
+    accountId,
+    eventName: n % 2 === 0 ? 'PutImage' : 'BatchGetImage',
+    eventSource: 'ecr.amazonaws.com',
+    readOnly: n % 2 === 1,
+    username: 'alice',
+    accessKeyId: 'AKIAEXAMPLE',
+    resourceType: 'AWS::ECR::Repository',
+    resourceName: `repo-${n % 3}`,
+    event: JSON.stringify({ n }),
+    ...overrides,
+  };
+}
+
+export function describeAuditMetadata(subject: () => MetadataStore): void {
+  describe('audit events', () => {
+    it('are looked up newest first by account, time range and attribute, a page at a time', async () => {
+      const store = subject();
+      const account = freshAccount();
+      const other = freshAccount();
+      const events = Array.from({ length: 12 }, (_, n) => event(account, n));
+      await store.audit.insert(events);
+      await store.audit.insert([events[0]!, event(other, 1)]);
+      const all = { accountId: account, startTime: 0, endTime: Number.MAX_SAFE_INTEGER, limit: 100 };
+      const found = await store.audit.lookup(all);
+      assert.deepEqual(
+        found.map((e) => e.eventId),
+        events.map((e) => e.eventId).reverse(),
+      );
+      assert.deepEqual(found.at(-1), events[0]);
+
+      const first = await store.audit.lookup({ ...all, limit: 5 });
+      const last = first.at(-1)!;
+      const next = await store.audit.lookup({ ...all, limit: 5, after: last });
+      assert.deepEqual(
+        next.map((e) => e.eventId),
+        events
+          .slice(2, 7)
+          .map((e) => e.eventId)
+          .reverse(),
+      );
+
+      const ranged = await store.audit.lookup({
+        ...all,
+        startTime: events[3]!.eventTime,
+        endTime: events[5]!.eventTime,
+      });
+      assert.deepEqual(
+        ranged.map((e) => e.eventId),
+        [events[5]!.eventId, events[4]!.eventId, events[3]!.eventId],
+      );
+
+      const by = (key: 'EventName' | 'ReadOnly' | 'ResourceName' | 'EventId', value: string) =>
+        store.audit.lookup({ ...all, attribute: { key, value } }).then((r) => r.map((e) => e.eventId));
+      assert.equal((await by('EventName', 'PutImage')).length, 6);
+      assert.equal((await by('ReadOnly', 'true')).length, 6);
+      assert.equal((await by('ReadOnly', 'false')).length, 6);
+      assert.equal((await by('ResourceName', 'repo-0')).length, 4);
+      assert.deepEqual(await by('EventId', events[7]!.eventId), [events[7]!.eventId]);
+    });
+
+    it('events older than a time are deleted in batches', async () => {
+      const store = subject();
+      const account = freshAccount();
+      await store.audit.insert(Array.from({ length: 6 }, (_, n) => event(account, n, { eventTime: 10 + n })));
+      // Other tests' events are newer than 13 (they start at 1_000_000).
+      assert.equal(await store.audit.deleteBefore(13, 2), 2);
+      assert.equal(await store.audit.deleteBefore(13, 10), 1);
+      const left = await store.audit.lookup({ accountId: account, startTime: 0, endTime: 100, limit: 10 });
+      assert.deepEqual(
+        left.map((e) => e.eventTime),
+        [15, 14, 13],
+      );
+    });
+
+    it("the metrics' gauges count open uploads and due jobs, with the oldest due job's wait", async () => {
+      const store = subject();
+      const now = Date.now();
+      const before = await store.operations.gauges(now);
+      for (const value of Object.values(before)) assert.ok(Number.isFinite(value) && value >= 0);
+      const repository = await freshRepository(store);
+      await store.uploads.create({ id: randomUUID(), repositoryId: repository.id, createdAt: now, updatedAt: now });
+      await store.jobs.ensure(`gauge-${randomUUID()}`, now - 60_000);
+      const after = await store.operations.gauges(now);
+      assert.equal(after.uploadSessions, before.uploadSessions + 1);
+      assert.equal(after.jobsDue, before.jobsDue + 1);
+      assert.ok(after.oldestDueJobMs >= 60_000);
+    });
+
+    it('repository counts add up per minute across batches and nodes, read by metric, repository and range', async () => {
+      const store = subject();
+      const account = freshAccount();
+      const count = (repositoryName: string, minute: number, n: number, metric = 'RepositoryPullCount' as const) => ({
+        accountId: account,
+        repositoryName,
+        metric,
+        minute,
+        count: n,
+      });
+      await store.audit.addCounts([count('a', 60_000, 2), count('b', 60_000, 1)]);
+      await store.audit.addCounts([count('a', 60_000, 3), count('a', 120_000, 1)]);
+      await store.audit.addCounts([{ ...count('a', 60_000, 7), metric: 'RepositoryPushCount' }]);
+      const pulls = await store.audit.counts(account, 'RepositoryPullCount', 'a', 0, 180_000);
+      assert.deepEqual(
+        pulls.map((c) => [c.minute, c.count]),
+        [
+          [60_000, 5],
+          [120_000, 1],
+        ],
+      );
+      assert.equal((await store.audit.counts(account, 'RepositoryPullCount', undefined, 0, 120_000)).length, 2);
+      assert.deepEqual(
+        (await store.audit.counts(account, 'RepositoryPushCount', undefined, 0, 180_000)).map((c) => c.count),
+        [7],
+      );
+      assert.deepEqual(await store.audit.countedRepositories(account, 'RepositoryPullCount', 0), ['a', 'b']);
+      assert.deepEqual(await store.audit.countedRepositories(account, 'RepositoryPullCount', 120_000), ['a']);
+      assert.ok((await store.audit.deleteCountsBefore(120_000)) >= 3);
+      assert.equal((await store.audit.counts(account, 'RepositoryPullCount', 'a', 0, 180_000)).length, 1);
+    });
+  });
+}
