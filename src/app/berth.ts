@@ -13,6 +13,7 @@ import { startReplication } from './replication.js';
 import { lifecycle } from './berth-lifecycle.js';
 import { berthLogger, openListener, splitListen } from './listeners.js';
 import { openPublicListener } from './public-listener.js';
+import { openEndpointListeners } from './endpoint-listeners.js';
 import { wireServices } from './services.js';
 
 export type { Berth } from './berth-api.js';
@@ -43,6 +44,7 @@ export async function createBerth(config: Config): Promise<Berth> {
 
   const publicListener = await openPublicListener(config, nodeId, tls, deployment, pub, auth.authenticator, ready);
   const publicApp = publicListener?.app;
+  const endpoints = await openEndpointListeners(config, nodeId, tls, deployment, wired, ready);
 
   const gc = wireGc(config, store, driver);
   const scheduler = await startJobs(config, store, nodeId, log, {
@@ -77,6 +79,17 @@ export async function createBerth(config: Config): Promise<Berth> {
     publicApp,
     publicServices: pub.services,
     aliases: pub.aliases,
-    ...lifecycle({ config, tls, listener, publicListener, pub, scheduler, replication, keyUsage, deployment }),
+    ...lifecycle({
+      config,
+      tls,
+      listener,
+      publicListener,
+      endpoints,
+      pub,
+      scheduler,
+      replication,
+      keyUsage,
+      deployment,
+    }),
   };
 }
