@@ -2,16 +2,18 @@
 // a temporary prefix (from npm's cache: --offline, or where the cache lacks a package's metadata,
 // --prefer-offline), gives working berth, docker-credential-berth and berth-credential-provider;
 // and `npx berth serve` stops when its npm process gets SIGTERM (npm runs it through `sh -c`, which
-// does not pass the signal on: the server follows its parent, npm-parent.ts).
+// does not pass the signal on: the server follows its parent, npm-parent.ts); and the systemd unit
+// (packaging/systemd) verifies with the installed command.
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runProgram } from '../testing/cli.js';
 import { freePort, scratchDirs, TEST_ADMIN } from '../testing/server.js';
+import { requireTool } from '../testing/tools.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const NODE_BIN = dirname(process.execPath);
@@ -123,4 +125,32 @@ test('npx berth serve serves, and stops when its npm process gets SIGTERM', asyn
   }
   assert.match(output, /"msg":"shutting down"/);
   assert.match(output, /\(npm\) exited/);
+});
+
+test('the systemd unit verifies, runs the installed berth itself, and gives the stop more than its grace', async (t) => {
+  if (!requireTool(t, 'systemd-analyze', 'apt-get install -y systemd')) return;
+  const unit = readFileSync(join(ROOT, 'packaging', 'systemd', 'berth.service'), 'utf8');
+  const setting = (key: string) => [...unit.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1]);
+  assert.deepEqual(setting('ExecStart'), [
+    '/usr/local/bin/berth serve --config /etc/berth/berth.yaml --data-dir /var/lib/berth',
+  ]);
+  assert.deepEqual([setting('KillSignal'), setting('User')], [['SIGTERM'], ['berth']]);
+  // The server's grace for in-flight requests is 10 seconds; closing the rest takes a little more.
+  assert.ok(Number(setting('TimeoutStopSec')[0]) > 10);
+  for (const hardening of [
+    'ProtectSystem=strict',
+    'NoNewPrivileges=true',
+    'PrivateTmp=true',
+    'ReadWritePaths=/var/lib/berth',
+  ])
+    assert.ok(unit.includes(`\n${hardening}\n`), hardening);
+  // Verified with the commands that npm install -g put in the prefix (/usr/local by default).
+  const dir = dirs.make('berth-unit-');
+  const file = join(dir, 'berth.service');
+  writeFileSync(file, unit.replaceAll('/usr/local/bin/berth', join(prefix, 'bin', 'berth')));
+  const verified = await runProgram('systemd-analyze', ['verify', file]);
+  assert.equal(verified.code, 0, verified.stderr);
+  const security = await runProgram('systemd-analyze', ['security', '--offline=true', file]);
+  const exposure = Number(/Overall exposure level for berth\.service: ([\d.]+)/.exec(security.stdout)?.[1]);
+  assert.ok(exposure <= 2, `exposure ${exposure}: ${security.stdout}`);
 });
