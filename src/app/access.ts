@@ -7,6 +7,9 @@ import { noteSignedIdentities } from '../http/request-log.js';
 import { Authenticator } from '../iam/authenticator.js';
 import type { NewAccessKey } from '../iam/identities.js';
 import { KeyUsageRecorder } from '../iam/key-usage.js';
+import { EndpointPolicyError, endpointPolicies } from '../iam/endpoint-policies.js';
+import type { NamedPolicy } from '../policy/evaluate.js';
+import { DeploymentError } from './deployment-error.js';
 import { PolicyAuthorizer } from '../iam/policy-authorizer.js';
 import { StoreIdentityPolicySource, StoreResourcePolicySource } from '../iam/policy-sources.js';
 import { loadSessionService, type SessionService } from '../iam/sessions.js';
@@ -52,7 +55,8 @@ export async function wireAccess(config: Config, deployment: Deployment, log: Lo
     (arn) => parseRepositoryArn(arn, config.registry.region),
     (arn) => parseKeyArn(arn, config.registry.region),
   );
-  const policyAuthorizer = open ? undefined : new PolicyAuthorizer(identityPolicies, resourcePolicies, { log });
+  const decisions = { log, endpointPolicies: readEndpointPolicies(config) };
+  const policyAuthorizer = open ? undefined : new PolicyAuthorizer(identityPolicies, resourcePolicies, decisions);
   const authorizer = policyAuthorizer ?? new OpenAuthorizer();
   // IAM and STS actions are decided by identity policies alone: a registry or repository policy
   // never grants them (the account's root may; users and roles need a policy). KMS actions go
@@ -60,6 +64,15 @@ export async function wireAccess(config: Config, deployment: Deployment, log: Lo
   // IAM resources have no resource-based policies (a role's trust policy is STS's to read).
   const iamAuthorizer = open
     ? authorizer
-    : new PolicyAuthorizer(identityPolicies, { resourcePolicies: async () => ({ policies: [], tags: {} }) }, { log });
+    : new PolicyAuthorizer(identityPolicies, { resourcePolicies: async () => ({ policies: [], tags: {} }) }, decisions);
   return { open, bootstrapKey, sessions, keyUsage, authenticator, identityPolicies, authorizer, iamAuthorizer };
+}
+
+/** The endpoint policies of config.endpoints; one that cannot be read stops the start in one line. */
+function readEndpointPolicies(config: Config): ReadonlyMap<string, readonly NamedPolicy[]> {
+  try {
+    return endpointPolicies(config.endpoints);
+  } catch (err) {
+    throw err instanceof EndpointPolicyError ? new DeploymentError(err.message) : err;
+  }
 }

@@ -97,5 +97,7 @@ export interface Berth {
   readonly aliases: AliasService;
   /** The public listener's base URL, once listening. */
   publicUrl(): string;
+  /** The base URL of each private endpoint's listener (config.endpoints) by endpoint id, once listening. */
+  endpointUrls(): Readonly<Record<string, string>>;
   close(): Promise<void>;
 }

@@ -8,6 +8,7 @@ import type { JobScheduler } from '../jobs/scheduler.js';
 import type { TlsSetup } from '../tls/setup.js';
 import type { Berth } from './berth-api.js';
 import type { Deployment } from './deployment.js';
+import { type EndpointListener, listenEndpoints } from './endpoint-listeners.js';
 import { splitListen } from './listeners.js';
 import type { PublicWiring } from './public.js';
 import { listenPublic } from './public-listener.js';
@@ -18,6 +19,8 @@ export interface Running {
   readonly tls: TlsSetup | undefined;
   readonly listener: Listener;
   readonly publicListener: Listener | undefined;
+  /** The private endpoints' listeners. */
+  readonly endpoints: readonly EndpointListener[];
   readonly pub: PublicWiring;
   readonly scheduler: JobScheduler;
   readonly replication: { stop(): Promise<void> };
@@ -30,10 +33,9 @@ export interface Running {
 
 export function lifecycle(
   running: Running,
-): Pick<Berth, 'listen' | 'publicUrl' | 'reloadTls' | 'closeAllConnections' | 'close'> {
-  const { config, tls, listener, publicListener, pub, scheduler, replication, scans, keyUsage, deployment, metering } =
-    running;
-  const { audit } = running;
+): Pick<Berth, 'listen' | 'publicUrl' | 'endpointUrls' | 'reloadTls' | 'closeAllConnections' | 'close'> {
+  const { config, tls, listener, publicListener, endpoints, pub, scheduler, replication, scans, keyUsage } = running;
+  const { deployment, metering, audit } = running;
   const app = listener.app;
   const publicApp = publicListener?.app;
   return {
@@ -41,16 +43,20 @@ export function lifecycle(
       const { host, port } = splitListen(config.listen);
       const url = await app.listen({ host, port });
       if (publicApp) await listenPublic(config, publicApp, pub);
+      await listenEndpoints(endpoints);
       return url;
     },
     publicUrl: () => `${tls ? 'https' : 'http'}://${pub.address}`,
+    endpointUrls: () => Object.fromEntries(endpoints.map((e) => [e.endpoint.id, e.url])),
     reloadTls: () => {
       publicListener?.reloadTls();
+      for (const e of endpoints) e.listener.reloadTls();
       return listener.reloadTls();
     },
     closeAllConnections: () => {
       listener.closeAllConnections();
       publicListener?.closeAllConnections();
+      for (const e of endpoints) e.listener.closeAllConnections();
     },
     async close() {
       await replication.stop();
@@ -58,6 +64,7 @@ export function lifecycle(
       await scheduler.stop();
       await app.close();
       if (publicApp) await publicApp.close();
+      for (const e of endpoints) await e.listener.app.close();
       await keyUsage.close().catch((err) => app.log.error({ err }, 'recording access key uses failed'));
       // After the listeners: what their last responses served is counted, then written.
       await metering.counter?.stop().catch((err) => app.log.error({ err }, 'flushing transfer counts failed'));

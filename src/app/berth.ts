@@ -15,6 +15,7 @@ import { startEventDelivery } from './events.js';
 import { lifecycle } from './berth-lifecycle.js';
 import { berthLogger, openListener, splitListen } from './listeners.js';
 import { openPublicListener } from './public-listener.js';
+import { openEndpointListeners } from './endpoint-listeners.js';
 import { wireServices } from './services.js';
 
 export type { Berth } from './berth-api.js';
@@ -51,6 +52,7 @@ export async function createBerth(config: Config): Promise<Berth> {
 
   const publicListener = await openPublicListener(config, nodeId, tls, deployment, pub, auth.authenticator, ready);
   const publicApp = publicListener?.app;
+  const endpoints = await openEndpointListeners(config, nodeId, tls, deployment, { ...wired, audit }, ready);
 
   const gc = wireGc(config, store, driver);
   const scheduler = await startJobs(config, store, nodeId, log, {
@@ -109,6 +111,7 @@ export async function createBerth(config: Config): Promise<Berth> {
       tls,
       listener,
       publicListener,
+      endpoints,
       pub,
       scheduler,
       replication: background,

@@ -1,8 +1,10 @@
 // `berth serve`: runs the registry (and the public registry and gallery on their own listener)
-// until SIGINT or SIGTERM; SIGHUP reloads the TLS certificate. One server per data directory.
+// until SIGINT or SIGTERM (or, started by npm, until npm exits: npm-parent.ts); SIGHUP reloads the
+// TLS certificate. One server per data directory.
 import { Command } from 'commander';
 import { configFromOptions, withDeploymentOptions } from './config-options.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { followParent, startedByNpm } from './npm-parent.js';
 
 /** How long a stop waits for in-flight requests before closing their connections (uploads stay resumable). */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -109,6 +111,7 @@ export function serveCommand(): Command {
       };
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
+      if (startedByNpm()) followParent(stop);
       process.on('SIGHUP', () => {
         if (!berth.tls)
           return void berth.app.log.warn('SIGHUP: TLS is not configured, there is no certificate to reload');

@@ -2,6 +2,7 @@
 // embedded default needs no file at all. An empty string means "derived from dataDir".
 import { z } from 'zod';
 import { MeteringConfigSchema } from './schema-metering.js';
+import { EndpointsSchema } from './schema-endpoints.js';
 
 const LISTEN = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/;
 
@@ -75,6 +76,8 @@ export const ConfigSchema = z.strictObject({
         .default(64 * 1024 * 1024),
     })
     .prefault({}),
+  /** Private endpoints: extra listeners, each a VPC endpoint with an id, a VPC and an endpoint policy. */
+  endpoints: EndpointsSchema,
   auth: z
     .strictObject({
       /** iam: every request needs credentials of an identity with access (default). open: anyone may

@@ -6,6 +6,11 @@ export interface RequestFacts {
   sourceIp?: string;
   /** Whether the request came over TLS (aws:SecureTransport). */
   secureTransport?: boolean;
+  /** The private endpoint the request came through (aws:SourceVpce); absent on the public network.
+   *  Whatever counts transfer (metering) splits it by this id. */
+  sourceVpce?: string;
+  /** The network of that endpoint (aws:SourceVpc). */
+  sourceVpc?: string;
   userAgent?: string;
   referer?: string;
   /** Tags the request sets (aws:RequestTag/*, aws:TagKeys): CreateRepository, TagResource. */

@@ -56,7 +56,12 @@ export class PolicyAuthorizer implements Authorizer {
   constructor(
     private readonly identities: IdentityPolicySource & { forget?(): void },
     private readonly resources: ResourcePolicySource & { forget?(): void },
-    private readonly options: { log?: DecisionLog; now?: () => number } = {},
+    private readonly options: {
+      log?: DecisionLog;
+      now?: () => number;
+      /** The policies of private endpoints by endpoint id (aws:SourceVpce): they bound requests through them. */
+      endpointPolicies?: ReadonlyMap<string, readonly NamedPolicy[]>;
+    } = {},
   ) {}
 
   async authorize({
@@ -82,7 +87,13 @@ export class PolicyAuthorizer implements Authorizer {
         : await this.resources.resourcePolicies(resource, account);
     const sessionPolicies =
       principal.kind === 'role-session' ? sessionPoliciesOf(principal.sessionPolicies) : undefined;
-    const anyPolicy = identityPolicies.length > 0 || onResource.policies.length > 0 || sessionPolicies !== undefined;
+    const endpointPolicies =
+      facts?.sourceVpce === undefined ? undefined : this.options.endpointPolicies?.get(facts.sourceVpce);
+    const anyPolicy =
+      identityPolicies.length > 0 ||
+      onResource.policies.length > 0 ||
+      sessionPolicies !== undefined ||
+      endpointPolicies !== undefined;
     // A user's tags are its aws:PrincipalTag/* (a role session carries the tags it was given).
     if (anyPolicy && principal.kind === 'user' && this.identities.principalTags)
       caller = { ...caller, tags: await this.identities.principalTags(principal) };
@@ -99,6 +110,7 @@ export class PolicyAuthorizer implements Authorizer {
       ...(onResource.rule && { rule: onResource.rule }),
       ...(grant && { grant }),
       ...(sessionPolicies && { sessionPolicies }),
+      ...(endpointPolicies && { endpointPolicies }),
     };
     const decision = evaluate(input);
     if (decision.allowed) return;
@@ -111,6 +123,7 @@ export class PolicyAuthorizer implements Authorizer {
         decision: decision.effect,
         reason: decision.reason,
         statement: decision.statement,
+        ...(facts?.sourceVpce !== undefined && { endpoint: facts.sourceVpce }),
       },
       'access denied',
     );

@@ -38,6 +38,12 @@ export interface EvaluationInput {
    * they name the session itself (its assumed-role ARN), as STS documents.
    */
   sessionPolicies?: readonly NamedPolicy[];
+  /**
+   * The policy of the private endpoint the request came through (a VPC endpoint policy): it
+   * bounds every caller, the account root included — an explicit deny in it refuses, and so does
+   * an action it does not allow (to the caller, to the caller's account, or to "*").
+   */
+  endpointPolicies?: readonly NamedPolicy[];
 }
 
 /**
@@ -49,7 +55,7 @@ export interface EvaluationInput {
 export type CombinationRule = 'key-policy';
 
 export interface StatementRef {
-  kind: 'identity' | 'resource' | 'session';
+  kind: 'identity' | 'resource' | 'session' | 'endpoint';
   policy: string;
   index: number;
   sid?: string;
@@ -64,7 +70,8 @@ export type DecisionReason =
   | 'grant'
   | 'no-identity-allow'
   | 'no-resource-allow'
-  | 'no-session-allow';
+  | 'no-session-allow'
+  | 'no-endpoint-allow';
 
 export interface Decision {
   allowed: boolean;
@@ -126,7 +133,7 @@ function scan(policies: readonly NamedPolicy[], kind: StatementRef['kind'], inpu
     const variables = document.version === '2012-10-17' ? input.context : undefined;
     document.statements.forEach((statement, index) => {
       let match: PrincipalMatch = 'direct';
-      if (kind === 'resource') {
+      if (kind === 'resource' || kind === 'endpoint') {
         if (statement.principal) match = principalMatch(statement.principal, input.caller);
         else if (statement.notPrincipal)
           match = notPrincipalApplies(statement.notPrincipal, input.caller) ? 'direct' : 'none';
@@ -156,8 +163,11 @@ export function evaluate(input: EvaluationInput): Decision {
   let identity: Scan = anonymous ? {} : scan(input.identityPolicies, 'identity', input);
   let resource: Scan = scan(input.resourcePolicies, 'resource', input);
   const session = input.sessionPolicies && !anonymous ? scan(input.sessionPolicies, 'session', input) : undefined;
-  const deny = identity.deny ?? session?.deny ?? resource.deny;
+  const endpoint = input.endpointPolicies ? scan(input.endpointPolicies, 'endpoint', input) : undefined;
+  const deny = identity.deny ?? session?.deny ?? resource.deny ?? endpoint?.deny;
   if (deny) return { allowed: false, effect: 'ExplicitDeny', reason: 'explicit-deny', statement: deny };
+  if (endpoint && !endpoint.allow && !endpoint.accountAllow)
+    return { allowed: false, effect: 'ImplicitDeny', reason: 'no-endpoint-allow' };
   if (session && !session.allow) {
     // Outside the session policies only a resource policy naming the session itself allows.
     identity = {};
@@ -210,6 +220,14 @@ function keyPolicyDecision(identity: Scan, key: Scan): Decision {
   return { allowed: true, effect: 'Allow', reason: 'identity-allow', statement: identity.allow };
 }
 
+/** How AWS names the kind of policy whose explicit deny decided. */
+const DENYING_KIND: Record<StatementRef['kind'], string> = {
+  identity: 'an identity-based',
+  resource: 'a resource-based',
+  session: 'a session',
+  endpoint: 'a VPC endpoint',
+};
+
 /** The denial as AWS words it (ECR puts this in AccessDeniedException and the registry's DENIED). */
 export function denialMessage(
   input: Pick<EvaluationInput, 'caller' | 'action' | 'resource'>,
@@ -218,14 +236,11 @@ export function denialMessage(
   const who = input.caller.type === 'Anonymous' ? 'anonymous' : (input.caller.arn ?? 'anonymous');
   const head = `User: ${who} is not authorized to perform: ${input.action} on resource: ${input.resource}`;
   if (decision.reason === 'explicit-deny') {
-    const kind =
-      decision.statement?.kind === 'resource'
-        ? 'a resource-based'
-        : decision.statement?.kind === 'session'
-          ? 'a session'
-          : 'an identity-based';
+    const kind = DENYING_KIND[decision.statement?.kind ?? 'identity'];
     return `${head} with an explicit deny in ${kind} policy`;
   }
+  if (decision.reason === 'no-endpoint-allow')
+    return `${head} because no VPC endpoint policy allows the ${input.action} action`;
   if (decision.reason === 'no-session-allow')
     return `${head} because no session policy allows the ${input.action} action`;
   const side = decision.reason === 'no-resource-allow' ? 'resource-based' : 'identity-based';

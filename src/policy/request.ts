@@ -48,6 +48,8 @@ export function buildContext(
   set('aws:EpochTime', String(Math.floor(now / 1000)));
   set('aws:SecureTransport', facts.secureTransport === undefined ? undefined : String(facts.secureTransport));
   set('aws:SourceIp', facts.sourceIp);
+  set('aws:SourceVpce', facts.sourceVpce);
+  set('aws:SourceVpc', facts.sourceVpc);
   set('aws:UserAgent', facts.userAgent);
   set('aws:Referer', facts.referer);
   if (caller.type !== 'Anonymous') {
