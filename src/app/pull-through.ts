@@ -1,6 +1,7 @@
 // The pull-through cache: its rules (the ECR actions), the upstream source the registry asks on a
 // cache miss, and the credentials of its rules, read from Secrets Manager as the account's own
 // (ECR reads `ecr-pullthroughcache/...` secrets of the registry's account).
+import type { EventOutboxService } from '../events/outbox.js';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import type { Config } from '../config/schema.js';
@@ -102,6 +103,7 @@ export function pullThroughCache(
   creator: RepositoryCreator,
   source: UpstreamSource,
   log: Logger,
+  events?: Pick<EventOutboxService, 'pullThroughCache'>,
 ): PullThroughCache {
   const settings = config.pullThroughCache;
   return new PullThroughCache(store, services, access, creator, source, {
@@ -111,5 +113,16 @@ export function pullThroughCache(
     refreshMs: settings.refreshHours * 3_600_000,
     completionDelayMs: 1000,
     log,
+    ...(events && {
+      landed: (accountId, image) =>
+        events.pullThroughCache(accountId, {
+          repositoryName: image.repositoryName,
+          repositoryPrefix: image.repositoryPrefix,
+          upstreamRegistryUrl: image.upstream,
+          digest: image.digest,
+          ...(image.tag !== undefined && { tag: image.tag }),
+          syncStatus: 'SUCCESS',
+        }),
+    }),
   });
 }

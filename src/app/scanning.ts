@@ -2,6 +2,7 @@
 // listener), the scanner reading images through the registry's services as the account's own
 // root (so encrypted blobs read as stored, and the SBOM goes through the push path), and the
 // worker that runs the scans asked for, on every node.
+import type { EventOutboxService } from '../events/outbox.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { ImageContent } from '../domain/image-content.js';
@@ -57,6 +58,7 @@ export function wireScanning(
   services: RegistryServices,
   access: RepositoryAccess,
   log: Pick<Logger, 'warn'>,
+  events?: Pick<EventOutboxService, 'imageScanned'>,
 ): ScanningWiring {
   const { store } = parts;
   let worker: ScanWorker | undefined;
@@ -76,6 +78,24 @@ export function wireScanning(
     maxDeferMs: 10_000,
     onError: (err, scan) =>
       log.warn({ err, repository: scan.repositoryName, digest: scan.digest }, 'an image scan failed'),
+    // "ECR Image Scan" events, for a scan that completed or failed (not for an unsupported image).
+    ...(events && {
+      onFinished: async (scan, status, findings) => {
+        if (status !== 'COMPLETE' && status !== 'FAILED') return;
+        const repository = await store.repositories.get(scan.accountId, scan.repositoryName);
+        const tags = repository ? ((await store.images.get(repository.id, [scan.digest]))[0]?.tags ?? []) : [];
+        const findingSeverityCounts: Record<string, number> = {};
+        for (const finding of findings)
+          findingSeverityCounts[finding.severity] = (findingSeverityCounts[finding.severity] ?? 0) + 1;
+        await events.imageScanned(scan.accountId, {
+          repositoryName: scan.repositoryName,
+          digest: scan.digest,
+          tags,
+          scanStatus: status,
+          findingSeverityCounts,
+        });
+      },
+    }),
   });
   return { service, worker };
 }

@@ -87,9 +87,18 @@ export async function wireServices(config: Config, log: Logger, tls: TlsSetup | 
   const secrets = wireSecrets(config, deployment, kms.keyService, auth.authorizer);
   const signer = new ImageSigner(store, kms.keyService, () => services, log);
   parts.pushListeners.push(signer);
-  const scanning = wireScanning(config, parts, services, access, log);
+  const scanning = wireScanning(config, parts, services, access, log, events.outbox);
   const pullThrough = wirePullThrough(config, store, auth.authorizer, secrets);
-  services.pullThrough = pullThroughCache(config, store, services, access, creator, pullThrough.source, log);
+  services.pullThrough = pullThroughCache(
+    config,
+    store,
+    services,
+    access,
+    creator,
+    pullThrough.source,
+    log,
+    events.outbox,
+  );
   return {
     deployment,
     driver,

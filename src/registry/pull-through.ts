@@ -36,6 +36,11 @@ export interface PullThroughOptions extends BlobFetchOptions {
   /** How long after a manifest is served from upstream its unpulled blobs are fetched in the background. */
   completionDelayMs: number;
   log?: PullThroughLog;
+  /** Told of each image that landed from upstream (the "ECR Pull Through Cache Action" event). */
+  landed?: (
+    accountId: string,
+    image: { repositoryName: string; repositoryPrefix: string; upstream: string; digest: string; tag?: string },
+  ) => Promise<void>;
 }
 
 type Served = StoredManifest & { bytes: Buffer };
@@ -328,6 +333,15 @@ export class PullThroughCache {
     upstream: UpstreamRepository,
   ) {
     await this.services.manifests.put(storeCtx, name, reference, manifest.bytes, manifest.mediaType);
+    await this.options
+      .landed?.(storeCtx.registry.accountId, {
+        repositoryName: name,
+        repositoryPrefix: upstream.rulePrefix,
+        upstream: upstream.location,
+        digest: manifest.digest,
+        ...(!reference.includes(':') && { tag: reference }),
+      })
+      .catch((err: unknown) => this.options.log?.warn({ err, repository: name }, 'recording the cache event failed'));
     this.cacheReferrers(storeCtx, name, manifest.digest, upstream).catch((err: unknown) =>
       this.options.log?.warn(
         { err, repository: name, digest: manifest.digest, upstream: upstream.location },

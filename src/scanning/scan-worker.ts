@@ -3,7 +3,7 @@
 // finishes it COMPLETE, UNSUPPORTED_IMAGE or FAILED. Polls, and is woken when this node asks for
 // a scan: once asking has settled (settleMs without another ask, at most maxDeferMs after the
 // first), so a burst of pushes is answered first and its scans run after it.
-import type { ImageScan } from '../domain/records/scanning.js';
+import type { ImageScan, ScanFinding } from '../domain/records/scanning.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { Scanner } from './scanner.js';
 
@@ -16,6 +16,8 @@ export interface ScanWorkerOptions {
   /** The longest a scan asked for waits for asking to settle. */
   maxDeferMs?: number;
   onError?: (err: unknown, scan: ImageScan) => void;
+  /** Told of each scan that finished (COMPLETE or FAILED, with its findings): the scan event. */
+  onFinished?: (scan: ImageScan, status: string, findings: ScanFinding[]) => Promise<void>;
 }
 
 export class ScanWorker {
@@ -95,11 +97,14 @@ export class ScanWorker {
     const now = Date.now();
     const scan = await this.store.scanning.claim(this.options.node, now, now + this.options.leaseMs);
     if (!scan) return false;
+    let finished: { status: string; findings: ScanFinding[] };
     try {
       const result = await this.scanner.scan(scan);
       await this.store.scanning.finish(scan.id, this.options.node, Date.now(), result);
+      finished = result;
     } catch (err) {
       this.options.onError?.(err, scan);
+      finished = { status: 'FAILED', findings: [] };
       await this.store.scanning.finish(scan.id, this.options.node, Date.now(), {
         status: 'FAILED',
         description: `The scan failed: ${(err as Error)?.message ?? String(err)}`.slice(0, 1024),
@@ -109,6 +114,9 @@ export class ScanWorker {
         sbomDigest: null,
       });
     }
+    await this.options
+      .onFinished?.(scan, finished.status, finished.findings)
+      .catch((err) => this.options.onError?.(err, scan));
     return true;
   }
 }

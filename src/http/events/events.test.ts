@@ -241,6 +241,27 @@ describe('events to webhooks', () => {
     assert.deepEqual(scan.detail['finding-severity-counts'], { HIGH: 1 });
     assert.deepEqual(scan.detail['image-tags'], ['new']);
   });
+  test('a scan the scan worker finishes sends ECR Image Scan with the image tags and its findings by severity', async () => {
+    await events('PutRule', { Name: 'scans', EventPattern: '{"detail-type":["ECR Image Scan"]}' });
+    await events('PutTargets', { Rule: 'scans', Targets: [target('hook', '/scans')] });
+    const image = await pushImage(server.berth.app, 'scanned/app', 'v1');
+    const started = await callApi(
+      server.berth.app,
+      'StartImageScan',
+      { repositoryName: 'scanned/app', imageId: { imageTag: 'v1' } },
+      { target: 'AmazonEC2ContainerRegistry_V20150921.StartImageScan', service: 'ecr' },
+    );
+    assert.equal(started.statusCode, 200, started.body);
+    await server.berth.scans.drain();
+    const scans = () => [...receiver.unique.values()].filter((r) => r.path === '/scans').map((r) => JSON.parse(r.body));
+    await eventually(() => scans().length === 1, 20_000, 'the scan event');
+    const [event] = scans();
+    assert.equal(event.detail['repository-name'], 'scanned/app');
+    assert.equal(event.detail['image-digest'], image.digest);
+    assert.deepEqual(event.detail['image-tags'], ['v1']);
+    assert.ok(['COMPLETE', 'FAILED'].includes(event.detail['scan-status']), event.detail['scan-status']);
+  });
+
   test('a replication to another account of this region is an ECR Replication Action in that account', async () => {
     const B = '444455556666';
     await server.berth.identities.createAccount(B);
