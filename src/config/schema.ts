@@ -3,32 +3,14 @@
 import { z } from 'zod';
 import { MeteringConfigSchema } from './schema-metering.js';
 import { EndpointsSchema } from './schema-endpoints.js';
+import { names } from './schema-shapes.js';
+import { EventsConfigSchema, AuditConfigSchema, MetricsConfigSchema } from './schema-observability.js';
+import { PullThroughCacheConfigSchema, ScanningConfigSchema } from './schema-images.js';
+import { ReplicationConfigSchema } from './schema-replication.js';
 
 const LISTEN = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/;
 
 const LISTEN_OR_NONE = /^$|^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/;
-
-/** A list setting: a YAML list, or (from a variable) comma-separated. */
-const names = z.preprocess(
-  (v) =>
-    typeof v === 'string'
-      ? v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : v,
-  z.array(z.string()),
-);
-
-/** A list given as JSON in an environment variable (BERTH_REPLICATION_PEERS): parsed; anything else as it is. */
-function jsonFromEnvironment(value: unknown): unknown {
-  if (typeof value !== 'string') return value;
-  try {
-    return JSON.parse(value) as unknown;
-  } catch {
-    return value;
-  }
-}
 
 export const ConfigSchema = z.strictObject({
   /** HOST:PORT the registry listens on. */
@@ -329,108 +311,6 @@ export const ConfigSchema = z.strictObject({
         .default('linux/amd64'),
     })
     .prefault({}),
-  /** Replication to other regions (Berth deployments) and accounts (ECR's replication configuration). */
-  replication: z
-    .strictObject({
-      /** The other regions this deployment can reach: a YAML list, or (from BERTH_REPLICATION_PEERS) a JSON array. */
-      peers: z
-        .preprocess(
-          jsonFromEnvironment,
-          z.array(
-            z.strictObject({
-              region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be a region name such as eu-west-1'),
-              /** The peer's registry URL, e.g. https://berth.eu-west-1.example.com */
-              endpoint: z.string().regex(/^https?:\/\/[^\s/]+\/?$/, 'must be http(s)://host[:port]'),
-              /** A PEM file of the CAs that sign the peer's certificate (HTTPS); empty: the system's. */
-              caBundle: z.string().default(''),
-              /** The access key Berth signs in with at the peer (an identity of the destination account there). */
-              accessKeyId: z.string().default(''),
-              secretAccessKey: z.string().default(''),
-              /**
-               * Instead of the two above: a Secrets Manager secret of the deployment's default account
-               * (name or ARN) holding {"accessKeyId": ..., "secretAccessKey": ...}, sealed at rest.
-               */
-              credentialsSecret: z.string().default(''),
-            }),
-          ),
-        )
-        .default([]),
-      /**
-       * Which tags replicate (a Berth extension: ECR's rules filter repositories only). A push to a
-       * repository a filter covers replicates the tags matching one of its patterns; a push by
-       * digest with no tag (index children, signatures, SBOMs) always replicates.
-       */
-      tagFilters: z
-        .preprocess(
-          jsonFromEnvironment,
-          z.array(
-            z.strictObject({
-              account: z
-                .string()
-                .regex(/^\d{12}$/, 'must be a 12-digit account id')
-                .optional(),
-              repositoryPrefix: z.string().default(''),
-              tags: z
-                .array(z.string().regex(/^[A-Za-z0-9_.*-]{1,128}$/, 'must be a tag pattern such as release-*'))
-                .min(1, 'name at least one tag pattern'),
-            }),
-          ),
-        )
-        .default([]),
-      /** Seconds a node holds a replication before another may take it over. */
-      leaseSeconds: z.number().int().min(5).max(3600).default(300),
-      /** Attempts before a replication is FAILED. */
-      maxAttempts: z.number().int().min(1).max(100).default(6),
-      /** Milliseconds between looks for work when there is none. */
-      pollMilliseconds: z.number().int().min(50).max(60_000).default(1000),
-    })
-    .superRefine((replication, ctx) => {
-      const seen = new Set<string>();
-      replication.peers.forEach((peer, i) => {
-        if (seen.has(peer.region))
-          ctx.addIssue({ code: 'custom', message: 'one peer per region', path: ['peers', i, 'region'] });
-        if (peer.credentialsSecret && (peer.accessKeyId || peer.secretAccessKey))
-          ctx.addIssue({
-            code: 'custom',
-            message: 'give either credentialsSecret or accessKeyId and secretAccessKey, not both',
-            path: ['peers', i, 'credentialsSecret'],
-          });
-        seen.add(peer.region);
-      });
-    })
-    .prefault({}),
-  /** EventBridge-shaped events sent to webhooks (the events face's rules and targets). */
-  events: z
-    .strictObject({
-      /** Hours a delivery is retried (exponential backoff) before it goes to the dead letters. */
-      maxRetryHours: z.number().positive().max(720).default(24),
-      /** The first retry's delay; each next one doubles, at most an hour. */
-      retryBaseMilliseconds: z.number().int().min(10).max(600_000).default(1000),
-      /** Seconds a node holds a delivery before another may take it over. */
-      leaseSeconds: z.number().int().min(5).max(3600).default(60),
-      /** Seconds a webhook has to answer. */
-      timeoutSeconds: z.number().int().min(1).max(300).default(10),
-      /** Milliseconds between looks for work when there is none. */
-      pollMilliseconds: z.number().int().min(50).max(60_000).default(1000),
-      /** Allow plain-HTTP webhooks on loopback addresses (127.0.0.0/8, ::1, localhost): for tests and sidecars. */
-      allowHttpLoopback: z.boolean().default(false),
-    })
-    .prefault({}),
-  /** Image scanning (scanning/): the scan workers every node runs, and what a scan reads. */
-  scanning: z
-    .strictObject({
-      /** Seconds a node holds a scan before another may take it over (a node that died mid-scan). */
-      leaseSeconds: z.number().int().min(10).max(86_400).default(1800),
-      /** Milliseconds between looks for scans asked for on other nodes (this node's own start at once). */
-      pollMilliseconds: z.number().int().min(50).max(600_000).default(2000),
-      /** Milliseconds without a new push (or StartImageScan) before this node's scans run: a burst of pushes goes first (at most 10 s). */
-      settleMilliseconds: z.number().int().min(0).max(10_000).default(1000),
-      /** The largest package database or lockfile a scan reads (MiB); a larger one is skipped and said so. */
-      maxFileMegabytes: z.number().int().min(1).max(1024).default(32),
-      /** The largest jar a scan reads into memory to look inside (MiB); a larger one is skipped and said so. */
-      maxJarMegabytes: z.number().int().min(1).max(1024).default(64),
-    })
-    .prefault({}),
   /** Lifecycle policies: how often they run, and which images count as in use. */
   lifecycle: z
     .strictObject({
@@ -457,35 +337,6 @@ export const ConfigSchema = z.strictObject({
       failureWindowMinutes: z.number().int().min(1).max(1440).default(15),
     })
     .prefault({}),
-  /** ECR's pull-through cache: which upstream registries rules may name, and how cached tags are refreshed. */
-  pullThroughCache: z
-    .strictObject({
-      /** Upstream hosts (host or host:port, `*.` wildcards) a rule may name. Loopback and private addresses only when listed. */
-      allowedHosts: names
-        .pipe(
-          z.array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be a host name, host:port or *.domain')),
-        )
-        .default([
-          'registry-1.docker.io',
-          'public.ecr.aws',
-          'quay.io',
-          'registry.k8s.io',
-          'ghcr.io',
-          '*.azurecr.io',
-          'registry.gitlab.com',
-          'cgr.dev',
-          '*.amazonaws.com',
-        ]),
-      /** Hours a cached tag is served before it is checked upstream again (digests are never re-checked). */
-      refreshHours: z.number().min(0).max(8760).default(24),
-      /** Milliseconds an upstream has to answer before the cached content is served instead. */
-      upstreamTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
-      /** A PEM file of the CAs that sign upstreams' certificates; empty: the system's. */
-      caBundle: z.string().default(''),
-      /** Use http:// (not https://) for upstream URLs without a scheme on loopback hosts (tests). */
-      plainHttpLoopback: z.boolean().default(false),
-    })
-    .prefault({}),
   /** Online garbage collection (registry/gc.ts): frees blobs and manifest bytes nothing references. */
   gc: z
     .strictObject({
@@ -499,26 +350,18 @@ export const ConfigSchema = z.strictObject({
     .prefault({}),
   /** Metering: transfer out and storage, usage reports and estimated costs (schema-metering.ts). */
   metering: MeteringConfigSchema,
+  /** Replication to other regions (Berth deployments) and accounts (ECR's replication configuration). */
+  replication: ReplicationConfigSchema,
+  /** EventBridge-shaped events sent to webhooks (the events face's rules and targets). */
+  events: EventsConfigSchema,
   /** The audit trail (CloudTrail-shaped events of every API call and registry request; LookupEvents). */
-  audit: z
-    .strictObject({
-      /** Record events; off: nothing is recorded and LookupEvents finds only what was. */
-      enabled: z.boolean().default(true),
-      /** Days events are kept; a job deletes older ones. */
-      retentionDays: z.number().int().min(1).max(3650).default(90),
-      /** Milliseconds between writes of the buffered events (a full batch is written sooner). */
-      flushIntervalMs: z.number().int().min(50).max(60_000).default(1000),
-    })
-    .prefault({}),
+  audit: AuditConfigSchema,
   /** Prometheus metrics on GET /metrics of the main listener. */
-  metrics: z
-    .strictObject({
-      /** Serve /metrics and count requests per face and action; off: /metrics answers 404. */
-      enabled: z.boolean().default(true),
-      /** When set, /metrics wants `Authorization: Bearer <token>`; empty: anyone who reaches the listener may read it. */
-      token: z.string().default(''),
-    })
-    .prefault({}),
+  metrics: MetricsConfigSchema,
+  /** ECR's pull-through cache: which upstream registries rules may name, and how cached tags are refreshed. */
+  pullThroughCache: PullThroughCacheConfigSchema,
+  /** Image scanning (scanning/): the scan workers every node runs, and what a scan reads. */
+  scanning: ScanningConfigSchema,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
