@@ -126,6 +126,16 @@ describe('a repository policy on aws:SourceVpce', () => {
     // Through the other endpoint the condition does not hold either (aws:SourceVpce is vpce-2).
     assert.equal((await getManifest(vpce2, 'private/app', readerPassword)).status, 403);
     assert.equal((await getManifest(vpce1, 'private/app', readerPassword)).status, 200);
+
+    // Metering counts what went through the endpoint apart from the public network.
+    await server.berth.metering.counter?.flush();
+    const rows = await server.berth.store.metering.transfer({ from: 0, to: Date.now() + 3_600_000 });
+    const byEndpoint = (endpoint: string) =>
+      rows
+        .filter((r) => r.repositoryName === 'private/app' && r.endpoint === endpoint && r.principal === reader.user.arn)
+        .reduce((sum, r) => sum + r.bytes, 0);
+    assert.ok(byEndpoint('vpce-1') > 0, JSON.stringify(rows.map((r) => [r.endpoint, r.principal, r.bytes])));
+    assert.equal(byEndpoint('public-network'), 0, "the reader's refused pulls on the main listener served nothing");
   });
 
   test('a deny unless through vpce-1 refuses even the account root elsewhere', async () => {

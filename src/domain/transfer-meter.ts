@@ -14,6 +14,9 @@ export const SIGNED_URL_CALLER = 'signed-url';
 export const ANONYMOUS_CALLER = 'anonymous';
 
 export interface TransferMeter {
-  /** Counts `bytes` served out of the repository to `caller` (an identity ARN, ANONYMOUS_CALLER or SIGNED_URL_CALLER). */
-  served(repository: MeteredRepository, caller: string, bytes: number): void;
+  /**
+   * Counts `bytes` served out of the repository to `caller` (an identity ARN, ANONYMOUS_CALLER or
+   * SIGNED_URL_CALLER), through the private endpoint `endpoint` (its id) or, without one, the public network.
+   */
+  served(repository: MeteredRepository, caller: string, bytes: number, endpoint?: string): void;
 }

@@ -12,7 +12,7 @@ const HOUR_MS = 3_600_000;
 export interface TransferCounterOptions {
   /** This node's name (its rows' key). */
   node: string;
-  /** The endpoint dimension of what Berth's listeners serve (`public-network`). */
+  /** The endpoint dimension of what is served through no private endpoint (`public-network`). */
   endpoint: string;
   flushMs: number;
   /** Told of a flush that failed (its counts are kept for the next). */
@@ -35,13 +35,21 @@ export class TransferCounter {
 
   /** The meter the services of one listener (`main`, `public`) count through. */
   forListener(listener: string): TransferMeter {
-    return { served: (repository, caller, bytes) => this.add(listener, repository, caller, bytes) };
+    return {
+      served: (repository, caller, bytes, endpoint) => this.add(listener, repository, caller, bytes, endpoint),
+    };
   }
 
-  add(listener: string, repository: MeteredRepository, caller: string, bytes: number): void {
+  add(
+    listener: string,
+    repository: MeteredRepository,
+    caller: string,
+    bytes: number,
+    endpoint = this.options.endpoint,
+  ): void {
     const now = this.now();
     const hour = now - (now % HOUR_MS);
-    const key = `${hour}\n${repository.id}\n${listener}\n${caller}`;
+    const key = `${hour}\n${repository.id}\n${listener}\n${endpoint}\n${caller}`;
     const count = this.counts.get(key);
     if (count) {
       count.bytes += bytes;
@@ -55,7 +63,7 @@ export class TransferCounter {
       repositoryId: repository.id,
       repositoryName: repository.name,
       listener,
-      endpoint: this.options.endpoint,
+      endpoint,
       principal: caller,
       bytes,
       requests: 1,

@@ -92,7 +92,8 @@ export class BlobService {
     resolveRange?: (size: number) => ByteRange | undefined,
   ): Promise<BlobContent> {
     const repository = await this.access.existing(ctx, name, Actions.GetDownloadUrlForLayer);
-    return this.openIn(repository, digestValue, resolveRange, identityArn(ctx.principal) ?? ANONYMOUS_CALLER);
+    const caller = identityArn(ctx.principal) ?? ANONYMOUS_CALLER;
+    return this.openIn(repository, digestValue, resolveRange, caller, ctx.facts?.sourceVpce);
   }
 
   /**
@@ -129,6 +130,7 @@ export class BlobService {
     digestValue: string,
     resolveRange: ((size: number) => ByteRange | undefined) | undefined,
     caller: string,
+    endpoint?: string,
   ): Promise<BlobContent> {
     const digest = parseDigest(digestValue);
     const size = await this.store.blobs.linkedSize(repository.id, digest.value);
@@ -144,7 +146,7 @@ export class BlobService {
     // The store answers the client's Range itself.
     // A redirect counts the blob's size: the client fetches it (a range of it at most) from the store.
     if (delivery.kind === 'redirect') {
-      this.meter?.served(repository, caller, size);
+      this.meter?.served(repository, caller, size, endpoint);
       return { digest: digest.value, size, body: { kind: 'redirect', url: delivery.url } };
     }
     const range = resolveRange?.(size);
@@ -159,7 +161,7 @@ export class BlobService {
             kind: 'stream',
             stream: await this.blobs.open(digest, access, range?.start, range && range.end - range.start + 1, opening),
           };
-      this.meter?.served(repository, caller, range ? range.end - range.start + 1 : size);
+      this.meter?.served(repository, caller, range ? range.end - range.start + 1 : size, endpoint);
       return range ? { digest: digest.value, size, range, body } : { digest: digest.value, size, body };
     } catch (err) {
       // Linked in metadata but gone from storage (deleted out of band): unknown, not a crash.

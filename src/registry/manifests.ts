@@ -126,7 +126,8 @@ export class ManifestService {
     const served = await this.find(repository, reference, accept);
     await this.options.pullGate?.check(repository, served.source);
     const bytes = await this.formats.read(repository, served);
-    this.options.meter?.served(repository, identityArn(ctx.principal) ?? ANONYMOUS_CALLER, bytes.length);
+    const caller = identityArn(ctx.principal) ?? ANONYMOUS_CALLER;
+    this.options.meter?.served(repository, caller, bytes.length, ctx.facts?.sourceVpce);
     await this.recordPull(repository, served.source, ctx);
     return { ...describe(served), bytes };
   }

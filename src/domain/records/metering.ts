@@ -13,7 +13,7 @@ export interface TransferCount {
   repositoryName: string;
   /** The listener that served the bytes: `main` or `public`. */
   listener: string;
-  /** The network path: `public-network` until private endpoints exist. */
+  /** The network path: a private endpoint's id (`vpce-…`), or `public-network`. */
   endpoint: string;
   /** The caller's identity ARN, or `anonymous`. */
   principal: string;
