@@ -41,6 +41,28 @@ import type {
 } from './schema-signing.js';
 import type { ImageScansTable, ScanAdvisoriesTable, ScanningConfigurationsTable } from './schema-scanning.js';
 
+import type {
+  AccessKeysTable,
+  AccountsTable,
+  InlinePoliciesTable,
+  ManagedPoliciesTable,
+  OidcProvidersTable,
+  PolicyAttachmentsTable,
+  RegistryPoliciesTable,
+  RepositoryPoliciesTable,
+  RolesTable,
+  UsersTable,
+} from './schema-iam.js';
+import type {
+  BlobKeysTable,
+  KmsAliasesTable,
+  KmsGrantsTable,
+  KmsKeyMaterialTable,
+  KmsKeysTable,
+} from './schema-kms.js';
+
+export type * from './schema-iam.js';
+export type * from './schema-kms.js';
 export type * from './schema-console.js';
 export type * from './schema-audit.js';
 export type * from './schema-retention.js';
@@ -150,58 +172,6 @@ export interface JobsTable {
   last_error: string | null;
 }
 
-export interface AccountsTable {
-  id: string;
-  created_at: number;
-}
-
-export interface UsersTable {
-  id: string;
-  account_id: string;
-  name: string;
-  kind: 'root' | 'user';
-  arn: string;
-  created_at: number;
-}
-
-export interface AccessKeysTable {
-  id: string;
-  user_id: string;
-  /** Encrypted with the master key (keys/master-key.ts); never stored or logged in clear. */
-  secret_ciphertext: string;
-  status: 'Active' | 'Inactive';
-  created_at: number;
-  last_used_at: number | null;
-  /** Where it was last used (the SigV4 service and region), with last_used_at. */
-  last_used_service: string | null;
-  last_used_region: string | null;
-}
-
-export interface RolesTable {
-  id: string;
-  account_id: string;
-  name: string;
-  path: string;
-  arn: string;
-  /** The trust policy (AssumeRolePolicyDocument), as given. */
-  trust_policy: string;
-  description: string | null;
-  max_session_duration: number;
-  created_at: number;
-}
-
-export interface OidcProvidersTable {
-  arn: string;
-  account_id: string;
-  /** The issuer without its scheme (host and optional path), as IAM names the provider. */
-  url: string;
-  /** JSON array of the audiences (client ids) it accepts. */
-  client_ids: string;
-  /** JSON array of hex SHA-1 thumbprints of the issuer's certificates. */
-  thumbprints: string;
-  created_at: number;
-}
-
 export interface ResourceTagsTable {
   resource_arn: string;
   key: string;
@@ -212,99 +182,6 @@ export interface AccountSettingsTable {
   account_id: string;
   name: string;
   value: string;
-}
-
-export interface BlobKeysTable {
-  digest: string;
-  data_key_id: string;
-  /** 'master' or a KMS key ARN. */
-  wrapping_key: string;
-  wrapped: string;
-  created_at: number;
-}
-
-export interface KmsKeysTable {
-  id: string;
-  account_id: string;
-  arn: string;
-  description: string;
-  key_state: string;
-  key_usage: string;
-  key_spec: string;
-  created_at: number;
-  deletion_date: number | null;
-  pending_window_days: number | null;
-  rotation_enabled: number;
-  rotation_period_days: number | null;
-  policy: string;
-}
-
-export interface KmsKeyMaterialTable {
-  key_id: string;
-  version: number;
-  /** The key material, encrypted with the master key. */
-  sealed: string;
-  created_at: number;
-}
-
-export interface KmsAliasesTable {
-  account_id: string;
-  name: string;
-  key_id: string;
-  created_at: number;
-  updated_at: number;
-}
-
-export interface KmsGrantsTable {
-  id: string;
-  key_id: string;
-  name: string | null;
-  grantee_principal: string;
-  retiring_principal: string | null;
-  issuing_account: string;
-  /** JSON array of operation names. */
-  operations: string;
-  /** JSON of the constraints, or null. */
-  grant_constraints: string | null;
-  token: string;
-  created_at: number;
-}
-
-export interface RepositoryPoliciesTable {
-  repository_id: string;
-  policy_text: string;
-  updated_at: number;
-}
-
-export interface RegistryPoliciesTable {
-  account_id: string;
-  policy_text: string;
-  updated_at: number;
-}
-
-export interface InlinePoliciesTable {
-  owner_type: 'user' | 'role';
-  owner_id: string;
-  name: string;
-  policy_text: string;
-}
-
-export interface ManagedPoliciesTable {
-  arn: string;
-  id: string;
-  account_id: string;
-  name: string;
-  path: string;
-  description: string | null;
-  policy_text: string;
-  created_at: number;
-  updated_at: number;
-}
-
-export interface PolicyAttachmentsTable {
-  owner_type: 'user' | 'role';
-  owner_id: string;
-  policy_arn: string;
 }
 
 /** Public repositories' catalog data (ECR Public), one row per repository that has any. */
