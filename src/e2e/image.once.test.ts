@@ -3,7 +3,8 @@
 // SIGTERM), pulled back, unpacked with umoci and its entrypoint run as the image says (its user,
 // arguments and environment, chrooted into its root file system): /healthz answers, and SIGTERM
 // stops it cleanly. Building the root file system takes minutes, so this test is opt-in:
-// BERTH_TEST_IMAGE=1 builds the image; BERTH_TEST_IMAGE_ARCHIVE=<oci archive> uses one built before.
+// BERTH_TEST_IMAGE=1 builds the image (CI sets it: .ci/run); BERTH_TEST_IMAGE_ARCHIVE=<oci archive>
+// uses one built before.
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
