@@ -2,7 +2,8 @@
 // database (one node at a time per task; a lease that expires — the node died mid-transfer —
 // lets another take the task over and start it again, which skips what is there already),
 // copies each image with the replicator for its destination, and finishes it COMPLETE or
-// FAILED, retrying with exponential backoff in between.
+// FAILED, retrying with exponential backoff in between. A node runs `concurrency` replications
+// at once; the store hands out a task only after the older ones that move one of its tags.
 import { type ImageReplicator, ReplicationFailure } from '../domain/replication.js';
 import type { ReplicationTask } from '../domain/records/replication.js';
 import type { MetadataStore } from '../metadata/store.js';
@@ -12,6 +13,8 @@ export interface ReplicationWorkerOptions {
   leaseMs: number;
   maxAttempts: number;
   pollMs: number;
+  /** Replications this node runs at once (default 1). */
+  concurrency?: number;
   /** The replicator for a task's destination; undefined when this deployment cannot reach it. */
   replicatorFor: (task: ReplicationTask) => ImageReplicator | undefined;
   onError?: (err: unknown, task: ReplicationTask) => void;
@@ -45,10 +48,13 @@ export class ReplicationWorker {
     await this.running;
   }
 
-  /** Works until no task is due; the number done. */
+  /** Works until no task is due, `concurrency` at a time; the number done. */
   async drain(): Promise<number> {
     let done = 0;
-    while (!this.stopped && (await this.runOne())) done++;
+    const loop = async () => {
+      while (!this.stopped && (await this.runOne())) done++;
+    };
+    await Promise.all(Array.from({ length: Math.max(1, this.options.concurrency ?? 1) }, loop));
     return done;
   }
 
