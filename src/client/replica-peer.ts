@@ -57,6 +57,7 @@ export class UploadResumes implements ResumePoints {
 
 export class PeerTarget implements ReplicaTarget {
   private client: RegistryClient | undefined;
+  private registryId = '';
 
   constructor(
     private readonly peer: PeerSettings,
@@ -70,6 +71,7 @@ export class PeerTarget implements ReplicaTarget {
    * destination registry (the peer authorizes it as ecr:ReplicateImage of the key's account).
    */
   async prepare(task: ReplicationTask): Promise<void> {
+    this.registryId = task.destination.registryId;
     const endpoint = this.peer.endpoint.replace(/\/$/, '');
     const credentials = await this.peer.credentials();
     const auth = await this.refused(() =>
@@ -109,10 +111,16 @@ export class PeerTarget implements ReplicaTarget {
       const keyRefused =
         err instanceof LoginError &&
         /^(UnrecognizedClient|InvalidSignature|AccessDenied|InvalidClientTokenId)/.test(err.message);
-      if (keyRefused || status === 401 || status === 403)
+      if (keyRefused || status === 401)
         throw new ReplicationFailure(
           'REPLICATION_ACCESS_DENIED',
           `the peer ${this.peer.region} refused: ${(err as Error).message}`,
+        );
+      // A HEAD's refusal has no body to say why: name what the peer asks of a replication.
+      if (status === 403)
+        throw new ReplicationFailure(
+          'REPLICATION_ACCESS_DENIED',
+          `the peer ${this.peer.region} refused: ${(err as Error).message} (a replication into registry ${this.registryId} there needs ecr:ReplicateImage and ecr:CreateRepository, granted to the peer key's account by that registry's policy)`,
         );
       throw err;
     }
