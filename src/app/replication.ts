@@ -48,7 +48,7 @@ export function startReplication(
     if (destination.region === region)
       return new LocalTarget(wired.services, wired.auth.authorizer, wired.creator, region, destination.registryId);
     const peer = peers.get(destination.region);
-    return peer && new PeerTarget(peer, resumesOf(task));
+    return peer && new PeerTarget(peer, resumesOf(task), config.replication.chunkMebibytes * 1024 * 1024);
   };
   const worker = new ReplicationWorker(store, {
     node: nodeId,
