@@ -1,7 +1,7 @@
 // Replication's worker, built once: a destination in this deployment's region (another account
 // here) is written through the registry's services, a peer's region over its registry protocol.
 import type { Logger } from 'pino';
-import { PeerTarget } from '../client/replica-peer.js';
+import { PeerLogins, PeerTarget } from '../client/replica-peer.js';
 import type { Config } from '../config/schema.js';
 import type { ReplicationTask } from '../domain/records/replication.js';
 import type { ReplicaTarget, ResumePoints } from '../domain/replication.js';
@@ -43,12 +43,13 @@ export function startReplication(
       },
     };
   };
+  const logins = new PeerLogins();
   const targetFor = (task: ReplicationTask): ReplicaTarget | undefined => {
     const { destination } = task;
     if (destination.region === region)
       return new LocalTarget(wired.services, wired.auth.authorizer, wired.creator, region, destination.registryId);
     const peer = peers.get(destination.region);
-    return peer && new PeerTarget(peer, resumesOf(task), config.replication.chunkMebibytes * 1024 * 1024);
+    return peer && new PeerTarget(peer, resumesOf(task), config.replication.chunkMebibytes * 1024 * 1024, logins);
   };
   const worker = new ReplicationWorker(store, {
     node: nodeId,

@@ -17,7 +17,7 @@ import {
   type ResumePoints,
 } from '../domain/replication.js';
 import { formatReplicationHeader, REPLICATION_HEADER } from '../domain/replication-header.js';
-import { fetchAuthorization, LoginError } from './authorization.js';
+import { type Authorization, fetchAuthorization, LoginError } from './authorization.js';
 import { RegistryClient, RegistryProblem } from './registry.js';
 
 export interface PeerCredentials {
@@ -55,15 +55,40 @@ export class UploadResumes implements ResumePoints {
   }
 }
 
+/**
+ * Registry passwords from the peers, reused for a few minutes (well within their 12 hours) so that
+ * a node replicating many images does not sign in (GetAuthorizationToken) once per image.
+ */
+export class PeerLogins {
+  private readonly logins = new Map<string, { auth: Authorization; until: number }>();
+  constructor(private readonly reuseMs = 5 * 60 * 1000) {}
+
+  async get(key: string, login: () => Promise<Authorization>): Promise<Authorization> {
+    const now = Date.now();
+    const kept = this.logins.get(key);
+    if (kept && kept.until > now) return kept.auth;
+    const auth = await login();
+    const expires = auth.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
+    this.logins.set(key, { auth, until: Math.min(now + this.reuseMs, expires - 60_000) });
+    return auth;
+  }
+
+  forget(key: string): void {
+    this.logins.delete(key);
+  }
+}
+
 export class PeerTarget implements ReplicaTarget {
   private client: RegistryClient | undefined;
   private registryId = '';
+  private loginKey = '';
 
   constructor(
     private readonly peer: PeerSettings,
     /** Where this replication's transfers broke off (the task's row keeps them across restarts). */
     private readonly resumes: ResumePoints = new UploadResumes(),
     private readonly chunkBytes = DEFAULT_CHUNK_BYTES,
+    private readonly logins = new PeerLogins(0),
   ) {}
 
   /**
@@ -74,13 +99,16 @@ export class PeerTarget implements ReplicaTarget {
     this.registryId = task.destination.registryId;
     const endpoint = this.peer.endpoint.replace(/\/$/, '');
     const credentials = await this.peer.credentials();
+    this.loginKey = `${endpoint} ${credentials.accessKeyId} ${credentials.secretAccessKey}`;
     const auth = await this.refused(() =>
-      fetchAuthorization({
-        endpoint,
-        region: this.peer.region,
-        credentials,
-        ...(this.peer.caBundle && { caBundle: this.peer.caBundle }),
-      }),
+      this.logins.get(this.loginKey, () =>
+        fetchAuthorization({
+          endpoint,
+          region: this.peer.region,
+          credentials,
+          ...(this.peer.caBundle && { caBundle: this.peer.caBundle }),
+        }),
+      ),
     );
     const registry = auth.ownRegistry && /^https?:\/\//.test(auth.proxyEndpoint) ? auth.proxyEndpoint : endpoint;
     this.client = new RegistryClient({
@@ -107,6 +135,8 @@ export class PeerTarget implements ReplicaTarget {
       return await call();
     } catch (err) {
       const status = err instanceof RegistryProblem ? err.status : undefined;
+      // A password the peer no longer takes is not used again.
+      if (status === 401) this.logins.forget(this.loginKey);
       // The API's refusals of the key, as the login reports them (the exception's name first).
       const keyRefused =
         err instanceof LoginError &&
