@@ -13,6 +13,7 @@ import { accountForHost } from '../http/hosts.js';
 import { CLOUDWATCH_VERSION, cloudWatchFace } from '../http/cloudwatch/face.js';
 import { awsQueryPlugin, type QueryService } from '../http/iam/plugin.js';
 import { ociPlugin } from '../http/oci/plugin.js';
+import { replicationContext } from '../http/oci/replication.js';
 import { usagePlugin } from '../http/usage/plugin.js';
 import { addRegistryHostHint } from '../http/registry-host-hint.js';
 import { noted } from '../http/request-log.js';
@@ -59,11 +60,19 @@ export async function registerFaces(
   await app.register(ociPlugin, {
     services,
     requireLogin: !open,
-    context: async (request) => ({
-      principal: noted(request.headers, open ? ANONYMOUS : await authenticator.basic(request.headers.authorization)),
-      registry: privateRegistry(accountForHost(request.host, hostRules) ?? accountId),
-      facts: requestFacts(request),
-    }),
+    context: async (request) =>
+      replicationContext(
+        {
+          principal: noted(
+            request.headers,
+            open ? ANONYMOUS : await authenticator.basic(request.headers.authorization),
+          ),
+          registry: privateRegistry(accountForHost(request.host, hostRules) ?? accountId),
+          facts: requestFacts(request),
+        },
+        request.headers,
+        open,
+      ),
     authorizeManifestPut: (ctx, name) => access.authorize(ctx, name, Actions.PutImage),
   });
   const awsJsonActions = await registerAwsJson(app, deployment, wired, pageTokens);

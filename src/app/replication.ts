@@ -1,9 +1,10 @@
 // Replication's worker, built once: a destination in this deployment's region (another account
 // here) is written through the registry's services, a peer's region over its registry protocol.
 import type { Logger } from 'pino';
-import { PeerTarget, UploadResumes } from '../client/replica-peer.js';
+import { PeerLogins, PeerTarget } from '../client/replica-peer.js';
 import type { Config } from '../config/schema.js';
-import type { ReplicaTarget } from '../domain/replication.js';
+import type { ReplicationTask } from '../domain/records/replication.js';
+import type { ReplicaTarget, ResumePoints } from '../domain/replication.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { ImageCopier } from '../registry/replication-copy.js';
 import { LocalTarget } from '../registry/replication-local.js';
@@ -22,24 +23,42 @@ export function startReplication(
   const peers = new Map(
     config.replication.peers.map((p) => [
       p.region,
-      { ...p, credentials: peerCredentials(p, wired.secrets, wired.deployment.accountId) },
+      { ...p, sourceRegion: region, credentials: peerCredentials(p, wired.secrets, wired.deployment.accountId) },
     ]),
   );
-  // Where transfers to peers broke off, so that the next attempt at a blob resumes there.
-  const resumes = new UploadResumes();
-  const targetFor = (destination: { region: string; registryId: string }): ReplicaTarget | undefined => {
+  // Where a task's transfer to a peer broke off is kept in its row: the next attempt at the blob,
+  // on this node after a restart or on another, continues there.
+  const resumesOf = (task: ReplicationTask): ResumePoints => {
+    let point = task.resume;
+    return {
+      get: (digest) => (point?.digest === digest ? point : undefined),
+      set: async (resume) => {
+        point = resume;
+        await store.replication.saveResume(task.id, nodeId, resume);
+      },
+      clear: async (digest) => {
+        if (point?.digest !== digest) return;
+        point = null;
+        await store.replication.saveResume(task.id, nodeId, null);
+      },
+    };
+  };
+  const logins = new PeerLogins();
+  const targetFor = (task: ReplicationTask): ReplicaTarget | undefined => {
+    const { destination } = task;
     if (destination.region === region)
       return new LocalTarget(wired.services, wired.auth.authorizer, wired.creator, region, destination.registryId);
     const peer = peers.get(destination.region);
-    return peer && new PeerTarget(peer, resumes);
+    return peer && new PeerTarget(peer, resumesOf(task), config.replication.chunkMebibytes * 1024 * 1024, logins);
   };
   const worker = new ReplicationWorker(store, {
     node: nodeId,
     leaseMs: config.replication.leaseSeconds * 1000,
     maxAttempts: config.replication.maxAttempts,
     pollMs: config.replication.pollMilliseconds,
+    concurrency: config.replication.concurrency,
     replicatorFor: (task) => {
-      const target = targetFor(task.destination);
+      const target = targetFor(task);
       return target && new ImageCopier(wired.services, () => target);
     },
     // Where the replica was written here (another account of this region), it tells that account.

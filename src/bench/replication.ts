@@ -1,9 +1,11 @@
 // `npm run bench -- replication`: replication lag and bytes sent between two deployments (regions)
 // on loopback. us-east-1 names eu-west-1 as its peer through a counting proxy; BENCH_REPLICATION_IMAGES
 // (default 100) images of BENCH_REPLICATION_MIB (default 10) MiB are pushed one after the other
-// into one repository, each a shared base layer (80%) and a layer of its own. Reported: the lag
-// from a push's acknowledgement to the image's tag answering at the peer, p50 and p99, and the
-// bytes sent to the peer per image (the base layer must go once: the existence check skips it).
+// into BENCH_REPLICATION_REPOSITORIES (default 4) repositories in turn, each a shared base layer
+// (80%) and a layer of its own. Reported: the lag from a push's acknowledgement to the image's tag
+// answering at the peer, p50 and p99, and the bytes sent to the peer per image (the base layer
+// must go once: the existence check skips it in a repository that has it, a cross-repository
+// mount in the others).
 import { execFile } from 'node:child_process';
 import { createServer, request, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,19 +16,22 @@ import { monolithicUpload } from './workloads.js';
 
 const IMAGES = Number(process.env.BENCH_REPLICATION_IMAGES ?? 100);
 const IMAGE_MIB = Number(process.env.BENCH_REPLICATION_MIB ?? 10);
+const REPOSITORIES = Number(process.env.BENCH_REPLICATION_REPOSITORIES ?? 4);
 const POLL_MS = 20;
-const REPOSITORY = 'bench/replicated';
+const repositoryOf = (i: number) => `bench/replicated-${i % REPOSITORIES}`;
 
 interface CountingProxy {
   url: string;
   /** Request body bytes passed on to the target. */
   sent: number;
+  /** Cross-repository mounts the target made (POST ?mount= answered 201). */
+  mounts: number;
   close(): Promise<void>;
 }
 
 function countingProxy(target: string): Promise<CountingProxy> {
   const to = new URL(target);
-  const proxy: CountingProxy = { url: '', sent: 0, close: async () => {} };
+  const proxy: CountingProxy = { url: '', sent: 0, mounts: 0, close: async () => {} };
   const server: HttpServer = createServer((req, res) => {
     req.on('data', (chunk: Buffer) => {
       proxy.sent += chunk.length;
@@ -34,6 +39,7 @@ function countingProxy(target: string): Promise<CountingProxy> {
     const forward = request(
       { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
       (answer) => {
+        if (req.method === 'POST' && req.url?.includes('mount=') && answer.statusCode === 201) proxy.mounts++;
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       },
@@ -73,11 +79,11 @@ const origin = (url: string) => {
   return `${u.protocol}//${u.host}`;
 };
 
-async function pushImage(base: string, tag: string, shared: Body, own: Body): Promise<void> {
+async function pushImage(base: string, repository: string, tag: string, shared: Body, own: Body): Promise<void> {
   const config = bodyOf(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', tag })));
   for (const blob of [config, shared, own]) {
-    const head = await call('HEAD', `${base}/v2/${REPOSITORY}/blobs/${blob.digest}`);
-    if (head.status !== 200) await monolithicUpload(base, REPOSITORY, blob);
+    const head = await call('HEAD', `${base}/v2/${repository}/blobs/${blob.digest}`);
+    if (head.status !== 200) await monolithicUpload(base, repository, blob);
   }
   const layer = (b: Body) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: b.digest, size: b.size });
   const manifest = JSON.stringify({
@@ -87,12 +93,12 @@ async function pushImage(base: string, tag: string, shared: Body, own: Body): Pr
     layers: [layer(shared), layer(own)],
   });
   expect(
-    await call('PUT', `${base}/v2/${REPOSITORY}/manifests/${tag}`, {
+    await call('PUT', `${base}/v2/${repository}/manifests/${tag}`, {
       headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' },
       data: manifest,
     }),
     201,
-    `PUT ${REPOSITORY}:${tag}`,
+    `PUT ${repository}:${tag}`,
   );
 }
 
@@ -124,15 +130,17 @@ export async function runReplicationBench(log: (line: string) => void): Promise<
     ]);
     const shared = makeBody(Math.round(IMAGE_MIB * 0.8 * MiB));
     const ownBytes = IMAGE_MIB * MiB - shared.size;
-    log(`replication: ${IMAGES} images of ${IMAGE_MIB} MiB (a shared ${(shared.size / MiB).toFixed(1)} MiB base) …`);
+    log(
+      `replication: ${IMAGES} images of ${IMAGE_MIB} MiB (a shared ${(shared.size / MiB).toFixed(1)} MiB base) into ${REPOSITORIES} repositories …`,
+    );
 
-    const pending = new Map<string, number>();
+    const pending = new Map<string, { repository: string; acknowledged: number }>();
     const lags: number[] = [];
     let pushing = true;
     const poller = (async () => {
       while (pushing || pending.size > 0) {
-        for (const [tag, acknowledged] of pending) {
-          const res = await call('HEAD', `${peer.url}/v2/${REPOSITORY}/manifests/${tag}`, {
+        for (const [tag, { repository, acknowledged }] of pending) {
+          const res = await call('HEAD', `${peer.url}/v2/${repository}/manifests/${tag}`, {
             headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' },
           });
           if (res.status === 200) {
@@ -146,8 +154,9 @@ export async function runReplicationBench(log: (line: string) => void): Promise<
     const started = performance.now();
     for (let i = 0; i < IMAGES; i++) {
       const tag = `v${i}`;
-      await pushImage(source.url, tag, shared, makeBody(ownBytes, Math.min(ownBytes, MiB)));
-      pending.set(tag, performance.now());
+      const repository = repositoryOf(i);
+      await pushImage(source.url, repository, tag, shared, makeBody(ownBytes, Math.min(ownBytes, MiB)));
+      pending.set(tag, { repository, acknowledged: performance.now() });
     }
     const pushSeconds = (performance.now() - started) / 1000;
     pushing = false;
@@ -159,7 +168,7 @@ export async function runReplicationBench(log: (line: string) => void): Promise<
       `replication lag (push acknowledged → tag at the peer): p50 ${percentile(lags, 50).toFixed(0)} ms, p99 ${percentile(lags, 99).toFixed(0)} ms, max ${lags[lags.length - 1]?.toFixed(0)} ms`,
     );
     log(
-      `bytes sent to the peer: ${(proxy.sent / MiB).toFixed(1)} MiB in all, ${(perImage / MiB).toFixed(2)} MiB per image of ${IMAGE_MIB} MiB (its own layer is ${(ownBytes / MiB).toFixed(1)} MiB; the base went ${proxy.sent >= IMAGES * ownBytes + 2 * shared.size ? 'more than once' : 'once'})`,
+      `bytes sent to the peer: ${(proxy.sent / MiB).toFixed(1)} MiB in all, ${(perImage / MiB).toFixed(2)} MiB per image of ${IMAGE_MIB} MiB (its own layer is ${(ownBytes / MiB).toFixed(1)} MiB; the base went ${proxy.sent >= IMAGES * ownBytes + 2 * shared.size ? 'more than once' : 'once'}; ${proxy.mounts} mounts)`,
     );
   } finally {
     await proxy.close();

@@ -30,6 +30,8 @@ export interface RegistryConnection {
   authorization?: string;
   /** More CAs to trust for https. */
   ca?: (string | Buffer)[];
+  /** Headers every request to the registry carries (a replication's Berth-Replication). */
+  headers?: Record<string, string>;
 }
 
 export const MANIFEST_ACCEPT = [
@@ -72,7 +74,7 @@ export class RegistryClient {
   private async send(method: string, target: string | URL, sent: Sent = {}, hops = 0): Promise<IncomingMessage> {
     const url = new URL(target, this.origin);
     const own = url.origin === this.origin.origin;
-    const headers: Record<string, string | number> = { ...sent.headers };
+    const headers: Record<string, string | number> = { ...(own && this.connection.headers), ...sent.headers };
     if (own && this.connection.authorization) headers.Authorization = this.connection.authorization;
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
@@ -215,14 +217,24 @@ export class RegistryClient {
     digest: string,
     size: number,
     read: (offset: number, length: number) => Promise<AsyncIterable<Uint8Array>>,
-    options: { chunkBytes: number; resume?: string; onLocation?: (location: string) => void },
+    options: {
+      chunkBytes: number;
+      resume?: string;
+      /** A new upload the registry started (a mount it could not make): sent to from its start. */
+      upload?: string;
+      onLocation?: (location: string, offset: number) => void | Promise<void>;
+    },
   ): Promise<void> {
     const what = `upload of blob ${digest} to ${repository}`;
     let offset = 0;
     const location = options.resume && (await this.uploadOffset(options.resume));
     if (location) offset = location.offset;
-    let url = location ? location.url : await this.startUpload(repository, what);
-    options.onLocation?.(url.href);
+    let url = location
+      ? location.url
+      : options.upload
+        ? new URL(options.upload)
+        : await this.startUpload(repository, what);
+    await options.onLocation?.(url.href, offset);
     while (offset < size) {
       const length = Math.min(options.chunkBytes, size - offset);
       const res = await this.expect(
@@ -240,11 +252,28 @@ export class RegistryClient {
       res.resume();
       url = new URL(String(res.headers.location ?? url.href), this.origin);
       offset += length;
-      options.onLocation?.(url.href);
+      await options.onLocation?.(url.href, offset);
     }
     url.searchParams.set('digest', digest);
     const done = await this.expect(await this.send('PUT', url, { headers: { 'Content-Length': 0 } }), [201], what);
     done.resume();
+  }
+
+  /**
+   * A cross-repository mount (POST ?mount=<digest>[&from=<repository>]): 'mounted' when the
+   * registry linked a blob it has into the repository (201); else the URL of the upload it
+   * started instead (202), for the blob to be sent to.
+   */
+  async mountBlob(repository: string, digest: string, from?: string): Promise<'mounted' | { upload: string }> {
+    const query = new URLSearchParams({ mount: digest, ...(from && { from }) });
+    const res = await this.expect(
+      await this.send('POST', `${repoPath(repository)}/blobs/uploads/?${query}`, { headers: { 'Content-Length': 0 } }),
+      [201, 202],
+      `mount of blob ${digest} into ${repository}`,
+    );
+    res.resume();
+    if (res.statusCode === 201) return 'mounted';
+    return { upload: new URL(String(res.headers.location ?? ''), this.origin).href };
   }
 
   private async startUpload(repository: string, what: string): Promise<URL> {

@@ -60,9 +60,14 @@ test('a transfer that broke off resumes at the bytes the peer has, and the blob 
     region: 'eu-west-1',
     endpoint: proxyUrl,
     caBundle: '',
+    sourceRegion: 'us-east-1',
     credentials: async () => ({ ...TEST_ADMIN }),
   };
-  const task = { accountId: peer.berth.accountId, repositoryName: 'resume/app' } as ReplicationTask;
+  const task = {
+    accountId: peer.berth.accountId,
+    repositoryName: 'resume/app',
+    destination: { region: 'eu-west-1', registryId: peer.berth.accountId },
+  } as ReplicationTask;
 
   breakPatch = 3;
   const first = new PeerTarget(settings, resumes, 64 * 1024);

@@ -55,6 +55,10 @@ export const ReplicationConfigSchema = z
     leaseSeconds: z.number().int().min(5).max(3600).default(300),
     /** Attempts before a replication is FAILED. */
     maxAttempts: z.number().int().min(1).max(100).default(6),
+    /** The chunks a blob goes to a peer in: what a transfer that broke off sends again at most. */
+    chunkMebibytes: z.number().int().min(1).max(1024).default(32),
+    /** Replications a node runs at once (a tag's moves still go in order). */
+    concurrency: z.number().int().min(1).max(64).default(4),
     /** Milliseconds between looks for work when there is none. */
     pollMilliseconds: z.number().int().min(50).max(60_000).default(1000),
   })

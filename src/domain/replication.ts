@@ -27,6 +27,23 @@ export class ReplicationFailure extends Error {
 /** Reads `length` bytes of a blob from `offset`. */
 export type BlobReader = (offset: number, length: number) => Promise<AsyncIterable<Uint8Array>>;
 
+/** Where the transfer of a blob to a peer broke off: the upload's URL there and the bytes it took. */
+export interface BlobResume {
+  digest: string;
+  location: string;
+  offset: number;
+}
+
+/**
+ * The resume points of one replication's transfers: kept in its task's row by the worker, so a
+ * node that restarts (or another that takes the task over) continues a blob where it stood.
+ */
+export interface ResumePoints {
+  get(digest: string): BlobResume | undefined;
+  set(resume: BlobResume): Promise<void>;
+  clear(digest: string): Promise<void>;
+}
+
 /** Where a replication writes: another account of this deployment, or a peer deployment's /v2. */
 export interface ReplicaTarget {
   /** Before anything is copied: the destination may take it (policies), its repository exists. */

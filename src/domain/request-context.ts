@@ -16,4 +16,10 @@ export interface RequestContext {
   createOnPush?: boolean;
   /** Berth itself writes a replica (replication): such a push is not replicated on, as ECR does not chain. */
   replica?: boolean;
+  /**
+   * A peer deployment replicates into this registry (domain/replication-header.ts): the
+   * principal is the source account's identity here; writes are authorized as
+   * ecr:ReplicateImage, and a missing repository is created with the REPLICATION template.
+   */
+  replication?: { sourceAccount: string; sourceRegion: string };
 }

@@ -10,7 +10,7 @@ import type { ManifestIndex, ManifestPutChecks, ManifestPutOutcome } from './sto
 import { deletingAmong, lockDigests } from './kysely-gc.js';
 import type { ManifestRecord } from '../domain/records/manifests.js';
 import type { ReplicationTaskInput } from '../domain/records/replication.js';
-import { taskRows } from './kysely-replication.js';
+import { insertTasks } from './kysely-replication.js';
 import type { EventDeliveryInput } from '../domain/records/events.js';
 import { deliveryRows } from './kysely-events.js';
 
@@ -136,8 +136,7 @@ export class Manifests implements ManifestIndex {
                 .executeTakeFirst();
               if (current && current.manifest_digest !== record.digest) throw new ImmutableTagConflict(tag);
             }
-            if (replications.length > 0)
-              await trx.insertInto('replication_tasks').values(taskRows(replications, record.createdAt)).execute();
+            if (replications.length > 0) await insertTasks(trx, replications, record.createdAt);
             if (events.length > 0)
               await trx.insertInto('event_deliveries').values(deliveryRows(events, record.createdAt)).execute();
           }),

@@ -1,8 +1,9 @@
 // The replication index over the query builder (part of kysely-store.ts): configurations as JSON,
 // and the outbox leased like the jobs (one statement claims a due, free row; SKIP LOCKED on
-// PostgreSQL).
+// PostgreSQL). A task is claimable only when no older task in progress shares one of its tags
+// (same repository and destination): workers run several at once and a tag still moves in order.
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type {
   ReplicationRule,
   ReplicationStatus,
@@ -28,6 +29,10 @@ function toTask(row: Selectable<ReplicationTasksTable>): ReplicationTask {
     nextAttemptAt: Number(row.next_attempt_at),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
+    resume:
+      row.resume_digest && row.resume_location
+        ? { digest: row.resume_digest, location: row.resume_location, offset: Number(row.resume_offset ?? 0) }
+        : null,
   };
 }
 
@@ -49,7 +54,32 @@ export function taskRows(tasks: ReplicationTaskInput[], at: number) {
     locked_until: null,
     created_at: at,
     updated_at: at,
+    resume_digest: null,
+    resume_location: null,
+    resume_offset: null,
   }));
+}
+
+/**
+ * Inserts new replications (in the caller's transaction, when it has one: a manifest put's), with
+ * the rows of their tags that order them.
+ */
+export async function insertTasks(db: Db | Transaction<Database>, tasks: ReplicationTaskInput[], at: number) {
+  const rows = taskRows(tasks, at);
+  if (rows.length === 0) return rows;
+  await db.insertInto('replication_tasks').values(rows).execute();
+  const tags = rows.flatMap((row, i) =>
+    [...new Set(tasks[i]?.tags ?? [])].map((tag) => ({
+      task_id: row.id,
+      account_id: row.account_id,
+      repository_name: row.repository_name,
+      dest_region: row.dest_region,
+      dest_registry_id: row.dest_registry_id,
+      tag,
+    })),
+  );
+  if (tags.length > 0) await db.insertInto('replication_task_tags').values(tags).execute();
+  return rows;
 }
 
 export class KyselyReplication implements ReplicationIndex {
@@ -82,19 +112,45 @@ export class KyselyReplication implements ReplicationIndex {
 
   async enqueue(tasks: ReplicationTaskInput[], at: number) {
     if (tasks.length === 0) return [];
-    const rows = taskRows(tasks, at);
-    await this.db.insertInto('replication_tasks').values(rows).execute();
+    const rows = await this.db.transaction().execute((trx) => insertTasks(trx, tasks, at));
     return rows.map(toTask);
   }
 
   async claim(node: string, now: number, leaseUntil: number) {
     let due = this.db
-      .selectFrom('replication_tasks')
-      .select('id')
-      .where('status', '=', 'IN_PROGRESS')
-      .where('next_attempt_at', '<=', now)
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-      .orderBy('next_attempt_at')
+      .selectFrom('replication_tasks as t')
+      .select('t.id')
+      .where('t.status', '=', 'IN_PROGRESS')
+      .where('t.next_attempt_at', '<=', now)
+      .where((eb) => eb.or([eb('t.locked_until', 'is', null), eb('t.locked_until', '<', now)]))
+      // Not while an older task in progress moves one of its tags (same repository and destination).
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('replication_task_tags as mine')
+              .innerJoin('replication_task_tags as other', (join) =>
+                join
+                  .onRef('other.account_id', '=', 'mine.account_id')
+                  .onRef('other.repository_name', '=', 'mine.repository_name')
+                  .onRef('other.dest_region', '=', 'mine.dest_region')
+                  .onRef('other.dest_registry_id', '=', 'mine.dest_registry_id')
+                  .onRef('other.tag', '=', 'mine.tag'),
+              )
+              .innerJoin('replication_tasks as older', 'older.id', 'other.task_id')
+              .select('older.id')
+              .whereRef('mine.task_id', '=', 't.id')
+              .where('older.status', '=', 'IN_PROGRESS')
+              .where((o) =>
+                o.or([
+                  o('older.created_at', '<', o.ref('t.created_at')),
+                  o.and([o('older.created_at', '=', o.ref('t.created_at')), o('older.id', '<', o.ref('t.id'))]),
+                ]),
+              ),
+          ),
+        ),
+      )
+      .orderBy('t.next_attempt_at')
       .limit(1);
     if (this.skipLocked) due = due.forUpdate().skipLocked();
     // One statement: the row is leased only if it was still due and free when updated.
@@ -109,6 +165,20 @@ export class KyselyReplication implements ReplicationIndex {
     return row && toTask(row);
   }
 
+  async saveResume(id: string, node: string, resume: ReplicationTask['resume']) {
+    await this.db
+      .updateTable('replication_tasks')
+      .set({
+        resume_digest: resume?.digest ?? null,
+        resume_location: resume?.location ?? null,
+        resume_offset: resume?.offset ?? null,
+      })
+      .where('id', '=', id)
+      .where('locked_by', '=', node)
+      .where('status', '=', 'IN_PROGRESS')
+      .execute();
+  }
+
   async renew(id: string, node: string, leaseUntil: number) {
     const result = await this.db
       .updateTable('replication_tasks')
@@ -121,19 +191,27 @@ export class KyselyReplication implements ReplicationIndex {
   }
 
   async finish(id: string, node: string, at: number, failureCode: string | null) {
-    await this.db
-      .updateTable('replication_tasks')
-      .set((eb) => ({
-        status: failureCode === null ? 'COMPLETE' : 'FAILED',
-        failure_code: failureCode,
-        attempts: eb('attempts', '+', 1),
-        locked_by: null,
-        locked_until: null,
-        updated_at: at,
-      }))
-      .where('id', '=', id)
-      .where('locked_by', '=', node)
-      .execute();
+    await this.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('replication_tasks')
+        .set((eb) => ({
+          status: failureCode === null ? 'COMPLETE' : 'FAILED',
+          failure_code: failureCode,
+          attempts: eb('attempts', '+', 1),
+          locked_by: null,
+          locked_until: null,
+          resume_digest: null,
+          resume_location: null,
+          resume_offset: null,
+          updated_at: at,
+        }))
+        .where('id', '=', id)
+        .where('locked_by', '=', node)
+        .executeTakeFirst();
+      // A finished task orders nothing any more: the next task of its tags may go.
+      if (Number(result.numUpdatedRows) > 0)
+        await trx.deleteFrom('replication_task_tags').where('task_id', '=', id).execute();
+    });
   }
 
   async retry(id: string, node: string, at: number, nextAttemptAt: number, failureCode: string) {

@@ -74,4 +74,8 @@ export interface ReplicationTasksTable {
   locked_until: number | null;
   created_at: number;
   updated_at: number;
+  /** Where the transfer of a blob to a peer broke off (migration 0033): the blob, the upload's URL there, its bytes. */
+  resume_digest: string | null;
+  resume_location: string | null;
+  resume_offset: number | null;
 }

@@ -21,6 +21,7 @@ import type {
   SecretVersionsTable,
   SecretsTable,
 } from './schema-services.js';
+import type { ReplicationTaskTagsTable } from './schema-replication.js';
 import type { EventDeliveriesTable, EventRulesTable, EventTargetsTable } from './schema-events.js';
 import type {
   ConsoleSessionsTable,
@@ -71,6 +72,7 @@ export type * from './schema-pull-through.js';
 export type * from './schema-metering.js';
 export type * from './schema-signing.js';
 export type * from './schema-services.js';
+export type * from './schema-replication.js';
 export type * from './schema-scanning.js';
 
 export interface RepositoriesTable {
@@ -283,6 +285,7 @@ export interface Database {
   settings: SettingsTable;
   replication_configurations: ReplicationConfigurationsTable;
   replication_tasks: ReplicationTasksTable;
+  replication_task_tags: ReplicationTaskTagsTable;
   event_rules: EventRulesTable;
   event_targets: EventTargetsTable;
   event_deliveries: EventDeliveriesTable;

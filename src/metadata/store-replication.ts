@@ -10,8 +10,14 @@ export interface ReplicationIndex {
   putRules(accountId: string, rules: ReplicationRule[], at: number): Promise<void>;
   /** Adds the replications, IN_PROGRESS and due now. */
   enqueue(tasks: ReplicationTaskInput[], at: number): Promise<ReplicationTask[]>;
-  /** Leases one due IN_PROGRESS task that nobody holds (or whose lease expired) to `node` until `leaseUntil`. */
+  /**
+   * Leases one due IN_PROGRESS task that nobody holds (or whose lease expired) to `node` until
+   * `leaseUntil`; not one while an older IN_PROGRESS task of its repository and destination shares
+   * one of its tags (a tag moves at the destination in the order of the pushes).
+   */
   claim(node: string, now: number, leaseUntil: number): Promise<ReplicationTask | undefined>;
+  /** Keeps where the transfer of a blob of a task `node` holds broke off (null: none), for whoever runs it next. */
+  saveResume(id: string, node: string, resume: ReplicationTask['resume']): Promise<void>;
   /** Extends the lease `node` holds on a task; false when it holds it no more (another node took it over). */
   renew(id: string, node: string, leaseUntil: number): Promise<boolean>;
   /** Finishes a task `node` holds: COMPLETE, or FAILED with its reason; releases the lease. */

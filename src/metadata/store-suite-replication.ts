@@ -1,10 +1,11 @@
 // The metadata suite's part for replication: a registry's rules replaced and removed, and the
 // outbox: tasks leased once, retried with their reason kept, finished, and the newest task per
-// destination reported. Run by store-suite.ts on every backend.
+// destination reported; a tag's tasks claimed in push order, and a resume point kept in the row.
+// Run by store-suite.ts on every backend.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { ReplicationRule } from '../domain/records/replication.js';
+import type { ReplicationRule, ReplicationTask } from '../domain/records/replication.js';
 import { freshAccount, freshRepository, manifest } from './store-suite-fixtures.js';
 import type { MetadataStore } from './store.js';
 
@@ -132,6 +133,59 @@ export function describeReplicationMetadata(subject: () => MetadataStore): void 
       const refused = await store.manifests.put(second, [], ['v1'], ['v1'], undefined, [task(second.digest)]);
       assert.equal(refused.stored, false);
       assert.deepEqual(await store.replication.statuses(repository.accountId, repository.name, second.digest), []);
+    });
+
+    it('a task waits for the older ones in progress that move one of its tags; its holder keeps a resume point in its row', async () => {
+      const store = subject();
+      const account = freshAccount();
+      const repo = `r-${randomUUID().slice(0, 8)}`;
+      const digest = () => `sha256:${randomUUID().replaceAll('-', '').padEnd(64, '0')}`;
+      const west = { region: 'eu-west-1', registryId: '444444444444' };
+      const now = 9_500_000_000_000 + Math.floor(Math.random() * 1_000_000);
+      const push = async (tags: string[], at: number, destination = west) => {
+        const [task] = await store.replication.enqueue(
+          [{ accountId: account, repositoryName: repo, digest: digest(), tags, destination }],
+          at,
+        );
+        assert.ok(task);
+        return task;
+      };
+      const first = await push(['latest', 'v1'], now);
+      const second = await push(['latest'], now + 1);
+      const other = await push(['v2'], now + 2);
+      const untagged = await push([], now + 3);
+      const elsewhere = await push(['latest'], now + 4, { region: 'us-west-2', registryId: '444444444444' });
+      const claimAll = async (node: string, at: number) => {
+        const out = new Map<string, ReplicationTask>();
+        for (;;) {
+          const task = await store.replication.claim(node, at, at + 60_000);
+          if (!task) return out;
+          out.set(task.id, task);
+        }
+      };
+      const round1 = await claimAll('node-a', now + 10);
+      for (const t of [first, other, untagged, elsewhere]) assert.ok(round1.has(t.id), `${t.tags} is claimed`);
+      assert.equal(round1.has(second.id), false, 'latest waits for the older push that moves it');
+
+      const resume = {
+        digest: first.digest,
+        location: 'https://peer.example/v2/x/blobs/uploads/1',
+        offset: 33_554_432,
+      };
+      await store.replication.saveResume(first.id, 'node-b', resume);
+      assert.equal(round1.get(first.id)?.resume, null);
+      await store.replication.saveResume(first.id, 'node-a', resume);
+      await store.replication.retry(first.id, 'node-a', now + 11, now + 12, 'connection reset');
+      // The older one is retrying, still in progress: the younger one still waits.
+      const round2 = await claimAll('node-c', now + 70_100);
+      assert.equal(round2.has(second.id), false);
+      assert.deepEqual(round2.get(first.id)?.resume, resume, 'the next holder reads where the transfer stood');
+      await store.replication.finish(first.id, 'node-c', now + 70_200, null);
+      const round3 = await claimAll('node-d', now + 70_300);
+      assert.ok(round3.has(second.id), 'the older one finished: latest moves on');
+      const [done] = await store.replication.statuses(account, repo, first.digest);
+      assert.equal(done?.status, 'COMPLETE');
+      assert.equal(done?.resume, null, 'a finished task keeps no resume point');
     });
   });
 }

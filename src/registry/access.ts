@@ -47,6 +47,24 @@ const READS: ReadonlySet<Action> = new Set([
 ]);
 export const REPOSITORY_CACHE_MS = 5_000;
 
+/**
+ * What a replication from a peer deployment (ctx.replication) writes with and checks blobs with:
+ * authorized as ecr:ReplicateImage, which the destination's registry policy grants the source
+ * account (reads of content and deletions keep their own actions).
+ */
+const REPLICATED: ReadonlySet<Action> = new Set([
+  Actions.PutImage,
+  Actions.InitiateLayerUpload,
+  Actions.UploadLayerPart,
+  Actions.CompleteLayerUpload,
+  Actions.BatchCheckLayerAvailability,
+]);
+
+/** The action a request is authorized as: ecr:ReplicateImage for a replication's writes. */
+export function effectiveAction(ctx: RequestContext, action: Action): Action {
+  return ctx.replication && REPLICATED.has(action) ? Actions.ReplicateImage : action;
+}
+
 export class RepositoryAccess {
   /**
    * Repositories found recently, for reads only. Ids are never reused, so an entry that outlives
@@ -137,7 +155,7 @@ export class RepositoryAccess {
     assertRepositoryName(name);
     await this.authorizer.authorize({
       principal: ctx.principal,
-      action,
+      action: effectiveAction(ctx, action),
       resource: this.repositoryArn(ctx.registry, name),
       facts: ctx.facts,
     });
@@ -182,7 +200,7 @@ export class RepositoryAccess {
     if (target) return target;
     const { creator } = this.options;
     return creator
-      ? creator.createByItself(ctx, name, 'CREATE_ON_PUSH')
+      ? creator.createByItself(ctx, name, ctx.replication ? 'REPLICATION' : 'CREATE_ON_PUSH')
       : this.store.repositories.ensure(registryKey(ctx.registry), name);
   }
 
@@ -194,6 +212,11 @@ export class RepositoryAccess {
     await this.authorize(ctx, name, action);
     const repository = await this.store.repositories.get(registryKey(ctx.registry), name);
     if (repository) return repository;
+    // A replication creates what it replicates into, as ECR's does, whatever create-on-push says.
+    if (ctx.replication) {
+      await this.authorize(ctx, name, Actions.CreateRepository);
+      return undefined;
+    }
     if (ctx.createOnPush === false) throw repositoryNotFound(ctx.registry.accountId, name);
     if (!this.options.createRepositoryOnPush) {
       throw new RegistryError(

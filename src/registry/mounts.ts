@@ -1,5 +1,6 @@
 // Cross-repository blob mounts (POST /v2/<name>/blobs/uploads/?mount=&from=): a blob another
-// repository has, one the caller may read, is linked into the repository without an upload.
+// repository has, one the caller may read, is linked into the repository without an upload (a
+// replication from a peer: one of the repositories the destination lets it replicate into).
 import { blobMountingEnabled } from '../domain/account-settings.js';
 import { Actions } from '../domain/actions.js';
 import type { Digest } from '../domain/digest.js';
@@ -36,8 +37,10 @@ export class BlobMounts {
         : (await this.store.blobs.repositoriesWith(digest.value, MOUNT_CANDIDATES))
             .filter((r) => r.accountId === registryKey(ctx.registry))
             .map((r) => r.name);
+    // A replication from a peer mounts from the repositories it may replicate into.
+    const read = ctx.replication ? Actions.ReplicateImage : Actions.GetDownloadUrlForLayer;
     for (const candidate of candidates) {
-      if (!(await this.access.allowed(ctx, candidate, Actions.GetDownloadUrlForLayer))) continue;
+      if (!(await this.access.allowed(ctx, candidate, read))) continue;
       const source = await this.store.repositories.get(registryKey(ctx.registry), candidate);
       const size = source && (await this.store.blobs.linkedSize(source.id, digest.value));
       if (size === undefined || size === null) continue;

@@ -1,8 +1,10 @@
 // The replication worker: on every node, leases the outbox's due replications through the
 // database (one node at a time per task; a lease that expires — the node died mid-transfer —
-// lets another take the task over and start it again, which skips what is there already),
+// lets another take the task over, which skips what is there already and continues a blob at
+// the resume point the task's row keeps),
 // copies each image with the replicator for its destination, and finishes it COMPLETE or
-// FAILED, retrying with exponential backoff in between.
+// FAILED, retrying with exponential backoff in between. A node runs `concurrency` replications
+// at once; the store hands out a task only after the older ones that move one of its tags.
 import { type ImageReplicator, ReplicationFailure } from '../domain/replication.js';
 import type { ReplicationTask } from '../domain/records/replication.js';
 import type { MetadataStore } from '../metadata/store.js';
@@ -12,6 +14,8 @@ export interface ReplicationWorkerOptions {
   leaseMs: number;
   maxAttempts: number;
   pollMs: number;
+  /** Replications this node runs at once (default 1). */
+  concurrency?: number;
   /** The replicator for a task's destination; undefined when this deployment cannot reach it. */
   replicatorFor: (task: ReplicationTask) => ImageReplicator | undefined;
   onError?: (err: unknown, task: ReplicationTask) => void;
@@ -25,8 +29,8 @@ export function backoffMs(attempts: number): number {
 }
 
 export class ReplicationWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly lanes = new Set<Promise<void>>();
   private stopped = false;
 
   constructor(
@@ -34,32 +38,48 @@ export class ReplicationWorker {
     private readonly options: ReplicationWorkerOptions,
   ) {}
 
+  private get concurrency(): number {
+    return Math.max(1, this.options.concurrency ?? 1);
+  }
+
+  /** Starts `concurrency` lanes: each works while tasks are due, then looks again every pollMs. */
   start(): void {
     this.stopped = false;
-    this.schedule(0);
+    for (let i = 0; i < this.concurrency; i++) this.lane(0);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    await Promise.all(this.lanes);
   }
 
-  /** Works until no task is due; the number done. */
+  /** Works until no task is due, `concurrency` at a time; the number done. */
   async drain(): Promise<number> {
     let done = 0;
-    while (!this.stopped && (await this.runOne())) done++;
+    const loop = async () => {
+      while (!this.stopped && (await this.runOne())) done++;
+    };
+    await Promise.all(Array.from({ length: this.concurrency }, loop));
     return done;
   }
 
-  private schedule(delay: number): void {
+  private lane(delay: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.drain()
-        .catch(() => 0)
-        .then(() => this.schedule(this.options.pollMs));
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      const run = (async () => {
+        while (!this.stopped && (await this.runOne().catch(() => false))) {}
+      })();
+      this.lanes.add(run);
+      void run.finally(() => {
+        this.lanes.delete(run);
+        this.lane(this.options.pollMs);
+      });
     }, delay);
-    this.timer.unref();
+    timer.unref();
+    this.timers.add(timer);
   }
 
   /** Runs `work` while extending the task's lease every third of it, so a long transfer keeps its task. */

@@ -34,6 +34,8 @@ export interface ReplicationTaskInput {
 
 export interface ReplicationTask extends ReplicationTaskInput {
   id: string;
+  /** Where the transfer of a blob to a peer broke off (its upload URL there and the bytes it took). */
+  resume: { digest: string; location: string; offset: number } | null;
   status: ReplicationStatus;
   failureCode: string | null;
   attempts: number;
