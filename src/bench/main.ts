@@ -18,8 +18,8 @@
 // Environment: BENCH_QUICK=1 (small sizes, a smoke run), BENCH_REPEAT=<n> (samples per
 // throughput metric; the median is reported), BENCH_ONLY=upload,chunked,download,manifest,rss,postgres,s3,https,metering,observability
 // (a subset of phases; s3: Berth on S3 storage, s3rver on loopback, vs the file system; metering: metering on vs off; observability: audit and metrics on vs off), BENCH_PROFILE=1 (V8 CPU profile of the Berth child, written to
-// .bench/profiles/ on exit), BENCH_LOAD=node (in-process load generator even when wrk is
-// installed), BENCH_TIMEOUT_S=<s> (overall limit; 300 quick, 1200 full, twice that with a baseline), BENCH_POSTGRES_URL (a PostgreSQL role that may
+// .bench/profiles/ on exit), BENCH_LOAD=node|ab|wrk (the manifest phase's client; by
+// default wrk, else ab, else an in-process loop), BENCH_TIMEOUT_S=<s> (overall limit; 300 quick, 1200 full, twice that with a baseline), BENCH_POSTGRES_URL (a PostgreSQL role that may
 // create databases, for the scale-out phase; BERTH_TEST_POSTGRES_URL works too). Summarise a profile with
 // `node dist/bench/profile.js .bench/profiles/<run>/*.cpuprofile`.
 //
@@ -52,7 +52,7 @@ import { runGcBench } from './gc.js';
 import { runReplicationBench } from './replication.js';
 import { runScaleOut } from './scale-out.js';
 import { parseSoakArgs, runSoak, soakTimeoutSeconds } from './soak.js';
-import { loadGenerator, monolithicUpload, WRK } from './workloads.js';
+import { describeLoadGenerator, loadGenerator, monolithicUpload } from './workloads.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const settings = {
@@ -98,9 +98,7 @@ async function run(): Promise<void> {
     log(
       '  the reference registry is missing: measuring Berth alone. Install it with: apt-get install -y docker-registry',
     );
-  log(
-    `manifest load generator: ${generator === 'wrk' ? `wrk (${WRK}), 2 threads, ${settings.connections} connections` : `in-process node:http loop (Agent keepAlive, maxSockets ${settings.connections})`}`,
-  );
+  log(`manifest load generator: ${describeLoadGenerator(generator, settings.connections)}`);
   if (baseline) log(`baseline Berth (BENCH_BASELINE_BERTH): ${baseline}`);
 
   const profileDir =
@@ -343,7 +341,7 @@ async function run(): Promise<void> {
     settings,
     phases: only ? [...only] : [...PHASES],
     reference: version ?? null,
-    loadGenerator: generator === 'wrk' ? 'wrk -t2' : 'node:http in-process',
+    loadGenerator: { wrk: 'wrk -t2', ab: 'ab -k', node: 'node:http in-process' }[generator],
     results: rows,
     cpuCost: costs,
     ...extra,
