@@ -35,7 +35,7 @@ import { destroyAgents, makeBody, MiB, type Body } from './http.js';
 import { runHttps } from './https.js';
 import { runMetering } from './metering.js';
 import { runObservability } from './observability.js';
-import { PHASES, type Phase, runPhases, sizeLabel } from './phases.js';
+import { PHASES, type Phase, runPhases, sizeLabel, VOLUME } from './phases.js';
 import { judge, type Judged, renderTable, type Row, sampleRow, type Target } from './report.js';
 import {
   cleanupAll,
@@ -74,6 +74,11 @@ const enabled = (phase: Phase) => !only || only.has(phase);
 const outDir = resolve('.bench');
 const plainCli = process.env.BENCH_PLAIN_BERTH ? resolve(process.env.BENCH_PLAIN_BERTH) : undefined;
 const PLAIN = 'plain';
+/** The storage-managed Berth: /tmp is no dm-crypt device, so the declaration is forced. */
+const VOLUME_ENV = {
+  BERTH_STORAGE_FILESYSTEM_ENCRYPTED_VOLUME: 'true',
+  BERTH_STORAGE_FILESYSTEM_FORCE_ENCRYPTED_VOLUME: 'true',
+};
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 const mib = (bytes: number) => `${bytes / MiB} MiB`;
@@ -123,7 +128,7 @@ async function run(): Promise<void> {
   const warm = makeBody(settings.chunkBytes);
 
   // Page cache needed at once: one sample of each blob on every server, or the big upload.
-  const serverCount = 1 + (version ? 1 : 0) + (plainCli ? 1 : 0) + (baseline ? 1 : 0);
+  const serverCount = 1 + (version ? 1 : 0) + (plainCli ? 1 : 0) + (baseline ? 1 : 0) + (needsMono ? 1 : 0);
   const prefault = Math.max(2 * Math.max(2, serverCount) * settings.blobBytes, big ? big.size : 0) + 256 * MiB;
   const started = performance.now();
   prefaultPageCache(prefault, warm.unit);
@@ -132,6 +137,9 @@ async function run(): Promise<void> {
   const startAll = async (): Promise<Server[]> => {
     const list: Server[] = [await startBerth(profileDir ? { profileDir } : {})];
     if (version) list.push(await startReference());
+    // Storage-managed encryption (an AES256 repository on a declared encrypted volume): layers
+    // stored plain, downloads without decryption. Measured in the upload and download phases.
+    if (needsMono) list.push(await startBerth({ label: VOLUME, env: VOLUME_ENV }));
     if (plainCli) list.push(await startBerth({ cli: plainCli, label: PLAIN }));
     if (baseline) list.push(await startBerth({ cli: baseline, label: BASELINE }));
     log(`started: ${list.map((s) => `${s.label} ${s.url} (pid ${s.pid})`).join(', ')}`);
@@ -144,14 +152,39 @@ async function run(): Promise<void> {
   await cleanupAll();
   destroyAgents();
 
-  const row = (key: string, metric: string, unit: string, target: Target, against = 'reference'): Row =>
-    sampleRow(key, metric, unit, samples.get(key, 'berth'), samples.get(key, against), target);
+  const row = (
+    key: string,
+    metric: string,
+    unit: string,
+    target: Target,
+    against = 'reference',
+    measured = 'berth',
+  ): Row => sampleRow(key, metric, unit, samples.get(key, measured), samples.get(key, against), target);
   const blob = mib(settings.blobBytes);
   const rows = [
-    enabled('upload') && row('upload', `monolithic upload ${blob} (POST + PUT)`, 'MiB/s', { kind: 'ratio', min: 2 }),
+    enabled('upload') && row('upload', `monolithic upload ${blob} (POST + PUT)`, 'MiB/s', { kind: 'ratio', min: 3 }),
     enabled('chunked') &&
-      row('chunked', `chunked upload ${blob} (${mib(settings.chunkBytes)} PATCH)`, 'MiB/s', { kind: 'ratio', min: 2 }),
-    enabled('download') && row('download', `download ${blob} (GET)`, 'MiB/s', { kind: 'ratio', min: 1 }),
+      row('chunked', `chunked upload ${blob} (${mib(settings.chunkBytes)} PATCH)`, 'MiB/s', { kind: 'ratio', min: 3 }),
+    enabled('download') &&
+      row('download', `download ${blob} (GET), Berth-managed encryption`, 'MiB/s', { kind: 'ratio', min: 0.9 }),
+    enabled('download') &&
+      row(
+        'download',
+        `download ${blob} (GET), storage-managed encryption (encryptedVolume)`,
+        'MiB/s',
+        { kind: 'ratio', min: 1 },
+        'reference',
+        VOLUME,
+      ),
+    enabled('upload') &&
+      row(
+        'upload',
+        `monolithic upload ${blob}, storage-managed encryption (info)`,
+        'MiB/s',
+        { kind: 'none' },
+        'reference',
+        VOLUME,
+      ),
     enabled('manifest') &&
       row('manifest', `manifest GET by tag, ${settings.connections} conns`, 'req/s', { kind: 'ratio', min: 8 }),
     enabled('rss') &&
@@ -184,6 +217,8 @@ async function run(): Promise<void> {
     enabled('upload') && row('cpu:upload', 'monolithic upload', 'CPU s/GiB', { kind: 'none' }),
     enabled('chunked') && row('cpu:chunked', 'chunked upload', 'CPU s/GiB', { kind: 'none' }),
     enabled('download') && row('cpu:download', 'download', 'CPU s/GiB', { kind: 'none' }),
+    enabled('download') &&
+      row('cpu:download', 'download, storage-managed encryption', 'CPU s/GiB', { kind: 'none' }, 'reference', VOLUME),
     enabled('manifest') && row('cpu:manifest', 'manifest GET by tag', 'CPU µs/req', { kind: 'none' }),
     enabled('rss') &&
       row('cpu:rssUpload', `monolithic upload ${sizeLabel(settings.rssBytes)}`, 'CPU s/GiB', { kind: 'none' }),
