@@ -19,7 +19,7 @@
 // throughput metric; the median is reported), BENCH_ONLY=upload,chunked,download,manifest,rss,postgres,s3,https,metering,observability
 // (a subset of phases; s3: Berth on S3 storage, s3rver on loopback, vs the file system; metering: metering on vs off; observability: audit and metrics on vs off), BENCH_PROFILE=1 (V8 CPU profile of the Berth child, written to
 // .bench/profiles/ on exit), BENCH_LOAD=node|ab|wrk (the manifest phase's client; by
-// default wrk, else ab, else an in-process loop), BENCH_TIMEOUT_S=<s> (overall limit; 300 quick, 1200 full, twice that with a baseline), BENCH_POSTGRES_URL (a PostgreSQL role that may
+// default wrk, else ab, else an in-process loop), BENCH_TIMEOUT_S=<s> (overall limit; 300 quick, 2400 full, twice that with a baseline), BENCH_POSTGRES_URL (a PostgreSQL role that may
 // create databases, for the scale-out phase; BERTH_TEST_POSTGRES_URL works too). Summarise a profile with
 // `node dist/bench/profile.js .bench/profiles/<run>/*.cpuprofile`.
 //
@@ -66,7 +66,7 @@ const settings = {
   repeat: Math.max(1, Number(process.env.BENCH_REPEAT ?? (quick ? 1 : 3)) || 1),
   // A baseline build doubles the Berths measured: twice the time.
   timeoutSeconds: Number(
-    process.env.BENCH_TIMEOUT_S ?? (quick ? 300 : 1200) * (process.env.BENCH_BASELINE_BERTH ? 2 : 1),
+    process.env.BENCH_TIMEOUT_S ?? (quick ? 300 : 2400) * (process.env.BENCH_BASELINE_BERTH ? 2 : 1),
   ),
 };
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((p) => p.trim())) : undefined;

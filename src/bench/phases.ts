@@ -151,23 +151,26 @@ export async function runPhases(
     // one set, the later servers' idle pages were partly taken back by the kernel while the
     // earlier ones filled the page cache, and the same build peaked up to 13 MiB lower last
     // than first.
-    const rss: Record<string, PeakRss> = {};
+    // Repeated like every figure (fresh processes each time, servers alternating), the median reported.
+    const rss: Record<string, PeakRss[]> = {};
     const labels = others(servers).map((s) => s.label);
-    for (const label of labels) {
-      for (const server of servers) await server.stop();
-      servers = await start();
-      const server = servers.find((s) => s.label === label)!;
-      const { value: peak, cpu } = await withCpu(server, () =>
-        peakRssDuring(server.pid, () => monolithicUpload(server.url, 'bench/rss', big)),
-      );
-      samples.add('rss', server.label, peak.peakMiB);
-      samples.add('rssUpload', server.label, settings.rssBytes / MiB / peak.seconds);
-      samples.add('cpu:rssUpload', server.label, cpu / (settings.rssBytes / GiB));
-      rss[server.label] = peak;
-      log(
-        `  ${server.label.padEnd(9)} ${sizeLabel(settings.rssBytes)} upload (fresh process): ${peak.seconds.toFixed(2)} s, VmHWM ${peak.peakMiB.toFixed(1)} MiB${peak.reset ? ' (reset before)' : ' (since start: reset refused)'}, sampled VmRSS max ${peak.sampledMaxMiB.toFixed(1)} MiB, VmRSS before ${peak.baselineMiB.toFixed(1)} MiB`,
-      );
-      purge([server], [big]);
+    for (let rep = 0; rep < settings.repeat; rep++) {
+      for (const label of ordered(labels, rep)) {
+        for (const server of servers) await server.stop();
+        servers = await start();
+        const server = servers.find((s) => s.label === label)!;
+        const { value: peak, cpu } = await withCpu(server, () =>
+          peakRssDuring(server.pid, () => monolithicUpload(server.url, 'bench/rss', big)),
+        );
+        samples.add('rss', server.label, peak.peakMiB);
+        samples.add('rssUpload', server.label, settings.rssBytes / MiB / peak.seconds);
+        samples.add('cpu:rssUpload', server.label, cpu / (settings.rssBytes / GiB));
+        rss[server.label] = [...(rss[server.label] ?? []), peak];
+        log(
+          `  ${server.label.padEnd(9)} ${sizeLabel(settings.rssBytes)} upload #${rep + 1} (fresh process): ${peak.seconds.toFixed(2)} s, VmHWM ${peak.peakMiB.toFixed(1)} MiB${peak.reset ? ' (reset before)' : ' (since start: reset refused)'}, sampled VmRSS max ${peak.sampledMaxMiB.toFixed(1)} MiB, VmRSS before ${peak.baselineMiB.toFixed(1)} MiB`,
+        );
+        purge([server], [big]);
+      }
     }
     extra.rss = rss;
   }
