@@ -18,8 +18,8 @@
 // Environment: BENCH_QUICK=1 (small sizes, a smoke run), BENCH_REPEAT=<n> (samples per
 // throughput metric; the median is reported), BENCH_ONLY=upload,chunked,download,manifest,rss,postgres,s3,https,metering,observability
 // (a subset of phases; s3: Berth on S3 storage, s3rver on loopback, vs the file system; metering: metering on vs off; observability: audit and metrics on vs off), BENCH_PROFILE=1 (V8 CPU profile of the Berth child, written to
-// .bench/profiles/ on exit), BENCH_LOAD=node (in-process load generator even when wrk is
-// installed), BENCH_TIMEOUT_S=<s> (overall limit; 300 quick, 1200 full, twice that with a baseline), BENCH_POSTGRES_URL (a PostgreSQL role that may
+// .bench/profiles/ on exit), BENCH_LOAD=node|ab|wrk (the manifest phase's client; by
+// default wrk, else ab, else an in-process loop), BENCH_TIMEOUT_S=<s> (overall limit; 300 quick, 2400 full, twice that with a baseline), BENCH_POSTGRES_URL (a PostgreSQL role that may
 // create databases, for the scale-out phase; BERTH_TEST_POSTGRES_URL works too). Summarise a profile with
 // `node dist/bench/profile.js .bench/profiles/<run>/*.cpuprofile`.
 //
@@ -35,7 +35,7 @@ import { destroyAgents, makeBody, MiB, type Body } from './http.js';
 import { runHttps } from './https.js';
 import { runMetering } from './metering.js';
 import { runObservability } from './observability.js';
-import { PHASES, type Phase, runPhases, sizeLabel } from './phases.js';
+import { PHASES, type Phase, runPhases, sizeLabel, VOLUME } from './phases.js';
 import { judge, type Judged, renderTable, type Row, sampleRow, type Target } from './report.js';
 import {
   cleanupAll,
@@ -52,7 +52,7 @@ import { runGcBench } from './gc.js';
 import { runReplicationBench } from './replication.js';
 import { runScaleOut } from './scale-out.js';
 import { parseSoakArgs, runSoak, soakTimeoutSeconds } from './soak.js';
-import { loadGenerator, monolithicUpload, WRK } from './workloads.js';
+import { describeLoadGenerator, loadGenerator, monolithicUpload } from './workloads.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const settings = {
@@ -66,7 +66,7 @@ const settings = {
   repeat: Math.max(1, Number(process.env.BENCH_REPEAT ?? (quick ? 1 : 3)) || 1),
   // A baseline build doubles the Berths measured: twice the time.
   timeoutSeconds: Number(
-    process.env.BENCH_TIMEOUT_S ?? (quick ? 300 : 1200) * (process.env.BENCH_BASELINE_BERTH ? 2 : 1),
+    process.env.BENCH_TIMEOUT_S ?? (quick ? 300 : 2400) * (process.env.BENCH_BASELINE_BERTH ? 2 : 1),
   ),
 };
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((p) => p.trim())) : undefined;
@@ -74,6 +74,11 @@ const enabled = (phase: Phase) => !only || only.has(phase);
 const outDir = resolve('.bench');
 const plainCli = process.env.BENCH_PLAIN_BERTH ? resolve(process.env.BENCH_PLAIN_BERTH) : undefined;
 const PLAIN = 'plain';
+/** The storage-managed Berth: /tmp is no dm-crypt device, so the declaration is forced. */
+const VOLUME_ENV = {
+  BERTH_STORAGE_FILESYSTEM_ENCRYPTED_VOLUME: 'true',
+  BERTH_STORAGE_FILESYSTEM_FORCE_ENCRYPTED_VOLUME: 'true',
+};
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 const mib = (bytes: number) => `${bytes / MiB} MiB`;
@@ -98,9 +103,7 @@ async function run(): Promise<void> {
     log(
       '  the reference registry is missing: measuring Berth alone. Install it with: apt-get install -y docker-registry',
     );
-  log(
-    `manifest load generator: ${generator === 'wrk' ? `wrk (${WRK}), 2 threads, ${settings.connections} connections` : `in-process node:http loop (Agent keepAlive, maxSockets ${settings.connections})`}`,
-  );
+  log(`manifest load generator: ${describeLoadGenerator(generator, settings.connections)}`);
   if (baseline) log(`baseline Berth (BENCH_BASELINE_BERTH): ${baseline}`);
 
   const profileDir =
@@ -125,7 +128,7 @@ async function run(): Promise<void> {
   const warm = makeBody(settings.chunkBytes);
 
   // Page cache needed at once: one sample of each blob on every server, or the big upload.
-  const serverCount = 1 + (version ? 1 : 0) + (plainCli ? 1 : 0) + (baseline ? 1 : 0);
+  const serverCount = 1 + (version ? 1 : 0) + (plainCli ? 1 : 0) + (baseline ? 1 : 0) + (needsMono ? 1 : 0);
   const prefault = Math.max(2 * Math.max(2, serverCount) * settings.blobBytes, big ? big.size : 0) + 256 * MiB;
   const started = performance.now();
   prefaultPageCache(prefault, warm.unit);
@@ -134,6 +137,9 @@ async function run(): Promise<void> {
   const startAll = async (): Promise<Server[]> => {
     const list: Server[] = [await startBerth(profileDir ? { profileDir } : {})];
     if (version) list.push(await startReference());
+    // Storage-managed encryption (an AES256 repository on a declared encrypted volume): layers
+    // stored plain, downloads without decryption. Measured in the upload and download phases.
+    if (needsMono) list.push(await startBerth({ label: VOLUME, env: VOLUME_ENV }));
     if (plainCli) list.push(await startBerth({ cli: plainCli, label: PLAIN }));
     if (baseline) list.push(await startBerth({ cli: baseline, label: BASELINE }));
     log(`started: ${list.map((s) => `${s.label} ${s.url} (pid ${s.pid})`).join(', ')}`);
@@ -146,14 +152,39 @@ async function run(): Promise<void> {
   await cleanupAll();
   destroyAgents();
 
-  const row = (key: string, metric: string, unit: string, target: Target, against = 'reference'): Row =>
-    sampleRow(key, metric, unit, samples.get(key, 'berth'), samples.get(key, against), target);
+  const row = (
+    key: string,
+    metric: string,
+    unit: string,
+    target: Target,
+    against = 'reference',
+    measured = 'berth',
+  ): Row => sampleRow(key, metric, unit, samples.get(key, measured), samples.get(key, against), target);
   const blob = mib(settings.blobBytes);
   const rows = [
-    enabled('upload') && row('upload', `monolithic upload ${blob} (POST + PUT)`, 'MiB/s', { kind: 'ratio', min: 2 }),
+    enabled('upload') && row('upload', `monolithic upload ${blob} (POST + PUT)`, 'MiB/s', { kind: 'ratio', min: 3 }),
     enabled('chunked') &&
-      row('chunked', `chunked upload ${blob} (${mib(settings.chunkBytes)} PATCH)`, 'MiB/s', { kind: 'ratio', min: 2 }),
-    enabled('download') && row('download', `download ${blob} (GET)`, 'MiB/s', { kind: 'ratio', min: 1 }),
+      row('chunked', `chunked upload ${blob} (${mib(settings.chunkBytes)} PATCH)`, 'MiB/s', { kind: 'ratio', min: 3 }),
+    enabled('download') &&
+      row('download', `download ${blob} (GET), Berth-managed encryption`, 'MiB/s', { kind: 'ratio', min: 0.9 }),
+    enabled('download') &&
+      row(
+        'download',
+        `download ${blob} (GET), storage-managed encryption (encryptedVolume)`,
+        'MiB/s',
+        { kind: 'ratio', min: 1 },
+        'reference',
+        VOLUME,
+      ),
+    enabled('upload') &&
+      row(
+        'upload',
+        `monolithic upload ${blob}, storage-managed encryption (info)`,
+        'MiB/s',
+        { kind: 'none' },
+        'reference',
+        VOLUME,
+      ),
     enabled('manifest') &&
       row('manifest', `manifest GET by tag, ${settings.connections} conns`, 'req/s', { kind: 'ratio', min: 8 }),
     enabled('rss') &&
@@ -186,6 +217,8 @@ async function run(): Promise<void> {
     enabled('upload') && row('cpu:upload', 'monolithic upload', 'CPU s/GiB', { kind: 'none' }),
     enabled('chunked') && row('cpu:chunked', 'chunked upload', 'CPU s/GiB', { kind: 'none' }),
     enabled('download') && row('cpu:download', 'download', 'CPU s/GiB', { kind: 'none' }),
+    enabled('download') &&
+      row('cpu:download', 'download, storage-managed encryption', 'CPU s/GiB', { kind: 'none' }, 'reference', VOLUME),
     enabled('manifest') && row('cpu:manifest', 'manifest GET by tag', 'CPU µs/req', { kind: 'none' }),
     enabled('rss') &&
       row('cpu:rssUpload', `monolithic upload ${sizeLabel(settings.rssBytes)}`, 'CPU s/GiB', { kind: 'none' }),
@@ -343,7 +376,7 @@ async function run(): Promise<void> {
     settings,
     phases: only ? [...only] : [...PHASES],
     reference: version ?? null,
-    loadGenerator: generator === 'wrk' ? 'wrk -t2' : 'node:http in-process',
+    loadGenerator: { wrk: 'wrk -t2', ab: 'ab -k', node: 'node:http in-process' }[generator],
     results: rows,
     cpuCost: costs,
     ...extra,

@@ -2,6 +2,7 @@
 // plaintext or baseline Berth when asked for): monolithic upload, download and chunked upload
 // (servers alternating per repetition), the manifest GET rate, and the peak RSS during a large
 // upload on fresh processes. Each server is measured the same way; the samples go by its label.
+// The storage-managed Berth (VOLUME) takes part in the upload and download phases only.
 import { rmSync } from 'node:fs';
 import { type Body, MiB } from './http.js';
 import { ordered, Samples, withCpu } from './samples.js';
@@ -50,6 +51,10 @@ export interface Bodies {
 }
 
 const GiB = 1024 * MiB;
+
+/** The label of the storage-managed Berth (encryptedVolume): measured in the upload and download phases only. */
+export const VOLUME = 'volume';
+const others = (list: Server[]) => list.filter((s) => s.label !== VOLUME);
 const mib = (bytes: number) => `${bytes / MiB} MiB`;
 export const sizeLabel = (bytes: number) => (bytes >= GiB ? `${bytes / GiB} GiB` : mib(bytes));
 
@@ -98,7 +103,7 @@ export async function runPhases(
       }
     }
     if (enabled('chunked')) {
-      for (const server of ordered(servers, rep)) {
+      for (const server of ordered(others(servers), rep)) {
         const { value: seconds, cpu } = await withCpu(server, () =>
           chunkedUpload(server.url, 'bench/chunked', chunked[rep]!, settings.chunkBytes),
         );
@@ -112,10 +117,10 @@ export async function runPhases(
     purge(servers, [mono[rep], chunked[rep]]);
   }
   if (enabled('manifest')) {
-    for (const server of servers) await pushImage(server.url, 'bench/small', 'latest');
+    for (const server of others(servers)) await pushImage(server.url, 'bench/small', 'latest');
     // Repeated like the other figures (servers alternating), the median reported.
     for (let rep = 0; rep < settings.repeat; rep++) {
-      for (const server of ordered(servers, rep)) {
+      for (const server of ordered(others(servers), rep)) {
         const url = `${server.url}/v2/bench/small/manifests/latest`;
         if (rep === 0) await manifestRate(url, settings.warmupSeconds, settings.connections);
         const { value: result, cpu } = await withCpu(server, () =>
@@ -146,23 +151,26 @@ export async function runPhases(
     // one set, the later servers' idle pages were partly taken back by the kernel while the
     // earlier ones filled the page cache, and the same build peaked up to 13 MiB lower last
     // than first.
-    const rss: Record<string, PeakRss> = {};
-    const labels = servers.map((s) => s.label);
-    for (const label of labels) {
-      for (const server of servers) await server.stop();
-      servers = await start();
-      const server = servers.find((s) => s.label === label)!;
-      const { value: peak, cpu } = await withCpu(server, () =>
-        peakRssDuring(server.pid, () => monolithicUpload(server.url, 'bench/rss', big)),
-      );
-      samples.add('rss', server.label, peak.peakMiB);
-      samples.add('rssUpload', server.label, settings.rssBytes / MiB / peak.seconds);
-      samples.add('cpu:rssUpload', server.label, cpu / (settings.rssBytes / GiB));
-      rss[server.label] = peak;
-      log(
-        `  ${server.label.padEnd(9)} ${sizeLabel(settings.rssBytes)} upload (fresh process): ${peak.seconds.toFixed(2)} s, VmHWM ${peak.peakMiB.toFixed(1)} MiB${peak.reset ? ' (reset before)' : ' (since start: reset refused)'}, sampled VmRSS max ${peak.sampledMaxMiB.toFixed(1)} MiB, VmRSS before ${peak.baselineMiB.toFixed(1)} MiB`,
-      );
-      purge([server], [big]);
+    // Repeated like every figure (fresh processes each time, servers alternating), the median reported.
+    const rss: Record<string, PeakRss[]> = {};
+    const labels = others(servers).map((s) => s.label);
+    for (let rep = 0; rep < settings.repeat; rep++) {
+      for (const label of ordered(labels, rep)) {
+        for (const server of servers) await server.stop();
+        servers = await start();
+        const server = servers.find((s) => s.label === label)!;
+        const { value: peak, cpu } = await withCpu(server, () =>
+          peakRssDuring(server.pid, () => monolithicUpload(server.url, 'bench/rss', big)),
+        );
+        samples.add('rss', server.label, peak.peakMiB);
+        samples.add('rssUpload', server.label, settings.rssBytes / MiB / peak.seconds);
+        samples.add('cpu:rssUpload', server.label, cpu / (settings.rssBytes / GiB));
+        rss[server.label] = [...(rss[server.label] ?? []), peak];
+        log(
+          `  ${server.label.padEnd(9)} ${sizeLabel(settings.rssBytes)} upload #${rep + 1} (fresh process): ${peak.seconds.toFixed(2)} s, VmHWM ${peak.peakMiB.toFixed(1)} MiB${peak.reset ? ' (reset before)' : ' (since start: reset refused)'}, sampled VmRSS max ${peak.sampledMaxMiB.toFixed(1)} MiB, VmRSS before ${peak.baselineMiB.toFixed(1)} MiB`,
+        );
+        purge([server], [big]);
+      }
     }
     extra.rss = rss;
   }

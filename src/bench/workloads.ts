@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { AB, credentialsAsHeader, runAb } from './ab.js';
 import { agentFor, bodyOf, call, expect, location, makeBody, type Body } from './http.js';
 
 const OCTET = { 'Content-Type': 'application/octet-stream' };
@@ -107,21 +108,29 @@ export interface RateResult {
   errors: number;
 }
 
-export function loadGenerator(): 'wrk' | 'node' {
-  return process.env.BENCH_LOAD === 'node' || !existsSync(WRK) ? 'node' : 'wrk';
+export type LoadGenerator = 'wrk' | 'ab' | 'node';
+
+/**
+ * The manifest phase's client: BENCH_LOAD (wrk, ab or node) when it is installed, else wrk, else
+ * ab, else the in-process loop (which shares the servers' cores and limits them all alike).
+ */
+export function loadGenerator(): LoadGenerator {
+  const asked = process.env.BENCH_LOAD;
+  if (asked === 'node') return 'node';
+  if (asked === 'ab') return existsSync(AB) ? 'ab' : 'node';
+  if (existsSync(WRK)) return 'wrk';
+  return existsSync(AB) ? 'ab' : 'node';
+}
+
+export function describeLoadGenerator(generator: LoadGenerator, connections: number): string {
+  if (generator === 'wrk') return `wrk (${WRK}), 2 threads, ${connections} connections`;
+  if (generator === 'ab') return `ab (${AB}), keep-alive, ${connections} connections`;
+  return `in-process node:http loop (Agent keepAlive, maxSockets ${connections})`;
 }
 
 function runWrk(url: string, seconds: number, connections: number): Promise<RateResult> {
   // wrk ignores credentials in the URL: send them as a header.
-  const target = new URL(url);
-  const login = target.username
-    ? [
-        '-H',
-        `Authorization: Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`,
-      ]
-    : [];
-  target.username = '';
-  target.password = '';
+  const { href, headers } = credentialsAsHeader(url);
   const args = [
     '-t2',
     `-c${connections}`,
@@ -130,8 +139,8 @@ function runWrk(url: string, seconds: number, connections: number): Promise<Rate
     '5s',
     '-H',
     `Accept: ${MANIFEST_ACCEPT}`,
-    ...login,
-    target.href,
+    ...headers.flatMap((h) => ['-H', h]),
+    href,
   ];
   return new Promise((resolve, reject) => {
     execFile(WRK, args, { timeout: (seconds + 15) * 1000, killSignal: 'SIGKILL' }, (err, stdout) => {
@@ -170,9 +179,11 @@ async function runNode(url: string, seconds: number, connections: number): Promi
   return { requestsPerSecond: requests / elapsed, requests, errors };
 }
 
-/** Manifest GETs at `connections` keep-alive connections for `seconds` (wrk, or the in-process loop). */
+/** Manifest GETs at `connections` keep-alive connections for `seconds` (wrk, ab, or the in-process loop). */
 export function manifestRate(url: string, seconds: number, connections = 16): Promise<RateResult> {
-  return (loadGenerator() === 'wrk' ? runWrk : runNode)(url, seconds, connections);
+  const generator = loadGenerator();
+  if (generator === 'ab') return runAb(url, seconds, connections, MANIFEST_ACCEPT);
+  return (generator === 'wrk' ? runWrk : runNode)(url, seconds, connections);
 }
 
 /** CPU time (user + system) a process has used so far, in seconds. */

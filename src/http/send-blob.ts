@@ -14,6 +14,12 @@
 //
 // Buffers are kept in pools per size (a new buffer per read made the collector run full
 // collections over and over during large downloads), each pool no larger than the budget allows.
+//
+// A file that lends its own memory (a decrypting file's plaintext batches) has its chunks sent as
+// they are, without the copy into this module's buffers, while each download's share is a whole
+// chunk: a lent chunk pins its batch until the socket takes it, which is what the buffer would
+// hold. With a smaller share (many downloads) chunks are copied, so that the file can give its
+// batches back after each one.
 import type { FastifyReply } from 'fastify';
 import type { BlobContent, BlobFile } from '../registry/blobs.js';
 import { metrics } from './metrics.js';
@@ -42,36 +48,60 @@ function chunkSize(): number {
 }
 
 interface Chunk {
-  buffer: Buffer;
-  bytes: Buffer;
+  /** This module's buffer the bytes were read into; none when the file lent them. */
+  buffer?: Buffer;
+  bytes: Uint8Array;
+  /** What the chunk counts for in the read-ahead budget. */
+  size: number;
+  /** Gives lent bytes back to the file. */
+  done?: () => void;
   settled: boolean;
+}
+
+function count(size: number): void {
+  metrics.blobReadAheadBytes += size;
+  if (metrics.blobReadAheadBytes > metrics.blobReadAheadPeakBytes)
+    metrics.blobReadAheadPeakBytes = metrics.blobReadAheadBytes;
 }
 
 function takeBuffer(size: number): Chunk {
   const buffer = pools.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size);
-  metrics.blobReadAheadBytes += size;
-  if (metrics.blobReadAheadBytes > metrics.blobReadAheadPeakBytes)
-    metrics.blobReadAheadPeakBytes = metrics.blobReadAheadBytes;
-  return { buffer, bytes: buffer, settled: false };
+  count(size);
+  return { buffer, bytes: buffer, size, settled: false };
 }
 
-/** The chunk no longer counts; its buffer is reused only when the socket is known to be done with it. */
-function settle(chunk: Chunk, reuse: boolean): void {
+/**
+ * The chunk no longer counts; its memory is reused only when the socket is known to be done with
+ * it. Lent bytes go back to the file either way, when the connection has closed at the latest
+ * (`closed`), as no write can still be reading them then.
+ */
+function settle(chunk: Chunk, reuse: boolean, closed?: Promise<void>): void {
   if (chunk.settled) return;
   chunk.settled = true;
-  metrics.blobReadAheadBytes -= chunk.buffer.length;
-  if (!reuse) return;
+  metrics.blobReadAheadBytes -= chunk.size;
+  if (chunk.done) {
+    if (reuse || !closed) chunk.done();
+    else void closed.then(chunk.done);
+    return;
+  }
+  if (!reuse || !chunk.buffer) return;
   const pool = pools.get(chunk.buffer.length) ?? [];
   pools.set(chunk.buffer.length, pool);
   if (pool.length < Math.min(POOL_BUFFERS, Math.floor(budget / (4 * chunk.buffer.length)))) pool.push(chunk.buffer);
 }
 
-/** The chunk of the file at `position`, up to `size` bytes and through `end`. */
+/** The chunk of the file at `position`, up to `size` bytes and through `end`: lent (at a whole chunk's share), or read into a buffer. */
 async function chunkAt(file: BlobFile, position: number, end: number, size: number): Promise<Chunk> {
+  const max = Math.min(size, end - position + 1);
+  if (file.lend && size === CHUNK) {
+    const lent = await file.lend(position, max);
+    count(size);
+    return { bytes: lent.bytes, size, done: lent.done, settled: false };
+  }
   const chunk = takeBuffer(size);
   try {
-    const count = await file.read(chunk.buffer.subarray(0, Math.min(size, end - position + 1)), position);
-    chunk.bytes = chunk.buffer.subarray(0, count);
+    const read = await file.read(chunk.buffer!.subarray(0, max), position);
+    chunk.bytes = chunk.buffer!.subarray(0, read);
     return chunk;
   } catch (err) {
     settle(chunk, true);
@@ -140,6 +170,7 @@ async function sendFileRange(
     wake?.();
   };
   res.once('close', onClose);
+  const gone = new Promise<void>((resolve) => res.once('close', () => resolve()));
   downloads++;
   /** Waits until the socket takes a chunk (or closes); a stalled client has the file give back what it holds meanwhile. */
   const taken = async () => {
@@ -174,7 +205,7 @@ async function sendFileRange(
       inFlight.add(chunk);
       res.write(chunk.bytes, (err) => {
         inFlight.delete(chunk);
-        settle(chunk, !err);
+        settle(chunk, !err, gone);
         // The connection failed: nothing more is read for it (its close event may come later).
         if (err) closed = true;
         wake?.();
@@ -193,7 +224,7 @@ async function sendFileRange(
     downloads--;
     res.off('close', onClose);
     // The connection went away: what the socket never took no longer counts (nor is reused).
-    if (closed) for (const chunk of inFlight) settle(chunk, false);
+    if (closed) for (const chunk of inFlight) settle(chunk, false, gone);
     await file.close();
   }
 }

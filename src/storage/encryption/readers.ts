@@ -40,7 +40,10 @@ let sharedAhead = 0;
 const SHARED_SPARES = 16;
 let spares = 0;
 
-/** Bytes of batches that decrypting files hold now (taken from their engines and not given back). */
+/**
+ * Bytes of batches that decrypting files hold now (taken from their engines and not given back),
+ * but for batches lent out: those count as the borrower's (a download's chunks in flight).
+ */
 let batchBytesHeld = 0;
 
 export function decryptingBytesHeld(): number {
@@ -128,12 +131,14 @@ export class DecryptingFile implements RandomAccessFile {
     const end = Math.min(this.size, position + max);
     this.run = position === this.next ? this.run + 1 : 0;
     const { batch, bytes } = await this.viewAt(position, end);
-    batch.lent++;
+    if (batch.lent++ === 0) batchBytesHeld -= OPEN_BATCH;
     let given = false;
     const done = () => {
       if (given) return;
       given = true;
-      if (--batch.lent === 0 && batch.retired) this.keep(batch.plain);
+      if (--batch.lent > 0) return;
+      batchBytesHeld += OPEN_BATCH;
+      if (batch.retired) this.keep(batch.plain);
     };
     this.ended(position + bytes.length, max);
     return { bytes, done };
