@@ -11,6 +11,9 @@ import { retryingConflicts } from './kysely-conflicts.js';
 
 type Db = Kysely<Database>;
 
+/** Links removed per statement (two parameters each, far below either database's limit). */
+const LINKS_PER_STATEMENT = 500;
+
 /**
  * Takes the digests' locks for the rest of the transaction: shared for a push that references
  * them, exclusive for a collection that may delete them. PostgreSQL: transaction-scoped advisory
@@ -169,12 +172,12 @@ export class KyselyGc implements GcIndex {
         await lockDigests(trx, digests, 'exclusive', this.advisoryLocks);
         // Decided again under the locks: a push that committed meanwhile is seen now.
         const found = await this.candidates(trx, digests, cutoff);
-        for (const link of found.links) {
-          await trx
-            .deleteFrom('repository_blobs')
-            .where('repository_id', '=', link.repositoryId)
-            .where('digest', '=', link.digest)
-            .execute();
+        for (let i = 0; i < found.links.length; i += LINKS_PER_STATEMENT) {
+          const links = found.links.slice(i, i + LINKS_PER_STATEMENT);
+          await sql`delete from repository_blobs where (repository_id, digest) in (${sql.join(
+            links.map((l) => sql`(${l.repositoryId}, ${l.digest})`),
+            sql`, `,
+          )})`.execute(trx);
         }
         if (found.blobs.length > 0) {
           await trx
