@@ -128,17 +128,19 @@ export class KyselyGc implements GcIndex {
     );
   }
 
-  async blobPage(after: string | undefined, limit: number) {
+  async blobPage(after: string | undefined, limit: number, seenBefore?: number) {
     let query = this.db.selectFrom('blobs').select('digest');
     if (after !== undefined) query = query.where('digest', '>', after);
+    if (seenBefore !== undefined) query = query.where(sql`coalesce(last_seen_at, created_at)`, '<', seenBefore);
     const rows = await query.orderBy('digest').limit(limit).execute();
     return rows.map((r) => r.digest);
   }
 
-  async keyedPage(after: string | undefined, limit: number) {
+  async keyedPage(after: string | undefined, limit: number, keyedBefore?: number) {
     const rows = await sql<{ digest: string }>`
       select distinct k.digest from blob_keys k
       where ${after === undefined ? sql`1 = 1` : sql`k.digest > ${after}`}
+        and ${keyedBefore === undefined ? sql`1 = 1` : sql`k.created_at < ${keyedBefore}`}
         and not exists (select 1 from blobs b where b.digest = k.digest)
       order by k.digest limit ${limit}`.execute(this.db);
     return rows.rows.map((r) => r.digest);

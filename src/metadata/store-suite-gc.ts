@@ -75,6 +75,25 @@ export function runGcIndexSuite(getStore: () => MetadataStore): void {
       assert.deepEqual(await store.gc.indexed(digests.slice(180)), new Set());
     });
 
+    it('pages only blobs and keyed digests older than the cutoff when asked', async () => {
+      const repository = await freshRepository(store);
+      const digest = freshDigest();
+      await store.blobs.link(repository.id, digest, 3);
+      const keyed = freshDigest();
+      await key(keyed);
+      // Pages starting just before each digest (a prefix orders first).
+      const pageHas = async (cutoff: number | undefined) =>
+        (await store.gc.blobPage(digest.slice(0, -1), 1000, cutoff)).includes(digest);
+      const keyedHas = async (cutoff: number | undefined) =>
+        (await store.gc.keyedPage(keyed.slice(0, -1), 1000, cutoff)).includes(keyed);
+      assert.equal(await pageHas(undefined), true);
+      assert.equal(await pageHas(PAST()), false, 'seen since the cutoff');
+      assert.equal(await pageHas(FUTURE()), true);
+      assert.equal(await keyedHas(undefined), true);
+      assert.equal(await keyedHas(PAST()), false, 'keyed since the cutoff');
+      assert.equal(await keyedHas(FUTURE()), true);
+    });
+
     it('keeps a blob seen after the cutoff', async () => {
       const repository = await freshRepository(store);
       const digest = freshDigest();

@@ -193,7 +193,9 @@ export class GarbageCollector {
     progress: (phase: string, examined: number) => void,
   ): Promise<void> {
     await eachPage(
-      (after: string | undefined) => this.store.gc.blobPage(after, this.batch),
+      // Only what was not seen within the grace: nothing else can go (blobCandidates says so too),
+      // so a collection among recent pushes reads little.
+      (after: string | undefined) => this.store.gc.blobPage(after, this.batch, cutoff),
       async (page) => {
         // A read first, so that only digests likely to go are locked.
         const found = await this.store.gc.blobCandidates(
@@ -218,7 +220,7 @@ export class GarbageCollector {
     progress: (phase: string, examined: number) => void,
   ): Promise<void> {
     await eachPage(
-      (after: string | undefined) => this.store.gc.keyedPage(after, this.batch),
+      (after: string | undefined) => this.store.gc.keyedPage(after, this.batch, cutoff),
       async (page) => {
         const candidates = await this.store.gc.manifestByteCandidates(
           page.filter((d) => !kept.has(d)),
