@@ -112,6 +112,22 @@ describe('the gc audit on S3', () => {
     await s3?.close();
   });
 
+  it("a collection deletes a deleted image's layers from the bucket in batches and keeps the rest", async () => {
+    const { berth } = server;
+    const gone = await pushImage(berth.app, 's3/collect', 'old', { layers: 3 });
+    const kept = await pushImage(berth.app, 's3/collect', 'new', { layers: 1 });
+    const deleted = await berth.app.inject({ method: 'DELETE', url: `/v2/s3/collect/manifests/${gone.digest}` });
+    assert.equal(deleted.statusCode, 202);
+    const report = await berth.gc.collector.collect();
+    assert.equal(report.summary.blobs.objects, 4, 'three layers and the config');
+    assert.equal(report.summary.blobs.bytes, gone.layers.reduce((sum, l) => sum + l.size, 0) + gone.config.size);
+    for (const layer of gone.layers)
+      await assert.rejects(berth.driver.stat(blobPath(parseDigest(layer.digest))), layer.digest);
+    const res = await berth.app.inject({ url: `/v2/s3/collect/blobs/${kept.layers[0]!.digest}` });
+    assert.equal(res.statusCode, 200);
+    assert.equal((await berth.gc.collector.collect()).summary.blobs.objects, 0);
+  });
+
   it('finds an object planted in the bucket that nothing indexes, and --fix removes it', async () => {
     const { berth } = server;
     const image = await pushImage(berth.app, 's3/gc', 'v1', { layers: 1 });

@@ -11,6 +11,9 @@ import { retryingConflicts } from './kysely-conflicts.js';
 
 type Db = Kysely<Database>;
 
+/** Links removed per statement (two parameters each, far below either database's limit). */
+const LINKS_PER_STATEMENT = 500;
+
 /**
  * Takes the digests' locks for the rest of the transaction: shared for a push that references
  * them, exclusive for a collection that may delete them. PostgreSQL: transaction-scoped advisory
@@ -125,17 +128,19 @@ export class KyselyGc implements GcIndex {
     );
   }
 
-  async blobPage(after: string | undefined, limit: number) {
+  async blobPage(after: string | undefined, limit: number, seenBefore?: number) {
     let query = this.db.selectFrom('blobs').select('digest');
     if (after !== undefined) query = query.where('digest', '>', after);
+    if (seenBefore !== undefined) query = query.where(sql`coalesce(last_seen_at, created_at)`, '<', seenBefore);
     const rows = await query.orderBy('digest').limit(limit).execute();
     return rows.map((r) => r.digest);
   }
 
-  async keyedPage(after: string | undefined, limit: number) {
+  async keyedPage(after: string | undefined, limit: number, keyedBefore?: number) {
     const rows = await sql<{ digest: string }>`
       select distinct k.digest from blob_keys k
       where ${after === undefined ? sql`1 = 1` : sql`k.digest > ${after}`}
+        and ${keyedBefore === undefined ? sql`1 = 1` : sql`k.created_at < ${keyedBefore}`}
         and not exists (select 1 from blobs b where b.digest = k.digest)
       order by k.digest limit ${limit}`.execute(this.db);
     return rows.rows.map((r) => r.digest);
@@ -169,12 +174,12 @@ export class KyselyGc implements GcIndex {
         await lockDigests(trx, digests, 'exclusive', this.advisoryLocks);
         // Decided again under the locks: a push that committed meanwhile is seen now.
         const found = await this.candidates(trx, digests, cutoff);
-        for (const link of found.links) {
-          await trx
-            .deleteFrom('repository_blobs')
-            .where('repository_id', '=', link.repositoryId)
-            .where('digest', '=', link.digest)
-            .execute();
+        for (let i = 0; i < found.links.length; i += LINKS_PER_STATEMENT) {
+          const links = found.links.slice(i, i + LINKS_PER_STATEMENT);
+          await sql`delete from repository_blobs where (repository_id, digest) in (${sql.join(
+            links.map((l) => sql`(${l.repositoryId}, ${l.digest})`),
+            sql`, `,
+          )})`.execute(trx);
         }
         if (found.blobs.length > 0) {
           await trx

@@ -70,6 +70,8 @@ import { Protections } from './kysely-protection.js';
 import { KyselyTrash } from './kysely-trash.js';
 import { deletingAmong, KyselyGc, lockDigests } from './kysely-gc.js';
 import type { GcIndex } from './store-gc.js';
+import { ProcessLocks } from './kysely-locks.js';
+import type { LockIndex } from './store-locks.js';
 import { KyselyReplication } from './kysely-replication.js';
 import { KyselyEvents } from './kysely-events.js';
 import { KyselySigning } from './kysely-signing.js';
@@ -83,6 +85,8 @@ export interface KyselyStoreOptions {
   binaryCollation: string;
   /** Transaction-scoped advisory locks (PostgreSQL); SQLite serializes writers instead. */
   advisoryLocks: boolean;
+  /** Named locks across nodes (PostgreSQL's advisory locks); this process's by default (SQLite). */
+  locks?: LockIndex & { close(): Promise<void> };
 }
 
 type Db = Kysely<Database>;
@@ -148,6 +152,7 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly scanning: ScanningIndex;
   readonly audit: AuditIndex;
   readonly operations: OperationsIndex;
+  readonly locks: LockIndex & { close(): Promise<void> };
 
   constructor(
     private readonly db: Db,
@@ -191,6 +196,7 @@ export class KyselyMetadataStore implements MetadataStore {
     this.scanning = new KyselyScanning(db, options.skipLocked);
     this.audit = new KyselyAudit(db);
     this.operations = new KyselyOperations(db);
+    this.locks = options.locks ?? new ProcessLocks();
   }
 
   async ping(): Promise<boolean> {
@@ -202,8 +208,9 @@ export class KyselyMetadataStore implements MetadataStore {
     }
   }
 
-  close(): Promise<void> {
-    return this.db.destroy();
+  async close(): Promise<void> {
+    await this.locks.close();
+    await this.db.destroy();
   }
 }
 

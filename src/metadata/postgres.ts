@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import type { Database } from './schema.js';
 import { KyselyMetadataStore, migrate } from './kysely-store.js';
+import { AdvisoryLocks } from './kysely-locks.js';
 
 const INT8 = 20;
 
@@ -77,5 +78,6 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     binaryCollation: 'C',
     skipLocked: true,
     advisoryLocks: true,
+    locks: new AdvisoryLocks(url),
   });
 }

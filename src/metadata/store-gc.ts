@@ -19,10 +19,16 @@ export interface GcObject {
 export type GcTotals = Record<string, { objects: number; bytes: number }>;
 
 export interface GcIndex {
-  /** Blob digests after `after`, in order: the pages a collection walks. */
-  blobPage(after: string | undefined, limit: number): Promise<string[]>;
-  /** Digests that have wrapped data keys but no blob row (stored manifest bytes), after `after`, in order. */
-  keyedPage(after: string | undefined, limit: number): Promise<string[]>;
+  /**
+   * Blob digests after `after`, in order: the pages a collection walks. With `seenBefore`, only
+   * blobs not seen (created, linked, touched) since then: the others are kept whatever else says.
+   */
+  blobPage(after: string | undefined, limit: number, seenBefore?: number): Promise<string[]>;
+  /**
+   * Digests that have wrapped data keys but no blob row (stored manifest bytes), after `after`, in
+   * order. With `keyedBefore`, only digests with a key older than that.
+   */
+  keyedPage(after: string | undefined, limit: number, keyedBefore?: number): Promise<string[]>;
   /**
    * Read only: of these blob digests, the links older than `cutoff` that no manifest of their
    * repository names, and the blobs (not seen since `cutoff`) that would have no link and no

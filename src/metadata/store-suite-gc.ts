@@ -51,6 +51,49 @@ export function runGcIndexSuite(getStore: () => MetadataStore): void {
       assert.equal(await store.gc.isDeleting(digest), false);
     });
 
+    // 540 links removed: more than one statement's worth (kysely-gc.ts).
+    it('sweeps a batch of hundreds of links in one decision, and only those no manifest of their repository names', async () => {
+      const repositories = [await freshRepository(store), await freshRepository(store)];
+      const digests = Array.from({ length: 360 }, () => freshDigest());
+      for (const repository of repositories)
+        for (const digest of digests) await store.blobs.link(repository.id, digest, 5);
+      // The first repository's manifest names the first half: those links and blobs stay.
+      const named = digests.slice(0, 180);
+      await store.manifests.put(manifest(repositories[0]!.id), named, ['kept']);
+      const swept = await store.gc.sweepBlobs(digests, FUTURE(), Date.now());
+      const expected = [
+        ...digests.map((digest) => `${repositories[1]!.id} ${digest}`),
+        ...digests.slice(180).map((digest) => `${repositories[0]!.id} ${digest}`),
+      ].sort();
+      assert.deepEqual(swept.links.map((l) => `${l.repositoryId} ${l.digest}`).sort(), expected);
+      assert.deepEqual(swept.blobs.map((b) => b.digest).sort(), digests.slice(180).sort());
+      for (const digest of named) {
+        assert.equal(await store.blobs.linkedSize(repositories[0]!.id, digest), 5);
+        assert.equal(await store.blobs.linkedSize(repositories[1]!.id, digest), undefined);
+      }
+      await store.gc.finishDeletion(swept.blobs.map((b) => b.digest));
+      assert.deepEqual(await store.gc.indexed(digests.slice(180)), new Set());
+    });
+
+    it('pages only blobs and keyed digests older than the cutoff when asked', async () => {
+      const repository = await freshRepository(store);
+      const digest = freshDigest();
+      await store.blobs.link(repository.id, digest, 3);
+      const keyed = freshDigest();
+      await key(keyed);
+      // Pages starting just before each digest (a prefix orders first).
+      const pageHas = async (cutoff: number | undefined) =>
+        (await store.gc.blobPage(digest.slice(0, -1), 1000, cutoff)).includes(digest);
+      const keyedHas = async (cutoff: number | undefined) =>
+        (await store.gc.keyedPage(keyed.slice(0, -1), 1000, cutoff)).includes(keyed);
+      assert.equal(await pageHas(undefined), true);
+      assert.equal(await pageHas(PAST()), false, 'seen since the cutoff');
+      assert.equal(await pageHas(FUTURE()), true);
+      assert.equal(await keyedHas(undefined), true);
+      assert.equal(await keyedHas(PAST()), false, 'keyed since the cutoff');
+      assert.equal(await keyedHas(FUTURE()), true);
+    });
+
     it('keeps a blob seen after the cutoff', async () => {
       const repository = await freshRepository(store);
       const digest = freshDigest();

@@ -15,6 +15,7 @@ import { describeEcrMetadata } from './store-suite-ecr.js';
 import { runGcIndexSuite } from './store-suite-gc.js';
 import { runImageIndexSuite } from './store-suite-images.js';
 import { describeLifecycleMetadata } from './store-suite-lifecycle.js';
+import { runLockIndexSuite } from './store-suite-locks.js';
 import { describeKeyMetadata } from './store-suite-keys.js';
 import { runManifestIndexSuite, runTagIndexSuite } from './store-suite-manifests.js';
 import { describePolicyMetadata } from './store-suite-policies.js';
@@ -64,6 +65,7 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     runConversionIndexSuite(() => store);
     runUploadIndexSuite(() => store);
     runGcIndexSuite(() => store);
+    runLockIndexSuite(() => store);
     runSettingsIndexSuite(() => store);
     describeEcrMetadata(() => store);
     describeKeyMetadata(() => store);

@@ -13,6 +13,7 @@ import type { GcIndex } from './store-gc.js';
 import type { ImageIndex } from './store-images.js';
 import type { JobIndex } from './store-jobs.js';
 import type { LifecycleIndex } from './store-lifecycle.js';
+import type { LockIndex } from './store-locks.js';
 import type { KmsIndex } from './store-kms.js';
 import type { ManifestIndex, TagIndex } from './store-manifests.js';
 import type { MeteringIndex } from './store-metering.js';
@@ -45,6 +46,7 @@ export type * from './store-gc.js';
 export type * from './store-images.js';
 export type * from './store-jobs.js';
 export type * from './store-lifecycle.js';
+export type * from './store-locks.js';
 export type * from './store-kms.js';
 export type * from './store-manifests.js';
 export type * from './store-metering.js';
@@ -115,6 +117,8 @@ export interface MetadataStore {
   readonly audit: AuditIndex;
   /** What waits in the database (the metrics' gauges). */
   readonly operations: OperationsIndex;
+  /** Named locks that hold across every node sharing the database. */
+  readonly locks: LockIndex;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -42,7 +42,7 @@ import type { GcRootSource } from '../domain/gc-roots.js';
 import { parseDigest } from '../domain/digest.js';
 import { GZIPPED_EMPTY_TAR } from '../domain/conversions/to-schema1.js';
 import { EMPTY_JSON } from '../domain/media-types.js';
-import type { GcLink, MetadataStore } from '../metadata/store.js';
+import type { GcLink, GcObject, MetadataStore } from '../metadata/store.js';
 import type { BlobSweep } from '../storage/blob-sweep.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { isUploadId } from './upload-sessions.js';
@@ -91,8 +91,6 @@ export interface GcReport {
 }
 
 const DEFAULT_BATCH = 500;
-/** Stored objects deleted at once. */
-const DELETE_CONCURRENCY = 16;
 /** Upload bytes younger than this are never swept, whatever the grace (a sealing copy has no session). */
 const UPLOAD_MIN_AGE_MS = 60_000;
 
@@ -100,7 +98,7 @@ export class GarbageCollector {
   constructor(
     private readonly store: Pick<MetadataStore, 'gc' | 'uploads'>,
     private readonly blobs: Pick<BlobStore, 'untouchedUploads' | 'deleteUpload'>,
-    private readonly sweep: Pick<BlobSweep, 'deleteBlob'>,
+    private readonly sweep: Pick<BlobSweep, 'deleteBlobs'>,
     private readonly options: GcOptions,
     private readonly roots: readonly GcRootSource[] = [],
     private readonly clock: () => number = Date.now,
@@ -159,10 +157,9 @@ export class GarbageCollector {
     for (;;) {
       const marked = await this.store.gc.deleting(this.batch);
       if (marked.length === 0) return;
-      for (const object of marked) {
-        const bytes = await this.sweep.deleteBlob(parseDigest(object.digest));
-        note(object.size === undefined ? 'manifests' : 'blobs', object.digest, bytes);
-      }
+      await this.deleteStored(marked, (object, bytes) =>
+        note(object.size === undefined ? 'manifests' : 'blobs', object.digest, bytes),
+      );
       await this.store.gc.finishDeletion(marked.map((m) => m.digest));
     }
   }
@@ -196,7 +193,9 @@ export class GarbageCollector {
     progress: (phase: string, examined: number) => void,
   ): Promise<void> {
     await eachPage(
-      (after: string | undefined) => this.store.gc.blobPage(after, this.batch),
+      // Only what was not seen within the grace: nothing else can go (blobCandidates says so too),
+      // so a collection among recent pushes reads little.
+      (after: string | undefined) => this.store.gc.blobPage(after, this.batch, cutoff),
       async (page) => {
         // A read first, so that only digests likely to go are locked.
         const found = await this.store.gc.blobCandidates(
@@ -207,12 +206,7 @@ export class GarbageCollector {
         const decided = dryRun ? found : await this.store.gc.sweepBlobs(candidates, cutoff, this.clock());
         for (const link of decided.links) note('links', `${link.repositoryId} ${link.digest}`, 0);
         if (dryRun) for (const blob of decided.blobs) note('blobs', blob.digest, blob.size ?? 0);
-        else
-          await this.deleteMarked(
-            decided.blobs.map((b) => b.digest),
-            'blobs',
-            note,
-          );
+        else await this.deleteMarked(decided.blobs, 'blobs', note);
       },
       (examined) => progress('blobs', examined),
     );
@@ -226,7 +220,7 @@ export class GarbageCollector {
     progress: (phase: string, examined: number) => void,
   ): Promise<void> {
     await eachPage(
-      (after: string | undefined) => this.store.gc.keyedPage(after, this.batch),
+      (after: string | undefined) => this.store.gc.keyedPage(after, this.batch, cutoff),
       async (page) => {
         const candidates = await this.store.gc.manifestByteCandidates(
           page.filter((d) => !kept.has(d)),
@@ -235,7 +229,7 @@ export class GarbageCollector {
         if (dryRun) for (const digest of candidates) note('manifests', digest, 0);
         else
           await this.deleteMarked(
-            await this.store.gc.markManifestBytes(candidates, cutoff, this.clock()),
+            (await this.store.gc.markManifestBytes(candidates, cutoff, this.clock())).map((digest) => ({ digest })),
             'manifests',
             note,
           );
@@ -246,21 +240,25 @@ export class GarbageCollector {
 
   /** Deletes the stored forms of marked digests, then their rows and marks. */
   private async deleteMarked(
-    digests: string[],
+    marked: GcObject[],
     kind: GcKind,
     note: (kind: GcKind, id: string, bytes: number) => void,
   ): Promise<void> {
-    if (digests.length === 0) return;
-    // A few deletions at a time: an object store answers each in a round trip.
-    let next = 0;
-    const worker = async () => {
-      while (next < digests.length) {
-        const digest = digests[next++]!;
-        note(kind, digest, await this.sweep.deleteBlob(parseDigest(digest)));
-      }
-    };
-    await Promise.all(Array.from({ length: DELETE_CONCURRENCY }, worker));
-    await this.store.gc.finishDeletion(digests);
+    if (marked.length === 0) return;
+    await this.deleteStored(marked, (object, bytes) => note(kind, object.digest, bytes));
+    await this.store.gc.finishDeletion(marked.map((m) => m.digest));
+  }
+
+  /**
+   * The stored forms of marked digests, deleted in one batch per page (an object store deletes a
+   * thousand keys a request): every digest of the batch is marked already, so none is linked or
+   * referenced again until its deletion is finished.
+   */
+  private async deleteStored(marked: GcObject[], freed: (object: GcObject, bytes: number) => void): Promise<void> {
+    const bytes = await this.sweep.deleteBlobs(
+      marked.map((m) => ({ digest: parseDigest(m.digest), ...(m.size !== undefined && { size: m.size }) })),
+    );
+    for (const [i, object] of marked.entries()) freed(object, bytes[i]!);
   }
 
   /** Upload bytes no session owns: a session's row is made before its bytes and deleted after them. */

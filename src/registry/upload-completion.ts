@@ -15,13 +15,10 @@ import type { BlobForms, UploadSealing } from './blob-forms.js';
 import type { DataKeys } from './data-keys.js';
 import type { UploadSessions } from './upload-sessions.js';
 import type { Chunk } from './upload-streams.js';
-import { KeyedLock } from '../runtime/keyed-lock.js';
 
 export class UploadCompletion {
-  private readonly placing = new KeyedLock();
-
   constructor(
-    private readonly store: Pick<MetadataStore, 'uploads' | 'blobs'>,
+    private readonly store: Pick<MetadataStore, 'uploads' | 'blobs' | 'locks'>,
     private readonly blobs: BlobStore,
     private readonly keys: DataKeys,
     private readonly forms: BlobForms,
@@ -97,10 +94,13 @@ export class UploadCompletion {
     sealing: UploadSealing,
     size: () => Promise<number> | number,
   ): Promise<void> {
-    // One completion of a digest at a time in this process: two first uploads of the same bytes
-    // (into two repositories) would otherwise both find no stored copy, and the later move would
-    // replace the earlier's bytes, sealed under a key the earlier repository has no wrap of.
-    await this.placing.run(digest.value, () => this.placeAndLinkAlone(repository, id, digest, sealing, size));
+    // One completion of a digest at a time, on every node sharing the database: two first uploads
+    // of the same bytes (into two repositories) would otherwise both find no stored copy, and the
+    // later move would replace the earlier's bytes, sealed under a key the earlier repository has
+    // no wrap of.
+    await this.store.locks.exclusive(`placing ${digest.value}`, () =>
+      this.placeAndLinkAlone(repository, id, digest, sealing, size),
+    );
   }
 
   private async placeAndLinkAlone(

@@ -114,6 +114,33 @@ export function runTreeSuite(getDriver: () => StorageDriver, fresh: () => string
     });
   });
 
+  describe('deleteFiles', () => {
+    it('deletes many files in one call, in either storage class, skipping missing ones and leaving the rest', async () => {
+      const dir = fresh();
+      const doomed = Array.from({ length: 40 }, (_, i) => `${dir}/blobs/${String(i % 7).padStart(2, '0')}/f${i}/data`);
+      for (const path of doomed) await driver.putContent(path, randomBytes(64));
+      await driver.putContent(`${dir}/blobs/00/f0/data-sibling`, Buffer.from('kept'));
+      await driver.putContent(`${dir}/blobs/00/kept`, Buffer.from('kept'));
+      // Some archived: deleted from whichever class they are in.
+      for (const path of doomed.slice(0, 5)) await driver.setStorageClass(path, 'ARCHIVE');
+      await driver.deleteFiles([...doomed, `${dir}/blobs/09/missing/data`]);
+      for (const path of doomed) await assert.rejects(driver.stat(path), isNotFound, path);
+      const left: string[] = [];
+      await driver.walk(dir, (info) => {
+        if (!info.isDir) left.push(info.path);
+      });
+      assert.deepEqual(left.sort(), [`${dir}/blobs/00/f0/data-sibling`, `${dir}/blobs/00/kept`]);
+      // Again, and with nothing: no error.
+      await driver.deleteFiles(doomed);
+      await driver.deleteFiles([]);
+      await driver.delete(dir);
+    });
+
+    it('refuses an invalid path', async () => {
+      await assert.rejects(driver.deleteFiles([`${fresh()}/ok`, '/a/../b']), isInvalidPath);
+    });
+  });
+
   describe('deleteEmptyDirectory', () => {
     it('leaves a directory with a file, and leaves nothing behind of an empty one', async () => {
       const dir = fresh();

@@ -187,6 +187,11 @@ export class S3Driver implements StorageDriver {
     await this.objects.delete(doomed);
   }
 
+  /** One DeleteObjects per 1000 keys; a key with no object is no error to S3. */
+  async deleteFiles(paths: readonly string[]): Promise<void> {
+    await this.objects.delete(paths.map((path) => this.key(path)));
+  }
+
   /** Keys have no directories: an "empty directory" is no key at all. */
   async deleteEmptyDirectory(path: string): Promise<void> {
     this.key(path);
