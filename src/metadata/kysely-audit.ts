@@ -1,21 +1,22 @@
 // The audit trail over the query builder (part of kysely-store.ts).
 import type { Kysely, Selectable } from 'kysely';
-import type {
-  AuditAttribute,
-  AuditQuery,
-  AuditRecord,
-  RepositoryCount,
-  RepositoryMetric,
+import {
+  type AuditAttribute,
+  type AuditQuery,
+  type AuditRecord,
+  auditIdPrefix,
+  type RepositoryCount,
+  type RepositoryMetric,
 } from '../domain/records/audit.js';
-import type { AuditEventsTable, Database } from './schema.js';
+import type { AuditTrailTable, Database } from './schema.js';
 import type { AuditIndex } from './store-audit.js';
 
 type Db = Kysely<Database>;
 
-/** Rows per insert statement (PostgreSQL allows 65535 parameters; SQLite 32766). */
-const INSERT_CHUNK = 500;
+/** Rows per insert statement (17 columns: PostgreSQL allows 65535 parameters, SQLite 32766). */
+const INSERT_CHUNK = 1000;
 
-const COLUMNS: Record<Exclude<AuditAttribute, 'ReadOnly'>, keyof AuditEventsTable> = {
+const COLUMNS: Record<Exclude<AuditAttribute, 'ReadOnly'>, keyof AuditTrailTable> = {
   EventId: 'event_id',
   EventName: 'event_name',
   Username: 'username',
@@ -25,7 +26,7 @@ const COLUMNS: Record<Exclude<AuditAttribute, 'ReadOnly'>, keyof AuditEventsTabl
   AccessKeyId: 'access_key_id',
 };
 
-function toRecord(row: Selectable<AuditEventsTable>): AuditRecord {
+function toRecord(row: Selectable<AuditTrailTable>): AuditRecord {
   return {
     eventId: row.event_id,
     eventTime: Number(row.event_time),
@@ -37,11 +38,17 @@ function toRecord(row: Selectable<AuditEventsTable>): AuditRecord {
     accessKeyId: row.access_key_id,
     resourceType: row.resource_type,
     resourceName: row.resource_name,
-    event: row.event,
+    identity: row.identity,
+    sourceIp: row.source_ip,
+    userAgent: row.user_agent,
+    requestId: row.request_id,
+    parameters: row.parameters,
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
   };
 }
 
-const toRow = (e: AuditRecord): AuditEventsTable => ({
+const toRow = (e: AuditRecord): AuditTrailTable => ({
   event_id: e.eventId,
   event_time: e.eventTime,
   account_id: e.accountId,
@@ -52,7 +59,13 @@ const toRow = (e: AuditRecord): AuditEventsTable => ({
   access_key_id: e.accessKeyId,
   resource_type: e.resourceType,
   resource_name: e.resourceName,
-  event: e.event,
+  identity: e.identity,
+  source_ip: e.sourceIp,
+  user_agent: e.userAgent,
+  request_id: e.requestId,
+  parameters: e.parameters,
+  error_code: e.errorCode,
+  error_message: e.errorMessage,
 });
 
 export class KyselyAudit implements AuditIndex {
@@ -62,7 +75,7 @@ export class KyselyAudit implements AuditIndex {
     for (let at = 0; at < events.length; at += INSERT_CHUNK) {
       const rows = events.slice(at, at + INSERT_CHUNK).map(toRow);
       await this.db
-        .insertInto('audit_events')
+        .insertInto('audit_trail')
         .values(rows)
         .onConflict((oc) => oc.column('event_id').doNothing())
         .execute();
@@ -71,7 +84,7 @@ export class KyselyAudit implements AuditIndex {
 
   async lookup(query: AuditQuery): Promise<AuditRecord[]> {
     let select = this.db
-      .selectFrom('audit_events')
+      .selectFrom('audit_trail')
       .selectAll()
       .where('account_id', '=', query.accountId)
       .where('event_time', '>=', query.startTime)
@@ -92,16 +105,18 @@ export class KyselyAudit implements AuditIndex {
   }
 
   async deleteBefore(before: number, limit: number): Promise<number> {
+    // Event ids start with their millisecond in hex (UUIDv7): the primary key orders them by time,
+    // so no index on the time is kept for the retention alone.
     const ids = await this.db
-      .selectFrom('audit_events')
+      .selectFrom('audit_trail')
       .select('event_id')
-      .where('event_time', '<', before)
-      .orderBy('event_time')
+      .where('event_id', '<', auditIdPrefix(before))
+      .orderBy('event_id')
       .limit(limit)
       .execute();
     if (ids.length === 0) return 0;
     const result = await this.db
-      .deleteFrom('audit_events')
+      .deleteFrom('audit_trail')
       .where(
         'event_id',
         'in',
@@ -110,6 +125,7 @@ export class KyselyAudit implements AuditIndex {
       .executeTakeFirst();
     return Number(result.numDeletedRows ?? 0);
   }
+
   async addCounts(counts: readonly RepositoryCount[]): Promise<void> {
     for (let at = 0; at < counts.length; at += INSERT_CHUNK) {
       const rows = counts.slice(at, at + INSERT_CHUNK).map((c) => ({
