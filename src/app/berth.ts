@@ -66,7 +66,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     audit,
   });
   const replication = startReplication(config, store, nodeId, log, wired);
-  const eventDelivery = startEventDelivery(config, store, nodeId, log);
+  const eventDelivery = startEventDelivery(config, store, nodeId, log, wired.events.secrets);
   const background = {
     async stop() {
       await replication.stop();
