@@ -50,7 +50,16 @@ export async function createBerth(config: Config): Promise<Berth> {
   const actions = await registerFaces(app, config, deployment, { ...wired, audit });
   app.addHook('onClose', async () => wired.pullThrough.source.close());
 
-  const publicListener = await openPublicListener(config, nodeId, tls, deployment, pub, auth.authenticator, ready);
+  const publicListener = await openPublicListener(
+    config,
+    nodeId,
+    tls,
+    deployment,
+    pub,
+    auth.authenticator,
+    ready,
+    audit,
+  );
   const publicApp = publicListener?.app;
   const endpoints = await openEndpointListeners(config, nodeId, tls, deployment, { ...wired, audit }, ready);
 

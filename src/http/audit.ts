@@ -21,6 +21,13 @@ export interface AuditHookOptions {
 }
 
 const errorBodies = new WeakMap<FastifyRequest, string>();
+/** The account a registry request turned out to address, when its face knows better than the host (the public registry's alias). */
+const registryAccounts = new WeakMap<FastifyRequest, string>();
+
+/** Notes the account a registry request addresses (the public listener's, by the alias in its path). */
+export function noteRegistryAccount(request: FastifyRequest, accountId: string): void {
+  registryAccounts.set(request, accountId);
+}
 
 function recorded(request: FastifyRequest): boolean {
   const url = request.url;
@@ -51,7 +58,7 @@ export function addAuditHook(app: FastifyInstance, options: AuditHookOptions): v
       url: request.url,
       status: reply.statusCode,
       requestId: request.id,
-      registryAccount: options.registryAccount(request),
+      registryAccount: registryAccounts.get(request) ?? options.registryAccount(request),
       registrySource: options.registrySource,
       sourceIp: clientAddress(clientIp(request)),
     };
