@@ -25,12 +25,32 @@ export function wireAudit(config: Config, store: MetadataStore, authorizer: Auth
   return trail;
 }
 
-/** Records the main listener's API calls and registry requests (for audit.enabled, and metrics.enabled's repository counts). */
-export function auditListener(app: FastifyInstance, config: Config, trail: AuditTrail, accountId: string): void {
+/**
+ * Records a listener's API calls and registry requests (for audit.enabled, and metrics.enabled's
+ * repository counts): the main listener's and endpoints' as ecr, the public listener's as ecr-public.
+ */
+export function auditListener(
+  app: FastifyInstance,
+  config: Config,
+  trail: AuditTrail,
+  accountId: string,
+  registrySource = 'ecr.amazonaws.com',
+): void {
   if (!config.audit.enabled && !config.metrics.enabled) return;
+  // The account by Host header, worked out once per host (a registry has a few).
+  const accounts = new Map<string, string>();
   addAuditHook(app, {
     record: (call) => trail.record(call),
-    registryAccount: (request) => accountForHost(request.host, config.accounts) ?? accountId,
-    registrySource: 'ecr.amazonaws.com',
+    registryAccount: (request) => {
+      const host = request.host ?? '';
+      let found = accounts.get(host);
+      if (found === undefined) {
+        if (accounts.size >= 1000) accounts.clear();
+        found = accountForHost(host, config.accounts) ?? accountId;
+        accounts.set(host, found);
+      }
+      return found;
+    },
+    registrySource,
   });
 }

@@ -50,7 +50,16 @@ export async function createBerth(config: Config): Promise<Berth> {
   const actions = await registerFaces(app, config, deployment, { ...wired, audit });
   app.addHook('onClose', async () => wired.pullThrough.source.close());
 
-  const publicListener = await openPublicListener(config, nodeId, tls, deployment, pub, auth.authenticator, ready);
+  const publicListener = await openPublicListener(
+    config,
+    nodeId,
+    tls,
+    deployment,
+    pub,
+    auth.authenticator,
+    ready,
+    audit,
+  );
   const publicApp = publicListener?.app;
   const endpoints = await openEndpointListeners(config, nodeId, tls, deployment, { ...wired, audit }, ready);
 
@@ -66,7 +75,7 @@ export async function createBerth(config: Config): Promise<Berth> {
     audit,
   });
   const replication = startReplication(config, store, nodeId, log, wired);
-  const eventDelivery = startEventDelivery(config, store, nodeId, log);
+  const eventDelivery = startEventDelivery(config, store, nodeId, log, wired.events.secrets);
   const background = {
     async stop() {
       await replication.stop();

@@ -6,23 +6,42 @@ import type { Authorizer } from '../domain/authorizer.js';
 import { DeliveryWorker } from '../events/delivery-worker.js';
 import { EventOutboxService } from '../events/outbox.js';
 import { EventRules } from '../events/rules.js';
+import { sealPlainSecrets, TargetSecrets } from '../events/target-secrets.js';
+import type { MasterKey } from '../keys/master-key.js';
 import type { MetadataStore } from '../metadata/store.js';
 
 export interface EventsWiring {
   readonly outbox: EventOutboxService;
   readonly rules: EventRules;
+  /** Webhook signing secrets, sealed with the master key. */
+  readonly secrets: TargetSecrets;
 }
 
-export function wireEvents(config: Config, store: MetadataStore, authorizer: Authorizer): EventsWiring {
+export function wireEvents(
+  config: Config,
+  store: MetadataStore,
+  authorizer: Authorizer,
+  masterKey: MasterKey,
+): EventsWiring {
   const region = config.registry.region;
+  const secrets = new TargetSecrets(masterKey);
   return {
     outbox: new EventOutboxService(store, region),
-    rules: new EventRules(store, authorizer, region, config.events.allowHttpLoopback),
+    rules: new EventRules(store, authorizer, region, config.events.allowHttpLoopback, secrets),
+    secrets,
   };
 }
 
-export function startEventDelivery(config: Config, store: MetadataStore, nodeId: string, log: Logger): DeliveryWorker {
-  const worker = new DeliveryWorker(store, {
+export function startEventDelivery(
+  config: Config,
+  store: MetadataStore,
+  nodeId: string,
+  log: Logger,
+  secrets: TargetSecrets,
+): DeliveryWorker {
+  // Secrets stored in plain text before they were sealed are sealed now (once; a no-op after).
+  sealPlainSecrets(store, secrets).catch((err) => log.error({ err }, 'sealing webhook secrets failed'));
+  const worker = new DeliveryWorker(store, secrets, {
     node: nodeId,
     leaseMs: config.events.leaseSeconds * 1000,
     pollMs: config.events.pollMilliseconds,

@@ -1,6 +1,6 @@
 // Rotating the master key without re-encrypting a blob: every secret sealed with it (access key
 // secrets, the shared signing keys, blobs' and uploads' data key wraps, the key service's key
-// material, Secrets Manager's values) is opened with the old key and sealed with the new one, each kind by the code that
+// material, Secrets Manager's values, webhook signing secrets) is opened with the old key and sealed with the new one, each kind by the code that
 // owns it. Resumable: a value the old key cannot open but the new one can was re-sealed by an
 // earlier, interrupted run.
 import { resealAccessKeys } from '../iam/access-key-secrets.js';
@@ -8,6 +8,7 @@ import type { MasterKey } from '../keys/master-key.js';
 import { type Reseal, resealer } from '../keys/reseal.js';
 import { ALL_SECRETS } from '../keys/secrets.js';
 import { resealSharedSecrets } from '../keys/shared-secret.js';
+import { resealWebhookSecrets } from '../events/target-secrets.js';
 import { resealKeyMaterial } from '../kms/key-material-reseal.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { resealBlobKeys, resealUploadKeys } from '../registry/data-key-reseal.js';
@@ -23,6 +24,7 @@ export interface RotationCount {
   uploadKeys: number;
   kmsMaterial: number;
   secretValues: number;
+  webhookSecrets: number;
 }
 
 type Phase = (store: MetadataStore, reseal: Reseal, onPage: (count: number) => void) => Promise<number>;
@@ -35,6 +37,7 @@ const PHASES: [keyof RotationCount, Phase][] = [
   ['uploadKeys', (store, reseal) => resealUploadKeys(store, reseal)],
   ['kmsMaterial', resealKeyMaterial],
   ['secretValues', resealSecretValues],
+  ['webhookSecrets', resealWebhookSecrets],
 ];
 
 /** The kinds of secret, in the order a rotation re-seals them. */
@@ -56,6 +59,7 @@ export async function rotateMasterKey(
     uploadKeys: 0,
     kmsMaterial: 0,
     secretValues: 0,
+    webhookSecrets: 0,
   };
   const reseal = resealer(from, to);
   for (const [phase, run] of PHASES) {

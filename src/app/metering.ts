@@ -18,6 +18,8 @@ export interface MeteringWiring {
   readonly usage: UsageService;
   /** The meter of a listener's registry services (`main`, `public`); undefined when metering is off. */
   meter(listener: 'main' | 'public'): TransferMeter | undefined;
+  /** Deletes counts and samples older than metering.retentionDays (the leased purge-metering job); how many. */
+  purge(now: number): Promise<{ transfer: number; storage: number }>;
 }
 
 export function wireMetering(config: Config, store: MetadataStore, log?: Pick<Logger, 'error'>): MeteringWiring {
@@ -36,10 +38,11 @@ export function wireMetering(config: Config, store: MetadataStore, log?: Pick<Lo
     sampler: new StorageSampler(store),
     usage: new UsageService(store, settings),
     meter: (listener) => counter?.forListener(listener),
+    purge: (now) => store.metering.deleteBefore(now - settings.retentionDays * 86_400_000),
   };
 }
 
-/** The leased job that samples storage (at least hourly; one node per interval). */
+/** The leased jobs that sample storage (at least hourly; one node per interval) and delete what is past the retention (daily). */
 export function storageSamplingJob(config: Config, metering: MeteringWiring, log: Logger): JobDefinition[] {
   if (!config.metering.enabled) return [];
   const intervalMs = config.metering.sampleMinutes * 60_000;
@@ -51,6 +54,16 @@ export function storageSamplingJob(config: Config, metering: MeteringWiring, log
       async run() {
         const repositories = await metering.sampler.sample();
         log.debug({ repositories }, 'sampled storage');
+      },
+    },
+    {
+      // Retention: counts and samples older than metering.retentionDays, once a day by one node.
+      name: 'purge-metering',
+      intervalMs: 86_400_000,
+      leaseMs: 3_600_000,
+      async run() {
+        const deleted = await metering.purge(Date.now());
+        log.debug(deleted, 'deleted metering rows past their retention');
       },
     },
   ];

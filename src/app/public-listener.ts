@@ -1,6 +1,8 @@
 // The public listener (on public.listen, unless it is empty): the public registry (/v2 and
 // /token) and the gallery, with the main listener's TLS.
 import type { FastifyInstance } from 'fastify';
+import type { AuditTrail } from '../audit/trail.js';
+import { auditListener } from './audit.js';
 import type { Config } from '../config/schema.js';
 import { ociPlugin } from '../http/oci/plugin.js';
 import { GalleryService } from '../public/gallery.js';
@@ -24,6 +26,7 @@ export async function openPublicListener(
   wiring: PublicWiring,
   authenticator: Authenticator,
   ready: Readiness,
+  audit?: AuditTrail,
 ): Promise<Listener | undefined> {
   if (!config.public.listen) return undefined;
   const { store } = deployment;
@@ -41,6 +44,8 @@ export async function openPublicListener(
   const listener = openListener(config, berthLogger(config, { node: nodeId, listener: 'public' }), tls);
   const publicApp = listener.app;
   addHealthRoutes(publicApp, ready);
+  // Pulls (and pushes) through the public listener are audited too, as ECR Public's events.
+  if (audit) auditListener(publicApp, config, audit, deployment.accountId, 'ecr-public.amazonaws.com');
   await publicApp.register(publicRegistryPlugin, registry);
   await publicApp.register(galleryPlugin, { gallery, host: registry.host });
   return listener;

@@ -78,7 +78,7 @@ export async function wireServices(config: Config, log: Logger, tls: TlsSetup | 
     createRepositoryOnPush: config.registry.createRepositoryOnPush,
     creator,
   });
-  const events = wireEvents(config, store, auth.authorizer);
+  const events = wireEvents(config, store, auth.authorizer, deployment.masterKey);
   const parts = { ...(await registryParts(config, deployment, driver, kms, log)), eventOutbox: events.outbox };
   const metering = wireMetering(config, store, log);
   const mainMeter = metering.meter('main');

@@ -120,7 +120,10 @@ function classifyRegistry(method: string, url: string, source: string): Classifi
     if (!match) continue;
     const name = route.name(method);
     if (!name) return undefined;
-    const parameters: Record<string, unknown> = { repositoryName: decode(match[1]!) };
+    // The public listener's paths start with the registry's alias: ECR Public names the repository without it.
+    const named = decode(match[1]!);
+    const slash = source === 'ecr-public.amazonaws.com' ? named.indexOf('/') : -1;
+    const parameters: Record<string, unknown> = { repositoryName: slash === -1 ? named : named.slice(slash + 1) };
     if (route.key && match[2]) {
       const value = decode(match[2]);
       if (route.key === 'imageReference') parameters[value.includes(':') ? 'imageDigest' : 'imageTag'] = value;

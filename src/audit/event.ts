@@ -3,7 +3,7 @@
 // LookupEvents can find it by (a repository, key, secret, user or role).
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../domain/principal.js';
-import type { AuditRecord } from '../domain/records/audit.js';
+import { type AuditRecord, auditIdPrefix } from '../domain/records/audit.js';
 import type { AuditCall } from './call.js';
 import { type Classified, classify } from './classify.js';
 import { redact } from './redact.js';
@@ -43,33 +43,39 @@ function username(principal: Principal | undefined): string | null {
   return principal.kind === 'user' ? principal.userName : principal.kind === 'root' ? 'root' : principal.sessionName;
 }
 
-const RESOURCES: [string, string, (account: string, region: string, name: string) => string][] = [
-  ['repositoryName', 'AWS::ECR::Repository', (a, r, n) => `arn:aws:ecr:${r}:${a}:repository/${n}`],
-  ['KeyId', 'AWS::KMS::Key', (a, r, n) => (n.startsWith('arn:') ? n : `arn:aws:kms:${r}:${a}:key/${n}`)],
-  [
-    'SecretId',
-    'AWS::SecretsManager::Secret',
-    (a, r, n) => (n.startsWith('arn:') ? n : `arn:aws:secretsmanager:${r}:${a}:secret:${n}`),
-  ],
-  ['Name', 'AWS::SecretsManager::Secret', (a, r, n) => `arn:aws:secretsmanager:${r}:${a}:secret:${n}`],
-  ['UserName', 'AWS::IAM::User', (a, _r, n) => `arn:aws:iam::${a}:user/${n}`],
-  ['RoleName', 'AWS::IAM::Role', (a, _r, n) => `arn:aws:iam::${a}:role/${n}`],
-  ['RoleArn', 'AWS::IAM::Role', (_a, _r, n) => n],
+const RESOURCES: [string, string][] = [
+  ['repositoryName', 'AWS::ECR::Repository'],
+  ['KeyId', 'AWS::KMS::Key'],
+  ['SecretId', 'AWS::SecretsManager::Secret'],
+  ['Name', 'AWS::SecretsManager::Secret'],
+  ['UserName', 'AWS::IAM::User'],
+  ['RoleName', 'AWS::IAM::Role'],
+  ['RoleArn', 'AWS::IAM::Role'],
 ];
 
-function resourceOf(
-  classified: Classified,
-  account: string,
-  region: string,
-): { type: string; name: string; arn: string } | undefined {
+/** The ARN of a resource of the type by its name (kept as given when the name is an ARN already). */
+const ARNS: Record<string, (account: string, region: string, name: string) => string> = {
+  'AWS::ECR::Repository': (a, r, n) => `arn:aws:ecr:${r}:${a}:repository/${n}`,
+  'AWS::KMS::Key': (a, r, n) => `arn:aws:kms:${r}:${a}:key/${n}`,
+  'AWS::SecretsManager::Secret': (a, r, n) => `arn:aws:secretsmanager:${r}:${a}:secret:${n}`,
+  'AWS::IAM::User': (a, _r, n) => `arn:aws:iam::${a}:user/${n}`,
+  'AWS::IAM::Role': (a, _r, n) => `arn:aws:iam::${a}:role/${n}`,
+};
+
+function resourceOf(classified: Classified): { type: string; name: string } | undefined {
   const parameters = classified.parameters;
   if (!parameters) return undefined;
-  for (const [key, type, arn] of RESOURCES) {
+  for (const [key, type] of RESOURCES) {
     const value = parameters[key];
     if (key === 'Name' && classified.source !== 'secretsmanager.amazonaws.com') continue;
-    if (typeof value === 'string' && value) return { type, name: value, arn: arn(account, region, value) };
+    if (typeof value === 'string' && value) return { type, name: value };
   }
   return undefined;
+}
+
+function resourceArn(type: string, account: string, region: string, name: string): string {
+  if (name.startsWith('arn:') && type !== 'AWS::ECR::Repository') return name;
+  return ARNS[type]?.(account, region, name) ?? name;
 }
 
 /** The error's code and message: the face's header, else the body's (/v2's envelope, the query APIs' XML). */
@@ -101,47 +107,41 @@ function errorOf(call: AuditCall): { code: string; message?: string } | undefine
  * events appends to the primary key's index instead of landing at random places in it.
  */
 export function eventIdAt(ms: number): string {
-  const random = randomUUID();
-  const hex = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0').slice(-12);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${random.slice(15)}`;
+  return `${auditIdPrefix(ms)}-7${randomUUID().slice(15)}`;
 }
 
 const isoSeconds = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
 
-/** The call as a CloudTrail event, or undefined when the trail does not record it. */
-export function toAuditRecord(call: AuditCall, region: string): AuditRecord | undefined {
+/**
+ * userIdentity's JSON by principal: the same caller makes most of a flush's events (a CI job
+ * pulling), so each identity is written out once, not once per event. Bounded: cleared when full.
+ */
+const identities = new Map<string, string>();
+const MAX_IDENTITIES = 1000;
+
+function identityJson(principal: Exclude<Principal, { kind: 'anonymous' }>): string {
+  const key = `${principal.kind}\0${principal.accessKeyId}\0${principal.arn}${principal.kind === 'role-session' ? `\0${principal.expiresAt}` : ''}`;
+  let found = identities.get(key);
+  if (found === undefined) {
+    if (identities.size >= MAX_IDENTITIES) identities.clear();
+    found = JSON.stringify(userIdentity(principal));
+    identities.set(key, found);
+  }
+  return found;
+}
+
+/** The call as a compact audit record, or undefined when the trail does not record it. */
+export function toAuditRecord(call: AuditCall): AuditRecord | undefined {
   const classified = classify(call);
   if (!classified) return undefined;
   const principal = call.principal;
   const signed = principal && principal.kind !== 'anonymous' ? principal : undefined;
   // An API call belongs to the caller's account; a registry request to the registry it addressed.
   const account = call.url.startsWith('/v2/') ? call.registryAccount : (signed?.accountId ?? call.registryAccount);
-  const resource = resourceOf(classified, account, region);
+  const resource = resourceOf(classified);
   const error = errorOf(call);
-  const eventId = eventIdAt(call.time);
-  const event = {
-    eventVersion: EVENT_VERSION,
-    userIdentity: userIdentity(principal),
-    eventTime: isoSeconds(call.time),
-    eventSource: classified.source,
-    eventName: classified.name,
-    awsRegion: region,
-    sourceIPAddress: call.sourceIp,
-    userAgent: call.userAgent ?? null,
-    ...(error && { errorCode: error.code, ...(error.message !== undefined && { errorMessage: error.message }) }),
-    requestParameters: classified.parameters && redact(classified.parameters),
-    responseElements: null,
-    requestID: call.requestId,
-    eventID: eventId,
-    readOnly: classified.readOnly,
-    ...(resource && { resources: [{ ARN: resource.arn, accountId: account, type: resource.type }] }),
-    eventType: 'AwsApiCall',
-    managementEvent: true,
-    recipientAccountId: account,
-    eventCategory: 'Management',
-  };
   return {
-    eventId,
+    eventId: eventIdAt(call.time),
     eventTime: call.time,
     accountId: account,
     eventName: classified.name,
@@ -151,6 +151,53 @@ export function toAuditRecord(call: AuditCall, region: string): AuditRecord | un
     accessKeyId: signed?.accessKeyId ?? null,
     resourceType: resource?.type ?? null,
     resourceName: resource?.name ?? null,
-    event: JSON.stringify(event),
+    identity: signed ? identityJson(signed) : null,
+    sourceIp: call.sourceIp,
+    userAgent: call.userAgent ?? null,
+    requestId: call.requestId,
+    parameters: classified.parameters ? JSON.stringify(redact(classified.parameters)) : null,
+    errorCode: error?.code ?? null,
+    errorMessage: error?.message ?? null,
   };
+}
+
+const ANONYMOUS_IDENTITY = { type: 'Unknown', principalId: 'anonymous' };
+
+/** The record's CloudTrail event as JSON (made when LookupEvents reads it, not when it is written). */
+export function cloudTrailEvent(record: AuditRecord, region: string): string {
+  const account = record.accountId;
+  const event = {
+    eventVersion: EVENT_VERSION,
+    userIdentity: record.identity !== null ? JSON.parse(record.identity) : ANONYMOUS_IDENTITY,
+    eventTime: isoSeconds(record.eventTime),
+    eventSource: record.eventSource,
+    eventName: record.eventName,
+    awsRegion: region,
+    sourceIPAddress: record.sourceIp,
+    userAgent: record.userAgent,
+    ...(record.errorCode !== null && {
+      errorCode: record.errorCode,
+      ...(record.errorMessage !== null && { errorMessage: record.errorMessage }),
+    }),
+    requestParameters: record.parameters !== null ? JSON.parse(record.parameters) : null,
+    responseElements: null,
+    requestID: record.requestId,
+    eventID: record.eventId,
+    readOnly: record.readOnly,
+    ...(record.resourceType !== null &&
+      record.resourceName !== null && {
+        resources: [
+          {
+            ARN: resourceArn(record.resourceType, account, region, record.resourceName),
+            accountId: account,
+            type: record.resourceType,
+          },
+        ],
+      }),
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    recipientAccountId: account,
+    eventCategory: 'Management',
+  };
+  return JSON.stringify(event);
 }

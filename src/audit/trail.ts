@@ -1,18 +1,24 @@
 // The audit trail (issue 24): the HTTP host hands it every request it may record, which it keeps
 // in memory and writes in batches — a pull never waits for a row, and the buffer is flushed
-// every flushIntervalMs, or sooner once it holds a batch. Turning requests into CloudTrail events
-// happens at the flush. LookupEvents reads the events back, authorized as cloudtrail:LookupEvents.
+// every flushIntervalMs, or sooner once it holds a batch. Turning requests into compact records
+// happens at the flush (the CloudTrail event's JSON only when LookupEvents reads it back). LookupEvents reads the events back, authorized as cloudtrail:LookupEvents.
 // The same flush adds up each repository's pulls and pushes per minute (CloudWatch's AWS/ECR
 // RepositoryPullCount and RepositoryPushCount), one upsert per repository and minute.
 import type { Logger } from 'pino';
 import { CloudTrailActions, CloudWatchActions } from '../domain/actions.js';
 import type { Authorizer } from '../domain/authorizer.js';
 import type { AuthenticatedPrincipal } from '../domain/principal.js';
-import type { AuditQuery, AuditRecord, RepositoryCount, RepositoryMetric } from '../domain/records/audit.js';
+import type {
+  AuditEvent,
+  AuditQuery,
+  AuditRecord,
+  RepositoryCount,
+  RepositoryMetric,
+} from '../domain/records/audit.js';
 import type { RequestFacts } from '../domain/request-facts.js';
 import type { AuditIndex } from '../metadata/store-audit.js';
 import type { AuditCall } from './call.js';
-import { toAuditRecord } from './event.js';
+import { cloudTrailEvent, toAuditRecord } from './event.js';
 
 export interface AuditSettings {
   region: string;
@@ -104,7 +110,7 @@ export class AuditTrail {
     const counts = new Map<string, RepositoryCount>();
     for (const call of calls) {
       try {
-        const record = toAuditRecord(call, this.settings.region);
+        const record = toAuditRecord(call);
         if (!record) continue;
         if (this.settings.events) records.push(record);
         if (this.settings.counts) countOf(call, record, counts);
@@ -129,7 +135,7 @@ export class AuditTrail {
   async lookup(
     caller: { principal: AuthenticatedPrincipal; facts?: RequestFacts },
     query: Omit<AuditQuery, 'accountId'>,
-  ): Promise<AuditRecord[]> {
+  ): Promise<AuditEvent[]> {
     await this.authorizer.authorize({
       principal: caller.principal,
       action: CloudTrailActions.LookupEvents,
@@ -138,7 +144,8 @@ export class AuditTrail {
       ...(caller.facts && { facts: caller.facts }),
     });
     await this.flush();
-    return this.index.lookup({ ...query, accountId: caller.principal.accountId });
+    const records = await this.index.lookup({ ...query, accountId: caller.principal.accountId });
+    return records.map((record) => ({ ...record, event: cloudTrailEvent(record, this.settings.region) }));
   }
 
   /** GetMetricStatistics' read of a repository's counts, after this node's buffer is written. */

@@ -8,7 +8,7 @@ import { type Body, MiB } from './http.js';
 import { judge, type Judged, renderTable, sampleRow } from './report.js';
 import { ordered, Samples } from './samples.js';
 import { type Server, startBerth } from './servers.js';
-import { download, manifestRate, monolithicUpload, pushImage } from './workloads.js';
+import { cpuSeconds, download, manifestRate, monolithicUpload, pushImage } from './workloads.js';
 
 export interface ObservabilitySettings {
   repeat: number;
@@ -48,10 +48,13 @@ export async function runObservability(
       for (const server of ordered(servers, rep)) {
         const url = `${server.url}/v2/bench/observed-small/manifests/latest`;
         if (rep === 0) await manifestRate(url, settings.warmupSeconds, settings.connections);
+        // The server's CPU per GET too: robust where the rate is not, on a machine others load.
+        const cpuBefore = cpuSeconds(server.pid);
         const result = await manifestRate(url, settings.getSeconds, settings.connections);
+        const cpuMicros = ((cpuSeconds(server.pid) - cpuBefore) * 1e6) / Math.max(1, result.requests);
         samples.add('manifest', server.label, result.requestsPerSecond);
         log(
-          `  ${server.label.padEnd(9)} manifest GET by tag #${rep + 1}: ${result.requestsPerSecond.toFixed(0)} req/s (${result.errors} errors)`,
+          `  ${server.label.padEnd(9)} manifest GET by tag #${rep + 1}: ${result.requestsPerSecond.toFixed(0)} req/s, ${cpuMicros.toFixed(0)} µs of server CPU per GET (${result.errors} errors)`,
         );
         if (result.errors > 0) throw new Error(`${server.label}: ${result.errors} manifest GETs failed`);
       }

@@ -15,6 +15,7 @@ const LABELS: Record<keyof RotationCount, string> = {
   uploadKeys: 'upload data keys',
   kmsMaterial: 'KMS key material',
   secretValues: 'Secrets Manager values',
+  webhookSecrets: 'webhook signing secrets',
 };
 
 async function rotate(deployment: Deployment, next: MasterKey): Promise<RotationCount> {

@@ -94,14 +94,14 @@ describe('berth admin rotate-master-key', () => {
     // token keys (the schema 1 signing key is made on the first schema 1 conversion; none happened here).
     assert.deepEqual(
       counts,
-      { settings: 5, accessKeys: 1, blobKeys: 3, uploadKeys: 1, kmsMaterial: 1, secretValues: 1 },
+      { settings: 5, accessKeys: 1, blobKeys: 3, uploadKeys: 1, kmsMaterial: 1, secretValues: 1, webhookSecrets: 0 },
       result.stderr,
     );
     // Not a terminal: one plain line per step on standard error, no bar redrawn in place.
-    assert.match(result.stderr, /^rotate-master-key: signing keys: 5 re-sealed \(step 1 of 6\)\n/);
-    assert.match(result.stderr, /\nrotate-master-key: blob data keys: 3 re-sealed \(step 3 of 6\)\n/);
-    assert.match(result.stderr, /\nrotate-master-key: KMS key material: 1 re-sealed \(step 5 of 6\)\n/);
-    assert.match(result.stderr, /\nrotate-master-key: Secrets Manager values: 1 re-sealed \(step 6 of 6\)\n/);
+    assert.match(result.stderr, /^rotate-master-key: signing keys: 5 re-sealed \(step 1 of 7\)\n/);
+    assert.match(result.stderr, /\nrotate-master-key: blob data keys: 3 re-sealed \(step 3 of 7\)\n/);
+    assert.match(result.stderr, /\nrotate-master-key: KMS key material: 1 re-sealed \(step 5 of 7\)\n/);
+    assert.match(result.stderr, /\nrotate-master-key: Secrets Manager values: 1 re-sealed \(step 6 of 7\)\n/);
     assert.doesNotMatch(result.stderr, /\r|\x1b/);
     const newKey = readFileSync(keyFile, 'utf8').trim();
     assert.notEqual(newKey, oldKey);

@@ -35,6 +35,8 @@ export const MeteringConfigSchema = z
     flushSeconds: z.number().min(0.05).max(3600).default(10),
     /** Minutes between storage samples (one node takes each, leased); at least hourly. */
     sampleMinutes: z.number().min(1).max(60).default(60),
+    /** Days transfer counts and storage samples are kept (a leased daily job deletes older ones); about 13 months by default. */
+    retentionDays: z.number().int().min(1).max(3650).default(400),
     /** The endpoint dimension of transfer counted on Berth's listeners (a private endpoint feature sets its own). */
     endpoint: z.string().min(1).max(128).default('public-network'),
     /** What the usage view shows image and tag counts against (ECR's quota: 20,000 images per repository); 0: none. */

@@ -1,7 +1,7 @@
 // The event delivery worker: on every node, leases the outbox's due deliveries through the
 // database (one node at a time per delivery; a lease that expires lets another node send it
 // again: a receiver deduplicates by the event id), POSTs each to its target's webhook signed
-// with the target's secret, and finishes it DELIVERED on a 2xx; otherwise it retries with
+// with the target's secret (opened with the master key: target-secrets.ts), and finishes it DELIVERED on a 2xx; otherwise it retries with
 // exponential backoff until the delivery is older than the retry window, then gives it up to
 // the dead letters (DEAD), which can be listed and replayed.
 import type { EcrEvent } from '../domain/events.js';
@@ -9,6 +9,7 @@ import type { EventDelivery, EventTarget } from '../domain/records/events.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { DOCKER_EVENTS_MEDIA_TYPE, dockerEnvelope } from './docker-envelope.js';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, sign } from './signing.js';
+import type { TargetSecrets } from './target-secrets.js';
 import { webhookUrlProblem } from './webhook-urls.js';
 
 export interface DeliveryWorkerOptions {
@@ -55,6 +56,7 @@ export class DeliveryWorker {
 
   constructor(
     private readonly store: Pick<MetadataStore, 'events'>,
+    private readonly secrets: Pick<TargetSecrets, 'open'>,
     private readonly options: DeliveryWorkerOptions,
   ) {}
 
@@ -102,7 +104,7 @@ export class DeliveryWorker {
           'content-type': contentType,
           'user-agent': 'Berth-Events/1',
           [EVENT_ID_HEADER]: delivery.eventId,
-          [SIGNATURE_HEADER]: sign(target.secret, timestamp, body),
+          [SIGNATURE_HEADER]: sign(this.secrets.open(target), timestamp, body),
         },
         body,
         redirect: 'manual',

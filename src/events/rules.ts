@@ -17,6 +17,7 @@ import {
 } from '../domain/records/events.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { webhookUrlProblem } from './webhook-urls.js';
+import type { TargetSecrets } from './target-secrets.js';
 
 export const SECRET_HEADER = 'Berth-Signing-Secret';
 export const FORMAT_HEADER = 'Berth-Format';
@@ -41,6 +42,7 @@ export class EventRules {
     private readonly authorizer: Authorizer,
     readonly region: string,
     private readonly allowHttpLoopback: boolean,
+    private readonly secrets: Pick<TargetSecrets, 'sealed'>,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -125,12 +127,12 @@ export class EventRules {
         continue;
       }
       const { [SECRET_HEADER]: secret, [FORMAT_HEADER]: format, ...headers } = input.headers;
+      const key = { accountId: caller.accountId, ruleName, id: input.id };
       accepted.push({
-        accountId: caller.accountId,
-        ruleName,
-        id: input.id,
+        ...key,
         url: input.url,
-        secret: secret!,
+        // Kept sealed with the master key; only the delivery worker opens it, to sign.
+        secret: this.secrets.sealed(key, secret!),
         format: (format ?? 'eventbridge') as EventFormat,
         headers,
       });

@@ -21,6 +21,13 @@ export interface AuditHookOptions {
 }
 
 const errorBodies = new WeakMap<FastifyRequest, string>();
+/** The account a registry request turned out to address, when its face knows better than the host (the public registry's alias). */
+const registryAccounts = new WeakMap<FastifyRequest, string>();
+
+/** Notes the account a registry request addresses (the public listener's, by the alias in its path). */
+export function noteRegistryAccount(request: FastifyRequest, accountId: string): void {
+  registryAccounts.set(request, accountId);
+}
 
 function recorded(request: FastifyRequest): boolean {
   const url = request.url;
@@ -43,25 +50,28 @@ export function addAuditHook(app: FastifyInstance, options: AuditHookOptions): v
     const target = headers['x-amz-target'];
     const userAgent = headers['user-agent'];
     const body = request.body;
-    const errorType = reply.getHeader('x-amzn-errortype');
     const principal = identityOf(headers);
-    const errorBody = errorBodies.get(request);
+    // Optional fields set one by one: no spread of a temporary object per request.
     const call: AuditCall = {
       time: Date.now() - Math.round(reply.elapsedTime),
       method: request.method,
       url: request.url,
       status: reply.statusCode,
       requestId: request.id,
-      registryAccount: options.registryAccount(request),
+      registryAccount: registryAccounts.get(request) ?? options.registryAccount(request),
       registrySource: options.registrySource,
       sourceIp: clientAddress(clientIp(request)),
-      ...(typeof target === 'string' && { target }),
-      ...(Buffer.isBuffer(body) && body.length <= MAX_BODY && request.url[1] !== 'v' && { body }),
-      ...(principal && { principal }),
-      ...(typeof userAgent === 'string' && { userAgent }),
-      ...(typeof errorType === 'string' && { errorType }),
-      ...(errorBody !== undefined && { errorBody }),
     };
+    if (typeof target === 'string') call.target = target;
+    if (Buffer.isBuffer(body) && body.length <= MAX_BODY && request.url[1] !== 'v') call.body = body;
+    if (principal) call.principal = principal;
+    if (typeof userAgent === 'string') call.userAgent = userAgent;
+    if (reply.statusCode >= 400) {
+      const errorType = reply.getHeader('x-amzn-errortype');
+      if (typeof errorType === 'string') call.errorType = errorType;
+      const errorBody = errorBodies.get(request);
+      if (errorBody !== undefined) call.errorBody = errorBody;
+    }
     options.record(call);
   });
 }

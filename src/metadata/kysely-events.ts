@@ -157,6 +157,36 @@ export class KyselyEvents implements EventIndex {
     });
   }
 
+  async targetSecrets(after: Pick<EventTarget, 'accountId' | 'ruleName' | 'id'> | undefined, limit: number) {
+    let query = this.db.selectFrom('event_targets').select(['account_id', 'rule_name', 'target_id', 'secret']);
+    if (after)
+      query = query.where((eb) =>
+        eb.or([
+          eb('account_id', '>', after.accountId),
+          eb.and([eb('account_id', '=', after.accountId), eb('rule_name', '>', after.ruleName)]),
+          eb.and([
+            eb('account_id', '=', after.accountId),
+            eb('rule_name', '=', after.ruleName),
+            eb('target_id', '>', after.id),
+          ]),
+        ]),
+      );
+    const rows = await query.orderBy('account_id').orderBy('rule_name').orderBy('target_id').limit(limit).execute();
+    return rows.map((r) => ({ accountId: r.account_id, ruleName: r.rule_name, id: r.target_id, secret: r.secret }));
+  }
+
+  async replaceSecret(target: Pick<EventTarget, 'accountId' | 'ruleName' | 'id'>, from: string, to: string) {
+    const result = await this.db
+      .updateTable('event_targets')
+      .set({ secret: to })
+      .where('account_id', '=', target.accountId)
+      .where('rule_name', '=', target.ruleName)
+      .where('target_id', '=', target.id)
+      .where('secret', '=', from)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   async targets(accountId: string, ruleName: string) {
     const rows = await this.db
       .selectFrom('event_targets')

@@ -218,6 +218,12 @@ export class KyselyMetering implements MeteringIndex {
     });
   }
 
+  async deleteBefore(before: number): Promise<{ transfer: number; storage: number }> {
+    const transfer = await this.db.deleteFrom('metering_transfer').where('hour', '<', before).executeTakeFirst();
+    const storage = await this.db.deleteFrom('metering_storage').where('sampled_at', '<', before).executeTakeFirst();
+    return { transfer: Number(transfer.numDeletedRows ?? 0), storage: Number(storage.numDeletedRows ?? 0) };
+  }
+
   async storageSamples(range: MeteringRange): Promise<StorageSample[]> {
     let query = this.db
       .selectFrom('metering_storage')

@@ -1,7 +1,7 @@
-// Table types of the audit trail (migration 0024); schema.ts gathers every table.
+// Table types of the audit trail (migrations 0024, 0030); schema.ts gathers every table.
 
-/** One CloudTrail event, with the columns LookupEvents filters on. */
-export interface AuditEventsTable {
+/** One CloudTrail event as compact columns: those LookupEvents filters on, and the rest of the event. */
+export interface AuditTrailTable {
   event_id: string;
   event_time: number;
   account_id: string;
@@ -12,8 +12,15 @@ export interface AuditEventsTable {
   access_key_id: string | null;
   resource_type: string | null;
   resource_name: string | null;
-  /** The CloudTrail event as JSON. */
-  event: string;
+  /** userIdentity as JSON; null for an anonymous caller. */
+  identity: string | null;
+  source_ip: string;
+  user_agent: string | null;
+  request_id: string;
+  /** The redacted requestParameters as JSON. */
+  parameters: string | null;
+  error_code: string | null;
+  error_message: string | null;
 }
 
 /** Pulls or pushes of a repository in one minute (CloudWatch's AWS/ECR metrics). */

@@ -13,7 +13,7 @@ import type {
   TrashReferencesTable,
   TrashTable,
 } from './schema-retention.js';
-import type { AuditEventsTable, RepositoryMetricCountsTable } from './schema-audit.js';
+import type { AuditTrailTable, RepositoryMetricCountsTable } from './schema-audit.js';
 import type {
   ReplicationConfigurationsTable,
   ReplicationTasksTable,
@@ -236,7 +236,7 @@ export interface Database {
   signing_configurations: SigningConfigurationsTable;
   image_signing_statuses: ImageSigningStatusesTable;
   signature_requirements: SignatureRequirementsTable;
-  audit_events: AuditEventsTable;
+  audit_trail: AuditTrailTable;
   repository_metric_counts: RepositoryMetricCountsTable;
   secrets: SecretsTable;
   secret_versions: SecretVersionsTable;

@@ -8,7 +8,7 @@ export interface AuditIndex {
   insert(events: readonly AuditRecord[]): Promise<void>;
   /** The account's events in the range matching the attribute, newest first (ties by id, descending). */
   lookup(query: AuditQuery): Promise<AuditRecord[]>;
-  /** Deletes up to `limit` events older than `before`; how many went. */
+  /** Deletes up to `limit` events older than `before` (by their ids: see auditIdPrefix); how many went. */
   deleteBefore(before: number, limit: number): Promise<number>;
   /** Adds counts to the minutes' totals (several nodes add to the same minute). */
   addCounts(counts: readonly RepositoryCount[]): Promise<void>;

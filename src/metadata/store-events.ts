@@ -17,6 +17,13 @@ export interface EventIndex {
   targets(accountId: string, ruleName: string): Promise<EventTarget[]>;
   getTarget(accountId: string, ruleName: string, targetId: string): Promise<EventTarget | undefined>;
   removeTargets(accountId: string, ruleName: string, ids: string[]): Promise<void>;
+  /** Every target's stored secret, by account, rule and id, after `after` (a master key rotation's pages). */
+  targetSecrets(
+    after: Pick<EventTarget, 'accountId' | 'ruleName' | 'id'> | undefined,
+    limit: number,
+  ): Promise<Pick<EventTarget, 'accountId' | 'ruleName' | 'id' | 'secret'>[]>;
+  /** Replaces a target's stored secret if it is still `from`; false when it changed meanwhile (or the target went). */
+  replaceSecret(target: Pick<EventTarget, 'accountId' | 'ruleName' | 'id'>, from: string, to: string): Promise<boolean>;
   /** Adds deliveries, PENDING and due at `at` (a change writes them in its own transaction through its index). */
   enqueue(deliveries: EventDeliveryInput[], at: number): Promise<void>;
   /** Leases one due PENDING delivery that nobody holds (or whose lease expired) to `node` until `leaseUntil`. */

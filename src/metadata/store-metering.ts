@@ -28,6 +28,8 @@ export interface MeteringIndex {
   addStorageSamples(samples: readonly StorageSample[]): Promise<void>;
   /** Samples of the range, by time. */
   storageSamples(range: MeteringRange): Promise<StorageSample[]>;
+  /** Deletes transfer counts of hours and storage samples taken before `before` (the retention); how many of each. */
+  deleteBefore(before: number): Promise<{ transfer: number; storage: number }>;
   /** The latest sample of each repository taken before `before` (the value in force at a range's start). */
   samplesBefore(before: number, accountIds?: readonly string[]): Promise<StorageSample[]>;
 }

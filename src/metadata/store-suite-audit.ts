@@ -3,15 +3,17 @@
 // and deleted past a time; and the metrics' gauges of waiting work. Run by store-suite.ts on every backend.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AuditRecord } from '../domain/records/audit.js';
+import { type AuditAttribute, type AuditRecord, auditIdPrefix } from '../domain/records/audit.js';
 import { randomUUID } from 'node:crypto';
 import { freshAccount, freshRepository } from './store-suite-fixtures.js';
 import type { MetadataStore } from './store.js';
 
 function event(accountId: string, n: number, overrides: Partial<AuditRecord> = {}): AuditRecord {
+  const eventTime = overrides.eventTime ?? 1_000_000 + n * 1000;
   return {
-    eventId: `${accountId}-${String(n).padStart(4, '0')}`,
-    eventTime: 1_000_000 + n * 1000,
+    // Ids start with their time (UUIDv7), and sort by it.
+    eventId: `${auditIdPrefix(eventTime)}-7${randomUUID().slice(15)}`,
+    eventTime,
     accountId,
     eventName: n % 2 === 0 ? 'PutImage' : 'BatchGetImage',
     eventSource: 'ecr.amazonaws.com',
@@ -20,7 +22,13 @@ function event(accountId: string, n: number, overrides: Partial<AuditRecord> = {
     accessKeyId: 'AKIAEXAMPLE',
     resourceType: 'AWS::ECR::Repository',
     resourceName: `repo-${n % 3}`,
-    event: JSON.stringify({ n }),
+    identity: n % 4 === 0 ? null : JSON.stringify({ type: 'IAMUser', userName: 'alice' }),
+    sourceIp: '192.0.2.1',
+    userAgent: n % 5 === 0 ? null : 'aws-cli/2',
+    requestId: `request-${n}`,
+    parameters: n % 2 === 0 ? null : JSON.stringify({ repositoryName: `repo-${n % 3}` }),
+    errorCode: n === 3 ? 'RepositoryNotFoundException' : null,
+    errorMessage: n === 3 ? 'not found' : null,
     ...overrides,
   };
 }
@@ -41,6 +49,10 @@ export function describeAuditMetadata(subject: () => MetadataStore): void {
         events.map((e) => e.eventId).reverse(),
       );
       assert.deepEqual(found.at(-1), events[0]);
+      assert.deepEqual(
+        found.find((e) => e.eventId === events[3]!.eventId),
+        events[3],
+      );
 
       const first = await store.audit.lookup({ ...all, limit: 5 });
       const last = first.at(-1)!;
@@ -63,13 +75,19 @@ export function describeAuditMetadata(subject: () => MetadataStore): void {
         [events[5]!.eventId, events[4]!.eventId, events[3]!.eventId],
       );
 
-      const by = (key: 'EventName' | 'ReadOnly' | 'ResourceName' | 'EventId', value: string) =>
+      const by = (key: AuditAttribute, value: string) =>
         store.audit.lookup({ ...all, attribute: { key, value } }).then((r) => r.map((e) => e.eventId));
       assert.equal((await by('EventName', 'PutImage')).length, 6);
       assert.equal((await by('ReadOnly', 'true')).length, 6);
       assert.equal((await by('ReadOnly', 'false')).length, 6);
       assert.equal((await by('ResourceName', 'repo-0')).length, 4);
       assert.deepEqual(await by('EventId', events[7]!.eventId), [events[7]!.eventId]);
+      // The attributes without an index of their own filter the account's time range.
+      assert.equal((await by('Username', 'alice')).length, 12);
+      assert.equal((await by('Username', 'bob')).length, 0);
+      assert.equal((await by('AccessKeyId', 'AKIAEXAMPLE')).length, 12);
+      assert.equal((await by('EventSource', 'ecr.amazonaws.com')).length, 12);
+      assert.equal((await by('ResourceType', 'AWS::ECR::Repository')).length, 12);
     });
 
     it('events older than a time are deleted in batches', async () => {

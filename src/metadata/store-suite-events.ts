@@ -72,6 +72,38 @@ export function describeEventMetadata(subject: () => MetadataStore): void {
       assert.equal(await store.events.deleteRule(account, 'a'), false);
     });
 
+    it("targets' secrets are paged in key order and replaced only while unchanged (a master key rotation)", async () => {
+      const store = subject();
+      const account = freshAccount();
+      const target = (ruleName: string, id: string) => ({
+        accountId: account,
+        ruleName,
+        id,
+        url: 'https://h/1',
+        secret: `sealed-${ruleName}-${id}`,
+        format: 'eventbridge' as const,
+        headers: {},
+      });
+      await store.events.putTargets([target('r2', 'a'), target('r1', 'b'), target('r1', 'a')]);
+      // Pages from just before this account's first key: other tests' accounts differ.
+      const start = { accountId: account, ruleName: '', id: '' };
+      const first = await store.events.targetSecrets(start, 2);
+      const mine = (rows: typeof first) => rows.filter((r) => r.accountId === account);
+      assert.deepEqual(
+        mine(first).map((r) => `${r.ruleName}/${r.id}/${r.secret}`),
+        ['r1/a/sealed-r1-a', 'r1/b/sealed-r1-b'],
+      );
+      const rest = await store.events.targetSecrets(first.at(-1)!, 100);
+      assert.deepEqual(
+        mine(rest).map((r) => `${r.ruleName}/${r.id}`),
+        ['r2/a'],
+      );
+      const key = { accountId: account, ruleName: 'r1', id: 'a' };
+      assert.equal(await store.events.replaceSecret(key, 'stale', 'new'), false, 'changed meanwhile: kept');
+      assert.equal(await store.events.replaceSecret(key, 'sealed-r1-a', 'new'), true);
+      assert.equal((await store.events.getTarget(account, 'r1', 'a'))!.secret, 'new');
+    });
+
     it('a manifest put writes its deliveries in its own transaction; a refused put writes none', async () => {
       const store = subject();
       const account = freshAccount();

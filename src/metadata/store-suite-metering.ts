@@ -153,5 +153,31 @@ export function describeMeteringMetadata(getStore: () => MetadataStore): void {
       assert.equal((await store.metering.samplesBefore(4000, [account]))[0]?.attributedBytes, 3_000_000_000_000);
       assert.deepEqual(await store.metering.samplesBefore(1000, [account]), []);
     });
+
+    it('deletes counts and samples older than a time (the retention), and keeps the newer', async () => {
+      const store = getStore();
+      const account = freshAccount();
+      const repository = await store.repositories.ensure(account, 'team/app');
+      // Times before every other case's (their samples start at 1000, their counts at hour 100).
+      await store.metering.addTransfer([
+        count(account, repository.id, { hour: 0 }),
+        count(account, repository.id, { hour: 600 }),
+      ]);
+      await store.metering.addStorageSamples([
+        sample(account, repository.id, 100, 1),
+        sample(account, repository.id, 700, 2),
+      ]);
+      const deleted = await store.metering.deleteBefore(500);
+      assert.ok(deleted.transfer >= 1 && deleted.storage >= 1, JSON.stringify(deleted));
+      const range = { from: 0, to: 1000, accountIds: [account] };
+      assert.deepEqual(
+        (await store.metering.transfer(range)).map((c) => c.hour),
+        [600],
+      );
+      assert.deepEqual(
+        (await store.metering.storageSamples(range)).map((s) => s.sampledAt),
+        [700],
+      );
+    });
   });
 }

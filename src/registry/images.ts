@@ -210,6 +210,8 @@ export class ImageService {
         bytes = await this.manifests.bytes(repository, record);
         await this.manifests.recordPull(repository, record.digest, ctx);
       }
+      // The manifest's bytes leave the registry in the answer: transfer out, as a /v2 GET's.
+      this.manifests.meterServed(ctx, repository, bytes.length);
       images.push({
         imageId: { imageDigest: record.digest, ...(id.imageTag !== undefined && { imageTag: id.imageTag }) },
         record,

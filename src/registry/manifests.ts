@@ -126,10 +126,16 @@ export class ManifestService {
     const served = await this.find(repository, reference, accept);
     await this.options.pullGate?.check(repository, served.source);
     const bytes = await this.formats.read(repository, served);
-    const caller = identityArn(ctx.principal) ?? ANONYMOUS_CALLER;
-    this.options.meter?.served(repository, caller, bytes.length, ctx.facts?.sourceVpce);
+    this.meterServed(ctx, repository, bytes.length);
     await this.recordPull(repository, served.source, ctx);
     return { ...describe(served), bytes };
+  }
+
+  /** Counts manifest bytes served to the caller as transfer out (a GET here; BatchGetImage's images). */
+  meterServed(ctx: RequestContext, repository: Repository, bytes: number): void {
+    const meter = this.options.meter;
+    if (!meter) return;
+    meter.served(repository, identityArn(ctx.principal) ?? ANONYMOUS_CALLER, bytes, ctx.facts?.sourceVpce);
   }
 
   /** Why a pull of the stored manifest is refused (a signature requirement), or undefined when it is not. */

@@ -3,7 +3,7 @@
 // lookup's parameters.
 import { z } from 'zod';
 import type { AuditTrail } from '../../audit/trail.js';
-import type { AuditRecord } from '../../domain/records/audit.js';
+import type { AuditEvent } from '../../domain/records/audit.js';
 import type { ApiActionTable } from '../aws-json/call.js';
 import { epochSeconds } from '../aws-json/call.js';
 import { protocolError } from '../aws-json/errors.js';
@@ -41,7 +41,7 @@ export const cloudTrailInputs = {
 
 const Cursor = z.object({ t: z.number(), id: z.string() });
 
-function toEvent(record: AuditRecord) {
+function toEvent(record: AuditEvent) {
   return {
     EventId: record.eventId,
     EventName: record.eventName,

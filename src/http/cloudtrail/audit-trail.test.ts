@@ -255,9 +255,10 @@ describe('the audit trail', () => {
 
   it('deletes events past audit.retentionDays (the purge job)', async () => {
     const old = Date.now() - 91 * 86_400_000;
+    const { eventIdAt } = await import('../../audit/event.js');
     await server.berth.store.audit.insert([
       {
-        eventId: 'old-event',
+        eventId: eventIdAt(old),
         eventTime: old,
         accountId: server.berth.accountId,
         eventName: 'OldCall',
@@ -267,7 +268,13 @@ describe('the audit trail', () => {
         accessKeyId: null,
         resourceType: null,
         resourceName: null,
-        event: '{}',
+        identity: null,
+        sourceIp: '192.0.2.1',
+        userAgent: null,
+        requestId: 'old-request',
+        parameters: null,
+        errorCode: null,
+        errorMessage: null,
       },
     ]);
     const range = { StartTime: old / 1000 - 1, EndTime: old / 1000 + 1 };

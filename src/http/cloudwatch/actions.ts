@@ -21,8 +21,25 @@ const METRICS: readonly RepositoryMetric[] = ['RepositoryPullCount', 'Repository
 const STATISTICS = ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'] as const;
 type Statistic = (typeof STATISTICS)[number];
 const MAX_DATAPOINTS = 1440;
-/** ListMetrics lists what had data in the last two weeks, as CloudWatch does. */
+/** ListMetrics lists what had data in the last two weeks, as CloudWatch does (RecentlyActive PT3H: three hours). */
 const LIST_WINDOW_MS = 14 * 86_400_000;
+const RECENT_WINDOW_MS = 3 * 3_600_000;
+/** ListMetrics' results per page, as CloudWatch returns them. */
+export const LIST_PAGE = 500;
+
+/** ListMetrics' NextToken: the metric and repository the page ended at (metrics in METRICS' order, then names). */
+const listToken = (metric: number, repository: string) =>
+  Buffer.from(JSON.stringify({ m: metric, r: repository })).toString('base64url');
+
+function listPosition(token: string | undefined): { metric: number; repository: string } | undefined {
+  if (token === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { m?: unknown; r?: unknown };
+    if (typeof parsed.m === 'number' && Number.isInteger(parsed.m) && typeof parsed.r === 'string')
+      return { metric: parsed.m, repository: parsed.r };
+  } catch {}
+  throw new CloudWatchError('InvalidParameterValue', 'The parameter NextToken is not valid.');
+}
 
 function text(body: Record<string, unknown>, name: string, required = true): string | undefined {
   const value = body[name];
@@ -130,16 +147,29 @@ export function cloudWatchActions(trail: AuditTrail) {
       const namespace = text(body, 'Namespace', false);
       const metricName = text(body, 'MetricName', false);
       const filters = dimensions(body);
+      const position = listPosition(text(body, 'NextToken', false));
+      const recently = text(body, 'RecentlyActive', false);
+      if (recently !== undefined && recently !== 'PT3H')
+        throw new CloudWatchError('InvalidParameterValue', 'The parameter RecentlyActive must be PT3H.');
       const caller = signed(call);
       if ((namespace !== undefined && namespace !== NAMESPACE) || filters.some((f) => f.Name !== DIMENSION))
         return { Metrics: [] };
       const wanted = filters[0]?.Value;
+      const since = Date.now() - (recently ? RECENT_WINDOW_MS : LIST_WINDOW_MS);
       const found: Record<string, unknown>[] = [];
-      for (const metric of METRICS) {
+      let last: { metric: number; repository: string } | undefined;
+      for (const [index, metric] of METRICS.entries()) {
         if (metricName !== undefined && metricName !== metric) continue;
-        for (const name of await trail.countedRepositories(caller, metric, Date.now() - LIST_WINDOW_MS)) {
+        if (position && index < position.metric) continue;
+        // In code unit order, the order the token compares by (the database's collation may differ).
+        const names = (await trail.countedRepositories(caller, metric, since)).sort();
+        for (const name of names) {
           if (wanted !== undefined && wanted !== name) continue;
+          if (position && index === position.metric && name <= position.repository) continue;
+          if (found.length === LIST_PAGE)
+            return { Metrics: found, NextToken: listToken(last!.metric, last!.repository) };
           found.push({ Namespace: NAMESPACE, MetricName: metric, Dimensions: [{ Name: DIMENSION, Value: name }] });
+          last = { metric: index, repository: name };
         }
       }
       return { Metrics: found };

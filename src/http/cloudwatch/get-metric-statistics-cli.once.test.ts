@@ -16,6 +16,17 @@ before(async () => {
 });
 after(() => server?.close());
 
+const env = {
+  AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
+  AWS_REGION: 'us-east-1',
+};
+const aws = async (...args: string[]) => {
+  const res = await runProgram(AWS_CLI, [...args, '--endpoint-url', server.url, '--output', 'json'], env);
+  assert.equal(res.code, 0, res.stderr);
+  return JSON.parse(res.stdout) as Record<string, any>;
+};
+
 describe('aws cloudwatch', () => {
   it('get-metric-statistics sums RepositoryPullCount; list-metrics names the repository', async (t) => {
     if (!requireAwsCli(t)) return;
@@ -26,16 +37,6 @@ describe('aws cloudwatch', () => {
       const res = await registry.inject({ url: '/v2/cli/watched/manifests/v1', headers: { accept: image.mediaType } });
       assert.equal(res.statusCode, 200);
     }
-    const env = {
-      AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
-      AWS_REGION: 'us-east-1',
-    };
-    const aws = async (...args: string[]) => {
-      const res = await runProgram(AWS_CLI, [...args, '--endpoint-url', server.url, '--output', 'json'], env);
-      assert.equal(res.code, 0, res.stderr);
-      return JSON.parse(res.stdout) as Record<string, any>;
-    };
     const now = Date.now();
     const stats = await aws(
       'cloudwatch',
@@ -66,5 +67,40 @@ describe('aws cloudwatch', () => {
       ['RepositoryPullCount', 'cli/watched'],
       ['RepositoryPushCount', 'cli/watched'],
     ]);
+  });
+
+  it('list-metrics pages by NextToken (500 a page), and the CLI follows the tokens', async (t) => {
+    if (!requireAwsCli(t)) return;
+    // 600 repositories pulled this minute: more than a page of RepositoryPullCount.
+    const minute = Date.now() - (Date.now() % 60_000);
+    const names = Array.from({ length: 600 }, (_, i) => `paged/r${String(i).padStart(3, '0')}`);
+    await server.berth.store.audit.addCounts(
+      names.map((repositoryName) => ({
+        accountId: server.berth.accountId,
+        repositoryName,
+        metric: 'RepositoryPullCount' as const,
+        minute,
+        count: 1,
+      })),
+    );
+    const pulls = ['cloudwatch', 'list-metrics', '--namespace', 'AWS/ECR', '--metric-name', 'RepositoryPullCount'];
+    const first = await aws(...pulls, '--no-paginate');
+    assert.equal(first.Metrics.length, 500);
+    assert.equal(typeof first.NextToken, 'string');
+    const second = await aws(...pulls, '--no-paginate', '--next-token', first.NextToken);
+    assert.equal(second.NextToken, undefined, 'the last page has no token');
+    const paged = [...first.Metrics, ...second.Metrics].map((m: Record<string, any>) => m.Dimensions[0].Value);
+    assert.equal(new Set(paged).size, paged.length, 'no repository twice');
+    for (const name of names) assert.ok(paged.includes(name), name);
+    // The CLI's own paging follows NextToken to the end.
+    const all = await aws(...pulls);
+    assert.equal(all.Metrics.length, paged.length);
+    const bad = await runProgram(
+      AWS_CLI,
+      [...pulls, '--no-paginate', '--next-token', 'nonsense', '--endpoint-url', server.url],
+      env,
+    );
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /InvalidParameterValue/);
   });
 });

@@ -11,8 +11,10 @@ import type { Authenticator } from '../../iam/authenticator.js';
 import type { RegistryTokenClaims, RegistryTokenService } from '../../iam/registry-tokens.js';
 import type { AliasService } from '../../public/aliases.js';
 import type { PullRateLimiter } from '../../public/rate-limits.js';
+import { noteRegistryAccount } from '../audit.js';
 import { clientIp } from '../connections.js';
 import { requestFacts } from '../facts.js';
+import { noted } from '../request-log.js';
 import { tokenRoute } from './token.js';
 
 /** How the public registry addresses the registry protocol's routes: who calls, and which registry and repository a path names. */
@@ -116,10 +118,13 @@ export async function publicRegistryPlugin(app: FastifyInstance, options: Public
           'UNAUTHORIZED',
           'the bearer token is invalid or expired: get another from the token endpoint',
         );
-      const principal: Principal =
+      // Noted for the request's log line and audit event.
+      const principal: Principal = noted(
+        request.headers,
         claims.key && claims.account
           ? await options.authenticator.keyPrincipal({ key: claims.key, account: claims.account })
-          : ANONYMOUS;
+          : ANONYMOUS,
+      );
       (request as WithClaims)[CLAIMS_OF] = claims;
       // The registry is the one the path's alias names (route); none is named before routing.
       return { principal, registry: publicRegistry(''), facts: requestFacts(request) };
@@ -140,6 +145,7 @@ export async function publicRegistryPlugin(app: FastifyInstance, options: Public
           `no public repository is called '${name}': a reference is <alias>/<repository>`,
           { name },
         );
+      noteRegistryAccount(request, accountId);
       const routed = { ctx: { ...ctx, registry: publicRegistry(accountId) }, name: name.slice(slash + 1) };
       if (route === 'manifest' && request.method === 'GET')
         await options.limiter.pull(ctx.principal, clientIp(request));

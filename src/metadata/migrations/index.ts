@@ -31,6 +31,7 @@ import { events } from './0025-events.js';
 import { metering } from './0026-metering.js';
 import { scanning } from './0027-scanning.js';
 import { signing } from './0028-signing.js';
+import { compactAudit } from './0030-compact-audit.js';
 import { replicationResumeOrder } from './0033-replication-resume-order.js';
 
 const migrations: Record<string, Migration> = {
@@ -62,6 +63,7 @@ const migrations: Record<string, Migration> = {
   '0026_metering': metering,
   '0027_scanning': scanning,
   '0028_signing': signing,
+  '0030_compact_audit': compactAudit,
   '0033_replication_resume_order': replicationResumeOrder,
 };
 
