@@ -32,6 +32,8 @@ export function upstreamFailure(
   const message = `${what}: ${err.message}`;
   if (err.status === 404) return new RegistryError(notFound, message, { upstream: err.status });
   if (err.status === 429) return new RegistryError('TOOMANYREQUESTS', message, { upstream: err.status });
+  // The upstream (or its STS) refused Berth's credentials: the rule's, not the client's.
+  if (err.status === 401 || err.status === 403) return new RegistryError('DENIED', message, { upstream: err.status });
   return new RegistryError('UNKNOWN', message, { upstream: err.status ?? 'unreachable' }, { status: 502 });
 }
 
