@@ -11,7 +11,7 @@ import type { RequestContext } from '../domain/request-context.js';
 import { type UpstreamBlob, UpstreamError, type UpstreamRepository } from '../domain/upstream-source.js';
 import { registryKey } from '../metadata/registry-key.js';
 import type { MetadataStore } from '../metadata/store.js';
-import type { BlobContent } from './blobs.js';
+import type { BlobContent, ByteRange } from './blobs.js';
 import type { RegistryServices } from './services.js';
 
 export interface BlobFetchOptions {
@@ -37,16 +37,30 @@ export function upstreamFailure(
   return new RegistryError('UNKNOWN', message, { upstream: err.status ?? 'unreachable' }, { status: 502 });
 }
 
-/** Copies `chunks` to `client` (waiting while it is full, unless it has gone) as they are yielded. */
-async function* tee(chunks: AsyncIterable<Uint8Array>, client: PassThrough | undefined): AsyncIterable<Uint8Array> {
+/**
+ * Copies `chunks` to `client` (waiting while it is full, unless it has gone) as they are yielded:
+ * the bytes of `range` only (the client's Range), the client ended once past it.
+ */
+async function* tee(
+  chunks: AsyncIterable<Uint8Array>,
+  client: PassThrough | undefined,
+  range: ByteRange = { start: 0, end: Number.POSITIVE_INFINITY },
+): AsyncIterable<Uint8Array> {
   let open = client !== undefined;
   const closed = () => {
     open = false;
   };
   client?.once('close', closed);
+  let offset = 0;
   try {
-    for await (const chunk of chunks) {
-      if (open && client && !client.write(chunk)) {
+    for await (const whole of chunks) {
+      const at = offset;
+      offset += whole.length;
+      const chunk = whole.subarray(
+        Math.max(0, range.start - at),
+        Math.max(0, Math.min(whole.length, range.end + 1 - at)),
+      );
+      if (open && client && chunk.length > 0 && !client.write(chunk)) {
         await new Promise<void>((resolve) => {
           const go = () => {
             client.off('drain', go);
@@ -57,7 +71,11 @@ async function* tee(chunks: AsyncIterable<Uint8Array>, client: PassThrough | und
           client.once('close', go);
         });
       }
-      yield chunk;
+      if (open && client && offset > range.end) {
+        client.end();
+        open = false;
+      }
+      yield whole;
     }
     if (open) client?.end();
   } finally {
@@ -87,10 +105,11 @@ export class BlobFetches {
     name: string,
     digest: string,
     upstream: UpstreamRepository,
+    range?: (size: number) => ByteRange | undefined,
   ): Promise<BlobContent> {
-    const started = await this.start(storeCtx, name, digest, upstream, true);
+    const started = await this.start(storeCtx, name, digest, upstream, true, range);
     if (started) return started.content;
-    return this.services.blobs.open(ctx, name, digest);
+    return this.services.blobs.open(ctx, name, digest, range);
   }
 
   /** Makes sure the blob is stored (fetched when missing, or waited for when another fetches it). */
@@ -123,6 +142,7 @@ export class BlobFetches {
     digest: string,
     upstream: UpstreamRepository,
     forClient: boolean,
+    range?: (size: number) => ByteRange | undefined,
   ): Promise<{ content: BlobContent; done: Promise<void> } | undefined> {
     const key = this.key(storeCtx, name, digest);
     for (;;) {
@@ -151,9 +171,22 @@ export class BlobFetches {
             ? upstreamFailure(err, `blob ${digest} of ${upstream.location}`, 'BLOB_UNKNOWN')
             : err;
         });
-        const { stream, done } = this.store_(storeCtx, name, digest, blob, forClient, key, holder);
+        // The client's Range of the blob (206); the whole blob is stored all the same.
+        let wanted: ByteRange | undefined;
+        let refused: unknown;
+        try {
+          wanted = forClient ? range?.(blob.size) : undefined;
+        } catch (err) {
+          refused = err;
+        }
+        const forThem = forClient && refused === undefined;
+        const { stream, done } = this.store_(storeCtx, name, digest, blob, forThem, key, holder, wanted);
         settle(done);
-        return { content: { digest, size: blob.size, body: { kind: 'stream', stream } }, done };
+        if (refused !== undefined) throw refused;
+        return {
+          content: { digest, size: blob.size, ...(wanted && { range: wanted }), body: { kind: 'stream', stream } },
+          done,
+        };
       } catch (err) {
         settle(Promise.reject(err));
         throw err;
@@ -196,6 +229,7 @@ export class BlobFetches {
     forClient: boolean,
     key: string,
     holder: string,
+    range?: ByteRange,
   ): { stream: PassThrough; done: Promise<void> } {
     const client = new PassThrough({ highWaterMark: 1024 * 1024 });
     const renew = setInterval(() => {
@@ -203,7 +237,7 @@ export class BlobFetches {
       this.store.pullThrough.leaseFetch(key, holder, now, now + this.options.leaseMs).catch(() => {});
     }, this.options.leaseMs / 3);
     const done = this.services.uploads
-      .start(storeCtx, name, { digest, chunk: { body: tee(blob.chunks, forClient ? client : undefined) } })
+      .start(storeCtx, name, { digest, chunk: { body: tee(blob.chunks, forClient ? client : undefined, range) } })
       .then(() => {
         if (!forClient) client.end();
       })
