@@ -41,6 +41,9 @@ export function upstreamFailure(
  * Copies `chunks` to `client` (waiting while it is full, unless it has gone) as they are yielded:
  * the bytes of `range` only (the client's Range), the client ended once past it.
  */
+/** The store is given the upstream's bytes in batches of at least this many. */
+const STORE_BATCH = 1024 * 1024;
+
 async function* tee(
   chunks: AsyncIterable<Uint8Array>,
   client: PassThrough | undefined,
@@ -52,6 +55,8 @@ async function* tee(
   };
   client?.once('close', closed);
   let offset = 0;
+  let batch: Uint8Array[] = [];
+  let batched = 0;
   try {
     for await (const whole of chunks) {
       const at = offset;
@@ -75,8 +80,16 @@ async function* tee(
         client.end();
         open = false;
       }
-      yield whole;
+      // The store gets batches (the socket's chunks are small: each costs the store a write).
+      batch.push(whole);
+      batched += whole.length;
+      if (batched >= STORE_BATCH) {
+        yield batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
+        batch = [];
+        batched = 0;
+      }
     }
+    if (batched > 0) yield Buffer.concat(batch, batched);
     if (open) client?.end();
   } finally {
     client?.off('close', closed);
