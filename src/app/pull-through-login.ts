@@ -59,12 +59,19 @@ export function ecrUpstreamLogin(
       const match = ROLE_ARN.exec(request.roleArn);
       const local = match && !request.credentialArn ? await store.roles.get(match[1]!, match[2]!) : undefined;
       let session: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+      // As ECR asks, the role is the registry's own: a rule never borrows another account's role.
+      if (local && local.accountId !== request.accountId)
+        throw new UpstreamError(
+          `the role ${request.roleArn} is not in the registry's account ${request.accountId}: a customRoleArn of this deployment must be`,
+          403,
+        );
       if (local) {
         try {
           ({ credentials: session } = await sts.assumeRoleAsService(PULL_THROUGH_SERVICE, {
             roleArn: request.roleArn,
             sessionName: SESSION_NAME,
             facts: {},
+            sourceAccount: request.accountId,
           }));
         } catch (err) {
           if (err instanceof IdentityError)

@@ -121,8 +121,14 @@ export async function runPullThroughBench(log: (message: string) => void): Promi
     // Each once untimed (the same warm-up for both), then timed in turn.
     await pull(berth.url, `up/lib/image${i}`, '1');
     await pull(berth.url, `local/image${i}`, '1');
-    cached.push(await pull(berth.url, `up/lib/image${i}`, '1'));
-    pushed.push(await pull(berth.url, `local/image${i}`, '1'));
+    // In turn, the order alternating between samples (neither always reads after the other).
+    if (i % 2 === 0) {
+      cached.push(await pull(berth.url, `up/lib/image${i}`, '1'));
+      pushed.push(await pull(berth.url, `local/image${i}`, '1'));
+    } else {
+      pushed.push(await pull(berth.url, `local/image${i}`, '1'));
+      cached.push(await pull(berth.url, `up/lib/image${i}`, '1'));
+    }
     log(
       `  sample ${i + 1}: direct ${direct[i]!.toFixed(3)} s, first through the cache ${first[i]!.toFixed(3)} s, cached ${cached[i]!.toFixed(3)} s, pushed ${pushed[i]!.toFixed(3)} s`,
     );

@@ -105,12 +105,20 @@ export class StsService {
    */
   async assumeRoleAsService(
     service: string,
-    input: { roleArn: string; sessionName: string; durationSeconds?: number; facts: RequestFacts },
+    input: {
+      roleArn: string;
+      sessionName: string;
+      durationSeconds?: number;
+      facts: RequestFacts;
+      /** The account the service acts for (aws:SourceAccount, for trust policies that check it). */
+      sourceAccount?: string;
+    },
   ): Promise<AssumedRole> {
     const role = await this.role(input.roleArn, service);
     const duration = this.duration(role, input.durationSeconds, false);
     const caller: Caller = { type: 'Account', arn: service, service };
     const extra = new Map<string, string>([['sts:rolesessionname', input.sessionName]]);
+    if (input.sourceAccount !== undefined) extra.set('aws:sourceaccount', input.sourceAccount);
     const document = parsePolicy(role.trustPolicy, { kind: 'trust', maxLength: Number.MAX_SAFE_INTEGER });
     const context = buildContext(caller, input.facts, Date.now());
     for (const [key, value] of extra) context.set(key, value);
