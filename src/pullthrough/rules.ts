@@ -86,8 +86,6 @@ export class PullThroughRules {
     // that may assume the role at the upstream's own deployment (a role of this one needs none).
     if (kind === 'ecr' && !request.customRoleArn)
       throw invalid('customRoleArn', 'an ecr upstream is reached through a customRoleArn');
-    if (kind !== 'ecr' && request.customRoleArn)
-      throw invalid('customRoleArn', 'a customRoleArn is for ecr upstreams only');
     const account = registryKey(ctx.registry);
     // An ecr upstream's secret holds an access key, read when the role is assumed.
     if (request.credentialArn && kind !== 'ecr') await this.credentials.read(account, request.credentialArn);
