@@ -22,6 +22,12 @@ import { rootOf } from '../registry/replication-copy.js';
 import type { RegistryServices } from '../registry/services.js';
 import { hostname } from 'node:os';
 import type { SecretService } from '../secrets/secret-service.js';
+import { iamAuthorizer } from '../iam/iam-access.js';
+import { WebIdentityVerifier } from '../iam/oidc.js';
+import { OidcProviderService } from '../iam/oidc-providers.js';
+import type { SessionService } from '../iam/sessions.js';
+import { StsService } from '../iam/sts.js';
+import { ecrUpstreamLogin } from './pull-through-login.js';
 
 export interface PullThroughWiring {
   readonly rules: PullThroughRules;
@@ -78,15 +84,31 @@ export function wirePullThrough(
   store: MetadataStore,
   authorizer: Authorizer,
   secrets: SecretService,
+  sessions: SessionService,
 ): PullThroughWiring {
   const settings = config.pullThroughCache;
   const credentials = secretCredentials(secrets);
-  const source = new PullThroughSource(store, credentials, {
-    plainHttpLoopback: settings.plainHttpLoopback,
-    timeoutMs: settings.upstreamTimeoutMs,
-    // Beside the system's CAs, not instead of them.
-    ...(settings.caBundle && { ca: [...rootCertificates.map((c) => Buffer.from(c)), readFileSync(settings.caBundle)] }),
-  });
+  // The cache assumes its rules' roles as a service: no caller's identity policies take part.
+  const sts = new StsService(
+    store,
+    sessions,
+    new OidcProviderService(store, iamAuthorizer(authorizer)),
+    new WebIdentityVerifier(),
+    async () => [],
+  );
+  const source = new PullThroughSource(
+    store,
+    credentials,
+    {
+      plainHttpLoopback: settings.plainHttpLoopback,
+      timeoutMs: settings.upstreamTimeoutMs,
+      // Beside the system's CAs, not instead of them.
+      ...(settings.caBundle && {
+        ca: [...rootCertificates.map((c) => Buffer.from(c)), readFileSync(settings.caBundle)],
+      }),
+    },
+    ecrUpstreamLogin(config, store, sts, secrets),
+  );
   const rules = new PullThroughRules(store, authorizer, credentials, source, {
     region: config.registry.region,
     allowedHosts: settings.allowedHosts,

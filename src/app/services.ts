@@ -88,7 +88,7 @@ export async function wireServices(config: Config, log: Logger, tls: TlsSetup | 
   const signer = new ImageSigner(store, kms.keyService, () => services, log);
   parts.pushListeners.push(signer);
   const scanning = wireScanning(config, parts, services, access, log, events.outbox);
-  const pullThrough = wirePullThrough(config, store, auth.authorizer, secrets);
+  const pullThrough = wirePullThrough(config, store, auth.authorizer, secrets, auth.sessions);
   services.pullThrough = pullThroughCache(
     config,
     store,

@@ -23,6 +23,8 @@
 // create databases, for the scale-out phase; BERTH_TEST_POSTGRES_URL works too). Summarise a profile with
 // `node dist/bench/profile.js .bench/profiles/<run>/*.cpuprofile`.
 //
+// `npm run bench -- pullthrough` measures the pull-through cache instead (pullthrough.ts).
+//
 // `npm run bench -- soak [--duration <s>] …` runs the soak instead (see soak.ts): one Berth under
 // mixed traffic and stalled clients, judged on RSS, fds and 5xx.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -49,6 +51,7 @@ import {
 import { runS3 } from './s3.js';
 import { runConsoleBench } from './console.js';
 import { runGcBench } from './gc.js';
+import { runPullThroughBench } from './pullthrough.js';
 import { runReplicationBench } from './replication.js';
 import { runScaleOut } from './scale-out.js';
 import { parseSoakArgs, runSoak, soakTimeoutSeconds } from './soak.js';
@@ -425,12 +428,17 @@ watchdog.unref();
     ? runGcBench(log) // `npm run bench -- gc`: garbage collection's cost (gc.ts)
     : process.argv[2] === 'replication'
       ? runReplicationBench(log) // `npm run bench -- replication`: lag and bytes sent (replication.ts)
-      : process.argv[2] === 'console'
-        ? runConsoleBench(log).then((pass) => {
-            // `npm run bench -- console`: the console's repository list at 10,000 repositories (console.ts)
+      : process.argv[2] === 'pullthrough'
+        ? runPullThroughBench(log).then((pass) => {
+            // `npm run bench -- pullthrough`: the pull-through cache's targets (pullthrough.ts)
             process.exitCode = pass ? 0 : 1;
           })
-        : run()
+        : process.argv[2] === 'console'
+          ? runConsoleBench(log).then((pass) => {
+              // `npm run bench -- console`: the console's repository list at 10,000 repositories (console.ts)
+              process.exitCode = pass ? 0 : 1;
+            })
+          : run()
 ).then(
   () => process.exit(process.exitCode ?? 0),
   (err: unknown) => abort(`failed: ${(err as Error).stack ?? err}`, 1),

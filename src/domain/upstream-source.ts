@@ -13,6 +13,35 @@ export interface UpstreamCredentials {
   read(accountId: string, credentialArn: string): Promise<UpstreamCredential>;
 }
 
+/** A registry login that expires (ECR's GetAuthorizationToken password). */
+export interface ExpiringCredential extends UpstreamCredential {
+  /** Epoch ms; the login is asked for again a few minutes before. */
+  expiresAt: number;
+}
+
+/** What an `ecr` upstream's login needs from its rule. */
+export interface EcrLoginRequest {
+  /** The account of the rule (the cache's registry). */
+  accountId: string;
+  /** The rule's customRoleArn: the role Berth assumes to reach the upstream. */
+  roleArn: string;
+  /** The rule's secret, when the role is in another deployment: the access key that may assume it there. */
+  credentialArn?: string;
+  /** The upstream's origin (its ECR API and /v2 are on the same host). */
+  origin: string;
+  /** The upstream's region (from `<account>.dkr.ecr.<region>.amazonaws.com`), else this deployment's. */
+  region?: string;
+}
+
+/**
+ * ECR's own login to an `ecr` upstream through a rule's customRoleArn: the role is assumed (in
+ * this deployment as the pull-through service, or at the upstream deployment with the rule's
+ * secret), then GetAuthorizationToken gives the registry password. Throws UpstreamError.
+ */
+export interface EcrUpstreamLogin {
+  login(request: EcrLoginRequest): Promise<ExpiringCredential>;
+}
+
 export interface UpstreamManifest {
   bytes: Buffer;
   mediaType: string;

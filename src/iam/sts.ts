@@ -99,6 +99,47 @@ export class StsService {
   }
 
   /**
+   * A session of `roleArn` for an AWS service principal acting in the role's own account (the
+   * pull-through cache assuming a rule's customRoleArn as `pullthroughcache.ecr.amazonaws.com`):
+   * the trust policy alone decides, and must name the service.
+   */
+  async assumeRoleAsService(
+    service: string,
+    input: {
+      roleArn: string;
+      sessionName: string;
+      durationSeconds?: number;
+      facts: RequestFacts;
+      /** The account the service acts for (aws:SourceAccount, for trust policies that check it). */
+      sourceAccount?: string;
+    },
+  ): Promise<AssumedRole> {
+    const role = await this.role(input.roleArn, service);
+    const duration = this.duration(role, input.durationSeconds, false);
+    const caller: Caller = { type: 'Account', arn: service, service };
+    const extra = new Map<string, string>([['sts:rolesessionname', input.sessionName]]);
+    if (input.sourceAccount !== undefined) extra.set('aws:sourceaccount', input.sourceAccount);
+    const document = parsePolicy(role.trustPolicy, { kind: 'trust', maxLength: Number.MAX_SAFE_INTEGER });
+    const context = buildContext(caller, input.facts, Date.now());
+    for (const [key, value] of extra) context.set(key, value);
+    const decision = evaluate({
+      caller,
+      action: 'sts:AssumeRole',
+      resource: role.arn,
+      resourceAccount: role.accountId,
+      context,
+      identityPolicies: [],
+      resourcePolicies: [{ name: 'trust', document }],
+    });
+    if (!decision.allowed)
+      throw new IdentityError(
+        'AccessDenied',
+        `The trust policy of ${role.arn} does not allow the service ${service} to perform sts:AssumeRole`,
+      );
+    return this.issue(role, input.sessionName, duration, [], []);
+  }
+
+  /**
    * The texts of the session policies asked for: the inline one, checked as an identity policy
    * (MalformedPolicyDocument), and the managed ones, which must exist in the role's account (AWS
    * managed ones are in every account); together at most SESSION_POLICY_MAX characters.

@@ -111,9 +111,17 @@ export class KyselyPullThrough implements PullThroughIndex {
   }
 
   async setTagChecked(repositoryId: string, tag: string, at: number) {
+    // Only while the repository exists: its rows go with it (a foreign key), and a check noted as
+    // it is deleted is no failure.
     await this.db
       .insertInto('pull_through_tag_checks')
-      .values({ repository_id: repositoryId, tag, checked_at: at })
+      .columns(['repository_id', 'tag', 'checked_at'])
+      .expression((eb) =>
+        eb
+          .selectFrom('repositories')
+          .select([eb.val(repositoryId).as('repository_id'), eb.val(tag).as('tag'), eb.val(at).as('checked_at')])
+          .where('id', '=', repositoryId),
+      )
       .onConflict((oc) => oc.columns(['repository_id', 'tag']).doUpdateSet({ checked_at: at }))
       .execute();
   }

@@ -1,4 +1,4 @@
-// Table types of the pull-through cache (migration 0022); schema.ts gathers every table.
+// Table types of the pull-through cache (migrations 0022 and 0031); schema.ts gathers every table.
 
 /** ECR's pull-through cache rules: one per account and repository prefix (or ROOT). */
 export interface PullThroughRulesTable {
@@ -14,7 +14,7 @@ export interface PullThroughRulesTable {
   updated_at: number;
 }
 
-/** When a cached tag was last checked upstream (tags are checked at most once per refresh interval). */
+/** When a cached tag was last checked upstream (at most once per refresh interval); deleted with its repository. */
 export interface PullThroughTagChecksTable {
   repository_id: string;
   tag: string;

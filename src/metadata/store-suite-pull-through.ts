@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { PullThroughRule } from '../domain/records/pull-through.js';
-import { freshAccount } from './store-suite-fixtures.js';
+import { freshAccount, freshRepository } from './store-suite-fixtures.js';
 import type { MetadataStore } from './store.js';
 
 function rule(accountId: string, prefix: string, overrides: Partial<PullThroughRule> = {}): PullThroughRule {
@@ -82,9 +82,9 @@ export function describePullThroughMetadata(subject: () => MetadataStore): void 
       assert.deepEqual(await store.pullThrough.getRule(account, 'harbor'), anyRegistry, 'any OCI registry');
     });
 
-    it("a tag's last check upstream is kept per repository and tag", async () => {
+    it("a tag's last check upstream is kept per repository and tag, and goes with its repository", async () => {
       const store = subject();
-      const repository = randomUUID();
+      const repository = (await freshRepository(store, 'cached/app')).id;
       assert.equal(await store.pullThrough.tagCheckedAt(repository, 'latest'), undefined);
       await store.pullThrough.setTagChecked(repository, 'latest', 5_000);
       await store.pullThrough.setTagChecked(repository, 'latest', 7_000);
@@ -92,6 +92,10 @@ export function describePullThroughMetadata(subject: () => MetadataStore): void 
       assert.equal(await store.pullThrough.tagCheckedAt(repository, 'latest'), 7_000);
       assert.equal(await store.pullThrough.tagCheckedAt(repository, 'v1'), 1_000);
       assert.equal(await store.pullThrough.tagCheckedAt(randomUUID(), 'latest'), undefined);
+      await store.pullThrough.setTagChecked(randomUUID(), 'latest', 1_000);
+      assert.ok(await store.repositories.delete(repository));
+      assert.equal(await store.pullThrough.tagCheckedAt(repository, 'latest'), undefined, 'deleted with it');
+      assert.equal(await store.pullThrough.tagCheckedAt(repository, 'v1'), undefined);
     });
 
     it('a fetch lease is one holder’s until it runs out or is released', async () => {

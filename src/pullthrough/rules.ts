@@ -82,10 +82,13 @@ export class PullThroughRules {
     const kind = request.upstreamRegistry ?? kindOfHost(host.hostname) ?? null;
     if (kind && NEEDS_CREDENTIALS.has(kind) && !request.credentialArn)
       throw invalid('credentialArn', `a credentialArn is required for the upstream registry ${kind}`);
-    if (kind === 'ecr' && request.credentialArn)
-      throw invalid('credentialArn', 'an ecr upstream is reached through a customRoleArn, not a secret');
+    // An ecr upstream is reached through its customRoleArn; a secret then holds the access key
+    // that may assume the role at the upstream's own deployment (a role of this one needs none).
+    if (kind === 'ecr' && !request.customRoleArn)
+      throw invalid('customRoleArn', 'an ecr upstream is reached through a customRoleArn');
     const account = registryKey(ctx.registry);
-    if (request.credentialArn) await this.credentials.read(account, request.credentialArn);
+    // An ecr upstream's secret holds an access key, read when the role is assumed.
+    if (request.credentialArn && kind !== 'ecr') await this.credentials.read(account, request.credentialArn);
     const upstreamPrefix = request.upstreamRepositoryPrefix
       ? rulePrefix(request.upstreamRepositoryPrefix)
       : ROOT_RULE_PREFIX;
@@ -151,7 +154,8 @@ export class PullThroughRules {
     if (!current) throw this.notFound(ctx, key);
     if (change.credentialArn === undefined && change.customRoleArn === undefined)
       throw invalid('credentialArn', 'give a credentialArn or a customRoleArn to change');
-    if (change.credentialArn) await this.credentials.read(account, change.credentialArn);
+    if (change.credentialArn && current.upstreamRegistry !== 'ecr')
+      await this.credentials.read(account, change.credentialArn);
     const updated = await this.store.pullThrough.updateRule(
       account,
       key,

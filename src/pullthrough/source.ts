@@ -4,7 +4,14 @@
 // credentials, kept while the rule is unchanged.
 import type { PullThroughRule } from '../domain/records/pull-through.js';
 import { ROOT_RULE_PREFIX } from '../domain/records/pull-through.js';
-import type { UpstreamCredentials, UpstreamRepository, UpstreamSource } from '../domain/upstream-source.js';
+import type {
+  EcrUpstreamLogin,
+  ExpiringCredential,
+  UpstreamCredential,
+  UpstreamCredentials,
+  UpstreamRepository,
+  UpstreamSource,
+} from '../domain/upstream-source.js';
 import { UpstreamError } from '../domain/upstream-source.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { UpstreamClient } from './upstream-client.js';
@@ -24,6 +31,8 @@ const MAX_RULES_READ = 1000;
 const RULES_TTL_MS = 5000;
 /** How long a client keeps the credentials it read (a new value of the secret is used after this). */
 const CLIENT_TTL_MS = 10 * 60_000;
+/** An ecr upstream's login is asked for again this long before it expires. */
+const LOGIN_MARGIN_MS = 5 * 60_000;
 
 /** The upstream repository `name` is under `rule` (undefined when the rule's prefix is not name's). */
 export function upstreamName(rule: PullThroughRule, name: string): string | undefined {
@@ -60,6 +69,8 @@ export class PullThroughSource implements UpstreamSource {
     private readonly store: Pick<MetadataStore, 'pullThrough'>,
     private readonly credentials: UpstreamCredentials,
     private readonly options: SourceOptions,
+    /** ECR's login through a rule's customRoleArn (ecr upstreams). */
+    private readonly ecrLogin?: EcrUpstreamLogin,
   ) {}
 
   async resolve(accountId: string, name: string): Promise<UpstreamRepository | undefined> {
@@ -107,13 +118,53 @@ export class PullThroughSource implements UpstreamSource {
     if (kept) setTimeout(() => kept.client.close(), CLIENT_TTL_MS).unref();
     const host = parseUpstreamUrl(rule.upstreamRegistryUrl);
     if (!host) throw new UpstreamError(`the rule ${rule.prefix} names no upstream host`, 400);
-    const credential = rule.credentialArn ? await this.credentials.read(rule.accountId, rule.credentialArn) : undefined;
-    const client = new UpstreamClient(upstreamOrigin(host, this.options.plainHttpLoopback), credential, {
+    const origin = upstreamOrigin(host, this.options.plainHttpLoopback);
+    const credential =
+      rule.upstreamRegistry === 'ecr' && rule.customRoleArn
+        ? this.roleLogin(rule, rule.customRoleArn, origin, host.hostname)
+        : rule.credentialArn
+          ? await this.credentials.read(rule.accountId, rule.credentialArn)
+          : undefined;
+    const client = new UpstreamClient(origin, credential, {
       timeoutMs: this.options.timeoutMs,
       ...(this.options.ca && { ca: this.options.ca }),
     });
     this.clients.set(key, { version: rule.updatedAt, until: Date.now() + CLIENT_TTL_MS, client });
     return client;
+  }
+
+  /**
+   * An ecr upstream's registry login through the rule's role, asked for when the upstream first
+   * challenges (so cached content is served while the upstream or its STS is down), kept until
+   * a few minutes before it expires, one login at a time.
+   */
+  private roleLogin(
+    rule: PullThroughRule,
+    roleArn: string,
+    origin: string,
+    hostname: string,
+  ): () => Promise<UpstreamCredential> {
+    const login = this.ecrLogin;
+    const region = /^\d{12}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com$/.exec(hostname)?.[1];
+    let kept: ExpiringCredential | undefined;
+    let flight: Promise<ExpiringCredential> | undefined;
+    return async () => {
+      if (!login) throw new UpstreamError('this deployment cannot log in to ecr upstreams', 400);
+      if (kept && kept.expiresAt - LOGIN_MARGIN_MS > Date.now()) return kept;
+      flight ??= login
+        .login({
+          accountId: rule.accountId,
+          roleArn,
+          origin,
+          ...(rule.credentialArn && { credentialArn: rule.credentialArn }),
+          ...(region && { region }),
+        })
+        .finally(() => {
+          flight = undefined;
+        });
+      kept = await flight;
+      return kept;
+    };
   }
 
   close(): void {

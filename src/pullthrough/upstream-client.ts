@@ -43,7 +43,8 @@ export class UpstreamClient {
 
   constructor(
     origin: string,
-    private readonly credential: UpstreamCredential | undefined,
+    /** The credentials, or how to get them when they are needed (a login that expires: ECR's). */
+    private readonly credential: UpstreamCredential | (() => Promise<UpstreamCredential>) | undefined,
     private readonly options: UpstreamClientOptions,
   ) {
     this.origin = new URL(origin);
@@ -84,15 +85,16 @@ export class UpstreamClient {
   private async authorization(scope: string): Promise<Record<string, string>> {
     const challenge = this.challenge;
     if (!challenge) return {};
-    if (challenge.scheme === 'basic') return this.credential ? { Authorization: this.basic() } : {};
+    if (challenge.scheme === 'basic') return this.credential ? { Authorization: await this.basic() } : {};
     const cached = this.tokens.get(scope);
     if (cached && cached.until > Date.now()) return { Authorization: `Bearer ${cached.token}` };
     const token = await this.token(challenge, scope);
     return token ? { Authorization: `Bearer ${token}` } : {};
   }
 
-  private basic(): string {
-    const { username, password } = this.credential!;
+  private async basic(): Promise<string> {
+    const credential = this.credential!;
+    const { username, password } = typeof credential === 'function' ? await credential() : credential;
     return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
   }
 
@@ -103,7 +105,7 @@ export class UpstreamClient {
     const url = new URL(realm, this.origin);
     if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
     url.searchParams.set('scope', scope);
-    const res = await this.once('GET', url, this.credential ? { Authorization: this.basic() } : {});
+    const res = await this.once('GET', url, this.credential ? { Authorization: await this.basic() } : {});
     const body = await readBody(res);
     if (res.statusCode !== 200)
       throw new UpstreamError(

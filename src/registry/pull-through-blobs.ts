@@ -11,7 +11,7 @@ import type { RequestContext } from '../domain/request-context.js';
 import { type UpstreamBlob, UpstreamError, type UpstreamRepository } from '../domain/upstream-source.js';
 import { registryKey } from '../metadata/registry-key.js';
 import type { MetadataStore } from '../metadata/store.js';
-import type { BlobContent } from './blobs.js';
+import type { BlobContent, ByteRange } from './blobs.js';
 import type { RegistryServices } from './services.js';
 
 export interface BlobFetchOptions {
@@ -32,19 +32,40 @@ export function upstreamFailure(
   const message = `${what}: ${err.message}`;
   if (err.status === 404) return new RegistryError(notFound, message, { upstream: err.status });
   if (err.status === 429) return new RegistryError('TOOMANYREQUESTS', message, { upstream: err.status });
+  // The upstream (or its STS) refused Berth's credentials: the rule's, not the client's.
+  if (err.status === 401 || err.status === 403) return new RegistryError('DENIED', message, { upstream: err.status });
   return new RegistryError('UNKNOWN', message, { upstream: err.status ?? 'unreachable' }, { status: 502 });
 }
 
-/** Copies `chunks` to `client` (waiting while it is full, unless it has gone) as they are yielded. */
-async function* tee(chunks: AsyncIterable<Uint8Array>, client: PassThrough | undefined): AsyncIterable<Uint8Array> {
+/**
+ * Copies `chunks` to `client` (waiting while it is full, unless it has gone) as they are yielded:
+ * the bytes of `range` only (the client's Range), the client ended once past it.
+ */
+/** The store is given the upstream's bytes in batches of at least this many. */
+const STORE_BATCH = 1024 * 1024;
+
+async function* tee(
+  chunks: AsyncIterable<Uint8Array>,
+  client: PassThrough | undefined,
+  range: ByteRange = { start: 0, end: Number.POSITIVE_INFINITY },
+): AsyncIterable<Uint8Array> {
   let open = client !== undefined;
   const closed = () => {
     open = false;
   };
   client?.once('close', closed);
+  let offset = 0;
+  let batch: Uint8Array[] = [];
+  let batched = 0;
   try {
-    for await (const chunk of chunks) {
-      if (open && client && !client.write(chunk)) {
+    for await (const whole of chunks) {
+      const at = offset;
+      offset += whole.length;
+      const chunk = whole.subarray(
+        Math.max(0, range.start - at),
+        Math.max(0, Math.min(whole.length, range.end + 1 - at)),
+      );
+      if (open && client && chunk.length > 0 && !client.write(chunk)) {
         await new Promise<void>((resolve) => {
           const go = () => {
             client.off('drain', go);
@@ -55,8 +76,20 @@ async function* tee(chunks: AsyncIterable<Uint8Array>, client: PassThrough | und
           client.once('close', go);
         });
       }
-      yield chunk;
+      if (open && client && offset > range.end) {
+        client.end();
+        open = false;
+      }
+      // The store gets batches (the socket's chunks are small: each costs the store a write).
+      batch.push(whole);
+      batched += whole.length;
+      if (batched >= STORE_BATCH) {
+        yield batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
+        batch = [];
+        batched = 0;
+      }
     }
+    if (batched > 0) yield Buffer.concat(batch, batched);
     if (open) client?.end();
   } finally {
     client?.off('close', closed);
@@ -85,10 +118,11 @@ export class BlobFetches {
     name: string,
     digest: string,
     upstream: UpstreamRepository,
+    range?: (size: number) => ByteRange | undefined,
   ): Promise<BlobContent> {
-    const started = await this.start(storeCtx, name, digest, upstream, true);
+    const started = await this.start(storeCtx, name, digest, upstream, true, range);
     if (started) return started.content;
-    return this.services.blobs.open(ctx, name, digest);
+    return this.services.blobs.open(ctx, name, digest, range);
   }
 
   /** Makes sure the blob is stored (fetched when missing, or waited for when another fetches it). */
@@ -121,6 +155,7 @@ export class BlobFetches {
     digest: string,
     upstream: UpstreamRepository,
     forClient: boolean,
+    range?: (size: number) => ByteRange | undefined,
   ): Promise<{ content: BlobContent; done: Promise<void> } | undefined> {
     const key = this.key(storeCtx, name, digest);
     for (;;) {
@@ -149,9 +184,22 @@ export class BlobFetches {
             ? upstreamFailure(err, `blob ${digest} of ${upstream.location}`, 'BLOB_UNKNOWN')
             : err;
         });
-        const { stream, done } = this.store_(storeCtx, name, digest, blob, forClient, key, holder);
+        // The client's Range of the blob (206); the whole blob is stored all the same.
+        let wanted: ByteRange | undefined;
+        let refused: unknown;
+        try {
+          wanted = forClient ? range?.(blob.size) : undefined;
+        } catch (err) {
+          refused = err;
+        }
+        const forThem = forClient && refused === undefined;
+        const { stream, done } = this.store_(storeCtx, name, digest, blob, forThem, key, holder, wanted);
         settle(done);
-        return { content: { digest, size: blob.size, body: { kind: 'stream', stream } }, done };
+        if (refused !== undefined) throw refused;
+        return {
+          content: { digest, size: blob.size, ...(wanted && { range: wanted }), body: { kind: 'stream', stream } },
+          done,
+        };
       } catch (err) {
         settle(Promise.reject(err));
         throw err;
@@ -194,6 +242,7 @@ export class BlobFetches {
     forClient: boolean,
     key: string,
     holder: string,
+    range?: ByteRange,
   ): { stream: PassThrough; done: Promise<void> } {
     const client = new PassThrough({ highWaterMark: 1024 * 1024 });
     const renew = setInterval(() => {
@@ -201,7 +250,7 @@ export class BlobFetches {
       this.store.pullThrough.leaseFetch(key, holder, now, now + this.options.leaseMs).catch(() => {});
     }, this.options.leaseMs / 3);
     const done = this.services.uploads
-      .start(storeCtx, name, { digest, chunk: { body: tee(blob.chunks, forClient ? client : undefined) } })
+      .start(storeCtx, name, { digest, chunk: { body: tee(blob.chunks, forClient ? client : undefined, range) } })
       .then(() => {
         if (!forClient) client.end();
       })

@@ -72,6 +72,8 @@ export class PullThroughCache {
   private readonly manifestFlights = new Map<string, Promise<UpstreamManifest>>();
   /** Manifests served from upstream and not stored yet (their blobs are on their way): served again as they are. */
   private readonly pending = new Map<string, UpstreamManifest>();
+  /** The background stores of those manifests, by the same key (`account/name:reference`). */
+  private readonly puts = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: Pick<MetadataStore, 'pullThrough' | 'repositories' | 'tags'>,
@@ -137,8 +139,8 @@ export class PullThroughCache {
       if (!isMiss(err)) throw err;
     }
     await this.authorizeImport(ctx, name);
-    // The whole blob, even for a Range: the client gets 200, as a registry may answer.
-    return this.fetches.serve(ctx, accountContext(ctx.registry.accountId), name, digest, upstream);
+    // A Range gets its bytes (206) as they stream by; the whole blob is stored once all the same.
+    return this.fetches.serve(ctx, accountContext(ctx.registry.accountId), name, digest, upstream, range);
   }
 
   async statBlob(ctx: RequestContext, name: string, digest: string): Promise<{ digest: string; size: number }> {
@@ -154,6 +156,46 @@ export class PullThroughCache {
       .ensure(accountContext(ctx.registry.accountId), name, digest, upstream)
       .catch(localMissWhenUnavailable('BLOB_UNKNOWN'));
     return this.services.blobs.stat(ctx, name, digest);
+  }
+
+  /**
+   * For BatchGetImage: the image `reference` names stored from the upstream when it is not here
+   * (a cached tag re-checked as on /v2), with all its content, before the batch reads it.
+   * Throws the upstream's failure as a RegistryError (its `detail.upstream` the status).
+   */
+  async importImage(ctx: RequestContext, name: string, reference: string): Promise<void> {
+    const upstream = await this.upstreamOf(ctx, name);
+    if (!upstream) return;
+    try {
+      await this.services.manifests.stat(ctx, name, reference);
+      await this.refreshed(ctx, name, reference, upstream, true);
+      return;
+    } catch (err) {
+      if (!isMiss(err)) throw err;
+    }
+    await this.authorizeImport(ctx, name);
+    const manifest = await this.fetchManifest(upstream, reference);
+    await this.keep(name, reference, manifest, upstream, ctx.registry.accountId, true);
+  }
+
+  /**
+   * For GetDownloadUrlForLayer: a layer not here fetched from the upstream (once, as on /v2), and
+   * the images of the repository being stored in the background waited for (one references it).
+   */
+  async importLayer(ctx: RequestContext, name: string, digest: string): Promise<void> {
+    const upstream = await this.upstreamOf(ctx, name);
+    if (!upstream) return;
+    const storeCtx = accountContext(ctx.registry.accountId);
+    try {
+      if ((await this.services.blobs.sizes(storeCtx, name, [digest])).has(digest)) return;
+    } catch (err) {
+      if (!isMiss(err)) throw err;
+    }
+    await this.authorizeImport(ctx, name);
+    await this.fetches.ensure(storeCtx, name, digest, upstream);
+    const prefix = `${ctx.registry.accountId}/${name}:`;
+    const storing = [...this.puts].filter(([key]) => key.startsWith(prefix)).map(([, put]) => put.catch(() => {}));
+    await Promise.all(storing);
   }
 
   /**
@@ -200,6 +242,7 @@ export class PullThroughCache {
     name: string,
     reference: string,
     upstream: UpstreamRepository,
+    wait = false,
   ): Promise<Served | undefined> {
     if (reference.includes(':')) return undefined;
     const repository = await this.store.repositories.get(ctx.registry.accountId, name);
@@ -229,7 +272,7 @@ export class PullThroughCache {
       { repository: name, tag: reference, upstream: upstream.location, from: current?.digest, to: manifest.digest },
       'the tag moved upstream',
     );
-    await this.keep(name, reference, manifest, upstream, ctx.registry.accountId);
+    await this.keep(name, reference, manifest, upstream, ctx.registry.accountId, wait);
     return {
       digest: manifest.digest,
       mediaType: manifest.mediaType,
@@ -262,6 +305,7 @@ export class PullThroughCache {
     manifest: UpstreamManifest,
     upstream: UpstreamRepository,
     accountId: string,
+    wait = false,
   ): Promise<void> {
     const storeCtx = accountContext(accountId);
     const parsed = await parseManifest(manifest.bytes, manifest.mediaType);
@@ -269,19 +313,29 @@ export class PullThroughCache {
       await this.put(storeCtx, name, reference, manifest, upstream);
       return;
     }
+    // The ECR API's pulls (BatchGetImage) read the stored image: everything is fetched first.
+    if (wait) return this.completeAndPut(storeCtx, name, reference, manifest, parsed, upstream);
     const key = `${accountId}/${name}:${reference}`;
     if (this.pending.has(key)) return;
     this.pending.set(key, manifest);
-    setTimeout(() => {
-      this.completeAndPut(storeCtx, name, reference, manifest, parsed, upstream)
-        .catch((err: unknown) =>
-          this.options.log?.warn(
-            { err, repository: name, reference, upstream: upstream.location },
-            'caching an image from the upstream failed; the next pull tries again',
-          ),
-        )
-        .finally(() => this.pending.delete(key));
-    }, this.options.completionDelayMs).unref();
+    const stored = new Promise<void>((resolve) =>
+      setTimeout(
+        () => resolve(this.completeAndPut(storeCtx, name, reference, manifest, parsed, upstream)),
+        this.options.completionDelayMs,
+      ).unref(),
+    );
+    this.puts.set(key, stored);
+    stored
+      .catch((err: unknown) =>
+        this.options.log?.warn(
+          { err, repository: name, reference, upstream: upstream.location },
+          'caching an image from the upstream failed; the next pull tries again',
+        ),
+      )
+      .finally(() => {
+        this.pending.delete(key);
+        this.puts.delete(key);
+      });
   }
 
   /** True when the manifest's blobs and child manifests are all in the repository. */

@@ -32,6 +32,7 @@ import { metering } from './0026-metering.js';
 import { scanning } from './0027-scanning.js';
 import { signing } from './0028-signing.js';
 import { compactAudit } from './0030-compact-audit.js';
+import { pullThroughTagChecks } from './0031-pull-through-tag-checks.js';
 import { replicationResumeOrder } from './0033-replication-resume-order.js';
 
 const migrations: Record<string, Migration> = {
@@ -64,6 +65,7 @@ const migrations: Record<string, Migration> = {
   '0027_scanning': scanning,
   '0028_signing': signing,
   '0030_compact_audit': compactAudit,
+  '0031_pull_through_tag_checks': pullThroughTagChecks,
   '0033_replication_resume_order': replicationResumeOrder,
 };
 

@@ -189,11 +189,10 @@ export function layerActions(services: RegistryServices, scope: LayerScope): Api
     async GetDownloadUrlForLayer(call) {
       const request = input(schemas.GetDownloadUrlForLayer, call.body);
       const digest = digestParameter('layerDigest', request.layerDigest);
-      const result = await services.layerUrls.issue(
-        await scope.context(call, request.registryId),
-        request.repositoryName,
-        digest,
-      );
+      const ctx = await scope.context(call, request.registryId);
+      // A layer of a cached repository not here yet comes from the upstream first.
+      await services.pullThrough?.importLayer(ctx, request.repositoryName, digest);
+      const result = await services.layerUrls.issue(ctx, request.repositoryName, digest);
       if (result.kind === 'unreferenced')
         throw new RegistryApiError(
           'LayerInaccessibleException',

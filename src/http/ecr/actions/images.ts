@@ -13,6 +13,7 @@ import { modelPattern, validationMessage, violation } from '../../aws-json/valid
 import { putImageError } from '../../aws-json/registry-api/errors.js';
 import { ApiError } from '../errors.js';
 import { ImageIdentifierList, ImagesFilter, ImageTag, MaxResults, RegistryId, RepositoryName } from '../shapes.js';
+import { importImages, withUpstreamFailures } from './pull-through-imports.js';
 import { scanDetail } from './scanning.js';
 
 /** Page size when a request gives no maxResults (the model's documented default). */
@@ -212,8 +213,10 @@ export function imageActions(services: RegistryServices, scanSummaries?: ScanSum
 
     async BatchGetImage(call) {
       const request = input(BatchGetImageRequest, call.body);
+      const ctx = context(call, request.registryId);
+      const upstream = await importImages(services, ctx, request.repositoryName, request.imageIds);
       const result = await services.images.batchGet(
-        context(call, request.registryId),
+        ctx,
         request.repositoryName,
         request.imageIds,
         request.acceptedMediaTypes,
@@ -226,7 +229,7 @@ export function imageActions(services: RegistryServices, scanSummaries?: ScanSum
           imageManifest: bytes.toString('utf8'),
           imageManifestMediaType: record.mediaType,
         })),
-        failures: result.failures,
+        failures: withUpstreamFailures(result.failures, upstream),
       };
     },
 
