@@ -172,11 +172,15 @@ describe('the console in a browser', () => {
     assert.equal(await row.count(), 1);
     assert.match((await row.textContent()) ?? '', /latest/);
     assert.match((await row.textContent()) ?? '', /Image/);
+    assert.match((await row.textContent()) ?? '', /linux\/amd64/);
     await look(page, 'images');
     await row.locator('a').first().click();
     await page.waitForURL(/\/-\/image\/sha256:/);
-    assert.match((await page.locator('pre.json').textContent()) ?? '', /"schemaVersion": 2/);
-    assert.equal(await page.locator('h2:text("Layers") + table tbody tr').count(), 2);
+    assert.match((await page.locator('pre.json').last().textContent()) ?? '', /"schemaVersion": 2/);
+    assert.equal(await page.locator('h2:text("Layers") + div table tbody tr').count(), 2);
+    // The config's platform and history, and the scan on push's state.
+    assert.equal(await page.locator('#image-platform').textContent(), 'linux/amd64');
+    assert.match((await page.locator('#scan-status').textContent()) ?? '', /Scan|Not scanned/);
     await look(page, 'image-detail');
 
     // Permissions: a policy the engine refuses, then a template saved.
@@ -204,11 +208,55 @@ describe('the console in a browser', () => {
     );
     await page.getByLabel('Action').selectOption('ecr:BatchDeleteImage');
     await page.getByRole('button', { name: 'Check' }).click();
-    assert.match((await page.locator('#access-answer').textContent()) ?? '', /^Not allowed by the repository policy/);
+    assert.match((await page.locator('#access-answer').textContent()) ?? '', /^Not allowed: no statement/);
+    // The reader's identity policy weighs too: it allows pulls, and the statement is named.
+    await page.getByLabel('Principal ARN').fill(`arn:aws:iam::${server.berth.accountId}:user/reader`);
+    await page.getByLabel('Action').selectOption('ecr:BatchGetImage');
+    await page.getByRole('button', { name: 'Check' }).click();
+    assert.match(
+      (await page.locator('#access-answer').textContent()) ?? '',
+      /^Allowed: .* by statement #1 of the identity policy "read"/,
+    );
     await look(page, 'policy-check');
+
+    // Lifecycle rules: a policy saved, and its preview's result.
+    await page.goto(`${base}/console/repositories/web/app`);
+    await page.getByRole('link', { name: 'Lifecycle', exact: true }).click();
+    await page.waitForURL(/\/console\/lifecycle\?repository=web%2Fapp$/);
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await assert.doesNotReject(page.getByRole('status').getByText('Lifecycle policy saved.').waitFor());
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await assert.doesNotReject(page.locator('#preview-status').getByText('Preview COMPLETE').waitFor());
+    await look(page, 'lifecycle');
+
+    // Pull-through cache: a rule created, listed.
+    await page.getByRole('link', { name: 'Pull-through cache' }).click();
+    await page.getByLabel('Repository prefix').fill('quay');
+    await page.getByLabel('Upstream registry', { exact: true }).selectOption('quay');
+    await page.getByLabel('Upstream registry URL').fill('quay.io');
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    await assert.doesNotReject(page.getByRole('status').getByText('Rule quay created.').waitFor());
+    assert.equal(await page.locator('#rules tbody tr').count(), 1);
+    await look(page, 'pull-through');
+
+    // Replication: a rule to another account's registry.
+    await page.getByRole('link', { name: 'Replication' }).click();
+    await page.getByLabel('Destination registry (account id)').fill('111122223333');
+    await page.getByLabel('Repository prefixes, one a line (none: every repository)').fill('web/');
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    await assert.doesNotReject(page.getByRole('status').getByText('Replication rule added.').waitFor());
+    await look(page, 'replication');
+
+    // Scanning: the registry's filters.
+    await page.getByRole('link', { name: 'Scanning' }).click();
+    await page.getByLabel(/^Scan on push/).fill('web/*');
+    await page.getByRole('button', { name: 'Save scanning configuration' }).click();
+    await assert.doesNotReject(page.getByRole('status').getByText('Scanning configuration saved.').waitFor());
+    await look(page, 'scanning');
 
     // The other pages of the navigation.
     for (const [path, name] of [
+      ['usage', 'usage'],
       ['repositories/web/app/-/settings', 'repository-settings'],
       ['registry', 'registry-policy'],
       ['users', 'users'],
@@ -258,6 +306,6 @@ describe('the console in a browser', () => {
     assert.match(page.url(), /\/console\/signin$/);
     assert.deepEqual(failures, []);
     await context.close();
-    assert.ok(checked.length >= 19, `pages checked: ${checked.join(', ')}`);
+    assert.ok(checked.length >= 24, `pages checked: ${checked.join(', ')}`);
   });
 });

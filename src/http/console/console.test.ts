@@ -247,6 +247,144 @@ describe('the console over HTTP', () => {
     assert.match(create.body, /value="not-mine"/);
   });
 
+  it('serves the feature pages through the services, with their refusals in the API words', async () => {
+    const admin = await session('root', ROOT_PASSWORD);
+    const post = (url: string, fields: Record<string, string>, who = admin) =>
+      app.inject({
+        method: 'POST',
+        url,
+        headers: { ...FORM, cookie: who.cookie },
+        payload: new URLSearchParams({ csrf: who.csrf, ...fields }).toString(),
+      });
+    const get = (url: string, who = admin) => app.inject({ method: 'GET', url, headers: { cookie: who.cookie } });
+    await post('/console/create-repository', { name: 'features/app' });
+    // Lifecycle: a bad policy is refused with ECR's exception; a good one is saved and previewed.
+    const bad = await post('/console/lifecycle', { repository: 'features/app', op: 'save', policy: '{"rules":[]}' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /Lifecycle policy validation failure/);
+    const policy = JSON.stringify({
+      rules: [
+        {
+          rulePriority: 1,
+          description: 'Keep the five newest images',
+          selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 5 },
+          action: { type: 'expire' },
+        },
+      ],
+    });
+    assert.equal(
+      (await post('/console/lifecycle', { repository: 'features/app', op: 'save', policy })).statusCode,
+      200,
+    );
+    const preview = await post('/console/lifecycle', { repository: 'features/app', op: 'preview', policy });
+    assert.equal(preview.statusCode, 200, preview.body);
+    assert.match(preview.body, /Preview COMPLETE: 0 image\(s\) affected/);
+    assert.equal((await get('/console/lifecycle?repository=no-such-repo')).statusCode, 404);
+    // Pull-through: a malformed prefix and a host not allowed are the client's; a good rule is listed and deleted.
+    const prefix = await post('/console/pull-through', { op: 'create', prefix: 'Bad_Prefix!', url: 'quay.io' });
+    assert.equal(prefix.statusCode, 400);
+    assert.match(prefix.body, /InvalidParameterException/);
+    const host = await post('/console/pull-through', { op: 'create', prefix: 'evil', url: 'evil.example' });
+    assert.equal(host.statusCode, 400);
+    assert.match(host.body, /UnsupportedUpstreamRegistryException/);
+    assert.equal(
+      (await post('/console/pull-through', { op: 'create', prefix: 'quay', url: 'quay.io' })).statusCode,
+      200,
+    );
+    assert.match((await get('/console/pull-through')).body, /<code>quay<\/code>/);
+    assert.equal((await post('/console/pull-through', { op: 'delete', prefix: 'quay' })).statusCode, 200);
+    assert.equal((await post('/console/pull-through', { op: 'delete', prefix: 'quay' })).statusCode, 404);
+    // Replication: a rule to another account is stored; one to this registry itself is refused.
+    const self = await post('/console/replication', { op: 'add', region: 'us-east-1', registryId: A });
+    assert.equal(self.statusCode, 400);
+    assert.match(self.body, /is the source registry/);
+    const added = await post('/console/replication', {
+      op: 'add',
+      region: 'us-east-1',
+      registryId: '111122223333',
+      filters: 'features/',
+    });
+    assert.equal(added.statusCode, 200, added.body);
+    assert.deepEqual(await test.berth.services.replication.rules({ registry: { accountId: A } } as never), [
+      {
+        destinations: [{ region: 'us-east-1', registryId: '111122223333' }],
+        repositoryFilters: [{ filter: 'features/', filterType: 'PREFIX_MATCH' }],
+      },
+    ]);
+    assert.equal((await post('/console/replication', { op: 'remove', rule: '7' })).statusCode, 400);
+    assert.equal((await post('/console/replication', { op: 'remove', rule: '0' })).statusCode, 200);
+    // Scanning: filters are checked as the model checks them.
+    assert.equal((await post('/console/scanning', { onPush: 'NOT VALID' })).statusCode, 400);
+    assert.equal((await post('/console/scanning', { onPush: 'features/*' })).statusCode, 200);
+    assert.match((await get('/console/scanning')).body, />features\/\*<\/textarea>/);
+    // Usage: the account's report; a bad range is the client's.
+    assert.equal((await get('/console/usage')).statusCode, 200);
+    assert.equal((await get('/console/usage?from=2026-02-01&to=2026-01-01')).statusCode, 400);
+    // A user without the permissions is refused each page in the API's words.
+    await test.berth.identities.createUser(A, 'nobody');
+    await profiles().create({ ...ROOT, accountId: A }, 'nobody', 'Nobody-pass-1!', false);
+    const nobody = await session('nobody', 'Nobody-pass-1!');
+    for (const [url, action] of [
+      ['/console/lifecycle?repository=features/app', 'ecr:GetLifecyclePolicy'],
+      ['/console/pull-through', 'ecr:DescribePullThroughCacheRules'],
+      ['/console/replication', 'ecr:DescribeRegistry'],
+      ['/console/scanning', 'ecr:GetRegistryScanningConfiguration'],
+      ['/console/usage', 'ecr:DescribeRegistry'],
+    ] as const) {
+      const res = await get(url, nobody);
+      assert.equal(res.statusCode, 403, url);
+      assert.match(res.body, new RegExp(`AccessDeniedException: .*not authorized to perform: ${action}`), url);
+    }
+    const forged = await post('/console/pull-through', { op: 'create', prefix: 'quay', url: 'quay.io' }, nobody);
+    assert.equal(forged.statusCode, 403);
+    assert.match(forged.body, /not authorized to perform: ecr:CreatePullThroughCacheRule/);
+  });
+
+  it('answers the access check with identity policies weighed, naming the deciding statement', async () => {
+    const admin = await session('root', ROOT_PASSWORD);
+    await app.inject({
+      method: 'POST',
+      url: '/console/create-repository',
+      headers: { ...FORM, cookie: admin.cookie },
+      payload: new URLSearchParams({ csrf: admin.csrf, name: 'checked/app' }).toString(),
+    });
+    await test.berth.identities.createUser(A, 'checker');
+    await test.berth.userPolicies.putUserPolicy(
+      A,
+      'checker',
+      'pull-not-delete',
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'Pull', Effect: 'Allow', Action: ['ecr:BatchGetImage', 'ecr:BatchDeleteImage'], Resource: '*' },
+          { Sid: 'NoDelete', Effect: 'Deny', Action: 'ecr:BatchDeleteImage', Resource: '*' },
+        ],
+      }),
+    );
+    const ask = async (principal: string, action: string) => {
+      const res = await app.inject({
+        method: 'GET',
+        url: `/console/repositories/checked/app/-/permissions?${new URLSearchParams({ principal, action })}`,
+        headers: { cookie: admin.cookie },
+      });
+      assert.equal(res.statusCode, 200);
+      return /id="access-answer">([^<]*)</.exec(res.body)?.[1] ?? '';
+    };
+    const checker = `arn:aws:iam::${A}:user/checker`;
+    assert.match(
+      await ask(checker, 'ecr:BatchGetImage'),
+      /^Allowed: .* by statement &quot;Pull&quot; of the identity policy &quot;pull-not-delete&quot;/,
+    );
+    assert.match(
+      await ask(checker, 'ecr:BatchDeleteImage'),
+      /^Denied: statement &quot;NoDelete&quot; of the identity policy/,
+    );
+    assert.match(await ask(checker, 'ecr:PutImage'), /^Not allowed: no statement/);
+    assert.match(await ask(`arn:aws:iam::${A}:root`, 'ecr:PutImage'), /^Allowed: .*\(the account root\)/);
+    assert.match(await ask(`arn:aws:iam::${A}:user/nobody-such`, 'ecr:PutImage'), /^No such principal/);
+    assert.match(await ask('not an arn', 'ecr:PutImage'), /^Name a principal by ARN/);
+  });
+
   it('ends a session idle longer than the timeout, on every node (the session is in the database)', async () => {
     let clock = 1_000_000;
     const limits = { idleTimeoutMs: 60_000, maxFailures: 5, failureWindowMs: 60_000 };

@@ -2,8 +2,10 @@
 // referrers) and deleting the selected images after a confirmation.
 import { Actions } from '../../domain/actions.js';
 import { refusal } from './errors.js';
+import { parseManifest, platformsOf, readConfig, scanLabel } from './image-facts.js';
 import { html, type ConsoleOptions, type ConsoleRequest } from './plugin.js';
-import { confirmDeletePage, imageDetailPage, imagesPage } from './repository-pages.js';
+import { imageDetailPage } from './image-detail-page.js';
+import { confirmDeletePage, imagesPage } from './repository-pages.js';
 import type { RepositorySubpages } from './subpage.js';
 
 const PAGE = 50;
@@ -20,7 +22,22 @@ export function imagesView(options: ConsoleOptions) {
       () => true,
       () => false,
     );
-    return { repository: page.repository, images: page.items, ...(page.next && { next: page.next }), canDelete };
+    const [platforms, scans] = await Promise.all([
+      platformsOf(options, c.ctx, page.repository, page.items),
+      options.scanning.summaries(
+        c.ctx.registry.accountId,
+        name,
+        page.items.map((i) => i.digest),
+      ),
+    ]);
+    return {
+      repository: page.repository,
+      images: page.items,
+      ...(page.next && { next: page.next }),
+      canDelete,
+      platforms,
+      scans: new Map([...scans].map(([digest, scan]) => [digest, scanLabel(scan)])),
+    };
   };
 }
 
@@ -43,20 +60,38 @@ export const imagesRoutes: RepositorySubpages = (options) => {
             imagesPage(c.viewer, await view(c, name), undefined, `No image ${digest} in ${name}.`),
           );
         const manifest = (await options.services.manifests.bytes(described.repository, image)).toString('utf8');
-        let layers: { digest: string; size: number; mediaType: string }[] = [];
-        try {
-          const parsed = JSON.parse(manifest) as { layers?: { digest: string; size: number; mediaType: string }[] };
-          layers = Array.isArray(parsed.layers) ? parsed.layers : [];
-        } catch {
-          /* not JSON: no layers to show */
-        }
-        const referrers = await options.services.listings
-          .referrersPage(c.ctx, name, image.digest, [], { limit: 100 })
-          .then(
+        const parsed = parseManifest(manifest);
+        const layers = Array.isArray(parsed.layers) ? parsed.layers : [];
+        const quiet = (err: unknown) => refusal(err).message;
+        const [referrers, config, scan, replication] = await Promise.all([
+          options.services.listings.referrersPage(c.ctx, name, image.digest, [], { limit: 100 }).then(
             (p) => p.referrers,
             () => [],
-          );
-        return html(reply, 200, imageDetailPage(c.viewer, name, { image, manifest, layers, referrers }));
+          ),
+          readConfig(options, c.ctx, name, parsed),
+          options.scanning.findings(c.ctx, name, { imageDigest: image.digest }).then(
+            (found) => found.scan,
+            (err: unknown) => ((err as { type?: string }).type === 'ScanNotFoundException' ? undefined : quiet(err)),
+          ),
+          options.services.replication
+            .statuses(c.ctx, name, { imageDigest: image.digest })
+            .then((found) => found.statuses, quiet),
+        ]);
+        const children = Array.isArray(parsed.manifests) ? parsed.manifests : [];
+        return html(
+          reply,
+          200,
+          imageDetailPage(c.viewer, name, {
+            image,
+            manifest,
+            layers,
+            referrers,
+            children,
+            ...(config && { config }),
+            ...(scan !== undefined && { scan }),
+            replication,
+          }),
+        );
       },
     },
     'delete-images': {

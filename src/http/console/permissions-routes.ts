@@ -32,14 +32,9 @@ export const permissionsRoutes: RepositorySubpages = (options) => {
       async get({ reply, c, name, query }) {
         if (query.principal === undefined) return await policyPage(reply, c, name, {});
         const action = CHECKABLE_ACTIONS.find((a) => a === query.action) ?? CHECKABLE_ACTIONS[0];
-        const answer = checkAccess(
-          await saved(c, name),
-          c.viewer.accountId,
-          options.region,
-          name,
-          query.principal,
-          action,
-        );
+        // The repository must be there and its policy readable by the viewer, as the page shows it.
+        await saved(c, name);
+        const answer = await checkAccess(options, c.viewer.accountId, name, query.principal, action);
         return await policyPage(reply, c, name, { question: { principal: query.principal, action, answer } });
       },
       async post({ reply, c, name }) {

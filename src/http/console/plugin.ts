@@ -10,9 +10,18 @@ import type { ConsoleSignIn, SignedIn } from '../../iam/console-sign-in.js';
 import type { IamUserService } from '../../iam/iam-users.js';
 import type { User } from '../../domain/records/identities.js';
 import type { RepositoryAccess } from '../../registry/access.js';
+import type { UsageService } from '../../metering/usage.js';
+import type { PullThroughRules } from '../../pullthrough/rules.js';
 import type { RegistryServices } from '../../registry/services.js';
+import type { ScanService } from '../../scanning/scan-service.js';
 import { requestFacts } from '../facts.js';
+import type { AccessCheck } from './access-check.js';
 import { registerAccountRoutes } from './account-routes.js';
+import { registerLifecycleRoutes } from './lifecycle-routes.js';
+import { registerPullThroughRoutes } from './pull-through-routes.js';
+import { registerReplicationRoutes } from './replication-routes.js';
+import { registerScanningRoutes } from './scanning-routes.js';
+import { registerUsageRoutes } from './usage-routes.js';
 import { CONSOLE_CSS } from './assets.js';
 import type { Viewer } from './layout.js';
 import { registerRepositoryRoutes } from './repository-routes.js';
@@ -23,7 +32,7 @@ import { changePasswordPage, signInPage } from './signin-pages.js';
 export const CONSOLE_CSP =
   "default-src 'none'; img-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-export interface ConsoleOptions {
+export interface ConsoleOptions extends AccessCheck {
   signIn: ConsoleSignIn;
   /** The account an alias (of the public registry) names. */
   accountOfAlias(alias: string): Promise<string | undefined>;
@@ -34,6 +43,11 @@ export interface ConsoleOptions {
   publicServices: RegistryServices;
   access: RepositoryAccess;
   users: IamUserService;
+  /** Image scanning: the registry's configuration, images' scans. */
+  scanning: ScanService;
+  pullThroughRules: PullThroughRules;
+  /** Metering's usage report. */
+  usage: UsageService;
   /** The account's KMS keys the signed-in identity may list, for the create form. */
   kmsKeys(ctx: RequestContext): Promise<{ arn: string; label: string }[]>;
   region: string;
@@ -176,6 +190,16 @@ export async function consolePlugin(app: FastifyInstance, options: ConsoleOption
     return reply.redirect('/console/signin', 303);
   });
 
-  registerRepositoryRoutes(app, options, guard);
-  registerAccountRoutes(app, options, guard);
+  for (const register of PAGES) register(app, options, guard);
 }
+
+/** The route modules of the navigation's pages (nav.ts): a new page is an entry there and a module here. */
+const PAGES: ((app: FastifyInstance, options: ConsoleOptions, guard: Guard) => void)[] = [
+  registerRepositoryRoutes,
+  registerAccountRoutes,
+  registerLifecycleRoutes,
+  registerReplicationRoutes,
+  registerPullThroughRoutes,
+  registerScanningRoutes,
+  registerUsageRoutes,
+];
