@@ -188,6 +188,13 @@ describe('the console in a browser', () => {
     await page
       .getByLabel('Policy JSON')
       .fill('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ecr:*"}]}');
+    // As you type, the engine's answer shows beside the editor (the console's one script).
+    await assert.doesNotReject(
+      page
+        .locator('#policy-live.invalid')
+        .getByText(/Principal/)
+        .waitFor(),
+    );
     await page.getByRole('button', { name: 'Save policy' }).click();
     await assert.doesNotReject(page.getByRole('alert').waitFor());
     assert.match((await page.getByRole('alert').textContent()) ?? '', /Principal/);
@@ -231,7 +238,7 @@ describe('the console in a browser', () => {
 
     // Pull-through cache: a rule created, listed.
     await page.getByRole('link', { name: 'Pull-through cache' }).click();
-    await page.getByLabel('Repository prefix').fill('quay');
+    await page.getByLabel('Repository prefix', { exact: true }).fill('quay');
     await page.getByLabel('Upstream registry', { exact: true }).selectOption('quay');
     await page.getByLabel('Upstream registry URL').fill('quay.io');
     await page.getByRole('button', { name: 'Create rule' }).click();
@@ -254,13 +261,42 @@ describe('the console in a browser', () => {
     await assert.doesNotReject(page.getByRole('status').getByText('Scanning configuration saved.').waitFor());
     await look(page, 'scanning');
 
+    // Users and keys: a user created, an access key whose secret shows once, deactivated; a console password.
+    await page.getByRole('link', { name: 'Users and keys' }).click();
+    await page.getByLabel('User name').fill('dev');
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await assert.doesNotReject(page.getByRole('status').getByText('User dev created.').waitFor());
+    await page.getByRole('button', { name: 'Create access key for dev' }).click();
+    const secret = (await page.locator('#new-secret').textContent()) ?? '';
+    assert.match(secret, /^[A-Za-z0-9/+]{40}$/);
+    await page.getByRole('button', { name: /^Deactivate AKIA/ }).click();
+    await assert.doesNotReject(
+      page
+        .getByRole('status')
+        .getByText(/is Inactive\.$/)
+        .waitFor(),
+    );
+    assert.equal(await page.locator('#new-secret').count(), 0, 'the secret is shown once');
+    await page.getByLabel('New console password for dev').fill('Dev-console-1!');
+    await page.getByRole('button', { name: 'Set password' }).first().click();
+    await assert.doesNotReject(page.getByRole('status').getByText('Console password set for dev.').waitFor());
+    await look(page, 'users');
+    await page.getByRole('link', { name: 'Account settings' }).click();
+    await page.getByLabel('Alias', { exact: true }).fill('webteam');
+    await page.getByRole('button', { name: 'Request alias' }).click();
+    await assert.doesNotReject(
+      page
+        .getByRole('status')
+        .getByText(/^Alias webteam requested/)
+        .waitFor(),
+    );
+    await look(page, 'account');
+
     // The other pages of the navigation.
     for (const [path, name] of [
       ['usage', 'usage'],
       ['repositories/web/app/-/settings', 'repository-settings'],
       ['registry', 'registry-policy'],
-      ['users', 'users'],
-      ['account', 'account'],
       ['repositories?tab=public', 'repositories-public'],
     ] as const) {
       await page.goto(`${base}/console/${path}`);
@@ -278,6 +314,10 @@ describe('the console in a browser', () => {
     assert.equal(await readerPage.locator('input[type=checkbox]').count(), 0);
     await assert.doesNotReject(readerPage.locator('#no-delete').waitFor());
     await look(readerPage, 'read-only');
+    // Nor users to manage: no buttons.
+    await readerPage.goto(`${base}/console/users`);
+    assert.equal(await readerPage.getByRole('button', { name: 'Create user' }).count(), 0);
+    assert.equal(await readerPage.getByRole('button', { name: /^Delete / }).count(), 0);
     await readerContext.close();
 
     // A POST from elsewhere with the session's cookie but without its CSRF token is refused.

@@ -385,6 +385,77 @@ describe('the console over HTTP', () => {
     assert.match(await ask('not an arn', 'ecr:PutImage'), /^Name a principal by ARN/);
   });
 
+  it('edits users, keys and passwords for those IAM allows, and refuses a forged POST in the API words', async () => {
+    const admin = await session('root', ROOT_PASSWORD);
+    const post = (fields: Record<string, string>, who = admin) =>
+      app.inject({
+        method: 'POST',
+        url: '/console/users',
+        headers: { ...FORM, cookie: who.cookie },
+        payload: new URLSearchParams({ csrf: who.csrf, ...fields }).toString(),
+      });
+    assert.equal((await post({ op: 'create-user', user: 'ops' })).statusCode, 200);
+    const dup = await post({ op: 'create-user', user: 'ops' });
+    assert.equal(dup.statusCode, 409);
+    assert.match(dup.body, /EntityAlreadyExists: /);
+    const key = await post({ op: 'create-key', user: 'ops' });
+    const id = /<code>(AKIA[A-Z0-9]+)<\/code>/.exec(key.body)?.[1];
+    assert.ok(id && /id="new-secret">[A-Za-z0-9/+]{40}</.test(key.body), 'the secret is shown');
+    assert.equal((await post({ op: 'key-status', user: 'ops', key: id, status: 'Inactive' })).statusCode, 200);
+    const listed = await app.inject({ method: 'GET', url: '/console/users', headers: { cookie: admin.cookie } });
+    assert.match(listed.body, new RegExp(`${id}</code> Inactive`));
+    assert.doesNotMatch(listed.body, /new-secret/);
+    const weak = await post({ op: 'set-password', user: 'ops', password: 'weak' });
+    assert.equal(weak.statusCode, 400);
+    assert.equal((await post({ op: 'set-password', user: 'ops', password: 'Ops-console-1!' })).statusCode, 200);
+    assert.equal((await signIn(A, 'ops', 'Ops-console-1!')).statusCode, 303);
+    assert.equal((await post({ op: 'delete-password', user: 'ops' })).statusCode, 200);
+    assert.equal((await post({ op: 'delete-key', user: 'ops', key: id })).statusCode, 200);
+    // A user with no IAM permissions gets no buttons, and a forged POST gets the API's denial.
+    await test.berth.identities.createUser(A, 'plain');
+    await profiles().create({ ...ROOT, accountId: A }, 'plain', 'Plain-pass-1!', false);
+    const plain = await session('plain', 'Plain-pass-1!');
+    const page = await app.inject({ method: 'GET', url: '/console/users', headers: { cookie: plain.cookie } });
+    assert.equal(page.statusCode, 403);
+    assert.doesNotMatch(page.body, /Create user|Delete ops/);
+    const forged = await post({ op: 'delete-user', user: 'ops' }, plain);
+    assert.equal(forged.statusCode, 403);
+    assert.match(forged.body, /is not authorized to perform: iam:DeleteUser/);
+    assert.equal((await post({ op: 'delete-user', user: 'ops' })).statusCode, 200);
+    assert.equal(await test.berth.store.identities.getUserByName(A, 'ops'), undefined);
+  });
+
+  it('validates a policy as it is typed, with the engine, for the console script', async () => {
+    const admin = await session('root', ROOT_PASSWORD);
+    const script = await app.inject({ method: 'GET', url: '/console/static/console.js' });
+    assert.equal(script.statusCode, 200);
+    assert.match(String(script.headers['content-type']), /text\/javascript/);
+    const validate = (fields: Record<string, string>, csrf = admin.csrf) =>
+      app.inject({
+        method: 'POST',
+        url: '/console/validate-policy',
+        headers: { ...FORM, cookie: admin.cookie },
+        payload: new URLSearchParams({ csrf, ...fields }).toString(),
+      });
+    const bad = await validate({
+      kind: 'repository',
+      policy: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow"}]}',
+    });
+    assert.equal(bad.statusCode, 200);
+    assert.equal(bad.json().valid, false);
+    assert.match(bad.json().message, /Invalid parameter at 'PolicyText'/);
+    const good = await validate({
+      kind: 'repository',
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: '*', Action: 'ecr:BatchGetImage' }],
+      }),
+    });
+    assert.deepEqual(good.json(), { valid: true, message: 'Valid policy.' });
+    assert.equal((await validate({ kind: 'registry', policy: 'not json' })).json().valid, false);
+    assert.equal((await validate({ kind: 'repository', policy: '{}' }, 'forged')).statusCode, 403);
+  });
+
   it('ends a session idle longer than the timeout, on every node (the session is in the database)', async () => {
     let clock = 1_000_000;
     const limits = { idleTimeoutMs: 60_000, maxFailures: 5, failureWindowMs: 60_000 };

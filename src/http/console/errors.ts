@@ -22,6 +22,12 @@ export function problem(err: unknown): Problem | undefined {
     };
   if (err instanceof Error && typeof known.status === 'number' && known.status >= 400 && known.status < 500)
     return { status: known.status, message: err.message };
+  // IAM's errors (IdentityError) are named by their code: shown as IAM names them, with IAM's status.
+  if (err instanceof Error && typeof known.code === 'string' && known.code === err.name)
+    return {
+      status: known.code === 'NoSuchEntity' ? 404 : known.code === 'EntityAlreadyExists' ? 409 : 400,
+      message: `${known.code}: ${err.message}`,
+    };
   if (err instanceof Error && typeof known.code === 'string' && /^[A-Z][A-Za-z]+$/.test(known.code))
     return { status: 400, message: err.message };
   return undefined;

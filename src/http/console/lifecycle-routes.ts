@@ -57,7 +57,7 @@ export function lifecyclePage(viewer: Viewer, name: string, state: LifecycleStat
       viewer,
     );
   const body = `<h1>Lifecycle rules</h1>${picker}
-<h2>Policy of <a href="${repoPath(name)}">${e(name)}</a></h2>${notice('ok', state.message)}${notice('error', state.error)}
+<h2>Policy of ${e(name)}</h2><p><a class="button ghost" href="${repoPath(name)}">Open the repository</a></p>${notice('ok', state.message)}${notice('error', state.error)}
 <form method="post" action="/console/lifecycle">${csrfField(viewer)}<input type="hidden" name="repository" value="${e(name)}">
 <label for="lifecycle-policy">Lifecycle policy JSON</label>
 <textarea id="lifecycle-policy" name="policy" spellcheck="false">${e(state.text || EXAMPLE)}</textarea>

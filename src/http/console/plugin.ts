@@ -8,6 +8,8 @@ import { privateRegistry } from '../../domain/registry.js';
 import type { RequestContext } from '../../domain/request-context.js';
 import type { ConsoleSignIn, SignedIn } from '../../iam/console-sign-in.js';
 import type { IamUserService } from '../../iam/iam-users.js';
+import type { LoginProfileService } from '../../iam/login-profiles.js';
+import type { Authorizer } from '../../domain/authorizer.js';
 import type { User } from '../../domain/records/identities.js';
 import type { RepositoryAccess } from '../../registry/access.js';
 import type { UsageService } from '../../metering/usage.js';
@@ -22,6 +24,8 @@ import { registerPullThroughRoutes } from './pull-through-routes.js';
 import { registerReplicationRoutes } from './replication-routes.js';
 import { registerScanningRoutes } from './scanning-routes.js';
 import { registerUsageRoutes } from './usage-routes.js';
+import { registerUsersRoutes } from './users-routes.js';
+import { registerValidateRoutes } from './validate-routes.js';
 import { CONSOLE_CSS } from './assets.js';
 import type { Viewer } from './layout.js';
 import { registerRepositoryRoutes } from './repository-routes.js';
@@ -30,7 +34,7 @@ import { changePasswordPage, signInPage } from './signin-pages.js';
 
 /** No script but the console's own, no inline script, nothing framed, forms only to the console. */
 export const CONSOLE_CSP =
-  "default-src 'none'; img-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+  "default-src 'none'; img-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 export interface ConsoleOptions extends AccessCheck {
   signIn: ConsoleSignIn;
@@ -43,6 +47,12 @@ export interface ConsoleOptions extends AccessCheck {
   publicServices: RegistryServices;
   access: RepositoryAccess;
   users: IamUserService;
+  /** Console passwords (IAM's login profiles). */
+  loginProfiles: LoginProfileService;
+  /** IAM's authorizer (identity policies alone), for which Users and keys buttons to offer. */
+  iamAuthorizer: Authorizer;
+  /** Requests a public registry alias for the account (RequestRegistryAlias). */
+  requestAlias(accountId: string, name: string): Promise<{ name: string; status: string }>;
   /** Image scanning: the registry's configuration, images' scans. */
   scanning: ScanService;
   pullThroughRules: PullThroughRules;
@@ -201,5 +211,7 @@ const PAGES: ((app: FastifyInstance, options: ConsoleOptions, guard: Guard) => v
   registerReplicationRoutes,
   registerPullThroughRoutes,
   registerScanningRoutes,
+  registerUsersRoutes,
   registerUsageRoutes,
+  registerValidateRoutes,
 ];

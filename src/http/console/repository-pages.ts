@@ -260,8 +260,9 @@ export function permissionsPage(
 <h2>Repository policy</h2>${notice('ok', state.message)}${notice('error', state.error)}
 <form method="post" action="${repoPath(name, 'permissions')}">${csrfField(viewer)}
 <label for="policy">Policy JSON</label>
-<textarea id="policy" name="policy" spellcheck="false" aria-describedby="policy-hint">${e(policy)}</textarea>
-<p class="hint" id="policy-hint">Checked by the policy engine when saved; an invalid document is refused with its reason.</p>
+<textarea id="policy" name="policy" spellcheck="false" aria-describedby="policy-hint policy-live" data-validate="repository" data-validate-output="policy-live">${e(policy)}</textarea>
+<p class="hint" id="policy-hint">Checked by the policy engine as you type (with script) and when saved; an invalid document is refused with its reason.</p>
+<p class="hint" id="policy-live" aria-live="polite"></p>
 <div class="toolbar"><button type="submit" name="op" value="save">Save policy</button>
 <button type="submit" name="op" value="delete" class="danger" formnovalidate>Delete policy</button></div>
 <p>Add a statement from a template: ${templates}</p></form>
