@@ -65,6 +65,7 @@ export async function registerConsole(
     access: wired.access,
     users: iam.users,
     loginProfiles: iam.loginProfiles,
+    publicRepositories: wired.pub.repositories,
     iamAuthorizer: wired.auth.iamAuthorizer,
     requestAlias: (accountId, name) => wired.pub.aliases.request(accountId, name),
     scanning: wired.scanning.service,

@@ -76,6 +76,13 @@ describe('the console in a browser', () => {
       new IamUserService(server.berth.store, server.berth.identities, allow),
       allow,
     ).create({ kind: 'root', accountId: A, arn: '', userId: '', accessKeyId: '' }, 'reader', READER_PASSWORD, false);
+    await server.berth.publicServices.repositories.create(
+      {
+        principal: { kind: 'root', accountId: A, arn: `arn:aws:iam::${A}:root`, userId: A, accessKeyId: '' },
+        registry: { accountId: A, visibility: 'public' },
+      },
+      { name: 'web/site' },
+    );
     const dir = tempDir('berth-console-layout-');
     scratch.push(dir);
     layout = new OciLayout(dir);
@@ -292,6 +299,29 @@ describe('the console in a browser', () => {
     );
     await look(page, 'account');
 
+    // A public repository's catalog data: Markdown previewed, a logo uploaded, saved.
+    await page.goto(`${base}/console/repositories?tab=public`);
+    await page.getByRole('link', { name: 'web/site', exact: true }).click();
+    await page.getByLabel('Description').fill('The web site');
+    await page.getByLabel('About (Markdown)').fill('## About\n\nServes **the site**.');
+    await page.getByLabel('Usage (Markdown)').fill('`docker pull web/site`');
+    await page.getByLabel('ARM 64').check();
+    await page.getByLabel('Linux').check();
+    await page.getByRole('button', { name: 'Preview Markdown' }).click();
+    assert.equal(await page.locator('#markdown-preview strong').textContent(), 'the site');
+    await page.getByLabel(/^Upload a logo/).setInputFiles({
+      name: 'logo.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from(
+        '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4a30000000049454e44ae426082',
+        'hex',
+      ),
+    });
+    await page.getByRole('button', { name: 'Save catalog data' }).click();
+    await assert.doesNotReject(page.getByRole('status').getByText('Catalog data saved.').waitFor());
+    await assert.doesNotReject(page.getByText(/A image\/png logo of \d+ bytes is set/).waitFor());
+    await look(page, 'catalog');
+
     // The other pages of the navigation.
     for (const [path, name] of [
       ['usage', 'usage'],
@@ -346,6 +376,6 @@ describe('the console in a browser', () => {
     assert.match(page.url(), /\/console\/signin$/);
     assert.deepEqual(failures, []);
     await context.close();
-    assert.ok(checked.length >= 24, `pages checked: ${checked.join(', ')}`);
+    assert.ok(checked.length >= 25, `pages checked: ${checked.join(', ')}`);
   });
 });

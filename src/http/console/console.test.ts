@@ -456,6 +456,63 @@ describe('the console over HTTP', () => {
     assert.equal((await validate({ kind: 'repository', policy: '{}' }, 'forged')).statusCode, 403);
   });
 
+  it('edits a public repository catalog data: Markdown previewed as the gallery sanitizes it, a logo uploaded', async () => {
+    const admin = await session('root', ROOT_PASSWORD);
+    const root = { kind: 'root', accountId: A, arn: `arn:aws:iam::${A}:root`, userId: A, accessKeyId: '' } as const;
+    await test.berth.publicServices.repositories.create(
+      { principal: root, registry: { accountId: A, visibility: 'public' } },
+      { name: 'pub/app' },
+    );
+    const png = Buffer.from(
+      '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4a30000000049454e44ae426082',
+      'hex',
+    );
+    const send = async (fields: Record<string, string | string[]>, logo?: Buffer, who = admin) => {
+      const form = new FormData();
+      form.append('csrf', who.csrf);
+      for (const [k, v] of Object.entries(fields)) for (const one of [v].flat()) form.append(k, one);
+      if (logo) form.append('logo', new Blob([new Uint8Array(logo)]), 'logo.png');
+      const request = new Request('http://x/', { method: 'POST', body: form });
+      return app.inject({
+        method: 'POST',
+        url: '/console/catalog/pub/app',
+        headers: { cookie: who.cookie, 'content-type': request.headers.get('content-type')! },
+        payload: Buffer.from(await request.arrayBuffer()),
+      });
+    };
+    const about = '# Hello\n\n<script>alert(1)</script> [site](javascript:alert(1)) **bold**';
+    const preview = await send({ op: 'preview', description: 'An app', about, usage: 'docker pull it' });
+    assert.equal(preview.statusCode, 200);
+    assert.match(preview.body, /<h1>Hello<\/h1>/);
+    assert.match(preview.body, /<strong>bold<\/strong>/);
+    assert.doesNotMatch(preview.body, /<script>alert|href="javascript:/);
+    const saved = await send(
+      {
+        op: 'save',
+        description: 'An app',
+        about,
+        usage: 'docker pull it',
+        architectures: ['ARM 64', 'bogus'],
+        operatingSystems: 'Linux',
+      },
+      png,
+    );
+    assert.equal(saved.statusCode, 200, saved.body);
+    const page = (
+      await app.inject({ method: 'GET', url: '/console/catalog/pub/app', headers: { cookie: admin.cookie } })
+    ).body;
+    assert.match(page, /name="description" value="An app"/);
+    assert.match(page, /value="ARM 64" checked/);
+    assert.doesNotMatch(page, /value="ARM" checked|bogus/);
+    assert.match(page, /value="Linux" checked/);
+    assert.match(page, new RegExp(`A image/png logo of ${png.length} bytes is set`));
+    const notImage = await send({ op: 'save', description: 'x' }, Buffer.from('<svg></svg>'));
+    assert.equal(notImage.statusCode, 400);
+    assert.match(notImage.body, /the logo must be a PNG, JPEG, GIF or WebP image/);
+    const noCsrf = await send({ op: 'save' }, undefined, { ...admin, csrf: 'forged' });
+    assert.equal(noCsrf.statusCode, 403);
+  });
+
   it('ends a session idle longer than the timeout, on every node (the session is in the database)', async () => {
     let clock = 1_000_000;
     const limits = { idleTimeoutMs: 60_000, maxFailures: 5, failureWindowMs: 60_000 };

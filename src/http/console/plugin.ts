@@ -8,6 +8,7 @@ import { privateRegistry } from '../../domain/registry.js';
 import type { RequestContext } from '../../domain/request-context.js';
 import type { ConsoleSignIn, SignedIn } from '../../iam/console-sign-in.js';
 import type { IamUserService } from '../../iam/iam-users.js';
+import type { PublicRepositoryService } from '../../public/repositories.js';
 import type { LoginProfileService } from '../../iam/login-profiles.js';
 import type { Authorizer } from '../../domain/authorizer.js';
 import type { User } from '../../domain/records/identities.js';
@@ -19,6 +20,7 @@ import type { ScanService } from '../../scanning/scan-service.js';
 import { requestFacts } from '../facts.js';
 import type { AccessCheck } from './access-check.js';
 import { registerAccountRoutes } from './account-routes.js';
+import { FormWithFiles, registerCatalogRoutes } from './catalog-routes.js';
 import { registerLifecycleRoutes } from './lifecycle-routes.js';
 import { registerPullThroughRoutes } from './pull-through-routes.js';
 import { registerReplicationRoutes } from './replication-routes.js';
@@ -47,6 +49,8 @@ export interface ConsoleOptions extends AccessCheck {
   publicServices: RegistryServices;
   access: RepositoryAccess;
   users: IamUserService;
+  /** ECR Public's repositories: their catalog data. */
+  publicRepositories: PublicRepositoryService;
   /** Console passwords (IAM's login profiles). */
   loginProfiles: LoginProfileService;
   /** IAM's authorizer (identity policies alone), for which Users and keys buttons to offer. */
@@ -97,6 +101,26 @@ export async function consolePlugin(app: FastifyInstance, options: ConsoleOption
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: 256 * 1024 },
     (_request, body, done) => done(null, new URLSearchParams(String(body))),
+  );
+  // Multipart only for uploads (a public repository's logo), parsed by the platform's own FormData.
+  app.addContentTypeParser(
+    'multipart/form-data',
+    { parseAs: 'buffer', bodyLimit: 1024 * 1024 },
+    async (request: FastifyRequest, body: Buffer) => {
+      const parsed = await new Request('http://console.invalid/', {
+        method: 'POST',
+        headers: { 'content-type': String(request.headers['content-type']) },
+        body: new Uint8Array(body),
+      })
+        .formData()
+        .catch(() => undefined);
+      const form = new FormWithFiles();
+      for (const [key, value] of parsed ?? []) {
+        if (typeof value === 'string') form.append(key, value);
+        else if (value.size > 0) form.files.set(key, Buffer.from(await value.arrayBuffer()));
+      }
+      return form;
+    },
   );
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 256 * 1024 }, (_request, _body, done) =>
     done(null, undefined),
@@ -212,6 +236,7 @@ const PAGES: ((app: FastifyInstance, options: ConsoleOptions, guard: Guard) => v
   registerPullThroughRoutes,
   registerScanningRoutes,
   registerUsersRoutes,
+  registerCatalogRoutes,
   registerUsageRoutes,
   registerValidateRoutes,
 ];

@@ -49,7 +49,7 @@ export function repositoryListPage(viewer: Viewer, view: ListView, message?: str
   const rows = view.repositories
     .map((r) => {
       const uri = `${view.host}/${r.name}`;
-      return `<tr><td><a href="${view.tab === 'private' ? repoPath(r.name) : '#'}">${e(r.name)}</a></td><td><code>${e(uri)}</code></td>
+      return `<tr><td><a href="${view.tab === 'private' ? repoPath(r.name) : `/console/catalog/${r.name.split('/').map(encodeURIComponent).join('/')}`}">${e(r.name)}</a></td><td><code>${e(uri)}</code></td>
 <td>${formatDate(r.createdAt)}</td><td>${e(r.imageTagMutability)}</td><td>${e(r.encryptionType)}</td><td>${r.scanOnPush ? 'Enabled' : 'Disabled'}</td>
 <td>${view.tab === 'private' ? `<a href="${repoPath(r.name, 'push')}">View push commands</a>` : ''}</td></tr>`;
     })
