@@ -513,6 +513,36 @@ describe('the console over HTTP', () => {
     assert.equal(noCsrf.statusCode, 403);
   });
 
+  it('sorts the repository list by name or creation time, in keyset pages', async () => {
+    const admin = await session('root', ROOT_PASSWORD);
+    for (const name of ['sorted/m', 'sorted/a', 'sorted/z']) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/console/create-repository',
+        headers: { ...FORM, cookie: admin.cookie },
+        payload: new URLSearchParams({ csrf: admin.csrf, name }).toString(),
+      });
+      assert.equal(res.statusCode, 303, res.body);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const order = async (query: string) => {
+      const res = await app.inject({
+        method: 'GET',
+        url: `/console/repositories?${query}`,
+        headers: { cookie: admin.cookie },
+      });
+      assert.equal(res.statusCode, 200);
+      return [...res.body.matchAll(/>(sorted\/[amz])<\/a>/g)].map((m) => m[1]);
+    };
+    assert.deepEqual(await order('sort=name'), ['sorted/a', 'sorted/m', 'sorted/z']);
+    assert.deepEqual(await order('sort=newest'), ['sorted/z', 'sorted/a', 'sorted/m']);
+    assert.deepEqual(await order('sort=oldest'), ['sorted/m', 'sorted/a', 'sorted/z']);
+    // A keyset after sorted/a (newest first) continues with what was made before it; a malformed one starts over.
+    const created = (await test.berth.store.repositories.get(A, 'sorted/a'))!.createdAt;
+    assert.deepEqual(await order(`sort=newest&after=${created}:sorted/a`), ['sorted/m']);
+    assert.deepEqual(await order('sort=newest&after=not-a-keyset'), ['sorted/z', 'sorted/a', 'sorted/m']);
+  });
+
   it('ends a session idle longer than the timeout, on every node (the session is in the database)', async () => {
     let clock = 1_000_000;
     const limits = { idleTimeoutMs: 60_000, maxFailures: 5, failureWindowMs: 60_000 };

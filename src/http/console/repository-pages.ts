@@ -35,9 +35,12 @@ export function highlightJson(text: string): string {
 export const repoPath = (name: string, sub = '') =>
   `/console/repositories/${name.split('/').map(encodeURIComponent).join('/')}${sub ? `/-/${sub}` : ''}`;
 
+export type RepositorySort = 'name' | 'newest' | 'oldest';
+
 export interface ListView {
   tab: 'private' | 'public';
   query: string;
+  sort: RepositorySort;
   repositories: Repository[];
   next?: string;
   host: string;
@@ -55,17 +58,21 @@ export function repositoryListPage(viewer: Viewer, view: ListView, message?: str
     })
     .join('');
   const more = view.next
-    ? `<div class="pager"><span></span><a class="button ghost" href="/console/repositories?tab=${view.tab}&amp;q=${encodeURIComponent(view.query)}&amp;after=${encodeURIComponent(view.next)}">Next page</a></div>`
+    ? `<div class="pager"><span></span><a class="button ghost" href="/console/repositories?tab=${view.tab}&amp;q=${encodeURIComponent(view.query)}&amp;sort=${view.sort}&amp;after=${encodeURIComponent(view.next)}">Next page</a></div>`
     : '';
+  const sortLink = (sort: RepositorySort, label: string) =>
+    `<a href="/console/repositories?tab=${view.tab}&amp;sort=${sort}"${view.sort === sort ? ' aria-current="page"' : ''}>${label}</a>`;
+  const sorts = `<nav class="tabs" aria-label="Sort">${sortLink('name', 'By name')}${sortLink('newest', 'Newest first')}${sortLink('oldest', 'Oldest first')}</nav>`;
+  const caption = view.sort === 'name' ? 'Sorted by name' : view.sort === 'newest' ? 'Newest first' : 'Oldest first';
   const body = `<h1>Repositories</h1>${notice('ok', message)}
 <nav class="tabs" aria-label="Registries">${tab('private', 'Private')}${tab('public', 'Public')}</nav>
 <div class="toolbar"><form method="get" action="/console/repositories" role="search"><input type="hidden" name="tab" value="${view.tab}">
 <input type="search" name="q" value="${e(view.query)}" placeholder="Find repositories by name" aria-label="Find repositories by name"><button type="submit">Search</button></form>
-${view.tab === 'private' ? '<a class="button" href="/console/create-repository">Create repository</a>' : ''}</div>
+${view.tab === 'private' ? '<a class="button" href="/console/create-repository">Create repository</a>' : ''}</div>${sorts}
 ${
   view.repositories.length === 0
     ? `<div class="empty">${view.query ? `No repository name begins with '${e(view.query)}'.` : 'No repositories yet.'}</div>`
-    : `<div class="table-scroll"><table><caption class="muted">Sorted by name</caption><thead><tr><th scope="col">Repository name</th><th scope="col">URI</th><th scope="col">Created at</th><th scope="col">Tag immutability</th><th scope="col">Encryption</th><th scope="col">Scan on push</th><th scope="col"><span class="muted">Commands</span></th></tr></thead><tbody>${rows}</tbody></table></div>`
+    : `<div class="table-scroll"><table><caption class="muted">${caption}</caption><thead><tr><th scope="col">Repository name</th><th scope="col">URI</th><th scope="col">Created at</th><th scope="col">Tag immutability</th><th scope="col">Encryption</th><th scope="col">Scan on push</th><th scope="col"><span class="muted">Commands</span></th></tr></thead><tbody>${rows}</tbody></table></div>`
 }${more}`;
   return consolePage('Repositories', 'repositories', body, viewer);
 }

@@ -11,7 +11,13 @@ import { imagesRoutes } from './images-routes.js';
 import { errorPage } from './layout.js';
 import { type ConsoleOptions, type Guard, html } from './plugin.js';
 import { permissionsRoutes } from './permissions-routes.js';
-import { type CreateValues, createRepositoryPage, repositoryListPage, repoPath } from './repository-pages.js';
+import {
+  type CreateValues,
+  createRepositoryPage,
+  type RepositorySort,
+  repositoryListPage,
+  repoPath,
+} from './repository-pages.js';
 import { settingsRoutes } from './settings-routes.js';
 import { type Query, type RepositorySubpage, type RepositorySubpages, splitRepositoryPath } from './subpage.js';
 
@@ -27,9 +33,24 @@ async function listPage(
   tab: 'private' | 'public',
   prefix: string,
   after: string | undefined,
+  sort: RepositorySort = 'name',
 ): Promise<{ repositories: Repository[]; next?: string }> {
   const services = tab === 'public' ? options.publicServices : options.services;
   const scoped = tab === 'public' ? { ...ctx, registry: publicRegistry(ctx.registry.accountId) } : ctx;
+  if (sort !== 'name' && !prefix) {
+    // By creation time: keyset pages on (created at, name); `after` is "<created at>:<name>".
+    const at = after === undefined ? -1 : after.indexOf(':');
+    const keyset = at > 0 ? { createdAt: Number(after!.slice(0, at)), name: after!.slice(at + 1) } : undefined;
+    const page = await services.repositories.describeByCreation(scoped, {
+      ...(keyset && Number.isSafeInteger(keyset.createdAt) && { after: keyset }),
+      limit: PAGE,
+      oldestFirst: sort === 'oldest',
+    });
+    return {
+      repositories: page.repositories,
+      ...(page.after && { next: `${page.after.createdAt}:${page.after.name}` }),
+    };
+  }
   const found: Repository[] = [];
   // The prefix itself is a name too; every other match sorts after it.
   if (prefix && after === undefined) {
@@ -62,15 +83,17 @@ export function registerRepositoryRoutes(app: FastifyInstance, options: ConsoleO
       const query = request.query as Query;
       const tab = query.tab === 'public' ? 'public' : 'private';
       const q = (query.q ?? '').trim().slice(0, 256);
+      // A search is by name prefix, so its results are in name order.
+      const sort: RepositorySort = !q && (query.sort === 'newest' || query.sort === 'oldest') ? query.sort : 'name';
       try {
-        const page = await listPage(options, ctx, tab, q, query.after || undefined);
-        return html(reply, 200, repositoryListPage(viewer, { tab, query: q, host: request.host, ...page }));
+        const page = await listPage(options, ctx, tab, q, query.after || undefined, sort);
+        return html(reply, 200, repositoryListPage(viewer, { tab, query: q, sort, host: request.host, ...page }));
       } catch (err) {
         const { status, message } = refusal(err);
         return html(
           reply,
           status,
-          repositoryListPage(viewer, { tab, query: q, host: request.host, repositories: [] }, message),
+          repositoryListPage(viewer, { tab, query: q, sort, host: request.host, repositories: [] }, message),
         );
       }
     }),

@@ -31,6 +31,7 @@ import { events } from './0025-events.js';
 import { metering } from './0026-metering.js';
 import { scanning } from './0027-scanning.js';
 import { signing } from './0028-signing.js';
+import { consoleSorting } from './0034-console-sorting.js';
 
 const migrations: Record<string, Migration> = {
   '0001_registry_core': registryCore,
@@ -61,6 +62,7 @@ const migrations: Record<string, Migration> = {
   '0026_metering': metering,
   '0027_scanning': scanning,
   '0028_signing': signing,
+  '0034_console_sorting': consoleSorting,
 };
 
 export const migrationProvider: MigrationProvider = {
