@@ -43,10 +43,13 @@ const NONE: UsersAllowed = {
   deletePassword: false,
 };
 
-function button(viewer: Viewer, fields: Record<string, string>, label: string, danger = false): string {
+/** A one-button form; `label` names what it acts on (its accessible name), `shown` is the short text on it. */
+function button(viewer: Viewer, fields: Record<string, string>, label: string, danger = false, shown?: string): string {
   return `<form method="post" action="/console/users" class="inline">${csrfField(viewer)}${Object.entries(fields)
     .map(([k, v]) => `<input type="hidden" name="${e(k)}" value="${e(v)}">`)
-    .join('')}<button type="submit" class="${danger ? 'danger' : 'ghost'} small">${e(label)}</button></form>`;
+    .join(
+      '',
+    )}<button type="submit" class="${danger ? 'danger' : 'ghost'} small"${shown ? ` aria-label="${e(label)}"` : ''}>${e(shown ?? label)}</button></form>`;
 }
 
 export function usersPage(
@@ -62,17 +65,19 @@ export function usersPage(
             viewer,
             { op: 'key-status', user, key: k.accessKeyId, status: k.status === 'Active' ? 'Inactive' : 'Active' },
             k.status === 'Active' ? `Deactivate ${k.accessKeyId}` : `Activate ${k.accessKeyId}`,
+            false,
+            k.status === 'Active' ? 'Deactivate' : 'Activate',
           )
         : ''
-    } ${allowed.deleteKey ? button(viewer, { op: 'delete-key', user, key: k.accessKeyId }, `Delete ${k.accessKeyId}`, true) : ''}</div>`;
+    } ${allowed.deleteKey ? button(viewer, { op: 'delete-key', user, key: k.accessKeyId }, `Delete ${k.accessKeyId}`, true, 'Delete') : ''}</div>`;
   const passwordHtml = (r: UserRow) =>
     r.consolePassword
-      ? `Enabled ${allowed.deletePassword ? button(viewer, { op: 'delete-password', user: r.user.name }, `Remove password of ${r.user.name}`, true) : ''}`
+      ? `Enabled ${allowed.deletePassword ? button(viewer, { op: 'delete-password', user: r.user.name }, `Remove password of ${r.user.name}`, true, 'Remove') : ''}`
       : `Disabled${
           allowed.createPassword
             ? `<form method="post" action="/console/users" class="inline">${csrfField(viewer)}<input type="hidden" name="op" value="set-password"><input type="hidden" name="user" value="${e(r.user.name)}">
 <input type="password" name="password" autocomplete="new-password" aria-label="New console password for ${e(r.user.name)}" required>
-<label class="inline"><input type="checkbox" name="reset" checked> change at first sign-in</label><button type="submit" class="ghost small">Set password</button></form>`
+<label class="inline"><input type="checkbox" name="reset" checked> change at first sign-in</label><button type="submit" class="ghost small" aria-label="Set password of ${e(r.user.name)}">Set password</button></form>`
             : ''
         }`;
   const table = rows
@@ -82,8 +87,8 @@ export function usersPage(
           .map(
             (r) =>
               `<tr><td>${e(r.user.name)}</td><td><code>${e(r.user.arn)}</code></td><td>${formatDate(r.user.createdAt)}</td>
-<td>${r.keys.map((k) => keyHtml(r.user.name, k)).join('') || '—'}${allowed.createKey && r.keys.length < 2 ? button(viewer, { op: 'create-key', user: r.user.name }, `Create access key for ${r.user.name}`) : ''}</td>
-<td>${passwordHtml(r)}</td>${allowed.deleteUser ? `<td>${button(viewer, { op: 'delete-user', user: r.user.name }, `Delete ${r.user.name}`, true)}</td>` : ''}</tr>`,
+<td>${r.keys.map((k) => keyHtml(r.user.name, k)).join('') || '—'}${allowed.createKey && r.keys.length < 2 ? button(viewer, { op: 'create-key', user: r.user.name }, `Create access key for ${r.user.name}`, false, 'Create access key') : ''}</td>
+<td>${passwordHtml(r)}</td>${allowed.deleteUser ? `<td>${button(viewer, { op: 'delete-user', user: r.user.name }, `Delete ${r.user.name}`, true, 'Delete')}</td>` : ''}</tr>`,
           )
           .join('')}</tbody></table></div>`
     : '';
