@@ -202,6 +202,7 @@ describe('the console in a browser', () => {
         .getByText(/Principal/)
         .waitFor(),
     );
+    await look(page, 'policy-validating');
     await page.getByRole('button', { name: 'Save policy' }).click();
     await assert.doesNotReject(page.getByRole('alert').waitFor());
     assert.match((await page.getByRole('alert').textContent()) ?? '', /Principal/);
@@ -376,6 +377,6 @@ describe('the console in a browser', () => {
     assert.match(page.url(), /\/console\/signin$/);
     assert.deepEqual(failures, []);
     await context.close();
-    assert.ok(checked.length >= 26, `pages checked: ${checked.join(', ')}`);
+    assert.ok(checked.length >= 27, `pages checked: ${checked.join(', ')}`);
   });
 });
