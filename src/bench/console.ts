@@ -69,6 +69,11 @@ export async function runConsoleBench(log: (message: string) => void): Promise<b
     });
     const cookie = `berth-console=${/berth-console=([^;]+)/.exec(signedIn.headers.get('set-cookie') ?? '')![1]}`;
     const sorted = [...names].sort();
+    // The second page of the list sorted oldest first (keyset on created at, then name).
+    const oldest = await (await fetch(`${base}/console/repositories?sort=oldest`, { headers: { cookie } })).text();
+    const nextOldest = /href="(\/console\/repositories\?[^"]*sort=oldest[^"]*after=[^"]+)"/
+      .exec(oldest)![1]!
+      .replace(/&amp;/g, '&');
     const cases: [string, () => string][] = [
       ['first page', () => `${base}/console/repositories`],
       [
@@ -76,6 +81,8 @@ export async function runConsoleBench(log: (message: string) => void): Promise<b
         () =>
           `${base}/console/repositories?after=${encodeURIComponent(sorted[Math.floor(Math.random() * (sorted.length - 60))]!)}`,
       ],
+      ['first page, newest first', () => `${base}/console/repositories?sort=newest`],
+      ['second page, oldest first', () => `${base}${nextOldest}`],
       [
         'a name search',
         () => `${base}/console/repositories?q=team-${String(Math.floor(Math.random() * 100)).padStart(2, '0')}/app-1`,

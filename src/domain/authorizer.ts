@@ -23,9 +23,30 @@ export interface AuthorizationRequest {
   grant?: GrantMatch;
 }
 
+/** A statement of a policy, by the policy's name and the statement's Sid or position. */
+export interface DecidingStatement {
+  kind: 'identity' | 'resource' | 'session' | 'endpoint';
+  policy: string;
+  index: number;
+  sid?: string;
+}
+
+/** The decision on a request, and what decided it (the console's "can this principal do this?"). */
+export interface AccessExplanation {
+  allowed: boolean;
+  effect: 'Allow' | 'ExplicitDeny' | 'ImplicitDeny';
+  /** The engine's reason (e.g. account-root, identity-allow, resource-allow, no-allow). */
+  reason: string;
+  statement?: DecidingStatement;
+  /** Cross-account allows: the identity statement that allowed alongside the resource one. */
+  identityStatement?: DecidingStatement;
+}
+
 export interface Authorizer {
   /** Resolves when allowed; throws a RegistryError (UNAUTHORIZED or DENIED) otherwise. */
   authorize(request: AuthorizationRequest): Promise<void>;
+  /** The same decision as authorize, explained instead of thrown; absent where nothing decides (open mode). */
+  explain?(request: AuthorizationRequest): Promise<AccessExplanation>;
   /** Forgets cached policies and resource tags after this node changed some. */
   forget?(): void;
 }

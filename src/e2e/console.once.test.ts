@@ -76,6 +76,13 @@ describe('the console in a browser', () => {
       new IamUserService(server.berth.store, server.berth.identities, allow),
       allow,
     ).create({ kind: 'root', accountId: A, arn: '', userId: '', accessKeyId: '' }, 'reader', READER_PASSWORD, false);
+    await server.berth.publicServices.repositories.create(
+      {
+        principal: { kind: 'root', accountId: A, arn: `arn:aws:iam::${A}:root`, userId: A, accessKeyId: '' },
+        registry: { accountId: A, visibility: 'public' },
+      },
+      { name: 'web/site' },
+    );
     const dir = tempDir('berth-console-layout-');
     scratch.push(dir);
     layout = new OciLayout(dir);
@@ -172,11 +179,15 @@ describe('the console in a browser', () => {
     assert.equal(await row.count(), 1);
     assert.match((await row.textContent()) ?? '', /latest/);
     assert.match((await row.textContent()) ?? '', /Image/);
+    assert.match((await row.textContent()) ?? '', /linux\/amd64/);
     await look(page, 'images');
     await row.locator('a').first().click();
     await page.waitForURL(/\/-\/image\/sha256:/);
-    assert.match((await page.locator('pre.json').textContent()) ?? '', /"schemaVersion": 2/);
-    assert.equal(await page.locator('h2:text("Layers") + table tbody tr').count(), 2);
+    assert.match((await page.locator('pre.json').last().textContent()) ?? '', /"schemaVersion": 2/);
+    assert.equal(await page.locator('h2:text("Layers") + div table tbody tr').count(), 2);
+    // The config's platform and history, and the scan on push's state.
+    assert.equal(await page.locator('#image-platform').textContent(), 'linux/amd64');
+    assert.match((await page.locator('#scan-status').textContent()) ?? '', /Scan|Not scanned/);
     await look(page, 'image-detail');
 
     // Permissions: a policy the engine refuses, then a template saved.
@@ -184,6 +195,14 @@ describe('the console in a browser', () => {
     await page
       .getByLabel('Policy JSON')
       .fill('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ecr:*"}]}');
+    // As you type, the engine's answer shows beside the editor (the console's one script).
+    await assert.doesNotReject(
+      page
+        .locator('#policy-live.invalid')
+        .getByText(/Principal/)
+        .waitFor(),
+    );
+    await look(page, 'policy-validating');
     await page.getByRole('button', { name: 'Save policy' }).click();
     await assert.doesNotReject(page.getByRole('alert').waitFor());
     assert.match((await page.getByRole('alert').textContent()) ?? '', /Principal/);
@@ -204,15 +223,111 @@ describe('the console in a browser', () => {
     );
     await page.getByLabel('Action').selectOption('ecr:BatchDeleteImage');
     await page.getByRole('button', { name: 'Check' }).click();
-    assert.match((await page.locator('#access-answer').textContent()) ?? '', /^Not allowed by the repository policy/);
+    assert.match((await page.locator('#access-answer').textContent()) ?? '', /^Not allowed: no statement/);
+    // The reader's identity policy weighs too: it allows pulls, and the statement is named.
+    await page.getByLabel('Principal ARN').fill(`arn:aws:iam::${server.berth.accountId}:user/reader`);
+    await page.getByLabel('Action').selectOption('ecr:BatchGetImage');
+    await page.getByRole('button', { name: 'Check' }).click();
+    assert.match(
+      (await page.locator('#access-answer').textContent()) ?? '',
+      /^Allowed: .* by statement #1 of the identity policy "read"/,
+    );
     await look(page, 'policy-check');
+
+    // Lifecycle rules: a policy saved, and its preview's result.
+    await page.goto(`${base}/console/repositories/web/app`);
+    await page.getByRole('link', { name: 'Lifecycle', exact: true }).click();
+    await page.waitForURL(/\/console\/lifecycle\?repository=web%2Fapp$/);
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await assert.doesNotReject(page.getByRole('status').getByText('Lifecycle policy saved.').waitFor());
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await assert.doesNotReject(page.locator('#preview-status').getByText('Preview COMPLETE').waitFor());
+    await look(page, 'lifecycle');
+
+    // Pull-through cache: a rule created, listed.
+    await page.getByRole('link', { name: 'Pull-through cache' }).click();
+    await page.getByLabel('Repository prefix', { exact: true }).fill('quay');
+    await page.getByLabel('Upstream registry', { exact: true }).selectOption('quay');
+    await page.getByLabel('Upstream registry URL').fill('quay.io');
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    await assert.doesNotReject(page.getByRole('status').getByText('Rule quay created.').waitFor());
+    assert.equal(await page.locator('#rules tbody tr').count(), 1);
+    await look(page, 'pull-through');
+
+    // Replication: a rule to another account's registry.
+    await page.getByRole('link', { name: 'Replication' }).click();
+    await page.getByLabel('Destination registry (account id)').fill('111122223333');
+    await page.getByLabel('Repository prefixes, one a line (none: every repository)').fill('web/');
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    await assert.doesNotReject(page.getByRole('status').getByText('Replication rule added.').waitFor());
+    await look(page, 'replication');
+
+    // Scanning: the registry's filters.
+    await page.getByRole('link', { name: 'Scanning' }).click();
+    await page.getByLabel(/^Scan on push/).fill('web/*');
+    await page.getByRole('button', { name: 'Save scanning configuration' }).click();
+    await assert.doesNotReject(page.getByRole('status').getByText('Scanning configuration saved.').waitFor());
+    await look(page, 'scanning');
+
+    // Users and keys: a user created, an access key whose secret shows once, deactivated; a console password.
+    await page.getByRole('link', { name: 'Users and keys' }).click();
+    await page.getByLabel('User name').fill('dev');
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await assert.doesNotReject(page.getByRole('status').getByText('User dev created.').waitFor());
+    await page.getByRole('button', { name: 'Create access key for dev' }).click();
+    const secret = (await page.locator('#new-secret').textContent()) ?? '';
+    assert.match(secret, /^[A-Za-z0-9/+]{40}$/);
+    await page.getByRole('button', { name: /^Deactivate AKIA/ }).click();
+    await assert.doesNotReject(
+      page
+        .getByRole('status')
+        .getByText(/is Inactive\.$/)
+        .waitFor(),
+    );
+    assert.equal(await page.locator('#new-secret').count(), 0, 'the secret is shown once');
+    await page.getByLabel('New console password for dev').fill('Dev-console-1!');
+    await page.getByRole('button', { name: 'Set password of dev' }).click();
+    await assert.doesNotReject(page.getByRole('status').getByText('Console password set for dev.').waitFor());
+    await look(page, 'users');
+    await page.getByRole('link', { name: 'Account settings' }).click();
+    await page.getByLabel('Alias', { exact: true }).fill('webteam');
+    await page.getByRole('button', { name: 'Request alias' }).click();
+    await assert.doesNotReject(
+      page
+        .getByRole('status')
+        .getByText(/^Alias webteam requested/)
+        .waitFor(),
+    );
+    await look(page, 'account');
+
+    // A public repository's catalog data: Markdown previewed, a logo uploaded, saved.
+    await page.goto(`${base}/console/repositories?tab=public`);
+    await page.getByRole('link', { name: 'web/site', exact: true }).click();
+    await page.getByLabel('Description').fill('The web site');
+    await page.getByLabel('About (Markdown)').fill('## About\n\nServes **the site**.');
+    await page.getByLabel('Usage (Markdown)').fill('`docker pull web/site`');
+    await page.getByLabel('ARM 64').check();
+    await page.getByLabel('Linux').check();
+    await page.getByRole('button', { name: 'Preview Markdown' }).click();
+    assert.equal(await page.locator('#markdown-preview strong').textContent(), 'the site');
+    await page.getByLabel(/^Upload a logo/).setInputFiles({
+      name: 'logo.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from(
+        '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4a30000000049454e44ae426082',
+        'hex',
+      ),
+    });
+    await page.getByRole('button', { name: 'Save catalog data' }).click();
+    await assert.doesNotReject(page.getByRole('status').getByText('Catalog data saved.').waitFor());
+    await assert.doesNotReject(page.getByText(/A image\/png logo of \d+ bytes is set/).waitFor());
+    await look(page, 'catalog');
 
     // The other pages of the navigation.
     for (const [path, name] of [
+      ['usage', 'usage'],
       ['repositories/web/app/-/settings', 'repository-settings'],
       ['registry', 'registry-policy'],
-      ['users', 'users'],
-      ['account', 'account'],
       ['repositories?tab=public', 'repositories-public'],
     ] as const) {
       await page.goto(`${base}/console/${path}`);
@@ -230,6 +345,10 @@ describe('the console in a browser', () => {
     assert.equal(await readerPage.locator('input[type=checkbox]').count(), 0);
     await assert.doesNotReject(readerPage.locator('#no-delete').waitFor());
     await look(readerPage, 'read-only');
+    // Nor users to manage: no buttons.
+    await readerPage.goto(`${base}/console/users`);
+    assert.equal(await readerPage.getByRole('button', { name: 'Create user' }).count(), 0);
+    assert.equal(await readerPage.getByRole('button', { name: /^Delete / }).count(), 0);
     await readerContext.close();
 
     // A POST from elsewhere with the session's cookie but without its CSRF token is refused.
@@ -258,6 +377,6 @@ describe('the console in a browser', () => {
     assert.match(page.url(), /\/console\/signin$/);
     assert.deepEqual(failures, []);
     await context.close();
-    assert.ok(checked.length >= 19, `pages checked: ${checked.join(', ')}`);
+    assert.ok(checked.length >= 27, `pages checked: ${checked.join(', ')}`);
   });
 });

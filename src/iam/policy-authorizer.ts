@@ -2,10 +2,10 @@
 // policies (repository, registry, KMS key) and asks the policy engine. A denial says why, in ECR's words
 // (the error message) and with the deciding statement (the log).
 import { RegistryError } from '../domain/errors.js';
-import { denialMessage, evaluate, type EvaluationInput, type NamedPolicy } from '../policy/evaluate.js';
+import { type Decision, denialMessage, evaluate, type EvaluationInput, type NamedPolicy } from '../policy/evaluate.js';
 import { ANONYMOUS_CALLER, buildContext, type Caller, type ContextValues } from '../policy/request.js';
 import { arnAccount, type Principal } from '../domain/principal.js';
-import type { AuthorizationRequest, Authorizer } from '../domain/authorizer.js';
+import type { AccessExplanation, AuthorizationRequest, Authorizer } from '../domain/authorizer.js';
 import {
   storedDocument,
   type IdentityPolicySource,
@@ -64,7 +64,41 @@ export class PolicyAuthorizer implements Authorizer {
     } = {},
   ) {}
 
-  async authorize({
+  async authorize(request: AuthorizationRequest): Promise<void> {
+    const { input, decision } = await this.decide(request);
+    if (decision.allowed) return;
+    const { principal, action, resource, facts } = request;
+    const caller = input.caller;
+    const message = denialMessage(input, decision);
+    this.options.log?.info(
+      {
+        principal: caller.arn ?? 'anonymous',
+        action,
+        resource,
+        decision: decision.effect,
+        reason: decision.reason,
+        statement: decision.statement,
+        ...(facts?.sourceVpce !== undefined && { endpoint: facts.sourceVpce }),
+      },
+      'access denied',
+    );
+    if (principal.kind === 'anonymous') throw new RegistryError('UNAUTHORIZED', `authentication required: ${message}`);
+    throw new RegistryError('DENIED', message);
+  }
+
+  /** The same decision as authorize, with the statement that decided, for the console's access check. */
+  async explain(request: AuthorizationRequest): Promise<AccessExplanation> {
+    const { decision } = await this.decide(request);
+    return {
+      allowed: decision.allowed,
+      effect: decision.effect,
+      reason: decision.reason,
+      ...(decision.statement && { statement: decision.statement }),
+      ...(decision.identityStatement && { identityStatement: decision.identityStatement }),
+    };
+  }
+
+  private async decide({
     principal,
     action,
     resource,
@@ -72,7 +106,7 @@ export class PolicyAuthorizer implements Authorizer {
     facts,
     proposedPolicy,
     grant,
-  }: AuthorizationRequest): Promise<void> {
+  }: AuthorizationRequest): Promise<{ input: EvaluationInput; decision: Decision }> {
     const account = resourceAccount ?? arnAccount(resource) ?? '';
     let caller = callerOf(principal);
     // The hot path (pulls by an account's root, no policy on the repository) reads two cached
@@ -112,23 +146,7 @@ export class PolicyAuthorizer implements Authorizer {
       ...(sessionPolicies && { sessionPolicies }),
       ...(endpointPolicies && { endpointPolicies }),
     };
-    const decision = evaluate(input);
-    if (decision.allowed) return;
-    const message = denialMessage(input, decision);
-    this.options.log?.info(
-      {
-        principal: caller.arn ?? 'anonymous',
-        action,
-        resource,
-        decision: decision.effect,
-        reason: decision.reason,
-        statement: decision.statement,
-        ...(facts?.sourceVpce !== undefined && { endpoint: facts.sourceVpce }),
-      },
-      'access denied',
-    );
-    if (principal.kind === 'anonymous') throw new RegistryError('UNAUTHORIZED', `authentication required: ${message}`);
-    throw new RegistryError('DENIED', message);
+    return { input, decision: evaluate(input) };
   }
 
   private proposed(resource: string, policyText: string): ResourcePolicies {

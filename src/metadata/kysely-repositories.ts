@@ -133,6 +133,29 @@ export class Repositories implements RepositoryIndex {
     return rows.map(toRepository);
   }
 
+  async describeByCreation(
+    accountId: string,
+    page: { after?: { createdAt: number; name: string }; limit: number; oldestFirst?: boolean },
+  ) {
+    const direction = page.oldestFirst ? 'asc' : 'desc';
+    const beyond = page.oldestFirst ? '>' : '<';
+    let query = this.db.selectFrom('repositories').selectAll().where('account_id', '=', accountId);
+    const after = page.after;
+    if (after !== undefined)
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', beyond, after.createdAt),
+          eb.and([eb('created_at', '=', after.createdAt), eb(this.ordered('name'), beyond, after.name)]),
+        ]),
+      );
+    const rows = await query
+      .orderBy('created_at', direction)
+      .orderBy(this.ordered('name'), direction)
+      .limit(page.limit)
+      .execute();
+    return rows.map(toRepository);
+  }
+
   async setScanOnPush(id: string, scanOnPush: boolean) {
     const row = await this.db
       .updateTable('repositories')

@@ -30,6 +30,14 @@ export interface RepositoryIndex {
   list(accountId: string, page: Page): Promise<string[]>;
   /** Whole repositories in byte order of name. */
   describe(accountId: string, page: Page): Promise<Repository[]>;
+  /**
+   * Whole repositories by creation time, newest first (oldest first with `oldestFirst`), equal
+   * times in byte order of name; strictly after the keyset `after` (the console's sorted list).
+   */
+  describeByCreation(
+    accountId: string,
+    page: { after?: { createdAt: number; name: string }; limit: number; oldestFirst?: boolean },
+  ): Promise<Repository[]>;
   /** The repository with its new tag mutability, or undefined when it does not exist. */
   setTagMutability(id: string, mutability: TagMutability): Promise<Repository | undefined>;
   /** The repository with its new scan-on-push flag (PutImageScanningConfiguration), or undefined when it does not exist. */

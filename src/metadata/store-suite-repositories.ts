@@ -27,6 +27,36 @@ export function runRepositoryIndexSuite(getStore: () => MetadataStore): void {
       assert.deepEqual(await store.repositories.get(account, 'team/app'), created);
     });
 
+    it('describeByCreation pages by creation time, newest or oldest first, in keyset pages', async () => {
+      const account = freshAccount();
+      const made = [];
+      for (const name of ['m', 'a', 'z']) {
+        made.push(await store.repositories.ensure(account, name));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await store.repositories.ensure(freshAccount(), 'elsewhere');
+      const names = (rows: { name: string }[]) => rows.map((r) => r.name);
+      const first = await store.repositories.describeByCreation(account, { limit: 2 });
+      assert.deepEqual(names(first), ['z', 'a']);
+      const last = first[first.length - 1]!;
+      assert.deepEqual(names(await store.repositories.describeByCreation(account, { limit: 2, after: last })), ['m']);
+      assert.deepEqual(names(await store.repositories.describeByCreation(account, { limit: 5, oldestFirst: true })), [
+        'm',
+        'a',
+        'z',
+      ]);
+      assert.deepEqual(
+        names(
+          await store.repositories.describeByCreation(account, {
+            limit: 5,
+            oldestFirst: true,
+            after: { createdAt: made[0]!.createdAt, name: 'm' },
+          }),
+        ),
+        ['a', 'z'],
+      );
+    });
+
     it('ensure is safe under concurrency: 20 creators agree on one row', async () => {
       const account = freshAccount();
       const all = await Promise.all(Array.from({ length: 20 }, () => store.repositories.ensure(account, 'raced/name')));

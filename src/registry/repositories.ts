@@ -122,6 +122,22 @@ export class RepositoryService {
     return { repositories, last: repositories[repositories.length - 1]!.name };
   }
 
+  /** A page of repositories by creation time (the console's sorted list), after the keyset `after`. */
+  async describeByCreation(
+    ctx: RequestContext,
+    page: { after?: { createdAt: number; name: string }; limit: number; oldestFirst?: boolean },
+  ): Promise<{ repositories: Repository[]; after?: { createdAt: number; name: string } }> {
+    await this.access.authorizeAll(ctx, Actions.DescribeRepositories);
+    const rows = await this.store.repositories.describeByCreation(registryKey(ctx.registry), {
+      ...page,
+      limit: page.limit + 1,
+    });
+    if (rows.length <= page.limit) return { repositories: rows };
+    const repositories = rows.slice(0, page.limit);
+    const last = repositories[repositories.length - 1]!;
+    return { repositories, after: { createdAt: last.createdAt, name: last.name } };
+  }
+
   /** Deletes the repository; one with images only when `force` (its images go with it). */
   async delete(ctx: RequestContext, name: string, force: boolean): Promise<Repository> {
     const repository = await this.access.existing(ctx, name, Actions.DeleteRepository);

@@ -1,10 +1,10 @@
-// "Can this principal do this action?" on a repository, answered by the policy engine from the
-// repository's policy, with the statement that decided. Identity policies are the principal's own
-// and not weighed here: within the account they may allow what the repository policy does not name.
+// "Can this principal do this action?" on a repository, answered by the one authorizer as the API
+// would decide it: the principal's identity policies, the repository's policy and the registry's
+// policy, with the statement that decided.
+import type { Action } from '../../domain/actions.js';
+import type { AccessExplanation, Authorizer, DecidingStatement } from '../../domain/authorizer.js';
+import { ANONYMOUS, type Principal } from '../../domain/principal.js';
 import { repositoryArn } from '../../domain/registry.js';
-import { parsePolicy } from '../../policy/document.js';
-import { evaluate } from '../../policy/evaluate.js';
-import { buildContext, type Caller } from '../../policy/request.js';
 
 export interface AccessAnswer {
   allowed: boolean;
@@ -24,63 +24,76 @@ export const CHECKABLE_ACTIONS = [
   'ecr:SetRepositoryPolicy',
 ] as const;
 
-function callerOfArn(arn: string): Caller | undefined {
-  if (arn === '*') return { type: 'Anonymous' };
-  const root = /^arn:aws:iam::(\d{12}):root$/.exec(arn);
-  if (root) return { type: 'Account', arn, accountId: root[1]!, userId: root[1]! };
-  const user = /^arn:aws:iam::(\d{12}):user\/([\w+=,.@-]+)$/.exec(arn);
-  if (user) return { type: 'User', arn, accountId: user[1]!, username: user[2]! };
-  const role = /^arn:aws:iam::(\d{12}):role\/([\w+=,.@-]+)$/.exec(arn);
-  if (role)
-    return {
-      type: 'AssumedRole',
-      arn: `arn:aws:sts::${role[1]}:assumed-role/${role[2]}/console-check`,
-      roleArn: arn,
-      accountId: role[1]!,
-    };
-  return undefined;
+const ARN = /^arn:aws:iam::\d{12}:(root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+)$/;
+
+export interface AccessCheck {
+  authorizer: Authorizer;
+  /** The principal an IAM ARN names (a user or role of some account here, an account's root); undefined when none. */
+  principalOf(arn: string): Promise<Principal | undefined>;
+  region: string;
 }
 
-export function checkAccess(
-  policyText: string,
-  accountId: string,
-  region: string,
-  name: string,
+function statementText(s: DecidingStatement): string {
+  const which = s.sid ? `"${s.sid}"` : `#${s.index + 1}`;
+  return s.kind === 'identity'
+    ? `statement ${which} of the identity policy "${s.policy}"`
+    : `statement ${which} of the ${s.policy} policy`;
+}
+
+function answerText(
+  e: AccessExplanation,
   principal: string,
   action: string,
-): AccessAnswer {
-  const caller = callerOfArn(principal.trim());
-  if (!caller)
+  resource: string,
+  crossAccount: boolean,
+): string {
+  if (e.allowed) {
+    const by = e.statement
+      ? `, by ${statementText(e.statement)}${e.identityStatement ? ` and ${statementText(e.identityStatement)}` : ''}`
+      : e.reason === 'account-root'
+        ? ' (the account root)'
+        : '';
+    return `Allowed: ${principal} may ${action} on ${resource}${by}.`;
+  }
+  if (e.effect === 'ExplicitDeny')
+    return `Denied: ${e.statement ? statementText(e.statement) : 'a statement'} denies ${action} to ${principal} explicitly.`;
+  if (crossAccount && e.reason === 'no-identity-allow')
+    return `Not allowed: no identity policy of ${principal} allows ${action} (a principal of another account needs its own account's allow too).`;
+  return `Not allowed: no statement of its identity policies, the repository policy or the registry policy allows ${action} to ${principal}.`;
+}
+
+export async function checkAccess(
+  check: AccessCheck,
+  accountId: string,
+  name: string,
+  principalArn: string,
+  action: (typeof CHECKABLE_ACTIONS)[number],
+): Promise<AccessAnswer> {
+  const arn = principalArn.trim();
+  if (arn !== '*' && !ARN.test(arn))
     return {
       allowed: false,
       text: 'Name a principal by ARN: arn:aws:iam::<account>:root, …:user/<name>, …:role/<name>, or * for anyone.',
     };
-  const resource = repositoryArn({ accountId, visibility: 'private' }, region, name);
-  const document = policyText.trim() ? parsePolicy(policyText, { kind: 'resource', maxLength: 10_240 }) : undefined;
-  const decision = evaluate({
-    caller,
-    action,
+  const principal = arn === '*' ? ANONYMOUS : await check.principalOf(arn);
+  if (!principal) return { allowed: false, text: `No such principal: ${arn}.` };
+  if (!check.authorizer.explain)
+    return { allowed: true, text: 'Allowed: the registry is open (auth.mode open), so everyone may do everything.' };
+  const resource = repositoryArn({ accountId, visibility: 'private' }, check.region, name);
+  const explained = await check.authorizer.explain({
+    principal,
+    action: action as Action,
     resource,
     resourceAccount: accountId,
-    context: buildContext(caller, {}, Date.now()),
-    identityPolicies: [],
-    resourcePolicies: document ? [{ name: 'repository', document }] : [],
   });
-  const statement = decision.statement
-    ? `statement ${decision.statement.sid ? `"${decision.statement.sid}"` : `#${decision.statement.index + 1}`} of the ${decision.statement.policy} policy`
-    : undefined;
-  if (decision.allowed)
-    return {
-      allowed: true,
-      text: `Allowed: ${principal} may ${action} on ${resource}${statement ? `, by ${statement}` : decision.reason === 'account-root' ? ' (the account root)' : ''}.`,
-    };
-  if (decision.effect === 'ExplicitDeny')
-    return {
-      allowed: false,
-      text: `Denied: ${statement ?? 'a statement'} denies ${action} to ${principal} explicitly.`,
-    };
   return {
-    allowed: false,
-    text: `Not allowed by the repository policy: no statement allows ${action} to ${principal}${caller.accountId === accountId ? ' (its own identity policies may still allow it)' : ''}.`,
+    allowed: explained.allowed,
+    text: answerText(
+      explained,
+      arn,
+      action,
+      resource,
+      principal.kind !== 'anonymous' && principal.accountId !== accountId,
+    ),
   };
 }

@@ -1,6 +1,6 @@
-// The Registry, Users and keys, and Account settings routes.
+// The Registry policy and Account settings routes (requesting a public registry alias).
 import type { FastifyInstance } from 'fastify';
-import { accountPage, registryPolicyPage, type UserRow, usersPage } from './account-pages.js';
+import { accountPage, registryPolicyPage } from './account-pages.js';
 import { refusal } from './errors.js';
 import { type ConsoleOptions, type Guard, html } from './plugin.js';
 
@@ -41,27 +41,33 @@ export function registerAccountRoutes(app: FastifyInstance, options: ConsoleOpti
     }),
   );
   app.get(
-    '/users',
-    guard(async (_request, reply, { viewer, signedIn }) => {
-      const caller = signedIn.principal;
-      try {
-        const users = await options.users.list(caller);
-        const rows: UserRow[] = [];
-        for (const user of users) {
-          const keys = await options.users.listAccessKeys(caller, user.name).catch(() => []);
-          rows.push({ user, keys, consolePassword: await options.hasConsolePassword(user) });
-        }
-        return html(reply, 200, usersPage(viewer, rows));
-      } catch (err) {
-        const { status, message } = refusal(err);
-        return html(reply, status, usersPage(viewer, undefined, message));
-      }
-    }),
-  );
-  app.get(
     '/account',
     guard(async (_request, reply, { viewer }) =>
-      html(reply, 200, accountPage(viewer, await options.aliasesOf(viewer.accountId))),
+      html(reply, 200, accountPage(viewer, await options.aliasesOf(viewer.accountId), {})),
     ),
+  );
+  // Any identity of the account may ask for an alias, as with RequestRegistryAlias; the deployment's administrator approves it.
+  app.post(
+    '/account',
+    guard(async (_request, reply, { viewer, form }) => {
+      const name = (form.get('alias') ?? '').trim();
+      try {
+        const alias = await options.requestAlias(viewer.accountId, name);
+        return html(
+          reply,
+          200,
+          accountPage(viewer, await options.aliasesOf(viewer.accountId), {
+            message: `Alias ${alias.name} requested: ${alias.status}.`,
+          }),
+        );
+      } catch (err) {
+        const { status, message } = refusal(err);
+        return html(
+          reply,
+          status,
+          accountPage(viewer, await options.aliasesOf(viewer.accountId), { error: message, alias: name }),
+        );
+      }
+    }),
   );
 }

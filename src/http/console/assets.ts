@@ -23,11 +23,15 @@ a.button.ghost { background: #e8eef5; color: var(--ink); }
 button.danger { background: #b42318; }
 label { display: block; font-weight: 600; margin: 14px 0 4px; }
 label.inline { display: inline; font-weight: 400; margin: 0 12px 0 4px; }
+form.inline { display: inline-flex; gap: 6px; align-items: center; margin: 2px 0; flex-wrap: wrap; } form.inline input[type=password] { width: 180px; padding: 4px 8px; } button.small { padding: 3px 9px; font-size: 13px; }
 fieldset { border: 1px solid var(--line); border-radius: 8px; margin: 14px 0; padding: 8px 14px 14px; }
 legend { font-weight: 600; padding: 0 4px; }
-input[type=text], input[type=password], textarea, select { font: inherit; padding: 8px 10px; border: 1px solid #b8c2cc; border-radius: 6px; width: min(100%, 460px); background: #fff; color: var(--ink); }
+input[type=text], input[type=password], input[type=date], textarea, select { font: inherit; padding: 8px 10px; border: 1px solid #b8c2cc; border-radius: 6px; width: min(100%, 460px); background: #fff; color: var(--ink); }
 textarea { width: 100%; min-height: 280px; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; }
+textarea.short { min-height: 90px; }
+.sev { font-weight: 600; padding: 1px 6px; border-radius: 4px; font-size: 12px; } .sev-critical { background: #7a1a12; color: #fff; } .sev-high { background: #b42318; color: #fff; } .sev-medium { background: #fcd34d; color: #1f2937; } .sev-low, .sev-informational, .sev-undefined { background: #e5e7eb; color: #1f2937; }
 .hint { color: var(--muted); font-size: 13px; margin: 4px 0 0; }
+.hint.valid { color: #0f5132; } .hint.invalid { color: #7a1a12; }
 .notice { padding: 10px 14px; border-radius: 8px; margin: 12px 0; overflow-wrap: anywhere; }
 .notice.error { background: #fdecea; border: 1px solid #f5c2bd; color: #7a1a12; }
 .notice.ok { background: #e8f6ee; border: 1px solid #b7e2c8; color: #0f5132; }

@@ -9,13 +9,25 @@ export interface Problem {
 }
 
 export function problem(err: unknown): Problem | undefined {
-  const known = err as { code?: unknown; status?: unknown; message?: unknown };
+  const known = err as { code?: unknown; status?: unknown; message?: unknown; type?: unknown };
   if (known && (known.code === 'DENIED' || known.code === 'UNAUTHORIZED'))
     return { status: 403, message: `AccessDeniedException: ${String(known.message)}` };
   if (err instanceof ManagementError || err instanceof PolicyValidationError)
     return { status: 400, message: (err as Error).message };
+  // The services' ECR exceptions (lifecycle, pull-through, scanning) carry the exception's name.
+  if (err instanceof Error && typeof known.type === 'string' && /^[A-Z][A-Za-z]+Exception$/.test(known.type))
+    return {
+      status: known.type === 'LimitExceededException' ? 429 : known.type.endsWith('NotFoundException') ? 404 : 400,
+      message: `${known.type}: ${err.message}`,
+    };
   if (err instanceof Error && typeof known.status === 'number' && known.status >= 400 && known.status < 500)
     return { status: known.status, message: err.message };
+  // IAM's errors (IdentityError) are named by their code: shown as IAM names them, with IAM's status.
+  if (err instanceof Error && typeof known.code === 'string' && known.code === err.name)
+    return {
+      status: known.code === 'NoSuchEntity' ? 404 : known.code === 'EntityAlreadyExists' ? 409 : 400,
+      message: `${known.code}: ${err.message}`,
+    };
   if (err instanceof Error && typeof known.code === 'string' && /^[A-Z][A-Za-z]+$/.test(known.code))
     return { status: 400, message: err.message };
   return undefined;

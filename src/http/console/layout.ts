@@ -20,7 +20,7 @@ export function notice(kind: 'error' | 'ok', text: string | undefined): string {
 function head(title: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${e(title)} · Berth console</title><link rel="stylesheet" href="/console/static/console.css"></head>`;
+<title>${e(title)} · Berth console</title><link rel="stylesheet" href="/console/static/console.css"><script src="/console/static/console.js" defer></script></head>`;
 }
 
 /** A page of the signed-in console; `current` is its navigation path (repositories, registry, …). */

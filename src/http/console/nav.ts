@@ -11,6 +11,11 @@ export interface NavEntry {
 export const NAV: NavEntry[] = [
   { section: 'Private registry', label: 'Repositories', path: 'repositories' },
   { section: 'Private registry', label: 'Registry policy', path: 'registry' },
+  { section: 'Private registry', label: 'Lifecycle rules', path: 'lifecycle' },
+  { section: 'Private registry', label: 'Replication', path: 'replication' },
+  { section: 'Private registry', label: 'Pull-through cache', path: 'pull-through' },
+  { section: 'Private registry', label: 'Scanning', path: 'scanning' },
+  { section: 'Account', label: 'Usage', path: 'usage' },
   { section: 'Identity', label: 'Users and keys', path: 'users' },
   { section: 'Account', label: 'Account settings', path: 'account' },
 ];

@@ -8,11 +8,26 @@ import { privateRegistry } from '../../domain/registry.js';
 import type { RequestContext } from '../../domain/request-context.js';
 import type { ConsoleSignIn, SignedIn } from '../../iam/console-sign-in.js';
 import type { IamUserService } from '../../iam/iam-users.js';
+import type { PublicRepositoryService } from '../../public/repositories.js';
+import type { LoginProfileService } from '../../iam/login-profiles.js';
+import type { Authorizer } from '../../domain/authorizer.js';
 import type { User } from '../../domain/records/identities.js';
 import type { RepositoryAccess } from '../../registry/access.js';
+import type { UsageService } from '../../metering/usage.js';
+import type { PullThroughRules } from '../../pullthrough/rules.js';
 import type { RegistryServices } from '../../registry/services.js';
+import type { ScanService } from '../../scanning/scan-service.js';
 import { requestFacts } from '../facts.js';
+import type { AccessCheck } from './access-check.js';
 import { registerAccountRoutes } from './account-routes.js';
+import { FormWithFiles, registerCatalogRoutes } from './catalog-routes.js';
+import { registerLifecycleRoutes } from './lifecycle-routes.js';
+import { registerPullThroughRoutes } from './pull-through-routes.js';
+import { registerReplicationRoutes } from './replication-routes.js';
+import { registerScanningRoutes } from './scanning-routes.js';
+import { registerUsageRoutes } from './usage-routes.js';
+import { registerUsersRoutes } from './users-routes.js';
+import { registerValidateRoutes } from './validate-routes.js';
 import { CONSOLE_CSS } from './assets.js';
 import type { Viewer } from './layout.js';
 import { registerRepositoryRoutes } from './repository-routes.js';
@@ -21,9 +36,9 @@ import { changePasswordPage, signInPage } from './signin-pages.js';
 
 /** No script but the console's own, no inline script, nothing framed, forms only to the console. */
 export const CONSOLE_CSP =
-  "default-src 'none'; img-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+  "default-src 'none'; img-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-export interface ConsoleOptions {
+export interface ConsoleOptions extends AccessCheck {
   signIn: ConsoleSignIn;
   /** The account an alias (of the public registry) names. */
   accountOfAlias(alias: string): Promise<string | undefined>;
@@ -34,6 +49,19 @@ export interface ConsoleOptions {
   publicServices: RegistryServices;
   access: RepositoryAccess;
   users: IamUserService;
+  /** ECR Public's repositories: their catalog data. */
+  publicRepositories: PublicRepositoryService;
+  /** Console passwords (IAM's login profiles). */
+  loginProfiles: LoginProfileService;
+  /** IAM's authorizer (identity policies alone), for which Users and keys buttons to offer. */
+  iamAuthorizer: Authorizer;
+  /** Requests a public registry alias for the account (RequestRegistryAlias). */
+  requestAlias(accountId: string, name: string): Promise<{ name: string; status: string }>;
+  /** Image scanning: the registry's configuration, images' scans. */
+  scanning: ScanService;
+  pullThroughRules: PullThroughRules;
+  /** Metering's usage report. */
+  usage: UsageService;
   /** The account's KMS keys the signed-in identity may list, for the create form. */
   kmsKeys(ctx: RequestContext): Promise<{ arn: string; label: string }[]>;
   region: string;
@@ -73,6 +101,26 @@ export async function consolePlugin(app: FastifyInstance, options: ConsoleOption
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: 256 * 1024 },
     (_request, body, done) => done(null, new URLSearchParams(String(body))),
+  );
+  // Multipart only for uploads (a public repository's logo), parsed by the platform's own FormData.
+  app.addContentTypeParser(
+    'multipart/form-data',
+    { parseAs: 'buffer', bodyLimit: 1024 * 1024 },
+    async (request: FastifyRequest, body: Buffer) => {
+      const parsed = await new Request('http://console.invalid/', {
+        method: 'POST',
+        headers: { 'content-type': String(request.headers['content-type']) },
+        body: new Uint8Array(body),
+      })
+        .formData()
+        .catch(() => undefined);
+      const form = new FormWithFiles();
+      for (const [key, value] of parsed ?? []) {
+        if (typeof value === 'string') form.append(key, value);
+        else if (value.size > 0) form.files.set(key, Buffer.from(await value.arrayBuffer()));
+      }
+      return form;
+    },
   );
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 256 * 1024 }, (_request, _body, done) =>
     done(null, undefined),
@@ -176,6 +224,19 @@ export async function consolePlugin(app: FastifyInstance, options: ConsoleOption
     return reply.redirect('/console/signin', 303);
   });
 
-  registerRepositoryRoutes(app, options, guard);
-  registerAccountRoutes(app, options, guard);
+  for (const register of PAGES) register(app, options, guard);
 }
+
+/** The route modules of the navigation's pages (nav.ts): a new page is an entry there and a module here. */
+const PAGES: ((app: FastifyInstance, options: ConsoleOptions, guard: Guard) => void)[] = [
+  registerRepositoryRoutes,
+  registerAccountRoutes,
+  registerLifecycleRoutes,
+  registerReplicationRoutes,
+  registerPullThroughRoutes,
+  registerScanningRoutes,
+  registerUsersRoutes,
+  registerCatalogRoutes,
+  registerUsageRoutes,
+  registerValidateRoutes,
+];

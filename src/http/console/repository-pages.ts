@@ -20,13 +20,27 @@ const load = createRequire(import.meta.url);
 const hljs = load('highlight.js/lib/core') as Highlighter;
 hljs.registerLanguage('json', load('highlight.js/lib/languages/json'));
 
+/** JSON pretty-printed (as stored when it is not JSON) and highlighted, as HTML. */
+export function highlightJson(text: string): string {
+  let pretty = text;
+  try {
+    pretty = JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    /* shown as stored */
+  }
+  return hljs.highlight(pretty, { language: 'json' }).value;
+}
+
 /** A repository's console path: names keep their slashes, `/-/` starts the page within it. */
 export const repoPath = (name: string, sub = '') =>
   `/console/repositories/${name.split('/').map(encodeURIComponent).join('/')}${sub ? `/-/${sub}` : ''}`;
 
+export type RepositorySort = 'name' | 'newest' | 'oldest';
+
 export interface ListView {
   tab: 'private' | 'public';
   query: string;
+  sort: RepositorySort;
   repositories: Repository[];
   next?: string;
   host: string;
@@ -38,23 +52,27 @@ export function repositoryListPage(viewer: Viewer, view: ListView, message?: str
   const rows = view.repositories
     .map((r) => {
       const uri = `${view.host}/${r.name}`;
-      return `<tr><td><a href="${view.tab === 'private' ? repoPath(r.name) : '#'}">${e(r.name)}</a></td><td><code>${e(uri)}</code></td>
+      return `<tr><td><a href="${view.tab === 'private' ? repoPath(r.name) : `/console/catalog/${r.name.split('/').map(encodeURIComponent).join('/')}`}">${e(r.name)}</a></td><td><code>${e(uri)}</code></td>
 <td>${formatDate(r.createdAt)}</td><td>${e(r.imageTagMutability)}</td><td>${e(r.encryptionType)}</td><td>${r.scanOnPush ? 'Enabled' : 'Disabled'}</td>
 <td>${view.tab === 'private' ? `<a href="${repoPath(r.name, 'push')}">View push commands</a>` : ''}</td></tr>`;
     })
     .join('');
   const more = view.next
-    ? `<div class="pager"><span></span><a class="button ghost" href="/console/repositories?tab=${view.tab}&amp;q=${encodeURIComponent(view.query)}&amp;after=${encodeURIComponent(view.next)}">Next page</a></div>`
+    ? `<div class="pager"><span></span><a class="button ghost" href="/console/repositories?tab=${view.tab}&amp;q=${encodeURIComponent(view.query)}&amp;sort=${view.sort}&amp;after=${encodeURIComponent(view.next)}">Next page</a></div>`
     : '';
+  const sortLink = (sort: RepositorySort, label: string) =>
+    `<a href="/console/repositories?tab=${view.tab}&amp;sort=${sort}"${view.sort === sort ? ' aria-current="page"' : ''}>${label}</a>`;
+  const sorts = `<nav class="tabs" aria-label="Sort">${sortLink('name', 'By name')}${sortLink('newest', 'Newest first')}${sortLink('oldest', 'Oldest first')}</nav>`;
+  const caption = view.sort === 'name' ? 'Sorted by name' : view.sort === 'newest' ? 'Newest first' : 'Oldest first';
   const body = `<h1>Repositories</h1>${notice('ok', message)}
 <nav class="tabs" aria-label="Registries">${tab('private', 'Private')}${tab('public', 'Public')}</nav>
 <div class="toolbar"><form method="get" action="/console/repositories" role="search"><input type="hidden" name="tab" value="${view.tab}">
 <input type="search" name="q" value="${e(view.query)}" placeholder="Find repositories by name" aria-label="Find repositories by name"><button type="submit">Search</button></form>
-${view.tab === 'private' ? '<a class="button" href="/console/create-repository">Create repository</a>' : ''}</div>
+${view.tab === 'private' ? '<a class="button" href="/console/create-repository">Create repository</a>' : ''}</div>${sorts}
 ${
   view.repositories.length === 0
     ? `<div class="empty">${view.query ? `No repository name begins with '${e(view.query)}'.` : 'No repositories yet.'}</div>`
-    : `<div class="table-scroll"><table><caption class="muted">Sorted by name</caption><thead><tr><th scope="col">Repository name</th><th scope="col">URI</th><th scope="col">Created at</th><th scope="col">Tag immutability</th><th scope="col">Encryption</th><th scope="col">Scan on push</th><th scope="col"><span class="muted">Commands</span></th></tr></thead><tbody>${rows}</tbody></table></div>`
+    : `<div class="table-scroll"><table><caption class="muted">${caption}</caption><thead><tr><th scope="col">Repository name</th><th scope="col">URI</th><th scope="col">Created at</th><th scope="col">Tag immutability</th><th scope="col">Encryption</th><th scope="col">Scan on push</th><th scope="col"><span class="muted">Commands</span></th></tr></thead><tbody>${rows}</tbody></table></div>`
 }${more}`;
   return consolePage('Repositories', 'repositories', body, viewer);
 }
@@ -148,10 +166,10 @@ export function imageType(image: Pick<DescribedImage, 'mediaType' | 'artifactTyp
   return 'Image';
 }
 
-function repositoryTabs(name: string, current: 'images' | 'permissions' | 'settings'): string {
+export function repositoryTabs(name: string, current: 'images' | 'permissions' | 'settings'): string {
   const tab = (id: typeof current, label: string, href: string) =>
     `<a href="${href}"${current === id ? ' aria-current="page"' : ''}>${label}</a>`;
-  return `<nav class="tabs" aria-label="Repository">${tab('images', 'Images', repoPath(name))}${tab('permissions', 'Permissions', repoPath(name, 'permissions'))}${tab('settings', 'Settings', repoPath(name, 'settings'))}</nav>`;
+  return `<nav class="tabs" aria-label="Repository">${tab('images', 'Images', repoPath(name))}${tab('permissions', 'Permissions', repoPath(name, 'permissions'))}${tab('settings', 'Settings', repoPath(name, 'settings'))}<a href="/console/lifecycle?repository=${encodeURIComponent(name)}">Lifecycle</a></nav>`;
 }
 
 export interface ImagesView {
@@ -159,6 +177,10 @@ export interface ImagesView {
   images: DescribedImage[];
   next?: string;
   canDelete: boolean;
+  /** Each image's platforms (an index's children), by digest. */
+  platforms: Map<string, string[]>;
+  /** Each scanned image's scan status, by digest. */
+  scans: Map<string, string>;
 }
 
 export function imagesPage(viewer: Viewer, view: ImagesView, message?: string, error?: string): string {
@@ -170,14 +192,15 @@ export function imagesPage(viewer: Viewer, view: ImagesView, message?: string, e
 <td>${image.tags.length ? image.tags.map((t) => `<span class="chip">${e(t)}</span>`).join(' ') : '<span class="muted">untagged</span>'}</td>
 <td><a href="${repoPath(name, `image/${image.digest}`)}"><code>${e(image.digest.slice(0, 19))}…</code></a></td>
 <td>${formatSize(image.size)}</td><td>${formatDate(image.createdAt)}</td><td>${image.lastPulledAt === null ? '—' : formatDate(image.lastPulledAt)}</td>
-<td>${imageType(image)}</td><td>${image.imageStatus === 'ARCHIVED' ? 'Archive' : 'Standard'}</td></tr>`;
+<td>${imageType(image)}</td><td>${(view.platforms.get(image.digest) ?? []).map(e).join(', ') || '—'}</td>
+<td>${image.imageStatus === 'ARCHIVED' ? 'Archive' : 'Standard'}</td><td>${e(view.scans.get(image.digest) ?? '—')}</td></tr>`;
     })
     .join('');
   const table =
     view.images.length === 0
       ? '<div class="empty">No images. Use the push commands to push one.</div>'
       : `<form method="post" action="${repoPath(name, 'delete-images')}">${csrfField(viewer)}
-<div class="table-scroll"><table><thead><tr>${view.canDelete ? '<th scope="col"><span class="muted">Select</span></th>' : ''}<th scope="col">Image tags</th><th scope="col">Digest</th><th scope="col">Size</th><th scope="col">Pushed at</th><th scope="col">Last pulled</th><th scope="col">Type</th><th scope="col">Storage class</th></tr></thead>
+<div class="table-scroll"><table><thead><tr>${view.canDelete ? '<th scope="col"><span class="muted">Select</span></th>' : ''}<th scope="col">Image tags</th><th scope="col">Digest</th><th scope="col">Size</th><th scope="col">Pushed at</th><th scope="col">Last pulled</th><th scope="col">Type</th><th scope="col">Platforms</th><th scope="col">Storage class</th><th scope="col">Scan status</th></tr></thead>
 <tbody>${rows}</tbody></table></div>
 ${view.canDelete ? '<div class="toolbar"><button type="submit" class="danger">Delete selected</button></div>' : ''}</form>`;
   const more = view.next
@@ -197,42 +220,6 @@ export function confirmDeletePage(viewer: Viewer, name: string, digests: string[
 ${digests.map((d) => `<input type="hidden" name="digest" value="${e(d)}">`).join('')}
 <button type="submit" class="danger">Delete</button> <a class="button ghost" href="${repoPath(name)}">Cancel</a></form>`;
   return consolePage('Delete images', 'repositories', body, viewer);
-}
-
-export interface ImageDetail {
-  image: DescribedImage;
-  manifest: string;
-  layers: { digest: string; size: number; mediaType: string }[];
-  referrers: { digest: string; artifactType?: string | undefined; mediaType: string }[];
-}
-
-export function imageDetailPage(viewer: Viewer, name: string, detail: ImageDetail): string {
-  const { image } = detail;
-  let pretty = detail.manifest;
-  try {
-    pretty = JSON.stringify(JSON.parse(detail.manifest), null, 2);
-  } catch {
-    /* shown as stored */
-  }
-  const layers = detail.layers.length
-    ? `<table><thead><tr><th scope="col">Digest</th><th scope="col">Media type</th><th scope="col">Size</th></tr></thead><tbody>${detail.layers
-        .map(
-          (l) =>
-            `<tr><td><code>${e(l.digest)}</code></td><td>${e(l.mediaType)}</td><td>${formatSize(l.size)}</td></tr>`,
-        )
-        .join('')}</tbody></table>`
-    : '<p class="muted">No layers (an index or an artifact without layers).</p>';
-  const referrers = detail.referrers.length
-    ? `<ul>${detail.referrers.map((r) => `<li><a href="${repoPath(name, `image/${r.digest}`)}"><code>${e(r.digest)}</code></a> ${e(r.artifactType ?? r.mediaType)}</li>`).join('')}</ul>`
-    : '<p class="muted">No referrers (signatures, SBOMs, attestations).</p>';
-  const body = `<h1>${e(name)}@${e(image.digest.slice(0, 19))}…</h1>
-<dl class="kv panel"><dt>Digest</dt><dd><code>${e(image.digest)}</code></dd><dt>Tags</dt><dd>${image.tags.map(e).join(', ') || '—'}</dd>
-<dt>Type</dt><dd>${imageType(image)} (${e(image.mediaType)})</dd><dt>Size</dt><dd>${formatSize(image.size)}</dd>
-<dt>Pushed at</dt><dd>${formatDate(image.createdAt)}</dd><dt>Last pulled</dt><dd>${image.lastPulledAt === null ? '—' : formatDate(image.lastPulledAt)}</dd></dl>
-<h2>Layers</h2>${layers}<h2>Referrers</h2>${referrers}
-<h2>Manifest</h2><pre class="json" tabindex="0"><code>${hljs.highlight(pretty, { language: 'json' }).value}</code></pre>
-<p><a href="${repoPath(name)}">Back to ${e(name)}</a></p>`;
-  return consolePage(`${name} image`, 'repositories', body, viewer);
 }
 
 export const POLICY_TEMPLATES: Record<string, { label: string; statement: (account: string) => object }> = {
@@ -280,8 +267,9 @@ export function permissionsPage(
 <h2>Repository policy</h2>${notice('ok', state.message)}${notice('error', state.error)}
 <form method="post" action="${repoPath(name, 'permissions')}">${csrfField(viewer)}
 <label for="policy">Policy JSON</label>
-<textarea id="policy" name="policy" spellcheck="false" aria-describedby="policy-hint">${e(policy)}</textarea>
-<p class="hint" id="policy-hint">Checked by the policy engine when saved; an invalid document is refused with its reason.</p>
+<textarea id="policy" name="policy" spellcheck="false" aria-describedby="policy-hint policy-live" data-validate="repository" data-validate-output="policy-live">${e(policy)}</textarea>
+<p class="hint" id="policy-hint">Checked by the policy engine as you type (with script) and when saved; an invalid document is refused with its reason.</p>
+<p class="hint" id="policy-live" aria-live="polite"></p>
 <div class="toolbar"><button type="submit" name="op" value="save">Save policy</button>
 <button type="submit" name="op" value="delete" class="danger" formnovalidate>Delete policy</button></div>
 <p>Add a statement from a template: ${templates}</p></form>

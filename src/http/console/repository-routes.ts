@@ -1,33 +1,30 @@
 // The Repositories section's routes: the list (keyset pages by name, a name prefix search, the
-// private and public registries), creating one, and a repository's pages under
-// /console/repositories/<name>/-/<page> (images, push commands, image detail, permissions, settings).
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { Actions } from '../../domain/actions.js';
+// private and public registries), creating one, and the dispatch of a repository's pages under
+// /console/repositories/<name>/-/<page> to the route modules of SUBPAGES (subpage.ts).
+import type { FastifyInstance } from 'fastify';
 import { publicRegistry } from '../../domain/registry.js';
 import type { RequestContext } from '../../domain/request-context.js';
 import type { TagMutabilityFilter } from '../../domain/tag-mutability.js';
 import type { Repository } from '../../domain/records/repositories.js';
-import { CHECKABLE_ACTIONS, checkAccess } from './access-check.js';
 import { refusal } from './errors.js';
+import { imagesRoutes } from './images-routes.js';
 import { errorPage } from './layout.js';
-import { type ConsoleOptions, type ConsoleRequest, type Guard, html } from './plugin.js';
+import { type ConsoleOptions, type Guard, html } from './plugin.js';
+import { permissionsRoutes } from './permissions-routes.js';
 import {
-  type AccessQuestion,
-  confirmDeletePage,
   type CreateValues,
   createRepositoryPage,
-  imageDetailPage,
-  imagesPage,
-  permissionsPage,
-  POLICY_TEMPLATES,
-  pushCommandsPage,
+  type RepositorySort,
   repositoryListPage,
   repoPath,
-  settingsPage,
 } from './repository-pages.js';
+import { settingsRoutes } from './settings-routes.js';
+import { type Query, type RepositorySubpage, type RepositorySubpages, splitRepositoryPath } from './subpage.js';
 
 const PAGE = 50;
-type Query = Record<string, string | undefined>;
+
+/** The route modules of a repository's pages. */
+const SUBPAGES: RepositorySubpages[] = [imagesRoutes, permissionsRoutes, settingsRoutes];
 
 /** A page of names after `after` that begin with `prefix` (keyset: never an offset). */
 async function listPage(
@@ -36,9 +33,24 @@ async function listPage(
   tab: 'private' | 'public',
   prefix: string,
   after: string | undefined,
+  sort: RepositorySort = 'name',
 ): Promise<{ repositories: Repository[]; next?: string }> {
   const services = tab === 'public' ? options.publicServices : options.services;
   const scoped = tab === 'public' ? { ...ctx, registry: publicRegistry(ctx.registry.accountId) } : ctx;
+  if (sort !== 'name' && !prefix) {
+    // By creation time: keyset pages on (created at, name); `after` is "<created at>:<name>".
+    const at = after === undefined ? -1 : after.indexOf(':');
+    const keyset = at > 0 ? { createdAt: Number(after!.slice(0, at)), name: after!.slice(at + 1) } : undefined;
+    const page = await services.repositories.describeByCreation(scoped, {
+      ...(keyset && Number.isSafeInteger(keyset.createdAt) && { after: keyset }),
+      limit: PAGE,
+      oldestFirst: sort === 'oldest',
+    });
+    return {
+      repositories: page.repositories,
+      ...(page.after && { next: `${page.after.createdAt}:${page.after.name}` }),
+    };
+  }
   const found: Repository[] = [];
   // The prefix itself is a name too; every other match sorts after it.
   if (prefix && after === undefined) {
@@ -65,28 +77,23 @@ function exclusions(text: string): TagMutabilityFilter[] {
 }
 
 export function registerRepositoryRoutes(app: FastifyInstance, options: ConsoleOptions, guard: Guard): void {
-  const target = (host: string) => ({
-    host,
-    endpoint: `${options.tls ? 'https' : 'http'}://${host}`,
-    region: options.region,
-    tls: options.tls,
-  });
-
   app.get(
     '/repositories',
     guard(async (request, reply, { viewer, ctx }) => {
       const query = request.query as Query;
       const tab = query.tab === 'public' ? 'public' : 'private';
       const q = (query.q ?? '').trim().slice(0, 256);
+      // A search is by name prefix, so its results are in name order.
+      const sort: RepositorySort = !q && (query.sort === 'newest' || query.sort === 'oldest') ? query.sort : 'name';
       try {
-        const page = await listPage(options, ctx, tab, q, query.after || undefined);
-        return html(reply, 200, repositoryListPage(viewer, { tab, query: q, host: request.host, ...page }));
+        const page = await listPage(options, ctx, tab, q, query.after || undefined, sort);
+        return html(reply, 200, repositoryListPage(viewer, { tab, query: q, sort, host: request.host, ...page }));
       } catch (err) {
         const { status, message } = refusal(err);
         return html(
           reply,
           status,
-          repositoryListPage(viewer, { tab, query: q, host: request.host, repositories: [] }, message),
+          repositoryListPage(viewer, { tab, query: q, sort, host: request.host, repositories: [] }, message),
         );
       }
     }),
@@ -137,194 +144,19 @@ export function registerRepositoryRoutes(app: FastifyInstance, options: ConsoleO
     }),
   );
 
-  /** `team/app/-/image/sha256:…` → the name and the page within it. */
-  const split = (path: string): { name: string; sub: string } => {
-    let decoded: string;
-    try {
-      decoded = path.split('/').map(decodeURIComponent).join('/');
-    } catch {
-      decoded = ''; // a malformed escape names no repository
-    }
-    const at = decoded.indexOf('/-/');
-    return at === -1
-      ? { name: decoded.replace(/\/$/, ''), sub: '' }
-      : { name: decoded.slice(0, at), sub: decoded.slice(at + 3) };
-  };
-
-  const imagesView = async (c: ConsoleRequest, name: string, after?: string) => {
-    const page = await options.services.images.list(
-      c.ctx,
-      name,
-      { tagStatus: 'ANY', imageStatus: 'ANY' },
-      { ...(after !== undefined && { last: after }), limit: PAGE },
-    );
-    const canDelete = await options.access.authorize(c.ctx, name, Actions.BatchDeleteImage).then(
-      () => true,
-      () => false,
-    );
-    return { repository: page.repository, images: page.items, ...(page.next && { next: page.next }), canDelete };
-  };
-
-  const policyPage = async (
-    reply: FastifyReply,
-    c: ConsoleRequest,
-    name: string,
-    state: { message?: string; error?: string; status?: number; text?: string; question?: AccessQuestion },
-  ) => {
-    let text = state.text;
-    if (text === undefined) {
-      text = await options.services.policies.getRepositoryPolicy(c.ctx, name).then(
-        (p) => JSON.stringify(JSON.parse(p.policyText), null, 2),
-        (err: unknown) => {
-          if ((err as { code?: string }).code === 'REPOSITORY_POLICY_NOT_FOUND') return '';
-          throw err;
-        },
-      );
-    }
-    return html(reply, state.status ?? 200, permissionsPage(c.viewer, name, text, state));
-  };
-
-  app.get(
-    '/repositories/*',
+  const pages = Object.assign({}, ...SUBPAGES.map((module) => module(options))) as Record<string, RepositorySubpage>;
+  const dispatch = (method: 'get' | 'post') =>
     guard(async (request, reply, c) => {
-      const { name, sub } = split((request.params as { '*': string })['*']);
+      const { name, page, rest } = splitRepositoryPath((request.params as { '*': string })['*']);
+      const handler = Object.hasOwn(pages, page) ? pages[page]![method] : undefined;
+      if (!handler) return reply.callNotFound();
       try {
-        if (sub === '') {
-          const after = (request.query as Query).after || undefined;
-          return html(reply, 200, imagesPage(c.viewer, await imagesView(c, name, after)));
-        }
-        if (sub === 'push') {
-          await options.services.repositories.describeNamed(c.ctx, [name]);
-          return html(reply, 200, pushCommandsPage(c.viewer, name, target(request.host)));
-        }
-        if (sub === 'settings') {
-          const [repository] = await options.services.repositories.describeNamed(c.ctx, [name]);
-          return html(reply, 200, settingsPage(c.viewer, repository!));
-        }
-        if (sub === 'permissions') {
-          const query = request.query as Query;
-          if (query.principal === undefined) return await policyPage(reply, c, name, {});
-          const action = CHECKABLE_ACTIONS.find((a) => a === query.action) ?? CHECKABLE_ACTIONS[0];
-          const saved = await options.services.policies.getRepositoryPolicy(c.ctx, name).then(
-            (p) => p.policyText,
-            (err: unknown) => {
-              if ((err as { code?: string }).code === 'REPOSITORY_POLICY_NOT_FOUND') return '';
-              throw err;
-            },
-          );
-          const answer = checkAccess(saved, c.viewer.accountId, options.region, name, query.principal, action);
-          return await policyPage(reply, c, name, { question: { principal: query.principal, action, answer } });
-        }
-        if (sub.startsWith('image/')) {
-          const digest = sub.slice('image/'.length);
-          const described = await options.services.images.describe(c.ctx, name, [{ imageDigest: digest }]);
-          const image = described.items[0];
-          if (!image)
-            return html(
-              reply,
-              404,
-              imagesPage(c.viewer, await imagesView(c, name), undefined, `No image ${digest} in ${name}.`),
-            );
-          const manifest = (await options.services.manifests.bytes(described.repository, image)).toString('utf8');
-          let layers: { digest: string; size: number; mediaType: string }[] = [];
-          try {
-            const parsed = JSON.parse(manifest) as { layers?: { digest: string; size: number; mediaType: string }[] };
-            layers = Array.isArray(parsed.layers) ? parsed.layers : [];
-          } catch {
-            /* not JSON: no layers to show */
-          }
-          const referrers = await options.services.listings
-            .referrersPage(c.ctx, name, image.digest, [], { limit: 100 })
-            .then(
-              (p) => p.referrers,
-              () => [],
-            );
-          return html(reply, 200, imageDetailPage(c.viewer, name, { image, manifest, layers, referrers }));
-        }
-        return reply.callNotFound();
+        return await handler({ request, reply, c, name, rest, query: request.query as Query });
       } catch (err) {
         const { status, message } = refusal(err);
         return html(reply, status, errorPage(c.viewer, 'repositories', message));
       }
-    }),
-  );
-
-  app.post(
-    '/repositories/*',
-    guard(async (request, reply, c) => {
-      const { name, sub } = split((request.params as { '*': string })['*']);
-      if (sub === 'delete-images') {
-        const digests = c.form.getAll('digest').filter((d) => /^sha256:[a-f0-9]{64}$/.test(d));
-        try {
-          if (digests.length === 0)
-            return html(
-              reply,
-              400,
-              imagesPage(c.viewer, await imagesView(c, name), undefined, 'Select the images to delete.'),
-            );
-          if (c.form.get('confirm') !== 'yes') return html(reply, 200, confirmDeletePage(c.viewer, name, digests));
-          const result = await options.services.images.batchDelete(
-            c.ctx,
-            name,
-            digests.map((d) => ({ imageDigest: d })),
-          );
-          const failed = result.failures.map((f) => `${f.imageId.imageDigest}: ${f.failureReason}`).join('; ');
-          return html(
-            reply,
-            failed ? 400 : 200,
-            imagesPage(
-              c.viewer,
-              await imagesView(c, name),
-              `Deleted ${result.deleted.length} image(s).`,
-              failed || undefined,
-            ),
-          );
-        } catch (err) {
-          const { status, message } = refusal(err);
-          const view = await imagesView(c, name).catch(() => undefined);
-          return view
-            ? html(reply, status, imagesPage(c.viewer, view, undefined, message))
-            : html(reply, status, message);
-        }
-      }
-      if (sub === 'permissions') {
-        const text = c.form.get('policy') ?? '';
-        const template = c.form.get('template');
-        try {
-          if (template && Object.hasOwn(POLICY_TEMPLATES, template)) {
-            let document: { Version?: string; Statement?: unknown[] } = { Version: '2012-10-17', Statement: [] };
-            try {
-              if (text.trim()) document = JSON.parse(text) as typeof document;
-            } catch {
-              return await policyPage(reply, c, name, {
-                text,
-                status: 400,
-                error: 'The policy is not valid JSON; fix it before adding a template.',
-              });
-            }
-            const statements = Array.isArray(document.Statement)
-              ? document.Statement
-              : document.Statement
-                ? [document.Statement]
-                : [];
-            document.Statement = [...statements, POLICY_TEMPLATES[template]!.statement(c.viewer.accountId)];
-            return await policyPage(reply, c, name, {
-              text: JSON.stringify(document, null, 2),
-              message: 'Template added: review it and save.',
-            });
-          }
-          if (c.form.get('op') === 'delete') {
-            await options.services.policies.deleteRepositoryPolicy(c.ctx, name);
-            return await policyPage(reply, c, name, { text: '', message: 'Policy deleted.' });
-          }
-          await options.services.policies.setRepositoryPolicy(c.ctx, name, text, false);
-          return await policyPage(reply, c, name, { message: 'Policy saved.' });
-        } catch (err) {
-          const { status, message } = refusal(err);
-          return await policyPage(reply, c, name, { text, status, error: message });
-        }
-      }
-      return reply.callNotFound();
-    }),
-  );
+    });
+  app.get('/repositories/*', dispatch('get'));
+  app.post('/repositories/*', dispatch('post'));
 }

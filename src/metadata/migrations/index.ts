@@ -34,6 +34,7 @@ import { signing } from './0028-signing.js';
 import { compactAudit } from './0030-compact-audit.js';
 import { pullThroughTagChecks } from './0031-pull-through-tag-checks.js';
 import { replicationResumeOrder } from './0033-replication-resume-order.js';
+import { consoleSorting } from './0034-console-sorting.js';
 
 const migrations: Record<string, Migration> = {
   '0001_registry_core': registryCore,
@@ -67,6 +68,7 @@ const migrations: Record<string, Migration> = {
   '0030_compact_audit': compactAudit,
   '0031_pull_through_tag_checks': pullThroughTagChecks,
   '0033_replication_resume_order': replicationResumeOrder,
+  '0034_console_sorting': consoleSorting,
 };
 
 export const migrationProvider: MigrationProvider = {
