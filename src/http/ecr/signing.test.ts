@@ -21,6 +21,7 @@ import { bundleFromJSON } from '@sigstore/bundle';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { ecrClient, RegistryHttp, refused } from '../../testing/ecr-http.js';
 import { callKms } from '../../testing/kms.js';
+import { SIGNING_RECOVERY_MS } from '../../registry/image-signer.js';
 import { startBerth, type TestBerth } from '../../testing/server.js';
 
 const BUNDLE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
@@ -271,6 +272,42 @@ describe('managed signing', () => {
     assert.equal((await pull()).status, 200, 'enabled again, it verifies again');
     await kms('ScheduleKeyDeletion', { KeyId: gateKey, PendingWindowInDays: 7 });
     assert.equal((await pull()).status, 403, 'a key pending deletion verifies nothing');
+    await client.send(new DeleteSigningConfigurationCommand({}));
+  });
+  test('the signing statuses are written in the push transaction: a node stopping before signing loses nothing', async () => {
+    await client.send(
+      new PutSigningConfigurationCommand({
+        signingConfiguration: {
+          rules: [
+            {
+              signingProfileArn: profile(),
+              repositoryFilters: [{ filter: 'durable/*', filterType: 'WILDCARD_MATCH' }],
+            },
+          ],
+        },
+      }),
+    );
+    // The node "stops" right after the push commits: its signing listener never hears of it.
+    const listeners = server.berth.pushListeners;
+    const at = listeners.indexOf(server.berth.signer);
+    assert.ok(at >= 0);
+    listeners.splice(at, 1);
+    let image: Awaited<ReturnType<RegistryHttp['push']>>;
+    try {
+      image = await registry.push('durable/app', 'v1');
+    } finally {
+      listeners.splice(at, 0, server.berth.signer);
+    }
+    const status = () =>
+      client.send(
+        new DescribeImageSigningStatusCommand({ repositoryName: 'durable/app', imageId: { imageTag: 'v1' } }),
+      );
+    assert.deepEqual((await status()).signingStatuses, [{ signingProfileArn: profile(), status: 'IN_PROGRESS' }]);
+    // The recovery job (any node, once the signing is overdue) signs it.
+    assert.equal(await server.berth.signer.recover(Date.now() + SIGNING_RECOVERY_MS + 1), 1);
+    assert.deepEqual((await status()).signingStatuses, [{ signingProfileArn: profile(), status: 'COMPLETE' }]);
+    const { bundle } = await signatureOf('durable/app', image.digest);
+    assert.ok(sigstoreVerifies(bundle, image.bytes), 'the recovered signature verifies');
     await client.send(new DeleteSigningConfigurationCommand({}));
   });
 });
