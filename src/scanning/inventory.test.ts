@@ -220,6 +220,37 @@ describe('the SBOM and the findings', () => {
     );
   });
 
+  it("an rpm database's packages match rpm advisories by rpm's order, epoch included (a Rocky Linux 9 image)", async () => {
+    const rocky = (openssl: { version: string; release: string; epoch?: number }) =>
+      inventoryOf([
+        [
+          { path: 'etc/os-release', content: 'NAME="Rocky Linux"\nID="rocky"\nVERSION_ID="9.0"\n' },
+          {
+            path: 'var/lib/rpm/rpmdb.sqlite',
+            content: rpmSqlite([
+              { name: 'openssl-libs', source: 'openssl', arch: 'x86_64', ...openssl },
+              { name: 'bash', version: '5.1.8', release: '4.el9', arch: 'x86_64' },
+            ]),
+          },
+        ],
+      ]);
+    const old = await evaluate(await rocky({ epoch: 1, version: '3.0.1', release: '23.el9_0' }), lookup);
+    assert.deepEqual(
+      old.map((f) => [f.name, f.severity, f.attributes.find((a) => a.key === 'package_version')?.value]),
+      [['RLSA-2022:6224', 'MEDIUM', '1:3.0.1-23.el9_0']],
+    );
+    assert.deepEqual(
+      await evaluate(await rocky({ epoch: 1, version: '3.0.1', release: '41.el9_0' }), lookup),
+      [],
+      'fixed',
+    );
+    assert.deepEqual(
+      await evaluate(await rocky({ epoch: 1, version: '3.0.7', release: '24.el9' }), lookup),
+      [],
+      'newer',
+    );
+  });
+
   it('CVSS v3 base scores as the specification computes them', () => {
     assert.equal(cvss3BaseScore('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H'), 10);
     assert.equal(cvss3BaseScore('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'), 9.8);

@@ -147,7 +147,9 @@ export function goBinary(goVersion: string, modules: Array<[string, string]>): B
 }
 
 /** An rpm sqlite database (var/lib/rpm/rpmdb.sqlite) with one header per package. */
-export function rpmSqlite(packages: Array<{ name: string; version: string; release: string; arch: string }>): Buffer {
+export function rpmSqlite(
+  packages: Array<{ name: string; version: string; release: string; arch: string; epoch?: number; source?: string }>,
+): Buffer {
   const db = new Database(':memory:');
   db.exec('CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)');
   const insert = db.prepare('INSERT INTO Packages (blob) VALUES (?)');
@@ -157,22 +159,32 @@ export function rpmSqlite(packages: Array<{ name: string; version: string; relea
       [1001, p.version],
       [1002, p.release],
       [1022, p.arch],
-      [1044, `${p.name}-${p.version}-${p.release}.src.rpm`],
+      [1044, `${p.source ?? p.name}-${p.version}-${p.release}.src.rpm`],
     ];
     const data: Buffer[] = [];
-    const index = Buffer.alloc(tags.length * 16);
+    const entries: Array<[number, string | number]> = [
+      ...tags,
+      ...(p.epoch !== undefined ? [[1003, p.epoch] as [number, number]] : []),
+    ];
+    const index = Buffer.alloc(entries.length * 16);
     let at = 0;
-    tags.forEach(([tag, value], i) => {
+    entries.forEach(([tag, value], i) => {
+      // A string (type 6), or the epoch as an INT32 (type 4) aligned to 4 bytes.
+      if (typeof value === 'number' && at % 4 !== 0) {
+        data.push(Buffer.alloc(4 - (at % 4)));
+        at += 4 - (at % 4);
+      }
       index.writeUInt32BE(tag, i * 16);
-      index.writeUInt32BE(6, i * 16 + 4);
+      index.writeUInt32BE(typeof value === 'number' ? 4 : 6, i * 16 + 4);
       index.writeUInt32BE(at, i * 16 + 8);
       index.writeUInt32BE(1, i * 16 + 12);
-      const bytes = Buffer.from(`${value}\0`);
+      const bytes = typeof value === 'number' ? Buffer.alloc(4) : Buffer.from(`${value}\0`);
+      if (typeof value === 'number') bytes.writeUInt32BE(value, 0);
       data.push(bytes);
       at += bytes.length;
     });
     const head = Buffer.alloc(8);
-    head.writeUInt32BE(tags.length, 0);
+    head.writeUInt32BE(entries.length, 0);
     head.writeUInt32BE(at, 4);
     insert.run(Buffer.concat([head, index, ...data]));
   }
