@@ -12,6 +12,7 @@ import {
   goBinary,
   hasZstd,
   nodeAppLayers,
+  oldGoBinary,
   rpmSqlite,
   type TarFile,
   tarOf,
@@ -19,7 +20,7 @@ import {
 } from '../testing/scan-images.js';
 import { cvss3BaseScore } from './cvss.js';
 import { evaluate } from './findings.js';
-import { InventoryBuilder } from './inventory.js';
+import { DEFAULT_INVENTORY_OPTIONS, InventoryBuilder } from './inventory.js';
 import { type OsvRecord, packageKey } from './osv.js';
 import type { Inventory } from './packages.js';
 import { buildSbom } from './sbom.js';
@@ -161,6 +162,31 @@ describe('reading layers', () => {
       'pypi:requests@2.31.0',
       'rpm:openssl-libs@3.0.7-24.el9',
     ]);
+  });
+
+  it('a Go binary from before Go 1.18: its build info read through the addresses in its header', async () => {
+    const binary = oldGoBinary('go1.16.15', [
+      ['golang.org/x/text', 'v0.3.5'],
+      ['github.com/gorilla/websocket', 'v1.4.0'],
+    ]);
+    const inv = await inventoryOf([[{ path: 'usr/local/bin/legacy', content: binary, mode: 0o755 }]]);
+    assert.deepEqual(names(inv), [
+      'golang:github.com/gorilla/websocket@v1.4.0',
+      'golang:golang.org/x/text@v0.3.5',
+      'golang:stdlib@1.16.15',
+    ]);
+    assert.deepEqual(inv.skipped, []);
+    // Larger than the bound a scan reads whole: said so, not read.
+    const bounded = new InventoryBuilder({ ...DEFAULT_INVENTORY_OPTIONS, maxFileBytes: 1024 });
+    const tar = compress(tarOf([{ path: 'usr/local/bin/legacy', content: binary, mode: 0o755 }]), 'gzip');
+    await bounded.addLayer({
+      digest: 'l',
+      async *open() {
+        yield tar;
+      },
+    });
+    assert.deepEqual(bounded.result().packages, []);
+    assert.match(bounded.result().skipped.join('\n'), /before Go 1\.18/);
   });
 
   it('a jar larger than the bound is skipped and said so', async () => {

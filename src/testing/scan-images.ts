@@ -146,6 +146,53 @@ export function goBinary(goVersion: string, modules: Array<[string, string]>): B
   ]);
 }
 
+/**
+ * An ELF binary with Go build info of the format before Go 1.18, made from bytes: a 64-bit
+ * little-endian ELF header, one PT_LOAD segment mapping the file at 0x400000, then (after some
+ * padding standing for the code) the string bytes (as .rodata holds them), the "\xff Go buildinf:"
+ * header (pointer size 8, flags 0) with the addresses of two Go string headers
+ * (runtime.buildVersion, runtime.modinfo), and those headers (data address, length).
+ */
+export function oldGoBinary(goVersion: string, modules: Array<[string, string]>): Buffer {
+  const BASE = 0x400000;
+  const sentinel = Buffer.from('3077af0c9274080241e1c107e6d618e6', 'hex');
+  const lines = [`path\texample.com/legacy`, `mod\texample.com/legacy\t(devel)\t`];
+  for (const [path, version] of modules) lines.push(`dep\t${path}\t${version}\th1:xyz=`);
+  const modinfo = Buffer.concat([sentinel, Buffer.from(`${lines.join('\n')}\n`), sentinel]);
+  const version = Buffer.from(goVersion);
+  const rodata = 4096;
+  const buildinfo = rodata + version.length + modinfo.length + 64;
+  const headers = buildinfo + 32;
+  const size = headers + 32 + 4096;
+  const elf = Buffer.alloc(size);
+  elf.writeUInt32BE(0x7f454c46, 0);
+  elf[4] = 2; // 64-bit
+  elf[5] = 1; // little-endian
+  elf[6] = 1;
+  elf.writeUInt16LE(2, 16); // ET_EXEC
+  elf.writeUInt16LE(62, 18); // x86-64
+  elf.writeBigUInt64LE(64n, 32); // e_phoff
+  elf.writeUInt16LE(56, 54); // e_phentsize
+  elf.writeUInt16LE(1, 56); // e_phnum
+  elf.writeUInt32LE(1, 64); // PT_LOAD
+  elf.writeBigUInt64LE(0n, 64 + 8); // p_offset
+  elf.writeBigUInt64LE(BigInt(BASE), 64 + 16); // p_vaddr
+  elf.writeBigUInt64LE(BigInt(size), 64 + 32); // p_filesz
+  elf.writeBigUInt64LE(BigInt(size), 64 + 40); // p_memsz
+  version.copy(elf, rodata);
+  modinfo.copy(elf, rodata + version.length);
+  Buffer.from('\xff Go buildinf:', 'latin1').copy(elf, buildinfo);
+  elf[buildinfo + 14] = 8;
+  elf[buildinfo + 15] = 0;
+  elf.writeBigUInt64LE(BigInt(BASE + headers), buildinfo + 16);
+  elf.writeBigUInt64LE(BigInt(BASE + headers + 16), buildinfo + 24);
+  elf.writeBigUInt64LE(BigInt(BASE + rodata), headers);
+  elf.writeBigUInt64LE(BigInt(version.length), headers + 8);
+  elf.writeBigUInt64LE(BigInt(BASE + rodata + version.length), headers + 16);
+  elf.writeBigUInt64LE(BigInt(modinfo.length), headers + 24);
+  return elf;
+}
+
 /** An rpm sqlite database (var/lib/rpm/rpmdb.sqlite) with one header per package. */
 export function rpmSqlite(
   packages: Array<{ name: string; version: string; release: string; arch: string; epoch?: number; source?: string }>,
