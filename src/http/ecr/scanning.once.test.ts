@@ -277,7 +277,11 @@ describe('image scanning with the AWS CLI v2', () => {
   it('a deleted image takes its scan along: pushed again, it has none (BatchDeleteImage and /v2 DELETE)', async () => {
     assert.equal((await api('CreateRepository', { repositoryName: 'scan/again' })).status, 200);
     for (const remove of ['BatchDeleteImage', 'v2']) {
-      const image = await pushLayeredImage(app(), 'scan/again', 'v1', debianLayers());
+      // An image of its own each round (a layer naming the way it is removed).
+      const image = await pushLayeredImage(app(), 'scan/again', 'v1', [
+        ...debianLayers(),
+        [{ path: 'round', content: remove }],
+      ]);
       const imageId = { repositoryName: 'scan/again', imageId: { imageDigest: image.digest } };
       const bytes = (
         await app().inject({ method: 'GET', url: `/v2/scan/again/manifests/v1`, headers: { accept: image.mediaType } })
