@@ -20,6 +20,7 @@ import { PolicyService } from '../registry/policies.js';
 import { ReplicationService } from '../registry/replication.js';
 import { bytesOf } from '../registry/replication-copy.js';
 import { SignatureGate } from '../registry/signature-gate.js';
+import { signingsFor } from '../registry/image-signer.js';
 import { SigningConfigurations } from '../registry/signing-configuration.js';
 import { registryOfKey } from '../metadata/registry-key.js';
 import { RepositoryService } from '../registry/repositories.js';
@@ -106,6 +107,7 @@ export function registryServices(
     },
     stored: (repositoryId, digest, blobs) => storageClasses.adopt(repositoryId, digest, blobs),
     pushListeners: parts.pushListeners,
+    signings: (repository, record) => signingsFor(store, repository, record),
     ...(events && { events: (repository, record, tags) => events.pushed(repository, record, tags) }),
     ...(extras.meter && { meter: extras.meter }),
     onListenerError: (listener, err) => parts.log?.error({ err, listener }, 'a push listener failed'),

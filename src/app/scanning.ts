@@ -32,7 +32,7 @@ export function imageContent(services: Pick<RegistryServices, 'manifests' | 'blo
       }
     },
     async *blob(accountId, repositoryName, digest) {
-      yield* bytesOf(await services.blobs.open(accountContext(accountId), repositoryName, digest));
+      yield* bytesOf(await services.blobs.openThrough(accountContext(accountId), repositoryName, digest));
     },
     async pushBlob(accountId, repositoryName, digest, bytes) {
       const ctx = accountContext(accountId);

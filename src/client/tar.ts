@@ -2,11 +2,12 @@
 // is piped through as it arrives, never held whole, so memory stays flat whatever the size.
 // Regular files only; a size of 8 GiB or more goes in a PAX header ("size"), as GNU tar and
 // skopeo read it. The reader also takes GNU base-256 sizes and skips directories, links and
-// other entry types (an OCI image layout holds regular files only).
+// other entry types (an OCI image layout holds regular files only); the header fields are read
+// by domain/tar-format.ts, as the scanner's layer walk reads them.
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
+import { paxValues, TAR_BLOCK as BLOCK, TarChunks, tarHeader, tarPadded, tarText } from '../domain/tar-format.js';
 
-const BLOCK = 512;
 const ZEROS = Buffer.alloc(BLOCK * 2);
 const USTAR_MAX_SIZE = 0o77777777777;
 
@@ -87,48 +88,6 @@ export class TarWriter {
   }
 }
 
-/** Reads exact amounts from a stream of chunks, keeping only what is not yet asked for. */
-class ByteReader {
-  private pending: Buffer = Buffer.alloc(0);
-  private readonly source: AsyncIterator<Uint8Array>;
-
-  constructor(input: AsyncIterable<Uint8Array>) {
-    this.source = input[Symbol.asyncIterator]();
-  }
-
-  private async more(): Promise<boolean> {
-    const next = await this.source.next();
-    if (next.done) return false;
-    const chunk = Buffer.from(next.value.buffer, next.value.byteOffset, next.value.length);
-    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
-    return true;
-  }
-
-  /** Exactly `n` bytes (n is small: a header), or undefined at the end of the input. */
-  async exact(n: number): Promise<Buffer | undefined> {
-    while (this.pending.length < n) if (!(await this.more())) return undefined;
-    const out = this.pending.subarray(0, n);
-    this.pending = this.pending.subarray(n);
-    return out;
-  }
-
-  /** The next `n` bytes as they arrive, in pieces. */
-  async *pieces(n: number): AsyncGenerator<Buffer> {
-    let left = n;
-    while (left > 0) {
-      if (!this.pending.length && !(await this.more())) throw new TarError('the archive ends inside an entry');
-      const piece = this.pending.subarray(0, Math.min(left, this.pending.length));
-      this.pending = this.pending.subarray(piece.length);
-      left -= piece.length;
-      yield piece;
-    }
-  }
-
-  async skip(n: number): Promise<void> {
-    for await (const _ of this.pieces(n));
-  }
-}
-
 export interface TarEntry {
   name: string;
   size: number;
@@ -136,67 +95,28 @@ export interface TarEntry {
   body: AsyncGenerator<Buffer>;
 }
 
-function field(block: Buffer, offset: number, length: number): string {
-  const raw = block.subarray(offset, offset + length);
-  const end = raw.indexOf(0);
-  return raw.subarray(0, end < 0 ? length : end).toString('utf8');
-}
-
-function sizeField(block: Buffer): number {
-  if (block[124]! & 0x80) {
-    let value = 0;
-    for (let i = 125; i < 136; i++) value = value * 256 + block[i]!;
-    return value;
-  }
-  const text = field(block, 124, 12).trim();
-  if (!/^[0-7]*$/.test(text)) throw new TarError('not a tar archive (bad size field)');
-  return text ? Number.parseInt(text, 8) : 0;
-}
-
-function checksumOk(block: Buffer): boolean {
-  let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : block[i]!;
-  return Number.parseInt(field(block, 148, 8).trim(), 8) === sum;
-}
-
-function paxValues(bytes: Buffer): Record<string, string> {
-  const values: Record<string, string> = {};
-  const text = bytes.toString('utf8');
-  for (let at = 0; at < text.length; ) {
-    const space = text.indexOf(' ', at);
-    const length = Number.parseInt(text.slice(at, space), 10);
-    if (space < 0 || !(length > 0)) break;
-    const record = text.slice(space + 1, at + length - 1);
-    const eq = record.indexOf('=');
-    if (eq > 0) values[record.slice(0, eq)] = record.slice(eq + 1);
-    at += length;
-  }
-  return values;
-}
-
 /** The regular files of a tar stream, in order. Throws TarError on a malformed archive. */
 export async function* readTar(input: AsyncIterable<Uint8Array>): AsyncGenerator<TarEntry> {
-  const reader = new ByteReader(input);
+  const fail = (message: string) => new TarError(message);
+  const reader = new TarChunks(input, fail);
   let pax: Record<string, string> = {};
   let longName: string | undefined;
   for (;;) {
     const block = await reader.exact(BLOCK);
     if (!block) throw new TarError('the archive ends without its end-of-archive blocks');
     if (block.every((b) => b === 0)) return;
-    if (!checksumOk(block)) throw new TarError('not a tar archive (header checksum mismatch)');
-    const type = String.fromCharCode(block[156]!) || '0';
-    const size = sizeField(block);
-    const padded = size + ((BLOCK - (size % BLOCK)) % BLOCK);
+    const header = tarHeader(block, fail);
+    const type = header.flag;
+    const size = header.size;
     if (type === 'x' || type === 'L') {
-      const data = (await readAll(reader.pieces(padded))).subarray(0, size);
+      const data = (await reader.whole(tarPadded(size))).subarray(0, size);
       if (type === 'x') pax = { ...pax, ...paxValues(data) };
-      else longName = field(data, 0, data.length);
+      else longName = tarText(data, 0, data.length);
       continue;
     }
-    const prefix = field(block, 345, 155);
-    const name = pax.path ?? longName ?? (prefix ? `${prefix}/${field(block, 0, 100)}` : field(block, 0, 100));
+    const name = pax.path ?? longName ?? header.name;
     const entrySize = pax.size !== undefined ? Number(pax.size) : size;
-    const entryPadded = entrySize + ((BLOCK - (entrySize % BLOCK)) % BLOCK);
+    const entryPadded = tarPadded(entrySize);
     pax = {};
     longName = undefined;
     if (type !== '0' && type !== '\0' && type !== '7') {

@@ -14,6 +14,8 @@ import type { Descriptor } from '../domain/manifest.js';
 import { createS3Client } from '../storage/s3-client.js';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { apiPushImage, ecrClient } from '../testing/ecr.js';
+import { callApi } from '../testing/api-client.js';
+import { debianLayers, pushLayeredImage } from '../testing/scan-images.js';
 import { callKms } from '../testing/kms.js';
 import { OciLayout } from '../testing/oci-layout.js';
 import { startS3, type TestS3 } from '../testing/s3.js';
@@ -277,6 +279,28 @@ describe('Berth on S3 with pre-signed redirects', { concurrency: false }, () => 
     const res = await fetch(`${server.url}/v2/team/app/blobs/${digest}`, { redirect: 'manual' });
     assert.equal(res.status, 307);
     assert.equal(sha256(Buffer.from(await (await fetch(res.headers.get('location')!)).arrayBuffer())), digest);
+  });
+
+  it('scans an image whose layers are redirected: the scanner reads them through the blob store', async () => {
+    const created = await callApi(server.berth.app, 'CreateRepository', {
+      repositoryName: 'scan/redirected',
+      imageScanningConfiguration: { scanOnPush: true },
+    });
+    assert.equal(created.statusCode, 200, created.body);
+    const pushed = await pushLayeredImage(server.berth.app, 'scan/redirected', 'v1', debianLayers());
+    const manifest = JSON.parse(
+      await (
+        await fetch(`${server.url}/v2/scan/redirected/manifests/v1`, { headers: { accept: pushed.mediaType } })
+      ).text(),
+    ) as Manifest;
+    const res = await fetch(`${server.url}/v2/scan/redirected/blobs/${manifest.layers[0]!.digest}`, {
+      redirect: 'manual',
+    });
+    assert.equal(res.status, 307, 'the layers are served by redirect');
+    assert.equal(await server.berth.scans.drain(), 1);
+    const scan = await server.berth.store.scanning.get(server.berth.accountId, 'scan/redirected', pushed.digest);
+    assert.equal(scan?.status, 'COMPLETE', scan?.description ?? undefined);
+    assert.match(scan?.inventory ?? '', /"libssl3"/);
   });
 
   it('wrote every store-encrypted object with the SSE header, and no sealed object holds plaintext', async () => {

@@ -13,6 +13,8 @@ import type { ReplicationTaskInput } from '../domain/records/replication.js';
 import { insertTasks } from './kysely-replication.js';
 import type { EventDeliveryInput } from '../domain/records/events.js';
 import { deliveryRows } from './kysely-events.js';
+import { upsertSigningStatuses } from './kysely-signing.js';
+import type { ImageSigningRecord } from '../domain/records/signing.js';
 
 type Db = Kysely<Database>;
 
@@ -58,6 +60,7 @@ export class Manifests implements ManifestIndex {
     checks?: ManifestPutChecks,
     replications: ReplicationTaskInput[] = [],
     events: EventDeliveryInput[] = [],
+    signings: ImageSigningRecord[] = [],
   ): Promise<ManifestPutOutcome> {
     const immutable = new Set(immutableTags);
     // Tags in one order, so two puts sharing tags lock them in the same order.
@@ -139,6 +142,9 @@ export class Manifests implements ManifestIndex {
             if (replications.length > 0) await insertTasks(trx, replications, record.createdAt);
             if (events.length > 0)
               await trx.insertInto('event_deliveries').values(deliveryRows(events, record.createdAt)).execute();
+            // Managed signing's outbox: the image's IN_PROGRESS statuses, signed after the commit
+            // or, had this node stopped before, by the recovery job.
+            if (signings.length > 0) await upsertSigningStatuses(trx, signings);
           }),
         ),
       );

@@ -192,6 +192,11 @@ export class Repositories implements RepositoryIndex {
           if (!(await trx.selectFrom('repositories').select('id').where('id', '=', id).forUpdate().executeTakeFirst()))
             return false;
         }
+        const named = await trx
+          .selectFrom('repositories')
+          .select(['account_id', 'name'])
+          .where('id', '=', id)
+          .executeTakeFirst();
         let query = trx.deleteFrom('repositories').where('id', '=', id);
         if (options.ifEmpty) {
           query = query.where(({ not, exists, selectFrom }) =>
@@ -200,6 +205,16 @@ export class Repositories implements RepositoryIndex {
         }
         const result = await query.executeTakeFirst();
         if (Number(result.numDeletedRows) === 0) return false;
+        // Its images' scans and signing statuses and its signature requirement go with it (not
+        // tied to it by a foreign key), or a repository of the same name would inherit them.
+        if (named)
+          await trx
+            .deleteFrom('image_scans')
+            .where('account_id', '=', named.account_id)
+            .where('repository_name', '=', named.name)
+            .execute();
+        await trx.deleteFrom('image_signing_statuses').where('repository_id', '=', id).execute();
+        await trx.deleteFrom('signature_requirements').where('repository_id', '=', id).execute();
         if (options.resourceArn !== undefined) await replaceResourceTags(trx, options.resourceArn, []);
         return true;
       }),

@@ -1,6 +1,6 @@
 // The signing index over the query builder (part of kysely-store.ts): rules and key lists as
 // JSON, statuses upserted by their key.
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type {
   ImageSigningRecord,
   SignatureRequirement,
@@ -11,6 +11,35 @@ import type { Database, ImageSigningStatusesTable, SignatureRequirementsTable } 
 import type { SigningIndex } from './store-signing.js';
 
 type Db = Kysely<Database>;
+
+/** Writes signing statuses, each replacing the one of its image and profile (a push's, in its own transaction). */
+export async function upsertSigningStatuses(
+  db: Db | Transaction<Database>,
+  records: ImageSigningRecord[],
+): Promise<void> {
+  for (const r of records) {
+    const changes = {
+      account_id: r.accountId,
+      repository_name: r.repositoryName,
+      key_arn: r.keyArn,
+      status: r.status,
+      failure_code: r.failureCode,
+      failure_reason: r.failureReason,
+      signature_digest: r.signatureDigest,
+      updated_at: r.updatedAt,
+    };
+    await db
+      .insertInto('image_signing_statuses')
+      .values({
+        repository_id: r.repositoryId,
+        digest: r.digest,
+        signing_profile_arn: r.signingProfileArn,
+        ...changes,
+      })
+      .onConflict((oc) => oc.columns(['repository_id', 'digest', 'signing_profile_arn']).doUpdateSet(changes))
+      .execute();
+  }
+}
 
 function toStatus(row: Selectable<ImageSigningStatusesTable>): ImageSigningRecord {
   return {
@@ -65,28 +94,7 @@ export class KyselySigning implements SigningIndex {
   }
 
   async putStatuses(records: ImageSigningRecord[]) {
-    for (const r of records) {
-      const changes = {
-        account_id: r.accountId,
-        repository_name: r.repositoryName,
-        key_arn: r.keyArn,
-        status: r.status,
-        failure_code: r.failureCode,
-        failure_reason: r.failureReason,
-        signature_digest: r.signatureDigest,
-        updated_at: r.updatedAt,
-      };
-      await this.db
-        .insertInto('image_signing_statuses')
-        .values({
-          repository_id: r.repositoryId,
-          digest: r.digest,
-          signing_profile_arn: r.signingProfileArn,
-          ...changes,
-        })
-        .onConflict((oc) => oc.columns(['repository_id', 'digest', 'signing_profile_arn']).doUpdateSet(changes))
-        .execute();
-    }
+    await upsertSigningStatuses(this.db, records);
   }
 
   async statuses(repositoryId: string, digest: string) {

@@ -3,6 +3,7 @@
 import type { ManifestRecord } from '../domain/records/manifests.js';
 import type { ReplicationTaskInput } from '../domain/records/replication.js';
 import type { EventDeliveryInput } from '../domain/records/events.js';
+import type { ImageSigningRecord } from '../domain/records/signing.js';
 import type { Page } from './store-repositories.js';
 
 /**
@@ -42,6 +43,8 @@ export interface ManifestIndex {
     checks?: ManifestPutChecks,
     replications?: ReplicationTaskInput[],
     events?: EventDeliveryInput[],
+    /** Signing statuses the push starts (managed signing's outbox), written in its transaction. */
+    signings?: ImageSigningRecord[],
   ): Promise<ManifestPutOutcome>;
   /** Deletes the manifest and every tag pointing at it. */
   delete(repositoryId: string, digest: string): Promise<boolean>;

@@ -1,10 +1,11 @@
 // The metadata suite's part for image scanning: a registry's configuration replaced, a scan
 // asked for (the once-a-day limit), leased once, finished, evaluated again; advisories added,
-// replaced and found by ecosystem and package. Run by store-suite.ts on every backend.
+// replaced and found by ecosystem and package; an image's scan and signing statuses deleted with
+// it, whichever way it goes. Run by store-suite.ts on every backend.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { freshAccount, freshRepository } from './store-suite-fixtures.js';
+import { freshAccount, freshRepository, manifest } from './store-suite-fixtures.js';
 import type { MetadataStore } from './store.js';
 
 const DAY = 24 * 3_600_000;
@@ -121,6 +122,72 @@ export function describeScanningMetadata(subject: () => MetadataStore): void {
         ],
       );
       assert.equal(await store.scanning.advisoriesImportedAt(), before + 20);
+    });
+    it("an image's scan and signing statuses go with it: deleted, collected untagged, or its repository deleted", async () => {
+      const store = subject();
+      const name = `scan/gone${randomUUID().slice(0, 8)}`;
+      const repository = await freshRepository(store, name);
+      const image = async (tags: string[]) => {
+        const record = manifest(repository.id, { createdAt: Date.now() - 60_000 });
+        await store.manifests.put(record, [], tags);
+        assert.ok((await store.scanning.request(repository.accountId, name, record.digest, Date.now())) !== 'limited');
+        await store.signing.putStatuses([
+          {
+            accountId: repository.accountId,
+            repositoryId: repository.id,
+            repositoryName: name,
+            digest: record.digest,
+            signingProfileArn: 'arn:aws:signer:us-east-1:123456789012:/signing-profiles/p',
+            keyArn: 'arn:aws:kms:us-east-1:123456789012:key/k',
+            status: 'COMPLETE',
+            failureCode: null,
+            failureReason: null,
+            signatureDigest: null,
+            updatedAt: Date.now(),
+          },
+        ]);
+        return record.digest;
+      };
+      const recorded = async (digest: string) => ({
+        scan: (await store.scanning.get(repository.accountId, name, digest)) !== undefined,
+        signing: (await store.signing.statuses(repository.id, digest)).length > 0,
+      });
+      const deleted = await image(['v1']);
+      const untagged = await image([]);
+      const kept = await image(['v2']);
+      const left = await image(['v3']);
+      assert.deepEqual(await recorded(deleted), { scan: true, signing: true });
+      assert.equal(await store.manifests.delete(repository.id, deleted), true);
+      assert.deepEqual(
+        await recorded(deleted),
+        { scan: false, signing: false },
+        'deleted (BatchDeleteImage, /v2 DELETE)',
+      );
+      assert.equal(await store.gc.deleteUntagged({ repositoryId: repository.id, digest: untagged }, Date.now()), true);
+      assert.deepEqual(await recorded(untagged), { scan: false, signing: false }, 'collected untagged');
+      assert.deepEqual(await recorded(kept), { scan: true, signing: true }, 'the others stay');
+      await store.signing.putRequirement({
+        accountId: repository.accountId,
+        repositoryId: repository.id,
+        keyArns: ['arn:aws:kms:us-east-1:123456789012:key/k'],
+        updatedAt: Date.now(),
+      });
+      assert.equal(await store.repositories.delete(repository.id, { ifEmpty: true }), false);
+      assert.deepEqual(
+        await recorded(left),
+        { scan: true, signing: true },
+        'a refused delete of a non-empty repository keeps them',
+      );
+      assert.equal(await store.repositories.delete(repository.id), true);
+      for (const digest of [kept, left])
+        assert.deepEqual(await recorded(digest), { scan: false, signing: false }, 'its repository deleted');
+      assert.equal(await store.signing.requirement(repository.id), undefined);
+      const again = await store.repositories.ensure(repository.accountId, name);
+      assert.equal(
+        await store.scanning.get(again.accountId, name, kept),
+        undefined,
+        'a new repository of the name inherits nothing',
+      );
     });
   });
 }

@@ -97,6 +97,16 @@ export class BlobService {
   }
 
   /**
+   * Opens a linked blob to be read inside Berth (the scanner): its bytes streamed through Berth,
+   * never a pre-signed redirect, which only a client can follow.
+   */
+  async openThrough(ctx: RequestContext, name: string, digestValue: string): Promise<BlobContent> {
+    const repository = await this.access.existing(ctx, name, Actions.GetDownloadUrlForLayer);
+    const caller = identityArn(ctx.principal) ?? ANONYMOUS_CALLER;
+    return this.openIn(repository, digestValue, undefined, caller, ctx.facts?.sourceVpce, true);
+  }
+
+  /**
    * Opens a blob linked into the repository with this id, without an authorization call: only
    * for a caller holding a grant that one made earlier (a signed layer URL).
    */
@@ -131,6 +141,7 @@ export class BlobService {
     resolveRange: ((size: number) => ByteRange | undefined) | undefined,
     caller: string,
     endpoint?: string,
+    through = false,
   ): Promise<BlobContent> {
     const digest = parseDigest(digestValue);
     const size = await this.store.blobs.linkedSize(repository.id, digest.value);
@@ -142,12 +153,14 @@ export class BlobService {
     // Before any byte is read or URL made: a repository whose KMS key is disabled reads nothing.
     await this.keys.assertReadable(repository);
     const access = this.keys.access(repository, digest.value);
-    const delivery = await this.blobs.delivery(digest, access);
+    const delivery: { kind: string; url?: string } = through
+      ? { kind: 'stream' }
+      : await this.blobs.delivery(digest, access);
     // The store answers the client's Range itself.
     // A redirect counts the blob's size: the client fetches it (a range of it at most) from the store.
     if (delivery.kind === 'redirect') {
       this.meter?.served(repository, caller, size, endpoint);
-      return { digest: digest.value, size, body: { kind: 'redirect', url: delivery.url } };
+      return { digest: digest.value, size, body: { kind: 'redirect', url: delivery.url as string } };
     }
     const range = resolveRange?.(size);
     try {

@@ -1,7 +1,8 @@
 // Managed signing on push: a push to a repository that a signing rule matches is signed by the
 // rule's KMS key and the signature stored as a referrer of the image (signing-bundle.ts). The
-// push listener writes the image's IN_PROGRESS statuses (the outbox) and signs at once, off the
-// push's path; a recurring job signs what a node that stopped left IN_PROGRESS. Referrers
+// push writes the image's IN_PROGRESS statuses in its own transaction (the outbox: `signingsFor`,
+// through ManifestOptions.signings); the push listener then signs them at once, off the push's
+// path, and a recurring job signs what a node that stopped left IN_PROGRESS. Referrers
 // (signatures, SBOMs) and public repositories' images are not signed.
 import { createHash } from 'node:crypto';
 import { KmsError } from '../domain/kms-errors.js';
@@ -15,6 +16,35 @@ import { accountContext } from './replication-copy.js';
 import type { RegistryServices } from './services.js';
 import { matchingRules, profileKey } from './signing-configuration.js';
 import { EMPTY_CONFIG, signatureBundle, signatureManifest } from './signing-bundle.js';
+
+/**
+ * The IN_PROGRESS statuses a push of the image starts, one per signing rule matching its
+ * repository (none for a referrer or a public repository's image): written in the push's own
+ * transaction (ManifestOptions.signings).
+ */
+export async function signingsFor(
+  store: Pick<MetadataStore, 'signing'>,
+  image: { accountId: string; id: string; name: string },
+  record: { digest: string; subjectDigest: string | null },
+  now = Date.now(),
+): Promise<ImageSigningRecord[]> {
+  if (record.subjectDigest !== null || registryOfKey(image.accountId).visibility !== 'private') return [];
+  const rules = await store.signing.configuration(image.accountId);
+  if (!rules) return [];
+  return matchingRules(rules, image.name).map((rule) => ({
+    accountId: image.accountId,
+    repositoryId: image.id,
+    repositoryName: image.name,
+    digest: record.digest,
+    signingProfileArn: rule.signingProfileArn,
+    keyArn: profileKey(rule.signingProfileArn)?.alias ?? '',
+    status: 'IN_PROGRESS',
+    failureCode: null,
+    failureReason: null,
+    signatureDigest: null,
+    updatedAt: now,
+  }));
+}
 
 /** How long a signing may stay IN_PROGRESS before the recovery job takes it as a stopped node's. */
 export const SIGNING_RECOVERY_MS = 60_000;
@@ -30,28 +60,11 @@ export class ImageSigner implements PushListener {
     private readonly log?: { error(obj: object, msg: string): void },
   ) {}
 
+  /** The push's statuses were written in its transaction: sign them now. */
   async pushed(image: PushedImage): Promise<void> {
     if (image.subjectDigest !== null || registryOfKey(image.accountId).visibility !== 'private') return;
-    const rules = await this.store.signing.configuration(image.accountId);
-    if (!rules) return;
-    const matching = matchingRules(rules, image.repositoryName);
-    if (matching.length === 0) return;
-    const now = Date.now();
-    const records: ImageSigningRecord[] = matching.map((rule) => ({
-      accountId: image.accountId,
-      repositoryId: image.repositoryId,
-      repositoryName: image.repositoryName,
-      digest: image.digest,
-      signingProfileArn: rule.signingProfileArn,
-      keyArn: profileKey(rule.signingProfileArn)?.alias ?? '',
-      status: 'IN_PROGRESS',
-      failureCode: null,
-      failureReason: null,
-      signatureDigest: null,
-      updatedAt: now,
-    }));
-    await this.store.signing.putStatuses(records);
-    for (const record of records) this.spawn(record);
+    const statuses = await this.store.signing.statuses(image.repositoryId, image.digest);
+    for (const record of statuses) if (record.status === 'IN_PROGRESS') this.spawn(record);
   }
 
   /** Signs what stayed IN_PROGRESS past the recovery time (a recurring job); returns how many. */

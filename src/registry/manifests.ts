@@ -9,6 +9,7 @@ import { parseAccept } from '../domain/conversions/negotiate.js';
 import { assertTag, parseReference, type Reference } from '../domain/names.js';
 import { ImmutableTagError, isTagImmutable } from '../domain/tag-mutability.js';
 import type { ManifestRecord } from '../domain/records/manifests.js';
+import type { ImageSigningRecord } from '../domain/records/signing.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { Repository } from '../domain/records/repositories.js';
 import type { ReplicationTaskInput } from '../domain/records/replication.js';
@@ -62,6 +63,11 @@ export interface ManifestOptions {
   ) => Promise<{ tasks: ReplicationTaskInput[]; enqueue(tasks: ReplicationTaskInput[]): Promise<void> }>;
   /** The events a stored push sends (the events outbox's rows), written in the manifest's own transaction. */
   events?: (repository: Repository, record: ManifestRecord, tags: string[]) => Promise<EventDeliveryInput[]>;
+  /**
+   * The signing statuses a stored push starts (managed signing's outbox, image-signer.ts), written
+   * in the manifest's own transaction so that a node stopping right after loses no signing.
+   */
+  signings?: (repository: Repository, record: ManifestRecord) => Promise<ImageSigningRecord[]>;
   /** Pull time exclusions and runtime principals (lifecycle); without them every pull is recorded alike. */
   pullPrincipals?: PullPrincipals;
   /** Told of each push that stored something, after its transaction (domain/push-listener.ts). */
@@ -240,14 +246,16 @@ export class ManifestService {
     };
     const tasks = replications?.tasks ?? [];
     const events = (await this.options.events?.(repository, record, tags)) ?? [];
-    let outcome = await this.store.manifests.put(record, references, tags, immutable, checks, tasks, events);
+    const signings = (await this.options.signings?.(repository, record)) ?? [];
+    const put = () => this.store.manifests.put(record, references, tags, immutable, checks, tasks, events, signings);
+    let outcome = await put();
     // A garbage collection deleted the stored bytes found by `keep` (an old copy nothing named):
     // once its deletion is over, they are stored again.
     for (let attempt = 1; !outcome.stored && 'bytesGone' in outcome && attempt <= 3; attempt++) {
       await this.deletionOver(stored.value);
       this.formats.forget(stored.value);
       await this.formats.keep(repository, stored, bytes);
-      outcome = await this.store.manifests.put(record, references, tags, immutable, checks, tasks, events);
+      outcome = await put();
     }
     if (!outcome.stored) {
       if ('immutableTag' in outcome) throw new ImmutableTagError(outcome.immutableTag, name);

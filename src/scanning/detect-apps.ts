@@ -75,20 +75,10 @@ function uvarint(bytes: Buffer, at: number): [number, number] {
   return [-1, at];
 }
 
-/**
- * The modules of a Go binary's build info, from the bytes at its "\xff Go buildinf:" header (Go
- * 1.18 and later inline the strings; older binaries point into the data and are not read).
- */
-export function parseGoBuildInfo(window: Buffer, path: string): FoundPackage[] | 'old-format' {
-  if (window.length < 32 || !window.subarray(0, GO_MAGIC.length).equals(GO_MAGIC)) return [];
-  const flags = window[15]!;
-  if (!(flags & 0x2)) return 'old-format';
-  const [versionLength, afterLength] = uvarint(window, 32);
-  if (versionLength < 0) return [];
-  const goVersion = window.subarray(afterLength, afterLength + versionLength).toString('utf8');
-  const [modLength, afterMod] = uvarint(window, afterLength + versionLength);
-  let modinfo = modLength > 0 ? window.subarray(afterMod, afterMod + modLength).toString('latin1') : '';
-  if (modinfo.length >= 33) modinfo = modinfo.slice(16, -16);
+/** The standard library and modules of a Go build info's version string and modinfo text. */
+function goPackages(goVersion: string, rawModinfo: string, path: string): FoundPackage[] {
+  // The modinfo text is framed by two 16-byte sentinels.
+  const modinfo = rawModinfo.length >= 33 ? rawModinfo.slice(16, -16) : rawModinfo;
   const out: FoundPackage[] = [];
   const stdlib = /^go(\d+\.\d+(?:\.\d+)?)/.exec(goVersion)?.[1];
   if (stdlib) out.push({ type: 'golang', name: 'stdlib', version: stdlib, path });
@@ -101,6 +91,88 @@ export function parseGoBuildInfo(window: Buffer, path: string): FoundPackage[] |
     out.push({ type: 'golang', name, version: replaced?.[2] ?? version, path });
   }
   return out;
+}
+
+/**
+ * The modules of a Go binary's build info, from the bytes at its "\xff Go buildinf:" header (Go
+ * 1.18 and later inline the strings; older binaries point into the data: 'old-format', read by
+ * parseOldGoBuildInfo from the whole binary).
+ */
+export function parseGoBuildInfo(window: Buffer, path: string): FoundPackage[] | 'old-format' {
+  if (window.length < 32 || !window.subarray(0, GO_MAGIC.length).equals(GO_MAGIC)) return [];
+  const flags = window[15]!;
+  if (!(flags & 0x2)) return 'old-format';
+  const [versionLength, afterLength] = uvarint(window, 32);
+  if (versionLength < 0) return [];
+  const goVersion = window.subarray(afterLength, afterLength + versionLength).toString('utf8');
+  const [modLength, afterMod] = uvarint(window, afterLength + versionLength);
+  const modinfo = modLength > 0 ? window.subarray(afterMod, afterMod + modLength).toString('latin1') : '';
+  return goPackages(goVersion, modinfo, path);
+}
+
+/** An ELF binary's loaded segments: where each range of virtual addresses is in the file. */
+function elfSegments(
+  elf: Buffer,
+): { bigEndian: boolean; segments: Array<{ vaddr: number; offset: number; size: number }> } | undefined {
+  if (elf.length < 52 || elf.readUInt32BE(0) !== 0x7f454c46) return undefined;
+  const is64 = elf[4] === 2;
+  const bigEndian = elf[5] === 2;
+  const u16 = (at: number) => (bigEndian ? elf.readUInt16BE(at) : elf.readUInt16LE(at));
+  const u32 = (at: number) => (bigEndian ? elf.readUInt32BE(at) : elf.readUInt32LE(at));
+  const u64 = (at: number) => Number(bigEndian ? elf.readBigUInt64BE(at) : elf.readBigUInt64LE(at));
+  const phoff = is64 ? u64(32) : u32(28);
+  const phentsize = u16(is64 ? 54 : 42);
+  const phnum = u16(is64 ? 56 : 44);
+  const segments: Array<{ vaddr: number; offset: number; size: number }> = [];
+  for (let i = 0; i < phnum; i++) {
+    const at = phoff + i * phentsize;
+    if (at + (is64 ? 56 : 32) > elf.length) break;
+    if (u32(at) !== 1) continue; // PT_LOAD
+    segments.push(
+      is64
+        ? { offset: u64(at + 8), vaddr: u64(at + 16), size: u64(at + 32) }
+        : { offset: u32(at + 4), vaddr: u32(at + 8), size: u32(at + 16) },
+    );
+  }
+  return { bigEndian, segments };
+}
+
+/**
+ * The build info of a Go binary from before Go 1.18 (the whole ELF binary at hand): after the
+ * header's magic, its pointer size and byte order, then two pointer-sized addresses of Go string
+ * headers (runtime.buildVersion and runtime.modinfo), each a data address and a length, mapped to
+ * file offsets through the binary's loaded segments.
+ */
+export function parseOldGoBuildInfo(binary: Buffer, path: string): FoundPackage[] {
+  const at = binary.indexOf(GO_MAGIC);
+  const elf = elfSegments(binary);
+  if (at < 0 || at + 32 > binary.length || !elf) return [];
+  const ptrSize = binary[at + 14]!;
+  if (ptrSize !== 4 && ptrSize !== 8) return [];
+  const bigEndian = (binary[at + 15]! & 0x1) === 1;
+  const pointer = (offset: number): number | undefined => {
+    if (offset < 0 || offset + ptrSize > binary.length) return undefined;
+    if (ptrSize === 4) return bigEndian ? binary.readUInt32BE(offset) : binary.readUInt32LE(offset);
+    return Number(bigEndian ? binary.readBigUInt64BE(offset) : binary.readBigUInt64LE(offset));
+  };
+  const fileOffset = (address: number): number | undefined => {
+    const segment = elf.segments.find((s) => address >= s.vaddr && address < s.vaddr + s.size);
+    return segment && segment.offset + (address - segment.vaddr);
+  };
+  /** The Go string whose header is at `address`. */
+  const goString = (address: number | undefined): string | undefined => {
+    const header = address === undefined ? undefined : fileOffset(address);
+    if (header === undefined) return undefined;
+    const data = pointer(header);
+    const length = pointer(header + ptrSize);
+    const start = data === undefined ? undefined : fileOffset(data);
+    if (start === undefined || length === undefined || length > 1 << 20 || start + length > binary.length)
+      return undefined;
+    return binary.subarray(start, start + length).toString('latin1');
+  };
+  const goVersion = goString(pointer(at + 16)) ?? '';
+  const modinfo = goString(pointer(at + 16 + ptrSize)) ?? '';
+  return goPackages(goVersion, modinfo, path);
 }
 
 const EOCD = 0x06054b50;

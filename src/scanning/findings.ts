@@ -5,7 +5,7 @@ import type { ScanFinding } from '../domain/records/scanning.js';
 import { type Severity, cvss3BaseScore, severityOfScore, severityOfWord } from './cvss.js';
 import { type Candidate, type OsvRecord, affecting } from './osv.js';
 import type { FoundPackage, Inventory } from './packages.js';
-import type { Ecosystem } from './versions.js';
+import { type Ecosystem, RPM_ECOSYSTEMS } from './versions.js';
 
 /** Where the matching asks for advisories: those naming any of `names` in the ecosystem. */
 export type AdvisoryLookup = (ecosystem: Ecosystem, names: string[]) => Promise<OsvRecord[]>;
@@ -31,6 +31,10 @@ export function candidateOf(p: FoundPackage, inventory: Pick<Inventory, 'os'>): 
       return { ecosystem: 'Go', names, version: p.version.replace(/^v/, '') };
     case 'maven':
       return { ecosystem: 'Maven', names: [`${p.namespace}:${p.name}`], version: p.version };
+    case 'rpm': {
+      const ecosystem = inventory.os?.id ? RPM_ECOSYSTEMS[inventory.os.id] : undefined;
+      return ecosystem && { ecosystem, ...(release && { release }), names, version: p.version };
+    }
     default:
       return undefined;
   }

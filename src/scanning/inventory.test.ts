@@ -12,6 +12,7 @@ import {
   goBinary,
   hasZstd,
   nodeAppLayers,
+  oldGoBinary,
   rpmSqlite,
   type TarFile,
   tarOf,
@@ -19,7 +20,7 @@ import {
 } from '../testing/scan-images.js';
 import { cvss3BaseScore } from './cvss.js';
 import { evaluate } from './findings.js';
-import { InventoryBuilder } from './inventory.js';
+import { DEFAULT_INVENTORY_OPTIONS, InventoryBuilder } from './inventory.js';
 import { type OsvRecord, packageKey } from './osv.js';
 import type { Inventory } from './packages.js';
 import { buildSbom } from './sbom.js';
@@ -163,6 +164,31 @@ describe('reading layers', () => {
     ]);
   });
 
+  it('a Go binary from before Go 1.18: its build info read through the addresses in its header', async () => {
+    const binary = oldGoBinary('go1.16.15', [
+      ['golang.org/x/text', 'v0.3.5'],
+      ['github.com/gorilla/websocket', 'v1.4.0'],
+    ]);
+    const inv = await inventoryOf([[{ path: 'usr/local/bin/legacy', content: binary, mode: 0o755 }]]);
+    assert.deepEqual(names(inv), [
+      'golang:github.com/gorilla/websocket@v1.4.0',
+      'golang:golang.org/x/text@v0.3.5',
+      'golang:stdlib@1.16.15',
+    ]);
+    assert.deepEqual(inv.skipped, []);
+    // Larger than the bound a scan reads whole: said so, not read.
+    const bounded = new InventoryBuilder({ ...DEFAULT_INVENTORY_OPTIONS, maxFileBytes: 1024 });
+    const tar = compress(tarOf([{ path: 'usr/local/bin/legacy', content: binary, mode: 0o755 }]), 'gzip');
+    await bounded.addLayer({
+      digest: 'l',
+      async *open() {
+        yield tar;
+      },
+    });
+    assert.deepEqual(bounded.result().packages, []);
+    assert.match(bounded.result().skipped.join('\n'), /before Go 1\.18/);
+  });
+
   it('a jar larger than the bound is skipped and said so', async () => {
     const builder = new InventoryBuilder({ maxFileBytes: 1 << 20, maxJarBytes: 100, maxBinaryBytes: 1 << 20 });
     const tar = tarOf([{ path: 'big.jar', content: Buffer.alloc(4096) }]);
@@ -217,6 +243,37 @@ describe('the SBOM and the findings', () => {
     assert.deepEqual(
       alpine.map((f) => [f.name, f.severity]),
       [['ALPINE-CVE-2023-6129', 'MEDIUM']],
+    );
+  });
+
+  it("an rpm database's packages match rpm advisories by rpm's order, epoch included (a Rocky Linux 9 image)", async () => {
+    const rocky = (openssl: { version: string; release: string; epoch?: number }) =>
+      inventoryOf([
+        [
+          { path: 'etc/os-release', content: 'NAME="Rocky Linux"\nID="rocky"\nVERSION_ID="9.0"\n' },
+          {
+            path: 'var/lib/rpm/rpmdb.sqlite',
+            content: rpmSqlite([
+              { name: 'openssl-libs', source: 'openssl', arch: 'x86_64', ...openssl },
+              { name: 'bash', version: '5.1.8', release: '4.el9', arch: 'x86_64' },
+            ]),
+          },
+        ],
+      ]);
+    const old = await evaluate(await rocky({ epoch: 1, version: '3.0.1', release: '23.el9_0' }), lookup);
+    assert.deepEqual(
+      old.map((f) => [f.name, f.severity, f.attributes.find((a) => a.key === 'package_version')?.value]),
+      [['RLSA-2022:6224', 'MEDIUM', '1:3.0.1-23.el9_0']],
+    );
+    assert.deepEqual(
+      await evaluate(await rocky({ epoch: 1, version: '3.0.1', release: '41.el9_0' }), lookup),
+      [],
+      'fixed',
+    );
+    assert.deepEqual(
+      await evaluate(await rocky({ epoch: 1, version: '3.0.7', release: '24.el9' }), lookup),
+      [],
+      'newer',
     );
   });
 

@@ -7,6 +7,7 @@ import * as zlib from 'node:zlib';
 import {
   GO_MAGIC,
   parseGoBuildInfo,
+  parseOldGoBuildInfo,
   parseJar,
   parseNodeModulePackage,
   parsePackageLock,
@@ -78,22 +79,44 @@ async function readUpTo(body: AsyncIterable<Buffer>, limit: number): Promise<Buf
   return Buffer.concat(chunks);
 }
 
-/** A Go build info header in an ELF binary, found in passing: the bytes from the header on (64 KiB), or undefined. */
-async function goBuildInfoWindow(body: AsyncIterable<Buffer>): Promise<Buffer | undefined> {
+/**
+ * A Go build info header in an ELF binary, found in passing: the bytes from the header on (64
+ * KiB), or undefined; and, for a binary of at most `wholeMax` bytes whose header is of the format
+ * before Go 1.18 (addresses into the binary, not inline strings), the whole binary.
+ */
+async function goBuildInfoWindow(
+  body: AsyncIterable<Buffer>,
+  wholeMax: number,
+): Promise<{ window: Buffer; whole?: Buffer } | undefined> {
   const WINDOW = 64 * 1024;
   let first = true;
   let tail = Buffer.alloc(0);
   let capture: Buffer[] | undefined;
   let captured = 0;
+  // Every piece, while the binary may be an old-format one within the bound.
+  let whole: Buffer[] | undefined = [];
+  let wholeBytes = 0;
+  let oldFormat: boolean | undefined;
   for await (const piece of body) {
     if (first) {
       first = false;
       if (piece.length < 4 || piece.readUInt32BE(0) !== 0x7f454c46) return undefined;
     }
+    if (whole) {
+      whole.push(Buffer.from(piece));
+      wholeBytes += piece.length;
+      if (wholeBytes > wholeMax) whole = undefined;
+    }
     if (capture) {
-      capture.push(Buffer.from(piece));
-      captured += piece.length;
-      if (captured >= WINDOW) break;
+      if (captured < WINDOW) {
+        capture.push(Buffer.from(piece));
+        captured += piece.length;
+      }
+      if (oldFormat === undefined && captured >= 16) {
+        oldFormat = !(Buffer.concat(capture)[15]! & 0x2);
+        if (!oldFormat) whole = undefined;
+      }
+      if (captured >= WINDOW && !whole) break;
       continue;
     }
     const window = Buffer.concat([tail, piece]);
@@ -101,10 +124,16 @@ async function goBuildInfoWindow(body: AsyncIterable<Buffer>): Promise<Buffer | 
     if (at >= 0) {
       capture = [Buffer.from(window.subarray(at))];
       captured = window.length - at;
-      if (captured >= WINDOW) break;
+      if (captured >= 16) {
+        oldFormat = !(window[at + 15]! & 0x2);
+        if (!oldFormat) whole = undefined;
+      }
+      if (captured >= WINDOW && !whole) break;
     } else tail = Buffer.from(window.subarray(Math.max(0, window.length - GO_MAGIC.length + 1)));
   }
-  return capture && Buffer.concat(capture).subarray(0, WINDOW);
+  if (!capture) return undefined;
+  const window = Buffer.concat(capture).subarray(0, WINDOW);
+  return oldFormat && whole ? { window, whole: Buffer.concat(whole) } : { window };
 }
 
 /** The layer's tar stream, decompressed as its first bytes say (gzip, zstd, or none). */
@@ -191,12 +220,17 @@ export class InventoryBuilder {
       return { packages: parseJar(await readUpTo(entry.body, size), path) };
     }
     if (entry.mode & 0o111 && size >= 64 && size <= this.options.maxBinaryBytes) {
-      const window = await goBuildInfoWindow(entry.body);
-      if (!window) return undefined;
-      const modules = parseGoBuildInfo(window, path);
+      const found = await goBuildInfoWindow(entry.body, this.options.maxFileBytes);
+      if (!found) return undefined;
+      let modules = parseGoBuildInfo(found.window, path);
       if (modules === 'old-format') {
-        this.skipped.push(`${path}: Go build info from before Go 1.18, not read`);
-        return undefined;
+        if (!found.whole) {
+          this.skipped.push(
+            `${path}: Go build info from before Go 1.18 in a binary larger than ${this.options.maxFileBytes} bytes, not read`,
+          );
+          return undefined;
+        }
+        modules = parseOldGoBuildInfo(found.whole, path);
       }
       return modules.length > 0 ? { packages: modules } : undefined;
     }

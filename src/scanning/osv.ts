@@ -32,7 +32,20 @@ export interface OsvRecord {
 }
 
 /** The ecosystems imported (OSV's names; "Debian:12" and "Alpine:v3.19" name a release). */
-export const IMPORTED_ECOSYSTEMS: readonly Ecosystem[] = ['Debian', 'Ubuntu', 'Alpine', 'npm', 'PyPI', 'Go', 'Maven'];
+export const IMPORTED_ECOSYSTEMS: readonly Ecosystem[] = [
+  'Debian',
+  'Ubuntu',
+  'Alpine',
+  'npm',
+  'PyPI',
+  'Go',
+  'Maven',
+  'Red Hat',
+  'Rocky Linux',
+  'AlmaLinux',
+  'openSUSE',
+  'SUSE',
+];
 
 export function baseEcosystem(ecosystem: string): Ecosystem | undefined {
   const base = ecosystem.split(':')[0] as Ecosystem;
@@ -95,7 +108,11 @@ export interface Candidate {
 function releaseMatches(ecosystem: string, candidate: Candidate): boolean {
   const colon = ecosystem.indexOf(':');
   if (colon < 0 || candidate.release === undefined) return true;
-  const wanted = ecosystem.slice(colon + 1).replace(/^v/, '');
+  // Red Hat names a product and stream ("Red Hat:enterprise_linux:9::appstream"): its major release.
+  const named = ecosystem.slice(colon + 1);
+  const wanted = (
+    ecosystem.startsWith('Red Hat:') ? (/(?:^|:)[a-z_]*?(\d+)(?::|$)/.exec(named)?.[1] ?? named) : named
+  ).replace(/^v/, '');
   const have = candidate.release.replace(/^v/, '');
   return have === wanted || have.startsWith(`${wanted}.`) || wanted.startsWith(`${have}.`);
 }

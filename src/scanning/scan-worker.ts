@@ -76,12 +76,31 @@ export class ScanWorker {
     return done;
   }
 
+  /**
+   * The worker's own round: runs scans until none is waiting, but stops between two scans when
+   * asking starts again (a push arrived and maxDeferMs has not passed), so that a burst of
+   * pushes does not share the node's cores with scans; the next round runs once it settled.
+   */
+  private async round(): Promise<void> {
+    const began = Date.now();
+    for (;;) {
+      if (this.stopped) return;
+      if (this.settleDelay(Date.now()) > 0) {
+        this.again = true;
+        return;
+      }
+      if (!(await this.runOne())) break;
+    }
+    // Every scan asked for before this round was served: the next ask starts a new deferral.
+    if (this.lastWake < began) this.firstWake = undefined;
+  }
+
   private schedule(delay: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.running = this.drain()
-        .catch(() => 0)
+      this.running = this.round()
+        .catch(() => undefined)
         .then(() => {
           this.running = undefined;
           const next = this.again ? this.settleDelay(Date.now()) : this.options.pollMs;

@@ -1,10 +1,11 @@
-// The version orders against their upstreams' own test vectors (dpkg's and apk-tools' suites,
+// The version orders against their upstreams' own test vectors (dpkg's, apk-tools' and rpm's suites,
 // kept in testdata/), and the library-backed ones (semver, PEP 440, Maven) on known orders.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { compareApk, isApkVersion } from './version-apk.js';
 import { compareDpkg } from './version-dpkg.js';
+import { compareRpm, rpmvercmp } from './version-rpm.js';
 import { compareVersions } from './versions.js';
 
 const testdata = (name: string) =>
@@ -73,5 +74,28 @@ describe('the other ecosystems', () => {
     ]);
     assert.equal(compareVersions('Maven', '1.0', '1.0.0'), 0);
     assert.equal(compareVersions('Maven', '1.0-ga', '1.0'), 0);
+  });
+});
+
+describe("rpm version order (rpm's tests/rpmvercmp.at vectors)", () => {
+  const cases = testdata('rpm-versions.txt').filter((l) => l.trim() && !l.startsWith('#'));
+  it(`holds for all ${cases.length} vectors`, () => {
+    assert.ok(cases.length >= 69);
+    for (const line of cases) {
+      const [a, b, expected] = line.trim().split(/\s+/) as [string, string, string];
+      assert.equal(rpmvercmp(a, b), Number(expected), `rpmvercmp(${a}, ${b})`);
+    }
+  });
+  it('caret sorts after the end and before any further part; EVR compares epoch, version, then release', () => {
+    assert.equal(rpmvercmp('1.0^git1', '1.0'), 1);
+    assert.equal(rpmvercmp('1.0^git1', '1.0.1'), -1);
+    assert.equal(rpmvercmp('1.0^git1', '1.0^git2'), -1);
+    assert.equal(rpmvercmp('1.0~rc1^git1', '1.0~rc1'), 1);
+    assert.equal(compareRpm('1:3.0.1-41.el9_0', '3.0.7-24.el9'), 1, 'an epoch outweighs the version');
+    assert.equal(compareRpm('1:3.0.7-24.el9', '1:3.0.1-41.el9_0'), 1);
+    assert.equal(compareRpm('1:3.0.1-23.el9_0', '1:3.0.1-41.el9_0'), -1, 'then the release');
+    assert.equal(compareRpm('0:2.4-1', '2.4-1'), 0, 'an absent epoch is 0');
+    assert.equal(compareRpm('2.4', '2.4-7.el9'), 0, 'a release is compared only when both have one');
+    assert.equal(compareVersions('Rocky Linux', '1:3.0.1-40.el9_0', '1:3.0.1-41.el9_0'), -1);
   });
 });

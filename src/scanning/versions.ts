@@ -1,13 +1,37 @@
 // Each ecosystem's own version order, as OSV names the ecosystems: semver for npm and Go, PEP 440
-// for PyPI, Maven's, and dpkg's and apk's (implemented here, tested against their own suites'
-// vectors). A version an ecosystem cannot read compares by text, so a match never throws.
+// for PyPI, Maven's, and dpkg's, apk's and rpm's (implemented here, tested against their own
+// suites' vectors; rpm's for the rpm-based distributions). A version an ecosystem cannot read compares by text, so a match never throws.
 import { compare as comparePep440, valid as validPep440 } from '@renovatebot/pep440';
 import semver from 'semver';
 import { compareApk } from './version-apk.js';
 import { compareDpkg } from './version-dpkg.js';
 import { compareMaven } from './version-maven.js';
+import { compareRpm } from './version-rpm.js';
 
-export type Ecosystem = 'Debian' | 'Ubuntu' | 'Alpine' | 'npm' | 'PyPI' | 'Go' | 'Maven' | 'RPM';
+export type Ecosystem =
+  | 'Debian'
+  | 'Ubuntu'
+  | 'Alpine'
+  | 'npm'
+  | 'PyPI'
+  | 'Go'
+  | 'Maven'
+  | 'Red Hat'
+  | 'Rocky Linux'
+  | 'AlmaLinux'
+  | 'openSUSE'
+  | 'SUSE';
+
+/** The rpm-based distributions' ecosystems, by the os-release ID of their images. */
+export const RPM_ECOSYSTEMS: Record<string, Ecosystem> = {
+  rhel: 'Red Hat',
+  centos: 'Red Hat',
+  rocky: 'Rocky Linux',
+  almalinux: 'AlmaLinux',
+  'opensuse-leap': 'openSUSE',
+  'opensuse-tumbleweed': 'openSUSE',
+  sles: 'SUSE',
+};
 
 function byText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -34,6 +58,12 @@ export function compareVersions(ecosystem: Ecosystem, a: string, b: string): num
       return validPep440(a) && validPep440(b) ? comparePep440(a, b) : byText(a, b);
     case 'Maven':
       return compareMaven(a, b);
+    case 'Red Hat':
+    case 'Rocky Linux':
+    case 'AlmaLinux':
+    case 'openSUSE':
+    case 'SUSE':
+      return compareRpm(a, b);
     default:
       return compareDpkg(a, b);
   }

@@ -146,8 +146,57 @@ export function goBinary(goVersion: string, modules: Array<[string, string]>): B
   ]);
 }
 
+/**
+ * An ELF binary with Go build info of the format before Go 1.18, made from bytes: a 64-bit
+ * little-endian ELF header, one PT_LOAD segment mapping the file at 0x400000, then (after some
+ * padding standing for the code) the string bytes (as .rodata holds them), the "\xff Go buildinf:"
+ * header (pointer size 8, flags 0) with the addresses of two Go string headers
+ * (runtime.buildVersion, runtime.modinfo), and those headers (data address, length).
+ */
+export function oldGoBinary(goVersion: string, modules: Array<[string, string]>): Buffer {
+  const BASE = 0x400000;
+  const sentinel = Buffer.from('3077af0c9274080241e1c107e6d618e6', 'hex');
+  const lines = [`path\texample.com/legacy`, `mod\texample.com/legacy\t(devel)\t`];
+  for (const [path, version] of modules) lines.push(`dep\t${path}\t${version}\th1:xyz=`);
+  const modinfo = Buffer.concat([sentinel, Buffer.from(`${lines.join('\n')}\n`), sentinel]);
+  const version = Buffer.from(goVersion);
+  const rodata = 4096;
+  const buildinfo = rodata + version.length + modinfo.length + 64;
+  const headers = buildinfo + 32;
+  const size = headers + 32 + 4096;
+  const elf = Buffer.alloc(size);
+  elf.writeUInt32BE(0x7f454c46, 0);
+  elf[4] = 2; // 64-bit
+  elf[5] = 1; // little-endian
+  elf[6] = 1;
+  elf.writeUInt16LE(2, 16); // ET_EXEC
+  elf.writeUInt16LE(62, 18); // x86-64
+  elf.writeBigUInt64LE(64n, 32); // e_phoff
+  elf.writeUInt16LE(56, 54); // e_phentsize
+  elf.writeUInt16LE(1, 56); // e_phnum
+  elf.writeUInt32LE(1, 64); // PT_LOAD
+  elf.writeBigUInt64LE(0n, 64 + 8); // p_offset
+  elf.writeBigUInt64LE(BigInt(BASE), 64 + 16); // p_vaddr
+  elf.writeBigUInt64LE(BigInt(size), 64 + 32); // p_filesz
+  elf.writeBigUInt64LE(BigInt(size), 64 + 40); // p_memsz
+  version.copy(elf, rodata);
+  modinfo.copy(elf, rodata + version.length);
+  Buffer.from('\xff Go buildinf:', 'latin1').copy(elf, buildinfo);
+  elf[buildinfo + 14] = 8;
+  elf[buildinfo + 15] = 0;
+  elf.writeBigUInt64LE(BigInt(BASE + headers), buildinfo + 16);
+  elf.writeBigUInt64LE(BigInt(BASE + headers + 16), buildinfo + 24);
+  elf.writeBigUInt64LE(BigInt(BASE + rodata), headers);
+  elf.writeBigUInt64LE(BigInt(version.length), headers + 8);
+  elf.writeBigUInt64LE(BigInt(BASE + rodata + version.length), headers + 16);
+  elf.writeBigUInt64LE(BigInt(modinfo.length), headers + 24);
+  return elf;
+}
+
 /** An rpm sqlite database (var/lib/rpm/rpmdb.sqlite) with one header per package. */
-export function rpmSqlite(packages: Array<{ name: string; version: string; release: string; arch: string }>): Buffer {
+export function rpmSqlite(
+  packages: Array<{ name: string; version: string; release: string; arch: string; epoch?: number; source?: string }>,
+): Buffer {
   const db = new Database(':memory:');
   db.exec('CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)');
   const insert = db.prepare('INSERT INTO Packages (blob) VALUES (?)');
@@ -157,22 +206,32 @@ export function rpmSqlite(packages: Array<{ name: string; version: string; relea
       [1001, p.version],
       [1002, p.release],
       [1022, p.arch],
-      [1044, `${p.name}-${p.version}-${p.release}.src.rpm`],
+      [1044, `${p.source ?? p.name}-${p.version}-${p.release}.src.rpm`],
     ];
     const data: Buffer[] = [];
-    const index = Buffer.alloc(tags.length * 16);
+    const entries: Array<[number, string | number]> = [
+      ...tags,
+      ...(p.epoch !== undefined ? [[1003, p.epoch] as [number, number]] : []),
+    ];
+    const index = Buffer.alloc(entries.length * 16);
     let at = 0;
-    tags.forEach(([tag, value], i) => {
+    entries.forEach(([tag, value], i) => {
+      // A string (type 6), or the epoch as an INT32 (type 4) aligned to 4 bytes.
+      if (typeof value === 'number' && at % 4 !== 0) {
+        data.push(Buffer.alloc(4 - (at % 4)));
+        at += 4 - (at % 4);
+      }
       index.writeUInt32BE(tag, i * 16);
-      index.writeUInt32BE(6, i * 16 + 4);
+      index.writeUInt32BE(typeof value === 'number' ? 4 : 6, i * 16 + 4);
       index.writeUInt32BE(at, i * 16 + 8);
       index.writeUInt32BE(1, i * 16 + 12);
-      const bytes = Buffer.from(`${value}\0`);
+      const bytes = typeof value === 'number' ? Buffer.alloc(4) : Buffer.from(`${value}\0`);
+      if (typeof value === 'number') bytes.writeUInt32BE(value, 0);
       data.push(bytes);
       at += bytes.length;
     });
     const head = Buffer.alloc(8);
-    head.writeUInt32BE(tags.length, 0);
+    head.writeUInt32BE(entries.length, 0);
     head.writeUInt32BE(at, 4);
     insert.run(Buffer.concat([head, index, ...data]));
   }

@@ -274,4 +274,47 @@ describe('image scanning with the AWS CLI v2', () => {
       'not scanned again',
     );
   });
+  it('a deleted image takes its scan along: pushed again, it has none (BatchDeleteImage and /v2 DELETE)', async () => {
+    assert.equal((await api('CreateRepository', { repositoryName: 'scan/again' })).status, 200);
+    for (const remove of ['BatchDeleteImage', 'v2']) {
+      // An image of its own each round (a layer naming the way it is removed).
+      const image = await pushLayeredImage(app(), 'scan/again', 'v1', [
+        ...debianLayers(),
+        [{ path: 'round', content: remove }],
+      ]);
+      const imageId = { repositoryName: 'scan/again', imageId: { imageDigest: image.digest } };
+      const bytes = (
+        await app().inject({ method: 'GET', url: `/v2/scan/again/manifests/v1`, headers: { accept: image.mediaType } })
+      ).rawPayload;
+      assert.equal((await api('StartImageScan', imageId)).status, 200);
+      await server.berth.scans.drain();
+      assert.equal((await api('DescribeImageScanFindings', imageId)).json.imageScanStatus.status, 'COMPLETE');
+      if (remove === 'BatchDeleteImage')
+        assert.deepEqual(
+          (await api('BatchDeleteImage', { repositoryName: 'scan/again', imageIds: [{ imageDigest: image.digest }] }))
+            .json.failures,
+          [],
+        );
+      else
+        assert.equal(
+          (await app().inject({ method: 'DELETE', url: `/v2/scan/again/manifests/${image.digest}` })).statusCode,
+          202,
+        );
+      // The same manifest pushed again (its layers are still there).
+      const again = await app().inject({
+        method: 'PUT',
+        url: `/v2/scan/again/manifests/v1`,
+        headers: { 'content-type': image.mediaType },
+        payload: bytes,
+      });
+      assert.equal(again.statusCode, 201);
+      assert.equal(again.headers['docker-content-digest'], image.digest, 'the same image');
+      const found = await api('DescribeImageScanFindings', imageId);
+      assert.equal(found.status, 400, `${remove}: ${JSON.stringify(found.json)}`);
+      assert.equal(found.json.__type, 'ScanNotFoundException');
+      // The daily limit went with the scan: a new one may be asked for.
+      assert.equal((await api('StartImageScan', imageId)).status, 200, `${remove}: the daily limit went with the scan`);
+      await server.berth.scans.drain();
+    }
+  });
 });

@@ -3,7 +3,8 @@
 // signed (DescribeImageSigningStatus COMPLETE) and the signature is a Sigstore bundle referrer,
 // listed by the referrers API and verified here with @sigstore/verify and the key's public key;
 // another manifest claiming it, or a changed signature, fails verification. A repository that
-// requires signatures refuses an unsigned image with DENIED and serves a signed one.
+// requires signatures refuses an unsigned image with DENIED and serves a signed one, and stops
+// serving it at once when the key is disabled or scheduled for deletion.
 import assert from 'node:assert/strict';
 import { createPublicKey } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -20,6 +21,7 @@ import { bundleFromJSON } from '@sigstore/bundle';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { ecrClient, RegistryHttp, refused } from '../../testing/ecr-http.js';
 import { callKms } from '../../testing/kms.js';
+import { SIGNING_RECOVERY_MS } from '../../registry/image-signer.js';
 import { startBerth, type TestBerth } from '../../testing/server.js';
 
 const BUNDLE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
@@ -227,5 +229,85 @@ describe('managed signing', () => {
       'KmsException',
     );
     assert.equal((kmsErr as { kmsError?: string }).kmsError, 'InvalidKeyUsageException');
+  });
+  test('a key disabled or scheduled for deletion stops verifying at once, though the image verified before', async () => {
+    const gateKey = (await kms('CreateKey', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' })).KeyMetadata.Arn;
+    await kms('CreateAlias', { AliasName: 'alias/gatekey', TargetKeyId: gateKey });
+    const gateProfile = `arn:aws:signer:us-east-1:${server.berth.accountId}:/signing-profiles/gatekey`;
+    await client.send(
+      new PutSigningConfigurationCommand({
+        signingConfiguration: {
+          rules: [
+            {
+              signingProfileArn: gateProfile,
+              repositoryFilters: [{ filter: 'keyed/*', filterType: 'WILDCARD_MATCH' }],
+            },
+          ],
+        },
+      }),
+    );
+    await registry.push('keyed/app', 'v1');
+    await server.berth.signer.idle();
+    const repository = (await server.berth.store.repositories.get(server.berth.accountId, 'keyed/app'))!;
+    await server.berth.store.signing.putRequirement({
+      accountId: server.berth.accountId,
+      repositoryId: repository.id,
+      keyArns: [gateKey],
+      updatedAt: Date.now(),
+    });
+    const accept = { accept: 'application/vnd.oci.image.manifest.v1+json' };
+    const pull = async () => {
+      const res = await registry.fetch('/v2/keyed/app/manifests/v1', { headers: accept });
+      const text = await res.text();
+      return { status: res.status, text };
+    };
+    // Verified twice: the second from the gate's cache of verified images and public keys.
+    assert.equal((await pull()).status, 200);
+    assert.equal((await pull()).status, 200);
+    await kms('DisableKey', { KeyId: gateKey });
+    const disabled = await pull();
+    assert.equal(disabled.status, 403, 'a disabled key verifies nothing, at once');
+    assert.match(disabled.text, /none of the keys is usable/);
+    await kms('EnableKey', { KeyId: gateKey });
+    assert.equal((await pull()).status, 200, 'enabled again, it verifies again');
+    await kms('ScheduleKeyDeletion', { KeyId: gateKey, PendingWindowInDays: 7 });
+    assert.equal((await pull()).status, 403, 'a key pending deletion verifies nothing');
+    await client.send(new DeleteSigningConfigurationCommand({}));
+  });
+  test('the signing statuses are written in the push transaction: a node stopping before signing loses nothing', async () => {
+    await client.send(
+      new PutSigningConfigurationCommand({
+        signingConfiguration: {
+          rules: [
+            {
+              signingProfileArn: profile(),
+              repositoryFilters: [{ filter: 'durable/*', filterType: 'WILDCARD_MATCH' }],
+            },
+          ],
+        },
+      }),
+    );
+    // The node "stops" right after the push commits: its signing listener never hears of it.
+    const listeners = server.berth.pushListeners;
+    const at = listeners.indexOf(server.berth.signer);
+    assert.ok(at >= 0);
+    listeners.splice(at, 1);
+    let image: Awaited<ReturnType<RegistryHttp['push']>>;
+    try {
+      image = await registry.push('durable/app', 'v1');
+    } finally {
+      listeners.splice(at, 0, server.berth.signer);
+    }
+    const status = () =>
+      client.send(
+        new DescribeImageSigningStatusCommand({ repositoryName: 'durable/app', imageId: { imageTag: 'v1' } }),
+      );
+    assert.deepEqual((await status()).signingStatuses, [{ signingProfileArn: profile(), status: 'IN_PROGRESS' }]);
+    // The recovery job (any node, once the signing is overdue) signs it.
+    assert.equal(await server.berth.signer.recover(Date.now() + SIGNING_RECOVERY_MS + 1), 1);
+    assert.deepEqual((await status()).signingStatuses, [{ signingProfileArn: profile(), status: 'COMPLETE' }]);
+    const { bundle } = await signatureOf('durable/app', image.digest);
+    assert.ok(sigstoreVerifies(bundle, image.bytes), 'the recovered signature verifies');
+    await client.send(new DeleteSigningConfigurationCommand({}));
   });
 });
