@@ -8,6 +8,9 @@ import type { FastifyInstance } from 'fastify';
 import { setRootConsolePassword } from '../../app/console-password.js';
 import { IamUserService } from '../../iam/iam-users.js';
 import { LoginProfileService } from '../../iam/login-profiles.js';
+import { loggedIn, registryPassword } from '../../testing/api-client.js';
+import { MediaTypes } from '../../domain/media-types.js';
+import { descriptorOf, pushBlob, pushImage, pushManifest } from '../../testing/registry-client.js';
 import { startBerth, type TestBerth } from '../../testing/server.js';
 
 const ROOT_PASSWORD = 'Root-console-1!';
@@ -349,5 +352,73 @@ describe('the console pages over HTTP', () => {
     const created = (await test.berth.store.repositories.get(A, 'sorted/a'))!.createdAt;
     assert.deepEqual(await order(`sort=newest&after=${created}:sorted/a`), ['sorted/m']);
     assert.deepEqual(await order('sort=newest&after=not-a-keyset'), ['sorted/z', 'sorted/a', 'sorted/m']);
+  });
+
+  it("shows an index's platforms in the images list and on its page, each child linked", async () => {
+    const admin = await session('root', ROOT_PASSWORD);
+    const client = loggedIn(app, await registryPassword(app));
+    const name = 'multi/app';
+    const amd64 = await pushImage(client, name);
+    const armConfig = await pushBlob(
+      client,
+      name,
+      Buffer.from(
+        JSON.stringify({ architecture: 'arm64', variant: 'v8', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }),
+      ),
+      MediaTypes.ociConfig,
+    );
+    const arm64 = await pushManifest(
+      client,
+      name,
+      undefined,
+      { schemaVersion: 2, mediaType: MediaTypes.ociManifest, config: armConfig, layers: [] },
+      MediaTypes.ociManifest,
+    );
+    const index = await pushManifest(
+      client,
+      name,
+      'multi',
+      {
+        schemaVersion: 2,
+        mediaType: MediaTypes.ociIndex,
+        manifests: [
+          descriptorOf(amd64, { platform: { os: 'linux', architecture: 'amd64' } }),
+          descriptorOf(arm64, { platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } }),
+        ],
+      },
+      MediaTypes.ociIndex,
+    );
+    const list = await app.inject({
+      method: 'GET',
+      url: `/console/repositories/${name}`,
+      headers: { cookie: admin.cookie },
+    });
+    assert.equal(list.statusCode, 200);
+    const row = list.body.split('<tr').find((r) => r.includes(index.digest.slice(0, 19)));
+    assert.ok(row, 'the index is listed');
+    assert.match(row, /linux\/amd64, linux\/arm64\/v8/);
+    const page = await app.inject({
+      method: 'GET',
+      url: `/console/repositories/${name}/-/image/${index.digest}`,
+      headers: { cookie: admin.cookie },
+    });
+    assert.equal(page.statusCode, 200, page.body);
+    assert.match(page.body, /<h2>Platforms<\/h2>/);
+    for (const [platform, child] of [
+      ['linux/amd64', amd64],
+      ['linux/arm64/v8', arm64],
+    ] as const)
+      assert.match(
+        page.body,
+        new RegExp(`<tr><td>${platform.replaceAll('/', '\\/')}</td><td><a href="[^"]*/-/image/${child.digest}">`),
+      );
+    // The arm64 child's own page reads its platform from its config.
+    const child = await app.inject({
+      method: 'GET',
+      url: `/console/repositories/${name}/-/image/${arm64.digest}`,
+      headers: { cookie: admin.cookie },
+    });
+    assert.equal(child.statusCode, 200);
+    assert.match(child.body, /id="image-platform">linux\/arm64\/v8</);
   });
 });
