@@ -8,7 +8,10 @@ import type { FastifyInstance } from 'fastify';
 import { setRootConsolePassword } from '../../app/console-password.js';
 import { IamUserService } from '../../iam/iam-users.js';
 import { LoginProfileService } from '../../iam/login-profiles.js';
-import { loggedIn, registryPassword } from '../../testing/api-client.js';
+import { fileURLToPath } from 'node:url';
+import { importAdvisories } from '../../scanning/advisories.js';
+import { callApi, loggedIn, registryPassword } from '../../testing/api-client.js';
+import { nodeAppLayers, pushLayeredImage } from '../../testing/scan-images.js';
 import { MediaTypes } from '../../domain/media-types.js';
 import { descriptorOf, pushBlob, pushImage, pushManifest } from '../../testing/registry-client.js';
 import { startBerth, type TestBerth } from '../../testing/server.js';
@@ -50,7 +53,10 @@ async function session(user: string, password: string) {
 }
 
 before(async () => {
-  test = await startBerth({ listen: false, settings: { auth: { mode: 'iam' }, console: { maxFailures: 3 } } });
+  test = await startBerth({
+    listen: false,
+    settings: { auth: { mode: 'iam' }, console: { maxFailures: 3 }, scanning: { pollMilliseconds: 100 } },
+  });
   app = test.berth.app;
   A = test.berth.accountId;
   await setRootConsolePassword(test.berth as never, A, ROOT_PASSWORD);
@@ -420,5 +426,51 @@ describe('the console pages over HTTP', () => {
     });
     assert.equal(child.statusCode, 200);
     assert.match(child.body, /id="image-platform">linux\/arm64\/v8</);
+  });
+
+  it("shows a scanned image's findings, most severe first, and its scan status in the list", async () => {
+    const admin = await session('root', ROOT_PASSWORD);
+    await importAdvisories(
+      test.berth.store,
+      fileURLToPath(new URL('../../../src/scanning/testdata/osv/', import.meta.url)),
+    );
+    const client = loggedIn(app, await registryPassword(app));
+    const name = 'scanned/shop';
+    const image = await pushLayeredImage(client, name, 'v1', nodeAppLayers());
+    const started = await callApi(app, 'StartImageScan', { repositoryName: name, imageId: { imageTag: 'v1' } });
+    assert.equal(started.statusCode, 200, started.body);
+    let status = '';
+    for (let i = 0; i < 300 && status !== 'COMPLETE'; i++) {
+      const found = await callApi(app, 'DescribeImageScanFindings', {
+        repositoryName: name,
+        imageId: { imageTag: 'v1' },
+      });
+      status = (found.json() as { imageScanStatus: { status: string } }).imageScanStatus.status;
+      if (status !== 'COMPLETE') await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(status, 'COMPLETE');
+    const page = await app.inject({
+      method: 'GET',
+      url: `/console/repositories/${name}/-/image/${image.digest}`,
+      headers: { cookie: admin.cookie },
+    });
+    assert.equal(page.statusCode, 200, page.body);
+    const rows = [
+      ...page.body.matchAll(/<tr><td><span class="sev sev-[a-z]+">([A-Z]+)<\/span><\/td><td>(?:<a [^>]*>)?([^<]+)/g),
+    ].map((m) => [m[1], m[2]]);
+    assert.deepEqual(rows, [
+      ['CRITICAL', 'GHSA-xvch-5gv4-984h'],
+      ['HIGH', 'GHSA-35jh-r3h4-6jhm'],
+      ['MEDIUM', 'DEBIAN-CVE-2024-0727'],
+      ['LOW', 'DEBIAN-CVE-2023-50495'],
+    ]);
+    const list = await app.inject({
+      method: 'GET',
+      url: `/console/repositories/${name}`,
+      headers: { cookie: admin.cookie },
+    });
+    const row = list.body.split('<tr').find((r) => r.includes(image.digest.slice(0, 19)));
+    assert.ok(row, 'the image is listed');
+    assert.match(row, /<td>1 critical, 1 high, 1 medium, 1 low<\/td>/);
   });
 });
