@@ -145,9 +145,9 @@ describe('berth conventions', () => {
       .join(' ');
     const result = await runProgram('script', ['-qec', command, '/dev/null'], env);
     assert.equal(result.code, 0, result.stdout);
-    assert.match(result.stdout, /\r\x1b\[2Krotate-master-key \[#{3}-{17}\] 1\/6 signing keys: \d+ re-sealed/);
-    assert.match(result.stdout, /\r\x1b\[2Krotate-master-key \[#{20}\] 6\/6 Secrets Manager values: 0 re-sealed\r?\n/);
-    assert.doesNotMatch(result.stdout, /\(step \d of 6\)/, 'no plain lines on a terminal');
+    assert.match(result.stdout, /\r\x1b\[2Krotate-master-key \[#{3}-{17}\] 1\/7 signing keys: \d+ re-sealed/);
+    assert.match(result.stdout, /\r\x1b\[2Krotate-master-key \[#{20}\] 7\/7 webhook signing secrets: 0 re-sealed\r?\n/);
+    assert.doesNotMatch(result.stdout, /\(step \d of 7\)/, 'no plain lines on a terminal');
   });
 
   it('a bad flag is named as the flag, with the reason', async () => {
