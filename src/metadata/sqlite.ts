@@ -38,7 +38,7 @@ export async function openSqliteStore(file: string): Promise<KyselyMetadataStore
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(database) }) });
-  await migrateRacing(db);
+  await migrateExclusively(database, db);
   return new KyselyMetadataStore(db, {
     backend: 'sqlite',
     binaryCollation: 'BINARY',
@@ -48,15 +48,22 @@ export async function openSqliteStore(file: string): Promise<KyselyMetadataStore
 }
 
 /**
- * Kysely's migration lock is a no-op on SQLite (it assumes one connection), so processes that
- * open a new file at once both see it unmigrated and one fails ("table already exists"). Its
- * migration transaction rolls back, so trying again finds the winner's migrations applied.
+ * Kysely's SQLite adapter takes no migration lock and runs each migration on its own (it assumes
+ * one connection), so processes opening a new file at once would interleave migrations, and one
+ * would fail ("table already exists") or run a data migration twice. Here the migrations run in
+ * one `BEGIN IMMEDIATE` transaction on the store's connection: it holds the database's write lock,
+ * a second process waits for it (busy_timeout) and then finds them applied, and a failed
+ * migration rolls back whole. A wait longer than the busy timeout is tried again.
  */
-async function migrateRacing(db: Kysely<Database>): Promise<void> {
+async function migrateExclusively(database: SqliteDatabase.Database, db: Kysely<Database>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await migrate(db);
+      database.exec('BEGIN IMMEDIATE');
+      await migrate(db);
+      database.exec('COMMIT');
+      return;
     } catch (err) {
+      if (database.inTransaction) database.exec('ROLLBACK');
       if (attempt === 5) throw err;
       await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
     }
