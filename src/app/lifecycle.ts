@@ -56,8 +56,8 @@ export async function offlineLifecycleRunner(deployment: Deployment): Promise<Li
     {
       protections,
       trash: new Trash(store, config.registry.trashDays),
-      // Expiries send their events as the server's do: the server's workers deliver them.
-      removed: (repository, digest, actor, tag) => events.removed(repository, digest, actor, tag),
+      // Expiries write their events as the server's do (in their transactions): the server's workers deliver them.
+      events: (repository, digest, actor, tags) => events.removal(repository, digest, actor, tags),
     },
   );
   const offline = {

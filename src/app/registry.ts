@@ -54,15 +54,12 @@ export function registryServices(
   const blobs = new BlobService(store, blobStore, access, dataKeys, extras.meter);
   const protections = new DeletionProtections(store);
   const trash = new Trash(store, config.registry.trashDays);
+  // Each change's events are outbox rows written in the change's own transaction.
   const events = parts.eventOutbox && new RegistryEvents(parts.eventOutbox);
-  // A deletion's event is written once the deletion has committed; its failure never fails the deletion.
-  const eventFailed = (err: unknown) => parts.log?.error({ err }, 'recording an event failed');
   const removal = new ImageRemoval(store, formats, {
     protections,
     trash,
-    ...(events && {
-      removed: (repository, digest, actor, tag) => events.removed(repository, digest, actor, tag).catch(eventFailed),
-    }),
+    ...(events && { events: (repository, digest, actor, tags) => events.removal(repository, digest, actor, tags) }),
   });
   const storageClasses = new StorageClassService(store, blobStore, access, {
     node: parts.uploadOptions.node,
@@ -153,7 +150,7 @@ export function registryServices(
       grantService,
       uploadExpiry,
       protections,
-      events && ((ctx, call, repository) => events.repositoryCall(ctx, call, repository).catch(eventFailed)),
+      events && ((ctx, call, repository) => events.repositoryCall(ctx, call, repository)),
     ),
     resourceTags: new ResourceTagService(store, access),
     account: new AccountService(store, access, replication),

@@ -61,18 +61,21 @@ export function startReplication(
       const target = targetFor(task);
       return target && new ImageCopier(wired.services, () => target);
     },
-    // Where the replica was written here (another account of this region), it tells that account.
-    replicated: async (task) => {
-      if (task.destination.region !== region) return;
-      for (const tag of task.tags.length > 0 ? task.tags : [undefined])
-        await wired.events.outbox.replicated(task.destination.registryId, {
+    // Where the replica was written here (another account of this region), it tells that account,
+    // in the transaction that completes the task.
+    events: async (task) => {
+      if (task.destination.region !== region) return [];
+      return wired.events.outbox.replicated(
+        task.destination.registryId,
+        (task.tags.length > 0 ? task.tags : [undefined]).map((tag) => ({
           repositoryName: task.repositoryName,
           digest: task.digest,
           ...(tag !== undefined && { tag }),
           sourceAccount: task.accountId,
           sourceRegion: region,
-          result: 'SUCCESS',
-        });
+          result: 'SUCCESS' as const,
+        })),
+      );
     },
     onError: (err, task) =>
       log.warn(

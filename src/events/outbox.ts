@@ -1,8 +1,9 @@
 // The events outbox (domain/events.ts's EventOutbox): an event becomes one delivery row per
 // target of each enabled rule of its account whose pattern it matches. A change writes the rows
-// in its own transaction (a push: ManifestOptions.events); `record` writes them on their own,
-// after a change that has committed. The functions other services call to send ECR's events of
-// the pull-through cache, the scanner and replication live here too.
+// in its own transaction (pushes, deletions, repositories, replications: `deliveries` gives the rows
+// the change passes to its store call); `record` writes them on their own, after a change that has
+// committed. The functions other services call to send ECR's events of the pull-through cache, the
+// scanner and replication live here too.
 import { randomUUID } from 'node:crypto';
 import { matchesPattern, parseEventPattern, type EventPattern } from '../domain/event-patterns.js';
 import {
@@ -89,8 +90,11 @@ export class EventOutboxService implements EventOutbox {
     return this.record([imageScanEvent(this.origin(account), facts)]);
   }
 
-  /** "ECR Replication Action", in the destination's account: the replication worker calls this. */
-  replicated(account: string, facts: ReplicationFacts): Promise<void> {
-    return this.record([replicationEvent(this.origin(account), facts)]);
+  /**
+   * "ECR Replication Action", in the destination's account: the rows the replication worker
+   * writes in the transaction that completes the task.
+   */
+  replicated(account: string, facts: ReplicationFacts[]): Promise<EventDeliveryInput[]> {
+    return this.deliveries(facts.map((f) => replicationEvent(this.origin(account), f)));
   }
 }

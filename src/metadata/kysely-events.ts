@@ -2,7 +2,7 @@
 // delivery outbox leased like replication's (one statement claims a due, free row; SKIP LOCKED
 // on PostgreSQL).
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type {
   DeliveryStatus,
   EventDelivery,
@@ -74,6 +74,19 @@ export function deliveryRows(deliveries: EventDeliveryInput[], at: number) {
     created_at: at,
     updated_at: at,
   }));
+}
+
+/** Writes a change's outbox rows in the change's own transaction (none: nothing). */
+export async function insertDeliveries(
+  trx: Transaction<Database>,
+  deliveries: readonly EventDeliveryInput[] | undefined,
+  at: number,
+): Promise<void> {
+  if (!deliveries || deliveries.length === 0) return;
+  await trx
+    .insertInto('event_deliveries')
+    .values(deliveryRows([...deliveries], at))
+    .execute();
 }
 
 export class KyselyEvents implements EventIndex {

@@ -12,7 +12,7 @@ import type { ManifestRecord } from '../domain/records/manifests.js';
 import type { ReplicationTaskInput } from '../domain/records/replication.js';
 import { insertTasks } from './kysely-replication.js';
 import type { EventDeliveryInput } from '../domain/records/events.js';
-import { deliveryRows } from './kysely-events.js';
+import { deliveryRows, insertDeliveries } from './kysely-events.js';
 import { upsertSigningStatuses } from './kysely-signing.js';
 import type { ImageSigningRecord } from '../domain/records/signing.js';
 
@@ -200,7 +200,7 @@ export class Manifests implements ManifestIndex {
     if (missing.length > 0) throw new CollectedConflict({ stored: false, missing });
   }
 
-  async delete(repositoryId: string, digest: string) {
+  async delete(repositoryId: string, digest: string, events?: EventDeliveryInput[]) {
     return retryingConflicts(() =>
       this.db.transaction().execute(async (trx) => {
         // The manifest's row first, as a put takes it: then its tags, references and conversions.
@@ -211,7 +211,9 @@ export class Manifests implements ManifestIndex {
           .where('digest', '=', digest);
         if (this.rowLocks) query = query.forUpdate();
         if (!(await query.executeTakeFirst())) return false;
-        return deleteManifestRows(trx, repositoryId, digest);
+        const deleted = await deleteManifestRows(trx, repositoryId, digest);
+        if (deleted) await insertDeliveries(trx, events, Date.now());
+        return deleted;
       }),
     );
   }

@@ -12,6 +12,8 @@ import type {
 } from '../domain/records/replication.js';
 import type { Database, ReplicationTasksTable } from './schema.js';
 import type { ReplicationIndex } from './store-replication.js';
+import type { EventDeliveryInput } from '../domain/records/events.js';
+import { insertDeliveries } from './kysely-events.js';
 
 type Db = Kysely<Database>;
 
@@ -190,8 +192,8 @@ export class KyselyReplication implements ReplicationIndex {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  async finish(id: string, node: string, at: number, failureCode: string | null) {
-    await this.db.transaction().execute(async (trx) => {
+  async finish(id: string, node: string, at: number, failureCode: string | null, events?: EventDeliveryInput[]) {
+    return this.db.transaction().execute(async (trx) => {
       const result = await trx
         .updateTable('replication_tasks')
         .set((eb) => ({
@@ -209,8 +211,11 @@ export class KyselyReplication implements ReplicationIndex {
         .where('locked_by', '=', node)
         .executeTakeFirst();
       // A finished task orders nothing any more: the next task of its tags may go.
-      if (Number(result.numUpdatedRows) > 0)
-        await trx.deleteFrom('replication_task_tags').where('task_id', '=', id).execute();
+      if (Number(result.numUpdatedRows) === 0) return false;
+      await trx.deleteFrom('replication_task_tags').where('task_id', '=', id).execute();
+      // The replication's events commit with its completion (none for a task another node took over).
+      await insertDeliveries(trx, events, at);
+      return true;
     });
   }
 

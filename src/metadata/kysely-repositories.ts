@@ -8,6 +8,8 @@ import { repositoryGone, retryingConflicts } from './kysely-conflicts.js';
 import type { Database, RepositoriesTable } from './schema.js';
 import type { EncryptionType, Repository, RepositorySettings } from '../domain/records/repositories.js';
 import type { Page, RepositoryIndex } from './store.js';
+import type { EventDeliveryInput } from '../domain/records/events.js';
+import { insertDeliveries } from './kysely-events.js';
 
 type Db = Kysely<Database>;
 export type Ordered = (column: string) => RawBuilder<string>;
@@ -93,6 +95,7 @@ export class Repositories implements RepositoryIndex {
     name: string,
     settings: RepositorySettings,
     tags?: { resourceArn: string; tags: ResourceTag[] },
+    events?: EventDeliveryInput[],
   ) {
     return this.db.transaction().execute(async (trx) => {
       const id = randomUUID();
@@ -115,6 +118,7 @@ export class Repositories implements RepositoryIndex {
       // Tags an earlier repository of this name left behind (a deletion cut short) are not its.
       if (tags) await replaceResourceTags(trx, tags.resourceArn, tags.tags);
       const row = await trx.selectFrom('repositories').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      await insertDeliveries(trx, events, Number(row.created_at));
       return toRepository(row);
     });
   }
@@ -179,7 +183,7 @@ export class Repositories implements RepositoryIndex {
     return row && toRepository(row);
   }
 
-  async delete(id: string, options: { ifEmpty?: boolean; resourceArn?: string } = {}) {
+  async delete(id: string, options: { ifEmpty?: boolean; resourceArn?: string; events?: EventDeliveryInput[] } = {}) {
     // Pushes into it hold its row until they commit: the delete waits for them, then takes their
     // content with it; one aborted for a deadlock runs again.
     return retryingConflicts(() =>
@@ -216,6 +220,7 @@ export class Repositories implements RepositoryIndex {
         await trx.deleteFrom('image_signing_statuses').where('repository_id', '=', id).execute();
         await trx.deleteFrom('signature_requirements').where('repository_id', '=', id).execute();
         if (options.resourceArn !== undefined) await replaceResourceTags(trx, options.resourceArn, []);
+        await insertDeliveries(trx, options.events, Date.now());
         return true;
       }),
     );

@@ -73,7 +73,8 @@ import type { GcIndex } from './store-gc.js';
 import { ProcessLocks } from './kysely-locks.js';
 import type { LockIndex } from './store-locks.js';
 import { KyselyReplication } from './kysely-replication.js';
-import { KyselyEvents } from './kysely-events.js';
+import { insertDeliveries, KyselyEvents } from './kysely-events.js';
+import type { EventDeliveryInput } from '../domain/records/events.js';
 import { KyselySigning } from './kysely-signing.js';
 import { KyselyScanning } from './kysely-scanning.js';
 
@@ -351,13 +352,22 @@ class Tags implements TagIndex {
     return rows.map((r) => r.name);
   }
 
-  async delete(repositoryId: string, tag: string) {
-    const result = await this.db
-      .deleteFrom('tags')
-      .where('repository_id', '=', repositoryId)
-      .where('name', '=', tag)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows) > 0;
+  async delete(repositoryId: string, tag: string, events?: EventDeliveryInput[]) {
+    const remove = async (db: Db) => {
+      const result = await db
+        .deleteFrom('tags')
+        .where('repository_id', '=', repositoryId)
+        .where('name', '=', tag)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    };
+    if (!events || events.length === 0) return remove(this.db);
+    // The deletion's outbox rows commit with it, or neither does.
+    return this.db.transaction().execute(async (trx) => {
+      const removed = await remove(trx);
+      if (removed) await insertDeliveries(trx, events, Date.now());
+      return removed;
+    });
   }
 }
 

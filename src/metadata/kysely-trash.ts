@@ -8,6 +8,8 @@ import { retryingConflicts } from './kysely-conflicts.js';
 import { deleteManifestRows } from './kysely-manifest-rows.js';
 import type { Database, TrashTable } from './schema.js';
 import type { TrashIndex } from './store-trash.js';
+import type { EventDeliveryInput } from '../domain/records/events.js';
+import { insertDeliveries } from './kysely-events.js';
 
 type Db = Kysely<Database>;
 type Trx = Transaction<Database>;
@@ -62,7 +64,13 @@ export class KyselyTrash implements TrashIndex {
     private readonly rowLocks: boolean,
   ) {}
 
-  async discard(repositoryId: string, digest: string, deletedBy: string, deletedAt: number) {
+  async discard(
+    repositoryId: string,
+    digest: string,
+    deletedBy: string,
+    deletedAt: number,
+    events?: EventDeliveryInput[],
+  ) {
     return retryingConflicts(() =>
       this.db.transaction().execute(async (trx) => {
         let query = trx
@@ -72,7 +80,9 @@ export class KyselyTrash implements TrashIndex {
           .where('digest', '=', digest);
         if (this.rowLocks) query = query.forUpdate();
         if (!(await query.executeTakeFirst())) return false;
-        return discardInTransaction(trx, repositoryId, digest, { deletedBy, deletedAt });
+        const discarded = await discardInTransaction(trx, repositoryId, digest, { deletedBy, deletedAt });
+        if (discarded) await insertDeliveries(trx, events, deletedAt);
+        return discarded;
       }),
     );
   }

@@ -46,8 +46,11 @@ export interface ManifestIndex {
     /** Signing statuses the push starts (managed signing's outbox), written in its transaction. */
     signings?: ImageSigningRecord[],
   ): Promise<ManifestPutOutcome>;
-  /** Deletes the manifest and every tag pointing at it. */
-  delete(repositoryId: string, digest: string): Promise<boolean>;
+  /**
+   * Deletes the manifest and every tag pointing at it; `events` (the deletion's outbox rows) are
+   * written in the same transaction, and not at all when there was no such manifest.
+   */
+  delete(repositoryId: string, digest: string, events?: EventDeliveryInput[]): Promise<boolean>;
   /** Manifests in the repository whose `subject` is `digest`, optionally of one artifact type. */
   referrers(repositoryId: string, subjectDigest: string, artifactType?: string): Promise<ManifestRecord[]>;
   /** Which of these digests are manifests in the repository. */
@@ -58,5 +61,6 @@ export interface TagIndex {
   /** The manifest a tag points at, with its record. */
   resolve(repositoryId: string, tag: string): Promise<ManifestRecord | undefined>;
   list(repositoryId: string, page: Page): Promise<string[]>;
-  delete(repositoryId: string, tag: string): Promise<boolean>;
+  /** Deletes the tag; `events` (its outbox rows) are written in the same transaction, only when there was one. */
+  delete(repositoryId: string, tag: string, events?: EventDeliveryInput[]): Promise<boolean>;
 }

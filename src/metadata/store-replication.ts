@@ -1,6 +1,7 @@
 // The replication index of the metadata port: a registry's replication configuration, and the
 // outbox of image replications that workers on any node lease, retry and finish.
 // Adapter: kysely-replication.ts.
+import type { EventDeliveryInput } from '../domain/records/events.js';
 import type { ReplicationRule, ReplicationTask, ReplicationTaskInput } from '../domain/records/replication.js';
 
 export interface ReplicationIndex {
@@ -20,8 +21,18 @@ export interface ReplicationIndex {
   saveResume(id: string, node: string, resume: ReplicationTask['resume']): Promise<void>;
   /** Extends the lease `node` holds on a task; false when it holds it no more (another node took it over). */
   renew(id: string, node: string, leaseUntil: number): Promise<boolean>;
-  /** Finishes a task `node` holds: COMPLETE, or FAILED with its reason; releases the lease. */
-  finish(id: string, node: string, at: number, failureCode: string | null): Promise<void>;
+  /**
+   * Finishes a task `node` holds: COMPLETE, or FAILED with its reason; releases the lease. `events`
+   * (the replication's outbox rows) are written in the same transaction. False when `node` holds
+   * it no more (nothing changes, nothing is written).
+   */
+  finish(
+    id: string,
+    node: string,
+    at: number,
+    failureCode: string | null,
+    events?: EventDeliveryInput[],
+  ): Promise<boolean>;
   /** Puts a task `node` holds back for another attempt at `nextAttemptAt`, keeping the reason it failed. */
   retry(id: string, node: string, at: number, nextAttemptAt: number, failureCode: string): Promise<void>;
   /** The newest task per destination of one image, in destination order. */

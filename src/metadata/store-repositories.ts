@@ -1,5 +1,6 @@
 // The repository index of the metadata port: repositories with their creation settings, and the
 // page of a name listing that the other listings share too. Adapter: kysely-repositories.ts.
+import type { EventDeliveryInput } from '../domain/records/events.js';
 import type { Repository, RepositorySettings } from '../domain/records/repositories.js';
 import type { ResourceTag } from '../domain/resource-tags.js';
 import type { TagMutability } from '../domain/tag-mutability.js';
@@ -18,13 +19,15 @@ export interface RepositoryIndex {
   ensure(accountId: string, name: string): Promise<Repository>;
   /**
    * Creates the repository with its settings and resource tags (under `resourceArn`, replacing
-   * any left there) in one step; undefined when the name is taken (and nothing changes).
+   * any left there) in one step, with `events` (its outbox rows) in the same transaction;
+   * undefined when the name is taken (and nothing changes, nothing is written).
    */
   create(
     accountId: string,
     name: string,
     settings: RepositorySettings,
     tags?: { resourceArn: string; tags: ResourceTag[] },
+    events?: EventDeliveryInput[],
   ): Promise<Repository | undefined>;
   /** Names in byte order. */
   list(accountId: string, page: Page): Promise<string[]>;
@@ -45,7 +48,11 @@ export interface RepositoryIndex {
   /**
    * Deletes the repository with everything in it (links, manifests, tags, uploads) and the
    * resource tags under `resourceArn`. False when it does not exist, or with `ifEmpty` when it
-   * still holds a manifest (then nothing changes).
+   * still holds a manifest (then nothing changes). `events` (the deletion's outbox rows) are
+   * written in the same transaction, only when it deletes.
    */
-  delete(id: string, options?: { ifEmpty?: boolean; resourceArn?: string }): Promise<boolean>;
+  delete(
+    id: string,
+    options?: { ifEmpty?: boolean; resourceArn?: string; events?: EventDeliveryInput[] },
+  ): Promise<boolean>;
 }

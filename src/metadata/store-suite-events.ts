@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import type { EventDeliveryInput } from '../domain/records/events.js';
 import { freshAccount, manifest } from './store-suite-fixtures.js';
 import type { MetadataStore } from './store.js';
+import { describeEventChangeMetadata } from './store-suite-event-changes.js';
 
 const delivery = (accountId: string, ruleName = 'r', targetId = 't'): EventDeliveryInput => ({
   eventId: randomUUID(),
@@ -175,5 +176,7 @@ export function describeEventMetadata(subject: () => MetadataStore): void {
       assert.equal(replayed?.attempts, 0, 'a new retry window');
       assert.equal((await store.events.deliveries('DEAD', account)).length, 0);
     });
+
+    describeEventChangeMetadata(subject);
   });
 }

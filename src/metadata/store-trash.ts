@@ -1,14 +1,22 @@
 // The trash index of the metadata port: deleted manifests with their references and tags, kept
 // to be restored until purged. Adapter: kysely-trash.ts.
+import type { EventDeliveryInput } from '../domain/records/events.js';
 import type { TrashEntry, TrashRestoreOutcome } from '../domain/records/protection.js';
 
 export interface TrashIndex {
   /**
    * Deletes the manifest with every tag on it (as ManifestIndex.delete does) and keeps it in the
    * trash with its references and those tags, in one transaction. False when there was no such
-   * manifest. A manifest deleted again replaces its earlier entry.
+   * manifest (then `events`, the deletion's outbox rows, are not written either: they are written
+   * in the same transaction). A manifest deleted again replaces its earlier entry.
    */
-  discard(repositoryId: string, digest: string, deletedBy: string, deletedAt: number): Promise<boolean>;
+  discard(
+    repositoryId: string,
+    digest: string,
+    deletedBy: string,
+    deletedAt: number,
+    events?: EventDeliveryInput[],
+  ): Promise<boolean>;
   get(repositoryId: string, digest: string): Promise<TrashEntry | undefined>;
   /** A registry's entries (or one repository's), newest deletion first. */
   list(registryKey: string, repositoryId?: string): Promise<TrashEntry[]>;

@@ -1,7 +1,9 @@
 // What the registry's changes tell the events outbox (domain/events.ts): a stored push's "ECR
-// Image Action" PUSH rows (written in the manifest's transaction), a deletion's DELETE (EXPIRED
-// for a lifecycle rule's), and repository creation and deletion as "AWS API Call via CloudTrail".
-// Only private registries send events, as ECR's public registry sends none.
+// Image Action" PUSH rows, a deletion's DELETE (EXPIRED for a lifecycle rule's), and repository
+// creation and deletion as "AWS API Call via CloudTrail". Each is the outbox rows the change
+// writes in its own store transaction: none is lost to a crash after the commit, none is sent
+// for a change that did not commit. Only private registries send events, as ECR's public
+// registry sends none.
 import { randomUUID } from 'node:crypto';
 import type { EcrEvent, EventOrigin, EventOutbox } from '../domain/events.js';
 import { imageActionEvent, repositoryApiCallEvent } from '../domain/events.js';
@@ -23,7 +25,7 @@ const IDENTITY_TYPES: Record<RequestContext['principal']['kind'], string> = {
 export class RegistryEvents {
   constructor(private readonly outbox: EventOutbox) {}
 
-  private origin(repository: Repository, at = Date.now()): EventOrigin | undefined {
+  private origin(repository: Pick<Repository, 'accountId'>, at = Date.now()): EventOrigin | undefined {
     const registry = registryOfKey(repository.accountId);
     if (registry.visibility !== 'private') return undefined;
     return { id: randomUUID(), account: registry.accountId, region: this.outbox.region, at };
@@ -48,29 +50,45 @@ export class RegistryEvents {
     return this.outbox.deliveries(events);
   }
 
-  /** A removed tag or manifest: DELETE, or EXPIRED when a lifecycle rule removed it. */
-  async removed(repository: Repository, digest: string, actor: RemovalActor, tag?: string): Promise<void> {
-    const origin = this.origin(repository);
-    if (!origin) return;
+  /**
+   * A tag's or a manifest's removal, written in its own transaction: DELETE (EXPIRED when a
+   * lifecycle rule removes it), one per tag it had (one untagged without tags), as ECR sends them.
+   */
+  async removal(
+    repository: Repository,
+    digest: string,
+    actor: RemovalActor,
+    tags: readonly string[],
+  ): Promise<EventDeliveryInput[]> {
+    const events: EcrEvent[] = [];
     const action = actor.kind === 'lifecycle' ? 'EXPIRED' : 'DELETE';
-    await this.outbox.record([
-      imageActionEvent(origin, action, { repositoryName: repository.name, digest, ...(tag !== undefined && { tag }) }),
-    ]);
+    for (const tag of tags.length > 0 ? tags : [undefined]) {
+      const origin = this.origin(repository);
+      if (!origin) return [];
+      events.push(
+        imageActionEvent(origin, action, {
+          repositoryName: repository.name,
+          digest,
+          ...(tag !== undefined && { tag }),
+        }),
+      );
+    }
+    return this.outbox.deliveries(events);
   }
 
-  /** A repository created or deleted through the API. */
+  /** A repository's creation or deletion through the API, written in its own transaction. */
   async repositoryCall(
     ctx: RequestContext,
     eventName: 'CreateRepository' | 'DeleteRepository',
-    repository: Repository,
-  ): Promise<void> {
+    repository: Pick<Repository, 'accountId' | 'name'>,
+  ): Promise<EventDeliveryInput[]> {
     const origin = this.origin(repository);
-    if (!origin) return;
+    if (!origin) return [];
     const principal = ctx.principal;
     const principalArn = principal.kind === 'anonymous' ? 'anonymous' : principal.arn;
     const principalAccount = principal.kind === 'anonymous' ? '' : principal.accountId;
     const identityType = IDENTITY_TYPES[principal.kind];
-    await this.outbox.record([
+    return this.outbox.deliveries([
       repositoryApiCallEvent(origin, {
         eventName,
         repositoryName: repository.name,

@@ -1,7 +1,9 @@
 // Removing tags and images: the one path every deletion takes (BatchDeleteImage, DELETE on /v2,
 // lifecycle expiry), so that what guards a deletion holds on each of them. Callers have already
 // authorized the caller; this records who asked, and drops the cached bytes of what it removed.
-// A deletion protection refuses it (DeletionProtectedError); the trash keeps what it removes.
+// A deletion protection refuses it (DeletionProtectedError); the trash keeps what it removes; the
+// removal's events are written in its own transaction.
+import type { EventDeliveryInput } from '../domain/records/events.js';
 import type { Repository } from '../domain/records/repositories.js';
 import type { RequestContext } from '../domain/request-context.js';
 import type { MetadataStore } from '../metadata/store.js';
@@ -27,8 +29,16 @@ export interface RemovalGuards {
   protections?: Pick<DeletionProtections, 'checkUntag' | 'checkManifest'>;
   /** Keeps removed manifests restorable. */
   trash?: Pick<Trash, 'discard'>;
-  /** Told of each removal once it has committed (the events outbox: registry/image-events.ts). */
-  removed?: (repository: Repository, digest: string, actor: RemovalActor, tag?: string) => Promise<void>;
+  /**
+   * The outbox rows of a removal, with the tags it removes (registry/image-events.ts): written
+   * in the removal's own transaction, so they commit with it or not at all.
+   */
+  events?: (
+    repository: Repository,
+    digest: string,
+    actor: RemovalActor,
+    tags: string[],
+  ) => Promise<EventDeliveryInput[]>;
 }
 
 export class ImageRemoval {
@@ -41,25 +51,27 @@ export class ImageRemoval {
   /** Removes one tag; its manifest stays, untagged if it was the last. False when there was no such tag. */
   async untag(repository: Repository, tag: string, actor: RemovalActor): Promise<boolean> {
     await this.guards.protections?.checkUntag(repository, tag);
-    const digest = this.guards.removed && (await this.store.tags.resolve(repository.id, tag))?.digest;
-    const removed = await this.store.tags.delete(repository.id, tag);
-    if (removed && digest) await this.guards.removed?.(repository, digest, actor, tag);
-    return removed;
+    const digest = this.guards.events && (await this.store.tags.resolve(repository.id, tag))?.digest;
+    const events = digest ? await this.guards.events!(repository, digest, actor, [tag]) : [];
+    return this.store.tags.delete(repository.id, tag, events);
   }
 
   /** Removes a manifest with every tag on it. False when the repository had no such manifest. */
   async removeManifest(repository: Repository, digest: string, actor: RemovalActor): Promise<boolean> {
     await this.guards.protections?.checkManifest(repository, digest);
     // Its tags as they were, for the events of the removal (one per tag, as ECR sends them).
-    const tags = this.guards.removed ? ((await this.store.images?.get(repository.id, [digest]))?.[0]?.tags ?? []) : [];
+    const events = this.guards.events
+      ? await this.guards.events(
+          repository,
+          digest,
+          actor,
+          (await this.store.images?.get(repository.id, [digest]))?.[0]?.tags ?? [],
+        )
+      : [];
     const removed = this.guards.trash
-      ? await this.guards.trash.discard(repository, digest, actorLabel(actor))
-      : await this.store.manifests.delete(repository.id, digest);
-    if (removed) {
-      this.formats.forget(digest);
-      for (const tag of tags.length > 0 ? tags : [undefined])
-        await this.guards.removed?.(repository, digest, actor, tag);
-    }
+      ? await this.guards.trash.discard(repository, digest, actorLabel(actor), events)
+      : await this.store.manifests.delete(repository.id, digest, events);
+    if (removed) this.formats.forget(digest);
     return removed;
   }
 }

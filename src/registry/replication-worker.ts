@@ -6,6 +6,7 @@
 // FAILED, retrying with exponential backoff in between. A node runs `concurrency` replications
 // at once; the store hands out a task only after the older ones that move one of its tags.
 import { type ImageReplicator, ReplicationFailure } from '../domain/replication.js';
+import type { EventDeliveryInput } from '../domain/records/events.js';
 import type { ReplicationTask } from '../domain/records/replication.js';
 import type { MetadataStore } from '../metadata/store.js';
 
@@ -19,8 +20,11 @@ export interface ReplicationWorkerOptions {
   /** The replicator for a task's destination; undefined when this deployment cannot reach it. */
   replicatorFor: (task: ReplicationTask) => ImageReplicator | undefined;
   onError?: (err: unknown, task: ReplicationTask) => void;
-  /** Told of each replication that completed (its "ECR Replication Action" event). */
-  replicated?: (task: ReplicationTask) => Promise<void>;
+  /**
+   * The outbox rows of a replication that completed (its "ECR Replication Action" events): written
+   * in the transaction that finishes the task, so they commit with its completion or not at all.
+   */
+  events?: (task: ReplicationTask) => Promise<EventDeliveryInput[]>;
 }
 
 /** Backoff before attempt n+1: 1 s, 2 s, 4 s … at most 5 minutes. */
@@ -113,8 +117,8 @@ export class ReplicationWorker {
           `the region ${task.destination.region} is not this deployment's nor one of its peers'`,
         );
       await this.heartbeat(task, () => replicator.replicate(task));
-      await this.store.replication.finish(task.id, node, Date.now(), null);
-      await this.options.replicated?.(task).catch(() => undefined);
+      const events = (await this.options.events?.(task)) ?? [];
+      await this.store.replication.finish(task.id, node, Date.now(), null, events);
     } catch (err) {
       this.options.onError?.(err, task);
       const reason =

@@ -5,6 +5,7 @@ import { ManagementError } from '../domain/management-errors.js';
 import { validateTags, type ResourceTag } from '../domain/resource-tags.js';
 import { tagMutability, type ImageTagMutability, type TagMutabilityFilter } from '../domain/tag-mutability.js';
 import type { EncryptionType, Repository } from '../domain/records/repositories.js';
+import type { EventDeliveryInput } from '../domain/records/events.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { repositoryNotFound, type RepositoryAccess } from './access.js';
 import type { RequestContext } from '../domain/request-context.js';
@@ -44,12 +45,12 @@ export class RepositoryService {
     private readonly grants: RepositoryKeyGrants,
     private readonly uploads: RepositoryUploads,
     private readonly protection?: RepositoryDeletionGuard,
-    /** Told of each repository created or deleted through the API (the events outbox). */
-    private readonly changed?: (
+    /** The outbox rows of a repository created or deleted through the API, written in its transaction. */
+    private readonly events?: (
       ctx: RequestContext,
       call: 'CreateRepository' | 'DeleteRepository',
-      repository: Repository,
-    ) => Promise<void>,
+      repository: Pick<Repository, 'accountId' | 'name'>,
+    ) => Promise<EventDeliveryInput[]>,
   ) {}
 
   async create(ctx: RequestContext, request: CreateRepositoryRequest): Promise<Repository> {
@@ -80,8 +81,10 @@ export class RepositoryService {
             { principal: ctx.principal, accountId: ctx.registry.accountId, ...(ctx.facts && { facts: ctx.facts }) },
             kmsKey,
           );
+    const accountId = registryKey(ctx.registry);
+    const events = (await this.events?.(ctx, 'CreateRepository', { accountId, name })) ?? [];
     const repository = await this.store.repositories.create(
-      registryKey(ctx.registry),
+      accountId,
       name,
       {
         ...mutability,
@@ -90,6 +93,7 @@ export class RepositoryService {
         kmsKey: key?.arn ?? null,
       },
       { resourceArn: this.access.repositoryArn(ctx.registry, name), tags },
+      events,
     );
     if (!repository) {
       throw new ManagementError(
@@ -98,7 +102,6 @@ export class RepositoryService {
       );
     }
     if (key) await this.grants.grantToEcr(repository, key);
-    await this.changed?.(ctx, 'CreateRepository', repository);
     return repository;
   }
 
@@ -142,16 +145,17 @@ export class RepositoryService {
   async delete(ctx: RequestContext, name: string, force: boolean): Promise<Repository> {
     const repository = await this.access.existing(ctx, name, Actions.DeleteRepository);
     await this.protection?.checkRepository(repository);
+    const events = (await this.events?.(ctx, 'DeleteRepository', repository)) ?? [];
     const deleted = await this.uploads.removingUploads(repository.id, () =>
       this.store.repositories.delete(repository.id, {
         ifEmpty: !force,
         resourceArn: this.access.repositoryArn(ctx.registry, name),
+        events,
       }),
     );
     if (deleted) {
       this.access.forget(ctx.registry, name);
       await this.grants.retireEcrGrant(repository);
-      await this.changed?.(ctx, 'DeleteRepository', repository);
       return repository;
     }
     if (!force && (await this.store.repositories.get(registryKey(ctx.registry), name))?.id === repository.id) {

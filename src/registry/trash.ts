@@ -2,6 +2,7 @@
 // `registry.trashDays` with its record, references and tags, who deleted it and when; `berth
 // trash restore` puts it back, and a job purges what is past the window. Until then its digests
 // are garbage collection roots, so the bytes it needs are still there to pull byte-identical.
+import type { EventDeliveryInput } from '../domain/records/events.js';
 import type { GcRootSource } from '../domain/gc-roots.js';
 import { ManagementError } from '../domain/management-errors.js';
 import type { TrashEntry } from '../domain/records/protection.js';
@@ -33,12 +34,17 @@ export class Trash implements GcRootSource {
 
   /**
    * Removes the manifest with its tags, keeping it in the trash when the trash is on. False when
-   * the repository had no such manifest.
+   * the repository had no such manifest. `events` (the removal's outbox rows) commit with it.
    */
-  discard(repository: Repository, digest: string, deletedBy: string): Promise<boolean> {
+  discard(
+    repository: Repository,
+    digest: string,
+    deletedBy: string,
+    events: EventDeliveryInput[] = [],
+  ): Promise<boolean> {
     return this.days > 0
-      ? this.store.trash.discard(repository.id, digest, deletedBy, Date.now())
-      : this.store.manifests.delete(repository.id, digest);
+      ? this.store.trash.discard(repository.id, digest, deletedBy, Date.now(), events)
+      : this.store.manifests.delete(repository.id, digest, events);
   }
 
   /** The entries of a registry's repositories (private or public), or of one, newest first. */
