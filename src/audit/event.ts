@@ -119,7 +119,12 @@ const isoSeconds = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`
 const identities = new Map<string, string>();
 const MAX_IDENTITIES = 1000;
 
+/** The same, by the principal object itself: a caller's requests usually share one (a cached credential). */
+const identitiesByPrincipal = new WeakMap<Principal, string>();
+
 function identityJson(principal: Exclude<Principal, { kind: 'anonymous' }>): string {
+  const known = identitiesByPrincipal.get(principal);
+  if (known !== undefined) return known;
   const key = `${principal.kind}\0${principal.accessKeyId}\0${principal.arn}${principal.kind === 'role-session' ? `\0${principal.expiresAt}` : ''}`;
   let found = identities.get(key);
   if (found === undefined) {
@@ -127,6 +132,7 @@ function identityJson(principal: Exclude<Principal, { kind: 'anonymous' }>): str
     found = JSON.stringify(userIdentity(principal));
     identities.set(key, found);
   }
+  identitiesByPrincipal.set(principal, found);
   return found;
 }
 
