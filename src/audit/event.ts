@@ -119,7 +119,12 @@ const isoSeconds = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`
 const identities = new Map<string, string>();
 const MAX_IDENTITIES = 1000;
 
+/** The same, by the principal object itself: a caller's requests usually share one (a cached credential). */
+const identitiesByPrincipal = new WeakMap<Principal, string>();
+
 function identityJson(principal: Exclude<Principal, { kind: 'anonymous' }>): string {
+  const known = identitiesByPrincipal.get(principal);
+  if (known !== undefined) return known;
   const key = `${principal.kind}\0${principal.accessKeyId}\0${principal.arn}${principal.kind === 'role-session' ? `\0${principal.expiresAt}` : ''}`;
   let found = identities.get(key);
   if (found === undefined) {
@@ -127,18 +132,60 @@ function identityJson(principal: Exclude<Principal, { kind: 'anonymous' }>): str
     found = JSON.stringify(userIdentity(principal));
     identities.set(key, found);
   }
+  identitiesByPrincipal.set(principal, found);
   return found;
+}
+
+/** What a request's method and path make of its event: the same for every pull of an image. */
+interface Described {
+  classified: Classified;
+  resource: { type: string; name: string } | undefined;
+  /** The redacted parameters as JSON. */
+  parameters: string | null;
+}
+
+function describe(classified: Classified): Described {
+  return {
+    classified,
+    resource: resourceOf(classified),
+    parameters: classified.parameters ? JSON.stringify(redact(classified.parameters)) : null,
+  };
+}
+
+/**
+ * Registry requests described by listener, method and path: the pulls of a flush repeat a few
+ * paths (a CI fleet pulling the same images), so each is classified, redacted and written out as
+ * JSON once, not once per event. Bounded: cleared when full. (API calls carry their parameters
+ * in their bodies: those are described one by one.)
+ */
+const registryDescribed = new Map<string, Described | null>();
+const MAX_DESCRIBED = 4096;
+
+function described(call: AuditCall): Described | undefined {
+  if (!call.url.startsWith('/v2/')) {
+    const classified = classify(call);
+    return classified && describe(classified);
+  }
+  const key = `${call.registrySource}\0${call.method}\0${call.url}`;
+  let found = registryDescribed.get(key);
+  if (found === undefined) {
+    if (registryDescribed.size >= MAX_DESCRIBED) registryDescribed.clear();
+    const classified = classify(call);
+    found = classified ? describe(classified) : null;
+    registryDescribed.set(key, found);
+  }
+  return found ?? undefined;
 }
 
 /** The call as a compact audit record, or undefined when the trail does not record it. */
 export function toAuditRecord(call: AuditCall): AuditRecord | undefined {
-  const classified = classify(call);
-  if (!classified) return undefined;
+  const found = described(call);
+  if (!found) return undefined;
+  const { classified, resource } = found;
   const principal = call.principal;
   const signed = principal && principal.kind !== 'anonymous' ? principal : undefined;
   // An API call belongs to the caller's account; a registry request to the registry it addressed.
   const account = call.url.startsWith('/v2/') ? call.registryAccount : (signed?.accountId ?? call.registryAccount);
-  const resource = resourceOf(classified);
   const error = errorOf(call);
   return {
     eventId: eventIdAt(call.time),
@@ -155,7 +202,7 @@ export function toAuditRecord(call: AuditCall): AuditRecord | undefined {
     sourceIp: call.sourceIp,
     userAgent: call.userAgent ?? null,
     requestId: call.requestId,
-    parameters: classified.parameters ? JSON.stringify(redact(classified.parameters)) : null,
+    parameters: found.parameters,
     errorCode: error?.code ?? null,
     errorMessage: error?.message ?? null,
   };

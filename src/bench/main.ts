@@ -324,7 +324,10 @@ async function run(): Promise<void> {
   if (enabled('observability')) {
     log('observability: Berth with the audit trail and metrics on (the defaults) vs off');
     const { repeat, getSeconds, warmupSeconds, connections } = settings;
-    observed = await runObservability({ repeat, mono, blobLabel: blob, getSeconds, warmupSeconds, connections }, log);
+    observed = await runObservability(
+      { repeat, mono, blobLabel: blob, getSeconds, warmupSeconds, connections, ...(profileDir && { profileDir }) },
+      log,
+    );
     extra.observability = observed.rows;
   }
   process.stdout.write(`\n${table}\n\n`);

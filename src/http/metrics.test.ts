@@ -82,6 +82,16 @@ describe('GET /metrics', () => {
     assert.equal(Number(latency?.count), 4);
     assert.ok(Number(latency?.sum) > 0);
     assert.equal(Number(latency?.buckets?.['+Inf']), 4);
+    // Cumulative buckets: every bound of the histogram, each counting at least what the one below it does.
+    const bounds = Object.entries(latency?.buckets ?? {}).map(([le, n]) => [Number(le), Number(n)] as const);
+    assert.equal(bounds.length, 17);
+    bounds.sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < bounds.length; i++) assert.ok(bounds[i]![1] >= bounds[i - 1]![1], `bucket le=${bounds[i]![0]}`);
+    const sum = Number(latency?.sum);
+    assert.ok(
+      bounds.every(([le, n]) => n === 4 || le < sum),
+      'a bucket short of all 4 lies below the sum of the 4',
+    );
 
     assert.ok(value(m, 'berth_response_bytes_total', { face: 'oci' }) >= image.layers[0]!.size);
     assert.ok(value(m, 'berth_request_bytes_total', { face: 'oci' }) >= image.layers[0]!.size);

@@ -3,8 +3,11 @@
 // prefix, form Version or path; the action by its name only once the face answered it (an
 // unknown operation is "unknown"), registry requests by method and resource kind, anything else
 // by its route's pattern.
+// A request adds to plain numbers kept per label set (no label validation, hashing or object per
+// request, as prom-client's labelled children do on every inc and observe); prom-client's
+// registry renders them when /metrics is scraped, as its own counters and histograms would.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 
 const TARGETS: [string, string][] = [
   ['AmazonEC2ContainerRegistry_V20150921.', 'ecr'],
@@ -62,68 +65,166 @@ function length(value: unknown): number {
   return Number.isFinite(n) && n > 0 ? n : 0;
 }
 
+const STATUS = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
+
+/** One face and action's numbers: requests by status class, and the latency histogram. */
+interface Series {
+  face: string;
+  action: string;
+  /** By STATUS's index; the last for a status beyond it. */
+  statuses: number[];
+  /** Requests per bucket (not cumulative; the last counts those above every bound). */
+  buckets: number[];
+  sum: number;
+  count: number;
+}
+
+/** One face's bytes. */
+interface Bytes {
+  in: number;
+  out: number;
+}
+
+type Value = { labels: Record<string, string | number>; value: number; metricName?: string };
+
+/** A metric prom-client's registry renders (the shape its own metrics' get() returns). */
+interface Rendered {
+  name: string;
+  help: string;
+  type: 'counter' | 'histogram';
+  aggregator: 'sum';
+  get(): { name: string; help: string; type: string; aggregator: string; values: Value[] };
+}
+
+function rendered(name: string, help: string, type: Rendered['type'], values: () => Value[]): Rendered {
+  return {
+    name,
+    help,
+    type,
+    aggregator: 'sum',
+    get: () => ({ name, help, type, aggregator: 'sum', values: values() }),
+  };
+}
+
 export function addRequestMetrics(app: FastifyInstance, registry: Registry): void {
-  const requests = new Counter({
-    name: 'berth_requests_total',
-    help: 'Requests answered, by face, action and status class',
-    labelNames: ['face', 'action', 'status'],
-    registers: [registry],
-  });
-  const latency = new Histogram({
-    name: 'berth_request_duration_seconds',
-    help: 'Time from a request to its response, by face and action',
-    labelNames: ['face', 'action'],
-    buckets: BUCKETS,
-    registers: [registry],
-  });
-  const bytesIn = new Counter({
-    name: 'berth_request_bytes_total',
-    help: 'Request body bytes received (by Content-Length), by face',
-    labelNames: ['face'],
-    registers: [registry],
-  });
-  const bytesOut = new Counter({
-    name: 'berth_response_bytes_total',
-    help: 'Response body bytes sent (by Content-Length), by face',
-    labelNames: ['face'],
-    registers: [registry],
-  });
-  // The label sets' children, made once each (labels are bounded), so a request hashes no labels.
-  const children = new Map<string, { count: Counter; time: ReturnType<Histogram['labels']> }>();
-  const faces = new Map<string, { in: Counter; out: Counter }>();
-  const child = (face: string, action: string, status: string) => {
-    const key = `${face}\0${action}\0${status}`;
-    let found = children.get(key);
+  // Bounded labels: a series per face and action seen, a byte count per face.
+  const series = new Map<string, Series>();
+  const bytes = new Map<string, Bytes>();
+  /** The series of registry requests by method and resource kind: no label string made per request. */
+  const registrySeries = new Map<string, Map<string, Series>>();
+  const seriesOf = (face: string, action: string): Series => {
+    const key = `${face}\0${action}`;
+    let found = series.get(key);
     if (!found) {
       found = {
-        count: requests.labels(face, action, status) as unknown as Counter,
-        time: latency.labels(face, action),
+        face,
+        action,
+        statuses: new Array(STATUS.length + 1).fill(0),
+        buckets: new Array(BUCKETS.length + 1).fill(0),
+        sum: 0,
+        count: 0,
       };
-      children.set(key, found);
+      series.set(key, found);
     }
     return found;
   };
-  const bytesOf = (face: string) => {
-    let found = faces.get(face);
+  const bytesOf = (face: string): Bytes => {
+    let found = bytes.get(face);
     if (!found) {
-      found = { in: bytesIn.labels(face) as unknown as Counter, out: bytesOut.labels(face) as unknown as Counter };
-      faces.set(face, found);
+      found = { in: 0, out: 0 };
+      bytes.set(face, found);
     }
     return found;
   };
-  const STATUS = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
+  const ociBytes = bytesOf('oci');
+  const labelled = (request: FastifyRequest, reply: FastifyReply): Series => {
+    const url = request.url;
+    if (url.startsWith('/v2')) {
+      const query = url.indexOf('?');
+      const kind = registryKind(query === -1 ? url : url.slice(0, query));
+      let byKind = registrySeries.get(request.method);
+      if (!byKind) {
+        byKind = new Map();
+        registrySeries.set(request.method, byKind);
+      }
+      let found = byKind.get(kind);
+      if (!found) {
+        found = seriesOf('oci', `${request.method} ${kind}`);
+        byKind.set(kind, found);
+      }
+      return found;
+    }
+    const { face, action } = requestLabels(request, reply);
+    return seriesOf(face, action);
+  };
+
+  registry.registerMetric(
+    rendered('berth_requests_total', 'Requests answered, by face, action and status class', 'counter', () => {
+      const values: Value[] = [];
+      for (const s of series.values())
+        s.statuses.forEach((value, i) => {
+          if (value > 0)
+            values.push({ labels: { face: s.face, action: s.action, status: STATUS[i] ?? 'other' }, value });
+        });
+      return values;
+    }) as never,
+  );
+  registry.registerMetric(
+    rendered(
+      'berth_request_duration_seconds',
+      'Time from a request to its response, by face and action',
+      'histogram',
+      () => {
+        const values: Value[] = [];
+        for (const s of series.values()) {
+          if (s.count === 0) continue;
+          const labels = { face: s.face, action: s.action };
+          let cumulative = 0;
+          BUCKETS.forEach((le, i) => {
+            cumulative += s.buckets[i]!;
+            values.push({
+              labels: { ...labels, le },
+              value: cumulative,
+              metricName: 'berth_request_duration_seconds_bucket',
+            });
+          });
+          values.push({
+            labels: { ...labels, le: '+Inf' },
+            value: s.count,
+            metricName: 'berth_request_duration_seconds_bucket',
+          });
+          values.push({ labels, value: s.sum, metricName: 'berth_request_duration_seconds_sum' });
+          values.push({ labels, value: s.count, metricName: 'berth_request_duration_seconds_count' });
+        }
+        return values;
+      },
+    ) as never,
+  );
+  const byteCounter = (name: string, help: string, read: (b: Bytes) => number) =>
+    registry.registerMetric(
+      rendered(name, help, 'counter', () =>
+        [...bytes].filter(([, b]) => read(b) > 0).map(([face, b]) => ({ labels: { face }, value: read(b) })),
+      ) as never,
+    );
+  byteCounter('berth_request_bytes_total', 'Request body bytes received (by Content-Length), by face', (b) => b.in);
+  byteCounter('berth_response_bytes_total', 'Response body bytes sent (by Content-Length), by face', (b) => b.out);
+
   app.addHook('onResponse', (request, reply, done) => {
     done();
-    const { face, action } = requestLabels(request, reply);
-    const metrics = child(face, action, STATUS[Math.floor(reply.statusCode / 100)] ?? 'other');
-    metrics.count.inc();
-    metrics.time.observe(reply.elapsedTime / 1000);
+    const s = labelled(request, reply);
+    s.statuses[Math.min(Math.floor(reply.statusCode / 100), STATUS.length)]! += 1;
+    const seconds = reply.elapsedTime / 1000;
+    let bucket = 0;
+    while (bucket < BUCKETS.length && seconds > BUCKETS[bucket]!) bucket++;
+    s.buckets[bucket]! += 1;
+    s.sum += seconds;
+    s.count++;
     const received = length(request.headers['content-length']);
     const sent = length(reply.getHeader('content-length'));
     if (received > 0 || sent > 0) {
-      const bytes = bytesOf(face);
-      if (received > 0) bytes.in.inc(received);
-      if (sent > 0) bytes.out.inc(sent);
+      const b = s.face === 'oci' ? ociBytes : bytesOf(s.face);
+      b.in += received;
+      b.out += sent;
     }
   });
 }
