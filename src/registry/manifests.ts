@@ -5,7 +5,7 @@ import { Actions } from '../domain/actions.js';
 import { digestOf, parseDigest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
 import { parseManifest, type ParsedManifest } from '../domain/manifest.js';
-import { parseAccept } from '../domain/conversions/negotiate.js';
+import { type Accepted, parseAccept } from '../domain/conversions/negotiate.js';
 import { assertTag, parseReference, type Reference } from '../domain/names.js';
 import { ImmutableTagError, isTagImmutable } from '../domain/tag-mutability.js';
 import type { ManifestRecord } from '../domain/records/manifests.js';
@@ -370,7 +370,7 @@ export class ManifestService {
       );
       if (!record) throw unknown();
       refuseArchived(record, reference, repository);
-      const served = await this.formats.negotiate(repository, record, parseAccept(accept), ref.tag);
+      const served = await this.formats.negotiate(repository, record, acceptOf(accept), ref.tag);
       if (served.source !== record.digest) await this.refuseArchivedSource(repository, served.source, reference);
       return served;
     }
@@ -399,6 +399,21 @@ export class ManifestService {
       wait = Math.min(wait * 2, 200);
     }
   }
+}
+
+/** Parsed Accept headers by their text: clients send the same few on every pull. */
+const ACCEPTS = new Map<string, Accepted>();
+const ACCEPTS_KEPT = 256;
+
+function acceptOf(header: AcceptHeader): Accepted {
+  if (typeof header !== 'string') return parseAccept(header);
+  let accepted = ACCEPTS.get(header);
+  if (!accepted) {
+    accepted = parseAccept(header);
+    if (ACCEPTS.size >= ACCEPTS_KEPT) ACCEPTS.clear();
+    ACCEPTS.set(header, accepted);
+  }
+  return accepted;
 }
 
 function describe(record: StoredManifest): StoredManifest {
