@@ -29,7 +29,8 @@ const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
 const CHANNEL = 'berth_pull_reads';
 const NOTIFY = `select pg_notify('${CHANNEL}', '')`;
 const BEGIN = /^\s*(begin|start transaction)\b/i;
-const END = /^\s*(commit|rollback)\b/i;
+/** The end of a transaction (not `rollback to <savepoint>`, which leaves it open). */
+const END = /^\s*(commit|rollback)\s*;?\s*$/i;
 
 /**
  * The query builder sends every query unnamed, so PostgreSQL parses and plans it each time. Naming
