@@ -4,6 +4,7 @@
 // manifests or repositories, on this node or (followed through the database) another, empties
 // the cache; while a change is uncommitted, or another node's changes cannot be followed,
 // nothing is cached or served from it.
+import { type Accepted, parseAccept } from '../domain/conversions/negotiate.js';
 import type { ManifestRecord } from '../domain/records/manifests.js';
 import type { ChangeFeed } from '../metadata/store.js';
 import { SharedReads } from '../runtime/shared-reads.js';
@@ -41,9 +42,19 @@ export class ManifestLookups {
     }
     return record;
   }
+}
 
-  /** Entries kept now (tests). */
-  get size(): number {
-    return this.entries.size;
+/** Parsed Accept headers by their text: clients send the same few on every pull. */
+const ACCEPTS = new Map<string, Accepted>();
+const ACCEPTS_KEPT = 256;
+
+export function acceptOf(header: string | string[] | undefined): Accepted {
+  if (typeof header !== 'string') return parseAccept(header);
+  let accepted = ACCEPTS.get(header);
+  if (!accepted) {
+    accepted = parseAccept(header);
+    if (ACCEPTS.size >= ACCEPTS_KEPT) ACCEPTS.clear();
+    ACCEPTS.set(header, accepted);
   }
+  return accepted;
 }

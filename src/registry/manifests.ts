@@ -5,7 +5,6 @@ import { Actions } from '../domain/actions.js';
 import { digestOf, parseDigest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
 import { parseManifest, type ParsedManifest } from '../domain/manifest.js';
-import { type Accepted, parseAccept } from '../domain/conversions/negotiate.js';
 import { assertTag, parseReference, type Reference } from '../domain/names.js';
 import { ImmutableTagError, isTagImmutable } from '../domain/tag-mutability.js';
 import type { ManifestRecord } from '../domain/records/manifests.js';
@@ -19,7 +18,7 @@ import type { ManifestFormats, Served } from './manifest-formats.js';
 import { type ImageRemoval, removalActor } from './image-removal.js';
 import { PULL_RECORD_INTERVAL_MS, type PullPrincipals, PullRecorder } from './pulls.js';
 import { identityArn } from './pull-exclusions.js';
-import { ManifestLookups } from './manifest-lookups.js';
+import { acceptOf, ManifestLookups } from './manifest-lookups.js';
 import { BlobSightings } from './blob-sightings.js';
 import { ManifestPushChecks } from './manifest-push-checks.js';
 import type { PushListener } from '../domain/push-listener.js';
@@ -399,21 +398,6 @@ export class ManifestService {
       wait = Math.min(wait * 2, 200);
     }
   }
-}
-
-/** Parsed Accept headers by their text: clients send the same few on every pull. */
-const ACCEPTS = new Map<string, Accepted>();
-const ACCEPTS_KEPT = 256;
-
-function acceptOf(header: AcceptHeader): Accepted {
-  if (typeof header !== 'string') return parseAccept(header);
-  let accepted = ACCEPTS.get(header);
-  if (!accepted) {
-    accepted = parseAccept(header);
-    if (ACCEPTS.size >= ACCEPTS_KEPT) ACCEPTS.clear();
-    ACCEPTS.set(header, accepted);
-  }
-  return accepted;
 }
 
 function describe(record: StoredManifest): StoredManifest {
