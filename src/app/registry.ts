@@ -94,6 +94,7 @@ export function registryServices(
   let replication: ReplicationService | undefined;
   const manifests = new ManifestService(store, access, formats, removal, {
     maxManifestBytes: config.registry.maxManifestBytes,
+    lookupCacheEntries: config.registry.manifestLookupCacheEntries,
     replications: async (ctx, repository, digest, tags) => {
       const registry = registryOfKey(repository.accountId);
       const tasks =

@@ -133,9 +133,12 @@ async function run(): Promise<void> {
   // Page cache needed at once: one sample of each blob on every server, or the big upload.
   const serverCount = 1 + (version ? 1 : 0) + (plainCli ? 1 : 0) + (baseline ? 1 : 0) + (needsMono ? 1 : 0);
   const prefault = Math.max(2 * Math.max(2, serverCount) * settings.blobBytes, big ? big.size : 0) + 256 * MiB;
-  const started = performance.now();
-  prefaultPageCache(prefault, warm.unit);
-  log(`pre-faulted ${sizeLabel(prefault)} of page cache in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  // Phases without large bodies (the manifest phase alone) need no page cache held for them.
+  if (mono.length > 0 || chunked.length > 0 || big) {
+    const started = performance.now();
+    prefaultPageCache(prefault, warm.unit);
+    log(`pre-faulted ${sizeLabel(prefault)} of page cache in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
 
   const startAll = async (): Promise<Server[]> => {
     const list: Server[] = [await startBerth(profileDir ? { profileDir } : {})];

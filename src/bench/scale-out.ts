@@ -7,7 +7,7 @@ import pg from 'pg';
 import { againstBaseline, baselineRow } from './baseline.js';
 import type { Body } from './http.js';
 import { judge, median, renderTable, type Judged, type Row } from './report.js';
-import { ordered, Samples } from './samples.js';
+import { ordered, Samples, withCpu } from './samples.js';
 import { startBerth } from './servers.js';
 import { manifestRate, monolithicUpload, pushImage } from './workloads.js';
 
@@ -79,10 +79,13 @@ export async function runScaleOut(
     for (let rep = 0; rep < settings.repeat; rep++) {
       for (const server of ordered(measured, rep)) {
         await manifestRate(manifest(server), settings.warmupSeconds, settings.connections);
-        const result = await manifestRate(manifest(server), settings.getSeconds, settings.connections);
+        const { value: result, cpu } = await withCpu(server, () =>
+          manifestRate(manifest(server), settings.getSeconds, settings.connections),
+        );
         samples.add('manifest', server.label, result.requestsPerSecond);
+        samples.add('cpu:manifest', server.label, (cpu / result.requests) * 1e6);
         log(
-          `  ${server.label.padEnd(8)} manifest GET by tag: ${result.requestsPerSecond.toFixed(0)} req/s (${result.errors} errors)`,
+          `  ${server.label.padEnd(8)} manifest GET by tag: ${result.requestsPerSecond.toFixed(0)} req/s (${result.errors} errors), server CPU ${((cpu / result.requests) * 1e6).toFixed(0)} µs/req`,
         );
       }
       for (const server of ordered(measured, rep)) {
@@ -150,6 +153,17 @@ export async function runScaleOut(
       samples.get('manifest', 'sqlite'),
       0.8,
     ),
+    {
+      ...row(
+        'pg:cpu:manifest',
+        'manifest GET by tag, server CPU µs/req: PostgreSQL vs SQLite (lower is better)',
+        'CPU µs/req',
+        samples.get('cpu:manifest', 'postgres'),
+        samples.get('cpu:manifest', 'sqlite'),
+        0,
+      ),
+      target: { kind: 'none' as const },
+    },
     row(
       'pg:upload',
       `monolithic upload ${settings.uploadLabel}: PostgreSQL vs SQLite`,

@@ -304,6 +304,11 @@ export const ConfigSchema = z.strictObject({
         .int()
         .min(0)
         .default(64 * 1024 * 1024),
+      /**
+       * Manifest records by tag and digest kept for pulls, emptied by any change to tags, manifests
+       * or repositories (other nodes' followed through PostgreSQL's LISTEN/NOTIFY); 0 keeps none.
+       */
+      manifestLookupCacheEntries: z.number().int().min(0).max(10_000_000).default(10_000),
       /** The image a client that accepts no list type gets from a multi-platform list: os/architecture[/variant]. */
       defaultPlatform: z
         .string()

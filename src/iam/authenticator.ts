@@ -12,6 +12,20 @@ import type { TokenService } from './tokens.js';
 /** IAM is a global service: clients sign for it in us-east-1 whatever the deployment's region. */
 const GLOBAL_SERVICES: Record<string, string> = { iam: 'us-east-1' };
 
+/** Decoded Basic credentials by their base64 text: a client sends the same with every request. */
+const DECODED = new Map<string, string>();
+const DECODED_KEPT = 4096;
+
+function decodeBase64(text: string): string {
+  let decoded = DECODED.get(text);
+  if (decoded === undefined) {
+    decoded = Buffer.from(text, 'base64').toString('utf8');
+    if (DECODED.size >= DECODED_KEPT) DECODED.clear();
+    DECODED.set(text, decoded);
+  }
+  return decoded;
+}
+
 export class Authenticator {
   constructor(
     private readonly identities: IdentityService,
@@ -101,7 +115,7 @@ export class Authenticator {
         'UNAUTHORIZED',
         'unsupported Authorization scheme: use Basic with user AWS and a password from GetAuthorizationToken',
       );
-    const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+    const decoded = decodeBase64(match[1]!);
     // Empty credentials (`Basic Og==`, i.e. ":") are what skopeo and podman send with no login
     // after a Basic challenge: no credentials, so anonymous (what policies allow "*" decides).
     if (decoded === ':') return { kind: 'anonymous' };

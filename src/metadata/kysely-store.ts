@@ -77,6 +77,7 @@ import { insertDeliveries, KyselyEvents } from './kysely-events.js';
 import type { EventDeliveryInput } from '../domain/records/events.js';
 import { KyselySigning } from './kysely-signing.js';
 import { KyselyScanning } from './kysely-scanning.js';
+import { ChangeEpoch, type ChangeFeed } from './change-epoch.js';
 
 export interface KyselyStoreOptions {
   backend: string;
@@ -88,6 +89,10 @@ export interface KyselyStoreOptions {
   advisoryLocks: boolean;
   /** Named locks across nodes (PostgreSQL's advisory locks); this process's by default (SQLite). */
   locks?: LockIndex & { close(): Promise<void> };
+  /** Changes to what pulls read, as the adapter follows them; without it, reads are never cached. */
+  changes?: ChangeEpoch;
+  /** Closes what the adapter opened beside the pool (PostgreSQL's LISTEN connection). */
+  onClose?: () => Promise<void>;
 }
 
 type Db = Kysely<Database>;
@@ -154,12 +159,16 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly audit: AuditIndex;
   readonly operations: OperationsIndex;
   readonly locks: LockIndex & { close(): Promise<void> };
+  readonly changes: ChangeFeed;
+  private readonly onClose: (() => Promise<void>) | undefined;
 
   constructor(
     private readonly db: Db,
     options: KyselyStoreOptions,
   ) {
     this.backend = options.backend;
+    this.changes = options.changes ?? new ChangeEpoch(false);
+    this.onClose = options.onClose;
     const ordered = (column: string): RawBuilder<string> =>
       sql<string>`${sql.ref(column)} collate ${sql.raw(`"${options.binaryCollation}"`)}`;
     this.repositories = new Repositories(db, ordered, options.skipLocked);
@@ -211,6 +220,7 @@ export class KyselyMetadataStore implements MetadataStore {
 
   async close(): Promise<void> {
     await this.locks.close();
+    await this.onClose?.();
     await this.db.destroy();
   }
 }

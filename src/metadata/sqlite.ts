@@ -5,26 +5,52 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase as KyselySqliteDatabase, type SqliteStatement } from 'kysely';
 import type { Database } from './schema.js';
 import { KyselyMetadataStore, migrate } from './kysely-store.js';
+import { ChangeEpoch } from './change-epoch.js';
 
 const STATEMENT_CACHE = 256;
 
 /**
  * The query builder prepares every statement anew; preparing costs more than running a small
  * query, so statements are kept by their SQL text (the set of distinct queries is small and fixed).
+ * A statement that changes what a pull reads moves `changes` on (it runs right after it is
+ * prepared, and no read of this process runs inside another's transaction: one connection).
  */
-function cachingStatements(database: SqliteDatabase.Database): KyselySqliteDatabase {
-  const statements = new Map<string, SqliteStatement>();
+function cachingStatements(database: SqliteDatabase.Database, changes: ChangeEpoch): KyselySqliteDatabase {
+  const statements = new Map<string, { statement: SqliteStatement; touches: boolean }>();
   return {
     close: () => database.close(),
     prepare(sql: string) {
-      let statement = statements.get(sql);
-      if (!statement) {
-        statement = database.prepare(sql) as unknown as SqliteStatement;
+      let entry = statements.get(sql);
+      if (!entry) {
+        entry = { statement: database.prepare(sql) as unknown as SqliteStatement, touches: ChangeEpoch.touches(sql) };
         if (statements.size >= STATEMENT_CACHE) statements.delete(statements.keys().next().value!);
-        statements.set(sql, statement);
+        statements.set(sql, entry);
       }
-      return statement;
+      if (entry.touches) changes.bump();
+      return entry.statement;
     },
+  };
+}
+
+/** How often another process's commits are looked for (`berth gc`, `berth admin` on the same file). */
+export const OTHER_COMMITS_CHECK_MS = 50;
+
+/**
+ * Another connection (another process on the same file) committed since the last check. Checked
+ * at most every OTHER_COMMITS_CHECK_MS: the pragma costs as much as the lookup a cache saves.
+ */
+function otherCommits(database: SqliteDatabase.Database): () => boolean {
+  const version = database.prepare('PRAGMA data_version').pluck();
+  let last = version.get();
+  let checkedAt = Date.now();
+  return () => {
+    const now = Date.now();
+    if (now - checkedAt < OTHER_COMMITS_CHECK_MS) return false;
+    checkedAt = now;
+    const current = version.get();
+    if (current === last) return false;
+    last = current;
+    return true;
   };
 }
 
@@ -37,9 +63,11 @@ export async function openSqliteStore(file: string): Promise<KyselyMetadataStore
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(database) }) });
+  const changes = new ChangeEpoch(true, otherCommits(database));
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(database, changes) }) });
   await migrateExclusively(database, db);
   return new KyselyMetadataStore(db, {
+    changes,
     backend: 'sqlite',
     binaryCollation: 'BINARY',
     skipLocked: false,

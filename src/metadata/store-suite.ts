@@ -16,6 +16,7 @@ import { runGcIndexSuite } from './store-suite-gc.js';
 import { runImageIndexSuite } from './store-suite-images.js';
 import { describeLifecycleMetadata } from './store-suite-lifecycle.js';
 import { runLockIndexSuite } from './store-suite-locks.js';
+import { runChangeFeedSuite } from './store-suite-changes.js';
 import { describeKeyMetadata } from './store-suite-keys.js';
 import { runManifestIndexSuite, runTagIndexSuite } from './store-suite-manifests.js';
 import { describePolicyMetadata } from './store-suite-policies.js';
@@ -66,6 +67,7 @@ export function runMetadataSuite(name: string, factory: () => Promise<StoreUnder
     runUploadIndexSuite(() => store);
     runGcIndexSuite(() => store);
     runLockIndexSuite(() => store);
+    runChangeFeedSuite(() => store);
     runSettingsIndexSuite(() => store);
     describeEcrMetadata(() => store);
     describeKeyMetadata(() => store);

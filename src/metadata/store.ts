@@ -3,6 +3,7 @@
 // adapter), re-exported here; the records they return are the shared vocabulary's
 // (domain/records/). Every adapter (sqlite, postgres) passes store-suite.ts.
 import type { ArchiveIndex } from './store-archive.js';
+import type { ChangeFeed } from './change-epoch.js';
 import type { BlobKeyIndex } from './store-blob-keys.js';
 import type { BlobIndex } from './store-blobs.js';
 import type { ConsoleIndex } from './store-console.js';
@@ -67,6 +68,7 @@ export type * from './store-settings.js';
 export type * from './store-signing.js';
 export type * from './store-trash.js';
 export type * from './store-uploads.js';
+export type { ChangeFeed } from './change-epoch.js';
 
 export interface MetadataStore {
   readonly publicRegistry: PublicIndex;
@@ -119,6 +121,8 @@ export interface MetadataStore {
   readonly operations: OperationsIndex;
   /** Named locks that hold across every node sharing the database. */
   readonly locks: LockIndex;
+  /** Changes to the tags, manifests and repositories (what a cache of pulls' reads checks). */
+  readonly changes: ChangeFeed;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

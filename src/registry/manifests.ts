@@ -5,7 +5,6 @@ import { Actions } from '../domain/actions.js';
 import { digestOf, parseDigest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
 import { parseManifest, type ParsedManifest } from '../domain/manifest.js';
-import { parseAccept } from '../domain/conversions/negotiate.js';
 import { assertTag, parseReference, type Reference } from '../domain/names.js';
 import { ImmutableTagError, isTagImmutable } from '../domain/tag-mutability.js';
 import type { ManifestRecord } from '../domain/records/manifests.js';
@@ -19,7 +18,7 @@ import type { ManifestFormats, Served } from './manifest-formats.js';
 import { type ImageRemoval, removalActor } from './image-removal.js';
 import { PULL_RECORD_INTERVAL_MS, type PullPrincipals, PullRecorder } from './pulls.js';
 import { identityArn } from './pull-exclusions.js';
-import { SharedReads } from '../runtime/shared-reads.js';
+import { acceptOf, ManifestLookups } from './manifest-lookups.js';
 import { BlobSightings } from './blob-sightings.js';
 import { ManifestPushChecks } from './manifest-push-checks.js';
 import type { PushListener } from '../domain/push-listener.js';
@@ -48,6 +47,8 @@ export { MISSING_MANIFEST } from './manifest-push-checks.js';
 
 export interface ManifestOptions {
   maxManifestBytes: number;
+  /** Manifest records by tag and digest kept for pulls (manifest-lookups.ts); none by default. */
+  lookupCacheEntries?: number;
   /** Told of each manifest stored, with the blobs it references (storage classes bring archived ones back). */
   stored?: (repositoryId: string, digest: string, blobs: string[]) => Promise<void>;
   /**
@@ -100,18 +101,19 @@ export interface PutResult {
 
 export class ManifestService {
   private readonly pulls: PullRecorder;
-  /** Pulls of one manifest arriving together share its lookup. */
-  private readonly lookups = new SharedReads<ManifestRecord | undefined>();
+  /** Records by tag and digest, kept while nothing changes them (manifest-lookups.ts). */
+  private readonly lookups: ManifestLookups;
   /** What a push passes before it is stored (its blobs are kept through GC's grace period: blob-sightings.ts). */
   private readonly checks: ManifestPushChecks;
 
   constructor(
-    private readonly store: Pick<MetadataStore, 'blobs' | 'images' | 'manifests' | 'tags' | 'gc'>,
+    private readonly store: Pick<MetadataStore, 'blobs' | 'images' | 'manifests' | 'tags' | 'gc' | 'changes'>,
     private readonly access: RepositoryAccess,
     private readonly formats: ManifestFormats,
     private readonly removal: ImageRemoval,
     readonly options: ManifestOptions,
   ) {
+    this.lookups = new ManifestLookups(store.changes, options.lookupCacheEntries ?? 0);
     this.pulls = new PullRecorder(store.images, PULL_RECORD_INTERVAL_MS, options.pullPrincipals);
     this.checks = new ManifestPushChecks(store, formats, new BlobSightings(store.gc));
   }
@@ -367,7 +369,7 @@ export class ManifestService {
       );
       if (!record) throw unknown();
       refuseArchived(record, reference, repository);
-      const served = await this.formats.negotiate(repository, record, parseAccept(accept), ref.tag);
+      const served = await this.formats.negotiate(repository, record, acceptOf(accept), ref.tag);
       if (served.source !== record.digest) await this.refuseArchivedSource(repository, served.source, reference);
       return served;
     }

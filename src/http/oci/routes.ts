@@ -23,6 +23,7 @@ const TABLE: { route: RouteName; pattern: RegExp }[] = [
 ];
 
 function decode(part: string): string {
+  if (!part.includes('%')) return part;
   try {
     return decodeURIComponent(part);
   } catch {
