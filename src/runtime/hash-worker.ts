@@ -43,6 +43,19 @@ export interface WorkerOpener {
   release(batch: Uint8Array): void;
   close(): void;
 }
+
+/**
+ * Hashes batches its caller fills, from the same memory the caller then writes (plain bytes:
+ * nothing to seal, no copy for the hash). A batch stays the caller's after `feed`: the worker
+ * only reads it, and the caller gives it back with `release` once the worker and the write are
+ * both done with it.
+ */
+export interface WorkerFeeder {
+  batch(): Uint8Array;
+  /** Feeds `batch[0, length)` to the hash; resolves once the worker has read it. */
+  feed(batch: Uint8Array, length: number): Promise<void>;
+  release(batch: Uint8Array): void;
+}
 /** Buffers one hash may have at the worker before `update` waits (bounds memory per upload). */
 const IN_FLIGHT = 4;
 const POOL_LIMIT = 8;
@@ -59,6 +72,8 @@ export interface RunningHash {
   drop(): void;
   /** A seal engine (whose codec state the codec prepares from `params`) whose new bytes feed this hash. */
   sealing(params: unknown): WorkerSealer;
+  /** Hashes batches in place that the caller also writes (see WorkerFeeder). */
+  feeding(): WorkerFeeder;
 }
 
 export class HashWorker {
@@ -130,7 +145,7 @@ export class HashWorker {
     this.busy(-1);
     if (reply.op === 'returned') {
       const owner = this.owners.shift()!;
-      this.pool.give(owner.buffer);
+      if (!owner.kept) this.pool.give(owner.buffer);
       if (reply.error !== undefined) owner.sealed?.reject(new Error(reply.error));
       else
         owner.sealed?.resolve(owner.output ? new Uint8Array(owner.output, 0, reply.sealedLength) : new Uint8Array(0));
@@ -234,6 +249,25 @@ export class HashWorker {
     );
   }
 
+  /**
+   * @internal Hands a batch the caller keeps (and gives back with `giveBack`) to the hash at once
+   * (the caller bounds how many it has there); resolves when the worker has read it.
+   */
+  sendKept(id: number, buffer: SharedArrayBuffer, length: number): Promise<void> {
+    if (!this.usable(id)) return Promise.reject(new Error('the hashing worker failed'));
+    return new Promise((resolve, reject) =>
+      this.postUpdate(
+        { id, buffer, kept: true, sealed: { resolve: () => resolve(), reject } },
+        { op: 'update', id, buffer, length },
+      ),
+    );
+  }
+
+  /** @internal Takes back a batch a caller kept (sendKept). */
+  giveBack(buffer: ArrayBufferLike): void {
+    this.pool.give(buffer);
+  }
+
   /** Whether the hash is still running on a live worker. */
   private usable(id: number): boolean {
     const flight = this.flights.get(id);
@@ -278,6 +312,8 @@ interface Owner {
   id: number;
   buffer: SharedArrayBuffer;
   output?: SharedArrayBuffer;
+  /** The caller keeps the buffer after the worker is done (it goes back to the pool by `giveBack`). */
+  kept?: boolean;
   sealed?: { resolve(bytes: Uint8Array): void; reject(err: Error): void };
 }
 
@@ -322,12 +358,7 @@ class WorkerHash implements RunningHash {
       seal: (batch, length, fresh, first, count) => {
         if (this.done) return Promise.reject(new Error('hash already finished'));
         // Synchronously, so batches reach the worker in the order they are sealed.
-        if (this.current && this.filled > 0) {
-          const buffer = this.current;
-          this.current = undefined;
-          this.worker.sendNow(this.id, buffer, this.filled);
-          this.filled = 0;
-        }
+        this.sendCurrent();
         if (!registered) {
           this.worker.sealWith(this.id, params);
           registered = true;
@@ -338,6 +369,32 @@ class WorkerHash implements RunningHash {
       },
       release: (sealed) => this.worker.sealedPool.give(sealed.buffer),
     };
+  }
+
+  feeding(): WorkerFeeder {
+    if (this.done) throw new Error('hash already finished');
+    return {
+      batch: () => new Uint8Array(this.worker.buffer()),
+      feed: (batch, length) => {
+        if (this.done) return Promise.reject(new Error('hash already finished'));
+        // Bytes fed through `update` before go first (synchronously, so the order holds).
+        this.sendCurrent();
+        if (!isBatch(batch, this.worker.bufferSize))
+          return Promise.reject(new Error("a batch must be one of the engine's buffers"));
+        return this.worker.sendKept(this.id, batch.buffer, length);
+      },
+      release: (batch) => this.worker.giveBack(batch.buffer),
+    };
+  }
+
+  /** Sends the buffer `update` was filling, however full, at once. */
+  private sendCurrent(): void {
+    if (this.current && this.filled > 0) {
+      const buffer = this.current;
+      this.current = undefined;
+      this.worker.sendNow(this.id, buffer, this.filled);
+      this.filled = 0;
+    }
   }
 
   private async flush(): Promise<void> {
