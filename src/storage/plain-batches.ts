@@ -1,10 +1,11 @@
 // A plain upload's chunks on their way into its file, in batches: the request's chunks (a socket
 // read each, 64 KiB at most) are copied into the hashing worker's batches (1 MiB), each batch
-// hashed by the worker and written to the file from the same memory. A write per socket read
-// cost a thread-pool round trip each (8 times the writes), and the hash's own copy of every
-// chunk is gone. A batch goes back to the worker's pool once both the hash and the file are done
-// with it; the hash has at most IN_FLIGHT batches at a time, the file's high-water mark bounds
-// the rest.
+// hashed by the worker and written to the file from the same memory. Before, each chunk was
+// copied into the hash's buffer and handed to the file as it came (a write, or a writev entry,
+// per socket read); the copy is the same one now, and the file gets whole 1 MiB writes, as the
+// sealed form's file does. A batch goes back to the worker's pool once both the hash and the
+// file are done with it; the hash has at most IN_FLIGHT batches at a time, the file's high-water
+// mark bounds the rest.
 import { copyBytes } from '../runtime/buffers.js';
 import type { WorkerFeeder } from '../runtime/hash-worker.js';
 
