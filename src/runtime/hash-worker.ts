@@ -16,6 +16,7 @@ import { IntegrityError } from '../domain/integrity.js';
 import { BufferPool, copyBytes, sharedBuffer } from './buffers.js';
 import type { HashReply, HashRequest } from './hash-thread.js';
 import { scavenger } from './scavenge.js';
+import type { WorkerFeeder, WorkerOpener, WorkerSealer } from './worker-batches.js';
 
 /** The worker's batches: what its codec seals and opens, and how large each buffer is. */
 export interface HashWorkerOptions {
@@ -29,20 +30,8 @@ export interface HashWorkerOptions {
   openBatch: number;
 }
 
-/** Seals batches of an upload on the worker, its new bytes feeding a hash (the shape of a storage SealEngine). */
-export interface WorkerSealer {
-  batch(): Uint8Array;
-  seal(batch: Uint8Array, length: number, fresh: number, first: number, count: number): Promise<Uint8Array>;
-  release(sealed: Uint8Array): void;
-}
+export type { WorkerFeeder, WorkerOpener, WorkerSealer } from './worker-batches.js';
 
-/** Opens batches of sealed segments on the worker (the shape of a storage OpenEngine). */
-export interface WorkerOpener {
-  batch(): Uint8Array;
-  open(batch: Uint8Array, length: number, first: number, last: number): Promise<Uint8Array>;
-  release(batch: Uint8Array): void;
-  close(): void;
-}
 /** Buffers one hash may have at the worker before `update` waits (bounds memory per upload). */
 const IN_FLIGHT = 4;
 const POOL_LIMIT = 8;
@@ -59,6 +48,8 @@ export interface RunningHash {
   drop(): void;
   /** A seal engine (whose codec state the codec prepares from `params`) whose new bytes feed this hash. */
   sealing(params: unknown): WorkerSealer;
+  /** Hashes batches in place that the caller also writes (see WorkerFeeder). */
+  feeding(): WorkerFeeder;
 }
 
 export class HashWorker {
@@ -130,7 +121,7 @@ export class HashWorker {
     this.busy(-1);
     if (reply.op === 'returned') {
       const owner = this.owners.shift()!;
-      this.pool.give(owner.buffer);
+      if (!owner.kept) this.pool.give(owner.buffer);
       if (reply.error !== undefined) owner.sealed?.reject(new Error(reply.error));
       else
         owner.sealed?.resolve(owner.output ? new Uint8Array(owner.output, 0, reply.sealedLength) : new Uint8Array(0));
@@ -234,6 +225,25 @@ export class HashWorker {
     );
   }
 
+  /**
+   * @internal Hands a batch the caller keeps (and gives back with `giveBack`) to the hash at once
+   * (the caller bounds how many it has there); resolves when the worker has read it.
+   */
+  sendKept(id: number, buffer: SharedArrayBuffer, length: number): Promise<void> {
+    if (!this.usable(id)) return Promise.reject(new Error('the hashing worker failed'));
+    return new Promise((resolve, reject) =>
+      this.postUpdate(
+        { id, buffer, kept: true, sealed: { resolve: () => resolve(), reject } },
+        { op: 'update', id, buffer, length },
+      ),
+    );
+  }
+
+  /** @internal Takes back a batch a caller kept (sendKept). */
+  giveBack(buffer: ArrayBufferLike): void {
+    this.pool.give(buffer);
+  }
+
   /** Whether the hash is still running on a live worker. */
   private usable(id: number): boolean {
     const flight = this.flights.get(id);
@@ -278,6 +288,8 @@ interface Owner {
   id: number;
   buffer: SharedArrayBuffer;
   output?: SharedArrayBuffer;
+  /** The caller keeps the buffer after the worker is done (it goes back to the pool by `giveBack`). */
+  kept?: boolean;
   sealed?: { resolve(bytes: Uint8Array): void; reject(err: Error): void };
 }
 
@@ -322,12 +334,7 @@ class WorkerHash implements RunningHash {
       seal: (batch, length, fresh, first, count) => {
         if (this.done) return Promise.reject(new Error('hash already finished'));
         // Synchronously, so batches reach the worker in the order they are sealed.
-        if (this.current && this.filled > 0) {
-          const buffer = this.current;
-          this.current = undefined;
-          this.worker.sendNow(this.id, buffer, this.filled);
-          this.filled = 0;
-        }
+        this.sendCurrent();
         if (!registered) {
           this.worker.sealWith(this.id, params);
           registered = true;
@@ -338,6 +345,32 @@ class WorkerHash implements RunningHash {
       },
       release: (sealed) => this.worker.sealedPool.give(sealed.buffer),
     };
+  }
+
+  feeding(): WorkerFeeder {
+    if (this.done) throw new Error('hash already finished');
+    return {
+      batch: () => new Uint8Array(this.worker.buffer()),
+      feed: (batch, length) => {
+        if (this.done) return Promise.reject(new Error('hash already finished'));
+        // Bytes fed through `update` before go first (synchronously, so the order holds).
+        this.sendCurrent();
+        if (!isBatch(batch, this.worker.bufferSize))
+          return Promise.reject(new Error("a batch must be one of the engine's buffers"));
+        return this.worker.sendKept(this.id, batch.buffer, length);
+      },
+      release: (batch) => this.worker.giveBack(batch.buffer),
+    };
+  }
+
+  /** Sends the buffer `update` was filling, however full, at once. */
+  private sendCurrent(): void {
+    if (this.current && this.filled > 0) {
+      const buffer = this.current;
+      this.current = undefined;
+      this.worker.sendNow(this.id, buffer, this.filled);
+      this.filled = 0;
+    }
   }
 
   private async flush(): Promise<void> {

@@ -10,6 +10,7 @@ import type { BlobStore, DataKey } from './blob-store.js';
 import type { FileWriter } from './driver.js';
 import type { EncryptedUploadWriter } from './encryption/upload-file.js';
 import { HashStates } from './hash-states.js';
+import { PlainBatches } from './plain-batches.js';
 import { sharedHashWorker, workerSealing } from './worker-engines.js';
 
 /** How a commit ended: the bytes are the claimed blob (of `size` bytes), or they hash to `actual`. */
@@ -144,23 +145,20 @@ class SealedBlobWriter extends HashingWriter<EncryptedUploadWriter> {
   }
 }
 
-/** A store-encrypted upload (plain bytes, the object store's encryption): hashed as they pass. */
+/**
+ * A store-encrypted upload (plain bytes, the object store's or the volume's encryption): the
+ * chunks are gathered into the worker's batches, which the worker hashes and the file writes
+ * from the same memory (plain-batches.ts).
+ */
 class PlainBlobWriter extends HashingWriter<FileWriter> {
   async write(body: AsyncIterable<Uint8Array>): Promise<void> {
     const hash = await this.running();
+    const batches = new PlainBatches(hash.feeding());
     try {
-      await this.file.write(hashing(body, hash));
+      await this.file.write(batches.from(body), (batch) => batches.written(batch));
     } catch (err) {
       this.lost(hash);
       throw err;
     }
-  }
-}
-
-/** Passes chunks through, feeding the hash. */
-async function* hashing(source: AsyncIterable<Uint8Array>, hash: RunningHash): AsyncIterable<Uint8Array> {
-  for await (const chunk of source) {
-    await hash.update(chunk);
-    yield chunk;
   }
 }
