@@ -10,6 +10,7 @@ import { registerFaces } from './faces.js';
 import { addHealthRoutes, readiness } from './health.js';
 import { startJobs } from './jobs.js';
 import { wireGc } from './gc.js';
+import { requestActivity } from '../runtime/activity.js';
 import { startReplication } from './replication.js';
 import { startEventDelivery } from './events.js';
 import { lifecycle } from './berth-lifecycle.js';
@@ -63,7 +64,7 @@ export async function createBerth(config: Config): Promise<Berth> {
   const publicApp = publicListener?.app;
   const endpoints = await openEndpointListeners(config, nodeId, tls, deployment, { ...wired, audit }, ready);
 
-  const gc = wireGc(config, store, driver);
+  const gc = wireGc(config, store, driver, [], Date.now, requestActivity);
   const scheduler = await startJobs(config, store, nodeId, log, {
     keyService: kms.keyService,
     services,

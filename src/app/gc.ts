@@ -17,13 +17,18 @@ export interface GcWiring {
   readonly audit: GcAudit;
 }
 
-/** The trash's content is always kept (until its window ends); `roots`: what other areas keep; `clock` for tests. */
+/**
+ * The trash's content is always kept (until its window ends); `roots`: what other areas keep;
+ * `clock` for tests; `activity`: the requests a collection in the server yields to (gc.busyPercent,
+ * runtime/activity.ts); without it (`berth gc`, its own process), collections run at full speed.
+ */
 export function wireGc(
   config: Config,
   store: MetadataStore,
   driver: StorageDriver,
   roots: readonly GcRootSource[] = [],
   clock: () => number = Date.now,
+  activity?: { busy(): boolean },
 ): GcWiring {
   const blobs = new BlobStore(driver);
   const sweep = new BlobSweep(driver);
@@ -49,7 +54,12 @@ export function wireGc(
       store,
       blobs,
       sweep,
-      { graceMs, deleteUntagged: config.gc.deleteUntagged, untaggedGuards },
+      {
+        graceMs,
+        deleteUntagged: config.gc.deleteUntagged,
+        untaggedGuards,
+        ...(activity && { pacing: { activity, busyPercent: config.gc.busyPercent } }),
+      },
       kept,
       clock,
     ),

@@ -153,7 +153,10 @@ export async function startJobs(
             leaseMs: KEY_ROTATION_INTERVAL_MS,
             async run() {
               const report = await gc.collector.collect();
-              log.info({ freed: report.summary, ms: report.ms }, 'garbage collection finished');
+              log.info(
+                { freed: report.summary, ms: report.ms, restedMs: report.restedMs },
+                'garbage collection finished',
+              );
             },
           },
         ]

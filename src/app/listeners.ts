@@ -13,6 +13,7 @@ import { setReadAheadBudget } from '../http/send-blob.js';
 import type { TlsSetup } from '../tls/setup.js';
 import { prettyFormatter, wantsPretty } from '../http/log-format.js';
 import { addRequestLog } from '../http/request-log.js';
+import { requestActivity } from '../runtime/activity.js';
 
 /** Berth's logger, each line carrying `logBase`: made first, so that services get it when they are built. */
 export function berthLogger(config: Config, logBase: Record<string, string>): Logger {
@@ -52,6 +53,11 @@ export function openListener(
   metricsRoute(listener.app, { decryptingBytesHeld, ...sources }, config.metrics);
   setReadAheadBudget(config.http.readAheadBytes);
   if (config.log.requests) addRequestLog(listener.app);
+  // Requests in flight, which background work (garbage collection) yields to.
+  listener.app.addHook('onRequest', (_request, reply, done) => {
+    reply.raw.once('close', requestActivity.begin());
+    done();
+  });
   return listener;
 }
 

@@ -351,6 +351,11 @@ export const ConfigSchema = z.strictObject({
       intervalHours: z.number().min(0).max(8760).default(24),
       /** Also delete untagged manifests older than the grace that no index names and no subject needs. */
       deleteUntagged: z.boolean().default(false),
+      /**
+       * While requests are being served, a collection in the server works at most this share of
+       * the time (percent), in small units, resting in between; with none, at full speed. 100: no rests.
+       */
+      busyPercent: z.number().int().min(1).max(100).default(25),
     })
     .prefault({}),
   /** Metering: transfer out and storage, usage reports and estimated costs (schema-metering.ts). */

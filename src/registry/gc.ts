@@ -45,6 +45,7 @@ import { EMPTY_JSON } from '../domain/media-types.js';
 import type { GcLink, GcObject, MetadataStore } from '../metadata/store.js';
 import type { BlobSweep } from '../storage/blob-sweep.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import { FULL_SPEED, type Pace, Pacer } from '../runtime/pacer.js';
 import { isUploadId } from './upload-sessions.js';
 
 export type GcKind = 'links' | 'blobs' | 'manifests' | 'uploads' | 'untagged';
@@ -61,8 +62,13 @@ export interface GcOptions {
     protectedManifest(manifest: GcLink): Promise<boolean>;
     trashOn: boolean;
   };
-  /** Digests decided per transaction. */
+  /** Digests decided per transaction (at most BUSY_BATCH while requests are served). */
   batch?: number;
+  /**
+   * How a collection shares the process with requests (runtime/pacer.ts): while `activity` is
+   * busy, it works at most `busyPercent` of the time, in small units. Without it: full speed.
+   */
+  pacing?: { activity: { busy(): boolean }; busyPercent: number };
 }
 
 /** One thing freed (or, in a dry run, that would be). */
@@ -88,9 +94,16 @@ export interface GcReport {
   /** The roots that kept content (by source name). */
   roots: Record<string, number>;
   ms: number;
+  /** Of `ms`, the time it rested while requests were served (gc.busyPercent). */
+  restedMs: number;
 }
 
 const DEFAULT_BATCH = 500;
+/**
+ * Digests per transaction while requests are served: SQLite runs a statement on the event loop,
+ * and deciding 500 digests holds it for tens of milliseconds; 100 hold it for a few.
+ */
+const BUSY_BATCH = 100;
 /** Upload bytes younger than this are never swept, whatever the grace (a sealing copy has no session). */
 const UPLOAD_MIN_AGE_MS = 60_000;
 
@@ -106,6 +119,9 @@ export class GarbageCollector {
 
   /** One collection: finishes deletions a stopped one left, then frees what nothing references. */
   async collect(run: GcRun = {}): Promise<GcReport> {
+    const pacing = this.options.pacing;
+    this.pace = pacing ? new Pacer(pacing.activity, pacing.busyPercent) : FULL_SPEED;
+    this.pace.start();
     const started = this.clock();
     const dryRun = run.dryRun ?? false;
     const cutoff = started - this.options.graceMs;
@@ -127,11 +143,15 @@ export class GarbageCollector {
       const now = this.clock();
       for (const kind of GC_KINDS) await this.store.gc.addFreed(kind, summary[kind].objects, summary[kind].bytes, now);
     }
-    return { dryRun, summary, roots: counts, ms: this.clock() - started };
+    return { dryRun, summary, roots: counts, ms: this.clock() - started, restedMs: Math.round(this.pace.restedMs) };
   }
 
+  /** The running collection's pacing (collections at once on one collector share the latest: pacing only). */
+  private pace: Pace = FULL_SPEED;
+
   private get batch(): number {
-    return this.options.batch ?? DEFAULT_BATCH;
+    const batch = this.options.batch ?? DEFAULT_BATCH;
+    return this.pace.busy() ? Math.min(batch, BUSY_BATCH) : batch;
   }
 
   /** Every GC root's digests: kept whatever else says. */
@@ -157,10 +177,13 @@ export class GarbageCollector {
     for (;;) {
       const marked = await this.store.gc.deleting(this.batch);
       if (marked.length === 0) return;
+      await this.pace.pause();
       await this.deleteStored(marked, (object, bytes) =>
         note(object.size === undefined ? 'manifests' : 'blobs', object.digest, bytes),
       );
+      await this.pace.pause();
       await this.store.gc.finishDeletion(marked.map((m) => m.digest));
+      await this.pace.pause();
     }
   }
 
@@ -179,9 +202,11 @@ export class GarbageCollector {
           if (await guards?.protectedManifest(manifest)) continue;
           if (dryRun || (await this.store.gc.deleteUntagged(manifest, cutoff, trash)))
             note('untagged', `${manifest.repositoryId} ${manifest.digest}`, 0);
+          await this.pace.pause();
         }
       },
       (examined) => progress('untagged manifests', examined),
+      this.pace,
     );
   }
 
@@ -203,12 +228,14 @@ export class GarbageCollector {
           cutoff,
         );
         const candidates = [...new Set([...found.links.map((l) => l.digest), ...found.blobs.map((b) => b.digest)])];
+        if (!dryRun && candidates.length > 0) await this.pace.pause();
         const decided = dryRun ? found : await this.store.gc.sweepBlobs(candidates, cutoff, this.clock());
         for (const link of decided.links) note('links', `${link.repositoryId} ${link.digest}`, 0);
         if (dryRun) for (const blob of decided.blobs) note('blobs', blob.digest, blob.size ?? 0);
         else await this.deleteMarked(decided.blobs, 'blobs', note);
       },
       (examined) => progress('blobs', examined),
+      this.pace,
     );
   }
 
@@ -227,14 +254,17 @@ export class GarbageCollector {
           cutoff,
         );
         if (dryRun) for (const digest of candidates) note('manifests', digest, 0);
-        else
+        else if (candidates.length > 0) {
+          await this.pace.pause();
           await this.deleteMarked(
             (await this.store.gc.markManifestBytes(candidates, cutoff, this.clock())).map((digest) => ({ digest })),
             'manifests',
             note,
           );
+        }
       },
       (examined) => progress('manifest bytes', examined),
+      this.pace,
     );
   }
 
@@ -245,7 +275,9 @@ export class GarbageCollector {
     note: (kind: GcKind, id: string, bytes: number) => void,
   ): Promise<void> {
     if (marked.length === 0) return;
+    await this.pace.pause();
     await this.deleteStored(marked, (object, bytes) => note(kind, object.digest, bytes));
+    await this.pace.pause();
     await this.store.gc.finishDeletion(marked.map((m) => m.digest));
   }
 
@@ -272,24 +304,31 @@ export class GarbageCollector {
       if (!isUploadId(upload.id) || (await this.store.uploads.get(upload.id))) continue;
       if (!dryRun) await this.blobs.deleteUpload(upload.id);
       note('uploads', upload.id, upload.bytes);
+      await this.pace.pause();
     }
   }
 }
 
-/** Runs `work` on each keyset page (each starting after the last item of the one before) until one is empty. */
+/**
+ * Runs `work` on each keyset page (each starting after the last item of the one before) until one
+ * is empty, pausing (the pace's) after each read and each page's work.
+ */
 async function eachPage<T>(
   page: (after: T | undefined) => Promise<T[]>,
   work: (items: T[]) => Promise<void>,
   examined: (count: number) => void,
+  pace: Pace,
 ): Promise<void> {
   let after: T | undefined;
   let count = 0;
   for (;;) {
     const items = await page(after);
     if (items.length === 0) return;
+    await pace.pause();
     after = items.at(-1);
     await work(items);
     count += items.length;
     examined(count);
+    await pace.pause();
   }
 }
