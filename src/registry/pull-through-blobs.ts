@@ -39,7 +39,7 @@ export function upstreamFailure(
 }
 
 /** How far the store may fall behind the client (bytes waiting for it) before the upstream is paused. */
-const STORE_LAG = 8 * 1024 * 1024;
+const STORE_LAG = 2 * 1024 * 1024;
 
 /**
  * The bytes on their way to the store: batches the upstream's reader puts and the store takes, at
