@@ -2,8 +2,9 @@
 // upstream once, however many pulls ask for it at the same time. In a process, later askers wait
 // for the fetch under way; across nodes, a lease row (pull_through_fetches) says who fetches and
 // the others wait for the blob to be stored. The asker that fetches gets the bytes as they
-// arrive, while the same bytes are stored (a tee with back-pressure from both sides: nothing
-// holds the whole blob); a client that goes away leaves the store to finish.
+// arrive, while the same bytes are stored behind it (a tee through a bounded queue: the store may
+// lag a few MiB, then the slower side holds the upstream back, and nothing holds the whole blob);
+// the blob is stored once its digest verifies; a client that goes away leaves the store to finish.
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { RegistryError } from '../domain/errors.js';
@@ -37,28 +38,90 @@ export function upstreamFailure(
   return new RegistryError('UNKNOWN', message, { upstream: err.status ?? 'unreachable' }, { status: 502 });
 }
 
-/**
- * Copies `chunks` to `client` (waiting while it is full, unless it has gone) as they are yielded:
- * the bytes of `range` only (the client's Range), the client ended once past it.
- */
-/** The store is given the upstream's bytes in batches of at least this many. */
-const STORE_BATCH = 1024 * 1024;
+/** How far the store may fall behind the client (bytes waiting for it) before the upstream is paused. */
+const STORE_LAG = 2 * 1024 * 1024;
 
-async function* tee(
+/**
+ * The bytes on their way to the store: batches the upstream's reader puts and the store takes, at
+ * most STORE_LAG bytes waiting (the reader waits for room). The store going away (its write
+ * failed) stops the reader; the reader's failure ends the store's bytes with it.
+ */
+class StoreQueue implements AsyncIterable<Uint8Array> {
+  private readonly batches: Uint8Array[] = [];
+  private waiting = 0;
+  private ended = false;
+  private failure: { err: unknown } | undefined;
+  /** The store stopped taking (its write failed or it is done). */
+  gone = false;
+  private wakeStore: (() => void) | undefined;
+  private wakeReader: (() => void) | undefined;
+
+  /** Puts a batch; resolves once there is room for more. */
+  async put(batch: Uint8Array): Promise<void> {
+    if (this.gone) return;
+    this.batches.push(batch);
+    this.waiting += batch.length;
+    this.wakeStore?.();
+    while (this.waiting > STORE_LAG && !this.gone)
+      await new Promise<void>((resolve) => {
+        this.wakeReader = resolve;
+      });
+  }
+
+  end(failure?: { err: unknown }): void {
+    this.ended = true;
+    this.failure = failure;
+    this.wakeStore?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    try {
+      for (;;) {
+        const batch = this.batches.shift();
+        if (batch) {
+          this.waiting -= batch.length;
+          if (this.waiting <= STORE_LAG) this.wakeReader?.();
+          yield batch;
+          continue;
+        }
+        if (this.ended) {
+          if (this.failure) throw this.failure.err;
+          return;
+        }
+        await new Promise<void>((resolve) => {
+          this.wakeStore = resolve;
+        });
+        this.wakeStore = undefined;
+      }
+    } finally {
+      this.gone = true;
+      this.batches.length = 0;
+      this.wakeReader?.();
+    }
+  }
+}
+
+/**
+ * Reads the upstream's `chunks` into `client` (waiting while it is full, unless it has gone: the
+ * bytes of `range` only, the client ended once past it) and into `queue` for the store, which
+ * runs behind on its own (up to STORE_LAG): the client is not held up by each batch's hashing,
+ * sealing and writing, only by a store that falls too far behind.
+ */
+async function pump(
   chunks: AsyncIterable<Uint8Array>,
   client: PassThrough | undefined,
+  queue: StoreQueue,
   range: ByteRange = { start: 0, end: Number.POSITIVE_INFINITY },
-): AsyncIterable<Uint8Array> {
+): Promise<void> {
   let open = client !== undefined;
   const closed = () => {
     open = false;
   };
   client?.once('close', closed);
   let offset = 0;
-  let batch: Uint8Array[] = [];
-  let batched = 0;
   try {
     for await (const whole of chunks) {
+      if (queue.gone) break;
       const at = offset;
       offset += whole.length;
       const chunk = whole.subarray(
@@ -80,17 +143,13 @@ async function* tee(
         client.end();
         open = false;
       }
-      // The store gets batches (the socket's chunks are small: each costs the store a write).
-      batch.push(whole);
-      batched += whole.length;
-      if (batched >= STORE_BATCH) {
-        yield batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
-        batch = [];
-        batched = 0;
-      }
+      // The store takes the socket's chunks as they are (it copies them into its own batches).
+      await queue.put(whole);
     }
-    if (batched > 0) yield Buffer.concat(batch, batched);
-    if (open) client?.end();
+    queue.end();
+    if (open && !queue.gone) client?.end();
+  } catch (err) {
+    queue.end({ err });
   } finally {
     client?.off('close', closed);
   }
@@ -249,8 +308,10 @@ export class BlobFetches {
       const now = Date.now();
       this.store.pullThrough.leaseFetch(key, holder, now, now + this.options.leaseMs).catch(() => {});
     }, this.options.leaseMs / 3);
+    const queue = new StoreQueue();
+    void pump(blob.chunks, forClient ? client : undefined, queue, range);
     const done = this.services.uploads
-      .start(storeCtx, name, { digest, chunk: { body: tee(blob.chunks, forClient ? client : undefined, range) } })
+      .start(storeCtx, name, { digest, chunk: { body: queue } })
       .then(() => {
         if (!forClient) client.end();
       })

@@ -1,14 +1,13 @@
 // The pull-through cache on the registry protocol: a pull from a repository that a rule maps to an
 // upstream (domain/upstream-source.ts) is served locally when it can be; on a miss the repository
 // is created (the PULL_THROUGH_CACHE creation template), the manifest fetched upstream and
-// served, and stored through the registry's own put path (GC, lifecycle, replication and push
-// listeners all apply) once its blobs are: each blob is streamed to the first pull that asks while
-// it is stored (pull-through-blobs.ts), and what no pull asked for is fetched in the background.
+// served, and stored once its blobs are (pull-through-images.ts): each blob is streamed to the
+// first pull that asks while it is stored (pull-through-blobs.ts), and what no pull asked for is
+// fetched in the background.
 // Digests are never checked again; a tag is checked upstream at most once per refresh interval,
 // and when the upstream is down, slow or limiting, the cached manifest is served (and logged).
 import { Actions } from '../domain/actions.js';
 import { RegistryError } from '../domain/errors.js';
-import { type ParsedManifest, parseManifest } from '../domain/manifest.js';
 import type { RepositoryCreator } from '../domain/repository-creation.js';
 import type { RequestContext } from '../domain/request-context.js';
 import {
@@ -22,36 +21,18 @@ import type { RepositoryAccess } from './access.js';
 import type { ByteRange, BlobContent } from './blobs.js';
 import type { AcceptHeader, StoredManifest } from './manifests.js';
 import { BlobFetches, type BlobFetchOptions, upstreamFailure } from './pull-through-blobs.js';
+import { isMiss, type PullThroughLog, UpstreamImages, type UpstreamImageOptions } from './pull-through-images.js';
 import { accountContext } from './replication-copy.js';
 import type { RegistryServices } from './services.js';
 
-export interface PullThroughLog {
-  warn(fields: object, message: string): void;
-  info(fields: object, message: string): void;
-}
+export type { PullThroughLog };
 
-export interface PullThroughOptions extends BlobFetchOptions {
+export interface PullThroughOptions extends BlobFetchOptions, UpstreamImageOptions {
   /** How long a cached tag is served before the upstream is asked again (ms). */
   refreshMs: number;
-  /** How long after a manifest is served from upstream its unpulled blobs are fetched in the background. */
-  completionDelayMs: number;
-  log?: PullThroughLog;
-  /** Told of each image that landed from upstream (the "ECR Pull Through Cache Action" event). */
-  landed?: (
-    accountId: string,
-    image: { repositoryName: string; repositoryPrefix: string; upstream: string; digest: string; tag?: string },
-  ) => Promise<void>;
 }
 
 type Served = StoredManifest & { bytes: Buffer };
-
-/** A miss: the repository or the manifest or blob is not here. */
-function isMiss(err: unknown): boolean {
-  return (
-    err instanceof RegistryError &&
-    (err.code === 'NAME_UNKNOWN' || err.code === 'MANIFEST_UNKNOWN' || err.code === 'BLOB_UNKNOWN')
-  );
-}
 
 /**
  * A HEAD (a client looking before it pushes, or before it pulls) that the upstream cannot answer
@@ -68,12 +49,9 @@ function localMissWhenUnavailable(code: 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN') {
 
 export class PullThroughCache {
   private readonly fetches: BlobFetches;
+  private readonly images: UpstreamImages;
   /** Upstream manifest fetches under way, shared by the pulls that ask at the same time. */
   private readonly manifestFlights = new Map<string, Promise<UpstreamManifest>>();
-  /** Manifests served from upstream and not stored yet (their blobs are on their way): served again as they are. */
-  private readonly pending = new Map<string, UpstreamManifest>();
-  /** The background stores of those manifests, by the same key (`account/name:reference`). */
-  private readonly puts = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: Pick<MetadataStore, 'pullThrough' | 'repositories' | 'tags'>,
@@ -84,6 +62,7 @@ export class PullThroughCache {
     private readonly options: PullThroughOptions,
   ) {
     this.fetches = new BlobFetches(store, services, options);
+    this.images = new UpstreamImages(store, services, this.fetches, options);
   }
 
   /** The upstream repository of a private registry's repository, when a rule maps it. */
@@ -173,9 +152,10 @@ export class PullThroughCache {
     } catch (err) {
       if (!isMiss(err)) throw err;
     }
+    // Created first: the batch answers the upstream's refusal as a failure of the image, not of the repository.
     await this.authorizeImport(ctx, name);
     const manifest = await this.fetchManifest(upstream, reference);
-    await this.keep(name, reference, manifest, upstream, ctx.registry.accountId, true);
+    await this.images.keep(name, reference, manifest, upstream, ctx.registry.accountId, true);
   }
 
   /**
@@ -193,22 +173,22 @@ export class PullThroughCache {
     }
     await this.authorizeImport(ctx, name);
     await this.fetches.ensure(storeCtx, name, digest, upstream);
-    const prefix = `${ctx.registry.accountId}/${name}:`;
-    const storing = [...this.puts].filter(([key]) => key.startsWith(prefix)).map(([, put]) => put.catch(() => {}));
-    await Promise.all(storing);
+    await this.images.settled(ctx.registry.accountId, name);
   }
 
   /**
    * ECR's rights for a pull through the cache: ecr:BatchImportUpstreamImage, and for a repository
-   * not there yet ecr:CreateRepository (and the pull itself); then the repository exists.
+   * not there yet ecr:CreateRepository (and the pull itself); then the repository exists, unless
+   * `create` is false: a manifest's miss on /v2 creates it once the upstream has given the
+   * manifest (an upstream that refuses Berth leaves nothing behind).
    */
-  private async authorizeImport(ctx: RequestContext, name: string): Promise<void> {
+  private async authorizeImport(ctx: RequestContext, name: string, create = true): Promise<void> {
     await this.access.authorize(ctx, name, Actions.BatchImportUpstreamImage);
     if (!(await this.store.repositories.get(ctx.registry.accountId, name))) {
       await this.access.authorize(ctx, name, Actions.CreateRepository);
       await this.access.authorize(ctx, name, Actions.BatchGetImage);
     }
-    await this.creator.createByItself(ctx, name, 'PULL_THROUGH_CACHE');
+    if (create) await this.creator.createByItself(ctx, name, 'PULL_THROUGH_CACHE');
   }
 
   /** A manifest not here: fetched upstream, served, and stored (now, or once its blobs are). */
@@ -218,13 +198,13 @@ export class PullThroughCache {
     reference: string,
     upstream: UpstreamRepository,
   ): Promise<Served> {
-    await this.authorizeImport(ctx, name);
-    const key = `${ctx.registry.accountId}/${name}:${reference}`;
-    const waiting = this.pending.get(key);
+    await this.authorizeImport(ctx, name, false);
+    const waiting = this.images.pendingOf(ctx.registry.accountId, name, reference);
     if (waiting)
       return { digest: waiting.digest, mediaType: waiting.mediaType, size: waiting.bytes.length, bytes: waiting.bytes };
     const manifest = await this.fetchManifest(upstream, reference);
-    await this.keep(name, reference, manifest, upstream, ctx.registry.accountId);
+    await this.creator.createByItself(ctx, name, 'PULL_THROUGH_CACHE');
+    await this.images.keep(name, reference, manifest, upstream, ctx.registry.accountId);
     return {
       digest: manifest.digest,
       mediaType: manifest.mediaType,
@@ -272,7 +252,7 @@ export class PullThroughCache {
       { repository: name, tag: reference, upstream: upstream.location, from: current?.digest, to: manifest.digest },
       'the tag moved upstream',
     );
-    await this.keep(name, reference, manifest, upstream, ctx.registry.accountId, wait);
+    await this.images.keep(name, reference, manifest, upstream, ctx.registry.accountId, wait);
     return {
       digest: manifest.digest,
       mediaType: manifest.mediaType,
@@ -295,141 +275,6 @@ export class PullThroughCache {
     } catch (err) {
       if (raw || !(err instanceof UpstreamError)) throw err;
       throw upstreamFailure(err, `manifest ${reference} of ${upstream.location}`);
-    }
-  }
-
-  /** Stores the manifest now when everything it references is here, else once the rest is fetched. */
-  private async keep(
-    name: string,
-    reference: string,
-    manifest: UpstreamManifest,
-    upstream: UpstreamRepository,
-    accountId: string,
-    wait = false,
-  ): Promise<void> {
-    const storeCtx = accountContext(accountId);
-    const parsed = await parseManifest(manifest.bytes, manifest.mediaType);
-    if (await this.complete(storeCtx, name, parsed)) {
-      await this.put(storeCtx, name, reference, manifest, upstream);
-      return;
-    }
-    // The ECR API's pulls (BatchGetImage) read the stored image: everything is fetched first.
-    if (wait) return this.completeAndPut(storeCtx, name, reference, manifest, parsed, upstream);
-    const key = `${accountId}/${name}:${reference}`;
-    if (this.pending.has(key)) return;
-    this.pending.set(key, manifest);
-    const stored = new Promise<void>((resolve) =>
-      setTimeout(
-        () => resolve(this.completeAndPut(storeCtx, name, reference, manifest, parsed, upstream)),
-        this.options.completionDelayMs,
-      ).unref(),
-    );
-    this.puts.set(key, stored);
-    stored
-      .catch((err: unknown) =>
-        this.options.log?.warn(
-          { err, repository: name, reference, upstream: upstream.location },
-          'caching an image from the upstream failed; the next pull tries again',
-        ),
-      )
-      .finally(() => {
-        this.pending.delete(key);
-        this.puts.delete(key);
-      });
-  }
-
-  /** True when the manifest's blobs and child manifests are all in the repository. */
-  private async complete(storeCtx: RequestContext, name: string, parsed: ParsedManifest): Promise<boolean> {
-    const digests = parsed.blobs.map((b) => b.digest);
-    const sizes = digests.length > 0 ? await this.services.blobs.sizes(storeCtx, name, digests) : new Map();
-    if (digests.some((d) => !sizes.has(d))) return false;
-    for (const child of parsed.manifests) {
-      try {
-        await this.services.manifests.stat(storeCtx, name, child.digest);
-      } catch (err) {
-        if (isMiss(err)) return false;
-        throw err;
-      }
-    }
-    return true;
-  }
-
-  /** Fetches what the manifest references (children first, each once) and stores it. */
-  private async completeAndPut(
-    storeCtx: RequestContext,
-    name: string,
-    reference: string,
-    manifest: UpstreamManifest,
-    parsed: ParsedManifest,
-    upstream: UpstreamRepository,
-  ): Promise<void> {
-    for (const child of parsed.manifests) {
-      try {
-        await this.services.manifests.stat(storeCtx, name, child.digest);
-        continue;
-      } catch (err) {
-        if (!isMiss(err)) throw err;
-      }
-      const fetched = await upstream.manifest(child.digest);
-      const childParsed = await parseManifest(fetched.bytes, fetched.mediaType);
-      await this.completeAndPut(storeCtx, name, child.digest, fetched, childParsed, upstream);
-    }
-    for (const blob of parsed.blobs) await this.fetches.ensure(storeCtx, name, blob.digest, upstream);
-    await this.put(storeCtx, name, reference, manifest, upstream);
-  }
-
-  /** Stores a manifest (by tag: its check noted), then, in the background, its upstream referrers. */
-  private async put(
-    storeCtx: RequestContext,
-    name: string,
-    reference: string,
-    manifest: UpstreamManifest,
-    upstream: UpstreamRepository,
-  ) {
-    await this.services.manifests.put(storeCtx, name, reference, manifest.bytes, manifest.mediaType);
-    await this.options
-      .landed?.(storeCtx.registry.accountId, {
-        repositoryName: name,
-        repositoryPrefix: upstream.rulePrefix,
-        upstream: upstream.location,
-        digest: manifest.digest,
-        ...(!reference.includes(':') && { tag: reference }),
-      })
-      .catch((err: unknown) => this.options.log?.warn({ err, repository: name }, 'recording the cache event failed'));
-    this.cacheReferrers(storeCtx, name, manifest.digest, upstream).catch((err: unknown) =>
-      this.options.log?.warn(
-        { err, repository: name, digest: manifest.digest, upstream: upstream.location },
-        'caching the referrers of an image failed',
-      ),
-    );
-    if (reference.includes(':')) return;
-    const repository = await this.store.repositories.get(storeCtx.registry.accountId, name);
-    if (repository) await this.store.pullThrough.setTagChecked(repository.id, reference, Date.now());
-  }
-
-  /** The upstream's referrers of `digest` (signatures, SBOMs) not here yet, each stored with what it needs. */
-  private async cacheReferrers(
-    storeCtx: RequestContext,
-    name: string,
-    digest: string,
-    upstream: UpstreamRepository,
-  ): Promise<void> {
-    for (const referrer of await upstream.referrers(digest)) {
-      try {
-        await this.services.manifests.stat(storeCtx, name, referrer);
-        continue;
-      } catch (err) {
-        if (!isMiss(err)) throw err;
-      }
-      const fetched = await upstream.manifest(referrer);
-      await this.completeAndPut(
-        storeCtx,
-        name,
-        referrer,
-        fetched,
-        await parseManifest(fetched.bytes, fetched.mediaType),
-        upstream,
-      );
     }
   }
 }
