@@ -10,6 +10,7 @@ import { accountContext, bytesOf } from '../registry/replication-copy.js';
 import type { RegistryServices } from '../registry/services.js';
 import type { RepositoryAccess } from '../registry/access.js';
 import { storeLookup } from '../scanning/advisories.js';
+import { DEFAULT_PACING, ScanPacer } from '../scanning/pacing.js';
 import { ScanService } from '../scanning/scan-service.js';
 import { Scanner } from '../scanning/scanner.js';
 import { ScanWorker } from '../scanning/scan-worker.js';
@@ -18,6 +19,8 @@ import type { RegistryParts } from './registry-parts.js';
 export interface ScanningWiring {
   readonly service: ScanService;
   readonly worker: ScanWorker;
+  /** Slows this node's scans while pushes arrive. */
+  readonly pacer: ScanPacer;
 }
 
 /** The account's images as the scanner reads and writes them, through the registry's services. */
@@ -64,11 +67,15 @@ export function wireScanning(
   let worker: ScanWorker | undefined;
   const service = new ScanService(store, access, () => worker?.wake());
   parts.pushListeners.push(service);
+  // Every stored push, scanned or not, makes this node's scans read in short turns for a while.
+  const pacer = new ScanPacer({ activeMs: config.scanning.settleMilliseconds, ...DEFAULT_PACING });
+  parts.pushListeners.push({ name: 'scan-pacing', pushed: async () => pacer.pushed() });
   const scanner = new Scanner(imageContent(services), storeLookup(store), {
     maxFileBytes: config.scanning.maxFileMegabytes * 1024 * 1024,
     maxJarBytes: config.scanning.maxJarMegabytes * 1024 * 1024,
     maxBinaryBytes: 512 * 1024 * 1024,
     advisoriesAt: () => store.scanning.advisoriesImportedAt(),
+    pacer,
   });
   worker = new ScanWorker(store, scanner, {
     node: parts.uploadOptions.node,
@@ -97,5 +104,5 @@ export function wireScanning(
       },
     }),
   });
-  return { service, worker };
+  return { service, worker, pacer };
 }
