@@ -83,6 +83,32 @@ describe('reading layers', () => {
     }
   });
 
+  it('a source that hands out its pieces in two buffers it reuses in turn (as the scanner reads blob files): gzip, zstd and plain tar read alike', async (t) => {
+    const layers = [...debianLayers(), ...nodeAppLayers()];
+    const expected = names(await inventoryOf(layers));
+    for (const compression of ['gzip', 'zstd', 'none'] as const) {
+      if (compression === 'zstd' && !hasZstd) {
+        t.diagnostic('this Node has no zstd');
+        continue;
+      }
+      const builder = new InventoryBuilder();
+      for (const [i, files] of layers.entries()) {
+        const bytes = compress(tarOf(files), compression);
+        await builder.addLayer({
+          digest: `layer-${i}`,
+          async *open() {
+            const buffers = [Buffer.alloc(64), Buffer.alloc(64)];
+            for (let at = 0, turn = 0; at < bytes.length; at += 64, turn ^= 1) {
+              const n = bytes.subarray(at, at + 64).copy(buffers[turn]!);
+              yield buffers[turn]!.subarray(0, n);
+            }
+          },
+        });
+      }
+      assert.deepEqual(names(builder.result()), expected, compression);
+    }
+  });
+
   it('whiteouts: a file and a whole directory (opaque) removed by a higher layer; a rewritten database replaces the lower one', async () => {
     const inv = await inventoryOf([
       ...nodeAppLayers(),
