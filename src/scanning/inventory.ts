@@ -146,11 +146,16 @@ export async function* decompressed(source: AsyncIterable<Uint8Array>): AsyncGen
   if (head.done) return;
   const first = Buffer.from(head.value);
   const rest = (async function* () {
-    yield first;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value;
+    try {
+      yield first;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      // A walk that stops early (a layer that fails) closes the source (its file) now.
+      await iterator.return?.();
     }
   })();
   let transform: NodeJS.ReadWriteStream | undefined;
