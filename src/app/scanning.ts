@@ -7,9 +7,11 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { ImageContent } from '../domain/image-content.js';
 import { accountContext, bytesOf } from '../registry/replication-copy.js';
+import type { BlobContent } from '../registry/blobs.js';
 import type { RegistryServices } from '../registry/services.js';
 import type { RepositoryAccess } from '../registry/access.js';
 import { storeLookup } from '../scanning/advisories.js';
+import { DEFAULT_PACING, ScanPacer } from '../scanning/pacing.js';
 import { ScanService } from '../scanning/scan-service.js';
 import { Scanner } from '../scanning/scanner.js';
 import { ScanWorker } from '../scanning/scan-worker.js';
@@ -18,6 +20,35 @@ import type { RegistryParts } from './registry-parts.js';
 export interface ScanningWiring {
   readonly service: ScanService;
   readonly worker: ScanWorker;
+  /** Slows this node's scans while pushes arrive. */
+  readonly pacer: ScanPacer;
+}
+
+const SCAN_READ = 1024 * 1024;
+
+/**
+ * A blob's bytes as the scanner reads them: a file is read into two buffers in turn, each piece
+ * valid until the next but one is asked for (LayerSource.open; the layer walk copies what it
+ * keeps), so a large image's scan leaves no megabyte of garbage per read for the collector.
+ */
+async function* scanReads(blob: BlobContent): AsyncIterable<Uint8Array> {
+  const { body } = blob;
+  if (body.kind !== 'file') {
+    yield* bytesOf(blob);
+    return;
+  }
+  const buffers = [Buffer.allocUnsafe(SCAN_READ), Buffer.allocUnsafe(SCAN_READ)];
+  try {
+    for (let position = 0, turn = 0; position < body.file.size; turn ^= 1) {
+      const buffer = buffers[turn]!.subarray(0, Math.min(SCAN_READ, body.file.size - position));
+      const n = await body.file.read(buffer, position);
+      if (n === 0) break;
+      position += n;
+      yield buffer.subarray(0, n);
+    }
+  } finally {
+    await body.file.close();
+  }
 }
 
 /** The account's images as the scanner reads and writes them, through the registry's services. */
@@ -32,7 +63,7 @@ export function imageContent(services: Pick<RegistryServices, 'manifests' | 'blo
       }
     },
     async *blob(accountId, repositoryName, digest) {
-      yield* bytesOf(await services.blobs.openThrough(accountContext(accountId), repositoryName, digest));
+      yield* scanReads(await services.blobs.openThrough(accountContext(accountId), repositoryName, digest));
     },
     async pushBlob(accountId, repositoryName, digest, bytes) {
       const ctx = accountContext(accountId);
@@ -64,11 +95,15 @@ export function wireScanning(
   let worker: ScanWorker | undefined;
   const service = new ScanService(store, access, () => worker?.wake());
   parts.pushListeners.push(service);
+  // Every stored push, scanned or not, makes this node's scans read in short turns for a while.
+  const pacer = new ScanPacer({ activeMs: config.scanning.settleMilliseconds, ...DEFAULT_PACING });
+  parts.pushListeners.push({ name: 'scan-pacing', pushed: async () => pacer.pushed() });
   const scanner = new Scanner(imageContent(services), storeLookup(store), {
     maxFileBytes: config.scanning.maxFileMegabytes * 1024 * 1024,
     maxJarBytes: config.scanning.maxJarMegabytes * 1024 * 1024,
     maxBinaryBytes: 512 * 1024 * 1024,
     advisoriesAt: () => store.scanning.advisoriesImportedAt(),
+    pacer,
   });
   worker = new ScanWorker(store, scanner, {
     node: parts.uploadOptions.node,
@@ -97,5 +132,5 @@ export function wireScanning(
       },
     }),
   });
-  return { service, worker };
+  return { service, worker, pacer };
 }

@@ -4,6 +4,7 @@
 // (scan-server.ts); target: RSS flat, at most 200 MiB. (2) Push throughput of small images into
 // a repository with scan on push on and off (the scans run on the same node after each burst);
 // target: on ≥ 0.95 × off, the median of alternating runs (a shared machine's noise is large).
+// (3) Push throughput while scans of large images run on the node (scan-overlap.ts).
 import { randomBytes } from 'node:crypto';
 import { callApi } from '../testing/api-client.js';
 import {
@@ -15,6 +16,7 @@ import {
   tarOf,
 } from '../testing/scan-images.js';
 import { startBerth } from '../testing/server.js';
+import { pushRateDuringScans } from './scan-overlap.js';
 import { scanBigImageThroughServer } from './scan-server.js';
 
 const MiB = 1024 * 1024;
@@ -22,6 +24,9 @@ const LAYERS = Number(process.env.BENCH_SCAN_LAYERS ?? 4);
 const LAYER_BYTES = Number(process.env.BENCH_SCAN_LAYER_MIB ?? 256) * MiB;
 const FILE_BYTES = 8 * MiB;
 const PUSHES = Number(process.env.BENCH_SCAN_PUSHES ?? 40);
+/** The large image of the third figure (pushes while scans run), and how many scans of it. */
+const OVERLAP_LAYER_BYTES = Number(process.env.BENCH_SCAN_OVERLAP_MIB ?? 64) * MiB;
+const OVERLAP_SCANS = Number(process.env.BENCH_SCAN_OVERLAP_SCANS ?? 4);
 
 function header(path: string, size: number): Buffer {
   const h = tarOf([{ path, content: Buffer.alloc(0) }]).subarray(0, 512);
@@ -34,7 +39,7 @@ function header(path: string, size: number): Buffer {
 }
 
 /** One layer's tar, generated as it is read: package databases, then large files of changing bytes. */
-function* layerBytes(index: number): Generator<Buffer> {
+function* layerBytes(index: number, layerSize = LAYER_BYTES): Generator<Buffer> {
   const small = tarOf([
     { path: 'etc/os-release', content: DEBIAN_OS_RELEASE },
     { path: 'var/lib/dpkg/status', content: DPKG_STATUS },
@@ -42,7 +47,7 @@ function* layerBytes(index: number): Generator<Buffer> {
   ]);
   yield small.subarray(0, small.length - 1024);
   const block = randomBytes(MiB);
-  for (let n = 0; n * FILE_BYTES < LAYER_BYTES; n++) {
+  for (let n = 0; n * FILE_BYTES < layerSize; n++) {
     yield header(`data/blob-${index}-${n}`, FILE_BYTES);
     for (let m = 0; m < FILE_BYTES / MiB; m++) {
       block[m] = (block[m]! + 1) & 0xff;
@@ -91,3 +96,9 @@ console.log(
   `push throughput, ${PUSHES} images (median of ${RUNS} runs each, after a warm-up): scan on push off ${off.toFixed(1)}/s, ` +
     `on ${on.toFixed(1)}/s (ratio ${(on / off).toFixed(2)}; target ≥ 0.95: ${on / off >= 0.95 ? 'met' : 'NOT met'})`,
 );
+if (OVERLAP_SCANS > 0)
+  await pushRateDuringScans(() => layerBytes(LAYERS, OVERLAP_LAYER_BYTES), {
+    pushes: PUSHES / 2,
+    runs: Math.min(RUNS, 3),
+    scans: OVERLAP_SCANS,
+  });

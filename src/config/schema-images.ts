@@ -40,7 +40,7 @@ export const ScanningConfigSchema = z
     leaseSeconds: z.number().int().min(10).max(86_400).default(1800),
     /** Milliseconds between looks for scans asked for on other nodes (this node's own start at once). */
     pollMilliseconds: z.number().int().min(50).max(600_000).default(2000),
-    /** Milliseconds without a new push (or StartImageScan) before this node's scans run: a burst of pushes goes first (at most 10 s). */
+    /** Milliseconds without a new push (or StartImageScan) before this node's scans run: a burst of pushes goes first (at most 10 s); a scan running within this time of a push reads in short turns (scanning/pacing.ts). */
     settleMilliseconds: z.number().int().min(0).max(10_000).default(1000),
     /** The largest package database or lockfile a scan reads (MiB); a larger one is skipped and said so. */
     maxFileMegabytes: z.number().int().min(1).max(1024).default(32),

@@ -2,6 +2,7 @@
 // whiteouts across layers, every detector on real package databases, the CycloneDX SBOM, and
 // the findings against the OSV fixtures (testdata/osv) with each ecosystem's version order.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
@@ -81,6 +82,56 @@ describe('reading layers', () => {
       assert.deepEqual(names(inv), ['apk:busybox@1.36.1-r15', 'apk:libcrypto3@3.1.4-r2']);
       assert.equal(inv.packages.find((p) => p.name === 'libcrypto3')?.source, 'openssl');
     }
+  });
+
+  it('a source that hands out its pieces in two buffers it reuses in turn (as the scanner reads blob files): gzip, zstd and plain tar read alike', async (t) => {
+    const layers = [...debianLayers(), ...nodeAppLayers()];
+    const expected = names(await inventoryOf(layers));
+    for (const compression of ['gzip', 'zstd', 'none'] as const) {
+      if (compression === 'zstd' && !hasZstd) {
+        t.diagnostic('this Node has no zstd');
+        continue;
+      }
+      const builder = new InventoryBuilder();
+      for (const [i, files] of layers.entries()) {
+        const bytes = compress(tarOf(files), compression);
+        await builder.addLayer({
+          digest: `layer-${i}`,
+          async *open() {
+            const buffers = [Buffer.alloc(64), Buffer.alloc(64)];
+            for (let at = 0, turn = 0; at < bytes.length; at += 64, turn ^= 1) {
+              const n = bytes.subarray(at, at + 64).copy(buffers[turn]!);
+              yield buffers[turn]!.subarray(0, n);
+            }
+          },
+        });
+      }
+      assert.deepEqual(names(builder.result()), expected, compression);
+    }
+  });
+
+  it('a layer that fails part way (a corrupt gzip stream) fails the walk and closes its source at once', async () => {
+    // Corrupt near its start, with megabytes after it that nobody needs to read.
+    const bytes = compress(
+      tarOf([...debianLayers()[0]!, { path: 'data', content: randomBytes(4 * 1024 * 1024) }]),
+      'gzip',
+    );
+    bytes.fill(0xff, 200, 260);
+    let closed = false;
+    const builder = new InventoryBuilder();
+    await assert.rejects(
+      builder.addLayer({
+        digest: 'corrupt',
+        async *open() {
+          try {
+            for (let at = 0; at < bytes.length; at += 16384) yield bytes.subarray(at, at + 16384);
+          } finally {
+            closed = true;
+          }
+        },
+      }),
+    );
+    assert.equal(closed, true, 'the source (a blob file) is closed, not left to the collector');
   });
 
   it('whiteouts: a file and a whole directory (opaque) removed by a higher layer; a rewritten database replaces the lower one', async () => {

@@ -2,7 +2,7 @@
 // first bytes), never unpacked: the files a detector knows are read (small ones, to a bound),
 // the rest pass by. Whiteouts (.wh.<name>, and .wh..wh..opq for a whole directory) remove what
 // lower layers had; a file a higher layer writes again replaces what was found at its path.
-import { Readable } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import * as zlib from 'node:zlib';
 import {
   GO_MAGIC,
@@ -19,7 +19,10 @@ import { type LayerEntry, LayerFormatError, tarEntries } from './tar-entries.js'
 
 export interface LayerSource {
   digest: string;
-  /** The layer's bytes as stored (compressed or not). */
+  /**
+   * The layer's bytes as stored (compressed or not). A piece may be a view of a buffer the
+   * source reuses: it is read before the next but one is asked for, and copied if kept.
+   */
   open(): AsyncIterable<Uint8Array>;
 }
 
@@ -143,11 +146,16 @@ export async function* decompressed(source: AsyncIterable<Uint8Array>): AsyncGen
   if (head.done) return;
   const first = Buffer.from(head.value);
   const rest = (async function* () {
-    yield first;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value;
+    try {
+      yield first;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      // A walk that stops early (a layer that fails) closes the source (its file) now.
+      await iterator.return?.();
     }
   })();
   let transform: NodeJS.ReadWriteStream | undefined;
@@ -161,8 +169,33 @@ export async function* decompressed(source: AsyncIterable<Uint8Array>): AsyncGen
     yield* rest;
     return;
   }
-  const output = Readable.from(rest).pipe(transform as unknown as NodeJS.WritableStream) as unknown as Readable;
-  yield* output;
+  yield* through(transform as unknown as Duplex, rest);
+}
+
+/**
+ * `source` through a decompressor, each piece of it written once the one before was taken in
+ * whole (not read ahead, as a pipe would): so a source may hand out its pieces in buffers it
+ * reuses (LayerSource.open), and only the decompressor's own output is allocated as it goes.
+ */
+async function* through(transform: Duplex, source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const closed = new Promise<void>((resolve) => transform.once('close', resolve));
+  const feeding = (async () => {
+    try {
+      for await (const piece of source) {
+        await Promise.race([new Promise<void>((resolve) => transform.write(piece, () => resolve())), closed]);
+        if (transform.destroyed) return;
+      }
+      transform.end();
+    } catch (err) {
+      transform.destroy(err as Error);
+    }
+  })();
+  try {
+    for await (const piece of transform) yield piece as Uint8Array;
+  } finally {
+    transform.destroy();
+    await feeding;
+  }
 }
 
 export class InventoryBuilder {

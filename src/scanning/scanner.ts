@@ -6,6 +6,7 @@ import type { ImageContent } from '../domain/image-content.js';
 import type { ScanResult } from '../metadata/store.js';
 import { type AdvisoryLookup, evaluate } from './findings.js';
 import { DEFAULT_INVENTORY_OPTIONS, InventoryBuilder, type InventoryOptions } from './inventory.js';
+import type { ScanPacer } from './pacing.js';
 import { SBOM_ARTIFACT_TYPE, buildSbom } from './sbom.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -28,6 +29,8 @@ export interface ScanTarget {
 export interface ScannerOptions extends InventoryOptions {
   /** When the advisories were last imported (the findings' vulnerabilitySourceUpdatedAt). */
   advisoriesAt: () => Promise<number | null>;
+  /** Paces the reading of layers while pushes arrive (pacing.ts); unpaced without. */
+  pacer?: Pick<ScanPacer, 'paced'>;
 }
 
 interface ImageManifest {
@@ -70,10 +73,14 @@ export class Scanner {
         sbomDigest: null,
       };
     const builder = new InventoryBuilder({ ...DEFAULT_INVENTORY_OPTIONS, ...this.options });
+    const { pacer } = this.options;
     for (const layer of manifest.layers ?? [])
       await builder.addLayer({
         digest: layer.digest,
-        open: () => this.content.blob(accountId, repositoryName, layer.digest),
+        open: () => {
+          const bytes = this.content.blob(accountId, repositoryName, layer.digest);
+          return pacer ? pacer.paced(bytes) : bytes;
+        },
       });
     const inventory = builder.result();
     const sbom = Buffer.from(buildSbom({ repositoryName, digest, tags: [] }, inventory, new Date()));
