@@ -6,11 +6,11 @@
 // - a cached pull vs a pull of the same-sized image pushed to Berth (target ≤ 1.05×);
 // - Berth's peak RSS while a 2 GiB layer streams through on a first pull (target ≤ 150 MiB).
 // BENCH_QUICK=1: 64 MiB layers and a 256 MiB RSS layer; BENCH_REPEAT: samples (median reported).
-import { execFile } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { aws } from './aws-cli.js';
 import { bodyOf, type Body, call, expect, MiB, makeBody } from './http.js';
 import { sizeLabel } from './phases.js';
-import { BENCH_ADMIN, cleanupAll, referenceVersion, startBerth, startReference } from './servers.js';
+import { cleanupAll, referenceVersion, startBerth, startReference } from './servers.js';
 import { MANIFEST_ACCEPT, monolithicUpload, peakRssDuring } from './workloads.js';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -19,23 +19,6 @@ const RSS_LAYER = (quick ? 256 : 2048) * MiB;
 const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3) || 1);
 /** How long after a first pull the cache has stored the manifest (its background put waits 1 s). */
 const SETTLE_MS = 2500;
-
-function aws(endpoint: string, args: string[]): Promise<void> {
-  const env = {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: BENCH_ADMIN.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: BENCH_ADMIN.secretAccessKey,
-    AWS_REGION: 'us-east-1',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_PAGER: '',
-  };
-  return new Promise((resolve, reject) => {
-    execFile('aws', [...args, '--endpoint-url', endpoint, '--output', 'json'], { env }, (err, _stdout, stderr) => {
-      if (err) reject(new Error(`aws ${args.join(' ')}: ${stderr.trim() || err.message}`));
-      else resolve();
-    });
-  });
-}
 
 const origin = (url: string) => {
   const u = new URL(url);

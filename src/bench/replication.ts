@@ -6,10 +6,10 @@
 // answering at the peer, p50 and p99, and the bytes sent to the peer per image (the base layer
 // must go once: the existence check skips it in a repository that has it, a cross-repository
 // mount in the others).
-import { execFile } from 'node:child_process';
 import { createServer, request, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { aws } from './aws-cli.js';
 import { bodyOf, call, expect, makeBody, MiB, type Body } from './http.js';
 import { BENCH_ADMIN, cleanupAll, startBerth } from './servers.js';
 import { monolithicUpload } from './workloads.js';
@@ -52,24 +52,6 @@ function countingProxy(target: string): Promise<CountingProxy> {
       proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       proxy.close = () => new Promise((done) => server.close(() => done()));
       resolve(proxy);
-    });
-  });
-}
-
-/** The AWS CLI against a Berth, as the bench's administrator; its JSON output. */
-function aws(endpoint: string, region: string, args: string[]): Promise<unknown> {
-  const env = {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: BENCH_ADMIN.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: BENCH_ADMIN.secretAccessKey,
-    AWS_REGION: region,
-    AWS_DEFAULT_REGION: region,
-    AWS_PAGER: '',
-  };
-  return new Promise((resolve, reject) => {
-    execFile('aws', [...args, '--endpoint-url', endpoint, '--output', 'json'], { env }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`aws ${args.join(' ')}: ${stderr.trim() || err.message}`));
-      else resolve(stdout.trim() ? JSON.parse(stdout) : {});
     });
   });
 }
@@ -119,10 +101,10 @@ export async function runReplicationBench(log: (line: string) => void): Promise<
   });
   try {
     const peerAccount = (
-      (await aws(origin(peer.url), 'eu-west-1', ['sts', 'get-caller-identity'])) as { Account: string }
+      (await aws(origin(peer.url), ['sts', 'get-caller-identity'], 'eu-west-1')) as { Account: string }
     ).Account;
     const rules = { rules: [{ destinations: [{ region: 'eu-west-1', registryId: peerAccount }] }] };
-    await aws(origin(source.url), 'us-east-1', [
+    await aws(origin(source.url), [
       'ecr',
       'put-replication-configuration',
       '--replication-configuration',

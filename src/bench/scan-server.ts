@@ -3,35 +3,18 @@
 // over /v2 into a repository with scan on push, then the scan awaited (its SBOM appears in the
 // referrers API); the peak RSS is the server's VmHWM from /proc, reset after the push, so that
 // it is the scan's own. Target: flat, at most 200 MiB.
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
+import { aws } from './aws-cli.js';
 import { call, expect, location } from './http.js';
-import { BENCH_ADMIN, cleanupAll, startBerth } from './servers.js';
+import { cleanupAll, startBerth } from './servers.js';
 import { peakRssDuring, procStatusKiB } from './workloads.js';
 
 const MiB = 1024 * 1024;
 const REPOSITORY = 'bench/scan-big';
-
-function aws(endpoint: string, args: string[]): Promise<unknown> {
-  const env = {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: BENCH_ADMIN.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: BENCH_ADMIN.secretAccessKey,
-    AWS_REGION: 'us-east-1',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_PAGER: '',
-  };
-  return new Promise((resolve, reject) => {
-    execFile('aws', [...args, '--endpoint-url', endpoint, '--output', 'json'], { env }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`aws ${args.join(' ')}: ${stderr.trim() || err.message}`));
-      else resolve(stdout.trim() ? JSON.parse(stdout) : {});
-    });
-  });
-}
 
 /** Streams `source` as one PATCH (chunked) of a new upload session, then PUT ?digest=; the blob's digest and size. */
 async function streamBlob(base: string, source: Readable): Promise<{ digest: string; size: number }> {

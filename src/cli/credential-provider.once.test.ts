@@ -12,12 +12,11 @@ import { runProgram, runScript } from '../testing/cli.js';
 import { ecrClient, ensureRepository, registryLogin } from '../testing/ecr.js';
 import { OciLayout } from '../testing/oci-layout.js';
 import { TestIssuer } from '../testing/oidc-issuer.js';
-import { scratchDirs, startBerth, TEST_ADMIN, type TestBerth } from '../testing/server.js';
+import { ADMIN_ENV, scratchDirs, startBerth, type TestBerth } from '../testing/server.js';
 import { AWS_CLI, requireAwsCli, requireTool } from '../testing/tools.js';
 
 const PROVIDER = resolve(fileURLToPath(new URL('./credential-provider.js', import.meta.url)));
 const API_VERSION = 'credentialprovider.kubelet.k8s.io/v1';
-const ADMIN_ENV = { AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey };
 
 interface ProviderResponse {
   apiVersion: string;

@@ -3,9 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CREDENTIAL_HELPER, runScript } from '../testing/cli.js';
-import { CLI, startBerth, TEST_ADMIN, type TestBerth } from '../testing/server.js';
-
-const ADMIN_ENV = { AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey };
+import { ADMIN_ENV, CLI, startBerth, TEST_ADMIN, type TestBerth } from '../testing/server.js';
 
 let server: TestBerth;
 let host: string;

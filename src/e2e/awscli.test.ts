@@ -8,17 +8,12 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Descriptor } from '../domain/manifest.js';
 import { CREDENTIAL_HELPER, runProgram, runScript } from '../testing/cli.js';
 import { OciLayout } from '../testing/oci-layout.js';
-import { TEST_ADMIN, scratchDirs } from '../testing/server.js';
+import { ADMIN_ENV, TEST_ADMIN, scratchDirs } from '../testing/server.js';
 import { AWS_CLI, requireAwsCli, requireTool } from '../testing/tools.js';
 import { ServedBerth, skopeo } from './support.js';
 
 /** The AWS CLI v2 as Debian installs it (an `aws` earlier on PATH may be another version). */
 const AWS = AWS_CLI;
-const ADMIN_ENV = {
-  AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
-  AWS_PAGER: '',
-};
 
 function requireClients(t: TestContext): boolean {
   return requireTool(t, 'skopeo', 'apt-get install -y skopeo') && requireAwsCli(t);

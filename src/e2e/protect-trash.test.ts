@@ -10,15 +10,10 @@ import type { Descriptor } from '../domain/manifest.js';
 import { runProgram, runScript } from '../testing/cli.js';
 import { OciLayout } from '../testing/oci-layout.js';
 import { testMetadataUrl } from '../testing/postgres.js';
-import { CLI, scratchDirs, TEST_ADMIN } from '../testing/server.js';
+import { ADMIN_ENV, CLI, scratchDirs } from '../testing/server.js';
 import { AWS_CLI, requireAwsCli, requireTool } from '../testing/tools.js';
 import { eventually, ServedBerth, skopeo } from './support.js';
 
-const ADMIN_ENV = {
-  AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
-  AWS_PAGER: '',
-};
 const NAME = 'e2e/app';
 
 let berth: ServedBerth;

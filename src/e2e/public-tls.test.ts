@@ -11,16 +11,11 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Descriptor } from '../domain/manifest.js';
 import { runProgram } from '../testing/cli.js';
 import { OciLayout } from '../testing/oci-layout.js';
-import { freePort, TEST_ADMIN, tempDir } from '../testing/server.js';
+import { ADMIN_ENV, freePort, tempDir } from '../testing/server.js';
 import { requireTool } from '../testing/tools.js';
 import { ServedBerth, skopeo } from './support.js';
 
 const AWS = '/usr/bin/aws';
-const ADMIN_ENV = {
-  AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
-  AWS_PAGER: '',
-};
 
 function requireClients(t: TestContext): boolean {
   if (!requireTool(t, 'skopeo', 'apt-get install -y skopeo') || !requireTool(t, AWS, 'apt-get install -y awscli'))

@@ -9,16 +9,11 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Descriptor } from '../domain/manifest.js';
 import { runProgram } from '../testing/cli.js';
 import { OciLayout } from '../testing/oci-layout.js';
-import { startBerth, TEST_ADMIN, tempDir, type TestBerth } from '../testing/server.js';
+import { ADMIN_ENV, startBerth, tempDir, type TestBerth } from '../testing/server.js';
 import { AWS_CLI, requireAwsCli, requireTool } from '../testing/tools.js';
 import { skopeo } from './support.js';
 
 const AWS = AWS_CLI;
-const ADMIN_ENV = {
-  AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
-  AWS_PAGER: '',
-};
 
 function requireClients(t: TestContext): boolean {
   return requireTool(t, 'skopeo', 'apt-get install -y skopeo') && requireAwsCli(t);

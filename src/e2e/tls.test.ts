@@ -10,16 +10,11 @@ import { after, before, describe, it } from 'node:test';
 import type { Descriptor } from '../domain/manifest.js';
 import { CREDENTIAL_HELPER, runProgram, runScript } from '../testing/cli.js';
 import { OciLayout } from '../testing/oci-layout.js';
-import { CLI, TEST_ADMIN, scratchDirs } from '../testing/server.js';
+import { ADMIN_ENV, CLI, scratchDirs } from '../testing/server.js';
 import { AWS_CLI, requireAwsCli, requireTool } from '../testing/tools.js';
 import { ServedBerth, skopeo } from './support.js';
 
 const AWS = AWS_CLI;
-const ADMIN_ENV = {
-  AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
-  AWS_PAGER: '',
-};
 
 let berth: ServedBerth;
 let caFile: string;

@@ -7,6 +7,7 @@
 import type { EcrEvent } from '../domain/events.js';
 import type { EventDelivery, EventTarget } from '../domain/records/events.js';
 import type { MetadataStore } from '../metadata/store.js';
+import { exponentialBackoffMs, LeasedWorker } from '../runtime/leased-worker.js';
 import { DOCKER_EVENTS_MEDIA_TYPE, dockerEnvelope } from './docker-envelope.js';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, sign } from './signing.js';
 import type { TargetSecrets } from './target-secrets.js';
@@ -27,7 +28,7 @@ export interface DeliveryWorkerOptions {
 
 /** Backoff before attempt n+1: base, 2×base, 4×base … at most an hour. */
 export function deliveryBackoffMs(attempts: number, baseMs = 1000): number {
-  return Math.min(baseMs * 2 ** attempts, 60 * 60 * 1000);
+  return exponentialBackoffMs(attempts, baseMs, 60 * 60 * 1000);
 }
 
 class DeliveryFailure extends Error {
@@ -50,42 +51,40 @@ export function deliveryBody(delivery: Pick<EventDelivery, 'event'>, target: Pic
 }
 
 export class DeliveryWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly loop: LeasedWorker<EventDelivery>;
 
   constructor(
     private readonly store: Pick<MetadataStore, 'events'>,
     private readonly secrets: Pick<TargetSecrets, 'open'>,
     private readonly options: DeliveryWorkerOptions,
-  ) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule(0);
+  ) {
+    const { node, leaseMs, pollMs } = options;
+    this.loop = new LeasedWorker({
+      pollMs,
+      claim: () => {
+        const now = Date.now();
+        return this.store.events.claim(node, now, now + leaseMs);
+      },
+      run: (delivery) => this.deliver(delivery),
+    });
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Works until no delivery is due; the number done. */
-  async drain(): Promise<number> {
-    let done = 0;
-    while (!this.stopped && (await this.runOne())) done++;
-    return done;
+  drain(): Promise<number> {
+    return this.loop.drain();
   }
 
-  private schedule(delay: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.drain()
-        .catch(() => 0)
-        .then(() => this.schedule(this.options.pollMs));
-    }, delay);
-    this.timer.unref();
+  /** Leases and sends one due delivery; false when none is due. */
+  runOne(): Promise<boolean> {
+    return this.loop.runOne();
   }
 
   private async send(delivery: EventDelivery): Promise<void> {
@@ -119,12 +118,9 @@ export class DeliveryWorker {
       throw new DeliveryFailure(`POST ${target.url}: HTTP ${response.status}`);
   }
 
-  /** Leases and sends one due delivery; false when none is due. */
-  async runOne(): Promise<boolean> {
-    const now = Date.now();
-    const { node, leaseMs } = this.options;
-    const delivery = await this.store.events.claim(node, now, now + leaseMs);
-    if (!delivery) return false;
+  /** Sends a leased delivery: finished DELIVERED, retried with backoff, or DEAD once out of time. */
+  private async deliver(delivery: EventDelivery): Promise<void> {
+    const { node } = this.options;
     try {
       await this.send(delivery);
       await this.store.events.finish(delivery.id, node, Date.now(), null);
@@ -138,6 +134,5 @@ export class DeliveryWorker {
         await this.store.events.retry(delivery.id, node, at, next, reason);
       else await this.store.events.finish(delivery.id, node, at, reason);
     }
-    return true;
   }
 }

@@ -11,6 +11,7 @@ import type {
   EventRule,
   EventTarget,
 } from '../domain/records/events.js';
+import { claimLeasedRow } from './kysely-lease.js';
 import type { Database, EventDeliveriesTable, EventRulesTable, EventTargetsTable } from './schema.js';
 import type { EventIndex } from './store-events.js';
 
@@ -238,24 +239,12 @@ export class KyselyEvents implements EventIndex {
   }
 
   async claim(node: string, now: number, leaseUntil: number) {
-    let due = this.db
-      .selectFrom('event_deliveries')
-      .select('id')
-      .where('status', '=', 'PENDING')
-      .where('next_attempt_at', '<=', now)
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-      .orderBy('next_attempt_at')
-      .limit(1);
-    if (this.skipLocked) due = due.forUpdate().skipLocked();
-    // One statement: the row is leased only if it was still due and free when updated.
-    const row = await this.db
-      .updateTable('event_deliveries')
-      .set({ locked_by: node, locked_until: leaseUntil })
-      .where('id', '=', due)
-      .where('status', '=', 'PENDING')
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-      .returningAll()
-      .executeTakeFirst();
+    const row = await claimLeasedRow(this.db, 'event_deliveries', 'PENDING', {
+      node,
+      now,
+      leaseUntil,
+      skipLocked: this.skipLocked,
+    });
     return row && toDelivery(row);
   }
 

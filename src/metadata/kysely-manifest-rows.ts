@@ -4,57 +4,53 @@
 import type { Transaction } from 'kysely';
 import type { Database } from './schema.js';
 
+/**
+ * The rows that name the manifest by its repository's id and a digest column, in the order they
+ * go. Its scan and signing statuses among them: they would otherwise outlive the image and be
+ * shown for a later push of the digest.
+ */
+const BY_REPOSITORY_ID = [
+  { table: 'tags', digest: 'manifest_digest' },
+  { table: 'manifest_references', digest: 'manifest_digest' },
+  { table: 'manifest_conversions', digest: 'source_digest' },
+  { table: 'image_signing_statuses', digest: 'digest' },
+] as const;
+
+/** The rows that name the manifest by its repository's account and name (the scan, findings and inventory). */
+const BY_REPOSITORY_NAME = ['image_scans'] as const;
+
 /** True when the manifest's row was there to delete. */
 export async function deleteManifestRows(
   trx: Transaction<Database>,
   repositoryId: string,
   digest: string,
 ): Promise<boolean> {
-  await trx
-    .deleteFrom('tags')
-    .where('repository_id', '=', repositoryId)
-    .where('manifest_digest', '=', digest)
-    .execute();
-  await trx
-    .deleteFrom('manifest_references')
-    .where('repository_id', '=', repositoryId)
-    .where('manifest_digest', '=', digest)
-    .execute();
-  await trx
-    .deleteFrom('manifest_conversions')
-    .where('repository_id', '=', repositoryId)
-    .where('source_digest', '=', digest)
-    .execute();
-  await deleteImageRecords(trx, repositoryId, digest);
-  const result = await trx
-    .deleteFrom('manifests')
-    .where('repository_id', '=', repositoryId)
-    .where('digest', '=', digest)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows) > 0;
-}
-
-/**
- * What was recorded about an image of the repository: its scan (findings, inventory) and its
- * signing statuses, which would otherwise outlive it and be shown for a later push of the digest.
- */
-async function deleteImageRecords(trx: Transaction<Database>, repositoryId: string, digest: string): Promise<void> {
+  for (const rows of BY_REPOSITORY_ID) {
+    await trx
+      .deleteFrom(rows.table)
+      .where('repository_id', '=', repositoryId)
+      .where(rows.digest, '=', digest)
+      .execute();
+  }
   const repository = await trx
     .selectFrom('repositories')
     .select(['account_id', 'name'])
     .where('id', '=', repositoryId)
     .executeTakeFirst();
   if (repository) {
-    await trx
-      .deleteFrom('image_scans')
-      .where('account_id', '=', repository.account_id)
-      .where('repository_name', '=', repository.name)
-      .where('digest', '=', digest)
-      .execute();
+    for (const table of BY_REPOSITORY_NAME) {
+      await trx
+        .deleteFrom(table)
+        .where('account_id', '=', repository.account_id)
+        .where('repository_name', '=', repository.name)
+        .where('digest', '=', digest)
+        .execute();
+    }
   }
-  await trx
-    .deleteFrom('image_signing_statuses')
+  const result = await trx
+    .deleteFrom('manifests')
     .where('repository_id', '=', repositoryId)
     .where('digest', '=', digest)
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
 }

@@ -10,6 +10,7 @@ import type {
   ReplicationTask,
   ReplicationTaskInput,
 } from '../domain/records/replication.js';
+import { claimLeasedRow } from './kysely-lease.js';
 import type { Database, ReplicationTasksTable } from './schema.js';
 import type { ReplicationIndex } from './store-replication.js';
 import type { EventDeliveryInput } from '../domain/records/events.js';
@@ -119,14 +120,10 @@ export class KyselyReplication implements ReplicationIndex {
   }
 
   async claim(node: string, now: number, leaseUntil: number) {
-    let due = this.db
-      .selectFrom('replication_tasks as t')
-      .select('t.id')
-      .where('t.status', '=', 'IN_PROGRESS')
-      .where('t.next_attempt_at', '<=', now)
-      .where((eb) => eb.or([eb('t.locked_until', 'is', null), eb('t.locked_until', '<', now)]))
+    const claim = { node, now, leaseUntil, skipLocked: this.skipLocked };
+    const row = await claimLeasedRow(this.db, 'replication_tasks', 'IN_PROGRESS', claim, (due) =>
       // Not while an older task in progress moves one of its tags (same repository and destination).
-      .where((eb) =>
+      due.where((eb) =>
         eb.not(
           eb.exists(
             eb
@@ -151,19 +148,8 @@ export class KyselyReplication implements ReplicationIndex {
               ),
           ),
         ),
-      )
-      .orderBy('t.next_attempt_at')
-      .limit(1);
-    if (this.skipLocked) due = due.forUpdate().skipLocked();
-    // One statement: the row is leased only if it was still due and free when updated.
-    const row = await this.db
-      .updateTable('replication_tasks')
-      .set({ locked_by: node, locked_until: leaseUntil })
-      .where('id', '=', due)
-      .where('status', '=', 'IN_PROGRESS')
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-      .returningAll()
-      .executeTakeFirst();
+      ),
+    );
     return row && toTask(row);
   }
 

@@ -9,6 +9,7 @@ import { type ImageReplicator, ReplicationFailure } from '../domain/replication.
 import type { EventDeliveryInput } from '../domain/records/events.js';
 import type { ReplicationTask } from '../domain/records/replication.js';
 import type { MetadataStore } from '../metadata/store.js';
+import { exponentialBackoffMs, LeasedWorker, renewingLease } from '../runtime/leased-worker.js';
 
 export interface ReplicationWorkerOptions {
   node: string;
@@ -29,86 +30,50 @@ export interface ReplicationWorkerOptions {
 
 /** Backoff before attempt n+1: 1 s, 2 s, 4 s … at most 5 minutes. */
 export function backoffMs(attempts: number): number {
-  return Math.min(1000 * 2 ** attempts, 5 * 60 * 1000);
+  return exponentialBackoffMs(attempts, 1000, 5 * 60 * 1000);
 }
 
 export class ReplicationWorker {
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly lanes = new Set<Promise<void>>();
-  private stopped = false;
+  private readonly loop: LeasedWorker<ReplicationTask>;
 
   constructor(
     private readonly store: Pick<MetadataStore, 'replication'>,
     private readonly options: ReplicationWorkerOptions,
-  ) {}
-
-  private get concurrency(): number {
-    return Math.max(1, this.options.concurrency ?? 1);
+  ) {
+    const { node, leaseMs, pollMs } = options;
+    this.loop = new LeasedWorker({
+      pollMs,
+      lanes: Math.max(1, options.concurrency ?? 1),
+      claim: () => {
+        const now = Date.now();
+        return this.store.replication.claim(node, now, now + leaseMs);
+      },
+      run: (task) => this.replicate(task),
+    });
   }
 
   /** Starts `concurrency` lanes: each works while tasks are due, then looks again every pollMs. */
   start(): void {
-    this.stopped = false;
-    for (let i = 0; i < this.concurrency; i++) this.lane(0);
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
-    await Promise.all(this.lanes);
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Works until no task is due, `concurrency` at a time; the number done. */
-  async drain(): Promise<number> {
-    let done = 0;
-    const loop = async () => {
-      while (!this.stopped && (await this.runOne())) done++;
-    };
-    await Promise.all(Array.from({ length: this.concurrency }, loop));
-    return done;
-  }
-
-  private lane(delay: number): void {
-    if (this.stopped) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      const run = (async () => {
-        while (!this.stopped && (await this.runOne().catch(() => false))) {}
-      })();
-      this.lanes.add(run);
-      void run.finally(() => {
-        this.lanes.delete(run);
-        this.lane(this.options.pollMs);
-      });
-    }, delay);
-    timer.unref();
-    this.timers.add(timer);
-  }
-
-  /** Runs `work` while extending the task's lease every third of it, so a long transfer keeps its task. */
-  private async heartbeat(task: ReplicationTask, work: () => Promise<void>): Promise<void> {
-    const { node, leaseMs } = this.options;
-    const timer = setInterval(
-      () => {
-        this.store.replication.renew(task.id, node, Date.now() + leaseMs).catch(() => undefined);
-      },
-      Math.max(1000, Math.floor(leaseMs / 3)),
-    );
-    timer.unref();
-    try {
-      await work();
-    } finally {
-      clearInterval(timer);
-    }
+  drain(): Promise<number> {
+    return this.loop.drain();
   }
 
   /** Leases and runs one due task; false when none is due. */
-  async runOne(): Promise<boolean> {
-    const now = Date.now();
-    const task = await this.store.replication.claim(this.options.node, now, now + this.options.leaseMs);
-    if (!task) return false;
-    const { node } = this.options;
+  runOne(): Promise<boolean> {
+    return this.loop.runOne();
+  }
+
+  /** Copies a leased task's image, renewing its lease meanwhile: finished COMPLETE or FAILED, or retried with backoff. */
+  private async replicate(task: ReplicationTask): Promise<void> {
+    const { node, leaseMs } = this.options;
     try {
       const replicator = this.options.replicatorFor(task);
       if (!replicator)
@@ -116,7 +81,11 @@ export class ReplicationWorker {
           'DESTINATION_UNREACHABLE',
           `the region ${task.destination.region} is not this deployment's nor one of its peers'`,
         );
-      await this.heartbeat(task, () => replicator.replicate(task));
+      await renewingLease(
+        leaseMs,
+        () => this.store.replication.renew(task.id, node, Date.now() + leaseMs),
+        () => replicator.replicate(task),
+      );
       const events = (await this.options.events?.(task)) ?? [];
       await this.store.replication.finish(task.id, node, Date.now(), null, events);
     } catch (err) {
@@ -131,6 +100,5 @@ export class ReplicationWorker {
         await this.store.replication.retry(task.id, node, at, at + backoffMs(task.attempts), reason);
       else await this.store.replication.finish(task.id, node, at, reason);
     }
-    return true;
   }
 }

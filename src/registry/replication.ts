@@ -2,7 +2,7 @@
 // shown by DescribeRegistry), what a push enqueues for it (one task per image and destination,
 // in the outbox the replication worker leases), and DescribeImageReplicationStatus.
 import { Actions } from '../domain/actions.js';
-import { RegistryError } from '../domain/errors.js';
+import { resolveImageId } from '../domain/image-id.js';
 import { ManagementError } from '../domain/management-errors.js';
 import type {
   ReplicationDestination,
@@ -108,18 +108,7 @@ export class ReplicationService {
     imageId: { imageDigest?: string; imageTag?: string },
   ): Promise<{ digest: string; tag?: string; statuses: ImageReplicationStatus[] }> {
     const repository = await this.access.existing(ctx, repositoryName, Actions.DescribeImageReplicationStatus);
-    const { imageDigest, imageTag } = imageId;
-    if (imageDigest === undefined && imageTag === undefined)
-      throw new ManagementError('INVALID_PARAMETER', 'Invalid request parameters: both tag and digest cannot be null');
-    const image =
-      imageTag !== undefined
-        ? await this.store.tags.resolve(repository.id, imageTag)
-        : await this.store.manifests.get(repository.id, imageDigest as string);
-    if (!image || (imageDigest !== undefined && image.digest !== imageDigest))
-      throw new RegistryError(
-        'MANIFEST_UNKNOWN',
-        `The image with imageId {imageDigest:'${imageDigest ?? 'null'}', imageTag:'${imageTag ?? 'null'}'} does not exist within the repository with name '${repositoryName}' in the registry with id '${ctx.registry.accountId}'`,
-      );
+    const image = await resolveImageId(this.store, repository, ctx.registry.accountId, imageId);
     const tasks = await this.store.replication.statuses(ctx.registry.accountId, repositoryName, image.digest);
     return {
       digest: image.digest,

@@ -4,7 +4,7 @@
 // profile is the KMS signing key (SIGN_VERIFY) with the alias alias/<name> in that account, which
 // must be the registry's own. Which repositories a rule signs: its WILDCARD_MATCH filters (none: all).
 import { Actions } from '../domain/actions.js';
-import { RegistryError } from '../domain/errors.js';
+import { resolveImageId } from '../domain/image-id.js';
 import { KmsError } from '../domain/kms-errors.js';
 import { ManagementError } from '../domain/management-errors.js';
 import type { ImageSigningRecord, SigningRule } from '../domain/records/signing.js';
@@ -82,21 +82,10 @@ export class SigningConfigurations {
     imageId: { imageDigest?: string; imageTag?: string },
   ): Promise<{ digest: string; tag?: string; statuses: ImageSigningRecord[] }> {
     const repository = await this.access.existing(ctx, repositoryName, Actions.DescribeImageSigningStatus);
-    const { imageDigest, imageTag } = imageId;
-    if (imageDigest === undefined && imageTag === undefined)
-      throw new ManagementError('INVALID_PARAMETER', 'Invalid request parameters: both tag and digest cannot be null');
-    const image =
-      imageTag !== undefined
-        ? await this.store.tags.resolve(repository.id, imageTag)
-        : await this.store.manifests.get(repository.id, imageDigest as string);
-    if (!image || (imageDigest !== undefined && image.digest !== imageDigest))
-      throw new RegistryError(
-        'MANIFEST_UNKNOWN',
-        `The image with imageId {imageDigest:'${imageDigest ?? 'null'}', imageTag:'${imageTag ?? 'null'}'} does not exist within the repository with name '${repositoryName}' in the registry with id '${ctx.registry.accountId}'`,
-      );
+    const image = await resolveImageId(this.store, repository, ctx.registry.accountId, imageId);
     return {
       digest: image.digest,
-      ...(imageTag !== undefined && { tag: imageTag }),
+      ...(imageId.imageTag !== undefined && { tag: imageId.imageTag }),
       statuses: await this.store.signing.statuses(repository.id, image.digest),
     };
   }

@@ -4,6 +4,7 @@
 // the repository's flag cover asks for a scan, which a worker runs after the push was answered.
 import { Actions } from '../domain/actions.js';
 import { RegistryError } from '../domain/errors.js';
+import { resolveImageId } from '../domain/image-id.js';
 import { ManagementError } from '../domain/management-errors.js';
 import type { PushListener, PushedImage } from '../domain/push-listener.js';
 import type { ImageScan, RegistryScanningConfiguration, ScanningRule } from '../domain/records/scanning.js';
@@ -69,20 +70,8 @@ export class ScanService implements PushListener {
     private readonly requested: () => void = () => undefined,
   ) {}
 
-  private async image(ctx: RequestContext, repository: Repository, imageId: ImageId) {
-    const { imageDigest, imageTag } = imageId;
-    if (imageDigest === undefined && imageTag === undefined)
-      throw new ManagementError('INVALID_PARAMETER', 'Invalid request parameters: both tag and digest cannot be null');
-    const found =
-      imageTag !== undefined
-        ? await this.store.tags.resolve(repository.id, imageTag)
-        : await this.store.manifests.get(repository.id, imageDigest as string);
-    if (!found || (imageDigest !== undefined && found.digest !== imageDigest))
-      throw new RegistryError(
-        'MANIFEST_UNKNOWN',
-        `The image with imageId {imageDigest:'${imageDigest ?? 'null'}', imageTag:'${imageTag ?? 'null'}'} does not exist within the repository with name '${repository.name}' in the registry with id '${ctx.registry.accountId}'`,
-      );
-    return found;
+  private image(ctx: RequestContext, repository: Repository, imageId: ImageId) {
+    return resolveImageId(this.store, repository, ctx.registry.accountId, imageId);
   }
 
   async start(

@@ -5,6 +5,7 @@
 // first), so a burst of pushes is answered first and its scans run after it.
 import type { ImageScan, ScanFinding } from '../domain/records/scanning.js';
 import type { MetadataStore } from '../metadata/store.js';
+import { LeasedWorker } from '../runtime/leased-worker.js';
 import type { Scanner } from './scanner.js';
 
 export interface ScanWorkerOptions {
@@ -21,10 +22,7 @@ export interface ScanWorkerOptions {
 }
 
 export class ScanWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
-  private again = false;
+  private readonly loop: LeasedWorker<ImageScan>;
   private lastWake = 0;
   private firstWake: number | undefined;
 
@@ -32,31 +30,41 @@ export class ScanWorker {
     private readonly store: Pick<MetadataStore, 'scanning'>,
     private readonly scanner: Scanner,
     private readonly options: ScanWorkerOptions,
-  ) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule(0);
+  ) {
+    const { node, leaseMs, pollMs } = options;
+    this.loop = new LeasedWorker({
+      pollMs,
+      claim: () => {
+        const now = Date.now();
+        return this.store.scanning.claim(node, now, now + leaseMs);
+      },
+      run: (scan) => this.run(scan),
+      // A round stops between two scans when asking starts again (a push arrived and maxDeferMs
+      // has not passed), so that a burst of pushes does not share the node's cores with scans;
+      // the next round runs once it settled.
+      holdOffMs: () => this.settleDelay(Date.now()),
+      // Every scan asked for before this round was served: the next ask starts a new deferral.
+      roundEnded: (began) => {
+        if (this.lastWake < began) this.firstWake = undefined;
+      },
+    });
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** A scan was asked for on this node: look now rather than at the next poll. */
   wake(): void {
-    if (this.stopped) return;
+    if (!this.loop.active) return;
     const now = Date.now();
     this.lastWake = now;
     this.firstWake ??= now;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    if (this.timer) clearTimeout(this.timer);
-    this.schedule(this.settleDelay(now));
+    this.loop.wake(this.settleDelay(now));
   }
 
   /** How long to wait before scanning: until asking has been quiet for settleMs, within maxDeferMs. */
@@ -69,53 +77,18 @@ export class ScanWorker {
   }
 
   /** Runs scans until none is waiting; the number run. */
-  async drain(): Promise<number> {
-    let done = 0;
+  drain(): Promise<number> {
     this.firstWake = undefined;
-    while (!this.stopped && (await this.runOne())) done++;
-    return done;
-  }
-
-  /**
-   * The worker's own round: runs scans until none is waiting, but stops between two scans when
-   * asking starts again (a push arrived and maxDeferMs has not passed), so that a burst of
-   * pushes does not share the node's cores with scans; the next round runs once it settled.
-   */
-  private async round(): Promise<void> {
-    const began = Date.now();
-    for (;;) {
-      if (this.stopped) return;
-      if (this.settleDelay(Date.now()) > 0) {
-        this.again = true;
-        return;
-      }
-      if (!(await this.runOne())) break;
-    }
-    // Every scan asked for before this round was served: the next ask starts a new deferral.
-    if (this.lastWake < began) this.firstWake = undefined;
-  }
-
-  private schedule(delay: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.running = this.round()
-        .catch(() => undefined)
-        .then(() => {
-          this.running = undefined;
-          const next = this.again ? this.settleDelay(Date.now()) : this.options.pollMs;
-          this.again = false;
-          this.schedule(next);
-        });
-    }, delay);
-    this.timer.unref();
+    return this.loop.drain();
   }
 
   /** Leases and runs one scan; false when none is waiting. */
-  async runOne(): Promise<boolean> {
-    const now = Date.now();
-    const scan = await this.store.scanning.claim(this.options.node, now, now + this.options.leaseMs);
-    if (!scan) return false;
+  runOne(): Promise<boolean> {
+    return this.loop.runOne();
+  }
+
+  /** Runs a leased scan and finishes it, FAILED when the scanner threw. */
+  private async run(scan: ImageScan): Promise<void> {
     let finished: { status: string; findings: ScanFinding[] };
     try {
       const result = await this.scanner.scan(scan);
@@ -136,6 +109,5 @@ export class ScanWorker {
     await this.options
       .onFinished?.(scan, finished.status, finished.findings)
       .catch((err) => this.options.onError?.(err, scan));
-    return true;
   }
 }

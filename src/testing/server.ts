@@ -20,6 +20,13 @@ export const TEST_ADMIN = {
   secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
 } as const;
 
+/** The administrator's keys as the environment of a child process (the AWS CLI, berth's own commands), no pager. */
+export const ADMIN_ENV = {
+  AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
+  AWS_PAGER: '',
+};
+
 export function tempDir(prefix = 'berth-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }

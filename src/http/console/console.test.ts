@@ -7,8 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { setRootConsolePassword } from '../../app/console-password.js';
 import { ConsoleSignIn } from '../../iam/console-sign-in.js';
-import { IamUserService } from '../../iam/iam-users.js';
-import { LoginProfileService } from '../../iam/login-profiles.js';
+import { consoleScaffold, cookieOf, csrfOf, FORM, ROOT_PRINCIPAL as ROOT } from '../../testing/console.js';
 import { startBerth, type TestBerth } from '../../testing/server.js';
 
 const ROOT_PASSWORD = 'Root-console-1!';
@@ -16,36 +15,7 @@ let test: TestBerth;
 let app: FastifyInstance;
 let A: string;
 
-const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
-const cookieOf = (res: { headers: Record<string, unknown> }, name: string) =>
-  new RegExp(`${name}=([^;]*)`).exec(String(res.headers['set-cookie']))?.[1];
-const csrfOf = (body: string) => /name="csrf" value="([^"]+)"/.exec(body)?.[1] ?? '';
-
-async function signIn(account: string, user: string, password: string, ip = '10.0.0.1') {
-  const form = await app.inject({ method: 'GET', url: '/console/signin' });
-  return app.inject({
-    method: 'POST',
-    url: '/console/signin',
-    remoteAddress: ip,
-    headers: { ...FORM, cookie: `berth-console-signin=${cookieOf(form, 'berth-console-signin')}` },
-    payload: new URLSearchParams({ csrf: csrfOf(form.body), account, user, password }).toString(),
-  });
-}
-
-/** Login profiles made directly (the IAM API's path has its own test, login-profiles.once.test.ts). */
-const allow = async () => {};
-const profiles = () =>
-  new LoginProfileService(test.berth.store, new IamUserService(test.berth.store, test.berth.identities, allow), allow);
-const ROOT = { kind: 'root', accountId: '', arn: '', userId: '', accessKeyId: '' } as const;
-
-/** A signed-in session: its cookie header and CSRF token. */
-async function session(user: string, password: string) {
-  const res = await signIn(A, user, password);
-  assert.equal(res.statusCode, 303, res.body);
-  const cookie = `berth-console=${cookieOf(res, 'berth-console')}`;
-  const page = await app.inject({ method: 'GET', url: '/console/repositories', headers: { cookie } });
-  return { cookie, csrf: csrfOf(page.body), page };
-}
+const { signIn, session, profiles } = consoleScaffold(() => test);
 
 before(async () => {
   test = await startBerth({ listen: false, settings: { auth: { mode: 'iam' }, console: { maxFailures: 3 } } });

@@ -18,20 +18,14 @@ import {
   startLifecycleServer,
   stopLifecycleServer,
 } from '../../testing/lifecycle.js';
-import { TEST_ADMIN } from '../../testing/server.js';
+import { ADMIN_ENV } from '../../testing/server.js';
 import { AWS_CLI, requireAwsCli } from '../../testing/tools.js';
-
-const ROOT = {
-  AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
-  AWS_PAGER: '',
-};
 
 async function aws(args: string[]): Promise<{ code: number; json: any; stderr: string }> {
   const res = await runProgram(
     AWS_CLI,
     [...args, '--endpoint-url', server.url, '--region', 'us-east-1', '--output', 'json'],
-    ROOT,
+    ADMIN_ENV,
   );
   return {
     code: res.code,

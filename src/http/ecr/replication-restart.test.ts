@@ -4,8 +4,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import {
   BatchCheckLayerAvailabilityCommand,
@@ -14,6 +12,7 @@ import {
   PutReplicationConfigurationCommand,
 } from '@aws-sdk/client-ecr';
 import { MediaTypes } from '../../domain/media-types.js';
+import { type BreakingProxy, breakingProxy } from '../../testing/breaking-proxy.js';
 import { ecrClient, RegistryHttp } from '../../testing/ecr-http.js';
 import { sha256 } from '../../testing/ecr.js';
 import { dropPostgresDatabaseFor, testBackend } from '../../testing/postgres.js';
@@ -21,39 +20,15 @@ import { startBerth, TEST_ADMIN, type TestBerth, tempDir } from '../../testing/s
 
 const MiB = 1024 * 1024;
 let west: TestBerth;
-let proxy: Server;
-let proxyUrl: string;
+let proxy: BreakingProxy;
 const dataDir = tempDir('berth-replication-restart-');
-const patches: string[] = [];
-let breakPatch = 0;
 
 before(async () => {
   west = await startBerth({ settings: { auth: { mode: 'iam' }, registry: { region: 'eu-west-1' } } });
-  const target = new URL(west.url);
-  // Passes everything on, noting each PATCH's range; cuts the PATCH numbered `breakPatch` once.
-  proxy = createServer((req, res) => {
-    if (req.method === 'PATCH') {
-      patches.push(String(req.headers['content-range']));
-      if (patches.length === breakPatch) {
-        req.socket.destroy();
-        return;
-      }
-    }
-    const forward = request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    forward.on('error', () => res.destroy());
-    req.pipe(forward);
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  proxy = await breakingProxy(west.url);
 });
 after(async () => {
-  await new Promise((resolve) => proxy.close(resolve));
+  await proxy.close();
   await west?.close();
   rmSync(dataDir, { recursive: true, force: true });
   if (testBackend() === 'postgres') await dropPostgresDatabaseFor(dataDir);
@@ -68,7 +43,7 @@ const startEast = () =>
       replication: {
         pollMilliseconds: 60_000,
         chunkMebibytes: 1,
-        peers: [{ region: 'eu-west-1', endpoint: proxyUrl, ...TEST_ADMIN }],
+        peers: [{ region: 'eu-west-1', endpoint: proxy.url, ...TEST_ADMIN }],
       },
     },
   });
@@ -94,11 +69,11 @@ test('a node restarted mid-blob continues the blob at the bytes the peer has, fr
     );
     digest = sha256(manifest);
     // The config goes first (one PATCH), then the layer in 1 MiB chunks: its third is cut.
-    breakPatch = 4;
+    proxy.breakPatch = 4;
     assert.equal((await registry.putManifest('big/app', 'v1', manifest)).status, 201);
     await east.berth.replication.drain();
     assert.deepEqual(
-      patches,
+      proxy.patches(),
       ['0-13', '0-1048575', '1048576-2097151', '2097152-3145727'],
       "the layer's third chunk was cut",
     );
@@ -112,7 +87,7 @@ test('a node restarted mid-blob continues the blob at the bytes the peer has, fr
   }
 
   // The node comes back with nothing in memory.
-  breakPatch = 0;
+  proxy.breakPatch = 0;
   east = await startEast();
   const again = ecrClient(east.url);
   try {
@@ -129,7 +104,7 @@ test('a node restarted mid-blob continues the blob at the bytes the peer has, fr
     }
     assert.equal(await status(), 'COMPLETE');
     assert.deepEqual(
-      patches.slice(4),
+      proxy.patches().slice(4),
       ['2097152-3145727', `3145728-${layer.length - 1}`],
       'only the rest went after the restart, not the blob from 0',
     );

@@ -13,16 +13,11 @@ import { after, before, describe, it } from 'node:test';
 import { runProgram } from '../../testing/cli.js';
 import { callApi, loggedIn } from '../../testing/api-client.js';
 import { alpineLayers, debianLayers, nodeAppLayers, pushLayeredImage } from '../../testing/scan-images.js';
-import { startBerth, TEST_ADMIN, type TestBerth } from '../../testing/server.js';
+import { ADMIN_ENV, startBerth, TEST_ADMIN, type TestBerth } from '../../testing/server.js';
 import { AWS_CLI, requireAwsCli } from '../../testing/tools.js';
 import { importAdvisories } from '../../scanning/advisories.js';
 
 const OSV_DIR = fileURLToPath(new URL('../../../src/scanning/testdata/osv/', import.meta.url));
-const ROOT = {
-  AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
-  AWS_PAGER: '',
-};
 
 let server: TestBerth;
 
@@ -30,7 +25,7 @@ async function aws(args: string[]): Promise<{ code: number; json: any; stderr: s
   const res = await runProgram(
     AWS_CLI,
     [...args, '--endpoint-url', server.url, '--region', 'us-east-1', '--output', 'json'],
-    ROOT,
+    ADMIN_ENV,
   );
   return {
     code: res.code,
