@@ -355,7 +355,7 @@ export const ConfigSchema = z.strictObject({
        * While requests are being served, a collection in the server works at most this share of
        * the time (percent), in small units, resting in between; with none, at full speed. 100: no rests.
        */
-      busyPercent: z.number().int().min(1).max(100).default(25),
+      busyPercent: z.number().int().min(1).max(100).default(10),
     })
     .prefault({}),
   /** Metering: transfer out and storage, usage reports and estimated costs (schema-metering.ts). */
