@@ -83,7 +83,7 @@ async function pushRate(scanOnPush: boolean): Promise<number> {
 if (LAYERS > 0) await scanBigImageThroughServer(LAYERS, layerBytes);
 // A warm-up run first (the first server of a process is slower), then off and on alternating.
 await pushRate(false);
-const RUNS = Number(process.env.BENCH_SCAN_RUNS ?? 5);
+const RUNS = Number(process.env.BENCH_SCAN_RUNS ?? 11);
 const runs: Record<'off' | 'on', number[]> = { off: [], on: [] };
 for (let i = 0; i < RUNS; i++) {
   runs.off.push(await pushRate(false));
