@@ -2,9 +2,11 @@
 // it (SigV4, query protocol): the temporary credentials of the role, or the refusal STS gave, in
 // its own words. For the pull-through cache's ecr upstreams in another deployment.
 import { createHash, createHmac } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Credentials } from './authorization.js';
+
+// Not imported: an import of node:http loads undici (see client/registry.ts).
+const { request: httpRequest } = process.getBuiltinModule('node:http');
 
 export interface AssumeRoleRequest {
   /** The deployment's API endpoint (http(s)://host[:port]); STS answers on POST / there. */

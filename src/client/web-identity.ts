@@ -2,10 +2,12 @@
 // system's OIDC token): STS AssumeRoleWithWebIdentity, which is called without a signature (the
 // token is the credential), against Berth's STS (the query API on the endpoint's root).
 import { readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { LoginError, type Credentials } from './authorization.js';
+
+// Not imported: an import of node:http loads undici (see client/registry.ts).
+const { request: httpRequest } = process.getBuiltinModule('node:http');
 
 export interface WebIdentity {
   /** The STS endpoint, e.g. https://berth.example.com (Berth serves STS on its API endpoint). */

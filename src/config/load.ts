@@ -1,7 +1,8 @@
 // Loads the configuration: defaults < YAML file < BERTH_* environment < command-line flags.
 // Environment names are derived from the schema: registry.maxBlobBytes → BERTH_REGISTRY_MAX_BLOB_BYTES.
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import { ConfigSchema, type Config } from './schema.js';
 
 export class ConfigError extends Error {
@@ -85,6 +86,8 @@ export function readConfigFile(file: string): Tree {
   } catch (err) {
     throw new ConfigError([`cannot read ${file}: ${(err as Error).message}`], file);
   }
+  // Loaded only when there is a file to read: a server configured by its environment keeps none of it.
+  const { parse: parseYaml } = createRequire(import.meta.url)('yaml') as typeof Yaml;
   let parsed: unknown;
   try {
     parsed = parseYaml(text);

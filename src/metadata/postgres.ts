@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import type { Database } from './schema.js';
 import { KyselyMetadataStore, migrate } from './kysely-store.js';
-import { AdvisoryLocks } from './kysely-locks.js';
+import { AdvisoryLocks } from './postgres-locks.js';
 import { ChangeEpoch } from './change-epoch.js';
 
 const INT8 = 20;

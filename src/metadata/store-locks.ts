@@ -1,6 +1,6 @@
 // Named locks of the metadata port: mutual exclusion that holds on every node sharing the
 // database, for work that spans several transactions and storage calls (an upload's completion
-// placing a digest's bytes and linking them). Adapter: kysely-locks.ts.
+// placing a digest's bytes and linking them). Adapters: kysely-locks.ts (one process), postgres-locks.ts.
 
 export interface LockIndex {
   /**

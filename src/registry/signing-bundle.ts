@@ -5,11 +5,18 @@
 // the bundle and whose subject is the image. Verified with @sigstore/verify (no transparency log
 // or timestamp authority offline: the key is the trust).
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { BUNDLE_V03_MEDIA_TYPE, bundleFromJSON, bundleToJSON, toMessageSignatureBundle } from '@sigstore/bundle';
-import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
+import type * as SigstoreBundle from '@sigstore/bundle';
+import type * as SigstoreVerify from '@sigstore/verify';
 import { MediaTypes } from '../domain/media-types.js';
+import { lazyModule } from '../runtime/lazy-module.js';
 
-export const SIGSTORE_BUNDLE_TYPE = BUNDLE_V03_MEDIA_TYPE;
+// Loaded by the first signature made or checked (runtime/lazy-module.ts): a deployment without
+// managed signing never needs Sigstore's libraries in its heap.
+const sigstoreBundle = lazyModule<typeof SigstoreBundle>('@sigstore/bundle');
+const sigstoreVerify = lazyModule<typeof SigstoreVerify>('@sigstore/verify');
+
+/** @sigstore/bundle's BUNDLE_V03_MEDIA_TYPE (signing-bundle.test.ts checks they agree). */
+export const SIGSTORE_BUNDLE_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 /** The OCI empty descriptor's content ({}), the config of an artifact manifest. */
 export const EMPTY_CONFIG = Buffer.from('{}');
 const EMPTY_MEDIA_TYPE = 'application/vnd.oci.empty.v1+json';
@@ -26,6 +33,7 @@ export interface Subject {
 
 /** The bundle for a signature of the manifest whose digest is `digest` (sha256:…). */
 export function signatureBundle(digest: string, signature: Buffer, keyArn: string): Buffer {
+  const { bundleToJSON, toMessageSignatureBundle } = sigstoreBundle();
   const bundle = toMessageSignatureBundle({
     digest: Buffer.from(digest.slice('sha256:'.length), 'hex'),
     signature,
@@ -73,6 +81,9 @@ export function bundleLayerOf(manifest: Buffer): string | undefined {
  * transparency log entry or timestamp required. Returns the hint of the key that verified.
  */
 export function verifyBundle(bundleBytes: Buffer, artifact: Buffer, keys: Map<string, Buffer>): string | undefined {
+  // Loaded outside the try: a library that fails to load is an error, not an invalid signature.
+  const { bundleFromJSON } = sigstoreBundle();
+  const { toSignedEntity, toTrustMaterial, Verifier } = sigstoreVerify();
   try {
     const bundle = bundleFromJSON(JSON.parse(bundleBytes.toString('utf8')));
     const objects = new Map<string, KeyObject>(

@@ -1,9 +1,16 @@
 // The scan's result as a CycloneDX 1.6 SBOM (built with the CycloneDX library): the image as
 // the metadata component, one component per package found, each with its package URL, the path
 // it was read from and its source package.
-import * as CDX from '@cyclonedx/cyclonedx-library';
-import { PackageURL } from 'packageurl-js';
+import type * as CycloneDX from '@cyclonedx/cyclonedx-library';
+import type * as PackageUrls from 'packageurl-js';
+import type { PackageURL } from 'packageurl-js';
+import { lazyModule } from '../runtime/lazy-module.js';
 import type { FoundPackage, Inventory, OsRelease } from './packages.js';
+
+// Loaded by the first scan (runtime/lazy-module.ts): the library and its JSON schema validators
+// are a few MiB of heap that a server scanning nothing never needs.
+const cycloneDx = lazyModule<typeof CycloneDX>('@cyclonedx/cyclonedx-library');
+const packageUrls = lazyModule<typeof PackageUrls>('packageurl-js');
 
 export const SBOM_ARTIFACT_TYPE = 'application/vnd.cyclonedx+json';
 
@@ -12,6 +19,7 @@ function distro(os: OsRelease | undefined): string | undefined {
 }
 
 export function purlOf(p: FoundPackage, os: OsRelease | undefined): PackageURL {
+  const { PackageURL } = packageUrls();
   const qualifiers: Record<string, string> = {};
   if (p.arch) qualifiers.arch = p.arch;
   const d = distro(os);
@@ -59,6 +67,7 @@ export function buildSbom(
   inventory: Inventory,
   at: Date,
 ): string {
+  const CDX = cycloneDx();
   const bom = new CDX.Models.Bom();
   bom.serialNumber = `urn:uuid:${crypto.randomUUID()}`;
   bom.metadata.timestamp = at;

@@ -17,8 +17,16 @@ interface Highlighter {
   highlight(code: string, options: { language: string }): { value: string };
 }
 const load = createRequire(import.meta.url);
-const hljs = load('highlight.js/lib/core') as Highlighter;
-hljs.registerLanguage('json', load('highlight.js/lib/languages/json'));
+let loaded: Highlighter | undefined;
+
+/** Loaded by the first image page shown: a server whose console nobody opens keeps none of it. */
+function highlighter(): Highlighter {
+  if (!loaded) {
+    loaded = load('highlight.js/lib/core') as Highlighter;
+    loaded.registerLanguage('json', load('highlight.js/lib/languages/json'));
+  }
+  return loaded;
+}
 
 /** JSON pretty-printed (as stored when it is not JSON) and highlighted, as HTML. */
 export function highlightJson(text: string): string {
@@ -28,7 +36,7 @@ export function highlightJson(text: string): string {
   } catch {
     /* shown as stored */
   }
-  return hljs.highlight(pretty, { language: 'json' }).value;
+  return highlighter().highlight(pretty, { language: 'json' }).value;
 }
 
 /** A repository's console path: names keep their slashes, `/-/` starts the page within it. */
