@@ -4,7 +4,9 @@
 // a scan: once asking has settled (settleMs without another ask, at most maxDeferMs after the
 // first), so a burst of pushes is answered first and its scans run after it.
 import type { ImageScan, ScanFinding } from '../domain/records/scanning.js';
+import type { EventDeliveryInput } from '../domain/records/events.js';
 import type { MetadataStore } from '../metadata/store.js';
+import type { ScanResult } from '../metadata/store-scanning.js';
 import { LeasedWorker } from '../runtime/leased-worker.js';
 import type { Scanner } from './scanner.js';
 
@@ -17,8 +19,11 @@ export interface ScanWorkerOptions {
   /** The longest a scan asked for waits for asking to settle. */
   maxDeferMs?: number;
   onError?: (err: unknown, scan: ImageScan) => void;
-  /** Told of each scan that finished (COMPLETE or FAILED, with its findings): the scan event. */
-  onFinished?: (scan: ImageScan, status: string, findings: ScanFinding[]) => Promise<void>;
+  /**
+   * The outbox rows of a scan's event (for its status and findings), written in the transaction
+   * that finishes it: the scan event is never lost to a crash after the result is stored.
+   */
+  events?: (scan: ImageScan, status: ScanResult['status'], findings: ScanFinding[]) => Promise<EventDeliveryInput[]>;
 }
 
 export class ScanWorker {
@@ -87,17 +92,13 @@ export class ScanWorker {
     return this.loop.runOne();
   }
 
-  /** Runs a leased scan and finishes it, FAILED when the scanner threw. */
+  /** Runs a leased scan and finishes it, FAILED when the scanner (or finishing it) threw. */
   private async run(scan: ImageScan): Promise<void> {
-    let finished: { status: string; findings: ScanFinding[] };
     try {
-      const result = await this.scanner.scan(scan);
-      await this.store.scanning.finish(scan.id, this.options.node, Date.now(), result);
-      finished = result;
+      await this.finish(scan, await this.scanner.scan(scan));
     } catch (err) {
       this.options.onError?.(err, scan);
-      finished = { status: 'FAILED', findings: [] };
-      await this.store.scanning.finish(scan.id, this.options.node, Date.now(), {
+      await this.finish(scan, {
         status: 'FAILED',
         description: `The scan failed: ${(err as Error)?.message ?? String(err)}`.slice(0, 1024),
         inventory: null,
@@ -106,8 +107,11 @@ export class ScanWorker {
         sbomDigest: null,
       });
     }
-    await this.options
-      .onFinished?.(scan, finished.status, finished.findings)
-      .catch((err) => this.options.onError?.(err, scan));
+  }
+
+  /** Stores the scan's result and its event's rows in one transaction. */
+  private async finish(scan: ImageScan, result: ScanResult): Promise<void> {
+    const events = (await this.options.events?.(scan, result.status, result.findings)) ?? [];
+    await this.store.scanning.finish(scan.id, this.options.node, Date.now(), result, events);
   }
 }
