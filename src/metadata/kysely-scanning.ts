@@ -12,6 +12,7 @@ import type {
 } from '../domain/records/scanning.js';
 import type { EventDeliveryInput } from '../domain/records/events.js';
 import { insertDeliveries } from './kysely-events.js';
+import { claimLeasedRow } from './kysely-lease.js';
 import type { Database, ImageScansTable } from './schema.js';
 import type { ScanResult, ScanningIndex } from './store-scanning.js';
 
@@ -111,22 +112,8 @@ export class KyselyScanning implements ScanningIndex {
   }
 
   async claim(node: string, now: number, leaseUntil: number) {
-    let due = this.db
-      .selectFrom('image_scans')
-      .select('id')
-      .where('status', '=', 'IN_PROGRESS')
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-      .orderBy('requested_at')
-      .limit(1);
-    if (this.skipLocked) due = due.forUpdate().skipLocked();
-    const row = await this.db
-      .updateTable('image_scans')
-      .set((eb) => ({ locked_by: node, locked_until: leaseUntil, attempts: eb('attempts', '+', 1) }))
-      .where('id', '=', due)
-      .where('status', '=', 'IN_PROGRESS')
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-      .returningAll()
-      .executeTakeFirst();
+    const claim = { node, now, leaseUntil, skipLocked: this.skipLocked };
+    const row = await claimLeasedRow(this.db, 'image_scans', 'IN_PROGRESS', claim);
     return row && toScan(row);
   }
 
