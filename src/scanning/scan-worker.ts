@@ -7,7 +7,7 @@ import type { ImageScan, ScanFinding } from '../domain/records/scanning.js';
 import type { EventDeliveryInput } from '../domain/records/events.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { ScanResult } from '../metadata/store-scanning.js';
-import { LeasedWorker } from '../runtime/leased-worker.js';
+import { LeasedWorker, LeasedWorkerHost } from '../runtime/leased-worker.js';
 import type { Scanner } from './scanner.js';
 
 export interface ScanWorkerOptions {
@@ -26,8 +26,8 @@ export interface ScanWorkerOptions {
   events?: (scan: ImageScan, status: ScanResult['status'], findings: ScanFinding[]) => Promise<EventDeliveryInput[]>;
 }
 
-export class ScanWorker {
-  private readonly loop: LeasedWorker<ImageScan>;
+export class ScanWorker extends LeasedWorkerHost<ImageScan> {
+  protected readonly loop: LeasedWorker<ImageScan>;
   private lastWake = 0;
   private firstWake: number | undefined;
 
@@ -36,6 +36,7 @@ export class ScanWorker {
     private readonly scanner: Scanner,
     private readonly options: ScanWorkerOptions,
   ) {
+    super();
     const { node, leaseMs, pollMs } = options;
     this.loop = new LeasedWorker({
       pollMs,
@@ -53,14 +54,6 @@ export class ScanWorker {
         if (this.lastWake < began) this.firstWake = undefined;
       },
     });
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
   }
 
   /** A scan was asked for on this node: look now rather than at the next poll. */
@@ -81,15 +74,10 @@ export class ScanWorker {
     return Math.max(0, Math.min(quietAt, latest) - now);
   }
 
-  /** Runs scans until none is waiting; the number run. */
-  drain(): Promise<number> {
+  /** Runs scans until none is waiting (asking need not settle first); the number run. */
+  override drain(): Promise<number> {
     this.firstWake = undefined;
-    return this.loop.drain();
-  }
-
-  /** Leases and runs one scan; false when none is waiting. */
-  runOne(): Promise<boolean> {
-    return this.loop.runOne();
+    return super.drain();
   }
 
   /** Runs a leased scan and finishes it, FAILED when the scanner (or finishing it) threw. */
