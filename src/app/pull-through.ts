@@ -136,7 +136,7 @@ export function pullThroughCache(
     completionDelayMs: 1000,
     log,
     ...(events && {
-      landed: (accountId, image) =>
+      events: (accountId, image) =>
         events.pullThroughCache(accountId, {
           repositoryName: image.repositoryName,
           repositoryPrefix: image.repositoryPrefix,

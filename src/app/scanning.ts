@@ -115,14 +115,14 @@ export function wireScanning(
       log.warn({ err, repository: scan.repositoryName, digest: scan.digest }, 'an image scan failed'),
     // "ECR Image Scan" events, for a scan that completed or failed (not for an unsupported image).
     ...(events && {
-      onFinished: async (scan, status, findings) => {
-        if (status !== 'COMPLETE' && status !== 'FAILED') return;
+      events: async (scan, status, findings) => {
+        if (status !== 'COMPLETE' && status !== 'FAILED') return [];
         const repository = await store.repositories.get(scan.accountId, scan.repositoryName);
         const tags = repository ? ((await store.images.get(repository.id, [scan.digest]))[0]?.tags ?? []) : [];
         const findingSeverityCounts: Record<string, number> = {};
         for (const finding of findings)
           findingSeverityCounts[finding.severity] = (findingSeverityCounts[finding.severity] ?? 0) + 1;
-        await events.imageScanned(scan.accountId, {
+        return events.imageScanned(scan.accountId, {
           repositoryName: scan.repositoryName,
           digest: scan.digest,
           tags,

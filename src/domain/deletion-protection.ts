@@ -2,6 +2,7 @@
 // deletion may remove (BatchDeleteImage, DeleteRepository, DELETE on /v2, lifecycle) until the
 // protection is lifted. What a protection matches, and the error that names it.
 import { RegistryError } from './errors.js';
+import { wildcardMatches } from './wildcard.js';
 
 /** Tag patterns: 1 to 128 of the characters of a tag, and `*` for any run of them. */
 export const TAG_PATTERN = /^[0-9a-zA-Z._*-]{1,128}$/;
@@ -9,14 +10,6 @@ export const TAG_PATTERN = /^[0-9a-zA-Z._*-]{1,128}$/;
 /** The protection as a reason reads: `repository` or the pattern. */
 export function protectionLabel(tagPattern: string | null): string {
   return tagPattern === null ? 'repository' : tagPattern;
-}
-
-export function wildcardMatches(pattern: string, tag: string): boolean {
-  const body = pattern
-    .split('*')
-    .map((part) => part.replace(/[.\\^$+?()[\]{}|-]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${body}$`).test(tag);
 }
 
 /**

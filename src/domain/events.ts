@@ -181,11 +181,10 @@ export function repositoryApiCallEvent(origin: EventOrigin, facts: ApiCallFacts)
 /**
  * The events outbox, as the registry's services see it (filled in by the composition root).
  * `deliveries` turns events into their outbox rows (one per matching target; none when no rule
- * matches), which the caller writes in the transaction of its change; `record` writes them on
- * their own, for a change that has already committed.
+ * matches), which the caller writes in the transaction of its change: there is no writing them
+ * after a change has committed.
  */
 export interface EventOutbox {
   readonly region: string;
   deliveries(events: EcrEvent[]): Promise<EventDeliveryInput[]>;
-  record(events: EcrEvent[]): Promise<void>;
 }

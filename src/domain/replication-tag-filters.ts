@@ -2,7 +2,7 @@
 // for them): a push to a repository a filter covers replicates only the tags that match one of its
 // patterns, and nothing when it carries tags and none match. A push without tags (an index's
 // child, a signature or SBOM pushed by digest) always replicates: referrers travel with images.
-import { wildcardMatches } from './deletion-protection.js';
+import { wildcardMatches } from './wildcard.js';
 
 export interface ReplicationTagFilter {
   /** The account whose pushes it filters; absent: every account. */

@@ -2,6 +2,7 @@
 // a repository may be moved to another manifest, and the error a refused overwrite raises.
 import { RegistryError } from './errors.js';
 import { ManagementError } from './management-errors.js';
+import { wildcardMatches } from './wildcard.js';
 
 export const IMAGE_TAG_MUTABILITIES = [
   'MUTABLE',
@@ -65,16 +66,8 @@ export function tagMutability(
   return { imageTagMutability: mutability, imageTagMutabilityExclusionFilters: [...unique.values()] };
 }
 
-function wildcard(filter: string): RegExp {
-  const body = filter
-    .split('*')
-    .map((part) => part.replace(/[.\\^$+?()[\]{}|-]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${body}$`);
-}
-
 export function matchesExclusion(filters: TagMutabilityFilter[], tag: string): boolean {
-  return filters.some((f) => wildcard(f.filter).test(tag));
+  return filters.some((f) => wildcardMatches(f.filter, tag));
 }
 
 /** True when an existing `tag` must not be moved to another manifest. */

@@ -7,7 +7,7 @@
 import type { EcrEvent } from '../domain/events.js';
 import type { EventDelivery, EventTarget } from '../domain/records/events.js';
 import type { MetadataStore } from '../metadata/store.js';
-import { exponentialBackoffMs, LeasedWorker } from '../runtime/leased-worker.js';
+import { exponentialBackoffMs, LeasedWorker, LeasedWorkerHost } from '../runtime/leased-worker.js';
 import { DOCKER_EVENTS_MEDIA_TYPE, dockerEnvelope } from './docker-envelope.js';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, sign } from './signing.js';
 import type { TargetSecrets } from './target-secrets.js';
@@ -50,14 +50,15 @@ export function deliveryBody(delivery: Pick<EventDelivery, 'event'>, target: Pic
   return { body: delivery.event, contentType: 'application/json' };
 }
 
-export class DeliveryWorker {
-  private readonly loop: LeasedWorker<EventDelivery>;
+export class DeliveryWorker extends LeasedWorkerHost<EventDelivery> {
+  protected readonly loop: LeasedWorker<EventDelivery>;
 
   constructor(
     private readonly store: Pick<MetadataStore, 'events'>,
     private readonly secrets: Pick<TargetSecrets, 'open'>,
     private readonly options: DeliveryWorkerOptions,
   ) {
+    super();
     const { node, leaseMs, pollMs } = options;
     this.loop = new LeasedWorker({
       pollMs,
@@ -67,24 +68,6 @@ export class DeliveryWorker {
       },
       run: (delivery) => this.deliver(delivery),
     });
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  /** Works until no delivery is due; the number done. */
-  drain(): Promise<number> {
-    return this.loop.drain();
-  }
-
-  /** Leases and sends one due delivery; false when none is due. */
-  runOne(): Promise<boolean> {
-    return this.loop.runOne();
   }
 
   private async send(delivery: EventDelivery): Promise<void> {

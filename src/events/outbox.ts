@@ -1,9 +1,10 @@
 // The events outbox (domain/events.ts's EventOutbox): an event becomes one delivery row per
 // target of each enabled rule of its account whose pattern it matches. A change writes the rows
-// in its own transaction (pushes, deletions, repositories, replications: `deliveries` gives the rows
-// the change passes to its store call); `record` writes them on their own, after a change that has
-// committed. The functions other services call to send ECR's events of the pull-through cache, the
-// scanner and replication live here too.
+// in its own transaction (pushes, deletions, repositories, replications, images the pull-through
+// cache stores, finished scans: `deliveries` gives the rows the change passes to its store call),
+// so that no event is lost to a crash after its change nor sent for one that did not commit. The
+// functions other services call for ECR's events of the pull-through cache, the scanner and
+// replication live here too.
 import { randomUUID } from 'node:crypto';
 import { matchesPattern, parseEventPattern, type EventPattern } from '../domain/event-patterns.js';
 import {
@@ -72,22 +73,21 @@ export class EventOutboxService implements EventOutbox {
     return rows;
   }
 
-  async record(events: EcrEvent[]): Promise<void> {
-    await this.store.events.enqueue(await this.deliveries(events), this.now());
-  }
-
   private origin(account: string) {
     return { id: randomUUID(), account, region: this.region, at: this.now() };
   }
 
-  /** "ECR Pull Through Cache Action": the pull-through cache calls this when an upstream image lands (or fails to). */
-  pullThroughCache(account: string, facts: PullThroughCacheFacts): Promise<void> {
-    return this.record([pullThroughCacheEvent(this.origin(account), facts)]);
+  /**
+   * "ECR Pull Through Cache Action": the rows the pull-through cache writes in the transaction
+   * that stores an image landed from upstream.
+   */
+  pullThroughCache(account: string, facts: PullThroughCacheFacts): Promise<EventDeliveryInput[]> {
+    return this.deliveries([pullThroughCacheEvent(this.origin(account), facts)]);
   }
 
-  /** "ECR Image Scan": the scanner calls this when a scan finishes. */
-  imageScanned(account: string, facts: ImageScanFacts): Promise<void> {
-    return this.record([imageScanEvent(this.origin(account), facts)]);
+  /** "ECR Image Scan": the rows the scan worker writes in the transaction that finishes a scan. */
+  imageScanned(account: string, facts: ImageScanFacts): Promise<EventDeliveryInput[]> {
+    return this.deliveries([imageScanEvent(this.origin(account), facts)]);
   }
 
   /**

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { Job } from '../domain/records/jobs.js';
 import type { JobIndex } from './store.js';
+import { claimLeasedRow } from './kysely-lease.js';
 
 type Db = Kysely<Database>;
 
@@ -28,23 +29,8 @@ export class Jobs implements JobIndex {
   }
 
   async claim(node: string, now: number, leaseUntil: number) {
-    let due = this.db
-      .selectFrom('jobs')
-      .select('name')
-      .where('next_run_at', '<=', now)
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-      .orderBy('next_run_at')
-      .limit(1);
-    if (this.skipLocked) due = due.forUpdate().skipLocked();
-    // One statement: the row is leased only if it was still due and free when updated.
-    const row = await this.db
-      .updateTable('jobs')
-      .set({ locked_by: node, locked_until: leaseUntil })
-      .where('name', '=', due)
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-      .returning('name')
-      .executeTakeFirst();
-    return row?.name;
+    const claim = { node, now, leaseUntil, skipLocked: this.skipLocked };
+    return (await claimLeasedRow(this.db, 'jobs', undefined, claim))?.name;
   }
 
   async complete(name: string, node: string, at: number, nextRunAt: number, error: string | null) {

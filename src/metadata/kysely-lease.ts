@@ -1,18 +1,27 @@
-// The one lease claim of the leased outboxes (event deliveries, replication tasks): a statement
-// picks the oldest due row in `status` whose lease is free (never taken, or lapsed; SKIP LOCKED on
-// PostgreSQL), and one UPDATE leases it only if it was still in `status` and free when updated, so
-// that two nodes never hold one row.
+// The one lease claim of the leased outboxes (event deliveries, replication tasks, image scans)
+// and of the jobs: a statement picks the oldest due row (in `status`, for the outboxes) whose
+// lease is free (never taken, or lapsed; SKIP LOCKED on PostgreSQL), and one UPDATE leases it
+// only if it was still in `status` and free when updated, so that two nodes never hold one row.
 import type { ExpressionBuilder, Kysely, Selectable, SelectQueryBuilder } from 'kysely';
 import type { Database } from './schema.js';
 
-/** The tables leased this way: each has id, status, next_attempt_at, locked_by and locked_until. */
-export type LeasedTable = 'event_deliveries' | 'replication_tasks';
+/** How each leased table names its rows, when they are due and in which order they are taken. */
+const LEASED = {
+  event_deliveries: { key: 'id', due: 'next_attempt_at', order: 'next_attempt_at', counted: false },
+  replication_tasks: { key: 'id', due: 'next_attempt_at', order: 'next_attempt_at', counted: false },
+  // A scan is due once asked for; each lease is counted (a scan that keeps failing is seen).
+  image_scans: { key: 'id', due: null, order: 'requested_at', counted: true },
+  jobs: { key: 'name', due: 'next_run_at', order: 'next_run_at', counted: false },
+} as const;
+
+/** The tables leased this way: each has its key, locked_by and locked_until (LEASED says the rest). */
+export type LeasedTable = keyof typeof LEASED;
 
 /** The candidate query, the table aliased as `t`, for a caller to narrow (a replication task waits for older ones). */
 export type LeaseCandidates<T extends LeasedTable> = SelectQueryBuilder<
   Database & Record<'t', Database[T]>,
   't',
-  { id: string }
+  Record<string, string>
 >;
 
 export interface LeaseClaim {
@@ -31,35 +40,41 @@ function leaseFree(now: number, column: string): (eb: ExpressionBuilder<any, any
   return (eb) => eb.or([eb(column, 'is', null), eb(column, '<', now)]);
 }
 
-/** Leases the oldest due row of `table` in `status` to `claim.node` until `claim.leaseUntil`; the row leased, if any. */
+/**
+ * Leases the oldest due row of `table` (in `status`, when the table has one) to `claim.node`
+ * until `claim.leaseUntil`; the row leased, if any.
+ */
 export async function claimLeasedRow<T extends LeasedTable>(
   db: Kysely<Database>,
   table: T,
-  status: string,
+  status: string | undefined,
   claim: LeaseClaim,
   narrow: (candidates: LeaseCandidates<T>) => LeaseCandidates<T> = (candidates) => candidates,
 ): Promise<Selectable<Database[T]> | undefined> {
   const { node, now, leaseUntil } = claim;
+  const { key, due: dueColumn, order, counted } = LEASED[table];
   const any = db as unknown as AnyDb;
-  let due = narrow(
-    any
-      .selectFrom(`${table as string} as t`)
-      .select('t.id')
-      .where('t.status', '=', status)
-      .where('t.next_attempt_at', '<=', now)
-      .where(leaseFree(now, 't.locked_until')) as unknown as LeaseCandidates<T>,
-  )
-    .orderBy('t.next_attempt_at')
+  let candidates = any
+    .selectFrom(`${table as string} as t`)
+    .select(`t.${key}`)
+    .where(leaseFree(now, 't.locked_until'));
+  if (status !== undefined) candidates = candidates.where('t.status', '=', status);
+  if (dueColumn !== null) candidates = candidates.where(`t.${dueColumn}`, '<=', now);
+  let due = narrow(candidates as unknown as LeaseCandidates<T>)
+    .orderBy(`t.${order}` as never)
     .limit(1);
   if (claim.skipLocked) due = due.forUpdate().skipLocked();
   // One statement: the row is leased only if it was still due and free when updated.
-  const row = await any
+  let lease = any
     .updateTable(table as string)
-    .set({ locked_by: node, locked_until: leaseUntil })
-    .where('id', '=', due)
-    .where('status', '=', status)
-    .where(leaseFree(now, 'locked_until'))
-    .returningAll()
-    .executeTakeFirst();
+    .set((eb) => ({
+      locked_by: node,
+      locked_until: leaseUntil,
+      ...(counted && { attempts: eb('attempts', '+', 1) }),
+    }))
+    .where(key, '=', due)
+    .where(leaseFree(now, 'locked_until'));
+  if (status !== undefined) lease = lease.where('status', '=', status);
+  const row = await lease.returningAll().executeTakeFirst();
   return row as Selectable<Database[T]> | undefined;
 }

@@ -10,6 +10,9 @@ import type {
   ScanFinding,
   ScanState,
 } from '../domain/records/scanning.js';
+import type { EventDeliveryInput } from '../domain/records/events.js';
+import { insertDeliveries } from './kysely-events.js';
+import { claimLeasedRow } from './kysely-lease.js';
 import type { Database, ImageScansTable } from './schema.js';
 import type { ScanResult, ScanningIndex } from './store-scanning.js';
 
@@ -109,45 +112,36 @@ export class KyselyScanning implements ScanningIndex {
   }
 
   async claim(node: string, now: number, leaseUntil: number) {
-    let due = this.db
-      .selectFrom('image_scans')
-      .select('id')
-      .where('status', '=', 'IN_PROGRESS')
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-      .orderBy('requested_at')
-      .limit(1);
-    if (this.skipLocked) due = due.forUpdate().skipLocked();
-    const row = await this.db
-      .updateTable('image_scans')
-      .set((eb) => ({ locked_by: node, locked_until: leaseUntil, attempts: eb('attempts', '+', 1) }))
-      .where('id', '=', due)
-      .where('status', '=', 'IN_PROGRESS')
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-      .returningAll()
-      .executeTakeFirst();
+    const claim = { node, now, leaseUntil, skipLocked: this.skipLocked };
+    const row = await claimLeasedRow(this.db, 'image_scans', 'IN_PROGRESS', claim);
     return row && toScan(row);
   }
 
-  async finish(id: string, node: string, at: number, result: ScanResult) {
-    const updated = await this.db
-      .updateTable('image_scans')
-      .set({
-        status: result.status,
-        description: result.description,
-        completed_at: at,
-        inventory: result.inventory,
-        findings: JSON.stringify(result.findings),
-        advisories_at: result.advisoriesAt,
-        sbom_digest: result.sbomDigest,
-        attempts: 0,
-        locked_by: null,
-        locked_until: null,
-      })
-      .where('id', '=', id)
-      .where('locked_by', '=', node)
-      .where('status', '=', 'IN_PROGRESS')
-      .executeTakeFirst();
-    return Number(updated.numUpdatedRows) > 0;
+  async finish(id: string, node: string, at: number, result: ScanResult, events?: EventDeliveryInput[]) {
+    return this.db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable('image_scans')
+        .set({
+          status: result.status,
+          description: result.description,
+          completed_at: at,
+          inventory: result.inventory,
+          findings: JSON.stringify(result.findings),
+          advisories_at: result.advisoriesAt,
+          sbom_digest: result.sbomDigest,
+          attempts: 0,
+          locked_by: null,
+          locked_until: null,
+        })
+        .where('id', '=', id)
+        .where('locked_by', '=', node)
+        .where('status', '=', 'IN_PROGRESS')
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 0) return false;
+      // The scan's events commit with its result (none for a scan another node took over).
+      await insertDeliveries(trx, events, at);
+      return true;
+    });
   }
 
   async many(accountId: string, repositoryName: string, digests: string[]) {

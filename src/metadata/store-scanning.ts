@@ -8,6 +8,7 @@ import type {
   ScanFinding,
   ScanState,
 } from '../domain/records/scanning.js';
+import type { EventDeliveryInput } from '../domain/records/events.js';
 
 export interface ScanResult {
   status: Exclude<ScanState, 'IN_PROGRESS'>;
@@ -36,8 +37,11 @@ export interface ScanningIndex {
   ): Promise<ImageScan | 'limited'>;
   /** Leases one IN_PROGRESS scan nobody holds (or whose lease expired) to `node` until `leaseUntil`. */
   claim(node: string, now: number, leaseUntil: number): Promise<ImageScan | undefined>;
-  /** Finishes a scan `node` holds; false when it holds it no more. */
-  finish(id: string, node: string, at: number, result: ScanResult): Promise<boolean>;
+  /**
+   * Finishes a scan `node` holds, with its events' outbox rows in the same transaction; false
+   * (and no rows) when it holds it no more.
+   */
+  finish(id: string, node: string, at: number, result: ScanResult, events?: EventDeliveryInput[]): Promise<boolean>;
   get(accountId: string, repositoryName: string, digest: string): Promise<ImageScan | undefined>;
   /** The scans of these images of one repository (those that have one). */
   many(accountId: string, repositoryName: string, digests: string[]): Promise<ImageScan[]>;

@@ -1,7 +1,8 @@
 // The metadata suite's part for the events every change writes in its own transaction (issue 24):
-// a tag's, a manifest's and a trash discard's deletion, a repository's creation and deletion, and
-// a replication's completion each write the outbox rows passed to them when the change commits,
-// and none when it changes nothing (no such tag, name taken, not empty, lease lost) or when its
+// a manifest's put (a push, or an image the pull-through cache stores), a tag's, a manifest's and
+// a trash discard's deletion, a repository's creation and deletion, a replication's completion and
+// a scan's finish each write the outbox rows passed to them when the change commits, and none
+// when it changes nothing (no such tag, name taken, not empty, lease lost) or when its
 // transaction fails (a row that cannot be written rolls the change back with it). Run by
 // store-suite-events.ts on every backend.
 import assert from 'node:assert/strict';
@@ -48,6 +49,22 @@ export function describeEventChangeMetadata(subject: () => MetadataStore): void 
       assert.deepEqual(await store.manifests.put(record, [], ['v1', 'v2']), { stored: true });
       return { account, repository, digest: record.digest };
     };
+
+    it('a manifest put (a push, an image the pull-through cache stores): its rows when it stores; none when it fails', async () => {
+      const store = subject();
+      const account = freshAccount();
+      const repository = await store.repositories.ensure(account, 'events/cached');
+      const record = manifest(repository.id);
+      const put = (events: EventDeliveryInput[]) => store.manifests.put(record, [], ['v1'], [], undefined, [], events);
+      await assert.rejects(put([delivery(account), unwritable(account)]));
+      assert.equal(await store.manifests.get(repository.id, record.digest), undefined, 'rolled back with its events');
+      assert.equal(await store.tags.resolve(repository.id, 'v1'), undefined);
+      assert.deepEqual(await outbox(store, account), []);
+      const events = [delivery(account), delivery(account)];
+      assert.deepEqual(await put(events), { stored: true });
+      assert.equal((await store.tags.resolve(repository.id, 'v1'))?.digest, record.digest);
+      assert.deepEqual((await outbox(store, account)).sort(), events.map((e) => e.eventId).sort());
+    });
 
     it('a tag deletion: its rows when it deletes; none without the tag, none when its transaction fails', async () => {
       const store = subject();
@@ -161,6 +178,37 @@ export function describeEventChangeMetadata(subject: () => MetadataStore): void 
       const [done] = await store.replication.statuses(account, 'events/replicated', task.digest);
       assert.equal(done?.status, 'COMPLETE');
       assert.deepEqual(await outbox(store, destination), [event.eventId]);
+    });
+
+    it("a scan's finish: its rows when its holder finishes it; none for another node or when it fails", async () => {
+      const store = subject();
+      const account = freshAccount();
+      const asked = await store.scanning.request(account, 'events/scanned', manifest('x').digest, Date.now());
+      assert.ok(asked !== 'limited');
+      // A clock of its own, past every other test's scans: ours is claimed among whatever else is due.
+      const now = 9_300_000_000_000 + Math.floor(Math.random() * 1_000_000);
+      for (;;) {
+        const claimed = await store.scanning.claim('node-a', now, now + 60_000);
+        assert.ok(claimed, 'the scan is claimed');
+        if (claimed.id === asked.id) break;
+      }
+      const result = {
+        status: 'COMPLETE' as const,
+        description: null,
+        inventory: null,
+        findings: [],
+        advisoriesAt: null,
+        sbomDigest: null,
+      };
+      assert.equal(await store.scanning.finish(asked.id, 'node-b', now + 1, result, [delivery(account)]), false);
+      await assert.rejects(store.scanning.finish(asked.id, 'node-a', now + 1, result, [unwritable(account)]));
+      const held = await store.scanning.get(account, 'events/scanned', asked.digest);
+      assert.equal(held?.status, 'IN_PROGRESS', 'rolled back with its event');
+      assert.deepEqual(await outbox(store, account), []);
+      const event = delivery(account);
+      assert.equal(await store.scanning.finish(asked.id, 'node-a', now + 1, result, [event]), true);
+      assert.equal((await store.scanning.get(account, 'events/scanned', asked.digest))?.status, 'COMPLETE');
+      assert.deepEqual(await outbox(store, account), [event.eventId]);
     });
   });
 }

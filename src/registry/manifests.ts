@@ -166,7 +166,11 @@ export class ManifestService {
     });
   }
 
-  /** Validates and stores a manifest under a tag or its digest, plus any extra `tags`. */
+  /**
+   * Validates and stores a manifest under a tag or its digest, plus any extra `tags`.
+   * `extraEvents` gives the rows of events of the caller's own (the pull-through cache's) that
+   * the push's transaction writes beside its PUSH events, asked for only when it stores something.
+   */
   async put(
     ctx: RequestContext,
     name: string,
@@ -174,6 +178,7 @@ export class ManifestService {
     bytes: Buffer,
     contentType: string | undefined,
     extraTags: string[] = [],
+    extraEvents?: () => Promise<EventDeliveryInput[]>,
   ): Promise<PutResult> {
     // Every check before anything is stored: a refused manifest must leave no new repository
     // and no new blob link behind.
@@ -247,7 +252,10 @@ export class ManifestService {
       bytes: stored.value,
     };
     const tasks = replications?.tasks ?? [];
-    const events = (await this.options.events?.(repository, record, tags)) ?? [];
+    const events = [
+      ...((await this.options.events?.(repository, record, tags)) ?? []),
+      ...((await extraEvents?.()) ?? []),
+    ];
     const signings = (await this.options.signings?.(repository, record)) ?? [];
     const put = () => this.store.manifests.put(record, references, tags, immutable, checks, tasks, events, signings);
     let outcome = await put();

@@ -5,6 +5,7 @@
 // (the refresh interval runs from there), and the upstream's referrers of a stored image follow it.
 import { RegistryError } from '../domain/errors.js';
 import { type ParsedManifest, parseManifest } from '../domain/manifest.js';
+import type { EventDeliveryInput } from '../domain/records/events.js';
 import type { RequestContext } from '../domain/request-context.js';
 import type { UpstreamManifest, UpstreamRepository } from '../domain/upstream-source.js';
 import type { MetadataStore } from '../metadata/store.js';
@@ -21,11 +22,14 @@ export interface UpstreamImageOptions {
   /** How long after a manifest is served from upstream its unpulled blobs are fetched in the background. */
   completionDelayMs: number;
   log?: PullThroughLog;
-  /** Told of each image that landed from upstream (the "ECR Pull Through Cache Action" event). */
-  landed?: (
+  /**
+   * The outbox rows of an image that landed from upstream (the "ECR Pull Through Cache Action"
+   * event), written in the transaction that stores its manifest.
+   */
+  events?: (
     accountId: string,
     image: { repositoryName: string; repositoryPrefix: string; upstream: string; digest: string; tag?: string },
-  ) => Promise<void>;
+  ) => Promise<EventDeliveryInput[]>;
 }
 
 /** A miss: the repository or the manifest or blob is not here. */
@@ -149,16 +153,24 @@ export class UpstreamImages {
     manifest: UpstreamManifest,
     upstream: UpstreamRepository,
   ) {
-    await this.services.manifests.put(storeCtx, name, reference, manifest.bytes, manifest.mediaType);
-    await this.options
-      .landed?.(storeCtx.registry.accountId, {
-        repositoryName: name,
-        repositoryPrefix: upstream.rulePrefix,
-        upstream: upstream.location,
-        digest: manifest.digest,
-        ...(!reference.includes(':') && { tag: reference }),
-      })
-      .catch((err: unknown) => this.options.log?.warn({ err, repository: name }, 'recording the cache event failed'));
+    const events = this.options.events;
+    await this.services.manifests.put(
+      storeCtx,
+      name,
+      reference,
+      manifest.bytes,
+      manifest.mediaType,
+      [],
+      events &&
+        (() =>
+          events(storeCtx.registry.accountId, {
+            repositoryName: name,
+            repositoryPrefix: upstream.rulePrefix,
+            upstream: upstream.location,
+            digest: manifest.digest,
+            ...(!reference.includes(':') && { tag: reference }),
+          })),
+    );
     this.cacheReferrers(storeCtx, name, manifest.digest, upstream).catch((err: unknown) =>
       this.options.log?.warn(
         { err, repository: name, digest: manifest.digest, upstream: upstream.location },

@@ -9,7 +9,7 @@ import { type ImageReplicator, ReplicationFailure } from '../domain/replication.
 import type { EventDeliveryInput } from '../domain/records/events.js';
 import type { ReplicationTask } from '../domain/records/replication.js';
 import type { MetadataStore } from '../metadata/store.js';
-import { exponentialBackoffMs, LeasedWorker, renewingLease } from '../runtime/leased-worker.js';
+import { exponentialBackoffMs, LeasedWorker, LeasedWorkerHost, renewingLease } from '../runtime/leased-worker.js';
 
 export interface ReplicationWorkerOptions {
   node: string;
@@ -33,13 +33,15 @@ export function backoffMs(attempts: number): number {
   return exponentialBackoffMs(attempts, 1000, 5 * 60 * 1000);
 }
 
-export class ReplicationWorker {
-  private readonly loop: LeasedWorker<ReplicationTask>;
+/** Runs `concurrency` lanes: each works while tasks are due, then looks again every pollMs. */
+export class ReplicationWorker extends LeasedWorkerHost<ReplicationTask> {
+  protected readonly loop: LeasedWorker<ReplicationTask>;
 
   constructor(
     private readonly store: Pick<MetadataStore, 'replication'>,
     private readonly options: ReplicationWorkerOptions,
   ) {
+    super();
     const { node, leaseMs, pollMs } = options;
     this.loop = new LeasedWorker({
       pollMs,
@@ -50,25 +52,6 @@ export class ReplicationWorker {
       },
       run: (task) => this.replicate(task),
     });
-  }
-
-  /** Starts `concurrency` lanes: each works while tasks are due, then looks again every pollMs. */
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  /** Works until no task is due, `concurrency` at a time; the number done. */
-  drain(): Promise<number> {
-    return this.loop.drain();
-  }
-
-  /** Leases and runs one due task; false when none is due. */
-  runOne(): Promise<boolean> {
-    return this.loop.runOne();
   }
 
   /** Copies a leased task's image, renewing its lease meanwhile: finished COMPLETE or FAILED, or retried with backoff. */

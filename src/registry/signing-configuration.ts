@@ -10,6 +10,7 @@ import { ManagementError } from '../domain/management-errors.js';
 import type { ImageSigningRecord, SigningRule } from '../domain/records/signing.js';
 import type { RequestContext } from '../domain/request-context.js';
 import type { SigningKeys } from '../domain/signing-keys.js';
+import { wildcardMatches } from '../domain/wildcard.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { RepositoryAccess } from './access.js';
 
@@ -19,15 +20,6 @@ const PROFILE = /^arn:aws(-[a-z]+)*:signer:[a-z0-9-]+:([0-9]{12}):\/signing-prof
 export function profileKey(profileArn: string): { accountId: string; alias: string } | undefined {
   const match = PROFILE.exec(profileArn);
   return match ? { accountId: match[2]!, alias: `alias/${match[3]!}` } : undefined;
-}
-
-/** Whether a WILDCARD_MATCH filter (`*` any run of characters) matches the repository name. */
-export function wildcardMatches(filter: string, name: string): boolean {
-  const pattern = filter
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${pattern}$`).test(name);
 }
 
 /** The rules that sign pushes to this repository. */

@@ -4,6 +4,7 @@
 // is, how it is leased, finished or retried stays with each worker (claim and run). A worker that
 // is told of new work (wake) looks before the next poll; one that must hold off between items
 // (a scan waits for a burst of pushes to settle) ends its round and begins the next after it.
+// LeasedWorkerHost is the base of the workers that hold such a loop.
 
 export interface LeasedWorkerOptions<T> {
   /** How long a lane waits before looking again once nothing was due. */
@@ -141,5 +142,33 @@ export class LeasedWorker<T> {
     }, delayMs);
     timer.unref();
     lane.timer = timer;
+  }
+}
+
+/**
+ * A worker that holds one such loop (the delivery, replication and scan workers): start, stop,
+ * drain and runOne are the loop's; the worker says in its constructor how it claims and runs.
+ */
+export abstract class LeasedWorkerHost<T> {
+  protected abstract readonly loop: LeasedWorker<T>;
+
+  /** Starts the loop's lanes: each works while items are due, then looks again every pollMs. */
+  start(): void {
+    this.loop.start();
+  }
+
+  /** Stops looking, and waits for the items that run. */
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  /** Works until nothing is due, a lane's number at a time; the number done. */
+  drain(): Promise<number> {
+    return this.loop.drain();
+  }
+
+  /** Leases and runs one due item; false when none is due. */
+  runOne(): Promise<boolean> {
+    return this.loop.runOne();
   }
 }

@@ -12,6 +12,7 @@ import type { Repository } from '../domain/records/repositories.js';
 import type { RepositoryGate } from '../domain/repository-access.js';
 import type { RequestContext } from '../domain/request-context.js';
 import { ScanningError } from '../domain/scanning-errors.js';
+import { wildcardMatches } from '../domain/wildcard.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { isScannableImage } from './scanner.js';
 
@@ -19,14 +20,6 @@ import { isScannableImage } from './scanner.js';
 export const SCAN_INTERVAL_MS = 24 * 3_600_000;
 
 const DEFAULT_CONFIGURATION: RegistryScanningConfiguration = { scanType: 'BASIC', rules: [] };
-
-export function wildcardMatches(filter: string, name: string): boolean {
-  const pattern = filter
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${pattern}$`).test(name);
-}
 
 /** The rule of the registry's configuration that covers the repository (continuous scanning first, as ECR applies it). */
 export function ruleFor(

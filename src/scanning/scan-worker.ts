@@ -4,8 +4,10 @@
 // a scan: once asking has settled (settleMs without another ask, at most maxDeferMs after the
 // first), so a burst of pushes is answered first and its scans run after it.
 import type { ImageScan, ScanFinding } from '../domain/records/scanning.js';
+import type { EventDeliveryInput } from '../domain/records/events.js';
 import type { MetadataStore } from '../metadata/store.js';
-import { LeasedWorker } from '../runtime/leased-worker.js';
+import type { ScanResult } from '../metadata/store-scanning.js';
+import { LeasedWorker, LeasedWorkerHost } from '../runtime/leased-worker.js';
 import type { Scanner } from './scanner.js';
 
 export interface ScanWorkerOptions {
@@ -17,12 +19,15 @@ export interface ScanWorkerOptions {
   /** The longest a scan asked for waits for asking to settle. */
   maxDeferMs?: number;
   onError?: (err: unknown, scan: ImageScan) => void;
-  /** Told of each scan that finished (COMPLETE or FAILED, with its findings): the scan event. */
-  onFinished?: (scan: ImageScan, status: string, findings: ScanFinding[]) => Promise<void>;
+  /**
+   * The outbox rows of a scan's event (for its status and findings), written in the transaction
+   * that finishes it: the scan event is never lost to a crash after the result is stored.
+   */
+  events?: (scan: ImageScan, status: ScanResult['status'], findings: ScanFinding[]) => Promise<EventDeliveryInput[]>;
 }
 
-export class ScanWorker {
-  private readonly loop: LeasedWorker<ImageScan>;
+export class ScanWorker extends LeasedWorkerHost<ImageScan> {
+  protected readonly loop: LeasedWorker<ImageScan>;
   private lastWake = 0;
   private firstWake: number | undefined;
 
@@ -31,6 +36,7 @@ export class ScanWorker {
     private readonly scanner: Scanner,
     private readonly options: ScanWorkerOptions,
   ) {
+    super();
     const { node, leaseMs, pollMs } = options;
     this.loop = new LeasedWorker({
       pollMs,
@@ -48,14 +54,6 @@ export class ScanWorker {
         if (this.lastWake < began) this.firstWake = undefined;
       },
     });
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
   }
 
   /** A scan was asked for on this node: look now rather than at the next poll. */
@@ -76,28 +74,19 @@ export class ScanWorker {
     return Math.max(0, Math.min(quietAt, latest) - now);
   }
 
-  /** Runs scans until none is waiting; the number run. */
-  drain(): Promise<number> {
+  /** Runs scans until none is waiting (asking need not settle first); the number run. */
+  override drain(): Promise<number> {
     this.firstWake = undefined;
-    return this.loop.drain();
+    return super.drain();
   }
 
-  /** Leases and runs one scan; false when none is waiting. */
-  runOne(): Promise<boolean> {
-    return this.loop.runOne();
-  }
-
-  /** Runs a leased scan and finishes it, FAILED when the scanner threw. */
+  /** Runs a leased scan and finishes it, FAILED when the scanner (or finishing it) threw. */
   private async run(scan: ImageScan): Promise<void> {
-    let finished: { status: string; findings: ScanFinding[] };
     try {
-      const result = await this.scanner.scan(scan);
-      await this.store.scanning.finish(scan.id, this.options.node, Date.now(), result);
-      finished = result;
+      await this.finish(scan, await this.scanner.scan(scan));
     } catch (err) {
       this.options.onError?.(err, scan);
-      finished = { status: 'FAILED', findings: [] };
-      await this.store.scanning.finish(scan.id, this.options.node, Date.now(), {
+      await this.finish(scan, {
         status: 'FAILED',
         description: `The scan failed: ${(err as Error)?.message ?? String(err)}`.slice(0, 1024),
         inventory: null,
@@ -106,8 +95,11 @@ export class ScanWorker {
         sbomDigest: null,
       });
     }
-    await this.options
-      .onFinished?.(scan, finished.status, finished.findings)
-      .catch((err) => this.options.onError?.(err, scan));
+  }
+
+  /** Stores the scan's result and its event's rows in one transaction. */
+  private async finish(scan: ImageScan, result: ScanResult): Promise<void> {
+    const events = (await this.options.events?.(scan, result.status, result.findings)) ?? [];
+    await this.store.scanning.finish(scan.id, this.options.node, Date.now(), result, events);
   }
 }

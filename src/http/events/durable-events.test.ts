@@ -1,17 +1,19 @@
 // Every change's events are outbox rows written in the change's own transaction (issue 24), seen
 // through the HTTP API: a tag deleted on /v2, an image removed by BatchDeleteImage (into the trash),
-// a repository created and deleted, and a replication completed each have their rows once the
-// change commits, even when the node fails right after the commit (a failure injected after the
+// a repository created and deleted, a replication completed, an image the pull-through cache
+// stored from its upstream and a scan finished each have their rows once the change commits, even when the node fails right after the commit (a failure injected after the
 // store's call returns: nothing after it runs); and a change refused (protected, not empty, taken,
 // unknown) writes none. The receiver is never up: the rows stay in the outbox to be counted.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { privateRegistry } from '../../domain/registry.js';
 import { callApi } from '../../testing/api-client.js';
+import { FakeUpstream } from '../../testing/fake-upstream.js';
 import { pushImage } from '../../testing/registry-client.js';
 import { freePort, startBerth, type TestBerth } from '../../testing/server.js';
 
 let server: TestBerth;
+let upstream: FakeUpstream;
 const REPLICA_ACCOUNT = '555566667777';
 
 /** What the outbox holds for an account, in every status: each event's kind and what it names. */
@@ -25,6 +27,10 @@ async function outbox(accountId = server.berth.accountId): Promise<string[]> {
       const { detail } = event;
       if (event['detail-type'] === 'AWS API Call via CloudTrail')
         return `${detail.eventName} ${(detail.requestParameters as unknown as { repositoryName: string }).repositoryName}`;
+      if (event['detail-type'] === 'ECR Pull Through Cache Action')
+        return `CACHED ${detail['repository-name']}:${detail['image-tag']} ${detail['sync-status']}`;
+      if (event['detail-type'] === 'ECR Image Scan')
+        return `SCANNED ${detail['repository-name']}@${detail['image-digest']} ${detail['scan-status']}`;
       return `${detail['action-type']} ${detail['repository-name']}:${detail['image-tag'] ?? detail['image-digest']}`;
     })
     .sort();
@@ -46,6 +52,8 @@ function failAfterCommit<T extends object, K extends keyof T>(object: T, method:
 const ecr = (action: string, input: object) => callApi(server.berth.app, action, input);
 
 before(async () => {
+  upstream = new FakeUpstream();
+  await upstream.start();
   // Nothing listens on the target's port: every event stays in the outbox, retried.
   const url = `http://127.0.0.1:${await freePort()}/hook`;
   server = await startBerth({
@@ -54,6 +62,7 @@ before(async () => {
       // The replication worker looks once at start: the test drains it itself.
       replication: { pollMilliseconds: 60_000 },
       events: { allowHttpLoopback: true, pollMilliseconds: 50, retryBaseMilliseconds: 60_000 },
+      pullThroughCache: { allowedHosts: [upstream.host], plainHttpLoopback: true },
     },
   });
   await server.berth.identities.createAccount(REPLICA_ACCOUNT);
@@ -81,6 +90,7 @@ before(async () => {
 });
 after(async () => {
   await server?.close();
+  await upstream?.close();
 });
 
 describe("events in their change's transaction", () => {
@@ -133,6 +143,44 @@ describe("events in their change's transaction", () => {
     assert.ok(
       (await outbox(REPLICA_ACCOUNT)).includes('REPLICATE replicated/app:v1'),
       (await outbox(REPLICA_ACCOUNT)).join(', '),
+    );
+  });
+
+  test('an image the pull-through cache stored has its event even when the node fails right after the commit', async () => {
+    const created = await ecr('CreatePullThroughCacheRule', {
+      ecrRepositoryPrefix: 'up',
+      upstreamRegistryUrl: upstream.host,
+    });
+    assert.equal(created.statusCode, 200, created.body);
+    const image = upstream.add('lib/durable', '1', [1024]);
+    const stored = failAfterCommit(server.berth.store.manifests, 'put');
+    await ecr('BatchGetImage', { repositoryName: 'up/lib/durable', imageIds: [{ imageTag: '1' }] });
+    assert.equal(stored.calls, 1, 'the image was stored');
+    const repository = await server.berth.store.repositories.get(server.berth.accountId, 'up/lib/durable');
+    assert.equal((await server.berth.store.tags.resolve(repository!.id, '1'))?.digest, image.digest);
+    assert.deepEqual(
+      (await outbox()).filter((e) => e.includes('up/lib/durable')),
+      ['CACHED up/lib/durable:1 SUCCESS', 'PUSH up/lib/durable:1'],
+    );
+  });
+
+  test('a finished scan has its event, with the status it stored, even when the node fails right after the commit', async () => {
+    const image = await pushImage(server.berth.app, 'durable/scanned', 'v1');
+    const started = await callApi(
+      server.berth.app,
+      'StartImageScan',
+      { repositoryName: 'durable/scanned', imageId: { imageTag: 'v1' } },
+      { target: 'AmazonEC2ContainerRegistry_V20150921.StartImageScan', service: 'ecr' },
+    );
+    assert.equal(started.statusCode, 200, started.body);
+    const finished = failAfterCommit(server.berth.store.scanning, 'finish');
+    await server.berth.scans.drain();
+    assert.equal(finished.calls, 1);
+    const scan = await server.berth.store.scanning.get(server.berth.accountId, 'durable/scanned', image.digest);
+    assert.ok(scan?.status === 'COMPLETE' || scan?.status === 'FAILED', scan?.status);
+    assert.deepEqual(
+      (await outbox()).filter((e) => e.startsWith('SCANNED')),
+      [`SCANNED durable/scanned@${image.digest} ${scan.status}`],
     );
   });
 
