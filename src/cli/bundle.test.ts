@@ -14,7 +14,7 @@ import { berthAdmin, eventually, skopeo } from '../e2e/support.js';
 import { testMetadataUrl } from '../testing/postgres.js';
 import { cleanEnv, runProgram, runScript } from '../testing/cli.js';
 import { apiPushImage, apiPushIndex, ecrClient, registryLogin, sha256 } from '../testing/ecr.js';
-import { CLI, freePort, scratchDirs, spawnBerth, TEST_ADMIN, type ChildBerth } from '../testing/server.js';
+import { CLI, freePort, scratchDirs, spawnBerth, type ChildBerth, ADMIN_ENV } from '../testing/server.js';
 import { requireTool } from '../testing/tools.js';
 
 const SIGNATURE = 'application/vnd.dev.cosign.artifact.sig.v1+json';
@@ -38,8 +38,7 @@ async function side(dataDir: string): Promise<Side> {
     authorization: (await registryLogin(ecr)).authorization,
     env: {
       BERTH_ENDPOINT_URL: server.url,
-      AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
+      ...ADMIN_ENV,
       AWS_REGION: 'us-east-1',
     },
   };
@@ -184,7 +183,7 @@ describe('berth bundle', () => {
         '-c',
         `set -o pipefail; ${node(`bundle export --endpoint-url ${a.server.url} --repository team/app --tag v1`)} | ${node(`bundle import --endpoint-url ${b.server.url} --repository piped/app`)}`,
       ],
-      { AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey },
+      { ...ADMIN_ENV },
     );
     assert.equal(piped.code, 0, piped.stderr);
     assert.ok((await get(b, 'piped/app/manifests/v1', ALL_MANIFESTS)).bytes.equals(index.manifest));

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { cleanEnv, runProgram, runScript, type CliResult } from '../testing/cli.js';
 import { testMetadataUrl } from '../testing/postgres.js';
-import { CLI, freePort, scratchDirs, spawnBerth, TEST_ADMIN, type ChildBerth } from '../testing/server.js';
+import { CLI, freePort, scratchDirs, spawnBerth, TEST_ADMIN, type ChildBerth, ADMIN_ENV } from '../testing/server.js';
 import { requireTool } from '../testing/tools.js';
 
 const berth = (args: string[], env: NodeJS.ProcessEnv = {}) => runScript(CLI, args, env);
@@ -210,7 +210,7 @@ describe('berth conventions', () => {
     const port = await freePort();
     const server = await spawnBerth(dataDir, port, { BERTH_AUTH_MODE: 'iam' });
     servers.push(server);
-    const keys = { AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey };
+    const keys = { ...ADMIN_ENV };
     const login = await berth(['login', '--endpoint-url', `localhost:${port}`], keys);
     assert.equal(login.code, 0, login.stderr);
     assert.ok(login.stdout.trim().length > 20, 'a password');

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { rmSync } from 'node:fs';
 import { apiPushImage, ecrClient } from '../testing/ecr.js';
 import { runScript } from '../testing/cli.js';
-import { CLI, freePort, spawnBerth, TEST_ADMIN, tempDir, type ChildBerth } from '../testing/server.js';
+import { CLI, freePort, spawnBerth, tempDir, type ChildBerth, ADMIN_ENV } from '../testing/server.js';
 
 describe('berth repo and berth images', () => {
   const dataDir = tempDir('berth-repos-cli-');
@@ -15,8 +15,7 @@ describe('berth repo and berth images', () => {
     server = await spawnBerth(dataDir, await freePort(), { BERTH_AUTH_MODE: 'iam' });
     env = {
       BERTH_ENDPOINT_URL: server.url,
-      AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
+      ...ADMIN_ENV,
       AWS_REGION: 'us-east-1',
     };
   });

@@ -35,7 +35,7 @@ import {
 } from '../testing/ecr.js';
 import { ECR_MODEL_PATH } from '../testing/ecr-model.js';
 import { startS3, type TestS3 } from '../testing/s3.js';
-import { scratchDirs, startBerth, TEST_ADMIN, type TestBerth } from '../testing/server.js';
+import { scratchDirs, startBerth, type TestBerth, ADMIN_ENV } from '../testing/server.js';
 import { AWS_CLI, requireAwsCli, requireTool } from '../testing/tools.js';
 import { skopeo } from './support.js';
 
@@ -358,9 +358,7 @@ describe('archive on the file system', () => {
         AWS_CLI,
         ['ecr', ...args, '--endpoint-url', server.url, '--region', 'us-east-1', '--output', 'json'],
         {
-          AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
-          AWS_PAGER: '',
+          ...ADMIN_ENV,
           AWS_DATA_PATH: dataPath,
         },
       );

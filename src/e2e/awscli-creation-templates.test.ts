@@ -10,7 +10,7 @@ import type { Descriptor } from '../domain/manifest.js';
 import { runProgram } from '../testing/cli.js';
 import { ECR_MODEL_PATH } from '../testing/ecr-model.js';
 import { OciLayout } from '../testing/oci-layout.js';
-import { TEST_ADMIN, scratchDirs } from '../testing/server.js';
+import { scratchDirs, ADMIN_ENV } from '../testing/server.js';
 import { AWS_CLI, requireAwsCli, requireTool } from '../testing/tools.js';
 import { ServedBerth, skopeo } from './support.js';
 
@@ -44,9 +44,7 @@ function requireClients(t: TestContext): boolean {
 
 const aws = (args: string[]) =>
   runProgram(AWS_CLI, [...args, '--endpoint-url', berth.url, '--region', 'us-east-1', '--output', 'json'], {
-    AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
-    AWS_PAGER: '',
+    ...ADMIN_ENV,
     AWS_DATA_PATH: modelsDir,
   });
 

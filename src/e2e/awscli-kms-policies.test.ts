@@ -10,16 +10,14 @@ import type { Descriptor } from '../domain/manifest.js';
 import { runProgram } from '../testing/cli.js';
 import { OciLayout } from '../testing/oci-layout.js';
 import { testMetadataUrl } from '../testing/postgres.js';
-import { TEST_ADMIN, scratchDirs } from '../testing/server.js';
+import { scratchDirs, ADMIN_ENV } from '../testing/server.js';
 import { AWS_CLI, requireAwsCli, requireTool } from '../testing/tools.js';
 import { berthAdmin, eventually, ServedBerth, skopeo } from './support.js';
 
 const B = '222222222222';
 const REPO = 'xacct/sealed';
 const ROOT_A = {
-  AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
-  AWS_PAGER: '',
+  ...ADMIN_ENV,
 };
 const scratch = scratchDirs();
 

@@ -16,7 +16,7 @@ import { setRootConsolePassword } from '../app/console-password.js';
 import { IamUserService } from '../iam/iam-users.js';
 import { LoginProfileService } from '../iam/login-profiles.js';
 import { OciLayout } from '../testing/oci-layout.js';
-import { startBerth, TEST_ADMIN, tempDir, type TestBerth } from '../testing/server.js';
+import { startBerth, tempDir, type TestBerth, ADMIN_ENV } from '../testing/server.js';
 import { AWS_CLI, requireTool } from '../testing/tools.js';
 import { skopeoAuthFile } from './support.js';
 
@@ -36,9 +36,7 @@ function sh(line: string): Promise<string> {
         env: {
           ...process.env,
           PATH: `${AWS_CLI.replace(/\/aws$/, '')}:${process.env.PATH}`,
-          AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
-          AWS_PAGER: '',
+          ...ADMIN_ENV,
           REGISTRY_AUTH_FILE: skopeoAuthFile(),
         },
       },

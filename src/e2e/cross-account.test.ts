@@ -10,7 +10,7 @@ import type { Descriptor } from '../domain/manifest.js';
 import { runProgram } from '../testing/cli.js';
 import { OciLayout } from '../testing/oci-layout.js';
 import { testMetadataUrl } from '../testing/postgres.js';
-import { TEST_ADMIN, scratchDirs } from '../testing/server.js';
+import { scratchDirs, ADMIN_ENV } from '../testing/server.js';
 import { AWS_CLI, requireAwsCli, requireTool } from '../testing/tools.js';
 import { berthAdmin, eventually, ServedBerth, skopeo } from './support.js';
 
@@ -47,9 +47,7 @@ after(async () => {
 });
 
 const ROOT_A = {
-  AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
-  AWS_PAGER: '',
+  ...ADMIN_ENV,
 };
 
 const aws = (args: string[], env: NodeJS.ProcessEnv) =>

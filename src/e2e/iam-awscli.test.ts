@@ -8,15 +8,13 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { runProgram } from '../testing/cli.js';
 import { OciLayout } from '../testing/oci-layout.js';
 import { TestIssuer } from '../testing/oidc-issuer.js';
-import { TEST_ADMIN, tempDir } from '../testing/server.js';
+import { TEST_ADMIN, tempDir, ADMIN_ENV } from '../testing/server.js';
 import { AWS_CLI, requireAwsCli, requireTool } from '../testing/tools.js';
 import { ServedBerth, skopeo } from './support.js';
 
 const AWS = AWS_CLI;
 const ADMIN = {
-  AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
-  AWS_PAGER: '',
+  ...ADMIN_ENV,
 };
 
 function requireClients(t: TestContext): boolean {

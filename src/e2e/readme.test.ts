@@ -21,7 +21,7 @@ import { after, before, describe, it } from 'node:test';
 import { cleanEnv, runProgram } from '../testing/cli.js';
 import { OciLayout } from '../testing/oci-layout.js';
 import { dropPostgresDatabaseFor, testBackend, testMetadataUrl } from '../testing/postgres.js';
-import { CLI, freePort, scratchDirs, TEST_ADMIN } from '../testing/server.js';
+import { CLI, freePort, scratchDirs, TEST_ADMIN, ADMIN_ENV } from '../testing/server.js';
 import { requireAwsCli, requireTool } from '../testing/tools.js';
 
 const README = new URL('../../README.md', import.meta.url);
@@ -157,7 +157,7 @@ describe('README', () => {
           `export AWS_ACCESS_KEY_ID=${TEST_ADMIN.accessKeyId} AWS_SECRET_ACCESS_KEY=${TEST_ADMIN.secretAccessKey}`,
         );
     const prelude = 'npx() { "$@"; }\n';
-    const keys = { AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey };
+    const keys = { ...ADMIN_ENV };
     const run = blocks.filter((b) => b.info === 'sh' && b.marker === 'run');
     assert.ok(run.length >= 10, 'most blocks run');
     for (const block of run) {

@@ -27,7 +27,7 @@ import { MediaTypes } from '../domain/media-types.js';
 import { runProgram } from '../testing/cli.js';
 import { ecrClient } from '../testing/ecr.js';
 import { OciLayout } from '../testing/oci-layout.js';
-import { startBerth, TEST_ADMIN, type TestBerth, tempDir } from '../testing/server.js';
+import { startBerth, TEST_ADMIN, type TestBerth, tempDir, ADMIN_ENV } from '../testing/server.js';
 import { AWS_CLI, hasTool } from '../testing/tools.js';
 import { ServedBerth, skopeo } from './support.js';
 
@@ -210,7 +210,7 @@ async function statuses(repository: string, imageId: string): Promise<Map<string
       '--output',
       'json',
     ],
-    { AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey, AWS_PAGER: '' },
+    { ...ADMIN_ENV, AWS_PAGER: '' },
   );
   assert.equal(res.code, 0, res.stderr);
   const out = JSON.parse(res.stdout) as { replicationStatuses: Status[] };

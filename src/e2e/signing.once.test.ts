@@ -17,7 +17,7 @@ import { runProgram, runScript } from '../testing/cli.js';
 import { ecrClient } from '../testing/ecr.js';
 import { OciLayout } from '../testing/oci-layout.js';
 import { testMetadataUrl } from '../testing/postgres.js';
-import { CLI, scratchDirs, TEST_ADMIN } from '../testing/server.js';
+import { CLI, scratchDirs, ADMIN_ENV } from '../testing/server.js';
 import { AWS_CLI, requireAwsCli, requireTool } from '../testing/tools.js';
 import { eventually, ServedBerth, skopeo } from './support.js';
 
@@ -41,7 +41,7 @@ async function aws(args: string[]): Promise<any> {
   const res = await runProgram(
     AWS_CLI,
     [...args, '--endpoint-url', berth.url, '--region', 'us-east-1', '--output', 'json'],
-    { AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey, AWS_PAGER: '' },
+    { ...ADMIN_ENV, AWS_PAGER: '' },
   );
   assert.equal(res.code, 0, `aws ${args.join(' ')}: ${res.stderr}`);
   return res.stdout.trim() ? JSON.parse(res.stdout) : undefined;

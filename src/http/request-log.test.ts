@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { runProgram } from '../testing/cli.js';
-import { CLI, freePort, scratchDirs, spawnBerth, TEST_ADMIN, type ChildBerth } from '../testing/server.js';
+import { CLI, freePort, scratchDirs, spawnBerth, type ChildBerth, ADMIN_ENV } from '../testing/server.js';
 import { AWS_CLI, requireAwsCli } from '../testing/tools.js';
 import { runScript } from '../testing/cli.js';
 
@@ -54,8 +54,7 @@ describe('request log', () => {
     await fetch(`${server.url}/healthz`);
     await fetch(`${server.url}/readyz`);
     const env = {
-      AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
+      ...ADMIN_ENV,
       AWS_REGION: 'us-east-1',
     };
     const created = await runProgram(

@@ -13,7 +13,7 @@ import {
 import { apiRequest, type ApiRequestOptions } from '../../testing/api-client.js';
 import { runProgram } from '../../testing/cli.js';
 import { apiPushImage, ecrClient, rejectsWith } from '../../testing/ecr.js';
-import { startBerth, TEST_ADMIN, type TestBerth } from '../../testing/server.js';
+import { startBerth, type TestBerth, ADMIN_ENV } from '../../testing/server.js';
 import { AWS_CLI, requireAwsCli } from '../../testing/tools.js';
 
 let server: TestBerth;
@@ -193,9 +193,7 @@ describe('the AWS CLI v2', () => {
       AWS_CLI,
       [...args, '--endpoint-url', server.url, '--region', 'us-east-1', '--output', 'json'],
       {
-        AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
-        AWS_PAGER: '',
+        ...ADMIN_ENV,
         AWS_MAX_ATTEMPTS: '1',
       },
     );

@@ -14,7 +14,7 @@ import { runProgram } from '../../testing/cli.js';
 import { ecrClient, ensureRepository, rejectsWith } from '../../testing/ecr.js';
 import { callApi } from '../../testing/api-client.js';
 import { callKms } from '../../testing/kms.js';
-import { startBerth, TEST_ADMIN, type TestBerth } from '../../testing/server.js';
+import { startBerth, TEST_ADMIN, type TestBerth, ADMIN_ENV } from '../../testing/server.js';
 import { AWS_CLI, requireAwsCli } from '../../testing/tools.js';
 
 const REPOSITORY_PATTERN = '[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*';
@@ -150,9 +150,7 @@ describe('signed HTTP', () => {
 describe('the AWS CLI v2', () => {
   const aws = (args: string[]) =>
     runProgram(AWS_CLI, [...args, '--endpoint-url', server.url, '--region', 'us-east-1'], {
-      AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
-      AWS_PAGER: '',
+      ...ADMIN_ENV,
       AWS_MAX_ATTEMPTS: '1',
     });
 

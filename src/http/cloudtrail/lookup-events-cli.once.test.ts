@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { callApi } from '../../testing/api-client.js';
 import { runProgram } from '../../testing/cli.js';
-import { startBerth, TEST_ADMIN, type TestBerth } from '../../testing/server.js';
+import { startBerth, TEST_ADMIN, type TestBerth, ADMIN_ENV } from '../../testing/server.js';
 import { AWS_CLI, requireAwsCli } from '../../testing/tools.js';
 
 let server: TestBerth;
@@ -19,8 +19,7 @@ describe('aws cloudtrail lookup-events', () => {
   it('finds the DeleteRepository calls, a page at a time', async (t) => {
     if (!requireAwsCli(t)) return;
     const env = {
-      AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
+      ...ADMIN_ENV,
       AWS_REGION: 'us-east-1',
     };
     const aws = async (...args: string[]) => {

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { loggedIn, registryPassword } from '../../testing/api-client.js';
 import { runProgram } from '../../testing/cli.js';
 import { pushImage } from '../../testing/registry-client.js';
-import { startBerth, TEST_ADMIN, type TestBerth } from '../../testing/server.js';
+import { startBerth, type TestBerth, ADMIN_ENV } from '../../testing/server.js';
 import { AWS_CLI, requireAwsCli } from '../../testing/tools.js';
 
 let server: TestBerth;
@@ -17,8 +17,7 @@ before(async () => {
 after(() => server?.close());
 
 const env = {
-  AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
+  ...ADMIN_ENV,
   AWS_REGION: 'us-east-1',
 };
 const aws = async (...args: string[]) => {

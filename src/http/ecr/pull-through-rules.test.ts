@@ -17,7 +17,7 @@ import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-
 import { runProgram } from '../../testing/cli.js';
 import { ecrClient, refused } from '../../testing/ecr-http.js';
 import { secretsClient } from '../../testing/secrets.js';
-import { startBerth, TEST_ADMIN, type TestBerth } from '../../testing/server.js';
+import { startBerth, TEST_ADMIN, type TestBerth, ADMIN_ENV } from '../../testing/server.js';
 import { AWS_CLI, requireAwsCli } from '../../testing/tools.js';
 
 const USER = 'hubuser';
@@ -72,8 +72,7 @@ describe('pull-through cache rules', () => {
   test('the AWS CLI v2 creates, describes and deletes a rule', async (t) => {
     if (!requireAwsCli(t)) return;
     const env = {
-      AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
+      ...ADMIN_ENV,
       AWS_REGION: 'us-east-1',
     };
     const aws = async (...args: string[]) => {

@@ -18,7 +18,7 @@ import { runProgram } from '../../testing/cli.js';
 import { ecrClient, RegistryHttp } from '../../testing/ecr-http.js';
 import { apiPushImage, apiPushIndex, sha256 } from '../../testing/ecr.js';
 import { secretsClient } from '../../testing/secrets.js';
-import { startBerth, TEST_ADMIN, type TestBerth } from '../../testing/server.js';
+import { startBerth, TEST_ADMIN, type TestBerth, ADMIN_ENV } from '../../testing/server.js';
 import { AWS_CLI, requireAwsCli } from '../../testing/tools.js';
 
 let west: TestBerth;
@@ -72,9 +72,7 @@ async function aws(args: string[]): Promise<{ code: number; json: any; stderr: s
     AWS_CLI,
     [...args, '--endpoint-url', east.url, '--region', 'us-east-1', '--output', 'json'],
     {
-      AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
-      AWS_PAGER: '',
+      ...ADMIN_ENV,
     },
   );
   return {

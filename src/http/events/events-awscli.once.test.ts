@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { runProgram } from '../../testing/cli.js';
-import { freePort, startBerth, TEST_ADMIN, type TestBerth } from '../../testing/server.js';
+import { freePort, startBerth, type TestBerth, ADMIN_ENV } from '../../testing/server.js';
 import { AWS_CLI, requireAwsCli } from '../../testing/tools.js';
 import { WebhookReceiver } from '../../testing/webhook-receiver.js';
 
@@ -14,8 +14,7 @@ let server: TestBerth;
 let receiver: WebhookReceiver;
 
 const env = {
-  AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
+  ...ADMIN_ENV,
   AWS_REGION: 'us-east-1',
 };
 

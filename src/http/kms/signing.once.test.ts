@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runProgram } from '../../testing/cli.js';
 import { callKms } from '../../testing/kms.js';
-import { startBerth, TEST_ADMIN, type TestBerth } from '../../testing/server.js';
+import { startBerth, type TestBerth, ADMIN_ENV } from '../../testing/server.js';
 import { AWS_CLI, requireAwsCli } from '../../testing/tools.js';
 
 let server: TestBerth;
@@ -27,9 +27,7 @@ async function aws(args: string[]): Promise<{ code: number; json: any; stderr: s
     AWS_CLI,
     ['kms', ...args, '--endpoint-url', server.url, '--region', 'us-east-1', '--output', 'json'],
     {
-      AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
-      AWS_PAGER: '',
+      ...ADMIN_ENV,
     },
   );
   return {

@@ -20,7 +20,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { callApi } from '../../testing/api-client.js';
 import { runProgram } from '../../testing/cli.js';
-import { startBerth, TEST_ADMIN, type TestBerth } from '../../testing/server.js';
+import { startBerth, TEST_ADMIN, type TestBerth, ADMIN_ENV } from '../../testing/server.js';
 import { AWS_CLI, requireAwsCli } from '../../testing/tools.js';
 import { secretsClient, secretsFails } from '../../testing/secrets.js';
 
@@ -280,8 +280,7 @@ describe('Secrets Manager API', () => {
   test('the AWS CLI v2 works unmodified', async (t) => {
     if (!requireAwsCli(t)) return;
     const env = {
-      AWS_ACCESS_KEY_ID: TEST_ADMIN.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_ADMIN.secretAccessKey,
+      ...ADMIN_ENV,
       AWS_REGION: 'us-east-1',
     };
     const aws = async (...args: string[]) => {
