@@ -17,11 +17,10 @@ import { Policies } from './kysely-policies.js';
 import { OidcProviders, Roles } from './kysely-roles.js';
 import { KyselyImages } from './kysely-images.js';
 import { Manifests } from './kysely-manifests.js';
-import { inRepository, retryingConflicts } from './kysely-conflicts.js';
 import { Jobs } from './kysely-jobs.js';
 import { KyselyLifecycle } from './kysely-lifecycle.js';
 import { PublicRegistries, RateWindows } from './kysely-public.js';
-import { Repositories, toRepository, type Ordered } from './kysely-repositories.js';
+import { Repositories, type Ordered } from './kysely-repositories.js';
 import { AccountSettings, ResourceTags } from './kysely-resource-tags.js';
 import { KyselyArchive } from './kysely-archive.js';
 import type {
@@ -63,12 +62,14 @@ import type {
   UploadIndex,
 } from './store.js';
 import { Uploads } from './kysely-uploads.js';
+import { Blobs } from './kysely-blobs.js';
+import { Settings } from './kysely-settings.js';
 import type { ManifestRecord } from '../domain/records/manifests.js';
 import { BlobKeys } from './kysely-blob-keys.js';
 import { Kms } from './kysely-kms.js';
 import { Protections } from './kysely-protection.js';
 import { KyselyTrash } from './kysely-trash.js';
-import { deletingAmong, KyselyGc, lockDigests } from './kysely-gc.js';
+import { KyselyGc } from './kysely-gc.js';
 import type { GcIndex } from './store-gc.js';
 import { ProcessLocks } from './kysely-locks.js';
 import type { LockIndex } from './store-locks.js';
@@ -225,105 +226,6 @@ export class KyselyMetadataStore implements MetadataStore {
   }
 }
 
-/** How long a link waits for a collection to finish deleting the blob's bytes before it gives up. */
-const DELETION_WAIT_MS = 30_000;
-
-class Blobs implements BlobIndex {
-  constructor(
-    private readonly db: Db,
-    private readonly advisoryLocks: boolean,
-  ) {}
-
-  async link(repositoryId: string, digest: string, size: number) {
-    // Bytes a collection is deleting are not linked: the link waits until they are gone (then
-    // the caller places its own copy), so a link never names bytes about to disappear.
-    const deadline = Date.now() + DELETION_WAIT_MS;
-    for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
-      if ((await this.tryLink(repositoryId, digest, size, false)) !== 'deleting') return;
-      if (Date.now() > deadline) throw new Error(`blob ${digest} is still being deleted by a garbage collection`);
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-  }
-
-  async linkExisting(repositoryId: string, digest: string) {
-    const outcome = await this.tryLink(repositoryId, digest, 0, true);
-    return typeof outcome === 'number' ? outcome : undefined;
-  }
-
-  /** One attempt, under the digest's shared lock: the blob's size when linked; `deleting` or `absent` when not. */
-  private tryLink(
-    repositoryId: string,
-    digest: string,
-    size: number,
-    existingOnly: boolean,
-  ): Promise<number | 'deleting' | 'absent'> {
-    const now = Date.now();
-    return inRepository(this.db, repositoryId, () =>
-      retryingConflicts(() =>
-        this.db.transaction().execute(async (trx) => {
-          await lockDigests(trx, [digest], 'shared', this.advisoryLocks);
-          if ((await deletingAmong(trx, [digest])).size > 0) return 'deleting' as const;
-          if (existingOnly) {
-            const row = await trx.selectFrom('blobs').select('size').where('digest', '=', digest).executeTakeFirst();
-            if (!row) return 'absent' as const;
-            size = Number(row.size);
-          } else {
-            await trx
-              .insertInto('blobs')
-              .values({ digest, size, created_at: now, last_seen_at: now })
-              .onConflict((oc) => oc.column('digest').doUpdateSet({ last_seen_at: now }))
-              .execute();
-          }
-          await trx
-            .insertInto('repository_blobs')
-            .values({ repository_id: repositoryId, digest, created_at: now })
-            .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing())
-            .execute();
-          return size;
-        }),
-      ),
-    );
-  }
-
-  async linkedSize(repositoryId: string, digest: string) {
-    const row = await this.db
-      .selectFrom('repository_blobs')
-      .innerJoin('blobs', 'blobs.digest', 'repository_blobs.digest')
-      .select('blobs.size')
-      .where('repository_blobs.repository_id', '=', repositoryId)
-      .where('repository_blobs.digest', '=', digest)
-      .executeTakeFirst();
-    return row === undefined ? undefined : Number(row.size);
-  }
-
-  async unlink(repositoryId: string, digest: string) {
-    const result = await this.db
-      .deleteFrom('repository_blobs')
-      .where('repository_id', '=', repositoryId)
-      .where('digest', '=', digest)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows) > 0;
-  }
-
-  async size(digest: string) {
-    const row = await this.db.selectFrom('blobs').select('size').where('digest', '=', digest).executeTakeFirst();
-    return row === undefined ? undefined : Number(row.size);
-  }
-
-  async repositoriesWith(digest: string, limit: number) {
-    const rows = await this.db
-      .selectFrom('repository_blobs')
-      .innerJoin('repositories', 'repositories.id', 'repository_blobs.repository_id')
-      .selectAll('repositories')
-      .where('repository_blobs.digest', '=', digest)
-      .orderBy('repository_blobs.created_at')
-      .orderBy('repositories.name')
-      .limit(limit)
-      .execute();
-    return rows.map(toRepository);
-  }
-}
-
 class Tags implements TagIndex {
   // Every pull by tag runs this one: compiled once.
   private readonly resolveQuery: Precompiled<[string, string, string], Selectable<ManifestsTable>>;
@@ -378,28 +280,5 @@ class Tags implements TagIndex {
       if (removed) await insertDeliveries(trx, events, Date.now());
       return removed;
     });
-  }
-}
-
-class Settings implements SettingsIndex {
-  constructor(private readonly db: Db) {}
-
-  async get(key: string) {
-    const row = await this.db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
-    return row?.value;
-  }
-
-  async replace(key: string, value: string) {
-    const result = await this.db.updateTable('settings').set({ value }).where('key', '=', key).executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
-  }
-
-  async setIfAbsent(key: string, value: string) {
-    await this.db
-      .insertInto('settings')
-      .values({ key, value })
-      .onConflict((oc) => oc.column('key').doNothing())
-      .execute();
-    return (await this.get(key)) ?? value;
   }
 }
