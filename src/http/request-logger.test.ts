@@ -20,6 +20,11 @@ test("a request's lazy logger writes with the request's id, and ids are unique a
     logController: new LogController({ disableRequestLogging: true }),
   });
   app.get('/quiet', async () => 'ok');
+  app.get('/debugged', { logLevel: 'debug' }, async (request) => {
+    assert.equal(request.log.isLevelEnabled('debug'), true, "a route's own level holds from the start");
+    request.log.debug('at debug');
+    return 'ok';
+  });
   app.get('/loud', async (request) => {
     assert.equal(request.log.isLevelEnabled('debug'), false);
     request.log.child({ part: 'inner' }).warn({ n: 1 }, 'from a child');
@@ -28,6 +33,8 @@ test("a request's lazy logger writes with the request's id, and ids are unique a
   });
   try {
     await app.inject({ url: '/quiet' });
+    assert.equal((await app.inject({ url: '/debugged' })).statusCode, 200);
+    assert.ok(lines.some((l) => l.msg === 'at debug' && typeof l.reqId === 'string'));
     const first = (await app.inject({ url: '/loud' })).body;
     const second = (await app.inject({ url: '/loud' })).body;
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

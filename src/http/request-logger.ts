@@ -8,7 +8,7 @@ import type { Bindings, ChildLoggerOptions, Level, LogFn, Logger } from 'pino';
 /** Berth's loggers are pino's (logging.ts). */
 type Parent = Logger;
 
-/** A child logger made on first use: the parent's level until then. */
+/** A child logger made on first use; until then its level is the parent's (no level of its own). */
 class LazyChild {
   private made: Parent | undefined;
 
@@ -76,6 +76,8 @@ export function lazyChildLogger(
   bindings: Bindings,
   options: ChildLoggerOptions,
 ): FastifyBaseLogger {
+  // A route's own log level makes the child's level differ from its parent's: made at once.
+  if (options.level !== undefined) return logger.child(bindings, options);
   return new LazyChild(logger as Parent, bindings, options) as unknown as FastifyBaseLogger;
 }
 
