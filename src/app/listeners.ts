@@ -1,6 +1,5 @@
 // The listeners Berth serves on, with the settings every listener shares, and the logger each
 // is made with.
-import { randomUUID } from 'node:crypto';
 import { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
@@ -13,6 +12,7 @@ import { setReadAheadBudget } from '../http/send-blob.js';
 import type { TlsSetup } from '../tls/setup.js';
 import { prettyFormatter, wantsPretty } from '../http/log-format.js';
 import { addRequestLog } from '../http/request-log.js';
+import { lazyChildLogger, nextRequestId } from '../http/request-logger.js';
 import { requestActivity } from '../runtime/activity.js';
 
 /** Berth's logger, each line carrying `logBase`: made first, so that services get it when they are built. */
@@ -40,7 +40,8 @@ export function openListener(
       return503OnClosing: true,
       routerOptions: { maxParamLength: 4096, ignoreDuplicateSlashes: false },
       frameworkErrors: renderFrameworkError,
-      genReqId: () => randomUUID(),
+      genReqId: nextRequestId,
+      childLoggerFactory: lazyChildLogger,
     },
     {
       headersTimeoutMs: config.http.headersTimeoutSeconds * 1000,

@@ -6,8 +6,16 @@ import { tryParseDigest, type Digest } from './digest.js';
 export const REPOSITORY_NAME = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
 export const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 
+/** Names that passed lately: every registry request checks its repository's name, mostly the same few. */
+const VALID_NAMES = new Set<string>();
+const VALID_NAMES_KEPT = 4096;
+
 export function isRepositoryName(name: string): boolean {
-  return name.length >= 2 && name.length <= 256 && REPOSITORY_NAME.test(name);
+  if (VALID_NAMES.has(name)) return true;
+  if (name.length < 2 || name.length > 256 || !REPOSITORY_NAME.test(name)) return false;
+  if (VALID_NAMES.size >= VALID_NAMES_KEPT) VALID_NAMES.clear();
+  VALID_NAMES.add(name);
+  return true;
 }
 
 export function assertRepositoryName(name: string): string {

@@ -30,5 +30,13 @@ export const ANONYMOUS: Principal = { kind: 'anonymous' };
 
 /** The account of an ARN (`arn:aws:ecr:<region>:<account>:…`). */
 export function arnAccount(arn: string): string | undefined {
-  return arn.split(':')[4];
+  // Found by index, not split: every authorization asks, and the split's six strings were a
+  // third of the authorizer's time on a pull.
+  let at = -1;
+  for (let field = 0; field < 4; field++) {
+    at = arn.indexOf(':', at + 1);
+    if (at === -1) return undefined;
+  }
+  const end = arn.indexOf(':', at + 1);
+  return end === -1 ? arn.slice(at + 1) : arn.slice(at + 1, end);
 }

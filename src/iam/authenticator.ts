@@ -12,18 +12,38 @@ import type { TokenService } from './tokens.js';
 /** IAM is a global service: clients sign for it in us-east-1 whatever the deployment's region. */
 const GLOBAL_SERVICES: Record<string, string> = { iam: 'us-east-1' };
 
-/** Decoded Basic credentials by their base64 text: a client sends the same with every request. */
-const DECODED = new Map<string, string>();
-const DECODED_KEPT = 4096;
+/**
+ * What a Basic Authorization header says, by its exact text: a client sends the same header
+ * with every request, and matching, decoding and slicing it anew cost more than the rest of
+ * authentication. Only the text's own content is kept; the password is verified (tokens.ts:
+ * its claims until their expiry) and the access key or session behind it checked on every
+ * request.
+ */
+type BasicCredentials = { kind: 'anonymous' } | { kind: 'password'; user: string; password: string };
+const BASIC = new Map<string, BasicCredentials>();
+const BASIC_KEPT = 4096;
 
-function decodeBase64(text: string): string {
-  let decoded = DECODED.get(text);
-  if (decoded === undefined) {
-    decoded = Buffer.from(text, 'base64').toString('utf8');
-    if (DECODED.size >= DECODED_KEPT) DECODED.clear();
-    DECODED.set(text, decoded);
+function parseBasic(authorization: string): BasicCredentials {
+  let parsed = BASIC.get(authorization);
+  if (parsed === undefined) {
+    const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization);
+    if (!match)
+      throw new RegistryError(
+        'UNAUTHORIZED',
+        'unsupported Authorization scheme: use Basic with user AWS and a password from GetAuthorizationToken',
+      );
+    const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    // Empty credentials (`Basic Og==`, i.e. ":") are what skopeo and podman send with no login
+    // after a Basic challenge: no credentials, so anonymous (what policies allow "*" decides).
+    parsed =
+      decoded === ':'
+        ? { kind: 'anonymous' }
+        : { kind: 'password', user: colon > 0 ? decoded.slice(0, colon) : '', password: decoded.slice(colon + 1) };
+    if (BASIC.size >= BASIC_KEPT) BASIC.clear();
+    BASIC.set(authorization, parsed);
   }
-  return decoded;
+  return parsed;
 }
 
 export class Authenticator {
@@ -109,19 +129,9 @@ export class Authenticator {
    */
   async basic(authorization: string | undefined, now = Date.now()): Promise<Principal> {
     if (!authorization) return { kind: 'anonymous' };
-    const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization);
-    if (!match)
-      throw new RegistryError(
-        'UNAUTHORIZED',
-        'unsupported Authorization scheme: use Basic with user AWS and a password from GetAuthorizationToken',
-      );
-    const decoded = decodeBase64(match[1]!);
-    // Empty credentials (`Basic Og==`, i.e. ":") are what skopeo and podman send with no login
-    // after a Basic challenge: no credentials, so anonymous (what policies allow "*" decides).
-    if (decoded === ':') return { kind: 'anonymous' };
-    const colon = decoded.indexOf(':');
-    const user = decoded.slice(0, colon);
-    const claims = colon > 0 && user === 'AWS' ? this.tokens.verify(decoded.slice(colon + 1), now) : undefined;
+    const credentials = parseBasic(authorization);
+    if (credentials.kind === 'anonymous') return { kind: 'anonymous' };
+    const claims = credentials.user === 'AWS' ? this.tokens.verify(credentials.password, now) : undefined;
     if (!claims)
       throw new RegistryError(
         'UNAUTHORIZED',

@@ -1,7 +1,8 @@
-// Tag-list pages are keyset queries that an index serves on the backend under test: a page in the
-// middle of a repository of 1,000,000 tags takes at most twice as long as one in a repository of
-// 1,000 (medians of repeated reads; a scan-and-sort would take hundreds of times as long). Runs on
-// SQLite, and on PostgreSQL with BERTH_TEST_BACKEND=postgres.
+// Tag-list and catalog pages are keyset queries that an index serves on the backend under test: a
+// page in the middle of a repository of 1,000,000 tags (a registry of 1,000,000 repositories)
+// takes at most twice as long as one in a repository of 1,000 tags (a registry of 1,000
+// repositories): medians of repeated reads; a scan-and-sort would take hundreds of times as long.
+// Runs on SQLite, and on PostgreSQL with BERTH_TEST_BACKEND=postgres.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,9 @@ import { openSqliteStore } from './sqlite.js';
 
 const BIG = 1_000_000;
 const SMALL = 1_000;
+/** The registries (accounts) of the catalog's pages: SMALL and BIG repositories. */
+const SMALL_ACCOUNT = '111111111111';
+const BIG_ACCOUNT = '222222222222';
 let store: KyselyMetadataStore;
 let cleanup: () => Promise<void>;
 
@@ -32,6 +36,18 @@ async function fill(db: Kysely<any>, repository: string, count: number): Promise
     );
   else
     await sql`with recursive n(i) as (select 1 union all select i + 1 from n where i < ${count}) insert into tags (repository_id, name, manifest_digest, updated_at) select ${repository}, printf('tag-%07d', i), 'sha256:m', 1 from n`.execute(
+      db,
+    );
+}
+
+/** Fills an account with `count` repositories named repo-0000001 … through one statement. */
+async function fillRegistry(db: Kysely<any>, accountId: string, count: number): Promise<void> {
+  if (testBackend() === 'postgres')
+    await sql`insert into repositories (id, account_id, name, created_at) select ${accountId} || '-' || g, ${accountId}, 'repo-' || lpad(g::text, 7, '0'), 1 from generate_series(1, ${count}::int) g`.execute(
+      db,
+    );
+  else
+    await sql`with recursive n(i) as (select 1 union all select i + 1 from n where i < ${count}) insert into repositories (id, account_id, name, created_at) select ${accountId} || '-' || i, ${accountId}, printf('repo-%07d', i), 1 from n`.execute(
       db,
     );
 }
@@ -56,21 +72,31 @@ before(async () => {
   const db = (store as unknown as { db: Kysely<any> }).db;
   await fill(db, 'small', SMALL);
   await fill(db, 'big', BIG);
+  await fillRegistry(db, SMALL_ACCOUNT, SMALL);
+  await fillRegistry(db, BIG_ACCOUNT, BIG);
   // Statistics and (PostgreSQL) the visibility map now, so no autovacuum of a million new rows
   // runs while the pages are timed.
-  await sql`${sql.raw(testBackend() === 'postgres' ? 'vacuum analyze tags' : 'analyze')}`.execute(db);
+  await sql`${sql.raw(testBackend() === 'postgres' ? 'vacuum analyze tags, repositories' : 'analyze')}`.execute(db);
 });
 after(() => cleanup());
 
-/** Milliseconds of a page of 100 tags after `last`. */
-async function pageMs(repository: string, last: string): Promise<number> {
+/** Milliseconds of a page of 100 names after `last` from `list`. */
+async function timedPage(list: () => Promise<string[]>, last: string): Promise<number> {
   const started = performance.now();
-  const names = await store.tags.list(repository, { last, limit: 100 });
+  const names = await list();
   const ms = performance.now() - started;
   assert.equal(names.length, 100);
   assert.ok(names[0]! > last);
   return ms;
 }
+
+/** Milliseconds of a page of 100 tags after `last`. */
+const pageMs = (repository: string, last: string) =>
+  timedPage(() => store.tags.list(repository, { last, limit: 100 }), last);
+
+/** Milliseconds of a catalog page of 100 repositories after `last`. */
+const catalogMs = (accountId: string, last: string) =>
+  timedPage(() => store.repositories.list(accountId, { last, limit: 100 }), last);
 
 const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1]!;
 
@@ -90,6 +116,25 @@ test('a tag page at 1,000,000 tags takes at most twice as long as one at 1,000',
   );
   // A tenth of a millisecond of allowance: at these sizes the timer's and the event loop's noise
   // is of that order; a page that scanned the repository would take tens of milliseconds.
+  assert.ok(m <= 2 * s + 0.1, `middle page ${m} ms against ${s} ms`);
+  assert.ok(e <= 2 * s + 0.1, `end page ${e} ms against ${s} ms`);
+});
+
+test('a catalog page at 1,000,000 repositories takes at most twice as long as one at 1,000', {
+  timeout: 300_000,
+}, async () => {
+  const small: number[] = [];
+  const middle: number[] = [];
+  const end: number[] = [];
+  for (let i = 0; i < 101; i++) {
+    small.push(await catalogMs(SMALL_ACCOUNT, 'repo-0000500'));
+    middle.push(await catalogMs(BIG_ACCOUNT, 'repo-0500000'));
+    end.push(await catalogMs(BIG_ACCOUNT, 'repo-0999000'));
+  }
+  const [s, m, e] = [median(small), median(middle), median(end)];
+  process.stderr.write(
+    `${testBackend()}: catalog page at ${SMALL} repositories ${s.toFixed(3)} ms, at ${BIG} ${m.toFixed(3)} ms (middle), ${e.toFixed(3)} ms (end)\n`,
+  );
   assert.ok(m <= 2 * s + 0.1, `middle page ${m} ms against ${s} ms`);
   assert.ok(e <= 2 * s + 0.1, `end page ${e} ms against ${s} ms`);
 });

@@ -60,3 +60,36 @@ test('counts in memory per hour and series, flushes in one batch, and keeps a fa
   await counter.flush();
   assert.equal(batches.length, 1, 'an empty flush writes nothing');
 });
+
+test('a series counted again and again goes on counting in the batch after a flush, never in the one written', async () => {
+  const written: TransferCount[][] = [];
+  // Keeps the very objects handed over (no copies): a count changed after its flush shows.
+  const metering = {
+    async addTransfer(counts: readonly TransferCount[]) {
+      written.push([...counts]);
+    },
+  } as unknown as MeteringIndex;
+  const counter = new TransferCounter(
+    { metering },
+    { node: 'n1', endpoint: 'public-network', flushMs: 1000, now: () => 10 * HOUR },
+  );
+  const main = counter.forListener('main');
+  main.served(repo, 'anonymous', 10);
+  main.served(repo, 'anonymous', 10);
+  await counter.flush();
+  main.served(repo, 'anonymous', 5);
+  main.served(repo, 'anonymous', 5);
+  main.served(repo, 'arn:aws:iam::111111111111:root', 1);
+  main.served(repo, 'anonymous', 5);
+  await counter.flush();
+  assert.deepEqual(
+    written.map((batch) => batch.map((c) => [c.principal, c.bytes, c.requests])),
+    [
+      [['anonymous', 20, 2]],
+      [
+        ['anonymous', 15, 3],
+        ['arn:aws:iam::111111111111:root', 1, 1],
+      ],
+    ],
+  );
+});

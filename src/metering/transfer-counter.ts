@@ -22,6 +22,18 @@ export interface TransferCounterOptions {
 
 export class TransferCounter {
   private counts = new Map<string, TransferCount>();
+  /** The series counted last, while `counts` is the map it is in (a flush starts a new one). */
+  private last:
+    | {
+        counts: Map<string, TransferCount>;
+        hour: number;
+        repository: MeteredRepository;
+        listener: string;
+        endpoint: string;
+        caller: string;
+        count: TransferCount;
+      }
+    | undefined;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private readonly now: () => number;
@@ -49,25 +61,42 @@ export class TransferCounter {
   ): void {
     const now = this.now();
     const hour = now - (now % HOUR_MS);
+    // The same series as the last pull (one client pulling again): no key is built or looked up.
+    const last = this.last;
+    if (
+      last !== undefined &&
+      last.counts === this.counts &&
+      last.hour === hour &&
+      last.repository === repository &&
+      last.listener === listener &&
+      last.endpoint === endpoint &&
+      last.caller === caller
+    ) {
+      last.count.bytes += bytes;
+      last.count.requests++;
+      return;
+    }
     const key = `${hour}\n${repository.id}\n${listener}\n${endpoint}\n${caller}`;
-    const count = this.counts.get(key);
+    let count = this.counts.get(key);
     if (count) {
       count.bytes += bytes;
       count.requests++;
-      return;
+    } else {
+      count = {
+        node: this.options.node,
+        hour,
+        accountId: repository.accountId,
+        repositoryId: repository.id,
+        repositoryName: repository.name,
+        listener,
+        endpoint,
+        principal: caller,
+        bytes,
+        requests: 1,
+      };
+      this.counts.set(key, count);
     }
-    this.counts.set(key, {
-      node: this.options.node,
-      hour,
-      accountId: repository.accountId,
-      repositoryId: repository.id,
-      repositoryName: repository.name,
-      listener,
-      endpoint,
-      principal: caller,
-      bytes,
-      requests: 1,
-    });
+    this.last = { counts: this.counts, hour, repository, listener, endpoint, caller, count };
   }
 
   /** Counts not flushed yet (tests, and the bench's report). */

@@ -79,3 +79,16 @@ test('cached bytes are the bytes given, whole buffers are kept as they are, and 
   assert.equal(cache.get('a'), undefined, 'the least recently used entry is evicted first');
   assert.ok(cache.heldBytes <= 4096);
 });
+
+test('an entry read again after others were added or read is the most recently used, even when read twice in a row', () => {
+  const cache = new ContentCache(500);
+  const entry = () => Buffer.allocUnsafeSlow(100);
+  for (const d of ['a', 'b', 'c', 'd']) cache.set(d, entry());
+  cache.get('a');
+  cache.get('a'); // already the newest: not moved, and still the newest
+  cache.set('e', entry()); // now e is the newest
+  cache.get('a'); // so this read moves a after e
+  for (const d of ['f', 'g', 'h', 'i']) cache.set(d, entry()); // evicts b, c, d, e in that order
+  assert.equal(cache.get('e'), undefined, 'e was used before a: evicted first');
+  assert.ok(cache.get('a'), 'a was read after e was added: kept');
+});

@@ -136,7 +136,7 @@ export class ManifestService {
     const bytes = await this.formats.read(repository, served);
     this.meterServed(ctx, repository, bytes.length);
     await this.recordPull(repository, served.source, ctx);
-    return { ...describe(served), bytes };
+    return { digest: served.digest, mediaType: served.mediaType, size: served.size, bytes };
   }
 
   /** Counts manifest bytes served to the caller as transfer out (a GET here; BatchGetImage's images). */

@@ -41,20 +41,27 @@ export class PullRecorder {
       }
       if (this.principals.isRuntime(arn)) {
         const lifecycle = this.principals.lifecycle;
-        await this.once(`${repositoryId}@${digest}@${arn}`, now, () =>
-          lifecycle.recordPrincipalPull(repositoryId, digest, arn, now),
-        );
+        const key = `${repositoryId}@${digest}@${arn}`;
+        if (this.due(key, now))
+          await this.write(key, () => lifecycle.recordPrincipalPull(repositoryId, digest, arn, now));
       }
     }
-    await this.once(`${repositoryId}@${digest}`, now, () => this.images.recordPull(repositoryId, digest, now));
+    // Checked before any closure or promise is made: nearly every pull finds its time written.
+    const key = `${repositoryId}@${digest}`;
+    if (this.due(key, now)) await this.write(key, () => this.images.recordPull(repositoryId, digest, now));
   }
 
-  private async once(key: string, now: number, write: () => Promise<void>): Promise<void> {
+  /** Whether this node has not written `key`'s pull time recently; if so, it is written now. */
+  private due(key: string, now: number): boolean {
     const last = this.written.get(key);
-    if (last !== undefined && now - last < this.intervalMs) return;
+    if (last !== undefined && now - last < this.intervalMs) return false;
     this.written.delete(key);
     this.written.set(key, now);
     if (this.written.size > CAPACITY) this.written.delete(this.written.keys().next().value!);
+    return true;
+  }
+
+  private async write(key: string, write: () => Promise<void>): Promise<void> {
     try {
       await write();
     } catch {

@@ -41,8 +41,9 @@ export const getManifest: Handler = async ({ request, reply, services, ctx, name
   const manifest = services.pullThrough
     ? await services.pullThrough.getManifest(ctx, name, target, accept)
     : await services.manifests.get(ctx, name, target, accept);
-  reply.headers({ 'Docker-Content-Digest': manifest.digest, ETag: `"${manifest.digest}"` });
-  if (request.headers['if-none-match'] === `"${manifest.digest}"`) return reply.code(304).send();
+  const etag = `"${manifest.digest}"`;
+  reply.header('Docker-Content-Digest', manifest.digest).header('ETag', etag);
+  if (request.headers['if-none-match'] === etag) return reply.code(304).send();
   return reply.code(200).type(manifest.mediaType).send(manifest.bytes);
 };
 
