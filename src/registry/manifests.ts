@@ -2,10 +2,9 @@
 // (served by tag in the format the client accepts: manifest-formats.ts); a tag the repository's
 // mutability setting makes immutable is never moved.
 import { Actions } from '../domain/actions.js';
-import { digestOf, parseDigest } from '../domain/digest.js';
+import { parseDigest } from '../domain/digest.js';
 import { RegistryError } from '../domain/errors.js';
-import { parseManifest, type ParsedManifest } from '../domain/manifest.js';
-import { assertTag, parseReference, type Reference } from '../domain/names.js';
+import { parseReference, type Reference } from '../domain/names.js';
 import { ImmutableTagError, isTagImmutable } from '../domain/tag-mutability.js';
 import type { ManifestRecord } from '../domain/records/manifests.js';
 import type { ImageSigningRecord } from '../domain/records/signing.js';
@@ -21,6 +20,7 @@ import { identityArn } from './pull-exclusions.js';
 import { acceptOf, ManifestLookups } from './manifest-lookups.js';
 import { BlobSightings } from './blob-sightings.js';
 import { ManifestPushChecks } from './manifest-push-checks.js';
+import { parsePushed } from './manifest-push-parse.js';
 import type { PushListener } from '../domain/push-listener.js';
 import type { EventDeliveryInput } from '../domain/records/events.js';
 import { ANONYMOUS_CALLER, type TransferMeter } from '../domain/transfer-meter.js';
@@ -183,35 +183,13 @@ export class ManifestService {
     // Every check before anything is stored: a refused manifest must leave no new repository
     // and no new blob link behind.
     const target = await this.access.pushTarget(ctx, name, Actions.PutImage);
-    if (bytes.length > this.options.maxManifestBytes) {
-      throw new RegistryError(
-        'SIZE_INVALID',
-        `manifest exceeds the limit of ${this.options.maxManifestBytes} bytes`,
-        { limit: this.options.maxManifestBytes },
-        { status: 413 },
-      );
-    }
-    const ref = parseReference(reference);
-    const tags = [...(ref.kind === 'tag' ? [ref.tag] : []), ...extraTags.map(assertTag)];
-    const algorithm = ref.kind === 'digest' ? ref.digest.algorithm : 'sha256';
-    const bytesDigest = digestOf(bytes, algorithm);
-    const digestMismatch = (actual: string) =>
-      new RegistryError('DIGEST_INVALID', `manifest has digest ${actual}, not ${reference}`, {
-        expected: reference,
-        actual,
-      });
-    let manifest: ParsedManifest;
-    try {
-      manifest = await parseManifest(bytes, contentType);
-    } catch (err) {
-      // Bytes that are not the digest pushed to are refused as such, whatever else is wrong.
-      if (ref.kind === 'digest' && ref.digest.value !== bytesDigest) throw digestMismatch(bytesDigest);
-      throw err;
-    }
-    // A signed schema 1 manifest's digest is that of its signed payload, not of its bytes.
-    const digest = manifest.canonicalDigest ?? bytesDigest;
-    if (ref.kind === 'digest' && ref.digest.value !== digest) throw digestMismatch(digest);
-    const contentDigest = digest === bytesDigest ? undefined : digestOf(bytes);
+    const { manifest, digest, contentDigest, tags } = await parsePushed(
+      bytes,
+      contentType,
+      reference,
+      extraTags,
+      this.options.maxManifestBytes,
+    );
     const needsEmptyBlob = await this.checks.checkReferences(target, manifest);
     if (target) await this.checks.checkImmutableTags(target, tags, digest);
     const unchanged = target !== undefined && !needsEmptyBlob && (await this.checks.holds(target, digest, tags));
