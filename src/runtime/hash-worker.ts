@@ -303,6 +303,8 @@ class WorkerHash implements RunningHash {
   private current: SharedArrayBuffer | undefined;
   private filled = 0;
   private done = false;
+  /** The parameters the worker seals this hash's batches with, once sent. */
+  private sealedWith: unknown;
 
   constructor(
     private readonly worker: HashWorker,
@@ -328,7 +330,9 @@ class WorkerHash implements RunningHash {
    */
   sealing(params: unknown): WorkerSealer {
     if (this.done) throw new Error('hash already finished');
-    let registered = false;
+    // A hash kept between an upload's requests keeps its sealer at the worker: the same
+    // parameters (the same object) are not sent again (a key is costly to clone and prepare).
+    let registered = this.sealedWith === params;
     return {
       batch: () => new Uint8Array(this.worker.buffer()),
       seal: (batch, length, fresh, first, count) => {
@@ -337,6 +341,7 @@ class WorkerHash implements RunningHash {
         this.sendCurrent();
         if (!registered) {
           this.worker.sealWith(this.id, params);
+          this.sealedWith = params;
           registered = true;
         }
         if (!isBatch(batch, this.worker.bufferSize))

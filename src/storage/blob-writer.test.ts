@@ -1,7 +1,8 @@
 // The blob writer of an upload, sealed or plain alike: chunks written by successive writers (as
 // successive requests) hash to the blob's digest, whether the running hash was kept between them
 // or rebuilt from the stored bytes; a digest of another algorithm is computed from storage; a
-// wrong digest is refused with the actual one; and a sealed upload commits to a readable blob.
+// wrong digest is refused with the actual one; a sealed upload commits to a readable blob; and a
+// sealed upload's later requests redo none of the first one's setup (header, sealer).
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -9,8 +10,10 @@ import { parseDigest, type Digest } from '../domain/digest.js';
 import { scratchDirs } from '../testing/server.js';
 import { BlobStore, generateDataKey, type DataKey } from './blob-store.js';
 import { BlobWriters } from './blob-writer.js';
+import { HEADER } from './encryption/segments.js';
 import { FsDriver } from './fs-driver.js';
 import { uploadStoreEncryptedPath } from './layout.js';
+import { segmentWorker } from './worker-engines.js';
 
 function digestOf(bytes: Uint8Array, algorithm: 'sha256' | 'sha512' = 'sha256'): Digest {
   return parseDigest(`${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`);
@@ -112,6 +115,42 @@ describe('blob writer', () => {
     assert.deepEqual(await upload.commit(digestOf(bytes)), { verified: true, size: bytes.length });
     await upload.close();
     assert.ok((await driver.getContent(uploadStoreEncryptedPath(id))).equals(bytes));
+  });
+
+  it('sealed: a request after the first reads no header back and sends the worker no new sealer', async () => {
+    const driver = new FsDriver(dirs.make('writer-'));
+    const headerReads: string[] = [];
+    const reader = driver.reader.bind(driver);
+    driver.reader = (path, offset, length) => {
+      if (offset === 0 && length === HEADER) headerReads.push(path);
+      return reader(path, offset, length);
+    };
+    const worker = segmentWorker();
+    const sealers: number[] = [];
+    const sealWith = worker.sealWith.bind(worker);
+    worker.sealWith = (id, params) => {
+      sealers.push(id);
+      sealWith(id, params);
+    };
+    const blobs = new BlobStore(driver);
+    const id = randomUUID();
+    const { key, header } = generateDataKey();
+    await blobs.createUpload(id, header);
+    const writers = new BlobWriters(blobs, worker);
+    const bytes = randomBytes(5 * 1024 * 1024 + 5);
+    for (let at = 0; at < bytes.length; at += 1024 * 1024) {
+      const request = await writers.open(id, key);
+      await request.write(chunks(bytes.subarray(at, at + 1024 * 1024)));
+      await request.close();
+    }
+    assert.deepEqual(headerReads, [], 'the header written at the start is the one every request seals under');
+    assert.equal(sealers.length, 1, 'the running hash kept between requests keeps its sealer at the worker');
+    const last = await writers.open(id, key);
+    assert.deepEqual(await last.commit(digestOf(bytes)), { verified: true, size: bytes.length });
+    await last.close();
+    await blobs.promoteUpload(id, digestOf(bytes));
+    const stored = await blobs.read(digestOf(bytes), { storeEncrypted: false, resolve: async () => key });
+    assert.ok(stored.equals(bytes));
   });
 
   for (const form of ['sealed', 'plain'] as const)

@@ -21,8 +21,19 @@ export function segmentWorker(): HashWorker {
 /** The process's hashing worker, shared by every upload and blob service in it. */
 export const sharedHashWorker = segmentWorker();
 
+/**
+ * The parameters of a key and header, the same object each time for the same pair (the last one
+ * per key is kept): a running hash kept between an upload's requests then sees that its sealer
+ * at the worker still fits, and sends no new one.
+ */
+const lastParams = new WeakMap<DataKey['key'], SegmentParams>();
+
 function params(key: DataKey, header: Header): SegmentParams {
-  return { key: key.key, header: header.bytes };
+  const last = lastParams.get(key.key);
+  if (last && Buffer.compare(last.header, header.bytes) === 0) return last;
+  const made = { key: key.key, header: header.bytes };
+  lastParams.set(key.key, made);
+  return made;
 }
 
 /** A seal engine for an upload file sealed with `key` under `header`, whose new bytes feed `hash`. */

@@ -8,19 +8,13 @@
 // key derived from the data key, with the segment count as AAD. It counts only when its
 // segment count equals the data file's: a crash between the two writes leaves the whole
 // segments, and the client resends from there (as with an unencrypted partial chunk).
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHmac,
-  createSecretKey,
-  randomBytes,
-  type KeyObject,
-} from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { FileWriter, StorageDriver } from '../driver.js';
 import { PathNotFoundError } from '../driver.js';
 import { openSegments, type DataKey } from './readers.js';
 import { copyBytes } from '../../runtime/buffers.js';
 import { BATCH, BATCH_SEGMENTS, InlineOpenEngine, InlineSealEngine, type SealEngine } from './engines.js';
+import { keepHeader, keptHeader, tailKey } from './upload-memo.js';
 import {
   HEADER,
   IntegrityError,
@@ -76,10 +70,6 @@ export interface UploadLayout {
   tailBelongs: boolean;
 }
 
-function tailKey(key: DataKey): KeyObject {
-  return createSecretKey(createHmac('sha256', key.key).update('berth upload tail').digest());
-}
-
 function countBytes(segments: number): Buffer {
   const b = Buffer.alloc(8);
   b.writeBigUInt64BE(BigInt(segments));
@@ -96,9 +86,13 @@ async function optional<T>(op: Promise<T>): Promise<T | undefined> {
 }
 
 async function readHeader(driver: StorageDriver, path: string): Promise<Header> {
+  const kept = keptHeader(driver, path);
+  if (kept) return kept;
   const chunks: Buffer[] = [];
   for await (const chunk of await driver.reader(path, 0, HEADER)) chunks.push(chunk as Buffer);
-  return parseHeader(Buffer.concat(chunks));
+  const header = parseHeader(Buffer.concat(chunks));
+  keepHeader(driver, path, header);
+  return header;
 }
 
 export async function uploadLayout(driver: StorageDriver, paths: UploadPaths): Promise<UploadLayout> {
@@ -131,7 +125,7 @@ async function readTail(
 ): Promise<Buffer> {
   if (layout.tailBytes === 0) return Buffer.alloc(0);
   const stored = await driver.getContent(paths.tail);
-  const decipher = createDecipheriv('aes-256-gcm', tailKey(key), stored.subarray(8, TAIL_PREFIX), {
+  const decipher = createDecipheriv('aes-256-gcm', tailKey(key.key), stored.subarray(8, TAIL_PREFIX), {
     authTagLength: TAG,
   });
   decipher.setAAD(stored.subarray(0, 8));
@@ -154,7 +148,7 @@ async function writeTail(
 ): Promise<void> {
   const count = countBytes(segments);
   const nonce = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', tailKey(key), nonce, { authTagLength: TAG });
+  const cipher = createCipheriv('aes-256-gcm', tailKey(key.key), nonce, { authTagLength: TAG });
   cipher.setAAD(count);
   // Not flushed to disk: neither are the segments it follows until the upload completes (an fsync
   // here, on ext4, also wrote out the whole chunk before the 202, a third of a 16 MiB PATCH's time).
@@ -173,6 +167,7 @@ export async function createUploadFile(driver: StorageDriver, paths: UploadPaths
   try {
     await writer.write(just(header.bytes));
     await writer.close();
+    keepHeader(driver, paths.data, header);
   } catch (err) {
     await writer.cancel();
     throw err;
