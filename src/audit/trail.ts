@@ -1,24 +1,21 @@
 // The audit trail (issue 24): the HTTP host hands it every request it may record, which it keeps
 // in memory and writes in batches — a pull never waits for a row, and the buffer is flushed
 // every flushIntervalMs, or sooner once it holds a batch. Turning requests into compact records
-// happens at the flush (the CloudTrail event's JSON only when LookupEvents reads it back). LookupEvents reads the events back, authorized as cloudtrail:LookupEvents.
+// happens at the flush (the CloudTrail event's JSON only when LookupEvents reads it back), and
+// events that differ only in time and request id are written as one row (runs.ts). LookupEvents
+// reads the events back, authorized as cloudtrail:LookupEvents.
 // The same flush adds up each repository's pulls and pushes per minute (CloudWatch's AWS/ECR
 // RepositoryPullCount and RepositoryPushCount), one upsert per repository and minute.
 import type { Logger } from 'pino';
 import { CloudTrailActions, CloudWatchActions } from '../domain/actions.js';
 import type { Authorizer } from '../domain/authorizer.js';
 import type { AuthenticatedPrincipal } from '../domain/principal.js';
-import type {
-  AuditEvent,
-  AuditQuery,
-  AuditRecord,
-  RepositoryCount,
-  RepositoryMetric,
-} from '../domain/records/audit.js';
+import type { AuditEvent, AuditQuery, RepositoryCount, RepositoryMetric } from '../domain/records/audit.js';
 import type { RequestFacts } from '../domain/request-facts.js';
 import type { AuditIndex } from '../metadata/store-audit.js';
 import type { AuditCall } from './call.js';
-import { cloudTrailEvent, toAuditRecord } from './event.js';
+import { auditFields, cloudTrailEvent, eventIdAt } from './event.js';
+import { type AuditFields, RunBuilder } from './runs.js';
 
 export interface AuditSettings {
   region: string;
@@ -32,7 +29,7 @@ export interface AuditSettings {
   retentionDays: number;
 }
 
-/** Events written per flush statement batch; a buffer this full is flushed at once. */
+/** A buffer this full is flushed at once; runs are written this many per statement batch. */
 const BATCH = 1000;
 /** Events deleted per statement by the retention job. */
 const PURGE_BATCH = 5000;
@@ -45,17 +42,35 @@ const METRICS: Record<string, RepositoryMetric> = {
 };
 
 /** A served image pull (a manifest GET, BatchGetImage) or push (PutImage) of a private repository, added to its minute. */
-function countOf(call: AuditCall, record: AuditRecord, counts: Map<string, RepositoryCount>): void {
+function countOf(call: AuditCall, record: AuditFields, counts: Counts): void {
   const metric = METRICS[record.eventName];
   if (!metric || call.status >= 400 || call.method === 'HEAD') return;
   if (record.eventSource !== 'ecr.amazonaws.com' || record.resourceType !== 'AWS::ECR::Repository') return;
   const repositoryName = record.resourceName!;
   const minute = call.time - (call.time % 60_000);
+  const last = counts.last;
+  if (
+    last &&
+    last.minute === minute &&
+    last.metric === metric &&
+    last.repositoryName === repositoryName &&
+    last.accountId === record.accountId
+  ) {
+    last.count++;
+    return;
+  }
   const key = `${record.accountId}\0${metric}\0${repositoryName}\0${minute}`;
-  const found = counts.get(key);
+  let found = counts.get(key);
   if (found) found.count++;
-  else counts.set(key, { accountId: record.accountId, repositoryName, metric, minute, count: 1 });
+  else {
+    found = { accountId: record.accountId, repositoryName, metric, minute, count: 1 };
+    counts.set(key, found);
+  }
+  counts.last = found;
 }
+
+/** A flush's counts by key, and the one counted last (the next is most often the same: no key made). */
+type Counts = Map<string, RepositoryCount> & { last?: RepositoryCount };
 
 export class AuditTrail {
   private buffer: AuditCall[] = [];
@@ -65,6 +80,8 @@ export class AuditTrail {
   dropped = 0;
   /** Events written since the start. */
   written = 0;
+  /** Rows they took (runs: see runs.ts). */
+  rowsWritten = 0;
 
   constructor(
     private readonly index: AuditIndex,
@@ -106,28 +123,31 @@ export class AuditTrail {
   }
 
   private async write(calls: AuditCall[]): Promise<void> {
-    const records: AuditRecord[] = [];
-    const counts = new Map<string, RepositoryCount>();
+    // In time order (calls are buffered as they finish), so that each run's events are.
+    calls.sort((a, b) => a.time - b.time);
+    const runs = new RunBuilder(eventIdAt);
+    const counts: Counts = new Map();
     for (const call of calls) {
       try {
-        const record = toAuditRecord(call);
-        if (!record) continue;
-        if (this.settings.events) records.push(record);
-        if (this.settings.counts) countOf(call, record, counts);
+        const fields = auditFields(call);
+        if (!fields) continue;
+        if (this.settings.events) runs.add(fields, call.time, call.requestId);
+        if (this.settings.counts) countOf(call, fields, counts);
       } catch (err) {
         this.log.warn({ err, url: call.url }, 'an audit event could not be made');
       }
     }
     try {
-      for (let at = 0; at < records.length; at += BATCH) await this.index.insert(records.slice(at, at + BATCH));
-      this.written += records.length;
+      for (let at = 0; at < runs.runs.length; at += BATCH) await this.index.insert(runs.runs.slice(at, at + BATCH));
+      this.written += runs.events;
+      this.rowsWritten += runs.runs.length;
       if (counts.size > 0) await this.index.addCounts([...counts.values()]);
     } catch (err) {
       // Kept for the next flush while there is room: a database that is down for a moment loses nothing.
       const room = this.settings.maxBuffered - this.buffer.length;
       this.dropped += Math.max(0, calls.length - room);
       this.buffer = [...calls.slice(0, Math.max(0, room)), ...this.buffer];
-      this.log.warn({ err, events: records.length }, 'writing audit events failed; kept for the next flush');
+      this.log.warn({ err, events: runs.events }, 'writing audit events failed; kept for the next flush');
     }
   }
 
@@ -181,9 +201,10 @@ export class AuditTrail {
     await this.index.deleteCountsBefore(before);
     let deleted = 0;
     for (;;) {
+      // Counted in events, deleted in runs of them: done when a batch finds none.
       const batch = await this.index.deleteBefore(before, PURGE_BATCH);
       deleted += batch;
-      if (batch < PURGE_BATCH) return deleted;
+      if (batch === 0) return deleted;
     }
   }
 

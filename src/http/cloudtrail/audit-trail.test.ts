@@ -104,6 +104,36 @@ describe('the audit trail', () => {
       assert.ok((await eventsNamed(name)).length > 0, `${name} is recorded`);
   });
 
+  it('records each of many pulls as an event of its own, the pulls of one client written as one row', async () => {
+    const app = server.berth.app;
+    const registry = loggedIn(app, await registryPassword(app));
+    await pushImage(registry, 'audited/pulled', 'v1');
+    await server.berth.audit.flush();
+    const rows = server.berth.audit.rowsWritten;
+    for (let i = 0; i < 20; i++) {
+      const pulled = await registry.inject({
+        url: '/v2/audited/pulled/manifests/v1',
+        headers: { 'user-agent': 'ci/1' },
+      });
+      assert.equal(pulled.statusCode, 200);
+    }
+    await server.berth.audit.flush();
+    assert.equal(server.berth.audit.rowsWritten - rows, 1);
+    const res = await lookup({
+      LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: 'audited/pulled' }],
+      MaxResults: 50,
+    });
+    const pulls = res.body.Events!.filter((e) => e.EventName === 'BatchGetImage');
+    assert.equal(pulls.length, 20);
+    assert.equal(new Set(pulls.map((e) => e.EventId)).size, 20);
+    const details = pulls.map(detail);
+    assert.equal(new Set(details.map((e) => e.requestID)).size, 20);
+    for (const e of details) assert.equal(e.userAgent, 'ci/1');
+    // Each is found by its own id, with its own request id.
+    const one = await lookup({ LookupAttributes: [{ AttributeKey: 'EventId', AttributeValue: pulls[7]!.EventId }] });
+    assert.deepEqual(one.body.Events, [pulls[7]]);
+  });
+
   it('records API calls of every face with secrets, passwords and key material redacted', async () => {
     const app = server.berth.app;
     const secretValue = 'pa55-word-never-kept';
