@@ -12,8 +12,11 @@ import {
   MAX_RUN_SPAN_MS,
   type RepositoryCount,
   type RepositoryMetric,
+  runEvent,
+  runEventTime,
   runEvents,
   runIdOf,
+  runLength,
 } from '../domain/records/audit.js';
 import type { AuditTrailTable, Database } from './schema.js';
 import type { AuditIndex } from './store-audit.js';
@@ -50,8 +53,9 @@ const EVENT_COLUMNS: readonly (keyof AuditTrailTable)[] = [
   'event_count',
   'others',
 ];
-/** Runs read per statement of a lookup at least (a page of events may take several runs). */
-const LOOKUP_ROWS = 64;
+/** Runs a lookup reads with its first statement, doubled for each next one up to MAX_LOOKUP_ROWS (a run may hold thousands of events: one often fills a page). */
+const FIRST_LOOKUP_ROWS = 8;
+const MAX_LOOKUP_ROWS = 256;
 
 const COLUMNS: Record<Exclude<AuditAttribute, 'ReadOnly'>, keyof AuditTrailTable> = {
   EventId: 'event_id',
@@ -112,6 +116,20 @@ function wanted(event: AuditRecord, query: AuditQuery): boolean {
   if (event.eventTime < query.startTime || event.eventTime > query.endTime) return false;
   const after = query.after;
   return !after || newestFirst(event, after as AuditRecord) > 0;
+}
+
+/** The run's newest `limit` events in the query's range and after its cursor (its events are in time order), added to `out`. */
+function addWanted(run: AuditRun, query: AuditQuery, out: AuditRecord[]): void {
+  let added = 0;
+  for (let k = runLength(run) - 1; k >= 0 && added < query.limit; k--) {
+    const time = runEventTime(run, k);
+    if (time < query.startTime) return;
+    if (time > query.endTime || (query.after && time > query.after.eventTime)) continue;
+    const event = runEvent(run, k);
+    if (!wanted(event, query)) continue;
+    out.push(event);
+    added++;
+  }
 }
 
 /** A run's values in EVENT_COLUMNS' order, appended to `out`. */
@@ -182,7 +200,7 @@ export class KyselyAudit implements AuditIndex {
     // MAX_RUN_SPAN_MS apart: runs are read by their last event, newest first, until the page is
     // full and no run left can hold a newer event than its last.
     const upper = query.after ? Math.min(query.endTime, query.after.eventTime) : query.endTime;
-    const rows = Math.max(LOOKUP_ROWS, query.limit);
+    let rows = FIRST_LOOKUP_ROWS;
     const found: AuditRecord[] = [];
     let from: { lastTime: number; eventId: string } | undefined;
     for (;;) {
@@ -204,12 +222,13 @@ export class KyselyAudit implements AuditIndex {
           ]),
         );
       const page = await select.orderBy('last_time', 'desc').orderBy('event_id', 'desc').limit(rows).execute();
-      for (const row of page) for (const event of runEvents(toRun(row))) if (wanted(event, query)) found.push(event);
+      for (const row of page) addWanted(toRun(row), query, found);
       found.sort(newestFirst);
       if (found.length > query.limit) found.length = query.limit;
       const last = page.at(-1);
       if (page.length < rows || !last) return found;
       from = { lastTime: Number(last.last_time), eventId: last.event_id };
+      rows = Math.min(rows * 2, MAX_LOOKUP_ROWS);
       // Runs not read yet end at or before this one: none holds an event newer than the page's last.
       if (found.length === query.limit && found.at(-1)!.eventTime > from.lastTime) return found;
     }

@@ -172,6 +172,37 @@ export function describeAuditMetadata(subject: () => MetadataStore): void {
       assert.deepEqual(await store.audit.lookup(all), []);
     });
 
+    it('a long run is read a page at a time, events of the same millisecond in order of their ids', async () => {
+      const store = subject();
+      const account = freshAccount();
+      const times = Array.from({ length: 1000 }, (_, i) => 5000 + Math.floor(i / 3));
+      await store.audit.insert([
+        {
+          ...event(account, 1, { eventTime: times[0]! }),
+          eventId: `${auditIdPrefix(times[0]!)}-7000${randomUUID().slice(18)}`,
+          others: times.slice(1).map((eventTime, i) => ({ eventTime, requestId: `r${i + 1}` })),
+        },
+      ]);
+      const all = { accountId: account, startTime: 0, endTime: 10_000, limit: 50 };
+      const first = await store.audit.lookup(all);
+      assert.deepEqual(
+        first.map((e) => e.requestId),
+        Array.from({ length: 50 }, (_, i) => `r${999 - i}`),
+      );
+      let seen = 0;
+      let previous: AuditRecord | undefined;
+      for (let page = first; page.length > 0; page = await store.audit.lookup({ ...all, after: page.at(-1)! }))
+        for (const e of page) {
+          if (previous)
+            assert.ok(
+              e.eventTime < previous.eventTime || (e.eventTime === previous.eventTime && e.eventId < previous.eventId),
+            );
+          previous = e;
+          seen++;
+        }
+      assert.equal(seen, 1000);
+    });
+
     it("the metrics' gauges count open uploads and due jobs, with the oldest due job's wait", async () => {
       const store = subject();
       const now = Date.now();

@@ -71,21 +71,27 @@ export function runIdOf(eventId: string): string {
   return `${eventId.slice(0, 15)}000${eventId.slice(18)}`;
 }
 
+/** The number of events in the run. */
+export function runLength(run: AuditRun): number {
+  return 1 + (run.others?.length ?? 0);
+}
+
+/** The time of the run's event number `k` (0 is the first). */
+export function runEventTime(run: AuditRun, k: number): number {
+  return k === 0 ? run.eventTime : run.others![k - 1]!.eventTime;
+}
+
+/** The run's event number `k` (0 is the first). */
+export function runEvent(run: AuditRun, k: number): AuditRecord {
+  const { others, ...first } = run;
+  if (k === 0) return first;
+  const other = others![k - 1]!;
+  return { ...first, eventId: memberEventId(run.eventId, k), eventTime: other.eventTime, requestId: other.requestId };
+}
+
 /** The run's events, first to last. */
 export function runEvents(run: AuditRun): AuditRecord[] {
-  const { others, ...first } = run;
-  const events: AuditRecord[] = [first];
-  if (others)
-    for (let i = 0; i < others.length; i++) {
-      const other = others[i]!;
-      events.push({
-        ...first,
-        eventId: memberEventId(run.eventId, i + 1),
-        eventTime: other.eventTime,
-        requestId: other.requestId,
-      });
-    }
-  return events;
+  return Array.from({ length: runLength(run) }, (_, k) => runEvent(run, k));
 }
 
 /** A record with its CloudTrail event's JSON (LookupEvents' CloudTrailEvent). */
