@@ -1,6 +1,6 @@
 // The audit trail over the query builder (part of kysely-store.ts). A row is a run of events that
 // differ only in time and request id (domain/records/audit.ts): the first event's columns, the
-// last event's time, and the others' times and request ids as JSON. Lookups read runs newest
+// last event's time, and the others' times and request ids (audit-others.ts). Lookups read runs newest
 // last event first and spread them into events.
 import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import {
@@ -18,6 +18,7 @@ import {
   runIdOf,
   runLength,
 } from '../domain/records/audit.js';
+import { decodeOthers, encodeOthers } from './audit-others.js';
 import type { AuditTrailTable, Database } from './schema.js';
 import type { AuditIndex } from './store-audit.js';
 
@@ -87,23 +88,8 @@ function toRun(row: Selectable<AuditTrailTable>): AuditRun {
     errorCode: row.error_code,
     errorMessage: row.error_message,
   };
-  if (row.others !== null) {
-    // [time after the first, request id, …] of the events after the first.
-    const flat = JSON.parse(row.others) as (number | string)[];
-    const others = [];
-    for (let i = 0; i < flat.length; i += 2)
-      others.push({ eventTime: run.eventTime + (flat[i] as number), requestId: flat[i + 1] as string });
-    run.others = others;
-  }
+  if (row.others !== null) run.others = decodeOthers(run.eventTime, row.others);
   return run;
-}
-
-function othersJson(run: AuditRun): string | null {
-  const others = run.others;
-  if (!others || others.length === 0) return null;
-  const flat: (number | string)[] = [];
-  for (const other of others) flat.push(other.eventTime - run.eventTime, other.requestId);
-  return JSON.stringify(flat);
 }
 
 /** Newest first, ties by id descending: LookupEvents' order. */
@@ -154,7 +140,7 @@ function pushValues(out: unknown[], e: AuditRun): void {
     e.errorMessage,
     e.others?.length ? e.others.at(-1)!.eventTime : e.eventTime,
     1 + (e.others?.length ?? 0),
-    othersJson(e),
+    encodeOthers(e.eventTime, e.others),
   );
 }
 

@@ -27,7 +27,7 @@ export interface AuditTrailTable {
   /** The last event's time (the first's for a run of one). */
   last_time: number;
   event_count: number;
-  /** The events after the first as JSON, `[ms after the first, request id, …]`; null for a run of one. */
+  /** The events after the first, their times and request ids (audit-others.ts); null for a run of one. */
   others: string | null;
 }
 
