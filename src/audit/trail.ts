@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { CloudTrailActions, CloudWatchActions } from '../domain/actions.js';
 import type { Authorizer } from '../domain/authorizer.js';
 import type { AuthenticatedPrincipal } from '../domain/principal.js';
-import type { AuditEvent, AuditQuery, RepositoryCount, RepositoryMetric } from '../domain/records/audit.js';
+import type { AuditEvent, AuditQuery, AuditRun, RepositoryCount, RepositoryMetric } from '../domain/records/audit.js';
 import type { RequestFacts } from '../domain/request-facts.js';
 import type { AuditIndex } from '../metadata/store-audit.js';
 import type { AuditCall } from './call.js';
@@ -73,7 +73,13 @@ function countOf(call: AuditCall, record: AuditFields, counts: Counts): void {
 type Counts = Map<string, RepositoryCount> & { last?: RepositoryCount };
 
 export class AuditTrail {
-  private buffer: AuditCall[] = [];
+  /** API calls waiting for the flush (few: their bodies are parsed and redacted then). */
+  private calls: AuditCall[] = [];
+  /** Registry requests (pulls, pushes), gathered into runs as they are recorded. */
+  private runs = new RunBuilder(eventIdAt);
+  private counts: Counts = new Map();
+  /** What a failed flush could not write, written first by the next. */
+  private retry: { runs: AuditRun[]; events: number; counts: RepositoryCount[] } | undefined;
   private flushing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** Requests dropped because the buffer was full (the database could not keep up). */
@@ -95,59 +101,69 @@ export class AuditTrail {
     this.timer.unref();
   }
 
-  /** Keeps the request for the next flush (the request path's only cost). */
+  /**
+   * Keeps the request for the next flush (the request path's only cost). A registry request is
+   * made its event's fields at once (described once per path and caller: a lookup) and joins its
+   * run, keeping only its time and request id; an API call waits whole for the flush.
+   */
   record(call: AuditCall): void {
-    if (this.buffer.length >= this.settings.maxBuffered) {
+    if (this.pending >= this.settings.maxBuffered) {
       this.dropped++;
       return;
     }
-    this.buffer.push(call);
-    if (this.buffer.length === BATCH) void this.flush();
+    if (call.url.startsWith('/v2/')) this.gather(call, this.runs, this.counts);
+    else this.calls.push(call);
+    if (this.calls.length + this.runs.events >= BATCH) void this.flush();
+  }
+
+  private gather(call: AuditCall, runs: RunBuilder, counts: Counts): void {
+    try {
+      const fields = auditFields(call);
+      if (!fields) return;
+      if (this.settings.events) runs.add(fields, call.time, call.requestId);
+      if (this.settings.counts) countOf(call, fields, counts);
+    } catch (err) {
+      this.log.warn({ err, url: call.url }, 'an audit event could not be made');
+    }
   }
 
   /** Requests waiting to be written. */
   get pending(): number {
-    return this.buffer.length;
+    return this.calls.length + this.runs.events + (this.retry?.events ?? 0);
   }
 
   /** Writes what is buffered now (waits for a flush under way first). */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
-    if (this.buffer.length === 0) return;
-    const calls = this.buffer;
-    this.buffer = [];
-    this.flushing = this.write(calls).finally(() => {
+    if (this.pending === 0 && this.counts.size === 0) return;
+    const calls = this.calls;
+    const runs = this.runs;
+    const counts = this.counts;
+    this.calls = [];
+    this.runs = new RunBuilder(eventIdAt);
+    this.counts = new Map();
+    this.flushing = this.write(calls, runs, counts).finally(() => {
       this.flushing = undefined;
     });
     await this.flushing;
   }
 
-  private async write(calls: AuditCall[]): Promise<void> {
-    // In time order (calls are buffered as they finish), so that each run's events are.
-    calls.sort((a, b) => a.time - b.time);
-    const runs = new RunBuilder(eventIdAt);
-    const counts: Counts = new Map();
-    for (const call of calls) {
-      try {
-        const fields = auditFields(call);
-        if (!fields) continue;
-        if (this.settings.events) runs.add(fields, call.time, call.requestId);
-        if (this.settings.counts) countOf(call, fields, counts);
-      } catch (err) {
-        this.log.warn({ err, url: call.url }, 'an audit event could not be made');
-      }
-    }
+  private async write(calls: AuditCall[], runs: RunBuilder, counts: Counts): Promise<void> {
+    for (const call of calls) this.gather(call, runs, counts);
+    const events = runs.events + (this.retry?.events ?? 0);
+    const rows = [...(this.retry?.runs ?? []), ...runs.take()];
+    const totals = [...(this.retry?.counts ?? []), ...counts.values()];
+    this.retry = undefined;
     try {
-      for (let at = 0; at < runs.runs.length; at += BATCH) await this.index.insert(runs.runs.slice(at, at + BATCH));
-      this.written += runs.events;
-      this.rowsWritten += runs.runs.length;
-      if (counts.size > 0) await this.index.addCounts([...counts.values()]);
+      for (let at = 0; at < rows.length; at += BATCH) await this.index.insert(rows.slice(at, at + BATCH));
+      this.written += events;
+      this.rowsWritten += rows.length;
+      if (totals.length > 0) await this.index.addCounts(totals);
     } catch (err) {
       // Kept for the next flush while there is room: a database that is down for a moment loses nothing.
-      const room = this.settings.maxBuffered - this.buffer.length;
-      this.dropped += Math.max(0, calls.length - room);
-      this.buffer = [...calls.slice(0, Math.max(0, room)), ...this.buffer];
-      this.log.warn({ err, events: runs.events }, 'writing audit events failed; kept for the next flush');
+      if (events <= this.settings.maxBuffered) this.retry = { runs: rows, events, counts: totals };
+      else this.dropped += events;
+      this.log.warn({ err, events }, 'writing audit events failed; kept for the next flush');
     }
   }
 
