@@ -4,12 +4,13 @@
 // LookupEvents by attribute, time and page, per account; retention; and the lookup's refusals by
 // CloudTrail's exception names. (The AWS CLI's own run: lookup-events-cli.once.test.ts.)
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { HIDDEN } from '../../audit/redact.js';
 import { callApi, loggedIn, registryPassword } from '../../testing/api-client.js';
 import { type Credentials, signHeaders } from '../../testing/aws-signer.js';
 import { pushImage } from '../../testing/registry-client.js';
-import { startBerth, TEST_ADMIN, type TestBerth } from '../../testing/server.js';
+import { startBerth, TEST_ADMIN, type TestBerth, tempDir } from '../../testing/server.js';
 import { CLOUDTRAIL_TARGET_PREFIX } from './face.js';
 
 let server: TestBerth;
@@ -132,6 +133,37 @@ describe('the audit trail', () => {
     // Each is found by its own id, with its own request id.
     const one = await lookup({ LookupAttributes: [{ AttributeKey: 'EventId', AttributeValue: pulls[7]!.EventId }] });
     assert.deepEqual(one.body.Events, [pulls[7]]);
+  });
+
+  it('finds the pulls recorded before a restart: a clean stop writes the runs gathered so far', async () => {
+    const dataDir = tempDir();
+    try {
+      const first = await startBerth({ listen: false, dataDir, settings: { audit: { flushIntervalMs: 60_000 } } });
+      try {
+        const registry = loggedIn(first.berth.app, await registryPassword(first.berth.app));
+        await pushImage(registry, 'restarted/app', 'v1');
+        for (let i = 0; i < 5; i++)
+          assert.equal((await registry.inject({ url: '/v2/restarted/app/manifests/v1' })).statusCode, 200);
+        assert.ok(first.berth.audit.pending >= 5, 'the pulls wait for a flush');
+      } finally {
+        await first.close();
+      }
+      const second = await startBerth({ listen: false, dataDir });
+      try {
+        const res = await callApi(
+          second.berth.app,
+          'LookupEvents',
+          { LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: 'restarted/app' }] },
+          { target: `${CLOUDTRAIL_TARGET_PREFIX}.LookupEvents`, service: 'cloudtrail', credentials: TEST_ADMIN },
+        );
+        const events = (res.json() as { Events: LookedUp[] }).Events;
+        assert.equal(events.filter((e) => e.EventName === 'BatchGetImage').length, 5);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('records API calls of every face with secrets, passwords and key material redacted', async () => {
