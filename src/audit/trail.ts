@@ -1,11 +1,12 @@
 // The audit trail (issue 24): the HTTP host hands it every request it may record, which it keeps
 // in memory and writes in batches — a pull never waits for a row, and the buffer is flushed
-// every flushIntervalMs, or sooner once it holds a batch. Turning requests into compact records
-// happens at the flush (the CloudTrail event's JSON only when LookupEvents reads it back), and
-// events that differ only in time and request id are written as one row (runs.ts). LookupEvents
-// reads the events back, authorized as cloudtrail:LookupEvents.
-// The same flush adds up each repository's pulls and pushes per minute (CloudWatch's AWS/ECR
-// RepositoryPullCount and RepositoryPushCount), one upsert per repository and minute.
+// every flushIntervalMs, or sooner once it holds a batch. Events that differ only in time and
+// request id are kept and written as one row (runs.ts): a registry request joins its run when it
+// is recorded (its description looked up by path and caller), an API call is described at the
+// flush (its body parsed and redacted); the CloudTrail event's JSON is made only when LookupEvents
+// reads it back, authorized as cloudtrail:LookupEvents. Each repository's pulls and pushes are
+// added up per minute as they are recorded (CloudWatch's AWS/ECR RepositoryPullCount and
+// RepositoryPushCount), and the flush writes one upsert per repository and minute.
 import type { Logger } from 'pino';
 import { CloudTrailActions, CloudWatchActions } from '../domain/actions.js';
 import type { Authorizer } from '../domain/authorizer.js';
