@@ -1,6 +1,7 @@
 // What the HTTP host hands the audit trail for each request it may record: the raw facts, taken
 // on the request path without parsing anything. Turning them into a CloudTrail event (names,
-// parameters, redaction) happens when the buffer is flushed, off the request path.
+// parameters, redaction) happens once per registry path and caller (trail.ts), or for API calls
+// when the buffer is flushed.
 import type { Principal } from '../domain/principal.js';
 
 export interface AuditCall {

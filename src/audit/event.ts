@@ -7,6 +7,7 @@ import { type AuditRecord, auditIdPrefix } from '../domain/records/audit.js';
 import type { AuditCall } from './call.js';
 import { type Classified, classify } from './classify.js';
 import { redact } from './redact.js';
+import type { AuditFields } from './runs.js';
 
 export const EVENT_VERSION = '1.09';
 
@@ -104,10 +105,12 @@ function errorOf(call: AuditCall): { code: string; message?: string } | undefine
 
 /**
  * A UUID that sorts by time (version 7: the millisecond first, then randomness), so that writing
- * events appends to the primary key's index instead of landing at random places in it.
+ * events appends to the primary key's index instead of landing at random places in it. The 12
+ * bits after the version are 0: they number the later events of the run this id starts
+ * (memberEventId).
  */
 export function eventIdAt(ms: number): string {
-  return `${auditIdPrefix(ms)}-7${randomUUID().slice(15)}`;
+  return `${auditIdPrefix(ms)}-7000${randomUUID().slice(18)}`;
 }
 
 const isoSeconds = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
@@ -161,11 +164,17 @@ function describe(classified: Classified): Described {
 const registryDescribed = new Map<string, Described | null>();
 const MAX_DESCRIBED = 4096;
 
+/** The last registry request described: the next is most often the same (no key made). */
+let lastDescribed: { source: string; method: string; url: string; found: Described | null } | undefined;
+
 function described(call: AuditCall): Described | undefined {
   if (!call.url.startsWith('/v2/')) {
     const classified = classify(call);
     return classified && describe(classified);
   }
+  const last = lastDescribed;
+  if (last && last.url === call.url && last.method === call.method && last.source === call.registrySource)
+    return last.found ?? undefined;
   const key = `${call.registrySource}\0${call.method}\0${call.url}`;
   let found = registryDescribed.get(key);
   if (found === undefined) {
@@ -174,11 +183,12 @@ function described(call: AuditCall): Described | undefined {
     found = classified ? describe(classified) : null;
     registryDescribed.set(key, found);
   }
+  lastDescribed = { source: call.registrySource, method: call.method, url: call.url, found };
   return found ?? undefined;
 }
 
-/** The call as a compact audit record, or undefined when the trail does not record it. */
-export function toAuditRecord(call: AuditCall): AuditRecord | undefined {
+/** The call's event but its id, time and request id, or undefined when the trail does not record it. */
+export function auditFields(call: AuditCall): AuditFields | undefined {
   const found = described(call);
   if (!found) return undefined;
   const { classified, resource } = found;
@@ -188,8 +198,6 @@ export function toAuditRecord(call: AuditCall): AuditRecord | undefined {
   const account = call.url.startsWith('/v2/') ? call.registryAccount : (signed?.accountId ?? call.registryAccount);
   const error = errorOf(call);
   return {
-    eventId: eventIdAt(call.time),
-    eventTime: call.time,
     accountId: account,
     eventName: classified.name,
     eventSource: classified.source,
@@ -201,7 +209,6 @@ export function toAuditRecord(call: AuditCall): AuditRecord | undefined {
     identity: signed ? identityJson(signed) : null,
     sourceIp: call.sourceIp,
     userAgent: call.userAgent ?? null,
-    requestId: call.requestId,
     parameters: found.parameters,
     errorCode: error?.code ?? null,
     errorMessage: error?.message ?? null,

@@ -1,6 +1,7 @@
 // The audit trail's one hook on the HTTP host: every API call (POST /) and registry request
 // (/v2/…) is handed to the trail when its response is done — a few fields and references, no
-// parsing and no I/O on the request path (the trail makes CloudTrail events when it flushes).
+// parsing and no I/O on the request path (the trail describes registry requests by a lookup, and
+// makes CloudTrail events when it flushes).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditCall } from '../audit/call.js';
 import { clientIp } from './connections.js';

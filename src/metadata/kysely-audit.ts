@@ -1,19 +1,30 @@
-// The audit trail over the query builder (part of kysely-store.ts).
+// The audit trail over the query builder (part of kysely-store.ts). A row is a run of events that
+// differ only in time and request id (domain/records/audit.ts): the first event's columns, the
+// last event's time, and the others' times and request ids (audit-others.ts). Lookups read runs newest
+// last event first and spread them into events.
 import { CompiledQuery, type Kysely, type Selectable } from 'kysely';
 import {
   type AuditAttribute,
   type AuditQuery,
   type AuditRecord,
+  type AuditRun,
   auditIdPrefix,
+  MAX_RUN_SPAN_MS,
   type RepositoryCount,
   type RepositoryMetric,
+  runEvent,
+  runEventTime,
+  runEvents,
+  runIdOf,
+  runLength,
 } from '../domain/records/audit.js';
+import { decodeOthers, encodeOthers } from './audit-others.js';
 import type { AuditTrailTable, Database } from './schema.js';
 import type { AuditIndex } from './store-audit.js';
 
 type Db = Kysely<Database>;
 
-/** Rows per insert statement (17 columns: PostgreSQL allows 65535 parameters, SQLite 32766). */
+/** Rows per insert statement (20 columns: PostgreSQL allows 65535 parameters, SQLite 32766). */
 const INSERT_CHUNK = 1000;
 /**
  * The sizes events are inserted in: a batch of any length is a few statements of these (537 is
@@ -39,7 +50,13 @@ const EVENT_COLUMNS: readonly (keyof AuditTrailTable)[] = [
   'parameters',
   'error_code',
   'error_message',
+  'last_time',
+  'event_count',
+  'others',
 ];
+/** Runs a lookup reads with its first statement, doubled for each next one up to MAX_LOOKUP_ROWS (a run may hold thousands of events: one often fills a page). */
+const FIRST_LOOKUP_ROWS = 8;
+const MAX_LOOKUP_ROWS = 256;
 
 const COLUMNS: Record<Exclude<AuditAttribute, 'ReadOnly'>, keyof AuditTrailTable> = {
   EventId: 'event_id',
@@ -51,8 +68,8 @@ const COLUMNS: Record<Exclude<AuditAttribute, 'ReadOnly'>, keyof AuditTrailTable
   AccessKeyId: 'access_key_id',
 };
 
-function toRecord(row: Selectable<AuditTrailTable>): AuditRecord {
-  return {
+function toRun(row: Selectable<AuditTrailTable>): AuditRun {
+  const run: AuditRun = {
     eventId: row.event_id,
     eventTime: Number(row.event_time),
     accountId: row.account_id,
@@ -71,10 +88,38 @@ function toRecord(row: Selectable<AuditTrailTable>): AuditRecord {
     errorCode: row.error_code,
     errorMessage: row.error_message,
   };
+  if (row.others !== null) run.others = decodeOthers(run.eventTime, row.others);
+  return run;
 }
 
-/** A record's values in EVENT_COLUMNS' order, appended to `out`. */
-function pushValues(out: unknown[], e: AuditRecord): void {
+/** Newest first, ties by id descending: LookupEvents' order. */
+function newestFirst(a: AuditRecord, b: AuditRecord): number {
+  return b.eventTime - a.eventTime || (a.eventId < b.eventId ? 1 : a.eventId > b.eventId ? -1 : 0);
+}
+
+/** The event is in the query's range and after its cursor. */
+function wanted(event: AuditRecord, query: AuditQuery): boolean {
+  if (event.eventTime < query.startTime || event.eventTime > query.endTime) return false;
+  const after = query.after;
+  return !after || newestFirst(event, after as AuditRecord) > 0;
+}
+
+/** The run's newest `limit` events in the query's range and after its cursor (its events are in time order), added to `out`. */
+function addWanted(run: AuditRun, query: AuditQuery, out: AuditRecord[]): void {
+  let added = 0;
+  for (let k = runLength(run) - 1; k >= 0 && added < query.limit; k--) {
+    const time = runEventTime(run, k);
+    if (time < query.startTime) return;
+    if (time > query.endTime || (query.after && time > query.after.eventTime)) continue;
+    const event = runEvent(run, k);
+    if (!wanted(event, query)) continue;
+    out.push(event);
+    added++;
+  }
+}
+
+/** A run's values in EVENT_COLUMNS' order, appended to `out`. */
+function pushValues(out: unknown[], e: AuditRun): void {
   out.push(
     e.eventId,
     e.eventTime,
@@ -93,6 +138,9 @@ function pushValues(out: unknown[], e: AuditRecord): void {
     e.parameters,
     e.errorCode,
     e.errorMessage,
+    e.others?.length ? e.others.at(-1)!.eventTime : e.eventTime,
+    1 + (e.others?.length ?? 0),
+    encodeOthers(e.eventTime, e.others),
   );
 }
 
@@ -119,7 +167,7 @@ export class KyselyAudit implements AuditIndex {
     return text;
   }
 
-  async insert(events: readonly AuditRecord[]): Promise<void> {
+  async insert(events: readonly AuditRun[]): Promise<void> {
     let at = 0;
     for (const size of EVENT_CHUNKS) {
       while (events.length - at >= size) {
@@ -132,47 +180,82 @@ export class KyselyAudit implements AuditIndex {
   }
 
   async lookup(query: AuditQuery): Promise<AuditRecord[]> {
-    let select = this.db
+    const attribute = query.attribute;
+    if (attribute?.key === 'EventId') return this.lookupId(query, attribute.value);
+    // A run holds events from its first (event_time) to its last (last_time), at most
+    // MAX_RUN_SPAN_MS apart: runs are read by their last event, newest first, until the page is
+    // full and no run left can hold a newer event than its last.
+    const upper = query.after ? Math.min(query.endTime, query.after.eventTime) : query.endTime;
+    let rows = FIRST_LOOKUP_ROWS;
+    const found: AuditRecord[] = [];
+    let from: { lastTime: number; eventId: string } | undefined;
+    for (;;) {
+      let select = this.db
+        .selectFrom('audit_trail')
+        .selectAll()
+        .where('account_id', '=', query.accountId)
+        .where('last_time', '>=', query.startTime)
+        .where('last_time', '<=', upper + MAX_RUN_SPAN_MS)
+        .where('event_time', '<=', upper);
+      if (attribute?.key === 'ReadOnly') select = select.where('read_only', '=', attribute.value === 'true' ? 1 : 0);
+      else if (attribute) select = select.where(COLUMNS[attribute.key], '=', attribute.value);
+      const at = from;
+      if (at)
+        select = select.where((eb) =>
+          eb.or([
+            eb('last_time', '<', at.lastTime),
+            eb.and([eb('last_time', '=', at.lastTime), eb('event_id', '<', at.eventId)]),
+          ]),
+        );
+      const page = await select.orderBy('last_time', 'desc').orderBy('event_id', 'desc').limit(rows).execute();
+      for (const row of page) addWanted(toRun(row), query, found);
+      found.sort(newestFirst);
+      if (found.length > query.limit) found.length = query.limit;
+      const last = page.at(-1);
+      if (page.length < rows || !last) return found;
+      from = { lastTime: Number(last.last_time), eventId: last.event_id };
+      rows = Math.min(rows * 2, MAX_LOOKUP_ROWS);
+      // Runs not read yet end at or before this one: none holds an event newer than the page's last.
+      if (found.length === query.limit && found.at(-1)!.eventTime > from.lastTime) return found;
+    }
+  }
+
+  /** The event by its id: its run's first event, or one after it (the run's id is the event's with its number cleared). */
+  private async lookupId(query: AuditQuery, eventId: string): Promise<AuditRecord[]> {
+    const rows = await this.db
       .selectFrom('audit_trail')
       .selectAll()
       .where('account_id', '=', query.accountId)
-      .where('event_time', '>=', query.startTime)
-      .where('event_time', '<=', query.endTime);
-    const attribute = query.attribute;
-    if (attribute?.key === 'ReadOnly') select = select.where('read_only', '=', attribute.value === 'true' ? 1 : 0);
-    else if (attribute) select = select.where(COLUMNS[attribute.key], '=', attribute.value);
-    const after = query.after;
-    if (after)
-      select = select.where((eb) =>
-        eb.or([
-          eb('event_time', '<', after.eventTime),
-          eb.and([eb('event_time', '=', after.eventTime), eb('event_id', '<', after.eventId)]),
-        ]),
-      );
-    const rows = await select.orderBy('event_time', 'desc').orderBy('event_id', 'desc').limit(query.limit).execute();
-    return rows.map(toRecord);
+      .where('event_id', 'in', [eventId, runIdOf(eventId)])
+      .execute();
+    const found = rows.flatMap((row) =>
+      runEvents(toRun(row)).filter((event) => event.eventId === eventId && wanted(event, query)),
+    );
+    return found.slice(0, query.limit);
   }
 
   async deleteBefore(before: number, limit: number): Promise<number> {
-    // Event ids start with their millisecond in hex (UUIDv7): the primary key orders them by time,
-    // so no index on the time is kept for the retention alone.
-    const ids = await this.db
+    // Run ids start with their first event's millisecond in hex (UUIDv7): the primary key orders
+    // them by time, so no index on the time is kept for the retention alone. A run goes once its
+    // last event is past the retention (its older events stay up to MAX_RUN_SPAN_MS longer).
+    const runs = await this.db
       .selectFrom('audit_trail')
-      .select('event_id')
+      .select(['event_id', 'event_count'])
       .where('event_id', '<', auditIdPrefix(before))
+      .where('last_time', '<', before)
       .orderBy('event_id')
       .limit(limit)
       .execute();
-    if (ids.length === 0) return 0;
-    const result = await this.db
+    if (runs.length === 0) return 0;
+    await this.db
       .deleteFrom('audit_trail')
       .where(
         'event_id',
         'in',
-        ids.map((r) => r.event_id),
+        runs.map((r) => r.event_id),
       )
-      .executeTakeFirst();
-    return Number(result.numDeletedRows ?? 0);
+      .execute();
+    return runs.reduce((sum, r) => sum + Number(r.event_count), 0);
   }
 
   async addCounts(counts: readonly RepositoryCount[]): Promise<void> {

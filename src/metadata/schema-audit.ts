@@ -1,6 +1,9 @@
-// Table types of the audit trail (migrations 0024, 0030); schema.ts gathers every table.
+// Table types of the audit trail (migrations 0024, 0030, 0035); schema.ts gathers every table.
 
-/** One CloudTrail event as compact columns: those LookupEvents filters on, and the rest of the event. */
+/**
+ * A run of CloudTrail events as compact columns (those LookupEvents filters on, and the rest of
+ * the event): the first event's, and the others' times and request ids (see AuditRun).
+ */
 export interface AuditTrailTable {
   event_id: string;
   event_time: number;
@@ -21,6 +24,11 @@ export interface AuditTrailTable {
   parameters: string | null;
   error_code: string | null;
   error_message: string | null;
+  /** The last event's time (the first's for a run of one). */
+  last_time: number;
+  event_count: number;
+  /** The events after the first, their times and request ids (audit-others.ts); null for a run of one. */
+  others: string | null;
 }
 
 /** Pulls or pushes of a repository in one minute (CloudWatch's AWS/ECR metrics). */

@@ -1,14 +1,14 @@
-// The metadata port's index of the audit trail (issue 24): events written in batches, looked up
+// The metadata port's index of the audit trail (issue 24): events written in batches of runs, looked up
 // newest first by account, time range and one attribute, deleted past their retention; and the
 // per-minute pull and push counts of repositories (CloudWatch's AWS/ECR metrics).
-import type { AuditQuery, AuditRecord, RepositoryCount, RepositoryMetric } from '../domain/records/audit.js';
+import type { AuditQuery, AuditRecord, AuditRun, RepositoryCount, RepositoryMetric } from '../domain/records/audit.js';
 
 export interface AuditIndex {
-  /** Adds events (a batch; ids are unique, one already stored is skipped). */
-  insert(events: readonly AuditRecord[]): Promise<void>;
+  /** Adds runs of events, a row each (a batch; run ids are unique, one already stored is skipped). */
+  insert(runs: readonly AuditRun[]): Promise<void>;
   /** The account's events in the range matching the attribute, newest first (ties by id, descending). */
   lookup(query: AuditQuery): Promise<AuditRecord[]>;
-  /** Deletes up to `limit` events older than `before` (by their ids: see auditIdPrefix); how many went. */
+  /** Deletes up to `limit` runs whose events are all older than `before` (found by their ids: see auditIdPrefix); how many events went. */
   deleteBefore(before: number, limit: number): Promise<number>;
   /** Adds counts to the minutes' totals (several nodes add to the same minute). */
   addCounts(counts: readonly RepositoryCount[]): Promise<void>;

@@ -1,9 +1,16 @@
 // The metadata suite's part for the audit trail: events inserted in batches (a repeated id is
 // skipped), looked up newest first by account, time range and each attribute, paged by cursor,
-// and deleted past a time; and the metrics' gauges of waiting work. Run by store-suite.ts on every backend.
+// and deleted past a time; runs of events spread back into events; and the metrics' gauges of
+// waiting work. Run by store-suite.ts on every backend.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type AuditAttribute, type AuditRecord, auditIdPrefix } from '../domain/records/audit.js';
+import {
+  type AuditAttribute,
+  type AuditRecord,
+  type AuditRun,
+  auditIdPrefix,
+  memberEventId,
+} from '../domain/records/audit.js';
 import { randomUUID } from 'node:crypto';
 import { freshAccount, freshRepository } from './store-suite-fixtures.js';
 import type { MetadataStore } from './store.js';
@@ -102,6 +109,98 @@ export function describeAuditMetadata(subject: () => MetadataStore): void {
         left.map((e) => e.eventTime),
         [15, 14, 13],
       );
+    });
+
+    it('runs of events are looked up as their events, interleaved by time with others, by page, range and id', async () => {
+      const store = subject();
+      const account = freshAccount();
+      // Two clients pulling (runs of 4 and 3 events, a millisecond apart in turn) and one other call.
+      const run = (n: number, times: number[], resourceName: string): AuditRun => ({
+        ...event(account, n, { eventTime: times[0]!, resourceName }),
+        eventId: `${auditIdPrefix(times[0]!)}-7000${randomUUID().slice(18)}`,
+        others: times.slice(1).map((eventTime, i) => ({ eventTime, requestId: `request-${n}-${i + 1}` })),
+      });
+      const a = run(1, [100, 120, 140, 160], 'runs/a');
+      const b = run(1, [110, 130, 150], 'runs/b');
+      const c = event(account, 2, { eventTime: 145 });
+      await store.audit.insert([a, b, c]);
+      const all = { accountId: account, startTime: 0, endTime: 1000, limit: 100 };
+      const found = await store.audit.lookup(all);
+      assert.deepEqual(
+        found.map((e) => e.eventTime),
+        [160, 150, 145, 140, 130, 120, 110, 100],
+      );
+      const third = found.find((e) => e.eventTime === 140)!;
+      const { others: _, ...first } = a;
+      assert.deepEqual(third, {
+        ...first,
+        eventId: memberEventId(a.eventId, 2),
+        eventTime: 140,
+        requestId: 'request-1-2',
+      });
+      assert.equal(new Set(found.map((e) => e.eventId)).size, 8, 'every event has an id of its own');
+
+      const paged: AuditRecord[] = [];
+      for (let page = await store.audit.lookup({ ...all, limit: 3 }); page.length > 0; ) {
+        paged.push(...page);
+        page = await store.audit.lookup({ ...all, limit: 3, after: page.at(-1)! });
+      }
+      assert.deepEqual(paged, found);
+
+      const ranged = await store.audit.lookup({ ...all, startTime: 115, endTime: 145 });
+      assert.deepEqual(
+        ranged.map((e) => e.eventTime),
+        [145, 140, 130, 120],
+      );
+      const named = await store.audit.lookup({ ...all, attribute: { key: 'ResourceName', value: 'runs/b' } });
+      assert.deepEqual(
+        named.map((e) => e.requestId),
+        ['request-1-2', 'request-1-1', 'request-1'],
+      );
+      for (const wantedEvent of [found[0]!, third, found.at(-1)!]) {
+        const byId = await store.audit.lookup({ ...all, attribute: { key: 'EventId', value: wantedEvent.eventId } });
+        assert.deepEqual(byId, [wantedEvent]);
+      }
+
+      // A run goes once its last event is past the retention.
+      assert.ok((await store.audit.deleteBefore(150, 10)) >= 1);
+      assert.deepEqual(
+        (await store.audit.lookup(all)).map((e) => e.eventTime),
+        [160, 150, 140, 130, 120, 110, 100],
+      );
+      assert.ok((await store.audit.deleteBefore(161, 10)) >= 7);
+      assert.deepEqual(await store.audit.lookup(all), []);
+    });
+
+    it('a long run is read a page at a time, events of the same millisecond in order of their ids', async () => {
+      const store = subject();
+      const account = freshAccount();
+      const times = Array.from({ length: 1000 }, (_, i) => 5000 + Math.floor(i / 3));
+      await store.audit.insert([
+        {
+          ...event(account, 1, { eventTime: times[0]! }),
+          eventId: `${auditIdPrefix(times[0]!)}-7000${randomUUID().slice(18)}`,
+          others: times.slice(1).map((eventTime, i) => ({ eventTime, requestId: `r${i + 1}` })),
+        },
+      ]);
+      const all = { accountId: account, startTime: 0, endTime: 10_000, limit: 50 };
+      const first = await store.audit.lookup(all);
+      assert.deepEqual(
+        first.map((e) => e.requestId),
+        Array.from({ length: 50 }, (_, i) => `r${999 - i}`),
+      );
+      let seen = 0;
+      let previous: AuditRecord | undefined;
+      for (let page = first; page.length > 0; page = await store.audit.lookup({ ...all, after: page.at(-1)! }))
+        for (const e of page) {
+          if (previous)
+            assert.ok(
+              e.eventTime < previous.eventTime || (e.eventTime === previous.eventTime && e.eventId < previous.eventId),
+            );
+          previous = e;
+          seen++;
+        }
+      assert.equal(seen, 1000);
     });
 
     it("the metrics' gauges count open uploads and due jobs, with the oldest due job's wait", async () => {

@@ -37,6 +37,63 @@ export interface AuditRecord {
   errorMessage: string | null;
 }
 
+/** One more event of a run: its time and request id (everything else is the run's). */
+export interface AuditMember {
+  eventTime: number;
+  requestId: string;
+}
+
+/**
+ * Events that differ only in their time and request id (a CI job pulling one image again and
+ * again), kept as one row: the record is the run's first event, `others` the rest in time order.
+ * Pulls come in such runs, so a flush writes a few rows instead of one per pull.
+ */
+export interface AuditRun extends AuditRecord {
+  others?: readonly AuditMember[];
+}
+
+/** Events in a run at most: its events' ids number them in 12 bits (see memberEventId). */
+export const MAX_RUN_EVENTS = 4096;
+/** A run's last event is at most this much later than its first (lookups bound their scans by it). */
+export const MAX_RUN_SPAN_MS = 60_000;
+
+/**
+ * The id of the run's event number `k` (0 is the first, whose id is the run's): the run's id with
+ * `k` in the 12 bits after the version digit, `xxxxxxxx-xxxx-7kkk-…` (a run's id has 000 there).
+ */
+export function memberEventId(runId: string, k: number): string {
+  if (k === 0) return runId;
+  return `${runId.slice(0, 15)}${k.toString(16).padStart(3, '0')}${runId.slice(18)}`;
+}
+
+/** The id of the run an event id names, when the event is not its run's first (its number cleared). */
+export function runIdOf(eventId: string): string {
+  return `${eventId.slice(0, 15)}000${eventId.slice(18)}`;
+}
+
+/** The number of events in the run. */
+export function runLength(run: AuditRun): number {
+  return 1 + (run.others?.length ?? 0);
+}
+
+/** The time of the run's event number `k` (0 is the first). */
+export function runEventTime(run: AuditRun, k: number): number {
+  return k === 0 ? run.eventTime : run.others![k - 1]!.eventTime;
+}
+
+/** The run's event number `k` (0 is the first). */
+export function runEvent(run: AuditRun, k: number): AuditRecord {
+  const { others, ...first } = run;
+  if (k === 0) return first;
+  const other = others![k - 1]!;
+  return { ...first, eventId: memberEventId(run.eventId, k), eventTime: other.eventTime, requestId: other.requestId };
+}
+
+/** The run's events, first to last. */
+export function runEvents(run: AuditRun): AuditRecord[] {
+  return Array.from({ length: runLength(run) }, (_, k) => runEvent(run, k));
+}
+
 /** A record with its CloudTrail event's JSON (LookupEvents' CloudTrailEvent). */
 export interface AuditEvent extends AuditRecord {
   event: string;

@@ -4,12 +4,13 @@
 // LookupEvents by attribute, time and page, per account; retention; and the lookup's refusals by
 // CloudTrail's exception names. (The AWS CLI's own run: lookup-events-cli.once.test.ts.)
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { HIDDEN } from '../../audit/redact.js';
 import { callApi, loggedIn, registryPassword } from '../../testing/api-client.js';
 import { type Credentials, signHeaders } from '../../testing/aws-signer.js';
 import { pushImage } from '../../testing/registry-client.js';
-import { startBerth, TEST_ADMIN, type TestBerth } from '../../testing/server.js';
+import { startBerth, TEST_ADMIN, type TestBerth, tempDir } from '../../testing/server.js';
 import { CLOUDTRAIL_TARGET_PREFIX } from './face.js';
 
 let server: TestBerth;
@@ -102,6 +103,67 @@ describe('the audit trail', () => {
     assert.ok(layer.some((e) => e.requestParameters.layerDigest === image.layers[0]!.digest));
     for (const name of ['InitiateLayerUpload', 'BatchDeleteImage'])
       assert.ok((await eventsNamed(name)).length > 0, `${name} is recorded`);
+  });
+
+  it('records each of many pulls as an event of its own, the pulls of one client written as one row', async () => {
+    const app = server.berth.app;
+    const registry = loggedIn(app, await registryPassword(app));
+    await pushImage(registry, 'audited/pulled', 'v1');
+    await server.berth.audit.flush();
+    const rows = server.berth.audit.rowsWritten;
+    for (let i = 0; i < 20; i++) {
+      const pulled = await registry.inject({
+        url: '/v2/audited/pulled/manifests/v1',
+        headers: { 'user-agent': 'ci/1' },
+      });
+      assert.equal(pulled.statusCode, 200);
+    }
+    await server.berth.audit.flush();
+    assert.equal(server.berth.audit.rowsWritten - rows, 1);
+    const res = await lookup({
+      LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: 'audited/pulled' }],
+      MaxResults: 50,
+    });
+    const pulls = res.body.Events!.filter((e) => e.EventName === 'BatchGetImage');
+    assert.equal(pulls.length, 20);
+    assert.equal(new Set(pulls.map((e) => e.EventId)).size, 20);
+    const details = pulls.map(detail);
+    assert.equal(new Set(details.map((e) => e.requestID)).size, 20);
+    for (const e of details) assert.equal(e.userAgent, 'ci/1');
+    // Each is found by its own id, with its own request id.
+    const one = await lookup({ LookupAttributes: [{ AttributeKey: 'EventId', AttributeValue: pulls[7]!.EventId }] });
+    assert.deepEqual(one.body.Events, [pulls[7]]);
+  });
+
+  it('finds the pulls recorded before a restart: a clean stop writes the runs gathered so far', async () => {
+    const dataDir = tempDir();
+    try {
+      const first = await startBerth({ listen: false, dataDir, settings: { audit: { flushIntervalMs: 60_000 } } });
+      try {
+        const registry = loggedIn(first.berth.app, await registryPassword(first.berth.app));
+        await pushImage(registry, 'restarted/app', 'v1');
+        for (let i = 0; i < 5; i++)
+          assert.equal((await registry.inject({ url: '/v2/restarted/app/manifests/v1' })).statusCode, 200);
+        assert.ok(first.berth.audit.pending >= 5, 'the pulls wait for a flush');
+      } finally {
+        await first.close();
+      }
+      const second = await startBerth({ listen: false, dataDir });
+      try {
+        const res = await callApi(
+          second.berth.app,
+          'LookupEvents',
+          { LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: 'restarted/app' }] },
+          { target: `${CLOUDTRAIL_TARGET_PREFIX}.LookupEvents`, service: 'cloudtrail', credentials: TEST_ADMIN },
+        );
+        const events = (res.json() as { Events: LookedUp[] }).Events;
+        assert.equal(events.filter((e) => e.EventName === 'BatchGetImage').length, 5);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('records API calls of every face with secrets, passwords and key material redacted', async () => {

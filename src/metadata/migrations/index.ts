@@ -32,6 +32,7 @@ import { metering } from './0026-metering.js';
 import { scanning } from './0027-scanning.js';
 import { signing } from './0028-signing.js';
 import { compactAudit } from './0030-compact-audit.js';
+import { auditRuns } from './0035-audit-runs.js';
 import { pullThroughTagChecks } from './0031-pull-through-tag-checks.js';
 import { replicationResumeOrder } from './0033-replication-resume-order.js';
 import { consoleSorting } from './0034-console-sorting.js';
@@ -69,6 +70,7 @@ const migrations: Record<string, Migration> = {
   '0031_pull_through_tag_checks': pullThroughTagChecks,
   '0033_replication_resume_order': replicationResumeOrder,
   '0034_console_sorting': consoleSorting,
+  '0035_audit_runs': auditRuns,
 };
 
 export const migrationProvider: MigrationProvider = {
