@@ -6,12 +6,14 @@
 // - a cached pull vs a pull of the same-sized image pushed to Berth (target ≤ 1.05×);
 // - Berth's peak RSS while a 2 GiB layer streams through on a first pull (target ≤ 150 MiB).
 // BENCH_QUICK=1: 64 MiB layers and a 256 MiB RSS layer; BENCH_REPEAT: samples (median reported).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { aws } from './aws-cli.js';
 import { bodyOf, type Body, call, expect, MiB, makeBody } from './http.js';
 import { sizeLabel } from './phases.js';
 import { cleanupAll, referenceVersion, startBerth, startReference } from './servers.js';
-import { MANIFEST_ACCEPT, monolithicUpload, peakRssDuring } from './workloads.js';
+import { cpuSeconds, MANIFEST_ACCEPT, monolithicUpload, peakRssDuring } from './workloads.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const LAYER = (quick ? 64 : 256) * MiB;
@@ -72,7 +74,14 @@ export async function runPullThroughBench(log: (message: string) => void): Promi
   if (!referenceVersion()) throw new Error('the pull-through bench needs docker-registry as its upstream');
   const upstream = await startReference();
   const upstreamHost = new URL(upstream.url).host;
+  // BENCH_PROFILE=1: the caching Berth's V8 CPU profile, written on exit (summarise with dist/bench/profile.js).
+  const profileDir =
+    process.env.BENCH_PROFILE === '1'
+      ? join('.bench', 'profiles', `pullthrough-${new Date().toISOString().replace(/[:.]/g, '-')}`)
+      : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
   const berth = await startBerth({
+    ...(profileDir && { profileDir }),
     env: {
       BERTH_PULL_THROUGH_CACHE_ALLOWED_HOSTS: upstreamHost,
       BERTH_PULL_THROUGH_CACHE_PLAIN_HTTP_LOOPBACK: 'true',
@@ -92,14 +101,19 @@ export async function runPullThroughBench(log: (message: string) => void): Promi
   const direct: number[] = [];
   const first: number[] = [];
   const cached: number[] = [];
+  /** Berth's CPU seconds per first pull (the relay, hashing, sealing and storing of the layer). */
+  const firstCpu: number[] = [];
   const pushed: number[] = [];
   for (let i = 0; i < REPEAT; i++) {
     const layer = makeBody(LAYER);
     await pushImage(upstream.url, `lib/image${i}`, '1', layer);
     await pull(upstream.url, `lib/image${i}`, '1');
     direct.push(await pull(upstream.url, `lib/image${i}`, '1'));
+    const cpuBefore = cpuSeconds(berth.pid);
     first.push(await pull(berth.url, `up/lib/image${i}`, '1'));
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    // Counted after the settle: the store may still be catching up when the client is done.
+    firstCpu.push(cpuSeconds(berth.pid) - cpuBefore);
     await pushImage(berth.url, `local/image${i}`, '1', makeBody(LAYER));
     // Each once untimed (the same warm-up for both), then timed in turn.
     await pull(berth.url, `up/lib/image${i}`, '1');
@@ -113,7 +127,7 @@ export async function runPullThroughBench(log: (message: string) => void): Promi
       cached.push(await pull(berth.url, `up/lib/image${i}`, '1'));
     }
     log(
-      `  sample ${i + 1}: direct ${direct[i]!.toFixed(3)} s, first through the cache ${first[i]!.toFixed(3)} s, cached ${cached[i]!.toFixed(3)} s, pushed ${pushed[i]!.toFixed(3)} s`,
+      `  sample ${i + 1}: direct ${direct[i]!.toFixed(3)} s, first through the cache ${first[i]!.toFixed(3)} s (Berth CPU ${firstCpu[i]!.toFixed(2)} s), cached ${cached[i]!.toFixed(3)} s, pushed ${pushed[i]!.toFixed(3)} s`,
     );
   }
   const big = makeBody(RSS_LAYER);
@@ -132,6 +146,7 @@ export async function runPullThroughBench(log: (message: string) => void): Promi
 
   const firstRatio = median(first) / median(direct);
   const cachedRatio = median(cached) / median(pushed);
+  const cpuPer512 = (median(firstCpu) * (512 * MiB)) / LAYER;
   const rows = [
     {
       metric: `first pull through the cache vs direct from the upstream (${sizeLabel(LAYER)} layer)`,
@@ -153,6 +168,8 @@ export async function runPullThroughBench(log: (message: string) => void): Promi
     },
   ];
   log(`\npull-through cache (${REPEAT} sample(s), medians):`);
+  log(`  Berth CPU per first pull: ${median(firstCpu).toFixed(2)} s = ${cpuPer512.toFixed(2)} s per 512 MiB relayed`);
+  log(`  RSS streaming through: ${(peak.peakMiB - peak.baselineMiB).toFixed(1)} MiB above the idle process`);
   for (const row of rows) log(`  ${row.pass ? 'PASS' : 'MISS'}  ${row.metric}: ${row.value} (target ${row.target})`);
   return rows.every((r) => r.pass);
 }
