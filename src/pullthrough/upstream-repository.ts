@@ -65,7 +65,8 @@ export class ClientRepository implements UpstreamRepository {
       res.destroy();
       throw new UpstreamError(`the upstream sent blob ${this.location}@${digest} without its length`, 502);
     }
-    return { size, chunks: chunksOf(res) };
+    // The response itself: its iterator destroys it (closing the connection) when broken off.
+    return { size, chunks: res };
   }
 
   async referrers(digest: string): Promise<string[]> {
@@ -83,14 +84,6 @@ export class ClientRepository implements UpstreamRepository {
     if (res.statusCode !== 200) throw await refusal(res, `referrers of ${this.location}@${digest}`);
     const index = JSON.parse((await readBody(res)).toString('utf8')) as { manifests?: { digest?: unknown }[] };
     return (index.manifests ?? []).map((m) => m.digest).filter((d): d is string => typeof d === 'string');
-  }
-}
-
-async function* chunksOf(res: IncomingMessage): AsyncIterable<Uint8Array> {
-  try {
-    for await (const chunk of res) yield chunk as Uint8Array;
-  } finally {
-    if (!res.complete) res.destroy();
   }
 }
 
